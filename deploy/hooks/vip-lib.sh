@@ -1,0 +1,154 @@
+# shellcheck shell=bash
+# Shared by the VIP hooks vip-up and vip-down (sourced, never run): reads
+# and checks the VIP settings, finds the address, logs, and owns the
+# background gratuitous-ARP announcer.
+#
+# Settings, environment first, then the file ${HAMD_VIP_CONF:-/etc/hamd/vip.conf}
+# (KEY=VALUE lines, '#' comments; the file is parsed, never executed):
+#   HAMD_VIP          the virtual IPv4 address, e.g. 10.0.1.100   (required)
+#   HAMD_VIP_IFACE    the client-network interface, e.g. eth1      (required)
+#   HAMD_VIP_PREFIX   prefix length, 1..32                         (default 32)
+#   HAMD_VIP_RUN_DIR  where the announcer's pid file goes
+#                     (default $RUNTIME_DIRECTORY, i.e. /run/hamd under systemd)
+#
+# Exit codes of both hooks: 0 done (also: nothing to do), 1 the address
+# could not be changed, 2 bad or missing settings.
+
+# shellcheck disable=SC2034  # used by vip-up and vip-down
+VIP_EXIT_FAILED=1
+VIP_EXIT_CONFIG=2
+VIP_ARP_COUNT=3   # gratuitous ARPs sent on take-over, one per second
+VIP_KEYS="HAMD_VIP HAMD_VIP_IFACE HAMD_VIP_PREFIX HAMD_VIP_RUN_DIR"
+
+# Logs one line to stderr, which hamd (and so the journal) captures.
+vip_log() {
+  printf '%s: node %s term %s: %s\n' "$VIP_HOOK" "${HAMD_NODE:-?}" \
+    "${HAMD_TERM:-?}" "$*" >&2
+}
+
+# Sets the keys of the conf file that the environment does not set.
+# Returns VIP_EXIT_CONFIG on an unreadable file or a line it does not know.
+vip_conf_read() {
+  local conf=${HAMD_VIP_CONF:-/etc/hamd/vip.conf} line key value n=0
+  if [ ! -e "$conf" ]; then
+    [ -z "${HAMD_VIP_CONF:-}" ] && return 0   # the default file is optional
+    vip_log "HAMD_VIP_CONF=$conf: no such file"
+    return $VIP_EXIT_CONFIG
+  fi
+  if [ ! -r "$conf" ]; then
+    vip_log "$conf: not readable"
+    return $VIP_EXIT_CONFIG
+  fi
+  while IFS= read -r line || [ -n "$line" ]; do
+    n=$((n + 1))
+    line=${line%$'\r'}
+    [[ $line =~ ^[[:space:]]*(#.*)?$ ]] && continue
+    if ! [[ $line =~ ^[[:space:]]*(export[[:space:]]+)?([A-Z_]+)[[:space:]]*=[[:space:]]*(.*)$ ]]; then
+      vip_log "$conf:$n: expected KEY=VALUE"
+      return $VIP_EXIT_CONFIG
+    fi
+    key=${BASH_REMATCH[2]}
+    value=${BASH_REMATCH[3]}
+    value=${value%"${value##*[![:space:]]}"}
+    [[ $value =~ ^\"(.*)\"$ || $value =~ ^\'(.*)\'$ ]] && value=${BASH_REMATCH[1]}
+    if [[ " $VIP_KEYS " != *" $key "* ]]; then
+      vip_log "$conf:$n: unknown key $key (known: $VIP_KEYS)"
+      return $VIP_EXIT_CONFIG
+    fi
+    [ -z "${!key:-}" ] && printf -v "$key" '%s' "$value"
+  done <"$conf"
+  return 0
+}
+
+# Checks the settings; returns VIP_EXIT_CONFIG naming the bad one.
+vip_check() {
+  local ip=${HAMD_VIP:-} o
+  if ! [[ $ip =~ ^([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})$ ]]; then
+    vip_log "HAMD_VIP: expected an IPv4 address, got '${ip}'"
+    return $VIP_EXIT_CONFIG
+  fi
+  for o in "${BASH_REMATCH[@]:1}"; do
+    if [ $((10#$o)) -gt 255 ]; then
+      vip_log "HAMD_VIP: '$ip' is not an IPv4 address"
+      return $VIP_EXIT_CONFIG
+    fi
+  done
+  HAMD_VIP_PREFIX=${HAMD_VIP_PREFIX:-32}
+  if ! [[ $HAMD_VIP_PREFIX =~ ^[0-9]{1,2}$ ]] || [ $((10#$HAMD_VIP_PREFIX)) -lt 1 ] ||
+     [ $((10#$HAMD_VIP_PREFIX)) -gt 32 ]; then
+    vip_log "HAMD_VIP_PREFIX: expected 1..32, got '$HAMD_VIP_PREFIX'"
+    return $VIP_EXIT_CONFIG
+  fi
+  HAMD_VIP_PREFIX=$((10#$HAMD_VIP_PREFIX))
+  if ! [[ ${HAMD_VIP_IFACE:-} =~ ^[A-Za-z0-9_.:@-]{1,15}$ ]]; then
+    vip_log "HAMD_VIP_IFACE: expected an interface name, got '${HAMD_VIP_IFACE:-}'"
+    return $VIP_EXIT_CONFIG
+  fi
+  return 0
+}
+
+# Loads and checks the settings (vip_conf_read, vip_check).
+vip_load() {
+  vip_conf_read || return $?
+  vip_check
+}
+
+# True when the interface exists.
+vip_iface_exists() {
+  ip link show dev "$HAMD_VIP_IFACE" >/dev/null 2>&1
+}
+
+# Prints the prefix lengths the VIP has on the interface, one per line.
+vip_prefixes() {
+  ip -o -4 addr show dev "$HAMD_VIP_IFACE" 2>/dev/null |
+    awk -v vip="$HAMD_VIP" '{
+      for (i = 1; i < NF; i++)
+        if ($i == "inet") { split($(i + 1), a, "/"); if (a[1] == vip) print a[2] }
+    }'
+}
+
+# The announcer's pid file, or nothing when there is no usable run dir.
+vip_pidfile() {
+  local dir=${HAMD_VIP_RUN_DIR:-${RUNTIME_DIRECTORY:-}}
+  [ -n "$dir" ] && [ -d "$dir" ] && [ -w "$dir" ] || return 0
+  printf '%s/vip-arping-%s.pid\n' "$dir" "$HAMD_VIP"
+}
+
+# Stops the announcer a previous vip-up left running, if any: a node that
+# gave the VIP away must not keep telling its neighbours it owns it.
+vip_announce_stop() {
+  local pidfile pid
+  pidfile=$(vip_pidfile)
+  [ -n "$pidfile" ] && [ -f "$pidfile" ] || return 0
+  pid=$(cat "$pidfile" 2>/dev/null)
+  # Kill only an arping for this VIP: the pid may have been reused.
+  if [[ $pid =~ ^[0-9]+$ ]] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = arping ] &&
+     tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qw -- "$HAMD_VIP"; then
+    kill "$pid" 2>/dev/null && vip_log "stopped the ARP announcer (pid $pid)"
+  fi
+  rm -f "$pidfile"
+}
+
+# Tells the neighbours (switches, clients) that this host now owns the
+# VIP, so they do not keep sending to the old owner's MAC address. Runs in
+# the background (arping takes VIP_ARP_COUNT seconds) when a pid file lets
+# vip-down stop it; otherwise in the foreground. Never fails the hook.
+vip_announce() {
+  local pidfile
+  if ! command -v arping >/dev/null 2>&1; then
+    vip_log "arping not found (Debian: iputils-arping): no gratuitous ARP;" \
+      "neighbours find the new owner only when their ARP entry expires"
+    return 0
+  fi
+  vip_announce_stop
+  pidfile=$(vip_pidfile)
+  if [ -z "$pidfile" ]; then
+    arping -q -U -c "$VIP_ARP_COUNT" -I "$HAMD_VIP_IFACE" "$HAMD_VIP" ||
+      vip_log "arping failed (status $?): no gratuitous ARP"
+    return 0
+  fi
+  arping -q -U -c "$VIP_ARP_COUNT" -I "$HAMD_VIP_IFACE" "$HAMD_VIP" </dev/null &
+  echo $! >"$pidfile"
+  vip_log "announcing $HAMD_VIP on $HAMD_VIP_IFACE (arping pid $!)"
+  return 0
+}

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs the Debian packages hamd needs to build, run and test, if any is
+# missing. Safe to run again: it does nothing when everything is there.
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake pkg-config
+  libzmq3-dev libmsgpack-dev libraft-dev libuv1-dev liblmdb-dev
+  libcmocka-dev libh2o-dev libjansson-dev libinih-dev libcurl4-openssl-dev
+  python3 python3-zmq python3-msgpack
+  iproute2 iptables iputils-arping procps
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' \
+    || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "install-deps: installing ${missing[*]}"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "install-deps: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+  SUDO=sudo
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,116 @@
+/* hamd gateway protocol (DESIGN §5), version 1.
+ *
+ * The hub binds a ZeroMQ ROUTER; each gateway connects a DEALER whose
+ * routing identity is its account id. Every message is two frames,
+ * [type][msgpack body]:
+ *
+ *   gateway -> hub   HELLO  {account, pid, proto: 1, gateway_type}
+ *                    STATUS {state, detail}
+ *                    TICK   {tick fields of DESIGN §4, no hub fields}
+ *                    HB     {ts_ns}                     every second
+ *   hub -> gateway   SUBSCRIBE   {symbols: [vt_symbol, ...]}
+ *                    UNSUBSCRIBE {symbols: [vt_symbol, ...]}
+ *                    STOP        {}
+ *
+ * A gateway is started with the environment HAMD_GW_ENDPOINT,
+ * HAMD_ACCOUNT and HAMD_GW_PARAMS (JSON object).
+ */
+#ifndef HAMD_GWPROTO_H
+#define HAMD_GWPROTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hamd/tick.h"
+
+#define HAMD_GW_PROTO_VERSION 1
+#define HAMD_GW_HB_INTERVAL_MS 1000 /* gateways send HB this often */
+#define HAMD_GW_DETAIL_MAX 128      /* STATUS detail incl. NUL */
+#define HAMD_GW_TYPE_MAX 32         /* gateway_type incl. NUL */
+#define HAMD_GW_SYMBOLS_MAX 4096    /* symbols in one SUBSCRIBE */
+
+#define HAMD_GW_ENV_ENDPOINT "HAMD_GW_ENDPOINT"
+#define HAMD_GW_ENV_ACCOUNT "HAMD_ACCOUNT"
+#define HAMD_GW_ENV_PARAMS "HAMD_GW_PARAMS"
+
+/* Message types; the first frame is the upper-case name. */
+enum hamd_gw_type {
+    HAMD_GW_UNKNOWN = 0,
+    HAMD_GW_HELLO,
+    HAMD_GW_STATUS,
+    HAMD_GW_TICK,
+    HAMD_GW_HB,
+    HAMD_GW_SUBSCRIBE,
+    HAMD_GW_UNSUBSCRIBE,
+    HAMD_GW_STOP,
+};
+
+/* Connection state reported by STATUS. */
+enum hamd_gw_state {
+    HAMD_GW_CONNECTING = 0,
+    HAMD_GW_CONNECTED,
+    HAMD_GW_LOGGED_IN,
+    HAMD_GW_DISCONNECTED,
+    HAMD_GW_ERROR,
+};
+
+struct hamd_gw_hello {
+    char account[HAMD_ACCOUNT_ID_MAX];
+    int64_t pid;
+    int64_t proto;
+    char gateway_type[HAMD_GW_TYPE_MAX];
+};
+
+struct hamd_gw_status {
+    enum hamd_gw_state state;
+    char detail[HAMD_GW_DETAIL_MAX];
+};
+
+/* Maps the type frame to the enum; HAMD_GW_UNKNOWN if not recognised. */
+enum hamd_gw_type hamd_gw_type_parse(const void *frame, size_t len);
+
+/* Returns the wire name of a type ("TICK", ...) or NULL for UNKNOWN. */
+const char *hamd_gw_type_name(enum hamd_gw_type type);
+
+/* Returns the wire name of a state ("logged_in", ...), "unknown" for a
+ * value outside the enum. */
+const char *hamd_gw_state_name(enum hamd_gw_state state);
+
+/* Decoders: return true and fill *out when the body is well formed: one
+ * msgpack map with string keys and no trailing bytes, required keys
+ * present, known keys of the right type, strings that fit. Unknown keys are
+ * ignored; nil reads as an absent optional string. They allocate nothing.
+ *   HELLO   account (a valid slug) and proto (integer) required; pid
+ *           (integer >= 0) and gateway_type optional. The caller checks
+ *           proto against HAMD_GW_PROTO_VERSION so it can log a mismatch.
+ *   STATUS  state (one of the state names) required; detail optional.
+ *   HB      ts_ns (integer) required. */
+bool hamd_gw_hello_decode(const void *buf, size_t len,
+                          struct hamd_gw_hello *out);
+bool hamd_gw_status_decode(const void *buf, size_t len,
+                           struct hamd_gw_status *out);
+bool hamd_gw_hb_decode(const void *buf, size_t len, int64_t *ts_ns);
+
+/* Decodes SUBSCRIBE / UNSUBSCRIBE bodies. Calls fn once per symbol, in
+ * order; returns false (after possibly some calls) if malformed. Every
+ * symbol must be a valid vt_symbol (hamd_tick_vt_symbol_valid), at most
+ * HAMD_GW_SYMBOLS_MAX of them. This implementation validates the whole
+ * body first, so a malformed one makes no call at all. */
+bool hamd_gw_symbols_decode(const void *buf, size_t len,
+                            void (*fn)(void *ud, const char *vt_symbol),
+                            void *ud);
+
+/* Encoders: write into buf (capacity cap) and return the length, or 0 when
+ * cap is too small or the input is something the decoder would reject (an
+ * invalid account id, state or vt_symbol, too many symbols). */
+size_t hamd_gw_hello_encode(const struct hamd_gw_hello *hello, void *buf,
+                            size_t cap);
+size_t hamd_gw_status_encode(const struct hamd_gw_status *status, void *buf,
+                             size_t cap);
+size_t hamd_gw_hb_encode(int64_t ts_ns, void *buf, size_t cap);
+size_t hamd_gw_symbols_encode(const char *const *symbols, size_t n,
+                              void *buf, size_t cap);
+size_t hamd_gw_stop_encode(void *buf, size_t cap);
+
+#endif /* HAMD_GWPROTO_H */

@@ -1,0 +1,393 @@
+/* Cluster lifecycle and getters: see cluster.h. Polling and the lease are
+ * in cluster_poll.c, proposals and transfers in cluster_submit.c. */
+#include "raft/cluster_internal.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/clock.h"
+#include "raft/fsutil.h"
+
+#define CLUSTER_RAFT_SUBDIR "raft"   /* <data_dir>/raft: the Raft log */
+#define CLUSTER_RAFT_DIR_MODE 0700   /* holds replicated secrets */
+#define CLUSTER_PORT_MAX 65535
+#define CLUSTER_LOOP_HANDLES 3       /* check, tick, kick */
+
+/* True for "a.b.c.d:port": raft_uv_tcp accepts IPv4 literals only. */
+static bool cluster_ipv4_addr_ok(const char *addr)
+{
+    char host[INET_ADDRSTRLEN];
+    struct in_addr in;
+    const char *colon = strrchr(addr, ':');
+    if (!colon || (size_t)(colon - addr) >= sizeof host)
+        return false;
+    memcpy(host, addr, (size_t)(colon - addr));
+    host[colon - addr] = '\0';
+    char *end;
+    long port = strtol(colon + 1, &end, 10);
+    return inet_pton(AF_INET, host, &in) == 1 && colon[1] && !*end &&
+           port > 0 && port <= CLUSTER_PORT_MAX;
+}
+
+/* Checks what start relies on; logs the first problem. */
+static bool cluster_cfg_ok(const struct hamd_config *cfg,
+                           const struct hamd_peer **self)
+{
+    *self = NULL;
+    for (unsigned i = 0; i < cfg->n_peers; i++) {
+        if (!cluster_ipv4_addr_ok(cfg->peers[i].raft)) {
+            LOG_ERROR("raft: [peer.%u] raft = '%s' is not IPv4:port",
+                      cfg->peers[i].id, cfg->peers[i].raft);
+            return false;
+        }
+        if (cfg->peers[i].id == cfg->node_id)
+            *self = &cfg->peers[i];
+    }
+    if (cfg->n_peers && !*self) {
+        LOG_ERROR("raft: node id %u has no [peer.%u] section", cfg->node_id,
+                  cfg->node_id);
+        return false;
+    }
+    if (cfg->heartbeat_ms == 0 || cfg->heartbeat_ms >= cfg->election_timeout_ms ||
+        cfg->heartbeat_ms >= cfg->witness_election_timeout_ms ||
+        cfg->lease_margin_ms >= cfg->election_timeout_ms) {
+        LOG_ERROR("raft: need 0 < heartbeat_ms (%u) < election timeouts "
+                  "(%u, witness %u) and lease_margin_ms (%u) < "
+                  "election_timeout_ms",
+                  cfg->heartbeat_ms, cfg->election_timeout_ms,
+                  cfg->witness_election_timeout_ms, cfg->lease_margin_ms);
+        return false;
+    }
+    return true;
+}
+
+static void cluster_on_change(void *ud, enum hamd_cmd_type type)
+{
+    struct hamd_cluster *c = ud;
+    if (c->hooks.on_change)
+        c->hooks.on_change(c->hooks.ud, type);
+}
+
+/* Registers the loop handles now so close can always release them. */
+static void cluster_handles_init(struct hamd_cluster *c)
+{
+    uv_check_init(c->loop, &c->check);
+    uv_timer_init(c->loop, &c->tick);
+    uv_timer_init(c->loop, &c->kick);
+    c->check.data = c;
+    c->tick.data = c;
+    c->kick.data = c;
+}
+
+struct hamd_cluster *hamd_cluster_new(uv_loop_t *loop,
+                                      const struct hamd_config *cfg,
+                                      struct hamd_store *store,
+                                      const struct hamd_cluster_hooks *hooks)
+{
+    const struct hamd_peer *self;
+    if (!cluster_cfg_ok(cfg, &self))
+        return NULL;
+    struct hamd_cluster *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->fsm = hamd_fsm_new(store, cfg->event_history);
+    if (!c->fsm) {
+        free(c);
+        return NULL;
+    }
+    c->loop = loop;
+    c->cfg = cfg;
+    c->store = store;
+    if (hooks)
+        c->hooks = *hooks;
+    c->self = self;
+    c->standalone = cfg->n_peers == 0;
+    c->heartbeat_ns = (int64_t)cfg->heartbeat_ms * HAMD_NS_PER_MS;
+    c->election_ns = (int64_t)cfg->election_timeout_ms * HAMD_NS_PER_MS;
+    hamd_lease_init(&c->lease, cfg->election_timeout_ms, cfg->lease_margin_ms);
+    hamd_fsm_set_on_change(c->fsm, cluster_on_change, c);
+    cluster_handles_init(c);
+    return c;
+}
+
+/* Adds every [peer.N] as a voter: witnesses vote, they only never lead
+ * for long. Identical on every node, as libraft requires. */
+static int cluster_bootstrap(struct hamd_cluster *c)
+{
+    struct raft_configuration conf;
+    int rc = 0;
+    raft_configuration_init(&conf);
+    for (unsigned i = 0; rc == 0 && i < c->cfg->n_peers; i++)
+        rc = raft_configuration_add(&conf, c->cfg->peers[i].id,
+                                    c->cfg->peers[i].raft, RAFT_VOTER);
+    if (rc == 0)
+        rc = raft_bootstrap(&c->raft, &conf);
+    raft_configuration_close(&conf);
+    if (rc == RAFT_CANTBOOTSTRAP)
+        return 0; /* restart: the log already holds the configuration */
+    if (rc)
+        return rc;
+    /* A brand-new Raft log replays from index 1, so a store left from an
+     * older incarnation of this node would skip those indexes: drop it. */
+    LOG_INFO("raft: bootstrapped a new cluster log in %s", c->raft_dir);
+    return hamd_store_wipe(c->store) ? RAFT_IOERR : 0;
+}
+
+/* Applies the [raft] settings; witnesses wait longer before campaigning. */
+static void cluster_tune(struct hamd_cluster *c)
+{
+    const struct hamd_config *cfg = c->cfg;
+    bool witness = c->self->role == HAMD_ROLE_WITNESS;
+    raft_set_election_timeout(&c->raft, witness
+                                            ? cfg->witness_election_timeout_ms
+                                            : cfg->election_timeout_ms);
+    raft_set_heartbeat_timeout(&c->raft, cfg->heartbeat_ms);
+    raft_set_pre_vote(&c->raft, true);
+    if (cfg->snapshot_threshold)
+        raft_set_snapshot_threshold(&c->raft, cfg->snapshot_threshold);
+    if (cfg->snapshot_trailing)
+        raft_set_snapshot_trailing(&c->raft, cfg->snapshot_trailing);
+}
+
+/* raft_uv transport, I/O and instance; flags say what close must undo. */
+static int cluster_raft_init(struct hamd_cluster *c)
+{
+    int rc = snprintf(c->raft_dir, sizeof c->raft_dir, "%s/%s",
+                      c->cfg->data_dir, CLUSTER_RAFT_SUBDIR);
+    if (rc < 0 || (size_t)rc >= sizeof c->raft_dir)
+        return -ENAMETOOLONG;
+    rc = hamd_raft_mkdir_p(c->raft_dir, CLUSTER_RAFT_DIR_MODE);
+    if (rc)
+        return rc;
+    if ((rc = raft_uv_tcp_init(&c->transport, c->loop)) != 0)
+        return rc;
+    c->transport_inited = true;
+    if ((rc = raft_uv_init(&c->io, c->loop, c->raft_dir, &c->transport)) != 0)
+        return rc;
+    c->io_inited = true;
+    rc = raft_init(&c->raft, &c->io, hamd_fsm_raft(c->fsm), c->self->id,
+                   c->self->raft);
+    if (rc)
+        return rc;
+    c->raft_inited = true;
+    c->raft.data = c;
+    hamd_fsm_set_index_source(c->fsm, hamd_fsm_raft_next_index, &c->raft);
+    cluster_tune(c);
+    return 0;
+}
+
+static void cluster_on_check(uv_check_t *h)
+{
+    cluster_poll(h->data);
+}
+
+static void cluster_on_tick(uv_timer_t *h)
+{
+    cluster_poll(h->data);
+}
+
+static void cluster_on_kick(uv_timer_t *h)
+{
+    struct hamd_cluster *c = h->data;
+    if (c->standalone) {
+        cluster_standalone_report(c);
+        cluster_deliver_done(c);
+    } else {
+        cluster_poll(c);
+    }
+}
+
+/* The most specific libraft diagnostic available after a failure. */
+static const char *cluster_errmsg(struct hamd_cluster *c)
+{
+    if (c->raft_inited && raft_errmsg(&c->raft)[0])
+        return raft_errmsg(&c->raft);
+    if (c->io_inited && c->io.errmsg[0])
+        return c->io.errmsg;
+    if (c->transport_inited && c->transport.errmsg[0])
+        return c->transport.errmsg;
+    return "no detail";
+}
+
+/* Raft mode: init, bootstrap (first run only), start, begin polling. */
+static int cluster_start_raft(struct hamd_cluster *c)
+{
+    int rc = cluster_raft_init(c);
+    if (rc == 0)
+        rc = cluster_bootstrap(c);
+    if (rc == 0)
+        rc = raft_start(&c->raft);
+    if (rc) {
+        LOG_ERROR("raft: start in %s at %s failed: %s (%s)", c->raft_dir,
+                  c->self->raft, rc < 0 ? strerror(-rc) : raft_strerror(rc),
+                  cluster_errmsg(c));
+        return rc;
+    }
+    LOG_INFO("raft: node %llu started at %s (%u peers)",
+             (unsigned long long)c->self->id, c->self->raft, c->cfg->n_peers);
+    uv_check_start(&c->check, cluster_on_check);
+    uv_timer_start(&c->tick, cluster_on_tick, (uint64_t)c->cfg->heartbeat_ms,
+                   (uint64_t)c->cfg->heartbeat_ms);
+    return 0;
+}
+
+void cluster_kick(struct hamd_cluster *c)
+{
+    uv_timer_start(&c->kick, cluster_on_kick, 0, 0);
+}
+
+int hamd_cluster_start(struct hamd_cluster *c)
+{
+    if (c->started || c->closing)
+        return RAFT_BUSY;
+    c->started = true;
+    int rc = c->standalone ? 0 : cluster_start_raft(c);
+    if (rc == 0)
+        cluster_kick(c);
+    return rc;
+}
+
+/* One handle or the raft instance finished closing. */
+static void cluster_close_step(struct hamd_cluster *c)
+{
+    if (--c->close_pending == 0 && c->close_cb)
+        c->close_cb(c->close_ud);
+}
+
+static void cluster_on_handle_closed(uv_handle_t *h)
+{
+    cluster_close_step(h->data);
+}
+
+/* raft_close completed: only now may the I/O objects be released. */
+static void cluster_on_raft_closed(struct raft *r)
+{
+    struct hamd_cluster *c = r->data;
+    raft_uv_close(&c->io);
+    raft_uv_tcp_close(&c->transport);
+    cluster_close_step(c);
+}
+
+void hamd_cluster_close(struct hamd_cluster *c, hamd_cluster_close_cb cb,
+                        void *ud)
+{
+    if (c->closing)
+        return;
+    c->closing = true;
+    c->close_cb = cb;
+    c->close_ud = ud;
+    cluster_lease_lost(c);
+    cluster_deliver_done(c);
+    c->close_pending = CLUSTER_LOOP_HANDLES;
+    uv_close((uv_handle_t *)&c->check, cluster_on_handle_closed);
+    uv_close((uv_handle_t *)&c->tick, cluster_on_handle_closed);
+    uv_close((uv_handle_t *)&c->kick, cluster_on_handle_closed);
+    if (c->raft_inited) {
+        c->close_pending++;
+        raft_close(&c->raft, cluster_on_raft_closed); /* fails pending reqs */
+        return;
+    }
+    if (c->io_inited)
+        raft_uv_close(&c->io);
+    if (c->transport_inited)
+        raft_uv_tcp_close(&c->transport);
+}
+
+void hamd_cluster_destroy(struct hamd_cluster **self)
+{
+    if (!self || !*self)
+        return;
+    hamd_fsm_destroy(&(*self)->fsm);
+    free(*self);
+    *self = NULL;
+}
+
+enum hamd_cluster_role hamd_cluster_role(const struct hamd_cluster *c)
+{
+    return c->role;
+}
+
+const char *hamd_cluster_role_name(enum hamd_cluster_role role)
+{
+    switch (role) {
+    case HAMD_CLUSTER_FOLLOWER: return "follower";
+    case HAMD_CLUSTER_CANDIDATE: return "candidate";
+    case HAMD_CLUSTER_LEADER: return "leader";
+    case HAMD_CLUSTER_STANDALONE: return "standalone";
+    default: return "unavailable";
+    }
+}
+
+bool hamd_cluster_is_leader(const struct hamd_cluster *c)
+{
+    return c->role == HAMD_CLUSTER_LEADER || c->role == HAMD_CLUSTER_STANDALONE;
+}
+
+uint64_t hamd_cluster_term(const struct hamd_cluster *c)
+{
+    return c->term;
+}
+
+uint64_t hamd_cluster_leader_id(const struct hamd_cluster *c)
+{
+    return c->leader_id;
+}
+
+const struct hamd_peer *hamd_cluster_leader_peer(const struct hamd_cluster *c)
+{
+    for (unsigned i = 0; c->leader_id && i < c->cfg->n_peers; i++)
+        if (c->cfg->peers[i].id == c->leader_id)
+            return &c->cfg->peers[i];
+    return NULL;
+}
+
+uint64_t hamd_cluster_self_id(const struct hamd_cluster *c)
+{
+    return c->self ? c->self->id : c->cfg->node_id;
+}
+
+bool hamd_cluster_is_witness(const struct hamd_cluster *c)
+{
+    return c->self && c->self->role == HAMD_ROLE_WITNESS;
+}
+
+uint64_t hamd_cluster_commit_index(const struct hamd_cluster *c)
+{
+    if (c->raft_inited)
+        return c->raft.commit_index;
+    return hamd_store_applied_index(c->store);
+}
+
+uint64_t hamd_cluster_applied_index(const struct hamd_cluster *c)
+{
+    if (c->raft_inited)
+        return raft_last_applied((struct raft *)&c->raft);
+    return hamd_store_applied_index(c->store);
+}
+
+int64_t hamd_cluster_lease_until_ns(const struct hamd_cluster *c)
+{
+    if (c->standalone)
+        return c->publishing ? CLUSTER_LEASE_FOREVER_NS : 0;
+    return hamd_lease_until_ns(&c->lease);
+}
+
+bool hamd_cluster_publishing(const struct hamd_cluster *c, int64_t now_ns)
+{
+    if (c->standalone)
+        return c->publishing;
+    return !cluster_must_not_publish(c) && hamd_lease_valid(&c->lease, now_ns);
+}
+
+bool hamd_cluster_store_failed(const struct hamd_cluster *c)
+{
+    return hamd_fsm_failed(c->fsm);
+}
+
+bool cluster_must_not_publish(const struct hamd_cluster *c)
+{
+    return hamd_cluster_is_witness(c) || hamd_fsm_failed(c->fsm);
+}

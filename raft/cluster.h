@@ -1,0 +1,161 @@
+/* The consensus layer on a libuv loop: the only code that talks to
+ * raft_uv. It owns the Raft instance, the FSM over the caller's store, and
+ * the leader lease, and tells the node through hooks what it may do.
+ *
+ *   hooks.on_role   role, term or known leader changed
+ *   hooks.on_lease  publishing allowed (until a monotonic deadline) / lost
+ *   hooks.on_change a command changed the store (reconcile gateways,
+ *                   subscriptions, assignments); HAMD_FSM_CHANGE_ALL after
+ *                   a snapshot restore
+ *
+ * Facts of libraft 0.15 honoured here (DESIGN §3, docs/consensus.md):
+ * - Every process using raft_uv must ignore SIGPIPE (main does
+ *   signal(SIGPIPE, SIG_IGN)), or a peer dying mid-write kills the node.
+ * - No state-change callback exists: raft_state() is polled on every loop
+ *   iteration (uv_check) and on a heartbeat-period timer when idle.
+ * - Pre-vote is on (Ongaro 2014, §9.6). Every node bootstraps the same
+ *   configuration, all [peer.N] as voters (witnesses vote too);
+ *   RAFT_CANTBOOTSTRAP on restart is normal.
+ * - Leadership is not permission to publish: the lease of lease.h is, and
+ *   the node renews it with one barrier in flight at a time, paced at the
+ *   heartbeat period. A new leader publishes only after its first barrier
+ *   commits. on_lease's until is a hard deadline the data plane must
+ *   enforce itself, even if no further hook arrives.
+ * - A witness (or a node whose store failed) that becomes leader transfers
+ *   leadership to a voter at once and never publishes.
+ * - Raft addresses are IPv4 literals "a.b.c.d:port"; raft traffic is not
+ *   authenticated, so bind it to the cluster network only.
+ *
+ * Standalone mode (cfg->n_peers == 0): no Raft at all. The node is leader
+ * of term 1 with an endless lease (reported once after start), and submit
+ * applies through the same FSM entry point synchronously, answering from
+ * the loop, so callers above this module use one code path.
+ *
+ * After the first lease, if the store was never seeded, the leader submits
+ * a SEED built from cfg->seed_accounts / seed_subs (idempotent: SEED
+ * applies only to a never-seeded store, so every node may hold seeds).
+ *
+ * Lifecycle: new -> start -> ... -> close(cb) -> (cb fires) -> destroy.
+ * close is required once new succeeded (libuv handles are registered),
+ * even if start failed. The config and the store must outlive the
+ * cluster. Everything runs on the loop's thread.
+ */
+#ifndef HAMD_RAFT_CLUSTER_H
+#define HAMD_RAFT_CLUSTER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "config.h"
+#include "raft/cmd.h"
+#include "raft/fsm.h"
+#include "raft/store.h"
+
+/* What this node is, as last observed. */
+enum hamd_cluster_role {
+    HAMD_CLUSTER_UNAVAILABLE = 0, /* not started yet, or closing */
+    HAMD_CLUSTER_FOLLOWER,
+    HAMD_CLUSTER_CANDIDATE,
+    HAMD_CLUSTER_LEADER,
+    HAMD_CLUSTER_STANDALONE,      /* no peers: always the leader, term 1 */
+};
+
+/* Callbacks into the node; any may be NULL. All run on the loop thread. */
+struct hamd_cluster_hooks {
+    void *ud; /* passed to every hook */
+    /* Role, term or leader id (0 = unknown) changed. */
+    void (*on_role)(void *ud, enum hamd_cluster_role role, uint64_t term,
+                    uint64_t leader_id);
+    /* publishing: may publish with fencing token `term` while
+     * hamd_mono_ns() < until_mono_ns (INT64_MAX = forever). Called once
+     * per renewal; publishing=false (until 0) once when it is lost. */
+    void (*on_lease)(void *ud, bool publishing, uint64_t term,
+                     int64_t until_mono_ns);
+    /* A command of this type changed the store (after commit + apply). */
+    void (*on_change)(void *ud, enum hamd_cmd_type type);
+};
+
+/* Completion of hamd_cluster_submit: status 0 = committed and applied,
+ * res = the FSM's verdict (res->status 0 or 400/404/409/500; valid only
+ * during the call). Otherwise a libraft error (RAFT_LEADERSHIPLOST: the
+ * outcome is unknown, the entry may still commit; RAFT_SHUTDOWN) and res
+ * is NULL. */
+typedef void (*hamd_cluster_submit_cb)(void *ud, int status,
+                                       const struct hamd_apply_result *res);
+
+/* Completion of hamd_cluster_transfer: status 0 when another node now
+ * leads (leader_id), RAFT_CANCELED when the transfer timed out,
+ * RAFT_SHUTDOWN when the cluster closed first. */
+typedef void (*hamd_cluster_transfer_cb)(void *ud, int status,
+                                         uint64_t leader_id);
+
+/* Completion of hamd_cluster_close. */
+typedef void (*hamd_cluster_close_cb)(void *ud);
+
+struct hamd_cluster;
+
+/* Creates the cluster for node cfg->node_id (cfg and store must outlive
+ * it). Validates the [peer.N] set (self present, IPv4 raft addresses,
+ * heartbeat < election timeout, lease margin < election timeout). Returns
+ * NULL and logs why on failure. */
+struct hamd_cluster *hamd_cluster_new(uv_loop_t *loop,
+                                      const struct hamd_config *cfg,
+                                      struct hamd_store *store,
+                                      const struct hamd_cluster_hooks *hooks);
+
+/* Starts Raft (raft dir <data_dir>/raft) or standalone mode. The first
+ * hooks fire from the loop, not from inside this call. Returns 0, a
+ * libraft error code, or -errno. */
+int hamd_cluster_start(struct hamd_cluster *c);
+
+/* Encodes cmd and proposes it. Returns 0 when cb will be called exactly
+ * once (possibly with an error status), or an error and cb is never
+ * called: RAFT_NOTLEADER (ask the leader: hamd_cluster_leader_peer),
+ * RAFT_INVALID / RAFT_TOOBIG (bad command), RAFT_NOMEM, RAFT_SHUTDOWN. */
+int hamd_cluster_submit(struct hamd_cluster *c, const struct hamd_cmd *cmd,
+                        hamd_cluster_submit_cb cb, void *ud);
+
+/* Hands leadership to node id (0: any voter, non-witnesses first). The
+ * lease is given up before the transfer starts. Returns 0 when cb (may be
+ * NULL) will be called once, else RAFT_NOTLEADER, RAFT_BUSY (a transfer
+ * is running), RAFT_BADID, RAFT_NOTFOUND (standalone / no other voter). */
+int hamd_cluster_transfer(struct hamd_cluster *c, uint64_t id,
+                          hamd_cluster_transfer_cb cb, void *ud);
+
+/* Stops everything; cb(ud) fires from the loop once all is released. The
+ * lease is reported lost first. Pending submits complete before cb: with
+ * RAFT_LEADERSHIPLOST under Raft, with their (already applied) result in
+ * standalone mode. */
+void hamd_cluster_close(struct hamd_cluster *c, hamd_cluster_close_cb cb,
+                        void *ud);
+
+/* Frees the cluster and sets *self to NULL. Call it only after the close
+ * callback fired. */
+void hamd_cluster_destroy(struct hamd_cluster **self);
+
+/* ---- getters (state as of the last loop iteration) ---- */
+
+enum hamd_cluster_role hamd_cluster_role(const struct hamd_cluster *c);
+/* "unavailable", "follower", "candidate", "leader", "standalone". */
+const char *hamd_cluster_role_name(enum hamd_cluster_role role);
+/* True for LEADER and STANDALONE. */
+bool hamd_cluster_is_leader(const struct hamd_cluster *c);
+uint64_t hamd_cluster_term(const struct hamd_cluster *c);
+/* Known leader's id, 0 when unknown. */
+uint64_t hamd_cluster_leader_id(const struct hamd_cluster *c);
+/* The leader's [peer.N] entry (admin address for forwarding), or NULL
+ * when unknown or standalone. */
+const struct hamd_peer *hamd_cluster_leader_peer(const struct hamd_cluster *c);
+uint64_t hamd_cluster_self_id(const struct hamd_cluster *c);
+bool hamd_cluster_is_witness(const struct hamd_cluster *c);
+uint64_t hamd_cluster_commit_index(const struct hamd_cluster *c);
+uint64_t hamd_cluster_applied_index(const struct hamd_cluster *c);
+/* Lease deadline (monotonic ns; INT64_MAX standalone), 0 when none. */
+int64_t hamd_cluster_lease_until_ns(const struct hamd_cluster *c);
+/* True when the lease allows publishing at now_ns. */
+bool hamd_cluster_publishing(const struct hamd_cluster *c, int64_t now_ns);
+/* True when LMDB failed under the FSM (the node then never publishes). */
+bool hamd_cluster_store_failed(const struct hamd_cluster *c);
+
+#endif /* HAMD_RAFT_CLUSTER_H */

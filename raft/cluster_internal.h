@@ -1,0 +1,109 @@
+/* Shared by the cluster's files only: cluster.c (lifecycle, getters),
+ * cluster_poll.c (role tracking, lease renewal, witness hand-off,
+ * seeding) and cluster_submit.c (proposals, standalone apply, transfer). */
+#ifndef HAMD_RAFT_CLUSTER_INTERNAL_H
+#define HAMD_RAFT_CLUSTER_INTERNAL_H
+
+#include <limits.h>
+#include <raft.h>
+#include <raft/uv.h>
+
+#include "common/log.h"
+#include "raft/cluster.h"
+#include "raft/lease.h"
+
+#define CLUSTER_STANDALONE_TERM 1          /* the fixed term standalone */
+#define CLUSTER_LEASE_FOREVER_NS INT64_MAX /* standalone lease deadline */
+
+/* A standalone submit applied synchronously, answered from the loop. */
+struct cluster_done {
+    hamd_cluster_submit_cb cb;      /* caller's completion */
+    void *ud;                       /* its argument */
+    struct hamd_apply_result res;   /* copy of the FSM verdict */
+    struct cluster_done *next;      /* FIFO link */
+};
+
+struct hamd_cluster {
+    uv_loop_t *loop;                   /* the control-plane loop */
+    const struct hamd_config *cfg;     /* not owned */
+    struct hamd_store *store;          /* not owned */
+    struct hamd_cluster_hooks hooks;   /* node callbacks */
+    struct hamd_fsm *fsm;              /* owned; applies to store */
+    const struct hamd_peer *self;      /* own [peer.N]; NULL standalone */
+    bool standalone;                   /* cfg->n_peers == 0 */
+    bool started;                      /* start was called */
+
+    /* libraft */
+    struct raft raft;                  /* the Raft instance */
+    struct raft_io io;                 /* raft_uv disk + network I/O */
+    struct raft_uv_transport transport;/* raft_uv TCP transport */
+    bool transport_inited;             /* raft_uv_tcp_init succeeded */
+    bool io_inited;                    /* raft_uv_init succeeded */
+    bool raft_inited;                  /* raft_init succeeded */
+    char raft_dir[PATH_MAX];           /* <data_dir>/raft */
+
+    /* loop handles */
+    uv_check_t check;                  /* polls raft_state() every iteration */
+    uv_timer_t tick;                   /* polls at the heartbeat period */
+    uv_timer_t kick;                   /* first report + standalone answers */
+
+    /* last observed and reported state */
+    enum hamd_cluster_role role;       /* as last reported via on_role */
+    uint64_t term;                     /* idem */
+    uint64_t leader_id;                /* idem, 0 = unknown */
+    bool role_reported;                /* on_role fired at least once */
+
+    /* lease */
+    struct hamd_lease lease;           /* pure lease state */
+    int64_t heartbeat_ns;              /* barrier pacing */
+    int64_t election_ns;               /* witness hand-off retry pacing */
+    int64_t last_barrier_ns;           /* t0 of the last barrier started */
+    bool publishing;                   /* last on_lease said true */
+    bool transferring;                 /* a leadership transfer is running */
+    int64_t last_handoff_ns;           /* last automatic hand-off attempt */
+
+    /* seeding */
+    bool seeded_known;                 /* the store was seen seeded */
+    bool seed_pending;                 /* a SEED is in flight */
+
+    /* standalone answers waiting for the loop */
+    struct cluster_done *done_head;    /* oldest */
+    struct cluster_done *done_tail;    /* newest */
+
+    /* closing */
+    bool closing;                      /* close was called */
+    unsigned close_pending;            /* handles + raft still closing */
+    hamd_cluster_close_cb close_cb;    /* caller's completion */
+    void *close_ud;                    /* its argument */
+    struct hamd_log_rate handoff_rate; /* hand-off failure log limiter */
+};
+
+/* cluster_poll.c: observe raft, report role changes, renew the lease. */
+void cluster_poll(struct hamd_cluster *c);
+
+/* cluster_poll.c: reports the lease lost if it was reported held. */
+void cluster_lease_lost(struct hamd_cluster *c);
+
+/* cluster_poll.c: standalone start: report role + endless lease, seed. */
+void cluster_standalone_report(struct hamd_cluster *c);
+
+/* cluster_poll.c: submits a SEED if the store was never seeded. */
+void cluster_maybe_seed(struct hamd_cluster *c);
+
+/* cluster.c: runs the kick callback (first report, standalone answers)
+ * on the next loop iteration. */
+void cluster_kick(struct hamd_cluster *c);
+
+/* cluster_submit.c: answers queued standalone submits (status 0). */
+void cluster_deliver_done(struct hamd_cluster *c);
+
+/* cluster_submit.c: starts a transfer to id (0 = best voter) with an
+ * optional caller callback; voids the lease first. Returns 0 or a libraft
+ * error. */
+int cluster_transfer_start(struct hamd_cluster *c, uint64_t id,
+                           hamd_cluster_transfer_cb cb, void *ud);
+
+/* True when this node must never publish (witness or failed store). */
+bool cluster_must_not_publish(const struct hamd_cluster *c);
+
+#endif /* HAMD_RAFT_CLUSTER_INTERNAL_H */

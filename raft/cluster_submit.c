@@ -1,0 +1,174 @@
+/* Proposals and leadership transfers: see cluster.h. Standalone submits
+ * apply at once through the same FSM entry point libraft uses, and answer
+ * from the loop so callers see the same asynchronous contract. */
+#include "raft/cluster_internal.h"
+
+#include <stdlib.h>
+
+/* One proposal waiting for commit. */
+struct submit_req {
+    struct raft_apply req;      /* libraft request; req.data = this */
+    hamd_cluster_submit_cb cb;  /* caller's completion */
+    void *ud;                   /* its argument */
+};
+
+/* One leadership transfer. */
+struct transfer_req {
+    struct raft_transfer req;     /* libraft request; req.data = this */
+    struct hamd_cluster *c;       /* owner */
+    hamd_cluster_transfer_cb cb;  /* caller's completion, may be NULL */
+    void *ud;                     /* its argument */
+};
+
+/* libraft calls this right after the FSM applied the entry (result is the
+ * fsm-owned verdict, valid now) or with an error when leadership was lost
+ * or the node is closing. */
+static void submit_on_applied(struct raft_apply *req, int status,
+                              void *result)
+{
+    struct submit_req *s = req->data;
+    if (s->cb)
+        s->cb(s->ud, status, status == 0 ? result : NULL);
+    free(s);
+}
+
+/* Answers every queued standalone submit. The queue is detached first so
+ * callbacks may submit again. */
+void cluster_deliver_done(struct hamd_cluster *c)
+{
+    struct cluster_done *d = c->done_head;
+    c->done_head = c->done_tail = NULL;
+    while (d) {
+        struct cluster_done *next = d->next;
+        if (d->cb)
+            d->cb(d->ud, 0, &d->res);
+        free(d);
+        d = next;
+    }
+}
+
+static int submit_standalone(struct hamd_cluster *c, struct raft_buffer *buf,
+                             hamd_cluster_submit_cb cb, void *ud)
+{
+    struct cluster_done *d = calloc(1, sizeof *d);
+    if (!d) {
+        raft_free(buf->base);
+        return RAFT_NOMEM;
+    }
+    d->res = *hamd_fsm_apply_entry(c->fsm, buf->base, buf->len);
+    raft_free(buf->base);
+    d->cb = cb;
+    d->ud = ud;
+    if (c->done_tail)
+        c->done_tail->next = d;
+    else
+        c->done_head = d;
+    c->done_tail = d;
+    cluster_kick(c);
+    return 0;
+}
+
+int hamd_cluster_submit(struct hamd_cluster *c, const struct hamd_cmd *cmd,
+                        hamd_cluster_submit_cb cb, void *ud)
+{
+    struct raft_buffer buf;
+    if (c->closing)
+        return RAFT_SHUTDOWN;
+    if (!c->started || (!c->standalone && !c->raft_inited))
+        return RAFT_NOTLEADER;
+    int rc = hamd_cmd_encode(cmd, &buf);
+    if (rc)
+        return rc;
+    if (c->standalone)
+        return submit_standalone(c, &buf, cb, ud);
+    struct submit_req *s = calloc(1, sizeof *s);
+    if (!s) {
+        raft_free(buf.base);
+        return RAFT_NOMEM;
+    }
+    s->req.data = s;
+    s->cb = cb;
+    s->ud = ud;
+    rc = raft_apply(&c->raft, &s->req, &buf, 1, submit_on_applied);
+    if (rc) { /* ownership of buf stays with us on failure */
+        raft_free(buf.base);
+        free(s);
+    }
+    return rc;
+}
+
+static void transfer_on_done(struct raft_transfer *req)
+{
+    struct transfer_req *t = req->data;
+    struct hamd_cluster *c = t->c;
+    raft_id leader = 0;
+    const char *addr = NULL;
+    c->transferring = false;
+    raft_leader(&c->raft, &leader, &addr);
+    int status = c->closing ? RAFT_SHUTDOWN
+                 : leader && leader != c->self->id ? 0
+                                                   : RAFT_CANCELED;
+    LOG_INFO("raft: leadership transfer %s (leader %llu)",
+             status ? raft_strerror(status) : "done",
+             (unsigned long long)leader);
+    if (t->cb)
+        t->cb(t->ud, status, leader);
+    free(t);
+}
+
+/* A voter other than this node, non-witnesses first; 0 lets libraft pick
+ * any up-to-date voter. */
+static raft_id transfer_pick(const struct hamd_cluster *c)
+{
+    for (unsigned i = 0; i < c->cfg->n_peers; i++) {
+        const struct hamd_peer *p = &c->cfg->peers[i];
+        if (p->id != c->self->id && p->role != HAMD_ROLE_WITNESS)
+            return p->id;
+    }
+    return 0;
+}
+
+int cluster_transfer_start(struct hamd_cluster *c, uint64_t id,
+                           hamd_cluster_transfer_cb cb, void *ud)
+{
+    if (!c->raft_inited || raft_state(&c->raft) != RAFT_LEADER)
+        return RAFT_NOTLEADER;
+    if (c->transferring)
+        return RAFT_BUSY;
+    struct transfer_req *t = calloc(1, sizeof *t);
+    if (!t)
+        return RAFT_NOMEM;
+    t->req.data = t;
+    t->c = c;
+    t->cb = cb;
+    t->ud = ud;
+    /* The target campaigns with disrupt_leader, which bypasses the vote
+     * refusal the lease relies on (lease.h): give the lease up first. */
+    hamd_lease_step_down(&c->lease);
+    cluster_lease_lost(c);
+    c->transferring = true;
+    int rc = raft_transfer(&c->raft, &t->req, id ? id : transfer_pick(c),
+                           transfer_on_done);
+    if (rc) {
+        c->transferring = false;
+        free(t);
+    }
+    return rc;
+}
+
+int hamd_cluster_transfer(struct hamd_cluster *c, uint64_t id,
+                          hamd_cluster_transfer_cb cb, void *ud)
+{
+    if (c->standalone)
+        return RAFT_NOTFOUND;
+    if (c->closing)
+        return RAFT_SHUTDOWN;
+    if (id == c->self->id)
+        return RAFT_BADID;
+    bool known = id == 0;
+    for (unsigned i = 0; !known && i < c->cfg->n_peers; i++)
+        known = c->cfg->peers[i].id == id;
+    if (!known)
+        return RAFT_BADID;
+    return cluster_transfer_start(c, id, cb, ud);
+}

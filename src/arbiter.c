@@ -1,0 +1,188 @@
+/* Tick arbiter: routing, newer-than-last guard, replay window. See arbiter.h. */
+#include "arbiter.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------------
+ * Replay ring
+ * ------------------------------------------------------------------------ */
+
+static struct hamd_tick *ring_at(const struct hamd_arb_ring *r, unsigned i)
+{
+    return &r->ticks[(r->head + i) & (r->cap - 1)];
+}
+
+static int64_t ring_rx_at(const struct hamd_arb_ring *r, unsigned i)
+{
+    return r->rx_ns[(r->head + i) & (r->cap - 1)];
+}
+
+static void ring_pop_oldest(struct hamd_arb_ring *r)
+{
+    r->head = (r->head + 1) & (r->cap - 1);
+    r->len--;
+}
+
+static void ring_trim(struct hamd_arb_ring *r, const struct hamd_arb_limits *lim,
+                      int64_t now_ns)
+{
+    while (r->len > 0 && now_ns - ring_rx_at(r, 0) > lim->window_ns)
+        ring_pop_oldest(r);
+}
+
+static unsigned cap_limit(const struct hamd_arb_limits *lim)
+{
+    unsigned cap = HAMD_ARB_RING_MIN;
+    while (cap < lim->depth)
+        cap <<= 1;
+    return cap;
+}
+
+/* Doubles the ring (unwrapping it); false when out of memory. */
+static bool ring_grow(struct hamd_arb_ring *r, unsigned new_cap)
+{
+    struct hamd_tick *ticks = malloc(sizeof *ticks * new_cap);
+    int64_t *rx = malloc(sizeof *rx * new_cap);
+    if (!ticks || !rx) {
+        free(ticks);
+        free(rx);
+        return false;
+    }
+    for (unsigned i = 0; i < r->len; i++) {
+        ticks[i] = *ring_at(r, i);
+        rx[i] = ring_rx_at(r, i);
+    }
+    free(r->ticks);
+    free(r->rx_ns);
+    r->ticks = ticks;
+    r->rx_ns = rx;
+    r->cap = new_cap;
+    r->head = 0;
+    return true;
+}
+
+static bool ring_push(struct hamd_arb_ring *r, const struct hamd_arb_limits *lim,
+                      const struct hamd_tick *tick, int64_t now_ns)
+{
+    if (lim->depth == 0)
+        return false;
+    ring_trim(r, lim, now_ns);
+    if (r->len == r->cap && r->cap < cap_limit(lim)) {
+        if (!ring_grow(r, r->cap ? r->cap * 2 : HAMD_ARB_RING_MIN))
+            return false;
+    }
+    /* Full at depth: the oldest tick makes room, the window slides. */
+    while (r->len >= lim->depth || r->len == r->cap)
+        ring_pop_oldest(r);
+    unsigned slot = (r->head + r->len) & (r->cap - 1);
+    r->ticks[slot] = *tick;
+    r->rx_ns[slot] = now_ns;
+    r->len++;
+    return true;
+}
+
+static void ring_release(struct hamd_arb_ring *r)
+{
+    free(r->ticks);
+    free(r->rx_ns);
+    memset(r, 0, sizeof *r);
+}
+
+/* ------------------------------------------------------------------------
+ * Contract
+ * ------------------------------------------------------------------------ */
+
+void hamd_arb_contract_init(struct hamd_arb_contract *c)
+{
+    memset(c, 0, sizeof *c);
+    c->active = HAMD_ARB_NO_SOURCE;
+}
+
+void hamd_arb_contract_release(struct hamd_arb_contract *c)
+{
+    for (int i = 0; i < HAMD_ARB_MAX_SOURCES; i++)
+        ring_release(&c->rings[i]);
+}
+
+static bool newer_than_last(const struct hamd_arb_contract *c,
+                            const struct hamd_tick *tick)
+{
+    if (!c->has_last)
+        return true;
+    return hamd_tick_cmp_age(tick->datetime_ns, tick->volume,
+                             c->last_datetime_ns, c->last_volume) > 0;
+}
+
+static bool source_valid(int source)
+{
+    return source >= 0 && source < HAMD_ARB_MAX_SOURCES;
+}
+
+enum hamd_arb_verdict hamd_arb_offer(struct hamd_arb_contract *c,
+                                     const struct hamd_arb_limits *lim,
+                                     int source, const struct hamd_tick *tick,
+                                     int64_t now_ns)
+{
+    if (!source_valid(source))
+        return HAMD_ARB_DROPPED;
+    if (source == c->active)
+        return newer_than_last(c, tick) ? HAMD_ARB_PUBLISH : HAMD_ARB_STALE;
+    /* A kept tick that is already not newer can never be replayed. */
+    if (!newer_than_last(c, tick))
+        return HAMD_ARB_STALE;
+    return ring_push(&c->rings[source], lim, tick, now_ns) ? HAMD_ARB_KEPT
+                                                            : HAMD_ARB_DROPPED;
+}
+
+void hamd_arb_published(struct hamd_arb_contract *c, const struct hamd_tick *tick)
+{
+    c->has_last = true;
+    c->last_datetime_ns = tick->datetime_ns;
+    c->last_volume = tick->volume;
+}
+
+unsigned hamd_arb_switch(struct hamd_arb_contract *c,
+                         const struct hamd_arb_limits *lim, int source,
+                         int64_t now_ns, hamd_arb_emit_fn emit, void *ud)
+{
+    if (!source_valid(source)) {
+        c->active = HAMD_ARB_NO_SOURCE;
+        return 0;
+    }
+    if (source == c->active)
+        return 0;
+    c->active = source;
+    struct hamd_arb_ring *r = &c->rings[source];
+    ring_trim(r, lim, now_ns);
+    unsigned replayed = 0;
+    for (unsigned i = 0; i < r->len; i++) {
+        const struct hamd_tick *t = ring_at(r, i);
+        if (!newer_than_last(c, t))
+            continue;
+        emit(ud, t);
+        hamd_arb_published(c, t);
+        replayed++;
+    }
+    /* The active source's ticks are published live: its ring is not kept. */
+    r->len = 0;
+    r->head = 0;
+    return replayed;
+}
+
+void hamd_arb_forget_source(struct hamd_arb_contract *c, int source)
+{
+    if (!source_valid(source))
+        return;
+    c->rings[source].len = 0;
+    c->rings[source].head = 0;
+}
+
+uint64_t hamd_arb_contract_bytes(const struct hamd_arb_contract *c)
+{
+    uint64_t bytes = 0;
+    for (int i = 0; i < HAMD_ARB_MAX_SOURCES; i++)
+        bytes += (uint64_t)c->rings[i].cap *
+                 (sizeof(struct hamd_tick) + sizeof(int64_t));
+    return bytes;
+}

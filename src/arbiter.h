@@ -1,0 +1,100 @@
+/* Tick arbiter: which tick of which source may be published (DESIGN §7).
+ *
+ * Pure: the data plane hands in a contract's state, a tick, the source it
+ * came from and the time; the arbiter answers and updates the state. No
+ * I/O, no clock reads, no allocation except when a replay ring grows.
+ *
+ * Three rules, per contract:
+ *  1. Routing: only the active source's ticks are published; every other
+ *     hot source's ticks are kept in its replay ring.
+ *  2. Newer-than-last guard: a tick is published only when it is newer than
+ *     the last published one (exchange time, then volume). Duplicates from
+ *     a second account on the same exchange and ticks going backwards
+ *     across a switch are dropped.
+ *  3. Replay on switch: when the contract moves to another source, that
+ *     source's kept ticks newer than the last published go out first, in
+ *     arrival order, then its live ticks. A stall detected seconds late
+ *     therefore leaves no hole, as long as the window covers the
+ *     detection time.
+ *
+ * Rings keep at most `depth` ticks and drop ticks older than `window_ns`;
+ * they start small and grow by doubling, so a quiet contract costs little.
+ */
+#ifndef HAMD_ARBITER_H
+#define HAMD_ARBITER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hamd/tick.h"
+
+#define HAMD_ARB_MAX_SOURCES 16   /* hot sources per node */
+#define HAMD_ARB_NO_SOURCE (-1)   /* contract has no active source */
+#define HAMD_ARB_RING_MIN 4       /* first allocation of a ring, in ticks */
+
+/* Replay window bounds, shared by every contract. */
+struct hamd_arb_limits {
+    int64_t window_ns; /* keep ticks received at most this long ago */
+    unsigned depth;    /* keep at most this many ticks per source */
+};
+
+/* A source's recent ticks for one contract (a growable ring). */
+struct hamd_arb_ring {
+    struct hamd_tick *ticks; /* capacity slots */
+    int64_t *rx_ns;          /* receive time of each slot */
+    unsigned cap;            /* allocated slots, a power of two <= depth */
+    unsigned head;           /* index of the oldest kept tick */
+    unsigned len;            /* kept ticks */
+};
+
+/* Arbitration state of one contract. Zero it, then call _init. */
+struct hamd_arb_contract {
+    int active;                 /* source index or HAMD_ARB_NO_SOURCE */
+    bool has_last;              /* something was published already */
+    int64_t last_datetime_ns;   /* exchange time of the last published */
+    double last_volume;         /* volume of the last published */
+    struct hamd_arb_ring rings[HAMD_ARB_MAX_SOURCES]; /* per source */
+};
+
+enum hamd_arb_verdict {
+    HAMD_ARB_PUBLISH = 0, /* active source, newer than last: publish it */
+    HAMD_ARB_KEPT,        /* not the active source: kept for replay */
+    HAMD_ARB_STALE,       /* active source but not newer: dropped */
+    HAMD_ARB_DROPPED,     /* not active and not kept (ring full / no mem) */
+};
+
+/* Prepares an empty contract with no active source. */
+void hamd_arb_contract_init(struct hamd_arb_contract *c);
+
+/* Frees the rings of a contract. */
+void hamd_arb_contract_release(struct hamd_arb_contract *c);
+
+/* Judges one tick from `source` received at now_ns. On HAMD_ARB_PUBLISH
+ * the caller publishes and must then call hamd_arb_published. */
+enum hamd_arb_verdict hamd_arb_offer(struct hamd_arb_contract *c,
+                                     const struct hamd_arb_limits *lim,
+                                     int source, const struct hamd_tick *tick,
+                                     int64_t now_ns);
+
+/* Records that `tick` was published (advances the guard). */
+void hamd_arb_published(struct hamd_arb_contract *c,
+                        const struct hamd_tick *tick);
+
+/* Callback receiving each replayed tick, oldest first. */
+typedef void (*hamd_arb_emit_fn)(void *ud, const struct hamd_tick *tick);
+
+/* Makes `source` the active source (HAMD_ARB_NO_SOURCE to unroute). Ticks
+ * of its ring newer than the last published and younger than the window
+ * are passed to emit in order, which must publish them; the arbiter records
+ * each as published. Returns the number of replayed ticks. */
+unsigned hamd_arb_switch(struct hamd_arb_contract *c,
+                         const struct hamd_arb_limits *lim, int source,
+                         int64_t now_ns, hamd_arb_emit_fn emit, void *ud);
+
+/* Forgets everything kept for `source` (it left or restarted). */
+void hamd_arb_forget_source(struct hamd_arb_contract *c, int source);
+
+/* Bytes held by the rings of a contract (for memory reporting). */
+uint64_t hamd_arb_contract_bytes(const struct hamd_arb_contract *c);
+
+#endif /* HAMD_ARBITER_H */

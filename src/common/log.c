@@ -1,0 +1,89 @@
+/* Leveled, thread-safe logging to stderr. See log.h. */
+#include "common/log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <pthread.h>
+
+#include "common/clock.h"
+
+static enum hamd_log_level g_level = HAMD_LOG_INFO;
+static const char *g_ident = "hamd";
+static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static const char *const LEVEL_NAMES[] = {"DEBUG", "INFO", "WARN", "ERROR"};
+
+void hamd_log_set_level(enum hamd_log_level level) { g_level = level; }
+
+void hamd_log_set_ident(const char *ident) { g_ident = ident; }
+
+int hamd_log_level_parse(const char *name)
+{
+    static const char *const names[] = {"debug", "info", "warn", "error"};
+    for (int i = 0; i < 4; i++)
+        if (strcasecmp(name, names[i]) == 0)
+            return i;
+    if (strcasecmp(name, "warning") == 0)
+        return HAMD_LOG_WARN;
+    return -1;
+}
+
+void hamd_format_iso_ms(int64_t epoch_ns, char *buf, unsigned cap)
+{
+    time_t secs = (time_t)(epoch_ns / HAMD_NS_PER_S);
+    int ms = (int)((epoch_ns % HAMD_NS_PER_S) / HAMD_NS_PER_MS);
+    struct tm tm;
+    gmtime_r(&secs, &tm);
+    char date[24];
+    strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf, cap, "%s.%03dZ", date, ms);
+}
+
+static void log_line(enum hamd_log_level level, const char *fmt, va_list ap)
+{
+    char stamp[32];
+    char msg[1024];
+    hamd_format_iso_ms(hamd_wall_ns(), stamp, sizeof stamp);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    pthread_mutex_lock(&g_lock);
+    fprintf(stderr, "%s %-5s [%s] %s\n", stamp, LEVEL_NAMES[level], g_ident,
+            msg);
+    pthread_mutex_unlock(&g_lock);
+}
+
+void hamd_log(enum hamd_log_level level, const char *fmt, ...)
+{
+    if (level < g_level)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    log_line(level, fmt, ap);
+    va_end(ap);
+}
+
+void hamd_log_rated(struct hamd_log_rate *rate, enum hamd_log_level level,
+                    const char *fmt, ...)
+{
+    if (level < g_level)
+        return;
+    int64_t now_ms = hamd_mono_ns() / HAMD_NS_PER_MS;
+    if (now_ms - rate->window_start_ms >= HAMD_LOG_RATE_WINDOW_MS) {
+        if (rate->suppressed > 0)
+            hamd_log(level, "(%u similar messages suppressed in the last %d s)",
+                     rate->suppressed, HAMD_LOG_RATE_WINDOW_MS / 1000);
+        rate->window_start_ms = now_ms;
+        rate->emitted = 0;
+        rate->suppressed = 0;
+    }
+    if (rate->emitted >= HAMD_LOG_RATE_BURST) {
+        rate->suppressed++;
+        return;
+    }
+    rate->emitted++;
+    va_list ap;
+    va_start(ap, fmt);
+    log_line(level, fmt, ap);
+    va_end(ap);
+}

@@ -1,0 +1,495 @@
+/* Tick wire codec (DESIGN §4). Decoding walks the bytes with the
+ * allocation-free reader of mpread.h; encoding packs with msgpack-c into
+ * the caller's buffer. Both run once per tick on the hot path, so neither
+ * allocates and a key costs one hash and one compare. */
+#include "hamd/tick.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <string.h>
+
+#include "common/mpread.h"
+#include "common/mpwrite.h"
+
+/* How a field's value is typed, checked and stored. */
+enum tick_kind {
+    TK_STR,   /* string into a char array of `size` bytes */
+    TK_TIME,  /* int64 epoch ns; must be an integer */
+    TK_NUM,   /* price or volume: finite, >= 0; ints accepted */
+    TK_U64,   /* non-negative integer */
+    TK_U32,   /* non-negative integer below 2^32 */
+    TK_EXTRA, /* the extra map, kept as raw bytes */
+};
+
+/* One known key of the tick map. */
+struct tick_field {
+    const char *name;    /* wire key */
+    size_t name_len;     /* strlen(name) */
+    enum tick_kind kind; /* value type */
+    bool hub;            /* hub field: encoded only with_hub */
+    size_t offset;       /* where in struct hamd_tick */
+    size_t size;         /* TK_STR: capacity incl. NUL */
+};
+
+/* Longest key encoding kept for the encoder: fixstr header + name. */
+#define TICK_KEY_WIRE_MAX 16
+
+/* KEY_FITS(name) is 0, and fails to compile (negative array size) when the
+ * key would not fit TICK_KEY_WIRE_MAX. */
+#define KEY_FITS(name) (0 * sizeof(char[sizeof(name) <= TICK_KEY_WIRE_MAX ? 1 : -1]))
+#define TF(name, kind, hub, member, size) \
+    {name, sizeof(name) - 1 + KEY_FITS(name), kind, hub, \
+     offsetof(struct hamd_tick, member), size}
+#define TF_STR(f) TF(#f, TK_STR, false, f, sizeof(((struct hamd_tick *)0)->f))
+#define TF_NUM(f) TF(#f, TK_NUM, false, f, 0)
+#define TF_LEVEL(arr, n) TF(#arr "_" #n, TK_NUM, false, arr[(n) - 1], 0)
+#define TF_LEVELS(arr) TF_LEVEL(arr, 1), TF_LEVEL(arr, 2), TF_LEVEL(arr, 3), \
+                       TF_LEVEL(arr, 4), TF_LEVEL(arr, 5)
+
+/* Every known key, in encoding order. Order matters only for readability
+ * of dumps; the field's index doubles as its bit in the `seen` mask. */
+static const struct tick_field TICK_FIELDS[] = {
+    TF_STR(symbol),
+    TF_STR(exchange),
+    TF_STR(vt_symbol),
+    TF_STR(gateway_name),
+    TF_STR(name),
+    TF("datetime", TK_TIME, false, datetime_ns, 0),
+    TF("localtime", TK_TIME, false, localtime_ns, 0),
+    TF_NUM(volume),
+    TF_NUM(turnover),
+    TF_NUM(open_interest),
+    TF_NUM(last_price),
+    TF_NUM(last_volume),
+    TF_NUM(limit_up),
+    TF_NUM(limit_down),
+    TF_NUM(open_price),
+    TF_NUM(high_price),
+    TF_NUM(low_price),
+    TF_NUM(pre_close),
+    TF_LEVELS(bid_price),
+    TF_LEVELS(ask_price),
+    TF_LEVELS(bid_volume),
+    TF_LEVELS(ask_volume),
+    TF("term", TK_U64, true, term, 0),
+    TF("seq", TK_U64, true, seq, 0),
+    TF("node", TK_U32, true, node, 0),
+    TF("hub_ns", TK_TIME, true, hub_ns, 0),
+    TF("extra", TK_EXTRA, false, extra, 0),
+};
+
+#define TICK_NFIELDS (sizeof TICK_FIELDS / sizeof TICK_FIELDS[0])
+
+/* Indices used by the post-map checks. */
+enum {
+    TI_SYMBOL = 0,
+    TI_EXCHANGE = 1,
+    TI_VT_SYMBOL = 2,
+    TI_DATETIME = 5,
+};
+
+/* Key -> field index: open addressing over a power-of-two table, filled
+ * once. 128 slots for ~40 keys keeps probe chains short. */
+#define TICK_SLOTS 128
+static int8_t tick_slot[TICK_SLOTS];
+static uint64_t tick_hub_bits; /* `seen` bits of the hub fields */
+static size_t tick_n_hub;      /* number of hub fields */
+
+/* Each key's msgpack encoding (fixstr header + name), so the encoder
+ * copies a key in one write. */
+static uint8_t tick_key_wire[TICK_NFIELDS][TICK_KEY_WIRE_MAX];
+static pthread_once_t tick_tables_once = PTHREAD_ONCE_INIT;
+
+_Static_assert(TICK_NFIELDS < 64, "the seen mask is a uint64_t");
+
+/* Hash of a key from its length and three bytes (first, middle, last):
+ * these tell all known keys apart well (bid_price_1 vs ask_volume_5), and
+ * cost a few independent multiplies where a byte-serial hash over ~40
+ * keys per tick was the decoder's main cost. Unknown keys that collide
+ * only lengthen a probe; the final memcmp decides. */
+static uint32_t tick_key_hash(const char *key, size_t len)
+{
+    if (len == 0)
+        return 0;
+    const uint8_t *k = (const uint8_t *)key;
+    uint32_t h = ((uint32_t)len * 0x9E3779B1u) ^ (k[0] * 0x85EBCA6Bu) ^
+                 (k[len - 1] * 0xC2B2AE35u) ^ (k[len / 2] * 0x27D4EB2Fu);
+    return h ^ (h >> 15);
+}
+
+/* Fills the lookup tables from TICK_FIELDS (run once). */
+static void tick_tables_build(void)
+{
+    memset(tick_slot, -1, sizeof tick_slot);
+    for (size_t i = 0; i < TICK_NFIELDS; i++) {
+        const struct tick_field *f = &TICK_FIELDS[i];
+        if (f->hub) {
+            tick_hub_bits |= 1ull << i;
+            tick_n_hub++;
+        }
+        tick_key_wire[i][0] = (uint8_t)(0xa0 | f->name_len); /* fixstr */
+        memcpy(&tick_key_wire[i][1], f->name, f->name_len);
+        uint32_t s = tick_key_hash(f->name, f->name_len) & (TICK_SLOTS - 1);
+        while (tick_slot[s] >= 0)
+            s = (s + 1) & (TICK_SLOTS - 1);
+        tick_slot[s] = (int8_t)i;
+    }
+}
+
+/* Returns the field index of a key, or -1 when the key is unknown. */
+static int tick_field_find(const char *key, size_t len)
+{
+    uint32_t s = tick_key_hash(key, len) & (TICK_SLOTS - 1);
+    while (tick_slot[s] >= 0) {
+        const struct tick_field *f = &TICK_FIELDS[tick_slot[s]];
+        if (f->name_len == len && memcmp(f->name, key, len) == 0)
+            return tick_slot[s];
+        s = (s + 1) & (TICK_SLOTS - 1);
+    }
+    return -1;
+}
+
+const char *hamd_tick_strerror(enum hamd_tick_err err)
+{
+    switch (err) {
+    case HAMD_TICK_OK: return "ok";
+    case HAMD_TICK_EMSGPACK: return "bad_msgpack";
+    case HAMD_TICK_ENOTMAP: return "not_map";
+    case HAMD_TICK_ETYPE: return "bad_type";
+    case HAMD_TICK_EMISSING: return "missing_field";
+    case HAMD_TICK_ETOOLONG: return "too_long";
+    case HAMD_TICK_EPRICE: return "bad_price";
+    case HAMD_TICK_EVTSYMBOL: return "bad_vt_symbol";
+    }
+    return "unknown";
+}
+
+bool hamd_tick_code_valid(const char *s, size_t len)
+{
+    if (len == 0)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        uint8_t c = (uint8_t)s[i];
+        if (c <= ' ' || c == 0x7f || c == '.')
+            return false;
+    }
+    return true;
+}
+
+bool hamd_tick_vt_symbol_valid(const char *s, size_t len)
+{
+    if (len >= HAMD_VT_SYMBOL_MAX)
+        return false;
+    const char *dot = memrchr(s, '.', len);
+    if (dot == NULL)
+        return false;
+    size_t ls = (size_t)(dot - s), le = len - ls - 1;
+    return ls < HAMD_SYMBOL_MAX && le < HAMD_EXCHANGE_MAX &&
+           hamd_tick_code_valid(s, ls) && hamd_tick_code_valid(dot + 1, le);
+}
+
+/* Stores a string value; it must fit with its NUL and hold no NUL. */
+static enum hamd_tick_err tick_set_str(const struct tick_field *f,
+                                       const struct hamd_mp_val *v, char *dst)
+{
+    if (v->kind != HAMD_MP_STR)
+        return HAMD_TICK_ETYPE;
+    if (v->v.s.len >= f->size)
+        return HAMD_TICK_ETOOLONG;
+    if (memchr(v->v.s.ptr, '\0', v->v.s.len) != NULL)
+        return HAMD_TICK_ETYPE;
+    memcpy(dst, v->v.s.ptr, v->v.s.len);
+    dst[v->v.s.len] = '\0';
+    return HAMD_TICK_OK;
+}
+
+/* Stores a price or volume: any number, but finite and not negative. */
+static enum hamd_tick_err tick_set_num(const struct hamd_mp_val *v,
+                                       double *dst)
+{
+    double x;
+    if (v->kind == HAMD_MP_FLOAT)
+        x = v->v.f;
+    else if (v->kind == HAMD_MP_UINT)
+        x = (double)v->v.u;
+    else if (v->kind == HAMD_MP_INT)
+        return HAMD_TICK_EPRICE;
+    else
+        return HAMD_TICK_ETYPE;
+    if (!isfinite(x) || x < 0)
+        return HAMD_TICK_EPRICE;
+    *dst = x;
+    return HAMD_TICK_OK;
+}
+
+/* Stores a scalar (non-container) value into its field. */
+static enum hamd_tick_err tick_set(const struct tick_field *f,
+                                   const struct hamd_mp_val *v,
+                                   struct hamd_tick *out)
+{
+    char *dst = (char *)out + f->offset;
+    switch (f->kind) {
+    case TK_STR:
+        return tick_set_str(f, v, dst);
+    case TK_NUM:
+        return tick_set_num(v, (double *)(void *)dst);
+    case TK_TIME:
+        if (v->kind == HAMD_MP_INT)
+            *(int64_t *)(void *)dst = v->v.i;
+        else if (v->kind == HAMD_MP_UINT && v->v.u <= (uint64_t)INT64_MAX)
+            *(int64_t *)(void *)dst = (int64_t)v->v.u;
+        else
+            return HAMD_TICK_ETYPE;
+        return HAMD_TICK_OK;
+    case TK_U64:
+        if (v->kind != HAMD_MP_UINT)
+            return HAMD_TICK_ETYPE;
+        *(uint64_t *)(void *)dst = v->v.u;
+        return HAMD_TICK_OK;
+    case TK_U32:
+        if (v->kind != HAMD_MP_UINT || v->v.u > UINT32_MAX)
+            return HAMD_TICK_ETYPE;
+        *(uint32_t *)(void *)dst = (uint32_t)v->v.u;
+        return HAMD_TICK_OK;
+    case TK_EXTRA:
+        break; /* a map is handled by the caller; anything else is wrong */
+    }
+    return HAMD_TICK_ETYPE;
+}
+
+/* Decodes the value of a known key at the cursor. Returns EMSGPACK only for
+ * broken bytes (the caller stops); any other error leaves the cursor after
+ * the value so the caller can keep checking the structure. */
+static enum hamd_tick_err tick_field_decode(struct hamd_mpr *r, int idx,
+                                            struct hamd_tick *out,
+                                            uint64_t *seen)
+{
+    const struct tick_field *f = &TICK_FIELDS[idx];
+    const uint8_t *start = r->p;
+    struct hamd_mp_val v;
+    if (!hamd_mpr_read(r, &v))
+        return HAMD_TICK_EMSGPACK;
+    if (v.kind == HAMD_MP_NIL)
+        return HAMD_TICK_OK; /* nil reads as absent (Python None) */
+    if (v.kind == HAMD_MP_ARRAY || v.kind == HAMD_MP_MAP) {
+        r->p = start;
+        if (!hamd_mpr_skip(r))
+            return HAMD_TICK_EMSGPACK;
+        if (f->kind != TK_EXTRA || v.kind != HAMD_MP_MAP)
+            return HAMD_TICK_ETYPE;
+        size_t n = (size_t)(r->p - start);
+        if (n > HAMD_TICK_EXTRA_MAX)
+            return HAMD_TICK_ETOOLONG;
+        memcpy(out->extra, start, n);
+        out->extra_len = n;
+        *seen |= 1ull << idx;
+        return HAMD_TICK_OK;
+    }
+    enum hamd_tick_err err = tick_set(f, &v, out);
+    if (err == HAMD_TICK_OK)
+        *seen |= 1ull << idx;
+    return err;
+}
+
+/* Decodes one key/value pair. Returns EMSGPACK for broken bytes, else the
+ * pair's own verdict (unknown keys are fine and skipped). */
+static enum hamd_tick_err tick_pair_decode(struct hamd_mpr *r,
+                                           struct hamd_tick *out,
+                                           uint64_t *seen)
+{
+    const uint8_t *start = r->p;
+    struct hamd_mp_val key;
+    if (!hamd_mpr_read(r, &key))
+        return HAMD_TICK_EMSGPACK;
+    if (key.kind != HAMD_MP_STR) {
+        r->p = start;
+        if (!hamd_mpr_skip(r) || !hamd_mpr_skip(r))
+            return HAMD_TICK_EMSGPACK;
+        return HAMD_TICK_ENOTMAP;
+    }
+    int idx = tick_field_find(key.v.s.ptr, key.v.s.len);
+    if (idx < 0)
+        return hamd_mpr_skip(r) ? HAMD_TICK_OK : HAMD_TICK_EMSGPACK;
+    return tick_field_decode(r, idx, out, seen);
+}
+
+/* Cross-field checks once the whole map is read. */
+static enum hamd_tick_err tick_check(struct hamd_tick *t, uint64_t seen)
+{
+    size_t ls = strlen(t->symbol), le = strlen(t->exchange);
+    if (ls == 0 || le == 0 || !(seen & (1ull << TI_DATETIME)))
+        return HAMD_TICK_EMISSING;
+    if (!hamd_tick_code_valid(t->symbol, ls) ||
+        !hamd_tick_code_valid(t->exchange, le))
+        return HAMD_TICK_ETYPE;
+    char vt[HAMD_VT_SYMBOL_MAX];
+    memcpy(vt, t->symbol, ls);
+    vt[ls] = '.';
+    memcpy(vt + ls + 1, t->exchange, le + 1);
+    if (seen & (1ull << TI_VT_SYMBOL))
+        return strcmp(vt, t->vt_symbol) == 0 ? HAMD_TICK_OK
+                                             : HAMD_TICK_EVTSYMBOL;
+    memcpy(t->vt_symbol, vt, ls + le + 2);
+    return HAMD_TICK_OK;
+}
+
+/* Classifies a body whose top level is not a map. */
+static enum hamd_tick_err tick_not_map(const void *buf, size_t len)
+{
+    struct hamd_mpr r;
+    hamd_mpr_init(&r, buf, len);
+    if (!hamd_mpr_skip(&r) || !hamd_mpr_done(&r))
+        return HAMD_TICK_EMSGPACK;
+    return HAMD_TICK_ENOTMAP;
+}
+
+enum hamd_tick_err hamd_tick_decode(const void *buf, size_t len,
+                                    struct hamd_tick *out)
+{
+    pthread_once(&tick_tables_once, tick_tables_build);
+    struct hamd_mpr r;
+    struct hamd_mp_val top;
+    hamd_mpr_init(&r, buf, len);
+    if (!hamd_mpr_read(&r, &top))
+        return HAMD_TICK_EMSGPACK;
+    if (top.kind != HAMD_MP_MAP)
+        return tick_not_map(buf, len);
+    memset(out, 0, sizeof *out);
+    uint64_t seen = 0;
+    /* The first field error is reported, but only once the whole body is
+     * known to be well-formed msgpack: broken bytes take precedence. */
+    enum hamd_tick_err first = HAMD_TICK_OK;
+    for (uint32_t i = 0; i < top.v.n; i++) {
+        enum hamd_tick_err err = tick_pair_decode(&r, out, &seen);
+        if (err == HAMD_TICK_EMSGPACK)
+            return err;
+        if (first == HAMD_TICK_OK)
+            first = err;
+    }
+    if (!hamd_mpr_done(&r))
+        return HAMD_TICK_EMSGPACK;
+    if (first != HAMD_TICK_OK)
+        return first;
+    out->has_hub = (seen & tick_hub_bits) != 0;
+    return tick_check(out, seen);
+}
+
+/* Packs one field's key and value. */
+static void tick_field_encode(struct hamd_mpw *w, size_t idx,
+                              const struct hamd_tick *t)
+{
+    const struct tick_field *f = &TICK_FIELDS[idx];
+    const char *src = (const char *)t + f->offset;
+    hamd_mpw_raw(w, tick_key_wire[idx], 1 + f->name_len);
+    switch (f->kind) {
+    case TK_STR: {
+        size_t n = strnlen(src, f->size);
+        msgpack_pack_str(&w->pk, n);
+        hamd_mpw_raw(w, src, n);
+        break;
+    }
+    case TK_NUM:
+        msgpack_pack_double(&w->pk, *(const double *)(const void *)src);
+        break;
+    case TK_TIME:
+        msgpack_pack_int64(&w->pk, *(const int64_t *)(const void *)src);
+        break;
+    case TK_U64:
+        msgpack_pack_uint64(&w->pk, *(const uint64_t *)(const void *)src);
+        break;
+    case TK_U32:
+        msgpack_pack_uint32(&w->pk, *(const uint32_t *)(const void *)src);
+        break;
+    case TK_EXTRA:
+        hamd_mpw_raw(w, t->extra, t->extra_len);
+        break;
+    }
+}
+
+/* Packs vt_symbol as symbol "." exchange, whatever t->vt_symbol holds. */
+static void tick_vt_encode(struct hamd_mpw *w, const struct hamd_tick *t)
+{
+    size_t ls = strnlen(t->symbol, sizeof t->symbol);
+    size_t le = strnlen(t->exchange, sizeof t->exchange);
+    hamd_mpw_raw(w, tick_key_wire[TI_VT_SYMBOL],
+                 1 + TICK_FIELDS[TI_VT_SYMBOL].name_len);
+    msgpack_pack_str(&w->pk, ls + 1 + le);
+    hamd_mpw_raw(w, t->symbol, ls);
+    hamd_mpw_raw(w, ".", 1);
+    hamd_mpw_raw(w, t->exchange, le);
+}
+
+size_t hamd_tick_encode(const struct hamd_tick *tick, bool with_hub,
+                        void *buf, size_t cap)
+{
+    if (tick->extra_len > sizeof tick->extra)
+        return 0;
+    pthread_once(&tick_tables_once, tick_tables_build);
+    bool with_extra = tick->extra_len > 0;
+    size_t n = TICK_NFIELDS - tick_n_hub - 1;
+    n += (with_hub ? tick_n_hub : 0) + (with_extra ? 1 : 0);
+    struct hamd_mpw w;
+    hamd_mpw_init(&w, buf, cap);
+    msgpack_pack_map(&w.pk, n);
+    for (size_t i = 0; i < TICK_NFIELDS; i++) {
+        const struct tick_field *f = &TICK_FIELDS[i];
+        if ((f->hub && !with_hub) || (f->kind == TK_EXTRA && !with_extra))
+            continue;
+        if (i == TI_VT_SYMBOL)
+            tick_vt_encode(&w, tick);
+        else
+            tick_field_encode(&w, i, tick);
+    }
+    return hamd_mpw_finish(&w);
+}
+
+bool hamd_tick_extra_int(const struct hamd_tick *tick, const char *key,
+                         int64_t *out)
+{
+    struct hamd_mpr r;
+    struct hamd_mp_val v;
+    if (tick->extra_len > sizeof tick->extra)
+        return false;
+    hamd_mpr_init(&r, tick->extra, tick->extra_len);
+    if (!hamd_mpr_read(&r, &v) || v.kind != HAMD_MP_MAP)
+        return false;
+    for (uint32_t i = 0; i < v.v.n; i++) {
+        const uint8_t *start = r.p;
+        struct hamd_mp_val k;
+        if (!hamd_mpr_read(&r, &k))
+            return false;
+        if (hamd_mp_str_eq(&k, key))
+            return hamd_mpr_read_i64(&r, out);
+        r.p = start;
+        if (!hamd_mpr_skip(&r) || !hamd_mpr_skip(&r))
+            return false;
+    }
+    return false;
+}
+
+bool hamd_tick_extra_set_int(struct hamd_tick *tick, const char *key,
+                             int64_t value)
+{
+    uint8_t tmp[HAMD_TICK_EXTRA_MAX];
+    struct hamd_mpw w;
+    hamd_mpw_init(&w, tmp, sizeof tmp);
+    msgpack_pack_map(&w.pk, 1);
+    hamd_mpw_str(&w, key);
+    msgpack_pack_int64(&w.pk, value);
+    size_t n = hamd_mpw_finish(&w);
+    if (n == 0)
+        return false;
+    memcpy(tick->extra, tmp, n);
+    tick->extra_len = n;
+    return true;
+}
+
+int hamd_tick_cmp_age(int64_t a_datetime_ns, double a_volume,
+                      int64_t b_datetime_ns, double b_volume)
+{
+    if (a_datetime_ns != b_datetime_ns)
+        return a_datetime_ns < b_datetime_ns ? -1 : 1;
+    if (a_volume != b_volume)
+        return a_volume < b_volume ? -1 : 1;
+    return 0;
+}

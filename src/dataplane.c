@@ -1,0 +1,535 @@
+/* Data plane: thread, door and public API. See dataplane.h.
+ *
+ * The thread sleeps in zmq_poll on the gateway ROUTER, the door and (while
+ * publishing) the snapshot ROUTER, at most DP_POLL_MAX_MS so heartbeats,
+ * lease expiry and statistics are handled on time even when idle. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "common/clock.h"
+#include "dp_internal.h"
+
+/* ------------------------------------------------------------------------
+ * Upward event queue (data thread -> control thread)
+ * ------------------------------------------------------------------------ */
+
+void dp_event_push(struct hamd_dataplane *dp, const struct hamd_dp_event *ev)
+{
+    pthread_mutex_lock(&dp->lock);
+    if (dp->ev_len == DP_EVENT_QUEUE_CAP) {
+        dp->events_dropped++;
+        pthread_mutex_unlock(&dp->lock);
+        return;
+    }
+    dp->events[(dp->ev_head + dp->ev_len) % DP_EVENT_QUEUE_CAP] = *ev;
+    dp->ev_len++;
+    pthread_mutex_unlock(&dp->lock);
+    if (dp->notify)
+        dp->notify(dp->notify_ud);
+}
+
+unsigned hamd_dataplane_drain(struct hamd_dataplane *self,
+                              void (*fn)(void *ud, const struct hamd_dp_event *ev),
+                              void *ud)
+{
+    unsigned n = 0;
+    for (;;) {
+        struct hamd_dp_event ev;
+        pthread_mutex_lock(&self->lock);
+        bool have = self->ev_len > 0;
+        if (have) {
+            ev = self->events[self->ev_head];
+            self->ev_head = (self->ev_head + 1) % DP_EVENT_QUEUE_CAP;
+            self->ev_len--;
+        }
+        pthread_mutex_unlock(&self->lock);
+        if (!have)
+            return n;
+        fn(ud, &ev);
+        n++;
+    }
+}
+
+void hamd_dataplane_stats(struct hamd_dataplane *self, struct hamd_dp_stats *out)
+{
+    pthread_mutex_lock(&self->lock);
+    *out = self->stats;
+    out->events_dropped = self->events_dropped;
+    pthread_mutex_unlock(&self->lock);
+}
+
+/* ------------------------------------------------------------------------
+ * Door: control thread side
+ * ------------------------------------------------------------------------ */
+
+static void door_post(struct hamd_dataplane *dp, const struct dp_door_msg *msg,
+                      const void *body, size_t len)
+{
+    int more = body ? ZMQ_SNDMORE : 0;
+    /* inproc PAIR with an unbounded HWM: a send only fails on shutdown. */
+    if (zmq_send(dp->door_ctl, msg, sizeof *msg, more) < 0 ||
+        (body && zmq_send(dp->door_ctl, body, len, 0) < 0))
+        LOG_ERROR("data plane door: %s", zmq_strerror(errno));
+}
+
+static void door_post_simple(struct hamd_dataplane *dp, enum dp_door_op op,
+                             const char *account, const char *vt_symbol)
+{
+    struct dp_door_msg msg;
+    memset(&msg, 0, sizeof msg);
+    msg.op = op;
+    if (account)
+        snprintf(msg.account, sizeof msg.account, "%s", account);
+    if (vt_symbol)
+        snprintf(msg.vt_symbol, sizeof msg.vt_symbol, "%s", vt_symbol);
+    door_post(dp, &msg, NULL, 0);
+}
+
+void hamd_dataplane_set_lease(struct hamd_dataplane *self, uint64_t term,
+                              int64_t until_ns)
+{
+    atomic_store(&self->lease_term, term);
+    atomic_store(&self->lease_until_ns, until_ns);
+}
+
+int hamd_dataplane_source_add(struct hamd_dataplane *self, const char *account,
+                              const char *const *exchanges, unsigned n_exch,
+                              const char *canary)
+{
+    if (n_exch > HAMD_DP_EXCH_MAX || strlen(account) >= HAMD_ACCOUNT_ID_MAX)
+        return -1;
+    struct dp_door_msg msg;
+    memset(&msg, 0, sizeof msg);
+    msg.op = DP_DOOR_SOURCE_ADD;
+    snprintf(msg.account, sizeof msg.account, "%s", account);
+    snprintf(msg.vt_symbol, sizeof msg.vt_symbol, "%s", canary ? canary : "");
+    msg.n_exch = n_exch;
+    for (unsigned i = 0; i < n_exch; i++)
+        snprintf(msg.exchanges[i], HAMD_EXCHANGE_MAX, "%s", exchanges[i]);
+    door_post(self, &msg, NULL, 0);
+    return 0;
+}
+
+void hamd_dataplane_source_remove(struct hamd_dataplane *self,
+                                  const char *account)
+{
+    door_post_simple(self, DP_DOOR_SOURCE_REMOVE, account, NULL);
+}
+
+void hamd_dataplane_contract_add(struct hamd_dataplane *self,
+                                 const char *vt_symbol)
+{
+    door_post_simple(self, DP_DOOR_CONTRACT_ADD, NULL, vt_symbol);
+}
+
+void hamd_dataplane_contract_remove(struct hamd_dataplane *self,
+                                    const char *vt_symbol)
+{
+    door_post_simple(self, DP_DOOR_CONTRACT_REMOVE, NULL, vt_symbol);
+}
+
+void hamd_dataplane_assign(struct hamd_dataplane *self, const char *vt_symbol,
+                           const char *account, uint64_t switch_id)
+{
+    struct dp_door_msg msg;
+    memset(&msg, 0, sizeof msg);
+    msg.op = DP_DOOR_ASSIGN;
+    snprintf(msg.account, sizeof msg.account, "%s", account);
+    snprintf(msg.vt_symbol, sizeof msg.vt_symbol, "%s", vt_symbol);
+    msg.switch_id = switch_id;
+    door_post(self, &msg, NULL, 0);
+}
+
+void hamd_dataplane_gw_send(struct hamd_dataplane *self, const char *account,
+                            enum hamd_gw_type type, const void *body, size_t len)
+{
+    struct dp_door_msg msg;
+    memset(&msg, 0, sizeof msg);
+    msg.op = DP_DOOR_GW_SEND;
+    msg.gw_type = type;
+    snprintf(msg.account, sizeof msg.account, "%s", account);
+    door_post(self, &msg, body, len);
+}
+
+void hamd_dataplane_publish_event(struct hamd_dataplane *self, const void *body,
+                                  size_t len)
+{
+    struct dp_door_msg msg;
+    memset(&msg, 0, sizeof msg);
+    msg.op = DP_DOOR_EVENT;
+    door_post(self, &msg, body, len);
+}
+
+/* ------------------------------------------------------------------------
+ * Door: data thread side
+ * ------------------------------------------------------------------------ */
+
+static int source_index(struct hamd_dataplane *dp, const char *account)
+{
+    struct dp_source *s = hamd_strmap_get(dp->by_account, account);
+    return s ? (int)(s - dp->sources) : -1;
+}
+
+static bool exchange_of(const char *vt_symbol, const char **exch)
+{
+    const char *dot = strrchr(vt_symbol, '.');
+    if (!dot || !dot[1])
+        return false;
+    *exch = dot + 1;
+    return true;
+}
+
+static bool source_serves(const struct dp_source *s, const char *vt_symbol)
+{
+    const char *exch;
+    if (!exchange_of(vt_symbol, &exch))
+        return false;
+    for (unsigned i = 0; i < s->n_exch; i++)
+        if (strcmp(s->exchanges[i], exch) == 0)
+            return true;
+    return false;
+}
+
+/* Recomputes which sources serve contract c. */
+static void contract_mark_served(struct hamd_dataplane *dp, struct dp_contract *c)
+{
+    c->served = 0;
+    for (int i = 0; i < HAMD_ARB_MAX_SOURCES; i++)
+        if (dp->sources[i].used && source_serves(&dp->sources[i], c->vt_symbol))
+            c->served |= 1u << i;
+}
+
+static void door_source_add(struct hamd_dataplane *dp, const struct dp_door_msg *m)
+{
+    int idx = source_index(dp, m->account);
+    if (idx < 0) {
+        for (int i = 0; i < HAMD_ARB_MAX_SOURCES && idx < 0; i++)
+            if (!dp->sources[i].used)
+                idx = i;
+        if (idx < 0) {
+            LOG_ERROR("data plane: more than %d sources, %s ignored",
+                      HAMD_ARB_MAX_SOURCES, m->account);
+            return;
+        }
+        memset(&dp->sources[idx], 0, sizeof dp->sources[idx]);
+        dp->sources[idx].used = true;
+        snprintf(dp->sources[idx].account, HAMD_ACCOUNT_ID_MAX, "%s", m->account);
+        snprintf(dp->sources[idx].st.account, HAMD_ACCOUNT_ID_MAX, "%s",
+                 m->account);
+        hamd_strmap_put(dp->by_account, m->account, &dp->sources[idx]);
+    }
+    struct dp_source *s = &dp->sources[idx];
+    snprintf(s->canary, sizeof s->canary, "%s", m->vt_symbol);
+    s->n_exch = m->n_exch;
+    memcpy(s->exchanges, m->exchanges, sizeof s->exchanges);
+    size_t cursor = 0;
+    const char *key;
+    void *val;
+    while (hamd_strmap_next(dp->contracts, &cursor, &key, &val))
+        contract_mark_served(dp, val);
+}
+
+static void door_source_remove(struct hamd_dataplane *dp, const char *account)
+{
+    int idx = source_index(dp, account);
+    if (idx < 0)
+        return;
+    size_t cursor = 0;
+    const char *key;
+    void *val;
+    while (hamd_strmap_next(dp->contracts, &cursor, &key, &val)) {
+        struct dp_contract *c = val;
+        hamd_arb_forget_source(&c->arb, idx);
+        if (c->arb.active == idx)
+            c->arb.active = HAMD_ARB_NO_SOURCE;
+        c->last_rx_ns[idx] = 0;
+        c->served &= ~(1u << idx);
+    }
+    hamd_strmap_remove(dp->by_account, account);
+    memset(&dp->sources[idx], 0, sizeof dp->sources[idx]);
+}
+
+static void door_contract_add(struct hamd_dataplane *dp, const char *vt_symbol)
+{
+    if (hamd_strmap_get(dp->contracts, vt_symbol))
+        return;
+    struct dp_contract *c = calloc(1, sizeof *c);
+    if (!c) {
+        LOG_ERROR("data plane: out of memory adding %s", vt_symbol);
+        return;
+    }
+    snprintf(c->vt_symbol, sizeof c->vt_symbol, "%s", vt_symbol);
+    hamd_arb_contract_init(&c->arb);
+    contract_mark_served(dp, c);
+    hamd_strmap_put(dp->contracts, c->vt_symbol, c);
+}
+
+static void contract_free(struct dp_contract *c)
+{
+    hamd_arb_contract_release(&c->arb);
+    free(c->lvc);
+    free(c);
+}
+
+static void door_contract_remove(struct hamd_dataplane *dp, const char *vt_symbol)
+{
+    struct dp_contract *c = hamd_strmap_remove(dp->contracts, vt_symbol);
+    if (c)
+        contract_free(c);
+}
+
+/* Publishes a tick replayed from the new source's window. */
+struct replay_ctx {
+    struct hamd_dataplane *dp;
+    struct dp_contract *c;
+    int source;
+    int64_t now_ns;
+};
+
+static void replay_emit(void *ud, const struct hamd_tick *tick)
+{
+    struct replay_ctx *r = ud;
+    dp_publish_tick(r->dp, r->c, r->source, tick, r->now_ns);
+}
+
+static void door_assign(struct hamd_dataplane *dp, const struct dp_door_msg *m)
+{
+    struct dp_contract *c = hamd_strmap_get(dp->contracts, m->vt_symbol);
+    if (!c)
+        return;
+    int idx = m->account[0] ? source_index(dp, m->account) : HAMD_ARB_NO_SOURCE;
+    if (m->account[0] && idx < 0) {
+        LOG_WARN("data plane: %s assigned to unknown source %s", m->vt_symbol,
+                 m->account);
+        idx = HAMD_ARB_NO_SOURCE;
+    }
+    int64_t now_ns = hamd_mono_ns();
+    c->switch_id = m->switch_id;
+    c->switch_replayed = 0;
+    struct replay_ctx ctx = {dp, c, idx, now_ns};
+    c->switch_replayed = hamd_arb_switch(&c->arb, &dp->opts.limits, idx, now_ns,
+                                         replay_emit, &ctx);
+}
+
+static void door_gw_send(struct hamd_dataplane *dp, const struct dp_door_msg *m,
+                         zmq_msg_t *body)
+{
+    const char *type = hamd_gw_type_name(m->gw_type);
+    if (!type)
+        return;
+    /* A gateway not connected yet simply misses it; it gets a full
+     * SUBSCRIBE after its HELLO. */
+    if (zmq_send(dp->gw, m->account, strlen(m->account), ZMQ_SNDMORE) < 0 ||
+        zmq_send(dp->gw, type, strlen(type), ZMQ_SNDMORE) < 0 ||
+        zmq_send(dp->gw, zmq_msg_data(body), zmq_msg_size(body), 0) < 0)
+        LOG_WARN("data plane: send %s to %s: %s", type, m->account,
+                 zmq_strerror(errno));
+}
+
+/* Reads one door message (header frame, optional body frame). */
+static void door_handle(struct hamd_dataplane *dp)
+{
+    zmq_msg_t head, body;
+    zmq_msg_init(&head);
+    zmq_msg_init(&body);
+    if (zmq_msg_recv(&head, dp->door, ZMQ_DONTWAIT) < 0)
+        goto out;
+    if (zmq_msg_more(&head) && zmq_msg_recv(&body, dp->door, 0) < 0)
+        goto out;
+    if (zmq_msg_size(&head) != sizeof(struct dp_door_msg))
+        goto out;
+    struct dp_door_msg m;
+    memcpy(&m, zmq_msg_data(&head), sizeof m);
+    switch (m.op) {
+    case DP_DOOR_SOURCE_ADD: door_source_add(dp, &m); break;
+    case DP_DOOR_SOURCE_REMOVE: door_source_remove(dp, m.account); break;
+    case DP_DOOR_CONTRACT_ADD: door_contract_add(dp, m.vt_symbol); break;
+    case DP_DOOR_CONTRACT_REMOVE: door_contract_remove(dp, m.vt_symbol); break;
+    case DP_DOOR_ASSIGN: door_assign(dp, &m); break;
+    case DP_DOOR_GW_SEND: door_gw_send(dp, &m, &body); break;
+    case DP_DOOR_EVENT:
+        dp_publish_event(dp, zmq_msg_data(&body), zmq_msg_size(&body));
+        break;
+    case DP_DOOR_STOP: dp->stopping = true; break;
+    }
+out:
+    zmq_msg_close(&head);
+    zmq_msg_close(&body);
+}
+
+/* ------------------------------------------------------------------------
+ * Data thread
+ * ------------------------------------------------------------------------ */
+
+/* Receives up to DP_BATCH_MAX gateway messages without blocking. */
+static void gw_drain(struct hamd_dataplane *dp)
+{
+    zmq_msg_t parts[4];
+    for (int i = 0; i < 4; i++)
+        zmq_msg_init(&parts[i]);
+    for (int batch = 0; batch < DP_BATCH_MAX; batch++) {
+        int n = 0;
+        bool more = true;
+        while (more) {
+            zmq_msg_t *dst = &parts[n < 4 ? n : 3];
+            if (zmq_msg_recv(dst, dp->gw, n == 0 ? ZMQ_DONTWAIT : 0) < 0)
+                goto done;
+            more = zmq_msg_more(dst);
+            n++;
+        }
+        void *frames[3] = {NULL, NULL, NULL};
+        size_t lens[3] = {0, 0, 0};
+        int kept = n < 3 ? n : 3;
+        for (int i = 0; i < kept; i++) {
+            frames[i] = zmq_msg_data(&parts[i]);
+            lens[i] = zmq_msg_size(&parts[i]);
+        }
+        /* A message of more than 3 frames is malformed: drop the body. */
+        if (n > 3)
+            frames[2] = NULL;
+        dp_ingest_message(dp, frames, lens, hamd_mono_ns());
+    }
+done:
+    for (int i = 0; i < 4; i++)
+        zmq_msg_close(&parts[i]);
+}
+
+static long poll_timeout_ms(struct hamd_dataplane *dp, int64_t now_ns)
+{
+    int64_t next = dp->next_stats_ns;
+    if (dp->pub && dp->next_hb_ns < next)
+        next = dp->next_hb_ns;
+    int64_t wait_ms = (next - now_ns) / HAMD_NS_PER_MS;
+    if (wait_ms < 0)
+        wait_ms = 0;
+    return wait_ms < DP_POLL_MAX_MS ? (long)wait_ms : DP_POLL_MAX_MS;
+}
+
+static void *dp_thread_main(void *arg)
+{
+    struct hamd_dataplane *dp = arg;
+    while (!dp->stopping) {
+        int64_t now_ns = hamd_mono_ns();
+        dp_endpoints_reconcile(dp, now_ns);
+        zmq_pollitem_t items[3] = {
+            {dp->gw, 0, ZMQ_POLLIN, 0},
+            {dp->door, 0, ZMQ_POLLIN, 0},
+            {dp->snap, 0, ZMQ_POLLIN, 0},
+        };
+        int n_items = dp->snap ? 3 : 2;
+        int rc = zmq_poll(items, n_items, poll_timeout_ms(dp, now_ns));
+        if (rc < 0 && errno != EINTR) {
+            LOG_ERROR("data plane poll: %s", zmq_strerror(errno));
+            break;
+        }
+        if (items[1].revents & ZMQ_POLLIN)
+            door_handle(dp);
+        if (items[0].revents & ZMQ_POLLIN)
+            gw_drain(dp);
+        if (n_items == 3 && (items[2].revents & ZMQ_POLLIN))
+            dp_snapshot_serve(dp);
+        now_ns = hamd_mono_ns();
+        dp_heartbeat_due(dp, now_ns);
+        if (now_ns >= dp->next_stats_ns)
+            dp_stats_refresh(dp, now_ns);
+    }
+    dp_endpoints_close(dp);
+    return NULL;
+}
+
+/* ------------------------------------------------------------------------
+ * Life cycle
+ * ------------------------------------------------------------------------ */
+
+struct hamd_dataplane *hamd_dataplane_new(const struct hamd_dataplane_opts *opts,
+                                          void (*notify)(void *ud), void *ud)
+{
+    struct hamd_dataplane *dp = calloc(1, sizeof *dp);
+    if (!dp)
+        return NULL;
+    dp->opts = *opts;
+    dp->notify = notify;
+    dp->notify_ud = ud;
+    pthread_mutex_init(&dp->lock, NULL);
+    dp->events = calloc(DP_EVENT_QUEUE_CAP, sizeof *dp->events);
+    dp->contracts = hamd_strmap_new(DP_CONTRACTS_INITIAL);
+    dp->by_account = hamd_strmap_new(HAMD_ARB_MAX_SOURCES * 2);
+    dp->zctx = zmq_ctx_new();
+    if (!dp->events || !dp->contracts || !dp->by_account || !dp->zctx) {
+        hamd_dataplane_destroy(&dp);
+        return NULL;
+    }
+    char door_ep[64];
+    snprintf(door_ep, sizeof door_ep, "inproc://hamd-door-%p", (void *)dp);
+    int zero = 0;
+    dp->door = zmq_socket(dp->zctx, ZMQ_PAIR);
+    dp->door_ctl = zmq_socket(dp->zctx, ZMQ_PAIR);
+    zmq_setsockopt(dp->door, ZMQ_RCVHWM, &zero, sizeof zero);
+    zmq_setsockopt(dp->door_ctl, ZMQ_SNDHWM, &zero, sizeof zero);
+    if (zmq_bind(dp->door, door_ep) < 0 || zmq_connect(dp->door_ctl, door_ep) < 0) {
+        hamd_dataplane_destroy(&dp);
+        return NULL;
+    }
+    return dp;
+}
+
+int hamd_dataplane_start(struct hamd_dataplane *self, char *err, size_t cap)
+{
+    int hwm = DP_GW_RCVHWM, linger = DP_LINGER_MS, one = 1;
+    self->gw = zmq_socket(self->zctx, ZMQ_ROUTER);
+    zmq_setsockopt(self->gw, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(self->gw, ZMQ_LINGER, &linger, sizeof linger);
+    /* A relaunched gateway reconnects under the same identity. */
+    zmq_setsockopt(self->gw, ZMQ_ROUTER_HANDOVER, &one, sizeof one);
+    if (zmq_bind(self->gw, self->opts.gw_endpoint) < 0) {
+        snprintf(err, cap, "cannot bind gateway endpoint %s: %s",
+                 self->opts.gw_endpoint, zmq_strerror(errno));
+        return -1;
+    }
+    int64_t now = hamd_mono_ns();
+    self->next_stats_ns = now;
+    self->next_hb_ns = now;
+    if (pthread_create(&self->thread, NULL, dp_thread_main, self) != 0) {
+        snprintf(err, cap, "cannot start the data plane thread");
+        return -1;
+    }
+    self->started = true;
+    return 0;
+}
+
+void hamd_dataplane_destroy(struct hamd_dataplane **self)
+{
+    struct hamd_dataplane *dp = *self;
+    if (!dp)
+        return;
+    if (dp->started) {
+        door_post_simple(dp, DP_DOOR_STOP, NULL, NULL);
+        pthread_join(dp->thread, NULL);
+    }
+    int linger = DP_LINGER_MS;
+    void *socks[] = {dp->door, dp->door_ctl, dp->gw};
+    for (size_t i = 0; i < sizeof socks / sizeof socks[0]; i++)
+        if (socks[i]) {
+            zmq_setsockopt(socks[i], ZMQ_LINGER, &linger, sizeof linger);
+            zmq_close(socks[i]);
+        }
+    dp_endpoints_close(dp);
+    if (dp->zctx)
+        zmq_ctx_term(dp->zctx);
+    if (dp->contracts) {
+        size_t cursor = 0;
+        const char *key;
+        void *val;
+        while (hamd_strmap_next(dp->contracts, &cursor, &key, &val))
+            contract_free(val);
+        hamd_strmap_destroy(&dp->contracts);
+    }
+    hamd_strmap_destroy(&dp->by_account);
+    free(dp->events);
+    pthread_mutex_destroy(&dp->lock);
+    free(dp);
+    *self = NULL;
+}

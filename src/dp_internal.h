@@ -1,0 +1,132 @@
+/* Data plane internals shared by dataplane.c (thread, door, API),
+ * dp_ingest.c (gateway messages) and dp_publish.c (PUB, cache, snapshot).
+ * Everything here is owned by the data thread unless marked otherwise. */
+#ifndef HAMD_DP_INTERNAL_H
+#define HAMD_DP_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "common/log.h"
+#include "common/strmap.h"
+#include "dataplane.h"
+
+#define DP_POLL_MAX_MS 10          /* longest sleep of the data loop */
+#define DP_BATCH_MAX 2048          /* gateway messages handled per wakeup */
+#define DP_EVENT_QUEUE_CAP 4096    /* upward events buffered */
+#define DP_CONTRACTS_INITIAL 1024  /* initial contract map capacity */
+#define DP_GW_RCVHWM 1000000       /* gateway ROUTER receive HWM, messages */
+#define DP_LINGER_MS 0             /* close sockets without waiting */
+
+/* Door operations, control -> data, sent as [struct dp_door_msg][body?]. */
+enum dp_door_op {
+    DP_DOOR_SOURCE_ADD,
+    DP_DOOR_SOURCE_REMOVE,
+    DP_DOOR_CONTRACT_ADD,
+    DP_DOOR_CONTRACT_REMOVE,
+    DP_DOOR_ASSIGN,
+    DP_DOOR_GW_SEND,
+    DP_DOOR_EVENT,
+    DP_DOOR_STOP,
+};
+
+struct dp_door_msg {
+    enum dp_door_op op;
+    char account[HAMD_ACCOUNT_ID_MAX];     /* source, where relevant */
+    char vt_symbol[HAMD_VT_SYMBOL_MAX];    /* contract or canary */
+    uint64_t switch_id;                    /* DP_DOOR_ASSIGN */
+    enum hamd_gw_type gw_type;             /* DP_DOOR_GW_SEND */
+    unsigned n_exch;                       /* DP_DOOR_SOURCE_ADD */
+    char exchanges[HAMD_DP_EXCH_MAX][HAMD_EXCHANGE_MAX];
+};
+
+/* One hot source (gateway account) known to the data plane. */
+struct dp_source {
+    bool used;                            /* slot in use */
+    char account[HAMD_ACCOUNT_ID_MAX];    /* = DEALER identity */
+    char canary[HAMD_VT_SYMBOL_MAX];      /* canary contract or "" */
+    unsigned n_exch;
+    char exchanges[HAMD_DP_EXCH_MAX][HAMD_EXCHANGE_MAX];
+    struct hamd_log_rate bad_rate;        /* limits malformed-input logs */
+    int64_t latency_sum_ms;               /* this stats period */
+    uint64_t latency_n;                   /* this stats period */
+    struct hamd_dp_source_stats st;       /* counters and times */
+};
+
+/* One subscribed contract. */
+struct dp_contract {
+    char vt_symbol[HAMD_VT_SYMBOL_MAX];
+    struct hamd_arb_contract arb;         /* routing, guard, replay rings */
+    uint64_t seq;                         /* last seq stamped */
+    uint64_t seq_term;                    /* term the seq counts in */
+    uint32_t served;                      /* bit s: source s serves it */
+    int64_t last_rx_ns[HAMD_ARB_MAX_SOURCES]; /* per source, monotonic */
+    int64_t freshest_rx_ns;               /* newest receive of any source */
+    uint64_t switch_id;                   /* pending switch to report */
+    unsigned switch_replayed;             /* ticks replayed by that switch */
+    uint8_t *lvc;                         /* last published body */
+    uint32_t lvc_len;
+    uint32_t lvc_cap;
+};
+
+struct hamd_dataplane {
+    struct hamd_dataplane_opts opts;
+    void *zctx;                           /* ZeroMQ context */
+    void *door_ctl;                       /* PAIR, control thread's end */
+    void *door;                           /* PAIR, data thread's end */
+    void *gw;                             /* ROUTER for gateways */
+    void *pub;                            /* PUB, NULL when not publishing */
+    void *snap;                           /* ROUTER, NULL when not publishing */
+    pthread_t thread;
+    bool started;
+    bool stopping;                        /* DP_DOOR_STOP seen */
+
+    _Atomic uint64_t lease_term;          /* written by control */
+    _Atomic int64_t lease_until_ns;       /* written by control */
+    uint64_t pub_term;                    /* term of the open PUB */
+
+    struct dp_source sources[HAMD_ARB_MAX_SOURCES];
+    struct hamd_strmap *contracts;        /* vt_symbol -> dp_contract */
+    struct hamd_strmap *by_account;       /* account -> dp_source */
+
+    int64_t next_hb_ns;                   /* monotonic */
+    int64_t next_stats_ns;                /* monotonic */
+    uint64_t published;                   /* ticks in total */
+    uint64_t pub_errors;
+    uint64_t unknown_source;
+    uint64_t unsubscribed;
+    uint64_t snapshots;
+    struct hamd_log_rate unknown_rate;    /* limits unknown-source logs */
+    struct hamd_log_rate bind_rate;       /* limits bind-failure logs */
+    uint8_t encbuf[HAMD_TICK_WIRE_MAX];   /* scratch encoder buffer */
+
+    /* Shared with the control thread, under lock. */
+    pthread_mutex_t lock;
+    struct hamd_dp_event *events;         /* ring of DP_EVENT_QUEUE_CAP */
+    unsigned ev_head;
+    unsigned ev_len;
+    uint64_t events_dropped;
+    struct hamd_dp_stats stats;           /* last published statistics */
+    void (*notify)(void *ud);
+    void *notify_ud;
+};
+
+/* dataplane.c */
+void dp_event_push(struct hamd_dataplane *dp, const struct hamd_dp_event *ev);
+
+/* dp_ingest.c: handles one [identity][type][body] message from a gateway. */
+void dp_ingest_message(struct hamd_dataplane *dp, void *frames[3],
+                       size_t lens[3], int64_t now_ns);
+
+/* dp_publish.c */
+bool dp_may_publish(struct hamd_dataplane *dp, int64_t now_ns);
+void dp_publish_tick(struct hamd_dataplane *dp, struct dp_contract *c,
+                     int source, const struct hamd_tick *tick, int64_t now_ns);
+void dp_publish_event(struct hamd_dataplane *dp, const void *body, size_t len);
+void dp_endpoints_reconcile(struct hamd_dataplane *dp, int64_t now_ns);
+void dp_endpoints_close(struct hamd_dataplane *dp);
+void dp_snapshot_serve(struct hamd_dataplane *dp);
+void dp_heartbeat_due(struct hamd_dataplane *dp, int64_t now_ns);
+void dp_stats_refresh(struct hamd_dataplane *dp, int64_t now_ns);
+
+#endif /* HAMD_DP_INTERNAL_H */

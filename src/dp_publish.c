@@ -1,0 +1,360 @@
+/* Data plane: the client-facing side (DESIGN §4) — PUB and snapshot
+ * endpoints that exist only under the lease, tick stamping, the last-value
+ * cache, heartbeats, events, and the statistics handed to the control
+ * plane. */
+#include <errno.h>
+#include <msgpack.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "common/clock.h"
+#include "dp_internal.h"
+
+#define DP_HB_TOPIC "_hb"
+#define DP_EVENT_TOPIC "_event"
+#define DP_SNAPSHOT_REQ "SNAPSHOT"
+#define DP_SNAPSHOT_END "END"
+#define DP_SNAPSHOT_SNDHWM 0 /* unbounded: a snapshot is never truncated */
+
+/* ------------------------------------------------------------------------
+ * Endpoints under the lease
+ * ------------------------------------------------------------------------ */
+
+bool dp_may_publish(struct hamd_dataplane *dp, int64_t now_ns)
+{
+    return dp->pub && now_ns < atomic_load(&dp->lease_until_ns) &&
+           dp->pub_term == atomic_load(&dp->lease_term);
+}
+
+static void close_socket(void **sock)
+{
+    if (!*sock)
+        return;
+    int linger = DP_LINGER_MS;
+    zmq_setsockopt(*sock, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_close(*sock);
+    *sock = NULL;
+}
+
+void dp_endpoints_close(struct hamd_dataplane *dp)
+{
+    if (dp->pub)
+        LOG_INFO("publishing stopped (term %llu): PUB and snapshot closed",
+                 (unsigned long long)dp->pub_term);
+    close_socket(&dp->pub);
+    close_socket(&dp->snap);
+}
+
+static int endpoints_open(struct hamd_dataplane *dp)
+{
+    int hwm = (int)dp->opts.pub_hwm, snap_hwm = DP_SNAPSHOT_SNDHWM;
+    int linger = DP_LINGER_MS;
+    dp->pub = zmq_socket(dp->zctx, ZMQ_PUB);
+    dp->snap = zmq_socket(dp->zctx, ZMQ_ROUTER);
+    zmq_setsockopt(dp->pub, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(dp->pub, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(dp->snap, ZMQ_SNDHWM, &snap_hwm, sizeof snap_hwm);
+    zmq_setsockopt(dp->snap, ZMQ_LINGER, &linger, sizeof linger);
+    const char *failed = NULL;
+    if (zmq_bind(dp->pub, dp->opts.publish) < 0)
+        failed = dp->opts.publish;
+    else if (zmq_bind(dp->snap, dp->opts.snapshot) < 0)
+        failed = dp->opts.snapshot;
+    if (failed) {
+        hamd_log_rated(&dp->bind_rate, HAMD_LOG_ERROR,
+                       "cannot bind %s: %s (retrying)", failed,
+                       zmq_strerror(errno));
+        close_socket(&dp->pub);
+        close_socket(&dp->snap);
+        return -1;
+    }
+    return 0;
+}
+
+void dp_endpoints_reconcile(struct hamd_dataplane *dp, int64_t now_ns)
+{
+    uint64_t term = atomic_load(&dp->lease_term);
+    bool want = now_ns < atomic_load(&dp->lease_until_ns);
+    if (dp->pub && (!want || dp->pub_term != term))
+        dp_endpoints_close(dp);
+    if (want && !dp->pub && endpoints_open(dp) == 0) {
+        dp->pub_term = term;
+        dp->next_hb_ns = now_ns;
+        LOG_INFO("publishing as node %u in term %llu on %s (snapshot %s)",
+                 dp->opts.node_id, (unsigned long long)term, dp->opts.publish,
+                 dp->opts.snapshot);
+    }
+}
+
+/* ------------------------------------------------------------------------
+ * Ticks, cache, events
+ * ------------------------------------------------------------------------ */
+
+static void lvc_store(struct dp_contract *c, const uint8_t *body, size_t len)
+{
+    if (len > c->lvc_cap) {
+        uint8_t *grown = realloc(c->lvc, len);
+        if (!grown)
+            return; /* keep the older cached value */
+        c->lvc = grown;
+        c->lvc_cap = (uint32_t)len;
+    }
+    memcpy(c->lvc, body, len);
+    c->lvc_len = (uint32_t)len;
+}
+
+static void send_two(struct hamd_dataplane *dp, const char *topic,
+                     const void *body, size_t len)
+{
+    if (zmq_send(dp->pub, topic, strlen(topic), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+        zmq_send(dp->pub, body, len, ZMQ_DONTWAIT) < 0)
+        dp->pub_errors++;
+}
+
+static void note_switch_done(struct hamd_dataplane *dp, struct dp_contract *c,
+                             int source, int64_t now_ns)
+{
+    struct hamd_dp_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.type = HAMD_DP_EV_SWITCHED;
+    ev.mono_ns = now_ns;
+    snprintf(ev.account, sizeof ev.account, "%s", dp->sources[source].account);
+    ev.u.switched.switch_id = c->switch_id;
+    ev.u.switched.replayed = c->switch_replayed;
+    snprintf(ev.u.switched.vt_symbol, sizeof ev.u.switched.vt_symbol, "%s",
+             c->vt_symbol);
+    c->switch_id = 0;
+    dp_event_push(dp, &ev);
+}
+
+void dp_publish_tick(struct hamd_dataplane *dp, struct dp_contract *c,
+                     int source, const struct hamd_tick *tick, int64_t now_ns)
+{
+    /* A lease granted since the last poll opens PUB before this tick is
+     * numbered in the new term, so the first tick of a term goes out. */
+    if (!dp->pub)
+        dp_endpoints_reconcile(dp, now_ns);
+    uint64_t term = atomic_load(&dp->lease_term);
+    if (c->seq_term != term) {
+        c->seq_term = term;
+        c->seq = 0;
+    }
+    hamd_arb_published(&c->arb, tick);
+    struct hamd_tick out = *tick;
+    out.term = term;
+    out.seq = ++c->seq;
+    out.node = dp->opts.node_id;
+    out.hub_ns = hamd_wall_ns();
+    size_t len = hamd_tick_encode(&out, true, dp->encbuf, sizeof dp->encbuf);
+    if (len == 0) {
+        dp->pub_errors++;
+        return;
+    }
+    lvc_store(c, dp->encbuf, len);
+    dp->sources[source].st.published++;
+    /* Followers run the same path to keep guard and cache warm, and only
+     * the lease holder hands the tick to ZeroMQ. */
+    if (!dp_may_publish(dp, now_ns))
+        return;
+    send_two(dp, c->vt_symbol, dp->encbuf, len);
+    dp->published++;
+    if (c->switch_id)
+        note_switch_done(dp, c, source, now_ns);
+}
+
+void dp_publish_event(struct hamd_dataplane *dp, const void *body, size_t len)
+{
+    if (dp_may_publish(dp, hamd_mono_ns()))
+        send_two(dp, DP_EVENT_TOPIC, body, len);
+}
+
+/* Packs {term, node|count, ...} style small maps for _hb and END. */
+static void pack_kv_u64(msgpack_packer *pk, const char *key, uint64_t v)
+{
+    msgpack_pack_str_with_body(pk, key, strlen(key));
+    msgpack_pack_uint64(pk, v);
+}
+
+void dp_heartbeat_due(struct hamd_dataplane *dp, int64_t now_ns)
+{
+    if (!dp_may_publish(dp, now_ns) || now_ns < dp->next_hb_ns)
+        return;
+    dp->next_hb_ns = now_ns + (int64_t)dp->opts.heartbeat_ms * HAMD_NS_PER_MS;
+    msgpack_sbuffer sb;
+    msgpack_packer pk;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 4);
+    pack_kv_u64(&pk, "term", dp->pub_term);
+    pack_kv_u64(&pk, "node", dp->opts.node_id);
+    msgpack_pack_str_with_body(&pk, "ts_ns", 5);
+    msgpack_pack_int64(&pk, hamd_wall_ns());
+    pack_kv_u64(&pk, "published", dp->published);
+    send_two(dp, DP_HB_TOPIC, sb.data, sb.size);
+    msgpack_sbuffer_destroy(&sb);
+}
+
+/* ------------------------------------------------------------------------
+ * Snapshot: ["SNAPSHOT", prefix] -> [topic][body]... ["END", {term, count}]
+ * ------------------------------------------------------------------------ */
+
+struct snap_peer {
+    zmq_msg_t id;       /* requester's routing identity */
+    bool delimited;     /* it sent an empty delimiter (REQ-style) */
+};
+
+static bool snap_send(struct hamd_dataplane *dp, struct snap_peer *p,
+                      const void *topic, size_t tlen, const void *body,
+                      size_t blen)
+{
+    if (zmq_send(dp->snap, zmq_msg_data(&p->id), zmq_msg_size(&p->id),
+                 ZMQ_SNDMORE) < 0)
+        return false;
+    if (p->delimited && zmq_send(dp->snap, "", 0, ZMQ_SNDMORE) < 0)
+        return false;
+    return zmq_send(dp->snap, topic, tlen, ZMQ_SNDMORE) >= 0 &&
+           zmq_send(dp->snap, body, blen, 0) >= 0;
+}
+
+static void snap_reply(struct hamd_dataplane *dp, struct snap_peer *p,
+                       const char *prefix, size_t plen)
+{
+    uint64_t count = 0;
+    size_t cursor = 0;
+    const char *key;
+    void *val;
+    while (hamd_strmap_next(dp->contracts, &cursor, &key, &val)) {
+        struct dp_contract *c = val;
+        if (c->lvc_len == 0 || strncmp(c->vt_symbol, prefix, plen) != 0)
+            continue;
+        if (!snap_send(dp, p, c->vt_symbol, strlen(c->vt_symbol), c->lvc,
+                       c->lvc_len))
+            return;
+        count++;
+    }
+    msgpack_sbuffer sb;
+    msgpack_packer pk;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 2);
+    pack_kv_u64(&pk, "term", dp->pub_term);
+    pack_kv_u64(&pk, "count", count);
+    snap_send(dp, p, DP_SNAPSHOT_END, strlen(DP_SNAPSHOT_END), sb.data, sb.size);
+    msgpack_sbuffer_destroy(&sb);
+    dp->snapshots++;
+}
+
+void dp_snapshot_serve(struct hamd_dataplane *dp)
+{
+    struct snap_peer p;
+    zmq_msg_t parts[3];
+    zmq_msg_init(&p.id);
+    for (int i = 0; i < 3; i++)
+        zmq_msg_init(&parts[i]);
+    if (zmq_msg_recv(&p.id, dp->snap, ZMQ_DONTWAIT) < 0)
+        goto out;
+    int n = 0;
+    bool more = zmq_msg_more(&p.id);
+    while (more) {
+        zmq_msg_t *dst = &parts[n < 3 ? n : 2];
+        if (zmq_msg_recv(dst, dp->snap, 0) < 0)
+            goto out;
+        more = zmq_msg_more(dst);
+        n++;
+    }
+    p.delimited = n > 0 && zmq_msg_size(&parts[0]) == 0;
+    int first = p.delimited ? 1 : 0;
+    int args = n - first;
+    if (args < 1 || args > 2 || n > 3)
+        goto out; /* not a request we know: ignored */
+    zmq_msg_t *cmd = &parts[first];
+    if (zmq_msg_size(cmd) != strlen(DP_SNAPSHOT_REQ) ||
+        memcmp(zmq_msg_data(cmd), DP_SNAPSHOT_REQ, zmq_msg_size(cmd)) != 0)
+        goto out;
+    char prefix[HAMD_VT_SYMBOL_MAX] = "";
+    if (args == 2) {
+        size_t plen = zmq_msg_size(&parts[first + 1]);
+        if (plen >= sizeof prefix)
+            goto out;
+        memcpy(prefix, zmq_msg_data(&parts[first + 1]), plen);
+        prefix[plen] = '\0';
+    }
+    snap_reply(dp, &p, prefix, strlen(prefix));
+out:
+    zmq_msg_close(&p.id);
+    for (int i = 0; i < 3; i++)
+        zmq_msg_close(&parts[i]);
+}
+
+/* ------------------------------------------------------------------------
+ * Statistics for the control plane (health inputs, /metrics)
+ * ------------------------------------------------------------------------ */
+
+/* How long source s has been silent on contract c while another source
+ * delivered it (0 when s is the freshest or has not said HELLO). */
+static int64_t contract_lag_ns(const struct dp_contract *c,
+                               const struct dp_source *src, int s)
+{
+    if (!(c->served & (1u << s)) || src->st.hello_ns == 0)
+        return 0;
+    int64_t since = c->last_rx_ns[s] > src->st.hello_ns ? c->last_rx_ns[s]
+                                                        : src->st.hello_ns;
+    return c->freshest_rx_ns > since ? c->freshest_rx_ns - since : 0;
+}
+
+/* One pass over the contracts: per-source staleness and replay depth,
+ * cache and memory totals. */
+static void stats_scan(struct hamd_dataplane *dp, struct hamd_dp_stats *st,
+                       int64_t worst_lag_ns[HAMD_ARB_MAX_SOURCES],
+                       uint64_t kept[HAMD_ARB_MAX_SOURCES])
+{
+    size_t cursor = 0;
+    const char *key;
+    void *val;
+    while (hamd_strmap_next(dp->contracts, &cursor, &key, &val)) {
+        const struct dp_contract *c = val;
+        st->cached += c->lvc_len > 0;
+        st->replay_bytes += hamd_arb_contract_bytes(&c->arb);
+        for (int s = 0; s < HAMD_ARB_MAX_SOURCES; s++) {
+            if (!dp->sources[s].used)
+                continue;
+            kept[s] += c->arb.rings[s].len;
+            int64_t lag = contract_lag_ns(c, &dp->sources[s], s);
+            if (lag > worst_lag_ns[s])
+                worst_lag_ns[s] = lag;
+        }
+    }
+}
+
+void dp_stats_refresh(struct hamd_dataplane *dp, int64_t now_ns)
+{
+    dp->next_stats_ns = now_ns + (int64_t)dp->opts.stats_interval_ms * HAMD_NS_PER_MS;
+    struct hamd_dp_stats st;
+    memset(&st, 0, sizeof st);
+    int64_t worst_lag_ns[HAMD_ARB_MAX_SOURCES] = {0};
+    uint64_t kept[HAMD_ARB_MAX_SOURCES] = {0};
+    stats_scan(dp, &st, worst_lag_ns, kept);
+    for (int s = 0; s < HAMD_ARB_MAX_SOURCES; s++) {
+        struct dp_source *src = &dp->sources[s];
+        if (!src->used)
+            continue;
+        src->st.staleness_ms = worst_lag_ns[s] / HAMD_NS_PER_MS;
+        if (src->latency_n > 0)
+            src->st.latency_ms = src->latency_sum_ms / (int64_t)src->latency_n;
+        src->latency_sum_ms = 0;
+        src->latency_n = 0;
+        src->st.replay_ticks = kept[s];
+        st.sources[st.n_sources++] = src->st;
+    }
+    st.contracts = hamd_strmap_size(dp->contracts);
+    st.published = dp->published;
+    st.pub_errors = dp->pub_errors;
+    st.unknown_source = dp->unknown_source;
+    st.unsubscribed = dp->unsubscribed;
+    st.snapshots = dp->snapshots;
+    st.publishing = dp_may_publish(dp, now_ns);
+    pthread_mutex_lock(&dp->lock);
+    dp->stats = st;
+    pthread_mutex_unlock(&dp->lock);
+}

@@ -1,0 +1,51 @@
+/* Messages from the simulator to the hub over its DEALER socket, and the
+ * counters of what went out. Never blocks: a full queue (the hub is not
+ * reading and the send high-water mark is reached) is reported to the
+ * caller, which retries ticks later and drops only heartbeats/garbage.
+ */
+#ifndef GWSIM_OUT_H
+#define GWSIM_OUT_H
+
+#include <stdint.h>
+
+#include "gw-sim/faults.h"
+#include "hamd/gwproto.h"
+#include "hamd/tick.h"
+
+/* What went out, reported by the control endpoint's "status". */
+struct gwsim_counters {
+    uint64_t ticks;        /* good ticks sent */
+    uint64_t garbage;      /* malformed messages sent (garbage fault) */
+    uint64_t wrong;        /* wrong ticks sent (wrong fault) */
+    uint64_t hb;           /* heartbeats sent */
+    uint64_t status;       /* STATUS messages sent */
+    uint64_t send_full;    /* sends refused because the queue was full */
+};
+
+/* The outgoing side of the gateway. */
+struct gwsim_out {
+    void *dealer;                        /* connected DEALER (not owned) */
+    struct gwsim_counters counters;      /* totals since start */
+    uint8_t body[HAMD_TICK_WIRE_MAX];    /* encoding scratch, no malloc per tick */
+};
+
+/* Binds the outbox to a connected DEALER socket. */
+void gwsim_out_init(struct gwsim_out *self, void *dealer);
+
+/* Sends HELLO {account, pid, proto, gateway_type "sim"}. Returns 0 or -1. */
+int gwsim_out_hello(struct gwsim_out *self, const char *account, int64_t pid);
+
+/* Sends STATUS {state, detail}. Returns 0 or -1. */
+int gwsim_out_status(struct gwsim_out *self, enum hamd_gw_state state,
+                     const char *detail);
+
+/* Sends HB {ts_ns}. Returns 0 or -1 (dropped). */
+int gwsim_out_hb(struct gwsim_out *self, int64_t ts_ns);
+
+/* Sends tick n as the fault dictates: good (plus one garbage message under
+ * the garbage fault) or a wrong tick instead (wrong fault). Returns 0, or
+ * -1 when the queue is full and nothing went out: retry the same n later. */
+int gwsim_out_tick(struct gwsim_out *self, const struct hamd_tick *tick,
+                   int64_t n, enum gwsim_fault fault);
+
+#endif /* GWSIM_OUT_H */

@@ -1,0 +1,105 @@
+/* hamd-gw-sim: the control endpoint (REP): fault switches and status. */
+#include "gw-sim/sim_internal.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gw-sim/control.h"
+
+#define GWSIM_CRASH_REPLY_LINGER_MS 100 /* let "ok" reach a crash requester */
+#define GWSIM_REPLY_MAX 512             /* bytes of a control error reply */
+
+/* The "status" reply: fault, link and counters as JSON (caller frees). */
+static char *status_json(const struct gwsim *self, int64_t now_ms)
+{
+    const struct gwsim_faults *f = &self->faults;
+    const struct gwsim_counters *c = &self->out.counters;
+    json_t *counters = json_pack(
+        "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "ticks", (json_int_t)c->ticks,
+        "garbage", (json_int_t)c->garbage, "wrong", (json_int_t)c->wrong,
+        "hb", (json_int_t)c->hb, "status", (json_int_t)c->status,
+        "send_full", (json_int_t)c->send_full, "hub_bad",
+        (json_int_t)self->hub_bad, "ignored_symbols",
+        (json_int_t)self->ignored_symbols);
+    json_t *root = json_pack(
+        "{s:s, s:I, s:s, s:o, s:I, s:s, s:I, s:I, s:o}", "account", self->account,
+        "pid", (json_int_t)getpid(), "fault", gwsim_fault_name(f->fault),
+        "fault_arg_ms", f->arg_ms >= 0 ? json_integer(f->arg_ms) : json_null(),
+        "fault_age_ms", (json_int_t)(now_ms - f->since_ms), "link",
+        hamd_gw_state_name(f->link), "subscribed", (json_int_t)self->subs->count,
+        "seed", (json_int_t)self->params->seed, "counters", counters);
+    char *text = root ? json_dumps(root, JSON_COMPACT) : NULL;
+    json_decref(root);
+    return text;
+}
+
+/* Sends a text reply on the control socket. */
+static void reply(struct gwsim *self, const char *text)
+{
+    if (zmq_send(self->control, text, strlen(text), 0) < 0)
+        LOG_WARN("control reply failed: %s", zmq_strerror(errno));
+}
+
+/* The crash fault asked over the control socket: answer, then crash. */
+static void crash_after_reply(struct gwsim *self)
+{
+    int linger = GWSIM_CRASH_REPLY_LINGER_MS, none = 0;
+    reply(self, "ok");
+    zmq_setsockopt(self->control, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(self->dealer, ZMQ_LINGER, &none, sizeof none);
+    zmq_close(self->control);
+    zmq_close(self->dealer);
+    zmq_ctx_term(self->zctx); /* returns once "ok" is out or linger ends */
+    gwsim_crash_now();
+}
+
+/* Carries out one parsed control command. */
+static void run_command(struct gwsim *self, const struct gwsim_command *cmd)
+{
+    int64_t now_ms = gwsim_mono_ms();
+    if (cmd->kind == GWSIM_CMD_STATUS) {
+        char *text = status_json(self, now_ms);
+        reply(self, text ? text : "error: out of memory");
+        free(text);
+        return;
+    }
+    if (cmd->arg_ms >= 0)
+        LOG_INFO("control: fault %s %lld ms", gwsim_fault_name(cmd->fault),
+                 (long long)cmd->arg_ms);
+    else
+        LOG_INFO("control: fault %s", gwsim_fault_name(cmd->fault));
+    if (cmd->fault == GWSIM_FAULT_CRASH)
+        crash_after_reply(self);
+    struct gwsim_effects fx;
+    gwsim_faults_set(&self->faults, cmd->fault, cmd->arg_ms, now_ms, &fx);
+    gwsim_apply_effects(self, &fx);
+    reply(self, "ok");
+}
+
+void gwsim_control_serve(struct gwsim *self)
+{
+    zmq_msg_t req, rest;
+    zmq_msg_init(&req);
+    zmq_msg_init(&rest);
+    if (zmq_msg_recv(&req, self->control, ZMQ_DONTWAIT) < 0) {
+        zmq_msg_close(&req);
+        zmq_msg_close(&rest);
+        return;
+    }
+    gwsim_recv_rest(self->control, &req, &rest);
+    struct gwsim_command cmd;
+    char err[GWSIM_REPLY_MAX / 2], text[GWSIM_REPLY_MAX];
+    if (gwsim_command_parse(zmq_msg_data(&req), zmq_msg_size(&req), &cmd, err,
+                            sizeof err) != 0) {
+        snprintf(text, sizeof text, "error: %s", err);
+        reply(self, text);
+    } else {
+        run_command(self, &cmd);
+    }
+    zmq_msg_close(&req);
+    zmq_msg_close(&rest);
+}

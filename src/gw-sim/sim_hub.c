@@ -1,0 +1,133 @@
+/* hamd-gw-sim: messages from the hub (SUBSCRIBE, UNSUBSCRIBE, STOP). */
+#include "gw-sim/sim_internal.h"
+
+#include <stdio.h>
+
+#include "common/clock.h"
+#include "gw-sim/feed.h"
+
+#define GWSIM_HUB_MSGS_PER_ROUND 256 /* hub messages read per iteration */
+
+/* Collects the per-batch results of a SUBSCRIBE / UNSUBSCRIBE. */
+struct symbol_batch {
+    struct gwsim *self;  /* the sim */
+    int64_t wall_ns;     /* when the message arrived */
+    unsigned changed;    /* contracts added / removed */
+    unsigned ignored;    /* contracts refused */
+};
+
+/* Refuses a contract with a rate-limited log line. */
+static void ignore_symbol(struct symbol_batch *b, const char *vt_symbol,
+                          const char *why)
+{
+    hamd_log_rated(&b->self->symbol_rate, HAMD_LOG_WARN,
+                   "ignoring subscription to '%.60s': %s", vt_symbol, why);
+    b->ignored++;
+    b->self->ignored_symbols++;
+}
+
+/* hamd_gw_symbols_decode callback of SUBSCRIBE: the first tick delivered
+ * is the current one. */
+static void subscribe_one(void *ud, const char *vt_symbol)
+{
+    struct symbol_batch *b = ud;
+    struct gwsim *self = b->self;
+    if (gwsim_symtab_find(self->subs, vt_symbol))
+        return;
+    struct simfeed_symbol feed;
+    uint32_t rate = gwsim_params_rate(self->params, vt_symbol);
+    const char *why = NULL;
+    if (simfeed_symbol_init(&feed, self->params->seed, vt_symbol, rate,
+                            self->account) != 0)
+        why = "not a valid symbol.EXCHANGE";
+    else if (!gwsim_params_serves(self->params, feed.tmpl.exchange))
+        why = "exchange not in params.exchanges";
+    else if (!gwsim_symtab_add(self->subs, &feed,
+                               simfeed_n_at(b->wall_ns, rate)))
+        why = "out of memory";
+    if (why)
+        ignore_symbol(b, vt_symbol, why);
+    else
+        b->changed++;
+}
+
+/* hamd_gw_symbols_decode callback of UNSUBSCRIBE. */
+static void unsubscribe_one(void *ud, const char *vt_symbol)
+{
+    struct symbol_batch *b = ud;
+    if (gwsim_symtab_remove(b->self->subs, vt_symbol) == 0)
+        b->changed++;
+}
+
+/* Handles a SUBSCRIBE or UNSUBSCRIBE body. */
+static void on_symbols(struct gwsim *self, zmq_msg_t *body, bool subscribe)
+{
+    struct symbol_batch b = {.self = self, .wall_ns = hamd_wall_ns()};
+    bool ok = hamd_gw_symbols_decode(zmq_msg_data(body), zmq_msg_size(body),
+                                     subscribe ? subscribe_one : unsubscribe_one,
+                                     &b);
+    if (!ok) {
+        self->hub_bad++;
+        hamd_log_rated(&self->hub_rate, HAMD_LOG_WARN, "malformed %s body",
+                       subscribe ? "SUBSCRIBE" : "UNSUBSCRIBE");
+        return;
+    }
+    LOG_INFO("%s: %u changed, %u ignored, %zu subscribed",
+             subscribe ? "SUBSCRIBE" : "UNSUBSCRIBE", b.changed, b.ignored,
+             self->subs->count);
+}
+
+/* Dispatches one message from the hub: [type] or [type][body]. */
+static void on_hub_message(struct gwsim *self, zmq_msg_t *type,
+                           zmq_msg_t *body, int frames)
+{
+    enum hamd_gw_type t = hamd_gw_type_parse(zmq_msg_data(type),
+                                             zmq_msg_size(type));
+    if (t == HAMD_GW_STOP) {
+        LOG_INFO("STOP from the hub");
+        self->stopping = true;
+    } else if ((t == HAMD_GW_SUBSCRIBE || t == HAMD_GW_UNSUBSCRIBE) &&
+               frames == 2) {
+        on_symbols(self, body, t == HAMD_GW_SUBSCRIBE);
+    } else {
+        self->hub_bad++;
+        hamd_log_rated(&self->hub_rate, HAMD_LOG_WARN,
+                       "unexpected hub message (type %.*s, %d frames)",
+                       (int)(zmq_msg_size(type) < 16 ? zmq_msg_size(type) : 16),
+                       (const char *)zmq_msg_data(type), frames);
+    }
+}
+
+int gwsim_recv_rest(void *sock, zmq_msg_t *first, zmq_msg_t *body)
+{
+    if (!zmq_msg_more(first) || zmq_msg_recv(body, sock, 0) < 0)
+        return 1;
+    int frames = 2;
+    bool more = zmq_msg_more(body);
+    while (more) {
+        zmq_msg_t extra;
+        zmq_msg_init(&extra);
+        more = zmq_msg_recv(&extra, sock, 0) >= 0 && zmq_msg_more(&extra);
+        zmq_msg_close(&extra);
+        frames++;
+    }
+    return frames;
+}
+
+void gwsim_hub_read(struct gwsim *self)
+{
+    for (int i = 0; i < GWSIM_HUB_MSGS_PER_ROUND && !self->stopping; i++) {
+        zmq_msg_t type, body;
+        zmq_msg_init(&type);
+        zmq_msg_init(&body);
+        if (zmq_msg_recv(&type, self->dealer, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&type);
+            zmq_msg_close(&body);
+            return;
+        }
+        int frames = gwsim_recv_rest(self->dealer, &type, &body);
+        on_hub_message(self, &type, &body, frames);
+        zmq_msg_close(&type);
+        zmq_msg_close(&body);
+    }
+}

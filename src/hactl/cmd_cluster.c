@@ -1,0 +1,236 @@
+/* hactl members | is-leader | transfer [NODE] | events [-f] [--limit N]:
+ * the cluster through /api/members, /readyz, /api/transfer and
+ * /api/events. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/clock.h"
+#include "hactl/hactl.h"
+#include "hactl/http.h"
+#include "hactl/util.h"
+
+#define TRANSFER_TIMEOUT_MS 10000   /* a transfer waits for the new leader */
+#define EVENTS_POLL_MS 1000         /* events -f: period of the polls */
+#define EVENTS_LIMIT_MAX 1000       /* most events per request (API limit) */
+#define EVENTS_PATH_MAX 128         /* bytes of an /api/events?... path */
+
+static volatile sig_atomic_t g_stop; /* events -f: Ctrl-C seen */
+
+/* ------------------------------------------------------------------------
+ * members
+ * ------------------------------------------------------------------------ */
+
+/* "yes" / "no" for the member whose admin address is admin, from the
+ * /livez answers of every known node; "?" when hactl does not know it. */
+static const char *reachable(const struct hactl *ctl, const struct hactl_resp *live,
+                             const char *admin)
+{
+    for (unsigned i = 0; i < ctl->n_nodes; i++)
+        if (strcmp(ctl->nodes[i].admin, admin) == 0)
+            return live[i].status == 200 ? "yes" : "no";
+    return "?";
+}
+
+int hactl_cmd_members(struct hactl *ctl, int argc, char **argv)
+{
+    int rc = hactl_read_opts(ctl, argc, argv, "members [--json]");
+    if (rc != HACTL_OK || (rc = hactl_need_nodes(ctl, "members")) != HACTL_OK)
+        return rc;
+    struct hactl_resp r, live[HACTL_MAX_NODES];
+    hactl_http_read(ctl, "/api/members", &r);
+    rc = hactl_http_check("members", &r);
+    if (rc == HACTL_OK && ctl->json) {
+        hactl_print_raw(&r);
+    } else if (rc == HACTL_OK) {
+        hactl_http_all(ctl, "GET", "/livez", NULL, live);
+        printf("%-4s %-9s %-21s %-21s %-6s %s\n", "ID", "ROLE", "RAFT", "ADMIN",
+               "LEADER", "REACHABLE");
+        size_t i;
+        const json_t *m;
+        json_array_foreach(r.json, i, m)
+            printf("%-4lld %-9s %-21s %-21s %-6s %s\n", hactl_jint(m, "id"),
+                   hactl_jstr(m, "role", "?"), hactl_jstr(m, "raft", "-"),
+                   hactl_jstr(m, "admin", "-"),
+                   json_is_true(json_object_get(m, "leader")) ? "*" : "",
+                   reachable(ctl, live, hactl_jstr(m, "admin", "")));
+        for (unsigned k = 0; k < ctl->n_nodes; k++)
+            hactl_resp_free(&live[k]);
+    }
+    hactl_resp_free(&r);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------
+ * is-leader: for keepalived's track_script, so quiet
+ * ------------------------------------------------------------------------ */
+
+int hactl_cmd_is_leader(struct hactl *ctl, int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    if (hactl_need_nodes(ctl, "is-leader") != HACTL_OK)
+        return HACTL_USAGE;
+    /* The first node given is the one asked about: -H, or the node a -c
+     * config file belongs to. /readyz is 200 only while it publishes. */
+    struct hactl_resp r;
+    hactl_http_one(ctl, 0, "GET", "/readyz", NULL, &r);
+    int rc = r.status == 200 ? HACTL_OK : r.status ? HACTL_FAIL : HACTL_UNREACHABLE;
+    if (ctl->json)
+        hactl_print_raw(&r);
+    hactl_resp_free(&r);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------
+ * transfer [NODE]
+ * ------------------------------------------------------------------------ */
+
+int hactl_cmd_transfer(struct hactl *ctl, int argc, char **argv)
+{
+    int rc = hactl_read_opts(ctl, argc, argv, "transfer [NODE]");
+    if (rc != HACTL_OK || (rc = hactl_need_nodes(ctl, "transfer")) != HACTL_OK)
+        return rc;
+    char *end = NULL;
+    long node = optind < argc ? strtol(argv[optind], &end, 10) : 0;
+    if (optind + 1 < argc || (end && (*end || node <= 0))) {
+        fprintf(stderr, "usage: hactl transfer [NODE]\n");
+        return HACTL_USAGE;
+    }
+    char body[48];
+    snprintf(body, sizeof body, "{\"node\":%ld}", node);
+    struct hactl t = *ctl;
+    if (t.timeout_ms < TRANSFER_TIMEOUT_MS)
+        t.timeout_ms = TRANSFER_TIMEOUT_MS;
+    struct hactl_resp r;
+    hactl_http_write(&t, "POST", "/api/transfer", node ? body : NULL, &r);
+    rc = hactl_http_check("transfer", &r);
+    if (rc == HACTL_OK && ctl->json)
+        hactl_print_raw(&r);
+    else if (rc == HACTL_OK)
+        printf("leadership moved from node %lld to node %lld\n",
+               hactl_jint(r.json, "previous"), hactl_jint(r.json, "leader"));
+    hactl_resp_free(&r);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------
+ * events [-f] [--limit N]
+ * ------------------------------------------------------------------------ */
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    g_stop = 1;
+}
+
+static void print_event(const json_t *ev, bool json)
+{
+    if (json) {
+        hactl_print_json(ev);
+        return;
+    }
+    json_t *rest = json_deep_copy(ev);
+    json_object_del(rest, "seq");
+    json_object_del(rest, "timestamp");
+    json_object_del(rest, "event_type");
+    char *detail = json_dumps(rest, JSON_COMPACT);
+    printf("%6lld  %-24s  %-24s %s\n", hactl_jint(ev, "seq"),
+           hactl_jstr(ev, "timestamp", "-"), hactl_jstr(ev, "event_type", "?"),
+           detail ? detail : "");
+    free(detail);
+    json_decref(rest);
+}
+
+/* Prints the events of one answer; returns the highest seq seen. */
+static long long print_events(const json_t *answer, bool json, long long last)
+{
+    size_t i;
+    const json_t *ev;
+    json_array_foreach(json_object_get(answer, "events"), i, ev) {
+        long long seq = hactl_jint(ev, "seq");
+        if (seq <= last)
+            continue;
+        print_event(ev, json);
+        last = seq;
+    }
+    return last;
+}
+
+static void sleep_ms(unsigned ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * HAMD_NS_PER_MS};
+    nanosleep(&ts, NULL);
+}
+
+static int events_follow(struct hactl *ctl, long long last, bool json)
+{
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    char path[EVENTS_PATH_MAX];
+    while (!g_stop) {
+        sleep_ms(EVENTS_POLL_MS);
+        snprintf(path, sizeof path, "/api/events?since=%lld&limit=%d", last,
+                 EVENTS_LIMIT_MAX);
+        struct hactl_resp r;
+        hactl_http_read(ctl, path, &r);
+        if (r.status == 200)
+            last = print_events(r.json, json, last);
+        else if (r.status == 0)
+            fprintf(stderr, "hactl events: no node answers (%s); retrying\n",
+                    r.error);
+        fflush(stdout);
+        hactl_resp_free(&r);
+    }
+    return HACTL_OK;
+}
+
+int hactl_cmd_events(struct hactl *ctl, int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"follow", no_argument, NULL, 'f'},
+        {"limit", required_argument, NULL, 'n'},
+        {"json", no_argument, NULL, 'j'},
+        {NULL, 0, NULL, 0},
+    };
+    bool follow = false;
+    long limit = 20;
+    int opt;
+    char *end;
+    while ((opt = getopt_long(argc, argv, "fn:j", longopts, NULL)) != -1) {
+        if (opt == 'f') {
+            follow = true;
+        } else if (opt == 'j') {
+            ctl->json = true;
+        } else if (opt == 'n' && (limit = strtol(optarg, &end, 10)) > 0 &&
+                   limit <= EVENTS_LIMIT_MAX && *end == '\0') {
+            continue;
+        } else {
+            fprintf(stderr, "usage: hactl events [-f] [--limit 1..%d] [--json]\n",
+                    EVENTS_LIMIT_MAX);
+            return HACTL_USAGE;
+        }
+    }
+    int rc = hactl_need_nodes(ctl, "events");
+    if (rc != HACTL_OK)
+        return rc;
+    char path[EVENTS_PATH_MAX];
+    snprintf(path, sizeof path, "/api/events?limit=%ld", limit);
+    struct hactl_resp r;
+    hactl_http_read(ctl, path, &r);
+    rc = hactl_http_check("events", &r);
+    long long last = 0;
+    if (rc == HACTL_OK && ctl->json && !follow)
+        hactl_print_raw(&r);
+    else if (rc == HACTL_OK)
+        last = print_events(r.json, ctl->json, 0);
+    if (rc == HACTL_OK && json_is_integer(json_object_get(r.json, "last_seq")))
+        last = hactl_jint(r.json, "last_seq") > last ? hactl_jint(r.json, "last_seq")
+                                                      : last;
+    hactl_resp_free(&r);
+    fflush(stdout);
+    return rc == HACTL_OK && follow ? events_follow(ctl, last, ctl->json) : rc;
+}

@@ -1,0 +1,124 @@
+/* hactl status: every node's GET /api/status, asked all at once, so an
+ * unreachable node shows as such after one timeout instead of hanging.
+ *
+ * Exit: 0 when a node publishes, 1 when nodes answered but none
+ * publishes, 3 when no node answered. */
+#include <stdio.h>
+#include <string.h>
+
+#include "hactl/hactl.h"
+#include "hactl/http.h"
+#include "hactl/util.h"
+
+#define STATUS_MS_PER_S 1000       /* for ages */
+#define STATUS_AGE_MS_SHOWN 10000  /* ages below this print in ms */
+
+/* "12 ms", "34 s" or "-" for a null age. */
+static void fmt_age(const json_t *v, char *buf, size_t cap)
+{
+    if (!json_is_integer(v)) {
+        snprintf(buf, cap, "-");
+        return;
+    }
+    long long ms = (long long)json_integer_value(v);
+    if (ms < STATUS_AGE_MS_SHOWN)
+        snprintf(buf, cap, "%lld ms", ms);
+    else
+        snprintf(buf, cap, "%lld s", ms / STATUS_MS_PER_S);
+}
+
+static void print_node_row(const struct hactl_node *n, const struct hactl_resp *r)
+{
+    const json_t *s = r->json;
+    if (r->status != 200 || !json_is_object(s)) {
+        char id[16] = "-";
+        if (n->id)
+            snprintf(id, sizeof id, "%u", n->id);
+        printf("%-4s %-21s unreachable (%s)\n", id, n->admin,
+               r->status ? "bad answer" : r->error);
+        return;
+    }
+    const json_t *leader = json_object_get(s, "leader");
+    char leader_s[16] = "-";
+    if (json_is_integer(leader))
+        snprintf(leader_s, sizeof leader_s, "%lld", (long long)json_integer_value(leader));
+    printf("%-4lld %-21s %-11s %5lld %6s %8lld %8lld  %s\n", hactl_jint(s, "node"),
+           n->admin, hactl_jstr(s, "role", "?"), hactl_jint(s, "term"), leader_s,
+           hactl_jint(s, "commit_index"), hactl_jint(s, "applied_index"),
+           json_is_true(json_object_get(s, "publishing")) ? "yes" : "no");
+}
+
+static void print_gateways(const json_t *s)
+{
+    const json_t *gws = json_object_get(s, "gateways");
+    if (json_array_size(gws) == 0)
+        return;
+    printf("\ngateways on node %lld:\n", hactl_jint(s, "node"));
+    printf("  %-16s %-13s %7s %8s %10s %6s  %s\n", "ACCOUNT", "STATE", "PID",
+           "RESTARTS", "LAST TICK", "ACTIVE", "STATUS");
+    size_t i;
+    const json_t *g;
+    json_array_foreach(gws, i, g) {
+        char age[24];
+        fmt_age(json_object_get(g, "last_tick_age_ms"), age, sizeof age);
+        printf("  %-16s %-13s %7lld %8lld %10s %6lld  %s%s%s\n",
+               hactl_jstr(g, "account", "?"), hactl_jstr(g, "state", "-"), hactl_jint(g, "pid"),
+               hactl_jint(g, "restarts"), age, hactl_jint(g, "active_contracts"),
+               hactl_jstr(g, "status", "-"), hactl_jstr(g, "detail", "")[0] ? " " : "",
+               hactl_jstr(g, "detail", ""));
+    }
+}
+
+static void print_json(const struct hactl *ctl, const struct hactl_resp *r)
+{
+    json_t *nodes = json_array();
+    for (unsigned i = 0; i < ctl->n_nodes; i++) {
+        json_t *o = json_pack("{s:s,s:b}", "admin", ctl->nodes[i].admin,
+                              "reachable", r[i].status == 200 && r[i].json);
+        if (r[i].status == 200 && r[i].json)
+            json_object_set(o, "status", r[i].json);
+        else
+            json_object_set_new(o, "error", json_string(r[i].status ? "bad answer"
+                                                                    : r[i].error));
+        json_array_append_new(nodes, o);
+    }
+    json_t *doc = json_pack("{s:o}", "nodes", nodes);
+    hactl_print_json(doc);
+    json_decref(doc);
+}
+
+static void print_table(const struct hactl *ctl, const struct hactl_resp *r)
+{
+    printf("%-4s %-21s %-11s %5s %6s %8s %8s  %s\n", "NODE", "ADDRESS", "ROLE",
+           "TERM", "LEADER", "COMMIT", "APPLIED", "PUBLISHING");
+    for (unsigned i = 0; i < ctl->n_nodes; i++)
+        print_node_row(&ctl->nodes[i], &r[i]);
+    for (unsigned i = 0; i < ctl->n_nodes; i++)
+        if (r[i].status == 200 && json_is_object(r[i].json))
+            print_gateways(r[i].json);
+}
+
+int hactl_cmd_status(struct hactl *ctl, int argc, char **argv)
+{
+    int rc = hactl_read_opts(ctl, argc, argv, "status [--json]");
+    if (rc != HACTL_OK || (rc = hactl_need_nodes(ctl, "status")) != HACTL_OK)
+        return rc;
+    struct hactl_resp r[HACTL_MAX_NODES];
+    hactl_http_all(ctl, "GET", "/api/status", NULL, r);
+    unsigned reachable = 0, publishing = 0;
+    for (unsigned i = 0; i < ctl->n_nodes; i++) {
+        if (r[i].status == 200 && json_is_object(r[i].json)) {
+            reachable++;
+            publishing += json_is_true(json_object_get(r[i].json, "publishing"));
+        }
+    }
+    if (ctl->json)
+        print_json(ctl, r);
+    else
+        print_table(ctl, r);
+    for (unsigned i = 0; i < ctl->n_nodes; i++)
+        hactl_resp_free(&r[i]);
+    if (!ctl->json && reachable && !publishing)
+        printf("\nno node publishes\n");
+    return publishing ? HACTL_OK : reachable ? HACTL_FAIL : HACTL_UNREACHABLE;
+}

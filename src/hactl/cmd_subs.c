@@ -1,0 +1,78 @@
+/* hactl subs list|add|rm SYMBOL...: the subscribed contracts through
+ * /api/subscriptions. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "hactl/hactl.h"
+#include "hactl/http.h"
+#include "hactl/util.h"
+
+static const char SUBS_USAGE[] = "subs list [--json] | subs add|rm SYMBOL.EXCHANGE...";
+
+static int subs_list(struct hactl *ctl, int argc, char **argv)
+{
+    int rc = hactl_read_opts(ctl, argc, argv, SUBS_USAGE);
+    if (rc != HACTL_OK)
+        return rc;
+    struct hactl_resp r;
+    hactl_http_read(ctl, "/api/subscriptions", &r);
+    rc = hactl_http_check("subs list", &r);
+    if (rc == HACTL_OK && ctl->json) {
+        hactl_print_raw(&r);
+    } else if (rc == HACTL_OK) {
+        size_t i;
+        const json_t *s;
+        json_array_foreach(json_object_get(r.json, "symbols"), i, s)
+            printf("%s\n", json_string_value(s));
+    }
+    hactl_resp_free(&r);
+    return rc;
+}
+
+/* add / rm: the operands are the symbols; the node validates them. */
+static int subs_change(struct hactl *ctl, int argc, char **argv, bool add)
+{
+    int rc = hactl_read_opts(ctl, argc, argv, SUBS_USAGE);
+    if (rc != HACTL_OK)
+        return rc;
+    if (optind >= argc) {
+        fprintf(stderr, "usage: hactl %s\n", SUBS_USAGE);
+        return HACTL_USAGE;
+    }
+    json_t *symbols = json_array();
+    for (int i = optind; i < argc; i++)
+        json_array_append_new(symbols, json_string(argv[i]));
+    json_t *body = json_pack("{s:o}", "symbols", symbols);
+    char *text = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    struct hactl_resp r;
+    hactl_http_write(ctl, add ? "POST" : "DELETE", "/api/subscriptions", text, &r);
+    free(text);
+    rc = hactl_http_check(add ? "subs add" : "subs rm", &r);
+    if (rc == HACTL_OK && ctl->json)
+        hactl_print_raw(&r);
+    else if (rc == HACTL_OK)
+        printf("%s %d symbol%s; %lld subscribed\n", add ? "added" : "removed",
+               argc - optind, argc - optind == 1 ? "" : "s",
+               hactl_jint(r.json, "count"));
+    hactl_resp_free(&r);
+    return rc;
+}
+
+int hactl_cmd_subs(struct hactl *ctl, int argc, char **argv)
+{
+    int rc = hactl_need_nodes(ctl, "subs");
+    if (rc != HACTL_OK)
+        return rc;
+    bool has_verb = argc > 1 && argv[1][0] != '-';
+    const char *verb = has_verb ? argv[1] : "list";
+    int sub_argc = has_verb ? argc - 1 : argc;
+    char **sub_argv = has_verb ? argv + 1 : argv;
+    if (strcmp(verb, "list") == 0)
+        return subs_list(ctl, sub_argc, sub_argv);
+    if (strcmp(verb, "add") == 0 || strcmp(verb, "rm") == 0)
+        return subs_change(ctl, sub_argc, sub_argv, strcmp(verb, "add") == 0);
+    fprintf(stderr, "usage: hactl %s\n", SUBS_USAGE);
+    return HACTL_USAGE;
+}

@@ -1,0 +1,288 @@
+/* hactl's HTTP client: see http.h. */
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hactl/http.h"
+
+#define HTTP_URL_MAX 2048            /* bytes of a request URL */
+#define HTTP_AUTH_MAX 300            /* bytes of the Authorization line */
+#define HTTP_POLL_MS 100             /* curl_multi_poll wake-up */
+#define HTTP_CONNECT_SHARE 2         /* connect timeout = timeout / this */
+
+/* One transfer of hactl_http_many. */
+struct http_xfer {
+    CURL *easy;                  /* its handle */
+    struct curl_slist *headers;  /* its headers */
+    struct hactl_resp *out;      /* where the answer goes */
+    size_t cap;                  /* bytes allocated for out->body */
+    char curl_error[CURL_ERROR_SIZE]; /* libcurl's message */
+};
+
+static void http_global_init(void)
+{
+    static bool done;
+    if (!done) {
+        curl_global_init(CURL_GLOBAL_DEFAULT);
+        atexit(curl_global_cleanup);
+        done = true;
+    }
+}
+
+void hactl_resp_free(struct hactl_resp *r)
+{
+    free(r->body);
+    json_decref(r->json);
+    memset(r, 0, sizeof *r);
+}
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
+{
+    struct http_xfer *x = ud;
+    struct hactl_resp *r = x->out;
+    size_t n = size * nmemb;
+    if (r->len + n > HACTL_HTTP_REPLY_MAX)
+        return 0;
+    if (r->len + n + 1 > x->cap) {
+        size_t cap = (r->len + n + 1) * 2;
+        char *b = realloc(r->body, cap);
+        if (!b)
+            return 0;
+        r->body = b;
+        x->cap = cap;
+    }
+    memcpy(r->body + r->len, data, n);
+    r->len += n;
+    r->body[r->len] = '\0';
+    return n;
+}
+
+static int xfer_setup(const struct hactl *ctl, struct http_xfer *x,
+                      const char *admin, const char *method, const char *path,
+                      const char *body)
+{
+    char url[HTTP_URL_MAX], auth[HTTP_AUTH_MAX];
+    snprintf(url, sizeof url, "http://%s%s", admin, path);
+    CURL *e = x->easy = curl_easy_init();
+    if (!e)
+        return -1;
+    x->headers = curl_slist_append(NULL, "Expect:");
+    if (body)
+        x->headers = curl_slist_append(x->headers, "Content-Type: application/json");
+    if (ctl->token[0] && strcmp(method, "GET") != 0) {
+        snprintf(auth, sizeof auth, "Authorization: Bearer %s", ctl->token);
+        x->headers = curl_slist_append(x->headers, auth);
+        memset(auth, 0, sizeof auth);
+    }
+    unsigned timeout = ctl->timeout_ms ? ctl->timeout_ms : HACTL_TIMEOUT_MS_DEFAULT;
+    CURLcode rc = curl_easy_setopt(e, CURLOPT_URL, url);
+    rc |= curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
+    rc |= curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
+    if (body) {
+        rc |= curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+        rc |= curl_easy_setopt(e, CURLOPT_POSTFIELDS, body);
+    }
+    rc |= curl_easy_setopt(e, CURLOPT_NOPROXY, "*");
+    rc |= curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    rc |= curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)timeout);
+    rc |= curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
+                           (long)(timeout / HTTP_CONNECT_SHARE + 1));
+    rc |= curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+    rc |= curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
+    rc |= curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->curl_error);
+    rc |= curl_easy_setopt(e, CURLOPT_PRIVATE, x);
+    return rc == CURLE_OK && x->headers ? 0 : -1;
+}
+
+static void xfer_done(struct http_xfer *x, CURLcode result)
+{
+    struct hactl_resp *r = x->out;
+    if (result == CURLE_OK) {
+        curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &r->status);
+        if (r->body)
+            r->json = json_loadb(r->body, r->len, 0, NULL);
+    } else {
+        snprintf(r->error, sizeof r->error, "%s",
+                 x->curl_error[0] ? x->curl_error : curl_easy_strerror(result));
+        r->not_sent = result == CURLE_COULDNT_CONNECT ||
+                      result == CURLE_COULDNT_RESOLVE_HOST;
+    }
+}
+
+static void run_multi(CURLM *multi)
+{
+    int running = 1;
+    while (running) {
+        if (curl_multi_perform(multi, &running) != CURLM_OK)
+            break;
+        if (running)
+            curl_multi_poll(multi, NULL, 0, HTTP_POLL_MS, NULL);
+    }
+    CURLMsg *msg;
+    int left;
+    while ((msg = curl_multi_info_read(multi, &left))) {
+        if (msg->msg != CURLMSG_DONE)
+            continue;
+        struct http_xfer *x = NULL;
+        curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+        if (x)
+            xfer_done(x, msg->data.result);
+    }
+}
+
+void hactl_http_many(const struct hactl *ctl, const unsigned *idx, unsigned n,
+                     const char *method, const char *path, const char *body,
+                     struct hactl_resp *out)
+{
+    http_global_init();
+    struct http_xfer x[HACTL_MAX_NODES];
+    memset(x, 0, sizeof x);
+    CURLM *multi = curl_multi_init();
+    for (unsigned i = 0; i < n && i < HACTL_MAX_NODES; i++) {
+        memset(&out[i], 0, sizeof out[i]);
+        x[i].out = &out[i];
+        if (!ctl->nodes[idx[i]].admin[0]) {
+            snprintf(out[i].error, sizeof out[i].error, "no admin address");
+            out[i].not_sent = true;
+            continue;
+        }
+        if (!multi || xfer_setup(ctl, &x[i], ctl->nodes[idx[i]].admin, method,
+                                 path, body) < 0 ||
+            curl_multi_add_handle(multi, x[i].easy) != CURLM_OK)
+            snprintf(out[i].error, sizeof out[i].error, "cannot set up the request");
+    }
+    if (multi)
+        run_multi(multi);
+    for (unsigned i = 0; i < n && i < HACTL_MAX_NODES; i++) {
+        if (x[i].easy && multi)
+            curl_multi_remove_handle(multi, x[i].easy);
+        curl_easy_cleanup(x[i].easy);
+        curl_slist_free_all(x[i].headers);
+    }
+    curl_multi_cleanup(multi);
+}
+
+void hactl_http_all(const struct hactl *ctl, const char *method,
+                    const char *path, const char *body, struct hactl_resp *out)
+{
+    unsigned idx[HACTL_MAX_NODES];
+    for (unsigned i = 0; i < ctl->n_nodes; i++)
+        idx[i] = i;
+    hactl_http_many(ctl, idx, ctl->n_nodes, method, path, body, out);
+}
+
+void hactl_http_one(const struct hactl *ctl, unsigned idx, const char *method,
+                    const char *path, const char *body, struct hactl_resp *out)
+{
+    hactl_http_many(ctl, &idx, 1, method, path, body, out);
+}
+
+int hactl_http_read(const struct hactl *ctl, const char *path,
+                    struct hactl_resp *out)
+{
+    int answered = -1;
+    memset(out, 0, sizeof *out);
+    for (unsigned i = 0; i < ctl->n_nodes; i++) {
+        struct hactl_resp r;
+        hactl_http_one(ctl, i, "GET", path, NULL, &r);
+        if (r.status == 0 && answered >= 0) {
+            hactl_resp_free(&r);
+            continue; /* keep the answer we have over no answer */
+        }
+        hactl_resp_free(out);
+        *out = r;
+        if (r.status != 0)
+            answered = (int)i;
+        if (r.status != 0 && r.status != 503)
+            break;
+    }
+    return answered;
+}
+
+/* True when a write surely did not reach a leader, so another node may
+ * be asked: no connection, or "no leader" before anything was
+ * submitted. */
+static bool write_retryable(const struct hactl_resp *r)
+{
+    const char *err = json_string_value(json_object_get(r->json, "error"));
+    return r->not_sent || (r->status == 503 && err && strcmp(err, "no leader") == 0);
+}
+
+int hactl_http_write(const struct hactl *ctl, const char *method,
+                     const char *path, const char *body,
+                     struct hactl_resp *out)
+{
+    struct hactl_resp ready[HACTL_MAX_NODES];
+    unsigned order[HACTL_MAX_NODES], n = 0;
+    hactl_http_all(ctl, "GET", "/readyz", NULL, ready);
+    /* The publisher first, then the others that answered, then the rest:
+     * a node that did not answer the probe may answer now. */
+    for (unsigned pass = 0; pass < 3; pass++)
+        for (unsigned i = 0; i < ctl->n_nodes; i++)
+            if ((pass == 0 && ready[i].status == 200) ||
+                (pass == 1 && ready[i].status != 0 && ready[i].status != 200) ||
+                (pass == 2 && ready[i].status == 0))
+                order[n++] = i;
+    for (unsigned i = 0; i < ctl->n_nodes; i++)
+        hactl_resp_free(&ready[i]);
+    int answered = -1;
+    memset(out, 0, sizeof *out);
+    snprintf(out->error, sizeof out->error, "no node given");
+    for (unsigned k = 0; k < n; k++) {
+        hactl_resp_free(out);
+        hactl_http_one(ctl, order[k], method, path, body, out);
+        if (out->status != 0)
+            answered = (int)order[k];
+        if (!write_retryable(out))
+            break;
+    }
+    return answered;
+}
+
+int hactl_http_check(const char *what, const struct hactl_resp *r)
+{
+    if (r->status >= 200 && r->status < 300)
+        return HACTL_OK;
+    if (r->status == 0) {
+        fprintf(stderr, "hactl: %s: no node answered (%s)\n", what,
+                r->error[0] ? r->error : "no node given");
+        return HACTL_UNREACHABLE;
+    }
+    const char *err = json_string_value(json_object_get(r->json, "error"));
+    const char *field = json_string_value(json_object_get(r->json, "field"));
+    if (field && field[0])
+        fprintf(stderr, "hactl: %s: %s (field %s)\n", what,
+                err ? err : "request failed", field);
+    else
+        fprintf(stderr, "hactl: %s: %s (HTTP %ld)\n", what,
+                err ? err : "request failed", r->status);
+    return r->status < 500 ? HACTL_REJECTED : HACTL_FAIL;
+}
+
+void hactl_print_raw(const struct hactl_resp *r)
+{
+    if (!r->body)
+        return;
+    fwrite(r->body, 1, r->len, stdout);
+    if (r->len == 0 || r->body[r->len - 1] != '\n')
+        putchar('\n');
+}
+
+void hactl_print_json(const json_t *v)
+{
+    char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+    if (s)
+        puts(s);
+    free(s);
+}
+
+int hactl_need_nodes(const struct hactl *ctl, const char *cmd)
+{
+    for (unsigned i = 0; i < ctl->n_nodes; i++)
+        if (ctl->nodes[i].admin[0])
+            return HACTL_OK;
+    fprintf(stderr, "hactl %s: no node to ask: give -c CONFIG or -H HOST:PORT\n",
+            cmd);
+    return HACTL_USAGE;
+}

@@ -1,0 +1,194 @@
+/* hactl: global options, node discovery and subcommand dispatch. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "hactl/hactl.h"
+
+struct hactl_command {
+    const char *name;
+    hactl_cmd_fn fn;
+    const char *synopsis;
+};
+
+static const struct hactl_command COMMANDS[] = {
+    {"tail", hactl_cmd_tail,
+     "tail [PREFIX...] [--count N] [--seconds S]  print published ticks"},
+    {"status", hactl_cmd_status,
+     "status                                 every node's view, in parallel"},
+    {"accounts", hactl_cmd_accounts,
+     "accounts list|add|update|rm|enable|disable  data-source accounts"},
+    {"subs", hactl_cmd_subs,
+     "subs list|add|rm [SYMBOL.EXCHANGE...]  subscriptions"},
+    {"members", hactl_cmd_members,
+     "members                                cluster members, who leads"},
+    {"is-leader", hactl_cmd_is_leader,
+     "is-leader                              exit 0 if the first node publishes"},
+    {"transfer", hactl_cmd_transfer,
+     "transfer [NODE]                        hand leadership over"},
+    {"events", hactl_cmd_events,
+     "events [-f] [--limit N]                failover and health events"},
+    {"start", hactl_cmd_gateway,
+     "start ACCOUNT                          run the account's gateways"},
+    {"stop", hactl_cmd_gateway,
+     "stop ACCOUNT                           stop them on every node"},
+    {"restart", hactl_cmd_gateway,
+     "restart ACCOUNT                        hard-restart them on every node"},
+};
+
+#define N_COMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "Usage: hactl [-c CONFIG | -H HOST:PORT ...] [--json] COMMAND [ARGS]\n"
+            "\n"
+            "Operator CLI of a hamd cluster.\n"
+            "\n"
+            "  -c, --config FILE     find every node from a node's config file\n"
+            "  -H, --host HOST:PORT  a node's admin address (repeatable)\n"
+            "  -e, --endpoint EP     a publish endpoint (repeatable, for tail)\n"
+            "  -s, --snapshot EP     a snapshot endpoint (repeatable, for tail)\n"
+            "  -t, --token-file F    bearer token for mutations\n"
+            "      --timeout MS      per-request timeout (default %d)\n"
+            "      --json            machine-readable output\n"
+            "  -h, --help            show this help\n"
+            "  -V, --version         show the version\n"
+            "\n"
+            "Commands:\n",
+            HACTL_TIMEOUT_MS_DEFAULT);
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        fprintf(out, "  %s\n", COMMANDS[i].synopsis);
+    fprintf(out, "\nExit codes: 0 ok, 1 failed, 2 usage, 3 unreachable, "
+                 "4 rejected. See docs/hactl.md.\n");
+}
+
+/* Adds every cluster member (or the standalone node) of a config file. */
+static int nodes_from_config(struct hactl *ctl, const char *path)
+{
+    char err[HAMD_CONFIG_ERR_MAX];
+    struct hamd_config *cfg = hamd_config_load(path, err, sizeof err);
+    if (!cfg) {
+        fprintf(stderr, "hactl: %s\n", err);
+        return -1;
+    }
+    if (cfg->n_peers == 0) {
+        struct hactl_node *n = &ctl->nodes[ctl->n_nodes++];
+        n->id = cfg->node_id;
+        snprintf(n->admin, sizeof n->admin, "%s", cfg->admin);
+        snprintf(n->publish, sizeof n->publish, "%s", cfg->publish);
+        snprintf(n->snapshot, sizeof n->snapshot, "%s", cfg->snapshot);
+    }
+    for (unsigned i = 0; i < cfg->n_peers && ctl->n_nodes < HACTL_MAX_NODES; i++) {
+        const struct hamd_peer *p = &cfg->peers[i];
+        if (p->role == HAMD_ROLE_WITNESS)
+            continue; /* a witness never publishes but still answers admin */
+        struct hactl_node *n = &ctl->nodes[ctl->n_nodes++];
+        n->id = p->id;
+        snprintf(n->admin, sizeof n->admin, "%s", p->admin);
+        snprintf(n->publish, sizeof n->publish, "%s", p->publish);
+        snprintf(n->snapshot, sizeof n->snapshot, "%s", p->snapshot);
+    }
+    hamd_config_destroy(&cfg);
+    return 0;
+}
+
+static int read_token(struct hactl *ctl, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f || !fgets(ctl->token, sizeof ctl->token, f)) {
+        fprintf(stderr, "hactl: cannot read token file %s\n", path);
+        if (f)
+            fclose(f);
+        return -1;
+    }
+    fclose(f);
+    ctl->token[strcspn(ctl->token, "\r\n")] = '\0';
+    return 0;
+}
+
+static struct hactl_node *node_slot(struct hactl *ctl, unsigned *k)
+{
+    while (*k < ctl->n_nodes &&
+           (ctl->nodes[*k].publish[0] || ctl->nodes[*k].snapshot[0]))
+        (*k)++;
+    if (*k == ctl->n_nodes) {
+        if (ctl->n_nodes == HACTL_MAX_NODES)
+            return NULL;
+        memset(&ctl->nodes[ctl->n_nodes], 0, sizeof ctl->nodes[0]);
+        ctl->n_nodes++;
+    }
+    return &ctl->nodes[*k];
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"config", required_argument, NULL, 'c'},
+        {"host", required_argument, NULL, 'H'},
+        {"endpoint", required_argument, NULL, 'e'},
+        {"snapshot", required_argument, NULL, 's'},
+        {"token-file", required_argument, NULL, 't'},
+        {"timeout", required_argument, NULL, 'T'},
+        {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    struct hactl ctl;
+    memset(&ctl, 0, sizeof ctl);
+    ctl.timeout_ms = HACTL_TIMEOUT_MS_DEFAULT;
+    hamd_log_set_ident("hactl");
+    hamd_log_set_level(HAMD_LOG_WARN);
+    signal(SIGPIPE, SIG_IGN);
+    unsigned pub_k = 0, snap_k = 0;
+    struct hactl_node *n;
+    int opt;
+    /* '+': options end at the command name, the rest belongs to it. */
+    while ((opt = getopt_long(argc, argv, "+c:H:e:s:t:hV", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'c':
+            if (nodes_from_config(&ctl, optarg) < 0)
+                return HACTL_USAGE;
+            break;
+        case 'H':
+            if (ctl.n_nodes == HACTL_MAX_NODES)
+                return HACTL_USAGE;
+            snprintf(ctl.nodes[ctl.n_nodes++].admin, HAMD_ENDPOINT_MAX, "%s",
+                     optarg);
+            break;
+        case 'e':
+        case 's':
+            if (!(n = node_slot(&ctl, opt == 'e' ? &pub_k : &snap_k)))
+                return HACTL_USAGE;
+            snprintf(opt == 'e' ? n->publish : n->snapshot, HAMD_ENDPOINT_MAX,
+                     "%s", optarg);
+            break;
+        case 't':
+            if (read_token(&ctl, optarg) < 0)
+                return HACTL_USAGE;
+            break;
+        case 'T': ctl.timeout_ms = (unsigned)strtoul(optarg, NULL, 10); break;
+        case 'j': ctl.json = true; break;
+        case 'h': usage(stdout); return HACTL_OK;
+        case 'V': printf("hactl %s\n", HAMD_VERSION); return HACTL_OK;
+        default: usage(stderr); return HACTL_USAGE;
+        }
+    }
+    if (optind >= argc) {
+        usage(stderr);
+        return HACTL_USAGE;
+    }
+    int first = optind;
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (strcmp(argv[first], COMMANDS[i].name) == 0) {
+            optind = 0; /* the subcommand parses its own options afresh */
+            return COMMANDS[i].fn(&ctl, argc - first, argv + first);
+        }
+    fprintf(stderr, "hactl: unknown command '%s' (see hactl --help)\n",
+            argv[first]);
+    return HACTL_USAGE;
+}

@@ -1,0 +1,34 @@
+/* Helpers of the hactl commands: see util.h. */
+#include <getopt.h>
+#include <stdio.h>
+
+#include "hactl/util.h"
+
+int hactl_read_opts(struct hactl *ctl, int argc, char **argv,
+                    const char *usage)
+{
+    static const struct option longopts[] = {
+        {"json", no_argument, NULL, 'j'},
+        {NULL, 0, NULL, 0},
+    };
+    int opt;
+    while ((opt = getopt_long(argc, argv, "j", longopts, NULL)) != -1) {
+        if (opt != 'j') {
+            fprintf(stderr, "usage: hactl %s\n", usage);
+            return HACTL_USAGE;
+        }
+        ctl->json = true;
+    }
+    return HACTL_OK;
+}
+
+const char *hactl_jstr(const json_t *o, const char *key, const char *dflt)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+    return s && s[0] ? s : dflt;
+}
+
+long long hactl_jint(const json_t *o, const char *key)
+{
+    return (long long)json_integer_value(json_object_get(o, key));
+}

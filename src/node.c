@@ -1,0 +1,397 @@
+/* Node life cycle: start-up, role and lease changes, clean shutdown.
+ *
+ * Shutdown on SIGTERM/SIGINT, in this order, so clients see one short gap
+ * and never two publishers:
+ *   1. a leader hands leadership over (raft_transfer) and waits, bounded
+ *      by NODE_SHUTDOWN_TRANSFER_MS, until it no longer holds the lease;
+ *   2. publication stops, the on_follower hook runs;
+ *   3. the admin API closes, gateways get SIGTERM (SIGKILL after grace);
+ *   4. Raft closes, the data plane thread ends, the loop drains.
+ * A second signal, or NODE_SHUTDOWN_GRACE_MS elapsing, ends it at once. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "admin.h"
+#include "common/clock.h"
+#include "common/log.h"
+#include "events.h"
+#include "hooks.h"
+#include "monitor.h"
+#include "node.h"
+#include "node_internal.h"
+#include "steer.h"
+
+#define NODE_MAPS_INITIAL 64 /* first capacity of the node's maps */
+
+static void node_shutdown_continue(struct hamd_node *node);
+
+/* ------------------------------------------------------------------------
+ * Events from the data plane, the supervisor and the cluster
+ * ------------------------------------------------------------------------ */
+
+static void on_dp_event(void *ud, const struct hamd_dp_event *ev)
+{
+    struct hamd_node *node = ud;
+    switch (ev->type) {
+    case HAMD_DP_EV_HELLO:
+        LOG_INFO("gateway %s: HELLO (pid %lld, %s, protocol %lld)", ev->account,
+                 (long long)ev->u.hello.pid, ev->u.hello.gateway_type,
+                 (long long)ev->u.hello.proto);
+        if (ev->u.hello.proto != HAMD_GW_PROTO_VERSION)
+            LOG_WARN("gateway %s speaks protocol %lld, this hub %d: expect "
+                     "trouble", ev->account, (long long)ev->u.hello.proto,
+                     HAMD_GW_PROTO_VERSION);
+        node_gateway_subscribe_all(node, ev->account);
+        break;
+    case HAMD_DP_EV_STATUS:
+        hamd_monitor_on_status(node->monitor, ev->account, &ev->u.status,
+                               ev->mono_ns);
+        break;
+    case HAMD_DP_EV_SWITCHED:
+        hamd_steer_on_switched(node->steer, ev);
+        break;
+    }
+}
+
+static void on_dp_wakeup(uv_async_t *a)
+{
+    struct hamd_node *node = a->data;
+    hamd_dataplane_drain(node->dp, on_dp_event, node);
+}
+
+static void dp_notify(void *ud)
+{
+    uv_async_send(ud);
+}
+
+static void on_gw_exit(void *ud, const char *account, int status)
+{
+    struct hamd_node *node = ud;
+    hamd_monitor_on_exit(node->monitor, account, status);
+}
+
+static void on_gw_launch(void *ud, const char *account, int pid)
+{
+    struct hamd_node *node = ud;
+    hamd_monitor_on_launch(node->monitor, account, pid);
+}
+
+/* Raft logs role changes itself; the node only records them. */
+static unsigned on_gw_relaunch_delay(void *ud, const char *account)
+{
+    struct hamd_node *node = ud;
+    return hamd_monitor_relaunch_delay_ms(node->monitor, account);
+}
+
+static void on_role(void *ud, enum hamd_cluster_role role, uint64_t term,
+                    uint64_t leader_id)
+{
+    struct hamd_node *node = ud;
+    node->role = role;
+    node->term = term;
+    node->leader_id = leader_id;
+}
+
+static void on_lease(void *ud, bool publishing, uint64_t term, int64_t until_ns)
+{
+    struct hamd_node *node = ud;
+    bool may = publishing && !node->witness && !node->stopping;
+    hamd_dataplane_set_lease(node->dp, term, may ? until_ns : 0);
+    if (may == node->publishing)
+        return;
+    node->publishing = may;
+    LOG_INFO("lease %s in term %llu", may ? "acquired: publishing" : "lost: silent",
+             (unsigned long long)term);
+    hamd_steer_on_lease(node->steer, may);
+    hamd_hooks_role(node->hooks, may, term);
+    if (!may && node->stopping)
+        node_shutdown_continue(node);
+}
+
+static void on_change(void *ud, enum hamd_cmd_type type)
+{
+    struct hamd_node *node = ud;
+    switch (type) {
+    case HAMD_CMD_SEED:
+        node_reconcile_all(node);
+        break;
+    case HAMD_CMD_ACCOUNT_PUT:
+    case HAMD_CMD_ACCOUNT_DEL:
+    case HAMD_CMD_ACCOUNT_RUN:
+        node_reconcile_accounts(node);
+        node_reconcile_routing(node);
+        break;
+    case HAMD_CMD_SUBS_ADD:
+    case HAMD_CMD_SUBS_DEL:
+        node_reconcile_subscriptions(node);
+        node_reconcile_routing(node);
+        break;
+    case HAMD_CMD_ASSIGN:
+        node_reconcile_routing(node);
+        break;
+    case HAMD_CMD_EVENT:
+        hamd_events_on_applied(node);
+        break;
+    default:
+        break;
+    }
+    hamd_steer_on_change(node->steer, type);
+}
+
+/* ------------------------------------------------------------------------
+ * Shutdown
+ * ------------------------------------------------------------------------ */
+
+static void close_cb_count(uv_handle_t *h)
+{
+    struct hamd_node *node = h->data;
+    node->pending_closes--;
+}
+
+static void close_handle(struct hamd_node *node, uv_handle_t *h)
+{
+    if (uv_is_closing(h))
+        return;
+    h->data = node;
+    node->pending_closes++;
+    uv_close(h, close_cb_count);
+}
+
+static void on_cluster_closed(void *ud)
+{
+    struct hamd_node *node = ud;
+    hamd_monitor_destroy(&node->monitor);
+    hamd_steer_destroy(&node->steer);
+    hamd_hooks_destroy(&node->hooks);
+    hamd_supervisor_destroy(&node->sup);
+    close_handle(node, (uv_handle_t *)&node->sigterm);
+    close_handle(node, (uv_handle_t *)&node->sigint);
+    close_handle(node, (uv_handle_t *)&node->dp_wakeup);
+    close_handle(node, (uv_handle_t *)&node->shutdown_timer);
+    LOG_INFO("node %u stopped", node->cfg->node_id);
+}
+
+static void on_gateways_stopped(void *ud)
+{
+    struct hamd_node *node = ud;
+    hamd_cluster_close(node->cluster, on_cluster_closed, node);
+}
+
+/* Steps 2-4: called once this node no longer publishes. */
+static void node_shutdown_continue(struct hamd_node *node)
+{
+    if (node->draining)
+        return;
+    node->draining = true;
+    hamd_dataplane_set_lease(node->dp, node->term, 0);
+    hamd_admin_close(node->admin);
+    hamd_monitor_stop(node->monitor);
+    hamd_steer_stop(node->steer);
+    hamd_supervisor_shutdown(node->sup, on_gateways_stopped, node);
+}
+
+static void on_shutdown_deadline(uv_timer_t *t)
+{
+    struct hamd_node *node = t->data;
+    if (node->publishing) {
+        LOG_WARN("leadership handover did not complete: stepping down anyway");
+        node->publishing = false;
+        hamd_dataplane_set_lease(node->dp, node->term, 0);
+        hamd_hooks_role(node->hooks, false, node->term);
+        node_shutdown_continue(node);
+        uv_timer_start(t, on_shutdown_deadline, NODE_SHUTDOWN_GRACE_MS, 0);
+        return;
+    }
+    LOG_ERROR("shutdown did not complete in time: exiting");
+    node->exit_code = -1;
+    uv_stop(&node->loop);
+}
+
+static void on_transferred(void *ud, int status, uint64_t leader_id)
+{
+    struct hamd_node *node = ud;
+    (void)leader_id;
+    if (status != 0)
+        LOG_WARN("leadership transfer failed (%d): stepping down", status);
+    /* The lease callback finishes the shutdown once the lease is gone; if
+     * the transfer failed there is no successor, so stop publishing now. */
+    if (status != 0 && node->publishing) {
+        node->publishing = false;
+        hamd_dataplane_set_lease(node->dp, node->term, 0);
+        hamd_hooks_role(node->hooks, false, node->term);
+        node_shutdown_continue(node);
+    }
+}
+
+static void node_shutdown(struct hamd_node *node, const char *why)
+{
+    if (node->stopping) {
+        LOG_WARN("%s again: exiting now", why);
+        node->exit_code = -1;
+        uv_stop(&node->loop);
+        return;
+    }
+    node->stopping = true;
+    LOG_INFO("%s: shutting down", why);
+    uv_timer_start(&node->shutdown_timer, on_shutdown_deadline,
+                   NODE_SHUTDOWN_TRANSFER_MS, 0);
+    if (node->publishing &&
+        hamd_cluster_transfer(node->cluster, hamd_steer_best_successor(node->steer),
+                              on_transferred, node) == 0) {
+        LOG_INFO("handing leadership over before exit");
+        return;
+    }
+    if (node->publishing) {
+        node->publishing = false;
+        hamd_hooks_role(node->hooks, false, node->term);
+    }
+    node_shutdown_continue(node);
+}
+
+static void on_signal(uv_signal_t *s, int signum)
+{
+    node_shutdown(s->data, signum == SIGTERM ? "SIGTERM" : "SIGINT");
+}
+
+/* ------------------------------------------------------------------------
+ * Start-up
+ * ------------------------------------------------------------------------ */
+
+static int data_dir_prepare(const char *dir)
+{
+    if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+        LOG_ERROR("cannot create data_dir %s: %s", dir, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static int start_dataplane(struct hamd_node *node)
+{
+    const struct hamd_config *cfg = node->cfg;
+    struct hamd_dataplane_opts o;
+    memset(&o, 0, sizeof o);
+    o.node_id = cfg->node_id;
+    snprintf(o.gw_endpoint, sizeof o.gw_endpoint, "%s", cfg->gw_endpoint);
+    snprintf(o.publish, sizeof o.publish, "%s", hamd_config_publish(cfg));
+    snprintf(o.snapshot, sizeof o.snapshot, "%s", hamd_config_snapshot(cfg));
+    o.pub_hwm = cfg->pub_hwm;
+    o.heartbeat_ms = cfg->heartbeat_interval_ms;
+    o.stats_interval_ms = NODE_STATS_INTERVAL_MS;
+    o.limits.window_ns = (int64_t)cfg->replay_window_ms * HAMD_NS_PER_MS;
+    o.limits.depth = cfg->replay_depth;
+    uv_async_init(&node->loop, &node->dp_wakeup, on_dp_wakeup);
+    node->dp_wakeup.data = node;
+    node->dp = hamd_dataplane_new(&o, dp_notify, &node->dp_wakeup);
+    char err[256];
+    if (!node->dp || hamd_dataplane_start(node->dp, err, sizeof err) < 0) {
+        LOG_ERROR("data plane: %s", node->dp ? err : "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+static int start_supervisor(struct hamd_node *node)
+{
+    const struct hamd_config *cfg = node->cfg;
+    struct hamd_sup_opts o;
+    memset(&o, 0, sizeof o);
+    ssize_t n = readlink("/proc/self/exe", o.self_exe, sizeof o.self_exe - 1);
+    if (n <= 0) {
+        LOG_ERROR("cannot find my own executable: %s", strerror(errno));
+        return -1;
+    }
+    o.self_exe[n] = '\0';
+    snprintf(o.gw_endpoint, sizeof o.gw_endpoint, "%s", cfg->gw_endpoint);
+    o.stop_grace_ms = cfg->stop_grace_ms;
+    struct hamd_sup_hooks hooks = {node, on_gw_exit, on_gw_launch,
+                                   on_gw_relaunch_delay};
+    node->sup = hamd_supervisor_new(&node->loop, &o, &hooks);
+    return node->sup ? 0 : -1;
+}
+
+static int start_cluster(struct hamd_node *node)
+{
+    struct hamd_cluster_hooks hooks = {
+        .ud = node, .on_role = on_role, .on_lease = on_lease,
+        .on_change = on_change,
+    };
+    node->cluster = hamd_cluster_new(&node->loop, node->cfg, node->store, &hooks);
+    if (!node->cluster || hamd_cluster_start(node->cluster) != 0) {
+        LOG_ERROR("cannot start the consensus layer");
+        return -1;
+    }
+    return 0;
+}
+
+static int node_start(struct hamd_node *node)
+{
+    const struct hamd_config *cfg = node->cfg;
+    const struct hamd_peer *self = hamd_config_self(cfg);
+    node->witness = self && self->role == HAMD_ROLE_WITNESS;
+    node->gateways = hamd_strmap_new(NODE_MAPS_INITIAL);
+    node->contracts = hamd_strmap_new(NODE_MAPS_INITIAL);
+    char store_dir[PATH_MAX + 8];
+    snprintf(store_dir, sizeof store_dir, "%s/store", cfg->data_dir);
+    if (!node->gateways || !node->contracts || data_dir_prepare(cfg->data_dir) < 0 ||
+        !(node->store = hamd_store_new(store_dir)))
+        return -1;
+    if (start_dataplane(node) < 0 || start_supervisor(node) < 0)
+        return -1;
+    node->monitor = hamd_monitor_new(node);
+    node->steer = hamd_steer_new(node);
+    node->hooks = hamd_hooks_new(&node->loop, cfg);
+    if (!node->monitor || !node->steer || !node->hooks)
+        return -1;
+    node->admin = hamd_admin_new(node);
+    if (!node->admin)
+        return -1;
+    /* Run what the store already holds before Raft catches up. */
+    node_reconcile_all(node);
+    if (start_cluster(node) < 0)
+        return -1;
+    uv_signal_init(&node->loop, &node->sigterm);
+    uv_signal_init(&node->loop, &node->sigint);
+    node->sigterm.data = node;
+    node->sigint.data = node;
+    uv_signal_start(&node->sigterm, on_signal, SIGTERM);
+    uv_signal_start(&node->sigint, on_signal, SIGINT);
+    uv_timer_init(&node->loop, &node->shutdown_timer);
+    node->shutdown_timer.data = node;
+    if (cfg->n_peers)
+        LOG_INFO("node %u started in a cluster of %u%s, gateways on %s",
+                 cfg->node_id, cfg->n_peers, node->witness ? " as witness" : "",
+                 cfg->gw_endpoint);
+    else
+        LOG_INFO("node %u started standalone, gateways on %s", cfg->node_id,
+                 cfg->gw_endpoint);
+    return 0;
+}
+
+int hamd_node_run(const struct hamd_config *cfg)
+{
+    struct hamd_node *node = calloc(1, sizeof *node);
+    if (!node)
+        return -1;
+    node->cfg = cfg;
+    hamd_log_set_ident("hamd");
+    uv_loop_init(&node->loop);
+    int rc = node_start(node);
+    if (rc == 0) {
+        uv_run(&node->loop, UV_RUN_DEFAULT);
+        rc = node->exit_code;
+    }
+    hamd_admin_destroy(&node->admin);
+    hamd_cluster_destroy(&node->cluster);
+    hamd_dataplane_destroy(&node->dp);
+    hamd_store_destroy(&node->store);
+    node_maps_free(node);
+    if (rc == 0)
+        uv_loop_close(&node->loop);
+    free(node);
+    return rc;
+}

@@ -1,0 +1,103 @@
+/* The node: the control plane of one hamd process (DESIGN §2).
+ *
+ * One libuv loop on the main thread runs Raft, the admin API, the gateway
+ * supervisor, the health monitor and the failover engine. The data plane
+ * runs on its own thread (dataplane.h). Files:
+ *
+ *   node.c       life cycle: start, roles and lease, shutdown
+ *   reconcile.c  replicated store -> gateways, subscriptions, routing
+ *   monitor.c    health monitor shell (every node, own gateways)
+ *   steer.c      failover engine shell (leader only)
+ *   admin*.c     admin HTTP API
+ *   hooks.c      on_leader / on_follower scripts
+ */
+#ifndef HAMD_NODE_INTERNAL_H
+#define HAMD_NODE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "common/strmap.h"
+#include "config.h"
+#include "dataplane.h"
+#include "health.h"
+#include "raft/cluster.h"
+#include "raft/store.h"
+#include "supervisor.h"
+
+#define NODE_STATS_INTERVAL_MS 100     /* data plane statistics period */
+#define NODE_SHUTDOWN_TRANSFER_MS 3000 /* leadership handover budget */
+#define NODE_SHUTDOWN_GRACE_MS 10000   /* whole shutdown budget */
+
+struct hamd_admin;
+struct hamd_hooks;
+
+/* One account as this node runs it. */
+struct node_gw {
+    struct hamd_account acct;           /* as last read from the store */
+    bool running;                       /* supervisor told to run it */
+    bool seen;                          /* scratch: still in the store */
+    struct hamd_health *health;         /* state machine (monitor.c) */
+    bool has_status;                    /* a STATUS came since launch */
+    enum hamd_gw_state status;          /* last STATUS */
+    int64_t status_since_ns;            /* when that STATUS state began */
+    char detail[HAMD_GW_DETAIL_MAX];    /* its detail text */
+    int64_t launched_ns;                /* last launch, monotonic */
+    uint64_t prev_ticks;                /* dp tick count at last check */
+    uint64_t prev_malformed;            /* dp malformed count at last check */
+};
+
+/* One subscribed contract as this node routes it. */
+struct node_contract {
+    char vt_symbol[HAMD_VT_SYMBOL_MAX];
+    char routed[HAMD_ACCOUNT_ID_MAX];   /* source told to the data plane */
+    bool desired;                       /* scratch flag of reconcile */
+};
+
+struct hamd_node {
+    const struct hamd_config *cfg;
+    uv_loop_t loop;
+    uv_signal_t sigterm;
+    uv_signal_t sigint;
+    uv_async_t dp_wakeup;               /* data plane queued events */
+    uv_timer_t shutdown_timer;          /* shutdown deadline */
+
+    struct hamd_store *store;
+    struct hamd_cluster *cluster;
+    struct hamd_dataplane *dp;
+    struct hamd_supervisor *sup;
+    struct hamd_admin *admin;
+    struct hamd_hooks *hooks;
+    struct hamd_monitor *monitor;
+    struct hamd_steer *steer;
+
+    bool witness;                       /* votes only: no gateways */
+    bool publishing;                    /* holds the lease */
+    uint64_t term;                      /* current Raft term */
+    uint64_t leader_id;                 /* 0 = unknown */
+    enum hamd_cluster_role role;        /* as last reported by Raft */
+
+    struct hamd_strmap *gateways;       /* account id -> node_gw */
+    struct hamd_strmap *contracts;      /* vt_symbol -> node_contract */
+
+    bool stopping;                      /* shutdown under way */
+    bool draining;                      /* past the handover: closing down */
+    int exit_code;                      /* returned by hamd_node_run */
+    unsigned pending_closes;            /* subsystems still closing */
+};
+
+/* reconcile.c: bring gateways / contracts / routing in line with the
+ * store. */
+void node_reconcile_accounts(struct hamd_node *node);
+void node_reconcile_subscriptions(struct hamd_node *node);
+void node_reconcile_routing(struct hamd_node *node);
+void node_reconcile_all(struct hamd_node *node);
+
+/* reconcile.c: send a gateway its full SUBSCRIBE (after HELLO). */
+void node_gateway_subscribe_all(struct hamd_node *node, const char *account);
+
+/* reconcile.c: free the node's maps. */
+void node_maps_free(struct hamd_node *node);
+
+#endif /* HAMD_NODE_INTERNAL_H */

@@ -1,0 +1,91 @@
+/* Failover shell internals shared by steer.c (automatic failover) and
+ * steer_manual.c (operator commands). */
+#ifndef HAMD_STEER_INTERNAL_H
+#define HAMD_STEER_INTERNAL_H
+
+#include <jansson.h>
+#include <uv.h>
+
+#include "common/strmap.h"
+#include "failover.h"
+#include "steer.h"
+
+#define STEER_REPLAN_INTERVAL_MS 1000  /* failback holds, quarantine ends */
+#define STEER_SWITCH_TIMEOUT_MS 5000   /* report a switch without a tick */
+#define STEER_MAX_PENDING 64           /* groups awaiting their first tick */
+
+/* Per-contract flags the engine hands back (kept by the leader only). */
+struct steer_flags {
+    bool pinned;   /* manual failover: no automatic failback */
+    bool alerted;  /* no_healthy_backup raised for this episode */
+};
+
+/* A committed group awaiting its first published tick. */
+struct steer_switch {
+    uint64_t id;                         /* switch id handed to the data plane */
+    json_t *event;                       /* the event to raise, incomplete */
+    int64_t trigger_ns;                  /* monotonic: health trigger */
+    int64_t deadline_ns;                 /* monotonic: give up waiting */
+    char to[HAMD_ACCOUNT_ID_MAX];        /* new source */
+};
+
+struct steer_op;
+
+struct hamd_steer {
+    struct hamd_node *node;
+    uv_timer_t timer;            /* periodic re-plan */
+    uv_timer_t kick;             /* coalesces triggers of one loop turn */
+    bool active;                 /* this node holds the lease */
+    unsigned inflight;           /* commits of the last plan not answered */
+    bool replan;                 /* a trigger came while in flight */
+    uint64_t next_switch_id;
+    struct hamd_strmap *flags;   /* vt_symbol -> struct steer_flags */
+    struct hamd_strmap *pending; /* vt_symbol -> struct steer_switch (shared) */
+    struct steer_switch switches[STEER_MAX_PENDING];
+    uint32_t cap_day;            /* day the daily-cap event was raised */
+    unsigned closing;            /* handles not yet closed (destroy) */
+};
+
+struct steer_input {
+    struct hamd_fo_input in;
+    struct hamd_account accounts[HAMD_FO_MAX_ACCOUNTS];
+    struct hamd_fo_source sources[HAMD_FO_MAX_ACCOUNTS];
+    struct hamd_fo_contract *contracts;
+    size_t n_accounts;
+};
+
+/* An operator command waiting for its commits. */
+struct steer_op {
+    hamd_steer_done_cb done;     /* answers the API request */
+    void *ud;
+    unsigned pending;            /* commits not answered yet */
+    int failed_status;           /* raft error seen, 0 if none */
+    json_t *answer;              /* the plan, returned on success */
+};
+
+/* Drops one hold on op; answers it when none is left. */
+void steer_op_settle(struct steer_op *op);
+
+/* Gathers the engine's inputs: accounts, this node's health view, routes. */
+int steer_input_build(struct hamd_steer *st, struct steer_input *si);
+
+/* Frees what steer_input_build allocated. */
+void steer_input_release(struct steer_input *si);
+
+/* Commits the plan's groups and side effects; op (may be NULL) is
+ * answered once every commit came back. */
+void steer_plan_execute(struct hamd_steer *st, const struct steer_input *si,
+                        const struct hamd_fo_plan *plan, struct steer_op *op);
+
+/* Submits cmd (freed) counting it against op (may be NULL). */
+void steer_submit(struct hamd_steer *st, struct hamd_cmd *cmd,
+                  struct steer_op *op);
+
+/* The plan as JSON: {groups: [...], rejects: [...]} (for dry runs). */
+json_t *steer_plan_json(const struct steer_input *si,
+                        const struct hamd_fo_plan *plan);
+
+/* Wakes the planner on the next loop turn. */
+void steer_kick(struct hamd_steer *st);
+
+#endif /* HAMD_STEER_INTERNAL_H */

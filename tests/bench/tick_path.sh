@@ -1,0 +1,276 @@
+#!/usr/bin/env bash
+# Benchmark of the tick path (DESIGN §9): hamd-gw-sim -> hamd -> client,
+# against raw ZeroMQ PUB/SUB measured in the same run on the same host.
+# A benchmark, not a test: it asserts no speed and exits 0 whenever it
+# measured; non-zero only when it could not (build, start-up, no ticks).
+#
+#   tests/bench/tick_path.sh            (HAMD_BUILD_DIR, default ./build)
+#
+# Phases (docs/performance.md, "Tick path"):
+#   raw flood   bench_raw_pubsub: BENCH_RAW_COUNT messages of BENCH_RAW_SIZE
+#               bytes as fast as the subscriber takes them -> raw_tps
+#   raw paced   BENCH_RATE msg/s in 1 ms bursts -> raw latency
+#   hub flood   one sim, BENCH_FLOOD_SYMBOLS contracts at 1000 ticks/s each,
+#               more than the path can carry -> hub_tps (ticks/s delivered)
+#   hub paced   one sim: BENCH_RATE ticks/s on BENCH_RATE/1000 contracts
+#               (1 ms bursts, like the raw phase) plus quiet contracts up to
+#               BENCH_SYMBOLS, each ticked once -> latency, loss, RSS with
+#               BENCH_SYMBOLS cached
+#   hub dedup   the same with a second sim of the same seed (hot standby,
+#               the hub drops the duplicates) -> its latency, loss, RSS
+# The last line is
+#   RESULT hub_tps=... raw_tps=... tps_ratio=... hub_p50_us=... hub_p99_us=...
+#          raw_p50_us=... raw_p99_us=... lost=... rss_mb=... rss_symbols=...
+#          (then extra fields)
+#
+# Knobs (environment): HAMD_BUILD_DIR, HAMD_BENCH_TARGETS (what to build,
+# default "hamd hamd-gw-sim bench_raw_pubsub bench_tick_sub"), BENCH_RAW_COUNT
+# (1000000), BENCH_RAW_SIZE (200), BENCH_RATE (100000), BENCH_SYMBOLS (5000),
+# BENCH_FLOOD_SYMBOLS (1000), BENCH_MEASURE_S (5), BENCH_DEDUP (1: run the
+# dedup phase), BENCH_KEEP (1: keep the temp dir and its logs).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${HAMD_BUILD_DIR:-$ROOT/build}
+case $BUILD in /*) ;; *) BUILD=$PWD/$BUILD ;; esac
+TARGETS=${HAMD_BENCH_TARGETS:-hamd hamd-gw-sim bench_raw_pubsub bench_tick_sub}
+RAW_COUNT=${BENCH_RAW_COUNT:-1000000}
+RAW_SIZE=${BENCH_RAW_SIZE:-200}
+RATE=${BENCH_RATE:-100000}
+SYMBOLS=${BENCH_SYMBOLS:-5000}
+FLOOD_SYMBOLS=${BENCH_FLOOD_SYMBOLS:-1000}
+MEASURE_S=${BENCH_MEASURE_S:-5}
+DEDUP=${BENCH_DEDUP:-1}
+
+SIM_MAX_RATE=1000          # ticks/s per contract: the simulator's ceiling
+SIM_QUIET_RATE=0.001       # one tick per 1000 s: ticked once at subscribe
+RAW_PACED_S=4              # length of the raw paced run
+RAW_SKIP_S=1               # its warm-up, left out of the latency
+HUB_WARMUP_S=2             # from the first tick to the measurement window
+HUB_FIRST_TICK_S=20        # start-up budget of a hub phase
+HUB_STOP_WAIT_S=5          # SIGTERM -> SIGKILL
+PUB_HWM=10000000           # hub PUB high-water mark: large, so nothing drops
+SYMBOLS_PER_LINE=500       # [subscriptions] symbols lines stay short
+
+log() { echo "[tick_path $(date +%H:%M:%S)] $*" >&2; }
+fail() { log "could not measure: $*"; exit 1; }
+
+HAMD=$BUILD/src/hamd
+GW_SIM=$BUILD/src/hamd-gw-sim
+RAW=$BUILD/tests/bench_raw_pubsub
+TICK_SUB=$BUILD/tests/bench_tick_sub
+
+# shellcheck disable=SC2086 # TARGETS is a list
+cmake --build "$BUILD" --target $TARGETS >&2 || fail "cmake --build $BUILD failed"
+for exe in "$HAMD" "$GW_SIM" "$RAW" "$TICK_SUB"; do
+  [ -x "$exe" ] || fail "$exe is missing"
+done
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/hamd-bench.XXXXXX")
+PIDS=()
+
+# Stops every process this script started (hubs, their simulators, the
+# benchmark programs), then removes the temp dir.
+cleanup() {
+  local p deadline
+  for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  deadline=$((SECONDS + HUB_STOP_WAIT_S))
+  for p in "${PIDS[@]}"; do
+    while kill -0 "$p" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 0.1; done
+    kill -KILL "$p" 2>/dev/null || true
+  done
+  wait 2>/dev/null || true
+  if [ "${BENCH_KEEP:-0}" = 1 ]; then log "kept $TMP"; else rm -rf "$TMP"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Prints n distinct free TCP ports of 127.0.0.1.
+free_ports() {
+  /usr/bin/python3 - "$1" <<'EOF'
+import socket, sys
+socks = [socket.socket() for _ in range(int(sys.argv[1]))]
+for s in socks:
+    s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in socks))
+EOF
+}
+
+# kv FILE KEY: the value of KEY=... in the last line of FILE.
+kv() { tail -n 1 "$1" | tr ' ' '\n' | sed -n "s/^$2=//p" | head -n 1; }
+
+# ---------------------------------------------------------------------------
+# Raw ZeroMQ baseline
+# ---------------------------------------------------------------------------
+
+# raw_run NAME PUB-ARGS...: one publisher/subscriber pair; the subscriber's
+# line goes to $TMP/NAME.out.
+raw_run() {
+  local name=$1; shift
+  local port sub
+  port=$(free_ports 1)
+  "$RAW" sub "tcp://127.0.0.1:$port" --skip-s "$RAW_SKIP_S" >"$TMP/$name.out" \
+    2>"$TMP/$name.err" &
+  sub=$!
+  PIDS+=("$sub")
+  "$RAW" pub "tcp://127.0.0.1:$port" --size "$RAW_SIZE" "$@" 2>>"$TMP/$name.err" ||
+    fail "raw publisher ($name): $(cat "$TMP/$name.err")"
+  wait "$sub" || fail "raw subscriber ($name): $(cat "$TMP/$name.err")"
+  log "$name: $(cat "$TMP/$name.out")"
+}
+
+# ---------------------------------------------------------------------------
+# The hub
+# ---------------------------------------------------------------------------
+
+# symbols PREFIX FROM COUNT EXCHANGE: vt_symbols PREFIX0000.EXCHANGE ...
+symbols() {
+  local i
+  for ((i = $2; i < $2 + $3; i++)); do printf '%s%04d.%s\n' "$1" "$i" "$4"; done
+}
+
+# hub_ini NAME PORTS SYMFILE ACCOUNTS...: a standalone node's config
+# (no [peer.N]); each ACCOUNT is "id|priority|exchanges|params-json".
+hub_ini() {
+  local name=$1 ports=$2 symfile=$3; shift 3
+  local admin pub snap acct id prio exch params
+  read -r admin pub snap <<<"$ports"
+  mkdir -p "$TMP/$name"
+  {
+    printf '[node]\nid = 1\ndata_dir = %s\nlog_level = info\n' "$TMP/$name"
+    printf 'admin = 127.0.0.1:%s\npublish = tcp://127.0.0.1:%s\n' "$admin" "$pub"
+    printf 'snapshot = tcp://127.0.0.1:%s\n\n' "$snap"
+    printf '[publish]\nhwm = %s\n\n' "$PUB_HWM"
+    printf '[gateways]\nsim = %s\n\n' "$GW_SIM"
+    # A flooded simulator falls behind the wall clock by design: keep the
+    # health monitor from declaring it late and restarting it.
+    printf '[health]\nlatency_ms = 600000\nstale_ms = 600000\n\n'
+    printf '[failover]\nrestart_after_ms = 3600000\n\n'
+    for acct in "$@"; do
+      IFS='|' read -r id prio exch params <<<"$acct"
+      printf '[account.%s]\ngateway_type = sim\npriority = %s\n' "$id" "$prio"
+      printf 'exchanges = %s\nparams = %s\n\n' "$exch" "$params"
+    done
+    printf '[subscriptions]\n'
+    xargs -n "$SYMBOLS_PER_LINE" <"$symfile" | sed 's/ /, /g; s/^/symbols = /'
+  } >"$TMP/$name.ini"
+}
+
+# hub_run NAME SYMFILE ACCOUNTS...: starts hamd, measures with
+# bench_tick_sub, stops hamd. The client's line goes to $TMP/NAME.out.
+hub_run() {
+  local name=$1 symfile=$2; shift 2
+  local ports admin pub snap hub sims="" cpu_args=() p deadline
+  ports=$(free_ports 3)
+  read -r admin pub snap <<<"$ports"
+  hub_ini "$name" "$ports" "$symfile" "$@"
+  "$HAMD" --config "$TMP/$name.ini" >"$TMP/$name.log" 2>&1 &
+  hub=$!
+  PIDS+=("$hub")
+  deadline=$((SECONDS + HUB_FIRST_TICK_S))
+  while [ "$(pgrep -P "$hub" | wc -l)" -lt $# ]; do
+    kill -0 "$hub" 2>/dev/null || fail "hamd ($name) exited: $(tail -5 "$TMP/$name.log")"
+    [ $SECONDS -lt $deadline ] || fail "hamd ($name) started no simulator"
+    sleep 0.1
+  done
+  sims=$(pgrep -P "$hub" | tr '\n' ' ')
+  for p in $sims; do PIDS+=("$p"); done
+  cpu_args=(--cpu "hub=$hub")
+  local i=0
+  for p in $sims; do i=$((i + 1)); cpu_args+=(--cpu "sim$i=$p"); done
+  "$TICK_SUB" --connect "tcp://127.0.0.1:$pub" --snapshot "tcp://127.0.0.1:$snap" \
+    --warmup-s "$HUB_WARMUP_S" --measure-s "$MEASURE_S" \
+    --first-timeout-s "$HUB_FIRST_TICK_S" --rss-pid "$hub" "${cpu_args[@]}" \
+    >"$TMP/$name.out" 2>"$TMP/$name.err" ||
+    fail "no ticks from hamd ($name): $(cat "$TMP/$name.err"; tail -5 "$TMP/$name.log")"
+  log "$name: $(cat "$TMP/$name.out")"
+  kill -TERM "$hub" 2>/dev/null || true
+  deadline=$((SECONDS + HUB_STOP_WAIT_S))
+  while kill -0 "$hub" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 0.1; done
+  kill -KILL "$hub" $sims 2>/dev/null || true
+  wait "$hub" 2>/dev/null || true
+}
+
+# The simulator params of the paced phases: the first FAST contracts of
+# SYMFILE at the top rate through `rates`, every other contract quiet.
+paced_params() {
+  local fast=$1 rates
+  rates=$(head -n "$fast" "$TMP/paced_shfe.sym" |
+    sed "s/.*/\"&\": $SIM_MAX_RATE/" | paste -sd, -)
+  printf '{"seed": 11, "rate": %s, "rates": {%s}}' "$SIM_QUIET_RATE" "$rates"
+}
+
+# ---------------------------------------------------------------------------
+# Run
+# ---------------------------------------------------------------------------
+
+LOAD_BEFORE=$(cut -d' ' -f1 /proc/loadavg)
+log "raw ZeroMQ: $RAW_COUNT messages of $RAW_SIZE bytes"
+raw_run raw_flood --flood "$RAW_COUNT"
+log "raw ZeroMQ: $RATE msg/s for ${RAW_PACED_S}s"
+raw_run raw_paced --paced "$RATE" "$RAW_PACED_S"
+
+log "hub flood: $FLOOD_SYMBOLS contracts at $SIM_MAX_RATE ticks/s offered"
+symbols t 0 "$FLOOD_SYMBOLS" SHFE >"$TMP/flood.sym"
+hub_run hub_flood "$TMP/flood.sym" \
+  "bench_a|1|SHFE|{\"seed\": 7, \"rate\": $SIM_MAX_RATE}"
+
+# The paced contracts, half on SHFE (the fast ones first), half on DCE,
+# one simulator per exchange: a SUBSCRIBE carries at most 4096 symbols
+# (HAMD_GW_SYMBOLS_MAX), and hamd does not split longer lists yet.
+FAST=$(( (RATE + SIM_MAX_RATE - 1) / SIM_MAX_RATE ))
+N_SHFE=$(( SYMBOLS / 2 ))
+[ "$FAST" -le "$N_SHFE" ] || fail "BENCH_SYMBOLS must be >= 2 * BENCH_RATE / $SIM_MAX_RATE"
+{ symbols f 0 "$FAST" SHFE; symbols q 0 $((N_SHFE - FAST)) SHFE; } >"$TMP/paced_shfe.sym"
+symbols q "$N_SHFE" $((SYMBOLS - N_SHFE)) DCE >"$TMP/paced_dce.sym"
+cat "$TMP/paced_shfe.sym" "$TMP/paced_dce.sym" >"$TMP/paced.sym"
+FAST_PARAMS=$(paced_params "$FAST")
+QUIET_PARAMS="{\"seed\": 11, \"rate\": $SIM_QUIET_RATE}"
+log "hub paced: $FAST contracts at $SIM_MAX_RATE ticks/s, $SYMBOLS subscribed"
+hub_run hub_paced "$TMP/paced.sym" "bench_shfe|1|SHFE|$FAST_PARAMS" \
+  "bench_dce|1|DCE|$QUIET_PARAMS"
+if [ "$DEDUP" = 1 ]; then
+  log "hub dedup: the same from two simulators per exchange with one seed"
+  hub_run hub_dedup "$TMP/paced.sym" "bench_shfe|1|SHFE|$FAST_PARAMS" \
+    "bench_dce|1|DCE|$QUIET_PARAMS" "bench_shfe2|2|SHFE|$FAST_PARAMS" \
+    "bench_dce2|2|DCE|$QUIET_PARAMS"
+fi
+
+# The same flood with messages as large as the hub's ticks: what ZeroMQ
+# alone does with these bytes.
+TICK_BYTES=$(kv "$TMP/hub_flood.out" body_bytes)
+log "raw ZeroMQ: $RAW_COUNT messages of $TICK_BYTES bytes (a tick's size)"
+RAW_SIZE=$TICK_BYTES raw_run raw_tick --flood "$RAW_COUNT"
+LOAD_AFTER=$(cut -d' ' -f1 /proc/loadavg)
+
+# ---------------------------------------------------------------------------
+# Result
+# ---------------------------------------------------------------------------
+
+F=$TMP/hub_flood.out P=$TMP/hub_paced.out D=$TMP/hub_dedup.out
+RF=$TMP/raw_flood.out RP=$TMP/raw_paced.out RT=$TMP/raw_tick.out
+lost=$(( $(kv "$F" lost_seq) + $(kv "$F" lost_sim) + $(kv "$P" lost_seq) + $(kv "$P" lost_sim) ))
+dedup=""
+if [ "$DEDUP" = 1 ]; then
+  lost=$(( lost + $(kv "$D" lost_seq) + $(kv "$D" lost_sim) ))
+  dedup=" dedup_p50_us=$(kv "$D" e2e_p50_us) dedup_p99_us=$(kv "$D" e2e_p99_us)"
+  dedup+=" dedup_rss_mb=$(kv "$D" rss_mb) dedup_dup=$(( $(kv "$D" dup_seq) + $(kv "$D" dup_sim) ))"
+fi
+div() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b > 0 ? a / b : 0 }'; }
+sum() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a + b }'; }
+echo "RESULT hub_tps=$(kv "$F" tps) raw_tps=$(kv "$RF" tps)" \
+  "tps_ratio=$(div "$(kv "$F" tps)" "$(kv "$RF" tps)")" \
+  "hub_p50_us=$(kv "$P" e2e_p50_us) hub_p99_us=$(kv "$P" e2e_p99_us)" \
+  "raw_p50_us=$(kv "$RP" p50_us) raw_p99_us=$(kv "$RP" p99_us) lost=$lost" \
+  "rss_mb=$(kv "$P" rss_mb) rss_symbols=$(kv "$P" snapshot_count)" \
+  "tick_bytes=$TICK_BYTES raw_tick_tps=$(kv "$RT" tps)" \
+  "tick_tps_ratio=$(div "$(kv "$F" tps)" "$(kv "$RT" tps)")" \
+  "hub_cpu_us_per_tick=$(kv "$F" cpu_hub_us_per_tick)" \
+  "hub_thread_cpu_pct=$(kv "$F" cpu_hub_thread)" \
+  "sim_cpu_us_per_tick=$(kv "$F" cpu_sim1_us_per_tick)" \
+  "sub_cpu_us_per_tick=$(kv "$F" cpu_sub_us_per_tick)" \
+  "raw_cpu_us_per_msg=$(sum "$(kv "$RF" pub_cpu_us_per_msg)" "$(kv "$RF" sub_cpu_us_per_msg)")" \
+  "raw_tick_cpu_us_per_msg=$(sum "$(kv "$RT" pub_cpu_us_per_msg)" "$(kv "$RT" sub_cpu_us_per_msg)")" \
+  "paced_tps=$(kv "$P" tps) paced_hub_cpu_us_per_tick=$(kv "$P" cpu_hub_us_per_tick)" \
+  "paced_gwhub_p99_us=$(kv "$P" gwhub_p99_us) paced_hubsub_p99_us=$(kv "$P" hubsub_p99_us)$dedup" \
+  "load_before=$LOAD_BEFORE load_after=$LOAD_AFTER"

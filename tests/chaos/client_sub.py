@@ -1,0 +1,142 @@
+#!/usr/bin/python3
+"""The chaos tests' client: a plain pyzmq subscriber on the VIP endpoint.
+
+Runs inside the client namespace (`ip netns exec ... client_sub.py`) and
+connects to one endpoint only, the VIP, as a production client would. It
+writes one line per message to --out, flushed at once, so the test can
+read it while it runs and after it is killed:
+
+    T <recv_ns> <term> <seq> <node> <vt_symbol> <gateway_name> <sim_seq>
+    H <recv_ns> <term> <node>                       heartbeat (_hb)
+    E <recv_ns> <what> <detail>                     connection event
+    V <recv_ns> <term> <max_term> <vt_symbol>       fencing violation
+
+recv_ns is CLOCK_MONOTONIC, which every namespace shares with the test.
+A V line records a tick whose term is below one already seen: the fencing
+check of DESIGN §4, made where it matters, at the client.
+
+Stops on SIGTERM or SIGINT. Needs only Debian's python3-zmq, python3-msgpack.
+"""
+import argparse
+import signal
+import sys
+import time
+
+import msgpack
+import zmq
+
+# Find a dead or frozen publisher within 600 ms and retry every 50 ms, so
+# the measured gaps are hamd's failover, not the client's patience.
+ZMTP_HEARTBEAT_IVL_MS = 200
+ZMTP_HEARTBEAT_TIMEOUT_MS = 600
+RECONNECT_IVL_MS = 50
+# A SYN to a host that just lost the VIP gets no answer: give up on it soon
+# and try again, by then toward the new owner's MAC.
+CONNECT_TIMEOUT_MS = 500
+POLL_MS = 100
+
+MONITOR_EVENTS = {
+    zmq.EVENT_CONNECTED: "connected",
+    zmq.EVENT_DISCONNECTED: "disconnected",
+    zmq.EVENT_CLOSED: "closed",
+}
+
+_stop = False
+
+
+def on_signal(signum, frame):
+    global _stop
+    _stop = True
+
+
+def open_sub(ctx, endpoint):
+    sock = ctx.socket(zmq.SUB)
+    sock.setsockopt(zmq.RCVHWM, 0)
+    sock.setsockopt(zmq.LINGER, 0)
+    sock.setsockopt(zmq.HEARTBEAT_IVL, ZMTP_HEARTBEAT_IVL_MS)
+    sock.setsockopt(zmq.HEARTBEAT_TIMEOUT, ZMTP_HEARTBEAT_TIMEOUT_MS)
+    sock.setsockopt(zmq.RECONNECT_IVL, RECONNECT_IVL_MS)
+    sock.setsockopt(zmq.CONNECT_TIMEOUT, CONNECT_TIMEOUT_MS)
+    sock.setsockopt(zmq.SUBSCRIBE, b"")
+    monitor = sock.get_monitor_socket(sum(MONITOR_EVENTS))
+    sock.connect(endpoint)
+    return sock, monitor
+
+
+def write_event(out, monitor):
+    while True:
+        try:
+            frames = monitor.recv_multipart(zmq.NOBLOCK)
+        except zmq.Again:
+            return
+        event = int.from_bytes(frames[0][:2], "little")
+        what = MONITOR_EVENTS.get(event)
+        if what:
+            out.write("E %d %s %s\n" % (time.monotonic_ns(), what,
+                                        frames[1].decode("utf-8", "replace")))
+
+
+def write_messages(out, sock, max_term):
+    """Writes every waiting message; returns the highest term seen."""
+    while True:
+        try:
+            topic, body = sock.recv_multipart(zmq.NOBLOCK)
+        except zmq.Again:
+            return max_term
+        except ValueError:
+            continue  # not two frames: not ours to judge here
+        now = time.monotonic_ns()
+        try:
+            msg = msgpack.unpackb(body, raw=False)
+        except (ValueError, msgpack.ExtraData):
+            out.write("E %d garbage %s\n" % (now, topic[:40]))
+            continue
+        if not isinstance(msg, dict):
+            continue
+        term = int(msg.get("term", 0))
+        if topic == b"_hb":
+            out.write("H %d %d %d\n" % (now, term, msg.get("node", 0)))
+        elif topic != b"_event":
+            vt = topic.decode("utf-8", "replace")
+            if term < max_term:
+                out.write("V %d %d %d %s\n" % (now, term, max_term, vt))
+            sim = (msg.get("extra") or {}).get("sim_seq", -1)
+            out.write("T %d %d %d %d %s %s %d\n" % (
+                now, term, msg.get("seq", 0), msg.get("node", 0), vt,
+                msg.get("gateway_name", "?"), sim))
+        max_term = max(max_term, term)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--endpoint", required=True, help="e.g. tcp://10.77.0.100:5551")
+    ap.add_argument("--out", required=True, help="record file")
+    args = ap.parse_args()
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    ctx = zmq.Context()
+    sock, monitor = open_sub(ctx, args.endpoint)
+    poller = zmq.Poller()
+    poller.register(sock, zmq.POLLIN)
+    poller.register(monitor, zmq.POLLIN)
+    max_term = 0
+    with open(args.out, "w", buffering=1) as out:
+        out.write("E %d started %s\n" % (time.monotonic_ns(), args.endpoint))
+        while not _stop:
+            try:
+                ready = dict(poller.poll(POLL_MS))
+            except zmq.ZMQError:
+                continue  # EINTR from our own signal
+            if monitor in ready:
+                write_event(out, monitor)
+            if sock in ready:
+                max_term = write_messages(out, sock, max_term)
+    sock.disable_monitor()
+    monitor.close()
+    sock.close()
+    ctx.term()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,94 @@
+"""The VIP hooks (deploy/hooks/vip-up, vip-down) on their own, in a lab
+host: idempotent, meaningful exit codes, the ARP announcer started by
+vip-up and stopped by vip-down, bad settings refused."""
+import os
+import tempfile
+import time
+
+from labcluster import HOOKS_DIR, IFACE, VIP, VIP_PREFIXLEN, clean_env
+from netlab import run
+from hamdtest import check, wait_for
+
+HOOK_TIMEOUT_S = 10
+ANNOUNCER_WAIT_S = 2.0
+
+
+def _hook(lab, host, name, **env):
+    e = clean_env({"HAMD_NODE": "1", "HAMD_TERM": "7"})
+    e.update(env)
+    argv = lab.argv(host, ["env", "-i"] + ["%s=%s" % kv for kv in sorted(e.items())]
+                    + [os.path.join(HOOKS_DIR, name)])
+    return run(argv, check=False, timeout=HOOK_TIMEOUT_S)
+
+
+def _announcers(lab, host):
+    """pids of arping processes inside the host (zombies excluded)."""
+    out = []
+    for pid in lab.pids(host):
+        try:
+            with open("/proc/%d/comm" % pid) as f:
+                if f.read().strip() == "arping":
+                    out.append(pid)
+        except OSError:
+            pass
+    return out
+
+
+def check_hooks(lab, host):
+    """Raises Failure on the first broken promise of the hooks."""
+    run_dir = tempfile.mkdtemp(prefix="hamdc-hooks-")
+    conf = os.path.join(run_dir, "vip.conf")
+    with open(conf, "w") as f:
+        f.write("# test\nHAMD_VIP = \"%s\"\nexport HAMD_VIP_IFACE=%s\nHAMD_VIP_PREFIX=%d\n"
+                % (VIP, IFACE, VIP_PREFIXLEN))
+    env = {"HAMD_VIP_CONF": conf, "HAMD_VIP_RUN_DIR": run_dir}
+    try:
+        check(VIP not in lab.addresses(host), "VIP already on %s before the test" % host)
+        for attempt in (1, 2):
+            r = _hook(lab, host, "vip-up", **env)
+            check(r.returncode == 0, "vip-up #%d -> %d: %s" % (attempt, r.returncode, r.stderr))
+            check(lab.addresses(host).count(VIP) == 1,
+                  "after vip-up #%d: %s" % (attempt, lab.addresses(host)))
+        check("node 1 term 7" in r.stderr, "vip-up does not log node and term: %r" % r.stderr)
+        if any(os.access(os.path.join(d, "arping"), os.X_OK) for d in ("/usr/bin", "/usr/sbin")):
+            wait_for(lambda: _announcers(lab, host), ANNOUNCER_WAIT_S, "the ARP announcer")
+            check(len(_announcers(lab, host)) == 1,
+                  "a second vip-up left two announcers: %s" % _announcers(lab, host))
+        for attempt in (1, 2):
+            r = _hook(lab, host, "vip-down", **env)
+            check(r.returncode == 0, "vip-down #%d -> %d: %s" % (attempt, r.returncode, r.stderr))
+            check(VIP not in lab.addresses(host), "after vip-down #%d: %s"
+                  % (attempt, lab.addresses(host)))
+        end = time.monotonic() + ANNOUNCER_WAIT_S
+        while _announcers(lab, host) and time.monotonic() < end:
+            time.sleep(0.05)
+        check(not _announcers(lab, host), "vip-down left the ARP announcer running")
+        # environment wins over the file
+        r = _hook(lab, host, "vip-up", HAMD_VIP_PREFIX="32", **env)
+        check(r.returncode == 0 and "%s/32" % VIP in r.stderr, "env override: %s" % r.stderr)
+        check(_hook(lab, host, "vip-down", **env).returncode == 0, "vip-down after /32")
+        check(VIP not in lab.addresses(host), "a /32 VIP survived vip-down")
+        # bad settings: exit 2, a message naming the setting, nothing changed
+        for bad, word in ((dict(HAMD_VIP="10.77.0.300"), "HAMD_VIP"),
+                          (dict(HAMD_VIP_PREFIX="33"), "HAMD_VIP_PREFIX"),
+                          (dict(HAMD_VIP_IFACE="nosuch0"), "nosuch0"),
+                          (dict(HAMD_VIP_CONF=run_dir + "/absent.conf"), "absent.conf")):
+            e = dict(env)
+            e.update(bad)
+            r = _hook(lab, host, "vip-up", **e)
+            check(r.returncode == 2 and word in r.stderr,
+                  "vip-up with %s -> %d: %s" % (bad, r.returncode, r.stderr.strip()))
+        with open(conf, "a") as f:
+            f.write("$(touch %s/pwned)\n" % run_dir)
+        r = _hook(lab, host, "vip-up", **env)
+        check(r.returncode == 2 and not os.path.exists(run_dir + "/pwned"),
+              "a bad vip.conf line -> %d: %s" % (r.returncode, r.stderr.strip()))
+        r = _hook(lab, host, "vip-down", HAMD_VIP=VIP, HAMD_VIP_IFACE="nosuch0",
+                  HAMD_VIP_RUN_DIR=run_dir)
+        check(r.returncode == 0, "vip-down on an absent interface -> %d" % r.returncode)
+        check(VIP not in lab.addresses(host), "VIP left behind")
+    finally:
+        lab.drop_extra_addresses(host)
+        for name in os.listdir(run_dir):
+            os.unlink(os.path.join(run_dir, name))
+        os.rmdir(run_dir)

@@ -1,0 +1,424 @@
+"""A hamd cluster inside a network lab, deployed the way docs/deployment.md
+says: one node per host namespace, raft/admin on the host's own address,
+ticks bound on every address (so the VIP reaches them), the VIP moved by
+deploy/hooks/vip-up and vip-down, and systemd's restart behaviour of
+deploy/systemd/hamd.service imitated where a scenario needs it.
+
+Also here: the client (client_sub.py in the client namespace) and the
+account writer that proves acknowledged writes survive.
+"""
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SOURCE = os.environ.get("HAMD_SOURCE_DIR") or os.path.abspath(os.path.join(HERE, "..", ".."))
+sys.path.insert(0, os.path.join(SOURCE, "tests", "integration"))
+
+from hamdtest import (HACTL, HAMD, GW_SIM, Failure, account_ini,  # noqa: E402
+                      check, log, sim_account, wait_for)
+import analysis  # noqa: E402
+from netlab import LAB_NET, IFACE, Lab  # noqa: E402
+
+VIP = LAB_NET + ".100"
+VIP_PREFIXLEN = 24
+RAFT_PORT = 7001
+ADMIN_PORT = 8001
+PUBLISH_PORT = 5551
+SNAPSHOT_PORT = 5561
+HOOKS_DIR = os.path.join(SOURCE, "deploy", "hooks")
+CLIENT_SUB = os.path.join(HERE, "client_sub.py")
+PYTHON = "/usr/bin/python3"
+NODE_HOSTS = ("n1", "n2", "n3")
+CLIENT_HOST = "client"
+LAB_HOSTS = {"n1": 1, "n2": 2, "n3": 3, CLIENT_HOST: 50}
+SYMBOLS = ("rb2601.SHFE", "cu2601.SHFE", "i2601.DCE")
+SIM_RATE = 20                    # ticks per second per contract
+RESTART_SEC_S = 1.0              # hamd.service RestartSec
+STOP_TIMEOUT_S = 20              # hamd.service TimeoutStopSec
+STATUS_TIMEOUT_S = 0.5           # a frozen node must not stall the polls
+WRITE_TIMEOUT_S = 3.0            # an admin write waits for a commit
+WRITE_INTERVAL_S = 0.1           # the background writer's pace
+POLL_S = 0.05
+# Proxies would send admin calls out of the lab; hamd and hactl get none.
+PROXY_VARS = ("http_proxy", "https_proxy", "all_proxy", "no_proxy",
+              "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
+
+
+def make_lab():
+    """The lab the scenarios share: three node hosts and a client."""
+    return Lab(LAB_HOSTS, name="lab").up()
+
+
+def clean_env(extra=None):
+    env = {k: v for k, v in os.environ.items()
+           if k not in PROXY_VARS and not k.startswith("HAMD_")}
+    env["PATH"] = "/usr/sbin:/usr/bin:/sbin:/bin"
+    env.update(extra or {})
+    return env
+
+
+class Node:
+    """One hamd process in one host namespace."""
+
+    def __init__(self, cluster, nid, host, role):
+        self.cluster = cluster
+        self.lab = cluster.lab
+        self.id = nid
+        self.host = host
+        self.role = role
+        self.ip = self.lab.ip(host)
+        self.admin = "%s:%d" % (self.ip, ADMIN_PORT)
+        self.dir = os.path.join(cluster.dir, "n%d" % nid)
+        self.config = os.path.join(cluster.dir, "node%d.ini" % nid)
+        self.logfile = os.path.join(cluster.dir, "node%d.log" % nid)
+        self.proc = None
+        self.powered = True     # False while the host is "switched off"
+        os.makedirs(self.dir, exist_ok=True)
+        # The hooks read the VIP settings from a file, as installed ones do.
+        self.vip_conf = os.path.join(self.dir, "vip.conf")
+        with open(self.vip_conf, "w") as f:
+            f.write("# written by the chaos tests\nHAMD_VIP=%s\nHAMD_VIP_IFACE=%s\n"
+                    "HAMD_VIP_PREFIX=%d\nHAMD_VIP_RUN_DIR=%s\n"
+                    % (VIP, IFACE, VIP_PREFIXLEN, self.dir))
+        self.env = clean_env({"HAMD_VIP_CONF": self.vip_conf})
+
+    @property
+    def witness(self):
+        return self.role == "witness"
+
+    def start(self):
+        with open(self.logfile, "ab") as logf:
+            self.proc = self.lab.popen(self.host, [HAMD, "--config", self.config],
+                                       stdout=logf, stderr=subprocess.STDOUT,
+                                       env=self.env)
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def signal(self, sig):
+        if self.alive():
+            self.proc.send_signal(sig)
+
+    def wait_exit(self, timeout):
+        """Waits for the process to end; returns its exit status."""
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            raise Failure("node %d still running %.0fs after the signal"
+                          % (self.id, timeout))
+
+    def stop(self, timeout=STOP_TIMEOUT_S):
+        """SIGTERM, as `systemctl stop` does; SIGKILL after the timeout."""
+        if not self.alive():
+            return None
+        self.signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            raise Failure("node %d ignored SIGTERM for %ds" % (self.id, timeout))
+
+    def exec_stop_post(self):
+        """What hamd.service's ExecStopPost does after any stop: vip-down."""
+        r = self.lab.sh(self.host, [os.path.join(HOOKS_DIR, "vip-down")],
+                        check=False)
+        if r.returncode != 0:
+            raise Failure("node %d: ExecStopPost vip-down -> %d: %s"
+                          % (self.id, r.returncode, r.stderr.strip()))
+
+    def crash_and_restart(self):
+        """kill -9, then what systemd does with Restart=always: ExecStopPost
+        at once, a new hamd RestartSec after the crash."""
+        t0 = time.monotonic()
+        self.signal(signal.SIGKILL)
+        self.wait_exit(5)
+        self.exec_stop_post()
+        time.sleep(max(0.0, RESTART_SEC_S - (time.monotonic() - t0)))
+        self.start()
+
+    def power_off(self):
+        """The host dies: every process in it at once, and its cable."""
+        self.lab.kill_all(self.host)
+        if self.proc:
+            self.proc.wait(5)
+        self.lab.link(self.host, False)
+        self.powered = False
+
+    def power_on(self):
+        """The host boots: only its configured address, cable in, hamd
+        started by systemd."""
+        self.lab.drop_extra_addresses(self.host)
+        self.lab.link(self.host, True)
+        self.powered = True
+        self.start()
+
+    def holds_vip(self):
+        return self.powered and VIP in self.lab.addresses(self.host)
+
+    def gateway_pids(self):
+        """{account: pid} of the gateway processes inside this host."""
+        st = self.cluster.status(self)
+        return {g["account"]: g.get("pid") for g in (st or {}).get("gateways", [])}
+
+    def log_tail(self, lines=40):
+        try:
+            with open(self.logfile, "rb") as f:
+                text = f.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+        return "\n".join(text.splitlines()[-lines:])
+
+
+class Cluster:
+    """Three hamd nodes in the lab: three voters, or two and a witness."""
+
+    def __init__(self, lab, tag, witness=False):
+        self.lab = lab
+        self.tag = tag
+        self.dir = tempfile.mkdtemp(prefix="hamdc-%s-" % tag)
+        roles = ["voter", "voter", "witness" if witness else "voter"]
+        self.nodes = [Node(self, i + 1, NODE_HOSTS[i], roles[i]) for i in range(3)]
+        for n in self.nodes:
+            with open(n.config, "w") as f:
+                f.write(self.ini(n))
+
+    def ini(self, node):
+        out = ["; chaos test %s, node %d" % (self.tag, node.id), "[node]",
+               "id = %d" % node.id, "data_dir = %s" % node.dir, "log_level = info", ""]
+        for n in self.nodes:
+            out += ["[peer.%d]" % n.id,
+                    "raft = %s:%d" % (n.ip, RAFT_PORT),
+                    "admin = %s" % n.admin,
+                    "publish = tcp://0.0.0.0:%d" % PUBLISH_PORT,
+                    "snapshot = tcp://0.0.0.0:%d" % SNAPSHOT_PORT,
+                    "role = %s" % n.role, ""]
+        out += ["[raft]", "election_timeout_ms = 300", "heartbeat_ms = 50", "",
+                "[gateways]", "sim = %s" % os.path.abspath(GW_SIM),
+                "restart_backoff_min_ms = 100", "restart_backoff_max_ms = 2000",
+                "stop_grace_ms = 1000", "",
+                "[failover]", "revert_after_s = 0", ""]
+        if not node.witness:
+            out += ["[hooks]", "on_leader = %s" % os.path.join(HOOKS_DIR, "vip-up"),
+                    "on_follower = %s" % os.path.join(HOOKS_DIR, "vip-down"), ""]
+        text = "\n".join(out) + "\n"
+        for acct in (sim_account("sim_a", 1, ["SHFE", "DCE"], seed=11, rate=SIM_RATE),
+                     sim_account("sim_b", 2, ["SHFE", "DCE"], seed=11, rate=SIM_RATE)):
+            text += account_ini(acct) + "\n"
+        return text + "[subscriptions]\nsymbols = %s\n" % ", ".join(SYMBOLS)
+
+    # -- processes -------------------------------------------------------------
+
+    def start(self):
+        for n in self.nodes:
+            n.start()
+        return self
+
+    def stop(self):
+        """Stops every node (SIGTERM, in parallel, like `systemctl stop` on
+        every host); returns {node id: exit status}."""
+        for n in self.nodes:
+            n.signal(signal.SIGTERM)
+        out = {}
+        for n in self.nodes:
+            if n.proc:
+                out[n.id] = n.stop()
+                if out[n.id] is None:
+                    out[n.id] = n.proc.returncode
+        return out
+
+    def teardown(self, keep=False):
+        """Ends every process of the cluster and resets the hosts."""
+        for n in self.nodes:
+            if n.proc and n.proc.poll() is None:
+                n.signal(signal.SIGCONT)
+                n.proc.kill()
+                n.proc.wait()
+            self.lab.kill_all(n.host)
+            self.lab.unblock(n.host)
+            self.lab.link(n.host, True)
+            self.lab.drop_extra_addresses(n.host)
+        if keep:
+            log("kept %s" % self.dir)
+        else:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    # -- admin API, from the client host --------------------------------------
+
+    def api(self, node, method, path, body=None, timeout=STATUS_TIMEOUT_S):
+        return self.lab.http(CLIENT_HOST, node.admin, method, path, body, timeout)
+
+    def status(self, node):
+        if not node.powered:
+            return None
+        code, body = self.api(node, "GET", "/api/status")
+        return body if code == 200 and isinstance(body, dict) else None
+
+    def publishers(self, nodes=None):
+        """Nodes that say they publish."""
+        out = []
+        for n in nodes or self.nodes:
+            st = self.status(n)
+            if st and st.get("publishing"):
+                out.append(n)
+        return out
+
+    def converged(self, nodes):
+        """The leader when the given nodes agree: all answer, exactly one
+        publishes, every one names it leader, and the VIP is on that host
+        and no other switched-on host; else None."""
+        states = {n.id: self.status(n) for n in nodes}
+        if any(s is None for s in states.values()):
+            return None
+        pubs = [n for n in nodes if states[n.id].get("publishing")]
+        if len(pubs) != 1:
+            return None
+        leader = pubs[0]
+        if any(s.get("leader") != leader.id for s in states.values()):
+            return None
+        holders = [n for n in self.nodes if n.holds_vip()]
+        return leader if holders == [leader] else None
+
+    def wait_converged(self, nodes=None, timeout=20.0):
+        nodes = nodes or [n for n in self.nodes if n.powered]
+        return wait_for(lambda: self.converged(nodes), timeout,
+                        "nodes %s to converge (one publisher, VIP on it)"
+                        % [n.id for n in nodes], step=0.1)
+
+    def term(self, node):
+        st = self.status(node)
+        return st.get("term") if st else None
+
+    def check_is_leader(self, leader):
+        """`hactl -c CONFIG is-leader`, run on each host with that host's
+        config as keepalived would: exit 0 on the leader only."""
+        if not os.access(HACTL, os.X_OK):
+            return []
+        bad = []
+        for n in self.nodes:
+            if not n.powered:
+                continue
+            r = self.lab.sh(n.host, [HACTL, "--timeout", "800", "-c", n.config,
+                                     "is-leader"], check=False)
+            want = 0 if n is leader else None
+            if (want == 0) != (r.returncode == 0):
+                bad.append("hactl is-leader on node %d exited %d (leader is node %d)"
+                           % (n.id, r.returncode, leader.id))
+        return bad
+
+    # -- writes --------------------------------------------------------------
+
+    def write_account(self, node, aid):
+        """True when node acknowledged creating account aid."""
+        body = {"id": aid, "gateway_type": "sim", "priority": 500,
+                "enabled": False, "exchanges": ["SHFE"], "params": {"seed": 1}}
+        code, _ = self.api(node, "POST", "/api/accounts", body, timeout=WRITE_TIMEOUT_S)
+        return code in (200, 201)
+
+    def account_ids(self, node):
+        code, body = self.api(node, "GET", "/api/accounts", timeout=2.0)
+        if code != 200:
+            return None
+        items = body.get("accounts", []) if isinstance(body, dict) else body
+        return {a.get("id") for a in items if isinstance(a, dict)}
+
+    def missing_writes(self, acked, timeout=10.0):
+        """{node id: ids acknowledged but absent there}, waiting for the
+        followers to catch up; empty when nothing was lost."""
+        nodes = [n for n in self.nodes if n.powered]
+        end = time.monotonic() + timeout
+        while True:
+            missing = {}
+            for n in nodes:
+                ids = self.account_ids(n)
+                lost = set(acked) - (ids or set())
+                if lost:
+                    missing[n.id] = sorted(lost)
+            if not missing or time.monotonic() > end:
+                return missing
+            time.sleep(0.2)
+
+
+class Writer(threading.Thread):
+    """Creates accounts through the admin API every WRITE_INTERVAL_S while a
+    fault happens, moving on to the next node when one does not answer;
+    remembers which writes were acknowledged."""
+
+    def __init__(self, cluster, prefix):
+        super().__init__(daemon=True)
+        self.cluster = cluster
+        self.prefix = prefix
+        self.acked = []
+        self.failed = 0
+        self.halt = threading.Event()
+
+    def run(self):
+        nodes = self.cluster.nodes
+        k, at = 0, 0
+        while not self.halt.is_set():
+            node = nodes[at % len(nodes)]
+            aid = "%s%d" % (self.prefix, k)
+            if node.powered and self.cluster.write_account(node, aid):
+                self.acked.append(aid)
+                k += 1
+            else:
+                self.failed += 1
+                at += 1
+                k += 1  # a timed-out write may still land: never reuse its id
+            self.halt.wait(WRITE_INTERVAL_S)
+
+    def stop(self):
+        self.halt.set()
+        self.join(WRITE_TIMEOUT_S + 5)
+        return self.acked
+
+
+class Client:
+    """client_sub.py on the VIP, inside the client host."""
+
+    def __init__(self, lab, path):
+        self.lab = lab
+        self.path = path
+        self.proc = None
+
+    def start(self):
+        errf = open(self.path + ".err", "ab")
+        self.proc = self.lab.popen(CLIENT_HOST, [
+            PYTHON, CLIENT_SUB, "--endpoint", "tcp://%s:%d" % (VIP, PUBLISH_PORT),
+            "--out", self.path], stdout=errf, stderr=subprocess.STDOUT, env=clean_env())
+        errf.close()
+        return self
+
+    def records(self):
+        try:
+            with open(self.path) as f:
+                return analysis.parse(f.readlines())
+        except FileNotFoundError:
+            return [], [], [], []
+
+    def ticks(self):
+        return self.records()[0]
+
+    def wait_ticks(self, count, after_ns=0, min_term=0, timeout=15.0):
+        """Waits until count ticks of term >= min_term arrived after after_ns."""
+        def enough():
+            check(self.proc.poll() is None, "the client exited (%s)" % self.path)
+            n = sum(1 for k in self.ticks() if k.t > after_ns and k.term >= min_term)
+            return n >= count
+        wait_for(enough, timeout, "%d ticks at the client through the VIP"
+                 " (term >= %d)" % (count, min_term), step=0.1)
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()

@@ -1,0 +1,325 @@
+"""The chaos scenarios and the driver that runs and measures one of them.
+
+Each scenario starts a fresh cluster in the shared lab, gets a client
+receiving through the VIP and a writer creating accounts, injects its
+fault(s), lets the cluster recover, then checks:
+
+- the cluster converges: exactly one node publishes, all name it leader,
+  the VIP is on that host only, `hactl is-leader` agrees on every host;
+- the client receives again through the VIP;
+- no acknowledged account write is lost, on any node;
+- no tick of an older term reaches the client after a newer term's
+  (overlap 0): the deposed leader never publishes once the new term began;
+- scenario-specific promises (the leader changes or stays, no tick lost
+  across a source switch).
+
+and measures, per fault, client_gap: the longest silence at the client
+from 1 s before the fault to the end of the recovery.
+"""
+import collections
+import os
+import signal
+import time
+
+import analysis
+from labcluster import (RAFT_PORT, Client, Cluster, Failure, Writer, check,
+                        log, wait_for)
+
+NS_PER_S = 1000000000
+GAP_LEAD_S = 1.0            # the gap window opens this long before a fault
+STOP_S = 5.0                # SIGSTOP duration
+PARTITION_S = 3.0           # how long a partition lasts
+TAKEOVER_TIMEOUT_S = 10.0   # a new leader must publish within this
+WARM_TICKS = 20             # ticks the client must have before a fault
+AFTER_TICKS = 20            # ticks the client must get after recovery
+WRITES_BEFORE = 5           # synchronous writes before the fault
+
+Outcome = collections.namedtuple(
+    "Outcome", "name gaps_ms overlap_ticks overlap_ms lost_writes failures "
+               "acked notes")
+
+
+class Ctx:
+    """What a scenario function works with, and what it reports back."""
+
+    def __init__(self, cluster, client):
+        self.cluster = cluster
+        self.client = client
+        self.faults = []      # (t_fault_ns, t_recovered_ns, label)
+        self.notes = []       # measured facts worth printing
+        self.soft = []        # failed checks that did not stop the scenario
+        self.no_loss = False  # the scenario promises no tick lost or repeated
+        self._t = 0           # monotonic ns of the current fault
+
+    @property
+    def nodes(self):
+        return self.cluster.nodes
+
+    def leader(self, nodes=None, timeout=20.0):
+        return self.cluster.wait_converged(nodes, timeout)
+
+    def fault_done(self, t_fault_ns, label):
+        """Records a fault once the whole cluster converged again and the
+        client receives again, with a term at least the leader's."""
+        leader = self.leader()
+        term = self.cluster.term(leader) or 0
+        now = time.monotonic_ns()
+        self.client.wait_ticks(AFTER_TICKS, after_ns=now, min_term=term)
+        self.faults.append((t_fault_ns, time.monotonic_ns(), label))
+        return leader, term
+
+    def expect(self, cond, msg):
+        if not cond:
+            self.soft.append(msg)
+
+
+def wait_takeover(ctx, old, survivors):
+    """Waits until one of survivors publishes (the old leader is gone,
+    frozen or cut off); returns it."""
+    def one():
+        pubs = ctx.cluster.publishers(survivors)
+        return pubs[0] if len(pubs) == 1 else None
+    new = wait_for(one, TAKEOVER_TIMEOUT_S,
+                   "a survivor of node %d to publish" % old.id, step=0.05)
+    ctx.notes.append("takeover by node %d %.0f ms after the fault"
+                     % (new.id, (time.monotonic_ns() - ctx._t) / 1e6))
+    return new
+
+
+def begin(ctx, label):
+    ctx._t = time.monotonic_ns()
+    log("  fault: %s" % label)
+    return ctx._t
+
+
+# --------------------------------------------------------------------------
+# Scenarios: each gets a converged cluster and its leader.
+# --------------------------------------------------------------------------
+
+def kill9_leader(ctx, leader):
+    term0 = ctx.cluster.term(leader)
+    t = begin(ctx, "kill -9 node %d (leader), systemd restarts it after 1 s" % leader.id)
+    leader.crash_and_restart()
+    new, term = ctx.fault_done(t, "kill -9 leader")
+    ctx.expect(new is not leader, "node %d still leads after kill -9" % leader.id)
+    ctx.expect(term > term0, "term did not grow (%s -> %s)" % (term0, term))
+
+
+def sigstop_leader(ctx, leader):
+    term0 = ctx.cluster.term(leader)
+    t = begin(ctx, "SIGSTOP node %d (leader) for %.0f s" % (leader.id, STOP_S))
+    leader.signal(signal.SIGSTOP)
+    try:
+        wait_takeover(ctx, leader, [n for n in ctx.nodes if n is not leader])
+        time.sleep(max(0.0, STOP_S - (time.monotonic_ns() - t) / NS_PER_S))
+    finally:
+        leader.signal(signal.SIGCONT)
+    new, term = ctx.fault_done(t, "SIGSTOP leader")
+    ctx.expect(new is not leader, "the frozen node %d leads again" % leader.id)
+    ctx.expect(term > term0, "term did not grow (%s -> %s)" % (term0, term))
+
+
+def partition_leader(ctx, leader):
+    others = [n for n in ctx.nodes if n is not leader]
+    term0 = ctx.cluster.term(leader)
+    t = begin(ctx, "cut node %d (leader) off raft for %.0f s" % (leader.id, PARTITION_S))
+    ctx.cluster.lab.block(leader.host, [n.host for n in others], RAFT_PORT)
+    try:
+        wait_takeover(ctx, leader, others)
+        ctx.cluster.wait_converged(others, TAKEOVER_TIMEOUT_S)
+        time.sleep(max(0.0, PARTITION_S - (time.monotonic_ns() - t) / NS_PER_S))
+    finally:
+        ctx.cluster.lab.unblock(leader.host)
+    new, term = ctx.fault_done(t, "partition leader")
+    ctx.expect(new is not leader, "the cut-off node %d leads again" % leader.id)
+    ctx.expect(term > term0, "term did not grow (%s -> %s)" % (term0, term))
+
+
+def partition_follower(ctx, leader):
+    follower = next(n for n in ctx.nodes if n is not leader)
+    others = [n for n in ctx.nodes if n is not follower]
+    term0 = ctx.cluster.term(leader)
+    t = begin(ctx, "cut node %d (follower) off raft for %.0f s" % (follower.id, PARTITION_S))
+    ctx.cluster.lab.block(follower.host, [n.host for n in others], RAFT_PORT)
+    try:
+        time.sleep(PARTITION_S)
+        ctx.expect(ctx.cluster.publishers(others) == [leader],
+                   "node %d stopped publishing while a follower was cut off"
+                   % leader.id)
+    finally:
+        ctx.cluster.lab.unblock(follower.host)
+    new, term = ctx.fault_done(t, "partition follower")
+    ctx.expect(new is leader, "leadership moved to node %d after a follower"
+               " partition (pre-vote should prevent it)" % new.id)
+    ctx.expect(term == term0, "term changed %s -> %s" % (term0, term))
+    ctx.no_loss = True
+
+
+def gateway_crash(ctx, leader):
+    term0 = ctx.cluster.term(leader)
+    st = ctx.cluster.status(leader)
+    active = [g for g in st.get("gateways", []) if g.get("active_contracts")]
+    check(len(active) == 1, "one active gateway on the leader: %r" % active)
+    acct, pid = active[0]["account"], active[0]["pid"]
+    check(pid in ctx.cluster.lab.pids(leader.host),
+          "gateway pid %s is not inside node %d's host" % (pid, leader.id))
+    t = begin(ctx, "kill -9 gateway %s (pid %d) on node %d (leader)" % (acct, pid, leader.id))
+    os.kill(pid, signal.SIGKILL)
+
+    def switched():
+        gws = [k.gw for k in ctx.client.ticks() if k.t > t]
+        return gws and gws[-1] != acct
+    wait_for(switched, TAKEOVER_TIMEOUT_S, "ticks from a source other than %s" % acct)
+    new, term = ctx.fault_done(t, "gateway crash")
+    ctx.expect(new is leader, "leadership moved to node %d" % new.id)
+    ctx.expect(term == term0, "term changed %s -> %s" % (term0, term))
+    ctx.no_loss = True
+
+
+def cluster_restart(ctx, leader):
+    t = begin(ctx, "stop every node (SIGTERM), start them again")
+    codes = ctx.cluster.stop()
+    ctx.expect(all(c == 0 for c in codes.values()), "exit statuses %r" % codes)
+    for n in ctx.nodes:
+        n.exec_stop_post()
+    ctx.cluster.start()
+    ctx.fault_done(t, "cluster restart")
+
+
+def sigterm_handover(ctx, leader):
+    term0 = ctx.cluster.term(leader)
+    t = begin(ctx, "SIGTERM node %d (leader): hand over, stop, start again" % leader.id)
+    code = leader.stop()
+    ctx.notes.append("leader stopped in %.0f ms with status %s"
+                     % ((time.monotonic_ns() - t) / 1e6, code))
+    ctx.expect(code == 0, "SIGTERM exit status %s" % code)
+    leader.exec_stop_post()
+    leader.start()
+    new, term = ctx.fault_done(t, "SIGTERM handover")
+    ctx.expect(new is not leader, "node %d leads again" % leader.id)
+    ctx.expect(term > term0, "term did not grow (%s -> %s)" % (term0, term))
+
+
+def witness_kill_hosts(ctx, leader):
+    full = [n for n in ctx.nodes if not n.witness]
+    for host in full:
+        lead = ctx.leader()
+        ctx.expect(not lead.witness, "the witness publishes")
+        t = begin(ctx, "power off host %d (%s)" % (host.id, "leader" if host is lead else "follower"))
+        host.power_off()
+        survivors = [n for n in ctx.nodes if n is not host]
+        if host is lead:
+            wait_takeover(ctx, host, survivors)
+        now_lead = ctx.cluster.wait_converged(survivors, TAKEOVER_TIMEOUT_S)
+        ctx.expect(not now_lead.witness, "the witness publishes")
+        term = ctx.cluster.term(now_lead) or 0
+        ctx.client.wait_ticks(AFTER_TICKS, after_ns=time.monotonic_ns(), min_term=term)
+        ctx.faults.append((t, time.monotonic_ns(), "host %d off" % host.id))
+        host.power_on()
+        ctx.leader()
+
+
+SCENARIOS = collections.OrderedDict([
+    ("kill9_leader", (kill9_leader, False)),
+    ("sigstop_leader", (sigstop_leader, False)),
+    ("partition_leader", (partition_leader, False)),
+    ("partition_follower", (partition_follower, False)),
+    ("gateway_crash", (gateway_crash, False)),
+    ("cluster_restart", (cluster_restart, False)),
+    ("sigterm_handover", (sigterm_handover, False)),
+    ("witness_kill_hosts", (witness_kill_hosts, True)),
+])
+
+
+# --------------------------------------------------------------------------
+# The driver
+# --------------------------------------------------------------------------
+
+def _measure(ctx, ticks, t_end):
+    gaps = []
+    bounds = [f[0] for f in ctx.faults[1:]] + [t_end]
+    for (t_fault, _, label), t_next in zip(ctx.faults, bounds):
+        gap, at = analysis.longest_gap(ticks, t_fault - int(GAP_LEAD_S * NS_PER_S),
+                                       t_next)
+        gaps.append(gap)
+        ctx.notes.append("%s: client_gap %.0f ms, starting %.0f ms after the fault"
+                         % (label, gap, (at - t_fault) / 1e6))
+    return gaps
+
+
+def _promises(ctx, ticks, violations, t_start, t_end):
+    count, span = analysis.overlap(ticks)
+    ctx.expect(count == 0, "%d ticks of an older term after a newer one (%.0f ms)"
+               % (count, span))
+    ctx.expect(not violations, "the client saw %d fencing violations" % len(violations))
+    if ctx.no_loss:
+        gaps = analysis.seq_gaps(ticks, t_start, t_end)
+        ctx.expect(not gaps, "seq jumps inside a term: %s" % gaps[:5])
+        for vt, (missing, dup) in sorted(analysis.sim_holes(ticks, t_start, t_end).items()):
+            ctx.expect(missing == 0 and dup == 0,
+                       "%s: %d ticks lost, %d repeated across the fault" % (vt, missing, dup))
+    return count, span
+
+
+def run_scenario(lab, name, round_no, keep=False):
+    """Runs scenario `name` once; returns its Outcome (never raises for a
+    failed check: failures are in the Outcome)."""
+    fn, witness = SCENARIOS[name]
+    tag = "%s-r%d" % (name, round_no)
+    cluster = Cluster(lab, tag, witness=witness)
+    client = Client(lab, os.path.join(cluster.dir, "client.rec"))
+    ctx = Ctx(cluster, client)
+    writer = None
+    failures, lost, acked, gaps, overlap = [], {}, [], [], (0, 0.0)
+    try:
+        cluster.start()
+        leader = ctx.leader(timeout=30)
+        client.start()
+        client.wait_ticks(WARM_TICKS)
+        prefix = "c%d%s" % (round_no, "".join(w[0] for w in name.split("_")))
+        for k in range(WRITES_BEFORE):
+            aid = "%sb%d" % (prefix, k)
+            check(cluster.write_account(leader, aid), "write %s before the fault" % aid)
+            acked.append(aid)
+        writer = Writer(cluster, prefix + "w")
+        writer.start()
+        t_start = time.monotonic_ns()
+        fn(ctx, leader)
+        acked += writer.stop()
+        writer = None
+        leader = ctx.leader()
+        failures += cluster.check_is_leader(leader)
+        lost = cluster.missing_writes(acked)
+        if lost:
+            failures.append("acknowledged writes lost: %s" % lost)
+        t_end = time.monotonic_ns()
+        ticks, _, _, violations = client.records()
+        gaps = _measure(ctx, ticks, t_end)
+        overlap = _promises(ctx, ticks, violations, t_start, t_end)
+    except Failure as e:
+        failures.append(str(e))
+    except Exception as e:  # noqa: BLE001 - a broken scenario is a failure too
+        failures.append("%s: %s" % (type(e).__name__, e))
+    finally:
+        if writer:
+            acked += writer.stop()
+        client.stop()
+        failures += ctx.soft
+        if failures:
+            for n in cluster.nodes:
+                log("---- node %d log (last lines) ----\n%s" % (n.id, n.log_tail()))
+        cluster.teardown(keep=keep or bool(failures))
+    lost_ids = set().union(*lost.values()) if lost else set()
+    return Outcome(name, gaps, overlap[0], overlap[1], len(lost_ids), failures,
+                   len(acked), ctx.notes)
+
+
+def result_line(name, outcomes):
+    """The RESULT line of one scenario over its rounds."""
+    gaps = [g for o in outcomes for g in o.gaps_ms]
+    return ("RESULT scenario=%s rounds=%d client_gap_p50_ms=%.0f client_gap_max_ms=%.0f "
+            "overlap_ms=%.0f lost_writes=%d failures=%d" % (
+                name, len(outcomes), analysis.percentile(gaps, 0.5),
+                max(gaps) if gaps else 0.0, max(o.overlap_ms for o in outcomes),
+                sum(o.lost_writes for o in outcomes),
+                sum(1 for o in outcomes if o.failures)))

@@ -1,0 +1,404 @@
+"""Test harness: real hamd processes on 127.0.0.1, a Python client.
+
+The client uses Debian's python3-zmq and python3-msgpack, as a quant user
+would, so the wire format is checked by code nobody here wrote.
+"""
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+import msgpack
+import zmq
+
+BUILD = os.environ.get("HAMD_BUILD_DIR") or os.path.join(
+    os.path.dirname(__file__), "..", "..", "build")
+HAMD = os.path.join(BUILD, "src", "hamd")
+HACTL = os.path.join(BUILD, "src", "hactl")
+GW_SIM = os.path.join(BUILD, "src", "hamd-gw-sim")
+
+TICK_FIELDS = {
+    "symbol": str, "exchange": str, "vt_symbol": str, "gateway_name": str,
+    "name": str, "datetime": int, "localtime": int, "volume": float,
+    "turnover": float, "open_interest": float, "last_price": float,
+    "last_volume": float, "limit_up": float, "limit_down": float,
+    "open_price": float, "high_price": float, "low_price": float,
+    "pre_close": float, "term": int, "seq": int, "node": int, "hub_ns": int,
+}
+for _i in range(1, 6):
+    for _k in ("bid_price", "ask_price", "bid_volume", "ask_volume"):
+        TICK_FIELDS["%s_%d" % (_k, _i)] = float
+
+
+class Failure(Exception):
+    pass
+
+
+def check(cond, msg):
+    if not cond:
+        raise Failure(msg)
+
+
+def wait_for(pred, timeout, what, step=0.05):
+    """Polls pred until it returns a truthy value; raises after timeout."""
+    end = time.monotonic() + timeout
+    while True:
+        v = pred()
+        if v:
+            return v
+        if time.monotonic() > end:
+            raise Failure("timed out after %.1fs waiting for %s" % (timeout, what))
+        time.sleep(step)
+
+
+def free_ports(n):
+    """n distinct free TCP ports on 127.0.0.1."""
+    socks, ports = [], []
+    for _ in range(n):
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        socks.append(s)
+        ports.append(s.getsockname()[1])
+    for s in socks:
+        s.close()
+    return ports
+
+
+def log(msg):
+    sys.stderr.write("[%s] %s\n" % (time.strftime("%H:%M:%S"), msg))
+    sys.stderr.flush()
+
+
+# --------------------------------------------------------------------------
+# Configuration
+# --------------------------------------------------------------------------
+
+def account_ini(acct):
+    lines = ["[account.%s]" % acct["id"]]
+    for k in ("name", "gateway_type", "priority", "enabled", "canary"):
+        if k in acct:
+            v = acct[k]
+            lines.append("%s = %s" % (k, str(v).lower() if isinstance(v, bool) else v))
+    lines.append("exchanges = %s" % ", ".join(acct["exchanges"]))
+    lines.append("params = %s" % json.dumps(acct.get("params", {})))
+    return "\n".join(lines) + "\n"
+
+
+def sim_account(aid, priority, exchanges, seed=7, rate=20, **params):
+    p = {"seed": seed, "rate": rate}
+    p.update(params)
+    return {"id": aid, "gateway_type": "sim", "priority": priority,
+            "enabled": True, "exchanges": exchanges, "params": p}
+
+
+class Cluster:
+    """n hamd nodes (n = 0: one standalone node) in a temp dir."""
+
+    def __init__(self, n_nodes, accounts, symbols, extra_ini="", name="t",
+                 env=None):
+        self.dir = tempfile.mkdtemp(prefix="hamd-%s-" % name)
+        self.standalone = n_nodes == 0
+        count = max(n_nodes, 1)
+        ports = free_ports(4 * count)
+        self.nodes = []
+        for i in range(count):
+            nid = i + 1
+            self.nodes.append({
+                "id": nid,
+                "raft": "127.0.0.1:%d" % ports[4 * i],
+                "admin": "127.0.0.1:%d" % ports[4 * i + 1],
+                "publish": "tcp://127.0.0.1:%d" % ports[4 * i + 2],
+                "snapshot": "tcp://127.0.0.1:%d" % ports[4 * i + 3],
+                "data_dir": os.path.join(self.dir, "node%d" % nid),
+                "proc": None, "log": None,
+            })
+        self.accounts = accounts
+        self.symbols = symbols
+        self.extra_ini = extra_ini
+        self.env = dict(os.environ)
+        self.env.update(env or {})
+        for n in self.nodes:
+            os.makedirs(n["data_dir"], exist_ok=True)
+            n["config"] = os.path.join(self.dir, "node%d.ini" % n["id"])
+            with open(n["config"], "w") as f:
+                f.write(self.ini(n))
+
+    def ini(self, node):
+        out = ["[node]", "id = %d" % node["id"],
+               "data_dir = %s" % node["data_dir"], "log_level = info"]
+        if self.standalone:
+            out += ["admin = %s" % node["admin"], "publish = %s" % node["publish"],
+                    "snapshot = %s" % node["snapshot"]]
+        out.append("")
+        if not self.standalone:
+            for n in self.nodes:
+                out += ["[peer.%d]" % n["id"], "raft = %s" % n["raft"],
+                        "admin = %s" % n["admin"], "publish = %s" % n["publish"],
+                        "snapshot = %s" % n["snapshot"],
+                        "role = %s" % n.get("role", "voter"), ""]
+        out += ["[gateways]", "sim = %s" % os.path.abspath(GW_SIM),
+                "restart_backoff_min_ms = 100", "restart_backoff_max_ms = 2000",
+                "stop_grace_ms = 1000", ""]
+        text = "\n".join(out) + "\n"
+        for a in self.accounts:
+            text += account_ini(a) + "\n"
+        text += "[subscriptions]\nsymbols = %s\n\n" % ", ".join(self.symbols)
+        return text + self.extra_ini
+
+    def start(self, idx=None):
+        for n in (self.nodes if idx is None else [self.nodes[idx]]):
+            n["log"] = open(os.path.join(self.dir, "node%d.log" % n["id"]), "ab")
+            n["proc"] = subprocess.Popen([HAMD, "--config", n["config"]],
+                                         stdout=n["log"], stderr=subprocess.STDOUT,
+                                         env=self.env)
+        return self
+
+    def stop(self, idx=None, sig=signal.SIGTERM, timeout=15):
+        for n in (self.nodes if idx is None else [self.nodes[idx]]):
+            p = n["proc"]
+            if p and p.poll() is None:
+                p.send_signal(sig)
+        for n in (self.nodes if idx is None else [self.nodes[idx]]):
+            p = n["proc"]
+            if p:
+                try:
+                    p.wait(timeout)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait()
+                    raise Failure("node %d did not stop within %ds" % (n["id"], timeout))
+            if n["log"]:
+                n["log"].close()
+                n["log"] = None
+
+    def kill(self, idx):
+        self.stop(idx, sig=signal.SIGKILL)
+
+    def log_text(self, idx=0):
+        with open(os.path.join(self.dir, "node%d.log" % self.nodes[idx]["id"]),
+                  "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def publish_endpoints(self):
+        return [n["publish"] for n in self.nodes]
+
+    def snapshot_endpoints(self):
+        return [n["snapshot"] for n in self.nodes]
+
+    def api(self, idx, method, path, body=None, token=None, timeout=5):
+        """(status, parsed JSON or text) of an admin API call to node idx."""
+        url = "http://%s%s" % (self.nodes[idx]["admin"], path)
+        data = None if body is None else (
+            body if isinstance(body, bytes) else json.dumps(body).encode())
+        req = urllib.request.Request(url, data=data, method=method)
+        if data is not None:
+            req.add_header("Content-Type", "application/json")
+        if token:
+            req.add_header("Authorization", "Bearer " + token)
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as r:
+                raw, status = r.read(), r.status
+        except urllib.error.HTTPError as e:
+            raw, status = e.read(), e.code
+        try:
+            return status, json.loads(raw)
+        except ValueError:
+            return status, raw.decode("utf-8", "replace")
+
+    def hactl(self, *args, idx=0, check_rc=True, timeout=30):
+        cmd = [HACTL, "-c", self.nodes[idx]["config"]] + list(args)
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
+                           env=self.env)
+        if check_rc and r.returncode != 0:
+            raise Failure("%s -> %d\n%s%s" % (" ".join(cmd), r.returncode,
+                                              r.stdout, r.stderr))
+        return r
+
+    def cleanup(self, keep=False):
+        try:
+            self.stop()
+        except Failure:
+            pass
+        if keep:
+            log("kept %s" % self.dir)
+        else:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------
+# Client
+# --------------------------------------------------------------------------
+
+class Subscriber:
+    """A SUB on publish endpoints, recording everything it receives."""
+
+    def __init__(self, endpoints, prefixes=("",), ctx=None):
+        self.ctx = ctx or zmq.Context.instance()
+        self.sock = self.ctx.socket(zmq.SUB)
+        self.sock.setsockopt(zmq.RCVHWM, 0)
+        self.sock.setsockopt(zmq.LINGER, 0)
+        self.sock.setsockopt(zmq.RECONNECT_IVL, 50)
+        self.sock.setsockopt(zmq.HEARTBEAT_IVL, 500)
+        self.sock.setsockopt(zmq.HEARTBEAT_TIMEOUT, 1500)
+        for p in prefixes:
+            self.sock.setsockopt(zmq.SUBSCRIBE, p.encode())
+        for ep in endpoints:
+            self.sock.connect(ep)
+        self.ticks = []      # (recv_monotonic, tick dict)
+        self.heartbeats = []  # (recv_monotonic, hb dict)
+        self.events = []
+
+    def pump(self, seconds):
+        """Receives for `seconds`."""
+        end = time.monotonic() + seconds
+        while True:
+            left = end - time.monotonic()
+            if left <= 0:
+                return
+            if not self.sock.poll(int(min(left, 0.1) * 1000)):
+                continue
+            while True:
+                try:
+                    topic, body = self.sock.recv_multipart(zmq.NOBLOCK)
+                except zmq.Again:
+                    break
+                now = time.monotonic()
+                msg = msgpack.unpackb(body, raw=False)
+                if topic == b"_hb":
+                    self.heartbeats.append((now, msg))
+                elif topic == b"_event":
+                    self.events.append(msg)
+                else:
+                    check(topic.decode() == msg.get("vt_symbol"),
+                          "topic %r != vt_symbol %r" % (topic, msg.get("vt_symbol")))
+                    self.ticks.append((now, msg))
+
+    def pump_until(self, pred, timeout, what):
+        end = time.monotonic() + timeout
+        while not pred():
+            if time.monotonic() > end:
+                raise Failure("timed out after %.1fs waiting for %s" % (timeout, what))
+            self.pump(0.05)
+
+    def close(self):
+        self.sock.close()
+
+
+def snapshot(endpoints, prefix="", timeout=3.0, ctx=None):
+    """(ticks by vt_symbol, END body) from whichever node answers."""
+    ctx = ctx or zmq.Context.instance()
+    d = ctx.socket(zmq.DEALER)
+    d.setsockopt(zmq.LINGER, 0)
+    d.setsockopt(zmq.IMMEDIATE, 1)
+    for ep in endpoints:
+        d.connect(ep)
+    time.sleep(0.1)  # let IMMEDIATE see which peer is up
+    d.send_multipart([b"SNAPSHOT", prefix.encode()])
+    out = {}
+    end = time.monotonic() + timeout
+    try:
+        while True:
+            left = end - time.monotonic()
+            check(left > 0, "snapshot did not complete")
+            if not d.poll(int(left * 1000)):
+                continue
+            topic, body = d.recv_multipart()
+            msg = msgpack.unpackb(body, raw=False)
+            if topic == b"END":
+                return out, msg
+            out[topic.decode()] = msg
+    finally:
+        d.close()
+
+
+def check_tick_fields(t):
+    for k, typ in TICK_FIELDS.items():
+        check(k in t, "tick lacks field %s: %r" % (k, t))
+        v = t[k]
+        if typ is float:
+            check(isinstance(v, (float, int)) and not isinstance(v, bool),
+                  "%s is %r, not a number" % (k, v))
+        else:
+            check(isinstance(v, typ), "%s is %r, not %s" % (k, v, typ.__name__))
+    check(t["vt_symbol"] == "%s.%s" % (t["symbol"], t["exchange"]),
+          "vt_symbol %r" % t["vt_symbol"])
+    # datetime is epoch ns with milliseconds kept
+    check(1e18 < t["datetime"] < 4e18, "datetime %r not epoch ns" % t["datetime"])
+    check(1e18 < t["localtime"] < 4e18, "localtime %r not epoch ns" % t["localtime"])
+
+
+def check_contiguous(ticks, per_term=True):
+    """seq contiguous per (term, vt_symbol); returns {vt: [sim_seq...]}."""
+    last = {}
+    sims = {}
+    for _, t in ticks:
+        key = (t["term"], t["vt_symbol"]) if per_term else t["vt_symbol"]
+        if key in last:
+            check(t["seq"] == last[key] + 1,
+                  "seq gap on %s: %d -> %d" % (key, last[key], t["seq"]))
+        last[key] = t["seq"]
+        sims.setdefault(t["vt_symbol"], []).append(t.get("extra", {}).get("sim_seq"))
+    return sims
+
+
+def check_exactly_once(sims):
+    """Each symbol's sim_seq values form a contiguous run without repeats."""
+    for vt, seqs in sims.items():
+        check(None not in seqs, "%s: tick without extra.sim_seq" % vt)
+        check(len(seqs) == len(set(seqs)), "%s: duplicated sim_seq" % vt)
+        check(seqs == sorted(seqs), "%s: sim_seq went backwards" % vt)
+        check(seqs[-1] - seqs[0] + 1 == len(seqs),
+              "%s: %d sim_seq missing between %d and %d"
+              % (vt, seqs[-1] - seqs[0] + 1 - len(seqs), seqs[0], seqs[-1]))
+
+
+def run(tests):
+    """Runs test functions; prints a closing 'N passed, N failed' line."""
+    passed = failed = 0
+    for fn in tests:
+        t0 = time.monotonic()
+        try:
+            fn()
+            passed += 1
+            log("PASS %s (%.1fs)" % (fn.__name__, time.monotonic() - t0))
+        except Exception as e:  # noqa: BLE001 - report every failure
+            failed += 1
+            log("FAIL %s: %s: %s" % (fn.__name__, type(e).__name__, e))
+    print("%d passed, %d failed" % (passed, failed))
+    sys.exit(1 if failed else 0)
+
+
+def add_gateway_type(cluster, gateway_type, path):
+    """Maps gateway_type to the program at path in the [gateways] section of
+    every node's config (Cluster.ini maps only `sim`). Call before start()."""
+    line = "%s = %s\n" % (gateway_type, os.path.abspath(path))
+    for n in cluster.nodes:
+        with open(n["config"]) as f:
+            text = f.read()
+        check("[gateways]\n" in text, "no [gateways] section in %s" % n["config"])
+        with open(n["config"], "w") as f:
+            f.write(text.replace("[gateways]\n", "[gateways]\n" + line, 1))
+
+
+def http_raw(addr, method, path, body=None, headers=None, timeout=5):
+    """(status, {lower-case header: value}, body bytes) of one HTTP request
+    to addr ("host:port"): for what Cluster.api hides (headers, non-JSON
+    bodies, hand-made Authorization values)."""
+    data = body if body is None or isinstance(body, bytes) else body.encode()
+    req = urllib.request.Request("http://%s%s" % (addr, path), data=data,
+                                 method=method)
+    for k, v in (headers or {}).items():
+        req.add_header(k, v)
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(req, timeout=timeout) as r:
+            return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, {k.lower(): v for k, v in e.headers.items()}, e.read()

@@ -1,0 +1,434 @@
+"""The runnable examples of the protocol docs work as documented.
+
+docs/examples/gateway.py is checked twice: against a hub played by this
+test (every message of the gateway protocol, bad input from the hub, STOP,
+SIGTERM) and under a real hamd, whose published ticks must carry every
+field with contiguous seq. docs/examples/subscriber.py is checked against a
+real hamd (late joiner, a dead node among the endpoints, prefixes), across
+a leader change in a three-node cluster, and against a publisher played by
+this test (fencing and gap detection, exact output and exit status).
+"""
+import os
+import re
+import signal
+import subprocess
+import tempfile
+import shutil
+import time
+
+import msgpack
+import zmq
+
+from hamdtest import (TICK_FIELDS, Cluster, Failure, Subscriber,
+                      add_gateway_type, check, check_contiguous,
+                      check_tick_fields, free_ports, log, run, sim_account)
+
+EXAMPLES = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..",
+                                        "docs", "examples"))
+GATEWAY = os.path.join(EXAMPLES, "gateway.py")
+SUBSCRIBER = os.path.join(EXAMPLES, "subscriber.py")
+
+SYMBOLS = ["rb2601.SHFE", "cu2601.SHFE", "i2601.DCE", "m2601.DCE"]
+HUB_FIELDS = ("term", "seq", "node", "hub_ns")
+SECRET = "hunter2-do-not-log"
+PROC_TIMEOUT_S = 30
+LINE_RE = re.compile(r"^(\S+) term=(\d+) seq=(\d+) (\S+Z) last=\S+ bid=\S+ "
+                     r"ask=\S+ volume=\S+ src=(\S*)( snapshot)?$")
+
+
+# --------------------------------------------------------------------------
+# Helpers
+# --------------------------------------------------------------------------
+
+def check_gateway_tick(t, account):
+    """A gateway TICK body: every TickData field, typed, no hub fields."""
+    for k, typ in TICK_FIELDS.items():
+        if k in HUB_FIELDS:
+            check(k not in t, "gateway sent hub field %s" % k)
+            continue
+        check(k in t, "TICK lacks %s: %r" % (k, t))
+        want = float if typ is float else typ
+        check(type(t[k]) is want, "TICK %s is %r, not %s" % (k, t[k], want.__name__))
+    check(t["vt_symbol"] == "%s.%s" % (t["symbol"], t["exchange"]), "vt_symbol %r" % t)
+    check(t["gateway_name"] == account, "gateway_name %r" % t["gateway_name"])
+    check(t["datetime"] % 1_000_000 == 0, "datetime not whole ms: %d" % t["datetime"])
+    check(1e18 < t["localtime"] < 4e18, "localtime %r" % t["localtime"])
+    check(t["bid_price_1"] < t["last_price"] < t["ask_price_1"], "book %r" % t)
+    check(t["limit_down"] < t["low_price"] <= t["last_price"] <= t["high_price"]
+          < t["limit_up"], "price range %r" % t)
+    check(isinstance(t.get("extra"), dict) and isinstance(t["extra"].get("n"), int),
+          "extra.n missing: %r" % t.get("extra"))
+
+
+def check_n_contiguous(ticks):
+    """extra.n of each symbol grows by exactly 1; datetime strictly."""
+    last = {}
+    for t in ticks:
+        vt = t["vt_symbol"]
+        if vt in last:
+            n0, dt0 = last[vt]
+            check(t["extra"]["n"] == n0 + 1,
+                  "%s: extra.n %d -> %d" % (vt, n0, t["extra"]["n"]))
+            check(t["datetime"] > dt0, "%s: datetime did not grow" % vt)
+        last[vt] = (t["extra"]["n"], t["datetime"])
+
+
+def stop_process(proc):
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
+
+
+def parse_lines(stdout):
+    """[(vt_symbol, term, seq, src, is_snapshot)] of subscriber.py output."""
+    out = []
+    for line in stdout.splitlines():
+        m = LINE_RE.match(line)
+        check(m, "unexpected output line %r" % line)
+        out.append((m.group(1), int(m.group(2)), int(m.group(3)), m.group(5),
+                    bool(m.group(6))))
+    return out
+
+
+def run_subscriber(*args):
+    r = subprocess.run([SUBSCRIBER] + list(args), capture_output=True, text=True,
+                       timeout=PROC_TIMEOUT_S + 10)
+    return r.returncode, r.stdout, r.stderr
+
+
+def full_tick(vt, term, seq):
+    """A published tick as the hub encodes it (for the fake publisher)."""
+    symbol, _, exchange = vt.rpartition(".")
+    t = {k: 0.0 for k, typ in TICK_FIELDS.items() if typ is float}
+    t.update(symbol=symbol, exchange=exchange, vt_symbol=vt, gateway_name="fake",
+             name="", datetime=1_750_000_000_000_000_000 + term * 10**12 + seq * 10**6,
+             localtime=1_750_000_000_000_000_000, term=term, seq=seq, node=term,
+             hub_ns=time.time_ns(), last_price=100.0 + seq)
+    return msgpack.packb(t)
+
+
+class FakeHub:
+    """The hub's side of the gateway protocol, played by the test."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="hamd-fakehub-")
+        self.endpoint = "ipc://%s/gw.sock" % self.dir
+        self.ctx = zmq.Context()
+        self.sock = self.ctx.socket(zmq.ROUTER)
+        self.sock.setsockopt(zmq.LINGER, 0)
+        self.sock.bind(self.endpoint)
+        self.msgs = []          # (type, decoded body) in arrival order
+        self.identity = None
+        self.proc = None
+        self.stderr_path = os.path.join(self.dir, "gateway.stderr")
+
+    def spawn(self, account, params):
+        env = dict(os.environ, HAMD_GW_ENDPOINT=self.endpoint,
+                   HAMD_ACCOUNT=account, HAMD_GW_PARAMS=params)
+        with open(self.stderr_path, "wb") as err:
+            self.proc = subprocess.Popen([GATEWAY], env=env,
+                                         stdout=subprocess.DEVNULL, stderr=err)
+
+    def pump(self, seconds):
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            if not self.sock.poll(20):
+                continue
+            frames = self.sock.recv_multipart()
+            check(len(frames) == 3, "gateway sent %d frames" % (len(frames) - 1))
+            self.identity = frames[0]
+            self.msgs.append((frames[1].decode(), msgpack.unpackb(frames[2])))
+
+    def wait(self, pred, timeout, what):
+        end = time.monotonic() + timeout
+        while not pred():
+            if time.monotonic() > end:
+                raise Failure("timed out after %ds waiting for %s" % (timeout, what))
+            self.pump(0.05)
+
+    def of_type(self, msg_type):
+        return [b for t, b in self.msgs if t == msg_type]
+
+    def send(self, msg_type, body):
+        raw = body if isinstance(body, bytes) else msgpack.packb(body)
+        self.sock.send_multipart([self.identity, msg_type.encode(), raw])
+
+    def stderr(self):
+        with open(self.stderr_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def close(self):
+        if self.proc:
+            stop_process(self.proc)
+        self.sock.close()
+        self.ctx.term()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------
+# docs/examples/gateway.py
+# --------------------------------------------------------------------------
+
+def start_logged_in(hub, account="py_a"):
+    hub.spawn(account, '{"tick_ms": 50, "password": "%s"}' % SECRET)
+    hub.wait(lambda: len(hub.msgs) >= 4, 10, "HELLO and three STATUS")
+    first = hub.msgs[:4]
+    check(first[0][0] == "HELLO", "first message %r" % (first[0],))
+    hello = first[0][1]
+    check(hello == {"account": account, "pid": hub.proc.pid, "proto": 1,
+                    "gateway_type": "py-example"}, "HELLO %r" % hello)
+    check(hub.identity == account.encode(), "DEALER identity %r" % hub.identity)
+    states = [b["state"] for t, b in first[1:] if t == "STATUS"]
+    check(states == ["connecting", "connected", "logged_in"], "STATUS %r" % states)
+
+
+def test_gateway_example_speaks_the_protocol():
+    hub = FakeHub()
+    try:
+        start_logged_in(hub)
+        hub.wait(lambda: hub.of_type("HB"), 5, "an HB")
+        hb = hub.of_type("HB")[0]
+        check(list(hb) == ["ts_ns"] and abs(hb["ts_ns"] - time.time_ns()) < 10 * 10**9,
+              "HB %r" % hb)
+        check(not hub.of_type("TICK"), "ticks before any SUBSCRIBE")
+
+        hub.send("SUBSCRIBE", {"symbols": ["rb2601.SHFE", "i2601.DCE", "no dot"]})
+        hub.wait(lambda: {t["vt_symbol"] for t in hub.of_type("TICK")} ==
+                 {"rb2601.SHFE", "i2601.DCE"}, 10, "ticks on both symbols")
+        # Bad input from the hub is ignored, never fatal.
+        hub.send("BOGUS", {})
+        hub.send("SUBSCRIBE", b"\xc1 not msgpack")
+        hub.send("SUBSCRIBE", {"symbols": 5})
+        hub.sock.send_multipart([hub.identity, b"SUBSCRIBE"])
+        # In-order delivery: once the marker ticks, UNSUBSCRIBE took effect.
+        hub.send("UNSUBSCRIBE", {"symbols": ["i2601.DCE"]})
+        hub.send("SUBSCRIBE", {"symbols": ["cu2601.SHFE"]})
+        hub.wait(lambda: any(t["vt_symbol"] == "cu2601.SHFE"
+                             for t in hub.of_type("TICK")), 10, "marker ticks")
+        hub.pump(0.5)
+        ticks = hub.of_type("TICK")
+        marker = next(i for i, t in enumerate(ticks) if t["vt_symbol"] == "cu2601.SHFE")
+        check(all(t["vt_symbol"] != "i2601.DCE" for t in ticks[marker:]),
+              "ticks for an unsubscribed symbol")
+        for t in ticks:
+            check_gateway_tick(t, "py_a")
+        check_n_contiguous(ticks)
+        check(hub.proc.poll() is None, "gateway died on bad input")
+
+        hub.send("STOP", {})
+        rc = hub.proc.wait(10)
+        check(rc == 0, "exit status %d after STOP" % rc)
+        hub.pump(0.3)
+        check(hub.of_type("STATUS")[-1]["state"] == "disconnected",
+              "no STATUS disconnected before exit")
+        err = hub.stderr()
+        check(SECRET not in err, "the gateway logged a secret param")
+        for what in ("unknown hub message type", "malformed SUBSCRIBE",
+                     "a hub message of 1 frames", "invalid symbol 'no dot'"):
+            check("ignored " + what in err, "not logged: %s\n%s" % (what, err))
+    finally:
+        hub.close()
+
+
+def test_gateway_example_exits_0_on_sigterm():
+    hub = FakeHub()
+    try:
+        start_logged_in(hub, "py_b")
+        hub.send("SUBSCRIBE", {"symbols": ["rb2601.SHFE"]})
+        hub.wait(lambda: hub.of_type("TICK"), 10, "a tick")
+        hub.proc.send_signal(signal.SIGTERM)
+        rc = hub.proc.wait(10)
+        check(rc == 0, "exit status %d after SIGTERM" % rc)
+    finally:
+        hub.close()
+
+
+def test_gateway_example_rejects_bad_environment():
+    for env in ({"HAMD_ACCOUNT": "py_a"},                       # no endpoint
+                {"HAMD_GW_ENDPOINT": "ipc:///nonexistent", "HAMD_ACCOUNT": "Bad Id"},
+                {"HAMD_GW_ENDPOINT": "ipc:///nonexistent", "HAMD_ACCOUNT": "py_a",
+                 "HAMD_GW_PARAMS": '{"password": "%s",' % SECRET},
+                {"HAMD_GW_ENDPOINT": "ipc:///nonexistent", "HAMD_ACCOUNT": "py_a",
+                 "HAMD_GW_PARAMS": '{"tick_ms": "fast"}'}):
+        clean = {k: v for k, v in os.environ.items()
+                 if not k.startswith("HAMD_GW_") and k != "HAMD_ACCOUNT"}
+        r = subprocess.run([GATEWAY], env=dict(clean, **env), capture_output=True,
+                           text=True, timeout=PROC_TIMEOUT_S)
+        check(r.returncode == 2, "exit %d for %r" % (r.returncode, env))
+        check(SECRET not in r.stderr, "secret in the error message")
+
+
+def test_gateway_example_under_hamd():
+    account = {"id": "py_a", "gateway_type": "py", "priority": 1, "enabled": True,
+               "exchanges": ["SHFE", "DCE"],
+               "params": {"tick_ms": 50, "password": SECRET}}
+    c = Cluster(0, [account], SYMBOLS, name="pygw")
+    add_gateway_type(c, "py", GATEWAY)
+    c.start()
+    try:
+        sub = Subscriber(c.publish_endpoints())
+        sub.pump_until(lambda: {t["vt_symbol"] for _, t in sub.ticks} == set(SYMBOLS),
+                       30, "ticks on all symbols from the Python gateway")
+        sub.pump_until(lambda: len(sub.ticks) >= 100, 20, "100 ticks")
+        for _, t in sub.ticks:
+            check_tick_fields(t)
+            check(t["gateway_name"] == "py_a", "source %r" % t["gateway_name"])
+            check(t["node"] == 1 and t["term"] >= 1, "hub fields %r" % t)
+        check_contiguous(sub.ticks)
+        check_n_contiguous([t for _, t in sub.ticks])
+        sub.close()
+        text = c.log_text()
+        check(re.search(r"gateway py_a: HELLO \(pid \d+, py-example, protocol 1\)", text),
+              "no HELLO in the hamd log")
+        check("gateway py_a: CONNECTING -> HEALTHY" in text, "py_a never HEALTHY")
+        c.stop()
+        text = c.log_text()
+        check(re.search(r"gateway py_a \(pid \d+\) ended: exit 0", text),
+              "the gateway did not exit 0 on SIGTERM")
+        check(SECRET not in text, "a secret param reached the log")
+    finally:
+        c.cleanup()
+
+
+# --------------------------------------------------------------------------
+# docs/examples/subscriber.py
+# --------------------------------------------------------------------------
+
+def test_subscriber_example_against_hamd():
+    c = Cluster(0, [sim_account("sim_a", 1, ["SHFE", "DCE"], rate=20)], SYMBOLS,
+                name="docsub").start()
+    try:
+        warm = Subscriber(c.publish_endpoints())
+        warm.pump_until(lambda: {t["vt_symbol"] for _, t in warm.ticks} == set(SYMBOLS),
+                        30, "ticks on all symbols")
+        warm.close()
+        # A node that does not publish, as in a cluster: connected, never answers.
+        dead_pub, dead_snap = ("tcp://127.0.0.1:%d" % p for p in free_ports(2))
+        rc, out, err = run_subscriber(
+            "--endpoint", dead_pub, "--endpoint", c.nodes[0]["publish"],
+            "--snapshot", dead_snap, "--snapshot", c.nodes[0]["snapshot"],
+            "--count", "60", "--timeout", str(PROC_TIMEOUT_S))
+        check(rc == 0, "exit status %d\n%s" % (rc, err))
+        lines = parse_lines(out)
+        check(len(lines) == 60, "%d lines" % len(lines))
+        snap = lines[:len(SYMBOLS)]
+        check(all(s for *_, s in snap) and {vt for vt, *_ in snap} == set(SYMBOLS),
+              "the snapshot does not come first: %r" % snap)
+        check(not any(s for *_, s in lines[len(SYMBOLS):]), "snapshot lines later")
+        pos = {}
+        for vt, term, seq, src, _ in lines:
+            check(src == "sim_a", "source %r" % src)
+            if vt in pos:
+                check((term, seq) == (pos[vt][0], pos[vt][1] + 1),
+                      "%s: %r then %r" % (vt, pos[vt], (term, seq)))
+            pos[vt] = (term, seq)
+        check("0 gaps" in err, "summary: %s" % err)
+
+        rc, out, err = run_subscriber("--endpoint", c.nodes[0]["publish"],
+                                      "--snapshot", c.nodes[0]["snapshot"],
+                                      "--prefix", "rb2601", "--count", "5",
+                                      "--timeout", str(PROC_TIMEOUT_S))
+        check(rc == 0, "exit status %d with a prefix\n%s" % (rc, err))
+        check({vt for vt, *_ in parse_lines(out)} == {"rb2601.SHFE"},
+              "prefix not applied:\n" + out)
+    finally:
+        c.cleanup()
+
+
+def test_subscriber_example_follows_a_leader_change():
+    """Three nodes, the subscriber on all of them, the leader killed."""
+    c = Cluster(3, [sim_account("sim_a", 1, ["SHFE", "DCE"], rate=20)], SYMBOLS[:2],
+                name="docfo").start()
+    proc = None
+    try:
+        hb = Subscriber(c.publish_endpoints(), prefixes=("_hb",))
+        hb.pump_until(lambda: hb.heartbeats, 30, "a leader's heartbeat")
+        leader = hb.heartbeats[-1][1]["node"]
+        hb.close()
+        args = [SUBSCRIBER, "--count", "300", "--timeout", str(PROC_TIMEOUT_S)]
+        for n in c.nodes:
+            args += ["--endpoint", n["publish"], "--snapshot", n["snapshot"]]
+        proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True)
+        before = [proc.stdout.readline() for _ in range(20)]
+        c.kill(leader - 1)
+        out, err = proc.communicate(timeout=PROC_TIMEOUT_S + 10)
+        check(proc.returncode == 0, "exit status %d\n%s" % (proc.returncode, err))
+        lines = parse_lines("".join(before) + out)
+        check(len(lines) == 300, "%d lines" % len(lines))
+        terms = [term for _, term, *_ in lines]
+        check(terms == sorted(terms) and len(set(terms)) >= 2,
+              "terms %r: no leader change seen" % sorted(set(terms)))
+        check("publisher changed: term %d -> " % terms[0] in err, err)
+        pos = {}
+        for vt, term, seq, _, _ in lines:
+            if pos.get(vt, (0, 0))[0] == term:
+                check(seq == pos[vt][1] + 1, "%s: seq %d after %r" % (vt, seq, pos[vt]))
+            pos[vt] = (term, seq)
+    finally:
+        if proc:
+            stop_process(proc)
+        c.cleanup()
+
+
+def test_subscriber_example_usage_errors():
+    for args in ([], ["--endpoint", "tcp://127.0.0.1:1", "--count", "-1"]):
+        rc, _, err = run_subscriber(*args)
+        check(rc == 2, "exit %d for %r: %s" % (rc, args, err))
+
+
+def test_subscriber_example_fences_and_reports_gaps():
+    """A publisher played by the test: the exact lines and the exit status."""
+    ctx = zmq.Context()
+    pub = ctx.socket(zmq.PUB)
+    snap = ctx.socket(zmq.ROUTER)
+    for s in (pub, snap):
+        s.setsockopt(zmq.LINGER, 0)
+    pub_ep = "tcp://127.0.0.1:%d" % pub.bind_to_random_port("tcp://127.0.0.1")
+    snap_ep = "tcp://127.0.0.1:%d" % snap.bind_to_random_port("tcp://127.0.0.1")
+    vt = "rb2601.SHFE"
+    proc = subprocess.Popen([SUBSCRIBER, "--endpoint", pub_ep, "--snapshot", snap_ep,
+                             "--count", "7", "--timeout", str(PROC_TIMEOUT_S)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        # Heartbeats until the client, having seen one, asks for the snapshot.
+        end = time.monotonic() + PROC_TIMEOUT_S
+        while not snap.poll(50):
+            check(time.monotonic() < end and proc.poll() is None, "no snapshot request")
+            pub.send_multipart([b"_hb", msgpack.packb(
+                {"term": 2, "node": 2, "ts_ns": time.time_ns(), "published": 0})])
+        ident, *request = snap.recv_multipart()
+        check(request == [b"SNAPSHOT", b""], "request %r" % request)
+        snap.send_multipart([ident, vt.encode(), full_tick(vt, 2, 10)])
+        snap.send_multipart([ident, b"END", msgpack.packb({"term": 2, "count": 1})])
+        # covered by the snapshot, new, straggler of term 1, new, new term,
+        # new, gap of one, new
+        for term, seq in [(2, 9), (2, 11), (1, 50), (2, 12), (3, 1), (3, 2),
+                          (3, 4), (3, 5)]:
+            pub.send_multipart([vt.encode(), full_tick(vt, term, seq)])
+        out, err = proc.communicate(timeout=PROC_TIMEOUT_S + 10)
+        check(proc.returncode == 1, "exit status %d, expected 1 (gap)\n%s"
+              % (proc.returncode, err))
+        got = [(term, seq, s) for _, term, seq, _, s in parse_lines(out)]
+        want = [(2, 10, True), (2, 11, False), (2, 12, False), (3, 1, False),
+                (3, 2, False), (3, 4, False), (3, 5, False)]
+        check(got == want, "lines %r" % got)
+        check("gap on rb2601.SHFE in term 3: seq 2 -> 4 (1 missing)" in err, err)
+        check("1 fenced, 1 covered by the snapshot" in err, err)
+    finally:
+        stop_process(proc)
+        pub.close()
+        snap.close()
+        ctx.term()
+
+
+if __name__ == "__main__":
+    log("examples in %s" % EXAMPLES)
+    run([test_gateway_example_speaks_the_protocol,
+         test_gateway_example_exits_0_on_sigterm,
+         test_gateway_example_rejects_bad_environment,
+         test_gateway_example_under_hamd,
+         test_subscriber_example_against_hamd,
+         test_subscriber_example_follows_a_leader_change,
+         test_subscriber_example_usage_errors,
+         test_subscriber_example_fences_and_reports_gaps])

@@ -1,0 +1,617 @@
+/* LMDB store: every command applied and read back, business errors leave
+ * the data unchanged, cascades, the bounded event history, snapshot and
+ * restore (restore wipes), persistence across reopen. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <errno.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "common/log.h"
+#include "raft/store.h"
+
+#define EVENTS_MAX 5          /* history bound used by most tests */
+#define DAY 20260624u         /* a valid yyyymmdd */
+#define LOG_QUIET ((enum hamd_log_level)(HAMD_LOG_ERROR + 1)) /* no lines */
+
+/* One temp dir + open store per test. */
+struct fixture {
+    char dir[64];             /* mkdtemp directory */
+    struct hamd_store *s;     /* store in dir/store */
+    uint64_t index;           /* next Raft index to apply */
+};
+
+static int rm_entry(const char *path, const struct stat *sb, int flag,
+                    struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static char *store_path(struct fixture *f, const char *name)
+{
+    static char path[128];
+    snprintf(path, sizeof path, "%s/%s", f->dir, name);
+    return path;
+}
+
+static int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof *f);
+    strcpy(f->dir, "/tmp/hamd_test_store_XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    f->s = hamd_store_new(store_path(f, "store"));
+    assert_non_null(f->s);
+    f->index = 1;
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    hamd_store_destroy(&f->s);
+    nftw(f->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+    free(f);
+    return 0;
+}
+
+static struct hamd_account make_acct(const char *id, int prio)
+{
+    struct hamd_account a;
+    memset(&a, 0, sizeof a);
+    snprintf(a.id, sizeof a.id, "%s", id);
+    snprintf(a.name, sizeof a.name, "%s", id);
+    strcpy(a.gateway_type, "sim");
+    a.priority = prio;
+    a.enabled = true;
+    a.n_exchanges = 1;
+    strcpy(a.exchanges[0], "SHFE");
+    strcpy(a.params, "{}");
+    return a;
+}
+
+/* Applies cmd as the next index on store s; frees cmd; returns status. */
+static int apply_on(struct hamd_store *s, uint64_t *index,
+                    struct hamd_cmd *cmd, struct hamd_apply_result *res)
+{
+    struct hamd_apply_result local;
+    if (!res)
+        res = &local;
+    hamd_store_apply(s, cmd, (*index)++, EVENTS_MAX, res);
+    hamd_cmd_free(cmd);
+    return res->status;
+}
+
+static int apply(struct fixture *f, struct hamd_cmd *cmd,
+                 struct hamd_apply_result *res)
+{
+    return apply_on(f->s, &f->index, cmd, res);
+}
+
+static void seed_on(struct hamd_store *s, uint64_t *index)
+{
+    struct hamd_cmd c;
+    hamd_cmd_init(&c, HAMD_CMD_SEED);
+    struct hamd_account a = make_acct("sim_a", 1), b = make_acct("sim_b", 2);
+    hamd_cmd_add_account(&c, &a);
+    hamd_cmd_add_account(&c, &b);
+    hamd_cmd_add_symbol(&c, "rb2601.SHFE");
+    hamd_cmd_add_symbol(&c, "m2609.DCE");
+    hamd_cmd_add_symbol(&c, "IF2606.CFFEX");
+    assert_int_equal(apply_on(s, index, &c, NULL), 0);
+}
+
+static void seed(struct fixture *f)
+{
+    seed_on(f->s, &f->index);
+}
+
+static int collect_account(void *ud, const struct hamd_account *a)
+{
+    char *out = ud;
+    strcat(out, a->id);
+    strcat(out, ",");
+    return 0;
+}
+
+static int collect_symbol(void *ud, const char *sym)
+{
+    char *out = ud;
+    strcat(out, sym);
+    strcat(out, ",");
+    return 0;
+}
+
+static int collect_assign(void *ud, const char *sym, const char *acct_id)
+{
+    char *out = ud;
+    strcat(out, sym);
+    strcat(out, "=");
+    strcat(out, acct_id);
+    strcat(out, ",");
+    return 0;
+}
+
+static int collect_event(void *ud, uint64_t seq, const char *json)
+{
+    char *out = ud;
+    char item[64];
+    snprintf(item, sizeof item, "%llu:%s,", (unsigned long long)seq, json);
+    strcat(out, item);
+    return 0;
+}
+
+static void set_assign(struct fixture *f, const char *sym, const char *id)
+{
+    struct hamd_cmd c;
+    hamd_cmd_init(&c, HAMD_CMD_ASSIGN);
+    hamd_cmd_add_assign(&c, sym, id);
+    assert_int_equal(apply(f, &c, NULL), 0);
+}
+
+static void test_seed_and_read_back(void **state)
+{
+    struct fixture *f = *state;
+    char out[512] = "";
+    assert_false(hamd_store_seeded(f->s));
+    assert_int_equal(hamd_store_applied_index(f->s), 0);
+    seed(f);
+    assert_true(hamd_store_seeded(f->s));
+    assert_int_equal(hamd_store_applied_index(f->s), 1);
+    assert_int_equal(hamd_store_accounts_foreach(f->s, collect_account, out), 0);
+    assert_string_equal(out, "sim_a,sim_b,");
+    out[0] = '\0';
+    assert_int_equal(hamd_store_subs_foreach(f->s, collect_symbol, out), 0);
+    assert_string_equal(out, "IF2606.CFFEX,m2609.DCE,rb2601.SHFE,");
+    struct hamd_account a;
+    assert_int_equal(hamd_store_account_get(f->s, "sim_b", &a), 0);
+    assert_int_equal(a.priority, 2);
+    assert_string_equal(a.exchanges[0], "SHFE");
+}
+
+static void test_every_command_applies(void **state)
+{
+    struct fixture *f = *state;
+    struct hamd_cmd c;
+    char out[512] = "";
+    seed(f);
+
+    hamd_cmd_init(&c, HAMD_CMD_ACCOUNT_PUT);
+    struct hamd_account n = make_acct("ctp_main", 5);
+    hamd_cmd_add_account(&c, &n);
+    assert_int_equal(apply(f, &c, NULL), 0);
+    hamd_cmd_init(&c, HAMD_CMD_ACCOUNT_PUT); /* upsert */
+    n.priority = 6;
+    hamd_cmd_add_account(&c, &n);
+    assert_int_equal(apply(f, &c, NULL), 0);
+    struct hamd_account got;
+    assert_int_equal(hamd_store_account_get(f->s, "ctp_main", &got), 0);
+    assert_int_equal(got.priority, 6);
+
+    assert_true(hamd_store_account_running(f->s, "ctp_main"));
+    hamd_cmd_init(&c, HAMD_CMD_ACCOUNT_RUN);
+    strcpy(c.account_id, "ctp_main");
+    c.flag = false;
+    assert_int_equal(apply(f, &c, NULL), 0);
+    assert_false(hamd_store_account_running(f->s, "ctp_main"));
+    assert_true(hamd_store_account_running(f->s, "sim_a"));
+
+    hamd_cmd_init(&c, HAMD_CMD_SUBS_ADD);
+    hamd_cmd_add_symbol(&c, "ag2612.SHFE");
+    hamd_cmd_add_symbol(&c, "rb2601.SHFE"); /* already there: fine */
+    assert_int_equal(apply(f, &c, NULL), 0);
+    assert_true(hamd_store_sub_exists(f->s, "ag2612.SHFE"));
+
+    hamd_cmd_init(&c, HAMD_CMD_ASSIGN);
+    hamd_cmd_add_assign(&c, "rb2601.SHFE", "sim_a");
+    hamd_cmd_add_assign(&c, "m2609.DCE", "sim_b");
+    assert_int_equal(apply(f, &c, NULL), 0);
+    assert_int_equal(hamd_store_assign_foreach(f->s, collect_assign, out), 0);
+    assert_string_equal(out, "m2609.DCE=sim_b,rb2601.SHFE=sim_a,");
+    hamd_cmd_init(&c, HAMD_CMD_ASSIGN); /* "" unassigns */
+    hamd_cmd_add_assign(&c, "m2609.DCE", "");
+    assert_int_equal(apply(f, &c, NULL), 0);
+    char id[HAMD_ACCOUNT_ID_MAX];
+    assert_int_equal(hamd_store_assign_get(f->s, "m2609.DCE", id), -ENOENT);
+    assert_int_equal(hamd_store_assign_get(f->s, "rb2601.SHFE", id), 0);
+    assert_string_equal(id, "sim_a");
+
+    hamd_cmd_init(&c, HAMD_CMD_QUARANTINE);
+    strcpy(c.account_id, "sim_b");
+    c.until_ms = 1782291045123LL;
+    assert_int_equal(apply(f, &c, NULL), 0);
+    assert_int_equal(hamd_store_quarantine_until(f->s, "sim_b"),
+                     1782291045123LL);
+    hamd_cmd_init(&c, HAMD_CMD_QUARANTINE);
+    strcpy(c.account_id, "sim_b");
+    c.until_ms = 0;
+    assert_int_equal(apply(f, &c, NULL), 0);
+    assert_int_equal(hamd_store_quarantine_until(f->s, "sim_b"), 0);
+
+    hamd_cmd_init(&c, HAMD_CMD_PAUSE);
+    c.flag = true;
+    assert_int_equal(apply(f, &c, NULL), 0);
+    assert_true(hamd_store_paused(f->s));
+
+    hamd_cmd_init(&c, HAMD_CMD_FAILOVER_COUNT);
+    c.day = DAY;
+    c.count = 3;
+    assert_int_equal(apply(f, &c, NULL), 0);
+    assert_int_equal(hamd_store_failover_count(f->s, DAY), 3);
+    assert_int_equal(hamd_store_failover_count(f->s, DAY + 1), 0);
+
+    hamd_cmd_init(&c, HAMD_CMD_EVENT);
+    hamd_cmd_set_event(&c, "{\"e\":1}");
+    assert_int_equal(apply(f, &c, NULL), 0);
+    out[0] = '\0';
+    assert_int_equal(hamd_store_events_tail(f->s, 10, collect_event, out), 0);
+    assert_string_equal(out, "1:{\"e\":1},");
+
+    hamd_cmd_init(&c, HAMD_CMD_SUBS_DEL);
+    hamd_cmd_add_symbol(&c, "rb2601.SHFE");
+    assert_int_equal(apply(f, &c, NULL), 0);
+    assert_false(hamd_store_sub_exists(f->s, "rb2601.SHFE"));
+    /* its assignment went with it */
+    assert_int_equal(hamd_store_assign_get(f->s, "rb2601.SHFE", id), -ENOENT);
+
+    hamd_cmd_init(&c, HAMD_CMD_ACCOUNT_DEL);
+    strcpy(c.account_id, "ctp_main");
+    assert_int_equal(apply(f, &c, NULL), 0);
+    assert_int_equal(hamd_store_account_get(f->s, "ctp_main", &got), -ENOENT);
+    assert_int_equal(hamd_store_applied_index(f->s), f->index - 1);
+}
+
+/* The data part of a snapshot with the applied index pinned, so two
+ * states can be compared ignoring the index a rejected command consumed. */
+static void data_image(struct hamd_store *s, uint64_t pin, void **buf,
+                       size_t *len)
+{
+    uint64_t real = hamd_store_applied_index(s);
+    assert_int_equal(hamd_store_set_applied(s, pin), 0);
+    assert_int_equal(hamd_store_snapshot(s, buf, len), 0);
+    assert_int_equal(hamd_store_set_applied(s, real), 0);
+}
+
+/* Applies cmd, expects status/field, and the data to be unchanged. */
+static void expect_rejected(struct fixture *f, struct hamd_cmd *cmd,
+                            int status, const char *field)
+{
+    void *before, *after;
+    size_t before_len, after_len;
+    struct hamd_apply_result res;
+    data_image(f->s, 0, &before, &before_len);
+    uint64_t index = f->index;
+    assert_int_equal(apply(f, cmd, &res), status);
+    assert_string_equal(res.field, field);
+    assert_true(res.error[0] != '\0');
+    assert_int_equal(hamd_store_applied_index(f->s), index);
+    data_image(f->s, 0, &after, &after_len);
+    assert_int_equal(before_len, after_len);
+    assert_memory_equal(before, after, before_len);
+    free(before);
+    free(after);
+}
+
+static void test_business_errors_leave_data_unchanged(void **state)
+{
+    struct fixture *f = *state;
+    struct hamd_cmd c;
+    seed(f);
+    set_assign(f, "m2609.DCE", "sim_b");
+
+    hamd_cmd_init(&c, HAMD_CMD_SEED);
+    struct hamd_account x = make_acct("other", 1);
+    hamd_cmd_add_account(&c, &x);
+    expect_rejected(f, &c, 409, "");
+
+    hamd_cmd_init(&c, HAMD_CMD_ACCOUNT_DEL);
+    strcpy(c.account_id, "ghost");
+    expect_rejected(f, &c, 404, "id");
+
+    hamd_cmd_init(&c, HAMD_CMD_ACCOUNT_RUN);
+    strcpy(c.account_id, "ghost");
+    expect_rejected(f, &c, 404, "id");
+
+    hamd_cmd_init(&c, HAMD_CMD_ACCOUNT_PUT);
+    struct hamd_account bad = make_acct("Bad Id", 1);
+    hamd_cmd_add_account(&c, &bad);
+    expect_rejected(f, &c, 400, "id");
+
+    hamd_cmd_init(&c, HAMD_CMD_ACCOUNT_PUT);
+    bad = make_acct("ok_id", 0);
+    hamd_cmd_add_account(&c, &bad);
+    expect_rejected(f, &c, 400, "priority");
+
+    hamd_cmd_init(&c, HAMD_CMD_SUBS_ADD);
+    hamd_cmd_add_symbol(&c, "ag2612.SHFE"); /* valid, must not stick */
+    hamd_cmd_add_symbol(&c, "nodot");
+    expect_rejected(f, &c, 400, "symbols");
+
+    hamd_cmd_init(&c, HAMD_CMD_SUBS_DEL);
+    hamd_cmd_add_symbol(&c, "m2609.DCE"); /* exists, must survive */
+    hamd_cmd_add_symbol(&c, "zz9999.SHFE");
+    expect_rejected(f, &c, 404, "symbols");
+    assert_true(hamd_store_sub_exists(f->s, "m2609.DCE"));
+
+    hamd_cmd_init(&c, HAMD_CMD_ASSIGN);
+    hamd_cmd_add_assign(&c, "rb2601.SHFE", "sim_a");
+    hamd_cmd_add_assign(&c, "zz9999.SHFE", "sim_a");
+    expect_rejected(f, &c, 404, "vt_symbol");
+
+    hamd_cmd_init(&c, HAMD_CMD_ASSIGN);
+    hamd_cmd_add_assign(&c, "rb2601.SHFE", "sim_a");
+    hamd_cmd_add_assign(&c, "m2609.DCE", "ghost");
+    expect_rejected(f, &c, 404, "account");
+
+    hamd_cmd_init(&c, HAMD_CMD_QUARANTINE);
+    strcpy(c.account_id, "ghost");
+    c.until_ms = 5;
+    expect_rejected(f, &c, 404, "id");
+
+    hamd_cmd_init(&c, HAMD_CMD_FAILOVER_COUNT);
+    c.day = DAY;
+    c.count = 1;
+    assert_int_equal(apply(f, &c, NULL), 0);
+    hamd_cmd_init(&c, HAMD_CMD_FAILOVER_COUNT);
+    c.day = DAY - 1;
+    c.count = 9;
+    expect_rejected(f, &c, 409, "day");
+    hamd_cmd_init(&c, HAMD_CMD_FAILOVER_COUNT);
+    c.day = 20261332;
+    expect_rejected(f, &c, 400, "day");
+    assert_int_equal(hamd_store_failover_count(f->s, DAY), 1);
+
+    hamd_cmd_init(&c, HAMD_CMD_EVENT);
+    hamd_cmd_set_event(&c, "");
+    expect_rejected(f, &c, 400, "event");
+}
+
+/* Deleting an account drops its flags and every assignment naming it,
+ * including neighbours in key order (cursor deletes in a row). */
+static void test_account_del_cascades(void **state)
+{
+    struct fixture *f = *state;
+    struct hamd_cmd c;
+    char out[256] = "";
+    seed(f);
+    set_assign(f, "IF2606.CFFEX", "sim_b");
+    set_assign(f, "m2609.DCE", "sim_b");
+    set_assign(f, "rb2601.SHFE", "sim_a");
+    hamd_cmd_init(&c, HAMD_CMD_QUARANTINE);
+    strcpy(c.account_id, "sim_b");
+    c.until_ms = 99;
+    assert_int_equal(apply(f, &c, NULL), 0);
+    hamd_cmd_init(&c, HAMD_CMD_ACCOUNT_RUN);
+    strcpy(c.account_id, "sim_b");
+    assert_int_equal(apply(f, &c, NULL), 0);
+
+    hamd_cmd_init(&c, HAMD_CMD_ACCOUNT_DEL);
+    strcpy(c.account_id, "sim_b");
+    assert_int_equal(apply(f, &c, NULL), 0);
+    assert_int_equal(hamd_store_assign_foreach(f->s, collect_assign, out), 0);
+    assert_string_equal(out, "rb2601.SHFE=sim_a,");
+    assert_int_equal(hamd_store_quarantine_until(f->s, "sim_b"), 0);
+    /* re-creating it starts clean: running again */
+    hamd_cmd_init(&c, HAMD_CMD_ACCOUNT_PUT);
+    struct hamd_account b = make_acct("sim_b", 2);
+    hamd_cmd_add_account(&c, &b);
+    assert_int_equal(apply(f, &c, NULL), 0);
+    assert_true(hamd_store_account_running(f->s, "sim_b"));
+}
+
+static void add_event(struct fixture *f, int n)
+{
+    struct hamd_cmd c;
+    char json[32];
+    snprintf(json, sizeof json, "{\"n\":%d}", n);
+    hamd_cmd_init(&c, HAMD_CMD_EVENT);
+    hamd_cmd_set_event(&c, json);
+    assert_int_equal(apply(f, &c, NULL), 0);
+}
+
+static void test_events_bounded(void **state)
+{
+    struct fixture *f = *state;
+    char out[512] = "";
+    for (int i = 1; i <= 12; i++)
+        add_event(f, i);
+    assert_int_equal(hamd_store_events_last_seq(f->s), 12);
+    assert_int_equal(hamd_store_events_tail(f->s, 100, collect_event, out), 0);
+    assert_string_equal(out, "8:{\"n\":8},9:{\"n\":9},10:{\"n\":10},"
+                             "11:{\"n\":11},12:{\"n\":12},");
+    out[0] = '\0';
+    assert_int_equal(hamd_store_events_tail(f->s, 2, collect_event, out), 0);
+    assert_string_equal(out, "11:{\"n\":11},12:{\"n\":12},");
+    out[0] = '\0';
+    assert_int_equal(hamd_store_events_since(f->s, 9, 2, collect_event, out),
+                     0);
+    assert_string_equal(out, "10:{\"n\":10},11:{\"n\":11},");
+    out[0] = '\0';
+    assert_int_equal(hamd_store_events_since(f->s, 0, 1, collect_event, out),
+                     0);
+    assert_string_equal(out, "8:{\"n\":8},");
+    out[0] = '\0';
+    assert_int_equal(hamd_store_events_since(f->s, 12, 5, collect_event, out),
+                     0);
+    assert_string_equal(out, "");
+}
+
+static int stop_after_one(void *ud, const char *sym)
+{
+    (void)sym;
+    (*(int *)ud)++;
+    return 7;
+}
+
+static void test_foreach_stops_early(void **state)
+{
+    struct fixture *f = *state;
+    int calls = 0;
+    seed(f);
+    assert_int_equal(hamd_store_subs_foreach(f->s, stop_after_one, &calls), 7);
+    assert_int_equal(calls, 1);
+}
+
+static void test_readers_on_missing_keys(void **state)
+{
+    struct fixture *f = *state;
+    struct hamd_account a;
+    char id[HAMD_ACCOUNT_ID_MAX];
+    assert_int_equal(hamd_store_account_get(f->s, "ghost", &a), -ENOENT);
+    assert_int_equal(hamd_store_account_get(f->s, "", &a), -ENOENT);
+    assert_int_equal(hamd_store_assign_get(f->s, "x.Y", id), -ENOENT);
+    assert_false(hamd_store_account_running(f->s, "ghost"));
+    assert_int_equal(hamd_store_quarantine_until(f->s, "ghost"), 0);
+    assert_false(hamd_store_paused(f->s));
+    assert_int_equal(hamd_store_failover_count(f->s, DAY), 0);
+    assert_int_equal(hamd_store_events_last_seq(f->s), 0);
+}
+
+/* Fills a second store with different content, restores the first one's
+ * snapshot into it: the content must be identical (old content wiped). */
+static void test_snapshot_restore_replaces_everything(void **state)
+{
+    struct fixture *f = *state;
+    struct hamd_cmd c;
+    seed(f);
+    set_assign(f, "m2609.DCE", "sim_b");
+    add_event(f, 1);
+    add_event(f, 2);
+
+    struct hamd_store *other = hamd_store_new(store_path(f, "other"));
+    assert_non_null(other);
+    uint64_t oi = 1;
+    hamd_cmd_init(&c, HAMD_CMD_SEED);
+    struct hamd_account z = make_acct("zeta", 9);
+    hamd_cmd_add_account(&c, &z);
+    hamd_cmd_add_symbol(&c, "ag2612.SHFE");
+    assert_int_equal(apply_on(other, &oi, &c, NULL), 0);
+    for (int i = 0; i < 4; i++) {
+        hamd_cmd_init(&c, HAMD_CMD_EVENT);
+        hamd_cmd_set_event(&c, "{\"other\":true}");
+        assert_int_equal(apply_on(other, &oi, &c, NULL), 0);
+    }
+    hamd_cmd_init(&c, HAMD_CMD_PAUSE);
+    c.flag = true;
+    assert_int_equal(apply_on(other, &oi, &c, NULL), 0);
+
+    void *snap, *snap2;
+    size_t len, len2;
+    assert_int_equal(hamd_store_snapshot(f->s, &snap, &len), 0);
+    assert_int_equal(hamd_store_restore(other, snap, len), 0);
+    assert_int_equal(hamd_store_snapshot(other, &snap2, &len2), 0);
+    assert_int_equal(len, len2);
+    assert_memory_equal(snap, snap2, len);
+
+    struct hamd_account got;
+    assert_int_equal(hamd_store_account_get(other, "zeta", &got), -ENOENT);
+    assert_int_equal(hamd_store_account_get(other, "sim_a", &got), 0);
+    assert_false(hamd_store_sub_exists(other, "ag2612.SHFE"));
+    assert_false(hamd_store_paused(other));
+    assert_int_equal(hamd_store_events_last_seq(other), 2);
+    assert_int_equal(hamd_store_applied_index(other),
+                     hamd_store_applied_index(f->s));
+    free(snap);
+    free(snap2);
+    hamd_store_destroy(&other);
+}
+
+static void test_bad_snapshot_leaves_store_unchanged(void **state)
+{
+    struct fixture *f = *state;
+    void *snap, *before, *after;
+    size_t len, before_len, after_len;
+    seed(f);
+    assert_int_equal(hamd_store_snapshot(f->s, &snap, &len), 0);
+    assert_int_equal(hamd_store_snapshot(f->s, &before, &before_len), 0);
+    /* truncated at every length: never applied, never a crash */
+    hamd_log_set_level(LOG_QUIET);
+    for (size_t n = 0; n < len; n++)
+        assert_int_equal(hamd_store_restore(f->s, snap, n), -EINVAL);
+    hamd_log_set_level(HAMD_LOG_INFO);
+    uint8_t junk[] = {0x92, 0x01, 0x81, 0xa4, 'n', 'o', 'p', 'e', 0x90};
+    assert_int_equal(hamd_store_restore(f->s, junk, sizeof junk), -EINVAL);
+    uint8_t version2[] = {0x92, 0x02, 0x80};
+    assert_int_equal(hamd_store_restore(f->s, version2, sizeof version2),
+                     -EINVAL);
+    assert_int_equal(hamd_store_snapshot(f->s, &after, &after_len), 0);
+    assert_int_equal(before_len, after_len);
+    assert_memory_equal(before, after, before_len);
+    free(snap);
+    free(before);
+    free(after);
+}
+
+static void test_reopen_keeps_data_and_index(void **state)
+{
+    struct fixture *f = *state;
+    seed(f);
+    set_assign(f, "rb2601.SHFE", "sim_a");
+    add_event(f, 1);
+    uint64_t applied = hamd_store_applied_index(f->s);
+    assert_int_equal(applied, 3);
+    hamd_store_destroy(&f->s);
+    assert_null(f->s);
+    f->s = hamd_store_new(store_path(f, "store"));
+    assert_non_null(f->s);
+    assert_int_equal(hamd_store_applied_index(f->s), applied);
+    assert_true(hamd_store_seeded(f->s));
+    char id[HAMD_ACCOUNT_ID_MAX];
+    assert_int_equal(hamd_store_assign_get(f->s, "rb2601.SHFE", id), 0);
+    assert_string_equal(id, "sim_a");
+    assert_int_equal(hamd_store_events_last_seq(f->s), 1);
+}
+
+static void test_wipe_empties_everything(void **state)
+{
+    struct fixture *f = *state;
+    char out[256] = "";
+    seed(f);
+    add_event(f, 1);
+    assert_int_equal(hamd_store_wipe(f->s), 0);
+    assert_false(hamd_store_seeded(f->s));
+    assert_int_equal(hamd_store_applied_index(f->s), 0);
+    assert_int_equal(hamd_store_accounts_foreach(f->s, collect_account, out), 0);
+    assert_string_equal(out, "");
+    assert_int_equal(hamd_store_events_last_seq(f->s), 0);
+}
+
+static void test_open_fails_cleanly(void **state)
+{
+    struct fixture *f = *state;
+    char path[128];
+    snprintf(path, sizeof path, "%s/file", f->dir);
+    FILE *fp = fopen(path, "w");
+    fclose(fp);
+    assert_null(hamd_store_new(path)); /* a file, not a directory */
+}
+
+int main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_seed_and_read_back),
+        T(test_every_command_applies),
+        T(test_business_errors_leave_data_unchanged),
+        T(test_account_del_cascades),
+        T(test_events_bounded),
+        T(test_foreach_stops_early),
+        T(test_readers_on_missing_keys),
+        T(test_snapshot_restore_replaces_everything),
+        T(test_bad_snapshot_leaves_store_unchanged),
+        T(test_reopen_keeps_data_and_index),
+        T(test_wipe_empties_everything),
+        T(test_open_fails_cleanly),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
