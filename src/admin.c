@@ -2,7 +2,7 @@
  * [node] admin), the h2o context on the control loop, and the dispatch of
  * every request through one routing table (method + path pattern ->
  * handler; the handlers live in admin_status.c, admin_accounts.c,
- * admin_subs.c and admin_cluster.c). HTTP/1.1 only.
+ * admin_subs.c, admin_cluster.c and admin_failover.c). HTTP/1.1 only.
  *
  * Shutdown without waiting on clients: hamd_admin_close stops accepting,
  * ends keep-alive after the responses in progress, closes idle
@@ -24,6 +24,7 @@
 #define ADMIN_BODY_SLACK_FACTOR 2 /* h2o's own limit: twice max_body_bytes,
                                      so bodies a bit too big get our JSON 413 */
 #define ADMIN_HOST_MAX 256        /* bytes of the host part of the address */
+#define ADMIN_H2O_ANY_PORT 65535  /* h2o host entry matching any port */
 
 /* One accepted connection's libuv handle. */
 struct admin_conn {
@@ -70,7 +71,7 @@ static int routes_build(struct hamd_admin *self)
 {
     const struct admin_route *tables[] = {
         ADMIN_STATUS_ROUTES, ADMIN_ACCOUNTS_ROUTES, ADMIN_SUBS_ROUTES,
-        ADMIN_CLUSTER_ROUTES,
+        ADMIN_CLUSTER_ROUTES, ADMIN_FAILOVER_ROUTES,
     };
     for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
         for (const struct admin_route *r = tables[t]; r->pattern; r++) {
@@ -224,7 +225,7 @@ static int h2o_setup(struct hamd_admin *self)
     self->config.http1.req_timeout = ADMIN_REQ_TIMEOUT_MS;
     self->config.http1.upgrade_to_http2 = 0;
     h2o_hostconf_t *host = h2o_config_register_host(
-        &self->config, h2o_iovec_init(H2O_STRLIT("default")), 65535);
+        &self->config, h2o_iovec_init(H2O_STRLIT("default")), ADMIN_H2O_ANY_PORT);
     h2o_pathconf_t *path = h2o_config_register_path(host, "/", 0);
     struct admin_handler *h =
         (struct admin_handler *)h2o_create_handler(path, sizeof *h);

@@ -14,7 +14,9 @@
 #include "admin_internal.h"
 #include "common/account_json.h"
 
-json_t *admin_account_json(struct hamd_node *node, const char *id)
+/* The JSON of one stored account with secrets masked, or NULL when it
+ * does not exist. */
+static json_t *admin_account_json(struct hamd_node *node, const char *id)
 {
     struct hamd_account a;
     if (!node->store || hamd_store_account_get(node->store, id, &a) != 0)

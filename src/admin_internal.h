@@ -10,6 +10,7 @@
  *   admin_accounts.c  accounts CRUD, start / stop / restart
  *   admin_subs.c      subscriptions
  *   admin_cluster.c   members, leader transfer, events
+ *   admin_failover.c  manual failover, failback, pause, resume
  *
  * Everything runs on the node's control loop.
  */
@@ -82,6 +83,7 @@ extern const struct admin_route ADMIN_STATUS_ROUTES[];
 extern const struct admin_route ADMIN_ACCOUNTS_ROUTES[];
 extern const struct admin_route ADMIN_SUBS_ROUTES[];
 extern const struct admin_route ADMIN_CLUSTER_ROUTES[];
+extern const struct admin_route ADMIN_FAILOVER_ROUTES[]; /* admin_failover.c */
 
 /* ---- admin_reply.c: answers ---- */
 
@@ -211,11 +213,5 @@ void admin_curl_close(struct admin_curl *self);
 /* Aborts what is left and frees the client (memory is released by the
  * loop's close callbacks); nulls *self. */
 void admin_curl_destroy(struct admin_curl **self);
-
-/* ---- shared readers ---- */
-
-/* The JSON of one stored account with secrets masked, or NULL when it
- * does not exist (admin_accounts.c). */
-json_t *admin_account_json(struct hamd_node *node, const char *id);
 
 #endif /* HAMD_ADMIN_INTERNAL_H */

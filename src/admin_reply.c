@@ -35,9 +35,23 @@ static const char *reason_phrase(int status)
     }
 }
 
+/* An audit line per change request: method, path and outcome, never the
+ * body. Refused tokens are logged, rate-limited, by admin_authorized. */
+static void log_change(const h2o_req_t *req, int status)
+{
+    if (h2o_memis(req->method.base, req->method.len, H2O_STRLIT("GET")) ||
+        h2o_memis(req->method.base, req->method.len, H2O_STRLIT("HEAD")) ||
+        status == 401)
+        return;
+    LOG_INFO("admin: %.*s %.*s%s -> %d", (int)req->method.len, req->method.base,
+             (int)req->path.len, req->path.base,
+             admin_header(req, ADMIN_HDR_FORWARDED) ? " (forwarded)" : "", status);
+}
+
 int admin_reply_raw(h2o_req_t *req, int status, const char *content_type,
                     const char *body, size_t len)
 {
+    log_change(req, status);
     req->res.status = status;
     req->res.reason = reason_phrase(status);
     req->res.content_length = len;
@@ -204,7 +218,7 @@ int admin_token_load(struct hamd_admin *self, const char *path)
     memcpy(self->token, buf, len);
     self->token[len] = '\0';
     self->token_len = len;
-    memset(buf, 0, sizeof buf);
+    explicit_bzero(buf, sizeof buf);
     return 0;
 }
 

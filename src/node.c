@@ -108,7 +108,8 @@ static void on_lease(void *ud, bool publishing, uint64_t term, int64_t until_ns)
              (unsigned long long)term);
     hamd_steer_on_lease(node->steer, may);
     hamd_hooks_role(node->hooks, may, term);
-    if (!may && node->stopping)
+    /* During a handover the transfer callback continues the shutdown. */
+    if (!may && node->stopping && !node->transferring)
         node_shutdown_continue(node);
 }
 
@@ -178,7 +179,10 @@ static void on_cluster_closed(void *ud)
 static void on_gateways_stopped(void *ud)
 {
     struct hamd_node *node = ud;
-    hamd_cluster_close(node->cluster, on_cluster_closed, node);
+    if (node->cluster)
+        hamd_cluster_close(node->cluster, on_cluster_closed, node);
+    else
+        on_cluster_closed(node);
 }
 
 /* Steps 2-4: called once this node no longer publishes. */
@@ -187,21 +191,29 @@ static void node_shutdown_continue(struct hamd_node *node)
     if (node->draining)
         return;
     node->draining = true;
-    hamd_dataplane_set_lease(node->dp, node->term, 0);
-    hamd_admin_close(node->admin);
+    if (node->dp)
+        hamd_dataplane_set_lease(node->dp, node->term, 0);
+    if (node->admin)
+        hamd_admin_close(node->admin);
     hamd_monitor_stop(node->monitor);
     hamd_steer_stop(node->steer);
-    hamd_supervisor_shutdown(node->sup, on_gateways_stopped, node);
+    if (node->sup)
+        hamd_supervisor_shutdown(node->sup, on_gateways_stopped, node);
+    else
+        on_gateways_stopped(node);
 }
 
 static void on_shutdown_deadline(uv_timer_t *t)
 {
     struct hamd_node *node = t->data;
-    if (node->publishing) {
+    if (node->publishing || node->transferring) {
         LOG_WARN("leadership handover did not complete: stepping down anyway");
-        node->publishing = false;
-        hamd_dataplane_set_lease(node->dp, node->term, 0);
-        hamd_hooks_role(node->hooks, false, node->term);
+        node->transferring = false;
+        if (node->publishing) {
+            node->publishing = false;
+            hamd_dataplane_set_lease(node->dp, node->term, 0);
+            hamd_hooks_role(node->hooks, false, node->term);
+        }
         node_shutdown_continue(node);
         uv_timer_start(t, on_shutdown_deadline, NODE_SHUTDOWN_GRACE_MS, 0);
         return;
@@ -214,17 +226,19 @@ static void on_shutdown_deadline(uv_timer_t *t)
 static void on_transferred(void *ud, int status, uint64_t leader_id)
 {
     struct hamd_node *node = ud;
-    (void)leader_id;
+    node->transferring = false;
     if (status != 0)
-        LOG_WARN("leadership transfer failed (%d): stepping down", status);
-    /* The lease callback finishes the shutdown once the lease is gone; if
-     * the transfer failed there is no successor, so stop publishing now. */
-    if (status != 0 && node->publishing) {
+        LOG_WARN("leadership transfer failed (raft error %d): stepping down",
+                 status);
+    else
+        LOG_INFO("leadership handed over to node %llu",
+                 (unsigned long long)leader_id);
+    if (node->publishing) {
         node->publishing = false;
         hamd_dataplane_set_lease(node->dp, node->term, 0);
         hamd_hooks_role(node->hooks, false, node->term);
-        node_shutdown_continue(node);
     }
+    node_shutdown_continue(node);
 }
 
 static void node_shutdown(struct hamd_node *node, const char *why)
@@ -239,11 +253,16 @@ static void node_shutdown(struct hamd_node *node, const char *why)
     LOG_INFO("%s: shutting down", why);
     uv_timer_start(&node->shutdown_timer, on_shutdown_deadline,
                    NODE_SHUTDOWN_TRANSFER_MS, 0);
-    if (node->publishing &&
-        hamd_cluster_transfer(node->cluster, hamd_steer_best_successor(node->steer),
-                              on_transferred, node) == 0) {
-        LOG_INFO("handing leadership over before exit");
-        return;
+    if (node->publishing) {
+        /* The cluster revokes our lease inside the call: flag it first. */
+        node->transferring = true;
+        if (hamd_cluster_transfer(node->cluster,
+                                  hamd_steer_best_successor(node->steer),
+                                  on_transferred, node) == 0) {
+            LOG_INFO("handing leadership over before exit");
+            return;
+        }
+        node->transferring = false;
     }
     if (node->publishing) {
         node->publishing = false;
@@ -281,11 +300,14 @@ static int start_dataplane(struct hamd_node *node)
     snprintf(o.snapshot, sizeof o.snapshot, "%s", hamd_config_snapshot(cfg));
     o.pub_hwm = cfg->pub_hwm;
     o.heartbeat_ms = cfg->heartbeat_interval_ms;
-    o.stats_interval_ms = NODE_STATS_INTERVAL_MS;
+    /* Twice per health check, so every check sees fresh counters. */
+    o.stats_interval_ms = cfg->check_interval_ms / 2;
+    if (o.stats_interval_ms > NODE_STATS_INTERVAL_MAX_MS)
+        o.stats_interval_ms = NODE_STATS_INTERVAL_MAX_MS;
+    if (o.stats_interval_ms < NODE_STATS_INTERVAL_MIN_MS)
+        o.stats_interval_ms = NODE_STATS_INTERVAL_MIN_MS;
     o.limits.window_ns = (int64_t)cfg->replay_window_ms * HAMD_NS_PER_MS;
     o.limits.depth = cfg->replay_depth;
-    uv_async_init(&node->loop, &node->dp_wakeup, on_dp_wakeup);
-    node->dp_wakeup.data = node;
     node->dp = hamd_dataplane_new(&o, dp_notify, &node->dp_wakeup);
     char err[256];
     if (!node->dp || hamd_dataplane_start(node->dp, err, sizeof err) < 0) {
@@ -328,6 +350,22 @@ static int start_cluster(struct hamd_node *node)
     return 0;
 }
 
+/* The node's own loop handles: ready before anything can fail, so the
+ * shutdown path can always close them. */
+static void node_handles_init(struct hamd_node *node)
+{
+    uv_async_init(&node->loop, &node->dp_wakeup, on_dp_wakeup);
+    node->dp_wakeup.data = node;
+    uv_signal_init(&node->loop, &node->sigterm);
+    uv_signal_init(&node->loop, &node->sigint);
+    node->sigterm.data = node;
+    node->sigint.data = node;
+    uv_signal_start(&node->sigterm, on_signal, SIGTERM);
+    uv_signal_start(&node->sigint, on_signal, SIGINT);
+    uv_timer_init(&node->loop, &node->shutdown_timer);
+    node->shutdown_timer.data = node;
+}
+
 static int node_start(struct hamd_node *node)
 {
     const struct hamd_config *cfg = node->cfg;
@@ -354,14 +392,6 @@ static int node_start(struct hamd_node *node)
     node_reconcile_all(node);
     if (start_cluster(node) < 0)
         return -1;
-    uv_signal_init(&node->loop, &node->sigterm);
-    uv_signal_init(&node->loop, &node->sigint);
-    node->sigterm.data = node;
-    node->sigint.data = node;
-    uv_signal_start(&node->sigterm, on_signal, SIGTERM);
-    uv_signal_start(&node->sigint, on_signal, SIGINT);
-    uv_timer_init(&node->loop, &node->shutdown_timer);
-    node->shutdown_timer.data = node;
     if (cfg->n_peers)
         LOG_INFO("node %u started in a cluster of %u%s, gateways on %s",
                  cfg->node_id, cfg->n_peers, node->witness ? " as witness" : "",
@@ -380,18 +410,21 @@ int hamd_node_run(const struct hamd_config *cfg)
     node->cfg = cfg;
     hamd_log_set_ident("hamd");
     uv_loop_init(&node->loop);
-    int rc = node_start(node);
-    if (rc == 0) {
-        uv_run(&node->loop, UV_RUN_DEFAULT);
-        rc = node->exit_code;
+    node_handles_init(node);
+    if (node_start(node) != 0) {
+        /* The orderly shutdown also undoes a partial start. */
+        node->exit_code = -1;
+        node_shutdown(node, "start-up failed");
     }
+    uv_run(&node->loop, UV_RUN_DEFAULT);
+    int rc = node->exit_code;
     hamd_admin_destroy(&node->admin);
     hamd_cluster_destroy(&node->cluster);
     hamd_dataplane_destroy(&node->dp);
     hamd_store_destroy(&node->store);
     node_maps_free(node);
-    if (rc == 0)
-        uv_loop_close(&node->loop);
+    if (uv_loop_close(&node->loop) != 0)
+        LOG_WARN("event loop closed with handles still open");
     free(node);
     return rc;
 }

@@ -26,7 +26,8 @@
 #include "raft/store.h"
 #include "supervisor.h"
 
-#define NODE_STATS_INTERVAL_MS 100     /* data plane statistics period */
+#define NODE_STATS_INTERVAL_MAX_MS 100 /* data plane statistics period: */
+#define NODE_STATS_INTERVAL_MIN_MS 5   /* half a health check, within these */
 #define NODE_SHUTDOWN_TRANSFER_MS 3000 /* leadership handover budget */
 #define NODE_SHUTDOWN_GRACE_MS 10000   /* whole shutdown budget */
 
@@ -82,6 +83,7 @@ struct hamd_node {
     struct hamd_strmap *contracts;      /* vt_symbol -> node_contract */
 
     bool stopping;                      /* shutdown under way */
+    bool transferring;                  /* shutdown handover in flight */
     bool draining;                      /* past the handover: closing down */
     int exit_code;                      /* returned by hamd_node_run */
     unsigned pending_closes;            /* subsystems still closing */

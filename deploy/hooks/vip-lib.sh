@@ -4,7 +4,8 @@
 # background gratuitous-ARP announcer.
 #
 # Settings, environment first, then the file ${HAMD_VIP_CONF:-/etc/hamd/vip.conf}
-# (KEY=VALUE lines, '#' comments; the file is parsed, never executed):
+# (KEY=VALUE lines, '#' comments, also after a value and a blank; the file
+# is parsed, never executed):
 #   HAMD_VIP          the virtual IPv4 address, e.g. 10.0.1.100   (required)
 #   HAMD_VIP_IFACE    the client-network interface, e.g. eth1      (required)
 #   HAMD_VIP_PREFIX   prefix length, 1..32                         (default 32)
@@ -49,8 +50,16 @@ vip_conf_read() {
     fi
     key=${BASH_REMATCH[2]}
     value=${BASH_REMATCH[3]}
-    value=${value%"${value##*[![:space:]]}"}
-    [[ $value =~ ^\"(.*)\"$ || $value =~ ^\'(.*)\'$ ]] && value=${BASH_REMATCH[1]}
+    if [[ $value =~ ^\"([^\"]*)\"([[:space:]]+#.*)?[[:space:]]*$ ||
+          $value =~ ^\'([^\']*)\'([[:space:]]+#.*)?[[:space:]]*$ ]]; then
+      value=${BASH_REMATCH[1]}
+    else
+      [[ $value =~ ^([^[:space:]]*)([[:space:]]+#.*)?[[:space:]]*$ ]] || {
+        vip_log "$conf:$n: $key: a value with blanks must be quoted"
+        return $VIP_EXIT_CONFIG
+      }
+      value=${BASH_REMATCH[1]}
+    fi
     if [[ " $VIP_KEYS " != *" $key "* ]]; then
       vip_log "$conf:$n: unknown key $key (known: $VIP_KEYS)"
       return $VIP_EXIT_CONFIG
@@ -100,11 +109,10 @@ vip_iface_exists() {
 
 # Prints the prefix lengths the VIP has on the interface, one per line.
 vip_prefixes() {
-  ip -o -4 addr show dev "$HAMD_VIP_IFACE" 2>/dev/null |
-    awk -v vip="$HAMD_VIP" '{
-      for (i = 1; i < NF; i++)
-        if ($i == "inet") { split($(i + 1), a, "/"); if (a[1] == vip) print a[2] }
-    }'
+  local line re="inet ${HAMD_VIP//./\\.}/([0-9]+) "
+  while IFS= read -r line; do
+    [[ $line =~ $re ]] && printf '%s\n' "${BASH_REMATCH[1]}"
+  done < <(ip -o -4 addr show dev "$HAMD_VIP_IFACE" 2>/dev/null)
 }
 
 # The announcer's pid file, or nothing when there is no usable run dir.
@@ -116,14 +124,16 @@ vip_pidfile() {
 
 # Stops the announcer a previous vip-up left running, if any: a node that
 # gave the VIP away must not keep telling its neighbours it owns it.
+# Builtins only (no fork): hooks sit on the failover path.
 vip_announce_stop() {
-  local pidfile pid
+  local pidfile pid comm args
   pidfile=$(vip_pidfile)
   [ -n "$pidfile" ] && [ -f "$pidfile" ] || return 0
-  pid=$(cat "$pidfile" 2>/dev/null)
+  read -r pid <"$pidfile" 2>/dev/null
   # Kill only an arping for this VIP: the pid may have been reused.
-  if [[ $pid =~ ^[0-9]+$ ]] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = arping ] &&
-     tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qw -- "$HAMD_VIP"; then
+  if [[ $pid =~ ^[0-9]+$ ]] && read -r comm <"/proc/$pid/comm" 2>/dev/null &&
+     [ "$comm" = arping ] && mapfile -d '' args <"/proc/$pid/cmdline" 2>/dev/null &&
+     [[ " ${args[*]} " == *" $HAMD_VIP "* ]]; then
     kill "$pid" 2>/dev/null && vip_log "stopped the ARP announcer (pid $pid)"
   fi
   rm -f "$pidfile"

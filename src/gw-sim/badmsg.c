@@ -118,7 +118,8 @@ static void put_prices(struct hamd_mpw *w, enum gwsim_bad kind,
                        const struct hamd_tick *t)
 {
     double sign = kind == GWSIM_BAD_NEGATIVE ? -1.0 : 1.0;
-    put_double(w, "last_price", kind == GWSIM_BAD_NAN ? NAN : sign * t->last_price);
+    double last = kind == GWSIM_BAD_NAN ? NAN : sign * t->last_price;
+    put_double(w, "last_price", last);
     put_double(w, "bid_price_1", sign * t->bid_price[0]);
     put_double(w, "ask_price_1", sign * t->ask_price[0]);
     put_double(w, "bid_volume_1", t->bid_volume[0]);

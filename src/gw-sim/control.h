@@ -25,7 +25,7 @@ enum gwsim_command_kind {
 struct gwsim_command {
     enum gwsim_command_kind kind; /* what to do */
     enum gwsim_fault fault;       /* CMD_FAULT: the fault to switch to */
-    int64_t arg_ms;               /* CMD_FAULT: its ARG, GWSIM_NEVER_MS if none */
+    int64_t arg_ms;               /* CMD_FAULT: its ARG, or GWSIM_NEVER_MS */
 };
 
 /* Parses a request frame (not NUL-terminated). Returns 0 and fills *out,

@@ -111,7 +111,8 @@ void gwsim_faults_start(struct gwsim_faults *self,
     self->initial_at_ms = GWSIM_NEVER_MS;
     connect_link(self, now_ms, fx);
     if (cfg->initial != GWSIM_FAULT_NONE)
-        self->initial_at_ms = now_ms + (cfg->initial_after_ms > 0 ? cfg->initial_after_ms : 0);
+        self->initial_at_ms =
+            now_ms + (cfg->initial_after_ms > 0 ? cfg->initial_after_ms : 0);
     gwsim_faults_advance(self, now_ms, fx);
 }
 
@@ -135,7 +136,8 @@ void gwsim_faults_advance(struct gwsim_faults *self, int64_t now_ms,
 {
     if (self->login_at_ms != GWSIM_NEVER_MS && now_ms >= self->login_at_ms)
         log_in(self, fx);
-    if (self->initial_at_ms != GWSIM_NEVER_MS && now_ms >= self->initial_at_ms) {
+    if (self->initial_at_ms != GWSIM_NEVER_MS &&
+        now_ms >= self->initial_at_ms) {
         self->initial_at_ms = GWSIM_NEVER_MS;
         apply(self, self->cfg.initial, self->cfg.initial_arg_ms, now_ms, fx);
     }

@@ -47,7 +47,7 @@ enum gwsim_fault {
 /* Fixed settings of the machine, from the params. */
 struct gwsim_fault_cfg {
     int64_t login_ms;          /* connected -> logged_in delay */
-    int64_t reconnect_ms;      /* disconnect lasts this long; NEVER: until "none" */
+    int64_t reconnect_ms;      /* disconnect length; NEVER: until "none" */
     enum gwsim_fault initial;  /* fault armed at start */
     int64_t initial_arg_ms;    /* its ARG; GWSIM_NEVER_MS = default */
     int64_t initial_after_ms;  /* ... switched on this long after start */
@@ -69,7 +69,7 @@ struct gwsim_faults {
     int64_t since_ms;            /* when it became active */
     int64_t initial_at_ms;       /* when the initial fault fires; NEVER: done */
     enum hamd_gw_state link;     /* state last reported by STATUS */
-    int64_t login_at_ms;         /* connected -> logged_in; NEVER: not pending */
+    int64_t login_at_ms;         /* connected -> logged_in; NEVER: none */
 };
 
 /* Returns the wire name of a fault ("stall", ...). */

@@ -16,6 +16,8 @@
  * high/low and the 5-level book stay strictly inside the price limits. */
 static const double TICK_SIZES[] = {0.5, 1.0, 2.0, 5.0, 10.0};
 static const double MULTIPLIERS[] = {5.0, 10.0, 20.0};
+#define N_TICK_SIZES (sizeof TICK_SIZES / sizeof *TICK_SIZES)
+#define N_MULTIPLIERS (sizeof MULTIPLIERS / sizeof *MULTIPLIERS)
 #define BASE_TICKS_MIN 1000  /* pre_close is at least this many steps */
 #define BASE_TICKS_SPAN 4000 /* ... and less than MIN + SPAN steps */
 #define LIMIT_PCT_MIN 4      /* limit_up/down = pre_close +- 4..8 % */
@@ -131,8 +133,9 @@ static void fill_template(struct simfeed_symbol *self)
     int64_t limit = base * (LIMIT_PCT_MIN + (int64_t)(self->key >> 8) %
                                                 LIMIT_PCT_SPAN) / 100;
     int64_t envelope = (base * WALK_ENVELOPE_PCT + 99) / 100;
-    int64_t open_off = (int64_t)((self->key >> 16) % (2 * OPEN_OFFSET_TICKS + 1)) -
-                       OPEN_OFFSET_TICKS;
+    int64_t open_off =
+        (int64_t)((self->key >> 16) % (2 * OPEN_OFFSET_TICKS + 1)) -
+        OPEN_OFFSET_TICKS;
     double step = self->tick_size;
     snprintf(t->name, sizeof t->name, "sim %s", t->symbol);
     t->pre_close = (double)base * step;
@@ -156,8 +159,8 @@ int simfeed_symbol_init(struct simfeed_symbol *self, uint64_t seed,
     self->key = mix64(mix64(seed) ^ simfeed_hash_str(vt_symbol));
     self->rate_milli = rate_milli;
     uint64_t k = mix64(self->key);
-    self->tick_size = TICK_SIZES[k % (sizeof TICK_SIZES / sizeof *TICK_SIZES)];
-    self->multiplier = MULTIPLIERS[(k >> 8) % (sizeof MULTIPLIERS / sizeof *MULTIPLIERS)];
+    self->tick_size = TICK_SIZES[k % N_TICK_SIZES];
+    self->multiplier = MULTIPLIERS[(k >> 8) % N_MULTIPLIERS];
     self->base_ticks = BASE_TICKS_MIN + (int64_t)((k >> 16) % BASE_TICKS_SPAN);
     self->volume_step = 1 + (int64_t)((k >> 32) % VOLUME_STEP_SPAN);
     self->oi_base = OI_BASE_MIN + (int64_t)((k >> 40) % OI_BASE_SPAN);
@@ -189,7 +192,8 @@ static int64_t last_ticks(const struct simfeed_symbol *self, int64_t n)
 static int64_t volume_at(const struct simfeed_symbol *self, int64_t n)
 {
     int64_t step = self->volume_step;
-    return n * step + (int64_t)(tick_hash(self, n, SALT_VOLUME) % (uint64_t)step);
+    uint64_t h = tick_hash(self, n, SALT_VOLUME);
+    return n * step + (int64_t)(h % (uint64_t)step);
 }
 
 /* Five levels around last: the best bid is last or one step below. */
@@ -200,11 +204,12 @@ static void fill_book(const struct simfeed_symbol *self, int64_t n,
     for (int i = 0; i < HAMD_TICK_DEPTH; i++) {
         t->bid_price[i] = (double)(bid1 - i) * self->tick_size;
         t->ask_price[i] = (double)(bid1 + 1 + i) * self->tick_size;
-        t->bid_volume[i] = (double)(1 + tick_hash(self, n, SALT_BOOK + (uint64_t)i) %
-                                            BOOK_VOLUME_MAX);
+        uint64_t bid_salt = SALT_BOOK + (uint64_t)i;
+        uint64_t ask_salt = bid_salt + HAMD_TICK_DEPTH;
+        t->bid_volume[i] =
+            (double)(1 + tick_hash(self, n, bid_salt) % BOOK_VOLUME_MAX);
         t->ask_volume[i] =
-            (double)(1 + tick_hash(self, n, SALT_BOOK + HAMD_TICK_DEPTH + (uint64_t)i) %
-                             BOOK_VOLUME_MAX);
+            (double)(1 + tick_hash(self, n, ask_salt) % BOOK_VOLUME_MAX);
     }
 }
 
@@ -219,7 +224,8 @@ void simfeed_tick(const struct simfeed_symbol *self, int64_t n,
     out->datetime_ns = simfeed_datetime_ns(n, self->rate_milli);
     out->last_price = (double)last * self->tick_size;
     out->volume = (double)volume;
-    out->last_volume = (double)(n > 0 ? volume - volume_at(self, n - 1) : volume);
+    int64_t prev = n > 0 ? volume_at(self, n - 1) : 0;
+    out->last_volume = (double)(volume - prev);
     out->turnover = (double)volume * self->multiplier * self->tmpl.pre_close;
     out->open_interest =
         (double)(self->oi_base + n * OI_STEP +

@@ -30,7 +30,7 @@
  * from (seed, vt_symbol) so generating a tick is cheap. */
 struct simfeed_symbol {
     struct hamd_tick tmpl; /* constant fields of every tick of this contract */
-    uint64_t key;          /* hash of (seed, vt_symbol): seeds per-tick hashes */
+    uint64_t key;          /* hash of (seed, vt_symbol): seeds tick hashes */
     uint32_t rate_milli;   /* ticks per 1000 s */
     double tick_size;      /* price step */
     int64_t base_ticks;    /* pre_close in units of tick_size */

@@ -40,7 +40,8 @@ static void usage(FILE *out)
             "  %-17s hub ZMQ endpoint to connect to (required)\n"
             "  %-17s account id, the DEALER routing identity (required)\n"
             "  %-17s JSON object of params (optional), e.g.\n"
-            "                    {\"seed\":1,\"rate\":2,\"control\":\"ipc:///tmp/sim.sock\"}\n"
+            "                    {\"seed\":1,\"rate\":2,\n"
+            "                     \"control\":\"ipc:///tmp/sim.sock\"}\n"
             "\n"
             "Exit codes: 0 stopped, 1 runtime error, 2 usage/config error,\n"
             "3 crash fault. See docs/gw-sim.md.\n",

@@ -26,7 +26,7 @@ struct gwsim_counters {
 struct gwsim_out {
     void *dealer;                        /* connected DEALER (not owned) */
     struct gwsim_counters counters;      /* totals since start */
-    uint8_t body[HAMD_TICK_WIRE_MAX];    /* encoding scratch, no malloc per tick */
+    uint8_t body[HAMD_TICK_WIRE_MAX];    /* encoding scratch: no malloc */
 };
 
 /* Binds the outbox to a connected DEALER socket. */

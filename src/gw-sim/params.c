@@ -43,7 +43,8 @@ static int rate_of(json_t *v, uint32_t *out)
     if (!isfinite(rate))
         return -1;
     double milli = rate * RATE_MILLI_PER_UNIT;
-    if (milli < SIMFEED_RATE_MILLI_MIN - 0.5 || milli > SIMFEED_RATE_MILLI_MAX + 0.5)
+    if (milli < SIMFEED_RATE_MILLI_MIN - 0.5 ||
+        milli > SIMFEED_RATE_MILLI_MAX + 0.5)
         return -1;
     int64_t m = llround(milli);
     if (!simfeed_rate_valid(m))
@@ -79,7 +80,8 @@ static int get_rates(struct gwsim_params *self, json_t *obj, char *err,
     json_t *v;
     json_object_foreach(rates, key, v) {
         struct gwsim_rate *r = &self->rates[self->n_rates];
-        if (!hamd_tick_vt_symbol_valid(key, strlen(key)) || rate_of(v, &r->rate_milli) != 0) {
+        if (!hamd_tick_vt_symbol_valid(key, strlen(key)) ||
+            rate_of(v, &r->rate_milli) != 0) {
             snprintf(err, errcap, "rates.%.60s: expected \"symbol.EXCHANGE\": "
                      "a number in 0.001..1000", key);
             return -1;
@@ -108,7 +110,8 @@ static int get_exchanges(struct gwsim_params *self, json_t *obj, char *err,
         const char *code = json_string_value(json_array_get(arr, i));
         if (!code || !*code || strlen(code) >= HAMD_EXCHANGE_MAX) {
             snprintf(err, errcap, "exchanges[%zu]: expected a non-empty "
-                     "string of at most %d characters", i, HAMD_EXCHANGE_MAX - 1);
+                     "string of at most %d characters", i,
+                     HAMD_EXCHANGE_MAX - 1);
             return -1;
         }
         strcpy(self->exchanges[self->n_exchanges++], code);
@@ -285,4 +288,26 @@ void gwsim_params_fault_cfg(const struct gwsim_params *self,
     out->initial = self->fault;
     out->initial_arg_ms = self->fault_arg_ms;
     out->initial_after_ms = self->fault_after_ms;
+}
+
+bool gwsim_endpoint_expand(const char *endpoint, long pid, char *out, size_t cap)
+{
+    const size_t ph_len = strlen(GWSIM_PID_PLACEHOLDER);
+    size_t used = 0;
+    for (const char *p = endpoint; *p;) {
+        int n;
+        if (strncmp(p, GWSIM_PID_PLACEHOLDER, ph_len) == 0) {
+            n = snprintf(out + used, cap - used, "%ld", pid);
+            p += ph_len;
+        } else {
+            n = snprintf(out + used, cap - used, "%c", *p);
+            p++;
+        }
+        if (n < 0 || (size_t)n >= cap - used)
+            return false;
+        used += (size_t)n;
+    }
+    if (used == 0 && cap > 0)
+        out[0] = '\0';
+    return cap > 0;
 }

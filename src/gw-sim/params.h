@@ -30,6 +30,7 @@
 #define GWSIM_EXCHANGES_MAX 16        /* entries of `exchanges` */
 #define GWSIM_RATES_MAX 65536         /* entries of `rates` */
 #define GWSIM_ENDPOINT_MAX 256        /* bytes of `control` incl. NUL */
+#define GWSIM_PID_PLACEHOLDER "{pid}" /* in `control`: this process's pid */
 #define GWSIM_PARAMS_ERR_MAX 256      /* size of an error buffer */
 
 /* One entry of `rates`. */
@@ -49,7 +50,7 @@ struct gwsim_params {
     enum gwsim_fault fault;        /* initial fault */
     int64_t fault_arg_ms;          /* its ARG, GWSIM_NEVER_MS = default */
     int64_t fault_after_ms;        /* initial fault starts this late */
-    int64_t reconnect_ms;          /* disconnect length, GWSIM_NEVER_MS: never */
+    int64_t reconnect_ms;          /* disconnect length, NEVER: until "none" */
     char control[GWSIM_ENDPOINT_MAX]; /* control endpoint, "" = none */
     int log_level;                 /* enum hamd_log_level, -1 = not given */
 };
@@ -73,5 +74,11 @@ bool gwsim_params_serves(const struct gwsim_params *self,
 /* Fills the fault machine settings from the params. */
 void gwsim_params_fault_cfg(const struct gwsim_params *self,
                             struct gwsim_fault_cfg *out);
+
+/* Writes endpoint with every "{pid}" replaced by pid into out (cap bytes):
+ * one account runs on every node, so a per-process control endpoint needs
+ * a name no other copy of it uses. Returns false when out is too small. */
+bool gwsim_endpoint_expand(const char *endpoint, long pid, char *out,
+                           size_t cap);
 
 #endif /* GWSIM_PARAMS_H */

@@ -74,9 +74,13 @@ struct gwsim *gwsim_new(const char *endpoint, const char *account,
         gwsim_destroy(&self);
         return NULL;
     }
-    if (params->control[0] && bind_control(self, params->control) != 0) {
+    char control[GWSIM_ENDPOINT_MAX];
+    bool expanded = gwsim_endpoint_expand(params->control, (long)getpid(),
+                                          control, sizeof control);
+    if (params->control[0] && (!expanded || bind_control(self, control) != 0)) {
         snprintf(err, errcap, "cannot bind control endpoint %s: %s",
-                 params->control, zmq_strerror(errno));
+                 expanded ? control : params->control,
+                 expanded ? zmq_strerror(errno) : "too long");
         *exit_code = GWSIM_EXIT_USAGE;
         gwsim_destroy(&self);
         return NULL;
@@ -242,7 +246,8 @@ static void start(struct gwsim *self)
     struct gwsim_fault_cfg cfg;
     struct gwsim_effects fx;
     int64_t now_ms = gwsim_mono_ms();
-    gwsim_out_hello(&self->out, self->account, (int64_t)getpid());
+    if (gwsim_out_hello(&self->out, self->account, (int64_t)getpid()) != 0)
+        LOG_WARN("could not queue HELLO");
     gwsim_params_fault_cfg(self->params, &cfg);
     gwsim_faults_start(&self->faults, &cfg, now_ms, &fx);
     gwsim_apply_effects(self, &fx);
@@ -265,7 +270,8 @@ int gwsim_run(struct gwsim *self, const volatile sig_atomic_t *stop)
             return GWSIM_EXIT_ERROR;
         }
     }
-    LOG_INFO("stopping (%s); %llu ticks sent", self->stopping ? "STOP" : "signal",
+    LOG_INFO("stopping (%s); %llu ticks sent",
+             self->stopping ? "STOP" : "signal",
              (unsigned long long)self->out.counters.ticks);
     return GWSIM_EXIT_OK;
 }

@@ -19,19 +19,27 @@ static char *status_json(const struct gwsim *self, int64_t now_ms)
     const struct gwsim_faults *f = &self->faults;
     const struct gwsim_counters *c = &self->out.counters;
     json_t *counters = json_pack(
-        "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "ticks", (json_int_t)c->ticks,
-        "garbage", (json_int_t)c->garbage, "wrong", (json_int_t)c->wrong,
-        "hb", (json_int_t)c->hb, "status", (json_int_t)c->status,
-        "send_full", (json_int_t)c->send_full, "hub_bad",
-        (json_int_t)self->hub_bad, "ignored_symbols",
-        (json_int_t)self->ignored_symbols);
+        "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+        "ticks", (json_int_t)c->ticks,
+        "garbage", (json_int_t)c->garbage,
+        "wrong", (json_int_t)c->wrong,
+        "hb", (json_int_t)c->hb,
+        "status", (json_int_t)c->status,
+        "send_full", (json_int_t)c->send_full,
+        "hub_bad", (json_int_t)self->hub_bad,
+        "ignored_symbols", (json_int_t)self->ignored_symbols);
+    json_t *arg = f->arg_ms >= 0 ? json_integer(f->arg_ms) : json_null();
     json_t *root = json_pack(
-        "{s:s, s:I, s:s, s:o, s:I, s:s, s:I, s:I, s:o}", "account", self->account,
-        "pid", (json_int_t)getpid(), "fault", gwsim_fault_name(f->fault),
-        "fault_arg_ms", f->arg_ms >= 0 ? json_integer(f->arg_ms) : json_null(),
-        "fault_age_ms", (json_int_t)(now_ms - f->since_ms), "link",
-        hamd_gw_state_name(f->link), "subscribed", (json_int_t)self->subs->count,
-        "seed", (json_int_t)self->params->seed, "counters", counters);
+        "{s:s, s:I, s:s, s:o, s:I, s:s, s:I, s:I, s:o}",
+        "account", self->account,
+        "pid", (json_int_t)getpid(),
+        "fault", gwsim_fault_name(f->fault),
+        "fault_arg_ms", arg,
+        "fault_age_ms", (json_int_t)(now_ms - f->since_ms),
+        "link", hamd_gw_state_name(f->link),
+        "subscribed", (json_int_t)self->subs->count,
+        "seed", (json_int_t)self->params->seed,
+        "counters", counters);
     char *text = root ? json_dumps(root, JSON_COMPACT) : NULL;
     json_decref(root);
     return text;

@@ -63,9 +63,10 @@ static void unsubscribe_one(void *ud, const char *vt_symbol)
 static void on_symbols(struct gwsim *self, zmq_msg_t *body, bool subscribe)
 {
     struct symbol_batch b = {.self = self, .wall_ns = hamd_wall_ns()};
+    void (*fn)(void *, const char *) =
+        subscribe ? subscribe_one : unsubscribe_one;
     bool ok = hamd_gw_symbols_decode(zmq_msg_data(body), zmq_msg_size(body),
-                                     subscribe ? subscribe_one : unsubscribe_one,
-                                     &b);
+                                     fn, &b);
     if (!ok) {
         self->hub_bad++;
         hamd_log_rated(&self->hub_rate, HAMD_LOG_WARN, "malformed %s body",

@@ -15,6 +15,7 @@
 
 #define TRANSFER_TIMEOUT_MS 10000   /* a transfer waits for the new leader */
 #define EVENTS_POLL_MS 1000         /* events -f: period of the polls */
+#define EVENTS_LIMIT_DEFAULT 20     /* events shown without --limit */
 #define EVENTS_LIMIT_MAX 1000       /* most events per request (API limit) */
 #define EVENTS_PATH_MAX 128         /* bytes of an /api/events?... path */
 
@@ -197,7 +198,7 @@ int hactl_cmd_events(struct hactl *ctl, int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     bool follow = false;
-    long limit = 20;
+    long limit = EVENTS_LIMIT_DEFAULT;
     int opt;
     char *end;
     while ((opt = getopt_long(argc, argv, "fn:j", longopts, NULL)) != -1) {

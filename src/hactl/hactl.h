@@ -38,6 +38,9 @@ struct hactl {
 typedef int (*hactl_cmd_fn)(struct hactl *ctl, int argc, char **argv);
 
 int hactl_cmd_tail(struct hactl *ctl, int argc, char **argv);
+int hactl_cmd_failover(struct hactl *ctl, int argc, char **argv);
+int hactl_cmd_failback(struct hactl *ctl, int argc, char **argv);
+int hactl_cmd_pause(struct hactl *ctl, int argc, char **argv);
 
 /* Admin API commands (cmd_status.c, cmd_accounts.c, cmd_subs.c,
  * cmd_cluster.c, cmd_gateway.c; docs/hactl.md). */

@@ -73,7 +73,7 @@ static int xfer_setup(const struct hactl *ctl, struct http_xfer *x,
     if (ctl->token[0] && strcmp(method, "GET") != 0) {
         snprintf(auth, sizeof auth, "Authorization: Bearer %s", ctl->token);
         x->headers = curl_slist_append(x->headers, auth);
-        memset(auth, 0, sizeof auth);
+        explicit_bzero(auth, sizeof auth);
     }
     unsigned timeout = ctl->timeout_ms ? ctl->timeout_ms : HACTL_TIMEOUT_MS_DEFAULT;
     CURLcode rc = curl_easy_setopt(e, CURLOPT_URL, url);

@@ -35,6 +35,14 @@ static const struct hactl_command COMMANDS[] = {
      "start ACCOUNT                          run the account's gateways"},
     {"stop", hactl_cmd_gateway,
      "stop ACCOUNT                           stop them on every node"},
+    {"failover", hactl_cmd_failover,
+     "failover --to ACCOUNT (PREFIX...|--all) [--dry-run] [--force]  move contracts"},
+    {"failback", hactl_cmd_failback,
+     "failback [PREFIX...] [--dry-run]       back to the best healthy sources"},
+    {"pause", hactl_cmd_pause,
+     "pause                                  no automatic failover (maintenance)"},
+    {"resume", hactl_cmd_pause,
+     "resume                                 automatic failover again"},
     {"restart", hactl_cmd_gateway,
      "restart ACCOUNT                        hard-restart them on every node"},
 };
@@ -66,7 +74,18 @@ static void usage(FILE *out)
                  "4 rejected. See docs/hactl.md.\n");
 }
 
-/* Adds every cluster member (or the standalone node) of a config file. */
+static void node_add(struct hactl *ctl, unsigned id, const char *admin,
+                     const char *publish, const char *snapshot)
+{
+    struct hactl_node *n = &ctl->nodes[ctl->n_nodes++];
+    n->id = id;
+    snprintf(n->admin, sizeof n->admin, "%s", admin);
+    snprintf(n->publish, sizeof n->publish, "%s", publish);
+    snprintf(n->snapshot, sizeof n->snapshot, "%s", snapshot);
+}
+
+/* Adds the nodes of a config file: this node first (is-leader asks the
+ * first node), then every other member that may publish. */
 static int nodes_from_config(struct hactl *ctl, const char *path)
 {
     char err[HAMD_CONFIG_ERR_MAX];
@@ -75,22 +94,15 @@ static int nodes_from_config(struct hactl *ctl, const char *path)
         fprintf(stderr, "hactl: %s\n", err);
         return -1;
     }
-    if (cfg->n_peers == 0) {
-        struct hactl_node *n = &ctl->nodes[ctl->n_nodes++];
-        n->id = cfg->node_id;
-        snprintf(n->admin, sizeof n->admin, "%s", cfg->admin);
-        snprintf(n->publish, sizeof n->publish, "%s", cfg->publish);
-        snprintf(n->snapshot, sizeof n->snapshot, "%s", cfg->snapshot);
-    }
+    const struct hamd_peer *self = hamd_config_self(cfg);
+    if (!self)
+        node_add(ctl, cfg->node_id, cfg->admin, cfg->publish, cfg->snapshot);
+    else
+        node_add(ctl, self->id, self->admin, self->publish, self->snapshot);
     for (unsigned i = 0; i < cfg->n_peers && ctl->n_nodes < HACTL_MAX_NODES; i++) {
         const struct hamd_peer *p = &cfg->peers[i];
-        if (p->role == HAMD_ROLE_WITNESS)
-            continue; /* a witness never publishes but still answers admin */
-        struct hactl_node *n = &ctl->nodes[ctl->n_nodes++];
-        n->id = p->id;
-        snprintf(n->admin, sizeof n->admin, "%s", p->admin);
-        snprintf(n->publish, sizeof n->publish, "%s", p->publish);
-        snprintf(n->snapshot, sizeof n->snapshot, "%s", p->snapshot);
+        if (p != self && p->role != HAMD_ROLE_WITNESS)
+            node_add(ctl, p->id, p->admin, p->publish, p->snapshot);
     }
     hamd_config_destroy(&cfg);
     return 0;

@@ -30,9 +30,10 @@ import zmq
 ZMTP_HEARTBEAT_IVL_MS = 200
 ZMTP_HEARTBEAT_TIMEOUT_MS = 600
 RECONNECT_IVL_MS = 50
-# A SYN to a host that just lost the VIP gets no answer: give up on it soon
-# and try again, by then toward the new owner's MAC.
-CONNECT_TIMEOUT_MS = 500
+# A SYN sent while the VIP moves goes to the old owner's MAC and gets no
+# answer; TCP would resend it only after 1 s. Give up on it soon and try
+# again, by then toward the new owner (its gratuitous ARP came meanwhile).
+CONNECT_TIMEOUT_MS = 200
 POLL_MS = 100
 
 MONITOR_EVENTS = {

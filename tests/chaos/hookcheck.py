@@ -2,11 +2,11 @@
 host: idempotent, meaningful exit codes, the ARP announcer started by
 vip-up and stopped by vip-down, bad settings refused."""
 import os
+import subprocess
 import tempfile
 import time
 
 from labcluster import HOOKS_DIR, IFACE, VIP, VIP_PREFIXLEN, clean_env
-from netlab import run
 from hamdtest import check, wait_for
 
 HOOK_TIMEOUT_S = 10
@@ -14,11 +14,19 @@ ANNOUNCER_WAIT_S = 2.0
 
 
 def _hook(lab, host, name, **env):
+    """Runs a hook as hamd does: a clean environment plus HAMD_NODE and
+    HAMD_TERM, stderr to a file (the announcer it leaves running keeps the
+    hook's stderr open, as it keeps hamd's log). Returns the
+    CompletedProcess with stderr read back."""
     e = clean_env({"HAMD_NODE": "1", "HAMD_TERM": "7"})
     e.update(env)
-    argv = lab.argv(host, ["env", "-i"] + ["%s=%s" % kv for kv in sorted(e.items())]
-                    + [os.path.join(HOOKS_DIR, name)])
-    return run(argv, check=False, timeout=HOOK_TIMEOUT_S)
+    with tempfile.TemporaryFile() as err:
+        r = subprocess.run(lab.argv(host, [os.path.join(HOOKS_DIR, name)]),
+                           env=e, stdin=subprocess.DEVNULL, stdout=err, stderr=err,
+                           timeout=HOOK_TIMEOUT_S)
+        err.seek(0)
+        r.stderr = err.read().decode("utf-8", "replace")
+    return r
 
 
 def _announcers(lab, host):
@@ -39,7 +47,7 @@ def check_hooks(lab, host):
     run_dir = tempfile.mkdtemp(prefix="hamdc-hooks-")
     conf = os.path.join(run_dir, "vip.conf")
     with open(conf, "w") as f:
-        f.write("# test\nHAMD_VIP = \"%s\"\nexport HAMD_VIP_IFACE=%s\nHAMD_VIP_PREFIX=%d\n"
+        f.write("# test\nHAMD_VIP = \"%s\"\nexport HAMD_VIP_IFACE=%s\nHAMD_VIP_PREFIX=%d   # a comment\n"
                 % (VIP, IFACE, VIP_PREFIXLEN))
     env = {"HAMD_VIP_CONF": conf, "HAMD_VIP_RUN_DIR": run_dir}
     try:

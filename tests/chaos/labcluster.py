@@ -114,10 +114,16 @@ class Node:
                           % (self.id, timeout))
 
     def stop(self, timeout=STOP_TIMEOUT_S):
-        """SIGTERM, as `systemctl stop` does; SIGKILL after the timeout."""
+        """SIGTERM, as `systemctl stop` does; SIGKILL after the timeout.
+        Returns the exit status (None when it was not running)."""
         if not self.alive():
             return None
         self.signal(signal.SIGTERM)
+        return self.wait_stopped(timeout)
+
+    def wait_stopped(self, timeout=STOP_TIMEOUT_S):
+        """Waits for a stop already asked for; SIGKILL after the timeout,
+        as systemd does after TimeoutStopSec."""
         try:
             return self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
@@ -127,8 +133,8 @@ class Node:
 
     def exec_stop_post(self):
         """What hamd.service's ExecStopPost does after any stop: vip-down."""
-        r = self.lab.sh(self.host, [os.path.join(HOOKS_DIR, "vip-down")],
-                        check=False)
+        r = subprocess.run(self.lab.argv(self.host, [os.path.join(HOOKS_DIR, "vip-down")]),
+                           env=self.env, capture_output=True, text=True, timeout=10)
         if r.returncode != 0:
             raise Failure("node %d: ExecStopPost vip-down -> %d: %s"
                           % (self.id, r.returncode, r.stderr.strip()))
@@ -221,17 +227,12 @@ class Cluster:
         return self
 
     def stop(self):
-        """Stops every node (SIGTERM, in parallel, like `systemctl stop` on
-        every host); returns {node id: exit status}."""
-        for n in self.nodes:
+        """Stops every node (one SIGTERM each, at once, like `systemctl
+        stop` on every host); returns {node id: exit status}."""
+        running = [n for n in self.nodes if n.alive()]
+        for n in running:
             n.signal(signal.SIGTERM)
-        out = {}
-        for n in self.nodes:
-            if n.proc:
-                out[n.id] = n.stop()
-                if out[n.id] is None:
-                    out[n.id] = n.proc.returncode
-        return out
+        return {n.id: n.wait_stopped() for n in running}
 
     def teardown(self, keep=False):
         """Ends every process of the cluster and resets the hosts."""
@@ -290,6 +291,22 @@ class Cluster:
         return wait_for(lambda: self.converged(nodes), timeout,
                         "nodes %s to converge (one publisher, VIP on it)"
                         % [n.id for n in nodes], step=0.1)
+
+    def wait_stable(self, hold_s, timeout=30.0):
+        """Waits until the cluster stayed converged, with the same leader,
+        for hold_s: start-up lease changes and the hooks they queued are
+        over. Returns the leader."""
+        end = time.monotonic() + timeout
+        since, leader = None, None
+        while time.monotonic() < end:
+            now_leader = self.converged([n for n in self.nodes if n.powered])
+            if now_leader is None or now_leader is not leader:
+                since, leader = time.monotonic(), now_leader
+            elif time.monotonic() - since >= hold_s:
+                return leader
+            time.sleep(0.1)
+        raise Failure("the cluster did not stay converged for %.1fs within %.0fs"
+                      % (hold_s, timeout))
 
     def term(self, node):
         st = self.status(node)

@@ -33,6 +33,7 @@ TAKEOVER_TIMEOUT_S = 10.0   # a new leader must publish within this
 WARM_TICKS = 20             # ticks the client must have before a fault
 AFTER_TICKS = 20            # ticks the client must get after recovery
 WRITES_BEFORE = 5           # synchronous writes before the fault
+STABLE_S = 2.0              # converged this long before the first fault
 
 Outcome = collections.namedtuple(
     "Outcome", "name gaps_ms overlap_ticks overlap_ms lost_writes failures "
@@ -201,22 +202,26 @@ def sigterm_handover(ctx, leader):
 
 
 def witness_kill_hosts(ctx, leader):
-    full = [n for n in ctx.nodes if not n.witness]
-    for host in full:
+    """Powers off the leader's host, twice: leadership moves to the other
+    full host in between, so each full host dies once while it leads."""
+    killed = []
+    for _ in range(2):
         lead = ctx.leader()
         ctx.expect(not lead.witness, "the witness publishes")
-        t = begin(ctx, "power off host %d (%s)" % (host.id, "leader" if host is lead else "follower"))
-        host.power_off()
-        survivors = [n for n in ctx.nodes if n is not host]
-        if host is lead:
-            wait_takeover(ctx, host, survivors)
+        t = begin(ctx, "power off host %d (leader)" % lead.id)
+        lead.power_off()
+        killed.append(lead.id)
+        survivors = [n for n in ctx.nodes if n is not lead]
+        wait_takeover(ctx, lead, survivors)
         now_lead = ctx.cluster.wait_converged(survivors, TAKEOVER_TIMEOUT_S)
         ctx.expect(not now_lead.witness, "the witness publishes")
         term = ctx.cluster.term(now_lead) or 0
         ctx.client.wait_ticks(AFTER_TICKS, after_ns=time.monotonic_ns(), min_term=term)
-        ctx.faults.append((t, time.monotonic_ns(), "host %d off" % host.id))
-        host.power_on()
-        ctx.leader()
+        ctx.faults.append((t, time.monotonic_ns(), "host %d off" % lead.id))
+        lead.power_on()
+    ctx.expect(sorted(killed) == sorted(n.id for n in ctx.nodes if not n.witness),
+               "powered off hosts %s, not each full host once" % killed)
+    ctx.leader()
 
 
 SCENARIOS = collections.OrderedDict([
@@ -273,8 +278,9 @@ def run_scenario(lab, name, round_no, keep=False):
     failures, lost, acked, gaps, overlap = [], {}, [], [], (0, 0.0)
     try:
         cluster.start()
-        leader = ctx.leader(timeout=30)
+        ctx.leader(timeout=30)
         client.start()
+        leader = cluster.wait_stable(STABLE_S)
         client.wait_ticks(WARM_TICKS)
         prefix = "c%d%s" % (round_no, "".join(w[0] for w in name.split("_")))
         for k in range(WRITES_BEFORE):
@@ -286,6 +292,8 @@ def run_scenario(lab, name, round_no, keep=False):
         t_start = time.monotonic_ns()
         fn(ctx, leader)
         acked += writer.stop()
+        ctx.notes.append("writes: %d acknowledged, %d refused or timed out"
+                         % (len(acked), writer.failed))
         writer = None
         leader = ctx.leader()
         failures += cluster.check_is_leader(leader)

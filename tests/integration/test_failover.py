@@ -27,9 +27,9 @@ check_interval_ms = 50
 stale_ms = 300
 latency_ms = 400
 hb_timeout_ms = 1500
-restart_after_ms = 1500
 
 [failover]
+restart_after_ms = 1500
 revert_after_s = %d
 quarantine_s = %d
 replay_window_ms = 3000
@@ -66,6 +66,12 @@ def leader_of(c, nodes=range(3)):
         if s and s.get("publishing"):
             return i
     return None
+
+
+def wait_leader(c, nodes=range(3), timeout=20):
+    """Index of the publishing node (0 is a valid answer)."""
+    return wait_for(lambda: [leader_of(c, nodes)] if leader_of(c, nodes) is not None
+                    else None, timeout, "a publisher")[0]
 
 
 def gateway(c, i, account):
@@ -125,7 +131,7 @@ def check_stream(sub):
 def run_fault(fault):
     c = make("fo-" + fault)
     try:
-        leader = wait_for(lambda: leader_of(c), 20, "a publisher")
+        leader = wait_leader(c)
         sub = Subscriber(c.publish_endpoints())
         wait_source(sub, "sim_1", 20, "initial source sim_1")
         inject(c, leader, "sim_1", fault)
@@ -182,7 +188,7 @@ def make_test(fault):
                 log("crash failover_duration_ms = %s" % ev["failover_duration_ms"])
                 c.kill(leader)
                 alive = [i for i in range(3) if i != leader]
-                wait_for(lambda: leader_of(c, alive) is not None, 15, "new leader")
+                wait_leader(c, alive, 15)
                 for i in alive:
                     kinds = {e["event_type"] for e in events_of(c, i)}
                     check("failover_executed" in kinds,

@@ -11,9 +11,7 @@
 
 #include "hamd/tick.h"
 
-/* hamd-gw-sim is an executable, so its modules are in no library the unit
- * tests link: compile the pure generator into this test directly. */
-#include "gw-sim/feed.c"
+#include "gw-sim/feed.h"
 
 #define RATE_2 2000           /* 2 ticks/s, in milli-ticks per second */
 #define RATE_MAX SIMFEED_RATE_MILLI_MAX
@@ -158,12 +156,15 @@ static void check_prices(const struct simfeed_symbol *f,
     assert_true(t->limit_down > 0);
     assert_true(t->limit_down < t->pre_close && t->pre_close < t->limit_up);
     assert_true(t->limit_down < t->low_price);
-    assert_true(t->low_price <= t->last_price && t->last_price <= t->high_price);
-    assert_true(t->low_price <= t->open_price && t->open_price <= t->high_price);
+    assert_true(t->low_price <= t->last_price);
+    assert_true(t->last_price <= t->high_price);
+    assert_true(t->low_price <= t->open_price);
+    assert_true(t->open_price <= t->high_price);
     assert_true(t->high_price < t->limit_up);
     assert_true(on_grid(t->last_price, f->tick_size));
     assert_true(t->bid_price[0] < t->ask_price[0]);
-    assert_true(t->bid_price[0] <= t->last_price && t->last_price <= t->ask_price[0]);
+    assert_true(t->bid_price[0] <= t->last_price);
+    assert_true(t->last_price <= t->ask_price[0]);
     for (int i = 0; i < HAMD_TICK_DEPTH; i++) {
         assert_true(t->bid_price[i] >= t->limit_down);
         assert_true(t->ask_price[i] <= t->limit_up);
@@ -265,7 +266,8 @@ static void test_n_from_time(void **state)
     assert_true(simfeed_n_at(NOW_S * s, 1) == NOW_S / 1000);
     assert_true(simfeed_n_at(0, RATE_2) == 0);
     assert_true(simfeed_n_at(-5 * s, RATE_2) == 0);
-    const uint32_t rates[] = {1, 500, 700, RATE_2, 3000, 7300, 100000, RATE_MAX};
+    const uint32_t rates[] = {1,    500,  700,    RATE_2,
+                              3000, 7300, 100000, RATE_MAX};
     for (size_t i = 0; i < sizeof rates / sizeof *rates; i++) {
         int64_t n0 = simfeed_n_at(NOW_S * s, rates[i]);
         for (int64_t n = n0; n < n0 + 50; n++) {
@@ -288,12 +290,14 @@ static void test_init_rejects_bad_input(void **state)
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
         assert_int_equal(simfeed_symbol_init(&f, 1, bad[i], RATE_2, "g"), -1);
+    const char *vt = "rb2601.SHFE";
     assert_int_equal(simfeed_symbol_init(&f, 1, NULL, RATE_2, "g"), -1);
-    assert_int_equal(simfeed_symbol_init(&f, 1, "rb2601.SHFE", 0, "g"), -1);
-    assert_int_equal(simfeed_symbol_init(&f, 1, "rb2601.SHFE", RATE_MAX + 1, "g"), -1);
-    assert_int_equal(simfeed_symbol_init(&f, 1, "rb2601.SHFE", RATE_2,
-                                         "an_account_name_longer_than_31_c"), -1);
-    assert_int_equal(simfeed_symbol_init(&f, 1, "rb2601.SHFE", RATE_2, NULL), -1);
+    assert_int_equal(simfeed_symbol_init(&f, 1, vt, 0, "g"), -1);
+    assert_int_equal(simfeed_symbol_init(&f, 1, vt, RATE_MAX + 1, "g"), -1);
+    assert_int_equal(simfeed_symbol_init(&f, 1, vt, RATE_2,
+                                         "an_account_name_longer_than_31_c"),
+                     -1);
+    assert_int_equal(simfeed_symbol_init(&f, 1, vt, RATE_2, NULL), -1);
     init_ok(&f, 1, "IO2606-C-4000.CFFEX", RATE_2, "");
     assert_string_equal(f.tmpl.symbol, "IO2606-C-4000");
     assert_string_equal(f.tmpl.exchange, "CFFEX");
