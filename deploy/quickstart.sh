@@ -42,9 +42,9 @@ for n in 1 2 3; do
 done
 
 HACTL=("$BUILD/src/hactl" -c deploy/local/node1.ini)
-echo "== waiting for a leader to publish"
-for _ in $(seq 1 100); do
-  "${HACTL[@]}" status >/dev/null 2>&1 && break
+echo "== waiting for a leader to publish and its gateways to be HEALTHY"
+for _ in $(seq 1 150); do
+  out=$("${HACTL[@]}" status 2>/dev/null) && ! grep -q CONNECTING <<<"$out" && break
   sleep 0.2
 done
 "${HACTL[@]}" status || true

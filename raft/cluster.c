@@ -105,6 +105,7 @@ struct hamd_cluster *hamd_cluster_new(uv_loop_t *loop,
         c->hooks = *hooks;
     c->self = self;
     c->standalone = cfg->n_peers == 0;
+    c->joining = self && !self->initial;
     c->heartbeat_ns = (int64_t)cfg->heartbeat_ms * HAMD_NS_PER_MS;
     c->election_ns = (int64_t)cfg->election_timeout_ms * HAMD_NS_PER_MS;
     hamd_lease_init(&c->lease, cfg->election_timeout_ms, cfg->lease_margin_ms);
@@ -113,27 +114,41 @@ struct hamd_cluster *hamd_cluster_new(uv_loop_t *loop,
     return c;
 }
 
-/* Adds every [peer.N] as a voter: witnesses vote, they only never lead
- * for long. Identical on every node, as libraft requires. */
-static int cluster_bootstrap(struct hamd_cluster *c)
+/* Bootstraps the [peer.N] with initial = true, all as voters: witnesses
+ * vote, they only never lead for long. Identical on every node that
+ * bootstraps, as libraft requires. Returns 0 or a libraft error; *fresh
+ * tells whether the Raft directory was empty. */
+static int cluster_bootstrap(struct hamd_cluster *c, bool *fresh)
 {
     struct raft_configuration conf;
     int rc = 0;
+    *fresh = false;
     raft_configuration_init(&conf);
     for (unsigned i = 0; rc == 0 && i < c->cfg->n_peers; i++)
-        rc = raft_configuration_add(&conf, c->cfg->peers[i].id,
-                                    c->cfg->peers[i].raft, RAFT_VOTER);
+        if (c->cfg->peers[i].initial)
+            rc = raft_configuration_add(&conf, c->cfg->peers[i].id,
+                                        c->cfg->peers[i].raft, RAFT_VOTER);
     if (rc == 0)
         rc = raft_bootstrap(&c->raft, &conf);
     raft_configuration_close(&conf);
     if (rc == RAFT_CANTBOOTSTRAP)
         return 0; /* restart: the log already holds the configuration */
-    if (rc)
-        return rc;
-    /* A brand-new Raft log replays from index 1, so a store left from an
-     * older incarnation of this node would skip those indexes: drop it. */
-    LOG_INFO("raft: bootstrapped a new cluster log in %s", c->raft_dir);
-    return hamd_store_wipe(c->store) ? RAFT_IOERR : 0;
+    if (rc == 0) {
+        *fresh = true;
+        LOG_INFO("raft: bootstrapped a new cluster log in %s", c->raft_dir);
+    }
+    return rc;
+}
+
+/* A brand-new Raft log replays from index 1, so a store left from an
+ * older incarnation of this node would skip those indexes: drop it, and
+ * have the node reconcile with the empty store from the loop. */
+static int cluster_store_reset(struct hamd_cluster *c)
+{
+    if (hamd_store_wipe(c->store))
+        return RAFT_IOERR;
+    c->store_wiped = true;
+    return 0;
 }
 
 /* Applies the [raft] settings; witnesses wait longer before campaigning. */
@@ -192,6 +207,10 @@ static void cluster_on_tick(uv_timer_t *h)
 static void cluster_on_kick(uv_timer_t *h)
 {
     struct hamd_cluster *c = h->data;
+    if (c->store_wiped && !c->closing) {
+        c->store_wiped = false;
+        cluster_on_change(c, HAMD_FSM_CHANGE_ALL);
+    }
     if (c->standalone) {
         cluster_standalone_report(c);
         cluster_deliver_done(c);
@@ -212,14 +231,36 @@ static const char *cluster_errmsg(struct hamd_cluster *c)
     return "no detail";
 }
 
-/* Raft mode: init, bootstrap (first run only), start, begin polling. */
+/* A joining node's log is empty until the leader adds it: with no
+ * configuration libraft keeps it a follower that never campaigns. */
+static int cluster_join_start(struct hamd_cluster *c)
+{
+    int rc = raft_start(&c->raft);
+    if (rc || c->raft.configuration.n > 0)
+        return rc; /* failed, or a restart of a node added before */
+    LOG_INFO("raft: node %llu starts in join mode ([peer.%llu] initial = "
+             "false): no bootstrap; add it with `hactl members add %llu`",
+             (unsigned long long)c->self->id, (unsigned long long)c->self->id,
+             (unsigned long long)c->self->id);
+    return cluster_store_reset(c);
+}
+
+/* Bootstraps (first run only), then starts. */
+static int cluster_bootstrap_start(struct hamd_cluster *c)
+{
+    bool fresh;
+    int rc = cluster_bootstrap(c, &fresh);
+    if (rc == 0 && fresh)
+        rc = cluster_store_reset(c);
+    return rc ? rc : raft_start(&c->raft);
+}
+
+/* Raft mode: init, bootstrap or join, start, begin polling. */
 static int cluster_start_raft(struct hamd_cluster *c)
 {
     int rc = cluster_raft_init(c);
     if (rc == 0)
-        rc = cluster_bootstrap(c);
-    if (rc == 0)
-        rc = raft_start(&c->raft);
+        rc = c->joining ? cluster_join_start(c) : cluster_bootstrap_start(c);
     if (rc) {
         LOG_ERROR("raft: start in %s at %s failed: %s (%s)", c->raft_dir,
                   c->self->raft, rc < 0 ? strerror(-rc) : raft_strerror(rc),
@@ -281,6 +322,7 @@ void hamd_cluster_close(struct hamd_cluster *c, hamd_cluster_close_cb cb,
     c->close_ud = ud;
     cluster_lease_lost(c);
     cluster_deliver_done(c);
+    cluster_member_abort(c);
     c->close_pending = CLUSTER_LOOP_HANDLES;
     uv_close((uv_handle_t *)&c->check, cluster_on_handle_closed);
     uv_close((uv_handle_t *)&c->tick, cluster_on_handle_closed);

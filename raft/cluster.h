@@ -13,9 +13,18 @@
  *   signal(SIGPIPE, SIG_IGN)), or a peer dying mid-write kills the node.
  * - No state-change callback exists: raft_state() is polled on every loop
  *   iteration (uv_check) and on a heartbeat-period timer when idle.
- * - Pre-vote is on (Ongaro 2014, §9.6). Every node bootstraps the same
- *   configuration, all [peer.N] as voters (witnesses vote too);
- *   RAFT_CANTBOOTSTRAP on restart is normal.
+ * - Pre-vote is on (Ongaro 2014, §9.6). Every node whose own [peer.N]
+ *   has initial = true (the default) bootstraps the same configuration:
+ *   the [peer.N] with initial = true, all as voters (witnesses vote too);
+ *   RAFT_CANTBOOTSTRAP on restart is normal. A node with initial = false
+ *   never bootstraps (a second configuration at index 1 would conflict):
+ *   it starts with an empty log and waits for the leader to add it
+ *   (hamd_cluster_member_add).
+ * - Membership changes one server at a time (raft/membership.h): add =
+ *   raft_add as a spare, then raft_assign to voter (libraft catches the
+ *   log up first); remove = demote to standby, then raft_remove, so the
+ *   leaving node sees a configuration in which it does not vote and never
+ *   campaigns again. Each step commits before the next starts.
  * - Leadership is not permission to publish: the lease of lease.h is, and
  *   the node renews it with one barrier in flight at a time, paced at the
  *   heartbeat period. A new leader publishes only after its first barrier
@@ -50,6 +59,7 @@
 #include "config.h"
 #include "raft/cmd.h"
 #include "raft/fsm.h"
+#include "raft/membership.h"
 #include "raft/store.h"
 
 /* What this node is, as last observed. */
@@ -90,6 +100,15 @@ typedef void (*hamd_cluster_submit_cb)(void *ud, int status,
 typedef void (*hamd_cluster_transfer_cb)(void *ud, int status,
                                          uint64_t leader_id);
 
+/* Completion of hamd_cluster_member_add / _remove: status 0 once the last
+ * step committed (the id is a voter / is gone). Otherwise a libraft
+ * error: RAFT_NOCONNECTION (the new node did not catch up in time: is it
+ * running? it stays a spare until added again or removed),
+ * RAFT_LEADERSHIPLOST (the outcome is unknown: look at the members),
+ * RAFT_CANTCHANGE (the configuration changed under the operation),
+ * RAFT_SHUTDOWN. */
+typedef void (*hamd_cluster_member_cb)(void *ud, int status);
+
 /* Completion of hamd_cluster_close. */
 typedef void (*hamd_cluster_close_cb)(void *ud);
 
@@ -116,12 +135,39 @@ int hamd_cluster_start(struct hamd_cluster *c);
 int hamd_cluster_submit(struct hamd_cluster *c, const struct hamd_cmd *cmd,
                         hamd_cluster_submit_cb cb, void *ud);
 
-/* Hands leadership to node id (0: any voter, non-witnesses first). The
- * lease is given up before the transfer starts. Returns 0 when cb (may be
- * NULL) will be called once, else RAFT_NOTLEADER, RAFT_BUSY (a transfer
- * is running), RAFT_BADID, RAFT_NOTFOUND (standalone / no other voter). */
+/* Hands leadership to node id (0: any voter of the configuration,
+ * non-witnesses first). The lease is given up before the transfer starts;
+ * a membership change in flight then fails with RAFT_LEADERSHIPLOST (the
+ * admin API refuses transfers meanwhile). Returns 0 when cb (may be NULL)
+ * will be called once, else RAFT_NOTLEADER, RAFT_BUSY (a transfer is
+ * running), RAFT_BADID (self, or not a voter of the configuration),
+ * RAFT_NOTFOUND (standalone / no other voter). */
 int hamd_cluster_transfer(struct hamd_cluster *c, uint64_t id,
                           hamd_cluster_transfer_cb cb, void *ud);
+
+/* Makes node id a voter: it must have a [peer.N] section here (its raft
+ * address comes from there) and should run with initial = false. Steps:
+ * add as a spare, then promote to voter after catching its log up; a
+ * spare or standby left by an interrupted add is just promoted. Returns
+ * HAMD_MEMBER_OK when cb will be called exactly once, else why not and
+ * cb is never called: NOT_LEADER (ask hamd_cluster_leader_peer),
+ * UNKNOWN_PEER, ALREADY_VOTER, BUSY (one change at a time: another
+ * membership change or a leadership transfer runs), STANDALONE, FAILED
+ * (logged). */
+enum hamd_member_verdict hamd_cluster_member_add(struct hamd_cluster *c,
+                                                 uint64_t id,
+                                                 hamd_cluster_member_cb cb,
+                                                 void *ud);
+
+/* Takes node id out of the configuration (a voter is demoted to standby
+ * first). Returns as hamd_cluster_member_add, with NOT_MEMBER (id is not
+ * in the configuration) and IS_LEADER (this node: transfer leadership
+ * first; this also keeps the last voter) instead of UNKNOWN_PEER and
+ * ALREADY_VOTER. */
+enum hamd_member_verdict hamd_cluster_member_remove(struct hamd_cluster *c,
+                                                    uint64_t id,
+                                                    hamd_cluster_member_cb cb,
+                                                    void *ud);
 
 /* Stops everything; cb(ud) fires from the loop once all is released. The
  * lease is reported lost first. Pending submits complete before cb: with
@@ -157,5 +203,17 @@ int64_t hamd_cluster_lease_until_ns(const struct hamd_cluster *c);
 bool hamd_cluster_publishing(const struct hamd_cluster *c, int64_t now_ns);
 /* True when LMDB failed under the FSM (the node then never publishes). */
 bool hamd_cluster_store_failed(const struct hamd_cluster *c);
+/* Copies the current Raft configuration (the latest in this node's log,
+ * committed or not) into out[0..cap). Returns how many servers it has,
+ * which may exceed cap. 0 standalone, and on a node not added yet. */
+unsigned hamd_cluster_members(const struct hamd_cluster *c,
+                              struct hamd_member *out, unsigned cap);
+/* Role of id in the current configuration (HAMD_MEMBER_NONE: absent). */
+enum hamd_member_role hamd_cluster_member_role(const struct hamd_cluster *c,
+                                               uint64_t id);
+/* Voters in the current configuration. */
+unsigned hamd_cluster_voters(const struct hamd_cluster *c);
+/* True while a membership change runs. */
+bool hamd_cluster_member_busy(const struct hamd_cluster *c);
 
 #endif /* HAMD_RAFT_CLUSTER_H */

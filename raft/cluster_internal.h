@@ -1,6 +1,7 @@
 /* Shared by the cluster's files only: cluster.c (lifecycle, getters),
  * cluster_poll.c (role tracking, lease renewal, witness hand-off,
- * seeding) and cluster_submit.c (proposals, standalone apply, transfer). */
+ * seeding), cluster_submit.c (proposals, standalone apply, transfer) and
+ * cluster_member.c (membership changes, the configuration). */
 #ifndef HAMD_RAFT_CLUSTER_INTERNAL_H
 #define HAMD_RAFT_CLUSTER_INTERNAL_H
 
@@ -14,6 +15,8 @@
 
 #define CLUSTER_STANDALONE_TERM 1          /* the fixed term standalone */
 #define CLUSTER_LEASE_FOREVER_NS INT64_MAX /* standalone lease deadline */
+#define CLUSTER_MEMBERS_MAX 32             /* servers of a configuration we
+                                              decide on (peers: at most 7) */
 
 /* A standalone submit applied synchronously, answered from the loop. */
 struct cluster_done {
@@ -21,6 +24,19 @@ struct cluster_done {
     void *ud;                       /* its argument */
     struct hamd_apply_result res;   /* copy of the FSM verdict */
     struct cluster_done *next;      /* FIFO link */
+};
+
+/* The membership operation in flight: one at a time, so it lives in the
+ * cluster (libraft keeps a pointer to req until the step completes). */
+struct cluster_member_op {
+    struct raft_change req;        /* libraft request of the current step */
+    bool active;                   /* an operation runs */
+    bool step_running;             /* a step awaits commit in libraft */
+    enum hamd_member_op op;        /* add or remove */
+    uint64_t id;                   /* the server it changes */
+    unsigned steps;                /* steps started so far */
+    hamd_cluster_member_cb cb;     /* caller's completion */
+    void *ud;                      /* its argument */
 };
 
 struct hamd_cluster {
@@ -32,6 +48,10 @@ struct hamd_cluster {
     const struct hamd_peer *self;      /* own [peer.N]; NULL standalone */
     bool standalone;                   /* cfg->n_peers == 0 */
     bool started;                      /* start was called */
+    bool joining;                      /* started without bootstrapping:
+                                          own [peer.N] initial = false */
+    bool store_wiped;                  /* start wiped the store: report
+                                          HAMD_FSM_CHANGE_ALL from the loop */
 
     /* libraft */
     struct raft raft;                  /* the Raft instance */
@@ -61,6 +81,12 @@ struct hamd_cluster {
     bool publishing;                   /* last on_lease said true */
     bool transferring;                 /* a leadership transfer is running */
     int64_t last_handoff_ns;           /* last automatic hand-off attempt */
+
+    /* membership */
+    struct cluster_member_op member;   /* the change in flight, if any */
+    enum hamd_member_role self_role;   /* own role, as last logged */
+    bool self_conf_empty;              /* the configuration was empty */
+    bool self_role_known;              /* self_role was logged once */
 
     /* seeding */
     bool seeded_known;                 /* the store was seen seeded */
@@ -102,6 +128,19 @@ void cluster_deliver_done(struct hamd_cluster *c);
  * error. */
 int cluster_transfer_start(struct hamd_cluster *c, uint64_t id,
                            hamd_cluster_transfer_cb cb, void *ud);
+
+/* cluster_member.c: runs the next step of the membership change in
+ * flight once the previous one committed; fails it when leadership was
+ * lost meanwhile. */
+void cluster_member_poll(struct hamd_cluster *c);
+
+/* cluster_member.c: close: fails a change waiting between steps with
+ * RAFT_SHUTDOWN (raft_close fails a step in flight itself). */
+void cluster_member_abort(struct hamd_cluster *c);
+
+/* cluster_member.c: logs what this node's own role in the configuration
+ * means for it whenever that role changes. */
+void cluster_member_watch_self(struct hamd_cluster *c);
 
 /* True when this node must never publish (witness or failed store). */
 bool cluster_must_not_publish(const struct hamd_cluster *c);

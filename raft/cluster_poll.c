@@ -2,7 +2,8 @@
  * callback, so cluster_poll runs on every loop iteration (uv_check) and on
  * a heartbeat timer; it reports role changes, keeps one barrier in flight
  * while leading (lease.h), hands leadership away when this node must not
- * publish, and seeds a never-seeded store once the lease is held. */
+ * publish, seeds a never-seeded store once the lease is held, and moves a
+ * membership change on to its next step (cluster_member.c). */
 #include "raft/cluster_internal.h"
 
 #include <stdlib.h>
@@ -140,6 +141,8 @@ void cluster_poll(struct hamd_cluster *c)
     raft_leader(&c->raft, &leader, &addr);
     enum hamd_cluster_role role = poll_role_of(raft_state(&c->raft));
     poll_report_role(c, role, c->raft.current_term, leader);
+    cluster_member_watch_self(c);
+    cluster_member_poll(c);
     if (role != HAMD_CLUSTER_LEADER)
         hamd_lease_step_down(&c->lease);
     else if (cluster_must_not_publish(c))

@@ -116,14 +116,25 @@ static void transfer_on_done(struct raft_transfer *req)
     free(t);
 }
 
-/* A voter other than this node, non-witnesses first; 0 lets libraft pick
- * any up-to-date voter. */
+/* True when [peer.N] of id says witness. */
+static bool transfer_is_witness(const struct hamd_cluster *c, raft_id id)
+{
+    for (unsigned i = 0; i < c->cfg->n_peers; i++)
+        if (c->cfg->peers[i].id == id)
+            return c->cfg->peers[i].role == HAMD_ROLE_WITNESS;
+    return false;
+}
+
+/* A voter of the current configuration other than this node, not a
+ * witness; 0 lets libraft pick any up-to-date voter. */
 static raft_id transfer_pick(const struct hamd_cluster *c)
 {
-    for (unsigned i = 0; i < c->cfg->n_peers; i++) {
-        const struct hamd_peer *p = &c->cfg->peers[i];
-        if (p->id != c->self->id && p->role != HAMD_ROLE_WITNESS)
-            return p->id;
+    const struct raft_configuration *conf = &c->raft.configuration;
+    for (unsigned i = 0; i < conf->n; i++) {
+        const struct raft_server *s = &conf->servers[i];
+        if (s->id != c->self->id && s->role == RAFT_VOTER &&
+            !transfer_is_witness(c, s->id))
+            return s->id;
     }
     return 0;
 }
@@ -163,12 +174,8 @@ int hamd_cluster_transfer(struct hamd_cluster *c, uint64_t id,
         return RAFT_NOTFOUND;
     if (c->closing)
         return RAFT_SHUTDOWN;
-    if (id == c->self->id)
-        return RAFT_BADID;
-    bool known = id == 0;
-    for (unsigned i = 0; !known && i < c->cfg->n_peers; i++)
-        known = c->cfg->peers[i].id == id;
-    if (!known)
+    if (id == c->self->id ||
+        (id != 0 && hamd_cluster_member_role(c, id) != HAMD_MEMBER_VOTER))
         return RAFT_BADID;
     return cluster_transfer_start(c, id, cb, ud);
 }

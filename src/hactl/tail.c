@@ -15,6 +15,7 @@
 #include <zmq.h>
 
 #include "common/clock.h"
+#include "common/mpjson.h"
 #include "common/strmap.h"
 #include "hactl/hactl.h"
 #include "hamd/tick.h"
@@ -263,13 +264,14 @@ static void snapshot_fetch(struct tail *tl, const char *prefix)
     zmq_close(dealer);
 }
 
-static void print_event(struct tail *tl, const uint8_t *body, int len)
+/* Events go to stderr as one JSON line, so stdout stays ticks only. */
+static void print_event(const uint8_t *body, int len)
 {
-    /* Events are small msgpack maps; hex-free summary is enough here. */
-    (void)body;
-    if (!tl->ctl->json)
-        fprintf(stderr, "hactl tail: event published (%d bytes); see "
-                        "`hactl events`\n", len);
+    json_t *ev = hamd_mp_to_json(body, (size_t)len);
+    char *text = ev ? json_dumps(ev, JSON_COMPACT) : NULL;
+    fprintf(stderr, "EVENT %s\n", text ? text : "(undecodable)");
+    free(text);
+    json_decref(ev);
 }
 
 static void live_loop(struct tail *tl, uint64_t max_count, int64_t deadline_ns)
@@ -285,7 +287,7 @@ static void live_loop(struct tail *tl, uint64_t max_count, int64_t deadline_ns)
                            ZMQ_DONTWAIT);
         if (len < 0 || topic[0] == '_') {
             if (len >= 0 && strcmp(topic, "_event") == 0)
-                print_event(tl, body, len);
+                print_event(body, len);
             continue;
         }
         struct hamd_tick t;

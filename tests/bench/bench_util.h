@@ -138,8 +138,9 @@ static inline unsigned bench_thread_cpu_ticks(pid_t pid, pid_t *tids,
     return n;
 }
 
-/* VmRSS of a process in MB (from /proc/PID/status), or -1. */
-static inline double bench_proc_rss_mb(pid_t pid)
+/* A memory line of /proc/PID/status in MB: key "VmRSS" (resident now)
+ * or "VmHWM" (resident at its peak). Returns -1 when unreadable. */
+static inline double bench_proc_mem_mb(pid_t pid, const char *key)
 {
     char path[64], line[BENCH_PROC_LINE_MAX];
     snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
@@ -147,15 +148,48 @@ static inline double bench_proc_rss_mb(pid_t pid)
     if (!f)
         return -1;
     double mb = -1;
+    size_t klen = strlen(key);
     while (fgets(line, sizeof line, f)) {
         unsigned long kb;
-        if (sscanf(line, "VmRSS: %lu kB", &kb) == 1) {
+        if (strncmp(line, key, klen) == 0 && line[klen] == ':' &&
+            sscanf(line + klen + 1, "%lu", &kb) == 1) {
             mb = (double)kb / 1024.0;
             break;
         }
     }
     fclose(f);
     return mb;
+}
+
+/* Busy and total CPU time of the whole host, all CPUs, in clock ticks
+ * (/proc/stat). Other work on the host shows up as busy time no
+ * benchmark process accounts for. Returns false when unreadable. */
+static inline bool bench_host_ticks(long long *busy, long long *total)
+{
+    char line[BENCH_PROC_LINE_MAX];
+    FILE *f = fopen("/proc/stat", "r");
+    if (!f)
+        return false;
+    bool ok = fgets(line, sizeof line, f) != NULL;
+    fclose(f);
+    long long v[8] = {0};
+    if (!ok || sscanf(line, "cpu %lld %lld %lld %lld %lld %lld %lld %lld", &v[0],
+                      &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) != 8)
+        return false;
+    *total = v[0] + v[1] + v[2] + v[3] + v[4] + v[5] + v[6] + v[7];
+    *busy = *total - v[3] - v[4]; /* minus idle and iowait */
+    return true;
+}
+
+/* Host CPU use between two bench_host_ticks readings, in % of one core
+ * (200 = two cores fully busy), or -1. */
+static inline double bench_host_pct(long long busy0, long long total0,
+                                    long long busy1, long long total1)
+{
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    if (total1 <= total0 || ncpu < 1)
+        return -1;
+    return (double)(busy1 - busy0) / (double)(total1 - total0) * 100.0 * (double)ncpu;
 }
 
 /* Clock ticks per second, for CPU percentages. */

@@ -236,6 +236,8 @@ struct raw_sub {
     int64_t first_mono_ns;      /* first data message */
     int64_t last_mono_ns;       /* last data message */
     size_t body_bytes;          /* size of the last body */
+    long long host_busy0, host_total0; /* host CPU at the first message */
+    double host_pct;            /* host CPU, first to last message */
     struct bench_samples lat;   /* receive - stamp, ns */
 };
 
@@ -278,6 +280,10 @@ static void raw_sub_take(struct raw_sub *s, zmq_msg_t *topic, zmq_msg_t *body,
     bool ok = raw_scan(zmq_msg_data(body), zmq_msg_size(body), &seq, &ts);
     if (zmq_msg_size(topic) == strlen(RAW_END_TOPIC) &&
         memcmp(zmq_msg_data(topic), RAW_END_TOPIC, strlen(RAW_END_TOPIC)) == 0) {
+        long long busy, total;
+        s->host_pct = s->host_total0 >= 0 && bench_host_ticks(&busy, &total)
+                          ? bench_host_pct(s->host_busy0, s->host_total0, busy, total)
+                          : -1;
         s->ended = true;
         s->sent = ok ? seq : 0;
         s->pub_cpu_us = ok ? ts : -1;
@@ -285,8 +291,11 @@ static void raw_sub_take(struct raw_sub *s, zmq_msg_t *topic, zmq_msg_t *body,
     }
     if (!ok)
         return;
-    if (s->msgs == 0)
+    if (s->msgs == 0) {
         s->first_mono_ns = now;
+        if (!bench_host_ticks(&s->host_busy0, &s->host_total0))
+            s->host_total0 = -1;
+    }
     s->last_mono_ns = now;
     s->msgs++;
     s->body_bytes = zmq_msg_size(body);
@@ -319,13 +328,14 @@ static void raw_sub_report(struct raw_sub *s)
     double per_msg = s->msgs ? 1e6 / (double)s->msgs : 0;
     printf("msgs=%llu sent=%llu tps=%.0f lost=%llu body_bytes=%zu "
            "pub_cpu_us_per_msg=%.2f sub_cpu_us_per_msg=%.2f p50_us=%.1f "
-           "p99_us=%.1f p999_us=%.1f max_us=%.1f samples=%zu ended=%d\n",
+           "p99_us=%.1f p999_us=%.1f max_us=%.1f samples=%zu host_cpu_pct=%.0f "
+           "ended=%d\n",
            (unsigned long long)s->msgs, (unsigned long long)s->sent, tps,
            (unsigned long long)lost, s->body_bytes,
            (double)s->pub_cpu_us / 1e6 * per_msg, self_cpu_s() * per_msg,
            bench_samples_pct_us(&s->lat, 50), bench_samples_pct_us(&s->lat, 99),
            bench_samples_pct_us(&s->lat, 99.9), bench_samples_pct_us(&s->lat, 100),
-           s->lat.len, s->ended ? 1 : 0);
+           s->lat.len, s->host_pct, s->ended ? 1 : 0);
     fflush(stdout);
 }
 

@@ -85,6 +85,17 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# forget PID...: drops finished processes from PIDS, so cleanup never
+# signals a number the system may have given to another process since.
+forget() {
+  local p q keep=()
+  for p in "${PIDS[@]}"; do
+    for q in "$@"; do [ "$p" = "$q" ] && continue 2; done
+    keep+=("$p")
+  done
+  PIDS=("${keep[@]}")
+}
+
 # Prints n distinct free TCP ports of 127.0.0.1.
 free_ports() {
   /usr/bin/python3 - "$1" <<'EOF'
@@ -116,6 +127,7 @@ raw_run() {
   "$RAW" pub "tcp://127.0.0.1:$port" --size "$RAW_SIZE" "$@" 2>>"$TMP/$name.err" ||
     fail "raw publisher ($name): $(cat "$TMP/$name.err")"
   wait "$sub" || fail "raw subscriber ($name): $(cat "$TMP/$name.err")"
+  forget "$sub"
   log "$name: $(cat "$TMP/$name.out")"
 }
 
@@ -187,8 +199,11 @@ hub_run() {
   kill -TERM "$hub" 2>/dev/null || true
   deadline=$((SECONDS + HUB_STOP_WAIT_S))
   while kill -0 "$hub" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 0.1; done
+  # shellcheck disable=SC2086 # sims is a list
   kill -KILL "$hub" $sims 2>/dev/null || true
   wait "$hub" 2>/dev/null || true
+  # shellcheck disable=SC2086
+  forget "$hub" $sims
 }
 
 # The simulator params of the paced phases: the first FAST contracts of
@@ -263,9 +278,12 @@ echo "RESULT hub_tps=$(kv "$F" tps) raw_tps=$(kv "$RF" tps)" \
   "hub_p50_us=$(kv "$P" e2e_p50_us) hub_p99_us=$(kv "$P" e2e_p99_us)" \
   "raw_p50_us=$(kv "$RP" p50_us) raw_p99_us=$(kv "$RP" p99_us) lost=$lost" \
   "rss_mb=$(kv "$P" rss_mb) rss_symbols=$(kv "$P" snapshot_count)" \
+  "rss_peak_mb=$(kv "$P" rss_peak_mb)" \
   "tick_bytes=$TICK_BYTES raw_tick_tps=$(kv "$RT" tps)" \
   "tick_tps_ratio=$(div "$(kv "$F" tps)" "$(kv "$RT" tps)")" \
   "hub_cpu_us_per_tick=$(kv "$F" cpu_hub_us_per_tick)" \
+  "hub_cost_ratio=$(div "$(kv "$F" cpu_hub_us_per_tick)" \
+    "$(sum "$(kv "$RT" pub_cpu_us_per_msg)" "$(kv "$RT" sub_cpu_us_per_msg)")")" \
   "hub_thread_cpu_pct=$(kv "$F" cpu_hub_thread)" \
   "sim_cpu_us_per_tick=$(kv "$F" cpu_sim1_us_per_tick)" \
   "sub_cpu_us_per_tick=$(kv "$F" cpu_sub_us_per_tick)" \
@@ -273,4 +291,5 @@ echo "RESULT hub_tps=$(kv "$F" tps) raw_tps=$(kv "$RF" tps)" \
   "raw_tick_cpu_us_per_msg=$(sum "$(kv "$RT" pub_cpu_us_per_msg)" "$(kv "$RT" sub_cpu_us_per_msg)")" \
   "paced_tps=$(kv "$P" tps) paced_hub_cpu_us_per_tick=$(kv "$P" cpu_hub_us_per_tick)" \
   "paced_gwhub_p99_us=$(kv "$P" gwhub_p99_us) paced_hubsub_p99_us=$(kv "$P" hubsub_p99_us)$dedup" \
+  "flood_other_cpu_pct=$(kv "$F" other_cpu_pct) paced_other_cpu_pct=$(kv "$P" other_cpu_pct)" \
   "load_before=$LOAD_BEFORE load_after=$LOAD_AFTER"

@@ -92,6 +92,8 @@ struct sub {
     struct bench_samples e2e, gw_hub, hub_sub; /* latencies, ns */
     unsigned n_cpu;
     struct sub_cpu cpu[SUB_MAX_CPU];
+    long long host_busy0, host_total0;  /* host CPU at window start */
+    double host_pct;                    /* host CPU over the window */
 };
 
 /* ------------------------------------------------------------------------
@@ -229,6 +231,8 @@ static void take_tick(struct sub *s, const void *body, size_t len)
 
 static void cpu_start(struct sub *s)
 {
+    if (!bench_host_ticks(&s->host_busy0, &s->host_total0))
+        s->host_total0 = -1;
     for (unsigned i = 0; i < s->n_cpu; i++) {
         struct sub_cpu *c = &s->cpu[i];
         c->start_ticks = bench_proc_cpu_ticks(c->pid);
@@ -240,6 +244,10 @@ static void cpu_start(struct sub *s)
 static void cpu_stop(struct sub *s, double window_s)
 {
     double per_pct = 100.0 / bench_clk_tck() / window_s;
+    long long busy, total;
+    s->host_pct = s->host_total0 >= 0 && bench_host_ticks(&busy, &total)
+                      ? bench_host_pct(s->host_busy0, s->host_total0, busy, total)
+                      : -1;
     for (unsigned i = 0; i < s->n_cpu; i++) {
         struct sub_cpu *c = &s->cpu[i];
         long long end = bench_proc_cpu_ticks(c->pid);
@@ -345,19 +353,20 @@ struct sub_opts {
     pid_t rss_pid;            /* 0: none */
 };
 
-static void report(struct sub *s, double window_s,
-                   long long snap, double rss_mb)
+static void report(struct sub *s, double window_s, long long snap,
+                   double rss_mb, double peak_mb)
 {
     printf("ticks=%llu measured=%llu tps=%.0f lost_seq=%llu dup_seq=%llu "
            "lost_sim=%llu dup_sim=%llu term_changes=%llu bad=%llu hb=%llu "
-           "symbols=%zu snapshot_count=%lld rss_mb=%.1f body_bytes=%zu",
+           "symbols=%zu snapshot_count=%lld rss_mb=%.1f rss_peak_mb=%.1f "
+           "body_bytes=%zu",
            (unsigned long long)s->ticks, (unsigned long long)s->measured,
            window_s > 0 ? (double)s->measured / window_s : 0,
            (unsigned long long)s->lost_seq, (unsigned long long)s->dup_seq,
            (unsigned long long)s->lost_sim, (unsigned long long)s->dup_sim,
            (unsigned long long)s->term_changes, (unsigned long long)s->bad,
            (unsigned long long)s->heartbeats, hamd_strmap_size(s->symbols), snap,
-           rss_mb, s->body_bytes);
+           rss_mb, peak_mb, s->body_bytes);
     struct { const char *name; struct bench_samples *v; } lat[] = {
         {"e2e", &s->e2e}, {"gwhub", &s->gw_hub}, {"hubsub", &s->hub_sub}};
     for (unsigned i = 0; i < 3; i++)
@@ -367,6 +376,13 @@ static void report(struct sub *s, double window_s,
                bench_samples_pct_us(lat[i].v, 99.9), lat[i].name,
                bench_samples_pct_us(lat[i].v, 100));
     double per_tick = s->measured ? 1e6 / (double)s->measured : 0;
+    double ours = 0;
+    for (unsigned i = 0; i < s->n_cpu; i++)
+        ours += s->cpu[i].pct > 0 ? s->cpu[i].pct : 0;
+    /* Busy CPU of the host that none of the measured processes used:
+     * other work competing with the benchmark (% of one core). */
+    printf(" host_cpu_pct=%.0f other_cpu_pct=%.0f", s->host_pct,
+           s->host_pct >= 0 ? s->host_pct - ours : -1);
     for (unsigned i = 0; i < s->n_cpu; i++)
         printf(" cpu_%s=%.0f cpu_%s_thread=%.0f cpu_%s_us_per_tick=%.2f",
                s->cpu[i].name, s->cpu[i].pct, s->cpu[i].name,
@@ -412,9 +428,10 @@ static int run(struct sub *s, const struct sub_opts *o)
     s->measuring = false;
     double window_s = (double)(hamd_mono_ns() - win_start) / HAMD_NS_PER_S;
     cpu_stop(s, window_s);
-    double rss = o->rss_pid ? bench_proc_rss_mb(o->rss_pid) : -1;
+    double rss = o->rss_pid ? bench_proc_mem_mb(o->rss_pid, "VmRSS") : -1;
+    double peak = o->rss_pid ? bench_proc_mem_mb(o->rss_pid, "VmHWM") : -1;
     long long snap = o->snapshot ? snapshot_count(ctx, o->snapshot) : -1;
-    report(s, window_s, snap, rss);
+    report(s, window_s, snap, rss, peak);
     zmq_msg_close(&topic);
     zmq_msg_close(&body);
     zmq_close(sock);

@@ -47,8 +47,8 @@ def check_hooks(lab, host):
     run_dir = tempfile.mkdtemp(prefix="hamdc-hooks-")
     conf = os.path.join(run_dir, "vip.conf")
     with open(conf, "w") as f:
-        f.write("# test\nHAMD_VIP = \"%s\"\nexport HAMD_VIP_IFACE=%s\nHAMD_VIP_PREFIX=%d   # a comment\n"
-                % (VIP, IFACE, VIP_PREFIXLEN))
+        f.write("# test\nHAMD_VIP = \"%s\"\nexport HAMD_VIP_IFACE=%s\n"
+                "HAMD_VIP_PREFIX=%d   # a comment\n" % (VIP, IFACE, VIP_PREFIXLEN))
     env = {"HAMD_VIP_CONF": conf, "HAMD_VIP_RUN_DIR": run_dir}
     try:
         check(VIP not in lab.addresses(host), "VIP already on %s before the test" % host)

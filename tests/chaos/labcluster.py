@@ -168,11 +168,6 @@ class Node:
     def holds_vip(self):
         return self.powered and VIP in self.lab.addresses(self.host)
 
-    def gateway_pids(self):
-        """{account: pid} of the gateway processes inside this host."""
-        st = self.cluster.status(self)
-        return {g["account"]: g.get("pid") for g in (st or {}).get("gateways", [])}
-
     def log_tail(self, lines=40):
         try:
             with open(self.logfile, "rb") as f:

@@ -14,6 +14,7 @@ SIGINT, SIGTERM or SIGHUP (`install_cleanup`).
 
 Root only. `usable()` says whether this machine can run a lab, and why not.
 """
+import atexit
 import contextlib
 import ctypes
 import http.client
@@ -25,7 +26,6 @@ import subprocess
 import sys
 import threading
 import time
-import atexit
 
 NAME_ROOT = "hamdc-"
 NAME_PREFIX = "%s%d-" % (NAME_ROOT, os.getpid())
@@ -94,12 +94,21 @@ def cleanup_stale():
         m = re.match(r"^%s(\d+)-" % NAME_ROOT, name)
         if not m or m.group(1) == str(os.getpid()):
             continue
-        if os.path.exists("/proc/%s" % m.group(1)):
+        if _pid_alive(int(m.group(1))):
             continue
         _kill_ns_pids(name)
         run(["ip", "netns", "del", name], check=False)
         removed.append(name)
     return removed
+
+
+def _pid_alive(pid):
+    """True for a running process; a zombie (killed, not yet reaped) is dead."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
 
 
 def _ns_pids(ns):

@@ -36,8 +36,7 @@ WRITES_BEFORE = 5           # synchronous writes before the fault
 STABLE_S = 2.0              # converged this long before the first fault
 
 Outcome = collections.namedtuple(
-    "Outcome", "name gaps_ms overlap_ticks overlap_ms lost_writes failures "
-               "acked notes")
+    "Outcome", "name gaps_ms overlap_ticks overlap_ms lost_writes failures notes")
 
 
 class Ctx:
@@ -50,7 +49,7 @@ class Ctx:
         self.notes = []       # measured facts worth printing
         self.soft = []        # failed checks that did not stop the scenario
         self.no_loss = False  # the scenario promises no tick lost or repeated
-        self._t = 0           # monotonic ns of the current fault
+        self.t_fault = 0      # monotonic ns of the current fault
 
     @property
     def nodes(self):
@@ -83,14 +82,14 @@ def wait_takeover(ctx, old, survivors):
     new = wait_for(one, TAKEOVER_TIMEOUT_S,
                    "a survivor of node %d to publish" % old.id, step=0.05)
     ctx.notes.append("takeover by node %d %.0f ms after the fault"
-                     % (new.id, (time.monotonic_ns() - ctx._t) / 1e6))
+                     % (new.id, (time.monotonic_ns() - ctx.t_fault) / 1e6))
     return new
 
 
 def begin(ctx, label):
-    ctx._t = time.monotonic_ns()
+    ctx.t_fault = time.monotonic_ns()
     log("  fault: %s" % label)
-    return ctx._t
+    return ctx.t_fault
 
 
 # --------------------------------------------------------------------------
@@ -319,7 +318,7 @@ def run_scenario(lab, name, round_no, keep=False):
         cluster.teardown(keep=keep or bool(failures))
     lost_ids = set().union(*lost.values()) if lost else set()
     return Outcome(name, gaps, overlap[0], overlap[1], len(lost_ids), failures,
-                   len(acked), ctx.notes)
+                   ctx.notes)
 
 
 def result_line(name, outcomes):

@@ -12,9 +12,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import netlab  # noqa: E402
-from hamdtest import HAMD, log  # noqa: E402
+from labcluster import HAMD, log, make_lab  # noqa: E402
 from hookcheck import check_hooks  # noqa: E402
-from labcluster import make_lab  # noqa: E402
 from scenarios import SCENARIOS, result_line, run_scenario  # noqa: E402
 
 EXIT_SKIP = 77

@@ -348,11 +348,17 @@ def test_subscriber_example_follows_a_leader_change():
         args = [SUBSCRIBER, "--count", "300", "--timeout", str(PROC_TIMEOUT_S)]
         for n in c.nodes:
             args += ["--endpoint", n["publish"], "--snapshot", n["snapshot"]]
-        proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        # stderr to a file: readline() buffers stdout, and communicate()
+        # would then read the pipe underneath that buffer and lose lines.
+        errfile = tempfile.TemporaryFile(mode="w+")
+        proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=errfile,
                                 text=True)
         before = [proc.stdout.readline() for _ in range(20)]
         c.kill(leader - 1)
-        out, err = proc.communicate(timeout=PROC_TIMEOUT_S + 10)
+        out = proc.stdout.read()
+        proc.wait(timeout=PROC_TIMEOUT_S + 10)
+        errfile.seek(0)
+        err = errfile.read()
         check(proc.returncode == 0, "exit status %d\n%s" % (proc.returncode, err))
         lines = parse_lines("".join(before) + out)
         check(len(lines) == 300, "%d lines" % len(lines))

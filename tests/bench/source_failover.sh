@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Source failover benchmark (DESIGN §7): crash, disconnect and stall of the
+# active source; prints one RESULT line per fault.
+#   tests/bench/source_failover.sh [--rounds N] [--stall-rounds N] [--nodes 3|0]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+export HAMD_BUILD_DIR=${HAMD_BUILD_DIR:-$PWD/build}
+exec /usr/bin/python3 tests/bench/source_failover.py "$@"
