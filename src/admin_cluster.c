@@ -54,8 +54,8 @@ static unsigned members_rows(const struct hamd_node *node,
             continue;
         out[n] = (struct hamd_member){.id = cfg->peers[i].id,
                                       .role = HAMD_MEMBER_NONE};
-        snprintf(out[n].address, sizeof out[n].address, "%s",
-                 cfg->peers[i].raft);
+        snprintf(out[n].address, sizeof out[n].address, "%.*s",
+                 (int)sizeof out[n].address - 1, cfg->peers[i].raft);
         n++;
     }
     qsort(out, n, sizeof *out, member_cmp);
@@ -102,34 +102,43 @@ static int members(struct admin_call *call)
  * POST /api/members {"id": N}, DELETE /api/members/{id}
  * ------------------------------------------------------------------------ */
 
-/* Reads {"id": N} into *id. Returns false after answering 400. */
-static bool member_add_target(struct admin_call *call, uint64_t *id)
+/* Checks the parsed body {"id": N} and reads N into *id. Returns false
+ * after answering 400. */
+static bool member_add_body(struct admin_call *call, json_t *body,
+                            uint64_t *id)
 {
     const char *key;
     json_t *v;
-    json_t *body = admin_body_json(call);
-    if (!body)
-        return false;
-    bool ok = json_is_object(body);
-    if (!ok)
+    if (!json_is_object(body)) {
         admin_reply_error(call->req, 400, NULL, "expected {\"id\": N}");
-    json_object_foreach(ok ? body : NULL, key, v) {
+        return false;
+    }
+    json_object_foreach(body, key, v) {
         if (strcmp(key, "id") != 0) {
             admin_reply_error(call->req, 400, key, "unknown field %s", key);
-            ok = false;
-            break;
+            return false;
         }
     }
-    json_t *jid = ok ? json_object_get(body, "id") : NULL;
-    if (ok && (!json_is_integer(jid) || json_integer_value(jid) < 1 ||
-               json_integer_value(jid) > MEMBER_ID_MAX)) {
+    json_t *jid = json_object_get(body, "id");
+    if (!json_is_integer(jid) || json_integer_value(jid) < 1 ||
+        json_integer_value(jid) > MEMBER_ID_MAX) {
         admin_reply_error(call->req, 400, "id",
                           "id must be an integer in 1..%d (N of [peer.N])",
                           MEMBER_ID_MAX);
-        ok = false;
+        return false;
     }
-    if (ok)
-        *id = (uint64_t)json_integer_value(jid);
+    *id = (uint64_t)json_integer_value(jid);
+    return true;
+}
+
+/* Reads the request body {"id": N} into *id. Returns false after
+ * answering 400 / 413. */
+static bool member_add_target(struct admin_call *call, uint64_t *id)
+{
+    json_t *body = admin_body_json(call);
+    if (!body)
+        return false;
+    bool ok = member_add_body(call, body, id);
     json_decref(body);
     return ok;
 }
@@ -171,9 +180,11 @@ static void on_member_changed(void *ud, int status)
     struct admin_pending *p = ud;
     h2o_req_t *req = p->req;
     unsigned long long id = p->target;
-    if (!req)
-        ;
-    else if (status == 0)
+    if (!req) {
+        admin_pending_free(p); /* the client left */
+        return;
+    }
+    if (status == 0)
         member_reply_done(req, p->admin->node->cluster, p->target);
     else if (status == RAFT_NOCONNECTION)
         admin_reply_error(req, 504, "id",

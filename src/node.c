@@ -28,6 +28,7 @@
 #define NODE_MAPS_INITIAL 64 /* first capacity of the node's maps */
 
 static void node_shutdown_continue(struct hamd_node *node);
+static void node_step_down_and_continue(struct hamd_node *node);
 
 /* ------------------------------------------------------------------------
  * Events from the data plane, the supervisor and the cluster
@@ -208,13 +209,7 @@ static void on_shutdown_deadline(uv_timer_t *t)
     struct hamd_node *node = t->data;
     if (node->publishing || node->transferring) {
         LOG_WARN("leadership handover did not complete: stepping down anyway");
-        node->transferring = false;
-        if (node->publishing) {
-            node->publishing = false;
-            hamd_dataplane_set_lease(node->dp, node->term, 0);
-            hamd_hooks_role(node->hooks, false, node->term);
-        }
-        node_shutdown_continue(node);
+        node_step_down_and_continue(node);
         uv_timer_start(t, on_shutdown_deadline, NODE_SHUTDOWN_GRACE_MS, 0);
         return;
     }
@@ -223,22 +218,42 @@ static void on_shutdown_deadline(uv_timer_t *t)
     uv_stop(&node->loop);
 }
 
-static void on_transferred(void *ud, int status, uint64_t leader_id)
+/* Stops publishing at once and goes on closing down. */
+static void node_step_down_and_continue(struct hamd_node *node)
 {
-    struct hamd_node *node = ud;
     node->transferring = false;
-    if (status != 0)
-        LOG_WARN("leadership transfer failed (raft error %d): stepping down",
-                 status);
-    else
-        LOG_INFO("leadership handed over to node %llu",
-                 (unsigned long long)leader_id);
     if (node->publishing) {
         node->publishing = false;
         hamd_dataplane_set_lease(node->dp, node->term, 0);
         hamd_hooks_role(node->hooks, false, node->term);
     }
     node_shutdown_continue(node);
+}
+
+static void on_transferred(void *ud, int status, uint64_t leader_id)
+{
+    struct hamd_node *node = ud;
+    if (status != 0)
+        LOG_WARN("leadership transfer failed (raft error %d): stepping down",
+                 status);
+    else
+        LOG_INFO("leadership handed over to node %llu",
+                 (unsigned long long)leader_id);
+    node_step_down_and_continue(node);
+}
+
+static void on_successor(void *ud, unsigned id)
+{
+    struct hamd_node *node = ud;
+    if (!node->transferring)
+        return; /* the deadline stepped down already */
+    if (hamd_cluster_transfer(node->cluster, id, on_transferred, node) == 0) {
+        LOG_INFO("handing leadership over to node %u before exit%s", id,
+                 id ? "" : " (Raft picks)");
+        return;
+    }
+    /* Nobody to hand over to (standalone, or alone): stop publishing. */
+    node_step_down_and_continue(node);
 }
 
 static void node_shutdown(struct hamd_node *node, const char *why)
@@ -254,14 +269,11 @@ static void node_shutdown(struct hamd_node *node, const char *why)
     uv_timer_start(&node->shutdown_timer, on_shutdown_deadline,
                    NODE_SHUTDOWN_TRANSFER_MS, 0);
     if (node->publishing) {
-        /* The cluster revokes our lease inside the call: flag it first. */
+        /* Keep publishing while the followers are asked who should take
+         * over; the transfer then ends our lease. */
         node->transferring = true;
-        if (hamd_cluster_transfer(node->cluster,
-                                  hamd_steer_best_successor(node->steer),
-                                  on_transferred, node) == 0) {
-            LOG_INFO("handing leadership over before exit");
+        if (hamd_admin_pick_successor(node->admin, on_successor, node) == 0)
             return;
-        }
         node->transferring = false;
     }
     if (node->publishing) {

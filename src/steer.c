@@ -489,9 +489,3 @@ uint64_t hamd_steer_switch_id(struct hamd_steer *self, const char *vt_symbol,
     struct steer_switch *sw = hamd_strmap_get(self->pending, vt_symbol);
     return sw && strcmp(sw->to, account) == 0 ? sw->id : 0;
 }
-
-unsigned hamd_steer_best_successor(struct hamd_steer *self)
-{
-    (void)self;
-    return 0; /* Raft picks the most up-to-date voter */
-}

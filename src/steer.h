@@ -74,7 +74,5 @@ void hamd_steer_failback(struct hamd_steer *self, const char *const *prefixes,
 void hamd_steer_pause(struct hamd_steer *self, bool paused,
                       hamd_steer_done_cb done, void *ud);
 
-/* Node id of the follower best placed to take over (0 = let Raft pick). */
-unsigned hamd_steer_best_successor(struct hamd_steer *self);
 
 #endif /* HAMD_STEER_H */

@@ -1,6 +1,6 @@
-/* hactl members | is-leader | transfer [NODE] | events [-f] [--limit N]:
- * the cluster through /api/members, /readyz, /api/transfer and
- * /api/events. */
+/* hactl members [add|remove ID] | is-leader | transfer [NODE] | events
+ * [-f] [--limit N]: the cluster through /api/members, /readyz,
+ * /api/transfer and /api/events. */
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -14,6 +14,9 @@
 #include "hactl/util.h"
 
 #define TRANSFER_TIMEOUT_MS 10000   /* a transfer waits for the new leader */
+#define MEMBERS_TIMEOUT_MS 30000    /* an add waits for the log catch-up */
+#define MEMBERS_ID_MAX 65535        /* largest N of [peer.N] */
+#define MEMBERS_PATH_MAX 64         /* bytes of an /api/members/ID path */
 #define EVENTS_POLL_MS 1000         /* events -f: period of the polls */
 #define EVENTS_LIMIT_DEFAULT 20     /* events shown without --limit */
 #define EVENTS_LIMIT_MAX 1000       /* most events per request (API limit) */
@@ -36,11 +39,26 @@ static const char *reachable(const struct hactl *ctl, const struct hactl_resp *l
     return "?";
 }
 
-int hactl_cmd_members(struct hactl *ctl, int argc, char **argv)
+static const char MEMBERS_USAGE[] = "members [--json] | members add|remove ID";
+
+/* The ROLE column: the Raft role, "witness" for a voting witness. */
+static const char *member_role(const json_t *m)
 {
-    int rc = hactl_read_opts(ctl, argc, argv, "members [--json]");
-    if (rc != HACTL_OK || (rc = hactl_need_nodes(ctl, "members")) != HACTL_OK)
+    const char *role = hactl_jstr(m, "role", "?");
+    if (strcmp(role, "voter") == 0 && json_is_true(json_object_get(m, "witness")))
+        return "witness";
+    return role;
+}
+
+static int members_list(struct hactl *ctl, int argc, char **argv)
+{
+    int rc = hactl_read_opts(ctl, argc, argv, MEMBERS_USAGE);
+    if (rc != HACTL_OK)
         return rc;
+    if (optind < argc) {
+        fprintf(stderr, "usage: hactl %s\n", MEMBERS_USAGE);
+        return HACTL_USAGE;
+    }
     struct hactl_resp r, live[HACTL_MAX_NODES];
     hactl_http_read(ctl, "/api/members", &r);
     rc = hactl_http_check("members", &r);
@@ -54,7 +72,7 @@ int hactl_cmd_members(struct hactl *ctl, int argc, char **argv)
         const json_t *m;
         json_array_foreach(r.json, i, m)
             printf("%-4lld %-9s %-21s %-21s %-6s %s\n", hactl_jint(m, "id"),
-                   hactl_jstr(m, "role", "?"), hactl_jstr(m, "raft", "-"),
+                   member_role(m), hactl_jstr(m, "raft", "-"),
                    hactl_jstr(m, "admin", "-"),
                    json_is_true(json_object_get(m, "leader")) ? "*" : "",
                    reachable(ctl, live, hactl_jstr(m, "admin", "")));
@@ -63,6 +81,58 @@ int hactl_cmd_members(struct hactl *ctl, int argc, char **argv)
     }
     hactl_resp_free(&r);
     return rc;
+}
+
+/* add / remove ID: one membership change, answered after commit. */
+static int members_change(struct hactl *ctl, int argc, char **argv, bool add)
+{
+    int rc = hactl_read_opts(ctl, argc, argv, MEMBERS_USAGE);
+    if (rc != HACTL_OK)
+        return rc;
+    char *end = NULL;
+    long id = optind + 1 == argc ? strtol(argv[optind], &end, 10) : 0;
+    if (!end || *end || id < 1 || id > MEMBERS_ID_MAX) {
+        fprintf(stderr, "usage: hactl %s (ID: N of [peer.N], 1..%d)\n",
+                MEMBERS_USAGE, MEMBERS_ID_MAX);
+        return HACTL_USAGE;
+    }
+    char path[MEMBERS_PATH_MAX], body[MEMBERS_PATH_MAX];
+    snprintf(path, sizeof path, "/api/members/%ld", id);
+    snprintf(body, sizeof body, "{\"id\":%ld}", id);
+    struct hactl t = *ctl;
+    if (t.timeout_ms < MEMBERS_TIMEOUT_MS)
+        t.timeout_ms = MEMBERS_TIMEOUT_MS;
+    struct hactl_resp r;
+    hactl_http_write(&t, add ? "POST" : "DELETE", add ? "/api/members" : path,
+                     add ? body : NULL, &r);
+    rc = hactl_http_check(add ? "members add" : "members remove", &r);
+    if (rc == HACTL_OK && ctl->json)
+        hactl_print_raw(&r);
+    else if (rc == HACTL_OK)
+        printf("node %ld %s (%lld voters)\n", id,
+               add ? "is a voter now" : "removed", hactl_jint(r.json, "voters"));
+    if (rc == HACTL_OK && json_is_string(json_object_get(r.json, "warning")))
+        fprintf(stderr, "hactl: warning: %s\n",
+                hactl_jstr(r.json, "warning", ""));
+    hactl_resp_free(&r);
+    return rc;
+}
+
+int hactl_cmd_members(struct hactl *ctl, int argc, char **argv)
+{
+    int rc = hactl_need_nodes(ctl, "members");
+    if (rc != HACTL_OK)
+        return rc;
+    bool has_verb = argc > 1 && argv[1][0] != '-';
+    const char *verb = has_verb ? argv[1] : "list";
+    int sub_argc = has_verb ? argc - 1 : argc;
+    char **sub_argv = has_verb ? argv + 1 : argv;
+    if (strcmp(verb, "list") == 0)
+        return members_list(ctl, sub_argc, sub_argv);
+    if (strcmp(verb, "add") == 0 || strcmp(verb, "remove") == 0)
+        return members_change(ctl, sub_argc, sub_argv, strcmp(verb, "add") == 0);
+    fprintf(stderr, "usage: hactl %s\n", MEMBERS_USAGE);
+    return HACTL_USAGE;
 }
 
 /* ------------------------------------------------------------------------

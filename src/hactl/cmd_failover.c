@@ -68,7 +68,9 @@ static json_t *prefix_array(int argc, char **argv)
     return a;
 }
 
-/* Shared options; NULL out-pointers mark options the command lacks. */
+/* Shared options, accepted anywhere on the line (GNU permutation), so a
+ * trailing --dry-run is never taken for a prefix. NULL out-pointers mark
+ * options the command lacks. */
 static int parse_opts(struct hactl *ctl, int argc, char **argv, const char **to,
                       bool *all, bool *dry, bool *force, const char *usage)
 {
@@ -78,7 +80,7 @@ static int parse_opts(struct hactl *ctl, int argc, char **argv, const char **to,
         {"json", no_argument, NULL, 'j'},     {NULL, 0, NULL, 0},
     };
     int opt;
-    while ((opt = getopt_long(argc, argv, "+t:anfj", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "t:anfj", longopts, NULL)) != -1) {
         if (opt == 't' && to)
             *to = optarg;
         else if (opt == 'a' && all)

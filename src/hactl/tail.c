@@ -319,7 +319,7 @@ int hactl_cmd_tail(struct hactl *ctl, int argc, char **argv)
     double seconds = 0;
     bool snapshot = true;
     int opt;
-    while ((opt = getopt_long(argc, argv, "+n:S:Nh", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "n:S:Nh", longopts, NULL)) != -1) {
         switch (opt) {
         case 'n': max_count = strtoull(optarg, NULL, 10); break;
         case 'S': seconds = strtod(optarg, NULL); break;

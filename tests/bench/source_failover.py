@@ -73,6 +73,7 @@ POLL_SLICE_MS = 20          # pump granularity while waiting
 CTL_TIMEOUT_MS = 3000       # reply of a sim's control socket
 FSYNC_PROBE_WRITES = 200    # fdatasync samples of the file-system probe
 FSYNC_PROBE_BYTES = 4096    # one small Raft entry, page sized
+COMMIT_PROBE_WRITES = 40    # pause/resume writes of the commit probe
 
 EXTRA_INI = """
 [health]
@@ -336,7 +337,8 @@ def restore(c, stream, leader, ctl, fault):
 
 
 def one_round(c, stream, leader, fault):
-    """One fault round; returns a dict of its measurements."""
+    """One fault round; returns a dict of its measurements. runq_ms: how
+    long the publisher's control thread waited for a CPU meanwhile."""
     pid = wait_for(lambda: healthy_pid(c, leader, PRIMARY), RESTORE_TIMEOUT_S,
                    "%s HEALTHY" % PRIMARY)
     for a in ACCOUNTS[1:]:
@@ -347,8 +349,11 @@ def one_round(c, stream, leader, fault):
     ctl = Control(c, pid)
     try:
         ctl.call("status")  # connected before T
+        hub_pid = c.nodes[leader]["proc"].pid
+        rq0 = runq_wait_ms(hub_pid)
         t0, t_wall, hit = inject(stream, ctl, fault)
-        r = {"t0": t0, "t_wall": t_wall, "pid": pid, "ok": hit is not None}
+        r = {"t0": t0, "t_wall": t_wall, "pid": pid, "ok": hit is not None,
+             "runq_ms": runq_wait_ms(hub_pid) - rq0}
         if hit:
             recv_mono, recv_wall, tick = hit
             r.update(switch_ms=(recv_mono - t0) * 1000, to=tick["gateway_name"],
@@ -393,7 +398,8 @@ def breakdown(rounds, lines, events, fault):
     """Per-stage ms lists over the rounds, from the log (ms stamps), the
     failover_executed events and the first backup tick's hub_ns."""
     stages = {"fault_to_exit": [], "exit_to_health": [], "health_to_plan": [],
-              "plan_to_publish": [], "publish_to_sub": [], "event_duration": []}
+              "plan_to_publish": [], "publish_to_sub": [], "event_duration": [],
+              "control_thread_runq_wait": []}
     for r in rounds:
         if not r["ok"]:
             continue
@@ -415,12 +421,37 @@ def breakdown(rounds, lines, events, fault):
         if plan:
             stages["plan_to_publish"].append((r["hub_ns"] - plan) / 1e6)
         stages["publish_to_sub"].append(r["deliver_ms"])
+        stages["control_thread_runq_wait"].append(r["runq_ms"])
         ev = next((e for m, e in events if m >= r["t0"] and
                    e.get("event_type") == "failover_executed" and
                    e.get("failed_gateway_id") == PRIMARY), None)
         if ev and isinstance(ev.get("failover_duration_ms"), int):
             stages["event_duration"].append(ev["failover_duration_ms"])
     return stages
+
+
+LOG_MARKS = (("control: fault", "sim_got_fault"), ("fault crash: exiting", "sim_exit"),
+             ("ended:", "exit_seen"), ("STATUS", "status"), (": HEALTHY -> ", "health"),
+             ("failover: failover of", "plan"))
+
+
+def print_rounds(fault, rounds, lines):
+    """--verbose: the log marks of every round, ms after T (1 ms stamps)."""
+    for k, r in enumerate(rounds):
+        if not r["ok"]:
+            print("round %s %d: no switch" % (fault, k + 1))
+            continue
+        marks = []
+        for ts, ident, m in lines:
+            if not r["t_wall"] - 1000000 <= ts <= r["hub_ns"] + 1000000:
+                continue
+            label = next((lb for key, lb in LOG_MARKS if key in m), None)
+            if label and (PRIMARY in m or PRIMARY in ident or label == "plan"):
+                marks.append("%s@%.0f" % (label, (ts - r["t_wall"]) / 1e6))
+        print("round %s %d: switch %.1f ms; %s first_publish@%.1f; control "
+              "thread waited %.1f ms for a CPU" % (
+                  fault, k + 1, r["switch_ms"], " ".join(marks),
+                  (r["hub_ns"] - r["t_wall"]) / 1e6, r["runq_ms"]))
 
 
 def print_breakdown(fault, stages):
@@ -454,6 +485,49 @@ def fsync_probe(directory):
         os.close(fd)
         os.unlink(path)
     return pct(samples, 50), pct(samples, 99)
+
+
+def commit_probe(c, leader):
+    """p50/p99 ms of an admin write that answers after its Raft commit
+    (alternating /api/pause and /api/resume), HTTP included. Run after the
+    rounds: pausing changes nothing that is still measured."""
+    samples = []
+    for k in range(COMMIT_PROBE_WRITES):
+        path = "/api/pause" if k % 2 == 0 else "/api/resume"
+        t0 = time.monotonic()
+        code, _ = c.api(leader, "POST", path, {})
+        if code == 200:
+            samples.append((time.monotonic() - t0) * 1000)
+    return pct(samples, 50), pct(samples, 99)
+
+
+def runq_wait_ms(pid):
+    """Time the thread pid (the main thread: hamd's control loop) spent
+    runnable but waiting for a CPU, ms (/proc schedstat, field 2)."""
+    try:
+        with open("/proc/%d/task/%d/schedstat" % (pid, pid)) as f:
+            return int(f.read().split()[1]) / 1e6
+    except (OSError, IndexError, ValueError):
+        return float("nan")
+
+
+def load_avg():
+    with open("/proc/loadavg") as f:
+        return float(f.read().split()[0])
+
+
+def preemptions(pid):
+    """Involuntary context switches of a process (all threads), or -1."""
+    total = 0
+    try:
+        for tid in os.listdir("/proc/%d/task" % pid):
+            with open("/proc/%d/task/%s/status" % (pid, tid)) as f:
+                for line in f:
+                    if line.startswith("nonvoluntary_ctxt_switches:"):
+                        total += int(line.split()[1])
+    except OSError:
+        return -1
+    return total
 
 
 def decision_p99_us():
@@ -510,6 +584,8 @@ def main():
     ap.add_argument("--rate", type=float, default=RATE_DEFAULT,
                     help="ticks/s per contract of every sim")
     ap.add_argument("--keep", action="store_true", help="keep the temp dir")
+    ap.add_argument("--verbose", action="store_true",
+                    help="print the stages of every round")
     args = ap.parse_args()
 
     started = time.monotonic()
@@ -525,6 +601,8 @@ def main():
         stream = Stream(c.publish_endpoints())
         leader = wait_start(c, stream)
         fs50, fs99 = fsync_probe(c.nodes[leader]["data_dir"])
+        hub_pid = c.nodes[leader]["proc"].pid
+        load0, preempt0 = load_avg(), preemptions(hub_pid)
         plan = [("crash", args.rounds), ("disconnect", args.rounds),
                 ("stall", args.stall_rounds)]
         for fault, n in plan:
@@ -532,8 +610,10 @@ def main():
                 continue
             rounds, missing, dups, ticks = run_fault(c, stream, leader, fault, n)
             results.append((fault, rounds, missing, dups, ticks))
+        load1, preempted = load_avg(), preemptions(hub_pid) - preempt0
         if publisher(c) != leader:
             log("warning: the publisher changed during the run")
+        cm50, cm99 = commit_probe(c, leader)
         lines = log_lines(c.log_text(leader))
         events = list(stream.events)
     finally:
@@ -550,9 +630,16 @@ def main():
              QUARANTINE_S, sorted(stream.terms)))
     print("fsync probe (write 4 KiB + fdatasync on the data dir's file system): "
           "p50_ms=%.2f p99_ms=%.2f" % (fs50, fs99))
+    print("commit probe (admin write answered after its Raft commit, HTTP "
+          "included): p50_ms=%.1f p99_ms=%.1f" % (cm50, cm99))
+    print("host: %d CPUs, load average %.1f at start, %.1f at end; publisher "
+          "preempted %d times during the rounds"
+          % (os.cpu_count() or 0, load0, load1, preempted))
     if decision_line:
         print("decision: " + decision_line)
     for fault, rounds, missing, dups, ticks in results:
+        if args.verbose:
+            print_rounds(fault, rounds, lines)
         print_breakdown(fault, breakdown(rounds, lines, events, fault))
         to = {}
         for r in rounds:

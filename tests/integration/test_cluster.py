@@ -147,7 +147,60 @@ def test_full_restart_keeps_acknowledged_writes():
         c.cleanup()
 
 
+def test_sigterm_hands_over_to_the_healthiest_follower():
+    c = Cluster(3, [], SYMBOLS, name="handover")
+    ctl = "ipc://%s/ctl-{pid}.sock" % c.dir
+    c.accounts = [sim_account("sim_a", 1, ["SHFE", "DCE"], rate=20, control=ctl),
+                  sim_account("sim_b", 2, ["SHFE", "DCE"], rate=20, control=ctl)]
+    c.extra_ini = "[health]\ncheck_interval_ms = 50\nstale_ms = 300\n"
+    for n in c.nodes:
+        with open(n["config"], "w") as f:
+            f.write(c.ini(n))
+    c.start()
+    try:
+        leader = wait_one_publisher(c, range(3))
+        weak, strong = [i for i in range(3) if i != leader]
+        for i in range(3):
+            wait_for(lambda: all(g["state"] == "HEALTHY" for g in
+                                 (status(c, i) or {}).get("gateways", [{}])), 15,
+                     "node %d healthy" % (i + 1))
+        # Stall sim_a on one follower only: it has one healthy gateway left.
+        pid = next(g["pid"] for g in status(c, weak)["gateways"]
+                   if g["account"] == "sim_a")
+        import zmq
+        req = zmq.Context.instance().socket(zmq.REQ)
+        req.setsockopt(zmq.RCVTIMEO, 2000)
+        req.connect("ipc://%s/ctl-%d.sock" % (c.dir, pid))
+        req.send_string("fault stall")
+        check(req.recv_string().startswith("ok"), "fault refused")
+        req.close()
+        wait_for(lambda: any(g["state"] != "HEALTHY" for g in
+                             status(c, weak)["gateways"]), 10,
+                 "stalled gateway unhealthy on node %d" % (weak + 1))
+        sub = Subscriber(c.publish_endpoints())
+        sub.pump_until(lambda: len(sub.ticks) > 10, 10, "ticks")
+        old_term = sub.ticks[-1][1]["term"]
+        c.stop(leader)
+        check(c.nodes[leader]["proc"].returncode == 0, "leader exit code %d"
+              % c.nodes[leader]["proc"].returncode)
+        new = wait_one_publisher(c, [weak, strong])
+        check(new == strong, "handed over to node %d, the healthiest is %d"
+              % (new + 1, strong + 1))
+        sub.pump_until(lambda: any(t["term"] > old_term for _, t in sub.ticks),
+                       10, "ticks of the new term")
+        seen_new = False
+        for _, t in sub.ticks:
+            seen_new = seen_new or t["term"] > old_term
+            check(not (seen_new and t["term"] == old_term), "old term after new")
+        check("handing leadership over to node %d" % (strong + 1)
+              in c.log_text(leader), "no handover line in the leader's log")
+        sub.close()
+    finally:
+        c.cleanup()
+
+
 if __name__ == "__main__":
-    run([test_one_publisher_warm_followers_and_replicated_writes,
+    run([test_sigterm_hands_over_to_the_healthiest_follower,
+         test_one_publisher_warm_followers_and_replicated_writes,
          test_kill_leader_another_publishes_higher_term,
          test_full_restart_keeps_acknowledged_writes])
