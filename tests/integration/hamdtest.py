@@ -58,6 +58,13 @@ def wait_for(pred, timeout, what, step=0.05):
         time.sleep(step)
 
 
+def wait_for_value(fn, timeout, what, step=0.05):
+    """Like wait_for, for a function whose answer may be 0 or "": waits
+    until it returns something other than None, and returns that."""
+    return wait_for(lambda: (lambda v: None if v is None else [v])(fn()),
+                    timeout, what, step)[0]
+
+
 def free_ports(n):
     """n distinct free TCP ports on 127.0.0.1."""
     socks, ports = [], []

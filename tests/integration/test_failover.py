@@ -15,7 +15,7 @@ import time
 import zmq
 
 from hamdtest import (Cluster, Subscriber, check, check_exactly_once, log, run,
-                      sim_account, wait_for)
+                      sim_account, wait_for, wait_for_value)
 
 SYMBOLS = ["rb2601.SHFE", "cu2601.SHFE", "i2601.DCE"]
 REVERT_S = 3
@@ -70,8 +70,7 @@ def leader_of(c, nodes=range(3)):
 
 def wait_leader(c, nodes=range(3), timeout=20):
     """Index of the publishing node (0 is a valid answer)."""
-    return wait_for(lambda: [leader_of(c, nodes)] if leader_of(c, nodes) is not None
-                    else None, timeout, "a publisher")[0]
+    return wait_for_value(lambda: leader_of(c, nodes), timeout, "a publisher")
 
 
 def gateway(c, i, account):
