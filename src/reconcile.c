@@ -43,14 +43,17 @@ static void send_symbols(struct hamd_node *node, const struct hamd_account *acct
     for (size_t i = 0; i < l->n; i++)
         if (hamd_account_serves(acct, l->v[i]))
             symlist_add(&mine, l->v[i]);
-    if (mine.n > 0) {
-        size_t cap = mine.n * (HAMD_VT_SYMBOL_MAX + 8) + 64;
-        void *buf = malloc(cap);
-        size_t len = buf ? hamd_gw_symbols_encode(mine.v, mine.n, buf, cap) : 0;
+    /* A message carries at most HAMD_GW_SYMBOLS_MAX symbols: chunk it. */
+    size_t cap = HAMD_GW_SYMBOLS_MAX * (HAMD_VT_SYMBOL_MAX + 8) + 64;
+    void *buf = mine.n ? malloc(cap) : NULL;
+    for (size_t at = 0; buf && at < mine.n; at += HAMD_GW_SYMBOLS_MAX) {
+        size_t n = mine.n - at < HAMD_GW_SYMBOLS_MAX ? mine.n - at
+                                                     : HAMD_GW_SYMBOLS_MAX;
+        size_t len = hamd_gw_symbols_encode(mine.v + at, n, buf, cap);
         if (len > 0)
             hamd_dataplane_gw_send(node->dp, acct->id, type, buf, len);
-        free(buf);
     }
+    free(buf);
     free(mine.v);
 }
 

@@ -156,7 +156,10 @@ class Cluster:
         text = "\n".join(out) + "\n"
         for a in self.accounts:
             text += account_ini(a) + "\n"
-        text += "[subscriptions]\nsymbols = %s\n\n" % ", ".join(self.symbols)
+        text += "[subscriptions]\n"
+        for i in range(0, len(self.symbols), 500):  # the key may repeat
+            text += "symbols = %s\n" % ", ".join(self.symbols[i:i + 500])
+        text += "\n"
         return text + self.extra_ini
 
     def start(self, idx=None):

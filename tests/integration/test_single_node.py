@@ -131,8 +131,28 @@ def test_sigterm_stops_gateways():
         c.cleanup()
 
 
+def test_more_symbols_than_one_subscribe_message_carries():
+    """5,000 subscriptions on one account: hamd splits its SUBSCRIBE."""
+    many = ["s%04d.SHFE" % i for i in range(5000)]
+    c = Cluster(0, [sim_account("sim_a", 1, ["SHFE"], rate=2)], many,
+                name="many").start()
+    try:
+        def cached():
+            try:
+                got, end = snapshot(c.snapshot_endpoints(), timeout=2.0)
+            except Exception:  # noqa: BLE001 - not publishing yet
+                return None
+            return end["count"] == 5000 and got
+        got = wait_for(cached, 30, "all 5,000 symbols in the cache")
+        check(set(got) == set(many), "snapshot misses %d symbols"
+              % len(set(many) - set(got)))
+    finally:
+        c.cleanup()
+
+
 if __name__ == "__main__":
-    run([test_ticks_fields_seq_exactly_once,
+    run([test_more_symbols_than_one_subscribe_message_carries,
+         test_ticks_fields_seq_exactly_once,
          test_late_joiner_snapshot_then_live_without_gap,
          test_garbage_gateway_counted_others_flow,
          test_killed_gateway_is_relaunched,
