@@ -105,7 +105,7 @@ struct hamd_cluster *hamd_cluster_new(uv_loop_t *loop,
         c->hooks = *hooks;
     c->self = self;
     c->standalone = cfg->n_peers == 0;
-    c->joining = self && !self->initial;
+    c->joining = self && self->join;
     c->heartbeat_ns = (int64_t)cfg->heartbeat_ms * HAMD_NS_PER_MS;
     c->election_ns = (int64_t)cfg->election_timeout_ms * HAMD_NS_PER_MS;
     hamd_lease_init(&c->lease, cfg->election_timeout_ms, cfg->lease_margin_ms);
@@ -114,7 +114,7 @@ struct hamd_cluster *hamd_cluster_new(uv_loop_t *loop,
     return c;
 }
 
-/* Bootstraps the [peer.N] with initial = true, all as voters: witnesses
+/* Bootstraps the [peer.N] without join = true, all as voters: witnesses
  * vote, they only never lead for long. Identical on every node that
  * bootstraps, as libraft requires. Returns 0 or a libraft error; *fresh
  * tells whether the Raft directory was empty. */
@@ -125,7 +125,7 @@ static int cluster_bootstrap(struct hamd_cluster *c, bool *fresh)
     *fresh = false;
     raft_configuration_init(&conf);
     for (unsigned i = 0; rc == 0 && i < c->cfg->n_peers; i++)
-        if (c->cfg->peers[i].initial)
+        if (!c->cfg->peers[i].join)
             rc = raft_configuration_add(&conf, c->cfg->peers[i].id,
                                         c->cfg->peers[i].raft, RAFT_VOTER);
     if (rc == 0)
@@ -238,8 +238,8 @@ static int cluster_join_start(struct hamd_cluster *c)
     int rc = raft_start(&c->raft);
     if (rc || c->raft.configuration.n > 0)
         return rc; /* failed, or a restart of a node added before */
-    LOG_INFO("raft: node %llu starts in join mode ([peer.%llu] initial = "
-             "false): no bootstrap; add it with `hactl members add %llu`",
+    LOG_INFO("raft: node %llu starts in join mode ([peer.%llu] join = "
+             "true): no bootstrap; add it with `hactl members add %llu`",
              (unsigned long long)c->self->id, (unsigned long long)c->self->id,
              (unsigned long long)c->self->id);
     return cluster_store_reset(c);

@@ -14,9 +14,9 @@
  * - No state-change callback exists: raft_state() is polled on every loop
  *   iteration (uv_check) and on a heartbeat-period timer when idle.
  * - Pre-vote is on (Ongaro 2014, §9.6). Every node whose own [peer.N]
- *   has initial = true (the default) bootstraps the same configuration:
- *   the [peer.N] with initial = true, all as voters (witnesses vote too);
- *   RAFT_CANTBOOTSTRAP on restart is normal. A node with initial = false
+ *   lacks join = true bootstraps the same configuration: the [peer.N]
+ *   without join = true, all as voters (witnesses vote too);
+ *   RAFT_CANTBOOTSTRAP on restart is normal. A node with join = true
  *   never bootstraps (a second configuration at index 1 would conflict):
  *   it starts with an empty log and waits for the leader to add it
  *   (hamd_cluster_member_add).
@@ -146,11 +146,12 @@ int hamd_cluster_transfer(struct hamd_cluster *c, uint64_t id,
                           hamd_cluster_transfer_cb cb, void *ud);
 
 /* Makes node id a voter: it must have a [peer.N] section here (its raft
- * address comes from there) and should run with initial = false. Steps:
+ * address comes from there) and should run with join = true. Steps:
  * add as a spare, then promote to voter after catching its log up; a
  * spare or standby left by an interrupted add is just promoted. Returns
  * HAMD_MEMBER_OK when cb will be called exactly once, else why not and
- * cb is never called: NOT_LEADER (ask hamd_cluster_leader_peer),
+ * cb is never called: NOT_LEADER (ask hamd_cluster_leader_peer; also a
+ * leader whose first barrier has not committed yet, or a witness),
  * UNKNOWN_PEER, ALREADY_VOTER, BUSY (one change at a time: another
  * membership change or a leadership transfer runs), STANDALONE, FAILED
  * (logged). */

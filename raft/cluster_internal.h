@@ -48,8 +48,8 @@ struct hamd_cluster {
     const struct hamd_peer *self;      /* own [peer.N]; NULL standalone */
     bool standalone;                   /* cfg->n_peers == 0 */
     bool started;                      /* start was called */
-    bool joining;                      /* started without bootstrapping:
-                                          own [peer.N] initial = false */
+    bool joining;                      /* starts without bootstrapping:
+                                          own [peer.N] join = true */
     bool store_wiped;                  /* start wiped the store: report
                                           HAMD_FSM_CHANGE_ALL from the loop */
 

@@ -73,9 +73,20 @@ static const struct hamd_peer *member_peer(const struct hamd_cluster *c,
     return NULL;
 }
 
+/* Leading, and an entry of this term has committed (the lease's first
+ * barrier): single-server changes are safe only after that (Ongaro's
+ * 2015 correction to §4.1 of his thesis), and libraft 0.15 does not
+ * commit one by itself on election. */
+static bool member_leader_ready(const struct hamd_cluster *c)
+{
+    return raft_state((struct raft *)&c->raft) == RAFT_LEADER &&
+           c->lease.granted && c->lease.term == c->raft.current_term;
+}
+
 /* Something that forbids starting another change: ours, a transfer, or a
  * change libraft still has pending (an uncommitted configuration left by
- * a previous leader, a promotion catching up). */
+ * a previous leader, a promotion catching up). Leader only: it reads
+ * libraft's leader state. */
 static bool member_in_flight(const struct hamd_cluster *c)
 {
     return c->member.active || c->transferring ||
@@ -207,11 +218,11 @@ static enum hamd_member_verdict member_begin(struct hamd_cluster *c,
         return member_verdict_of(c, RAFT_TOOMANY);
     struct hamd_member conf[CLUSTER_MEMBERS_MAX];
     unsigned n = member_conf(c, conf);
+    bool ready = member_leader_ready(c);
     struct hamd_member_request rq = {
-        .op = op, .id = id, .self_id = c->self->id,
-        .is_leader = raft_state(&c->raft) == RAFT_LEADER,
+        .op = op, .id = id, .self_id = c->self->id, .is_leader = ready,
         .peer_known = member_peer(c, id) != NULL,
-        .in_flight = member_in_flight(c),
+        .in_flight = ready && member_in_flight(c),
     };
     enum hamd_member_verdict v = hamd_member_check(conf, n, &rq);
     if (v != HAMD_MEMBER_OK)

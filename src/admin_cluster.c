@@ -189,7 +189,7 @@ static void on_member_changed(void *ud, int status)
     else if (status == RAFT_NOCONNECTION)
         admin_reply_error(req, 504, "id",
                           "node %llu did not catch up with the log: is hamd "
-                          "running there (with [peer.%llu] initial = false)? "
+                          "running there (with [peer.%llu] join = true)? "
                           "It stays a spare: add it again, or remove it",
                           id, id);
     else if (status == RAFT_CANTCHANGE)
@@ -234,9 +234,8 @@ static int member_refused(struct admin_call *call, enum hamd_member_verdict v,
                                  "transfer is running: one change at a time, "
                                  "retry when it is done");
     default:
-        return admin_reply_error(call->req, 503, NULL,
-                                 "raft refused the change (see node %u's log)",
-                                 self);
+        return admin_reply_error(call->req, 503, NULL, "%s (see node %u's log)",
+                                 hamd_member_verdict_name(v), self);
     }
 }
 
@@ -349,6 +348,23 @@ static void on_transferred(void *ud, int status, uint64_t leader_id)
     admin_pending_free(p);
 }
 
+/* Answers a transfer that could not start. */
+static int transfer_refused(h2o_req_t *req, int rc)
+{
+    switch (rc) {
+    case RAFT_BUSY:
+        return admin_reply_error(req, 409, NULL,
+                                 "a leadership transfer is already running");
+    case RAFT_BADID:
+        return admin_reply_error(req, 400, "node", "not a voter");
+    case RAFT_NOTFOUND:
+        return admin_reply_error(req, 409, NULL,
+                                 "no other voter to hand leadership to");
+    default:
+        return admin_reply_raft_error(req, rc);
+    }
+}
+
 static int transfer_start(struct admin_call *call, uint64_t target)
 {
     struct hamd_node *node = call->node;
@@ -360,20 +376,37 @@ static int transfer_start(struct admin_call *call, uint64_t target)
     if (rc == 0)
         return 0;
     admin_pending_free(p);
-    switch (rc) {
-    case RAFT_NOTLEADER:
+    if (rc == RAFT_NOTLEADER)
         return admin_forward(call);
-    case RAFT_BUSY:
-        return admin_reply_error(call->req, 409, NULL,
-                                 "a leadership transfer is already running");
-    case RAFT_BADID:
-        return admin_reply_error(call->req, 400, "node", "not a voter");
-    case RAFT_NOTFOUND:
-        return admin_reply_error(call->req, 409, NULL,
-                                 "no other voter to hand leadership to");
-    default:
-        return admin_reply_raft_error(call->req, rc);
+    return transfer_refused(call->req, rc);
+}
+
+/* No node named: the healthiest follower, as on SIGTERM. */
+static void on_successor_picked(void *ud, unsigned id)
+{
+    struct admin_pending *p = ud;
+    if (!p->req) {
+        admin_pending_free(p);
+        return;
     }
+    int rc = hamd_cluster_transfer(p->admin->node->cluster, id, on_transferred, p);
+    if (rc != 0) {
+        transfer_refused(p->req, rc);
+        admin_pending_free(p);
+    }
+}
+
+static int transfer_to_best(struct admin_call *call)
+{
+    struct admin_pending *p = admin_pending_new(call);
+    if (!p)
+        return admin_reply_error(call->req, 500, NULL, "out of memory");
+    p->target = call->node->cfg->node_id;
+    if (hamd_admin_pick_successor(call->admin, on_successor_picked, p) != 0) {
+        admin_pending_free(p);
+        return transfer_start(call, 0);
+    }
+    return 0;
 }
 
 static int transfer(struct admin_call *call)
@@ -395,7 +428,7 @@ static int transfer(struct admin_call *call)
         return admin_reply_error(call->req, 409, NULL,
                                  "a membership change is running: transfer "
                                  "when it is done");
-    return transfer_start(call, target);
+    return target ? transfer_start(call, target) : transfer_to_best(call);
 }
 
 /* ------------------------------------------------------------------------

@@ -107,7 +107,10 @@ int hamd_admin_pick_successor(struct hamd_admin *self,
     q->pending = 1; /* held until every request is started */
     for (unsigned i = 0; i < cfg->n_peers; i++) {
         const struct hamd_peer *p = &cfg->peers[i];
-        if (p->id != cfg->node_id && p->role != HAMD_ROLE_WITNESS)
+        /* Only a voter of the current configuration can take over. */
+        if (p->id != cfg->node_id && p->role != HAMD_ROLE_WITNESS &&
+            hamd_cluster_member_role(self->node->cluster, p->id) ==
+                HAMD_MEMBER_VOTER)
             ask(self, q, p);
     }
     if (--q->pending == 0)

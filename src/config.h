@@ -41,9 +41,9 @@ struct hamd_peer {
     char publish[HAMD_ENDPOINT_MAX];     /* ZMQ endpoint of the PUB socket */
     char snapshot[HAMD_ENDPOINT_MAX];    /* ZMQ endpoint, snapshot ROUTER */
     enum hamd_peer_role role;            /* role (voter) */
-    bool initial;                        /* initial (true): in the bootstrap
-                                            configuration; false: joins later
-                                            (hactl members add N) */
+    bool join;                           /* join (false): true = not in the
+                                            bootstrap configuration; added
+                                            later (hactl members add N) */
 };
 
 /* gateway_type -> executable, from [gateways] (every key but the knobs). */

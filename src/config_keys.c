@@ -97,7 +97,7 @@ static const struct cfg_key CFG_PEER_KEYS[] = {
     CFG_P("publish", CFG_ZMQ, publish, 0, 0, NULL),
     CFG_P("snapshot", CFG_ZMQ, snapshot, 0, 0, NULL),
     CFG_P("role", CFG_ROLE, role, 0, 0, "voter"),
-    CFG_P("initial", CFG_BOOL, initial, 0, 0, "true"),
+    CFG_P("join", CFG_BOOL, join, 0, 0, "false"),
 };
 
 static const struct cfg_key CFG_ACCOUNT_KEYS[] = {

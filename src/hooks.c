@@ -49,8 +49,13 @@ static void on_closed(uv_handle_t *handle)
     h->closing--;
     if (handle == (uv_handle_t *)&h->proc) {
         h->running = false;
-        if (!h->destroyed)
+        if (!h->destroyed) {
             hooks_next(h);
+        } else {
+            /* The timeout stayed armed for this hook; now it can go. */
+            h->closing++;
+            uv_close((uv_handle_t *)&h->timeout, on_closed);
+        }
     }
     hooks_free_if_done(h);
 }
@@ -74,7 +79,9 @@ static void on_timeout(uv_timer_t *t)
     struct hamd_hooks *h = t->data;
     LOG_WARN("hook (pid %d) ran longer than %u ms: killing it", h->proc.pid,
              h->cfg->hook_timeout_ms);
-    uv_process_kill(&h->proc, SIGKILL);
+    /* The hook leads its own process group: take its children too. */
+    if (kill(-h->proc.pid, SIGKILL) != 0)
+        uv_process_kill(&h->proc, SIGKILL);
 }
 
 static char **env_with(const char *const *extra, size_t n_extra)
@@ -106,7 +113,8 @@ static void hook_start(struct hamd_hooks *h, const struct hook_job *j)
         {.flags = UV_INHERIT_FD, .data.fd = STDERR_FILENO},
     };
     uv_process_options_t o = {.exit_cb = on_exit_cb, .file = path, .args = args,
-                              .env = env, .stdio_count = 3, .stdio = stdio};
+                              .env = env, .stdio_count = 3, .stdio = stdio,
+                              .flags = UV_PROCESS_DETACHED};
     h->proc.data = h;
     int rc = env ? uv_spawn(h->loop, &h->proc, &o) : UV_ENOMEM;
     free(env);
@@ -170,6 +178,9 @@ void hamd_hooks_destroy(struct hamd_hooks **self)
         return;
     *self = NULL;
     h->destroyed = true;
+    /* A running hook (the last on_follower, say) keeps its timeout. */
+    if (h->running)
+        return;
     h->closing++;
     uv_close((uv_handle_t *)&h->timeout, on_closed);
 }

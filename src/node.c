@@ -117,6 +117,9 @@ static void on_lease(void *ud, bool publishing, uint64_t term, int64_t until_ns)
 static void on_change(void *ud, enum hamd_cmd_type type)
 {
     struct hamd_node *node = ud;
+    /* A snapshot replaced the whole store (a joiner, a lagging follower). */
+    if (type == HAMD_FSM_CHANGE_ALL)
+        node_reconcile_all(node);
     switch (type) {
     case HAMD_CMD_SEED:
         node_reconcile_all(node);

@@ -24,7 +24,7 @@ static const struct hactl_command COMMANDS[] = {
     {"subs", hactl_cmd_subs,
      "subs list|add|rm [SYMBOL.EXCHANGE...]  subscriptions"},
     {"members", hactl_cmd_members,
-     "members                                cluster members, who leads"},
+     "members [add|remove ID]                cluster members, membership changes"},
     {"is-leader", hactl_cmd_is_leader,
      "is-leader                              exit 0 if the first node publishes"},
     {"transfer", hactl_cmd_transfer,

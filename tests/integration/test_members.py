@@ -1,6 +1,6 @@
 """Dynamic membership: `hactl members add|remove`, one step at a time.
 
-Three nodes on loopback; every config has `[peer.3] initial = false`, so
+Three nodes on loopback; every config has `[peer.3] join = true`, so
 nodes 1 and 2 bootstrap a two-voter cluster and node 3 starts in join mode
 (no bootstrap) and waits. Proves: node 3 is no member until added; `hactl
 members add 3` answers after the change committed, node 3 becomes a voter,
@@ -22,7 +22,7 @@ from hamdtest import (Cluster, Failure, Subscriber, check, log, run,
                       sim_account, wait_for)
 
 SYMBOLS = ["rb2601.SHFE", "i2601.DCE"]
-JOINER = 2          # index of node 3, the one with initial = false
+JOINER = 2          # index of node 3, the one with join = true
 CATCH_UP_S = 20     # generous bound for a join on loopback
 
 _shared = []
@@ -42,7 +42,7 @@ def cluster():
                 text = f.read()
             check("[peer.3]\n" in text, "no [peer.3] in %s" % n["config"])
             with open(n["config"], "w") as f:
-                f.write(text.replace("[peer.3]\n", "[peer.3]\ninitial = false\n", 1))
+                f.write(text.replace("[peer.3]\n", "[peer.3]\njoin = true\n", 1))
         _shared.append(c)
         c.start()
         leader(c, among=(0, 1))
@@ -297,7 +297,7 @@ def test_join_by_snapshot_runs_gateways():
             with open(n["config"]) as f:
                 text = f.read()
             with open(n["config"], "w") as f:
-                f.write(text.replace("[peer.3]\n", "[peer.3]\ninitial = false\n", 1))
+                f.write(text.replace("[peer.3]\n", "[peer.3]\njoin = true\n", 1))
         c.start()
         lead = leader(c, among=(0, 1))
         put_account(c, lead, "before_join")
@@ -317,21 +317,21 @@ def test_join_by_snapshot_runs_gateways():
         c.cleanup()
 
 
-def test_bad_initial_value_stops_start_up():
-    c = Cluster(2, accounts(), SYMBOLS, name="badinitial")
+def test_bad_join_value_stops_start_up():
+    c = Cluster(2, accounts(), SYMBOLS, name="badjoin")
     try:
         path = c.nodes[0]["config"]
         with open(path) as f:
             text = f.read()
         with open(path, "w") as f:
-            f.write(text.replace("[peer.2]\n", "[peer.2]\ninitial = maybe\n", 1))
+            f.write(text.replace("[peer.2]\n", "[peer.2]\njoin = maybe\n", 1))
         c.start(0)
         try:
             rc = c.nodes[0]["proc"].wait(15)
         except Exception:
-            raise Failure("node started with initial = maybe")
+            raise Failure("node started with join = maybe")
         out = c.log_text(0)
-        check(rc != 0 and "initial" in out and "true/false" in out,
+        check(rc != 0 and "[peer.2] join" in out and "true/false" in out,
               "exit %d, log:\n%s" % (rc, out))
     finally:
         c.cleanup()
@@ -346,4 +346,4 @@ if __name__ == "__main__":
          test_remove_leaves_two_voters_that_commit,
          test_one_change_at_a_time_and_resume,
          test_join_by_snapshot_runs_gateways,
-         test_bad_initial_value_stops_start_up])
+         test_bad_join_value_stops_start_up])

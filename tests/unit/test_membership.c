@@ -189,7 +189,8 @@ static void test_add_then_remove_walk(void **state)
     assert_int_equal(n, 2);
 }
 
-/* An add stopped after its first step resumes with the promotion. */
+/* An add stopped after its first step resumes with the promotion; a
+ * standby (a removal stopped after its demotion) leaves in one step. */
 static void test_interrupted_add_resumes(void **state)
 {
     (void)state;

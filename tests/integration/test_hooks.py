@@ -1,0 +1,108 @@
+"""Role-change hooks on loopback (no root needed; the VIP itself is tested
+by the chaos suite).
+
+on_follower runs at start-up (to reconcile a VIP a restarted node may still
+hold); on_leader runs on the node that starts publishing, with HAMD_NODE,
+HAMD_TERM and HAMD_ROLE; when that node hands over (SIGTERM) its
+on_follower runs and the successor's on_leader runs with a higher term. A
+hook that overstays its timeout is killed and the node carries on.
+"""
+import os
+import stat
+
+from hamdtest import (Cluster, check, run, sim_account, wait_for,
+                      wait_for_value)
+
+SYMBOLS = ["rb2601.SHFE"]
+
+HOOK = """#!/bin/sh
+echo "$HAMD_ROLE node=$HAMD_NODE term=$HAMD_TERM" >> "%s/hooks-$HAMD_NODE.log"
+%s
+"""
+
+
+def write_hook(path, log_dir, extra=""):
+    with open(path, "w") as f:
+        f.write(HOOK % (log_dir, extra))
+    os.chmod(path, stat.S_IRWXU)
+
+
+def hook_lines(c, node_id):
+    try:
+        with open(os.path.join(c.dir, "hooks-%d.log" % node_id)) as f:
+            return [line.split() for line in f.read().splitlines()]
+    except FileNotFoundError:
+        return []
+
+
+def publisher(c, nodes):
+    for i in nodes:
+        try:
+            code, st = c.api(i, "GET", "/api/status", timeout=1)
+        except OSError:
+            continue
+        if code == 200 and st.get("publishing"):
+            return i
+    return None
+
+
+def test_hooks_follow_the_lease():
+    c = Cluster(3, [sim_account("sim_a", 1, ["SHFE"])], SYMBOLS, name="hooks")
+    up, down = os.path.join(c.dir, "up.sh"), os.path.join(c.dir, "down.sh")
+    write_hook(up, c.dir)
+    write_hook(down, c.dir)
+    c.extra_ini = "[hooks]\non_leader = %s\non_follower = %s\ntimeout_ms = 2000\n" % (up, down)
+    for n in c.nodes:
+        with open(n["config"], "w") as f:
+            f.write(c.ini(n))
+    c.start()
+    try:
+        leader = wait_for_value(lambda: publisher(c, range(3)), 20, "a publisher")
+        lid = leader + 1
+        for i in range(3):
+            wait_for(lambda: hook_lines(c, i + 1), 10, "hooks of node %d" % (i + 1))
+            check(hook_lines(c, i + 1)[0][0] == "follower",
+                  "node %d: first hook %r, expected on_follower at start-up"
+                  % (i + 1, hook_lines(c, i + 1)[0]))
+        wait_for(lambda: any(l[0] == "leader" for l in hook_lines(c, lid)), 10,
+                 "on_leader on node %d" % lid)
+        lead = [l for l in hook_lines(c, lid) if l[0] == "leader"][-1]
+        check(lead[1] == "node=%d" % lid and int(lead[2].split("=")[1]) >= 1,
+              "on_leader env %r" % lead)
+        for i in range(3):
+            if i != leader:
+                check(all(l[0] == "follower" for l in hook_lines(c, i + 1)),
+                      "a follower ran on_leader: %r" % hook_lines(c, i + 1))
+        old_term = int(lead[2].split("=")[1])
+        c.stop(leader)
+        check(hook_lines(c, lid)[-1][0] == "follower",
+              "old leader's last hook %r" % hook_lines(c, lid)[-1])
+        alive = [i for i in range(3) if i != leader]
+        new = wait_for_value(lambda: publisher(c, alive), 15, "a new publisher")
+        wait_for(lambda: any(l[0] == "leader" for l in hook_lines(c, new + 1)), 10,
+                 "on_leader on the successor")
+        new_lead = [l for l in hook_lines(c, new + 1) if l[0] == "leader"][-1]
+        check(int(new_lead[2].split("=")[1]) > old_term, "term %r" % new_lead)
+    finally:
+        c.cleanup()
+
+
+def test_a_hanging_hook_is_killed():
+    c = Cluster(0, [sim_account("sim_a", 1, ["SHFE"])], SYMBOLS, name="hookhang")
+    hang = os.path.join(c.dir, "hang.sh")
+    write_hook(hang, c.dir, "sleep 60")
+    c.extra_ini = "[hooks]\non_follower = %s\ntimeout_ms = 300\n" % hang
+    with open(c.nodes[0]["config"], "w") as f:
+        f.write(c.ini(c.nodes[0]))
+    c.start()
+    try:
+        wait_for(lambda: "ran longer than 300 ms: killing it" in c.log_text(0), 10,
+                 "the hanging hook killed")
+        check(c.nodes[0]["proc"].poll() is None, "hamd died with its hook")
+        wait_for(lambda: publisher(c, [0]) is not None, 10, "publishing anyway")
+    finally:
+        c.cleanup()
+
+
+if __name__ == "__main__":
+    run([test_hooks_follow_the_lease, test_a_hanging_hook_is_killed])
