@@ -3,9 +3,9 @@
 Not a test: it measures and prints, never asserts a time. A cluster
 (3 nodes by default; --nodes 0 runs one standalone hamd) runs three hot
 simulated accounts sim_1, sim_2, sim_3 (priorities 1, 2, 3, same seed, a
-high tick rate so tick spacing does not hide the switch). Each round
-injects a fault into the sim of the active source (sim_1) on the
-publishing node through its control socket and measures
+tick rate high enough that tick spacing does not hide the switch). Each
+round injects a fault into the sim of the active source (sim_1) on the
+publishing node through the sim's control socket and measures
 
   switch      T = CLOCK_MONOTONIC right before the control request is sent
               -> the first tick of another source received by a subscriber
@@ -14,26 +14,29 @@ publishing node through its control socket and measures
 then restores sim_1 (crash: the supervisor relaunches it; disconnect and
 stall: "fault none") and waits for the automatic failback, so every round
 starts from sim_1. Over each fault's whole run the subscriber checks every
-contract's extra.sim_seq stream across every switch:
+contract's extra.sim_seq stream across every switch and failback:
 
   missing     sim_seq values absent between the first and the last seen
   duplicates  sim_seq values delivered more than once
 
 decision_p99_us comes from bench_failover_decision (the pure engine over
-5,000 contracts x 5 accounts with a failed source). For stall, the switch
+5,000 contracts x 5 accounts with a failed source). For stall the switch
 is expected near the configured detection time, printed as detection_ms =
 stale_ms + fail_threshold x check_interval_ms.
 
-Where the time goes (per round, from the leader's log, the
-failover_executed event and the first backup tick's hub_ns): fault ->
-health event, health event -> plan, plan -> first publish (Raft commit of
-the ASSIGN, apply, data-plane switch), publish -> subscriber. An fsync
-probe on the data directory's file system shows what one Raft log write
-costs there.
+Where the time goes, per round: the leader's log (1 ms stamps: sim got
+the fault, exit seen by the supervisor, health change, plan), the first
+backup tick's hub_ns (publish time), its receive time, failover_duration_ms
+of the failover_executed event, and how long hub's control thread waited
+for a CPU (/proc schedstat). Probes: fdatasync on the data directory's
+file system (what a Raft log write costs there) and an admin write that
+answers after its Raft commit. When missing or duplicates is not 0, GAP
+lines show where, with the hub's own seq (a jump in it means the hub
+numbered ticks the subscriber never got) and the lease lapses in the log.
 
 Usage: source_failover.py [--rounds N] [--stall-rounds N] [--nodes 3|0]
-                          [--rate R] [--keep]
-(HAMD_BUILD_DIR selects the build.) One RESULT line per fault.
+           [--faults crash,disconnect,stall] [--rate R] [--verbose] [--keep]
+(HAMD_BUILD_DIR selects the build.) One RESULT line per fault, last.
 """
 import argparse
 import datetime
@@ -53,6 +56,7 @@ from hamdtest import BUILD, Cluster, Failure, log, sim_account, wait_for  # noqa
 SYMBOLS = ["rb2601.SHFE", "cu2601.SHFE", "i2601.DCE", "m2601.DCE"]
 ACCOUNTS = ("sim_1", "sim_2", "sim_3")
 PRIMARY = "sim_1"
+FAULTS = ("crash", "disconnect", "stall")
 
 RATE_DEFAULT = 200          # ticks/s per contract: 5 ms apart
 CHECK_INTERVAL_MS = 50
@@ -63,17 +67,24 @@ REVERT_AFTER_S = 1          # smallest automatic failback hold
 QUARANTINE_S = 1
 DAILY_CAP = 100000          # the rounds are far more than the default 20
 REPLAY_DEPTH = 1000         # >= rate x replay window: a stall leaves no hole
-RELAUNCH_BACKOFF_MAX_MS = 100  # a crashed sim is back at once, every round
+RELAUNCH_BACKOFF_MS = 100   # a crashed sim is back at once, every round
+DETECTION_MS = STALE_MS + FAIL_THRESHOLD * CHECK_INTERVAL_MS
 
 SWITCH_TIMEOUT_S = 10.0     # a round without a switch by then is a failure
 RESTORE_TIMEOUT_S = 20.0    # relaunch / recovery of sim_1
 FAILBACK_TIMEOUT_S = 20.0   # revert_after + re-plan period + margin
+START_TIMEOUT_S = 30.0      # cluster up, sims HEALTHY, sim_1 publishing
 SETTLE_S = 0.1              # after the failback, before the next round
 POLL_SLICE_MS = 20          # pump granularity while waiting
 CTL_TIMEOUT_MS = 3000       # reply of a sim's control socket
+API_TIMEOUT_S = 2           # one /api/status request
+NS_PER_MS = 1000000
+LOG_SLACK_NS = NS_PER_MS    # log stamps are truncated to the millisecond
 FSYNC_PROBE_WRITES = 200    # fdatasync samples of the file-system probe
 FSYNC_PROBE_BYTES = 4096    # one small Raft entry, page sized
 COMMIT_PROBE_WRITES = 40    # pause/resume writes of the commit probe
+GAPS_SHOWN = 40             # stream irregularities printed per fault
+DECISION_TIMEOUT_S = 300    # bench_failover_decision run
 
 EXTRA_INI = """
 [health]
@@ -94,8 +105,6 @@ restart_after_ms = 5000
 """ % (CHECK_INTERVAL_MS, FAIL_THRESHOLD, RECOVER_THRESHOLD, STALE_MS,
        REVERT_AFTER_S, QUARANTINE_S, DAILY_CAP, REPLAY_DEPTH)
 
-DETECTION_MS = STALE_MS + FAIL_THRESHOLD * CHECK_INTERVAL_MS
-
 
 def pct(values, p):
     """Nearest-rank percentile; nan when there is no value."""
@@ -115,27 +124,29 @@ class Stream:
     accounting and notes the first tick of a watched set of sources."""
 
     def __init__(self, endpoints):
-        self.ctx = zmq.Context.instance()
-        self.sock = self.ctx.socket(zmq.SUB)
+        self.sock = zmq.Context.instance().socket(zmq.SUB)
         self.sock.setsockopt(zmq.RCVHWM, 0)
         self.sock.setsockopt(zmq.LINGER, 0)
         self.sock.setsockopt(zmq.RECONNECT_IVL, 50)
         self.sock.setsockopt(zmq.SUBSCRIBE, b"")
         for ep in endpoints:
             self.sock.connect(ep)
-        self.reset_phase()
         self.events = []          # (recv mono, event dict)
         self.last_source = None   # gateway_name of the latest tick
-        self.last_tick_mono = 0.0
-        self.terms = set()
+        self.terms = set()        # terms of every tick seen
         self.watch = None         # (set of accounts, since mono) or None
         self.hit = None           # (recv mono, recv wall ns, tick) of a watch
+        self.reset_phase()
 
     def reset_phase(self):
         """Starts a new exactly-once accounting window."""
         self.seen = {}            # vt_symbol -> set of sim_seq
-        self.dups = 0
-        self.ticks = 0
+        self.trail = {}           # vt_symbol -> [(sim_seq, source, recv mono,
+        #                                          term, hub seq)]
+        self.dups = 0             # ticks whose sim_seq was already seen
+        self.ticks = 0            # ticks received
+        self.last_hb = None       # recv mono of the latest _hb
+        self.hb_gap_max = 0.0     # longest silence between two _hb, s
 
     def watch_for(self, accounts, since):
         """Records the first tick from one of accounts received >= since."""
@@ -143,21 +154,25 @@ class Stream:
         self.hit = None
 
     def _on_tick(self, now, tick):
-        vt = tick["vt_symbol"]
+        vt, src = tick["vt_symbol"], tick["gateway_name"]
         sim_seq = tick.get("extra", {}).get("sim_seq")
         seqs = self.seen.setdefault(vt, set())
+        self.trail.setdefault(vt, []).append(
+            (sim_seq, src, now, tick["term"], tick["seq"]))
         if sim_seq in seqs:
             self.dups += 1
-        else:
-            seqs.add(sim_seq)
+        seqs.add(sim_seq)
         self.ticks += 1
         self.terms.add(tick["term"])
-        src = tick["gateway_name"]
         self.last_source = src
-        self.last_tick_mono = now
         if self.watch and self.hit is None and src in self.watch[0] \
                 and now >= self.watch[1]:
             self.hit = (now, time.time_ns(), tick)
+
+    def _on_hb(self, now):
+        if self.last_hb is not None:
+            self.hb_gap_max = max(self.hb_gap_max, now - self.last_hb)
+        self.last_hb = now
 
     def drain(self):
         """Reads whatever is queued, without waiting."""
@@ -169,15 +184,15 @@ class Stream:
             now = time.monotonic()
             msg = msgpack.unpackb(body, raw=False)
             if topic == b"_hb":
-                continue
-            if topic == b"_event":
+                self._on_hb(now)
+            elif topic == b"_event":
                 self.events.append((now, msg))
             else:
                 self._on_tick(now, msg)
 
     def pump(self, seconds, extra=None):
         """Receives for `seconds`; also polls the socket `extra` and returns
-        True as soon as it is readable (then stops early)."""
+        True as soon as it is readable (stopping early)."""
         end = time.monotonic() + seconds
         poller = zmq.Poller()
         poller.register(self.sock, zmq.POLLIN)
@@ -200,16 +215,33 @@ class Stream:
                 raise Failure("timed out after %.1fs waiting for %s" % (timeout, what))
             self.pump(POLL_SLICE_MS / 1000.0)
 
-    def phase_counts(self):
-        """(missing, duplicates, ticks) of the current phase."""
-        missing = 0
+    def missing(self):
+        """sim_seq values absent between each contract's first and last
+        (a tick without sim_seq counts as one: it cannot be checked)."""
+        n = 0
         for seqs in self.seen.values():
-            if None in seqs:
-                seqs.discard(None)
-                missing += 1  # a tick without sim_seq cannot be checked
-            if seqs:
-                missing += max(seqs) - min(seqs) + 1 - len(seqs)
-        return missing, self.dups, self.ticks
+            known = {s for s in seqs if s is not None}
+            n += len(seqs) - len(known)
+            if known:
+                n += max(known) - min(known) + 1 - len(known)
+        return n
+
+    def _steps(self):
+        for vt, trail in self.trail.items():
+            for prev, cur in zip(trail, trail[1:]):
+                yield vt, prev, cur
+
+    def hub_seq_gaps(self):
+        """Jumps of the hub's own seq inside one term: ticks the hub
+        numbered but the subscriber never got."""
+        return sum(1 for _, prev, cur in self._steps()
+                   if cur[3] == prev[3] and cur[4] != prev[4] + 1)
+
+    def gaps(self):
+        """(vt_symbol, previous entry, entry) wherever sim_seq did not
+        grow by exactly 1, in arrival order per contract."""
+        return [(vt, prev, cur) for vt, prev, cur in self._steps()
+                if None in (prev[0], cur[0]) or cur[0] != prev[0] + 1]
 
     def close(self):
         self.sock.close()
@@ -220,9 +252,11 @@ class Stream:
 # --------------------------------------------------------------------------
 
 def make_cluster(n_nodes, rate):
+    """Starts the cluster; every sim binds its control socket in the
+    cluster's temp dir, named by its pid."""
     c = Cluster(n_nodes, [], SYMBOLS, name="bench-srcfo", env={
-        "HAMD_GATEWAYS_RESTART_BACKOFF_MIN_MS": str(RELAUNCH_BACKOFF_MAX_MS),
-        "HAMD_GATEWAYS_RESTART_BACKOFF_MAX_MS": str(RELAUNCH_BACKOFF_MAX_MS),
+        "HAMD_GATEWAYS_RESTART_BACKOFF_MIN_MS": str(RELAUNCH_BACKOFF_MS),
+        "HAMD_GATEWAYS_RESTART_BACKOFF_MAX_MS": str(RELAUNCH_BACKOFF_MS),
     })
     ctl = "ipc://%s/ctl-{pid}.sock" % c.dir
     c.accounts = [sim_account(a, i + 1, ["SHFE", "DCE"], seed=11, rate=rate,
@@ -236,7 +270,7 @@ def make_cluster(n_nodes, rate):
 
 def status(c, i):
     try:
-        code, body = c.api(i, "GET", "/api/status", timeout=2)
+        code, body = c.api(i, "GET", "/api/status", timeout=API_TIMEOUT_S)
         return body if code == 200 and isinstance(body, dict) else None
     except OSError:
         return None
@@ -250,47 +284,52 @@ def publisher(c):
     return None
 
 
-def gateway(c, i, account):
-    for g in (status(c, i) or {}).get("gateways", []):
-        if g.get("account") == account:
-            return g
-    return None
-
-
 def healthy_pid(c, i, account):
-    g = gateway(c, i, account)
-    return g["pid"] if g and g.get("state") == "HEALTHY" and g.get("pid") else None
+    """pid of account's sim on node i when it is HEALTHY there, else None."""
+    for g in (status(c, i) or {}).get("gateways", []):
+        if g.get("account") == account and g.get("state") == "HEALTHY":
+            return g.get("pid") or None
+    return None
 
 
 class Control:
     """REQ socket to one sim's control endpoint (one process: one pid)."""
 
     def __init__(self, c, pid):
-        self.pid = pid
         self.sock = zmq.Context.instance().socket(zmq.REQ)
         self.sock.setsockopt(zmq.LINGER, 0)
         self.sock.setsockopt(zmq.RCVTIMEO, CTL_TIMEOUT_MS)
         self.sock.connect("ipc://%s/ctl-%d.sock" % (c.dir, pid))
 
     def call(self, text):
-        """Blocking request; the reply text."""
+        """Blocking request; raises unless the reply is "ok..."."""
         self.sock.send_string(text)
-        return self.sock.recv_string()
+        self.check(self.sock.recv_string(), text)
+
+    def ping(self):
+        """A status round trip: the connection is up afterwards."""
+        self.sock.send_string("status")
+        self.sock.recv_string()
+
+    @staticmethod
+    def check(reply, text):
+        if not reply.startswith("ok"):
+            raise Failure("%s: %s" % (text, reply))
 
     def close(self):
         self.sock.close()
 
 
-def wait_start(c, stream):
-    """Publisher index once sim_1 carries the stream and all sims are
-    HEALTHY on the publisher."""
-    leader = wait_for(lambda: [publisher(c)] if publisher(c) is not None
-                      else None, 30, "a publisher")[0]
-    for a in ACCOUNTS:
-        wait_for(lambda: healthy_pid(c, leader, a), 30, "%s HEALTHY" % a)
-    stream.pump_until(lambda: stream.last_source == PRIMARY, 30,
-                      "ticks from %s" % PRIMARY)
-    return leader
+def wait_ready(c, leader, stream, timeout):
+    """pid of sim_1 once every sim is HEALTHY on the publisher and the
+    stream comes from sim_1."""
+    for a in ACCOUNTS[1:]:
+        wait_for(lambda: healthy_pid(c, leader, a), timeout, "%s HEALTHY" % a)
+    pid = wait_for(lambda: healthy_pid(c, leader, PRIMARY), timeout,
+                   "%s HEALTHY" % PRIMARY)
+    stream.pump_until(lambda: stream.last_source == PRIMARY, timeout,
+                      "stream on %s" % PRIMARY)
+    return pid
 
 
 # --------------------------------------------------------------------------
@@ -300,56 +339,42 @@ def wait_start(c, stream):
 def inject(stream, ctl, fault):
     """Sends `fault` and pumps the stream until a tick of another source
     arrives. Returns (T mono, T wall ns, hit) with hit None on timeout."""
-    others = [a for a in ACCOUNTS if a != PRIMARY]
+    text = "fault " + fault
     stream.drain()  # no backlog: receive stamps are current
     t_wall = time.time_ns()
     t0 = time.monotonic()
-    stream.watch_for(others, t0)
-    ctl.sock.send_string("fault " + fault)
+    stream.watch_for([a for a in ACCOUNTS if a != PRIMARY], t0)
+    ctl.sock.send_string(text)
     replied = False
-    end = t0 + SWITCH_TIMEOUT_S
-    while stream.hit is None and time.monotonic() < end:
+    while stream.hit is None and time.monotonic() < t0 + SWITCH_TIMEOUT_S:
         if stream.pump(POLL_SLICE_MS / 1000.0, None if replied else ctl.sock):
-            reply = ctl.sock.recv_string()
+            ctl.check(ctl.sock.recv_string(), text)
             replied = True
-            if not reply.startswith("ok"):
-                raise Failure("fault %s: %s" % (fault, reply))
     if not replied:  # keep the REQ socket usable for "fault none"
         if not ctl.sock.poll(CTL_TIMEOUT_MS):
-            raise Failure("no reply to fault %s" % fault)
-        reply = ctl.sock.recv_string()
-        if not reply.startswith("ok"):
-            raise Failure("fault %s: %s" % (fault, reply))
+            raise Failure("no reply to %s" % text)
+        ctl.check(ctl.sock.recv_string(), text)
     return t0, t_wall, stream.hit
 
 
-def restore(c, stream, leader, ctl, fault):
+def restore(stream, ctl, fault):
     """Brings sim_1 back and waits for the failback to it."""
-    if fault != "crash":
-        reply = ctl.call("fault none")
-        if not reply.startswith("ok"):
-            raise Failure("fault none: %s" % reply)
-    t_back = time.monotonic()
-    stream.watch_for([PRIMARY], t_back)
+    if fault != "crash":  # a crashed sim is relaunched by the supervisor
+        ctl.call("fault none")
+    stream.watch_for([PRIMARY], time.monotonic())
     stream.pump_until(lambda: stream.hit is not None, FAILBACK_TIMEOUT_S,
                       "failback to %s after %s" % (PRIMARY, fault))
     stream.pump(SETTLE_S)
 
 
-def one_round(c, stream, leader, fault):
-    """One fault round; returns a dict of its measurements. runq_ms: how
-    long the publisher's control thread waited for a CPU meanwhile."""
-    pid = wait_for(lambda: healthy_pid(c, leader, PRIMARY), RESTORE_TIMEOUT_S,
-                   "%s HEALTHY" % PRIMARY)
-    for a in ACCOUNTS[1:]:
-        wait_for(lambda: healthy_pid(c, leader, a), RESTORE_TIMEOUT_S,
-                 "%s HEALTHY" % a)
-    stream.pump_until(lambda: stream.last_source == PRIMARY, FAILBACK_TIMEOUT_S,
-                      "stream on %s" % PRIMARY)
+def one_round(c, leader, stream, fault):
+    """One fault round: a dict of its measurements. runq_ms is how long the
+    publisher's control thread waited for a CPU during the switch."""
+    pid = wait_ready(c, leader, stream, RESTORE_TIMEOUT_S)
+    hub_pid = c.nodes[leader]["proc"].pid
     ctl = Control(c, pid)
     try:
-        ctl.call("status")  # connected before T
-        hub_pid = c.nodes[leader]["proc"].pid
+        ctl.ping()  # connected before T
         rq0 = runq_wait_ms(hub_pid)
         t0, t_wall, hit = inject(stream, ctl, fault)
         r = {"t0": t0, "t_wall": t_wall, "pid": pid, "ok": hit is not None,
@@ -357,120 +382,38 @@ def one_round(c, stream, leader, fault):
         if hit:
             recv_mono, recv_wall, tick = hit
             r.update(switch_ms=(recv_mono - t0) * 1000, to=tick["gateway_name"],
-                     hub_ns=tick["hub_ns"], recv_wall=recv_wall,
-                     deliver_ms=(recv_wall - tick["hub_ns"]) / 1e6)
-        restore(c, stream, leader, ctl, fault)
+                     hub_ns=tick["hub_ns"],
+                     deliver_ms=(recv_wall - tick["hub_ns"]) / NS_PER_MS)
+        restore(stream, ctl, fault)
         return r
     finally:
         ctl.close()
 
 
+def run_fault(c, leader, stream, fault, n_rounds):
+    """n_rounds of one fault; the phase's measurements and stream checks."""
+    stream.reset_phase()
+    ph = {"fault": fault, "rounds": [], "wall0": time.time_ns(),
+          "mono0": time.monotonic()}
+    for k in range(n_rounds):
+        r = one_round(c, leader, stream, fault)
+        ph["rounds"].append(r)
+        log("%s round %d: %s" % (fault, k + 1, "switch %.1f ms to %s" % (
+            r["switch_ms"], r["to"]) if r["ok"] else "no switch"))
+    ph.update(wall1=time.time_ns(), missing=stream.missing(), dups=stream.dups,
+              ticks=stream.ticks, hub_seq_gaps=stream.hub_seq_gaps(),
+              hb_gap_max_ms=stream.hb_gap_max * 1000,
+              gaps=stream.gaps()[:GAPS_SHOWN])
+    return ph
+
+
 # --------------------------------------------------------------------------
-# Where the time goes
+# Probes
 # --------------------------------------------------------------------------
-
-LOG_RE = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3})Z \S+\s+\[([^\]]*)\] (.*)$")
-
-
-def wall_ns_of(stamp):
-    dt = datetime.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%f")
-    return int(dt.replace(tzinfo=datetime.timezone.utc).timestamp() * 1000) * 1000000
-
-
-def log_lines(text):
-    """(wall ns, ident, message) of every parsable log line."""
-    out = []
-    for line in text.splitlines():
-        m = LOG_RE.match(line)
-        if m:
-            out.append((wall_ns_of(m.group(1)), m.group(2), m.group(3)))
-    return out
-
-
-def first_after(lines, t_ns, pred, until_ns):
-    for ts, ident, msg in lines:
-        if t_ns - 1000000 <= ts <= until_ns and pred(ident, msg):
-            return ts
-    return None
-
-
-def breakdown(rounds, lines, events, fault):
-    """Per-stage ms lists over the rounds, from the log (ms stamps), the
-    failover_executed events and the first backup tick's hub_ns."""
-    stages = {"fault_to_exit": [], "exit_to_health": [], "health_to_plan": [],
-              "plan_to_publish": [], "publish_to_sub": [], "event_duration": [],
-              "control_thread_runq_wait": []}
-    for r in rounds:
-        if not r["ok"]:
-            continue
-        t, end = r["t_wall"], r["hub_ns"] + 1000000
-        exited = first_after(lines, t, lambda i, m: m.startswith(
-            "gateway %s (pid %d) ended" % (PRIMARY, r["pid"])), end)
-        health = first_after(lines, t, lambda i, m: m.startswith(
-            "gateway %s: HEALTHY -> " % PRIMARY), end)
-        plan = first_after(lines, t, lambda i, m: m.startswith(
-            "failover: failover of") and "%s ->" % PRIMARY in m, end)
-        if fault == "crash" and exited:
-            stages["fault_to_exit"].append((exited - t) / 1e6)
-            if health:
-                stages["exit_to_health"].append((health - exited) / 1e6)
-        elif health:
-            stages["fault_to_exit"].append((health - t) / 1e6)  # to health
-        if health and plan:
-            stages["health_to_plan"].append((plan - health) / 1e6)
-        if plan:
-            stages["plan_to_publish"].append((r["hub_ns"] - plan) / 1e6)
-        stages["publish_to_sub"].append(r["deliver_ms"])
-        stages["control_thread_runq_wait"].append(r["runq_ms"])
-        ev = next((e for m, e in events if m >= r["t0"] and
-                   e.get("event_type") == "failover_executed" and
-                   e.get("failed_gateway_id") == PRIMARY), None)
-        if ev and isinstance(ev.get("failover_duration_ms"), int):
-            stages["event_duration"].append(ev["failover_duration_ms"])
-    return stages
-
-
-LOG_MARKS = (("control: fault", "sim_got_fault"), ("fault crash: exiting", "sim_exit"),
-             ("ended:", "exit_seen"), ("STATUS", "status"), (": HEALTHY -> ", "health"),
-             ("failover: failover of", "plan"))
-
-
-def print_rounds(fault, rounds, lines):
-    """--verbose: the log marks of every round, ms after T (1 ms stamps)."""
-    for k, r in enumerate(rounds):
-        if not r["ok"]:
-            print("round %s %d: no switch" % (fault, k + 1))
-            continue
-        marks = []
-        for ts, ident, m in lines:
-            if not r["t_wall"] - 1000000 <= ts <= r["hub_ns"] + 1000000:
-                continue
-            label = next((lb for key, lb in LOG_MARKS if key in m), None)
-            if label and (PRIMARY in m or PRIMARY in ident or label == "plan"):
-                marks.append("%s@%.0f" % (label, (ts - r["t_wall"]) / 1e6))
-        print("round %s %d: switch %.1f ms; %s first_publish@%.1f; control "
-              "thread waited %.1f ms for a CPU" % (
-                  fault, k + 1, r["switch_ms"], " ".join(marks),
-                  (r["hub_ns"] - r["t_wall"]) / 1e6, r["runq_ms"]))
-
-
-def print_breakdown(fault, stages):
-    names = {"crash": "fault->exit", "disconnect": "fault->health",
-             "stall": "fault->health"}
-    parts = []
-    for k, v in stages.items():
-        if not v:
-            continue
-        label = names.get(fault, k) if k == "fault_to_exit" else k
-        parts.append("%s=%.1f/%.1f" % (label.replace("->", "_to_"),
-                                         statistics.median(v), pct(v, 99)))
-    print("BREAKDOWN fault=%s (p50/p99 ms, log stamps have 1 ms resolution) %s"
-          % (fault, " ".join(parts)))
-
 
 def fsync_probe(directory):
-    """p50/p99 ms of write(4 KiB) + fdatasync in directory: the cost of one
-    Raft log append on that file system (raft_uv syncs every append)."""
+    """p50/p99 ms of write(4 KiB) + fdatasync in directory: what one
+    synced Raft log write costs on that file system."""
     path = os.path.join(directory, "fsync-probe")
     samples = []
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -489,8 +432,8 @@ def fsync_probe(directory):
 
 def commit_probe(c, leader):
     """p50/p99 ms of an admin write that answers after its Raft commit
-    (alternating /api/pause and /api/resume), HTTP included. Run after the
-    rounds: pausing changes nothing that is still measured."""
+    (alternating /api/pause and /api/resume), HTTP included. Runs after
+    the rounds: pausing changes nothing that is still measured."""
     samples = []
     for k in range(COMMIT_PROBE_WRITES):
         path = "/api/pause" if k % 2 == 0 else "/api/resume"
@@ -502,7 +445,7 @@ def commit_probe(c, leader):
 
 
 def runq_wait_ms(pid):
-    """Time the thread pid (the main thread: hamd's control loop) spent
+    """Time the thread pid (hamd's main thread: the control loop) spent
     runnable but waiting for a CPU, ms (/proc schedstat, field 2)."""
     try:
         with open("/proc/%d/task/%d/schedstat" % (pid, pid)) as f:
@@ -530,48 +473,204 @@ def preemptions(pid):
     return total
 
 
-def decision_p99_us():
-    """decision_p99_us of bench_failover_decision, nan when it is not built."""
+def decision_probe():
+    """(decision_p99_us, RESULT line) of bench_failover_decision; nan when
+    it is not built."""
     exe = os.path.join(BUILD, "tests", "bench_failover_decision")
     if not os.access(exe, os.X_OK):
         log("no %s: decision_p99_us=nan" % exe)
         return float("nan"), ""
-    out = subprocess.run([exe], capture_output=True, text=True, timeout=300).stdout
+    out = subprocess.run([exe], capture_output=True, text=True,
+                         timeout=DECISION_TIMEOUT_S).stdout
     line = next((ln for ln in out.splitlines() if ln.startswith("RESULT")), "")
     m = re.search(r"decision_p99_us=([0-9.]+)", line)
     return (float(m.group(1)) if m else float("nan")), line
 
 
 # --------------------------------------------------------------------------
+# Where the time goes: the leader's log against the measured round
+# --------------------------------------------------------------------------
+
+LOG_RE = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3})Z \S+\s+\[([^\]]*)\] (.*)$")
+LOG_MARKS = (("control: fault", "sim_got_fault"),
+             ("fault crash: exiting", "sim_exit"), ("ended:", "exit_seen"),
+             ("STATUS", "status"), (": HEALTHY -> ", "health"),
+             ("failover: failover of", "plan"))
+
+
+def log_lines(text):
+    """(wall ns, ident, message) of every parsable log line."""
+    out = []
+    for line in text.splitlines():
+        m = LOG_RE.match(line)
+        if m:
+            dt = datetime.datetime.strptime(m.group(1), "%Y-%m-%dT%H:%M:%S.%f")
+            ms = round(dt.replace(tzinfo=datetime.timezone.utc).timestamp() * 1000)
+            out.append((ms * NS_PER_MS, m.group(2), m.group(3)))
+    return out
+
+
+def round_lines(lines, r):
+    """The log lines between the round's T and its first backup publish."""
+    return [(ts, ident, msg) for ts, ident, msg in lines
+            if r["t_wall"] - LOG_SLACK_NS <= ts <= r["hub_ns"] + LOG_SLACK_NS]
+
+
+def first(lines, pred):
+    return next((ts for ts, ident, msg in lines if pred(msg)), None)
+
+
+def round_stages(r, lines, events):
+    """{stage: ms} of one switched round."""
+    ln = round_lines(lines, r)
+    exited = first(ln, lambda m: m.startswith(
+        "gateway %s (pid %d) ended" % (PRIMARY, r["pid"])))
+    health = first(ln, lambda m: m.startswith("gateway %s: HEALTHY -> " % PRIMARY))
+    plan = first(ln, lambda m: m.startswith("failover: failover of") and
+                 "%s ->" % PRIMARY in m)
+    st = {"publish_to_sub": r["deliver_ms"], "control_thread_runq_wait": r["runq_ms"]}
+    if exited:
+        st["fault_to_exit_seen"] = (exited - r["t_wall"]) / NS_PER_MS
+    if health:
+        st["fault_to_health"] = (health - r["t_wall"]) / NS_PER_MS
+    if health and plan:
+        st["health_to_plan"] = (plan - health) / NS_PER_MS
+    if plan:
+        st["plan_to_publish"] = (r["hub_ns"] - plan) / NS_PER_MS
+    ev = next((e for m, e in events if m >= r["t0"] and
+               e.get("event_type") == "failover_executed" and
+               e.get("failed_gateway_id") == PRIMARY), None)
+    if ev and isinstance(ev.get("failover_duration_ms"), int):
+        st["event_failover_duration"] = ev["failover_duration_ms"]
+    return st
+
+
+def print_breakdown(ph, lines, events):
+    stages = {}
+    for r in ph["rounds"]:
+        if r["ok"]:
+            for k, v in round_stages(r, lines, events).items():
+                stages.setdefault(k, []).append(v)
+    print("BREAKDOWN fault=%s (p50/p99 ms; log stamps have 1 ms resolution) %s"
+          % (ph["fault"], " ".join("%s=%.1f/%.1f" % (k, statistics.median(v),
+                                                     pct(v, 99))
+                                   for k, v in stages.items())))
+
+
+def print_rounds(ph, lines):
+    """--verbose: every round's log marks, ms after T."""
+    for k, r in enumerate(ph["rounds"]):
+        if not r["ok"]:
+            print("round %s %d: no switch" % (ph["fault"], k + 1))
+            continue
+        marks = []
+        for ts, ident, msg in round_lines(lines, r):
+            label = next((lb for key, lb in LOG_MARKS if key in msg), None)
+            if label and (PRIMARY in msg or PRIMARY in ident or label == "plan"):
+                marks.append("%s@%.0f" % (label, (ts - r["t_wall"]) / NS_PER_MS))
+        print("round %s %d: switch %.1f ms; %s first_publish@%.1f; control "
+              "thread waited %.1f ms for a CPU" % (
+                  ph["fault"], k + 1, r["switch_ms"], " ".join(marks),
+                  (r["hub_ns"] - r["t_wall"]) / NS_PER_MS, r["runq_ms"]))
+
+
+def print_gaps(ph, lines):
+    """Every skip or repeat of sim_seq, placed after the nearest earlier
+    fault injection, with the lease lapses the leader logged meanwhile."""
+    lapses = [ts for ts, _, msg in lines if msg.startswith("lease lost")
+              and ph["wall0"] <= ts <= ph["wall1"]]
+    for vt, prev, cur in ph["gaps"]:
+        t0s = [r["t0"] for r in ph["rounds"] if r["t0"] <= cur[2]]
+        where = ("round %d, T%+.1f ms" % (len(t0s), (cur[2] - t0s[-1]) * 1000)
+                 if t0s else "%.1f s into the phase" % (cur[2] - ph["mono0"]))
+        print("GAP fault=%s %s sim_seq %s (%s, seq %d) -> %s (%s, seq %d) at %s"
+              % (ph["fault"], vt, prev[0], prev[1], prev[4], cur[0], cur[1],
+                 cur[4], where))
+    print("detail fault=%s lease lapses logged by the publisher during the "
+          "phase: %d" % (ph["fault"], len(lapses)))
+
+
+# --------------------------------------------------------------------------
 # Main
 # --------------------------------------------------------------------------
 
-def run_fault(c, stream, leader, fault, rounds):
-    stream.reset_phase()
-    done = []
-    for k in range(rounds):
-        r = one_round(c, stream, leader, fault)
-        done.append(r)
-        if r["ok"]:
-            log("%s round %d: switch %.1f ms to %s" % (fault, k + 1, r["switch_ms"], r["to"]))
-        else:
-            log("%s round %d: no switch within %.0f s" % (fault, k + 1, SWITCH_TIMEOUT_S))
-    missing, dups, ticks = stream.phase_counts()
-    return done, missing, dups, ticks
-
-
-def result_line(fault, rounds, missing, dups, decision_us, nodes):
-    sw = [r["switch_ms"] for r in rounds if r["ok"]]
+def result_line(ph, decision_us, nodes):
+    sw = [r["switch_ms"] for r in ph["rounds"] if r["ok"]]
     line = ("RESULT fault=%s rounds=%d switch_p50_ms=%.1f switch_p99_ms=%.1f "
             "decision_p99_us=%.0f missing=%d duplicates=%d"
-            % (fault, len(rounds), pct(sw, 50), pct(sw, 99), decision_us,
-               missing, dups))
-    if fault == "stall":
+            % (ph["fault"], len(ph["rounds"]), pct(sw, 50), pct(sw, 99),
+               decision_us, ph["missing"], ph["dups"]))
+    if ph["fault"] == "stall":
         line += " detection_ms=%d" % DETECTION_MS
-    failed = len(rounds) - len(sw)
-    line += " switch_max_ms=%.1f failed_rounds=%d nodes=%d" % (
-        max(sw) if sw else float("nan"), failed, nodes)
-    return line
+    return line + " switch_max_ms=%.1f failed_rounds=%d nodes=%d" % (
+        max(sw) if sw else float("nan"), len(ph["rounds"]) - len(sw), nodes)
+
+
+def run(args):
+    """Runs every phase; returns what the report needs."""
+    rep = {"nodes": max(args.nodes, 1)}
+    rep["decision_us"], rep["decision_line"] = decision_probe()
+    c = make_cluster(args.nodes, args.rate)
+    rep["dir"] = c.dir
+    log("%s, %d sims x %d contracts at %g ticks/s, dir %s" % (
+        "3-node cluster" if args.nodes else "standalone hamd", len(ACCOUNTS),
+        len(SYMBOLS), args.rate, c.dir))
+    stream = Stream(c.publish_endpoints())
+    try:
+        leader = wait_for(lambda: [publisher(c)] if publisher(c) is not None
+                          else None, START_TIMEOUT_S, "a publisher")[0]
+        wait_ready(c, leader, stream, START_TIMEOUT_S)
+        rep["node_id"] = c.nodes[leader]["id"]
+        rep["fsync"] = fsync_probe(c.nodes[leader]["data_dir"])
+        hub_pid = c.nodes[leader]["proc"].pid
+        load0, preempt0 = load_avg(), preemptions(hub_pid)
+        counts = {"crash": args.rounds, "disconnect": args.rounds,
+                  "stall": args.stall_rounds}
+        rep["phases"] = [run_fault(c, leader, stream, f, counts[f]) for f in FAULTS
+                         if counts[f] > 0 and f in args.faults.split(",")]
+        rep["host"] = (load0, load_avg(), preemptions(hub_pid) - preempt0)
+        if publisher(c) != leader:
+            log("warning: the publisher changed during the run")
+        rep["commit"] = commit_probe(c, leader)
+        rep["lines"] = log_lines(c.log_text(leader))
+        rep["events"], rep["terms"] = list(stream.events), sorted(stream.terms)
+    finally:
+        stream.close()
+        c.cleanup(keep=args.keep)
+    return rep
+
+
+def report(rep, args):
+    print("setup: %s, publisher node %d, %d sims (same seed) x %d contracts at "
+          "%g ticks/s, check_interval_ms=%d stale_ms=%d fail_threshold=%d "
+          "revert_after_s=%d quarantine_s=%d, terms seen %s"
+          % ("3-node Raft cluster" if args.nodes else "standalone hamd (no peers)",
+             rep["node_id"], len(ACCOUNTS), len(SYMBOLS), args.rate,
+             CHECK_INTERVAL_MS, STALE_MS, FAIL_THRESHOLD, REVERT_AFTER_S,
+             QUARANTINE_S, rep["terms"]))
+    print("fsync probe (write 4 KiB + fdatasync on the data dir's file system): "
+          "p50_ms=%.2f p99_ms=%.2f" % rep["fsync"])
+    print("commit probe (admin write answered after its Raft commit, HTTP "
+          "included): p50_ms=%.1f p99_ms=%.1f" % rep["commit"])
+    print("host: %d CPUs, load average %.1f at start, %.1f at end; publisher "
+          "preempted %d times during the rounds" % ((os.cpu_count() or 0,) + rep["host"]))
+    if rep["decision_line"]:
+        print("decision: " + rep["decision_line"])
+    for ph in rep["phases"]:
+        if args.verbose:
+            print_rounds(ph, rep["lines"])
+        print_breakdown(ph, rep["lines"], rep["events"])
+        to = {}
+        for r in ph["rounds"]:
+            if r["ok"]:
+                to[r["to"]] = to.get(r["to"], 0) + 1
+        print("detail fault=%s ticks_checked=%d hub_seq_gaps=%d hb_gap_max_ms=%.0f "
+              "switched_to=%s" % (ph["fault"], ph["ticks"], ph["hub_seq_gaps"],
+                                  ph["hb_gap_max_ms"], to))
+        if ph["missing"] or ph["dups"]:
+            print_gaps(ph, rep["lines"])
+    for ph in rep["phases"]:
+        print(result_line(ph, rep["decision_us"], rep["nodes"]))
 
 
 def main():
@@ -583,74 +682,19 @@ def main():
                     help="3: a Raft cluster; 0: one standalone hamd")
     ap.add_argument("--rate", type=float, default=RATE_DEFAULT,
                     help="ticks/s per contract of every sim")
-    ap.add_argument("--keep", action="store_true", help="keep the temp dir")
+    ap.add_argument("--faults", default=",".join(FAULTS),
+                    help="comma-separated subset of crash,disconnect,stall")
     ap.add_argument("--verbose", action="store_true",
                     help="print the stages of every round")
+    ap.add_argument("--keep", action="store_true", help="keep the temp dir")
     args = ap.parse_args()
-
+    unknown = set(args.faults.split(",")) - set(FAULTS)
+    if unknown:
+        ap.error("unknown fault(s): %s" % ", ".join(sorted(unknown)))
     started = time.monotonic()
-    decision_us, decision_line = decision_p99_us()
-    c = make_cluster(args.nodes, args.rate)
-    nodes = max(args.nodes, 1)
-    log("%s, %d sims x %d contracts at %g ticks/s, dir %s" % (
-        "3-node cluster" if args.nodes else "standalone hamd", len(ACCOUNTS),
-        len(SYMBOLS), args.rate, c.dir))
-    results, lines_out = [], []
-    stream = None
-    try:
-        stream = Stream(c.publish_endpoints())
-        leader = wait_start(c, stream)
-        fs50, fs99 = fsync_probe(c.nodes[leader]["data_dir"])
-        hub_pid = c.nodes[leader]["proc"].pid
-        load0, preempt0 = load_avg(), preemptions(hub_pid)
-        plan = [("crash", args.rounds), ("disconnect", args.rounds),
-                ("stall", args.stall_rounds)]
-        for fault, n in plan:
-            if n <= 0:
-                continue
-            rounds, missing, dups, ticks = run_fault(c, stream, leader, fault, n)
-            results.append((fault, rounds, missing, dups, ticks))
-        load1, preempted = load_avg(), preemptions(hub_pid) - preempt0
-        if publisher(c) != leader:
-            log("warning: the publisher changed during the run")
-        cm50, cm99 = commit_probe(c, leader)
-        lines = log_lines(c.log_text(leader))
-        events = list(stream.events)
-    finally:
-        if stream:
-            stream.close()
-        c.cleanup(keep=args.keep)
-
-    print("setup: %s, publisher node %d, %d sims (same seed) x %d contracts at "
-          "%g ticks/s, check_interval_ms=%d stale_ms=%d fail_threshold=%d "
-          "revert_after_s=%d quarantine_s=%d, terms seen %s"
-          % ("3-node Raft cluster" if args.nodes else "standalone hamd (no peers)",
-             c.nodes[leader]["id"], len(ACCOUNTS), len(SYMBOLS), args.rate,
-             CHECK_INTERVAL_MS, STALE_MS, FAIL_THRESHOLD, REVERT_AFTER_S,
-             QUARANTINE_S, sorted(stream.terms)))
-    print("fsync probe (write 4 KiB + fdatasync on the data dir's file system): "
-          "p50_ms=%.2f p99_ms=%.2f" % (fs50, fs99))
-    print("commit probe (admin write answered after its Raft commit, HTTP "
-          "included): p50_ms=%.1f p99_ms=%.1f" % (cm50, cm99))
-    print("host: %d CPUs, load average %.1f at start, %.1f at end; publisher "
-          "preempted %d times during the rounds"
-          % (os.cpu_count() or 0, load0, load1, preempted))
-    if decision_line:
-        print("decision: " + decision_line)
-    for fault, rounds, missing, dups, ticks in results:
-        if args.verbose:
-            print_rounds(fault, rounds, lines)
-        print_breakdown(fault, breakdown(rounds, lines, events, fault))
-        to = {}
-        for r in rounds:
-            if r["ok"]:
-                to[r["to"]] = to.get(r["to"], 0) + 1
-        print("detail fault=%s ticks_checked=%d switched_to=%s" % (fault, ticks, to))
+    rep = run(args)
     log("total %.0f s" % (time.monotonic() - started))
-    for fault, rounds, missing, dups, ticks in results:
-        lines_out.append(result_line(fault, rounds, missing, dups, decision_us, nodes))
-    for ln in lines_out:
-        print(ln)
+    report(rep, args)
     return 0
 
 

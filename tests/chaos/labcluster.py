@@ -44,7 +44,6 @@ STOP_TIMEOUT_S = 20              # hamd.service TimeoutStopSec
 STATUS_TIMEOUT_S = 0.5           # a frozen node must not stall the polls
 WRITE_TIMEOUT_S = 3.0            # an admin write waits for a commit
 WRITE_INTERVAL_S = 0.1           # the background writer's pace
-POLL_S = 0.05
 # Proxies would send admin calls out of the lab; hamd and hactl get none.
 PROXY_VARS = ("http_proxy", "https_proxy", "all_proxy", "no_proxy",
               "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
@@ -56,6 +55,8 @@ def make_lab():
 
 
 def clean_env(extra=None):
+    """This process's environment without proxies and HAMD_* settings (the
+    test decides those), plus extra."""
     env = {k: v for k, v in os.environ.items()
            if k not in PROXY_VARS and not k.startswith("HAMD_")}
     env["PATH"] = "/usr/sbin:/usr/bin:/sbin:/bin"
@@ -282,9 +283,17 @@ class Cluster:
         return leader if holders == [leader] else None
 
     def wait_converged(self, nodes=None, timeout=20.0):
+        """Waits until converged(nodes) (default: every switched-on node);
+        fails at once when one of them exited."""
         nodes = nodes or [n for n in self.nodes if n.powered]
-        return wait_for(lambda: self.converged(nodes), timeout,
-                        "nodes %s to converge (one publisher, VIP on it)"
+
+        def ready():
+            for n in nodes:
+                if n.proc is not None and n.proc.poll() is not None:
+                    raise Failure("node %d exited with status %s: %s" % (
+                        n.id, n.proc.returncode, n.log_tail(1)))
+            return self.converged(nodes)
+        return wait_for(ready, timeout, "nodes %s to converge (one publisher, VIP on it)"
                         % [n.id for n in nodes], step=0.1)
 
     def wait_stable(self, hold_s, timeout=30.0):
@@ -376,13 +385,12 @@ class Writer(threading.Thread):
         while not self.halt.is_set():
             node = nodes[at % len(nodes)]
             aid = "%s%d" % (self.prefix, k)
+            k += 1  # a timed-out write may still land: never reuse an id
             if node.powered and self.cluster.write_account(node, aid):
                 self.acked.append(aid)
-                k += 1
             else:
                 self.failed += 1
                 at += 1
-                k += 1  # a timed-out write may still land: never reuse its id
             self.halt.wait(WRITE_INTERVAL_S)
 
     def stop(self):
