@@ -80,6 +80,7 @@ struct hamd_cluster {
     int64_t last_barrier_ns;           /* t0 of the last barrier started */
     bool publishing;                   /* last on_lease said true */
     bool transferring;                 /* a leadership transfer is running */
+    unsigned transfer_rotor;           /* where transfer_pick starts next */
     int64_t last_handoff_ns;           /* last automatic hand-off attempt */
 
     /* membership */

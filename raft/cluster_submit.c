@@ -125,18 +125,32 @@ static bool transfer_is_witness(const struct hamd_cluster *c, raft_id id)
     return false;
 }
 
-/* A voter of the current configuration other than this node, not a
- * witness; 0 lets libraft pick any up-to-date voter. */
-static raft_id transfer_pick(const struct hamd_cluster *c)
+/* A voter other than this node and not a witness, preferably one this
+ * leader heard from within the election timeout (handing over to a dead
+ * node only times out); the search starts one further on each call, so a
+ * retry after a failed transfer tries someone else. 0 when none. */
+static raft_id transfer_pick(struct hamd_cluster *c)
 {
     const struct raft_configuration *conf = &c->raft.configuration;
-    for (unsigned i = 0; i < conf->n; i++) {
+    const struct raft_progress *progress =
+        raft_state(&c->raft) == RAFT_LEADER ? c->raft.leader_state.progress
+                                            : NULL;
+    raft_id fallback = 0;
+    for (unsigned k = 0; k < conf->n; k++) {
+        unsigned i = (k + c->transfer_rotor) % conf->n;
         const struct raft_server *s = &conf->servers[i];
-        if (s->id != c->self->id && s->role == RAFT_VOTER &&
-            !transfer_is_witness(c, s->id))
+        if (s->id == c->self->id || s->role != RAFT_VOTER ||
+            transfer_is_witness(c, s->id))
+            continue;
+        if (progress && progress[i].recent_recv) {
+            c->transfer_rotor = i + 1;
             return s->id;
+        }
+        if (!fallback)
+            fallback = s->id;
     }
-    return 0;
+    c->transfer_rotor++;
+    return fallback;
 }
 
 int cluster_transfer_start(struct hamd_cluster *c, uint64_t id,

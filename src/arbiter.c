@@ -142,6 +142,28 @@ void hamd_arb_published(struct hamd_arb_contract *c, const struct hamd_tick *tic
     c->last_volume = tick->volume;
 }
 
+unsigned hamd_arb_flush(struct hamd_arb_contract *c,
+                        const struct hamd_arb_limits *lim, int64_t now_ns,
+                        hamd_arb_emit_fn emit, void *ud)
+{
+    if (!source_valid(c->active))
+        return 0;
+    struct hamd_arb_ring *r = &c->rings[c->active];
+    ring_trim(r, lim, now_ns);
+    unsigned replayed = 0;
+    for (unsigned i = 0; i < r->len; i++) {
+        const struct hamd_tick *t = ring_at(r, i);
+        if (!newer_than_last(c, t))
+            continue;
+        emit(ud, t);
+        replayed++;
+    }
+    /* The active source's ticks are published live: its ring is not kept. */
+    r->len = 0;
+    r->head = 0;
+    return replayed;
+}
+
 unsigned hamd_arb_switch(struct hamd_arb_contract *c,
                          const struct hamd_arb_limits *lim, int source,
                          int64_t now_ns, hamd_arb_emit_fn emit, void *ud)
@@ -153,21 +175,32 @@ unsigned hamd_arb_switch(struct hamd_arb_contract *c,
     if (source == c->active)
         return 0;
     c->active = source;
-    struct hamd_arb_ring *r = &c->rings[source];
-    ring_trim(r, lim, now_ns);
-    unsigned replayed = 0;
-    for (unsigned i = 0; i < r->len; i++) {
-        const struct hamd_tick *t = ring_at(r, i);
-        if (!newer_than_last(c, t))
-            continue;
-        emit(ud, t);
-        hamd_arb_published(c, t);
-        replayed++;
-    }
-    /* The active source's ticks are published live: its ring is not kept. */
+    return emit ? hamd_arb_flush(c, lim, now_ns, emit, ud) : 0;
+}
+
+enum hamd_arb_verdict hamd_arb_hold(struct hamd_arb_contract *c,
+                                    const struct hamd_arb_limits *lim,
+                                    int source, const struct hamd_tick *tick,
+                                    int64_t now_ns)
+{
+    if (!source_valid(source))
+        return HAMD_ARB_DROPPED;
+    if (!newer_than_last(c, tick))
+        return HAMD_ARB_STALE;
+    return ring_push(&c->rings[source], lim, tick, now_ns) ? HAMD_ARB_KEPT
+                                                            : HAMD_ARB_DROPPED;
+}
+
+void hamd_arb_drop_held(struct hamd_arb_contract *c)
+{
+    if (!source_valid(c->active))
+        return;
+    struct hamd_arb_ring *r = &c->rings[c->active];
+    for (unsigned i = 0; i < r->len; i++)
+        if (newer_than_last(c, ring_at(r, i)))
+            hamd_arb_published(c, ring_at(r, i));
     r->len = 0;
     r->head = 0;
-    return replayed;
 }
 
 void hamd_arb_forget_source(struct hamd_arb_contract *c, int source)

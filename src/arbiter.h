@@ -16,6 +16,11 @@
  *     arrival order, then its live ticks. A stall detected seconds late
  *     therefore leaves no hole, as long as the window covers the
  *     detection time.
+ *  4. Hold during a lease lapse: a publisher whose lease lapsed but may
+ *     come back in the same term keeps the active source's ticks instead
+ *     of publishing them (hamd_arb_hold), then sends them in order when
+ *     the lease returns (hamd_arb_flush) or gives them up when another
+ *     node may publish (hamd_arb_drop_held). A lapse then loses nothing.
  *
  * Rings keep at most `depth` ticks and drop ticks older than `window_ns`;
  * they start small and grow by doubling, so a quiet contract costs little.
@@ -80,16 +85,35 @@ enum hamd_arb_verdict hamd_arb_offer(struct hamd_arb_contract *c,
 void hamd_arb_published(struct hamd_arb_contract *c,
                         const struct hamd_tick *tick);
 
-/* Callback receiving each replayed tick, oldest first. */
+/* Callback receiving each replayed tick, oldest first. It must publish the
+ * tick and record it with hamd_arb_published. */
 typedef void (*hamd_arb_emit_fn)(void *ud, const struct hamd_tick *tick);
 
-/* Makes `source` the active source (HAMD_ARB_NO_SOURCE to unroute). Ticks
- * of its ring newer than the last published and younger than the window
- * are passed to emit in order, which must publish them; the arbiter records
- * each as published. Returns the number of replayed ticks. */
+/* Makes `source` the active source (HAMD_ARB_NO_SOURCE to unroute) and
+ * replays its kept ticks newer than the last published and younger than
+ * the window through emit (see hamd_arb_flush). With emit NULL nothing is
+ * replayed now: the ring stays for a later hamd_arb_flush (a switch during
+ * a lease lapse). Returns the number of replayed ticks. */
 unsigned hamd_arb_switch(struct hamd_arb_contract *c,
                          const struct hamd_arb_limits *lim, int source,
                          int64_t now_ns, hamd_arb_emit_fn emit, void *ud);
+
+/* Keeps a tick of the active source that may not be published now (lease
+ * lapse). Returns HAMD_ARB_KEPT, or HAMD_ARB_STALE / HAMD_ARB_DROPPED. */
+enum hamd_arb_verdict hamd_arb_hold(struct hamd_arb_contract *c,
+                                    const struct hamd_arb_limits *lim,
+                                    int source, const struct hamd_tick *tick,
+                                    int64_t now_ns);
+
+/* Replays the active source's kept ticks newer than the last published,
+ * oldest first, through emit, and empties its ring. Returns how many. */
+unsigned hamd_arb_flush(struct hamd_arb_contract *c,
+                        const struct hamd_arb_limits *lim, int64_t now_ns,
+                        hamd_arb_emit_fn emit, void *ud);
+
+/* Gives up the active source's kept ticks as if they had been published
+ * (another node may publish now): the guard moves past them. */
+void hamd_arb_drop_held(struct hamd_arb_contract *c);
 
 /* Forgets everything kept for `source` (it left or restarted). */
 void hamd_arb_forget_source(struct hamd_arb_contract *c, int source);

@@ -73,7 +73,7 @@ static const struct cfg_key CFG_FAILOVER_KEYS[] = {
     CFG_C("replay_depth", CFG_UINT, replay_depth, 1, 100000, "256"),
     CFG_C("quarantine_s", CFG_UINT, quarantine_s, 0, 86400, "60"),
     CFG_C("revert_after_s", CFG_UINT, revert_after_s, 0, 604800, "300"),
-    CFG_C("daily_cap", CFG_UINT, daily_cap, 1, 100000, "20"),
+    CFG_C("daily_cap", CFG_UINT, daily_cap, 0, 100000, "20"),
     CFG_C("restart_after_ms", CFG_UINT, restart_after_ms, 100, 3600000,
           "5000"),
     CFG_C("event_history", CFG_UINT, event_history, 10, 1000000, "1000"),

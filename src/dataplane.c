@@ -292,7 +292,7 @@ struct replay_ctx {
 static void replay_emit(void *ud, const struct hamd_tick *tick)
 {
     struct replay_ctx *r = ud;
-    dp_publish_tick(r->dp, r->c, r->source, tick, r->now_ns);
+    dp_publish_tick(r->dp, r->c, r->source, tick, r->now_ns, false);
 }
 
 static void door_assign(struct hamd_dataplane *dp, const struct dp_door_msg *m)
@@ -310,8 +310,10 @@ static void door_assign(struct hamd_dataplane *dp, const struct dp_door_msg *m)
     c->switch_id = m->switch_id;
     c->switch_replayed = 0;
     struct replay_ctx ctx = {dp, c, idx, now_ns};
+    /* During a lease lapse the new source's ring waits for the flush. */
+    bool lapse = dp_holding(dp, now_ns);
     c->switch_replayed = hamd_arb_switch(&c->arb, &dp->opts.limits, idx, now_ns,
-                                         replay_emit, &ctx);
+                                         lapse ? NULL : replay_emit, &ctx);
 }
 
 static void door_gw_send(struct hamd_dataplane *dp, const struct dp_door_msg *m,

@@ -66,7 +66,7 @@ static void ingest_tick(struct hamd_dataplane *dp, struct dp_source *s,
     note_receipt(dp, s, idx, c, &tick, now_ns);
     switch (hamd_arb_offer(&c->arb, &dp->opts.limits, idx, &tick, now_ns)) {
     case HAMD_ARB_PUBLISH:
-        dp_publish_tick(dp, c, idx, &tick, now_ns);
+        dp_publish_tick(dp, c, idx, &tick, now_ns, true);
         break;
     case HAMD_ARB_STALE:
         s->st.stale++;

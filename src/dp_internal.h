@@ -84,6 +84,9 @@ struct hamd_dataplane {
     _Atomic uint64_t lease_term;          /* written by control */
     _Atomic int64_t lease_until_ns;       /* written by control */
     uint64_t pub_term;                    /* term of the open PUB */
+    int64_t lapse_since_ns;               /* lease expired with PUB still
+                                             bound in its term: ticks are
+                                             held since then (0 = no lapse) */
 
     struct dp_source sources[HAMD_ARB_MAX_SOURCES];
     struct hamd_strmap *contracts;        /* vt_symbol -> dp_contract */
@@ -120,8 +123,15 @@ void dp_ingest_message(struct hamd_dataplane *dp, void *frames[3],
 
 /* dp_publish.c */
 bool dp_may_publish(struct hamd_dataplane *dp, int64_t now_ns);
+/* True while ticks must be held: PUB bound in the lease's term but the
+ * deadline passed (the lease may come back in the same term). */
+bool dp_holding(struct hamd_dataplane *dp, int64_t now_ns);
+/* Numbers, caches and (under the lease) sends one tick. may_hold: a live
+ * tick, which a lease lapse keeps for later; replays pass false, since they
+ * iterate the very ring a hold would push into. */
 void dp_publish_tick(struct hamd_dataplane *dp, struct dp_contract *c,
-                     int source, const struct hamd_tick *tick, int64_t now_ns);
+                     int source, const struct hamd_tick *tick, int64_t now_ns,
+                     bool may_hold);
 void dp_publish_event(struct hamd_dataplane *dp, const void *body, size_t len);
 void dp_endpoints_reconcile(struct hamd_dataplane *dp, int64_t now_ns);
 void dp_endpoints_close(struct hamd_dataplane *dp);

@@ -72,12 +72,85 @@ static int endpoints_open(struct hamd_dataplane *dp)
     return 0;
 }
 
+/* Applies fn to every contract (held-tick bookkeeping of a lapse). */
+static void contracts_each(struct hamd_dataplane *dp,
+                           void (*fn)(struct hamd_dataplane *dp,
+                                      struct dp_contract *c, int64_t now_ns),
+                           int64_t now_ns)
+{
+    size_t cursor = 0;
+    const char *key;
+    void *val;
+    while (hamd_strmap_next(dp->contracts, &cursor, &key, &val))
+        fn(dp, val, now_ns);
+}
+
+struct flush_ctx {
+    struct hamd_dataplane *dp;
+    struct dp_contract *c;
+    int64_t now_ns;
+};
+
+static void flush_emit(void *ud, const struct hamd_tick *tick)
+{
+    struct flush_ctx *f = ud;
+    dp_publish_tick(f->dp, f->c, f->c->arb.active, tick, f->now_ns, false);
+}
+
+static void contract_flush(struct hamd_dataplane *dp, struct dp_contract *c,
+                           int64_t now_ns)
+{
+    struct flush_ctx f = {dp, c, now_ns};
+    hamd_arb_flush(&c->arb, &dp->opts.limits, now_ns, flush_emit, &f);
+}
+
+static void contract_drop_held(struct hamd_dataplane *dp, struct dp_contract *c,
+                               int64_t now_ns)
+{
+    (void)dp;
+    (void)now_ns;
+    hamd_arb_drop_held(&c->arb);
+}
+
+/* The lease is back in the same term: send what was held, in order. */
+static void lapse_end(struct hamd_dataplane *dp, int64_t now_ns)
+{
+    LOG_INFO("lease back in term %llu after %lld ms: sending held ticks",
+             (unsigned long long)dp->pub_term,
+             (long long)((now_ns - dp->lapse_since_ns) / HAMD_NS_PER_MS));
+    dp->lapse_since_ns = 0;
+    contracts_each(dp, contract_flush, now_ns);
+}
+
+/* Someone else may publish now: held ticks count as published (like a
+ * follower's) and PUB closes so clients go to the next publisher. */
+static void lease_gone(struct hamd_dataplane *dp, int64_t now_ns)
+{
+    if (dp->lapse_since_ns)
+        contracts_each(dp, contract_drop_held, now_ns);
+    dp->lapse_since_ns = 0;
+    dp_endpoints_close(dp);
+}
+
 void dp_endpoints_reconcile(struct hamd_dataplane *dp, int64_t now_ns)
 {
     uint64_t term = atomic_load(&dp->lease_term);
-    bool want = now_ns < atomic_load(&dp->lease_until_ns);
-    if (dp->pub && (!want || dp->pub_term != term))
-        dp_endpoints_close(dp);
+    int64_t until = atomic_load(&dp->lease_until_ns);
+    bool want = now_ns < until;
+    bool same_term = dp->pub && dp->pub_term == term;
+    if (same_term && want && dp->lapse_since_ns)
+        lapse_end(dp, now_ns);
+    /* An expired deadline (not a revocation, until 0) in the same term is
+     * a lapse: hold ticks for at most the replay window. */
+    if (same_term && !want && until != 0 && !dp->lapse_since_ns) {
+        dp->lapse_since_ns = now_ns;
+        LOG_WARN("lease lapsed in term %llu: holding ticks",
+                 (unsigned long long)term);
+    }
+    bool lapse_over = dp->lapse_since_ns &&
+                      now_ns - dp->lapse_since_ns > dp->opts.limits.window_ns;
+    if (dp->pub && (!same_term || (!want && (until == 0 || lapse_over))))
+        lease_gone(dp, now_ns);
     if (want && !dp->pub && endpoints_open(dp) == 0) {
         dp->pub_term = term;
         dp->next_hb_ns = now_ns;
@@ -85,6 +158,12 @@ void dp_endpoints_reconcile(struct hamd_dataplane *dp, int64_t now_ns)
                  dp->opts.node_id, (unsigned long long)term, dp->opts.publish,
                  dp->opts.snapshot);
     }
+}
+
+bool dp_holding(struct hamd_dataplane *dp, int64_t now_ns)
+{
+    return dp->pub && dp->pub_term == atomic_load(&dp->lease_term) &&
+           now_ns >= atomic_load(&dp->lease_until_ns);
 }
 
 /* ------------------------------------------------------------------------
@@ -129,12 +208,17 @@ static void note_switch_done(struct hamd_dataplane *dp, struct dp_contract *c,
 }
 
 void dp_publish_tick(struct hamd_dataplane *dp, struct dp_contract *c,
-                     int source, const struct hamd_tick *tick, int64_t now_ns)
+                     int source, const struct hamd_tick *tick, int64_t now_ns,
+                     bool may_hold)
 {
     /* A lease granted since the last poll opens PUB before this tick is
      * numbered in the new term, so the first tick of a term goes out. */
     if (!dp->pub)
         dp_endpoints_reconcile(dp, now_ns);
+    if (may_hold && dp_holding(dp, now_ns)) {
+        hamd_arb_hold(&c->arb, &dp->opts.limits, source, tick, now_ns);
+        return;
+    }
     uint64_t term = atomic_load(&dp->lease_term);
     if (c->seq_term != term) {
         c->seq_term = term;

@@ -127,6 +127,9 @@ static void hook_start(struct hamd_hooks *h, const struct hook_job *j)
     }
     LOG_INFO("hook %s (pid %d): role %s, term %llu", path, h->proc.pid,
              j->leader ? "leader" : "follower", (unsigned long long)j->term);
+    /* The loop's clock may be stale (a frozen process resumed mid-turn):
+     * a timeout counted from it would kill the hook at once. */
+    uv_update_time(h->loop);
     uv_timer_start(&h->timeout, on_timeout, h->cfg->hook_timeout_ms, 0);
 }
 
@@ -164,10 +167,14 @@ void hamd_hooks_role(struct hamd_hooks *self, bool leader, uint64_t term)
         return;
     j->leader = leader;
     j->term = term;
-    struct hook_job **tail = &self->queue;
-    while (*tail)
-        tail = &(*tail)->next;
-    *tail = j;
+    /* Only the latest role matters: a run not started yet is replaced, so
+     * a burst of lease changes moves the VIP once, to where it belongs. */
+    while (self->queue) {
+        struct hook_job *stale = self->queue;
+        self->queue = stale->next;
+        free(stale);
+    }
+    self->queue = j;
     hooks_next(self);
 }
 

@@ -1,10 +1,12 @@
 /* Role-change hooks (DESIGN §6 [hooks]): on_leader runs when this node
  * starts publishing, on_follower when it stops (and once at start-up, so a
  * restarted node reconciles a VIP it may still hold). Each runs with
- * HAMD_NODE, HAMD_TERM and HAMD_ROLE in its environment, is killed after
- * [hooks] timeout_ms, and its exit status is logged. Hooks of one node run
- * one at a time, in order: a quick leader -> follower -> leader flap
- * leaves the VIP where the last hook put it. */
+ * HAMD_NODE, HAMD_TERM and HAMD_ROLE in its environment, is killed (with
+ * its process group) after [hooks] timeout_ms, and its exit status is
+ * logged. Hooks of one node run one at a time; while one runs, only the
+ * latest role change waits (earlier waiting ones are dropped), so a quick
+ * leader -> follower -> leader flap leaves the VIP where the last hook put
+ * it without moving it back and forth. */
 #ifndef HAMD_HOOKS_H
 #define HAMD_HOOKS_H
 

@@ -113,6 +113,8 @@ static void apply_result(struct hamd_monitor *m, struct node_gw *gw,
                  hamd_health_state_name(res->prev),
                  hamd_health_state_name(res->state),
                  hamd_health_trigger_name(res->trigger));
+        /* Failover first: its ASSIGN takes the next Raft log write. */
+        hamd_steer_on_health(node->steer, gw->acct.id);
         hamd_events_gateway_state(node, gw->acct.id, res);
     }
     if (res->restart) {
@@ -121,8 +123,6 @@ static void apply_result(struct hamd_monitor *m, struct node_gw *gw,
         hamd_supervisor_restart(node->sup, gw->acct.id, why);
         hamd_events_gateway_restarted(node, gw->acct.id, why);
     }
-    if (res->changed)
-        hamd_steer_on_health(node->steer, gw->acct.id);
 }
 
 static void on_check(uv_timer_t *t)

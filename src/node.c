@@ -29,6 +29,7 @@
 
 static void node_shutdown_continue(struct hamd_node *node);
 static void node_step_down_and_continue(struct hamd_node *node);
+static void node_lease_lost(struct hamd_node *node, uint64_t term);
 
 /* ------------------------------------------------------------------------
  * Events from the data plane, the supervisor and the cluster
@@ -92,26 +93,72 @@ static void on_role(void *ud, enum hamd_cluster_role role, uint64_t term,
                     uint64_t leader_id)
 {
     struct hamd_node *node = ud;
+    bool deposed = node->lapsed && (role != HAMD_CLUSTER_LEADER || term != node->term);
     node->role = role;
     node->term = term;
     node->leader_id = leader_id;
+    if (deposed)
+        node_lease_lost(node, term);
+}
+
+/* The node stops being the publisher: steer, hooks, shutdown go on. */
+static void node_lease_lost(struct hamd_node *node, uint64_t term)
+{
+    uv_timer_stop(&node->lapse_timer);
+    node->lapsed = false;
+    hamd_dataplane_set_lease(node->dp, term, 0);
+    if (!node->publishing)
+        return;
+    node->publishing = false;
+    LOG_INFO("lease lost: silent in term %llu", (unsigned long long)term);
+    hamd_steer_on_lease(node->steer, false);
+    hamd_hooks_role(node->hooks, false, term);
+    /* During a handover the transfer callback continues the shutdown. */
+    if (node->stopping && !node->transferring)
+        node_shutdown_continue(node);
+}
+
+static void on_lapse_timeout(uv_timer_t *t)
+{
+    struct hamd_node *node = t->data;
+    LOG_WARN("lease did not come back within the election timeout");
+    node_lease_lost(node, node->term);
+}
+
+/* A lapse: still Raft leader of the same term, only the lease expired (a
+ * slow barrier on a loaded host). The data plane holds ticks on its own;
+ * the hooks and the failover shell are left alone unless it lasts. */
+static bool lease_lapsed(struct hamd_node *node, uint64_t term)
+{
+    return node->publishing && !node->stopping && term == node->term &&
+           hamd_cluster_role(node->cluster) == HAMD_CLUSTER_LEADER &&
+           hamd_cluster_term(node->cluster) == term;
 }
 
 static void on_lease(void *ud, bool publishing, uint64_t term, int64_t until_ns)
 {
     struct hamd_node *node = ud;
     bool may = publishing && !node->witness && !node->stopping;
-    hamd_dataplane_set_lease(node->dp, term, may ? until_ns : 0);
-    if (may == node->publishing)
+    if (!may) {
+        if (!node->lapsed && lease_lapsed(node, term)) {
+            node->lapsed = true;
+            uv_timer_start(&node->lapse_timer, on_lapse_timeout,
+                           node->cfg->election_timeout_ms, 0);
+            return; /* the data plane's deadline has passed: it holds */
+        }
+        if (!node->lapsed)
+            node_lease_lost(node, term);
         return;
-    node->publishing = may;
-    LOG_INFO("lease %s in term %llu", may ? "acquired: publishing" : "lost: silent",
-             (unsigned long long)term);
-    hamd_steer_on_lease(node->steer, may);
-    hamd_hooks_role(node->hooks, may, term);
-    /* During a handover the transfer callback continues the shutdown. */
-    if (!may && node->stopping && !node->transferring)
-        node_shutdown_continue(node);
+    }
+    uv_timer_stop(&node->lapse_timer);
+    node->lapsed = false;
+    hamd_dataplane_set_lease(node->dp, term, until_ns);
+    if (node->publishing)
+        return;
+    node->publishing = true;
+    LOG_INFO("lease acquired: publishing in term %llu", (unsigned long long)term);
+    hamd_steer_on_lease(node->steer, true);
+    hamd_hooks_role(node->hooks, true, term);
 }
 
 static void on_change(void *ud, enum hamd_cmd_type type)
@@ -177,6 +224,7 @@ static void on_cluster_closed(void *ud)
     close_handle(node, (uv_handle_t *)&node->sigint);
     close_handle(node, (uv_handle_t *)&node->dp_wakeup);
     close_handle(node, (uv_handle_t *)&node->shutdown_timer);
+    close_handle(node, (uv_handle_t *)&node->lapse_timer);
     LOG_INFO("node %u stopped", node->cfg->node_id);
 }
 
@@ -225,11 +273,7 @@ static void on_shutdown_deadline(uv_timer_t *t)
 static void node_step_down_and_continue(struct hamd_node *node)
 {
     node->transferring = false;
-    if (node->publishing) {
-        node->publishing = false;
-        hamd_dataplane_set_lease(node->dp, node->term, 0);
-        hamd_hooks_role(node->hooks, false, node->term);
-    }
+    node_lease_lost(node, node->term);
     node_shutdown_continue(node);
 }
 
@@ -379,6 +423,8 @@ static void node_handles_init(struct hamd_node *node)
     uv_signal_start(&node->sigint, on_signal, SIGINT);
     uv_timer_init(&node->loop, &node->shutdown_timer);
     node->shutdown_timer.data = node;
+    uv_timer_init(&node->loop, &node->lapse_timer);
+    node->lapse_timer.data = node;
 }
 
 static int node_start(struct hamd_node *node)

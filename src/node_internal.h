@@ -63,6 +63,7 @@ struct hamd_node {
     uv_signal_t sigint;
     uv_async_t dp_wakeup;               /* data plane queued events */
     uv_timer_t shutdown_timer;          /* shutdown deadline */
+    uv_timer_t lapse_timer;             /* how long a lease lapse may last */
 
     struct hamd_store *store;
     struct hamd_cluster *cluster;
@@ -74,7 +75,9 @@ struct hamd_node {
     struct hamd_steer *steer;
 
     bool witness;                       /* votes only: no gateways */
-    bool publishing;                    /* holds the lease */
+    bool publishing;                    /* holds the lease (or a lapse) */
+    bool lapsed;                        /* lease expired, same term, still
+                                           Raft leader: may come back */
     uint64_t term;                      /* current Raft term */
     uint64_t leader_id;                 /* 0 = unknown */
     enum hamd_cluster_role role;        /* as last reported by Raft */

@@ -471,7 +471,9 @@ void hamd_steer_on_change(struct hamd_steer *self, enum hamd_cmd_type type)
 void hamd_steer_on_health(struct hamd_steer *self, const char *account)
 {
     (void)account;
-    steer_kick(self);
+    /* At once, not on the next loop turn: the ASSIGN then goes into the
+     * Raft log ahead of the health event that the monitor raises next. */
+    steer_plan_now(self);
 }
 
 void hamd_steer_on_switched(struct hamd_steer *self, const struct hamd_dp_event *ev)

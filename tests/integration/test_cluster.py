@@ -9,7 +9,8 @@ every acknowledged write.
 import time
 
 from hamdtest import (Cluster, Subscriber, check, check_contiguous,
-                      check_tick_fields, log, run, sim_account, wait_for)
+                      check_exactly_once, check_tick_fields, log, run,
+                      sim_account, wait_for)
 
 SYMBOLS = ["rb2601.SHFE", "i2601.DCE"]
 
@@ -199,8 +200,47 @@ def test_sigterm_hands_over_to_the_healthiest_follower():
         c.cleanup()
 
 
+def test_brief_freeze_of_the_leader_loses_no_tick():
+    """A leader frozen for less than an election keeps its term: its lease
+    lapses, ticks are held, and are sent once the lease is back."""
+    import os
+    import signal
+    c = Cluster(3, [sim_account("sim_a", 1, ["SHFE", "DCE"], rate=100)], SYMBOLS,
+                name="freeze").start()
+    try:
+        leader = wait_one_publisher(c, range(3))
+        pid = c.nodes[leader]["proc"].pid
+        sub = Subscriber(c.publish_endpoints())
+        sub.pump_until(lambda: len(sub.ticks) > 50, 15, "ticks")
+        for attempt in range(8):
+            term = sub.ticks[-1][1]["term"]
+            start = len(sub.ticks)
+            os.kill(pid, signal.SIGSTOP)
+            time.sleep(0.22)
+            os.kill(pid, signal.SIGCONT)
+            sub.pump(1.5)
+            terms = {t["term"] for _, t in sub.ticks[start:]}
+            if terms == {term} and "sending held ticks" in c.log_text(leader):
+                break
+            log("freeze %d changed the term or did not lapse: again" % attempt)
+            leader = wait_one_publisher(c, range(3))
+            pid = c.nodes[leader]["proc"].pid
+        else:
+            raise AssertionError("no freeze kept the term in 8 tries")
+        window = sub.ticks[start - 20:]
+        sims = {}
+        for _, t in window:
+            check(t["term"] == term, "term changed inside the checked window")
+            sims.setdefault(t["vt_symbol"], []).append(t["extra"]["sim_seq"])
+        check_exactly_once(sims)
+        check_contiguous(window)
+        sub.close()
+    finally:
+        c.cleanup()
+
+
 if __name__ == "__main__":
-    run([test_sigterm_hands_over_to_the_healthiest_follower,
+    run([test_brief_freeze_of_the_leader_loses_no_tick,test_sigterm_hands_over_to_the_healthiest_follower,
          test_one_publisher_warm_followers_and_replicated_writes,
          test_kill_leader_another_publishes_higher_term,
          test_full_restart_keeps_acknowledged_writes])

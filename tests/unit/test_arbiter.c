@@ -25,8 +25,9 @@ static struct hamd_tick tick_at(int64_t dt_ms, double volume)
     return t;
 }
 
-/* Records what a switch replays. */
+/* Records what a switch or flush replays, and publishes it. */
 struct replay_log {
+    struct hamd_arb_contract *c;
     unsigned n;
     int64_t dt_ms[64];
 };
@@ -35,6 +36,7 @@ static void record(void *ud, const struct hamd_tick *t)
 {
     struct replay_log *log = ud;
     log->dt_ms[log->n++] = t->datetime_ns / MS;
+    hamd_arb_published(log->c, t);
 }
 
 static void publish_if_ok(struct hamd_arb_contract *c, int src, int64_t dt_ms,
@@ -54,7 +56,7 @@ static void test_no_active_source_keeps(void **state)
     struct hamd_arb_contract c;
     hamd_arb_contract_init(&c);
     publish_if_ok(&c, 0, 1000, 1, 0, HAMD_ARB_KEPT);
-    struct replay_log log = {0};
+    struct replay_log log = {&c, 0, {0}};
     assert_int_equal(hamd_arb_switch(&c, &LIMITS, 0, 10 * MS, record, &log), 1);
     assert_int_equal(log.dt_ms[0], 1000);
     publish_if_ok(&c, 0, 1001, 2, 11, HAMD_ARB_PUBLISH);
@@ -66,7 +68,7 @@ static void test_guard_drops_duplicates_and_backward(void **state)
     (void)state;
     struct hamd_arb_contract c;
     hamd_arb_contract_init(&c);
-    struct replay_log log = {0};
+    struct replay_log log = {&c, 0, {0}};
     hamd_arb_switch(&c, &LIMITS, 0, 0, record, &log);
     publish_if_ok(&c, 0, 1000, 10, 0, HAMD_ARB_PUBLISH);
     publish_if_ok(&c, 0, 1000, 10, 1, HAMD_ARB_STALE);   /* duplicate */
@@ -84,7 +86,7 @@ static void test_switch_replays_gap_in_order_without_duplicates(void **state)
     (void)state;
     struct hamd_arb_contract c;
     hamd_arb_contract_init(&c);
-    struct replay_log log = {0};
+    struct replay_log log = {&c, 0, {0}};
     hamd_arb_switch(&c, &LIMITS, 0, 0, record, &log);
     /* Both sources see ticks 1..3; the primary stalls after 2. */
     for (int n = 1; n <= 3; n++) {
@@ -111,7 +113,7 @@ static void test_window_drops_old_ticks(void **state)
     hamd_arb_contract_init(&c);
     publish_if_ok(&c, 1, 1000, 1, 0, HAMD_ARB_KEPT);
     publish_if_ok(&c, 1, 1001, 2, 2500, HAMD_ARB_KEPT);
-    struct replay_log log = {0};
+    struct replay_log log = {&c, 0, {0}};
     /* At 4 s the first tick (received at 0) is out of the 3 s window. */
     assert_int_equal(hamd_arb_switch(&c, &LIMITS, 1, 4000 * MS, record, &log), 1);
     assert_int_equal(log.dt_ms[0], 1001);
@@ -126,7 +128,7 @@ static void test_depth_keeps_newest(void **state)
     for (int n = 0; n < 20; n++)
         publish_if_ok(&c, 2, 1000 + n, n + 1, n, HAMD_ARB_KEPT);
     assert_true(c.rings[2].cap >= LIMITS.depth);
-    struct replay_log log = {0};
+    struct replay_log log = {&c, 0, {0}};
     assert_int_equal(hamd_arb_switch(&c, &LIMITS, 2, 30 * MS, record, &log),
                      LIMITS.depth);
     assert_int_equal(log.dt_ms[0], 1000 + 20 - (int64_t)LIMITS.depth);
@@ -156,8 +158,67 @@ static void test_forget_source(void **state)
     hamd_arb_contract_init(&c);
     publish_if_ok(&c, 1, 1000, 1, 0, HAMD_ARB_KEPT);
     hamd_arb_forget_source(&c, 1);
-    struct replay_log log = {0};
+    struct replay_log log = {&c, 0, {0}};
     assert_int_equal(hamd_arb_switch(&c, &LIMITS, 1, 1 * MS, record, &log), 0);
+    hamd_arb_contract_release(&c);
+}
+
+static void test_hold_then_flush_loses_nothing(void **state)
+{
+    (void)state;
+    struct hamd_arb_contract c;
+    hamd_arb_contract_init(&c);
+    struct replay_log log = {&c, 0, {0}};
+    hamd_arb_switch(&c, &LIMITS, 0, 0, record, &log);
+    publish_if_ok(&c, 0, 1000, 1, 0, HAMD_ARB_PUBLISH);
+    /* Lease lapse: the active source's ticks are held, not published. */
+    for (int n = 1; n <= 3; n++) {
+        struct hamd_tick t = tick_at(1000 + n, 1 + n);
+        assert_int_equal(hamd_arb_hold(&c, &LIMITS, 0, &t, n * MS), HAMD_ARB_KEPT);
+    }
+    struct hamd_tick old = tick_at(1000, 1);
+    assert_int_equal(hamd_arb_hold(&c, &LIMITS, 0, &old, 4 * MS), HAMD_ARB_STALE);
+    /* The guard did not move: the held ticks are still "new". */
+    publish_if_ok(&c, 1, 1001, 2, 5, HAMD_ARB_KEPT);
+    assert_int_equal(hamd_arb_flush(&c, &LIMITS, 6 * MS, record, &log), 3);
+    assert_int_equal(log.dt_ms[0], 1001);
+    assert_int_equal(log.dt_ms[2], 1003);
+    publish_if_ok(&c, 0, 1003, 4, 7, HAMD_ARB_STALE);
+    publish_if_ok(&c, 0, 1004, 5, 8, HAMD_ARB_PUBLISH);
+    hamd_arb_contract_release(&c);
+}
+
+static void test_drop_held_moves_the_guard(void **state)
+{
+    (void)state;
+    struct hamd_arb_contract c;
+    hamd_arb_contract_init(&c);
+    struct replay_log log = {&c, 0, {0}};
+    hamd_arb_switch(&c, &LIMITS, 0, 0, record, &log);
+    struct hamd_tick t = tick_at(2000, 7);
+    assert_int_equal(hamd_arb_hold(&c, &LIMITS, 0, &t, 0), HAMD_ARB_KEPT);
+    hamd_arb_drop_held(&c);
+    assert_int_equal(hamd_arb_flush(&c, &LIMITS, 1 * MS, record, &log), 0);
+    /* Given up as published: a later copy of it is a duplicate. */
+    publish_if_ok(&c, 0, 2000, 7, 2, HAMD_ARB_STALE);
+    publish_if_ok(&c, 0, 2001, 8, 3, HAMD_ARB_PUBLISH);
+    hamd_arb_contract_release(&c);
+}
+
+static void test_switch_without_emit_defers_to_flush(void **state)
+{
+    (void)state;
+    struct hamd_arb_contract c;
+    hamd_arb_contract_init(&c);
+    struct replay_log log = {&c, 0, {0}};
+    publish_if_ok(&c, 1, 3000, 1, 0, HAMD_ARB_KEPT);
+    assert_int_equal(hamd_arb_switch(&c, &LIMITS, 1, 1 * MS, NULL, NULL), 0);
+    assert_int_equal(c.active, 1);
+    struct hamd_tick t = tick_at(3001, 2);
+    assert_int_equal(hamd_arb_hold(&c, &LIMITS, 1, &t, 2 * MS), HAMD_ARB_KEPT);
+    assert_int_equal(hamd_arb_flush(&c, &LIMITS, 3 * MS, record, &log), 2);
+    assert_int_equal(log.dt_ms[0], 3000);
+    assert_int_equal(log.dt_ms[1], 3001);
     hamd_arb_contract_release(&c);
 }
 
@@ -171,6 +232,9 @@ int main(void)
         cmocka_unit_test(test_depth_keeps_newest),
         cmocka_unit_test(test_bad_source_and_zero_depth),
         cmocka_unit_test(test_forget_source),
+        cmocka_unit_test(test_hold_then_flush_loses_nothing),
+        cmocka_unit_test(test_drop_held_moves_the_guard),
+        cmocka_unit_test(test_switch_without_emit_defers_to_flush),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
