@@ -131,6 +131,13 @@ enum hamd_arb_verdict hamd_arb_offer(struct hamd_arb_contract *c,
     /* A kept tick that is already not newer can never be replayed. */
     if (!newer_than_last(c, tick))
         return HAMD_ARB_STALE;
+    /* Never published and not routed yet (a new subscription): its first
+     * subscriber wants the current state, not a burst of history. */
+    if (c->active == HAMD_ARB_NO_SOURCE && !c->has_last && lim->depth > 0) {
+        static const struct hamd_arb_limits newest_only = {INT64_MAX, 1};
+        c->rings[source].len = 0;
+        lim = &newest_only;
+    }
     return ring_push(&c->rings[source], lim, tick, now_ns) ? HAMD_ARB_KEPT
                                                             : HAMD_ARB_DROPPED;
 }
@@ -158,9 +165,9 @@ unsigned hamd_arb_flush(struct hamd_arb_contract *c,
         emit(ud, t);
         replayed++;
     }
-    /* The active source's ticks are published live: its ring is not kept. */
-    r->len = 0;
-    r->head = 0;
+    /* The active source's ticks are published live: its ring is not kept,
+     * and its memory goes back until it is a backup again. */
+    ring_release(r);
     return replayed;
 }
 
@@ -199,16 +206,13 @@ void hamd_arb_drop_held(struct hamd_arb_contract *c)
     for (unsigned i = 0; i < r->len; i++)
         if (newer_than_last(c, ring_at(r, i)))
             hamd_arb_published(c, ring_at(r, i));
-    r->len = 0;
-    r->head = 0;
+    ring_release(r);
 }
 
 void hamd_arb_forget_source(struct hamd_arb_contract *c, int source)
 {
-    if (!source_valid(source))
-        return;
-    c->rings[source].len = 0;
-    c->rings[source].head = 0;
+    if (source_valid(source))
+        ring_release(&c->rings[source]);
 }
 
 uint64_t hamd_arb_contract_bytes(const struct hamd_arb_contract *c)

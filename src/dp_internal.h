@@ -15,7 +15,9 @@
 #define DP_BATCH_MAX 2048          /* gateway messages handled per wakeup */
 #define DP_EVENT_QUEUE_CAP 4096    /* upward events buffered */
 #define DP_CONTRACTS_INITIAL 1024  /* initial contract map capacity */
-#define DP_GW_RCVHWM 1000000       /* gateway ROUTER receive HWM, messages */
+#define DP_GW_RCVHWM 50000         /* gateway ROUTER receive HWM, messages:
+                                      beyond it a gateway's sends wait
+                                      (back-pressure, never a drop) */
 #define DP_LINGER_MS 0             /* close sockets without waiting */
 
 /* Door operations, control -> data, sent as [struct dp_door_msg][body?]. */
@@ -30,14 +32,15 @@ enum dp_door_op {
     DP_DOOR_STOP,
 };
 
+/* One door message, sent by value (both ends are this process). */
 struct dp_door_msg {
-    enum dp_door_op op;
+    enum dp_door_op op;                    /* what to do */
     char account[HAMD_ACCOUNT_ID_MAX];     /* source, where relevant */
     char vt_symbol[HAMD_VT_SYMBOL_MAX];    /* contract or canary */
     uint64_t switch_id;                    /* DP_DOOR_ASSIGN */
     enum hamd_gw_type gw_type;             /* DP_DOOR_GW_SEND */
     unsigned n_exch;                       /* DP_DOOR_SOURCE_ADD */
-    char exchanges[HAMD_DP_EXCH_MAX][HAMD_EXCHANGE_MAX];
+    char exchanges[HAMD_DP_EXCH_MAX][HAMD_EXCHANGE_MAX]; /* the source's */
 };
 
 /* One hot source (gateway account) known to the data plane. */
@@ -45,8 +48,8 @@ struct dp_source {
     bool used;                            /* slot in use */
     char account[HAMD_ACCOUNT_ID_MAX];    /* = DEALER identity */
     char canary[HAMD_VT_SYMBOL_MAX];      /* canary contract or "" */
-    unsigned n_exch;
-    char exchanges[HAMD_DP_EXCH_MAX][HAMD_EXCHANGE_MAX];
+    unsigned n_exch;                      /* exchanges in use */
+    char exchanges[HAMD_DP_EXCH_MAX][HAMD_EXCHANGE_MAX]; /* it serves */
     struct hamd_log_rate bad_rate;        /* limits malformed-input logs */
     int64_t latency_sum_ms;               /* this stats period */
     uint64_t latency_n;                   /* this stats period */
@@ -55,7 +58,7 @@ struct dp_source {
 
 /* One subscribed contract. */
 struct dp_contract {
-    char vt_symbol[HAMD_VT_SYMBOL_MAX];
+    char vt_symbol[HAMD_VT_SYMBOL_MAX];   /* its key in contracts */
     struct hamd_arb_contract arb;         /* routing, guard, replay rings */
     uint64_t seq;                         /* last seq stamped */
     uint64_t seq_term;                    /* term the seq counts in */
@@ -65,20 +68,20 @@ struct dp_contract {
     uint64_t switch_id;                   /* pending switch to report */
     unsigned switch_replayed;             /* ticks replayed by that switch */
     uint8_t *lvc;                         /* last published body */
-    uint32_t lvc_len;
-    uint32_t lvc_cap;
+    uint32_t lvc_len;                     /* bytes in lvc, 0 = none yet */
+    uint32_t lvc_cap;                     /* bytes allocated for lvc */
 };
 
 struct hamd_dataplane {
-    struct hamd_dataplane_opts opts;
+    struct hamd_dataplane_opts opts;      /* copied at creation */
     void *zctx;                           /* ZeroMQ context */
     void *door_ctl;                       /* PAIR, control thread's end */
     void *door;                           /* PAIR, data thread's end */
     void *gw;                             /* ROUTER for gateways */
     void *pub;                            /* PUB, NULL when not publishing */
     void *snap;                           /* ROUTER, NULL when not publishing */
-    pthread_t thread;
-    bool started;
+    pthread_t thread;                     /* the data thread */
+    bool started;                         /* thread running: join it */
     bool stopping;                        /* DP_DOOR_STOP seen */
 
     _Atomic uint64_t lease_term;          /* written by control */
@@ -88,17 +91,17 @@ struct hamd_dataplane {
                                              bound in its term: ticks are
                                              held since then (0 = no lapse) */
 
-    struct dp_source sources[HAMD_ARB_MAX_SOURCES];
+    struct dp_source sources[HAMD_ARB_MAX_SOURCES]; /* index = arbiter's */
     struct hamd_strmap *contracts;        /* vt_symbol -> dp_contract */
     struct hamd_strmap *by_account;       /* account -> dp_source */
 
     int64_t next_hb_ns;                   /* monotonic */
     int64_t next_stats_ns;                /* monotonic */
     uint64_t published;                   /* ticks in total */
-    uint64_t pub_errors;
-    uint64_t unknown_source;
-    uint64_t unsubscribed;
-    uint64_t snapshots;
+    uint64_t pub_errors;                  /* ticks ZeroMQ refused */
+    uint64_t unknown_source;              /* messages of unknown identities */
+    uint64_t unsubscribed;                /* ticks of unsubscribed contracts */
+    uint64_t snapshots;                   /* snapshot requests answered */
     struct hamd_log_rate unknown_rate;    /* limits unknown-source logs */
     struct hamd_log_rate bind_rate;       /* limits bind-failure logs */
     uint8_t encbuf[HAMD_TICK_WIRE_MAX];   /* scratch encoder buffer */
@@ -106,12 +109,12 @@ struct hamd_dataplane {
     /* Shared with the control thread, under lock. */
     pthread_mutex_t lock;
     struct hamd_dp_event *events;         /* ring of DP_EVENT_QUEUE_CAP */
-    unsigned ev_head;
-    unsigned ev_len;
-    uint64_t events_dropped;
+    unsigned ev_head;                     /* oldest queued event */
+    unsigned ev_len;                      /* events queued */
+    uint64_t events_dropped;              /* lost to a full queue */
     struct hamd_dp_stats stats;           /* last published statistics */
-    void (*notify)(void *ud);
-    void *notify_ud;
+    void (*notify)(void *ud);             /* events queued (data thread) */
+    void *notify_ud;                      /* its argument */
 };
 
 /* dataplane.c */
@@ -122,7 +125,19 @@ void dp_ingest_message(struct hamd_dataplane *dp, void *frames[3],
                        size_t lens[3], int64_t now_ns);
 
 /* dp_publish.c */
-bool dp_may_publish(struct hamd_dataplane *dp, int64_t now_ns);
+
+/* A replay of the ticks kept for a contract's active source (a switch, or
+ * the end of a lease lapse): what dp_replay_emit needs. */
+struct dp_replay {
+    struct hamd_dataplane *dp; /* the data plane */
+    struct dp_contract *c;     /* the contract replayed */
+    int64_t now_ns;            /* monotonic time of the replay */
+};
+
+/* hamd_arb_emit_fn over a struct dp_replay: publishes one kept tick of the
+ * contract's active source, never held (see dp_publish_tick). */
+void dp_replay_emit(void *ud, const struct hamd_tick *tick);
+
 /* True while ticks must be held: PUB bound in the lease's term but the
  * deadline passed (the lease may come back in the same term). */
 bool dp_holding(struct hamd_dataplane *dp, int64_t now_ns);
@@ -132,11 +147,17 @@ bool dp_holding(struct hamd_dataplane *dp, int64_t now_ns);
 void dp_publish_tick(struct hamd_dataplane *dp, struct dp_contract *c,
                      int source, const struct hamd_tick *tick, int64_t now_ns,
                      bool may_hold);
+/* Sends an _event message (body: msgpack) while publishing. */
 void dp_publish_event(struct hamd_dataplane *dp, const void *body, size_t len);
+/* Opens or closes PUB and the snapshot ROUTER to match the lease. */
 void dp_endpoints_reconcile(struct hamd_dataplane *dp, int64_t now_ns);
+/* Closes PUB and the snapshot ROUTER. */
 void dp_endpoints_close(struct hamd_dataplane *dp);
+/* Answers one waiting snapshot request, if any. */
 void dp_snapshot_serve(struct hamd_dataplane *dp);
+/* Sends _hb when it is due and this node publishes. */
 void dp_heartbeat_due(struct hamd_dataplane *dp, int64_t now_ns);
+/* Computes the statistics and hands them to the control thread. */
 void dp_stats_refresh(struct hamd_dataplane *dp, int64_t now_ns);
 
 #endif /* HAMD_DP_INTERNAL_H */

@@ -125,6 +125,9 @@ static void test_depth_keeps_newest(void **state)
     (void)state;
     struct hamd_arb_contract c;
     hamd_arb_contract_init(&c);
+    struct replay_log first = {&c, 0, {0}};
+    hamd_arb_switch(&c, &LIMITS, 0, 0, record, &first);
+    publish_if_ok(&c, 0, 999, 0.5, 0, HAMD_ARB_PUBLISH);
     for (int n = 0; n < 20; n++)
         publish_if_ok(&c, 2, 1000 + n, n + 1, n, HAMD_ARB_KEPT);
     assert_true(c.rings[2].cap >= LIMITS.depth);
@@ -222,6 +225,22 @@ static void test_switch_without_emit_defers_to_flush(void **state)
     hamd_arb_contract_release(&c);
 }
 
+static void test_new_subscription_keeps_only_the_newest(void **state)
+{
+    (void)state;
+    struct hamd_arb_contract c;
+    hamd_arb_contract_init(&c);
+    for (int n = 0; n < 10; n++)
+        publish_if_ok(&c, 1, 1000 + n, n + 1, n, HAMD_ARB_KEPT);
+    assert_int_equal(c.rings[1].len, 1);
+    struct replay_log log = {&c, 0, {0}};
+    assert_int_equal(hamd_arb_switch(&c, &LIMITS, 1, 20 * MS, record, &log), 1);
+    assert_int_equal(log.dt_ms[0], 1009);
+    /* Replayed: the new active source's ring gives its memory back. */
+    assert_int_equal(hamd_arb_contract_bytes(&c), 0);
+    hamd_arb_contract_release(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -230,6 +249,7 @@ int main(void)
         cmocka_unit_test(test_switch_replays_gap_in_order_without_duplicates),
         cmocka_unit_test(test_window_drops_old_ticks),
         cmocka_unit_test(test_depth_keeps_newest),
+        cmocka_unit_test(test_new_subscription_keeps_only_the_newest),
         cmocka_unit_test(test_bad_source_and_zero_depth),
         cmocka_unit_test(test_forget_source),
         cmocka_unit_test(test_hold_then_flush_loses_nothing),
