@@ -386,11 +386,6 @@ const struct hamd_peer *hamd_cluster_leader_peer(const struct hamd_cluster *c)
     return NULL;
 }
 
-uint64_t hamd_cluster_self_id(const struct hamd_cluster *c)
-{
-    return c->self ? c->self->id : c->cfg->node_id;
-}
-
 bool hamd_cluster_is_witness(const struct hamd_cluster *c)
 {
     return c->self && c->self->role == HAMD_ROLE_WITNESS;

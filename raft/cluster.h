@@ -183,19 +183,22 @@ void hamd_cluster_destroy(struct hamd_cluster **self);
 
 /* ---- getters (state as of the last loop iteration) ---- */
 
+/* What this node is now. */
 enum hamd_cluster_role hamd_cluster_role(const struct hamd_cluster *c);
 /* "unavailable", "follower", "candidate", "leader", "standalone". */
 const char *hamd_cluster_role_name(enum hamd_cluster_role role);
 /* True for LEADER and STANDALONE. */
 bool hamd_cluster_is_leader(const struct hamd_cluster *c);
+/* The current Raft term. */
 uint64_t hamd_cluster_term(const struct hamd_cluster *c);
 /* Known leader's id, 0 when unknown. */
 uint64_t hamd_cluster_leader_id(const struct hamd_cluster *c);
 /* The leader's [peer.N] entry (admin address for forwarding), or NULL
  * when unknown or standalone. */
 const struct hamd_peer *hamd_cluster_leader_peer(const struct hamd_cluster *c);
-uint64_t hamd_cluster_self_id(const struct hamd_cluster *c);
+/* True when this node is a witness ([peer.N] role = witness). */
 bool hamd_cluster_is_witness(const struct hamd_cluster *c);
+/* libraft's commit index, and the index the FSM last applied. */
 uint64_t hamd_cluster_commit_index(const struct hamd_cluster *c);
 uint64_t hamd_cluster_applied_index(const struct hamd_cluster *c);
 /* Lease deadline (monotonic ns; INT64_MAX standalone), 0 when none. */

@@ -114,9 +114,6 @@ void cluster_lease_lost(struct hamd_cluster *c);
 /* cluster_poll.c: standalone start: report role + endless lease, seed. */
 void cluster_standalone_report(struct hamd_cluster *c);
 
-/* cluster_poll.c: submits a SEED if the store was never seeded. */
-void cluster_maybe_seed(struct hamd_cluster *c);
-
 /* cluster.c: runs the kick callback (first report, standalone answers)
  * on the next loop iteration. */
 void cluster_kick(struct hamd_cluster *c);

@@ -7,7 +7,6 @@
 #include "raft/cluster_internal.h"
 
 #include <stdlib.h>
-#include <string.h>
 
 #include "common/clock.h"
 
@@ -18,6 +17,8 @@ struct poll_barrier {
     uint64_t term;             /* term it was started in */
     int64_t t0_ns;             /* monotonic time it was started */
 };
+
+static void cluster_maybe_seed(struct hamd_cluster *c);
 
 static enum hamd_cluster_role poll_role_of(int state)
 {
@@ -200,7 +201,8 @@ static int poll_build_seed(const struct hamd_config *cfg, struct hamd_cmd *cmd)
     return 0;
 }
 
-void cluster_maybe_seed(struct hamd_cluster *c)
+/* Submits a SEED if the store was never seeded. */
+static void cluster_maybe_seed(struct hamd_cluster *c)
 {
     struct hamd_cmd cmd;
     if (c->seeded_known || c->seed_pending || c->closing)

@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#define LEASE_NS_PER_MS 1000000LL
+#define LEASE_NS_PER_MS 1000000LL /* pure: no common/clock.h here */
 
 void hamd_lease_init(struct hamd_lease *l, unsigned election_ms,
                      unsigned margin_ms)

@@ -1,8 +1,6 @@
 /* Pure membership decisions: see membership.h. */
 #include "raft/membership.h"
 
-#include <stddef.h>
-
 enum hamd_member_role hamd_member_role_of(const struct hamd_member *conf,
                                           unsigned n, uint64_t id)
 {

@@ -7,13 +7,11 @@
 
 #include <errno.h>
 #include <msgpack.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "common/log.h"
 #include "raft/mpfield.h"
 
-#define SNAP_VERSION 1
+#define SNAP_VERSION 1    /* first element of a snapshot */
 #define SNAP_TOP_ELEMS 2  /* [version, {databases}] */
 #define SNAP_PER_ENTRY 2  /* key, value */
 

@@ -9,7 +9,6 @@
  * restart is local: it hard-restarts the gateway process of the node
  * asked (gateways run on every node); `hactl restart` asks every node. */
 #include <stdio.h>
-#include <string.h>
 
 #include "admin_internal.h"
 #include "common/account_json.h"
@@ -203,7 +202,10 @@ static int account_update(struct admin_call *call)
     return ok ? submit_put(call, &a, reply_updated) : 0;
 }
 
-static int account_delete(struct admin_call *call)
+/* Submits a command that names an existing account of the path (delete,
+ * start, stop), with flag; a follower forwards it. */
+static int submit_named(struct admin_call *call, enum hamd_cmd_type type,
+                        bool flag, admin_commit_fn done)
 {
     char id[HAMD_ACCOUNT_ID_MAX];
     if (!path_account_id(call, id))
@@ -213,39 +215,27 @@ static int account_delete(struct admin_call *call)
     if (!account_exists(call->node, id))
         return reply_not_found(call->req, id);
     struct hamd_cmd cmd;
-    hamd_cmd_init(&cmd, HAMD_CMD_ACCOUNT_DEL);
+    hamd_cmd_init(&cmd, type);
     snprintf(cmd.account_id, sizeof cmd.account_id, "%s", id);
-    admin_write_submit(call, &cmd, reply_deleted, id);
+    cmd.flag = flag;
+    admin_write_submit(call, &cmd, done, id);
     hamd_cmd_free(&cmd);
     return 0;
 }
 
-static int account_run(struct admin_call *call, bool running)
+static int account_delete(struct admin_call *call)
 {
-    char id[HAMD_ACCOUNT_ID_MAX];
-    if (!path_account_id(call, id))
-        return 0;
-    if (!admin_is_leader(call))
-        return admin_forward(call);
-    if (!account_exists(call->node, id))
-        return reply_not_found(call->req, id);
-    struct hamd_cmd cmd;
-    hamd_cmd_init(&cmd, HAMD_CMD_ACCOUNT_RUN);
-    snprintf(cmd.account_id, sizeof cmd.account_id, "%s", id);
-    cmd.flag = running;
-    admin_write_submit(call, &cmd, reply_run, id);
-    hamd_cmd_free(&cmd);
-    return 0;
+    return submit_named(call, HAMD_CMD_ACCOUNT_DEL, false, reply_deleted);
 }
 
 static int account_start(struct admin_call *call)
 {
-    return account_run(call, true);
+    return submit_named(call, HAMD_CMD_ACCOUNT_RUN, true, reply_run);
 }
 
 static int account_stop(struct admin_call *call)
 {
-    return account_run(call, false);
+    return submit_named(call, HAMD_CMD_ACCOUNT_RUN, false, reply_run);
 }
 
 /* Hard restart of this node's gateway process of the account. */

@@ -102,23 +102,34 @@ static int members(struct admin_call *call)
  * POST /api/members {"id": N}, DELETE /api/members/{id}
  * ------------------------------------------------------------------------ */
 
+/* Checks that body is an object with no field but `field` (which may be
+ * absent). Returns false after answering 400 with `expected` when it is
+ * not an object, or naming the unknown field. */
+static bool body_only_field(struct admin_call *call, json_t *body,
+                            const char *field, const char *expected)
+{
+    const char *key;
+    json_t *v;
+    if (!json_is_object(body)) {
+        admin_reply_error(call->req, 400, NULL, "%s", expected);
+        return false;
+    }
+    json_object_foreach(body, key, v) {
+        if (strcmp(key, field) != 0) {
+            admin_reply_error(call->req, 400, key, "unknown field %s", key);
+            return false;
+        }
+    }
+    return true;
+}
+
 /* Checks the parsed body {"id": N} and reads N into *id. Returns false
  * after answering 400. */
 static bool member_add_body(struct admin_call *call, json_t *body,
                             uint64_t *id)
 {
-    const char *key;
-    json_t *v;
-    if (!json_is_object(body)) {
-        admin_reply_error(call->req, 400, NULL, "expected {\"id\": N}");
+    if (!body_only_field(call, body, "id", "expected {\"id\": N}"))
         return false;
-    }
-    json_object_foreach(body, key, v) {
-        if (strcmp(key, "id") != 0) {
-            admin_reply_error(call->req, 400, key, "unknown field %s", key);
-            return false;
-        }
-    }
     json_t *jid = json_object_get(body, "id");
     if (!json_is_integer(jid) || json_integer_value(jid) < 1 ||
         json_integer_value(jid) > MEMBER_ID_MAX) {
@@ -285,19 +296,9 @@ static int member_remove(struct admin_call *call)
 static bool transfer_target_json(struct admin_call *call, json_t *body,
                                  uint64_t *id)
 {
-    const char *key;
-    json_t *v;
-    if (!json_is_object(body)) {
-        admin_reply_error(call->req, 400, NULL,
-                          "expected {\"node\": ID} or no body");
+    if (!body_only_field(call, body, "node",
+                         "expected {\"node\": ID} or no body"))
         return false;
-    }
-    json_object_foreach(body, key, v) {
-        if (strcmp(key, "node") != 0) {
-            admin_reply_error(call->req, 400, key, "unknown field %s", key);
-            return false;
-        }
-    }
     json_t *node = json_object_get(body, "node");
     if (!node)
         return true;

@@ -6,20 +6,16 @@
 #include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "admin_internal.h"
-#include "common/log.h"
+#include "http_easy.h"
 
 /* One request in flight. */
 struct curl_xfer {
     struct admin_curl *owner;        /* the client */
     CURL *easy;                      /* libcurl handle */
     struct curl_slist *headers;      /* request headers */
-    char *body;                      /* answer so far */
-    size_t len;                      /* bytes in body */
-    size_t cap;                      /* bytes allocated for body */
-    bool overflow;                   /* answer over ADMIN_FORWARD_REPLY_MAX */
+    struct hamd_http_body answer;    /* up to ADMIN_FORWARD_REPLY_MAX */
     admin_curl_done_fn done;         /* completion */
     void *ud;                        /* its argument */
     char error[CURL_ERROR_SIZE];     /* libcurl's message */
@@ -78,7 +74,7 @@ static void xfer_free(struct curl_xfer *x)
 {
     curl_slist_free_all(x->headers);
     curl_easy_cleanup(x->easy);
-    free(x->body);
+    free(x->answer.data);
     free(x);
 }
 
@@ -86,7 +82,7 @@ static void xfer_finish(struct curl_xfer *x, CURLcode result)
 {
     struct admin_curl *self = x->owner;
     long status = 0;
-    if (result == CURLE_OK && x->overflow)
+    if (result == CURLE_OK && x->answer.overflow)
         snprintf(x->error, sizeof x->error, "answer too large");
     else if (result == CURLE_OK)
         curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
@@ -94,7 +90,8 @@ static void xfer_finish(struct curl_xfer *x, CURLcode result)
         snprintf(x->error, sizeof x->error, "%s", curl_easy_strerror(result));
     curl_multi_remove_handle(self->multi, x->easy);
     xfer_unlink(x);
-    x->done(x->ud, status, x->body ? x->body : "", x->len, x->error);
+    x->done(x->ud, status, x->answer.data ? x->answer.data : "",
+            x->answer.len, x->error);
     xfer_free(x);
     if (self->closing && self->inflight == 0)
         curl_timer_close(self);
@@ -213,31 +210,8 @@ static void curl_timer_close(struct admin_curl *self)
  * Requests
  * ------------------------------------------------------------------------ */
 
-static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
-{
-    struct curl_xfer *x = ud;
-    size_t n = size * nmemb;
-    if (x->len + n > ADMIN_FORWARD_REPLY_MAX) {
-        x->overflow = true;
-        return 0; /* aborts the transfer */
-    }
-    if (x->len + n + 1 > x->cap) {
-        size_t cap = (x->len + n + 1) * 2;
-        char *b = realloc(x->body, cap);
-        if (!b)
-            return 0;
-        x->body = b;
-        x->cap = cap;
-    }
-    memcpy(x->body + x->len, data, n);
-    x->len += n;
-    x->body[x->len] = '\0';
-    return n;
-}
-
 static int xfer_setup(struct curl_xfer *x, const struct admin_curl_req *r)
 {
-    CURL *e = x->easy;
     for (unsigned i = 0; i < sizeof r->headers / sizeof r->headers[0] &&
                          r->headers[i]; i++)
         x->headers = curl_slist_append(x->headers, r->headers[i]);
@@ -245,23 +219,17 @@ static int xfer_setup(struct curl_xfer *x, const struct admin_curl_req *r)
     x->headers = curl_slist_append(x->headers, "Expect:");
     if (!x->headers)
         return -1;
-    CURLcode rc = curl_easy_setopt(e, CURLOPT_URL, r->url);
-    rc |= curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, r->method);
-    rc |= curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
-    if (r->body && r->body_len) {
-        rc |= curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)r->body_len);
-        rc |= curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, r->body);
-    }
-    rc |= curl_easy_setopt(e, CURLOPT_NOPROXY, "*");
-    rc |= curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    rc |= curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)r->timeout_ms);
-    rc |= curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
-                           (long)r->connect_timeout_ms);
-    rc |= curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
-    rc |= curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
-    rc |= curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->error);
-    rc |= curl_easy_setopt(e, CURLOPT_PRIVATE, x);
-    return rc == CURLE_OK ? 0 : -1;
+    const struct hamd_http_req req = {
+        .url = r->url,
+        .method = r->method,
+        .headers = x->headers,
+        .body = r->body && r->body_len ? r->body : NULL,
+        .body_len = r->body_len,
+        .timeout_ms = r->timeout_ms,
+        .connect_timeout_ms = r->connect_timeout_ms,
+    };
+    x->answer.max = ADMIN_FORWARD_REPLY_MAX;
+    return hamd_http_easy_setup(x->easy, &req, &x->answer, x->error, x);
 }
 
 int admin_curl_start(struct admin_curl *self, const struct admin_curl_req *r,

@@ -1,6 +1,5 @@
 /* Pure helpers of the admin HTTP API: see admin_route.h. */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 

@@ -291,76 +291,78 @@ static void metrics_node(FILE *f, struct hamd_node *node,
              "Contracts in the last-value cache.", v->dp.cached);
 }
 
-/* One per-source family: value(g) for every gateway. */
-static void metrics_family(FILE *f, const struct node_view *v, const char *name,
-                           const char *type, const char *help,
-                           long long (*value)(const struct gw_view *g, int64_t now))
-{
-    prom_head(f, name, type, help);
-    for (size_t i = 0; i < v->n_gw; i++)
-        fprintf(f, "%s{account=\"%s\"} %lld\n", name, v->gw[i].gw->acct.id,
-                value(&v->gw[i], v->now_ns));
-}
+/* The per-gateway values /metrics exposes. */
+enum gw_stat {
+    GW_TICKS,     /* valid ticks received */
+    GW_MALFORMED, /* messages dropped as malformed */
+    GW_STALE,     /* valid ticks not newer than the last published */
+    GW_LATENCY,   /* mean latency, last period */
+    GW_STALENESS, /* worst lag behind the freshest source */
+    GW_TICK_AGE,  /* age of the last tick, -1 when none */
+    GW_RESTARTS,  /* relaunches of the process */
+};
 
-static long long m_ticks(const struct gw_view *g, int64_t now)
-{
-    (void)now;
-    return g->src ? (long long)g->src->ticks : 0;
-}
+/* One per-gateway family of /metrics. */
+struct gw_family {
+    enum gw_stat stat; /* what it reads */
+    const char *name;  /* metric name */
+    const char *type;  /* "counter" or "gauge" */
+    const char *help;  /* HELP text */
+};
 
-static long long m_malformed(const struct gw_view *g, int64_t now)
-{
-    (void)now;
-    return g->src ? (long long)g->src->malformed : 0;
-}
+static const struct gw_family GW_FAMILIES[] = {
+    {GW_TICKS, "hamd_source_ticks_total", "counter",
+     "Valid ticks received from the source."},
+    {GW_MALFORMED, "hamd_source_malformed_total", "counter",
+     "Messages of the source dropped as malformed."},
+    {GW_STALE, "hamd_source_stale_total", "counter",
+     "Valid ticks not newer than the last published one."},
+    {GW_LATENCY, "hamd_source_latency_ms", "gauge",
+     "Mean exchange-to-receive latency, last period."},
+    {GW_STALENESS, "hamd_source_staleness_ms", "gauge",
+     "Worst lag behind the freshest source."},
+    {GW_TICK_AGE, "hamd_source_last_tick_age_ms", "gauge",
+     "Age of the source's last tick (-1: none yet)."},
+    {GW_RESTARTS, "hamd_gateway_restarts_total", "counter",
+     "Relaunches of the gateway process."},
+};
 
-static long long m_stale(const struct gw_view *g, int64_t now)
+/* The value of stat for gateway g at monotonic time now: 0 (-1 for the
+ * tick age) while the data plane does not know the source. */
+static long long gw_stat_value(const struct gw_view *g, enum gw_stat stat,
+                               int64_t now)
 {
-    (void)now;
-    return g->src ? (long long)g->src->stale : 0;
-}
-
-static long long m_latency(const struct gw_view *g, int64_t now)
-{
-    (void)now;
-    return g->src ? (long long)g->src->latency_ms : 0;
-}
-
-static long long m_staleness(const struct gw_view *g, int64_t now)
-{
-    (void)now;
-    return g->src ? (long long)g->src->staleness_ms : 0;
-}
-
-static long long m_restarts(const struct gw_view *g, int64_t now)
-{
-    (void)now;
-    return g->sup.restarts;
-}
-
-static long long m_tick_age(const struct gw_view *g, int64_t now)
-{
-    if (!g->src || g->src->last_tick_ns <= 0)
-        return -1;
-    return (long long)((now - g->src->last_tick_ns) / HAMD_NS_PER_MS);
+    const struct hamd_dp_source_stats *src = g->src;
+    if (stat == GW_RESTARTS)
+        return g->sup.restarts;
+    if (stat == GW_TICK_AGE)
+        return src && src->last_tick_ns > 0
+                   ? (long long)((now - src->last_tick_ns) / HAMD_NS_PER_MS)
+                   : -1;
+    if (!src)
+        return 0;
+    switch (stat) {
+    case GW_TICKS: return (long long)src->ticks;
+    case GW_MALFORMED: return (long long)src->malformed;
+    case GW_STALE: return (long long)src->stale;
+    case GW_LATENCY: return (long long)src->latency_ms;
+    case GW_STALENESS: return (long long)src->staleness_ms;
+    case GW_TICK_AGE:
+    case GW_RESTARTS: break;
+    }
+    return 0;
 }
 
 static void metrics_gateways(FILE *f, const struct node_view *v)
 {
-    metrics_family(f, v, "hamd_source_ticks_total", "counter",
-                   "Valid ticks received from the source.", m_ticks);
-    metrics_family(f, v, "hamd_source_malformed_total", "counter",
-                   "Messages of the source dropped as malformed.", m_malformed);
-    metrics_family(f, v, "hamd_source_stale_total", "counter",
-                   "Valid ticks not newer than the last published one.", m_stale);
-    metrics_family(f, v, "hamd_source_latency_ms", "gauge",
-                   "Mean exchange-to-receive latency, last period.", m_latency);
-    metrics_family(f, v, "hamd_source_staleness_ms", "gauge",
-                   "Worst lag behind the freshest source.", m_staleness);
-    metrics_family(f, v, "hamd_source_last_tick_age_ms", "gauge",
-                   "Age of the source's last tick (-1: none yet).", m_tick_age);
-    metrics_family(f, v, "hamd_gateway_restarts_total", "counter",
-                   "Relaunches of the gateway process.", m_restarts);
+    for (size_t k = 0; k < sizeof GW_FAMILIES / sizeof GW_FAMILIES[0]; k++) {
+        const struct gw_family *fam = &GW_FAMILIES[k];
+        prom_head(f, fam->name, fam->type, fam->help);
+        for (size_t i = 0; i < v->n_gw; i++)
+            fprintf(f, "%s{account=\"%s\"} %lld\n", fam->name,
+                    v->gw[i].gw->acct.id,
+                    gw_stat_value(&v->gw[i], fam->stat, v->now_ns));
+    }
     prom_head(f, "hamd_gateway_state", "gauge",
               "1 for the gateway's current health state.");
     for (size_t i = 0; i < v->n_gw; i++)

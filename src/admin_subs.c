@@ -1,7 +1,6 @@
 /* /api/subscriptions: the replicated set of subscribed contracts
  * ("symbol.EXCHANGE"). Every answer is the resulting set:
  * {"symbols": [...], "count": N}. */
-#include <stdio.h>
 #include <string.h>
 
 #include "admin_internal.h"

@@ -14,16 +14,16 @@
 /* One round of questions. */
 struct successor_query {
     void (*done)(void *ud, unsigned id);  /* the caller's completion */
-    void *ud;
+    void *ud;                             /* its argument */
     unsigned pending;                     /* requests not answered yet */
     size_t n;                             /* used candidates */
-    struct hamd_successor_candidate candidates[HAMD_MAX_PEERS];
+    struct hamd_successor_candidate candidates[HAMD_MAX_PEERS]; /* asked */
 };
 
 /* One request of a round. */
 struct successor_ask {
-    struct successor_query *q;
-    struct hamd_successor_candidate *cand;
+    struct successor_query *q;             /* the round it belongs to */
+    struct hamd_successor_candidate *cand; /* the node it asks about */
 };
 
 static void candidate_read(struct hamd_successor_candidate *cand,

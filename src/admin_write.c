@@ -9,7 +9,6 @@
  * never relayed twice (two nodes that each think the other leads answer
  * 503 instead of ping-ponging). */
 #include <stdio.h>
-#include <string.h>
 
 #include "admin_internal.h"
 #include "common/log.h"

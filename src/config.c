@@ -19,6 +19,7 @@
 
 #include "config_loader.h"
 #include "config_value.h"
+#include "sessions.h"
 
 #define CFG_INI_SLACK 3 /* libinih wants room for '\r', '\n' and NUL */
 
@@ -188,6 +189,26 @@ static void cfg_section_open(struct cfg_loader *ld, const char *name)
 
 /* ---- free-form keys --------------------------------------------------- */
 
+/* Refuses a free-form key seen before (first_line: where, 0 = new) or one
+ * beyond the max entries (n in use) of a table of `what`. Returns false
+ * after recording the error. */
+static bool cfg_free_key_new(struct cfg_loader *ld, struct cfg_section *sec,
+                             const char *key, unsigned first_line, unsigned n,
+                             unsigned max, const char *what)
+{
+    char why[CFG_WHY_MAX];
+    if (first_line != 0) {
+        snprintf(why, sizeof why, "duplicate key (first at line %u)",
+                 first_line);
+        return cfg_fail_here(ld, sec, key, why);
+    }
+    if (n == max) {
+        snprintf(why, sizeof why, "more than %u %s", max, what);
+        return cfg_fail_here(ld, sec, key, why);
+    }
+    return true;
+}
+
 /* [gateways] TYPE = executable. */
 static bool cfg_gw_exec_set(struct cfg_loader *ld, struct cfg_section *sec,
                             const char *type, const char *path)
@@ -199,18 +220,13 @@ static bool cfg_gw_exec_set(struct cfg_loader *ld, struct cfg_section *sec,
                              "restart_backoff_min_ms, restart_backoff_max_ms, "
                              "stop_grace_ms, or a gateway type of a-z 0-9 _ "
                              "- naming an executable)");
-    for (unsigned i = 0; i < cfg->n_gw_execs; i++) {
-        if (strcmp(cfg->gw_execs[i].type, type) == 0) {
-            snprintf(why, sizeof why, "duplicate key (first at line %u)",
-                     ld->gw_exec_line[i]);
-            return cfg_fail_here(ld, sec, type, why);
-        }
-    }
-    if (cfg->n_gw_execs == HAMD_MAX_GW_TYPES) {
-        snprintf(why, sizeof why, "more than %d gateway types",
-                 HAMD_MAX_GW_TYPES);
-        return cfg_fail_here(ld, sec, type, why);
-    }
+    unsigned first_line = 0;
+    for (unsigned i = 0; i < cfg->n_gw_execs; i++)
+        if (strcmp(cfg->gw_execs[i].type, type) == 0)
+            first_line = ld->gw_exec_line[i];
+    if (!cfg_free_key_new(ld, sec, type, first_line, cfg->n_gw_execs,
+                          HAMD_MAX_GW_TYPES, "gateway types"))
+        return false;
     struct hamd_gw_exec *exec = &cfg->gw_execs[cfg->n_gw_execs];
     if (!hamd_cfg_text_copy(exec->path, sizeof exec->path, path, 1, why,
                             sizeof why))
@@ -229,18 +245,12 @@ static bool cfg_session_set(struct cfg_loader *ld, struct cfg_section *sec,
     if (!hamd_cfgval_exchange_valid(exchange))
         return cfg_fail_here(ld, sec, exchange, "unknown key (expected an "
                              "exchange code such as SHFE: 1..15 of A-Z 0-9 _)");
-    for (unsigned i = 0; i < cfg->n_sessions; i++) {
-        if (strcmp(cfg->sessions[i].exchange, exchange) == 0) {
-            snprintf(why, sizeof why, "duplicate key (first at line %u)",
-                     ld->session_line[i]);
-            return cfg_fail_here(ld, sec, exchange, why);
-        }
-    }
-    if (cfg->n_sessions == HAMD_MAX_SESSION_EXCH) {
-        snprintf(why, sizeof why, "more than %d exchanges",
-                 HAMD_MAX_SESSION_EXCH);
-        return cfg_fail_here(ld, sec, exchange, why);
-    }
+    const struct hamd_exchange_sessions *dup =
+        hamd_sessions_find(cfg->sessions, cfg->n_sessions, exchange);
+    if (!cfg_free_key_new(ld, sec, exchange,
+                          dup ? ld->session_line[dup - cfg->sessions] : 0,
+                          cfg->n_sessions, HAMD_MAX_SESSION_EXCH, "exchanges"))
+        return false;
     struct hamd_exchange_sessions *s = &cfg->sessions[cfg->n_sessions];
     if (!hamd_cfgval_windows_parse(windows, s->windows, HAMD_MAX_SESSIONS,
                                    &s->n_windows, hamd_cfg_echo_ok(exchange),
@@ -513,14 +523,5 @@ const char *hamd_config_snapshot(const struct hamd_config *cfg)
 {
     const struct hamd_peer *self = hamd_config_self(cfg);
     return self != NULL ? self->snapshot : cfg->snapshot;
-}
-
-const struct hamd_exchange_sessions *
-hamd_config_sessions(const struct hamd_config *cfg, const char *exchange)
-{
-    for (unsigned i = 0; i < cfg->n_sessions; i++)
-        if (strcmp(cfg->sessions[i].exchange, exchange) == 0)
-            return &cfg->sessions[i];
-    return NULL;
 }
 

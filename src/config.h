@@ -79,8 +79,8 @@ struct hamd_config {
     char snapshot[HAMD_ENDPOINT_MAX]; /* snapshot (tcp://127.0.0.1:5561) */
 
     /* [peer.N] sections, sorted by id. n_peers == 0: standalone. */
-    unsigned n_peers;
-    struct hamd_peer peers[HAMD_MAX_PEERS];
+    unsigned n_peers;                       /* peers in use */
+    struct hamd_peer peers[HAMD_MAX_PEERS]; /* [peer.N], by id */
 
     /* [raft] */
     unsigned election_timeout_ms;    /* 300 */
@@ -113,6 +113,7 @@ struct hamd_config {
     unsigned malformed_max;           /* 1: bad messages per check */
     char timezone[64];                /* Asia/Shanghai: session clock */
     unsigned n_sessions;              /* [sessions] entries */
+    /* The [sessions] entries in file order (hamd_sessions_find). */
     struct hamd_exchange_sessions sessions[HAMD_MAX_SESSION_EXCH];
 
     /* [failover] */
@@ -160,9 +161,5 @@ const char *hamd_config_gw_exec(const struct hamd_config *cfg,
 const char *hamd_config_admin(const struct hamd_config *cfg);
 const char *hamd_config_publish(const struct hamd_config *cfg);
 const char *hamd_config_snapshot(const struct hamd_config *cfg);
-
-/* Returns the [sessions] entry of an exchange, or NULL if it has none. */
-const struct hamd_exchange_sessions *
-hamd_config_sessions(const struct hamd_config *cfg, const char *exchange);
 
 #endif /* HAMD_CONFIG_H */

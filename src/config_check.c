@@ -20,6 +20,13 @@ static bool cfg_fail_row(struct cfg_loader *ld, struct cfg_section *sec,
                              why);
 }
 
+/* Which of two related keys to blame for a broken relation: key k when
+ * the file gave it, else the other one. */
+static int cfg_blame(const struct cfg_section *sec, int k, int other)
+{
+    return hamd_cfg_key_given(sec, k) ? k : other;
+}
+
 /* Every peer has its endpoints, raft addresses differ, a voter exists. */
 static bool cfg_peers_check(struct cfg_loader *ld)
 {
@@ -81,8 +88,7 @@ static bool cfg_raft_check(struct cfg_loader *ld)
     struct hamd_config *cfg = ld->cfg;
     struct cfg_section *sec = &ld->sections[CFG_G_RAFT];
     char why[CFG_WHY_MAX];
-    int blame = hamd_cfg_key_given(sec, CFG_RAFT_ELECTION) ? CFG_RAFT_ELECTION
-                                                           : CFG_RAFT_HEARTBEAT;
+    int blame = cfg_blame(sec, CFG_RAFT_ELECTION, CFG_RAFT_HEARTBEAT);
     if (cfg->election_timeout_ms <=
         CFG_HEARTBEATS_PER_ELECTION * cfg->heartbeat_ms) {
         snprintf(why, sizeof why, "election_timeout_ms (%u) must be more "
@@ -95,10 +101,7 @@ static bool cfg_raft_check(struct cfg_loader *ld)
                  "election_timeout_ms (%u)", cfg->lease_margin_ms,
                  cfg->election_timeout_ms);
         return cfg_fail_row(ld, sec,
-                            hamd_cfg_key_given(sec, CFG_RAFT_LEASE_MARGIN)
-                                ? CFG_RAFT_LEASE_MARGIN
-                                : blame,
-                            why);
+                            cfg_blame(sec, CFG_RAFT_LEASE_MARGIN, blame), why);
     }
     if (!hamd_cfg_key_given(sec, CFG_RAFT_WITNESS) &&
         cfg->witness_election_timeout_ms < cfg->election_timeout_ms)
@@ -122,11 +125,9 @@ static bool cfg_gateways_check(struct cfg_loader *ld)
         snprintf(why, sizeof why, "restart_backoff_min_ms (%u) is above "
                  "restart_backoff_max_ms (%u)", cfg->restart_backoff_min_ms,
                  cfg->restart_backoff_max_ms);
-        return cfg_fail_row(ld, sec,
-                            hamd_cfg_key_given(sec, CFG_GW_BACKOFF_MIN)
-                                ? CFG_GW_BACKOFF_MIN
-                                : CFG_GW_BACKOFF_MAX,
-                            why);
+        return cfg_fail_row(
+            ld, sec, cfg_blame(sec, CFG_GW_BACKOFF_MIN, CFG_GW_BACKOFF_MAX),
+            why);
     }
     if (hamd_cfg_key_given(sec, CFG_GW_ENDPOINT))
         return true;

@@ -14,7 +14,7 @@
 
 #include "config_value.h"
 
-#define CFG_ENV_PREFIX "HAMD_"
+#define CFG_ENV_PREFIX "HAMD_" /* of every variable that sets a key */
 
 /* Writes HAMD_<SECTION>_<KEY>: upper case, '.' and '-' as '_'. */
 static void cfg_env_name(const char *section, const char *key, char *out,

@@ -281,20 +281,6 @@ static void door_contract_remove(struct hamd_dataplane *dp, const char *vt_symbo
         contract_free(c);
 }
 
-/* Publishes a tick replayed from the new source's window. */
-struct replay_ctx {
-    struct hamd_dataplane *dp;
-    struct dp_contract *c;
-    int source;
-    int64_t now_ns;
-};
-
-static void replay_emit(void *ud, const struct hamd_tick *tick)
-{
-    struct replay_ctx *r = ud;
-    dp_publish_tick(r->dp, r->c, r->source, tick, r->now_ns, false);
-}
-
 static void door_assign(struct hamd_dataplane *dp, const struct dp_door_msg *m)
 {
     struct dp_contract *c = hamd_strmap_get(dp->contracts, m->vt_symbol);
@@ -309,11 +295,12 @@ static void door_assign(struct hamd_dataplane *dp, const struct dp_door_msg *m)
     int64_t now_ns = hamd_mono_ns();
     c->switch_id = m->switch_id;
     c->switch_replayed = 0;
-    struct replay_ctx ctx = {dp, c, idx, now_ns};
+    struct dp_replay replay = {dp, c, now_ns};
     /* During a lease lapse the new source's ring waits for the flush. */
     bool lapse = dp_holding(dp, now_ns);
     c->switch_replayed = hamd_arb_switch(&c->arb, &dp->opts.limits, idx, now_ns,
-                                         lapse ? NULL : replay_emit, &ctx);
+                                         lapse ? NULL : dp_replay_emit,
+                                         &replay);
 }
 
 static void door_gw_send(struct hamd_dataplane *dp, const struct dp_door_msg *m,

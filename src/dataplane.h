@@ -28,7 +28,7 @@
 #include "hamd/gwproto.h"
 #include "hamd/tick.h"
 
-#define HAMD_DP_ENDPOINT_MAX 256
+#define HAMD_DP_ENDPOINT_MAX 256 /* bytes of a ZeroMQ endpoint */
 #define HAMD_DP_EXCH_MAX 16 /* exchanges a source may serve */
 
 struct hamd_dataplane_opts {
@@ -49,8 +49,9 @@ enum hamd_dp_event_type {
     HAMD_DP_EV_SWITCHED,    /* first tick of a new active source published */
 };
 
+/* One upward event (hamd_dataplane_events). */
 struct hamd_dp_event {
-    enum hamd_dp_event_type type;
+    enum hamd_dp_event_type type;        /* which member of u is set */
     char account[HAMD_ACCOUNT_ID_MAX];   /* source account */
     int64_t mono_ns;                     /* when it happened */
     union {
@@ -58,7 +59,7 @@ struct hamd_dp_event {
         struct hamd_gw_status status;    /* HAMD_DP_EV_STATUS */
         struct {
             uint64_t switch_id;          /* as passed to _assign */
-            char vt_symbol[HAMD_VT_SYMBOL_MAX];
+            char vt_symbol[HAMD_VT_SYMBOL_MAX]; /* the contract */
             unsigned replayed;           /* ticks replayed from the window */
         } switched;                      /* HAMD_DP_EV_SWITCHED */
     } u;
@@ -66,7 +67,7 @@ struct hamd_dp_event {
 
 /* Per-source statistics. Times are monotonic ns, 0 = never. */
 struct hamd_dp_source_stats {
-    char account[HAMD_ACCOUNT_ID_MAX];
+    char account[HAMD_ACCOUNT_ID_MAX]; /* the source */
     uint64_t ticks;          /* valid ticks received */
     uint64_t malformed;      /* messages dropped as malformed */
     uint64_t stale;          /* valid but not newer than the last published */
@@ -80,6 +81,7 @@ struct hamd_dp_source_stats {
     uint64_t replay_ticks;   /* ticks kept in replay rings now */
 };
 
+/* The data plane as a whole, refreshed every stats period. */
 struct hamd_dp_stats {
     uint64_t published;      /* ticks published in total */
     uint64_t pub_errors;     /* ticks ZeroMQ refused to queue */
@@ -91,8 +93,8 @@ struct hamd_dp_stats {
     uint64_t replay_bytes;   /* memory held by replay rings */
     uint64_t events_dropped; /* upward events lost to a full queue */
     bool publishing;         /* PUB bound and lease valid */
-    unsigned n_sources;
-    struct hamd_dp_source_stats sources[HAMD_ARB_MAX_SOURCES];
+    unsigned n_sources;      /* sources in use */
+    struct hamd_dp_source_stats sources[HAMD_ARB_MAX_SOURCES]; /* per source */
 };
 
 struct hamd_dataplane;

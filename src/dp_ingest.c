@@ -29,8 +29,7 @@ static void reject(struct dp_source *s, const char *what)
 }
 
 /* Updates freshness bookkeeping used for staleness and canary checks. */
-static void note_receipt(struct hamd_dataplane *dp, struct dp_source *s,
-                         int idx, struct dp_contract *c,
+static void note_receipt(struct dp_source *s, int idx, struct dp_contract *c,
                          const struct hamd_tick *t, int64_t now_ns)
 {
     s->st.ticks++;
@@ -43,7 +42,6 @@ static void note_receipt(struct hamd_dataplane *dp, struct dp_source *s,
     int64_t lat_ms = (hamd_wall_ns() - t->datetime_ns) / HAMD_NS_PER_MS;
     s->latency_sum_ms += lat_ms > 0 ? lat_ms : 0;
     s->latency_n++;
-    (void)dp;
 }
 
 static void ingest_tick(struct hamd_dataplane *dp, struct dp_source *s,
@@ -63,7 +61,7 @@ static void ingest_tick(struct hamd_dataplane *dp, struct dp_source *s,
     int idx = (int)(s - dp->sources);
     /* The source is who sent it, whatever the body claims. */
     snprintf(tick.gateway_name, sizeof tick.gateway_name, "%s", s->account);
-    note_receipt(dp, s, idx, c, &tick, now_ns);
+    note_receipt(s, idx, c, &tick, now_ns);
     switch (hamd_arb_offer(&c->arb, &dp->opts.limits, idx, &tick, now_ns)) {
     case HAMD_ARB_PUBLISH:
         dp_publish_tick(dp, c, idx, &tick, now_ns, true);

@@ -12,6 +12,8 @@
 #include "dataplane.h"
 
 #define DP_POLL_MAX_MS 10          /* longest sleep of the data loop */
+#define DP_BIND_RETRY_MS 100       /* a failed PUB bind is retried from the
+                                      tick path at most this often */
 #define DP_BATCH_MAX 2048          /* gateway messages handled per wakeup */
 #define DP_EVENT_QUEUE_CAP 4096    /* upward events buffered */
 #define DP_CONTRACTS_INITIAL 1024  /* initial contract map capacity */
@@ -87,6 +89,8 @@ struct hamd_dataplane {
     _Atomic uint64_t lease_term;          /* written by control */
     _Atomic int64_t lease_until_ns;       /* written by control */
     uint64_t pub_term;                    /* term of the open PUB */
+    int64_t bind_retry_ns;                /* no PUB bind attempt from a tick
+                                             before this (monotonic) */
     int64_t lapse_since_ns;               /* lease expired with PUB still
                                              bound in its term: ticks are
                                              held since then (0 = no lapse) */

@@ -9,6 +9,7 @@
 #include <zmq.h>
 
 #include "common/clock.h"
+#include "common/mpwrite.h"
 #include "dp_internal.h"
 
 #define DP_HB_TOPIC "_hb"
@@ -16,12 +17,15 @@
 #define DP_SNAPSHOT_REQ "SNAPSHOT"
 #define DP_SNAPSHOT_END "END"
 #define DP_SNAPSHOT_SNDHWM 0 /* unbounded: a snapshot is never truncated */
+#define DP_SMALL_MAP_MAX 128 /* bytes of an _hb or END body */
 
 /* ------------------------------------------------------------------------
  * Endpoints under the lease
  * ------------------------------------------------------------------------ */
 
-bool dp_may_publish(struct hamd_dataplane *dp, int64_t now_ns)
+/* True while this node may hand ticks to PUB: bound, and the lease of
+ * the PUB's term still runs. */
+static bool dp_may_publish(struct hamd_dataplane *dp, int64_t now_ns)
 {
     return dp->pub && now_ns < atomic_load(&dp->lease_until_ns) &&
            dp->pub_term == atomic_load(&dp->lease_term);
@@ -67,6 +71,7 @@ static int endpoints_open(struct hamd_dataplane *dp)
                        zmq_strerror(errno));
         close_socket(&dp->pub);
         close_socket(&dp->snap);
+        dp->bind_retry_ns = hamd_mono_ns() + DP_BIND_RETRY_MS * HAMD_NS_PER_MS;
         return -1;
     }
     return 0;
@@ -85,23 +90,17 @@ static void contracts_each(struct hamd_dataplane *dp,
         fn(dp, val, now_ns);
 }
 
-struct flush_ctx {
-    struct hamd_dataplane *dp;
-    struct dp_contract *c;
-    int64_t now_ns;
-};
-
-static void flush_emit(void *ud, const struct hamd_tick *tick)
+void dp_replay_emit(void *ud, const struct hamd_tick *tick)
 {
-    struct flush_ctx *f = ud;
-    dp_publish_tick(f->dp, f->c, f->c->arb.active, tick, f->now_ns, false);
+    struct dp_replay *r = ud;
+    dp_publish_tick(r->dp, r->c, r->c->arb.active, tick, r->now_ns, false);
 }
 
 static void contract_flush(struct hamd_dataplane *dp, struct dp_contract *c,
                            int64_t now_ns)
 {
-    struct flush_ctx f = {dp, c, now_ns};
-    hamd_arb_flush(&c->arb, &dp->opts.limits, now_ns, flush_emit, &f);
+    struct dp_replay r = {dp, c, now_ns};
+    hamd_arb_flush(&c->arb, &dp->opts.limits, now_ns, dp_replay_emit, &r);
 }
 
 static void contract_drop_held(struct hamd_dataplane *dp, struct dp_contract *c,
@@ -213,7 +212,8 @@ void dp_publish_tick(struct hamd_dataplane *dp, struct dp_contract *c,
 {
     /* A lease granted since the last poll opens PUB before this tick is
      * numbered in the new term, so the first tick of a term goes out. */
-    if (!dp->pub)
+    if (!dp->pub && now_ns < atomic_load(&dp->lease_until_ns) &&
+        now_ns >= dp->bind_retry_ns)
         dp_endpoints_reconcile(dp, now_ns);
     if (may_hold && dp_holding(dp, now_ns)) {
         hamd_arb_hold(&c->arb, &dp->opts.limits, source, tick, now_ns);
@@ -253,11 +253,25 @@ void dp_publish_event(struct hamd_dataplane *dp, const void *body, size_t len)
         send_two(dp, DP_EVENT_TOPIC, body, len);
 }
 
-/* Packs {term, node|count, ...} style small maps for _hb and END. */
-static void pack_kv_u64(msgpack_packer *pk, const char *key, uint64_t v)
+/* One entry of the small maps of _hb and END. */
+struct dp_kv {
+    const char *key; /* map key */
+    uint64_t value;  /* every value is a non-negative integer */
+};
+
+/* Packs {key: value, ...} of kv[0..n) into buf[0..cap), without
+ * allocating. Returns the length, 0 when it does not fit. */
+static size_t pack_small_map(uint8_t *buf, size_t cap, const struct dp_kv *kv,
+                             size_t n)
 {
-    msgpack_pack_str_with_body(pk, key, strlen(key));
-    msgpack_pack_uint64(pk, v);
+    struct hamd_mpw w;
+    hamd_mpw_init(&w, buf, cap);
+    msgpack_pack_map(&w.pk, n);
+    for (size_t i = 0; i < n; i++) {
+        hamd_mpw_str(&w, kv[i].key);
+        msgpack_pack_uint64(&w.pk, kv[i].value);
+    }
+    return hamd_mpw_finish(&w);
 }
 
 void dp_heartbeat_due(struct hamd_dataplane *dp, int64_t now_ns)
@@ -265,18 +279,17 @@ void dp_heartbeat_due(struct hamd_dataplane *dp, int64_t now_ns)
     if (!dp_may_publish(dp, now_ns) || now_ns < dp->next_hb_ns)
         return;
     dp->next_hb_ns = now_ns + (int64_t)dp->opts.heartbeat_ms * HAMD_NS_PER_MS;
-    msgpack_sbuffer sb;
-    msgpack_packer pk;
-    msgpack_sbuffer_init(&sb);
-    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    msgpack_pack_map(&pk, 4);
-    pack_kv_u64(&pk, "term", dp->pub_term);
-    pack_kv_u64(&pk, "node", dp->opts.node_id);
-    msgpack_pack_str_with_body(&pk, "ts_ns", 5);
-    msgpack_pack_int64(&pk, hamd_wall_ns());
-    pack_kv_u64(&pk, "published", dp->published);
-    send_two(dp, DP_HB_TOPIC, sb.data, sb.size);
-    msgpack_sbuffer_destroy(&sb);
+    /* Wall time is after 1970: packed unsigned, its bytes are those of
+     * msgpack_pack_int64. */
+    const struct dp_kv hb[] = {
+        {"term", dp->pub_term},
+        {"node", dp->opts.node_id},
+        {"ts_ns", (uint64_t)hamd_wall_ns()},
+        {"published", dp->published},
+    };
+    uint8_t body[DP_SMALL_MAP_MAX];
+    size_t len = pack_small_map(body, sizeof body, hb, sizeof hb / sizeof hb[0]);
+    send_two(dp, DP_HB_TOPIC, body, len);
 }
 
 /* ------------------------------------------------------------------------
@@ -317,15 +330,11 @@ static void snap_reply(struct hamd_dataplane *dp, struct snap_peer *p,
             return;
         count++;
     }
-    msgpack_sbuffer sb;
-    msgpack_packer pk;
-    msgpack_sbuffer_init(&sb);
-    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    msgpack_pack_map(&pk, 2);
-    pack_kv_u64(&pk, "term", dp->pub_term);
-    pack_kv_u64(&pk, "count", count);
-    snap_send(dp, p, DP_SNAPSHOT_END, strlen(DP_SNAPSHOT_END), sb.data, sb.size);
-    msgpack_sbuffer_destroy(&sb);
+    const struct dp_kv end[] = {{"term", dp->pub_term}, {"count", count}};
+    uint8_t body[DP_SMALL_MAP_MAX];
+    size_t len = pack_small_map(body, sizeof body, end,
+                                sizeof end / sizeof end[0]);
+    snap_send(dp, p, DP_SNAPSHOT_END, strlen(DP_SNAPSHOT_END), body, len);
     dp->snapshots++;
 }
 

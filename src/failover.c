@@ -462,9 +462,16 @@ static bool raise_alarm(struct planner *pl, size_t i, const char *trigger)
 static bool decide_unassigned(struct planner *pl, size_t i, int e)
 {
     int to = best_source(pl, e, CUR_NONE);
+    /* At start-up the best source may simply connect a little later than
+     * a worse one: wait for it, for a bounded time, rather than start on
+     * the worse one and fail back only after revert_after_s. */
+    int warming = pick(pl, e, CUR_NONE, WANT_CONNECTING);
+    if (to >= 0 && warming >= 0 && pl->in->now_ns < pl->in->initial_wait_until_ns &&
+        pl->in->accounts[warming].priority < pl->in->accounts[to].priority)
+        return true;
     if (to >= 0)
         return add_move(pl, i, HAMD_FO_INITIAL, to, TRIG_SUBSCRIBED, false);
-    if (pick(pl, e, CUR_NONE, WANT_CONNECTING) >= 0)
+    if (warming >= 0)
         return true; /* a source is warming up: wait for it */
     return raise_alarm(pl, i, TRIG_UNASSIGNED);
 }
@@ -818,16 +825,25 @@ static struct hamd_fo_plan *run_manual(
     return planner_finish(pl, false, err);
 }
 
+/* Starts a manual plan: checks the prefixes and indexes the input. False
+ * with *err on failure (planner_fail then frees what was made). */
+static bool manual_init(struct planner *pl, const struct hamd_fo_input *in,
+                        const char *const *prefixes, size_t n_prefixes,
+                        struct hamd_fo_error *err)
+{
+    memset(pl, 0, sizeof *pl);
+    set_err(err, HAMD_FO_OK, NULL, "ok");
+    return prefixes_ok(prefixes, n_prefixes, err) &&
+           planner_init(pl, in, n_prefixes, err);
+}
+
 struct hamd_fo_plan *hamd_failover_plan_manual(
     const struct hamd_fo_input *in, const char *to_id,
     const char *const *prefixes, size_t n_prefixes, bool force,
     struct hamd_fo_error *err)
 {
     struct planner pl;
-    set_err(err, HAMD_FO_OK, NULL, "ok");
-    if (!prefixes_ok(prefixes, n_prefixes, err))
-        return NULL;
-    if (!planner_init(&pl, in, n_prefixes, err))
+    if (!manual_init(&pl, in, prefixes, n_prefixes, err))
         return planner_fail(&pl, err);
     int to = manual_target(&pl, to_id, force, err);
     if (to < 0)
@@ -857,10 +873,7 @@ struct hamd_fo_plan *hamd_failover_plan_failback(
     size_t n_prefixes, struct hamd_fo_error *err)
 {
     struct planner pl;
-    set_err(err, HAMD_FO_OK, NULL, "ok");
-    if (!prefixes_ok(prefixes, n_prefixes, err))
-        return NULL;
-    if (!planner_init(&pl, in, n_prefixes, err))
+    if (!manual_init(&pl, in, prefixes, n_prefixes, err))
         return planner_fail(&pl, err);
     return run_manual(&pl, prefixes, n_prefixes, failback_one, 0, err);
 }
@@ -881,28 +894,28 @@ void hamd_fo_plan_destroy(struct hamd_fo_plan **self)
     *self = NULL;
 }
 
+/* The names of each kind: its own, and the event_type of its groups. */
+static const struct {
+    const char *name;  /* hamd_fo_kind_name */
+    const char *event; /* hamd_fo_event_type */
+} FO_KIND_NAMES[] = {
+    [HAMD_FO_FAILOVER] = {"failover", "failover_executed"},
+    [HAMD_FO_FAILBACK] = {"failback", "failback_executed"},
+    [HAMD_FO_INITIAL] = {"initial", "initial_assignment"},
+    [HAMD_FO_NO_HEALTHY_BACKUP] = {"no_healthy_backup", "no_healthy_backup"},
+    [HAMD_FO_MANUAL] = {"manual", "failover_executed"},
+};
+
+#define FO_N_KINDS (sizeof FO_KIND_NAMES / sizeof FO_KIND_NAMES[0])
+
 const char *hamd_fo_kind_name(enum hamd_fo_kind kind)
 {
-    switch (kind) {
-    case HAMD_FO_FAILOVER: return "failover";
-    case HAMD_FO_FAILBACK: return "failback";
-    case HAMD_FO_INITIAL: return "initial";
-    case HAMD_FO_NO_HEALTHY_BACKUP: return "no_healthy_backup";
-    case HAMD_FO_MANUAL: return "manual";
-    }
-    return "unknown";
+    return (unsigned)kind < FO_N_KINDS ? FO_KIND_NAMES[kind].name : "unknown";
 }
 
 const char *hamd_fo_event_type(enum hamd_fo_kind kind)
 {
-    switch (kind) {
-    case HAMD_FO_FAILOVER: return "failover_executed";
-    case HAMD_FO_FAILBACK: return "failback_executed";
-    case HAMD_FO_INITIAL: return "initial_assignment";
-    case HAMD_FO_NO_HEALTHY_BACKUP: return "no_healthy_backup";
-    case HAMD_FO_MANUAL: return "failover_executed";
-    }
-    return "unknown";
+    return (unsigned)kind < FO_N_KINDS ? FO_KIND_NAMES[kind].event : "unknown";
 }
 
 const char *hamd_fo_hold_name(enum hamd_fo_hold hold)

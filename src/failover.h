@@ -81,6 +81,10 @@ struct hamd_fo_input {
     unsigned revert_after_s;  /* failback hold; 0 = no automatic failback */
     unsigned quarantine_s;    /* cool-down of a failed source; 0 = none */
     int64_t now_ns;           /* epoch ns */
+    int64_t initial_wait_until_ns; /* epoch ns: before it, a new contract
+                                      waits for a better-priority source
+                                      still CONNECTING (start-up); 0 = no
+                                      wait */
 };
 
 enum hamd_fo_kind {

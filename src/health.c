@@ -145,7 +145,7 @@ static bool logged_in(const struct hamd_health_obs *obs)
 
 /* A state to enter and why. */
 struct verdict {
-    enum hamd_health_state to;
+    enum hamd_health_state to;    /* the state to enter */
     enum hamd_health_trigger why; /* NONE: no verdict */
 };
 
@@ -279,12 +279,15 @@ static enum hamd_health_trigger restart_cause(
 
 static void fill_result(const struct hamd_health *self,
                         enum hamd_health_state prev,
+                        enum hamd_health_trigger failing, bool restart,
                         struct hamd_health_result *res)
 {
     res->prev = prev;
     res->state = self->state;
     res->changed = prev != self->state;
     res->trigger = res->changed ? self->last_trigger : HAMD_TRIG_NONE;
+    res->failing = failing;
+    res->restart = restart;
 }
 
 void hamd_health_check(struct hamd_health *self,
@@ -316,9 +319,7 @@ void hamd_health_check(struct hamd_health *self,
         self->counters.hard_restarts++;
         set_state(self, HAMD_HEALTH_RESTARTING, cause, obs->now_ns);
     }
-    fill_result(self, prev, res);
-    res->failing = fail;
-    res->restart = cause != HAMD_TRIG_NONE;
+    fill_result(self, prev, fail, cause != HAMD_TRIG_NONE, res);
 }
 
 void hamd_health_event(struct hamd_health *self,
@@ -329,9 +330,7 @@ void hamd_health_event(struct hamd_health *self,
         return;
     enum hamd_health_state prev = self->state;
     apply_hard(self, obs);
-    fill_result(self, prev, res);
-    res->failing = HAMD_TRIG_NONE;
-    res->restart = false;
+    fill_result(self, prev, HAMD_TRIG_NONE, false, res);
 }
 
 unsigned hamd_backoff_delay_ms(unsigned min_ms, unsigned max_ms,

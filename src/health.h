@@ -64,7 +64,7 @@ enum hamd_health_state {
     HAMD_HEALTH_STOPPED,        /* operator-stopped or disabled */
 };
 
-#define HAMD_HEALTH_N_STATES 6
+#define HAMD_HEALTH_N_STATES 6 /* values of enum hamd_health_state */
 
 /* Why a state changed: DESIGN §7 health_trigger. */
 enum hamd_health_trigger {
@@ -139,7 +139,8 @@ struct hamd_health_result {
                                          hamd_health_relaunch_delay_ms() */
 };
 
-/* Running totals, for /api/status and /metrics. */
+/* Running totals of one machine (hamd_health_counters). Only the unit
+ * tests read them so far: /metrics does not export them. */
 struct hamd_health_counters {
     uint64_t checks;        /* periodic checks evaluated */
     uint64_t failed_checks; /* periodic checks with a failing soft check */

@@ -13,18 +13,19 @@ extern char **environ;
 
 /* One hook run waiting for its turn. */
 struct hook_job {
-    struct hook_job *next;
-    bool leader;      /* on_leader, else on_follower */
-    uint64_t term;
+    struct hook_job *next;    /* next run waiting */
+    bool leader;              /* on_leader, else on_follower */
+    uint64_t term;            /* term of the role change */
 };
 
 struct hamd_hooks {
-    uv_loop_t *loop;
-    const struct hamd_config *cfg;
+    uv_loop_t *loop;          /* the control loop */
+    const struct hamd_config *cfg; /* [hooks] commands and timeout */
     uv_process_t proc;        /* the running hook */
     uv_timer_t timeout;       /* kills a hook that overstays */
     bool running;             /* proc is live */
-    struct hook_job *queue;   /* FIFO of runs to do */
+    struct hook_job *queue;   /* runs waiting: at most one, since a
+                                 newer role change replaces it */
     bool destroyed;           /* free once the running hook ended */
     unsigned closing;         /* handles being closed */
 };
@@ -105,7 +106,7 @@ static void hook_start(struct hamd_hooks *h, const struct hook_job *j)
     snprintf(term, sizeof term, "HAMD_TERM=%llu", (unsigned long long)j->term);
     snprintf(role, sizeof role, "HAMD_ROLE=%s", j->leader ? "leader" : "follower");
     const char *extra[] = {node, term, role};
-    char **env = env_with(extra, 3);
+    char **env = env_with(extra, sizeof extra / sizeof extra[0]);
     char *args[] = {(char *)path, NULL};
     uv_stdio_container_t stdio[3] = {
         {.flags = UV_IGNORE},

@@ -13,8 +13,8 @@
 #include "node.h"
 #include "supervisor.h"
 
-#define EXIT_RUNTIME 1
-#define EXIT_USAGE 2
+#define EXIT_RUNTIME 1 /* the node failed while running */
+#define EXIT_USAGE 2   /* bad command line or configuration */
 
 static void usage(FILE *out)
 {

@@ -12,8 +12,10 @@
 #include "sessions.h"
 #include "steer.h"
 
+#define MONITOR_S_PER_MIN 60 /* tm_gmtoff is in seconds */
+
 struct hamd_monitor {
-    struct hamd_node *node;
+    struct hamd_node *node;            /* the node it watches */
     uv_timer_t timer;                  /* periodic checks */
     struct hamd_health_params params;  /* thresholds from the config */
     bool stopped;                      /* shutdown: no more checks */
@@ -38,7 +40,7 @@ static int utc_offset_min(int64_t wall_ns)
     time_t t = (time_t)(wall_ns / HAMD_NS_PER_S);
     struct tm tm;
     localtime_r(&t, &tm);
-    return (int)(tm.tm_gmtoff / 60);
+    return (int)(tm.tm_gmtoff / MONITOR_S_PER_MIN);
 }
 
 /* Is the canary's exchange trading now, and since when (monotonic)? */
@@ -104,27 +106,30 @@ static void observe(struct hamd_monitor *m, struct node_gw *gw,
  * Acting on results
  * ------------------------------------------------------------------------ */
 
-static void apply_result(struct hamd_monitor *m, struct node_gw *gw,
+/* Logs a state change and orders a hard restart if due. Returns true when
+ * the state changed (the caller plans, then raises the event). */
+static bool apply_result(struct hamd_monitor *m, struct node_gw *gw,
                          const struct hamd_health_result *res)
 {
     struct hamd_node *node = m->node;
-    if (res->changed) {
+    if (res->changed)
         LOG_INFO("gateway %s: %s -> %s (%s)", gw->acct.id,
                  hamd_health_state_name(res->prev),
                  hamd_health_state_name(res->state),
                  hamd_health_trigger_name(res->trigger));
-        /* Failover first: its ASSIGN takes the next Raft log write. */
-        hamd_steer_on_health(node->steer, gw->acct.id);
-        hamd_events_gateway_state(node, gw->acct.id, res);
-    }
     if (res->restart) {
         const char *why = hamd_health_trigger_name(
             res->failing ? res->failing : hamd_health_last_trigger(gw->health));
         hamd_supervisor_restart(node->sup, gw->acct.id, why);
         hamd_events_gateway_restarted(node, gw->acct.id, why);
     }
+    return res->changed;
 }
 
+/* Every gateway is checked before failover plans once, with all of this
+ * round's changes in view (two sources turning HEALTHY in one round must
+ * not be seen one at a time); the plan's ASSIGN then takes the next Raft
+ * log write, ahead of the round's events. */
 static void on_check(uv_timer_t *t)
 {
     struct hamd_monitor *m = t->data;
@@ -132,16 +137,27 @@ static void on_check(uv_timer_t *t)
     struct hamd_dp_stats st;
     hamd_dataplane_stats(node->dp, &st);
     int64_t now_ns = hamd_mono_ns();
+    bool changed = false;
     size_t cursor = 0;
     const char *key;
     void *val;
     while (hamd_strmap_next(node->gateways, &cursor, &key, &val)) {
         struct node_gw *gw = val;
         struct hamd_health_obs obs;
-        struct hamd_health_result res;
         observe(m, gw, &st, now_ns, true, &obs);
-        hamd_health_check(gw->health, &obs, &res);
-        apply_result(m, gw, &res);
+        hamd_health_check(gw->health, &obs, &gw->last_result);
+        gw->event_due = apply_result(m, gw, &gw->last_result);
+        changed |= gw->event_due;
+    }
+    if (!changed)
+        return;
+    hamd_steer_on_health(node->steer);
+    cursor = 0;
+    while (hamd_strmap_next(node->gateways, &cursor, &key, &val)) {
+        struct node_gw *gw = val;
+        if (gw->event_due)
+            hamd_events_gateway_state(node, gw->acct.id, &gw->last_result);
+        gw->event_due = false;
     }
 }
 
@@ -154,7 +170,10 @@ static void check_now(struct hamd_monitor *m, struct node_gw *gw)
     struct hamd_health_result res;
     observe(m, gw, &st, hamd_mono_ns(), false, &obs);
     hamd_health_event(gw->health, &obs, &res);
-    apply_result(m, gw, &res);
+    if (apply_result(m, gw, &res)) {
+        hamd_steer_on_health(m->node->steer);
+        hamd_events_gateway_state(m->node, gw->acct.id, &res);
+    }
 }
 
 /* ------------------------------------------------------------------------

@@ -198,19 +198,11 @@ static void on_change(void *ud, enum hamd_cmd_type type)
  * Shutdown
  * ------------------------------------------------------------------------ */
 
-static void close_cb_count(uv_handle_t *h)
+/* Closes a handle of the node once; the loop finishes the close. */
+static void close_handle(uv_handle_t *h)
 {
-    struct hamd_node *node = h->data;
-    node->pending_closes--;
-}
-
-static void close_handle(struct hamd_node *node, uv_handle_t *h)
-{
-    if (uv_is_closing(h))
-        return;
-    h->data = node;
-    node->pending_closes++;
-    uv_close(h, close_cb_count);
+    if (!uv_is_closing(h))
+        uv_close(h, NULL);
 }
 
 static void on_cluster_closed(void *ud)
@@ -220,11 +212,11 @@ static void on_cluster_closed(void *ud)
     hamd_steer_destroy(&node->steer);
     hamd_hooks_destroy(&node->hooks);
     hamd_supervisor_destroy(&node->sup);
-    close_handle(node, (uv_handle_t *)&node->sigterm);
-    close_handle(node, (uv_handle_t *)&node->sigint);
-    close_handle(node, (uv_handle_t *)&node->dp_wakeup);
-    close_handle(node, (uv_handle_t *)&node->shutdown_timer);
-    close_handle(node, (uv_handle_t *)&node->lapse_timer);
+    close_handle((uv_handle_t *)&node->sigterm);
+    close_handle((uv_handle_t *)&node->sigint);
+    close_handle((uv_handle_t *)&node->dp_wakeup);
+    close_handle((uv_handle_t *)&node->shutdown_timer);
+    close_handle((uv_handle_t *)&node->lapse_timer);
     LOG_INFO("node %u stopped", node->cfg->node_id);
 }
 

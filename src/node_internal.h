@@ -47,32 +47,35 @@ struct node_gw {
     int64_t launched_ns;                /* last launch, monotonic */
     uint64_t prev_ticks;                /* dp tick count at last check */
     uint64_t prev_malformed;            /* dp malformed count at last check */
+    struct hamd_health_result last_result; /* of this check round */
+    bool event_due;                     /* last_result changed the state:
+                                           raise its event after planning */
 };
 
 /* One subscribed contract as this node routes it. */
 struct node_contract {
-    char vt_symbol[HAMD_VT_SYMBOL_MAX];
+    char vt_symbol[HAMD_VT_SYMBOL_MAX]; /* its key in contracts */
     char routed[HAMD_ACCOUNT_ID_MAX];   /* source told to the data plane */
     bool desired;                       /* scratch flag of reconcile */
 };
 
 struct hamd_node {
-    const struct hamd_config *cfg;
-    uv_loop_t loop;
-    uv_signal_t sigterm;
-    uv_signal_t sigint;
+    const struct hamd_config *cfg;      /* the configuration, read-only */
+    uv_loop_t loop;                     /* the control loop */
+    uv_signal_t sigterm;                /* SIGTERM: shut down */
+    uv_signal_t sigint;                 /* SIGINT: shut down */
     uv_async_t dp_wakeup;               /* data plane queued events */
     uv_timer_t shutdown_timer;          /* shutdown deadline */
     uv_timer_t lapse_timer;             /* how long a lease lapse may last */
 
-    struct hamd_store *store;
-    struct hamd_cluster *cluster;
-    struct hamd_dataplane *dp;
-    struct hamd_supervisor *sup;
-    struct hamd_admin *admin;
-    struct hamd_hooks *hooks;
-    struct hamd_monitor *monitor;
-    struct hamd_steer *steer;
+    struct hamd_store *store;           /* replicated state (LMDB) */
+    struct hamd_cluster *cluster;       /* Raft and the lease */
+    struct hamd_dataplane *dp;          /* the data thread */
+    struct hamd_supervisor *sup;        /* gateway processes */
+    struct hamd_admin *admin;           /* admin HTTP API */
+    struct hamd_hooks *hooks;           /* role-change hooks */
+    struct hamd_monitor *monitor;       /* health checks */
+    struct hamd_steer *steer;           /* failover shell */
 
     bool witness;                       /* votes only: no gateways */
     bool publishing;                    /* holds the lease (or a lapse) */
@@ -89,7 +92,6 @@ struct hamd_node {
     bool transferring;                  /* shutdown handover in flight */
     bool draining;                      /* past the handover: closing down */
     int exit_code;                      /* returned by hamd_node_run */
-    unsigned pending_closes;            /* subsystems still closing */
 };
 
 /* reconcile.c: bring gateways / contracts / routing in line with the

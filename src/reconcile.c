@@ -16,10 +16,11 @@
  * Symbol lists for SUBSCRIBE / UNSUBSCRIBE
  * ------------------------------------------------------------------------ */
 
+/* A growing list of symbols (borrowed strings). */
 struct symlist {
-    const char **v;
-    size_t n;
-    size_t cap;
+    const char **v;  /* the symbols */
+    size_t n;        /* in use */
+    size_t cap;      /* allocated */
 };
 
 static void symlist_add(struct symlist *l, const char *s)
@@ -166,9 +167,10 @@ void node_reconcile_accounts(struct hamd_node *node)
  * Subscriptions -> data-plane contracts and gateway SUBSCRIBEs
  * ------------------------------------------------------------------------ */
 
+/* What reconcile_one_sub needs while walking the subscriptions. */
 struct subs_ctx {
-    struct hamd_node *node;
-    struct symlist added;
+    struct hamd_node *node;  /* the node */
+    struct symlist added;    /* contracts new to the data plane */
 };
 
 static int reconcile_one_sub(void *ud, const char *vt_symbol)

@@ -21,10 +21,11 @@
 #include "node_internal.h"
 #include "steer_internal.h"
 
+static void steer_kick(struct hamd_steer *st);
+
 /* ------------------------------------------------------------------------
  * Inputs of a plan
  * ------------------------------------------------------------------------ */
-
 
 static uint32_t today_yyyymmdd(void)
 {
@@ -96,7 +97,7 @@ int steer_input_build(struct hamd_steer *st, struct steer_input *si)
         .failovers_today = hamd_store_failover_count(node->store, day),
         .daily_cap = cfg->daily_cap, .cap_event_raised = st->cap_day == day,
         .revert_after_s = cfg->revert_after_s, .quarantine_s = cfg->quarantine_s,
-        .now_ns = wall,
+        .now_ns = wall, .initial_wait_until_ns = st->initial_wait_until_ns,
     };
     return 0;
 }
@@ -107,8 +108,8 @@ int steer_input_build(struct hamd_steer *st, struct steer_input *si)
 
 /* One submitted command: which steer, which operator request. */
 struct steer_commit {
-    struct hamd_steer *st;
-    struct steer_op *op;
+    struct hamd_steer *st;   /* the steer that submitted it */
+    struct steer_op *op;     /* the operator request, or NULL */
 };
 
 void steer_op_settle(struct steer_op *op)
@@ -368,7 +369,8 @@ static void on_kick(uv_timer_t *t)
     steer_plan_now(t->data);
 }
 
-void steer_kick(struct hamd_steer *st)
+/* Wakes the planner on the next loop turn. */
+static void steer_kick(struct hamd_steer *st)
 {
     if (st->active)
         uv_timer_start(&st->kick, on_kick, 0, 0);
@@ -394,8 +396,8 @@ struct hamd_steer *hamd_steer_new(struct hamd_node *node)
     if (!st)
         return NULL;
     st->node = node;
-    st->flags = hamd_strmap_new(64);
-    st->pending = hamd_strmap_new(64);
+    st->flags = hamd_strmap_new(STEER_MAP_INITIAL);
+    st->pending = hamd_strmap_new(STEER_MAP_INITIAL);
     if (!st->flags || !st->pending) {
         hamd_strmap_destroy(&st->flags);
         hamd_strmap_destroy(&st->pending);
@@ -451,6 +453,8 @@ void hamd_steer_on_lease(struct hamd_steer *self, bool publishing)
 {
     self->active = publishing;
     if (publishing) {
+        self->initial_wait_until_ns =
+            hamd_wall_ns() + (int64_t)STEER_INITIAL_WAIT_MS * HAMD_NS_PER_MS;
         /* A new leader continues from the replicated assignment and
          * re-evaluates with its own health view. */
         steer_kick(self);
@@ -468,9 +472,8 @@ void hamd_steer_on_change(struct hamd_steer *self, enum hamd_cmd_type type)
         steer_kick(self);
 }
 
-void hamd_steer_on_health(struct hamd_steer *self, const char *account)
+void hamd_steer_on_health(struct hamd_steer *self)
 {
-    (void)account;
     /* At once, not on the next loop turn: the ASSIGN then goes into the
      * Raft log ahead of the health event that the monitor raises next. */
     steer_plan_now(self);

@@ -39,7 +39,7 @@ void hamd_steer_on_lease(struct hamd_steer *self, bool publishing);
 void hamd_steer_on_change(struct hamd_steer *self, enum hamd_cmd_type type);
 
 /* A gateway's health state changed (monitor.c): re-plan now. */
-void hamd_steer_on_health(struct hamd_steer *self, const char *account);
+void hamd_steer_on_health(struct hamd_steer *self);
 
 /* The data plane published the first tick of a switched contract. */
 void hamd_steer_on_switched(struct hamd_steer *self,

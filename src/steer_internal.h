@@ -10,9 +10,13 @@
 #include "failover.h"
 #include "steer.h"
 
+#define STEER_INITIAL_WAIT_MS 5000     /* after taking the lease: how long a
+                                          new contract waits for a better
+                                          source still connecting */
 #define STEER_REPLAN_INTERVAL_MS 1000  /* failback holds, quarantine ends */
 #define STEER_SWITCH_TIMEOUT_MS 5000   /* report a switch without a tick */
 #define STEER_MAX_PENDING 64           /* groups awaiting their first tick */
+#define STEER_MAP_INITIAL 64           /* contracts expected; maps grow */
 
 /* Per-contract flags the engine hands back (kept by the leader only). */
 struct steer_flags {
@@ -32,32 +36,36 @@ struct steer_switch {
 struct steer_op;
 
 struct hamd_steer {
-    struct hamd_node *node;
+    struct hamd_node *node;      /* the node it steers */
     uv_timer_t timer;            /* periodic re-plan */
     uv_timer_t kick;             /* coalesces triggers of one loop turn */
     bool active;                 /* this node holds the lease */
     unsigned inflight;           /* commits of the last plan not answered */
     bool replan;                 /* a trigger came while in flight */
-    uint64_t next_switch_id;
+    uint64_t next_switch_id;     /* last switch id handed out; 0 = none */
     struct hamd_strmap *flags;   /* vt_symbol -> struct steer_flags */
     struct hamd_strmap *pending; /* vt_symbol -> struct steer_switch (shared) */
-    struct steer_switch switches[STEER_MAX_PENDING];
+    struct steer_switch switches[STEER_MAX_PENDING]; /* pending's slots */
     uint32_t cap_day;            /* day the daily-cap event was raised */
+    int64_t initial_wait_until_ns; /* epoch ns: new contracts wait for a
+                                      better source still CONNECTING */
     unsigned closing;            /* handles not yet closed (destroy) */
 };
 
+/* The input of one plan and the storage it points into. */
 struct steer_input {
-    struct hamd_fo_input in;
-    struct hamd_account accounts[HAMD_FO_MAX_ACCOUNTS];
-    struct hamd_fo_source sources[HAMD_FO_MAX_ACCOUNTS];
-    struct hamd_fo_contract *contracts;
-    size_t n_accounts;
+    struct hamd_fo_input in;                             /* what plans read */
+    struct hamd_account accounts[HAMD_FO_MAX_ACCOUNTS];  /* in.accounts */
+    struct hamd_fo_source sources[HAMD_FO_MAX_ACCOUNTS]; /* in.sources */
+    struct hamd_fo_contract *contracts;                  /* in.contracts
+                                                            (malloc) */
+    size_t n_accounts;                                   /* accounts read */
 };
 
 /* An operator command waiting for its commits. */
 struct steer_op {
     hamd_steer_done_cb done;     /* answers the API request */
-    void *ud;
+    void *ud;                    /* its argument */
     unsigned pending;            /* commits not answered yet */
     int failed_status;           /* raft error seen, 0 if none */
     json_t *answer;              /* the plan, returned on success */
@@ -80,12 +88,5 @@ void steer_plan_execute(struct hamd_steer *st, const struct steer_input *si,
 /* Submits cmd (freed) counting it against op (may be NULL). */
 void steer_submit(struct hamd_steer *st, struct hamd_cmd *cmd,
                   struct steer_op *op);
-
-/* The plan as JSON: {groups: [...], rejects: [...]} (for dry runs). */
-json_t *steer_plan_json(const struct steer_input *si,
-                        const struct hamd_fo_plan *plan);
-
-/* Wakes the planner on the next loop turn. */
-void steer_kick(struct hamd_steer *st);
 
 #endif /* HAMD_STEER_INTERNAL_H */

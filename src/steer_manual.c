@@ -6,7 +6,6 @@
 
 #include "common/log.h"
 #include "events.h"
-#include "node_internal.h"
 #include "steer_internal.h"
 
 /* ------------------------------------------------------------------------
@@ -28,7 +27,9 @@ static json_t *group_json(const struct steer_input *si,
                      "contracts", contracts);
 }
 
-json_t *steer_plan_json(const struct steer_input *si, const struct hamd_fo_plan *plan)
+/* The plan as JSON: {groups: [...], rejects: [...]} (for dry runs). */
+static json_t *steer_plan_json(const struct steer_input *si,
+                               const struct hamd_fo_plan *plan)
 {
     json_t *groups = json_array(), *rejects = json_array();
     for (size_t i = 0; i < plan->n_groups; i++)
@@ -116,11 +117,12 @@ static void run_manual(struct hamd_steer *st, plan_fn fn, const void *args,
  * Commands
  * ------------------------------------------------------------------------ */
 
+/* A manual failover as the operator asked for it. */
 struct failover_args {
-    const char *to;
-    const char *const *prefixes;
-    size_t n;
-    bool force;
+    const char *to;              /* target account */
+    const char *const *prefixes; /* contracts selected, none = all */
+    size_t n;                    /* prefixes given */
+    bool force;                  /* the target need not be HEALTHY */
 };
 
 static struct hamd_fo_plan *plan_failover(const struct hamd_fo_input *in,

@@ -12,31 +12,34 @@
 #include "common/log.h"
 #include "hamd/gwproto.h"
 
-#define SUP_PARENT_ENV "HAMD_PARENT_PID"
+#define SUP_PARENT_ENV "HAMD_PARENT_PID" /* tells a child its hamd */
+#define SUP_ENV_ADDED 4     /* variables env_build adds for a gateway */
+#define SUP_EXIT_NO_EXEC 127 /* exit status: could not execute (as sh) */
 
 extern char **environ;
 
+/* One supervised gateway process. */
 struct sup_child {
-    struct hamd_supervisor *sup;
-    struct sup_child *next;
-    char account[HAMD_ACCOUNT_ID_MAX];
-    char exe[PATH_MAX];
+    struct hamd_supervisor *sup;  /* owner */
+    struct sup_child *next;       /* owner's list */
+    char account[HAMD_ACCOUNT_ID_MAX]; /* the account it serves */
+    char exe[PATH_MAX];           /* the gateway executable */
     char *params;                 /* JSON text, heap */
     uv_process_t proc;            /* valid while proc_open */
     uv_timer_t timer;             /* relaunch or kill-grace timer */
     bool proc_open;               /* proc handle initialised, not closed */
     bool relaunch;                /* launch again once it has exited */
-    struct hamd_sup_info info;
+    struct hamd_sup_info info;    /* what hamd_supervisor_info returns */
 };
 
 struct hamd_supervisor {
-    uv_loop_t *loop;
-    struct hamd_sup_opts opts;
-    struct hamd_sup_hooks hooks;
-    struct sup_child *children;
+    uv_loop_t *loop;                  /* the control loop */
+    struct hamd_sup_opts opts;        /* copied at creation */
+    struct hamd_sup_hooks hooks;      /* copied at creation */
+    struct sup_child *children;       /* every account's process */
     void (*shutdown_done)(void *ud);  /* pending shutdown callback */
-    void *shutdown_ud;
-    bool shutting_down;
+    void *shutdown_ud;                /* its argument */
+    bool shutting_down;               /* no relaunches from now on */
 };
 
 static void child_launch(struct sup_child *c);
@@ -82,13 +85,13 @@ static char **env_build(const struct sup_child *c)
     size_t n = 0;
     while (environ[n])
         n++;
-    char **env = calloc(n + 5, sizeof *env);
+    char **env = calloc(n + SUP_ENV_ADDED + 1, sizeof *env);
     if (!env)
         return NULL;
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
-        if (strncmp(environ[i], "HAMD_GW_", 8) != 0 &&
-            strncmp(environ[i], "HAMD_ACCOUNT=", 13) != 0)
+        if (strncmp(environ[i], "HAMD_GW_", strlen("HAMD_GW_")) != 0 &&
+            strncmp(environ[i], "HAMD_ACCOUNT=", strlen("HAMD_ACCOUNT=")) != 0)
             env[k++] = strdup(environ[i]);
     const struct hamd_sup_opts *o = &c->sup->opts;
     if (asprintf(&env[k++], "%s=%s", HAMD_GW_ENV_ENDPOINT, o->gw_endpoint) < 0 ||
@@ -189,7 +192,7 @@ static void child_launch(struct sup_child *c)
                  uv_err_name(rc));
         c->info.started_ms = (int64_t)uv_now(sup->loop);
         c->info.state = HAMD_SUP_RUNNING; /* so the failure relaunches */
-        on_proc_exit(&c->proc, 127, 0);
+        on_proc_exit(&c->proc, SUP_EXIT_NO_EXEC, 0);
         return;
     }
     if (c->info.started_ms != 0)
@@ -378,5 +381,5 @@ int hamd_gw_launch_main(int argc, char **argv)
     execv(argv[2], &argv[2]);
     fprintf(stderr, "hamd --gw-launch: cannot execute %s: %s\n", argv[2],
             strerror(errno));
-    return 127;
+    return SUP_EXIT_NO_EXEC;
 }

@@ -20,7 +20,7 @@
 
 #include "common/account.h"
 
-#define SUP_REASON_MAX 64
+#define SUP_REASON_MAX 64 /* bytes of an exit reason ("signal 9") */
 
 enum hamd_sup_state {
     HAMD_SUP_RUNNING,   /* process alive */
@@ -29,23 +29,25 @@ enum hamd_sup_state {
     HAMD_SUP_STOPPED,   /* not running, not to be relaunched */
 };
 
+/* How the supervisor launches and stops gateways. */
 struct hamd_sup_opts {
     char self_exe[PATH_MAX];      /* this hamd binary (for --gw-launch) */
     char gw_endpoint[256];        /* HAMD_GW_ENDPOINT for children */
-    unsigned stop_grace_ms;
+    unsigned stop_grace_ms;       /* SIGTERM -> SIGKILL */
 };
 
 /* What an operator sees of one gateway process. */
 struct hamd_sup_info {
-    enum hamd_sup_state state;
+    enum hamd_sup_state state;       /* where the process is */
     int pid;                         /* 0 when not running */
     unsigned restarts;               /* launches after the first */
     char last_exit[SUP_REASON_MAX];  /* "exit 3", "signal 9", "" */
     int64_t started_ms;              /* uv_now of the last launch */
 };
 
+/* Callbacks into the node, on the loop thread. */
 struct hamd_sup_hooks {
-    void *ud;
+    void *ud;                        /* passed to every hook */
     /* A gateway process ended (status: exit code, or -signal). */
     void (*on_exit)(void *ud, const char *account, int status);
     /* A gateway process was launched. */

@@ -24,12 +24,13 @@
 
 #include "hamd/tick.h"
 
-#define HAMD_GW_PROTO_VERSION 1
+#define HAMD_GW_PROTO_VERSION 1     /* proto of HELLO */
 #define HAMD_GW_HB_INTERVAL_MS 1000 /* gateways send HB this often */
 #define HAMD_GW_DETAIL_MAX 128      /* STATUS detail incl. NUL */
 #define HAMD_GW_TYPE_MAX 32         /* gateway_type incl. NUL */
 #define HAMD_GW_SYMBOLS_MAX 4096    /* symbols in one SUBSCRIBE */
 
+/* The environment a gateway is started with (see above). */
 #define HAMD_GW_ENV_ENDPOINT "HAMD_GW_ENDPOINT"
 #define HAMD_GW_ENV_ACCOUNT "HAMD_ACCOUNT"
 #define HAMD_GW_ENV_PARAMS "HAMD_GW_PARAMS"
@@ -55,16 +56,18 @@ enum hamd_gw_state {
     HAMD_GW_ERROR,
 };
 
+/* Body of HELLO. */
 struct hamd_gw_hello {
-    char account[HAMD_ACCOUNT_ID_MAX];
-    int64_t pid;
-    int64_t proto;
-    char gateway_type[HAMD_GW_TYPE_MAX];
+    char account[HAMD_ACCOUNT_ID_MAX];   /* what the gateway says it serves */
+    int64_t pid;                         /* its process id */
+    int64_t proto;                       /* HAMD_GW_PROTO_VERSION it speaks */
+    char gateway_type[HAMD_GW_TYPE_MAX]; /* e.g. "sim", "ctp" */
 };
 
+/* Body of STATUS. */
 struct hamd_gw_status {
-    enum hamd_gw_state state;
-    char detail[HAMD_GW_DETAIL_MAX];
+    enum hamd_gw_state state;         /* connection state to the exchange */
+    char detail[HAMD_GW_DETAIL_MAX];  /* free text for operators, "" */
 };
 
 /* Maps the type frame to the enum; HAMD_GW_UNKNOWN if not recognised. */

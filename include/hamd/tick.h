@@ -33,26 +33,26 @@
 
 /* One market-data tick. Strings are NUL-terminated. */
 struct hamd_tick {
-    char symbol[HAMD_SYMBOL_MAX];
-    char exchange[HAMD_EXCHANGE_MAX];
+    char symbol[HAMD_SYMBOL_MAX];           /* instrument code, "rb2601" */
+    char exchange[HAMD_EXCHANGE_MAX];       /* "SHFE" */
     char vt_symbol[HAMD_VT_SYMBOL_MAX];     /* always symbol "." exchange */
     char gateway_name[HAMD_ACCOUNT_ID_MAX]; /* source account id */
-    char name[HAMD_TICK_NAME_MAX];
+    char name[HAMD_TICK_NAME_MAX];          /* display name, may be "" */
 
     int64_t datetime_ns;  /* exchange time, epoch ns UTC */
     int64_t localtime_ns; /* gateway receive time, epoch ns UTC */
 
-    double volume;
-    double turnover;
-    double open_interest;
-    double last_price;
-    double last_volume;
-    double limit_up;
-    double limit_down;
-    double open_price;
-    double high_price;
-    double low_price;
-    double pre_close;
+    double volume;        /* traded today, cumulative */
+    double turnover;      /* traded value today, cumulative */
+    double open_interest; /* open contracts */
+    double last_price;    /* price of the last trade */
+    double last_volume;   /* size of the last trade */
+    double limit_up;      /* upper price limit of the day */
+    double limit_down;    /* lower price limit of the day */
+    double open_price;    /* today's open */
+    double high_price;    /* today's high */
+    double low_price;     /* today's low */
+    double pre_close;     /* previous day's close */
     double bid_price[HAMD_TICK_DEPTH];  /* bid_price_1 .. bid_price_5 */
     double ask_price[HAMD_TICK_DEPTH];  /* ask_price_1 .. ask_price_5 */
     double bid_volume[HAMD_TICK_DEPTH]; /* bid_volume_1 .. bid_volume_5 */
@@ -66,8 +66,8 @@ struct hamd_tick {
     int64_t hub_ns;  /* epoch ns at publication */
 
     /* The `extra` map, kept as its raw msgpack encoding (0 = absent). */
-    size_t extra_len;
-    uint8_t extra[HAMD_TICK_EXTRA_MAX];
+    size_t extra_len;                   /* bytes used in extra */
+    uint8_t extra[HAMD_TICK_EXTRA_MAX]; /* the map as it came */
 };
 
 /* Why a tick body was rejected. HAMD_TICK_OK is 0. */

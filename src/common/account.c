@@ -3,7 +3,6 @@
 #include "common/account.h"
 
 #include <string.h>
-#include <strings.h>
 
 /* Case-insensitive fragments that mark a params key as secret. Matching
  * fragments rather than exact names over-masks ("keyboard", "passive")

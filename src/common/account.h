@@ -29,8 +29,8 @@ struct hamd_account {
     char gateway_type[HAMD_GW_TYPE_MAX];/* key into [gateways] executables */
     int priority;                       /* 1 = best */
     bool enabled;                       /* disabled: no process, never active */
-    unsigned n_exchanges;
-    char exchanges[HAMD_ACCOUNT_EXCH_MAX][HAMD_EXCHANGE_MAX];
+    unsigned n_exchanges;               /* exchanges in use */
+    char exchanges[HAMD_ACCOUNT_EXCH_MAX][HAMD_EXCHANGE_MAX]; /* served */
     char canary[HAMD_VT_SYMBOL_MAX];    /* "" = no canary contract */
     char params[HAMD_PARAMS_MAX];       /* JSON object text, "{}" if none */
 };

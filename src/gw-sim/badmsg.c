@@ -2,7 +2,6 @@
 #include "gw-sim/badmsg.h"
 
 #include <math.h>
-#include <string.h>
 
 #include "common/clock.h"
 #include "common/mpwrite.h"
@@ -10,23 +9,13 @@
 #define GARBAGE_KINDS 4        /* BYTES .. SINGLE_FRAME */
 #define WRONG_KINDS 3          /* NEGATIVE .. DATETIME_STR */
 #define BYTES_LEN_MIN 16       /* random bodies are 16..79 bytes */
-#define BYTES_LEN_SPAN 64
+#define BYTES_LEN_SPAN 64      /* lengths drawn above BYTES_LEN_MIN */
 #define MSGPACK_NEVER_USED 0xc1 /* the one byte msgpack never assigns */
-#define ISO_TIME_MAX 32
+#define ISO_TIME_MAX 32        /* bytes of the ISO datetime string */
 /* Keys of the damaged tick map, per part (they must match the put_*). */
 #define IDENTITY_KEYS 4 /* symbol, exchange, vt_symbol, gateway_name */
 #define TIME_KEYS 2     /* datetime, localtime */
 #define PRICE_KEYS 8    /* see put_prices */
-
-static const char *const BAD_NAMES[GWSIM_BAD_COUNT] = {
-    [GWSIM_BAD_BYTES] = "bytes",
-    [GWSIM_BAD_TYPE] = "unknown_type",
-    [GWSIM_BAD_NAN] = "nan_price",
-    [GWSIM_BAD_SINGLE_FRAME] = "single_frame",
-    [GWSIM_BAD_NEGATIVE] = "negative_price",
-    [GWSIM_BAD_NO_EXCHANGE] = "no_exchange",
-    [GWSIM_BAD_DATETIME_STR] = "datetime_string",
-};
 
 enum gwsim_bad gwsim_bad_garbage_kind(int64_t n)
 {
@@ -36,11 +25,6 @@ enum gwsim_bad gwsim_bad_garbage_kind(int64_t n)
 enum gwsim_bad gwsim_bad_wrong_kind(int64_t n)
 {
     return (enum gwsim_bad)(GWSIM_BAD_NEGATIVE + (n < 0 ? 0 : n % WRONG_KINDS));
-}
-
-const char *gwsim_bad_name(enum gwsim_bad kind)
-{
-    return (unsigned)kind < GWSIM_BAD_COUNT ? BAD_NAMES[kind] : "?";
 }
 
 const char *gwsim_bad_type_frame(enum gwsim_bad kind)

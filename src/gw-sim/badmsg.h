@@ -34,9 +34,6 @@ enum gwsim_bad gwsim_bad_garbage_kind(int64_t n);
 /* Returns the wrong kind that replaces good tick n (cycles the three). */
 enum gwsim_bad gwsim_bad_wrong_kind(int64_t n);
 
-/* Returns a short name of the kind ("bytes", "nan", ...). */
-const char *gwsim_bad_name(enum gwsim_bad kind);
-
 /* Returns the type frame of the message ("TICK" or GWSIM_BAD_TYPE_FRAME). */
 const char *gwsim_bad_type_frame(enum gwsim_bad kind);
 

@@ -12,7 +12,6 @@
 
 #include "common/account.h"
 #include "common/log.h"
-#include "gw-sim/feed.h"
 #include "gw-sim/params.h"
 #include "gw-sim/sim.h"
 

@@ -10,7 +10,7 @@
 #include "common/log.h"
 #include "gw-sim/badmsg.h"
 
-#define GWSIM_GATEWAY_TYPE "sim"
+#define GWSIM_GATEWAY_TYPE "sim" /* gateway_type of its HELLO */
 
 void gwsim_out_init(struct gwsim_out *self, void *dealer)
 {

@@ -25,7 +25,7 @@
 #include "gw-sim/faults.h"
 #include "hamd/tick.h"
 
-#define GWSIM_DEFAULT_SEED 1
+#define GWSIM_DEFAULT_SEED 1          /* feed seed without seed= */
 #define GWSIM_DEFAULT_RATE_MILLI 2000 /* 2 ticks/s, like a CTP front */
 #define GWSIM_EXCHANGES_MAX 16        /* entries of `exchanges` */
 #define GWSIM_RATES_MAX 65536         /* entries of `rates` */

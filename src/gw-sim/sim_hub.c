@@ -1,8 +1,6 @@
 /* hamd-gw-sim: messages from the hub (SUBSCRIBE, UNSUBSCRIBE, STOP). */
 #include "gw-sim/sim_internal.h"
 
-#include <stdio.h>
-
 #include "common/clock.h"
 #include "gw-sim/feed.h"
 

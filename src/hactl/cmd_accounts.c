@@ -232,9 +232,10 @@ static int merge_params(struct hactl *ctl, const char *path, json_t *given,
     return rc;
 }
 
-static int accounts_add_update(struct hactl *ctl, int argc, char **argv,
-                               bool update)
+/* add / update (argv[0]). */
+static int accounts_add_update(struct hactl *ctl, int argc, char **argv)
 {
+    bool update = strcmp(argv[0], "update") == 0;
     struct acct_opts o = {.obj = json_object()};
     int rc = parse_opts(&o, argc, argv);
     if (rc == HACTL_OK && update && !o.id && optind < argc)
@@ -267,10 +268,10 @@ static int accounts_add_update(struct hactl *ctl, int argc, char **argv,
     return rc;
 }
 
-/* rm, enable, disable: one operand, the account id. */
-static int accounts_one(struct hactl *ctl, int argc, char **argv,
-                        const char *verb)
+/* rm, enable, disable (argv[0]): one operand, the account id. */
+static int accounts_one(struct hactl *ctl, int argc, char **argv)
 {
+    const char *verb = argv[0];
     int rc = hactl_read_opts(ctl, argc, argv, ACCOUNTS_USAGE);
     if (rc != HACTL_OK)
         return rc;
@@ -296,23 +297,14 @@ static int accounts_one(struct hactl *ctl, int argc, char **argv,
 
 int hactl_cmd_accounts(struct hactl *ctl, int argc, char **argv)
 {
-    int rc = hactl_need_nodes(ctl, "accounts");
-    if (rc != HACTL_OK)
-        return rc;
-    /* No verb ("accounts", "accounts --json") lists. */
-    bool has_verb = argc > 1 && argv[1][0] != '-';
-    const char *verb = has_verb ? argv[1] : "list";
-    int sub_argc = has_verb ? argc - 1 : argc;
-    char **sub_argv = has_verb ? argv + 1 : argv;
-    if (strcmp(verb, "list") == 0)
-        return accounts_list(ctl, sub_argc, sub_argv);
-    if (strcmp(verb, "add") == 0)
-        return accounts_add_update(ctl, sub_argc, sub_argv, false);
-    if (strcmp(verb, "update") == 0)
-        return accounts_add_update(ctl, sub_argc, sub_argv, true);
-    if (strcmp(verb, "rm") == 0 || strcmp(verb, "enable") == 0 ||
-        strcmp(verb, "disable") == 0)
-        return accounts_one(ctl, sub_argc, sub_argv, verb);
-    fprintf(stderr, "usage: hactl %s\n", ACCOUNTS_USAGE);
-    return HACTL_USAGE;
+    static const struct hactl_verb verbs[] = {
+        {"list", accounts_list},
+        {"add", accounts_add_update},
+        {"update", accounts_add_update},
+        {"rm", accounts_one},
+        {"enable", accounts_one},
+        {"disable", accounts_one},
+        {NULL, NULL},
+    };
+    return hactl_verb_run(ctl, argc, argv, verbs, ACCOUNTS_USAGE);
 }

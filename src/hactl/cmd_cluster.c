@@ -83,9 +83,11 @@ static int members_list(struct hactl *ctl, int argc, char **argv)
     return rc;
 }
 
-/* add / remove ID: one membership change, answered after commit. */
-static int members_change(struct hactl *ctl, int argc, char **argv, bool add)
+/* add / remove ID (argv[0]): one membership change, answered after
+ * commit. */
+static int members_change(struct hactl *ctl, int argc, char **argv)
 {
+    bool add = strcmp(argv[0], "add") == 0;
     int rc = hactl_read_opts(ctl, argc, argv, MEMBERS_USAGE);
     if (rc != HACTL_OK)
         return rc;
@@ -120,19 +122,13 @@ static int members_change(struct hactl *ctl, int argc, char **argv, bool add)
 
 int hactl_cmd_members(struct hactl *ctl, int argc, char **argv)
 {
-    int rc = hactl_need_nodes(ctl, "members");
-    if (rc != HACTL_OK)
-        return rc;
-    bool has_verb = argc > 1 && argv[1][0] != '-';
-    const char *verb = has_verb ? argv[1] : "list";
-    int sub_argc = has_verb ? argc - 1 : argc;
-    char **sub_argv = has_verb ? argv + 1 : argv;
-    if (strcmp(verb, "list") == 0)
-        return members_list(ctl, sub_argc, sub_argv);
-    if (strcmp(verb, "add") == 0 || strcmp(verb, "remove") == 0)
-        return members_change(ctl, sub_argc, sub_argv, strcmp(verb, "add") == 0);
-    fprintf(stderr, "usage: hactl %s\n", MEMBERS_USAGE);
-    return HACTL_USAGE;
+    static const struct hactl_verb verbs[] = {
+        {"list", members_list},
+        {"add", members_change},
+        {"remove", members_change},
+        {NULL, NULL},
+    };
+    return hactl_verb_run(ctl, argc, argv, verbs, MEMBERS_USAGE);
 }
 
 /* ------------------------------------------------------------------------

@@ -4,7 +4,6 @@
  * Exit: 0 when a node publishes, 1 when nodes answered but none
  * publishes, 3 when no node answered. */
 #include <stdio.h>
-#include <string.h>
 
 #include "hactl/hactl.h"
 #include "hactl/http.h"

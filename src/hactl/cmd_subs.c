@@ -30,9 +30,11 @@ static int subs_list(struct hactl *ctl, int argc, char **argv)
     return rc;
 }
 
-/* add / rm: the operands are the symbols; the node validates them. */
-static int subs_change(struct hactl *ctl, int argc, char **argv, bool add)
+/* add / rm (argv[0]): the operands are the symbols; the node validates
+ * them. */
+static int subs_change(struct hactl *ctl, int argc, char **argv)
 {
+    bool add = strcmp(argv[0], "add") == 0;
     int rc = hactl_read_opts(ctl, argc, argv, SUBS_USAGE);
     if (rc != HACTL_OK)
         return rc;
@@ -62,17 +64,11 @@ static int subs_change(struct hactl *ctl, int argc, char **argv, bool add)
 
 int hactl_cmd_subs(struct hactl *ctl, int argc, char **argv)
 {
-    int rc = hactl_need_nodes(ctl, "subs");
-    if (rc != HACTL_OK)
-        return rc;
-    bool has_verb = argc > 1 && argv[1][0] != '-';
-    const char *verb = has_verb ? argv[1] : "list";
-    int sub_argc = has_verb ? argc - 1 : argc;
-    char **sub_argv = has_verb ? argv + 1 : argv;
-    if (strcmp(verb, "list") == 0)
-        return subs_list(ctl, sub_argc, sub_argv);
-    if (strcmp(verb, "add") == 0 || strcmp(verb, "rm") == 0)
-        return subs_change(ctl, sub_argc, sub_argv, strcmp(verb, "add") == 0);
-    fprintf(stderr, "usage: hactl %s\n", SUBS_USAGE);
-    return HACTL_USAGE;
+    static const struct hactl_verb verbs[] = {
+        {"list", subs_list},
+        {"add", subs_change},
+        {"rm", subs_change},
+        {NULL, NULL},
+    };
+    return hactl_verb_run(ctl, argc, argv, verbs, SUBS_USAGE);
 }

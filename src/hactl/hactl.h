@@ -26,17 +26,20 @@ struct hactl_node {
     char snapshot[HAMD_ENDPOINT_MAX]; /* "" when unknown */
 };
 
+/* What every subcommand gets: the global options and the nodes. */
 struct hactl {
     bool json;                 /* --json: machine-readable output */
     unsigned timeout_ms;       /* --timeout */
     char token[256];           /* bearer token ("" = none) */
-    unsigned n_nodes;
-    struct hactl_node nodes[HACTL_MAX_NODES];
+    unsigned n_nodes;          /* nodes in use */
+    struct hactl_node nodes[HACTL_MAX_NODES]; /* the nodes to talk to */
 };
 
 /* A subcommand: argv[0] is its name; returns an enum hactl_exit. */
 typedef int (*hactl_cmd_fn)(struct hactl *ctl, int argc, char **argv);
 
+/* The data and failover commands (tail.c, cmd_failover.c; docs/hactl.md).
+ * pause | resume: argv[0] says which. */
 int hactl_cmd_tail(struct hactl *ctl, int argc, char **argv);
 int hactl_cmd_failover(struct hactl *ctl, int argc, char **argv);
 int hactl_cmd_failback(struct hactl *ctl, int argc, char **argv);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "hactl/http.h"
+#include "http_easy.h"
 
 #define HTTP_URL_MAX 2048            /* bytes of a request URL */
 #define HTTP_AUTH_MAX 300            /* bytes of the Authorization line */
@@ -16,7 +17,7 @@ struct http_xfer {
     CURL *easy;                  /* its handle */
     struct curl_slist *headers;  /* its headers */
     struct hactl_resp *out;      /* where the answer goes */
-    size_t cap;                  /* bytes allocated for out->body */
+    struct hamd_http_body answer; /* the body, handed to out at the end */
     char curl_error[CURL_ERROR_SIZE]; /* libcurl's message */
 };
 
@@ -37,35 +38,14 @@ void hactl_resp_free(struct hactl_resp *r)
     memset(r, 0, sizeof *r);
 }
 
-static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
-{
-    struct http_xfer *x = ud;
-    struct hactl_resp *r = x->out;
-    size_t n = size * nmemb;
-    if (r->len + n > HACTL_HTTP_REPLY_MAX)
-        return 0;
-    if (r->len + n + 1 > x->cap) {
-        size_t cap = (r->len + n + 1) * 2;
-        char *b = realloc(r->body, cap);
-        if (!b)
-            return 0;
-        r->body = b;
-        x->cap = cap;
-    }
-    memcpy(r->body + r->len, data, n);
-    r->len += n;
-    r->body[r->len] = '\0';
-    return n;
-}
-
 static int xfer_setup(const struct hactl *ctl, struct http_xfer *x,
                       const char *admin, const char *method, const char *path,
                       const char *body)
 {
     char url[HTTP_URL_MAX], auth[HTTP_AUTH_MAX];
     snprintf(url, sizeof url, "http://%s%s", admin, path);
-    CURL *e = x->easy = curl_easy_init();
-    if (!e)
+    x->easy = curl_easy_init();
+    if (!x->easy)
         return -1;
     x->headers = curl_slist_append(NULL, "Expect:");
     if (body)
@@ -75,24 +55,20 @@ static int xfer_setup(const struct hactl *ctl, struct http_xfer *x,
         x->headers = curl_slist_append(x->headers, auth);
         explicit_bzero(auth, sizeof auth);
     }
+    if (!x->headers)
+        return -1;
     unsigned timeout = ctl->timeout_ms ? ctl->timeout_ms : HACTL_TIMEOUT_MS_DEFAULT;
-    CURLcode rc = curl_easy_setopt(e, CURLOPT_URL, url);
-    rc |= curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
-    rc |= curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
-    if (body) {
-        rc |= curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-        rc |= curl_easy_setopt(e, CURLOPT_POSTFIELDS, body);
-    }
-    rc |= curl_easy_setopt(e, CURLOPT_NOPROXY, "*");
-    rc |= curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    rc |= curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)timeout);
-    rc |= curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
-                           (long)(timeout / HTTP_CONNECT_SHARE + 1));
-    rc |= curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
-    rc |= curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
-    rc |= curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->curl_error);
-    rc |= curl_easy_setopt(e, CURLOPT_PRIVATE, x);
-    return rc == CURLE_OK && x->headers ? 0 : -1;
+    const struct hamd_http_req req = {
+        .url = url,
+        .method = method,
+        .headers = x->headers,
+        .body = body,
+        .body_len = body ? strlen(body) : 0,
+        .timeout_ms = timeout,
+        .connect_timeout_ms = timeout / HTTP_CONNECT_SHARE + 1,
+    };
+    x->answer.max = HACTL_HTTP_REPLY_MAX;
+    return hamd_http_easy_setup(x->easy, &req, &x->answer, x->curl_error, x);
 }
 
 static void xfer_done(struct http_xfer *x, CURLcode result)
@@ -100,8 +76,8 @@ static void xfer_done(struct http_xfer *x, CURLcode result)
     struct hactl_resp *r = x->out;
     if (result == CURLE_OK) {
         curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &r->status);
-        if (r->body)
-            r->json = json_loadb(r->body, r->len, 0, NULL);
+        if (x->answer.data)
+            r->json = json_loadb(x->answer.data, x->answer.len, 0, NULL);
     } else {
         snprintf(r->error, sizeof r->error, "%s",
                  x->curl_error[0] ? x->curl_error : curl_easy_strerror(result));
@@ -159,6 +135,8 @@ void hactl_http_many(const struct hactl *ctl, const unsigned *idx, unsigned n,
             curl_multi_remove_handle(multi, x[i].easy);
         curl_easy_cleanup(x[i].easy);
         curl_slist_free_all(x[i].headers);
+        out[i].body = x[i].answer.data;
+        out[i].len = x[i].answer.len;
     }
     curl_multi_cleanup(multi);
 }

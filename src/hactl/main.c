@@ -8,10 +8,11 @@
 #include "common/log.h"
 #include "hactl/hactl.h"
 
+/* One subcommand of hactl. */
 struct hactl_command {
-    const char *name;
-    hactl_cmd_fn fn;
-    const char *synopsis;
+    const char *name;      /* as typed */
+    hactl_cmd_fn fn;       /* runs it */
+    const char *synopsis;  /* its line in --help */
 };
 
 static const struct hactl_command COMMANDS[] = {
@@ -136,7 +137,9 @@ static struct hactl_node *node_slot(struct hactl *ctl, unsigned *k)
     return &ctl->nodes[*k];
 }
 
-int main(int argc, char **argv)
+/* Parses the global options (up to the command name) into *ctl. Returns
+ * -1 to go on, else the exit code (--help, --version, a bad option). */
+static int global_opts(struct hactl *ctl, int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"config", required_argument, NULL, 'c'},
@@ -150,12 +153,6 @@ int main(int argc, char **argv)
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
-    struct hactl ctl;
-    memset(&ctl, 0, sizeof ctl);
-    ctl.timeout_ms = HACTL_TIMEOUT_MS_DEFAULT;
-    hamd_log_set_ident("hactl");
-    hamd_log_set_level(HAMD_LOG_WARN);
-    signal(SIGPIPE, SIG_IGN);
     unsigned pub_k = 0, snap_k = 0;
     struct hactl_node *n;
     int opt;
@@ -163,33 +160,47 @@ int main(int argc, char **argv)
     while ((opt = getopt_long(argc, argv, "+c:H:e:s:t:hV", longopts, NULL)) != -1) {
         switch (opt) {
         case 'c':
-            if (nodes_from_config(&ctl, optarg) < 0)
+            if (nodes_from_config(ctl, optarg) < 0)
                 return HACTL_USAGE;
             break;
         case 'H':
-            if (ctl.n_nodes == HACTL_MAX_NODES)
+            if (ctl->n_nodes == HACTL_MAX_NODES)
                 return HACTL_USAGE;
-            snprintf(ctl.nodes[ctl.n_nodes++].admin, HAMD_ENDPOINT_MAX, "%s",
+            snprintf(ctl->nodes[ctl->n_nodes++].admin, HAMD_ENDPOINT_MAX, "%s",
                      optarg);
             break;
         case 'e':
         case 's':
-            if (!(n = node_slot(&ctl, opt == 'e' ? &pub_k : &snap_k)))
+            if (!(n = node_slot(ctl, opt == 'e' ? &pub_k : &snap_k)))
                 return HACTL_USAGE;
             snprintf(opt == 'e' ? n->publish : n->snapshot, HAMD_ENDPOINT_MAX,
                      "%s", optarg);
             break;
         case 't':
-            if (read_token(&ctl, optarg) < 0)
+            if (read_token(ctl, optarg) < 0)
                 return HACTL_USAGE;
             break;
-        case 'T': ctl.timeout_ms = (unsigned)strtoul(optarg, NULL, 10); break;
-        case 'j': ctl.json = true; break;
+        case 'T': ctl->timeout_ms = (unsigned)strtoul(optarg, NULL, 10); break;
+        case 'j': ctl->json = true; break;
         case 'h': usage(stdout); return HACTL_OK;
         case 'V': printf("hactl %s\n", HAMD_VERSION); return HACTL_OK;
         default: usage(stderr); return HACTL_USAGE;
         }
     }
+    return -1;
+}
+
+int main(int argc, char **argv)
+{
+    struct hactl ctl;
+    memset(&ctl, 0, sizeof ctl);
+    ctl.timeout_ms = HACTL_TIMEOUT_MS_DEFAULT;
+    hamd_log_set_ident("hactl");
+    hamd_log_set_level(HAMD_LOG_WARN);
+    signal(SIGPIPE, SIG_IGN);
+    int rc = global_opts(&ctl, argc, argv);
+    if (rc >= 0)
+        return rc;
     if (optind >= argc) {
         usage(stderr);
         return HACTL_USAGE;

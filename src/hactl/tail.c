@@ -37,18 +37,19 @@ static void on_signal(int sig)
 
 /* Where the stream of one symbol stands. */
 struct tail_pos {
-    uint64_t term;
-    uint64_t seq;
+    uint64_t term;            /* term of the last tick seen */
+    uint64_t seq;             /* its seq */
 };
 
+/* One tail run. */
 struct tail {
-    struct hactl *ctl;
-    void *zctx;
-    void *sub;
+    struct hactl *ctl;        /* global options and nodes */
+    void *zctx;               /* ZeroMQ context */
+    void *sub;                /* SUB socket, connected to every node */
     struct hamd_strmap *pos;  /* vt_symbol -> struct tail_pos */
     uint64_t max_term;        /* highest term seen: older ones are fenced */
-    uint64_t printed;
-    uint64_t gaps;
+    uint64_t printed;         /* ticks printed */
+    uint64_t gaps;            /* seq jumps seen */
     uint64_t missing;         /* ticks lost inside gaps */
     uint64_t fenced;          /* ticks of an older term dropped */
 };
@@ -306,7 +307,16 @@ static void tail_usage(void)
                     "[--count N] [--seconds S] [--no-snapshot] [PREFIX...]\n");
 }
 
-int hactl_cmd_tail(struct hactl *ctl, int argc, char **argv)
+/* What the options of tail ask for. */
+struct tail_opts {
+    uint64_t max_count; /* stop after this many ticks, 0 = never */
+    double seconds;     /* stop after this long, 0 = never */
+    bool snapshot;      /* print the cached ticks first */
+};
+
+/* Parses the options of tail into *o. Returns -1 to go on, else the exit
+ * code (after --help or a bad option). */
+static int tail_opts_parse(int argc, char **argv, struct tail_opts *o)
 {
     static const struct option longopts[] = {
         {"count", required_argument, NULL, 'n'},
@@ -315,19 +325,40 @@ int hactl_cmd_tail(struct hactl *ctl, int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    uint64_t max_count = 0;
-    double seconds = 0;
-    bool snapshot = true;
+    *o = (struct tail_opts){.snapshot = true};
     int opt;
     while ((opt = getopt_long(argc, argv, "n:S:Nh", longopts, NULL)) != -1) {
         switch (opt) {
-        case 'n': max_count = strtoull(optarg, NULL, 10); break;
-        case 'S': seconds = strtod(optarg, NULL); break;
-        case 'N': snapshot = false; break;
+        case 'n': o->max_count = strtoull(optarg, NULL, 10); break;
+        case 'S': o->seconds = strtod(optarg, NULL); break;
+        case 'N': o->snapshot = false; break;
         case 'h': tail_usage(); return HACTL_OK;
         default: tail_usage(); return HACTL_USAGE;
         }
     }
+    return -1;
+}
+
+/* Releases what a tail run holds. */
+static void tail_close(struct tail *tl)
+{
+    size_t cursor = 0;
+    const char *key;
+    void *val;
+    while (tl->pos && hamd_strmap_next(tl->pos, &cursor, &key, &val))
+        free(val);
+    hamd_strmap_destroy(&tl->pos);
+    if (tl->sub)
+        zmq_close(tl->sub);
+    zmq_ctx_term(tl->zctx);
+}
+
+int hactl_cmd_tail(struct hactl *ctl, int argc, char **argv)
+{
+    struct tail_opts o;
+    int rc = tail_opts_parse(argc, argv, &o);
+    if (rc >= 0)
+        return rc;
     struct tail tl;
     memset(&tl, 0, sizeof tl);
     tl.ctl = ctl;
@@ -337,29 +368,22 @@ int hactl_cmd_tail(struct hactl *ctl, int argc, char **argv)
     signal(SIGTERM, on_signal);
     char **prefixes = argv + optind;
     int n_prefixes = argc - optind;
-    int rc = HACTL_USAGE;
+    rc = HACTL_USAGE;
     if (sub_open(&tl, prefixes, n_prefixes) == 0) {
-        if (snapshot)
+        if (o.snapshot)
             for (int i = 0; i < (n_prefixes ? n_prefixes : 1); i++)
                 snapshot_fetch(&tl, n_prefixes ? prefixes[i] : "");
-        int64_t deadline = seconds > 0 ? hamd_mono_ns() +
-                                             (int64_t)(seconds * HAMD_NS_PER_S)
-                                       : 0;
-        live_loop(&tl, max_count, deadline);
+        int64_t deadline = o.seconds > 0
+                               ? hamd_mono_ns() +
+                                     (int64_t)(o.seconds * HAMD_NS_PER_S)
+                               : 0;
+        live_loop(&tl, o.max_count, deadline);
         fprintf(stderr, "hactl tail: %llu ticks, %llu gaps (%llu missing), "
                         "%llu fenced\n",
                 (unsigned long long)tl.printed, (unsigned long long)tl.gaps,
                 (unsigned long long)tl.missing, (unsigned long long)tl.fenced);
         rc = HACTL_OK;
     }
-    size_t cursor = 0;
-    const char *key;
-    void *val;
-    while (tl.pos && hamd_strmap_next(tl.pos, &cursor, &key, &val))
-        free(val);
-    hamd_strmap_destroy(&tl.pos);
-    if (tl.sub)
-        zmq_close(tl.sub);
-    zmq_ctx_term(tl.zctx);
+    tail_close(&tl);
     return rc;
 }

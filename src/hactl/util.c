@@ -1,8 +1,26 @@
 /* Helpers of the hactl commands: see util.h. */
 #include <getopt.h>
 #include <stdio.h>
+#include <string.h>
 
+#include "hactl/http.h"
 #include "hactl/util.h"
+
+int hactl_verb_run(struct hactl *ctl, int argc, char **argv,
+                   const struct hactl_verb *verbs, const char *usage)
+{
+    int rc = hactl_need_nodes(ctl, argv[0]);
+    if (rc != HACTL_OK)
+        return rc;
+    bool has_verb = argc > 1 && argv[1][0] != '-';
+    const char *verb = has_verb ? argv[1] : "list";
+    for (const struct hactl_verb *v = verbs; v->name; v++)
+        if (strcmp(verb, v->name) == 0)
+            return has_verb ? v->fn(ctl, argc - 1, argv + 1)
+                            : v->fn(ctl, argc, argv);
+    fprintf(stderr, "usage: hactl %s\n", usage);
+    return HACTL_USAGE;
+}
 
 int hactl_read_opts(struct hactl *ctl, int argc, char **argv,
                     const char *usage)

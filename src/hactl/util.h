@@ -1,11 +1,26 @@
 /* Small helpers shared by the hactl commands that use the admin API:
- * option parsing of read commands and reading fields of answers. */
+ * verb dispatch, option parsing of read commands and reading fields of
+ * answers. */
 #ifndef HACTL_UTIL_H
 #define HACTL_UTIL_H
 
 #include <jansson.h>
 
 #include "hactl/hactl.h"
+
+/* One verb of a command that has verbs ("accounts add", "subs rm"). */
+struct hactl_verb {
+    const char *name; /* as typed after the command */
+    hactl_cmd_fn fn;  /* runs it; argv[0] is the verb, or the command name
+                         when "list" runs without being named */
+};
+
+/* Runs the verb of the command argv[0]: argv[1] names it, and "list"
+ * runs when argv[1] is absent or an option ("accounts --json"). verbs
+ * ends with a NULL name. Fails with "usage: hactl USAGE" on an unknown
+ * verb, and when no node is known. Returns an enum hactl_exit. */
+int hactl_verb_run(struct hactl *ctl, int argc, char **argv,
+                   const struct hactl_verb *verbs, const char *usage);
 
 /* Parses the options of a read command: --json (-j) sets ctl->json.
  * Leaves optind at the first operand. Returns HACTL_OK, or HACTL_USAGE

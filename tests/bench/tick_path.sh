@@ -6,34 +6,38 @@
 #
 #   tests/bench/tick_path.sh            (HAMD_BUILD_DIR, default ./build)
 #
-# Phases (docs/performance.md, "Tick path"):
+# Phases (docs/performance.md, "Tick path" explains them and the fields):
 #   raw flood   bench_raw_pubsub: BENCH_RAW_COUNT messages of BENCH_RAW_SIZE
 #               bytes as fast as the subscriber takes them -> raw_tps
 #   raw paced   BENCH_RATE msg/s in 1 ms bursts -> raw latency
-#   hub flood   one sim, BENCH_FLOOD_SYMBOLS contracts at 1000 ticks/s each,
-#               more than the path can carry -> hub_tps (ticks/s delivered)
-#   hub paced   one sim: BENCH_RATE ticks/s on BENCH_RATE/1000 contracts
-#               (1 ms bursts, like the raw phase) plus quiet contracts up to
+#   hub flood   one hamd-gw-sim, BENCH_FLOOD_SYMBOLS contracts at 1000
+#               ticks/s each, more than the path carries -> hub_tps
+#   hub fastgw  the same contracts from bench_gw_flood (pre-encoded ticks,
+#               as cheap as the raw publisher) -> fastgw_tps
+#   hub paced   BENCH_RATE ticks/s on BENCH_RATE/1000 contracts (1 ms
+#               bursts, like the raw phase) plus quiet contracts up to
 #               BENCH_SYMBOLS, each ticked once -> latency, loss, RSS with
 #               BENCH_SYMBOLS cached
-#   hub dedup   the same with a second sim of the same seed (hot standby,
-#               the hub drops the duplicates) -> its latency, loss, RSS
+#   hub dedup   the same with a second simulator of the same seed per
+#               exchange (a hot standby whose duplicates the hub drops)
+#   raw tick    the raw flood with bodies as large as the hub's ticks
 # The last line is
 #   RESULT hub_tps=... raw_tps=... tps_ratio=... hub_p50_us=... hub_p99_us=...
 #          raw_p50_us=... raw_p99_us=... lost=... rss_mb=... rss_symbols=...
 #          (then extra fields)
 #
-# Knobs (environment): HAMD_BUILD_DIR, HAMD_BENCH_TARGETS (what to build,
-# default "hamd hamd-gw-sim bench_raw_pubsub bench_tick_sub"), BENCH_RAW_COUNT
-# (1000000), BENCH_RAW_SIZE (200), BENCH_RATE (100000), BENCH_SYMBOLS (5000),
-# BENCH_FLOOD_SYMBOLS (1000), BENCH_MEASURE_S (5), BENCH_DEDUP (1: run the
-# dedup phase), BENCH_KEEP (1: keep the temp dir and its logs).
+# Knobs (environment): HAMD_BUILD_DIR, HAMD_BENCH_TARGETS (what to build;
+# default "hamd hamd-gw-sim bench_raw_pubsub bench_tick_sub bench_gw_flood"),
+# BENCH_RAW_COUNT (1000000), BENCH_RAW_SIZE (200), BENCH_RATE (100000),
+# BENCH_SYMBOLS (5000), BENCH_FLOOD_SYMBOLS (1000), BENCH_MEASURE_S (5),
+# BENCH_DEDUP (1: run the dedup phase), BENCH_KEEP (1: keep the temp dir
+# with configs and logs).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${HAMD_BUILD_DIR:-$ROOT/build}
 case $BUILD in /*) ;; *) BUILD=$PWD/$BUILD ;; esac
-TARGETS=${HAMD_BENCH_TARGETS:-hamd hamd-gw-sim bench_raw_pubsub bench_tick_sub}
+TARGETS=${HAMD_BENCH_TARGETS:-hamd hamd-gw-sim bench_raw_pubsub bench_tick_sub bench_gw_flood}
 RAW_COUNT=${BENCH_RAW_COUNT:-1000000}
 RAW_SIZE=${BENCH_RAW_SIZE:-200}
 RATE=${BENCH_RATE:-100000}
@@ -57,12 +61,13 @@ fail() { log "could not measure: $*"; exit 1; }
 
 HAMD=$BUILD/src/hamd
 GW_SIM=$BUILD/src/hamd-gw-sim
+GW_FLOOD=$BUILD/tests/bench_gw_flood
 RAW=$BUILD/tests/bench_raw_pubsub
 TICK_SUB=$BUILD/tests/bench_tick_sub
 
 # shellcheck disable=SC2086 # TARGETS is a list
 cmake --build "$BUILD" --target $TARGETS >&2 || fail "cmake --build $BUILD failed"
-for exe in "$HAMD" "$GW_SIM" "$RAW" "$TICK_SUB"; do
+for exe in "$HAMD" "$GW_SIM" "$GW_FLOOD" "$RAW" "$TICK_SUB"; do
   [ -x "$exe" ] || fail "$exe is missing"
 done
 
@@ -142,10 +147,11 @@ symbols() {
 }
 
 # hub_ini NAME PORTS SYMFILE ACCOUNTS...: a standalone node's config
-# (no [peer.N]); each ACCOUNT is "id|priority|exchanges|params-json".
+# (no [peer.N]); each ACCOUNT is "id|priority|exchanges|params-json" with
+# an optional "|gateway_type" (default sim).
 hub_ini() {
   local name=$1 ports=$2 symfile=$3; shift 3
-  local admin pub snap acct id prio exch params
+  local admin pub snap acct id prio exch params type
   read -r admin pub snap <<<"$ports"
   mkdir -p "$TMP/$name"
   {
@@ -153,14 +159,14 @@ hub_ini() {
     printf 'admin = 127.0.0.1:%s\npublish = tcp://127.0.0.1:%s\n' "$admin" "$pub"
     printf 'snapshot = tcp://127.0.0.1:%s\n\n' "$snap"
     printf '[publish]\nhwm = %s\n\n' "$PUB_HWM"
-    printf '[gateways]\nsim = %s\n\n' "$GW_SIM"
+    printf '[gateways]\nsim = %s\nflood = %s\n\n' "$GW_SIM" "$GW_FLOOD"
     # A flooded simulator falls behind the wall clock by design: keep the
     # health monitor from declaring it late and restarting it.
     printf '[health]\nlatency_ms = 600000\nstale_ms = 600000\n\n'
     printf '[failover]\nrestart_after_ms = 3600000\n\n'
     for acct in "$@"; do
-      IFS='|' read -r id prio exch params <<<"$acct"
-      printf '[account.%s]\ngateway_type = sim\npriority = %s\n' "$id" "$prio"
+      IFS='|' read -r id prio exch params type <<<"$acct"
+      printf '[account.%s]\ngateway_type = %s\npriority = %s\n' "$id" "${type:-sim}" "$prio"
       printf 'exchanges = %s\nparams = %s\n\n' "$exch" "$params"
     done
     printf '[subscriptions]\n'
@@ -230,6 +236,9 @@ symbols t 0 "$FLOOD_SYMBOLS" SHFE >"$TMP/flood.sym"
 hub_run hub_flood "$TMP/flood.sym" \
   "bench_a|1|SHFE|{\"seed\": 7, \"rate\": $SIM_MAX_RATE}"
 
+log "hub flood, cheap gateway: bench_gw_flood on the same $FLOOD_SYMBOLS contracts"
+hub_run hub_fastgw "$TMP/flood.sym" "bench_f|1|SHFE|{}|flood"
+
 # The paced contracts, half on SHFE (the fast ones first), half on DCE,
 # one simulator per exchange: a SUBSCRIBE carries at most 4096 symbols
 # (HAMD_GW_SYMBOLS_MAX), and hamd does not split longer lists yet.
@@ -264,7 +273,11 @@ LOAD_AFTER=$(cut -d' ' -f1 /proc/loadavg)
 
 F=$TMP/hub_flood.out P=$TMP/hub_paced.out D=$TMP/hub_dedup.out
 RF=$TMP/raw_flood.out RP=$TMP/raw_paced.out RT=$TMP/raw_tick.out
-lost=$(( $(kv "$F" lost_seq) + $(kv "$F" lost_sim) + $(kv "$P" lost_seq) + $(kv "$P" lost_sim) ))
+G=$TMP/hub_fastgw.out
+lost=0
+for out in "$F" "$G" "$P"; do
+  lost=$(( lost + $(kv "$out" lost_seq) + $(kv "$out" lost_sim) ))
+done
 dedup=""
 if [ "$DEDUP" = 1 ]; then
   lost=$(( lost + $(kv "$D" lost_seq) + $(kv "$D" lost_sim) ))
@@ -289,6 +302,11 @@ echo "RESULT hub_tps=$(kv "$F" tps) raw_tps=$(kv "$RF" tps)" \
   "sub_cpu_us_per_tick=$(kv "$F" cpu_sub_us_per_tick)" \
   "raw_cpu_us_per_msg=$(sum "$(kv "$RF" pub_cpu_us_per_msg)" "$(kv "$RF" sub_cpu_us_per_msg)")" \
   "raw_tick_cpu_us_per_msg=$(sum "$(kv "$RT" pub_cpu_us_per_msg)" "$(kv "$RT" sub_cpu_us_per_msg)")" \
+  "fastgw_tps=$(kv "$G" tps) fastgw_tps_ratio=$(div "$(kv "$G" tps)" "$(kv "$RF" tps)")" \
+  "fastgw_tick_tps_ratio=$(div "$(kv "$G" tps)" "$(kv "$RT" tps)")" \
+  "fastgw_hub_cpu_us_per_tick=$(kv "$G" cpu_hub_us_per_tick)" \
+  "fastgw_gw_cpu_us_per_tick=$(kv "$G" cpu_sim1_us_per_tick)" \
+  "fastgw_other_cpu_pct=$(kv "$G" other_cpu_pct)" \
   "paced_tps=$(kv "$P" tps) paced_hub_cpu_us_per_tick=$(kv "$P" cpu_hub_us_per_tick)" \
   "paced_gwhub_p99_us=$(kv "$P" gwhub_p99_us) paced_hubsub_p99_us=$(kv "$P" hubsub_p99_us)$dedup" \
   "flood_other_cpu_pct=$(kv "$F" other_cpu_pct) paced_other_cpu_pct=$(kv "$P" other_cpu_pct)" \

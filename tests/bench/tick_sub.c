@@ -2,7 +2,7 @@
  *
  *   bench_tick_sub --connect EP [--snapshot EP] [--warmup-s S]
  *                  [--measure-s S] [--first-timeout-s S] [--rss-pid PID]
- *                  [--cpu NAME=PID]...
+ *                  [--cpu NAME=PID]... [--trace-over-ms MS]
  *
  * It subscribes to everything on the hub's PUB endpoint (RCVHWM 0, so the
  * client itself never drops) and, from the first tick on, checks every
@@ -20,7 +20,9 @@
  * its busiest thread). Then it asks the snapshot endpoint for everything
  * (the END count = symbols cached by the hub) and reads the VmRSS of
  * --rss-pid. It prints one line of key=value and exits 0, or 1 when no
- * tick arrived within --first-timeout-s.
+ * tick arrived within --first-timeout-s. --trace-over-ms also writes to
+ * stderr, at most once per SUB_TRACE_BUCKET_MS, a tick of the window whose
+ * end-to-end latency exceeds MS, with its split: to find stalls.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -43,6 +45,7 @@
 #define SUB_SYMBOLS_INITIAL 8192      /* symbol table capacity */
 #define SUB_MAX_CPU 8                 /* --cpu options */
 #define SUB_MAX_THREADS 64            /* threads looked at per process */
+#define SUB_TRACE_BUCKET_MS 100       /* --trace-over-ms: one line per */
 
 /* What the client remembers per vt_symbol. */
 struct sub_symbol {
@@ -88,6 +91,9 @@ struct sub {
     uint64_t heartbeats;              /* `_hb` messages */
     size_t body_bytes;                /* size of the last tick body */
     bool measuring;                   /* inside the measurement window */
+    int64_t window_start_ns;          /* monotonic start of the window */
+    int64_t trace_over_ns;            /* 0: no stall trace */
+    int64_t trace_last_bucket;        /* last bucket traced, -1 none */
     uint64_t measured;                /* ticks inside the window */
     struct bench_samples e2e, gw_hub, hub_sub; /* latencies, ns */
     unsigned n_cpu;
@@ -205,6 +211,19 @@ static void check_order(struct sub *s, struct sub_symbol *sym,
     sym->sim_seq = t->sim_seq;
 }
 
+/* Reports a late tick: when in the window, and the split of its delay. */
+static void trace_stall(struct sub *s, const struct sub_tick *t, int64_t rx_wall)
+{
+    int64_t at_ms = (hamd_mono_ns() - s->window_start_ns) / HAMD_NS_PER_MS;
+    if (at_ms / SUB_TRACE_BUCKET_MS == s->trace_last_bucket)
+        return;
+    s->trace_last_bucket = at_ms / SUB_TRACE_BUCKET_MS;
+    fprintf(stderr, "late tick at +%lld ms: e2e %.1f ms = gw->hub %.1f + hub->sub %.1f\n",
+            (long long)at_ms, (double)(rx_wall - t->localtime_ns) / 1e6,
+            (double)(t->hub_ns - t->localtime_ns) / 1e6,
+            (double)(rx_wall - t->hub_ns) / 1e6);
+}
+
 static void take_tick(struct sub *s, const void *body, size_t len)
 {
     int64_t rx_wall = hamd_wall_ns();
@@ -223,6 +242,8 @@ static void take_tick(struct sub *s, const void *body, size_t len)
     bench_samples_add(&s->e2e, rx_wall - t.localtime_ns);
     bench_samples_add(&s->gw_hub, t.hub_ns - t.localtime_ns);
     bench_samples_add(&s->hub_sub, rx_wall - t.hub_ns);
+    if (s->trace_over_ns && rx_wall - t.localtime_ns > s->trace_over_ns)
+        trace_stall(s, &t, rx_wall);
 }
 
 /* ------------------------------------------------------------------------
@@ -420,6 +441,7 @@ static int run(struct sub *s, const struct sub_opts *o)
         }
         if (!s->measuring && win_start && now >= win_start) {
             s->measuring = true;
+            s->window_start_ns = now;
             win_end = now + (int64_t)(o->measure_s * HAMD_NS_PER_S);
             win_start = now;
             cpu_start(s);
@@ -460,6 +482,7 @@ int main(int argc, char **argv)
         {"first-timeout-s", required_argument, NULL, 't'},
         {"rss-pid", required_argument, NULL, 'r'},
         {"cpu", required_argument, NULL, 'p'},
+        {"trace-over-ms", required_argument, NULL, 'x'},
         {NULL, 0, NULL, 0},
     };
     struct sub_opts o = {NULL, NULL, SUB_WARMUP_S_DEFAULT, SUB_MEASURE_S_DEFAULT,
@@ -474,6 +497,7 @@ int main(int argc, char **argv)
         case 'm': o.measure_s = atof(optarg); break;
         case 't': o.first_timeout_s = atof(optarg); break;
         case 'r': o.rss_pid = (pid_t)atoi(optarg); break;
+        case 'x': s->trace_over_ns = atoll(optarg) * HAMD_NS_PER_MS; break;
         case 'p':
             if (parse_cpu(s, optarg) == 0)
                 break;
@@ -481,7 +505,8 @@ int main(int argc, char **argv)
         default:
             fprintf(stderr, "usage: bench_tick_sub --connect EP [--snapshot EP] "
                             "[--warmup-s S] [--measure-s S] [--first-timeout-s S] "
-                            "[--rss-pid PID] [--cpu NAME=PID]...\n");
+                            "[--rss-pid PID] [--cpu NAME=PID]... "
+                            "[--trace-over-ms MS]\n");
             free(s);
             return 2;
         }
@@ -496,6 +521,7 @@ int main(int argc, char **argv)
         snprintf(self->name, sizeof self->name, "sub");
         self->pid = getpid();
     }
+    s->trace_last_bucket = -1;
     s->symbols = hamd_strmap_new(SUB_SYMBOLS_INITIAL);
     s->pool_cap = SUB_SYMBOLS_INITIAL * 4;
     s->pool = calloc(s->pool_cap, sizeof *s->pool);

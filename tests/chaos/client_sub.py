@@ -34,6 +34,9 @@ RECONNECT_IVL_MS = 50
 # answer; TCP would resend it only after 1 s. Give up on it soon and try
 # again, by then toward the new owner (its gratuitous ARP came meanwhile).
 CONNECT_TIMEOUT_MS = 200
+# A frozen hamd's kernel still accepts connections on the VIP it holds, but
+# the ZMTP handshake never completes: give up on it after this and retry.
+HANDSHAKE_IVL_MS = 500
 POLL_MS = 100
 
 MONITOR_EVENTS = {
@@ -58,6 +61,7 @@ def open_sub(ctx, endpoint):
     sock.setsockopt(zmq.HEARTBEAT_TIMEOUT, ZMTP_HEARTBEAT_TIMEOUT_MS)
     sock.setsockopt(zmq.RECONNECT_IVL, RECONNECT_IVL_MS)
     sock.setsockopt(zmq.CONNECT_TIMEOUT, CONNECT_TIMEOUT_MS)
+    sock.setsockopt(zmq.HANDSHAKE_IVL, HANDSHAKE_IVL_MS)
     sock.setsockopt(zmq.SUBSCRIBE, b"")
     monitor = sock.get_monitor_socket(sum(MONITOR_EVENTS))
     sock.connect(endpoint)

@@ -161,10 +161,11 @@ def test_sigterm_hands_over_to_the_healthiest_follower():
     try:
         leader = wait_one_publisher(c, range(3))
         weak, strong = [i for i in range(3) if i != leader]
+        def healthy(i):
+            gws = (status(c, i) or {}).get("gateways", [])
+            return len(gws) == 2 and all(g["state"] == "HEALTHY" for g in gws)
         for i in range(3):
-            wait_for(lambda: all(g["state"] == "HEALTHY" for g in
-                                 (status(c, i) or {}).get("gateways", [{}])), 15,
-                     "node %d healthy" % (i + 1))
+            wait_for(lambda: healthy(i), 15, "node %d healthy" % (i + 1))
         # Stall sim_a on one follower only: it has one healthy gateway left.
         pid = next(g["pid"] for g in status(c, weak)["gateways"]
                    if g["account"] == "sim_a")

@@ -20,7 +20,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <arpa/inet.h>
-#include <ftw.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +38,7 @@
 #include "raft/cluster.h"
 #include "raft/fsm.h"
 #include "raft/lease.h"
+#include "unit_util.h"
 
 #define N_SERVERS 3
 #define FIX_ELECTION_MS 1000   /* raft_fixture's election timeout */
@@ -86,20 +86,6 @@ struct fx_apply {
     int status;                    /* raft status */
     struct hamd_apply_result res;  /* FSM verdict copy */
 };
-
-static int rm_entry(const char *path, const struct stat *sb, int flag,
-                    struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
-static void rm_tree(const char *dir)
-{
-    nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
-}
 
 static int64_t fx_now_ns(struct raft_fixture *f)
 {
@@ -212,7 +198,7 @@ static int fx_teardown(void **state)
         hamd_fsm_destroy(&w->nodes[i].fsm);
         hamd_store_destroy(&w->nodes[i].store);
     }
-    rm_tree(w->dir);
+    unit_rm_tree(w->dir);
     free(w);
     return 0;
 }
@@ -258,14 +244,6 @@ static int fx_run(struct fx_world *w, unsigned i, struct hamd_cmd *cmd,
     if (res)
         *res = a.res;
     return a.res.status;
-}
-
-static void fx_event(struct hamd_cmd *c, int n)
-{
-    char json[32];
-    snprintf(json, sizeof json, "{\"n\":%d}", n);
-    hamd_cmd_init(c, HAMD_CMD_EVENT);
-    hamd_cmd_set_event(c, json);
 }
 
 static struct hamd_account fx_account(const char *id, int prio)
@@ -333,7 +311,7 @@ static void test_fixture_stores_converge(void **state)
     assert_int_equal(fx_run(w, 0, &c, &res), HAMD_APPLY_NOT_FOUND);
     assert_string_equal(res.field, "id");
     for (int i = 0; i < 3; i++) {
-        fx_event(&c, i);
+        unit_event_cmd(&c, i);
         assert_int_equal(fx_run(w, 0, &c, NULL), 0);
     }
     fx_wait_all_applied(w, 0);
@@ -357,7 +335,7 @@ static void test_fixture_lagging_server_restores_snapshot(void **state)
     raft_fixture_disconnect(&w->f, 0, 2);
     raft_fixture_disconnect(&w->f, 2, 0);
     for (int i = 0; i < 3 * FIX_SNAPSHOT_THRESHOLD; i++) {
-        fx_event(&c, i);
+        unit_event_cmd(&c, i);
         assert_int_equal(fx_run(w, 0, &c, NULL), 0);
     }
     raft_fixture_reconnect(&w->f, 0, 2);
@@ -415,7 +393,7 @@ static void test_fixture_partitioned_leader_lease_never_overlaps(void **state)
     w->drive_leases = true;
     assert_true(raft_fixture_step_until(&w->f, fx_stop_has_lease, &old,
                                         FIX_WAIT_MS));
-    fx_event(&c, 1);
+    unit_event_cmd(&c, 1);
     assert_int_equal(fx_run(w, old, &c, NULL), 0);
     /* Make libraft keep the cut-off leader in leader state far longer than
      * the followers wait: the 0.15 overlap, exaggerated. The lease (sized
@@ -453,7 +431,7 @@ static void test_fixture_partitioned_leader_lease_never_overlaps(void **state)
     }
     assert_true(raft_fixture_step_until_state_is(&w->f, old, RAFT_FOLLOWER,
                                                  FIX_WAIT_MS));
-    fx_event(&c, 2);
+    unit_event_cmd(&c, 2);
     assert_int_equal(fx_run(w, next, &c, NULL), 0);
     fx_wait_all_applied(w, next);
     fx_assert_converged(w);
@@ -668,7 +646,7 @@ static int uv_teardown(void **state)
     }
     uv_run(&w->loop, UV_RUN_NOWAIT);
     assert_int_equal(uv_loop_close(&w->loop), 0);
-    rm_tree(w->dir);
+    unit_rm_tree(w->dir);
     free(w);
     g_uv = NULL;
     return 0;
@@ -744,14 +722,6 @@ static bool uv_converged(struct uv_world *w, void *arg)
     }
     free(ref);
     return same;
-}
-
-static void uv_event(struct hamd_cmd *c, int n)
-{
-    char json[32];
-    snprintf(json, sizeof json, "{\"n\":%d}", n);
-    hamd_cmd_init(c, HAMD_CMD_EVENT);
-    hamd_cmd_set_event(c, json);
 }
 
 static void test_uv_standalone(void **state)
@@ -835,7 +805,7 @@ static void test_uv_cluster_restart_keeps_acked_writes(void **state)
 
     const int n_events = 2 * UV_SNAPSHOT_THRESHOLD; /* forces snapshots */
     for (int i = 1; i <= n_events; i++) {
-        uv_event(&c, i);
+        unit_event_cmd(&c, i);
         assert_int_equal(uv_run_cmd(w, leader, &c, &s), 0);
         assert_int_equal(s.res.status, HAMD_APPLY_OK);
     }
@@ -849,10 +819,10 @@ static void test_uv_cluster_restart_keeps_acked_writes(void **state)
     uv_stop_all(w);
     char store3[PATH_MAX + 16];
     snprintf(store3, sizeof store3, "%s/store", w->nodes[2].cfg->data_dir);
-    rm_tree(store3);
+    unit_rm_tree(store3);
     uv_start_three(w, ports, 0);
     assert_true(uv_wait(w, uv_has_publisher, &leader));
-    uv_event(&c, n_events + 1); /* a write after the restart */
+    unit_event_cmd(&c, n_events + 1); /* a write after the restart */
     assert_int_equal(uv_run_cmd(w, leader, &c, &s), 0);
     seq = (uint64_t)n_events + 1;
     assert_true(uv_wait(w, uv_converged, &seq));

@@ -13,6 +13,7 @@
 
 #include "common/log.h"
 #include "config.h"
+#include "sessions.h"
 
 extern char **environ;
 
@@ -21,6 +22,13 @@ extern char **environ;
 static char g_dir[64];
 static char g_path[128];
 static char g_err[HAMD_CONFIG_ERR_MAX];
+
+/* The [sessions] entry of an exchange, or NULL. */
+static const struct hamd_exchange_sessions *
+sessions_of(const struct hamd_config *cfg, const char *exchange)
+{
+    return hamd_sessions_find(cfg->sessions, cfg->n_sessions, exchange);
+}
 
 /* Removes every HAMD_* variable so tests see only what they set. */
 static void env_clear(void)
@@ -248,7 +256,7 @@ static void test_full_file_sets_every_key(void **state)
 
     assert_int_equal(cfg->n_sessions, 2);
     const struct hamd_exchange_sessions *shfe =
-        hamd_config_sessions(cfg, "SHFE");
+        sessions_of(cfg, "SHFE");
     assert_non_null(shfe);
     assert_int_equal(shfe->n_windows, 4);
     assert_int_equal(shfe->windows[0].start_min, 9 * 60);
@@ -256,8 +264,8 @@ static void test_full_file_sets_every_key(void **state)
     assert_int_equal(shfe->windows[2].start_min, 13 * 60 + 30);
     assert_int_equal(shfe->windows[3].start_min, 21 * 60);
     assert_int_equal(shfe->windows[3].end_min, 60); /* crosses midnight */
-    assert_int_equal(hamd_config_sessions(cfg, "DCE")->n_windows, 1);
-    assert_null(hamd_config_sessions(cfg, "CZCE"));
+    assert_int_equal(sessions_of(cfg, "DCE")->n_windows, 1);
+    assert_null(sessions_of(cfg, "CZCE"));
 
     assert_int_equal(cfg->replay_window_ms, 4000);
     assert_int_equal(cfg->replay_depth, 512);
@@ -726,7 +734,7 @@ static void test_env_account_and_free_keys(void **state)
     assert_int_equal(cfg->seed_accounts[1].priority, 9);
     assert_string_equal(cfg->seed_accounts[1].params, "{\"seed\":8}");
     assert_string_equal(hamd_config_gw_exec(cfg, "sim"), "/opt/sim");
-    const struct hamd_exchange_sessions *dce = hamd_config_sessions(cfg, "DCE");
+    const struct hamd_exchange_sessions *dce = sessions_of(cfg, "DCE");
     assert_int_equal(dce->n_windows, 1);
     assert_int_equal(dce->windows[0].start_min, 21 * 60);
     assert_int_equal(cfg->n_seed_subs, 2);

@@ -195,6 +195,33 @@ static void test_initial_waits_for_a_healthy_source(void **state)
     hamd_fo_plan_destroy(&p);
 }
 
+static void test_initial_waits_for_a_better_source_at_start_up(void **state)
+{
+    (void)state;
+    acct("a", "ctp", 1, "SHFE");
+    acct("b", "ctp", 2, "SHFE");
+    contract("rb2601.SHFE", "");
+    health("a", HAMD_HEALTH_CONNECTING, HAMD_TRIG_CONNECTING);
+    /* Within the start-up wait: b is up, but a (better) is connecting. */
+    W.in.initial_wait_until_ns = NOW + 1;
+    struct hamd_fo_plan *p = plan();
+    assert_int_equal(p->n_groups, 0);
+    assert_false(p->flags[0].alerted);
+    hamd_fo_plan_destroy(&p);
+    /* The wait is over: the healthy source takes it. */
+    W.in.initial_wait_until_ns = NOW;
+    p = plan();
+    assert_string_equal(dest(p, 0), "b");
+    hamd_fo_plan_destroy(&p);
+    /* A worse source connecting never holds a new contract back. */
+    W.in.initial_wait_until_ns = NOW + 1;
+    health("a", HAMD_HEALTH_HEALTHY, HAMD_TRIG_RECOVERED);
+    health("b", HAMD_HEALTH_CONNECTING, HAMD_TRIG_CONNECTING);
+    p = plan();
+    assert_string_equal(dest(p, 0), "a");
+    hamd_fo_plan_destroy(&p);
+}
+
 static void test_cascade_1_2_3(void **state)
 {
     (void)state;
@@ -1075,6 +1102,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_initial_goes_to_best_priority),
         T(test_initial_waits_for_a_healthy_source),
+        T(test_initial_waits_for_a_better_source_at_start_up),
         T(test_cascade_1_2_3),
         T(test_same_type_preferred_among_equal_priority),
         T(test_priority_beats_type),

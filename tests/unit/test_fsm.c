@@ -6,7 +6,6 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +14,7 @@
 
 #include "common/log.h"
 #include "raft/fsm.h"
+#include "unit_util.h"
 
 #define EVENTS_MAX 100 /* history bound of these tests */
 
@@ -26,15 +26,6 @@ struct fixture {
     int changes[16];               /* change hook calls per type */
     int change_calls;              /* total change hook calls */
 };
-
-static int rm_entry(const char *path, const struct stat *sb, int flag,
-                    struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
 
 static uint64_t fake_index(void *ud)
 {
@@ -77,7 +68,7 @@ static int teardown(void **state)
     hamd_fsm_destroy(&f->fsm);
     assert_null(f->fsm);
     hamd_store_destroy(&f->s);
-    nftw(f->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+    unit_rm_tree(f->dir);
     free(f);
     return 0;
 }
@@ -110,14 +101,6 @@ static void seed_cmd(struct hamd_cmd *c)
     hamd_cmd_init(c, HAMD_CMD_SEED);
     hamd_cmd_add_account(c, &a);
     hamd_cmd_add_symbol(c, "rb2601.SHFE");
-}
-
-static void event_cmd(struct hamd_cmd *c, int n)
-{
-    char json[32];
-    snprintf(json, sizeof json, "{\"n\":%d}", n);
-    hamd_cmd_init(c, HAMD_CMD_EVENT);
-    hamd_cmd_set_event(c, json);
 }
 
 static void test_apply_through_raft_interface(void **state)
@@ -192,10 +175,7 @@ static void test_malformed_entry_in_result(void **state)
     assert_int_equal(hamd_store_applied_index(f->s), 2);
     assert_int_equal(hamd_store_set_applied(f->s, 1), 0);
     assert_int_equal(hamd_store_snapshot(f->s, &after, &after_len), 0);
-    assert_int_equal(before_len, after_len);
-    assert_memory_equal(before, after, before_len);
-    free(before);
-    free(after);
+    unit_assert_same_free(before, before_len, after, after_len);
 }
 
 /* After a restart libraft re-applies committed entries the store already
@@ -207,7 +187,7 @@ static void test_replayed_entries_are_skipped(void **state)
     hamd_fsm_set_index_source(f->fsm, fake_index, f);
     for (int i = 1; i <= 3; i++) {
         f->next_index = (uint64_t)i + 1; /* index 1 is the config entry */
-        event_cmd(&c, i);
+        unit_event_cmd(&c, i);
         assert_int_equal(raft_apply_cmd(f->fsm, &c)->status, 0);
     }
     assert_int_equal(hamd_store_events_last_seq(f->s), 3);
@@ -215,13 +195,13 @@ static void test_replayed_entries_are_skipped(void **state)
     int calls = f->change_calls;
     for (int i = 1; i <= 3; i++) { /* the replay */
         f->next_index = (uint64_t)i + 1;
-        event_cmd(&c, i);
+        unit_event_cmd(&c, i);
         assert_int_equal(raft_apply_cmd(f->fsm, &c)->status, 0);
     }
     assert_int_equal(hamd_store_events_last_seq(f->s), 3);
     assert_int_equal(f->change_calls, calls);
     f->next_index = 5; /* then new entries apply again */
-    event_cmd(&c, 4);
+    unit_event_cmd(&c, 4);
     assert_int_equal(raft_apply_cmd(f->fsm, &c)->status, 0);
     assert_int_equal(hamd_store_events_last_seq(f->s), 4);
     assert_int_equal(hamd_store_applied_index(f->s), 5);
@@ -252,7 +232,7 @@ static void test_snapshot_restore_into_other_fsm(void **state)
     seed_cmd(&c);
     raft_apply_cmd(f->fsm, &c);
     for (int i = 0; i < 5; i++) {
-        event_cmd(&c, i);
+        unit_event_cmd(&c, i);
         raft_apply_cmd(f->fsm, &c);
     }
     struct hamd_store *b = open_store(f, "b");
@@ -296,7 +276,7 @@ static void test_apply_entry_matches_raft_apply(void **state)
     struct fixture *f = *state;
     struct hamd_cmd c;
     struct raft_buffer buf;
-    event_cmd(&c, 1);
+    unit_event_cmd(&c, 1);
     assert_int_equal(hamd_cmd_encode(&c, &buf), 0);
     hamd_cmd_free(&c);
     const struct hamd_apply_result *r =

@@ -6,7 +6,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <errno.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,7 @@
 
 #include "common/log.h"
 #include "raft/store.h"
+#include "unit_util.h"
 
 #define EVENTS_MAX 5          /* history bound used by most tests */
 #define DAY 20260624u         /* a valid yyyymmdd */
@@ -27,15 +27,6 @@ struct fixture {
     struct hamd_store *s;     /* store in dir/store */
     uint64_t index;           /* next Raft index to apply */
 };
-
-static int rm_entry(const char *path, const struct stat *sb, int flag,
-                    struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
 
 static char *store_path(struct fixture *f, const char *name)
 {
@@ -60,7 +51,7 @@ static int teardown(void **state)
 {
     struct fixture *f = *state;
     hamd_store_destroy(&f->s);
-    nftw(f->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+    unit_rm_tree(f->dir);
     free(f);
     return 0;
 }
@@ -296,10 +287,7 @@ static void expect_rejected(struct fixture *f, struct hamd_cmd *cmd,
     assert_true(res.error[0] != '\0');
     assert_int_equal(hamd_store_applied_index(f->s), index);
     data_image(f->s, 0, &after, &after_len);
-    assert_int_equal(before_len, after_len);
-    assert_memory_equal(before, after, before_len);
-    free(before);
-    free(after);
+    unit_assert_same_free(before, before_len, after, after_len);
 }
 
 static void test_business_errors_leave_data_unchanged(void **state)
@@ -412,10 +400,7 @@ static void test_account_del_cascades(void **state)
 static void add_event(struct fixture *f, int n)
 {
     struct hamd_cmd c;
-    char json[32];
-    snprintf(json, sizeof json, "{\"n\":%d}", n);
-    hamd_cmd_init(&c, HAMD_CMD_EVENT);
-    hamd_cmd_set_event(&c, json);
+    unit_event_cmd(&c, n);
     assert_int_equal(apply(f, &c, NULL), 0);
 }
 
@@ -545,11 +530,8 @@ static void test_bad_snapshot_leaves_store_unchanged(void **state)
     assert_int_equal(hamd_store_restore(f->s, version2, sizeof version2),
                      -EINVAL);
     assert_int_equal(hamd_store_snapshot(f->s, &after, &after_len), 0);
-    assert_int_equal(before_len, after_len);
-    assert_memory_equal(before, after, before_len);
     free(snap);
-    free(before);
-    free(after);
+    unit_assert_same_free(before, before_len, after, after_len);
 }
 
 static void test_reopen_keeps_data_and_index(void **state)
