@@ -112,7 +112,15 @@ static void node_lease_lost(struct hamd_node *node, uint64_t term)
     node->publishing = false;
     LOG_INFO("lease lost: silent in term %llu", (unsigned long long)term);
     hamd_steer_on_lease(node->steer, false);
-    hamd_hooks_role(node->hooks, false, term);
+    /* Handing over at shutdown: keep the VIP (make before break) until the
+     * gateways are down, by when the successor has announced it. Until
+     * then reconnecting clients get an immediate refusal here instead of
+     * SYNs dropped by a host that no longer owns the address. Publishing
+     * is fenced by the lease, not by the VIP. */
+    if (node->stopping && node->transferring)
+        node->release_vip_at_exit = true;
+    else
+        hamd_hooks_role(node->hooks, false, term);
     /* During a handover the transfer callback continues the shutdown. */
     if (node->stopping && !node->transferring)
         node_shutdown_continue(node);
@@ -220,13 +228,31 @@ static void on_cluster_closed(void *ud)
     LOG_INFO("node %u stopped", node->cfg->node_id);
 }
 
-static void on_gateways_stopped(void *ud)
+static void cluster_close(struct hamd_node *node)
 {
-    struct hamd_node *node = ud;
     if (node->cluster)
         hamd_cluster_close(node->cluster, on_cluster_closed, node);
     else
         on_cluster_closed(node);
+}
+
+static void on_vip_release_due(uv_timer_t *t)
+{
+    struct hamd_node *node = t->data;
+    hamd_hooks_role(node->hooks, false, node->term);
+    cluster_close(node);
+}
+
+static void on_gateways_stopped(void *ud)
+{
+    struct hamd_node *node = ud;
+    if (node->release_vip_at_exit) {
+        /* Let the successor announce the VIP before this host drops it. */
+        uv_timer_start(&node->lapse_timer, on_vip_release_due,
+                       NODE_VIP_RELEASE_DELAY_MS, 0);
+        return;
+    }
+    cluster_close(node);
 }
 
 /* Steps 2-4: called once this node no longer publishes. */

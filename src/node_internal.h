@@ -30,6 +30,9 @@
 #define NODE_STATS_INTERVAL_MIN_MS 5   /* half a health check, within these */
 #define NODE_SHUTDOWN_TRANSFER_MS 3000 /* leadership handover budget */
 #define NODE_SHUTDOWN_GRACE_MS 10000   /* whole shutdown budget */
+#define NODE_VIP_RELEASE_DELAY_MS 300  /* after a shutdown handover: hold the
+                                          VIP this long so the successor
+                                          announces it first */
 
 struct hamd_admin;
 struct hamd_hooks;
@@ -66,7 +69,8 @@ struct hamd_node {
     uv_signal_t sigint;                 /* SIGINT: shut down */
     uv_async_t dp_wakeup;               /* data plane queued events */
     uv_timer_t shutdown_timer;          /* shutdown deadline */
-    uv_timer_t lapse_timer;             /* how long a lease lapse may last */
+    uv_timer_t lapse_timer;             /* how long a lease lapse may last;
+                                           at shutdown: the VIP release */
 
     struct hamd_store *store;           /* replicated state (LMDB) */
     struct hamd_cluster *cluster;       /* Raft and the lease */
@@ -90,6 +94,8 @@ struct hamd_node {
 
     bool stopping;                      /* shutdown under way */
     bool transferring;                  /* shutdown handover in flight */
+    bool release_vip_at_exit;           /* on_follower deferred until the
+                                           gateways are down (handover) */
     bool draining;                      /* past the handover: closing down */
     int exit_code;                      /* returned by hamd_node_run */
 };
