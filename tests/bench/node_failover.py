@@ -18,8 +18,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
-from hamdtest import (Cluster, Subscriber, log, sim_account,  # noqa: E402
-                      wait_for_value)
+from hamdtest import (Cluster, Subscriber, log,  # noqa: E402
+                      publishing_node, sim_account, wait_for_value)
 
 SYMBOLS = ["rb2601.SHFE", "cu2601.SHFE", "i2601.DCE", "m2601.DCE"]
 
@@ -29,17 +29,6 @@ def pct(values, p):
         return float("nan")
     s = sorted(values)
     return s[min(len(s) - 1, int(round(p / 100.0 * (len(s) - 1))))]
-
-
-def publisher(c, alive):
-    for i in alive:
-        try:
-            code, st = c.api(i, "GET", "/api/status", timeout=1)
-        except OSError:
-            continue
-        if code == 200 and st.get("publishing"):
-            return i
-    return None
 
 
 def rss_mb(pid):
@@ -66,7 +55,7 @@ def write_account(c, alive, aid, commit_ms):
 
 
 def one_round(c, sub, alive_all, acked, commit_ms, k):
-    leader = wait_for_value(lambda: publisher(c, alive_all), 20, "a publisher")
+    leader = wait_for_value(lambda: publishing_node(c, alive_all), 20, "a publisher")
     for j in range(3):
         if write_account(c, alive_all, "w%d_%d" % (k, j), commit_ms):
             acked.append("w%d_%d" % (k, j))
@@ -86,7 +75,7 @@ def one_round(c, sub, alive_all, acked, commit_ms, k):
     gap = (first_new - last_old) * 1000
     overlap = max(0.0, (last_old - first_new) * 1000)
     c.start(leader)  # back for the next round
-    wait_for_value(lambda: publisher(c, alive), 10, "new publisher status")
+    wait_for_value(lambda: publishing_node(c, alive), 10, "new publisher status")
     return gap, overlap
 
 
@@ -107,7 +96,7 @@ def main():
             overlaps.append(overlap)
             log("round %d: gap %.0f ms, overlap %.0f ms" % (k + 1, gap, overlap))
             sub.ticks = sub.ticks[-200:]
-        leader = wait_for_value(lambda: publisher(c, range(3)), 20, "a publisher")
+        leader = wait_for_value(lambda: publishing_node(c), 20, "a publisher")
         code, res = c.api(leader, "GET", "/api/accounts")
         have = {a["id"] for a in (res["accounts"] if isinstance(res, dict) else res)}
         lost = len([a for a in acked if a not in have])

@@ -51,7 +51,8 @@ import msgpack
 import zmq
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
-from hamdtest import BUILD, Cluster, Failure, log, sim_account, wait_for  # noqa: E402
+from hamdtest import (BUILD, Cluster, Failure, log, node_status,  # noqa: E402
+                      publishing_node, sim_account, wait_for)
 
 SYMBOLS = ["rb2601.SHFE", "cu2601.SHFE", "i2601.DCE", "m2601.DCE"]
 ACCOUNTS = ("sim_1", "sim_2", "sim_3")
@@ -262,26 +263,15 @@ def make_cluster(n_nodes, rate):
     c.accounts = [sim_account(a, i + 1, ["SHFE", "DCE"], seed=11, rate=rate,
                               control=ctl) for i, a in enumerate(ACCOUNTS)]
     c.extra_ini = EXTRA_INI
-    for n in c.nodes:
-        with open(n["config"], "w") as f:
-            f.write(c.ini(n))
-    return c.start()
+    return c.rewrite_configs().start()
 
 
 def status(c, i):
-    try:
-        code, body = c.api(i, "GET", "/api/status", timeout=API_TIMEOUT_S)
-        return body if code == 200 and isinstance(body, dict) else None
-    except OSError:
-        return None
+    return node_status(c, i, API_TIMEOUT_S)
 
 
 def publisher(c):
-    for i in range(len(c.nodes)):
-        s = status(c, i)
-        if s and s.get("publishing"):
-            return i
-    return None
+    return publishing_node(c, None, API_TIMEOUT_S)
 
 
 def healthy_pid(c, i, account):

@@ -162,6 +162,14 @@ class Cluster:
         text += "\n"
         return text + self.extra_ini
 
+    def rewrite_configs(self):
+        """Writes every node's config again (after changing accounts,
+        symbols or extra_ini)."""
+        for n in self.nodes:
+            with open(n["config"], "w") as f:
+                f.write(self.ini(n))
+        return self
+
     def start(self, idx=None):
         for n in (self.nodes if idx is None else [self.nodes[idx]]):
             n["log"] = open(os.path.join(self.dir, "node%d.log" % n["id"]), "ab")
@@ -240,6 +248,24 @@ class Cluster:
             log("kept %s" % self.dir)
         else:
             shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def node_status(c, idx, timeout=2):
+    """GET /api/status of node idx as a dict, or None (down, not ready)."""
+    try:
+        code, body = c.api(idx, "GET", "/api/status", timeout=timeout)
+    except OSError:
+        return None
+    return body if code == 200 and isinstance(body, dict) else None
+
+
+def publishing_node(c, nodes=None, timeout=1):
+    """Index of the node that says it publishes, or None (0 is an index)."""
+    for i in (range(len(c.nodes)) if nodes is None else nodes):
+        st = node_status(c, i, timeout)
+        if st and st.get("publishing"):
+            return i
+    return None
 
 
 # --------------------------------------------------------------------------

@@ -14,8 +14,9 @@ import time
 
 import zmq
 
-from hamdtest import (Cluster, Subscriber, check, check_exactly_once, log, run,
-                      sim_account, wait_for, wait_for_value)
+from hamdtest import (Cluster, Subscriber, check, check_exactly_once, log,
+                      node_status, publishing_node, run, sim_account, wait_for,
+                      wait_for_value)
 
 SYMBOLS = ["rb2601.SHFE", "cu2601.SHFE", "i2601.DCE"]
 REVERT_S = 3
@@ -46,35 +47,16 @@ def make(name):
     # Rewrite the configs now that the accounts know the control dir.
     c.accounts = accounts
     c.extra_ini = EXTRA_INI
-    for n in c.nodes:
-        with open(n["config"], "w") as f:
-            f.write(c.ini(n))
-    return c.start()
-
-
-def status(c, i):
-    try:
-        code, body = c.api(i, "GET", "/api/status", timeout=2)
-        return body if code == 200 else None
-    except OSError:
-        return None
-
-
-def leader_of(c, nodes=range(3)):
-    for i in nodes:
-        s = status(c, i)
-        if s and s.get("publishing"):
-            return i
-    return None
+    return c.rewrite_configs().start()
 
 
 def wait_leader(c, nodes=range(3), timeout=20):
     """Index of the publishing node (0 is a valid answer)."""
-    return wait_for_value(lambda: leader_of(c, nodes), timeout, "a publisher")
+    return wait_for_value(lambda: publishing_node(c, nodes), timeout, "a publisher")
 
 
 def gateway(c, i, account):
-    s = status(c, i) or {}
+    s = node_status(c, i) or {}
     for g in s.get("gateways", []):
         if g["account"] == account:
             return g

@@ -10,8 +10,8 @@ hook that overstays its timeout is killed and the node carries on.
 import os
 import stat
 
-from hamdtest import (Cluster, check, run, sim_account, wait_for,
-                      wait_for_value)
+from hamdtest import (Cluster, check, publishing_node, run, sim_account,
+                      wait_for, wait_for_value)
 
 SYMBOLS = ["rb2601.SHFE"]
 
@@ -35,29 +35,15 @@ def hook_lines(c, node_id):
         return []
 
 
-def publisher(c, nodes):
-    for i in nodes:
-        try:
-            code, st = c.api(i, "GET", "/api/status", timeout=1)
-        except OSError:
-            continue
-        if code == 200 and st.get("publishing"):
-            return i
-    return None
-
-
 def test_hooks_follow_the_lease():
     c = Cluster(3, [sim_account("sim_a", 1, ["SHFE"])], SYMBOLS, name="hooks")
     up, down = os.path.join(c.dir, "up.sh"), os.path.join(c.dir, "down.sh")
     write_hook(up, c.dir)
     write_hook(down, c.dir)
     c.extra_ini = "[hooks]\non_leader = %s\non_follower = %s\ntimeout_ms = 2000\n" % (up, down)
-    for n in c.nodes:
-        with open(n["config"], "w") as f:
-            f.write(c.ini(n))
-    c.start()
+    c.rewrite_configs().start()
     try:
-        leader = wait_for_value(lambda: publisher(c, range(3)), 20, "a publisher")
+        leader = wait_for_value(lambda: publishing_node(c), 20, "a publisher")
         lid = leader + 1
         for i in range(3):
             wait_for(lambda: hook_lines(c, i + 1), 10, "hooks of node %d" % (i + 1))
@@ -78,7 +64,7 @@ def test_hooks_follow_the_lease():
         check(hook_lines(c, lid)[-1][0] == "follower",
               "old leader's last hook %r" % hook_lines(c, lid)[-1])
         alive = [i for i in range(3) if i != leader]
-        new = wait_for_value(lambda: publisher(c, alive), 15, "a new publisher")
+        new = wait_for_value(lambda: publishing_node(c, alive), 15, "a new publisher")
         wait_for(lambda: any(l[0] == "leader" for l in hook_lines(c, new + 1)), 10,
                  "on_leader on the successor")
         new_lead = [l for l in hook_lines(c, new + 1) if l[0] == "leader"][-1]
@@ -92,14 +78,12 @@ def test_a_hanging_hook_is_killed():
     hang = os.path.join(c.dir, "hang.sh")
     write_hook(hang, c.dir, "sleep 60")
     c.extra_ini = "[hooks]\non_follower = %s\ntimeout_ms = 300\n" % hang
-    with open(c.nodes[0]["config"], "w") as f:
-        f.write(c.ini(c.nodes[0]))
-    c.start()
+    c.rewrite_configs().start()
     try:
         wait_for(lambda: "ran longer than 300 ms: killing it" in c.log_text(0), 10,
                  "the hanging hook killed")
         check(c.nodes[0]["proc"].poll() is None, "hamd died with its hook")
-        wait_for(lambda: publisher(c, [0]) is not None, 10, "publishing anyway")
+        wait_for(lambda: publishing_node(c, [0]) is not None, 10, "publishing anyway")
     finally:
         c.cleanup()
 
