@@ -31,9 +31,10 @@ static void ring_trim(struct hamd_arb_ring *r, const struct hamd_arb_limits *lim
         ring_pop_oldest(r);
 }
 
+/* The largest capacity depth needs: the power of two at or above it. */
 static unsigned cap_limit(const struct hamd_arb_limits *lim)
 {
-    unsigned cap = HAMD_ARB_RING_MIN;
+    unsigned cap = 1;
     while (cap < lim->depth)
         cap <<= 1;
     return cap;
@@ -69,7 +70,9 @@ static bool ring_push(struct hamd_arb_ring *r, const struct hamd_arb_limits *lim
         return false;
     ring_trim(r, lim, now_ns);
     if (r->len == r->cap && r->cap < cap_limit(lim)) {
-        if (!ring_grow(r, r->cap ? r->cap * 2 : HAMD_ARB_RING_MIN))
+        unsigned first = HAMD_ARB_RING_MIN < cap_limit(lim) ? HAMD_ARB_RING_MIN
+                                                            : cap_limit(lim);
+        if (!ring_grow(r, r->cap ? r->cap * 2 : first))
             return false;
     }
     /* Full at depth: the oldest tick makes room, the window slides. */

@@ -35,7 +35,8 @@
 
 #define HAMD_ARB_MAX_SOURCES 16   /* hot sources per node */
 #define HAMD_ARB_NO_SOURCE (-1)   /* contract has no active source */
-#define HAMD_ARB_RING_MIN 4       /* first allocation of a ring, in ticks */
+#define HAMD_ARB_RING_MIN 4       /* first allocation of a ring, in ticks
+                                     (less when depth allows less) */
 
 /* Replay window bounds, shared by every contract. */
 struct hamd_arb_limits {

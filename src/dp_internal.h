@@ -12,6 +12,7 @@
 #include "dataplane.h"
 
 #define DP_POLL_MAX_MS 10          /* longest sleep of the data loop */
+#define DP_TRIM_INTERVAL_MS 5000   /* heap pages returned this often */
 #define DP_BIND_RETRY_MS 100       /* a failed PUB bind is retried from the
                                       tick path at most this often */
 #define DP_BATCH_MAX 2048          /* gateway messages handled per wakeup */
@@ -101,6 +102,7 @@ struct hamd_dataplane {
 
     int64_t next_hb_ns;                   /* monotonic */
     int64_t next_stats_ns;                /* monotonic */
+    int64_t next_trim_ns;                 /* next malloc_trim, monotonic */
     uint64_t published;                   /* ticks in total */
     uint64_t pub_errors;                  /* ticks ZeroMQ refused */
     uint64_t unknown_source;              /* messages of unknown identities */

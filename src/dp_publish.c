@@ -3,6 +3,7 @@
  * cache, heartbeats, events, and the statistics handed to the control
  * plane. */
 #include <errno.h>
+#include <malloc.h>
 #include <msgpack.h>
 #include <stdlib.h>
 #include <string.h>
@@ -420,8 +421,20 @@ static void stats_scan(struct hamd_dataplane *dp, struct hamd_dp_stats *st,
     }
 }
 
+/* Gives freed heap pages back to the system now and then: bursts (the
+ * start-up replay, a backlog, a big snapshot) free memory between live
+ * allocations, and glibc would otherwise keep it for good. */
+static void heap_trim_due(struct hamd_dataplane *dp, int64_t now_ns)
+{
+    if (now_ns < dp->next_trim_ns)
+        return;
+    dp->next_trim_ns = now_ns + (int64_t)DP_TRIM_INTERVAL_MS * HAMD_NS_PER_MS;
+    malloc_trim(0);
+}
+
 void dp_stats_refresh(struct hamd_dataplane *dp, int64_t now_ns)
 {
+    heap_trim_due(dp, now_ns);
     dp->next_stats_ns = now_ns + (int64_t)dp->opts.stats_interval_ms * HAMD_NS_PER_MS;
     struct hamd_dp_stats st;
     memset(&st, 0, sizeof st);

@@ -233,6 +233,7 @@ static void test_new_subscription_keeps_only_the_newest(void **state)
     for (int n = 0; n < 10; n++)
         publish_if_ok(&c, 1, 1000 + n, n + 1, n, HAMD_ARB_KEPT);
     assert_int_equal(c.rings[1].len, 1);
+    assert_int_equal(c.rings[1].cap, 1); /* one slot, not a ring's minimum */
     struct replay_log log = {&c, 0, {0}};
     assert_int_equal(hamd_arb_switch(&c, &LIMITS, 1, 20 * MS, record, &log), 1);
     assert_int_equal(log.dt_ms[0], 1009);
