@@ -268,6 +268,29 @@ def publishing_node(c, nodes=None, timeout=1):
     return None
 
 
+def api_get(c, idx, path):
+    """The JSON body of a GET that must answer 200."""
+    status, body = c.api(idx, "GET", path)
+    check(status == 200, "GET %s on node %d: %d %r" % (path, idx + 1, status, body))
+    return body
+
+
+def wait_one_publisher(c, among=None, timeout=20):
+    """Index of the node that publishes, once exactly one of the running
+    nodes among those given (default all) says so."""
+    def find():
+        found = []
+        for i in (range(len(c.nodes)) if among is None else among):
+            proc = c.nodes[i]["proc"]
+            if proc is None or proc.poll() is not None:
+                continue
+            st = node_status(c, i)
+            if st and st.get("publishing"):
+                found.append(i)
+        return found if len(found) == 1 else None
+    return wait_for(find, timeout, "exactly one publishing node")[0]
+
+
 # --------------------------------------------------------------------------
 # Client
 # --------------------------------------------------------------------------

@@ -17,7 +17,8 @@ import subprocess
 import tempfile
 import time
 
-from hamdtest import (HACTL, Cluster, Failure, check, http_raw, log, run,
+from hamdtest import (api_get, wait_one_publisher,
+                      HACTL, Cluster, Failure, check, http_raw, log, run,
                       sim_account, wait_for)
 
 SYMBOLS = ["rb2601.SHFE", "cu2601.SHFE", "i2601.DCE"]
@@ -41,7 +42,7 @@ def cluster():
         c = Cluster(3, accounts(), SYMBOLS, extra_ini=EXTRA_INI, name="admin")
         _shared.append(c)
         c.start()
-        leader(c)
+        wait_one_publisher(c)
     return _shared[0]
 
 
@@ -51,34 +52,13 @@ def _cleanup():
         c.cleanup()
 
 
-def get(c, idx, path):
-    status, body = c.api(idx, "GET", path)
-    check(status == 200, "GET %s on node %d: %d %r" % (path, idx + 1, status, body))
-    return body
-
-
-def leader(c, timeout=20):
-    """Index of the node that publishes (its /readyz is 200)."""
-    def find():
-        for i in range(len(c.nodes)):
-            if c.nodes[i]["proc"] is None or c.nodes[i]["proc"].poll() is not None:
-                continue
-            try:
-                if c.api(i, "GET", "/readyz", timeout=2)[0] == 200:
-                    return [i]
-            except OSError:
-                pass
-        return None
-    return wait_for(find, timeout, "a publishing leader")[0]
-
-
 def follower(c, not_idx=()):
-    lead = leader(c)
+    lead = wait_one_publisher(c)
     return [i for i in range(len(c.nodes)) if i != lead and i not in not_idx][0]
 
 
 def state(c, idx):
-    return get(c, idx, "/api/accounts"), get(c, idx, "/api/subscriptions")
+    return api_get(c, idx, "/api/accounts"), api_get(c, idx, "/api/subscriptions")
 
 
 def wait_converged(c, want=None, timeout=10):
@@ -116,7 +96,7 @@ def wait_account(c, idx, aid, timeout=10):
 
 
 def gw_pids(c, idx, account):
-    for g in get(c, idx, "/api/status")["gateways"]:
+    for g in api_get(c, idx, "/api/status")["gateways"]:
         if g["account"] == account:
             return g["pid"]
     return None
@@ -128,7 +108,7 @@ def gw_pids(c, idx, account):
 
 def test_probes_status_metrics():
     c = cluster()
-    lead = leader(c)
+    lead = wait_one_publisher(c)
     for i in range(3):
         for p in ("/livez", "/healthz"):
             status, body = c.api(i, "GET", p)
@@ -136,7 +116,7 @@ def test_probes_status_metrics():
         status, body = c.api(i, "GET", "/readyz")
         check(status == (200 if i == lead else 503), "/readyz on node %d: %d %r"
               % (i + 1, status, body))
-    st = get(c, lead, "/api/status")
+    st = api_get(c, lead, "/api/status")
     for k in ("node", "role", "term", "leader", "publishing", "commit_index",
               "applied_index", "gateways", "contracts", "published", "endpoints"):
         check(k in st, "status lacks %s: %r" % (k, st))
@@ -151,11 +131,11 @@ def test_probes_status_metrics():
                   "detail"):
             check(k in g, "gateway lacks %s: %r" % (k, g))
     f = follower(c)
-    fst = get(c, f, "/api/status")
+    fst = api_get(c, f, "/api/status")
     check(fst["role"] == "follower" and not fst["publishing"]
           and fst["leader"] == st["node"], "follower status %r" % fst)
     # Ticks flow, so the leader counts published ticks.
-    wait_for(lambda: get(c, lead, "/api/status")["published"] > 0, 15, "published ticks")
+    wait_for(lambda: api_get(c, lead, "/api/status")["published"] > 0, 15, "published ticks")
 
     status, hdrs, raw = http_raw(c.nodes[lead]["admin"], "GET", "/metrics")
     check(status == 200, "/metrics %d" % status)
@@ -237,7 +217,7 @@ BAD_REQUESTS = [
 def test_bad_requests_change_nothing():
     c = cluster()
     before = wait_converged(c)
-    lead = leader(c)
+    lead = wait_one_publisher(c)
     for idx in (lead, follower(c)):
         for method, path, body, want, field in BAD_REQUESTS:
             status, answer = c.api(idx, method, path, body)
@@ -284,11 +264,11 @@ def test_secrets_masked_never_logged():
         check(status == 400 and SECRET not in json.dumps(answer),
               "error %d quotes the secret: %r" % (status, answer))
     # GET-edit-PUT: the mask sent back keeps the stored password.
-    got = get(c, leader(c), "/api/accounts/sim_s")
+    got = api_get(c, wait_one_publisher(c), "/api/accounts/sim_s")
     got["params"]["rate"] = 6
     status, body = c.api(f, "PUT", "/api/accounts/sim_s", {"params": got["params"]})
     check(status == 200 and body["params"]["rate"] == 6, "PUT %d %r" % (status, body))
-    lead = leader(c)
+    lead = wait_one_publisher(c)
 
     def relaunched_with_rate_6():
         pid = gw_pids(c, lead, "sim_s")
@@ -314,7 +294,7 @@ def test_secrets_masked_never_logged():
 
 def test_writes_through_followers_reach_every_node():
     c = cluster()
-    lead = leader(c)
+    lead = wait_one_publisher(c)
     f1 = follower(c)
     f2 = follower(c, not_idx=(f1,))
     status, body = c.api(f1, "POST", "/api/accounts", good_account("sim_f"))
@@ -327,7 +307,7 @@ def test_writes_through_followers_reach_every_node():
     status, body = c.api(f1, "POST", "/api/accounts/sim_f/stop")
     check(status == 200 and body == {"id": "sim_f", "running": False}, "stop %r" % body)
     wait_for(lambda: all(any(g["account"] == "sim_f" and g["state"] == "STOPPED"
-                             for g in get(c, i, "/api/status")["gateways"])
+                             for g in api_get(c, i, "/api/status")["gateways"])
                          for i in range(3)), 15, "sim_f STOPPED on every node")
     status, body = c.api(f2, "POST", "/api/accounts/sim_f/start")
     check(status == 200 and body["running"] is True, "start %r" % body)
@@ -344,7 +324,7 @@ def test_writes_through_followers_reach_every_node():
     accts, subs = wait_converged(c)
     check([a["id"] for a in accts] == ["sim_a", "sim_b"], "accounts %r" % accts)
     check(subs["symbols"] == sorted(SYMBOLS), "subs %r" % subs)
-    check(leader(c) == lead, "the leader changed during the test")
+    check(wait_one_publisher(c) == lead, "the leader changed during the test")
 
 
 # --------------------------------------------------------------------------
@@ -353,7 +333,7 @@ def test_writes_through_followers_reach_every_node():
 
 def test_hactl_reads_and_writes():
     c = cluster()
-    lead = leader(c)
+    lead = wait_one_publisher(c)
     r = c.hactl("status")
     check("leader" in r.stdout and "sim_a" in r.stdout, "status:\n%s" % r.stdout)
     doc = json.loads(c.hactl("status", "--json").stdout)
@@ -370,17 +350,17 @@ def test_hactl_reads_and_writes():
     c.hactl("accounts", "add", "--id", "sim_h", "--type", "sim", "--priority", "7",
             "--exchanges", "SHFE,DCE", "--param", "seed=7", "--param", "rate=5",
             "--param-str", "password=%s" % SECRET, idx=f)
-    got = get(c, lead, "/api/accounts/sim_h")
+    got = api_get(c, lead, "/api/accounts/sim_h")
     check(got["priority"] == 7 and got["exchanges"] == ["SHFE", "DCE"] and
           got["params"] == {"seed": 7, "rate": 5, "password": "***"}, "added %r" % got)
     c.hactl("accounts", "update", "sim_h", "--priority", "8", "--param", "rate=4")
-    got = get(c, lead, "/api/accounts/sim_h")
+    got = api_get(c, lead, "/api/accounts/sim_h")
     check(got["priority"] == 8 and got["params"]["rate"] == 4 and
           got["params"]["seed"] == 7, "updated %r" % got)
     c.hactl("accounts", "disable", "sim_h")
-    check(get(c, lead, "/api/accounts/sim_h")["enabled"] is False, "disabled")
+    check(api_get(c, lead, "/api/accounts/sim_h")["enabled"] is False, "disabled")
     c.hactl("accounts", "enable", "sim_h")
-    check(get(c, lead, "/api/accounts/sim_h")["enabled"] is True, "enabled")
+    check(api_get(c, lead, "/api/accounts/sim_h")["enabled"] is True, "enabled")
     r = c.hactl("accounts", "add", "--id", "sim_a", "--type", "sim", "--priority",
                 "1", "--exchanges", "SHFE", check_rc=False)
     check(r.returncode == 4 and "already exists" in r.stderr and "field id" in r.stderr,
@@ -429,7 +409,7 @@ def test_hactl_gateway_restart_stop_start():
 
     def stopped_everywhere():
         return all(any(g["account"] == "sim_b" and g["state"] == "STOPPED"
-                       for g in get(c, i, "/api/status")["gateways"])
+                       for g in api_get(c, i, "/api/status")["gateways"])
                    for i in range(3))
     wait_for(stopped_everywhere, 15, "sim_b STOPPED on every node")
     r = c.hactl("restart", "sim_b", check_rc=False)
@@ -443,14 +423,14 @@ def test_hactl_gateway_restart_stop_start():
 
 def test_transfer_through_a_follower():
     c = cluster()
-    lead = leader(c)
+    lead = wait_one_publisher(c)
     target = follower(c)
     tid = c.nodes[target]["id"]
     other = follower(c, not_idx=(target,))
     status, body = c.api(other, "POST", "/api/transfer", {"node": tid}, timeout=15)
     check(status == 200 and body == {"leader": tid, "previous": c.nodes[lead]["id"]},
           "transfer via a follower: %d %r" % (status, body))
-    check(leader(c) == target, "node %d does not publish" % tid)
+    check(wait_one_publisher(c) == target, "node %d does not publish" % tid)
     r = hactl_h(c.nodes[target]["admin"], "is-leader")
     check(r.returncode == 0, "is-leader on the new leader: %d" % r.returncode)
     r = hactl_h(c.nodes[lead]["admin"], "is-leader")
@@ -460,7 +440,7 @@ def test_transfer_through_a_follower():
     # And back with hactl, from the config of a follower.
     r = c.hactl("transfer", str(c.nodes[lead]["id"]), idx=other)
     check("to node %d" % c.nodes[lead]["id"] in r.stdout, "transfer:\n%s" % r.stdout)
-    check(leader(c) == lead, "node %d does not publish again" % c.nodes[lead]["id"])
+    check(wait_one_publisher(c) == lead, "node %d does not publish again" % c.nodes[lead]["id"])
 
 
 def status_row(c, idx, stdout):
@@ -522,7 +502,7 @@ def test_token_guards_changes():
     c = Cluster(3, accounts(), SYMBOLS, name="token",
                 extra_ini="[admin]\ntoken_file = %s\n" % tfile).start()
     try:
-        lead = leader(c)
+        lead = wait_one_publisher(c)
         f = follower(c)
         before = wait_converged(c)
         for idx in (lead, f):
@@ -542,7 +522,7 @@ def test_token_guards_changes():
                                        b"{}", {"Authorization": "Basic " + TOKEN})
             check(status == 401 and hdrs.get("www-authenticate") == "Bearer",
                   "basic auth: %d %r" % (status, hdrs))
-        check(get(c, f, "/api/accounts") == before[0], "reads need no token")
+        check(api_get(c, f, "/api/accounts") == before[0], "reads need no token")
         time.sleep(0.3)
         check(wait_converged(c) == before, "a refused request changed state")
         # With the token, through a follower (the header is forwarded).
@@ -554,7 +534,7 @@ def test_token_guards_changes():
               % (r.returncode, r.stderr))
         c.hactl("-t", tfile, "subs", "add", "sn2601.SHFE", idx=f)
         c.hactl("-t", tfile, "accounts", "rm", "sim_x")
-        check("sn2601.SHFE" in get(c, lead, "/api/subscriptions")["symbols"], "subs")
+        check("sn2601.SHFE" in api_get(c, lead, "/api/subscriptions")["symbols"], "subs")
         for i in range(3):
             check(TOKEN not in c.log_text(i), "the token is in node %d's log" % (i + 1))
     finally:

@@ -8,7 +8,8 @@ every acknowledged write.
 """
 import time
 
-from hamdtest import (Cluster, Subscriber, check, check_contiguous,
+from hamdtest import (node_status, wait_one_publisher,
+                      Cluster, Subscriber, check, check_contiguous,
                       check_exactly_once, check_tick_fields, log, run,
                       sim_account, wait_for)
 
@@ -20,28 +21,13 @@ def accounts():
             sim_account("sim_b", 2, ["SHFE", "DCE"], rate=20)]
 
 
-def status(c, idx):
-    try:
-        code, body = c.api(idx, "GET", "/api/status", timeout=2)
-        return body if code == 200 else None
-    except OSError:
-        return None
-
-
 def publishers(c, alive):
     out = []
     for i in alive:
-        s = status(c, i)
+        s = node_status(c, i)
         if s and s.get("publishing"):
             out.append(i)
     return out
-
-
-def wait_one_publisher(c, alive, timeout=15):
-    def one():
-        p = publishers(c, alive)
-        return p if len(p) == 1 else None
-    return wait_for(one, timeout, "exactly one publisher")[0]
 
 
 def put_account(c, idx, aid, priority):
@@ -63,7 +49,7 @@ def test_one_publisher_warm_followers_and_replicated_writes():
     try:
         leader = wait_one_publisher(c, range(3))
         def gateway_states(i):
-            s = status(c, i) or {}
+            s = node_status(c, i) or {}
             return {g["account"]: g["state"] for g in s.get("gateways", [])}
         for i in range(3):
             wait_for(lambda: gateway_states(i) == {"sim_a": "HEALTHY",
@@ -116,7 +102,7 @@ def test_kill_leader_another_publishes_higher_term():
         # The killed node comes back and catches up.
         c.start(leader)
         put_account(c, new_leader, "after_restart", 8)
-        wait_for(lambda: status(c, leader) and
+        wait_for(lambda: node_status(c, leader) and
                  {"before_kill", "after_restart"} <= account_ids(c, leader),
                  20, "restarted node caught up")
         check(publishers(c, range(3)) == [new_leader], "one publisher after restart")
@@ -162,12 +148,12 @@ def test_sigterm_hands_over_to_the_healthiest_follower():
         leader = wait_one_publisher(c, range(3))
         weak, strong = [i for i in range(3) if i != leader]
         def healthy(i):
-            gws = (status(c, i) or {}).get("gateways", [])
+            gws = (node_status(c, i) or {}).get("gateways", [])
             return len(gws) == 2 and all(g["state"] == "HEALTHY" for g in gws)
         for i in range(3):
             wait_for(lambda: healthy(i), 15, "node %d healthy" % (i + 1))
         # Stall sim_a on one follower only: it has one healthy gateway left.
-        pid = next(g["pid"] for g in status(c, weak)["gateways"]
+        pid = next(g["pid"] for g in node_status(c, weak)["gateways"]
                    if g["account"] == "sim_a")
         import zmq
         req = zmq.Context.instance().socket(zmq.REQ)
@@ -177,7 +163,7 @@ def test_sigterm_hands_over_to_the_healthiest_follower():
         check(req.recv_string().startswith("ok"), "fault refused")
         req.close()
         wait_for(lambda: any(g["state"] != "HEALTHY" for g in
-                             status(c, weak)["gateways"]), 10,
+                             node_status(c, weak)["gateways"]), 10,
                  "stalled gateway unhealthy on node %d" % (weak + 1))
         sub = Subscriber(c.publish_endpoints())
         sub.pump_until(lambda: len(sub.ticks) > 10, 10, "ticks")

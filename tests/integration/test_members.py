@@ -18,7 +18,8 @@ import os
 import threading
 import time
 
-from hamdtest import (Cluster, Failure, Subscriber, check, log, run,
+from hamdtest import (api_get, wait_one_publisher,
+                      Cluster, Failure, Subscriber, check, log, run,
                       sim_account, wait_for)
 
 SYMBOLS = ["rb2601.SHFE", "i2601.DCE"]
@@ -45,7 +46,7 @@ def cluster():
                 f.write(text.replace("[peer.3]\n", "[peer.3]\njoin = true\n", 1))
         _shared.append(c)
         c.start()
-        leader(c, among=(0, 1))
+        wait_one_publisher(c, among=(0, 1))
     return _shared[0]
 
 
@@ -55,31 +56,9 @@ def _cleanup():
         c.cleanup()
 
 
-def get(c, idx, path):
-    status, body = c.api(idx, "GET", path)
-    check(status == 200, "GET %s on node %d: %d %r" % (path, idx + 1, status, body))
-    return body
-
-
-def leader(c, among=(0, 1, 2), timeout=20):
-    """Index of the node that publishes (its /readyz is 200)."""
-    def find():
-        found = []
-        for i in among:
-            if c.nodes[i]["proc"] is None or c.nodes[i]["proc"].poll() is not None:
-                continue
-            try:
-                if c.api(i, "GET", "/readyz", timeout=2)[0] == 200:
-                    found.append(i)
-            except OSError:
-                pass
-        return found if len(found) == 1 else None
-    return wait_for(find, timeout, "exactly one publishing leader")[0]
-
-
 def members(c, idx):
     """{id: member row} as node idx sees them."""
-    return {m["id"]: m for m in get(c, idx, "/api/members")}
+    return {m["id"]: m for m in api_get(c, idx, "/api/members")}
 
 
 def roles(c, idx):
@@ -87,7 +66,7 @@ def roles(c, idx):
 
 
 def account_ids(c, idx):
-    body = get(c, idx, "/api/accounts")
+    body = api_get(c, idx, "/api/accounts")
     items = body["accounts"] if isinstance(body, dict) else body
     return {a["id"] for a in items}
 
@@ -132,17 +111,17 @@ def hactl_fails(c, want_rc, says, *args):
 
 
 def ensure_leader_is(c, idx):
-    lead = leader(c)
+    lead = wait_one_publisher(c)
     if lead != idx:
         c.hactl("transfer", str(c.nodes[idx]["id"]), idx=idx)
-    wait_for(lambda: leader(c) == idx, 15, "node %d to lead" % (idx + 1))
+    wait_for(lambda: wait_one_publisher(c) == idx, 15, "node %d to lead" % (idx + 1))
 
 
 # --------------------------------------------------------------------------
 
 def test_joiner_waits_outside_the_cluster():
     c = cluster()
-    lead = leader(c, among=(0, 1))
+    lead = wait_one_publisher(c, among=(0, 1))
     check(roles(c, lead) == {1: "voter", 2: "voter", 3: "none"},
           "members before the add: %r" % roles(c, lead))
     row = members(c, lead)[3]
@@ -163,7 +142,7 @@ def test_joiner_waits_outside_the_cluster():
 
 def test_bad_requests_are_refused():
     c = cluster()
-    lead = leader(c, among=(0, 1))
+    lead = wait_one_publisher(c, among=(0, 1))
     cases = [
         ("POST", "/api/members", {"id": 9}, 404, "id", "[peer.9]"),
         ("POST", "/api/members", {"id": "3"}, 400, "id", None),
@@ -192,7 +171,7 @@ def test_add_makes_a_caught_up_warm_voter():
     r = c.hactl("members", "add", "3")
     check("node 3 is a voter now (3 voters)" in r.stdout, "add:\n%s" % r.stdout)
     # Answered after commit: the leader already shows the new voter.
-    lead = leader(c, among=(0, 1))
+    lead = wait_one_publisher(c, among=(0, 1))
     check(roles(c, lead) == {1: "voter", 2: "voter", 3: "voter"},
           "members after the add: %r" % roles(c, lead))
     wait_for(lambda: "before_join" in account_ids(c, JOINER), CATCH_UP_S,
@@ -241,7 +220,7 @@ def test_remove_leaves_two_voters_that_commit():
     time.sleep(1)
     check("after_remove" not in account_ids(c, 1),
           "the removed node still receives the log")
-    check(leader(c) == 0, "not exactly one publisher after the removal")
+    check(wait_one_publisher(c) == 0, "not exactly one publisher after the removal")
     sub = Subscriber(c.publish_endpoints())
     try:
         sub.pump(2)
@@ -283,7 +262,7 @@ def test_one_change_at_a_time_and_resume():
     check("node 2 is a voter now (3 voters)" in r.stdout, "re-add:\n%s" % r.stdout)
     wait_for(lambda: "after_remove" in account_ids(c, 1), CATCH_UP_S,
              "node 2 catches up after being added back")
-    check(leader(c) == 0, "not exactly one publisher after the re-add")
+    check(wait_one_publisher(c) == 0, "not exactly one publisher after the re-add")
 
 
 def test_join_by_snapshot_runs_gateways():
@@ -299,10 +278,10 @@ def test_join_by_snapshot_runs_gateways():
             with open(n["config"], "w") as f:
                 f.write(text.replace("[peer.3]\n", "[peer.3]\njoin = true\n", 1))
         c.start()
-        lead = leader(c, among=(0, 1))
+        lead = wait_one_publisher(c, among=(0, 1))
         put_account(c, lead, "before_join")
         # 16 entries are a fraction of a second of lease barriers.
-        wait_for(lambda: get(c, lead, "/api/status")["applied_index"] > 64, 10,
+        wait_for(lambda: api_get(c, lead, "/api/status")["applied_index"] > 64, 10,
                  "the leader's log to grow past a few snapshots")
         c.hactl("members", "add", "3")
         wait_for(lambda: "before_join" in account_ids(c, JOINER), CATCH_UP_S,
