@@ -13,7 +13,6 @@ Usage: node_failover.py [--rounds N]   (HAMD_BUILD_DIR selects the build)
 """
 import argparse
 import os
-import statistics
 import sys
 import time
 

@@ -295,6 +295,55 @@ def wait_one_publisher(c, among=None, timeout=20):
 # Client
 # --------------------------------------------------------------------------
 
+def gateway_of(c, idx, account):
+    """The status entry of account's gateway on node idx, or None."""
+    for g in (node_status(c, idx) or {}).get("gateways", []):
+        if g["account"] == account:
+            return g
+    return None
+
+
+def gateway_states(c, idx):
+    """{account: state} of node idx's gateways ({} when it does not answer)."""
+    return {g["account"]: g["state"]
+            for g in (node_status(c, idx) or {}).get("gateways", [])}
+
+
+SIM_CONTROL_TIMEOUT_MS = 2000  # one request to a simulator's control socket
+SIM_CONTROL_TRIES = 3
+
+
+def sim_control(c, idx, account, command):
+    """Sends command ("fault stall", "status"...) to the control socket
+    (ipc://DIR/ctl-{pid}.sock) of account's hamd-gw-sim on node idx and
+    returns the reply. The gateway may be relaunched between reading its
+    pid and the request (a hard restart on a loaded host): an unanswered
+    request is retried on the current pid, except a crash whose target
+    is gone, which is done."""
+    tried = []
+    for _ in range(SIM_CONTROL_TRIES):
+        pid = wait_for(lambda: (gateway_of(c, idx, account) or {}).get("pid"),
+                       10, "pid of %s on node %d" % (account, idx + 1))
+        if tried and command == "fault crash" and pid != tried[-1]:
+            return "ok (pid %d gone)" % tried[-1]
+        tried.append(pid)
+        sock = zmq.Context.instance().socket(zmq.REQ)
+        sock.setsockopt(zmq.LINGER, 0)
+        sock.setsockopt(zmq.RCVTIMEO, SIM_CONTROL_TIMEOUT_MS)
+        sock.connect("ipc://%s/ctl-%d.sock" % (c.dir, pid))
+        try:
+            sock.send_string(command)
+            return sock.recv_string()
+        except zmq.Again:
+            g = gateway_of(c, idx, account) or {}
+            log("no answer to %r from %s pid %d (now pid %s, %s); retrying"
+                % (command, account, pid, g.get("pid"), g.get("state")))
+        finally:
+            sock.close()
+    raise Failure("%s on node %d never answered %r (pids %s)"
+                  % (account, idx + 1, command, tried))
+
+
 class Subscriber:
     """A SUB on publish endpoints, recording everything it receives."""
 

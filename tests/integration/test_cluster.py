@@ -8,7 +8,7 @@ every acknowledged write.
 """
 import time
 
-from hamdtest import (node_status, wait_one_publisher,
+from hamdtest import (gateway_states, node_status, sim_control, wait_one_publisher,
                       Cluster, Subscriber, check, check_contiguous,
                       check_exactly_once, check_tick_fields, log, run,
                       sim_account, wait_for)
@@ -48,11 +48,8 @@ def test_one_publisher_warm_followers_and_replicated_writes():
     c = Cluster(3, accounts(), SYMBOLS, name="one").start()
     try:
         leader = wait_one_publisher(c, range(3))
-        def gateway_states(i):
-            s = node_status(c, i) or {}
-            return {g["account"]: g["state"] for g in s.get("gateways", [])}
         for i in range(3):
-            wait_for(lambda: gateway_states(i) == {"sim_a": "HEALTHY",
+            wait_for(lambda: gateway_states(c, i) == {"sim_a": "HEALTHY",
                                                    "sim_b": "HEALTHY"},
                      15, "node %d runs both gateways, HEALTHY (warm)" % (i + 1))
         follower = (leader + 1) % 3
@@ -153,15 +150,8 @@ def test_sigterm_hands_over_to_the_healthiest_follower():
         for i in range(3):
             wait_for(lambda: healthy(i), 15, "node %d healthy" % (i + 1))
         # Stall sim_a on one follower only: it has one healthy gateway left.
-        pid = next(g["pid"] for g in node_status(c, weak)["gateways"]
-                   if g["account"] == "sim_a")
-        import zmq
-        req = zmq.Context.instance().socket(zmq.REQ)
-        req.setsockopt(zmq.RCVTIMEO, 2000)
-        req.connect("ipc://%s/ctl-%d.sock" % (c.dir, pid))
-        req.send_string("fault stall")
-        check(req.recv_string().startswith("ok"), "fault refused")
-        req.close()
+        check(sim_control(c, weak, "sim_a", "fault stall").startswith("ok"),
+              "fault refused")
         wait_for(lambda: any(g["state"] != "HEALTHY" for g in
                              node_status(c, weak)["gateways"]), 10,
                  "stalled gateway unhealthy on node %d" % (weak + 1))

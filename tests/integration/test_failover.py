@@ -12,11 +12,10 @@ import json
 import os
 import time
 
-import zmq
 
-from hamdtest import (Cluster, Subscriber, check, check_exactly_once, log,
-                      node_status, publishing_node, run, sim_account, wait_for,
-                      wait_for_value)
+from hamdtest import (Cluster, Subscriber, check, check_exactly_once,
+                      gateway_of, log, publishing_node, run, sim_account,
+                      sim_control, wait_for, wait_for_value)
 
 SYMBOLS = ["rb2601.SHFE", "cu2601.SHFE", "i2601.DCE"]
 REVERT_S = 3
@@ -55,25 +54,9 @@ def wait_leader(c, nodes=range(3), timeout=20):
     return wait_for_value(lambda: publishing_node(c, nodes), timeout, "a publisher")
 
 
-def gateway(c, i, account):
-    s = node_status(c, i) or {}
-    for g in s.get("gateways", []):
-        if g["account"] == account:
-            return g
-    return None
-
-
 def inject(c, leader, account, fault):
     """Sends 'fault NAME' to the sim of account on the leader."""
-    g = wait_for(lambda: (gateway(c, leader, account) or {}).get("pid"), 10,
-                 "pid of %s" % account)
-    sock = zmq.Context.instance().socket(zmq.REQ)
-    sock.setsockopt(zmq.LINGER, 0)
-    sock.setsockopt(zmq.RCVTIMEO, 2000)
-    sock.connect("ipc://%s/ctl-%d.sock" % (c.dir, g))
-    sock.send_string("fault " + fault)
-    reply = sock.recv_string()
-    sock.close()
+    reply = sim_control(c, leader, account, "fault " + fault)
     check(reply.startswith("ok"), "fault %s on %s: %s" % (fault, account, reply))
 
 
@@ -122,7 +105,7 @@ def run_fault(fault):
         for acct in ("sim_1", "sim_2"):
             if fault != "crash":  # a crashed sim comes back clean by itself
                 inject(c, leader, acct, "none")
-        wait_for(lambda: (gateway(c, leader, "sim_1") or {}).get("state") == "HEALTHY",
+        wait_for(lambda: (gateway_of(c, leader, "sim_1") or {}).get("state") == "HEALTHY",
                  15, "sim_1 HEALTHY again")
         t_healthy = time.monotonic()
         # back to sim_1, and not before it stayed HEALTHY for revert_after
@@ -135,8 +118,8 @@ def run_fault(fault):
         check_stream(sub)
         if fault == "crash":
             for acct in ("sim_1", "sim_2"):
-                g = wait_for(lambda: (gateway(c, leader, acct) or {}).get("state") == "HEALTHY"
-                             and gateway(c, leader, acct), 10, "%s HEALTHY again" % acct)
+                g = wait_for(lambda: (gateway_of(c, leader, acct) or {}).get("state") == "HEALTHY"
+                             and gateway_of(c, leader, acct), 10, "%s HEALTHY again" % acct)
                 check(g["restarts"] >= 1, "%s restarts %r" % (acct, g["restarts"]))
         sub.close()
         return c, leader

@@ -14,11 +14,10 @@ stops with 504 and leaves a spare that a later add promotes; a removed
 node can be added back. The tests run in order on one cluster.
 """
 import atexit
-import os
 import threading
 import time
 
-from hamdtest import (api_get, wait_one_publisher,
+from hamdtest import (api_get, gateway_states, wait_one_publisher,
                       Cluster, Failure, Subscriber, check, log, run,
                       sim_account, wait_for)
 
@@ -77,16 +76,6 @@ def put_account(c, idx, aid):
     status, res = c.api(idx, "POST", "/api/accounts", body)
     check(status in (200, 201), "create %s via node %d: %d %r"
           % (aid, idx + 1, status, res))
-
-
-def gateway_states(c, idx):
-    try:
-        status, body = c.api(idx, "GET", "/api/status", timeout=2)
-    except OSError:
-        return {}
-    if status != 200:
-        return {}
-    return {g["account"]: g["state"] for g in body.get("gateways", [])}
 
 
 def check_error(status, body, want_status, field, what, says=None):

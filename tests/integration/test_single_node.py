@@ -8,10 +8,9 @@ counted while the others flow, and a killed gateway relaunched.
 import os
 import re
 import signal
-import time
 
 from hamdtest import (Cluster, Subscriber, check, check_contiguous,
-                      check_exactly_once, check_tick_fields, log, run,
+                      check_exactly_once, check_tick_fields, run,
                       sim_account, snapshot, wait_for)
 
 SYMBOLS = ["rb2601.SHFE", "cu2601.SHFE", "i2601.DCE", "m2601.DCE"]
