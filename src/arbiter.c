@@ -8,14 +8,10 @@
  * Replay ring
  * ------------------------------------------------------------------------ */
 
-static struct hamd_tick *ring_at(const struct hamd_arb_ring *r, unsigned i)
+static struct hamd_arb_slot *ring_at(const struct hamd_arb_ring *r,
+                                     unsigned i)
 {
-    return &r->ticks[(r->head + i) & (r->cap - 1)];
-}
-
-static int64_t ring_rx_at(const struct hamd_arb_ring *r, unsigned i)
-{
-    return r->rx_ns[(r->head + i) & (r->cap - 1)];
+    return (struct hamd_arb_slot *)&r->slots[(r->head + i) & (r->cap - 1)];
 }
 
 static void ring_pop_oldest(struct hamd_arb_ring *r)
@@ -27,7 +23,7 @@ static void ring_pop_oldest(struct hamd_arb_ring *r)
 static void ring_trim(struct hamd_arb_ring *r, const struct hamd_arb_limits *lim,
                       int64_t now_ns)
 {
-    while (r->len > 0 && now_ns - ring_rx_at(r, 0) > lim->window_ns)
+    while (r && r->len > 0 && now_ns - ring_at(r, 0)->rx_ns > lim->window_ns)
         ring_pop_oldest(r);
 }
 
@@ -40,56 +36,54 @@ static unsigned cap_limit(const struct hamd_arb_limits *lim)
     return cap;
 }
 
-/* Doubles the ring (unwrapping it); false when out of memory. */
-static bool ring_grow(struct hamd_arb_ring *r, unsigned new_cap)
+/* Replaces *rp by a ring of new_cap slots holding the same ticks
+ * (unwrapped); false when out of memory (*rp is then unchanged). */
+static bool ring_grow(struct hamd_arb_ring **rp, unsigned new_cap)
 {
-    struct hamd_tick *ticks = malloc(sizeof *ticks * new_cap);
-    int64_t *rx = malloc(sizeof *rx * new_cap);
-    if (!ticks || !rx) {
-        free(ticks);
-        free(rx);
+    struct hamd_arb_ring *old = *rp;
+    struct hamd_arb_ring *r =
+        malloc(sizeof *r + sizeof r->slots[0] * (size_t)new_cap);
+    if (!r)
         return false;
-    }
-    for (unsigned i = 0; i < r->len; i++) {
-        ticks[i] = *ring_at(r, i);
-        rx[i] = ring_rx_at(r, i);
-    }
-    free(r->ticks);
-    free(r->rx_ns);
-    r->ticks = ticks;
-    r->rx_ns = rx;
     r->cap = new_cap;
     r->head = 0;
+    r->len = old ? old->len : 0;
+    for (unsigned i = 0; i < r->len; i++)
+        r->slots[i] = *ring_at(old, i);
+    free(old);
+    *rp = r;
     return true;
 }
 
-static bool ring_push(struct hamd_arb_ring *r, const struct hamd_arb_limits *lim,
+static bool ring_push(struct hamd_arb_ring **rp,
+                      const struct hamd_arb_limits *lim,
                       const struct hamd_tick *tick, int64_t now_ns)
 {
     if (lim->depth == 0)
         return false;
-    ring_trim(r, lim, now_ns);
-    if (r->len == r->cap && r->cap < cap_limit(lim)) {
+    ring_trim(*rp, lim, now_ns);
+    unsigned cap = *rp ? (*rp)->cap : 0;
+    if ((!*rp || (*rp)->len == cap) && cap < cap_limit(lim)) {
         unsigned first = HAMD_ARB_RING_MIN < cap_limit(lim) ? HAMD_ARB_RING_MIN
                                                             : cap_limit(lim);
-        if (!ring_grow(r, r->cap ? r->cap * 2 : first))
+        if (!ring_grow(rp, cap ? cap * 2 : first))
             return false;
     }
+    struct hamd_arb_ring *r = *rp;
     /* Full at depth: the oldest tick makes room, the window slides. */
     while (r->len >= lim->depth || r->len == r->cap)
         ring_pop_oldest(r);
-    unsigned slot = (r->head + r->len) & (r->cap - 1);
-    r->ticks[slot] = *tick;
-    r->rx_ns[slot] = now_ns;
+    struct hamd_arb_slot *slot = ring_at(r, r->len);
+    slot->rx_ns = now_ns;
+    slot->tick = *tick;
     r->len++;
     return true;
 }
 
-static void ring_release(struct hamd_arb_ring *r)
+static void ring_release(struct hamd_arb_ring **rp)
 {
-    free(r->ticks);
-    free(r->rx_ns);
-    memset(r, 0, sizeof *r);
+    free(*rp);
+    *rp = NULL;
 }
 
 /* ------------------------------------------------------------------------
@@ -138,7 +132,8 @@ enum hamd_arb_verdict hamd_arb_offer(struct hamd_arb_contract *c,
      * subscriber wants the current state, not a burst of history. */
     if (c->active == HAMD_ARB_NO_SOURCE && !c->has_last && lim->depth > 0) {
         static const struct hamd_arb_limits newest_only = {INT64_MAX, 1};
-        c->rings[source].len = 0;
+        if (c->rings[source])
+            c->rings[source]->len = 0;
         lim = &newest_only;
     }
     return ring_push(&c->rings[source], lim, tick, now_ns) ? HAMD_ARB_KEPT
@@ -158,11 +153,11 @@ unsigned hamd_arb_flush(struct hamd_arb_contract *c,
 {
     if (!source_valid(c->active))
         return 0;
-    struct hamd_arb_ring *r = &c->rings[c->active];
+    struct hamd_arb_ring *r = c->rings[c->active];
     ring_trim(r, lim, now_ns);
     unsigned replayed = 0;
-    for (unsigned i = 0; i < r->len; i++) {
-        const struct hamd_tick *t = ring_at(r, i);
+    for (unsigned i = 0; r && i < r->len; i++) {
+        const struct hamd_tick *t = &ring_at(r, i)->tick;
         if (!newer_than_last(c, t))
             continue;
         emit(ud, t);
@@ -170,7 +165,7 @@ unsigned hamd_arb_flush(struct hamd_arb_contract *c,
     }
     /* The active source's ticks are published live: its ring is not kept,
      * and its memory goes back until it is a backup again. */
-    ring_release(r);
+    ring_release(&c->rings[c->active]);
     return replayed;
 }
 
@@ -205,11 +200,11 @@ void hamd_arb_drop_held(struct hamd_arb_contract *c)
 {
     if (!source_valid(c->active))
         return;
-    struct hamd_arb_ring *r = &c->rings[c->active];
-    for (unsigned i = 0; i < r->len; i++)
-        if (newer_than_last(c, ring_at(r, i)))
-            hamd_arb_published(c, ring_at(r, i));
-    ring_release(r);
+    struct hamd_arb_ring *r = c->rings[c->active];
+    for (unsigned i = 0; r && i < r->len; i++)
+        if (newer_than_last(c, &ring_at(r, i)->tick))
+            hamd_arb_published(c, &ring_at(r, i)->tick);
+    ring_release(&c->rings[c->active]);
 }
 
 void hamd_arb_forget_source(struct hamd_arb_contract *c, int source)
@@ -218,11 +213,18 @@ void hamd_arb_forget_source(struct hamd_arb_contract *c, int source)
         ring_release(&c->rings[source]);
 }
 
+unsigned hamd_arb_kept(const struct hamd_arb_contract *c, int source)
+{
+    return source_valid(source) && c->rings[source] ? c->rings[source]->len
+                                                    : 0;
+}
+
 uint64_t hamd_arb_contract_bytes(const struct hamd_arb_contract *c)
 {
     uint64_t bytes = 0;
     for (int i = 0; i < HAMD_ARB_MAX_SOURCES; i++)
-        bytes += (uint64_t)c->rings[i].cap *
-                 (sizeof(struct hamd_tick) + sizeof(int64_t));
+        if (c->rings[i])
+            bytes += sizeof *c->rings[i] +
+                     sizeof c->rings[i]->slots[0] * (uint64_t)c->rings[i]->cap;
     return bytes;
 }

@@ -44,13 +44,20 @@ struct hamd_arb_limits {
     unsigned depth;    /* keep at most this many ticks per source */
 };
 
-/* A source's recent ticks for one contract (a growable ring). */
+/* One kept tick and when it arrived. */
+struct hamd_arb_slot {
+    int64_t rx_ns;         /* receive time, monotonic */
+    struct hamd_tick tick; /* the tick as received */
+};
+
+/* A source's recent ticks for one contract: one allocation, grown by
+ * doubling, freed as soon as it is empty for good (replayed, forgotten),
+ * so a contract pays for rings only while a backup keeps ticks. */
 struct hamd_arb_ring {
-    struct hamd_tick *ticks; /* capacity slots */
-    int64_t *rx_ns;          /* receive time of each slot */
-    unsigned cap;            /* allocated slots, a power of two <= depth */
-    unsigned head;           /* index of the oldest kept tick */
-    unsigned len;            /* kept ticks */
+    unsigned cap;                 /* slots, a power of two <= depth */
+    unsigned head;                /* index of the oldest kept tick */
+    unsigned len;                 /* kept ticks */
+    struct hamd_arb_slot slots[]; /* cap of them */
 };
 
 /* Arbitration state of one contract. Zero it, then call _init. */
@@ -59,7 +66,8 @@ struct hamd_arb_contract {
     bool has_last;              /* something was published already */
     int64_t last_datetime_ns;   /* exchange time of the last published */
     double last_volume;         /* volume of the last published */
-    struct hamd_arb_ring rings[HAMD_ARB_MAX_SOURCES]; /* per source */
+    struct hamd_arb_ring *rings[HAMD_ARB_MAX_SOURCES]; /* per source, NULL
+                                                          = nothing kept */
 };
 
 enum hamd_arb_verdict {
@@ -118,6 +126,9 @@ void hamd_arb_drop_held(struct hamd_arb_contract *c);
 
 /* Forgets everything kept for `source` (it left or restarted). */
 void hamd_arb_forget_source(struct hamd_arb_contract *c, int source);
+
+/* Ticks kept for `source` (0 for an invalid source). */
+unsigned hamd_arb_kept(const struct hamd_arb_contract *c, int source);
 
 /* Bytes held by the rings of a contract (for memory reporting). */
 uint64_t hamd_arb_contract_bytes(const struct hamd_arb_contract *c);

@@ -70,7 +70,8 @@ struct dp_contract {
     int64_t freshest_rx_ns;               /* newest receive of any source */
     uint64_t switch_id;                   /* pending switch to report */
     unsigned switch_replayed;             /* ticks replayed by that switch */
-    uint8_t *lvc;                         /* last published body */
+    uint8_t *lvc;                         /* last published tick, compact
+                                             (common/tick_compact.h) */
     uint32_t lvc_len;                     /* bytes in lvc, 0 = none yet */
     uint32_t lvc_cap;                     /* bytes allocated for lvc */
 };

@@ -11,6 +11,7 @@
 
 #include "common/clock.h"
 #include "common/mpwrite.h"
+#include "common/tick_compact.h"
 #include "dp_internal.h"
 
 #define DP_HB_TOPIC "_hb"
@@ -170,8 +171,12 @@ bool dp_holding(struct hamd_dataplane *dp, int64_t now_ns)
  * Ticks, cache, events
  * ------------------------------------------------------------------------ */
 
-static void lvc_store(struct dp_contract *c, const uint8_t *body, size_t len)
+/* Keeps the published tick for SNAPSHOT in compact form (~40 % of the
+ * encoded body): 5,000 cached contracts are megabytes of resident memory,
+ * while a snapshot re-encodes them at a fraction of a microsecond each. */
+static void lvc_store(struct dp_contract *c, const struct hamd_tick *tick)
 {
+    size_t len = hamd_tick_compact_size(tick);
     if (len > c->lvc_cap) {
         uint8_t *grown = realloc(c->lvc, len);
         if (!grown)
@@ -179,7 +184,7 @@ static void lvc_store(struct dp_contract *c, const uint8_t *body, size_t len)
         c->lvc = grown;
         c->lvc_cap = (uint32_t)len;
     }
-    memcpy(c->lvc, body, len);
+    hamd_tick_compact(tick, c->lvc);
     c->lvc_len = (uint32_t)len;
 }
 
@@ -236,7 +241,7 @@ void dp_publish_tick(struct hamd_dataplane *dp, struct dp_contract *c,
         dp->pub_errors++;
         return;
     }
-    lvc_store(c, dp->encbuf, len);
+    lvc_store(c, &out);
     dp->sources[source].st.published++;
     /* Followers run the same path to keep guard and cache warm, and only
      * the lease holder hands the tick to ZeroMQ. */
@@ -326,8 +331,14 @@ static void snap_reply(struct hamd_dataplane *dp, struct snap_peer *p,
         struct dp_contract *c = val;
         if (c->lvc_len == 0 || strncmp(c->vt_symbol, prefix, plen) != 0)
             continue;
-        if (!snap_send(dp, p, c->vt_symbol, strlen(c->vt_symbol), c->lvc,
-                       c->lvc_len))
+        struct hamd_tick tick;
+        hamd_tick_expand(c->lvc, &tick);
+        size_t len = hamd_tick_encode(&tick, true, dp->encbuf,
+                                      sizeof dp->encbuf);
+        if (len == 0)
+            continue;
+        if (!snap_send(dp, p, c->vt_symbol, strlen(c->vt_symbol), dp->encbuf,
+                       len))
             return;
         count++;
     }
@@ -413,7 +424,7 @@ static void stats_scan(struct hamd_dataplane *dp, struct hamd_dp_stats *st,
         for (int s = 0; s < HAMD_ARB_MAX_SOURCES; s++) {
             if (!dp->sources[s].used)
                 continue;
-            kept[s] += c->arb.rings[s].len;
+            kept[s] += hamd_arb_kept(&c->arb, s);
             int64_t lag = contract_lag_ns(c, &dp->sources[s], s);
             if (lag > worst_lag_ns[s])
                 worst_lag_ns[s] = lag;

@@ -1,6 +1,6 @@
 /* Tick wire codec (DESIGN §4). Decoding walks the bytes with the
- * allocation-free reader of mpread.h; encoding packs with msgpack-c into
- * the caller's buffer. Both run once per tick on the hot path, so neither
+ * allocation-free reader of mpread.h; encoding writes msgpack straight
+ * into the caller's buffer. Both run once per tick on the hot path, so neither
  * allocates and a key costs one hash and one compare. */
 #include "hamd/tick.h"
 
@@ -374,49 +374,168 @@ enum hamd_tick_err hamd_tick_decode(const void *buf, size_t len,
     return tick_check(out, seen);
 }
 
-/* Packs one field's key and value. */
-static void tick_field_encode(struct hamd_mpw *w, size_t idx,
-                              const struct hamd_tick *t)
+/* ------------------------------------------------------------------------
+ * Encoder
+ *
+ * The encoder runs once per published tick, so it writes msgpack itself:
+ * keys are copied pre-encoded and every value is a header byte plus a
+ * big-endian store, with no per-write callback or bounds check. The bytes
+ * are those msgpack-c's packer writes for the same calls (smallest integer
+ * form, str8 from 32 bytes, float64 always); test_tick compares them.
+ * ------------------------------------------------------------------------ */
+
+/* Bytes an encoding can take at most, whatever the values: map16 header,
+ * every key, the widest header of each value, string capacities and the
+ * extra map. Encoding into a buffer this large needs no checks. */
+#define TICK_VALUE_MAX 9 /* 0xcb/0xcf/0xd3 + 8 bytes */
+#define TICK_STR_HEAD_MAX 2 /* str8: strings here are < 256 bytes */
+#define TICK_ENCODE_BOUND \
+    (3 + TICK_NFIELDS * (TICK_KEY_WIRE_MAX + TICK_VALUE_MAX + \
+                         TICK_STR_HEAD_MAX) + \
+     HAMD_SYMBOL_MAX + HAMD_EXCHANGE_MAX + HAMD_VT_SYMBOL_MAX + \
+     HAMD_ACCOUNT_ID_MAX + HAMD_TICK_NAME_MAX + HAMD_TICK_EXTRA_MAX)
+
+_Static_assert(TICK_ENCODE_BOUND <= HAMD_TICK_WIRE_MAX,
+               "HAMD_TICK_WIRE_MAX must hold any encoded tick");
+
+static uint8_t *put_be16(uint8_t *p, uint8_t head, uint16_t v)
+{
+    p[0] = head;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)v;
+    return p + 3;
+}
+
+static uint8_t *put_be32(uint8_t *p, uint8_t head, uint32_t v)
+{
+    p[0] = head;
+    for (int i = 0; i < 4; i++)
+        p[1 + i] = (uint8_t)(v >> (24 - 8 * i));
+    return p + 5;
+}
+
+static uint8_t *put_be64(uint8_t *p, uint8_t head, uint64_t v)
+{
+    p[0] = head;
+    for (int i = 0; i < 8; i++)
+        p[1 + i] = (uint8_t)(v >> (56 - 8 * i));
+    return p + 9;
+}
+
+static uint8_t *put_uint(uint8_t *p, uint64_t v)
+{
+    if (v < 0x80) {
+        *p = (uint8_t)v; /* positive fixint */
+        return p + 1;
+    }
+    if (v <= UINT8_MAX) {
+        p[0] = 0xcc;
+        p[1] = (uint8_t)v;
+        return p + 2;
+    }
+    if (v <= UINT16_MAX)
+        return put_be16(p, 0xcd, (uint16_t)v);
+    if (v <= UINT32_MAX)
+        return put_be32(p, 0xce, (uint32_t)v);
+    return put_be64(p, 0xcf, v);
+}
+
+static uint8_t *put_int(uint8_t *p, int64_t v)
+{
+    if (v >= -32) /* fixints and the unsigned forms, as msgpack-c */
+        return v >= 0 ? put_uint(p, (uint64_t)v)
+                      : (*p = (uint8_t)(int8_t)v, p + 1);
+    if (v >= INT8_MIN) {
+        p[0] = 0xd0;
+        p[1] = (uint8_t)(int8_t)v;
+        return p + 2;
+    }
+    if (v >= INT16_MIN)
+        return put_be16(p, 0xd1, (uint16_t)(int16_t)v);
+    if (v >= INT32_MIN)
+        return put_be32(p, 0xd2, (uint32_t)(int32_t)v);
+    return put_be64(p, 0xd3, (uint64_t)v);
+}
+
+static uint8_t *put_double(uint8_t *p, double d)
+{
+    uint64_t bits;
+    memcpy(&bits, &d, sizeof bits);
+    return put_be64(p, 0xcb, bits);
+}
+
+/* A string header for n < 256 bytes (every string of a tick). */
+static uint8_t *put_str_head(uint8_t *p, size_t n)
+{
+    if (n < 32) {
+        *p = (uint8_t)(0xa0 | n); /* fixstr */
+        return p + 1;
+    }
+    p[0] = 0xd9; /* str8 */
+    p[1] = (uint8_t)n;
+    return p + 2;
+}
+
+static uint8_t *put_bytes(uint8_t *p, const void *bytes, size_t n)
+{
+    memcpy(p, bytes, n);
+    return p + n;
+}
+
+/* Writes one field's key and value at p; returns the end. */
+static uint8_t *tick_field_put(uint8_t *p, size_t idx, const struct hamd_tick *t)
 {
     const struct tick_field *f = &TICK_FIELDS[idx];
     const char *src = (const char *)t + f->offset;
-    hamd_mpw_raw(w, tick_key_wire[idx], 1 + f->name_len);
+    p = put_bytes(p, tick_key_wire[idx], 1 + f->name_len);
     switch (f->kind) {
     case TK_STR: {
         size_t n = strnlen(src, f->size);
-        msgpack_pack_str(&w->pk, n);
-        hamd_mpw_raw(w, src, n);
-        break;
+        return put_bytes(put_str_head(p, n), src, n);
     }
     case TK_NUM:
-        msgpack_pack_double(&w->pk, *(const double *)(const void *)src);
-        break;
+        return put_double(p, *(const double *)(const void *)src);
     case TK_TIME:
-        msgpack_pack_int64(&w->pk, *(const int64_t *)(const void *)src);
-        break;
+        return put_int(p, *(const int64_t *)(const void *)src);
     case TK_U64:
-        msgpack_pack_uint64(&w->pk, *(const uint64_t *)(const void *)src);
-        break;
+        return put_uint(p, *(const uint64_t *)(const void *)src);
     case TK_U32:
-        msgpack_pack_uint32(&w->pk, *(const uint32_t *)(const void *)src);
-        break;
+        return put_uint(p, *(const uint32_t *)(const void *)src);
     case TK_EXTRA:
-        hamd_mpw_raw(w, t->extra, t->extra_len);
-        break;
+        return put_bytes(p, t->extra, t->extra_len);
     }
+    return p;
 }
 
-/* Packs vt_symbol as symbol "." exchange, whatever t->vt_symbol holds. */
-static void tick_vt_encode(struct hamd_mpw *w, const struct hamd_tick *t)
+/* Writes vt_symbol as symbol "." exchange, whatever t->vt_symbol holds. */
+static uint8_t *tick_vt_put(uint8_t *p, const struct hamd_tick *t)
 {
     size_t ls = strnlen(t->symbol, sizeof t->symbol);
     size_t le = strnlen(t->exchange, sizeof t->exchange);
-    hamd_mpw_raw(w, tick_key_wire[TI_VT_SYMBOL],
-                 1 + TICK_FIELDS[TI_VT_SYMBOL].name_len);
-    msgpack_pack_str(&w->pk, ls + 1 + le);
-    hamd_mpw_raw(w, t->symbol, ls);
-    hamd_mpw_raw(w, ".", 1);
-    hamd_mpw_raw(w, t->exchange, le);
+    p = put_bytes(p, tick_key_wire[TI_VT_SYMBOL],
+                  1 + TICK_FIELDS[TI_VT_SYMBOL].name_len);
+    p = put_str_head(p, ls + 1 + le);
+    p = put_bytes(p, t->symbol, ls);
+    *p++ = '.';
+    return put_bytes(p, t->exchange, le);
+}
+
+/* Encodes into out, which holds TICK_ENCODE_BOUND bytes. */
+static size_t tick_put(const struct hamd_tick *tick, bool with_hub,
+                       uint8_t *out)
+{
+    bool with_extra = tick->extra_len > 0;
+    size_t n = TICK_NFIELDS - tick_n_hub - 1;
+    n += (with_hub ? tick_n_hub : 0) + (with_extra ? 1 : 0);
+    uint8_t *p = n < 16 ? (*out = (uint8_t)(0x80 | n), out + 1)
+                        : put_be16(out, 0xde, (uint16_t)n);
+    for (size_t i = 0; i < TICK_NFIELDS; i++) {
+        const struct tick_field *f = &TICK_FIELDS[i];
+        if ((f->hub && !with_hub) || (f->kind == TK_EXTRA && !with_extra))
+            continue;
+        p = i == TI_VT_SYMBOL ? tick_vt_put(p, tick) : tick_field_put(p, i, tick);
+    }
+    return (size_t)(p - out);
 }
 
 size_t hamd_tick_encode(const struct hamd_tick *tick, bool with_hub,
@@ -425,22 +544,15 @@ size_t hamd_tick_encode(const struct hamd_tick *tick, bool with_hub,
     if (tick->extra_len > sizeof tick->extra)
         return 0;
     pthread_once(&tick_tables_once, tick_tables_build);
-    bool with_extra = tick->extra_len > 0;
-    size_t n = TICK_NFIELDS - tick_n_hub - 1;
-    n += (with_hub ? tick_n_hub : 0) + (with_extra ? 1 : 0);
-    struct hamd_mpw w;
-    hamd_mpw_init(&w, buf, cap);
-    msgpack_pack_map(&w.pk, n);
-    for (size_t i = 0; i < TICK_NFIELDS; i++) {
-        const struct tick_field *f = &TICK_FIELDS[i];
-        if ((f->hub && !with_hub) || (f->kind == TK_EXTRA && !with_extra))
-            continue;
-        if (i == TI_VT_SYMBOL)
-            tick_vt_encode(&w, tick);
-        else
-            tick_field_encode(&w, i, tick);
-    }
-    return hamd_mpw_finish(&w);
+    if (cap >= TICK_ENCODE_BOUND)
+        return tick_put(tick, with_hub, buf);
+    /* A small buffer: encode aside, keep the exact-fit contract. */
+    uint8_t tmp[TICK_ENCODE_BOUND];
+    size_t len = tick_put(tick, with_hub, tmp);
+    if (len > cap)
+        return 0;
+    memcpy(buf, tmp, len);
+    return len;
 }
 
 bool hamd_tick_extra_int(const struct hamd_tick *tick, const char *key,

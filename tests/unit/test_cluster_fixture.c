@@ -788,7 +788,7 @@ static void test_uv_cluster_restart_keeps_acked_writes(void **state)
     struct uv_submit s;
     struct hamd_cmd c;
     uint16_t ports[N_SERVERS];
-    unsigned leader;
+    unsigned leader = 0; /* set by uv_wait */
     for (unsigned i = 0; i < N_SERVERS; i++)
         ports[i] = uv_free_port();
     uv_start_three(w, ports, 0);
@@ -870,7 +870,7 @@ static void test_uv_witness_never_publishes(void **state)
 {
     struct uv_world *w = *state;
     uint16_t ports[N_SERVERS];
-    unsigned leader;
+    unsigned leader = 0; /* set by uv_wait */
     struct uv_transfer t = {0};
     for (unsigned i = 0; i < N_SERVERS; i++)
         ports[i] = uv_free_port();

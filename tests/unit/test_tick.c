@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "hamd/tick.h"
+#include "unit_tick.h"
 
 /* ---- a tiny body builder: a valid base tick with per-test overrides ---- */
 
@@ -104,43 +105,6 @@ static enum hamd_tick_err decode_raw(const char *bytes, size_t len)
     return hamd_tick_decode(bytes, len, &t);
 }
 
-/* ---- a tick with every field set to a distinct value ---- */
-
-static void fill_full(struct hamd_tick *t)
-{
-    memset(t, 0, sizeof *t);
-    strcpy(t->symbol, "rb2601");
-    strcpy(t->exchange, "SHFE");
-    strcpy(t->vt_symbol, "rb2601.SHFE");
-    strcpy(t->gateway_name, "ctp_main");
-    strcpy(t->name, "rebar 2601");
-    t->datetime_ns = BASE_DT;
-    t->localtime_ns = BASE_DT + 1500000;
-    t->volume = 123456;
-    t->turnover = 9.87654321e9;
-    t->open_interest = 456789;
-    t->last_price = 3501.2;
-    t->last_volume = 7;
-    t->limit_up = 3800;
-    t->limit_down = 3200.25;
-    t->open_price = 3490;
-    t->high_price = 3520.5;
-    t->low_price = 3480.75;
-    t->pre_close = 3495;
-    for (int i = 0; i < HAMD_TICK_DEPTH; i++) {
-        t->bid_price[i] = 3501 - i;
-        t->ask_price[i] = 3502 + i + 0.5;
-        t->bid_volume[i] = 10 + i;
-        t->ask_volume[i] = 20 + 2 * i;
-    }
-    t->has_hub = true;
-    t->term = 7;
-    t->seq = 1ull << 40;
-    t->node = 3;
-    t->hub_ns = BASE_DT + 2000000;
-    assert_true(hamd_tick_extra_set_int(t, "sim_seq", 987654321));
-}
-
 static void assert_tick_equal(const struct hamd_tick *a,
                               const struct hamd_tick *b)
 {
@@ -169,7 +133,7 @@ static void test_round_trip_every_field_with_hub(void **state)
     (void)state;
     struct hamd_tick in, out;
     uint8_t buf[HAMD_TICK_WIRE_MAX], again[HAMD_TICK_WIRE_MAX];
-    fill_full(&in);
+    unit_tick_fill(&in);
     size_t n = hamd_tick_encode(&in, true, buf, sizeof buf);
     assert_true(n > 0);
     assert_int_equal(hamd_tick_decode(buf, n, &out), HAMD_TICK_OK);
@@ -187,7 +151,7 @@ static void test_round_trip_without_hub(void **state)
     (void)state;
     struct hamd_tick in, out;
     uint8_t buf[HAMD_TICK_WIRE_MAX];
-    fill_full(&in);
+    unit_tick_fill(&in);
     size_t n = hamd_tick_encode(&in, false, buf, sizeof buf);
     assert_int_equal(hamd_tick_decode(buf, n, &out), HAMD_TICK_OK);
     assert_false(out.has_hub);
@@ -207,7 +171,7 @@ static void test_encode_omits_empty_extra(void **state)
     (void)state;
     struct hamd_tick in, out;
     uint8_t buf[HAMD_TICK_WIRE_MAX];
-    fill_full(&in);
+    unit_tick_fill(&in);
     in.extra_len = 0;
     size_t n = hamd_tick_encode(&in, false, buf, sizeof buf);
     assert_int_equal(hamd_tick_decode(buf, n, &out), HAMD_TICK_OK);
@@ -275,12 +239,66 @@ static void test_encode_tiny_buffer_returns_zero(void **state)
     (void)state;
     struct hamd_tick t;
     uint8_t buf[HAMD_TICK_WIRE_MAX];
-    fill_full(&t);
+    unit_tick_fill(&t);
     size_t n = hamd_tick_encode(&t, true, buf, sizeof buf);
     assert_true(n > 0);
     for (size_t cap = 0; cap < n; cap++)
         assert_int_equal(hamd_tick_encode(&t, true, buf, cap), 0);
     assert_int_equal(hamd_tick_encode(&t, true, buf, n), n);
+}
+
+/* Unpacks body with msgpack-c and packs the object again: the encoder
+ * writes its own msgpack, and must write exactly what msgpack-c's packer
+ * writes for the same values (smallest integer forms, str8, float64). */
+static void assert_repacks_identically(const uint8_t *body, size_t len)
+{
+    msgpack_unpacked u;
+    msgpack_unpacked_init(&u);
+    size_t off = 0;
+    assert_int_equal(msgpack_unpack_next(&u, (const char *)body, len, &off),
+                     MSGPACK_UNPACK_SUCCESS);
+    assert_int_equal(off, len);
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    assert_int_equal(msgpack_pack_object(&pk, u.data), 0);
+    assert_int_equal(sb.size, len);
+    assert_memory_equal(sb.data, body, len);
+    msgpack_sbuffer_destroy(&sb);
+    msgpack_unpacked_destroy(&u);
+}
+
+static void test_encoding_matches_msgpack_c(void **state)
+{
+    (void)state;
+    /* Every boundary between integer forms, both signs. */
+    static const int64_t ints[] = {
+        INT64_MIN, -2147483649LL, INT32_MIN, -32769, INT16_MIN, -129,
+        INT8_MIN, -33, -32, -1, 0, 1, 127, 128, 255, 256, 65535, 65536,
+        4294967295LL, 4294967296LL, BASE_DT, INT64_MAX};
+    static const size_t name_lens[] = {0, 1, 31, 32, HAMD_TICK_NAME_MAX - 1};
+    struct hamd_tick t;
+    uint8_t buf[HAMD_TICK_WIRE_MAX];
+    for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
+        for (int hub = 0; hub < 2; hub++) {
+            unit_tick_fill(&t);
+            t.datetime_ns = ints[i];
+            t.localtime_ns = -ints[i] - 1;
+            t.hub_ns = ints[i];
+            t.term = (uint64_t)ints[i];
+            t.seq = (uint64_t)ints[i] >> 1;
+            t.node = (uint32_t)ints[i];
+            t.last_price = (double)ints[i] / 3;
+            memset(t.name, 'n', sizeof t.name);
+            t.name[name_lens[i % 5]] = '\0';
+            if (i % 2)
+                t.extra_len = 0;
+            size_t n = hamd_tick_encode(&t, hub, buf, sizeof buf);
+            assert_true(n > 0);
+            assert_repacks_identically(buf, n);
+        }
+    }
 }
 
 /* Longest strings and a full extra map still fit HAMD_TICK_WIRE_MAX. */
@@ -289,7 +307,7 @@ static void test_largest_tick_fits_wire_max(void **state)
     (void)state;
     struct hamd_tick t, out;
     uint8_t buf[HAMD_TICK_WIRE_MAX];
-    fill_full(&t);
+    unit_tick_fill(&t);
     memset(t.symbol, 's', sizeof t.symbol - 1);
     memset(t.exchange, 'E', sizeof t.exchange - 1);
     memset(t.gateway_name, 'g', sizeof t.gateway_name - 1);
@@ -394,7 +412,7 @@ static void test_reject_truncated_everywhere(void **state)
     (void)state;
     struct hamd_tick t;
     uint8_t buf[HAMD_TICK_WIRE_MAX];
-    fill_full(&t);
+    unit_tick_fill(&t);
     size_t n = hamd_tick_encode(&t, true, buf, sizeof buf);
     for (size_t len = 0; len < n; len++)
         assert_int_equal(hamd_tick_decode(buf, len, &t), HAMD_TICK_EMSGPACK);
@@ -405,7 +423,7 @@ static void test_reject_trailing_garbage(void **state)
     (void)state;
     struct hamd_tick t;
     uint8_t buf[HAMD_TICK_WIRE_MAX + 1];
-    fill_full(&t);
+    unit_tick_fill(&t);
     size_t n = hamd_tick_encode(&t, false, buf, HAMD_TICK_WIRE_MAX);
     buf[n] = 0x00; /* a complete second value: still trailing bytes */
     assert_int_equal(hamd_tick_decode(buf, n + 1, &t), HAMD_TICK_EMSGPACK);
@@ -521,7 +539,7 @@ static void test_corrupted_bodies_do_not_crash(void **state)
     (void)state;
     struct hamd_tick t;
     uint8_t good[HAMD_TICK_WIRE_MAX], buf[HAMD_TICK_WIRE_MAX];
-    fill_full(&t);
+    unit_tick_fill(&t);
     size_t n = hamd_tick_encode(&t, true, good, sizeof good);
     uint32_t x = 12345;
     unsigned ok = 0;
@@ -594,6 +612,7 @@ int main(void)
         cmocka_unit_test(test_cmp_age),
         cmocka_unit_test(test_strerror_names),
         cmocka_unit_test(test_code_valid),
+        cmocka_unit_test(test_encoding_matches_msgpack_c),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
