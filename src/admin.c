@@ -12,7 +12,6 @@
  * running. hamd_admin_destroy then releases the context after the loop
  * has stopped: h2o_context_dispose runs the loop once itself, which is
  * not allowed from inside a callback. */
-#include <curl/curl.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -254,14 +253,11 @@ struct hamd_admin *hamd_admin_new(struct hamd_node *node)
         return NULL;
     self->node = node;
     self->loop = &node->loop;
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    /* The forwarder comes last: its timer handle needs a loop run to be
-     * released, which only happens once h2o is set up. */
     if (routes_build(self) < 0 ||
         (node->cfg->token_file[0] &&
          admin_token_load(self, node->cfg->token_file) < 0) ||
         h2o_setup(self) < 0 || listener_open(self) < 0 ||
-        !(self->curl = admin_curl_new(self->loop))) {
+        !(self->http = admin_http_new(self->loop))) {
         hamd_admin_destroy(&self);
         return NULL;
     }
@@ -274,7 +270,7 @@ void hamd_admin_close(struct hamd_admin *self)
         return;
     self->closing = true;
     listener_close(self);
-    admin_curl_close(self->curl);
+    admin_http_close(self->http);
     if (!self->ctx_ready)
         return;
     /* No keep-alive after the responses in progress. This is what
@@ -298,7 +294,7 @@ void hamd_admin_destroy(struct hamd_admin **selfp)
         return;
     *selfp = NULL;
     listener_close(self);
-    admin_curl_destroy(&self->curl);
+    admin_http_destroy(&self->http);
     admin_pending_free_all(self);
     bool disposed = false;
     if (self->ctx_ready) {
@@ -313,7 +309,6 @@ void hamd_admin_destroy(struct hamd_admin **selfp)
                      self->n_conns);
         }
     }
-    curl_global_cleanup();
     explicit_bzero(self->token, sizeof self->token);
     if (self->open_handles == 0 && (disposed || !self->ctx_ready))
         free(self);

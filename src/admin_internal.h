@@ -5,7 +5,8 @@
  *   admin_reply.c     JSON answers and errors, request bodies, the token
  *   admin_pending.c   answers that come later (client may have left)
  *   admin_write.c     the write path: Raft submit, or forward to leader
- *   admin_curl.c      libcurl multi on the control loop (no threads)
+ *   admin_http.c      HTTP/1.1 client on the control loop (no threads)
+ *   admin_http_parse.c pure: its URLs, request bytes, answer parsing
  *   admin_status.c    probes, /metrics, /api/status
  *   admin_accounts.c  accounts CRUD, start / stop / restart
  *   admin_subs.c      subscriptions
@@ -41,7 +42,7 @@
  * never relayed twice. */
 #define ADMIN_HDR_FORWARDED "x-hamd-forwarded"
 
-struct admin_curl;
+struct admin_http;
 struct admin_guard;
 struct admin_pending;
 
@@ -63,7 +64,7 @@ struct hamd_admin {
     char token[ADMIN_TOKEN_MAX];       /* bearer token, "" = no token */
     size_t token_len;                  /* its length */
     struct hamd_log_rate auth_log_rate; /* refused tokens: log a few */
-    struct admin_curl *curl;           /* forwards to the leader */
+    struct admin_http *http;           /* forwards to the leader */
     struct admin_pending *pending;     /* answers still owed (list head) */
     struct admin_route routes[ADMIN_ROUTES_MAX]; /* the routing table */
     size_t n_routes;                   /* used rows of routes */
@@ -181,37 +182,47 @@ int admin_forward(struct admin_call *call);
  * shutdown ...). Returns 0. */
 int admin_reply_raft_error(h2o_req_t *req, int raft_status);
 
-/* ---- admin_curl.c: HTTP requests from the control loop ---- */
+/* ---- admin_http.c: HTTP/1.1 requests from the control loop ---- */
 
-/* One outgoing request. Strings are copied. */
-struct admin_curl_req {
+/* One outgoing request. Strings are copied by admin_http_start. */
+struct admin_http_req {
     const char *url;              /* http://host:port/path?query */
     const char *method;           /* GET, POST, PUT, DELETE */
     const char *body;             /* request body or NULL */
     size_t body_len;              /* its length */
     const char *headers[4];       /* "Name: value" lines, NULL-ended */
-    unsigned timeout_ms;          /* whole request */
-    unsigned connect_timeout_ms;  /* connecting */
+    unsigned timeout_ms;          /* whole request; 0 =
+                                     ADMIN_FORWARD_TIMEOUT_MS */
+    unsigned connect_timeout_ms;  /* resolving and connecting; 0 =
+                                     ADMIN_FORWARD_CONNECT_TIMEOUT_MS */
+    size_t reply_max;             /* bytes of the answer body; 0 =
+                                     ADMIN_FORWARD_REPLY_MAX */
 };
 
-/* Completion: status 0 when no answer came (error says why), else the
- * HTTP status with the body (valid only during the call). */
-typedef void (*admin_curl_done_fn)(void *ud, long status, const char *body,
+/* Completion: status 0 when no answer came (body NULL, error says why),
+ * else the HTTP status with the body (NUL-terminated, valid only during
+ * the call) and error NULL. */
+typedef void (*admin_http_done_fn)(void *ud, long status, const char *body,
                                    size_t len, const char *error);
 
-/* Creates the client on loop. Returns NULL when out of memory. */
-struct admin_curl *admin_curl_new(uv_loop_t *loop);
+/* Creates the client on loop; it holds no libuv handle until a request
+ * starts. Returns NULL when out of memory. */
+struct admin_http *admin_http_new(uv_loop_t *loop);
 
-/* Starts a request; done is called exactly once, from the loop. Returns
- * 0, or -1 (done is never called) when it cannot start. */
-int admin_curl_start(struct admin_curl *self, const struct admin_curl_req *r,
-                     admin_curl_done_fn done, void *ud);
+/* Starts a request; done is called exactly once, from the loop, never
+ * from inside this call. Returns 0, or -1 (done is never called) when it
+ * cannot start: the client is closing, the URL is not http://host:port/...,
+ * a method or header line is malformed, or out of memory. */
+int admin_http_start(struct admin_http *self, const struct admin_http_req *r,
+                     admin_http_done_fn done, void *ud);
 
-/* No new requests; its timer closes once the last request completes. */
-void admin_curl_close(struct admin_curl *self);
+/* No new requests; those in flight run to completion (each bounded by its
+ * timeout), so the loop ends once they are done. */
+void admin_http_close(struct admin_http *self);
 
-/* Aborts what is left and frees the client (memory is released by the
- * loop's close callbacks); nulls *self. */
-void admin_curl_destroy(struct admin_curl **self);
+/* Fails what is left (done is called with "shutting down") and frees the
+ * client; the memory of those requests is released by the loop's close
+ * callbacks. Nulls *self. */
+void admin_http_destroy(struct admin_http **self);
 
 #endif /* HAMD_ADMIN_INTERNAL_H */

@@ -81,7 +81,7 @@ static void ask(struct hamd_admin *self, struct successor_query *q,
     struct successor_ask *a = malloc(sizeof *a);
     char url[HAMD_ENDPOINT_MAX + 32];
     snprintf(url, sizeof url, "http://%s/api/status", p->admin);
-    struct admin_curl_req r = {
+    struct admin_http_req r = {
         .url = url, .method = "GET", .timeout_ms = SUCCESSOR_TIMEOUT_MS,
         .connect_timeout_ms = SUCCESSOR_CONNECT_TIMEOUT_MS,
     };
@@ -89,7 +89,7 @@ static void ask(struct hamd_admin *self, struct successor_query *q,
         return;
     *a = (struct successor_ask){q, cand};
     q->pending++;
-    if (admin_curl_start(self->curl, &r, on_status, a) < 0) {
+    if (admin_http_start(self->http, &r, on_status, a) < 0) {
         q->pending--;
         free(a);
     }

@@ -5,7 +5,7 @@
  * bad request), then calls admin_write_submit. On the leader that
  * proposes the command and answers from the commit callback; anywhere
  * else it forwards the untouched request to the leader's admin address
- * with libcurl on this loop, marked with X-Hamd-Forwarded so that it is
+ * with admin_http.c on this loop, marked with X-Hamd-Forwarded so that it is
  * never relayed twice (two nodes that each think the other leads answer
  * 503 instead of ping-ponging). */
 #include <stdio.h>
@@ -113,7 +113,7 @@ static void on_forwarded(void *ud, long status, const char *body, size_t len,
 
 /* Fills the header lines of the forwarded request: lines[0] and
  * lines[1] are its buffers. */
-static void forward_headers(struct admin_call *call, struct admin_curl_req *r,
+static void forward_headers(struct admin_call *call, struct admin_http_req *r,
                             char (*lines)[ADMIN_HDR_LINE_MAX])
 {
     unsigned n = 0;
@@ -153,7 +153,7 @@ int admin_forward(struct admin_call *call)
     snprintf(method, sizeof method, "%.*s", (int)req->method.len,
              req->method.base);
     char lines[2][ADMIN_HDR_LINE_MAX];
-    struct admin_curl_req r = {
+    struct admin_http_req r = {
         .url = url, .method = method,
         .body = req->entity.base, .body_len = req->entity.base ? req->entity.len : 0,
         .timeout_ms = ADMIN_FORWARD_TIMEOUT_MS,
@@ -164,7 +164,7 @@ int admin_forward(struct admin_call *call)
     if (!p)
         return admin_reply_error(req, 500, NULL, "out of memory");
     p->target = leader->id;
-    if (admin_curl_start(call->admin->curl, &r, on_forwarded, p) < 0) {
+    if (admin_http_start(call->admin->http, &r, on_forwarded, p) < 0) {
         admin_pending_free(p);
         return admin_reply_error(req, 503, NULL,
                                  "no leader: cannot forward to node %u",

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "hactl/http.h"
-#include "http_easy.h"
+#include "hactl/http_easy.h"
 
 #define HTTP_URL_MAX 2048            /* bytes of a request URL */
 #define HTTP_AUTH_MAX 300            /* bytes of the Authorization line */

@@ -1,5 +1,5 @@
-/* libcurl easy set-up shared by the HTTP clients: see http_easy.h. */
-#include "http_easy.h"
+/* libcurl easy set-up of hactl's HTTP client: see http_easy.h. */
+#include "hactl/http_easy.h"
 
 #include <stdlib.h>
 #include <string.h>

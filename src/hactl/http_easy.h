@@ -1,10 +1,9 @@
-/* One libcurl easy transfer set up the way both HTTP clients of the
- * project want it: the admin API's forwarder (admin_curl.c, on the control
- * loop) and hactl (hactl/http.c). No proxy, no signals, the request body
- * copied, the answer collected into a capped buffer. Only the set-up is
- * shared: each client drives its own multi handle. */
-#ifndef HAMD_HTTP_EASY_H
-#define HAMD_HTTP_EASY_H
+/* One libcurl easy transfer set up the way hactl's HTTP client
+ * (hactl/http.c) wants it: no proxy, no signals, the request body copied,
+ * the answer collected into a capped buffer. Only hactl links libcurl;
+ * the daemon has its own small client (admin_http.c). */
+#ifndef HACTL_HTTP_EASY_H
+#define HACTL_HTTP_EASY_H
 
 #include <curl/curl.h>
 #include <stdbool.h>
@@ -37,4 +36,4 @@ struct hamd_http_req {
 int hamd_http_easy_setup(CURL *e, const struct hamd_http_req *r,
                          struct hamd_http_body *out, char *error, void *priv);
 
-#endif /* HAMD_HTTP_EASY_H */
+#endif /* HACTL_HTTP_EASY_H */
