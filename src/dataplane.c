@@ -353,37 +353,65 @@ out:
  * Data thread
  * ------------------------------------------------------------------------ */
 
-/* Receives up to DP_BATCH_MAX gateway messages without blocking. */
+/* The gateway message gw_drain is reading: its identity, and the frame
+ * dp_ingest_message pulled last. */
+struct gw_reader {
+    void *sock;        /* the gateway ROUTER */
+    zmq_msg_t id;      /* identity frame of the message */
+    zmq_msg_t frame;   /* frame pulled last, valid until the next pull */
+    bool more;         /* the message has frames not read yet */
+    unsigned pulled;   /* frames pulled after the identity */
+};
+
+/* dp_ingest_message's frame source: the next frame of the message. */
+static bool gw_reader_next(void *ud, const void **frame, size_t *len,
+                           bool *more)
+{
+    struct gw_reader *r = ud;
+    if (!r->more || zmq_msg_recv(&r->frame, r->sock, 0) < 0) {
+        r->more = false;
+        return false;
+    }
+    r->more = zmq_msg_more(&r->frame);
+    r->pulled++;
+    *frame = zmq_msg_data(&r->frame);
+    *len = zmq_msg_size(&r->frame);
+    *more = r->more;
+    return true;
+}
+
+/* Reads and drops what is left of the message. */
+static void gw_reader_skip_rest(struct gw_reader *r)
+{
+    const void *frame;
+    size_t len;
+    bool more;
+    while (gw_reader_next(r, &frame, &len, &more))
+        continue;
+}
+
+/* Receives gateway messages without blocking until about DP_BATCH_MAX
+ * ticks were handled (a message counts its bodies, at least one), so a
+ * drain stays bounded whatever the batching of the gateways. */
 static void gw_drain(struct hamd_dataplane *dp)
 {
-    zmq_msg_t parts[4];
-    for (int i = 0; i < 4; i++)
-        zmq_msg_init(&parts[i]);
-    for (int batch = 0; batch < DP_BATCH_MAX; batch++) {
-        int n = 0;
-        bool more = true;
-        while (more) {
-            zmq_msg_t *dst = &parts[n < 4 ? n : 3];
-            if (zmq_msg_recv(dst, dp->gw, n == 0 ? ZMQ_DONTWAIT : 0) < 0)
-                goto done;
-            more = zmq_msg_more(dst);
-            n++;
-        }
-        void *frames[3] = {NULL, NULL, NULL};
-        size_t lens[3] = {0, 0, 0};
-        int kept = n < 3 ? n : 3;
-        for (int i = 0; i < kept; i++) {
-            frames[i] = zmq_msg_data(&parts[i]);
-            lens[i] = zmq_msg_size(&parts[i]);
-        }
-        /* A message of more than 3 frames is malformed: drop the body. */
-        if (n > 3)
-            frames[2] = NULL;
-        dp_ingest_message(dp, frames, lens, hamd_mono_ns());
+    struct gw_reader r = {.sock = dp->gw};
+    zmq_msg_init(&r.id);
+    zmq_msg_init(&r.frame);
+    for (unsigned handled = 0; handled < DP_BATCH_MAX;) {
+        if (zmq_msg_recv(&r.id, dp->gw, ZMQ_DONTWAIT) < 0)
+            break;
+        r.more = zmq_msg_more(&r.id);
+        r.pulled = 0;
+        dp_ingest_message(dp, zmq_msg_data(&r.id), zmq_msg_size(&r.id),
+                          gw_reader_next, &r, hamd_mono_ns());
+        /* What a bad message left unread must not start the next one. */
+        gw_reader_skip_rest(&r);
+        /* pulled - 1 bodies after the type frame, at least 1 per message */
+        handled += r.pulled > 2 ? r.pulled - 1 : 1;
     }
-done:
-    for (int i = 0; i < 4; i++)
-        zmq_msg_close(&parts[i]);
+    zmq_msg_close(&r.id);
+    zmq_msg_close(&r.frame);
 }
 
 static long poll_timeout_ms(struct hamd_dataplane *dp, int64_t now_ns)

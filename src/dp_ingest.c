@@ -2,7 +2,9 @@
  *
  * The DEALER identity names the source; anything a gateway says about
  * itself in a body is advisory. A bad message is dropped, counted against
- * its source and logged at a limited rate: it never stops other sources. */
+ * its source and logged at a limited rate: it never stops other sources.
+ * The bodies of a multi-body TICK are judged one by one, so one bad body
+ * costs only itself. */
 #include <stdio.h>
 #include <string.h>
 
@@ -113,10 +115,48 @@ static void ingest_control(struct hamd_dataplane *dp, struct dp_source *s,
     }
 }
 
-void dp_ingest_message(struct hamd_dataplane *dp, void *frames[3],
-                       size_t lens[3], int64_t now_ns)
+/* The frames of one message after its identity, pulled on demand so a
+ * TICK's bodies are ingested as they arrive, never collected first. */
+struct dp_frames {
+    bool (*next)(void *ud, const void **frame, size_t *len,
+                 bool *more); /* the caller's reader */
+    void *ud;                 /* its argument */
+    bool more;                /* frames remain to be pulled */
+    const void *data;         /* the frame pulled last */
+    size_t len;               /* its size */
+};
+
+/* Pulls the next frame into f->data. Returns false at the message's end. */
+static bool frames_pull(struct dp_frames *f)
 {
-    struct dp_source *s = source_of(dp, frames[0], lens[0]);
+    if (!f->more || !f->next(f->ud, &f->data, &f->len, &f->more)) {
+        f->more = false;
+        return false;
+    }
+    return true;
+}
+
+/* Ingests the bodies of a TICK, the first one already pulled: each on its
+ * own, so a bad body costs only itself. */
+static void ingest_ticks(struct hamd_dataplane *dp, struct dp_source *s,
+                         struct dp_frames *f, int64_t now_ns)
+{
+    unsigned n = 0;
+    do {
+        if (n++ < HAMD_GW_TICKS_PER_MSG_MAX)
+            ingest_tick(dp, s, f->data, f->len, now_ns);
+        else
+            reject(s, "more tick bodies than one TICK may carry");
+    } while (frames_pull(f));
+}
+
+void dp_ingest_message(struct hamd_dataplane *dp, const void *id,
+                       size_t id_len,
+                       bool (*next)(void *ud, const void **frame, size_t *len,
+                                    bool *more),
+                       void *ud, int64_t now_ns)
+{
+    struct dp_source *s = source_of(dp, id, id_len);
     if (!s) {
         dp->unknown_source++;
         hamd_log_rated(&dp->unknown_rate, HAMD_LOG_WARN,
@@ -125,12 +165,18 @@ void dp_ingest_message(struct hamd_dataplane *dp, void *frames[3],
                        (unsigned long long)dp->unknown_source);
         return;
     }
-    if (!frames[1] || !frames[2])
+    struct dp_frames f = {.next = next, .ud = ud, .more = true};
+    if (!frames_pull(&f))
         return reject(s, "expected [type][body]");
-    enum hamd_gw_type type = hamd_gw_type_parse(frames[1], lens[1]);
+    /* Parsed now: the type frame is gone once the body is pulled. */
+    enum hamd_gw_type type = hamd_gw_type_parse(f.data, f.len);
+    if (!frames_pull(&f))
+        return reject(s, "expected [type][body]");
     if (type == HAMD_GW_TICK)
-        return ingest_tick(dp, s, frames[2], lens[2], now_ns);
+        return ingest_ticks(dp, s, &f, now_ns);
     if (type == HAMD_GW_UNKNOWN)
         return reject(s, "unknown message type");
-    ingest_control(dp, s, type, frames[2], lens[2], now_ns);
+    if (f.more)
+        return reject(s, "expected [type][body]");
+    ingest_control(dp, s, type, f.data, f.len, now_ns);
 }

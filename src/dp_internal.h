@@ -15,10 +15,13 @@
 #define DP_TRIM_INTERVAL_MS 5000   /* heap pages returned this often */
 #define DP_BIND_RETRY_MS 100       /* a failed PUB bind is retried from the
                                       tick path at most this often */
-#define DP_BATCH_MAX 2048          /* gateway messages handled per wakeup */
+#define DP_BATCH_MAX 2048          /* gateway ticks (or other messages)
+                                      handled per wakeup */
 #define DP_EVENT_QUEUE_CAP 4096    /* upward events buffered */
 #define DP_CONTRACTS_INITIAL 1024  /* initial contract map capacity */
-#define DP_GW_RCVHWM 50000         /* gateway ROUTER receive HWM, messages:
+#define DP_GW_RCVHWM 4096          /* gateway ROUTER receive HWM, messages
+                                      (one TICK may carry up to
+                                      HAMD_GW_TICKS_PER_MSG_MAX ticks):
                                       beyond it a gateway's sends wait
                                       (back-pressure, never a drop) */
 #define DP_LINGER_MS 0             /* close sockets without waiting */
@@ -127,9 +130,17 @@ struct hamd_dataplane {
 /* dataplane.c */
 void dp_event_push(struct hamd_dataplane *dp, const struct hamd_dp_event *ev);
 
-/* dp_ingest.c: handles one [identity][type][body] message from a gateway. */
-void dp_ingest_message(struct hamd_dataplane *dp, void *frames[3],
-                       size_t lens[3], int64_t now_ns);
+/* dp_ingest.c: handles one gateway message [identity][type][body]...
+ * (gwproto.h). The identity frame is given; the others are pulled in
+ * order with next, which stores one frame (valid until its next call) and
+ * whether more follow, and returns false when it could not read one. A
+ * TICK's bodies are ingested one by one as they are pulled. It may stop
+ * before the last frame (a bad message): the caller discards the rest. */
+void dp_ingest_message(struct hamd_dataplane *dp, const void *id,
+                       size_t id_len,
+                       bool (*next)(void *ud, const void **frame, size_t *len,
+                                    bool *more),
+                       void *ud, int64_t now_ns);
 
 /* dp_publish.c */
 
@@ -145,8 +156,9 @@ struct dp_replay {
  * contract's active source, never held (see dp_publish_tick). */
 void dp_replay_emit(void *ud, const struct hamd_tick *tick);
 
-/* True while ticks must be held: PUB bound in the lease's term but the
- * deadline passed (the lease may come back in the same term). */
+/* True while ticks must be held: PUB bound in the lease's term and its
+ * deadline passed (the lease may come back in the same term); stays true
+ * until dp_endpoints_reconcile flushes or drops what was held. */
 bool dp_holding(struct hamd_dataplane *dp, int64_t now_ns);
 /* Numbers, caches and (under the lease) sends one tick. may_hold: a live
  * tick, which a lease lapse keeps for later; replays pass false, since they

@@ -113,6 +113,16 @@ static void contract_drop_held(struct hamd_dataplane *dp, struct dp_contract *c,
     hamd_arb_drop_held(&c->arb);
 }
 
+/* Starts holding ticks: PUB's lease deadline passed. Whoever notices it
+ * first (the loop's reconcile, or a tick or switch arriving before it)
+ * starts it, so the reconcile after a renewal always flushes. */
+static void lapse_begin(struct hamd_dataplane *dp, int64_t now_ns)
+{
+    dp->lapse_since_ns = now_ns;
+    LOG_WARN("lease lapsed in term %llu: holding ticks",
+             (unsigned long long)dp->pub_term);
+}
+
 /* The lease is back in the same term: send what was held, in order. */
 static void lapse_end(struct hamd_dataplane *dp, int64_t now_ns)
 {
@@ -143,11 +153,8 @@ void dp_endpoints_reconcile(struct hamd_dataplane *dp, int64_t now_ns)
         lapse_end(dp, now_ns);
     /* An expired deadline (not a revocation, until 0) in the same term is
      * a lapse: hold ticks for at most the replay window. */
-    if (same_term && !want && until != 0 && !dp->lapse_since_ns) {
-        dp->lapse_since_ns = now_ns;
-        LOG_WARN("lease lapsed in term %llu: holding ticks",
-                 (unsigned long long)term);
-    }
+    if (same_term && !want && until != 0 && !dp->lapse_since_ns)
+        lapse_begin(dp, now_ns);
     bool lapse_over = dp->lapse_since_ns &&
                       now_ns - dp->lapse_since_ns > dp->opts.limits.window_ns;
     if (dp->pub && (!same_term || (!want && (until == 0 || lapse_over))))
@@ -163,8 +170,14 @@ void dp_endpoints_reconcile(struct hamd_dataplane *dp, int64_t now_ns)
 
 bool dp_holding(struct hamd_dataplane *dp, int64_t now_ns)
 {
-    return dp->pub && dp->pub_term == atomic_load(&dp->lease_term) &&
-           now_ns >= atomic_load(&dp->lease_until_ns);
+    if (!dp->pub || dp->pub_term != atomic_load(&dp->lease_term))
+        return false;
+    /* Once started, a lapse lasts until the reconcile flushes it, even if
+     * the lease came back meanwhile: a live tick published before the
+     * held ones would make them stale, a gap in the stream. */
+    if (!dp->lapse_since_ns && now_ns >= atomic_load(&dp->lease_until_ns))
+        lapse_begin(dp, now_ns);
+    return dp->lapse_since_ns != 0;
 }
 
 /* ------------------------------------------------------------------------

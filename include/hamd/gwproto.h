@@ -2,7 +2,8 @@
  *
  * The hub binds a ZeroMQ ROUTER; each gateway connects a DEALER whose
  * routing identity is its account id. Every message is two frames,
- * [type][msgpack body]:
+ * [type][msgpack body], except that a TICK may carry several bodies,
+ * [TICK][body 1]...[body N] with 1 <= N <= HAMD_GW_TICKS_PER_MSG_MAX:
  *
  *   gateway -> hub   HELLO  {account, pid, proto: 1, gateway_type}
  *                    STATUS {state, detail}
@@ -11,6 +12,14 @@
  *   hub -> gateway   SUBSCRIBE   {symbols: [vt_symbol, ...]}
  *                    UNSUBSCRIBE {symbols: [vt_symbol, ...]}
  *                    STOP        {}
+ *
+ * A multi-body TICK is N ticks in arrival order, each judged on its own
+ * (a bad body is dropped and counted, the others go through). It exists
+ * for speed: ZeroMQ wakes its I/O thread and the hub's data thread once
+ * per message, not per frame, so a gateway with several ticks at hand
+ * pays one wake-up per batch. N = 1 is the plain two-frame form; a
+ * gateway may always send that. Bodies beyond the maximum are dropped
+ * and each counted as malformed; HELLO, STATUS and HB take exactly one.
  *
  * A gateway is started with the environment HAMD_GW_ENDPOINT,
  * HAMD_ACCOUNT and HAMD_GW_PARAMS (JSON object).
@@ -29,6 +38,7 @@
 #define HAMD_GW_DETAIL_MAX 128      /* STATUS detail incl. NUL */
 #define HAMD_GW_TYPE_MAX 32         /* gateway_type incl. NUL */
 #define HAMD_GW_SYMBOLS_MAX 4096    /* symbols in one SUBSCRIBE */
+#define HAMD_GW_TICKS_PER_MSG_MAX 256 /* tick bodies one TICK may carry */
 
 /* The environment a gateway is started with (see above). */
 #define HAMD_GW_ENV_ENDPOINT "HAMD_GW_ENDPOINT"

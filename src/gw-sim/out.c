@@ -18,21 +18,69 @@ void gwsim_out_init(struct gwsim_out *self, void *dealer)
     self->dealer = dealer;
 }
 
-/* Sends [type][body] (body_len 0 with single: [type] alone) without
- * blocking. Returns 0, or -1 when nothing was queued. */
-static int send_frames(struct gwsim_out *self, const char *type,
-                       const void *body, size_t body_len, bool single)
+/* Sends a frame that continues or ends a started message. ZMQ counts
+ * whole messages, not frames, against the high-water mark, so a started
+ * message is accepted to its end: a failure here is not back-pressure. */
+static void send_rest(struct gwsim_out *self, const void *data, size_t len,
+                      int more)
 {
-    int more = single ? 0 : ZMQ_SNDMORE;
+    static struct hamd_log_rate rate;
+    if (zmq_send(self->dealer, data, len, more | ZMQ_DONTWAIT) < 0)
+        hamd_log_rated(&rate, HAMD_LOG_ERROR, "send to the hub: %s",
+                       zmq_strerror(errno));
+}
+
+/* Opens a message with its type frame. Returns 0, or -1 when the queue is
+ * full (counted) or the send failed: nothing was queued. */
+static int send_type(struct gwsim_out *self, const char *type, int more)
+{
     if (zmq_send(self->dealer, type, strlen(type), more | ZMQ_DONTWAIT) < 0) {
         if (errno == EAGAIN)
             self->counters.send_full++;
         return -1;
     }
-    /* ZMQ counts whole messages, not frames, against the high-water
-     * mark, so the second frame of a started message is accepted. */
-    if (!single && zmq_send(self->dealer, body, body_len, ZMQ_DONTWAIT) < 0)
+    return 0;
+}
+
+void gwsim_out_flush(struct gwsim_out *self)
+{
+    if (self->held_len == 0)
+        return;
+    send_rest(self, self->ticks[self->held], self->held_len, 0);
+    self->held_len = 0;
+    self->batch = 0;
+}
+
+/* Adds the body just encoded in the free tick buffer (len bytes) to the
+ * open TICK message, opening one when none is open or it is full. The
+ * held body goes out now with ZMQ_SNDMORE and the new one is held in its
+ * place. Returns 0, or -1 when the queue is full and the tick was not
+ * taken. */
+static int batch_add(struct gwsim_out *self, size_t len)
+{
+    if (self->batch == GWSIM_TICKS_PER_MSG)
+        gwsim_out_flush(self);
+    if (self->held_len > 0)
+        send_rest(self, self->ticks[self->held], self->held_len, ZMQ_SNDMORE);
+    else if (send_type(self, "TICK", ZMQ_SNDMORE) != 0)
         return -1;
+    self->held ^= 1;
+    self->held_len = len;
+    self->batch++;
+    return 0;
+}
+
+/* Sends [type][body] (body_len 0 with single: [type] alone) without
+ * blocking, after the open TICK message. Returns 0, or -1 when nothing
+ * was queued. */
+static int send_frames(struct gwsim_out *self, const char *type,
+                       const void *body, size_t body_len, bool single)
+{
+    gwsim_out_flush(self);
+    if (send_type(self, type, single ? 0 : ZMQ_SNDMORE) != 0)
+        return -1;
+    if (!single)
+        send_rest(self, body, body_len, 0);
     return 0;
 }
 
@@ -90,14 +138,15 @@ int gwsim_out_tick(struct gwsim_out *self, const struct hamd_tick *tick,
         self->counters.wrong++;
         return 0;
     }
-    size_t len = hamd_tick_encode(tick, false, self->body, sizeof self->body);
+    uint8_t *free_buf = self->ticks[self->held ^ 1];
+    size_t len = hamd_tick_encode(tick, false, free_buf, HAMD_TICK_WIRE_MAX);
     if (len == 0) {
         static struct hamd_log_rate rate;
         hamd_log_rated(&rate, HAMD_LOG_ERROR, "cannot encode tick %s #%lld",
                        tick->vt_symbol, (long long)n);
         return 0; /* skip it: retrying cannot help */
     }
-    if (send_frames(self, "TICK", self->body, len, false) != 0)
+    if (batch_add(self, len) != 0)
         return -1;
     self->counters.ticks++;
     if (fault == GWSIM_FAULT_GARBAGE &&

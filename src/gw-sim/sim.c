@@ -11,9 +11,12 @@
 #include "gw-sim/feed.h"
 #include "gw-sim/sim_internal.h"
 
-/* The hub must never lose a tick to a full queue in a benchmark: a
- * million queued messages is minutes of a normal feed. */
-#define GWSIM_SNDHWM_MSGS 1000000
+/* The send queue, in messages. A full queue only holds the sim back
+ * (ticks wait, none is lost), so it need not be deep: a sim that runs far
+ * ahead of a slow hub only burns CPU and memory on its backlog (~54 MB at
+ * this bound when every message is a full batch). */
+#define GWSIM_SNDHWM_TICKS 65536
+#define GWSIM_SNDHWM_MSGS (GWSIM_SNDHWM_TICKS / GWSIM_TICKS_PER_MSG)
 #define GWSIM_LINGER_MS 100             /* flush time on a clean exit */
 #define GWSIM_LOOP_MAX_WAIT_MS 100      /* poll at least this often */
 /* Ticks sent per loop iteration, and per contract within it: a wall clock
@@ -181,7 +184,7 @@ static int emit_symbol(struct gwsim *self, struct gwsim_sub *sub,
 
 /* One round over the subscribed contracts, starting where the previous
  * round stopped so a budget cut never starves the same contracts. */
-static void emit_due_ticks(struct gwsim *self, int64_t wall_ns)
+static void emit_round(struct gwsim *self, int64_t wall_ns)
 {
     self->behind = false;
     self->blocked = false;
@@ -200,6 +203,14 @@ static void emit_due_ticks(struct gwsim *self, int64_t wall_ns)
             return;
         }
     }
+}
+
+/* Sends the due ticks, batched into TICK messages that all end before
+ * the loop waits: a held tick would otherwise wait for the next round. */
+static void emit_due_ticks(struct gwsim *self, int64_t wall_ns)
+{
+    emit_round(self, wall_ns);
+    gwsim_out_flush(&self->out);
 }
 
 /* How long the next poll may wait, in ms. */

@@ -1,0 +1,296 @@
+/* Data plane ingest of gateway messages with several tick bodies
+ * (gwproto.h): each body of a TICK is judged on its own and in order,
+ * HELLO / STATUS / HB take exactly one body, and the bodies beyond
+ * HAMD_GW_TICKS_PER_MSG_MAX are dropped and counted.
+ *
+ * The messages are fed to dp_ingest_message through a fake frame reader;
+ * the data plane is never started (no lease: ticks are judged and
+ * recorded as published, as on a follower, but not sent). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dp_internal.h"
+
+#define ACCOUNT "sim_a"            /* the one source, index 0 */
+#define VT_SYMBOL "rb2601.SHFE"    /* the one subscribed contract */
+#define FRAMES_MAX (HAMD_GW_TICKS_PER_MSG_MAX + 8) /* of one fake message */
+#define NOW_NS 1000000000LL        /* monotonic receive time */
+#define T0_NS 1700000000000000000LL /* exchange time of the first tick */
+#define STEP_NS 500000000LL        /* exchange time between ticks */
+#define WINDOW_NS 5000000000LL     /* replay window */
+#define DEPTH 64                   /* replay ring depth */
+#define GARBAGE "\xc1\xc1\xc1"     /* 0xc1 is never valid msgpack */
+#define HB_BODY "\x81\xa5ts_ns\x01" /* {ts_ns: 1} */
+
+/* The frames of one fake message after its identity. */
+struct fake_msg {
+    const void *data[FRAMES_MAX]; /* frame bytes */
+    size_t len[FRAMES_MAX];       /* frame sizes */
+    unsigned n;                   /* frames */
+    unsigned pos;                 /* frames pulled */
+};
+
+/* A body buffer per frame a test may encode. */
+static uint8_t bodies[FRAMES_MAX][HAMD_TICK_WIRE_MAX];
+
+static void msg_add(struct fake_msg *m, const void *data, size_t len)
+{
+    assert_true(m->n < FRAMES_MAX);
+    m->data[m->n] = data;
+    m->len[m->n] = len;
+    m->n++;
+}
+
+/* Appends the encoded good tick number k of VT_SYMBOL (newer with k). */
+static void msg_add_tick(struct fake_msg *m, unsigned k)
+{
+    struct hamd_tick t;
+    memset(&t, 0, sizeof t);
+    strcpy(t.symbol, "rb2601");
+    strcpy(t.exchange, "SHFE");
+    t.datetime_ns = T0_NS + (int64_t)k * STEP_NS;
+    t.last_price = 3000.0 + k;
+    t.volume = 10.0 * (k + 1);
+    size_t len = hamd_tick_encode(&t, false, bodies[m->n], HAMD_TICK_WIRE_MAX);
+    assert_true(len > 0);
+    msg_add(m, bodies[m->n], len);
+}
+
+/* dp_ingest_message's reader over a fake message. */
+static bool fake_next(void *ud, const void **frame, size_t *len, bool *more)
+{
+    struct fake_msg *m = ud;
+    if (m->pos >= m->n)
+        return false;
+    *frame = m->data[m->pos];
+    *len = m->len[m->pos];
+    m->pos++;
+    *more = m->pos < m->n;
+    return true;
+}
+
+/* A data plane with source ACCOUNT active on VT_SYMBOL. */
+static int setup(void **state)
+{
+    struct hamd_dataplane_opts opts;
+    memset(&opts, 0, sizeof opts);
+    opts.limits.window_ns = WINDOW_NS;
+    opts.limits.depth = DEPTH;
+    struct hamd_dataplane *dp = hamd_dataplane_new(&opts, NULL, NULL);
+    assert_non_null(dp);
+    struct dp_source *s = &dp->sources[0];
+    s->used = true;
+    strcpy(s->account, ACCOUNT);
+    strcpy(s->st.account, ACCOUNT);
+    s->n_exch = 1;
+    strcpy(s->exchanges[0], "SHFE");
+    hamd_strmap_put(dp->by_account, ACCOUNT, s);
+    struct dp_contract *c = calloc(1, sizeof *c);
+    assert_non_null(c);
+    strcpy(c->vt_symbol, VT_SYMBOL);
+    hamd_arb_contract_init(&c->arb);
+    c->arb.active = 0;
+    c->served = 1u;
+    hamd_strmap_put(dp->contracts, c->vt_symbol, c);
+    *state = dp;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct hamd_dataplane *dp = *state;
+    hamd_dataplane_destroy(&dp);
+    assert_null(dp);
+    return 0;
+}
+
+static void ingest(struct hamd_dataplane *dp, const char *id,
+                   struct fake_msg *m)
+{
+    dp_ingest_message(dp, id, strlen(id), fake_next, m, NOW_NS);
+}
+
+static const struct hamd_dp_source_stats *stats(struct hamd_dataplane *dp)
+{
+    return &dp->sources[0].st;
+}
+
+/* The exchange time of the last published tick (the arbiter's guard). */
+static int64_t published_datetime(struct hamd_dataplane *dp)
+{
+    struct dp_contract *c = hamd_strmap_get(dp->contracts, VT_SYMBOL);
+    assert_non_null(c);
+    assert_true(c->arb.has_last);
+    return c->arb.last_datetime_ns;
+}
+
+static void count_event(void *ud, const struct hamd_dp_event *ev)
+{
+    (void)ev;
+    (*(unsigned *)ud)++;
+}
+
+/* The source's counters: received, published, stale, malformed. */
+static void assert_counts(struct hamd_dataplane *dp, uint64_t ticks,
+                          uint64_t published, uint64_t stale,
+                          uint64_t malformed)
+{
+    assert_int_equal(stats(dp)->ticks, ticks);
+    assert_int_equal(stats(dp)->published, published);
+    assert_int_equal(stats(dp)->stale, stale);
+    assert_int_equal(stats(dp)->malformed, malformed);
+}
+
+static void test_bad_body_costs_only_itself(void **state)
+{
+    struct hamd_dataplane *dp = *state;
+    struct fake_msg m = {0};
+    msg_add(&m, "TICK", 4);
+    msg_add_tick(&m, 0);
+    msg_add(&m, GARBAGE, strlen(GARBAGE));
+    msg_add_tick(&m, 2);
+    ingest(dp, ACCOUNT, &m);
+    assert_int_equal(m.pos, m.n);
+    assert_counts(dp, 2, 2, 0, 1);
+    assert_int_equal(published_datetime(dp), T0_NS + 2 * STEP_NS);
+}
+
+static void test_bodies_in_arrival_order(void **state)
+{
+    struct hamd_dataplane *dp = *state;
+    struct fake_msg m = {0};
+    msg_add(&m, "TICK", 4);
+    msg_add_tick(&m, 1);
+    msg_add_tick(&m, 0); /* older than the one before: the guard drops it */
+    msg_add_tick(&m, 2);
+    ingest(dp, ACCOUNT, &m);
+    assert_counts(dp, 3, 2, 1, 0);
+    assert_int_equal(published_datetime(dp), T0_NS + 2 * STEP_NS);
+}
+
+static void test_single_body_tick_still_works(void **state)
+{
+    struct hamd_dataplane *dp = *state;
+    struct fake_msg m = {0};
+    msg_add(&m, "TICK", 4);
+    msg_add_tick(&m, 0);
+    ingest(dp, ACCOUNT, &m);
+    assert_int_equal(stats(dp)->ticks, 1);
+    assert_int_equal(stats(dp)->published, 1);
+    assert_int_equal(stats(dp)->malformed, 0);
+}
+
+static void test_bodies_beyond_max_dropped(void **state)
+{
+    struct hamd_dataplane *dp = *state;
+    struct fake_msg m = {0};
+    msg_add(&m, "TICK", 4);
+    for (unsigned k = 0; k < HAMD_GW_TICKS_PER_MSG_MAX + 2; k++)
+        msg_add_tick(&m, k);
+    ingest(dp, ACCOUNT, &m);
+    assert_int_equal(m.pos, m.n); /* the extra bodies were read, counted */
+    assert_int_equal(stats(dp)->ticks, HAMD_GW_TICKS_PER_MSG_MAX);
+    assert_int_equal(stats(dp)->published, HAMD_GW_TICKS_PER_MSG_MAX);
+    assert_int_equal(stats(dp)->malformed, 2);
+    assert_int_equal(published_datetime(dp),
+                     T0_NS + (HAMD_GW_TICKS_PER_MSG_MAX - 1) * STEP_NS);
+}
+
+static void test_hb_with_two_bodies_malformed(void **state)
+{
+    struct hamd_dataplane *dp = *state;
+    struct fake_msg two = {0};
+    msg_add(&two, "HB", 2);
+    msg_add(&two, HB_BODY, strlen(HB_BODY));
+    msg_add(&two, HB_BODY, strlen(HB_BODY));
+    ingest(dp, ACCOUNT, &two);
+    assert_int_equal(stats(dp)->malformed, 1);
+    assert_int_equal(stats(dp)->last_hb_ns, 0);
+
+    struct fake_msg one = {0};
+    msg_add(&one, "HB", 2);
+    msg_add(&one, HB_BODY, strlen(HB_BODY));
+    ingest(dp, ACCOUNT, &one);
+    assert_int_equal(stats(dp)->malformed, 1);
+    assert_int_equal(stats(dp)->last_hb_ns, NOW_NS);
+}
+
+static void test_hello_with_two_bodies_malformed(void **state)
+{
+    struct hamd_dataplane *dp = *state;
+    struct hamd_gw_hello hello = {.proto = HAMD_GW_PROTO_VERSION};
+    strcpy(hello.account, ACCOUNT);
+    size_t len = hamd_gw_hello_encode(&hello, bodies[0], HAMD_TICK_WIRE_MAX);
+    assert_true(len > 0);
+    struct fake_msg two = {0};
+    msg_add(&two, "HELLO", 5);
+    msg_add(&two, bodies[0], len);
+    msg_add(&two, bodies[0], len);
+    ingest(dp, ACCOUNT, &two);
+    unsigned events = 0;
+    assert_int_equal(hamd_dataplane_drain(dp, count_event, &events), 0);
+    assert_int_equal(stats(dp)->malformed, 1);
+    assert_int_equal(stats(dp)->hello_ns, 0);
+
+    struct fake_msg one = {0};
+    msg_add(&one, "HELLO", 5);
+    msg_add(&one, bodies[0], len);
+    ingest(dp, ACCOUNT, &one);
+    assert_int_equal(hamd_dataplane_drain(dp, count_event, &events), 1);
+    assert_int_equal(events, 1);
+    assert_int_equal(stats(dp)->malformed, 1);
+}
+
+static void test_missing_frames_malformed(void **state)
+{
+    struct hamd_dataplane *dp = *state;
+    struct fake_msg empty = {0};
+    ingest(dp, ACCOUNT, &empty);
+    struct fake_msg type_only = {0};
+    msg_add(&type_only, "TICK", 4);
+    ingest(dp, ACCOUNT, &type_only);
+    assert_int_equal(stats(dp)->malformed, 2);
+    assert_int_equal(stats(dp)->ticks, 0);
+}
+
+static void test_unknown_identity_counted(void **state)
+{
+    struct hamd_dataplane *dp = *state;
+    struct fake_msg m = {0};
+    msg_add(&m, "TICK", 4);
+    msg_add_tick(&m, 0);
+    msg_add_tick(&m, 1);
+    ingest(dp, "nobody", &m);
+    assert_int_equal(dp->unknown_source, 1);
+    assert_int_equal(stats(dp)->ticks, 0);
+    assert_int_equal(stats(dp)->malformed, 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_bad_body_costs_only_itself,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bodies_in_arrival_order, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_single_body_tick_still_works,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bodies_beyond_max_dropped, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_hb_with_two_bodies_malformed,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hello_with_two_bodies_malformed,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_missing_frames_malformed, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_unknown_identity_counted, setup,
+                                        teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
