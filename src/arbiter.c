@@ -8,10 +8,9 @@
  * Replay ring
  * ------------------------------------------------------------------------ */
 
-static struct hamd_arb_slot *ring_at(const struct hamd_arb_ring *r,
-                                     unsigned i)
+static struct hamd_arb_slot *ring_at(struct hamd_arb_ring *r, unsigned i)
 {
-    return (struct hamd_arb_slot *)&r->slots[(r->head + i) & (r->cap - 1)];
+    return &r->slots[(r->head + i) & (r->cap - 1)];
 }
 
 static void ring_pop_oldest(struct hamd_arb_ring *r)

@@ -442,9 +442,12 @@ static uint8_t *put_uint(uint8_t *p, uint64_t v)
 
 static uint8_t *put_int(uint8_t *p, int64_t v)
 {
-    if (v >= -32) /* fixints and the unsigned forms, as msgpack-c */
-        return v >= 0 ? put_uint(p, (uint64_t)v)
-                      : (*p = (uint8_t)(int8_t)v, p + 1);
+    if (v >= 0) /* the unsigned forms, as msgpack-c */
+        return put_uint(p, (uint64_t)v);
+    if (v >= -32) {
+        *p = (uint8_t)(int8_t)v; /* negative fixint */
+        return p + 1;
+    }
     if (v >= INT8_MIN) {
         p[0] = 0xd0;
         p[1] = (uint8_t)(int8_t)v;

@@ -307,15 +307,7 @@ static void test_largest_tick_fits_wire_max(void **state)
     (void)state;
     struct hamd_tick t, out;
     uint8_t buf[HAMD_TICK_WIRE_MAX];
-    unit_tick_fill(&t);
-    memset(t.symbol, 's', sizeof t.symbol - 1);
-    memset(t.exchange, 'E', sizeof t.exchange - 1);
-    memset(t.gateway_name, 'g', sizeof t.gateway_name - 1);
-    memset(t.name, 'n', sizeof t.name - 1);
-    char key[HAMD_TICK_EXTRA_MAX - 16];
-    memset(key, 'k', sizeof key - 1);
-    key[sizeof key - 1] = '\0';
-    assert_true(hamd_tick_extra_set_int(&t, key, INT64_MIN));
+    unit_tick_fill_largest(&t);
     size_t n = hamd_tick_encode(&t, true, buf, sizeof buf);
     assert_true(n > 0);
     assert_int_equal(hamd_tick_decode(buf, n, &out), HAMD_TICK_OK);

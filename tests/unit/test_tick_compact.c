@@ -62,16 +62,7 @@ static void test_longest_strings_and_extra(void **state)
 {
     (void)state;
     struct hamd_tick t;
-    unit_tick_fill(&t);
-    memset(t.symbol, 's', sizeof t.symbol - 1);
-    memset(t.exchange, 'E', sizeof t.exchange - 1);
-    snprintf(t.vt_symbol, sizeof t.vt_symbol, "%s.%s", t.symbol, t.exchange);
-    memset(t.gateway_name, 'g', sizeof t.gateway_name - 1);
-    memset(t.name, 'n', sizeof t.name - 1);
-    char key[HAMD_TICK_EXTRA_MAX - 16];
-    memset(key, 'k', sizeof key - 1);
-    key[sizeof key - 1] = '\0';
-    assert_true(hamd_tick_extra_set_int(&t, key, INT64_MIN));
+    unit_tick_fill_largest(&t);
     assert_true(t.extra_len > 200);
     assert_same_encoding(&t);
 }

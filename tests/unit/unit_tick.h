@@ -3,6 +3,7 @@
 #ifndef HAMD_UNIT_TICK_H
 #define HAMD_UNIT_TICK_H
 
+#include <stdio.h>
 #include <string.h>
 
 #include "hamd/tick.h"
@@ -44,6 +45,23 @@ static inline void unit_tick_fill(struct hamd_tick *t)
     t->node = 3;
     t->hub_ns = UNIT_TICK_DT + 2000000;
     assert_true(hamd_tick_extra_set_int(t, "sim_seq", 987654321));
+}
+
+/* Makes every string of t as long as it may be and gives it an extra map
+ * of more than 200 bytes: the largest tick there is. */
+static inline void unit_tick_fill_largest(struct hamd_tick *t)
+{
+    unit_tick_fill(t);
+    memset(t->symbol, 's', sizeof t->symbol - 1);
+    memset(t->exchange, 'E', sizeof t->exchange - 1);
+    snprintf(t->vt_symbol, sizeof t->vt_symbol, "%s.%s", t->symbol,
+             t->exchange);
+    memset(t->gateway_name, 'g', sizeof t->gateway_name - 1);
+    memset(t->name, 'n', sizeof t->name - 1);
+    char key[HAMD_TICK_EXTRA_MAX - 16];
+    memset(key, 'k', sizeof key - 1);
+    key[sizeof key - 1] = '\0';
+    assert_true(hamd_tick_extra_set_int(t, key, INT64_MIN));
 }
 
 #endif /* HAMD_UNIT_TICK_H */
