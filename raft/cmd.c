@@ -104,6 +104,7 @@ unsigned cmd_nargs(enum hamd_cmd_type type)
     case HAMD_CMD_ACCOUNT_RUN:    /* id, running */
     case HAMD_CMD_QUARANTINE:     /* id, until_ms */
     case HAMD_CMD_FAILOVER_COUNT: /* day, count */
+    case HAMD_CMD_PIN:            /* pinned, symbols */
         return 2;
     default:
         return 1;
@@ -124,6 +125,7 @@ const char *hamd_cmd_type_name(enum hamd_cmd_type type)
         [HAMD_CMD_PAUSE] = "pause",
         [HAMD_CMD_FAILOVER_COUNT] = "failover_count",
         [HAMD_CMD_EVENT] = "event",
+        [HAMD_CMD_PIN] = "pin",
     };
     if (type < HAMD_CMD_TYPE_FIRST || type > HAMD_CMD_TYPE_LAST)
         return "unknown";

@@ -18,6 +18,7 @@
  *   PAUSE           [1, 9, paused]
  *   FAILOVER_COUNT  [1, 10, yyyymmdd, count]
  *   EVENT           [1, 11, event_json]
+ *   PIN             [1, 12, pinned, [vt_symbol...]]         false = unpin
  *
  * with accounts as in account_pack.h. The buffer is zero-padded to a
  * multiple of HAMD_CMD_ALIGN_BYTES: libraft 0.15 silently loses committed
@@ -63,9 +64,10 @@ enum hamd_cmd_type {
     HAMD_CMD_PAUSE,          /* pause / resume automatic failover */
     HAMD_CMD_FAILOVER_COUNT, /* automatic failovers of a day */
     HAMD_CMD_EVENT,          /* one event for the replicated history */
+    HAMD_CMD_PIN,            /* set / clear manual-failover pins */
 };
 #define HAMD_CMD_TYPE_FIRST HAMD_CMD_SEED
-#define HAMD_CMD_TYPE_LAST HAMD_CMD_EVENT
+#define HAMD_CMD_TYPE_LAST HAMD_CMD_PIN
 
 /* One (contract, source) pair of an ASSIGN. */
 struct hamd_assign {
@@ -78,14 +80,15 @@ struct hamd_assign {
 struct hamd_cmd {
     enum hamd_cmd_type type;               /* what this command does */
     char account_id[HAMD_ACCOUNT_ID_MAX];  /* ACCOUNT_DEL, _RUN, QUARANTINE */
-    bool flag;                             /* ACCOUNT_RUN running, PAUSE paused */
+    bool flag;                             /* ACCOUNT_RUN running, PAUSE paused,
+                                              PIN pinned */
     int64_t until_ms;                      /* QUARANTINE: epoch ms, 0 clears */
     uint32_t day;                          /* FAILOVER_COUNT: yyyymmdd */
     uint32_t count;                        /* FAILOVER_COUNT: failovers that day */
     struct hamd_account *accounts;         /* ACCOUNT_PUT (exactly 1), SEED */
     unsigned n_accounts;                   /* used entries of accounts */
     unsigned accounts_cap;                 /* allocated entries of accounts */
-    char (*symbols)[HAMD_VT_SYMBOL_MAX];   /* SUBS_ADD, SUBS_DEL, SEED */
+    char (*symbols)[HAMD_VT_SYMBOL_MAX];   /* SUBS_ADD, SUBS_DEL, SEED, PIN */
     unsigned n_symbols;                    /* used entries of symbols */
     unsigned symbols_cap;                  /* allocated entries of symbols */
     struct hamd_assign *assigns;           /* ASSIGN */

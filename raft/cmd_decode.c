@@ -123,6 +123,8 @@ static bool cmd_read_args(struct hamd_mpr *r, struct hamd_cmd *c)
         return cmd_read_u32(r, &c->day) && cmd_read_u32(r, &c->count);
     case HAMD_CMD_EVENT:
         return cmd_read_event(r, c);
+    case HAMD_CMD_PIN:
+        return hamd_mpf_bool(r, &c->flag) && cmd_read_symbols(r, c);
     }
     return false;
 }

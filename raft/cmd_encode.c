@@ -60,6 +60,11 @@ static int cmd_pack_symbols(msgpack_packer *pk, const struct hamd_cmd *c)
     return rc;
 }
 
+static int cmd_pack_flag(msgpack_packer *pk, const struct hamd_cmd *c)
+{
+    return c->flag ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
+}
+
 static int cmd_pack_seed(msgpack_packer *pk, const struct hamd_cmd *c)
 {
     int rc = msgpack_pack_array(pk, c->n_accounts);
@@ -79,7 +84,8 @@ static int cmd_pack_assigns(msgpack_packer *pk, const struct hamd_cmd *c)
     return rc;
 }
 
-/* Packs the type-specific arguments. */
+/* Packs the type-specific arguments; non-zero when packing failed. Two
+ * packs join with ||, not |: only || fixes their order on the wire. */
 static int cmd_pack_args(msgpack_packer *pk, const struct hamd_cmd *c)
 {
     switch (c->type) {
@@ -90,23 +96,24 @@ static int cmd_pack_args(msgpack_packer *pk, const struct hamd_cmd *c)
     case HAMD_CMD_ACCOUNT_DEL:
         return hamd_mpf_pack_str(pk, c->account_id);
     case HAMD_CMD_ACCOUNT_RUN:
-        return hamd_mpf_pack_str(pk, c->account_id) |
-               (c->flag ? msgpack_pack_true(pk) : msgpack_pack_false(pk));
+        return hamd_mpf_pack_str(pk, c->account_id) || cmd_pack_flag(pk, c);
     case HAMD_CMD_SUBS_ADD:
     case HAMD_CMD_SUBS_DEL:
         return cmd_pack_symbols(pk, c);
     case HAMD_CMD_ASSIGN:
         return cmd_pack_assigns(pk, c);
     case HAMD_CMD_QUARANTINE:
-        return hamd_mpf_pack_str(pk, c->account_id) |
+        return hamd_mpf_pack_str(pk, c->account_id) ||
                msgpack_pack_int64(pk, c->until_ms);
     case HAMD_CMD_PAUSE:
-        return c->flag ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
+        return cmd_pack_flag(pk, c);
     case HAMD_CMD_FAILOVER_COUNT:
-        return msgpack_pack_uint32(pk, c->day) |
+        return msgpack_pack_uint32(pk, c->day) ||
                msgpack_pack_uint32(pk, c->count);
     case HAMD_CMD_EVENT:
         return hamd_mpf_pack_str(pk, c->event_json);
+    case HAMD_CMD_PIN:
+        return cmd_pack_flag(pk, c) || cmd_pack_symbols(pk, c);
     }
     return -1;
 }

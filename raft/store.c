@@ -14,6 +14,7 @@ const char *const hamd_store_db_names[STORE_NDB] = {
     [STORE_DB_ACCOUNTS] = "accounts", [STORE_DB_SUBS] = "subs",
     [STORE_DB_ASSIGN] = "assign",     [STORE_DB_STATE] = "state",
     [STORE_DB_EVENTS] = "events",     [STORE_DB_META] = "meta",
+    [STORE_DB_PINS] = "pins",
 };
 
 void store_be64_put(uint8_t out[STORE_U64_BYTES], uint64_t v)

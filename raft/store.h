@@ -10,6 +10,8 @@
  *   events    u64 big-endian seq    -> event JSON text + NUL (N newest)
  *   meta      "applied_index"       -> u64 big-endian: Raft index of the
  *                                      last command applied
+ *   pins      vt_symbol             -> "" (contracts pinned by a manual
+ *                                      failover: no automatic failback)
  *
  * Readers (control plane, admin API) each run in their own read txn and
  * see a consistent state. The only writer is the FSM (fsm.h): it applies
@@ -22,7 +24,9 @@
  * Snapshots (Ongaro 2014, §5.1) serialise every database into one msgpack
  * document [1, {db: [key, value, key, value...]}]; restore wipes every
  * database and loads the document in one write txn, or leaves the store
- * untouched if the document is bad.
+ * untouched if the document is bad. A database the document does not name
+ * restores empty, so snapshots written before a database existed (pins)
+ * still load.
  */
 #ifndef HAMD_RAFT_STORE_H
 #define HAMD_RAFT_STORE_H
@@ -99,6 +103,14 @@ int hamd_store_assign_get(struct hamd_store *s, const char *vt_symbol,
 /* Visits every (vt_symbol, account) assignment in symbol order. */
 int hamd_store_assign_foreach(struct hamd_store *s, hamd_store_assign_fn fn,
                               void *ud);
+
+/* True when vt_symbol is pinned by a manual failover (errors read as
+ * not pinned). */
+bool hamd_store_pinned(struct hamd_store *s, const char *vt_symbol);
+
+/* Visits every pinned vt_symbol in byte order. */
+int hamd_store_pins_foreach(struct hamd_store *s, hamd_store_symbol_fn fn,
+                            void *ud);
 
 /* True when automatic failover is paused. */
 bool hamd_store_paused(struct hamd_store *s);

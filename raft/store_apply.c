@@ -220,20 +220,37 @@ static int apply_subs_add(struct apply_ctx *c)
     return apply_put_subs(c);
 }
 
-/* All or nothing: one unknown symbol rejects the whole command. */
-static int apply_subs_del(struct apply_ctx *c)
+/* True when every symbol of the command is subscribed; rejects with 404
+ * otherwise. */
+static bool apply_all_subscribed(struct apply_ctx *c)
 {
     const struct hamd_cmd *cmd = c->cmd;
     MDB_dbi subs = apply_db(c, STORE_DB_SUBS);
     for (unsigned i = 0; i < cmd->n_symbols; i++)
-        if (!cmd->symbols[i][0] || !store_has(c->txn, subs, cmd->symbols[i]))
-            return apply_reject(c, HAMD_APPLY_NOT_FOUND, "symbols",
-                                "not subscribed: '%s'", cmd->symbols[i]);
+        if (!cmd->symbols[i][0] || !store_has(c->txn, subs, cmd->symbols[i])) {
+            apply_reject(c, HAMD_APPLY_NOT_FOUND, "symbols",
+                         "not subscribed: '%s'", cmd->symbols[i]);
+            return false;
+        }
+    return true;
+}
+
+/* All or nothing: one unknown symbol rejects the whole command. The
+ * contract's assignment and pin go with it, so a later subscription of
+ * the same contract starts clean. */
+static int apply_subs_del(struct apply_ctx *c)
+{
+    const struct hamd_cmd *cmd = c->cmd;
+    if (!apply_all_subscribed(c))
+        return 0;
     int rc = 0;
     for (unsigned i = 0; rc == 0 && i < cmd->n_symbols; i++) {
-        rc = store_del(c->txn, subs, cmd->symbols[i]);
+        rc = store_del(c->txn, apply_db(c, STORE_DB_SUBS), cmd->symbols[i]);
         if (rc == 0)
             rc = store_del(c->txn, apply_db(c, STORE_DB_ASSIGN),
+                           cmd->symbols[i]);
+        if (rc == 0)
+            rc = store_del(c->txn, apply_db(c, STORE_DB_PINS),
                            cmd->symbols[i]);
     }
     return rc;
@@ -277,6 +294,22 @@ static int apply_quarantine(struct apply_ctx *c)
     if (c->cmd->until_ms <= 0)
         return store_del(c->txn, st, key);
     return store_put_u64(c->txn, st, key, (uint64_t)c->cmd->until_ms);
+}
+
+/* Only a subscribed contract can be pinned (all or nothing, like
+ * ASSIGN); unpinning one that is not pinned is not an error. */
+static int apply_pin(struct apply_ctx *c)
+{
+    const struct hamd_cmd *cmd = c->cmd;
+    if (!apply_symbols_ok(c, "symbols") ||
+        (cmd->flag && !apply_all_subscribed(c)))
+        return 0;
+    MDB_dbi pins = apply_db(c, STORE_DB_PINS);
+    int rc = 0;
+    for (unsigned i = 0; rc == 0 && i < cmd->n_symbols; i++)
+        rc = cmd->flag ? store_put(c->txn, pins, cmd->symbols[i], "", 0)
+                       : store_del(c->txn, pins, cmd->symbols[i]);
+    return rc;
 }
 
 static int apply_pause(struct apply_ctx *c)
@@ -373,6 +406,7 @@ static int apply_dispatch(struct apply_ctx *c)
     case HAMD_CMD_PAUSE: return apply_pause(c);
     case HAMD_CMD_FAILOVER_COUNT: return apply_failover_count(c);
     case HAMD_CMD_EVENT: return apply_event(c);
+    case HAMD_CMD_PIN: return apply_pin(c);
     }
     return apply_reject(c, HAMD_APPLY_BAD_REQUEST, "type",
                         "unknown command type %d", (int)c->cmd->type);

@@ -18,6 +18,7 @@ enum store_db {
     STORE_DB_STATE,
     STORE_DB_EVENTS,
     STORE_DB_META,
+    STORE_DB_PINS, /* last: snapshots without it (older ones) still load */
     STORE_NDB
 };
 

@@ -116,14 +116,31 @@ int hamd_store_subs_foreach(struct hamd_store *s, hamd_store_symbol_fn fn,
     return read_walk(s, STORE_DB_SUBS, visit_symbol, (void *)fn, ud);
 }
 
-bool hamd_store_sub_exists(struct hamd_store *s, const char *vt_symbol)
+int hamd_store_pins_foreach(struct hamd_store *s, hamd_store_symbol_fn fn,
+                            void *ud)
+{
+    return read_walk(s, STORE_DB_PINS, visit_symbol, (void *)fn, ud);
+}
+
+/* True when a non-empty key is in db (errors read as absent). */
+static bool read_has(struct hamd_store *s, enum store_db db, const char *key)
 {
     MDB_txn *txn;
-    if (!vt_symbol[0] || store_rtxn(s, &txn))
+    if (!key[0] || store_rtxn(s, &txn))
         return false;
-    bool has = store_has(txn, s->dbi[STORE_DB_SUBS], vt_symbol);
+    bool has = store_has(txn, s->dbi[db], key);
     mdb_txn_abort(txn);
     return has;
+}
+
+bool hamd_store_sub_exists(struct hamd_store *s, const char *vt_symbol)
+{
+    return read_has(s, STORE_DB_SUBS, vt_symbol);
+}
+
+bool hamd_store_pinned(struct hamd_store *s, const char *vt_symbol)
+{
+    return read_has(s, STORE_DB_PINS, vt_symbol);
 }
 
 int hamd_store_assign_get(struct hamd_store *s, const char *vt_symbol,

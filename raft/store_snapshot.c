@@ -2,7 +2,10 @@
  * memory-based state machines": the state is small, so the FSM serialises
  * all of it at once). Format: [1, {db_name: [key, value, ...], ...}] with
  * keys and values as msgpack bin, databases in store_db order, keys in
- * LMDB order, so two equal stores give byte-identical snapshots. */
+ * LMDB order, so two equal stores give byte-identical snapshots. Restore
+ * takes any subset of the databases, in any order, and leaves the others
+ * empty: a database added later (pins) is simply absent from the
+ * snapshots of older stores, with no version change. */
 #include "raft/store_internal.h"
 
 #include <errno.h>

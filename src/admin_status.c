@@ -196,6 +196,22 @@ static json_t *lease_until_ms(const struct hamd_node *node, int64_t now_ns)
     return json_integer((json_int_t)(wall / HAMD_NS_PER_MS));
 }
 
+static int pinned_add(void *ud, const char *vt_symbol)
+{
+    json_array_append_new(ud, json_string(vt_symbol));
+    return 0;
+}
+
+/* The contracts pinned by a manual failover, in byte order (the store's
+ * order). Replicated, so every node answers the same. */
+static json_t *pinned_json(struct hamd_node *node)
+{
+    json_t *a = json_array();
+    if (node->store)
+        hamd_store_pins_foreach(node->store, pinned_add, a);
+    return a;
+}
+
 static json_t *status_json(struct hamd_node *node, const struct node_view *v)
 {
     const struct hamd_config *cfg = node->cfg;
@@ -215,6 +231,7 @@ static json_t *status_json(struct hamd_node *node, const struct node_view *v)
                         json_integer(c ? (json_int_t)hamd_cluster_applied_index(c) : 0));
     json_object_set_new(o, "witness", json_boolean(node->witness));
     json_object_set_new(o, "paused", json_boolean(node->store && hamd_store_paused(node->store)));
+    json_object_set_new(o, "pinned", pinned_json(node));
     json_t *gws = json_array();
     for (size_t i = 0; i < v->n_gw; i++)
         json_array_append_new(gws, gw_json(&v->gw[i], v->now_ns));

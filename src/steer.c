@@ -63,6 +63,22 @@ static void source_of(struct hamd_steer *st, const struct hamd_account *a,
     src->healthy_since_ns = wall - (mono - hamd_health_since_ns(gw->health));
 }
 
+static int collect_pin(void *ud, const char *vt_symbol)
+{
+    hamd_strmap_put(ud, vt_symbol, ud); /* a set: any non-NULL value */
+    return 0;
+}
+
+/* The replicated pins, read in one pass: a plan looks at every contract,
+ * and pins are few. NULL when out of memory or the store failed. */
+static struct hamd_strmap *pins_read(struct hamd_store *store)
+{
+    struct hamd_strmap *pins = hamd_strmap_new(STEER_MAP_INITIAL);
+    if (pins && hamd_store_pins_foreach(store, collect_pin, pins) < 0)
+        hamd_strmap_destroy(&pins);
+    return pins;
+}
+
 int steer_input_build(struct hamd_steer *st, struct steer_input *si)
 {
     struct hamd_node *node = st->node;
@@ -75,8 +91,11 @@ int steer_input_build(struct hamd_steer *st, struct steer_input *si)
         source_of(st, &si->accounts[i], &si->sources[i], mono, wall);
     size_t n = hamd_strmap_size(node->contracts), k = 0;
     si->contracts = calloc(n ? n : 1, sizeof *si->contracts);
-    if (!si->contracts)
+    struct hamd_strmap *pins = pins_read(node->store);
+    if (!si->contracts || !pins) {
+        hamd_strmap_destroy(&pins);
         return -1;
+    }
     size_t cursor = 0;
     const char *key;
     void *val;
@@ -85,10 +104,11 @@ int steer_input_build(struct hamd_steer *st, struct steer_input *si)
         struct steer_flags *f = hamd_strmap_get(st->flags, c->vt_symbol);
         si->contracts[k].vt_symbol = c->vt_symbol;
         si->contracts[k].active = c->routed;
-        si->contracts[k].pinned = f && f->pinned;
+        si->contracts[k].pinned = hamd_strmap_get(pins, c->vt_symbol) != NULL;
         si->contracts[k].alerted = f && f->alerted;
         k++;
     }
+    hamd_strmap_destroy(&pins);
     uint32_t day = today_yyyymmdd();
     si->in = (struct hamd_fo_input){
         .accounts = si->accounts, .sources = si->sources,
@@ -274,6 +294,34 @@ static void execute_group(struct hamd_steer *st, const struct steer_input *si,
     execute_move_group(st, si, plan, g, op);
 }
 
+/* Commits the pins the plan turns to `pinned` in one PIN command (more
+ * only past HAMD_CMD_SYMBOLS_MAX contracts). Replicated, so that a new
+ * leader keeps the operator's decision; the next plan waits for the
+ * commit (inflight), so it reads the pins from the store again. */
+static void execute_pins(struct hamd_steer *st, const struct steer_input *si,
+                         const struct hamd_fo_plan *plan, bool pinned,
+                         struct steer_op *op)
+{
+    struct hamd_cmd cmd;
+    hamd_cmd_init(&cmd, HAMD_CMD_PIN);
+    cmd.flag = pinned;
+    for (size_t i = 0; i < plan->n_contracts; i++) {
+        if (plan->flags[i].pinned != pinned || si->contracts[i].pinned == pinned)
+            continue;
+        if (cmd.n_symbols == HAMD_CMD_SYMBOLS_MAX) {
+            steer_submit(st, &cmd, op);
+            hamd_cmd_init(&cmd, HAMD_CMD_PIN);
+            cmd.flag = pinned;
+        }
+        if (hamd_cmd_add_symbol(&cmd, si->contracts[i].vt_symbol) < 0)
+            LOG_WARN("failover: cannot %s %s: out of memory",
+                     pinned ? "pin" : "unpin", si->contracts[i].vt_symbol);
+    }
+    if (cmd.n_symbols > 0)
+        steer_submit(st, &cmd, op);
+    hamd_cmd_free(&cmd);
+}
+
 static void execute_side_effects(struct hamd_steer *st, const struct steer_input *si,
                                  const struct hamd_fo_plan *plan,
                                  struct steer_op *op)
@@ -300,18 +348,18 @@ static void execute_side_effects(struct hamd_steer *st, const struct steer_input
         json_object_set_new(ev, "daily_cap", json_integer(si->in.daily_cap));
         hamd_events_raise(st->node, ev);
     }
+    execute_pins(st, si, plan, true, op);
+    execute_pins(st, si, plan, false, op);
     for (size_t i = 0; i < plan->n_contracts; i++) {
         const char *vt = si->contracts[i].vt_symbol;
         struct steer_flags *f = hamd_strmap_get(st->flags, vt);
-        if (!f && (plan->flags[i].pinned || plan->flags[i].alerted)) {
+        if (!f && plan->flags[i].alerted) {
             f = calloc(1, sizeof *f);
             if (f)
                 hamd_strmap_put(st->flags, vt, f);
         }
-        if (f) {
-            f->pinned = plan->flags[i].pinned;
+        if (f)
             f->alerted = plan->flags[i].alerted;
-        }
     }
 }
 

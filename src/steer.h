@@ -57,8 +57,9 @@ typedef void (*hamd_steer_done_cb)(void *ud, int status, json_t *body);
 /* `hactl failover --to ACCOUNT [PREFIX...|--all]`: moves the contracts
  * matching prefixes (n == 0: all) to `to`; force allows a target that is
  * not HEALTHY. A dry run answers the plan and changes nothing; otherwise
- * the answer comes once every ASSIGN committed. Moved contracts are pinned:
- * no automatic failback until `failback`. */
+ * the answer comes once every ASSIGN and PIN committed. Moved contracts
+ * are pinned (replicated, so the pin outlives this leader): no automatic
+ * failback until `failback`. */
 void hamd_steer_failover(struct hamd_steer *self, const char *to,
                          const char *const *prefixes, size_t n, bool force,
                          bool dry_run, hamd_steer_done_cb done, void *ud);

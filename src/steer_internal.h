@@ -18,9 +18,11 @@
 #define STEER_MAX_PENDING 64           /* groups awaiting their first tick */
 #define STEER_MAP_INITIAL 64           /* contracts expected; maps grow */
 
-/* Per-contract flags the engine hands back (kept by the leader only). */
+/* Per-contract flags the engine hands back that only the lease holder
+ * keeps: an alarm belongs to one episode, and a new leader raising it once
+ * more is right. Pins, which must outlive a leader, are replicated (the
+ * store's pins, PIN commands). */
 struct steer_flags {
-    bool pinned;   /* manual failover: no automatic failback */
     bool alerted;  /* no_healthy_backup raised for this episode */
 };
 

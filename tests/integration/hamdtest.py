@@ -456,6 +456,26 @@ def check_contiguous(ticks, per_term=True):
     return sims
 
 
+def sources_since(sub, since):
+    """vt_symbol -> set of gateways sub received ticks from since a
+    monotonic time."""
+    out = {}
+    for r, t in sub.ticks:
+        if r >= since:
+            out.setdefault(t["vt_symbol"], set()).add(t["gateway_name"])
+    return out
+
+
+def wait_settled(sub, expect, what, timeout=15):
+    """Waits until every vt_symbol's last 0.5 s of ticks came from
+    expect[vt_symbol] only."""
+    def ok():
+        sub.pump(0.6)
+        seen = sources_since(sub, time.monotonic() - 0.5)
+        return all(seen.get(vt) == {acct} for vt, acct in expect.items())
+    wait_for(ok, timeout, what, step=0)
+
+
 def check_exactly_once(sims):
     """Each symbol's sim_seq values form a contiguous run without repeats."""
     for vt, seqs in sims.items():

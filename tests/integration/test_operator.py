@@ -1,16 +1,18 @@
 """Operator control of failover through hactl, on a 3-node cluster.
 
 failover --to moves exactly the contracts asked for (and a dry run moves
-nothing); failback --dry-run shows the plan without acting; failback moves
-them back; pause holds automatic failover while health is still watched,
+nothing) and pins them on every node, followers included; failback
+--dry-run shows the plan without acting; failback moves them back and
+clears the pins; pause holds automatic failover while health is still watched,
 resume lets it act; stop/start of an account; every step is an event, and
 bad requests are refused with the field named.
 """
 import json
 import time
 
-from hamdtest import (Cluster, Subscriber, check, check_exactly_once, run,
-                      sim_account, wait_for)
+from hamdtest import (Cluster, Subscriber, check, check_exactly_once,
+                      node_status, publishing_node, run, sim_account,
+                      sources_since, wait_for, wait_settled)
 
 SYMBOLS = ["rb2601.SHFE", "cu2601.SHFE", "i2601.DCE"]
 EXTRA_INI = """
@@ -27,22 +29,16 @@ def hactl_json(c, *args, idx=0):
     return json.loads(r.stdout)
 
 
-def sources(sub, since):
-    """vt_symbol -> set of gateways seen since a time."""
-    out = {}
-    for r, t in sub.ticks:
-        if r >= since:
-            out.setdefault(t["vt_symbol"], set()).add(t["gateway_name"])
-    return out
-
-
-def settled(sub, expect, what, timeout=15):
-    """Waits until every symbol's last 0.5 s of ticks came from expect[vt]."""
-    def ok():
-        sub.pump(0.6)
-        seen = sources(sub, time.monotonic() - 0.5)
-        return all(seen.get(vt) == {acct} for vt, acct in expect.items())
-    wait_for(ok, timeout, what, step=0)
+def pins_everywhere(c, pinned):
+    """Waits until every node's status lists exactly these pins, and at
+    least one of them is a follower."""
+    leader = publishing_node(c)
+    followers = [i for i in range(len(c.nodes)) if i != leader]
+    check(leader is not None and followers, "no leader or no follower")
+    for i in range(len(c.nodes)):
+        wait_for(lambda i=i: (node_status(c, i) or {}).get("pinned") == pinned,
+                 10, "pins %r on node %d (leader: node %d)" % (pinned, i + 1,
+                                                               leader + 1))
 
 
 def test_operator_commands():
@@ -51,43 +47,47 @@ def test_operator_commands():
     c = Cluster(3, accounts, SYMBOLS, extra_ini=EXTRA_INI, name="oper").start()
     try:
         sub = Subscriber(c.publish_endpoints())
-        settled(sub, {vt: "sim_1" for vt in SYMBOLS}, "initial routing to sim_1", 30)
+        wait_settled(sub, {vt: "sim_1" for vt in SYMBOLS}, "initial routing to sim_1", 30)
 
         plan = hactl_json(c, "failover", "--to", "sim_2", "rb2601", "--dry-run")
         check(plan["dry_run"] and plan["contracts_moved"] == 1, "dry run %r" % plan)
         sub.pump(1.0)
-        check(sources(sub, time.monotonic() - 0.5).get("rb2601.SHFE") == {"sim_1"},
+        check(sources_since(sub, time.monotonic() - 0.5).get("rb2601.SHFE") == {"sim_1"},
               "a dry run moved a contract")
 
         c.hactl("failover", "--to", "sim_2", "rb2601", "cu2601", idx=1)  # via a follower
-        settled(sub, {"rb2601.SHFE": "sim_2", "cu2601.SHFE": "sim_2",
+        wait_settled(sub, {"rb2601.SHFE": "sim_2", "cu2601.SHFE": "sim_2",
                       "i2601.DCE": "sim_1"}, "two contracts on sim_2")
+        # The pins are replicated: the followers report them too, so a new
+        # leader would keep the contracts where the operator put them.
+        pins_everywhere(c, ["cu2601.SHFE", "rb2601.SHFE"])
 
         plan = hactl_json(c, "failback", "--dry-run")
         moved = {vt for g in plan["groups"] for vt in g["contracts"]}
         check(moved == {"rb2601.SHFE", "cu2601.SHFE"}, "failback plan %r" % plan)
         sub.pump(1.0)
-        check(sources(sub, time.monotonic() - 0.5).get("rb2601.SHFE") == {"sim_2"},
+        check(sources_since(sub, time.monotonic() - 0.5).get("rb2601.SHFE") == {"sim_2"},
               "a failback dry run moved a contract")
 
         c.hactl("failback")
-        settled(sub, {vt: "sim_1" for vt in SYMBOLS}, "failback to sim_1")
+        wait_settled(sub, {vt: "sim_1" for vt in SYMBOLS}, "failback to sim_1")
+        pins_everywhere(c, [])
 
         # Paused: the failing source keeps its contracts; resumed: they move.
         c.hactl("pause")
         c.hactl("stop", "sim_1")
         sub.pump(2.0)
-        check(sources(sub, time.monotonic() - 1.0) == {}, "paused but moved: %r"
-              % sources(sub, time.monotonic() - 1.0))
+        check(sources_since(sub, time.monotonic() - 1.0) == {}, "paused but moved: %r"
+              % sources_since(sub, time.monotonic() - 1.0))
         c.hactl("resume")
-        settled(sub, {vt: "sim_2" for vt in SYMBOLS}, "resume moves to sim_2")
+        wait_settled(sub, {vt: "sim_2" for vt in SYMBOLS}, "resume moves to sim_2")
         c.hactl("start", "sim_1")
         wait_for(lambda: all(g["state"] == "HEALTHY" for n in
                              hactl_json(c, "status")["nodes"] if n.get("status")
                              for g in n["status"]["gateways"]), 20,
                  "sim_1 HEALTHY again everywhere")
         c.hactl("failback")
-        settled(sub, {vt: "sim_1" for vt in SYMBOLS}, "back on sim_1", 30)
+        wait_settled(sub, {vt: "sim_1" for vt in SYMBOLS}, "back on sim_1", 30)
 
         kinds = [e["event_type"] for e in hactl_json(c, "events", "--limit", "200")["events"]]
         for k in ("failover_executed", "failback_executed", "failover_paused",

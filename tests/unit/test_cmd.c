@@ -1,5 +1,5 @@
 /* Command codec: round trips of every type, 8-byte padding, rejection of
- * truncated, garbage, unknown and mistyped entries. */
+ * truncated, garbage, unknown, mistyped and oversize entries. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -183,6 +183,30 @@ static void test_lists_round_trip(void **state)
     assert_string_equal(out.assigns[1].vt_symbol, "m2609.DCE");
     assert_string_equal(out.assigns[1].account, "");
     hamd_cmd_free(&in);
+    hamd_cmd_free(&out);
+}
+
+/* PIN sets and clears: the flag and the list both survive, in order. */
+static void test_pin_round_trip(void **state)
+{
+    (void)state;
+    struct hamd_cmd in, out;
+    for (int pinned = 0; pinned <= 1; pinned++) {
+        hamd_cmd_init(&in, HAMD_CMD_PIN);
+        in.flag = pinned;
+        assert_int_equal(hamd_cmd_add_symbol(&in, "rb2601.SHFE"), 0);
+        assert_int_equal(hamd_cmd_add_symbol(&in, "IF2606.CFFEX"), 0);
+        round_trip(&in, &out);
+        assert_int_equal(out.flag, pinned);
+        assert_int_equal(out.n_symbols, 2);
+        assert_string_equal(out.symbols[0], "rb2601.SHFE");
+        assert_string_equal(out.symbols[1], "IF2606.CFFEX");
+        hamd_cmd_free(&in);
+        hamd_cmd_free(&out);
+    }
+    hamd_cmd_init(&in, HAMD_CMD_PIN); /* an empty list is well formed */
+    round_trip(&in, &out);
+    assert_int_equal(out.n_symbols, 0);
     hamd_cmd_free(&out);
 }
 
@@ -388,6 +412,26 @@ static void test_wrong_types_rejected(void **state)
     msgpack_pack_str_with_body(&pk, "y", 1);
     assert_int_equal(decode_doc(&sb, "malformed"), -1);
 
+    start_doc(&sb, &pk, 4, HAMD_CMD_VERSION, HAMD_CMD_PIN);
+    msgpack_pack_str_with_body(&pk, "yes", 3); /* pinned must be a bool */
+    msgpack_pack_array(&pk, 0);
+    assert_int_equal(decode_doc(&sb, "malformed"), -1);
+
+    start_doc(&sb, &pk, 4, HAMD_CMD_VERSION, HAMD_CMD_PIN);
+    msgpack_pack_true(&pk);
+    msgpack_pack_array(&pk, 1);
+    msgpack_pack_int(&pk, 1); /* symbol must be a string */
+    assert_int_equal(decode_doc(&sb, "malformed"), -1);
+
+    start_doc(&sb, &pk, 4, HAMD_CMD_VERSION, HAMD_CMD_PIN);
+    msgpack_pack_array(&pk, 0); /* arguments swapped */
+    msgpack_pack_true(&pk);
+    assert_int_equal(decode_doc(&sb, "malformed"), -1);
+
+    start_doc(&sb, &pk, 3, HAMD_CMD_VERSION, HAMD_CMD_PIN); /* no flag */
+    msgpack_pack_array(&pk, 0);
+    assert_int_equal(decode_doc(&sb, "arguments"), -1);
+
     start_doc(&sb, &pk, 2, HAMD_CMD_VERSION, HAMD_CMD_PAUSE); /* no arg */
     assert_int_equal(decode_doc(&sb, "arguments"), -1);
 
@@ -443,6 +487,48 @@ static void test_oversize_strings_rejected(void **state)
     hamd_cmd_free(&cmd);
 }
 
+/* Decodes [1, type, (true,) [n x "a.B"]] for a symbol-list type; on
+ * success checks that every symbol arrived. Returns the decoder's rc. */
+static int decode_symbol_list(enum hamd_cmd_type type, uint32_t n)
+{
+    msgpack_sbuffer sb;
+    msgpack_packer pk;
+    bool pin = type == HAMD_CMD_PIN;
+    start_doc(&sb, &pk, pin ? 4 : 3, HAMD_CMD_VERSION, type);
+    if (pin)
+        msgpack_pack_true(&pk);
+    msgpack_pack_array(&pk, n);
+    for (uint32_t i = 0; i < n; i++)
+        msgpack_pack_str_with_body(&pk, "a.B", 3);
+    size_t len = (sb.size + HAMD_CMD_ALIGN_BYTES - 1) / HAMD_CMD_ALIGN_BYTES *
+                 HAMD_CMD_ALIGN_BYTES;
+    uint8_t *buf = calloc(1, len);
+    assert_non_null(buf);
+    memcpy(buf, sb.data, sb.size);
+    msgpack_sbuffer_destroy(&sb);
+    struct hamd_cmd out;
+    int rc = hamd_cmd_decode(buf, len, &out, NULL, 0);
+    if (rc == 0) {
+        assert_int_equal(out.n_symbols, n);
+        hamd_cmd_free(&out);
+    }
+    free(buf);
+    return rc;
+}
+
+/* PIN's list has SUBS_ADD's limit: the largest list decodes, one more
+ * symbol is refused. */
+static void test_oversize_symbol_lists_rejected(void **state)
+{
+    (void)state;
+    const enum hamd_cmd_type types[] = {HAMD_CMD_SUBS_ADD, HAMD_CMD_PIN};
+    for (size_t t = 0; t < sizeof types / sizeof types[0]; t++) {
+        assert_int_equal(decode_symbol_list(types[t], HAMD_CMD_SYMBOLS_MAX), 0);
+        assert_int_equal(decode_symbol_list(types[t], HAMD_CMD_SYMBOLS_MAX + 1),
+                         -1);
+    }
+}
+
 static void test_oversize_entry_rejected(void **state)
 {
     (void)state;
@@ -466,6 +552,9 @@ static void test_huge_declared_count_rejected(void **state)
     uint8_t seed[16] = {0x94, 0x01, HAMD_CMD_SEED, 0xdd,
                         0x00, 0x00, 0xff, 0xff, 0x90};
     assert_int_equal(hamd_cmd_decode(seed, sizeof seed, &out, NULL, 0), -1);
+    uint8_t pin[16] = {0x94, 0x01, HAMD_CMD_PIN, 0xc3, 0xdd,
+                       0xff, 0xff, 0xff, 0xff};
+    assert_int_equal(hamd_cmd_decode(pin, sizeof pin, &out, NULL, 0), -1);
 }
 
 static void test_trailing_bytes_rejected(void **state)
@@ -512,6 +601,11 @@ static void test_type_names(void **state)
     (void)state;
     assert_string_equal(hamd_cmd_type_name(HAMD_CMD_SEED), "seed");
     assert_string_equal(hamd_cmd_type_name(HAMD_CMD_EVENT), "event");
+    assert_string_equal(hamd_cmd_type_name(HAMD_CMD_PIN), "pin");
+    /* Wire values are in the Raft log for good: never renumbered. */
+    assert_int_equal(HAMD_CMD_EVENT, 11);
+    assert_int_equal(HAMD_CMD_PIN, 12);
+    assert_int_equal(HAMD_CMD_TYPE_LAST, HAMD_CMD_PIN);
     assert_string_equal(hamd_cmd_type_name((enum hamd_cmd_type)42),
                         "unknown");
 }
@@ -524,6 +618,7 @@ int main(void)
         cmocka_unit_test(test_account_put_round_trip),
         cmocka_unit_test(test_scalar_commands_round_trip),
         cmocka_unit_test(test_lists_round_trip),
+        cmocka_unit_test(test_pin_round_trip),
         cmocka_unit_test(test_event_round_trip),
         cmocka_unit_test(test_every_length_is_padded),
         cmocka_unit_test(test_truncated_entries_rejected),
@@ -533,6 +628,7 @@ int main(void)
         cmocka_unit_test(test_wrong_types_rejected),
         cmocka_unit_test(test_bad_account_rejected),
         cmocka_unit_test(test_oversize_strings_rejected),
+        cmocka_unit_test(test_oversize_symbol_lists_rejected),
         cmocka_unit_test(test_oversize_entry_rejected),
         cmocka_unit_test(test_huge_declared_count_rejected),
         cmocka_unit_test(test_trailing_bytes_rejected),

@@ -23,7 +23,7 @@ struct fixture {
     struct hamd_store *s;          /* store in dir/a */
     struct hamd_fsm *fsm;          /* fsm over s */
     uint64_t next_index;           /* fake Raft index source */
-    int changes[16];               /* change hook calls per type */
+    int changes[HAMD_CMD_TYPE_LAST + 1]; /* change hook calls per type */
     int change_calls;              /* total change hook calls */
 };
 
@@ -127,6 +127,15 @@ static void test_apply_through_raft_interface(void **state)
     assert_int_equal(f->changes[HAMD_CMD_PAUSE], 1);
     assert_true(hamd_store_paused(f->s));
     assert_int_equal(hamd_store_applied_index(f->s), 2);
+
+    hamd_cmd_init(&c, HAMD_CMD_PIN); /* the newest type goes through too */
+    c.flag = true;
+    hamd_cmd_add_symbol(&c, "rb2601.SHFE");
+    r = raft_apply_cmd(f->fsm, &c);
+    assert_int_equal(r->status, HAMD_APPLY_OK);
+    assert_int_equal(f->changes[HAMD_CMD_PIN], 1);
+    assert_true(hamd_store_pinned(f->s, "rb2601.SHFE"));
+    assert_int_equal(hamd_store_applied_index(f->s), 3);
     assert_false(hamd_fsm_failed(f->fsm));
 }
 

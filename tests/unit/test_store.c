@@ -1,6 +1,7 @@
 /* LMDB store: every command applied and read back, business errors leave
- * the data unchanged, cascades, the bounded event history, snapshot and
- * restore (restore wipes), persistence across reopen. */
+ * the data unchanged, cascades, pins, the bounded event history, snapshot
+ * and restore (restore wipes; snapshots older than pins still load),
+ * persistence across reopen. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <msgpack.h>
 
 #include "common/log.h"
 #include "raft/store.h"
@@ -148,6 +150,26 @@ static void set_assign(struct fixture *f, const char *sym, const char *id)
     hamd_cmd_init(&c, HAMD_CMD_ASSIGN);
     hamd_cmd_add_assign(&c, sym, id);
     assert_int_equal(apply(f, &c, NULL), 0);
+}
+
+/* Pins (pinned) or unpins sym; returns the apply status. */
+static int set_pin(struct fixture *f, bool pinned, const char *sym,
+                   struct hamd_apply_result *res)
+{
+    struct hamd_cmd c;
+    hamd_cmd_init(&c, HAMD_CMD_PIN);
+    c.flag = pinned;
+    hamd_cmd_add_symbol(&c, sym);
+    return apply(f, &c, res);
+}
+
+/* The pinned contracts as "a,b,". */
+static const char *pins_of(struct hamd_store *s)
+{
+    static char out[256];
+    out[0] = '\0';
+    assert_int_equal(hamd_store_pins_foreach(s, collect_symbol, out), 0);
+    return out;
 }
 
 static void test_seed_and_read_back(void **state)
@@ -346,6 +368,18 @@ static void test_business_errors_leave_data_unchanged(void **state)
     c.until_ms = 5;
     expect_rejected(f, &c, 404, "id");
 
+    hamd_cmd_init(&c, HAMD_CMD_PIN);
+    c.flag = true;
+    hamd_cmd_add_symbol(&c, "rb2601.SHFE"); /* subscribed, must not stick */
+    hamd_cmd_add_symbol(&c, "zz9999.SHFE");
+    expect_rejected(f, &c, 404, "symbols");
+    assert_false(hamd_store_pinned(f->s, "rb2601.SHFE"));
+
+    hamd_cmd_init(&c, HAMD_CMD_PIN);
+    c.flag = false;
+    hamd_cmd_add_symbol(&c, "nodot");
+    expect_rejected(f, &c, 400, "symbols");
+
     hamd_cmd_init(&c, HAMD_CMD_FAILOVER_COUNT);
     c.day = DAY;
     c.count = 1;
@@ -395,6 +429,66 @@ static void test_account_del_cascades(void **state)
     hamd_cmd_add_account(&c, &b);
     assert_int_equal(apply(f, &c, NULL), 0);
     assert_true(hamd_store_account_running(f->s, "sim_b"));
+}
+
+/* PIN sets and clears pins in one command each; clearing one that is not
+ * pinned is fine; SEED leaves pins alone. */
+static void test_pins_set_and_clear(void **state)
+{
+    struct fixture *f = *state;
+    struct hamd_cmd c;
+    hamd_cmd_init(&c, HAMD_CMD_SUBS_ADD); /* subscribed before the seed */
+    hamd_cmd_add_symbol(&c, "ag2612.SHFE");
+    assert_int_equal(apply(f, &c, NULL), 0);
+    assert_int_equal(set_pin(f, true, "ag2612.SHFE", NULL), 0);
+    seed(f);
+    assert_true(hamd_store_pinned(f->s, "ag2612.SHFE"));
+
+    hamd_cmd_init(&c, HAMD_CMD_PIN);
+    c.flag = true;
+    hamd_cmd_add_symbol(&c, "rb2601.SHFE");
+    hamd_cmd_add_symbol(&c, "m2609.DCE");
+    assert_int_equal(apply(f, &c, NULL), 0);
+    assert_string_equal(pins_of(f->s), "ag2612.SHFE,m2609.DCE,rb2601.SHFE,");
+    assert_true(hamd_store_pinned(f->s, "m2609.DCE"));
+    assert_false(hamd_store_pinned(f->s, "IF2606.CFFEX"));
+    assert_false(hamd_store_pinned(f->s, ""));
+    /* pinning twice is fine */
+    assert_int_equal(set_pin(f, true, "m2609.DCE", NULL), 0);
+
+    hamd_cmd_init(&c, HAMD_CMD_PIN);
+    c.flag = false;
+    hamd_cmd_add_symbol(&c, "rb2601.SHFE");
+    hamd_cmd_add_symbol(&c, "IF2606.CFFEX"); /* not pinned: no error */
+    assert_int_equal(apply(f, &c, NULL), 0);
+    assert_string_equal(pins_of(f->s), "ag2612.SHFE,m2609.DCE,");
+    assert_false(hamd_store_pinned(f->s, "rb2601.SHFE"));
+    assert_int_equal(hamd_store_applied_index(f->s), f->index - 1);
+}
+
+/* Unsubscribing drops the pin: subscribing again starts unpinned. */
+static void test_subs_del_drops_pin(void **state)
+{
+    struct fixture *f = *state;
+    struct hamd_cmd c;
+    seed(f);
+    assert_int_equal(set_pin(f, true, "rb2601.SHFE", NULL), 0);
+    assert_int_equal(set_pin(f, true, "m2609.DCE", NULL), 0);
+    hamd_cmd_init(&c, HAMD_CMD_SUBS_DEL);
+    hamd_cmd_add_symbol(&c, "rb2601.SHFE");
+    assert_int_equal(apply(f, &c, NULL), 0);
+    assert_false(hamd_store_pinned(f->s, "rb2601.SHFE"));
+    assert_string_equal(pins_of(f->s), "m2609.DCE,");
+    hamd_cmd_init(&c, HAMD_CMD_SUBS_ADD);
+    hamd_cmd_add_symbol(&c, "rb2601.SHFE");
+    assert_int_equal(apply(f, &c, NULL), 0);
+    assert_false(hamd_store_pinned(f->s, "rb2601.SHFE"));
+    /* a rejected SUBS_DEL keeps the pin */
+    hamd_cmd_init(&c, HAMD_CMD_SUBS_DEL);
+    hamd_cmd_add_symbol(&c, "m2609.DCE");
+    hamd_cmd_add_symbol(&c, "zz9999.SHFE");
+    assert_int_equal(apply(f, &c, NULL), 404);
+    assert_true(hamd_store_pinned(f->s, "m2609.DCE"));
 }
 
 static void add_event(struct fixture *f, int n)
@@ -470,6 +564,7 @@ static void test_snapshot_restore_replaces_everything(void **state)
     struct hamd_cmd c;
     seed(f);
     set_assign(f, "m2609.DCE", "sim_b");
+    assert_int_equal(set_pin(f, true, "m2609.DCE", NULL), 0);
     add_event(f, 1);
     add_event(f, 2);
 
@@ -489,6 +584,11 @@ static void test_snapshot_restore_replaces_everything(void **state)
     hamd_cmd_init(&c, HAMD_CMD_PAUSE);
     c.flag = true;
     assert_int_equal(apply_on(other, &oi, &c, NULL), 0);
+    hamd_cmd_init(&c, HAMD_CMD_PIN);
+    c.flag = true;
+    hamd_cmd_add_symbol(&c, "ag2612.SHFE");
+    assert_int_equal(apply_on(other, &oi, &c, NULL), 0);
+    assert_string_equal(pins_of(other), "ag2612.SHFE,");
 
     void *snap, *snap2;
     size_t len, len2;
@@ -503,12 +603,72 @@ static void test_snapshot_restore_replaces_everything(void **state)
     assert_int_equal(hamd_store_account_get(other, "sim_a", &got), 0);
     assert_false(hamd_store_sub_exists(other, "ag2612.SHFE"));
     assert_false(hamd_store_paused(other));
+    assert_string_equal(pins_of(other), "m2609.DCE,");
     assert_int_equal(hamd_store_events_last_seq(other), 2);
     assert_int_equal(hamd_store_applied_index(other),
                      hamd_store_applied_index(f->s));
     free(snap);
     free(snap2);
     hamd_store_destroy(&other);
+}
+
+/* Packs one database of a hand-made snapshot: name, then its key/value
+ * strings as bins. */
+static void pack_db(msgpack_packer *pk, const char *name,
+                    const char *const *kv, size_t n_kv)
+{
+    msgpack_pack_str_with_body(pk, name, strlen(name));
+    msgpack_pack_array(pk, (uint32_t)n_kv);
+    for (size_t i = 0; i < n_kv; i++)
+        msgpack_pack_bin_with_body(pk, kv[i], strlen(kv[i]));
+}
+
+/* A snapshot as the store wrote it before pins existed: the six older
+ * databases, no "pins". It restores, and leaves no pin behind. */
+static void test_snapshot_without_pins_restores(void **state)
+{
+    struct fixture *f = *state;
+    seed(f);
+    assert_int_equal(set_pin(f, true, "rb2601.SHFE", NULL), 0);
+    const uint8_t one[8] = {0, 0, 0, 0, 0, 0, 0, 1};
+    const uint8_t seven[8] = {0, 0, 0, 0, 0, 0, 0, 7};
+    const char *subs[] = {"IF2606.CFFEX", "", "rb2601.SHFE", ""};
+    const char *assign[] = {"rb2601.SHFE", "sim_a"};
+    msgpack_sbuffer sb;
+    msgpack_packer pk;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    msgpack_pack_array(&pk, 2);
+    msgpack_pack_uint8(&pk, 1);
+    msgpack_pack_map(&pk, 6);
+    pack_db(&pk, "accounts", NULL, 0);
+    pack_db(&pk, "subs", subs, 4);
+    pack_db(&pk, "assign", assign, 2);
+    msgpack_pack_str_with_body(&pk, "state", 5);
+    msgpack_pack_array(&pk, 2);
+    msgpack_pack_bin_with_body(&pk, "seeded", 6);
+    msgpack_pack_bin_with_body(&pk, one, sizeof one);
+    pack_db(&pk, "events", NULL, 0);
+    msgpack_pack_str_with_body(&pk, "meta", 4);
+    msgpack_pack_array(&pk, 2);
+    msgpack_pack_bin_with_body(&pk, "applied_index", 13);
+    msgpack_pack_bin_with_body(&pk, seven, sizeof seven);
+
+    assert_int_equal(hamd_store_restore(f->s, sb.data, sb.size), 0);
+    msgpack_sbuffer_destroy(&sb);
+    assert_string_equal(pins_of(f->s), "");
+    assert_false(hamd_store_pinned(f->s, "rb2601.SHFE"));
+    assert_true(hamd_store_seeded(f->s));
+    assert_true(hamd_store_sub_exists(f->s, "IF2606.CFFEX"));
+    assert_false(hamd_store_sub_exists(f->s, "m2609.DCE"));
+    char id[HAMD_ACCOUNT_ID_MAX];
+    assert_int_equal(hamd_store_assign_get(f->s, "rb2601.SHFE", id), 0);
+    assert_string_equal(id, "sim_a");
+    assert_int_equal(hamd_store_applied_index(f->s), 7);
+    /* and pins work on the restored store */
+    f->index = 8;
+    assert_int_equal(set_pin(f, true, "IF2606.CFFEX", NULL), 0);
+    assert_string_equal(pins_of(f->s), "IF2606.CFFEX,");
 }
 
 static void test_bad_snapshot_leaves_store_unchanged(void **state)
@@ -540,8 +700,9 @@ static void test_reopen_keeps_data_and_index(void **state)
     seed(f);
     set_assign(f, "rb2601.SHFE", "sim_a");
     add_event(f, 1);
+    assert_int_equal(set_pin(f, true, "rb2601.SHFE", NULL), 0);
     uint64_t applied = hamd_store_applied_index(f->s);
-    assert_int_equal(applied, 3);
+    assert_int_equal(applied, 4);
     hamd_store_destroy(&f->s);
     assert_null(f->s);
     f->s = hamd_store_new(store_path(f, "store"));
@@ -552,6 +713,7 @@ static void test_reopen_keeps_data_and_index(void **state)
     assert_int_equal(hamd_store_assign_get(f->s, "rb2601.SHFE", id), 0);
     assert_string_equal(id, "sim_a");
     assert_int_equal(hamd_store_events_last_seq(f->s), 1);
+    assert_true(hamd_store_pinned(f->s, "rb2601.SHFE"));
 }
 
 static void test_wipe_empties_everything(void **state)
@@ -560,7 +722,9 @@ static void test_wipe_empties_everything(void **state)
     char out[256] = "";
     seed(f);
     add_event(f, 1);
+    assert_int_equal(set_pin(f, true, "rb2601.SHFE", NULL), 0);
     assert_int_equal(hamd_store_wipe(f->s), 0);
+    assert_string_equal(pins_of(f->s), "");
     assert_false(hamd_store_seeded(f->s));
     assert_int_equal(hamd_store_applied_index(f->s), 0);
     assert_int_equal(hamd_store_accounts_foreach(f->s, collect_account, out), 0);
@@ -586,10 +750,13 @@ int main(void)
         T(test_every_command_applies),
         T(test_business_errors_leave_data_unchanged),
         T(test_account_del_cascades),
+        T(test_pins_set_and_clear),
+        T(test_subs_del_drops_pin),
         T(test_events_bounded),
         T(test_foreach_stops_early),
         T(test_readers_on_missing_keys),
         T(test_snapshot_restore_replaces_everything),
+        T(test_snapshot_without_pins_restores),
         T(test_bad_snapshot_leaves_store_unchanged),
         T(test_reopen_keeps_data_and_index),
         T(test_wipe_empties_everything),

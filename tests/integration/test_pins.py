@@ -1,0 +1,86 @@
+"""A manual-failover pin outlives the leader that made it.
+
+rb2601 is failed over by hand to sim_2, which pins it; leadership moves to
+another node; sim_1 is stopped (the other contracts fail over to sim_2) and
+started again. After revert_after_s the new leader fails the unpinned
+contracts back to sim_1 and leaves the pinned one on sim_2, because the pin
+is replicated state (DESIGN §3), not the old leader's memory. Across all of
+it each contract's ticks stay in order, and none is lost apart from the
+ones published before this subscriber reached the new leader.
+"""
+import time
+
+from hamdtest import (Cluster, Subscriber, check, node_status, run,
+                      sim_account, sources_since, wait_for, wait_one_publisher,
+                      wait_settled)
+
+SYMBOLS = ["rb2601.SHFE", "cu2601.SHFE", "i2601.DCE"]
+PINNED = "rb2601.SHFE"
+REVERT_S = 2
+EXTRA_INI = """
+[health]
+check_interval_ms = 50
+[failover]
+revert_after_s = %d
+quarantine_s = 1
+""" % REVERT_S
+SETTLE_S = 3.0        # after the leader change, before sim_1 is stopped
+STAY_S = 4 * REVERT_S  # how long the pinned contract is watched after
+
+
+def check_stream(sub):
+    """Per contract, sim_seq only grows; a gap is allowed only where the
+    term changes, and only as large as the new leader's seq - 1: PUB/SUB
+    keeps no history, so what it published before this SUB reconnected is
+    not seen (docs/protocol.md)."""
+    prev = {}
+    for _, t in sub.ticks:
+        vt, n = t["vt_symbol"], t["extra"]["sim_seq"]
+        if vt in prev:
+            last_n, last_term = prev[vt]
+            check(n > last_n, "%s: sim_seq %d after %d" % (vt, n, last_n))
+            allowed = t["seq"] - 1 if t["term"] != last_term else 0
+            check(n - last_n - 1 <= allowed,
+                  "%s: %d ticks lost before sim_seq %d (term %d)"
+                  % (vt, n - last_n - 1 - allowed, n, t["term"]))
+        prev[vt] = (n, t["term"])
+
+
+def test_pin_survives_leader_change():
+    accounts = [sim_account("sim_1", 1, ["SHFE", "DCE"], rate=40),
+                sim_account("sim_2", 2, ["SHFE", "DCE"], rate=40)]
+    c = Cluster(3, accounts, SYMBOLS, extra_ini=EXTRA_INI, name="pins").start()
+    try:
+        sub = Subscriber(c.publish_endpoints())
+        wait_settled(sub, {vt: "sim_1" for vt in SYMBOLS}, "initial routing to sim_1", 30)
+        old = wait_one_publisher(c)
+        c.hactl("failover", "--to", "sim_2", "rb2601")
+        wait_settled(sub, {PINNED: "sim_2", "cu2601.SHFE": "sim_1",
+                      "i2601.DCE": "sim_1"}, "rb2601 on sim_2", 30)
+
+        c.hactl("transfer")
+        wait_for(lambda: wait_one_publisher(c) != old, 20, "a new leader")
+        new = wait_one_publisher(c)
+        check(node_status(c, new)["pinned"] == [PINNED],
+              "new leader's pins: %r" % node_status(c, new)["pinned"])
+        sub.pump(SETTLE_S)
+
+        c.hactl("stop", "sim_1")
+        wait_settled(sub, {vt: "sim_2" for vt in SYMBOLS}, "all on sim_2", 30)
+        c.hactl("start", "sim_1")
+        wait_settled(sub, {PINNED: "sim_2", "cu2601.SHFE": "sim_1",
+                      "i2601.DCE": "sim_1"}, "failback of the unpinned only", 30)
+        t0 = time.monotonic()
+        sub.pump(STAY_S)
+        seen = sources_since(sub, t0)
+        check(seen.get(PINNED) == {"sim_2"},
+              "pinned contract moved after the leader change: %r" % seen)
+        check(wait_one_publisher(c) == new, "the leader changed again")
+        check_stream(sub)
+        sub.close()
+    finally:
+        c.cleanup()
+
+
+if __name__ == "__main__":
+    run([test_pin_survives_leader_change])
