@@ -303,6 +303,12 @@ def gateway_of(c, idx, account):
     return None
 
 
+def healthy_gateway(c, idx, account):
+    """The gateway's status on node idx when it is HEALTHY, else None."""
+    g = gateway_of(c, idx, account) or {}
+    return g if g.get("state") == "HEALTHY" else None
+
+
 def gateway_states(c, idx):
     """{account: state} of node idx's gateways ({} when it does not answer)."""
     return {g["account"]: g["state"]
@@ -454,6 +460,20 @@ def check_contiguous(ticks, per_term=True):
         last[key] = t["seq"]
         sims.setdefault(t["vt_symbol"], []).append(t.get("extra", {}).get("sim_seq"))
     return sims
+
+
+def check_fenced(ticks, old_term):
+    """Fencing (DESIGN §3): every tick of old_term was published before the
+    first tick of any newer term. Compared by the publishers' hub_ns (the
+    nodes of a test share one clock), not by arrival: a SUB connected to
+    several nodes takes turns between its connections, so the old leader's
+    last ticks can be read after the new leader's first."""
+    old = [t["hub_ns"] for _, t in ticks if t["term"] == old_term]
+    new = [t["hub_ns"] for _, t in ticks if t["term"] > old_term]
+    if old and new:
+        check(max(old) < min(new),
+              "a tick of term %d was published %.1f ms after a newer term began"
+              % (old_term, (max(old) - min(new)) / 1e6))
 
 
 def sources_since(sub, since):

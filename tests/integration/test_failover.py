@@ -14,7 +14,7 @@ import time
 
 
 from hamdtest import (Cluster, Subscriber, check, check_exactly_once,
-                      gateway_of, log, publishing_node, run, sim_account,
+                      healthy_gateway, log, publishing_node, run, sim_account,
                       sim_control, wait_for, wait_for_value)
 
 SYMBOLS = ["rb2601.SHFE", "cu2601.SHFE", "i2601.DCE"]
@@ -73,12 +73,6 @@ def wait_source(sub, account, timeout, what):
     sub.pump(0.5)
     check(sources_now(sub, t1 + 0.2) <= {account},
           "%s: still ticks from %s" % (what, sources_now(sub, t1 + 0.2)))
-
-
-def healthy_gateway(c, node, account):
-    """The gateway's status on node when it is HEALTHY, else None."""
-    g = gateway_of(c, node, account) or {}
-    return g if g.get("state") == "HEALTHY" else None
 
 
 def check_stream(sub):
