@@ -11,6 +11,7 @@
 
 #define STATUS_MS_PER_S 1000       /* for ages */
 #define STATUS_AGE_MS_SHOWN 10000  /* ages below this print in ms */
+#define STATUS_PINS_SHOWN 8        /* pinned contracts listed by name */
 
 /* "12 ms", "34 s" or "-" for a null age. */
 static void fmt_age(const json_t *v, char *buf, size_t cap)
@@ -86,12 +87,46 @@ static void print_json(const struct hactl *ctl, const struct hactl_resp *r)
     json_decref(doc);
 }
 
+/* The replicated failover state (pause flag, pins) as the publishing node
+ * knows it, else as the first node that answered: what an operator must
+ * not forget after maintenance. */
+static void print_failover(const struct hactl *ctl, const struct hactl_resp *r)
+{
+    const json_t *s = NULL;
+    for (unsigned i = 0; i < ctl->n_nodes; i++) {
+        if (r[i].status != 200 || !json_is_object(r[i].json))
+            continue;
+        if (!s || json_is_true(json_object_get(r[i].json, "publishing")))
+            s = r[i].json;
+    }
+    if (!s)
+        return;
+    printf("\nfailover: %s\n", json_is_true(json_object_get(s, "paused"))
+                                   ? "PAUSED, no automatic moves "
+                                     "(hactl resume)"
+                                   : "automatic");
+    const json_t *pins = json_object_get(s, "pinned");
+    size_t n = json_array_size(pins);
+    if (n == 0)
+        return;
+    printf("pinned:   %zu contract%s, no automatic failback (hactl failback):",
+           n, n == 1 ? "" : "s");
+    for (size_t i = 0; i < n && i < STATUS_PINS_SHOWN; i++) {
+        const char *vt = json_string_value(json_array_get(pins, i));
+        printf(" %s", vt ? vt : "?");
+    }
+    if (n > STATUS_PINS_SHOWN)
+        printf(" ... (%zu more: hactl status --json)", n - STATUS_PINS_SHOWN);
+    printf("\n");
+}
+
 static void print_table(const struct hactl *ctl, const struct hactl_resp *r)
 {
     printf("%-4s %-21s %-11s %5s %6s %8s %8s  %s\n", "NODE", "ADDRESS", "ROLE",
            "TERM", "LEADER", "COMMIT", "APPLIED", "PUBLISHING");
     for (unsigned i = 0; i < ctl->n_nodes; i++)
         print_node_row(&ctl->nodes[i], &r[i]);
+    print_failover(ctl, r);
     for (unsigned i = 0; i < ctl->n_nodes; i++)
         if (r[i].status == 200 && json_is_object(r[i].json))
             print_gateways(r[i].json);

@@ -66,6 +66,10 @@ def test_operator_commands():
         # The pins are replicated: the followers report them too, so a new
         # leader would keep the contracts where the operator put them.
         pins_everywhere(c, ["cu2601.SHFE", "rb2601.SHFE"])
+        out = c.hactl("status").stdout
+        check("failover: automatic" in out and
+              "pinned:   2 contracts" in out and "cu2601.SHFE rb2601.SHFE" in out,
+              "status does not show the pins:\n%s" % out)
 
         plan = hactl_json(c, "failback", "--dry-run")
         moved = {vt for g in plan["groups"] for vt in g["contracts"]}
@@ -77,9 +81,12 @@ def test_operator_commands():
         c.hactl("failback")
         wait_settled(sub, {vt: "sim_1" for vt in SYMBOLS}, "failback to sim_1")
         pins_everywhere(c, [])
+        check("pinned:" not in c.hactl("status").stdout, "pins left in status")
 
         # Paused: the failing source keeps its contracts; resumed: they move.
         c.hactl("pause")
+        out = c.hactl("status").stdout
+        check("failover: PAUSED" in out, "status does not show the pause:\n%s" % out)
         c.hactl("stop", "sim_1")
         sub.pump(2.0)
         check(sources_since(sub, time.monotonic() - 1.0) == {}, "paused but moved: %r"
