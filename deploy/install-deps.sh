@@ -8,7 +8,7 @@ PACKAGES=(
   libzmq3-dev libmsgpack-dev libraft-dev libuv1-dev liblmdb-dev
   libcmocka-dev libh2o-dev libjansson-dev libinih-dev libcurl4-openssl-dev
   python3 python3-zmq python3-msgpack
-  iproute2 iptables iputils-arping procps
+  iproute2 iptables iputils-arping procps keepalived
 )
 
 missing=()

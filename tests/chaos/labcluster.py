@@ -1,8 +1,10 @@
 """A hamd cluster inside a network lab, deployed the way docs/deployment.md
 says: one node per host namespace, raft/admin on the host's own address,
 ticks bound on every address (so the VIP reaches them), the VIP moved by
-deploy/hooks/vip-up and vip-down, and systemd's restart behaviour of
-deploy/systemd/hamd.service imitated where a scenario needs it.
+deploy/hooks/vip-up and vip-down, or (Cluster(keepalived=True)) by one
+keepalived per full host running deploy/keepalived/keepalived.conf, and
+systemd's restart behaviour of deploy/systemd/hamd.service imitated where
+a scenario needs it.
 
 Also here: the client (client_sub.py in the client namespace) and the
 account writer that proves acknowledged writes survive.
@@ -23,6 +25,7 @@ sys.path.insert(0, os.path.join(SOURCE, "tests", "integration"))
 from hamdtest import (HACTL, HAMD, GW_SIM, Failure, account_ini,  # noqa: E402
                       check, log, sim_account, wait_for)
 import analysis  # noqa: E402
+import keepalivedlab  # noqa: E402
 from netlab import LAB_NET, IFACE, Lab  # noqa: E402
 
 VIP = LAB_NET + ".100"
@@ -32,6 +35,7 @@ ADMIN_PORT = 8001
 PUBLISH_PORT = 5551
 SNAPSHOT_PORT = 5561
 HOOKS_DIR = os.path.join(SOURCE, "deploy", "hooks")
+KEEPALIVED_CONF = os.path.join(SOURCE, "deploy", "keepalived", "keepalived.conf")
 CLIENT_SUB = os.path.join(HERE, "client_sub.py")
 PYTHON = "/usr/bin/python3"
 NODE_HOSTS = ("n1", "n2", "n3")
@@ -64,6 +68,16 @@ def clean_env(extra=None):
     return env
 
 
+def log_tail(path, lines=40):
+    """The last lines of a log file ("" when there is none)."""
+    try:
+        with open(path, "rb") as f:
+            text = f.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
+    return "\n".join(text.splitlines()[-lines:])
+
+
 class Node:
     """One hamd process in one host namespace."""
 
@@ -80,6 +94,7 @@ class Node:
         self.logfile = os.path.join(cluster.dir, "node%d.log" % nid)
         self.proc = None
         self.powered = True     # False while the host is "switched off"
+        self.keepalived = None  # its keepalivedlab.Keepalived, if any
         os.makedirs(self.dir, exist_ok=True)
         # The hooks read the VIP settings from a file, as installed ones do.
         self.vip_conf = os.path.join(self.dir, "vip.conf")
@@ -133,7 +148,10 @@ class Node:
             raise Failure("node %d ignored SIGTERM for %ds" % (self.id, timeout))
 
     def exec_stop_post(self):
-        """What hamd.service's ExecStopPost does after any stop: vip-down."""
+        """What hamd.service's ExecStopPost does after any stop: vip-down.
+        Nothing with keepalived: that unit has no ExecStopPost line."""
+        if self.cluster.keepalived:
+            return
         r = subprocess.run(self.lab.argv(self.host, [os.path.join(HOOKS_DIR, "vip-down")]),
                            env=self.env, capture_output=True, text=True, timeout=10)
         if r.returncode != 0:
@@ -170,26 +188,40 @@ class Node:
         return self.powered and VIP in self.lab.addresses(self.host)
 
     def log_tail(self, lines=40):
-        try:
-            with open(self.logfile, "rb") as f:
-                text = f.read().decode("utf-8", "replace")
-        except OSError:
-            return ""
-        return "\n".join(text.splitlines()[-lines:])
+        return log_tail(self.logfile, lines)
 
 
 class Cluster:
-    """Three hamd nodes in the lab: three voters, or two and a witness."""
+    """Three hamd nodes in the lab: three voters, or two and a witness.
+    The VIP moves with the hooks, or with keepalived when asked."""
 
-    def __init__(self, lab, tag, witness=False):
+    def __init__(self, lab, tag, witness=False, keepalived=False):
         self.lab = lab
         self.tag = tag
+        self.keepalived = keepalived
         self.dir = tempfile.mkdtemp(prefix="hamdc-%s-" % tag)
         roles = ["voter", "voter", "witness" if witness else "voter"]
         self.nodes = [Node(self, i + 1, NODE_HOSTS[i], roles[i]) for i in range(3)]
         for n in self.nodes:
             with open(n.config, "w") as f:
                 f.write(self.ini(n))
+        if keepalived:
+            self._add_keepalived()
+
+    def _add_keepalived(self):
+        """One keepalived per full node, from the shipped config."""
+        with open(KEEPALIVED_CONF) as f:
+            shipped = f.read()
+        full = [n for n in self.nodes if not n.witness]
+        for n in full:
+            text = keepalivedlab.lab_config(
+                shipped, router_id="hamd_node%d" % n.id, iface=IFACE, src_ip=n.ip,
+                peers=[p.ip for p in full if p is not n],
+                vip_cidr="%s/%d" % (VIP, VIP_PREFIXLEN), hactl=HACTL, config=n.config)
+            workdir = os.path.join(self.dir, "keepalived%d" % n.id)
+            os.makedirs(workdir)
+            n.keepalived = keepalivedlab.Keepalived(self.lab, n.host, workdir, text,
+                                                    clean_env())
 
     def ini(self, node):
         out = ["; chaos test %s, node %d" % (self.tag, node.id), "[node]",
@@ -206,7 +238,7 @@ class Cluster:
                 "restart_backoff_min_ms = 100", "restart_backoff_max_ms = 2000",
                 "stop_grace_ms = 1000", "",
                 "[failover]", "revert_after_s = 0", ""]
-        if not node.witness:
+        if not node.witness and not self.keepalived:
             out += ["[hooks]", "on_leader = %s" % os.path.join(HOOKS_DIR, "vip-up"),
                     "on_follower = %s" % os.path.join(HOOKS_DIR, "vip-down"), ""]
         text = "\n".join(out) + "\n"
@@ -218,8 +250,11 @@ class Cluster:
     # -- processes -------------------------------------------------------------
 
     def start(self):
+        """Starts every node, and the keepalived daemons not running yet."""
         for n in self.nodes:
             n.start()
+            if n.keepalived and not n.keepalived.alive():
+                n.keepalived.start()
         return self
 
     def stop(self):
@@ -232,6 +267,11 @@ class Cluster:
 
     def teardown(self, keep=False):
         """Ends every process of the cluster and resets the hosts."""
+        daemons = [n.keepalived for n in self.nodes if n.keepalived]
+        for k in daemons:        # all at once: each takes about 1 s to stop
+            k.terminate()
+        for k in daemons:
+            k.wait_stopped()
         for n in self.nodes:
             if n.proc and n.proc.poll() is None:
                 n.signal(signal.SIGCONT)
@@ -292,6 +332,9 @@ class Cluster:
                 if n.proc is not None and n.proc.poll() is not None:
                     raise Failure("node %d exited with status %s: %s" % (
                         n.id, n.proc.returncode, n.log_tail(1)))
+                if n.keepalived and not n.keepalived.alive():
+                    raise Failure("keepalived of node %d exited: %s" % (
+                        n.id, log_tail(n.keepalived.logfile, 3)))
             return self.converged(nodes)
         return wait_for(ready, timeout, "nodes %s to converge (one publisher, VIP on it)"
                         % [n.id for n in nodes], step=0.1)

@@ -15,6 +15,11 @@ fault(s), lets the cluster recover, then checks:
 
 and measures, per fault, client_gap: the longest silence at the client
 from 1 s before the fault to the end of the recovery.
+
+The keepalived_* scenarios repeat a fault with the VIP moved by one
+keepalived per host (deploy/keepalived/keepalived.conf, keepalivedlab.py)
+instead of the hooks; the same checks hold, so they prove that the VIP
+follows the publishing node, on exactly one host.
 """
 import collections
 import os
@@ -22,8 +27,9 @@ import signal
 import time
 
 import analysis
+import keepalivedlab
 from labcluster import (RAFT_PORT, Client, Cluster, Failure, Writer, check,
-                        log, wait_for)
+                        log, log_tail, wait_for)
 
 NS_PER_S = 1000000000
 GAP_LEAD_S = 1.0            # the gap window opens this long before a fault
@@ -223,16 +229,31 @@ def witness_kill_hosts(ctx, leader):
     ctx.leader()
 
 
+# fn: the fault; witness: two voters and a witness instead of three
+# voters; keepalived: keepalived moves the VIP instead of the hooks.
+Scenario = collections.namedtuple("Scenario", "fn witness keepalived",
+                                  defaults=(False, False))
+
 SCENARIOS = collections.OrderedDict([
-    ("kill9_leader", (kill9_leader, False)),
-    ("sigstop_leader", (sigstop_leader, False)),
-    ("partition_leader", (partition_leader, False)),
-    ("partition_follower", (partition_follower, False)),
-    ("gateway_crash", (gateway_crash, False)),
-    ("cluster_restart", (cluster_restart, False)),
-    ("sigterm_handover", (sigterm_handover, False)),
-    ("witness_kill_hosts", (witness_kill_hosts, True)),
+    ("kill9_leader", Scenario(kill9_leader)),
+    ("sigstop_leader", Scenario(sigstop_leader)),
+    ("partition_leader", Scenario(partition_leader)),
+    ("partition_follower", Scenario(partition_follower)),
+    ("gateway_crash", Scenario(gateway_crash)),
+    ("cluster_restart", Scenario(cluster_restart)),
+    ("sigterm_handover", Scenario(sigterm_handover)),
+    ("witness_kill_hosts", Scenario(witness_kill_hosts, witness=True)),
+    # the same faults with deploy/keepalived/keepalived.conf moving the VIP
+    ("keepalived_kill9", Scenario(kill9_leader, keepalived=True)),
+    ("keepalived_handover", Scenario(sigterm_handover, keepalived=True)),
 ])
+
+
+def unavailable(name):
+    """Why scenario `name` cannot run on this machine, or None."""
+    if SCENARIOS[name].keepalived and not keepalivedlab.binary():
+        return keepalivedlab.INSTALL_HINT
+    return None
 
 
 # --------------------------------------------------------------------------
@@ -268,9 +289,9 @@ def _promises(ctx, ticks, violations, t_start, t_end):
 def run_scenario(lab, name, round_no, keep=False):
     """Runs scenario `name` once; returns its Outcome (never raises for a
     failed check: failures are in the Outcome)."""
-    fn, witness = SCENARIOS[name]
+    sc = SCENARIOS[name]
     tag = "%s-r%d" % (name, round_no)
-    cluster = Cluster(lab, tag, witness=witness)
+    cluster = Cluster(lab, tag, witness=sc.witness, keepalived=sc.keepalived)
     client = Client(lab, os.path.join(cluster.dir, "client.rec"))
     ctx = Ctx(cluster, client)
     writer = None
@@ -289,7 +310,7 @@ def run_scenario(lab, name, round_no, keep=False):
         writer = Writer(cluster, prefix + "w")
         writer.start()
         t_start = time.monotonic_ns()
-        fn(ctx, leader)
+        sc.fn(ctx, leader)
         acked += writer.stop()
         ctx.notes.append("writes: %d acknowledged, %d refused or timed out"
                          % (len(acked), writer.failed))
@@ -315,6 +336,9 @@ def run_scenario(lab, name, round_no, keep=False):
         if failures:
             for n in cluster.nodes:
                 log("---- node %d log (last lines) ----\n%s" % (n.id, n.log_tail()))
+                if n.keepalived:
+                    log("---- node %d keepalived log (last lines) ----\n%s"
+                        % (n.id, log_tail(n.keepalived.logfile)))
         cluster.teardown(keep=keep or bool(failures))
     lost_ids = set().union(*lost.values()) if lost else set()
     return Outcome(name, gaps, overlap[0], overlap[1], len(lost_ids), failures,

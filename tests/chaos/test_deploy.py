@@ -6,11 +6,14 @@
 - the [peer.N] blocks are the same in the three files of a layout, the
   files differ in [node] id, and a witness layout has exactly one witness,
   without hooks;
-- the VIP hooks and the systemd unit say what the docs say.
+- the VIP hooks and the systemd unit say what the docs say;
+- the chaos lab's keepalived scenarios can still run the shipped
+  deploy/keepalived/keepalived.conf, changed only in the per-host settings.
 
 Closing line "N passed, N failed"; exit 1 on any failure.
 """
 import configparser
+import difflib
 import glob
 import os
 import subprocess
@@ -21,8 +24,13 @@ SOURCE = os.environ.get("HAMD_SOURCE_DIR") or os.path.abspath(os.path.join(HERE,
 sys.path.insert(0, os.path.join(SOURCE, "tests", "integration"))
 
 from hamdtest import HAMD, check, run  # noqa: E402
+import keepalivedlab  # noqa: E402
 
 EXAMPLES = os.path.join(SOURCE, "deploy", "examples")
+KEEPALIVED_CONF = os.path.join(SOURCE, "deploy", "keepalived", "keepalived.conf")
+# what keepalivedlab.lab_config may change; everything else is tested as shipped
+KEEPALIVED_LAB_KEYS = ("router_id", "script_user", "script", "interface",
+                       "unicast_src_ip", "10.")
 LAYOUTS = ("three-hosts", "two-hosts-witness")
 UNCREATABLE_DATA_DIR = "/proc/hamd-chaos-no-such-dir/x"
 LOAD_TIMEOUT_S = 10
@@ -101,6 +109,21 @@ def test_hooks_and_unit_match_the_docs():
     check("CAP_NET_ADMIN" in svc.get("AmbientCapabilities", ""), "no CAP_NET_ADMIN")
 
 
+def test_keepalived_conf_fits_the_lab():
+    with open(KEEPALIVED_CONF) as f:
+        shipped = f.read()
+    lab = keepalivedlab.lab_config(shipped, "hamd_node9", "eth0", "10.77.0.9",
+                                   ["10.77.0.8"], "10.77.0.100/24", "/x/hactl", "/x/n9.ini")
+    changed = [line[1:].strip() for line in difflib.unified_diff(
+        shipped.splitlines(), lab.splitlines(), lineterm="", n=0)
+        if line[:1] in "-+" and line[:3] not in ("---", "+++")]
+    check(changed, "lab_config changed nothing")
+    for line in changed:
+        check(line.startswith(KEEPALIVED_LAB_KEYS), "lab_config changed %r" % line)
+    check('script "/x/hactl --timeout 800 -c /x/n9.ini is-leader"' in lab,
+          "the script line is not the lab's hactl with the node's config")
+
+
 if __name__ == "__main__":
     run([test_examples_load_with_the_real_loader, test_example_files_agree,
-         test_hooks_and_unit_match_the_docs])
+         test_hooks_and_unit_match_the_docs, test_keepalived_conf_fits_the_lab])
