@@ -246,6 +246,7 @@ SCENARIOS = collections.OrderedDict([
     # the same faults with deploy/keepalived/keepalived.conf moving the VIP
     ("keepalived_kill9", Scenario(kill9_leader, keepalived=True)),
     ("keepalived_handover", Scenario(sigterm_handover, keepalived=True)),
+    ("keepalived_sigstop", Scenario(sigstop_leader, keepalived=True)),
 ])
 
 
