@@ -52,10 +52,10 @@ def lab_config(shipped, router_id, iface, src_ip, peers, vip_cidr, hactl, config
     ("a.b.c.d/len") on the lab interface, the built hactl with this
     node's config file, and the script run as root (the lab runs as root
     and has no hamd user; the shipped `hamd` user is a production choice).
-    enable_script_security stays: it accepts the build's hactl when every
-    directory of its path is root's (a sticky /tmp is fine); in a checkout
-    others can write to, keepalived would disable the script, and
-    Keepalived.config_test fails on that."""
+    enable_script_security stays: it accepts hactl only when no one but
+    root can write to it or a directory above it (a sticky /tmp is fine),
+    so the lab passes a copy in its own 0700 temp dir; should keepalived
+    still disable the script, Keepalived.config_test fails on that."""
     t = shipped
     t = _sub(t, r"^(\s*router_id\s+)\S+\s*$", r"\g<1>" + router_id, "router_id")
     t = _sub(t, r"^(\s*script_user\s+)\S+\s*$", r"\g<1>root", "script_user")

@@ -212,12 +212,17 @@ class Cluster:
         """One keepalived per full node, from the shipped config."""
         with open(KEEPALIVED_CONF) as f:
             shipped = f.read()
+        # keepalived runs a script only when no one but root can write to
+        # it or a directory above it (enable_script_security): a copy in
+        # this root-owned 0700 dir passes wherever the checkout lives.
+        hactl = os.path.join(self.dir, "hactl")
+        shutil.copy2(HACTL, hactl)
         full = [n for n in self.nodes if not n.witness]
         for n in full:
             text = keepalivedlab.lab_config(
                 shipped, router_id="hamd_node%d" % n.id, iface=IFACE, src_ip=n.ip,
                 peers=[p.ip for p in full if p is not n],
-                vip_cidr="%s/%d" % (VIP, VIP_PREFIXLEN), hactl=HACTL, config=n.config)
+                vip_cidr="%s/%d" % (VIP, VIP_PREFIXLEN), hactl=hactl, config=n.config)
             workdir = os.path.join(self.dir, "keepalived%d" % n.id)
             os.makedirs(workdir)
             n.keepalived = keepalivedlab.Keepalived(self.lab, n.host, workdir, text,
