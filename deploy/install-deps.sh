@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
-# Installs the Debian packages hamd needs to build, run and test, if any is
-# missing. Safe to run again: it does nothing when everything is there.
+# Installs the Debian packages hamd needs to build and run, and with
+# --tests also those only the test suite uses, if any is missing. Safe to
+# run again: it does nothing when everything is there.
+#
+#   deploy/install-deps.sh            build + run (quickstart)
+#   deploy/install-deps.sh --tests    + the chaos lab's tools (tests/run.sh)
 set -euo pipefail
 
 PACKAGES=(
@@ -8,8 +12,16 @@ PACKAGES=(
   libzmq3-dev libmsgpack-dev libraft-dev libuv1-dev liblmdb-dev
   libcmocka-dev libh2o-dev libjansson-dev libinih-dev libcurl4-openssl-dev
   python3 python3-zmq python3-msgpack
-  iproute2 iptables iputils-arping procps keepalived
+  iproute2 iputils-arping procps
 )
+# network namespaces, partitions, and keepalived moving the VIP (tests/chaos)
+TEST_PACKAGES=(iptables keepalived)
+
+case "${1:-}" in
+  "") ;;
+  --tests) PACKAGES+=("${TEST_PACKAGES[@]}") ;;
+  *) echo "usage: $0 [--tests]" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${PACKAGES[@]}"; do

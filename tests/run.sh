@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 JOBS=$(nproc 2>/dev/null || echo 2)
 
-./deploy/install-deps.sh
+./deploy/install-deps.sh --tests
 
 build() { # dir, extra cmake args...
   local dir=$1; shift
