@@ -509,6 +509,7 @@ int hamd_dataplane_start(struct hamd_dataplane *self, char *err, size_t cap)
     int64_t now = hamd_mono_ns();
     self->next_stats_ns = now;
     self->next_hb_ns = now;
+    self->next_trim_ns = now + (int64_t)DP_TRIM_FIRST_MS * HAMD_NS_PER_MS;
     if (pthread_create(&self->thread, NULL, dp_thread_main, self) != 0) {
         snprintf(err, cap, "cannot start the data plane thread");
         return -1;

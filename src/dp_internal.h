@@ -12,7 +12,12 @@
 #include "dataplane.h"
 
 #define DP_POLL_MAX_MS 10          /* longest sleep of the data loop */
-#define DP_TRIM_INTERVAL_MS 5000   /* heap pages returned this often */
+#define DP_TRIM_FIRST_MS 5000      /* free heap looked at after start-up */
+#define DP_TRIM_INTERVAL_MS 60000  /* ... then this often: a malloc_trim
+                                      stalls this thread for ~10 ms with a
+                                      fragmented heap */
+#define DP_TRIM_FREE_MIN_BYTES (4u << 20) /* ... and given back only when
+                                             this much sits free in it */
 #define DP_BIND_RETRY_MS 100       /* a failed PUB bind is retried from the
                                       tick path at most this often */
 #define DP_BATCH_MAX 2048          /* gateway ticks (or other messages)
