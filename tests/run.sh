@@ -6,6 +6,9 @@
 #   ./tests/run.sh              everything (chaos tests skip without root)
 #   ./tests/run.sh -R unit      only tests whose name matches (ctest -R)
 #   HAMD_BENCH=1 ./tests/run.sh also runs the benchmarks afterwards
+#   HAMD_ASAN_INTEGRATION=1 ./tests/run.sh
+#                               also runs the integration tests against the
+#                               sanitizer build (about 3 min more)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -30,6 +33,10 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 status=0
 echo "== unit tests under ASan + UBSan"
 ctest --test-dir build-asan -LE 'integration|chaos' --output-on-failure -j"$JOBS" "$@" || status=1
+if [ "${HAMD_ASAN_INTEGRATION:-0}" = 1 ]; then
+  echo "== integration tests under ASan + UBSan"
+  ctest --test-dir build-asan -L integration --output-on-failure "$@" || status=1
+fi
 echo "== all tests (release build)"
 ctest --test-dir build --output-on-failure "$@" || status=1
 
