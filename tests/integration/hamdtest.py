@@ -496,6 +496,18 @@ def wait_settled(sub, expect, what, timeout=15):
     wait_for(ok, timeout, what, step=0)
 
 
+def wait_ready_to_fail_over(c, sub, symbols, active, target):
+    """Waits until every one of symbols comes from `active` only and
+    `target` is HEALTHY on the publishing node (a manual failover refuses a
+    target that is not HEALTHY yet); returns the publishing node's index."""
+    wait_settled(sub, {vt: active for vt in symbols},
+                 "initial routing to %s" % active, 30)
+    leader = wait_one_publisher(c)
+    wait_for(lambda: healthy_gateway(c, leader, target), 20,
+             "%s HEALTHY on the leader" % target)
+    return leader
+
+
 def check_exactly_once(sims):
     """Each symbol's sim_seq values form a contiguous run without repeats."""
     for vt, seqs in sims.items():

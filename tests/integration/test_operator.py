@@ -11,8 +11,8 @@ import json
 import time
 
 from hamdtest import (Cluster, Subscriber, check, check_exactly_once,
-                      healthy_gateway, node_status, publishing_node, run,
-                      sim_account, sources_since, wait_for, wait_one_publisher,
+                      node_status, publishing_node, run, sim_account,
+                      sources_since, wait_for, wait_ready_to_fail_over,
                       wait_settled)
 
 SYMBOLS = ["rb2601.SHFE", "cu2601.SHFE", "i2601.DCE"]
@@ -48,11 +48,7 @@ def test_operator_commands():
     c = Cluster(3, accounts, SYMBOLS, extra_ini=EXTRA_INI, name="oper").start()
     try:
         sub = Subscriber(c.publish_endpoints())
-        wait_settled(sub, {vt: "sim_1" for vt in SYMBOLS}, "initial routing to sim_1", 30)
-        # A manual failover refuses a target that is not HEALTHY (yet).
-        leader = wait_one_publisher(c)
-        wait_for(lambda: healthy_gateway(c, leader, "sim_2"), 20,
-                 "sim_2 HEALTHY on the leader")
+        wait_ready_to_fail_over(c, sub, SYMBOLS, "sim_1", "sim_2")
 
         plan = hactl_json(c, "failover", "--to", "sim_2", "rb2601", "--dry-run")
         check(plan["dry_run"] and plan["contracts_moved"] == 1, "dry run %r" % plan)

@@ -10,9 +10,9 @@ none is lost inside a term.
 """
 import time
 
-from hamdtest import (Cluster, Subscriber, check, healthy_gateway,
-                      node_status, run, sim_account, sources_since, wait_for,
-                      wait_one_publisher, wait_settled)
+from hamdtest import (Cluster, Subscriber, check, node_status, run,
+                      sim_account, sources_since, wait_for, wait_one_publisher,
+                      wait_ready_to_fail_over, wait_settled)
 
 SYMBOLS = ["rb2601.SHFE", "cu2601.SHFE", "i2601.DCE"]
 PINNED = "rb2601.SHFE"
@@ -61,10 +61,7 @@ def test_pin_survives_leader_change():
     c = Cluster(3, accounts, SYMBOLS, extra_ini=EXTRA_INI, name="pins").start()
     try:
         sub = Subscriber(c.publish_endpoints())
-        wait_settled(sub, {vt: "sim_1" for vt in SYMBOLS}, "initial routing to sim_1", 30)
-        old = wait_one_publisher(c)
-        wait_for(lambda: healthy_gateway(c, old, "sim_2"), 20,
-                 "sim_2 HEALTHY on the leader")
+        old = wait_ready_to_fail_over(c, sub, SYMBOLS, "sim_1", "sim_2")
         c.hactl("failover", "--to", "sim_2", "rb2601")
         wait_settled(sub, {PINNED: "sim_2", "cu2601.SHFE": "sim_1",
                       "i2601.DCE": "sim_1"}, "rb2601 on sim_2", 30)
