@@ -8,6 +8,7 @@
  *   bench_raw_pubsub pub ENDPOINT --flood N [--size BYTES]
  *   bench_raw_pubsub pub ENDPOINT --paced RATE SECONDS [--size BYTES]
  *   bench_raw_pubsub sub ENDPOINT [--skip-s S] [--timeout-s S]
+ *   bench_raw_pubsub relay IN_ENDPOINT OUT_ENDPOINT
  *
  * The publisher binds an XPUB with XPUB_NODROP: it waits until the
  * subscription arrives (no slow-joiner loss) and, when the subscriber
@@ -23,6 +24,12 @@
  * message), lost (sent - received), p50/p99/p999/max latency in us
  * (receive CLOCK_REALTIME - stamp) over messages received after --skip-s.
  * Exit 0 when it saw `_end`, 1 otherwise.
+ *
+ * The relay is the floor of any hub: a process that forwards every
+ * message between two ZeroMQ hops and does nothing else (zmq_proxy, an
+ * XSUB connected to the publisher, an XPUB bound for the subscriber, so
+ * subscriptions flow upstream and nothing is dropped). It runs until it
+ * is killed.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -376,6 +383,27 @@ static int run_sub(const char *endpoint, double skip_s, double timeout_s)
 }
 
 /* ------------------------------------------------------------------------
+ * Relay
+ * ------------------------------------------------------------------------ */
+
+static int run_relay(const char *in, const char *out)
+{
+    void *ctx = zmq_ctx_new();
+    void *front = zmq_socket(ctx, ZMQ_XSUB), *back = zmq_socket(ctx, ZMQ_XPUB);
+    int unbounded = 0, one = 1;
+    zmq_setsockopt(front, ZMQ_RCVHWM, &unbounded, sizeof unbounded);
+    zmq_setsockopt(back, ZMQ_SNDHWM, &unbounded, sizeof unbounded);
+    zmq_setsockopt(back, ZMQ_XPUB_NODROP, &one, sizeof one);
+    if (zmq_connect(front, in) != 0 || zmq_bind(back, out) != 0) {
+        fprintf(stderr, "raw relay: %s -> %s: %s\n", in, out, zmq_strerror(errno));
+        return 1;
+    }
+    zmq_proxy(front, back, NULL); /* returns only when the context ends */
+    fprintf(stderr, "raw relay: %s\n", zmq_strerror(errno));
+    return 1;
+}
+
+/* ------------------------------------------------------------------------
  * Command line
  * ------------------------------------------------------------------------ */
 
@@ -384,7 +412,8 @@ static void usage(void)
     fprintf(stderr,
             "usage: bench_raw_pubsub pub ENDPOINT (--flood N | --paced RATE SECONDS)"
             " [--size BYTES]\n"
-            "       bench_raw_pubsub sub ENDPOINT [--skip-s S] [--timeout-s S]\n");
+            "       bench_raw_pubsub sub ENDPOINT [--skip-s S] [--timeout-s S]\n"
+            "       bench_raw_pubsub relay IN_ENDPOINT OUT_ENDPOINT\n");
 }
 
 int main(int argc, char **argv)
@@ -394,6 +423,13 @@ int main(int argc, char **argv)
         return 2;
     }
     const char *role = argv[1], *endpoint = argv[2];
+    if (strcmp(role, "relay") == 0) {
+        if (argc != 4) {
+            usage();
+            return 2;
+        }
+        return run_relay(endpoint, argv[3]);
+    }
     uint64_t flood = 0;
     double rate = 0, seconds = 0, skip_s = RAW_SKIP_S_DEFAULT;
     double timeout_s = RAW_TIMEOUT_S_DEFAULT;

@@ -21,6 +21,9 @@
 #   hub dedup   the same with a second simulator of the same seed per
 #               exchange (a hot standby whose duplicates the hub drops)
 #   raw tick    the raw flood with bodies as large as the hub's ticks
+#   relay       the raw flood (both sizes) and the paced run at a tick's
+#               size through a process that only forwards: the floor of
+#               any hub on this host
 # The last line is
 #   RESULT hub_tps=... raw_tps=... tps_ratio=... hub_p50_us=... hub_p99_us=...
 #          raw_p50_us=... raw_p99_us=... lost=... rss_mb=... rss_symbols=...
@@ -120,19 +123,33 @@ kv() { tail -n 1 "$1" | tr ' ' '\n' | sed -n "s/^$2=//p" | head -n 1; }
 # ---------------------------------------------------------------------------
 
 # raw_run NAME PUB-ARGS...: one publisher/subscriber pair; the subscriber's
-# line goes to $TMP/NAME.out.
+# line goes to $TMP/NAME.out. With RAW_RELAY=1 the messages go through
+# `bench_raw_pubsub relay`, a process that only forwards them: two hops
+# and three processes, like the hub's path, with nothing done in between.
 raw_run() {
   local name=$1; shift
-  local port sub
-  port=$(free_ports 1)
-  "$RAW" sub "tcp://127.0.0.1:$port" --skip-s "$RAW_SKIP_S" >"$TMP/$name.out" \
-    2>"$TMP/$name.err" &
+  local in out sub relay=""
+  read -r in out <<<"$(free_ports 2)"
+  if [ "${RAW_RELAY:-0}" = 1 ]; then
+    "$RAW" relay "tcp://127.0.0.1:$in" "tcp://127.0.0.1:$out" 2>>"$TMP/$name.err" &
+    relay=$!
+    PIDS+=("$relay")
+  else
+    out=$in
+  fi
+  "$RAW" sub "tcp://127.0.0.1:$out" --skip-s "$RAW_SKIP_S" >"$TMP/$name.out" \
+    2>>"$TMP/$name.err" &
   sub=$!
   PIDS+=("$sub")
-  "$RAW" pub "tcp://127.0.0.1:$port" --size "$RAW_SIZE" "$@" 2>>"$TMP/$name.err" ||
+  "$RAW" pub "tcp://127.0.0.1:$in" --size "$RAW_SIZE" "$@" 2>>"$TMP/$name.err" ||
     fail "raw publisher ($name): $(cat "$TMP/$name.err")"
   wait "$sub" || fail "raw subscriber ($name): $(cat "$TMP/$name.err")"
   forget "$sub"
+  if [ -n "$relay" ]; then
+    kill -TERM "$relay" 2>/dev/null || true
+    wait "$relay" 2>/dev/null || true
+    forget "$relay"
+  fi
   log "$name: $(cat "$TMP/$name.out")"
 }
 
@@ -265,6 +282,14 @@ fi
 TICK_BYTES=$(kv "$TMP/hub_flood.out" body_bytes)
 log "raw ZeroMQ: $RAW_COUNT messages of $TICK_BYTES bytes (a tick's size)"
 RAW_SIZE=$TICK_BYTES raw_run raw_tick --flood "$RAW_COUNT"
+# The floor of any hub: the same floods and the paced run through a
+# process that only forwards (RAW_RELAY), at 200 bytes and at a tick's.
+log "relay: $RAW_COUNT messages of $RAW_SIZE bytes through a forwarding process"
+RAW_RELAY=1 raw_run relay_flood --flood "$RAW_COUNT"
+log "relay: $RAW_COUNT messages of $TICK_BYTES bytes through a forwarding process"
+RAW_RELAY=1 RAW_SIZE=$TICK_BYTES raw_run relay_tick --flood "$RAW_COUNT"
+log "relay: $RATE msg/s of $TICK_BYTES bytes for ${RAW_PACED_S}s through a forwarding process"
+RAW_RELAY=1 RAW_SIZE=$TICK_BYTES raw_run relay_paced --paced "$RATE" "$RAW_PACED_S"
 LOAD_AFTER=$(cut -d' ' -f1 /proc/loadavg)
 
 # ---------------------------------------------------------------------------
@@ -273,6 +298,7 @@ LOAD_AFTER=$(cut -d' ' -f1 /proc/loadavg)
 
 F=$TMP/hub_flood.out P=$TMP/hub_paced.out D=$TMP/hub_dedup.out
 RF=$TMP/raw_flood.out RP=$TMP/raw_paced.out RT=$TMP/raw_tick.out
+LF=$TMP/relay_flood.out LT=$TMP/relay_tick.out LP=$TMP/relay_paced.out
 G=$TMP/hub_fastgw.out
 lost=0
 for out in "$F" "$G" "$P"; do
@@ -298,6 +324,12 @@ echo "RESULT hub_tps=$(kv "$F" tps) raw_tps=$(kv "$RF" tps)" \
   "hub_cost_ratio=$(div "$(kv "$F" cpu_hub_us_per_tick)" \
     "$(sum "$(kv "$RT" pub_cpu_us_per_msg)" "$(kv "$RT" sub_cpu_us_per_msg)")")" \
   "hub_thread_cpu_pct=$(kv "$F" cpu_hub_thread)" \
+  "relay_tps=$(kv "$LF" tps) relay_tick_tps=$(kv "$LT" tps)" \
+  "relay_tick_tps_ratio=$(div "$(kv "$LT" tps)" "$(kv "$RF" tps)")" \
+  "hub_relay_tps_ratio=$(div "$(kv "$F" tps)" "$(kv "$LT" tps)")" \
+  "relay_tick_p50_us=$(kv "$LP" p50_us) relay_tick_p99_us=$(kv "$LP" p99_us)" \
+  "relay_tick_p99_ratio=$(div "$(kv "$LP" p99_us)" "$(kv "$RP" p99_us)")" \
+  "hub_relay_p99_ratio=$(div "$(kv "$P" e2e_p99_us)" "$(kv "$LP" p99_us)")" \
   "sim_cpu_us_per_tick=$(kv "$F" cpu_sim1_us_per_tick)" \
   "sub_cpu_us_per_tick=$(kv "$F" cpu_sub_us_per_tick)" \
   "raw_cpu_us_per_msg=$(sum "$(kv "$RF" pub_cpu_us_per_msg)" "$(kv "$RF" sub_cpu_us_per_msg)")" \
