@@ -239,6 +239,12 @@ static json_t *status_json(struct hamd_node *node, const struct node_view *v)
     json_object_set_new(o, "contracts", json_integer(
         node->contracts ? (json_int_t)hamd_strmap_size(node->contracts) : 0));
     json_object_set_new(o, "published", json_integer((json_int_t)v->dp.published));
+    json_object_set_new(o, "follow_age_ms",
+                        v->dp.follow_age_ms >= 0
+                            ? json_integer((json_int_t)v->dp.follow_age_ms)
+                            : json_null());
+    json_object_set_new(o, "takeover_replayed",
+                        json_integer((json_int_t)v->dp.takeover_replayed));
     json_object_set_new(o, "endpoints",
                         json_pack("{s:s,s:s,s:s}", "admin", hamd_config_admin(cfg),
                                   "publish", hamd_config_publish(cfg),
@@ -302,6 +308,12 @@ static void metrics_node(FILE *f, struct hamd_node *node,
              v->dp.snapshots);
     prom_u64(f, "hamd_replay_bytes", "gauge", "Memory held by replay rings.",
              v->dp.replay_bytes);
+    prom_u64(f, "hamd_follow_messages_total", "counter",
+             "Messages read from the publishing node's stream (followers).",
+             v->dp.follow_msgs);
+    prom_u64(f, "hamd_takeover_replayed_total", "counter",
+             "Held ticks the previous publisher had not sent, sent on taking "
+             "over.", v->dp.takeover_replayed);
     prom_u64(f, "hamd_contracts", "gauge", "Subscribed contracts.",
              node->contracts ? hamd_strmap_size(node->contracts) : 0);
     prom_u64(f, "hamd_cache_entries", "gauge",

@@ -195,6 +195,23 @@ enum hamd_arb_verdict hamd_arb_hold(struct hamd_arb_contract *c,
                                                             : HAMD_ARB_DROPPED;
 }
 
+void hamd_arb_observed(struct hamd_arb_contract *c, int64_t datetime_ns,
+                       double volume)
+{
+    if (!c->has_last || hamd_tick_cmp_age(datetime_ns, volume,
+                                          c->last_datetime_ns,
+                                          c->last_volume) > 0) {
+        c->has_last = true;
+        c->last_datetime_ns = datetime_ns;
+        c->last_volume = volume;
+    }
+    if (!source_valid(c->active))
+        return;
+    struct hamd_arb_ring *r = c->rings[c->active];
+    while (r && r->len > 0 && !newer_than_last(c, &ring_at(r, 0)->tick))
+        ring_pop_oldest(r);
+}
+
 void hamd_arb_drop_held(struct hamd_arb_contract *c)
 {
     if (!source_valid(c->active))

@@ -21,6 +21,10 @@
  *     of publishing them (hamd_arb_hold), then sends them in order when
  *     the lease returns (hamd_arb_flush) or gives them up when another
  *     node may publish (hamd_arb_drop_held). A lapse then loses nothing.
+ *  5. Follow the publisher: a follower holds its active source's ticks the
+ *     same way while the guard moves with what the publishing node sent
+ *     (hamd_arb_observed). Taking over, it flushes: the ticks that reached
+ *     it while leadership moved go out instead of being lost.
  *
  * Rings keep at most `depth` ticks and drop ticks older than `window_ns`;
  * they start small and grow by doubling, so a quiet contract costs little.
@@ -119,6 +123,14 @@ enum hamd_arb_verdict hamd_arb_hold(struct hamd_arb_contract *c,
 unsigned hamd_arb_flush(struct hamd_arb_contract *c,
                         const struct hamd_arb_limits *lim, int64_t now_ns,
                         hamd_arb_emit_fn emit, void *ud);
+
+/* Records that the publishing node sent a tick of this contract with
+ * exchange time datetime_ns and volume: the guard moves there if that is
+ * newer, and the active source's kept ticks that are not newer than the
+ * guard are let go (their slots are reused; the ring stays allocated,
+ * since a follower holds the next ticks at once). */
+void hamd_arb_observed(struct hamd_arb_contract *c, int64_t datetime_ns,
+                       double volume);
 
 /* Gives up the active source's kept ticks as if they had been published
  * (another node may publish now): the guard moves past them. */

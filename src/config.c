@@ -498,6 +498,37 @@ const struct hamd_peer *hamd_config_self(const struct hamd_config *cfg)
     return NULL;
 }
 
+/* True if host (up to len) names every address: not one to connect to. */
+static bool host_is_wildcard(const char *host, size_t len)
+{
+    return (len == 1 && host[0] == '*') ||
+           (len == 7 && strncmp(host, "0.0.0.0", 7) == 0) || len == 0;
+}
+
+int hamd_peer_publish_connect(const struct hamd_peer *peer, char *out,
+                                size_t cap)
+{
+    static const char tcp[] = "tcp://";
+    const char *host = peer->publish + strlen(tcp);
+    const char *colon = strrchr(peer->publish, ':');
+    int len;
+    if (strncmp(peer->publish, tcp, strlen(tcp)) != 0 || !colon || colon < host ||
+        !host_is_wildcard(host, (size_t)(colon - host))) {
+        len = snprintf(out, cap, "%s", peer->publish);
+        return len > 0 && (size_t)len < cap ? 0 : -1;
+    }
+    const char *addrs[] = {peer->admin, peer->raft};
+    for (size_t i = 0; i < sizeof addrs / sizeof addrs[0]; i++) {
+        const char *port = strrchr(addrs[i], ':');
+        size_t host_len = port ? (size_t)(port - addrs[i]) : 0;
+        if (host_is_wildcard(addrs[i], host_len))
+            continue;
+        len = snprintf(out, cap, "%s%.*s%s", tcp, (int)host_len, addrs[i], colon);
+        return len > 0 && (size_t)len < cap ? 0 : -1;
+    }
+    return -1;
+}
+
 const char *hamd_config_gw_exec(const struct hamd_config *cfg,
                                 const char *gateway_type)
 {

@@ -153,6 +153,14 @@ void hamd_config_destroy(struct hamd_config **self);
 /* Returns the peer entry of this node, or NULL when standalone. */
 const struct hamd_peer *hamd_config_self(const struct hamd_config *cfg);
 
+/* Where other nodes connect to read peer's PUB (a follower reads the
+ * leader's): its publish endpoint, with a wildcard host (bound on every
+ * address, so the VIP works) replaced by the host of its admin address
+ * (the client network, which members reach already), else of its raft
+ * address. Writes it to out[0..cap); returns 0, or -1 if none fits. */
+int hamd_peer_publish_connect(const struct hamd_peer *peer, char *out,
+                              size_t cap);
+
 /* Returns the executable for a gateway_type, or NULL if none is set. */
 const char *hamd_config_gw_exec(const struct hamd_config *cfg,
                                 const char *gateway_type);

@@ -163,6 +163,14 @@ void hamd_dataplane_publish_event(struct hamd_dataplane *self, const void *body,
     door_post(self, &msg, body, len);
 }
 
+void hamd_dataplane_follow(struct hamd_dataplane *self, const char *endpoint)
+{
+    struct dp_door_msg msg;
+    memset(&msg, 0, sizeof msg);
+    msg.op = DP_DOOR_FOLLOW;
+    door_post(self, &msg, endpoint, strlen(endpoint));
+}
+
 /* ------------------------------------------------------------------------
  * Door: data thread side
  * ------------------------------------------------------------------------ */
@@ -296,8 +304,9 @@ static void door_assign(struct hamd_dataplane *dp, const struct dp_door_msg *m)
     c->switch_id = m->switch_id;
     c->switch_replayed = 0;
     struct dp_replay replay = {dp, c, now_ns};
-    /* During a lease lapse the new source's ring waits for the flush. */
-    bool lapse = dp_holding(dp, now_ns);
+    /* During a lease lapse, or on a follower, the new source's ring waits
+     * for the flush. */
+    bool lapse = dp_holding(dp, now_ns) || dp_follow_holds(dp);
     c->switch_replayed = hamd_arb_switch(&c->arb, &dp->opts.limits, idx, now_ns,
                                          lapse ? NULL : dp_replay_emit,
                                          &replay);
@@ -316,6 +325,17 @@ static void door_gw_send(struct hamd_dataplane *dp, const struct dp_door_msg *m,
         zmq_send(dp->gw, zmq_msg_data(body), zmq_msg_size(body), 0) < 0)
         LOG_WARN("data plane: send %s to %s: %s", type, m->account,
                  zmq_strerror(errno));
+}
+
+static void door_follow(struct hamd_dataplane *dp, zmq_msg_t *body)
+{
+    char endpoint[HAMD_DP_ENDPOINT_MAX];
+    size_t len = zmq_msg_size(body);
+    if (len >= sizeof endpoint)
+        return; /* the control plane's endpoints are shorter */
+    memcpy(endpoint, zmq_msg_data(body), len);
+    endpoint[len] = '\0';
+    dp_follow_set(dp, endpoint);
 }
 
 /* Reads one door message (header frame, optional body frame). */
@@ -342,6 +362,7 @@ static void door_handle(struct hamd_dataplane *dp)
     case DP_DOOR_EVENT:
         dp_publish_event(dp, zmq_msg_data(&body), zmq_msg_size(&body));
         break;
+    case DP_DOOR_FOLLOW: door_follow(dp, &body); break;
     case DP_DOOR_STOP: dp->stopping = true; break;
     }
 out:
@@ -419,10 +440,54 @@ static long poll_timeout_ms(struct hamd_dataplane *dp, int64_t now_ns)
     int64_t next = dp->next_stats_ns;
     if (dp->pub && dp->next_hb_ns < next)
         next = dp->next_hb_ns;
+    if (dp->takeover_pending && dp->takeover_due_ns < next)
+        next = dp->takeover_due_ns;
     int64_t wait_ms = (next - now_ns) / HAMD_NS_PER_MS;
     if (wait_ms < 0)
         wait_ms = 0;
     return wait_ms < DP_POLL_MAX_MS ? (long)wait_ms : DP_POLL_MAX_MS;
+}
+
+/* What the thread waits on: gateways, door, then whichever of the
+ * publisher's sockets (snapshot, XPUB) or the follower's (the publisher's
+ * stream) exist. Returns how many items. */
+static int poll_items(struct hamd_dataplane *dp, zmq_pollitem_t *items)
+{
+    void *socks[DP_POLL_ITEMS] = {dp->gw, dp->door, dp->follow, dp->snap, dp->pub};
+    int n = 0;
+    for (int i = 0; i < DP_POLL_ITEMS; i++)
+        if (socks[i])
+            items[n++] = (zmq_pollitem_t){socks[i], 0, ZMQ_POLLIN, 0};
+    return n;
+}
+
+/* Handles what poll found. The door first, since it reconfigures; then
+ * the publisher's stream, so what it sent lets go of held ticks before
+ * more are held; then the gateways. A door message or a tick may open or
+ * close sockets: a socket is only served if it is still the one polled,
+ * else it comes round again at the next poll. */
+static void poll_dispatch(struct hamd_dataplane *dp, zmq_pollitem_t *items,
+                          int n_items)
+{
+    bool door = false;
+    for (int i = 0; i < n_items; i++)
+        door |= items[i].socket == dp->door && (items[i].revents & ZMQ_POLLIN);
+    if (door)
+        door_handle(dp);
+    for (int i = 0; i < n_items && !door; i++)
+        if (items[i].socket == dp->follow && (items[i].revents & ZMQ_POLLIN))
+            dp_follow_drain(dp, hamd_mono_ns());
+    for (int i = 0; i < n_items; i++)
+        if (items[i].socket == dp->gw && (items[i].revents & ZMQ_POLLIN))
+            gw_drain(dp);
+    for (int i = 0; i < n_items && !door; i++) {
+        if (!(items[i].revents & ZMQ_POLLIN))
+            continue;
+        if (items[i].socket == dp->snap)
+            dp_snapshot_serve(dp);
+        else if (items[i].socket == dp->pub)
+            dp_follow_subscriptions(dp, hamd_mono_ns());
+    }
 }
 
 static void *dp_thread_main(void *arg)
@@ -431,29 +496,22 @@ static void *dp_thread_main(void *arg)
     while (!dp->stopping) {
         int64_t now_ns = hamd_mono_ns();
         dp_endpoints_reconcile(dp, now_ns);
-        zmq_pollitem_t items[3] = {
-            {dp->gw, 0, ZMQ_POLLIN, 0},
-            {dp->door, 0, ZMQ_POLLIN, 0},
-            {dp->snap, 0, ZMQ_POLLIN, 0},
-        };
-        int n_items = dp->snap ? 3 : 2;
+        zmq_pollitem_t items[DP_POLL_ITEMS];
+        int n_items = poll_items(dp, items);
         int rc = zmq_poll(items, n_items, poll_timeout_ms(dp, now_ns));
         if (rc < 0 && errno != EINTR) {
             LOG_ERROR("data plane poll: %s", zmq_strerror(errno));
             break;
         }
-        if (items[1].revents & ZMQ_POLLIN)
-            door_handle(dp);
-        if (items[0].revents & ZMQ_POLLIN)
-            gw_drain(dp);
-        if (n_items == 3 && (items[2].revents & ZMQ_POLLIN))
-            dp_snapshot_serve(dp);
+        poll_dispatch(dp, items, n_items);
         now_ns = hamd_mono_ns();
+        dp_follow_takeover_due(dp, now_ns);
         dp_heartbeat_due(dp, now_ns);
         if (now_ns >= dp->next_stats_ns)
             dp_stats_refresh(dp, now_ns);
     }
     dp_endpoints_close(dp);
+    dp_follow_set(dp, "");
     return NULL;
 }
 

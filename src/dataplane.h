@@ -93,6 +93,9 @@ struct hamd_dp_stats {
     uint64_t replay_bytes;   /* memory held by replay rings */
     uint64_t events_dropped; /* upward events lost to a full queue */
     bool publishing;         /* PUB bound and lease valid */
+    uint64_t follow_msgs;    /* messages read from the publisher's PUB */
+    int64_t follow_age_ms;   /* since the last of them; -1 = not following */
+    uint64_t takeover_replayed; /* held ticks sent first on taking over */
     unsigned n_sources;      /* sources in use */
     struct hamd_dp_source_stats sources[HAMD_ARB_MAX_SOURCES]; /* per source */
 };
@@ -116,6 +119,11 @@ void hamd_dataplane_destroy(struct hamd_dataplane **self);
  * monotonic time; 0 revokes publication at once. */
 void hamd_dataplane_set_lease(struct hamd_dataplane *self, uint64_t term,
                               int64_t until_ns);
+
+/* Follows the publishing node's PUB at endpoint, so that on taking over
+ * this node first sends the ticks the old publisher never did; "" stops
+ * reading it (a leader-elect) and keeps what is held for the takeover. */
+void hamd_dataplane_follow(struct hamd_dataplane *self, const char *endpoint);
 
 /* Registers a gateway source: its account id, the exchanges it serves and
  * its canary contract ("" for none). Returns 0 or -1 if the table is full. */

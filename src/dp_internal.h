@@ -30,6 +30,7 @@
                                       beyond it a gateway's sends wait
                                       (back-pressure, never a drop) */
 #define DP_LINGER_MS 0             /* close sockets without waiting */
+#define DP_POLL_ITEMS 5            /* gateways, door, follow, snapshot, PUB */
 
 /* Door operations, control -> data, sent as [struct dp_door_msg][body?]. */
 enum dp_door_op {
@@ -40,6 +41,7 @@ enum dp_door_op {
     DP_DOOR_ASSIGN,
     DP_DOOR_GW_SEND,
     DP_DOOR_EVENT,
+    DP_DOOR_FOLLOW,
     DP_DOOR_STOP,
 };
 
@@ -105,6 +107,25 @@ struct hamd_dataplane {
                                              bound in its term: ticks are
                                              held since then (0 = no lapse) */
 
+    /* Following the publisher (dp_follow.c). */
+    bool following;                       /* hold the active sources' ticks
+                                             for a takeover: set by a follow
+                                             endpoint, cleared by taking over */
+    void *follow;                         /* SUB on the publisher's PUB, NULL
+                                             while none is known */
+    char follow_ep[HAMD_DP_ENDPOINT_MAX]; /* its endpoint, "" = none */
+    int64_t follow_rx_ns;                 /* last message read from it,
+                                             monotonic; 0 = none yet */
+    uint64_t follow_msgs;                 /* messages read from it */
+    bool takeover_pending;                /* PUB open, held ticks not sent
+                                             yet: clients are reconnecting */
+    int64_t takeover_due_ns;              /* send them then, monotonic */
+    int64_t takeover_clients;             /* subscriptions minus follower
+                                             markers since PUB opened */
+    int64_t takeover_silent_ns;           /* the old stream's silence when
+                                             PUB opened, -1 = never heard */
+    uint64_t takeover_replayed;           /* held ticks sent on taking over */
+
     struct dp_source sources[HAMD_ARB_MAX_SOURCES]; /* index = arbiter's */
     struct hamd_strmap *contracts;        /* vt_symbol -> dp_contract */
     struct hamd_strmap *by_account;       /* account -> dp_source */
@@ -147,7 +168,40 @@ void dp_ingest_message(struct hamd_dataplane *dp, const void *id,
                                     bool *more),
                        void *ud, int64_t now_ns);
 
+/* dp_follow.c */
+
+/* Follows the publisher at endpoint ("" = stop reading; the ticks held so
+ * far stay for a takeover). */
+void dp_follow_set(struct hamd_dataplane *dp, const char *endpoint);
+/* Reads what the publisher sent and moves the guards. */
+void dp_follow_drain(struct hamd_dataplane *dp, int64_t now_ns);
+/* True while live ticks of active sources must be held for a takeover:
+ * following and not publishing. */
+bool dp_follow_holds(const struct hamd_dataplane *dp);
+/* Called once PUB is open in a new term: stops reading the old publisher
+ * and schedules the takeover (dp_follow_takeover_due). */
+void dp_follow_takeover_begin(struct hamd_dataplane *dp, int64_t now_ns);
+/* Reads the subscriptions arriving on PUB (an XPUB): the first one after a
+ * takeover began means clients are back. */
+void dp_follow_subscriptions(struct hamd_dataplane *dp, int64_t now_ns);
+/* When the takeover is due: sends the held ticks newer than the old
+ * publisher's last (or gives them up when its stream had gone silent too
+ * long before), then stops holding. */
+void dp_follow_takeover_due(struct hamd_dataplane *dp, int64_t now_ns);
+
 /* dp_publish.c */
+
+/* Applies fn to every contract. */
+void dp_contracts_each(struct hamd_dataplane *dp,
+                       void (*fn)(struct hamd_dataplane *dp,
+                                  struct dp_contract *c, int64_t now_ns),
+                       int64_t now_ns);
+/* Sends a contract's held ticks newer than the last published, in order. */
+void dp_contract_flush(struct hamd_dataplane *dp, struct dp_contract *c,
+                       int64_t now_ns);
+/* Gives up a contract's held ticks as published. */
+void dp_contract_drop_held(struct hamd_dataplane *dp, struct dp_contract *c,
+                           int64_t now_ns);
 
 /* A replay of the ticks kept for a contract's active source (a switch, or
  * the end of a lease lapse): what dp_replay_emit needs. */

@@ -56,8 +56,12 @@ static int endpoints_open(struct hamd_dataplane *dp)
 {
     int hwm = (int)dp->opts.pub_hwm, snap_hwm = DP_SNAPSHOT_SNDHWM;
     int linger = DP_LINGER_MS;
-    dp->pub = zmq_socket(dp->zctx, ZMQ_PUB);
+    /* An XPUB, which subscribers cannot tell from a PUB: it also reports
+     * their subscriptions, so a takeover knows when clients are back. */
+    dp->pub = zmq_socket(dp->zctx, ZMQ_XPUB);
     dp->snap = zmq_socket(dp->zctx, ZMQ_ROUTER);
+    int verbose = 1; /* every subscriber's subscriptions (dp_follow.c) */
+    zmq_setsockopt(dp->pub, ZMQ_XPUB_VERBOSE, &verbose, sizeof verbose);
     zmq_setsockopt(dp->pub, ZMQ_SNDHWM, &hwm, sizeof hwm);
     zmq_setsockopt(dp->pub, ZMQ_LINGER, &linger, sizeof linger);
     zmq_setsockopt(dp->snap, ZMQ_SNDHWM, &snap_hwm, sizeof snap_hwm);
@@ -79,11 +83,10 @@ static int endpoints_open(struct hamd_dataplane *dp)
     return 0;
 }
 
-/* Applies fn to every contract (held-tick bookkeeping of a lapse). */
-static void contracts_each(struct hamd_dataplane *dp,
-                           void (*fn)(struct hamd_dataplane *dp,
-                                      struct dp_contract *c, int64_t now_ns),
-                           int64_t now_ns)
+void dp_contracts_each(struct hamd_dataplane *dp,
+                       void (*fn)(struct hamd_dataplane *dp,
+                                  struct dp_contract *c, int64_t now_ns),
+                       int64_t now_ns)
 {
     size_t cursor = 0;
     const char *key;
@@ -98,15 +101,15 @@ void dp_replay_emit(void *ud, const struct hamd_tick *tick)
     dp_publish_tick(r->dp, r->c, r->c->arb.active, tick, r->now_ns, false);
 }
 
-static void contract_flush(struct hamd_dataplane *dp, struct dp_contract *c,
-                           int64_t now_ns)
+void dp_contract_flush(struct hamd_dataplane *dp, struct dp_contract *c,
+                       int64_t now_ns)
 {
     struct dp_replay r = {dp, c, now_ns};
     hamd_arb_flush(&c->arb, &dp->opts.limits, now_ns, dp_replay_emit, &r);
 }
 
-static void contract_drop_held(struct hamd_dataplane *dp, struct dp_contract *c,
-                               int64_t now_ns)
+void dp_contract_drop_held(struct hamd_dataplane *dp, struct dp_contract *c,
+                           int64_t now_ns)
 {
     (void)dp;
     (void)now_ns;
@@ -130,7 +133,7 @@ static void lapse_end(struct hamd_dataplane *dp, int64_t now_ns)
              (unsigned long long)dp->pub_term,
              (long long)((now_ns - dp->lapse_since_ns) / HAMD_NS_PER_MS));
     dp->lapse_since_ns = 0;
-    contracts_each(dp, contract_flush, now_ns);
+    dp_contracts_each(dp, dp_contract_flush, now_ns);
 }
 
 /* Someone else may publish now: held ticks count as published (like a
@@ -138,7 +141,7 @@ static void lapse_end(struct hamd_dataplane *dp, int64_t now_ns)
 static void lease_gone(struct hamd_dataplane *dp, int64_t now_ns)
 {
     if (dp->lapse_since_ns)
-        contracts_each(dp, contract_drop_held, now_ns);
+        dp_contracts_each(dp, dp_contract_drop_held, now_ns);
     dp->lapse_since_ns = 0;
     dp_endpoints_close(dp);
 }
@@ -165,6 +168,7 @@ void dp_endpoints_reconcile(struct hamd_dataplane *dp, int64_t now_ns)
         LOG_INFO("publishing as node %u in term %llu on %s (snapshot %s)",
                  dp->opts.node_id, (unsigned long long)term, dp->opts.publish,
                  dp->opts.snapshot);
+        dp_follow_takeover_begin(dp, now_ns);
     }
 }
 
@@ -225,6 +229,23 @@ static void note_switch_done(struct hamd_dataplane *dp, struct dp_contract *c,
     dp_event_push(dp, &ev);
 }
 
+/* A follower (or a new publisher waiting for clients) keeps the tick for
+ * a takeover, and the guard follows what the publisher sent (dp_follow.c).
+ * The cache still gets it, unnumbered: the term and seq of the last tick
+ * this node published for the contract (0 and 0 if none), so a snapshot
+ * never claims a seq that was not sent. */
+static void follow_hold(struct hamd_dataplane *dp, struct dp_contract *c,
+                        int source, const struct hamd_tick *tick, int64_t now_ns)
+{
+    hamd_arb_hold(&c->arb, &dp->opts.limits, source, tick, now_ns);
+    struct hamd_tick out = *tick;
+    out.term = c->seq_term;
+    out.seq = c->seq;
+    out.node = dp->opts.node_id;
+    out.hub_ns = hamd_wall_ns();
+    lvc_store(c, &out);
+}
+
 void dp_publish_tick(struct hamd_dataplane *dp, struct dp_contract *c,
                      int source, const struct hamd_tick *tick, int64_t now_ns,
                      bool may_hold)
@@ -238,12 +259,16 @@ void dp_publish_tick(struct hamd_dataplane *dp, struct dp_contract *c,
         hamd_arb_hold(&c->arb, &dp->opts.limits, source, tick, now_ns);
         return;
     }
+    if (may_hold && dp_follow_holds(dp)) {
+        follow_hold(dp, c, source, tick, now_ns);
+        return;
+    }
+    hamd_arb_published(&c->arb, tick);
     uint64_t term = atomic_load(&dp->lease_term);
     if (c->seq_term != term) {
         c->seq_term = term;
         c->seq = 0;
     }
-    hamd_arb_published(&c->arb, tick);
     struct hamd_tick out = *tick;
     out.term = term;
     out.seq = ++c->seq;
@@ -256,8 +281,9 @@ void dp_publish_tick(struct hamd_dataplane *dp, struct dp_contract *c,
     }
     lvc_store(c, &out);
     dp->sources[source].st.published++;
-    /* Followers run the same path to keep guard and cache warm, and only
-     * the lease holder hands the tick to ZeroMQ. */
+    /* A node that does not follow a publisher (none known yet) runs the
+     * same path to keep guard and cache warm; only the lease holder hands
+     * the tick to ZeroMQ. */
     if (!dp_may_publish(dp, now_ns))
         return;
     send_two(dp, c->vt_symbol, dp->encbuf, len);
@@ -487,6 +513,11 @@ void dp_stats_refresh(struct hamd_dataplane *dp, int64_t now_ns)
     st.unsubscribed = dp->unsubscribed;
     st.snapshots = dp->snapshots;
     st.publishing = dp_may_publish(dp, now_ns);
+    st.follow_msgs = dp->follow_msgs;
+    st.follow_age_ms = dp->follow && dp->follow_rx_ns
+                           ? (now_ns - dp->follow_rx_ns) / HAMD_NS_PER_MS
+                           : -1;
+    st.takeover_replayed = dp->takeover_replayed;
     pthread_mutex_lock(&dp->lock);
     dp->stats = st;
     pthread_mutex_unlock(&dp->lock);

@@ -89,6 +89,25 @@ static unsigned on_gw_relaunch_delay(void *ud, const char *account)
     return hamd_monitor_relaunch_delay_ms(node->monitor, account);
 }
 
+/* Followers read the leader's stream so that, taking over, they send the
+ * ticks it never did (dp_follow.c). While the leader is unknown the last
+ * one is kept: its stream is what a takeover must continue. */
+static void node_follow_leader(struct hamd_node *node)
+{
+    if (node->witness || node->leader_id == 0)
+        return;
+    if (node->leader_id == node->cfg->node_id) {
+        hamd_dataplane_follow(node->dp, "");
+        return;
+    }
+    char endpoint[HAMD_ENDPOINT_MAX];
+    for (unsigned i = 0; i < node->cfg->n_peers; i++)
+        if (node->cfg->peers[i].id == node->leader_id &&
+            hamd_peer_publish_connect(&node->cfg->peers[i], endpoint,
+                                 sizeof endpoint) == 0)
+            hamd_dataplane_follow(node->dp, endpoint);
+}
+
 static void on_role(void *ud, enum hamd_cluster_role role, uint64_t term,
                     uint64_t leader_id)
 {
@@ -97,6 +116,7 @@ static void on_role(void *ud, enum hamd_cluster_role role, uint64_t term,
     node->role = role;
     node->term = term;
     node->leader_id = leader_id;
+    node_follow_leader(node);
     if (deposed)
         node_lease_lost(node, term);
 }

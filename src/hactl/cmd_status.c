@@ -42,10 +42,20 @@ static void print_node_row(const struct hactl_node *n, const struct hactl_resp *
     char leader_s[16] = "-";
     if (json_is_integer(leader))
         snprintf(leader_s, sizeof leader_s, "%lld", (long long)json_integer_value(leader));
+    /* A follower also says how fresh its copy of the leader's stream is:
+     * what a takeover by it re-sends depends on it. */
+    char publishing[48] = "yes", age[16];
+    const json_t *follow = json_object_get(s, "follow_age_ms");
+    fmt_age(follow, age, sizeof age);
+    if (!json_is_true(json_object_get(s, "publishing")))
+        snprintf(publishing, sizeof publishing, "%s%s%s",
+                 json_is_integer(follow) ? "no (stream " : "no",
+                 json_is_integer(follow) ? age : "",
+                 json_is_integer(follow) ? " ago)" : "");
     printf("%-4lld %-21s %-11s %5lld %6s %8lld %8lld  %s\n", hactl_jint(s, "node"),
            n->admin, hactl_jstr(s, "role", "?"), hactl_jint(s, "term"), leader_s,
            hactl_jint(s, "commit_index"), hactl_jint(s, "applied_index"),
-           json_is_true(json_object_get(s, "publishing")) ? "yes" : "no");
+           publishing);
 }
 
 static void print_gateways(const json_t *s)

@@ -225,6 +225,56 @@ static void test_switch_without_emit_defers_to_flush(void **state)
     hamd_arb_contract_release(&c);
 }
 
+/* A follower: its active source's ticks are held while the publisher's
+ * stream moves the guard; taking over, only what the publisher never sent
+ * goes out, in order. */
+static void test_follower_takes_over_where_the_publisher_stopped(void **state)
+{
+    (void)state;
+    struct hamd_arb_contract c;
+    hamd_arb_contract_init(&c);
+    struct replay_log log = {&c, 0, {0}};
+    hamd_arb_switch(&c, &LIMITS, 0, 0, NULL, NULL);
+    for (int n = 0; n < 5; n++) {
+        struct hamd_tick t = tick_at(1000 + n, 1 + n);
+        assert_int_equal(hamd_arb_offer(&c, &LIMITS, 0, &t, n * MS),
+                         HAMD_ARB_PUBLISH);
+        assert_int_equal(hamd_arb_hold(&c, &LIMITS, 0, &t, n * MS), HAMD_ARB_KEPT);
+    }
+    /* The publisher sent the first three, then died. */
+    hamd_arb_observed(&c, 1001 * MS, 2);
+    hamd_arb_observed(&c, 1000 * MS, 1); /* late and older: no step back */
+    hamd_arb_observed(&c, 1002 * MS, 3);
+    assert_int_equal(hamd_arb_kept(&c, 0), 2);
+    assert_int_equal(hamd_arb_flush(&c, &LIMITS, 7 * MS, record, &log), 2);
+    assert_int_equal(log.dt_ms[0], 1003);
+    assert_int_equal(log.dt_ms[1], 1004);
+    publish_if_ok(&c, 0, 1004, 5, 8, HAMD_ARB_STALE);
+    hamd_arb_contract_release(&c);
+}
+
+static void test_observed_lets_go_of_what_was_published(void **state)
+{
+    (void)state;
+    struct hamd_arb_contract c;
+    hamd_arb_contract_init(&c);
+    hamd_arb_switch(&c, &LIMITS, 0, 0, NULL, NULL);
+    for (int n = 0; n < 3; n++) {
+        struct hamd_tick t = tick_at(1000 + n, 1 + n);
+        hamd_arb_hold(&c, &LIMITS, 0, &t, n * MS);
+    }
+    /* A backup's ring is never trimmed by the publisher's stream. */
+    publish_if_ok(&c, 1, 1005, 6, 3, HAMD_ARB_KEPT);
+    hamd_arb_observed(&c, 1004 * MS, 5);
+    assert_int_equal(hamd_arb_kept(&c, 0), 0);
+    assert_int_equal(hamd_arb_kept(&c, 1), 1);
+    /* Emptied, not freed: the next held tick reuses the slots. */
+    assert_true(c.rings[0] != NULL);
+    struct hamd_tick next = tick_at(1005, 6);
+    assert_int_equal(hamd_arb_hold(&c, &LIMITS, 0, &next, 4 * MS), HAMD_ARB_KEPT);
+    hamd_arb_contract_release(&c);
+}
+
 static void test_new_subscription_keeps_only_the_newest(void **state)
 {
     (void)state;
@@ -256,6 +306,8 @@ int main(void)
         cmocka_unit_test(test_hold_then_flush_loses_nothing),
         cmocka_unit_test(test_drop_held_moves_the_guard),
         cmocka_unit_test(test_switch_without_emit_defers_to_flush),
+        cmocka_unit_test(test_follower_takes_over_where_the_publisher_stopped),
+        cmocka_unit_test(test_observed_lets_go_of_what_was_published),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -806,6 +806,44 @@ static void test_file_bytes(void **state)
     assert_non_null(strstr(g_err, ":2: NUL byte"));
 }
 
+static void check_connect(const char *publish, const char *admin,
+                          const char *raft, const char *want)
+{
+    struct hamd_peer p;
+    memset(&p, 0, sizeof p);
+    snprintf(p.publish, sizeof p.publish, "%s", publish);
+    snprintf(p.admin, sizeof p.admin, "%s", admin);
+    snprintf(p.raft, sizeof p.raft, "%s", raft);
+    char out[HAMD_ENDPOINT_MAX];
+    if (!want) {
+        assert_int_equal(hamd_peer_publish_connect(&p, out, sizeof out), -1);
+        return;
+    }
+    assert_int_equal(hamd_peer_publish_connect(&p, out, sizeof out), 0);
+    assert_string_equal(out, want);
+}
+
+/* A follower connects to the leader's PUB: a wildcard bind is reached at
+ * the leader's admin host (client network), else its raft host. */
+static void test_peer_publish_connect(void **state)
+{
+    (void)state;
+    check_connect("tcp://10.0.1.1:5551", "10.0.1.9:8001", "10.0.0.1:7001",
+                  "tcp://10.0.1.1:5551");
+    check_connect("tcp://0.0.0.0:5551", "10.0.1.1:8001", "10.0.0.1:7001",
+                  "tcp://10.0.1.1:5551");
+    check_connect("tcp://*:5551", "0.0.0.0:8001", "10.0.0.1:7001",
+                  "tcp://10.0.0.1:5551");
+    check_connect("ipc:///run/hamd/pub.sock", "", "", "ipc:///run/hamd/pub.sock");
+    check_connect("tcp://*:5551", "0.0.0.0:8001", "*:7001", NULL);
+    /* Too long for the caller's buffer: refused, not cut. */
+    struct hamd_peer p;
+    memset(&p, 0, sizeof p);
+    snprintf(p.publish, sizeof p.publish, "tcp://10.0.1.1:5551");
+    char small[8];
+    assert_int_equal(hamd_peer_publish_connect(&p, small, sizeof small), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -843,6 +881,7 @@ int main(void)
         T(test_env_bad_value_names_variable),
         T(test_secret_not_echoed),
         T(test_file_bytes),
+        T(test_peer_publish_connect),
 #undef T
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

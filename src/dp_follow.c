@@ -1,0 +1,259 @@
+/* Data plane: following the publisher, so a takeover loses no tick.
+ *
+ * Every node's gateways receive the same ticks, but a follower cannot tell
+ * which of them the publisher sent before it died: without more, the ticks
+ * that reach the nodes while leadership moves (about an election timeout
+ * when the leader dies) are never sent. So a follower subscribes to the
+ * publishing node's PUB and moves each contract's newer-than-last guard
+ * with what it reads there (hamd_arb_observed), while it holds its own
+ * active sources' ticks instead of counting them as published (arbiter
+ * rule 5). Taking over, it sends the held ticks newer than the old
+ * publisher's last, in order, then goes live: a tick the old publisher
+ * never sent goes out under the new term, one it sent does not. It sends
+ * them once clients are back: a PUB drops what it sends before a SUB has
+ * connected, and clients reconnect tens of milliseconds after the new
+ * publisher binds. PUB is an XPUB, so the first client's subscription
+ * tells when (followers subscribe too, and say so with a marker topic);
+ * until then, or at most DP_TAKEOVER_WAIT_MAX_MS (less when the held ticks
+ * would leave the replay window), live ticks are held too.
+ *
+ * A tick in flight when the old publisher died may reach a client and not
+ * this node (sent twice) or this node and not the client (lost), within
+ * the time a message takes between two hosts. If the stream was silent for
+ * longer than the replay window before the takeover (the publisher was
+ * unreachable from here), the held ticks are given up as before: their
+ * guard is too old to tell what clients already have.
+ */
+#include <errno.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "common/clock.h"
+#include "common/mpread.h"
+#include "dp_internal.h"
+
+#define DP_FOLLOW_RCVHWM 100000   /* messages queued from the publisher:
+                                     beyond it the publisher drops for us,
+                                     and a takeover may re-send a little */
+#define DP_FOLLOW_BATCH_MAX 1024  /* messages read per drain */
+#define DP_FOLLOW_TICK_PREFIX '_' /* topics starting so are not ticks */
+#define DP_FOLLOW_MARKER "_follower" /* a follower also subscribes to this
+                                        topic (never published): it tells
+                                        a new publisher's XPUB that a
+                                        subscriber is a node, not a client */
+#define DP_SUB_MSG_MAX 64           /* bytes of a subscription read */
+#define DP_TAKEOVER_WAIT_MAX_MS 2000 /* after PUB opens, the longest wait
+                                        for clients to reconnect before the
+                                        held ticks go out (a PUB drops what
+                                        it sends before a SUB is connected;
+                                        a VIP moved by keepalived arrives
+                                        1-2 s after the election) */
+#define DP_TAKEOVER_MARGIN_MS 100    /* the wait also ends this long before
+                                        the oldest held tick would leave
+                                        the replay window */
+#define DP_TAKEOVER_SETTLE_MS 30    /* after the first subscription, for
+                                       the other clients' reconnects */
+
+/* ------------------------------------------------------------------------
+ * The stream
+ * ------------------------------------------------------------------------ */
+
+static void follow_close(struct hamd_dataplane *dp)
+{
+    if (!dp->follow)
+        return;
+    int linger = DP_LINGER_MS;
+    zmq_setsockopt(dp->follow, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_close(dp->follow);
+    dp->follow = NULL;
+}
+
+static int follow_open(struct hamd_dataplane *dp, const char *endpoint)
+{
+    int hwm = DP_FOLLOW_RCVHWM, linger = DP_LINGER_MS;
+    dp->follow = zmq_socket(dp->zctx, ZMQ_SUB);
+    if (!dp->follow)
+        return -1;
+    zmq_setsockopt(dp->follow, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(dp->follow, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(dp->follow, ZMQ_SUBSCRIBE, DP_FOLLOW_MARKER,
+                   strlen(DP_FOLLOW_MARKER));
+    zmq_setsockopt(dp->follow, ZMQ_SUBSCRIBE, "", 0);
+    if (zmq_connect(dp->follow, endpoint) < 0) {
+        follow_close(dp);
+        return -1;
+    }
+    return 0;
+}
+
+void dp_follow_set(struct hamd_dataplane *dp, const char *endpoint)
+{
+    if (strcmp(endpoint, dp->follow_ep) == 0)
+        return;
+    follow_close(dp);
+    snprintf(dp->follow_ep, sizeof dp->follow_ep, "%s", endpoint);
+    if (!endpoint[0])
+        return; /* a leader-elect: keep holding until the takeover */
+    if (follow_open(dp, endpoint) < 0) {
+        LOG_WARN("cannot follow the publisher at %s: %s; a takeover by this "
+                 "node will not re-send ticks", endpoint, zmq_strerror(errno));
+        return;
+    }
+    dp->following = true;
+    dp->takeover_pending = false; /* another node publishes after all */
+    LOG_INFO("following the publisher at %s", endpoint);
+}
+
+bool dp_follow_holds(const struct hamd_dataplane *dp)
+{
+    return dp->following;
+}
+
+/* Reads the exchange time and volume of a published tick body. */
+static bool tick_age_scan(const void *buf, size_t len, int64_t *datetime_ns,
+                          double *volume)
+{
+    struct hamd_mpr r;
+    struct hamd_mp_val v, k;
+    hamd_mpr_init(&r, buf, len);
+    if (!hamd_mpr_read(&r, &v) || v.kind != HAMD_MP_MAP)
+        return false;
+    unsigned found = 0;
+    for (uint32_t i = 0; i < v.v.n && found != 3; i++) {
+        if (!hamd_mpr_read(&r, &k) || k.kind != HAMD_MP_STR)
+            return false;
+        if (hamd_mp_str_eq(&k, "datetime")) {
+            if (!hamd_mpr_read_i64(&r, datetime_ns))
+                return false;
+            found |= 1;
+        } else if (hamd_mp_str_eq(&k, "volume")) {
+            if (!hamd_mpr_read(&r, &v) || v.kind != HAMD_MP_FLOAT)
+                return false;
+            *volume = v.v.f;
+            found |= 2;
+        } else if (!hamd_mpr_skip(&r)) {
+            return false;
+        }
+    }
+    return found == 3;
+}
+
+/* Moves the guard of the contract a published tick belongs to. */
+static void follow_take(struct hamd_dataplane *dp, zmq_msg_t *topic,
+                        zmq_msg_t *body)
+{
+    char vt_symbol[HAMD_VT_SYMBOL_MAX];
+    size_t tlen = zmq_msg_size(topic);
+    if (tlen == 0 || tlen >= sizeof vt_symbol ||
+        *(const char *)zmq_msg_data(topic) == DP_FOLLOW_TICK_PREFIX)
+        return;
+    memcpy(vt_symbol, zmq_msg_data(topic), tlen);
+    vt_symbol[tlen] = '\0';
+    struct dp_contract *c = hamd_strmap_get(dp->contracts, vt_symbol);
+    int64_t datetime_ns = 0;
+    double volume = 0;
+    if (c && tick_age_scan(zmq_msg_data(body), zmq_msg_size(body),
+                           &datetime_ns, &volume))
+        hamd_arb_observed(&c->arb, datetime_ns, volume);
+}
+
+void dp_follow_drain(struct hamd_dataplane *dp, int64_t now_ns)
+{
+    zmq_msg_t topic, body;
+    zmq_msg_init(&topic);
+    zmq_msg_init(&body);
+    for (unsigned n = 0; n < DP_FOLLOW_BATCH_MAX; n++) {
+        if (zmq_msg_recv(&topic, dp->follow, ZMQ_DONTWAIT) < 0)
+            break;
+        dp->follow_rx_ns = now_ns;
+        dp->follow_msgs++;
+        /* Any message is a sign of life (heartbeats too); only
+         * [topic][body] ones can be ticks. */
+        if (!zmq_msg_more(&topic) || zmq_msg_recv(&body, dp->follow, 0) < 0)
+            continue;
+        bool two_frames = !zmq_msg_more(&body);
+        while (zmq_msg_more(&body) && zmq_msg_recv(&body, dp->follow, 0) >= 0)
+            continue;
+        if (two_frames)
+            follow_take(dp, &topic, &body);
+    }
+    zmq_msg_close(&topic);
+    zmq_msg_close(&body);
+}
+
+/* ------------------------------------------------------------------------
+ * Taking over
+ * ------------------------------------------------------------------------ */
+
+void dp_follow_takeover_begin(struct hamd_dataplane *dp, int64_t now_ns)
+{
+    if (!dp->following)
+        return;
+    follow_close(dp);
+    dp->follow_ep[0] = '\0';
+    dp->takeover_pending = true;
+    dp->takeover_clients = 0;
+    dp->takeover_due_ns = now_ns + (int64_t)DP_TAKEOVER_WAIT_MAX_MS * HAMD_NS_PER_MS;
+    /* The held ticks are at most as old as the old stream's silence. */
+    int64_t window_end_ns = dp->follow_rx_ns + dp->opts.limits.window_ns -
+                            (int64_t)DP_TAKEOVER_MARGIN_MS * HAMD_NS_PER_MS;
+    if (dp->follow_rx_ns && window_end_ns < dp->takeover_due_ns)
+        dp->takeover_due_ns = window_end_ns > now_ns ? window_end_ns : now_ns;
+    dp->takeover_silent_ns = dp->follow_rx_ns ? now_ns - dp->follow_rx_ns : -1;
+    dp->follow_rx_ns = 0;
+}
+
+/* A follower sends two subscriptions, the marker and "", in one write
+ * when it connects, and they arrive together: a client is back once more
+ * subscriptions than markers arrived. */
+void dp_follow_subscriptions(struct hamd_dataplane *dp, int64_t now_ns)
+{
+    uint8_t sub[DP_SUB_MSG_MAX];
+    size_t marker_len = strlen(DP_FOLLOW_MARKER);
+    int len;
+    /* [1][topic] subscribes, [0][topic] unsubscribes (XPUB_VERBOSE passes
+     * every subscription, not only a topic's first). */
+    while ((len = zmq_recv(dp->pub, sub, sizeof sub, ZMQ_DONTWAIT)) >= 0) {
+        if (len < 1 || sub[0] != 1)
+            continue;
+        bool marker = (size_t)len == 1 + marker_len &&
+                      memcmp(sub + 1, DP_FOLLOW_MARKER, marker_len) == 0;
+        dp->takeover_clients += marker ? -1 : 1;
+    }
+    int64_t settled_ns = now_ns + (int64_t)DP_TAKEOVER_SETTLE_MS * HAMD_NS_PER_MS;
+    if (dp->takeover_pending && dp->takeover_clients > 0 &&
+        settled_ns < dp->takeover_due_ns)
+        dp->takeover_due_ns = settled_ns;
+}
+
+/* Counts what the flush of one contract sends. */
+static void contract_takeover(struct hamd_dataplane *dp, struct dp_contract *c,
+                              int64_t now_ns)
+{
+    uint64_t before = dp->published;
+    dp_contract_flush(dp, c, now_ns);
+    dp->takeover_replayed += dp->published - before;
+}
+
+void dp_follow_takeover_due(struct hamd_dataplane *dp, int64_t now_ns)
+{
+    if (!dp->takeover_pending || now_ns < dp->takeover_due_ns || !dp->pub)
+        return;
+    dp->takeover_pending = false;
+    dp->following = false;
+    int64_t silent_ns = dp->takeover_silent_ns;
+    if (silent_ns < 0 || silent_ns > dp->opts.limits.window_ns) {
+        dp_contracts_each(dp, dp_contract_drop_held, now_ns);
+        LOG_WARN("taking over without a recent stream from the previous "
+                 "publisher: ticks received while leadership moved are not "
+                 "re-sent");
+        return;
+    }
+    uint64_t before = dp->takeover_replayed;
+    dp_contracts_each(dp, contract_takeover, now_ns);
+    LOG_INFO("taking over: sent %llu held ticks the previous publisher had "
+             "not (its stream went silent %lld ms before this node's PUB "
+             "opened)",
+             (unsigned long long)(dp->takeover_replayed - before),
+             (long long)(silent_ns / HAMD_NS_PER_MS));
+}
