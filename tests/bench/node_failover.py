@@ -7,6 +7,9 @@ publish endpoint records ticks, then restarts the killed node.
   gap       last tick received from the old leader -> first from the new one
   overlap   time both terms delivered ticks (the lease must make it 0)
   lost      acknowledged account writes missing at the end
+  lost_ticks / dup_ticks  extra.sim_seq missing / received twice around
+            each kill, summed over contracts and rounds (the new leader
+            sends what the old one never did: both should be 0)
   commit    account-write latency through the API (acknowledged = committed)
 
 Usage: node_failover.py [--rounds N]   (HAMD_BUILD_DIR selects the build)
@@ -53,6 +56,19 @@ def write_account(c, alive, aid, commit_ms):
     return False
 
 
+def sim_holes(ticks):
+    """(missing, duplicated) extra.sim_seq over ticks, summed over
+    contracts."""
+    seqs = {}
+    for _, t in ticks:
+        n = (t.get("extra") or {}).get("sim_seq")
+        if isinstance(n, int):
+            seqs.setdefault(t["vt_symbol"], []).append(n)
+    missing = sum(max(v) - min(v) + 1 - len(set(v)) for v in seqs.values())
+    dup = sum(len(v) - len(set(v)) for v in seqs.values())
+    return missing, dup
+
+
 def one_round(c, sub, alive_all, acked, commit_ms, k):
     leader = wait_for_value(lambda: publishing_node(c, alive_all), 20, "a publisher")
     for j in range(3):
@@ -73,9 +89,11 @@ def one_round(c, sub, alive_all, acked, commit_ms, k):
         last_old = max(r for r, t in sub.ticks[:start] if t["term"] == old_term)
     gap = (first_new - last_old) * 1000
     overlap = max(0.0, (last_old - first_new) * 1000)
+    # From a little before the kill, so a hole right at it shows.
+    holes = sim_holes(sub.ticks[max(0, start - 20):])
     c.start(leader)  # back for the next round
     wait_for_value(lambda: publishing_node(c, alive), 10, "new publisher status")
-    return gap, overlap
+    return gap, overlap, holes
 
 
 def main():
@@ -86,14 +104,19 @@ def main():
                 sim_account("sim_b", 2, ["SHFE", "DCE"], rate=50)]
     c = Cluster(3, accounts, SYMBOLS, name="bench-failover").start()
     gaps, overlaps, commit_ms, acked = [], [], [], []
+    lost_ticks = dup_ticks = 0
     try:
         sub = Subscriber(c.publish_endpoints())
         sub.pump_until(lambda: len(sub.ticks) > 20, 30, "first ticks")
         for k in range(args.rounds):
-            gap, overlap = one_round(c, sub, range(3), acked, commit_ms, k)
+            gap, overlap, (missing, dup) = one_round(c, sub, range(3), acked,
+                                                     commit_ms, k)
             gaps.append(gap)
             overlaps.append(overlap)
-            log("round %d: gap %.0f ms, overlap %.0f ms" % (k + 1, gap, overlap))
+            lost_ticks += missing
+            dup_ticks += dup
+            log("round %d: gap %.0f ms, overlap %.0f ms, %d ticks lost, %d repeated"
+                % (k + 1, gap, overlap, missing, dup))
             sub.ticks = sub.ticks[-200:]
         leader = wait_for_value(lambda: publishing_node(c), 20, "a publisher")
         code, res = c.api(leader, "GET", "/api/accounts")
@@ -104,9 +127,9 @@ def main():
         c.cleanup()
     print("RESULT rounds=%d gap_p50_ms=%.0f gap_p95_ms=%.0f gap_max_ms=%.0f "
           "overlap_ms=%.0f lost_writes=%d commit_p50_ms=%.1f commit_p99_ms=%.1f "
-          "node_rss_mb=%.1f"
+          "node_rss_mb=%.1f lost_ticks=%d dup_ticks=%d"
           % (len(gaps), pct(gaps, 50), pct(gaps, 95), max(gaps), max(overlaps),
-             lost, pct(commit_ms, 50), pct(commit_ms, 99), rss))
+             lost, pct(commit_ms, 50), pct(commit_ms, 99), rss, lost_ticks, dup_ticks))
     return 0
 
 
