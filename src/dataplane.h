@@ -94,7 +94,8 @@ struct hamd_dp_stats {
     uint64_t events_dropped; /* upward events lost to a full queue */
     bool publishing;         /* PUB bound and lease valid */
     uint64_t follow_msgs;    /* messages read from the publisher's PUB */
-    int64_t follow_age_ms;   /* since the last of them; -1 = not following */
+    int64_t follow_age_ms;   /* since the last of them (or since following
+                                began, if none came); -1 = not following */
     uint64_t takeover_replayed; /* held ticks sent first on taking over */
     unsigned n_sources;      /* sources in use */
     struct hamd_dp_source_stats sources[HAMD_ARB_MAX_SOURCES]; /* per source */

@@ -42,6 +42,9 @@
                                         a new publisher's XPUB that a
                                         subscriber is a node, not a client */
 #define DP_SUB_MSG_MAX 64           /* bytes of a subscription read */
+#define DP_FOLLOW_SILENT_WARN_MS 5000 /* a publisher sends _hb every 100 ms:
+                                         this long without a message means
+                                         its stream does not reach us */
 #define DP_TAKEOVER_WAIT_MAX_MS 2000 /* after PUB opens, the longest wait
                                         for clients to reconnect before the
                                         held ticks go out (a PUB drops what
@@ -100,8 +103,31 @@ void dp_follow_set(struct hamd_dataplane *dp, const char *endpoint)
         return;
     }
     dp->following = true;
+    dp->follow_opened_ns = hamd_mono_ns();
+    dp->follow_silent = false;
     dp->takeover_pending = false; /* another node publishes after all */
     LOG_INFO("following the publisher at %s", endpoint);
+}
+
+int64_t dp_follow_silence_ms(struct hamd_dataplane *dp, int64_t now_ns)
+{
+    if (!dp->follow)
+        return -1;
+    int64_t since_ns = dp->follow_rx_ns > dp->follow_opened_ns
+                           ? dp->follow_rx_ns
+                           : dp->follow_opened_ns;
+    int64_t silence_ms = (now_ns - since_ns) / HAMD_NS_PER_MS;
+    bool silent = silence_ms >= DP_FOLLOW_SILENT_WARN_MS;
+    if (silent && !dp->follow_silent)
+        LOG_WARN("nothing from the publisher's stream at %s for %lld ms: a "
+                 "takeover by this node would not re-send missed ticks "
+                 "(is it down, or its publish port not reachable from here?)",
+                 dp->follow_ep, (long long)silence_ms);
+    else if (!silent && dp->follow_silent)
+        LOG_INFO("the publisher's stream at %s reaches this node again",
+                 dp->follow_ep);
+    dp->follow_silent = silent;
+    return silence_ms;
 }
 
 bool dp_follow_holds(const struct hamd_dataplane *dp)

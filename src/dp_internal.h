@@ -116,6 +116,8 @@ struct hamd_dataplane {
     char follow_ep[HAMD_DP_ENDPOINT_MAX]; /* its endpoint, "" = none */
     int64_t follow_rx_ns;                 /* last message read from it,
                                              monotonic; 0 = none yet */
+    int64_t follow_opened_ns;             /* when it was connected */
+    bool follow_silent;                   /* its silence was logged */
     uint64_t follow_msgs;                 /* messages read from it */
     bool takeover_pending;                /* PUB open, held ticks not sent
                                              yet: clients are reconnecting */
@@ -175,6 +177,10 @@ void dp_ingest_message(struct hamd_dataplane *dp, const void *id,
 void dp_follow_set(struct hamd_dataplane *dp, const char *endpoint);
 /* Reads what the publisher sent and moves the guards. */
 void dp_follow_drain(struct hamd_dataplane *dp, int64_t now_ns);
+/* How long the publisher's stream has been silent (since it was
+ * connected if nothing came yet), ms; -1 when not following. Logs once
+ * when a silence passes DP_FOLLOW_SILENT_WARN_MS and once when it ends. */
+int64_t dp_follow_silence_ms(struct hamd_dataplane *dp, int64_t now_ns);
 /* True while live ticks of active sources must be held for a takeover:
  * following and not publishing. */
 bool dp_follow_holds(const struct hamd_dataplane *dp);

@@ -514,9 +514,7 @@ void dp_stats_refresh(struct hamd_dataplane *dp, int64_t now_ns)
     st.snapshots = dp->snapshots;
     st.publishing = dp_may_publish(dp, now_ns);
     st.follow_msgs = dp->follow_msgs;
-    st.follow_age_ms = dp->follow && dp->follow_rx_ns
-                           ? (now_ns - dp->follow_rx_ns) / HAMD_NS_PER_MS
-                           : -1;
+    st.follow_age_ms = dp_follow_silence_ms(dp, now_ns);
     st.takeover_replayed = dp->takeover_replayed;
     pthread_mutex_lock(&dp->lock);
     dp->stats = st;

@@ -17,7 +17,9 @@ started again. For each leader change and each contract this proves:
   leader published that had not reached the follower yet);
 - a leader change does not change the source (gateway_name);
 - the guarantees of test_cluster still hold: seq contiguous per (term,
-  contract), no tick of the old term published after the new term began.
+  contract), no tick of the old term published after the new term began;
+- /api/status agrees: followers report the age of the publisher's stream,
+  and the new leader's takeover_replayed grows.
 
 The subscriber is an ordinary client (connected to every node, default
 reconnect): a tick the new leader publishes before that client's SUB is
@@ -142,6 +144,19 @@ def missing_text(r):
                r["new_term"], n - unseen))
 
 
+def check_following(c, leader, label):
+    """Every follower reads the publisher's stream (/api/status
+    follow_age_ms is a number), the publisher follows nobody (null)."""
+    for i in range(len(c.nodes)):
+        age = node_status(c, i)["follow_age_ms"]
+        if i == leader:
+            check(age is None, "%s: publisher node %d follows a stream (%r)"
+                  % (label, i + 1, age))
+        else:
+            check(isinstance(age, int), "%s: follower node %d does not follow "
+                  "the publisher (follow_age_ms %r)" % (label, i + 1, age))
+
+
 def change_leader(c, sub, label, sig):
     """Stops the publishing node with sig, takes ticks until AFTER_S after
     a newer term's first, restarts the node and waits until it caught up.
@@ -153,6 +168,9 @@ def change_leader(c, sub, label, sig):
     check({t["vt_symbol"] for _, t in window} == set(SYMBOLS),
           "%s: not every contract ticked before the change" % label)
     old_term = max(t["term"] for _, t in window)
+    check_following(c, leader, label)
+    replayed = {i: node_status(c, i)["takeover_replayed"]
+                for i in range(len(c.nodes)) if i != leader}
     c.stop(leader, sig=sig)
     log("%s: stopped node %d (term %d)" % (label, leader + 1, old_term))
     sub.pump_until(lambda: any(t["term"] > old_term for _, t in sub.ticks[start:]),
@@ -161,6 +179,11 @@ def change_leader(c, sub, label, sig):
     alive = [i for i in range(len(c.nodes)) if i != leader]
     new_leader = wait_one_publisher(c, alive)
     sub.pump(AFTER_S)
+    now_replayed = node_status(c, new_leader)["takeover_replayed"]
+    check(now_replayed > replayed[new_leader],
+          "%s: node %d took over without sending held ticks first "
+          "(takeover_replayed %d -> %d)" % (label, new_leader + 1,
+                                            replayed[new_leader], now_replayed))
     window = sub.ticks[start:]
     c.start(leader)
     index = commit_index(c, new_leader)
