@@ -83,7 +83,9 @@ static int follow_open(struct hamd_dataplane *dp, const char *endpoint)
                    strlen(DP_FOLLOW_MARKER));
     zmq_setsockopt(dp->follow, ZMQ_SUBSCRIBE, "", 0);
     if (zmq_connect(dp->follow, endpoint) < 0) {
+        int err = errno;
         follow_close(dp);
+        errno = err; /* for the caller's message */
         return -1;
     }
     return 0;
