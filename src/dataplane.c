@@ -442,18 +442,21 @@ static long poll_timeout_ms(struct hamd_dataplane *dp, int64_t now_ns)
         next = dp->next_hb_ns;
     if (dp->takeover_pending && dp->takeover_due_ns < next)
         next = dp->takeover_due_ns;
+    if (dp->follow && dp->next_follow_drain_ns < next)
+        next = dp->next_follow_drain_ns;
     int64_t wait_ms = (next - now_ns) / HAMD_NS_PER_MS;
     if (wait_ms < 0)
         wait_ms = 0;
     return wait_ms < DP_POLL_MAX_MS ? (long)wait_ms : DP_POLL_MAX_MS;
 }
 
-/* What the thread waits on: gateways, door, then whichever of the
- * publisher's sockets (snapshot, XPUB) or the follower's (the publisher's
- * stream) exist. Returns how many items. */
+/* What the thread waits on: gateways, door, and the publisher's sockets
+ * (snapshot, XPUB) when it has them. A follower's copy of the publisher's
+ * stream is read on a timer instead (dp_follow_drain_due). Returns how
+ * many items. */
 static int poll_items(struct hamd_dataplane *dp, zmq_pollitem_t *items)
 {
-    void *socks[DP_POLL_ITEMS] = {dp->gw, dp->door, dp->follow, dp->snap, dp->pub};
+    void *socks[DP_POLL_ITEMS] = {dp->gw, dp->door, dp->snap, dp->pub};
     int n = 0;
     for (int i = 0; i < DP_POLL_ITEMS; i++)
         if (socks[i])
@@ -462,10 +465,9 @@ static int poll_items(struct hamd_dataplane *dp, zmq_pollitem_t *items)
 }
 
 /* Handles what poll found. The door first, since it reconfigures; then
- * the publisher's stream, so what it sent lets go of held ticks before
- * more are held; then the gateways. A door message or a tick may open or
- * close sockets: a socket is only served if it is still the one polled,
- * else it comes round again at the next poll. */
+ * the gateways. A door message or a tick may open or close sockets: a
+ * socket is only served if it is still the one polled, else it comes
+ * round again at the next poll. */
 static void poll_dispatch(struct hamd_dataplane *dp, zmq_pollitem_t *items,
                           int n_items)
 {
@@ -474,9 +476,6 @@ static void poll_dispatch(struct hamd_dataplane *dp, zmq_pollitem_t *items,
         door |= items[i].socket == dp->door && (items[i].revents & ZMQ_POLLIN);
     if (door)
         door_handle(dp);
-    for (int i = 0; i < n_items && !door; i++)
-        if (items[i].socket == dp->follow && (items[i].revents & ZMQ_POLLIN))
-            dp_follow_drain(dp, hamd_mono_ns());
     for (int i = 0; i < n_items; i++)
         if (items[i].socket == dp->gw && (items[i].revents & ZMQ_POLLIN))
             gw_drain(dp);
@@ -505,6 +504,7 @@ static void *dp_thread_main(void *arg)
         }
         poll_dispatch(dp, items, n_items);
         now_ns = hamd_mono_ns();
+        dp_follow_drain_due(dp, now_ns);
         dp_follow_takeover_due(dp, now_ns);
         dp_heartbeat_due(dp, now_ns);
         if (now_ns >= dp->next_stats_ns)

@@ -30,7 +30,9 @@
                                       beyond it a gateway's sends wait
                                       (back-pressure, never a drop) */
 #define DP_LINGER_MS 0             /* close sockets without waiting */
-#define DP_POLL_ITEMS 5            /* gateways, door, follow, snapshot, PUB */
+#define DP_POLL_ITEMS 4            /* gateways, door, snapshot, PUB */
+#define DP_FOLLOW_DRAIN_MS 20      /* a follower reads the publisher's
+                                      stream this often, in one batch */
 
 /* Door operations, control -> data, sent as [struct dp_door_msg][body?]. */
 enum dp_door_op {
@@ -117,6 +119,7 @@ struct hamd_dataplane {
     int64_t follow_rx_ns;                 /* last message read from it,
                                              monotonic; 0 = none yet */
     int64_t follow_opened_ns;             /* when it was connected */
+    int64_t next_follow_drain_ns;         /* next read of it, monotonic */
     bool follow_silent;                   /* its silence was logged */
     uint64_t follow_msgs;                 /* messages read from it */
     bool takeover_pending;                /* PUB open, held ticks not sent
@@ -175,8 +178,9 @@ void dp_ingest_message(struct hamd_dataplane *dp, const void *id,
 /* Follows the publisher at endpoint ("" = stop reading; the ticks held so
  * far stay for a takeover). */
 void dp_follow_set(struct hamd_dataplane *dp, const char *endpoint);
-/* Reads what the publisher sent and moves the guards. */
-void dp_follow_drain(struct hamd_dataplane *dp, int64_t now_ns);
+/* Reads what the publisher sent and moves the guards, when due: every
+ * DP_FOLLOW_DRAIN_MS, not on every message (see dp_follow.c). */
+void dp_follow_drain_due(struct hamd_dataplane *dp, int64_t now_ns);
 /* How long the publisher's stream has been silent (since it was
  * connected if nothing came yet), ms; -1 when not following. Logs once
  * when a silence passes DP_FOLLOW_SILENT_WARN_MS and once when it ends. */
