@@ -122,8 +122,9 @@ void hamd_dataplane_set_lease(struct hamd_dataplane *self, uint64_t term,
                               int64_t until_ns);
 
 /* Follows the publishing node's PUB at endpoint, so that on taking over
- * this node first sends the ticks the old publisher never did; "" stops
- * reading it (a leader-elect) and keeps what is held for the takeover. */
+ * this node first sends the ticks the old publisher never did (it stops
+ * reading the stream itself when it starts publishing); "" stops reading
+ * it and keeps what is held for a takeover. */
 void hamd_dataplane_follow(struct hamd_dataplane *self, const char *endpoint);
 
 /* Registers a gateway source: its account id, the exchanges it serves and

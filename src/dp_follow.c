@@ -103,7 +103,7 @@ void dp_follow_set(struct hamd_dataplane *dp, const char *endpoint)
     follow_close(dp);
     snprintf(dp->follow_ep, sizeof dp->follow_ep, "%s", endpoint);
     if (!endpoint[0])
-        return; /* a leader-elect: keep holding until the takeover */
+        return; /* still holding: a takeover may come */
     if (follow_open(dp, endpoint) < 0) {
         LOG_WARN("cannot follow the publisher at %s: %s; a takeover by this "
                  "node will not re-send ticks", endpoint, zmq_strerror(errno));

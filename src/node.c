@@ -91,15 +91,14 @@ static unsigned on_gw_relaunch_delay(void *ud, const char *account)
 
 /* Followers read the leader's stream so that, taking over, they send the
  * ticks it never did (dp_follow.c). While the leader is unknown the last
- * one is kept: its stream is what a takeover must continue. */
+ * one is kept: its stream is what a takeover must continue. So it is
+ * when this node is elected: its last ticks may still be on their way,
+ * and the data plane reads them before it publishes, then stops. */
 static void node_follow_leader(struct hamd_node *node)
 {
-    if (node->witness || node->leader_id == 0)
+    if (node->witness || node->leader_id == 0 ||
+        node->leader_id == node->cfg->node_id)
         return;
-    if (node->leader_id == node->cfg->node_id) {
-        hamd_dataplane_follow(node->dp, "");
-        return;
-    }
     char endpoint[HAMD_ENDPOINT_MAX];
     for (unsigned i = 0; i < node->cfg->n_peers; i++)
         if (node->cfg->peers[i].id == node->leader_id &&

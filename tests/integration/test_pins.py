@@ -35,8 +35,9 @@ def check_stream(sub):
     arrive after the new leader's first). Per contract the ticks taken
     never go back, and inside one term none is missing from everything
     received: the source switches are lossless. Across the term change a
-    few may be (docs/protocol.md: what arrives while leadership moves is
-    not sent again, and PUB/SUB keeps no history for a late SUB)."""
+    few may be: the new leader re-sends what the old one missed, but
+    PUB/SUB keeps no history for a SUB that reconnects late
+    (docs/protocol.md §5; test_takeover checks that hole)."""
     received, prev, top_term = {}, {}, 0
     for _, t in sub.ticks:
         received.setdefault(t["vt_symbol"], set()).add(t["extra"]["sim_seq"])
