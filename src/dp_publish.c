@@ -133,7 +133,9 @@ static void lapse_end(struct hamd_dataplane *dp, int64_t now_ns)
              (unsigned long long)dp->pub_term,
              (long long)((now_ns - dp->lapse_since_ns) / HAMD_NS_PER_MS));
     dp->lapse_since_ns = 0;
-    dp_contracts_each(dp, dp_contract_flush, now_ns);
+    /* A takeover still waiting for clients sends them itself, then. */
+    if (!dp->takeover_pending)
+        dp_contracts_each(dp, dp_contract_flush, now_ns);
 }
 
 /* Someone else may publish now: held ticks count as published (like a
