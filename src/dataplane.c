@@ -526,6 +526,8 @@ struct hamd_dataplane *hamd_dataplane_new(const struct hamd_dataplane_opts *opts
     if (!dp)
         return NULL;
     dp->opts = *opts;
+    dp->follow_limits = opts->limits;
+    dp->follow_limits.window_ns += (int64_t)DP_TAKEOVER_WAIT_MAX_MS * HAMD_NS_PER_MS;
     dp->notify = notify;
     dp->notify_ud = ud;
     pthread_mutex_init(&dp->lock, NULL);

@@ -19,10 +19,11 @@
  *
  * A tick in flight when the old publisher died may reach a client and not
  * this node (sent twice) or this node and not the client (lost), within
- * the time a message takes between two hosts. If the stream was silent for
- * longer than the replay window before the takeover (the publisher was
- * unreachable from here), the held ticks are given up as before: their
- * guard is too old to tell what clients already have.
+ * the time a message takes between two hosts. Held ticks are kept for the
+ * replay window plus the longest wait for clients (follow_limits). If the
+ * stream was silent for longer than that before the takeover (the
+ * publisher was unreachable from here), the held ticks are given up as
+ * before: their guard is too old to tell what clients already have.
  */
 #include <errno.h>
 #include <string.h>
@@ -45,15 +46,9 @@
 #define DP_FOLLOW_SILENT_WARN_MS 5000 /* a publisher sends _hb every 100 ms:
                                          this long without a message means
                                          its stream does not reach us */
-#define DP_TAKEOVER_WAIT_MAX_MS 2000 /* after PUB opens, the longest wait
-                                        for clients to reconnect before the
-                                        held ticks go out (a PUB drops what
-                                        it sends before a SUB is connected;
-                                        a VIP moved by keepalived arrives
-                                        1-2 s after the election) */
 #define DP_TAKEOVER_MARGIN_MS 100    /* the wait also ends this long before
                                         the oldest held tick would leave
-                                        the replay window */
+                                        the follower's window */
 #define DP_TAKEOVER_SETTLE_MS 30    /* after the first subscription, for
                                        the other clients' reconnects */
 
@@ -242,7 +237,7 @@ void dp_follow_takeover_begin(struct hamd_dataplane *dp, int64_t now_ns)
     dp->takeover_clients = 0;
     dp->takeover_due_ns = now_ns + (int64_t)DP_TAKEOVER_WAIT_MAX_MS * HAMD_NS_PER_MS;
     /* The held ticks are at most as old as the old stream's silence. */
-    int64_t window_end_ns = dp->follow_rx_ns + dp->opts.limits.window_ns -
+    int64_t window_end_ns = dp->follow_rx_ns + dp->follow_limits.window_ns -
                             (int64_t)DP_TAKEOVER_MARGIN_MS * HAMD_NS_PER_MS;
     if (dp->follow_rx_ns && window_end_ns < dp->takeover_due_ns)
         dp->takeover_due_ns = window_end_ns > now_ns ? window_end_ns : now_ns;
@@ -278,7 +273,8 @@ static void contract_takeover(struct hamd_dataplane *dp, struct dp_contract *c,
                               int64_t now_ns)
 {
     uint64_t before = dp->published;
-    dp_contract_flush(dp, c, now_ns);
+    struct dp_replay r = {dp, c, now_ns};
+    hamd_arb_flush(&c->arb, &dp->follow_limits, now_ns, dp_replay_emit, &r);
     dp->takeover_replayed += dp->published - before;
 }
 
@@ -289,7 +285,7 @@ void dp_follow_takeover_due(struct hamd_dataplane *dp, int64_t now_ns)
     dp->takeover_pending = false;
     dp->following = false;
     int64_t silent_ns = dp->takeover_silent_ns;
-    if (silent_ns < 0 || silent_ns > dp->opts.limits.window_ns) {
+    if (silent_ns < 0 || silent_ns > dp->follow_limits.window_ns) {
         dp_contracts_each(dp, dp_contract_drop_held, now_ns);
         LOG_WARN("taking over without a recent stream from the previous "
                  "publisher: ticks received while leadership moved are not "

@@ -33,6 +33,12 @@
 #define DP_POLL_ITEMS 4            /* gateways, door, snapshot, PUB */
 #define DP_FOLLOW_DRAIN_MS 20      /* a follower reads the publisher's
                                       stream this often, in one batch */
+#define DP_TAKEOVER_WAIT_MAX_MS 2000 /* after PUB opens, the longest wait
+                                        for clients to reconnect before the
+                                        held ticks go out (a PUB drops what
+                                        it sends before a SUB is connected;
+                                        a VIP moved by keepalived arrives
+                                        1-2 s after the election) */
 
 /* Door operations, control -> data, sent as [struct dp_door_msg][body?]. */
 enum dp_door_op {
@@ -130,6 +136,9 @@ struct hamd_dataplane {
     int64_t takeover_silent_ns;           /* the old stream's silence when
                                              PUB opened, -1 = never heard */
     uint64_t takeover_replayed;           /* held ticks sent on taking over */
+    struct hamd_arb_limits follow_limits; /* a follower's held ticks: the
+                                             replay window plus the
+                                             takeover's wait for clients */
 
     struct dp_source sources[HAMD_ARB_MAX_SOURCES]; /* index = arbiter's */
     struct hamd_strmap *contracts;        /* vt_symbol -> dp_contract */

@@ -239,7 +239,7 @@ static void note_switch_done(struct hamd_dataplane *dp, struct dp_contract *c,
 static void follow_hold(struct hamd_dataplane *dp, struct dp_contract *c,
                         int source, const struct hamd_tick *tick, int64_t now_ns)
 {
-    hamd_arb_hold(&c->arb, &dp->opts.limits, source, tick, now_ns);
+    hamd_arb_hold(&c->arb, &dp->follow_limits, source, tick, now_ns);
     struct hamd_tick out = *tick;
     out.term = c->seq_term;
     out.seq = c->seq;
