@@ -450,10 +450,10 @@ static long poll_timeout_ms(struct hamd_dataplane *dp, int64_t now_ns)
     return wait_ms < DP_POLL_MAX_MS ? (long)wait_ms : DP_POLL_MAX_MS;
 }
 
-/* What the thread waits on: gateways, door, and the publisher's sockets
- * (snapshot, XPUB) when it has them. A follower's copy of the publisher's
- * stream is read on a timer instead (dp_follow_drain_due). Returns how
- * many items. */
+/* What the thread waits on: gateways and door always (items[0] and
+ * items[1]), and the publisher's sockets (snapshot, XPUB) when it has
+ * them. A follower's copy of the publisher's stream is read on a timer
+ * instead (dp_follow_drain_due). Returns how many items. */
 static int poll_items(struct hamd_dataplane *dp, zmq_pollitem_t *items)
 {
     void *socks[DP_POLL_ITEMS] = {dp->gw, dp->door, dp->snap, dp->pub};
@@ -465,21 +465,18 @@ static int poll_items(struct hamd_dataplane *dp, zmq_pollitem_t *items)
 }
 
 /* Handles what poll found. The door first, since it reconfigures; then
- * the gateways. A door message or a tick may open or close sockets: a
- * socket is only served if it is still the one polled, else it comes
- * round again at the next poll. */
+ * the gateways. A door message may open or close the publisher's sockets:
+ * they are then served at the next poll. A tick may too, hence the check
+ * that a socket is still the one polled. */
 static void poll_dispatch(struct hamd_dataplane *dp, zmq_pollitem_t *items,
                           int n_items)
 {
-    bool door = false;
-    for (int i = 0; i < n_items; i++)
-        door |= items[i].socket == dp->door && (items[i].revents & ZMQ_POLLIN);
+    bool door = items[1].revents & ZMQ_POLLIN;
     if (door)
         door_handle(dp);
-    for (int i = 0; i < n_items; i++)
-        if (items[i].socket == dp->gw && (items[i].revents & ZMQ_POLLIN))
-            gw_drain(dp);
-    for (int i = 0; i < n_items && !door; i++) {
+    if (items[0].revents & ZMQ_POLLIN)
+        gw_drain(dp);
+    for (int i = 2; i < n_items && !door; i++) {
         if (!(items[i].revents & ZMQ_POLLIN))
             continue;
         if (items[i].socket == dp->snap)

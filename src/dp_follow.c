@@ -58,10 +58,13 @@
 
 static void follow_drain(struct hamd_dataplane *dp, int64_t now_ns);
 
+/* Closes the stream, after reading what is left of it: what the old
+ * publisher sent last still moves the guards. */
 static void follow_close(struct hamd_dataplane *dp)
 {
     if (!dp->follow)
         return;
+    follow_drain(dp, hamd_mono_ns());
     int linger = DP_LINGER_MS;
     zmq_setsockopt(dp->follow, ZMQ_LINGER, &linger, sizeof linger);
     zmq_close(dp->follow);
@@ -92,9 +95,6 @@ void dp_follow_set(struct hamd_dataplane *dp, const char *endpoint)
 {
     if (strcmp(endpoint, dp->follow_ep) == 0)
         return;
-    /* What the old publisher sent last still moves the guards. */
-    if (dp->follow)
-        follow_drain(dp, hamd_mono_ns());
     follow_close(dp);
     snprintf(dp->follow_ep, sizeof dp->follow_ep, "%s", endpoint);
     if (!endpoint[0])
@@ -229,8 +229,6 @@ void dp_follow_takeover_begin(struct hamd_dataplane *dp, int64_t now_ns)
 {
     if (!dp->following)
         return;
-    if (dp->follow)
-        follow_drain(dp, now_ns);
     follow_close(dp);
     dp->follow_ep[0] = '\0';
     dp->takeover_pending = true;

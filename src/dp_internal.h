@@ -215,9 +215,6 @@ void dp_contracts_each(struct hamd_dataplane *dp,
                        void (*fn)(struct hamd_dataplane *dp,
                                   struct dp_contract *c, int64_t now_ns),
                        int64_t now_ns);
-/* Sends a contract's held ticks newer than the last published, in order. */
-void dp_contract_flush(struct hamd_dataplane *dp, struct dp_contract *c,
-                       int64_t now_ns);
 /* Gives up a contract's held ticks as published. */
 void dp_contract_drop_held(struct hamd_dataplane *dp, struct dp_contract *c,
                            int64_t now_ns);

@@ -101,8 +101,9 @@ void dp_replay_emit(void *ud, const struct hamd_tick *tick)
     dp_publish_tick(r->dp, r->c, r->c->arb.active, tick, r->now_ns, false);
 }
 
-void dp_contract_flush(struct hamd_dataplane *dp, struct dp_contract *c,
-                       int64_t now_ns)
+/* Sends a contract's held ticks newer than the last published, in order. */
+static void contract_flush(struct hamd_dataplane *dp, struct dp_contract *c,
+                           int64_t now_ns)
 {
     struct dp_replay r = {dp, c, now_ns};
     hamd_arb_flush(&c->arb, &dp->opts.limits, now_ns, dp_replay_emit, &r);
@@ -135,7 +136,7 @@ static void lapse_end(struct hamd_dataplane *dp, int64_t now_ns)
     dp->lapse_since_ns = 0;
     /* A takeover still waiting for clients sends them itself, then. */
     if (!dp->takeover_pending)
-        dp_contracts_each(dp, dp_contract_flush, now_ns);
+        dp_contracts_each(dp, contract_flush, now_ns);
 }
 
 /* Someone else may publish now: held ticks count as published (like a
@@ -236,15 +237,23 @@ static void note_switch_done(struct hamd_dataplane *dp, struct dp_contract *c,
  * The cache still gets it, unnumbered: the term and seq of the last tick
  * this node published for the contract (0 and 0 if none), so a snapshot
  * never claims a seq that was not sent. */
+/* The tick as this node sends or caches it: with the hub fields. */
+static void stamp(const struct hamd_dataplane *dp, const struct hamd_tick *tick,
+                  uint64_t term, uint64_t seq, struct hamd_tick *out)
+{
+    *out = *tick;
+    out->term = term;
+    out->seq = seq;
+    out->node = dp->opts.node_id;
+    out->hub_ns = hamd_wall_ns();
+}
+
 static void follow_hold(struct hamd_dataplane *dp, struct dp_contract *c,
                         int source, const struct hamd_tick *tick, int64_t now_ns)
 {
     hamd_arb_hold(&c->arb, &dp->follow_limits, source, tick, now_ns);
-    struct hamd_tick out = *tick;
-    out.term = c->seq_term;
-    out.seq = c->seq;
-    out.node = dp->opts.node_id;
-    out.hub_ns = hamd_wall_ns();
+    struct hamd_tick out;
+    stamp(dp, tick, c->seq_term, c->seq, &out);
     lvc_store(c, &out);
 }
 
@@ -271,11 +280,8 @@ void dp_publish_tick(struct hamd_dataplane *dp, struct dp_contract *c,
         c->seq_term = term;
         c->seq = 0;
     }
-    struct hamd_tick out = *tick;
-    out.term = term;
-    out.seq = ++c->seq;
-    out.node = dp->opts.node_id;
-    out.hub_ns = hamd_wall_ns();
+    struct hamd_tick out;
+    stamp(dp, tick, term, ++c->seq, &out);
     size_t len = hamd_tick_encode(&out, true, dp->encbuf, sizeof dp->encbuf);
     if (len == 0) {
         dp->pub_errors++;

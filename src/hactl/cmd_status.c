@@ -46,12 +46,13 @@ static void print_node_row(const struct hactl_node *n, const struct hactl_resp *
      * what a takeover by it re-sends depends on it. */
     char publishing[48] = "yes", age[16];
     const json_t *follow = json_object_get(s, "follow_age_ms");
-    fmt_age(follow, age, sizeof age);
-    if (!json_is_true(json_object_get(s, "publishing")))
-        snprintf(publishing, sizeof publishing, "%s%s%s",
-                 json_is_integer(follow) ? "no (stream " : "no",
-                 json_is_integer(follow) ? age : "",
-                 json_is_integer(follow) ? " ago)" : "");
+    if (!json_is_true(json_object_get(s, "publishing"))) {
+        fmt_age(follow, age, sizeof age);
+        if (json_is_integer(follow))
+            snprintf(publishing, sizeof publishing, "no (stream %s ago)", age);
+        else
+            snprintf(publishing, sizeof publishing, "no");
+    }
     printf("%-4lld %-21s %-11s %5lld %6s %8lld %8lld  %s\n", hactl_jint(s, "node"),
            n->admin, hactl_jstr(s, "role", "?"), hactl_jint(s, "term"), leader_s,
            hactl_jint(s, "commit_index"), hactl_jint(s, "applied_index"),

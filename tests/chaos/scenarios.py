@@ -284,12 +284,14 @@ def _measure(ctx, ticks, t_end):
     return gaps
 
 
-def _promises(ctx, ticks, violations, t_start, t_end):
+def _promises(ctx, ticks, violations, holes, t_start, t_end):
+    """Checks the round's promises; holes: analysis.sim_holes over
+    [t_start, t_end]."""
     count, span = analysis.overlap(ticks)
     ctx.expect(count == 0, "%d ticks of an older term after a newer one (%.0f ms)"
                % (count, span))
     ctx.expect(not violations, "the client saw %d fencing violations" % len(violations))
-    holes = sorted(analysis.sim_holes(ticks, t_start, t_end).items())
+    holes = sorted(holes.items())
     if ctx.no_loss:
         gaps = analysis.seq_gaps(ticks, t_start, t_end)
         ctx.expect(not gaps, "seq jumps inside a term: %s" % gaps[:5])
@@ -344,8 +346,8 @@ def run_scenario(lab, name, round_no, keep=False):
         # From a little before the fault: the last tick before it must be
         # in the window, or a hole right at the fault would not show.
         t_from = t_start - int(GAP_LEAD_S * NS_PER_S)
-        overlap = _promises(ctx, ticks, violations, t_from, t_end)
         holes = analysis.sim_holes(ticks, t_from, t_end)
+        overlap = _promises(ctx, ticks, violations, holes, t_from, t_end)
     except Failure as e:
         failures.append(str(e))
     except Exception as e:  # noqa: BLE001 - a broken scenario is a failure too
