@@ -212,17 +212,6 @@ void hamd_arb_observed(struct hamd_arb_contract *c, int64_t datetime_ns,
         ring_pop_oldest(r);
 }
 
-void hamd_arb_drop_held(struct hamd_arb_contract *c)
-{
-    if (!source_valid(c->active))
-        return;
-    struct hamd_arb_ring *r = c->rings[c->active];
-    for (unsigned i = 0; r && i < r->len; i++)
-        if (newer_than_last(c, &ring_at(r, i)->tick))
-            hamd_arb_published(c, &ring_at(r, i)->tick);
-    ring_release(&c->rings[c->active]);
-}
-
 void hamd_arb_forget_source(struct hamd_arb_contract *c, int source)
 {
     if (source_valid(source))

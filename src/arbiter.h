@@ -19,8 +19,9 @@
  *  4. Hold during a lease lapse: a publisher whose lease lapsed but may
  *     come back in the same term keeps the active source's ticks instead
  *     of publishing them (hamd_arb_hold), then sends them in order when
- *     the lease returns (hamd_arb_flush) or gives them up when another
- *     node may publish (hamd_arb_drop_held). A lapse then loses nothing.
+ *     the lease returns (hamd_arb_flush); when another node may publish,
+ *     it goes on holding them as a follower (rule 5). A lapse then loses
+ *     nothing.
  *  5. Follow the publisher: a follower holds its active source's ticks the
  *     same way while the guard moves with what the publishing node sent
  *     (hamd_arb_observed). Taking over, it flushes: the ticks that reached
@@ -131,10 +132,6 @@ unsigned hamd_arb_flush(struct hamd_arb_contract *c,
  * since a follower holds the next ticks at once). */
 void hamd_arb_observed(struct hamd_arb_contract *c, int64_t datetime_ns,
                        double volume);
-
-/* Gives up the active source's kept ticks as if they had been published
- * (another node may publish now): the guard moves past them. */
-void hamd_arb_drop_held(struct hamd_arb_contract *c);
 
 /* Forgets everything kept for `source` (it left or restarted). */
 void hamd_arb_forget_source(struct hamd_arb_contract *c, int source);

@@ -285,8 +285,10 @@ static void contract_free(struct dp_contract *c)
 static void door_contract_remove(struct hamd_dataplane *dp, const char *vt_symbol)
 {
     struct dp_contract *c = hamd_strmap_remove(dp->contracts, vt_symbol);
-    if (c)
+    if (c) {
+        hamd_inflight_forget(dp->inflight, c);
         contract_free(c);
+    }
 }
 
 static void door_assign(struct hamd_dataplane *dp, const struct dp_door_msg *m)
@@ -523,6 +525,7 @@ struct hamd_dataplane *hamd_dataplane_new(const struct hamd_dataplane_opts *opts
     if (!dp)
         return NULL;
     dp->opts = *opts;
+    dp->following = true; /* no publisher known yet: hold (dp_follow.c) */
     dp->follow_limits = opts->limits;
     dp->follow_limits.window_ns += (int64_t)DP_TAKEOVER_WAIT_MAX_MS * HAMD_NS_PER_MS;
     dp->notify = notify;
@@ -531,8 +534,11 @@ struct hamd_dataplane *hamd_dataplane_new(const struct hamd_dataplane_opts *opts
     dp->events = calloc(DP_EVENT_QUEUE_CAP, sizeof *dp->events);
     dp->contracts = hamd_strmap_new(DP_CONTRACTS_INITIAL);
     dp->by_account = hamd_strmap_new(HAMD_ARB_MAX_SOURCES * 2);
+    dp->inflight = hamd_inflight_new((int64_t)DP_FOLLOW_INFLIGHT_MS * HAMD_NS_PER_MS,
+                                     DP_FOLLOW_INFLIGHT_MAX);
     dp->zctx = zmq_ctx_new();
-    if (!dp->events || !dp->contracts || !dp->by_account || !dp->zctx) {
+    if (!dp->events || !dp->contracts || !dp->by_account || !dp->inflight ||
+        !dp->zctx) {
         hamd_dataplane_destroy(&dp);
         return NULL;
     }
@@ -603,6 +609,7 @@ void hamd_dataplane_destroy(struct hamd_dataplane **self)
         hamd_strmap_destroy(&dp->contracts);
     }
     hamd_strmap_destroy(&dp->by_account);
+    hamd_inflight_destroy(&dp->inflight);
     free(dp->events);
     pthread_mutex_destroy(&dp->lock);
     free(dp);

@@ -17,9 +17,11 @@
  * until then, or at most DP_TAKEOVER_WAIT_MAX_MS (less when the held ticks
  * would leave the replay window), live ticks are held too.
  *
- * A tick in flight when the old publisher died may reach a client and not
- * this node (sent twice) or this node and not the client (lost), within
- * the time a message takes between two hosts. Held ticks are kept for the
+ * A tick read here moves the guard only once the publisher is seen to have
+ * lived DP_FOLLOW_INFLIGHT_MS past it (inflight.h): its last ticks may have
+ * reached this node and not a client. Those go out again on taking over,
+ * so a client may get the last few twice, never miss one. Held ticks are
+ * kept for the
  * replay window plus the longest wait for clients (follow_limits). If the
  * stream was silent for longer than that before the takeover (the
  * publisher was unreachable from here), the held ticks are given up as
@@ -37,6 +39,11 @@
                                      beyond it the publisher drops for us,
                                      and a takeover may re-send a little */
 #define DP_FOLLOW_BATCH_MAX 10000 /* messages read per drain, at most */
+#define DP_FOLLOW_RECONNECT_MS 10 /* retry a publisher not bound yet this
+                                     often (libzmq's default 100 ms): a
+                                     follower learns of a new leader before
+                                     its PUB is open, and a stream it never
+                                     heard tells a takeover nothing */
 #define DP_FOLLOW_TICK_PREFIX '_' /* topics starting so are not ticks */
 #define DP_FOLLOW_MARKER "_follower" /* a follower also subscribes to this
                                         topic (never published): it tells
@@ -65,6 +72,12 @@ static void follow_close(struct hamd_dataplane *dp)
     if (!dp->follow)
         return;
     follow_drain(dp, hamd_mono_ns());
+    /* What the publisher did not outlive may not have reached its clients:
+     * the guards stay before it, and a takeover sends it again. */
+    unsigned unconfirmed = hamd_inflight_clear(dp->inflight);
+    if (unconfirmed)
+        LOG_DEBUG("the publisher's stream ended with %u ticks not known to "
+                  "have reached its clients", unconfirmed);
     int linger = DP_LINGER_MS;
     zmq_setsockopt(dp->follow, ZMQ_LINGER, &linger, sizeof linger);
     zmq_close(dp->follow);
@@ -74,10 +87,13 @@ static void follow_close(struct hamd_dataplane *dp)
 static int follow_open(struct hamd_dataplane *dp, const char *endpoint)
 {
     int hwm = DP_FOLLOW_RCVHWM, linger = DP_LINGER_MS;
+    int reconnect_ms = DP_FOLLOW_RECONNECT_MS;
     dp->follow = zmq_socket(dp->zctx, ZMQ_SUB);
     if (!dp->follow)
         return -1;
     zmq_setsockopt(dp->follow, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(dp->follow, ZMQ_RECONNECT_IVL, &reconnect_ms,
+                   sizeof reconnect_ms);
     zmq_setsockopt(dp->follow, ZMQ_LINGER, &linger, sizeof linger);
     zmq_setsockopt(dp->follow, ZMQ_SUBSCRIBE, DP_FOLLOW_MARKER,
                    strlen(DP_FOLLOW_MARKER));
@@ -101,14 +117,22 @@ void dp_follow_set(struct hamd_dataplane *dp, const char *endpoint)
         return; /* still holding: a takeover may come */
     if (follow_open(dp, endpoint) < 0) {
         LOG_WARN("cannot follow the publisher at %s: %s; a takeover by this "
-                 "node will not re-send ticks", endpoint, zmq_strerror(errno));
+                 "node will re-send every held tick", endpoint,
+                 zmq_strerror(errno));
         return;
     }
-    dp->following = true;
     dp->follow_opened_ns = hamd_mono_ns();
     dp->follow_silent = false;
     dp->takeover_pending = false; /* another node publishes after all */
     LOG_INFO("following the publisher at %s", endpoint);
+}
+
+void dp_follow_hold(struct hamd_dataplane *dp, int64_t now_ns)
+{
+    dp->following = true;
+    if (!dp->takeover_pending)
+        dp->follow_rx_ns = now_ns;
+    dp->takeover_pending = false;
 }
 
 int64_t dp_follow_silence_ms(struct hamd_dataplane *dp, int64_t now_ns)
@@ -137,52 +161,64 @@ bool dp_follow_holds(const struct hamd_dataplane *dp)
     return dp->following;
 }
 
-/* Reads the exchange time and volume of a published tick body. */
-static bool tick_age_scan(const void *buf, size_t len, int64_t *datetime_ns,
-                          double *volume)
+/* Reads what a follower needs of a published tick body: its exchange time
+ * and volume (the guard) and when the publisher sent it (its clock). */
+static bool tick_scan(const void *buf, size_t len,
+                      struct hamd_inflight_obs *obs)
 {
-    struct hamd_mpr r;
-    struct hamd_mp_val v, k;
-    hamd_mpr_init(&r, buf, len);
-    if (!hamd_mpr_read(&r, &v) || v.kind != HAMD_MP_MAP)
+    static const char *const keys[] = {"datetime", "volume", "hub_ns"};
+    struct hamd_mp_val v[3];
+    if (!hamd_mp_map_find(buf, len, keys, v, 3) || v[1].kind != HAMD_MP_FLOAT)
         return false;
-    unsigned found = 0;
-    for (uint32_t i = 0; i < v.v.n && found != 3; i++) {
-        if (!hamd_mpr_read(&r, &k) || k.kind != HAMD_MP_STR)
-            return false;
-        if (hamd_mp_str_eq(&k, "datetime")) {
-            if (!hamd_mpr_read_i64(&r, datetime_ns))
-                return false;
-            found |= 1;
-        } else if (hamd_mp_str_eq(&k, "volume")) {
-            if (!hamd_mpr_read(&r, &v) || v.kind != HAMD_MP_FLOAT)
-                return false;
-            *volume = v.v.f;
-            found |= 2;
-        } else if (!hamd_mpr_skip(&r)) {
-            return false;
-        }
-    }
-    return found == 3;
+    obs->volume = v[1].v.f;
+    return hamd_mp_val_i64(&v[0], &obs->datetime_ns) &&
+           hamd_mp_val_i64(&v[2], &obs->hub_ns);
 }
 
-/* Moves the guard of the contract a published tick belongs to. */
+/* Moves a contract's guard by a tick the publisher sent to everyone. */
+static void follow_observed(const struct hamd_inflight_obs *obs)
+{
+    struct dp_contract *c = obs->key; /* NULL: it went away */
+    if (c)
+        hamd_arb_observed(&c->arb, obs->datetime_ns, obs->volume);
+}
+
+/* Moves the guards by what the publisher outlived (inflight.h). */
+static void follow_confirm(struct hamd_dataplane *dp)
+{
+    struct hamd_inflight_obs obs;
+    while (hamd_inflight_pop(dp->inflight, &obs))
+        follow_observed(&obs);
+}
+
+/* Takes one [topic][body] message of the publisher: a tick waits to be
+ * confirmed, a heartbeat moves the publisher's clock. */
 static void follow_take(struct hamd_dataplane *dp, zmq_msg_t *topic,
                         zmq_msg_t *body)
 {
     char vt_symbol[HAMD_VT_SYMBOL_MAX];
     size_t tlen = zmq_msg_size(topic);
-    if (tlen == 0 || tlen >= sizeof vt_symbol ||
-        *(const char *)zmq_msg_data(topic) == DP_FOLLOW_TICK_PREFIX)
+    const char *t = zmq_msg_data(topic);
+    if (tlen == sizeof DP_HB_TOPIC - 1 &&
+        memcmp(t, DP_HB_TOPIC, tlen) == 0) {
+        static const char *const keys[] = {"ts_ns"};
+        struct hamd_mp_val v;
+        int64_t ts_ns;
+        if (hamd_mp_map_find(zmq_msg_data(body), zmq_msg_size(body), keys, &v, 1) &&
+            hamd_mp_val_i64(&v, &ts_ns))
+            hamd_inflight_clock(dp->inflight, ts_ns);
         return;
-    memcpy(vt_symbol, zmq_msg_data(topic), tlen);
+    }
+    if (tlen == 0 || tlen >= sizeof vt_symbol || *t == DP_FOLLOW_TICK_PREFIX)
+        return;
+    memcpy(vt_symbol, t, tlen);
     vt_symbol[tlen] = '\0';
-    struct dp_contract *c = hamd_strmap_get(dp->contracts, vt_symbol);
-    int64_t datetime_ns = 0;
-    double volume = 0;
-    if (c && tick_age_scan(zmq_msg_data(body), zmq_msg_size(body),
-                           &datetime_ns, &volume))
-        hamd_arb_observed(&c->arb, datetime_ns, volume);
+    struct hamd_inflight_obs obs, early;
+    obs.key = hamd_strmap_get(dp->contracts, vt_symbol);
+    if (!obs.key || !tick_scan(zmq_msg_data(body), zmq_msg_size(body), &obs))
+        return;
+    if (hamd_inflight_push(dp->inflight, &obs, &early))
+        follow_observed(&early);
 }
 
 static void follow_drain(struct hamd_dataplane *dp, int64_t now_ns)
@@ -195,8 +231,8 @@ static void follow_drain(struct hamd_dataplane *dp, int64_t now_ns)
             break;
         dp->follow_rx_ns = now_ns;
         dp->follow_msgs++;
-        /* Any message is a sign of life (heartbeats too); only
-         * [topic][body] ones can be ticks. */
+        /* Any message is a sign of life; only [topic][body] ones are
+         * ticks or heartbeats. */
         if (!zmq_msg_more(&topic) || zmq_msg_recv(&body, dp->follow, 0) < 0)
             continue;
         bool two_frames = !zmq_msg_more(&body);
@@ -207,6 +243,7 @@ static void follow_drain(struct hamd_dataplane *dp, int64_t now_ns)
     }
     zmq_msg_close(&topic);
     zmq_msg_close(&body);
+    follow_confirm(dp);
 }
 
 /* Read in batches on a timer, not polled: waking the data thread for
@@ -240,7 +277,6 @@ void dp_follow_takeover_begin(struct hamd_dataplane *dp, int64_t now_ns)
     if (dp->follow_rx_ns && window_end_ns < dp->takeover_due_ns)
         dp->takeover_due_ns = window_end_ns > now_ns ? window_end_ns : now_ns;
     dp->takeover_silent_ns = dp->follow_rx_ns ? now_ns - dp->follow_rx_ns : -1;
-    dp->follow_rx_ns = 0;
 }
 
 /* A follower sends two subscriptions, the marker and "", in one write
@@ -282,19 +318,23 @@ void dp_follow_takeover_due(struct hamd_dataplane *dp, int64_t now_ns)
         return;
     dp->takeover_pending = false;
     dp->following = false;
-    int64_t silent_ns = dp->takeover_silent_ns;
-    if (silent_ns < 0 || silent_ns > dp->follow_limits.window_ns) {
-        dp_contracts_each(dp, dp_contract_drop_held, now_ns);
-        LOG_WARN("taking over without a recent stream from the previous "
-                 "publisher: ticks received while leadership moved are not "
-                 "re-sent");
-        return;
-    }
     uint64_t before = dp->takeover_replayed;
     dp_contracts_each(dp, contract_takeover, now_ns);
-    LOG_INFO("taking over: sent %llu held ticks the previous publisher had "
-             "not (its stream went silent %lld ms before this node's PUB "
-             "opened)",
-             (unsigned long long)(dp->takeover_replayed - before),
-             (long long)(silent_ns / HAMD_NS_PER_MS));
+    unsigned long long sent = dp->takeover_replayed - before;
+    long long silent_ms = dp->takeover_silent_ns / HAMD_NS_PER_MS;
+    if (dp->takeover_silent_ns > dp->follow_limits.window_ns)
+        LOG_WARN("taking over: sent %llu held ticks; the previous publisher "
+                 "was last heard %lld ms before this node's PUB opened, so "
+                 "clients may get some twice and lost what left the window",
+                 sent, silent_ms);
+    else if (dp->takeover_silent_ns >= 0)
+        LOG_INFO("taking over: sent %llu held ticks the previous publisher "
+                 "had not (its stream ended %lld ms before this node's PUB "
+                 "opened)", sent, silent_ms);
+    else if (dp->follow_opened_ns)
+        LOG_WARN("taking over: sent %llu held ticks; the previous "
+                 "publisher's stream never reached this node, so clients "
+                 "may get some twice", sent);
+    else
+        LOG_INFO("first publisher since start: sent %llu held ticks", sent);
 }

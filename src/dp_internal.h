@@ -10,6 +10,7 @@
 #include "common/log.h"
 #include "common/strmap.h"
 #include "dataplane.h"
+#include "inflight.h"
 
 #define DP_POLL_MAX_MS 10          /* longest sleep of the data loop */
 #define DP_TRIM_FIRST_MS 5000      /* free heap looked at after start-up */
@@ -31,8 +32,16 @@
                                       (back-pressure, never a drop) */
 #define DP_LINGER_MS 0             /* close sockets without waiting */
 #define DP_POLL_ITEMS 4            /* gateways, door, snapshot, PUB */
+#define DP_HB_TOPIC "_hb"          /* the publisher's heartbeat topic */
 #define DP_FOLLOW_DRAIN_MS 20      /* a follower reads the publisher's
                                       stream this often, in one batch */
+#define DP_FOLLOW_INFLIGHT_MS 20   /* a tick counts as sent to clients once
+                                      the publisher sent another message
+                                      this much later, its clock: one I/O
+                                      pass serves every subscriber, so
+                                      microseconds apart (inflight.h) */
+#define DP_FOLLOW_INFLIGHT_MAX 65536 /* ticks waiting for that, at most:
+                                        300k ticks/s over 200 ms */
 #define DP_TAKEOVER_WAIT_MAX_MS 2000 /* after PUB opens, the longest wait
                                         for clients to reconnect before the
                                         held ticks go out (a PUB drops what
@@ -117,17 +126,21 @@ struct hamd_dataplane {
 
     /* Following the publisher (dp_follow.c). */
     bool following;                       /* hold the active sources' ticks
-                                             for a takeover: set by a follow
-                                             endpoint, cleared by taking over */
+                                             for a takeover: from the start
+                                             and whenever not publishing */
     void *follow;                         /* SUB on the publisher's PUB, NULL
                                              while none is known */
     char follow_ep[HAMD_DP_ENDPOINT_MAX]; /* its endpoint, "" = none */
-    int64_t follow_rx_ns;                 /* last message read from it,
-                                             monotonic; 0 = none yet */
+    int64_t follow_rx_ns;                 /* last message read from it, or
+                                             when this node stopped
+                                             publishing, monotonic; 0 = none
+                                             yet: the guards know nothing */
     int64_t follow_opened_ns;             /* when it was connected */
     int64_t next_follow_drain_ns;         /* next read of it, monotonic */
     bool follow_silent;                   /* its silence was logged */
     uint64_t follow_msgs;                 /* messages read from it */
+    struct hamd_inflight *inflight;       /* ticks read from it, waiting for
+                                             the publisher to outlive them */
     bool takeover_pending;                /* PUB open, held ticks not sent
                                              yet: clients are reconnecting */
     int64_t takeover_due_ns;              /* send them then, monotonic */
@@ -197,6 +210,10 @@ int64_t dp_follow_silence_ms(struct hamd_dataplane *dp, int64_t now_ns);
 /* True while live ticks of active sources must be held for a takeover:
  * following and not publishing. */
 bool dp_follow_holds(const struct hamd_dataplane *dp);
+/* The node stopped publishing: it holds its ticks from now on, knowing
+ * what was published up to now (by itself), until a publisher's stream
+ * shows them sent or it publishes again. */
+void dp_follow_hold(struct hamd_dataplane *dp, int64_t now_ns);
 /* Called once PUB is open in a new term: stops reading the old publisher
  * and schedules the takeover (dp_follow_takeover_due). */
 void dp_follow_takeover_begin(struct hamd_dataplane *dp, int64_t now_ns);
@@ -215,9 +232,6 @@ void dp_contracts_each(struct hamd_dataplane *dp,
                        void (*fn)(struct hamd_dataplane *dp,
                                   struct dp_contract *c, int64_t now_ns),
                        int64_t now_ns);
-/* Gives up a contract's held ticks as published. */
-void dp_contract_drop_held(struct hamd_dataplane *dp, struct dp_contract *c,
-                           int64_t now_ns);
 
 /* A replay of the ticks kept for a contract's active source (a switch, or
  * the end of a lease lapse): what dp_replay_emit needs. */

@@ -14,7 +14,6 @@
 #include "common/tick_compact.h"
 #include "dp_internal.h"
 
-#define DP_HB_TOPIC "_hb"
 #define DP_EVENT_TOPIC "_event"
 #define DP_SNAPSHOT_REQ "SNAPSHOT"
 #define DP_SNAPSHOT_END "END"
@@ -109,14 +108,6 @@ static void contract_flush(struct hamd_dataplane *dp, struct dp_contract *c,
     hamd_arb_flush(&c->arb, &dp->opts.limits, now_ns, dp_replay_emit, &r);
 }
 
-void dp_contract_drop_held(struct hamd_dataplane *dp, struct dp_contract *c,
-                           int64_t now_ns)
-{
-    (void)dp;
-    (void)now_ns;
-    hamd_arb_drop_held(&c->arb);
-}
-
 /* Starts holding ticks: PUB's lease deadline passed. Whoever notices it
  * first (the loop's reconcile, or a tick or switch arriving before it)
  * starts it, so the reconcile after a renewal always flushes. */
@@ -139,14 +130,16 @@ static void lapse_end(struct hamd_dataplane *dp, int64_t now_ns)
         dp_contracts_each(dp, contract_flush, now_ns);
 }
 
-/* Someone else may publish now: held ticks count as published (like a
- * follower's) and PUB closes so clients go to the next publisher. */
+/* Someone else may publish now: PUB closes so clients go to the next
+ * publisher. The ticks held during a lapse stay held, and so are the next
+ * ones, as on any follower: the next publisher's stream lets go of what
+ * it sends, and if the next publisher is this node again (re-elected
+ * after the lapse), it sends them on taking over. */
 static void lease_gone(struct hamd_dataplane *dp, int64_t now_ns)
 {
-    if (dp->lapse_since_ns)
-        dp_contracts_each(dp, dp_contract_drop_held, now_ns);
     dp->lapse_since_ns = 0;
     dp_endpoints_close(dp);
+    dp_follow_hold(dp, now_ns);
 }
 
 void dp_endpoints_reconcile(struct hamd_dataplane *dp, int64_t now_ns)

@@ -227,20 +227,60 @@ bool hamd_mpr_skip(struct hamd_mpr *r)
     return true;
 }
 
-bool hamd_mpr_read_i64(struct hamd_mpr *r, int64_t *out)
+bool hamd_mp_val_i64(const struct hamd_mp_val *v, int64_t *out)
 {
-    struct hamd_mp_val v;
-    if (!hamd_mpr_read(r, &v))
-        return false;
-    if (v.kind == HAMD_MP_INT) {
-        *out = v.v.i;
+    if (v->kind == HAMD_MP_INT) {
+        *out = v->v.i;
         return true;
     }
-    if (v.kind == HAMD_MP_UINT && v.v.u <= (uint64_t)INT64_MAX) {
-        *out = (int64_t)v.v.u;
+    if (v->kind == HAMD_MP_UINT && v->v.u <= (uint64_t)INT64_MAX) {
+        *out = (int64_t)v->v.u;
         return true;
     }
     return false;
+}
+
+bool hamd_mpr_read_i64(struct hamd_mpr *r, int64_t *out)
+{
+    struct hamd_mp_val v;
+    return hamd_mpr_read(r, &v) && hamd_mp_val_i64(&v, out);
+}
+
+/* Index of the key k names among keys[0..n), or n. */
+static unsigned map_key_index(const struct hamd_mp_val *k,
+                              const char *const *keys, unsigned n)
+{
+    unsigned i = 0;
+    while (i < n && !hamd_mp_str_eq(k, keys[i]))
+        i++;
+    return i;
+}
+
+bool hamd_mp_map_find(const void *buf, size_t len, const char *const *keys,
+                      struct hamd_mp_val *vals, unsigned n)
+{
+    struct hamd_mpr r;
+    struct hamd_mp_val map, k;
+    hamd_mpr_init(&r, buf, len);
+    if (!hamd_mpr_read(&r, &map) || map.kind != HAMD_MP_MAP)
+        return false;
+    for (unsigned i = 0; i < n; i++)
+        vals[i].kind = HAMD_MP_NIL;
+    unsigned missing = n;
+    for (uint32_t i = 0; i < map.v.n && missing > 0; i++) {
+        if (!hamd_mpr_read(&r, &k) || k.kind != HAMD_MP_STR)
+            return false;
+        unsigned at = map_key_index(&k, keys, n);
+        if (at < n && vals[at].kind == HAMD_MP_NIL) {
+            struct hamd_mpr header = r; /* r itself skips the whole value */
+            if (!hamd_mpr_read(&header, &vals[at]))
+                return false;
+            missing -= vals[at].kind != HAMD_MP_NIL;
+        }
+        if (!hamd_mpr_skip(&r))
+            return false;
+    }
+    return true;
 }
 
 bool hamd_mp_str_eq(const struct hamd_mp_val *v, const char *lit)

@@ -78,6 +78,18 @@ bool hamd_mpr_skip(struct hamd_mpr *r);
  * other kind or out of range; the cursor is then unspecified. */
 bool hamd_mpr_read_i64(struct hamd_mpr *r, int64_t *out);
 
+/* The integer in v if it fits int64_t (either sign). Returns false for any
+ * other kind or out of range. */
+bool hamd_mp_val_i64(const struct hamd_mp_val *v, int64_t *out);
+
+/* Looks up keys[0..n) in the msgpack map that buf[0..len) holds (top level
+ * only): vals[i] gets the header of keys[i]'s value, kind NIL when absent
+ * (str, bin and ext point into buf; a container gives only its header).
+ * Reads no further than the last key it needs. Returns false when buf is
+ * not a map with string keys, as far as it was read. */
+bool hamd_mp_map_find(const void *buf, size_t len, const char *const *keys,
+                      struct hamd_mp_val *vals, unsigned n);
+
 /* True when v is a string equal to the NUL-terminated lit. */
 bool hamd_mp_str_eq(const struct hamd_mp_val *v, const char *lit);
 

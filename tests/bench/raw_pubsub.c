@@ -252,30 +252,20 @@ struct raw_sub {
  * body). Returns false when seq / sent is missing. */
 static bool raw_scan(const void *buf, size_t len, uint64_t *seq, int64_t *ts)
 {
-    struct hamd_mpr r;
-    struct hamd_mp_val v, k;
-    hamd_mpr_init(&r, buf, len);
-    if (!hamd_mpr_read(&r, &v) || v.kind != HAMD_MP_MAP)
+    /* a message carries seq and ts_ns; the end marker sent and cpu_us */
+    static const char *const keys[] = {"seq", "sent", "ts_ns", "cpu_us"};
+    struct hamd_mp_val v[4];
+    int64_t x;
+    if (!hamd_mp_map_find(buf, len, keys, v, 4))
         return false;
-    unsigned found = 0;
-    for (uint32_t i = 0; i < v.v.n; i++) {
-        if (!hamd_mpr_read(&r, &k) || k.kind != HAMD_MP_STR)
-            return false;
-        int64_t x;
-        if (hamd_mp_str_eq(&k, "seq") || hamd_mp_str_eq(&k, "sent")) {
-            if (!hamd_mpr_read_i64(&r, &x))
-                return false;
-            *seq = (uint64_t)x;
-            found |= 1;
-        } else if (hamd_mp_str_eq(&k, "ts_ns") || hamd_mp_str_eq(&k, "cpu_us")) {
-            if (!hamd_mpr_read_i64(&r, ts))
-                return false;
-            found |= 2;
-        } else if (!hamd_mpr_skip(&r)) {
-            return false;
-        }
-    }
-    return found & 1;
+    const struct hamd_mp_val *count = v[0].kind != HAMD_MP_NIL ? &v[0] : &v[1];
+    const struct hamd_mp_val *time = v[2].kind != HAMD_MP_NIL ? &v[2] : &v[3];
+    if (time->kind != HAMD_MP_NIL && !hamd_mp_val_i64(time, ts))
+        return false;
+    if (!hamd_mp_val_i64(count, &x))
+        return false;
+    *seq = (uint64_t)x;
+    return true;
 }
 
 static void raw_sub_take(struct raw_sub *s, zmq_msg_t *topic, zmq_msg_t *body,

@@ -45,12 +45,14 @@ SETTLE_TIMEOUT_S = 20     # initial routing of every contract to ACTIVE
 FOLLOW_RECENT_MS = 1000   # a follower's last message from the stream is
 #                           younger than this (_hb every 100 ms; it reads
 #                           the stream every 20 ms)
-# A sim_seq may be received twice across a leader change: a tick the old
-# leader published (and the client got) that had not reached the follower
-# when the old leader died or handed over, so the follower sends it again.
-# On loopback that is at most a few milliseconds of ticks; more means the
-# new leader re-sends ticks the old one did publish.
-MAX_DUPLICATES_PER_CONTRACT = 3
+INFLIGHT_MS = 20          # DP_FOLLOW_INFLIGHT_MS: what the old leader
+#                           sent in its last 20 ms goes out again, as it
+#                           may not have reached every client
+# A sim_seq may be received twice across a leader change: one of those,
+# or one the old leader published that had not reached the follower when
+# it died or handed over (a few milliseconds on loopback). More means the
+# new leader re-sends ticks the old one had published well before.
+MAX_DUPLICATES_PER_CONTRACT = RATE_PER_S * INFLIGHT_MS // 1000 + 3
 
 
 def accounts():

@@ -191,23 +191,6 @@ static void test_hold_then_flush_loses_nothing(void **state)
     hamd_arb_contract_release(&c);
 }
 
-static void test_drop_held_moves_the_guard(void **state)
-{
-    (void)state;
-    struct hamd_arb_contract c;
-    hamd_arb_contract_init(&c);
-    struct replay_log log = {&c, 0, {0}};
-    hamd_arb_switch(&c, &LIMITS, 0, 0, record, &log);
-    struct hamd_tick t = tick_at(2000, 7);
-    assert_int_equal(hamd_arb_hold(&c, &LIMITS, 0, &t, 0), HAMD_ARB_KEPT);
-    hamd_arb_drop_held(&c);
-    assert_int_equal(hamd_arb_flush(&c, &LIMITS, 1 * MS, record, &log), 0);
-    /* Given up as published: a later copy of it is a duplicate. */
-    publish_if_ok(&c, 0, 2000, 7, 2, HAMD_ARB_STALE);
-    publish_if_ok(&c, 0, 2001, 8, 3, HAMD_ARB_PUBLISH);
-    hamd_arb_contract_release(&c);
-}
-
 static void test_switch_without_emit_defers_to_flush(void **state)
 {
     (void)state;
@@ -304,7 +287,6 @@ int main(void)
         cmocka_unit_test(test_bad_source_and_zero_depth),
         cmocka_unit_test(test_forget_source),
         cmocka_unit_test(test_hold_then_flush_loses_nothing),
-        cmocka_unit_test(test_drop_held_moves_the_guard),
         cmocka_unit_test(test_switch_without_emit_defers_to_flush),
         cmocka_unit_test(test_follower_takes_over_where_the_publisher_stopped),
         cmocka_unit_test(test_observed_lets_go_of_what_was_published),

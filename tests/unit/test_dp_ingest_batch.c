@@ -4,8 +4,8 @@
  * HAMD_GW_TICKS_PER_MSG_MAX are dropped and counted.
  *
  * The messages are fed to dp_ingest_message through a fake frame reader;
- * the data plane is never started (no lease: ticks are judged and
- * recorded as published, as on a follower, but not sent). */
+ * the data plane is never started: it is set up as the publisher without
+ * a PUB, so ticks are judged and recorded as published, but not sent. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -84,6 +84,8 @@ static int setup(void **state)
     opts.limits.depth = DEPTH;
     struct hamd_dataplane *dp = hamd_dataplane_new(&opts, NULL, NULL);
     assert_non_null(dp);
+    dp->following = false; /* the publisher, with no PUB to send on: the
+                              ticks are counted, not held */
     struct dp_source *s = &dp->sources[0];
     s->used = true;
     strcpy(s->account, ACCOUNT);

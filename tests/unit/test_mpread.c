@@ -180,6 +180,62 @@ static void test_str_eq(void **state)
     assert_false(hamd_mp_str_eq(&v, "symbol"));
 }
 
+/* map_find: values of the named keys wherever they are, containers
+ * skipped whole, absent and nil keys NIL, a non-map or a truncated map
+ * rejected, and no reading past the last key needed. */
+static void test_map_find(void **state)
+{
+    (void)state;
+    static const char *const keys[] = {"hub_ns", "volume", "gone", "nested"};
+    struct hamd_mp_val v[4];
+    start();
+    msgpack_pack_map(&w.pk, 5);
+    hamd_mpw_str(&w, "nested");
+    msgpack_pack_array(&w.pk, 2);
+    hamd_mpw_str(&w, "hub_ns"); /* not a key of the top map */
+    msgpack_pack_int(&w.pk, -1);
+    hamd_mpw_str(&w, "volume");
+    msgpack_pack_double(&w.pk, 12.5);
+    hamd_mpw_str(&w, "gone");
+    msgpack_pack_nil(&w.pk);
+    hamd_mpw_str(&w, "hub_ns");
+    msgpack_pack_uint64(&w.pk, 1795340636834139687ULL);
+    hamd_mpw_str(&w, "volume"); /* a second one: the first counts */
+    msgpack_pack_double(&w.pk, 99.0);
+    size_t n = hamd_mpw_finish(&w);
+    assert_true(hamd_mp_map_find(buf, n, keys, v, 4));
+    int64_t hub_ns = 0;
+    assert_true(hamd_mp_val_i64(&v[0], &hub_ns));
+    assert_int_equal(hub_ns, 1795340636834139687LL);
+    assert_int_equal(v[1].kind, HAMD_MP_FLOAT);
+    assert_true(v[1].v.f == 12.5);
+    assert_int_equal(v[2].kind, HAMD_MP_NIL);
+    assert_int_equal(v[3].kind, HAMD_MP_ARRAY);
+    assert_int_equal(v[3].v.n, 2);
+    assert_false(hamd_mp_val_i64(&v[1], &hub_ns));
+
+    /* Cut anywhere before the last key it needs: rejected, never read
+     * past the end (ASan would tell). */
+    for (size_t cut = 0; cut < n; cut++)
+        assert_false(hamd_mp_map_find(buf, cut, keys, v, 4));
+    /* Cut before the second "volume" (7 + 9 bytes): with the first two
+     * keys found, it stops there. */
+    assert_true(hamd_mp_map_find(buf, n - 16, keys, v, 2));
+    assert_false(hamd_mp_map_find(buf, n - 17, keys, v, 2));
+
+    start();
+    msgpack_pack_array(&w.pk, 1);
+    msgpack_pack_int(&w.pk, 1);
+    n = hamd_mpw_finish(&w);
+    assert_false(hamd_mp_map_find(buf, n, keys, v, 4));
+    start();
+    msgpack_pack_map(&w.pk, 1);
+    msgpack_pack_int(&w.pk, 1); /* a key that is not a string */
+    msgpack_pack_int(&w.pk, 2);
+    n = hamd_mpw_finish(&w);
+    assert_false(hamd_mp_map_find(buf, n, keys, v, 4));
+}
+
 static void test_writer_overflow_sticks(void **state)
 {
     (void)state;
@@ -202,6 +258,7 @@ int main(void)
         cmocka_unit_test(test_hostile_lengths),
         cmocka_unit_test(test_read_i64_range),
         cmocka_unit_test(test_str_eq),
+        cmocka_unit_test(test_map_find),
         cmocka_unit_test(test_writer_overflow_sticks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
