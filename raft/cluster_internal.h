@@ -80,6 +80,17 @@ struct hamd_cluster {
     int64_t last_barrier_ns;           /* t0 of the last barrier started */
     bool publishing;                   /* last on_lease said true */
     bool transferring;                 /* a leadership transfer is running */
+    struct raft_transfer transfer;     /* its libraft request, reused: it
+                                          embeds the TimeoutNow send, which
+                                          raft_uv may keep queued to an
+                                          unreachable target long after the
+                                          transfer ended and reads when it
+                                          connects (a freed one crashed a
+                                          witness whose first pick was a
+                                          powered-off host) */
+    hamd_cluster_transfer_cb transfer_cb; /* its caller's completion, or
+                                             NULL */
+    void *transfer_ud;                 /* that callback's argument */
     unsigned transfer_rotor;           /* where transfer_pick starts next */
     int64_t last_handoff_ns;           /* last automatic hand-off attempt */
 

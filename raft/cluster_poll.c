@@ -115,21 +115,25 @@ static void poll_maybe_barrier(struct hamd_cluster *c, int64_t now)
     c->last_barrier_ns = now;
 }
 
-/* A leader that must not publish hands leadership to a voter, retrying at
- * most once per election timeout. */
+/* A leader that must not publish hands leadership to a voter it heard
+ * from (none yet, just elected: tried again at the next poll), retrying a
+ * failed transfer at most once per election timeout. */
 static void poll_handoff(struct hamd_cluster *c, int64_t now)
 {
     if (c->transferring ||
         (c->last_handoff_ns && now - c->last_handoff_ns < c->election_ns))
         return;
-    c->last_handoff_ns = now;
-    LOG_INFO("raft: %s leader hands leadership over",
-             hamd_cluster_is_witness(c) ? "witness" : "store-failed");
     int rc = cluster_transfer_start(c, 0, NULL, NULL);
+    if (rc == RAFT_NOTFOUND)
+        return;
+    c->last_handoff_ns = now;
     if (rc)
         hamd_log_rated(&c->handoff_rate, HAMD_LOG_WARN,
                        "raft: leadership hand-off failed: %s",
                        raft_strerror(rc));
+    else
+        LOG_INFO("raft: %s leader hands leadership over",
+                 hamd_cluster_is_witness(c) ? "witness" : "store-failed");
 }
 
 void cluster_poll(struct hamd_cluster *c)

@@ -13,13 +13,6 @@ struct submit_req {
 };
 
 /* One leadership transfer. */
-struct transfer_req {
-    struct raft_transfer req;     /* libraft request; req.data = this */
-    struct hamd_cluster *c;       /* owner */
-    hamd_cluster_transfer_cb cb;  /* caller's completion, may be NULL */
-    void *ud;                     /* its argument */
-};
-
 /* libraft calls this right after the FSM applied the entry (result is the
  * fsm-owned verdict, valid now) or with an error when leadership was lost
  * or the node is closing. */
@@ -99,8 +92,7 @@ int hamd_cluster_submit(struct hamd_cluster *c, const struct hamd_cmd *cmd,
 
 static void transfer_on_done(struct raft_transfer *req)
 {
-    struct transfer_req *t = req->data;
-    struct hamd_cluster *c = t->c;
+    struct hamd_cluster *c = req->data;
     raft_id leader = 0;
     const char *addr = NULL;
     c->transferring = false;
@@ -111,9 +103,8 @@ static void transfer_on_done(struct raft_transfer *req)
     LOG_INFO("raft: leadership transfer %s (leader %llu)",
              status ? raft_strerror(status) : "done",
              (unsigned long long)leader);
-    if (t->cb)
-        t->cb(t->ud, status, leader);
-    free(t);
+    if (c->transfer_cb)
+        c->transfer_cb(c->transfer_ud, status, leader);
 }
 
 /* True when [peer.N] of id says witness. */
@@ -125,32 +116,30 @@ static bool transfer_is_witness(const struct hamd_cluster *c, raft_id id)
     return false;
 }
 
-/* A voter other than this node and not a witness, preferably one this
- * leader heard from within the election timeout (handing over to a dead
- * node only times out); the search starts one further on each call, so a
- * retry after a failed transfer tries someone else. 0 when none. */
+/* A voter other than this node and not a witness that this leader heard
+ * from within the election timeout; the search starts one further on each
+ * call, so a retry after a failed transfer tries someone else. 0 when
+ * none: never a node not heard from, as libraft sends the TimeoutNow at
+ * once (a new leader counts every follower up to date) and raft_uv keeps
+ * it queued until that host answers again, maybe after a reboot, when it
+ * deposes whoever leads by then. */
 static raft_id transfer_pick(struct hamd_cluster *c)
 {
     const struct raft_configuration *conf = &c->raft.configuration;
-    const struct raft_progress *progress =
-        raft_state(&c->raft) == RAFT_LEADER ? c->raft.leader_state.progress
-                                            : NULL;
-    raft_id fallback = 0;
+    if (raft_state(&c->raft) != RAFT_LEADER)
+        return 0;
+    const struct raft_progress *progress = c->raft.leader_state.progress;
     for (unsigned k = 0; k < conf->n; k++) {
         unsigned i = (k + c->transfer_rotor) % conf->n;
         const struct raft_server *s = &conf->servers[i];
         if (s->id == c->self->id || s->role != RAFT_VOTER ||
-            transfer_is_witness(c, s->id))
+            transfer_is_witness(c, s->id) || !progress[i].recent_recv)
             continue;
-        if (progress && progress[i].recent_recv) {
-            c->transfer_rotor = i + 1;
-            return s->id;
-        }
-        if (!fallback)
-            fallback = s->id;
+        c->transfer_rotor = i + 1;
+        return s->id;
     }
     c->transfer_rotor++;
-    return fallback;
+    return 0;
 }
 
 int cluster_transfer_start(struct hamd_cluster *c, uint64_t id,
@@ -160,24 +149,19 @@ int cluster_transfer_start(struct hamd_cluster *c, uint64_t id,
         return RAFT_NOTLEADER;
     if (c->transferring)
         return RAFT_BUSY;
-    struct transfer_req *t = calloc(1, sizeof *t);
-    if (!t)
-        return RAFT_NOMEM;
-    t->req.data = t;
-    t->c = c;
-    t->cb = cb;
-    t->ud = ud;
+    if (!id && !(id = transfer_pick(c)))
+        return RAFT_NOTFOUND;
+    c->transfer.data = c;
+    c->transfer_cb = cb;
+    c->transfer_ud = ud;
     /* The target campaigns with disrupt_leader, which bypasses the vote
      * refusal the lease relies on (lease.h): give the lease up first. */
     hamd_lease_step_down(&c->lease);
     cluster_lease_lost(c);
     c->transferring = true;
-    int rc = raft_transfer(&c->raft, &t->req, id ? id : transfer_pick(c),
-                           transfer_on_done);
-    if (rc) {
+    int rc = raft_transfer(&c->raft, &c->transfer, id, transfer_on_done);
+    if (rc)
         c->transferring = false;
-        free(t);
-    }
     return rc;
 }
 

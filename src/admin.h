@@ -15,8 +15,9 @@ struct hamd_admin *hamd_admin_new(struct hamd_node *node);
 
 /* Asks every other voter's /api/status at once (briefly) and calls
  * done(ud, id) with the node best placed to take over (successor.h), or 0
- * when none answered well enough: then Raft picks. Returns 0, or -1 when
- * out of memory (done is then not called). */
+ * when none answered well enough: then the cluster picks a voter it heard
+ * from lately. Returns 0, or -1 when out of memory (done is then not
+ * called). */
 int hamd_admin_pick_successor(struct hamd_admin *self,
                               void (*done)(void *ud, unsigned id), void *ud);
 

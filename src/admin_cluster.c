@@ -360,7 +360,8 @@ static int transfer_refused(h2o_req_t *req, int rc)
         return admin_reply_error(req, 400, "node", "not a voter");
     case RAFT_NOTFOUND:
         return admin_reply_error(req, 409, NULL,
-                                 "no other voter to hand leadership to");
+                                 "no other voter answered lately to hand "
+                                 "leadership to");
     default:
         return admin_reply_raft_error(req, rc);
     }

@@ -333,7 +333,7 @@ static void on_successor(void *ud, unsigned id)
         return; /* the deadline stepped down already */
     if (hamd_cluster_transfer(node->cluster, id, on_transferred, node) == 0) {
         LOG_INFO("handing leadership over to node %u before exit%s", id,
-                 id ? "" : " (Raft picks)");
+                 id ? "" : " (a voter it heard from)");
         return;
     }
     /* Nobody to hand over to (standalone, or alone): stop publishing. */

@@ -23,7 +23,7 @@ struct hamd_successor_candidate {
 };
 
 /* Returns the id of the best candidate, or 0 when none qualifies (then
- * Raft picks any up-to-date voter). */
+ * the cluster picks a voter it heard from lately). */
 unsigned hamd_successor_pick(const struct hamd_successor_candidate *c, size_t n);
 
 #endif /* HAMD_SUCCESSOR_H */

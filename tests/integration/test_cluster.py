@@ -102,6 +102,49 @@ def test_kill_leader_another_publishes_higher_term():
         c.cleanup()
 
 
+STALE_TRANSFER_S = 3.0  # after node 1 is back: longer than raft_uv's
+#                         reconnect to it, which would deliver a TimeoutNow
+#                         still queued from while it was down
+
+
+def test_witness_hands_over_only_to_a_live_node():
+    """2 + witness, kill -9 of node 1 while it leads: the witness wins the
+    election (node 2's pre-vote needs it, and it refuses while it still has
+    a leader) and must hand leadership to node 2, never to node 1. libraft
+    sends a new leader's TimeoutNow at once, so a transfer to a dead host
+    only times out (an election timeout without a leader), and raft_uv
+    keeps the send queued until that host is back: the witness, whose
+    transfer request held it, crashed once it had freed the request. Node 2
+    must also go on leading, in its term, once node 1 is back."""
+    c = Cluster(3, accounts(), SYMBOLS, name="witness")
+    c.nodes[2]["role"] = "witness"
+    c.rewrite_configs().start()
+    try:
+        if wait_one_publisher(c, range(2)) != 0:
+            c.hactl("transfer", "1")
+            wait_for(lambda: publishers(c, range(3)) == [0], 20, "node 1 leading")
+        c.kill(0)
+        wait_for(lambda: publishers(c, [1]) == [1], 20, "node 2 publishing")
+        term = node_status(c, 1)["term"]
+        witness_log = c.log_text(2)
+        check("witness leader hands leadership over" in witness_log,
+              "the witness did not lead in between")
+        check("transfer operation canceled" not in witness_log,
+              "the witness handed over to a node that did not answer")
+        c.start(0)
+        wait_for(lambda: (node_status(c, 0) or {}).get("leader") == 2, 20,
+                 "node 1 back, following node 2")
+        time.sleep(STALE_TRANSFER_S)
+        now = node_status(c, 1)
+        check(now and now["publishing"] and now["term"] == term,
+              "node 2 deposed after node 1 came back: %r (term was %d)"
+              % (now and {k: now[k] for k in ("role", "term")}, term))
+        check(c.nodes[2]["proc"].poll() is None,
+              "the witness exited with %s" % c.nodes[2]["proc"].poll())
+    finally:
+        c.cleanup()
+
+
 def test_full_restart_keeps_acknowledged_writes():
     c = Cluster(3, accounts(), SYMBOLS, name="restart").start()
     try:
@@ -208,7 +251,9 @@ def test_brief_freeze_of_the_leader_loses_no_tick():
 
 
 if __name__ == "__main__":
-    run([test_brief_freeze_of_the_leader_loses_no_tick,test_sigterm_hands_over_to_the_healthiest_follower,
+    run([test_brief_freeze_of_the_leader_loses_no_tick,
+         test_sigterm_hands_over_to_the_healthiest_follower,
          test_one_publisher_warm_followers_and_replicated_writes,
          test_kill_leader_another_publishes_higher_term,
+         test_witness_hands_over_only_to_a_live_node,
          test_full_restart_keeps_acknowledged_writes])
