@@ -126,8 +126,6 @@ static bool transfer_is_witness(const struct hamd_cluster *c, raft_id id)
 static raft_id transfer_pick(struct hamd_cluster *c)
 {
     const struct raft_configuration *conf = &c->raft.configuration;
-    if (raft_state(&c->raft) != RAFT_LEADER)
-        return 0;
     const struct raft_progress *progress = c->raft.leader_state.progress;
     for (unsigned k = 0; k < conf->n; k++) {
         unsigned i = (k + c->transfer_rotor) % conf->n;
@@ -138,7 +136,6 @@ static raft_id transfer_pick(struct hamd_cluster *c)
         c->transfer_rotor = i + 1;
         return s->id;
     }
-    c->transfer_rotor++;
     return 0;
 }
 

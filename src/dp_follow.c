@@ -21,11 +21,11 @@
  * lived DP_FOLLOW_INFLIGHT_MS past it (inflight.h): its last ticks may have
  * reached this node and not a client. Those go out again on taking over,
  * so a client may get the last few twice, never miss one. Held ticks are
- * kept for the
- * replay window plus the longest wait for clients (follow_limits). If the
- * stream was silent for longer than that before the takeover (the
- * publisher was unreachable from here), the held ticks are given up as
- * before: their guard is too old to tell what clients already have.
+ * kept for the replay window plus the longest wait for clients
+ * (follow_limits). A node holds from start-up and again from the moment it
+ * stops publishing. If it cannot tell what the old publisher sent (its
+ * stream never reached this node, or not within the hold), it sends every
+ * tick it holds: when in doubt, a takeover repeats rather than loses.
  */
 #include <errno.h>
 #include <string.h>
@@ -146,8 +146,9 @@ int64_t dp_follow_silence_ms(struct hamd_dataplane *dp, int64_t now_ns)
     bool silent = silence_ms >= DP_FOLLOW_SILENT_WARN_MS;
     if (silent && !dp->follow_silent)
         LOG_WARN("nothing from the publisher's stream at %s for %lld ms: a "
-                 "takeover by this node would not re-send missed ticks "
-                 "(is it down, or its publish port not reachable from here?)",
+                 "takeover by this node would re-send every tick it holds, "
+                 "some twice (is it down, or its publish port not reachable "
+                 "from here?)",
                  dp->follow_ep, (long long)silence_ms);
     else if (!silent && dp->follow_silent)
         LOG_INFO("the publisher's stream at %s reaches this node again",

@@ -221,8 +221,8 @@ void dp_follow_takeover_begin(struct hamd_dataplane *dp, int64_t now_ns);
  * takeover began means clients are back. */
 void dp_follow_subscriptions(struct hamd_dataplane *dp, int64_t now_ns);
 /* When the takeover is due: sends the held ticks newer than the old
- * publisher's last (or gives them up when its stream had gone silent too
- * long before), then stops holding. */
+ * publisher's last known one (all of them when it is not known), then
+ * stops holding. */
 void dp_follow_takeover_due(struct hamd_dataplane *dp, int64_t now_ns);
 
 /* dp_publish.c */

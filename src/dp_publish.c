@@ -225,11 +225,6 @@ static void note_switch_done(struct hamd_dataplane *dp, struct dp_contract *c,
     dp_event_push(dp, &ev);
 }
 
-/* A follower (or a new publisher waiting for clients) keeps the tick for
- * a takeover, and the guard follows what the publisher sent (dp_follow.c).
- * The cache still gets it, unnumbered: the term and seq of the last tick
- * this node published for the contract (0 and 0 if none), so a snapshot
- * never claims a seq that was not sent. */
 /* The tick as this node sends or caches it: with the hub fields. */
 static void stamp(const struct hamd_dataplane *dp, const struct hamd_tick *tick,
                   uint64_t term, uint64_t seq, struct hamd_tick *out)
@@ -241,6 +236,11 @@ static void stamp(const struct hamd_dataplane *dp, const struct hamd_tick *tick,
     out->hub_ns = hamd_wall_ns();
 }
 
+/* A follower (or a new publisher waiting for clients) keeps the tick for
+ * a takeover, and the guard follows what the publisher sent (dp_follow.c).
+ * The cache still gets it, unnumbered: the term and seq of the last tick
+ * this node published for the contract (0 and 0 if none), so a snapshot
+ * never claims a seq that was not sent. */
 static void follow_hold(struct hamd_dataplane *dp, struct dp_contract *c,
                         int source, const struct hamd_tick *tick, int64_t now_ns)
 {
@@ -282,9 +282,8 @@ void dp_publish_tick(struct hamd_dataplane *dp, struct dp_contract *c,
     }
     lvc_store(c, &out);
     dp->sources[source].st.published++;
-    /* A node that does not follow a publisher (none known yet) runs the
-     * same path to keep guard and cache warm; only the lease holder hands
-     * the tick to ZeroMQ. */
+    /* Only the lease holder hands the tick to ZeroMQ, checked last and
+     * against the clock. */
     if (!dp_may_publish(dp, now_ns))
         return;
     send_two(dp, c->vt_symbol, dp->encbuf, len);
