@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The local demo: a 3-node hamd cluster on 127.0.0.1 with two simulated
-# accounts (DESIGN §10). Installs what is missing, builds, starts the
+# accounts (README.md). Installs what is missing, builds, starts the
 # nodes, shows `hactl status`, then tails ticks until Ctrl-C.
 #
 #   ./deploy/quickstart.sh                    run until Ctrl-C

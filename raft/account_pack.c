@@ -66,27 +66,27 @@ static bool acct_read_priority(struct hamd_mpr *r, struct hamd_account *a)
 
 /* Reads the value of one key; returns its bit, 0 for a skipped unknown
  * key, or -1 on error. */
-static int acct_read_field(struct hamd_mpr *r, const struct hamd_mp_val *k,
+static int acct_read_field(struct hamd_mpr *r, const struct hamd_mpr_val *k,
                            struct hamd_account *a)
 {
-    if (hamd_mp_str_eq(k, "id"))
+    if (hamd_mpr_str_eq(k, "id"))
         return hamd_mpf_str(r, a->id, sizeof a->id) ? K_ID : -1;
-    if (hamd_mp_str_eq(k, "name"))
+    if (hamd_mpr_str_eq(k, "name"))
         return hamd_mpf_str(r, a->name, sizeof a->name) ? K_NAME : -1;
-    if (hamd_mp_str_eq(k, "gateway_type"))
+    if (hamd_mpr_str_eq(k, "gateway_type"))
         return hamd_mpf_str(r, a->gateway_type, sizeof a->gateway_type)
                    ? K_GW_TYPE : -1;
-    if (hamd_mp_str_eq(k, "priority"))
+    if (hamd_mpr_str_eq(k, "priority"))
         return acct_read_priority(r, a) ? K_PRIORITY : -1;
-    if (hamd_mp_str_eq(k, "enabled"))
+    if (hamd_mpr_str_eq(k, "enabled"))
         return hamd_mpf_bool(r, &a->enabled) ? K_ENABLED : -1;
-    if (hamd_mp_str_eq(k, "exchanges"))
+    if (hamd_mpr_str_eq(k, "exchanges"))
         return acct_read_exchanges(r, a) ? K_EXCHANGES : -1;
-    if (hamd_mp_str_eq(k, "canary"))
+    if (hamd_mpr_str_eq(k, "canary"))
         return hamd_mpf_str(r, a->canary, sizeof a->canary) ? K_CANARY : -1;
-    if (hamd_mp_str_eq(k, "params"))
+    if (hamd_mpr_str_eq(k, "params"))
         return hamd_mpf_str(r, a->params, sizeof a->params) ? K_PARAMS : -1;
-    if (k->kind != HAMD_MP_STR)
+    if (k->kind != HAMD_MPR_STR)
         return -1;
     return hamd_mpr_skip(r) ? 0 : -1;
 }
@@ -99,7 +99,7 @@ bool hamd_acct_mp_unpack(struct hamd_mpr *r, struct hamd_account *a)
     if (!hamd_mpf_map(r, ACCT_MAP_KEYS_MAX, &n))
         return false;
     for (uint32_t i = 0; i < n; i++) {
-        struct hamd_mp_val k;
+        struct hamd_mpr_val k;
         if (!hamd_mpr_read(r, &k))
             return false;
         int bit = acct_read_field(r, &k, a);

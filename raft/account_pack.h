@@ -1,7 +1,7 @@
 /* struct hamd_account <-> msgpack, the form accounts take inside
  * replicated commands and as values of the store's `accounts` db.
  *
- * A map with string keys, the JSON field names of DESIGN §8:
+ * A map with string keys, the JSON field names of docs/api.md:
  *   {id, name, gateway_type, priority, enabled, exchanges: [..],
  *    canary, params}
  * params is the account's params JSON object kept as text: the consensus

@@ -33,10 +33,15 @@ static bool cluster_ipv4_addr_ok(const char *addr)
 }
 
 /* Checks what start relies on; logs the first problem. */
-static bool cluster_cfg_ok(const struct hamd_config *cfg,
-                           const struct hamd_peer **self)
+static bool cluster_opts_ok(const struct hamd_cluster_opts *cfg,
+                            const struct hamd_cluster_peer **self)
 {
     *self = NULL;
+    if (cfg->n_peers > HAMD_CLUSTER_PEERS_MAX) {
+        LOG_ERROR("raft: %u peers, at most %d", cfg->n_peers,
+                  HAMD_CLUSTER_PEERS_MAX);
+        return false;
+    }
     for (unsigned i = 0; i < cfg->n_peers; i++) {
         if (!cluster_ipv4_addr_ok(cfg->peers[i].raft)) {
             LOG_ERROR("raft: [peer.%u] raft = '%s' is not IPv4:port",
@@ -83,12 +88,12 @@ static void cluster_handles_init(struct hamd_cluster *c)
 }
 
 struct hamd_cluster *hamd_cluster_new(uv_loop_t *loop,
-                                      const struct hamd_config *cfg,
+                                      const struct hamd_cluster_opts *cfg,
                                       struct hamd_store *store,
                                       const struct hamd_cluster_hooks *hooks)
 {
-    const struct hamd_peer *self;
-    if (!cluster_cfg_ok(cfg, &self))
+    const struct hamd_cluster_peer *self;
+    if (!cluster_opts_ok(cfg, &self))
         return NULL;
     struct hamd_cluster *c = calloc(1, sizeof *c);
     if (!c)
@@ -99,11 +104,11 @@ struct hamd_cluster *hamd_cluster_new(uv_loop_t *loop,
         return NULL;
     }
     c->loop = loop;
-    c->cfg = cfg;
+    c->opts = *cfg;
     c->store = store;
     if (hooks)
         c->hooks = *hooks;
-    c->self = self;
+    c->self = self ? &c->opts.peers[self - cfg->peers] : NULL;
     c->standalone = cfg->n_peers == 0;
     c->joining = self && self->join;
     c->heartbeat_ns = (int64_t)cfg->heartbeat_ms * HAMD_NS_PER_MS;
@@ -124,10 +129,10 @@ static int cluster_bootstrap(struct hamd_cluster *c, bool *fresh)
     int rc = 0;
     *fresh = false;
     raft_configuration_init(&conf);
-    for (unsigned i = 0; rc == 0 && i < c->cfg->n_peers; i++)
-        if (!c->cfg->peers[i].join)
-            rc = raft_configuration_add(&conf, c->cfg->peers[i].id,
-                                        c->cfg->peers[i].raft, RAFT_VOTER);
+    for (unsigned i = 0; rc == 0 && i < c->opts.n_peers; i++)
+        if (!c->opts.peers[i].join)
+            rc = raft_configuration_add(&conf, c->opts.peers[i].id,
+                                        c->opts.peers[i].raft, RAFT_VOTER);
     if (rc == 0)
         rc = raft_bootstrap(&c->raft, &conf);
     raft_configuration_close(&conf);
@@ -154,8 +159,8 @@ static int cluster_store_reset(struct hamd_cluster *c)
 /* Applies the [raft] settings; witnesses wait longer before campaigning. */
 static void cluster_tune(struct hamd_cluster *c)
 {
-    const struct hamd_config *cfg = c->cfg;
-    bool witness = c->self->role == HAMD_ROLE_WITNESS;
+    const struct hamd_cluster_opts *cfg = &c->opts;
+    bool witness = c->self->witness;
     raft_set_election_timeout(&c->raft, witness
                                             ? cfg->witness_election_timeout_ms
                                             : cfg->election_timeout_ms);
@@ -171,7 +176,7 @@ static void cluster_tune(struct hamd_cluster *c)
 static int cluster_raft_init(struct hamd_cluster *c)
 {
     int rc = snprintf(c->raft_dir, sizeof c->raft_dir, "%s/%s",
-                      c->cfg->data_dir, CLUSTER_RAFT_SUBDIR);
+                      c->opts.data_dir, CLUSTER_RAFT_SUBDIR);
     if (rc < 0 || (size_t)rc >= sizeof c->raft_dir)
         return -ENAMETOOLONG;
     rc = hamd_raft_mkdir_p(c->raft_dir, CLUSTER_RAFT_DIR_MODE);
@@ -268,10 +273,10 @@ static int cluster_start_raft(struct hamd_cluster *c)
         return rc;
     }
     LOG_INFO("raft: node %llu started at %s (%u peers)",
-             (unsigned long long)c->self->id, c->self->raft, c->cfg->n_peers);
+             (unsigned long long)c->self->id, c->self->raft, c->opts.n_peers);
     uv_check_start(&c->check, cluster_on_check);
-    uv_timer_start(&c->tick, cluster_on_tick, (uint64_t)c->cfg->heartbeat_ms,
-                   (uint64_t)c->cfg->heartbeat_ms);
+    uv_timer_start(&c->tick, cluster_on_tick, (uint64_t)c->opts.heartbeat_ms,
+                   (uint64_t)c->opts.heartbeat_ms);
     return 0;
 }
 
@@ -378,17 +383,9 @@ uint64_t hamd_cluster_leader_id(const struct hamd_cluster *c)
     return c->leader_id;
 }
 
-const struct hamd_peer *hamd_cluster_leader_peer(const struct hamd_cluster *c)
-{
-    for (unsigned i = 0; c->leader_id && i < c->cfg->n_peers; i++)
-        if (c->cfg->peers[i].id == c->leader_id)
-            return &c->cfg->peers[i];
-    return NULL;
-}
-
 bool hamd_cluster_is_witness(const struct hamd_cluster *c)
 {
-    return c->self && c->self->role == HAMD_ROLE_WITNESS;
+    return c->self && c->self->witness;
 }
 
 uint64_t hamd_cluster_commit_index(const struct hamd_cluster *c)

@@ -8,7 +8,7 @@
  *                   subscriptions, assignments); HAMD_FSM_CHANGE_ALL after
  *                   a snapshot restore
  *
- * Facts of libraft 0.15 honoured here (DESIGN §3, docs/consensus.md):
+ * Facts of libraft 0.15 honoured here (docs/consensus.md, docs/consensus.md):
  * - Every process using raft_uv must ignore SIGPIPE (main does
  *   signal(SIGPIPE, SIG_IGN)), or a peer dying mid-write kills the node.
  * - No state-change callback exists: raft_state() is polled on every loop
@@ -35,32 +35,67 @@
  * - Raft addresses are IPv4 literals "a.b.c.d:port"; raft traffic is not
  *   authenticated, so bind it to the cluster network only.
  *
- * Standalone mode (cfg->n_peers == 0): no Raft at all. The node is leader
+ * Standalone mode (opts->n_peers == 0): no Raft at all. The node is leader
  * of term 1 with an endless lease (reported once after start), and submit
  * applies through the same FSM entry point synchronously, answering from
  * the loop, so callers above this module use one code path.
  *
  * After the first lease, if the store was never seeded, the leader submits
- * a SEED built from cfg->seed_accounts / seed_subs (idempotent: SEED
+ * a SEED built from opts->seed_accounts / seed_subs (idempotent: SEED
  * applies only to a never-seeded store, so every node may hold seeds).
  *
  * Lifecycle: new -> start -> ... -> close(cb) -> (cb fires) -> destroy.
  * close is required once new succeeded (libuv handles are registered),
- * even if start failed. The config and the store must outlive the
+ * even if start failed. The seeds and the store must outlive the
  * cluster. Everything runs on the loop's thread.
  */
 #ifndef HAMD_RAFT_CLUSTER_H
 #define HAMD_RAFT_CLUSTER_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <uv.h>
 
-#include "config.h"
+#include "common/account.h"
 #include "raft/cmd.h"
 #include "raft/fsm.h"
 #include "raft/membership.h"
 #include "raft/store.h"
+
+#define HAMD_CLUSTER_PEERS_MAX 7    /* cluster members known at start */
+#define HAMD_CLUSTER_ADDR_MAX 256   /* bytes of a raft address */
+
+/* One member of the configuration as this layer needs it: identical on
+ * every node (the shell fills it from [peer.N], docs/configuration.md). */
+struct hamd_cluster_peer {
+    unsigned id;                      /* node id, >= 1 */
+    char raft[HAMD_CLUSTER_ADDR_MAX]; /* IPv4:port of its raft traffic */
+    bool witness;                     /* votes only, never leads for long */
+    bool join;                        /* not in the bootstrap configuration:
+                                         added later (member_add) */
+};
+
+/* Everything the cluster is made of, copied by hamd_cluster_new. The
+ * seed arrays are not copied: they must outlive the cluster. */
+struct hamd_cluster_opts {
+    unsigned node_id;                 /* this node, one of peers */
+    char data_dir[PATH_MAX];          /* the Raft log goes to data_dir/raft */
+    unsigned n_peers;                 /* 0 = standalone: no Raft at all */
+    struct hamd_cluster_peer peers[HAMD_CLUSTER_PEERS_MAX]; /* by id */
+    unsigned election_timeout_ms;     /* a voter's */
+    unsigned witness_election_timeout_ms; /* a witness waits longer */
+    unsigned heartbeat_ms;            /* leader heartbeat, lease renewal */
+    unsigned lease_margin_ms;         /* lease = election timeout - this */
+    unsigned snapshot_threshold;      /* entries between snapshots, 0 =
+                                         libraft's default */
+    unsigned snapshot_trailing;       /* entries kept after one, 0 = idem */
+    unsigned event_history;           /* failover events kept in the store */
+    unsigned n_seed_accounts;         /* accounts of the first SEED */
+    const struct hamd_account *seed_accounts; /* not owned */
+    unsigned n_seed_subs;             /* symbols of the first SEED */
+    const char (*seed_subs)[HAMD_VT_SYMBOL_MAX]; /* not owned; may be NULL */
+};
 
 /* What this node is, as last observed. */
 enum hamd_cluster_role {
@@ -114,12 +149,12 @@ typedef void (*hamd_cluster_close_cb)(void *ud);
 
 struct hamd_cluster;
 
-/* Creates the cluster for node cfg->node_id (cfg and store must outlive
- * it). Validates the [peer.N] set (self present, IPv4 raft addresses,
+/* Creates the cluster for node opts->node_id (opts is copied; the store
+ * and the seeds must outlive it). Validates the peer set (self present, IPv4 raft addresses,
  * heartbeat < election timeout, lease margin < election timeout). Returns
  * NULL and logs why on failure. */
 struct hamd_cluster *hamd_cluster_new(uv_loop_t *loop,
-                                      const struct hamd_config *cfg,
+                                      const struct hamd_cluster_opts *opts,
                                       struct hamd_store *store,
                                       const struct hamd_cluster_hooks *hooks);
 
@@ -193,9 +228,6 @@ bool hamd_cluster_is_leader(const struct hamd_cluster *c);
 uint64_t hamd_cluster_term(const struct hamd_cluster *c);
 /* Known leader's id, 0 when unknown. */
 uint64_t hamd_cluster_leader_id(const struct hamd_cluster *c);
-/* The leader's [peer.N] entry (admin address for forwarding), or NULL
- * when unknown or standalone. */
-const struct hamd_peer *hamd_cluster_leader_peer(const struct hamd_cluster *c);
 /* True when this node is a witness ([peer.N] role = witness). */
 bool hamd_cluster_is_witness(const struct hamd_cluster *c);
 /* libraft's commit index, and the index the FSM last applied. */

@@ -41,12 +41,13 @@ struct cluster_member_op {
 
 struct hamd_cluster {
     uv_loop_t *loop;                   /* the control-plane loop */
-    const struct hamd_config *cfg;     /* not owned */
+    struct hamd_cluster_opts opts;     /* as given to hamd_cluster_new */
     struct hamd_store *store;          /* not owned */
     struct hamd_cluster_hooks hooks;   /* node callbacks */
     struct hamd_fsm *fsm;              /* owned; applies to store */
-    const struct hamd_peer *self;      /* own [peer.N]; NULL standalone */
-    bool standalone;                   /* cfg->n_peers == 0 */
+    const struct hamd_cluster_peer *self; /* own entry in opts.peers;
+                                          NULL standalone */
+    bool standalone;                   /* opts.n_peers == 0 */
     bool started;                      /* start was called */
     bool joining;                      /* starts without bootstrapping:
                                           own [peer.N] join = true */

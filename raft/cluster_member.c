@@ -64,12 +64,12 @@ enum hamd_member_role hamd_cluster_member_role(const struct hamd_cluster *c,
     return hamd_member_role_of(conf, n, id);
 }
 
-static const struct hamd_peer *member_peer(const struct hamd_cluster *c,
+static const struct hamd_cluster_peer *member_peer(const struct hamd_cluster *c,
                                            uint64_t id)
 {
-    for (unsigned i = 0; i < c->cfg->n_peers; i++)
-        if (c->cfg->peers[i].id == id)
-            return &c->cfg->peers[i];
+    for (unsigned i = 0; i < c->opts.n_peers; i++)
+        if (c->opts.peers[i].id == id)
+            return &c->opts.peers[i];
     return NULL;
 }
 
@@ -134,7 +134,7 @@ static void member_on_changed(struct raft_change *req, int status)
 static int member_step_run(struct hamd_cluster *c, enum hamd_member_step step)
 {
     struct cluster_member_op *m = &c->member;
-    const struct hamd_peer *p = member_peer(c, m->id);
+    const struct hamd_cluster_peer *p = member_peer(c, m->id);
     unsigned long long id = m->id;
     m->req.data = c;
     switch (step) {

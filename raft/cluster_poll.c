@@ -164,7 +164,7 @@ void cluster_standalone_report(struct hamd_cluster *c)
     if (c->role_reported || c->closing)
         return;
     poll_report_role(c, HAMD_CLUSTER_STANDALONE, CLUSTER_STANDALONE_TERM,
-                     c->cfg->node_id);
+                     c->opts.node_id);
     c->publishing = true;
     if (c->hooks.on_lease)
         c->hooks.on_lease(c->hooks.ud, true, CLUSTER_STANDALONE_TERM,
@@ -186,14 +186,15 @@ static void poll_on_seeded(void *ud, int status,
     c->seeded_known = true;
     if (res->status == HAMD_APPLY_OK)
         LOG_INFO("raft: store seeded with %u accounts, %u subscriptions",
-                 c->cfg->n_seed_accounts, c->cfg->n_seed_subs);
+                 c->opts.n_seed_accounts, c->opts.n_seed_subs);
     else if (res->status != HAMD_APPLY_CONFLICT)
         LOG_ERROR("raft: seed rejected (%d): %s%s%s", res->status, res->error,
                   res->field[0] ? ", field " : "", res->field);
 }
 
 /* Builds the SEED of the configuration. Returns 0 or -1. */
-static int poll_build_seed(const struct hamd_config *cfg, struct hamd_cmd *cmd)
+static int poll_build_seed(const struct hamd_cluster_opts *cfg,
+                           struct hamd_cmd *cmd)
 {
     hamd_cmd_init(cmd, HAMD_CMD_SEED);
     for (unsigned i = 0; i < cfg->n_seed_accounts; i++)
@@ -215,7 +216,7 @@ static void cluster_maybe_seed(struct hamd_cluster *c)
         c->seeded_known = true;
         return;
     }
-    int rc = poll_build_seed(c->cfg, &cmd) ? RAFT_NOMEM
+    int rc = poll_build_seed(&c->opts, &cmd) ? RAFT_NOMEM
              : hamd_cluster_submit(c, &cmd, poll_on_seeded, c);
     hamd_cmd_free(&cmd);
     if (rc == 0)

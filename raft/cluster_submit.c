@@ -110,9 +110,9 @@ static void transfer_on_done(struct raft_transfer *req)
 /* True when [peer.N] of id says witness. */
 static bool transfer_is_witness(const struct hamd_cluster *c, raft_id id)
 {
-    for (unsigned i = 0; i < c->cfg->n_peers; i++)
-        if (c->cfg->peers[i].id == id)
-            return c->cfg->peers[i].role == HAMD_ROLE_WITNESS;
+    for (unsigned i = 0; i < c->opts.n_peers; i++)
+        if (c->opts.peers[i].id == id)
+            return c->opts.peers[i].witness;
     return false;
 }
 

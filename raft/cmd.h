@@ -1,6 +1,6 @@
 /* The replicated command codec: one struct hamd_cmd <-> one Raft log entry.
  *
- * Every change of the replicated state (DESIGN §3) is one command, agreed
+ * Every change of the replicated state (docs/consensus.md) is one command, agreed
  * on through the Raft log (Ongaro, "Consensus: Bridging Theory and
  * Practice", 2014, §3.5: a replicated state machine applies the same
  * commands in the same order on every server). The encoding is a msgpack
@@ -22,7 +22,7 @@
  *
  * with accounts as in account_pack.h. The buffer is zero-padded to a
  * multiple of HAMD_CMD_ALIGN_BYTES: libraft 0.15 silently loses committed
- * entries of other lengths on restart (DESIGN §3). The decoder reads one
+ * entries of other lengths on restart (docs/consensus.md). The decoder reads one
  * msgpack document and then accepts only fewer than 8 zero bytes, so the
  * padding needs no length prefix and anything else is rejected.
  *

@@ -84,8 +84,8 @@ static bool cmd_read_u32(struct hamd_mpr *r, uint32_t *out)
 
 static bool cmd_read_event(struct hamd_mpr *r, struct hamd_cmd *c)
 {
-    struct hamd_mp_val v;
-    if (!hamd_mpr_read(r, &v) || v.kind != HAMD_MP_STR ||
+    struct hamd_mpr_val v;
+    if (!hamd_mpr_read(r, &v) || v.kind != HAMD_MPR_STR ||
         v.v.s.len > HAMD_CMD_EVENT_MAX || memchr(v.v.s.ptr, 0, v.v.s.len))
         return false;
     c->event_json = malloc((size_t)v.v.s.len + 1);

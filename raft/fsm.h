@@ -2,7 +2,7 @@
  *
  * libraft calls apply for every committed command entry, in log order, on
  * every node (Ongaro 2014, §3.5). Facts of libraft 0.15 this honours
- * (DESIGN §3):
+ * (docs/consensus.md):
  *
  * - apply must never return non-zero: that stalls the node's apply loop
  *   for good. Business errors (unknown account, already seeded...) and

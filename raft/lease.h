@@ -1,4 +1,4 @@
-/* The leader lease: when a Raft leader may publish (DESIGN §3). PURE: time
+/* The leader lease: when a Raft leader may publish (docs/consensus.md). PURE: time
  * comes in as an argument (monotonic ns), nothing here reads a clock or
  * does I/O.
  *

@@ -5,8 +5,8 @@
 
 bool hamd_mpf_str(struct hamd_mpr *r, char *dst, size_t cap)
 {
-    struct hamd_mp_val v;
-    if (!hamd_mpr_read(r, &v) || v.kind != HAMD_MP_STR)
+    struct hamd_mpr_val v;
+    if (!hamd_mpr_read(r, &v) || v.kind != HAMD_MPR_STR)
         return false;
     if ((size_t)v.v.s.len >= cap || memchr(v.v.s.ptr, 0, v.v.s.len))
         return false;
@@ -17,8 +17,8 @@ bool hamd_mpf_str(struct hamd_mpr *r, char *dst, size_t cap)
 
 bool hamd_mpf_u64(struct hamd_mpr *r, uint64_t *out)
 {
-    struct hamd_mp_val v;
-    if (!hamd_mpr_read(r, &v) || v.kind != HAMD_MP_UINT)
+    struct hamd_mpr_val v;
+    if (!hamd_mpr_read(r, &v) || v.kind != HAMD_MPR_UINT)
         return false;
     *out = v.v.u;
     return true;
@@ -26,18 +26,18 @@ bool hamd_mpf_u64(struct hamd_mpr *r, uint64_t *out)
 
 bool hamd_mpf_bool(struct hamd_mpr *r, bool *out)
 {
-    struct hamd_mp_val v;
-    if (!hamd_mpr_read(r, &v) || v.kind != HAMD_MP_BOOL)
+    struct hamd_mpr_val v;
+    if (!hamd_mpr_read(r, &v) || v.kind != HAMD_MPR_BOOL)
         return false;
     *out = v.v.b;
     return true;
 }
 
 /* Shared by array and map headers: per = values per counted element. */
-static bool mpf_container(struct hamd_mpr *r, enum hamd_mp_kind kind,
+static bool mpf_container(struct hamd_mpr *r, enum hamd_mpr_kind kind,
                           uint32_t max, unsigned per, uint32_t *n)
 {
-    struct hamd_mp_val v;
+    struct hamd_mpr_val v;
     if (!hamd_mpr_read(r, &v) || v.kind != kind || v.v.n > max)
         return false;
     if ((uint64_t)v.v.n * per > (uint64_t)(r->end - r->p))
@@ -48,19 +48,19 @@ static bool mpf_container(struct hamd_mpr *r, enum hamd_mp_kind kind,
 
 bool hamd_mpf_array(struct hamd_mpr *r, uint32_t max, uint32_t *n)
 {
-    return mpf_container(r, HAMD_MP_ARRAY, max, 1, n);
+    return mpf_container(r, HAMD_MPR_ARRAY, max, 1, n);
 }
 
 bool hamd_mpf_map(struct hamd_mpr *r, uint32_t max, uint32_t *n)
 {
-    return mpf_container(r, HAMD_MP_MAP, max, 2, n);
+    return mpf_container(r, HAMD_MPR_MAP, max, 2, n);
 }
 
 bool hamd_mpf_bytes(struct hamd_mpr *r, const char **ptr, uint32_t *len)
 {
-    struct hamd_mp_val v;
+    struct hamd_mpr_val v;
     if (!hamd_mpr_read(r, &v) ||
-        (v.kind != HAMD_MP_BIN && v.kind != HAMD_MP_STR))
+        (v.kind != HAMD_MPR_BIN && v.kind != HAMD_MPR_STR))
         return false;
     *ptr = v.v.s.ptr;
     *len = v.v.s.len;

@@ -79,10 +79,10 @@ int hamd_store_snapshot(struct hamd_store *s, void **buf, size_t *len)
 }
 
 /* Finds the database named by a map key; -1 when unknown. */
-static int snap_db_index(const struct hamd_mp_val *name)
+static int snap_db_index(const struct hamd_mpr_val *name)
 {
     for (int db = 0; db < STORE_NDB; db++)
-        if (hamd_mp_str_eq(name, hamd_store_db_names[db]))
+        if (hamd_mpr_str_eq(name, hamd_store_db_names[db]))
             return db;
     return -1;
 }
@@ -126,7 +126,7 @@ static int snap_load(struct hamd_store *s, MDB_txn *txn, struct hamd_mpr *r)
         return EINVAL;
     unsigned seen = 0;
     for (uint32_t i = 0; rc == 0 && i < ndb; i++) {
-        struct hamd_mp_val name;
+        struct hamd_mpr_val name;
         int db = hamd_mpr_read(r, &name) ? snap_db_index(&name) : -1;
         if (db < 0 || (seen & (1u << db)))
             return EINVAL;

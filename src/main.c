@@ -9,9 +9,9 @@
 #include <string.h>
 
 #include "common/log.h"
-#include "config.h"
-#include "node.h"
-#include "supervisor.h"
+#include "config/config.h"
+#include "control/node.h"
+#include "control/supervisor.h"
 
 #define EXIT_RUNTIME 1 /* the node failed while running */
 #define EXIT_USAGE 2   /* bad command line or configuration */
@@ -37,7 +37,7 @@ int main(int argc, char **argv)
 {
     /* Internal trampoline used by the gateway supervisor. */
     if (argc >= 2 && strcmp(argv[1], "--gw-launch") == 0)
-        return hamd_gw_launch_main(argc, argv);
+        return hamd_supervisor_launch_main(argc, argv);
 
     static const struct option longopts[] = {
         {"config", required_argument, NULL, 'c'},

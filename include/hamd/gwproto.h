@@ -1,4 +1,4 @@
-/* hamd gateway protocol (DESIGN §5), version 1.
+/* hamd gateway protocol (docs/gateway-protocol.md), version 1.
  *
  * The hub binds a ZeroMQ ROUTER; each gateway connects a DEALER whose
  * routing identity is its account id. Every message is two frames,
@@ -7,7 +7,7 @@
  *
  *   gateway -> hub   HELLO  {account, pid, proto: 1, gateway_type}
  *                    STATUS {state, detail}
- *                    TICK   {tick fields of DESIGN §4, no hub fields}
+ *                    TICK   {tick fields of docs/protocol.md, no hub fields}
  *                    HB     {ts_ns}                     every second
  *   hub -> gateway   SUBSCRIBE   {symbols: [vt_symbol, ...]}
  *                    UNSUBSCRIBE {symbols: [vt_symbol, ...]}

@@ -1,6 +1,6 @@
 /* hamd tick: the in-memory tick and its msgpack wire format.
  *
- * Wire format (DESIGN §4): a msgpack map with string keys named as the
+ * Wire format (docs/protocol.md): a msgpack map with string keys named as the
  * fields of vnpy's TickData, plus the hub fields `term, seq, node, hub_ns`
  * and an optional `extra` map that is carried through untouched.
  *
@@ -10,7 +10,7 @@
  *   hub_ns               int64 epoch ns at which the hub published the tick
  *
  * The same map without hub fields is the body of a gateway TICK message
- * (DESIGN §5). The decoder accepts integers where floats are expected
+ * (docs/gateway-protocol.md). The decoder accepts integers where floats are expected
  * (msgpack encoders shrink 3.0 to 3) but rejects every other type mismatch.
  * A nil value reads as an absent field (vnpy leaves e.g. localtime None),
  * so a nil symbol, exchange or datetime is HAMD_TICK_EMISSING.
@@ -124,7 +124,7 @@ bool hamd_tick_extra_int(const struct hamd_tick *tick, const char *key,
 bool hamd_tick_extra_set_int(struct hamd_tick *tick, const char *key,
                              int64_t value);
 
-/* Ordering used by the newer-than-last guard (DESIGN §7): exchange time,
+/* Ordering used by the newer-than-last guard (docs/failover.md): exchange time,
  * then volume. Returns <0, 0, >0 like strcmp. */
 int hamd_tick_cmp_age(int64_t a_datetime_ns, double a_volume,
                       int64_t b_datetime_ns, double b_volume);

@@ -1,4 +1,4 @@
-/* The data-source account (DESIGN §8): one gateway process per enabled
+/* The data-source account (docs/api.md): one gateway process per enabled
  * account on every node that runs gateways.
  *
  * JSON form: {id, name, gateway_type, priority, enabled, exchanges: [...],

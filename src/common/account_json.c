@@ -305,11 +305,11 @@ int hamd_account_from_json(const json_t *obj, struct hamd_account *out,
     return 0;
 }
 
-void hamd_json_mask_secrets(json_t *json)
+void hamd_account_mask_secrets(json_t *json)
 {
     if (json_is_array(json)) {
         for (size_t i = 0; i < json_array_size(json); i++)
-            hamd_json_mask_secrets(json_array_get(json, i));
+            hamd_account_mask_secrets(json_array_get(json, i));
         return;
     }
     const char *key;
@@ -319,7 +319,7 @@ void hamd_json_mask_secrets(json_t *json)
         if (hamd_param_is_secret(key))
             json_object_set_new(json, key, json_string(HAMD_SECRET_MASK));
         else
-            hamd_json_mask_secrets(val);
+            hamd_account_mask_secrets(val);
     }
 }
 
@@ -345,7 +345,7 @@ json_t *hamd_account_to_json(const struct hamd_account *a, bool mask_secrets)
         params = json_object();
     }
     if (mask_secrets)
-        hamd_json_mask_secrets(params);
+        hamd_account_mask_secrets(params);
     json_t *o = json_object();
     if (o == NULL) {
         json_decref(params);

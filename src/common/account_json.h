@@ -1,4 +1,4 @@
-/* The JSON form of an account (DESIGN §8), as the admin API reads and
+/* The JSON form of an account (docs/api.md), as the admin API reads and
  * writes it:
  *
  *   {"id": "ctp_main", "name": "CTP main", "gateway_type": "ctp",
@@ -50,6 +50,6 @@ json_t *hamd_account_to_json(const struct hamd_account *a, bool mask_secrets);
 /* Replaces in place, at any depth of objects and arrays, the value of every
  * key that hamd_param_is_secret() flags by HAMD_SECRET_MASK. For logging
  * params or any other JSON that may carry credentials. */
-void hamd_json_mask_secrets(json_t *json);
+void hamd_account_mask_secrets(json_t *json);
 
 #endif /* HAMD_ACCOUNT_JSON_H */

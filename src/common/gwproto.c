@@ -1,4 +1,4 @@
-/* Gateway protocol codec (DESIGN §5). Bodies come from untrusted gateway
+/* Gateway protocol codec (docs/gateway-protocol.md). Bodies come from untrusted gateway
  * processes, so decoders walk the bytes with the allocation-free reader of
  * mpread.h and reject anything malformed; encoders pack into the caller's
  * buffer. Unknown keys are ignored so either side can add fields. */
@@ -67,18 +67,18 @@ static bool gw_map_begin(struct hamd_mpr *r, const void *buf, size_t len,
     hamd_mpr_init(&whole, buf, len);
     if (!hamd_mpr_skip(&whole) || !hamd_mpr_done(&whole))
         return false; /* broken or trailing bytes */
-    struct hamd_mp_val v;
+    struct hamd_mpr_val v;
     hamd_mpr_init(r, buf, len);
-    if (!hamd_mpr_read(r, &v) || v.kind != HAMD_MP_MAP)
+    if (!hamd_mpr_read(r, &v) || v.kind != HAMD_MPR_MAP)
         return false;
     *n = v.v.n;
     return true;
 }
 
 /* Reads a map key, which must be a string. */
-static bool gw_key(struct hamd_mpr *r, struct hamd_mp_val *key)
+static bool gw_key(struct hamd_mpr *r, struct hamd_mpr_val *key)
 {
-    return hamd_mpr_read(r, key) && key->kind == HAMD_MP_STR;
+    return hamd_mpr_read(r, key) && key->kind == HAMD_MPR_STR;
 }
 
 /* Copies a string value into dst (cap bytes incl. NUL); nil reads as ""
@@ -86,14 +86,14 @@ static bool gw_key(struct hamd_mpr *r, struct hamd_mp_val *key)
  * holding a NUL. */
 static bool gw_str(struct hamd_mpr *r, char *dst, size_t cap)
 {
-    struct hamd_mp_val v;
+    struct hamd_mpr_val v;
     if (!hamd_mpr_read(r, &v))
         return false;
-    if (v.kind == HAMD_MP_NIL) {
+    if (v.kind == HAMD_MPR_NIL) {
         dst[0] = '\0';
         return true;
     }
-    if (v.kind != HAMD_MP_STR || v.v.s.len >= cap ||
+    if (v.kind != HAMD_MPR_STR || v.v.s.len >= cap ||
         memchr(v.v.s.ptr, '\0', v.v.s.len) != NULL)
         return false;
     memcpy(dst, v.v.s.ptr, v.v.s.len);
@@ -102,11 +102,11 @@ static bool gw_str(struct hamd_mpr *r, char *dst, size_t cap)
 }
 
 /* Maps a state string to the enum. */
-static bool gw_state_parse(const struct hamd_mp_val *v,
+static bool gw_state_parse(const struct hamd_mpr_val *v,
                            enum hamd_gw_state *out)
 {
     for (size_t s = 0; s < GW_NSTATES; s++) {
-        if (hamd_mp_str_eq(v, GW_STATE_NAMES[s])) {
+        if (hamd_mpr_str_eq(v, GW_STATE_NAMES[s])) {
             *out = (enum hamd_gw_state)s;
             return true;
         }
@@ -117,20 +117,20 @@ static bool gw_state_parse(const struct hamd_mp_val *v,
 /* ---- decoders ---- */
 
 /* Applies one HELLO key; unknown keys are skipped. */
-static bool gw_hello_field(struct hamd_mpr *r, const struct hamd_mp_val *k,
+static bool gw_hello_field(struct hamd_mpr *r, const struct hamd_mpr_val *k,
                            struct hamd_gw_hello *out, unsigned *seen)
 {
-    if (hamd_mp_str_eq(k, "account")) {
+    if (hamd_mpr_str_eq(k, "account")) {
         *seen |= 1u;
         return gw_str(r, out->account, sizeof out->account);
     }
-    if (hamd_mp_str_eq(k, "proto")) {
+    if (hamd_mpr_str_eq(k, "proto")) {
         *seen |= 2u;
         return hamd_mpr_read_i64(r, &out->proto);
     }
-    if (hamd_mp_str_eq(k, "pid"))
+    if (hamd_mpr_str_eq(k, "pid"))
         return hamd_mpr_read_i64(r, &out->pid) && out->pid >= 0;
-    if (hamd_mp_str_eq(k, "gateway_type"))
+    if (hamd_mpr_str_eq(k, "gateway_type"))
         return gw_str(r, out->gateway_type, sizeof out->gateway_type);
     return hamd_mpr_skip(r);
 }
@@ -145,7 +145,7 @@ bool hamd_gw_hello_decode(const void *buf, size_t len,
         return false;
     memset(out, 0, sizeof *out);
     for (uint32_t i = 0; i < n; i++) {
-        struct hamd_mp_val k;
+        struct hamd_mpr_val k;
         if (!gw_key(&r, &k) || !gw_hello_field(&r, &k, out, &seen))
             return false;
     }
@@ -162,14 +162,14 @@ bool hamd_gw_status_decode(const void *buf, size_t len,
         return false;
     memset(out, 0, sizeof *out);
     for (uint32_t i = 0; i < n; i++) {
-        struct hamd_mp_val k, v;
+        struct hamd_mpr_val k, v;
         if (!gw_key(&r, &k))
             return false;
-        if (hamd_mp_str_eq(&k, "state")) {
+        if (hamd_mpr_str_eq(&k, "state")) {
             if (!hamd_mpr_read(&r, &v) || !gw_state_parse(&v, &out->state))
                 return false;
             have_state = true;
-        } else if (hamd_mp_str_eq(&k, "detail")) {
+        } else if (hamd_mpr_str_eq(&k, "detail")) {
             if (!gw_str(&r, out->detail, sizeof out->detail))
                 return false;
         } else if (!hamd_mpr_skip(&r)) {
@@ -187,10 +187,10 @@ bool hamd_gw_hb_decode(const void *buf, size_t len, int64_t *ts_ns)
     if (!gw_map_begin(&r, buf, len, &n))
         return false;
     for (uint32_t i = 0; i < n; i++) {
-        struct hamd_mp_val k;
+        struct hamd_mpr_val k;
         if (!gw_key(&r, &k))
             return false;
-        if (hamd_mp_str_eq(&k, "ts_ns")) {
+        if (hamd_mpr_str_eq(&k, "ts_ns")) {
             if (!hamd_mpr_read_i64(&r, ts_ns))
                 return false;
             have_ts = true;
@@ -210,15 +210,15 @@ static bool gw_symbols_find(struct hamd_mpr *r, const void *buf, size_t len,
     if (!gw_map_begin(r, buf, len, &n))
         return false;
     for (uint32_t i = 0; i < n; i++) {
-        struct hamd_mp_val k, v;
+        struct hamd_mpr_val k, v;
         if (!gw_key(r, &k))
             return false;
-        if (!hamd_mp_str_eq(&k, "symbols")) {
+        if (!hamd_mpr_str_eq(&k, "symbols")) {
             if (!hamd_mpr_skip(r))
                 return false;
             continue;
         }
-        if (!hamd_mpr_read(r, &v) || v.kind != HAMD_MP_ARRAY ||
+        if (!hamd_mpr_read(r, &v) || v.kind != HAMD_MPR_ARRAY ||
             v.v.n > HAMD_GW_SYMBOLS_MAX)
             return false;
         *count = v.v.n;
@@ -230,8 +230,8 @@ static bool gw_symbols_find(struct hamd_mpr *r, const void *buf, size_t len,
 /* Reads one symbol of the array into a NUL-terminated buffer. */
 static bool gw_symbol_next(struct hamd_mpr *r, char *dst)
 {
-    struct hamd_mp_val v;
-    if (!hamd_mpr_read(r, &v) || v.kind != HAMD_MP_STR ||
+    struct hamd_mpr_val v;
+    if (!hamd_mpr_read(r, &v) || v.kind != HAMD_MPR_STR ||
         !hamd_tick_vt_symbol_valid(v.v.s.ptr, v.v.s.len))
         return false;
     memcpy(dst, v.v.s.ptr, v.v.s.len);

@@ -1,4 +1,4 @@
-/* Tick wire codec (DESIGN §4). Decoding walks the bytes with the
+/* Tick wire codec (docs/protocol.md). Decoding walks the bytes with the
  * allocation-free reader of mpread.h; encoding writes msgpack straight
  * into the caller's buffer. Both run once per tick on the hot path, so neither
  * allocates and a key costs one hash and one compare. */
@@ -190,9 +190,9 @@ bool hamd_tick_vt_symbol_valid(const char *s, size_t len)
 
 /* Stores a string value; it must fit with its NUL and hold no NUL. */
 static enum hamd_tick_err tick_set_str(const struct tick_field *f,
-                                       const struct hamd_mp_val *v, char *dst)
+                                       const struct hamd_mpr_val *v, char *dst)
 {
-    if (v->kind != HAMD_MP_STR)
+    if (v->kind != HAMD_MPR_STR)
         return HAMD_TICK_ETYPE;
     if (v->v.s.len >= f->size)
         return HAMD_TICK_ETOOLONG;
@@ -204,15 +204,15 @@ static enum hamd_tick_err tick_set_str(const struct tick_field *f,
 }
 
 /* Stores a price or volume: any number, but finite and not negative. */
-static enum hamd_tick_err tick_set_num(const struct hamd_mp_val *v,
+static enum hamd_tick_err tick_set_num(const struct hamd_mpr_val *v,
                                        double *dst)
 {
     double x;
-    if (v->kind == HAMD_MP_FLOAT)
+    if (v->kind == HAMD_MPR_FLOAT)
         x = v->v.f;
-    else if (v->kind == HAMD_MP_UINT)
+    else if (v->kind == HAMD_MPR_UINT)
         x = (double)v->v.u;
-    else if (v->kind == HAMD_MP_INT)
+    else if (v->kind == HAMD_MPR_INT)
         return HAMD_TICK_EPRICE;
     else
         return HAMD_TICK_ETYPE;
@@ -224,7 +224,7 @@ static enum hamd_tick_err tick_set_num(const struct hamd_mp_val *v,
 
 /* Stores a scalar (non-container) value into its field. */
 static enum hamd_tick_err tick_set(const struct tick_field *f,
-                                   const struct hamd_mp_val *v,
+                                   const struct hamd_mpr_val *v,
                                    struct hamd_tick *out)
 {
     char *dst = (char *)out + f->offset;
@@ -234,20 +234,20 @@ static enum hamd_tick_err tick_set(const struct tick_field *f,
     case TK_NUM:
         return tick_set_num(v, (double *)(void *)dst);
     case TK_TIME:
-        if (v->kind == HAMD_MP_INT)
+        if (v->kind == HAMD_MPR_INT)
             *(int64_t *)(void *)dst = v->v.i;
-        else if (v->kind == HAMD_MP_UINT && v->v.u <= (uint64_t)INT64_MAX)
+        else if (v->kind == HAMD_MPR_UINT && v->v.u <= (uint64_t)INT64_MAX)
             *(int64_t *)(void *)dst = (int64_t)v->v.u;
         else
             return HAMD_TICK_ETYPE;
         return HAMD_TICK_OK;
     case TK_U64:
-        if (v->kind != HAMD_MP_UINT)
+        if (v->kind != HAMD_MPR_UINT)
             return HAMD_TICK_ETYPE;
         *(uint64_t *)(void *)dst = v->v.u;
         return HAMD_TICK_OK;
     case TK_U32:
-        if (v->kind != HAMD_MP_UINT || v->v.u > UINT32_MAX)
+        if (v->kind != HAMD_MPR_UINT || v->v.u > UINT32_MAX)
             return HAMD_TICK_ETYPE;
         *(uint32_t *)(void *)dst = (uint32_t)v->v.u;
         return HAMD_TICK_OK;
@@ -266,16 +266,16 @@ static enum hamd_tick_err tick_field_decode(struct hamd_mpr *r, int idx,
 {
     const struct tick_field *f = &TICK_FIELDS[idx];
     const uint8_t *start = r->p;
-    struct hamd_mp_val v;
+    struct hamd_mpr_val v;
     if (!hamd_mpr_read(r, &v))
         return HAMD_TICK_EMSGPACK;
-    if (v.kind == HAMD_MP_NIL)
+    if (v.kind == HAMD_MPR_NIL)
         return HAMD_TICK_OK; /* nil reads as absent (Python None) */
-    if (v.kind == HAMD_MP_ARRAY || v.kind == HAMD_MP_MAP) {
+    if (v.kind == HAMD_MPR_ARRAY || v.kind == HAMD_MPR_MAP) {
         r->p = start;
         if (!hamd_mpr_skip(r))
             return HAMD_TICK_EMSGPACK;
-        if (f->kind != TK_EXTRA || v.kind != HAMD_MP_MAP)
+        if (f->kind != TK_EXTRA || v.kind != HAMD_MPR_MAP)
             return HAMD_TICK_ETYPE;
         size_t n = (size_t)(r->p - start);
         if (n > HAMD_TICK_EXTRA_MAX)
@@ -298,10 +298,10 @@ static enum hamd_tick_err tick_pair_decode(struct hamd_mpr *r,
                                            uint64_t *seen)
 {
     const uint8_t *start = r->p;
-    struct hamd_mp_val key;
+    struct hamd_mpr_val key;
     if (!hamd_mpr_read(r, &key))
         return HAMD_TICK_EMSGPACK;
-    if (key.kind != HAMD_MP_STR) {
+    if (key.kind != HAMD_MPR_STR) {
         r->p = start;
         if (!hamd_mpr_skip(r) || !hamd_mpr_skip(r))
             return HAMD_TICK_EMSGPACK;
@@ -348,11 +348,11 @@ enum hamd_tick_err hamd_tick_decode(const void *buf, size_t len,
 {
     pthread_once(&tick_tables_once, tick_tables_build);
     struct hamd_mpr r;
-    struct hamd_mp_val top;
+    struct hamd_mpr_val top;
     hamd_mpr_init(&r, buf, len);
     if (!hamd_mpr_read(&r, &top))
         return HAMD_TICK_EMSGPACK;
-    if (top.kind != HAMD_MP_MAP)
+    if (top.kind != HAMD_MPR_MAP)
         return tick_not_map(buf, len);
     memset(out, 0, sizeof *out);
     uint64_t seen = 0;
@@ -562,18 +562,18 @@ bool hamd_tick_extra_int(const struct hamd_tick *tick, const char *key,
                          int64_t *out)
 {
     struct hamd_mpr r;
-    struct hamd_mp_val v;
+    struct hamd_mpr_val v;
     if (tick->extra_len > sizeof tick->extra)
         return false;
     hamd_mpr_init(&r, tick->extra, tick->extra_len);
-    if (!hamd_mpr_read(&r, &v) || v.kind != HAMD_MP_MAP)
+    if (!hamd_mpr_read(&r, &v) || v.kind != HAMD_MPR_MAP)
         return false;
     for (uint32_t i = 0; i < v.v.n; i++) {
         const uint8_t *start = r.p;
-        struct hamd_mp_val k;
+        struct hamd_mpr_val k;
         if (!hamd_mpr_read(&r, &k))
             return false;
-        if (hamd_mp_str_eq(&k, key))
+        if (hamd_mpr_str_eq(&k, key))
             return hamd_mpr_read_i64(&r, out);
         r.p = start;
         if (!hamd_mpr_skip(&r) || !hamd_mpr_skip(&r))

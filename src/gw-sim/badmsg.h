@@ -3,7 +3,7 @@
  * Each builder derives its message from a good tick (and its n), so a run
  * is reproducible and a hub test can tell which good tick it followed.
  * Garbage is what a broken bridge might emit; wrong ticks are well-formed
- * msgpack with data a hub must refuse (DESIGN §5).
+ * msgpack with data a hub must refuse (docs/gateway-protocol.md).
  */
 #ifndef GWSIM_BADMSG_H
 #define GWSIM_BADMSG_H

@@ -1,4 +1,4 @@
-/* hamd-gw-sim: the simulated exchange gateway (DESIGN §5, docs/gw-sim.md).
+/* hamd-gw-sim: the simulated exchange gateway (docs/gateway-protocol.md, docs/gw-sim.md).
  *
  * hamd starts it with HAMD_GW_ENDPOINT, HAMD_ACCOUNT and HAMD_GW_PARAMS in
  * the environment; a person can do the same by hand. Exit codes: 0 clean

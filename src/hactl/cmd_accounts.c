@@ -216,12 +216,13 @@ static int send_write(struct hactl *ctl, const char *what, const char *method,
     return rc;
 }
 
-/* For update: the stored params (masked) with the given ones applied. */
+/* For update: the stored params (masked) with the given ones applied,
+ * read from the leader, which has applied every committed change. */
 static int merge_params(struct hactl *ctl, const char *path, json_t *given,
                         json_t **out)
 {
     struct hactl_resp r;
-    hactl_http_read(ctl, path, &r);
+    hactl_http_read_leader(ctl, path, &r);
     int rc = hactl_http_check("accounts update", &r);
     if (rc == HACTL_OK) {
         json_t *stored = json_object_get(r.json, "params");

@@ -4,7 +4,7 @@
 
 #include <stdbool.h>
 
-#include "config.h"
+#include "config/config.h"
 
 #define HACTL_MAX_NODES HAMD_MAX_PEERS  /* nodes one invocation talks to */
 #define HACTL_TIMEOUT_MS_DEFAULT 2000   /* per HTTP request */

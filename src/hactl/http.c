@@ -187,15 +187,16 @@ static bool write_retryable(const struct hactl_resp *r)
     return r->not_sent || (r->status == 503 && err && strcmp(err, "no leader") == 0);
 }
 
-int hactl_http_write(const struct hactl *ctl, const char *method,
-                     const char *path, const char *body,
-                     struct hactl_resp *out)
+/* Orders the nodes for a request the leader should answer: the
+ * publisher first (every node's /readyz, at once), then the others that
+ * answered, then the rest (a node that did not answer the probe may
+ * answer now). Returns how many entries of order it filled. */
+static unsigned leader_first(const struct hactl *ctl,
+                             unsigned order[HACTL_MAX_NODES])
 {
     struct hactl_resp ready[HACTL_MAX_NODES];
-    unsigned order[HACTL_MAX_NODES], n = 0;
+    unsigned n = 0;
     hactl_http_all(ctl, "GET", "/readyz", NULL, ready);
-    /* The publisher first, then the others that answered, then the rest:
-     * a node that did not answer the probe may answer now. */
     for (unsigned pass = 0; pass < 3; pass++)
         for (unsigned i = 0; i < ctl->n_nodes; i++)
             if ((pass == 0 && ready[i].status == 200) ||
@@ -204,6 +205,17 @@ int hactl_http_write(const struct hactl *ctl, const char *method,
                 order[n++] = i;
     for (unsigned i = 0; i < ctl->n_nodes; i++)
         hactl_resp_free(&ready[i]);
+    return n;
+}
+
+/* Sends the request to the nodes in order until one answers with
+ * something retry does not accept. Returns the index of the node that
+ * answered, or -1. */
+static int send_in_order(const struct hactl *ctl, const unsigned *order,
+                         unsigned n, const char *method, const char *path,
+                         const char *body, struct hactl_resp *out,
+                         bool (*retry)(const struct hactl_resp *r))
+{
     int answered = -1;
     memset(out, 0, sizeof *out);
     snprintf(out->error, sizeof out->error, "no node given");
@@ -212,10 +224,36 @@ int hactl_http_write(const struct hactl *ctl, const char *method,
         hactl_http_one(ctl, order[k], method, path, body, out);
         if (out->status != 0)
             answered = (int)order[k];
-        if (!write_retryable(out))
+        if (!retry(out))
             break;
     }
     return answered;
+}
+
+/* True when a read got no answer, or one from a node that knows no
+ * leader. */
+static bool read_retryable(const struct hactl_resp *r)
+{
+    return r->status == 0 || r->status == 503;
+}
+
+int hactl_http_read_leader(const struct hactl *ctl, const char *path,
+                           struct hactl_resp *out)
+{
+    unsigned order[HACTL_MAX_NODES];
+    unsigned n = leader_first(ctl, order);
+    return send_in_order(ctl, order, n, "GET", path, NULL, out,
+                         read_retryable);
+}
+
+int hactl_http_write(const struct hactl *ctl, const char *method,
+                     const char *path, const char *body,
+                     struct hactl_resp *out)
+{
+    unsigned order[HACTL_MAX_NODES];
+    unsigned n = leader_first(ctl, order);
+    return send_in_order(ctl, order, n, method, path, body, out,
+                         write_retryable);
 }
 
 int hactl_http_check(const char *what, const struct hactl_resp *r)

@@ -50,6 +50,13 @@ void hactl_http_one(const struct hactl *ctl, unsigned idx, const char *method,
 int hactl_http_read(const struct hactl *ctl, const char *path,
                     struct hactl_resp *out);
 
+/* A read that must see every committed write, the first step of a
+ * read-modify-write: asks the publishing leader first (as a write does),
+ * since a follower may not have applied the last change yet. Returns the
+ * index of the node that answered, or -1. */
+int hactl_http_read_leader(const struct hactl *ctl, const char *path,
+                           struct hactl_resp *out);
+
 /* A write: finds the publishing leader (every node's /readyz, at once)
  * and sends it there, else to a node that answered (it forwards). It
  * tries another node only when the change was surely not submitted: the

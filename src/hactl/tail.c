@@ -1,4 +1,4 @@
-/* hactl tail: subscribe like a client would (DESIGN §4).
+/* hactl tail: subscribe like a client would (docs/protocol.md).
  *
  * SUB to every known publish endpoint first, then ask for a snapshot
  * through a DEALER connected to every snapshot endpoint (only the
@@ -268,7 +268,7 @@ static void snapshot_fetch(struct tail *tl, const char *prefix)
 /* Events go to stderr as one JSON line, so stdout stays ticks only. */
 static void print_event(const uint8_t *body, int len)
 {
-    json_t *ev = hamd_mp_to_json(body, (size_t)len);
+    json_t *ev = hamd_mpjson_decode(body, (size_t)len);
     char *text = ev ? json_dumps(ev, JSON_COMPACT) : NULL;
     fprintf(stderr, "EVENT %s\n", text ? text : "(undecodable)");
     free(text);

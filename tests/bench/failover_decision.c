@@ -9,7 +9,7 @@
  *   failed   the priority-1 source is DISCONNECTED (process_exit): the
  *            plan moves every contract to priority 2 and quarantines 1
  *
- * Each hamd_failover_plan() call is timed alone with CLOCK_MONOTONIC
+ * Each hamd_failover_plan_auto() call is timed alone with CLOCK_MONOTONIC
  * (src/common/clock.h); freeing the plan is outside the timed span. The
  * thread's CPU time of the same call (CLOCK_THREAD_CPUTIME_ID) and the
  * involuntary context switches of the run are printed next to it: on a
@@ -27,7 +27,7 @@
 
 #include "bench_util.h"
 #include "common/clock.h"
-#include "failover.h"
+#include "core/failover.h"
 
 #define FD_CONTRACTS_DEFAULT 5000  /* subscribed contracts */
 #define FD_ACCOUNTS_DEFAULT 5      /* hot sources */
@@ -45,10 +45,10 @@ static const char *const fd_exchanges[] = {"SHFE", "DCE", "CZCE", "INE",
 /* The engine's input and the storage it points into. */
 struct fd_world {
     struct hamd_account *accounts;     /* n_accounts */
-    struct hamd_fo_source *sources;    /* n_accounts, same order */
-    struct hamd_fo_contract *contracts;/* n_contracts */
+    struct hamd_failover_source *sources;    /* n_accounts, same order */
+    struct hamd_failover_contract *contracts;/* n_contracts */
     char (*symbols)[HAMD_VT_SYMBOL_MAX];/* vt_symbol storage */
-    struct hamd_fo_input in;           /* what each plan reads */
+    struct hamd_failover_input in;           /* what each plan reads */
 };
 
 /* Account a: "src_<a+1>", priority a+1, every exchange. */
@@ -91,7 +91,7 @@ static bool fd_world_init(struct fd_world *w, size_t n_contracts,
         w->contracts[i].vt_symbol = w->symbols[i];
         w->contracts[i].active = w->accounts[0].id;
     }
-    w->in = (struct hamd_fo_input){
+    w->in = (struct hamd_failover_input){
         .accounts = w->accounts, .sources = w->sources,
         .n_accounts = n_accounts, .contracts = w->contracts,
         .n_contracts = n_contracts, .daily_cap = FD_DAILY_CAP,
@@ -147,10 +147,10 @@ static void fd_run_case(const struct fd_world *w, unsigned iterations,
     memset(out, 0, sizeof *out);
     long preempted = fd_preemptions();
     for (unsigned k = 0; k < FD_WARMUP_ITERATIONS + iterations; k++) {
-        struct hamd_fo_error err;
+        struct hamd_failover_error err;
         int64_t c0 = fd_thread_cpu_ns();
         int64_t t0 = hamd_mono_ns();
-        struct hamd_fo_plan *plan = hamd_failover_plan(&w->in, &err);
+        struct hamd_failover_plan *plan = hamd_failover_plan_auto(&w->in, &err);
         int64_t t1 = hamd_mono_ns();
         int64_t c1 = fd_thread_cpu_ns();
         if (!plan) {
@@ -163,7 +163,7 @@ static void fd_run_case(const struct fd_world *w, unsigned iterations,
         }
         out->moves = plan->n_moves;
         out->groups = plan->n_groups;
-        hamd_fo_plan_destroy(&plan);
+        hamd_failover_plan_destroy(&plan);
     }
     out->preempted = fd_preemptions() - preempted;
 }
@@ -226,9 +226,9 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    if (n_accounts < 2 || n_accounts > HAMD_FO_MAX_ACCOUNTS) {
+    if (n_accounts < 2 || n_accounts > HAMD_FAILOVER_MAX_ACCOUNTS) {
         fprintf(stderr, "bench_failover_decision: --accounts must be 2..%d\n",
-                HAMD_FO_MAX_ACCOUNTS);
+                HAMD_FAILOVER_MAX_ACCOUNTS);
         return 2;
     }
     struct fd_world w;

@@ -1,6 +1,6 @@
 /* bench_gw_flood: a gateway as cheap as the raw benchmark's publisher.
  *
- * hamd runs it like any gateway (DESIGN §5: HAMD_GW_ENDPOINT, HAMD_ACCOUNT;
+ * hamd runs it like any gateway (docs/gateway-protocol.md: HAMD_GW_ENDPOINT, HAMD_ACCOUNT;
  * HAMD_GW_PARAMS is ignored). It says HELLO and logged_in, sends HB every
  * second, and for the contracts the hub SUBSCRIBEs sends valid ticks as
  * fast as its DEALER takes them, round robin. Each contract's tick body is

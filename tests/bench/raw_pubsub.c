@@ -254,15 +254,15 @@ static bool raw_scan(const void *buf, size_t len, uint64_t *seq, int64_t *ts)
 {
     /* a message carries seq and ts_ns; the end marker sent and cpu_us */
     static const char *const keys[] = {"seq", "sent", "ts_ns", "cpu_us"};
-    struct hamd_mp_val v[4];
+    struct hamd_mpr_val v[4];
     int64_t x;
-    if (!hamd_mp_map_find(buf, len, keys, v, 4))
+    if (!hamd_mpr_map_find(buf, len, keys, v, 4))
         return false;
-    const struct hamd_mp_val *count = v[0].kind != HAMD_MP_NIL ? &v[0] : &v[1];
-    const struct hamd_mp_val *time = v[2].kind != HAMD_MP_NIL ? &v[2] : &v[3];
-    if (time->kind != HAMD_MP_NIL && !hamd_mp_val_i64(time, ts))
+    const struct hamd_mpr_val *count = v[0].kind != HAMD_MPR_NIL ? &v[0] : &v[1];
+    const struct hamd_mpr_val *time = v[2].kind != HAMD_MPR_NIL ? &v[2] : &v[3];
+    if (time->kind != HAMD_MPR_NIL && !hamd_mpr_val_i64(time, ts))
         return false;
-    if (!hamd_mp_val_i64(count, &x))
+    if (!hamd_mpr_val_i64(count, &x))
         return false;
     *seq = (uint64_t)x;
     return true;

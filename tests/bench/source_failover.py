@@ -1,4 +1,4 @@
-"""Benchmark: source failover on a running hub (DESIGN §7).
+"""Benchmark: source failover on a running hub (docs/failover.md).
 
 Not a test: it measures and prints, never asserts a time. A cluster
 (3 nodes by default; --nodes 0 runs one standalone hamd) runs three hot

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Source failover benchmark (DESIGN §7): crash, disconnect and stall of the
+# Source failover benchmark (docs/failover.md): crash, disconnect and stall of the
 # active source; prints one RESULT line per fault.
 #   tests/bench/source_failover.sh [--rounds N] [--stall-rounds N] [--nodes 3|0]
 set -euo pipefail

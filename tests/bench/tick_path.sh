@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmark of the tick path (DESIGN §9): hamd-gw-sim -> hamd -> client,
+# Benchmark of the tick path (docs/performance.md): hamd-gw-sim -> hamd -> client,
 # against raw ZeroMQ PUB/SUB measured in the same run on the same host.
 # A benchmark, not a test: it asserts no speed and exits 0 whenever it
 # measured; non-zero only when it could not (build, start-up, no ticks).

@@ -56,7 +56,7 @@ struct sub_symbol {
 
 /* The fields of one tick the client looks at. */
 struct sub_tick {
-    struct hamd_mp_val vt;   /* vt_symbol string (points into the body) */
+    struct hamd_mpr_val vt;   /* vt_symbol string (points into the body) */
     uint64_t term;
     uint64_t seq;
     int64_t localtime_ns;
@@ -108,13 +108,13 @@ struct sub {
 
 static bool read_extra_sim_seq(struct hamd_mpr *r, int64_t *out)
 {
-    struct hamd_mp_val m, k;
-    if (!hamd_mpr_read(r, &m) || m.kind != HAMD_MP_MAP)
+    struct hamd_mpr_val m, k;
+    if (!hamd_mpr_read(r, &m) || m.kind != HAMD_MPR_MAP)
         return false;
     for (uint32_t i = 0; i < m.v.n; i++) {
         if (!hamd_mpr_read(r, &k))
             return false;
-        if (k.kind == HAMD_MP_STR && hamd_mp_str_eq(&k, "sim_seq")) {
+        if (k.kind == HAMD_MPR_STR && hamd_mpr_str_eq(&k, "sim_seq")) {
             if (!hamd_mpr_read_i64(r, out))
                 return false;
         } else if (!hamd_mpr_skip(r)) {
@@ -125,29 +125,29 @@ static bool read_extra_sim_seq(struct hamd_mpr *r, int64_t *out)
 }
 
 /* Reads one field of interest at the cursor; skips the others. */
-static bool read_field(struct hamd_mpr *r, const struct hamd_mp_val *k,
+static bool read_field(struct hamd_mpr *r, const struct hamd_mpr_val *k,
                        struct sub_tick *t)
 {
     int64_t x;
-    if (hamd_mp_str_eq(k, "vt_symbol"))
-        return hamd_mpr_read(r, &t->vt) && t->vt.kind == HAMD_MP_STR;
-    if (hamd_mp_str_eq(k, "localtime"))
+    if (hamd_mpr_str_eq(k, "vt_symbol"))
+        return hamd_mpr_read(r, &t->vt) && t->vt.kind == HAMD_MPR_STR;
+    if (hamd_mpr_str_eq(k, "localtime"))
         return hamd_mpr_read_i64(r, &t->localtime_ns);
-    if (hamd_mp_str_eq(k, "hub_ns"))
+    if (hamd_mpr_str_eq(k, "hub_ns"))
         return hamd_mpr_read_i64(r, &t->hub_ns);
-    if (hamd_mp_str_eq(k, "seq")) {
+    if (hamd_mpr_str_eq(k, "seq")) {
         if (!hamd_mpr_read_i64(r, &x))
             return false;
         t->seq = (uint64_t)x;
         return true;
     }
-    if (hamd_mp_str_eq(k, "term")) {
+    if (hamd_mpr_str_eq(k, "term")) {
         if (!hamd_mpr_read_i64(r, &x))
             return false;
         t->term = (uint64_t)x;
         return true;
     }
-    if (hamd_mp_str_eq(k, "extra"))
+    if (hamd_mpr_str_eq(k, "extra"))
         return read_extra_sim_seq(r, &t->sim_seq);
     return hamd_mpr_skip(r);
 }
@@ -155,17 +155,17 @@ static bool read_field(struct hamd_mpr *r, const struct hamd_mp_val *k,
 static bool read_tick(const void *buf, size_t len, struct sub_tick *t)
 {
     struct hamd_mpr r;
-    struct hamd_mp_val m, k;
+    struct hamd_mpr_val m, k;
     memset(t, 0, sizeof *t);
     t->sim_seq = -1;
     hamd_mpr_init(&r, buf, len);
-    if (!hamd_mpr_read(&r, &m) || m.kind != HAMD_MP_MAP)
+    if (!hamd_mpr_read(&r, &m) || m.kind != HAMD_MPR_MAP)
         return false;
     for (uint32_t i = 0; i < m.v.n; i++)
-        if (!hamd_mpr_read(&r, &k) || k.kind != HAMD_MP_STR ||
+        if (!hamd_mpr_read(&r, &k) || k.kind != HAMD_MPR_STR ||
             !read_field(&r, &k, t))
             return false;
-    return t->vt.kind == HAMD_MP_STR && t->vt.v.s.len < HAMD_VT_SYMBOL_MAX &&
+    return t->vt.kind == HAMD_MPR_STR && t->vt.v.s.len < HAMD_VT_SYMBOL_MAX &&
            t->seq > 0;
 }
 
@@ -341,14 +341,14 @@ static long long snapshot_count(void *ctx, const char *endpoint)
             break;
         if (zmq_msg_size(&topic) == 3 && memcmp(zmq_msg_data(&topic), "END", 3) == 0) {
             struct hamd_mpr r;
-            struct hamd_mp_val m, k;
+            struct hamd_mpr_val m, k;
             hamd_mpr_init(&r, zmq_msg_data(&body), zmq_msg_size(&body));
-            if (hamd_mpr_read(&r, &m) && m.kind == HAMD_MP_MAP)
+            if (hamd_mpr_read(&r, &m) && m.kind == HAMD_MPR_MAP)
                 for (uint32_t i = 0; i < m.v.n && hamd_mpr_read(&r, &k); i++) {
                     int64_t v;
-                    if (hamd_mp_str_eq(&k, "count") && hamd_mpr_read_i64(&r, &v))
+                    if (hamd_mpr_str_eq(&k, "count") && hamd_mpr_read_i64(&r, &v))
                         count = v;
-                    else if (!hamd_mp_str_eq(&k, "count") && !hamd_mpr_skip(&r))
+                    else if (!hamd_mpr_str_eq(&k, "count") && !hamd_mpr_skip(&r))
                         break;
                 }
             break;

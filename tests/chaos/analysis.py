@@ -63,7 +63,7 @@ def overlap(ticks):
 
 def seq_gaps(ticks, t_from=None, t_to=None):
     """[(term, vt, last_seq, next_seq)] for every seq jump inside one term
-    and symbol (DESIGN §4: seq grows by exactly 1 per published tick)."""
+    and symbol (docs/protocol.md: seq grows by exactly 1 per published tick)."""
     last, gaps = {}, []
     for k in ticks:
         if (t_from is not None and k.t < t_from) or (t_to is not None and k.t > t_to):
@@ -78,7 +78,7 @@ def seq_gaps(ticks, t_from=None, t_to=None):
 def sim_holes(ticks, t_from, t_to):
     """{vt: (missing, duplicated)} counts of the simulator's own sequence
     (extra.sim_seq) among ticks received in [t_from, t_to]: a source switch
-    must lose and repeat nothing (DESIGN §7). Symbols without sim_seq are
+    must lose and repeat nothing (docs/failover.md). Symbols without sim_seq are
     left out."""
     seqs = collections.defaultdict(list)
     for k in ticks:

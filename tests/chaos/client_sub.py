@@ -13,7 +13,7 @@ read it while it runs and after it is killed:
 
 recv_ns is CLOCK_MONOTONIC, which every namespace shares with the test.
 A V line records a tick whose term is below one already seen: the fencing
-check of DESIGN §4, made where it matters, at the client.
+check of docs/protocol.md, made where it matters, at the client.
 
 Stops on SIGTERM or SIGINT. Needs only Debian's python3-zmq, python3-msgpack.
 """

@@ -463,7 +463,7 @@ def check_contiguous(ticks, per_term=True):
 
 
 def check_fenced(ticks, old_term):
-    """Fencing (DESIGN §3): every tick of old_term was published before the
+    """Fencing (docs/consensus.md): every tick of old_term was published before the
     first tick of any newer term. Compared by the publishers' hub_ns (the
     nodes of a test share one clock), not by arrival: a SUB connected to
     several nodes takes turns between its connections, so the old leader's

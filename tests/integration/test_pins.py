@@ -4,7 +4,7 @@ rb2601 is failed over by hand to sim_2, which pins it; leadership moves to
 another node; sim_1 is stopped (the other contracts fail over to sim_2) and
 started again. After revert_after_s the new leader fails the unpinned
 contracts back to sim_1 and leaves the pinned one on sim_2, because the pin
-is replicated state (DESIGN §3), not the old leader's memory. Across all of
+is replicated state (docs/consensus.md), not the old leader's memory. Across all of
 it each contract's ticks, taken by the client rules, stay in order, and
 none is lost inside a term.
 """

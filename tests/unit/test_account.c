@@ -386,7 +386,7 @@ static void test_mask_whole_secret_object(void **state)
     (void)state;
     json_t *j = parse("{\"credentials\": {\"user\": \"u\", \"pw\": \"p\"},"
                       " \"n\": 1}");
-    hamd_json_mask_secrets(j);
+    hamd_account_mask_secrets(j);
     assert_string_equal(json_string_value(json_object_get(j, "credentials")),
                         HAMD_SECRET_MASK);
     assert_int_equal(json_integer_value(json_object_get(j, "n")), 1);

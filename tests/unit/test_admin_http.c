@@ -18,8 +18,8 @@
 #include <cmocka.h>
 #include <uv.h>
 
-#include "admin_http_parse.h"
-#include "admin_internal.h"
+#include "admin/admin_http_parse.h"
+#include "admin/admin_internal.h"
 
 #define TEST_TIMEOUT_MS 5000          /* a request that should succeed */
 #define TEST_SHORT_TIMEOUT_MS 200     /* a request meant to time out */

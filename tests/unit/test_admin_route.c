@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "admin_route.h"
+#include "admin/admin_route.h"
 
 static int h_list(struct admin_call *c) { (void)c; return 0; }
 static int h_create(struct admin_call *c) { (void)c; return 1; }

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "arbiter.h"
+#include "core/arbiter.h"
 
 #define MS 1000000LL
 

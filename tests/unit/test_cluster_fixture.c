@@ -34,7 +34,6 @@
 
 #include "common/clock.h"
 #include "common/log.h"
-#include "config.h"
 #include "raft/cluster.h"
 #include "raft/fsm.h"
 #include "raft/lease.h"
@@ -161,7 +160,7 @@ static int fx_setup(void **state)
     struct raft_configuration conf;
     strcpy(w->dir, "/tmp/hamd_test_fixture_XXXXXX");
     assert_non_null(mkdtemp(w->dir));
-    memset(&w->f, 0, sizeof w->f); /* DESIGN §9: required before init */
+    memset(&w->f, 0, sizeof w->f); /* docs/performance.md: required before init */
     assert_int_equal(raft_fixture_initialize(&w->f), 0);
     for (unsigned i = 0; i < N_SERVERS; i++) {
         struct fx_node *n = &w->nodes[i];
@@ -453,7 +452,7 @@ static void test_fixture_partitioned_leader_lease_never_overlaps(void **state)
 
 /* One node of the real cluster and what its hooks saw. */
 struct uv_node {
-    struct hamd_config *cfg;       /* heap: the struct is large */
+    struct uv_opts *cfg;           /* heap: the struct is large */
     struct hamd_store *store;      /* <data_dir>/store */
     struct hamd_cluster *cluster;  /* the unit under test */
     bool publishing;               /* last on_lease */
@@ -539,12 +538,20 @@ static uint16_t uv_free_port(void)
     return ntohs(a.sin_port);
 }
 
-/* A config for node id of n_peers (0 = standalone) with two seeds. */
-static struct hamd_config *uv_config(struct uv_world *w, unsigned id,
+/* The cluster options of one node with the seeds they point into. */
+struct uv_opts {
+    struct hamd_cluster_opts o;                /* given to hamd_cluster_new */
+    struct hamd_account accounts[2];           /* o.seed_accounts */
+    char subs[2][HAMD_VT_SYMBOL_MAX];          /* o.seed_subs */
+};
+
+/* Options for node id of n_peers (0 = standalone) with two seeds. */
+static struct uv_opts *uv_config(struct uv_world *w, unsigned id,
                                      unsigned n_peers, const uint16_t *ports,
                                      unsigned witness_id)
 {
-    struct hamd_config *cfg = calloc(1, sizeof *cfg);
+    struct uv_opts *u = calloc(1, sizeof *u);
+    struct hamd_cluster_opts *cfg = &u->o;
     cfg->node_id = id;
     snprintf(cfg->data_dir, sizeof cfg->data_dir, "%s/node%u", w->dir, id);
     cfg->n_peers = n_peers;
@@ -552,8 +559,7 @@ static struct hamd_config *uv_config(struct uv_world *w, unsigned id,
         cfg->peers[i].id = i + 1;
         snprintf(cfg->peers[i].raft, sizeof cfg->peers[i].raft,
                  "127.0.0.1:%u", ports[i]);
-        cfg->peers[i].role =
-            i + 1 == witness_id ? HAMD_ROLE_WITNESS : HAMD_ROLE_VOTER;
+        cfg->peers[i].witness = i + 1 == witness_id;
     }
     cfg->election_timeout_ms = UV_ELECTION_MS;
     cfg->heartbeat_ms = UV_HEARTBEAT_MS;
@@ -562,14 +568,15 @@ static struct hamd_config *uv_config(struct uv_world *w, unsigned id,
     cfg->snapshot_threshold = UV_SNAPSHOT_THRESHOLD;
     cfg->snapshot_trailing = UV_SNAPSHOT_TRAILING;
     cfg->event_history = EVENTS_MAX;
+    u->accounts[0] = fx_account("sim_a", 1);
+    u->accounts[1] = fx_account("sim_b", 2);
     cfg->n_seed_accounts = 2;
-    cfg->seed_accounts[0] = fx_account("sim_a", 1);
-    cfg->seed_accounts[1] = fx_account("sim_b", 2);
+    cfg->seed_accounts = u->accounts;
+    strcpy(u->subs[0], "rb2601.SHFE");
+    strcpy(u->subs[1], "m2609.DCE");
     cfg->n_seed_subs = 2;
-    cfg->seed_subs = calloc(2, sizeof *cfg->seed_subs);
-    strcpy(cfg->seed_subs[0], "rb2601.SHFE");
-    strcpy(cfg->seed_subs[1], "m2609.DCE");
-    return cfg;
+    cfg->seed_subs = (const char (*)[HAMD_VT_SYMBOL_MAX])u->subs;
+    return u;
 }
 
 /* Opens the store and starts the cluster of node i. */
@@ -577,13 +584,13 @@ static void uv_node_start(struct uv_world *w, unsigned i)
 {
     struct uv_node *n = &w->nodes[i];
     char path[PATH_MAX + 16];
-    snprintf(path, sizeof path, "%s/store", n->cfg->data_dir);
+    snprintf(path, sizeof path, "%s/store", n->cfg->o.data_dir);
     n->store = hamd_store_new(path);
     assert_non_null(n->store);
     struct hamd_cluster_hooks hooks = {.ud = n, .on_role = uv_on_role,
                                        .on_lease = uv_on_lease,
                                        .on_change = uv_on_change};
-    n->cluster = hamd_cluster_new(&w->loop, n->cfg, n->store, &hooks);
+    n->cluster = hamd_cluster_new(&w->loop, &n->cfg->o, n->store, &hooks);
     assert_non_null(n->cluster);
     n->closed = false;
     n->publishing = false;
@@ -643,11 +650,8 @@ static int uv_teardown(void **state)
 {
     struct uv_world *w = *state;
     uv_stop_all(w);
-    for (unsigned i = 0; i < w->n; i++) {
-        if (w->nodes[i].cfg)
-            free(w->nodes[i].cfg->seed_subs);
+    for (unsigned i = 0; i < w->n; i++)
         free(w->nodes[i].cfg);
-    }
     uv_run(&w->loop, UV_RUN_NOWAIT);
     assert_int_equal(uv_loop_close(&w->loop), 0);
     unit_rm_tree(w->dir);
@@ -802,10 +806,8 @@ static void test_uv_cluster_restart_keeps_acked_writes(void **state)
     unsigned follower = (leader + 1) % N_SERVERS;
     hamd_cmd_init(&c, HAMD_CMD_PAUSE);
     assert_int_equal(uv_run_cmd(w, follower, &c, &s), RAFT_NOTLEADER);
-    const struct hamd_peer *lp =
-        hamd_cluster_leader_peer(w->nodes[follower].cluster);
-    assert_non_null(lp);
-    assert_int_equal(lp->id, leader + 1);
+    assert_int_equal(hamd_cluster_leader_id(w->nodes[follower].cluster),
+                     leader + 1);
 
     const int n_events = 2 * UV_SNAPSHOT_THRESHOLD; /* forces snapshots */
     for (int i = 1; i <= n_events; i++) {
@@ -822,7 +824,7 @@ static void test_uv_cluster_restart_keeps_acked_writes(void **state)
 
     uv_stop_all(w);
     char store3[PATH_MAX + 16];
-    snprintf(store3, sizeof store3, "%s/store", w->nodes[2].cfg->data_dir);
+    snprintf(store3, sizeof store3, "%s/store", w->nodes[2].cfg->o.data_dir);
     unit_rm_tree(store3);
     uv_start_three(w, ports, 0);
     assert_true(uv_wait(w, uv_has_publisher, &leader));
@@ -916,10 +918,10 @@ static void test_uv_start_failure_closes_cleanly(void **state)
     w->nodes[0].cfg = uv_config(w, 1, 1, ports, 0);
     struct uv_node *n = &w->nodes[0];
     char path[PATH_MAX + 16];
-    snprintf(path, sizeof path, "%s/store", n->cfg->data_dir);
+    snprintf(path, sizeof path, "%s/store", n->cfg->o.data_dir);
     n->store = hamd_store_new(path);
     struct hamd_cluster_hooks hooks = {.ud = n, .on_lease = uv_on_lease};
-    n->cluster = hamd_cluster_new(&w->loop, n->cfg, n->store, &hooks);
+    n->cluster = hamd_cluster_new(&w->loop, &n->cfg->o, n->store, &hooks);
     assert_non_null(n->cluster);
     assert_int_not_equal(hamd_cluster_start(n->cluster), 0);
     struct hamd_cmd c;
@@ -939,7 +941,7 @@ static void test_uv_bad_config_refused(void **state)
     char path[PATH_MAX + 16];
     w->n = 1;
     w->nodes[0].cfg = uv_config(w, 1, 2, ports, 0);
-    struct hamd_config *cfg = w->nodes[0].cfg;
+    struct hamd_cluster_opts *cfg = &w->nodes[0].cfg->o;
     snprintf(path, sizeof path, "%s/store", cfg->data_dir);
     s = hamd_store_new(path);
     strcpy(cfg->peers[1].raft, "node2.example:7002"); /* not IPv4 */

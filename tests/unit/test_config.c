@@ -12,8 +12,8 @@
 #include <cmocka.h>
 
 #include "common/log.h"
-#include "config.h"
-#include "sessions.h"
+#include "config/config.h"
+#include "core/sessions.h"
 
 extern char **environ;
 

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "config_value.h"
+#include "config/config_value.h"
 
 static char g_why[256];
 
@@ -16,17 +16,17 @@ static void test_uint(void **state)
 {
     (void)state;
     unsigned v = 0;
-    assert_true(hamd_cfgval_uint_parse("10", 10, 10000, true, &v, g_why,
+    assert_true(cfgval_uint_parse("10", 10, 10000, true, &v, g_why,
                                        sizeof g_why));
     assert_int_equal(v, 10);
-    assert_true(hamd_cfgval_uint_parse("0", 0, 5, true, &v, g_why,
+    assert_true(cfgval_uint_parse("0", 0, 5, true, &v, g_why,
                                        sizeof g_why));
     assert_int_equal(v, 0);
     static const char *const bad[] = {"", "9", "10001", " 10", "+10", "1e3",
                                       "0x10", "10ms", "4294967296000"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         v = 77;
-        assert_false(hamd_cfgval_uint_parse(bad[i], 10, 10000, true, &v,
+        assert_false(cfgval_uint_parse(bad[i], 10, 10000, true, &v,
                                             g_why, sizeof g_why));
         assert_int_equal(v, 77);
         assert_non_null(strstr(g_why, "expected an integer in 10..10000"));
@@ -40,38 +40,38 @@ static void test_bool(void **state)
     static const char *const no[] = {"false", "no", "OFF", "0"};
     bool v;
     for (size_t i = 0; i < 4; i++) {
-        assert_true(hamd_cfgval_bool_parse(yes[i], true, &v, g_why,
+        assert_true(cfgval_bool_parse(yes[i], true, &v, g_why,
                                            sizeof g_why));
         assert_true(v);
-        assert_true(hamd_cfgval_bool_parse(no[i], true, &v, g_why,
+        assert_true(cfgval_bool_parse(no[i], true, &v, g_why,
                                            sizeof g_why));
         assert_false(v);
     }
-    assert_false(hamd_cfgval_bool_parse("2", true, &v, g_why, sizeof g_why));
-    assert_false(hamd_cfgval_bool_parse("", true, &v, g_why, sizeof g_why));
+    assert_false(cfgval_bool_parse("2", true, &v, g_why, sizeof g_why));
+    assert_false(cfgval_bool_parse("", true, &v, g_why, sizeof g_why));
 }
 
 static void test_addresses(void **state)
 {
     (void)state;
-    assert_true(hamd_cfgval_ipv4_port_check("10.0.0.1:7001", true, g_why,
+    assert_true(cfgval_ipv4_port_check("10.0.0.1:7001", true, g_why,
                                             sizeof g_why));
     static const char *const bad_raft[] = {
         "node1:7001", "10.0.0.1", "10.0.0.1:0", "10.0.0.1:65536",
         "10.0.0:7001", "[::1]:7001", "10.0.0.1:70a1", ":7001"};
     for (size_t i = 0; i < sizeof bad_raft / sizeof bad_raft[0]; i++)
-        assert_false(hamd_cfgval_ipv4_port_check(bad_raft[i], true, g_why,
+        assert_false(cfgval_ipv4_port_check(bad_raft[i], true, g_why,
                                                  sizeof g_why));
 
     static const char *const good_http[] = {"127.0.0.1:8001", "node1:8001",
                                             "[::1]:8001", "0.0.0.0:1"};
     for (size_t i = 0; i < sizeof good_http / sizeof good_http[0]; i++)
-        assert_true(hamd_cfgval_host_port_check(good_http[i], true, g_why,
+        assert_true(cfgval_host_port_check(good_http[i], true, g_why,
                                                 sizeof g_why));
     static const char *const bad_http[] = {"8001", "*:8001", "10.0.0.256:80",
                                            "[::g]:80", "a b:80", "host:"};
     for (size_t i = 0; i < sizeof bad_http / sizeof bad_http[0]; i++)
-        assert_false(hamd_cfgval_host_port_check(bad_http[i], true, g_why,
+        assert_false(cfgval_host_port_check(bad_http[i], true, g_why,
                                                  sizeof g_why));
 }
 
@@ -83,11 +83,11 @@ static void test_zmq_endpoints(void **state)
                                        "ipc:///var/lib/hamd/gw.sock",
                                        "ipc://run/gw.sock"};
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
-        assert_true(hamd_cfgval_zmq_check(good[i], false, true, g_why,
+        assert_true(cfgval_zmq_check(good[i], false, true, g_why,
                                           sizeof g_why));
-    assert_true(hamd_cfgval_zmq_check("inproc://pub", true, true, g_why,
+    assert_true(cfgval_zmq_check("inproc://pub", true, true, g_why,
                                       sizeof g_why));
-    assert_false(hamd_cfgval_zmq_check("inproc://pub", false, true, g_why,
+    assert_false(cfgval_zmq_check("inproc://pub", false, true, g_why,
                                        sizeof g_why));
     char long_ipc[160] = "ipc:///";
     memset(long_ipc + strlen(long_ipc), 'a', 110);
@@ -95,9 +95,9 @@ static void test_zmq_endpoints(void **state)
                                       "udp://1.2.3.4:5", "ipc://", "inproc://",
                                       "127.0.0.1:5551", ""};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-        assert_false(hamd_cfgval_zmq_check(bad[i], true, true, g_why,
+        assert_false(cfgval_zmq_check(bad[i], true, true, g_why,
                                            sizeof g_why));
-    assert_false(hamd_cfgval_zmq_check(long_ipc, true, true, g_why,
+    assert_false(cfgval_zmq_check(long_ipc, true, true, g_why,
                                        sizeof g_why));
 }
 
@@ -106,7 +106,7 @@ static void test_windows(void **state)
     (void)state;
     struct hamd_session_window w[HAMD_MAX_SESSIONS];
     unsigned n = 0;
-    assert_true(hamd_cfgval_windows_parse("00:00-23:59, 21:00-02:30", w,
+    assert_true(cfgval_windows_parse("00:00-23:59, 21:00-02:30", w,
                                           HAMD_MAX_SESSIONS, &n, true, g_why,
                                           sizeof g_why));
     assert_int_equal(n, 2);
@@ -115,7 +115,7 @@ static void test_windows(void **state)
     assert_int_equal(w[1].start_min, 21 * 60);
     assert_int_equal(w[1].end_min, 2 * 60 + 30); /* crosses midnight */
 
-    assert_true(hamd_cfgval_windows_parse("21:00-24:00", w, 1, &n, true,
+    assert_true(cfgval_windows_parse("21:00-24:00", w, 1, &n, true,
                                           g_why, sizeof g_why));
     assert_int_equal(w[0].end_min, 24 * 60);
 
@@ -125,10 +125,10 @@ static void test_windows(void **state)
                                       "09:00 - 10:00", "09:00-09:00",
                                       "09:00", ""};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-        assert_false(hamd_cfgval_windows_parse(bad[i], w, HAMD_MAX_SESSIONS,
+        assert_false(cfgval_windows_parse(bad[i], w, HAMD_MAX_SESSIONS,
                                                &n, true, g_why,
                                                sizeof g_why));
-    assert_false(hamd_cfgval_windows_parse("01:00-02:00,03:00-04:00", w, 1,
+    assert_false(cfgval_windows_parse("01:00-02:00,03:00-04:00", w, 1,
                                            &n, true, g_why, sizeof g_why));
     assert_non_null(strstr(g_why, "more than 1 windows"));
 }
@@ -136,45 +136,45 @@ static void test_windows(void **state)
 static void test_symbols(void **state)
 {
     (void)state;
-    assert_true(hamd_cfgval_vt_symbol_valid("rb2601.SHFE"));
-    assert_true(hamd_cfgval_vt_symbol_valid("IO2601-C-4000.CFFEX"));
-    assert_true(hamd_cfgval_vt_symbol_valid("600000.SSE"));
+    assert_true(cfgval_vt_symbol_valid("rb2601.SHFE"));
+    assert_true(cfgval_vt_symbol_valid("IO2601-C-4000.CFFEX"));
+    assert_true(cfgval_vt_symbol_valid("600000.SSE"));
     static const char *const bad[] = {"rb2601", ".SHFE", "rb2601.",
                                       "rb2601.shfe", "rb 2601.SHFE",
                                       "a.b.SHFE", "rb2601.SHFEXXXXXXXXXXXXXXX"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-        assert_false(hamd_cfgval_vt_symbol_valid(bad[i]));
-    assert_true(hamd_cfgval_exchange_valid("CZCE"));
-    assert_false(hamd_cfgval_exchange_valid("czce"));
-    assert_false(hamd_cfgval_exchange_valid(""));
-    assert_true(hamd_cfgval_gw_type_valid("ctp_v6-3"));
-    assert_false(hamd_cfgval_gw_type_valid("_ctp"));
-    assert_false(hamd_cfgval_gw_type_valid("CTP"));
-    assert_true(hamd_cfgval_timezone_valid("Asia/Shanghai"));
-    assert_true(hamd_cfgval_timezone_valid("Etc/GMT+8"));
-    assert_false(hamd_cfgval_timezone_valid("/etc/localtime"));
-    assert_false(hamd_cfgval_timezone_valid("../../etc/passwd"));
+        assert_false(cfgval_vt_symbol_valid(bad[i]));
+    assert_true(cfgval_exchange_valid("CZCE"));
+    assert_false(cfgval_exchange_valid("czce"));
+    assert_false(cfgval_exchange_valid(""));
+    assert_true(cfgval_gw_type_valid("ctp_v6-3"));
+    assert_false(cfgval_gw_type_valid("_ctp"));
+    assert_false(cfgval_gw_type_valid("CTP"));
+    assert_true(cfgval_timezone_valid("Asia/Shanghai"));
+    assert_true(cfgval_timezone_valid("Etc/GMT+8"));
+    assert_false(cfgval_timezone_valid("/etc/localtime"));
+    assert_false(cfgval_timezone_valid("../../etc/passwd"));
 }
 
 static void test_json_object(void **state)
 {
     (void)state;
     char out[64];
-    assert_true(hamd_cfgval_json_object_compact("{ \"b\" : [1, 2], \"a\": {} }",
+    assert_true(cfgval_json_object_compact("{ \"b\" : [1, 2], \"a\": {} }",
                                                 out, sizeof out, g_why,
                                                 sizeof g_why));
     assert_string_equal(out, "{\"b\":[1,2],\"a\":{}}"); /* order kept */
-    assert_false(hamd_cfgval_json_object_compact("{\"password\": s3cret}", out,
+    assert_false(cfgval_json_object_compact("{\"password\": s3cret}", out,
                                                  sizeof out, g_why,
                                                  sizeof g_why));
     assert_null(strstr(g_why, "s3cret"));
-    assert_false(hamd_cfgval_json_object_compact("\"text\"", out, sizeof out,
+    assert_false(cfgval_json_object_compact("\"text\"", out, sizeof out,
                                                  g_why, sizeof g_why));
     assert_non_null(strstr(g_why, "got a string"));
     char big[128] = "{\"k\": \"";
     memset(big + strlen(big), 'v', 60);
     strcat(big, "\"}");
-    assert_false(hamd_cfgval_json_object_compact(big, out, sizeof out, g_why,
+    assert_false(cfgval_json_object_compact(big, out, sizeof out, g_why,
                                                  sizeof g_why));
     assert_non_null(strstr(g_why, "longer than 63 bytes"));
 }
@@ -183,17 +183,17 @@ static void test_got_quoting(void **state)
 {
     (void)state;
     char buf[128];
-    hamd_cfgval_got("abc", true, buf, sizeof buf);
+    cfgval_got("abc", true, buf, sizeof buf);
     assert_string_equal(buf, "got 'abc'");
-    hamd_cfgval_got("a\tb\x1b", true, buf, sizeof buf);
+    cfgval_got("a\tb\x1b", true, buf, sizeof buf);
     assert_string_equal(buf, "got 'a?b?'");
-    hamd_cfgval_got("hunter2", false, buf, sizeof buf);
+    cfgval_got("hunter2", false, buf, sizeof buf);
     assert_null(strstr(buf, "hunter2"));
-    char long_text[HAMD_CFGVAL_ECHO_MAX + 20];
+    char long_text[CFGVAL_ECHO_MAX + 20];
     memset(long_text, 'z', sizeof long_text - 1);
     long_text[sizeof long_text - 1] = '\0';
-    hamd_cfgval_got(long_text, true, buf, sizeof buf);
-    assert_int_equal(strlen(buf), strlen("got ''...") + HAMD_CFGVAL_ECHO_MAX);
+    cfgval_got(long_text, true, buf, sizeof buf);
+    assert_int_equal(strlen(buf), strlen("got ''...") + CFGVAL_ECHO_MAX);
 }
 
 /* Collects list items for test_list_walk. */
@@ -217,17 +217,17 @@ static void test_list_walk(void **state)
 {
     (void)state;
     struct items it = {0};
-    assert_true(hamd_cfgval_list_walk(" a ,b,\tc ", collect, &it, g_why,
+    assert_true(cfgval_list_walk(" a ,b,\tc ", collect, &it, g_why,
                                       sizeof g_why));
     assert_int_equal(it.n, 3);
     assert_string_equal(it.seen[0], "a");
     assert_string_equal(it.seen[2], "c");
     memset(&it, 0, sizeof it);
-    assert_false(hamd_cfgval_list_walk("a,stop,b", collect, &it, g_why,
+    assert_false(cfgval_list_walk("a,stop,b", collect, &it, g_why,
                                        sizeof g_why));
     assert_int_equal(it.n, 1);
     assert_string_equal(g_why, "stopped");
-    assert_false(hamd_cfgval_list_walk("a, ,b", collect, &it, g_why,
+    assert_false(cfgval_list_walk("a, ,b", collect, &it, g_why,
                                        sizeof g_why));
     assert_non_null(strstr(g_why, "item 2"));
 }

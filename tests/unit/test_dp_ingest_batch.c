@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dp_internal.h"
+#include "dataplane/dp_internal.h"
 
 #define ACCOUNT "sim_a"            /* the one source, index 0 */
 #define VT_SYMBOL "rb2601.SHFE"    /* the one subscribed contract */

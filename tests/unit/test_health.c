@@ -8,8 +8,7 @@
 #include <cmocka.h>
 
 #include "common/clock.h"
-#include "config.h"
-#include "health.h"
+#include "core/health.h"
 
 #define MS HAMD_NS_PER_MS
 #define T0 (1000 * HAMD_NS_PER_S) /* fake monotonic start of a test */
@@ -606,14 +605,14 @@ static void test_stopped_then_started(void **state)
 static void test_backoff_function(void **state)
 {
     (void)state;
-    assert_int_equal(hamd_backoff_delay_ms(200, 30000, 0), 200);
-    assert_int_equal(hamd_backoff_delay_ms(200, 30000, 1), 400);
-    assert_int_equal(hamd_backoff_delay_ms(200, 30000, 2), 800);
-    assert_int_equal(hamd_backoff_delay_ms(200, 30000, 7), 25600);
-    assert_int_equal(hamd_backoff_delay_ms(200, 30000, 8), 30000);
-    assert_int_equal(hamd_backoff_delay_ms(200, 30000, 1000000), 30000);
-    assert_int_equal(hamd_backoff_delay_ms(1, 0xFFFFFFFFu, 40), 0xFFFFFFFFu);
-    assert_int_equal(hamd_backoff_delay_ms(500, 100, 0), 100);
+    assert_int_equal(hamd_health_backoff_delay_ms(200, 30000, 0), 200);
+    assert_int_equal(hamd_health_backoff_delay_ms(200, 30000, 1), 400);
+    assert_int_equal(hamd_health_backoff_delay_ms(200, 30000, 2), 800);
+    assert_int_equal(hamd_health_backoff_delay_ms(200, 30000, 7), 25600);
+    assert_int_equal(hamd_health_backoff_delay_ms(200, 30000, 8), 30000);
+    assert_int_equal(hamd_health_backoff_delay_ms(200, 30000, 1000000), 30000);
+    assert_int_equal(hamd_health_backoff_delay_ms(1, 0xFFFFFFFFu, 40), 0xFFFFFFFFu);
+    assert_int_equal(hamd_health_backoff_delay_ms(500, 100, 0), 100);
 }
 
 static void test_relaunch_backoff_doubles_caps_and_resets(void **state)
@@ -672,35 +671,6 @@ static void test_params(void **state)
     assert_non_null(strstr(err, "backoff"));
     assert_false(hamd_health_params_check(NULL, NULL, 0));
     assert_null(hamd_health_new(NULL, 0));
-}
-
-static void test_params_from_config(void **state)
-{
-    (void)state;
-    static struct hamd_config cfg;
-    memset(&cfg, 0, sizeof cfg);
-    cfg.fail_threshold = 4;
-    cfg.recover_threshold = 6;
-    cfg.hb_timeout_ms = 1500;
-    cfg.canary_timeout_ms = 7000;
-    cfg.stale_ms = 900;
-    cfg.latency_ms = 800;
-    cfg.restart_after_ms = 9000;
-    cfg.restart_backoff_min_ms = 100;
-    cfg.restart_backoff_max_ms = 5000;
-    struct hamd_health_params p;
-    hamd_health_params_from_config(&p, &cfg);
-    assert_int_equal(p.fail_threshold, 4);
-    assert_int_equal(p.recover_threshold, 6);
-    assert_int_equal(p.hb_timeout_ms, 1500);
-    assert_int_equal(p.canary_timeout_ms, 7000);
-    assert_int_equal(p.stale_ms, 900);
-    assert_int_equal(p.latency_ms, 800);
-    assert_int_equal(p.restart_after_ms, 9000);
-    assert_int_equal(p.backoff_min_ms, 100);
-    assert_int_equal(p.backoff_max_ms, 5000);
-    assert_int_equal(p.connect_timeout_ms, HAMD_HEALTH_CONNECT_TIMEOUT_MS);
-    assert_int_equal(p.backoff_reset_ms, HAMD_HEALTH_BACKOFF_RESET_MS);
 }
 
 static void test_names(void **state)
@@ -775,7 +745,6 @@ int main(void)
         T(test_backoff_function),
         T(test_relaunch_backoff_doubles_caps_and_resets),
         T(test_params),
-        T(test_params_from_config),
         T(test_names),
         T(test_null_is_harmless),
     };

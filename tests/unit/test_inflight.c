@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "inflight.h"
+#include "core/inflight.h"
 
 #define MS 1000000LL      /* ns */
 #define INFLIGHT (20 * MS)

@@ -1,4 +1,4 @@
-/* msgpack -> JSON conversion used to show events. */
+/* msgpack <-> JSON conversion of events. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -9,7 +9,6 @@
 #include <msgpack.h>
 
 #include "common/mpjson.h"
-#include "events.h"
 
 static void test_round_trip_of_an_event(void **state)
 {
@@ -23,13 +22,13 @@ static void test_round_trip_of_an_event(void **state)
     msgpack_packer pk;
     msgpack_sbuffer_init(&sb);
     msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    hamd_json_pack(&pk, ev);
-    json_t *back = hamd_mp_to_json(sb.data, sb.size);
+    hamd_mpjson_encode(&pk, ev);
+    json_t *back = hamd_mpjson_decode(sb.data, sb.size);
     assert_non_null(back);
     assert_true(json_equal(ev, back));
     /* Every strict prefix is rejected, never half-converted. */
     for (size_t n = 0; n < sb.size; n++)
-        assert_null(hamd_mp_to_json(sb.data, n));
+        assert_null(hamd_mpjson_decode(sb.data, n));
     msgpack_sbuffer_destroy(&sb);
     json_decref(back);
     json_decref(ev);
@@ -40,21 +39,21 @@ static void test_rejects_bad_documents(void **state)
     (void)state;
     /* map32 claiming 4 billion pairs in 5 bytes */
     const uint8_t huge[] = {0xdf, 0xff, 0xff, 0xff, 0xff};
-    assert_null(hamd_mp_to_json(huge, sizeof huge));
+    assert_null(hamd_mpjson_decode(huge, sizeof huge));
     /* integer key */
     const uint8_t int_key[] = {0x81, 0x01, 0x02};
-    assert_null(hamd_mp_to_json(int_key, sizeof int_key));
+    assert_null(hamd_mpjson_decode(int_key, sizeof int_key));
     /* trailing byte after a complete document */
     const uint8_t trailing[] = {0x01, 0x02};
-    assert_null(hamd_mp_to_json(trailing, sizeof trailing));
+    assert_null(hamd_mpjson_decode(trailing, sizeof trailing));
     /* invalid UTF-8 in a string */
     const uint8_t bad_utf8[] = {0xa2, 0xc3, 0x28};
-    assert_null(hamd_mp_to_json(bad_utf8, sizeof bad_utf8));
+    assert_null(hamd_mpjson_decode(bad_utf8, sizeof bad_utf8));
     /* nesting deeper than the limit */
     uint8_t deep[HAMD_MPJSON_DEPTH_MAX + 3];
     memset(deep, 0x91, sizeof deep); /* fixarray of 1, nested */
     deep[sizeof deep - 1] = 0x01;
-    assert_null(hamd_mp_to_json(deep, sizeof deep));
+    assert_null(hamd_mpjson_decode(deep, sizeof deep));
 }
 
 int main(void)

@@ -47,15 +47,15 @@ static void test_integers_every_width(void **state)
     }
     struct hamd_mpr r = reader();
     for (size_t i = 0; i < 10; i++) {
-        struct hamd_mp_val v;
+        struct hamd_mpr_val v;
         assert_true(hamd_mpr_read(&r, &v));
-        assert_int_equal(v.kind, HAMD_MP_INT);
+        assert_int_equal(v.kind, HAMD_MPR_INT);
         assert_true(v.v.i == signed_vals[i]);
         assert_true(hamd_mpr_read(&r, &v));
-        assert_int_equal(v.kind, HAMD_MP_UINT);
+        assert_int_equal(v.kind, HAMD_MPR_UINT);
         assert_true(v.v.u == unsigned_vals[i]);
         assert_true(hamd_mpr_read(&r, &v));
-        assert_int_equal(v.kind, HAMD_MP_UINT);
+        assert_int_equal(v.kind, HAMD_MPR_UINT);
         assert_int_equal(v.v.u, 5);
     }
     assert_true(hamd_mpr_done(&r));
@@ -77,21 +77,21 @@ static void test_other_scalars(void **state)
     memset(long_str, 'z', sizeof long_str);
     msgpack_pack_str_with_body(&w.pk, long_str, sizeof long_str); /* str16 */
     struct hamd_mpr r = reader();
-    struct hamd_mp_val v;
-    assert_true(hamd_mpr_read(&r, &v) && v.kind == HAMD_MP_NIL);
-    assert_true(hamd_mpr_read(&r, &v) && v.kind == HAMD_MP_BOOL && v.v.b);
-    assert_true(hamd_mpr_read(&r, &v) && v.kind == HAMD_MP_BOOL && !v.v.b);
-    assert_true(hamd_mpr_read(&r, &v) && v.kind == HAMD_MP_FLOAT);
+    struct hamd_mpr_val v;
+    assert_true(hamd_mpr_read(&r, &v) && v.kind == HAMD_MPR_NIL);
+    assert_true(hamd_mpr_read(&r, &v) && v.kind == HAMD_MPR_BOOL && v.v.b);
+    assert_true(hamd_mpr_read(&r, &v) && v.kind == HAMD_MPR_BOOL && !v.v.b);
+    assert_true(hamd_mpr_read(&r, &v) && v.kind == HAMD_MPR_FLOAT);
     assert_true(v.v.f == 1.5);
-    assert_true(hamd_mpr_read(&r, &v) && v.kind == HAMD_MP_FLOAT);
+    assert_true(hamd_mpr_read(&r, &v) && v.kind == HAMD_MPR_FLOAT);
     assert_true(v.v.f == -2.25);
-    assert_true(hamd_mpr_read(&r, &v) && v.kind == HAMD_MP_BIN);
+    assert_true(hamd_mpr_read(&r, &v) && v.kind == HAMD_MPR_BIN);
     assert_int_equal(v.v.s.len, 2);
-    assert_true(hamd_mpr_read(&r, &v) && v.kind == HAMD_MP_EXT);
+    assert_true(hamd_mpr_read(&r, &v) && v.kind == HAMD_MPR_EXT);
     assert_memory_equal(v.v.s.ptr, "abcd", 4);
-    assert_true(hamd_mpr_read(&r, &v) && v.kind == HAMD_MP_EXT);
+    assert_true(hamd_mpr_read(&r, &v) && v.kind == HAMD_MPR_EXT);
     assert_memory_equal(v.v.s.ptr, "abc", 3);
-    assert_true(hamd_mpr_read(&r, &v) && v.kind == HAMD_MP_STR);
+    assert_true(hamd_mpr_read(&r, &v) && v.kind == HAMD_MPR_STR);
     assert_int_equal(v.v.s.len, sizeof long_str);
     assert_true(hamd_mpr_done(&r));
     assert_false(hamd_mpr_read(&r, &v)); /* nothing left */
@@ -170,14 +170,14 @@ static void test_read_i64_range(void **state)
 static void test_str_eq(void **state)
 {
     (void)state;
-    struct hamd_mp_val v = {.kind = HAMD_MP_STR};
+    struct hamd_mpr_val v = {.kind = HAMD_MPR_STR};
     v.v.s.ptr = "symbolic";
     v.v.s.len = 6;
-    assert_true(hamd_mp_str_eq(&v, "symbol"));
-    assert_false(hamd_mp_str_eq(&v, "symbolic"));
-    assert_false(hamd_mp_str_eq(&v, "symbo"));
-    v.kind = HAMD_MP_BIN;
-    assert_false(hamd_mp_str_eq(&v, "symbol"));
+    assert_true(hamd_mpr_str_eq(&v, "symbol"));
+    assert_false(hamd_mpr_str_eq(&v, "symbolic"));
+    assert_false(hamd_mpr_str_eq(&v, "symbo"));
+    v.kind = HAMD_MPR_BIN;
+    assert_false(hamd_mpr_str_eq(&v, "symbol"));
 }
 
 /* map_find: values of the named keys wherever they are, containers
@@ -187,7 +187,7 @@ static void test_map_find(void **state)
 {
     (void)state;
     static const char *const keys[] = {"hub_ns", "volume", "gone", "nested"};
-    struct hamd_mp_val v[4];
+    struct hamd_mpr_val v[4];
     start();
     msgpack_pack_map(&w.pk, 5);
     hamd_mpw_str(&w, "nested");
@@ -203,37 +203,37 @@ static void test_map_find(void **state)
     hamd_mpw_str(&w, "volume"); /* a second one: the first counts */
     msgpack_pack_double(&w.pk, 99.0);
     size_t n = hamd_mpw_finish(&w);
-    assert_true(hamd_mp_map_find(buf, n, keys, v, 4));
+    assert_true(hamd_mpr_map_find(buf, n, keys, v, 4));
     int64_t hub_ns = 0;
-    assert_true(hamd_mp_val_i64(&v[0], &hub_ns));
+    assert_true(hamd_mpr_val_i64(&v[0], &hub_ns));
     assert_int_equal(hub_ns, 1795340636834139687LL);
-    assert_int_equal(v[1].kind, HAMD_MP_FLOAT);
+    assert_int_equal(v[1].kind, HAMD_MPR_FLOAT);
     assert_true(v[1].v.f == 12.5);
-    assert_int_equal(v[2].kind, HAMD_MP_NIL);
-    assert_int_equal(v[3].kind, HAMD_MP_ARRAY);
+    assert_int_equal(v[2].kind, HAMD_MPR_NIL);
+    assert_int_equal(v[3].kind, HAMD_MPR_ARRAY);
     assert_int_equal(v[3].v.n, 2);
-    assert_false(hamd_mp_val_i64(&v[1], &hub_ns));
+    assert_false(hamd_mpr_val_i64(&v[1], &hub_ns));
 
     /* Cut anywhere before the last key it needs: rejected, never read
      * past the end (ASan would tell). */
     for (size_t cut = 0; cut < n; cut++)
-        assert_false(hamd_mp_map_find(buf, cut, keys, v, 4));
+        assert_false(hamd_mpr_map_find(buf, cut, keys, v, 4));
     /* Cut before the second "volume" (7 + 9 bytes): with the first two
      * keys found, it stops there. */
-    assert_true(hamd_mp_map_find(buf, n - 16, keys, v, 2));
-    assert_false(hamd_mp_map_find(buf, n - 17, keys, v, 2));
+    assert_true(hamd_mpr_map_find(buf, n - 16, keys, v, 2));
+    assert_false(hamd_mpr_map_find(buf, n - 17, keys, v, 2));
 
     start();
     msgpack_pack_array(&w.pk, 1);
     msgpack_pack_int(&w.pk, 1);
     n = hamd_mpw_finish(&w);
-    assert_false(hamd_mp_map_find(buf, n, keys, v, 4));
+    assert_false(hamd_mpr_map_find(buf, n, keys, v, 4));
     start();
     msgpack_pack_map(&w.pk, 1);
     msgpack_pack_int(&w.pk, 1); /* a key that is not a string */
     msgpack_pack_int(&w.pk, 2);
     n = hamd_mpw_finish(&w);
-    assert_false(hamd_mp_map_find(buf, n, keys, v, 4));
+    assert_false(hamd_mpr_map_find(buf, n, keys, v, 4));
 }
 
 static void test_writer_overflow_sticks(void **state)

@@ -10,7 +10,7 @@
 #include <cmocka.h>
 
 #include "common/clock.h"
-#include "sessions.h"
+#include "core/sessions.h"
 
 #define SHANGHAI_MIN 480   /* UTC+8 */
 #define NEW_YORK_MIN (-300) /* UTC-5 */
@@ -239,10 +239,10 @@ static void test_find_and_names(void **state)
     assert_null(hamd_sessions_find(table, 1, "DCE"));
     assert_null(hamd_sessions_find(NULL, 2, "DCE"));
     assert_null(hamd_sessions_find(table, 2, NULL));
-    assert_string_equal(hamd_session_state_name(HAMD_SESSION_OPEN), "open");
-    assert_string_equal(hamd_session_state_name(HAMD_SESSION_CLOSED),
+    assert_string_equal(hamd_sessions_state_name(HAMD_SESSION_OPEN), "open");
+    assert_string_equal(hamd_sessions_state_name(HAMD_SESSION_CLOSED),
                         "closed");
-    assert_string_equal(hamd_session_state_name(HAMD_SESSION_UNCONFIGURED),
+    assert_string_equal(hamd_sessions_state_name(HAMD_SESSION_UNCONFIGURED),
                         "unconfigured");
 }
 

@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "successor.h"
+#include "core/successor.h"
 
 static void test_most_healthy_gateways_wins(void **state)
 {

@@ -1,0 +1,273 @@
+/* /api/accounts: the data-source accounts of the replicated store, and
+ * the operator's start / stop / restart of their gateways.
+ *
+ * Answers always mask secrets (hamd_account_to_json with mask_secrets).
+ * A write is validated in full before anything is submitted: a follower
+ * checks what needs no state (JSON, field types and ranges) and forwards;
+ * the leader also checks existence (404 / 409) and then submits.
+ *
+ * restart is local: it hard-restarts the gateway process of the node
+ * asked (gateways run on every node); `hactl restart` asks every node. */
+#include <stdio.h>
+
+#include "admin/admin_internal.h"
+#include "common/account_json.h"
+
+/* The JSON of one stored account with secrets masked, or NULL when it
+ * does not exist. */
+static json_t *admin_account_json(struct hamd_node *node, const char *id)
+{
+    struct hamd_account a;
+    if (!node->store || hamd_store_account_get(node->store, id, &a) != 0)
+        return NULL;
+    return hamd_account_to_json(&a, true);
+}
+
+/* Reads the account id of the path; answers 400 when it is not a slug. */
+static bool path_account_id(struct admin_call *call, char *id)
+{
+    if (!admin_path_id(call, 0, id, HAMD_ACCOUNT_ID_MAX))
+        return false;
+    if (hamd_account_id_valid(id))
+        return true;
+    admin_reply_error(call->req, 400, "id",
+                      "invalid account id (1-31 characters of a-z 0-9 _ -, "
+                      "starting with a letter or digit)");
+    return false;
+}
+
+static bool account_exists(struct hamd_node *node, const char *id)
+{
+    struct hamd_account a;
+    return node->store && hamd_store_account_get(node->store, id, &a) == 0;
+}
+
+static int reply_not_found(h2o_req_t *req, const char *id)
+{
+    return admin_reply_error(req, 404, "id", "no such account '%s'", id);
+}
+
+/* ------------------------------------------------------------------------
+ * Reads
+ * ------------------------------------------------------------------------ */
+
+static int list_one(void *ud, const struct hamd_account *a)
+{
+    json_array_append_new(ud, hamd_account_to_json(a, true));
+    return 0;
+}
+
+static int accounts_list(struct admin_call *call)
+{
+    json_t *arr = json_array();
+    if (arr && call->node->store &&
+        hamd_store_accounts_foreach(call->node->store, list_one, arr) < 0) {
+        json_decref(arr);
+        return admin_reply_error(call->req, 500, NULL, "store read failed");
+    }
+    return admin_reply_json(call->req, 200, arr);
+}
+
+static int account_get(struct admin_call *call)
+{
+    char id[HAMD_ACCOUNT_ID_MAX];
+    if (!path_account_id(call, id))
+        return 0;
+    json_t *o = admin_account_json(call->node, id);
+    return o ? admin_reply_json(call->req, 200, o) : reply_not_found(call->req, id);
+}
+
+/* ------------------------------------------------------------------------
+ * Answers after commit
+ * ------------------------------------------------------------------------ */
+
+static int reply_account(struct hamd_admin *admin, h2o_req_t *req,
+                         const char *id, int status)
+{
+    json_t *o = admin_account_json(admin->node, id);
+    return o ? admin_reply_json(req, status, o)
+             : admin_reply_json(req, status, json_pack("{s:s}", "id", id));
+}
+
+static int reply_created(struct hamd_admin *admin, h2o_req_t *req,
+                         const char *id)
+{
+    return reply_account(admin, req, id, 201);
+}
+
+static int reply_updated(struct hamd_admin *admin, h2o_req_t *req,
+                         const char *id)
+{
+    return reply_account(admin, req, id, 200);
+}
+
+static int reply_deleted(struct hamd_admin *admin, h2o_req_t *req,
+                         const char *id)
+{
+    (void)admin;
+    return admin_reply_json(req, 200, json_pack("{s:s}", "deleted", id));
+}
+
+static int reply_run(struct hamd_admin *admin, h2o_req_t *req, const char *id)
+{
+    bool running = hamd_store_account_running(admin->node->store, id);
+    return admin_reply_json(req, 200, json_pack("{s:s,s:b}", "id", id,
+                                                "running", running));
+}
+
+/* ------------------------------------------------------------------------
+ * Writes
+ * ------------------------------------------------------------------------ */
+
+/* Validates an account body into *a (partial onto *a when update).
+ * Returns false after answering 400. */
+static bool account_parse(struct admin_call *call, json_t *body,
+                          struct hamd_account *a, bool update)
+{
+    char err[HAMD_ACCOUNT_ERR_MAX];
+    const char *field = NULL;
+    if (hamd_account_from_json(body, a, update, err, sizeof err, &field) < 0) {
+        admin_reply_error(call->req, 400, field, "%s", err);
+        return false;
+    }
+    if (!call->node->witness &&
+        !hamd_config_gw_exec(call->node->cfg, a->gateway_type)) {
+        admin_reply_error(call->req, 400, "gateway_type",
+                          "no executable for gateway_type '%s' in [gateways]",
+                          a->gateway_type);
+        return false;
+    }
+    return true;
+}
+
+static int submit_put(struct admin_call *call, const struct hamd_account *a,
+                      admin_commit_fn done)
+{
+    struct hamd_cmd cmd;
+    hamd_cmd_init(&cmd, HAMD_CMD_ACCOUNT_PUT);
+    if (hamd_cmd_add_account(&cmd, a) < 0) {
+        hamd_cmd_free(&cmd);
+        return admin_reply_error(call->req, 500, NULL, "out of memory");
+    }
+    admin_write_submit(call, &cmd, done, a->id);
+    hamd_cmd_free(&cmd);
+    return 0;
+}
+
+static int account_create(struct admin_call *call)
+{
+    json_t *body = admin_body_json(call);
+    if (!body)
+        return 0;
+    struct hamd_account a;
+    bool ok = account_parse(call, body, &a, false);
+    json_decref(body);
+    if (!ok)
+        return 0;
+    if (!admin_is_leader(call))
+        return admin_forward(call);
+    if (account_exists(call->node, a.id))
+        return admin_reply_error(call->req, 409, "id",
+                                 "account '%s' already exists (PUT "
+                                 "/api/accounts/%s updates it)", a.id, a.id);
+    return submit_put(call, &a, reply_created);
+}
+
+static int account_update(struct admin_call *call)
+{
+    char id[HAMD_ACCOUNT_ID_MAX];
+    if (!path_account_id(call, id))
+        return 0;
+    json_t *body = admin_body_json(call);
+    if (!body)
+        return 0;
+    if (!json_is_object(body)) {
+        json_decref(body);
+        return admin_reply_error(call->req, 400, NULL,
+                                 "an account must be a JSON object");
+    }
+    /* Partial fields are checked against the stored account: the
+     * leader's, which is the current one. */
+    if (!admin_is_leader(call)) {
+        json_decref(body);
+        return admin_forward(call);
+    }
+    struct hamd_account a;
+    if (!call->node->store || hamd_store_account_get(call->node->store, id, &a) != 0) {
+        json_decref(body);
+        return reply_not_found(call->req, id);
+    }
+    bool ok = account_parse(call, body, &a, true);
+    json_decref(body);
+    return ok ? submit_put(call, &a, reply_updated) : 0;
+}
+
+/* Submits a command that names an existing account of the path (delete,
+ * start, stop), with flag; a follower forwards it. */
+static int submit_named(struct admin_call *call, enum hamd_cmd_type type,
+                        bool flag, admin_commit_fn done)
+{
+    char id[HAMD_ACCOUNT_ID_MAX];
+    if (!path_account_id(call, id))
+        return 0;
+    if (!admin_is_leader(call))
+        return admin_forward(call);
+    if (!account_exists(call->node, id))
+        return reply_not_found(call->req, id);
+    struct hamd_cmd cmd;
+    hamd_cmd_init(&cmd, type);
+    snprintf(cmd.account_id, sizeof cmd.account_id, "%s", id);
+    cmd.flag = flag;
+    admin_write_submit(call, &cmd, done, id);
+    hamd_cmd_free(&cmd);
+    return 0;
+}
+
+static int account_delete(struct admin_call *call)
+{
+    return submit_named(call, HAMD_CMD_ACCOUNT_DEL, false, reply_deleted);
+}
+
+static int account_start(struct admin_call *call)
+{
+    return submit_named(call, HAMD_CMD_ACCOUNT_RUN, true, reply_run);
+}
+
+static int account_stop(struct admin_call *call)
+{
+    return submit_named(call, HAMD_CMD_ACCOUNT_RUN, false, reply_run);
+}
+
+/* Hard restart of this node's gateway process of the account. */
+static int account_restart(struct admin_call *call)
+{
+    struct hamd_node *node = call->node;
+    char id[HAMD_ACCOUNT_ID_MAX];
+    if (!path_account_id(call, id))
+        return 0;
+    struct node_gw *gw = node->gateways ? hamd_strmap_get(node->gateways, id) : NULL;
+    if (!gw && !account_exists(node, id))
+        return reply_not_found(call->req, id);
+    if (!gw || !gw->running || !node->sup)
+        return admin_reply_error(call->req, 409, "id",
+                                 "no gateway of '%s' runs on node %u (%s)", id,
+                                 node->cfg->node_id,
+                                 node->witness ? "a witness runs none"
+                                               : "disabled or stopped");
+    hamd_supervisor_restart(node->sup, id, "operator restart");
+    return admin_reply_json(call->req, 200,
+                            json_pack("{s:s,s:i,s:b}", "account", id, "node",
+                                      (int)node->cfg->node_id, "restarted", 1));
+}
+
+const struct admin_route ADMIN_ACCOUNTS_ROUTES[] = {
+    {"GET", "/api/accounts", accounts_list, false},
+    {"POST", "/api/accounts", account_create, true},
+    {"GET", "/api/accounts/{id}", account_get, false},
+    {"PUT", "/api/accounts/{id}", account_update, true},
+    {"DELETE", "/api/accounts/{id}", account_delete, true},
+    {"POST", "/api/accounts/{id}/start", account_start, true},
+    {"POST", "/api/accounts/{id}/stop", account_stop, true},
+    {"POST", "/api/accounts/{id}/restart", account_restart, true},
+    {NULL, NULL, NULL, false},
+};

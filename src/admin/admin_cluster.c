@@ -1,0 +1,511 @@
+/* The cluster as one node sees it: GET /api/members (the Raft
+ * configuration plus the [peer.N] not in it, and who leads), POST
+ * /api/members and DELETE /api/members/{id} (membership changes, one
+ * server at a time), POST /api/transfer (hand leadership over) and GET
+ * /api/events (the replicated event history, docs/failover.md). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "admin/admin_internal.h"
+
+#define EVENTS_LIMIT_DEFAULT 100  /* events per answer without ?limit */
+#define EVENTS_LIMIT_MAX 1000     /* most events per answer */
+#define QUERY_NAME_MAX 32         /* bytes of a query parameter name */
+#define QUERY_VALUE_MAX 32        /* bytes of a query parameter value */
+#define MEMBER_ID_MAX 65535       /* largest N of [peer.N] */
+#define MEMBERS_LIST_MAX 64       /* rows of GET /api/members */
+#define MEMBER_ID_TEXT_MAX 8      /* bytes of a path id: "65535" + NUL */
+#define VOTERS_SAFE_MIN 3         /* fewer voters cannot fail over */
+
+/* ------------------------------------------------------------------------
+ * GET /api/members
+ * ------------------------------------------------------------------------ */
+
+static const struct hamd_peer *peer_by_id(const struct hamd_config *cfg,
+                                          json_int_t id)
+{
+    for (unsigned i = 0; i < cfg->n_peers; i++)
+        if ((json_int_t)cfg->peers[i].id == id)
+            return &cfg->peers[i];
+    return NULL;
+}
+
+static int member_cmp(const void *a, const void *b)
+{
+    uint64_t x = ((const struct hamd_member *)a)->id;
+    uint64_t y = ((const struct hamd_member *)b)->id;
+    return (x > y) - (x < y);
+}
+
+/* The configuration, then every [peer.N] it lacks (role none), by id.
+ * Returns the number of rows in out. */
+static unsigned members_rows(const struct hamd_node *node,
+                             struct hamd_member *out)
+{
+    const struct hamd_config *cfg = node->cfg;
+    unsigned n = node->cluster
+                     ? hamd_cluster_members(node->cluster, out, MEMBERS_LIST_MAX)
+                     : 0;
+    if (n > MEMBERS_LIST_MAX)
+        n = MEMBERS_LIST_MAX;
+    for (unsigned i = 0; i < cfg->n_peers && n < MEMBERS_LIST_MAX; i++) {
+        if (hamd_member_role_of(out, n, cfg->peers[i].id) != HAMD_MEMBER_NONE)
+            continue;
+        out[n] = (struct hamd_member){.id = cfg->peers[i].id,
+                                      .role = HAMD_MEMBER_NONE};
+        snprintf(out[n].address, sizeof out[n].address, "%.*s",
+                 (int)sizeof out[n].address - 1, cfg->peers[i].raft);
+        n++;
+    }
+    qsort(out, n, sizeof *out, member_cmp);
+    return n;
+}
+
+static json_t *member_json(const struct hamd_config *cfg,
+                           const struct hamd_member *m, uint64_t leader)
+{
+    const struct hamd_peer *p = peer_by_id(cfg, (json_int_t)m->id);
+    return json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:b,s:b,s:b,s:b}", "id",
+                     (json_int_t)m->id, "raft", m->address, "admin",
+                     p ? p->admin : "", "publish", p ? p->publish : "",
+                     "snapshot", p ? p->snapshot : "", "role",
+                     hamd_member_role_name(m->role), "member",
+                     m->role != HAMD_MEMBER_NONE, "witness",
+                     p && p->role == HAMD_ROLE_WITNESS, "self",
+                     m->id == cfg->node_id, "leader", m->id == leader);
+}
+
+static int members(struct admin_call *call)
+{
+    const struct hamd_config *cfg = call->node->cfg;
+    json_t *arr = json_array();
+    if (cfg->n_peers == 0) {
+        json_array_append_new(
+            arr, json_pack("{s:i,s:s,s:s,s:s,s:s,s:b,s:b,s:b,s:b}", "id",
+                           (int)cfg->node_id, "admin", cfg->admin, "publish",
+                           cfg->publish, "snapshot", cfg->snapshot, "role",
+                           "standalone", "member", 1, "witness", 0, "self", 1,
+                           "leader", 1));
+        return admin_reply_json(call->req, 200, arr);
+    }
+    struct hamd_member rows[MEMBERS_LIST_MAX];
+    unsigned n = members_rows(call->node, rows);
+    uint64_t leader = call->node->cluster
+                          ? hamd_cluster_leader_id(call->node->cluster) : 0;
+    for (unsigned i = 0; i < n; i++)
+        json_array_append_new(arr, member_json(cfg, &rows[i], leader));
+    return admin_reply_json(call->req, 200, arr);
+}
+
+/* ------------------------------------------------------------------------
+ * POST /api/members {"id": N}, DELETE /api/members/{id}
+ * ------------------------------------------------------------------------ */
+
+/* Checks that body is an object with no field but `field` (which may be
+ * absent). Returns false after answering 400 with `expected` when it is
+ * not an object, or naming the unknown field. */
+static bool body_only_field(struct admin_call *call, json_t *body,
+                            const char *field, const char *expected)
+{
+    const char *key;
+    json_t *v;
+    if (!json_is_object(body)) {
+        admin_reply_error(call->req, 400, NULL, "%s", expected);
+        return false;
+    }
+    json_object_foreach(body, key, v) {
+        if (strcmp(key, field) != 0) {
+            admin_reply_error(call->req, 400, key, "unknown field %s", key);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Checks the parsed body {"id": N} and reads N into *id. Returns false
+ * after answering 400. */
+static bool member_add_body(struct admin_call *call, json_t *body,
+                            uint64_t *id)
+{
+    if (!body_only_field(call, body, "id", "expected {\"id\": N}"))
+        return false;
+    json_t *jid = json_object_get(body, "id");
+    if (!json_is_integer(jid) || json_integer_value(jid) < 1 ||
+        json_integer_value(jid) > MEMBER_ID_MAX) {
+        admin_reply_error(call->req, 400, "id",
+                          "id must be an integer in 1..%d (N of [peer.N])",
+                          MEMBER_ID_MAX);
+        return false;
+    }
+    *id = (uint64_t)json_integer_value(jid);
+    return true;
+}
+
+/* Reads the request body {"id": N} into *id. Returns false after
+ * answering 400 / 413. */
+static bool member_add_target(struct admin_call *call, uint64_t *id)
+{
+    json_t *body = admin_body_json(call);
+    if (!body)
+        return false;
+    bool ok = member_add_body(call, body, id);
+    json_decref(body);
+    return ok;
+}
+
+/* Reads the {id} of the path into *id. Returns false after answering 400. */
+static bool member_path_target(struct admin_call *call, uint64_t *id)
+{
+    char text[MEMBER_ID_TEXT_MAX];
+    if (!admin_path_id(call, 0, text, sizeof text))
+        return false;
+    if (admin_parse_u64(text, MEMBER_ID_MAX, id) && *id > 0)
+        return true;
+    admin_reply_error(call->req, 400, "id",
+                      "id must be an integer in 1..%d (N of [peer.N])",
+                      MEMBER_ID_MAX);
+    return false;
+}
+
+/* The answer once the change committed; warns when the voters left
+ * cannot elect a new leader after one failure. */
+static void member_reply_done(h2o_req_t *req, struct hamd_cluster *cluster,
+                              uint64_t id)
+{
+    unsigned voters = hamd_cluster_voters(cluster);
+    json_t *body = json_pack("{s:I,s:s,s:I}", "id", (json_int_t)id, "role",
+                             hamd_member_role_name(
+                                 hamd_cluster_member_role(cluster, id)),
+                             "voters", (json_int_t)voters);
+    if (body && voters < VOTERS_SAFE_MIN)
+        json_object_set_new(body, "warning",
+                            json_sprintf("%u voter%s cannot fail over: add a "
+                                         "third voter (or a witness)",
+                                         voters, voters == 1 ? "" : "s"));
+    admin_reply_json(req, 200, body);
+}
+
+static void on_member_changed(void *ud, int status)
+{
+    struct admin_pending *p = ud;
+    h2o_req_t *req = p->req;
+    unsigned long long id = p->target;
+    if (!req) {
+        admin_pending_free(p); /* the client left */
+        return;
+    }
+    if (status == 0)
+        member_reply_done(req, p->admin->node->cluster, p->target);
+    else if (status == RAFT_NOCONNECTION)
+        admin_reply_error(req, 504, "id",
+                          "node %llu did not catch up with the log: is hamd "
+                          "running there (with [peer.%llu] join = true)? "
+                          "It stays a spare: add it again, or remove it",
+                          id, id);
+    else if (status == RAFT_CANTCHANGE)
+        admin_reply_error(req, 409, NULL,
+                          "the configuration changed while node %llu was "
+                          "being changed: check the members, then retry", id);
+    else
+        admin_reply_raft_error(req, status);
+    admin_pending_free(p);
+}
+
+/* Answers a refusal of hamd_cluster_member_add / _remove. */
+static int member_refused(struct admin_call *call, enum hamd_member_verdict v,
+                          uint64_t id)
+{
+    unsigned long long n = id;
+    unsigned self = call->node->cfg->node_id;
+    switch (v) {
+    case HAMD_MEMBER_NOT_LEADER:
+        return admin_forward(call);
+    case HAMD_MEMBER_STANDALONE:
+        return admin_reply_error(call->req, 409, NULL,
+                                 "a standalone node has no cluster members");
+    case HAMD_MEMBER_UNKNOWN_PEER:
+        return admin_reply_error(call->req, 404, "id",
+                                 "node %llu has no [peer.%llu] section in node "
+                                 "%u's configuration: add it to every node's "
+                                 "file first", n, n, self);
+    case HAMD_MEMBER_NOT_MEMBER:
+        return admin_reply_error(call->req, 404, "id",
+                                 "node %llu is not a member of the cluster", n);
+    case HAMD_MEMBER_ALREADY_VOTER:
+        return admin_reply_error(call->req, 409, "id",
+                                 "node %llu is already a voter", n);
+    case HAMD_MEMBER_IS_LEADER:
+        return admin_reply_error(call->req, 409, "id",
+                                 "node %llu leads: hand leadership over first "
+                                 "(hactl transfer), then remove it", n);
+    case HAMD_MEMBER_BUSY:
+        return admin_reply_error(call->req, 409, NULL,
+                                 "another membership change or a leadership "
+                                 "transfer is running: one change at a time, "
+                                 "retry when it is done");
+    default:
+        return admin_reply_error(call->req, 503, NULL, "%s (see node %u's log)",
+                                 hamd_member_verdict_name(v), self);
+    }
+}
+
+/* Starts an add (add = true) or a removal of id; answers after commit. */
+static int member_change(struct admin_call *call, uint64_t id, bool add)
+{
+    struct hamd_node *node = call->node;
+    if (node->cfg->n_peers == 0)
+        return member_refused(call, HAMD_MEMBER_STANDALONE, id);
+    if (!admin_is_leader(call))
+        return admin_forward(call);
+    struct admin_pending *p = admin_pending_new(call);
+    if (!p)
+        return admin_reply_error(call->req, 500, NULL, "out of memory");
+    p->target = id;
+    enum hamd_member_verdict v =
+        add ? hamd_cluster_member_add(node->cluster, id, on_member_changed, p)
+            : hamd_cluster_member_remove(node->cluster, id, on_member_changed,
+                                         p);
+    if (v == HAMD_MEMBER_OK)
+        return 0;
+    admin_pending_free(p);
+    return member_refused(call, v, id);
+}
+
+static int member_add(struct admin_call *call)
+{
+    uint64_t id;
+    if (!member_add_target(call, &id))
+        return 0;
+    return member_change(call, id, true);
+}
+
+static int member_remove(struct admin_call *call)
+{
+    uint64_t id;
+    if (!member_path_target(call, &id))
+        return 0;
+    return member_change(call, id, false);
+}
+
+/* ------------------------------------------------------------------------
+ * POST /api/transfer {"node": N}
+ * ------------------------------------------------------------------------ */
+
+/* Reads {"node": N} into *id. Returns false after answering 400. */
+static bool transfer_target_json(struct admin_call *call, json_t *body,
+                                 uint64_t *id)
+{
+    if (!body_only_field(call, body, "node",
+                         "expected {\"node\": ID} or no body"))
+        return false;
+    json_t *node = json_object_get(body, "node");
+    if (!node)
+        return true;
+    const struct hamd_peer *p =
+        json_is_integer(node)
+            ? peer_by_id(call->node->cfg, json_integer_value(node)) : NULL;
+    if (!p) {
+        admin_reply_error(call->req, 400, "node",
+                          "node must be the id of a member");
+        return false;
+    }
+    if (p->role == HAMD_ROLE_WITNESS) {
+        admin_reply_error(call->req, 400, "node",
+                          "node %u is a witness: it cannot lead", p->id);
+        return false;
+    }
+    *id = p->id;
+    return true;
+}
+
+/* Reads the optional target of the request into *id (0 = any voter).
+ * Returns false after answering 400. */
+static bool transfer_target(struct admin_call *call, uint64_t *id)
+{
+    *id = 0;
+    if (!call->req->entity.base || call->req->entity.len == 0)
+        return true;
+    json_t *body = admin_body_json(call);
+    if (!body)
+        return false;
+    bool ok = transfer_target_json(call, body, id);
+    json_decref(body);
+    return ok;
+}
+
+static void on_transferred(void *ud, int status, uint64_t leader_id)
+{
+    struct admin_pending *p = ud;
+    h2o_req_t *req = p->req;
+    if (req && status == 0)
+        admin_reply_json(req, 200, json_pack("{s:I,s:I}", "leader",
+                                             (json_int_t)leader_id, "previous",
+                                             (json_int_t)p->target));
+    else if (req && status == RAFT_CANCELED)
+        admin_reply_error(req, 504, NULL, "the transfer timed out");
+    else if (req)
+        admin_reply_raft_error(req, status);
+    admin_pending_free(p);
+}
+
+/* Answers a transfer that could not start. */
+static int transfer_refused(h2o_req_t *req, int rc)
+{
+    switch (rc) {
+    case RAFT_BUSY:
+        return admin_reply_error(req, 409, NULL,
+                                 "a leadership transfer is already running");
+    case RAFT_BADID:
+        return admin_reply_error(req, 400, "node", "not a voter");
+    case RAFT_NOTFOUND:
+        return admin_reply_error(req, 409, NULL,
+                                 "no other voter answered lately to hand "
+                                 "leadership to");
+    default:
+        return admin_reply_raft_error(req, rc);
+    }
+}
+
+static int transfer_start(struct admin_call *call, uint64_t target)
+{
+    struct hamd_node *node = call->node;
+    struct admin_pending *p = admin_pending_new(call);
+    if (!p)
+        return admin_reply_error(call->req, 500, NULL, "out of memory");
+    p->target = node->cfg->node_id;
+    int rc = hamd_cluster_transfer(node->cluster, target, on_transferred, p);
+    if (rc == 0)
+        return 0;
+    admin_pending_free(p);
+    if (rc == RAFT_NOTLEADER)
+        return admin_forward(call);
+    return transfer_refused(call->req, rc);
+}
+
+/* No node named: the healthiest follower, as on SIGTERM. */
+static void on_successor_picked(void *ud, unsigned id)
+{
+    struct admin_pending *p = ud;
+    if (!p->req) {
+        admin_pending_free(p);
+        return;
+    }
+    int rc = hamd_cluster_transfer(p->admin->node->cluster, id, on_transferred, p);
+    if (rc != 0) {
+        transfer_refused(p->req, rc);
+        admin_pending_free(p);
+    }
+}
+
+static int transfer_to_best(struct admin_call *call)
+{
+    struct admin_pending *p = admin_pending_new(call);
+    if (!p)
+        return admin_reply_error(call->req, 500, NULL, "out of memory");
+    p->target = call->node->cfg->node_id;
+    if (hamd_admin_pick_successor(call->admin, on_successor_picked, p) != 0) {
+        admin_pending_free(p);
+        return transfer_start(call, 0);
+    }
+    return 0;
+}
+
+static int transfer(struct admin_call *call)
+{
+    struct hamd_node *node = call->node;
+    uint64_t target;
+    if (!transfer_target(call, &target))
+        return 0;
+    if (node->cfg->n_peers == 0)
+        return admin_reply_error(call->req, 409, NULL,
+                                 "a standalone node has no one to hand over to");
+    if (!admin_is_leader(call))
+        return admin_forward(call);
+    if (target == node->cfg->node_id)
+        return admin_reply_error(call->req, 409, "node", "node %u already leads",
+                                 node->cfg->node_id);
+    /* A transfer would fail the membership step in flight. */
+    if (hamd_cluster_member_busy(node->cluster))
+        return admin_reply_error(call->req, 409, NULL,
+                                 "a membership change is running: transfer "
+                                 "when it is done");
+    return target ? transfer_start(call, target) : transfer_to_best(call);
+}
+
+/* ------------------------------------------------------------------------
+ * GET /api/events?limit=N&since=SEQ
+ * ------------------------------------------------------------------------ */
+
+static int event_one(void *ud, uint64_t seq, const char *text)
+{
+    json_t *ev = json_loads(text, 0, NULL);
+    if (!json_is_object(ev)) {
+        json_decref(ev);
+        ev = json_pack("{s:s}", "raw", text);
+    }
+    json_object_set_new(ev, "seq", json_integer((json_int_t)seq));
+    json_array_append_new(ud, ev);
+    return 0;
+}
+
+/* Reads limit and since. Returns false after answering 400. */
+static bool events_query(struct admin_call *call, uint64_t *limit,
+                         uint64_t *since, bool *has_since)
+{
+    char name[QUERY_NAME_MAX] = "", value[QUERY_VALUE_MAX] = "";
+    size_t qlen, pos = 0;
+    const char *q = admin_query(call->req, &qlen);
+    bool bad = false;
+    *limit = EVENTS_LIMIT_DEFAULT;
+    *has_since = false;
+    while (admin_query_next(q, qlen, &pos, name, sizeof name, value,
+                            sizeof value, &bad)) {
+        if (strcmp(name, "limit") == 0 &&
+            admin_parse_u64(value, EVENTS_LIMIT_MAX, limit) && *limit > 0)
+            continue;
+        if (strcmp(name, "since") == 0 && admin_parse_u64(value, UINT64_MAX, since)) {
+            *has_since = true;
+            continue;
+        }
+        bad = true;
+        break;
+    }
+    if (!bad)
+        return true;
+    admin_reply_error(call->req, 400, strcmp(name, "since") == 0 ? "since" : "limit",
+                      "expected ?limit=1..%d and/or ?since=SEQ",
+                      EVENTS_LIMIT_MAX);
+    return false;
+}
+
+static int events(struct admin_call *call)
+{
+    struct hamd_store *store = call->node->store;
+    uint64_t limit, since = 0;
+    bool has_since;
+    if (!events_query(call, &limit, &since, &has_since))
+        return 0;
+    json_t *arr = json_array();
+    int rc = !store ? -1
+             : has_since ? hamd_store_events_since(store, since, (unsigned)limit,
+                                                   event_one, arr)
+                         : hamd_store_events_tail(store, (unsigned)limit,
+                                                  event_one, arr);
+    if (rc < 0) {
+        json_decref(arr);
+        return admin_reply_error(call->req, 500, NULL, "store read failed");
+    }
+    return admin_reply_json(call->req, 200,
+                            json_pack("{s:o,s:I}", "events", arr, "last_seq",
+                                      (json_int_t)hamd_store_events_last_seq(store)));
+}
+
+const struct admin_route ADMIN_CLUSTER_ROUTES[] = {
+    {"GET", "/api/members", members, false},
+    {"POST", "/api/members", member_add, true},
+    {"DELETE", "/api/members/{id}", member_remove, true},
+    {"POST", "/api/transfer", transfer, true},
+    {"GET", "/api/events", events, false},
+    {NULL, NULL, NULL, false},
+};

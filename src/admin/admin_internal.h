@@ -1,0 +1,228 @@
+/* Internals of the admin HTTP API (docs/api.md), shared by its files:
+ *
+ *   admin.c           server life cycle: listener, h2o context, dispatch
+ *   admin_route.c     pure: route matching, query strings, tokens
+ *   admin_reply.c     JSON answers and errors, request bodies, the token
+ *   admin_pending.c   answers that come later (client may have left)
+ *   admin_write.c     the write path: Raft submit, or forward to leader
+ *   admin_http.c      HTTP/1.1 client on the control loop (no threads)
+ *   admin_http_parse.c pure: its URLs, request bytes, answer parsing
+ *   admin_status.c    probes, /metrics, /api/status
+ *   admin_accounts.c  accounts CRUD, start / stop / restart
+ *   admin_subs.c      subscriptions
+ *   admin_cluster.c   members, leader transfer, events
+ *   admin_failover.c  manual failover, failback, pause, resume
+ *
+ * Everything runs on the node's control loop.
+ */
+#ifndef HAMD_ADMIN_INTERNAL_H
+#define HAMD_ADMIN_INTERNAL_H
+
+#include <h2o.h>
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "admin/admin.h"
+#include "admin/admin_route.h"
+#include "common/log.h"
+#include "control/node_internal.h"
+
+#define ADMIN_TOKEN_MAX 256             /* bytes of a bearer token */
+#define ADMIN_BACKLOG 128               /* listen(2) backlog */
+#define ADMIN_REQ_TIMEOUT_MS 10000      /* reading a request; keep-alive idle */
+#define ADMIN_FORWARD_TIMEOUT_MS 5000   /* whole forwarded request */
+#define ADMIN_FORWARD_CONNECT_TIMEOUT_MS 1000 /* connecting to the leader */
+#define ADMIN_FORWARD_REPLY_MAX (32u << 20)   /* bytes of a relayed answer */
+#define ADMIN_H2O_HANDLES_MAX 16        /* libuv handles of the h2o context */
+#define ADMIN_ROUTES_MAX 64             /* rows of the routing table */
+#define ADMIN_ID_MAX 64                 /* bytes of a path id incl. NUL */
+
+/* Request header that marks a request relayed by a follower, so it is
+ * never relayed twice. */
+#define ADMIN_HDR_FORWARDED "x-hamd-forwarded"
+
+struct admin_http;
+struct admin_guard;
+struct admin_pending;
+
+/* The server. */
+struct hamd_admin {
+    struct hamd_node *node;            /* whose state it serves */
+    uv_loop_t *loop;                   /* the node's control loop */
+    h2o_globalconf_t config;           /* h2o configuration */
+    h2o_context_t ctx;                 /* h2o per-loop context */
+    h2o_accept_ctx_t accept_ctx;       /* what h2o_accept needs */
+    bool ctx_ready;                    /* ctx initialised */
+    uv_tcp_t listener;                 /* the admin address */
+    bool listener_open;                /* listener initialised, not closed */
+    bool closing;                      /* hamd_admin_close was called */
+    unsigned open_handles;             /* own handles not yet closed */
+    unsigned n_conns;                  /* client connections open */
+    uv_handle_t *h2o_handles[ADMIN_H2O_HANDLES_MAX]; /* unref'd at close */
+    unsigned n_h2o_handles;            /* used entries of h2o_handles */
+    char token[ADMIN_TOKEN_MAX];       /* bearer token, "" = no token */
+    size_t token_len;                  /* its length */
+    struct hamd_log_rate auth_log_rate; /* refused tokens: log a few */
+    struct admin_http *http;           /* forwards to the leader */
+    struct admin_pending *pending;     /* answers still owed (list head) */
+    struct admin_route routes[ADMIN_ROUTES_MAX]; /* the routing table */
+    size_t n_routes;                   /* used rows of routes */
+};
+
+/* One request as a handler sees it. */
+struct admin_call {
+    struct hamd_admin *admin;          /* the server */
+    struct hamd_node *node;            /* admin->node */
+    h2o_req_t *req;                    /* the h2o request */
+    struct admin_route_match match;    /* route and path captures */
+};
+
+/* ---- routing tables of the handler files (NULL-pattern terminated) ---- */
+
+extern const struct admin_route ADMIN_STATUS_ROUTES[];
+extern const struct admin_route ADMIN_ACCOUNTS_ROUTES[];
+extern const struct admin_route ADMIN_SUBS_ROUTES[];
+extern const struct admin_route ADMIN_CLUSTER_ROUTES[];
+extern const struct admin_route ADMIN_FAILOVER_ROUTES[]; /* admin_failover.c */
+
+/* ---- admin_reply.c: answers ---- */
+
+/* Sends status with the JSON of body (stolen: the reference is
+ * released). NULL body (out of memory) becomes a 500. Returns 0. */
+int admin_reply_json(h2o_req_t *req, int status, json_t *body);
+
+/* Sends {"error": msg, "field": field} (field omitted when NULL or "").
+ * Returns 0. */
+int admin_reply_error(h2o_req_t *req, int status, const char *field,
+                      const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Sends a body of the given content type as is. Returns 0. */
+int admin_reply_raw(h2o_req_t *req, int status, const char *content_type,
+                    const char *body, size_t len);
+
+/* Parses the request body as one JSON value. Returns it (a new
+ * reference), or NULL after answering 400 (not JSON, empty) or 413 (over
+ * [admin] max_body_bytes). The error never quotes the body. */
+json_t *admin_body_json(struct admin_call *call);
+
+/* Copies capture i of the path (an id) into out. Returns false after
+ * answering 400 when it is missing or too long. */
+bool admin_path_id(struct admin_call *call, unsigned i, char *out,
+                   size_t cap);
+
+/* The raw query string (after '?') of the request and its length. */
+const char *admin_query(const h2o_req_t *req, size_t *len);
+
+/* Finds a request header by lower-case name. Returns its value or NULL. */
+const h2o_iovec_t *admin_header(const h2o_req_t *req, const char *name);
+
+/* Reads [admin] token_file into the server. Returns -1 (and logs why,
+ * naming the file, never the token) when it is unreadable, empty, too
+ * long or readable by others. */
+int admin_token_load(struct hamd_admin *self, const char *path);
+
+/* True when the call may mutate: no token is configured, or the request
+ * carries the right bearer token. Otherwise answers 401. */
+bool admin_authorized(struct admin_call *call);
+
+/* ---- admin_pending.c: answers owed after an asynchronous step ---- */
+
+/* How a committed write is answered: reads the store and replies on req
+ * about key. Returns 0. */
+typedef int (*admin_commit_fn)(struct hamd_admin *admin, h2o_req_t *req,
+                               const char *key);
+
+/* An answer owed after an asynchronous step (Raft commit, forward,
+ * transfer). The client may leave meanwhile: a guard allocated in the
+ * request's memory pool clears req when h2o disposes of the request, so a
+ * late completion finds req == NULL and never touches freed memory. */
+struct admin_pending {
+    struct hamd_admin *admin;          /* the server */
+    h2o_req_t *req;                    /* NULL once the request is gone */
+    struct admin_guard *guard;         /* in req's pool; NULL once gone */
+    admin_commit_fn done;              /* answers a committed write */
+    char key[ADMIN_ID_MAX];            /* what the answer is about */
+    uint64_t target;                   /* node id (transfer, forward) */
+    struct admin_pending *prev;        /* admin->pending list */
+    struct admin_pending *next;        /* admin->pending list */
+};
+
+/* Creates a pending answer for call's request. Returns NULL when out of
+ * memory. */
+struct admin_pending *admin_pending_new(struct admin_call *call);
+
+/* Releases a pending answer (after answering, or when the request is
+ * gone). */
+void admin_pending_free(struct admin_pending *p);
+
+/* Frees every pending answer left (destroy after an aborted loop). */
+void admin_pending_free_all(struct hamd_admin *self);
+
+/* ---- admin_write.c: the write path ---- */
+
+/* True when this node may take writes itself (leader or standalone). */
+bool admin_is_leader(const struct admin_call *call);
+
+/* Submits cmd through Raft (the call keeps no reference to cmd). On
+ * commit with no business error, done answers; a business error of the
+ * FSM is answered with its status, message and field; a Raft error with
+ * 503. A node that turns out not to lead forwards instead. Returns 0. */
+int admin_write_submit(struct admin_call *call, const struct hamd_cmd *cmd,
+                       admin_commit_fn done, const char *key);
+
+/* Relays the request to the leader's admin API and relays its answer;
+ * 503 {"error": "no leader"} when no leader is known, when this request
+ * was already forwarded once, or when the leader cannot be reached.
+ * Returns 0. */
+int admin_forward(struct admin_call *call);
+
+/* Answers 503 for a libraft error code (not leader, leadership lost,
+ * shutdown ...). Returns 0. */
+int admin_reply_raft_error(h2o_req_t *req, int raft_status);
+
+/* ---- admin_http.c: HTTP/1.1 requests from the control loop ---- */
+
+/* One outgoing request. Strings are copied by admin_http_start. */
+struct admin_http_req {
+    const char *url;              /* http://host:port/path?query */
+    const char *method;           /* GET, POST, PUT, DELETE */
+    const char *body;             /* request body or NULL */
+    size_t body_len;              /* its length */
+    const char *headers[4];       /* "Name: value" lines, NULL-ended */
+    unsigned timeout_ms;          /* whole request; 0 =
+                                     ADMIN_FORWARD_TIMEOUT_MS */
+    unsigned connect_timeout_ms;  /* resolving and connecting; 0 =
+                                     ADMIN_FORWARD_CONNECT_TIMEOUT_MS */
+    size_t reply_max;             /* bytes of the answer body; 0 =
+                                     ADMIN_FORWARD_REPLY_MAX */
+};
+
+/* Completion: status 0 when no answer came (body NULL, error says why),
+ * else the HTTP status with the body (NUL-terminated, valid only during
+ * the call) and error NULL. */
+typedef void (*admin_http_done_fn)(void *ud, long status, const char *body,
+                                   size_t len, const char *error);
+
+/* Creates the client on loop; it holds no libuv handle until a request
+ * starts. Returns NULL when out of memory. */
+struct admin_http *admin_http_new(uv_loop_t *loop);
+
+/* Starts a request; done is called exactly once, from the loop, never
+ * from inside this call. Returns 0, or -1 (done is never called) when it
+ * cannot start: the client is closing, the URL is not http://host:port/...,
+ * a method or header line is malformed, or out of memory. */
+int admin_http_start(struct admin_http *self, const struct admin_http_req *r,
+                     admin_http_done_fn done, void *ud);
+
+/* No new requests; those in flight run to completion (each bounded by its
+ * timeout), so the loop ends once they are done. */
+void admin_http_close(struct admin_http *self);
+
+/* Fails what is left (done is called with "shutting down") and frees the
+ * client; the memory of those requests is released by the loop's close
+ * callbacks. Nulls *self. */
+void admin_http_destroy(struct admin_http **self);
+
+#endif /* HAMD_ADMIN_INTERNAL_H */

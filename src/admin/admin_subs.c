@@ -1,0 +1,184 @@
+/* /api/subscriptions: the replicated set of subscribed contracts
+ * ("symbol.EXCHANGE"). Every answer is the resulting set:
+ * {"symbols": [...], "count": N}. */
+#include <string.h>
+
+#include "admin/admin_internal.h"
+
+#define SUBS_QUERY_NAME_MAX 32   /* bytes of a query parameter name */
+#define SUBS_QUERY_VALUE_MAX 128 /* bytes of a query parameter value */
+#define SUBS_QUOTE_MAX 64        /* bytes of a bad symbol quoted back */
+
+static int list_one(void *ud, const char *vt_symbol)
+{
+    json_array_append_new(ud, json_string(vt_symbol));
+    return 0;
+}
+
+/* The whole set as {"symbols": [...], "count": N}, or NULL. */
+static json_t *subs_json(struct hamd_node *node)
+{
+    json_t *arr = json_array();
+    if (!arr || !node->store ||
+        hamd_store_subs_foreach(node->store, list_one, arr) < 0) {
+        json_decref(arr);
+        return NULL;
+    }
+    return json_pack("{s:I,s:o}", "count", (json_int_t)json_array_size(arr),
+                     "symbols", arr);
+}
+
+static int subs_list(struct admin_call *call)
+{
+    json_t *o = subs_json(call->node);
+    return o ? admin_reply_json(call->req, 200, o)
+             : admin_reply_error(call->req, 500, NULL, "store read failed");
+}
+
+static int reply_subs(struct hamd_admin *admin, h2o_req_t *req, const char *key)
+{
+    (void)key;
+    json_t *o = subs_json(admin->node);
+    return o ? admin_reply_json(req, 200, o)
+             : admin_reply_error(req, 500, NULL, "store read failed");
+}
+
+/* Adds one symbol to cmd unless it is there already. Returns false after
+ * answering 400 when it is not "symbol.EXCHANGE". */
+static bool cmd_symbol(struct admin_call *call, struct hamd_cmd *cmd,
+                       const char *s, size_t i)
+{
+    if (!hamd_tick_vt_symbol_valid(s, strlen(s))) {
+        admin_reply_error(call->req, 400, "symbols",
+                          "symbols[%zu]: '%.*s' is not SYMBOL.EXCHANGE", i,
+                          SUBS_QUOTE_MAX, s);
+        return false;
+    }
+    for (unsigned k = 0; k < cmd->n_symbols; k++)
+        if (strcmp(cmd->symbols[k], s) == 0)
+            return true;
+    if (hamd_cmd_add_symbol(cmd, s) < 0) {
+        admin_reply_error(call->req, 400, "symbols",
+                          "too many symbols in one request (at most %d)",
+                          HAMD_CMD_SYMBOLS_MAX);
+        return false;
+    }
+    return true;
+}
+
+/* Reads {"symbols": [...]} into cmd. Returns false after answering. */
+static bool symbols_from_json(struct admin_call *call, json_t *body,
+                              struct hamd_cmd *cmd)
+{
+    const char *key;
+    json_t *v;
+    if (!json_is_object(body)) {
+        admin_reply_error(call->req, 400, NULL,
+                          "expected an object {\"symbols\": [...]}");
+        return false;
+    }
+    json_object_foreach(body, key, v) {
+        if (strcmp(key, "symbols") != 0) {
+            admin_reply_error(call->req, 400, key, "unknown field %.*s",
+                              SUBS_QUOTE_MAX, key);
+            return false;
+        }
+    }
+    json_t *arr = json_object_get(body, "symbols");
+    if (!json_is_array(arr) || json_array_size(arr) == 0) {
+        admin_reply_error(call->req, 400, "symbols",
+                          "symbols must be a non-empty array of strings");
+        return false;
+    }
+    size_t i;
+    json_array_foreach(arr, i, v) {
+        if (!json_is_string(v)) {
+            admin_reply_error(call->req, 400, "symbols",
+                              "symbols[%zu] must be a string", i);
+            return false;
+        }
+        if (!cmd_symbol(call, cmd, json_string_value(v), i))
+            return false;
+    }
+    return true;
+}
+
+static bool body_symbols(struct admin_call *call, struct hamd_cmd *cmd)
+{
+    json_t *body = admin_body_json(call);
+    if (!body)
+        return false;
+    bool ok = symbols_from_json(call, body, cmd);
+    json_decref(body);
+    return ok;
+}
+
+/* Reads ?symbol=A&symbol=B into cmd. Returns false after answering. */
+static bool query_symbols(struct admin_call *call, struct hamd_cmd *cmd,
+                          const char *q, size_t qlen)
+{
+    char name[SUBS_QUERY_NAME_MAX] = "", value[SUBS_QUERY_VALUE_MAX] = "";
+    size_t pos = 0, i = 0;
+    bool bad = false;
+    while (admin_query_next(q, qlen, &pos, name, sizeof name, value,
+                            sizeof value, &bad)) {
+        if (strcmp(name, "symbol") != 0) {
+            admin_reply_error(call->req, 400, name,
+                              "unknown query parameter %s (use symbol=)", name);
+            return false;
+        }
+        if (!cmd_symbol(call, cmd, value, i++))
+            return false;
+    }
+    if (bad || cmd->n_symbols == 0) {
+        admin_reply_error(call->req, 400, "symbol",
+                          bad ? "malformed query string"
+                              : "give ?symbol=SYMBOL.EXCHANGE");
+        return false;
+    }
+    return true;
+}
+
+/* A follower forwards the validated request; the leader submits. */
+static int subs_submit(struct admin_call *call, struct hamd_cmd *cmd)
+{
+    if (!admin_is_leader(call))
+        return admin_forward(call);
+    if (cmd->type == HAMD_CMD_SUBS_DEL)
+        for (unsigned k = 0; k < cmd->n_symbols; k++)
+            if (!hamd_store_sub_exists(call->node->store, cmd->symbols[k]))
+                return admin_reply_error(call->req, 404, "symbols",
+                                         "not subscribed: '%s'",
+                                         cmd->symbols[k]);
+    return admin_write_submit(call, cmd, reply_subs, NULL);
+}
+
+static int subs_add(struct admin_call *call)
+{
+    struct hamd_cmd cmd;
+    hamd_cmd_init(&cmd, HAMD_CMD_SUBS_ADD);
+    if (body_symbols(call, &cmd))
+        subs_submit(call, &cmd);
+    hamd_cmd_free(&cmd);
+    return 0;
+}
+
+static int subs_del(struct admin_call *call)
+{
+    struct hamd_cmd cmd;
+    hamd_cmd_init(&cmd, HAMD_CMD_SUBS_DEL);
+    size_t qlen;
+    const char *q = admin_query(call->req, &qlen);
+    bool ok = qlen ? query_symbols(call, &cmd, q, qlen) : body_symbols(call, &cmd);
+    if (ok)
+        subs_submit(call, &cmd);
+    hamd_cmd_free(&cmd);
+    return 0;
+}
+
+const struct admin_route ADMIN_SUBS_ROUTES[] = {
+    {"GET", "/api/subscriptions", subs_list, false},
+    {"POST", "/api/subscriptions", subs_add, true},
+    {"DELETE", "/api/subscriptions", subs_del, true},
+    {NULL, NULL, NULL, false},
+};

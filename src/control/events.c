@@ -1,0 +1,98 @@
+/* Events: log line, replicated history, `_event` topic. See events.h. */
+#include "control/events.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "common/mpjson.h"
+#include "control/node_internal.h"
+
+json_t *hamd_events_new(const char *event_type)
+{
+    char stamp[40];
+    hamd_format_iso_ms(hamd_wall_ns(), stamp, sizeof stamp);
+    return json_pack("{s:s,s:s}", "event_type", event_type, "timestamp", stamp);
+}
+
+static void on_event_committed(void *ud, int status,
+                               const struct hamd_apply_result *res)
+{
+    (void)ud;
+    if (status != 0)
+        LOG_WARN("event not recorded in the replicated history: raft error %d",
+                 status);
+    else if (res && res->status != 0)
+        LOG_WARN("event not recorded: %s", res->error);
+}
+
+void hamd_events_raise(struct hamd_node *node, json_t *ev)
+{
+    if (!ev)
+        return;
+    char *text = json_dumps(ev, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(ev);
+    if (!text)
+        return;
+    LOG_INFO("EVENT %s", text);
+    if (node->publishing) {
+        struct hamd_cmd cmd;
+        hamd_cmd_init(&cmd, HAMD_CMD_EVENT);
+        if (hamd_cmd_set_event(&cmd, text) == 0)
+            hamd_cluster_submit(node->cluster, &cmd, on_event_committed, node);
+        hamd_cmd_free(&cmd);
+    }
+    free(text);
+}
+
+void hamd_events_gateway_state(struct hamd_node *node, const char *account,
+                               const struct hamd_health_result *res)
+{
+    json_t *ev = hamd_events_new("gateway_state_changed");
+    json_object_set_new(ev, "gateway_id", json_string(account));
+    json_object_set_new(ev, "node", json_integer(node->cfg->node_id));
+    json_object_set_new(ev, "from", json_string(hamd_health_state_name(res->prev)));
+    json_object_set_new(ev, "to", json_string(hamd_health_state_name(res->state)));
+    json_object_set_new(ev, "health_trigger",
+                        json_string(hamd_health_trigger_name(res->trigger)));
+    hamd_events_raise(node, ev);
+}
+
+void hamd_events_gateway_restarted(struct hamd_node *node, const char *account,
+                                   const char *reason)
+{
+    json_t *ev = hamd_events_new("gateway_restarted");
+    json_object_set_new(ev, "gateway_id", json_string(account));
+    json_object_set_new(ev, "node", json_integer(node->cfg->node_id));
+    json_object_set_new(ev, "reason", json_string(reason));
+    hamd_events_raise(node, ev);
+}
+
+/* ------------------------------------------------------------------------
+ * `_event` publication
+ * ------------------------------------------------------------------------ */
+
+static int publish_one(void *ud, uint64_t seq, const char *text)
+{
+    struct hamd_node *node = ud;
+    json_t *ev = json_loads(text, 0, NULL);
+    if (!ev)
+        return 0;
+    json_object_set_new(ev, "seq", json_integer((json_int_t)seq));
+    msgpack_sbuffer sb;
+    msgpack_packer pk;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    hamd_mpjson_encode(&pk, ev);
+    hamd_dataplane_publish_event(node->dp, sb.data, sb.size);
+    msgpack_sbuffer_destroy(&sb);
+    json_decref(ev);
+    return 0;
+}
+
+void hamd_events_on_applied(struct hamd_node *node)
+{
+    if (node->publishing)
+        hamd_store_events_tail(node->store, 1, publish_one, node);
+}

@@ -1,0 +1,194 @@
+/* Role-change hooks. See hooks.h. */
+#include "control/hooks.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/log.h"
+
+extern char **environ;
+
+/* One hook run waiting for its turn. */
+struct hook_job {
+    struct hook_job *next;    /* next run waiting */
+    bool leader;              /* on_leader, else on_follower */
+    uint64_t term;            /* term of the role change */
+};
+
+struct hamd_hooks {
+    uv_loop_t *loop;          /* the control loop */
+    const struct hamd_config *cfg; /* [hooks] commands and timeout */
+    uv_process_t proc;        /* the running hook */
+    uv_timer_t timeout;       /* kills a hook that overstays */
+    bool running;             /* proc is live */
+    struct hook_job *queue;   /* runs waiting: at most one, since a
+                                 newer role change replaces it */
+    bool destroyed;           /* free once the running hook ended */
+    unsigned closing;         /* handles being closed */
+};
+
+static void hooks_next(struct hamd_hooks *h);
+
+static void hooks_free_if_done(struct hamd_hooks *h)
+{
+    if (h->destroyed && !h->running && h->closing == 0) {
+        while (h->queue) {
+            struct hook_job *j = h->queue;
+            h->queue = j->next;
+            free(j);
+        }
+        free(h);
+    }
+}
+
+static void on_closed(uv_handle_t *handle)
+{
+    struct hamd_hooks *h = handle->data;
+    h->closing--;
+    if (handle == (uv_handle_t *)&h->proc) {
+        h->running = false;
+        if (!h->destroyed) {
+            hooks_next(h);
+        } else {
+            /* The timeout stayed armed for this hook; now it can go. */
+            h->closing++;
+            uv_close((uv_handle_t *)&h->timeout, on_closed);
+        }
+    }
+    hooks_free_if_done(h);
+}
+
+static void on_exit_cb(uv_process_t *p, int64_t status, int sig)
+{
+    struct hamd_hooks *h = p->data;
+    uv_timer_stop(&h->timeout);
+    if (sig)
+        LOG_WARN("hook (pid %d) killed by signal %d", p->pid, sig);
+    else if (status != 0)
+        LOG_WARN("hook (pid %d) exited with status %lld", p->pid, (long long)status);
+    else
+        LOG_INFO("hook (pid %d) done", p->pid);
+    h->closing++;
+    uv_close((uv_handle_t *)p, on_closed);
+}
+
+static void on_timeout(uv_timer_t *t)
+{
+    struct hamd_hooks *h = t->data;
+    LOG_WARN("hook (pid %d) ran longer than %u ms: killing it", h->proc.pid,
+             h->cfg->hook_timeout_ms);
+    /* The hook leads its own process group: take its children too. */
+    if (kill(-h->proc.pid, SIGKILL) != 0)
+        uv_process_kill(&h->proc, SIGKILL);
+}
+
+static char **env_with(const char *const *extra, size_t n_extra)
+{
+    size_t n = 0;
+    while (environ[n])
+        n++;
+    char **env = calloc(n + n_extra + 1, sizeof *env);
+    if (!env)
+        return NULL;
+    memcpy(env, environ, n * sizeof *env);
+    memcpy(env + n, extra, n_extra * sizeof *env);
+    return env;
+}
+
+static void hook_start(struct hamd_hooks *h, const struct hook_job *j)
+{
+    const char *path = j->leader ? h->cfg->on_leader : h->cfg->on_follower;
+    char node[32], term[48], role[32];
+    snprintf(node, sizeof node, "HAMD_NODE=%u", h->cfg->node_id);
+    snprintf(term, sizeof term, "HAMD_TERM=%llu", (unsigned long long)j->term);
+    snprintf(role, sizeof role, "HAMD_ROLE=%s", j->leader ? "leader" : "follower");
+    const char *extra[] = {node, term, role};
+    char **env = env_with(extra, sizeof extra / sizeof extra[0]);
+    char *args[] = {(char *)path, NULL};
+    uv_stdio_container_t stdio[3] = {
+        {.flags = UV_IGNORE},
+        {.flags = UV_INHERIT_FD, .data.fd = STDOUT_FILENO},
+        {.flags = UV_INHERIT_FD, .data.fd = STDERR_FILENO},
+    };
+    uv_process_options_t o = {.exit_cb = on_exit_cb, .file = path, .args = args,
+                              .env = env, .stdio_count = 3, .stdio = stdio,
+                              .flags = UV_PROCESS_DETACHED};
+    h->proc.data = h;
+    int rc = env ? uv_spawn(h->loop, &h->proc, &o) : UV_ENOMEM;
+    free(env);
+    h->running = true;
+    if (rc != 0) {
+        LOG_ERROR("hook %s: cannot run: %s", path, uv_strerror(rc));
+        h->closing++;
+        uv_close((uv_handle_t *)&h->proc, on_closed);
+        return;
+    }
+    LOG_INFO("hook %s (pid %d): role %s, term %llu", path, h->proc.pid,
+             j->leader ? "leader" : "follower", (unsigned long long)j->term);
+    /* The loop's clock may be stale (a frozen process resumed mid-turn):
+     * a timeout counted from it would kill the hook at once. */
+    uv_update_time(h->loop);
+    uv_timer_start(&h->timeout, on_timeout, h->cfg->hook_timeout_ms, 0);
+}
+
+static void hooks_next(struct hamd_hooks *h)
+{
+    while (!h->running && h->queue) {
+        struct hook_job *j = h->queue;
+        h->queue = j->next;
+        const char *path = j->leader ? h->cfg->on_leader : h->cfg->on_follower;
+        if (path[0])
+            hook_start(h, j);
+        free(j);
+    }
+}
+
+struct hamd_hooks *hamd_hooks_new(uv_loop_t *loop, const struct hamd_config *cfg)
+{
+    struct hamd_hooks *h = calloc(1, sizeof *h);
+    if (!h)
+        return NULL;
+    h->loop = loop;
+    h->cfg = cfg;
+    uv_timer_init(loop, &h->timeout);
+    h->timeout.data = h;
+    hamd_hooks_role(h, false, 0);
+    return h;
+}
+
+void hamd_hooks_role(struct hamd_hooks *self, bool leader, uint64_t term)
+{
+    if (!self || self->destroyed)
+        return;
+    struct hook_job *j = calloc(1, sizeof *j);
+    if (!j)
+        return;
+    j->leader = leader;
+    j->term = term;
+    /* Only the latest role matters: a run not started yet is replaced, so
+     * a burst of lease changes moves the VIP once, to where it belongs. */
+    while (self->queue) {
+        struct hook_job *stale = self->queue;
+        self->queue = stale->next;
+        free(stale);
+    }
+    self->queue = j;
+    hooks_next(self);
+}
+
+void hamd_hooks_destroy(struct hamd_hooks **self)
+{
+    struct hamd_hooks *h = *self;
+    if (!h)
+        return;
+    *self = NULL;
+    h->destroyed = true;
+    /* A running hook (the last on_follower, say) keeps its timeout. */
+    if (h->running)
+        return;
+    h->closing++;
+    uv_close((uv_handle_t *)&h->timeout, on_closed);
+}

@@ -1,0 +1,114 @@
+/* The node: the control plane of one hamd process (docs/architecture.md).
+ *
+ * One libuv loop on the main thread runs Raft, the admin API, the gateway
+ * supervisor, the health monitor and the failover engine. The data plane
+ * runs on its own thread (dataplane.h). Files:
+ *
+ *   node.c       life cycle: start, roles and lease, shutdown
+ *   reconcile.c  replicated store -> gateways, subscriptions, routing
+ *   monitor.c    health monitor shell (every node, own gateways)
+ *   steer.c      failover engine shell (leader only)
+ *   admin*.c     admin HTTP API
+ *   hooks.c      on_leader / on_follower scripts
+ */
+#ifndef HAMD_NODE_INTERNAL_H
+#define HAMD_NODE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "common/strmap.h"
+#include "config/config.h"
+#include "dataplane/dataplane.h"
+#include "core/health.h"
+#include "raft/cluster.h"
+#include "raft/store.h"
+#include "control/supervisor.h"
+
+#define NODE_SHUTDOWN_TRANSFER_MS 3000 /* leadership handover budget */
+#define NODE_SHUTDOWN_GRACE_MS 10000   /* whole shutdown budget */
+#define NODE_VIP_RELEASE_DELAY_MS 300  /* after a shutdown handover: hold the
+                                          VIP this long so the successor
+                                          announces it first */
+
+struct hamd_admin;
+struct hamd_hooks;
+
+/* One account as this node runs it. */
+struct node_gw {
+    struct hamd_account acct;           /* as last read from the store */
+    bool running;                       /* supervisor told to run it */
+    bool seen;                          /* scratch: still in the store */
+    struct hamd_health *health;         /* state machine (monitor.c) */
+    bool has_status;                    /* a STATUS came since launch */
+    enum hamd_gw_state status;          /* last STATUS */
+    int64_t status_since_ns;            /* when that STATUS state began */
+    char detail[HAMD_GW_DETAIL_MAX];    /* its detail text */
+    int64_t launched_ns;                /* last launch, monotonic */
+    uint64_t prev_ticks;                /* dp tick count at last check */
+    uint64_t prev_malformed;            /* dp malformed count at last check */
+    struct hamd_health_result last_result; /* of this check round */
+    bool event_due;                     /* last_result changed the state:
+                                           raise its event after planning */
+};
+
+/* One subscribed contract as this node routes it. */
+struct node_contract {
+    char vt_symbol[HAMD_VT_SYMBOL_MAX]; /* its key in contracts */
+    char routed[HAMD_ACCOUNT_ID_MAX];   /* source told to the data plane */
+    bool desired;                       /* scratch flag of reconcile */
+};
+
+struct hamd_node {
+    const struct hamd_config *cfg;      /* the configuration, read-only */
+    uv_loop_t loop;                     /* the control loop */
+    uv_signal_t sigterm;                /* SIGTERM: shut down */
+    uv_signal_t sigint;                 /* SIGINT: shut down */
+    uv_async_t dp_wakeup;               /* data plane queued events */
+    uv_timer_t shutdown_timer;          /* shutdown deadline */
+    uv_timer_t lapse_timer;             /* how long a lease lapse may last;
+                                           at shutdown: the VIP release */
+
+    struct hamd_store *store;           /* replicated state (LMDB) */
+    struct hamd_cluster *cluster;       /* Raft and the lease */
+    struct hamd_dataplane *dp;          /* the data thread */
+    struct hamd_supervisor *sup;        /* gateway processes */
+    struct hamd_admin *admin;           /* admin HTTP API */
+    struct hamd_hooks *hooks;           /* role-change hooks */
+    struct hamd_monitor *monitor;       /* health checks */
+    struct hamd_steer *steer;           /* failover shell */
+
+    bool witness;                       /* votes only: no gateways */
+    bool publishing;                    /* holds the lease (or a lapse) */
+    bool lapsed;                        /* lease expired, same term, still
+                                           Raft leader: may come back */
+    uint64_t term;                      /* current Raft term */
+    uint64_t leader_id;                 /* 0 = unknown */
+    enum hamd_cluster_role role;        /* as last reported by Raft */
+
+    struct hamd_strmap *gateways;       /* account id -> node_gw */
+    struct hamd_strmap *contracts;      /* vt_symbol -> node_contract */
+
+    bool stopping;                      /* shutdown under way */
+    bool transferring;                  /* shutdown handover in flight */
+    bool release_vip_at_exit;           /* on_follower deferred until the
+                                           gateways are down (handover) */
+    bool draining;                      /* past the handover: closing down */
+    int exit_code;                      /* returned by hamd_node_run */
+};
+
+/* reconcile.c: bring gateways / contracts / routing in line with the
+ * store. */
+void node_reconcile_accounts(struct hamd_node *node);
+void node_reconcile_subscriptions(struct hamd_node *node);
+void node_reconcile_routing(struct hamd_node *node);
+void node_reconcile_all(struct hamd_node *node);
+
+/* reconcile.c: send a gateway its full SUBSCRIBE (after HELLO). */
+void node_gateway_subscribe_all(struct hamd_node *node, const char *account);
+
+/* reconcile.c: free the node's maps. */
+void node_maps_free(struct hamd_node *node);
+
+#endif /* HAMD_NODE_INTERNAL_H */

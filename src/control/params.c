@@ -1,0 +1,85 @@
+/* Module parameters from the configuration: see params.h. */
+#include "control/params.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "common/clock.h"
+
+/* Copies src into dst[0..cap). Returns 0, or -1 when it does not fit. */
+static int copy_str(char *dst, size_t cap, const char *src)
+{
+    int n = snprintf(dst, cap, "%s", src);
+    return n >= 0 && (size_t)n < cap ? 0 : -1;
+}
+
+void hamd_params_health(struct hamd_health_params *p,
+                        const struct hamd_config *cfg)
+{
+    hamd_health_params_default(p);
+    if (!cfg)
+        return;
+    p->fail_threshold = cfg->fail_threshold;
+    p->recover_threshold = cfg->recover_threshold;
+    p->hb_timeout_ms = cfg->hb_timeout_ms;
+    p->canary_timeout_ms = cfg->canary_timeout_ms;
+    p->stale_ms = cfg->stale_ms;
+    p->latency_ms = cfg->latency_ms;
+    p->malformed_max = cfg->malformed_max;
+    p->restart_after_ms = cfg->restart_after_ms;
+    p->backoff_min_ms = cfg->restart_backoff_min_ms;
+    p->backoff_max_ms = cfg->restart_backoff_max_ms;
+}
+
+int hamd_params_cluster(struct hamd_cluster_opts *o,
+                        const struct hamd_config *cfg)
+{
+    memset(o, 0, sizeof *o);
+    if (cfg->n_peers > HAMD_CLUSTER_PEERS_MAX ||
+        copy_str(o->data_dir, sizeof o->data_dir, cfg->data_dir) < 0)
+        return -1;
+    o->node_id = cfg->node_id;
+    o->n_peers = cfg->n_peers;
+    for (unsigned i = 0; i < cfg->n_peers; i++) {
+        const struct hamd_peer *p = &cfg->peers[i];
+        o->peers[i].id = p->id;
+        o->peers[i].witness = p->role == HAMD_ROLE_WITNESS;
+        o->peers[i].join = p->join;
+        if (copy_str(o->peers[i].raft, sizeof o->peers[i].raft, p->raft) < 0)
+            return -1;
+    }
+    o->election_timeout_ms = cfg->election_timeout_ms;
+    o->witness_election_timeout_ms = cfg->witness_election_timeout_ms;
+    o->heartbeat_ms = cfg->heartbeat_ms;
+    o->lease_margin_ms = cfg->lease_margin_ms;
+    o->snapshot_threshold = cfg->snapshot_threshold;
+    o->snapshot_trailing = cfg->snapshot_trailing;
+    o->event_history = cfg->event_history;
+    o->n_seed_accounts = cfg->n_seed_accounts;
+    o->seed_accounts = cfg->seed_accounts;
+    o->n_seed_subs = cfg->n_seed_subs;
+    o->seed_subs = (const char (*)[HAMD_VT_SYMBOL_MAX])cfg->seed_subs;
+    return 0;
+}
+
+int hamd_params_dataplane(struct hamd_dataplane_opts *o,
+                          const struct hamd_config *cfg)
+{
+    memset(o, 0, sizeof *o);
+    o->node_id = cfg->node_id;
+    if (copy_str(o->gw_endpoint, sizeof o->gw_endpoint, cfg->gw_endpoint) < 0 ||
+        copy_str(o->publish, sizeof o->publish, hamd_config_publish(cfg)) < 0 ||
+        copy_str(o->snapshot, sizeof o->snapshot, hamd_config_snapshot(cfg)) < 0)
+        return -1;
+    o->pub_hwm = cfg->pub_hwm;
+    o->heartbeat_ms = cfg->heartbeat_interval_ms;
+    /* Twice per health check, so every check sees fresh counters. */
+    o->stats_interval_ms = cfg->check_interval_ms / 2;
+    if (o->stats_interval_ms > HAMD_PARAMS_STATS_INTERVAL_MAX_MS)
+        o->stats_interval_ms = HAMD_PARAMS_STATS_INTERVAL_MAX_MS;
+    if (o->stats_interval_ms < HAMD_PARAMS_STATS_INTERVAL_MIN_MS)
+        o->stats_interval_ms = HAMD_PARAMS_STATS_INTERVAL_MIN_MS;
+    o->limits.window_ns = (int64_t)cfg->replay_window_ms * HAMD_NS_PER_MS;
+    o->limits.depth = cfg->replay_depth;
+    return 0;
+}

@@ -1,0 +1,235 @@
+/* Tick arbiter: routing, newer-than-last guard, replay window. See arbiter.h. */
+#include "core/arbiter.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------------
+ * Replay ring
+ * ------------------------------------------------------------------------ */
+
+static struct hamd_arb_slot *ring_at(struct hamd_arb_ring *r, unsigned i)
+{
+    return &r->slots[(r->head + i) & (r->cap - 1)];
+}
+
+static void ring_pop_oldest(struct hamd_arb_ring *r)
+{
+    r->head = (r->head + 1) & (r->cap - 1);
+    r->len--;
+}
+
+static void ring_trim(struct hamd_arb_ring *r, const struct hamd_arb_limits *lim,
+                      int64_t now_ns)
+{
+    while (r && r->len > 0 && now_ns - ring_at(r, 0)->rx_ns > lim->window_ns)
+        ring_pop_oldest(r);
+}
+
+/* The largest capacity depth needs: the power of two at or above it. */
+static unsigned cap_limit(const struct hamd_arb_limits *lim)
+{
+    unsigned cap = 1;
+    while (cap < lim->depth)
+        cap <<= 1;
+    return cap;
+}
+
+/* Replaces *rp by a ring of new_cap slots holding the same ticks
+ * (unwrapped); false when out of memory (*rp is then unchanged). */
+static bool ring_grow(struct hamd_arb_ring **rp, unsigned new_cap)
+{
+    struct hamd_arb_ring *old = *rp;
+    struct hamd_arb_ring *r =
+        malloc(sizeof *r + sizeof r->slots[0] * (size_t)new_cap);
+    if (!r)
+        return false;
+    r->cap = new_cap;
+    r->head = 0;
+    r->len = old ? old->len : 0;
+    for (unsigned i = 0; i < r->len; i++)
+        r->slots[i] = *ring_at(old, i);
+    free(old);
+    *rp = r;
+    return true;
+}
+
+static bool ring_push(struct hamd_arb_ring **rp,
+                      const struct hamd_arb_limits *lim,
+                      const struct hamd_tick *tick, int64_t now_ns)
+{
+    if (lim->depth == 0)
+        return false;
+    ring_trim(*rp, lim, now_ns);
+    unsigned cap = *rp ? (*rp)->cap : 0;
+    if ((!*rp || (*rp)->len == cap) && cap < cap_limit(lim)) {
+        unsigned first = HAMD_ARB_RING_MIN < cap_limit(lim) ? HAMD_ARB_RING_MIN
+                                                            : cap_limit(lim);
+        if (!ring_grow(rp, cap ? cap * 2 : first))
+            return false;
+    }
+    struct hamd_arb_ring *r = *rp;
+    /* Full at depth: the oldest tick makes room, the window slides. */
+    while (r->len >= lim->depth || r->len == r->cap)
+        ring_pop_oldest(r);
+    struct hamd_arb_slot *slot = ring_at(r, r->len);
+    slot->rx_ns = now_ns;
+    slot->tick = *tick;
+    r->len++;
+    return true;
+}
+
+static void ring_release(struct hamd_arb_ring **rp)
+{
+    free(*rp);
+    *rp = NULL;
+}
+
+/* ------------------------------------------------------------------------
+ * Contract
+ * ------------------------------------------------------------------------ */
+
+void hamd_arb_contract_init(struct hamd_arb_contract *c)
+{
+    memset(c, 0, sizeof *c);
+    c->active = HAMD_ARB_NO_SOURCE;
+}
+
+void hamd_arb_contract_release(struct hamd_arb_contract *c)
+{
+    for (int i = 0; i < HAMD_ARB_MAX_SOURCES; i++)
+        ring_release(&c->rings[i]);
+}
+
+static bool newer_than_last(const struct hamd_arb_contract *c,
+                            const struct hamd_tick *tick)
+{
+    if (!c->has_last)
+        return true;
+    return hamd_tick_cmp_age(tick->datetime_ns, tick->volume,
+                             c->last_datetime_ns, c->last_volume) > 0;
+}
+
+static bool source_valid(int source)
+{
+    return source >= 0 && source < HAMD_ARB_MAX_SOURCES;
+}
+
+enum hamd_arb_verdict hamd_arb_offer(struct hamd_arb_contract *c,
+                                     const struct hamd_arb_limits *lim,
+                                     int source, const struct hamd_tick *tick,
+                                     int64_t now_ns)
+{
+    if (!source_valid(source))
+        return HAMD_ARB_DROPPED;
+    if (source == c->active)
+        return newer_than_last(c, tick) ? HAMD_ARB_PUBLISH : HAMD_ARB_STALE;
+    /* A kept tick that is already not newer can never be replayed. */
+    if (!newer_than_last(c, tick))
+        return HAMD_ARB_STALE;
+    /* Never published and not routed yet (a new subscription): its first
+     * subscriber wants the current state, not a burst of history. */
+    if (c->active == HAMD_ARB_NO_SOURCE && !c->has_last && lim->depth > 0) {
+        static const struct hamd_arb_limits newest_only = {INT64_MAX, 1};
+        if (c->rings[source])
+            c->rings[source]->len = 0;
+        lim = &newest_only;
+    }
+    return ring_push(&c->rings[source], lim, tick, now_ns) ? HAMD_ARB_KEPT
+                                                            : HAMD_ARB_DROPPED;
+}
+
+void hamd_arb_published(struct hamd_arb_contract *c, const struct hamd_tick *tick)
+{
+    c->has_last = true;
+    c->last_datetime_ns = tick->datetime_ns;
+    c->last_volume = tick->volume;
+}
+
+unsigned hamd_arb_flush(struct hamd_arb_contract *c,
+                        const struct hamd_arb_limits *lim, int64_t now_ns,
+                        hamd_arb_emit_fn emit, void *ud)
+{
+    if (!source_valid(c->active))
+        return 0;
+    struct hamd_arb_ring *r = c->rings[c->active];
+    ring_trim(r, lim, now_ns);
+    unsigned replayed = 0;
+    for (unsigned i = 0; r && i < r->len; i++) {
+        const struct hamd_tick *t = &ring_at(r, i)->tick;
+        if (!newer_than_last(c, t))
+            continue;
+        emit(ud, t);
+        replayed++;
+    }
+    /* The active source's ticks are published live: its ring is not kept,
+     * and its memory goes back until it is a backup again. */
+    ring_release(&c->rings[c->active]);
+    return replayed;
+}
+
+unsigned hamd_arb_switch(struct hamd_arb_contract *c,
+                         const struct hamd_arb_limits *lim, int source,
+                         int64_t now_ns, hamd_arb_emit_fn emit, void *ud)
+{
+    if (!source_valid(source)) {
+        c->active = HAMD_ARB_NO_SOURCE;
+        return 0;
+    }
+    if (source == c->active)
+        return 0;
+    c->active = source;
+    return emit ? hamd_arb_flush(c, lim, now_ns, emit, ud) : 0;
+}
+
+enum hamd_arb_verdict hamd_arb_hold(struct hamd_arb_contract *c,
+                                    const struct hamd_arb_limits *lim,
+                                    int source, const struct hamd_tick *tick,
+                                    int64_t now_ns)
+{
+    if (!source_valid(source))
+        return HAMD_ARB_DROPPED;
+    if (!newer_than_last(c, tick))
+        return HAMD_ARB_STALE;
+    return ring_push(&c->rings[source], lim, tick, now_ns) ? HAMD_ARB_KEPT
+                                                            : HAMD_ARB_DROPPED;
+}
+
+void hamd_arb_observed(struct hamd_arb_contract *c, int64_t datetime_ns,
+                       double volume)
+{
+    if (!c->has_last || hamd_tick_cmp_age(datetime_ns, volume,
+                                          c->last_datetime_ns,
+                                          c->last_volume) > 0) {
+        c->has_last = true;
+        c->last_datetime_ns = datetime_ns;
+        c->last_volume = volume;
+    }
+    if (!source_valid(c->active))
+        return;
+    struct hamd_arb_ring *r = c->rings[c->active];
+    while (r && r->len > 0 && !newer_than_last(c, &ring_at(r, 0)->tick))
+        ring_pop_oldest(r);
+}
+
+void hamd_arb_forget_source(struct hamd_arb_contract *c, int source)
+{
+    if (source_valid(source))
+        ring_release(&c->rings[source]);
+}
+
+unsigned hamd_arb_kept(const struct hamd_arb_contract *c, int source)
+{
+    return source_valid(source) && c->rings[source] ? c->rings[source]->len
+                                                    : 0;
+}
+
+uint64_t hamd_arb_contract_bytes(const struct hamd_arb_contract *c)
+{
+    uint64_t bytes = 0;
+    for (int i = 0; i < HAMD_ARB_MAX_SOURCES; i++)
+        if (c->rings[i])
+            bytes += sizeof *c->rings[i] +
+                     sizeof c->rings[i]->slots[0] * (uint64_t)c->rings[i]->cap;
+    return bytes;
+}

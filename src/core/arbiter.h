@@ -1,0 +1,145 @@
+/* Tick arbiter: which tick of which source may be published (docs/failover.md).
+ *
+ * Pure: the data plane hands in a contract's state, a tick, the source it
+ * came from and the time; the arbiter answers and updates the state. No
+ * I/O, no clock reads, no allocation except when a replay ring grows.
+ *
+ * Three rules, per contract:
+ *  1. Routing: only the active source's ticks are published; every other
+ *     hot source's ticks are kept in its replay ring.
+ *  2. Newer-than-last guard: a tick is published only when it is newer than
+ *     the last published one (exchange time, then volume). Duplicates from
+ *     a second account on the same exchange and ticks going backwards
+ *     across a switch are dropped.
+ *  3. Replay on switch: when the contract moves to another source, that
+ *     source's kept ticks newer than the last published go out first, in
+ *     arrival order, then its live ticks. A stall detected seconds late
+ *     therefore leaves no hole, as long as the window covers the
+ *     detection time.
+ *  4. Hold during a lease lapse: a publisher whose lease lapsed but may
+ *     come back in the same term keeps the active source's ticks instead
+ *     of publishing them (hamd_arb_hold), then sends them in order when
+ *     the lease returns (hamd_arb_flush); when another node may publish,
+ *     it goes on holding them as a follower (rule 5). A lapse then loses
+ *     nothing.
+ *  5. Follow the publisher: a follower holds its active source's ticks the
+ *     same way while the guard moves with what the publishing node sent
+ *     (hamd_arb_observed). Taking over, it flushes: the ticks that reached
+ *     it while leadership moved go out instead of being lost.
+ *
+ * Rings keep at most `depth` ticks and drop ticks older than `window_ns`;
+ * they start small and grow by doubling, so a quiet contract costs little.
+ */
+#ifndef HAMD_ARBITER_H
+#define HAMD_ARBITER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hamd/tick.h"
+
+#define HAMD_ARB_MAX_SOURCES 16   /* hot sources per node */
+#define HAMD_ARB_NO_SOURCE (-1)   /* contract has no active source */
+#define HAMD_ARB_RING_MIN 4       /* first allocation of a ring, in ticks
+                                     (less when depth allows less) */
+
+/* Replay window bounds, shared by every contract. */
+struct hamd_arb_limits {
+    int64_t window_ns; /* keep ticks received at most this long ago */
+    unsigned depth;    /* keep at most this many ticks per source */
+};
+
+/* One kept tick and when it arrived. */
+struct hamd_arb_slot {
+    int64_t rx_ns;         /* receive time, monotonic */
+    struct hamd_tick tick; /* the tick as received */
+};
+
+/* A source's recent ticks for one contract: one allocation, grown by
+ * doubling, freed as soon as it is empty for good (replayed, forgotten),
+ * so a contract pays for rings only while a backup keeps ticks. */
+struct hamd_arb_ring {
+    unsigned cap;                 /* slots, a power of two <= depth */
+    unsigned head;                /* index of the oldest kept tick */
+    unsigned len;                 /* kept ticks */
+    struct hamd_arb_slot slots[]; /* cap of them */
+};
+
+/* Arbitration state of one contract. Zero it, then call _init. */
+struct hamd_arb_contract {
+    int active;                 /* source index or HAMD_ARB_NO_SOURCE */
+    bool has_last;              /* something was published already */
+    int64_t last_datetime_ns;   /* exchange time of the last published */
+    double last_volume;         /* volume of the last published */
+    struct hamd_arb_ring *rings[HAMD_ARB_MAX_SOURCES]; /* per source, NULL
+                                                          = nothing kept */
+};
+
+enum hamd_arb_verdict {
+    HAMD_ARB_PUBLISH = 0, /* active source, newer than last: publish it */
+    HAMD_ARB_KEPT,        /* not the active source: kept for replay */
+    HAMD_ARB_STALE,       /* active source but not newer: dropped */
+    HAMD_ARB_DROPPED,     /* not active and not kept (ring full / no mem) */
+};
+
+/* Prepares an empty contract with no active source. */
+void hamd_arb_contract_init(struct hamd_arb_contract *c);
+
+/* Frees the rings of a contract. */
+void hamd_arb_contract_release(struct hamd_arb_contract *c);
+
+/* Judges one tick from `source` received at now_ns. On HAMD_ARB_PUBLISH
+ * the caller publishes and must then call hamd_arb_published. */
+enum hamd_arb_verdict hamd_arb_offer(struct hamd_arb_contract *c,
+                                     const struct hamd_arb_limits *lim,
+                                     int source, const struct hamd_tick *tick,
+                                     int64_t now_ns);
+
+/* Records that `tick` was published (advances the guard). */
+void hamd_arb_published(struct hamd_arb_contract *c,
+                        const struct hamd_tick *tick);
+
+/* Callback receiving each replayed tick, oldest first. It must publish the
+ * tick and record it with hamd_arb_published. */
+typedef void (*hamd_arb_emit_fn)(void *ud, const struct hamd_tick *tick);
+
+/* Makes `source` the active source (HAMD_ARB_NO_SOURCE to unroute) and
+ * replays its kept ticks newer than the last published and younger than
+ * the window through emit (see hamd_arb_flush). With emit NULL nothing is
+ * replayed now: the ring stays for a later hamd_arb_flush (a switch during
+ * a lease lapse). Returns the number of replayed ticks. */
+unsigned hamd_arb_switch(struct hamd_arb_contract *c,
+                         const struct hamd_arb_limits *lim, int source,
+                         int64_t now_ns, hamd_arb_emit_fn emit, void *ud);
+
+/* Keeps a tick of the active source that may not be published now (lease
+ * lapse). Returns HAMD_ARB_KEPT, or HAMD_ARB_STALE / HAMD_ARB_DROPPED. */
+enum hamd_arb_verdict hamd_arb_hold(struct hamd_arb_contract *c,
+                                    const struct hamd_arb_limits *lim,
+                                    int source, const struct hamd_tick *tick,
+                                    int64_t now_ns);
+
+/* Replays the active source's kept ticks newer than the last published,
+ * oldest first, through emit, and empties its ring. Returns how many. */
+unsigned hamd_arb_flush(struct hamd_arb_contract *c,
+                        const struct hamd_arb_limits *lim, int64_t now_ns,
+                        hamd_arb_emit_fn emit, void *ud);
+
+/* Records that the publishing node sent a tick of this contract with
+ * exchange time datetime_ns and volume: the guard moves there if that is
+ * newer, and the active source's kept ticks that are not newer than the
+ * guard are let go (their slots are reused; the ring stays allocated,
+ * since a follower holds the next ticks at once). */
+void hamd_arb_observed(struct hamd_arb_contract *c, int64_t datetime_ns,
+                       double volume);
+
+/* Forgets everything kept for `source` (it left or restarted). */
+void hamd_arb_forget_source(struct hamd_arb_contract *c, int source);
+
+/* Ticks kept for `source` (0 for an invalid source). */
+unsigned hamd_arb_kept(const struct hamd_arb_contract *c, int source);
+
+/* Bytes held by the rings of a contract (for memory reporting). */
+uint64_t hamd_arb_contract_bytes(const struct hamd_arb_contract *c);
+
+#endif /* HAMD_ARBITER_H */

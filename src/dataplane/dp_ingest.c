@@ -1,0 +1,182 @@
+/* Data plane: messages from gateways (docs/gateway-protocol.md).
+ *
+ * The DEALER identity names the source; anything a gateway says about
+ * itself in a body is advisory. A bad message is dropped, counted against
+ * its source and logged at a limited rate: it never stops other sources.
+ * The bodies of a multi-body TICK are judged one by one, so one bad body
+ * costs only itself. */
+#include <stdio.h>
+#include <string.h>
+
+#include "common/clock.h"
+#include "dataplane/dp_internal.h"
+
+static struct dp_source *source_of(struct hamd_dataplane *dp, const void *id,
+                                   size_t len)
+{
+    char account[HAMD_ACCOUNT_ID_MAX];
+    if (!id || len == 0 || len >= sizeof account)
+        return NULL;
+    memcpy(account, id, len);
+    account[len] = '\0';
+    return hamd_strmap_get(dp->by_account, account);
+}
+
+static void reject(struct dp_source *s, const char *what)
+{
+    s->st.malformed++;
+    hamd_log_rated(&s->bad_rate, HAMD_LOG_WARN,
+                   "gateway %s: dropped malformed message: %s (%llu so far)",
+                   s->account, what, (unsigned long long)s->st.malformed);
+}
+
+/* Updates freshness bookkeeping used for staleness and canary checks. */
+static void note_receipt(struct dp_source *s, int idx, struct dp_contract *c,
+                         const struct hamd_tick *t, int64_t now_ns)
+{
+    s->st.ticks++;
+    s->st.last_tick_ns = now_ns;
+    c->last_rx_ns[idx] = now_ns;
+    if (now_ns > c->freshest_rx_ns)
+        c->freshest_rx_ns = now_ns;
+    if (s->canary[0] && strcmp(s->canary, c->vt_symbol) == 0)
+        s->st.canary_ns = now_ns;
+    int64_t lat_ms = (hamd_wall_ns() - t->datetime_ns) / HAMD_NS_PER_MS;
+    s->latency_sum_ms += lat_ms > 0 ? lat_ms : 0;
+    s->latency_n++;
+}
+
+static void ingest_tick(struct hamd_dataplane *dp, struct dp_source *s,
+                        const void *body, size_t len, int64_t now_ns)
+{
+    struct hamd_tick tick;
+    enum hamd_tick_err err = hamd_tick_decode(body, len, &tick);
+    if (err != HAMD_TICK_OK) {
+        reject(s, hamd_tick_strerror(err));
+        return;
+    }
+    struct dp_contract *c = hamd_strmap_get(dp->contracts, tick.vt_symbol);
+    if (!c) {
+        dp->unsubscribed++;
+        return;
+    }
+    int idx = (int)(s - dp->sources);
+    /* The source is who sent it, whatever the body claims. */
+    snprintf(tick.gateway_name, sizeof tick.gateway_name, "%s", s->account);
+    note_receipt(s, idx, c, &tick, now_ns);
+    switch (hamd_arb_offer(&c->arb, &dp->opts.limits, idx, &tick, now_ns)) {
+    case HAMD_ARB_PUBLISH:
+        dp_publish_tick(dp, c, idx, &tick, now_ns, true);
+        break;
+    case HAMD_ARB_STALE:
+        s->st.stale++;
+        break;
+    case HAMD_ARB_KEPT:
+    case HAMD_ARB_DROPPED:
+        break;
+    }
+}
+
+static void push_event(struct hamd_dataplane *dp, struct dp_source *s,
+                       struct hamd_dp_event *ev, int64_t now_ns)
+{
+    snprintf(ev->account, sizeof ev->account, "%s", s->account);
+    ev->mono_ns = now_ns;
+    dp_event_push(dp, ev);
+}
+
+static void ingest_control(struct hamd_dataplane *dp, struct dp_source *s,
+                           enum hamd_gw_type type, const void *body, size_t len,
+                           int64_t now_ns)
+{
+    struct hamd_dp_event ev;
+    memset(&ev, 0, sizeof ev);
+    int64_t ts_ns;
+    switch (type) {
+    case HAMD_GW_HELLO:
+        if (!hamd_gw_hello_decode(body, len, &ev.u.hello))
+            return reject(s, "bad HELLO");
+        s->st.hello_ns = now_ns;
+        s->st.last_hb_ns = now_ns;
+        ev.type = HAMD_DP_EV_HELLO;
+        return push_event(dp, s, &ev, now_ns);
+    case HAMD_GW_STATUS:
+        if (!hamd_gw_status_decode(body, len, &ev.u.status))
+            return reject(s, "bad STATUS");
+        ev.type = HAMD_DP_EV_STATUS;
+        return push_event(dp, s, &ev, now_ns);
+    case HAMD_GW_HB:
+        if (!hamd_gw_hb_decode(body, len, &ts_ns))
+            return reject(s, "bad HB");
+        s->st.last_hb_ns = now_ns;
+        return;
+    default:
+        return reject(s, "message type not sent by gateways");
+    }
+}
+
+/* The frames of one message after its identity, pulled on demand so a
+ * TICK's bodies are ingested as they arrive, never collected first. */
+struct dp_frames {
+    bool (*next)(void *ud, const void **frame, size_t *len,
+                 bool *more); /* the caller's reader */
+    void *ud;                 /* its argument */
+    bool more;                /* frames remain to be pulled */
+    const void *data;         /* the frame pulled last */
+    size_t len;               /* its size */
+};
+
+/* Pulls the next frame into f->data. Returns false at the message's end. */
+static bool frames_pull(struct dp_frames *f)
+{
+    if (!f->more || !f->next(f->ud, &f->data, &f->len, &f->more)) {
+        f->more = false;
+        return false;
+    }
+    return true;
+}
+
+/* Ingests the bodies of a TICK, the first one already pulled: each on its
+ * own, so a bad body costs only itself. */
+static void ingest_ticks(struct hamd_dataplane *dp, struct dp_source *s,
+                         struct dp_frames *f, int64_t now_ns)
+{
+    unsigned n = 0;
+    do {
+        if (n++ < HAMD_GW_TICKS_PER_MSG_MAX)
+            ingest_tick(dp, s, f->data, f->len, now_ns);
+        else
+            reject(s, "more tick bodies than one TICK may carry");
+    } while (frames_pull(f));
+}
+
+void dp_ingest_message(struct hamd_dataplane *dp, const void *id,
+                       size_t id_len,
+                       bool (*next)(void *ud, const void **frame, size_t *len,
+                                    bool *more),
+                       void *ud, int64_t now_ns)
+{
+    struct dp_source *s = source_of(dp, id, id_len);
+    if (!s) {
+        dp->unknown_source++;
+        hamd_log_rated(&dp->unknown_rate, HAMD_LOG_WARN,
+                       "gateway endpoint: message from an identity that is "
+                       "not a running account (%llu so far)",
+                       (unsigned long long)dp->unknown_source);
+        return;
+    }
+    struct dp_frames f = {.next = next, .ud = ud, .more = true};
+    if (!frames_pull(&f))
+        return reject(s, "expected [type][body]");
+    /* Parsed now: the type frame is gone once the body is pulled. */
+    enum hamd_gw_type type = hamd_gw_type_parse(f.data, f.len);
+    if (!frames_pull(&f))
+        return reject(s, "expected [type][body]");
+    if (type == HAMD_GW_TICK)
+        return ingest_ticks(dp, s, &f, now_ns);
+    if (type == HAMD_GW_UNKNOWN)
+        return reject(s, "unknown message type");
+    if (f.more)
+        return reject(s, "expected [type][body]");
+    ingest_control(dp, s, type, f.data, f.len, now_ns);
+}

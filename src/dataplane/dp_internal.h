@@ -1,0 +1,271 @@
+/* Data plane internals shared by dataplane.c (thread, door, API),
+ * dp_ingest.c (gateway messages) and dp_publish.c (PUB, cache, snapshot).
+ * Everything here is owned by the data thread unless marked otherwise. */
+#ifndef HAMD_DP_INTERNAL_H
+#define HAMD_DP_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "common/log.h"
+#include "common/strmap.h"
+#include "dataplane/dataplane.h"
+#include "core/inflight.h"
+
+#define DP_POLL_MAX_MS 10          /* longest sleep of the data loop */
+#define DP_TRIM_FIRST_MS 5000      /* free heap looked at after start-up */
+#define DP_TRIM_INTERVAL_MS 60000  /* ... then this often: a malloc_trim
+                                      stalls this thread for ~10 ms with a
+                                      fragmented heap */
+#define DP_TRIM_FREE_MIN_BYTES (4u << 20) /* ... and given back only when
+                                             this much sits free in it */
+#define DP_BIND_RETRY_MS 100       /* a failed PUB bind is retried from the
+                                      tick path at most this often */
+#define DP_BATCH_MAX 2048          /* gateway ticks (or other messages)
+                                      handled per wakeup */
+#define DP_EVENT_QUEUE_CAP 4096    /* upward events buffered */
+#define DP_CONTRACTS_INITIAL 1024  /* initial contract map capacity */
+#define DP_GW_RCVHWM 4096          /* gateway ROUTER receive HWM, messages
+                                      (one TICK may carry up to
+                                      HAMD_GW_TICKS_PER_MSG_MAX ticks):
+                                      beyond it a gateway's sends wait
+                                      (back-pressure, never a drop) */
+#define DP_LINGER_MS 0             /* close sockets without waiting */
+#define DP_POLL_ITEMS 4            /* gateways, door, snapshot, PUB */
+#define DP_HB_TOPIC "_hb"          /* the publisher's heartbeat topic */
+#define DP_FOLLOW_DRAIN_MS 20      /* a follower reads the publisher's
+                                      stream this often, in one batch */
+#define DP_FOLLOW_INFLIGHT_MS 20   /* a tick counts as sent to clients once
+                                      the publisher sent another message
+                                      this much later, its clock: one I/O
+                                      pass serves every subscriber, so
+                                      microseconds apart (inflight.h) */
+#define DP_FOLLOW_INFLIGHT_MAX 65536 /* ticks waiting for that, at most:
+                                        300k ticks/s over 200 ms */
+#define DP_TAKEOVER_WAIT_MAX_MS 2000 /* after PUB opens, the longest wait
+                                        for clients to reconnect before the
+                                        held ticks go out (a PUB drops what
+                                        it sends before a SUB is connected;
+                                        a VIP moved by keepalived arrives
+                                        1-2 s after the election) */
+
+/* Door operations, control -> data, sent as [struct dp_door_msg][body?]. */
+enum dp_door_op {
+    DP_DOOR_SOURCE_ADD,
+    DP_DOOR_SOURCE_REMOVE,
+    DP_DOOR_CONTRACT_ADD,
+    DP_DOOR_CONTRACT_REMOVE,
+    DP_DOOR_ASSIGN,
+    DP_DOOR_GW_SEND,
+    DP_DOOR_EVENT,
+    DP_DOOR_FOLLOW,
+    DP_DOOR_STOP,
+};
+
+/* One door message, sent by value (both ends are this process). */
+struct dp_door_msg {
+    enum dp_door_op op;                    /* what to do */
+    char account[HAMD_ACCOUNT_ID_MAX];     /* source, where relevant */
+    char vt_symbol[HAMD_VT_SYMBOL_MAX];    /* contract or canary */
+    uint64_t switch_id;                    /* DP_DOOR_ASSIGN */
+    enum hamd_gw_type gw_type;             /* DP_DOOR_GW_SEND */
+    unsigned n_exch;                       /* DP_DOOR_SOURCE_ADD */
+    char exchanges[HAMD_DP_EXCH_MAX][HAMD_EXCHANGE_MAX]; /* the source's */
+};
+
+/* One hot source (gateway account) known to the data plane. */
+struct dp_source {
+    bool used;                            /* slot in use */
+    char account[HAMD_ACCOUNT_ID_MAX];    /* = DEALER identity */
+    char canary[HAMD_VT_SYMBOL_MAX];      /* canary contract or "" */
+    unsigned n_exch;                      /* exchanges in use */
+    char exchanges[HAMD_DP_EXCH_MAX][HAMD_EXCHANGE_MAX]; /* it serves */
+    struct hamd_log_rate bad_rate;        /* limits malformed-input logs */
+    int64_t latency_sum_ms;               /* this stats period */
+    uint64_t latency_n;                   /* this stats period */
+    struct hamd_dp_source_stats st;       /* counters and times */
+};
+
+/* One subscribed contract. */
+struct dp_contract {
+    char vt_symbol[HAMD_VT_SYMBOL_MAX];   /* its key in contracts */
+    struct hamd_arb_contract arb;         /* routing, guard, replay rings */
+    uint64_t seq;                         /* last seq stamped */
+    uint64_t seq_term;                    /* term the seq counts in */
+    uint32_t served;                      /* bit s: source s serves it */
+    int64_t last_rx_ns[HAMD_ARB_MAX_SOURCES]; /* per source, monotonic */
+    int64_t freshest_rx_ns;               /* newest receive of any source */
+    uint64_t switch_id;                   /* pending switch to report */
+    unsigned switch_replayed;             /* ticks replayed by that switch */
+    uint8_t *lvc;                         /* last published tick, compact
+                                             (common/tick_compact.h) */
+    uint32_t lvc_len;                     /* bytes in lvc, 0 = none yet */
+    uint32_t lvc_cap;                     /* bytes allocated for lvc */
+};
+
+struct hamd_dataplane {
+    struct hamd_dataplane_opts opts;      /* copied at creation */
+    void *zctx;                           /* ZeroMQ context */
+    void *door_ctl;                       /* PAIR, control thread's end */
+    void *door;                           /* PAIR, data thread's end */
+    void *gw;                             /* ROUTER for gateways */
+    void *pub;                            /* PUB, NULL when not publishing */
+    void *snap;                           /* ROUTER, NULL when not publishing */
+    pthread_t thread;                     /* the data thread */
+    bool started;                         /* thread running: join it */
+    bool stopping;                        /* DP_DOOR_STOP seen */
+
+    _Atomic uint64_t lease_term;          /* written by control */
+    _Atomic int64_t lease_until_ns;       /* written by control */
+    uint64_t pub_term;                    /* term of the open PUB */
+    int64_t bind_retry_ns;                /* no PUB bind attempt from a tick
+                                             before this (monotonic) */
+    int64_t lapse_since_ns;               /* lease expired with PUB still
+                                             bound in its term: ticks are
+                                             held since then (0 = no lapse) */
+
+    /* Following the publisher (dp_follow.c). */
+    bool following;                       /* hold the active sources' ticks
+                                             for a takeover: from the start
+                                             and whenever not publishing */
+    void *follow;                         /* SUB on the publisher's PUB, NULL
+                                             while none is known */
+    char follow_ep[HAMD_DP_ENDPOINT_MAX]; /* its endpoint, "" = none */
+    int64_t follow_rx_ns;                 /* last message read from it, or
+                                             when this node stopped
+                                             publishing, monotonic; 0 = none
+                                             yet: the guards know nothing */
+    int64_t follow_opened_ns;             /* when it was connected */
+    int64_t next_follow_drain_ns;         /* next read of it, monotonic */
+    bool follow_silent;                   /* its silence was logged */
+    uint64_t follow_msgs;                 /* messages read from it */
+    struct hamd_inflight *inflight;       /* ticks read from it, waiting for
+                                             the publisher to outlive them */
+    bool takeover_pending;                /* PUB open, held ticks not sent
+                                             yet: clients are reconnecting */
+    int64_t takeover_due_ns;              /* send them then, monotonic */
+    int64_t takeover_clients;             /* subscriptions minus follower
+                                             markers since PUB opened */
+    int64_t takeover_silent_ns;           /* the old stream's silence when
+                                             PUB opened, -1 = never heard */
+    uint64_t takeover_replayed;           /* held ticks sent on taking over */
+    struct hamd_arb_limits follow_limits; /* a follower's held ticks: the
+                                             replay window plus the
+                                             takeover's wait for clients */
+
+    struct dp_source sources[HAMD_ARB_MAX_SOURCES]; /* index = arbiter's */
+    struct hamd_strmap *contracts;        /* vt_symbol -> dp_contract */
+    struct hamd_strmap *by_account;       /* account -> dp_source */
+
+    int64_t next_hb_ns;                   /* monotonic */
+    int64_t next_stats_ns;                /* monotonic */
+    int64_t next_trim_ns;                 /* next malloc_trim, monotonic */
+    uint64_t published;                   /* ticks in total */
+    uint64_t pub_errors;                  /* ticks ZeroMQ refused */
+    uint64_t unknown_source;              /* messages of unknown identities */
+    uint64_t unsubscribed;                /* ticks of unsubscribed contracts */
+    uint64_t snapshots;                   /* snapshot requests answered */
+    struct hamd_log_rate unknown_rate;    /* limits unknown-source logs */
+    struct hamd_log_rate bind_rate;       /* limits bind-failure logs */
+    uint8_t encbuf[HAMD_TICK_WIRE_MAX];   /* scratch encoder buffer */
+
+    /* Shared with the control thread, under lock. */
+    pthread_mutex_t lock;
+    struct hamd_dp_event *events;         /* ring of DP_EVENT_QUEUE_CAP */
+    unsigned ev_head;                     /* oldest queued event */
+    unsigned ev_len;                      /* events queued */
+    uint64_t events_dropped;              /* lost to a full queue */
+    struct hamd_dp_stats stats;           /* last published statistics */
+    void (*notify)(void *ud);             /* events queued (data thread) */
+    void *notify_ud;                      /* its argument */
+};
+
+/* dataplane.c */
+void dp_event_push(struct hamd_dataplane *dp, const struct hamd_dp_event *ev);
+
+/* dp_ingest.c: handles one gateway message [identity][type][body]...
+ * (gwproto.h). The identity frame is given; the others are pulled in
+ * order with next, which stores one frame (valid until its next call) and
+ * whether more follow, and returns false when it could not read one. A
+ * TICK's bodies are ingested one by one as they are pulled. It may stop
+ * before the last frame (a bad message): the caller discards the rest. */
+void dp_ingest_message(struct hamd_dataplane *dp, const void *id,
+                       size_t id_len,
+                       bool (*next)(void *ud, const void **frame, size_t *len,
+                                    bool *more),
+                       void *ud, int64_t now_ns);
+
+/* dp_follow.c */
+
+/* Follows the publisher at endpoint ("" = stop reading; the ticks held so
+ * far stay for a takeover). */
+void dp_follow_set(struct hamd_dataplane *dp, const char *endpoint);
+/* Reads what the publisher sent and moves the guards, when due: every
+ * DP_FOLLOW_DRAIN_MS, not on every message (see dp_follow.c). */
+void dp_follow_drain_due(struct hamd_dataplane *dp, int64_t now_ns);
+/* How long the publisher's stream has been silent (since it was
+ * connected if nothing came yet), ms; -1 when not following. Logs once
+ * when a silence passes DP_FOLLOW_SILENT_WARN_MS and once when it ends. */
+int64_t dp_follow_silence_ms(struct hamd_dataplane *dp, int64_t now_ns);
+/* True while live ticks of active sources must be held for a takeover:
+ * following and not publishing. */
+bool dp_follow_holds(const struct hamd_dataplane *dp);
+/* The node stopped publishing: it holds its ticks from now on, knowing
+ * what was published up to now (by itself), until a publisher's stream
+ * shows them sent or it publishes again. */
+void dp_follow_hold(struct hamd_dataplane *dp, int64_t now_ns);
+/* Called once PUB is open in a new term: stops reading the old publisher
+ * and schedules the takeover (dp_follow_takeover_due). */
+void dp_follow_takeover_begin(struct hamd_dataplane *dp, int64_t now_ns);
+/* Reads the subscriptions arriving on PUB (an XPUB): the first one after a
+ * takeover began means clients are back. */
+void dp_follow_subscriptions(struct hamd_dataplane *dp, int64_t now_ns);
+/* When the takeover is due: sends the held ticks newer than the old
+ * publisher's last known one (all of them when it is not known), then
+ * stops holding. */
+void dp_follow_takeover_due(struct hamd_dataplane *dp, int64_t now_ns);
+
+/* dp_publish.c */
+
+/* Applies fn to every contract. */
+void dp_contracts_each(struct hamd_dataplane *dp,
+                       void (*fn)(struct hamd_dataplane *dp,
+                                  struct dp_contract *c, int64_t now_ns),
+                       int64_t now_ns);
+
+/* A replay of the ticks kept for a contract's active source (a switch, or
+ * the end of a lease lapse): what dp_replay_emit needs. */
+struct dp_replay {
+    struct hamd_dataplane *dp; /* the data plane */
+    struct dp_contract *c;     /* the contract replayed */
+    int64_t now_ns;            /* monotonic time of the replay */
+};
+
+/* hamd_arb_emit_fn over a struct dp_replay: publishes one kept tick of the
+ * contract's active source, never held (see dp_publish_tick). */
+void dp_replay_emit(void *ud, const struct hamd_tick *tick);
+
+/* True while ticks must be held: PUB bound in the lease's term and its
+ * deadline passed (the lease may come back in the same term); stays true
+ * until dp_endpoints_reconcile flushes or drops what was held. */
+bool dp_holding(struct hamd_dataplane *dp, int64_t now_ns);
+/* Numbers, caches and (under the lease) sends one tick. may_hold: a live
+ * tick, which a lease lapse keeps for later; replays pass false, since they
+ * iterate the very ring a hold would push into. */
+void dp_publish_tick(struct hamd_dataplane *dp, struct dp_contract *c,
+                     int source, const struct hamd_tick *tick, int64_t now_ns,
+                     bool may_hold);
+/* Sends an _event message (body: msgpack) while publishing. */
+void dp_publish_event(struct hamd_dataplane *dp, const void *body, size_t len);
+/* Opens or closes PUB and the snapshot ROUTER to match the lease. */
+void dp_endpoints_reconcile(struct hamd_dataplane *dp, int64_t now_ns);
+/* Closes PUB and the snapshot ROUTER. */
+void dp_endpoints_close(struct hamd_dataplane *dp);
+/* Answers one waiting snapshot request, if any. */
+void dp_snapshot_serve(struct hamd_dataplane *dp);
+/* Sends _hb when it is due and this node publishes. */
+void dp_heartbeat_due(struct hamd_dataplane *dp, int64_t now_ns);
+/* Computes the statistics and hands them to the control thread. */
+void dp_stats_refresh(struct hamd_dataplane *dp, int64_t now_ns);
+
+#endif /* HAMD_DP_INTERNAL_H */

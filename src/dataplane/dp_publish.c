@@ -1,0 +1,522 @@
+/* Data plane: the client-facing side (docs/protocol.md) — PUB and snapshot
+ * endpoints that exist only under the lease, tick stamping, the last-value
+ * cache, heartbeats, events, and the statistics handed to the control
+ * plane. */
+#include <errno.h>
+#include <malloc.h>
+#include <msgpack.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "common/clock.h"
+#include "common/mpwrite.h"
+#include "common/tick_compact.h"
+#include "dataplane/dp_internal.h"
+
+#define DP_EVENT_TOPIC "_event"
+#define DP_SNAPSHOT_REQ "SNAPSHOT"
+#define DP_SNAPSHOT_END "END"
+#define DP_SNAPSHOT_SNDHWM 0 /* unbounded: a snapshot is never truncated */
+#define DP_SMALL_MAP_MAX 128 /* bytes of an _hb or END body */
+
+/* ------------------------------------------------------------------------
+ * Endpoints under the lease
+ * ------------------------------------------------------------------------ */
+
+/* True while this node may hand ticks to PUB: bound, and the lease of
+ * the PUB's term still runs. */
+static bool dp_may_publish(struct hamd_dataplane *dp, int64_t now_ns)
+{
+    return dp->pub && now_ns < atomic_load(&dp->lease_until_ns) &&
+           dp->pub_term == atomic_load(&dp->lease_term);
+}
+
+static void close_socket(void **sock)
+{
+    if (!*sock)
+        return;
+    int linger = DP_LINGER_MS;
+    zmq_setsockopt(*sock, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_close(*sock);
+    *sock = NULL;
+}
+
+void dp_endpoints_close(struct hamd_dataplane *dp)
+{
+    if (dp->pub)
+        LOG_INFO("publishing stopped (term %llu): PUB and snapshot closed",
+                 (unsigned long long)dp->pub_term);
+    close_socket(&dp->pub);
+    close_socket(&dp->snap);
+}
+
+static int endpoints_open(struct hamd_dataplane *dp)
+{
+    int hwm = (int)dp->opts.pub_hwm, snap_hwm = DP_SNAPSHOT_SNDHWM;
+    int linger = DP_LINGER_MS;
+    /* An XPUB, which subscribers cannot tell from a PUB: it also reports
+     * their subscriptions, so a takeover knows when clients are back. */
+    dp->pub = zmq_socket(dp->zctx, ZMQ_XPUB);
+    dp->snap = zmq_socket(dp->zctx, ZMQ_ROUTER);
+    int verbose = 1; /* every subscriber's subscriptions (dp_follow.c) */
+    zmq_setsockopt(dp->pub, ZMQ_XPUB_VERBOSE, &verbose, sizeof verbose);
+    zmq_setsockopt(dp->pub, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(dp->pub, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(dp->snap, ZMQ_SNDHWM, &snap_hwm, sizeof snap_hwm);
+    zmq_setsockopt(dp->snap, ZMQ_LINGER, &linger, sizeof linger);
+    const char *failed = NULL;
+    if (zmq_bind(dp->pub, dp->opts.publish) < 0)
+        failed = dp->opts.publish;
+    else if (zmq_bind(dp->snap, dp->opts.snapshot) < 0)
+        failed = dp->opts.snapshot;
+    if (failed) {
+        hamd_log_rated(&dp->bind_rate, HAMD_LOG_ERROR,
+                       "cannot bind %s: %s (retrying)", failed,
+                       zmq_strerror(errno));
+        close_socket(&dp->pub);
+        close_socket(&dp->snap);
+        dp->bind_retry_ns = hamd_mono_ns() + DP_BIND_RETRY_MS * HAMD_NS_PER_MS;
+        return -1;
+    }
+    return 0;
+}
+
+void dp_contracts_each(struct hamd_dataplane *dp,
+                       void (*fn)(struct hamd_dataplane *dp,
+                                  struct dp_contract *c, int64_t now_ns),
+                       int64_t now_ns)
+{
+    size_t cursor = 0;
+    const char *key;
+    void *val;
+    while (hamd_strmap_next(dp->contracts, &cursor, &key, &val))
+        fn(dp, val, now_ns);
+}
+
+void dp_replay_emit(void *ud, const struct hamd_tick *tick)
+{
+    struct dp_replay *r = ud;
+    dp_publish_tick(r->dp, r->c, r->c->arb.active, tick, r->now_ns, false);
+}
+
+/* Sends a contract's held ticks newer than the last published, in order. */
+static void contract_flush(struct hamd_dataplane *dp, struct dp_contract *c,
+                           int64_t now_ns)
+{
+    struct dp_replay r = {dp, c, now_ns};
+    hamd_arb_flush(&c->arb, &dp->opts.limits, now_ns, dp_replay_emit, &r);
+}
+
+/* Starts holding ticks: PUB's lease deadline passed. Whoever notices it
+ * first (the loop's reconcile, or a tick or switch arriving before it)
+ * starts it, so the reconcile after a renewal always flushes. */
+static void lapse_begin(struct hamd_dataplane *dp, int64_t now_ns)
+{
+    dp->lapse_since_ns = now_ns;
+    LOG_WARN("lease lapsed in term %llu: holding ticks",
+             (unsigned long long)dp->pub_term);
+}
+
+/* The lease is back in the same term: send what was held, in order. */
+static void lapse_end(struct hamd_dataplane *dp, int64_t now_ns)
+{
+    LOG_INFO("lease back in term %llu after %lld ms: sending held ticks",
+             (unsigned long long)dp->pub_term,
+             (long long)((now_ns - dp->lapse_since_ns) / HAMD_NS_PER_MS));
+    dp->lapse_since_ns = 0;
+    /* A takeover still waiting for clients sends them itself, then. */
+    if (!dp->takeover_pending)
+        dp_contracts_each(dp, contract_flush, now_ns);
+}
+
+/* Someone else may publish now: PUB closes so clients go to the next
+ * publisher. The ticks held during a lapse stay held, and so are the next
+ * ones, as on any follower: the next publisher's stream lets go of what
+ * it sends, and if the next publisher is this node again (re-elected
+ * after the lapse), it sends them on taking over. */
+static void lease_gone(struct hamd_dataplane *dp, int64_t now_ns)
+{
+    dp->lapse_since_ns = 0;
+    dp_endpoints_close(dp);
+    dp_follow_hold(dp, now_ns);
+}
+
+void dp_endpoints_reconcile(struct hamd_dataplane *dp, int64_t now_ns)
+{
+    uint64_t term = atomic_load(&dp->lease_term);
+    int64_t until = atomic_load(&dp->lease_until_ns);
+    bool want = now_ns < until;
+    bool same_term = dp->pub && dp->pub_term == term;
+    if (same_term && want && dp->lapse_since_ns)
+        lapse_end(dp, now_ns);
+    /* An expired deadline (not a revocation, until 0) in the same term is
+     * a lapse: hold ticks for at most the replay window. */
+    if (same_term && !want && until != 0 && !dp->lapse_since_ns)
+        lapse_begin(dp, now_ns);
+    bool lapse_over = dp->lapse_since_ns &&
+                      now_ns - dp->lapse_since_ns > dp->opts.limits.window_ns;
+    if (dp->pub && (!same_term || (!want && (until == 0 || lapse_over))))
+        lease_gone(dp, now_ns);
+    if (want && !dp->pub && endpoints_open(dp) == 0) {
+        dp->pub_term = term;
+        dp->next_hb_ns = now_ns;
+        LOG_INFO("publishing as node %u in term %llu on %s (snapshot %s)",
+                 dp->opts.node_id, (unsigned long long)term, dp->opts.publish,
+                 dp->opts.snapshot);
+        dp_follow_takeover_begin(dp, now_ns);
+    }
+}
+
+bool dp_holding(struct hamd_dataplane *dp, int64_t now_ns)
+{
+    if (!dp->pub || dp->pub_term != atomic_load(&dp->lease_term))
+        return false;
+    /* Once started, a lapse lasts until the reconcile flushes it, even if
+     * the lease came back meanwhile: a live tick published before the
+     * held ones would make them stale, a gap in the stream. */
+    if (!dp->lapse_since_ns && now_ns >= atomic_load(&dp->lease_until_ns))
+        lapse_begin(dp, now_ns);
+    return dp->lapse_since_ns != 0;
+}
+
+/* ------------------------------------------------------------------------
+ * Ticks, cache, events
+ * ------------------------------------------------------------------------ */
+
+/* Keeps the published tick for SNAPSHOT in compact form (~40 % of the
+ * encoded body): 5,000 cached contracts are megabytes of resident memory,
+ * while a snapshot re-encodes them at a fraction of a microsecond each. */
+static void lvc_store(struct dp_contract *c, const struct hamd_tick *tick)
+{
+    size_t len = hamd_tick_compact_size(tick);
+    if (len > c->lvc_cap) {
+        uint8_t *grown = realloc(c->lvc, len);
+        if (!grown)
+            return; /* keep the older cached value */
+        c->lvc = grown;
+        c->lvc_cap = (uint32_t)len;
+    }
+    hamd_tick_compact(tick, c->lvc);
+    c->lvc_len = (uint32_t)len;
+}
+
+static void send_two(struct hamd_dataplane *dp, const char *topic,
+                     const void *body, size_t len)
+{
+    if (zmq_send(dp->pub, topic, strlen(topic), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+        zmq_send(dp->pub, body, len, ZMQ_DONTWAIT) < 0)
+        dp->pub_errors++;
+}
+
+static void note_switch_done(struct hamd_dataplane *dp, struct dp_contract *c,
+                             int source, int64_t now_ns)
+{
+    struct hamd_dp_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.type = HAMD_DP_EV_SWITCHED;
+    ev.mono_ns = now_ns;
+    snprintf(ev.account, sizeof ev.account, "%s", dp->sources[source].account);
+    ev.u.switched.switch_id = c->switch_id;
+    ev.u.switched.replayed = c->switch_replayed;
+    snprintf(ev.u.switched.vt_symbol, sizeof ev.u.switched.vt_symbol, "%s",
+             c->vt_symbol);
+    c->switch_id = 0;
+    dp_event_push(dp, &ev);
+}
+
+/* The tick as this node sends or caches it: with the hub fields. */
+static void stamp(const struct hamd_dataplane *dp, const struct hamd_tick *tick,
+                  uint64_t term, uint64_t seq, struct hamd_tick *out)
+{
+    *out = *tick;
+    out->term = term;
+    out->seq = seq;
+    out->node = dp->opts.node_id;
+    out->hub_ns = hamd_wall_ns();
+}
+
+/* A follower (or a new publisher waiting for clients) keeps the tick for
+ * a takeover, and the guard follows what the publisher sent (dp_follow.c).
+ * The cache still gets it, unnumbered: the term and seq of the last tick
+ * this node published for the contract (0 and 0 if none), so a snapshot
+ * never claims a seq that was not sent. */
+static void follow_hold(struct hamd_dataplane *dp, struct dp_contract *c,
+                        int source, const struct hamd_tick *tick, int64_t now_ns)
+{
+    hamd_arb_hold(&c->arb, &dp->follow_limits, source, tick, now_ns);
+    struct hamd_tick out;
+    stamp(dp, tick, c->seq_term, c->seq, &out);
+    lvc_store(c, &out);
+}
+
+void dp_publish_tick(struct hamd_dataplane *dp, struct dp_contract *c,
+                     int source, const struct hamd_tick *tick, int64_t now_ns,
+                     bool may_hold)
+{
+    /* A lease granted since the last poll opens PUB before this tick is
+     * numbered in the new term, so the first tick of a term goes out. */
+    if (!dp->pub && now_ns < atomic_load(&dp->lease_until_ns) &&
+        now_ns >= dp->bind_retry_ns)
+        dp_endpoints_reconcile(dp, now_ns);
+    if (may_hold && dp_holding(dp, now_ns)) {
+        hamd_arb_hold(&c->arb, &dp->opts.limits, source, tick, now_ns);
+        return;
+    }
+    if (may_hold && dp_follow_holds(dp)) {
+        follow_hold(dp, c, source, tick, now_ns);
+        return;
+    }
+    hamd_arb_published(&c->arb, tick);
+    uint64_t term = atomic_load(&dp->lease_term);
+    if (c->seq_term != term) {
+        c->seq_term = term;
+        c->seq = 0;
+    }
+    struct hamd_tick out;
+    stamp(dp, tick, term, ++c->seq, &out);
+    size_t len = hamd_tick_encode(&out, true, dp->encbuf, sizeof dp->encbuf);
+    if (len == 0) {
+        dp->pub_errors++;
+        return;
+    }
+    lvc_store(c, &out);
+    dp->sources[source].st.published++;
+    /* Only the lease holder hands the tick to ZeroMQ, checked last and
+     * against the clock. */
+    if (!dp_may_publish(dp, now_ns))
+        return;
+    send_two(dp, c->vt_symbol, dp->encbuf, len);
+    dp->published++;
+    if (c->switch_id)
+        note_switch_done(dp, c, source, now_ns);
+}
+
+void dp_publish_event(struct hamd_dataplane *dp, const void *body, size_t len)
+{
+    if (dp_may_publish(dp, hamd_mono_ns()))
+        send_two(dp, DP_EVENT_TOPIC, body, len);
+}
+
+/* One entry of the small maps of _hb and END. */
+struct dp_kv {
+    const char *key; /* map key */
+    uint64_t value;  /* every value is a non-negative integer */
+};
+
+/* Packs {key: value, ...} of kv[0..n) into buf[0..cap), without
+ * allocating. Returns the length, 0 when it does not fit. */
+static size_t pack_small_map(uint8_t *buf, size_t cap, const struct dp_kv *kv,
+                             size_t n)
+{
+    struct hamd_mpw w;
+    hamd_mpw_init(&w, buf, cap);
+    msgpack_pack_map(&w.pk, n);
+    for (size_t i = 0; i < n; i++) {
+        hamd_mpw_str(&w, kv[i].key);
+        msgpack_pack_uint64(&w.pk, kv[i].value);
+    }
+    return hamd_mpw_finish(&w);
+}
+
+void dp_heartbeat_due(struct hamd_dataplane *dp, int64_t now_ns)
+{
+    if (!dp_may_publish(dp, now_ns) || now_ns < dp->next_hb_ns)
+        return;
+    dp->next_hb_ns = now_ns + (int64_t)dp->opts.heartbeat_ms * HAMD_NS_PER_MS;
+    /* Wall time is after 1970: packed unsigned, its bytes are those of
+     * msgpack_pack_int64. */
+    const struct dp_kv hb[] = {
+        {"term", dp->pub_term},
+        {"node", dp->opts.node_id},
+        {"ts_ns", (uint64_t)hamd_wall_ns()},
+        {"published", dp->published},
+    };
+    uint8_t body[DP_SMALL_MAP_MAX];
+    size_t len = pack_small_map(body, sizeof body, hb, sizeof hb / sizeof hb[0]);
+    send_two(dp, DP_HB_TOPIC, body, len);
+}
+
+/* ------------------------------------------------------------------------
+ * Snapshot: ["SNAPSHOT", prefix] -> [topic][body]... ["END", {term, count}]
+ * ------------------------------------------------------------------------ */
+
+struct snap_peer {
+    zmq_msg_t id;       /* requester's routing identity */
+    bool delimited;     /* it sent an empty delimiter (REQ-style) */
+};
+
+static bool snap_send(struct hamd_dataplane *dp, struct snap_peer *p,
+                      const void *topic, size_t tlen, const void *body,
+                      size_t blen)
+{
+    if (zmq_send(dp->snap, zmq_msg_data(&p->id), zmq_msg_size(&p->id),
+                 ZMQ_SNDMORE) < 0)
+        return false;
+    if (p->delimited && zmq_send(dp->snap, "", 0, ZMQ_SNDMORE) < 0)
+        return false;
+    return zmq_send(dp->snap, topic, tlen, ZMQ_SNDMORE) >= 0 &&
+           zmq_send(dp->snap, body, blen, 0) >= 0;
+}
+
+static void snap_reply(struct hamd_dataplane *dp, struct snap_peer *p,
+                       const char *prefix, size_t plen)
+{
+    uint64_t count = 0;
+    size_t cursor = 0;
+    const char *key;
+    void *val;
+    while (hamd_strmap_next(dp->contracts, &cursor, &key, &val)) {
+        struct dp_contract *c = val;
+        if (c->lvc_len == 0 || strncmp(c->vt_symbol, prefix, plen) != 0)
+            continue;
+        struct hamd_tick tick;
+        hamd_tick_expand(c->lvc, &tick);
+        size_t len = hamd_tick_encode(&tick, true, dp->encbuf,
+                                      sizeof dp->encbuf);
+        if (len == 0)
+            continue;
+        if (!snap_send(dp, p, c->vt_symbol, strlen(c->vt_symbol), dp->encbuf,
+                       len))
+            return;
+        count++;
+    }
+    const struct dp_kv end[] = {{"term", dp->pub_term}, {"count", count}};
+    uint8_t body[DP_SMALL_MAP_MAX];
+    size_t len = pack_small_map(body, sizeof body, end,
+                                sizeof end / sizeof end[0]);
+    snap_send(dp, p, DP_SNAPSHOT_END, strlen(DP_SNAPSHOT_END), body, len);
+    dp->snapshots++;
+}
+
+void dp_snapshot_serve(struct hamd_dataplane *dp)
+{
+    struct snap_peer p;
+    zmq_msg_t parts[3];
+    zmq_msg_init(&p.id);
+    for (int i = 0; i < 3; i++)
+        zmq_msg_init(&parts[i]);
+    if (zmq_msg_recv(&p.id, dp->snap, ZMQ_DONTWAIT) < 0)
+        goto out;
+    int n = 0;
+    bool more = zmq_msg_more(&p.id);
+    while (more) {
+        zmq_msg_t *dst = &parts[n < 3 ? n : 2];
+        if (zmq_msg_recv(dst, dp->snap, 0) < 0)
+            goto out;
+        more = zmq_msg_more(dst);
+        n++;
+    }
+    p.delimited = n > 0 && zmq_msg_size(&parts[0]) == 0;
+    int first = p.delimited ? 1 : 0;
+    int args = n - first;
+    if (args < 1 || args > 2 || n > 3)
+        goto out; /* not a request we know: ignored */
+    zmq_msg_t *cmd = &parts[first];
+    if (zmq_msg_size(cmd) != strlen(DP_SNAPSHOT_REQ) ||
+        memcmp(zmq_msg_data(cmd), DP_SNAPSHOT_REQ, zmq_msg_size(cmd)) != 0)
+        goto out;
+    char prefix[HAMD_VT_SYMBOL_MAX] = "";
+    if (args == 2) {
+        size_t plen = zmq_msg_size(&parts[first + 1]);
+        if (plen >= sizeof prefix)
+            goto out;
+        memcpy(prefix, zmq_msg_data(&parts[first + 1]), plen);
+        prefix[plen] = '\0';
+    }
+    snap_reply(dp, &p, prefix, strlen(prefix));
+out:
+    zmq_msg_close(&p.id);
+    for (int i = 0; i < 3; i++)
+        zmq_msg_close(&parts[i]);
+}
+
+/* ------------------------------------------------------------------------
+ * Statistics for the control plane (health inputs, /metrics)
+ * ------------------------------------------------------------------------ */
+
+/* How long source s has been silent on contract c while another source
+ * delivered it (0 when s is the freshest or has not said HELLO). */
+static int64_t contract_lag_ns(const struct dp_contract *c,
+                               const struct dp_source *src, int s)
+{
+    if (!(c->served & (1u << s)) || src->st.hello_ns == 0)
+        return 0;
+    int64_t since = c->last_rx_ns[s] > src->st.hello_ns ? c->last_rx_ns[s]
+                                                        : src->st.hello_ns;
+    return c->freshest_rx_ns > since ? c->freshest_rx_ns - since : 0;
+}
+
+/* One pass over the contracts: per-source staleness and replay depth,
+ * cache and memory totals. */
+static void stats_scan(struct hamd_dataplane *dp, struct hamd_dp_stats *st,
+                       int64_t worst_lag_ns[HAMD_ARB_MAX_SOURCES],
+                       uint64_t kept[HAMD_ARB_MAX_SOURCES])
+{
+    size_t cursor = 0;
+    const char *key;
+    void *val;
+    while (hamd_strmap_next(dp->contracts, &cursor, &key, &val)) {
+        const struct dp_contract *c = val;
+        st->cached += c->lvc_len > 0;
+        st->replay_bytes += hamd_arb_contract_bytes(&c->arb);
+        for (int s = 0; s < HAMD_ARB_MAX_SOURCES; s++) {
+            if (!dp->sources[s].used)
+                continue;
+            kept[s] += hamd_arb_kept(&c->arb, s);
+            int64_t lag = contract_lag_ns(c, &dp->sources[s], s);
+            if (lag > worst_lag_ns[s])
+                worst_lag_ns[s] = lag;
+        }
+    }
+}
+
+/* Gives freed heap pages back to the system after bursts (the start-up
+ * replay, a backlog, a big snapshot) left much memory free between live
+ * allocations, which glibc would otherwise keep for good. Rarely and only
+ * then: malloc_trim walks the whole heap with its arenas locked, a stall
+ * of milliseconds on the tick path (measured: 6 - 12 ms at 46 MB). */
+static void heap_trim_due(struct hamd_dataplane *dp, int64_t now_ns)
+{
+    if (now_ns < dp->next_trim_ns)
+        return;
+    dp->next_trim_ns = now_ns + (int64_t)DP_TRIM_INTERVAL_MS * HAMD_NS_PER_MS;
+    if (mallinfo2().fordblks >= DP_TRIM_FREE_MIN_BYTES)
+        malloc_trim(0);
+}
+
+void dp_stats_refresh(struct hamd_dataplane *dp, int64_t now_ns)
+{
+    heap_trim_due(dp, now_ns);
+    dp->next_stats_ns = now_ns + (int64_t)dp->opts.stats_interval_ms * HAMD_NS_PER_MS;
+    struct hamd_dp_stats st;
+    memset(&st, 0, sizeof st);
+    int64_t worst_lag_ns[HAMD_ARB_MAX_SOURCES] = {0};
+    uint64_t kept[HAMD_ARB_MAX_SOURCES] = {0};
+    stats_scan(dp, &st, worst_lag_ns, kept);
+    for (int s = 0; s < HAMD_ARB_MAX_SOURCES; s++) {
+        struct dp_source *src = &dp->sources[s];
+        if (!src->used)
+            continue;
+        src->st.staleness_ms = worst_lag_ns[s] / HAMD_NS_PER_MS;
+        if (src->latency_n > 0)
+            src->st.latency_ms = src->latency_sum_ms / (int64_t)src->latency_n;
+        src->latency_sum_ms = 0;
+        src->latency_n = 0;
+        src->st.replay_ticks = kept[s];
+        st.sources[st.n_sources++] = src->st;
+    }
+    st.contracts = hamd_strmap_size(dp->contracts);
+    st.published = dp->published;
+    st.pub_errors = dp->pub_errors;
+    st.unknown_source = dp->unknown_source;
+    st.unsubscribed = dp->unsubscribed;
+    st.snapshots = dp->snapshots;
+    st.publishing = dp_may_publish(dp, now_ns);
+    st.follow_msgs = dp->follow_msgs;
+    st.follow_age_ms = dp_follow_silence_ms(dp, now_ns);
+    st.takeover_replayed = dp->takeover_replayed;
+    pthread_mutex_lock(&dp->lock);
+    dp->stats = st;
+    pthread_mutex_unlock(&dp->lock);
+}
