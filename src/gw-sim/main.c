@@ -92,7 +92,7 @@ static int read_env(const char **endpoint, const char **account,
     if (!*account || !hamd_account_id_valid(*account)) {
         LOG_ERROR("%s must be an account id: 1..%d of [a-z0-9_-], starting "
                   "with a letter or digit", HAMD_GW_ENV_ACCOUNT,
-                  HAMD_ACCOUNT_ID_MAX - 1);
+                  HAMD_ACCOUNT_SLUG_MAX);
         return -1;
     }
     return 0;
