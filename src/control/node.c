@@ -103,8 +103,9 @@ static void node_follow_leader(struct hamd_node *node)
     char endpoint[HAMD_ENDPOINT_MAX];
     for (unsigned i = 0; i < node->cfg->n_peers; i++)
         if (node->cfg->peers[i].id == node->leader_id &&
-            hamd_peer_publish_connect(&node->cfg->peers[i], endpoint,
-                                 sizeof endpoint) == 0)
+            hamd_peer_connect_endpoint(&node->cfg->peers[i],
+                                       node->cfg->peers[i].publish, endpoint,
+                                       sizeof endpoint) == 0)
             hamd_dataplane_follow(node->dp, endpoint);
 }
 
