@@ -14,10 +14,10 @@
  * COVER
  * ------------------------------------------------------------------------ */
 
-size_t hamd_cover_encode(const struct hamd_cover *c, void *buf, size_t cap)
+size_t hamd_relay_cover_encode(const struct hamd_relay_cover *c, void *buf, size_t cap)
 {
     if (c->node == 0 || c->node > RELAY_NODE_MAX ||
-        c->n_accounts > HAMD_COVER_ACCOUNTS_MAX)
+        c->n_accounts > HAMD_RELAY_COVER_ACCOUNTS_MAX)
         return 0;
     struct hamd_mpw w;
     hamd_mpw_init(&w, buf, cap);
@@ -25,8 +25,8 @@ size_t hamd_cover_encode(const struct hamd_cover *c, void *buf, size_t cap)
     msgpack_pack_uint32(&w.pk, c->node);
     msgpack_pack_array(&w.pk, c->n_accounts);
     for (unsigned i = 0; i < c->n_accounts; i++) {
-        const struct hamd_cover_account *a = &c->accounts[i];
-        if (!hamd_account_id_valid(a->id) || a->state >= HAMD_COVER_STATES ||
+        const struct hamd_relay_cover_account *a = &c->accounts[i];
+        if (!hamd_account_id_valid(a->id) || a->state >= HAMD_RELAY_COVER_STATES ||
             a->healthy_ms < 0)
             return 0;
         msgpack_pack_array(&w.pk, 3);
@@ -69,26 +69,26 @@ static bool read_uint(struct hamd_mpr *r, uint64_t max, uint64_t *out)
 }
 
 static bool read_cover_account(struct hamd_mpr *r,
-                               struct hamd_cover_account *a)
+                               struct hamd_relay_cover_account *a)
 {
     uint32_t n;
     uint64_t state;
     if (!read_array(r, &n) || n != 3 || !read_str(r, a->id, sizeof a->id) ||
         !hamd_account_id_valid(a->id) ||
-        !read_uint(r, HAMD_COVER_STATES - 1, &state))
+        !read_uint(r, HAMD_RELAY_COVER_STATES - 1, &state))
         return false;
     a->state = (uint8_t)state;
     return hamd_mpr_read_i64(r, &a->healthy_ms) && a->healthy_ms >= 0;
 }
 
-bool hamd_cover_decode(const void *buf, size_t len, struct hamd_cover *out)
+bool hamd_relay_cover_decode(const void *buf, size_t len, struct hamd_relay_cover *out)
 {
     struct hamd_mpr r;
     uint32_t n;
     uint64_t node;
     hamd_mpr_init(&r, buf, len);
     if (!read_array(&r, &n) || n != 2 || !read_uint(&r, RELAY_NODE_MAX, &node) ||
-        node == 0 || !read_array(&r, &n) || n > HAMD_COVER_ACCOUNTS_MAX)
+        node == 0 || !read_array(&r, &n) || n > HAMD_RELAY_COVER_ACCOUNTS_MAX)
         return false;
     out->node = (unsigned)node;
     out->n_accounts = n;

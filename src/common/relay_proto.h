@@ -38,33 +38,33 @@
 #define HAMD_RELAY_SET "RELAY"
 #define HAMD_RELAY_ID_PREFIX "node-"     /* DEALER identity: node-N */
 #define HAMD_RELAY_ID_MAX 16             /* bytes of "node-65535" + NUL */
-#define HAMD_COVER_ACCOUNTS_MAX 64       /* accounts in one COVER */
-#define HAMD_COVER_STATES 6              /* state codes 0..5 */
-#define HAMD_COVER_BODY_MAX 8192         /* bytes of an encoded COVER */
+#define HAMD_RELAY_COVER_ACCOUNTS_MAX 64       /* accounts in one COVER */
+#define HAMD_RELAY_COVER_STATES 6              /* state codes 0..5 */
+#define HAMD_RELAY_COVER_BODY_MAX 8192         /* bytes of an encoded COVER */
 #define HAMD_RELAY_SET_MAX 65536         /* pairs in one RELAY */
 
 /* One account in a COVER. */
-struct hamd_cover_account {
+struct hamd_relay_cover_account {
     char id[HAMD_ACCOUNT_ID_MAX]; /* account id (a slug) */
-    uint8_t state;                /* health state code, < HAMD_COVER_STATES */
+    uint8_t state;                /* health state code, < HAMD_RELAY_COVER_STATES */
     int64_t healthy_ms;           /* HEALTHY for this long, 0 otherwise */
 };
 
 /* A COVER: one follower's gateways as it sees them. */
-struct hamd_cover {
+struct hamd_relay_cover {
     unsigned node;                /* the reporting node's id */
     unsigned n_accounts;          /* entries in accounts */
-    struct hamd_cover_account accounts[HAMD_COVER_ACCOUNTS_MAX]; /* by id */
+    struct hamd_relay_cover_account accounts[HAMD_RELAY_COVER_ACCOUNTS_MAX]; /* by id */
 };
 
 /* Encodes c into buf[0..cap). Returns the length, 0 when it does not fit
  * or c is invalid. */
-size_t hamd_cover_encode(const struct hamd_cover *c, void *buf, size_t cap);
+size_t hamd_relay_cover_encode(const struct hamd_relay_cover *c, void *buf, size_t cap);
 
 /* Decodes a COVER body. Returns false (out partly written) when it is not
- * exactly one valid COVER: node 1..65535, at most HAMD_COVER_ACCOUNTS_MAX
+ * exactly one valid COVER: node 1..65535, at most HAMD_RELAY_COVER_ACCOUNTS_MAX
  * accounts with valid ids and state codes, healthy_ms >= 0. */
-bool hamd_cover_decode(const void *buf, size_t len, struct hamd_cover *out);
+bool hamd_relay_cover_decode(const void *buf, size_t len, struct hamd_relay_cover *out);
 
 /* Called for each pair of a RELAY, in order. */
 typedef void (*hamd_relay_set_fn)(void *ud, const char *vt_symbol,

@@ -53,7 +53,7 @@ struct hamd_dataplane_opts {
 /* The latest coverage report of one node and when it arrived. */
 struct hamd_dp_cover {
     int64_t rx_ns;             /* monotonic */
-    struct hamd_cover cover;   /* as the node sent it */
+    struct hamd_relay_cover cover;   /* as the node sent it */
 };
 
 /* What the data plane reports upwards. */

@@ -263,8 +263,8 @@ void dp_relay_request(struct hamd_dataplane *dp, unsigned node,
 static void cover_store(struct hamd_dataplane *dp, unsigned node,
                         const void *body, size_t len, int64_t now_ns)
 {
-    struct hamd_cover c;
-    if (!hamd_cover_decode(body, len, &c) || c.node != node) {
+    struct hamd_relay_cover c;
+    if (!hamd_relay_cover_decode(body, len, &c) || c.node != node) {
         dp->relay_bad++;
         hamd_log_rated(&dp->relay_rate, HAMD_LOG_WARN,
                        "relay: malformed or foreign COVER from node %u "

@@ -202,11 +202,11 @@ static void test_relay_starts_where_the_publisher_stopped(void **state)
     hamd_dataplane_contract_add(w->fol.dp, VT);
     hamd_dataplane_assign(w->fol.dp, VT, "sim_a", 0);
     hamd_dataplane_relay_target(w->fol.dp, w->pub.o.relay);
-    struct hamd_cover cov = {.node = 2, .n_accounts = 1};
+    struct hamd_relay_cover cov = {.node = 2, .n_accounts = 1};
     strcpy(cov.accounts[0].id, "sim_a");
     cov.accounts[0].state = 1;
-    uint8_t body[HAMD_COVER_BODY_MAX];
-    size_t len = hamd_cover_encode(&cov, body, sizeof body);
+    uint8_t body[HAMD_RELAY_COVER_BODY_MAX];
+    size_t len = hamd_relay_cover_encode(&cov, body, sizeof body);
     assert_true(len > 0);
     hamd_dataplane_cover_send(w->fol.dp, body, len);
     assert_true(wait_for(w, publisher_heard_node2));
@@ -313,9 +313,9 @@ static void test_non_members_are_refused(void **state)
     hamd_dataplane_destroy(&w->pub.dp);
     node_start(&w->pub, 1, "10.255.255.1");
     void *s = intruder(w, "node-2", w->pub.o.relay);
-    struct hamd_cover cov = {.node = 2, .n_accounts = 0};
-    uint8_t body[HAMD_COVER_BODY_MAX];
-    size_t len = hamd_cover_encode(&cov, body, sizeof body);
+    struct hamd_relay_cover cov = {.node = 2, .n_accounts = 0};
+    uint8_t body[HAMD_RELAY_COVER_BODY_MAX];
+    size_t len = hamd_relay_cover_encode(&cov, body, sizeof body);
     zmq_send(s, HAMD_RELAY_COVER, strlen(HAMD_RELAY_COVER), ZMQ_SNDMORE);
     zmq_send(s, body, len, 0);
     assert_true(wait_for(w, refused_one));

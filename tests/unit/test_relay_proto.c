@@ -12,9 +12,9 @@
 
 #include "common/relay_proto.h"
 
-static struct hamd_cover two_accounts(void)
+static struct hamd_relay_cover two_accounts(void)
 {
-    struct hamd_cover c;
+    struct hamd_relay_cover c;
     memset(&c, 0, sizeof c);
     c.node = 2;
     c.n_accounts = 2;
@@ -29,11 +29,11 @@ static struct hamd_cover two_accounts(void)
 static void test_cover_round_trip(void **state)
 {
     (void)state;
-    struct hamd_cover in = two_accounts(), out;
-    uint8_t buf[HAMD_COVER_BODY_MAX];
-    size_t len = hamd_cover_encode(&in, buf, sizeof buf);
+    struct hamd_relay_cover in = two_accounts(), out;
+    uint8_t buf[HAMD_RELAY_COVER_BODY_MAX];
+    size_t len = hamd_relay_cover_encode(&in, buf, sizeof buf);
     assert_true(len > 0);
-    assert_true(hamd_cover_decode(buf, len, &out));
+    assert_true(hamd_relay_cover_decode(buf, len, &out));
     assert_int_equal(out.node, 2);
     assert_int_equal(out.n_accounts, 2);
     assert_string_equal(out.accounts[0].id, "sim_a");
@@ -42,33 +42,33 @@ static void test_cover_round_trip(void **state)
     assert_int_equal(out.accounts[1].state, 3);
     /* Every strict prefix is refused. */
     for (size_t n = 0; n < len; n++)
-        assert_false(hamd_cover_decode(buf, n, &out));
+        assert_false(hamd_relay_cover_decode(buf, n, &out));
     /* So is anything after the document. */
     buf[len] = 0xc0;
-    assert_false(hamd_cover_decode(buf, len + 1, &out));
+    assert_false(hamd_relay_cover_decode(buf, len + 1, &out));
 }
 
 static void test_cover_largest_fits_the_body_max(void **state)
 {
     (void)state;
-    struct hamd_cover in, out;
+    struct hamd_relay_cover in, out;
     memset(&in, 0, sizeof in);
     in.node = 65535;
-    in.n_accounts = HAMD_COVER_ACCOUNTS_MAX;
+    in.n_accounts = HAMD_RELAY_COVER_ACCOUNTS_MAX;
     for (unsigned i = 0; i < in.n_accounts; i++) {
         snprintf(in.accounts[i].id, sizeof in.accounts[i].id,
                  "a234567890123456789012345678%03u", i);
         in.accounts[i].state = 5;
         in.accounts[i].healthy_ms = INT64_MAX;
     }
-    uint8_t buf[HAMD_COVER_BODY_MAX];
-    size_t len = hamd_cover_encode(&in, buf, sizeof buf);
+    uint8_t buf[HAMD_RELAY_COVER_BODY_MAX];
+    size_t len = hamd_relay_cover_encode(&in, buf, sizeof buf);
     assert_true(len > 0);
-    assert_true(hamd_cover_decode(buf, len, &out));
-    assert_int_equal(out.n_accounts, HAMD_COVER_ACCOUNTS_MAX);
+    assert_true(hamd_relay_cover_decode(buf, len, &out));
+    assert_int_equal(out.n_accounts, HAMD_RELAY_COVER_ACCOUNTS_MAX);
     /* One too many is refused by both sides. */
     in.n_accounts++;
-    assert_int_equal(hamd_cover_encode(&in, buf, sizeof buf), 0);
+    assert_int_equal(hamd_relay_cover_encode(&in, buf, sizeof buf), 0);
 }
 
 /* Packs a document with msgpack-c (the hostile sender's view). */
@@ -145,17 +145,17 @@ static void test_cover_rejects(void **state)
     void (*bad[])(msgpack_packer *) = {bad_node0, bad_state, bad_id, bad_ms,
                                        bad_count, bad_shape};
     uint8_t buf[256];
-    struct hamd_cover out;
+    struct hamd_relay_cover out;
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         size_t n = pack(buf, sizeof buf, bad[i]);
         assert_true(n > 0);
-        assert_false(hamd_cover_decode(buf, n, &out));
+        assert_false(hamd_relay_cover_decode(buf, n, &out));
     }
-    struct hamd_cover in = two_accounts();
-    in.accounts[1].state = HAMD_COVER_STATES;
-    assert_int_equal(hamd_cover_encode(&in, buf, sizeof buf), 0);
+    struct hamd_relay_cover in = two_accounts();
+    in.accounts[1].state = HAMD_RELAY_COVER_STATES;
+    assert_int_equal(hamd_relay_cover_encode(&in, buf, sizeof buf), 0);
     in = two_accounts();
-    assert_int_equal(hamd_cover_encode(&in, buf, 8), 0); /* too small */
+    assert_int_equal(hamd_relay_cover_encode(&in, buf, 8), 0); /* too small */
 }
 
 /* Collects the pairs of a RELAY as "sym=acct,". */
