@@ -300,7 +300,7 @@ int hamd_cluster_start(struct hamd_cluster *c)
 static void cluster_close_step(struct hamd_cluster *c)
 {
     if (--c->close_pending == 0 && c->close_cb)
-        c->close_cb(c->close_ud);
+        c->close_cb(c->close_ud, 0);
 }
 
 static void cluster_on_handle_closed(uv_handle_t *h)

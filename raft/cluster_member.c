@@ -112,7 +112,7 @@ static void member_finish(struct hamd_cluster *c, int status)
                  add ? "adding" : "removing", (unsigned long long)id,
                  raft_strerror(status));
     if (cb)
-        cb(ud, status);
+        cb(ud, -status); /* libraft's codes are positive; ours fail below 0 */
 }
 
 /* libraft: the step committed (0), or failed. The next step, if any, is

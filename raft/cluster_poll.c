@@ -179,8 +179,8 @@ static void poll_on_seeded(void *ud, int status,
 {
     struct hamd_cluster *c = ud;
     c->seed_pending = false;
-    if (status) {
-        LOG_WARN("raft: seeding not committed: %s", raft_strerror(status));
+    if (status < 0) {
+        LOG_WARN("raft: seeding not committed: %s", raft_strerror(-status));
         return;
     }
     c->seeded_known = true;
@@ -216,11 +216,11 @@ static void cluster_maybe_seed(struct hamd_cluster *c)
         c->seeded_known = true;
         return;
     }
-    int rc = poll_build_seed(&c->opts, &cmd) ? RAFT_NOMEM
+    int rc = poll_build_seed(&c->opts, &cmd) ? -RAFT_NOMEM
              : hamd_cluster_submit(c, &cmd, poll_on_seeded, c);
     hamd_cmd_free(&cmd);
     if (rc == 0)
         c->seed_pending = true;
     else
-        LOG_WARN("raft: seeding not submitted: %s", raft_strerror(rc));
+        LOG_WARN("raft: seeding not submitted: %s", raft_strerror(-rc));
 }

@@ -197,13 +197,13 @@ static void on_member_changed(void *ud, int status)
     }
     if (status == 0)
         member_reply_done(req, p->admin->node->cluster, p->target);
-    else if (status == RAFT_NOCONNECTION)
+    else if (status == -RAFT_NOCONNECTION)
         admin_reply_error(req, 504, "id",
                           "node %llu did not catch up with the log: is hamd "
                           "running there (with [peer.%llu] join = true)? "
                           "It stays a spare: add it again, or remove it",
                           id, id);
-    else if (status == RAFT_CANTCHANGE)
+    else if (status == -RAFT_CANTCHANGE)
         admin_reply_error(req, 409, NULL,
                           "the configuration changed while node %llu was "
                           "being changed: check the members, then retry", id);
@@ -342,17 +342,17 @@ static void on_transferred(void *ud, int status, uint64_t leader_id)
         admin_reply_json(req, 200, json_pack("{s:I,s:I}", "leader",
                                              (json_int_t)leader_id, "previous",
                                              (json_int_t)p->target));
-    else if (req && status == RAFT_CANCELED)
+    else if (req && status == -RAFT_CANCELED)
         admin_reply_error(req, 504, NULL, "the transfer timed out");
     else if (req)
         admin_reply_raft_error(req, status);
     admin_pending_free(p);
 }
 
-/* Answers a transfer that could not start. */
+/* Answers a transfer that could not start (rc < 0, cluster.h). */
 static int transfer_refused(h2o_req_t *req, int rc)
 {
-    switch (rc) {
+    switch (-rc) {
     case RAFT_BUSY:
         return admin_reply_error(req, 409, NULL,
                                  "a leadership transfer is already running");
@@ -378,7 +378,7 @@ static int transfer_start(struct admin_call *call, uint64_t target)
     if (rc == 0)
         return 0;
     admin_pending_free(p);
-    if (rc == RAFT_NOTLEADER)
+    if (rc == -RAFT_NOTLEADER)
         return admin_forward(call);
     return transfer_refused(call->req, rc);
 }

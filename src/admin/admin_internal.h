@@ -178,9 +178,10 @@ int admin_write_submit(struct admin_call *call, const struct hamd_cmd *cmd,
  * Returns 0. */
 int admin_forward(struct admin_call *call);
 
-/* Answers 503 for a libraft error code (not leader, leadership lost,
- * shutdown ...). Returns 0. */
-int admin_reply_raft_error(h2o_req_t *req, int raft_status);
+/* Answers 503 (413 for too big) for a failed status of raft/cluster.h,
+ * a negated libraft code (-RAFT_NOTLEADER, -RAFT_LEADERSHIPLOST,
+ * -RAFT_SHUTDOWN ...). Returns 0. */
+int admin_reply_raft_error(h2o_req_t *req, int status);
 
 /* ---- admin_http.c: HTTP/1.1 requests from the control loop ---- */
 

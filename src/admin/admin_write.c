@@ -21,9 +21,9 @@ bool admin_is_leader(const struct admin_call *call)
     return call->node->cluster && hamd_cluster_is_leader(call->node->cluster);
 }
 
-int admin_reply_raft_error(h2o_req_t *req, int raft_status)
+int admin_reply_raft_error(h2o_req_t *req, int status)
 {
-    switch (raft_status) {
+    switch (-status) {
     case RAFT_NOTLEADER:
         return admin_reply_error(req, 503, NULL, "no leader");
     case RAFT_LEADERSHIPLOST:
@@ -38,7 +38,7 @@ int admin_reply_raft_error(h2o_req_t *req, int raft_status)
                                  "the change is too big for one log entry");
     default:
         return admin_reply_error(req, 503, NULL, "raft: %s",
-                                 raft_strerror(raft_status));
+                                 raft_strerror(-status));
     }
 }
 
@@ -52,7 +52,7 @@ static void on_submitted(void *ud, int status,
     struct admin_pending *p = ud;
     h2o_req_t *req = p->req;
     if (req) {
-        if (status != 0)
+        if (status < 0)
             admin_reply_raft_error(req, status);
         else if (res->status != 0)
             admin_reply_error(req, res->status, res->field, "%s",
@@ -77,9 +77,9 @@ int admin_write_submit(struct admin_call *call, const struct hamd_cmd *cmd,
     if (rc == 0)
         return 0;
     admin_pending_free(p);
-    if (rc == RAFT_NOTLEADER)
+    if (rc == -RAFT_NOTLEADER)
         return admin_forward(call);
-    if (rc == RAFT_INVALID)
+    if (rc == -RAFT_INVALID)
         return admin_reply_error(call->req, 400, NULL, "invalid command");
     return admin_reply_raft_error(call->req, rc);
 }

@@ -20,9 +20,9 @@ static void on_event_committed(void *ud, int status,
                                const struct hamd_apply_result *res)
 {
     (void)ud;
-    if (status != 0)
+    if (status < 0)
         LOG_WARN("event not recorded in the replicated history: raft error %d",
-                 status);
+                 -status);
     else if (res && res->status != 0)
         LOG_WARN("event not recorded: %s", res->error);
 }

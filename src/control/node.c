@@ -233,8 +233,9 @@ static void close_handle(uv_handle_t *h)
         uv_close(h, NULL);
 }
 
-static void on_cluster_closed(void *ud)
+static void on_cluster_closed(void *ud, int status)
 {
+    (void)status; /* closing cannot fail */
     struct hamd_node *node = ud;
     hamd_monitor_destroy(&node->monitor);
     hamd_steer_destroy(&node->steer);
@@ -253,7 +254,7 @@ static void cluster_close(struct hamd_node *node)
     if (node->cluster)
         hamd_cluster_close(node->cluster, on_cluster_closed, node);
     else
-        on_cluster_closed(node);
+        on_cluster_closed(node, 0);
 }
 
 static void on_vip_release_due(uv_timer_t *t)
@@ -318,9 +319,9 @@ static void node_step_down_and_continue(struct hamd_node *node)
 static void on_transferred(void *ud, int status, uint64_t leader_id)
 {
     struct hamd_node *node = ud;
-    if (status != 0)
+    if (status < 0)
         LOG_WARN("leadership transfer failed (raft error %d): stepping down",
-                 status);
+                 -status);
     else
         LOG_INFO("leadership handed over to node %llu",
                  (unsigned long long)leader_id);

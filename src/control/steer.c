@@ -136,10 +136,10 @@ void steer_op_settle(struct steer_op *op)
 {
     if (--op->pending > 0)
         return;
-    if (op->failed_status)
+    if (op->failed_status < 0)
         op->done(op->ud, 503, json_pack("{s:s,s:i}", "error",
                                         "not committed: leadership lost",
-                                        "raft_error", op->failed_status));
+                                        "raft_error", -op->failed_status));
     else
         op->done(op->ud, 200, json_incref(op->answer));
     json_decref(op->answer);
@@ -150,12 +150,12 @@ static void on_committed(void *ud, int status, const struct hamd_apply_result *r
 {
     struct steer_commit *sc = ud;
     struct hamd_steer *st = sc->st;
-    if (status != 0)
-        LOG_WARN("failover: commit failed (raft error %d)", status);
+    if (status < 0)
+        LOG_WARN("failover: commit failed (raft error %d)", -status);
     else if (res && res->status != 0)
         LOG_WARN("failover: commit refused: %s", res->error);
     if (sc->op) {
-        if (status != 0)
+        if (status < 0)
             sc->op->failed_status = status;
         steer_op_settle(sc->op);
     }
@@ -171,7 +171,9 @@ void steer_submit(struct hamd_steer *st, struct hamd_cmd *cmd, struct steer_op *
         sc->st = st;
         sc->op = op;
     }
-    if (sc && hamd_cluster_submit(st->node->cluster, cmd, on_committed, sc) == 0) {
+    int rc = sc ? hamd_cluster_submit(st->node->cluster, cmd, on_committed, sc)
+                : -RAFT_NOMEM;
+    if (rc == 0) {
         st->inflight++;
         if (op)
             op->pending++;
@@ -179,7 +181,7 @@ void steer_submit(struct hamd_steer *st, struct hamd_cmd *cmd, struct steer_op *
         free(sc);
         LOG_WARN("failover: cannot submit %s", hamd_cmd_type_name(cmd->type));
         if (op)
-            op->failed_status = -1;
+            op->failed_status = rc;
     }
     hamd_cmd_free(cmd);
 }

@@ -69,7 +69,8 @@ struct steer_op {
     hamd_steer_done_cb done;     /* answers the API request */
     void *ud;                    /* its argument */
     unsigned pending;            /* commits not answered yet */
-    int failed_status;           /* raft error seen, 0 if none */
+    int failed_status;           /* a failed commit's status (-RAFT_*,
+                                    cluster.h), 0 if none */
     json_t *answer;              /* the plan, returned on success */
 };
 
