@@ -7,7 +7,7 @@
 #include <strings.h>
 
 #include "admin/admin_http_parse.h"
-#include "admin/admin_internal.h"
+#include "admin/admin_route.h"
 
 #define HTTP_METHOD_MAX 16           /* bytes of a method, NUL included */
 #define HTTP_PREFIX "http://"        /* the only scheme */

@@ -24,6 +24,7 @@
 #include <stddef.h>
 
 #include "admin/admin.h"
+#include "admin/admin_http_parse.h"
 #include "admin/admin_route.h"
 #include "common/log.h"
 #include "control/node_internal.h"
@@ -185,26 +186,15 @@ int admin_reply_raft_error(h2o_req_t *req, int status);
 
 /* ---- admin_http.c: HTTP/1.1 requests from the control loop ---- */
 
-/* One outgoing request. Strings are copied by admin_http_start. */
-struct admin_http_req {
-    const char *url;              /* http://host:port/path?query */
-    const char *method;           /* GET, POST, PUT, DELETE */
-    const char *body;             /* request body or NULL */
-    size_t body_len;              /* its length */
-    const char *headers[4];       /* "Name: value" lines, NULL-ended */
-    unsigned timeout_ms;          /* whole request; 0 =
-                                     ADMIN_FORWARD_TIMEOUT_MS */
-    unsigned connect_timeout_ms;  /* resolving and connecting; 0 =
-                                     ADMIN_FORWARD_CONNECT_TIMEOUT_MS */
-    size_t reply_max;             /* bytes of the answer body; 0 =
-                                     ADMIN_FORWARD_REPLY_MAX */
-};
-
-/* Completion: status 0 when no answer came (body NULL, error says why),
- * else the HTTP status with the body (NUL-terminated, valid only during
- * the call) and error NULL. */
-typedef void (*admin_http_done_fn)(void *ud, long status, const char *body,
-                                   size_t len, const char *error);
+/* Completion of admin_http_start: status 0 when an answer came, with its
+ * HTTP status, its body (NUL-terminated, valid only during the call) and
+ * error NULL; status < 0 when none came, a libuv error code
+ * (UV_ECONNREFUSED, UV_ETIMEDOUT, UV_EPROTO for an answer refused,
+ * UV_ECANCELED at shutdown ...), with http_status 0, body NULL and error
+ * saying why. */
+typedef void (*admin_http_cb)(void *ud, int status, long http_status,
+                              const char *body, size_t len,
+                              const char *error);
 
 /* Creates the client on loop; it holds no libuv handle until a request
  * starts. Returns NULL when out of memory. */
@@ -215,13 +205,14 @@ struct admin_http *admin_http_new(uv_loop_t *loop);
  * cannot start: the client is closing, the URL is not http://host:port/...,
  * a method or header line is malformed, or out of memory. */
 int admin_http_start(struct admin_http *self, const struct admin_http_req *r,
-                     admin_http_done_fn done, void *ud);
+                     admin_http_cb done, void *ud);
 
 /* No new requests; those in flight run to completion (each bounded by its
  * timeout), so the loop ends once they are done. */
 void admin_http_close(struct admin_http *self);
 
-/* Fails what is left (done is called with "shutting down") and frees the
+/* Fails what is left (done is called with UV_ECANCELED, "shutting
+ * down") and frees the
  * client; the memory of those requests is released by the loop's close
  * callbacks. Nulls *self. */
 void admin_http_destroy(struct admin_http **self);

@@ -60,12 +60,12 @@ static void query_finish(struct successor_query *q)
     free(q);
 }
 
-static void on_status(void *ud, long status, const char *body, size_t len,
-                      const char *error)
+static void on_status(void *ud, int status, long http_status,
+                      const char *body, size_t len, const char *error)
 {
     struct successor_ask *a = ud;
     (void)error;
-    if (status == 200)
+    if (status == 0 && http_status == 200)
         candidate_read(a->cand, body, len);
     struct successor_query *q = a->q;
     free(a);

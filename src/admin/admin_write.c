@@ -88,12 +88,12 @@ int admin_write_submit(struct admin_call *call, const struct hamd_cmd *cmd,
  * Forward to the leader
  * ------------------------------------------------------------------------ */
 
-static void on_forwarded(void *ud, long status, const char *body, size_t len,
-                         const char *error)
+static void on_forwarded(void *ud, int status, long http_status,
+                         const char *body, size_t len, const char *error)
 {
     struct admin_pending *p = ud;
     h2o_req_t *req = p->req;
-    if (req && status == 0) {
+    if (req && status < 0) {
         LOG_WARN("admin: forwarding to the leader (node %llu) failed: %s",
                  (unsigned long long)p->target, error);
         admin_reply_error(req, 503, NULL,
@@ -106,7 +106,7 @@ static void on_forwarded(void *ud, long status, const char *body, size_t len,
                               H2O_STRLIT("x-hamd-leader"), 0, NULL,
                               h2o_strdup(&req->pool, id, (size_t)n).base,
                               (size_t)n);
-        admin_reply_raw(req, (int)status, "application/json", body, len);
+        admin_reply_raw(req, (int)http_status, "application/json", body, len);
     }
     admin_pending_free(p);
 }
