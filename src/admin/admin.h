@@ -13,13 +13,17 @@ struct hamd_admin;
  * unreadable or world-readable. */
 struct hamd_admin *hamd_admin_new(struct hamd_node *node);
 
-/* Asks every other voter's /api/status at once (briefly) and calls
- * done(ud, id) with the node best placed to take over (successor.h), or 0
- * when none answered well enough: then the cluster picks a voter it heard
- * from lately. Returns 0, or -1 when out of memory (done is then not
+/* Completion of hamd_admin_pick_successor: status 0 with the id of the
+ * voter best placed to take over (core/successor.h), or -ENOENT and id 0
+ * when none answered well enough: then the cluster picks a voter it
+ * heard from lately. */
+typedef void (*hamd_admin_successor_cb)(void *ud, int status, unsigned id);
+
+/* Asks every other voter's /api/status at once (briefly) and calls done
+ * with the pick. Returns 0, or -1 when out of memory (done is then not
  * called). */
 int hamd_admin_pick_successor(struct hamd_admin *self,
-                              void (*done)(void *ud, unsigned id), void *ud);
+                              hamd_admin_successor_cb done, void *ud);
 
 /* Stops accepting connections (shutdown); in-flight requests finish. */
 void hamd_admin_close(struct hamd_admin *self);

@@ -383,9 +383,11 @@ static int transfer_start(struct admin_call *call, uint64_t target)
     return transfer_refused(call->req, rc);
 }
 
-/* No node named: the healthiest follower, as on SIGTERM. */
-static void on_successor_picked(void *ud, unsigned id)
+/* No node named: the healthiest follower, as on SIGTERM; none (status <
+ * 0, id 0): a voter the cluster heard from lately. */
+static void on_successor_picked(void *ud, int status, unsigned id)
 {
+    (void)status;
     struct admin_pending *p = ud;
     if (!p->req) {
         admin_pending_free(p);

@@ -9,6 +9,7 @@
  * The answer is the plan ({groups, rejects, contracts_moved, dry_run});
  * without dry_run it comes after every resulting ASSIGN committed. Like
  * every write, a follower forwards these to the leader. */
+#include <errno.h>
 #include <string.h>
 
 #include "admin/admin_internal.h"
@@ -30,11 +31,23 @@ struct fo_request {
  * Answers arrive from the steer, maybe after the client left
  * ------------------------------------------------------------------------ */
 
+/* The HTTP status of a steer completion (control/steer.h). */
+static int steer_http_status(int status)
+{
+    switch (status) {
+    case 0: return 200;
+    case -EINVAL: return 400;
+    case -ENOENT: return 404;
+    case -EPERM: return 409;
+    default: return 503;
+    }
+}
+
 static void on_steer_done(void *ud, int status, json_t *body)
 {
     struct admin_pending *p = ud;
     if (p->req)
-        admin_reply_json(p->req, status, body);
+        admin_reply_json(p->req, steer_http_status(status), body);
     else
         json_decref(body);
     admin_pending_free(p);

@@ -1,6 +1,7 @@
 /* Graceful handover: ask every other node how it is doing, then choose
  * (successor.c). Used by SIGTERM on the leader. Each node answers
  * /api/status itself, so the choice uses every node's own health view. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +14,7 @@
 
 /* One round of questions. */
 struct successor_query {
-    void (*done)(void *ud, unsigned id);  /* the caller's completion */
+    hamd_admin_successor_cb done;         /* the caller's completion */
     void *ud;                             /* its argument */
     unsigned pending;                     /* requests not answered yet */
     size_t n;                             /* used candidates */
@@ -56,7 +57,7 @@ static void query_finish(struct successor_query *q)
                  "applied %llu", c->id, c->reachable ? "answered" : "no answer",
                  c->healthy, (unsigned long long)c->applied_index);
     }
-    q->done(q->ud, id);
+    q->done(q->ud, id ? 0 : -ENOENT, id);
     free(q);
 }
 
@@ -96,7 +97,7 @@ static void ask(struct hamd_admin *self, struct successor_query *q,
 }
 
 int hamd_admin_pick_successor(struct hamd_admin *self,
-                              void (*done)(void *ud, unsigned id), void *ud)
+                              hamd_admin_successor_cb done, void *ud)
 {
     const struct hamd_config *cfg = self->node->cfg;
     struct successor_query *q = calloc(1, sizeof *q);

@@ -264,8 +264,9 @@ static void on_vip_release_due(uv_timer_t *t)
     cluster_close(node);
 }
 
-static void on_gateways_stopped(void *ud)
+static void on_gateways_stopped(void *ud, int status)
 {
+    (void)status; /* stopping gateways cannot fail */
     struct hamd_node *node = ud;
     if (node->release_vip_at_exit) {
         /* Let the successor announce the VIP before this host drops it. */
@@ -291,7 +292,7 @@ static void node_shutdown_continue(struct hamd_node *node)
     if (node->sup)
         hamd_supervisor_shutdown(node->sup, on_gateways_stopped, node);
     else
-        on_gateways_stopped(node);
+        on_gateways_stopped(node, 0);
 }
 
 static void on_shutdown_deadline(uv_timer_t *t)
@@ -328,8 +329,11 @@ static void on_transferred(void *ud, int status, uint64_t leader_id)
     node_step_down_and_continue(node);
 }
 
-static void on_successor(void *ud, unsigned id)
+/* id 0 (status < 0: no voter answered well enough) lets the cluster pick
+ * a voter it heard from lately. */
+static void on_successor(void *ud, int status, unsigned id)
 {
+    (void)status;
     struct hamd_node *node = ud;
     if (!node->transferring)
         return; /* the deadline stepped down already */

@@ -10,6 +10,7 @@
  * health trigger. */
 #include "control/steer.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -137,11 +138,11 @@ void steer_op_settle(struct steer_op *op)
     if (--op->pending > 0)
         return;
     if (op->failed_status < 0)
-        op->done(op->ud, 503, json_pack("{s:s,s:i}", "error",
+        op->done(op->ud, -EAGAIN, json_pack("{s:s,s:i}", "error",
                                         "not committed: leadership lost",
                                         "raft_error", -op->failed_status));
     else
-        op->done(op->ud, 200, json_incref(op->answer));
+        op->done(op->ud, 0, json_incref(op->answer));
     json_decref(op->answer);
     free(op);
 }

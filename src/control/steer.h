@@ -50,8 +50,14 @@ void hamd_steer_on_switched(struct hamd_steer *self,
 uint64_t hamd_steer_switch_id(struct hamd_steer *self, const char *vt_symbol,
                               const char *account);
 
-/* Answer of an operator command: an HTTP status and a JSON body that the
- * callee owns. Called once, possibly before the command returns. */
+/* Completion of an operator command, called once, possibly before the
+ * command returns, with a JSON body that the callee owns: the plan
+ * ({groups, rejects, contracts_moved, dry_run}) or {"error": ...}.
+ * status 0: carried out (a dry run: planned); else < 0: -EINVAL (the
+ * request is malformed), -ENOENT (an unknown account), -EPERM (the state
+ * forbids it: a target not HEALTHY without force ...), -EAGAIN (this node
+ * does not publish, or the commit failed: leadership lost), -EIO (the
+ * store could not be read), -ENOMEM. */
 typedef void (*hamd_steer_done_cb)(void *ud, int status, json_t *body);
 
 /* `hactl failover --to ACCOUNT [PREFIX...|--all]`: moves the contracts
