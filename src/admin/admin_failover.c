@@ -13,7 +13,6 @@
 #include <string.h>
 
 #include "admin/admin_internal.h"
-#include "control/steer.h"
 
 #define FAILOVER_PREFIXES_MAX 1024 /* prefixes in one request */
 
@@ -31,7 +30,7 @@ struct fo_request {
  * Answers arrive from the steer, maybe after the client left
  * ------------------------------------------------------------------------ */
 
-/* The HTTP status of a steer completion (control/steer.h). */
+/* The HTTP status of a failover shell's completion (admin.h). */
 static int steer_http_status(int status)
 {
     switch (status) {
@@ -174,8 +173,8 @@ static int failover_post(struct admin_call *call)
     }
     struct admin_pending *p = pending_or_reply(call);
     if (p)
-        hamd_steer_failover(call->node->steer, r.to, r.prefixes, r.n, r.force,
-                            r.dry_run, on_steer_done, p);
+        call->deps->failover(call->deps->ud, r.to, r.prefixes, r.n, r.force,
+                             r.dry_run, on_steer_done, p);
 out:
     json_decref(body);
     return 0;
@@ -193,8 +192,8 @@ static int failback_post(struct admin_call *call)
         } else {
             struct admin_pending *p = pending_or_reply(call);
             if (p)
-                hamd_steer_failback(call->node->steer, r.prefixes, r.n, r.dry_run,
-                                    on_steer_done, p);
+                call->deps->failback(call->deps->ud, r.prefixes, r.n,
+                                     r.dry_run, on_steer_done, p);
         }
     }
     json_decref(body);
@@ -207,7 +206,7 @@ static int pause_set(struct admin_call *call, bool paused)
         return admin_forward(call);
     struct admin_pending *p = pending_or_reply(call);
     if (p)
-        hamd_steer_pause(call->node->steer, paused, on_steer_done, p);
+        call->deps->pause(call->deps->ud, paused, on_steer_done, p);
     return 0;
 }
 

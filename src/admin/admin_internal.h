@@ -13,7 +13,8 @@
  *   admin_cluster.c   members, leader transfer, events
  *   admin_failover.c  manual failover, failback, pause, resume
  *
- * Everything runs on the node's control loop.
+ * Everything runs on the node's control loop, and sees the node through
+ * struct hamd_admin_deps (admin.h) only.
  */
 #ifndef HAMD_ADMIN_INTERNAL_H
 #define HAMD_ADMIN_INTERNAL_H
@@ -27,7 +28,6 @@
 #include "admin/admin_http_parse.h"
 #include "admin/admin_route.h"
 #include "common/log.h"
-#include "control/node_internal.h"
 
 #define ADMIN_TOKEN_MAX 256             /* bytes of a bearer token */
 #define ADMIN_BACKLOG 128               /* listen(2) backlog */
@@ -49,8 +49,8 @@ struct admin_pending;
 
 /* The server. */
 struct hamd_admin {
-    struct hamd_node *node;            /* whose state it serves */
-    uv_loop_t *loop;                   /* the node's control loop */
+    struct hamd_admin_deps deps;       /* the node as the API sees it */
+    uv_loop_t *loop;                   /* deps.loop */
     h2o_globalconf_t config;           /* h2o configuration */
     h2o_context_t ctx;                 /* h2o per-loop context */
     h2o_accept_ctx_t accept_ctx;       /* what h2o_accept needs */
@@ -74,7 +74,7 @@ struct hamd_admin {
 /* One request as a handler sees it. */
 struct admin_call {
     struct hamd_admin *admin;          /* the server */
-    struct hamd_node *node;            /* admin->node */
+    const struct hamd_admin_deps *deps; /* &admin->deps */
     h2o_req_t *req;                    /* the h2o request */
     struct admin_route_match match;    /* route and path captures */
 };

@@ -117,7 +117,7 @@ const h2o_iovec_t *admin_header(const h2o_req_t *req, const char *name)
 json_t *admin_body_json(struct admin_call *call)
 {
     h2o_req_t *req = call->req;
-    size_t max = call->node->cfg->max_body_bytes;
+    size_t max = call->deps->cfg->max_body_bytes;
     if (req->entity.base == NULL || req->entity.len == 0) {
         admin_reply_error(req, 400, NULL, "a JSON request body is required");
         return NULL;

@@ -99,7 +99,7 @@ static void ask(struct hamd_admin *self, struct successor_query *q,
 int hamd_admin_pick_successor(struct hamd_admin *self,
                               hamd_admin_successor_cb done, void *ud)
 {
-    const struct hamd_config *cfg = self->node->cfg;
+    const struct hamd_config *cfg = self->deps.cfg;
     struct successor_query *q = calloc(1, sizeof *q);
     if (!q)
         return -1;
@@ -110,7 +110,7 @@ int hamd_admin_pick_successor(struct hamd_admin *self,
         const struct hamd_peer *p = &cfg->peers[i];
         /* Only a voter of the current configuration can take over. */
         if (p->id != cfg->node_id && p->role != HAMD_ROLE_WITNESS &&
-            hamd_cluster_member_role(self->node->cluster, p->id) ==
+            hamd_cluster_member_role(self->deps.cluster, p->id) ==
                 HAMD_MEMBER_VOTER)
             ask(self, q, p);
     }

@@ -38,7 +38,8 @@ struct steer_switch {
 struct steer_op;
 
 struct hamd_steer {
-    struct hamd_node *node;      /* the node it steers */
+    struct hamd_steer_opts opts; /* the failover policy */
+    struct hamd_steer_deps deps; /* what it reads and acts through */
     uv_timer_t timer;            /* periodic re-plan */
     uv_timer_t kick;             /* coalesces triggers of one loop turn */
     bool active;                 /* this node holds the lease */

@@ -176,7 +176,8 @@ void hamd_steer_pause(struct hamd_steer *self, bool paused,
     hamd_cmd_init(&cmd, HAMD_CMD_PAUSE);
     cmd.flag = paused;
     steer_submit(self, &cmd, op);
-    hamd_events_raise(self->node, hamd_events_new(paused ? "failover_paused"
-                                                        : "failover_resumed"));
+    hamd_events_raise(self->deps.events,
+                      hamd_events_json_new(paused ? "failover_paused"
+                                                  : "failover_resumed"));
     steer_op_settle(op);
 }
