@@ -66,6 +66,10 @@
 #define HAMD_CLUSTER_PEERS_MAX 7    /* cluster members known at start */
 #define HAMD_CLUSTER_ADDR_MAX 256   /* bytes of a raft address */
 
+/* ------------------------------------------------------------------------
+ * Options and hooks
+ * ------------------------------------------------------------------------ */
+
 /* One member of the configuration as this layer needs it: identical on
  * every node (the shell fills it from [peer.N], docs/configuration.md). */
 struct hamd_cluster_peer {
@@ -121,6 +125,10 @@ struct hamd_cluster_hooks {
     void (*on_change)(void *ud, enum hamd_cmd_type type);
 };
 
+/* ------------------------------------------------------------------------
+ * Completions
+ * ------------------------------------------------------------------------ */
+
 /* Every completion and every int result below is 0 on success or a
  * negated libraft error code (-RAFT_NOTLEADER ...) on failure, so callers
  * test status < 0 and name it with raft_strerror(-status). */
@@ -153,6 +161,10 @@ typedef void (*hamd_cluster_member_cb)(void *ud, int status);
 typedef void (*hamd_cluster_close_cb)(void *ud, int status);
 
 struct hamd_cluster;
+
+/* ------------------------------------------------------------------------
+ * Life cycle, proposals, leadership, membership
+ * ------------------------------------------------------------------------ */
 
 /* Creates the cluster for node opts->node_id (opts is copied; the store
  * and the seeds must outlive it). Validates the peer set (self present, IPv4 raft addresses,
@@ -222,7 +234,9 @@ void hamd_cluster_close(struct hamd_cluster *c, hamd_cluster_close_cb cb,
  * callback fired. */
 void hamd_cluster_destroy(struct hamd_cluster **self);
 
-/* ---- getters (state as of the last loop iteration) ---- */
+/* ------------------------------------------------------------------------
+ * Getters (state as of the last loop iteration)
+ * ------------------------------------------------------------------------ */
 
 /* What this node is now. */
 enum hamd_cluster_role hamd_cluster_role(const struct hamd_cluster *c);

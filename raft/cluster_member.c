@@ -8,6 +8,10 @@
 #include <stdio.h>
 #include <string.h>
 
+/* ------------------------------------------------------------------------
+ * The configuration
+ * ------------------------------------------------------------------------ */
+
 /* Maps a libraft role to ours. */
 static enum hamd_member_role member_role_of(int raft_role)
 {
@@ -63,6 +67,10 @@ enum hamd_member_role hamd_cluster_member_role(const struct hamd_cluster *c,
     unsigned n = member_conf(c, conf);
     return hamd_member_role_of(conf, n, id);
 }
+
+/* ------------------------------------------------------------------------
+ * Running a change, one step at a time
+ * ------------------------------------------------------------------------ */
 
 static const struct hamd_cluster_peer *member_peer(const struct hamd_cluster *c,
                                            uint64_t id)
@@ -188,6 +196,10 @@ static int member_advance(struct hamd_cluster *c, bool *done)
     return rc;
 }
 
+/* ------------------------------------------------------------------------
+ * Starting and polling a change
+ * ------------------------------------------------------------------------ */
+
 /* The verdict of a libraft refusal of the first step. */
 static enum hamd_member_verdict member_verdict_of(struct hamd_cluster *c,
                                                   int rc)
@@ -288,6 +300,10 @@ unsigned hamd_cluster_voters(const struct hamd_cluster *c)
     unsigned n = member_conf(c, conf);
     return hamd_member_voters(conf, n);
 }
+
+/* ------------------------------------------------------------------------
+ * This node's own role
+ * ------------------------------------------------------------------------ */
 
 /* What this node's own role means for it, logged once per change. */
 static void member_log_self(const struct hamd_cluster *c,

@@ -20,6 +20,10 @@ struct poll_barrier {
 
 static void cluster_maybe_seed(struct hamd_cluster *c);
 
+/* ------------------------------------------------------------------------
+ * Role and lease
+ * ------------------------------------------------------------------------ */
+
 static enum hamd_cluster_role poll_role_of(int state)
 {
     switch (state) {
@@ -115,6 +119,10 @@ static void poll_maybe_barrier(struct hamd_cluster *c, int64_t now)
     c->last_barrier_ns = now;
 }
 
+/* ------------------------------------------------------------------------
+ * Hand-off and the poll
+ * ------------------------------------------------------------------------ */
+
 /* A leader that must not publish hands leadership to a voter it heard
  * from (none yet, just elected: tried again at the next poll), retrying a
  * failed transfer at most once per election timeout. */
@@ -171,6 +179,10 @@ void cluster_standalone_report(struct hamd_cluster *c)
                           CLUSTER_LEASE_FOREVER_NS);
     cluster_maybe_seed(c);
 }
+
+/* ------------------------------------------------------------------------
+ * Seeding
+ * ------------------------------------------------------------------------ */
 
 /* Outcome of the SEED: done unless it failed for a Raft reason (then the
  * next lease renewal retries). A rejected seed (400) is not retried. */

@@ -47,6 +47,10 @@ struct admin_http;
 struct admin_guard;
 struct admin_pending;
 
+/* ------------------------------------------------------------------------
+ * The server and a request
+ * ------------------------------------------------------------------------ */
+
 /* The server. */
 struct hamd_admin {
     struct hamd_admin_deps deps;       /* the node as the API sees it */
@@ -79,7 +83,9 @@ struct admin_call {
     struct admin_route_match match;    /* route and path captures */
 };
 
-/* ---- routing tables of the handler files (NULL-pattern terminated) ---- */
+/* ------------------------------------------------------------------------
+ * Routing tables of the handler files (NULL-pattern terminated)
+ * ------------------------------------------------------------------------ */
 
 extern const struct admin_route ADMIN_STATUS_ROUTES[];
 extern const struct admin_route ADMIN_ACCOUNTS_ROUTES[];
@@ -87,7 +93,9 @@ extern const struct admin_route ADMIN_SUBS_ROUTES[];
 extern const struct admin_route ADMIN_CLUSTER_ROUTES[];
 extern const struct admin_route ADMIN_FAILOVER_ROUTES[]; /* admin_failover.c */
 
-/* ---- admin_reply.c: answers ---- */
+/* ------------------------------------------------------------------------
+ * admin_reply.c: answers
+ * ------------------------------------------------------------------------ */
 
 /* Sends status with the JSON of body (stolen: the reference is
  * released). NULL body (out of memory) becomes a 500. Returns 0. */
@@ -128,7 +136,9 @@ int admin_token_load(struct hamd_admin *self, const char *path);
  * carries the right bearer token. Otherwise answers 401. */
 bool admin_authorized(struct admin_call *call);
 
-/* ---- admin_pending.c: answers owed after an asynchronous step ---- */
+/* ------------------------------------------------------------------------
+ * admin_pending.c: answers owed after an asynchronous step
+ * ------------------------------------------------------------------------ */
 
 /* How a committed write is answered: reads the store and replies on req
  * about key. Returns 0. */
@@ -161,7 +171,9 @@ void admin_pending_free(struct admin_pending *p);
 /* Frees every pending answer left (destroy after an aborted loop). */
 void admin_pending_free_all(struct hamd_admin *self);
 
-/* ---- admin_write.c: the write path ---- */
+/* ------------------------------------------------------------------------
+ * admin_write.c: the write path
+ * ------------------------------------------------------------------------ */
 
 /* True when this node may take writes itself (leader or standalone). */
 bool admin_is_leader(const struct admin_call *call);
@@ -184,7 +196,9 @@ int admin_forward(struct admin_call *call);
  * -RAFT_SHUTDOWN ...). Returns 0. */
 int admin_reply_raft_error(h2o_req_t *req, int status);
 
-/* ---- admin_http.c: HTTP/1.1 requests from the control loop ---- */
+/* ------------------------------------------------------------------------
+ * admin_http.c: HTTP/1.1 requests from the control loop
+ * ------------------------------------------------------------------------ */
 
 /* Completion of admin_http_start: status 0 when an answer came, with its
  * HTTP status, its body (NUL-terminated, valid only during the call) and

@@ -16,6 +16,10 @@
 #define ADMIN_ERROR_MAX 512 /* bytes of an error message */
 #define ADMIN_CT_JSON "application/json"
 
+/* ------------------------------------------------------------------------
+ * Answers
+ * ------------------------------------------------------------------------ */
+
 static const char *reason_phrase(int status)
 {
     switch (status) {
@@ -97,6 +101,10 @@ int admin_reply_error(h2o_req_t *req, int status, const char *field,
         json_object_set_new(body, "field", json_string(field));
     return admin_reply_json(req, status, body);
 }
+
+/* ------------------------------------------------------------------------
+ * What the request carries
+ * ------------------------------------------------------------------------ */
 
 const char *admin_query(const h2o_req_t *req, size_t *len)
 {
