@@ -120,6 +120,18 @@ static bool apply_account_exists(struct apply_ctx *c, const char *id)
     return false;
 }
 
+/* Like apply_account_exists for a source: an account, or an account
+ * relayed from a node (ACCOUNT@nodeN). */
+static bool apply_source_exists(struct apply_ctx *c, const char *id)
+{
+    char account[HAMD_ACCOUNT_ID_MAX];
+    if (hamd_source_id_parse(id, account, NULL) &&
+        store_has(c->txn, apply_db(c, STORE_DB_ACCOUNTS), account))
+        return true;
+    apply_reject(c, HAMD_APPLY_NOT_FOUND, "id", "no such source '%s'", id);
+    return false;
+}
+
 static int apply_put_subs(struct apply_ctx *c)
 {
     int rc = 0;
@@ -299,7 +311,7 @@ static int apply_assign(struct apply_ctx *c)
 static int apply_quarantine(struct apply_ctx *c)
 {
     char key[STORE_KEY_MAX];
-    if (!apply_account_exists(c, c->cmd->account_id))
+    if (!apply_source_exists(c, c->cmd->account_id))
         return 0;
     store_acct_key(key, STORE_PREFIX_QUARANTINE, c->cmd->account_id);
     MDB_dbi st = apply_db(c, STORE_DB_STATE);

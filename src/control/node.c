@@ -19,6 +19,7 @@
 #include "admin/admin.h"
 #include "common/clock.h"
 #include "common/log.h"
+#include "control/cover.h"
 #include "control/events.h"
 #include "control/hooks.h"
 #include "control/monitor.h"
@@ -119,6 +120,8 @@ static void on_role(void *ud, enum hamd_cluster_role role, uint64_t term,
     node->term = term;
     node->leader_id = leader_id;
     node_follow_leader(node);
+    if (node->cover)
+        hamd_cover_on_role(node->cover, leader_id);
     if (deposed)
         node_lease_lost(node, term);
 }
@@ -134,6 +137,8 @@ static void node_lease_lost(struct hamd_node *node, uint64_t term)
     node->publishing = false;
     LOG_INFO("lease lost: silent in term %llu", (unsigned long long)term);
     hamd_steer_on_lease(node->steer, false);
+    node_reconcile_routing(node); /* relayed sources are the publisher's */
+    hamd_cover_on_lease(node->cover, false);
     /* Handing over at shutdown: keep the VIP (make before break) until the
      * gateways are down, by when the successor has announced it. Until
      * then reconnecting clients get an immediate refusal here instead of
@@ -188,6 +193,8 @@ static void on_lease(void *ud, bool publishing, uint64_t term, int64_t until_ns)
     node->publishing = true;
     LOG_INFO("lease acquired: publishing in term %llu", (unsigned long long)term);
     hamd_steer_on_lease(node->steer, true);
+    node_reconcile_routing(node); /* relayed sources are the publisher's */
+    hamd_cover_on_lease(node->cover, true);
     hamd_hooks_role(node->hooks, true, term);
 }
 
@@ -222,6 +229,7 @@ static void on_change(void *ud, enum hamd_cmd_type type)
         break;
     }
     hamd_steer_on_change(node->steer, type);
+    hamd_cover_on_change(node->cover, type);
 }
 
 /* ------------------------------------------------------------------------
@@ -241,6 +249,7 @@ static void on_cluster_closed(void *ud, int status)
     struct hamd_node *node = ud;
     hamd_monitor_destroy(&node->monitor);
     hamd_steer_destroy(&node->steer);
+    hamd_cover_destroy(&node->cover);
     hamd_hooks_destroy(&node->hooks);
     hamd_supervisor_destroy(&node->sup);
     close_handle((uv_handle_t *)&node->sigterm);
@@ -291,6 +300,7 @@ static void node_shutdown_continue(struct hamd_node *node)
         hamd_admin_close(node->admin);
     hamd_monitor_stop(node->monitor);
     hamd_steer_stop(node->steer);
+    hamd_cover_stop(node->cover);
     if (node->sup)
         hamd_supervisor_shutdown(node->sup, on_gateways_stopped, node);
     else
@@ -499,9 +509,11 @@ static int node_start(struct hamd_node *node)
     tzset();
     node->gateways = hamd_strmap_new(NODE_MAPS_INITIAL);
     node->contracts = hamd_strmap_new(NODE_MAPS_INITIAL);
+    node->relays = hamd_strmap_new(NODE_MAPS_INITIAL);
     char store_dir[PATH_MAX + 8];
     snprintf(store_dir, sizeof store_dir, "%s/store", cfg->data_dir);
-    if (!node->gateways || !node->contracts || data_dir_prepare(cfg->data_dir) < 0 ||
+    if (!node->gateways || !node->contracts || !node->relays ||
+        data_dir_prepare(cfg->data_dir) < 0 ||
         !(node->store = hamd_store_new(store_dir)))
         return -1;
     if (start_dataplane(node) < 0 || start_supervisor(node) < 0 ||

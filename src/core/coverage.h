@@ -38,6 +38,7 @@
 #include "core/health.h"
 
 #define HAMD_COVERAGE_NONE INT_MAX /* priority of a contract not covered */
+#define HAMD_COVERAGE_NODES_MAX 9  /* nodes in a status: self + 8 others */
 
 /* Defaults of the [cluster] keys (docs/configuration.md). */
 #define HAMD_COVERAGE_TRANSFER_AFTER_MS 1500 /* a follower must beat the
@@ -87,6 +88,31 @@ enum hamd_coverage_verdict hamd_coverage_compare(
 
 /* Returns "not_better", "more_contracts", "better_priorities". */
 const char *hamd_coverage_verdict_name(enum hamd_coverage_verdict v);
+
+/* One node's coverage as this node knows it (control/cover.h). */
+struct hamd_coverage_node {
+    unsigned id;                          /* node id */
+    bool known;                           /* a fresh report (or this node) */
+    int64_t report_age_ms;                /* -1 for this node or none */
+    size_t covered;                       /* contracts it covers */
+    int64_t priority_sum;                 /* their priorities added */
+};
+
+/* What the admin API shows (GET /api/status, /metrics). */
+struct hamd_coverage_status {
+    size_t subscribed;                    /* contracts subscribed */
+    size_t covered;                       /* this node covers */
+    size_t relayed;                       /* publisher: contracts on a relayed
+                                             source; follower: contracts it
+                                             relays to the publisher */
+    uint64_t transfers;                   /* source-driven transfers this
+                                             node started */
+    const char *judge;                    /* hamd_leadership_hold_name of the
+                                             last step, "" when not judging */
+    unsigned best;                        /* follower beating this leader, 0 */
+    unsigned n_nodes;                     /* entries in nodes */
+    struct hamd_coverage_node nodes[HAMD_COVERAGE_NODES_MAX]; /* self first */
+};
 
 /* ------------------------------------------------------------------------
  * Leadership follows the data

@@ -277,7 +277,11 @@ void dp_follow_takeover_begin(struct hamd_dataplane *dp, int64_t now_ns)
                             (int64_t)DP_TAKEOVER_MARGIN_MS * HAMD_NS_PER_MS;
     if (dp->follow_rx_ns && window_end_ns < dp->takeover_due_ns)
         dp->takeover_due_ns = window_end_ns > now_ns ? window_end_ns : now_ns;
-    dp->takeover_silent_ns = dp->follow_rx_ns ? now_ns - dp->follow_rx_ns : -1;
+    /* follow_close read the stream's last messages just now, later than
+     * now_ns when the caller read the clock first (a tick opening PUB):
+     * a silence, never a negative one. */
+    int64_t silent_ns = now_ns - dp->follow_rx_ns;
+    dp->takeover_silent_ns = !dp->follow_rx_ns ? -1 : silent_ns > 0 ? silent_ns : 0;
 }
 
 /* A follower sends two subscriptions, the marker and "", in one write

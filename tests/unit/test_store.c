@@ -453,6 +453,17 @@ static void test_relayed_assignments(void **state)
     assert_int_equal(hamd_store_assign_foreach(f->s, collect_assign, out), 0);
     assert_string_equal(out, "IF2606.CFFEX=sim_b,m2609.DCE=sim_a@node3,"
                              "rb2601.SHFE=sim_b@node2,");
+    /* A relayed source is quarantined like an account. */
+    hamd_cmd_init(&c, HAMD_CMD_QUARANTINE);
+    strcpy(c.account_id, "sim_b@node2");
+    c.until_ms = 77;
+    assert_int_equal(apply(f, &c, NULL), 0);
+    assert_int_equal(hamd_store_quarantine_until(f->s, "sim_b@node2"), 77);
+    assert_int_equal(hamd_store_quarantine_until(f->s, "sim_b"), 0);
+    hamd_cmd_init(&c, HAMD_CMD_QUARANTINE);
+    strcpy(c.account_id, "nosuch@node2");
+    c.until_ms = 77;
+    assert_int_equal(apply(f, &c, &res), HAMD_APPLY_NOT_FOUND);
     /* sim_bx is another account: its assignments stay. */
     hamd_cmd_init(&c, HAMD_CMD_ACCOUNT_PUT);
     struct hamd_account bx = make_acct("sim_bx", 3);
