@@ -16,7 +16,7 @@
  * ahead of a slow hub only burns CPU and memory on its backlog (~54 MB at
  * this bound when every message is a full batch). */
 #define GWSIM_SNDHWM_TICKS 65536
-#define GWSIM_SNDHWM_MSGS (GWSIM_SNDHWM_TICKS / GWSIM_TICKS_PER_MSG)
+#define GWSIM_SNDHWM_MSGS (GWSIM_SNDHWM_TICKS / HAMD_GWOUT_TICKS_PER_MSG)
 #define GWSIM_LINGER_MS 100             /* flush time on a clean exit */
 #define GWSIM_LOOP_MAX_WAIT_MS 100      /* poll at least this often */
 /* Ticks sent per loop iteration, and per contract within it: a wall clock
@@ -133,7 +133,7 @@ void gwsim_apply_effects(struct gwsim *self, const struct gwsim_effects *fx)
              gwsim_fault_name(self->faults.fault));
     for (unsigned i = 0; i < fx->n_status; i++) {
         LOG_INFO("status %s (%s)", hamd_gw_state_name(fx->status[i]), detail);
-        if (gwsim_out_status(&self->out, fx->status[i], detail) != 0)
+        if (hamd_gwout_status(&self->out.gw, fx->status[i], detail) != 0)
             LOG_WARN("could not queue STATUS %s",
                      hamd_gw_state_name(fx->status[i]));
     }
@@ -148,7 +148,7 @@ static void send_hb_if_due(struct gwsim *self, int64_t now_ms)
 {
     if (!gwsim_faults_hb_flow(&self->faults) || now_ms < self->next_hb_ms)
         return;
-    gwsim_out_hb(&self->out, hamd_wall_ns());
+    hamd_gwout_hb(&self->out.gw, hamd_wall_ns());
     self->next_hb_ms = now_ms + HAMD_GW_HB_INTERVAL_MS;
 }
 
@@ -210,7 +210,7 @@ static void emit_round(struct gwsim *self, int64_t wall_ns)
 static void emit_due_ticks(struct gwsim *self, int64_t wall_ns)
 {
     emit_round(self, wall_ns);
-    gwsim_out_flush(&self->out);
+    hamd_gwout_flush(&self->out.gw);
 }
 
 /* How long the next poll may wait, in ms. */
@@ -283,6 +283,6 @@ int gwsim_run(struct gwsim *self, const volatile sig_atomic_t *stop)
     }
     LOG_INFO("stopping (%s); %llu ticks sent",
              self->stopping ? "STOP" : "signal",
-             (unsigned long long)self->out.counters.ticks);
+             (unsigned long long)self->out.gw.counters.ticks);
     return GWSIM_EXIT_OK;
 }
