@@ -8,6 +8,29 @@
 
 #include "common/log.h"
 
+void *hamd_gwout_dealer_open(void *zctx, const char *endpoint,
+                             const char *account, int sndhwm_msgs,
+                             int linger_ms)
+{
+    int immediate = 0;
+    void *dealer = zmq_socket(zctx, ZMQ_DEALER);
+    if (dealer &&
+        zmq_setsockopt(dealer, ZMQ_ROUTING_ID, account, strlen(account)) == 0 &&
+        zmq_setsockopt(dealer, ZMQ_LINGER, &linger_ms, sizeof linger_ms) == 0 &&
+        zmq_setsockopt(dealer, ZMQ_SNDHWM, &sndhwm_msgs,
+                       sizeof sndhwm_msgs) == 0 &&
+        zmq_setsockopt(dealer, ZMQ_IMMEDIATE, &immediate,
+                       sizeof immediate) == 0 &&
+        zmq_connect(dealer, endpoint) == 0)
+        return dealer;
+    if (dealer) {
+        int saved = errno;
+        zmq_close(dealer);
+        errno = saved;
+    }
+    return NULL;
+}
+
 void hamd_gwout_init(struct hamd_gwout *self, void *dealer)
 {
     memset(self, 0, sizeof *self);

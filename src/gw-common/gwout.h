@@ -44,6 +44,14 @@ struct hamd_gwout {
                                              the held one included */
 };
 
+/* Opens the gateway's DEALER in zctx: routing identity = account,
+ * ZMQ_IMMEDIATE off (the hub may bind later), the given send high-water
+ * mark (messages) and linger (ms), connected to endpoint. Returns the
+ * socket, or NULL with errno set. */
+void *hamd_gwout_dealer_open(void *zctx, const char *endpoint,
+                             const char *account, int sndhwm_msgs,
+                             int linger_ms);
+
 /* Binds the outbox to a connected DEALER socket. */
 void hamd_gwout_init(struct hamd_gwout *self, void *dealer);
 

@@ -28,22 +28,6 @@
 
 int64_t gwsim_mono_ms(void) { return hamd_mono_ns() / HAMD_NS_PER_MS; }
 
-/* Applies the ZMQ options of the DEALER and connects it. */
-static int connect_dealer(struct gwsim *self, const char *endpoint)
-{
-    int linger = GWSIM_LINGER_MS, hwm = GWSIM_SNDHWM_MSGS, immediate = 0;
-    self->dealer = zmq_socket(self->zctx, ZMQ_DEALER);
-    if (!self->dealer ||
-        zmq_setsockopt(self->dealer, ZMQ_ROUTING_ID, self->account,
-                       strlen(self->account)) != 0 ||
-        zmq_setsockopt(self->dealer, ZMQ_LINGER, &linger, sizeof linger) != 0 ||
-        zmq_setsockopt(self->dealer, ZMQ_SNDHWM, &hwm, sizeof hwm) != 0 ||
-        zmq_setsockopt(self->dealer, ZMQ_IMMEDIATE, &immediate,
-                       sizeof immediate) != 0)
-        return -1;
-    return zmq_connect(self->dealer, endpoint);
-}
-
 /* Creates and binds the REP control socket. */
 static int bind_control(struct gwsim *self, const char *endpoint)
 {
@@ -70,7 +54,9 @@ struct gwsim *gwsim_new(const char *endpoint, const char *account,
     snprintf(self->account, sizeof self->account, "%s", account);
     self->params = params;
     self->next_tick_wall_ns = INT64_MAX;
-    if (connect_dealer(self, endpoint) != 0) {
+    self->dealer = hamd_gwout_dealer_open(self->zctx, endpoint, account,
+                                          GWSIM_SNDHWM_MSGS, GWSIM_LINGER_MS);
+    if (!self->dealer) {
         snprintf(err, errcap, "cannot connect to %s: %s", endpoint,
                  zmq_strerror(errno));
         *exit_code = GWSIM_EXIT_USAGE;
