@@ -43,9 +43,20 @@ static bool peek(struct replay *self)
                                ? hamd_recfile_reader_error(r) : "shorter");
             return false;
         }
-        if (rec.kind != HAMD_RECFILE_TICK ||
-            hamd_tick_decode(rec.body, rec.body_len, &c->next) != HAMD_TICK_OK)
+        if (rec.kind != HAMD_RECFILE_TICK)
             continue;
+        enum hamd_tick_err e = hamd_tick_decode(rec.body, rec.body_len,
+                                                &c->next);
+        if (e != HAMD_TICK_OK) {
+            /* the scan checked the datetime only: a tick the hub would
+             * refuse is skipped here, still counted in replay_seq */
+            hamd_log_rated(&self->file_rate, HAMD_LOG_WARN,
+                           "%s: offset %lld: not a tick (%s): skipped",
+                           self->params->file, (long long)rec.offset,
+                           hamd_tick_strerror(e));
+            c->seq++;
+            continue;
+        }
         c->next_t = c->next.datetime_ns > c->t_run ? c->next.datetime_ns
                                                    : c->t_run;
         c->has_next = true;

@@ -22,6 +22,8 @@
 #define START_NS 1750000000123000000LL /* a start time, 2025 */
 #define TICKS 3                        /* ticks written by write_file */
 #define ZEROS_BYTES 8192               /* a power loss's unwritten blocks */
+#define CRC_0_TO_36 0x8222efe9u        /* zlib.crc32(bytes(range(37))) */
+#define CRC_1_TO_9 0x40efab9eu         /* zlib.crc32(bytes(range(1, 10))) */
 
 struct fixture {
     char dir[64];   /* temp dir */
@@ -163,6 +165,13 @@ static void test_crc32_is_zlib_crc32(void **state)
     (void)state;
     assert_int_equal(hamd_recfile_crc32("123456789", 9), 0xCBF43926u);
     assert_int_equal(hamd_recfile_crc32("", 0), 0);
+    /* every length and alignment through the 8-byte steps: python3 -c
+     * 'import zlib; print(hex(zlib.crc32(bytes(range(37)))))' */
+    uint8_t bytes[37];
+    for (unsigned i = 0; i < sizeof bytes; i++)
+        bytes[i] = (uint8_t)i;
+    assert_int_equal(hamd_recfile_crc32(bytes, sizeof bytes), CRC_0_TO_36);
+    assert_int_equal(hamd_recfile_crc32(bytes + 1, 9), CRC_1_TO_9);
 }
 
 static void test_round_trip(void **state)
