@@ -49,11 +49,15 @@ static bool peek(struct replay *self)
                                                 &c->next);
         if (e != HAMD_TICK_OK) {
             /* the scan checked the datetime only: a tick the hub would
-             * refuse is skipped here, still counted in replay_seq */
+             * refuse is skipped here, still counted in replay_seq and in
+             * the pacing time, as the scan did */
+            int64_t dt;
             hamd_log_rated(&self->file_rate, HAMD_LOG_WARN,
                            "%s: offset %lld: not a tick (%s): skipped",
                            self->params->file, (long long)rec.offset,
                            hamd_tick_strerror(e));
+            if (replay_tick_datetime(&rec, &dt) && dt > c->t_run)
+                c->t_run = dt;
             c->seq++;
             continue;
         }

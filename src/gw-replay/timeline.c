@@ -67,16 +67,21 @@ struct scan_tick {
 static const char *scan_read(const struct hamd_recfile_record *rec,
                              struct scan_tick *out)
 {
-    static const char *const KEYS[] = {"datetime"};
-    struct hamd_mpr_val v;
     if (!hamd_tick_vt_symbol_valid(rec->topic, rec->topic_len))
         return "its topic is not a symbol.EXCHANGE";
     memcpy(out->vt_symbol, rec->topic, rec->topic_len);
     out->vt_symbol[rec->topic_len] = '\0';
-    if (!hamd_mpr_map_find(rec->body, rec->body_len, KEYS, &v, 1) ||
-        !hamd_mpr_val_i64(&v, &out->datetime_ns))
+    if (!replay_tick_datetime(rec, &out->datetime_ns))
         return "a tick without an integer datetime";
     return NULL;
+}
+
+bool replay_tick_datetime(const struct hamd_recfile_record *rec, int64_t *out)
+{
+    static const char *const KEYS[] = {"datetime"};
+    struct hamd_mpr_val v;
+    return hamd_mpr_map_find(rec->body, rec->body_len, KEYS, &v, 1) &&
+           hamd_mpr_val_i64(&v, out);
 }
 
 /* Takes one tick of the range into the counts, the index and the set of

@@ -67,6 +67,10 @@ int replay_timeline_scan(struct replay_timeline *self, unsigned budget,
 /* Recorded ns of one pass (the range, the gap included). */
 int64_t replay_timeline_loop_ns(const struct replay_timeline *self);
 
+/* Reads the datetime of a tick record's body without decoding the rest.
+ * Returns false when it has no integer datetime. */
+bool replay_tick_datetime(const struct hamd_recfile_record *rec, int64_t *out);
+
 /* The last mark whose tick's pacing time is at most rec_ns (the first
  * mark when none is). */
 const struct replay_mark *replay_timeline_find(const struct replay_timeline *self,
