@@ -10,6 +10,10 @@
 #include "common/mpwrite.h"
 #include "common/recfile_internal.h"
 
+/* ------------------------------------------------------------------------
+ * CRC-32
+ * ------------------------------------------------------------------------ */
+
 #define CRC32_POLY_REFLECTED 0xEDB88320u /* IEEE 802.3, bit-reversed */
 /* Slicing by 8: eight tables, eight bytes per step. The CRC was half of a
  * replay's start-up scan byte by byte (~1.2 us of a 830-byte tick). */
@@ -58,6 +62,10 @@ uint32_t hamd_recfile_crc32(const void *buf, size_t len)
     return c ^ 0xFFFFFFFFu;
 }
 
+/* ------------------------------------------------------------------------
+ * Preamble and frame
+ * ------------------------------------------------------------------------ */
+
 void recfile_preamble_put(uint8_t *p)
 {
     memcpy(p, HAMD_RECFILE_MAGIC, HAMD_RECFILE_MAGIC_BYTES); /* NUL incl. */
@@ -102,6 +110,10 @@ bool recfile_is_one_map(const void *buf, size_t len)
     return hamd_mpr_read(&peek, &v) && v.kind == HAMD_MPR_MAP &&
            hamd_mpr_skip(&r) && hamd_mpr_done(&r);
 }
+
+/* ------------------------------------------------------------------------
+ * Payloads
+ * ------------------------------------------------------------------------ */
 
 /* Reads a string value. */
 static bool read_str(struct hamd_mpr *r, const char **ptr, size_t *len)
@@ -161,6 +173,10 @@ const char *recfile_payload_parse(const uint8_t *p, size_t len,
                    ? NULL : "record body is not one msgpack map";
     return skip_to_end(&r, rest) ? NULL : "payload has bytes after its array";
 }
+
+/* ------------------------------------------------------------------------
+ * The header record
+ * ------------------------------------------------------------------------ */
 
 size_t recfile_header_encode(const struct hamd_recfile_header *hdr,
                              uint8_t *buf, size_t cap)

@@ -40,6 +40,10 @@ struct hamd_recfile_reader {
     char err[HAMD_RECFILE_ERR_MAX];    /* last error */
 };
 
+/* ------------------------------------------------------------------------
+ * Reading the file
+ * ------------------------------------------------------------------------ */
+
 /* Formats an error naming the file and the offset. */
 __attribute__((format(printf, 3, 4)))
 static void fail(struct hamd_recfile_reader *self, int64_t at,
@@ -119,6 +123,10 @@ static enum hamd_recfile_rc bad_record(struct hamd_recfile_reader *self,
     return HAMD_RECFILE_ERR;
 }
 
+/* ------------------------------------------------------------------------
+ * Records
+ * ------------------------------------------------------------------------ */
+
 enum hamd_recfile_rc hamd_recfile_reader_next(struct hamd_recfile_reader *self,
                                               struct hamd_recfile_record *rec)
 {
@@ -158,6 +166,10 @@ enum hamd_recfile_rc hamd_recfile_reader_next(struct hamd_recfile_reader *self,
     self->offset += (int64_t)whole;
     return HAMD_RECFILE_OK;
 }
+
+/* ------------------------------------------------------------------------
+ * Opening, accessors
+ * ------------------------------------------------------------------------ */
 
 /* Reads and checks the preamble and the header record. */
 static int read_start(struct hamd_recfile_reader *self)

@@ -43,6 +43,10 @@ struct hamd_recfile_writer {
     char err[HAMD_RECFILE_ERR_MAX]; /* last error */
 };
 
+/* ------------------------------------------------------------------------
+ * Writing and syncing
+ * ------------------------------------------------------------------------ */
+
 __attribute__((format(printf, 2, 3)))
 static void fail(struct hamd_recfile_writer *self, const char *fmt, ...)
 {
@@ -108,6 +112,10 @@ int hamd_recfile_writer_sync(struct hamd_recfile_writer *self)
         return -1;
     return sync_now(self);
 }
+
+/* ------------------------------------------------------------------------
+ * Appending records
+ * ------------------------------------------------------------------------ */
 
 /* Frames the payload packed in w (which writes at buf + len + FRAME) and
  * keeps it; writes the buffer out when the policy says so. */
@@ -185,6 +193,10 @@ int hamd_recfile_writer_record(struct hamd_recfile_writer *self,
     hamd_mpw_raw(&w, map, map_len);
     return commit(self, &w);
 }
+
+/* ------------------------------------------------------------------------
+ * Opening
+ * ------------------------------------------------------------------------ */
 
 /* A new file: preamble and header record in one write. */
 static int start_new(struct hamd_recfile_writer *self,
@@ -285,6 +297,10 @@ hamd_recfile_writer_open(const char *path, const struct hamd_recfile_header *hdr
     }
     return NULL;
 }
+
+/* ------------------------------------------------------------------------
+ * Accessors and close
+ * ------------------------------------------------------------------------ */
 
 uint64_t hamd_recfile_writer_records(const struct hamd_recfile_writer *self)
 {

@@ -23,6 +23,10 @@ static const char *const KNOWN_KEYS[] = {
     "log_level",
 };
 
+/* ------------------------------------------------------------------------
+ * Times
+ * ------------------------------------------------------------------------ */
+
 /* Reads ".fraction" at *p into ns; advances *p. */
 static int parse_fraction(const char **p, int64_t *ns)
 {
@@ -96,6 +100,10 @@ static int get_time(json_t *obj, const char *key, bool *has, int64_t *out,
     snprintf(err, errcap, "%s: expected %s", key, TIME_HELP);
     return -1;
 }
+
+/* ------------------------------------------------------------------------
+ * Keys
+ * ------------------------------------------------------------------------ */
 
 /* Reads an optional boolean key. */
 static int get_bool(json_t *obj, const char *key, bool *out, char *err,

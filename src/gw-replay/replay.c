@@ -28,6 +28,10 @@
 #define REPLAY_GATEWAY_TYPE "replay" /* gateway_type of its HELLO */
 #define REPLAY_DETAIL_MAX 128        /* bytes of a STATUS detail */
 
+/* ------------------------------------------------------------------------
+ * Life cycle
+ * ------------------------------------------------------------------------ */
+
 static int64_t mono_ms(void) { return hamd_mono_ns() / HAMD_NS_PER_MS; }
 
 struct replay *replay_new(const char *endpoint, const char *account,
@@ -72,6 +76,10 @@ void replay_destroy(struct replay **self_p)
     free(self);
     *self_p = NULL;
 }
+
+/* ------------------------------------------------------------------------
+ * Start: the scan, then playing
+ * ------------------------------------------------------------------------ */
 
 /* Sends a STATUS and logs it. */
 static void status(struct replay *self, enum hamd_gw_state state,
@@ -147,6 +155,10 @@ static int scan_slice(struct replay *self)
         start_playing(self);
     return 0;
 }
+
+/* ------------------------------------------------------------------------
+ * The loop
+ * ------------------------------------------------------------------------ */
 
 /* Sends a heartbeat when one is due. */
 static void send_hb_if_due(struct replay *self, int64_t now_ms)

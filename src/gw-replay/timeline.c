@@ -10,6 +10,10 @@
 
 #define MARKS_INITIAL 64 /* first allocation of the index */
 
+/* ------------------------------------------------------------------------
+ * Life cycle
+ * ------------------------------------------------------------------------ */
+
 struct replay_timeline *replay_timeline_new(const struct replay_params *params,
                                             char *err, size_t errcap)
 {
@@ -39,6 +43,10 @@ void replay_timeline_destroy(struct replay_timeline **self_p)
     free(self);
     *self_p = NULL;
 }
+
+/* ------------------------------------------------------------------------
+ * The scan
+ * ------------------------------------------------------------------------ */
 
 /* Adds an index mark. */
 static int add_mark(struct replay_timeline *self, const struct replay_mark *m)
@@ -177,6 +185,10 @@ int replay_timeline_scan(struct replay_timeline *self, unsigned budget,
     }
     return 0;
 }
+
+/* ------------------------------------------------------------------------
+ * What the scan found
+ * ------------------------------------------------------------------------ */
 
 int64_t replay_timeline_loop_ns(const struct replay_timeline *self)
 {
