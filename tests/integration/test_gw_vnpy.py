@@ -247,11 +247,12 @@ def test_login_refused_is_status_error():
 
 def test_bridge_under_hamd():
     symbols = ["rb2601.SHFE", "cu2601.SHFE", "i2601.DCE"]
-    account = {"id": "ctp_main", "gateway_type": "vnpy", "priority": 1,
-               "enabled": True, "exchanges": ["SHFE", "DCE"],
-               "params": dict(params(tick_ms=100),
-                              workdir="/tmp/hamd-gw-vnpy-test")}
-    c = Cluster(0, [account], symbols, name="vnpy", env={"PYTHONPATH": FAKEVNPY})
+    c = Cluster(0, [], symbols, name="vnpy", env={"PYTHONPATH": FAKEVNPY})
+    workdir = os.path.join(c.dir, "vnpy", "ctp_main")
+    c.accounts = [{"id": "ctp_main", "gateway_type": "vnpy", "priority": 1,
+                   "enabled": True, "exchanges": ["SHFE", "DCE"],
+                   "params": dict(params(tick_ms=100), workdir=workdir)}]
+    c.rewrite_configs()
     add_gateway_type(c, "vnpy", BRIDGE)
     c.start()
     try:
@@ -268,7 +269,7 @@ def test_bridge_under_hamd():
                   "datetime not true UTC: %d ns off" % (t["hub_ns"] - t["datetime"]))
         check_contiguous(sub.ticks)
         sub.close()
-        check(os.path.isdir("/tmp/hamd-gw-vnpy-test/.vntrader"),
+        check(os.path.isdir(os.path.join(workdir, ".vntrader")),
               "workdir not given to vnpy")
         c.stop()
         text = c.log_text()
