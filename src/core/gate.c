@@ -101,7 +101,10 @@ static void takeover_begin(struct hamd_gate *g, int64_t now_ns)
                             ms_to_ns(g->params.takeover_margin_ms);
     if (g->heard && window_end_ns < g->takeover_due_ns)
         g->takeover_due_ns = window_end_ns > now_ns ? window_end_ns : now_ns;
-    g->takeover_silent_ns = g->heard ? now_ns - g->heard_ns : -1;
+    /* The shell reads what is left of the stream after it read now_ns: a
+     * message read then was heard 0 ms before, not never. */
+    int64_t silent_ns = now_ns > g->heard_ns ? now_ns - g->heard_ns : 0;
+    g->takeover_silent_ns = g->heard ? silent_ns : -1;
 }
 
 void hamd_gate_pub_opened(struct hamd_gate *g, uint64_t term, int64_t now_ns)

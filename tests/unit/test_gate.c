@@ -429,6 +429,25 @@ static void test_silent_stream_longer_than_hold(void **state)
     assert_int_equal(t.silent_ms, FOLLOW_WINDOW_MS + 1000);
 }
 
+/* A handover: the old publisher's last message arrives just before this
+ * node's PUB opens and is read as the stream closes, after the reconcile
+ * read the clock. It was heard, not never (a spurious WARN on hactl
+ * transfer). */
+static void test_stream_read_at_close_is_heard(void **state)
+{
+    (void)state;
+    struct hamd_gate g;
+    struct hamd_gate_takeover t;
+    gate_setup(&g);
+    int64_t opened = T0 + 1000 * MS;
+    stream_heard_until(&g, opened + 200000); /* 0.2 ms after now */
+    pub_open(&g, lease(2, opened + LEASE_MS * MS), opened);
+    hamd_gate_subscriptions(&g, 1, opened);
+    assert_true(takeover_due(&g, opened + 30 * MS, &t));
+    assert_int_equal(t.why, HAMD_GATE_TAKEOVER_HEARD);
+    assert_int_equal(t.silent_ms, 0);
+}
+
 /* Two hosts and a witness: the stream ended ~2.9 s before this node's
  * PUB opened. With the replay window alone the takeover was due at once,
  * before clients were back, and the oldest ticks were gone (63 lost per
@@ -561,6 +580,7 @@ int main(void)
         cmocka_unit_test(test_lapse_during_takeover_wait),
         cmocka_unit_test(test_predecessor_never_heard),
         cmocka_unit_test(test_silent_stream_longer_than_hold),
+        cmocka_unit_test(test_stream_read_at_close_is_heard),
         cmocka_unit_test(test_slow_takeover_two_hosts_and_witness),
         cmocka_unit_test(test_waits_for_first_client_and_30ms),
         cmocka_unit_test(test_takeover_cap_without_clients),
