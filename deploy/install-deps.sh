@@ -5,6 +5,7 @@
 #
 #   deploy/install-deps.sh            build + run (quickstart)
 #   deploy/install-deps.sh --tests    + the chaos lab's tools (tests/run.sh)
+#                                     and valgrind (tests/bench)
 set -euo pipefail
 
 PACKAGES=(
@@ -14,8 +15,9 @@ PACKAGES=(
   python3 python3-zmq python3-msgpack
   iproute2 iputils-arping procps
 )
-# network namespaces, partitions, and keepalived moving the VIP (tests/chaos)
-TEST_PACKAGES=(iptables keepalived)
+# network namespaces, partitions, and keepalived moving the VIP (tests/chaos);
+# valgrind counts the hub's instructions per tick (tests/bench/callgrind_tick.sh)
+TEST_PACKAGES=(iptables keepalived valgrind)
 
 case "${1:-}" in
   "") ;;
