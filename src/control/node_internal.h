@@ -34,6 +34,7 @@
 
 struct hamd_admin;
 struct hamd_hooks;
+struct hamd_notify;
 
 /* One account as this node runs it. */
 struct node_gw {
@@ -76,6 +77,7 @@ struct hamd_node {
     struct hamd_supervisor *sup;        /* gateway processes */
     struct hamd_admin *admin;           /* admin HTTP API */
     struct hamd_hooks *hooks;           /* role-change hooks */
+    struct hamd_notify *notify;         /* systemd READY/STATUS/WATCHDOG */
     struct hamd_monitor *monitor;       /* health checks */
     struct hamd_steer *steer;           /* failover shell */
 
