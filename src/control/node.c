@@ -18,6 +18,7 @@
 #include "admin/admin.h"
 #include "common/clock.h"
 #include "common/log.h"
+#include "control/event_hook.h"
 #include "control/events.h"
 #include "control/hooks.h"
 #include "control/monitor.h"
@@ -254,6 +255,7 @@ static void on_cluster_closed(void *ud)
     hamd_steer_destroy(&node->steer);
     hamd_hooks_destroy(&node->hooks);
     hamd_notify_destroy(&node->notify);
+    hamd_event_hook_destroy(&node->event_hook);
     hamd_supervisor_destroy(&node->sup);
     close_handle((uv_handle_t *)&node->sigterm);
     close_handle((uv_handle_t *)&node->sigint);
@@ -492,7 +494,9 @@ static int node_start(struct hamd_node *node)
     node->steer = hamd_steer_new(node);
     node->hooks = hamd_hooks_new(&node->loop, cfg);
     node->notify = hamd_notify_new(&node->loop, cfg->node_id);
-    if (!node->monitor || !node->steer || !node->hooks || !node->notify)
+    node->event_hook = hamd_event_hook_new(&node->loop, cfg);
+    if (!node->monitor || !node->steer || !node->hooks || !node->notify ||
+        !node->event_hook)
         return -1;
     node->admin = hamd_admin_new(node);
     if (!node->admin)

@@ -35,6 +35,7 @@
 struct hamd_admin;
 struct hamd_hooks;
 struct hamd_notify;
+struct hamd_event_hook;
 
 /* One account as this node runs it. */
 struct node_gw {
@@ -78,6 +79,7 @@ struct hamd_node {
     struct hamd_admin *admin;           /* admin HTTP API */
     struct hamd_hooks *hooks;           /* role-change hooks */
     struct hamd_notify *notify;         /* systemd READY/STATUS/WATCHDOG */
+    struct hamd_event_hook *event_hook; /* [hooks] on_event */
     struct hamd_monitor *monitor;       /* health checks */
     struct hamd_steer *steer;           /* failover shell */
 
