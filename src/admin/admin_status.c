@@ -7,6 +7,7 @@
 
 #include "admin/admin_internal.h"
 #include "common/clock.h"
+#include "control/steer.h"
 
 #define PROM_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
@@ -402,6 +403,29 @@ static void metrics_gateways(FILE *f, const struct node_view *v)
                     v->gw[i].has_state && (int)v->gw[i].state == s);
 }
 
+/* ------------------------------------------------------------------------
+ * /metrics for the alert rules (deploy/monitoring/alert-rules.yml)
+ * ------------------------------------------------------------------------ */
+
+static void metrics_alerting(FILE *f, struct hamd_node *node,
+                             const struct node_view *v)
+{
+    struct hamd_steer_figures fig;
+    hamd_steer_figures(node->steer, &fig);
+    prom_head(f, "hamd_follow_age_ms", "gauge",
+              "Since the last message of the publisher's stream (followers; "
+              "-1: not following).");
+    fprintf(f, "hamd_follow_age_ms %lld\n", (long long)v->dp.follow_age_ms);
+    prom_u64(f, "hamd_failovers_today", "gauge",
+             "Automatic failovers counted today against the daily cap.",
+             fig.failovers_today);
+    prom_u64(f, "hamd_failover_daily_cap", "gauge",
+             "[failover] daily_cap (0: no cap).", node->cfg->daily_cap);
+    prom_u64(f, "hamd_contracts_no_healthy_backup", "gauge",
+             "Contracts whose source failed with no healthy source to move "
+             "to (publishing node).", fig.no_backup);
+}
+
 static int metrics(struct admin_call *call)
 {
     struct node_view v;
@@ -415,6 +439,7 @@ static int metrics(struct admin_call *call)
     }
     metrics_node(f, call->node, &v);
     metrics_gateways(f, &v);
+    metrics_alerting(f, call->node, &v);
     fclose(f);
     free(v.gw);
     admin_reply_raw(call->req, 200, PROM_CONTENT_TYPE, text, len);

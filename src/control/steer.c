@@ -542,3 +542,18 @@ uint64_t hamd_steer_switch_id(struct hamd_steer *self, const char *vt_symbol,
     struct steer_switch *sw = hamd_strmap_get(self->pending, vt_symbol);
     return sw && strcmp(sw->to, account) == 0 ? sw->id : 0;
 }
+
+void hamd_steer_figures(struct hamd_steer *self, struct hamd_steer_figures *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!self)
+        return;
+    struct hamd_node *node = self->node;
+    out->failovers_today = hamd_store_failover_count(node->store, today_yyyymmdd());
+    size_t cursor = 0;
+    const char *key;
+    void *val;
+    while (self->active && hamd_strmap_next(self->flags, &cursor, &key, &val))
+        out->no_backup += ((struct steer_flags *)val)->alerted &&
+                          hamd_strmap_get(node->contracts, key);
+}
