@@ -13,8 +13,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE = os.environ.get("HAMD_SOURCE_DIR") or os.path.abspath(os.path.join(HERE, "..", ".."))
-BUILD = os.environ.get("HAMD_BUILD_DIR") or os.path.join(SOURCE, "build")
-os.environ.setdefault("HAMD_BUILD_DIR", BUILD)
+BUILD = os.path.abspath(os.environ.get("HAMD_BUILD_DIR") or os.path.join(SOURCE, "build"))
+os.environ["HAMD_BUILD_DIR"] = BUILD
 sys.path.insert(0, os.path.join(SOURCE, "tests", "integration"))
 TOOLS_DIR = os.environ.get("HAMD_TOOLS_DIR") or os.path.join(
     os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "hamd", "tools")
