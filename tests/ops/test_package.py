@@ -14,6 +14,7 @@
 A debootstrap chroot would also check that the Depends suffice on a bare
 system, but it downloads a base system (minutes): not done here.
 """
+import atexit
 import glob
 import os
 import re
@@ -59,14 +60,23 @@ def project_version():
         return re.search(r"project\(hamd VERSION ([0-9.]+)", f.read()).group(1)
 
 
-def build_package(out_dir):
+_built = {}  # the package, built once for both tests: {"deb": path}
+
+
+def build_package():
+    """cpack on the build, once; the path of the .deb (removed at exit)."""
+    if "deb" in _built:
+        return _built["deb"]
     cpack = find_tool("cpack")
     config = os.path.join(BUILD, "CPackConfig.cmake")
     if not os.path.exists(config):
         raise Skip("%s not there: configure and build first" % config)
+    out_dir = tempfile.mkdtemp(prefix="hamd-deb-")
+    atexit.register(shutil.rmtree, out_dir, True)
     sh([cpack, "-G", "DEB", "--config", config, "-B", out_dir], cwd=BUILD)
     debs = glob.glob(os.path.join(out_dir, "*.deb"))
     check(len(debs) == 1, "cpack made %s" % debs)
+    _built["deb"] = debs[0]
     return debs[0]
 
 
@@ -111,7 +121,7 @@ def test_package_contents_and_dependencies():
     find_tool("dpkg-deb")
     tmp = tempfile.mkdtemp(prefix="hamd-deb-")
     try:
-        deb = build_package(tmp)
+        deb = build_package()
         check(os.path.basename(deb) == "hamd_%s_amd64.deb" % project_version(),
               "package file %s" % os.path.basename(deb))
         files = contents(deb)
@@ -173,7 +183,7 @@ def test_package_installs_in_a_throwaway_root():
     unshare = find_tool("unshare")
     tmp = tempfile.mkdtemp(prefix="hamd-debroot-")
     try:
-        deb = build_package(os.path.join(tmp, "out"))
+        deb = build_package()
         os.makedirs(os.path.join(tmp, "layer"))
         merged = os.path.join(tmp, "root")
         os.makedirs(merged)
