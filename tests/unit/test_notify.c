@@ -92,7 +92,9 @@ static const struct hamd_notify_state LEADER = {
     .role = "leader", .term = 4, .leader_id = 1, .publishing = true,
     .store_ok = true};
 
-/* ---- READY, STATUS, STOPPING ------------------------------------------- */
+/* ------------------------------------------------------------------------
+ * READY, STATUS, STOPPING
+ * ------------------------------------------------------------------------ */
 
 static void test_ready_once_raft_runs(void **state)
 {
@@ -145,7 +147,9 @@ static void test_ready_once_raft_runs(void **state)
     manager_close(&m);
 }
 
-/* ---- the watchdog -------------------------------------------------------- */
+/* ------------------------------------------------------------------------
+ * The watchdog
+ * ------------------------------------------------------------------------ */
 
 /* The test's state on the loop. */
 struct wd_test {
@@ -221,7 +225,9 @@ static void test_watchdog_pings_only_while_the_loop_turns(void **state)
     manager_close(&t.m);
 }
 
-/* ---- outside systemd ---------------------------------------------------- */
+/* ------------------------------------------------------------------------
+ * Outside systemd
+ * ------------------------------------------------------------------------ */
 
 static void test_no_socket_is_a_noop(void **state)
 {
