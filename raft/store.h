@@ -70,9 +70,13 @@ struct hamd_store *hamd_store_new(const char *dir);
 /* Closes the store and sets *self to NULL. */
 void hamd_store_destroy(struct hamd_store **self);
 
-/* ---- readers: each a consistent read txn; callbacks return non-zero to
+/* ------------------------------------------------------------------------
+ * Readers
+ * ------------------------------------------------------------------------ */
+
+/* Each reader is one consistent read txn; callbacks return non-zero to
  * stop early, and foreach returns that value, 0 when all were visited, or
- * -EIO when LMDB failed. ---- */
+ * -EIO when LMDB failed. */
 
 typedef int (*hamd_store_account_fn)(void *ud, const struct hamd_account *a);
 typedef int (*hamd_store_symbol_fn)(void *ud, const char *vt_symbol);
@@ -141,7 +145,9 @@ bool hamd_store_seeded(struct hamd_store *s);
 /* Raft index of the last command applied, 0 for a fresh store. */
 uint64_t hamd_store_applied_index(struct hamd_store *s);
 
-/* ---- writers: for the FSM only (fsm.h) ---- */
+/* ------------------------------------------------------------------------
+ * Writers: for the FSM only (fsm.h)
+ * ------------------------------------------------------------------------ */
 
 /* Applies cmd as log entry `index` in one write txn: the data change (if
  * the command is valid for the current state) and the applied index

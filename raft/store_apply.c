@@ -30,6 +30,10 @@ struct apply_ctx {
     struct hamd_apply_result *res; /* outcome */
 };
 
+/* ------------------------------------------------------------------------
+ * Validation
+ * ------------------------------------------------------------------------ */
+
 /* Records a business error; returns 0 (no LMDB error) so the caller only
  * has to discard the nested txn. */
 __attribute__((format(printf, 4, 5)))
@@ -103,6 +107,10 @@ static bool apply_symbols_ok(struct apply_ctx *c, const char *field)
         }
     return true;
 }
+
+/* ------------------------------------------------------------------------
+ * Accounts and subscriptions
+ * ------------------------------------------------------------------------ */
 
 static int apply_put_account(struct apply_ctx *c, const struct hamd_account *a)
 {
@@ -256,6 +264,10 @@ static int apply_subs_del(struct apply_ctx *c)
     return rc;
 }
 
+/* ------------------------------------------------------------------------
+ * Assignments, quarantines, pins, pause, counters
+ * ------------------------------------------------------------------------ */
+
 /* Every pair must name a subscribed contract and an existing account (or
  * "" to unassign); otherwise nothing changes. A later pair for the same
  * contract wins. */
@@ -347,6 +359,10 @@ static int apply_failover_count(struct apply_ctx *c)
                                    c->cmd->count);
 }
 
+/* ------------------------------------------------------------------------
+ * Events
+ * ------------------------------------------------------------------------ */
+
 /* Deletes the oldest events until at most events_max remain. */
 static int apply_events_trim(struct apply_ctx *c)
 {
@@ -391,6 +407,10 @@ static int apply_event(struct apply_ctx *c)
         rc = store_put_u64(c->txn, st, STORE_KEY_EVENT_SEQ, seq);
     return rc ? rc : apply_events_trim(c);
 }
+
+/* ------------------------------------------------------------------------
+ * Dispatch
+ * ------------------------------------------------------------------------ */
 
 static int apply_dispatch(struct apply_ctx *c)
 {

@@ -44,7 +44,7 @@ struct admin_handler {
 static int on_req(h2o_handler_t *h, h2o_req_t *req)
 {
     struct hamd_admin *self = ((struct admin_handler *)h)->admin;
-    struct admin_call call = {.admin = self, .node = self->node, .req = req};
+    struct admin_call call = {.admin = self, .deps = &self->deps, .req = req};
     enum admin_route_result r = admin_route_find(
         self->routes, self->n_routes, req->method.base, req->method.len,
         req->path_normalized.base, req->path_normalized.len, &call.match);
@@ -148,7 +148,7 @@ static int admin_address(const char *hostport, struct sockaddr_storage *out)
 
 static int listener_open(struct hamd_admin *self)
 {
-    const char *addr = hamd_config_admin(self->node->cfg);
+    const char *addr = hamd_config_admin(self->deps.cfg);
     struct sockaddr_storage sa;
     if (admin_address(addr, &sa) < 0) {
         LOG_ERROR("admin: bad admin address '%s' (expected host:port)", addr);
@@ -216,7 +216,7 @@ static void record_new_handles(struct hamd_admin *self,
 
 static int h2o_setup(struct hamd_admin *self)
 {
-    const struct hamd_config *cfg = self->node->cfg;
+    const struct hamd_config *cfg = self->deps.cfg;
     h2o_config_init(&self->config);
     self->config.server_name = h2o_iovec_init(H2O_STRLIT("hamd"));
     self->config.max_request_entity_size =
@@ -246,16 +246,16 @@ static int h2o_setup(struct hamd_admin *self)
  * Life cycle
  * ------------------------------------------------------------------------ */
 
-struct hamd_admin *hamd_admin_new(struct hamd_node *node)
+struct hamd_admin *hamd_admin_new(const struct hamd_admin_deps *deps)
 {
     struct hamd_admin *self = calloc(1, sizeof *self);
     if (!self)
         return NULL;
-    self->node = node;
-    self->loop = &node->loop;
+    self->deps = *deps;
+    self->loop = deps->loop;
+    const struct hamd_config *cfg = deps->cfg;
     if (routes_build(self) < 0 ||
-        (node->cfg->token_file[0] &&
-         admin_token_load(self, node->cfg->token_file) < 0) ||
+        (cfg->token_file[0] && admin_token_load(self, cfg->token_file) < 0) ||
         h2o_setup(self) < 0 || listener_open(self) < 0 ||
         !(self->http = admin_http_new(self->loop))) {
         hamd_admin_destroy(&self);

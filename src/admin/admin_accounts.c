@@ -8,6 +8,7 @@
  *
  * restart is local: it hard-restarts the gateway process of the node
  * asked (gateways run on every node); `hactl restart` asks every node. */
+#include <errno.h>
 #include <stdio.h>
 
 #include "admin/admin_internal.h"
@@ -15,10 +16,10 @@
 
 /* The JSON of one stored account with secrets masked, or NULL when it
  * does not exist. */
-static json_t *admin_account_json(struct hamd_node *node, const char *id)
+static json_t *admin_account_json(struct hamd_store *store, const char *id)
 {
     struct hamd_account a;
-    if (!node->store || hamd_store_account_get(node->store, id, &a) != 0)
+    if (!store || hamd_store_account_get(store, id, &a) != 0)
         return NULL;
     return hamd_account_to_json(&a, true);
 }
@@ -36,10 +37,10 @@ static bool path_account_id(struct admin_call *call, char *id)
     return false;
 }
 
-static bool account_exists(struct hamd_node *node, const char *id)
+static bool account_exists(struct hamd_store *store, const char *id)
 {
     struct hamd_account a;
-    return node->store && hamd_store_account_get(node->store, id, &a) == 0;
+    return store && hamd_store_account_get(store, id, &a) == 0;
 }
 
 static int reply_not_found(h2o_req_t *req, const char *id)
@@ -60,8 +61,8 @@ static int list_one(void *ud, const struct hamd_account *a)
 static int accounts_list(struct admin_call *call)
 {
     json_t *arr = json_array();
-    if (arr && call->node->store &&
-        hamd_store_accounts_foreach(call->node->store, list_one, arr) < 0) {
+    if (arr && call->deps->store &&
+        hamd_store_accounts_foreach(call->deps->store, list_one, arr) < 0) {
         json_decref(arr);
         return admin_reply_error(call->req, 500, NULL, "store read failed");
     }
@@ -73,7 +74,7 @@ static int account_get(struct admin_call *call)
     char id[HAMD_ACCOUNT_ID_MAX];
     if (!path_account_id(call, id))
         return 0;
-    json_t *o = admin_account_json(call->node, id);
+    json_t *o = admin_account_json(call->deps->store, id);
     return o ? admin_reply_json(call->req, 200, o) : reply_not_found(call->req, id);
 }
 
@@ -84,7 +85,7 @@ static int account_get(struct admin_call *call)
 static int reply_account(struct hamd_admin *admin, h2o_req_t *req,
                          const char *id, int status)
 {
-    json_t *o = admin_account_json(admin->node, id);
+    json_t *o = admin_account_json(admin->deps.store, id);
     return o ? admin_reply_json(req, status, o)
              : admin_reply_json(req, status, json_pack("{s:s}", "id", id));
 }
@@ -110,7 +111,7 @@ static int reply_deleted(struct hamd_admin *admin, h2o_req_t *req,
 
 static int reply_run(struct hamd_admin *admin, h2o_req_t *req, const char *id)
 {
-    bool running = hamd_store_account_running(admin->node->store, id);
+    bool running = hamd_store_account_running(admin->deps.store, id);
     return admin_reply_json(req, 200, json_pack("{s:s,s:b}", "id", id,
                                                 "running", running));
 }
@@ -130,8 +131,8 @@ static bool account_parse(struct admin_call *call, json_t *body,
         admin_reply_error(call->req, 400, field, "%s", err);
         return false;
     }
-    if (!call->node->witness &&
-        !hamd_config_gw_exec(call->node->cfg, a->gateway_type)) {
+    if (!call->deps->witness &&
+        !hamd_config_gw_exec(call->deps->cfg, a->gateway_type)) {
         admin_reply_error(call->req, 400, "gateway_type",
                           "no executable for gateway_type '%s' in [gateways]",
                           a->gateway_type);
@@ -166,7 +167,7 @@ static int account_create(struct admin_call *call)
         return 0;
     if (!admin_is_leader(call))
         return admin_forward(call);
-    if (account_exists(call->node, a.id))
+    if (account_exists(call->deps->store, a.id))
         return admin_reply_error(call->req, 409, "id",
                                  "account '%s' already exists (PUT "
                                  "/api/accounts/%s updates it)", a.id, a.id);
@@ -193,7 +194,7 @@ static int account_update(struct admin_call *call)
         return admin_forward(call);
     }
     struct hamd_account a;
-    if (!call->node->store || hamd_store_account_get(call->node->store, id, &a) != 0) {
+    if (!call->deps->store || hamd_store_account_get(call->deps->store, id, &a) != 0) {
         json_decref(body);
         return reply_not_found(call->req, id);
     }
@@ -212,7 +213,7 @@ static int submit_named(struct admin_call *call, enum hamd_cmd_type type,
         return 0;
     if (!admin_is_leader(call))
         return admin_forward(call);
-    if (!account_exists(call->node, id))
+    if (!account_exists(call->deps->store, id))
         return reply_not_found(call->req, id);
     struct hamd_cmd cmd;
     hamd_cmd_init(&cmd, type);
@@ -241,23 +242,22 @@ static int account_stop(struct admin_call *call)
 /* Hard restart of this node's gateway process of the account. */
 static int account_restart(struct admin_call *call)
 {
-    struct hamd_node *node = call->node;
+    const struct hamd_admin_deps *d = call->deps;
     char id[HAMD_ACCOUNT_ID_MAX];
     if (!path_account_id(call, id))
         return 0;
-    struct node_gw *gw = node->gateways ? hamd_strmap_get(node->gateways, id) : NULL;
-    if (!gw && !account_exists(node, id))
+    int rc = d->gateway_restart(d->ud, id, "operator restart");
+    if (rc == -ENOENT && !account_exists(d->store, id))
         return reply_not_found(call->req, id);
-    if (!gw || !gw->running || !node->sup)
+    if (rc < 0)
         return admin_reply_error(call->req, 409, "id",
                                  "no gateway of '%s' runs on node %u (%s)", id,
-                                 node->cfg->node_id,
-                                 node->witness ? "a witness runs none"
-                                               : "disabled or stopped");
-    hamd_supervisor_restart(node->sup, id, "operator restart");
+                                 d->cfg->node_id,
+                                 d->witness ? "a witness runs none"
+                                            : "disabled or stopped");
     return admin_reply_json(call->req, 200,
                             json_pack("{s:s,s:i,s:b}", "account", id, "node",
-                                      (int)node->cfg->node_id, "restarted", 1));
+                                      (int)d->cfg->node_id, "restarted", 1));
 }
 
 const struct admin_route ADMIN_ACCOUNTS_ROUTES[] = {

@@ -35,7 +35,7 @@ enum http_phase {
 /* One request in flight. */
 struct http_xfer {
     struct admin_http *owner;     /* the client; NULL once done was called */
-    admin_http_done_fn done;      /* completion */
+    admin_http_cb done;           /* completion */
     void *ud;                     /* its argument */
     enum http_phase phase;        /* where it stands */
     unsigned refs;                /* libuv handles and requests still out */
@@ -145,24 +145,27 @@ static void xfer_release(struct http_xfer *x)
         uv_cancel((uv_req_t *)&x->resolve); /* its callback still runs */
 }
 
-/* Calls done once: with the answer (error NULL) or with the error. */
-static void xfer_finish(struct http_xfer *x, long status, const char *error)
+/* Calls done once: with the answer (status 0) or with status < 0 and the
+ * error. */
+static void xfer_finish(struct http_xfer *x, int status, const char *error)
 {
     if (x->phase == HTTP_DONE)
         return;
     xfer_unlink(x);
     xfer_release(x);
-    if (error)
-        x->done(x->ud, 0, NULL, 0, error);
+    if (status < 0)
+        x->done(x->ud, status, 0, NULL, 0, error);
     else
-        x->done(x->ud, status, x->in + x->ans.head_len, x->ans.body_len, NULL);
+        x->done(x->ud, 0, x->ans.status, x->in + x->ans.head_len,
+                x->ans.body_len, NULL);
 }
 
-/* xfer_finish with a formatted error naming the peer. */
-static void xfer_fail(struct http_xfer *x, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+/* xfer_finish with status (a libuv error) and a formatted error naming
+ * the peer. */
+static void xfer_fail(struct http_xfer *x, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
-static void xfer_fail(struct http_xfer *x, const char *fmt, ...)
+static void xfer_fail(struct http_xfer *x, int status, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -170,7 +173,7 @@ static void xfer_fail(struct http_xfer *x, const char *fmt, ...)
     if (n > 0 && (size_t)n < sizeof x->error)
         vsnprintf(x->error + n, sizeof x->error - (size_t)n, fmt, ap);
     va_end(ap);
-    xfer_finish(x, 0, x->error);
+    xfer_finish(x, status, x->error);
 }
 
 /* ------------------------------------------------------------------------
@@ -210,12 +213,13 @@ static void xfer_scan(struct http_xfer *x, bool eof)
     if (s == ADMIN_HTTP_SCAN_MORE)
         return;
     if (s == ADMIN_HTTP_SCAN_ERROR && x->write_status < 0 && x->in_len == 0)
-        xfer_fail(x, "sending the request: %s", uv_strerror(x->write_status));
+        xfer_fail(x, x->write_status, "sending the request: %s",
+                  uv_strerror(x->write_status));
     else if (s == ADMIN_HTTP_SCAN_ERROR)
-        xfer_fail(x, "%s", why);
+        xfer_fail(x, UV_EPROTO, "%s", why);
     else {
         x->in[x->ans.head_len + x->ans.body_len] = '\0';
-        xfer_finish(x, x->ans.status, NULL);
+        xfer_finish(x, 0, NULL);
     }
 }
 
@@ -232,7 +236,8 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
     } else if (nread == UV_EOF) {
         xfer_scan(x, true);
     } else {
-        xfer_fail(x, "reading the answer: %s", uv_strerror((int)nread));
+        xfer_fail(x, (int)nread, "reading the answer: %s",
+                  uv_strerror((int)nread));
     }
 }
 
@@ -255,9 +260,10 @@ static void on_timer(uv_timer_t *t)
 {
     struct http_xfer *x = t->data;
     if (x->phase == HTTP_CONNECTING)
-        xfer_fail(x, "cannot connect within %u ms", x->connect_timeout_ms);
+        xfer_fail(x, UV_ETIMEDOUT, "cannot connect within %u ms",
+                  x->connect_timeout_ms);
     else
-        xfer_fail(x, "no answer within %u ms", x->timeout_ms);
+        xfer_fail(x, UV_ETIMEDOUT, "no answer within %u ms", x->timeout_ms);
 }
 
 /* Connected: the whole-request deadline takes over, the request goes. */
@@ -274,7 +280,7 @@ static void xfer_send(struct http_xfer *x)
     if (rc == 0)
         rc = uv_read_start((uv_stream_t *)&x->tcp, on_alloc, on_read);
     if (rc != 0)
-        xfer_fail(x, "sending the request: %s", uv_strerror(rc));
+        xfer_fail(x, rc, "sending the request: %s", uv_strerror(rc));
 }
 
 static void on_connected(uv_connect_t *c, int status)
@@ -291,7 +297,7 @@ static void on_connected(uv_connect_t *c, int status)
         x->tcp_open = false;
         uv_close((uv_handle_t *)&x->tcp, on_tcp_closed);
     } else {
-        xfer_fail(x, "cannot connect: %s", uv_strerror(status));
+        xfer_fail(x, status, "cannot connect: %s", uv_strerror(status));
     }
 }
 
@@ -316,13 +322,13 @@ static void xfer_connect_next(struct http_xfer *x)
         x->next_addr = x->next_addr->ai_next;
     struct addrinfo *ai = x->next_addr;
     if (!ai) {
-        xfer_fail(x, "cannot connect: no usable address");
+        xfer_fail(x, UV_EADDRNOTAVAIL, "cannot connect: no usable address");
         return;
     }
     x->next_addr = ai->ai_next;
     int rc = xfer_connect(x, ai->ai_addr);
     if (rc != 0)
-        xfer_fail(x, "cannot connect: %s", uv_strerror(rc));
+        xfer_fail(x, rc, "cannot connect: %s", uv_strerror(rc));
 }
 
 static void on_resolved(uv_getaddrinfo_t *req, int status,
@@ -332,7 +338,8 @@ static void on_resolved(uv_getaddrinfo_t *req, int status,
     x->resolving = false;
     x->addrs = res; /* freed with the request, whatever happens */
     if (x->phase == HTTP_CONNECTING && status != 0)
-        xfer_fail(x, "cannot resolve the host: %s", uv_strerror(status));
+        xfer_fail(x, status, "cannot resolve the host: %s",
+                  uv_strerror(status));
     else if (x->phase == HTTP_CONNECTING) {
         x->next_addr = res;
         xfer_connect_next(x);
@@ -369,7 +376,7 @@ static int xfer_open(struct http_xfer *x, const struct admin_http_target *t)
  * ------------------------------------------------------------------------ */
 
 int admin_http_start(struct admin_http *self, const struct admin_http_req *r,
-                     admin_http_done_fn done, void *ud)
+                     admin_http_cb done, void *ud)
 {
     struct admin_http_target t;
     if (!self || self->closing || !r || !r->url || !r->method || !done ||
@@ -431,7 +438,7 @@ void admin_http_destroy(struct admin_http **selfp)
     while (self->xfers) {
         struct http_xfer *x = self->xfers;
         snprintf(x->error, sizeof x->error, "shutting down");
-        xfer_finish(x, 0, x->error);
+        xfer_finish(x, UV_ECANCELED, x->error);
     }
     free(self);
 }

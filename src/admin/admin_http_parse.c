@@ -7,10 +7,14 @@
 #include <strings.h>
 
 #include "admin/admin_http_parse.h"
-#include "admin/admin_internal.h"
+#include "admin/admin_route.h"
 
 #define HTTP_METHOD_MAX 16           /* bytes of a method, NUL included */
 #define HTTP_PREFIX "http://"        /* the only scheme */
+
+/* ------------------------------------------------------------------------
+ * URLs
+ * ------------------------------------------------------------------------ */
 
 int admin_http_url_parse(const char *url, struct admin_http_target *t)
 {
@@ -32,6 +36,10 @@ int admin_http_url_parse(const char *url, struct admin_http_target *t)
             return -1;
     return 0;
 }
+
+/* ------------------------------------------------------------------------
+ * Requests
+ * ------------------------------------------------------------------------ */
 
 /* True when the n bytes at s are a non-empty token (RFC 9110 5.6.2). */
 static bool http_is_token(const char *s, size_t n)
@@ -112,6 +120,10 @@ int admin_http_request_build(const struct admin_http_target *t,
     *out_len = head + body_len;
     return 0;
 }
+
+/* ------------------------------------------------------------------------
+ * Answers
+ * ------------------------------------------------------------------------ */
 
 /* Parses "HTTP/1.x DDD[ reason]" (n bytes, no CRLF). Returns the status
  * (100..599) or -1. */

@@ -14,7 +14,20 @@
 #define ADMIN_HTTP_HOST_MAX 256         /* bytes of a host, NUL included */
 #define ADMIN_HTTP_AUTHORITY_MAX (ADMIN_HTTP_HOST_MAX + 8) /* "[host]:port" */
 
-struct admin_http_req;
+/* One outgoing request. Strings are copied by admin_http_start. */
+struct admin_http_req {
+    const char *url;              /* http://host:port/path?query */
+    const char *method;           /* GET, POST, PUT, DELETE */
+    const char *body;             /* request body or NULL */
+    size_t body_len;              /* its length */
+    const char *headers[4];       /* "Name: value" lines, NULL-ended */
+    unsigned timeout_ms;          /* whole request; 0 =
+                                     ADMIN_FORWARD_TIMEOUT_MS */
+    unsigned connect_timeout_ms;  /* resolving and connecting; 0 =
+                                     ADMIN_FORWARD_CONNECT_TIMEOUT_MS */
+    size_t reply_max;             /* bytes of the answer body; 0 =
+                                     ADMIN_FORWARD_REPLY_MAX */
+};
 
 /* The parts of a URL a request needs. */
 struct admin_http_target {

@@ -13,7 +13,8 @@
  *   admin_cluster.c   members, leader transfer, events
  *   admin_failover.c  manual failover, failback, pause, resume
  *
- * Everything runs on the node's control loop.
+ * Everything runs on the node's control loop, and sees the node through
+ * struct hamd_admin_deps (admin.h) only.
  */
 #ifndef HAMD_ADMIN_INTERNAL_H
 #define HAMD_ADMIN_INTERNAL_H
@@ -24,9 +25,9 @@
 #include <stddef.h>
 
 #include "admin/admin.h"
+#include "admin/admin_http_parse.h"
 #include "admin/admin_route.h"
 #include "common/log.h"
-#include "control/node_internal.h"
 
 #define ADMIN_TOKEN_MAX 256             /* bytes of a bearer token */
 #define ADMIN_BACKLOG 128               /* listen(2) backlog */
@@ -46,10 +47,14 @@ struct admin_http;
 struct admin_guard;
 struct admin_pending;
 
+/* ------------------------------------------------------------------------
+ * The server and a request
+ * ------------------------------------------------------------------------ */
+
 /* The server. */
 struct hamd_admin {
-    struct hamd_node *node;            /* whose state it serves */
-    uv_loop_t *loop;                   /* the node's control loop */
+    struct hamd_admin_deps deps;       /* the node as the API sees it */
+    uv_loop_t *loop;                   /* deps.loop */
     h2o_globalconf_t config;           /* h2o configuration */
     h2o_context_t ctx;                 /* h2o per-loop context */
     h2o_accept_ctx_t accept_ctx;       /* what h2o_accept needs */
@@ -73,12 +78,14 @@ struct hamd_admin {
 /* One request as a handler sees it. */
 struct admin_call {
     struct hamd_admin *admin;          /* the server */
-    struct hamd_node *node;            /* admin->node */
+    const struct hamd_admin_deps *deps; /* &admin->deps */
     h2o_req_t *req;                    /* the h2o request */
     struct admin_route_match match;    /* route and path captures */
 };
 
-/* ---- routing tables of the handler files (NULL-pattern terminated) ---- */
+/* ------------------------------------------------------------------------
+ * Routing tables of the handler files (NULL-pattern terminated)
+ * ------------------------------------------------------------------------ */
 
 extern const struct admin_route ADMIN_STATUS_ROUTES[];
 extern const struct admin_route ADMIN_ACCOUNTS_ROUTES[];
@@ -86,7 +93,9 @@ extern const struct admin_route ADMIN_SUBS_ROUTES[];
 extern const struct admin_route ADMIN_CLUSTER_ROUTES[];
 extern const struct admin_route ADMIN_FAILOVER_ROUTES[]; /* admin_failover.c */
 
-/* ---- admin_reply.c: answers ---- */
+/* ------------------------------------------------------------------------
+ * admin_reply.c: answers
+ * ------------------------------------------------------------------------ */
 
 /* Sends status with the JSON of body (stolen: the reference is
  * released). NULL body (out of memory) becomes a 500. Returns 0. */
@@ -127,7 +136,9 @@ int admin_token_load(struct hamd_admin *self, const char *path);
  * carries the right bearer token. Otherwise answers 401. */
 bool admin_authorized(struct admin_call *call);
 
-/* ---- admin_pending.c: answers owed after an asynchronous step ---- */
+/* ------------------------------------------------------------------------
+ * admin_pending.c: answers owed after an asynchronous step
+ * ------------------------------------------------------------------------ */
 
 /* How a committed write is answered: reads the store and replies on req
  * about key. Returns 0. */
@@ -160,7 +171,9 @@ void admin_pending_free(struct admin_pending *p);
 /* Frees every pending answer left (destroy after an aborted loop). */
 void admin_pending_free_all(struct hamd_admin *self);
 
-/* ---- admin_write.c: the write path ---- */
+/* ------------------------------------------------------------------------
+ * admin_write.c: the write path
+ * ------------------------------------------------------------------------ */
 
 /* True when this node may take writes itself (leader or standalone). */
 bool admin_is_leader(const struct admin_call *call);
@@ -178,32 +191,24 @@ int admin_write_submit(struct admin_call *call, const struct hamd_cmd *cmd,
  * Returns 0. */
 int admin_forward(struct admin_call *call);
 
-/* Answers 503 for a libraft error code (not leader, leadership lost,
- * shutdown ...). Returns 0. */
-int admin_reply_raft_error(h2o_req_t *req, int raft_status);
+/* Answers 503 (413 for too big) for a failed status of raft/cluster.h,
+ * a negated libraft code (-RAFT_NOTLEADER, -RAFT_LEADERSHIPLOST,
+ * -RAFT_SHUTDOWN ...). Returns 0. */
+int admin_reply_raft_error(h2o_req_t *req, int status);
 
-/* ---- admin_http.c: HTTP/1.1 requests from the control loop ---- */
+/* ------------------------------------------------------------------------
+ * admin_http.c: HTTP/1.1 requests from the control loop
+ * ------------------------------------------------------------------------ */
 
-/* One outgoing request. Strings are copied by admin_http_start. */
-struct admin_http_req {
-    const char *url;              /* http://host:port/path?query */
-    const char *method;           /* GET, POST, PUT, DELETE */
-    const char *body;             /* request body or NULL */
-    size_t body_len;              /* its length */
-    const char *headers[4];       /* "Name: value" lines, NULL-ended */
-    unsigned timeout_ms;          /* whole request; 0 =
-                                     ADMIN_FORWARD_TIMEOUT_MS */
-    unsigned connect_timeout_ms;  /* resolving and connecting; 0 =
-                                     ADMIN_FORWARD_CONNECT_TIMEOUT_MS */
-    size_t reply_max;             /* bytes of the answer body; 0 =
-                                     ADMIN_FORWARD_REPLY_MAX */
-};
-
-/* Completion: status 0 when no answer came (body NULL, error says why),
- * else the HTTP status with the body (NUL-terminated, valid only during
- * the call) and error NULL. */
-typedef void (*admin_http_done_fn)(void *ud, long status, const char *body,
-                                   size_t len, const char *error);
+/* Completion of admin_http_start: status 0 when an answer came, with its
+ * HTTP status, its body (NUL-terminated, valid only during the call) and
+ * error NULL; status < 0 when none came, a libuv error code
+ * (UV_ECONNREFUSED, UV_ETIMEDOUT, UV_EPROTO for an answer refused,
+ * UV_ECANCELED at shutdown ...), with http_status 0, body NULL and error
+ * saying why. */
+typedef void (*admin_http_cb)(void *ud, int status, long http_status,
+                              const char *body, size_t len,
+                              const char *error);
 
 /* Creates the client on loop; it holds no libuv handle until a request
  * starts. Returns NULL when out of memory. */
@@ -214,13 +219,14 @@ struct admin_http *admin_http_new(uv_loop_t *loop);
  * cannot start: the client is closing, the URL is not http://host:port/...,
  * a method or header line is malformed, or out of memory. */
 int admin_http_start(struct admin_http *self, const struct admin_http_req *r,
-                     admin_http_done_fn done, void *ud);
+                     admin_http_cb done, void *ud);
 
 /* No new requests; those in flight run to completion (each bounded by its
  * timeout), so the loop ends once they are done. */
 void admin_http_close(struct admin_http *self);
 
-/* Fails what is left (done is called with "shutting down") and frees the
+/* Fails what is left (done is called with UV_ECANCELED, "shutting
+ * down") and frees the
  * client; the memory of those requests is released by the loop's close
  * callbacks. Nulls *self. */
 void admin_http_destroy(struct admin_http **self);

@@ -16,6 +16,10 @@
 #define ADMIN_ERROR_MAX 512 /* bytes of an error message */
 #define ADMIN_CT_JSON "application/json"
 
+/* ------------------------------------------------------------------------
+ * Answers
+ * ------------------------------------------------------------------------ */
+
 static const char *reason_phrase(int status)
 {
     switch (status) {
@@ -98,6 +102,10 @@ int admin_reply_error(h2o_req_t *req, int status, const char *field,
     return admin_reply_json(req, status, body);
 }
 
+/* ------------------------------------------------------------------------
+ * What the request carries
+ * ------------------------------------------------------------------------ */
+
 const char *admin_query(const h2o_req_t *req, size_t *len)
 {
     if (req->query_at == SIZE_MAX || req->query_at >= req->path.len) {
@@ -117,7 +125,7 @@ const h2o_iovec_t *admin_header(const h2o_req_t *req, const char *name)
 json_t *admin_body_json(struct admin_call *call)
 {
     h2o_req_t *req = call->req;
-    size_t max = call->node->cfg->max_body_bytes;
+    size_t max = call->deps->cfg->max_body_bytes;
     if (req->entity.base == NULL || req->entity.len == 0) {
         admin_reply_error(req, 400, NULL, "a JSON request body is required");
         return NULL;

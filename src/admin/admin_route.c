@@ -7,6 +7,10 @@
 
 #define ADMIN_PORT_MAX 65535 /* highest TCP port */
 
+/* ------------------------------------------------------------------------
+ * Routes
+ * ------------------------------------------------------------------------ */
+
 /* Length of the segment starting at s (up to '/' or end). */
 static size_t segment_len(const char *s, size_t len)
 {
@@ -91,6 +95,10 @@ bool admin_route_capture(const struct admin_route_match *m, unsigned i,
     return true;
 }
 
+/* ------------------------------------------------------------------------
+ * Query strings
+ * ------------------------------------------------------------------------ */
+
 static int hex_value(char c)
 {
     if (c >= '0' && c <= '9')
@@ -150,6 +158,10 @@ bool admin_query_next(const char *q, size_t len, size_t *pos, char *name,
     }
     return true;
 }
+
+/* ------------------------------------------------------------------------
+ * Numbers, tokens, addresses
+ * ------------------------------------------------------------------------ */
 
 bool admin_parse_u64(const char *s, uint64_t max, uint64_t *out)
 {

@@ -16,11 +16,10 @@ static int list_one(void *ud, const char *vt_symbol)
 }
 
 /* The whole set as {"symbols": [...], "count": N}, or NULL. */
-static json_t *subs_json(struct hamd_node *node)
+static json_t *subs_json(struct hamd_store *store)
 {
     json_t *arr = json_array();
-    if (!arr || !node->store ||
-        hamd_store_subs_foreach(node->store, list_one, arr) < 0) {
+    if (!arr || !store || hamd_store_subs_foreach(store, list_one, arr) < 0) {
         json_decref(arr);
         return NULL;
     }
@@ -30,7 +29,7 @@ static json_t *subs_json(struct hamd_node *node)
 
 static int subs_list(struct admin_call *call)
 {
-    json_t *o = subs_json(call->node);
+    json_t *o = subs_json(call->deps->store);
     return o ? admin_reply_json(call->req, 200, o)
              : admin_reply_error(call->req, 500, NULL, "store read failed");
 }
@@ -38,7 +37,7 @@ static int subs_list(struct admin_call *call)
 static int reply_subs(struct hamd_admin *admin, h2o_req_t *req, const char *key)
 {
     (void)key;
-    json_t *o = subs_json(admin->node);
+    json_t *o = subs_json(admin->deps.store);
     return o ? admin_reply_json(req, 200, o)
              : admin_reply_error(req, 500, NULL, "store read failed");
 }
@@ -146,7 +145,7 @@ static int subs_submit(struct admin_call *call, struct hamd_cmd *cmd)
         return admin_forward(call);
     if (cmd->type == HAMD_CMD_SUBS_DEL)
         for (unsigned k = 0; k < cmd->n_symbols; k++)
-            if (!hamd_store_sub_exists(call->node->store, cmd->symbols[k]))
+            if (!hamd_store_sub_exists(call->deps->store, cmd->symbols[k]))
                 return admin_reply_error(call->req, 404, "symbols",
                                          "not subscribed: '%s'",
                                          cmd->symbols[k]);

@@ -6,6 +6,10 @@
 #include <stdio.h>
 #include <string.h>
 
+/* ------------------------------------------------------------------------
+ * Field validators
+ * ------------------------------------------------------------------------ */
+
 /* A field validator: applies v to *a, or writes a message and returns -1. */
 typedef int (*acct_field_fn)(const json_t *v, struct hamd_account *a,
                              char *err, size_t cap);
@@ -203,6 +207,10 @@ static int acct_set_params(const json_t *v, struct hamd_account *a,
     return acct_store_params(v, a, false, err, cap);
 }
 
+/* ------------------------------------------------------------------------
+ * Reading an account
+ * ------------------------------------------------------------------------ */
+
 /* The fields of an account, in output order. */
 static const struct acct_field {
     const char *name;  /* JSON key */
@@ -304,6 +312,10 @@ int hamd_account_from_json(const json_t *obj, struct hamd_account *out,
     *out = a;
     return 0;
 }
+
+/* ------------------------------------------------------------------------
+ * Writing an account
+ * ------------------------------------------------------------------------ */
 
 void hamd_account_mask_secrets(json_t *json)
 {

@@ -33,6 +33,10 @@ static const char *const GW_STATE_NAMES[] = {
 };
 #define GW_NSTATES (sizeof GW_STATE_NAMES / sizeof GW_STATE_NAMES[0])
 
+/* ------------------------------------------------------------------------
+ * Names
+ * ------------------------------------------------------------------------ */
+
 enum hamd_gw_type hamd_gw_type_parse(const void *frame, size_t len)
 {
     for (size_t t = 1; t < GW_NTYPES; t++) {
@@ -57,7 +61,9 @@ const char *hamd_gw_state_name(enum hamd_gw_state state)
     return GW_STATE_NAMES[state];
 }
 
-/* ---- decoding helpers ---- */
+/* ------------------------------------------------------------------------
+ * Decoding helpers
+ * ------------------------------------------------------------------------ */
 
 /* Starts reading a body that must be one map and nothing else. */
 static bool gw_map_begin(struct hamd_mpr *r, const void *buf, size_t len,
@@ -114,7 +120,9 @@ static bool gw_state_parse(const struct hamd_mpr_val *v,
     return false;
 }
 
-/* ---- decoders ---- */
+/* ------------------------------------------------------------------------
+ * Decoders
+ * ------------------------------------------------------------------------ */
 
 /* Applies one HELLO key; unknown keys are skipped. */
 static bool gw_hello_field(struct hamd_mpr *r, const struct hamd_mpr_val *k,
@@ -260,7 +268,9 @@ bool hamd_gw_symbols_decode(const void *buf, size_t len,
     return true;
 }
 
-/* ---- encoders ---- */
+/* ------------------------------------------------------------------------
+ * Encoders
+ * ------------------------------------------------------------------------ */
 
 size_t hamd_gw_hello_encode(const struct hamd_gw_hello *hello, void *buf,
                             size_t cap)

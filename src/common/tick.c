@@ -102,6 +102,10 @@ static pthread_once_t tick_tables_once = PTHREAD_ONCE_INIT;
 
 _Static_assert(TICK_NFIELDS < 64, "the seen mask is a uint64_t");
 
+/* ------------------------------------------------------------------------
+ * Key lookup
+ * ------------------------------------------------------------------------ */
+
 /* Hash of a key from its length and three bytes (first, middle, last):
  * these tell all known keys apart well (bid_price_1 vs ask_volume_5), and
  * cost a few independent multiplies where a byte-serial hash over ~40
@@ -149,6 +153,10 @@ static int tick_field_find(const char *key, size_t len)
     return -1;
 }
 
+/* ------------------------------------------------------------------------
+ * Validation
+ * ------------------------------------------------------------------------ */
+
 const char *hamd_tick_strerror(enum hamd_tick_err err)
 {
     switch (err) {
@@ -187,6 +195,10 @@ bool hamd_tick_vt_symbol_valid(const char *s, size_t len)
     return ls < HAMD_SYMBOL_MAX && le < HAMD_EXCHANGE_MAX &&
            hamd_tick_code_valid(s, ls) && hamd_tick_code_valid(dot + 1, le);
 }
+
+/* ------------------------------------------------------------------------
+ * Decoder
+ * ------------------------------------------------------------------------ */
 
 /* Stores a string value; it must fit with its NUL and hold no NUL. */
 static enum hamd_tick_err tick_set_str(const struct tick_field *f,
@@ -557,6 +569,10 @@ size_t hamd_tick_encode(const struct hamd_tick *tick, bool with_hub,
     memcpy(buf, tmp, len);
     return len;
 }
+
+/* ------------------------------------------------------------------------
+ * Extra keys and ordering
+ * ------------------------------------------------------------------------ */
 
 bool hamd_tick_extra_int(const struct hamd_tick *tick, const char *key,
                          int64_t *out)

@@ -25,7 +25,9 @@
 
 static const char CFG_BOM[] = "\xEF\xBB\xBF"; /* UTF-8 byte order mark */
 
-/* ---- errors ----------------------------------------------------------- */
+/* ------------------------------------------------------------------------
+ * Errors
+ * ------------------------------------------------------------------------ */
 
 bool cfg_fail(struct cfg_loader *ld, unsigned line, const char *fmt, ...)
 {
@@ -68,7 +70,9 @@ bool cfg_echo_ok(const char *key)
     return !hamd_param_is_secret(key);
 }
 
-/* ---- sections --------------------------------------------------------- */
+/* ------------------------------------------------------------------------
+ * Sections
+ * ------------------------------------------------------------------------ */
 
 /* The section of that name seen so far (or a global one), or NULL. */
 static struct cfg_section *cfg_section_find(struct cfg_loader *ld,
@@ -187,7 +191,9 @@ static void cfg_section_open(struct cfg_loader *ld, const char *name)
     ld->current = sec;
 }
 
-/* ---- free-form keys --------------------------------------------------- */
+/* ------------------------------------------------------------------------
+ * Free-form keys
+ * ------------------------------------------------------------------------ */
 
 /* Refuses a free-form key seen before (first_line: where, 0 = new) or one
  * beyond the max entries (n in use) of a table of `what`. Returns false
@@ -302,7 +308,9 @@ static bool cfg_subs_add(struct cfg_loader *ld, struct cfg_section *sec,
     return true;
 }
 
-/* ---- the file --------------------------------------------------------- */
+/* ------------------------------------------------------------------------
+ * The file
+ * ------------------------------------------------------------------------ */
 
 /* Explains an unknown fixed key, listing the known ones. */
 static bool cfg_unknown_key(struct cfg_loader *ld, struct cfg_section *sec,
@@ -440,6 +448,10 @@ static bool cfg_file_parse(struct cfg_loader *ld)
     return !ld->failed;
 }
 
+/* ------------------------------------------------------------------------
+ * Loading
+ * ------------------------------------------------------------------------ */
+
 /* Creates the loader with the global sections and their defaults. */
 static struct cfg_loader *cfg_loader_new(const char *path, char *err,
                                          size_t err_cap)
@@ -489,6 +501,10 @@ void hamd_config_destroy(struct hamd_config **self)
     free(*self);
     *self = NULL;
 }
+
+/* ------------------------------------------------------------------------
+ * Lookups
+ * ------------------------------------------------------------------------ */
 
 const struct hamd_peer *hamd_config_peer(const struct hamd_config *cfg,
                                          uint64_t id)

@@ -12,6 +12,10 @@
 #define CFG_GW_SOCK_NAME "gw.sock"    /* default gateway endpoint file */
 #define CFG_HEARTBEATS_PER_ELECTION 2 /* election must outlast this many */
 
+/* ------------------------------------------------------------------------
+ * Blame
+ * ------------------------------------------------------------------------ */
+
 /* Reports a key of a section by table index. */
 static bool cfg_fail_row(struct cfg_loader *ld, struct cfg_section *sec,
                          int k, const char *why)
@@ -26,6 +30,10 @@ static int cfg_blame(const struct cfg_section *sec, int k, int other)
 {
     return cfg_key_given(sec, k) ? k : other;
 }
+
+/* ------------------------------------------------------------------------
+ * Rules of each section
+ * ------------------------------------------------------------------------ */
 
 /* Every peer has its endpoints, raft addresses differ, a voter exists. */
 static bool cfg_peers_check(struct cfg_loader *ld)
@@ -170,6 +178,10 @@ static bool cfg_accounts_check(struct cfg_loader *ld)
     }
     return true;
 }
+
+/* ------------------------------------------------------------------------
+ * Normalising, and the whole check
+ * ------------------------------------------------------------------------ */
 
 /* qsort order of seed symbols: bytewise. */
 static int cfg_sub_cmp(const void *a, const void *b)

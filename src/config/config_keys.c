@@ -18,6 +18,10 @@
 #define CFG_A(...) CFG_KEY(struct hamd_account, __VA_ARGS__)
 #define CFG_TABLE(name, rows) {name, rows, sizeof rows / sizeof rows[0]}
 
+/* ------------------------------------------------------------------------
+ * Key tables
+ * ------------------------------------------------------------------------ */
+
 static const struct cfg_key CFG_NODE_KEYS[] = {
     CFG_C("id", CFG_UINT, node_id, 1, CFG_PEER_ID_MAX, "1"),
     CFG_C("data_dir", CFG_TEXT, data_dir, 1, 0, NULL),
@@ -130,6 +134,10 @@ const struct cfg_table cfg_globals[CFG_G_COUNT] = {
 const struct cfg_table cfg_peer = CFG_TABLE("peer", CFG_PEER_KEYS);
 const struct cfg_table cfg_account =
     CFG_TABLE("account", CFG_ACCOUNT_KEYS);
+
+/* ------------------------------------------------------------------------
+ * Values
+ * ------------------------------------------------------------------------ */
 
 bool cfg_text_copy(char *dst, size_t size, const char *text,
                         unsigned min_len, char *why, size_t cap)
@@ -285,6 +293,10 @@ bool cfg_value_set(void *base, const struct cfg_key *key, const char *text,
                cfg_text_copy(field, key->size, text, key->min, why, cap);
     }
 }
+
+/* ------------------------------------------------------------------------
+ * Defaults and lookups
+ * ------------------------------------------------------------------------ */
 
 bool cfg_defaults_set(void *base, const struct cfg_table *table,
                            char *why, size_t cap)

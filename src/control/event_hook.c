@@ -40,11 +40,13 @@ static void event_hook_free_if_done(struct hamd_event_hook *h)
         free(h);
 }
 
-static void on_run_done(void *ud, int64_t status, int sig)
+static void event_hook_run_cb(void *ud, int status, int64_t exit_status,
+                              int term_signal)
 {
     struct hamd_event_hook *h = ud;
-    (void)status;
-    (void)sig; /* hook_run.c logged it */
+    (void)status; /* hook_run.c logged how it ended */
+    (void)exit_status;
+    (void)term_signal;
     h->running--;
     if (!h->destroyed)
         event_hook_next(h);
@@ -63,7 +65,7 @@ static void event_hook_start(struct hamd_event_hook *h, struct event_job *j)
         .path = h->cfg->on_event, .label = "on_event", .env = env,
         .n_env = sizeof env / sizeof env[0], .input = j->json,
         .input_len = j->len, .timeout_ms = h->cfg->event_hook_timeout_ms};
-    if (hamd_hook_run_start(h->loop, &o, on_run_done, h) == 0)
+    if (hamd_hook_run_start(h->loop, &o, event_hook_run_cb, h) == 0)
         h->running++;
     else
         LOG_WARN("on_event: out of memory: event %" PRIu64 " not handed over",

@@ -23,10 +23,11 @@ struct hook_run {
     size_t input_len;             /* its length */
     char *label;                  /* "on_event", for log lines */
     unsigned timeout_ms;          /* what timeout counts down */
-    hamd_hook_run_done_cb done;   /* told once at the end */
+    hamd_hook_run_cb done;        /* told once at the end */
     void *ud;                     /* its argument */
-    int64_t status;               /* exit status */
-    int sig;                      /* terminating signal; -1 = never ran */
+    int status;                   /* 0 ran, < 0 could not be started */
+    int64_t exit_status;          /* its exit status */
+    int sig;                      /* the signal that ended it, 0 if none */
     unsigned open;                /* handles not closed yet, of
                                      HOOK_RUN_HANDLES */
 };
@@ -57,7 +58,7 @@ static void on_closed(uv_handle_t *h)
     if (--r->open > 0)
         return;
     if (r->done)
-        r->done(r->ud, r->status, r->sig);
+        r->done(r->ud, r->status, r->exit_status, r->sig);
     run_free(r);
 }
 
@@ -81,7 +82,7 @@ static void on_exit_cb(uv_process_t *p, int64_t status, int sig)
 {
     struct hook_run *r = p->data;
     uv_timer_stop(&r->timeout);
-    r->status = status;
+    r->exit_status = status;
     r->sig = sig;
     if (sig)
         LOG_WARN("%s hook (pid %d) killed by signal %d", r->label, p->pid, sig);
@@ -125,7 +126,7 @@ static void run_spawn(uv_loop_t *loop, struct hook_run *r,
     int rc = uv_spawn(loop, &r->proc, &po);
     if (rc != 0) {
         LOG_ERROR("%s hook %s: cannot run: %s", r->label, o->path, uv_strerror(rc));
-        r->sig = -1;
+        r->status = rc;
         close_once((uv_handle_t *)&r->proc);
         close_once((uv_handle_t *)&r->timeout);
         close_once((uv_handle_t *)&r->in);
@@ -145,7 +146,7 @@ static void run_spawn(uv_loop_t *loop, struct hook_run *r,
 }
 
 int hamd_hook_run_start(uv_loop_t *loop, const struct hamd_hook_run_opts *o,
-                        hamd_hook_run_done_cb done, void *ud)
+                        hamd_hook_run_cb done, void *ud)
 {
     struct hook_run *r = calloc(1, sizeof *r);
     char **env = hamd_hook_run_env(o->env, o->n_env);

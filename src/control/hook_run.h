@@ -12,9 +12,11 @@
 #include <stdint.h>
 #include <uv.h>
 
-/* The run ended: exit status, or the signal that ended it (0 if none);
- * both 0 and sig -1 when it could not be started at all. */
-typedef void (*hamd_hook_run_done_cb)(void *ud, int64_t status, int sig);
+/* Completion of a run: status 0 when the program ran, with its exit
+ * status and the signal that ended it (0 if none); status < 0 (a libuv
+ * error, e.g. UV_ENOENT, UV_EACCES) when it could not be started. */
+typedef void (*hamd_hook_run_cb)(void *ud, int status, int64_t exit_status,
+                                 int term_signal);
 
 /* What to run. */
 struct hamd_hook_run_opts {
@@ -29,11 +31,11 @@ struct hamd_hook_run_opts {
 };
 
 /* Starts a run; done (may be NULL) is called once when it ended, never
- * from within this call. Returns 0, or a libuv error when it could not
- * even be set up (out of memory): then done is not called. A program that
- * cannot be executed is reported through done with sig -1. */
+ * from within this call. Returns 0, or UV_ENOMEM when it could not even
+ * be set up: then done is not called. A program that cannot be executed
+ * is reported through done with status < 0. */
 int hamd_hook_run_start(uv_loop_t *loop, const struct hamd_hook_run_opts *o,
-                        hamd_hook_run_done_cb done, void *ud);
+                        hamd_hook_run_cb done, void *ud);
 
 /* A copy of this process's environment followed by extra (n_extra
  * entries), NULL-terminated; the strings are not copied. Free the array

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "admin/admin.h"
@@ -229,7 +230,7 @@ static void on_change(void *ud, enum hamd_cmd_type type)
         node_reconcile_routing(node);
         break;
     case HAMD_CMD_EVENT:
-        hamd_events_on_applied(node);
+        hamd_events_on_applied(node->events);
         break;
     default:
         break;
@@ -248,8 +249,9 @@ static void close_handle(uv_handle_t *h)
         uv_close(h, NULL);
 }
 
-static void on_cluster_closed(void *ud)
+static void on_cluster_closed(void *ud, int status)
 {
+    (void)status; /* closing cannot fail */
     struct hamd_node *node = ud;
     hamd_monitor_destroy(&node->monitor);
     hamd_steer_destroy(&node->steer);
@@ -270,7 +272,7 @@ static void cluster_close(struct hamd_node *node)
     if (node->cluster)
         hamd_cluster_close(node->cluster, on_cluster_closed, node);
     else
-        on_cluster_closed(node);
+        on_cluster_closed(node, 0);
 }
 
 static void on_vip_release_due(uv_timer_t *t)
@@ -280,8 +282,9 @@ static void on_vip_release_due(uv_timer_t *t)
     cluster_close(node);
 }
 
-static void on_gateways_stopped(void *ud)
+static void on_gateways_stopped(void *ud, int status)
 {
+    (void)status; /* stopping gateways cannot fail */
     struct hamd_node *node = ud;
     if (node->release_vip_at_exit) {
         /* Let the successor announce the VIP before this host drops it. */
@@ -307,7 +310,7 @@ static void node_shutdown_continue(struct hamd_node *node)
     if (node->sup)
         hamd_supervisor_shutdown(node->sup, on_gateways_stopped, node);
     else
-        on_gateways_stopped(node);
+        on_gateways_stopped(node, 0);
 }
 
 static void on_shutdown_deadline(uv_timer_t *t)
@@ -335,17 +338,20 @@ static void node_step_down_and_continue(struct hamd_node *node)
 static void on_transferred(void *ud, int status, uint64_t leader_id)
 {
     struct hamd_node *node = ud;
-    if (status != 0)
+    if (status < 0)
         LOG_WARN("leadership transfer failed (raft error %d): stepping down",
-                 status);
+                 -status);
     else
         LOG_INFO("leadership handed over to node %llu",
                  (unsigned long long)leader_id);
     node_step_down_and_continue(node);
 }
 
-static void on_successor(void *ud, unsigned id)
+/* id 0 (status < 0: no voter answered well enough) lets the cluster pick
+ * a voter it heard from lately. */
+static void on_successor(void *ud, int status, unsigned id)
 {
+    (void)status;
     struct hamd_node *node = ud;
     if (!node->transferring)
         return; /* the deadline stepped down already */
@@ -439,7 +445,9 @@ static int start_supervisor(struct hamd_node *node)
     return node->sup ? 0 : -1;
 }
 
-static int start_cluster(struct hamd_node *node)
+/* Creates the consensus layer; it starts (and its hooks fire) only once
+ * everything else runs: start_cluster. */
+static int create_cluster(struct hamd_node *node)
 {
     struct hamd_cluster_hooks hooks = {
         .ud = node, .on_role = on_role, .on_lease = on_lease,
@@ -451,11 +459,31 @@ static int start_cluster(struct hamd_node *node)
         return -1;
     }
     node->cluster = hamd_cluster_new(&node->loop, &opts, node->store, &hooks);
-    if (!node->cluster || hamd_cluster_start(node->cluster) != 0) {
+    if (!node->cluster) {
         LOG_ERROR("cannot start the consensus layer");
         return -1;
     }
     return 0;
+}
+
+static int start_cluster(struct hamd_node *node)
+{
+    if (hamd_cluster_start(node->cluster) != 0) {
+        LOG_ERROR("cannot start the consensus layer");
+        return -1;
+    }
+    return 0;
+}
+
+/* A stall is detected after about stale_ms plus fail_threshold checks;
+ * the replay ring must reach back that far to resend what it missed. */
+static void warn_replay_window(const struct hamd_config *cfg)
+{
+    unsigned detect_ms = cfg->stale_ms + cfg->fail_threshold * cfg->check_interval_ms;
+    if (cfg->replay_window_ms < detect_ms)
+        LOG_WARN("[failover] replay_window_ms %u is shorter than the stall "
+                 "detection time (~%u ms): a stalled source's last ticks "
+                 "cannot be replayed", cfg->replay_window_ms, detect_ms);
 }
 
 /* The node's own loop handles: ready before anything can fail, so the
@@ -481,6 +509,11 @@ static int node_start(struct hamd_node *node)
     const struct hamd_config *cfg = node->cfg;
     const struct hamd_peer *self = hamd_config_self(cfg);
     node->witness = self && self->role == HAMD_ROLE_WITNESS;
+    /* Trading sessions (monitor.c) and the failover day (steer.c) are in
+     * exchange time; hamd logs in UTC, so TZ is free. Set before any
+     * thread starts: setenv is not thread-safe. */
+    setenv("TZ", cfg->timezone, 1);
+    tzset();
     node->gateways = hamd_strmap_new(NODE_MAPS_INITIAL);
     node->contracts = hamd_strmap_new(NODE_MAPS_INITIAL);
     char store_dir[PATH_MAX + 8];
@@ -488,18 +521,11 @@ static int node_start(struct hamd_node *node)
     if (!node->gateways || !node->contracts || data_dir_prepare(cfg->data_dir) < 0 ||
         !(node->store = hamd_store_new(store_dir)))
         return -1;
-    if (start_dataplane(node) < 0 || start_supervisor(node) < 0)
+    if (start_dataplane(node) < 0 || start_supervisor(node) < 0 ||
+        create_cluster(node) < 0)
         return -1;
-    node->monitor = hamd_monitor_new(node);
-    node->steer = hamd_steer_new(node);
-    node->hooks = hamd_hooks_new(&node->loop, cfg);
-    node->notify = hamd_notify_new(&node->loop, cfg->node_id);
-    node->event_hook = hamd_event_hook_new(&node->loop, cfg);
-    if (!node->monitor || !node->steer || !node->hooks || !node->notify ||
-        !node->event_hook)
-        return -1;
-    node->admin = hamd_admin_new(node);
-    if (!node->admin)
+    warn_replay_window(cfg);
+    if (node_modules_start(node) < 0)
         return -1;
     /* Run what the store already holds before Raft catches up. */
     node_reconcile_all(node);
@@ -532,6 +558,7 @@ int hamd_node_run(const struct hamd_config *cfg)
     uv_run(&node->loop, UV_RUN_DEFAULT);
     int rc = node->exit_code;
     hamd_admin_destroy(&node->admin);
+    hamd_events_destroy(&node->events);
     hamd_cluster_destroy(&node->cluster);
     hamd_dataplane_destroy(&node->dp);
     hamd_store_destroy(&node->store);

@@ -31,6 +31,25 @@ void hamd_params_health(struct hamd_health_params *p,
     p->backoff_max_ms = cfg->restart_backoff_max_ms;
 }
 
+void hamd_params_monitor(struct hamd_monitor_opts *o,
+                         const struct hamd_config *cfg)
+{
+    memset(o, 0, sizeof *o);
+    hamd_params_health(&o->health, cfg);
+    o->check_interval_ms = cfg->check_interval_ms;
+    o->sessions = cfg->sessions;
+    o->n_sessions = cfg->n_sessions;
+}
+
+void hamd_params_steer(struct hamd_steer_opts *o,
+                       const struct hamd_config *cfg)
+{
+    memset(o, 0, sizeof *o);
+    o->daily_cap = cfg->daily_cap;
+    o->revert_after_s = cfg->revert_after_s;
+    o->quarantine_s = cfg->quarantine_s;
+}
+
 int hamd_params_cluster(struct hamd_cluster_opts *o,
                         const struct hamd_config *cfg)
 {

@@ -1,13 +1,15 @@
 /* The shell's one reader of the configuration for the modules it starts:
  * each module (the consensus layer, the data plane, the health state
- * machine) has its own parameter struct and knows nothing of
- * struct hamd_config; these functions fill them. Keys, defaults and
- * ranges: docs/configuration.md.
+ * machine, the health monitor, the failover shell) has its own parameter
+ * struct and knows nothing of struct hamd_config; these functions fill
+ * them. Keys, defaults and ranges: docs/configuration.md.
  */
 #ifndef HAMD_CONTROL_PARAMS_H
 #define HAMD_CONTROL_PARAMS_H
 
 #include "config/config.h"
+#include "control/monitor.h"
+#include "control/steer.h"
 #include "core/health.h"
 #include "dataplane/dataplane.h"
 #include "raft/cluster.h"
@@ -20,6 +22,15 @@
  * cfg NULL, the defaults of core/health.h. */
 void hamd_params_health(struct hamd_health_params *p,
                         const struct hamd_config *cfg);
+
+/* Fills o from [health] and [sessions] of cfg, with the sessions
+ * pointing into cfg (which must outlive the monitor). */
+void hamd_params_monitor(struct hamd_monitor_opts *o,
+                         const struct hamd_config *cfg);
+
+/* Fills o from [failover] of cfg. */
+void hamd_params_steer(struct hamd_steer_opts *o,
+                       const struct hamd_config *cfg);
 
 /* Fills o from [node], [peer.N] and [raft] of cfg, with the seeds of the
  * store pointing into cfg (which must outlive the cluster). Returns 0, or

@@ -6,9 +6,9 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "control/monitor.h"
 #include "control/node_internal.h"
 #include "control/steer.h"
-#include "control/monitor.h"
 
 #define RECONCILE_SYMBOLS_INITIAL 64 /* first capacity of a symbol list */
 
@@ -123,9 +123,11 @@ static int reconcile_one_account(void *ud, const struct hamd_account *a)
         gw = calloc(1, sizeof *gw);
         if (!gw)
             return 0;
-        gw->health = hamd_monitor_health_new(node->monitor);
         hamd_strmap_put(node->gateways, a->id, gw);
     }
+    /* Watched before a launch: the monitor hears of it at once. */
+    if (hamd_monitor_watch(node->monitor, a) < 0)
+        LOG_ERROR("account %s: out of memory for its health machine", a->id);
     gw->acct = *a;
     gw->seen = true;
     bool want = a->enabled && !node->witness &&
@@ -156,8 +158,8 @@ void node_reconcile_accounts(struct hamd_node *node)
         if (gw->seen)
             continue;
         gateway_halt(node, gw);
+        hamd_monitor_forget(node->monitor, gw->acct.id);
         hamd_strmap_remove(node->gateways, gw->acct.id);
-        hamd_monitor_health_destroy(&gw->health);
         free(gw);
         cursor = 0; /* the map changed under the iterator */
     }
@@ -291,11 +293,8 @@ void node_maps_free(struct hamd_node *node)
     size_t cursor = 0;
     const char *key;
     void *val;
-    while (node->gateways && hamd_strmap_next(node->gateways, &cursor, &key, &val)) {
-        struct node_gw *gw = val;
-        hamd_monitor_health_destroy(&gw->health);
-        free(gw);
-    }
+    while (node->gateways && hamd_strmap_next(node->gateways, &cursor, &key, &val))
+        free(val);
     cursor = 0;
     while (node->contracts && hamd_strmap_next(node->contracts, &cursor, &key, &val))
         free(val);

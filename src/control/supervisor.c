@@ -37,7 +37,7 @@ struct hamd_supervisor {
     struct hamd_sup_opts opts;        /* copied at creation */
     struct hamd_sup_hooks hooks;      /* copied at creation */
     struct sup_child *children;       /* every account's process */
-    void (*shutdown_done)(void *ud);  /* pending shutdown callback */
+    hamd_supervisor_shutdown_cb shutdown_done; /* pending shutdown callback */
     void *shutdown_ud;                /* its argument */
     bool shutting_down;               /* no relaunches from now on */
 };
@@ -74,9 +74,9 @@ static void maybe_finish_shutdown(struct hamd_supervisor *sup)
 {
     if (!sup->shutting_down || !sup->shutdown_done || !all_stopped(sup))
         return;
-    void (*done)(void *) = sup->shutdown_done;
+    hamd_supervisor_shutdown_cb done = sup->shutdown_done;
     sup->shutdown_done = NULL;
-    done(sup->shutdown_ud);
+    done(sup->shutdown_ud, 0);
 }
 
 /* Builds environ + the gateway protocol variables; free with env_free. */
@@ -327,7 +327,7 @@ bool hamd_supervisor_info(struct hamd_supervisor *self, const char *account,
 }
 
 void hamd_supervisor_shutdown(struct hamd_supervisor *self,
-                              void (*done)(void *ud), void *ud)
+                              hamd_supervisor_shutdown_cb done, void *ud)
 {
     self->shutting_down = true;
     self->shutdown_done = done;

@@ -79,9 +79,13 @@ void hamd_supervisor_restart(struct hamd_supervisor *self, const char *account,
 bool hamd_supervisor_info(struct hamd_supervisor *self, const char *account,
                           struct hamd_sup_info *info);
 
-/* Stops every gateway; done(ud) runs once all have exited. */
+/* Completion of hamd_supervisor_shutdown: status is always 0 (every
+ * gateway has exited; one that ignored SIGTERM got SIGKILL). */
+typedef void (*hamd_supervisor_shutdown_cb)(void *ud, int status);
+
+/* Stops every gateway; done(ud, 0) runs once all have exited. */
 void hamd_supervisor_shutdown(struct hamd_supervisor *self,
-                              void (*done)(void *ud), void *ud);
+                              hamd_supervisor_shutdown_cb done, void *ud);
 
 /* Frees the supervisor (after shutdown completed); nulls *self. */
 void hamd_supervisor_destroy(struct hamd_supervisor **self);

@@ -23,6 +23,10 @@ struct hamd_health {
     struct hamd_health_counters counters; /* running totals */
 };
 
+/* ------------------------------------------------------------------------
+ * Parameters and life cycle
+ * ------------------------------------------------------------------------ */
+
 void hamd_health_params_default(struct hamd_health_params *p)
 {
     *p = (struct hamd_health_params){
@@ -86,6 +90,10 @@ void hamd_health_destroy(struct hamd_health **self)
         *self = NULL;
     }
 }
+
+/* ------------------------------------------------------------------------
+ * Rules
+ * ------------------------------------------------------------------------ */
 
 static bool is_down(enum hamd_health_state s)
 {
@@ -258,6 +266,10 @@ static enum hamd_health_trigger restart_cause(
     return HAMD_TRIG_NONE;
 }
 
+/* ------------------------------------------------------------------------
+ * Checks and events
+ * ------------------------------------------------------------------------ */
+
 static void fill_result(const struct hamd_health *self,
                         enum hamd_health_state prev,
                         enum hamd_health_trigger failing, bool restart,
@@ -314,6 +326,10 @@ void hamd_health_event(struct hamd_health *self,
     fill_result(self, prev, HAMD_TRIG_NONE, false, res);
 }
 
+/* ------------------------------------------------------------------------
+ * Relaunch delay
+ * ------------------------------------------------------------------------ */
+
 unsigned hamd_health_backoff_delay_ms(unsigned min_ms, unsigned max_ms,
                                unsigned level)
 {
@@ -337,6 +353,10 @@ unsigned hamd_health_relaunch_delay_ms(struct hamd_health *self)
     self->counters.relaunches++;
     return d;
 }
+
+/* ------------------------------------------------------------------------
+ * Getters and names
+ * ------------------------------------------------------------------------ */
 
 enum hamd_health_state hamd_health_state(const struct hamd_health *self)
 {

@@ -39,7 +39,11 @@
 
 #include "hamd/gwproto.h"
 
-/* Defaults of docs/failover.md and src/config.h. */
+/* ------------------------------------------------------------------------
+ * Defaults
+ * ------------------------------------------------------------------------ */
+
+/* Defaults of docs/failover.md and config/config.h. */
 #define HAMD_HEALTH_FAIL_THRESHOLD 3          /* bad checks -> UNHEALTHY */
 #define HAMD_HEALTH_RECOVER_THRESHOLD 5       /* good checks -> HEALTHY */
 #define HAMD_HEALTH_HB_TIMEOUT_MS 3000        /* heartbeat silence */
@@ -52,6 +56,10 @@
 #define HAMD_HEALTH_BACKOFF_MIN_MS 200        /* first relaunch delay */
 #define HAMD_HEALTH_BACKOFF_MAX_MS 30000      /* relaunch delay cap */
 #define HAMD_HEALTH_BACKOFF_RESET_MS 60000    /* HEALTHY this long: reset */
+
+/* ------------------------------------------------------------------------
+ * States, observations, outcomes
+ * ------------------------------------------------------------------------ */
 
 enum hamd_health_state {
     HAMD_HEALTH_CONNECTING = 0, /* launched, not logged in / not proven */
@@ -148,6 +156,10 @@ struct hamd_health_counters {
 };
 
 struct hamd_health;
+
+/* ------------------------------------------------------------------------
+ * The machine
+ * ------------------------------------------------------------------------ */
 
 /* Fills p with the defaults above. */
 void hamd_health_params_default(struct hamd_health_params *p);

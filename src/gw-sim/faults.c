@@ -4,6 +4,10 @@
 #include <stdio.h>
 #include <string.h>
 
+/* ------------------------------------------------------------------------
+ * Fault names
+ * ------------------------------------------------------------------------ */
+
 static const char *const FAULT_NAMES[GWSIM_FAULT_COUNT] = {
     [GWSIM_FAULT_NONE] = "none",
     [GWSIM_FAULT_CRASH] = "crash",
@@ -35,6 +39,10 @@ bool gwsim_fault_takes_arg(enum gwsim_fault fault)
 {
     return fault == GWSIM_FAULT_SLOW || fault == GWSIM_FAULT_DISCONNECT;
 }
+
+/* ------------------------------------------------------------------------
+ * The state machine
+ * ------------------------------------------------------------------------ */
 
 /* Queues one STATUS and records it as the reported link state. */
 static void report(struct gwsim_faults *self, struct gwsim_effects *fx,
@@ -145,6 +153,10 @@ void gwsim_faults_advance(struct gwsim_faults *self, int64_t now_ms,
         apply(self, GWSIM_FAULT_NONE, GWSIM_NEVER_MS, now_ms, fx);
 }
 
+/* ------------------------------------------------------------------------
+ * What the shell asks
+ * ------------------------------------------------------------------------ */
+
 /* The earlier of a and b, ignoring NEVER. */
 static int64_t earlier(int64_t a, int64_t b)
 {
@@ -178,6 +190,10 @@ int64_t gwsim_faults_delay_ms(const struct gwsim_faults *self)
 {
     return self->fault == GWSIM_FAULT_SLOW ? self->arg_ms : 0;
 }
+
+/* ------------------------------------------------------------------------
+ * Fault specs
+ * ------------------------------------------------------------------------ */
 
 /* Parses a non-negative integer ARG in ms, up to GWSIM_FAULT_ARG_MAX_MS. */
 static int parse_arg_ms(const char *text, int64_t *out)

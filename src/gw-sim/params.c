@@ -17,6 +17,10 @@ static const char *const KNOWN_KEYS[] = {
     "fault_after_ms", "reconnect_ms", "control", "log_level",
 };
 
+/* ------------------------------------------------------------------------
+ * Keys
+ * ------------------------------------------------------------------------ */
+
 /* Reads an optional integer key in [min, max] into *out. */
 static int get_int(json_t *obj, const char *key, int64_t min, int64_t max,
                    int64_t *out, char *err, size_t errcap)
@@ -185,6 +189,10 @@ static int get_misc(struct gwsim_params *self, json_t *obj, char *err,
     return 0;
 }
 
+/* ------------------------------------------------------------------------
+ * Parsing
+ * ------------------------------------------------------------------------ */
+
 /* Logs every key this sim does not know. */
 static void warn_unknown(json_t *obj)
 {
@@ -257,6 +265,10 @@ void gwsim_params_destroy(struct gwsim_params **self_p)
     free(*self_p);
     *self_p = NULL;
 }
+
+/* ------------------------------------------------------------------------
+ * Queries
+ * ------------------------------------------------------------------------ */
 
 uint32_t gwsim_params_rate(const struct gwsim_params *self,
                            const char *vt_symbol)

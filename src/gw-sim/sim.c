@@ -28,6 +28,10 @@
 
 int64_t gwsim_mono_ms(void) { return hamd_mono_ns() / HAMD_NS_PER_MS; }
 
+/* ------------------------------------------------------------------------
+ * Life cycle
+ * ------------------------------------------------------------------------ */
+
 /* Applies the ZMQ options of the DEALER and connects it. */
 static int connect_dealer(struct gwsim *self, const char *endpoint)
 {
@@ -113,6 +117,10 @@ void gwsim_crash_now(void)
     LOG_ERROR("fault crash: exiting with code %d", GWSIM_EXIT_CRASH);
     _exit(GWSIM_EXIT_CRASH);
 }
+
+/* ------------------------------------------------------------------------
+ * Effects and ticks
+ * ------------------------------------------------------------------------ */
 
 /* Moves every contract's cursor to the current tick: the gap after a
  * stall or a reconnect is never delivered, as with a real feed. */
@@ -212,6 +220,10 @@ static void emit_due_ticks(struct gwsim *self, int64_t wall_ns)
     emit_round(self, wall_ns);
     gwsim_out_flush(&self->out);
 }
+
+/* ------------------------------------------------------------------------
+ * The loop
+ * ------------------------------------------------------------------------ */
 
 /* How long the next poll may wait, in ms. */
 static long loop_timeout_ms(const struct gwsim *self, int64_t now_ms,

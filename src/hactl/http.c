@@ -21,6 +21,10 @@ struct http_xfer {
     char curl_error[CURL_ERROR_SIZE]; /* libcurl's message */
 };
 
+/* ------------------------------------------------------------------------
+ * Transfers
+ * ------------------------------------------------------------------------ */
+
 static void http_global_init(void)
 {
     static bool done;
@@ -156,6 +160,10 @@ void hactl_http_one(const struct hactl *ctl, unsigned idx, const char *method,
     hactl_http_many(ctl, &idx, 1, method, path, body, out);
 }
 
+/* ------------------------------------------------------------------------
+ * Reads and writes, leader first
+ * ------------------------------------------------------------------------ */
+
 int hactl_http_read(const struct hactl *ctl, const char *path,
                     struct hactl_resp *out)
 {
@@ -255,6 +263,10 @@ int hactl_http_write(const struct hactl *ctl, const char *method,
     return send_in_order(ctl, order, n, method, path, body, out,
                          write_retryable);
 }
+
+/* ------------------------------------------------------------------------
+ * Answers
+ * ------------------------------------------------------------------------ */
 
 int hactl_http_check(const char *what, const struct hactl_resp *r)
 {

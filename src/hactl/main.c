@@ -50,6 +50,10 @@ static const struct hactl_command COMMANDS[] = {
 
 #define N_COMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
 
+/* ------------------------------------------------------------------------
+ * Usage
+ * ------------------------------------------------------------------------ */
+
 static void usage(FILE *out)
 {
     fprintf(out,
@@ -74,6 +78,10 @@ static void usage(FILE *out)
     fprintf(out, "\nExit codes: 0 ok, 1 failed, 2 usage, 3 unreachable, "
                  "4 rejected. See docs/hactl.md.\n");
 }
+
+/* ------------------------------------------------------------------------
+ * Nodes and the token
+ * ------------------------------------------------------------------------ */
 
 static void node_add(struct hactl *ctl, unsigned id, const char *admin,
                      const char *publish, const char *snapshot)
@@ -136,6 +144,10 @@ static struct hactl_node *node_slot(struct hactl *ctl, unsigned *k)
     }
     return &ctl->nodes[*k];
 }
+
+/* ------------------------------------------------------------------------
+ * Options and dispatch
+ * ------------------------------------------------------------------------ */
 
 /* Parses the global options (up to the command name) into *ctl. Returns
  * -1 to go on, else the exit code (--help, --version, a bad option). */
