@@ -45,7 +45,7 @@ EXPECTED = {
     "usr/share/doc/hamd/examples/monitoring/alert-rules.yml": 0o644,
     "usr/share/doc/hamd/examples/monitoring/grafana-hamd.json": 0o644,
 }
-ELF = ("usr/bin/hamd", "usr/bin/hactl", "usr/lib/hamd/hamd-gw-sim")
+ELF_DIRS = ("usr/bin", "usr/lib/hamd")  # where the package's programs are
 
 
 def sh(argv, **kw):
@@ -104,7 +104,17 @@ def lib_packages(root):
         if m:
             paths.setdefault(m.group(1), m.group(2))
     pkgs = set()
-    for elf in ELF:
+    elves = []
+    for d in ELF_DIRS:
+        for name in sorted(os.listdir(os.path.join(root, d))):
+            path = os.path.join(d, name)
+            if os.path.isfile(os.path.join(root, path)):
+                with open(os.path.join(root, path), "rb") as f:
+                    if f.read(4) == b"\x7fELF":
+                        elves.append(path)
+    check(set(elves) >= {"usr/bin/hamd", "usr/bin/hactl", "usr/lib/hamd/hamd-gw-sim"},
+          "programs in the package: %s" % elves)
+    for elf in elves:
         dyn = sh(["readelf", "-d", os.path.join(root, elf)])
         for so in re.findall(r"\(NEEDED\)\s+Shared library: \[(\S+)\]", dyn):
             check(so in paths, "%s needs %s, which ldconfig does not know" % (elf, so))
