@@ -2,7 +2,7 @@
 # hamd_VERSION_amd64.deb (docs/deployment.md, "Install"). What goes where:
 #
 #   /usr/bin/hamd, /usr/bin/hactl                   the programs
-#   /usr/lib/hamd/hamd-gw-sim                       the simulated gateway
+#   /usr/lib/hamd/hamd-gw-sim, -replay, -vnpy       the gateways hamd ships
 #   /usr/lib/hamd/hooks/                            vip-up, vip-down, dns-update,
 #                                                   webhook and their libraries:
 #                                                   code, upgraded with the package
@@ -66,8 +66,10 @@ set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "passwd")
 # The VIP hooks (ip, arping), the webhook (curl), completion.
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "iproute2, iputils-arping, curl, bash-completion")
-# The DNS hook (nsupdate), keepalived instead of the hooks.
-set(CPACK_DEBIAN_PACKAGE_SUGGESTS "bind9-dnsutils, keepalived")
+# The DNS hook (nsupdate), keepalived instead of the hooks, python3 for
+# the vnpy bridge (/usr/lib/hamd/hamd-gw-vnpy; vnpy itself lives in a
+# virtualenv, docs/gateway-protocol.md).
+set(CPACK_DEBIAN_PACKAGE_SUGGESTS "bind9-dnsutils, keepalived, python3")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
     ${HAMD_DEPLOY}/debian/postinst ${HAMD_DEPLOY}/debian/prerm
     ${HAMD_DEPLOY}/debian/postrm)
