@@ -20,7 +20,7 @@ import yaml
 
 import opstest
 from opstest import SOURCE, Skip, find_tool
-from hamdtest import Cluster, check, sim_account, wait_for
+from hamdtest import Cluster, check, sim_account, sim_control, wait_for
 
 MON = os.path.join(SOURCE, "deploy", "monitoring")
 RULES = os.path.join(MON, "alert-rules.yml")
@@ -187,7 +187,45 @@ def test_dashboard_and_rules_use_exported_metrics():
     promql_check(promtool, exprs)
 
 
+def metric(c, name):
+    """The value of an unlabelled family on node 0's /metrics, or None."""
+    try:
+        status, text = c.api(0, "GET", "/metrics", timeout=2)
+    except OSError:
+        return None
+    m = re.search(r"^%s (-?\d+)$" % name, text, re.M) if status == 200 else None
+    return int(m.group(1)) if m else None
+
+
+def test_no_healthy_backup_metric_follows_the_engine():
+    """The one source of two contracts disconnects: both contracts are in a
+    no_healthy_backup episode (HamdNoHealthyBackup fires) until it is back."""
+    symbols = ["rb2601.SHFE", "cu2601.SHFE"]
+    c = Cluster(0, [], symbols, name="nobackup")
+    c.accounts = [sim_account("sim_only", 1, ["SHFE"], rate=40,
+                              control="ipc://%s/ctl-{pid}.sock" % c.dir)]
+    c.extra_ini = "[failover]\nrestart_after_ms = 60000\n"  # no restart meanwhile
+    c.rewrite_configs().start()
+    try:
+        wait_for(lambda: metric(c, "hamd_publishing") == 1, 20, "publishing")
+        check(metric(c, "hamd_follow_age_ms") == -1, "a publisher follows nobody")
+        check(metric(c, "hamd_failover_daily_cap") == 20, "daily cap")
+        wait_for(lambda: metric(c, "hamd_contracts_no_healthy_backup") == 0, 10, "0 first")
+        reply = sim_control(c, 0, "sim_only", "fault disconnect")
+        check(reply.startswith("ok"), "disconnect: %s" % reply)
+        wait_for(lambda: metric(c, "hamd_contracts_no_healthy_backup") == len(symbols), 20,
+                 "both contracts without a healthy source")
+        reply = sim_control(c, 0, "sim_only", "fault none")
+        check(reply.startswith("ok"), "fault none: %s" % reply)
+        wait_for(lambda: metric(c, "hamd_contracts_no_healthy_backup") == 0, 20,
+                 "the episode over once the source is back")
+        check(metric(c, "hamd_failovers_today") == 0, "no failover happened")
+    finally:
+        c.cleanup()
+
+
 if __name__ == "__main__":
     opstest.run([test_alert_rules_check_and_unit_tests,
                  test_alertmanager_routes_critical_to_the_webhook,
-                 test_dashboard_and_rules_use_exported_metrics])
+                 test_dashboard_and_rules_use_exported_metrics,
+                 test_no_healthy_backup_metric_follows_the_engine])
