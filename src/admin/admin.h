@@ -84,6 +84,11 @@ struct hamd_admin_deps {
                      bool dry_run, hamd_admin_op_cb done, void *arg);
     /* `hactl pause` / `resume`: control/steer.h hamd_steer_pause. */
     void (*pause)(void *ud, bool paused, hamd_admin_op_cb done, void *arg);
+    /* /metrics: automatic failovers counted today against [failover]
+     * daily_cap, and contracts in a no_healthy_backup episode (0 off the
+     * lease holder): control/steer.h hamd_steer_figures. */
+    void (*failover_figures)(void *ud, unsigned *failovers_today,
+                             unsigned *no_healthy_backup);
 };
 
 /* Binds [peer.N] admin (or [node] admin) and starts serving (deps is
