@@ -87,6 +87,11 @@ struct hamd_admin_deps {
     void (*pause)(void *ud, bool paused, hamd_admin_op_cb done, void *arg);
     /* What this node covers, relays and judges (control/cover.h). */
     void (*coverage)(void *ud, struct hamd_coverage_status *out);
+    /* /metrics: automatic failovers counted today against [failover]
+     * daily_cap, and contracts in a no_healthy_backup episode (0 off the
+     * lease holder): control/steer.h hamd_steer_figures. */
+    void (*failover_figures)(void *ud, unsigned *failovers_today,
+                             unsigned *no_healthy_backup);
 };
 
 /* Binds [peer.N] admin (or [node] admin) and starts serving (deps is

@@ -422,6 +422,28 @@ static void metrics_gateways(FILE *f, const struct node_view *v)
                     v->gw[i].has_state && (int)v->gw[i].state == s);
 }
 
+/* ------------------------------------------------------------------------
+ * /metrics for the alert rules (deploy/monitoring/alert-rules.yml)
+ * ------------------------------------------------------------------------ */
+
+static void metrics_alerting(FILE *f, const struct hamd_admin_deps *d,
+                             const struct node_view *v)
+{
+    unsigned today = 0, no_backup = 0;
+    d->failover_figures(d->ud, &today, &no_backup);
+    prom_head(f, "hamd_follow_age_ms", "gauge",
+              "Since the last message of the publisher's stream (followers; "
+              "-1: not following).");
+    fprintf(f, "hamd_follow_age_ms %lld\n", (long long)v->dp.follow_age_ms);
+    prom_u64(f, "hamd_failovers_today", "gauge",
+             "Automatic failovers counted today against the daily cap.", today);
+    prom_u64(f, "hamd_failover_daily_cap", "gauge",
+             "[failover] daily_cap (0: no cap).", d->cfg->daily_cap);
+    prom_u64(f, "hamd_contracts_no_healthy_backup", "gauge",
+             "Contracts whose source failed with no healthy source to move "
+             "to (publishing node).", no_backup);
+}
+
 static int metrics(struct admin_call *call)
 {
     struct node_view v;
@@ -435,6 +457,7 @@ static int metrics(struct admin_call *call)
     }
     metrics_node(f, call->deps, &v);
     metrics_gateways(f, &v);
+    metrics_alerting(f, call->deps, &v);
     fclose(f);
     free(v.gw);
     admin_reply_raw(call->req, 200, PROM_CONTENT_TYPE, text, len);

@@ -93,6 +93,11 @@ static const struct cfg_key CFG_HOOKS_KEYS[] = {
     CFG_C("on_leader", CFG_TEXT, on_leader, 0, 0, ""),
     CFG_C("on_follower", CFG_TEXT, on_follower, 0, 0, ""),
     CFG_C("timeout_ms", CFG_UINT, hook_timeout_ms, 100, 600000, "5000"),
+    CFG_C("on_event", CFG_TEXT, on_event, 0, 0, ""),
+    CFG_C("on_event_timeout_ms", CFG_UINT, event_hook_timeout_ms, 100,
+          600000, "5000"),
+    CFG_C("on_event_max_running", CFG_UINT, event_hook_max_running, 1, 64,
+          "4"),
 };
 
 static const struct cfg_key CFG_CLUSTER_KEYS[] = {

@@ -7,6 +7,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/mpjson.h"
+#include "control/event_hook.h"
 
 struct hamd_events {
     struct hamd_events_deps deps;    /* what it reads and writes through */
@@ -104,6 +105,7 @@ static int publish_one(void *ud, uint64_t seq, const char *text)
     msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
     hamd_mpjson_encode(&pk, ev);
     hamd_dataplane_publish_event(self->deps.dp, sb.data, sb.size);
+    hamd_event_hook_submit(self->deps.event_hook, seq, ev);
     msgpack_sbuffer_destroy(&sb);
     json_decref(ev);
     return 0;

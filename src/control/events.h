@@ -17,6 +17,7 @@
 #include "raft/store.h"
 
 struct hamd_events;
+struct hamd_event_hook;
 
 /* What raising and publishing events needs; the pointers must outlive
  * the recorder. */
@@ -25,6 +26,7 @@ struct hamd_events_deps {
     struct hamd_cluster *cluster;    /* commits events to the history */
     struct hamd_store *store;        /* reads the newest one back */
     struct hamd_dataplane *dp;       /* sends it on `_event` */
+    struct hamd_event_hook *event_hook; /* [hooks] on_event; may be NULL */
     void *ud;                        /* passed to the queries */
     bool (*publishing)(void *ud);    /* this node holds the lease */
 };

@@ -20,11 +20,13 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "control/cover.h"
+#include "control/event_hook.h"
 #include "control/events.h"
 #include "control/hooks.h"
 #include "control/monitor.h"
 #include "control/node.h"
 #include "control/node_internal.h"
+#include "control/notify.h"
 #include "control/params.h"
 #include "control/steer.h"
 
@@ -111,6 +113,16 @@ static void node_follow_leader(struct hamd_node *node)
             hamd_dataplane_follow(node->dp, endpoint);
 }
 
+/* Tells systemd the node's role, term and lease (notify.h). */
+static void node_notify(struct hamd_node *node)
+{
+    struct hamd_notify_state st = {
+        .role = hamd_cluster_role_name(node->role), .term = node->term,
+        .leader_id = node->leader_id, .publishing = node->publishing,
+        .store_ok = !node->cluster || !hamd_cluster_store_failed(node->cluster)};
+    hamd_notify_state(node->notify, &st);
+}
+
 static void on_role(void *ud, enum hamd_cluster_role role, uint64_t term,
                     uint64_t leader_id)
 {
@@ -124,6 +136,7 @@ static void on_role(void *ud, enum hamd_cluster_role role, uint64_t term,
         hamd_cover_on_role(node->cover, leader_id);
     if (deposed)
         node_lease_lost(node, term);
+    node_notify(node);
 }
 
 /* The node stops being the publisher: steer, hooks, shutdown go on. */
@@ -135,6 +148,7 @@ static void node_lease_lost(struct hamd_node *node, uint64_t term)
     if (!node->publishing)
         return;
     node->publishing = false;
+    node_notify(node);
     LOG_INFO("lease lost: silent in term %llu", (unsigned long long)term);
     hamd_steer_on_lease(node->steer, false);
     node_reconcile_routing(node); /* relayed sources are the publisher's */
@@ -191,6 +205,7 @@ static void on_lease(void *ud, bool publishing, uint64_t term, int64_t until_ns)
     if (node->publishing)
         return;
     node->publishing = true;
+    node_notify(node);
     LOG_INFO("lease acquired: publishing in term %llu", (unsigned long long)term);
     hamd_steer_on_lease(node->steer, true);
     node_reconcile_routing(node); /* relayed sources are the publisher's */
@@ -251,6 +266,8 @@ static void on_cluster_closed(void *ud, int status)
     hamd_steer_destroy(&node->steer);
     hamd_cover_destroy(&node->cover);
     hamd_hooks_destroy(&node->hooks);
+    hamd_notify_destroy(&node->notify);
+    hamd_event_hook_destroy(&node->event_hook);
     hamd_supervisor_destroy(&node->sup);
     close_handle((uv_handle_t *)&node->sigterm);
     close_handle((uv_handle_t *)&node->sigint);
@@ -367,6 +384,7 @@ static void node_shutdown(struct hamd_node *node, const char *why)
         return;
     }
     node->stopping = true;
+    hamd_notify_stopping(node->notify, why);
     LOG_INFO("%s: shutting down", why);
     uv_timer_start(&node->shutdown_timer, on_shutdown_deadline,
                    NODE_SHUTDOWN_TRANSFER_MS, 0);

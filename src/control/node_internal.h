@@ -42,6 +42,8 @@ struct hamd_cover;
 struct hamd_events;
 struct hamd_hooks;
 struct hamd_monitor;
+struct hamd_notify;
+struct hamd_event_hook;
 struct hamd_steer;
 
 /* One account as this node runs it (its health: monitor.c). */
@@ -81,6 +83,8 @@ struct hamd_node {
     struct hamd_admin *admin;           /* admin HTTP API */
     struct hamd_events *events;         /* event log, history, `_event` */
     struct hamd_hooks *hooks;           /* role-change hooks */
+    struct hamd_notify *notify;         /* systemd READY/STATUS/WATCHDOG */
+    struct hamd_event_hook *event_hook; /* [hooks] on_event */
     struct hamd_monitor *monitor;       /* health checks */
     struct hamd_steer *steer;           /* failover shell */
     struct hamd_cover *cover;           /* coverage shell: reports, source-

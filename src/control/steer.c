@@ -572,3 +572,27 @@ uint64_t hamd_steer_switch_id(struct hamd_steer *self, const char *vt_symbol,
     struct steer_switch *sw = hamd_strmap_get(self->pending, vt_symbol);
     return sw && strcmp(sw->to, account) == 0 ? sw->id : 0;
 }
+
+void hamd_steer_figures(struct hamd_steer *self, struct hamd_steer_figures *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!self)
+        return;
+    out->failovers_today =
+        hamd_store_failover_count(self->deps.store, today_yyyymmdd());
+    if (!self->active || hamd_strmap_size(self->flags) == 0)
+        return;
+    /* Only subscribed contracts: a flag outlives an unsubscribe. */
+    size_t n = self->deps.routes(self->deps.ud, NULL, 0);
+    struct hamd_failover_contract *c = calloc(n ? n : 1, sizeof *c);
+    if (!c)
+        return;
+    size_t total = self->deps.routes(self->deps.ud, c, n);
+    if (total < n)
+        n = total;
+    for (size_t i = 0; i < n; i++) {
+        const struct steer_flags *f = hamd_strmap_get(self->flags, c[i].vt_symbol);
+        out->no_backup += f && f->alerted;
+    }
+    free(c);
+}

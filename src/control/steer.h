@@ -120,5 +120,15 @@ void hamd_steer_failback(struct hamd_steer *self, const char *const *prefixes,
 void hamd_steer_pause(struct hamd_steer *self, bool paused,
                       hamd_steer_done_cb done, void *ud);
 
+/* What /metrics shows of the failover engine (docs/api.md). */
+struct hamd_steer_figures {
+    unsigned failovers_today;  /* automatic failovers counted today against
+                                  [failover] daily_cap (replicated) */
+    unsigned no_backup;        /* subscribed contracts in a no_healthy_backup
+                                  episode (lease holder; 0 elsewhere) */
+};
+
+/* Fills *out. */
+void hamd_steer_figures(struct hamd_steer *self, struct hamd_steer_figures *out);
 
 #endif /* HAMD_STEER_H */

@@ -337,7 +337,8 @@ static void door_assign(struct hamd_dataplane *dp, const struct dp_door_msg *m)
     struct dp_replay replay = {dp, c, now_ns};
     /* During a lease lapse, or on a follower, the new source's ring waits
      * for the flush. */
-    bool lapse = dp_holding(dp, now_ns) || dp_follow_holds(dp);
+    struct hamd_gate_lease lease = dp_lease(dp);
+    bool lapse = dp_gate_tick(dp, &lease, now_ns) != HAMD_GATE_TICK_SEND;
     c->switch_replayed = hamd_arb_switch(&c->arb, &dp->opts.limits, idx, now_ns,
                                          lapse ? NULL : dp_replay_emit,
                                          &replay);
@@ -494,8 +495,9 @@ static long poll_timeout_ms(struct hamd_dataplane *dp, int64_t now_ns)
     int64_t next = dp->next_stats_ns;
     if (dp->pub && dp->next_hb_ns < next)
         next = dp->next_hb_ns;
-    if (dp->takeover_pending && dp->takeover_due_ns < next)
-        next = dp->takeover_due_ns;
+    int64_t gate_due_ns = hamd_gate_due_ns(&dp->gate);
+    if (gate_due_ns < next)
+        next = gate_due_ns;
     if (dp->follow && dp->next_follow_drain_ns < next)
         next = dp->next_follow_drain_ns;
     int64_t wait_ms = (next - now_ns) / HAMD_NS_PER_MS;
@@ -586,9 +588,9 @@ struct hamd_dataplane *hamd_dataplane_new(const struct hamd_dataplane_opts *opts
     if (!dp)
         return NULL;
     dp->opts = *opts;
-    dp->following = true; /* no publisher known yet: hold (dp_follow.c) */
-    dp->follow_limits = opts->limits;
-    dp->follow_limits.window_ns += (int64_t)DP_TAKEOVER_WAIT_MAX_MS * HAMD_NS_PER_MS;
+    struct hamd_gate_params gate_params;
+    hamd_gate_params_init(&gate_params, &opts->limits);
+    hamd_gate_init(&dp->gate, &gate_params); /* holds from the start */
     dp->notify = notify;
     dp->notify_ud = ud;
     pthread_mutex_init(&dp->lock, NULL);

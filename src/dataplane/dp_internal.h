@@ -1,6 +1,9 @@
 /* Data plane internals shared by dataplane.c (thread, door, API),
- * dp_ingest.c (gateway messages) and dp_publish.c (PUB, cache, snapshot).
- * Everything here is owned by the data thread unless marked otherwise. */
+ * dp_ingest.c (gateway messages), dp_publish.c (PUB, cache, snapshot) and
+ * dp_follow.c (the publisher's stream, taking over). When to publish,
+ * hold or send what was held is decided by the publish gate
+ * (core/gate.h); these files carry its decisions out. Everything here is
+ * owned by the data thread unless marked otherwise. */
 #ifndef HAMD_DP_INTERNAL_H
 #define HAMD_DP_INTERNAL_H
 
@@ -10,6 +13,7 @@
 #include "common/log.h"
 #include "common/strmap.h"
 #include "dataplane/dataplane.h"
+#include "core/gate.h"
 #include "core/inflight.h"
 
 #define DP_POLL_MAX_MS 10          /* longest sleep of the data loop */
@@ -19,8 +23,6 @@
                                       fragmented heap */
 #define DP_TRIM_FREE_MIN_BYTES (4u << 20) /* ... and given back only when
                                              this much sits free in it */
-#define DP_BIND_RETRY_MS 100       /* a failed PUB bind is retried from the
-                                      tick path at most this often */
 #define DP_BATCH_MAX 2048          /* gateway ticks (or other messages)
                                       handled per wakeup */
 #define DP_EVENT_QUEUE_CAP 4096    /* upward events buffered */
@@ -43,12 +45,6 @@
                                       microseconds apart (inflight.h) */
 #define DP_FOLLOW_INFLIGHT_MAX 65536 /* ticks waiting for that, at most:
                                         300k ticks/s over 200 ms */
-#define DP_TAKEOVER_WAIT_MAX_MS 2000 /* after PUB opens, the longest wait
-                                        for clients to reconnect before the
-                                        held ticks go out (a PUB drops what
-                                        it sends before a SUB is connected;
-                                        a VIP moved by keepalived arrives
-                                        1-2 s after the election) */
 
 /* Door operations, control -> data, sent as [struct dp_door_msg][body?]. */
 enum dp_door_op {
@@ -128,41 +124,18 @@ struct hamd_dataplane {
 
     _Atomic uint64_t lease_term;          /* written by control */
     _Atomic int64_t lease_until_ns;       /* written by control */
-    uint64_t pub_term;                    /* term of the open PUB */
-    int64_t bind_retry_ns;                /* no PUB bind attempt from a tick
-                                             before this (monotonic) */
-    int64_t lapse_since_ns;               /* lease expired with PUB still
-                                             bound in its term: ticks are
-                                             held since then (0 = no lapse) */
+    struct hamd_gate gate;                /* when to publish, hold, send what
+                                             was held (core/gate.h) */
 
     /* Following the publisher (dp_follow.c). */
-    bool following;                       /* hold the active sources' ticks
-                                             for a takeover: from the start
-                                             and whenever not publishing */
     void *follow;                         /* SUB on the publisher's PUB, NULL
                                              while none is known */
     char follow_ep[HAMD_DP_ENDPOINT_MAX]; /* its endpoint, "" = none */
-    int64_t follow_rx_ns;                 /* last message read from it, or
-                                             when this node stopped
-                                             publishing, monotonic; 0 = none
-                                             yet: the guards know nothing */
-    int64_t follow_opened_ns;             /* when it was connected */
     int64_t next_follow_drain_ns;         /* next read of it, monotonic */
-    bool follow_silent;                   /* its silence was logged */
     uint64_t follow_msgs;                 /* messages read from it */
     struct hamd_inflight *inflight;       /* ticks read from it, waiting for
                                              the publisher to outlive them */
-    bool takeover_pending;                /* PUB open, held ticks not sent
-                                             yet: clients are reconnecting */
-    int64_t takeover_due_ns;              /* send them then, monotonic */
-    int64_t takeover_clients;             /* subscriptions minus follower
-                                             markers since PUB opened */
-    int64_t takeover_silent_ns;           /* the old stream's silence when
-                                             PUB opened, -1 = never heard */
     uint64_t takeover_replayed;           /* held ticks sent on taking over */
-    struct hamd_arb_limits follow_limits; /* a follower's held ticks: the
-                                             replay window plus the
-                                             takeover's wait for clients */
 
     /* The relay channel (dp_relay.c, dp_zap.c). */
     void *relay_in;                       /* ROUTER on opts.relay, NULL when
@@ -276,24 +249,15 @@ void dp_follow_set(struct hamd_dataplane *dp, const char *endpoint);
 void dp_follow_drain_due(struct hamd_dataplane *dp, int64_t now_ns);
 /* How long the publisher's stream has been silent (since it was
  * connected if nothing came yet), ms; -1 when not following. Logs once
- * when a silence passes DP_FOLLOW_SILENT_WARN_MS and once when it ends. */
+ * when a silence passes the gate's silent_warn_ms and once when it
+ * ends. */
 int64_t dp_follow_silence_ms(struct hamd_dataplane *dp, int64_t now_ns);
-/* True while live ticks of active sources must be held for a takeover:
- * following and not publishing. */
-bool dp_follow_holds(const struct hamd_dataplane *dp);
-/* The node stopped publishing: it holds its ticks from now on, knowing
- * what was published up to now (by itself), until a publisher's stream
- * shows them sent or it publishes again. */
-void dp_follow_hold(struct hamd_dataplane *dp, int64_t now_ns);
-/* Called once PUB is open in a new term: stops reading the old publisher
- * and schedules the takeover (dp_follow_takeover_due). */
-void dp_follow_takeover_begin(struct hamd_dataplane *dp, int64_t now_ns);
-/* Reads the subscriptions arriving on PUB (an XPUB): the first one after a
- * takeover began means clients are back. */
+/* Reads the subscriptions arriving on PUB (an XPUB) and tells the gate:
+ * the first client's after a takeover began means clients are back. */
 void dp_follow_subscriptions(struct hamd_dataplane *dp, int64_t now_ns);
-/* When the takeover is due: sends the held ticks newer than the old
- * publisher's last known one (all of them when it is not known), then
- * stops holding. */
+/* When the gate says the takeover is due: sends the held ticks newer than
+ * the old publisher's last known one (all of them when it is not known);
+ * the node stops holding. */
 void dp_follow_takeover_due(struct hamd_dataplane *dp, int64_t now_ns);
 
 /* dp_publish.c */
@@ -316,19 +280,28 @@ struct dp_replay {
  * contract's active source, never held (see dp_publish_tick). */
 void dp_replay_emit(void *ud, const struct hamd_tick *tick);
 
-/* True while ticks must be held: PUB bound in the lease's term and its
- * deadline passed (the lease may come back in the same term); stays true
- * until dp_endpoints_reconcile flushes or drops what was held. */
-bool dp_holding(struct hamd_dataplane *dp, int64_t now_ns);
+/* The lease as the control plane set it last (two atomic loads). */
+static inline struct hamd_gate_lease dp_lease(struct hamd_dataplane *dp)
+{
+    struct hamd_gate_lease lease = {atomic_load(&dp->lease_term),
+                                    atomic_load(&dp->lease_until_ns)};
+    return lease;
+}
+/* What the gate says of a live tick, or of a switch's replay, at now_ns
+ * (hamd_gate_tick); logs a lapse it noticed. */
+enum hamd_gate_tick dp_gate_tick(struct hamd_dataplane *dp,
+                                 const struct hamd_gate_lease *lease,
+                                 int64_t now_ns);
 /* Numbers, caches and (under the lease) sends one tick. may_hold: a live
- * tick, which a lease lapse keeps for later; replays pass false, since they
- * iterate the very ring a hold would push into. */
+ * tick, which the gate may hold for later (a lapse, a follower); replays
+ * pass false, since they iterate the very ring a hold would push into. */
 void dp_publish_tick(struct hamd_dataplane *dp, struct dp_contract *c,
                      int source, const struct hamd_tick *tick, int64_t now_ns,
                      bool may_hold);
 /* Sends an _event message (body: msgpack) while publishing. */
 void dp_publish_event(struct hamd_dataplane *dp, const void *body, size_t len);
-/* Opens or closes PUB and the snapshot ROUTER to match the lease. */
+/* Opens or closes PUB and the snapshot ROUTER to match the lease, and
+ * sends what a lapse held when it ends (hamd_gate_reconcile). */
 void dp_endpoints_reconcile(struct hamd_dataplane *dp, int64_t now_ns);
 /* Closes PUB and the snapshot ROUTER. */
 void dp_endpoints_close(struct hamd_dataplane *dp);

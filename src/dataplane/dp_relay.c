@@ -196,8 +196,8 @@ static void relay_switch(struct hamd_dataplane *dp, uint32_t gen, int64_t now_ns
         int next = c->relay_gen == gen ? c->relay_next : HAMD_ARB_NO_SOURCE;
         if (next != HAMD_ARB_NO_SOURCE && next != c->relay_src) {
             struct relay_catchup r = {dp, &dp->sources[next]};
-            hamd_arb_each_newer(&c->arb, &dp->follow_limits, next, now_ns,
-                                catchup_emit, &r);
+            hamd_arb_each_newer(&c->arb, hamd_gate_follow_limits(&dp->gate),
+                                next, now_ns, catchup_emit, &r);
         }
         c->relay_src = next;
         dp->relaying += next != HAMD_ARB_NO_SOURCE;

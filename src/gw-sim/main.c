@@ -5,13 +5,12 @@
  * (STOP, SIGTERM, SIGINT), 1 runtime error, 2 usage or configuration
  * error, 3 the crash fault.
  */
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/account.h"
 #include "common/log.h"
+#include "gw-common/gwenv.h"
 #include "gw-sim/params.h"
 #include "gw-sim/sim.h"
 
@@ -20,14 +19,6 @@
 #endif
 
 #define IDENT_MAX (sizeof "gw-sim:" + HAMD_ACCOUNT_ID_MAX)
-
-static volatile sig_atomic_t g_stop;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    g_stop = 1;
-}
 
 static void usage(FILE *out)
 {
@@ -66,38 +57,6 @@ static int parse_args(int argc, char **argv)
     return -1;
 }
 
-/* SIGTERM and SIGINT end the loop; no SA_RESTART, so zmq_poll returns. */
-static void install_signals(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
-}
-
-/* Reads and checks the environment. Returns 0, or -1 after logging. */
-static int read_env(const char **endpoint, const char **account,
-                    const char **params)
-{
-    *endpoint = getenv(HAMD_GW_ENV_ENDPOINT);
-    *account = getenv(HAMD_GW_ENV_ACCOUNT);
-    *params = getenv(HAMD_GW_ENV_PARAMS);
-    if (!*endpoint || !**endpoint) {
-        LOG_ERROR("%s is not set (see --help)", HAMD_GW_ENV_ENDPOINT);
-        return -1;
-    }
-    if (!*account || !hamd_account_id_valid(*account)) {
-        LOG_ERROR("%s must be an account id: 1..%d of [a-z0-9_-], starting "
-                  "with a letter or digit", HAMD_GW_ENV_ACCOUNT,
-                  HAMD_ACCOUNT_SLUG_MAX);
-        return -1;
-    }
-    return 0;
-}
-
 /* Loads the params and applies the log level. NULL on error (logged). */
 static struct gwsim_params *load_params(const char *text)
 {
@@ -115,31 +74,31 @@ static struct gwsim_params *load_params(const char *text)
 int main(int argc, char **argv)
 {
     static char ident[IDENT_MAX] = "gw-sim";
-    const char *endpoint, *account, *params_text;
+    struct hamd_gwenv env;
     int rc = parse_args(argc, argv);
     if (rc >= 0)
         return rc;
     hamd_log_set_ident(ident);
-    if (read_env(&endpoint, &account, &params_text) != 0)
+    if (hamd_gwenv_read(&env) != 0)
         return GWSIM_EXIT_USAGE;
-    snprintf(ident, sizeof ident, "gw-sim:%s", account);
-    struct gwsim_params *params = load_params(params_text);
+    snprintf(ident, sizeof ident, "gw-sim:%s", env.account);
+    struct gwsim_params *params = load_params(env.params);
     if (!params)
         return GWSIM_EXIT_USAGE;
-    install_signals();
+    const volatile sig_atomic_t *stop = hamd_gwenv_signals();
     char err[GWSIM_PARAMS_ERR_MAX];
-    struct gwsim *sim = gwsim_new(endpoint, account, params, err, sizeof err,
-                                  &rc);
+    struct gwsim *sim = gwsim_new(env.endpoint, env.account, params, err,
+                                  sizeof err, &rc);
     if (!sim) {
         LOG_ERROR("%s", err);
         gwsim_params_destroy(&params);
         return rc;
     }
     LOG_INFO("hamd-gw-sim %s: %s, seed %llu, rate %.3f/s, fault %s%s%s",
-             HAMD_VERSION, endpoint, (unsigned long long)params->seed,
+             HAMD_VERSION, env.endpoint, (unsigned long long)params->seed,
              params->rate_milli / 1000.0, gwsim_fault_name(params->fault),
              params->control[0] ? ", control " : "", params->control);
-    rc = gwsim_run(sim, &g_stop);
+    rc = gwsim_run(sim, stop);
     gwsim_destroy(&sim);
     gwsim_params_destroy(&params);
     return rc;

@@ -16,7 +16,7 @@
  * ahead of a slow hub only burns CPU and memory on its backlog (~54 MB at
  * this bound when every message is a full batch). */
 #define GWSIM_SNDHWM_TICKS 65536
-#define GWSIM_SNDHWM_MSGS (GWSIM_SNDHWM_TICKS / GWSIM_TICKS_PER_MSG)
+#define GWSIM_SNDHWM_MSGS (GWSIM_SNDHWM_TICKS / HAMD_GWOUT_TICKS_PER_MSG)
 #define GWSIM_LINGER_MS 100             /* flush time on a clean exit */
 #define GWSIM_LOOP_MAX_WAIT_MS 100      /* poll at least this often */
 /* Ticks sent per loop iteration, and per contract within it: a wall clock
@@ -27,26 +27,6 @@
 #define GWSIM_DETAIL_MAX 64             /* bytes of a STATUS detail */
 
 int64_t gwsim_mono_ms(void) { return hamd_mono_ns() / HAMD_NS_PER_MS; }
-
-/* ------------------------------------------------------------------------
- * Life cycle
- * ------------------------------------------------------------------------ */
-
-/* Applies the ZMQ options of the DEALER and connects it. */
-static int connect_dealer(struct gwsim *self, const char *endpoint)
-{
-    int linger = GWSIM_LINGER_MS, hwm = GWSIM_SNDHWM_MSGS, immediate = 0;
-    self->dealer = zmq_socket(self->zctx, ZMQ_DEALER);
-    if (!self->dealer ||
-        zmq_setsockopt(self->dealer, ZMQ_ROUTING_ID, self->account,
-                       strlen(self->account)) != 0 ||
-        zmq_setsockopt(self->dealer, ZMQ_LINGER, &linger, sizeof linger) != 0 ||
-        zmq_setsockopt(self->dealer, ZMQ_SNDHWM, &hwm, sizeof hwm) != 0 ||
-        zmq_setsockopt(self->dealer, ZMQ_IMMEDIATE, &immediate,
-                       sizeof immediate) != 0)
-        return -1;
-    return zmq_connect(self->dealer, endpoint);
-}
 
 /* Creates and binds the REP control socket. */
 static int bind_control(struct gwsim *self, const char *endpoint)
@@ -74,7 +54,9 @@ struct gwsim *gwsim_new(const char *endpoint, const char *account,
     snprintf(self->account, sizeof self->account, "%s", account);
     self->params = params;
     self->next_tick_wall_ns = INT64_MAX;
-    if (connect_dealer(self, endpoint) != 0) {
+    self->dealer = hamd_gwout_dealer_open(self->zctx, endpoint, account,
+                                          GWSIM_SNDHWM_MSGS, GWSIM_LINGER_MS);
+    if (!self->dealer) {
         snprintf(err, errcap, "cannot connect to %s: %s", endpoint,
                  zmq_strerror(errno));
         *exit_code = GWSIM_EXIT_USAGE;
@@ -118,10 +100,6 @@ void gwsim_crash_now(void)
     _exit(GWSIM_EXIT_CRASH);
 }
 
-/* ------------------------------------------------------------------------
- * Effects and ticks
- * ------------------------------------------------------------------------ */
-
 /* Moves every contract's cursor to the current tick: the gap after a
  * stall or a reconnect is never delivered, as with a real feed. */
 static void resync(struct gwsim *self, int64_t wall_ns)
@@ -141,7 +119,7 @@ void gwsim_apply_effects(struct gwsim *self, const struct gwsim_effects *fx)
              gwsim_fault_name(self->faults.fault));
     for (unsigned i = 0; i < fx->n_status; i++) {
         LOG_INFO("status %s (%s)", hamd_gw_state_name(fx->status[i]), detail);
-        if (gwsim_out_status(&self->out, fx->status[i], detail) != 0)
+        if (hamd_gwout_status(&self->out.gw, fx->status[i], detail) != 0)
             LOG_WARN("could not queue STATUS %s",
                      hamd_gw_state_name(fx->status[i]));
     }
@@ -156,7 +134,7 @@ static void send_hb_if_due(struct gwsim *self, int64_t now_ms)
 {
     if (!gwsim_faults_hb_flow(&self->faults) || now_ms < self->next_hb_ms)
         return;
-    gwsim_out_hb(&self->out, hamd_wall_ns());
+    hamd_gwout_hb(&self->out.gw, hamd_wall_ns());
     self->next_hb_ms = now_ms + HAMD_GW_HB_INTERVAL_MS;
 }
 
@@ -218,12 +196,8 @@ static void emit_round(struct gwsim *self, int64_t wall_ns)
 static void emit_due_ticks(struct gwsim *self, int64_t wall_ns)
 {
     emit_round(self, wall_ns);
-    gwsim_out_flush(&self->out);
+    hamd_gwout_flush(&self->out.gw);
 }
-
-/* ------------------------------------------------------------------------
- * The loop
- * ------------------------------------------------------------------------ */
 
 /* How long the next poll may wait, in ms. */
 static long loop_timeout_ms(const struct gwsim *self, int64_t now_ms,
@@ -295,6 +269,6 @@ int gwsim_run(struct gwsim *self, const volatile sig_atomic_t *stop)
     }
     LOG_INFO("stopping (%s); %llu ticks sent",
              self->stopping ? "STOP" : "signal",
-             (unsigned long long)self->out.counters.ticks);
+             (unsigned long long)self->out.gw.counters.ticks);
     return GWSIM_EXIT_OK;
 }

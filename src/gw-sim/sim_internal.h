@@ -46,11 +46,6 @@ void gwsim_apply_effects(struct gwsim *self, const struct gwsim_effects *fx);
 /* The crash fault: _exit(GWSIM_EXIT_CRASH) at once, like a segfault. */
 void gwsim_crash_now(void) __attribute__((noreturn));
 
-/* Receives the rest of a multipart message whose first frame is first:
- * the second frame into body, later ones discarded. Returns the number of
- * frames. */
-int gwsim_recv_rest(void *sock, zmq_msg_t *first, zmq_msg_t *body);
-
 /* Reads and handles the hub's pending messages (sim_hub.c). */
 void gwsim_hub_read(struct gwsim *self);
 

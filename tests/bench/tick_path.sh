@@ -59,6 +59,9 @@ HUB_STOP_WAIT_S=5          # SIGTERM -> SIGKILL
 PUB_HWM=10000000           # hub PUB high-water mark: large, so nothing drops
 SYMBOLS_PER_LINE=500       # [subscriptions] symbols lines stay short
 
+# shellcheck source=tests/bench/bench_lib.sh
+. "$ROOT/tests/bench/bench_lib.sh"
+
 log() { echo "[tick_path $(date +%H:%M:%S)] $*" >&2; }
 fail() { log "could not measure: $*"; exit 1; }
 
@@ -80,13 +83,7 @@ PIDS=()
 # Stops every process this script started (hubs, their simulators, the
 # benchmark programs), then removes the temp dir.
 cleanup() {
-  local p deadline
-  for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  deadline=$((SECONDS + HUB_STOP_WAIT_S))
-  for p in "${PIDS[@]}"; do
-    while kill -0 "$p" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 0.1; done
-    kill -KILL "$p" 2>/dev/null || true
-  done
+  stop_pids "$HUB_STOP_WAIT_S" "${PIDS[@]}"
   wait 2>/dev/null || true
   if [ "${BENCH_KEEP:-0}" = 1 ]; then log "kept $TMP"; else rm -rf "$TMP"; fi
 }
@@ -102,17 +99,6 @@ forget() {
     keep+=("$p")
   done
   PIDS=("${keep[@]}")
-}
-
-# Prints n distinct free TCP ports of 127.0.0.1.
-free_ports() {
-  /usr/bin/python3 - "$1" <<'EOF'
-import socket, sys
-socks = [socket.socket() for _ in range(int(sys.argv[1]))]
-for s in socks:
-    s.bind(("127.0.0.1", 0))
-print(" ".join(str(s.getsockname()[1]) for s in socks))
-EOF
 }
 
 # kv FILE KEY: the value of KEY=... in the last line of FILE.

@@ -527,20 +527,37 @@ def check_exactly_once(sims):
               % (vt, seqs[-1] - seqs[0] + 1 - len(seqs), seqs[0], seqs[-1]))
 
 
+class Skip(Exception):
+    """This machine cannot run the test (no root, a tool missing); the
+    message says why."""
+
+
+EXIT_SKIP = 77  # ctest's SKIP_RETURN_CODE: every test skipped
+
+
 def run(tests):
-    """Runs test functions; prints a closing 'N passed, N failed' line."""
-    passed = failed = 0
+    """Runs test functions; prints a closing 'N passed, N failed' line
+    (', N skipped' when a test raised Skip). Exits 1 on a failure, 77
+    when every test skipped."""
+    passed = failed = skipped = 0
     for fn in tests:
         t0 = time.monotonic()
         try:
             fn()
             passed += 1
             log("PASS %s (%.1fs)" % (fn.__name__, time.monotonic() - t0))
+        except Skip as e:
+            skipped += 1
+            print("SKIP %s: %s" % (fn.__name__, e))
         except Exception as e:  # noqa: BLE001 - report every failure
             failed += 1
             log("FAIL %s: %s: %s" % (fn.__name__, type(e).__name__, e))
-    print("%d passed, %d failed" % (passed, failed))
-    sys.exit(1 if failed else 0)
+    print("%d passed, %d failed%s" % (passed, failed,
+                                      ", %d skipped" % skipped if skipped else ""))
+    sys.stdout.flush()
+    if failed:
+        sys.exit(1)
+    sys.exit(EXIT_SKIP if skipped and not passed else 0)
 
 
 def add_gateway_type(cluster, gateway_type, path):

@@ -377,6 +377,9 @@ static void test_defaults(void **state)
     assert_int_equal(cfg->hook_timeout_ms, 5000);
     assert_int_equal(cfg->source_transfer_after_ms, 1500);
     assert_int_equal(cfg->source_transfer_cooldown_s, 60);
+    assert_string_equal(cfg->on_event, "");
+    assert_int_equal(cfg->event_hook_timeout_ms, 5000);
+    assert_int_equal(cfg->event_hook_max_running, 4);
     assert_int_equal(cfg->n_seed_accounts, 0);
     assert_int_equal(cfg->n_seed_subs, 0);
     assert_null(cfg->seed_subs);

@@ -84,8 +84,8 @@ static int setup(void **state)
     opts.limits.depth = DEPTH;
     struct hamd_dataplane *dp = hamd_dataplane_new(&opts, NULL, NULL);
     assert_non_null(dp);
-    dp->following = false; /* the publisher, with no PUB to send on: the
-                              ticks are counted, not held */
+    dp->gate.following = false; /* the publisher, with no PUB to send on:
+                                   the ticks are counted, not held */
     struct dp_source *s = &dp->sources[0];
     s->used = true;
     strcpy(s->account, ACCOUNT);
