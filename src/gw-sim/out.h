@@ -35,6 +35,8 @@ struct gwsim_counters {
 /* The outgoing side of the gateway. */
 struct gwsim_out {
     void *dealer;                        /* connected DEALER (not owned) */
+    void *tap;                           /* PUB copying good ticks, or NULL
+                                            (not owned) */
     struct gwsim_counters counters;      /* totals since start */
     uint8_t body[HAMD_TICK_WIRE_MAX];    /* encoding scratch: no malloc */
     uint8_t ticks[2][HAMD_TICK_WIRE_MAX]; /* tick bodies: held and next */
@@ -46,6 +48,10 @@ struct gwsim_out {
 
 /* Binds the outbox to a connected DEALER socket. */
 void gwsim_out_init(struct gwsim_out *self, void *dealer);
+
+/* Copies every good tick sent from now on to tap, a bound PUB socket, as
+ * [vt_symbol][body] (the `tap` param: tests see what each gateway sent). */
+void gwsim_out_set_tap(struct gwsim_out *self, void *tap);
 
 /* Sends HELLO {account, pid, proto, gateway_type "sim"}. Returns 0 or -1. */
 int gwsim_out_hello(struct gwsim_out *self, const char *account, int64_t pid);

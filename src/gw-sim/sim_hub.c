@@ -74,6 +74,11 @@ static void on_symbols(struct gwsim *self, zmq_msg_t *body, bool subscribe)
     LOG_INFO("%s: %u changed, %u ignored, %zu subscribed",
              subscribe ? "SUBSCRIBE" : "UNSUBSCRIBE", b.changed, b.ignored,
              self->subs->count);
+    if (subscribe && b.changed > 0)
+        gwsim_upstream_subscribe_all(self);
+    else if (!subscribe)
+        gwsim_upstream_unsubscribe(self, zmq_msg_data(body),
+                                   zmq_msg_size(body));
 }
 
 /* Dispatches one message from the hub: [type] or [type][body]. */
@@ -95,22 +100,6 @@ static void on_hub_message(struct gwsim *self, zmq_msg_t *type,
                        (int)(zmq_msg_size(type) < 16 ? zmq_msg_size(type) : 16),
                        (const char *)zmq_msg_data(type), frames);
     }
-}
-
-int gwsim_recv_rest(void *sock, zmq_msg_t *first, zmq_msg_t *body)
-{
-    if (!zmq_msg_more(first) || zmq_msg_recv(body, sock, 0) < 0)
-        return 1;
-    int frames = 2;
-    bool more = zmq_msg_more(body);
-    while (more) {
-        zmq_msg_t extra;
-        zmq_msg_init(&extra);
-        more = zmq_msg_recv(&extra, sock, 0) >= 0 && zmq_msg_more(&extra);
-        zmq_msg_close(&extra);
-        frames++;
-    }
-    return frames;
 }
 
 void gwsim_hub_read(struct gwsim *self)
