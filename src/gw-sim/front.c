@@ -9,13 +9,13 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "gw-common/gwin.h"
+#include "gw-common/gwout.h"
 #include "gw-sim/emit.h"
 #include "gw-sim/feed.h"
 #include "gw-sim/frontproto.h"
 #include "gw-sim/frontsubs.h"
-#include "gw-sim/out.h"
 #include "gw-sim/symtab.h"
-#include "gw-sim/zrecv.h"
 #include "hamd/gwproto.h"
 
 #define FRONT_LOOP_MAX_WAIT_MS 100   /* poll at least this often */
@@ -35,10 +35,10 @@
 /* Encoded ticks of one round, sent to each client as one TICK message of
  * those it wants. */
 struct front_batch {
-    size_t n;                                     /* ticks in the batch */
-    char vt[GWSIM_TICKS_PER_MSG][HAMD_VT_SYMBOL_MAX]; /* their contracts */
-    size_t len[GWSIM_TICKS_PER_MSG];              /* bytes of each body */
-    uint8_t body[GWSIM_TICKS_PER_MSG][HAMD_TICK_WIRE_MAX]; /* the bodies */
+    size_t n;                                  /* ticks in the batch */
+    char vt[HAMD_GWOUT_TICKS_PER_MSG][HAMD_VT_SYMBOL_MAX]; /* contracts */
+    size_t len[HAMD_GWOUT_TICKS_PER_MSG];      /* bytes of each body */
+    uint8_t body[HAMD_GWOUT_TICKS_PER_MSG][HAMD_TICK_WIRE_MAX]; /* bodies */
 };
 
 /* What the front did, for its log. */
@@ -167,7 +167,7 @@ static int send_id(struct gwsim_front *self, size_t c)
 static void send_batch_to(struct gwsim_front *self, size_t c)
 {
     const struct front_batch *b = &self->batch;
-    bool want[GWSIM_TICKS_PER_MSG];
+    bool want[HAMD_GWOUT_TICKS_PER_MSG];
     size_t last = 0, n = 0;
     for (size_t k = 0; k < b->n; k++) {
         want[k] = gwsim_frontsubs_wants(self->clients, c, b->vt[k]);
@@ -210,7 +210,7 @@ static int front_sink(void *ud, struct hamd_tick *tick, int64_t n)
     snprintf(b->vt[b->n], sizeof b->vt[b->n], "%s", tick->vt_symbol);
     b->len[b->n++] = len;
     self->counters.ticks++;
-    if (b->n == GWSIM_TICKS_PER_MSG)
+    if (b->n == HAMD_GWOUT_TICKS_PER_MSG)
         batch_flush(self);
     return 0;
 }
@@ -319,22 +319,22 @@ static void bad_message(struct gwsim_front *self, const char *what)
                    "malformed client message: %s", what);
 }
 
-/* Handles [type][body] from client c. */
+/* Handles [type][body] from client c (m NULL: it sent an id alone). */
 static void on_client_message(struct gwsim_front *self, size_t c,
-                              zmq_msg_t *type, zmq_msg_t *body, int frames)
+                              struct hamd_gwin_msg *m)
 {
-    enum hamd_gw_type t = hamd_gw_type_parse(zmq_msg_data(type),
-                                             zmq_msg_size(type));
-    if (frames != 2) {
+    if (!m || m->frames != 2) {
         bad_message(self, "expected [type][body]");
-    } else if (t == HAMD_GW_SUBSCRIBE || t == HAMD_GW_UNSUBSCRIBE) {
+    } else if (m->kind == HAMD_GW_SUBSCRIBE ||
+               m->kind == HAMD_GW_UNSUBSCRIBE) {
         struct front_symbols fs = {self, c, hamd_wall_ns()};
-        if (!hamd_gw_symbols_decode(zmq_msg_data(body), zmq_msg_size(body),
-                                    t == HAMD_GW_SUBSCRIBE ? subscribe_one
-                                                           : unsubscribe_one,
+        if (!hamd_gw_symbols_decode(zmq_msg_data(&m->body),
+                                    zmq_msg_size(&m->body),
+                                    m->kind == HAMD_GW_SUBSCRIBE
+                                        ? subscribe_one : unsubscribe_one,
                                     &fs))
             bad_message(self, "bad SUBSCRIBE or UNSUBSCRIBE body");
-    } else if (t != HAMD_GW_HB) {
+    } else if (m->kind != HAMD_GW_HB) {
         bad_message(self, "unknown message type");
     }
 }
@@ -362,25 +362,20 @@ static long client_of(struct gwsim_front *self, zmq_msg_t *id)
 static void read_clients(struct gwsim_front *self)
 {
     for (int i = 0; i < FRONT_MSGS_PER_ROUND; i++) {
-        zmq_msg_t id, type, body;
+        zmq_msg_t id;
+        struct hamd_gwin_msg m;
         zmq_msg_init(&id);
-        zmq_msg_init(&type);
-        zmq_msg_init(&body);
         if (zmq_msg_recv(&id, self->router, ZMQ_DONTWAIT) < 0) {
             zmq_msg_close(&id);
-            zmq_msg_close(&type);
-            zmq_msg_close(&body);
             return;
         }
-        int frames = 0;
-        if (zmq_msg_more(&id) && zmq_msg_recv(&type, self->router, 0) >= 0)
-            frames = gwsim_recv_rest(self->router, &type, &body);
+        bool got = zmq_msg_more(&id) && hamd_gwin_recv(self->router, &m);
         long c = client_of(self, &id);
         if (c >= 0)
-            on_client_message(self, (size_t)c, &type, &body, frames);
+            on_client_message(self, (size_t)c, got ? &m : NULL);
+        if (got)
+            hamd_gwin_close(&m);
         zmq_msg_close(&id);
-        zmq_msg_close(&type);
-        zmq_msg_close(&body);
     }
 }
 

@@ -7,13 +7,12 @@
  * Exit codes: 0 clean (STOP, SIGTERM, SIGINT), 1 runtime error, 2 usage
  * or configuration error, 3 the crash fault.
  */
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/account.h"
 #include "common/log.h"
+#include "gw-common/gwenv.h"
 #include "gw-sim/front.h"
 #include "gw-sim/frontcli.h"
 #include "gw-sim/params.h"
@@ -24,14 +23,6 @@
 #endif
 
 #define IDENT_MAX (sizeof "gw-sim:" + HAMD_ACCOUNT_ID_MAX)
-
-static volatile sig_atomic_t g_stop;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    g_stop = 1;
-}
 
 static void usage(FILE *out)
 {
@@ -79,38 +70,6 @@ static int parse_args(int argc, char **argv)
     return -1;
 }
 
-/* SIGTERM and SIGINT end the loop; no SA_RESTART, so zmq_poll returns. */
-static void install_signals(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
-}
-
-/* Reads and checks the environment. Returns 0, or -1 after logging. */
-static int read_env(const char **endpoint, const char **account,
-                    const char **params)
-{
-    *endpoint = getenv(HAMD_GW_ENV_ENDPOINT);
-    *account = getenv(HAMD_GW_ENV_ACCOUNT);
-    *params = getenv(HAMD_GW_ENV_PARAMS);
-    if (!*endpoint || !**endpoint) {
-        LOG_ERROR("%s is not set (see --help)", HAMD_GW_ENV_ENDPOINT);
-        return -1;
-    }
-    if (!*account || !hamd_account_id_valid(*account)) {
-        LOG_ERROR("%s must be an account id: 1..%d of [a-z0-9_-], starting "
-                  "with a letter or digit", HAMD_GW_ENV_ACCOUNT,
-                  HAMD_ACCOUNT_ID_MAX - 1);
-        return -1;
-    }
-    return 0;
-}
-
 /* Loads the params and applies the log level. NULL on error, logged
  * with origin (where the params came from) in front. */
 static struct gwsim_params *load_params(const char *text, const char *origin)
@@ -141,7 +100,7 @@ static int front_main(int argc, char **argv)
     free(text);
     if (!params)
         return GWSIM_EXIT_USAGE;
-    install_signals();
+    const volatile sig_atomic_t *stop = hamd_gwenv_signals();
     struct gwsim_front *front = gwsim_front_new(endpoint, params, err,
                                                 sizeof err);
     if (!front) {
@@ -153,7 +112,7 @@ static int front_main(int argc, char **argv)
              "%zu exchange(s)%s", HAMD_VERSION, endpoint,
              (unsigned long long)params->seed, params->rate_milli / 1000.0,
              params->n_exchanges, params->n_exchanges ? "" : " (all)");
-    int rc = gwsim_front_run(front, &g_stop);
+    int rc = gwsim_front_run(front, stop);
     gwsim_front_destroy(&front);
     gwsim_params_destroy(&params);
     return rc;
@@ -162,23 +121,23 @@ static int front_main(int argc, char **argv)
 int main(int argc, char **argv)
 {
     static char ident[IDENT_MAX] = "gw-sim";
-    const char *endpoint, *account, *params_text;
+    struct hamd_gwenv env;
     int rc = parse_args(argc, argv);
     if (rc >= 0)
         return rc;
     if (argc > 1 && strcmp(argv[1], GWSIM_FRONT_OPTION) == 0)
         return front_main(argc, argv);
     hamd_log_set_ident(ident);
-    if (read_env(&endpoint, &account, &params_text) != 0)
+    if (hamd_gwenv_read(&env) != 0)
         return GWSIM_EXIT_USAGE;
-    snprintf(ident, sizeof ident, "gw-sim:%s", account);
-    struct gwsim_params *params = load_params(params_text, HAMD_GW_ENV_PARAMS);
+    snprintf(ident, sizeof ident, "gw-sim:%s", env.account);
+    struct gwsim_params *params = load_params(env.params, HAMD_GW_ENV_PARAMS);
     if (!params)
         return GWSIM_EXIT_USAGE;
-    install_signals();
+    const volatile sig_atomic_t *stop = hamd_gwenv_signals();
     char err[GWSIM_PARAMS_ERR_MAX];
-    struct gwsim *sim = gwsim_new(endpoint, account, params, err, sizeof err,
-                                  &rc);
+    struct gwsim *sim = gwsim_new(env.endpoint, env.account, params, err,
+                                  sizeof err, &rc);
     if (!sim) {
         LOG_ERROR("%s", err);
         gwsim_params_destroy(&params);
@@ -186,16 +145,16 @@ int main(int argc, char **argv)
     }
     if (params->upstream[0])
         LOG_INFO("hamd-gw-sim %s: %s, upstream %s (link timeout %lld ms), "
-                 "fault %s", HAMD_VERSION, endpoint, params->upstream,
+                 "fault %s", HAMD_VERSION, env.endpoint, params->upstream,
                  (long long)params->link_timeout_ms,
                  gwsim_fault_name(params->fault));
     else
         LOG_INFO("hamd-gw-sim %s: %s, seed %llu, rate %.3f/s, fault %s",
-                 HAMD_VERSION, endpoint, (unsigned long long)params->seed,
+                 HAMD_VERSION, env.endpoint, (unsigned long long)params->seed,
                  params->rate_milli / 1000.0, gwsim_fault_name(params->fault));
     if (params->control[0])
         LOG_INFO("control endpoint %s", params->control);
-    rc = gwsim_run(sim, &g_stop);
+    rc = gwsim_run(sim, stop);
     gwsim_destroy(&sim);
     gwsim_params_destroy(&params);
     return rc;

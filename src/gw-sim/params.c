@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "gw-common/gwenv.h"
 #include "gw-sim/feed.h"
 #include "gw-sim/uplink.h"
 
@@ -203,33 +204,12 @@ static int get_misc(struct gwsim_params *self, json_t *obj, char *err,
     if (get_endpoint(obj, "control", self->control, err, errcap) != 0 ||
         get_endpoint(obj, "tap", self->tap, err, errcap) != 0)
         return -1;
-    json_t *level = json_object_get(obj, "log_level");
-    if (level && (!json_is_string(level) ||
-                  (self->log_level = hamd_log_level_parse(
-                       json_string_value(level))) < 0)) {
-        snprintf(err, errcap, "log_level: expected debug, info, warn or error");
-        return -1;
-    }
-    return 0;
+    return hamd_gwenv_log_level(obj, &self->log_level, err, errcap);
 }
 
 /* ------------------------------------------------------------------------
  * Parsing
  * ------------------------------------------------------------------------ */
-
-/* Logs every key this sim does not know. */
-static void warn_unknown(json_t *obj)
-{
-    const char *key;
-    json_t *v;
-    json_object_foreach(obj, key, v) {
-        bool known = false;
-        for (size_t i = 0; i < sizeof KNOWN_KEYS / sizeof *KNOWN_KEYS; i++)
-            known = known || strcmp(key, KNOWN_KEYS[i]) == 0;
-        if (!known)
-            LOG_WARN("params: unknown key '%.60s' ignored", key);
-    }
-}
 
 /* Sets every default. */
 static void set_defaults(struct gwsim_params *self)
@@ -247,11 +227,10 @@ static void set_defaults(struct gwsim_params *self)
 static int parse_object(struct gwsim_params *self, json_t *obj, char *err,
                         size_t errcap)
 {
-    if (!json_is_object(obj)) {
-        snprintf(err, errcap, "params: expected a JSON object");
+    if (hamd_gwenv_params_object(obj, KNOWN_KEYS,
+                                 sizeof KNOWN_KEYS / sizeof *KNOWN_KEYS, err,
+                                 errcap) != 0)
         return -1;
-    }
-    warn_unknown(obj);
     return get_feed(self, obj, err, errcap) ||
            get_rates(self, obj, err, errcap) ||
            get_exchanges(self, obj, err, errcap) ||

@@ -15,7 +15,7 @@
  * ahead of a slow hub only burns CPU and memory on its backlog (~54 MB at
  * this bound when every message is a full batch). */
 #define GWSIM_SNDHWM_TICKS 65536
-#define GWSIM_SNDHWM_MSGS (GWSIM_SNDHWM_TICKS / GWSIM_TICKS_PER_MSG)
+#define GWSIM_SNDHWM_MSGS (GWSIM_SNDHWM_TICKS / HAMD_GWOUT_TICKS_PER_MSG)
 #define GWSIM_LINGER_MS 100             /* flush time on a clean exit */
 #define GWSIM_LOOP_MAX_WAIT_MS 100      /* poll at least this often */
 /* The tap is for tests on the same host: deep enough for a reader that
@@ -28,22 +28,6 @@ int64_t gwsim_mono_ms(void) { return hamd_mono_ns() / HAMD_NS_PER_MS; }
 /* ------------------------------------------------------------------------
  * Life cycle
  * ------------------------------------------------------------------------ */
-
-/* Applies the ZMQ options of the DEALER and connects it. */
-static int connect_dealer(struct gwsim *self, const char *endpoint)
-{
-    int linger = GWSIM_LINGER_MS, hwm = GWSIM_SNDHWM_MSGS, immediate = 0;
-    self->dealer = zmq_socket(self->zctx, ZMQ_DEALER);
-    if (!self->dealer ||
-        zmq_setsockopt(self->dealer, ZMQ_ROUTING_ID, self->account,
-                       strlen(self->account)) != 0 ||
-        zmq_setsockopt(self->dealer, ZMQ_LINGER, &linger, sizeof linger) != 0 ||
-        zmq_setsockopt(self->dealer, ZMQ_SNDHWM, &hwm, sizeof hwm) != 0 ||
-        zmq_setsockopt(self->dealer, ZMQ_IMMEDIATE, &immediate,
-                       sizeof immediate) != 0)
-        return -1;
-    return zmq_connect(self->dealer, endpoint);
-}
 
 /* Creates a socket of type and binds it at endpoint (the `{pid}`
  * placeholder expanded), with linger 0 and the given send HWM (0: the
@@ -111,7 +95,9 @@ struct gwsim *gwsim_new(const char *endpoint, const char *account,
     snprintf(self->account, sizeof self->account, "%s", account);
     self->params = params;
     gwsim_emit_init(&self->emit, 0);
-    if (connect_dealer(self, endpoint) != 0) {
+    self->dealer = hamd_gwout_dealer_open(self->zctx, endpoint, account,
+                                          GWSIM_SNDHWM_MSGS, GWSIM_LINGER_MS);
+    if (!self->dealer) {
         snprintf(err, errcap, "cannot connect to %s: %s", endpoint,
                  zmq_strerror(errno));
         *exit_code = GWSIM_EXIT_USAGE;
@@ -124,7 +110,7 @@ struct gwsim *gwsim_new(const char *endpoint, const char *account,
         return NULL;
     }
     gwsim_out_init(&self->out, self->dealer);
-    gwsim_out_set_tap(&self->out, self->tap);
+    hamd_gwout_set_tap(&self->out.gw, self->tap);
     return self;
 }
 
@@ -134,7 +120,7 @@ void gwsim_close_aux(struct gwsim *self)
     if (self->tap)
         zmq_close(self->tap);
     self->tap = NULL;
-    self->out.tap = NULL;
+    hamd_gwout_set_tap(&self->out.gw, NULL);
 }
 
 void gwsim_destroy(struct gwsim **self_p)
@@ -184,7 +170,7 @@ void gwsim_apply_effects(struct gwsim *self, const struct gwsim_effects *fx)
     status_detail(self, detail, sizeof detail);
     for (unsigned i = 0; i < fx->n_status; i++) {
         LOG_INFO("status %s (%s)", hamd_gw_state_name(fx->status[i]), detail);
-        if (gwsim_out_status(&self->out, fx->status[i], detail) != 0)
+        if (hamd_gwout_status(&self->out.gw, fx->status[i], detail) != 0)
             LOG_WARN("could not queue STATUS %s",
                      hamd_gw_state_name(fx->status[i]));
     }
@@ -201,7 +187,7 @@ static void send_hb_if_due(struct gwsim *self, int64_t now_ms)
 {
     if (!gwsim_faults_hb_flow(&self->faults) || now_ms < self->next_hb_ms)
         return;
-    gwsim_out_hb(&self->out, hamd_wall_ns());
+    hamd_gwout_hb(&self->out.gw, hamd_wall_ns());
     self->next_hb_ms = now_ms + HAMD_GW_HB_INTERVAL_MS;
 }
 
@@ -228,7 +214,7 @@ static void emit_due_ticks(struct gwsim *self, int64_t wall_ns)
         gwsim_emit_round(&self->emit, self->subs, wall_ns,
                          gwsim_faults_delay_ms(&self->faults) * HAMD_NS_PER_MS,
                          hub_sink, self);
-    gwsim_out_flush(&self->out);
+    hamd_gwout_flush(&self->out.gw);
 }
 
 /* ------------------------------------------------------------------------
@@ -328,6 +314,6 @@ int gwsim_run(struct gwsim *self, const volatile sig_atomic_t *stop)
     }
     LOG_INFO("stopping (%s); %llu ticks sent",
              self->stopping ? "STOP" : "signal",
-             (unsigned long long)self->out.counters.ticks);
+             (unsigned long long)self->out.gw.counters.ticks);
     return GWSIM_EXIT_OK;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "gw-common/gwin.h"
 #include "gw-sim/control.h"
 
 #define GWSIM_CRASH_REPLY_LINGER_MS 100 /* let "ok" reach a crash requester */
@@ -40,12 +41,12 @@ static json_t *upstream_json(const struct gwsim *self, int64_t now_ms)
 static char *status_json(const struct gwsim *self, int64_t now_ms)
 {
     const struct gwsim_faults *f = &self->faults;
-    const struct gwsim_counters *c = &self->out.counters;
+    const struct hamd_gwout_counters *c = &self->out.gw.counters;
     json_t *counters = json_pack(
         "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
         "ticks", (json_int_t)c->ticks,
-        "garbage", (json_int_t)c->garbage,
-        "wrong", (json_int_t)c->wrong,
+        "garbage", (json_int_t)self->out.garbage,
+        "wrong", (json_int_t)self->out.wrong,
         "hb", (json_int_t)c->hb,
         "status", (json_int_t)c->status,
         "send_full", (json_int_t)c->send_full,
@@ -115,24 +116,17 @@ static void run_command(struct gwsim *self, const struct gwsim_command *cmd)
 
 void gwsim_control_serve(struct gwsim *self)
 {
-    zmq_msg_t req, rest;
-    zmq_msg_init(&req);
-    zmq_msg_init(&rest);
-    if (zmq_msg_recv(&req, self->control, ZMQ_DONTWAIT) < 0) {
-        zmq_msg_close(&req);
-        zmq_msg_close(&rest);
+    struct hamd_gwin_msg req; /* one text frame; more are dropped */
+    if (!hamd_gwin_recv(self->control, &req))
         return;
-    }
-    gwsim_recv_rest(self->control, &req, &rest);
     struct gwsim_command cmd;
     char err[GWSIM_REPLY_MAX / 2], text[GWSIM_REPLY_MAX];
-    if (gwsim_command_parse(zmq_msg_data(&req), zmq_msg_size(&req), &cmd, err,
-                            sizeof err) != 0) {
+    if (gwsim_command_parse(zmq_msg_data(&req.type), zmq_msg_size(&req.type),
+                            &cmd, err, sizeof err) != 0) {
         snprintf(text, sizeof text, "error: %s", err);
         reply(self, text);
     } else {
         run_command(self, &cmd);
     }
-    zmq_msg_close(&req);
-    zmq_msg_close(&rest);
+    hamd_gwin_close(&req);
 }

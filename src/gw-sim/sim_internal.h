@@ -16,7 +16,6 @@
 #include "gw-sim/symtab.h"
 #include "gw-sim/tickq.h"
 #include "gw-sim/uplink.h"
-#include "gw-sim/zrecv.h"
 
 /* Upstream mode (the `upstream` param): the link to the front. */
 struct gwsim_upstream {

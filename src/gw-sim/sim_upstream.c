@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "common/clock.h"
+#include "gw-common/gwin.h"
 #include "gw-sim/feed.h"
 
 /* ZeroMQ retries a refused or failed connection this often, without
@@ -269,20 +270,15 @@ int64_t gwsim_upstream_next_due_ms(const struct gwsim *self)
 
 void gwsim_upstream_monitor_read(struct gwsim *self)
 {
-    zmq_msg_t event, addr;
-    zmq_msg_init(&event);
-    zmq_msg_init(&addr);
+    struct hamd_gwin_msg ev; /* [event][endpoint] */
     bool closed = false;
-    while (self->up.monitor &&
-           zmq_msg_recv(&event, self->up.monitor, ZMQ_DONTWAIT) >= 0) {
-        gwsim_recv_rest(self->up.monitor, &event, &addr);
+    while (self->up.monitor && hamd_gwin_recv(self->up.monitor, &ev)) {
         uint16_t id = 0;
-        if (zmq_msg_size(&event) == GWSIM_MONITOR_EVENT_BYTES)
-            memcpy(&id, zmq_msg_data(&event), sizeof id);
+        if (zmq_msg_size(&ev.type) == GWSIM_MONITOR_EVENT_BYTES)
+            memcpy(&id, zmq_msg_data(&ev.type), sizeof id);
         closed = closed || id == ZMQ_EVENT_DISCONNECTED;
+        hamd_gwin_close(&ev);
     }
-    zmq_msg_close(&event);
-    zmq_msg_close(&addr);
     int64_t now_ms = gwsim_mono_ms();
     if (closed &&
         gwsim_uplink_closed(&self->up.link, now_ms) == GWSIM_UPLINK_DOWN)

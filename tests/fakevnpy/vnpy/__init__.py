@@ -1,0 +1,1 @@
+"""Fake vnpy for hamd's tests (see tests/fakevnpy/README.md)."""

@@ -1,0 +1,2 @@
+EVENT_TICK = "eTick."
+EVENT_LOG = "eLog"
