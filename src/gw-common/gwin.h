@@ -1,6 +1,9 @@
 /* A gateway's messages from the hub (docs/gateway-protocol.md): receiving
  * one whole message, [type] or [type][body] (frames past the second are
- * read and dropped), without blocking. Shared by the C gateways. */
+ * read and dropped), without blocking. Shared by the C gateways, and fit
+ * for any socket whose messages have that shape (hamd-gw-sim's control
+ * requests, its front's clients after their routing id, a ZeroMQ socket
+ * monitor's [event][endpoint]). */
 #ifndef HAMD_GWIN_H
 #define HAMD_GWIN_H
 

@@ -37,6 +37,23 @@ void hamd_gwout_init(struct hamd_gwout *self, void *dealer)
     self->dealer = dealer;
 }
 
+void hamd_gwout_set_tap(struct hamd_gwout *self, void *tap)
+{
+    self->tap = tap;
+}
+
+/* Publishes a copy of a good tick on the tap. A PUB never blocks: a tap
+ * reader that falls behind loses copies, the hub loses nothing. */
+static void tap_tick(struct hamd_gwout *self, const char *vt_symbol,
+                     const void *body, size_t len)
+{
+    if (!self->tap ||
+        zmq_send(self->tap, vt_symbol, strlen(vt_symbol),
+                 ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+        return;
+    zmq_send(self->tap, body, len, ZMQ_DONTWAIT);
+}
+
 /* Sends a frame that continues or ends a started message. ZMQ counts
  * whole messages, not frames, against the high-water mark, so a started
  * message is accepted to its end: a failure here is not back-pressure. */
@@ -146,6 +163,7 @@ int hamd_gwout_tick(struct hamd_gwout *self, const struct hamd_tick *tick)
     }
     if (batch_add(self, len) != 0)
         return -1;
+    tap_tick(self, tick->vt_symbol, free_buf, len);
     self->counters.ticks++;
     return 0;
 }

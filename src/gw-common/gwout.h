@@ -1,8 +1,9 @@
 /* A gateway's messages to the hub over its DEALER (docs/gateway-protocol.md),
- * shared by the C gateways (hamd-gw-sim, hamd-gw-replay), and the counters
- * of what went out. Never blocks: a full queue (the hub is not reading and
- * the send high-water mark is reached) is reported to the caller, which
- * retries ticks later and drops only heartbeats.
+ * shared by the C gateways (hamd-gw-sim, hamd-gw-replay), the counters of
+ * what went out, and an optional tap copying the good ticks. Never blocks:
+ * a full queue (the hub is not reading and the send high-water mark is
+ * reached) is reported to the caller, which retries ticks later and drops
+ * only heartbeats.
  *
  * Ticks go out as multi-body TICK messages (gwproto.h): the first tick
  * opens a message, later ones join it, and hamd_gwout_flush ends it. The
@@ -35,6 +36,8 @@ struct hamd_gwout_counters {
 /* The outgoing side of a gateway. */
 struct hamd_gwout {
     void *dealer;                         /* connected DEALER (not owned) */
+    void *tap;                            /* PUB copying good ticks, or NULL
+                                             (not owned) */
     struct hamd_gwout_counters counters;  /* totals since start */
     uint8_t body[HAMD_TICK_WIRE_MAX];     /* encoding scratch: no malloc */
     uint8_t ticks[2][HAMD_TICK_WIRE_MAX]; /* tick bodies: held and next */
@@ -54,6 +57,12 @@ void *hamd_gwout_dealer_open(void *zctx, const char *endpoint,
 
 /* Binds the outbox to a connected DEALER socket. */
 void hamd_gwout_init(struct hamd_gwout *self, void *dealer);
+
+/* Copies every good tick sent from now on to tap, a bound PUB socket
+ * (NULL: stop), as [vt_symbol][body]: tests see what each gateway sent
+ * (hamd-gw-sim's `tap` param). A tap reader that falls behind loses
+ * copies, the hub nothing. */
+void hamd_gwout_set_tap(struct hamd_gwout *self, void *tap);
 
 /* Sends HELLO {account, pid, proto, gateway_type}. Returns 0 or -1. */
 int hamd_gwout_hello(struct hamd_gwout *self, const char *account, int64_t pid,

@@ -62,16 +62,24 @@ static void log_in(struct gwsim_faults *self, struct gwsim_effects *fx)
     fx->resync = true;
 }
 
-/* connecting -> connected, then logged_in now or after login_ms. */
-static void connect_link(struct gwsim_faults *self, int64_t now_ms,
-                         struct gwsim_effects *fx)
+/* connected, then logged_in now or after login_ms. */
+static void attach(struct gwsim_faults *self, int64_t now_ms,
+                   struct gwsim_effects *fx)
 {
-    report(self, fx, HAMD_GW_CONNECTING);
     report(self, fx, HAMD_GW_CONNECTED);
     if (self->cfg.login_ms <= 0)
         log_in(self, fx);
     else
         self->login_at_ms = now_ms + self->cfg.login_ms;
+}
+
+/* connecting, then attach unless the front is not there yet. */
+static void connect_link(struct gwsim_faults *self, int64_t now_ms,
+                         struct gwsim_effects *fx)
+{
+    report(self, fx, HAMD_GW_CONNECTING);
+    if (!self->cfg.upstream || self->upstream_up)
+        attach(self, now_ms, fx);
 }
 
 /* The ARG a fault runs with, given the requested one (NEVER = default). */
@@ -132,6 +140,23 @@ void gwsim_faults_set(struct gwsim_faults *self, enum gwsim_fault fault,
     apply(self, fault, arg_ms, now_ms, fx);
 }
 
+void gwsim_faults_upstream(struct gwsim_faults *self, bool up, int64_t now_ms,
+                           struct gwsim_effects *fx)
+{
+    memset(fx, 0, sizeof *fx);
+    if (self->upstream_up == up)
+        return;
+    self->upstream_up = up;
+    if (self->fault == GWSIM_FAULT_DISCONNECT)
+        return;
+    if (up) {
+        attach(self, now_ms, fx);
+    } else {
+        self->login_at_ms = GWSIM_NEVER_MS;
+        report(self, fx, HAMD_GW_DISCONNECTED);
+    }
+}
+
 /* True when a disconnect fault has lasted its reconnect time. */
 static bool reconnect_due(const struct gwsim_faults *self, int64_t now_ms)
 {
@@ -183,7 +208,7 @@ bool gwsim_faults_ticks_flow(const struct gwsim_faults *self)
 
 bool gwsim_faults_hb_flow(const struct gwsim_faults *self)
 {
-    return self->link != HAMD_GW_DISCONNECTED;
+    return self->fault != GWSIM_FAULT_DISCONNECT;
 }
 
 int64_t gwsim_faults_delay_ms(const struct gwsim_faults *self)

@@ -17,6 +17,12 @@
  *   slow        every tick delivered ARG ms late (default 2000)
  *   wrong       wrong ticks (negative price, no exchange, string datetime)
  *               instead of good ones
+ *
+ * In upstream mode (cfg.upstream: ticks come from a front, frontproto.h)
+ * the link to the front is a second input: the gateway is `connected`
+ * only while the front answers, `disconnected` when it goes silent (HBs
+ * to the hub go on: the process is alive), and logs in again when it
+ * comes back.
  */
 #ifndef GWSIM_FAULTS_H
 #define GWSIM_FAULTS_H
@@ -51,6 +57,8 @@ struct gwsim_fault_cfg {
     enum gwsim_fault initial;  /* fault armed at start */
     int64_t initial_arg_ms;    /* its ARG; GWSIM_NEVER_MS = default */
     int64_t initial_after_ms;  /* ... switched on this long after start */
+    bool upstream;             /* ticks come from a front: connected only
+                                  while its link is up */
 };
 
 /* What the I/O shell must do after one step of the machine. */
@@ -70,6 +78,7 @@ struct gwsim_faults {
     int64_t initial_at_ms;       /* when the initial fault fires; NEVER: done */
     enum hamd_gw_state link;     /* state last reported by STATUS */
     int64_t login_at_ms;         /* connected -> logged_in; NEVER: none */
+    bool upstream_up;            /* upstream mode: the front link is up */
 };
 
 /* Returns the wire name of a fault ("stall", ...). */
@@ -90,7 +99,8 @@ int gwsim_fault_spec_parse(const char *spec, enum gwsim_fault *fault,
 
 /* Starts the machine at now_ms: reports connecting, connected (and
  * logged_in at once when login_ms is 0) and arms the initial fault, which
- * fires in the same call when its delay is 0. */
+ * fires in the same call when its delay is 0. In upstream mode it reports
+ * connecting only: connected waits for the front (gwsim_faults_upstream). */
 void gwsim_faults_start(struct gwsim_faults *self,
                         const struct gwsim_fault_cfg *cfg, int64_t now_ms,
                         struct gwsim_effects *fx);
@@ -99,6 +109,13 @@ void gwsim_faults_start(struct gwsim_faults *self,
  * cancels a still-armed initial fault. */
 void gwsim_faults_set(struct gwsim_faults *self, enum gwsim_fault fault,
                       int64_t arg_ms, int64_t now_ms, struct gwsim_effects *fx);
+
+/* Upstream mode: the front link went up or down at now_ms. Down reports
+ * disconnected and cancels a pending login; up reports connected, then
+ * logged_in after login_ms. Under the disconnect fault nothing is
+ * reported: leaving the fault connects if the link is up by then. */
+void gwsim_faults_upstream(struct gwsim_faults *self, bool up, int64_t now_ms,
+                           struct gwsim_effects *fx);
 
 /* Applies the timers due at now_ms: login, initial fault, reconnect. */
 void gwsim_faults_advance(struct gwsim_faults *self, int64_t now_ms,
@@ -110,7 +127,8 @@ int64_t gwsim_faults_next_due_ms(const struct gwsim_faults *self);
 /* True when ticks flow: logged in and not stalled. */
 bool gwsim_faults_ticks_flow(const struct gwsim_faults *self);
 
-/* True when heartbeats flow: every state but disconnected. */
+/* True when heartbeats flow: under every fault but disconnect (a lost
+ * front link keeps them: the gateway process is alive). */
 bool gwsim_faults_hb_flow(const struct gwsim_faults *self);
 
 /* Returns how late ticks are delivered, in ms (slow fault; else 0). */

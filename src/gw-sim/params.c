@@ -10,13 +10,19 @@
 #include "common/log.h"
 #include "gw-common/gwenv.h"
 #include "gw-sim/feed.h"
+#include "gw-sim/uplink.h"
 
 #define RATE_MILLI_PER_UNIT 1000.0 /* rate_milli per tick/s */
 
 static const char *const KNOWN_KEYS[] = {
     "seed", "rate", "rates", "exchanges", "login_ms", "fault",
-    "fault_after_ms", "reconnect_ms", "control", "log_level",
+    "fault_after_ms", "reconnect_ms", "control", "upstream",
+    "link_timeout_ms", "tap", "log_level",
 };
+
+/* ------------------------------------------------------------------------
+ * Keys
+ * ------------------------------------------------------------------------ */
 
 /* Reads an optional integer key in [min, max] into *out. */
 static int get_int(json_t *obj, const char *key, int64_t min, int64_t max,
@@ -163,21 +169,47 @@ static int get_faults(struct gwsim_params *self, json_t *obj, char *err,
                ? -1 : 0;
 }
 
-/* Reads `control` and `log_level`. */
+/* Reads an optional endpoint key into out (GWSIM_ENDPOINT_MAX bytes). */
+static int get_endpoint(json_t *obj, const char *key, char *out, char *err,
+                        size_t errcap)
+{
+    json_t *v = json_object_get(obj, key);
+    if (!v)
+        return 0;
+    if (!json_is_string(v) || json_string_length(v) == 0 ||
+        json_string_length(v) >= GWSIM_ENDPOINT_MAX ||
+        strlen(json_string_value(v)) != json_string_length(v)) {
+        snprintf(err, errcap, "%s: expected a ZMQ endpoint string", key);
+        return -1;
+    }
+    strcpy(out, json_string_value(v));
+    return 0;
+}
+
+/* Reads `upstream` and `link_timeout_ms`. */
+static int get_upstream(struct gwsim_params *self, json_t *obj, char *err,
+                        size_t errcap)
+{
+    return get_endpoint(obj, "upstream", self->upstream, err, errcap) ||
+           get_int(obj, "link_timeout_ms", GWSIM_LINK_TIMEOUT_MIN_MS,
+                   GWSIM_FAULT_ARG_MAX_MS, &self->link_timeout_ms, err,
+                   errcap)
+               ? -1 : 0;
+}
+
+/* Reads `control`, `tap` and `log_level`. */
 static int get_misc(struct gwsim_params *self, json_t *obj, char *err,
                     size_t errcap)
 {
-    json_t *control = json_object_get(obj, "control");
-    if (control && (!json_is_string(control) ||
-                    json_string_length(control) == 0 ||
-                    json_string_length(control) >= GWSIM_ENDPOINT_MAX)) {
-        snprintf(err, errcap, "control: expected a ZMQ endpoint string");
+    if (get_endpoint(obj, "control", self->control, err, errcap) != 0 ||
+        get_endpoint(obj, "tap", self->tap, err, errcap) != 0)
         return -1;
-    }
-    if (control)
-        strcpy(self->control, json_string_value(control));
     return hamd_gwenv_log_level(obj, &self->log_level, err, errcap);
 }
+
+/* ------------------------------------------------------------------------
+ * Parsing
+ * ------------------------------------------------------------------------ */
 
 /* Sets every default. */
 static void set_defaults(struct gwsim_params *self)
@@ -187,6 +219,7 @@ static void set_defaults(struct gwsim_params *self)
     self->fault = GWSIM_FAULT_NONE;
     self->fault_arg_ms = GWSIM_NEVER_MS;
     self->reconnect_ms = GWSIM_NEVER_MS;
+    self->link_timeout_ms = GWSIM_LINK_TIMEOUT_DEFAULT_MS;
     self->log_level = -1;
 }
 
@@ -202,6 +235,7 @@ static int parse_object(struct gwsim_params *self, json_t *obj, char *err,
            get_rates(self, obj, err, errcap) ||
            get_exchanges(self, obj, err, errcap) ||
            get_faults(self, obj, err, errcap) ||
+           get_upstream(self, obj, err, errcap) ||
            get_misc(self, obj, err, errcap)
                ? -1 : 0;
 }
@@ -237,6 +271,10 @@ void gwsim_params_destroy(struct gwsim_params **self_p)
     *self_p = NULL;
 }
 
+/* ------------------------------------------------------------------------
+ * Queries
+ * ------------------------------------------------------------------------ */
+
 uint32_t gwsim_params_rate(const struct gwsim_params *self,
                            const char *vt_symbol)
 {
@@ -267,6 +305,7 @@ void gwsim_params_fault_cfg(const struct gwsim_params *self,
     out->initial = self->fault;
     out->initial_arg_ms = self->fault_arg_ms;
     out->initial_after_ms = self->fault_after_ms;
+    out->upstream = self->upstream[0] != '\0';
 }
 
 bool gwsim_endpoint_expand(const char *endpoint, long pid, char *out, size_t cap)

@@ -14,6 +14,29 @@
 #define GWSIM_CRASH_REPLY_LINGER_MS 100 /* let "ok" reach a crash requester */
 #define GWSIM_REPLY_MAX 512             /* bytes of a control error reply */
 
+/* The "upstream" member of the status: the front link and what came over
+ * it; JSON null outside upstream mode. */
+static json_t *upstream_json(const struct gwsim *self, int64_t now_ms)
+{
+    const struct gwsim_upstream *up = &self->up;
+    if (!gwsim_upstream_mode(self))
+        return json_null();
+    return json_pack(
+        "{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+        "endpoint", self->params->upstream,
+        "link", up->link.up ? "up" : "down",
+        "silent_ms", (json_int_t)gwsim_uplink_silent_ms(&up->link, now_ms),
+        "ups", (json_int_t)up->link.ups,
+        "losses", (json_int_t)up->link.losses,
+        "reconnects", (json_int_t)up->reconnects,
+        "received", (json_int_t)up->received,
+        "discarded", (json_int_t)up->discarded,
+        "unsubscribed", (json_int_t)up->unsubscribed,
+        "bad", (json_int_t)up->bad,
+        "queued", (json_int_t)up->queue->count,
+        "queue_dropped", (json_int_t)up->queue->dropped);
+}
+
 /* The "status" reply: fault, link and counters as JSON (caller frees). */
 static char *status_json(const struct gwsim *self, int64_t now_ms)
 {
@@ -31,7 +54,7 @@ static char *status_json(const struct gwsim *self, int64_t now_ms)
         "ignored_symbols", (json_int_t)self->ignored_symbols);
     json_t *arg = f->arg_ms >= 0 ? json_integer(f->arg_ms) : json_null();
     json_t *root = json_pack(
-        "{s:s, s:I, s:s, s:o, s:I, s:s, s:I, s:I, s:o}",
+        "{s:s, s:I, s:s, s:o, s:I, s:s, s:I, s:I, s:o, s:o}",
         "account", self->account,
         "pid", (json_int_t)getpid(),
         "fault", gwsim_fault_name(f->fault),
@@ -40,7 +63,8 @@ static char *status_json(const struct gwsim *self, int64_t now_ms)
         "link", hamd_gw_state_name(f->link),
         "subscribed", (json_int_t)self->subs->count,
         "seed", (json_int_t)self->params->seed,
-        "counters", counters);
+        "counters", counters,
+        "upstream", upstream_json(self, now_ms));
     char *text = root ? json_dumps(root, JSON_COMPACT) : NULL;
     json_decref(root);
     return text;
@@ -62,6 +86,7 @@ static void crash_after_reply(struct gwsim *self)
     zmq_setsockopt(self->dealer, ZMQ_LINGER, &none, sizeof none);
     zmq_close(self->control);
     zmq_close(self->dealer);
+    gwsim_close_aux(self);
     zmq_ctx_term(self->zctx); /* returns once "ok" is out or linger ends */
     gwsim_crash_now();
 }

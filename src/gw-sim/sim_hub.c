@@ -75,6 +75,11 @@ static void on_symbols(struct gwsim *self, zmq_msg_t *body, bool subscribe)
     LOG_INFO("%s: %u changed, %u ignored, %zu subscribed",
              subscribe ? "SUBSCRIBE" : "UNSUBSCRIBE", b.changed, b.ignored,
              self->subs->count);
+    if (subscribe && b.changed > 0)
+        gwsim_upstream_subscribe_all(self);
+    else if (!subscribe)
+        gwsim_upstream_unsubscribe(self, zmq_msg_data(body),
+                                   zmq_msg_size(body));
 }
 
 /* Dispatches one message from the hub: [type] or [type][body]. */

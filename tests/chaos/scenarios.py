@@ -23,6 +23,9 @@ The keepalived_* scenarios repeat a fault with the VIP moved by one
 keepalived per host (deploy/keepalived/keepalived.conf, keepalivedlab.py)
 instead of the hooks; the same checks hold, so they prove that the VIP
 follows the publishing node, on exactly one host.
+
+The front_* scenarios run the accounts on simulated exchange fronts in
+their own host (labcluster.Fronts) and cut one host's line to a front.
 """
 import collections
 import os
@@ -31,14 +34,16 @@ import time
 
 import analysis
 import keepalivedlab
-from labcluster import (RAFT_PORT, Client, Cluster, Failure, Writer, check,
-                        log, log_tail, wait_for)
+from labcluster import (FRONT_ACCOUNTS, RAFT_PORT, Client, Cluster, Failure,
+                        Writer, check, log, log_tail, wait_for)
 
 NS_PER_S = 1000000000
 GAP_LEAD_S = 1.0            # the gap window opens this long before a fault
 STOP_S = 5.0                # SIGSTOP duration
 PARTITION_S = 3.0           # how long a partition lasts
 TAKEOVER_TIMEOUT_S = 10.0   # a new leader must publish within this
+FRONT_CUT_S = 3.0           # how long a host stays cut off its fronts
+FRONT_REACT_TIMEOUT_S = 10.0  # gateways see a cut / its end within this
 WARM_TICKS = 20             # ticks the client must have before a fault
 AFTER_TICKS = 20            # ticks the client must get after recovery
 WRITES_BEFORE = 5           # synchronous writes before the fault
@@ -81,7 +86,7 @@ class Ctx:
         return leader, term
 
     def expect(self, cond, msg):
-        if not cond:
+        if not cond and msg not in self.soft:
             self.soft.append(msg)
 
 
@@ -240,10 +245,59 @@ def witness_kill_hosts(ctx, leader):
     ctx.leader()
 
 
+def _wait_gateways(ctx, node, want, what):
+    """Waits until node's gateways are in the states of want {account:
+    state}, checking meanwhile that the other nodes' stay HEALTHY."""
+    others = [n for n in ctx.nodes if n is not node and not n.witness]
+
+    def reached():
+        for n in others:
+            states = ctx.cluster.gateway_states(n)
+            bad = sorted(a for a in want if states.get(a) != "HEALTHY")
+            ctx.expect(not bad, "node %d: %s not HEALTHY while node %d was cut"
+                       " off a front" % (n.id, ", ".join(bad), node.id))
+        states = ctx.cluster.gateway_states(node)
+        return all(states.get(a) == s for a, s in want.items())
+    wait_for(reached, FRONT_REACT_TIMEOUT_S, "node %d's gateways %s (%s)"
+             % (node.id, want, what), step=0.1)
+
+
+def front_cut_follower(ctx, leader):
+    """Cuts a follower's host off the SHFE front, then off the DCE front
+    too: its gateways go DISCONNECTED one exchange at a time, every other
+    node's stay HEALTHY, the leader keeps publishing everything."""
+    ctx.no_loss = True
+    follower = next(n for n in ctx.nodes if n is not leader and not n.witness)
+    shfe, dce = FRONT_ACCOUNTS["SHFE"], FRONT_ACCOUNTS["DCE"]
+    term0 = ctx.cluster.term(leader)
+    t = begin(ctx, "cut node %d (follower) off the SHFE front, then the DCE front"
+              % follower.id)
+    ctx.cluster.cut_front(follower, "SHFE")
+    try:
+        _wait_gateways(ctx, follower, {shfe: "DISCONNECTED", dce: "HEALTHY"},
+                       "cut off SHFE only")
+        ctx.notes.append("SHFE cut seen %.0f ms after the cut"
+                         % ((time.monotonic_ns() - t) / 1e6))
+        ctx.cluster.cut_front(follower, "DCE")
+        _wait_gateways(ctx, follower, {shfe: "DISCONNECTED", dce: "DISCONNECTED"},
+                       "cut off both fronts")
+        time.sleep(max(0.0, FRONT_CUT_S - (time.monotonic_ns() - t) / NS_PER_S))
+    finally:
+        ctx.cluster.restore_front(follower)
+    t_restore = time.monotonic_ns()
+    _wait_gateways(ctx, follower, {shfe: "HEALTHY", dce: "HEALTHY"}, "line restored")
+    ctx.notes.append("gateways HEALTHY %.0f ms after the line came back"
+                     % ((time.monotonic_ns() - t_restore) / 1e6))
+    new, term = ctx.fault_done(t, "front cut follower")
+    ctx.expect(new is leader, "leadership moved to node %d" % new.id)
+    ctx.expect(term == term0, "term changed %s -> %s" % (term0, term))
+
+
 # fn: the fault; witness: two voters and a witness instead of three
-# voters; keepalived: keepalived moves the VIP instead of the hooks.
-Scenario = collections.namedtuple("Scenario", "fn witness keepalived",
-                                  defaults=(False, False))
+# voters; keepalived: keepalived moves the VIP instead of the hooks;
+# fronts: the accounts take their ticks from fronts (labcluster.Fronts).
+Scenario = collections.namedtuple("Scenario", "fn witness keepalived fronts",
+                                  defaults=(False, False, False))
 
 SCENARIOS = collections.OrderedDict([
     ("kill9_leader", Scenario(kill9_leader)),
@@ -258,6 +312,8 @@ SCENARIOS = collections.OrderedDict([
     ("keepalived_kill9", Scenario(kill9_leader, keepalived=True)),
     ("keepalived_handover", Scenario(sigterm_handover, keepalived=True)),
     ("keepalived_sigstop", Scenario(sigstop_leader, keepalived=True)),
+    # accounts on exchange fronts, one host's line to them cut
+    ("front_cut_follower", Scenario(front_cut_follower, fronts=True)),
 ])
 
 
@@ -310,7 +366,8 @@ def run_scenario(lab, name, round_no, keep=False):
     failed check: failures are in the Outcome)."""
     sc = SCENARIOS[name]
     tag = "%s-r%d" % (name, round_no)
-    cluster = Cluster(lab, tag, witness=sc.witness, keepalived=sc.keepalived)
+    cluster = Cluster(lab, tag, witness=sc.witness, keepalived=sc.keepalived,
+                      fronts=sc.fronts)
     client = Client(lab, os.path.join(cluster.dir, "client.rec"))
     ctx = Ctx(cluster, client)
     writer = None

@@ -78,6 +78,15 @@ def free_ports(n):
     return ports
 
 
+def pump_until(pump, pred, timeout, what):
+    """Calls pump(0.05) until pred() is true; raises after timeout."""
+    end = time.monotonic() + timeout
+    while not pred():
+        if time.monotonic() > end:
+            raise Failure("timed out after %.1fs waiting for %s" % (timeout, what))
+        pump(0.05)
+
+
 def log(msg):
     sys.stderr.write("[%s] %s\n" % (time.strftime("%H:%M:%S"), msg))
     sys.stderr.flush()
@@ -103,6 +112,56 @@ def sim_account(aid, priority, exchanges, seed=7, rate=20, **params):
     p.update(params)
     return {"id": aid, "gateway_type": "sim", "priority": priority,
             "enabled": True, "exchanges": exchanges, "params": p}
+
+
+def front_argv(endpoint, seed=7, rate=20, exchanges=None):
+    """The command line of a simulated front (hamd-gw-sim --front)."""
+    argv = [os.path.abspath(GW_SIM), "--front", endpoint, "--seed", str(seed), "--rate", str(rate)]
+    if exchanges:
+        argv += ["--exchanges", ",".join(exchanges)]
+    return argv
+
+
+def upstream_account(aid, priority, exchanges, upstream, **params):
+    """An account whose hamd-gw-sim forwards the front at upstream."""
+    p = {"upstream": upstream}
+    p.update(params)
+    return {"id": aid, "gateway_type": "sim", "priority": priority,
+            "enabled": True, "exchanges": exchanges, "params": p}
+
+
+class Front:
+    """A simulated front process (hamd-gw-sim --front), logging to a file."""
+
+    def __init__(self, endpoint, logpath, **kw):
+        self.endpoint = endpoint
+        self.argv = front_argv(endpoint, **kw)
+        self.logpath = logpath
+        self.proc = None
+
+    def start(self):
+        with open(self.logpath, "ab") as logf:
+            self.proc = subprocess.Popen(self.argv, stdout=logf,
+                                         stderr=subprocess.STDOUT)
+        return self
+
+    def signal(self, sig):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+
+    def stop(self):
+        """SIGCONT (it may be stopped), SIGTERM, and wait; returns the exit
+        status (None when it was not running)."""
+        if not self.proc or self.proc.poll() is not None:
+            return None
+        self.signal(signal.SIGCONT)
+        self.signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            raise Failure("front %s ignored SIGTERM" % self.endpoint)
 
 
 class Cluster:
@@ -403,11 +462,7 @@ class Subscriber:
                     self.ticks.append((now, msg))
 
     def pump_until(self, pred, timeout, what):
-        end = time.monotonic() + timeout
-        while not pred():
-            if time.monotonic() > end:
-                raise Failure("timed out after %.1fs waiting for %s" % (timeout, what))
-            self.pump(0.05)
+        pump_until(self.pump, pred, timeout, what)
 
     def close(self):
         self.sock.close()
