@@ -360,24 +360,25 @@ def front_cut_followers(ctx, leader):
 
 
 def front_split(ctx, leader):
-    """The leader loses SHFE, one follower DCE, the other both: nobody
-    covers more than the leader, which stays and publishes SHFE relayed
-    from the first follower (sim_shfe@nodeN); nothing lost or repeated."""
+    """The leader loses DCE, one follower SHFE, the other both: nobody
+    covers more than the leader (two SHFE contracts against one DCE), which
+    stays and publishes DCE relayed from the first follower
+    (sim_dce@nodeN); nothing lost or repeated."""
     ctx.no_loss = True
     term0 = ctx.cluster.term(leader)
     f1, f2 = [n for n in ctx.nodes if n is not leader and not n.witness]
-    shfe, dce = FRONT_ACCOUNTS["SHFE"], FRONT_ACCOUNTS["DCE"]
-    relayed = "%s@node%d" % (shfe, f1.id)
-    t = begin(ctx, "cut node %d (leader) off SHFE, node %d off DCE, node %d "
+    dce = FRONT_ACCOUNTS["DCE"]
+    relayed = "%s@node%d" % (dce, f1.id)
+    t = begin(ctx, "cut node %d (leader) off DCE, node %d off SHFE, node %d "
               "off both" % (leader.id, f1.id, f2.id))
     try:
         ctx.cluster.cut_front(f2)
-        ctx.cluster.cut_front(f1, "DCE")
-        ctx.cluster.cut_front(leader, "SHFE")
+        ctx.cluster.cut_front(f1, "SHFE")
+        ctx.cluster.cut_front(leader, "DCE")
         wait_for(lambda: relayed in ctx.client.sources_since(t).get(
-                     "rb2601.SHFE", set()),
-                 FRONT_REACT_TIMEOUT_S, "SHFE relayed as %s" % relayed, step=0.1)
-        ctx.notes.append("SHFE relayed from node %d %.0f ms after the cut"
+                     "i2601.DCE", set()),
+                 FRONT_REACT_TIMEOUT_S, "DCE relayed as %s" % relayed, step=0.1)
+        ctx.notes.append("DCE relayed from node %d %.0f ms after the cut"
                          % (f1.id, (time.monotonic_ns() - t) / 1e6))
         time.sleep(FRONT_CUT_S)
     finally:
