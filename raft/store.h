@@ -3,9 +3,11 @@
  *
  *   accounts  account id            -> account msgpack (account_pack.h)
  *   subs      vt_symbol             -> "" (the set of subscriptions)
- *   assign    vt_symbol             -> account id (active source)
+ *   assign    vt_symbol             -> source id (active source: an
+ *                                      account, or ACCOUNT@nodeN relayed)
  *   state     "seeded" | "paused" | "failover_day" | "failover_count" |
- *             "event_seq" | "quarantine/<id>" | "running/<id>"
+ *             "event_seq" | "source_moved_ms" | "quarantine/<id>" |
+ *             "running/<id>"
  *                                   -> u64 big-endian
  *   events    u64 big-endian seq    -> event JSON text + NUL (N newest)
  *   meta      "applied_index"       -> u64 big-endian: Raft index of the
@@ -118,6 +120,10 @@ int hamd_store_pins_foreach(struct hamd_store *s, hamd_store_symbol_fn fn,
 
 /* True when automatic failover is paused. */
 bool hamd_store_paused(struct hamd_store *s);
+
+/* Epoch ms of the last source-driven leadership transfer (SOURCE_MOVED),
+ * 0 when there was none. */
+int64_t hamd_store_source_moved_ms(struct hamd_store *s);
 
 /* Epoch ms until which account is quarantined, 0 when it is not. */
 int64_t hamd_store_quarantine_until(struct hamd_store *s, const char *account);

@@ -213,6 +213,12 @@ bool hamd_store_paused(struct hamd_store *s)
     return read_state(s, STORE_KEY_PAUSED, 0) != 0;
 }
 
+int64_t hamd_store_source_moved_ms(struct hamd_store *s)
+{
+    uint64_t v = read_state(s, STORE_KEY_SOURCE_MOVED, 0);
+    return v > INT64_MAX ? INT64_MAX : (int64_t)v;
+}
+
 bool hamd_store_seeded(struct hamd_store *s)
 {
     return read_state(s, STORE_KEY_SEEDED, 0) != 0;

@@ -19,6 +19,7 @@
 
 #include "common/account.h"
 #include "config/config.h"
+#include "core/coverage.h"
 #include "core/health.h"
 #include "dataplane/dataplane.h"
 #include "hamd/gwproto.h"
@@ -84,6 +85,8 @@ struct hamd_admin_deps {
                      bool dry_run, hamd_admin_op_cb done, void *arg);
     /* `hactl pause` / `resume`: control/steer.h hamd_steer_pause. */
     void (*pause)(void *ud, bool paused, hamd_admin_op_cb done, void *arg);
+    /* What this node covers, relays and judges (control/cover.h). */
+    void (*coverage)(void *ud, struct hamd_coverage_status *out);
     /* /metrics: automatic failovers counted today against [failover]
      * daily_cap, and contracts in a no_healthy_backup episode (0 off the
      * lease holder): control/steer.h hamd_steer_figures. */

@@ -13,6 +13,7 @@
 /* A consistent picture of the node for one answer. */
 struct node_view {
     struct hamd_dp_stats dp;                 /* data plane statistics */
+    struct hamd_coverage_status cov;         /* coverage, relays, judge */
     size_t n_gw;                             /* gateways */
     struct hamd_admin_gw *gw;                /* sorted by account id */
     int64_t now_ns;                          /* monotonic time of the view */
@@ -45,6 +46,7 @@ static int node_view_get(const struct hamd_admin_deps *d, struct node_view *v)
     v->now_ns = hamd_mono_ns();
     if (d->dp)
         hamd_dataplane_stats(d->dp, &v->dp);
+    d->coverage(d->ud, &v->cov);
     size_t n = d->gateways(d->ud, NULL, 0);
     v->gw = calloc(n ? n : 1, sizeof *v->gw);
     if (!v->gw)
@@ -173,6 +175,29 @@ static json_t *pinned_json(const struct hamd_admin_deps *d)
     return a;
 }
 
+/* What a node covers from its own sources, what is relayed, what the
+ * leader's judge says, and each node's coverage as the publisher knows
+ * it (docs/failover.md, "The data follows the healthy source"). */
+static json_t *coverage_json(const struct hamd_coverage_status *c)
+{
+    json_t *nodes = json_array();
+    for (unsigned i = 0; i < c->n_nodes && i < HAMD_COVERAGE_NODES_MAX; i++) {
+        const struct hamd_coverage_node *n = &c->nodes[i];
+        json_array_append_new(nodes, json_pack(
+            "{s:i,s:b,s:I,s:o}", "node", (int)n->id, "known", n->known,
+            "covered", (json_int_t)n->covered, "report_age_ms",
+            n->report_age_ms >= 0 ? json_integer((json_int_t)n->report_age_ms)
+                                  : json_null()));
+    }
+    return json_pack("{s:I,s:I,s:I,s:I,s:s,s:o,s:o}", "subscribed",
+                     (json_int_t)c->subscribed, "covered",
+                     (json_int_t)c->covered, "relayed", (json_int_t)c->relayed,
+                     "source_transfers", (json_int_t)c->transfers, "judge",
+                     c->judge ? c->judge : "", "beaten_by",
+                     c->best ? json_integer(c->best) : json_null(), "nodes",
+                     nodes);
+}
+
 static json_t *status_json(const struct hamd_admin_deps *d,
                            const struct node_view *v)
 {
@@ -207,6 +232,7 @@ static json_t *status_json(const struct hamd_admin_deps *d,
                             : json_null());
     json_object_set_new(o, "takeover_replayed",
                         json_integer((json_int_t)v->dp.takeover_replayed));
+    json_object_set_new(o, "coverage", coverage_json(&v->cov));
     json_object_set_new(o, "endpoints",
                         json_pack("{s:s,s:s,s:s}", "admin", hamd_config_admin(cfg),
                                   "publish", hamd_config_publish(cfg),
@@ -239,6 +265,34 @@ static void prom_u64(FILE *f, const char *name, const char *type,
 {
     prom_head(f, name, type, help);
     fprintf(f, "%s %llu\n", name, (unsigned long long)value);
+}
+
+/* The data follows the healthy source: coverage, relays, transfers. */
+static void metrics_coverage(FILE *f, const struct node_view *v)
+{
+    prom_u64(f, "hamd_coverage_contracts", "gauge",
+             "Subscribed contracts this node can serve from its own healthy "
+             "sources.", v->cov.covered);
+    prom_u64(f, "hamd_relayed_contracts", "gauge",
+             "Publisher: contracts served by a follower's relayed source; "
+             "follower: contracts it relays.", v->cov.relayed);
+    prom_u64(f, "hamd_source_transfers_total", "counter",
+             "Leadership handed to a node that covers more (started here).",
+             v->cov.transfers);
+    prom_head(f, "hamd_relay_ticks_total", "counter",
+              "Relayed ticks: sent to the publisher (out), taken from "
+              "followers (in).");
+    fprintf(f, "hamd_relay_ticks_total{direction=\"out\"} %llu\n",
+            (unsigned long long)v->dp.relay_ticks_out);
+    fprintf(f, "hamd_relay_ticks_total{direction=\"in\"} %llu\n",
+            (unsigned long long)v->dp.relay_ticks_in);
+    prom_u64(f, "hamd_relay_dropped_total", "counter",
+             "Relay messages dropped: malformed, foreign or of a source this "
+             "node did not ask for.",
+             v->dp.relay_bad + v->dp.relay_unsolicited);
+    prom_u64(f, "hamd_relay_refused_total", "counter",
+             "Relay connections refused: not from a cluster member.",
+             v->dp.relay_refused);
 }
 
 static void metrics_node(FILE *f, const struct hamd_admin_deps *d,
@@ -279,6 +333,7 @@ static void metrics_node(FILE *f, const struct hamd_admin_deps *d,
              "over.", v->dp.takeover_replayed);
     prom_u64(f, "hamd_contracts", "gauge", "Subscribed contracts.",
              d->contracts(d->ud));
+    metrics_coverage(f, v);
     prom_u64(f, "hamd_cache_entries", "gauge",
              "Contracts in the last-value cache.", v->dp.cached);
 }

@@ -53,7 +53,7 @@ static int acct_set_id(const json_t *v, struct hamd_account *a, char *err,
     if (!hamd_account_id_valid(s))
         return acct_fail(err, cap, "id must be 1-%d characters of a-z 0-9 _ -,"
                          " starting with a letter or digit",
-                         HAMD_ACCOUNT_ID_MAX - 1);
+                         HAMD_ACCOUNT_SLUG_MAX);
     acct_copy(a->id, sizeof a->id, s);
     return 0;
 }

@@ -527,16 +527,18 @@ static bool host_is_wildcard(const char *host, size_t len)
            (len == 7 && strncmp(host, "0.0.0.0", 7) == 0) || len == 0;
 }
 
-int hamd_peer_publish_connect(const struct hamd_peer *peer, char *out,
-                                size_t cap)
+int hamd_peer_connect_endpoint(const struct hamd_peer *peer,
+                               const char *endpoint, char *out, size_t cap)
 {
     static const char tcp[] = "tcp://";
-    const char *host = peer->publish + strlen(tcp);
-    const char *colon = strrchr(peer->publish, ':');
+    const char *host = endpoint + strlen(tcp);
+    const char *colon = strrchr(endpoint, ':');
     int len;
-    if (strncmp(peer->publish, tcp, strlen(tcp)) != 0 || !colon || colon < host ||
+    if (!endpoint[0])
+        return -1;
+    if (strncmp(endpoint, tcp, strlen(tcp)) != 0 || !colon || colon < host ||
         !host_is_wildcard(host, (size_t)(colon - host))) {
-        len = snprintf(out, cap, "%s", peer->publish);
+        len = snprintf(out, cap, "%s", endpoint);
         return len > 0 && (size_t)len < cap ? 0 : -1;
     }
     const char *addrs[] = {peer->admin, peer->raft};

@@ -41,6 +41,9 @@ struct hamd_peer {
     char admin[HAMD_ENDPOINT_MAX];       /* host:port of the admin HTTP API */
     char publish[HAMD_ENDPOINT_MAX];     /* ZMQ endpoint of the PUB socket */
     char snapshot[HAMD_ENDPOINT_MAX];    /* ZMQ endpoint, snapshot ROUTER */
+    char relay[HAMD_ENDPOINT_MAX];       /* ZMQ endpoint of the ROUTER that
+                                            takes followers' coverage reports
+                                            and relayed ticks; "" = none */
     enum hamd_peer_role role;            /* role (voter) */
     bool join;                           /* join (false): true = not in the
                                             bootstrap configuration; added
@@ -112,6 +115,11 @@ struct hamd_config {
     unsigned restart_after_ms;        /* 5000: UNHEALTHY this long -> restart */
     unsigned event_history;           /* 1000 events kept */
 
+    /* [cluster]: the data follows the healthy source (docs/failover.md) */
+    unsigned source_transfer_after_ms; /* 1500; 0 = no source-driven
+                                          leadership transfer */
+    unsigned source_transfer_cooldown_s; /* 60 */
+
     /* [admin] */
     char token_file[PATH_MAX];        /* "" = no token: mutations open */
     unsigned max_body_bytes;          /* 65536 */
@@ -147,13 +155,14 @@ const struct hamd_peer *hamd_config_peer(const struct hamd_config *cfg,
 /* Returns the peer entry of this node, or NULL when standalone. */
 const struct hamd_peer *hamd_config_self(const struct hamd_config *cfg);
 
-/* Where other nodes connect to read peer's PUB (a follower reads the
- * leader's): its publish endpoint, with a wildcard host (bound on every
- * address, so the VIP works) replaced by the host of its admin address
- * (the client network, which members reach already), else of its raft
- * address. Writes it to out[0..cap); returns 0, or -1 if none fits. */
-int hamd_peer_publish_connect(const struct hamd_peer *peer, char *out,
-                              size_t cap);
+/* Where other nodes connect to reach an endpoint peer binds (endpoint is
+ * its publish or relay): the endpoint itself, with a wildcard host (bound
+ * on every address, so the VIP works) replaced by the host of its admin
+ * address (the client network, which members reach already), else of its
+ * raft address. Writes it to out[0..cap); returns 0, or -1 if none fits
+ * or endpoint is "". */
+int hamd_peer_connect_endpoint(const struct hamd_peer *peer,
+                               const char *endpoint, char *out, size_t cap);
 
 /* Returns the executable for a gateway_type, or NULL if none is set. */
 const char *hamd_config_gw_exec(const struct hamd_config *cfg,

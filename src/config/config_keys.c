@@ -100,6 +100,13 @@ static const struct cfg_key CFG_HOOKS_KEYS[] = {
           "4"),
 };
 
+static const struct cfg_key CFG_CLUSTER_KEYS[] = {
+    CFG_C("source_transfer_after_ms", CFG_UINT, source_transfer_after_ms, 0,
+          600000, "1500"),
+    CFG_C("source_transfer_cooldown_s", CFG_UINT, source_transfer_cooldown_s,
+          0, 86400, "60"),
+};
+
 static const struct cfg_key CFG_PEER_KEYS[] = {
     CFG_P("raft", CFG_RAFT_ADDR, raft, 0, 0, NULL),
     CFG_P("admin", CFG_HOST_PORT, admin, 0, 0, NULL),
@@ -107,6 +114,7 @@ static const struct cfg_key CFG_PEER_KEYS[] = {
     CFG_P("snapshot", CFG_ZMQ, snapshot, 0, 0, NULL),
     CFG_P("role", CFG_ROLE, role, 0, 0, "voter"),
     CFG_P("join", CFG_BOOL, join, 0, 0, "false"),
+    CFG_P("relay", CFG_ZMQ_OPT, relay, 0, 0, ""),
 };
 
 static const struct cfg_key CFG_ACCOUNT_KEYS[] = {
@@ -129,6 +137,7 @@ const struct cfg_table cfg_globals[CFG_G_COUNT] = {
     CFG_TABLE("failover", CFG_FAILOVER_KEYS),
     CFG_TABLE("admin", CFG_ADMIN_KEYS),
     CFG_TABLE("hooks", CFG_HOOKS_KEYS),
+    CFG_TABLE("cluster", CFG_CLUSTER_KEYS),
 };
 
 const struct cfg_table cfg_peer = CFG_TABLE("peer", CFG_PEER_KEYS);
@@ -237,6 +246,10 @@ static bool cfg_text_check(const struct cfg_key *key, const char *text,
     char got[CFGVAL_ECHO_MAX + 64];
     cfgval_got(text, echo, got, sizeof got);
     switch (key->kind) {
+    case CFG_ZMQ_OPT:
+        if (!text[0])
+            return true;
+        /* fall through */
     case CFG_ZMQ:
     case CFG_ZMQ_PROC:
         return cfgval_zmq_check(text, key->kind == CFG_ZMQ, echo, why,

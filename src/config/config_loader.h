@@ -30,6 +30,7 @@ enum cfg_kind {
     CFG_TEXT,        /* printable text of min.. bytes, char[size] */
     CFG_ZMQ,         /* tcp://, ipc:// or inproc:// endpoint */
     CFG_ZMQ_PROC,    /* tcp:// or ipc://: reached by another process */
+    CFG_ZMQ_OPT,     /* "" or a CFG_ZMQ_PROC endpoint */
     CFG_HOST_PORT,   /* HOST:PORT of an HTTP server */
     CFG_RAFT_ADDR,   /* IPV4:PORT */
     CFG_ROLE,        /* enum hamd_peer_role */
@@ -62,7 +63,7 @@ struct cfg_table {
 /* Sections present in every config, file or not, in this order. */
 enum cfg_global {
     CFG_G_NODE, CFG_G_RAFT, CFG_G_PUBLISH, CFG_G_GATEWAYS, CFG_G_HEALTH,
-    CFG_G_FAILOVER, CFG_G_ADMIN, CFG_G_HOOKS, CFG_G_COUNT
+    CFG_G_FAILOVER, CFG_G_ADMIN, CFG_G_HOOKS, CFG_G_CLUSTER, CFG_G_COUNT
 };
 
 extern const struct cfg_table cfg_globals[CFG_G_COUNT]; /* by index */

@@ -19,6 +19,7 @@
 #include "admin/admin.h"
 #include "common/clock.h"
 #include "common/log.h"
+#include "control/cover.h"
 #include "control/event_hook.h"
 #include "control/events.h"
 #include "control/hooks.h"
@@ -106,8 +107,9 @@ static void node_follow_leader(struct hamd_node *node)
     char endpoint[HAMD_ENDPOINT_MAX];
     for (unsigned i = 0; i < node->cfg->n_peers; i++)
         if (node->cfg->peers[i].id == node->leader_id &&
-            hamd_peer_publish_connect(&node->cfg->peers[i], endpoint,
-                                 sizeof endpoint) == 0)
+            hamd_peer_connect_endpoint(&node->cfg->peers[i],
+                                       node->cfg->peers[i].publish, endpoint,
+                                       sizeof endpoint) == 0)
             hamd_dataplane_follow(node->dp, endpoint);
 }
 
@@ -130,6 +132,8 @@ static void on_role(void *ud, enum hamd_cluster_role role, uint64_t term,
     node->term = term;
     node->leader_id = leader_id;
     node_follow_leader(node);
+    if (node->cover)
+        hamd_cover_on_role(node->cover, leader_id);
     if (deposed)
         node_lease_lost(node, term);
     node_notify(node);
@@ -147,6 +151,8 @@ static void node_lease_lost(struct hamd_node *node, uint64_t term)
     node_notify(node);
     LOG_INFO("lease lost: silent in term %llu", (unsigned long long)term);
     hamd_steer_on_lease(node->steer, false);
+    node_reconcile_routing(node); /* relayed sources are the publisher's */
+    hamd_cover_on_lease(node->cover, false);
     /* Handing over at shutdown: keep the VIP (make before break) until the
      * gateways are down, by when the successor has announced it. Until
      * then reconnecting clients get an immediate refusal here instead of
@@ -202,6 +208,8 @@ static void on_lease(void *ud, bool publishing, uint64_t term, int64_t until_ns)
     node_notify(node);
     LOG_INFO("lease acquired: publishing in term %llu", (unsigned long long)term);
     hamd_steer_on_lease(node->steer, true);
+    node_reconcile_routing(node); /* relayed sources are the publisher's */
+    hamd_cover_on_lease(node->cover, true);
     hamd_hooks_role(node->hooks, true, term);
 }
 
@@ -236,6 +244,7 @@ static void on_change(void *ud, enum hamd_cmd_type type)
         break;
     }
     hamd_steer_on_change(node->steer, type);
+    hamd_cover_on_change(node->cover, type);
 }
 
 /* ------------------------------------------------------------------------
@@ -255,6 +264,7 @@ static void on_cluster_closed(void *ud, int status)
     struct hamd_node *node = ud;
     hamd_monitor_destroy(&node->monitor);
     hamd_steer_destroy(&node->steer);
+    hamd_cover_destroy(&node->cover);
     hamd_hooks_destroy(&node->hooks);
     hamd_notify_destroy(&node->notify);
     hamd_event_hook_destroy(&node->event_hook);
@@ -307,6 +317,7 @@ static void node_shutdown_continue(struct hamd_node *node)
         hamd_admin_close(node->admin);
     hamd_monitor_stop(node->monitor);
     hamd_steer_stop(node->steer);
+    hamd_cover_stop(node->cover);
     if (node->sup)
         hamd_supervisor_shutdown(node->sup, on_gateways_stopped, node);
     else
@@ -516,9 +527,11 @@ static int node_start(struct hamd_node *node)
     tzset();
     node->gateways = hamd_strmap_new(NODE_MAPS_INITIAL);
     node->contracts = hamd_strmap_new(NODE_MAPS_INITIAL);
+    node->relays = hamd_strmap_new(NODE_MAPS_INITIAL);
     char store_dir[PATH_MAX + 8];
     snprintf(store_dir, sizeof store_dir, "%s/store", cfg->data_dir);
-    if (!node->gateways || !node->contracts || data_dir_prepare(cfg->data_dir) < 0 ||
+    if (!node->gateways || !node->contracts || !node->relays ||
+        data_dir_prepare(cfg->data_dir) < 0 ||
         !(node->store = hamd_store_new(store_dir)))
         return -1;
     if (start_dataplane(node) < 0 || start_supervisor(node) < 0 ||

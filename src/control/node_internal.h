@@ -38,6 +38,7 @@
                                           announces it first */
 
 struct hamd_admin;
+struct hamd_cover;
 struct hamd_events;
 struct hamd_hooks;
 struct hamd_monitor;
@@ -55,7 +56,13 @@ struct node_gw {
 /* One subscribed contract as this node routes it. */
 struct node_contract {
     char vt_symbol[HAMD_VT_SYMBOL_MAX]; /* its key in contracts */
-    char routed[HAMD_ACCOUNT_ID_MAX];   /* source told to the data plane */
+    char assigned[HAMD_ACCOUNT_ID_MAX]; /* the store's source id ("" none) */
+    char routed[HAMD_ACCOUNT_ID_MAX];   /* source told to the data plane:
+                                           the assigned one, but a relayed
+                                           source ACCOUNT@nodeN is this
+                                           node's own ACCOUNT unless this
+                                           node publishes and N is another
+                                           node (reconcile.c) */
     bool desired;                       /* scratch flag of reconcile */
 };
 
@@ -80,6 +87,8 @@ struct hamd_node {
     struct hamd_event_hook *event_hook; /* [hooks] on_event */
     struct hamd_monitor *monitor;       /* health checks */
     struct hamd_steer *steer;           /* failover shell */
+    struct hamd_cover *cover;           /* coverage shell: reports, source-
+                                           driven transfers, relays */
 
     bool witness;                       /* votes only: no gateways */
     bool publishing;                    /* holds the lease (or a lapse) */
@@ -91,6 +100,9 @@ struct hamd_node {
 
     struct hamd_strmap *gateways;       /* account id -> node_gw */
     struct hamd_strmap *contracts;      /* vt_symbol -> node_contract */
+    struct hamd_strmap *relays;         /* relayed source ids registered
+                                           with the data plane -> the map
+                                           itself (a set) */
 
     bool stopping;                      /* shutdown under way */
     bool transferring;                  /* shutdown handover in flight */
@@ -114,7 +126,8 @@ void node_gateway_subscribe_all(struct hamd_node *node, const char *account);
 void node_maps_free(struct hamd_node *node);
 
 /* node_modules.c: starts the events recorder, the health monitor, the
- * failover shell, the hooks and the admin API, in this order, each with
+ * failover shell, the coverage shell, the hooks and the admin API, in
+ * this order, each with
  * its deps (the store, the cluster, the data plane and the supervisor
  * must exist). Returns -1 when one cannot start (it logs why, unless
  * memory ran out); those started stay for the shutdown to close. */

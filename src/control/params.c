@@ -1,6 +1,7 @@
 /* Module parameters from the configuration: see params.h. */
 #include "control/params.h"
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -48,6 +49,65 @@ void hamd_params_steer(struct hamd_steer_opts *o,
     o->daily_cap = cfg->daily_cap;
     o->revert_after_s = cfg->revert_after_s;
     o->quarantine_s = cfg->quarantine_s;
+}
+
+int hamd_params_cover(struct hamd_cover_opts *o, const struct hamd_config *cfg)
+{
+    memset(o, 0, sizeof *o);
+    const struct hamd_peer *self = hamd_config_self(cfg);
+    o->node_id = cfg->node_id;
+    o->witness = self && self->role == HAMD_ROLE_WITNESS;
+    o->relay = self && self->relay[0];
+    o->check_interval_ms = cfg->check_interval_ms;
+    o->transfer = cfg->source_transfer_after_ms > 0;
+    hamd_leadership_params_default(&o->leadership);
+    o->leadership.transfer_after_ns =
+        (int64_t)cfg->source_transfer_after_ms * HAMD_NS_PER_MS;
+    o->leadership.cooldown_ns =
+        (int64_t)cfg->source_transfer_cooldown_s * HAMD_NS_PER_S;
+    for (unsigned i = 0; i < cfg->n_peers; i++) {
+        const struct hamd_peer *p = &cfg->peers[i];
+        if (p->id == cfg->node_id || o->n_peers == HAMD_COVER_PEERS_MAX)
+            continue;
+        struct hamd_cover_peer *q = &o->peers[o->n_peers++];
+        q->id = p->id;
+        q->witness = p->role == HAMD_ROLE_WITNESS;
+        if (p->relay[0] &&
+            hamd_peer_connect_endpoint(p, p->relay, q->relay,
+                                       sizeof q->relay) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* The host of "HOST:PORT" or "tcp://HOST:PORT" when it is an IPv4
+ * literal (what the relay's access check compares), into out. */
+static bool ipv4_host(const char *addr, char *out, size_t cap)
+{
+    static const char tcp[] = "tcp://";
+    if (strncmp(addr, tcp, strlen(tcp)) == 0)
+        addr += strlen(tcp);
+    const char *colon = strrchr(addr, ':');
+    size_t len = colon ? (size_t)(colon - addr) : 0;
+    struct in_addr in;
+    if (len == 0 || len >= cap)
+        return false;
+    memcpy(out, addr, len);
+    out[len] = '\0';
+    return inet_pton(AF_INET, out, &in) == 1 && in.s_addr != INADDR_ANY;
+}
+
+/* Adds host to the dataplane's members unless it is there already. */
+static void member_add(struct hamd_dataplane_opts *o, const char *addr)
+{
+    char host[HAMD_DP_HOST_MAX];
+    if (!ipv4_host(addr, host, sizeof host))
+        return;
+    for (unsigned i = 0; i < o->n_members; i++)
+        if (strcmp(o->members[i], host) == 0)
+            return;
+    if (o->n_members < HAMD_DP_MEMBERS_MAX)
+        memcpy(o->members[o->n_members++], host, sizeof host);
 }
 
 int hamd_params_cluster(struct hamd_cluster_opts *o,
@@ -100,5 +160,14 @@ int hamd_params_dataplane(struct hamd_dataplane_opts *o,
         o->stats_interval_ms = HAMD_PARAMS_STATS_INTERVAL_MIN_MS;
     o->limits.window_ns = (int64_t)cfg->replay_window_ms * HAMD_NS_PER_MS;
     o->limits.depth = cfg->replay_depth;
+    const struct hamd_peer *self = hamd_config_self(cfg);
+    if (self && copy_str(o->relay, sizeof o->relay, self->relay) < 0)
+        return -1;
+    for (unsigned i = 0; i < cfg->n_peers; i++) {
+        const struct hamd_peer *p = &cfg->peers[i];
+        const char *addrs[] = {p->raft, p->admin, p->publish, p->relay};
+        for (size_t k = 0; k < sizeof addrs / sizeof addrs[0]; k++)
+            member_add(o, addrs[k]);
+    }
     return 0;
 }

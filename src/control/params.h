@@ -8,6 +8,7 @@
 #define HAMD_CONTROL_PARAMS_H
 
 #include "config/config.h"
+#include "control/cover.h"
 #include "control/monitor.h"
 #include "control/steer.h"
 #include "core/health.h"
@@ -39,8 +40,14 @@ void hamd_params_steer(struct hamd_steer_opts *o,
 int hamd_params_cluster(struct hamd_cluster_opts *o,
                         const struct hamd_config *cfg);
 
+/* Fills o from [node], [peer.N], [health] and [cluster] of cfg. Returns
+ * 0, or -1 when a peer's relay endpoint does not fit. */
+int hamd_params_cover(struct hamd_cover_opts *o, const struct hamd_config *cfg);
+
 /* Fills o from [node], [peer.N], [publish], [gateways], [health] and
- * [failover] of cfg. Returns 0, or -1 when an endpoint does not fit. */
+ * [failover] of cfg; the relay ROUTER admits the IP literals among the
+ * hosts of every [peer.N] (raft, admin, publish, relay). Returns 0, or
+ * -1 when an endpoint does not fit. */
 int hamd_params_dataplane(struct hamd_dataplane_opts *o,
                           const struct hamd_config *cfg);
 

@@ -17,6 +17,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "control/cover.h"
 #include "control/steer_internal.h"
 
 static void steer_kick(struct hamd_steer *st);
@@ -86,6 +87,10 @@ int steer_input_build(struct hamd_steer *st, struct steer_input *si)
     int64_t mono = hamd_mono_ns(), wall = hamd_wall_ns();
     for (size_t i = 0; i < si->n_accounts; i++)
         source_of(st, &si->accounts[i], &si->sources[i], mono, wall);
+    if (st->deps.relay_sources)
+        si->n_accounts = st->deps.relay_sources(
+            st->deps.ud, si->accounts, si->sources, si->n_accounts,
+            HAMD_FAILOVER_MAX_ACCOUNTS, mono, wall);
     size_t n = st->deps.routes(st->deps.ud, NULL, 0);
     si->contracts = calloc(n ? n : 1, sizeof *si->contracts);
     struct hamd_strmap *pins = pins_read(store);
@@ -215,6 +220,28 @@ static void switch_finish(struct hamd_steer *st, struct steer_switch *sw,
     hamd_events_raise(st->deps.events, ev);
 }
 
+/* An account's own priority: a relayed source ranks HAMD_COVER_RELAY_
+ * PRIORITY behind it only inside the engine. */
+static int source_priority(const struct hamd_account *a)
+{
+    unsigned node;
+    if (!a)
+        return 0;
+    if (hamd_source_id_parse(a->id, NULL, &node) && node)
+        return a->priority - HAMD_COVER_RELAY_PRIORITY;
+    return a->priority;
+}
+
+/* The engine's trigger, but a relayed source that is gone (its node no
+ * longer reports, or this node now publishes itself) says so. */
+static const char *group_trigger(const struct hamd_failover_group *g)
+{
+    unsigned node;
+    if (g->from < 0 && hamd_source_id_parse(g->from_id, NULL, &node) && node)
+        return "relay_ended";
+    return g->trigger ? g->trigger : "";
+}
+
 static json_t *group_event(const struct steer_input *si,
                            const struct hamd_failover_plan *plan,
                            const struct hamd_failover_group *g)
@@ -229,11 +256,15 @@ static json_t *group_event(const struct steer_input *si,
     json_object_set_new(ev, "failed_gateway_id", json_string(g->from_id));
     json_object_set_new(ev, "backup_gateway_id", json_string(to ? to->id : ""));
     json_object_set_new(ev, "affected_contracts", affected);
-    json_object_set_new(ev, "metadata", json_pack(
-        "{s:i,s:i,s:I,s:s,s:s}", "primary_priority", from ? from->priority : 0,
-        "backup_priority", to ? to->priority : 0, "contracts_migrated",
-        (json_int_t)g->count, "health_trigger", g->trigger ? g->trigger : "",
-        "kind", hamd_failover_kind_name(g->kind)));
+    json_t *meta = json_pack(
+        "{s:i,s:i,s:I,s:s,s:s}", "primary_priority", source_priority(from),
+        "backup_priority", source_priority(to), "contracts_migrated",
+        (json_int_t)g->count, "health_trigger", group_trigger(g),
+        "kind", hamd_failover_kind_name(g->kind));
+    unsigned node;
+    if (to && hamd_source_id_parse(to->id, NULL, &node) && node)
+        json_object_set_new(meta, "backup_relayed_from", json_integer(node));
+    json_object_set_new(ev, "metadata", meta);
     return ev;
 }
 

@@ -46,11 +46,18 @@ struct hamd_steer_deps {
     struct hamd_monitor *monitor; /* this node's health of its gateways */
     void *ud;                     /* passed to the callbacks */
     /* Fills vt_symbol and active of out[0..cap) with the subscribed
-     * contracts and the account each is routed to ("" none); the strings
+     * contracts and the source each is assigned to ("" none); the strings
      * stay valid until the node reconciles again. Returns how many
      * contracts there are, which may exceed cap. */
     size_t (*routes)(void *ud, struct hamd_failover_contract *out,
                      size_t cap);
+    /* Appends the relayed sources the engine may use after the n local
+     * ones (cover.h, hamd_cover_relay_sources); returns the new count.
+     * NULL: none. */
+    size_t (*relay_sources)(void *ud, struct hamd_account *accounts,
+                            struct hamd_failover_source *sources, size_t n,
+                            size_t cap, int64_t now_mono_ns,
+                            int64_t now_wall_ns);
 };
 
 /* Creates the shell (opts and deps are copied) and starts its re-plan

@@ -168,6 +168,25 @@ unsigned hamd_arb_flush(struct hamd_arb_contract *c,
     return replayed;
 }
 
+unsigned hamd_arb_each_newer(struct hamd_arb_contract *c,
+                             const struct hamd_arb_limits *lim, int source,
+                             int64_t now_ns, hamd_arb_emit_fn fn, void *ud)
+{
+    if (!source_valid(source))
+        return 0;
+    struct hamd_arb_ring *r = c->rings[source];
+    ring_trim(r, lim, now_ns);
+    unsigned n = 0;
+    for (unsigned i = 0; r && i < r->len; i++) {
+        const struct hamd_tick *t = &ring_at(r, i)->tick;
+        if (newer_than_last(c, t)) {
+            fn(ud, t);
+            n++;
+        }
+    }
+    return n;
+}
+
 unsigned hamd_arb_switch(struct hamd_arb_contract *c,
                          const struct hamd_arb_limits *lim, int source,
                          int64_t now_ns, hamd_arb_emit_fn emit, void *ud)

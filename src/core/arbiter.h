@@ -125,6 +125,14 @@ unsigned hamd_arb_flush(struct hamd_arb_contract *c,
                         const struct hamd_arb_limits *lim, int64_t now_ns,
                         hamd_arb_emit_fn emit, void *ud);
 
+/* Passes `source`'s kept ticks newer than the last published (or, on a
+ * follower, the last observed) and younger than the window to fn, oldest
+ * first, and keeps them: a follower starting to relay a contract sends
+ * what the publisher has not, then its live ticks. Returns how many. */
+unsigned hamd_arb_each_newer(struct hamd_arb_contract *c,
+                             const struct hamd_arb_limits *lim, int source,
+                             int64_t now_ns, hamd_arb_emit_fn fn, void *ud);
+
 /* Records that the publishing node sent a tick of this contract with
  * exchange time datetime_ns and volume: the guard moves there if that is
  * newer, and the active source's kept ticks that are not newer than the

@@ -199,7 +199,11 @@ void hamd_gate_subscriptions(struct hamd_gate *g, int64_t clients_delta,
 bool hamd_gate_takeover_due(struct hamd_gate *g, int64_t now_ns,
                             struct hamd_gate_takeover *t)
 {
-    if (!g->takeover_pending || now_ns < g->takeover_due_ns || !g->pub_open)
+    /* Inside a lapse the held ticks would be numbered and not sent: the
+     * takeover waits for the lease to come back (or PUB to close, when the
+     * node goes on holding as a follower). */
+    if (!g->takeover_pending || now_ns < g->takeover_due_ns || !g->pub_open ||
+        g->lapse)
         return false;
     g->takeover_pending = false;
     g->following = false;

@@ -163,12 +163,38 @@ void hamd_dataplane_publish_event(struct hamd_dataplane *self, const void *body,
     door_post(self, &msg, body, len);
 }
 
-void hamd_dataplane_follow(struct hamd_dataplane *self, const char *endpoint)
+/* Posts op with body (an endpoint, a message body) and an optional node. */
+static void door_post_body(struct hamd_dataplane *dp, enum dp_door_op op,
+                           uint64_t node, const void *body, size_t len)
 {
     struct dp_door_msg msg;
     memset(&msg, 0, sizeof msg);
-    msg.op = DP_DOOR_FOLLOW;
-    door_post(self, &msg, endpoint, strlen(endpoint));
+    msg.op = op;
+    msg.switch_id = node;
+    door_post(dp, &msg, body, len);
+}
+
+void hamd_dataplane_follow(struct hamd_dataplane *self, const char *endpoint)
+{
+    door_post_body(self, DP_DOOR_FOLLOW, 0, endpoint, strlen(endpoint));
+}
+
+void hamd_dataplane_relay_target(struct hamd_dataplane *self,
+                                 const char *endpoint)
+{
+    door_post_body(self, DP_DOOR_RELAY_TARGET, 0, endpoint, strlen(endpoint));
+}
+
+void hamd_dataplane_cover_send(struct hamd_dataplane *self, const void *body,
+                               size_t len)
+{
+    door_post_body(self, DP_DOOR_COVER, 0, body, len);
+}
+
+void hamd_dataplane_relay_set(struct hamd_dataplane *self, unsigned node,
+                              const void *body, size_t len)
+{
+    door_post_body(self, DP_DOOR_RELAY_SET, node, body, len);
 }
 
 /* ------------------------------------------------------------------------
@@ -255,6 +281,8 @@ static void door_source_remove(struct hamd_dataplane *dp, const char *account)
             c->arb.active = HAMD_ARB_NO_SOURCE;
         c->last_rx_ns[idx] = 0;
         c->served &= ~(1u << idx);
+        if (c->relay_src == idx)
+            c->relay_src = HAMD_ARB_NO_SOURCE;
     }
     hamd_strmap_remove(dp->by_account, account);
     memset(&dp->sources[idx], 0, sizeof dp->sources[idx]);
@@ -271,6 +299,7 @@ static void door_contract_add(struct hamd_dataplane *dp, const char *vt_symbol)
     }
     snprintf(c->vt_symbol, sizeof c->vt_symbol, "%s", vt_symbol);
     hamd_arb_contract_init(&c->arb);
+    c->relay_src = HAMD_ARB_NO_SOURCE;
     contract_mark_served(dp, c);
     hamd_strmap_put(dp->contracts, c->vt_symbol, c);
 }
@@ -330,15 +359,30 @@ static void door_gw_send(struct hamd_dataplane *dp, const struct dp_door_msg *m,
                  zmq_strerror(errno));
 }
 
+/* Copies an endpoint from a door body. Returns false when too long (the
+ * control plane's endpoints are shorter). */
+static bool door_endpoint(zmq_msg_t *body, char *out, size_t cap)
+{
+    size_t len = zmq_msg_size(body);
+    if (len >= cap)
+        return false;
+    memcpy(out, zmq_msg_data(body), len);
+    out[len] = '\0';
+    return true;
+}
+
 static void door_follow(struct hamd_dataplane *dp, zmq_msg_t *body)
 {
     char endpoint[HAMD_DP_ENDPOINT_MAX];
-    size_t len = zmq_msg_size(body);
-    if (len >= sizeof endpoint)
-        return; /* the control plane's endpoints are shorter */
-    memcpy(endpoint, zmq_msg_data(body), len);
-    endpoint[len] = '\0';
-    dp_follow_set(dp, endpoint);
+    if (door_endpoint(body, endpoint, sizeof endpoint))
+        dp_follow_set(dp, endpoint);
+}
+
+static void door_relay_target(struct hamd_dataplane *dp, zmq_msg_t *body)
+{
+    char endpoint[HAMD_DP_ENDPOINT_MAX];
+    if (door_endpoint(body, endpoint, sizeof endpoint))
+        dp_relay_target(dp, endpoint);
 }
 
 /* Reads one door message (header frame, optional body frame). */
@@ -366,6 +410,14 @@ static void door_handle(struct hamd_dataplane *dp)
         dp_publish_event(dp, zmq_msg_data(&body), zmq_msg_size(&body));
         break;
     case DP_DOOR_FOLLOW: door_follow(dp, &body); break;
+    case DP_DOOR_RELAY_TARGET: door_relay_target(dp, &body); break;
+    case DP_DOOR_COVER:
+        dp_relay_cover(dp, zmq_msg_data(&body), zmq_msg_size(&body));
+        break;
+    case DP_DOOR_RELAY_SET:
+        dp_relay_request(dp, (unsigned)m.switch_id, zmq_msg_data(&body),
+                         zmq_msg_size(&body));
+        break;
     case DP_DOOR_STOP: dp->stopping = true; break;
     }
 out:
@@ -460,7 +512,9 @@ static long poll_timeout_ms(struct hamd_dataplane *dp, int64_t now_ns)
  * instead (dp_follow_drain_due). Returns how many items. */
 static int poll_items(struct hamd_dataplane *dp, zmq_pollitem_t *items)
 {
-    void *socks[DP_POLL_ITEMS] = {dp->gw, dp->door, dp->snap, dp->pub};
+    void *socks[DP_POLL_ITEMS] = {dp->gw,       dp->door,      dp->snap,
+                                  dp->pub,      dp->relay_in,  dp->relay_out,
+                                  dp->zap};
     int n = 0;
     for (int i = 0; i < DP_POLL_ITEMS; i++)
         if (socks[i])
@@ -487,6 +541,12 @@ static void poll_dispatch(struct hamd_dataplane *dp, zmq_pollitem_t *items,
             dp_snapshot_serve(dp);
         else if (items[i].socket == dp->pub)
             dp_follow_subscriptions(dp, hamd_mono_ns());
+        else if (items[i].socket == dp->zap)
+            dp_zap_serve(dp);
+        else if (items[i].socket == dp->relay_in)
+            dp_relay_in_drain(dp);
+        else if (items[i].socket == dp->relay_out)
+            dp_relay_out_drain(dp);
     }
 }
 
@@ -513,6 +573,7 @@ static void *dp_thread_main(void *arg)
     }
     dp_endpoints_close(dp);
     dp_follow_set(dp, "");
+    dp_relay_close(dp);
     return NULL;
 }
 
@@ -571,6 +632,8 @@ int hamd_dataplane_start(struct hamd_dataplane *self, char *err, size_t cap)
                  self->opts.gw_endpoint, zmq_strerror(errno));
         return -1;
     }
+    if (dp_relay_bind(self, err, cap) < 0)
+        return -1;
     int64_t now = hamd_mono_ns();
     self->next_stats_ns = now;
     self->next_hb_ns = now;
@@ -600,6 +663,7 @@ void hamd_dataplane_destroy(struct hamd_dataplane **self)
             zmq_close(socks[i]);
         }
     dp_endpoints_close(dp);
+    dp_relay_close(dp);
     if (dp->zctx)
         zmq_ctx_term(dp->zctx);
     if (dp->contracts) {

@@ -24,12 +24,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/relay_proto.h"
 #include "core/arbiter.h"
 #include "hamd/gwproto.h"
 #include "hamd/tick.h"
 
 #define HAMD_DP_ENDPOINT_MAX 256 /* bytes of a ZeroMQ endpoint */
 #define HAMD_DP_EXCH_MAX 16 /* exchanges a source may serve */
+#define HAMD_DP_MEMBERS_MAX 32 /* addresses admitted to the relay ROUTER */
+#define HAMD_DP_HOST_MAX 64    /* bytes of one such address */
+#define HAMD_DP_COVERS_MAX 8   /* coverage reports kept, one per node */
 
 struct hamd_dataplane_opts {
     unsigned node_id;                      /* stamped on every tick */
@@ -40,6 +44,16 @@ struct hamd_dataplane_opts {
     unsigned heartbeat_ms;                 /* `_hb` period */
     unsigned stats_interval_ms;            /* statistics refresh period */
     struct hamd_arb_limits limits;         /* replay window */
+    char relay[HAMD_DP_ENDPOINT_MAX];      /* relay ROUTER bind, "" = none */
+    unsigned n_members;                    /* entries in members */
+    char members[HAMD_DP_MEMBERS_MAX][HAMD_DP_HOST_MAX]; /* IP addresses
+                                              the relay ROUTER admits */
+};
+
+/* The latest coverage report of one node and when it arrived. */
+struct hamd_dp_cover {
+    int64_t rx_ns;             /* monotonic */
+    struct hamd_relay_cover cover;   /* as the node sent it */
 };
 
 /* What the data plane reports upwards. */
@@ -97,6 +111,12 @@ struct hamd_dp_stats {
     int64_t follow_age_ms;   /* since the last of them (or since following
                                 began, if none came); -1 = not following */
     uint64_t takeover_replayed; /* held ticks sent first on taking over */
+    uint64_t relaying;       /* contracts this follower relays now */
+    uint64_t relay_ticks_out;/* ticks it relayed to the publisher */
+    uint64_t relay_ticks_in; /* relayed-tick messages this node took */
+    uint64_t relay_unsolicited; /* ... of sources it did not ask for */
+    uint64_t relay_bad;      /* malformed relay messages dropped */
+    uint64_t relay_refused;  /* relay connections of non-members */
     unsigned n_sources;      /* sources in use */
     struct hamd_dp_source_stats sources[HAMD_ARB_MAX_SOURCES]; /* per source */
 };
@@ -156,6 +176,22 @@ void hamd_dataplane_gw_send(struct hamd_dataplane *self, const char *account,
 /* Publishes a msgpack body on topic `_event` (when publishing). */
 void hamd_dataplane_publish_event(struct hamd_dataplane *self,
                                   const void *body, size_t len);
+
+/* The relay channel (common/relay_proto.h): a follower relays to the
+ * publisher's relay endpoint ("" = none; a new one forgets what the old
+ * one asked for), sends it COVER bodies, and the publisher sends a
+ * follower (by node id) RELAY bodies. */
+void hamd_dataplane_relay_target(struct hamd_dataplane *self,
+                                 const char *endpoint);
+void hamd_dataplane_cover_send(struct hamd_dataplane *self, const void *body,
+                               size_t len);
+void hamd_dataplane_relay_set(struct hamd_dataplane *self, unsigned node,
+                              const void *body, size_t len);
+
+/* Copies the latest coverage report of every node heard from into
+ * out[0..cap). Returns how many. */
+unsigned hamd_dataplane_covers(struct hamd_dataplane *self,
+                               struct hamd_dp_cover *out, unsigned cap);
 
 /* Pops queued events, calling fn for each. Returns how many. */
 unsigned hamd_dataplane_drain(struct hamd_dataplane *self,

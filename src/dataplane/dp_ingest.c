@@ -64,6 +64,9 @@ static void ingest_tick(struct hamd_dataplane *dp, struct dp_source *s,
     /* The source is who sent it, whatever the body claims. */
     snprintf(tick.gateway_name, sizeof tick.gateway_name, "%s", s->account);
     note_receipt(s, idx, c, &tick, now_ns);
+    /* The publisher asked this node for the contract from this account. */
+    if (c->relay_src == idx)
+        dp_relay_tick(dp, s, body, len);
     switch (hamd_arb_offer(&c->arb, &dp->opts.limits, idx, &tick, now_ns)) {
     case HAMD_ARB_PUBLISH:
         dp_publish_tick(dp, c, idx, &tick, now_ns, true);
@@ -148,6 +151,17 @@ static void ingest_ticks(struct hamd_dataplane *dp, struct dp_source *s,
         else
             reject(s, "more tick bodies than one TICK may carry");
     } while (frames_pull(f));
+}
+
+void dp_ingest_relayed(struct hamd_dataplane *dp, struct dp_source *s,
+                       bool (*next)(void *ud, const void **frame, size_t *len,
+                                    bool *more),
+                       void *ud, int64_t now_ns)
+{
+    struct dp_frames f = {.next = next, .ud = ud, .more = true};
+    if (!frames_pull(&f))
+        return reject(s, "relayed ticks without a body");
+    ingest_ticks(dp, s, &f, now_ns);
 }
 
 void dp_ingest_message(struct hamd_dataplane *dp, const void *id,

@@ -33,7 +33,8 @@
                                       beyond it a gateway's sends wait
                                       (back-pressure, never a drop) */
 #define DP_LINGER_MS 0             /* close sockets without waiting */
-#define DP_POLL_ITEMS 4            /* gateways, door, snapshot, PUB */
+#define DP_POLL_ITEMS 7            /* gateways, door, snapshot, PUB, relay
+                                      in and out, the relay's ZAP handler */
 #define DP_HB_TOPIC "_hb"          /* the publisher's heartbeat topic */
 #define DP_FOLLOW_DRAIN_MS 20      /* a follower reads the publisher's
                                       stream this often, in one batch */
@@ -55,6 +56,9 @@ enum dp_door_op {
     DP_DOOR_GW_SEND,
     DP_DOOR_EVENT,
     DP_DOOR_FOLLOW,
+    DP_DOOR_RELAY_TARGET,
+    DP_DOOR_COVER,
+    DP_DOOR_RELAY_SET,
     DP_DOOR_STOP,
 };
 
@@ -63,7 +67,8 @@ struct dp_door_msg {
     enum dp_door_op op;                    /* what to do */
     char account[HAMD_ACCOUNT_ID_MAX];     /* source, where relevant */
     char vt_symbol[HAMD_VT_SYMBOL_MAX];    /* contract or canary */
-    uint64_t switch_id;                    /* DP_DOOR_ASSIGN */
+    uint64_t switch_id;                    /* DP_DOOR_ASSIGN; the node of
+                                              DP_DOOR_RELAY_SET */
     enum hamd_gw_type gw_type;             /* DP_DOOR_GW_SEND */
     unsigned n_exch;                       /* DP_DOOR_SOURCE_ADD */
     char exchanges[HAMD_DP_EXCH_MAX][HAMD_EXCHANGE_MAX]; /* the source's */
@@ -97,6 +102,12 @@ struct dp_contract {
                                              (common/tick_compact.h) */
     uint32_t lvc_len;                     /* bytes in lvc, 0 = none yet */
     uint32_t lvc_cap;                     /* bytes allocated for lvc */
+    int relay_src;                        /* source whose ticks this
+                                             follower relays to the
+                                             publisher, HAMD_ARB_NO_SOURCE */
+    int relay_next;                       /* scratch of a RELAY being
+                                             applied (dp_relay.c) */
+    uint32_t relay_gen;                   /* the RELAY that set relay_next */
 };
 
 struct hamd_dataplane {
@@ -126,6 +137,23 @@ struct hamd_dataplane {
                                              the publisher to outlive them */
     uint64_t takeover_replayed;           /* held ticks sent on taking over */
 
+    /* The relay channel (dp_relay.c, dp_zap.c). */
+    void *relay_in;                       /* ROUTER on opts.relay, NULL when
+                                             the node has none */
+    void *zap;                            /* ZAP handler guarding relay_in */
+    void *relay_out;                      /* DEALER to the publisher's
+                                             relay_in, NULL when none */
+    char relay_target[HAMD_DP_ENDPOINT_MAX]; /* its endpoint, "" = none */
+    uint32_t relay_gen;                   /* RELAY sets applied */
+    uint64_t relaying;                    /* contracts relayed now */
+    uint64_t relay_ticks_out;             /* ticks relayed to the publisher */
+    uint64_t relay_ticks_in;              /* relayed-tick messages taken */
+    uint64_t relay_unsolicited;           /* ... of sources not registered */
+    uint64_t relay_bad;                   /* malformed relay messages */
+    uint64_t relay_refused;               /* connections of non-members */
+    uint64_t relay_send_errors;           /* sends ZeroMQ refused */
+    struct hamd_log_rate relay_rate;      /* limits relay logs */
+
     struct dp_source sources[HAMD_ARB_MAX_SOURCES]; /* index = arbiter's */
     struct hamd_strmap *contracts;        /* vt_symbol -> dp_contract */
     struct hamd_strmap *by_account;       /* account -> dp_source */
@@ -149,6 +177,9 @@ struct hamd_dataplane {
     unsigned ev_len;                      /* events queued */
     uint64_t events_dropped;              /* lost to a full queue */
     struct hamd_dp_stats stats;           /* last published statistics */
+    struct hamd_dp_cover covers[HAMD_DP_COVERS_MAX]; /* latest COVER per
+                                             node (relay_in) */
+    unsigned n_covers;                    /* entries in covers */
     void (*notify)(void *ud);             /* events queued (data thread) */
     void *notify_ud;                      /* its argument */
 };
@@ -167,6 +198,46 @@ void dp_ingest_message(struct hamd_dataplane *dp, const void *id,
                        bool (*next)(void *ud, const void **frame, size_t *len,
                                     bool *more),
                        void *ud, int64_t now_ns);
+
+/* dp_ingest.c: ingests the tick bodies of a relayed-tick message from
+ * source s (ACCOUNT@nodeN), pulled with next like dp_ingest_message's. */
+void dp_ingest_relayed(struct hamd_dataplane *dp, struct dp_source *s,
+                       bool (*next)(void *ud, const void **frame, size_t *len,
+                                    bool *more),
+                       void *ud, int64_t now_ns);
+
+/* dp_relay.c */
+
+/* Binds the relay ROUTER (and its ZAP handler) when opts.relay is set.
+ * Returns 0, or -1 with a message in err. */
+int dp_relay_bind(struct hamd_dataplane *dp, char *err, size_t cap);
+/* Connects the DEALER to the publisher's relay endpoint ("" = none);
+ * a new target forgets what the old one asked to relay. */
+void dp_relay_target(struct hamd_dataplane *dp, const char *endpoint);
+/* Sends a COVER body to the publisher (a follower). */
+void dp_relay_cover(struct hamd_dataplane *dp, const void *body, size_t len);
+/* Sends a RELAY body to node's DEALER (the publisher). */
+void dp_relay_request(struct hamd_dataplane *dp, unsigned node,
+                      const void *body, size_t len);
+/* Relays one tick body of source s to the publisher (a follower). */
+void dp_relay_tick(struct hamd_dataplane *dp, const struct dp_source *s,
+                   const void *body, size_t len);
+/* Reads relay_in (COVER, RTICK) and relay_out (RELAY). */
+void dp_relay_in_drain(struct hamd_dataplane *dp);
+void dp_relay_out_drain(struct hamd_dataplane *dp);
+/* Closes every relay socket. */
+void dp_relay_close(struct hamd_dataplane *dp);
+
+/* dp_zap.c */
+
+/* Binds the ZAP handler. Returns 0, or -1 (errno set). */
+int dp_zap_open(struct hamd_dataplane *dp);
+/* Answers one waiting ZAP request. */
+void dp_zap_serve(struct hamd_dataplane *dp);
+/* True when address is one of opts.members. */
+bool dp_zap_member(const struct hamd_dataplane *dp, const char *address);
+/* Closes the handler. */
+void dp_zap_close(struct hamd_dataplane *dp);
 
 /* dp_follow.c */
 

@@ -514,6 +514,12 @@ void dp_stats_refresh(struct hamd_dataplane *dp, int64_t now_ns)
     st.follow_msgs = dp->follow_msgs;
     st.follow_age_ms = dp_follow_silence_ms(dp, now_ns);
     st.takeover_replayed = dp->takeover_replayed;
+    st.relaying = dp->relaying;
+    st.relay_ticks_out = dp->relay_ticks_out;
+    st.relay_ticks_in = dp->relay_ticks_in;
+    st.relay_unsolicited = dp->relay_unsolicited;
+    st.relay_bad = dp->relay_bad;
+    st.relay_refused = dp->relay_refused;
     pthread_mutex_lock(&dp->lock);
     dp->stats = st;
     pthread_mutex_unlock(&dp->lock);

@@ -76,7 +76,7 @@ int hamd_gwenv_read(struct hamd_gwenv *out)
     if (!out->account || !hamd_account_id_valid(out->account)) {
         LOG_ERROR("%s must be an account id: 1..%d of [a-z0-9_-], starting "
                   "with a letter or digit", HAMD_GW_ENV_ACCOUNT,
-                  HAMD_ACCOUNT_ID_MAX - 1);
+                  HAMD_ACCOUNT_SLUG_MAX);
         return -1;
     }
     return 0;

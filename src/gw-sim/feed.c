@@ -160,7 +160,7 @@ int simfeed_symbol_init(struct simfeed_symbol *self, uint64_t seed,
 {
     memset(self, 0, sizeof *self);
     if (!vt_symbol || !gateway_name || !simfeed_rate_valid(rate_milli) ||
-        strlen(gateway_name) >= sizeof self->tmpl.gateway_name ||
+        strlen(gateway_name) > HAMD_ACCOUNT_SLUG_MAX ||
         split_vt_symbol(&self->tmpl, vt_symbol) != 0)
         return -1;
     strcpy(self->tmpl.gateway_name, gateway_name);

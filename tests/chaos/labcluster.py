@@ -41,6 +41,7 @@ RAFT_PORT = 7001
 ADMIN_PORT = 8001
 PUBLISH_PORT = 5551
 SNAPSHOT_PORT = 5561
+RELAY_PORT = 7101                # [peer.N] relay, on the lab network
 HOOKS_DIR = os.path.join(SOURCE, "deploy", "hooks")
 KEEPALIVED_CONF = os.path.join(SOURCE, "deploy", "keepalived", "keepalived.conf")
 CLIENT_SUB = os.path.join(HERE, "client_sub.py")
@@ -284,8 +285,10 @@ class Cluster:
                     "raft = %s:%d" % (n.ip, RAFT_PORT),
                     "admin = %s" % n.admin,
                     "publish = tcp://0.0.0.0:%d" % PUBLISH_PORT,
-                    "snapshot = tcp://0.0.0.0:%d" % SNAPSHOT_PORT,
-                    "role = %s" % n.role, ""]
+                    "snapshot = tcp://0.0.0.0:%d" % SNAPSHOT_PORT]
+            if not n.witness:
+                out.append("relay = tcp://%s:%d" % (n.ip, RELAY_PORT))
+            out += ["role = %s" % n.role, ""]
         out += ["[raft]", "election_timeout_ms = 300", "heartbeat_ms = 50", "",
                 "[gateways]", "sim = %s" % os.path.abspath(GW_SIM),
                 "restart_backoff_min_ms = 100", "restart_backoff_max_ms = 2000",
@@ -550,6 +553,14 @@ class Client:
 
     def ticks(self):
         return self.records()[0]
+
+    def sources_since(self, t_ns):
+        """{vt_symbol: set of gateway_name} of the ticks since t_ns."""
+        out = {}
+        for k in self.ticks():
+            if k.t >= t_ns:
+                out.setdefault(k.vt, set()).add(k.gw)
+        return out
 
     def wait_ticks(self, count, after_ns=0, min_term=0, timeout=15.0):
         """Waits until count ticks of term >= min_term arrived after after_ns."""

@@ -293,6 +293,102 @@ def front_cut_follower(ctx, leader):
     ctx.expect(term == term0, "term changed %s -> %s" % (term0, term))
 
 
+def _cut_all(ctx, nodes, what):
+    """Cuts nodes off every front and waits until their gateways say so."""
+    both = {a: "DISCONNECTED" for a in FRONT_ACCOUNTS.values()}
+    for n in nodes:
+        ctx.cluster.cut_front(n)
+    for n in nodes:
+        _wait_gateways_of(ctx, n, both, what)
+
+
+def _wait_gateways_of(ctx, node, want, what):
+    """Waits until node's gateways are in the states of want."""
+    wait_for(lambda: all(ctx.cluster.gateway_states(node).get(a) == s
+                         for a, s in want.items()),
+             FRONT_REACT_TIMEOUT_S, "node %d's gateways %s (%s)"
+             % (node.id, want, what), step=0.1)
+
+
+def _restore(ctx, nodes):
+    healthy = {a: "HEALTHY" for a in FRONT_ACCOUNTS.values()}
+    for n in nodes:
+        ctx.cluster.restore_front(n)
+    for n in nodes:
+        _wait_gateways_of(ctx, n, healthy, "line restored")
+
+
+def front_cut_leader(ctx, leader):
+    """Cuts the leader's host off every front (its line to the broker is
+    down): a follower relays the contracts at once, then gets leadership
+    after source_transfer_after_ms (docs/failover.md §4); no tick is lost,
+    the client only sees the handover."""
+    ctx.no_tick_lost = True
+    term0 = ctx.cluster.term(leader)
+    followers = [n for n in ctx.nodes if n is not leader and not n.witness]
+    t = begin(ctx, "cut node %d (leader) off every front" % leader.id)
+    try:
+        _cut_all(ctx, [leader], "the leader cut off")
+        new = wait_takeover(ctx, leader, followers)
+        ctx.notes.append("leadership at node %d %.0f ms after the cut"
+                         % (new.id, (time.monotonic_ns() - t) / 1e6))
+        ctx.client.wait_ticks(AFTER_TICKS, after_ns=time.monotonic_ns())
+    finally:
+        _restore(ctx, [leader])
+    new, term = ctx.fault_done(t, "front cut leader")
+    ctx.expect(new is not leader, "node %d, cut off its sources, still leads"
+               % leader.id)
+    ctx.expect(term > term0, "term did not grow (%s -> %s)" % (term0, term))
+
+
+def front_cut_followers(ctx, leader):
+    """Cuts both followers' hosts off every front: the leader covers more
+    than either, so nothing moves; nothing lost, nothing repeated."""
+    ctx.no_loss = True
+    term0 = ctx.cluster.term(leader)
+    followers = [n for n in ctx.nodes if n is not leader and not n.witness]
+    t = begin(ctx, "cut nodes %s (followers) off every front"
+              % ", ".join(str(n.id) for n in followers))
+    try:
+        _cut_all(ctx, followers, "the followers cut off")
+        time.sleep(FRONT_CUT_S)
+    finally:
+        _restore(ctx, followers)
+    new, term = ctx.fault_done(t, "front cut followers")
+    ctx.expect(new is leader, "leadership moved to node %d" % new.id)
+    ctx.expect(term == term0, "term changed %s -> %s" % (term0, term))
+
+
+def front_split(ctx, leader):
+    """The leader loses DCE, one follower SHFE, the other both: nobody
+    covers more than the leader (two SHFE contracts against one DCE), which
+    stays and publishes DCE relayed from the first follower
+    (sim_dce@nodeN); nothing lost or repeated."""
+    ctx.no_loss = True
+    term0 = ctx.cluster.term(leader)
+    f1, f2 = [n for n in ctx.nodes if n is not leader and not n.witness]
+    dce = FRONT_ACCOUNTS["DCE"]
+    relayed = "%s@node%d" % (dce, f1.id)
+    t = begin(ctx, "cut node %d (leader) off DCE, node %d off SHFE, node %d "
+              "off both" % (leader.id, f1.id, f2.id))
+    try:
+        ctx.cluster.cut_front(f2)
+        ctx.cluster.cut_front(f1, "SHFE")
+        ctx.cluster.cut_front(leader, "DCE")
+        wait_for(lambda: relayed in ctx.client.sources_since(t).get(
+                     "i2601.DCE", set()),
+                 FRONT_REACT_TIMEOUT_S, "DCE relayed as %s" % relayed, step=0.1)
+        ctx.notes.append("DCE relayed from node %d %.0f ms after the cut"
+                         % (f1.id, (time.monotonic_ns() - t) / 1e6))
+        time.sleep(FRONT_CUT_S)
+    finally:
+        for n in (leader, f1, f2):
+            ctx.cluster.restore_front(n)
+    new, term = ctx.fault_done(t, "front split")
+    ctx.expect(new is leader, "leadership moved to node %d" % new.id)
+    ctx.expect(term == term0, "term changed %s -> %s" % (term0, term))
+
+
 # fn: the fault; witness: two voters and a witness instead of three
 # voters; keepalived: keepalived moves the VIP instead of the hooks;
 # fronts: the accounts take their ticks from fronts (labcluster.Fronts).
@@ -314,6 +410,9 @@ SCENARIOS = collections.OrderedDict([
     ("keepalived_sigstop", Scenario(sigstop_leader, keepalived=True)),
     # accounts on exchange fronts, one host's line to them cut
     ("front_cut_follower", Scenario(front_cut_follower, fronts=True)),
+    ("front_cut_leader", Scenario(front_cut_leader, fronts=True)),
+    ("front_cut_followers", Scenario(front_cut_followers, fronts=True)),
+    ("front_split", Scenario(front_split, fronts=True)),
 ])
 
 

@@ -172,16 +172,17 @@ class Cluster:
         self.dir = tempfile.mkdtemp(prefix="hamd-%s-" % name)
         self.standalone = n_nodes == 0
         count = max(n_nodes, 1)
-        ports = free_ports(4 * count)
+        ports = free_ports(5 * count)
         self.nodes = []
         for i in range(count):
             nid = i + 1
             self.nodes.append({
                 "id": nid,
-                "raft": "127.0.0.1:%d" % ports[4 * i],
-                "admin": "127.0.0.1:%d" % ports[4 * i + 1],
-                "publish": "tcp://127.0.0.1:%d" % ports[4 * i + 2],
-                "snapshot": "tcp://127.0.0.1:%d" % ports[4 * i + 3],
+                "raft": "127.0.0.1:%d" % ports[5 * i],
+                "admin": "127.0.0.1:%d" % ports[5 * i + 1],
+                "publish": "tcp://127.0.0.1:%d" % ports[5 * i + 2],
+                "snapshot": "tcp://127.0.0.1:%d" % ports[5 * i + 3],
+                "relay": "tcp://127.0.0.1:%d" % ports[5 * i + 4],
                 "data_dir": os.path.join(self.dir, "node%d" % nid),
                 "proc": None, "log": None,
             })
@@ -207,7 +208,7 @@ class Cluster:
             for n in self.nodes:
                 out += ["[peer.%d]" % n["id"], "raft = %s" % n["raft"],
                         "admin = %s" % n["admin"], "publish = %s" % n["publish"],
-                        "snapshot = %s" % n["snapshot"],
+                        "snapshot = %s" % n["snapshot"], "relay = %s" % n["relay"],
                         "role = %s" % n.get("role", "voter"), ""]
         out += ["[gateways]", "sim = %s" % os.path.abspath(GW_SIM),
                 "restart_backoff_min_ms = 100", "restart_backoff_max_ms = 2000",
@@ -220,6 +221,13 @@ class Cluster:
             text += "symbols = %s\n" % ", ".join(self.symbols[i:i + 500])
         text += "\n"
         return text + self.extra_ini
+
+    def with_control(self):
+        """Gives every sim account a control socket in the cluster's dir
+        (sim_control talks to it) and writes the configs again."""
+        for a in self.accounts:
+            a["params"]["control"] = "ipc://%s/ctl-{pid}.sock" % self.dir
+        return self.rewrite_configs()
 
     def rewrite_configs(self):
         """Writes every node's config again (after changing accounts,

@@ -33,6 +33,11 @@ restart_after_ms = 1500
 revert_after_s = %d
 quarantine_s = %d
 replay_window_ms = 3000
+# Leadership stays where the test puts it: a source failing on the
+# leader alone would otherwise move it to a follower whose copy of the
+# source is healthy (test_data_follows tests that).
+[cluster]
+source_transfer_after_ms = 0
 """ % (REVERT_S, QUARANTINE_S)
 
 

@@ -258,6 +258,45 @@ static void test_observed_lets_go_of_what_was_published(void **state)
     hamd_arb_contract_release(&c);
 }
 
+/* Counts what hamd_arb_each_newer passes, without publishing it. */
+static void note(void *ud, const struct hamd_tick *t)
+{
+    struct replay_log *log = ud;
+    log->dt_ms[log->n++] = t->datetime_ns / MS;
+}
+
+/* A follower asked to relay sends its held ticks the publisher has not
+ * sent yet, and keeps them (a takeover may still need them). */
+static void test_each_newer_shows_what_the_publisher_lacks(void **state)
+{
+    (void)state;
+    struct hamd_arb_contract c;
+    hamd_arb_contract_init(&c);
+    hamd_arb_switch(&c, &LIMITS, 0, 0, NULL, NULL);
+    for (int n = 0; n < 4; n++) {
+        struct hamd_tick t = tick_at(1000 + n, 1 + n);
+        hamd_arb_hold(&c, &LIMITS, 0, &t, n * MS);
+    }
+    publish_if_ok(&c, 1, 1002, 3, 4, HAMD_ARB_KEPT); /* a backup's copy */
+    hamd_arb_observed(&c, 1001 * MS, 2);
+    struct replay_log log = {&c, 0, {0}};
+    assert_int_equal(hamd_arb_each_newer(&c, &LIMITS, 0, 5 * MS, note, &log), 2);
+    assert_int_equal(log.dt_ms[0], 1002);
+    assert_int_equal(log.dt_ms[1], 1003);
+    assert_int_equal(hamd_arb_kept(&c, 0), 2); /* still held */
+    /* A backup source's ring, too. */
+    log.n = 0;
+    assert_int_equal(hamd_arb_each_newer(&c, &LIMITS, 1, 5 * MS, note, &log), 1);
+    assert_int_equal(log.dt_ms[0], 1002);
+    /* Older than the window: gone. Bad or empty sources: nothing. */
+    log.n = 0;
+    assert_int_equal(hamd_arb_each_newer(&c, &LIMITS, 0, 3010 * MS, note, &log),
+                     0);
+    assert_int_equal(hamd_arb_each_newer(&c, &LIMITS, 5, 0, note, &log), 0);
+    assert_int_equal(hamd_arb_each_newer(&c, &LIMITS, -1, 0, note, &log), 0);
+    hamd_arb_contract_release(&c);
+}
+
 static void test_new_subscription_keeps_only_the_newest(void **state)
 {
     (void)state;
@@ -290,6 +329,7 @@ int main(void)
         cmocka_unit_test(test_switch_without_emit_defers_to_flush),
         cmocka_unit_test(test_follower_takes_over_where_the_publisher_stopped),
         cmocka_unit_test(test_observed_lets_go_of_what_was_published),
+        cmocka_unit_test(test_each_newer_shows_what_the_publisher_lacks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

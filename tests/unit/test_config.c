@@ -195,7 +195,16 @@ static const char FULL[] =
     "exchanges = DCE\n"                                                 /* 80 */
     "[subscriptions]\n"
     "symbols = rb2601.SHFE, i2601.DCE\n"
-    "symbols = SR601.CZCE, rb2601.SHFE\n";
+    "symbols = SR601.CZCE, rb2601.SHFE\n"
+    "[cluster]\n"
+    "source_transfer_after_ms = 2500\n"                                 /* 85 */
+    "source_transfer_cooldown_s = 120\n"
+    "[peer.4]\n"
+    "raft = 10.0.0.4:7004\n"
+    "admin = 10.0.0.4:8004\n"
+    "publish = tcp://*:5554\n"                                          /* 90 */
+    "snapshot = tcp://*:5564\n"
+    "relay = tcp://*:5574\n";
 
 static void test_full_file_sets_every_key(void **state)
 {
@@ -208,8 +217,18 @@ static void test_full_file_sets_every_key(void **state)
     assert_string_equal(cfg->data_dir, "/var/lib/hamd");
     assert_int_equal(cfg->log_level, HAMD_LOG_DEBUG);
 
-    assert_int_equal(cfg->n_peers, 3);
+    assert_int_equal(cfg->n_peers, 4);
     assert_int_equal(cfg->peers[0].id, 1); /* sorted by id */
+    assert_string_equal(cfg->peers[0].relay, ""); /* optional */
+    assert_string_equal(cfg->peers[3].relay, "tcp://*:5574");
+    char relay[HAMD_ENDPOINT_MAX];
+    assert_int_equal(hamd_peer_connect_endpoint(&cfg->peers[3],
+                                                cfg->peers[3].relay, relay,
+                                                sizeof relay), 0);
+    assert_string_equal(relay, "tcp://10.0.0.4:5574");
+    assert_int_equal(hamd_peer_connect_endpoint(&cfg->peers[0],
+                                                cfg->peers[0].relay, relay,
+                                                sizeof relay), -1);
     assert_string_equal(cfg->peers[0].raft, "10.0.0.1:7001");
     assert_string_equal(cfg->peers[0].admin, "node1.example:8001");
     assert_string_equal(cfg->peers[0].publish, "ipc:///run/hamd/pub.sock");
@@ -279,6 +298,8 @@ static void test_full_file_sets_every_key(void **state)
     assert_string_equal(cfg->on_leader, "/etc/hamd/hooks/vip-up");
     assert_string_equal(cfg->on_follower, "/etc/hamd/hooks/vip-down");
     assert_int_equal(cfg->hook_timeout_ms, 7000);
+    assert_int_equal(cfg->source_transfer_after_ms, 2500);
+    assert_int_equal(cfg->source_transfer_cooldown_s, 120);
 
     assert_int_equal(cfg->n_seed_accounts, 2);
     const struct hamd_account *a = &cfg->seed_accounts[0];
@@ -354,6 +375,8 @@ static void test_defaults(void **state)
     assert_string_equal(cfg->on_leader, "");
     assert_string_equal(cfg->on_follower, "");
     assert_int_equal(cfg->hook_timeout_ms, 5000);
+    assert_int_equal(cfg->source_transfer_after_ms, 1500);
+    assert_int_equal(cfg->source_transfer_cooldown_s, 60);
     assert_string_equal(cfg->on_event, "");
     assert_int_equal(cfg->event_hook_timeout_ms, 5000);
     assert_int_equal(cfg->event_hook_max_running, 4);
@@ -504,6 +527,13 @@ static void test_bad_endpoint(void **state)
                  "ipc://PATH", NULL);
     expect_error("[node]\ndata_dir = d\nadmin = 127.0.0.1:99999\n", 3,
                  "[node] admin: expected HOST:PORT", NULL);
+    /* A relay endpoint is optional, but when given it must be reachable
+     * by another process. */
+    expect_error("[node]\ndata_dir = d\n[peer.1]\nraft = 127.0.0.1:7001\n"
+                 "admin = 127.0.0.1:8001\npublish = tcp://127.0.0.1:5551\n"
+                 "snapshot = tcp://127.0.0.1:5561\nrelay = inproc://r\n", 8,
+                 "[peer.1] relay: expected tcp://HOST:PORT or ipc://PATH",
+                 NULL);
 }
 
 static void test_bad_raft_address(void **state)
@@ -819,10 +849,10 @@ static void check_connect(const char *publish, const char *admin,
     snprintf(p.raft, sizeof p.raft, "%s", raft);
     char out[HAMD_ENDPOINT_MAX];
     if (!want) {
-        assert_int_equal(hamd_peer_publish_connect(&p, out, sizeof out), -1);
+        assert_int_equal(hamd_peer_connect_endpoint(&p, p.publish, out, sizeof out), -1);
         return;
     }
-    assert_int_equal(hamd_peer_publish_connect(&p, out, sizeof out), 0);
+    assert_int_equal(hamd_peer_connect_endpoint(&p, p.publish, out, sizeof out), 0);
     assert_string_equal(out, want);
 }
 
@@ -844,7 +874,7 @@ static void test_peer_publish_connect(void **state)
     memset(&p, 0, sizeof p);
     snprintf(p.publish, sizeof p.publish, "tcp://10.0.1.1:5551");
     char small[8];
-    assert_int_equal(hamd_peer_publish_connect(&p, small, sizeof small), -1);
+    assert_int_equal(hamd_peer_connect_endpoint(&p, p.publish, small, sizeof small), -1);
 }
 
 int main(void)

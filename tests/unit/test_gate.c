@@ -362,6 +362,30 @@ static void test_lapse_during_takeover_wait(void **state)
     assert_int_equal(t.why, HAMD_GATE_TAKEOVER_FIRST);
 }
 
+/* The wait for clients ends inside a lapse: the held ticks would be
+ * numbered and not sent, so the takeover waits until the lease is back,
+ * then sends them. */
+static void test_takeover_due_inside_a_lapse_waits(void **state)
+{
+    (void)state;
+    struct hamd_gate g;
+    struct hamd_gate_takeover t;
+    gate_setup(&g);
+    struct hamd_gate_lease l = lease(1, T0 + 20 * MS);
+    pub_open(&g, l, T0);
+    hamd_gate_subscriptions(&g, 1, T0 + 5 * MS);
+    int64_t due = T0 + 5 * MS + HAMD_GATE_TAKEOVER_SETTLE_MS * MS;
+    assert_int_equal(reconcile(&g, l, l.until_ns), HAMD_GATE_LAPSE_BEGAN);
+    assert_false(takeover_due(&g, due, &t));
+    assert_false(takeover_due(&g, due + 100 * MS, &t));
+    assert_true(hamd_gate_holds(&g));
+    l.until_ns = due + 200 * MS + LEASE_MS * MS;
+    assert_int_equal(reconcile(&g, l, due + 200 * MS), HAMD_GATE_LAPSE_ENDED);
+    assert_true(takeover_due(&g, due + 200 * MS, &t));
+    assert_false(hamd_gate_holds(&g));
+    assert_int_equal(tick(&g, l, due + 200 * MS), HAMD_GATE_TICK_SEND);
+}
+
 /* The predecessor's stream was connected but never heard (its publish
  * port unreachable from here, or a leader shorter than the connect): the
  * gate cannot bound the held ticks' age, so the wait is the full cap,
@@ -578,6 +602,7 @@ int main(void)
         cmocka_unit_test(test_lapse_and_return_in_same_term),
         cmocka_unit_test(test_reelection_after_lapse),
         cmocka_unit_test(test_lapse_during_takeover_wait),
+        cmocka_unit_test(test_takeover_due_inside_a_lapse_waits),
         cmocka_unit_test(test_predecessor_never_heard),
         cmocka_unit_test(test_silent_stream_longer_than_hold),
         cmocka_unit_test(test_stream_read_at_close_is_heard),

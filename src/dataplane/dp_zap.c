@@ -1,0 +1,129 @@
+/* Data plane: the ZAP handler (ZeroMQ RFC 27) that admits only cluster
+ * members to the relay channel.
+ *
+ * A socket with a ZAP domain makes libzmq ask the handler bound at
+ * inproc://zeromq.zap.01 of the same context before it accepts a peer.
+ * The relay ROUTER has one: a connection from an address that is not a
+ * member's ([peer.N] raft, admin, publish or relay host) is refused before
+ * any message of it is read, and counted. The handler runs on the data
+ * thread, which polls it with the other sockets; a handshake waits at
+ * most one poll (DP_POLL_MAX_MS).
+ */
+#include <errno.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "dataplane/dp_internal.h"
+
+#define DP_ZAP_ENDPOINT "inproc://zeromq.zap.01" /* fixed by RFC 27 */
+#define DP_ZAP_VERSION "1.0"
+#define DP_ZAP_FRAMES_MAX 8    /* a NULL-mechanism request has 6 */
+#define DP_ZAP_FRAME_MAX 256   /* bytes kept of one request frame */
+#define DP_ZAP_OK "200"
+#define DP_ZAP_DENIED "400"
+
+/* ------------------------------------------------------------------------
+ * Membership
+ * ------------------------------------------------------------------------ */
+
+bool dp_zap_member(const struct hamd_dataplane *dp, const char *address)
+{
+    for (unsigned i = 0; i < dp->opts.n_members; i++)
+        if (strcmp(dp->opts.members[i], address) == 0)
+            return true;
+    return false;
+}
+
+/* ------------------------------------------------------------------------
+ * The handler socket
+ * ------------------------------------------------------------------------ */
+
+int dp_zap_open(struct hamd_dataplane *dp)
+{
+    int linger = DP_LINGER_MS;
+    dp->zap = zmq_socket(dp->zctx, ZMQ_REP);
+    if (!dp->zap)
+        return -1;
+    zmq_setsockopt(dp->zap, ZMQ_LINGER, &linger, sizeof linger);
+    if (zmq_bind(dp->zap, DP_ZAP_ENDPOINT) < 0) {
+        int err = errno;
+        zmq_close(dp->zap);
+        dp->zap = NULL;
+        errno = err;
+        return -1;
+    }
+    return 0;
+}
+
+void dp_zap_close(struct hamd_dataplane *dp)
+{
+    if (!dp->zap)
+        return;
+    zmq_close(dp->zap);
+    dp->zap = NULL;
+}
+
+/* One request as received: frame i is frames[i][0..lens[i]). */
+struct zap_request {
+    unsigned n;                                   /* frames read */
+    char frames[DP_ZAP_FRAMES_MAX][DP_ZAP_FRAME_MAX]; /* NUL-terminated */
+    size_t lens[DP_ZAP_FRAMES_MAX];               /* their sizes, cut */
+};
+
+/* Reads every frame of one request; extra or long frames are cut. */
+static bool zap_read(void *sock, struct zap_request *q)
+{
+    int more = 1;
+    size_t more_len = sizeof more;
+    q->n = 0;
+    while (more) {
+        char buf[DP_ZAP_FRAME_MAX];
+        int n = zmq_recv(sock, buf, sizeof buf - 1, q->n ? 0 : ZMQ_DONTWAIT);
+        if (n < 0)
+            return false;
+        if (q->n < DP_ZAP_FRAMES_MAX) {
+            size_t len = (size_t)n < sizeof buf - 1 ? (size_t)n : sizeof buf - 1;
+            memcpy(q->frames[q->n], buf, len);
+            q->frames[q->n][len] = '\0';
+            q->lens[q->n] = len;
+            q->n++;
+        }
+        zmq_getsockopt(sock, ZMQ_RCVMORE, &more, &more_len);
+    }
+    return true;
+}
+
+static void zap_reply(void *sock, const struct zap_request *q, const char *code,
+                      const char *text)
+{
+    const char *rid = q->n > 1 ? q->frames[1] : "";
+    size_t rid_len = q->n > 1 ? q->lens[1] : 0;
+    zmq_send(sock, DP_ZAP_VERSION, strlen(DP_ZAP_VERSION), ZMQ_SNDMORE);
+    zmq_send(sock, rid, rid_len, ZMQ_SNDMORE);
+    zmq_send(sock, code, strlen(code), ZMQ_SNDMORE);
+    zmq_send(sock, text, strlen(text), ZMQ_SNDMORE);
+    zmq_send(sock, "", 0, ZMQ_SNDMORE); /* user id */
+    zmq_send(sock, "", 0, 0);           /* metadata */
+}
+
+/* Frames of a request: version, request id, domain, address, identity,
+ * mechanism, credentials... */
+void dp_zap_serve(struct hamd_dataplane *dp)
+{
+    struct zap_request q;
+    if (!zap_read(dp->zap, &q))
+        return;
+    const char *address = q.n > 3 ? q.frames[3] : "";
+    bool ok = q.n >= 6 && strcmp(q.frames[0], DP_ZAP_VERSION) == 0 &&
+              dp_zap_member(dp, address);
+    if (!ok) {
+        dp->relay_refused++;
+        hamd_log_rated(&dp->relay_rate, HAMD_LOG_WARN,
+                       "relay endpoint: refused a connection from %s, not a "
+                       "cluster member (%llu so far)",
+                       address[0] ? address : "an unknown address",
+                       (unsigned long long)dp->relay_refused);
+    }
+    zap_reply(dp->zap, &q, ok ? DP_ZAP_OK : DP_ZAP_DENIED,
+              ok ? "OK" : "not a cluster member");
+}
