@@ -9,6 +9,9 @@
 #include "common/clock.h"
 
 #define PROM_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
+#define STATUS_EXCH_MAX 64 /* exchanges the calendar part lists: those of
+                              [sessions] and of the accounts (16 + 256 x 16
+                              in theory, a handful in practice) */
 
 /* A consistent picture of the node for one answer. */
 struct node_view {
@@ -139,6 +142,8 @@ static json_t *gw_json(const struct node_view *v, const struct hamd_admin_gw *g)
     json_object_set_new(o, "malformed", json_integer(s ? (json_int_t)s->malformed : 0));
     json_object_set_new(o, "stale", json_integer(s ? (json_int_t)s->stale : 0));
     json_object_set_new(o, "published", json_integer(s ? (json_int_t)s->published : 0));
+    json_object_set_new(o, "first", json_integer(s ? (json_int_t)s->first : 0));
+    json_object_set_new(o, "lost_race", json_integer(s ? (json_int_t)s->lost_race : 0));
     json_object_set_new(o, "latency_ms", json_integer(s ? s->latency_ms : 0));
     json_object_set_new(o, "staleness_ms", json_integer(s ? s->staleness_ms : 0));
     json_object_set_new(o, "active_contracts", json_integer(g->active_contracts));
@@ -198,6 +203,92 @@ static json_t *coverage_json(const struct hamd_coverage_status *c)
                      nodes);
 }
 
+/* How ticks are chosen: [failover] arbitration and its per-exchange
+ * overrides (docs/failover.md, "Arbitration modes"). */
+static json_t *arbitration_json(const struct hamd_config *cfg)
+{
+    json_t *ex = json_object();
+    for (unsigned i = 0; i < cfg->n_arb_exchanges; i++)
+        json_object_set_new(ex, cfg->arb_exchanges[i].exchange,
+                            json_string(hamd_arb_mode_name(
+                                cfg->arb_exchanges[i].mode)));
+    return json_pack("{s:s,s:o}", "mode", hamd_arb_mode_name(cfg->arbitration),
+                     "exchanges", ex);
+}
+
+/* The exchanges of the calendar view: [sessions] and every account's. */
+struct exch_list {
+    unsigned n;                                      /* in use */
+    char name[STATUS_EXCH_MAX][HAMD_EXCHANGE_MAX];   /* distinct, sorted */
+};
+
+static void exch_add(struct exch_list *l, const char *name)
+{
+    for (unsigned i = 0; i < l->n; i++)
+        if (strcmp(l->name[i], name) == 0)
+            return;
+    if (l->n < STATUS_EXCH_MAX)
+        snprintf(l->name[l->n++], HAMD_EXCHANGE_MAX, "%s", name);
+}
+
+static int exch_add_account(void *ud, const struct hamd_account *a)
+{
+    for (unsigned i = 0; i < a->n_exchanges; i++)
+        exch_add(ud, a->exchanges[i]);
+    return 0;
+}
+
+static int exch_cmp(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
+
+static void exch_list_get(const struct hamd_admin_deps *d,
+                          struct exch_list *l)
+{
+    l->n = 0;
+    for (unsigned i = 0; i < d->cfg->n_sessions; i++)
+        exch_add(l, d->cfg->sessions[i].exchange);
+    if (d->store)
+        hamd_store_accounts_foreach(d->store, exch_add_account, l);
+    qsort(l->name, l->n, sizeof l->name[0], exch_cmp);
+}
+
+/* The trading calendar now (docs/operations.md, "Trading calendar"). */
+static void calendar_now(const struct hamd_config *cfg, int64_t wall_ns,
+                         struct hamd_calendar *cal)
+{
+    cal->utc_offset_min = hamd_utc_offset_min(wall_ns);
+    cal->trading_days = HAMD_SESSION_WEEKDAYS;
+    cal->holidays = cfg->holidays;
+    cal->n_holidays = cfg->n_holidays;
+}
+
+/* Per exchange: open, closed or unconfigured now, and when a window opens
+ * next (ISO 8601 UTC, null when none within the look-ahead). */
+static json_t *sessions_json(const struct hamd_admin_deps *d)
+{
+    struct exch_list l;
+    exch_list_get(d, &l);
+    int64_t wall = hamd_wall_ns();
+    struct hamd_calendar cal;
+    calendar_now(d->cfg, wall, &cal);
+    json_t *a = json_array();
+    for (unsigned i = 0; i < l.n; i++) {
+        const struct hamd_exchange_sessions *ex = hamd_sessions_find(
+            d->cfg->sessions, d->cfg->n_sessions, l.name[i]);
+        enum hamd_session_state st = hamd_calendar_state(ex, &cal, wall, NULL);
+        int64_t next = hamd_calendar_next_open(ex, &cal, wall);
+        char iso[32];
+        hamd_format_iso_ms(next, iso, sizeof iso);
+        json_array_append_new(a, json_pack(
+            "{s:s,s:s,s:o}", "exchange", l.name[i], "state",
+            hamd_sessions_state_name(st), "next_open",
+            next ? json_string(iso) : json_null()));
+    }
+    return a;
+}
+
 static json_t *status_json(const struct hamd_admin_deps *d,
                            const struct node_view *v)
 {
@@ -233,6 +324,9 @@ static json_t *status_json(const struct hamd_admin_deps *d,
     json_object_set_new(o, "takeover_replayed",
                         json_integer((json_int_t)v->dp.takeover_replayed));
     json_object_set_new(o, "coverage", coverage_json(&v->cov));
+    json_object_set_new(o, "arbitration", arbitration_json(cfg));
+    json_object_set_new(o, "holidays", json_integer(cfg->n_holidays));
+    json_object_set_new(o, "sessions", sessions_json(d));
     json_object_set_new(o, "endpoints",
                         json_pack("{s:s,s:s,s:s}", "admin", hamd_config_admin(cfg),
                                   "publish", hamd_config_publish(cfg),
@@ -343,6 +437,8 @@ enum gw_stat {
     GW_TICKS,     /* valid ticks received */
     GW_MALFORMED, /* messages dropped as malformed */
     GW_STALE,     /* valid ticks not newer than the last published */
+    GW_FIRST,     /* ticks that went out first in first-arrival contracts */
+    GW_LOST_RACE, /* copies dropped: another source's went out first */
     GW_LATENCY,   /* mean latency, last period */
     GW_STALENESS, /* worst lag behind the freshest source */
     GW_TICK_AGE,  /* age of the last tick, -1 when none */
@@ -364,6 +460,12 @@ static const struct gw_family GW_FAMILIES[] = {
      "Messages of the source dropped as malformed."},
     {GW_STALE, "hamd_source_stale_total", "counter",
      "Valid ticks not newer than the last published one."},
+    {GW_FIRST, "hamd_source_first_total", "counter",
+     "Ticks of the source published in first-arrival contracts: its copy "
+     "arrived first."},
+    {GW_LOST_RACE, "hamd_source_lost_race_total", "counter",
+     "Copies of the source dropped in first-arrival contracts: another "
+     "source's copy went out first (also in stale)."},
     {GW_LATENCY, "hamd_source_latency_ms", "gauge",
      "Mean exchange-to-receive latency, last period."},
     {GW_STALENESS, "hamd_source_staleness_ms", "gauge",
@@ -393,6 +495,8 @@ static long long gw_stat_value(const struct hamd_admin_gw *g,
     case GW_TICKS: return (long long)src->ticks;
     case GW_MALFORMED: return (long long)src->malformed;
     case GW_STALE: return (long long)src->stale;
+    case GW_FIRST: return (long long)src->first;
+    case GW_LOST_RACE: return (long long)src->lost_race;
     case GW_LATENCY: return (long long)src->latency_ms;
     case GW_STALENESS: return (long long)src->staleness_ms;
     case GW_TICK_AGE:
@@ -444,6 +548,26 @@ static void metrics_alerting(FILE *f, const struct hamd_admin_deps *d,
              "to (publishing node).", no_backup);
 }
 
+/* 1 per exchange while one of its sessions is open: alert rules can keep
+ * quiet outside trading hours. */
+static void metrics_sessions(FILE *f, const struct hamd_admin_deps *d)
+{
+    struct exch_list l;
+    exch_list_get(d, &l);
+    int64_t wall = hamd_wall_ns();
+    struct hamd_calendar cal;
+    calendar_now(d->cfg, wall, &cal);
+    prom_head(f, "hamd_session_open", "gauge",
+              "1 while a trading session of the exchange is open ([sessions], "
+              "holidays considered).");
+    for (unsigned i = 0; i < l.n; i++) {
+        const struct hamd_exchange_sessions *ex = hamd_sessions_find(
+            d->cfg->sessions, d->cfg->n_sessions, l.name[i]);
+        fprintf(f, "hamd_session_open{exchange=\"%s\"} %d\n", l.name[i],
+                hamd_calendar_state(ex, &cal, wall, NULL) == HAMD_SESSION_OPEN);
+    }
+}
+
 static int metrics(struct admin_call *call)
 {
     struct node_view v;
@@ -458,6 +582,7 @@ static int metrics(struct admin_call *call)
     metrics_node(f, call->deps, &v);
     metrics_gateways(f, &v);
     metrics_alerting(f, call->deps, &v);
+    metrics_sessions(f, call->deps);
     fclose(f);
     free(v.gw);
     admin_reply_raw(call->req, 200, PROM_CONTENT_TYPE, text, len);

@@ -37,6 +37,9 @@ struct hamd_monitor_opts {
                                           canaries' exchanges; not owned,
                                           must outlive the monitor */
     unsigned n_sessions;               /* entries of sessions */
+    const int32_t *holidays;           /* [sessions] holidays: local dates,
+                                          ascending; not owned */
+    unsigned n_holidays;               /* entries of holidays */
 };
 
 /* What the monitor reads and acts through; the pointers must outlive
