@@ -2,8 +2,10 @@
  * calendar"), read once at start-up. One date YYYY-MM-DD a line, '#'
  * starts a comment; the dates are parsed by core/sessions.c. A line that
  * is not a date, a date listed twice or too many dates stop start-up with
- * the file and the line named. */
+ * the file and the line named. A relative path is relative to the
+ * directory of the configuration file. */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -60,12 +62,31 @@ static unsigned cfg_holiday_line_of(const struct hamd_config *cfg,
     return 0;
 }
 
+/* A relative holiday path is taken from the config file's directory, so
+ * hamd (started from /) and hactl (started anywhere) find the same file.
+ * False when the result does not fit. */
+static bool cfg_holidays_resolve(struct hamd_config *cfg)
+{
+    const char *slash = strrchr(cfg->path, '/');
+    if (cfg->holidays_file[0] == '/' || !slash)
+        return true;
+    char full[PATH_MAX];
+    int n = snprintf(full, sizeof full, "%.*s/%s", (int)(slash - cfg->path),
+                     cfg->path, cfg->holidays_file);
+    if (n < 0 || (size_t)n >= sizeof full)
+        return false;
+    memcpy(cfg->holidays_file, full, (size_t)n + 1);
+    return true;
+}
+
 bool cfg_holidays_load(struct cfg_loader *ld)
 {
     struct hamd_config *cfg = ld->cfg;
     cfg->n_holidays = 0;
     if (!cfg->holidays_file[0])
         return true;
+    if (!cfg_holidays_resolve(cfg))
+        return cfg_holidays_fail(ld, 0, "path too long");
     FILE *f = fopen(cfg->holidays_file, "r");
     if (!f) {
         char why[CFG_WHY_MAX];

@@ -780,6 +780,16 @@ static void test_holidays_file(void **state)
                          "2026-10-01 listed twice (first at line 1)");
     unlink(holiday_file(""));
 
+    /* A relative path is taken from the config file's directory. */
+    holiday_file("2026-05-01\n");
+    cfg = load("[node]\ndata_dir = d\n[sessions]\nholidays = holidays.txt\n");
+    if (cfg == NULL)
+        fail_msg("%s", g_err);
+    assert_int_equal(cfg->n_holidays, 1);
+    assert_string_equal(cfg->holidays_file, holiday_file("2026-05-01\n"));
+    hamd_config_destroy(&cfg);
+    unlink(holiday_file(""));
+
     /* A file that is not there names the file. */
     char missing[256];
     snprintf(missing, sizeof missing,
