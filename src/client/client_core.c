@@ -66,6 +66,11 @@ struct ccore {
     struct ccore_sock socks[CCORE_SOCKETS_MAX]; /* per publish socket */
     uint32_t reconnect;            /* sockets ccore_due found silent */
     struct ccore_snap snap;        /* the snapshot round */
+    bool holding;                  /* joining: live ticks are held */
+    struct hamd_tick *held;        /* those ticks, in arrival order */
+    unsigned *held_sock;           /* the socket each came from */
+    size_t n_held;                 /* ticks held */
+    size_t cap_held;               /* ticks the arrays take */
     int64_t bad_notice_ns;         /* when malformed input was last noticed */
     struct hamd_client_stats st;   /* counters */
 };
@@ -237,6 +242,7 @@ struct ccore *ccore_new(const struct ccore_opts *opts,
     self->settle_ns = INT64_MAX;
     self->last_hb_ns = now_ns;
     self->snap.wanted = true; /* the late joiner's snapshot */
+    self->holding = opts->snapshots;
     return self;
 }
 
@@ -255,6 +261,8 @@ void ccore_destroy(struct ccore **self_p)
     }
     hamd_strmap_destroy(&self->contracts);
     free(self->snap.buf);
+    free(self->held);
+    free(self->held_sock);
     free(self);
     *self_p = NULL;
 }
@@ -299,6 +307,43 @@ static void seq_track(struct ccore *self, struct ccore_contract *c,
     }
 }
 
+/* Keeps a live tick while joining; false when it cannot (too many). */
+static bool hold(struct ccore *self, unsigned sock, const struct hamd_tick *t)
+{
+    if (self->n_held == self->cap_held) {
+        size_t cap = self->cap_held ? 2 * self->cap_held : 64;
+        if (cap > CCORE_JOIN_HOLD_MAX)
+            return false;
+        struct hamd_tick *held = realloc(self->held, cap * sizeof *held);
+        if (held)
+            self->held = held;
+        unsigned *socks = realloc(self->held_sock, cap * sizeof *socks);
+        if (socks)
+            self->held_sock = socks;
+        if (!held || !socks)
+            return false;
+        self->cap_held = cap;
+    }
+    self->held[self->n_held] = *t;
+    self->held_sock[self->n_held++] = sock;
+    return true;
+}
+
+/* The join is over: the held ticks go through the live rules, in order. */
+static void hold_release(struct ccore *self, int64_t now_ns)
+{
+    if (!self->holding)
+        return;
+    self->holding = false;
+    for (size_t i = 0; i < self->n_held; i++)
+        ccore_tick(self, self->held_sock[i], &self->held[i], now_ns);
+    free(self->held);
+    free(self->held_sock);
+    self->held = NULL;
+    self->held_sock = NULL;
+    self->n_held = self->cap_held = 0;
+}
+
 void ccore_tick(struct ccore *self, unsigned sock, const struct hamd_tick *t,
                 int64_t now_ns)
 {
@@ -310,6 +355,11 @@ void ccore_tick(struct ccore *self, unsigned sock, const struct hamd_tick *t,
     self->max_term = t->term;
     if (t->term > self->leader_term)
         leader_new(self, t->term, t->node);
+    if (self->holding) {
+        if (hold(self, sock, t))
+            return;
+        hold_release(self, now_ns); /* too many: go on without */
+    }
     struct ccore_contract *c = contract_get(self, t->vt_symbol);
     if (!c)
         return;
@@ -402,6 +452,7 @@ static void snap_next(struct ccore *self, int64_t now_ns)
     s->busy = false;
     s->close_due = true;
     s->n = 0;
+    hold_release(self, now_ns);
 }
 
 /* The current attempt failed (why: for the notice): a new DEALER and

@@ -11,8 +11,11 @@
  * - delivery: a tick is delivered only if newer than the last delivered
  *   for its contract, so what a new leader re-sends is dropped;
  * - gaps: a seq jump inside one term, reported, and a snapshot asked for;
+ * - the late joiner: until its first snapshot round is over, live ticks
+ *   are held, then those the snapshot did not cover follow it, so each
+ *   contract starts from its snapshot (docs/protocol.md §7);
  * - snapshot merge: a snapshot tick of a contract nothing was delivered
- *   for yet is delivered at once (a late joiner starts from it); one newer
+ *   for yet is delivered at once; one newer
  *   than what was delivered waits, because the live ticks before it may
  *   still be on their way (a new leader re-sends what it held only once
  *   clients are back): it goes out just before the first live tick newer
@@ -51,6 +54,10 @@
                                           least: gaps of a slow consumer do
                                           not become a snapshot storm */
 #define CCORE_SNAPSHOT_TICKS_MAX 1000000 /* ticks in one answer, at most */
+#define CCORE_JOIN_HOLD_MAX 10000      /* live ticks held while joining, at
+                                          most (~9 MB): beyond, they go out
+                                          as they come and the snapshot
+                                          merges behind them */
 #define CCORE_SOCKETS_MAX HAMD_CLIENT_ENDPOINTS_MAX /* publish sockets */
 
 /* What the shell must do (bits of ccore_due's *todo). */

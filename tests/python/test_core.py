@@ -112,6 +112,25 @@ class TestSnapshot(unittest.TestCase):
         self.assertEqual(r.numbers(), ["10s", "11"])
         self.assertEqual(c.due(T0)[0], {core.DO_SNAPSHOT_CLOSE})
 
+    def test_join_holds_live_ticks(self):
+        c, r = make()
+        live(c, 8, 3, 8)              # before the first heartbeat
+        c.heartbeat(0, 3, 1, T0)
+        for n in (9, 10, 11):
+            live(c, n, 3, n)
+        self.assertEqual(r.ticks, [])
+        snapshot_round(c, [tick_map("rb2601.SHFE", 10, 3, 10)], 3)
+        live(c, 12, 3, 12)
+        self.assertEqual(r.numbers(), ["10s", "11", "12"])
+        self.assertEqual(r.gaps, [])
+
+    def test_join_hold_bounded(self):
+        c, r = make()
+        for n in range(1, core.JOIN_HOLD_MAX + 2):
+            live(c, n, 1, n)
+        self.assertEqual(len(r.ticks), core.JOIN_HOLD_MAX + 1)
+        self.assertEqual(r.gaps, [])
+
     def test_snapshot_waits_for_live_ticks_before_it(self):
         c, r = make()
         c.heartbeat(0, 1, 1, T0)

@@ -6,6 +6,9 @@ client_core.c, for the same reasons (see there):
 - delivery: per contract, a tick only if newer than the last delivered
   (exchange time, then volume), so what a new leader re-sends is dropped;
 - gaps: a seq jump inside one term, reported, and a snapshot asked for;
+- the late joiner: until its first snapshot round is over, live ticks are
+  held, then those the snapshot did not cover follow it, so each contract
+  starts from its snapshot (docs/protocol.md §7);
 - snapshot merge: a contract nothing was delivered for takes the snapshot's
   tick at once; a snapshot tick newer than what was delivered waits for
   the live ticks before it, and goes out before the first live tick newer
@@ -29,6 +32,7 @@ SNAPSHOT_ATTEMPTS = 3       # per prefix, then given up
 SNAPSHOT_RESEND_MS = 20     # a request no connection took yet, again
 SNAPSHOT_INTERVAL_MS = 500  # between two rounds at least
 SNAPSHOT_TICKS_MAX = 1000000  # ticks in one answer, at most
+JOIN_HOLD_MAX = 10000       # live ticks held while joining, at most
 BAD_NOTICE_MS = 1000        # malformed input: one notice per this long
 
 # Core.due() answers with a set of these.
@@ -107,6 +111,8 @@ class Core:
         self.snap_not_before = now
         self.snap_buf = []
         self.snap_got = 0
+        self.holding = snapshots             # joining: live ticks are held
+        self.held = []                       # (sock, tick) in arrival order
 
     # ------------------------------------------------------------------
     # Helpers
@@ -172,6 +178,11 @@ class Core:
         self.max_term = term
         if term > self.leader_term:
             self._leader_new(term, t["node"])
+        if self.holding:
+            if len(self.held) < JOIN_HOLD_MAX:
+                self.held.append((sock, t))
+                return
+            self._release(now)              # too many: go on without
         c = self._contract(t["vt_symbol"])
         self._seq_track(c, t)
         if c.pending is not None:
@@ -182,6 +193,15 @@ class Core:
                 c.pending = None            # this is it, live
                 self.n_pending -= 1
         self._deliver(c, t, False)
+
+    def _release(self, now):
+        """The join is over: the held ticks go through the live rules."""
+        if not self.holding:
+            return
+        self.holding = False
+        held, self.held = self.held, []
+        for sock, t in held:
+            self.tick(sock, t, now)
 
     def _seq_track(self, c, t):
         term, seq = t["term"], t["seq"]
@@ -257,6 +277,7 @@ class Core:
         self.snap_busy = False
         self.snap_close = True
         self.snap_buf = []
+        self._release(now)
 
     def _snap_fail(self, why, now):
         self.snap_close = True
