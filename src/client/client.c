@@ -138,7 +138,7 @@ HAMD_CLIENT_EXPORT hamd_client_t *hamd_client_new(const struct hamd_client_opts 
     }
     const struct ccore_opts co = {
         .hb_timeout_ns = (int64_t)self->conf.cb.hb_timeout_ms * HAMD_NS_PER_MS,
-        .n_sockets = self->conf.n_endpoints,
+        .n_endpoints = self->conf.n_endpoints,
         .n_prefixes = self->conf.n_prefixes,
         .snapshots = self->conf.n_snapshots > 0,
     };

@@ -28,12 +28,6 @@ struct ccore_contract {
     int64_t pending_due_ns;    /* when it goes out anyway */
 };
 
-/* One publish socket as the core sees it. */
-struct ccore_sock {
-    bool heard;         /* a message came since it was (re)connected */
-    int64_t last_rx_ns; /* when the last one came */
-};
-
 /* The snapshot round: one request per prefix, one after the other. */
 struct ccore_snap {
     bool wanted;           /* a round is due (join, gap, term, silence) */
@@ -63,12 +57,11 @@ struct ccore {
     int64_t last_hb_ns;            /* when the last `_hb` came */
     size_t n_pending;              /* contracts with a pending tick */
     int64_t settle_ns;             /* earliest pending_due_ns */
-    struct ccore_sock socks[CCORE_SOCKETS_MAX]; /* per publish socket */
-    uint32_t reconnect;            /* sockets ccore_due found silent */
+    struct cconn conn;             /* the publish connections */
     struct ccore_snap snap;        /* the snapshot round */
     bool holding;                  /* joining: live ticks are held */
     struct hamd_tick *held;        /* those ticks, in arrival order */
-    unsigned *held_sock;           /* the socket each came from */
+    unsigned *held_slot;           /* the connection each came from */
     size_t n_held;                 /* ticks held */
     size_t cap_held;               /* ticks the arrays take */
     int64_t bad_notice_ns;         /* when malformed input was last noticed */
@@ -200,12 +193,16 @@ static void settle_due(struct ccore *self, int64_t now_ns)
     }
 }
 
-static void sock_heard(struct ccore *self, unsigned sock, int64_t now_ns)
+/* A message came on slot. */
+static void slot_heard(struct ccore *self, unsigned slot, int64_t now_ns)
 {
-    if (sock >= self->opts.n_sockets)
+    int64_t silent_ms;
+    if (!cconn_heard(&self->conn, slot, now_ns, &silent_ms))
         return;
-    self->socks[sock].heard = true;
-    self->socks[sock].last_rx_ns = now_ns;
+    self->st.reconnects++;
+    notice(self, HAMD_CLIENT_RECONNECT, "endpoint #%u silent for %lld ms: a new "
+           "connection brings the stream, the old one is made again",
+           cconn_endpoint(slot) + 1, (long long)silent_ms);
 }
 
 /* A publisher of a newer term than any reported. */
@@ -226,7 +223,7 @@ static void leader_new(struct ccore *self, uint64_t term, uint32_t node)
 struct ccore *ccore_new(const struct ccore_opts *opts,
                         const struct ccore_sink *sink, int64_t now_ns)
 {
-    if (opts->n_sockets == 0 || opts->n_sockets > CCORE_SOCKETS_MAX ||
+    if (opts->n_endpoints == 0 || opts->n_endpoints > CCONN_ENDPOINTS_MAX ||
         opts->n_prefixes == 0 || opts->hb_timeout_ns <= 0 || !sink->tick)
         return NULL;
     struct ccore *self = calloc(1, sizeof *self);
@@ -243,6 +240,8 @@ struct ccore *ccore_new(const struct ccore_opts *opts,
     self->last_hb_ns = now_ns;
     self->snap.wanted = true; /* the late joiner's snapshot */
     self->holding = opts->snapshots;
+    cconn_init(&self->conn, opts->n_endpoints,
+               min64(CCONN_PROBE_AFTER_MS * NS_PER_MS, opts->hb_timeout_ns));
     return self;
 }
 
@@ -262,7 +261,7 @@ void ccore_destroy(struct ccore **self_p)
     hamd_strmap_destroy(&self->contracts);
     free(self->snap.buf);
     free(self->held);
-    free(self->held_sock);
+    free(self->held_slot);
     free(self);
     *self_p = NULL;
 }
@@ -308,7 +307,7 @@ static void seq_track(struct ccore *self, struct ccore_contract *c,
 }
 
 /* Keeps a live tick while joining; false when it cannot (too many). */
-static bool hold(struct ccore *self, unsigned sock, const struct hamd_tick *t)
+static bool hold(struct ccore *self, unsigned slot, const struct hamd_tick *t)
 {
     if (self->n_held == self->cap_held) {
         size_t cap = self->cap_held ? 2 * self->cap_held : 64;
@@ -317,15 +316,15 @@ static bool hold(struct ccore *self, unsigned sock, const struct hamd_tick *t)
         struct hamd_tick *held = realloc(self->held, cap * sizeof *held);
         if (held)
             self->held = held;
-        unsigned *socks = realloc(self->held_sock, cap * sizeof *socks);
-        if (socks)
-            self->held_sock = socks;
-        if (!held || !socks)
+        unsigned *slots = realloc(self->held_slot, cap * sizeof *slots);
+        if (slots)
+            self->held_slot = slots;
+        if (!held || !slots)
             return false;
         self->cap_held = cap;
     }
     self->held[self->n_held] = *t;
-    self->held_sock[self->n_held++] = sock;
+    self->held_slot[self->n_held++] = slot;
     return true;
 }
 
@@ -336,18 +335,18 @@ static void hold_release(struct ccore *self, int64_t now_ns)
         return;
     self->holding = false;
     for (size_t i = 0; i < self->n_held; i++)
-        ccore_tick(self, self->held_sock[i], &self->held[i], now_ns);
+        ccore_tick(self, self->held_slot[i], &self->held[i], now_ns);
     free(self->held);
-    free(self->held_sock);
+    free(self->held_slot);
     self->held = NULL;
-    self->held_sock = NULL;
+    self->held_slot = NULL;
     self->n_held = self->cap_held = 0;
 }
 
-void ccore_tick(struct ccore *self, unsigned sock, const struct hamd_tick *t,
+void ccore_tick(struct ccore *self, unsigned slot, const struct hamd_tick *t,
                 int64_t now_ns)
 {
-    sock_heard(self, sock, now_ns);
+    slot_heard(self, slot, now_ns);
     if (t->term < self->max_term) {
         self->st.fenced++;
         return;
@@ -356,7 +355,7 @@ void ccore_tick(struct ccore *self, unsigned sock, const struct hamd_tick *t,
     if (t->term > self->leader_term)
         leader_new(self, t->term, t->node);
     if (self->holding) {
-        if (hold(self, sock, t))
+        if (hold(self, slot, t))
             return;
         hold_release(self, now_ns); /* too many: go on without */
     }
@@ -376,10 +375,10 @@ void ccore_tick(struct ccore *self, unsigned sock, const struct hamd_tick *t,
     deliver(self, c, t, 0);
 }
 
-void ccore_heartbeat(struct ccore *self, unsigned sock, uint64_t term,
+void ccore_heartbeat(struct ccore *self, unsigned slot, uint64_t term,
                      uint32_t node, int64_t now_ns)
 {
-    sock_heard(self, sock, now_ns);
+    slot_heard(self, slot, now_ns);
     if (term < self->max_term) {
         self->st.fenced++; /* a deposed publisher's */
         return;
@@ -397,21 +396,21 @@ void ccore_heartbeat(struct ccore *self, unsigned sock, uint64_t term,
     self->ever_live = true;
 }
 
-void ccore_event(struct ccore *self, unsigned sock, int64_t now_ns)
+void ccore_event(struct ccore *self, unsigned slot, int64_t now_ns)
 {
-    sock_heard(self, sock, now_ns);
+    slot_heard(self, slot, now_ns);
     self->st.events++;
 }
 
-void ccore_other(struct ccore *self, unsigned sock, int64_t now_ns)
+void ccore_other(struct ccore *self, unsigned slot, int64_t now_ns)
 {
-    sock_heard(self, sock, now_ns);
+    slot_heard(self, slot, now_ns);
 }
 
-void ccore_malformed(struct ccore *self, unsigned sock, const char *what,
+void ccore_malformed(struct ccore *self, unsigned slot, const char *what,
                      int64_t now_ns)
 {
-    sock_heard(self, sock, now_ns);
+    slot_heard(self, slot, now_ns);
     self->st.malformed++;
     if (self->bad_notice_ns != 0 &&
         now_ns - self->bad_notice_ns < CCORE_BAD_NOTICE_MS * NS_PER_MS)
@@ -561,7 +560,7 @@ static void snap_merge_one(struct ccore *self, const struct hamd_tick *t,
                            uint64_t term, int64_t now_ns)
 {
     if (t->term > term) {
-        ccore_malformed(self, CCORE_SOCKETS_MAX, "snapshot tick of a term "
+        ccore_malformed(self, CCORE_SLOTS_MAX, "snapshot tick of a term "
                         "above its END", now_ns);
         return;
     }
@@ -589,13 +588,13 @@ void ccore_snapshot_end(struct ccore *self, bool ok, uint64_t term,
     if (!s->busy || !s->sent)
         return;
     if (!ok) {
-        ccore_malformed(self, CCORE_SOCKETS_MAX, "snapshot END without term "
+        ccore_malformed(self, CCORE_SLOTS_MAX, "snapshot END without term "
                         "or count", now_ns);
         snap_fail(self, "malformed END", now_ns);
         return;
     }
     if (count != s->got || s->overflow) {
-        ccore_malformed(self, CCORE_SOCKETS_MAX, "snapshot END count does "
+        ccore_malformed(self, CCORE_SLOTS_MAX, "snapshot END count does "
                         "not match the answer", now_ns);
         snap_fail(self, "incomplete answer", now_ns);
         return;
@@ -636,22 +635,16 @@ static void live_due(struct ccore *self, int64_t now_ns, int64_t *next)
                                                NS_PER_MS));
 }
 
-/* Connections that carried messages and then none for hb_timeout. */
-static void socks_due(struct ccore *self, int64_t now_ns, unsigned *todo,
-                      int64_t *next)
+/* The connections' work. */
+static void conn_due(struct ccore *self, int64_t now_ns, unsigned *todo,
+                     int64_t *next)
 {
-    self->reconnect = 0;
-    for (unsigned i = 0; i < self->opts.n_sockets; i++) {
-        const struct ccore_sock *k = &self->socks[i];
-        if (!k->heard)
-            continue;
-        int64_t deadline = k->last_rx_ns + self->opts.hb_timeout_ns;
-        if (now_ns >= deadline)
-            self->reconnect |= 1u << i;
-        else
-            *next = min64(*next, deadline);
-    }
-    if (self->reconnect)
+    *next = min64(*next, cconn_due(&self->conn, now_ns));
+    if (self->conn.close)
+        *todo |= CCORE_DO_CLOSE;
+    if (self->conn.open)
+        *todo |= CCORE_DO_OPEN;
+    if (self->conn.reconnect)
         *todo |= CCORE_DO_RECONNECT;
 }
 
@@ -660,7 +653,7 @@ int64_t ccore_due(struct ccore *self, int64_t now_ns, unsigned *todo)
     int64_t next = INT64_MAX;
     *todo = 0;
     live_due(self, now_ns, &next);
-    socks_due(self, now_ns, todo, &next);
+    conn_due(self, now_ns, todo, &next);
     if (self->n_pending > 0 && now_ns >= self->settle_ns)
         settle_due(self, now_ns);
     if (self->n_pending > 0)
@@ -669,22 +662,30 @@ int64_t ccore_due(struct ccore *self, int64_t now_ns, unsigned *todo)
     return next;
 }
 
-uint32_t ccore_reconnect_mask(const struct ccore *self)
+/* Returns *mask and clears it. */
+static uint64_t take(uint64_t *mask)
 {
-    return self->reconnect;
+    uint64_t m = *mask;
+    *mask = 0;
+    return m;
 }
 
-bool ccore_sock_reconnect(struct ccore *self, unsigned sock, int64_t now_ns)
+uint64_t ccore_take_open(struct ccore *self)
 {
-    if (sock >= self->opts.n_sockets)
-        return false;
-    struct ccore_sock *k = &self->socks[sock];
-    if (!k->heard || now_ns - k->last_rx_ns < self->opts.hb_timeout_ns)
-        return false;
-    k->heard = false;
-    self->st.reconnects++;
-    notice(self, HAMD_CLIENT_RECONNECT, "connection #%u silent for %lld ms: "
-           "made again", sock + 1, (long long)((now_ns - k->last_rx_ns) /
-                                               NS_PER_MS));
-    return true;
+    return take(&self->conn.open);
+}
+
+uint64_t ccore_take_close(struct ccore *self)
+{
+    return take(&self->conn.close);
+}
+
+uint64_t ccore_take_reconnect(struct ccore *self)
+{
+    return take(&self->conn.reconnect);
+}
+
+bool ccore_reconnect_ok(const struct ccore *self, unsigned slot)
+{
+    return cconn_reconnect_ok(&self->conn, slot);
 }

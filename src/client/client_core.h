@@ -26,8 +26,9 @@
  *   a time, each answer complete (END with its count) and from a term not
  *   below the highest seen, else retried;
  * - liveness: no `_hb` for hb_timeout: silent (a snapshot follows when
- *   heartbeats are back); a connection that carried messages and then
- *   nothing for hb_timeout is made again (a dead host behind a VIP).
+ *   heartbeats are back);
+ * - connections: client_conn.h (a primary per endpoint, fast probes
+ *   beside a silent one).
  */
 #ifndef HAMD_CLIENT_CORE_H
 #define HAMD_CLIENT_CORE_H
@@ -36,6 +37,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "client/client_conn.h"
 #include "hamd/client.h"
 #include "hamd/tick.h"
 
@@ -58,7 +60,7 @@
                                           most (~9 MB): beyond, they go out
                                           as they come and the snapshot
                                           merges behind them */
-#define CCORE_SOCKETS_MAX HAMD_CLIENT_ENDPOINTS_MAX /* publish sockets */
+#define CCORE_SLOTS_MAX CCONN_SLOTS_MAX /* publish connections */
 
 /* What the shell must do (bits of ccore_due's *todo). */
 enum ccore_todo {
@@ -68,8 +70,15 @@ enum ccore_todo {
                                           ccore_snapshot_sent */
     CCORE_DO_SNAPSHOT_CLOSE = 1u << 1, /* close the DEALER (done or given
                                           up on); before any SEND */
-    CCORE_DO_RECONNECT = 1u << 2,      /* sockets in ccore_reconnect_mask:
-                                          drain, then ccore_sock_reconnect */
+    CCORE_DO_CLOSE = 1u << 2,          /* slots of ccore_take_close: read
+                                          what they hold, then close them;
+                                          before any OPEN */
+    CCORE_DO_OPEN = 1u << 3,           /* slots of ccore_take_open: open
+                                          probes to their endpoint */
+    CCORE_DO_RECONNECT = 1u << 4,      /* slots of ccore_take_reconnect:
+                                          read what they hold, then, if
+                                          ccore_reconnect_ok, disconnect
+                                          and connect them again */
 };
 
 /* Where the decisions go (the shell's callbacks). */
@@ -85,7 +94,7 @@ struct ccore_sink {
 /* What the core is set up with. */
 struct ccore_opts {
     int64_t hb_timeout_ns; /* no `_hb` this long: silent */
-    unsigned n_sockets;    /* publish sockets (one per endpoint) */
+    unsigned n_endpoints;  /* publish endpoints */
     unsigned n_prefixes;   /* snapshot requests per round (>= 1) */
     bool snapshots;        /* snapshot endpoints were given */
 };
@@ -100,25 +109,25 @@ struct ccore *ccore_new(const struct ccore_opts *opts,
 /* Frees the core and sets *self_p to NULL. */
 void ccore_destroy(struct ccore **self_p);
 
-/* ---- Messages from the publish sockets (sock: its index) ---- */
+/* ---- Messages from the publish connections (slot: which) ---- */
 
 /* A live tick, decoded and checked (it carries term and seq). */
-void ccore_tick(struct ccore *self, unsigned sock, const struct hamd_tick *t,
+void ccore_tick(struct ccore *self, unsigned slot, const struct hamd_tick *t,
                 int64_t now_ns);
 
 /* An `_hb` with its term and node. */
-void ccore_heartbeat(struct ccore *self, unsigned sock, uint64_t term,
+void ccore_heartbeat(struct ccore *self, unsigned slot, uint64_t term,
                      uint32_t node, int64_t now_ns);
 
 /* An `_event` the shell passed on (counted): the connection lives. */
-void ccore_event(struct ccore *self, unsigned sock, int64_t now_ns);
+void ccore_event(struct ccore *self, unsigned slot, int64_t now_ns);
 
 /* Any other message (a reserved topic not known): the connection lives. */
-void ccore_other(struct ccore *self, unsigned sock, int64_t now_ns);
+void ccore_other(struct ccore *self, unsigned slot, int64_t now_ns);
 
 /* A message that could not be used (what: a short reason for the notice);
- * sock may be CCORE_SOCKETS_MAX for the snapshot DEALER. */
-void ccore_malformed(struct ccore *self, unsigned sock, const char *what,
+ * slot CCORE_SLOTS_MAX for the snapshot DEALER. */
+void ccore_malformed(struct ccore *self, unsigned slot, const char *what,
                      int64_t now_ns);
 
 /* ---- The snapshot (the answer to the request ccore_due asked for) ---- */
@@ -149,13 +158,18 @@ bool ccore_snapshot_busy(const struct ccore *self);
  * snapshot ticks whose settle time passed. */
 int64_t ccore_due(struct ccore *self, int64_t now_ns, unsigned *todo);
 
-/* Sockets to make again (bit i: socket i), with CCORE_DO_RECONNECT. */
-uint32_t ccore_reconnect_mask(const struct ccore *self);
+/* The slots to open (bit s: slot s), with CCORE_DO_OPEN; cleared. */
+uint64_t ccore_take_open(struct ccore *self);
 
-/* Asks whether socket sock is to be made again now (after the shell read
- * what was still queued on it); true: the shell reconnects it, the core
- * counted it. */
-bool ccore_sock_reconnect(struct ccore *self, unsigned sock, int64_t now_ns);
+/* The slots to close, with CCORE_DO_CLOSE; cleared. */
+uint64_t ccore_take_close(struct ccore *self);
+
+/* The primaries to make again, with CCORE_DO_RECONNECT; cleared. */
+uint64_t ccore_take_reconnect(struct ccore *self);
+
+/* Whether slot is still to be made again after the shell read what it
+ * held (a message in it says it lives). */
+bool ccore_reconnect_ok(const struct ccore *self, unsigned slot);
 
 /* The counters. */
 const struct hamd_client_stats *ccore_stats(const struct ccore *self);

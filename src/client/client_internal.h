@@ -28,9 +28,9 @@ struct client_conf {
 struct hamd_client {
     struct client_conf conf;   /* what it was made with */
     void *zctx;                /* its own ZeroMQ context */
-    void *subs[HAMD_CLIENT_ENDPOINTS_MAX]; /* one SUB per publish endpoint:
-                                              a silent one is made again
-                                              alone */
+    void *subs[CCORE_SLOTS_MAX]; /* SUBs by slot (client_conn.h): a
+                                    primary per publish endpoint, probes
+                                    beside a silent one; NULL when closed */
     void *dealer;              /* snapshot DEALER, NULL when closed */
     struct ccore *core;        /* the decisions */
     zmq_msg_t topic;           /* receive buffers, reused */
@@ -43,7 +43,7 @@ struct hamd_client {
     struct hamd_client_stats stats; /* copy for hamd_client_stats */
 };
 
-/* Opens and connects the SUB sockets. Returns 0 or -1 with errno. */
+/* Opens and connects a SUB per endpoint. Returns 0 or -1 with errno. */
 int client_io_open(struct hamd_client *self);
 
 /* Closes every socket. */

@@ -1,7 +1,9 @@
-/* libhamd-client's ZeroMQ shell: one SUB per publish endpoint, a DEALER
- * for snapshots while one is asked for, and the poll step that reads them
- * into the core and carries out what the core says is due. */
+/* libhamd-client's ZeroMQ shell: a SUB per publish endpoint (and probes
+ * beside a silent one, client_conn.h), a DEALER for snapshots while one
+ * is asked for, and the poll step that reads them into the core and
+ * carries out what the core says is due. */
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "client/client_internal.h"
@@ -15,11 +17,21 @@
                                         up to as much again at random */
 #define CLIENT_ZMTP_HB_IVL_MS 1000   /* ZMTP ping on every connection ... */
 #define CLIENT_ZMTP_HB_TIMEOUT_MS 3000 /* ... dropped when silent this long */
-#define CLIENT_CONNECT_TIMEOUT_MS 500 /* a SYN sent while a VIP moves gets no
-                                         answer: give up on it, try again */
-#define CLIENT_HANDSHAKE_IVL_MS 1000 /* a frozen hub's kernel accepts the
+#define CLIENT_CONNECT_TIMEOUT_MS 300 /* a SYN sent while a VIP moves goes to
+                                         the old owner and gets no answer
+                                         (TCP resends after 1 s): give up on
+                                         it, by then the gratuitous ARP came */
+#define CLIENT_HANDSHAKE_IVL_MS 500  /* a frozen hub's kernel accepts the
                                         connection, the ZMTP handshake never
                                         completes: drop it after this */
+#define CLIENT_PROBE_CONNECT_TIMEOUT_MS 25 /* a probe gives up a SYN this
+                                             soon and sends another (10-20
+                                             ms later): it reaches a VIP's
+                                             new owner within ~40 ms of its
+                                             gratuitous ARP; on a LAN a SYN
+                                             is answered in under 1 ms */
+#define CLIENT_PROBE_HANDSHAKE_IVL_MS 100 /* ... and a ZMTP handshake a frozen
+                                             hub never completes */
 #define CLIENT_BATCH_MAX 1000        /* messages read from one socket per
                                         poll step: the others get a turn */
 #define CLIENT_SNAPSHOT_REQ "SNAPSHOT"
@@ -45,29 +57,39 @@ static void set_connection_opts(void *sock)
     set_int(sock, ZMQ_HANDSHAKE_IVL, CLIENT_HANDSHAKE_IVL_MS);
 }
 
-int client_io_open(struct hamd_client *self)
+/* Opens slot's SUB (client_conn.h: a primary, or a probe that gives up
+ * a connection attempt at LAN speed) and connects it to its endpoint.
+ * Returns 0 or -1 with errno. */
+static int sub_open(struct hamd_client *self, unsigned slot)
 {
     const struct client_conf *conf = &self->conf;
+    void *sub = zmq_socket(self->zctx, ZMQ_SUB);
+    if (!sub)
+        return -1;
+    self->subs[slot] = sub;
+    set_connection_opts(sub);
+    if (cconn_is_probe(slot)) {
+        set_int(sub, ZMQ_CONNECT_TIMEOUT, CLIENT_PROBE_CONNECT_TIMEOUT_MS);
+        set_int(sub, ZMQ_HANDSHAKE_IVL, CLIENT_PROBE_HANDSHAKE_IVL_MS);
+    }
+    for (unsigned p = 0; p < conf->n_prefixes; p++)
+        zmq_setsockopt(sub, ZMQ_SUBSCRIBE, conf->prefixes[p],
+                       strlen(conf->prefixes[p]));
+    /* Heartbeats and events whatever the prefixes; a message matching two
+     * subscriptions still comes once. */
+    zmq_setsockopt(sub, ZMQ_SUBSCRIBE, CCWIRE_HB_TOPIC, strlen(CCWIRE_HB_TOPIC));
+    zmq_setsockopt(sub, ZMQ_SUBSCRIBE, CCWIRE_EVENT_TOPIC,
+                   strlen(CCWIRE_EVENT_TOPIC));
+    return zmq_connect(sub, conf->endpoints[cconn_endpoint(slot)]);
+}
+
+int client_io_open(struct hamd_client *self)
+{
     if (!(self->zctx = zmq_ctx_new()))
         return -1;
-    for (unsigned i = 0; i < conf->n_endpoints; i++) {
-        void *sub = zmq_socket(self->zctx, ZMQ_SUB);
-        if (!sub)
+    for (unsigned i = 0; i < self->conf.n_endpoints; i++)
+        if (sub_open(self, CCONN_SLOTS_PER_EP * i) < 0)
             return -1;
-        self->subs[i] = sub;
-        set_connection_opts(sub);
-        for (unsigned p = 0; p < conf->n_prefixes; p++)
-            zmq_setsockopt(sub, ZMQ_SUBSCRIBE, conf->prefixes[p],
-                           strlen(conf->prefixes[p]));
-        /* Heartbeats and events whatever the prefixes; a message matching
-         * two subscriptions still comes once. */
-        zmq_setsockopt(sub, ZMQ_SUBSCRIBE, CCWIRE_HB_TOPIC,
-                       strlen(CCWIRE_HB_TOPIC));
-        zmq_setsockopt(sub, ZMQ_SUBSCRIBE, CCWIRE_EVENT_TOPIC,
-                       strlen(CCWIRE_EVENT_TOPIC));
-        if (zmq_connect(sub, conf->endpoints[i]) < 0)
-            return -1;
-    }
     return 0;
 }
 
@@ -81,7 +103,7 @@ static void dealer_close(struct hamd_client *self)
 void client_io_close(struct hamd_client *self)
 {
     dealer_close(self);
-    for (unsigned i = 0; i < HAMD_CLIENT_ENDPOINTS_MAX; i++) {
+    for (unsigned i = 0; i < CCORE_SLOTS_MAX; i++) {
         if (self->subs[i])
             zmq_close(self->subs[i]);
         self->subs[i] = NULL;
@@ -151,8 +173,8 @@ static int recv_two(struct hamd_client *self, void *sock)
     return frames == 2;
 }
 
-/* One message of publish socket `sock`. */
-static void sub_message(struct hamd_client *self, unsigned sock, int64_t now_ns)
+/* One message of the SUB of `slot`. */
+static void sub_message(struct hamd_client *self, unsigned slot, int64_t now_ns)
 {
     const char *topic = zmq_msg_data(&self->topic);
     size_t tlen = zmq_msg_size(&self->topic);
@@ -164,17 +186,17 @@ static void sub_message(struct hamd_client *self, unsigned sock, int64_t now_ns)
         char type[CCWIRE_EVENT_TYPE_MAX];
         if (!ccwire_topic_is(topic, tlen, CCWIRE_HB_TOPIC) &&
             !ccwire_topic_is(topic, tlen, CCWIRE_EVENT_TOPIC))
-            ccore_other(self->core, sock, now_ns); /* reserved: ignored */
+            ccore_other(self->core, slot, now_ns); /* reserved: ignored */
         else if (ccwire_topic_is(topic, tlen, CCWIRE_HB_TOPIC) &&
                  ccwire_heartbeat(body, blen, &term, &node))
-            ccore_heartbeat(self->core, sock, term, node, now_ns);
+            ccore_heartbeat(self->core, slot, term, node, now_ns);
         else if (ccwire_topic_is(topic, tlen, CCWIRE_EVENT_TOPIC) &&
                  ccwire_event(body, blen, type)) {
-            ccore_event(self->core, sock, now_ns);
+            ccore_event(self->core, slot, now_ns);
             if (self->conf.cb.on_event)
                 self->conf.cb.on_event(self->conf.cb.ud, type, body, blen);
         } else
-            ccore_malformed(self->core, sock, tlen == 3 ? "bad _hb body"
+            ccore_malformed(self->core, slot, tlen == 3 ? "bad _hb body"
                                                         : "bad _event body",
                             now_ns);
         return;
@@ -182,24 +204,22 @@ static void sub_message(struct hamd_client *self, unsigned sock, int64_t now_ns)
     struct hamd_tick t;
     const char *bad = ccwire_tick(topic, tlen, body, blen, true, &t);
     if (bad)
-        ccore_malformed(self->core, sock, bad, now_ns);
+        ccore_malformed(self->core, slot, bad, now_ns);
     else
-        ccore_tick(self->core, sock, &t, now_ns);
+        ccore_tick(self->core, slot, &t, now_ns);
 }
 
-/* Reads up to CLIENT_BATCH_MAX messages of publish socket `sock`. Returns
- * how many. */
-static int sub_drain(struct hamd_client *self, unsigned sock, int64_t now_ns)
+/* Reads up to max messages of the SUB of `slot`. */
+static void sub_drain(struct hamd_client *self, unsigned slot, int max,
+                      int64_t now_ns)
 {
-    int n = 0, rc;
-    while (n < CLIENT_BATCH_MAX && (rc = recv_two(self, self->subs[sock])) >= 0) {
-        n++;
+    int rc;
+    for (int n = 0; n < max && (rc = recv_two(self, self->subs[slot])) >= 0; n++) {
         if (rc == 1)
-            sub_message(self, sock, now_ns);
+            sub_message(self, slot, now_ns);
         else
-            ccore_malformed(self->core, sock, "not two frames", now_ns);
+            ccore_malformed(self->core, slot, "not two frames", now_ns);
     }
-    return n;
 }
 
 /* One message of the snapshot answer. */
@@ -221,7 +241,7 @@ static void dealer_message(struct hamd_client *self, int rc, int64_t now_ns)
         ccore_snapshot_tick(self->core, &t);
         return;
     }
-    ccore_malformed(self->core, CCORE_SOCKETS_MAX, bad, now_ns);
+    ccore_malformed(self->core, CCORE_SLOTS_MAX, bad, now_ns);
     ccore_snapshot_tick(self->core, NULL);
 }
 
@@ -238,17 +258,40 @@ static void dealer_drain(struct hamd_client *self, int64_t now_ns)
  * The poll step
  * ------------------------------------------------------------------------ */
 
-/* A silent connection: read what is still queued on it (it may prove it
- * alive), then, if the core still says so, connect it anew. */
-static void sub_reconnect(struct hamd_client *self, unsigned sock,
+/* Reads everything slot's SUB holds (repeats are dropped by the core, a
+ * tick only it brought is not lost). */
+static void sub_drain_all(struct hamd_client *self, unsigned slot,
                           int64_t now_ns)
 {
-    sub_drain(self, sock, now_ns);
-    if (!ccore_sock_reconnect(self->core, sock, now_ns))
-        return;
-    const char *ep = self->conf.endpoints[sock];
-    zmq_disconnect(self->subs[sock], ep);
-    zmq_connect(self->subs[sock], ep);
+    if (self->subs[slot])
+        sub_drain(self, slot, INT32_MAX, now_ns);
+}
+
+/* Closes, opens and makes again the connections the core names. */
+static void slots_run(struct hamd_client *self, unsigned todo, int64_t now_ns)
+{
+    uint64_t close = todo & CCORE_DO_CLOSE ? ccore_take_close(self->core) : 0;
+    uint64_t open = todo & CCORE_DO_OPEN ? ccore_take_open(self->core) : 0;
+    uint64_t again = todo & CCORE_DO_RECONNECT ? ccore_take_reconnect(self->core)
+                                                : 0;
+    for (unsigned s = 0; s < CCORE_SLOTS_MAX; s++) {
+        uint64_t bit = 1ull << s;
+        if ((close & bit) && self->subs[s]) {
+            sub_drain_all(self, s, now_ns);
+            zmq_close(self->subs[s]);
+            self->subs[s] = NULL;
+        }
+        if ((open & bit) && !self->subs[s])
+            sub_open(self, s); /* the endpoint connected once: it will again */
+        if ((again & bit) && self->subs[s]) {
+            sub_drain_all(self, s, now_ns);
+            if (!ccore_reconnect_ok(self->core, s))
+                continue;
+            const char *ep = self->conf.endpoints[cconn_endpoint(s)];
+            zmq_disconnect(self->subs[s], ep);
+            zmq_connect(self->subs[s], ep);
+        }
+    }
 }
 
 /* Does what the core says is due; returns when the next thing is. */
@@ -256,12 +299,7 @@ static int64_t due_run(struct hamd_client *self, int64_t now_ns)
 {
     unsigned todo;
     int64_t next = ccore_due(self->core, now_ns, &todo);
-    if (todo & CCORE_DO_RECONNECT) {
-        uint32_t mask = ccore_reconnect_mask(self->core);
-        for (unsigned i = 0; i < self->conf.n_endpoints; i++)
-            if (mask & (1u << i))
-                sub_reconnect(self, i, now_ns);
-    }
+    slots_run(self, todo, now_ns);
     if (todo & CCORE_DO_SNAPSHOT_CLOSE)
         dealer_close(self);
     if (todo & CCORE_DO_SNAPSHOT_SEND)
@@ -288,21 +326,26 @@ int client_io_poll(struct hamd_client *self, int timeout_ms)
     self->delivered = 0;
     int64_t now_ns = hamd_mono_ns();
     int64_t next = due_run(self, now_ns);
-    zmq_pollitem_t items[HAMD_CLIENT_ENDPOINTS_MAX + 1];
-    unsigned n = self->conf.n_endpoints;
-    for (unsigned i = 0; i < n; i++)
-        items[i] = (zmq_pollitem_t){self->subs[i], 0, ZMQ_POLLIN, 0};
-    bool dealer = self->dealer != NULL; /* polled, item n - 1 */
+    zmq_pollitem_t items[CCORE_SLOTS_MAX + 1];
+    unsigned slot_of[CCORE_SLOTS_MAX]; /* item -> slot */
+    unsigned n = 0;
+    for (unsigned s = 0; s < CCORE_SLOTS_MAX; s++)
+        if (self->subs[s]) {
+            slot_of[n] = s;
+            items[n++] = (zmq_pollitem_t){self->subs[s], 0, ZMQ_POLLIN, 0};
+        }
+    unsigned n_subs = n;
+    bool dealer = self->dealer != NULL; /* polled, item n_subs */
     if (dealer)
         items[n++] = (zmq_pollitem_t){self->dealer, 0, ZMQ_POLLIN, 0};
     int rc = zmq_poll(items, (int)n, wait_ms(now_ns, next, timeout_ms));
     if (rc < 0 && zmq_errno() != EINTR)
         return -1;
     now_ns = hamd_mono_ns();
-    for (unsigned i = 0; rc > 0 && i < self->conf.n_endpoints; i++)
+    for (unsigned i = 0; rc > 0 && i < n_subs; i++)
         if (items[i].revents & ZMQ_POLLIN)
-            sub_drain(self, i, now_ns);
-    if (rc > 0 && dealer && (items[n - 1].revents & ZMQ_POLLIN))
+            sub_drain(self, slot_of[i], CLIENT_BATCH_MAX, now_ns);
+    if (rc > 0 && dealer && (items[n_subs].revents & ZMQ_POLLIN))
         dealer_drain(self, now_ns);
     due_run(self, now_ns);
     client_stats_publish(self);

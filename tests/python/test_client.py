@@ -10,7 +10,7 @@ import msgpack
 import fakehub
 from fakehub import FakeHub
 import hamd
-from hamd import core
+from hamd import conn, core
 
 VT = "rb2601.SHFE"
 WAIT_S = 10.0
@@ -102,19 +102,21 @@ class TestJoinFenceGapBadInput(ClientCase):
 
 
 class TestSilence(ClientCase):
-    hb_timeout_ms = 300
+    hb_timeout_ms = 500
 
-    def test_reconnect_and_resnapshot(self):
+    def test_second_connection_and_resnapshot(self):
         self.join(1, [(VT, 1, 1, 1)])
         self.hub.tick(VT, 2, 1, 2)
         self.until(lambda: len(self.got) >= 2, "ticks 1-2")
-        # silence: no heartbeat for hb_timeout -> silent, reconnect
-        self.until(lambda: self.client.stats["reconnects"] >= 1, "a reconnect")
-        self.assertEqual(self.client.stats["silences"], 1)
+        # silent: probes beside the connection, then hb_timeout
+        self.until(lambda: len(self.client._subs) == 1 + conn.PROBES, "probes")
+        self.until(lambda: self.client.stats["silences"] >= 1, "silent")
         self.assertIn(core.SILENT, self.notices)
-        # heartbeats back: a snapshot round again
+        # heartbeats back: one connection again, and a snapshot round
         ident, _ = self.hub.request(lambda: (self.hub.hb(1), self.pump()))
         self.hub.answer(ident, [(VT, 3, 1, 3)], 1)
+        self.until(lambda: len(self.client._subs) == 1, "one connection again",
+                   hb_term=1)
         self.until(lambda: self.client.stats["snapshots"] >= 2, "re-snapshot")
         self.until(lambda: len(self.got) >= 3, "the snapshot's tick",
                    hb_term=1)
@@ -122,6 +124,9 @@ class TestSilence(ClientCase):
         # (the settle time), then went out
         self.assertEqual(self.numbers(), ["1s", "2", "3s"])
         self.assertIn(core.BACK, self.notices)
+        self.hub.tick(VT, 4, 1, 4)
+        self.until(lambda: len(self.got) >= 4, "tick 4", hb_term=1)
+        self.assertEqual(self.numbers(), ["1s", "2", "3s", "4"])
 
 
 class TestSubscribeLater(ClientCase):

@@ -6,7 +6,7 @@ import unittest
 
 import fakehub  # noqa: F401 - puts src/python on sys.path
 from fakehub import tick_map
-from hamd import core
+from hamd import conn, core
 
 MS = core.NS_PER_MS
 T0 = 1000 * MS
@@ -203,25 +203,74 @@ class TestSnapshot(unittest.TestCase):
         self.assertIn(core.DO_SNAPSHOT_SEND, c.due(T0)[0])
 
 
-class TestLiveness(unittest.TestCase):
-    def test_heartbeat_timeout(self):
+class TestConnections(unittest.TestCase):
+    """hamd.conn, and the core's use of it (test_client_conn.c's cases)."""
+    PRIMARY = conn.SLOTS_PER_EP          # endpoint #2 of two
+    PROBES = [PRIMARY + 1, PRIMARY + 2]
+
+    def probing(self):
+        c = conn.Conn(2, conn.PROBE_AFTER_MS * MS)
+        c.heard(self.PRIMARY, T0)
+        self.assertEqual(c.due(T0 + 10 * MS), T0 + conn.PROBE_AFTER_MS * MS)
+        c.due(T0 + conn.PROBE_AFTER_MS * MS)
+        self.assertEqual(sorted(c.open), self.PROBES)
+        c.open.clear()
+        return c
+
+    def test_probe_bridges(self):
+        c = self.probing()
+        t = T0 + conn.PROBE_AFTER_MS * MS + 400 * MS
+        self.assertEqual(c.heard(self.PROBES[1], t), 700)
+        self.assertIsNone(c.heard(self.PROBES[0], t))
+        c.due(t)
+        self.assertEqual(c.reconnect, set())
+        c.due(t + conn.GRACE_MS * MS)
+        self.assertEqual(c.reconnect, {self.PRIMARY})
+        self.assertTrue(c.reconnect_ok(self.PRIMARY))
+        back = t + 300 * MS
+        c.heard(self.PRIMARY, back)
+        self.assertFalse(c.reconnect_ok(self.PRIMARY))
+        c.due(back)
+        self.assertEqual(c.close, set())
+        c.due(back + conn.GRACE_MS * MS)
+        self.assertEqual(sorted(c.close), self.PROBES)
+
+    def test_false_alarm(self):
+        c = self.probing()
+        t = T0 + conn.PROBE_AFTER_MS * MS + 5 * MS
+        c.heard(self.PRIMARY, t)
+        self.assertIsNone(c.heard(self.PROBES[0], t))
+        c.due(t + conn.GRACE_MS * MS)
+        self.assertEqual((sorted(c.close), c.reconnect), (self.PROBES, set()))
+
+    def test_probes_in_vain(self):
+        c = self.probing()
+        end = T0 + (conn.PROBE_AFTER_MS + conn.PROBE_FOR_MS) * MS
+        c.due(end)
+        self.assertEqual(sorted(c.close), self.PROBES)
+        self.assertIsNone(c.due(end + 10 * conn.PROBE_AFTER_MS * MS))
+        self.assertEqual(c.open, set())
+
+    def test_core_silence_and_takeover(self):
         c, r = make(n_sockets=2)
-        c.heartbeat(1, 1, 1, T0)
+        c.heartbeat(self.PRIMARY, 1, 1, T0)
         snapshot_round(c, [], 1)
         c.due(T0)
-        todo, nxt = c.due(T0 + 10 * MS)
-        self.assertEqual((todo, nxt), (set(), T0 + HB_TIMEOUT))
-        t1 = T0 + HB_TIMEOUT
-        self.assertEqual(c.due(t1)[0], {core.DO_RECONNECT})
-        self.assertEqual(c.reconnect, [1])
-        self.assertEqual(r.notices.count(core.SILENT), 1)
-        self.assertFalse(c.sock_reconnect(0, t1))
-        self.assertTrue(c.sock_reconnect(1, t1))
-        self.assertFalse(c.sock_reconnect(1, t1))
-        self.assertEqual(c.due(t1 + 500 * MS)[0], set())
-        c.heartbeat(0, 2, 2, t1 + 700 * MS)
+        t1 = T0 + conn.PROBE_AFTER_MS * MS
+        self.assertEqual(c.due(t1)[0], {core.DO_OPEN})
+        self.assertEqual(c.take_open(), self.PROBES)
+        t2 = T0 + HB_TIMEOUT
+        self.assertEqual(c.due(t2)[0], set())
+        self.assertEqual((r.notices.count(core.SILENT), c.stats["silences"]), (1, 1))
+        t3 = t2 + 200 * MS
+        c.heartbeat(self.PROBES[0], 2, 2, t3)
         self.assertIn(core.BACK, r.notices)
-        self.assertEqual(c.due(t1 + 700 * MS)[0], {core.DO_SNAPSHOT_SEND})
+        self.assertIn(core.RECONNECT, r.notices)
+        self.assertEqual(c.stats["reconnects"], 1)
+        t4 = t3 + conn.GRACE_MS * MS
+        self.assertEqual(c.due(t4)[0], {core.DO_RECONNECT, core.DO_SNAPSHOT_SEND})
+        self.assertEqual(c.take_reconnect(), [self.PRIMARY])
+        self.assertTrue(c.reconnect_ok(self.PRIMARY))
 
 
 if __name__ == "__main__":

@@ -71,12 +71,12 @@ static void rec_notice(void *ud, enum hamd_client_notice what, const char *text)
     r->notices[what]++;
 }
 
-/* A core with one socket per n_sockets and n_prefixes prefixes. */
-static struct ccore *core_new(struct record *r, unsigned n_sockets,
+/* A core of n_endpoints endpoints and n_prefixes prefixes. */
+static struct ccore *core_new(struct record *r, unsigned n_endpoints,
                               unsigned n_prefixes, bool snapshots)
 {
     memset(r, 0, sizeof *r);
-    const struct ccore_opts o = {HB_TIMEOUT, n_sockets, n_prefixes, snapshots};
+    const struct ccore_opts o = {HB_TIMEOUT, n_endpoints, n_prefixes, snapshots};
     const struct ccore_sink s = {rec_tick, rec_gap, rec_leader, rec_notice, r};
     struct ccore *c = ccore_new(&o, &s, T0);
     assert_non_null(c);
@@ -554,53 +554,38 @@ static void test_no_snapshot_endpoints_no_round(void **state)
  * Liveness
  * ------------------------------------------------------------------------ */
 
-/* No heartbeat for hb_timeout: silent, and the connection that carried
- * the stream is made again (once); heartbeats back: a snapshot. */
-static void test_heartbeat_timeout(void **state)
+/* No heartbeat for hb_timeout: silent, a snapshot round once heartbeats
+ * are back. A probe that brings the stream back counts as a reconnect
+ * (client_conn.c decides the rest; test_client_conn.c). */
+static void test_silence_and_probe_takeover(void **state)
 {
     (void)state;
     struct record r;
     struct ccore *c = core_new(&r, 2, 1, true);
-    ccore_heartbeat(c, 1, 1, 1, T0);
+    unsigned ep1 = CCONN_SLOTS_PER_EP, probe = ep1 + 1;
+    ccore_heartbeat(c, ep1, 1, 1, T0);
     snapshot_round(c, NULL, 0, 1, T0);
     due(c, T0);
-    unsigned todo;
-    int64_t next = ccore_due(c, T0 + 10 * MS, &todo);
-    assert_int_equal(next, T0 + HB_TIMEOUT);
-    assert_int_equal(todo, 0);
-    int64_t t1 = T0 + HB_TIMEOUT;
-    assert_int_equal(due(c, t1), CCORE_DO_RECONNECT);
-    assert_int_equal(ccore_reconnect_mask(c), 1u << 1);
+    int64_t t1 = T0 + CCONN_PROBE_AFTER_MS * MS;
+    assert_int_equal(due(c, t1), CCORE_DO_OPEN);
+    assert_int_equal(ccore_take_open(c), 3ull << probe);
+    assert_int_equal(r.notices[HAMD_CLIENT_SILENT], 0);
+    int64_t t2 = T0 + HB_TIMEOUT;
+    assert_int_equal(due(c, t2), 0);
     assert_int_equal(r.notices[HAMD_CLIENT_SILENT], 1);
     assert_int_equal(ccore_stats(c)->silences, 1);
-    assert_false(ccore_sock_reconnect(c, 0, t1)); /* never carried anything */
-    assert_true(ccore_sock_reconnect(c, 1, t1));
-    assert_false(ccore_sock_reconnect(c, 1, t1)); /* once */
-    assert_int_equal(due(c, t1 + 500 * MS), 0);
-    assert_int_equal(ccore_stats(c)->reconnects, 1);
-    assert_int_equal(ccore_stats(c)->silences, 1);
-    /* The stream is back, on the other socket: a snapshot round. */
-    int64_t t2 = t1 + 700 * MS;
-    ccore_heartbeat(c, 0, 2, 2, t2);
+    int64_t t3 = t2 + 200 * MS;
+    ccore_heartbeat(c, probe, 2, 2, t3);
     assert_int_equal(r.notices[HAMD_CLIENT_BACK], 1);
-    assert_int_equal(due(c, t2), CCORE_DO_SNAPSHOT_SEND);
-    ccore_destroy(&c);
-}
-
-/* A connection that read something while the reconnect was decided is
- * alive after all. */
-static void test_drained_message_cancels_reconnect(void **state)
-{
-    (void)state;
-    struct record r;
-    struct ccore *c = core_new(&r, 1, 1, false);
-    ccore_heartbeat(c, 0, 1, 1, T0);
-    int64_t t1 = T0 + HB_TIMEOUT;
-    assert_int_equal(due(c, t1), CCORE_DO_RECONNECT);
-    ccore_heartbeat(c, 0, 1, 1, t1);
-    assert_false(ccore_sock_reconnect(c, 0, t1));
-    ccore_other(c, 0, t1 + HB_TIMEOUT - MS);
-    ccore_event(c, 0, t1 + HB_TIMEOUT - MS);
+    assert_int_equal(r.notices[HAMD_CLIENT_RECONNECT], 1);
+    assert_int_equal(ccore_stats(c)->reconnects, 1);
+    assert_int_equal(due(c, t3), CCORE_DO_SNAPSHOT_SEND);
+    int64_t t4 = t3 + CCONN_GRACE_MS * MS;
+    assert_int_equal(due(c, t4), CCORE_DO_RECONNECT | CCORE_DO_SNAPSHOT_SEND);
+    assert_int_equal(ccore_take_reconnect(c), 1ull << ep1);
+    assert_true(ccore_reconnect_ok(c, ep1));
+    ccore_other(c, 0, t4);
+    ccore_event(c, 0, t4);
     assert_int_equal(ccore_stats(c)->events, 1);
     ccore_destroy(&c);
 }
@@ -613,9 +598,9 @@ static void test_bad_options(void **state)
     const struct ccore_sink s = {rec_tick, NULL, NULL, NULL, &r};
     struct ccore_opts o = {HB_TIMEOUT, 0, 1, false};
     assert_null(ccore_new(&o, &s, T0));
-    o.n_sockets = CCORE_SOCKETS_MAX + 1;
+    o.n_endpoints = CCONN_ENDPOINTS_MAX + 1;
     assert_null(ccore_new(&o, &s, T0));
-    o.n_sockets = 1;
+    o.n_endpoints = 1;
     o.n_prefixes = 0;
     assert_null(ccore_new(&o, &s, T0));
     o.n_prefixes = 1;
@@ -654,8 +639,7 @@ int main(void)
         cmocka_unit_test(test_unsent_and_timed_out_requests),
         cmocka_unit_test(test_one_request_per_prefix),
         cmocka_unit_test(test_no_snapshot_endpoints_no_round),
-        cmocka_unit_test(test_heartbeat_timeout),
-        cmocka_unit_test(test_drained_message_cancels_reconnect),
+        cmocka_unit_test(test_silence_and_probe_takeover),
         cmocka_unit_test(test_bad_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

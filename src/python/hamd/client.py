@@ -1,9 +1,10 @@
 """hamd.Client: hamd's tick stream, every tick exactly once and in order per
 contract, through any failover (docs/client.md).
 
-The ZeroMQ shell around hamd.core.Core: one SUB per publish endpoint, a
-DEALER for snapshots while one is asked for, and a poll step that feeds
-the core and carries out what it says is due. Pure Python on pyzmq and
+The ZeroMQ shell around hamd.core.Core: a SUB per publish endpoint (and
+probes beside a silent one, hamd.conn), a DEALER for snapshots while one
+is asked for, and a poll step that feeds the core and carries out what it
+says is due. Pure Python on pyzmq and
 msgpack (Debian's python3-zmq and python3-msgpack).
 
     import hamd
@@ -21,7 +22,7 @@ import time
 
 import zmq
 
-from . import core, wire
+from . import conn, core, wire
 
 ENDPOINTS_MAX = 16          # publish or snapshot endpoints (as the C library)
 PREFIX_MAX_BYTES = 47       # the hub answers no snapshot of a longer prefix
@@ -32,8 +33,10 @@ RECONNECT_IVL_MS = 10       # a new leader re-sends what it held 30 ms after
 #                             its first client is back: be among them
 ZMTP_HEARTBEAT_IVL_MS = 1000      # ZMTP ping on every connection ...
 ZMTP_HEARTBEAT_TIMEOUT_MS = 3000  # ... dropped when silent this long
-CONNECT_TIMEOUT_MS = 500    # a SYN sent while a VIP moves gets no answer
-HANDSHAKE_IVL_MS = 1000     # a frozen hub accepts TCP, never says ZMTP hello
+CONNECT_TIMEOUT_MS = 300    # a SYN sent while a VIP moves gets no answer
+HANDSHAKE_IVL_MS = 500      # a frozen hub accepts TCP, never says ZMTP hello
+PROBE_CONNECT_TIMEOUT_MS = 25  # a probe gives up a SYN this soon, retries
+PROBE_HANDSHAKE_IVL_MS = 100   # ... and a handshake (LAN speed: hamd.conn)
 SNAPSHOT_REQUEST = b"SNAPSHOT"
 
 log = logging.getLogger("hamd.client")
@@ -111,15 +114,15 @@ class Client:
         self._ctx = context or zmq.Context()
         self._poller = zmq.Poller()
         self._dealer = None
-        self._subs = []
+        self._subs = {}                      # slot -> SUB (hamd.conn)
         self._core = core.Core(len(self.endpoints), len(self.prefixes),
                                bool(self.snapshot_endpoints),
                                hb_timeout_ms * core.NS_PER_MS,
                                time.monotonic_ns(), self._deliver,
                                self._gap, self._leader, self._notice)
         try:
-            for ep in self.endpoints:
-                self._subs.append(self._open_sub(ep))
+            for e in range(len(self.endpoints)):
+                self._open_sub(conn.SLOTS_PER_EP * e)
         except zmq.ZMQError:
             self.close()
             raise
@@ -163,9 +166,9 @@ class Client:
         return dict(self._core.stats)
 
     def close(self):
-        for s in self._subs:
+        for s in self._subs.values():
             s.close(linger=0)
-        self._subs = []
+        self._subs = {}
         self._close_dealer()
         if self._own_ctx and self._ctx is not None:
             self._ctx.term()
@@ -206,17 +209,30 @@ class Client:
     # ------------------------------------------------------------------
     # Sockets
 
-    def _open_sub(self, endpoint):
+    def _open_sub(self, slot):
         sub = self._ctx.socket(zmq.SUB)
         _set_connection_options(sub)
+        if conn.is_probe(slot):
+            sub.setsockopt(zmq.CONNECT_TIMEOUT, PROBE_CONNECT_TIMEOUT_MS)
+            sub.setsockopt(zmq.HANDSHAKE_IVL, PROBE_HANDSHAKE_IVL_MS)
         for p in self.prefixes:
             sub.setsockopt(zmq.SUBSCRIBE, p.encode())
         # heartbeats and events whatever the prefixes
         sub.setsockopt(zmq.SUBSCRIBE, wire.HB_TOPIC)
         sub.setsockopt(zmq.SUBSCRIBE, wire.EVENT_TOPIC)
-        sub.connect(endpoint)
+        self._subs[slot] = sub
         self._poller.register(sub, zmq.POLLIN)
-        return sub
+        sub.connect(self.endpoints[conn.endpoint(slot)])
+
+    def _close_sub(self, slot, now):
+        """Reads what the SUB still holds (repeats are dropped by the core,
+        a tick only it brought is not lost), then closes it."""
+        sub = self._subs.pop(slot, None)
+        if sub is None:
+            return
+        self._drain(slot, now, sub, limit=None)
+        self._poller.unregister(sub)
+        sub.close(linger=0)
 
     def _open_dealer(self):
         d = self._ctx.socket(zmq.DEALER)
@@ -251,7 +267,7 @@ class Client:
             if p in self.prefixes:
                 continue
             self.prefixes.append(p)
-            for s in self._subs:
+            for s in self._subs.values():
                 s.setsockopt(zmq.SUBSCRIBE, p.encode())
             self._core.add_prefix()
 
@@ -281,14 +297,15 @@ class Client:
         except wire.Malformed as e:
             c.malformed(i, str(e), now)
 
-    def _drain(self, i, now):
-        sub = self._subs[i]
-        for _ in range(BATCH_MAX):
+    def _drain(self, slot, now, sub, limit=BATCH_MAX):
+        n = 0
+        while limit is None or n < limit:
             try:
                 frames = sub.recv_multipart(zmq.NOBLOCK)
             except zmq.Again:
                 return
-            self._sub_message(i, frames, now)
+            self._sub_message(slot, frames, now)
+            n += 1
 
     def _dealer_message(self, frames, now):
         c = self._core
@@ -323,12 +340,23 @@ class Client:
 
     def _due(self, now):
         todo, nxt = self._core.due(now)
+        if core.DO_CLOSE in todo:
+            for slot in self._core.take_close():
+                self._close_sub(slot, now)
+        if core.DO_OPEN in todo:
+            for slot in self._core.take_open():
+                if slot not in self._subs:
+                    self._open_sub(slot)
         if core.DO_RECONNECT in todo:
-            for i in self._core.reconnect:
-                self._drain(i, now)
-                if self._core.sock_reconnect(i, now):
-                    self._subs[i].disconnect(self.endpoints[i])
-                    self._subs[i].connect(self.endpoints[i])
+            for slot in self._core.take_reconnect():
+                sub = self._subs.get(slot)
+                if sub is None:
+                    continue
+                self._drain(slot, now, sub, limit=None)
+                if self._core.reconnect_ok(slot):
+                    ep = self.endpoints[conn.endpoint(slot)]
+                    sub.disconnect(ep)
+                    sub.connect(ep)
         if core.DO_SNAPSHOT_CLOSE in todo:
             self._close_dealer()
         if core.DO_SNAPSHOT_SEND in todo:
@@ -347,9 +375,9 @@ class Client:
             wait = due_ms if wait is None else min(wait, due_ms)
         ready = dict(self._poller.poll(wait))
         now = time.monotonic_ns()
-        for i, s in enumerate(self._subs):
+        for slot, s in list(self._subs.items()):
             if s in ready:
-                self._drain(i, now)
+                self._drain(slot, now, s)
         if self._dealer is not None and self._dealer in ready:
             self._drain_dealer(now)
         self._due(time.monotonic_ns())

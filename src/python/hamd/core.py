@@ -15,13 +15,16 @@ client_core.c, for the same reasons (see there):
   than it, or after SETTLE_MS;
 - snapshot rounds on joining, after a gap, a term change or a silence,
   once a heartbeat proves the subscription live; one prefix at a time;
-- liveness: no `_hb` for hb_timeout: silent; a connection that carried
-  messages and then nothing for hb_timeout is made again.
+- liveness: no `_hb` for hb_timeout: silent;
+- connections: hamd.conn (a primary per endpoint, fast probes beside a
+  silent one); slots number them.
 
 Times are integer nanoseconds of a monotonic clock, given by the caller.
 The shell (hamd.client) does the I/O and carries out Core.due()'s answer.
 """
 import collections
+
+from . import conn
 
 NS_PER_MS = 1000000
 SETTLE_MS = 3000          # a newer snapshot tick waits this long for the
@@ -38,8 +41,11 @@ BAD_NOTICE_MS = 1000        # malformed input: one notice per this long
 # Core.due() answers with a set of these.
 DO_SNAPSHOT_SEND = "snapshot_send"    # send ["SNAPSHOT", prefix], then sent()
 DO_SNAPSHOT_CLOSE = "snapshot_close"  # close the DEALER (before any SEND)
-DO_RECONNECT = "reconnect"            # drain, then sock_reconnect(i) for
-#                                       each i in Core.reconnect
+DO_CLOSE = "close"                    # read, then close the slots of
+#                                       take_close(); before any OPEN
+DO_OPEN = "open"                      # open probes: the slots of take_open()
+DO_RECONNECT = "reconnect"            # read, then (if reconnect_ok) make
+#                                       again the slots of take_reconnect()
 
 # Notices: the client's own view of the stream.
 SILENT, BACK, RECONNECT, SNAPSHOT, SNAPSHOT_FAILED, BAD_MESSAGE, LATE_START = (
@@ -77,10 +83,10 @@ class Core:
     """The decisions. Outputs go to the callables given:
     tick(t, snapshot), gap(Gap), leader(LeaderChange), notice(kind, text)."""
 
-    def __init__(self, n_sockets, n_prefixes, snapshots, hb_timeout_ns, now,
+    def __init__(self, n_endpoints, n_prefixes, snapshots, hb_timeout_ns, now,
                  tick, gap=None, leader=None, notice=None):
-        if n_sockets < 1 or n_prefixes < 0 or hb_timeout_ns <= 0:
-            raise ValueError("n_sockets >= 1, n_prefixes >= 0, hb_timeout > 0")
+        if n_endpoints < 1 or n_prefixes < 0 or hb_timeout_ns <= 0:
+            raise ValueError("n_endpoints >= 1, n_prefixes >= 0, hb_timeout > 0")
         self.n_prefixes = n_prefixes
         self.snapshots = snapshots
         self.hb_timeout = hb_timeout_ns
@@ -94,9 +100,8 @@ class Core:
         self.last_hb = now
         self.n_pending = 0
         self.settle = None
-        self.heard = [False] * n_sockets     # a message since (re)connect
-        self.last_rx = [0] * n_sockets       # when the last came
-        self.reconnect = []                  # sockets due() found silent
+        self.conn = conn.Conn(n_endpoints, min(conn.PROBE_AFTER_MS * NS_PER_MS,
+                                                hb_timeout_ns))
         self.stats = dict.fromkeys(STAT_KEYS, 0)
         self.bad_notice = None
         # the snapshot round
@@ -112,7 +117,7 @@ class Core:
         self.snap_buf = []
         self.snap_got = 0
         self.holding = snapshots             # joining: live ticks are held
-        self.held = []                       # (sock, tick) in arrival order
+        self.held = []                       # (slot, tick) in arrival order
 
     # ------------------------------------------------------------------
     # Helpers
@@ -152,10 +157,14 @@ class Core:
         c.pending, c.pending_due = t, due
         self.settle = due if self.settle is None else min(self.settle, due)
 
-    def _heard(self, sock, now):
-        if 0 <= sock < len(self.heard):
-            self.heard[sock] = True
-            self.last_rx[sock] = now
+    def _heard(self, slot, now):
+        silent_ms = self.conn.heard(slot, now)
+        if silent_ms is None:
+            return
+        self.stats["reconnects"] += 1
+        self.notice(RECONNECT, "endpoint #%d silent for %d ms: a new connection "
+                    "brings the stream, the old one is made again"
+                    % (conn.endpoint(slot) + 1, silent_ms))
 
     def _leader_new(self, term, node):
         if self.leader_term:
@@ -168,9 +177,9 @@ class Core:
     # ------------------------------------------------------------------
     # The live stream
 
-    def tick(self, sock, t, now):
+    def tick(self, slot, t, now):
         """A live tick, checked by hamd.wire.tick."""
-        self._heard(sock, now)
+        self._heard(slot, now)
         term = t["term"]
         if term < self.max_term:
             self.stats["fenced"] += 1
@@ -180,7 +189,7 @@ class Core:
             self._leader_new(term, t["node"])
         if self.holding:
             if len(self.held) < JOIN_HOLD_MAX:
-                self.held.append((sock, t))
+                self.held.append((slot, t))
                 return
             self._release(now)              # too many: go on without
         c = self._contract(t["vt_symbol"])
@@ -200,8 +209,8 @@ class Core:
             return
         self.holding = False
         held, self.held = self.held, []
-        for sock, t in held:
-            self.tick(sock, t, now)
+        for slot, t in held:
+            self.tick(slot, t, now)
 
     def _seq_track(self, c, t):
         term, seq = t["term"], t["seq"]
@@ -222,8 +231,8 @@ class Core:
                             % (t["vt_symbol"], term, seq))
             c.seen_term, c.seen_seq = term, seq
 
-    def heartbeat(self, sock, term, node, now):
-        self._heard(sock, now)
+    def heartbeat(self, slot, term, node, now):
+        self._heard(slot, now)
         if term < self.max_term:
             self.stats["fenced"] += 1       # a deposed publisher's
             return
@@ -238,16 +247,16 @@ class Core:
             self.notice(BACK, "heartbeats back: node %d, term %d" % (node, term))
         self.ever_live = True
 
-    def event(self, sock, now):
-        self._heard(sock, now)
+    def event(self, slot, now):
+        self._heard(slot, now)
         self.stats["events"] += 1
 
-    def other(self, sock, now):
-        self._heard(sock, now)
+    def other(self, slot, now):
+        self._heard(slot, now)
 
-    def malformed(self, sock, what, now):
-        """sock -1: the snapshot DEALER."""
-        self._heard(sock, now)
+    def malformed(self, slot, what, now):
+        """slot -1: the snapshot DEALER."""
+        self._heard(slot, now)
         self.stats["malformed"] += 1
         if self.bad_notice is not None and now - self.bad_notice < BAD_NOTICE_MS * NS_PER_MS:
             return
@@ -364,16 +373,13 @@ class Core:
                             "failing over" % (self.hb_timeout // NS_PER_MS))
             else:
                 nxt.append(deadline)
-        self.reconnect = []
-        for i, heard in enumerate(self.heard):
-            if heard:
-                deadline = self.last_rx[i] + self.hb_timeout
-                if now >= deadline:
-                    self.reconnect.append(i)
-                else:
-                    nxt.append(deadline)
-        if self.reconnect:
-            todo.add(DO_RECONNECT)
+        at = self.conn.due(now)
+        if at is not None:
+            nxt.append(at)
+        for what, slots in ((DO_CLOSE, self.conn.close), (DO_OPEN, self.conn.open),
+                            (DO_RECONNECT, self.conn.reconnect)):
+            if slots:
+                todo.add(what)
         if self.n_pending and now >= self.settle:
             self._settle_due(now)
         if self.n_pending:
@@ -416,13 +422,24 @@ class Core:
         if not self.snap_sent:
             nxt.append(self.snap_resend)
 
-    def sock_reconnect(self, sock, now):
-        """True when socket sock is to be made again now (the shell read
-        what was still queued on it first); counted."""
-        if not self.heard[sock] or now - self.last_rx[sock] < self.hb_timeout:
-            return False
-        self.heard[sock] = False
-        self.stats["reconnects"] += 1
-        self.notice(RECONNECT, "connection #%d silent for %d ms: made again"
-                    % (sock + 1, (now - self.last_rx[sock]) // NS_PER_MS))
-        return True
+    @staticmethod
+    def _take(slots):
+        out = sorted(slots)
+        slots.clear()
+        return out
+
+    def take_open(self):
+        """The probe slots to open (with DO_OPEN); cleared."""
+        return self._take(self.conn.open)
+
+    def take_close(self):
+        """The slots to close (with DO_CLOSE); cleared."""
+        return self._take(self.conn.close)
+
+    def take_reconnect(self):
+        """The primaries to make again (with DO_RECONNECT); cleared."""
+        return self._take(self.conn.reconnect)
+
+    def reconnect_ok(self, slot):
+        """Still to be made again after the shell read what it held."""
+        return self.conn.reconnect_ok(slot)
