@@ -143,6 +143,11 @@ int hamd_client_poll(hamd_client_t *self, int timeout_ms);
 /* Copies the counters into *out. Any thread. */
 void hamd_client_stats(hamd_client_t *self, struct hamd_client_stats *out);
 
+/* Looks up an integer of a tick's `extra` map (e.g. "sim_seq"). Returns
+ * true and sets *out when key exists and holds an integer. */
+bool hamd_client_tick_extra_int(const struct hamd_tick *tick, const char *key,
+                                int64_t *out);
+
 /* The library's version, "MAJOR.MINOR.PATCH". */
 const char *hamd_client_version(void);
 

@@ -194,6 +194,12 @@ HAMD_CLIENT_EXPORT void hamd_client_stats(hamd_client_t *self,
     pthread_mutex_unlock(&self->stats_lock);
 }
 
+HAMD_CLIENT_EXPORT bool hamd_client_tick_extra_int(const struct hamd_tick *tick,
+                                                   const char *key, int64_t *out)
+{
+    return hamd_tick_extra_int(tick, key, out);
+}
+
 HAMD_CLIENT_EXPORT const char *hamd_client_version(void)
 {
     return HAMD_CLIENT_VERSION;

@@ -270,6 +270,8 @@ static void sub_drain_all(struct hamd_client *self, unsigned slot,
 /* Closes, opens and makes again the connections the core names. */
 static void slots_run(struct hamd_client *self, unsigned todo, int64_t now_ns)
 {
+    if (!(todo & (CCORE_DO_CLOSE | CCORE_DO_OPEN | CCORE_DO_RECONNECT)))
+        return;
     uint64_t close = todo & CCORE_DO_CLOSE ? ccore_take_close(self->core) : 0;
     uint64_t open = todo & CCORE_DO_OPEN ? ccore_take_open(self->core) : 0;
     uint64_t again = todo & CCORE_DO_RECONNECT ? ccore_take_reconnect(self->core)

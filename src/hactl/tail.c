@@ -79,7 +79,7 @@ static json_t *tick_to_json(const struct hamd_tick *t)
     json_object_set_new(o, "node", json_integer(t->node));
     json_object_set_new(o, "hub_ns", json_integer(t->hub_ns));
     int64_t sim_seq;
-    if (hamd_tick_extra_int(t, "sim_seq", &sim_seq))
+    if (hamd_client_tick_extra_int(t, "sim_seq", &sim_seq))
         json_object_set_new(o, "extra", json_pack("{s:I}", "sim_seq",
                                                   (json_int_t)sim_seq));
     return o;
