@@ -414,6 +414,52 @@ static bool tick_fast_str(struct hamd_mpr *r, const struct tick_field *f,
     return true;
 }
 
+/* An integer field (a time, term, seq, node) as the encoder writes it:
+ * fixint or 0xcc-0xcf, 0xd0-0xd3 for a negative time. False for any other
+ * form or a value the field does not take. */
+static bool tick_fast_int(struct hamd_mpr *r, const struct tick_field *f,
+                          char *dst)
+{
+    if (r->p == r->end)
+        return false;
+    uint8_t b = r->p[0];
+    size_t n = b < 0x80 ? 0 : b >= 0xcc && b <= 0xcf ? (size_t)1 << (b - 0xcc)
+                          : b >= 0xd0 && b <= 0xd3 ? (size_t)1 << (b - 0xd0)
+                          : b >= 0xe0 ? 0 : SIZE_MAX;
+    if (n == SIZE_MAX || (size_t)(r->end - r->p) < 1 + n)
+        return false;
+    uint64_t u = n == 0 ? (b < 0x80 ? b : (uint64_t)(int64_t)(int8_t)b) : 0;
+    for (size_t i = 1; i <= n; i++)
+        u = u << 8 | r->p[i];
+    bool is_signed = b >= 0xe0 || (b >= 0xd0 && b <= 0xd3);
+    if (is_signed && n > 0 && n < 8 && (u >> (8 * n - 1)) & 1)
+        u |= ~(uint64_t)0 << (8 * n); /* sign-extend a 1, 2 or 4 byte int */
+    bool negative = is_signed && (int64_t)u < 0;
+    if (is_signed && !negative)
+        return false; /* the encoder writes non-negatives unsigned */
+    switch (f->kind) {
+    case TK_TIME:
+        if (!negative && u > (uint64_t)INT64_MAX)
+            return false;
+        *(int64_t *)(void *)dst = (int64_t)u;
+        break;
+    case TK_U64:
+        if (negative)
+            return false;
+        *(uint64_t *)(void *)dst = u;
+        break;
+    case TK_U32:
+        if (negative || u > UINT32_MAX)
+            return false;
+        *(uint32_t *)(void *)dst = (uint32_t)u;
+        break;
+    default:
+        return false;
+    }
+    r->p += 1 + n;
+    return true;
+}
+
 /* Decodes a body laid out as hamd_tick_encode writes it, whose map header
  * (n pairs) r has read. Returns false at anything else. */
 static bool tick_decode_fast(struct hamd_mpr *r, uint32_t n,
@@ -436,7 +482,9 @@ static bool tick_decode_fast(struct hamd_mpr *r, uint32_t n,
             if (!tick_fast_num(r, (double *)(void *)dst))
                 return false;
             *seen |= 1ull << i;
-        } else if (f->kind == TK_STR && tick_fast_str(r, f, dst)) {
+        } else if ((f->kind == TK_STR && tick_fast_str(r, f, dst)) ||
+                   ((f->kind == TK_TIME || f->kind == TK_U64 ||
+                     f->kind == TK_U32) && tick_fast_int(r, f, dst))) {
             *seen |= 1ull << i;
         } else if (tick_field_decode(r, (int)i, out, seen) != HAMD_TICK_OK) {
             return false;

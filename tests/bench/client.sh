@@ -10,7 +10,7 @@
 #
 # Knobs: BENCH_CLIENT_RATE (ticks/s, all contracts; default 20000),
 # BENCH_CLIENT_SECONDS (5 per run), BENCH_CLIENT_CONTRACTS (100),
-# BENCH_CLIENT_RUNS (3: the CPU figures are the median run's, as the host
+# BENCH_CLIENT_RUNS (5: the CPU figures are the median run's, as the host
 # is shared; lost and dup are summed over every run).
 #
 # The last line is
@@ -27,7 +27,7 @@ BUILD=${HAMD_BUILD_DIR:-$ROOT/build}
 case $BUILD in /*) ;; *) BUILD=$PWD/$BUILD ;; esac
 RATE=${BENCH_CLIENT_RATE:-20000}
 RUN_S=${BENCH_CLIENT_SECONDS:-5}
-RUNS=${BENCH_CLIENT_RUNS:-3}
+RUNS=${BENCH_CLIENT_RUNS:-5}
 CONTRACTS=${BENCH_CLIENT_CONTRACTS:-100}
 PYTHON=/usr/bin/python3
 WAIT_S=120                 # the whole run must end within this

@@ -568,6 +568,19 @@ static void test_hub_layout_values_as_generic(void **state)
     t.bid_volume[2] = NAN;
     len = hamd_tick_encode(&t, true, buf, sizeof buf);
     assert_int_equal(hamd_tick_decode(buf, len, &out), HAMD_TICK_EPRICE);
+    /* integers in every form the encoder writes, a negative time too */
+    const int64_t times[] = {0, 5, 200, 70000, 5000000000LL, -3, -100,
+                             -40000, -3000000000LL, INT64_MIN};
+    for (size_t i = 0; i < sizeof times / sizeof times[0]; i++) {
+        unit_tick_fill(&t);
+        t.localtime_ns = times[i];
+        t.seq = (uint64_t)i * 1000003u;
+        t.node = (uint32_t)(i * 70000);
+        len = hamd_tick_encode(&t, true, buf, sizeof buf);
+        assert_int_equal(hamd_tick_decode(buf, len, &out), HAMD_TICK_OK);
+        assert_true(out.localtime_ns == times[i] && out.seq == t.seq &&
+                    out.node == t.node);
+    }
     unit_tick_fill(&t);
     strcpy(t.symbol, "rb 2601"); /* a space: not a code */
     len = hamd_tick_encode(&t, true, buf, sizeof buf);
