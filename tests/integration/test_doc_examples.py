@@ -457,8 +457,12 @@ def build_client_tail_c(workdir):
     libdir = subprocess.run(["pkg-config", "--variable=libdir", "hamd-client"],
                             capture_output=True, text=True, env=env).stdout.strip()
     exe = os.path.join(workdir, "client_tail")
+    # A sanitizer build's library needs the sanitizers' runtimes linked in.
+    with open(os.path.join(build, "CMakeCache.txt")) as f:
+        sanitize = "HAMD_SANITIZE:BOOL=ON" in f.read()
     r = subprocess.run(["cc", "-std=c11", "-Wall", "-Wextra", "-Werror",
                         "-D_DEFAULT_SOURCE", "-o", exe, CLIENT_TAIL_C]
+                       + (["-fsanitize=address,undefined"] if sanitize else [])
                        + flags.stdout.split() + ["-Wl,-rpath," + libdir],
                        capture_output=True, text=True, timeout=PROC_TIMEOUT_S)
     check(r.returncode == 0, "cc client_tail.c: %s" % r.stderr)
