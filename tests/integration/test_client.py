@@ -30,7 +30,7 @@ import subprocess
 import time
 
 from hamdtest import (HACTL, Cluster, Subscriber, check, gateway_states, log,
-                      node_status, run, sim_account, sim_control, wait_for,
+                      node_status, run, sim_account, sim_control,
                       wait_one_publisher, wait_settled)
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
