@@ -13,6 +13,7 @@
 #include "common/clock.h"
 #include "common/mpjson.h"
 #include "hactl/hactl.h"
+#include "hactl/util.h"
 #include "hamd/client.h"
 #include "hamd/tick.h"
 
@@ -194,19 +195,6 @@ static int tail_opts_parse(int argc, char **argv, struct tail_opts *o)
     return -1;
 }
 
-/* Endpoints of the nodes: the non-empty publish (or snapshot) ones. */
-static size_t endpoints_of(const struct hactl *ctl, bool snapshot,
-                           const char **out)
-{
-    size_t n = 0;
-    for (unsigned i = 0; i < ctl->n_nodes && n < HAMD_CLIENT_ENDPOINTS_MAX; i++) {
-        const char *ep = snapshot ? ctl->nodes[i].snapshot : ctl->nodes[i].publish;
-        if (ep[0])
-            out[n++] = ep;
-    }
-    return n;
-}
-
 /* Receives until --count, --seconds or a signal. */
 static void tail_run(struct tail *tl, hamd_client_t *c)
 {
@@ -239,9 +227,9 @@ int hactl_cmd_tail(struct hactl *ctl, int argc, char **argv)
     const char *pubs[HAMD_CLIENT_ENDPOINTS_MAX], *snaps[HAMD_CLIENT_ENDPOINTS_MAX];
     struct hamd_client_opts co = {
         .endpoints = pubs,
-        .n_endpoints = endpoints_of(ctl, false, pubs),
+        .n_endpoints = hactl_endpoints(ctl, false, pubs, HAMD_CLIENT_ENDPOINTS_MAX),
         .snapshot_endpoints = snaps,
-        .n_snapshot_endpoints = tl.o.snapshot ? endpoints_of(ctl, true, snaps) : 0,
+        .n_snapshot_endpoints = tl.o.snapshot ? hactl_endpoints(ctl, true, snaps, HAMD_CLIENT_ENDPOINTS_MAX) : 0,
         .prefixes = (const char *const *)(argv + optind),
         .n_prefixes = (size_t)(argc - optind),
         .on_tick = on_tick, .on_gap = on_gap, .on_leader = on_leader,
