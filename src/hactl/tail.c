@@ -229,7 +229,10 @@ int hactl_cmd_tail(struct hactl *ctl, int argc, char **argv)
         .endpoints = pubs,
         .n_endpoints = hactl_endpoints(ctl, false, pubs, HAMD_CLIENT_ENDPOINTS_MAX),
         .snapshot_endpoints = snaps,
-        .n_snapshot_endpoints = tl.o.snapshot ? hactl_endpoints(ctl, true, snaps, HAMD_CLIENT_ENDPOINTS_MAX) : 0,
+        .n_snapshot_endpoints =
+            tl.o.snapshot
+                ? hactl_endpoints(ctl, true, snaps, HAMD_CLIENT_ENDPOINTS_MAX)
+                : 0,
         .prefixes = (const char *const *)(argv + optind),
         .n_prefixes = (size_t)(argc - optind),
         .on_tick = on_tick, .on_gap = on_gap, .on_leader = on_leader,
