@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,25 +12,15 @@
 #include "common/clock.h"
 #include "common/mpjson.h"
 #include "hactl/hactl.h"
+#include "hactl/stream.h"
 #include "hactl/util.h"
 #include "hamd/client.h"
 #include "hamd/tick.h"
 
-#define TAIL_POLL_MS 100 /* wake up to check limits and signals */
-
-static volatile sig_atomic_t g_stop;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    g_stop = 1;
-}
-
 /* What the options of tail ask for. */
 struct tail_opts {
-    uint64_t max_count; /* stop after this many ticks, 0 = never */
-    double seconds;     /* stop after this long, 0 = never */
-    bool snapshot;      /* print the cached ticks first */
+    struct hactl_stream_limits stop; /* --count, --seconds */
+    bool snapshot;                   /* print the cached ticks first */
 };
 
 /* One tail run. */
@@ -116,7 +105,7 @@ static void tick_print(struct tail *tl, const struct hamd_tick *t, bool snap)
 static void on_tick(void *ud, const struct hamd_tick *t, unsigned flags)
 {
     struct tail *tl = ud;
-    if (tl->o.max_count && tl->printed >= tl->o.max_count)
+    if (tl->o.stop.max_count && tl->printed >= tl->o.stop.max_count)
         return; /* the rest of a batch after --count */
     tick_print(tl, t, flags & HAMD_CLIENT_TICK_SNAPSHOT);
 }
@@ -175,18 +164,21 @@ static void tail_usage(void)
 static int tail_opts_parse(int argc, char **argv, struct tail_opts *o)
 {
     static const struct option longopts[] = {
-        {"count", required_argument, NULL, 'n'},
-        {"seconds", required_argument, NULL, 'S'},
+        HACTL_STREAM_LIMIT_LONGOPTS,
         {"no-snapshot", no_argument, NULL, 'N'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     *o = (struct tail_opts){.snapshot = true};
     int opt;
-    while ((opt = getopt_long(argc, argv, "n:S:Nh", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, HACTL_STREAM_LIMIT_OPTS "Nh",
+                              longopts, NULL)) != -1) {
+        int lim = hactl_stream_limit_opt(&o->stop, opt, optarg, "tail");
+        if (lim < 0)
+            return HACTL_USAGE;
+        if (lim > 0)
+            continue;
         switch (opt) {
-        case 'n': o->max_count = strtoull(optarg, NULL, 10); break;
-        case 'S': o->seconds = strtod(optarg, NULL); break;
         case 'N': o->snapshot = false; break;
         case 'h': tail_usage(); return HACTL_OK;
         default: tail_usage(); return HACTL_USAGE;
@@ -195,20 +187,18 @@ static int tail_opts_parse(int argc, char **argv, struct tail_opts *o)
     return -1;
 }
 
+/* After each poll: a reader of a pipe sees each batch at once. */
+static int tail_each_cb(void *ud)
+{
+    (void)ud;
+    fflush(stdout);
+    return 0;
+}
+
 /* Receives until --count, --seconds or a signal. */
 static void tail_run(struct tail *tl, hamd_client_t *c)
 {
-    int64_t deadline = tl->o.seconds > 0
-                           ? hamd_mono_ns() +
-                                 (int64_t)(tl->o.seconds * HAMD_NS_PER_S)
-                           : 0;
-    while (!g_stop && (tl->o.max_count == 0 || tl->printed < tl->o.max_count) &&
-           (deadline == 0 || hamd_mono_ns() < deadline))
-    {
-        if (hamd_client_poll(c, TAIL_POLL_MS) < 0)
-            break;
-        fflush(stdout); /* a reader of a pipe sees each batch at once */
-    }
+    hactl_stream_run(c, &tl->o.stop, &tl->printed, tail_each_cb, tl);
     struct hamd_client_stats st;
     hamd_client_stats(c, &st);
     fprintf(stderr, "hactl tail: %llu ticks, %llu gaps (%llu missing), "
@@ -248,8 +238,7 @@ int hactl_cmd_tail(struct hactl *ctl, int argc, char **argv)
                         "prefix is not valid)\n", strerror(errno));
         return HACTL_USAGE;
     }
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
+    hactl_stream_catch_signals();
     tail_run(&tl, c);
     hamd_client_destroy(&c);
     return HACTL_OK;
