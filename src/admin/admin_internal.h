@@ -168,7 +168,7 @@ bool admin_query_each(struct admin_call *call, admin_query_fn fn, void *ud,
  * ------------------------------------------------------------------------ */
 
 /* This node's GET /api/status document, or NULL when out of memory. */
-json_t *admin_status_json(const struct hamd_admin_deps *d);
+json_t *admin_status_json(const struct hamd_admin *admin);
 
 /* Completion of admin_view_gather: view is the GET /api/cluster document
  * (the callee owns it), NULL when out of memory. */

@@ -1,5 +1,7 @@
 /* GET /api/logs?level=&since=&limit=: the node's recent log lines from the
- * ring (admin_logring.h), oldest first, as {seq, ts, level, tag, msg}.
+ * ring (admin_logring.h), oldest first, as {seq, ts, level, tag, msg};
+ * with ?node=N node N's (the request is relayed there, so a console page
+ * shows any member's lines).
  * Log lines never hold a secret (the API never logs a request body or a
  * token), so they are shown as logged. */
 #include <stdio.h>
@@ -10,6 +12,7 @@
 
 #define LOGS_LIMIT_DEFAULT 200   /* lines per answer without ?limit */
 #define LOGS_TS_MAX 40           /* bytes of an ISO 8601 timestamp */
+#define LOGS_NODE_ID_MAX 65535   /* largest N of [peer.N] */
 
 json_t *admin_logline_json(const struct admin_logline *l)
 {
@@ -24,12 +27,18 @@ json_t *admin_logline_json(const struct admin_logline *l)
 struct logs_args {
     struct admin_logquery q;    /* the read */
     size_t limit_max;           /* the ring's size */
+    unsigned node;              /* ?node=N: another node's lines, 0 none */
 };
 
 static bool logs_param(void *ud, const char *name, const char *value)
 {
     struct logs_args *a = ud;
     uint64_t v;
+    if (strcmp(name, "node") == 0 &&
+        admin_parse_u64(value, LOGS_NODE_ID_MAX, &v) && v > 0) {
+        a->node = (unsigned)v;
+        return true;
+    }
     if (strcmp(name, "level") == 0) {
         int level = hamd_log_level_parse(value);
         a->q.min_level = (enum hamd_log_level)level;
@@ -65,10 +74,12 @@ static int logs_get(struct admin_call *call)
     };
     char expected[160];
     snprintf(expected, sizeof expected,
-             "expected ?level=debug|info|warn|error, ?since=SEQ and/or "
-             "?limit=1..%u", max);
+             "expected ?level=debug|info|warn|error, ?since=SEQ, "
+             "?limit=1..%u and/or ?node=ID", max);
     if (!admin_query_each(call, logs_param, &a, expected))
         return 0;
+    if (a.node && a.node != call->deps->cfg->node_id)
+        return admin_forward_to(call, a.node);
     json_t *lines = json_array();
     admin_logring_read(admin->logring, &a.q, line_add, lines, NULL);
     return admin_reply_json(

@@ -229,21 +229,24 @@ static json_t *status_json(const struct hamd_admin_deps *d,
     return o;
 }
 
-json_t *admin_status_json(const struct hamd_admin_deps *d)
+json_t *admin_status_json(const struct hamd_admin *admin)
 {
     struct node_view v;
-    if (node_view_get(d, &v) < 0) {
+    if (node_view_get(&admin->deps, &v) < 0) {
         free(v.gw);
         return NULL;
     }
-    json_t *o = status_json(d, &v);
+    json_t *o = status_json(&admin->deps, &v);
     free(v.gw);
+    /* Whether changes need the bearer token (never the token itself):
+     * the console asks for it before the first change. */
+    json_object_set_new(o, "token_required", json_boolean(admin->token_len > 0));
     return o;
 }
 
 static int api_status(struct admin_call *call)
 {
-    json_t *o = admin_status_json(call->deps);
+    json_t *o = admin_status_json(call->admin);
     if (!o)
         return admin_reply_error(call->req, 500, NULL, "out of memory");
     return admin_reply_json(call->req, 200, o);

@@ -54,7 +54,7 @@ static void entry_unreachable(json_t *entry, const char *error)
 static void round_finish(struct view_round *r)
 {
     const struct hamd_admin_deps *d = &r->admin->deps;
-    json_t *st = admin_status_json(d);
+    json_t *st = admin_status_json(r->admin);
     if (st) {
         json_object_set_new(r->self, "reachable", json_true());
         json_object_set_new(r->self, "status", st);
