@@ -4,7 +4,8 @@
 # run again: it does nothing when everything is there.
 #
 #   deploy/install-deps.sh            build + run (quickstart)
-#   deploy/install-deps.sh --tests    + the chaos lab's tools (tests/run.sh)
+#   deploy/install-deps.sh --tests    + the chaos lab's tools and a headless
+#                                     browser for the console's tests (tests/run.sh)
 set -euo pipefail
 
 PACKAGES=(
@@ -14,8 +15,9 @@ PACKAGES=(
   python3 python3-zmq python3-msgpack
   iproute2 iputils-arping procps
 )
-# network namespaces, partitions, and keepalived moving the VIP (tests/chaos)
-TEST_PACKAGES=(iptables keepalived)
+# network namespaces, partitions, and keepalived moving the VIP (tests/chaos);
+# the console in a real browser (tests/browser) and its stream (curl -N)
+TEST_PACKAGES=(iptables keepalived chromium chromium-driver python3-selenium curl)
 
 case "${1:-}" in
   "") ;;
