@@ -12,6 +12,7 @@ const EVENTS_MAX = 1000;         // events kept in the page
 const LOGS_MAX = 5000;           // log lines kept in the page
 const EVENTS_FIRST = 200;        // events loaded at start
 const LOGS_FIRST = 500;          // log lines loaded at start
+const ACCOUNTS_REFRESH_MS = 5000; // accounts re-read (another operator's edits)
 const MS_PER_S = 1000;
 
 export const live = {
@@ -106,7 +107,6 @@ function addEvent(ev) {
   live.events.push(ev);
   if (live.events.length > EVENTS_MAX) live.events.splice(0, live.events.length - EVENTS_MAX);
   emit('event', ev);
-  if (/^account|gateway_state|failover|failback/.test(ev.event_type)) refreshAccounts();
 }
 
 function addLog(line) {
@@ -126,7 +126,7 @@ async function catchUp() {
   } catch { /* the stream brings new ones anyway */ }
   try {
     const q = live.lastLogSeq ? `since=${live.lastLogSeq}&limit=2000` : `limit=${LOGS_FIRST}`;
-    const logs = await get(`/api/logs?level=info&${q}`);
+    const logs = await get(`/api/logs?level=debug&${q}`);
     if (logs.last_seq < live.lastLogSeq) live.lastLogSeq = 0; // the node restarted
     logs.lines.forEach(addLog);
   } catch { /* idem */ }
@@ -141,8 +141,12 @@ let accountsLoading = null;
 export function refreshAccounts() {
   if (accountsLoading) return accountsLoading;
   accountsLoading = get('/api/accounts').then((list) => {
-    live.accounts = list;
-    emit('accounts', list);
+    // Pages rebuild on this event: only when something changed, so that
+    // a form or a switch is not redrawn under the operator's hands.
+    if (JSON.stringify(list) !== JSON.stringify(live.accounts)) {
+      live.accounts = list;
+      emit('accounts', list);
+    }
     return list;
   }).catch(() => live.accounts).finally(() => { accountsLoading = null; });
   return accountsLoading;
@@ -195,9 +199,13 @@ function listen(name, fn) {
   });
 }
 
+let accountsTimer = null;
+
 export function connect() {
+  if (!accountsTimer) accountsTimer = setInterval(refreshAccounts, ACCOUNTS_REFRESH_MS);
   if (source) source.close();
-  source = new EventSource('/api/stream?level=info');
+  // Every line the node logs: the Logs page filters by level itself.
+  source = new EventSource('/api/stream?level=debug');
   listen('status', applyView);
   listen('event', addEvent);
   listen('log', addLog);
