@@ -62,6 +62,12 @@ static int on_req(h2o_handler_t *h, h2o_req_t *req)
                                  (int)req->method.len, req->method.base,
                                  call.match.allow);
     }
+    size_t qlen;
+    const char *q = admin_query(req, &qlen);
+    if (!admin_query_valid(q, qlen))
+        return admin_reply_error(req, 400, "query",
+                                 "malformed query string (a bad %%-escape or "
+                                 "a control character)");
     if (call.match.route->mutation && !admin_authorized(&call))
         return 0;
     return call.match.route->handler(&call);

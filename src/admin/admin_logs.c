@@ -13,6 +13,7 @@
 #define LOGS_LIMIT_DEFAULT 200   /* lines per answer without ?limit */
 #define LOGS_TS_MAX 40           /* bytes of an ISO 8601 timestamp */
 #define LOGS_NODE_ID_MAX 65535   /* largest N of [peer.N] */
+#define LOGS_EXPECTED_MAX 160    /* bytes of the 400's explanation */
 
 json_t *admin_logline_json(const struct admin_logline *l)
 {
@@ -72,7 +73,7 @@ static int logs_get(struct admin_call *call)
               .limit = LOGS_LIMIT_DEFAULT < max ? LOGS_LIMIT_DEFAULT : max},
         .limit_max = max,
     };
-    char expected[160];
+    char expected[LOGS_EXPECTED_MAX];
     snprintf(expected, sizeof expected,
              "expected ?level=debug|info|warn|error, ?since=SEQ, "
              "?limit=1..%u and/or ?node=ID", max);

@@ -32,6 +32,7 @@
 #define HUB_PING_TICKS 60          /* a ping every 60 ticks: 15 s */
 #define HUB_EVENTS_PER_TICK 100    /* events sent per tick at most */
 #define HUB_CT_SSE "text/event-stream; charset=utf-8"
+#define HUB_HELLO_MAX 64           /* bytes of the greeting comment */
 /* A stream's kernel send buffer, fixed (Linux would otherwise grow it to
  * megabytes for a peer that does not read): with it, "behind" means the
  * queue's bytes plus at most this much (twice, with the kernel's
@@ -388,7 +389,7 @@ static void client_start(struct stream_client *c)
     if (fd >= 0)
         setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
     h2o_start_response(req, &c->gen);
-    char hello[64];
+    char hello[HUB_HELLO_MAX];
     snprintf(hello, sizeof hello, "hamd node %u, stream #%u",
              hub->admin->deps.cfg->node_id, c->id);
     admin_sse_queue_comment(&c->q, hello);

@@ -201,6 +201,10 @@ def test_logs_query():
         status, body = c.api(0, "GET", "/api/logs?" + q)
         check(status == 400 and isinstance(body, dict) and "error" in body,
               "?%s: %d %r" % (q, status, body))
+    for path in ("/api/status?a=%zz", "/api/cluster?x=%00", "/?%"):
+        status, body = c.api(0, "GET", path)
+        check(status == 400 and body.get("field") == "query",
+              "%s: a malformed query string: %d %r" % (path, status, body))
     status, body = c.api(0, "GET", "/api/stream?level=loud")
     check(status == 400 and body.get("field") == "level", "stream ?level=loud: %r" % body)
 
