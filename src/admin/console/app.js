@@ -26,6 +26,8 @@ function route() {
   const name = pageName();
   if (current && current.name === name) return;
   if (current && current.stop) current.stop();
+  const dlg = document.getElementById('dialog');
+  if (dlg.open) dlg.close(); // a dialog belongs to the page it came from
   const page = PAGES[name];
   const main = document.getElementById('main');
   fill(main);
