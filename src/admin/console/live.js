@@ -101,19 +101,24 @@ export function rateOf(nodeId, account) {
 // Events and log lines
 // ---------------------------------------------------------------------------
 
+// Appends item (newer than what the list holds) to list, keeping the
+// newest max; returns false for an item already seen.
+function keep(list, max, item, last) {
+  if (item.seq <= last) return false;
+  list.push(item);
+  if (list.length > max) list.splice(0, list.length - max);
+  return true;
+}
+
 function addEvent(ev) {
-  if (ev.seq <= live.lastEventSeq) return;
+  if (!keep(live.events, EVENTS_MAX, ev, live.lastEventSeq)) return;
   live.lastEventSeq = ev.seq;
-  live.events.push(ev);
-  if (live.events.length > EVENTS_MAX) live.events.splice(0, live.events.length - EVENTS_MAX);
   emit('event', ev);
 }
 
 function addLog(line) {
-  if (line.seq <= live.lastLogSeq) return;
+  if (!keep(live.logs, LOGS_MAX, line, live.lastLogSeq)) return;
   live.lastLogSeq = line.seq;
-  live.logs.push(line);
-  if (live.logs.length > LOGS_MAX) live.logs.splice(0, live.logs.length - LOGS_MAX);
   emit('log', line);
 }
 
