@@ -55,7 +55,8 @@ FLOOD_SYMBOLS=${BENCH_FLOOD_SYMBOLS:-1000}
 MEASURE_S=${BENCH_MEASURE_S:-5}
 DEDUP=${BENCH_DEDUP:-1}
 STREAMS=${BENCH_STREAMS:-8}
-CONSOLE_ROUNDS=${BENCH_CONSOLE_ROUNDS:-2}
+CONSOLE_ROUNDS=${BENCH_CONSOLE_ROUNDS:-2} # an even number: as many rounds
+                                          # start with streams as without
 
 SIM_MAX_RATE=1000          # ticks/s per contract: the simulator's ceiling
 SIM_QUIET_RATE=0.001       # one tick per 1000 s: ticked once at subscribe
@@ -281,18 +282,31 @@ hub_run() {
   hub_stop
 }
 
+# hub_console_measure NAME R: round R's measurement with STREAMS console
+# streams open (NAME_onR.out).
+hub_console_measure() {
+  streams_open "$HUB_ADMIN" "$STREAMS"
+  hub_measure "$1" "${1}_on$2"
+  streams_close
+}
+
 # hub_console_run NAME SYMFILE ACCOUNTS...: one hub, CONSOLE_ROUNDS rounds
-# of a measurement without console streams (NAME_offR.out) then one with
+# of a measurement without console streams (NAME_offR.out) and one with
 # STREAMS of them open (NAME_onR.out): the same process and contracts, so
-# the difference is what the streams cost.
+# the difference is what the streams cost. Odd rounds measure without
+# first, even rounds with first, so that a host getting busier (or
+# quieter) during the phase favours neither side.
 hub_console_run() {
   local name=$1 r
   hub_start "$@"
   for ((r = 1; r <= CONSOLE_ROUNDS; r++)); do
-    hub_measure "$name" "${name}_off$r"
-    streams_open "$HUB_ADMIN" "$STREAMS"
-    hub_measure "$name" "${name}_on$r"
-    streams_close
+    if ((r % 2)); then
+      hub_measure "$name" "${name}_off$r"
+      hub_console_measure "$name" "$r"
+    else
+      hub_console_measure "$name" "$r"
+      hub_measure "$name" "${name}_off$r"
+    fi
   done
   hub_stop
 }
