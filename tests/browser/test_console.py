@@ -21,11 +21,6 @@ import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                "..", "integration"))
-from hamdtest import (BUILD, Cluster, check, gateway_of, log,  # noqa: E402
-                      sim_account, wait_for, wait_one_publisher)
-
 SKIP = 77
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -38,6 +33,25 @@ try:
 except ImportError:
     webdriver = None
 
+
+def skip_unless_browser():
+    missing = [p for p in (CHROMIUM, CHROMEDRIVER) if not os.access(p, os.X_OK)]
+    if webdriver is None:
+        missing.append("python3-selenium")
+    if missing:
+        print("SKIP: no %s (./deploy/install-deps.sh --tests installs chromium, "
+              "chromium-driver and python3-selenium)" % ", ".join(missing))
+        sys.exit(SKIP)
+
+
+if __name__ == "__main__":
+    skip_unless_browser()  # before the harness needs its own packages
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "integration"))
+from hamdtest import (BUILD, Cluster, check, gateway_of, log,  # noqa: E402
+                      sim_account, wait_for, wait_one_publisher)
+
 SYMBOLS = ["rb2601.SHFE", "cu2601.SHFE", "i2601.DCE"]
 TOKEN = "console-tok-5e1d9a"
 # Elections a bit slower than the default 300 ms: a browser starting on a
@@ -48,16 +62,6 @@ EXTRA_INI = "[raft]\nelection_timeout_ms = 600\n\n[hooks]\non_leader = %s\n" % B
 WAIT_S = 20                # one step of a test, at most
 SHOT_DIR = os.path.join(BUILD, "browser-screenshots")
 LEADER_SEEN_TARGET_S = 3   # what the console aims at after a leader dies
-
-
-def skip_unless_browser():
-    missing = [p for p in (CHROMIUM, CHROMEDRIVER) if not os.access(p, os.X_OK)]
-    if webdriver is None:
-        missing.append("python3-selenium")
-    if missing:
-        print("SKIP: no %s (./deploy/install-deps.sh --tests installs chromium, "
-              "chromium-driver and python3-selenium)" % ", ".join(missing))
-        sys.exit(SKIP)
 
 
 def browser():
@@ -358,7 +362,6 @@ def start_clusters(env):
 
 
 def main():
-    skip_unless_browser()
     env = {}
     tests = [t_overview, t_toggle_account, t_hard_restart,
              t_failover_dry_run_then_execute, t_error_line_and_level_filter,
