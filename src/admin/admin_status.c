@@ -9,9 +9,6 @@
 #include "common/clock.h"
 
 #define PROM_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
-#define STATUS_EXCH_MAX 64 /* exchanges the calendar part lists: those of
-                              [sessions] and of the accounts (16 + 256 x 16
-                              in theory, a handful in practice) */
 
 /* A consistent picture of the node for one answer. */
 struct node_view {
@@ -216,75 +213,30 @@ static json_t *arbitration_json(const struct hamd_config *cfg)
                      "exchanges", ex);
 }
 
-/* The exchanges of the calendar view: [sessions] and every account's. */
-struct exch_list {
-    unsigned n;                                      /* in use */
-    char name[STATUS_EXCH_MAX][HAMD_EXCHANGE_MAX];   /* distinct, sorted */
-};
-
-static void exch_add(struct exch_list *l, const char *name)
+/* The trading calendar as the monitor sees it now: every exchange of
+ * [sessions], then the accounts' others. Returns how many of s are set. */
+static size_t sessions_get(const struct hamd_admin_deps *d,
+                           struct hamd_admin_session s[HAMD_ADMIN_SESSIONS_MAX])
 {
-    for (unsigned i = 0; i < l->n; i++)
-        if (strcmp(l->name[i], name) == 0)
-            return;
-    if (l->n < STATUS_EXCH_MAX)
-        snprintf(l->name[l->n++], HAMD_EXCHANGE_MAX, "%s", name);
+    size_t n = d->sessions ? d->sessions(d->ud, s, HAMD_ADMIN_SESSIONS_MAX) : 0;
+    return n < HAMD_ADMIN_SESSIONS_MAX ? n : HAMD_ADMIN_SESSIONS_MAX;
 }
 
-static int exch_add_account(void *ud, const struct hamd_account *a)
-{
-    for (unsigned i = 0; i < a->n_exchanges; i++)
-        exch_add(ud, a->exchanges[i]);
-    return 0;
-}
-
-static int exch_cmp(const void *a, const void *b)
-{
-    return strcmp(a, b);
-}
-
-static void exch_list_get(const struct hamd_admin_deps *d,
-                          struct exch_list *l)
-{
-    l->n = 0;
-    for (unsigned i = 0; i < d->cfg->n_sessions; i++)
-        exch_add(l, d->cfg->sessions[i].exchange);
-    if (d->store)
-        hamd_store_accounts_foreach(d->store, exch_add_account, l);
-    qsort(l->name, l->n, sizeof l->name[0], exch_cmp);
-}
-
-/* The trading calendar now (docs/operations.md, "Trading calendar"). */
-static void calendar_now(const struct hamd_config *cfg, int64_t wall_ns,
-                         struct hamd_calendar *cal)
-{
-    cal->utc_offset_min = hamd_utc_offset_min(wall_ns);
-    cal->trading_days = HAMD_SESSION_WEEKDAYS;
-    cal->holidays = cfg->holidays;
-    cal->n_holidays = cfg->n_holidays;
-}
-
-/* Per exchange: open, closed or unconfigured now, and when a window opens
- * next (ISO 8601 UTC, null when none within the look-ahead). */
+/* Per exchange: open, closed or unconfigured now (holidays considered),
+ * and when a window opens next (ISO 8601 UTC, null when none within the
+ * look-ahead; docs/operations.md, "Trading calendar"). */
 static json_t *sessions_json(const struct hamd_admin_deps *d)
 {
-    struct exch_list l;
-    exch_list_get(d, &l);
-    int64_t wall = hamd_wall_ns();
-    struct hamd_calendar cal;
-    calendar_now(d->cfg, wall, &cal);
     json_t *a = json_array();
-    for (unsigned i = 0; i < l.n; i++) {
-        const struct hamd_exchange_sessions *ex = hamd_sessions_find(
-            d->cfg->sessions, d->cfg->n_sessions, l.name[i]);
-        enum hamd_session_state st = hamd_calendar_state(ex, &cal, wall, NULL);
-        int64_t next = hamd_calendar_next_open(ex, &cal, wall);
+    struct hamd_admin_session s[HAMD_ADMIN_SESSIONS_MAX];
+    size_t n = sessions_get(d, s);
+    for (size_t i = 0; i < n; i++) {
         char iso[32];
-        hamd_format_iso_ms(next, iso, sizeof iso);
-        json_array_append_new(a, json_pack(
-            "{s:s,s:s,s:o}", "exchange", l.name[i], "state",
-            hamd_sessions_state_name(st), "next_open",
-            next ? json_string(iso) : json_null()));
+        hamd_format_iso_ms(s[i].next_open_ns, iso, sizeof iso);
+        json_array_append_new(
+            a, json_pack("{s:s,s:s,s:o}", "exchange", s[i].exchange, "state",
+                         hamd_sessions_state_name(s[i].state), "next_open",
+                         s[i].next_open_ns ? json_string(iso) : json_null()));
     }
     return a;
 }
@@ -310,6 +262,7 @@ static json_t *status_json(const struct hamd_admin_deps *d,
     json_object_set_new(o, "witness", json_boolean(d->witness));
     json_object_set_new(o, "paused", json_boolean(d->store && hamd_store_paused(d->store)));
     json_object_set_new(o, "pinned", pinned_json(d));
+    json_object_set_new(o, "sessions", sessions_json(d));
     json_t *gws = json_array();
     for (size_t i = 0; i < v->n_gw; i++)
         json_array_append_new(gws, gw_json(v, &v->gw[i]));
@@ -326,7 +279,6 @@ static json_t *status_json(const struct hamd_admin_deps *d,
     json_object_set_new(o, "coverage", coverage_json(&v->cov));
     json_object_set_new(o, "arbitration", arbitration_json(cfg));
     json_object_set_new(o, "holidays", json_integer(cfg->n_holidays));
-    json_object_set_new(o, "sessions", sessions_json(d));
     json_object_set_new(o, "endpoints",
                         json_pack("{s:s,s:s,s:s}", "admin", hamd_config_admin(cfg),
                                   "publish", hamd_config_publish(cfg),
@@ -334,13 +286,26 @@ static json_t *status_json(const struct hamd_admin_deps *d,
     return o;
 }
 
-static int api_status(struct admin_call *call)
+json_t *admin_status_json(const struct hamd_admin *admin)
 {
     struct node_view v;
-    if (node_view_get(call->deps, &v) < 0)
-        return admin_reply_error(call->req, 500, NULL, "out of memory");
-    json_t *o = status_json(call->deps, &v);
+    if (node_view_get(&admin->deps, &v) < 0) {
+        free(v.gw);
+        return NULL;
+    }
+    json_t *o = status_json(&admin->deps, &v);
     free(v.gw);
+    /* Whether changes need the bearer token (never the token itself):
+     * the console asks for it before the first change. */
+    json_object_set_new(o, "token_required", json_boolean(admin->token_len > 0));
+    return o;
+}
+
+static int api_status(struct admin_call *call)
+{
+    json_t *o = admin_status_json(call->admin);
+    if (!o)
+        return admin_reply_error(call->req, 500, NULL, "out of memory");
     return admin_reply_json(call->req, 200, o);
 }
 
@@ -552,20 +517,14 @@ static void metrics_alerting(FILE *f, const struct hamd_admin_deps *d,
  * quiet outside trading hours. */
 static void metrics_sessions(FILE *f, const struct hamd_admin_deps *d)
 {
-    struct exch_list l;
-    exch_list_get(d, &l);
-    int64_t wall = hamd_wall_ns();
-    struct hamd_calendar cal;
-    calendar_now(d->cfg, wall, &cal);
+    struct hamd_admin_session s[HAMD_ADMIN_SESSIONS_MAX];
+    size_t n = sessions_get(d, s);
     prom_head(f, "hamd_session_open", "gauge",
               "1 while a trading session of the exchange is open ([sessions], "
               "holidays considered).");
-    for (unsigned i = 0; i < l.n; i++) {
-        const struct hamd_exchange_sessions *ex = hamd_sessions_find(
-            d->cfg->sessions, d->cfg->n_sessions, l.name[i]);
-        fprintf(f, "hamd_session_open{exchange=\"%s\"} %d\n", l.name[i],
-                hamd_calendar_state(ex, &cal, wall, NULL) == HAMD_SESSION_OPEN);
-    }
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "hamd_session_open{exchange=\"%s\"} %d\n", s[i].exchange,
+                s[i].state == HAMD_SESSION_OPEN);
 }
 
 static int metrics(struct admin_call *call)

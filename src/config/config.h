@@ -140,6 +140,8 @@ struct hamd_config {
     /* [admin] */
     char token_file[PATH_MAX];        /* "" = no token: mutations open */
     unsigned max_body_bytes;          /* 65536 */
+    unsigned max_streams;             /* 32 live streams (GET /api/stream) */
+    unsigned log_lines;               /* 2000 recent log lines kept */
 
     /* [hooks] */
     char on_leader[PATH_MAX];         /* "" = none; run on gaining the lease */

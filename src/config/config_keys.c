@@ -95,6 +95,8 @@ static const struct cfg_key CFG_ADMIN_KEYS[] = {
     CFG_C("token_file", CFG_TEXT, token_file, 0, 0, ""),
     CFG_C("max_body_bytes", CFG_UINT, max_body_bytes, 1024, 16777216,
           "65536"),
+    CFG_C("max_streams", CFG_UINT, max_streams, 1, 1024, "32"),
+    CFG_C("log_lines", CFG_UINT, log_lines, 100, 100000, "2000"),
 };
 
 static const struct cfg_key CFG_HOOKS_KEYS[] = {

@@ -67,6 +67,20 @@ static void monitor_calendar(const struct hamd_monitor_opts *opts,
     out->n_holidays = opts->n_holidays;
 }
 
+enum hamd_session_state hamd_monitor_session(const struct hamd_monitor *self,
+                                             const char *exchange,
+                                             int64_t *next_open_ns)
+{
+    int64_t wall = hamd_wall_ns();
+    struct hamd_calendar cal;
+    monitor_calendar(&self->opts, wall, &cal);
+    const struct hamd_exchange_sessions *ex = hamd_sessions_find(
+        self->opts.sessions, self->opts.n_sessions, exchange);
+    if (next_open_ns)
+        *next_open_ns = hamd_calendar_next_open(ex, &cal, wall);
+    return hamd_calendar_state(ex, &cal, wall, NULL);
+}
+
 /* Is the canary's exchange trading now, and since when (monotonic)? */
 static void canary_session(struct hamd_monitor *m, const struct monitor_gw *gw,
                            const struct hamd_calendar *cal, int64_t wall,

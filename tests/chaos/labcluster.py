@@ -12,8 +12,9 @@ lab's front host, and each account's gateway, on every node, connects to
 its exchange's front (docs/gw-sim.md, "Fronts and upstream mode"), so a
 scenario can cut one host's line to one front with iptables.
 
-Also here: the client (client_sub.py in the client namespace) and the
-account writer that proves acknowledged writes survive.
+Also here: the clients (client_sub.py in the client namespace, plain and
+through the hamd package) and the account writer that proves acknowledged
+writes survive.
 """
 import os
 import shutil
@@ -529,18 +530,26 @@ class Writer(threading.Thread):
 
 
 class Client:
-    """client_sub.py on the VIP, inside the client host."""
+    """client_sub.py on the VIP, inside the client host: the plain
+    subscriber, or with library=True the hamd package's Client (with the
+    VIP's snapshot endpoint)."""
 
-    def __init__(self, lab, path):
+    def __init__(self, lab, path, library=False):
         self.lab = lab
         self.path = path
+        self.library = library
         self.proc = None
 
     def start(self):
         errf = open(self.path + ".err", "ab")
-        self.proc = self.lab.popen(CLIENT_HOST, [
-            PYTHON, CLIENT_SUB, "--endpoint", "tcp://%s:%d" % (VIP, PUBLISH_PORT),
-            "--out", self.path], stdout=errf, stderr=subprocess.STDOUT, env=clean_env())
+        cmd = [PYTHON, CLIENT_SUB, "--endpoint", "tcp://%s:%d" % (VIP, PUBLISH_PORT),
+               "--out", self.path]
+        env = clean_env()
+        if self.library:
+            cmd += ["--library", "--snapshot", "tcp://%s:%d" % (VIP, SNAPSHOT_PORT)]
+            env["PYTHONPATH"] = os.path.join(SOURCE, "src", "python")
+        self.proc = self.lab.popen(CLIENT_HOST, cmd, stdout=errf,
+                                   stderr=subprocess.STDOUT, env=env)
         errf.close()
         return self
 
