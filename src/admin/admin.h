@@ -52,8 +52,11 @@ struct hamd_admin_gw {
 
 /* One exchange's trading session now, as GET /api/status shows it. */
 struct hamd_admin_session {
-    char exchange[HAMD_EXCHANGE_MAX];   /* the [sessions] key, "SHFE" */
-    enum hamd_session_state state;      /* open or closed now */
+    char exchange[HAMD_EXCHANGE_MAX];   /* the [sessions] key, "SHFE", or
+                                           an account's exchange without one */
+    enum hamd_session_state state;      /* open, closed or unconfigured now */
+    int64_t next_open_ns;               /* epoch ns a window opens next;
+                                           0 = none known */
 };
 
 /* Completion of an operator command of the failover shell (failover,
@@ -81,8 +84,9 @@ struct hamd_admin_deps {
      * how many there are, which may exceed cap. */
     size_t (*gateways)(void *ud, struct hamd_admin_gw *out, size_t cap);
     /* Fills out[0..cap) with the session state of every exchange of
-     * [sessions] now, in file order. Returns how many there are, which
-     * may exceed cap. NULL: none shown. */
+     * [sessions] now, in file order, then of the accounts' other
+     * exchanges (unconfigured), and when each opens next. Returns how
+     * many there are, which may exceed cap. NULL: none shown. */
     size_t (*sessions)(void *ud, struct hamd_admin_session *out, size_t cap);
     /* Hard-restarts this node's gateway of account. Returns 0, -ENOENT
      * when the node knows no such account, -ESRCH when its gateway does

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "common/account.h"
+#include "core/arbiter.h"
 #include "core/sessions.h"
 
 #define HAMD_MAX_PEERS 7          /* cluster members */
@@ -102,9 +103,19 @@ struct hamd_config {
     unsigned latency_ms;              /* 2000: exchange -> receive latency */
     unsigned malformed_max;           /* 1: bad messages per check */
     char timezone[64];                /* Asia/Shanghai: session clock */
-    unsigned n_sessions;              /* [sessions] entries */
+
+    /* [sessions] (docs/operations.md, "Trading calendar") */
+    unsigned n_sessions;              /* [sessions] EXCHANGE entries */
     /* The [sessions] entries in file order (hamd_sessions_find). */
     struct hamd_exchange_sessions sessions[HAMD_MAX_SESSION_EXCH];
+    char holidays_file[PATH_MAX];     /* holidays: "" = none */
+    unsigned n_holidays;              /* dates read from it */
+    int32_t holidays[HAMD_HOLIDAYS_MAX]; /* local dates (days since
+                                         1970-01-01), ascending */
+    unsigned closed_restart_after_s;  /* 600: a gateway down outside every
+                                         session of its exchanges is hard-
+                                         restarted after this long; 0 = as
+                                         in session */
 
     /* [failover] */
     unsigned replay_window_ms;        /* 3000 */
@@ -114,6 +125,12 @@ struct hamd_config {
     unsigned daily_cap;               /* 20 automatic failovers per day */
     unsigned restart_after_ms;        /* 5000: UNHEALTHY this long -> restart */
     unsigned event_history;           /* 1000 events kept */
+    enum hamd_arb_mode arbitration;   /* priority: how ticks are chosen */
+
+    /* [arbitration]: per-exchange overrides of [failover] arbitration */
+    unsigned n_arb_exchanges;         /* entries in arb_exchanges */
+    struct hamd_arb_exchange arb_exchanges[HAMD_ARB_EXCH_MAX]; /* file
+                                         order */
 
     /* [cluster]: the data follows the healthy source (docs/failover.md) */
     unsigned source_transfer_after_ms; /* 1500; 0 = no source-driven

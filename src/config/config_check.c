@@ -215,7 +215,8 @@ bool cfg_check(struct cfg_loader *ld)
 {
     struct hamd_config *cfg = ld->cfg;
     if (!cfg_peers_check(ld) || !cfg_node_check(ld) || !cfg_raft_check(ld) ||
-        !cfg_gateways_check(ld) || !cfg_accounts_check(ld))
+        !cfg_gateways_check(ld) || !cfg_accounts_check(ld) ||
+        !cfg_holidays_load(ld))
         return false;
     cfg_subs_finish(cfg);
     qsort(cfg->peers, cfg->n_peers, sizeof cfg->peers[0], cfg_peer_cmp);

@@ -81,6 +81,14 @@ static const struct cfg_key CFG_FAILOVER_KEYS[] = {
     CFG_C("restart_after_ms", CFG_UINT, restart_after_ms, 100, 3600000,
           "5000"),
     CFG_C("event_history", CFG_UINT, event_history, 10, 1000000, "1000"),
+    CFG_C("arbitration", CFG_ARBITRATION, arbitration, 0, 0, "priority"),
+};
+
+/* The other keys of [sessions] are exchanges and their windows. */
+static const struct cfg_key CFG_SESSIONS_KEYS[] = {
+    CFG_C("holidays", CFG_TEXT, holidays_file, 0, 0, ""),
+    CFG_C("closed_restart_after_s", CFG_UINT, closed_restart_after_s, 0,
+          86400, "600"),
 };
 
 static const struct cfg_key CFG_ADMIN_KEYS[] = {
@@ -140,6 +148,7 @@ const struct cfg_table cfg_globals[CFG_G_COUNT] = {
     CFG_TABLE("admin", CFG_ADMIN_KEYS),
     CFG_TABLE("hooks", CFG_HOOKS_KEYS),
     CFG_TABLE("cluster", CFG_CLUSTER_KEYS),
+    CFG_TABLE("sessions", CFG_SESSIONS_KEYS),
 };
 
 const struct cfg_table cfg_peer = CFG_TABLE("peer", CFG_PEER_KEYS);
@@ -224,6 +233,12 @@ static bool cfg_choice_set(void *field, const struct cfg_key *key,
     cfgval_got(text, echo, got, sizeof got);
     if (key->kind == CFG_BOOL)
         return cfgval_bool_parse(text, echo, field, why, cap);
+    if (key->kind == CFG_ARBITRATION) {
+        if (hamd_arb_mode_parse(text, field))
+            return true;
+        snprintf(why, cap, "expected priority or first, %s", got);
+        return false;
+    }
     if (key->kind == CFG_LOG_LEVEL) {
         int level = hamd_log_level_parse(text);
         if (level < 0)
@@ -294,6 +309,7 @@ bool cfg_value_set(void *base, const struct cfg_key *key, const char *text,
     case CFG_BOOL:
     case CFG_ROLE:
     case CFG_LOG_LEVEL:
+    case CFG_ARBITRATION:
         return cfg_choice_set(field, key, text, echo, why, cap);
     case CFG_EXCHANGES: {
         struct cfg_exchanges x = {.acct = base, .echo = echo};

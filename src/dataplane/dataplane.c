@@ -131,6 +131,17 @@ void hamd_dataplane_contract_remove(struct hamd_dataplane *self,
     door_post_simple(self, DP_DOOR_CONTRACT_REMOVE, NULL, vt_symbol);
 }
 
+void hamd_dataplane_source_eligible(struct hamd_dataplane *self,
+                                    const char *account, bool eligible)
+{
+    struct dp_door_msg msg;
+    memset(&msg, 0, sizeof msg);
+    msg.op = DP_DOOR_ELIGIBLE;
+    snprintf(msg.account, sizeof msg.account, "%s", account);
+    msg.eligible = eligible;
+    door_post(self, &msg, NULL, 0);
+}
+
 void hamd_dataplane_assign(struct hamd_dataplane *self, const char *vt_symbol,
                            const char *account, uint64_t switch_id)
 {
@@ -249,6 +260,7 @@ static void door_source_add(struct hamd_dataplane *dp, const struct dp_door_msg 
             return;
         }
         memset(&dp->sources[idx], 0, sizeof dp->sources[idx]);
+        dp->eligible &= ~(1u << idx); /* until its monitor says HEALTHY */
         dp->sources[idx].used = true;
         snprintf(dp->sources[idx].account, HAMD_ACCOUNT_ID_MAX, "%s", m->account);
         snprintf(dp->sources[idx].st.account, HAMD_ACCOUNT_ID_MAX, "%s",
@@ -264,6 +276,7 @@ static void door_source_add(struct hamd_dataplane *dp, const struct dp_door_msg 
     void *val;
     while (hamd_strmap_next(dp->contracts, &cursor, &key, &val))
         contract_mark_served(dp, val);
+    dp_arb_refresh(dp, hamd_mono_ns());
 }
 
 static void door_source_remove(struct hamd_dataplane *dp, const char *account)
@@ -281,11 +294,13 @@ static void door_source_remove(struct hamd_dataplane *dp, const char *account)
             c->arb.active = HAMD_ARB_NO_SOURCE;
         c->last_rx_ns[idx] = 0;
         c->served &= ~(1u << idx);
+        c->arb.eligible &= ~(1u << idx);
         if (c->relay_src == idx)
             c->relay_src = HAMD_ARB_NO_SOURCE;
     }
     hamd_strmap_remove(dp->by_account, account);
     memset(&dp->sources[idx], 0, sizeof dp->sources[idx]);
+    dp->eligible &= ~(1u << idx);
 }
 
 static void door_contract_add(struct hamd_dataplane *dp, const char *vt_symbol)
@@ -301,6 +316,8 @@ static void door_contract_add(struct hamd_dataplane *dp, const char *vt_symbol)
     hamd_arb_contract_init(&c->arb);
     c->relay_src = HAMD_ARB_NO_SOURCE;
     contract_mark_served(dp, c);
+    dp_arb_contract_mode(dp, c);
+    dp_arb_contract_eligible(dp, c, hamd_mono_ns());
     hamd_strmap_put(dp->contracts, c->vt_symbol, c);
 }
 
@@ -405,6 +422,9 @@ static void door_handle(struct hamd_dataplane *dp)
     case DP_DOOR_CONTRACT_ADD: door_contract_add(dp, m.vt_symbol); break;
     case DP_DOOR_CONTRACT_REMOVE: door_contract_remove(dp, m.vt_symbol); break;
     case DP_DOOR_ASSIGN: door_assign(dp, &m); break;
+    case DP_DOOR_ELIGIBLE:
+        dp_arb_source_eligible(dp, m.account, m.eligible);
+        break;
     case DP_DOOR_GW_SEND: door_gw_send(dp, &m, &body); break;
     case DP_DOOR_EVENT:
         dp_publish_event(dp, zmq_msg_data(&body), zmq_msg_size(&body));

@@ -44,6 +44,12 @@ struct hamd_dataplane_opts {
     unsigned heartbeat_ms;                 /* `_hb` period */
     unsigned stats_interval_ms;            /* statistics refresh period */
     struct hamd_arb_limits limits;         /* replay window */
+    enum hamd_arb_mode arbitration;        /* [failover] arbitration: the
+                                              mode of every exchange not in
+                                              arb_exchanges */
+    unsigned n_arb_exchanges;              /* entries in arb_exchanges */
+    struct hamd_arb_exchange arb_exchanges[HAMD_ARB_EXCH_MAX]; /* the
+                                              [arbitration] overrides */
     char relay[HAMD_DP_ENDPOINT_MAX];      /* relay ROUTER bind, "" = none */
     unsigned n_members;                    /* entries in members */
     char members[HAMD_DP_MEMBERS_MAX][HAMD_DP_HOST_MAX]; /* IP addresses
@@ -86,6 +92,11 @@ struct hamd_dp_source_stats {
     uint64_t malformed;      /* messages dropped as malformed */
     uint64_t stale;          /* valid but not newer than the last published */
     uint64_t published;      /* ticks of this source that went out */
+    uint64_t first;          /* ... of them in first-arrival contracts: its
+                                copy was the first to arrive */
+    uint64_t lost_race;      /* copies dropped in first-arrival contracts
+                                because another source's copy went out
+                                first (also counted in stale) */
     int64_t hello_ns;        /* last HELLO */
     int64_t last_tick_ns;    /* last valid tick */
     int64_t last_hb_ns;      /* last HB */
@@ -162,6 +173,12 @@ void hamd_dataplane_contract_add(struct hamd_dataplane *self,
                                  const char *vt_symbol);
 void hamd_dataplane_contract_remove(struct hamd_dataplane *self,
                                     const char *vt_symbol);
+
+/* Whether account's source may supply the contracts of first-arrival
+ * exchanges (docs/failover.md, "Arbitration modes"): true while it is
+ * HEALTHY on this node. A source starts not eligible. */
+void hamd_dataplane_source_eligible(struct hamd_dataplane *self,
+                                    const char *account, bool eligible);
 
 /* Routes a contract to a source ("" = none). switch_id != 0 asks for a
  * HAMD_DP_EV_SWITCHED event when its first tick is published. */

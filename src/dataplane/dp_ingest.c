@@ -73,6 +73,9 @@ static void ingest_tick(struct hamd_dataplane *dp, struct dp_source *s,
         break;
     case HAMD_ARB_STALE:
         s->st.stale++;
+        /* Another source's copy went out first (or this one repeated). */
+        if (c->first && hamd_arb_supplies(&c->arb, idx))
+            s->st.lost_race++;
         break;
     case HAMD_ARB_KEPT:
     case HAMD_ARB_DROPPED:

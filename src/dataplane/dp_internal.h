@@ -53,6 +53,7 @@ enum dp_door_op {
     DP_DOOR_CONTRACT_ADD,
     DP_DOOR_CONTRACT_REMOVE,
     DP_DOOR_ASSIGN,
+    DP_DOOR_ELIGIBLE,
     DP_DOOR_GW_SEND,
     DP_DOOR_EVENT,
     DP_DOOR_FOLLOW,
@@ -70,6 +71,7 @@ struct dp_door_msg {
     uint64_t switch_id;                    /* DP_DOOR_ASSIGN; the node of
                                               DP_DOOR_RELAY_SET */
     enum hamd_gw_type gw_type;             /* DP_DOOR_GW_SEND */
+    bool eligible;                         /* DP_DOOR_ELIGIBLE */
     unsigned n_exch;                       /* DP_DOOR_SOURCE_ADD */
     char exchanges[HAMD_DP_EXCH_MAX][HAMD_EXCHANGE_MAX]; /* the source's */
 };
@@ -94,6 +96,8 @@ struct dp_contract {
     uint64_t seq;                         /* last seq stamped */
     uint64_t seq_term;                    /* term the seq counts in */
     uint32_t served;                      /* bit s: source s serves it */
+    bool first;                           /* first-arrival arbitration (its
+                                             exchange's mode) */
     int64_t last_rx_ns[HAMD_ARB_MAX_SOURCES]; /* per source, monotonic */
     int64_t freshest_rx_ns;               /* newest receive of any source */
     uint64_t switch_id;                   /* pending switch to report */
@@ -155,6 +159,9 @@ struct hamd_dataplane {
     struct hamd_log_rate relay_rate;      /* limits relay logs */
 
     struct dp_source sources[HAMD_ARB_MAX_SOURCES]; /* index = arbiter's */
+    uint32_t eligible;                    /* bit s: source s is HEALTHY here
+                                             and may supply first-arrival
+                                             contracts (dp_arbitration.c) */
     struct hamd_strmap *contracts;        /* vt_symbol -> dp_contract */
     struct hamd_strmap *by_account;       /* account -> dp_source */
 
@@ -205,6 +212,22 @@ void dp_ingest_relayed(struct hamd_dataplane *dp, struct dp_source *s,
                        bool (*next)(void *ud, const void **frame, size_t *len,
                                     bool *more),
                        void *ud, int64_t now_ns);
+
+/* dp_arbitration.c: first-arrival arbitration (docs/failover.md) */
+
+/* Sets c->first from its exchange's mode (opts.arbitration and the
+ * [arbitration] overrides). */
+void dp_arb_contract_mode(struct hamd_dataplane *dp, struct dp_contract *c);
+/* Hands c's arbiter the sources that may supply it now: in first-arrival
+ * mode those that serve it and are eligible. A newcomer's kept ticks go
+ * out at once while the node sends live (else they wait for the flush). */
+void dp_arb_contract_eligible(struct hamd_dataplane *dp, struct dp_contract *c,
+                              int64_t now_ns);
+/* Applies dp_arb_contract_eligible to every contract. */
+void dp_arb_refresh(struct hamd_dataplane *dp, int64_t now_ns);
+/* DP_DOOR_ELIGIBLE: account's source is (not) eligible from now. */
+void dp_arb_source_eligible(struct hamd_dataplane *dp, const char *account,
+                            bool eligible);
 
 /* dp_relay.c */
 
@@ -268,17 +291,18 @@ void dp_contracts_each(struct hamd_dataplane *dp,
                                   struct dp_contract *c, int64_t now_ns),
                        int64_t now_ns);
 
-/* A replay of the ticks kept for a contract's active source (a switch, or
- * the end of a lease lapse): what dp_replay_emit needs. */
+/* A replay of the ticks kept for a contract's active (and, in first-arrival
+ * mode, eligible) sources: a switch, a source becoming eligible, the end
+ * of a lease lapse, a takeover. What dp_replay_emit needs. */
 struct dp_replay {
     struct hamd_dataplane *dp; /* the data plane */
     struct dp_contract *c;     /* the contract replayed */
     int64_t now_ns;            /* monotonic time of the replay */
 };
 
-/* hamd_arb_emit_fn over a struct dp_replay: publishes one kept tick of the
- * contract's active source, never held (see dp_publish_tick). */
-void dp_replay_emit(void *ud, const struct hamd_tick *tick);
+/* hamd_arb_emit_fn over a struct dp_replay: publishes one kept tick of a
+ * source of the contract, never held (see dp_publish_tick). */
+void dp_replay_emit(void *ud, int source, const struct hamd_tick *tick);
 
 /* The lease as the control plane set it last (two atomic loads). */
 static inline struct hamd_gate_lease dp_lease(struct hamd_dataplane *dp)

@@ -96,14 +96,15 @@ void dp_contracts_each(struct hamd_dataplane *dp,
         fn(dp, val, now_ns);
 }
 
-void dp_replay_emit(void *ud, const struct hamd_tick *tick)
+void dp_replay_emit(void *ud, int source, const struct hamd_tick *tick)
 {
     struct dp_replay *r = ud;
-    dp_publish_tick(r->dp, r->c, r->c->arb.active, tick, r->now_ns, false);
+    dp_publish_tick(r->dp, r->c, source, tick, r->now_ns, false);
 }
 
-/* Sends a contract's held ticks newer than the last published, in order:
- * the end of a lease lapse. */
+/* Sends a contract's held ticks newer than the last published, in order
+ * (in first-arrival mode every eligible source's, merged): the end of a
+ * lease lapse. */
 static void contract_flush(struct hamd_dataplane *dp, struct dp_contract *c,
                            int64_t now_ns)
 {
@@ -280,6 +281,8 @@ void dp_publish_tick(struct hamd_dataplane *dp, struct dp_contract *c,
     }
     lvc_store(c, &out);
     dp->sources[source].st.published++;
+    if (c->first)
+        dp->sources[source].st.first++;
     /* Only the lease holder hands the tick to ZeroMQ, checked last and
      * against the clock. */
     if (!dp_may_publish(dp, now_ns))

@@ -157,9 +157,10 @@ struct relay_catchup {
     const struct dp_source *s; /* the relayed account */
 };
 
-static void catchup_emit(void *ud, const struct hamd_tick *tick)
+static void catchup_emit(void *ud, int source, const struct hamd_tick *tick)
 {
     struct relay_catchup *r = ud;
+    (void)source; /* r->s: the source asked for */
     size_t len = hamd_tick_encode(tick, false, r->dp->encbuf,
                                   sizeof r->dp->encbuf);
     if (len)

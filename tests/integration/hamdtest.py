@@ -582,6 +582,26 @@ def check_exactly_once(sims):
               % (vt, seqs[-1] - seqs[0] + 1 - len(seqs), seqs[0], seqs[-1]))
 
 
+def check_stream(ticks):
+    """Over (recv, tick) pairs: exactly once per extra.sim_seq, datetime
+    never backwards and seq contiguous within a term, per contract.
+    Returns {vt_symbol: [sim_seq, ...]}."""
+    last_dt, last_seq, sims = {}, {}, {}
+    for _, t in ticks:
+        vt = t["vt_symbol"]
+        check(t["datetime"] >= last_dt.get(vt, 0),
+              "%s: datetime went backwards" % vt)
+        last_dt[vt] = t["datetime"]
+        key = (t["term"], vt)
+        if key in last_seq:
+            check(t["seq"] == last_seq[key] + 1,
+                  "%s: seq %d -> %d" % (vt, last_seq[key], t["seq"]))
+        last_seq[key] = t["seq"]
+        sims.setdefault(vt, []).append(t["extra"]["sim_seq"])
+    check_exactly_once(sims)
+    return sims
+
+
 class Skip(Exception):
     """This machine cannot run the test (no root, a tool missing); the
     message says why."""
