@@ -48,6 +48,8 @@ struct hamd_admin_gw {
     unsigned restarts;                   /* launches after the first */
     char last_exit[HAMD_ADMIN_EXIT_MAX]; /* "exit 3", "signal 9", "" */
     unsigned active_contracts;           /* contracts routed to it */
+    bool market_closed;                  /* its exchanges are all closed
+                                            (control/monitor.h) */
 };
 
 /* One exchange's trading session now, as GET /api/status shows it. */

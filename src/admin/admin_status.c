@@ -144,6 +144,7 @@ static json_t *gw_json(const struct node_view *v, const struct hamd_admin_gw *g)
     json_object_set_new(o, "latency_ms", json_integer(s ? s->latency_ms : 0));
     json_object_set_new(o, "staleness_ms", json_integer(s ? s->staleness_ms : 0));
     json_object_set_new(o, "active_contracts", json_integer(g->active_contracts));
+    json_object_set_new(o, "market_closed", json_boolean(g->market_closed));
     json_object_set_new(o, "status", g->has_status
                                          ? json_string(hamd_gw_state_name(g->status))
                                          : json_null());
@@ -408,6 +409,7 @@ enum gw_stat {
     GW_STALENESS, /* worst lag behind the freshest source */
     GW_TICK_AGE,  /* age of the last tick, -1 when none */
     GW_RESTARTS,  /* relaunches of the process */
+    GW_CLOSED,    /* 1 while all its exchanges are closed */
 };
 
 /* One per-gateway family of /metrics. */
@@ -439,6 +441,9 @@ static const struct gw_family GW_FAMILIES[] = {
      "Age of the source's last tick (-1: none yet)."},
     {GW_RESTARTS, "hamd_gateway_restarts_total", "counter",
      "Relaunches of the gateway process."},
+    {GW_CLOSED, "hamd_gateway_market_closed", "gauge",
+     "1 while every exchange the gateway serves is closed and none opens "
+     "soon (trading calendar): a gateway down now is expected."},
 };
 
 /* The value of stat for gateway g at monotonic time now with src, the
@@ -450,6 +455,8 @@ static long long gw_stat_value(const struct hamd_admin_gw *g,
 {
     if (stat == GW_RESTARTS)
         return g->restarts;
+    if (stat == GW_CLOSED)
+        return g->market_closed;
     if (stat == GW_TICK_AGE)
         return src && src->last_tick_ns > 0
                    ? (long long)((now - src->last_tick_ns) / HAMD_NS_PER_MS)
@@ -465,7 +472,8 @@ static long long gw_stat_value(const struct hamd_admin_gw *g,
     case GW_LATENCY: return (long long)src->latency_ms;
     case GW_STALENESS: return (long long)src->staleness_ms;
     case GW_TICK_AGE:
-    case GW_RESTARTS: break;
+    case GW_RESTARTS:
+    case GW_CLOSED: break;
     }
     return 0;
 }
