@@ -69,7 +69,9 @@ static int on_req(h2o_handler_t *h, h2o_req_t *req)
 static int routes_build(struct hamd_admin *self)
 {
     const struct admin_route *tables[] = {
-        ADMIN_STATUS_ROUTES, ADMIN_ACCOUNTS_ROUTES, ADMIN_SUBS_ROUTES,
+        /* rekey before accounts/{id}: the first match wins */
+        ADMIN_STATUS_ROUTES, ADMIN_SECRETS_ROUTES, ADMIN_ACCOUNTS_ROUTES,
+        ADMIN_SUBS_ROUTES,
         ADMIN_CLUSTER_ROUTES, ADMIN_FAILOVER_ROUTES,
     };
     for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)

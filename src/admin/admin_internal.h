@@ -9,6 +9,7 @@
  *   admin_http_parse.c pure: its URLs, request bytes, answer parsing
  *   admin_status.c    probes, /metrics, /api/status
  *   admin_accounts.c  accounts CRUD, start / stop / restart
+ *   admin_secrets.c   secret params sealed before submit; rekey
  *   admin_subs.c      subscriptions
  *   admin_cluster.c   members, leader transfer, events
  *   admin_failover.c  manual failover, failback, pause, resume
@@ -69,6 +70,7 @@ struct hamd_admin {
     char token[ADMIN_TOKEN_MAX];       /* bearer token, "" = no token */
     size_t token_len;                  /* its length */
     struct hamd_log_rate auth_log_rate; /* refused tokens: log a few */
+    uint64_t auth_failures;            /* refused tokens, since start */
     struct admin_http *http;           /* forwards to the leader */
     struct admin_pending *pending;     /* answers still owed (list head) */
     struct admin_route routes[ADMIN_ROUTES_MAX]; /* the routing table */
@@ -92,6 +94,7 @@ extern const struct admin_route ADMIN_ACCOUNTS_ROUTES[];
 extern const struct admin_route ADMIN_SUBS_ROUTES[];
 extern const struct admin_route ADMIN_CLUSTER_ROUTES[];
 extern const struct admin_route ADMIN_FAILOVER_ROUTES[]; /* admin_failover.c */
+extern const struct admin_route ADMIN_SECRETS_ROUTES[];  /* admin_secrets.c */
 
 /* ------------------------------------------------------------------------
  * admin_reply.c: answers
@@ -135,6 +138,18 @@ int admin_token_load(struct hamd_admin *self, const char *path);
 /* True when the call may mutate: no token is configured, or the request
  * carries the right bearer token. Otherwise answers 401. */
 bool admin_authorized(struct admin_call *call);
+
+/* ------------------------------------------------------------------------
+ * admin_secrets.c: secret params on the write path
+ * ------------------------------------------------------------------------ */
+
+/* True unless the params of an account body hold a value in the sealed
+ * form (only hamd writes those); otherwise answers 400. */
+bool admin_secrets_check_body(struct admin_call *call, const json_t *body);
+
+/* Seals the secret params of *a with the cluster key (nothing without a
+ * key_file). Returns false after answering 400 (they no longer fit). */
+bool admin_secrets_seal(struct admin_call *call, struct hamd_account *a);
 
 /* ------------------------------------------------------------------------
  * admin_pending.c: answers owed after an asynchronous step

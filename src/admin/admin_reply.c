@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "admin/admin_internal.h"
+#include "common/ctequal.h"
 #include "common/log.h"
 
 #define ADMIN_ERROR_MAX 512 /* bytes of an error message */
@@ -242,8 +243,9 @@ bool admin_authorized(struct admin_call *call)
     if (i >= 0 &&
         admin_bearer_token(req->headers.entries[i].value.base,
                            req->headers.entries[i].value.len, &tok, &tok_len) &&
-        admin_token_equal(tok, tok_len, self->token, self->token_len))
+        hamd_ct_equal(tok, tok_len, self->token, self->token_len))
         return true;
+    self->auth_failures++;
     hamd_log_rated(&self->auth_log_rate, HAMD_LOG_WARN,
                    "admin: %.*s %.*s refused: %s bearer token",
                    (int)req->method.len, req->method.base,

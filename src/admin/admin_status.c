@@ -458,6 +458,9 @@ static int metrics(struct admin_call *call)
     metrics_node(f, call->deps, &v);
     metrics_gateways(f, &v);
     metrics_alerting(f, call->deps, &v);
+    prom_u64(f, "hamd_admin_auth_failures_total", "counter",
+             "Admin API changes refused for a missing or wrong bearer token.",
+             call->admin->auth_failures);
     fclose(f);
     free(v.gw);
     admin_reply_raw(call->req, 200, PROM_CONTENT_TYPE, text, len);

@@ -185,7 +185,8 @@ static void cfg_section_open(struct cfg_loader *ld, const char *name)
             ld, ld->lineno,
             "%s:%u: [%s]: unknown section (expected "
             "node, peer.N, raft, publish, gateways, health, sessions, "
-            "failover, admin, hooks, account.ID or subscriptions)",
+            "failover, admin, hooks, cluster, accounts, account.ID or "
+            "subscriptions)",
             ld->cfg->path, ld->lineno, name);
     }
     ld->current = sec;

@@ -63,7 +63,8 @@ struct cfg_table {
 /* Sections present in every config, file or not, in this order. */
 enum cfg_global {
     CFG_G_NODE, CFG_G_RAFT, CFG_G_PUBLISH, CFG_G_GATEWAYS, CFG_G_HEALTH,
-    CFG_G_FAILOVER, CFG_G_ADMIN, CFG_G_HOOKS, CFG_G_CLUSTER, CFG_G_COUNT
+    CFG_G_FAILOVER, CFG_G_ADMIN, CFG_G_HOOKS, CFG_G_CLUSTER, CFG_G_ACCOUNTS,
+    CFG_G_COUNT
 };
 
 extern const struct cfg_table cfg_globals[CFG_G_COUNT]; /* by index */
@@ -78,6 +79,8 @@ enum {
     CFG_RAFT_LEASE_MARGIN = 3,
     CFG_GW_ENDPOINT = 0, CFG_GW_BACKOFF_MIN = 1, CFG_GW_BACKOFF_MAX = 2,
     CFG_PEER_RAFT = 0,
+    CFG_PUBLISH_CURVE_CLIENTS = 3,
+    CFG_ADMIN_TLS_CERT = 2, CFG_ADMIN_TLS_KEY = 3, CFG_ADMIN_TLS_CA = 4,
     CFG_ACCT_NAME = 0, CFG_ACCT_GW_TYPE = 1, CFG_ACCT_PRIORITY = 2,
     CFG_ACCT_EXCHANGES = 4, CFG_ACCT_CANARY = 5,
 };

@@ -469,6 +469,8 @@ static int create_cluster(struct hamd_node *node)
         LOG_ERROR("raft: too many peers or a raft address too long");
         return -1;
     }
+    if (node_secrets_seeds(node, &opts.seed_accounts) < 0)
+        return -1;
     node->cluster = hamd_cluster_new(&node->loop, &opts, node->store, &hooks);
     if (!node->cluster) {
         LOG_ERROR("cannot start the consensus layer");
@@ -532,7 +534,8 @@ static int node_start(struct hamd_node *node)
     snprintf(store_dir, sizeof store_dir, "%s/store", cfg->data_dir);
     if (!node->gateways || !node->contracts || !node->relays ||
         data_dir_prepare(cfg->data_dir) < 0 ||
-        !(node->store = hamd_store_new(store_dir)))
+        !(node->store = hamd_store_new(store_dir)) ||
+        node_secrets_start(node) < 0)
         return -1;
     if (start_dataplane(node) < 0 || start_supervisor(node) < 0 ||
         create_cluster(node) < 0)
@@ -576,6 +579,7 @@ int hamd_node_run(const struct hamd_config *cfg)
     hamd_dataplane_destroy(&node->dp);
     hamd_store_destroy(&node->store);
     node_maps_free(node);
+    node_secrets_free(node);
     if (uv_loop_close(&node->loop) != 0)
         LOG_WARN("event loop closed with handles still open");
     free(node);

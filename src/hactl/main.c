@@ -21,7 +21,7 @@ static const struct hactl_command COMMANDS[] = {
     {"status", hactl_cmd_status,
      "status                                 every node's view, in parallel"},
     {"accounts", hactl_cmd_accounts,
-     "accounts list|add|update|rm|enable|disable  data-source accounts"},
+     "accounts list|add|update|rm|enable|disable|rekey  data-source accounts"},
     {"subs", hactl_cmd_subs,
      "subs list|add|rm [SYMBOL.EXCHANGE...]  subscriptions"},
     {"members", hactl_cmd_members,
