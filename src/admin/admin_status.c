@@ -137,6 +137,8 @@ static json_t *gw_json(const struct node_view *v, const struct hamd_admin_gw *g)
     json_object_set_new(o, "hb_age_ms", age_ms(now_ns, s ? s->last_hb_ns : 0));
     json_object_set_new(o, "ticks", json_integer(s ? (json_int_t)s->ticks : 0));
     json_object_set_new(o, "malformed", json_integer(s ? (json_int_t)s->malformed : 0));
+    json_object_set_new(o, "auth_failures",
+                        json_integer(s ? (json_int_t)s->auth_failures : 0));
     json_object_set_new(o, "stale", json_integer(s ? (json_int_t)s->stale : 0));
     json_object_set_new(o, "published", json_integer(s ? (json_int_t)s->published : 0));
     json_object_set_new(o, "latency_ms", json_integer(s ? s->latency_ms : 0));
@@ -347,6 +349,7 @@ enum gw_stat {
     GW_STALENESS, /* worst lag behind the freshest source */
     GW_TICK_AGE,  /* age of the last tick, -1 when none */
     GW_RESTARTS,  /* relaunches of the process */
+    GW_AUTH_FAILURES, /* messages dropped: not from the launched process */
 };
 
 /* One per-gateway family of /metrics. */
@@ -372,6 +375,9 @@ static const struct gw_family GW_FAMILIES[] = {
      "Age of the source's last tick (-1: none yet)."},
     {GW_RESTARTS, "hamd_gateway_restarts_total", "counter",
      "Relaunches of the gateway process."},
+    {GW_AUTH_FAILURES, "hamd_gateway_auth_failures_total", "counter",
+     "Messages with the account's identity dropped: not from the "
+     "connection whose HELLO carried the launch token."},
 };
 
 /* The value of stat for gateway g at monotonic time now with src, the
@@ -395,6 +401,7 @@ static long long gw_stat_value(const struct hamd_admin_gw *g,
     case GW_STALE: return (long long)src->stale;
     case GW_LATENCY: return (long long)src->latency_ms;
     case GW_STALENESS: return (long long)src->staleness_ms;
+    case GW_AUTH_FAILURES: return (long long)src->auth_failures;
     case GW_TICK_AGE:
     case GW_RESTARTS: break;
     }

@@ -87,6 +87,13 @@ static void on_gw_launch(void *ud, const char *account, int pid)
     hamd_monitor_on_launch(node->monitor, account, pid);
 }
 
+/* The data plane believes only the gateway that echoes this token. */
+static void on_gw_token(void *ud, const char *account, const char *token)
+{
+    struct hamd_node *node = ud;
+    hamd_dataplane_source_token(node->dp, account, token);
+}
+
 /* Raft logs role changes itself; the node only records them. */
 static unsigned on_gw_relaunch_delay(void *ud, const char *account)
 {
@@ -450,8 +457,10 @@ static int start_supervisor(struct hamd_node *node)
     o.self_exe[n] = '\0';
     snprintf(o.gw_endpoint, sizeof o.gw_endpoint, "%s", cfg->gw_endpoint);
     o.stop_grace_ms = cfg->stop_grace_ms;
-    struct hamd_sup_hooks hooks = {node, on_gw_exit, on_gw_launch,
-                                   on_gw_relaunch_delay};
+    struct hamd_sup_hooks hooks = {
+        .ud = node, .on_exit = on_gw_exit, .on_launch = on_gw_launch,
+        .on_token = on_gw_token, .relaunch_delay_ms = on_gw_relaunch_delay,
+    };
     node->sup = hamd_supervisor_new(&node->loop, &o, &hooks);
     return node->sup ? 0 : -1;
 }

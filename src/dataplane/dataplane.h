@@ -93,6 +93,8 @@ struct hamd_dp_source_stats {
     int64_t staleness_ms;    /* worst lag behind the freshest source */
     int64_t latency_ms;      /* mean exchange->receive latency last period */
     uint64_t replay_ticks;   /* ticks kept in replay rings now */
+    uint64_t auth_failures;  /* messages dropped: not from the connection
+                                that proved the launch token */
 };
 
 /* The data plane as a whole, refreshed every stats period. */
@@ -152,6 +154,12 @@ void hamd_dataplane_follow(struct hamd_dataplane *self, const char *endpoint);
 int hamd_dataplane_source_add(struct hamd_dataplane *self, const char *account,
                               const char *const *exchanges, unsigned n_exch,
                               const char *canary);
+
+/* The launch token of account's next gateway process (docs/security.md):
+ * from now on only a connection whose HELLO carries it is believed. Call
+ * it before the process starts. */
+void hamd_dataplane_source_token(struct hamd_dataplane *self,
+                                 const char *account, const char *token);
 
 /* Unregisters a source; its ticks are dropped from now on. */
 void hamd_dataplane_source_remove(struct hamd_dataplane *self,

@@ -14,6 +14,7 @@
 #include "common/strmap.h"
 #include "dataplane/dataplane.h"
 #include "core/gate.h"
+#include "core/gwauth.h"
 #include "core/inflight.h"
 
 #define DP_POLL_MAX_MS 10          /* longest sleep of the data loop */
@@ -34,7 +35,9 @@
                                       (back-pressure, never a drop) */
 #define DP_LINGER_MS 0             /* close sockets without waiting */
 #define DP_POLL_ITEMS 7            /* gateways, door, snapshot, PUB, relay
-                                      in and out, the relay's ZAP handler */
+                                      in and out, the ZAP handler */
+#define DP_ZAP_DOMAIN_GW "hamd-gw"       /* ZAP domain of the gateway ROUTER */
+#define DP_ZAP_DOMAIN_RELAY "hamd-relay" /* ... of the relay ROUTER */
 #define DP_HB_TOPIC "_hb"          /* the publisher's heartbeat topic */
 #define DP_FOLLOW_DRAIN_MS 20      /* a follower reads the publisher's
                                       stream this often, in one batch */
@@ -50,6 +53,7 @@
 enum dp_door_op {
     DP_DOOR_SOURCE_ADD,
     DP_DOOR_SOURCE_REMOVE,
+    DP_DOOR_SOURCE_TOKEN,
     DP_DOOR_CONTRACT_ADD,
     DP_DOOR_CONTRACT_REMOVE,
     DP_DOOR_ASSIGN,
@@ -82,6 +86,9 @@ struct dp_source {
     unsigned n_exch;                      /* exchanges in use */
     char exchanges[HAMD_DP_EXCH_MAX][HAMD_EXCHANGE_MAX]; /* it serves */
     struct hamd_log_rate bad_rate;        /* limits malformed-input logs */
+    struct hamd_gwauth auth;              /* its launch token and the
+                                             connection that proved it */
+    struct hamd_log_rate auth_rate;       /* limits refused-message logs */
     int64_t latency_sum_ms;               /* this stats period */
     uint64_t latency_n;                   /* this stats period */
     struct hamd_dp_source_stats st;       /* counters and times */
@@ -164,6 +171,8 @@ struct hamd_dataplane {
     uint64_t published;                   /* ticks in total */
     uint64_t pub_errors;                  /* ticks ZeroMQ refused */
     uint64_t unknown_source;              /* messages of unknown identities */
+    uint64_t gw_conns;                    /* gateway connections admitted:
+                                             the last one's id */
     uint64_t unsubscribed;                /* ticks of unsubscribed contracts */
     uint64_t snapshots;                   /* snapshot requests answered */
     struct hamd_log_rate unknown_rate;    /* limits unknown-source logs */
@@ -190,11 +199,14 @@ void dp_event_push(struct hamd_dataplane *dp, const struct hamd_dp_event *ev);
 /* dp_ingest.c: handles one gateway message [identity][type][body]...
  * (gwproto.h). The identity frame is given; the others are pulled in
  * order with next, which stores one frame (valid until its next call) and
- * whether more follow, and returns false when it could not read one. A
- * TICK's bodies are ingested one by one as they are pulled. It may stop
+ * whether more follow, and returns false when it could not read one; it
+ * also points *conn at the id of the connection the frames came on (ZAP's
+ * User-Id, dp_zap.c; "" = none), read from a pulled frame since libzmq
+ * 4.3 attaches no metadata to an identity frame it prefetched for a poll.
+ * A TICK's bodies are ingested one by one as they are pulled. It may stop
  * before the last frame (a bad message): the caller discards the rest. */
 void dp_ingest_message(struct hamd_dataplane *dp, const void *id,
-                       size_t id_len,
+                       size_t id_len, const char *const *conn,
                        bool (*next)(void *ud, const void **frame, size_t *len,
                                     bool *more),
                        void *ud, int64_t now_ns);
@@ -205,6 +217,16 @@ void dp_ingest_relayed(struct hamd_dataplane *dp, struct dp_source *s,
                        bool (*next)(void *ud, const void **frame, size_t *len,
                                     bool *more),
                        void *ud, int64_t now_ns);
+
+/* dp_gwauth.c: the launch tokens (core/gwauth.h) */
+
+/* True when a message other than HELLO from conn is taken; otherwise it
+ * was counted and logged (rate-limited) and must be dropped. */
+bool dp_gwauth_message(struct dp_source *s, const char *conn);
+/* True when a HELLO carrying token from conn proves the launch; otherwise
+ * counted and logged like a refused message. */
+bool dp_gwauth_hello(struct dp_source *s, const char *conn,
+                     const char *token);
 
 /* dp_relay.c */
 
