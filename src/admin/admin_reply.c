@@ -21,7 +21,7 @@
  * Answers
  * ------------------------------------------------------------------------ */
 
-static const char *reason_phrase(int status)
+const char *admin_reason_phrase(int status)
 {
     switch (status) {
     case 200: return "OK";
@@ -31,7 +31,10 @@ static const char *reason_phrase(int status)
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
     case 409: return "Conflict";
+    case 411: return "Length Required";
     case 413: return "Payload Too Large";
+    case 417: return "Expectation Failed";
+    case 431: return "Request Header Fields Too Large";
     case 500: return "Internal Server Error";
     case 502: return "Bad Gateway";
     case 503: return "Service Unavailable";
@@ -58,7 +61,7 @@ int admin_reply_raw(h2o_req_t *req, int status, const char *content_type,
 {
     log_change(req, status);
     req->res.status = status;
-    req->res.reason = reason_phrase(status);
+    req->res.reason = admin_reason_phrase(status);
     req->res.content_length = len;
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
                    content_type, strlen(content_type));

@@ -468,6 +468,10 @@ static int metrics(struct admin_call *call)
     prom_u64(f, "hamd_admin_auth_failures_total", "counter",
              "Admin API changes refused for a missing or wrong bearer token.",
              call->admin->auth_failures);
+    prom_u64(f, "hamd_admin_refused_total", "counter",
+             "Admin API requests refused before they were parsed: malformed "
+             "or too large heads, bodies over max_body_bytes, plain HTTP on "
+             "a TLS port.", call->admin->refused);
     fclose(f);
     free(v.gw);
     admin_reply_raw(call->req, 200, PROM_CONTENT_TYPE, text, len);

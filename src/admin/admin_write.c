@@ -145,7 +145,8 @@ int admin_forward(struct admin_call *call)
     if (!leader || leader->id == cfg->node_id)
         return admin_reply_error(req, 503, NULL, "no leader");
     char url[ADMIN_URL_MAX];
-    int n = snprintf(url, sizeof url, "http://%s%.*s", leader->admin,
+    int n = snprintf(url, sizeof url, "%s://%s%.*s",
+                     admin_scheme(call->admin), leader->admin,
                      (int)req->path.len, req->path.base);
     if (n < 0 || (size_t)n >= sizeof url)
         return admin_reply_error(req, 400, NULL, "path too long");
