@@ -31,6 +31,13 @@ struct hactl {
     bool json;                 /* --json: machine-readable output */
     unsigned timeout_ms;       /* --timeout */
     char token[256];           /* bearer token ("" = none) */
+    bool tls;                  /* the admin APIs speak HTTPS: --cacert, an
+                                  https:// -H, or [admin] tls_cert of -c */
+    char cacert[PATH_MAX];     /* CAs that sign their certificates ("" =
+                                  the system's): --cacert, else [admin]
+                                  tls_ca of -c */
+    bool cacert_given;         /* --cacert came: the config's CA is not
+                                  used */
     unsigned n_nodes;          /* nodes in use */
     struct hactl_node nodes[HACTL_MAX_NODES]; /* the nodes to talk to */
 };
