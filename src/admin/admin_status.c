@@ -295,6 +295,9 @@ static void metrics_coverage(FILE *f, const struct node_view *v)
     prom_u64(f, "hamd_relay_refused_total", "counter",
              "Relay connections refused: not from a cluster member.",
              v->dp.relay_refused);
+    prom_u64(f, "hamd_curve_refused_total", "counter",
+             "CURVE clients of PUB and snapshot refused: a key not allowed.",
+             v->dp.clients_refused);
 }
 
 static void metrics_node(FILE *f, const struct hamd_admin_deps *d,

@@ -676,6 +676,8 @@ int hamd_dataplane_start(struct hamd_dataplane *self, char *err, size_t cap)
      * launch token proves one connection, not an identity (dp_gwauth.c). */
     zmq_setsockopt(self->gw, ZMQ_ZAP_DOMAIN, DP_ZAP_DOMAIN_GW,
                    strlen(DP_ZAP_DOMAIN_GW));
+    if (dp_curve_setup(self, err, cap) < 0)
+        return -1;
     if (dp_zap_open(self) < 0) {
         snprintf(err, cap, "cannot start the access check of the gateway "
                  "and relay endpoints: %s", zmq_strerror(errno));
@@ -719,6 +721,7 @@ void hamd_dataplane_destroy(struct hamd_dataplane **self)
     dp_endpoints_close(dp);
     dp_relay_close(dp);
     dp_zap_close(dp);
+    dp_curve_free(dp);
     if (dp->zctx)
         zmq_ctx_term(dp->zctx);
     if (dp->contracts) {

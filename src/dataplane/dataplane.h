@@ -34,6 +34,7 @@
 #define HAMD_DP_MEMBERS_MAX 32 /* addresses admitted to the relay ROUTER */
 #define HAMD_DP_HOST_MAX 64    /* bytes of one such address */
 #define HAMD_DP_COVERS_MAX 8   /* coverage reports kept, one per node */
+#define HAMD_DP_PATH_MAX 4096  /* bytes of a file or directory path */
 
 struct hamd_dataplane_opts {
     unsigned node_id;                      /* stamped on every tick */
@@ -48,6 +49,10 @@ struct hamd_dataplane_opts {
     unsigned n_members;                    /* entries in members */
     char members[HAMD_DP_MEMBERS_MAX][HAMD_DP_HOST_MAX]; /* IP addresses
                                               the relay ROUTER admits */
+    char curve_secret_file[HAMD_DP_PATH_MAX]; /* the cluster's CURVE
+                                              secret key, "" = no CURVE */
+    char curve_clients_dir[HAMD_DP_PATH_MAX]; /* allowed client keys, one
+                                              file each ("" = nodes only) */
 };
 
 /* The latest coverage report of one node and when it arrived. */
@@ -119,6 +124,7 @@ struct hamd_dp_stats {
     uint64_t relay_unsolicited; /* ... of sources it did not ask for */
     uint64_t relay_bad;      /* malformed relay messages dropped */
     uint64_t relay_refused;  /* relay connections of non-members */
+    uint64_t clients_refused; /* CURVE clients refused: a key not allowed */
     unsigned n_sources;      /* sources in use */
     struct hamd_dp_source_stats sources[HAMD_ARB_MAX_SOURCES]; /* per source */
 };

@@ -9,6 +9,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <time.h>
 
 #include "common/log.h"
 #include "common/strmap.h"
@@ -38,6 +39,8 @@
                                       in and out, the ZAP handler */
 #define DP_ZAP_DOMAIN_GW "hamd-gw"       /* ZAP domain of the gateway ROUTER */
 #define DP_ZAP_DOMAIN_RELAY "hamd-relay" /* ... of the relay ROUTER */
+#define DP_ZAP_DOMAIN_CLIENTS "hamd-clients" /* ... of PUB and snapshot,
+                                               with CURVE */
 #define DP_HB_TOPIC "_hb"          /* the publisher's heartbeat topic */
 #define DP_FOLLOW_DRAIN_MS 20      /* a follower reads the publisher's
                                       stream this often, in one batch */
@@ -117,6 +120,18 @@ struct dp_contract {
     uint32_t relay_gen;                   /* the RELAY that set relay_next */
 };
 
+/* CURVE on the network sockets (dp_curve.c). */
+struct dp_curve {
+    bool on;                              /* [publish] curve_secret_file */
+    char secret[41];                      /* the cluster's secret key, Z85 */
+    char public[41];                      /* its public key, Z85 */
+    uint8_t public_key[32];               /* the same, binary */
+    uint8_t *clients;                     /* allowed client keys, 32 bytes
+                                             each (curve_clients_dir) */
+    unsigned n_clients;                   /* keys in clients */
+    time_t clients_mtime;                 /* the directory's, when read */
+};
+
 struct hamd_dataplane {
     struct hamd_dataplane_opts opts;      /* copied at creation */
     void *zctx;                           /* ZeroMQ context */
@@ -158,6 +173,9 @@ struct hamd_dataplane {
     uint64_t relay_unsolicited;           /* ... of sources not registered */
     uint64_t relay_bad;                   /* malformed relay messages */
     uint64_t relay_refused;               /* connections of non-members */
+    uint64_t clients_refused;             /* CURVE clients not allowed */
+    struct hamd_log_rate clients_rate;    /* limits their logs */
+    struct dp_curve curve;                /* CURVE keys (dp_curve.c) */
     uint64_t relay_send_errors;           /* sends ZeroMQ refused */
     struct hamd_log_rate relay_rate;      /* limits relay logs */
 
@@ -260,6 +278,26 @@ void dp_zap_serve(struct hamd_dataplane *dp);
 bool dp_zap_member(const struct hamd_dataplane *dp, const char *address);
 /* Closes the handler. */
 void dp_zap_close(struct hamd_dataplane *dp);
+
+/* dp_curve.c */
+
+/* Reads [publish] curve_secret_file and the allowed client keys. Returns
+ * 0 (also without CURVE), or -1 with a message in err. */
+int dp_curve_setup(struct hamd_dataplane *dp, char *err, size_t cap);
+/* With CURVE: makes sock a CURVE server with the cluster's key, its
+ * clients checked by the ZAP handler under domain. */
+void dp_curve_server(struct hamd_dataplane *dp, void *sock,
+                     const char *domain);
+/* With CURVE: makes sock a CURVE client of another node, with the
+ * cluster's key pair. */
+void dp_curve_client(struct hamd_dataplane *dp, void *sock);
+/* True when key (32 bytes) may read PUB and snapshot: the cluster's or an
+ * allowed client's. */
+bool dp_curve_client_allowed(struct hamd_dataplane *dp, const uint8_t *key);
+/* True when key is the cluster's own (another node). */
+bool dp_curve_is_cluster(const struct hamd_dataplane *dp, const uint8_t *key);
+/* Wipes the secret key and frees the allowed keys. */
+void dp_curve_free(struct hamd_dataplane *dp);
 
 /* dp_follow.c */
 

@@ -3,8 +3,11 @@
  *
  *   hamd-relay  the relay ROUTER: cluster members only. A connection from
  *               an address that is not a member's ([peer.N] raft, admin,
- *               publish or relay host) is refused before any message of
- *               it is read, and counted.
+ *               publish or relay host), or with CURVE a key that is not
+ *               the cluster's, is refused before any message of it is
+ *               read, and counted.
+ *   hamd-clients  PUB and snapshot with CURVE (dp_curve.c): a client
+ *               whose public key is the cluster's or an allowed one.
  *   hamd-gw     the gateway ROUTER: every connection is admitted and
  *               gets an id of its own ("gw-N", ZAP's User-Id, which
  *               libzmq attaches to each of its messages), so the hub can
@@ -24,7 +27,9 @@
 
 #define DP_ZAP_ENDPOINT "inproc://zeromq.zap.01" /* fixed by RFC 27 */
 #define DP_ZAP_VERSION "1.0"
-#define DP_ZAP_FRAMES_MAX 8    /* a NULL-mechanism request has 6 */
+#define DP_ZAP_FRAMES_MAX 8    /* a NULL-mechanism request has 6, CURVE 7 */
+#define DP_ZAP_CURVE "CURVE"   /* the mechanism frame of a CURVE client */
+#define DP_ZAP_KEY_BYTES 32    /* its credentials: the client's public key */
 #define DP_ZAP_FRAME_MAX 256   /* bytes kept of one request frame */
 #define DP_ZAP_OK "200"
 #define DP_ZAP_DENIED "400"
@@ -114,11 +119,22 @@ static void zap_reply(void *sock, const struct zap_request *q, const char *code,
     zmq_send(sock, "", 0, 0); /* metadata */
 }
 
-/* The relay ROUTER: members' addresses only. */
+/* The CURVE client key of a request, or NULL (another mechanism). */
+static const uint8_t *zap_curve_key(const struct zap_request *q)
+{
+    if (q->n < 7 || strcmp(q->frames[5], DP_ZAP_CURVE) != 0 ||
+        q->lens[6] != DP_ZAP_KEY_BYTES)
+        return NULL;
+    return (const uint8_t *)q->frames[6];
+}
+
+/* The relay ROUTER: members' addresses only (with CURVE, members' key). */
 static bool zap_relay(struct hamd_dataplane *dp, const struct zap_request *q)
 {
     const char *address = q->n > 3 ? q->frames[3] : "";
-    if (dp_zap_member(dp, address))
+    const uint8_t *key = zap_curve_key(q);
+    if (dp_zap_member(dp, address) &&
+        (!dp->curve.on || (key && dp_curve_is_cluster(dp, key))))
         return true;
     dp->relay_refused++;
     hamd_log_rated(&dp->relay_rate, HAMD_LOG_WARN,
@@ -126,6 +142,24 @@ static bool zap_relay(struct hamd_dataplane *dp, const struct zap_request *q)
                    "cluster member (%llu so far)",
                    address[0] ? address : "an unknown address",
                    (unsigned long long)dp->relay_refused);
+    return false;
+}
+
+/* PUB and snapshot with CURVE: allowed client keys only. */
+static bool zap_clients(struct hamd_dataplane *dp, const struct zap_request *q)
+{
+    const uint8_t *key = zap_curve_key(q);
+    if (key && dp_curve_client_allowed(dp, key))
+        return true;
+    char z85[41] = "?";
+    if (key)
+        zmq_z85_encode(z85, key, DP_ZAP_KEY_BYTES);
+    dp->clients_refused++;
+    hamd_log_rated(&dp->clients_rate, HAMD_LOG_WARN,
+                   "CURVE: refused a client from %s with key %s, not in "
+                   "[publish] curve_clients_dir (%llu so far)",
+                   q->n > 3 && q->frames[3][0] ? q->frames[3] : "?", z85,
+                   (unsigned long long)dp->clients_refused);
     return false;
 }
 
@@ -144,6 +178,8 @@ void dp_zap_serve(struct hamd_dataplane *dp)
                  (unsigned long long)++dp->gw_conns);
     else if (ok && strcmp(domain, DP_ZAP_DOMAIN_RELAY) == 0)
         ok = zap_relay(dp, &q);
+    else if (ok && strcmp(domain, DP_ZAP_DOMAIN_CLIENTS) == 0)
+        ok = zap_clients(dp, &q);
     else
         ok = false;
     zap_reply(dp->zap, &q, ok ? DP_ZAP_OK : DP_ZAP_DENIED,

@@ -38,6 +38,8 @@ struct hactl {
                                   tls_ca of -c */
     bool cacert_given;         /* --cacert came: the config's CA is not
                                   used */
+    char curve_secret_file[PATH_MAX]; /* [publish] curve_secret_file of -c:
+                                  tail's CURVE keys without options */
     unsigned n_nodes;          /* nodes in use */
     struct hactl_node nodes[HACTL_MAX_NODES]; /* the nodes to talk to */
 };
@@ -61,6 +63,8 @@ int hactl_cmd_members(struct hactl *ctl, int argc, char **argv);
 int hactl_cmd_is_leader(struct hactl *ctl, int argc, char **argv);
 int hactl_cmd_transfer(struct hactl *ctl, int argc, char **argv);
 int hactl_cmd_events(struct hactl *ctl, int argc, char **argv);
+/* keys gen NAME | keys pub FILE: CURVE key pairs (cmd_keys.c). */
+int hactl_cmd_keys(struct hactl *ctl, int argc, char **argv);
 /* start | stop | restart ACCOUNT (argv[0] says which). */
 int hactl_cmd_gateway(struct hactl *ctl, int argc, char **argv);
 

@@ -46,6 +46,8 @@ static const struct hactl_command COMMANDS[] = {
      "resume                                 automatic failover again"},
     {"restart", hactl_cmd_gateway,
      "restart ACCOUNT                        hard-restart them on every node"},
+    {"keys", hactl_cmd_keys,
+     "keys gen NAME | keys pub FILE          CURVE key pairs (NAME.key, NAME.pub)"},
 };
 
 #define N_COMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
@@ -122,6 +124,8 @@ static int nodes_from_config(struct hactl *ctl, const char *path)
         ctl->tls = true;
     if (cfg->tls_ca[0] && !ctl->cacert_given)
         snprintf(ctl->cacert, sizeof ctl->cacert, "%s", cfg->tls_ca);
+    snprintf(ctl->curve_secret_file, sizeof ctl->curve_secret_file, "%s",
+             cfg->curve_secret_file);
     hamd_config_destroy(&cfg);
     return 0;
 }

@@ -12,6 +12,7 @@
 
 #include "common/clock.h"
 #include "common/mpjson.h"
+#include "hactl/curve.h"
 #include "hactl/hactl.h"
 #include "hamd/client.h"
 #include "hamd/tick.h"
@@ -31,6 +32,8 @@ struct tail_opts {
     uint64_t max_count; /* stop after this many ticks, 0 = never */
     double seconds;     /* stop after this long, 0 = never */
     bool snapshot;      /* print the cached ticks first */
+    const char *server_key; /* --server-key: CURVE, the hub's key */
+    const char *client_key; /* --client-key: CURVE, our secret key file */
 };
 
 /* One tail run. */
@@ -166,7 +169,9 @@ static void on_notice(void *ud, enum hamd_client_notice what, const char *text)
 static void tail_usage(void)
 {
     fprintf(stderr, "Usage: hactl [-c CONFIG | -e EP [-s EP]] [--json] tail "
-                    "[--count N] [--seconds S] [--no-snapshot] [PREFIX...]\n");
+                    "[--count N] [--seconds S] [--no-snapshot]\n"
+                    "             [--server-key KEY|FILE --client-key "
+                    "SECRET_KEY_FILE] [PREFIX...]\n");
 }
 
 /* Parses the options of tail into *o. Returns -1 to go on, else the exit
@@ -177,6 +182,8 @@ static int tail_opts_parse(int argc, char **argv, struct tail_opts *o)
         {"count", required_argument, NULL, 'n'},
         {"seconds", required_argument, NULL, 'S'},
         {"no-snapshot", no_argument, NULL, 'N'},
+        {"server-key", required_argument, NULL, 'K'},
+        {"client-key", required_argument, NULL, 'k'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -187,6 +194,8 @@ static int tail_opts_parse(int argc, char **argv, struct tail_opts *o)
         case 'n': o->max_count = strtoull(optarg, NULL, 10); break;
         case 'S': o->seconds = strtod(optarg, NULL); break;
         case 'N': o->snapshot = false; break;
+        case 'K': o->server_key = optarg; break;
+        case 'k': o->client_key = optarg; break;
         case 'h': tail_usage(); return HACTL_OK;
         default: tail_usage(); return HACTL_USAGE;
         }
@@ -251,7 +260,17 @@ int hactl_cmd_tail(struct hactl *ctl, int argc, char **argv)
         fprintf(stderr, "hactl tail: no publish endpoint (use -c CONFIG or -e EP)\n");
         return HACTL_USAGE;
     }
+    struct hactl_curve keys;
+    rc = hactl_curve_keys(ctl, tl.o.server_key, tl.o.client_key, &keys);
+    if (rc != HACTL_OK)
+        return rc;
+    if (keys.on) {
+        co.server_key = keys.server;
+        co.client_public_key = keys.client_public;
+        co.client_secret_key = keys.client_secret;
+    }
     hamd_client_t *c = hamd_client_new(&co);
+    explicit_bzero(&keys, sizeof keys);
     if (!c) {
         fprintf(stderr, "hactl tail: cannot subscribe: %s (an endpoint or a "
                         "prefix is not valid)\n", strerror(errno));
