@@ -160,14 +160,15 @@ static void test_params_at_any_depth(void **state)
     (void)state;
     struct key_file kf = {0};
     struct hamd_vault *v = vault_with(&kf, KEY_A "\n");
-    const char *in = "{\"user\":\"u\",\"password\":\"p1\",\"setting\":"
-                     "{\"Auth_Code\":\"c2\",\"n\":[{\"password\":3}]},"
-                     "\"pin\":\"9\"}";
+    /* Secrets long enough that random ciphertext cannot contain them. */
+    const char *in = "{\"user\":\"u\",\"password\":\"pw-of-the-main-account\","
+                     "\"setting\":{\"Auth_Code\":\"auth-code-of-ctp\",\"n\":"
+                     "[{\"password\":3}]},\"pin\":\"9\"}";
     char out[OUT_MAX], back[OUT_MAX], err[HAMD_VAULT_ERR_MAX];
     assert_int_equal(hamd_vault_seal_params(v, in, out, sizeof out, err,
                                             sizeof err), 0);
-    assert_null(strstr(out, "p1"));
-    assert_null(strstr(out, "c2"));
+    assert_null(strstr(out, "pw-of-the-main-account"));
+    assert_null(strstr(out, "auth-code-of-ctp"));
     assert_non_null(strstr(out, "\"user\":\"u\""));
     assert_non_null(strstr(out, "\"pin\":\"9\"")); /* not a secret_key */
     assert_true(hamd_vault_params_sealed(out));
