@@ -3,7 +3,8 @@
  * admin_conn.c), the h2o context on the control loop, and the dispatch of
  * every request through one routing table (method + path pattern ->
  * handler; the handlers live in admin_status.c, admin_accounts.c,
- * admin_subs.c, admin_cluster.c and admin_failover.c). HTTP/1.1 only, one
+ * admin_subs.c, admin_cluster.c, admin_failover.c, admin_view.c,
+ * admin_stream.c, admin_logs.c and admin_console.c). HTTP/1.1 only, one
  * request per connection.
  *
  * Shutdown without waiting on clients: hamd_admin_close stops accepting,
@@ -61,21 +62,30 @@ static int on_req(h2o_handler_t *h, h2o_req_t *req)
                                  (int)req->method.len, req->method.base,
                                  call.match.allow);
     }
+    size_t qlen;
+    const char *q = admin_query(req, &qlen);
+    if (!admin_query_valid(q, qlen))
+        return admin_reply_error(req, 400, "query",
+                                 "malformed query string (a bad %%-escape or "
+                                 "a control character)");
     if (call.match.route->mutation && !admin_authorized(&call))
         return 0;
     return call.match.route->handler(&call);
 }
 
+const struct admin_route *const ADMIN_ROUTE_TABLES[] = {
+    /* rekey before accounts/{id}: the first match wins */
+    ADMIN_STATUS_ROUTES, ADMIN_SECRETS_ROUTES, ADMIN_ACCOUNTS_ROUTES,
+    ADMIN_SUBS_ROUTES,
+    ADMIN_CLUSTER_ROUTES, ADMIN_FAILOVER_ROUTES, ADMIN_VIEW_ROUTES,
+    ADMIN_STREAM_ROUTES, ADMIN_LOGS_ROUTES, ADMIN_CONSOLE_ROUTES, NULL,
+};
+
 static int routes_build(struct hamd_admin *self)
 {
-    const struct admin_route *tables[] = {
-        /* rekey before accounts/{id}: the first match wins */
-        ADMIN_STATUS_ROUTES, ADMIN_SECRETS_ROUTES, ADMIN_ACCOUNTS_ROUTES,
-        ADMIN_SUBS_ROUTES,
-        ADMIN_CLUSTER_ROUTES, ADMIN_FAILOVER_ROUTES,
-    };
-    for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
-        for (const struct admin_route *r = tables[t]; r->pattern; r++) {
+    for (size_t t = 0; ADMIN_ROUTE_TABLES[t]; t++)
+        for (const struct admin_route *r = ADMIN_ROUTE_TABLES[t]; r->pattern;
+             r++) {
             if (self->n_routes == ADMIN_ROUTES_MAX) {
                 LOG_ERROR("admin: more than %d routes", ADMIN_ROUTES_MAX);
                 return -1;
@@ -270,6 +280,8 @@ struct hamd_admin *hamd_admin_new(const struct hamd_admin_deps *deps)
     const struct hamd_config *cfg = deps->cfg;
     if (routes_build(self) < 0 ||
         (cfg->token_file[0] && admin_token_load(self, cfg->token_file) < 0) ||
+        !(self->logring = admin_logring_new(cfg->log_lines)) ||
+        !(self->hub = admin_hub_new(self)) ||
         tls_setup(self) < 0 || h2o_setup(self) < 0 ||
         listener_open(self) < 0 ||
         !(self->http = admin_http_new(self->loop, self->tls_client))) {
@@ -285,6 +297,7 @@ void hamd_admin_close(struct hamd_admin *self)
         return;
     self->closing = true;
     listener_close(self);
+    admin_hub_close(self->hub);
     admin_http_close(self->http);
     if (!self->ctx_ready)
         return;
@@ -309,6 +322,7 @@ void hamd_admin_destroy(struct hamd_admin **selfp)
         return;
     *selfp = NULL;
     listener_close(self);
+    admin_hub_close(self->hub); /* the logger lets go of the ring */
     admin_http_destroy(&self->http);
     admin_pending_free_all(self);
     bool disposed = false;
@@ -324,6 +338,8 @@ void hamd_admin_destroy(struct hamd_admin **selfp)
                      self->n_conns);
         }
     }
+    admin_hub_destroy(&self->hub);
+    admin_logring_destroy(&self->logring);
     explicit_bzero(self->token, sizeof self->token);
     if (self->open_handles == 0 && (disposed || !self->ctx_ready)) {
         SSL_CTX_free(self->tls_server);

@@ -22,12 +22,14 @@
 #include "config/config.h"
 #include "core/coverage.h"
 #include "core/health.h"
+#include "core/sessions.h"
 #include "dataplane/dataplane.h"
 #include "hamd/gwproto.h"
 #include "raft/cluster.h"
 #include "raft/store.h"
 
 #define HAMD_ADMIN_EXIT_MAX 64 /* bytes of a gateway's last exit reason */
+#define HAMD_ADMIN_SESSIONS_MAX 64 /* exchanges GET /api/status lists */
 
 struct hamd_admin;
 
@@ -47,6 +49,12 @@ struct hamd_admin_gw {
     unsigned restarts;                   /* launches after the first */
     char last_exit[HAMD_ADMIN_EXIT_MAX]; /* "exit 3", "signal 9", "" */
     unsigned active_contracts;           /* contracts routed to it */
+};
+
+/* One exchange's trading session now, as GET /api/status shows it. */
+struct hamd_admin_session {
+    char exchange[HAMD_EXCHANGE_MAX];   /* the [sessions] key, "SHFE" */
+    enum hamd_session_state state;      /* open or closed now */
 };
 
 /* Completion of an operator command of the failover shell (failover,
@@ -75,6 +83,10 @@ struct hamd_admin_deps {
     /* Fills out[0..cap) with this node's gateways, in no order. Returns
      * how many there are, which may exceed cap. */
     size_t (*gateways)(void *ud, struct hamd_admin_gw *out, size_t cap);
+    /* Fills out[0..cap) with the session state of every exchange of
+     * [sessions] now, in file order. Returns how many there are, which
+     * may exceed cap. NULL: none shown. */
+    size_t (*sessions)(void *ud, struct hamd_admin_session *out, size_t cap);
     /* Hard-restarts this node's gateway of account. Returns 0, -ENOENT
      * when the node knows no such account, -ESRCH when its gateway does
      * not run here (disabled, stopped, a witness). */

@@ -17,6 +17,12 @@
  *   admin_subs.c      subscriptions
  *   admin_cluster.c   members, leader transfer, events
  *   admin_failover.c  manual failover, failback, pause, resume
+ *   admin_view.c      GET /api/cluster: every member's status at once
+ *   admin_stream.c    GET /api/stream: the live stream (SSE) and its hub
+ *   admin_sse.c       pure: SSE framing, a client's bounded queue
+ *   admin_logs.c      GET /api/logs from the log ring
+ *   admin_logring.c   pure: the ring of recent log lines
+ *   admin_console.c   the console and the API description, compiled in
  *
  * Everything runs on the node's control loop, and sees the node through
  * struct hamd_admin_deps (admin.h) only.
@@ -32,6 +38,7 @@
 #include "admin/admin.h"
 #include "admin/admin_head.h"
 #include "admin/admin_http_parse.h"
+#include "admin/admin_logring.h"
 #include "admin/admin_route.h"
 #include "common/log.h"
 
@@ -52,6 +59,7 @@
 struct admin_http;
 struct admin_guard;
 struct admin_pending;
+struct admin_hub;
 
 /* ------------------------------------------------------------------------
  * The server and a request
@@ -87,6 +95,8 @@ struct hamd_admin {
     struct admin_pending *pending;     /* answers still owed (list head) */
     struct admin_route routes[ADMIN_ROUTES_MAX]; /* the routing table */
     size_t n_routes;                   /* used rows of routes */
+    struct admin_logring *logring;     /* recent log lines */
+    struct admin_hub *hub;             /* live streams */
 };
 
 /* One request as a handler sees it. */
@@ -136,6 +146,15 @@ extern const struct admin_route ADMIN_SUBS_ROUTES[];
 extern const struct admin_route ADMIN_CLUSTER_ROUTES[];
 extern const struct admin_route ADMIN_FAILOVER_ROUTES[]; /* admin_failover.c */
 extern const struct admin_route ADMIN_SECRETS_ROUTES[];  /* admin_secrets.c */
+extern const struct admin_route ADMIN_VIEW_ROUTES[];     /* admin_view.c */
+extern const struct admin_route ADMIN_STREAM_ROUTES[];   /* admin_stream.c */
+extern const struct admin_route ADMIN_LOGS_ROUTES[];     /* admin_logs.c */
+extern const struct admin_route ADMIN_CONSOLE_ROUTES[];  /* admin_console.c */
+
+/* Every table above, NULL-terminated, in the order requests are matched
+ * (admin.c; tests/unit/test_admin_openapi.c compares it with the API
+ * description). */
+extern const struct admin_route *const ADMIN_ROUTE_TABLES[];
 
 /* ------------------------------------------------------------------------
  * admin_reply.c: answers
@@ -182,6 +201,52 @@ int admin_token_load(struct hamd_admin *self, const char *path);
 /* True when the call may mutate: no token is configured, or the request
  * carries the right bearer token. Otherwise answers 401. */
 bool admin_authorized(struct admin_call *call);
+
+/* Reads the query string of the call: each parameter is passed to fn,
+ * which returns false to refuse it (with *field set to the offending
+ * parameter's name). Returns false after answering 400 (naming the field
+ * and saying `expected`) for a refused or malformed parameter. */
+typedef bool (*admin_query_fn)(void *ud, const char *name, const char *value);
+bool admin_query_each(struct admin_call *call, admin_query_fn fn, void *ud,
+                      const char *expected);
+
+/* ------------------------------------------------------------------------
+ * admin_status.c, admin_view.c, admin_logs.c: what the console reads
+ * ------------------------------------------------------------------------ */
+
+/* This node's GET /api/status document, or NULL when out of memory. */
+json_t *admin_status_json(const struct hamd_admin *admin);
+
+/* Completion of admin_view_gather: view is the GET /api/cluster document
+ * (the callee owns it), NULL when out of memory. */
+typedef void (*admin_view_cb)(void *ud, json_t *view);
+
+/* Asks every other member's /api/status at once (briefly), adds this
+ * node's own, and calls done once every member answered or timed out (a
+ * standalone node: from inside this call). Returns 0, or -1 (done is not
+ * called) when out of memory. */
+int admin_view_gather(struct hamd_admin *admin, admin_view_cb done, void *ud);
+
+/* A log line as GET /api/logs and the stream show it:
+ * {seq, ts, level, tag, msg}. */
+json_t *admin_logline_json(const struct admin_logline *line);
+
+/* ------------------------------------------------------------------------
+ * admin_stream.c: the hub of the live streams
+ * ------------------------------------------------------------------------ */
+
+/* Creates the hub and makes it the logger's sink (lines go to
+ * admin->logring). Returns NULL when out of memory. */
+struct admin_hub *admin_hub_new(struct hamd_admin *admin);
+
+/* Shutdown: the logger's sink is removed, every stream ends (a clean end
+ * when nothing is in flight, else the connection is cut) and the hub's
+ * handles close. Idempotent. */
+void admin_hub_close(struct admin_hub *hub);
+
+/* Frees the hub once its handles are closed (else leaves it: the process
+ * is exiting after an aborted loop). Nulls *hub. */
+void admin_hub_destroy(struct admin_hub **hub);
 
 /* ------------------------------------------------------------------------
  * admin_secrets.c: secret params on the write path
@@ -249,6 +314,13 @@ int admin_write_submit(struct admin_call *call, const struct hamd_cmd *cmd,
  * was already forwarded once, or when the leader cannot be reached.
  * Returns 0. */
 int admin_forward(struct admin_call *call);
+
+/* Relays the request to node node_id's admin API (a request meant for
+ * that node, e.g. restarting its gateway) and relays its answer, with an
+ * extra X-Hamd-Node header; 404 (field node) when the node is not a
+ * [peer.N], 503 when it cannot be reached, 409 when this request was
+ * already forwarded once. Returns 0. */
+int admin_forward_to(struct admin_call *call, unsigned node_id);
 
 /* Answers 503 (413 for too big) for a failed status of raft/cluster.h,
  * a negated libraft code (-RAFT_NOTLEADER, -RAFT_LEADERSHIPLOST,

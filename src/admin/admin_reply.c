@@ -16,6 +16,8 @@
 
 #define ADMIN_ERROR_MAX 512 /* bytes of an error message */
 #define ADMIN_CT_JSON "application/json"
+#define ADMIN_QUERY_NAME_MAX 32   /* bytes of a query parameter name */
+#define ADMIN_QUERY_VALUE_MAX 256 /* bytes of a query parameter value */
 
 /* ------------------------------------------------------------------------
  * Answers
@@ -124,6 +126,24 @@ const h2o_iovec_t *admin_header(const h2o_req_t *req, const char *name)
 {
     ssize_t i = h2o_find_header_by_str(&req->headers, name, strlen(name), -1);
     return i < 0 ? NULL : &req->headers.entries[i].value;
+}
+
+bool admin_query_each(struct admin_call *call, admin_query_fn fn, void *ud,
+                      const char *expected)
+{
+    char name[ADMIN_QUERY_NAME_MAX], value[ADMIN_QUERY_VALUE_MAX];
+    size_t qlen, pos = 0;
+    const char *q = admin_query(call->req, &qlen);
+    bool bad = false, refused = false;
+    while (!refused && admin_query_next(q, qlen, &pos, name, sizeof name,
+                                        value, sizeof value, &bad))
+        refused = !fn(ud, name, value);
+    if (!bad && !refused)
+        return true;
+    /* A parameter that did not decode has no name to quote. */
+    admin_reply_error(call->req, 400, refused ? name : "query",
+                      "bad query string: %s", expected);
+    return false;
 }
 
 json_t *admin_body_json(struct admin_call *call)

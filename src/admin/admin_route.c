@@ -159,6 +159,24 @@ bool admin_query_next(const char *q, size_t len, size_t *pos, char *name,
     return true;
 }
 
+bool admin_query_valid(const char *q, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)q[i];
+        if (c < 0x20 || c == 0x7f)
+            return false;
+        if (c != '%')
+            continue;
+        if (i + 2 >= len)
+            return false;
+        int h = hex_value(q[i + 1]), l = hex_value(q[i + 2]);
+        if (h < 0 || l < 0 || (h == 0 && l == 0))
+            return false;
+        i += 2;
+    }
+    return true;
+}
+
 /* ------------------------------------------------------------------------
  * Numbers, tokens, addresses
  * ------------------------------------------------------------------------ */

@@ -78,6 +78,11 @@ bool admin_query_next(const char *q, size_t len, size_t *pos, char *name,
                       size_t name_cap, char *value, size_t value_cap,
                       bool *bad);
 
+/* True when q[0..len) is a well-formed query string: every '%' starts an
+ * escape of two hex digits other than %00, and no byte is a control
+ * character. Says nothing of the parameters' names or values. */
+bool admin_query_valid(const char *q, size_t len);
+
 /* Parses a decimal unsigned integer of the whole string s, at most max.
  * Returns false for anything else (sign, spaces, overflow, empty). */
 bool admin_parse_u64(const char *s, uint64_t max, uint64_t *out);

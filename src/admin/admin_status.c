@@ -200,6 +200,20 @@ static json_t *coverage_json(const struct hamd_coverage_status *c)
                      nodes);
 }
 
+/* The trading session of every exchange of [sessions], as the monitor
+ * sees it now. */
+static json_t *sessions_json(const struct hamd_admin_deps *d)
+{
+    json_t *a = json_array();
+    struct hamd_admin_session s[HAMD_ADMIN_SESSIONS_MAX];
+    size_t n = d->sessions ? d->sessions(d->ud, s, HAMD_ADMIN_SESSIONS_MAX) : 0;
+    for (size_t i = 0; i < n && i < HAMD_ADMIN_SESSIONS_MAX; i++)
+        json_array_append_new(
+            a, json_pack("{s:s,s:s}", "exchange", s[i].exchange, "state",
+                         hamd_sessions_state_name(s[i].state)));
+    return a;
+}
+
 static json_t *status_json(const struct hamd_admin_deps *d,
                            const struct node_view *v)
 {
@@ -221,6 +235,7 @@ static json_t *status_json(const struct hamd_admin_deps *d,
     json_object_set_new(o, "witness", json_boolean(d->witness));
     json_object_set_new(o, "paused", json_boolean(d->store && hamd_store_paused(d->store)));
     json_object_set_new(o, "pinned", pinned_json(d));
+    json_object_set_new(o, "sessions", sessions_json(d));
     json_t *gws = json_array();
     for (size_t i = 0; i < v->n_gw; i++)
         json_array_append_new(gws, gw_json(v, &v->gw[i]));
@@ -242,13 +257,26 @@ static json_t *status_json(const struct hamd_admin_deps *d,
     return o;
 }
 
-static int api_status(struct admin_call *call)
+json_t *admin_status_json(const struct hamd_admin *admin)
 {
     struct node_view v;
-    if (node_view_get(call->deps, &v) < 0)
-        return admin_reply_error(call->req, 500, NULL, "out of memory");
-    json_t *o = status_json(call->deps, &v);
+    if (node_view_get(&admin->deps, &v) < 0) {
+        free(v.gw);
+        return NULL;
+    }
+    json_t *o = status_json(&admin->deps, &v);
     free(v.gw);
+    /* Whether changes need the bearer token (never the token itself):
+     * the console asks for it before the first change. */
+    json_object_set_new(o, "token_required", json_boolean(admin->token_len > 0));
+    return o;
+}
+
+static int api_status(struct admin_call *call)
+{
+    json_t *o = admin_status_json(call->admin);
+    if (!o)
+        return admin_reply_error(call->req, 500, NULL, "out of memory");
     return admin_reply_json(call->req, 200, o);
 }
 

@@ -129,6 +129,8 @@ struct hamd_config {
     /* [admin] */
     char token_file[PATH_MAX];        /* "" = no token: mutations open */
     unsigned max_body_bytes;          /* 65536 */
+    unsigned max_streams;             /* 32 live streams (GET /api/stream) */
+    unsigned log_lines;               /* 2000 recent log lines kept */
     char tls_cert[PATH_MAX];          /* "" = plain HTTP; PEM chain */
     char tls_key[PATH_MAX];           /* PEM private key of tls_cert */
     char tls_ca[PATH_MAX];            /* PEM CAs that sign the members'

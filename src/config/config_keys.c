@@ -89,6 +89,8 @@ static const struct cfg_key CFG_ADMIN_KEYS[] = {
     CFG_C("token_file", CFG_TEXT, token_file, 0, 0, ""),
     CFG_C("max_body_bytes", CFG_UINT, max_body_bytes, 1024, 16777216,
           "65536"),
+    CFG_C("max_streams", CFG_UINT, max_streams, 1, 1024, "32"),
+    CFG_C("log_lines", CFG_UINT, log_lines, 100, 100000, "2000"),
     CFG_C("tls_cert", CFG_TEXT, tls_cert, 0, 0, ""),
     CFG_C("tls_key", CFG_TEXT, tls_key, 0, 0, ""),
     CFG_C("tls_ca", CFG_TEXT, tls_ca, 0, 0, ""),

@@ -60,6 +60,27 @@ static int utc_offset_min(int64_t wall_ns)
     return (int)(tm.tm_gmtoff / MONITOR_S_PER_MIN);
 }
 
+/* The session state of exchange at wall time wall (epoch ns); when OPEN,
+ * *opened_wall gets when the current window opened. */
+static enum hamd_session_state session_at(const struct hamd_monitor *m,
+                                          const char *exchange, int64_t wall,
+                                          int64_t *opened_wall)
+{
+    const struct hamd_exchange_sessions *ex =
+        hamd_sessions_find(m->opts.sessions, m->opts.n_sessions, exchange);
+    if (!ex)
+        return HAMD_SESSION_UNCONFIGURED;
+    return hamd_sessions_state(ex, wall, utc_offset_min(wall),
+                               HAMD_SESSION_WEEKDAYS, opened_wall);
+}
+
+enum hamd_session_state hamd_monitor_session(const struct hamd_monitor *self,
+                                             const char *exchange)
+{
+    int64_t opened_wall = 0;
+    return session_at(self, exchange, hamd_wall_ns(), &opened_wall);
+}
+
 /* Is the canary's exchange trading now, and since when (monotonic)? */
 static void canary_session(struct hamd_monitor *m, const struct monitor_gw *gw,
                            struct hamd_health_obs *obs)
@@ -67,15 +88,8 @@ static void canary_session(struct hamd_monitor *m, const struct monitor_gw *gw,
     const char *dot = strrchr(gw->canary, '.');
     if (!gw->canary[0] || !dot)
         return;
-    const struct hamd_exchange_sessions *ex =
-        hamd_sessions_find(m->opts.sessions, m->opts.n_sessions, dot + 1);
-    if (!ex)
-        return;
     int64_t wall = hamd_wall_ns(), opened_wall = 0;
-    enum hamd_session_state s = hamd_sessions_state(
-        ex, wall, utc_offset_min(wall), HAMD_SESSION_WEEKDAYS,
-        &opened_wall);
-    if (s != HAMD_SESSION_OPEN)
+    if (session_at(m, dot + 1, wall, &opened_wall) != HAMD_SESSION_OPEN)
         return;
     obs->canary_in_session = true;
     obs->session_open_ns = obs->now_ns - (wall - opened_wall);

@@ -89,6 +89,12 @@ void hamd_monitor_forget(struct hamd_monitor *self, const char *account);
 bool hamd_monitor_gateway(const struct hamd_monitor *self, const char *account,
                           struct hamd_monitor_view *out);
 
+/* The trading session of exchange now, as the canary check sees it
+ * ([sessions], [health] timezone, Monday to Friday): UNCONFIGURED when it
+ * has no windows. */
+enum hamd_session_state hamd_monitor_session(const struct hamd_monitor *self,
+                                             const char *exchange);
+
 /* Delay before relaunching account's gateway: the health machine's
  * backoff, which starts over once the gateway stayed HEALTHY. */
 unsigned hamd_monitor_relaunch_delay_ms(struct hamd_monitor *self,

@@ -17,6 +17,7 @@ void hamd_gate_params_init(struct hamd_gate_params *p,
     p->replay = *replay;
     p->takeover_wait_max_ms = HAMD_GATE_TAKEOVER_WAIT_MAX_MS;
     p->takeover_settle_ms = HAMD_GATE_TAKEOVER_SETTLE_MS;
+    p->takeover_straggle_ms = HAMD_GATE_TAKEOVER_STRAGGLE_MS;
     p->takeover_margin_ms = HAMD_GATE_TAKEOVER_MARGIN_MS;
     p->silent_warn_ms = HAMD_GATE_SILENT_WARN_MS;
     p->bind_retry_ms = HAMD_GATE_BIND_RETRY_MS;
@@ -96,11 +97,13 @@ static void takeover_begin(struct hamd_gate *g, int64_t now_ns)
 {
     g->takeover_pending = true;
     g->takeover_clients = 0;
-    g->takeover_due_ns = now_ns + ms_to_ns(g->params.takeover_wait_max_ms);
+    g->takeover_first_ns = 0;
+    g->takeover_cap_ns = now_ns + ms_to_ns(g->params.takeover_wait_max_ms);
     int64_t window_end_ns = g->heard_ns + g->follow_limits.window_ns -
                             ms_to_ns(g->params.takeover_margin_ms);
-    if (g->heard && window_end_ns < g->takeover_due_ns)
-        g->takeover_due_ns = window_end_ns > now_ns ? window_end_ns : now_ns;
+    if (g->heard && window_end_ns < g->takeover_cap_ns)
+        g->takeover_cap_ns = window_end_ns > now_ns ? window_end_ns : now_ns;
+    g->takeover_due_ns = g->takeover_cap_ns;
     /* The shell reads what is left of the stream after it read now_ns: a
      * message read then was heard 0 ms before, not never. */
     int64_t silent_ns = now_ns > g->heard_ns ? now_ns - g->heard_ns : 0;
@@ -111,6 +114,7 @@ void hamd_gate_pub_opened(struct hamd_gate *g, uint64_t term, int64_t now_ns)
 {
     g->pub_open = true;
     g->pub_term = term;
+    g->clients = 0;
     if (g->following)
         takeover_begin(g, now_ns);
 }
@@ -163,6 +167,11 @@ void hamd_gate_stream_heard(struct hamd_gate *g, int64_t now_ns)
     g->heard_ns = now_ns;
 }
 
+void hamd_gate_stream_clients(struct hamd_gate *g, int64_t n)
+{
+    g->expected_clients = n > 0 ? n : 0;
+}
+
 int64_t hamd_gate_stream_silence_ms(struct hamd_gate *g, int64_t now_ns,
                                     enum hamd_gate_stream *change)
 {
@@ -189,11 +198,31 @@ int64_t hamd_gate_stream_silence_ms(struct hamd_gate *g, int64_t now_ns,
 void hamd_gate_subscriptions(struct hamd_gate *g, int64_t clients_delta,
                              int64_t now_ns)
 {
+    g->clients += clients_delta;
+    if (g->clients < 0)
+        g->clients = 0;
+    if (!g->takeover_pending || clients_delta <= 0)
+        return;
     g->takeover_clients += clients_delta;
-    int64_t settled_ns = now_ns + ms_to_ns(g->params.takeover_settle_ms);
-    if (g->takeover_pending && g->takeover_clients > 0 &&
-        settled_ns < g->takeover_due_ns)
-        g->takeover_due_ns = settled_ns;
+    if (g->takeover_clients <= 0)
+        return;
+    if (!g->takeover_first_ns)
+        g->takeover_first_ns = now_ns;
+    /* A moment after this one for the others; while fewer are back than
+     * the old publisher had, up to the stragglers' limit after the
+     * first. Never past the cap. */
+    int64_t due_ns = now_ns + ms_to_ns(g->params.takeover_settle_ms);
+    int64_t straggle_ns =
+        g->takeover_first_ns + ms_to_ns(g->params.takeover_straggle_ms);
+    if (g->takeover_clients < g->expected_clients && straggle_ns > due_ns)
+        due_ns = straggle_ns;
+    g->takeover_due_ns = due_ns < g->takeover_cap_ns ? due_ns
+                                                     : g->takeover_cap_ns;
+}
+
+int64_t hamd_gate_clients(const struct hamd_gate *g)
+{
+    return g->clients;
 }
 
 bool hamd_gate_takeover_due(struct hamd_gate *g, int64_t now_ns,

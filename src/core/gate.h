@@ -38,9 +38,15 @@
  *     lapse, or one whose predecessor's stream it never heard, dropped
  *     38-60 ticks per contract).
  *  4. A takeover waits for clients. PUB opened while holding: the held
- *     ticks and the live ones stay held until the first client's
- *     subscription plus takeover_settle_ms (a PUB drops what it sends
- *     before a SUB connects), at most takeover_wait_max_ms, and no later
+ *     ticks and the live ones stay held until the clients are back (a PUB
+ *     drops what it sends before a SUB connects): when the old publisher
+ *     said in its `_hb` how many client subscriptions it had, until as
+ *     many arrived, plus takeover_settle_ms; otherwise, or when some do
+ *     not come back, takeover_straggle_ms after the first one, every later
+ *     one making the wait last takeover_settle_ms more (a client library
+ *     reconnecting in 25 ms ended a 30 ms wait before plain clients, on
+ *     libzmq's 100 ms reconnect, were back: 13-17 ticks per contract lost
+ *     for them); at most takeover_wait_max_ms, and no later
  *     than takeover_margin_ms before the oldest held tick would leave the
  *     follower's window; then they go out and the node stops holding. A
  *     slow takeover (2 hosts + witness, the stream silent ~3 s before PUB
@@ -68,9 +74,14 @@
                                                held ticks go out (a VIP
                                                moved by keepalived arrives
                                                1-2 s after the election) */
-#define HAMD_GATE_TAKEOVER_SETTLE_MS 30     /* after the first client's
+#define HAMD_GATE_TAKEOVER_SETTLE_MS 30     /* after the last client's
                                                subscription, for the other
                                                clients' reconnects */
+#define HAMD_GATE_TAKEOVER_STRAGGLE_MS 300  /* after the first client's, the
+                                               longest wait for the others
+                                               the old publisher had: three
+                                               of libzmq's 100 ms reconnect
+                                               intervals */
 #define HAMD_GATE_TAKEOVER_MARGIN_MS 100    /* the wait also ends this long
                                                before the oldest held tick
                                                would leave the follower's
@@ -93,6 +104,7 @@ struct hamd_gate_params {
                                        lapse's held ticks */
     unsigned takeover_wait_max_ms;  /* HAMD_GATE_TAKEOVER_WAIT_MAX_MS */
     unsigned takeover_settle_ms;    /* HAMD_GATE_TAKEOVER_SETTLE_MS */
+    unsigned takeover_straggle_ms;  /* HAMD_GATE_TAKEOVER_STRAGGLE_MS */
     unsigned takeover_margin_ms;    /* HAMD_GATE_TAKEOVER_MARGIN_MS */
     unsigned silent_warn_ms;        /* HAMD_GATE_SILENT_WARN_MS */
     unsigned bind_retry_ms;         /* HAMD_GATE_BIND_RETRY_MS */
@@ -133,8 +145,17 @@ struct hamd_gate {
 
     bool takeover_pending;    /* PUB open, held ticks not sent yet */
     int64_t takeover_due_ns;  /* send them then */
+    int64_t takeover_cap_ns;  /* ... at the latest */
     int64_t takeover_clients; /* subscriptions minus follower markers
                                  since PUB opened */
+    int64_t takeover_first_ns; /* the first client's subscription, 0 =
+                                  none yet */
+    int64_t expected_clients; /* client subscriptions the publisher of
+                                 the stream said it had (`_hb` clients),
+                                 0 = unknown */
+    int64_t clients;          /* client subscriptions on this node's PUB
+                                 now (subscriptions minus unsubscriptions,
+                                 follower markers left out), for `_hb` */
     int64_t takeover_silent_ns; /* the stream's silence when PUB opened,
                                    -1 = never heard */
 };
@@ -310,6 +331,10 @@ void hamd_gate_stream_closed(struct hamd_gate *g);
 /* Messages were read from the stream at now_ns. */
 void hamd_gate_stream_heard(struct hamd_gate *g, int64_t now_ns);
 
+/* The publisher of the stream said (its `_hb`) it had n client
+ * subscriptions: a takeover waits for as many. */
+void hamd_gate_stream_clients(struct hamd_gate *g, int64_t n);
+
 /* How long the stream has been silent (since it was connected if nothing
  * came since), ms; -1 when none is connected. *change says whether the
  * silence just passed silent_warn_ms or just ended (rule 6). */
@@ -321,10 +346,13 @@ int64_t hamd_gate_stream_silence_ms(struct hamd_gate *g, int64_t now_ns,
  * ------------------------------------------------------------------------ */
 
 /* clients_delta subscriptions arrived on the XPUB at now_ns (a client's
- * +1, a follower's marker -1): the first client back ends the wait
- * takeover_settle_ms later. */
+ * +1, a follower's marker -1, an unsubscription -1): see rule 4 for when
+ * they end a takeover's wait. */
 void hamd_gate_subscriptions(struct hamd_gate *g, int64_t clients_delta,
                              int64_t now_ns);
+
+/* Client subscriptions on this node's PUB now, for its `_hb`. */
+int64_t hamd_gate_clients(const struct hamd_gate *g);
 
 /* True when the takeover is due now: *t says what the node knew of the
  * old publisher. The caller then flushes every contract's held ticks

@@ -178,12 +178,16 @@ static void follow_take(struct hamd_dataplane *dp, zmq_msg_t *topic,
     const char *t = zmq_msg_data(topic);
     if (tlen == sizeof DP_HB_TOPIC - 1 &&
         memcmp(t, DP_HB_TOPIC, tlen) == 0) {
-        static const char *const keys[] = {"ts_ns"};
-        struct hamd_mpr_val v;
-        int64_t ts_ns;
-        if (hamd_mpr_map_find(zmq_msg_data(body), zmq_msg_size(body), keys, &v, 1) &&
-            hamd_mpr_val_i64(&v, &ts_ns))
+        static const char *const keys[] = {"ts_ns", "clients"};
+        struct hamd_mpr_val v[2];
+        int64_t ts_ns, clients;
+        if (!hamd_mpr_map_find(zmq_msg_data(body), zmq_msg_size(body), keys,
+                               v, 2))
+            return;
+        if (hamd_mpr_val_i64(&v[0], &ts_ns))
             hamd_inflight_clock(dp->inflight, ts_ns);
+        if (hamd_mpr_val_i64(&v[1], &clients))
+            hamd_gate_stream_clients(&dp->gate, clients);
         return;
     }
     if (tlen == 0 || tlen >= sizeof vt_symbol || *t == DP_FOLLOW_TICK_PREFIX)
@@ -242,22 +246,25 @@ void dp_follow_drain_due(struct hamd_dataplane *dp, int64_t now_ns)
  * ------------------------------------------------------------------------ */
 
 /* A follower sends two subscriptions, the marker and "", in one write
- * when it connects, and they arrive together: a client is back once more
- * subscriptions than markers arrived. */
+ * when it connects, and they arrive together (and two unsubscriptions
+ * when it leaves): a client is back once more subscriptions than markers
+ * arrived, and the publisher's client count is what is left. */
 void dp_follow_subscriptions(struct hamd_dataplane *dp, int64_t now_ns)
 {
     uint8_t sub[DP_SUB_MSG_MAX];
     size_t marker_len = strlen(DP_FOLLOW_MARKER);
     int64_t clients = 0;
     int len;
-    /* [1][topic] subscribes, [0][topic] unsubscribes (XPUB_VERBOSE passes
-     * every subscription, not only a topic's first). */
+    /* [1][topic] subscribes, [0][topic] unsubscribes (XPUB_VERBOSER
+     * passes every one, not only a topic's first and last). A topic
+     * longer than the buffer is cut, never a marker. */
     while ((len = zmq_recv(dp->pub, sub, sizeof sub, ZMQ_DONTWAIT)) >= 0) {
-        if (len < 1 || sub[0] != 1)
+        if (len < 1 || sub[0] > 1)
             continue;
         bool marker = (size_t)len == 1 + marker_len &&
                       memcmp(sub + 1, DP_FOLLOW_MARKER, marker_len) == 0;
-        clients += marker ? -1 : 1;
+        int64_t one = sub[0] == 1 ? 1 : -1;
+        clients += marker ? -one : one;
     }
     hamd_gate_subscriptions(&dp->gate, clients, now_ns);
 }

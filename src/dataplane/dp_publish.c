@@ -59,8 +59,9 @@ static int endpoints_open(struct hamd_dataplane *dp)
      * their subscriptions, so a takeover knows when clients are back. */
     dp->pub = zmq_socket(dp->zctx, ZMQ_XPUB);
     dp->snap = zmq_socket(dp->zctx, ZMQ_ROUTER);
-    int verbose = 1; /* every subscriber's subscriptions (dp_follow.c) */
-    zmq_setsockopt(dp->pub, ZMQ_XPUB_VERBOSE, &verbose, sizeof verbose);
+    int verbose = 1; /* every subscriber's subscriptions and
+                        unsubscriptions: its clients (dp_follow.c) */
+    zmq_setsockopt(dp->pub, ZMQ_XPUB_VERBOSER, &verbose, sizeof verbose);
     zmq_setsockopt(dp->pub, ZMQ_SNDHWM, &hwm, sizeof hwm);
     zmq_setsockopt(dp->pub, ZMQ_LINGER, &linger, sizeof linger);
     zmq_setsockopt(dp->snap, ZMQ_SNDHWM, &snap_hwm, sizeof snap_hwm);
@@ -330,6 +331,7 @@ void dp_heartbeat_due(struct hamd_dataplane *dp, int64_t now_ns)
         {"node", dp->opts.node_id},
         {"ts_ns", (uint64_t)hamd_wall_ns()},
         {"published", dp->published},
+        {"clients", (uint64_t)hamd_gate_clients(&dp->gate)},
     };
     uint8_t body[DP_SMALL_MAP_MAX];
     size_t len = pack_small_map(body, sizeof body, hb, sizeof hb / sizeof hb[0]);

@@ -47,9 +47,11 @@ struct hactl {
 /* A subcommand: argv[0] is its name; returns an enum hactl_exit. */
 typedef int (*hactl_cmd_fn)(struct hactl *ctl, int argc, char **argv);
 
-/* The data and failover commands (tail.c, cmd_failover.c; docs/hactl.md).
+/* The data and failover commands (tail.c, record.c, cmd_failover.c;
+ * docs/hactl.md).
  * pause | resume: argv[0] says which. */
 int hactl_cmd_tail(struct hactl *ctl, int argc, char **argv);
+int hactl_cmd_record(struct hactl *ctl, int argc, char **argv);
 int hactl_cmd_failover(struct hactl *ctl, int argc, char **argv);
 int hactl_cmd_failback(struct hactl *ctl, int argc, char **argv);
 int hactl_cmd_pause(struct hactl *ctl, int argc, char **argv);

@@ -18,6 +18,8 @@ struct hactl_command {
 static const struct hactl_command COMMANDS[] = {
     {"tail", hactl_cmd_tail,
      "tail [PREFIX...] [--count N] [--seconds S]  print published ticks"},
+    {"record", hactl_cmd_record,
+     "record --out FILE [--rotate daily] [PREFIX...]  record published ticks"},
     {"status", hactl_cmd_status,
      "status                                 every node's view, in parallel"},
     {"accounts", hactl_cmd_accounts,

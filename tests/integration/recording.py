@@ -1,5 +1,5 @@
-"""Recording files (docs/recording.md) in Python: the test-only recorder
-and a reader, written from the documentation alone with Debian's
+"""Recording files (docs/recording.md) in Python: a writer (for the bad
+files of the tests) and a reader, written from the documentation alone with Debian's
 python3-msgpack and zlib, so the format's description is checked by code
 that does not share the C implementation (src/common/recfile*.c).
 """
@@ -10,7 +10,6 @@ import time
 import zlib
 
 import msgpack
-import zmq
 
 MAGIC = b"HAMDREC\x00"
 VERSION = 1
@@ -80,32 +79,3 @@ def read(path):
     if not records or records[0][0] != "header":
         raise ValueError("%s: offset 16: no header record" % path)
     return records[0][2], records[1:], len(data) - off
-
-
-def record_stream(path, endpoints, seconds, prefixes=("",)):
-    """Records what the publish endpoints send for `seconds`: ticks only,
-    bodies kept byte for byte. Returns how many ticks were written."""
-    ctx = zmq.Context.instance()
-    sub = ctx.socket(zmq.SUB)
-    sub.setsockopt(zmq.LINGER, 0)
-    sub.setsockopt(zmq.RCVHWM, 0)
-    for p in prefixes:
-        sub.setsockopt(zmq.SUBSCRIBE, p.encode())
-    for ep in endpoints:
-        sub.connect(ep)
-    w = Writer(path, producer="tests/integration/recording.py",
-               info={"endpoints": list(endpoints)})
-    n, end = 0, time.monotonic() + seconds
-    try:
-        while time.monotonic() < end:
-            if not sub.poll(100):
-                continue
-            topic, body = sub.recv_multipart()
-            if topic.startswith(b"_"):
-                continue                    # _hb, _event
-            w.tick(topic.decode(), body, time.time_ns())
-            n += 1
-    finally:
-        w.close()
-        sub.close()
-    return n

@@ -1,9 +1,9 @@
 """Record the demo, replay it through two replay accounts, kill one.
 
 A standalone hamd with the demo's simulated accounts publishes for 20 s
-while tests/integration/recording.py (a test-only recorder written from
-docs/recording.md) writes the stream to a file. A 3-node cluster then has
-two accounts of gateway type `replay` on that file (priority 1 and 2,
+while hactl record writes the stream to a file, read back by
+tests/integration/recording.py (a reader written from docs/recording.md).
+A 3-node cluster then has two accounts of gateway type `replay` on that file (priority 1 and 2,
 one pass from a common start_at, keep_recorded_time), the way two
 accounts see one exchange. Halfway through the pass the active replay
 gateway of the publishing node is killed with SIGKILL: the contracts fail
@@ -22,13 +22,14 @@ import os
 import shutil
 import signal
 import struct
+import subprocess
 import tempfile
 import time
 
 import msgpack
 
 import recording
-from hamdtest import (Cluster, Subscriber, add_gateway_type, check,
+from hamdtest import (HACTL, Cluster, Subscriber, add_gateway_type, check,
                       gateway_of, healthy_gateway, log, run, sim_account,
                       wait_for, wait_one_publisher)
 
@@ -60,7 +61,8 @@ def replay_account(aid, priority, params):
 
 
 def record_demo(path):
-    """20 s of a standalone hamd with the demo's two simulated accounts."""
+    """20 s of a standalone hamd with the demo's two simulated accounts,
+    recorded by hactl record (docs/hactl.md), read back by recording.py."""
     demo = Cluster(0, [sim_account("sim_a", 1, ["SHFE", "DCE"], seed=42, rate=20),
                        sim_account("sim_b", 2, ["SHFE", "DCE"], seed=42, rate=20)],
                    SYMBOLS, name="recdemo").start()
@@ -69,16 +71,20 @@ def record_demo(path):
         sub.pump_until(lambda: {t["vt_symbol"] for _, t in sub.ticks} == set(SYMBOLS),
                        30, "the demo ticking")
         sub.close()
-        n = recording.record_stream(path, demo.publish_endpoints(), RECORD_S)
-        log("recorded %d ticks in %d s" % (n, RECORD_S))
+        rec = subprocess.run([HACTL, "-c", demo.nodes[0]["config"], "record",
+                              "--out", path, "--seconds", str(RECORD_S)],
+                             capture_output=True, text=True, timeout=RECORD_S + 30)
+        log("hactl record: %s" % rec.stderr.strip())
+        check(rec.returncode == 0 and " 0 gaps" in rec.stderr,
+              "hactl record exited %d: %s" % (rec.returncode, rec.stderr))
     finally:
         demo.cleanup()
     header, records, torn = recording.read(path)
-    check(torn == 0 and header["producer"].endswith("recording.py"),
+    check(torn == 0 and header["producer"].startswith("hactl record"),
           "recording header %r, torn %d" % (header, torn))
     ticks = [r for r in records if r[0] == "tick"]
-    check(len(ticks) == n and n >= RECORD_S * 20 * len(SYMBOLS) // 2,
-          "%d ticks recorded, %d read back" % (n, len(ticks)))
+    check(len(ticks) >= RECORD_S * 20 * len(SYMBOLS) // 2,
+          "%d ticks read back from %d s at 20/s" % (len(ticks), RECORD_S))
     return [(topic, body) for _, _, topic, body in ticks]
 
 

@@ -1,7 +1,8 @@
-"""hamd.to_vnpy and the vnpy gateway HAMD, against a stand-in of the vnpy
-classes they use (fakevnpy: vnpy itself is not installed here): TickData
-with exact, exchange-local aware datetimes, and ticks into the event
-engine through on_tick with gaps and leader changes as log events."""
+"""hamd.to_vnpy and the vnpy gateway HAMD, against the fake vnpy the tests
+share (tests/fakevnpy: vnpy itself is not installed here): TickData with
+exact, exchange-local aware datetimes, and ticks into the event engine
+through on_tick with gaps and leader changes as log events (read back with
+the fake engine's test aid, of_type)."""
 import datetime
 import os
 import sys
@@ -9,7 +10,7 @@ import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "fakevnpy"))
+sys.path.insert(0, os.path.normpath(os.path.join(HERE, "..", "fakevnpy")))
 
 import fakehub  # noqa: E402 - puts src/python on sys.path
 from fakehub import FakeHub, tick_map  # noqa: E402

@@ -213,9 +213,29 @@ static void test_hostport_split(void **state)
     assert_false(admin_hostport_split("abcdef:1", host, 4, &port));
 }
 
+static void test_query_valid(void **state)
+{
+    (void)state;
+    static const char *const good[] = {
+        "", "a=1", "a=1&b=x%2Fy", "level=info", "symbol=rb2601.SHFE&symbol=x",
+        "a", "a=%41%7e", "a=b+c",
+    };
+    static const char *const bad[] = {
+        "a=%", "a=%4", "a=%zz", "a=%00", "a=%4g", "%", "a=\x01", "a=\x7f",
+    };
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+        assert_true(admin_query_valid(good[i], strlen(good[i])));
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_false(admin_query_valid(bad[i], strlen(bad[i])));
+    /* only len bytes are looked at: a cut escape is malformed */
+    assert_false(admin_query_valid("a=%41", 4));
+    assert_true(admin_query_valid("a=%41", 5));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_query_valid),
         cmocka_unit_test(test_exact_and_trailing_slash),
         cmocka_unit_test(test_capture_extracts_the_id),
         cmocka_unit_test(test_capture_needs_one_nonempty_segment),

@@ -372,6 +372,8 @@ static void test_defaults(void **state)
     assert_int_equal(cfg->event_history, 1000);
     assert_string_equal(cfg->token_file, "");
     assert_int_equal(cfg->max_body_bytes, 65536);
+    assert_int_equal(cfg->max_streams, 32);
+    assert_int_equal(cfg->log_lines, 2000);
     assert_string_equal(cfg->on_leader, "");
     assert_string_equal(cfg->on_follower, "");
     assert_int_equal(cfg->hook_timeout_ms, 5000);

@@ -502,9 +502,10 @@ static void test_slow_takeover_two_hosts_and_witness(void **state)
                 hamd_gate_follow_limits(&g)->window_ns);
 }
 
-/* A new publisher waits for the first client (followers' subscriptions,
- * which come with a marker, do not count), then 30 ms for the others; at
- * most 2 s without any. */
+/* A new publisher that does not know how many clients its predecessor
+ * had waits for the first client (followers' subscriptions, which come
+ * with a marker, do not count), then 30 ms after the last one for the
+ * others; at most 2 s without any. */
 static void test_waits_for_first_client_and_30ms(void **state)
 {
     (void)state;
@@ -522,15 +523,75 @@ static void test_waits_for_first_client_and_30ms(void **state)
     assert_false(takeover_due(&g, opened + 400 * MS, &t));
     hamd_gate_subscriptions(&g, 1, opened + 400 * MS); /* the first client */
     assert_int_equal(hamd_gate_due_ns(&g), opened + 430 * MS);
-    hamd_gate_subscriptions(&g, 1, opened + 420 * MS); /* no later for it */
-    assert_int_equal(hamd_gate_due_ns(&g), opened + 430 * MS);
-    assert_false(takeover_due(&g, opened + 429 * MS, &t));
+    hamd_gate_subscriptions(&g, 1, opened + 420 * MS); /* 30 ms more */
+    assert_int_equal(hamd_gate_due_ns(&g), opened + 450 * MS);
+    assert_false(takeover_due(&g, opened + 449 * MS, &t));
     assert_true(hamd_gate_holds(&g));
-    assert_true(takeover_due(&g, opened + 430 * MS, &t));
+    assert_true(takeover_due(&g, opened + 450 * MS, &t));
     assert_int_equal(t.why, HAMD_GATE_TAKEOVER_HEARD);
     assert_int_equal(t.silent_ms, 500);
-    assert_false(takeover_due(&g, opened + 431 * MS, &t)); /* once */
+    assert_false(takeover_due(&g, opened + 451 * MS, &t)); /* once */
     assert_int_equal(hamd_gate_due_ns(&g), INT64_MAX);
+}
+
+/* The old publisher said in its _hb it had three client subscriptions: a
+ * fast client alone does not end the wait, the three do (30 ms later). */
+static void test_waits_for_the_clients_the_old_publisher_had(void **state)
+{
+    (void)state;
+    struct hamd_gate g;
+    struct hamd_gate_takeover t;
+    gate_setup(&g);
+    int64_t last = T0 + 1000 * MS;
+    stream_heard_until(&g, last);
+    hamd_gate_stream_clients(&g, 3);
+    int64_t opened = last + 300 * MS;
+    pub_open(&g, lease(3, opened + LEASE_MS * MS), opened);
+    hamd_gate_subscriptions(&g, 1, opened + 25 * MS); /* a client library */
+    assert_int_equal(hamd_gate_due_ns(&g),
+                     opened + (25 + HAMD_GATE_TAKEOVER_STRAGGLE_MS) * MS);
+    assert_false(takeover_due(&g, opened + 100 * MS, &t));
+    hamd_gate_subscriptions(&g, 1, opened + 110 * MS); /* plain clients on */
+    hamd_gate_subscriptions(&g, 1, opened + 120 * MS); /* libzmq's 100 ms */
+    assert_int_equal(hamd_gate_due_ns(&g), opened + 150 * MS);
+    assert_true(takeover_due(&g, opened + 150 * MS, &t));
+}
+
+/* One of them never comes back: the others wait for it no longer than
+ * the stragglers' limit after the first. */
+static void test_stragglers_have_a_limit(void **state)
+{
+    (void)state;
+    struct hamd_gate g;
+    struct hamd_gate_takeover t;
+    gate_setup(&g);
+    stream_heard_until(&g, T0 + 1000 * MS);
+    hamd_gate_stream_clients(&g, 2);
+    int64_t opened = T0 + 1100 * MS;
+    pub_open(&g, lease(3, opened + LEASE_MS * MS), opened);
+    hamd_gate_subscriptions(&g, 1, opened + 40 * MS);
+    int64_t limit = opened + (40 + HAMD_GATE_TAKEOVER_STRAGGLE_MS) * MS;
+    assert_false(takeover_due(&g, limit - 1, &t));
+    assert_true(takeover_due(&g, limit, &t));
+}
+
+/* A publisher counts its clients' subscriptions for its _hb: followers'
+ * markers and unsubscriptions taken into account, never below 0; a new
+ * PUB starts from 0. */
+static void test_publisher_counts_its_clients(void **state)
+{
+    (void)state;
+    struct hamd_gate g;
+    gate_setup(&g);
+    struct hamd_gate_lease l = lease(1, T0 + LEASE_MS * MS);
+    publisher(&g, l, T0); /* one client came back */
+    assert_int_equal(hamd_gate_clients(&g), 1);
+    hamd_gate_subscriptions(&g, 2, T0 + 100 * MS);
+    hamd_gate_subscriptions(&g, 0, T0 + 110 * MS); /* a follower */
+    hamd_gate_subscriptions(&g, -1, T0 + 120 * MS); /* a client left */
+    assert_int_equal(hamd_gate_clients(&g), 2);
+    hamd_gate_subscriptions(&g, -5, T0 + 130 * MS);
+    assert_int_equal(hamd_gate_clients(&g), 0);
 }
 
 /* No client at all: the held ticks go out at the cap. */
@@ -609,6 +670,9 @@ int main(void)
         cmocka_unit_test(test_slow_takeover_two_hosts_and_witness),
         cmocka_unit_test(test_waits_for_first_client_and_30ms),
         cmocka_unit_test(test_takeover_cap_without_clients),
+        cmocka_unit_test(test_waits_for_the_clients_the_old_publisher_had),
+        cmocka_unit_test(test_stragglers_have_a_limit),
+        cmocka_unit_test(test_publisher_counts_its_clients),
         cmocka_unit_test(test_following_another_publisher_cancels_takeover),
         cmocka_unit_test(test_close_during_takeover_wait_keeps_old_stream),
     };

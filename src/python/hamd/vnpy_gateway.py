@@ -19,8 +19,8 @@ refused with a log line.
 Written to vnpy's documented BaseGateway interface (vnpy.trader.gateway):
 default_name, default_setting, exchanges, connect, close, subscribe,
 send_order, cancel_order, query_account, query_position, on_tick,
-write_log. Tested here against a small stand-in of those classes
-(tests/python/fakevnpy), not against vnpy itself.
+write_log. Tested here against a fake vnpy written to that interface
+(tests/fakevnpy), not against vnpy itself.
 """
 import threading
 
