@@ -3,11 +3,13 @@
 A 3-node cluster whose certificates come from deploy/examples/tls/
 make-ca.sh: hactl (from the config, and with --cacert) and curl with the
 CA reach every node; a write sent to a follower is forwarded to the
-leader over TLS; plain HTTP on the port gets a JSON 400; a client that
-does not trust the CA gets no answer; a follower that does not trust the
+leader over TLS; the console's page, live stream and cluster view work
+over HTTPS; plain HTTP on the port gets a JSON 400; a client that does
+not trust the CA gets no answer; a follower that does not trust the
 leader's certificate cannot forward (503, saying why); and the leader's
 successor probe on SIGTERM gets its answers over TLS.
 """
+import json
 import os
 import shutil
 import ssl
@@ -61,6 +63,24 @@ def test_tls_cluster():
         if shutil.which("curl"):
             rc, body = curl(c, follower, "/livez")
             check(rc == 0 and '"status":"ok"' in body, "curl: %d %r" % (rc, body))
+
+        # The console over HTTPS: its page, and its live stream (SSE).
+        status, hdrs, raw = http_raw(c.nodes[follower]["admin"], "GET", "/",
+                                     ca=c.ca)
+        check(status == 200 and hdrs.get("content-type", "").startswith("text/html"),
+              "console page over HTTPS: %d %r" % (status, hdrs))
+        ctx = ssl.create_default_context(cafile=c.ca)
+        with urllib.request.urlopen(c.url(follower, "/api/stream?level=info"),
+                                    timeout=5, context=ctx) as r:
+            got = ""
+            while "event: status" not in got:
+                chunk = r.read1(4096).decode()
+                check(chunk, "the stream ended: %r" % got)
+                got += chunk
+        # /api/cluster: the node asks the others over TLS.
+        view = c.api(follower, "GET", "/api/cluster")[1]
+        check(isinstance(view, dict) and "unreachable" not in json.dumps(view),
+              "/api/cluster over TLS: %r" % view)
 
         # A write to a follower is forwarded to the leader over TLS.
         status, hdrs, raw = http_raw(c.nodes[follower]["admin"], "POST",
