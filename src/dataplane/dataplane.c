@@ -477,7 +477,7 @@ struct gw_reader {
     bool more;         /* the message has frames not read yet */
     unsigned pulled;   /* frames pulled after the identity */
     const char *conn;  /* the connection's own id (dp_zap.c), from the
-                          frame pulled last; "" = none */
+                          message's type frame; "" = none */
 };
 
 /* dp_ingest_message's frame source: the next frame of the message. */
@@ -490,9 +490,12 @@ static bool gw_reader_next(void *ud, const void **frame, size_t *len,
         return false;
     }
     r->more = zmq_msg_more(&r->frame);
-    r->pulled++;
-    const char *conn = zmq_msg_gets(&r->frame, "User-Id");
-    r->conn = conn ? conn : "";
+    /* Once per message, from its type frame: every frame of a message
+     * shares its connection's metadata, which stays alive with them. */
+    if (r->pulled++ == 0) {
+        const char *conn = zmq_msg_gets(&r->frame, "User-Id");
+        r->conn = conn ? conn : "";
+    }
     *frame = zmq_msg_data(&r->frame);
     *len = zmq_msg_size(&r->frame);
     *more = r->more;
