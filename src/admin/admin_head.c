@@ -8,6 +8,10 @@
 #define HEAD_VERSION "HTTP/1."       /* then one digit */
 #define HEAD_LENGTH_DIGITS_MAX 19    /* a Content-Length that fits uint64 */
 
+/* ------------------------------------------------------------------------
+ * Lines
+ * ------------------------------------------------------------------------ */
+
 /* One line of the head, its end of line stripped. */
 struct head_line {
     const char *p; /* first byte */
@@ -51,6 +55,10 @@ static const char *head_end(const char *p, size_t len)
             return p + i + (p[i + 1] == '\n' ? 2 : 3);
     return NULL;
 }
+
+/* ------------------------------------------------------------------------
+ * The request line and the header lines
+ * ------------------------------------------------------------------------ */
 
 /* METHOD SP TARGET SP HTTP/1.x */
 static bool request_line_ok(const struct head_line *l)
@@ -143,6 +151,10 @@ static enum admin_head_verdict field_check(const struct head_line *l,
     b->length = huge ? UINT64_MAX : len;
     return ADMIN_HEAD_OK;
 }
+
+/* ------------------------------------------------------------------------
+ * The verdict
+ * ------------------------------------------------------------------------ */
 
 enum admin_head_verdict admin_head_check(const char *p, size_t len,
                                          size_t body_max, const char **why)
