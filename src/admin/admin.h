@@ -18,6 +18,7 @@
 #include <uv.h>
 
 #include "common/account.h"
+#include "common/vault.h"
 #include "config/config.h"
 #include "core/coverage.h"
 #include "core/health.h"
@@ -76,6 +77,8 @@ struct hamd_admin_deps {
     struct hamd_cluster *cluster;      /* roles, submits, members, transfer */
     struct hamd_dataplane *dp;         /* statistics */
     bool witness;                      /* this node votes only: no gateways */
+    struct hamd_vault *vault;          /* seals secret params before they
+                                          are submitted; rekey reloads it */
     void *ud;                          /* passed to the callbacks */
 
     /* True while this node holds the lease (or a lapse of it). */

@@ -137,6 +137,8 @@ static json_t *gw_json(const struct node_view *v, const struct hamd_admin_gw *g)
     json_object_set_new(o, "hb_age_ms", age_ms(now_ns, s ? s->last_hb_ns : 0));
     json_object_set_new(o, "ticks", json_integer(s ? (json_int_t)s->ticks : 0));
     json_object_set_new(o, "malformed", json_integer(s ? (json_int_t)s->malformed : 0));
+    json_object_set_new(o, "auth_failures",
+                        json_integer(s ? (json_int_t)s->auth_failures : 0));
     json_object_set_new(o, "stale", json_integer(s ? (json_int_t)s->stale : 0));
     json_object_set_new(o, "published", json_integer(s ? (json_int_t)s->published : 0));
     json_object_set_new(o, "first", json_integer(s ? (json_int_t)s->first : 0));
@@ -353,6 +355,9 @@ static void metrics_coverage(FILE *f, const struct node_view *v)
     prom_u64(f, "hamd_relay_refused_total", "counter",
              "Relay connections refused: not from a cluster member.",
              v->dp.relay_refused);
+    prom_u64(f, "hamd_curve_refused_total", "counter",
+             "CURVE clients of PUB and snapshot refused: a key not allowed.",
+             v->dp.clients_refused);
 }
 
 static void metrics_node(FILE *f, const struct hamd_admin_deps *d,
@@ -409,7 +414,8 @@ enum gw_stat {
     GW_STALENESS, /* worst lag behind the freshest source */
     GW_TICK_AGE,  /* age of the last tick, -1 when none */
     GW_RESTARTS,  /* relaunches of the process */
-    GW_CLOSED,    /* 1 while all its exchanges are closed */
+    GW_CLOSED,        /* 1 while all its exchanges are closed */
+    GW_AUTH_FAILURES, /* messages dropped: not from the launched process */
 };
 
 /* One per-gateway family of /metrics. */
@@ -444,6 +450,9 @@ static const struct gw_family GW_FAMILIES[] = {
     {GW_CLOSED, "hamd_gateway_market_closed", "gauge",
      "1 while every exchange the gateway serves is closed and none opens "
      "soon (trading calendar): a gateway down now is expected."},
+    {GW_AUTH_FAILURES, "hamd_gateway_auth_failures_total", "counter",
+     "Messages with the account's identity dropped: not from the "
+     "connection whose HELLO carried the launch token."},
 };
 
 /* The value of stat for gateway g at monotonic time now with src, the
@@ -471,6 +480,7 @@ static long long gw_stat_value(const struct hamd_admin_gw *g,
     case GW_LOST_RACE: return (long long)src->lost_race;
     case GW_LATENCY: return (long long)src->latency_ms;
     case GW_STALENESS: return (long long)src->staleness_ms;
+    case GW_AUTH_FAILURES: return (long long)src->auth_failures;
     case GW_TICK_AGE:
     case GW_RESTARTS:
     case GW_CLOSED: break;
@@ -550,6 +560,13 @@ static int metrics(struct admin_call *call)
     metrics_gateways(f, &v);
     metrics_alerting(f, call->deps, &v);
     metrics_sessions(f, call->deps);
+    prom_u64(f, "hamd_admin_auth_failures_total", "counter",
+             "Admin API changes refused for a missing or wrong bearer token.",
+             call->admin->auth_failures);
+    prom_u64(f, "hamd_admin_refused_total", "counter",
+             "Admin API requests refused before they were parsed: malformed "
+             "or too large heads, bodies over max_body_bytes, plain HTTP on "
+             "a TLS port.", call->admin->refused);
     fclose(f);
     free(v.gw);
     admin_reply_raw(call->req, 200, PROM_CONTENT_TYPE, text, len);
