@@ -278,31 +278,14 @@ int hactl_cmd_record(struct hactl *ctl, int argc, char **argv)
         free(r);
         return rc;
     }
-    const char *pubs[HAMD_CLIENT_ENDPOINTS_MAX], *snaps[HAMD_CLIENT_ENDPOINTS_MAX];
     struct hamd_client_opts co = {
-        .endpoints = pubs,
-        .n_endpoints = hactl_endpoints(ctl, false, pubs, HAMD_CLIENT_ENDPOINTS_MAX),
-        .snapshot_endpoints = snaps,
-        .n_snapshot_endpoints =
-            hactl_endpoints(ctl, true, snaps, HAMD_CLIENT_ENDPOINTS_MAX),
-        .prefixes = (const char *const *)(argv + optind),
-        .n_prefixes = (size_t)(argc - optind),
         .on_tick = on_tick, .on_gap = on_gap, .on_notice = on_notice, .ud = r,
     };
-    hamd_client_t *c = NULL;
-    struct hactl_curve keys;
-    rc = HACTL_USAGE;
-    if (co.n_endpoints == 0)
-        fprintf(stderr, "hactl record: no publish endpoint (use -c CONFIG or "
-                        "-e EP)\n");
-    else if (hactl_curve_apply(ctl, &r->o.curve, &keys, &co, "record") !=
-             HACTL_OK)
-        ; /* it said why */
-    else if (!(c = hamd_client_new(&co)))
-        fprintf(stderr, "hactl record: cannot subscribe: %s\n", strerror(errno));
-    else if (file_open(r, hamd_wall_ns()) == 0)
-        rc = HACTL_OK;
-    explicit_bzero(&keys, sizeof keys);
+    hamd_client_t *c;
+    rc = hactl_stream_subscribe(ctl, &r->o.curve, true, argv + optind,
+                                (size_t)(argc - optind), &co, "record", &c);
+    if (rc == HACTL_OK && file_open(r, hamd_wall_ns()) != 0)
+        rc = HACTL_USAGE;
     if (rc == HACTL_OK) {
         hactl_stream_catch_signals();
         hactl_stream_run(c, &r->o.stop, &r->ticks, record_each_cb, r);

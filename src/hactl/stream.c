@@ -5,9 +5,11 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "common/clock.h"
 #include "hactl/stream.h"
+#include "hactl/util.h"
 
 #define STREAM_POLL_MS 100 /* wake up this often to check limits, signals */
 
@@ -53,6 +55,40 @@ int hactl_stream_limit_opt(struct hactl_stream_limits *l, int opt,
     fprintf(stderr, "hactl %s: --%s takes a number >= 0, not '%s'\n", cmd,
             opt == 'n' ? "count" : "seconds", arg);
     return -1;
+}
+
+int hactl_stream_subscribe(const struct hactl *ctl,
+                           const struct hactl_curve_opts *curve, bool snapshot,
+                           char *const *prefixes, size_t n,
+                           struct hamd_client_opts *co, const char *cmd,
+                           hamd_client_t **out)
+{
+    const char *pubs[HAMD_CLIENT_ENDPOINTS_MAX];
+    const char *snaps[HAMD_CLIENT_ENDPOINTS_MAX];
+    co->endpoints = pubs;
+    co->n_endpoints = hactl_endpoints(ctl, false, pubs, HAMD_CLIENT_ENDPOINTS_MAX);
+    co->snapshot_endpoints = snaps;
+    co->n_snapshot_endpoints =
+        snapshot ? hactl_endpoints(ctl, true, snaps, HAMD_CLIENT_ENDPOINTS_MAX)
+                 : 0;
+    co->prefixes = (const char *const *)prefixes;
+    co->n_prefixes = n;
+    *out = NULL;
+    if (co->n_endpoints == 0) {
+        fprintf(stderr, "hactl %s: no publish endpoint (use -c CONFIG or -e "
+                        "EP)\n", cmd);
+        return HACTL_USAGE;
+    }
+    struct hactl_curve keys;
+    int rc = hactl_curve_apply(ctl, curve, &keys, co, cmd);
+    if (rc == HACTL_OK && !(*out = hamd_client_new(co))) {
+        fprintf(stderr, "hactl %s: cannot subscribe: %s (an endpoint or a "
+                        "prefix is not valid)\n", cmd, strerror(errno));
+        rc = HACTL_USAGE;
+    }
+    explicit_bzero(&keys, sizeof keys);
+    co->endpoints = co->snapshot_endpoints = NULL; /* they were ours */
+    return rc;
 }
 
 void hactl_stream_run(hamd_client_t *c, const struct hactl_stream_limits *l,

@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "hactl/curve.h"
+#include "hactl/hactl.h"
 #include "hamd/client.h"
 
 /* The getopt letters of the limits, for a command's optstring. */
@@ -34,6 +36,17 @@ void hactl_stream_catch_signals(void);
 
 /* True once SIGINT or SIGTERM arrived (after hactl_stream_catch_signals). */
 bool hactl_stream_stopping(void);
+
+/* Subscribes through libhamd-client to every publish endpoint ctl knows
+ * (and its snapshot endpoints when snapshot), to the n prefixes, with the
+ * CURVE keys of curve or of the config: co holds the callbacks, the rest
+ * is filled here. *out gets the client. Returns HACTL_OK, or HACTL_USAGE
+ * after saying why as "hactl CMD: ...". */
+int hactl_stream_subscribe(const struct hactl *ctl,
+                           const struct hactl_curve_opts *curve, bool snapshot,
+                           char *const *prefixes, size_t n,
+                           struct hamd_client_opts *co, const char *cmd,
+                           hamd_client_t **out);
 
 /* Called after every poll of hactl_stream_run; a value < 0 stops it. */
 typedef int (*hactl_stream_each_fn)(void *ud);

@@ -219,35 +219,15 @@ int hactl_cmd_tail(struct hactl *ctl, int argc, char **argv)
     int rc = tail_opts_parse(argc, argv, &tl.o);
     if (rc >= 0)
         return rc;
-    const char *pubs[HAMD_CLIENT_ENDPOINTS_MAX], *snaps[HAMD_CLIENT_ENDPOINTS_MAX];
     struct hamd_client_opts co = {
-        .endpoints = pubs,
-        .n_endpoints = hactl_endpoints(ctl, false, pubs, HAMD_CLIENT_ENDPOINTS_MAX),
-        .snapshot_endpoints = snaps,
-        .n_snapshot_endpoints =
-            tl.o.snapshot
-                ? hactl_endpoints(ctl, true, snaps, HAMD_CLIENT_ENDPOINTS_MAX)
-                : 0,
-        .prefixes = (const char *const *)(argv + optind),
-        .n_prefixes = (size_t)(argc - optind),
         .on_tick = on_tick, .on_gap = on_gap, .on_leader = on_leader,
         .on_event = on_event, .on_notice = on_notice, .ud = &tl,
     };
-    if (co.n_endpoints == 0) {
-        fprintf(stderr, "hactl tail: no publish endpoint (use -c CONFIG or -e EP)\n");
-        return HACTL_USAGE;
-    }
-    struct hactl_curve keys;
-    rc = hactl_curve_apply(ctl, &tl.o.curve, &keys, &co, "tail");
+    hamd_client_t *c;
+    rc = hactl_stream_subscribe(ctl, &tl.o.curve, tl.o.snapshot, argv + optind,
+                                (size_t)(argc - optind), &co, "tail", &c);
     if (rc != HACTL_OK)
         return rc;
-    hamd_client_t *c = hamd_client_new(&co);
-    explicit_bzero(&keys, sizeof keys);
-    if (!c) {
-        fprintf(stderr, "hactl tail: cannot subscribe: %s (an endpoint or a "
-                        "prefix is not valid)\n", strerror(errno));
-        return HACTL_USAGE;
-    }
     hactl_stream_catch_signals();
     tail_run(&tl, c);
     hamd_client_destroy(&c);
