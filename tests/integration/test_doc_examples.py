@@ -163,6 +163,21 @@ class FakeHub:
         raw = body if isinstance(body, bytes) else msgpack.packb(body)
         self.sock.send_multipart([self.identity, msg_type.encode(), raw])
 
+    def check_unsubscribe(self, drop, marker, settle_s):
+        """UNSUBSCRIBE drop, then SUBSCRIBE marker: messages are taken in
+        order, so once marker ticks no tick of drop may follow. Returns
+        every TICK so far."""
+        self.send("UNSUBSCRIBE", {"symbols": [drop]})
+        self.send("SUBSCRIBE", {"symbols": [marker]})
+        self.wait(lambda: any(t["vt_symbol"] == marker
+                              for t in self.of_type("TICK")), 10, "marker ticks")
+        self.pump(settle_s)
+        ticks = self.of_type("TICK")
+        first = next(i for i, t in enumerate(ticks) if t["vt_symbol"] == marker)
+        check(all(t["vt_symbol"] != drop for t in ticks[first:]),
+              "ticks of %s after its UNSUBSCRIBE" % drop)
+        return ticks
+
     def stderr(self):
         with open(self.stderr_path, "rb") as f:
             return f.read().decode("utf-8", "replace")
@@ -211,16 +226,7 @@ def test_gateway_example_speaks_the_protocol():
         hub.send("SUBSCRIBE", b"\xc1 not msgpack")
         hub.send("SUBSCRIBE", {"symbols": 5})
         hub.sock.send_multipart([hub.identity, b"SUBSCRIBE"])
-        # In-order delivery: once the marker ticks, UNSUBSCRIBE took effect.
-        hub.send("UNSUBSCRIBE", {"symbols": ["i2601.DCE"]})
-        hub.send("SUBSCRIBE", {"symbols": ["cu2601.SHFE"]})
-        hub.wait(lambda: any(t["vt_symbol"] == "cu2601.SHFE"
-                             for t in hub.of_type("TICK")), 10, "marker ticks")
-        hub.pump(0.5)
-        ticks = hub.of_type("TICK")
-        marker = next(i for i, t in enumerate(ticks) if t["vt_symbol"] == "cu2601.SHFE")
-        check(all(t["vt_symbol"] != "i2601.DCE" for t in ticks[marker:]),
-              "ticks for an unsubscribed symbol")
+        ticks = hub.check_unsubscribe("i2601.DCE", "cu2601.SHFE", 0.5)
         for t in ticks:
             check_gateway_tick(t, "py_a")
         check_n_contiguous(ticks)
