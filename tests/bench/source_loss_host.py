@@ -23,8 +23,9 @@ what a client subscribed to every node sees:
   transfers  leadership_moved events
 
 The sources are restored after each round and the next round starts from
-the routing of the start. The source-driven cooldown is 0 here so rounds
-can follow each other; the detection of a `disconnect` is immediate (its
+the routing of the start. The source-driven cooldown and the daily cap of
+automatic failovers are off here so rounds can follow each other (with
+the default cap of 20, rounds after the tenth find the engine stopped); the detection of a `disconnect` is immediate (its
 STATUS), so detection_ms is 0 and the issue's targets are gap p50 <=
 700 ms for all and <= 50 ms for split.
 
@@ -48,7 +49,7 @@ AFTER_S = 3.0            # ... and ends this long after settling
 SETTLE_TIMEOUT_S = 30    # routing after a cut or a restore
 TRANSFER_AFTER_MS = 1500  # [cluster] source_transfer_after_ms
 INI = ("[failover]\nrestart_after_ms = 600000\nrevert_after_s = 1\n"
-       "quarantine_s = 0\n[cluster]\nsource_transfer_after_ms = %d\n"
+       "quarantine_s = 0\ndaily_cap = 0\n[cluster]\nsource_transfer_after_ms = %d\n"
        "source_transfer_cooldown_s = 0\n" % TRANSFER_AFTER_MS)
 
 
