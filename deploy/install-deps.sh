@@ -15,7 +15,7 @@ PACKAGES=(
   build-essential cmake pkg-config
   libzmq3-dev libmsgpack-dev libraft-dev libuv1-dev liblmdb-dev
   libcmocka-dev libh2o-dev libjansson-dev libinih-dev libcurl4-openssl-dev
-  libsystemd-dev
+  libsystemd-dev libsodium-dev libssl-dev openssl
   python3 python3-zmq python3-msgpack
   iproute2 iputils-arping procps
 )

@@ -18,6 +18,7 @@
 #include <uv.h>
 
 #include "common/account.h"
+#include "common/vault.h"
 #include "config/config.h"
 #include "core/coverage.h"
 #include "core/health.h"
@@ -48,6 +49,8 @@ struct hamd_admin_gw {
     unsigned restarts;                   /* launches after the first */
     char last_exit[HAMD_ADMIN_EXIT_MAX]; /* "exit 3", "signal 9", "" */
     unsigned active_contracts;           /* contracts routed to it */
+    bool market_closed;                  /* its exchanges are all closed
+                                            (control/monitor.h) */
 };
 
 /* One exchange's trading session now, as GET /api/status shows it. */
@@ -74,6 +77,8 @@ struct hamd_admin_deps {
     struct hamd_cluster *cluster;      /* roles, submits, members, transfer */
     struct hamd_dataplane *dp;         /* statistics */
     bool witness;                      /* this node votes only: no gateways */
+    struct hamd_vault *vault;          /* seals secret params before they
+                                          are submitted; rekey reloads it */
     void *ud;                          /* passed to the callbacks */
 
     /* True while this node holds the lease (or a lapse of it). */

@@ -1,7 +1,9 @@
 /* /api/accounts: the data-source accounts of the replicated store, and
  * the operator's start / stop / restart of their gateways.
  *
- * Answers always mask secrets (hamd_account_to_json with mask_secrets).
+ * Answers always mask secrets (hamd_account_to_json with mask_secrets),
+ * and the secret params are sealed before they are submitted
+ * (admin_secrets.c).
  * A write is validated in full before anything is submitted: a follower
  * checks what needs no state (JSON, field types and ranges) and forwards;
  * the leader also checks existence (404 / 409) and then submits.
@@ -130,6 +132,8 @@ static bool account_parse(struct admin_call *call, json_t *body,
 {
     char err[HAMD_ACCOUNT_ERR_MAX];
     const char *field = NULL;
+    if (!admin_secrets_check_body(call, body))
+        return false;
     if (hamd_account_from_json(body, a, update, err, sizeof err, &field) < 0) {
         admin_reply_error(call->req, 400, field, "%s", err);
         return false;
@@ -144,9 +148,12 @@ static bool account_parse(struct admin_call *call, json_t *body,
     return true;
 }
 
-static int submit_put(struct admin_call *call, const struct hamd_account *a,
+static int submit_put(struct admin_call *call, struct hamd_account *a,
                       admin_commit_fn done)
 {
+    /* Sealed here, on the leader: the log never sees the secrets. */
+    if (!admin_secrets_seal(call, a))
+        return 0;
     struct hamd_cmd cmd;
     hamd_cmd_init(&cmd, HAMD_CMD_ACCOUNT_PUT);
     if (hamd_cmd_add_account(&cmd, a) < 0) {

@@ -1,6 +1,10 @@
 /* Internals of the admin HTTP API (docs/api.md), shared by its files:
  *
  *   admin.c           server life cycle: listener, h2o context, dispatch
+ *   admin_conn.c      connections: TLS, the head screened, then h2o
+ *   admin_refuse.c    JSON refusals: the screening's, and h2o's own
+ *   admin_head.c      pure: screening a request head
+ *   admin_tls.c       TLS contexts; the client's memory-buffer session
  *   admin_route.c     pure: route matching, query strings, tokens
  *   admin_reply.c     JSON answers and errors, request bodies, the token
  *   admin_pending.c   answers that come later (client may have left)
@@ -9,6 +13,7 @@
  *   admin_http_parse.c pure: its URLs, request bytes, answer parsing
  *   admin_status.c    probes, /metrics, /api/status
  *   admin_accounts.c  accounts CRUD, start / stop / restart
+ *   admin_secrets.c   secret params sealed before submit; rekey
  *   admin_subs.c      subscriptions
  *   admin_cluster.c   members, leader transfer, events
  *   admin_failover.c  manual failover, failback, pause, resume
@@ -31,6 +36,7 @@
 #include <stddef.h>
 
 #include "admin/admin.h"
+#include "admin/admin_head.h"
 #include "admin/admin_http_parse.h"
 #include "admin/admin_logring.h"
 #include "admin/admin_route.h"
@@ -77,7 +83,15 @@ struct hamd_admin {
     char token[ADMIN_TOKEN_MAX];       /* bearer token, "" = no token */
     size_t token_len;                  /* its length */
     struct hamd_log_rate auth_log_rate; /* refused tokens: log a few */
+    uint64_t auth_failures;            /* refused tokens, since start */
+    uint64_t refused;                  /* requests refused before h2o
+                                          (admin_conn.c), since start */
+    struct hamd_log_rate refuse_log_rate; /* those refusals: log a few */
     struct admin_http *http;           /* forwards to the leader */
+    SSL_CTX *tls_server;               /* [admin] tls_cert/tls_key; NULL:
+                                          plain HTTP */
+    SSL_CTX *tls_client;               /* verifies the members against
+                                          tls_ca; NULL with tls_server */
     struct admin_pending *pending;     /* answers still owed (list head) */
     struct admin_route routes[ADMIN_ROUTES_MAX]; /* the routing table */
     size_t n_routes;                   /* used rows of routes */
@@ -93,6 +107,35 @@ struct admin_call {
     struct admin_route_match match;    /* route and path captures */
 };
 
+/* "https" when the members serve TLS, else "http": the scheme of every
+ * URL of another member's admin API. */
+const char *admin_scheme(const struct hamd_admin *self);
+
+/* ------------------------------------------------------------------------
+ * admin_conn.c: connections
+ * ------------------------------------------------------------------------ */
+
+/* Takes an accepted connection: the TLS handshake when the node serves
+ * TLS (a client that speaks plain HTTP gets a JSON 400 instead), then its
+ * request head screened (admin_head.h; a refusal is a JSON 400, 413 or
+ * 431), then h2o. tcp is the first member of a struct admin_conn. */
+void admin_conn_accept(struct hamd_admin *self, uv_stream_t *listener);
+
+/* ------------------------------------------------------------------------
+ * admin_refuse.c: JSON refusals
+ * ------------------------------------------------------------------------ */
+
+/* Makes every error answer h2o produces itself (an unreadable chunked
+ * body, a body over its own limit, an unknown Expect) JSON {error}. Call
+ * once on the host's paths before h2o_context_init. */
+void admin_refuse_filter_register(struct hamd_admin *self,
+                                  h2o_pathconf_t *path);
+
+/* The bytes of a whole refusal, written on a socket h2o does not serve:
+ * status, {"error": msg}, Connection: close. Returns its length (at most
+ * cap; the answer is cut to fit). */
+size_t admin_refuse_bytes(int status, const char *msg, char *out, size_t cap);
+
 /* ------------------------------------------------------------------------
  * Routing tables of the handler files (NULL-pattern terminated)
  * ------------------------------------------------------------------------ */
@@ -102,6 +145,7 @@ extern const struct admin_route ADMIN_ACCOUNTS_ROUTES[];
 extern const struct admin_route ADMIN_SUBS_ROUTES[];
 extern const struct admin_route ADMIN_CLUSTER_ROUTES[];
 extern const struct admin_route ADMIN_FAILOVER_ROUTES[]; /* admin_failover.c */
+extern const struct admin_route ADMIN_SECRETS_ROUTES[];  /* admin_secrets.c */
 extern const struct admin_route ADMIN_VIEW_ROUTES[];     /* admin_view.c */
 extern const struct admin_route ADMIN_STREAM_ROUTES[];   /* admin_stream.c */
 extern const struct admin_route ADMIN_LOGS_ROUTES[];     /* admin_logs.c */
@@ -115,6 +159,9 @@ extern const struct admin_route *const ADMIN_ROUTE_TABLES[];
 /* ------------------------------------------------------------------------
  * admin_reply.c: answers
  * ------------------------------------------------------------------------ */
+
+/* The reason phrase of an HTTP status ("Not Found"). */
+const char *admin_reason_phrase(int status);
 
 /* Sends status with the JSON of body (stolen: the reference is
  * released). NULL body (out of memory) becomes a 500. Returns 0. */
@@ -202,6 +249,18 @@ void admin_hub_close(struct admin_hub *hub);
 void admin_hub_destroy(struct admin_hub **hub);
 
 /* ------------------------------------------------------------------------
+ * admin_secrets.c: secret params on the write path
+ * ------------------------------------------------------------------------ */
+
+/* True unless the params of an account body hold a value in the sealed
+ * form (only hamd writes those); otherwise answers 400. */
+bool admin_secrets_check_body(struct admin_call *call, const json_t *body);
+
+/* Seals the secret params of *a with the cluster key (nothing without a
+ * key_file). Returns false after answering 400 (they no longer fit). */
+bool admin_secrets_seal(struct admin_call *call, struct hamd_account *a);
+
+/* ------------------------------------------------------------------------
  * admin_pending.c: answers owed after an asynchronous step
  * ------------------------------------------------------------------------ */
 
@@ -283,13 +342,15 @@ typedef void (*admin_http_cb)(void *ud, int status, long http_status,
                               const char *error);
 
 /* Creates the client on loop; it holds no libuv handle until a request
- * starts. Returns NULL when out of memory. */
-struct admin_http *admin_http_new(uv_loop_t *loop);
+ * starts. tls (not owned; NULL: none) verifies https:// peers. Returns
+ * NULL when out of memory. */
+struct admin_http *admin_http_new(uv_loop_t *loop, SSL_CTX *tls);
 
 /* Starts a request; done is called exactly once, from the loop, never
  * from inside this call. Returns 0, or -1 (done is never called) when it
- * cannot start: the client is closing, the URL is not http://host:port/...,
- * a method or header line is malformed, or out of memory. */
+ * cannot start: the client is closing, the URL is not http[s]://host:port/...
+ * (https:// without a TLS context), a method or header line is malformed,
+ * or out of memory. */
 int admin_http_start(struct admin_http *self, const struct admin_http_req *r,
                      admin_http_cb done, void *ud);
 

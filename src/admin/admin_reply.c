@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "admin/admin_internal.h"
+#include "common/ctequal.h"
 #include "common/log.h"
 
 #define ADMIN_ERROR_MAX 512 /* bytes of an error message */
@@ -22,7 +23,7 @@
  * Answers
  * ------------------------------------------------------------------------ */
 
-static const char *reason_phrase(int status)
+const char *admin_reason_phrase(int status)
 {
     switch (status) {
     case 200: return "OK";
@@ -32,7 +33,10 @@ static const char *reason_phrase(int status)
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
     case 409: return "Conflict";
+    case 411: return "Length Required";
     case 413: return "Payload Too Large";
+    case 417: return "Expectation Failed";
+    case 431: return "Request Header Fields Too Large";
     case 500: return "Internal Server Error";
     case 502: return "Bad Gateway";
     case 503: return "Service Unavailable";
@@ -59,7 +63,7 @@ int admin_reply_raw(h2o_req_t *req, int status, const char *content_type,
 {
     log_change(req, status);
     req->res.status = status;
-    req->res.reason = reason_phrase(status);
+    req->res.reason = admin_reason_phrase(status);
     req->res.content_length = len;
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
                    content_type, strlen(content_type));
@@ -262,8 +266,9 @@ bool admin_authorized(struct admin_call *call)
     if (i >= 0 &&
         admin_bearer_token(req->headers.entries[i].value.base,
                            req->headers.entries[i].value.len, &tok, &tok_len) &&
-        admin_token_equal(tok, tok_len, self->token, self->token_len))
+        hamd_ct_equal(tok, tok_len, self->token, self->token_len))
         return true;
+    self->auth_failures++;
     hamd_log_rated(&self->auth_log_rate, HAMD_LOG_WARN,
                    "admin: %.*s %.*s refused: %s bearer token",
                    (int)req->method.len, req->method.base,

@@ -219,19 +219,6 @@ bool admin_bearer_token(const char *value, size_t len, const char **token,
     return true;
 }
 
-bool admin_token_equal(const char *given, size_t given_len,
-                       const char *expected, size_t expected_len)
-{
-    /* Walk the expected token in full whatever is given, so the time
-     * tells nothing about where a guess first went wrong. */
-    unsigned char diff = given_len != expected_len;
-    for (size_t i = 0; i < expected_len; i++) {
-        unsigned char g = i < given_len ? (unsigned char)given[i] : 0;
-        diff |= g ^ (unsigned char)expected[i];
-    }
-    return diff == 0;
-}
-
 bool admin_hostport_split(const char *s, char *host, size_t cap,
                           unsigned *port)
 {

@@ -93,11 +93,6 @@ bool admin_parse_u64(const char *s, uint64_t max, uint64_t *out);
 bool admin_bearer_token(const char *value, size_t len, const char **token,
                         size_t *token_len);
 
-/* Compares a presented token with the expected one in time that depends
- * only on the lengths, never on where they differ. */
-bool admin_token_equal(const char *given, size_t given_len,
-                       const char *expected, size_t expected_len);
-
 /* Splits "host:port" or "[v6]:port" into host (cap bytes) and port.
  * Returns false when the form is wrong or the port is not 1..65535. */
 bool admin_hostport_split(const char *s, char *host, size_t cap,

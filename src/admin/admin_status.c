@@ -137,6 +137,8 @@ static json_t *gw_json(const struct node_view *v, const struct hamd_admin_gw *g)
     json_object_set_new(o, "hb_age_ms", age_ms(now_ns, s ? s->last_hb_ns : 0));
     json_object_set_new(o, "ticks", json_integer(s ? (json_int_t)s->ticks : 0));
     json_object_set_new(o, "malformed", json_integer(s ? (json_int_t)s->malformed : 0));
+    json_object_set_new(o, "auth_failures",
+                        json_integer(s ? (json_int_t)s->auth_failures : 0));
     json_object_set_new(o, "stale", json_integer(s ? (json_int_t)s->stale : 0));
     json_object_set_new(o, "published", json_integer(s ? (json_int_t)s->published : 0));
     json_object_set_new(o, "first", json_integer(s ? (json_int_t)s->first : 0));
@@ -144,6 +146,7 @@ static json_t *gw_json(const struct node_view *v, const struct hamd_admin_gw *g)
     json_object_set_new(o, "latency_ms", json_integer(s ? s->latency_ms : 0));
     json_object_set_new(o, "staleness_ms", json_integer(s ? s->staleness_ms : 0));
     json_object_set_new(o, "active_contracts", json_integer(g->active_contracts));
+    json_object_set_new(o, "market_closed", json_boolean(g->market_closed));
     json_object_set_new(o, "status", g->has_status
                                          ? json_string(hamd_gw_state_name(g->status))
                                          : json_null());
@@ -352,6 +355,9 @@ static void metrics_coverage(FILE *f, const struct node_view *v)
     prom_u64(f, "hamd_relay_refused_total", "counter",
              "Relay connections refused: not from a cluster member.",
              v->dp.relay_refused);
+    prom_u64(f, "hamd_curve_refused_total", "counter",
+             "CURVE clients of PUB and snapshot refused: a key not allowed.",
+             v->dp.clients_refused);
 }
 
 static void metrics_node(FILE *f, const struct hamd_admin_deps *d,
@@ -408,6 +414,8 @@ enum gw_stat {
     GW_STALENESS, /* worst lag behind the freshest source */
     GW_TICK_AGE,  /* age of the last tick, -1 when none */
     GW_RESTARTS,  /* relaunches of the process */
+    GW_CLOSED,        /* 1 while all its exchanges are closed */
+    GW_AUTH_FAILURES, /* messages dropped: not from the launched process */
 };
 
 /* One per-gateway family of /metrics. */
@@ -439,6 +447,12 @@ static const struct gw_family GW_FAMILIES[] = {
      "Age of the source's last tick (-1: none yet)."},
     {GW_RESTARTS, "hamd_gateway_restarts_total", "counter",
      "Relaunches of the gateway process."},
+    {GW_CLOSED, "hamd_gateway_market_closed", "gauge",
+     "1 while every exchange the gateway serves is closed and none opens "
+     "soon (trading calendar): a gateway down now is expected."},
+    {GW_AUTH_FAILURES, "hamd_gateway_auth_failures_total", "counter",
+     "Messages with the account's identity dropped: not from the "
+     "connection whose HELLO carried the launch token."},
 };
 
 /* The value of stat for gateway g at monotonic time now with src, the
@@ -450,6 +464,8 @@ static long long gw_stat_value(const struct hamd_admin_gw *g,
 {
     if (stat == GW_RESTARTS)
         return g->restarts;
+    if (stat == GW_CLOSED)
+        return g->market_closed;
     if (stat == GW_TICK_AGE)
         return src && src->last_tick_ns > 0
                    ? (long long)((now - src->last_tick_ns) / HAMD_NS_PER_MS)
@@ -464,8 +480,10 @@ static long long gw_stat_value(const struct hamd_admin_gw *g,
     case GW_LOST_RACE: return (long long)src->lost_race;
     case GW_LATENCY: return (long long)src->latency_ms;
     case GW_STALENESS: return (long long)src->staleness_ms;
+    case GW_AUTH_FAILURES: return (long long)src->auth_failures;
     case GW_TICK_AGE:
-    case GW_RESTARTS: break;
+    case GW_RESTARTS:
+    case GW_CLOSED: break;
     }
     return 0;
 }
@@ -542,6 +560,13 @@ static int metrics(struct admin_call *call)
     metrics_gateways(f, &v);
     metrics_alerting(f, call->deps, &v);
     metrics_sessions(f, call->deps);
+    prom_u64(f, "hamd_admin_auth_failures_total", "counter",
+             "Admin API changes refused for a missing or wrong bearer token.",
+             call->admin->auth_failures);
+    prom_u64(f, "hamd_admin_refused_total", "counter",
+             "Admin API requests refused before they were parsed: malformed "
+             "or too large heads, bodies over max_body_bytes, plain HTTP on "
+             "a TLS port.", call->admin->refused);
     fclose(f);
     free(v.gw);
     admin_reply_raw(call->req, 200, PROM_CONTENT_TYPE, text, len);

@@ -119,7 +119,8 @@ static void ask(struct view_round *r, const struct hamd_peer *p)
     json_t *entry = entry_new(r, p->id, p->admin, false);
     struct view_ask *a = malloc(sizeof *a);
     char url[VIEW_URL_MAX];
-    snprintf(url, sizeof url, "http://%s/api/status", p->admin);
+    snprintf(url, sizeof url, "%s://%s/api/status", admin_scheme(r->admin),
+             p->admin);
     struct admin_http_req req = {
         .url = url, .method = "GET", .timeout_ms = VIEW_TIMEOUT_MS,
         .connect_timeout_ms = VIEW_CONNECT_TIMEOUT_MS,

@@ -146,7 +146,8 @@ static int relay(struct admin_call *call, const struct hamd_peer *to,
 {
     h2o_req_t *req = call->req;
     char url[ADMIN_URL_MAX];
-    int n = snprintf(url, sizeof url, "http://%s%.*s", to->admin,
+    int n = snprintf(url, sizeof url, "%s://%s%.*s",
+                     admin_scheme(call->admin), to->admin,
                      (int)req->path.len, req->path.base);
     if (n < 0 || (size_t)n >= sizeof url)
         return admin_reply_error(req, 400, NULL, "path too long");

@@ -185,7 +185,7 @@ static void cfg_section_open(struct cfg_loader *ld, const char *name)
             ld, ld->lineno,
             "%s:%u: [%s]: unknown section (expected "
             "node, peer.N, raft, publish, gateways, health, sessions, "
-            "failover, arbitration, cluster, admin, hooks, account.ID or "
+            "failover, arbitration, cluster, admin, hooks, accounts, account.ID or "
             "subscriptions)",
             ld->cfg->path, ld->lineno, name);
     }

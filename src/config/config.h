@@ -29,6 +29,7 @@
 #define HAMD_CONFIG_ERR_MAX 512   /* size of an error message buffer */
 #define HAMD_MAX_SESSION_EXCH 16  /* exchanges with session windows */
 #define HAMD_CONFIG_LINE_MAX 16384 /* longest line of a config file, bytes */
+#define HAMD_SECRET_KEYS_TEXT_MAX 512 /* bytes of [accounts] secret_keys */
 
 enum hamd_peer_role {
     HAMD_ROLE_VOTER = 0,   /* full node: gateways, may publish */
@@ -84,6 +85,11 @@ struct hamd_config {
     /* [publish] */
     unsigned pub_hwm;                /* 100000 messages per subscriber */
     unsigned heartbeat_interval_ms;  /* 100: `_hb` period */
+    char curve_secret_file[PATH_MAX]; /* "" = no CURVE: the cluster's secret
+                                        key (z85), shared by every node */
+    char curve_clients_dir[PATH_MAX]; /* allowed client public keys, one
+                                        z85 key per file ("" = only the
+                                        nodes themselves) */
 
     /* [gateways] */
     char gw_endpoint[HAMD_ENDPOINT_MAX]; /* endpoint (ipc://DATA_DIR/gw.sock) */
@@ -142,6 +148,15 @@ struct hamd_config {
     unsigned max_body_bytes;          /* 65536 */
     unsigned max_streams;             /* 32 live streams (GET /api/stream) */
     unsigned log_lines;               /* 2000 recent log lines kept */
+    char tls_cert[PATH_MAX];          /* "" = plain HTTP; PEM chain */
+    char tls_key[PATH_MAX];           /* PEM private key of tls_cert */
+    char tls_ca[PATH_MAX];            /* PEM CAs that sign the members'
+                                         certificates; "" = the system's */
+
+    /* [accounts]: secret params sealed at rest (docs/security.md) */
+    char key_file[PATH_MAX];          /* "" = stored as given */
+    char secret_keys[HAMD_SECRET_KEYS_TEXT_MAX]; /* params keys sealed:
+                                         "password, auth_code" */
 
     /* [hooks] */
     char on_leader[PATH_MAX];         /* "" = none; run on gaining the lease */

@@ -47,6 +47,8 @@ static const struct cfg_key CFG_RAFT_KEYS[] = {
 static const struct cfg_key CFG_PUBLISH_KEYS[] = {
     CFG_C("hwm", CFG_UINT, pub_hwm, 1, 10000000, "100000"),
     CFG_C("heartbeat_ms", CFG_UINT, heartbeat_interval_ms, 10, 10000, "100"),
+    CFG_C("curve_secret_file", CFG_TEXT, curve_secret_file, 0, 0, ""),
+    CFG_C("curve_clients_dir", CFG_TEXT, curve_clients_dir, 0, 0, ""),
 };
 
 /* The other keys of [gateways] map gateway types to executables. */
@@ -97,6 +99,14 @@ static const struct cfg_key CFG_ADMIN_KEYS[] = {
           "65536"),
     CFG_C("max_streams", CFG_UINT, max_streams, 1, 1024, "32"),
     CFG_C("log_lines", CFG_UINT, log_lines, 100, 100000, "2000"),
+    CFG_C("tls_cert", CFG_TEXT, tls_cert, 0, 0, ""),
+    CFG_C("tls_key", CFG_TEXT, tls_key, 0, 0, ""),
+    CFG_C("tls_ca", CFG_TEXT, tls_ca, 0, 0, ""),
+};
+
+static const struct cfg_key CFG_ACCOUNTS_KEYS[] = {
+    CFG_C("key_file", CFG_TEXT, key_file, 0, 0, ""),
+    CFG_C("secret_keys", CFG_TEXT, secret_keys, 0, 0, "password, auth_code"),
 };
 
 static const struct cfg_key CFG_HOOKS_KEYS[] = {
@@ -149,6 +159,7 @@ const struct cfg_table cfg_globals[CFG_G_COUNT] = {
     CFG_TABLE("hooks", CFG_HOOKS_KEYS),
     CFG_TABLE("cluster", CFG_CLUSTER_KEYS),
     CFG_TABLE("sessions", CFG_SESSIONS_KEYS),
+    CFG_TABLE("accounts", CFG_ACCOUNTS_KEYS),
 };
 
 const struct cfg_table cfg_peer = CFG_TABLE("peer", CFG_PEER_KEYS);

@@ -33,6 +33,8 @@ struct monitor_gw {
     struct hamd_health_result last_result; /* of this check round */
     bool event_due;                     /* last_result changed the state:
                                            raise its event after planning */
+    bool closed;                        /* at the last check, every exchange
+                                           it serves was closed (obs.closed) */
 };
 
 struct hamd_monitor {
@@ -152,6 +154,7 @@ static void observe(struct hamd_monitor *m, struct monitor_gw *gw,
     monitor_calendar(&m->opts, wall, &cal);
     canary_session(m, gw, &cal, wall, obs);
     obs->closed = all_closed(m, gw, &cal, wall);
+    gw->closed = obs->closed;
 }
 
 /* ------------------------------------------------------------------------
@@ -396,5 +399,6 @@ bool hamd_monitor_gateway(const struct hamd_monitor *self, const char *account,
     out->has_status = gw->has_status;
     out->status = gw->status;
     snprintf(out->detail, sizeof out->detail, "%s", gw->detail);
+    out->market_closed = gw->closed;
     return true;
 }

@@ -66,6 +66,10 @@ struct hamd_monitor_view {
     bool has_status;                    /* a STATUS came since launch */
     enum hamd_gw_state status;          /* the last STATUS */
     char detail[HAMD_GW_DETAIL_MAX];    /* its detail text */
+    bool market_closed;                 /* every exchange it serves is
+                                           closed and none opens soon (the
+                                           trading calendar): a gateway down
+                                           now is expected, not an alarm */
 };
 
 /* Creates the monitor (opts and deps are copied) and starts its check

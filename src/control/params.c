@@ -155,6 +155,11 @@ int hamd_params_dataplane(struct hamd_dataplane_opts *o,
         copy_str(o->snapshot, sizeof o->snapshot, hamd_config_snapshot(cfg)) < 0)
         return -1;
     o->pub_hwm = cfg->pub_hwm;
+    if (copy_str(o->curve_secret_file, sizeof o->curve_secret_file,
+                 cfg->curve_secret_file) < 0 ||
+        copy_str(o->curve_clients_dir, sizeof o->curve_clients_dir,
+                 cfg->curve_clients_dir) < 0)
+        return -1;
     o->heartbeat_ms = cfg->heartbeat_interval_ms;
     /* Twice per health check, so every check sees fresh counters. */
     o->stats_interval_ms = cfg->check_interval_ms / 2;

@@ -119,6 +119,16 @@ void hamd_dataplane_source_remove(struct hamd_dataplane *self,
     door_post_simple(self, DP_DOOR_SOURCE_REMOVE, account, NULL);
 }
 
+void hamd_dataplane_source_token(struct hamd_dataplane *self,
+                                 const char *account, const char *token)
+{
+    struct dp_door_msg msg;
+    memset(&msg, 0, sizeof msg);
+    msg.op = DP_DOOR_SOURCE_TOKEN;
+    snprintf(msg.account, sizeof msg.account, "%s", account);
+    door_post(self, &msg, token, strlen(token));
+}
+
 void hamd_dataplane_contract_add(struct hamd_dataplane *self,
                                  const char *vt_symbol)
 {
@@ -304,6 +314,21 @@ static void door_source_remove(struct hamd_dataplane *dp, const char *account)
     dp->eligible &= ~(1u << idx);
 }
 
+/* A new launch of the source's gateway: only its token proves it now. */
+static void door_source_token(struct hamd_dataplane *dp,
+                              const struct dp_door_msg *m, zmq_msg_t *body)
+{
+    struct dp_source *s = hamd_strmap_get(dp->by_account, m->account);
+    char token[HAMD_GW_TOKEN_MAX];
+    size_t len = zmq_msg_size(body);
+    if (!s || len >= sizeof token)
+        return;
+    memcpy(token, zmq_msg_data(body), len);
+    token[len] = '\0';
+    hamd_gwauth_arm(&s->auth, token);
+    explicit_bzero(token, sizeof token);
+}
+
 static void door_contract_add(struct hamd_dataplane *dp, const char *vt_symbol)
 {
     if (hamd_strmap_get(dp->contracts, vt_symbol))
@@ -404,14 +429,17 @@ static void door_relay_target(struct hamd_dataplane *dp, zmq_msg_t *body)
         dp_relay_target(dp, endpoint);
 }
 
-/* Reads one door message (header frame, optional body frame). */
-static void door_handle(struct hamd_dataplane *dp)
+/* Reads one door message (header frame, optional body frame). Returns
+ * false when none was waiting. */
+static bool door_handle(struct hamd_dataplane *dp)
 {
     zmq_msg_t head, body;
+    bool got = false;
     zmq_msg_init(&head);
     zmq_msg_init(&body);
     if (zmq_msg_recv(&head, dp->door, ZMQ_DONTWAIT) < 0)
         goto out;
+    got = true;
     if (zmq_msg_more(&head) && zmq_msg_recv(&body, dp->door, 0) < 0)
         goto out;
     if (zmq_msg_size(&head) != sizeof(struct dp_door_msg))
@@ -421,6 +449,7 @@ static void door_handle(struct hamd_dataplane *dp)
     switch (m.op) {
     case DP_DOOR_SOURCE_ADD: door_source_add(dp, &m); break;
     case DP_DOOR_SOURCE_REMOVE: door_source_remove(dp, m.account); break;
+    case DP_DOOR_SOURCE_TOKEN: door_source_token(dp, &m, &body); break;
     case DP_DOOR_CONTRACT_ADD: door_contract_add(dp, m.vt_symbol); break;
     case DP_DOOR_CONTRACT_REMOVE: door_contract_remove(dp, m.vt_symbol); break;
     case DP_DOOR_ASSIGN: door_assign(dp, &m); break;
@@ -445,6 +474,16 @@ static void door_handle(struct hamd_dataplane *dp)
 out:
     zmq_msg_close(&head);
     zmq_msg_close(&body);
+    return got;
+}
+
+/* Reads every door message waiting (at most DP_BATCH_MAX), before the
+ * gateways are read: a launch token posted before its gateway started is
+ * then in place when that gateway's HELLO is read. */
+static void door_drain(struct hamd_dataplane *dp)
+{
+    for (unsigned n = 0; n < DP_BATCH_MAX && door_handle(dp); n++)
+        continue;
 }
 
 /* ------------------------------------------------------------------------
@@ -459,6 +498,8 @@ struct gw_reader {
     zmq_msg_t frame;   /* frame pulled last, valid until the next pull */
     bool more;         /* the message has frames not read yet */
     unsigned pulled;   /* frames pulled after the identity */
+    const char *conn;  /* the connection's own id (dp_zap.c), from the
+                          message's type frame; "" = none */
 };
 
 /* dp_ingest_message's frame source: the next frame of the message. */
@@ -472,7 +513,12 @@ static bool gw_reader_next(void *ud, const void **frame, size_t *len,
         return false;
     }
     r->more = zmq_msg_more(&r->frame);
-    r->pulled++;
+    /* Once per message, from its type frame: every frame of a message
+     * shares its connection's metadata, which stays alive with them. */
+    if (r->pulled++ == 0) {
+        const char *conn = zmq_msg_gets(&r->frame, "User-Id");
+        r->conn = conn ? conn : "";
+    }
     *frame = zmq_msg_data(&r->frame);
     *len = (size_t)size; /* what zmq_msg_size says, without the call */
     *more = r->more;
@@ -503,7 +549,8 @@ static void gw_drain(struct hamd_dataplane *dp)
             break;
         r.more = zmq_msg_more(&r.id);
         r.pulled = 0;
-        dp_ingest_message(dp, zmq_msg_data(&r.id), (size_t)id_len,
+        r.conn = "";
+        dp_ingest_message(dp, zmq_msg_data(&r.id), (size_t)id_len, &r.conn,
                           gw_reader_next, &r, hamd_mono_ns());
         /* What a bad message left unread must not start the next one. */
         gw_reader_skip_rest(&r);
@@ -555,7 +602,7 @@ static void poll_dispatch(struct hamd_dataplane *dp, zmq_pollitem_t *items,
 {
     bool door = items[1].revents & ZMQ_POLLIN;
     if (door)
-        door_handle(dp);
+        door_drain(dp);
     if (items[0].revents & ZMQ_POLLIN)
         gw_drain(dp);
     for (int i = 2; i < n_items && !door; i++) {
@@ -598,6 +645,7 @@ static void *dp_thread_main(void *arg)
     dp_endpoints_close(dp);
     dp_follow_set(dp, "");
     dp_relay_close(dp);
+    dp_zap_close(dp);
     return NULL;
 }
 
@@ -651,6 +699,17 @@ int hamd_dataplane_start(struct hamd_dataplane *self, char *err, size_t cap)
     zmq_setsockopt(self->gw, ZMQ_LINGER, &linger, sizeof linger);
     /* A relaunched gateway reconnects under the same identity. */
     zmq_setsockopt(self->gw, ZMQ_ROUTER_HANDOVER, &one, sizeof one);
+    /* Each connection gets its own id from the ZAP handler, so the
+     * launch token proves one connection, not an identity (dp_gwauth.c). */
+    zmq_setsockopt(self->gw, ZMQ_ZAP_DOMAIN, DP_ZAP_DOMAIN_GW,
+                   strlen(DP_ZAP_DOMAIN_GW));
+    if (dp_curve_setup(self, err, cap) < 0)
+        return -1;
+    if (dp_zap_open(self) < 0) {
+        snprintf(err, cap, "cannot start the access check of the gateway "
+                 "and relay endpoints: %s", zmq_strerror(errno));
+        return -1;
+    }
     if (zmq_bind(self->gw, self->opts.gw_endpoint) < 0) {
         snprintf(err, cap, "cannot bind gateway endpoint %s: %s",
                  self->opts.gw_endpoint, zmq_strerror(errno));
@@ -688,6 +747,8 @@ void hamd_dataplane_destroy(struct hamd_dataplane **self)
         }
     dp_endpoints_close(dp);
     dp_relay_close(dp);
+    dp_zap_close(dp);
+    dp_curve_free(dp);
     if (dp->zctx)
         zmq_ctx_term(dp->zctx);
     if (dp->contracts) {

@@ -34,6 +34,7 @@
 #define HAMD_DP_MEMBERS_MAX 32 /* addresses admitted to the relay ROUTER */
 #define HAMD_DP_HOST_MAX 64    /* bytes of one such address */
 #define HAMD_DP_COVERS_MAX 8   /* coverage reports kept, one per node */
+#define HAMD_DP_PATH_MAX 4096  /* bytes of a file or directory path */
 
 struct hamd_dataplane_opts {
     unsigned node_id;                      /* stamped on every tick */
@@ -54,6 +55,10 @@ struct hamd_dataplane_opts {
     unsigned n_members;                    /* entries in members */
     char members[HAMD_DP_MEMBERS_MAX][HAMD_DP_HOST_MAX]; /* IP addresses
                                               the relay ROUTER admits */
+    char curve_secret_file[HAMD_DP_PATH_MAX]; /* the cluster's CURVE
+                                              secret key, "" = no CURVE */
+    char curve_clients_dir[HAMD_DP_PATH_MAX]; /* allowed client keys, one
+                                              file each ("" = nodes only) */
 };
 
 /* The latest coverage report of one node and when it arrived. */
@@ -104,6 +109,8 @@ struct hamd_dp_source_stats {
     int64_t staleness_ms;    /* worst lag behind the freshest source */
     int64_t latency_ms;      /* mean exchange->receive latency last period */
     uint64_t replay_ticks;   /* ticks kept in replay rings now */
+    uint64_t auth_failures;  /* messages dropped: not from the connection
+                                that proved the launch token */
 };
 
 /* The data plane as a whole, refreshed every stats period. */
@@ -128,6 +135,7 @@ struct hamd_dp_stats {
     uint64_t relay_unsolicited; /* ... of sources it did not ask for */
     uint64_t relay_bad;      /* malformed relay messages dropped */
     uint64_t relay_refused;  /* relay connections of non-members */
+    uint64_t clients_refused; /* CURVE clients refused: a key not allowed */
     unsigned n_sources;      /* sources in use */
     struct hamd_dp_source_stats sources[HAMD_ARB_MAX_SOURCES]; /* per source */
 };
@@ -163,6 +171,12 @@ void hamd_dataplane_follow(struct hamd_dataplane *self, const char *endpoint);
 int hamd_dataplane_source_add(struct hamd_dataplane *self, const char *account,
                               const char *const *exchanges, unsigned n_exch,
                               const char *canary);
+
+/* The launch token of account's next gateway process (docs/security.md):
+ * from now on only a connection whose HELLO carries it is believed. Call
+ * it before the process starts. */
+void hamd_dataplane_source_token(struct hamd_dataplane *self,
+                                 const char *account, const char *token);
 
 /* Unregisters a source; its ticks are dropped from now on. */
 void hamd_dataplane_source_remove(struct hamd_dataplane *self,

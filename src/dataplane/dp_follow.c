@@ -94,6 +94,7 @@ static int follow_open(struct hamd_dataplane *dp, const char *endpoint)
     zmq_setsockopt(dp->follow, ZMQ_SUBSCRIBE, DP_FOLLOW_MARKER,
                    strlen(DP_FOLLOW_MARKER));
     zmq_setsockopt(dp->follow, ZMQ_SUBSCRIBE, "", 0);
+    dp_curve_client(dp, dp->follow);
     if (zmq_connect(dp->follow, endpoint) < 0) {
         int err = errno;
         follow_close(dp);

@@ -66,6 +66,8 @@ static int endpoints_open(struct hamd_dataplane *dp)
     zmq_setsockopt(dp->pub, ZMQ_LINGER, &linger, sizeof linger);
     zmq_setsockopt(dp->snap, ZMQ_SNDHWM, &snap_hwm, sizeof snap_hwm);
     zmq_setsockopt(dp->snap, ZMQ_LINGER, &linger, sizeof linger);
+    dp_curve_server(dp, dp->pub, DP_ZAP_DOMAIN_CLIENTS);
+    dp_curve_server(dp, dp->snap, DP_ZAP_DOMAIN_CLIENTS);
     const char *failed = NULL;
     if (zmq_bind(dp->pub, dp->opts.publish) < 0)
         failed = dp->opts.publish;
@@ -540,6 +542,7 @@ void dp_stats_refresh(struct hamd_dataplane *dp, int64_t now_ns)
     st.relay_unsolicited = dp->relay_unsolicited;
     st.relay_bad = dp->relay_bad;
     st.relay_refused = dp->relay_refused;
+    st.clients_refused = dp->clients_refused;
     pthread_mutex_lock(&dp->lock);
     dp->stats = st;
     pthread_mutex_unlock(&dp->lock);

@@ -22,6 +22,7 @@
 #include "common/clock.h"
 #include "common/mpwrite.h"
 #include "common/recfile.h"
+#include "hactl/curve.h"
 #include "hactl/hactl.h"
 #include "hactl/stream.h"
 #include "hactl/util.h"
@@ -37,6 +38,7 @@ struct record_opts {
     const char *out;                 /* --out FILE */
     bool daily;                      /* --rotate daily */
     struct hactl_stream_limits stop; /* --count, --seconds */
+    struct hactl_curve_opts curve;   /* --server-key, --client-key */
 };
 
 /* One recording run. */
@@ -205,8 +207,9 @@ static void on_notice(void *ud, enum hamd_client_notice what, const char *text)
 static void record_usage(void)
 {
     fprintf(stderr, "Usage: hactl [-c CONFIG | -e EP [-s EP]] record --out "
-                    "FILE [--rotate daily] [--count N] [--seconds S] "
-                    "[PREFIX...]\n");
+                    "FILE [--rotate daily] [--count N] [--seconds S]\n"
+                    "             [--server-key KEY|FILE --client-key "
+                    "SECRET_KEY_FILE] [PREFIX...]\n");
 }
 
 /* Parses the options of record into *o. Returns -1 to go on, else the
@@ -217,6 +220,7 @@ static int record_opts_parse(int argc, char **argv, struct record_opts *o)
         {"out", required_argument, NULL, 'o'},
         {"rotate", required_argument, NULL, 'r'},
         HACTL_STREAM_LIMIT_LONGOPTS,
+        HACTL_CURVE_LONGOPTS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -227,7 +231,7 @@ static int record_opts_parse(int argc, char **argv, struct record_opts *o)
         int lim = hactl_stream_limit_opt(&o->stop, opt, optarg, "record");
         if (lim < 0)
             return HACTL_USAGE;
-        if (lim > 0)
+        if (lim > 0 || hactl_curve_opt(&o->curve, opt, optarg))
             continue;
         switch (opt) {
         case 'o': o->out = optarg; break;
@@ -286,14 +290,19 @@ int hactl_cmd_record(struct hactl *ctl, int argc, char **argv)
         .on_tick = on_tick, .on_gap = on_gap, .on_notice = on_notice, .ud = r,
     };
     hamd_client_t *c = NULL;
+    struct hactl_curve keys;
     rc = HACTL_USAGE;
     if (co.n_endpoints == 0)
         fprintf(stderr, "hactl record: no publish endpoint (use -c CONFIG or "
                         "-e EP)\n");
+    else if (hactl_curve_apply(ctl, &r->o.curve, &keys, &co, "record") !=
+             HACTL_OK)
+        ; /* it said why */
     else if (!(c = hamd_client_new(&co)))
         fprintf(stderr, "hactl record: cannot subscribe: %s\n", strerror(errno));
     else if (file_open(r, hamd_wall_ns()) == 0)
         rc = HACTL_OK;
+    explicit_bzero(&keys, sizeof keys);
     if (rc == HACTL_OK) {
         hactl_stream_catch_signals();
         hactl_stream_run(c, &r->o.stop, &r->ticks, record_each_cb, r);

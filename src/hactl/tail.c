@@ -11,6 +11,7 @@
 
 #include "common/clock.h"
 #include "common/mpjson.h"
+#include "hactl/curve.h"
 #include "hactl/hactl.h"
 #include "hactl/stream.h"
 #include "hactl/util.h"
@@ -21,6 +22,7 @@
 struct tail_opts {
     struct hactl_stream_limits stop; /* --count, --seconds */
     bool snapshot;                   /* print the cached ticks first */
+    struct hactl_curve_opts curve;   /* --server-key, --client-key */
 };
 
 /* One tail run. */
@@ -156,7 +158,9 @@ static void on_notice(void *ud, enum hamd_client_notice what, const char *text)
 static void tail_usage(void)
 {
     fprintf(stderr, "Usage: hactl [-c CONFIG | -e EP [-s EP]] [--json] tail "
-                    "[--count N] [--seconds S] [--no-snapshot] [PREFIX...]\n");
+                    "[--count N] [--seconds S] [--no-snapshot]\n"
+                    "             [--server-key KEY|FILE --client-key "
+                    "SECRET_KEY_FILE] [PREFIX...]\n");
 }
 
 /* Parses the options of tail into *o. Returns -1 to go on, else the exit
@@ -166,6 +170,7 @@ static int tail_opts_parse(int argc, char **argv, struct tail_opts *o)
     static const struct option longopts[] = {
         HACTL_STREAM_LIMIT_LONGOPTS,
         {"no-snapshot", no_argument, NULL, 'N'},
+        HACTL_CURVE_LONGOPTS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -176,7 +181,7 @@ static int tail_opts_parse(int argc, char **argv, struct tail_opts *o)
         int lim = hactl_stream_limit_opt(&o->stop, opt, optarg, "tail");
         if (lim < 0)
             return HACTL_USAGE;
-        if (lim > 0)
+        if (lim > 0 || hactl_curve_opt(&o->curve, opt, optarg))
             continue;
         switch (opt) {
         case 'N': o->snapshot = false; break;
@@ -232,7 +237,12 @@ int hactl_cmd_tail(struct hactl *ctl, int argc, char **argv)
         fprintf(stderr, "hactl tail: no publish endpoint (use -c CONFIG or -e EP)\n");
         return HACTL_USAGE;
     }
+    struct hactl_curve keys;
+    rc = hactl_curve_apply(ctl, &tl.o.curve, &keys, &co, "tail");
+    if (rc != HACTL_OK)
+        return rc;
     hamd_client_t *c = hamd_client_new(&co);
+    explicit_bzero(&keys, sizeof keys);
     if (!c) {
         fprintf(stderr, "hactl tail: cannot subscribe: %s (an endpoint or a "
                         "prefix is not valid)\n", strerror(errno));

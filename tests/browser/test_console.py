@@ -16,6 +16,7 @@ $HAMD_BUILD_DIR/browser-screenshots/). Skipped (exit 77) when chromium,
 chromedriver or selenium is missing: ./deploy/install-deps.sh --tests.
 """
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -58,7 +59,10 @@ TOKEN = "console-tok-5e1d9a"
 # shared 2-core host must not make the cluster change leaders by itself.
 # A broken on_leader hook: a node that starts leading logs an ERROR line.
 BAD_HOOK = "/nonexistent/hamd-test-hook"
-EXTRA_INI = "[raft]\nelection_timeout_ms = 600\n\n[hooks]\non_leader = %s\n" % BAD_HOOK
+# GFEX (served by no account) trades one minute a day: closed nearly
+# always, so the overview shows when it opens next.
+EXTRA_INI = ("[raft]\nelection_timeout_ms = 600\n\n[hooks]\non_leader = %s\n\n"
+             "[sessions]\nGFEX = 03:00-03:01\n" % BAD_HOOK)
 WAIT_S = 20                # one step of a test, at most
 SHOT_DIR = os.path.join(BUILD, "browser-screenshots")
 LEADER_SEEN_TARGET_S = 3   # what the console aims at after a leader dies
@@ -173,6 +177,9 @@ def t_overview(env):
           "one leader, two followers: %r" % roles)
     check(p.text("#health-verdict") in ("Healthy", "Degraded"), "a health verdict")
     check("Open cluster" in p.text("#auth"), "says the cluster is open: %r" % p.text("#auth"))
+    chip = p.text("#sessions")
+    check(re.search(r"GFEX (open|closed · opens in \d)", chip),
+          "the GFEX session and its next opening: %r" % chip)
 
 
 def t_toggle_account(env):

@@ -88,6 +88,9 @@ def test_holiday_is_quiet():
         metrics = c.api(0, "GET", "/metrics")[1]
         check('hamd_session_open{exchange="SHFE"} 0' in metrics,
               "/metrics: SHFE session not 0")
+        out = c.hactl("status").stdout
+        check("sessions: SHFE closed (opens %s), DCE unconfigured" % nxt in out,
+              "hactl status:\n%s" % out)
         log("SHFE closed, next open %s" % nxt)
 
         for a in ("sim_s", "sim_d"):
@@ -100,6 +103,13 @@ def test_holiday_is_quiet():
         g = gateway_of(c, 0, "sim_s")
         check(g["restarts"] == 0 and g["state"] == "DISCONNECTED",
               "sim_s outside its sessions: %r" % g)
+        check(g["market_closed"] and not gateway_of(c, 0, "sim_d")["market_closed"],
+              "market_closed: sim_s %r, sim_d %r" % (g["market_closed"],
+                                                     gateway_of(c, 0, "sim_d")))
+        metrics = c.api(0, "GET", "/metrics")[1]
+        check('hamd_gateway_market_closed{account="sim_s"} 1' in metrics and
+              'hamd_gateway_market_closed{account="sim_d"} 0' in metrics,
+              "/metrics: hamd_gateway_market_closed of sim_s 1, sim_d 0")
         log("sim_d restarted %d time(s); sim_s left alone: %s"
             % (gateway_of(c, 0, "sim_d")["restarts"], g["state"]))
     finally:

@@ -37,6 +37,7 @@ PYTHON_PACKAGE = os.path.abspath(os.path.join(EXAMPLES, "..", "..", "src", "pyth
 SYMBOLS = ["rb2601.SHFE", "cu2601.SHFE", "i2601.DCE", "m2601.DCE"]
 HUB_FIELDS = ("term", "seq", "node", "hub_ns")
 SECRET = "hunter2-do-not-log"
+TOKEN = "launch-token-0123456789abcdef"  # what hamd puts in HAMD_GW_TOKEN
 PROC_TIMEOUT_S = 30
 LINE_RE = re.compile(r"^(\S+) term=(\d+) seq=(\d+) (\S+Z) last=\S+ bid=\S+ "
                      r"ask=\S+ volume=\S+ src=(\S*)( snapshot)?$")
@@ -132,7 +133,8 @@ class FakeHub:
 
     def spawn(self, account, params):
         env = dict(os.environ, HAMD_GW_ENDPOINT=self.endpoint,
-                   HAMD_ACCOUNT=account, HAMD_GW_PARAMS=params)
+                   HAMD_ACCOUNT=account, HAMD_GW_PARAMS=params,
+                   HAMD_GW_TOKEN=TOKEN)
         with open(self.stderr_path, "wb") as err:
             self.proc = subprocess.Popen([GATEWAY], env=env,
                                          stdout=subprocess.DEVNULL, stderr=err)
@@ -184,7 +186,8 @@ def start_logged_in(hub, account="py_a"):
     check(first[0][0] == "HELLO", "first message %r" % (first[0],))
     hello = first[0][1]
     check(hello == {"account": account, "pid": hub.proc.pid, "proto": 1,
-                    "gateway_type": "py-example"}, "HELLO %r" % hello)
+                    "gateway_type": "py-example", "token": TOKEN},
+          "HELLO %r" % hello)
     check(hub.identity == account.encode(), "DEALER identity %r" % hub.identity)
     states = [b["state"] for t, b in first[1:] if t == "STATUS"]
     check(states == ["connecting", "connected", "logged_in"], "STATUS %r" % states)

@@ -115,6 +115,8 @@ def test_stall_costs_nothing():
         st = c.api(leader, "GET", "/api/status")[1]
         check(st["arbitration"]["mode"] == "first",
               "arbitration %r" % st.get("arbitration"))
+        out = c.hactl("status", check_rc=False).stdout
+        check("arbitration: first\n" in out, "hactl status:\n%s" % out)
         sub = Subscriber(c.publish_endpoints())
         sub.pump_until(lambda: {t["vt_symbol"] for _, t in sub.ticks} == set(SYMBOLS),
                        15, "ticks of every contract")

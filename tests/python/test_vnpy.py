@@ -94,10 +94,15 @@ class TestGateway(unittest.TestCase):
         self.assertIn(Exchange.SHFE, HamdGateway.exchanges)
         self.assertEqual(set(self.gw.get_default_setting()),
                          {"publish endpoints", "snapshot endpoints",
-                          "heartbeat timeout ms"})
+                          "heartbeat timeout ms", "server key",
+                          "client public key", "client secret key"})
         self.gw.query_account()
         self.gw.query_position()
         self.gw.connect({"publish endpoints": ""})
+        self.assertIn("bad setting", self.logs()[-1])
+        # CURVE: all three keys or none.
+        self.gw.connect({"publish endpoints": "tcp://127.0.0.1:1",
+                         "server key": "x" * 40})
         self.assertIn("bad setting", self.logs()[-1])
 
     def test_ticks_gaps_leaders(self):

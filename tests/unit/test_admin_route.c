@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "admin/admin_route.h"
+#include "common/ctequal.h"
 
 static int h_list(struct admin_call *c) { (void)c; return 0; }
 static int h_create(struct admin_call *c) { (void)c; return 1; }
@@ -178,13 +179,18 @@ static void test_bearer_token(void **state)
 static void test_token_equal(void **state)
 {
     (void)state;
-    assert_true(admin_token_equal("abc", 3, "abc", 3));
-    assert_false(admin_token_equal("abd", 3, "abc", 3));
-    assert_false(admin_token_equal("ab", 2, "abc", 3));
-    assert_false(admin_token_equal("abcd", 4, "abc", 3));
-    assert_false(admin_token_equal("", 0, "abc", 3));
+    assert_true(hamd_ct_equal("abc", 3, "abc", 3));
+    assert_false(hamd_ct_equal("abd", 3, "abc", 3));
+    assert_false(hamd_ct_equal("ab", 2, "abc", 3));
+    assert_false(hamd_ct_equal("abcd", 4, "abc", 3));
+    assert_false(hamd_ct_equal("", 0, "abc", 3));
     /* A prefix padded with NULs is still wrong. */
-    assert_false(admin_token_equal("ab\0", 3, "abc", 3));
+    assert_false(hamd_ct_equal("ab\0", 3, "abc", 3));
+    /* Bytes above 0x7f and an empty expected secret. */
+    assert_true(hamd_ct_equal("\xff\x80", 2, "\xff\x80", 2));
+    assert_false(hamd_ct_equal("\xff\x81", 2, "\xff\x80", 2));
+    assert_true(hamd_ct_equal("", 0, "", 0));
+    assert_false(hamd_ct_equal("a", 1, "", 0));
 }
 
 static void test_hostport_split(void **state)

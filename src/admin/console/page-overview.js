@@ -114,15 +114,28 @@ function nodesTable(view) {
         h('tbody', {}, view.nodes.map((n) => nodeRow(n, lead && lead.id))))));
 }
 
+const SESSION_TITLE = {
+  open: 'inside a configured window: canaries are checked',
+  closed: 'outside its windows: a silent canary, a front down, are normal',
+  unconfigured: 'no [sessions] windows: the canary check is off, restarts as always',
+};
+
+// "SHFE closed · opens in 3 h 20 min" (the next opening, holidays counted).
+function sessionChip(s) {
+  const opens = s.state === 'closed' && s.next_open
+    ? ` · opens in ${duration(Date.parse(s.next_open) - Date.now())}` : '';
+  return h('li', {}, badge(`${s.exchange} ${s.state}${opens}`,
+    s.state === 'open' ? 'ok' : 'off',
+    SESSION_TITLE[s.state] + (s.next_open ? ` (next opening ${s.next_open})` : '')));
+}
+
 function sessionsPanel(view) {
   const st = ((leaderNode() || selfNode() || {}).status) || {};
   const sessions = st.sessions || [];
   return h('section', {class: 'panel'},
     h('h2', {}, 'Trading sessions'),
     sessions.length
-      ? h('ul', {class: 'chips', id: 'sessions'}, sessions.map((s) =>
-        h('li', {}, badge(`${s.exchange} ${s.state}`, s.state === 'open' ? 'ok' : 'off',
-          s.state === 'open' ? 'inside a configured window: canaries are checked' : 'outside its windows: a silent canary is normal'))))
+      ? h('ul', {class: 'chips', id: 'sessions'}, sessions.map(sessionChip))
       : h('p', {class: 'muted'}, 'No [sessions] configured: the canary check is off on every exchange.'),
     h('p', {class: 'muted small'}, `As node ${view.node} sees it now, in the exchanges' time zone ([health] timezone).`));
 }
