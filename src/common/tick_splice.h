@@ -46,4 +46,11 @@ size_t hamd_tick_splice(const struct hamd_tick_splice *sp, const char *name,
                         size_t name_len, const struct hamd_tick_hub *hub,
                         void *buf, size_t cap);
 
+/* hamd_tick_encode(tick, true, ...) with the hub fields of *hub instead of
+ * tick's own: what the hub publishes for a body it cannot splice, and what
+ * a splice must equal. */
+size_t hamd_tick_encode_hub(const struct hamd_tick *tick,
+                            const struct hamd_tick_hub *hub, void *buf,
+                            size_t cap);
+
 #endif /* HAMD_TICK_SPLICE_H */

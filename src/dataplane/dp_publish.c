@@ -262,12 +262,7 @@ static size_t publish_body(struct hamd_dataplane *dp, int source,
         if (len > 0)
             return len;
     }
-    struct hamd_tick out = *tick;
-    out.term = hub->term;
-    out.seq = hub->seq;
-    out.node = hub->node;
-    out.hub_ns = hub->hub_ns;
-    return hamd_tick_encode(&out, true, dp->encbuf, sizeof dp->encbuf);
+    return hamd_tick_encode_hub(tick, hub, dp->encbuf, sizeof dp->encbuf);
 }
 
 void dp_publish_tick(struct hamd_dataplane *dp, struct dp_contract *c,

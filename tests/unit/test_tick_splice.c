@@ -13,6 +13,7 @@
 #include <msgpack.h>
 #include <string.h>
 
+#include "common/mpread.h"
 #include "common/tick_splice.h"
 #include "hamd/tick.h"
 #include "unit_tick.h"
@@ -28,18 +29,23 @@ static void gateway_tick(struct hamd_tick *t)
 }
 
 /* What the hub publishes for t from account name with hub: the encoder's
- * bytes, the reference a splice must equal. */
-static size_t published(const struct hamd_tick *t, const char *name,
+ * bytes of the stamped tick, the reference a splice must equal, and what
+ * hamd_tick_encode_hub writes without the stamped copy. */
+static size_t published(const struct hamd_tick *t, const char *account,
                         const struct hamd_tick_hub *hub, uint8_t *out)
 {
     struct hamd_tick s = *t;
-    snprintf(s.gateway_name, sizeof s.gateway_name, "%s", name);
+    uint8_t again[HAMD_TICK_WIRE_MAX];
+    snprintf(s.gateway_name, sizeof s.gateway_name, "%s", account);
+    size_t other = hamd_tick_encode_hub(&s, hub, again, sizeof again);
     s.term = hub->term;
     s.seq = hub->seq;
     s.node = hub->node;
     s.hub_ns = hub->hub_ns;
     size_t n = hamd_tick_encode(&s, true, out, HAMD_TICK_WIRE_MAX);
     assert_true(n > 0);
+    assert_int_equal(other, n);
+    assert_memory_equal(again, out, n);
     return n;
 }
 
@@ -292,6 +298,14 @@ static void test_numbers_at_the_edges(void **state)
     }
 }
 
+/* True when buf is one whole msgpack value. */
+static bool whole_msgpack(const uint8_t *buf, size_t len)
+{
+    struct hamd_mpr r;
+    hamd_mpr_init(&r, buf, len);
+    return hamd_mpr_skip(&r) && hamd_mpr_done(&r);
+}
+
 /* body with one more pair, an unknown key, after its last: the same tick
  * for every decoder, but only the generic one reads it. body starts with
  * a map16 header. Returns the twin's length. */
@@ -328,12 +342,14 @@ static void test_fast_path_answers_as_generic(void **state)
         }
         struct hamd_tick_splice sp;
         enum hamd_tick_err err = hamd_tick_decode_splice(buf, n, &t, &sp);
+        if (err != HAMD_TICK_OK)
+            failed++;
+        if (!whole_msgpack(buf, n))
+            continue; /* a twin could read the appended pair otherwise */
         size_t tn = generic_twin(buf, n, twin);
         assert_int_equal(hamd_tick_decode(twin, tn, &g), err);
-        if (err != HAMD_TICK_OK) {
-            failed++;
+        if (err != HAMD_TICK_OK)
             continue;
-        }
         size_t la = hamd_tick_encode(&t, true, a, sizeof a);
         size_t lb = hamd_tick_encode(&g, true, b, sizeof b);
         assert_int_equal(la, lb);
