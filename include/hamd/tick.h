@@ -73,6 +73,14 @@ struct hamd_tick {
     uint8_t extra[HAMD_TICK_EXTRA_MAX]; /* the map as it came */
 };
 
+/* The hub fields apart from a tick: what a publishing hub stamps on it. */
+struct hamd_tick_hub {
+    uint64_t term;  /* Raft term of the publisher */
+    uint64_t seq;   /* per (term, vt_symbol) */
+    uint32_t node;  /* node id of the publisher */
+    int64_t hub_ns; /* epoch ns at publication */
+};
+
 /* Why a tick body was rejected. HAMD_TICK_OK is 0. */
 enum hamd_tick_err {
     HAMD_TICK_OK = 0,

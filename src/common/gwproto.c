@@ -39,6 +39,11 @@ static const char *const GW_STATE_NAMES[] = {
 
 enum hamd_gw_type hamd_gw_type_parse(const void *frame, size_t len)
 {
+    /* TICK first, in one compare: nearly every message a hub reads is
+     * one, and this runs for each. */
+    if (len == sizeof "TICK" - 1 &&
+        memcmp(frame, GW_TYPE_NAMES[HAMD_GW_TICK], len) == 0)
+        return HAMD_GW_TICK;
     for (size_t t = 1; t < GW_NTYPES; t++) {
         const char *name = GW_TYPE_NAMES[t];
         if (strlen(name) == len && memcmp(name, frame, len) == 0)

@@ -37,30 +37,49 @@ static size_t extra_len(const struct hamd_tick *t)
     return t->extra_len <= sizeof t->extra ? t->extra_len : 0;
 }
 
+/* Where a number of the struct lies in the compact form. */
+#define NUM_AT(member) (offsetof(struct hamd_tick, member) - NUMS_OFF)
+
+size_t hamd_tick_compact_to(const struct hamd_tick *tick,
+                            const struct hamd_tick_hub *hub, void *buf,
+                            size_t cap)
+{
+    size_t lens[TICK_NSTR], xn = extra_len(tick);
+    size_t n = NUMS_LEN + 2 + xn;
+    for (int i = 0; i < TICK_NSTR; i++) {
+        lens[i] = strnlen((const char *)tick + str_offsets[i], str_caps[i] - 1);
+        n += 1 + lens[i];
+    }
+    if (n > cap)
+        return n;
+    uint8_t *p = buf;
+    memcpy(p, (const char *)tick + NUMS_OFF, NUMS_LEN);
+    if (hub) {
+        memcpy(p + NUM_AT(term), &hub->term, sizeof hub->term);
+        memcpy(p + NUM_AT(seq), &hub->seq, sizeof hub->seq);
+        memcpy(p + NUM_AT(node), &hub->node, sizeof hub->node);
+        memcpy(p + NUM_AT(hub_ns), &hub->hub_ns, sizeof hub->hub_ns);
+    }
+    p += NUMS_LEN;
+    for (int i = 0; i < TICK_NSTR; i++) {
+        *p++ = (uint8_t)lens[i];
+        memcpy(p, (const char *)tick + str_offsets[i], lens[i]);
+        p += lens[i];
+    }
+    *p++ = (uint8_t)(xn >> 8);
+    *p++ = (uint8_t)xn;
+    memcpy(p, tick->extra, xn);
+    return n;
+}
+
 size_t hamd_tick_compact_size(const struct hamd_tick *tick)
 {
-    size_t n = NUMS_LEN + 2 + extra_len(tick);
-    for (int i = 0; i < TICK_NSTR; i++)
-        n += 1 + strnlen((const char *)tick + str_offsets[i], str_caps[i] - 1);
-    return n;
+    return hamd_tick_compact_to(tick, NULL, NULL, 0);
 }
 
 void hamd_tick_compact(const struct hamd_tick *tick, void *buf)
 {
-    uint8_t *p = buf;
-    memcpy(p, (const char *)tick + NUMS_OFF, NUMS_LEN);
-    p += NUMS_LEN;
-    for (int i = 0; i < TICK_NSTR; i++) {
-        const char *s = (const char *)tick + str_offsets[i];
-        size_t n = strnlen(s, str_caps[i] - 1);
-        *p++ = (uint8_t)n;
-        memcpy(p, s, n);
-        p += n;
-    }
-    size_t xn = extra_len(tick);
-    *p++ = (uint8_t)(xn >> 8);
-    *p++ = (uint8_t)xn;
-    memcpy(p, tick->extra, xn);
+    hamd_tick_compact_to(tick, NULL, buf, SIZE_MAX);
 }
 
 void hamd_tick_expand(const void *buf, struct hamd_tick *out)

@@ -18,6 +18,13 @@
 /* Returns the bytes hamd_tick_compact writes for tick. */
 size_t hamd_tick_compact_size(const struct hamd_tick *tick);
 
+/* Writes the compact form of tick with the hub fields of *hub (NULL: its
+ * own) into buf when it holds cap bytes, in one pass. Returns the bytes
+ * the form takes, whether it wrote them or not (then nothing). */
+size_t hamd_tick_compact_to(const struct hamd_tick *tick,
+                            const struct hamd_tick_hub *hub, void *buf,
+                            size_t cap);
+
 /* Writes the compact form of tick into buf, which holds
  * hamd_tick_compact_size(tick) bytes. */
 void hamd_tick_compact(const struct hamd_tick *tick, void *buf);

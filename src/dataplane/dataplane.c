@@ -273,6 +273,7 @@ static void door_source_add(struct hamd_dataplane *dp, const struct dp_door_msg 
         dp->eligible &= ~(1u << idx); /* until its monitor says HEALTHY */
         dp->sources[idx].used = true;
         snprintf(dp->sources[idx].account, HAMD_ACCOUNT_ID_MAX, "%s", m->account);
+        dp->sources[idx].account_len = strlen(dp->sources[idx].account);
         snprintf(dp->sources[idx].st.account, HAMD_ACCOUNT_ID_MAX, "%s",
                  m->account);
         hamd_strmap_put(dp->by_account, m->account, &dp->sources[idx]);
@@ -338,6 +339,7 @@ static void door_contract_add(struct hamd_dataplane *dp, const char *vt_symbol)
         return;
     }
     snprintf(c->vt_symbol, sizeof c->vt_symbol, "%s", vt_symbol);
+    c->vt_len = strlen(c->vt_symbol);
     hamd_arb_contract_init(&c->arb);
     c->relay_src = HAMD_ARB_NO_SOURCE;
     contract_mark_served(dp, c);
@@ -505,7 +507,8 @@ static bool gw_reader_next(void *ud, const void **frame, size_t *len,
                            bool *more)
 {
     struct gw_reader *r = ud;
-    if (!r->more || zmq_msg_recv(&r->frame, r->sock, 0) < 0) {
+    int size = r->more ? zmq_msg_recv(&r->frame, r->sock, 0) : -1;
+    if (size < 0) {
         r->more = false;
         return false;
     }
@@ -517,7 +520,7 @@ static bool gw_reader_next(void *ud, const void **frame, size_t *len,
         r->conn = conn ? conn : "";
     }
     *frame = zmq_msg_data(&r->frame);
-    *len = zmq_msg_size(&r->frame);
+    *len = (size_t)size; /* what zmq_msg_size says, without the call */
     *more = r->more;
     return true;
 }
@@ -541,13 +544,14 @@ static void gw_drain(struct hamd_dataplane *dp)
     zmq_msg_init(&r.id);
     zmq_msg_init(&r.frame);
     for (unsigned handled = 0; handled < DP_BATCH_MAX;) {
-        if (zmq_msg_recv(&r.id, dp->gw, ZMQ_DONTWAIT) < 0)
+        int id_len = zmq_msg_recv(&r.id, dp->gw, ZMQ_DONTWAIT);
+        if (id_len < 0)
             break;
         r.more = zmq_msg_more(&r.id);
         r.pulled = 0;
         r.conn = "";
-        dp_ingest_message(dp, zmq_msg_data(&r.id), zmq_msg_size(&r.id),
-                          &r.conn, gw_reader_next, &r, hamd_mono_ns());
+        dp_ingest_message(dp, zmq_msg_data(&r.id), (size_t)id_len, &r.conn,
+                          gw_reader_next, &r, hamd_mono_ns());
         /* What a bad message left unread must not start the next one. */
         gw_reader_skip_rest(&r);
         /* pulled - 1 bodies after the type frame, at least 1 per message */

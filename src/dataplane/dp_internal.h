@@ -13,6 +13,7 @@
 
 #include "common/log.h"
 #include "common/strmap.h"
+#include "common/tick_splice.h"
 #include "dataplane/dataplane.h"
 #include "core/gate.h"
 #include "core/gwauth.h"
@@ -87,6 +88,7 @@ struct dp_door_msg {
 struct dp_source {
     bool used;                            /* slot in use */
     char account[HAMD_ACCOUNT_ID_MAX];    /* = DEALER identity */
+    size_t account_len;                   /* strlen(account) */
     char canary[HAMD_VT_SYMBOL_MAX];      /* canary contract or "" */
     unsigned n_exch;                      /* exchanges in use */
     char exchanges[HAMD_DP_EXCH_MAX][HAMD_EXCHANGE_MAX]; /* it serves */
@@ -102,6 +104,7 @@ struct dp_source {
 /* One subscribed contract. */
 struct dp_contract {
     char vt_symbol[HAMD_VT_SYMBOL_MAX];   /* its key in contracts */
+    size_t vt_len;                        /* strlen(vt_symbol) */
     struct hamd_arb_contract arb;         /* routing, guard, replay rings */
     uint64_t seq;                         /* last seq stamped */
     uint64_t seq_term;                    /* term the seq counts in */
@@ -376,12 +379,21 @@ static inline struct hamd_gate_lease dp_lease(struct hamd_dataplane *dp)
 enum hamd_gate_tick dp_gate_tick(struct hamd_dataplane *dp,
                                  const struct hamd_gate_lease *lease,
                                  int64_t now_ns);
-/* Numbers, caches and (under the lease) sends one tick. may_hold: a live
+/* What a live tick brings to dp_publish_tick besides itself. */
+struct dp_live {
+    const struct hamd_tick_splice *wire; /* the gateway's body when it can
+                                            be spliced (tick_splice.h), else
+                                            NULL: the tick is encoded */
+    int64_t wall_ns;                     /* wall clock when it was taken in:
+                                            its hub_ns, one clock read */
+};
+
+/* Numbers, caches and (under the lease) sends one tick. live: a live
  * tick, which the gate may hold for later (a lapse, a follower); replays
- * pass false, since they iterate the very ring a hold would push into. */
+ * pass NULL, since they iterate the very ring a hold would push into. */
 void dp_publish_tick(struct hamd_dataplane *dp, struct dp_contract *c,
-                     int source, const struct hamd_tick *tick, int64_t now_ns,
-                     bool may_hold);
+                     int source, const struct hamd_tick *tick,
+                     const struct dp_live *live, int64_t now_ns);
 /* Sends an _event message (body: msgpack) while publishing. */
 void dp_publish_event(struct hamd_dataplane *dp, const void *body, size_t len);
 /* Opens or closes PUB and the snapshot ROUTER to match the lease, and

@@ -101,7 +101,7 @@ void dp_contracts_each(struct hamd_dataplane *dp,
 void dp_replay_emit(void *ud, int source, const struct hamd_tick *tick)
 {
     struct dp_replay *r = ud;
-    dp_publish_tick(r->dp, r->c, source, tick, r->now_ns, false);
+    dp_publish_tick(r->dp, r->c, source, tick, NULL, r->now_ns);
 }
 
 /* Sends a contract's held ticks newer than the last published, in order
@@ -168,27 +168,30 @@ enum hamd_gate_tick dp_gate_tick(struct hamd_dataplane *dp,
  * Ticks, cache, events
  * ------------------------------------------------------------------------ */
 
-/* Keeps the published tick for SNAPSHOT in compact form (~40 % of the
- * encoded body): 5,000 cached contracts are megabytes of resident memory,
- * while a snapshot re-encodes them at a fraction of a microsecond each. */
-static void lvc_store(struct dp_contract *c, const struct hamd_tick *tick)
+/* Keeps the published tick, with the hub fields of *hub, for SNAPSHOT in
+ * compact form (~40 % of the encoded body): 5,000 cached contracts are
+ * megabytes of resident memory, while a snapshot re-encodes them at a
+ * fraction of a microsecond each. */
+static void lvc_store(struct dp_contract *c, const struct hamd_tick *tick,
+                      const struct hamd_tick_hub *hub)
 {
-    size_t len = hamd_tick_compact_size(tick);
-    if (len > c->lvc_cap) {
-        uint8_t *grown = realloc(c->lvc, len);
-        if (!grown)
-            return; /* keep the older cached value */
-        c->lvc = grown;
-        c->lvc_cap = (uint32_t)len;
+    size_t len = hamd_tick_compact_to(tick, hub, c->lvc, c->lvc_cap);
+    if (len <= c->lvc_cap) {
+        c->lvc_len = (uint32_t)len;
+        return;
     }
-    hamd_tick_compact(tick, c->lvc);
-    c->lvc_len = (uint32_t)len;
+    uint8_t *grown = realloc(c->lvc, len);
+    if (!grown)
+        return; /* keep the older cached value */
+    c->lvc = grown;
+    c->lvc_cap = (uint32_t)len;
+    c->lvc_len = (uint32_t)hamd_tick_compact_to(tick, hub, c->lvc, len);
 }
 
 static void send_two(struct hamd_dataplane *dp, const char *topic,
-                     const void *body, size_t len)
+                     size_t topic_len, const void *body, size_t len)
 {
-    if (zmq_send(dp->pub, topic, strlen(topic), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+    if (zmq_send(dp->pub, topic, topic_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
         zmq_send(dp->pub, body, len, ZMQ_DONTWAIT) < 0)
         dp->pub_errors++;
 }
@@ -209,17 +212,6 @@ static void note_switch_done(struct hamd_dataplane *dp, struct dp_contract *c,
     dp_event_push(dp, &ev);
 }
 
-/* The tick as this node sends or caches it: with the hub fields. */
-static void stamp(const struct hamd_dataplane *dp, const struct hamd_tick *tick,
-                  uint64_t term, uint64_t seq, struct hamd_tick *out)
-{
-    *out = *tick;
-    out->term = term;
-    out->seq = seq;
-    out->node = dp->opts.node_id;
-    out->hub_ns = hamd_wall_ns();
-}
-
 /* A follower (or a new publisher waiting for clients) keeps the tick for
  * a takeover, and the guard follows what the publisher sent (dp_follow.c).
  * The cache still gets it, unnumbered: the term and seq of the last tick
@@ -230,9 +222,9 @@ static void follow_hold(struct hamd_dataplane *dp, struct dp_contract *c,
 {
     hamd_arb_hold(&c->arb, hamd_gate_follow_limits(&dp->gate), source, tick,
                   now_ns);
-    struct hamd_tick out;
-    stamp(dp, tick, c->seq_term, c->seq, &out);
-    lvc_store(c, &out);
+    struct hamd_tick_hub hub = {c->seq_term, c->seq, dp->opts.node_id,
+                                hamd_wall_ns()};
+    lvc_store(c, tick, &hub);
 }
 
 /* Holds a live tick when the gate says so. Returns true when held. */
@@ -255,9 +247,27 @@ static bool dp_tick_held(struct hamd_dataplane *dp, struct dp_contract *c,
     return false;
 }
 
+/* Writes the tick to publish, with the hub fields of *hub, into
+ * dp->encbuf: the gateway's own bytes with them spliced in when it can
+ * (tick_splice.h), else encoded. Returns the length, 0 on failure. */
+static size_t publish_body(struct hamd_dataplane *dp, int source,
+                           const struct hamd_tick *tick,
+                           const struct hamd_tick_hub *hub,
+                           const struct hamd_tick_splice *wire)
+{
+    if (wire) {
+        const struct dp_source *s = &dp->sources[source];
+        size_t len = hamd_tick_splice(wire, s->account, s->account_len, hub,
+                                      dp->encbuf, sizeof dp->encbuf);
+        if (len > 0)
+            return len;
+    }
+    return hamd_tick_encode_hub(tick, hub, dp->encbuf, sizeof dp->encbuf);
+}
+
 void dp_publish_tick(struct hamd_dataplane *dp, struct dp_contract *c,
-                     int source, const struct hamd_tick *tick, int64_t now_ns,
-                     bool may_hold)
+                     int source, const struct hamd_tick *tick,
+                     const struct dp_live *live, int64_t now_ns)
 {
     struct hamd_gate_lease lease = dp_lease(dp);
     /* A lease granted since the last poll opens PUB before this tick is
@@ -266,7 +276,7 @@ void dp_publish_tick(struct hamd_dataplane *dp, struct dp_contract *c,
         dp_endpoints_reconcile(dp, now_ns);
         lease = dp_lease(dp);
     }
-    if (may_hold && dp_tick_held(dp, c, source, tick, &lease, now_ns))
+    if (live && dp_tick_held(dp, c, source, tick, &lease, now_ns))
         return;
     hamd_arb_published(&c->arb, tick);
     uint64_t term = lease.term;
@@ -274,14 +284,14 @@ void dp_publish_tick(struct hamd_dataplane *dp, struct dp_contract *c,
         c->seq_term = term;
         c->seq = 0;
     }
-    struct hamd_tick out;
-    stamp(dp, tick, term, ++c->seq, &out);
-    size_t len = hamd_tick_encode(&out, true, dp->encbuf, sizeof dp->encbuf);
+    struct hamd_tick_hub hub = {term, ++c->seq, dp->opts.node_id,
+                                live ? live->wall_ns : hamd_wall_ns()};
+    size_t len = publish_body(dp, source, tick, &hub, live ? live->wire : NULL);
     if (len == 0) {
         dp->pub_errors++;
         return;
     }
-    lvc_store(c, &out);
+    lvc_store(c, tick, &hub);
     dp->sources[source].st.published++;
     if (c->first)
         dp->sources[source].st.first++;
@@ -289,7 +299,7 @@ void dp_publish_tick(struct hamd_dataplane *dp, struct dp_contract *c,
      * against the clock. */
     if (!dp_may_publish(dp, now_ns))
         return;
-    send_two(dp, c->vt_symbol, dp->encbuf, len);
+    send_two(dp, c->vt_symbol, c->vt_len, dp->encbuf, len);
     dp->published++;
     if (c->switch_id)
         note_switch_done(dp, c, source, now_ns);
@@ -298,7 +308,7 @@ void dp_publish_tick(struct hamd_dataplane *dp, struct dp_contract *c,
 void dp_publish_event(struct hamd_dataplane *dp, const void *body, size_t len)
 {
     if (dp_may_publish(dp, hamd_mono_ns()))
-        send_two(dp, DP_EVENT_TOPIC, body, len);
+        send_two(dp, DP_EVENT_TOPIC, strlen(DP_EVENT_TOPIC), body, len);
 }
 
 /* One entry of the small maps of _hb and END. */
@@ -338,7 +348,7 @@ void dp_heartbeat_due(struct hamd_dataplane *dp, int64_t now_ns)
     };
     uint8_t body[DP_SMALL_MAP_MAX];
     size_t len = pack_small_map(body, sizeof body, hb, sizeof hb / sizeof hb[0]);
-    send_two(dp, DP_HB_TOPIC, body, len);
+    send_two(dp, DP_HB_TOPIC, strlen(DP_HB_TOPIC), body, len);
 }
 
 /* ------------------------------------------------------------------------

@@ -14,8 +14,9 @@
 # subscriber got a tick of every contract (all routed, the hub publishing)
 # and CALLGRIND_SETTLE_S more have passed, callgrind's counters are zeroed,
 # and CALLGRIND_WINDOW_S later dumped: the window holds the publishing
-# steady state only. Ticks in it = calls of hamd_tick_decode (one per tick
-# body); tests/bench/callgrind_costs.py reads the dump.
+# steady state only. Ticks in it = calls of the tick decoder (one per tick
+# body: hamd_tick_decode_splice, or hamd_tick_decode in older builds);
+# tests/bench/callgrind_costs.py reads the dump.
 #
 # The last line is
 #   RESULT hub_instr_per_tick=... tickpath_instr_per_tick=...
@@ -23,13 +24,19 @@
 #          symbols=... (then each run's three values)
 #          [base_hub_instr_per_tick=... (the same for CALLGRIND_BASELINE)
 #           hub_ratio=... tickpath_ratio=... publish_ratio=...]
-# each the median over CALLGRIND_RUNS runs:
+#          recorded_hub_instr_per_tick=... hub_vs_recorded_baseline_ratio=...
+# each the median over CALLGRIND_RUNS runs; the last two compare with the
+# hub of the recorded baseline (CALLGRIND_RECORDED_HUB, default the tree at
+# 86282d5 as measured on 2026-12-06, docs/performance.md), for a target
+# set against it (issue 16: at most 0.5); hub_ratio is the same against a
+# baseline measured in this run:
 # hub_instr_per_tick: every instruction of the hub process in the window
 #   (all threads: data, control, ZeroMQ I/O) per tick;
 # tickpath_instr_per_tick: those inside dp_ingest_message (decode, arbiter,
-#   publish gate, stamp, encode, cache, zmq_send) per tick;
+#   publish gate, stamp, encode or splice, cache, zmq_send) per tick;
 # publish_instr_per_tick: those inside dp_publish_tick but not in its
-#   sends to ZeroMQ (the gate, holds, numbering, stamp, encode, cache).
+#   sends to ZeroMQ (the gate, holds, numbering, stamp, encode or splice,
+#   cache).
 # valgrind runs the hub's threads one at a time, so how ZeroMQ's queues
 # happen to be batched varies from run to run, and with it the first
 # (measured: +-1.5 %) and a little the second (+-0.2 %); the third moves
@@ -39,7 +46,8 @@
 # (default the build's); CALLGRIND_BASELINE, another hamd measured the same
 # way in the same run, its runs alternating with the first's (ratios are
 # this / baseline; the gateway always comes from HAMD_BUILD_DIR, so both
-# are fed alike); CALLGRIND_RUNS (3), CALLGRIND_SYMBOLS (100),
+# are fed alike); CALLGRIND_RECORDED_HUB (21352: hub_instr_per_tick of
+# the recorded baseline); CALLGRIND_RUNS (3), CALLGRIND_SYMBOLS (100),
 # CALLGRIND_WINDOW_S (20), CALLGRIND_SETTLE_S (2), CALLGRIND_KEEP (1: keep
 # the temp dir with configs, logs and dumps).
 set -euo pipefail
@@ -49,6 +57,7 @@ BUILD=${HAMD_BUILD_DIR:-$ROOT/build}
 case $BUILD in /*) ;; *) BUILD=$PWD/$BUILD ;; esac
 HAMD=${CALLGRIND_HAMD:-$BUILD/src/hamd}
 BASELINE=${CALLGRIND_BASELINE:-}
+RECORDED_HUB=${CALLGRIND_RECORDED_HUB:-21352}
 RUNS=${CALLGRIND_RUNS:-3}
 SYMBOLS=${CALLGRIND_SYMBOLS:-100}
 WINDOW_S=${CALLGRIND_WINDOW_S:-20}
@@ -233,4 +242,7 @@ if [ -n "$BASELINE" ]; then
       "$(kv "$result" "base_${m}_instr_per_tick")")"
   done
 fi
+result+=" recorded_hub_instr_per_tick=$RECORDED_HUB"
+result+=" hub_vs_recorded_baseline_ratio=$(ratio "$(kv "$result" \
+  hub_instr_per_tick)" "$RECORDED_HUB")"
 echo "$result"

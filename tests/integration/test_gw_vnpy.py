@@ -82,10 +82,24 @@ def utc_ns_of_name(name):
     return int(utc.timestamp()) * 10**9 + utc.microsecond * 1000
 
 
+# The hub's layout (docs/gateway-protocol.md), in which the hub publishes a
+# body without encoding it again: these keys in this order, numbers floats.
+NUMBER_KEYS = ["volume", "turnover", "open_interest", "last_price",
+               "last_volume", "limit_up", "limit_down", "open_price",
+               "high_price", "low_price", "pre_close"] + \
+    ["%s_%d" % (k, i) for k in ("bid_price", "ask_price", "bid_volume",
+                                "ask_volume") for i in range(1, 6)]
+HUB_LAYOUT = ["symbol", "exchange", "vt_symbol", "gateway_name", "name",
+              "datetime", "localtime"] + NUMBER_KEYS
+
+
 def check_ticks(ticks):
     """Every tick converted as the bridge promises."""
     last_volume = {}
     for t, recv_ns in ticks:
+        check(list(t) == HUB_LAYOUT, "not the hub's layout: %r" % list(t))
+        check(all(isinstance(t[k], float) for k in NUMBER_KEYS),
+              "a number that is not a float: %r" % t)
         check(t["datetime"] == utc_ns_of_name(t["name"]),
               "datetime %d is not the UTC of %r" % (t["datetime"], t["name"]))
         check(t["datetime"] % 10**6 == 0, "milliseconds lost: %r" % t["datetime"])
