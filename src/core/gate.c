@@ -49,6 +49,7 @@ static void pub_close(struct hamd_gate *g, int64_t now_ns)
     g->pub_open = false;
     g->lapse = false;
     g->following = true;
+    g->followers = 0; /* the next XPUB counts its own */
     if (!g->takeover_pending) {
         g->heard = true;
         g->heard_ns = now_ns;
@@ -115,6 +116,7 @@ void hamd_gate_pub_opened(struct hamd_gate *g, uint64_t term, int64_t now_ns)
     g->pub_open = true;
     g->pub_term = term;
     g->clients = 0;
+    g->followers = 0;
     if (g->following)
         takeover_begin(g, now_ns);
 }
@@ -223,6 +225,13 @@ void hamd_gate_subscriptions(struct hamd_gate *g, int64_t clients_delta,
 int64_t hamd_gate_clients(const struct hamd_gate *g)
 {
     return g->clients;
+}
+
+void hamd_gate_followers_changed(struct hamd_gate *g, int64_t followers_delta)
+{
+    g->followers += followers_delta;
+    if (g->followers < 0)
+        g->followers = 0;
 }
 
 bool hamd_gate_takeover_due(struct hamd_gate *g, int64_t now_ns,

@@ -156,6 +156,8 @@ struct hamd_gate {
     int64_t clients;          /* client subscriptions on this node's PUB
                                  now (subscriptions minus unsubscriptions,
                                  follower markers left out), for `_hb` */
+    int64_t followers;        /* follower markers on this node's PUB now:
+                                 the watermark stream goes out while > 0 */
     int64_t takeover_silent_ns; /* the stream's silence when PUB opened,
                                    -1 = never heard */
 };
@@ -353,6 +355,18 @@ void hamd_gate_subscriptions(struct hamd_gate *g, int64_t clients_delta,
 
 /* Client subscriptions on this node's PUB now, for its `_hb`. */
 int64_t hamd_gate_clients(const struct hamd_gate *g);
+
+/* followers_delta follower markers arrived on the XPUB (+1 a follower
+ * subscribed, -1 one left). */
+void hamd_gate_followers_changed(struct hamd_gate *g, int64_t followers_delta);
+
+/* Followers on this node's PUB now (0 when it is closed): the publisher
+ * tells them what it sent (dp_watermark.c) only while there are some.
+ * Inline: asked for every tick sent. */
+static inline int64_t hamd_gate_followers(const struct hamd_gate *g)
+{
+    return g->followers;
+}
 
 /* True when the takeover is due now: *t says what the node knew of the
  * old publisher. The caller then flushes every contract's held ticks

@@ -18,7 +18,8 @@ started again. For each leader change and each contract this proves:
 - a leader change does not change the source (gateway_name);
 - the guarantees of test_cluster still hold: seq contiguous per (term,
   contract), no tick of the old term published after the new term began;
-- /api/status agrees: followers report the age of the publisher's stream,
+- /api/status agrees: followers report the age of the publisher's stream
+  and that they read its watermarks (not every tick),
   and the new leader's takeover_replayed grows.
 
 The subscriber is an ordinary client (connected to every node, default
@@ -153,12 +154,14 @@ def check_following(c, sub, leader, label):
     """Every follower reads the publisher's stream: /api/status
     follow_age_ms is a number, and soon below FOLLOW_RECENT_MS (it counts
     from the connect until a first message, and the publisher sends _hb
-    every 100 ms). The publisher follows nobody (null)."""
+    every 100 ms), and what it reads are the publisher's watermarks
+    (follow_reads), not every tick. The publisher follows nobody (null)."""
     for i in range(len(c.nodes)):
         if i == leader:
-            age = node_status(c, i)["follow_age_ms"]
-            check(age is None, "%s: publisher node %d follows a stream (%r)"
-                  % (label, i + 1, age))
+            st = node_status(c, i)
+            check(st["follow_age_ms"] is None and st["follow_reads"] is None,
+                  "%s: publisher node %d follows a stream (%r, %r)"
+                  % (label, i + 1, st["follow_age_ms"], st["follow_reads"]))
             continue
 
         def receiving(i=i):
@@ -167,6 +170,9 @@ def check_following(c, sub, leader, label):
         sub.pump_until(receiving, CATCH_UP_TIMEOUT_S,
                        "%s: follower node %d reading the publisher's stream"
                        % (label, i + 1))
+        reads = node_status(c, i)["follow_reads"]
+        check(reads == "watermarks", "%s: follower node %d reads %r, not the "
+              "publisher's watermarks" % (label, i + 1, reads))
 
 
 def change_leader(c, sub, label, sig):

@@ -594,6 +594,32 @@ static void test_publisher_counts_its_clients(void **state)
     assert_int_equal(hamd_gate_clients(&g), 0);
 }
 
+/* A publisher counts its followers (their markers) for the watermark
+ * stream: never below 0, 0 again once PUB closes, a new PUB counts its
+ * own. */
+static void test_publisher_counts_its_followers(void **state)
+{
+    (void)state;
+    struct hamd_gate g;
+    gate_setup(&g);
+    struct hamd_gate_lease l = lease(1, T0 + LEASE_MS * MS);
+    publisher(&g, l, T0);
+    assert_int_equal(hamd_gate_followers(&g), 0);
+    hamd_gate_followers_changed(&g, 2);
+    hamd_gate_followers_changed(&g, -1);
+    assert_int_equal(hamd_gate_followers(&g), 1);
+    hamd_gate_followers_changed(&g, -3);
+    assert_int_equal(hamd_gate_followers(&g), 0);
+    hamd_gate_followers_changed(&g, 2);
+    /* The lease is revoked: PUB closes, and nobody follows it any more. */
+    assert_true(reconcile(&g, lease(1, 0), T0 + 50 * MS) & HAMD_GATE_CLOSE_PUB);
+    assert_int_equal(hamd_gate_followers(&g), 0);
+    /* Open again in a new term: it counts from 0 again. */
+    hamd_gate_followers_changed(&g, 1);
+    pub_open(&g, lease(2, T0 + 500 * MS), T0 + 300 * MS);
+    assert_int_equal(hamd_gate_followers(&g), 0);
+}
+
 /* No client at all: the held ticks go out at the cap. */
 static void test_takeover_cap_without_clients(void **state)
 {
@@ -673,6 +699,7 @@ int main(void)
         cmocka_unit_test(test_waits_for_the_clients_the_old_publisher_had),
         cmocka_unit_test(test_stragglers_have_a_limit),
         cmocka_unit_test(test_publisher_counts_its_clients),
+        cmocka_unit_test(test_publisher_counts_its_followers),
         cmocka_unit_test(test_following_another_publisher_cancels_takeover),
         cmocka_unit_test(test_close_during_takeover_wait_keeps_old_stream),
     };
