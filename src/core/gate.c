@@ -17,6 +17,7 @@ void hamd_gate_params_init(struct hamd_gate_params *p,
     p->replay = *replay;
     p->takeover_wait_max_ms = HAMD_GATE_TAKEOVER_WAIT_MAX_MS;
     p->takeover_settle_ms = HAMD_GATE_TAKEOVER_SETTLE_MS;
+    p->takeover_settle_all_ms = HAMD_GATE_TAKEOVER_SETTLE_ALL_MS;
     p->takeover_straggle_ms = HAMD_GATE_TAKEOVER_STRAGGLE_MS;
     p->takeover_margin_ms = HAMD_GATE_TAKEOVER_MARGIN_MS;
     p->silent_warn_ms = HAMD_GATE_SILENT_WARN_MS;
@@ -210,13 +211,16 @@ void hamd_gate_subscriptions(struct hamd_gate *g, int64_t clients_delta,
         return;
     if (!g->takeover_first_ns)
         g->takeover_first_ns = now_ns;
-    /* A moment after this one for the others; while fewer are back than
-     * the old publisher had, up to the stragglers' limit after the
-     * first. Never past the cap. */
-    int64_t due_ns = now_ns + ms_to_ns(g->params.takeover_settle_ms);
+    /* A moment after this one for the others (a shorter one once as many
+     * are back as the old publisher had); while fewer are back, up to the
+     * stragglers' limit after the first. Never past the cap. */
+    bool all_back = g->expected_clients > 0 &&
+                    g->takeover_clients >= g->expected_clients;
+    int64_t due_ns = now_ns + ms_to_ns(all_back ? g->params.takeover_settle_all_ms
+                                                : g->params.takeover_settle_ms);
     int64_t straggle_ns =
         g->takeover_first_ns + ms_to_ns(g->params.takeover_straggle_ms);
-    if (g->takeover_clients < g->expected_clients && straggle_ns > due_ns)
+    if (!all_back && g->expected_clients > 0 && straggle_ns > due_ns)
         due_ns = straggle_ns;
     g->takeover_due_ns = due_ns < g->takeover_cap_ns ? due_ns
                                                      : g->takeover_cap_ns;
