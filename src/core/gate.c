@@ -216,8 +216,9 @@ void hamd_gate_subscriptions(struct hamd_gate *g, int64_t clients_delta,
      * stragglers' limit after the first. Never past the cap. */
     bool all_back = g->expected_clients > 0 &&
                     g->takeover_clients >= g->expected_clients;
-    int64_t due_ns = now_ns + ms_to_ns(all_back ? g->params.takeover_settle_all_ms
-                                                : g->params.takeover_settle_ms);
+    unsigned settle_ms = all_back ? g->params.takeover_settle_all_ms
+                                  : g->params.takeover_settle_ms;
+    int64_t due_ns = now_ns + ms_to_ns(settle_ms);
     int64_t straggle_ns =
         g->takeover_first_ns + ms_to_ns(g->params.takeover_straggle_ms);
     if (!all_back && g->expected_clients > 0 && straggle_ns > due_ns)
@@ -231,9 +232,9 @@ int64_t hamd_gate_clients(const struct hamd_gate *g)
     return g->clients;
 }
 
-void hamd_gate_followers_changed(struct hamd_gate *g, int64_t followers_delta)
+void hamd_gate_followers_changed(struct hamd_gate *g, int64_t delta)
 {
-    g->followers += followers_delta;
+    g->followers += delta;
     if (g->followers < 0)
         g->followers = 0;
 }

@@ -362,9 +362,9 @@ void hamd_gate_subscriptions(struct hamd_gate *g, int64_t clients_delta,
 /* Client subscriptions on this node's PUB now, for its `_hb`. */
 int64_t hamd_gate_clients(const struct hamd_gate *g);
 
-/* followers_delta follower markers arrived on the XPUB (+1 a follower
- * subscribed, -1 one left). */
-void hamd_gate_followers_changed(struct hamd_gate *g, int64_t followers_delta);
+/* delta follower markers arrived on the XPUB (+1 a follower subscribed,
+ * -1 one left). */
+void hamd_gate_followers_changed(struct hamd_gate *g, int64_t delta);
 
 /* Followers on this node's PUB now (0 when it is closed): the publisher
  * tells them what it sent (dp_watermark.c) only while there are some.

@@ -10,9 +10,10 @@
  * rule 5). What it reads is the publisher's watermarks (`_wm`,
  * dp_watermark.c: per contract, the last tick sent), not the ticks: it
  * subscribes to the `_` topics only. A publisher of an older version
- * sends none; then it reads every tick (core/followmode.h). Taking over, it sends the held ticks newer than the old
- * publisher's last, in order, then goes live: a tick the old publisher
- * never sent goes out under the new term, one it sent does not. It sends
+ * sends none; then it reads every tick (core/followmode.h). Taking over,
+ * it sends the held ticks newer than the old publisher's last, in order,
+ * then goes live: a tick the old publisher never sent goes out under the
+ * new term, one it sent does not. It sends
  * them once clients are back: a PUB drops what it sends before a SUB has
  * connected, and clients reconnect tens of milliseconds after the new
  * publisher binds. PUB is an XPUB, so the first client's subscription
@@ -240,15 +241,17 @@ static void follow_wm_entry(void *ud, const char *vt_symbol,
         follow_push(w->dp, &obs);
 }
 
+/* A watermark: its entries wait to be confirmed, its stamp moves the
+ * publisher's clock. The decoder stores the stamp before it reports the
+ * entries, and reports none of a malformed body (the guards then do not
+ * move, and a takeover repeats rather than loses). */
 static void follow_watermark(struct hamd_dataplane *dp, zmq_msg_t *body)
 {
     struct follow_wm w = {dp, 0};
     if (!hamd_wm_decode(zmq_msg_data(body), zmq_msg_size(body), &w.ts_ns,
-                        NULL, NULL))
-        return; /* malformed: the guards do not move, a takeover repeats */
+                        follow_wm_entry, &w))
+        return;
     hamd_inflight_clock(dp->inflight, w.ts_ns);
-    hamd_wm_decode(zmq_msg_data(body), zmq_msg_size(body), &w.ts_ns,
-                   follow_wm_entry, &w);
     hamd_followmode_watermark(&dp->follow_mode);
 }
 
