@@ -3,6 +3,8 @@
 #
 #   /usr/bin/hamd, /usr/bin/hactl                   the programs
 #   /usr/lib/hamd/hamd-gw-sim, -replay, -vnpy       the gateways hamd ships
+#   /usr/lib/libhamd-client.so.1                    the client library, its
+#   /usr/include/hamd/, /usr/lib/pkgconfig/         headers and pkg-config file
 #   /usr/lib/hamd/hooks/                            vip-up, vip-down, dns-update,
 #                                                   webhook and their libraries:
 #                                                   code, upgraded with the package
@@ -62,6 +64,9 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+# libhamd-client.so.1 (docs/client.md) is in the package: a shlibs file
+# for programs built against it (the ldconfig trigger is deploy/debian/triggers).
+set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS ON)
 # passwd: useradd where systemd-sysusers is missing.
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "passwd")
 # The VIP hooks (ip, arping), the webhook (curl), completion.
@@ -72,6 +77,6 @@ set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "iproute2, iputils-arping, curl, bash-comple
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "bind9-dnsutils, keepalived, python3")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
     ${HAMD_DEPLOY}/debian/postinst ${HAMD_DEPLOY}/debian/prerm
-    ${HAMD_DEPLOY}/debian/postrm)
+    ${HAMD_DEPLOY}/debian/postrm ${HAMD_DEPLOY}/debian/triggers)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION TRUE)
 include(CPack)

@@ -4,25 +4,29 @@
 # run again: it does nothing when everything is there.
 #
 #   deploy/install-deps.sh            build + run (quickstart)
-#   deploy/install-deps.sh --tests    + what only the tests use (tests/run.sh),
-#                                     and promtool and amtool extracted into
-#                                     $HAMD_TOOLS_DIR (~/.cache/hamd/tools)
+#   deploy/install-deps.sh --tests    + what only the tests use (tests/run.sh):
+#                                     the chaos lab's tools, a headless browser
+#                                     for the console, and promtool and amtool
+#                                     extracted into $HAMD_TOOLS_DIR
+#                                     (~/.cache/hamd/tools)
 set -euo pipefail
 
 PACKAGES=(
   build-essential cmake pkg-config
   libzmq3-dev libmsgpack-dev libraft-dev libuv1-dev liblmdb-dev
   libcmocka-dev libh2o-dev libjansson-dev libinih-dev libcurl4-openssl-dev
-  libsystemd-dev
+  libsystemd-dev libsodium-dev libssl-dev openssl
   python3 python3-zmq python3-msgpack
   iproute2 iputils-arping procps
 )
 # network namespaces, partitions, and keepalived moving the VIP (tests/chaos);
 # BIND and nsupdate for the DNS hook, man and groff for the man pages,
 # curl for the webhook, dpkg-dev for the package (tests/ops); valgrind
-# counts the hub's instructions per tick (tests/bench/callgrind_tick.sh)
+# counts the hub's instructions per tick (tests/bench/callgrind_tick.sh);
+# the console in a real browser (tests/browser) and its stream (curl -N)
 TEST_PACKAGES=(iptables keepalived bind9 bind9-dnsutils man-db groff-base
-               curl dpkg-dev python3-yaml bash-completion valgrind)
+               curl dpkg-dev python3-yaml bash-completion valgrind
+               chromium chromium-driver python3-selenium)
 # Programs taken out of Debian packages rather than installed: the
 # packages' postinst would start a Prometheus and an Alertmanager server.
 TOOLS_DIR=${HAMD_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/hamd/tools}

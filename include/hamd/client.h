@@ -100,6 +100,15 @@ struct hamd_client_opts {
     void (*on_notice)(void *ud, enum hamd_client_notice what,
                       const char *text);
     void *ud;                     /* passed to every callback */
+
+    /* ZeroMQ CURVE, when the hub has [publish] curve_secret_file
+     * (docs/security.md): its public key, Z85 (40 characters; NULL: no
+     * CURVE), and this client's key pair (`hactl keys gen`), whose public
+     * key must be in the hub's [publish] curve_clients_dir. All three or
+     * none. A client the hub does not allow receives nothing. */
+    const char *server_key;        /* the hub's public key */
+    const char *client_public_key; /* this client's public key */
+    const char *client_secret_key; /* this client's secret key */
 };
 
 /* Counters since hamd_client_new. */

@@ -18,15 +18,18 @@
 #include <uv.h>
 
 #include "common/account.h"
+#include "common/vault.h"
 #include "config/config.h"
 #include "core/coverage.h"
 #include "core/health.h"
+#include "core/sessions.h"
 #include "dataplane/dataplane.h"
 #include "hamd/gwproto.h"
 #include "raft/cluster.h"
 #include "raft/store.h"
 
 #define HAMD_ADMIN_EXIT_MAX 64 /* bytes of a gateway's last exit reason */
+#define HAMD_ADMIN_SESSIONS_MAX 64 /* exchanges GET /api/status lists */
 
 struct hamd_admin;
 
@@ -46,6 +49,17 @@ struct hamd_admin_gw {
     unsigned restarts;                   /* launches after the first */
     char last_exit[HAMD_ADMIN_EXIT_MAX]; /* "exit 3", "signal 9", "" */
     unsigned active_contracts;           /* contracts routed to it */
+    bool market_closed;                  /* its exchanges are all closed
+                                            (control/monitor.h) */
+};
+
+/* One exchange's trading session now, as GET /api/status shows it. */
+struct hamd_admin_session {
+    char exchange[HAMD_EXCHANGE_MAX];   /* the [sessions] key, "SHFE", or
+                                           an account's exchange without one */
+    enum hamd_session_state state;      /* open, closed or unconfigured now */
+    int64_t next_open_ns;               /* epoch ns a window opens next;
+                                           0 = none known */
 };
 
 /* Completion of an operator command of the failover shell (failover,
@@ -63,6 +77,8 @@ struct hamd_admin_deps {
     struct hamd_cluster *cluster;      /* roles, submits, members, transfer */
     struct hamd_dataplane *dp;         /* statistics */
     bool witness;                      /* this node votes only: no gateways */
+    struct hamd_vault *vault;          /* seals secret params before they
+                                          are submitted; rekey reloads it */
     void *ud;                          /* passed to the callbacks */
 
     /* True while this node holds the lease (or a lapse of it). */
@@ -72,6 +88,11 @@ struct hamd_admin_deps {
     /* Fills out[0..cap) with this node's gateways, in no order. Returns
      * how many there are, which may exceed cap. */
     size_t (*gateways)(void *ud, struct hamd_admin_gw *out, size_t cap);
+    /* Fills out[0..cap) with the session state of every exchange of
+     * [sessions] now, in file order, then of the accounts' other
+     * exchanges (unconfigured), and when each opens next. Returns how
+     * many there are, which may exceed cap. NULL: none shown. */
+    size_t (*sessions)(void *ud, struct hamd_admin_session *out, size_t cap);
     /* Hard-restarts this node's gateway of account. Returns 0, -ENOENT
      * when the node knows no such account, -ESRCH when its gateway does
      * not run here (disabled, stopped, a witness). */

@@ -1,7 +1,9 @@
 /* /api/accounts: the data-source accounts of the replicated store, and
  * the operator's start / stop / restart of their gateways.
  *
- * Answers always mask secrets (hamd_account_to_json with mask_secrets).
+ * Answers always mask secrets (hamd_account_to_json with mask_secrets),
+ * and the secret params are sealed before they are submitted
+ * (admin_secrets.c).
  * A write is validated in full before anything is submitted: a follower
  * checks what needs no state (JSON, field types and ranges) and forwards;
  * the leader also checks existence (404 / 409) and then submits.
@@ -10,9 +12,12 @@
  * asked (gateways run on every node); `hactl restart` asks every node. */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "admin/admin_internal.h"
 #include "common/account_json.h"
+
+#define RESTART_NODE_ID_MAX 65535 /* largest N of [peer.N] */
 
 /* The JSON of one stored account with secrets masked, or NULL when it
  * does not exist. */
@@ -127,6 +132,8 @@ static bool account_parse(struct admin_call *call, json_t *body,
 {
     char err[HAMD_ACCOUNT_ERR_MAX];
     const char *field = NULL;
+    if (!admin_secrets_check_body(call, body))
+        return false;
     if (hamd_account_from_json(body, a, update, err, sizeof err, &field) < 0) {
         admin_reply_error(call->req, 400, field, "%s", err);
         return false;
@@ -141,9 +148,12 @@ static bool account_parse(struct admin_call *call, json_t *body,
     return true;
 }
 
-static int submit_put(struct admin_call *call, const struct hamd_account *a,
+static int submit_put(struct admin_call *call, struct hamd_account *a,
                       admin_commit_fn done)
 {
+    /* Sealed here, on the leader: the log never sees the secrets. */
+    if (!admin_secrets_seal(call, a))
+        return 0;
     struct hamd_cmd cmd;
     hamd_cmd_init(&cmd, HAMD_CMD_ACCOUNT_PUT);
     if (hamd_cmd_add_account(&cmd, a) < 0) {
@@ -239,13 +249,28 @@ static int account_stop(struct admin_call *call)
     return submit_named(call, HAMD_CMD_ACCOUNT_RUN, false, reply_run);
 }
 
-/* Hard restart of this node's gateway process of the account. */
+static bool restart_param(void *ud, const char *name, const char *value)
+{
+    uint64_t v;
+    if (strcmp(name, "node") != 0 ||
+        !admin_parse_u64(value, RESTART_NODE_ID_MAX, &v) || v == 0)
+        return false;
+    *(unsigned *)ud = (unsigned)v;
+    return true;
+}
+
+/* Hard restart of this node's gateway process of the account, or with
+ * ?node=N of node N's (relayed there). */
 static int account_restart(struct admin_call *call)
 {
     const struct hamd_admin_deps *d = call->deps;
     char id[HAMD_ACCOUNT_ID_MAX];
-    if (!path_account_id(call, id))
+    unsigned node = 0;
+    if (!path_account_id(call, id) ||
+        !admin_query_each(call, restart_param, &node, "expected ?node=ID"))
         return 0;
+    if (node && node != d->cfg->node_id)
+        return admin_forward_to(call, node);
     int rc = d->gateway_restart(d->ud, id, "operator restart");
     if (rc == -ENOENT && !account_exists(d->store, id))
         return reply_not_found(call->req, id);

@@ -10,7 +10,8 @@
 #include "admin/admin_route.h"
 
 #define HTTP_METHOD_MAX 16           /* bytes of a method, NUL included */
-#define HTTP_PREFIX "http://"        /* the only scheme */
+#define HTTP_PREFIX "http://"        /* plain HTTP */
+#define HTTPS_PREFIX "https://"      /* HTTP over TLS (admin_tls.h) */
 
 /* ------------------------------------------------------------------------
  * URLs
@@ -18,9 +19,10 @@
 
 int admin_http_url_parse(const char *url, struct admin_http_target *t)
 {
-    if (strncasecmp(url, HTTP_PREFIX, strlen(HTTP_PREFIX)) != 0)
+    t->tls = strncasecmp(url, HTTPS_PREFIX, strlen(HTTPS_PREFIX)) == 0;
+    if (!t->tls && strncasecmp(url, HTTP_PREFIX, strlen(HTTP_PREFIX)) != 0)
         return -1;
-    const char *auth = url + strlen(HTTP_PREFIX);
+    const char *auth = url + strlen(t->tls ? HTTPS_PREFIX : HTTP_PREFIX);
     size_t alen = strcspn(auth, "/?#");
     if (alen == 0 || alen >= sizeof t->authority ||
         memchr(auth, '@', alen))

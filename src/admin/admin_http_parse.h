@@ -16,7 +16,7 @@
 
 /* One outgoing request. Strings are copied by admin_http_start. */
 struct admin_http_req {
-    const char *url;              /* http://host:port/path?query */
+    const char *url;              /* http[s]://host:port/path?query */
     const char *method;           /* GET, POST, PUT, DELETE */
     const char *body;             /* request body or NULL */
     size_t body_len;              /* its length */
@@ -36,6 +36,7 @@ struct admin_http_target {
     unsigned port;                      /* TCP port */
     const char *path;                   /* path?query inside the URL */
     size_t path_len;                    /* its bytes (fragment excluded) */
+    bool tls;                           /* https:// */
 };
 
 /* What scanning the answer bytes so far concluded. */
@@ -58,10 +59,10 @@ struct admin_http_answer {
     size_t body_len;        /* bytes of body, once complete */
 };
 
-/* Splits http://host:port/path?query into t (t->path points into url).
- * The port is required: admin addresses always carry one. Returns 0, or
- * -1 for anything else (other scheme, user info, bad port, control bytes
- * or spaces in the path). */
+/* Splits http://host:port/path?query (or https://: t->tls) into t
+ * (t->path points into url). The port is required: admin addresses
+ * always carry one. Returns 0, or -1 for anything else (other scheme,
+ * user info, bad port, control bytes or spaces in the path). */
 int admin_http_url_parse(const char *url, struct admin_http_target *t);
 
 /* Builds the bytes of r for t into *out (malloc'd): "METHOD path

@@ -159,6 +159,24 @@ bool admin_query_next(const char *q, size_t len, size_t *pos, char *name,
     return true;
 }
 
+bool admin_query_valid(const char *q, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)q[i];
+        if (c < 0x20 || c == 0x7f)
+            return false;
+        if (c != '%')
+            continue;
+        if (i + 2 >= len)
+            return false;
+        int h = hex_value(q[i + 1]), l = hex_value(q[i + 2]);
+        if (h < 0 || l < 0 || (h == 0 && l == 0))
+            return false;
+        i += 2;
+    }
+    return true;
+}
+
 /* ------------------------------------------------------------------------
  * Numbers, tokens, addresses
  * ------------------------------------------------------------------------ */
@@ -199,19 +217,6 @@ bool admin_bearer_token(const char *value, size_t len, const char **token,
     *token = value + i;
     *token_len = end - i;
     return true;
-}
-
-bool admin_token_equal(const char *given, size_t given_len,
-                       const char *expected, size_t expected_len)
-{
-    /* Walk the expected token in full whatever is given, so the time
-     * tells nothing about where a guess first went wrong. */
-    unsigned char diff = given_len != expected_len;
-    for (size_t i = 0; i < expected_len; i++) {
-        unsigned char g = i < given_len ? (unsigned char)given[i] : 0;
-        diff |= g ^ (unsigned char)expected[i];
-    }
-    return diff == 0;
 }
 
 bool admin_hostport_split(const char *s, char *host, size_t cap,

@@ -137,11 +137,16 @@ static json_t *gw_json(const struct node_view *v, const struct hamd_admin_gw *g)
     json_object_set_new(o, "hb_age_ms", age_ms(now_ns, s ? s->last_hb_ns : 0));
     json_object_set_new(o, "ticks", json_integer(s ? (json_int_t)s->ticks : 0));
     json_object_set_new(o, "malformed", json_integer(s ? (json_int_t)s->malformed : 0));
+    json_object_set_new(o, "auth_failures",
+                        json_integer(s ? (json_int_t)s->auth_failures : 0));
     json_object_set_new(o, "stale", json_integer(s ? (json_int_t)s->stale : 0));
     json_object_set_new(o, "published", json_integer(s ? (json_int_t)s->published : 0));
+    json_object_set_new(o, "first", json_integer(s ? (json_int_t)s->first : 0));
+    json_object_set_new(o, "lost_race", json_integer(s ? (json_int_t)s->lost_race : 0));
     json_object_set_new(o, "latency_ms", json_integer(s ? s->latency_ms : 0));
     json_object_set_new(o, "staleness_ms", json_integer(s ? s->staleness_ms : 0));
     json_object_set_new(o, "active_contracts", json_integer(g->active_contracts));
+    json_object_set_new(o, "market_closed", json_boolean(g->market_closed));
     json_object_set_new(o, "status", g->has_status
                                          ? json_string(hamd_gw_state_name(g->status))
                                          : json_null());
@@ -198,6 +203,47 @@ static json_t *coverage_json(const struct hamd_coverage_status *c)
                      nodes);
 }
 
+/* How ticks are chosen: [failover] arbitration and its per-exchange
+ * overrides (docs/failover.md, "Arbitration modes"). */
+static json_t *arbitration_json(const struct hamd_config *cfg)
+{
+    json_t *ex = json_object();
+    for (unsigned i = 0; i < cfg->n_arb_exchanges; i++)
+        json_object_set_new(ex, cfg->arb_exchanges[i].exchange,
+                            json_string(hamd_arb_mode_name(
+                                cfg->arb_exchanges[i].mode)));
+    return json_pack("{s:s,s:o}", "mode", hamd_arb_mode_name(cfg->arbitration),
+                     "exchanges", ex);
+}
+
+/* The trading calendar as the monitor sees it now: every exchange of
+ * [sessions], then the accounts' others. Returns how many of s are set. */
+static size_t sessions_get(const struct hamd_admin_deps *d,
+                           struct hamd_admin_session s[HAMD_ADMIN_SESSIONS_MAX])
+{
+    size_t n = d->sessions ? d->sessions(d->ud, s, HAMD_ADMIN_SESSIONS_MAX) : 0;
+    return n < HAMD_ADMIN_SESSIONS_MAX ? n : HAMD_ADMIN_SESSIONS_MAX;
+}
+
+/* Per exchange: open, closed or unconfigured now (holidays considered),
+ * and when a window opens next (ISO 8601 UTC, null when none within the
+ * look-ahead; docs/operations.md, "Trading calendar"). */
+static json_t *sessions_json(const struct hamd_admin_deps *d)
+{
+    json_t *a = json_array();
+    struct hamd_admin_session s[HAMD_ADMIN_SESSIONS_MAX];
+    size_t n = sessions_get(d, s);
+    for (size_t i = 0; i < n; i++) {
+        char iso[32];
+        hamd_format_iso_ms(s[i].next_open_ns, iso, sizeof iso);
+        json_array_append_new(
+            a, json_pack("{s:s,s:s,s:o}", "exchange", s[i].exchange, "state",
+                         hamd_sessions_state_name(s[i].state), "next_open",
+                         s[i].next_open_ns ? json_string(iso) : json_null()));
+    }
+    return a;
+}
+
 static json_t *status_json(const struct hamd_admin_deps *d,
                            const struct node_view *v)
 {
@@ -219,6 +265,7 @@ static json_t *status_json(const struct hamd_admin_deps *d,
     json_object_set_new(o, "witness", json_boolean(d->witness));
     json_object_set_new(o, "paused", json_boolean(d->store && hamd_store_paused(d->store)));
     json_object_set_new(o, "pinned", pinned_json(d));
+    json_object_set_new(o, "sessions", sessions_json(d));
     json_t *gws = json_array();
     for (size_t i = 0; i < v->n_gw; i++)
         json_array_append_new(gws, gw_json(v, &v->gw[i]));
@@ -236,6 +283,8 @@ static json_t *status_json(const struct hamd_admin_deps *d,
     json_object_set_new(o, "takeover_replayed",
                         json_integer((json_int_t)v->dp.takeover_replayed));
     json_object_set_new(o, "coverage", coverage_json(&v->cov));
+    json_object_set_new(o, "arbitration", arbitration_json(cfg));
+    json_object_set_new(o, "holidays", json_integer(cfg->n_holidays));
     json_object_set_new(o, "endpoints",
                         json_pack("{s:s,s:s,s:s}", "admin", hamd_config_admin(cfg),
                                   "publish", hamd_config_publish(cfg),
@@ -243,13 +292,26 @@ static json_t *status_json(const struct hamd_admin_deps *d,
     return o;
 }
 
-static int api_status(struct admin_call *call)
+json_t *admin_status_json(const struct hamd_admin *admin)
 {
     struct node_view v;
-    if (node_view_get(call->deps, &v) < 0)
-        return admin_reply_error(call->req, 500, NULL, "out of memory");
-    json_t *o = status_json(call->deps, &v);
+    if (node_view_get(&admin->deps, &v) < 0) {
+        free(v.gw);
+        return NULL;
+    }
+    json_t *o = status_json(&admin->deps, &v);
     free(v.gw);
+    /* Whether changes need the bearer token (never the token itself):
+     * the console asks for it before the first change. */
+    json_object_set_new(o, "token_required", json_boolean(admin->token_len > 0));
+    return o;
+}
+
+static int api_status(struct admin_call *call)
+{
+    json_t *o = admin_status_json(call->admin);
+    if (!o)
+        return admin_reply_error(call->req, 500, NULL, "out of memory");
     return admin_reply_json(call->req, 200, o);
 }
 
@@ -296,6 +358,9 @@ static void metrics_coverage(FILE *f, const struct node_view *v)
     prom_u64(f, "hamd_relay_refused_total", "counter",
              "Relay connections refused: not from a cluster member.",
              v->dp.relay_refused);
+    prom_u64(f, "hamd_curve_refused_total", "counter",
+             "CURVE clients of PUB and snapshot refused: a key not allowed.",
+             v->dp.clients_refused);
 }
 
 static void metrics_node(FILE *f, const struct hamd_admin_deps *d,
@@ -349,10 +414,14 @@ enum gw_stat {
     GW_TICKS,     /* valid ticks received */
     GW_MALFORMED, /* messages dropped as malformed */
     GW_STALE,     /* valid ticks not newer than the last published */
+    GW_FIRST,     /* ticks that went out first in first-arrival contracts */
+    GW_LOST_RACE, /* copies dropped: another source's went out first */
     GW_LATENCY,   /* mean latency, last period */
     GW_STALENESS, /* worst lag behind the freshest source */
     GW_TICK_AGE,  /* age of the last tick, -1 when none */
     GW_RESTARTS,  /* relaunches of the process */
+    GW_CLOSED,        /* 1 while all its exchanges are closed */
+    GW_AUTH_FAILURES, /* messages dropped: not from the launched process */
 };
 
 /* One per-gateway family of /metrics. */
@@ -370,6 +439,12 @@ static const struct gw_family GW_FAMILIES[] = {
      "Messages of the source dropped as malformed."},
     {GW_STALE, "hamd_source_stale_total", "counter",
      "Valid ticks not newer than the last published one."},
+    {GW_FIRST, "hamd_source_first_total", "counter",
+     "Ticks of the source published in first-arrival contracts: its copy "
+     "arrived first."},
+    {GW_LOST_RACE, "hamd_source_lost_race_total", "counter",
+     "Copies of the source dropped in first-arrival contracts: another "
+     "source's copy went out first (also in stale)."},
     {GW_LATENCY, "hamd_source_latency_ms", "gauge",
      "Mean exchange-to-receive latency, last period."},
     {GW_STALENESS, "hamd_source_staleness_ms", "gauge",
@@ -378,6 +453,12 @@ static const struct gw_family GW_FAMILIES[] = {
      "Age of the source's last tick (-1: none yet)."},
     {GW_RESTARTS, "hamd_gateway_restarts_total", "counter",
      "Relaunches of the gateway process."},
+    {GW_CLOSED, "hamd_gateway_market_closed", "gauge",
+     "1 while every exchange the gateway serves is closed and none opens "
+     "soon (trading calendar): a gateway down now is expected."},
+    {GW_AUTH_FAILURES, "hamd_gateway_auth_failures_total", "counter",
+     "Messages with the account's identity dropped: not from the "
+     "connection whose HELLO carried the launch token."},
 };
 
 /* The value of stat for gateway g at monotonic time now with src, the
@@ -389,6 +470,8 @@ static long long gw_stat_value(const struct hamd_admin_gw *g,
 {
     if (stat == GW_RESTARTS)
         return g->restarts;
+    if (stat == GW_CLOSED)
+        return g->market_closed;
     if (stat == GW_TICK_AGE)
         return src && src->last_tick_ns > 0
                    ? (long long)((now - src->last_tick_ns) / HAMD_NS_PER_MS)
@@ -399,10 +482,14 @@ static long long gw_stat_value(const struct hamd_admin_gw *g,
     case GW_TICKS: return (long long)src->ticks;
     case GW_MALFORMED: return (long long)src->malformed;
     case GW_STALE: return (long long)src->stale;
+    case GW_FIRST: return (long long)src->first;
+    case GW_LOST_RACE: return (long long)src->lost_race;
     case GW_LATENCY: return (long long)src->latency_ms;
     case GW_STALENESS: return (long long)src->staleness_ms;
+    case GW_AUTH_FAILURES: return (long long)src->auth_failures;
     case GW_TICK_AGE:
-    case GW_RESTARTS: break;
+    case GW_RESTARTS:
+    case GW_CLOSED: break;
     }
     return 0;
 }
@@ -450,6 +537,20 @@ static void metrics_alerting(FILE *f, const struct hamd_admin_deps *d,
              "to (publishing node).", no_backup);
 }
 
+/* 1 per exchange while one of its sessions is open: alert rules can keep
+ * quiet outside trading hours. */
+static void metrics_sessions(FILE *f, const struct hamd_admin_deps *d)
+{
+    struct hamd_admin_session s[HAMD_ADMIN_SESSIONS_MAX];
+    size_t n = sessions_get(d, s);
+    prom_head(f, "hamd_session_open", "gauge",
+              "1 while a trading session of the exchange is open ([sessions], "
+              "holidays considered).");
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "hamd_session_open{exchange=\"%s\"} %d\n", s[i].exchange,
+                s[i].state == HAMD_SESSION_OPEN);
+}
+
 static int metrics(struct admin_call *call)
 {
     struct node_view v;
@@ -464,6 +565,14 @@ static int metrics(struct admin_call *call)
     metrics_node(f, call->deps, &v);
     metrics_gateways(f, &v);
     metrics_alerting(f, call->deps, &v);
+    metrics_sessions(f, call->deps);
+    prom_u64(f, "hamd_admin_auth_failures_total", "counter",
+             "Admin API changes refused for a missing or wrong bearer token.",
+             call->admin->auth_failures);
+    prom_u64(f, "hamd_admin_refused_total", "counter",
+             "Admin API requests refused before they were parsed: malformed "
+             "or too large heads, bodies over max_body_bytes, plain HTTP on "
+             "a TLS port.", call->admin->refused);
     fclose(f);
     free(v.gw);
     admin_reply_raw(call->req, 200, PROM_CONTENT_TYPE, text, len);

@@ -81,7 +81,8 @@ static void ask(struct hamd_admin *self, struct successor_query *q,
     cand->id = p->id;
     struct successor_ask *a = malloc(sizeof *a);
     char url[HAMD_ENDPOINT_MAX + 32];
-    snprintf(url, sizeof url, "http://%s/api/status", p->admin);
+    snprintf(url, sizeof url, "%s://%s/api/status", admin_scheme(self),
+             p->admin);
     struct admin_http_req r = {
         .url = url, .method = "GET", .timeout_ms = SUCCESSOR_TIMEOUT_MS,
         .connect_timeout_ms = SUCCESSOR_CONNECT_TIMEOUT_MS,

@@ -35,6 +35,28 @@ static int strings_copy(char **dst, const char *const *src, size_t n,
     return 0;
 }
 
+/* The CURVE keys: all three valid Z85 keys, or none. Returns 0 or -1. */
+static int curve_copy(struct client_conf *conf,
+                      const struct hamd_client_opts *o)
+{
+    const char *keys[] = {o->server_key, o->client_public_key,
+                          o->client_secret_key};
+    char *dst[] = {conf->server_key, conf->client_public,
+                   conf->client_secret};
+    unsigned given = 0;
+    for (size_t i = 0; i < 3; i++)
+        given += keys[i] != NULL;
+    if (given == 0)
+        return 0;
+    for (size_t i = 0; i < 3; i++) {
+        if (!hamd_curve_key_valid(keys[i]))
+            return -1;
+        memcpy(dst[i], keys[i], HAMD_CURVE_Z85_LEN + 1);
+    }
+    conf->curve = true;
+    return 0;
+}
+
 static void conf_free(struct client_conf *conf)
 {
     for (unsigned i = 0; i < conf->n_endpoints; i++)
@@ -43,7 +65,7 @@ static void conf_free(struct client_conf *conf)
         free(conf->snapshots[i]);
     for (unsigned i = 0; i < conf->n_prefixes; i++)
         free(conf->prefixes[i]);
-    memset(conf, 0, sizeof *conf);
+    explicit_bzero(conf, sizeof *conf); /* the secret key too */
 }
 
 /* Checks and copies the caller's options. Returns 0 or -1 (errno). */
@@ -57,10 +79,16 @@ static int conf_copy(struct client_conf *conf,
         errno = EINVAL;
         return -1;
     }
+    if (curve_copy(conf, o) < 0) {
+        errno = EINVAL;
+        return -1;
+    }
     conf->cb = *o;
     if (conf->cb.hb_timeout_ms == 0)
         conf->cb.hb_timeout_ms = HAMD_CLIENT_HB_TIMEOUT_MS_DEFAULT;
     conf->cb.endpoints = conf->cb.snapshot_endpoints = conf->cb.prefixes = NULL;
+    conf->cb.server_key = conf->cb.client_public_key = NULL;
+    conf->cb.client_secret_key = NULL;
     /* The hub answers no snapshot request with a prefix of
      * HAMD_VT_SYMBOL_MAX bytes or more (docs/protocol.md §7). */
     int rc = 0;

@@ -9,6 +9,7 @@
 #include <zmq.h>
 
 #include "client/client_core.h"
+#include "common/curvekey.h"
 #include "hamd/client.h"
 
 #define CLIENT_THREAD_POLL_MS 100 /* the own thread's poll slice: how soon
@@ -23,6 +24,10 @@ struct client_conf {
     char *prefixes[HAMD_CLIENT_PREFIXES_MAX];    /* "" when none given */
     unsigned n_prefixes;                         /* >= 1 */
     struct hamd_client_opts cb;                  /* callbacks, ud, timeout */
+    bool curve;                                  /* CURVE keys given */
+    char server_key[HAMD_CURVE_Z85_LEN + 1];     /* the hub's, Z85 */
+    char client_public[HAMD_CURVE_Z85_LEN + 1];  /* ours, Z85 */
+    char client_secret[HAMD_CURVE_Z85_LEN + 1];  /* ours, Z85 */
 };
 
 struct hamd_client {

@@ -46,9 +46,18 @@ static void set_int(void *sock, int opt, int value)
     zmq_setsockopt(sock, opt, &value, sizeof value);
 }
 
-/* Options every client socket gets (docs/protocol.md §8). */
-static void set_connection_opts(void *sock)
+/* Options every client socket gets (docs/protocol.md §8), and the CURVE
+ * keys when given (docs/security.md). */
+static void set_connection_opts(const struct client_conf *conf, void *sock)
 {
+    if (conf->curve) {
+        zmq_setsockopt(sock, ZMQ_CURVE_SERVERKEY, conf->server_key,
+                       HAMD_CURVE_Z85_LEN);
+        zmq_setsockopt(sock, ZMQ_CURVE_PUBLICKEY, conf->client_public,
+                       HAMD_CURVE_Z85_LEN);
+        zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, conf->client_secret,
+                       HAMD_CURVE_Z85_LEN);
+    }
     set_int(sock, ZMQ_LINGER, 0);
     set_int(sock, ZMQ_RCVHWM, 0); /* memory grows rather than ticks drop */
     set_int(sock, ZMQ_RECONNECT_IVL, CLIENT_RECONNECT_IVL_MS);
@@ -68,7 +77,7 @@ static int sub_open(struct hamd_client *self, unsigned slot)
     if (!sub)
         return -1;
     self->subs[slot] = sub;
-    set_connection_opts(sub);
+    set_connection_opts(conf, sub);
     if (cconn_is_probe(slot)) {
         set_int(sub, ZMQ_CONNECT_TIMEOUT, CLIENT_PROBE_CONNECT_TIMEOUT_MS);
         set_int(sub, ZMQ_HANDSHAKE_IVL, CLIENT_PROBE_HANDSHAKE_IVL_MS);
@@ -122,7 +131,7 @@ static bool dealer_open(struct hamd_client *self)
     void *d = zmq_socket(self->zctx, ZMQ_DEALER);
     if (!d)
         return false;
-    set_connection_opts(d);
+    set_connection_opts(&self->conf, d);
     set_int(d, ZMQ_IMMEDIATE, 1);
     for (unsigned i = 0; i < self->conf.n_snapshots; i++)
         zmq_connect(d, self->conf.snapshots[i]);

@@ -140,6 +140,8 @@ static bool gw_hello_field(struct hamd_mpr *r, const struct hamd_mpr_val *k,
         return hamd_mpr_read_i64(r, &out->pid) && out->pid >= 0;
     if (hamd_mpr_str_eq(k, "gateway_type"))
         return gw_str(r, out->gateway_type, sizeof out->gateway_type);
+    if (hamd_mpr_str_eq(k, "token"))
+        return gw_str(r, out->token, sizeof out->token);
     return hamd_mpr_skip(r);
 }
 
@@ -279,7 +281,8 @@ size_t hamd_gw_hello_encode(const struct hamd_gw_hello *hello, void *buf,
         return 0;
     struct hamd_mpw w;
     hamd_mpw_init(&w, buf, cap);
-    msgpack_pack_map(&w.pk, 4);
+    bool token = hello->token[0] != '\0';
+    msgpack_pack_map(&w.pk, token ? 5 : 4);
     hamd_mpw_str(&w, "account");
     hamd_mpw_str(&w, hello->account);
     hamd_mpw_str(&w, "pid");
@@ -288,6 +291,10 @@ size_t hamd_gw_hello_encode(const struct hamd_gw_hello *hello, void *buf,
     msgpack_pack_int64(&w.pk, hello->proto);
     hamd_mpw_str(&w, "gateway_type");
     hamd_mpw_str(&w, hello->gateway_type);
+    if (token) {
+        hamd_mpw_str(&w, "token");
+        hamd_mpw_str(&w, hello->token);
+    }
     return hamd_mpw_finish(&w);
 }
 

@@ -176,8 +176,8 @@ static void cfg_section_open(struct cfg_loader *ld, const char *name)
         sec = cfg_peer_open(ld, name);
     } else if (strncmp(name, "account.", strlen("account.")) == 0) {
         sec = cfg_account_open(ld, name);
-    } else if (strcmp(name, "sessions") == 0) {
-        sec = cfg_section_add(ld, name, CFG_SEC_SESSIONS, NULL, NULL);
+    } else if (strcmp(name, "arbitration") == 0) {
+        sec = cfg_section_add(ld, name, CFG_SEC_ARBITRATION, NULL, NULL);
     } else if (strcmp(name, "subscriptions") == 0) {
         sec = cfg_section_add(ld, name, CFG_SEC_SUBS, NULL, NULL);
     } else {
@@ -185,7 +185,8 @@ static void cfg_section_open(struct cfg_loader *ld, const char *name)
             ld, ld->lineno,
             "%s:%u: [%s]: unknown section (expected "
             "node, peer.N, raft, publish, gateways, health, sessions, "
-            "failover, admin, hooks, account.ID or subscriptions)",
+            "failover, arbitration, cluster, admin, hooks, accounts, account.ID or "
+            "subscriptions)",
             ld->cfg->path, ld->lineno, name);
     }
     ld->current = sec;
@@ -249,7 +250,8 @@ static bool cfg_session_set(struct cfg_loader *ld, struct cfg_section *sec,
     struct hamd_config *cfg = ld->cfg;
     char why[CFG_WHY_MAX];
     if (!cfgval_exchange_valid(exchange))
-        return cfg_fail_here(ld, sec, exchange, "unknown key (expected an "
+        return cfg_fail_here(ld, sec, exchange, "unknown key (expected "
+                             "holidays, closed_restart_after_s, or an "
                              "exchange code such as SHFE: 1..15 of A-Z 0-9 _)");
     const struct hamd_exchange_sessions *dup =
         hamd_sessions_find(cfg->sessions, cfg->n_sessions, exchange);
@@ -264,6 +266,33 @@ static bool cfg_session_set(struct cfg_loader *ld, struct cfg_section *sec,
         return cfg_fail_here(ld, sec, exchange, why);
     strcpy(s->exchange, exchange);
     ld->session_line[cfg->n_sessions++] = ld->lineno;
+    return true;
+}
+
+/* [arbitration] EXCHANGE = priority | first */
+static bool cfg_arbitration_set(struct cfg_loader *ld, struct cfg_section *sec,
+                                const char *exchange, const char *mode)
+{
+    struct hamd_config *cfg = ld->cfg;
+    char why[CFG_WHY_MAX], got[CFGVAL_ECHO_MAX + 64];
+    if (!cfgval_exchange_valid(exchange))
+        return cfg_fail_here(ld, sec, exchange, "unknown key (expected an "
+                             "exchange code such as SHFE: 1..15 of A-Z 0-9 _)");
+    unsigned first_line = 0;
+    for (unsigned i = 0; i < cfg->n_arb_exchanges; i++)
+        if (strcmp(cfg->arb_exchanges[i].exchange, exchange) == 0)
+            first_line = ld->arb_line[i];
+    if (!cfg_free_key_new(ld, sec, exchange, first_line, cfg->n_arb_exchanges,
+                          HAMD_ARB_EXCH_MAX, "exchanges"))
+        return false;
+    struct hamd_arb_exchange *x = &cfg->arb_exchanges[cfg->n_arb_exchanges];
+    if (!hamd_arb_mode_parse(mode, &x->mode)) {
+        cfgval_got(mode, true, got, sizeof got);
+        snprintf(why, sizeof why, "expected priority or first, %s", got);
+        return cfg_fail_here(ld, sec, exchange, why);
+    }
+    strcpy(x->exchange, exchange);
+    ld->arb_line[cfg->n_arb_exchanges++] = ld->lineno;
     return true;
 }
 
@@ -335,6 +364,8 @@ static bool cfg_file_key_set(struct cfg_loader *ld, struct cfg_section *sec,
     int k = cfg_key_find(sec->table, key);
     if (k < 0 && sec == &ld->sections[CFG_G_GATEWAYS])
         return cfg_gw_exec_set(ld, sec, key, value);
+    if (k < 0 && sec == &ld->sections[CFG_G_SESSIONS])
+        return cfg_session_set(ld, sec, key, value);
     if (k < 0)
         return cfg_unknown_key(ld, sec, key);
     if (sec->origin[k].line != 0) {
@@ -367,8 +398,8 @@ static int cfg_on_key(void *user, const char *section, const char *key,
                              "%s:%u: [%s]: malformed section "
                              "header",
                              ld->cfg->path, ld->lineno, section);
-    if (sec->kind == CFG_SEC_SESSIONS)
-        return cfg_session_set(ld, sec, key, value);
+    if (sec->kind == CFG_SEC_ARBITRATION)
+        return cfg_arbitration_set(ld, sec, key, value);
     if (sec->kind == CFG_SEC_SUBS)
         return cfg_subs_add(ld, sec, key, value);
     return cfg_file_key_set(ld, sec, key, value);

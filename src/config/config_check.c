@@ -179,6 +179,36 @@ static bool cfg_accounts_check(struct cfg_loader *ld)
     return true;
 }
 
+/* The TLS certificate and its key come together; a CA without them
+ * would verify peers that speak plain HTTP. */
+static bool cfg_admin_check(struct cfg_loader *ld)
+{
+    struct hamd_config *cfg = ld->cfg;
+    struct cfg_section *sec = &ld->sections[CFG_G_ADMIN];
+    if (!cfg->tls_cert[0] && cfg->tls_key[0])
+        return cfg_fail_row(ld, sec, CFG_ADMIN_TLS_KEY,
+                            "set tls_cert too (or neither)");
+    if (cfg->tls_cert[0] && !cfg->tls_key[0])
+        return cfg_fail_row(ld, sec, CFG_ADMIN_TLS_CERT,
+                            "set tls_key too (or neither)");
+    if (!cfg->tls_cert[0] && cfg->tls_ca[0])
+        return cfg_fail_row(ld, sec, CFG_ADMIN_TLS_CA,
+                            "only with tls_cert and tls_key (the members "
+                            "speak TLS only when they serve it)");
+    return true;
+}
+
+/* Allowed client keys only mean something with a server key. */
+static bool cfg_publish_check(struct cfg_loader *ld)
+{
+    struct hamd_config *cfg = ld->cfg;
+    if (!cfg->curve_secret_file[0] && cfg->curve_clients_dir[0])
+        return cfg_fail_row(ld, &ld->sections[CFG_G_PUBLISH],
+                            CFG_PUBLISH_CURVE_CLIENTS,
+                            "only with curve_secret_file");
+    return true;
+}
+
 /* ------------------------------------------------------------------------
  * Normalising, and the whole check
  * ------------------------------------------------------------------------ */
@@ -215,7 +245,9 @@ bool cfg_check(struct cfg_loader *ld)
 {
     struct hamd_config *cfg = ld->cfg;
     if (!cfg_peers_check(ld) || !cfg_node_check(ld) || !cfg_raft_check(ld) ||
-        !cfg_gateways_check(ld) || !cfg_accounts_check(ld))
+        !cfg_gateways_check(ld) || !cfg_accounts_check(ld) ||
+        !cfg_holidays_load(ld) || !cfg_admin_check(ld) ||
+        !cfg_publish_check(ld))
         return false;
     cfg_subs_finish(cfg);
     qsort(cfg->peers, cfg->n_peers, sizeof cfg->peers[0], cfg_peer_cmp);

@@ -49,6 +49,8 @@ static const struct cfg_key CFG_RAFT_KEYS[] = {
 static const struct cfg_key CFG_PUBLISH_KEYS[] = {
     CFG_C("hwm", CFG_UINT, pub_hwm, 1, 10000000, "100000"),
     CFG_C("heartbeat_ms", CFG_UINT, heartbeat_interval_ms, 10, 10000, "100"),
+    CFG_C("curve_secret_file", CFG_TEXT, curve_secret_file, 0, 0, ""),
+    CFG_C("curve_clients_dir", CFG_TEXT, curve_clients_dir, 0, 0, ""),
 };
 
 /* The other keys of [gateways] map gateway types to executables. */
@@ -83,12 +85,30 @@ static const struct cfg_key CFG_FAILOVER_KEYS[] = {
     CFG_C("restart_after_ms", CFG_UINT, restart_after_ms, 100, 3600000,
           "5000"),
     CFG_C("event_history", CFG_UINT, event_history, 10, 1000000, "1000"),
+    CFG_C("arbitration", CFG_ARBITRATION, arbitration, 0, 0, "priority"),
+};
+
+/* The other keys of [sessions] are exchanges and their windows. */
+static const struct cfg_key CFG_SESSIONS_KEYS[] = {
+    CFG_C("holidays", CFG_TEXT, holidays_file, 0, 0, ""),
+    CFG_C("closed_restart_after_s", CFG_UINT, closed_restart_after_s, 0,
+          86400, "600"),
 };
 
 static const struct cfg_key CFG_ADMIN_KEYS[] = {
     CFG_C("token_file", CFG_TEXT, token_file, 0, 0, ""),
     CFG_C("max_body_bytes", CFG_UINT, max_body_bytes, 1024, 16777216,
           "65536"),
+    CFG_C("max_streams", CFG_UINT, max_streams, 1, 1024, "32"),
+    CFG_C("log_lines", CFG_UINT, log_lines, 100, 100000, "2000"),
+    CFG_C("tls_cert", CFG_TEXT, tls_cert, 0, 0, ""),
+    CFG_C("tls_key", CFG_TEXT, tls_key, 0, 0, ""),
+    CFG_C("tls_ca", CFG_TEXT, tls_ca, 0, 0, ""),
+};
+
+static const struct cfg_key CFG_ACCOUNTS_KEYS[] = {
+    CFG_C("key_file", CFG_TEXT, key_file, 0, 0, ""),
+    CFG_C("secret_keys", CFG_TEXT, secret_keys, 0, 0, "password, auth_code"),
 };
 
 static const struct cfg_key CFG_HOOKS_KEYS[] = {
@@ -140,6 +160,8 @@ const struct cfg_table cfg_globals[CFG_G_COUNT] = {
     CFG_TABLE("admin", CFG_ADMIN_KEYS),
     CFG_TABLE("hooks", CFG_HOOKS_KEYS),
     CFG_TABLE("cluster", CFG_CLUSTER_KEYS),
+    CFG_TABLE("sessions", CFG_SESSIONS_KEYS),
+    CFG_TABLE("accounts", CFG_ACCOUNTS_KEYS),
 };
 
 const struct cfg_table cfg_peer = CFG_TABLE("peer", CFG_PEER_KEYS);
@@ -224,6 +246,12 @@ static bool cfg_choice_set(void *field, const struct cfg_key *key,
     cfgval_got(text, echo, got, sizeof got);
     if (key->kind == CFG_BOOL)
         return cfgval_bool_parse(text, echo, field, why, cap);
+    if (key->kind == CFG_ARBITRATION) {
+        if (hamd_arb_mode_parse(text, field))
+            return true;
+        snprintf(why, cap, "expected priority or first, %s", got);
+        return false;
+    }
     if (key->kind == CFG_LOG_LEVEL) {
         int level = hamd_log_level_parse(text);
         if (level < 0)
@@ -294,6 +322,7 @@ bool cfg_value_set(void *base, const struct cfg_key *key, const char *text,
     case CFG_BOOL:
     case CFG_ROLE:
     case CFG_LOG_LEVEL:
+    case CFG_ARBITRATION:
         return cfg_choice_set(field, key, text, echo, why, cap);
     case CFG_EXCHANGES: {
         struct cfg_exchanges x = {.acct = base, .echo = echo};

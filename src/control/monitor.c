@@ -4,19 +4,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/strmap.h"
 
-#define MONITOR_S_PER_MIN 60       /* tm_gmtoff is in seconds */
 #define MONITOR_MAP_INITIAL 64     /* first capacity of the gateway map */
+#define MONITOR_PREOPEN_MS 300000  /* outside sessions, hard restarts wait
+                                      [sessions] closed_restart_after_s,
+                                      except in the last 5 minutes before
+                                      a session opens: a broken gateway is
+                                      restarted in time for the open */
 
 /* One watched gateway. */
 struct monitor_gw {
     char account[HAMD_ACCOUNT_ID_MAX];  /* its key in gateways */
     char canary[HAMD_VT_SYMBOL_MAX];    /* the account's canary, "" none */
+    unsigned n_exch;                    /* exchanges the account serves */
+    char exchanges[HAMD_ACCOUNT_EXCH_MAX][HAMD_EXCHANGE_MAX]; /* them */
     struct hamd_health *health;         /* the state machine */
     bool has_status;                    /* a STATUS came since launch */
     enum hamd_gw_state status;          /* last STATUS */
@@ -28,6 +33,8 @@ struct monitor_gw {
     struct hamd_health_result last_result; /* of this check round */
     bool event_due;                     /* last_result changed the state:
                                            raise its event after planning */
+    bool closed;                        /* at the last check, every exchange
+                                           it serves was closed (obs.closed) */
 };
 
 struct hamd_monitor {
@@ -51,17 +58,34 @@ source_stats(const struct hamd_dp_stats *st, const char *account)
     return NULL;
 }
 
-/* Minutes east of UTC of the exchange timezone (TZ is set at start). */
-static int utc_offset_min(int64_t wall_ns)
+/* The calendar of opts at wall time wall_ns: the session clock's offset
+ * then, weekdays, the holidays. */
+static void monitor_calendar(const struct hamd_monitor_opts *opts,
+                             int64_t wall_ns, struct hamd_calendar *out)
 {
-    time_t t = (time_t)(wall_ns / HAMD_NS_PER_S);
-    struct tm tm;
-    localtime_r(&t, &tm);
-    return (int)(tm.tm_gmtoff / MONITOR_S_PER_MIN);
+    out->utc_offset_min = hamd_utc_offset_min(wall_ns);
+    out->trading_days = HAMD_SESSION_WEEKDAYS;
+    out->holidays = opts->holidays;
+    out->n_holidays = opts->n_holidays;
+}
+
+enum hamd_session_state hamd_monitor_session(const struct hamd_monitor *self,
+                                             const char *exchange,
+                                             int64_t *next_open_ns)
+{
+    int64_t wall = hamd_wall_ns();
+    struct hamd_calendar cal;
+    monitor_calendar(&self->opts, wall, &cal);
+    const struct hamd_exchange_sessions *ex = hamd_sessions_find(
+        self->opts.sessions, self->opts.n_sessions, exchange);
+    if (next_open_ns)
+        *next_open_ns = hamd_calendar_next_open(ex, &cal, wall);
+    return hamd_calendar_state(ex, &cal, wall, NULL);
 }
 
 /* Is the canary's exchange trading now, and since when (monotonic)? */
 static void canary_session(struct hamd_monitor *m, const struct monitor_gw *gw,
+                           const struct hamd_calendar *cal, int64_t wall,
                            struct hamd_health_obs *obs)
 {
     const char *dot = strrchr(gw->canary, '.');
@@ -69,16 +93,27 @@ static void canary_session(struct hamd_monitor *m, const struct monitor_gw *gw,
         return;
     const struct hamd_exchange_sessions *ex =
         hamd_sessions_find(m->opts.sessions, m->opts.n_sessions, dot + 1);
-    if (!ex)
-        return;
-    int64_t wall = hamd_wall_ns(), opened_wall = 0;
-    enum hamd_session_state s = hamd_sessions_state(
-        ex, wall, utc_offset_min(wall), HAMD_SESSION_WEEKDAYS,
-        &opened_wall);
-    if (s != HAMD_SESSION_OPEN)
+    int64_t opened_wall = 0;
+    if (hamd_calendar_state(ex, cal, wall, &opened_wall) != HAMD_SESSION_OPEN)
         return;
     obs->canary_in_session = true;
     obs->session_open_ns = obs->now_ns - (wall - opened_wall);
+}
+
+/* True when every exchange gw serves is quiet (closed, and not opening
+ * within MONITOR_PREOPEN_MS): hard restarts may wait. An exchange
+ * without sessions is never quiet. */
+static bool all_closed(struct hamd_monitor *m, const struct monitor_gw *gw,
+                       const struct hamd_calendar *cal, int64_t wall)
+{
+    for (unsigned i = 0; i < gw->n_exch; i++) {
+        const struct hamd_exchange_sessions *ex = hamd_sessions_find(
+            m->opts.sessions, m->opts.n_sessions, gw->exchanges[i]);
+        if (!hamd_calendar_quiet(ex, cal, wall,
+                                 (int64_t)MONITOR_PREOPEN_MS * HAMD_NS_PER_MS))
+            return false;
+    }
+    return gw->n_exch > 0;
 }
 
 /* Fills obs. Only periodic checks consume the per-interval counters
@@ -114,7 +149,12 @@ static void observe(struct hamd_monitor *m, struct monitor_gw *gw,
             gw->prev_malformed = ss->malformed;
         }
     }
-    canary_session(m, gw, obs);
+    int64_t wall = hamd_wall_ns();
+    struct hamd_calendar cal;
+    monitor_calendar(&m->opts, wall, &cal);
+    canary_session(m, gw, &cal, wall, obs);
+    obs->closed = all_closed(m, gw, &cal, wall);
+    gw->closed = obs->closed;
 }
 
 /* ------------------------------------------------------------------------
@@ -131,6 +171,12 @@ static bool apply_result(struct hamd_monitor *m, struct monitor_gw *gw,
                  hamd_health_state_name(res->prev),
                  hamd_health_state_name(res->state),
                  hamd_health_trigger_name(res->trigger));
+    /* First-arrival contracts take the ticks of every HEALTHY source:
+     * the data plane hears of it at once, before failover re-plans. */
+    bool was = res->prev == HAMD_HEALTH_HEALTHY;
+    bool is = res->state == HAMD_HEALTH_HEALTHY;
+    if (res->changed && was != is)
+        hamd_dataplane_source_eligible(m->deps.dp, gw->account, is);
     if (res->restart) {
         const char *why = hamd_health_trigger_name(
             res->failing ? res->failing : hamd_health_last_trigger(gw->health));
@@ -329,6 +375,8 @@ int hamd_monitor_watch(struct hamd_monitor *self, const struct hamd_account *a)
         }
     }
     snprintf(gw->canary, sizeof gw->canary, "%s", a->canary);
+    gw->n_exch = a->n_exchanges;
+    memcpy(gw->exchanges, a->exchanges, sizeof gw->exchanges);
     return 0;
 }
 
@@ -351,5 +399,6 @@ bool hamd_monitor_gateway(const struct hamd_monitor *self, const char *account,
     out->has_status = gw->has_status;
     out->status = gw->status;
     snprintf(out->detail, sizeof out->detail, "%s", gw->detail);
+    out->market_closed = gw->closed;
     return true;
 }

@@ -37,6 +37,9 @@ struct hamd_monitor_opts {
                                           canaries' exchanges; not owned,
                                           must outlive the monitor */
     unsigned n_sessions;               /* entries of sessions */
+    const int32_t *holidays;           /* [sessions] holidays: local dates,
+                                          ascending; not owned */
+    unsigned n_holidays;               /* entries of holidays */
 };
 
 /* What the monitor reads and acts through; the pointers must outlive
@@ -63,6 +66,10 @@ struct hamd_monitor_view {
     bool has_status;                    /* a STATUS came since launch */
     enum hamd_gw_state status;          /* the last STATUS */
     char detail[HAMD_GW_DETAIL_MAX];    /* its detail text */
+    bool market_closed;                 /* every exchange it serves is
+                                           closed and none opens soon (the
+                                           trading calendar): a gateway down
+                                           now is expected, not an alarm */
 };
 
 /* Creates the monitor (opts and deps are copied) and starts its check
@@ -88,6 +95,15 @@ void hamd_monitor_forget(struct hamd_monitor *self, const char *account);
  * account is not watched. */
 bool hamd_monitor_gateway(const struct hamd_monitor *self, const char *account,
                           struct hamd_monitor_view *out);
+
+/* The trading session of exchange now, as the canary check sees it
+ * ([sessions], [health] timezone, Monday to Friday, the holidays):
+ * UNCONFIGURED when it has no windows. *next_open_ns (unless NULL) gets
+ * when a window opens next (epoch ns), 0 when none within the look-ahead
+ * (docs/operations.md, "Trading calendar"). */
+enum hamd_session_state hamd_monitor_session(const struct hamd_monitor *self,
+                                             const char *exchange,
+                                             int64_t *next_open_ns);
 
 /* Delay before relaunching account's gateway: the health machine's
  * backoff, which starts over once the gateway stayed HEALTHY. */

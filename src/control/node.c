@@ -87,6 +87,13 @@ static void on_gw_launch(void *ud, const char *account, int pid)
     hamd_monitor_on_launch(node->monitor, account, pid);
 }
 
+/* The data plane believes only the gateway that echoes this token. */
+static void on_gw_token(void *ud, const char *account, const char *token)
+{
+    struct hamd_node *node = ud;
+    hamd_dataplane_source_token(node->dp, account, token);
+}
+
 /* Raft logs role changes itself; the node only records them. */
 static unsigned on_gw_relaunch_delay(void *ud, const char *account)
 {
@@ -450,8 +457,10 @@ static int start_supervisor(struct hamd_node *node)
     o.self_exe[n] = '\0';
     snprintf(o.gw_endpoint, sizeof o.gw_endpoint, "%s", cfg->gw_endpoint);
     o.stop_grace_ms = cfg->stop_grace_ms;
-    struct hamd_sup_hooks hooks = {node, on_gw_exit, on_gw_launch,
-                                   on_gw_relaunch_delay};
+    struct hamd_sup_hooks hooks = {
+        .ud = node, .on_exit = on_gw_exit, .on_launch = on_gw_launch,
+        .on_token = on_gw_token, .relaunch_delay_ms = on_gw_relaunch_delay,
+    };
     node->sup = hamd_supervisor_new(&node->loop, &o, &hooks);
     return node->sup ? 0 : -1;
 }
@@ -469,6 +478,8 @@ static int create_cluster(struct hamd_node *node)
         LOG_ERROR("raft: too many peers or a raft address too long");
         return -1;
     }
+    if (node_secrets_seeds(node, &opts.seed_accounts) < 0)
+        return -1;
     node->cluster = hamd_cluster_new(&node->loop, &opts, node->store, &hooks);
     if (!node->cluster) {
         LOG_ERROR("cannot start the consensus layer");
@@ -532,7 +543,8 @@ static int node_start(struct hamd_node *node)
     snprintf(store_dir, sizeof store_dir, "%s/store", cfg->data_dir);
     if (!node->gateways || !node->contracts || !node->relays ||
         data_dir_prepare(cfg->data_dir) < 0 ||
-        !(node->store = hamd_store_new(store_dir)))
+        !(node->store = hamd_store_new(store_dir)) ||
+        node_secrets_start(node) < 0)
         return -1;
     if (start_dataplane(node) < 0 || start_supervisor(node) < 0 ||
         create_cluster(node) < 0)
@@ -576,6 +588,7 @@ int hamd_node_run(const struct hamd_config *cfg)
     hamd_dataplane_destroy(&node->dp);
     hamd_store_destroy(&node->store);
     node_maps_free(node);
+    node_secrets_free(node);
     if (uv_loop_close(&node->loop) != 0)
         LOG_WARN("event loop closed with handles still open");
     free(node);

@@ -15,6 +15,7 @@
  *   steer*.c        failover engine shell (leader only)
  *   events.c        events: log, replicated history, `_event`
  *   hooks.c         on_leader / on_follower scripts
+ *   secrets.c       secret params: the vault, sealed seeds, opened params
  *   admin/          admin HTTP API (admin.h: struct hamd_admin_deps)
  */
 #ifndef HAMD_NODE_INTERNAL_H
@@ -45,6 +46,7 @@ struct hamd_monitor;
 struct hamd_notify;
 struct hamd_event_hook;
 struct hamd_steer;
+struct hamd_vault;
 
 /* One account as this node runs it (its health: monitor.c). */
 struct node_gw {
@@ -89,6 +91,11 @@ struct hamd_node {
     struct hamd_steer *steer;           /* failover shell */
     struct hamd_cover *cover;           /* coverage shell: reports, source-
                                            driven transfers, relays */
+    struct hamd_vault *vault;           /* [accounts] key_file: seals and
+                                           opens secret params */
+    struct hamd_account *seeds;         /* the seed accounts with their
+                                           secrets sealed (NULL: the
+                                           config's are used as they are) */
 
     bool witness;                       /* votes only: no gateways */
     bool publishing;                    /* holds the lease (or a lapse) */
@@ -124,6 +131,26 @@ void node_gateway_subscribe_all(struct hamd_node *node, const char *account);
 
 /* reconcile.c: free the node's maps. */
 void node_maps_free(struct hamd_node *node);
+
+/* secrets.c: opens the vault of [accounts] key_file and checks that
+ * every sealed value of the store opens. Returns -1 (and logs why: the
+ * node must not start) when not. */
+int node_secrets_start(struct hamd_node *node);
+
+/* secrets.c: the seed accounts to hand the consensus layer, with their
+ * secrets sealed (*seeds points at node->seeds, or at the config's when
+ * there is no key). Returns 0, or -1 after logging why. */
+int node_secrets_seeds(struct hamd_node *node,
+                       const struct hamd_account **seeds);
+
+/* secrets.c: the params of account a with every sealed value opened,
+ * for its gateway's launch, into out (cap bytes; wipe it after use).
+ * Returns 0, or -1 after logging why (the key file lacks the key). */
+int node_secrets_open(struct hamd_node *node, const struct hamd_account *a,
+                      char *out, size_t cap);
+
+/* secrets.c: wipes and frees the vault and the sealed seeds. */
+void node_secrets_free(struct hamd_node *node);
 
 /* node_modules.c: starts the events recorder, the health monitor, the
  * failover shell, the coverage shell, the hooks and the admin API, in

@@ -28,6 +28,8 @@ void hamd_params_health(struct hamd_health_params *p,
     p->latency_ms = cfg->latency_ms;
     p->malformed_max = cfg->malformed_max;
     p->restart_after_ms = cfg->restart_after_ms;
+    p->closed_restart_after_ms = (unsigned)(cfg->closed_restart_after_s *
+                                            HAMD_NS_PER_S / HAMD_NS_PER_MS);
     p->backoff_min_ms = cfg->restart_backoff_min_ms;
     p->backoff_max_ms = cfg->restart_backoff_max_ms;
 }
@@ -40,6 +42,8 @@ void hamd_params_monitor(struct hamd_monitor_opts *o,
     o->check_interval_ms = cfg->check_interval_ms;
     o->sessions = cfg->sessions;
     o->n_sessions = cfg->n_sessions;
+    o->holidays = cfg->holidays;
+    o->n_holidays = cfg->n_holidays;
 }
 
 void hamd_params_steer(struct hamd_steer_opts *o,
@@ -152,6 +156,11 @@ int hamd_params_dataplane(struct hamd_dataplane_opts *o,
         copy_str(o->snapshot, sizeof o->snapshot, hamd_config_snapshot(cfg)) < 0)
         return -1;
     o->pub_hwm = cfg->pub_hwm;
+    if (copy_str(o->curve_secret_file, sizeof o->curve_secret_file,
+                 cfg->curve_secret_file) < 0 ||
+        copy_str(o->curve_clients_dir, sizeof o->curve_clients_dir,
+                 cfg->curve_clients_dir) < 0)
+        return -1;
     o->heartbeat_ms = cfg->heartbeat_interval_ms;
     /* Twice per health check, so every check sees fresh counters. */
     o->stats_interval_ms = cfg->check_interval_ms / 2;
@@ -161,6 +170,9 @@ int hamd_params_dataplane(struct hamd_dataplane_opts *o,
         o->stats_interval_ms = HAMD_PARAMS_STATS_INTERVAL_MIN_MS;
     o->limits.window_ns = (int64_t)cfg->replay_window_ms * HAMD_NS_PER_MS;
     o->limits.depth = cfg->replay_depth;
+    o->arbitration = cfg->arbitration;
+    o->n_arb_exchanges = cfg->n_arb_exchanges;
+    memcpy(o->arb_exchanges, cfg->arb_exchanges, sizeof o->arb_exchanges);
     const struct hamd_peer *self = hamd_config_self(cfg);
     if (self && copy_str(o->relay, sizeof o->relay, self->relay) < 0)
         return -1;

@@ -95,12 +95,17 @@ static void gateway_start(struct hamd_node *node, struct node_gw *gw)
     for (unsigned i = 0; i < a->n_exchanges; i++)
         exch[i] = a->exchanges[i];
     hamd_dataplane_source_add(node->dp, a->id, exch, a->n_exchanges, a->canary);
+    /* Secrets are opened only here, for the launch (docs/security.md). */
+    char params[HAMD_PARAMS_MAX];
+    if (node_secrets_open(node, a, params, sizeof params) < 0)
+        return;
     /* Running before the launch: the monitor hears of the launch at once. */
     gw->running = true;
-    if (hamd_supervisor_run(node->sup, a->id, exe, a->params) != 0) {
+    if (hamd_supervisor_run(node->sup, a->id, exe, params) != 0) {
         LOG_ERROR("account %s: cannot start its gateway", a->id);
         gw->running = false;
     }
+    explicit_bzero(params, sizeof params);
 }
 
 static void gateway_halt(struct hamd_node *node, struct node_gw *gw)

@@ -8,7 +8,9 @@
  * started through `hamd --gw-launch`, which sets PR_SET_PDEATHSIG so they
  * die with the node even when it is killed with SIGKILL, and in their own
  * session so a terminal's Ctrl-C reaches only hamd, which stops them in
- * order.
+ * order. Each launch gets a fresh random token in HAMD_GW_TOKEN, told
+ * first to the on_token hook (the data plane believes only a connection
+ * whose HELLO echoes it, docs/security.md).
  */
 #ifndef HAMD_SUPERVISOR_H
 #define HAMD_SUPERVISOR_H
@@ -52,6 +54,9 @@ struct hamd_sup_hooks {
     void (*on_exit)(void *ud, const char *account, int status);
     /* A gateway process was launched. */
     void (*on_launch)(void *ud, const char *account, int pid);
+    /* The launch token of account's next process, before it starts: it
+     * gets it in HAMD_GW_TOKEN and must echo it in its HELLO. */
+    void (*on_token)(void *ud, const char *account, const char *token);
     /* How long to wait before relaunching account's gateway (required). */
     unsigned (*relaunch_delay_ms)(void *ud, const char *account);
 };

@@ -34,6 +34,7 @@
 #define HAMD_DP_MEMBERS_MAX 32 /* addresses admitted to the relay ROUTER */
 #define HAMD_DP_HOST_MAX 64    /* bytes of one such address */
 #define HAMD_DP_COVERS_MAX 8   /* coverage reports kept, one per node */
+#define HAMD_DP_PATH_MAX 4096  /* bytes of a file or directory path */
 
 struct hamd_dataplane_opts {
     unsigned node_id;                      /* stamped on every tick */
@@ -44,10 +45,20 @@ struct hamd_dataplane_opts {
     unsigned heartbeat_ms;                 /* `_hb` period */
     unsigned stats_interval_ms;            /* statistics refresh period */
     struct hamd_arb_limits limits;         /* replay window */
+    enum hamd_arb_mode arbitration;        /* [failover] arbitration: the
+                                              mode of every exchange not in
+                                              arb_exchanges */
+    unsigned n_arb_exchanges;              /* entries in arb_exchanges */
+    struct hamd_arb_exchange arb_exchanges[HAMD_ARB_EXCH_MAX]; /* the
+                                              [arbitration] overrides */
     char relay[HAMD_DP_ENDPOINT_MAX];      /* relay ROUTER bind, "" = none */
     unsigned n_members;                    /* entries in members */
     char members[HAMD_DP_MEMBERS_MAX][HAMD_DP_HOST_MAX]; /* IP addresses
                                               the relay ROUTER admits */
+    char curve_secret_file[HAMD_DP_PATH_MAX]; /* the cluster's CURVE
+                                              secret key, "" = no CURVE */
+    char curve_clients_dir[HAMD_DP_PATH_MAX]; /* allowed client keys, one
+                                              file each ("" = nodes only) */
 };
 
 /* The latest coverage report of one node and when it arrived. */
@@ -86,6 +97,11 @@ struct hamd_dp_source_stats {
     uint64_t malformed;      /* messages dropped as malformed */
     uint64_t stale;          /* valid but not newer than the last published */
     uint64_t published;      /* ticks of this source that went out */
+    uint64_t first;          /* ... of them in first-arrival contracts: its
+                                copy was the first to arrive */
+    uint64_t lost_race;      /* copies dropped in first-arrival contracts
+                                because another source's copy went out
+                                first (also counted in stale) */
     int64_t hello_ns;        /* last HELLO */
     int64_t last_tick_ns;    /* last valid tick */
     int64_t last_hb_ns;      /* last HB */
@@ -93,6 +109,8 @@ struct hamd_dp_source_stats {
     int64_t staleness_ms;    /* worst lag behind the freshest source */
     int64_t latency_ms;      /* mean exchange->receive latency last period */
     uint64_t replay_ticks;   /* ticks kept in replay rings now */
+    uint64_t auth_failures;  /* messages dropped: not from the connection
+                                that proved the launch token */
 };
 
 /* The data plane as a whole, refreshed every stats period. */
@@ -120,6 +138,7 @@ struct hamd_dp_stats {
     uint64_t relay_unsolicited; /* ... of sources it did not ask for */
     uint64_t relay_bad;      /* malformed relay messages dropped */
     uint64_t relay_refused;  /* relay connections of non-members */
+    uint64_t clients_refused; /* CURVE clients refused: a key not allowed */
     unsigned n_sources;      /* sources in use */
     struct hamd_dp_source_stats sources[HAMD_ARB_MAX_SOURCES]; /* per source */
 };
@@ -156,6 +175,12 @@ int hamd_dataplane_source_add(struct hamd_dataplane *self, const char *account,
                               const char *const *exchanges, unsigned n_exch,
                               const char *canary);
 
+/* The launch token of account's next gateway process (docs/security.md):
+ * from now on only a connection whose HELLO carries it is believed. Call
+ * it before the process starts. */
+void hamd_dataplane_source_token(struct hamd_dataplane *self,
+                                 const char *account, const char *token);
+
 /* Unregisters a source; its ticks are dropped from now on. */
 void hamd_dataplane_source_remove(struct hamd_dataplane *self,
                                   const char *account);
@@ -165,6 +190,12 @@ void hamd_dataplane_contract_add(struct hamd_dataplane *self,
                                  const char *vt_symbol);
 void hamd_dataplane_contract_remove(struct hamd_dataplane *self,
                                     const char *vt_symbol);
+
+/* Whether account's source may supply the contracts of first-arrival
+ * exchanges (docs/failover.md, "Arbitration modes"): true while it is
+ * HEALTHY on this node. A source starts not eligible. */
+void hamd_dataplane_source_eligible(struct hamd_dataplane *self,
+                                    const char *account, bool eligible);
 
 /* Routes a contract to a source ("" = none). switch_id != 0 asks for a
  * HAMD_DP_EV_SWITCHED event when its first tick is published. */

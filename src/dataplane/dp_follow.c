@@ -107,6 +107,7 @@ static int follow_open(struct hamd_dataplane *dp, const char *endpoint)
     zmq_setsockopt(dp->follow, ZMQ_SUBSCRIBE, DP_FOLLOW_HUB_TOPICS,
                    strlen(DP_FOLLOW_HUB_TOPICS));
     hamd_followmode_init(&dp->follow_mode);
+    dp_curve_client(dp, dp->follow);
     if (zmq_connect(dp->follow, endpoint) < 0) {
         int err = errno;
         follow_close(dp);

@@ -9,6 +9,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <time.h>
 
 #include "common/log.h"
 #include "common/strmap.h"
@@ -16,6 +17,7 @@
 #include "dataplane/dataplane.h"
 #include "core/followmode.h"
 #include "core/gate.h"
+#include "core/gwauth.h"
 #include "core/inflight.h"
 
 #define DP_POLL_MAX_MS 10          /* longest sleep of the data loop */
@@ -36,7 +38,11 @@
                                       (back-pressure, never a drop) */
 #define DP_LINGER_MS 0             /* close sockets without waiting */
 #define DP_POLL_ITEMS 7            /* gateways, door, snapshot, PUB, relay
-                                      in and out, the relay's ZAP handler */
+                                      in and out, the ZAP handler */
+#define DP_ZAP_DOMAIN_GW "hamd-gw"       /* ZAP domain of the gateway ROUTER */
+#define DP_ZAP_DOMAIN_RELAY "hamd-relay" /* ... of the relay ROUTER */
+#define DP_ZAP_DOMAIN_CLIENTS "hamd-clients" /* ... of PUB and snapshot,
+                                               with CURVE */
 #define DP_HB_TOPIC "_hb"          /* the publisher's heartbeat topic */
 #define DP_FOLLOW_DRAIN_MS 20      /* a follower reads the publisher's
                                       stream this often, in one batch */
@@ -61,9 +67,11 @@
 enum dp_door_op {
     DP_DOOR_SOURCE_ADD,
     DP_DOOR_SOURCE_REMOVE,
+    DP_DOOR_SOURCE_TOKEN,
     DP_DOOR_CONTRACT_ADD,
     DP_DOOR_CONTRACT_REMOVE,
     DP_DOOR_ASSIGN,
+    DP_DOOR_ELIGIBLE,
     DP_DOOR_GW_SEND,
     DP_DOOR_EVENT,
     DP_DOOR_FOLLOW,
@@ -81,6 +89,7 @@ struct dp_door_msg {
     uint64_t switch_id;                    /* DP_DOOR_ASSIGN; the node of
                                               DP_DOOR_RELAY_SET */
     enum hamd_gw_type gw_type;             /* DP_DOOR_GW_SEND */
+    bool eligible;                         /* DP_DOOR_ELIGIBLE */
     unsigned n_exch;                       /* DP_DOOR_SOURCE_ADD */
     char exchanges[HAMD_DP_EXCH_MAX][HAMD_EXCHANGE_MAX]; /* the source's */
 };
@@ -93,6 +102,9 @@ struct dp_source {
     unsigned n_exch;                      /* exchanges in use */
     char exchanges[HAMD_DP_EXCH_MAX][HAMD_EXCHANGE_MAX]; /* it serves */
     struct hamd_log_rate bad_rate;        /* limits malformed-input logs */
+    struct hamd_gwauth auth;              /* its launch token and the
+                                             connection that proved it */
+    struct hamd_log_rate auth_rate;       /* limits refused-message logs */
     int64_t latency_sum_ms;               /* this stats period */
     uint64_t latency_n;                   /* this stats period */
     struct hamd_dp_source_stats st;       /* counters and times */
@@ -105,6 +117,8 @@ struct dp_contract {
     uint64_t seq;                         /* last seq stamped */
     uint64_t seq_term;                    /* term the seq counts in */
     uint32_t served;                      /* bit s: source s serves it */
+    bool first;                           /* first-arrival arbitration (its
+                                             exchange's mode) */
     int64_t last_rx_ns[HAMD_ARB_MAX_SOURCES]; /* per source, monotonic */
     int64_t freshest_rx_ns;               /* newest receive of any source */
     uint64_t switch_id;                   /* pending switch to report */
@@ -130,6 +144,18 @@ struct dp_wm_entry {
     struct dp_contract *c;   /* NULL once the contract went away */
     int64_t datetime_ns;     /* exchange time of its last sent tick */
     double volume;           /* volume of that tick */
+};
+
+/* CURVE on the network sockets (dp_curve.c). */
+struct dp_curve {
+    bool on;                              /* [publish] curve_secret_file */
+    char secret[41];                      /* the cluster's secret key, Z85 */
+    char public[41];                      /* its public key, Z85 */
+    uint8_t public_key[32];               /* the same, binary */
+    uint8_t *clients;                     /* allowed client keys, 32 bytes
+                                             each (curve_clients_dir) */
+    unsigned n_clients;                   /* keys in clients */
+    time_t clients_mtime;                 /* the directory's, when read */
 };
 
 struct hamd_dataplane {
@@ -184,10 +210,16 @@ struct hamd_dataplane {
     uint64_t relay_unsolicited;           /* ... of sources not registered */
     uint64_t relay_bad;                   /* malformed relay messages */
     uint64_t relay_refused;               /* connections of non-members */
+    uint64_t clients_refused;             /* CURVE clients not allowed */
+    struct hamd_log_rate clients_rate;    /* limits their logs */
+    struct dp_curve curve;                /* CURVE keys (dp_curve.c) */
     uint64_t relay_send_errors;           /* sends ZeroMQ refused */
     struct hamd_log_rate relay_rate;      /* limits relay logs */
 
     struct dp_source sources[HAMD_ARB_MAX_SOURCES]; /* index = arbiter's */
+    uint32_t eligible;                    /* bit s: source s is HEALTHY here
+                                             and may supply first-arrival
+                                             contracts (dp_arbitration.c) */
     struct hamd_strmap *contracts;        /* vt_symbol -> dp_contract */
     struct hamd_strmap *by_account;       /* account -> dp_source */
 
@@ -197,6 +229,8 @@ struct hamd_dataplane {
     uint64_t published;                   /* ticks in total */
     uint64_t pub_errors;                  /* ticks ZeroMQ refused */
     uint64_t unknown_source;              /* messages of unknown identities */
+    uint64_t gw_conns;                    /* gateway connections admitted:
+                                             the last one's id */
     uint64_t unsubscribed;                /* ticks of unsubscribed contracts */
     uint64_t snapshots;                   /* snapshot requests answered */
     struct hamd_log_rate unknown_rate;    /* limits unknown-source logs */
@@ -223,11 +257,14 @@ void dp_event_push(struct hamd_dataplane *dp, const struct hamd_dp_event *ev);
 /* dp_ingest.c: handles one gateway message [identity][type][body]...
  * (gwproto.h). The identity frame is given; the others are pulled in
  * order with next, which stores one frame (valid until its next call) and
- * whether more follow, and returns false when it could not read one. A
- * TICK's bodies are ingested one by one as they are pulled. It may stop
+ * whether more follow, and returns false when it could not read one; it
+ * also points *conn at the id of the connection the frames came on (ZAP's
+ * User-Id, dp_zap.c; "" = none), read from a pulled frame since libzmq
+ * 4.3 attaches no metadata to an identity frame it prefetched for a poll.
+ * A TICK's bodies are ingested one by one as they are pulled. It may stop
  * before the last frame (a bad message): the caller discards the rest. */
 void dp_ingest_message(struct hamd_dataplane *dp, const void *id,
-                       size_t id_len,
+                       size_t id_len, const char *const *conn,
                        bool (*next)(void *ud, const void **frame, size_t *len,
                                     bool *more),
                        void *ud, int64_t now_ns);
@@ -238,6 +275,32 @@ void dp_ingest_relayed(struct hamd_dataplane *dp, struct dp_source *s,
                        bool (*next)(void *ud, const void **frame, size_t *len,
                                     bool *more),
                        void *ud, int64_t now_ns);
+
+/* dp_arbitration.c: first-arrival arbitration (docs/failover.md) */
+
+/* Sets c->first from its exchange's mode (opts.arbitration and the
+ * [arbitration] overrides). */
+void dp_arb_contract_mode(struct hamd_dataplane *dp, struct dp_contract *c);
+/* Hands c's arbiter the sources that may supply it now: in first-arrival
+ * mode those that serve it and are eligible. A newcomer's kept ticks go
+ * out at once while the node sends live (else they wait for the flush). */
+void dp_arb_contract_eligible(struct hamd_dataplane *dp, struct dp_contract *c,
+                              int64_t now_ns);
+/* Applies dp_arb_contract_eligible to every contract. */
+void dp_arb_refresh(struct hamd_dataplane *dp, int64_t now_ns);
+/* DP_DOOR_ELIGIBLE: account's source is (not) eligible from now. */
+void dp_arb_source_eligible(struct hamd_dataplane *dp, const char *account,
+                            bool eligible);
+
+/* dp_gwauth.c: the launch tokens (core/gwauth.h) */
+
+/* True when a message other than HELLO from conn is taken; otherwise it
+ * was counted and logged (rate-limited) and must be dropped. */
+bool dp_gwauth_message(struct dp_source *s, const char *conn);
+/* True when a HELLO carrying token from conn proves the launch; otherwise
+ * counted and logged like a refused message. */
+bool dp_gwauth_hello(struct dp_source *s, const char *conn,
+                     const char *token);
 
 /* dp_relay.c */
 
@@ -271,6 +334,26 @@ void dp_zap_serve(struct hamd_dataplane *dp);
 bool dp_zap_member(const struct hamd_dataplane *dp, const char *address);
 /* Closes the handler. */
 void dp_zap_close(struct hamd_dataplane *dp);
+
+/* dp_curve.c */
+
+/* Reads [publish] curve_secret_file and the allowed client keys. Returns
+ * 0 (also without CURVE), or -1 with a message in err. */
+int dp_curve_setup(struct hamd_dataplane *dp, char *err, size_t cap);
+/* With CURVE: makes sock a CURVE server with the cluster's key, its
+ * clients checked by the ZAP handler under domain. */
+void dp_curve_server(struct hamd_dataplane *dp, void *sock,
+                     const char *domain);
+/* With CURVE: makes sock a CURVE client of another node, with the
+ * cluster's key pair. */
+void dp_curve_client(struct hamd_dataplane *dp, void *sock);
+/* True when key (32 bytes) may read PUB and snapshot: the cluster's or an
+ * allowed client's. */
+bool dp_curve_client_allowed(struct hamd_dataplane *dp, const uint8_t *key);
+/* True when key is the cluster's own (another node). */
+bool dp_curve_is_cluster(const struct hamd_dataplane *dp, const uint8_t *key);
+/* Wipes the secret key and frees the allowed keys. */
+void dp_curve_free(struct hamd_dataplane *dp);
 
 /* dp_follow.c */
 
@@ -330,17 +413,18 @@ void dp_contracts_each(struct hamd_dataplane *dp,
                                   struct dp_contract *c, int64_t now_ns),
                        int64_t now_ns);
 
-/* A replay of the ticks kept for a contract's active source (a switch, or
- * the end of a lease lapse): what dp_replay_emit needs. */
+/* A replay of the ticks kept for a contract's active (and, in first-arrival
+ * mode, eligible) sources: a switch, a source becoming eligible, the end
+ * of a lease lapse, a takeover. What dp_replay_emit needs. */
 struct dp_replay {
     struct hamd_dataplane *dp; /* the data plane */
     struct dp_contract *c;     /* the contract replayed */
     int64_t now_ns;            /* monotonic time of the replay */
 };
 
-/* hamd_arb_emit_fn over a struct dp_replay: publishes one kept tick of the
- * contract's active source, never held (see dp_publish_tick). */
-void dp_replay_emit(void *ud, const struct hamd_tick *tick);
+/* hamd_arb_emit_fn over a struct dp_replay: publishes one kept tick of a
+ * source of the contract, never held (see dp_publish_tick). */
+void dp_replay_emit(void *ud, int source, const struct hamd_tick *tick);
 
 /* The lease as the control plane set it last (two atomic loads). */
 static inline struct hamd_gate_lease dp_lease(struct hamd_dataplane *dp)

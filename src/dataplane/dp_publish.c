@@ -67,6 +67,8 @@ static int endpoints_open(struct hamd_dataplane *dp)
     zmq_setsockopt(dp->pub, ZMQ_LINGER, &linger, sizeof linger);
     zmq_setsockopt(dp->snap, ZMQ_SNDHWM, &snap_hwm, sizeof snap_hwm);
     zmq_setsockopt(dp->snap, ZMQ_LINGER, &linger, sizeof linger);
+    dp_curve_server(dp, dp->pub, DP_ZAP_DOMAIN_CLIENTS);
+    dp_curve_server(dp, dp->snap, DP_ZAP_DOMAIN_CLIENTS);
     const char *failed = NULL;
     if (zmq_bind(dp->pub, dp->opts.publish) < 0)
         failed = dp->opts.publish;
@@ -97,14 +99,15 @@ void dp_contracts_each(struct hamd_dataplane *dp,
         fn(dp, val, now_ns);
 }
 
-void dp_replay_emit(void *ud, const struct hamd_tick *tick)
+void dp_replay_emit(void *ud, int source, const struct hamd_tick *tick)
 {
     struct dp_replay *r = ud;
-    dp_publish_tick(r->dp, r->c, r->c->arb.active, tick, r->now_ns, false);
+    dp_publish_tick(r->dp, r->c, source, tick, r->now_ns, false);
 }
 
-/* Sends a contract's held ticks newer than the last published, in order:
- * the end of a lease lapse. */
+/* Sends a contract's held ticks newer than the last published, in order
+ * (in first-arrival mode every eligible source's, merged): the end of a
+ * lease lapse. */
 static void contract_flush(struct hamd_dataplane *dp, struct dp_contract *c,
                            int64_t now_ns)
 {
@@ -281,6 +284,8 @@ void dp_publish_tick(struct hamd_dataplane *dp, struct dp_contract *c,
     }
     lvc_store(c, &out);
     dp->sources[source].st.published++;
+    if (c->first)
+        dp->sources[source].st.first++;
     /* Only the lease holder hands the tick to ZeroMQ, checked last and
      * against the clock. */
     if (!dp_may_publish(dp, now_ns))
@@ -526,6 +531,7 @@ void dp_stats_refresh(struct hamd_dataplane *dp, int64_t now_ns)
     st.relay_unsolicited = dp->relay_unsolicited;
     st.relay_bad = dp->relay_bad;
     st.relay_refused = dp->relay_refused;
+    st.clients_refused = dp->clients_refused;
     pthread_mutex_lock(&dp->lock);
     dp->stats = st;
     pthread_mutex_unlock(&dp->lock);

@@ -42,18 +42,14 @@ int dp_relay_bind(struct hamd_dataplane *dp, char *err, size_t cap)
     if (!dp->opts.relay[0])
         return 0;
     int hwm = DP_RELAY_RCVHWM, linger = DP_LINGER_MS, one = 1;
-    if (dp_zap_open(dp) < 0) {
-        snprintf(err, cap, "cannot start the relay access check: %s",
-                 zmq_strerror(errno));
-        return -1;
-    }
     dp->relay_in = zmq_socket(dp->zctx, ZMQ_ROUTER);
     zmq_setsockopt(dp->relay_in, ZMQ_RCVHWM, &hwm, sizeof hwm);
     zmq_setsockopt(dp->relay_in, ZMQ_LINGER, &linger, sizeof linger);
     /* A restarted follower reconnects under the same identity. */
     zmq_setsockopt(dp->relay_in, ZMQ_ROUTER_HANDOVER, &one, sizeof one);
-    zmq_setsockopt(dp->relay_in, ZMQ_ZAP_DOMAIN, "hamd-relay",
-                   strlen("hamd-relay"));
+    zmq_setsockopt(dp->relay_in, ZMQ_ZAP_DOMAIN, DP_ZAP_DOMAIN_RELAY,
+                   strlen(DP_ZAP_DOMAIN_RELAY));
+    dp_curve_server(dp, dp->relay_in, DP_ZAP_DOMAIN_RELAY);
     if (zmq_bind(dp->relay_in, dp->opts.relay) < 0) {
         snprintf(err, cap, "cannot bind relay endpoint %s: %s",
                  dp->opts.relay, zmq_strerror(errno));
@@ -102,6 +98,7 @@ void dp_relay_target(struct hamd_dataplane *dp, const char *endpoint)
     }
     zmq_setsockopt(dp->relay_out, ZMQ_SNDHWM, &hwm, sizeof hwm);
     zmq_setsockopt(dp->relay_out, ZMQ_RECONNECT_IVL, &ivl, sizeof ivl);
+    dp_curve_client(dp, dp->relay_out);
     if (zmq_connect(dp->relay_out, endpoint) < 0) {
         LOG_WARN("cannot reach the publisher's relay endpoint %s: %s",
                  endpoint, zmq_strerror(errno));
@@ -118,7 +115,6 @@ void dp_relay_close(struct hamd_dataplane *dp)
         zmq_close(dp->relay_in);
         dp->relay_in = NULL;
     }
-    dp_zap_close(dp);
 }
 
 /* ------------------------------------------------------------------------
@@ -157,9 +153,10 @@ struct relay_catchup {
     const struct dp_source *s; /* the relayed account */
 };
 
-static void catchup_emit(void *ud, const struct hamd_tick *tick)
+static void catchup_emit(void *ud, int source, const struct hamd_tick *tick)
 {
     struct relay_catchup *r = ud;
+    (void)source; /* r->s: the source asked for */
     size_t len = hamd_tick_encode(tick, false, r->dp->encbuf,
                                   sizeof r->dp->encbuf);
     if (len)

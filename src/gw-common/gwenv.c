@@ -79,5 +79,13 @@ int hamd_gwenv_read(struct hamd_gwenv *out)
                   HAMD_ACCOUNT_SLUG_MAX);
         return -1;
     }
+    const char *token = getenv(HAMD_GW_ENV_TOKEN);
+    if (!token || !*token)
+        LOG_WARN("%s is not set: hamd drops every message of a gateway "
+                 "whose HELLO lacks the token it was launched with",
+                 HAMD_GW_ENV_TOKEN);
+    else if (strlen(token) >= HAMD_GW_TOKEN_MAX)
+        LOG_WARN("%s is longer than %d bytes: the hub will refuse it",
+                 HAMD_GW_ENV_TOKEN, HAMD_GW_TOKEN_MAX - 1);
     return 0;
 }

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <zmq.h>
 
@@ -123,6 +124,8 @@ int hamd_gwout_hello(struct hamd_gwout *self, const char *account, int64_t pid,
     struct hamd_gw_hello hello = {.pid = pid, .proto = HAMD_GW_PROTO_VERSION};
     snprintf(hello.account, sizeof hello.account, "%s", account);
     snprintf(hello.gateway_type, sizeof hello.gateway_type, "%s", gateway_type);
+    const char *token = getenv(HAMD_GW_ENV_TOKEN);
+    snprintf(hello.token, sizeof hello.token, "%s", token ? token : "");
     size_t len = hamd_gw_hello_encode(&hello, self->body, sizeof self->body);
     if (len == 0)
         return -1;

@@ -64,7 +64,10 @@ void hamd_gwout_init(struct hamd_gwout *self, void *dealer);
  * copies, the hub nothing. */
 void hamd_gwout_set_tap(struct hamd_gwout *self, void *tap);
 
-/* Sends HELLO {account, pid, proto, gateway_type}. Returns 0 or -1. */
+/* Sends HELLO {account, pid, proto, gateway_type, token}, the token being
+ * HAMD_GW_TOKEN of the environment: the launch token hamd gave this
+ * process, without which the hub drops everything it sends. Returns 0 or
+ * -1. */
 int hamd_gwout_hello(struct hamd_gwout *self, const char *account, int64_t pid,
                      const char *gateway_type);
 

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/clock.h"
+
 /* ------------------------------------------------------------------------
  * Fault names
  * ------------------------------------------------------------------------ */
@@ -16,6 +18,7 @@ static const char *const FAULT_NAMES[GWSIM_FAULT_COUNT] = {
     [GWSIM_FAULT_GARBAGE] = "garbage",
     [GWSIM_FAULT_SLOW] = "slow",
     [GWSIM_FAULT_WRONG] = "wrong",
+    [GWSIM_FAULT_JITTER] = "jitter",
 };
 
 const char *gwsim_fault_name(enum gwsim_fault fault)
@@ -37,7 +40,8 @@ int gwsim_fault_parse(const char *name, enum gwsim_fault *out)
 
 bool gwsim_fault_takes_arg(enum gwsim_fault fault)
 {
-    return fault == GWSIM_FAULT_SLOW || fault == GWSIM_FAULT_DISCONNECT;
+    return fault == GWSIM_FAULT_SLOW || fault == GWSIM_FAULT_JITTER ||
+           fault == GWSIM_FAULT_DISCONNECT;
 }
 
 /* ------------------------------------------------------------------------
@@ -88,6 +92,8 @@ static int64_t effective_arg(const struct gwsim_faults *self,
 {
     if (fault == GWSIM_FAULT_SLOW)
         return arg_ms >= 0 ? arg_ms : GWSIM_SLOW_DEFAULT_MS;
+    if (fault == GWSIM_FAULT_JITTER)
+        return arg_ms >= 0 ? arg_ms : GWSIM_JITTER_DEFAULT_MS;
     if (fault == GWSIM_FAULT_DISCONNECT)
         return arg_ms >= 0 ? arg_ms : self->cfg.reconnect_ms;
     return GWSIM_NEVER_MS;
@@ -216,6 +222,21 @@ int64_t gwsim_faults_delay_ms(const struct gwsim_faults *self)
     return self->fault == GWSIM_FAULT_SLOW ? self->arg_ms : 0;
 }
 
+int64_t gwsim_faults_round_delay_ns(const struct gwsim_faults *self,
+                                    uint64_t *rng)
+{
+    if (self->fault != GWSIM_FAULT_JITTER)
+        return gwsim_faults_delay_ms(self) * HAMD_NS_PER_MS;
+    /* xorshift64 (Marsaglia): cheap, and its state never reaches 0. */
+    uint64_t x = *rng;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    *rng = x;
+    uint64_t span_ns = (uint64_t)self->arg_ms * HAMD_NS_PER_MS + 1;
+    return (int64_t)(x % span_ns);
+}
+
 /* ------------------------------------------------------------------------
  * Fault specs
  * ------------------------------------------------------------------------ */
@@ -248,7 +269,7 @@ int gwsim_fault_spec_parse(const char *spec, enum gwsim_fault *fault,
     }
     if (n > 2 || gwsim_fault_parse(name, fault) != 0) {
         snprintf(err, errcap, "unknown fault '%.40s' (none, crash, stall, "
-                 "disconnect, garbage, slow, wrong [ARG ms])", spec);
+                 "disconnect, garbage, slow, wrong, jitter [ARG ms])", spec);
         return -1;
     }
     *arg_ms = GWSIM_NEVER_MS;

@@ -15,6 +15,9 @@
  *               again and resumes at the current tick
  *   garbage     a malformed message after every good tick
  *   slow        every tick delivered ARG ms late (default 2000)
+ *   jitter      every tick delivered 0..ARG ms late, drawn afresh for
+ *               each delivery round (default 5), never out of order: two
+ *               sims of one feed then race like two real lines
  *   wrong       wrong ticks (negative price, no exchange, string datetime)
  *               instead of good ones
  *
@@ -35,6 +38,7 @@
 
 #define GWSIM_EXIT_CRASH 3          /* exit code of the crash fault */
 #define GWSIM_SLOW_DEFAULT_MS 2000  /* slow fault delay without ARG */
+#define GWSIM_JITTER_DEFAULT_MS 5   /* jitter fault's largest delay */
 #define GWSIM_FAULT_ARG_MAX_MS 86400000 /* largest ARG accepted: one day */
 #define GWSIM_NEVER_MS (-1)         /* "no such timer" */
 #define GWSIM_STATUS_BURST_MAX 8    /* STATUS messages one step can emit */
@@ -47,6 +51,7 @@ enum gwsim_fault {
     GWSIM_FAULT_GARBAGE,
     GWSIM_FAULT_SLOW,
     GWSIM_FAULT_WRONG,
+    GWSIM_FAULT_JITTER,
     GWSIM_FAULT_COUNT, /* number of faults: keep last */
 };
 
@@ -87,11 +92,12 @@ const char *gwsim_fault_name(enum gwsim_fault fault);
 /* Parses a fault name. Returns 0 and sets *out, or -1 if unknown. */
 int gwsim_fault_parse(const char *name, enum gwsim_fault *out);
 
-/* True when the fault takes an ARG in ms (slow: delay, disconnect:
- * reconnect time). */
+/* True when the fault takes an ARG in ms (slow: delay, jitter: largest
+ * delay, disconnect: reconnect time). */
 bool gwsim_fault_takes_arg(enum gwsim_fault fault);
 
-/* Parses "NAME [ARG]" (ARG: integer ms, only for slow and disconnect).
+/* Parses "NAME [ARG]" (ARG: integer ms, only for slow, jitter and
+ * disconnect).
  * Returns 0 and sets *fault and *arg_ms (GWSIM_NEVER_MS when absent), or
  * -1 with a message in err. */
 int gwsim_fault_spec_parse(const char *spec, enum gwsim_fault *fault,
@@ -133,5 +139,11 @@ bool gwsim_faults_hb_flow(const struct gwsim_faults *self);
 
 /* Returns how late ticks are delivered, in ms (slow fault; else 0). */
 int64_t gwsim_faults_delay_ms(const struct gwsim_faults *self);
+
+/* How late this round's ticks are delivered, in ns: the slow delay, or
+ * under jitter a draw in 0..ARG ms from *rng (xorshift64 state, never 0),
+ * which it advances. */
+int64_t gwsim_faults_round_delay_ns(const struct gwsim_faults *self,
+                                    uint64_t *rng);
 
 #endif /* GWSIM_FAULTS_H */

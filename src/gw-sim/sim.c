@@ -95,6 +95,10 @@ struct gwsim *gwsim_new(const char *endpoint, const char *account,
     snprintf(self->account, sizeof self->account, "%s", account);
     self->params = params;
     gwsim_emit_init(&self->emit, 0);
+    /* Two sims of one account on one host must not jitter alike. */
+    self->jitter_rng = ((uint64_t)getpid() << 32) ^ (uint64_t)hamd_mono_ns();
+    if (self->jitter_rng == 0)
+        self->jitter_rng = 1;
     self->dealer = hamd_gwout_dealer_open(self->zctx, endpoint, account,
                                           GWSIM_SNDHWM_MSGS, GWSIM_LINGER_MS);
     if (!self->dealer) {
@@ -212,7 +216,8 @@ static void emit_due_ticks(struct gwsim *self, int64_t wall_ns)
         gwsim_emit_idle(&self->emit);
     else
         gwsim_emit_round(&self->emit, self->subs, wall_ns,
-                         gwsim_faults_delay_ms(&self->faults) * HAMD_NS_PER_MS,
+                         gwsim_faults_round_delay_ns(&self->faults,
+                                                     &self->jitter_rng),
                          hub_sink, self);
     hamd_gwout_flush(&self->out.gw);
 }

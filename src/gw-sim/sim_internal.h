@@ -49,6 +49,8 @@ struct gwsim {
                                            pace upstream forwarding */
     struct gwsim_upstream up;           /* upstream mode */
     int64_t round_wall_ns;              /* wall time of the current round */
+    uint64_t jitter_rng;                /* xorshift64 state of the jitter
+                                           fault's delays, never 0 */
     int64_t next_hb_ms;                 /* monotonic time of the next HB */
     bool stopping;                      /* STOP received */
     uint64_t hub_bad;                   /* malformed messages from the hub */

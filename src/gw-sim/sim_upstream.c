@@ -372,7 +372,8 @@ void gwsim_upstream_forward(struct gwsim *self, int64_t wall_ns)
     gwsim_emit_idle(e);
     if (!gwsim_faults_ticks_flow(&self->faults))
         return;
-    int64_t delay_ns = gwsim_faults_delay_ms(&self->faults) * HAMD_NS_PER_MS;
+    int64_t delay_ns = gwsim_faults_round_delay_ns(&self->faults,
+                                                   &self->jitter_rng);
     size_t budget = GWSIM_EMIT_BUDGET_TICKS;
     struct gwsim_tickq_item *it;
     while ((it = gwsim_tickq_peek(self->up.queue))) {

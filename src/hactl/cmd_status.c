@@ -136,6 +136,44 @@ static void print_judge(const json_t *c)
     printf("leader:   node %lld covers more contracts, %s\n", best, what);
 }
 
+/* "arbitration: first (SHFE priority)": how copies of a tick from several
+ * sources are chosen, when it is not the default priority everywhere. */
+static void print_arbitration(const json_t *a)
+{
+    const char *mode = hactl_jstr(a, "mode", "priority");
+    json_t *ex = json_object_get(a, "exchanges");
+    if (strcmp(mode, "priority") == 0 && json_object_size(ex) == 0)
+        return;
+    printf("arbitration: %s", mode);
+    const char *k;
+    const json_t *v;
+    const char *sep = " (";
+    json_object_foreach(ex, k, v) {
+        printf("%s%s %s", sep, k, json_is_string(v) ? json_string_value(v) : "?");
+        sep = ", ";
+    }
+    printf("%s\n", strcmp(sep, ", ") == 0 ? ")" : "");
+}
+
+/* "sessions: SHFE closed (opens 2026-12-07T01:00:00Z), DCE open": the
+ * trading calendar as the node sees it (docs/operations.md). */
+static void print_sessions(const json_t *ss)
+{
+    if (json_array_size(ss) == 0)
+        return;
+    printf("sessions:");
+    size_t i;
+    const json_t *s;
+    json_array_foreach(ss, i, s) {
+        const char *next = hactl_jstr(s, "next_open", "");
+        printf("%s %s %s", i ? "," : "", hactl_jstr(s, "exchange", "?"),
+               hactl_jstr(s, "state", "?"));
+        if (next[0] && strcmp(hactl_jstr(s, "state", ""), "closed") == 0)
+            printf(" (opens %s)", next);
+    }
+    printf("\n");
+}
+
 /* The replicated failover state (pause flag, pins) as the publishing node
  * knows it, else as the first node that answered: what an operator must
  * not forget after maintenance. */
@@ -155,6 +193,8 @@ static void print_failover(const struct hactl *ctl, const struct hactl_resp *r)
                                      "(hactl resume)"
                                    : "automatic");
     print_judge(json_object_get(s, "coverage"));
+    print_arbitration(json_object_get(s, "arbitration"));
+    print_sessions(json_object_get(s, "sessions"));
     const json_t *pins = json_object_get(s, "pinned");
     size_t n = json_array_size(pins);
     if (n == 0)

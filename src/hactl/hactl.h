@@ -31,6 +31,15 @@ struct hactl {
     bool json;                 /* --json: machine-readable output */
     unsigned timeout_ms;       /* --timeout */
     char token[256];           /* bearer token ("" = none) */
+    bool tls;                  /* the admin APIs speak HTTPS: --cacert, an
+                                  https:// -H, or [admin] tls_cert of -c */
+    char cacert[PATH_MAX];     /* CAs that sign their certificates ("" =
+                                  the system's): --cacert, else [admin]
+                                  tls_ca of -c */
+    bool cacert_given;         /* --cacert came: the config's CA is not
+                                  used */
+    char curve_secret_file[PATH_MAX]; /* [publish] curve_secret_file of -c:
+                                  tail's CURVE keys without options */
     unsigned n_nodes;          /* nodes in use */
     struct hactl_node nodes[HACTL_MAX_NODES]; /* the nodes to talk to */
 };
@@ -56,6 +65,8 @@ int hactl_cmd_members(struct hactl *ctl, int argc, char **argv);
 int hactl_cmd_is_leader(struct hactl *ctl, int argc, char **argv);
 int hactl_cmd_transfer(struct hactl *ctl, int argc, char **argv);
 int hactl_cmd_events(struct hactl *ctl, int argc, char **argv);
+/* keys gen NAME | keys pub FILE: CURVE key pairs (cmd_keys.c). */
+int hactl_cmd_keys(struct hactl *ctl, int argc, char **argv);
 /* start | stop | restart ACCOUNT (argv[0] says which). */
 int hactl_cmd_gateway(struct hactl *ctl, int argc, char **argv);
 

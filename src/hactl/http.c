@@ -47,7 +47,8 @@ static int xfer_setup(const struct hactl *ctl, struct http_xfer *x,
                       const char *body)
 {
     char url[HTTP_URL_MAX], auth[HTTP_AUTH_MAX];
-    snprintf(url, sizeof url, "http://%s%s", admin, path);
+    snprintf(url, sizeof url, "%s://%s%s", ctl->tls ? "https" : "http", admin,
+             path);
     x->easy = curl_easy_init();
     if (!x->easy)
         return -1;
@@ -70,6 +71,7 @@ static int xfer_setup(const struct hactl *ctl, struct http_xfer *x,
         .body_len = body ? strlen(body) : 0,
         .timeout_ms = timeout,
         .connect_timeout_ms = timeout / HTTP_CONNECT_SHARE + 1,
+        .cacert = ctl->cacert[0] ? ctl->cacert : NULL,
     };
     x->answer.max = HACTL_HTTP_REPLY_MAX;
     return hamd_http_easy_setup(x->easy, &req, &x->answer, x->curl_error, x);

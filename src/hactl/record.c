@@ -13,7 +13,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <msgpack.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,30 +22,23 @@
 #include "common/clock.h"
 #include "common/mpwrite.h"
 #include "common/recfile.h"
+#include "hactl/curve.h"
 #include "hactl/hactl.h"
+#include "hactl/stream.h"
 #include "hactl/util.h"
 #include "hamd/client.h"
 #include "hamd/tick.h"
 
-#define RECORD_POLL_MS 100          /* wake up to flush, rotate, stop */
 #define RECORD_FLUSH_MS 100         /* ticks buffered per write(2) */
 #define RECORD_SYNC_MS 1000         /* fdatasync at most this often */
 #define RECORD_GAP_BODY_MAX 256     /* bytes of a gap record's map */
 
-static volatile sig_atomic_t g_stop;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    g_stop = 1;
-}
-
 /* What the options of record ask for. */
 struct record_opts {
-    const char *out;    /* --out FILE */
-    bool daily;         /* --rotate daily */
-    uint64_t max_count; /* stop after this many ticks, 0 = never */
-    double seconds;     /* stop after this long, 0 = never */
+    const char *out;                 /* --out FILE */
+    bool daily;                      /* --rotate daily */
+    struct hactl_stream_limits stop; /* --count, --seconds */
+    struct hactl_curve_opts curve;   /* --server-key, --client-key */
 };
 
 /* One recording run. */
@@ -157,7 +149,7 @@ static void on_tick(void *ud, const struct hamd_tick *t, unsigned flags)
     (void)flags; /* a snapshot tick is a tick the hub published */
     struct record *r = ud;
     if (r->failed || !r->w ||
-        (r->o.max_count && r->ticks >= r->o.max_count))
+        (r->o.stop.max_count && r->ticks >= r->o.stop.max_count))
         return;
     size_t len = hamd_tick_encode(t, true, r->body, sizeof r->body);
     if (len == 0)
@@ -215,8 +207,9 @@ static void on_notice(void *ud, enum hamd_client_notice what, const char *text)
 static void record_usage(void)
 {
     fprintf(stderr, "Usage: hactl [-c CONFIG | -e EP [-s EP]] record --out "
-                    "FILE [--rotate daily] [--count N] [--seconds S] "
-                    "[PREFIX...]\n");
+                    "FILE [--rotate daily] [--count N] [--seconds S]\n"
+                    "             [--server-key KEY|FILE --client-key "
+                    "SECRET_KEY_FILE] [PREFIX...]\n");
 }
 
 /* Parses the options of record into *o. Returns -1 to go on, else the
@@ -226,14 +219,20 @@ static int record_opts_parse(int argc, char **argv, struct record_opts *o)
     static const struct option longopts[] = {
         {"out", required_argument, NULL, 'o'},
         {"rotate", required_argument, NULL, 'r'},
-        {"count", required_argument, NULL, 'n'},
-        {"seconds", required_argument, NULL, 'S'},
+        HACTL_STREAM_LIMIT_LONGOPTS,
+        HACTL_CURVE_LONGOPTS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     *o = (struct record_opts){0};
     int opt;
-    while ((opt = getopt_long(argc, argv, "o:r:n:S:h", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, HACTL_STREAM_LIMIT_OPTS "o:r:h",
+                              longopts, NULL)) != -1) {
+        int lim = hactl_stream_limit_opt(&o->stop, opt, optarg, "record");
+        if (lim < 0)
+            return HACTL_USAGE;
+        if (lim > 0 || hactl_curve_opt(&o->curve, opt, optarg))
+            continue;
         switch (opt) {
         case 'o': o->out = optarg; break;
         case 'r':
@@ -243,8 +242,6 @@ static int record_opts_parse(int argc, char **argv, struct record_opts *o)
             }
             o->daily = true;
             break;
-        case 'n': o->max_count = strtoull(optarg, NULL, 10); break;
-        case 'S': o->seconds = strtod(optarg, NULL); break;
         case 'h': record_usage(); return HACTL_OK;
         default: record_usage(); return HACTL_USAGE;
         }
@@ -256,23 +253,19 @@ static int record_opts_parse(int argc, char **argv, struct record_opts *o)
     return -1;
 }
 
-/* Receives until --count, --seconds, a signal or a failed write. */
-static void record_run(struct record *r, hamd_client_t *c)
+/* After each poll: the next day's file, the buffered ticks out. */
+static int record_each_cb(void *ud)
 {
-    int64_t deadline = r->o.seconds > 0
-                           ? hamd_mono_ns() +
-                                 (int64_t)(r->o.seconds * HAMD_NS_PER_S)
-                           : 0;
-    while (!g_stop && !r->failed &&
-           (r->o.max_count == 0 || r->ticks < r->o.max_count) &&
-           (deadline == 0 || hamd_mono_ns() < deadline)) {
-        if (hamd_client_poll(c, RECORD_POLL_MS) < 0)
-            break;
-        if (file_rotate_due(r, hamd_wall_ns()) < 0)
-            break;
-        if (hamd_recfile_writer_flush(r->w) != 0)
-            note_write_failure(r);
+    struct record *r = ud;
+    if (!r->failed && file_rotate_due(r, hamd_wall_ns()) < 0)
+        r->failed = true; /* the next day's file cannot be opened */
+    if (r->failed)
+        return -1;
+    if (hamd_recfile_writer_flush(r->w) != 0) {
+        note_write_failure(r);
+        return -1;
     }
+    return 0;
 }
 
 int hactl_cmd_record(struct hactl *ctl, int argc, char **argv)
@@ -285,30 +278,17 @@ int hactl_cmd_record(struct hactl *ctl, int argc, char **argv)
         free(r);
         return rc;
     }
-    const char *pubs[HAMD_CLIENT_ENDPOINTS_MAX], *snaps[HAMD_CLIENT_ENDPOINTS_MAX];
     struct hamd_client_opts co = {
-        .endpoints = pubs,
-        .n_endpoints = hactl_endpoints(ctl, false, pubs, HAMD_CLIENT_ENDPOINTS_MAX),
-        .snapshot_endpoints = snaps,
-        .n_snapshot_endpoints =
-            hactl_endpoints(ctl, true, snaps, HAMD_CLIENT_ENDPOINTS_MAX),
-        .prefixes = (const char *const *)(argv + optind),
-        .n_prefixes = (size_t)(argc - optind),
         .on_tick = on_tick, .on_gap = on_gap, .on_notice = on_notice, .ud = r,
     };
-    hamd_client_t *c = NULL;
-    rc = HACTL_USAGE;
-    if (co.n_endpoints == 0)
-        fprintf(stderr, "hactl record: no publish endpoint (use -c CONFIG or "
-                        "-e EP)\n");
-    else if (!(c = hamd_client_new(&co)))
-        fprintf(stderr, "hactl record: cannot subscribe: %s\n", strerror(errno));
-    else if (file_open(r, hamd_wall_ns()) == 0)
-        rc = HACTL_OK;
+    hamd_client_t *c;
+    rc = hactl_stream_subscribe(ctl, &r->o.curve, true, argv + optind,
+                                (size_t)(argc - optind), &co, "record", &c);
+    if (rc == HACTL_OK && file_open(r, hamd_wall_ns()) != 0)
+        rc = HACTL_USAGE;
     if (rc == HACTL_OK) {
-        signal(SIGINT, on_signal);
-        signal(SIGTERM, on_signal);
-        record_run(r, c);
+        hactl_stream_catch_signals();
+        hactl_stream_run(c, &r->o.stop, &r->ticks, record_each_cb, r);
         rc = r->failed ? HACTL_FAIL : HACTL_OK;
         fprintf(stderr, "hactl record: %llu ticks, %llu gaps\n",
                 (unsigned long long)r->ticks, (unsigned long long)r->gaps);

@@ -5,33 +5,24 @@
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/clock.h"
 #include "common/mpjson.h"
+#include "hactl/curve.h"
 #include "hactl/hactl.h"
+#include "hactl/stream.h"
 #include "hactl/util.h"
 #include "hamd/client.h"
 #include "hamd/tick.h"
 
-#define TAIL_POLL_MS 100 /* wake up to check limits and signals */
-
-static volatile sig_atomic_t g_stop;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    g_stop = 1;
-}
-
 /* What the options of tail ask for. */
 struct tail_opts {
-    uint64_t max_count; /* stop after this many ticks, 0 = never */
-    double seconds;     /* stop after this long, 0 = never */
-    bool snapshot;      /* print the cached ticks first */
+    struct hactl_stream_limits stop; /* --count, --seconds */
+    bool snapshot;                   /* print the cached ticks first */
+    struct hactl_curve_opts curve;   /* --server-key, --client-key */
 };
 
 /* One tail run. */
@@ -116,7 +107,7 @@ static void tick_print(struct tail *tl, const struct hamd_tick *t, bool snap)
 static void on_tick(void *ud, const struct hamd_tick *t, unsigned flags)
 {
     struct tail *tl = ud;
-    if (tl->o.max_count && tl->printed >= tl->o.max_count)
+    if (tl->o.stop.max_count && tl->printed >= tl->o.stop.max_count)
         return; /* the rest of a batch after --count */
     tick_print(tl, t, flags & HAMD_CLIENT_TICK_SNAPSHOT);
 }
@@ -167,7 +158,9 @@ static void on_notice(void *ud, enum hamd_client_notice what, const char *text)
 static void tail_usage(void)
 {
     fprintf(stderr, "Usage: hactl [-c CONFIG | -e EP [-s EP]] [--json] tail "
-                    "[--count N] [--seconds S] [--no-snapshot] [PREFIX...]\n");
+                    "[--count N] [--seconds S] [--no-snapshot]\n"
+                    "             [--server-key KEY|FILE --client-key "
+                    "SECRET_KEY_FILE] [PREFIX...]\n");
 }
 
 /* Parses the options of tail into *o. Returns -1 to go on, else the exit
@@ -175,18 +168,22 @@ static void tail_usage(void)
 static int tail_opts_parse(int argc, char **argv, struct tail_opts *o)
 {
     static const struct option longopts[] = {
-        {"count", required_argument, NULL, 'n'},
-        {"seconds", required_argument, NULL, 'S'},
+        HACTL_STREAM_LIMIT_LONGOPTS,
         {"no-snapshot", no_argument, NULL, 'N'},
+        HACTL_CURVE_LONGOPTS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     *o = (struct tail_opts){.snapshot = true};
     int opt;
-    while ((opt = getopt_long(argc, argv, "n:S:Nh", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, HACTL_STREAM_LIMIT_OPTS "Nh",
+                              longopts, NULL)) != -1) {
+        int lim = hactl_stream_limit_opt(&o->stop, opt, optarg, "tail");
+        if (lim < 0)
+            return HACTL_USAGE;
+        if (lim > 0 || hactl_curve_opt(&o->curve, opt, optarg))
+            continue;
         switch (opt) {
-        case 'n': o->max_count = strtoull(optarg, NULL, 10); break;
-        case 'S': o->seconds = strtod(optarg, NULL); break;
         case 'N': o->snapshot = false; break;
         case 'h': tail_usage(); return HACTL_OK;
         default: tail_usage(); return HACTL_USAGE;
@@ -195,20 +192,18 @@ static int tail_opts_parse(int argc, char **argv, struct tail_opts *o)
     return -1;
 }
 
+/* After each poll: a reader of a pipe sees each batch at once. */
+static int tail_each_cb(void *ud)
+{
+    (void)ud;
+    fflush(stdout);
+    return 0;
+}
+
 /* Receives until --count, --seconds or a signal. */
 static void tail_run(struct tail *tl, hamd_client_t *c)
 {
-    int64_t deadline = tl->o.seconds > 0
-                           ? hamd_mono_ns() +
-                                 (int64_t)(tl->o.seconds * HAMD_NS_PER_S)
-                           : 0;
-    while (!g_stop && (tl->o.max_count == 0 || tl->printed < tl->o.max_count) &&
-           (deadline == 0 || hamd_mono_ns() < deadline))
-    {
-        if (hamd_client_poll(c, TAIL_POLL_MS) < 0)
-            break;
-        fflush(stdout); /* a reader of a pipe sees each batch at once */
-    }
+    hactl_stream_run(c, &tl->o.stop, &tl->printed, tail_each_cb, tl);
     struct hamd_client_stats st;
     hamd_client_stats(c, &st);
     fprintf(stderr, "hactl tail: %llu ticks, %llu gaps (%llu missing), "
@@ -224,29 +219,16 @@ int hactl_cmd_tail(struct hactl *ctl, int argc, char **argv)
     int rc = tail_opts_parse(argc, argv, &tl.o);
     if (rc >= 0)
         return rc;
-    const char *pubs[HAMD_CLIENT_ENDPOINTS_MAX], *snaps[HAMD_CLIENT_ENDPOINTS_MAX];
     struct hamd_client_opts co = {
-        .endpoints = pubs,
-        .n_endpoints = hactl_endpoints(ctl, false, pubs, HAMD_CLIENT_ENDPOINTS_MAX),
-        .snapshot_endpoints = snaps,
-        .n_snapshot_endpoints = tl.o.snapshot ? hactl_endpoints(ctl, true, snaps, HAMD_CLIENT_ENDPOINTS_MAX) : 0,
-        .prefixes = (const char *const *)(argv + optind),
-        .n_prefixes = (size_t)(argc - optind),
         .on_tick = on_tick, .on_gap = on_gap, .on_leader = on_leader,
         .on_event = on_event, .on_notice = on_notice, .ud = &tl,
     };
-    if (co.n_endpoints == 0) {
-        fprintf(stderr, "hactl tail: no publish endpoint (use -c CONFIG or -e EP)\n");
-        return HACTL_USAGE;
-    }
-    hamd_client_t *c = hamd_client_new(&co);
-    if (!c) {
-        fprintf(stderr, "hactl tail: cannot subscribe: %s (an endpoint or a "
-                        "prefix is not valid)\n", strerror(errno));
-        return HACTL_USAGE;
-    }
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
+    hamd_client_t *c;
+    rc = hactl_stream_subscribe(ctl, &tl.o.curve, tl.o.snapshot, argv + optind,
+                                (size_t)(argc - optind), &co, "tail", &c);
+    if (rc != HACTL_OK)
+        return rc;
+    hactl_stream_catch_signals();
     tail_run(&tl, c);
     hamd_client_destroy(&c);
     return HACTL_OK;

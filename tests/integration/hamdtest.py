@@ -8,6 +8,7 @@ import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -20,6 +21,8 @@ import zmq
 
 BUILD = os.environ.get("HAMD_BUILD_DIR") or os.path.join(
     os.path.dirname(__file__), "..", "..", "build")
+SOURCE = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+MAKE_CA = os.path.join(SOURCE, "deploy", "examples", "tls", "make-ca.sh")
 HAMD = os.path.join(BUILD, "src", "hamd")
 HACTL = os.path.join(BUILD, "src", "hactl")
 GW_SIM = os.path.join(BUILD, "src", "hamd-gw-sim")
@@ -164,11 +167,24 @@ class Front:
             raise Failure("front %s ignored SIGTERM" % self.endpoint)
 
 
+def make_tls(directory, n_nodes):
+    """A private CA and a certificate for 127.0.0.1 per node, made by
+    deploy/examples/tls/make-ca.sh in directory/tls. Returns its dir."""
+    tls = os.path.join(directory, "tls")
+    subprocess.run(["sh", MAKE_CA, tls] +
+                   ["node%d=127.0.0.1,localhost" % (i + 1)
+                    for i in range(n_nodes)],
+                   check=True, capture_output=True)
+    return tls
+
+
 class Cluster:
-    """n hamd nodes (n = 0: one standalone node) in a temp dir."""
+    """n hamd nodes (n = 0: one standalone node) in a temp dir; with tls,
+    their admin APIs speak HTTPS, certificates of a private CA
+    (self.ca)."""
 
     def __init__(self, n_nodes, accounts, symbols, extra_ini="", name="t",
-                 env=None):
+                 env=None, tls=False):
         self.dir = tempfile.mkdtemp(prefix="hamd-%s-" % name)
         self.standalone = n_nodes == 0
         count = max(n_nodes, 1)
@@ -189,6 +205,8 @@ class Cluster:
         self.accounts = accounts
         self.symbols = symbols
         self.extra_ini = extra_ini
+        self.tls_dir = make_tls(self.dir, count) if tls else None
+        self.ca = os.path.join(self.tls_dir, "ca.pem") if tls else None
         self.env = dict(os.environ)
         self.env.update(env or {})
         for n in self.nodes:
@@ -210,6 +228,11 @@ class Cluster:
                         "admin = %s" % n["admin"], "publish = %s" % n["publish"],
                         "snapshot = %s" % n["snapshot"], "relay = %s" % n["relay"],
                         "role = %s" % n.get("role", "voter"), ""]
+        if self.tls_dir:
+            base = os.path.join(self.tls_dir, "node%d" % node["id"])
+            out += ["[admin]", "tls_cert = %s.pem" % base,
+                    "tls_key = %s.key" % base,
+                    "tls_ca = %s" % self.ca, ""]
         out += ["[gateways]", "sim = %s" % os.path.abspath(GW_SIM),
                 "restart_backoff_min_ms = 100", "restart_backoff_max_ms = 2000",
                 "stop_grace_ms = 1000", ""]
@@ -277,9 +300,14 @@ class Cluster:
     def snapshot_endpoints(self):
         return [n["snapshot"] for n in self.nodes]
 
+    def url(self, idx, path):
+        """The URL of path on node idx's admin API."""
+        return "%s://%s%s" % ("https" if self.tls_dir else "http",
+                              self.nodes[idx]["admin"], path)
+
     def api(self, idx, method, path, body=None, token=None, timeout=5):
         """(status, parsed JSON or text) of an admin API call to node idx."""
-        url = "http://%s%s" % (self.nodes[idx]["admin"], path)
+        url = self.url(idx, path)
         data = None if body is None else (
             body if isinstance(body, bytes) else json.dumps(body).encode())
         req = urllib.request.Request(url, data=data, method=method)
@@ -287,8 +315,9 @@ class Cluster:
             req.add_header("Content-Type", "application/json")
         if token:
             req.add_header("Authorization", "Bearer " + token)
+        ctx = ssl.create_default_context(cafile=self.ca) if self.ca else None
         try:
-            with urllib.request.urlopen(req, timeout=timeout) as r:
+            with urllib.request.urlopen(req, timeout=timeout, context=ctx) as r:
                 raw, status = r.read(), r.status
         except urllib.error.HTTPError as e:
             raw, status = e.read(), e.code
@@ -584,6 +613,26 @@ def check_exactly_once(sims):
               % (vt, seqs[-1] - seqs[0] + 1 - len(seqs), seqs[0], seqs[-1]))
 
 
+def check_stream(ticks):
+    """Over (recv, tick) pairs: exactly once per extra.sim_seq, datetime
+    never backwards and seq contiguous within a term, per contract.
+    Returns {vt_symbol: [sim_seq, ...]}."""
+    last_dt, last_seq, sims = {}, {}, {}
+    for _, t in ticks:
+        vt = t["vt_symbol"]
+        check(t["datetime"] >= last_dt.get(vt, 0),
+              "%s: datetime went backwards" % vt)
+        last_dt[vt] = t["datetime"]
+        key = (t["term"], vt)
+        if key in last_seq:
+            check(t["seq"] == last_seq[key] + 1,
+                  "%s: seq %d -> %d" % (vt, last_seq[key], t["seq"]))
+        last_seq[key] = t["seq"]
+        sims.setdefault(vt, []).append(t["extra"]["sim_seq"])
+    check_exactly_once(sims)
+    return sims
+
+
 class Skip(Exception):
     """This machine cannot run the test (no root, a tool missing); the
     message says why."""
@@ -629,16 +678,23 @@ def add_gateway_type(cluster, gateway_type, path):
             f.write(text.replace("[gateways]\n", "[gateways]\n" + line, 1))
 
 
-def http_raw(addr, method, path, body=None, headers=None, timeout=5):
+def http_raw(addr, method, path, body=None, headers=None, timeout=5,
+             ca=None):
     """(status, {lower-case header: value}, body bytes) of one HTTP request
-    to addr ("host:port"): for what Cluster.api hides (headers, non-JSON
-    bodies, hand-made Authorization values)."""
+    to addr ("host:port"; HTTPS verified with the CAs of file ca when
+    given): for what Cluster.api hides (headers, non-JSON bodies, hand-made
+    Authorization values)."""
     data = body if body is None or isinstance(body, bytes) else body.encode()
-    req = urllib.request.Request("http://%s%s" % (addr, path), data=data,
-                                 method=method)
+    req = urllib.request.Request("%s://%s%s" % ("https" if ca else "http",
+                                                addr, path),
+                                 data=data, method=method)
     for k, v in (headers or {}).items():
         req.add_header(k, v)
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    handlers = [urllib.request.ProxyHandler({})]
+    if ca:
+        handlers.append(urllib.request.HTTPSHandler(
+            context=ssl.create_default_context(cafile=ca)))
+    opener = urllib.request.build_opener(*handlers)
     try:
         with opener.open(req, timeout=timeout) as r:
             return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()

@@ -37,6 +37,7 @@ PYTHON_PACKAGE = os.path.abspath(os.path.join(EXAMPLES, "..", "..", "src", "pyth
 SYMBOLS = ["rb2601.SHFE", "cu2601.SHFE", "i2601.DCE", "m2601.DCE"]
 HUB_FIELDS = ("term", "seq", "node", "hub_ns")
 SECRET = "hunter2-do-not-log"
+TOKEN = "launch-token-0123456789abcdef"  # what hamd puts in HAMD_GW_TOKEN
 PROC_TIMEOUT_S = 30
 LINE_RE = re.compile(r"^(\S+) term=(\d+) seq=(\d+) (\S+Z) last=\S+ bid=\S+ "
                      r"ask=\S+ volume=\S+ src=(\S*)( snapshot)?$")
@@ -132,7 +133,8 @@ class FakeHub:
 
     def spawn(self, account, params):
         env = dict(os.environ, HAMD_GW_ENDPOINT=self.endpoint,
-                   HAMD_ACCOUNT=account, HAMD_GW_PARAMS=params)
+                   HAMD_ACCOUNT=account, HAMD_GW_PARAMS=params,
+                   HAMD_GW_TOKEN=TOKEN)
         with open(self.stderr_path, "wb") as err:
             self.proc = subprocess.Popen([GATEWAY], env=env,
                                          stdout=subprocess.DEVNULL, stderr=err)
@@ -161,6 +163,21 @@ class FakeHub:
         raw = body if isinstance(body, bytes) else msgpack.packb(body)
         self.sock.send_multipart([self.identity, msg_type.encode(), raw])
 
+    def check_unsubscribe(self, drop, marker, settle_s):
+        """UNSUBSCRIBE drop, then SUBSCRIBE marker: messages are taken in
+        order, so once marker ticks no tick of drop may follow. Returns
+        every TICK so far."""
+        self.send("UNSUBSCRIBE", {"symbols": [drop]})
+        self.send("SUBSCRIBE", {"symbols": [marker]})
+        self.wait(lambda: any(t["vt_symbol"] == marker
+                              for t in self.of_type("TICK")), 10, "marker ticks")
+        self.pump(settle_s)
+        ticks = self.of_type("TICK")
+        first = next(i for i, t in enumerate(ticks) if t["vt_symbol"] == marker)
+        check(all(t["vt_symbol"] != drop for t in ticks[first:]),
+              "ticks of %s after its UNSUBSCRIBE" % drop)
+        return ticks
+
     def stderr(self):
         with open(self.stderr_path, "rb") as f:
             return f.read().decode("utf-8", "replace")
@@ -184,7 +201,8 @@ def start_logged_in(hub, account="py_a"):
     check(first[0][0] == "HELLO", "first message %r" % (first[0],))
     hello = first[0][1]
     check(hello == {"account": account, "pid": hub.proc.pid, "proto": 1,
-                    "gateway_type": "py-example"}, "HELLO %r" % hello)
+                    "gateway_type": "py-example", "token": TOKEN},
+          "HELLO %r" % hello)
     check(hub.identity == account.encode(), "DEALER identity %r" % hub.identity)
     states = [b["state"] for t, b in first[1:] if t == "STATUS"]
     check(states == ["connecting", "connected", "logged_in"], "STATUS %r" % states)
@@ -208,16 +226,7 @@ def test_gateway_example_speaks_the_protocol():
         hub.send("SUBSCRIBE", b"\xc1 not msgpack")
         hub.send("SUBSCRIBE", {"symbols": 5})
         hub.sock.send_multipart([hub.identity, b"SUBSCRIBE"])
-        # In-order delivery: once the marker ticks, UNSUBSCRIBE took effect.
-        hub.send("UNSUBSCRIBE", {"symbols": ["i2601.DCE"]})
-        hub.send("SUBSCRIBE", {"symbols": ["cu2601.SHFE"]})
-        hub.wait(lambda: any(t["vt_symbol"] == "cu2601.SHFE"
-                             for t in hub.of_type("TICK")), 10, "marker ticks")
-        hub.pump(0.5)
-        ticks = hub.of_type("TICK")
-        marker = next(i for i, t in enumerate(ticks) if t["vt_symbol"] == "cu2601.SHFE")
-        check(all(t["vt_symbol"] != "i2601.DCE" for t in ticks[marker:]),
-              "ticks for an unsubscribed symbol")
+        ticks = hub.check_unsubscribe("i2601.DCE", "cu2601.SHFE", 0.5)
         for t in ticks:
             check_gateway_tick(t, "py_a")
         check_n_contiguous(ticks)

@@ -92,7 +92,7 @@ def test_completion_lists_commands_and_options():
     check(complete(["hactl", "-c", "x.ini", "st"]) == {"status", "start", "stop"},
           "after -c FILE the command is completed")
     check(complete(["hactl", "accounts", ""]) == {"list", "add", "update", "rm", "enable",
-                                                   "disable"}, "accounts subcommands")
+                                                   "disable", "rekey"}, "accounts subcommands")
     check(complete(["hactl", "subs", ""]) == {"list", "add", "rm"}, "subs subcommands")
     check("--to" in complete(["hactl", "failover", "--"]), "failover options")
 

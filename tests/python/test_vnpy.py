@@ -1,7 +1,8 @@
-"""hamd.to_vnpy and the vnpy gateway HAMD, against a stand-in of the vnpy
-classes they use (fakevnpy: vnpy itself is not installed here): TickData
-with exact, exchange-local aware datetimes, and ticks into the event
-engine through on_tick with gaps and leader changes as log events."""
+"""hamd.to_vnpy and the vnpy gateway HAMD, against the fake vnpy the tests
+share (tests/fakevnpy: vnpy itself is not installed here): TickData with
+exact, exchange-local aware datetimes, and ticks into the event engine
+through on_tick with gaps and leader changes as log events (read back with
+the fake engine's test aid, of_type)."""
 import datetime
 import os
 import sys
@@ -9,7 +10,7 @@ import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "fakevnpy"))
+sys.path.insert(0, os.path.normpath(os.path.join(HERE, "..", "fakevnpy")))
 
 import fakehub  # noqa: E402 - puts src/python on sys.path
 from fakehub import FakeHub, tick_map  # noqa: E402
@@ -93,10 +94,15 @@ class TestGateway(unittest.TestCase):
         self.assertIn(Exchange.SHFE, HamdGateway.exchanges)
         self.assertEqual(set(self.gw.get_default_setting()),
                          {"publish endpoints", "snapshot endpoints",
-                          "heartbeat timeout ms"})
+                          "heartbeat timeout ms", "server key",
+                          "client public key", "client secret key"})
         self.gw.query_account()
         self.gw.query_position()
         self.gw.connect({"publish endpoints": ""})
+        self.assertIn("bad setting", self.logs()[-1])
+        # CURVE: all three keys or none.
+        self.gw.connect({"publish endpoints": "tcp://127.0.0.1:1",
+                         "server key": "x" * 40})
         self.assertIn("bad setting", self.logs()[-1])
 
     def test_ticks_gaps_leaders(self):

@@ -286,7 +286,7 @@ static int setup(void **state)
     struct fixture *f = calloc(1, sizeof *f);
     assert_non_null(f);
     assert_int_equal(uv_loop_init(&f->loop), 0);
-    f->http = admin_http_new(&f->loop);
+    f->http = admin_http_new(&f->loop, NULL);
     assert_non_null(f->http);
     for (unsigned i = 0; i < TEST_REQS_MAX; i++)
         f->res[i].f = f;

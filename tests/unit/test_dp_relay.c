@@ -33,6 +33,7 @@
 #define T0_NS 1700000000000000000LL  /* exchange time of tick 0 */
 #define N_HELD 5                     /* ticks before the relay starts */
 #define N_LIVE 5                     /* ticks after */
+#define GW_TOKEN "launch-token-of-sim_a" /* what hamd would put in HAMD_GW_TOKEN */
 
 /* A free TCP port of 127.0.0.1 (bound, then released). */
 static unsigned free_port(void)
@@ -117,6 +118,20 @@ static int teardown(void **state)
     return 0;
 }
 
+/* The fake gateway's HELLO with its launch token: without it the
+ * follower drops its ticks. */
+static void gw_hello(struct world *w)
+{
+    struct hamd_gw_hello h = {.proto = HAMD_GW_PROTO_VERSION};
+    strcpy(h.account, "sim_a");
+    strcpy(h.token, GW_TOKEN);
+    uint8_t body[HAMD_TICK_WIRE_MAX];
+    size_t len = hamd_gw_hello_encode(&h, body, sizeof body);
+    assert_true(len > 0);
+    assert_true(zmq_send(w->gw, "HELLO", 5, ZMQ_SNDMORE) == 5);
+    assert_true(zmq_send(w->gw, body, len, 0) == (int)len);
+}
+
 /* Sends tick k of VT from the fake gateway. */
 static void gw_tick(struct world *w, unsigned k)
 {
@@ -199,6 +214,7 @@ static void test_relay_starts_where_the_publisher_stopped(void **state)
     hamd_dataplane_assign(w->pub.dp, VT, "sim_a@node2", 0);
     /* The follower: sim_a on VT, relaying to the publisher. */
     hamd_dataplane_source_add(w->fol.dp, "sim_a", shfe, 1, "");
+    hamd_dataplane_source_token(w->fol.dp, "sim_a", GW_TOKEN);
     hamd_dataplane_contract_add(w->fol.dp, VT);
     hamd_dataplane_assign(w->fol.dp, VT, "sim_a", 0);
     hamd_dataplane_relay_target(w->fol.dp, w->pub.o.relay);
@@ -217,6 +233,7 @@ static void test_relay_starts_where_the_publisher_stopped(void **state)
     w->gw = zmq_socket(w->zctx, ZMQ_DEALER);
     zmq_setsockopt(w->gw, ZMQ_ROUTING_ID, "sim_a", 5);
     assert_int_equal(zmq_connect(w->gw, w->fol.o.gw_endpoint), 0);
+    gw_hello(w);
     usleep(SETTLE_US);
     for (unsigned k = 0; k < N_HELD; k++)
         gw_tick(w, k);

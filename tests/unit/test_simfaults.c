@@ -155,6 +155,38 @@ static void test_slow_delay(void **state)
     assert_int_equal(gwsim_faults_delay_ms(&f), 0);
 }
 
+/* jitter: each round's delay is a fresh draw in 0..ARG ms; the slow and
+ * normal delays do not touch the generator. */
+static void test_jitter_delay(void **state)
+{
+    (void)state;
+    struct gwsim_faults f;
+    struct gwsim_effects fx;
+    uint64_t rng = 12345;
+    gwsim_faults_start(&f, &NO_LOGIN, 0, &fx);
+    assert_int_equal(gwsim_faults_round_delay_ns(&f, &rng), 0);
+    assert_int_equal(rng, 12345);
+    gwsim_faults_set(&f, GWSIM_FAULT_SLOW, 700, 0, &fx);
+    assert_int_equal(gwsim_faults_round_delay_ns(&f, &rng), 700000000LL);
+    gwsim_faults_set(&f, GWSIM_FAULT_JITTER, GWSIM_NEVER_MS, 0, &fx);
+    assert_int_equal(f.arg_ms, GWSIM_JITTER_DEFAULT_MS);
+    assert_int_equal(gwsim_faults_delay_ms(&f), 0);
+    assert_true(gwsim_faults_ticks_flow(&f));
+    gwsim_faults_set(&f, GWSIM_FAULT_JITTER, 3, 0, &fx);
+    int64_t lo = INT64_MAX, hi = -1;
+    for (int i = 0; i < 1000; i++) {
+        int64_t d = gwsim_faults_round_delay_ns(&f, &rng);
+        assert_true(d >= 0 && d <= 3000000);
+        lo = d < lo ? d : lo;
+        hi = d > hi ? d : hi;
+    }
+    /* spread over the range, not one value */
+    assert_true(lo < 1000000 && hi > 2000000);
+    assert_true(rng != 0);
+    gwsim_faults_set(&f, GWSIM_FAULT_JITTER, 0, 0, &fx);
+    assert_int_equal(gwsim_faults_round_delay_ns(&f, &rng), 0);
+}
+
 static void test_faults_upstream_waits_for_front(void **state)
 {
     (void)state;
@@ -277,6 +309,9 @@ static void test_command_parse(void **state)
     assert_int_equal(c.arg_ms, 250);
     assert_int_equal(gwsim_command_parse("fault none", 10, &c, err, sizeof err), 0);
     assert_int_equal(c.arg_ms, GWSIM_NEVER_MS);
+    assert_int_equal(gwsim_command_parse("fault jitter 4", 14, &c, err, sizeof err), 0);
+    assert_int_equal(c.fault, GWSIM_FAULT_JITTER);
+    assert_int_equal(c.arg_ms, 4);
     const char *bad[] = {"fault", "fault bogus", "fault stall 5", "fault slow -1",
                          "fault slow 99999999999", "fault slow 5 6", "statusx", "", "reboot"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
@@ -376,6 +411,7 @@ int main(void)
         cmocka_unit_test(test_disconnect_and_reconnect),
         cmocka_unit_test(test_initial_fault_after_delay),
         cmocka_unit_test(test_slow_delay),
+        cmocka_unit_test(test_jitter_delay),
         cmocka_unit_test(test_faults_upstream_waits_for_front),
         cmocka_unit_test(test_faults_upstream_loss_and_login_delay),
         cmocka_unit_test(test_faults_upstream_under_disconnect_fault),

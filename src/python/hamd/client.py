@@ -29,6 +29,7 @@ PREFIX_MAX_BYTES = 47       # the hub answers no snapshot of a longer prefix
 HB_TIMEOUT_MS_DEFAULT = 1000  # ten `_hb` periods
 HISTORY_MAX = 1000          # gaps, leader changes, events kept for reading
 BATCH_MAX = 1000            # messages read from one socket per step
+CURVE_KEY_Z85_LEN = 40      # a CURVE key in Z85 (docs/security.md)
 RECONNECT_IVL_MS = 10       # a new leader re-sends what it held once the
 #                             old one's clients are back, at most 300 ms
 #                             after the first: be among them
@@ -63,8 +64,28 @@ def _strings(values, what, max_bytes=None, allow_empty=False,
     return out
 
 
-def _set_connection_options(sock):
-    """docs/protocol.md §8."""
+def _curve_keys(server_key, client_public_key, client_secret_key):
+    """The CURVE keys (docs/security.md) as bytes: all three Z85 keys, or
+    None for none."""
+    keys = (server_key, client_public_key, client_secret_key)
+    if all(k is None for k in keys):
+        return None
+    out = []
+    for name, k in zip(("server_key", "client_public_key",
+                        "client_secret_key"), keys):
+        if isinstance(k, str):
+            k = k.encode()
+        if not isinstance(k, bytes) or len(k) != CURVE_KEY_Z85_LEN:
+            raise ValueError("%s: %d characters of Z85 (all three keys, or "
+                             "none)" % (name, CURVE_KEY_Z85_LEN))
+        out.append(k)
+    return tuple(out)
+
+
+def _set_connection_options(sock, curve=None):
+    """docs/protocol.md §8; the CURVE keys when given."""
+    if curve:
+        sock.curve_serverkey, sock.curve_publickey, sock.curve_secretkey = curve
     sock.setsockopt(zmq.LINGER, 0)
     sock.setsockopt(zmq.RCVHWM, 0)   # memory grows rather than ticks drop
     sock.setsockopt(zmq.RECONNECT_IVL, RECONNECT_IVL_MS)
@@ -87,6 +108,11 @@ class Client:
     on_gap(Gap), on_leader(LeaderChange), on_event(dict),
     on_notice(kind, text): called from the thread that polls; gaps,
         leader_changes and events also keep the last HISTORY_MAX.
+    server_key, client_public_key, client_secret_key: ZeroMQ CURVE, when
+        the hub has [publish] curve_secret_file (docs/security.md): the
+        hub's public key and this client's key pair (`hactl keys gen`),
+        Z85 (str or bytes); all three or none. A client whose public key
+        is not in the hub's [publish] curve_clients_dir receives nothing.
 
     Ticks are the hub's dicts (docs/protocol.md §4, vnpy's field names);
     one from a snapshot has "snapshot": True.
@@ -94,7 +120,11 @@ class Client:
 
     def __init__(self, endpoints, prefixes=("",), snapshot_endpoints=None,
                  hb_timeout_ms=HB_TIMEOUT_MS_DEFAULT, on_gap=None,
-                 on_leader=None, on_event=None, on_notice=None, context=None):
+                 on_leader=None, on_event=None, on_notice=None, context=None,
+                 server_key=None, client_public_key=None,
+                 client_secret_key=None):
+        self._curve = _curve_keys(server_key, client_public_key,
+                                  client_secret_key)
         self.endpoints = _strings(endpoints, "endpoints")
         if not self.endpoints:
             raise ValueError("endpoints: at least one publish endpoint")
@@ -212,7 +242,7 @@ class Client:
 
     def _open_sub(self, slot):
         sub = self._ctx.socket(zmq.SUB)
-        _set_connection_options(sub)
+        _set_connection_options(sub, self._curve)
         if conn.is_probe(slot):
             sub.setsockopt(zmq.CONNECT_TIMEOUT, PROBE_CONNECT_TIMEOUT_MS)
             sub.setsockopt(zmq.HANDSHAKE_IVL, PROBE_HANDSHAKE_IVL_MS)
@@ -237,7 +267,7 @@ class Client:
 
     def _open_dealer(self):
         d = self._ctx.socket(zmq.DEALER)
-        _set_connection_options(d)
+        _set_connection_options(d, self._curve)
         # A request goes only to a completed connection: the publisher's.
         d.setsockopt(zmq.IMMEDIATE, 1)
         for ep in self.snapshot_endpoints:

@@ -19,8 +19,8 @@ refused with a log line.
 Written to vnpy's documented BaseGateway interface (vnpy.trader.gateway):
 default_name, default_setting, exchanges, connect, close, subscribe,
 send_order, cancel_order, query_account, query_position, on_tick,
-write_log. Tested here against a small stand-in of those classes
-(tests/python/fakevnpy), not against vnpy itself.
+write_log. Tested here against a fake vnpy written to that interface
+(tests/fakevnpy), not against vnpy itself.
 """
 import threading
 
@@ -37,6 +37,11 @@ JOIN_TIMEOUT_S = 5.0   # close() waits this long for that thread
 SETTING_PUBLISH = "publish endpoints"
 SETTING_SNAPSHOT = "snapshot endpoints"
 SETTING_HB_TIMEOUT = "heartbeat timeout ms"
+# ZeroMQ CURVE (docs/security.md): the hub's public key and this client's
+# key pair, Z85; empty: no CURVE.
+SETTING_SERVER_KEY = "server key"
+SETTING_CLIENT_PUBLIC = "client public key"
+SETTING_CLIENT_SECRET = "client secret key"
 
 
 def _endpoints(text):
@@ -54,6 +59,9 @@ class HamdGateway(BaseGateway):
         SETTING_PUBLISH: "tcp://127.0.0.1:5551,tcp://127.0.0.1:5552,tcp://127.0.0.1:5553",
         SETTING_SNAPSHOT: "tcp://127.0.0.1:5561,tcp://127.0.0.1:5562,tcp://127.0.0.1:5563",
         SETTING_HB_TIMEOUT: HB_TIMEOUT_MS_DEFAULT,
+        SETTING_SERVER_KEY: "",
+        SETTING_CLIENT_PUBLIC: "",
+        SETTING_CLIENT_SECRET: "",
     }
     exchanges = list(Exchange)
 
@@ -79,7 +87,10 @@ class HamdGateway(BaseGateway):
                             hb_timeout_ms=int(setting.get(SETTING_HB_TIMEOUT) or
                                               HB_TIMEOUT_MS_DEFAULT),
                             on_gap=self._on_gap, on_leader=self._on_leader,
-                            on_event=self._on_event, on_notice=self._on_notice)
+                            on_event=self._on_event, on_notice=self._on_notice,
+                            server_key=setting.get(SETTING_SERVER_KEY) or None,
+                            client_public_key=setting.get(SETTING_CLIENT_PUBLIC) or None,
+                            client_secret_key=setting.get(SETTING_CLIENT_SECRET) or None)
         except (ValueError, TypeError) as e:
             self.write_log("HAMD: bad setting: %s" % e)
             return

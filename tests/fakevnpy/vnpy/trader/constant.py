@@ -1,3 +1,5 @@
+"""vnpy.trader.constant: Exchange, with the vnpy values hamd's tests use
+(China's futures and stock exchanges, SMART, CME, LOCAL)."""
 from enum import Enum
 
 
@@ -8,3 +10,8 @@ class Exchange(Enum):
     DCE = "DCE"
     INE = "INE"
     GFEX = "GFEX"
+    SSE = "SSE"
+    SZSE = "SZSE"
+    SMART = "SMART"
+    CME = "CME"
+    LOCAL = "LOCAL"

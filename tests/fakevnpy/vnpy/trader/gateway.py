@@ -1,11 +1,16 @@
-"""BaseGateway: what a gateway calls to report (events to the engine)."""
+"""vnpy.trader.gateway: BaseGateway's documented interface. A gateway
+reports by putting events to the engine (on_tick, on_log, write_log);
+the methods vnpy declares abstract are abstract here too."""
+from abc import ABC, abstractmethod
+
 from vnpy.event import Event
 
 from .event import EVENT_LOG, EVENT_TICK
 from .object import LogData
 
 
-class BaseGateway:
+class BaseGateway(ABC):
+    default_name = ""
     default_setting = {}
     exchanges = []
 
@@ -13,7 +18,7 @@ class BaseGateway:
         self.event_engine = event_engine
         self.gateway_name = gateway_name
 
-    def on_event(self, type, data=None):  # noqa: A002
+    def on_event(self, type, data=None):  # noqa: A002 - vnpy's name
         self.event_engine.put(Event(type, data))
 
     def on_tick(self, tick):
@@ -24,13 +29,35 @@ class BaseGateway:
         self.on_event(EVENT_LOG, log)
 
     def write_log(self, msg):
-        self.on_log(LogData(gateway_name=self.gateway_name, msg=msg))
+        self.on_log(LogData(msg=msg, gateway_name=self.gateway_name))
 
+    def get_default_setting(self):
+        return self.default_setting
+
+    @abstractmethod
     def connect(self, setting):
-        raise NotImplementedError
+        pass
 
+    @abstractmethod
     def close(self):
-        raise NotImplementedError
+        pass
 
+    @abstractmethod
     def subscribe(self, req):
-        raise NotImplementedError
+        pass
+
+    @abstractmethod
+    def send_order(self, req):
+        pass
+
+    @abstractmethod
+    def cancel_order(self, req):
+        pass
+
+    @abstractmethod
+    def query_account(self):
+        pass
+
+    @abstractmethod
+    def query_position(self):
+        pass

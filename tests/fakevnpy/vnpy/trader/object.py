@@ -1,36 +1,76 @@
-"""The data objects a market-data gateway and the bridge use, with
-vnpy's field names and defaults."""
-from dataclasses import dataclass, field, make_dataclass
-from datetime import datetime
+"""vnpy.trader.object: the data classes a market-data gateway, the bridge
+and hamd.to_vnpy use, with vnpy's field names, order and defaults."""
+from dataclasses import dataclass, field
+from datetime import datetime as Datetime
+from logging import INFO
 
 from .constant import Exchange
 
-_TICK_NUMBERS = [
-    "volume", "turnover", "open_interest", "last_price", "last_volume",
-    "limit_up", "limit_down", "open_price", "high_price", "low_price",
-    "pre_close",
-] + ["%s_%d" % (k, i) for k in ("bid_price", "ask_price", "bid_volume",
-                                "ask_volume") for i in range(1, 6)]
 
+@dataclass
+class BaseData:
+    gateway_name: str
 
-def _tick_post_init(self):
-    self.vt_symbol = "%s.%s" % (self.symbol, self.exchange.value)
-
-
-TickData = make_dataclass(
-    "TickData",
-    [("gateway_name", str), ("symbol", str), ("exchange", Exchange),
-     ("datetime", datetime), ("name", str, field(default=""))] +
-    [(k, float, field(default=0)) for k in _TICK_NUMBERS] +
-    [("localtime", datetime, field(default=None))],
-    namespace={"__post_init__": _tick_post_init})
+    extra: dict = field(default=None, init=False)
 
 
 @dataclass
-class LogData:
-    gateway_name: str
+class TickData(BaseData):
+    symbol: str
+    exchange: Exchange
+    datetime: Datetime
+
+    name: str = ""
+    volume: float = 0
+    turnover: float = 0
+    open_interest: float = 0
+    last_price: float = 0
+    last_volume: float = 0
+    limit_up: float = 0
+    limit_down: float = 0
+
+    open_price: float = 0
+    high_price: float = 0
+    low_price: float = 0
+    pre_close: float = 0
+
+    bid_price_1: float = 0
+    bid_price_2: float = 0
+    bid_price_3: float = 0
+    bid_price_4: float = 0
+    bid_price_5: float = 0
+
+    ask_price_1: float = 0
+    ask_price_2: float = 0
+    ask_price_3: float = 0
+    ask_price_4: float = 0
+    ask_price_5: float = 0
+
+    bid_volume_1: float = 0
+    bid_volume_2: float = 0
+    bid_volume_3: float = 0
+    bid_volume_4: float = 0
+    bid_volume_5: float = 0
+
+    ask_volume_1: float = 0
+    ask_volume_2: float = 0
+    ask_volume_3: float = 0
+    ask_volume_4: float = 0
+    ask_volume_5: float = 0
+
+    localtime: Datetime = None
+
+    def __post_init__(self):
+        self.vt_symbol = "%s.%s" % (self.symbol, self.exchange.value)
+
+
+@dataclass
+class LogData(BaseData):
     msg: str
-    level: int = 20
+    level: int = INFO
+
+    def __post_init__(self):
+        self.time = Datetime.now()
 
 
 @dataclass

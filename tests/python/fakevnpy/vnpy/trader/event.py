@@ -1,3 +1,0 @@
-"""vnpy.trader.event stand-in: the event type strings."""
-EVENT_TICK = "eTick."
-EVENT_LOG = "eLog"
