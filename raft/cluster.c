@@ -164,6 +164,26 @@ static int cluster_store_reset(struct hamd_cluster *c)
     return 0;
 }
 
+/* raft_io.random, which libraft uses for one thing only: drawing each
+ * election timeout from [T, 2T]. A leader's death is noticed only when
+ * the *second* follower's timer fires (libraft refuses a (pre-)vote while
+ * it still knows a leader, raft/lease.h), so a failover waits for the
+ * later of two draws: with T = 300 ms about 512 ms (median) after the
+ * last heartbeat. Drawn from [T, T + T x election_jitter_pct / 100]
+ * instead, the wait shrinks with the range while no timeout gets shorter
+ * than T, which the lease's safety needs. A narrower range makes two
+ * candidates at once (a split vote, one more timeout) likelier; pre-vote
+ * and the heartbeat-period tick keep that rare (docs/configuration.md). */
+static int cluster_random(struct raft_io *io, int min, int max)
+{
+    struct raft *r = io->data;
+    const struct hamd_cluster *c = r->data;
+    unsigned pct = c->opts.election_jitter_pct ? c->opts.election_jitter_pct
+                                               : 100; /* 0: libraft's */
+    int span = (int)((long)(max - min) * pct / 100);
+    return span > 0 ? c->io_random(io, min, min + span) : min;
+}
+
 /* Applies the [raft] settings; witnesses wait longer before campaigning. */
 static void cluster_tune(struct hamd_cluster *c)
 {
@@ -203,6 +223,8 @@ static int cluster_raft_init(struct hamd_cluster *c)
     c->raft_inited = true;
     c->raft.data = c;
     hamd_fsm_set_index_source(c->fsm, hamd_fsm_raft_next_index, &c->raft);
+    c->io_random = c->io.random;
+    c->io.random = cluster_random;
     cluster_tune(c);
     return 0;
 }

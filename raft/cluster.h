@@ -88,6 +88,9 @@ struct hamd_cluster_opts {
     unsigned n_peers;                 /* 0 = standalone: no Raft at all */
     struct hamd_cluster_peer peers[HAMD_CLUSTER_PEERS_MAX]; /* by id */
     unsigned election_timeout_ms;     /* a voter's */
+    unsigned election_jitter_pct;     /* each election timeout is drawn from
+                                         [T, T + T x this / 100] (libraft:
+                                         100), 1..100; 0 = 100 */
     unsigned witness_election_timeout_ms; /* a witness waits longer */
     unsigned heartbeat_ms;            /* leader heartbeat, lease renewal */
     unsigned lease_margin_ms;         /* lease = election timeout - this */

@@ -57,6 +57,9 @@ struct hamd_cluster {
     /* libraft */
     struct raft raft;                  /* the Raft instance */
     struct raft_io io;                 /* raft_uv disk + network I/O */
+    int (*io_random)(struct raft_io *io, int min, int max);
+                                       /* raft_uv's, which cluster_random
+                                          narrows (election jitter) */
     struct raft_uv_transport transport;/* raft_uv TCP transport */
     bool transport_inited;             /* raft_uv_tcp_init succeeded */
     bool io_inited;                    /* raft_uv_init succeeded */

@@ -236,6 +236,8 @@ class Client:
         elif topic == EVENT_TOPIC:
             ev = unpack_map(body) or {}
             warn("event %s: %s" % (ev.get("event_type"), ev))
+        elif topic.startswith(b"_"):
+            pass  # reserved for the hub (e.g. _wm, for its followers)
         else:
             t = decode_tick(topic, body)
             if t is not None and self.stream.accept(t):

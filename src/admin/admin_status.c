@@ -277,6 +277,9 @@ static json_t *status_json(const struct hamd_admin_deps *d,
                         v->dp.follow_age_ms >= 0
                             ? json_integer((json_int_t)v->dp.follow_age_ms)
                             : json_null());
+    json_object_set_new(o, "follow_reads",
+                        v->dp.follow_age_ms < 0 ? json_null()
+                        : json_string(v->dp.follow_ticks ? "ticks" : "watermarks"));
     json_object_set_new(o, "takeover_replayed",
                         json_integer((json_int_t)v->dp.takeover_replayed));
     json_object_set_new(o, "coverage", coverage_json(&v->cov));
@@ -393,6 +396,9 @@ static void metrics_node(FILE *f, const struct hamd_admin_deps *d,
     prom_u64(f, "hamd_follow_messages_total", "counter",
              "Messages read from the publishing node's stream (followers).",
              v->dp.follow_msgs);
+    prom_u64(f, "hamd_watermarks_sent_total", "counter",
+             "Watermark messages sent to followers (the publisher).",
+             v->dp.wm_sent);
     prom_u64(f, "hamd_takeover_replayed_total", "counter",
              "Held ticks the previous publisher had not sent, sent on taking "
              "over.", v->dp.takeover_replayed);

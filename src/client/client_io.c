@@ -11,8 +11,9 @@
 #include "common/clock.h"
 
 #define CLIENT_RECONNECT_IVL_MS 10   /* retry an endpoint this often: a new
-                                        leader re-sends what it held 30 ms
-                                        after its first client is back
+                                        leader re-sends what it held once
+                                        the old one's clients are back, at
+                                        most 300 ms after the first
                                         (docs/protocol.md §8); libzmq adds
                                         up to as much again at random */
 #define CLIENT_ZMTP_HB_IVL_MS 1000   /* ZMTP ping on every connection ... */

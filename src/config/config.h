@@ -75,10 +75,11 @@ struct hamd_config {
     struct hamd_peer peers[HAMD_MAX_PEERS]; /* [peer.N], by id */
 
     /* [raft] */
-    unsigned election_timeout_ms;    /* 300 */
+    unsigned election_timeout_ms;    /* 200 */
+    unsigned election_jitter_pct;    /* 50: timeouts in [T, T + T x pct %] */
     unsigned heartbeat_ms;           /* 50 */
     unsigned witness_election_timeout_ms; /* 1000: witnesses wait longer */
-    unsigned lease_margin_ms;        /* 100: lease = election - margin */
+    unsigned lease_margin_ms;        /* 50: lease = election - margin */
     unsigned snapshot_threshold;     /* 1024 entries */
     unsigned snapshot_trailing;      /* 128 entries */
 

@@ -33,15 +33,17 @@ static const struct cfg_key CFG_NODE_KEYS[] = {
 
 static const struct cfg_key CFG_RAFT_KEYS[] = {
     CFG_C("election_timeout_ms", CFG_UINT, election_timeout_ms, 50, 60000,
-          "300"),
+          "200"),
     CFG_C("heartbeat_ms", CFG_UINT, heartbeat_ms, 10, 10000, "50"),
     CFG_C("witness_election_timeout_ms", CFG_UINT,
           witness_election_timeout_ms, 50, 120000, "1000"),
-    CFG_C("lease_margin_ms", CFG_UINT, lease_margin_ms, 0, 10000, "100"),
+    CFG_C("lease_margin_ms", CFG_UINT, lease_margin_ms, 0, 10000, "50"),
     CFG_C("snapshot_threshold", CFG_UINT, snapshot_threshold, 16, 100000000,
           "1024"),
     CFG_C("snapshot_trailing", CFG_UINT, snapshot_trailing, 0, 100000000,
           "128"),
+    CFG_C("election_jitter_pct", CFG_UINT, election_jitter_pct, 10, 100,
+          "50"),
 };
 
 static const struct cfg_key CFG_PUBLISH_KEYS[] = {

@@ -132,6 +132,7 @@ int hamd_params_cluster(struct hamd_cluster_opts *o,
             return -1;
     }
     o->election_timeout_ms = cfg->election_timeout_ms;
+    o->election_jitter_pct = cfg->election_jitter_pct;
     o->witness_election_timeout_ms = cfg->witness_election_timeout_ms;
     o->heartbeat_ms = cfg->heartbeat_ms;
     o->lease_margin_ms = cfg->lease_margin_ms;

@@ -17,6 +17,7 @@ void hamd_gate_params_init(struct hamd_gate_params *p,
     p->replay = *replay;
     p->takeover_wait_max_ms = HAMD_GATE_TAKEOVER_WAIT_MAX_MS;
     p->takeover_settle_ms = HAMD_GATE_TAKEOVER_SETTLE_MS;
+    p->takeover_settle_all_ms = HAMD_GATE_TAKEOVER_SETTLE_ALL_MS;
     p->takeover_straggle_ms = HAMD_GATE_TAKEOVER_STRAGGLE_MS;
     p->takeover_margin_ms = HAMD_GATE_TAKEOVER_MARGIN_MS;
     p->silent_warn_ms = HAMD_GATE_SILENT_WARN_MS;
@@ -49,6 +50,7 @@ static void pub_close(struct hamd_gate *g, int64_t now_ns)
     g->pub_open = false;
     g->lapse = false;
     g->following = true;
+    g->followers = 0; /* the next XPUB counts its own */
     if (!g->takeover_pending) {
         g->heard = true;
         g->heard_ns = now_ns;
@@ -115,6 +117,7 @@ void hamd_gate_pub_opened(struct hamd_gate *g, uint64_t term, int64_t now_ns)
     g->pub_open = true;
     g->pub_term = term;
     g->clients = 0;
+    g->followers = 0;
     if (g->following)
         takeover_begin(g, now_ns);
 }
@@ -208,13 +211,17 @@ void hamd_gate_subscriptions(struct hamd_gate *g, int64_t clients_delta,
         return;
     if (!g->takeover_first_ns)
         g->takeover_first_ns = now_ns;
-    /* A moment after this one for the others; while fewer are back than
-     * the old publisher had, up to the stragglers' limit after the
-     * first. Never past the cap. */
-    int64_t due_ns = now_ns + ms_to_ns(g->params.takeover_settle_ms);
+    /* A moment after this one for the others (a shorter one once as many
+     * are back as the old publisher had); while fewer are back, up to the
+     * stragglers' limit after the first. Never past the cap. */
+    bool all_back = g->expected_clients > 0 &&
+                    g->takeover_clients >= g->expected_clients;
+    unsigned settle_ms = all_back ? g->params.takeover_settle_all_ms
+                                  : g->params.takeover_settle_ms;
+    int64_t due_ns = now_ns + ms_to_ns(settle_ms);
     int64_t straggle_ns =
         g->takeover_first_ns + ms_to_ns(g->params.takeover_straggle_ms);
-    if (g->takeover_clients < g->expected_clients && straggle_ns > due_ns)
+    if (!all_back && g->expected_clients > 0 && straggle_ns > due_ns)
         due_ns = straggle_ns;
     g->takeover_due_ns = due_ns < g->takeover_cap_ns ? due_ns
                                                      : g->takeover_cap_ns;
@@ -223,6 +230,13 @@ void hamd_gate_subscriptions(struct hamd_gate *g, int64_t clients_delta,
 int64_t hamd_gate_clients(const struct hamd_gate *g)
 {
     return g->clients;
+}
+
+void hamd_gate_followers_changed(struct hamd_gate *g, int64_t delta)
+{
+    g->followers += delta;
+    if (g->followers < 0)
+        g->followers = 0;
 }
 
 bool hamd_gate_takeover_due(struct hamd_gate *g, int64_t now_ns,

@@ -41,7 +41,7 @@
  *     ticks and the live ones stay held until the clients are back (a PUB
  *     drops what it sends before a SUB connects): when the old publisher
  *     said in its `_hb` how many client subscriptions it had, until as
- *     many arrived, plus takeover_settle_ms; otherwise, or when some do
+ *     many arrived, plus takeover_settle_all_ms; otherwise, or when some do
  *     not come back, takeover_straggle_ms after the first one, every later
  *     one making the wait last takeover_settle_ms more (a client library
  *     reconnecting in 25 ms ended a 30 ms wait before plain clients, on
@@ -77,6 +77,11 @@
 #define HAMD_GATE_TAKEOVER_SETTLE_MS 30     /* after the last client's
                                                subscription, for the other
                                                clients' reconnects */
+#define HAMD_GATE_TAKEOVER_SETTLE_ALL_MS 5  /* ... once as many are back as
+                                               the old publisher had: only
+                                               clients it did not have may
+                                               still come (30 ms here was
+                                               30 ms of every failover) */
 #define HAMD_GATE_TAKEOVER_STRAGGLE_MS 300  /* after the first client's, the
                                                longest wait for the others
                                                the old publisher had: three
@@ -104,6 +109,7 @@ struct hamd_gate_params {
                                        lapse's held ticks */
     unsigned takeover_wait_max_ms;  /* HAMD_GATE_TAKEOVER_WAIT_MAX_MS */
     unsigned takeover_settle_ms;    /* HAMD_GATE_TAKEOVER_SETTLE_MS */
+    unsigned takeover_settle_all_ms; /* HAMD_GATE_TAKEOVER_SETTLE_ALL_MS */
     unsigned takeover_straggle_ms;  /* HAMD_GATE_TAKEOVER_STRAGGLE_MS */
     unsigned takeover_margin_ms;    /* HAMD_GATE_TAKEOVER_MARGIN_MS */
     unsigned silent_warn_ms;        /* HAMD_GATE_SILENT_WARN_MS */
@@ -156,6 +162,8 @@ struct hamd_gate {
     int64_t clients;          /* client subscriptions on this node's PUB
                                  now (subscriptions minus unsubscriptions,
                                  follower markers left out), for `_hb` */
+    int64_t followers;        /* follower markers on this node's PUB now:
+                                 the watermark stream goes out while > 0 */
     int64_t takeover_silent_ns; /* the stream's silence when PUB opened,
                                    -1 = never heard */
 };
@@ -353,6 +361,18 @@ void hamd_gate_subscriptions(struct hamd_gate *g, int64_t clients_delta,
 
 /* Client subscriptions on this node's PUB now, for its `_hb`. */
 int64_t hamd_gate_clients(const struct hamd_gate *g);
+
+/* delta follower markers arrived on the XPUB (+1 a follower subscribed,
+ * -1 one left). */
+void hamd_gate_followers_changed(struct hamd_gate *g, int64_t delta);
+
+/* Followers on this node's PUB now (0 when it is closed): the publisher
+ * tells them what it sent (dp_watermark.c) only while there are some.
+ * Inline: asked for every tick sent. */
+static inline int64_t hamd_gate_followers(const struct hamd_gate *g)
+{
+    return g->followers;
+}
 
 /* True when the takeover is due now: *t says what the node knew of the
  * old publisher. The caller then flushes every contract's held ticks

@@ -128,6 +128,9 @@ struct hamd_dp_stats {
     uint64_t follow_msgs;    /* messages read from the publisher's PUB */
     int64_t follow_age_ms;   /* since the last of them (or since following
                                 began, if none came); -1 = not following */
+    bool follow_ticks;       /* it reads every tick: the publisher sends
+                                no watermarks (an older hamd) */
+    uint64_t wm_sent;        /* watermark messages sent to followers */
     uint64_t takeover_replayed; /* held ticks sent first on taking over */
     uint64_t relaying;       /* contracts this follower relays now */
     uint64_t relay_ticks_out;/* ticks it relayed to the publisher */

@@ -7,9 +7,13 @@
  * publishing node's PUB and moves each contract's newer-than-last guard
  * with what it reads there (hamd_arb_observed), while it holds its own
  * active sources' ticks instead of counting them as published (arbiter
- * rule 5). Taking over, it sends the held ticks newer than the old
- * publisher's last, in order, then goes live: a tick the old publisher
- * never sent goes out under the new term, one it sent does not. It sends
+ * rule 5). What it reads is the publisher's watermarks (`_wm`,
+ * dp_watermark.c: per contract, the last tick sent), not the ticks: it
+ * subscribes to the `_` topics only. A publisher of an older version
+ * sends none; then it reads every tick (core/followmode.h). Taking over,
+ * it sends the held ticks newer than the old publisher's last, in order,
+ * then goes live: a tick the old publisher never sent goes out under the
+ * new term, one it sent does not. It sends
  * them once clients are back: a PUB drops what it sends before a SUB has
  * connected, and clients reconnect tens of milliseconds after the new
  * publisher binds. PUB is an XPUB, so the first client's subscription
@@ -36,6 +40,7 @@
 
 #include "common/clock.h"
 #include "common/mpread.h"
+#include "common/watermark.h"
 #include "dataplane/dp_internal.h"
 
 #define DP_FOLLOW_RCVHWM 100000   /* messages queued from the publisher:
@@ -52,6 +57,10 @@
                                         topic (never published): it tells
                                         a new publisher's XPUB that a
                                         subscriber is a node, not a client */
+#define DP_FOLLOW_HUB_TOPICS "_"     /* what a follower reads while the
+                                        publisher sends watermarks: its
+                                        `_` topics (_wm, _hb, _event) */
+#define DP_FOLLOW_ALL_TOPICS ""      /* ... and once it sends none */
 #define DP_SUB_MSG_MAX 64           /* bytes of a subscription read */
 
 /* ------------------------------------------------------------------------
@@ -91,9 +100,13 @@ static int follow_open(struct hamd_dataplane *dp, const char *endpoint)
     zmq_setsockopt(dp->follow, ZMQ_RECONNECT_IVL, &reconnect_ms,
                    sizeof reconnect_ms);
     zmq_setsockopt(dp->follow, ZMQ_LINGER, &linger, sizeof linger);
+    /* The marker and one other topic: counted as no client (see
+     * dp_follow_subscriptions). */
     zmq_setsockopt(dp->follow, ZMQ_SUBSCRIBE, DP_FOLLOW_MARKER,
                    strlen(DP_FOLLOW_MARKER));
-    zmq_setsockopt(dp->follow, ZMQ_SUBSCRIBE, "", 0);
+    zmq_setsockopt(dp->follow, ZMQ_SUBSCRIBE, DP_FOLLOW_HUB_TOPICS,
+                   strlen(DP_FOLLOW_HUB_TOPICS));
+    hamd_followmode_init(&dp->follow_mode);
     dp_curve_client(dp, dp->follow);
     if (zmq_connect(dp->follow, endpoint) < 0) {
         int err = errno;
@@ -168,38 +181,112 @@ static void follow_confirm(struct hamd_dataplane *dp)
         follow_observed(&obs);
 }
 
-/* Takes one [topic][body] message of the publisher: a tick waits to be
- * confirmed, a heartbeat moves the publisher's clock. */
+/* The publisher sends no watermarks (an older version): read every tick
+ * from now on. Subscribing to everything before dropping the `_` topics
+ * keeps one non-marker subscription throughout. */
+static void follow_read_ticks(struct hamd_dataplane *dp)
+{
+    zmq_setsockopt(dp->follow, ZMQ_SUBSCRIBE, DP_FOLLOW_ALL_TOPICS,
+                   strlen(DP_FOLLOW_ALL_TOPICS));
+    zmq_setsockopt(dp->follow, ZMQ_UNSUBSCRIBE, DP_FOLLOW_HUB_TOPICS,
+                   strlen(DP_FOLLOW_HUB_TOPICS));
+    LOG_INFO("the publisher at %s sends no watermarks (an older hamd): "
+             "reading its every tick", dp->follow_ep);
+}
+
+/* A heartbeat moves the publisher's clock and says how many clients it
+ * has; a run of them without a watermark means an older publisher. */
+static void follow_heartbeat(struct hamd_dataplane *dp, zmq_msg_t *body)
+{
+    static const char *const keys[] = {"ts_ns", "clients"};
+    struct hamd_mpr_val v[2];
+    int64_t ts_ns, clients;
+    if (!hamd_mpr_map_find(zmq_msg_data(body), zmq_msg_size(body), keys, v,
+                           2))
+        return;
+    if (hamd_mpr_val_i64(&v[0], &ts_ns))
+        hamd_inflight_clock(dp->inflight, ts_ns);
+    if (hamd_mpr_val_i64(&v[1], &clients))
+        hamd_gate_stream_clients(&dp->gate, clients);
+    if (hamd_followmode_heartbeat(&dp->follow_mode, hamd_mono_ns()))
+        follow_read_ticks(dp);
+}
+
+/* Queues one observation; one the full queue let go early moves its
+ * guard now. */
+static void follow_push(struct hamd_dataplane *dp,
+                        const struct hamd_inflight_obs *obs)
+{
+    struct hamd_inflight_obs early;
+    if (hamd_inflight_push(dp->inflight, obs, &early))
+        follow_observed(&early);
+}
+
+/* What one watermark entry is about: the data plane and the message's
+ * stamp. */
+struct follow_wm {
+    struct hamd_dataplane *dp; /* the follower */
+    int64_t ts_ns;             /* the watermark's publisher clock */
+};
+
+/* hamd_wm_fn: a contract's last sent tick waits to be confirmed, stamped
+ * with the watermark's time (no earlier than the tick's own). */
+static void follow_wm_entry(void *ud, const char *vt_symbol,
+                            int64_t datetime_ns, double volume)
+{
+    struct follow_wm *w = ud;
+    struct hamd_inflight_obs obs = {
+        hamd_strmap_get(w->dp->contracts, vt_symbol), datetime_ns, volume,
+        w->ts_ns};
+    if (obs.key)
+        follow_push(w->dp, &obs);
+}
+
+/* A watermark: its entries wait to be confirmed, its stamp moves the
+ * publisher's clock. The decoder stores the stamp before it reports the
+ * entries, and reports none of a malformed body (the guards then do not
+ * move, and a takeover repeats rather than loses). */
+static void follow_watermark(struct hamd_dataplane *dp, zmq_msg_t *body)
+{
+    struct follow_wm w = {dp, 0};
+    if (!hamd_wm_decode(zmq_msg_data(body), zmq_msg_size(body), &w.ts_ns,
+                        follow_wm_entry, &w))
+        return;
+    hamd_inflight_clock(dp->inflight, w.ts_ns);
+    hamd_followmode_watermark(&dp->follow_mode);
+}
+
+static bool topic_is(const char *t, size_t tlen, const char *lit)
+{
+    return tlen == strlen(lit) && memcmp(t, lit, tlen) == 0;
+}
+
+/* Takes one [topic][body] message of the publisher: a watermark's or a
+ * tick's observations wait to be confirmed, a heartbeat moves the
+ * publisher's clock. */
 static void follow_take(struct hamd_dataplane *dp, zmq_msg_t *topic,
                         zmq_msg_t *body)
 {
     char vt_symbol[HAMD_VT_SYMBOL_MAX];
     size_t tlen = zmq_msg_size(topic);
     const char *t = zmq_msg_data(topic);
-    if (tlen == sizeof DP_HB_TOPIC - 1 &&
-        memcmp(t, DP_HB_TOPIC, tlen) == 0) {
-        static const char *const keys[] = {"ts_ns", "clients"};
-        struct hamd_mpr_val v[2];
-        int64_t ts_ns, clients;
-        if (!hamd_mpr_map_find(zmq_msg_data(body), zmq_msg_size(body), keys,
-                               v, 2))
-            return;
-        if (hamd_mpr_val_i64(&v[0], &ts_ns))
-            hamd_inflight_clock(dp->inflight, ts_ns);
-        if (hamd_mpr_val_i64(&v[1], &clients))
-            hamd_gate_stream_clients(&dp->gate, clients);
+    if (topic_is(t, tlen, HAMD_WM_TOPIC)) {
+        follow_watermark(dp, body);
+        return;
+    }
+    if (topic_is(t, tlen, DP_HB_TOPIC)) {
+        follow_heartbeat(dp, body);
         return;
     }
     if (tlen == 0 || tlen >= sizeof vt_symbol || *t == DP_FOLLOW_TICK_PREFIX)
         return;
     memcpy(vt_symbol, t, tlen);
     vt_symbol[tlen] = '\0';
-    struct hamd_inflight_obs obs, early;
+    struct hamd_inflight_obs obs;
     obs.key = hamd_strmap_get(dp->contracts, vt_symbol);
     if (!obs.key || !tick_scan(zmq_msg_data(body), zmq_msg_size(body), &obs))
         return;
-    if (hamd_inflight_push(dp->inflight, &obs, &early))
-        follow_observed(&early);
+    follow_push(dp, &obs);
 }
 
 static void follow_drain(struct hamd_dataplane *dp, int64_t now_ns)
@@ -245,15 +332,17 @@ void dp_follow_drain_due(struct hamd_dataplane *dp, int64_t now_ns)
  * Taking over
  * ------------------------------------------------------------------------ */
 
-/* A follower sends two subscriptions, the marker and "", in one write
- * when it connects, and they arrive together (and two unsubscriptions
- * when it leaves): a client is back once more subscriptions than markers
- * arrived, and the publisher's client count is what is left. */
+/* A follower sends two subscriptions, the marker and "_" ("" before this
+ * version, and once it reads every tick), in one write when it connects,
+ * and they arrive together (and two unsubscriptions when it leaves): a
+ * client is back once more subscriptions than markers arrived, and the
+ * publisher's client count is what is left. The markers are the
+ * publisher's followers, to whom it sends watermarks. */
 void dp_follow_subscriptions(struct hamd_dataplane *dp, int64_t now_ns)
 {
     uint8_t sub[DP_SUB_MSG_MAX];
     size_t marker_len = strlen(DP_FOLLOW_MARKER);
-    int64_t clients = 0;
+    int64_t clients = 0, followers = 0;
     int len;
     /* [1][topic] subscribes, [0][topic] unsubscribes (XPUB_VERBOSER
      * passes every one, not only a topic's first and last). A topic
@@ -265,7 +354,9 @@ void dp_follow_subscriptions(struct hamd_dataplane *dp, int64_t now_ns)
                       memcmp(sub + 1, DP_FOLLOW_MARKER, marker_len) == 0;
         int64_t one = sub[0] == 1 ? 1 : -1;
         clients += marker ? -one : one;
+        followers += marker ? one : 0;
     }
+    hamd_gate_followers_changed(&dp->gate, followers);
     hamd_gate_subscriptions(&dp->gate, clients, now_ns);
 }
 

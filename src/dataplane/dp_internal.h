@@ -14,7 +14,9 @@
 #include "common/log.h"
 #include "common/strmap.h"
 #include "common/tick_splice.h"
+#include "common/watermark.h"
 #include "dataplane/dataplane.h"
+#include "core/followmode.h"
 #include "core/gate.h"
 #include "core/gwauth.h"
 #include "core/inflight.h"
@@ -52,6 +54,15 @@
                                       microseconds apart (inflight.h) */
 #define DP_FOLLOW_INFLIGHT_MAX 65536 /* ticks waiting for that, at most:
                                         300k ticks/s over 200 ms */
+#define DP_WM_INTERVAL_MS 5        /* a publisher sends its followers a
+                                      watermark at most this often while
+                                      it publishes: a follower's guard
+                                      trails by that much more, so a
+                                      takeover may re-send a tick per
+                                      200 ticks/s of a contract more;
+                                      200 messages/s at most */
+#define DP_WM_INITIAL 256          /* first size of the list of contracts
+                                      sent since the last watermark */
 
 /* Door operations, control -> data, sent as [struct dp_door_msg][body?]. */
 enum dp_door_op {
@@ -125,6 +136,17 @@ struct dp_contract {
     int relay_next;                       /* scratch of a RELAY being
                                              applied (dp_relay.c) */
     uint32_t relay_gen;                   /* the RELAY that set relay_next */
+    uint32_t wm_slot;                     /* 1 + its index in the
+                                             publisher's watermark list,
+                                             0 = not in it */
+};
+
+/* A contract sent since the last watermark, and its last sent tick's
+ * guard values (dp_watermark.c). */
+struct dp_wm_entry {
+    struct dp_contract *c;   /* NULL once the contract went away */
+    int64_t datetime_ns;     /* exchange time of its last sent tick */
+    double volume;           /* volume of that tick */
 };
 
 /* CURVE on the network sockets (dp_curve.c). */
@@ -165,6 +187,17 @@ struct hamd_dataplane {
     struct hamd_inflight *inflight;       /* ticks read from it, waiting for
                                              the publisher to outlive them */
     uint64_t takeover_replayed;           /* held ticks sent on taking over */
+    struct hamd_followmode follow_mode;   /* watermarks or every tick */
+
+    /* The watermark stream to followers, while publishing
+     * (dp_watermark.c). */
+    struct dp_wm_entry *wm;               /* contracts sent since the last
+                                             watermark, in first-sent order */
+    uint32_t wm_len;                      /* entries in wm */
+    uint32_t wm_cap;                      /* entries allocated */
+    int64_t next_wm_ns;                   /* no watermark before, monotonic */
+    uint64_t wm_sent;                     /* `_wm` messages sent */
+    uint8_t wmbuf[HAMD_WM_BODY_MAX];      /* scratch `_wm` body */
 
     /* The relay channel (dp_relay.c, dp_zap.c). */
     void *relay_in;                       /* ROUTER on opts.relay, NULL when
@@ -345,6 +378,35 @@ void dp_follow_subscriptions(struct hamd_dataplane *dp, int64_t now_ns);
  * the old publisher's last known one (all of them when it is not known);
  * the node stops holding. */
 void dp_follow_takeover_due(struct hamd_dataplane *dp, int64_t now_ns);
+
+/* dp_watermark.c: what a publisher tells its followers it sent
+ * (common/watermark.h). */
+
+/* Adds a sent tick of c to the next watermark (dp_wm_note). */
+void dp_wm_mark(struct hamd_dataplane *dp, struct dp_contract *c,
+                int64_t datetime_ns, double volume);
+/* Sends the watermark when due: every DP_WM_INTERVAL_MS while ticks were
+ * sent, and just before every _hb, while followers are connected. Call
+ * it before dp_heartbeat_due. */
+void dp_wm_due(struct hamd_dataplane *dp, int64_t now_ns);
+/* When the next watermark is due (monotonic), INT64_MAX for none. */
+int64_t dp_wm_due_ns(const struct hamd_dataplane *dp);
+/* Forgets c, which goes away. */
+void dp_wm_forget(struct hamd_dataplane *dp, struct dp_contract *c);
+/* Forgets every pending entry: PUB closed, its followers went with it. */
+void dp_wm_reset(struct hamd_dataplane *dp);
+/* Frees the list. */
+void dp_wm_free(struct hamd_dataplane *dp);
+
+/* A tick of c was handed to PUB: the next watermark names it, when there
+ * are followers to tell. Inline, one branch without them: it runs for
+ * every tick sent. */
+static inline void dp_wm_note(struct hamd_dataplane *dp, struct dp_contract *c,
+                              const struct hamd_tick *tick)
+{
+    if (hamd_gate_followers(&dp->gate) > 0)
+        dp_wm_mark(dp, c, tick->datetime_ns, tick->volume);
+}
 
 /* dp_publish.c */
 

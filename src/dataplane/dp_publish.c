@@ -49,6 +49,7 @@ void dp_endpoints_close(struct hamd_dataplane *dp)
                  (unsigned long long)hamd_gate_pub_term(&dp->gate));
     close_socket(&dp->pub);
     close_socket(&dp->snap);
+    dp_wm_reset(dp);
 }
 
 static int endpoints_open(struct hamd_dataplane *dp)
@@ -300,6 +301,7 @@ void dp_publish_tick(struct hamd_dataplane *dp, struct dp_contract *c,
     if (!dp_may_publish(dp, now_ns))
         return;
     send_two(dp, c->vt_symbol, c->vt_len, dp->encbuf, len);
+    dp_wm_note(dp, c, tick);
     dp->published++;
     if (c->switch_id)
         note_switch_done(dp, c, source, now_ns);
@@ -530,6 +532,8 @@ void dp_stats_refresh(struct hamd_dataplane *dp, int64_t now_ns)
     st.publishing = dp_may_publish(dp, now_ns);
     st.follow_msgs = dp->follow_msgs;
     st.follow_age_ms = dp_follow_silence_ms(dp, now_ns);
+    st.follow_ticks = dp->follow && dp->follow_mode.read == HAMD_FOLLOWMODE_TICKS;
+    st.wm_sent = dp->wm_sent;
     st.takeover_replayed = dp->takeover_replayed;
     st.relaying = dp->relaying;
     st.relay_ticks_out = dp->relay_ticks_out;

@@ -1,9 +1,20 @@
 /* bench_gw_flood: a gateway as cheap as the raw benchmark's publisher.
  *
- * hamd runs it like any gateway (docs/gateway-protocol.md: HAMD_GW_ENDPOINT, HAMD_ACCOUNT;
- * HAMD_GW_PARAMS is ignored). It says HELLO and logged_in, sends HB every
- * second, and for the contracts the hub SUBSCRIBEs sends valid ticks as
- * fast as its DEALER takes them, round robin. Each contract's tick body is
+ * hamd runs it like any gateway (docs/gateway-protocol.md: HAMD_GW_ENDPOINT, HAMD_ACCOUNT,
+ * HAMD_GW_PARAMS). It says HELLO and logged_in, sends HB every second,
+ * and for the contracts the hub SUBSCRIBEs sends valid ticks, one per
+ * message, in one of two patterns:
+ *
+ *   flood   (no params) as fast as its DEALER takes them, round robin
+ *   market  {"burst_ms": 500, "active_prefix": "a", "active_rate": 20}:
+ *           CTP's pattern, every contract in one burst every burst_ms
+ *           (all of a burst stamped with its start), except those whose
+ *           vt_symbol starts with active_prefix, which tick active_rate
+ *           times a second each, spread evenly over time (round robin at
+ *           their total rate, checked every millisecond, each pass
+ *           stamped once). bench_raw_pubsub --market sends the same.
+ *
+ * Each contract's tick body is
  * encoded once; per tick only datetime, localtime, volume and
  * extra.sim_seq are patched in place (fixed-width fields), so the gateway
  * costs about what bench_raw_pubsub's publisher costs per message and the
@@ -14,6 +25,7 @@
  * STOP, SIGTERM or SIGINT end it (exit 0).
  */
 #include <errno.h>
+#include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +45,8 @@
 #define GWF_SEQ_BASE (1LL << 33)  /* forces 9-byte integers: patchable */
 #define GWF_TICK_STEP_NS 1000000LL /* datetime grows 1 ms per tick */
 #define GWF_KEY_MAX 16            /* fixstr header + longest patched key */
+#define GWF_PREFIX_MAX 16         /* bytes of active_prefix, NUL included */
+#define GWF_MARKET_POLL_MS 1      /* market: a pass every millisecond */
 
 /* One contract: its encoded tick and where the moving fields are. */
 struct gwf_symbol {
@@ -46,6 +60,20 @@ struct gwf_symbol {
     int64_t n;                        /* last tick number sent */
 };
 
+/* The market pattern (see the top of the file). */
+struct gwf_market {
+    int64_t burst_ns;                  /* burst period; 0 = flood instead */
+    char active_prefix[GWF_PREFIX_MAX]; /* active contracts start so */
+    double active_rate;                /* ticks/s of each active contract */
+    size_t *active;                    /* indexes of the active contracts */
+    size_t n_active;
+    size_t next_active;                /* round-robin cursor over them */
+    int64_t t0_ns;                     /* pattern start (monotonic), 0 =
+                                          restart at the next pass */
+    int64_t next_burst_ns;             /* monotonic */
+    uint64_t active_sent;              /* active ticks since t0_ns */
+};
+
 struct gwf {
     char account[HAMD_ACCOUNT_ID_MAX]; /* identity and gateway_name */
     void *ctx;                         /* ZeroMQ context */
@@ -53,6 +81,7 @@ struct gwf {
     struct gwf_symbol *syms;           /* subscribed contracts */
     size_t n_syms;
     size_t next;                       /* round-robin cursor */
+    struct gwf_market market;          /* the market pattern's state */
     int64_t base_ns;                   /* datetime of tick 0 */
     int64_t next_hb_ns;                /* monotonic */
     bool blocked;                      /* DEALER refused the last tick */
@@ -143,6 +172,11 @@ static void on_subscribe(void *ud, const char *vt)
         fprintf(stderr, "bench_gw_flood: %s not carried\n", vt);
         return;
     }
+    struct gwf_market *m = &g->market;
+    if (m->burst_ns && m->active_prefix[0] &&
+        strncmp(vt, m->active_prefix, strlen(m->active_prefix)) == 0)
+        m->active[m->n_active++] = g->n_syms;
+    m->t0_ns = 0; /* the rates count from the new set */
     g->n_syms++;
 }
 
@@ -204,30 +238,97 @@ static void read_hub(struct gwf *g)
     zmq_msg_close(&body);
 }
 
+/* Patches the next tick of s, stamped `stamp` (wall ns), and sends it
+ * with flags. Returns 0, or -1 when ZeroMQ refused it (errno set). */
+static int send_tick(struct gwf *g, struct gwf_symbol *s, int64_t stamp,
+                     int flags)
+{
+    int64_t n = s->n + 1;
+    double volume = (double)(n - GWF_SEQ_BASE);
+    uint64_t vbits;
+    memcpy(&vbits, &volume, sizeof vbits);
+    put_be64(s->body + s->off_datetime,
+             (uint64_t)(g->base_ns + (n - GWF_SEQ_BASE) * GWF_TICK_STEP_NS));
+    put_be64(s->body + s->off_localtime, (uint64_t)stamp);
+    put_be64(s->body + s->off_volume, vbits);
+    put_be64(s->body + s->off_seq, (uint64_t)n);
+    if (send_msg(g, HAMD_GW_TICK, s->body, s->len, flags) != 0)
+        return -1;
+    s->n = n;
+    g->sent++;
+    return 0;
+}
+
 /* Sends up to GWF_BATCH_TICKS ticks; stops early when the queue is full. */
 static void send_batch(struct gwf *g)
 {
     int64_t stamp = hamd_wall_ns();
     for (int i = 0; i < GWF_BATCH_TICKS && g->n_syms > 0; i++) {
-        struct gwf_symbol *s = &g->syms[g->next];
-        int64_t n = s->n + 1;
-        double volume = (double)(n - GWF_SEQ_BASE);
-        uint64_t vbits;
-        memcpy(&vbits, &volume, sizeof vbits);
-        put_be64(s->body + s->off_datetime,
-                 (uint64_t)(g->base_ns + (n - GWF_SEQ_BASE) * GWF_TICK_STEP_NS));
-        put_be64(s->body + s->off_localtime, (uint64_t)stamp);
-        put_be64(s->body + s->off_volume, vbits);
-        put_be64(s->body + s->off_seq, (uint64_t)n);
-        if (send_msg(g, HAMD_GW_TICK, s->body, s->len, ZMQ_DONTWAIT) != 0) {
+        if (send_tick(g, &g->syms[g->next], stamp, ZMQ_DONTWAIT) != 0) {
             g->blocked = errno == EAGAIN;
             return;
         }
-        s->n = n;
-        g->sent++;
         g->next = (g->next + 1) % g->n_syms;
     }
     g->blocked = false;
+}
+
+/* One pass of the market pattern: the active ticks due by now, then the
+ * burst when due; every tick of the pass stamped once. Sends block (a
+ * full queue delays the pattern, it skips nothing). */
+static void market_pass(struct gwf *g)
+{
+    struct gwf_market *m = &g->market;
+    int64_t now = hamd_mono_ns(), stamp = hamd_wall_ns();
+    if (!m->t0_ns) {
+        m->t0_ns = now;
+        m->next_burst_ns = now;
+        m->active_sent = 0;
+    }
+    uint64_t due = (uint64_t)((double)(now - m->t0_ns) / HAMD_NS_PER_S *
+                              m->active_rate * (double)m->n_active);
+    for (; m->active_sent < due && m->n_active; m->active_sent++) {
+        if (send_tick(g, &g->syms[m->active[m->next_active]], stamp, 0) != 0)
+            return;
+        m->next_active = (m->next_active + 1) % m->n_active;
+    }
+    if (now < m->next_burst_ns)
+        return;
+    m->next_burst_ns += m->burst_ns;
+    size_t a = 0; /* active holds increasing indexes: skip them in step */
+    for (size_t i = 0; i < g->n_syms; i++) {
+        if (a < m->n_active && m->active[a] == i) {
+            a++;
+            continue;
+        }
+        if (send_tick(g, &g->syms[i], stamp, 0) != 0)
+            return;
+    }
+}
+
+/* Reads the market params, if any. Returns false on a bad value. */
+static bool market_params(struct gwf *g, const char *text)
+{
+    struct gwf_market *m = &g->market;
+    if (!text || !*text)
+        return true;
+    json_t *o = json_loads(text, 0, NULL);
+    json_t *burst = json_object_get(o, "burst_ms");
+    json_t *prefix = json_object_get(o, "active_prefix");
+    json_t *rate = json_object_get(o, "active_rate");
+    bool ok = json_is_object(o) && (!burst || json_is_integer(burst)) &&
+              (!prefix || (json_is_string(prefix) &&
+                           strlen(json_string_value(prefix)) < GWF_PREFIX_MAX)) &&
+              (!rate || json_is_number(rate));
+    if (ok && burst && json_integer_value(burst) > 0) {
+        m->burst_ns = json_integer_value(burst) * HAMD_NS_PER_MS;
+        snprintf(m->active_prefix, sizeof m->active_prefix, "%s",
+                 prefix ? json_string_value(prefix) : "");
+        m->active_rate = rate ? json_number_value(rate) : 0;
+        ok = m->active_rate >= 0;
+    }
+    json_decref(o);
+    return ok;
 }
 
 static void heartbeat_due(struct gwf *g)
@@ -239,6 +340,18 @@ static void heartbeat_due(struct gwf *g)
     size_t len = hamd_gw_hb_encode(hamd_wall_ns(), buf, sizeof buf);
     send_msg(g, HAMD_GW_HB, buf, len, ZMQ_DONTWAIT);
     g->next_hb_ns = now + HAMD_GW_HB_INTERVAL_MS * HAMD_NS_PER_MS;
+}
+
+/* Waits for the hub (at most until the next pass is due) and serves it;
+ * returns false when the poll failed. */
+static bool serve_hub(struct gwf *g, long timeout_ms, short events)
+{
+    zmq_pollitem_t it = {g->dealer, 0, events, 0};
+    if (zmq_poll(&it, 1, timeout_ms) < 0 && errno != EINTR)
+        return false;
+    if (it.revents & ZMQ_POLLIN)
+        read_hub(g);
+    return true;
 }
 
 static int run(struct gwf *g, const char *endpoint)
@@ -257,7 +370,16 @@ static int run(struct gwf *g, const char *endpoint)
     while (!g_stop && !g->stopping) {
         heartbeat_due(g);
         bool idle = g->n_syms == 0;
-        zmq_pollitem_t it = {g->dealer, 0, ZMQ_POLLIN | (g->blocked ? ZMQ_POLLOUT : 0), 0};
+        if (g->market.burst_ns) {
+            if (!serve_hub(g, idle ? GWF_IDLE_POLL_MS : GWF_MARKET_POLL_MS,
+                           ZMQ_POLLIN))
+                return 1;
+            if (!idle)
+                market_pass(g);
+            continue;
+        }
+        short events = ZMQ_POLLIN | (g->blocked ? ZMQ_POLLOUT : 0);
+        zmq_pollitem_t it = {g->dealer, 0, events, 0};
         long timeout = idle || g->blocked ? GWF_IDLE_POLL_MS : 0;
         if (zmq_poll(&it, 1, timeout) < 0 && errno != EINTR)
             return 1;
@@ -284,9 +406,20 @@ int main(void)
     signal(SIGTERM, on_signal);
     signal(SIGINT, on_signal);
     struct gwf *g = calloc(1, sizeof *g);
-    if (!g || !(g->syms = calloc(GWF_MAX_SYMBOLS, sizeof *g->syms))) {
+    if (!g || !(g->syms = calloc(GWF_MAX_SYMBOLS, sizeof *g->syms)) ||
+        !(g->market.active = calloc(GWF_MAX_SYMBOLS, sizeof *g->market.active))) {
+        if (g)
+            free(g->syms);
         free(g);
         return 1;
+    }
+    if (!market_params(g, getenv(HAMD_GW_ENV_PARAMS))) {
+        fprintf(stderr, "bench_gw_flood: bad %s (burst_ms, active_prefix, "
+                        "active_rate)\n", HAMD_GW_ENV_PARAMS);
+        free(g->market.active);
+        free(g->syms);
+        free(g);
+        return 2;
     }
     snprintf(g->account, sizeof g->account, "%s", account);
     g->base_ns = hamd_wall_ns() / HAMD_NS_PER_MS * HAMD_NS_PER_MS;
@@ -295,6 +428,7 @@ int main(void)
     if (g->dealer)
         zmq_close(g->dealer);
     zmq_ctx_term(g->ctx);
+    free(g->market.active);
     free(g->syms);
     free(g);
     return rc;

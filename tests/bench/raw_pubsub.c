@@ -7,6 +7,8 @@
  *
  *   bench_raw_pubsub pub ENDPOINT --flood N [--size BYTES]
  *   bench_raw_pubsub pub ENDPOINT --paced RATE SECONDS [--size BYTES]
+ *   bench_raw_pubsub pub ENDPOINT --market BURST_N BURST_MS ACTIVE_N
+ *                        ACTIVE_RATE SECONDS [--size BYTES]
  *   bench_raw_pubsub sub ENDPOINT [--skip-s S] [--timeout-s S]
  *   bench_raw_pubsub relay IN_ENDPOINT OUT_ENDPOINT
  *
@@ -17,8 +19,11 @@
  * RAW_BURST_PERIOD_NS, every message of a burst stamped with the burst's
  * start (CLOCK_REALTIME ns): the pattern and the stamping of hamd-gw-sim,
  * whose loop stamps `localtime` once per iteration, so the two latency
- * figures compare like with like. The last message is topic `_end` with
- * {sent: N}.
+ * figures compare like with like. --market sends bench_gw_flood's market
+ * pattern (CTP's): BURST_N messages at once every BURST_MS, plus ACTIVE_N
+ * active contracts at ACTIVE_RATE messages/s each, spread evenly (their
+ * total rate, checked every RAW_BURST_PERIOD_NS), each pass stamped once.
+ * The last message is topic `_end` with {sent: N}.
  *
  * The subscriber prints one line of key=value: msgs, tps (first to last
  * message), lost (sent - received), p50/p99/p999/max latency in us
@@ -178,6 +183,40 @@ static int raw_paced(struct raw_pub *pub, double rate, double seconds, size_t pa
     }
 }
 
+/* The market pattern's shape (--market). */
+struct raw_market {
+    uint64_t burst_n;    /* messages of each burst */
+    int64_t burst_ns;    /* burst period */
+    uint64_t active_n;   /* active contracts */
+    double active_rate;  /* messages/s of each */
+};
+
+static int raw_market(struct raw_pub *pub, const struct raw_market *mk,
+                      double seconds, size_t pad)
+{
+    int64_t t0 = hamd_mono_ns(), next_burst = t0;
+    int64_t end = t0 + (int64_t)(seconds * HAMD_NS_PER_S);
+    uint64_t seq = 0, active_sent = 0;
+    for (int64_t k = 1;; k++) {
+        int64_t due_ns = t0 + k * RAW_BURST_PERIOD_NS;
+        if (due_ns > end)
+            return 0;
+        sleep_until_mono(due_ns);
+        int64_t now = hamd_mono_ns(), stamp = hamd_wall_ns();
+        uint64_t due = (uint64_t)((double)(now - t0) / HAMD_NS_PER_S *
+                                  mk->active_rate * (double)mk->active_n);
+        for (; active_sent < due; active_sent++)
+            if (raw_send(pub, ++seq, stamp, pad) != 0)
+                return -1;
+        if (now < next_burst)
+            continue;
+        next_burst += mk->burst_ns;
+        for (uint64_t i = 0; i < mk->burst_n; i++)
+            if (raw_send(pub, ++seq, stamp, pad) != 0)
+                return -1;
+    }
+}
+
 static int raw_send_end(struct raw_pub *pub)
 {
     struct hamd_mpw w;
@@ -196,7 +235,7 @@ static int raw_send_end(struct raw_pub *pub)
 }
 
 static int run_pub(const char *endpoint, uint64_t flood, double rate,
-                   double seconds, size_t size)
+                   const struct raw_market *mk, double seconds, size_t size)
 {
     struct raw_pub *pub = calloc(1, sizeof *pub);
     if (!pub)
@@ -217,7 +256,9 @@ static int run_pub(const char *endpoint, uint64_t flood, double rate,
         fprintf(stderr, "raw pub: no subscriber within %d ms\n", RAW_SUB_WAIT_MS);
     } else {
         size_t pad = raw_pad_for(pub);
-        int r = flood ? raw_flood(pub, flood, pad) : raw_paced(pub, rate, seconds, pad);
+        int r = flood ? raw_flood(pub, flood, pad)
+                : mk->burst_ns ? raw_market(pub, mk, seconds, pad)
+                               : raw_paced(pub, rate, seconds, pad);
         if (r == 0 && raw_send_end(pub) == 0)
             rc = 0;
         else
@@ -400,7 +441,8 @@ static int run_relay(const char *in, const char *out)
 static void usage(void)
 {
     fprintf(stderr,
-            "usage: bench_raw_pubsub pub ENDPOINT (--flood N | --paced RATE SECONDS)"
+            "usage: bench_raw_pubsub pub ENDPOINT (--flood N | --paced RATE SECONDS |\n"
+            "           --market BURST_N BURST_MS ACTIVE_N ACTIVE_RATE SECONDS)"
             " [--size BYTES]\n"
             "       bench_raw_pubsub sub ENDPOINT [--skip-s S] [--timeout-s S]\n"
             "       bench_raw_pubsub relay IN_ENDPOINT OUT_ENDPOINT\n");
@@ -421,15 +463,22 @@ int main(int argc, char **argv)
         return run_relay(endpoint, argv[3]);
     }
     uint64_t flood = 0;
+    struct raw_market mk = {0, 0, 0, 0};
     double rate = 0, seconds = 0, skip_s = RAW_SKIP_S_DEFAULT;
     double timeout_s = RAW_TIMEOUT_S_DEFAULT;
     size_t size = RAW_SIZE_DEFAULT;
     for (int i = 3; i < argc; i++) {
-        bool has1 = i + 1 < argc, has2 = i + 2 < argc;
+        bool has1 = i + 1 < argc, has2 = i + 2 < argc, has5 = i + 5 < argc;
         if (strcmp(argv[i], "--flood") == 0 && has1)
             flood = strtoull(argv[++i], NULL, 10);
         else if (strcmp(argv[i], "--paced") == 0 && has2) {
             rate = atof(argv[++i]);
+            seconds = atof(argv[++i]);
+        } else if (strcmp(argv[i], "--market") == 0 && has5) {
+            mk.burst_n = strtoull(argv[++i], NULL, 10);
+            mk.burst_ns = atoll(argv[++i]) * HAMD_NS_PER_MS;
+            mk.active_n = strtoull(argv[++i], NULL, 10);
+            mk.active_rate = atof(argv[++i]);
             seconds = atof(argv[++i]);
         } else if (strcmp(argv[i], "--size") == 0 && has1)
             size = strtoul(argv[++i], NULL, 10);
@@ -444,10 +493,12 @@ int main(int argc, char **argv)
     }
     if (strcmp(role, "sub") == 0)
         return run_sub(endpoint, skip_s, timeout_s);
-    if (strcmp(role, "pub") != 0 || (!flood && (rate <= 0 || seconds <= 0)) ||
+    bool market = mk.burst_ns > 0 && mk.active_rate >= 0;
+    if (strcmp(role, "pub") != 0 ||
+        (!flood && ((!market && rate <= 0) || seconds <= 0)) ||
         size > RAW_BODY_MAX / 2) {
         usage();
         return 2;
     }
-    return run_pub(endpoint, flood, rate, seconds, size);
+    return run_pub(endpoint, flood, rate, &mk, seconds, size);
 }

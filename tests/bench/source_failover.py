@@ -219,7 +219,7 @@ class Stream:
                 self._on_hb(now)
             elif topic == b"_event":
                 self.events.append((now, msg))
-            else:
+            elif not topic.startswith(b"_"):  # other hub topics: ignored
                 self._on_tick(now, msg)
 
     def pump(self, seconds, extra=None):

@@ -28,19 +28,29 @@
 #   relay       the raw flood (both sizes) and the paced run at a tick's
 #               size through a process that only forwards: the floor of
 #               any hub on this host
+#   real        realistic load, through the hub and through the relay:
+#               BENCH_REAL_QUIET contracts ticked in one burst every
+#               BENCH_REAL_BURST_MS (CTP's pattern: every contract twice a
+#               second) plus BENCH_REAL_ACTIVE contracts at
+#               BENCH_REAL_ACTIVE_RATE ticks/s each, from bench_gw_flood's
+#               market pattern and bench_raw_pubsub --market -> latency of
+#               both, RSS of the hub with them all cached
 # The last line is
 #   RESULT hub_tps=... raw_tps=... tps_ratio=... hub_p50_us=... hub_p99_us=...
 #          raw_p50_us=... raw_p99_us=... lost=... rss_mb=... rss_symbols=...
-#          (then extra fields, console_p99_us and console_hub_p99_ratio
-#          among them)
+#          (then extra fields, the real_* ones, console_p99_us and
+#          console_hub_p99_ratio among them)
 #
 # Knobs (environment): HAMD_BUILD_DIR, HAMD_BENCH_TARGETS (what to build;
 # default "hamd hamd-gw-sim bench_raw_pubsub bench_tick_sub bench_gw_flood"),
 # BENCH_RAW_COUNT (1000000), BENCH_RAW_SIZE (200), BENCH_RATE (100000),
 # BENCH_SYMBOLS (5000), BENCH_FLOOD_SYMBOLS (1000), BENCH_MEASURE_S (5),
 # BENCH_DEDUP (1: run the dedup phase), BENCH_STREAMS (8: console streams
-# of the console phase), BENCH_CONSOLE_ROUNDS (2), BENCH_KEEP (1: keep the
-# temp dir with configs and logs).
+# of the console phase), BENCH_CONSOLE_ROUNDS (2), BENCH_REAL (1: run the
+# realistic phase), BENCH_REAL_ONLY (1: only that one, ~20 s),
+# BENCH_REAL_QUIET (5000), BENCH_REAL_BURST_MS (500), BENCH_REAL_ACTIVE
+# (200), BENCH_REAL_ACTIVE_RATE (20), BENCH_KEEP (1: keep the temp dir
+# with configs and logs).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -54,6 +64,12 @@ SYMBOLS=${BENCH_SYMBOLS:-5000}
 FLOOD_SYMBOLS=${BENCH_FLOOD_SYMBOLS:-1000}
 MEASURE_S=${BENCH_MEASURE_S:-5}
 DEDUP=${BENCH_DEDUP:-1}
+REAL=${BENCH_REAL:-1}
+REAL_ONLY=${BENCH_REAL_ONLY:-0}
+REAL_QUIET=${BENCH_REAL_QUIET:-5000}
+REAL_BURST_MS=${BENCH_REAL_BURST_MS:-500}
+REAL_ACTIVE=${BENCH_REAL_ACTIVE:-200}
+REAL_ACTIVE_RATE=${BENCH_REAL_ACTIVE_RATE:-20}
 STREAMS=${BENCH_STREAMS:-8}
 CONSOLE_ROUNDS=${BENCH_CONSOLE_ROUNDS:-2} # an even number: as many rounds
                                           # start with streams as without
@@ -67,6 +83,7 @@ HUB_FIRST_TICK_S=20        # start-up budget of a hub phase
 HUB_STOP_WAIT_S=5          # SIGTERM -> SIGKILL
 PUB_HWM=10000000           # hub PUB high-water mark: large, so nothing drops
 SYMBOLS_PER_LINE=500       # [subscriptions] symbols lines stay short
+REAL_ACTIVE_PREFIX=a       # the realistic phase's active contracts start so
 
 # shellcheck source=tests/bench/bench_lib.sh
 . "$ROOT/tests/bench/bench_lib.sh"
@@ -314,11 +331,50 @@ paced_params() {
   printf '{"seed": 11, "rate": %s, "rates": {%s}}' "$SIM_QUIET_RATE" "$rates"
 }
 
+# real_phase: the realistic load through the hub, then the same pattern
+# through the relay, at the size of the hub's ticks (bench_gw_flood's
+# market pattern, bench_raw_pubsub --market).
+real_phase() {
+  local params bytes
+  log "real: $REAL_QUIET contracts in a burst every ${REAL_BURST_MS} ms," \
+    "$REAL_ACTIVE at $REAL_ACTIVE_RATE ticks/s, through the hub"
+  { symbols "$REAL_ACTIVE_PREFIX" 0 "$REAL_ACTIVE" SHFE
+    symbols q 0 "$REAL_QUIET" SHFE; } >"$TMP/real.sym"
+  params="{\"burst_ms\": $REAL_BURST_MS, \"active_prefix\": \"$REAL_ACTIVE_PREFIX\","
+  params+=" \"active_rate\": $REAL_ACTIVE_RATE}"
+  hub_run hub_real "$TMP/real.sym" "bench_r|1|SHFE|$params|flood"
+  bytes=$(kv "$TMP/hub_real.out" body_bytes)
+  log "real: the same pattern through a forwarding process, $bytes bytes"
+  RAW_SKIP_S=$HUB_WARMUP_S RAW_RELAY=1 RAW_SIZE=$bytes raw_run relay_real --market "$REAL_QUIET" \
+    "$REAL_BURST_MS" "$REAL_ACTIVE" "$REAL_ACTIVE_RATE" $((HUB_WARMUP_S + MEASURE_S))
+}
+
+# real_fields: the realistic phase's RESULT fields.
+real_fields() {
+  local H=$TMP/hub_real.out R=$TMP/relay_real.out
+  echo "real_hub_p50_us=$(kv "$H" e2e_p50_us) real_hub_p99_us=$(kv "$H" e2e_p99_us)" \
+    "real_relay_p50_us=$(kv "$R" p50_us) real_relay_p99_us=$(kv "$R" p99_us)" \
+    "real_p99_diff_us=$(awk -v a="$(kv "$H" e2e_p99_us)" -v b="$(kv "$R" p99_us)" \
+      'BEGIN { printf("%.1f", a - b) }')" \
+    "real_rss_mb=$(kv "$H" rss_mb) real_rss_symbols=$(kv "$H" snapshot_count)" \
+    "real_tps=$(kv "$H" tps) real_relay_tps=$(kv "$R" tps)" \
+    "real_lost=$(( $(kv "$H" lost_seq) + $(kv "$H" lost_sim) + $(kv "$R" lost) ))" \
+    "real_hub_cpu_us_per_tick=$(kv "$H" cpu_hub_us_per_tick)" \
+    "real_gw_cpu_us_per_tick=$(kv "$H" cpu_sim1_us_per_tick)" \
+    "real_tick_bytes=$(kv "$H" body_bytes) real_other_cpu_pct=$(kv "$H" other_cpu_pct)"
+}
+
 # ---------------------------------------------------------------------------
 # Run
 # ---------------------------------------------------------------------------
 
 LOAD_BEFORE=$(cut -d' ' -f1 /proc/loadavg)
+if [ "$REAL_ONLY" = 1 ]; then
+  real_phase
+  echo "RESULT $(real_fields) load_before=$LOAD_BEFORE" \
+    "load_after=$(cut -d' ' -f1 /proc/loadavg)"
+  exit 0
+fi
 log "raw ZeroMQ: $RAW_COUNT messages of $RAW_SIZE bytes"
 raw_run raw_flood --flood "$RAW_COUNT"
 log "raw ZeroMQ: $RATE msg/s for ${RAW_PACED_S}s"
@@ -372,6 +428,11 @@ log "relay: $RAW_COUNT messages of $TICK_BYTES bytes through a forwarding proces
 RAW_RELAY=1 RAW_SIZE=$TICK_BYTES raw_run relay_tick --flood "$RAW_COUNT"
 log "relay: $RATE msg/s of $TICK_BYTES bytes for ${RAW_PACED_S}s through a forwarding process"
 RAW_RELAY=1 RAW_SIZE=$TICK_BYTES raw_run relay_paced --paced "$RATE" "$RAW_PACED_S"
+real=""
+if [ "$REAL" = 1 ]; then
+  real_phase
+  real=" $(real_fields)"
+fi
 LOAD_AFTER=$(cut -d' ' -f1 /proc/loadavg)
 
 # ---------------------------------------------------------------------------
@@ -428,7 +489,7 @@ echo "RESULT hub_tps=$(kv "$F" tps) raw_tps=$(kv "$RF" tps)" \
   "fastgw_other_cpu_pct=$(kv "$G" other_cpu_pct)" \
   "paced_tps=$(kv "$P" tps) paced_hub_cpu_us_per_tick=$(kv "$P" cpu_hub_us_per_tick)" \
   "paced_gwhub_p99_us=$(kv "$P" gwhub_p99_us) paced_hubsub_p99_us=$(kv "$P" hubsub_p99_us)$dedup" \
-  "flood_other_cpu_pct=$(kv "$F" other_cpu_pct) paced_other_cpu_pct=$(kv "$P" other_cpu_pct)" \
+  "flood_other_cpu_pct=$(kv "$F" other_cpu_pct) paced_other_cpu_pct=$(kv "$P" other_cpu_pct)$real" \
   "console_streams=$STREAMS console_rounds=$CONSOLE_ROUNDS" \
   "console_off_p99_us=$(mean_kv e2e_p99_us "${K_OFF[@]}") console_on_p99_us=$(mean_kv e2e_p99_us "${K_ON[@]}")" \
   "console_hub_p99_ratio=$(div "$(mean_kv e2e_p99_us "${K_ON[@]}")" "$(mean_kv e2e_p99_us "${K_OFF[@]}")")" \

@@ -108,7 +108,7 @@ def write_messages(out, sock, max_term):
         term = int(msg.get("term", 0))
         if topic == b"_hb":
             out.write("H %d %d %d\n" % (now, term, msg.get("node", 0)))
-        elif topic != b"_event":
+        elif not topic.startswith(b"_"):  # _event, _wm: not ticks
             vt = topic.decode("utf-8", "replace")
             if term < max_term:
                 out.write("V %d %d %d %s\n" % (now, term, max_term, vt))

@@ -290,8 +290,7 @@ class Cluster:
             if not n.witness:
                 out.append("relay = tcp://%s:%d" % (n.ip, RELAY_PORT))
             out += ["role = %s" % n.role, ""]
-        out += ["[raft]", "election_timeout_ms = 300", "heartbeat_ms = 50", "",
-                "[gateways]", "sim = %s" % os.path.abspath(GW_SIM),
+        out += ["[gateways]", "sim = %s" % os.path.abspath(GW_SIM),
                 "restart_backoff_min_ms = 100", "restart_backoff_max_ms = 2000",
                 "stop_grace_ms = 1000", "",
                 "[failover]", "revert_after_s = 0", ""]

@@ -485,6 +485,8 @@ class Subscriber:
                     self.heartbeats.append((now, msg))
                 elif topic == b"_event":
                     self.events.append(msg)
+                elif topic.startswith(b"_"):
+                    continue  # other hub topics (_wm): ignored, as clients must
                 else:
                     check(topic.decode() == msg.get("vt_symbol"),
                           "topic %r != vt_symbol %r" % (topic, msg.get("vt_symbol")))

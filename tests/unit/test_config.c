@@ -356,10 +356,11 @@ static void test_defaults(void **state)
     assert_string_equal(hamd_config_admin(cfg), "127.0.0.1:8001");
     assert_string_equal(hamd_config_publish(cfg), "tcp://127.0.0.1:5551");
     assert_string_equal(hamd_config_snapshot(cfg), "tcp://127.0.0.1:5561");
-    assert_int_equal(cfg->election_timeout_ms, 300);
+    assert_int_equal(cfg->election_timeout_ms, 200);
+    assert_int_equal(cfg->election_jitter_pct, 50);
     assert_int_equal(cfg->heartbeat_ms, 50);
     assert_int_equal(cfg->witness_election_timeout_ms, 1000);
-    assert_int_equal(cfg->lease_margin_ms, 100);
+    assert_int_equal(cfg->lease_margin_ms, 50);
     assert_int_equal(cfg->snapshot_threshold, 1024);
     assert_int_equal(cfg->snapshot_trailing, 128);
     assert_int_equal(cfg->pub_hwm, 100000);
@@ -669,6 +670,10 @@ static void test_raft_timing(void **state)
                  "[raft] heartbeat_ms: ", NULL);
     expect_error("[node]\ndata_dir = d\n[raft]\nlease_margin_ms = 300\n", 4,
                  "[raft] lease_margin_ms: ", NULL);
+    expect_error("[node]\ndata_dir = d\n[raft]\nelection_jitter_pct = 5\n", 4,
+                 "[raft] election_jitter_pct: ", NULL);
+    expect_error("[node]\ndata_dir = d\n[raft]\nelection_jitter_pct = 101\n",
+                 4, "[raft] election_jitter_pct: ", NULL);
     expect_error("[node]\ndata_dir = d\n[gateways]\n"
                  "restart_backoff_min_ms = 50000\n",
                  4, "[gateways] restart_backoff_min_ms: ", NULL);

@@ -535,7 +535,7 @@ static void test_waits_for_first_client_and_30ms(void **state)
 }
 
 /* The old publisher said in its _hb it had three client subscriptions: a
- * fast client alone does not end the wait, the three do (30 ms later). */
+ * fast client alone does not end the wait, the three do (5 ms later). */
 static void test_waits_for_the_clients_the_old_publisher_had(void **state)
 {
     (void)state;
@@ -552,9 +552,13 @@ static void test_waits_for_the_clients_the_old_publisher_had(void **state)
                      opened + (25 + HAMD_GATE_TAKEOVER_STRAGGLE_MS) * MS);
     assert_false(takeover_due(&g, opened + 100 * MS, &t));
     hamd_gate_subscriptions(&g, 1, opened + 110 * MS); /* plain clients on */
+    assert_int_equal(hamd_gate_due_ns(&g),
+                     opened + (25 + HAMD_GATE_TAKEOVER_STRAGGLE_MS) * MS);
     hamd_gate_subscriptions(&g, 1, opened + 120 * MS); /* libzmq's 100 ms */
-    assert_int_equal(hamd_gate_due_ns(&g), opened + 150 * MS);
-    assert_true(takeover_due(&g, opened + 150 * MS, &t));
+    int64_t due = opened + (120 + HAMD_GATE_TAKEOVER_SETTLE_ALL_MS) * MS;
+    assert_int_equal(hamd_gate_due_ns(&g), due);
+    assert_false(takeover_due(&g, due - 1, &t));
+    assert_true(takeover_due(&g, due, &t));
 }
 
 /* One of them never comes back: the others wait for it no longer than
@@ -592,6 +596,32 @@ static void test_publisher_counts_its_clients(void **state)
     assert_int_equal(hamd_gate_clients(&g), 2);
     hamd_gate_subscriptions(&g, -5, T0 + 130 * MS);
     assert_int_equal(hamd_gate_clients(&g), 0);
+}
+
+/* A publisher counts its followers (their markers) for the watermark
+ * stream: never below 0, 0 again once PUB closes, a new PUB counts its
+ * own. */
+static void test_publisher_counts_its_followers(void **state)
+{
+    (void)state;
+    struct hamd_gate g;
+    gate_setup(&g);
+    struct hamd_gate_lease l = lease(1, T0 + LEASE_MS * MS);
+    publisher(&g, l, T0);
+    assert_int_equal(hamd_gate_followers(&g), 0);
+    hamd_gate_followers_changed(&g, 2);
+    hamd_gate_followers_changed(&g, -1);
+    assert_int_equal(hamd_gate_followers(&g), 1);
+    hamd_gate_followers_changed(&g, -3);
+    assert_int_equal(hamd_gate_followers(&g), 0);
+    hamd_gate_followers_changed(&g, 2);
+    /* The lease is revoked: PUB closes, and nobody follows it any more. */
+    assert_true(reconcile(&g, lease(1, 0), T0 + 50 * MS) & HAMD_GATE_CLOSE_PUB);
+    assert_int_equal(hamd_gate_followers(&g), 0);
+    /* Open again in a new term: it counts from 0 again. */
+    hamd_gate_followers_changed(&g, 1);
+    pub_open(&g, lease(2, T0 + 500 * MS), T0 + 300 * MS);
+    assert_int_equal(hamd_gate_followers(&g), 0);
 }
 
 /* No client at all: the held ticks go out at the cap. */
@@ -673,6 +703,7 @@ int main(void)
         cmocka_unit_test(test_waits_for_the_clients_the_old_publisher_had),
         cmocka_unit_test(test_stragglers_have_a_limit),
         cmocka_unit_test(test_publisher_counts_its_clients),
+        cmocka_unit_test(test_publisher_counts_its_followers),
         cmocka_unit_test(test_following_another_publisher_cancels_takeover),
         cmocka_unit_test(test_close_during_takeover_wait_keeps_old_stream),
     };

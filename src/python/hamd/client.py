@@ -30,8 +30,9 @@ HB_TIMEOUT_MS_DEFAULT = 1000  # ten `_hb` periods
 HISTORY_MAX = 1000          # gaps, leader changes, events kept for reading
 BATCH_MAX = 1000            # messages read from one socket per step
 CURVE_KEY_Z85_LEN = 40      # a CURVE key in Z85 (docs/security.md)
-RECONNECT_IVL_MS = 10       # a new leader re-sends what it held 30 ms after
-#                             its first client is back: be among them
+RECONNECT_IVL_MS = 10       # a new leader re-sends what it held once the
+#                             old one's clients are back, at most 300 ms
+#                             after the first: be among them
 ZMTP_HEARTBEAT_IVL_MS = 1000      # ZMTP ping on every connection ...
 ZMTP_HEARTBEAT_TIMEOUT_MS = 3000  # ... dropped when silent this long
 CONNECT_TIMEOUT_MS = 300    # a SYN sent while a VIP moves gets no answer
