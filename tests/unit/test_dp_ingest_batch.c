@@ -274,6 +274,20 @@ static void test_unknown_identity_counted(void **state)
     assert_int_equal(stats(dp)->malformed, 0);
 }
 
+/* An identity is the account's id exactly: one with a NUL after the id
+ * is another peer, counted as unknown (found by tests/fuzz, gateway). */
+static void test_identity_with_nul_unknown(void **state)
+{
+    struct hamd_dataplane *dp = *state;
+    static const char id[] = ACCOUNT "\0x";
+    struct fake_msg m = {0};
+    msg_add(&m, "TICK", 4);
+    msg_add_tick(&m, 0);
+    dp_ingest_message(dp, id, sizeof id - 1, fake_next, &m, NOW_NS);
+    assert_int_equal(dp->unknown_source, 1);
+    assert_int_equal(stats(dp)->ticks, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -292,6 +306,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_missing_frames_malformed, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_unknown_identity_counted, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_identity_with_nul_unknown, setup,
                                         teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
