@@ -3,13 +3,17 @@
  *
  * Input: the msgpack body. Checks on a body that decodes: the tick is
  * what the decoder promises (vt_symbol = symbol.exchange, valid codes,
- * finite non-negative prices and volumes, extra within bounds); encoding
- * it and decoding that gives the same bytes again; the compact form the
- * snapshot cache keeps expands back to the same encoding. */
+ * UTF-8 strings, finite non-negative prices and volumes, extra within
+ * bounds); encoding it and decoding that gives the same bytes again; the
+ * compact form the snapshot cache keeps expands back to the same
+ * encoding. On any input, the UTF-8 check the decoder makes agrees with
+ * jansson's. */
+#include <jansson.h>
 #include <math.h>
 #include <string.h>
 
 #include "common/tick_compact.h"
+#include "common/utf8.h"
 #include "fuzz.h"
 #include "hamd/tick.h"
 
@@ -29,6 +33,14 @@ static void tick_numbers_check(const struct hamd_tick *t)
                    isfinite(t->ask_volume[i]) && t->ask_volume[i] >= 0);
 }
 
+/* A string clients can decode: jansson's UTF-8 rules, not ours. */
+static void tick_utf8_check(const char *s)
+{
+    json_t *j = json_string(s);
+    FUZZ_CHECK(j != NULL);
+    json_decref(j);
+}
+
 static void tick_valid_check(const struct hamd_tick *t)
 {
     char vt[HAMD_VT_SYMBOL_MAX];
@@ -39,6 +51,9 @@ static void tick_valid_check(const struct hamd_tick *t)
     FUZZ_CHECK(strcmp(vt, t->vt_symbol) == 0);
     FUZZ_CHECK(hamd_tick_vt_symbol_valid(t->vt_symbol, strlen(t->vt_symbol)));
     FUZZ_CHECK(t->extra_len <= sizeof t->extra);
+    tick_utf8_check(t->vt_symbol);
+    tick_utf8_check(t->gateway_name);
+    tick_utf8_check(t->name);
     tick_numbers_check(t);
 }
 
@@ -46,6 +61,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct hamd_tick t, u;
     uint8_t wire[HAMD_TICK_WIRE_MAX], again[HAMD_TICK_WIRE_MAX];
+    json_t *str = json_stringn((const char *)data, size);
+    FUZZ_CHECK(hamd_utf8_valid((const char *)data, size) == (str != NULL));
+    json_decref(str);
     if (hamd_tick_decode(data, size, &t) != HAMD_TICK_OK)
         return 0;
     tick_valid_check(&t);
