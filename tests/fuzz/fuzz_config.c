@@ -7,9 +7,11 @@
  * scratch directory and loaded from there, as hamd and hactl load it.
  *
  * Checks: a refused configuration comes with a message; an accepted one
- * is within its bounds and answers every accessor the programs call. */
+ * is within its bounds and answers every accessor the programs call, and
+ * its seed accounts are accounts the admin API accepts. */
 #include <string.h>
 
+#include "common/account_json.h"
 #include "config/config.h"
 #include "fuzz.h"
 
@@ -62,6 +64,25 @@ static void cfg_file_write(const uint8_t *data, size_t size)
     FUZZ_CHECK(fclose(f) == 0);
 }
 
+/* A seed account is one the admin API can show and take back: it goes
+ * to JSON and back unchanged (the API's own rules). */
+static void cfg_account_check(const struct hamd_account *a)
+{
+    struct hamd_account b;
+    char err[HAMD_ACCOUNT_ERR_MAX] = "";
+    json_t *obj = hamd_account_to_json(a, false);
+    FUZZ_CHECK(obj != NULL);
+    if (hamd_account_from_json(obj, &b, false, err, sizeof err, NULL) != 0) {
+        fprintf(stderr, "seed account %s refused by the API: %s\n", a->id, err);
+        FUZZ_CHECK(!"a seed account the API refuses");
+    }
+    json_decref(obj);
+    FUZZ_CHECK(strcmp(a->name, b.name) == 0 && a->priority == b.priority &&
+               a->n_exchanges == b.n_exchanges &&
+               strcmp(a->canary, b.canary) == 0 &&
+               strcmp(a->params, b.params) == 0);
+}
+
 /* What hamd and hactl read of a loaded configuration. */
 static void cfg_use(const struct hamd_config *cfg)
 {
@@ -77,6 +98,7 @@ static void cfg_use(const struct hamd_config *cfg)
     for (unsigned i = 0; i < cfg->n_seed_accounts; i++) {
         const struct hamd_account *a = &cfg->seed_accounts[i];
         FUZZ_CHECK(hamd_account_id_valid(a->id));
+        cfg_account_check(a);
         (void)hamd_config_gw_exec(cfg, a->gateway_type);
     }
     for (unsigned i = 0; i < cfg->n_seed_subs; i++)
