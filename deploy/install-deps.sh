@@ -4,7 +4,8 @@
 # run again: it does nothing when everything is there.
 #
 #   deploy/install-deps.sh            build + run (quickstart)
-#   deploy/install-deps.sh --tests    + the chaos lab's tools (tests/run.sh)
+#   deploy/install-deps.sh --tests    + the chaos lab's tools and clang with
+#                                       libFuzzer (tests/run.sh)
 set -euo pipefail
 
 PACKAGES=(
@@ -14,8 +15,9 @@ PACKAGES=(
   python3 python3-zmq python3-msgpack
   iproute2 iputils-arping procps
 )
-# network namespaces, partitions, and keepalived moving the VIP (tests/chaos)
-TEST_PACKAGES=(iptables keepalived)
+# network namespaces, partitions, and keepalived moving the VIP (tests/chaos);
+# clang and its libFuzzer runtime for the fuzz targets (tests/fuzz/run.sh)
+TEST_PACKAGES=(iptables keepalived clang libclang-rt-dev)
 
 case "${1:-}" in
   "") ;;

@@ -4,7 +4,8 @@
 # target for HAMD_FUZZ_SECONDS, two at a time. Exits non-zero when any
 # input crashes or breaks an invariant; the input is then in
 # build-fuzz/fuzz-artifacts/<target>/ (docs/security.md says what to do
-# with it). Exits 77 (skipped) when clang or libFuzzer is missing.
+# with it), the fuzzer's output in build-fuzz/fuzz-logs/<target>.log.
+# Exits 77 (skipped) when clang or libFuzzer is missing.
 #
 #   tests/fuzz/run.sh                    every target, 20 s each
 #   tests/fuzz/run.sh tick config        only these targets
@@ -56,6 +57,8 @@ SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/hamd-fuzz-run.XXXXXX")
 [ -d /dev/shm ] && SCRATCH_SHM=$(mktemp -d /dev/shm/hamd-fuzz-run.XXXXXX) || SCRATCH_SHM=$SCRATCH
 trap 'rm -rf "$SCRATCH" "$SCRATCH_SHM"' EXIT
 export HAMD_FUZZ_SCRATCH=$SCRATCH_SHM
+LOGS=$BUILD/fuzz-logs
+mkdir -p "$LOGS"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:symbolize=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
@@ -67,8 +70,8 @@ replay() { # target
     echo "fuzz: $t: a saved input fails:"; tail -40 "$SCRATCH/$t.replay"; return 1; }
 }
 
-# Fuzzes one target; its log goes to $SCRATCH/<target>.log, its exit
-# status to $SCRATCH/<target>.rc.
+# Fuzzes one target; its log goes to $LOGS/<target>.log, its exit status
+# to $SCRATCH/<target>.rc.
 fuzz() { # target
   local t=$1 work=$BUILD/fuzz-corpus/$t art=$BUILD/fuzz-artifacts/$t rc=0
   local dirs=("$work" "$FUZZ_DIR/corpus/$t")
@@ -77,13 +80,13 @@ fuzz() { # target
   nice "$BUILD/tests/fuzz/fuzz_$t" -max_total_time="$SECONDS_EACH" \
     -runs="$RUNS" -timeout=$INPUT_TIMEOUT_S -rss_limit_mb=$RSS_LIMIT_MB \
     -close_fd_mask=2 -print_final_stats=1 -artifact_prefix="$art/" \
-    "${dirs[@]}" >"$SCRATCH/$t.log" 2>&1 || rc=$?
+    "${dirs[@]}" >"$LOGS/$t.log" 2>&1 || rc=$?
   echo "$rc" >"$SCRATCH/$t.rc"
 }
 
 # One line per target: executions, speed, coverage, verdict.
 report() { # target status
-  local t=$1 st=$2 log=$SCRATCH/$1.log runs speed cov
+  local t=$1 st=$2 log=$LOGS/$1.log runs speed cov
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
   cov=$(grep -o 'cov: [0-9]* ft: [0-9]*' "$log" | tail -1)
