@@ -4,8 +4,8 @@
  *   build/tests/fuzz/fuzz_seeds tests/fuzz/corpus
  *
  * Binary seeds come from the project's own encoders (gateway messages,
- * ticks, Raft commands, a store's snapshot), so they are exactly what the
- * hub sends and stores; text seeds (config, JSON bodies, HTTP answers,
+ * ticks, Raft commands, a store's snapshot, events), so they are exactly
+ * what the hub sends and stores; text seeds (config, JSON bodies, HTTP answers,
  * simulator requests) are written out as an operator or a peer would. */
 #include <errno.h>
 #include <stdarg.h>
@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "common/mpjson.h"
 #include "fuzz_store.h"
 #include "gw-sim/badmsg.h"
 #include "gw-sim/feed.h"
@@ -148,6 +149,7 @@ static void seeds_tick(void)
         snprintf(name, sizeof name, "tick_%u", i);
         seed_write("tick", name);
         seed_write("follow_scan", name);
+        seed_write("mpjson", name);
     }
     for (int k = GWSIM_BAD_NAN; k < GWSIM_BAD_COUNT; k++) {
         if (k == GWSIM_BAD_SINGLE_FRAME)
@@ -472,6 +474,33 @@ static void seeds_config(void)
         "admin = 127.0.0.1:8001\r\n[publish]\r\n");
 }
 
+/* `_event` bodies as the hub packs them (events.c). */
+static void seeds_mpjson(void)
+{
+    static const char *const events[] = {
+        "{\"type\":\"failover\",\"ts\":\"2026-01-01T00:00:00.123Z\","
+        "\"vt_symbol\":\"rb2601.SHFE\",\"from\":\"sim_a\",\"to\":\"sim_b\","
+        "\"reason\":\"stale\",\"replayed\":3,\"seq\":18446744073709551}",
+        "{\"type\":\"gateway_restarted\",\"gateway_id\":\"sim_a\",\"node\":2,"
+        "\"reason\":\"exited with status 3\",\"lag\":-1.5,\"pinned\":true,"
+        "\"nested\":{\"list\":[1,[2,[3,null]],{\"\\u00e9\":false}]}}",
+    };
+    char name[32];
+    for (size_t i = 0; i < sizeof events / sizeof events[0]; i++) {
+        json_t *ev = json_loads(events[i], 0, NULL);
+        FUZZ_CHECK(ev != NULL);
+        msgpack_sbuffer sb;
+        msgpack_packer pk;
+        msgpack_sbuffer_init(&sb);
+        msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+        hamd_mpjson_encode(&pk, ev);
+        snprintf(name, sizeof name, "event_%zu", i);
+        seed_write_bytes("mpjson", name, sb.data, sb.size);
+        msgpack_sbuffer_destroy(&sb);
+        json_decref(ev);
+    }
+}
+
 static void seeds_sim(void)
 {
     static const char *const requests[] = {
@@ -515,5 +544,6 @@ int main(int argc, char **argv)
     seeds_http();
     seeds_config();
     seeds_sim();
+    seeds_mpjson();
     return 0;
 }
