@@ -422,6 +422,22 @@ static void seeds_admin_json(void)
         "{\"name\": \"\\u00e9t\\u00e9\", \"id\": \"a\\u0000b\"}");
 }
 
+/* "METHOD PATH?QUERY", the Authorization value, a host:port. */
+static void seeds_admin_request(void)
+{
+    seed_write_text("admin_request", "account_put",
+        "PUT /api/accounts/ctp_main\nBearer s3cret-token\n127.0.0.1:8001");
+    seed_write_text("admin_request", "events_query",
+        "GET /api/events?limit=50&since=1234&x=a%2Fb+c\n\n[::1]:8002");
+    seed_write_text("admin_request", "subs_delete",
+        "DELETE /api/subscriptions?symbol=rb2601.SHFE&symbol=i2601.DCE\n"
+        "bearer \t tok \nlocalhost:65535");
+    seed_write_text("admin_request", "wrong_method",
+        "PATCH /api/accounts/\nBasic dXNlcjpwYXNz\nhost:0");
+    seed_write_text("admin_request", "start",
+        "POST /api/accounts/sim_a/start/\nBearer x\n10.0.0.1:80");
+}
+
 static void seeds_http(void)
 {
     /* byte 0: read size (0 = one read), byte 1: body limit / 64 */
@@ -541,6 +557,7 @@ int main(int argc, char **argv)
     seeds_gateway_ticks();
     seeds_raft();
     seeds_admin_json();
+    seeds_admin_request();
     seeds_http();
     seeds_config();
     seeds_sim();
