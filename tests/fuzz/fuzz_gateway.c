@@ -33,6 +33,10 @@ static const char *const GW_CONTRACTS[] = {"rb2601.SHFE", "cu2601.SHFE",
 #define GW_N_ACCOUNTS (sizeof GW_ACCOUNTS / sizeof GW_ACCOUNTS[0])
 #define GW_N_CONTRACTS (sizeof GW_CONTRACTS / sizeof GW_CONTRACTS[0])
 
+/* ------------------------------------------------------------------------
+ * The data plane and the message fed to it
+ * ------------------------------------------------------------------------ */
+
 /* The frames of the message after its identity. */
 struct gw_msg {
     const void *data[GW_FRAMES_MAX]; /* frame bytes */
@@ -109,6 +113,10 @@ static void gw_dp_reset(struct hamd_dataplane *dp)
     dp->unsubscribed = 0;
     dp->unknown_source = 0;
 }
+
+/* ------------------------------------------------------------------------
+ * Checks
+ * ------------------------------------------------------------------------ */
 
 /* hamd_dataplane_drain callback: an event names who sent the message. */
 static void gw_event(void *ud, const struct hamd_dp_event *ev)
@@ -199,6 +207,10 @@ static void gw_tick_accounting(struct hamd_dataplane *dp,
     FUZZ_CHECK(counted == m->n - 1);
     FUZZ_CHECK(s->st.ticks <= HAMD_GW_TICKS_PER_MSG_MAX);
 }
+
+/* ------------------------------------------------------------------------
+ * The target
+ * ------------------------------------------------------------------------ */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
