@@ -32,8 +32,8 @@ INPUT_TIMEOUT_S=10  # one input running longer is a finding
 skip() { echo "fuzz: SKIPPED: $*" >&2; exit 77; }
 
 command -v clang >/dev/null || skip "clang is not installed (deploy/install-deps.sh --tests)"
-clang -print-file-name=libclang_rt.fuzzer-x86_64.a | grep -q / &&
-  [ -f "$(clang -print-file-name=libclang_rt.fuzzer-x86_64.a)" ] ||
+LIBFUZZER=$(clang -print-file-name="libclang_rt.fuzzer-$(uname -m).a")
+[ -f "$LIBFUZZER" ] ||
   skip "libFuzzer is not installed (libclang-rt-dev, deploy/install-deps.sh --tests)"
 
 echo "== fuzz: build (clang, libFuzzer, ASan + UBSan) in $BUILD"
