@@ -48,6 +48,7 @@ for _ in $(seq 1 150); do
   sleep 0.2
 done
 "${HACTL[@]}" status || true
+echo "== operator console: http://127.0.0.1:8001/ (any node: 8002, 8003; docs/console.md)"
 
 echo "== ticks (hactl tail); Ctrl-C stops everything"
 TAIL_ARGS=()

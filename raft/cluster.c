@@ -16,6 +16,10 @@
 #define CLUSTER_PORT_MAX 65535
 #define CLUSTER_LOOP_HANDLES 3       /* check, tick, kick */
 
+/* ------------------------------------------------------------------------
+ * Creation
+ * ------------------------------------------------------------------------ */
+
 /* True for "a.b.c.d:port": raft_uv_tcp accepts IPv4 literals only. */
 static bool cluster_ipv4_addr_ok(const char *addr)
 {
@@ -118,6 +122,10 @@ struct hamd_cluster *hamd_cluster_new(uv_loop_t *loop,
     cluster_handles_init(c);
     return c;
 }
+
+/* ------------------------------------------------------------------------
+ * Start
+ * ------------------------------------------------------------------------ */
 
 /* Bootstraps the [peer.N] without join = true, all as voters: witnesses
  * vote, they only never lead for long. Identical on every node that
@@ -296,11 +304,15 @@ int hamd_cluster_start(struct hamd_cluster *c)
     return rc;
 }
 
+/* ------------------------------------------------------------------------
+ * Close
+ * ------------------------------------------------------------------------ */
+
 /* One handle or the raft instance finished closing. */
 static void cluster_close_step(struct hamd_cluster *c)
 {
     if (--c->close_pending == 0 && c->close_cb)
-        c->close_cb(c->close_ud);
+        c->close_cb(c->close_ud, 0);
 }
 
 static void cluster_on_handle_closed(uv_handle_t *h)
@@ -351,6 +363,10 @@ void hamd_cluster_destroy(struct hamd_cluster **self)
     free(*self);
     *self = NULL;
 }
+
+/* ------------------------------------------------------------------------
+ * Getters
+ * ------------------------------------------------------------------------ */
 
 enum hamd_cluster_role hamd_cluster_role(const struct hamd_cluster *c)
 {

@@ -66,6 +66,10 @@
 #define HAMD_CLUSTER_PEERS_MAX 7    /* cluster members known at start */
 #define HAMD_CLUSTER_ADDR_MAX 256   /* bytes of a raft address */
 
+/* ------------------------------------------------------------------------
+ * Options and hooks
+ * ------------------------------------------------------------------------ */
+
 /* One member of the configuration as this layer needs it: identical on
  * every node (the shell fills it from [peer.N], docs/configuration.md). */
 struct hamd_cluster_peer {
@@ -121,33 +125,46 @@ struct hamd_cluster_hooks {
     void (*on_change)(void *ud, enum hamd_cmd_type type);
 };
 
+/* ------------------------------------------------------------------------
+ * Completions
+ * ------------------------------------------------------------------------ */
+
+/* Every completion and every int result below is 0 on success or a
+ * negated libraft error code (-RAFT_NOTLEADER ...) on failure, so callers
+ * test status < 0 and name it with raft_strerror(-status). */
+
 /* Completion of hamd_cluster_submit: status 0 = committed and applied,
  * res = the FSM's verdict (res->status 0 or 400/404/409/500; valid only
- * during the call). Otherwise a libraft error (RAFT_LEADERSHIPLOST: the
- * outcome is unknown, the entry may still commit; RAFT_SHUTDOWN) and res
- * is NULL. */
+ * during the call). Otherwise status < 0 and res is NULL:
+ * -RAFT_LEADERSHIPLOST (the outcome is unknown, the entry may still
+ * commit), -RAFT_SHUTDOWN. */
 typedef void (*hamd_cluster_submit_cb)(void *ud, int status,
                                        const struct hamd_apply_result *res);
 
 /* Completion of hamd_cluster_transfer: status 0 when another node now
- * leads (leader_id), RAFT_CANCELED when the transfer timed out,
- * RAFT_SHUTDOWN when the cluster closed first. */
+ * leads (leader_id), -RAFT_CANCELED when the transfer timed out,
+ * -RAFT_SHUTDOWN when the cluster closed first. */
 typedef void (*hamd_cluster_transfer_cb)(void *ud, int status,
                                          uint64_t leader_id);
 
 /* Completion of hamd_cluster_member_add / _remove: status 0 once the last
- * step committed (the id is a voter / is gone). Otherwise a libraft
- * error: RAFT_NOCONNECTION (the new node did not catch up in time: is it
+ * step committed (the id is a voter / is gone). Otherwise status < 0:
+ * -RAFT_NOCONNECTION (the new node did not catch up in time: is it
  * running? it stays a spare until added again or removed),
- * RAFT_LEADERSHIPLOST (the outcome is unknown: look at the members),
- * RAFT_CANTCHANGE (the configuration changed under the operation),
- * RAFT_SHUTDOWN. */
+ * -RAFT_LEADERSHIPLOST (the outcome is unknown: look at the members),
+ * -RAFT_CANTCHANGE (the configuration changed under the operation),
+ * -RAFT_SHUTDOWN. */
 typedef void (*hamd_cluster_member_cb)(void *ud, int status);
 
-/* Completion of hamd_cluster_close. */
-typedef void (*hamd_cluster_close_cb)(void *ud);
+/* Completion of hamd_cluster_close: status is always 0 (closing cannot
+ * fail; the callback says everything is released). */
+typedef void (*hamd_cluster_close_cb)(void *ud, int status);
 
 struct hamd_cluster;
+
+/* ------------------------------------------------------------------------
+ * Life cycle, proposals, leadership, membership
+ * ------------------------------------------------------------------------ */
 
 /* Creates the cluster for node opts->node_id (opts is copied; the store
  * and the seeds must outlive it). Validates the peer set (self present, IPv4 raft addresses,
@@ -164,19 +181,20 @@ struct hamd_cluster *hamd_cluster_new(uv_loop_t *loop,
 int hamd_cluster_start(struct hamd_cluster *c);
 
 /* Encodes cmd and proposes it. Returns 0 when cb will be called exactly
- * once (possibly with an error status), or an error and cb is never
- * called: RAFT_NOTLEADER (ask the leader: hamd_cluster_leader_peer),
- * RAFT_INVALID / RAFT_TOOBIG (bad command), RAFT_NOMEM, RAFT_SHUTDOWN. */
+ * once (possibly with an error status), or < 0 and cb is never called:
+ * -RAFT_NOTLEADER (ask the leader: hamd_cluster_leader_id),
+ * -RAFT_INVALID / -RAFT_TOOBIG (bad command), -RAFT_NOMEM,
+ * -RAFT_SHUTDOWN. */
 int hamd_cluster_submit(struct hamd_cluster *c, const struct hamd_cmd *cmd,
                         hamd_cluster_submit_cb cb, void *ud);
 
 /* Hands leadership to node id (0: any voter of the configuration,
  * non-witnesses first). The lease is given up before the transfer starts;
- * a membership change in flight then fails with RAFT_LEADERSHIPLOST (the
+ * a membership change in flight then fails with -RAFT_LEADERSHIPLOST (the
  * admin API refuses transfers meanwhile). Returns 0 when cb (may be NULL)
- * will be called once, else RAFT_NOTLEADER, RAFT_BUSY (a transfer is
- * running), RAFT_BADID (self, or not a voter of the configuration),
- * RAFT_NOTFOUND (standalone / no other voter). */
+ * will be called once, else -RAFT_NOTLEADER, -RAFT_BUSY (a transfer is
+ * running), -RAFT_BADID (self, or not a voter of the configuration),
+ * -RAFT_NOTFOUND (standalone / no other voter). */
 int hamd_cluster_transfer(struct hamd_cluster *c, uint64_t id,
                           hamd_cluster_transfer_cb cb, void *ud);
 
@@ -185,7 +203,7 @@ int hamd_cluster_transfer(struct hamd_cluster *c, uint64_t id,
  * add as a spare, then promote to voter after catching its log up; a
  * spare or standby left by an interrupted add is just promoted. Returns
  * HAMD_MEMBER_OK when cb will be called exactly once, else why not and
- * cb is never called: NOT_LEADER (ask hamd_cluster_leader_peer; also a
+ * cb is never called: NOT_LEADER (ask hamd_cluster_leader_id; also a
  * leader whose first barrier has not committed yet, or a witness),
  * UNKNOWN_PEER, ALREADY_VOTER, BUSY (one change at a time: another
  * membership change or a leadership transfer runs), STANDALONE, FAILED
@@ -205,10 +223,10 @@ enum hamd_member_verdict hamd_cluster_member_remove(struct hamd_cluster *c,
                                                     hamd_cluster_member_cb cb,
                                                     void *ud);
 
-/* Stops everything; cb(ud) fires from the loop once all is released. The
- * lease is reported lost first. Pending submits complete before cb: with
- * RAFT_LEADERSHIPLOST under Raft, with their (already applied) result in
- * standalone mode. */
+/* Stops everything; cb(ud, 0) fires from the loop once all is released.
+ * The lease is reported lost first. Pending submits complete before cb:
+ * with -RAFT_LEADERSHIPLOST under Raft, with their (already applied)
+ * result in standalone mode. */
 void hamd_cluster_close(struct hamd_cluster *c, hamd_cluster_close_cb cb,
                         void *ud);
 
@@ -216,7 +234,9 @@ void hamd_cluster_close(struct hamd_cluster *c, hamd_cluster_close_cb cb,
  * callback fired. */
 void hamd_cluster_destroy(struct hamd_cluster **self);
 
-/* ---- getters (state as of the last loop iteration) ---- */
+/* ------------------------------------------------------------------------
+ * Getters (state as of the last loop iteration)
+ * ------------------------------------------------------------------------ */
 
 /* What this node is now. */
 enum hamd_cluster_role hamd_cluster_role(const struct hamd_cluster *c);

@@ -8,6 +8,10 @@
 #include <stdio.h>
 #include <string.h>
 
+/* ------------------------------------------------------------------------
+ * The configuration
+ * ------------------------------------------------------------------------ */
+
 /* Maps a libraft role to ours. */
 static enum hamd_member_role member_role_of(int raft_role)
 {
@@ -64,6 +68,10 @@ enum hamd_member_role hamd_cluster_member_role(const struct hamd_cluster *c,
     return hamd_member_role_of(conf, n, id);
 }
 
+/* ------------------------------------------------------------------------
+ * Running a change, one step at a time
+ * ------------------------------------------------------------------------ */
+
 static const struct hamd_cluster_peer *member_peer(const struct hamd_cluster *c,
                                            uint64_t id)
 {
@@ -112,7 +120,7 @@ static void member_finish(struct hamd_cluster *c, int status)
                  add ? "adding" : "removing", (unsigned long long)id,
                  raft_strerror(status));
     if (cb)
-        cb(ud, status);
+        cb(ud, -status); /* libraft's codes are positive; ours fail below 0 */
 }
 
 /* libraft: the step committed (0), or failed. The next step, if any, is
@@ -187,6 +195,10 @@ static int member_advance(struct hamd_cluster *c, bool *done)
     }
     return rc;
 }
+
+/* ------------------------------------------------------------------------
+ * Starting and polling a change
+ * ------------------------------------------------------------------------ */
 
 /* The verdict of a libraft refusal of the first step. */
 static enum hamd_member_verdict member_verdict_of(struct hamd_cluster *c,
@@ -288,6 +300,10 @@ unsigned hamd_cluster_voters(const struct hamd_cluster *c)
     unsigned n = member_conf(c, conf);
     return hamd_member_voters(conf, n);
 }
+
+/* ------------------------------------------------------------------------
+ * This node's own role
+ * ------------------------------------------------------------------------ */
 
 /* What this node's own role means for it, logged once per change. */
 static void member_log_self(const struct hamd_cluster *c,

@@ -20,6 +20,10 @@ struct poll_barrier {
 
 static void cluster_maybe_seed(struct hamd_cluster *c);
 
+/* ------------------------------------------------------------------------
+ * Role and lease
+ * ------------------------------------------------------------------------ */
+
 static enum hamd_cluster_role poll_role_of(int state)
 {
     switch (state) {
@@ -115,6 +119,10 @@ static void poll_maybe_barrier(struct hamd_cluster *c, int64_t now)
     c->last_barrier_ns = now;
 }
 
+/* ------------------------------------------------------------------------
+ * Hand-off and the poll
+ * ------------------------------------------------------------------------ */
+
 /* A leader that must not publish hands leadership to a voter it heard
  * from (none yet, just elected: tried again at the next poll), retrying a
  * failed transfer at most once per election timeout. */
@@ -172,6 +180,10 @@ void cluster_standalone_report(struct hamd_cluster *c)
     cluster_maybe_seed(c);
 }
 
+/* ------------------------------------------------------------------------
+ * Seeding
+ * ------------------------------------------------------------------------ */
+
 /* Outcome of the SEED: done unless it failed for a Raft reason (then the
  * next lease renewal retries). A rejected seed (400) is not retried. */
 static void poll_on_seeded(void *ud, int status,
@@ -179,8 +191,8 @@ static void poll_on_seeded(void *ud, int status,
 {
     struct hamd_cluster *c = ud;
     c->seed_pending = false;
-    if (status) {
-        LOG_WARN("raft: seeding not committed: %s", raft_strerror(status));
+    if (status < 0) {
+        LOG_WARN("raft: seeding not committed: %s", raft_strerror(-status));
         return;
     }
     c->seeded_known = true;
@@ -216,11 +228,11 @@ static void cluster_maybe_seed(struct hamd_cluster *c)
         c->seeded_known = true;
         return;
     }
-    int rc = poll_build_seed(&c->opts, &cmd) ? RAFT_NOMEM
+    int rc = poll_build_seed(&c->opts, &cmd) ? -RAFT_NOMEM
              : hamd_cluster_submit(c, &cmd, poll_on_seeded, c);
     hamd_cmd_free(&cmd);
     if (rc == 0)
         c->seed_pending = true;
     else
-        LOG_WARN("raft: seeding not submitted: %s", raft_strerror(rc));
+        LOG_WARN("raft: seeding not submitted: %s", raft_strerror(-rc));
 }

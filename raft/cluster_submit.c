@@ -12,7 +12,6 @@ struct submit_req {
     void *ud;                   /* its argument */
 };
 
-/* One leadership transfer. */
 /* libraft calls this right after the FSM applied the entry (result is the
  * fsm-owned verdict, valid now) or with an error when leadership was lost
  * or the node is closing. */
@@ -20,8 +19,8 @@ static void submit_on_applied(struct raft_apply *req, int status,
                               void *result)
 {
     struct submit_req *s = req->data;
-    if (s->cb)
-        s->cb(s->ud, status, status == 0 ? result : NULL);
+    if (s->cb) /* libraft's codes are positive; ours fail below 0 */
+        s->cb(s->ud, -status, status == 0 ? result : NULL);
     free(s);
 }
 
@@ -46,7 +45,7 @@ static int submit_standalone(struct hamd_cluster *c, struct raft_buffer *buf,
     struct cluster_done *d = calloc(1, sizeof *d);
     if (!d) {
         raft_free(buf->base);
-        return RAFT_NOMEM;
+        return -RAFT_NOMEM;
     }
     d->res = *hamd_fsm_apply_entry(c->fsm, buf->base, buf->len);
     raft_free(buf->base);
@@ -66,18 +65,18 @@ int hamd_cluster_submit(struct hamd_cluster *c, const struct hamd_cmd *cmd,
 {
     struct raft_buffer buf;
     if (c->closing)
-        return RAFT_SHUTDOWN;
+        return -RAFT_SHUTDOWN;
     if (!c->started || (!c->standalone && !c->raft_inited))
-        return RAFT_NOTLEADER;
+        return -RAFT_NOTLEADER;
     int rc = hamd_cmd_encode(cmd, &buf);
     if (rc)
-        return rc;
+        return -rc;
     if (c->standalone)
         return submit_standalone(c, &buf, cb, ud);
     struct submit_req *s = calloc(1, sizeof *s);
     if (!s) {
         raft_free(buf.base);
-        return RAFT_NOMEM;
+        return -RAFT_NOMEM;
     }
     s->req.data = s;
     s->cb = cb;
@@ -87,7 +86,7 @@ int hamd_cluster_submit(struct hamd_cluster *c, const struct hamd_cmd *cmd,
         raft_free(buf.base);
         free(s);
     }
-    return rc;
+    return -rc;
 }
 
 static void transfer_on_done(struct raft_transfer *req)
@@ -104,7 +103,7 @@ static void transfer_on_done(struct raft_transfer *req)
              status ? raft_strerror(status) : "done",
              (unsigned long long)leader);
     if (c->transfer_cb)
-        c->transfer_cb(c->transfer_ud, status, leader);
+        c->transfer_cb(c->transfer_ud, -status, leader);
 }
 
 /* True when [peer.N] of id says witness. */
@@ -166,11 +165,11 @@ int hamd_cluster_transfer(struct hamd_cluster *c, uint64_t id,
                           hamd_cluster_transfer_cb cb, void *ud)
 {
     if (c->standalone)
-        return RAFT_NOTFOUND;
+        return -RAFT_NOTFOUND;
     if (c->closing)
-        return RAFT_SHUTDOWN;
+        return -RAFT_SHUTDOWN;
     if (id == c->self->id ||
         (id != 0 && hamd_cluster_member_role(c, id) != HAMD_MEMBER_VOTER))
-        return RAFT_BADID;
-    return cluster_transfer_start(c, id, cb, ud);
+        return -RAFT_BADID;
+    return -cluster_transfer_start(c, id, cb, ud);
 }

@@ -126,6 +126,7 @@ const char *hamd_cmd_type_name(enum hamd_cmd_type type)
         [HAMD_CMD_FAILOVER_COUNT] = "failover_count",
         [HAMD_CMD_EVENT] = "event",
         [HAMD_CMD_PIN] = "pin",
+        [HAMD_CMD_SOURCE_MOVED] = "source_moved",
     };
     if (type < HAMD_CMD_TYPE_FIRST || type > HAMD_CMD_TYPE_LAST)
         return "unknown";

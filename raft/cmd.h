@@ -19,6 +19,8 @@
  *   FAILOVER_COUNT  [1, 10, yyyymmdd, count]
  *   EVENT           [1, 11, event_json]
  *   PIN             [1, 12, pinned, [vt_symbol...]]         false = unpin
+ *   SOURCE_MOVED    [1, 13, at_ms]   a leader handed over because a
+ *                                    follower covers more (epoch ms)
  *
  * with accounts as in account_pack.h. The buffer is zero-padded to a
  * multiple of HAMD_CMD_ALIGN_BYTES: libraft 0.15 silently loses committed
@@ -65,9 +67,10 @@ enum hamd_cmd_type {
     HAMD_CMD_FAILOVER_COUNT, /* automatic failovers of a day */
     HAMD_CMD_EVENT,          /* one event for the replicated history */
     HAMD_CMD_PIN,            /* set / clear manual-failover pins */
+    HAMD_CMD_SOURCE_MOVED,   /* time of the last source-driven transfer */
 };
 #define HAMD_CMD_TYPE_FIRST HAMD_CMD_SEED
-#define HAMD_CMD_TYPE_LAST HAMD_CMD_PIN
+#define HAMD_CMD_TYPE_LAST HAMD_CMD_SOURCE_MOVED
 
 /* One (contract, source) pair of an ASSIGN. */
 struct hamd_assign {
@@ -82,7 +85,8 @@ struct hamd_cmd {
     char account_id[HAMD_ACCOUNT_ID_MAX];  /* ACCOUNT_DEL, _RUN, QUARANTINE */
     bool flag;                             /* ACCOUNT_RUN running, PAUSE paused,
                                               PIN pinned */
-    int64_t until_ms;                      /* QUARANTINE: epoch ms, 0 clears */
+    int64_t until_ms;                      /* QUARANTINE: epoch ms, 0 clears;
+                                              SOURCE_MOVED: epoch ms */
     uint32_t day;                          /* FAILOVER_COUNT: yyyymmdd */
     uint32_t count;                        /* FAILOVER_COUNT: failovers that day */
     struct hamd_account *accounts;         /* ACCOUNT_PUT (exactly 1), SEED */

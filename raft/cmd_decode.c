@@ -125,6 +125,8 @@ static bool cmd_read_args(struct hamd_mpr *r, struct hamd_cmd *c)
         return cmd_read_event(r, c);
     case HAMD_CMD_PIN:
         return hamd_mpf_bool(r, &c->flag) && cmd_read_symbols(r, c);
+    case HAMD_CMD_SOURCE_MOVED:
+        return hamd_mpr_read_i64(r, &c->until_ms) && c->until_ms >= 0;
     }
     return false;
 }

@@ -114,6 +114,8 @@ static int cmd_pack_args(msgpack_packer *pk, const struct hamd_cmd *c)
         return hamd_mpf_pack_str(pk, c->event_json);
     case HAMD_CMD_PIN:
         return cmd_pack_flag(pk, c) || cmd_pack_symbols(pk, c);
+    case HAMD_CMD_SOURCE_MOVED:
+        return msgpack_pack_int64(pk, c->until_ms);
     }
     return -1;
 }

@@ -17,6 +17,10 @@ const char *const hamd_store_db_names[STORE_NDB] = {
     [STORE_DB_PINS] = "pins",
 };
 
+/* ------------------------------------------------------------------------
+ * Key and value helpers
+ * ------------------------------------------------------------------------ */
+
 void store_be64_put(uint8_t out[STORE_U64_BYTES], uint64_t v)
 {
     for (int i = STORE_U64_BYTES - 1; i >= 0; i--, v >>= 8)
@@ -90,6 +94,10 @@ int store_rtxn(struct hamd_store *s, MDB_txn **txn)
     return rc;
 }
 
+/* ------------------------------------------------------------------------
+ * Life cycle
+ * ------------------------------------------------------------------------ */
+
 /* Creates or opens every named database in one write txn. */
 static int store_open_dbs(struct hamd_store *s)
 {
@@ -159,6 +167,10 @@ void hamd_store_destroy(struct hamd_store **self)
     free(*self);
     *self = NULL;
 }
+
+/* ------------------------------------------------------------------------
+ * Applied index and wipe
+ * ------------------------------------------------------------------------ */
 
 uint64_t hamd_store_applied_index(struct hamd_store *s)
 {

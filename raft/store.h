@@ -3,9 +3,11 @@
  *
  *   accounts  account id            -> account msgpack (account_pack.h)
  *   subs      vt_symbol             -> "" (the set of subscriptions)
- *   assign    vt_symbol             -> account id (active source)
+ *   assign    vt_symbol             -> source id (active source: an
+ *                                      account, or ACCOUNT@nodeN relayed)
  *   state     "seeded" | "paused" | "failover_day" | "failover_count" |
- *             "event_seq" | "quarantine/<id>" | "running/<id>"
+ *             "event_seq" | "source_moved_ms" | "quarantine/<id>" |
+ *             "running/<id>"
  *                                   -> u64 big-endian
  *   events    u64 big-endian seq    -> event JSON text + NUL (N newest)
  *   meta      "applied_index"       -> u64 big-endian: Raft index of the
@@ -70,9 +72,13 @@ struct hamd_store *hamd_store_new(const char *dir);
 /* Closes the store and sets *self to NULL. */
 void hamd_store_destroy(struct hamd_store **self);
 
-/* ---- readers: each a consistent read txn; callbacks return non-zero to
+/* ------------------------------------------------------------------------
+ * Readers
+ * ------------------------------------------------------------------------ */
+
+/* Each reader is one consistent read txn; callbacks return non-zero to
  * stop early, and foreach returns that value, 0 when all were visited, or
- * -EIO when LMDB failed. ---- */
+ * -EIO when LMDB failed. */
 
 typedef int (*hamd_store_account_fn)(void *ud, const struct hamd_account *a);
 typedef int (*hamd_store_symbol_fn)(void *ud, const char *vt_symbol);
@@ -115,6 +121,10 @@ int hamd_store_pins_foreach(struct hamd_store *s, hamd_store_symbol_fn fn,
 /* True when automatic failover is paused. */
 bool hamd_store_paused(struct hamd_store *s);
 
+/* Epoch ms of the last source-driven leadership transfer (SOURCE_MOVED),
+ * 0 when there was none. */
+int64_t hamd_store_source_moved_ms(struct hamd_store *s);
+
 /* Epoch ms until which account is quarantined, 0 when it is not. */
 int64_t hamd_store_quarantine_until(struct hamd_store *s, const char *account);
 
@@ -141,7 +151,9 @@ bool hamd_store_seeded(struct hamd_store *s);
 /* Raft index of the last command applied, 0 for a fresh store. */
 uint64_t hamd_store_applied_index(struct hamd_store *s);
 
-/* ---- writers: for the FSM only (fsm.h) ---- */
+/* ------------------------------------------------------------------------
+ * Writers: for the FSM only (fsm.h)
+ * ------------------------------------------------------------------------ */
 
 /* Applies cmd as log entry `index` in one write txn: the data change (if
  * the command is valid for the current state) and the applied index

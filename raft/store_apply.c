@@ -30,6 +30,10 @@ struct apply_ctx {
     struct hamd_apply_result *res; /* outcome */
 };
 
+/* ------------------------------------------------------------------------
+ * Validation
+ * ------------------------------------------------------------------------ */
+
 /* Records a business error; returns 0 (no LMDB error) so the caller only
  * has to discard the nested txn. */
 __attribute__((format(printf, 4, 5)))
@@ -50,20 +54,6 @@ static MDB_dbi apply_db(struct apply_ctx *c, enum store_db db)
     return c->s->dbi[db];
 }
 
-/* An account id: 1..31 of [a-z0-9_-], starting with a letter or digit. */
-static bool apply_slug_ok(const char *id)
-{
-    size_t n = strlen(id);
-    if (n == 0 || n >= HAMD_ACCOUNT_ID_MAX || id[0] == '-' || id[0] == '_')
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (!((id[i] >= 'a' && id[i] <= 'z') ||
-              (id[i] >= '0' && id[i] <= '9') || id[i] == '-' ||
-              id[i] == '_'))
-            return false;
-    return true;
-}
-
 /* "symbol.EXCHANGE": non-empty on both sides of the last dot, printable. */
 static bool apply_symbol_ok(const char *sym)
 {
@@ -79,7 +69,7 @@ static bool apply_symbol_ok(const char *sym)
 /* Validates an account for the store; rejects with 400 otherwise. */
 static bool apply_account_ok(struct apply_ctx *c, const struct hamd_account *a)
 {
-    if (!apply_slug_ok(a->id))
+    if (!hamd_account_id_valid(a->id))
         apply_reject(c, HAMD_APPLY_BAD_REQUEST, "id",
                      "invalid account id '%s'", a->id);
     else if (a->priority < HAMD_PRIORITY_MIN || a->priority > HAMD_PRIORITY_MAX)
@@ -104,6 +94,10 @@ static bool apply_symbols_ok(struct apply_ctx *c, const char *field)
     return true;
 }
 
+/* ------------------------------------------------------------------------
+ * Accounts and subscriptions
+ * ------------------------------------------------------------------------ */
+
 static int apply_put_account(struct apply_ctx *c, const struct hamd_account *a)
 {
     msgpack_sbuffer sb;
@@ -123,6 +117,18 @@ static bool apply_account_exists(struct apply_ctx *c, const char *id)
     if (id[0] && store_has(c->txn, apply_db(c, STORE_DB_ACCOUNTS), id))
         return true;
     apply_reject(c, HAMD_APPLY_NOT_FOUND, "id", "no such account '%s'", id);
+    return false;
+}
+
+/* Like apply_account_exists for a source: an account, or an account
+ * relayed from a node (ACCOUNT@nodeN). */
+static bool apply_source_exists(struct apply_ctx *c, const char *id)
+{
+    char account[HAMD_ACCOUNT_ID_MAX];
+    if (hamd_source_id_parse(id, account, NULL) &&
+        store_has(c->txn, apply_db(c, STORE_DB_ACCOUNTS), account))
+        return true;
+    apply_reject(c, HAMD_APPLY_NOT_FOUND, "id", "no such source '%s'", id);
     return false;
 }
 
@@ -164,7 +170,18 @@ static int apply_account_put(struct apply_ctx *c)
     return apply_account_ok(c, a) ? apply_put_account(c, a) : 0;
 }
 
-/* Removes every assignment that names account. */
+/* True when the stored source id v names account: the account itself,
+ * or the account relayed from a node (ACCOUNT@nodeN). */
+static bool apply_source_of(const MDB_val *v, const char *account, size_t n)
+{
+    const char *s = v->mv_data;
+    size_t sep = strlen(HAMD_SOURCE_NODE_SEP);
+    return v->mv_size >= n && memcmp(s, account, n) == 0 &&
+           (v->mv_size == n || (v->mv_size > n + sep &&
+                                memcmp(s + n, HAMD_SOURCE_NODE_SEP, sep) == 0));
+}
+
+/* Removes every assignment that names account, relayed or not. */
 static int apply_unassign_account(struct apply_ctx *c, const char *account)
 {
     MDB_cursor *cur;
@@ -175,7 +192,7 @@ static int apply_unassign_account(struct apply_ctx *c, const char *account)
         return rc;
     for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
          rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        if (v.mv_size == n && memcmp(v.mv_data, account, n) == 0)
+        if (apply_source_of(&v, account, n))
             rc = mdb_cursor_del(cur, 0);
         if (rc)
             break;
@@ -256,20 +273,27 @@ static int apply_subs_del(struct apply_ctx *c)
     return rc;
 }
 
-/* Every pair must name a subscribed contract and an existing account (or
- * "" to unassign); otherwise nothing changes. A later pair for the same
- * contract wins. */
+/* ------------------------------------------------------------------------
+ * Assignments, quarantines, pins, pause, counters
+ * ------------------------------------------------------------------------ */
+
+/* Every pair must name a subscribed contract and a source of an
+ * existing account: the account, or the account relayed from a node
+ * (ACCOUNT@nodeN), or "" to unassign; otherwise nothing changes. A later
+ * pair for the same contract wins. */
 static int apply_assign(struct apply_ctx *c)
 {
     const struct hamd_cmd *cmd = c->cmd;
     for (unsigned i = 0; i < cmd->n_assigns; i++) {
         const struct hamd_assign *p = &cmd->assigns[i];
+        char account[HAMD_ACCOUNT_ID_MAX];
         if (!p->vt_symbol[0] ||
             !store_has(c->txn, apply_db(c, STORE_DB_SUBS), p->vt_symbol))
             return apply_reject(c, HAMD_APPLY_NOT_FOUND, "vt_symbol",
                                 "not subscribed: '%s'", p->vt_symbol);
         if (p->account[0] &&
-            !store_has(c->txn, apply_db(c, STORE_DB_ACCOUNTS), p->account))
+            (!hamd_source_id_parse(p->account, account, NULL) ||
+             !store_has(c->txn, apply_db(c, STORE_DB_ACCOUNTS), account)))
             return apply_reject(c, HAMD_APPLY_NOT_FOUND, "account",
                                 "no such account '%s'", p->account);
     }
@@ -287,7 +311,7 @@ static int apply_assign(struct apply_ctx *c)
 static int apply_quarantine(struct apply_ctx *c)
 {
     char key[STORE_KEY_MAX];
-    if (!apply_account_exists(c, c->cmd->account_id))
+    if (!apply_source_exists(c, c->cmd->account_id))
         return 0;
     store_acct_key(key, STORE_PREFIX_QUARANTINE, c->cmd->account_id);
     MDB_dbi st = apply_db(c, STORE_DB_STATE);
@@ -318,6 +342,21 @@ static int apply_pause(struct apply_ctx *c)
                          STORE_KEY_PAUSED, c->cmd->flag ? 1 : 0);
 }
 
+/* Only ever forward: a leader that decided before a later transfer was
+ * committed must not move the cooldown back. */
+static int apply_source_moved(struct apply_ctx *c)
+{
+    MDB_dbi st = apply_db(c, STORE_DB_STATE);
+    uint64_t stored;
+    int rc = store_get_u64(c->txn, st, STORE_KEY_SOURCE_MOVED, &stored);
+    if (rc && rc != MDB_NOTFOUND)
+        return rc;
+    if (rc == 0 && stored >= (uint64_t)c->cmd->until_ms)
+        return 0;
+    return store_put_u64(c->txn, st, STORE_KEY_SOURCE_MOVED,
+                         (uint64_t)c->cmd->until_ms);
+}
+
 static bool apply_day_ok(uint32_t day)
 {
     unsigned month = day / 100 % 100, mday = day % 100;
@@ -346,6 +385,10 @@ static int apply_failover_count(struct apply_ctx *c)
     return rc ? rc : store_put_u64(c->txn, st, STORE_KEY_FO_COUNT,
                                    c->cmd->count);
 }
+
+/* ------------------------------------------------------------------------
+ * Events
+ * ------------------------------------------------------------------------ */
 
 /* Deletes the oldest events until at most events_max remain. */
 static int apply_events_trim(struct apply_ctx *c)
@@ -392,6 +435,10 @@ static int apply_event(struct apply_ctx *c)
     return rc ? rc : apply_events_trim(c);
 }
 
+/* ------------------------------------------------------------------------
+ * Dispatch
+ * ------------------------------------------------------------------------ */
+
 static int apply_dispatch(struct apply_ctx *c)
 {
     switch (c->cmd->type) {
@@ -405,6 +452,7 @@ static int apply_dispatch(struct apply_ctx *c)
     case HAMD_CMD_QUARANTINE: return apply_quarantine(c);
     case HAMD_CMD_PAUSE: return apply_pause(c);
     case HAMD_CMD_FAILOVER_COUNT: return apply_failover_count(c);
+    case HAMD_CMD_SOURCE_MOVED: return apply_source_moved(c);
     case HAMD_CMD_EVENT: return apply_event(c);
     case HAMD_CMD_PIN: return apply_pin(c);
     }

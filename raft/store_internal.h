@@ -26,6 +26,7 @@ enum store_db {
 #define STORE_KEY_PAUSED "paused"
 #define STORE_KEY_FO_DAY "failover_day"
 #define STORE_KEY_FO_COUNT "failover_count"
+#define STORE_KEY_SOURCE_MOVED "source_moved_ms"
 #define STORE_KEY_EVENT_SEQ "event_seq"
 #define STORE_KEY_APPLIED "applied_index"
 #define STORE_PREFIX_QUARANTINE "quarantine/"

@@ -8,6 +8,10 @@
 #include "common/mpread.h"
 #include "raft/account_pack.h"
 
+/* ------------------------------------------------------------------------
+ * Accounts
+ * ------------------------------------------------------------------------ */
+
 /* Copies an LMDB value holding a C string of at most cap-1 bytes (stored
  * without or with its NUL). Returns false when it does not fit. */
 static bool read_cstr(const MDB_val *v, char *dst, size_t cap)
@@ -52,6 +56,10 @@ int hamd_store_account_get(struct hamd_store *s, const char *id,
     mdb_txn_abort(txn);
     return rc;
 }
+
+/* ------------------------------------------------------------------------
+ * Walking a database: accounts, subscriptions, pins
+ * ------------------------------------------------------------------------ */
 
 /* The visit of one key/value pair of a foreach: returns the callback's
  * value (0 = continue). */
@@ -122,6 +130,10 @@ int hamd_store_pins_foreach(struct hamd_store *s, hamd_store_symbol_fn fn,
     return read_walk(s, STORE_DB_PINS, visit_symbol, (void *)fn, ud);
 }
 
+/* ------------------------------------------------------------------------
+ * Lookups and assignments
+ * ------------------------------------------------------------------------ */
+
 /* True when a non-empty key is in db (errors read as absent). */
 static bool read_has(struct hamd_store *s, enum store_db db, const char *key)
 {
@@ -178,6 +190,10 @@ int hamd_store_assign_foreach(struct hamd_store *s, hamd_store_assign_fn fn,
     return read_walk(s, STORE_DB_ASSIGN, visit_assign, (void *)fn, ud);
 }
 
+/* ------------------------------------------------------------------------
+ * State and flags
+ * ------------------------------------------------------------------------ */
+
 /* Reads one u64 of the state db; absent or unreadable reads as dflt. */
 static uint64_t read_state(struct hamd_store *s, const char *key,
                            uint64_t dflt)
@@ -195,6 +211,12 @@ static uint64_t read_state(struct hamd_store *s, const char *key,
 bool hamd_store_paused(struct hamd_store *s)
 {
     return read_state(s, STORE_KEY_PAUSED, 0) != 0;
+}
+
+int64_t hamd_store_source_moved_ms(struct hamd_store *s)
+{
+    uint64_t v = read_state(s, STORE_KEY_SOURCE_MOVED, 0);
+    return v > INT64_MAX ? INT64_MAX : (int64_t)v;
 }
 
 bool hamd_store_seeded(struct hamd_store *s)
@@ -243,6 +265,10 @@ uint32_t hamd_store_failover_count(struct hamd_store *s, uint32_t day)
     mdb_txn_abort(txn);
     return ok && d == day && c <= UINT32_MAX ? (uint32_t)c : 0;
 }
+
+/* ------------------------------------------------------------------------
+ * Events
+ * ------------------------------------------------------------------------ */
 
 /* Calls fn for the event under the cursor; skips a malformed one. */
 static int read_event(const MDB_val *k, const MDB_val *v,

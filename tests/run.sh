@@ -36,7 +36,7 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
 status=0
 echo "== unit tests under ASan + UBSan"
-ctest --test-dir build-asan -LE 'integration|chaos' --output-on-failure -j"$JOBS" "$@" || status=1
+ctest --test-dir build-asan -LE 'integration|chaos|ops|python' --output-on-failure -j"$JOBS" "$@" || status=1
 if [ "${HAMD_ASAN_INTEGRATION:-0}" = 1 ]; then
   echo "== integration tests under ASan + UBSan"
   ctest --test-dir build-asan -L integration --output-on-failure "$@" || status=1

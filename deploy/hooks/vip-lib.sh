@@ -4,8 +4,7 @@
 # background gratuitous-ARP announcer.
 #
 # Settings, environment first, then the file ${HAMD_VIP_CONF:-/etc/hamd/vip.conf}
-# (KEY=VALUE lines, '#' comments, also after a value and a blank; the file
-# is parsed, never executed):
+# (read by hook-lib.sh: KEY=VALUE lines, parsed, never executed):
 #   HAMD_VIP          the virtual IPv4 address, e.g. 10.0.1.100   (required)
 #   HAMD_VIP_IFACE    the client-network interface, e.g. eth1      (required)
 #   HAMD_VIP_PREFIX   prefix length, 1..32                         (default 32)
@@ -21,52 +20,20 @@ VIP_EXIT_CONFIG=2
 VIP_ARP_COUNT=3   # gratuitous ARPs sent on take-over, one per second
 VIP_KEYS="HAMD_VIP HAMD_VIP_IFACE HAMD_VIP_PREFIX HAMD_VIP_RUN_DIR"
 
-# Logs one line to stderr, which hamd (and so the journal) captures.
+# shellcheck source=hook-lib.sh
+. "${BASH_SOURCE[0]%/*}/hook-lib.sh"   # beside this file, no fork
+HOOK_NAME=$VIP_HOOK
+
+# Logs one line to stderr (hook_log): "vip-up: node 2 term 7: ...".
 vip_log() {
-  printf '%s: node %s term %s: %s\n' "$VIP_HOOK" "${HAMD_NODE:-?}" \
-    "${HAMD_TERM:-?}" "$*" >&2
+  hook_log "$@"
 }
 
 # Sets the keys of the conf file that the environment does not set.
 # Returns VIP_EXIT_CONFIG on an unreadable file or a line it does not know.
 vip_conf_read() {
-  local conf=${HAMD_VIP_CONF:-/etc/hamd/vip.conf} line key value n=0
-  if [ ! -e "$conf" ]; then
-    [ -z "${HAMD_VIP_CONF:-}" ] && return 0   # the default file is optional
-    vip_log "HAMD_VIP_CONF=$conf: no such file"
-    return $VIP_EXIT_CONFIG
-  fi
-  if [ ! -r "$conf" ]; then
-    vip_log "$conf: not readable"
-    return $VIP_EXIT_CONFIG
-  fi
-  while IFS= read -r line || [ -n "$line" ]; do
-    n=$((n + 1))
-    line=${line%$'\r'}
-    [[ $line =~ ^[[:space:]]*(#.*)?$ ]] && continue
-    if ! [[ $line =~ ^[[:space:]]*(export[[:space:]]+)?([A-Z_]+)[[:space:]]*=[[:space:]]*(.*)$ ]]; then
-      vip_log "$conf:$n: expected KEY=VALUE"
-      return $VIP_EXIT_CONFIG
-    fi
-    key=${BASH_REMATCH[2]}
-    value=${BASH_REMATCH[3]}
-    if [[ $value =~ ^\"([^\"]*)\"([[:space:]]+#.*)?[[:space:]]*$ ||
-          $value =~ ^\'([^\']*)\'([[:space:]]+#.*)?[[:space:]]*$ ]]; then
-      value=${BASH_REMATCH[1]}
-    else
-      [[ $value =~ ^([^[:space:]]*)([[:space:]]+#.*)?[[:space:]]*$ ]] || {
-        vip_log "$conf:$n: $key: a value with blanks must be quoted"
-        return $VIP_EXIT_CONFIG
-      }
-      value=${BASH_REMATCH[1]}
-    fi
-    if [[ " $VIP_KEYS " != *" $key "* ]]; then
-      vip_log "$conf:$n: unknown key $key (known: $VIP_KEYS)"
-      return $VIP_EXIT_CONFIG
-    fi
-    [ -z "${!key:-}" ] && printf -v "$key" '%s' "$value"
-  done <"$conf"
-  return 0
+  hook_conf_read "${HAMD_VIP_CONF:-/etc/hamd/vip.conf}" "${HAMD_VIP_CONF:-}" \
+    $VIP_KEYS
 }
 
 # Checks the settings; returns VIP_EXIT_CONFIG naming the bad one.

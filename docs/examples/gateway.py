@@ -281,8 +281,13 @@ def main():
     signal.signal(signal.SIGINT, on_signal)
     ctx = zmq.Context()
     hub = Hub(ctx, endpoint, account)
-    hub.send("HELLO", {"account": account, "pid": os.getpid(),
-                       "proto": PROTO_VERSION, "gateway_type": GATEWAY_TYPE})
+    hello = {"account": account, "pid": os.getpid(),
+             "proto": PROTO_VERSION, "gateway_type": GATEWAY_TYPE}
+    # hamd launches each process with a fresh token and drops everything
+    # of a gateway whose HELLO does not echo it.
+    if os.environ.get("HAMD_GW_TOKEN"):
+        hello["token"] = os.environ["HAMD_GW_TOKEN"]
+    hub.send("HELLO", hello)
     # A real gateway reports these as its upstream session moves on, and
     # `disconnected` (then `connecting` ...) when the upstream drops.
     hub.status("connecting", "synthetic feed")

@@ -5,7 +5,7 @@
  * [type][msgpack body], except that a TICK may carry several bodies,
  * [TICK][body 1]...[body N] with 1 <= N <= HAMD_GW_TICKS_PER_MSG_MAX:
  *
- *   gateway -> hub   HELLO  {account, pid, proto: 1, gateway_type}
+ *   gateway -> hub   HELLO  {account, pid, proto: 1, gateway_type, token}
  *                    STATUS {state, detail}
  *                    TICK   {tick fields of docs/protocol.md, no hub fields}
  *                    HB     {ts_ns}                     every second
@@ -22,7 +22,10 @@
  * and each counted as malformed; HELLO, STATUS and HB take exactly one.
  *
  * A gateway is started with the environment HAMD_GW_ENDPOINT,
- * HAMD_ACCOUNT and HAMD_GW_PARAMS (JSON object).
+ * HAMD_ACCOUNT, HAMD_GW_PARAMS (JSON object) and HAMD_GW_TOKEN, a fresh
+ * random token per launch that its HELLO must carry: the hub drops every
+ * message of a connection until a HELLO with the current token came on
+ * it (docs/gateway-protocol.md §4).
  */
 #ifndef HAMD_GWPROTO_H
 #define HAMD_GWPROTO_H
@@ -39,11 +42,14 @@
 #define HAMD_GW_TYPE_MAX 32         /* gateway_type incl. NUL */
 #define HAMD_GW_SYMBOLS_MAX 4096    /* symbols in one SUBSCRIBE */
 #define HAMD_GW_TICKS_PER_MSG_MAX 256 /* tick bodies one TICK may carry */
+#define HAMD_GW_TOKEN_MAX 129       /* HELLO token incl. NUL: hamd's are 64
+                                       hex digits (32 random bytes) */
 
 /* The environment a gateway is started with (see above). */
 #define HAMD_GW_ENV_ENDPOINT "HAMD_GW_ENDPOINT"
 #define HAMD_GW_ENV_ACCOUNT "HAMD_ACCOUNT"
 #define HAMD_GW_ENV_PARAMS "HAMD_GW_PARAMS"
+#define HAMD_GW_ENV_TOKEN "HAMD_GW_TOKEN"
 
 /* Message types; the first frame is the upper-case name. */
 enum hamd_gw_type {
@@ -72,6 +78,7 @@ struct hamd_gw_hello {
     int64_t pid;                         /* its process id */
     int64_t proto;                       /* HAMD_GW_PROTO_VERSION it speaks */
     char gateway_type[HAMD_GW_TYPE_MAX]; /* e.g. "sim", "ctp" */
+    char token[HAMD_GW_TOKEN_MAX];       /* the launch token, "" = none */
 };
 
 /* Body of STATUS. */
@@ -95,8 +102,9 @@ const char *hamd_gw_state_name(enum hamd_gw_state state);
  * present, known keys of the right type, strings that fit. Unknown keys are
  * ignored; nil reads as an absent optional string. They allocate nothing.
  *   HELLO   account (a valid slug) and proto (integer) required; pid
- *           (integer >= 0) and gateway_type optional. The caller checks
- *           proto against HAMD_GW_PROTO_VERSION so it can log a mismatch.
+ *           (integer >= 0), gateway_type and token optional. The caller
+ *           checks proto against HAMD_GW_PROTO_VERSION so it can log a
+ *           mismatch, and the token against the launch's.
  *   STATUS  state (one of the state names) required; detail optional.
  *   HB      ts_ns (integer) required. */
 bool hamd_gw_hello_decode(const void *buf, size_t len,

@@ -25,7 +25,10 @@
 #define HAMD_SYMBOL_MAX 32       /* symbol incl. NUL, e.g. "rb2601" */
 #define HAMD_EXCHANGE_MAX 16     /* exchange incl. NUL, e.g. "SHFE" */
 #define HAMD_VT_SYMBOL_MAX 48    /* "symbol.EXCHANGE" incl. NUL */
-#define HAMD_ACCOUNT_ID_MAX 32   /* account id (slug) incl. NUL */
+#define HAMD_ACCOUNT_SLUG_MAX 31 /* characters of an account id (a slug) */
+#define HAMD_ACCOUNT_ID_MAX 42   /* a source id incl. NUL: an account id,
+                                    or ACCOUNT@nodeN for the account as
+                                    relayed from node N (common/account.h) */
 #define HAMD_TICK_NAME_MAX 64    /* instrument display name incl. NUL */
 #define HAMD_TICK_DEPTH 5        /* levels of book */
 #define HAMD_TICK_EXTRA_MAX 256  /* bytes of the raw msgpack `extra` map */

@@ -1,8 +1,11 @@
 /* Admin HTTP server core (docs/api.md): the listener on [peer.N] admin (or
- * [node] admin), the h2o context on the control loop, and the dispatch of
+ * [node] admin), HTTPS when [admin] tls_cert is set (the connections:
+ * admin_conn.c), the h2o context on the control loop, and the dispatch of
  * every request through one routing table (method + path pattern ->
  * handler; the handlers live in admin_status.c, admin_accounts.c,
- * admin_subs.c, admin_cluster.c and admin_failover.c). HTTP/1.1 only.
+ * admin_subs.c, admin_cluster.c, admin_failover.c, admin_view.c,
+ * admin_stream.c, admin_logs.c and admin_console.c). HTTP/1.1 only, one
+ * request per connection.
  *
  * Shutdown without waiting on clients: hamd_admin_close stops accepting,
  * ends keep-alive after the responses in progress, closes idle
@@ -18,18 +21,13 @@
 #include <string.h>
 
 #include "admin/admin_internal.h"
+#include "admin/admin_tls.h"
 #include "common/log.h"
 
 #define ADMIN_BODY_SLACK_FACTOR 2 /* h2o's own limit: twice max_body_bytes,
                                      so bodies a bit too big get our JSON 413 */
 #define ADMIN_HOST_MAX 256        /* bytes of the host part of the address */
 #define ADMIN_H2O_ANY_PORT 65535  /* h2o host entry matching any port */
-
-/* One accepted connection's libuv handle. */
-struct admin_conn {
-    uv_tcp_t tcp;              /* first: h2o's close callback passes it */
-    struct hamd_admin *admin;  /* to count the connection closed */
-};
 
 /* The h2o handler of every path. */
 struct admin_handler {
@@ -44,7 +42,10 @@ struct admin_handler {
 static int on_req(h2o_handler_t *h, h2o_req_t *req)
 {
     struct hamd_admin *self = ((struct admin_handler *)h)->admin;
-    struct admin_call call = {.admin = self, .node = self->node, .req = req};
+    /* One request per connection: the next one's head is screened before
+     * h2o parses it (admin_conn.c), so its refusals are JSON too. */
+    req->http1_is_persistent = 0;
+    struct admin_call call = {.admin = self, .deps = &self->deps, .req = req};
     enum admin_route_result r = admin_route_find(
         self->routes, self->n_routes, req->method.base, req->method.len,
         req->path_normalized.base, req->path_normalized.len, &call.match);
@@ -61,19 +62,30 @@ static int on_req(h2o_handler_t *h, h2o_req_t *req)
                                  (int)req->method.len, req->method.base,
                                  call.match.allow);
     }
+    size_t qlen;
+    const char *q = admin_query(req, &qlen);
+    if (!admin_query_valid(q, qlen))
+        return admin_reply_error(req, 400, "query",
+                                 "malformed query string (a bad %%-escape or "
+                                 "a control character)");
     if (call.match.route->mutation && !admin_authorized(&call))
         return 0;
     return call.match.route->handler(&call);
 }
 
+const struct admin_route *const ADMIN_ROUTE_TABLES[] = {
+    /* rekey before accounts/{id}: the first match wins */
+    ADMIN_STATUS_ROUTES, ADMIN_SECRETS_ROUTES, ADMIN_ACCOUNTS_ROUTES,
+    ADMIN_SUBS_ROUTES,
+    ADMIN_CLUSTER_ROUTES, ADMIN_FAILOVER_ROUTES, ADMIN_VIEW_ROUTES,
+    ADMIN_STREAM_ROUTES, ADMIN_LOGS_ROUTES, ADMIN_CONSOLE_ROUTES, NULL,
+};
+
 static int routes_build(struct hamd_admin *self)
 {
-    const struct admin_route *tables[] = {
-        ADMIN_STATUS_ROUTES, ADMIN_ACCOUNTS_ROUTES, ADMIN_SUBS_ROUTES,
-        ADMIN_CLUSTER_ROUTES, ADMIN_FAILOVER_ROUTES,
-    };
-    for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
-        for (const struct admin_route *r = tables[t]; r->pattern; r++) {
+    for (size_t t = 0; ADMIN_ROUTE_TABLES[t]; t++)
+        for (const struct admin_route *r = ADMIN_ROUTE_TABLES[t]; r->pattern;
+             r++) {
             if (self->n_routes == ADMIN_ROUTES_MAX) {
                 LOG_ERROR("admin: more than %d routes", ADMIN_ROUTES_MAX);
                 return -1;
@@ -87,31 +99,12 @@ static int routes_build(struct hamd_admin *self)
  * Connections
  * ------------------------------------------------------------------------ */
 
-static void on_conn_closed(uv_handle_t *h)
-{
-    struct admin_conn *c = (struct admin_conn *)h;
-    c->admin->n_conns--;
-    free(c);
-}
-
 static void on_accept(uv_stream_t *listener, int status)
 {
     struct hamd_admin *self = listener->data;
     if (status != 0 || self->closing)
         return;
-    struct admin_conn *c = calloc(1, sizeof *c);
-    if (!c)
-        return;
-    c->admin = self;
-    uv_tcp_init(self->loop, &c->tcp);
-    self->n_conns++;
-    if (uv_accept(listener, (uv_stream_t *)&c->tcp) != 0) {
-        uv_close((uv_handle_t *)&c->tcp, on_conn_closed);
-        return;
-    }
-    h2o_socket_t *sock = h2o_uv_socket_create((uv_stream_t *)&c->tcp,
-                                              on_conn_closed);
-    h2o_accept(&self->accept_ctx, sock);
+    admin_conn_accept(self, listener);
 }
 
 static void on_listener_closed(uv_handle_t *h)
@@ -148,7 +141,7 @@ static int admin_address(const char *hostport, struct sockaddr_storage *out)
 
 static int listener_open(struct hamd_admin *self)
 {
-    const char *addr = hamd_config_admin(self->node->cfg);
+    const char *addr = hamd_config_admin(self->deps.cfg);
     struct sockaddr_storage sa;
     if (admin_address(addr, &sa) < 0) {
         LOG_ERROR("admin: bad admin address '%s' (expected host:port)", addr);
@@ -165,7 +158,7 @@ static int listener_open(struct hamd_admin *self)
         LOG_ERROR("admin: cannot listen on %s: %s", addr, uv_strerror(rc));
         return -1;
     }
-    LOG_INFO("admin: listening on http://%s%s", addr,
+    LOG_INFO("admin: listening on %s://%s%s", admin_scheme(self), addr,
              self->token_len ? " (token required for changes)" : "");
     return 0;
 }
@@ -216,7 +209,7 @@ static void record_new_handles(struct hamd_admin *self,
 
 static int h2o_setup(struct hamd_admin *self)
 {
-    const struct hamd_config *cfg = self->node->cfg;
+    const struct hamd_config *cfg = self->deps.cfg;
     h2o_config_init(&self->config);
     self->config.server_name = h2o_iovec_init(H2O_STRLIT("hamd"));
     self->config.max_request_entity_size =
@@ -230,6 +223,10 @@ static int h2o_setup(struct hamd_admin *self)
         (struct admin_handler *)h2o_create_handler(path, sizeof *h);
     h->super.on_req = on_req;
     h->admin = self;
+    /* The answers h2o makes itself are JSON too: on the path, and on the
+     * host's fallback, which h2o uses before a request has a path. */
+    admin_refuse_filter_register(self, path);
+    admin_refuse_filter_register(self, &host->fallback_path);
     struct handle_set before = {0};
     uv_walk(self->loop, collect_handle, &before);
     h2o_context_init(&self->ctx, self->loop, &self->config);
@@ -243,21 +240,51 @@ static int h2o_setup(struct hamd_admin *self)
 }
 
 /* ------------------------------------------------------------------------
+ * TLS ([admin] tls_cert, tls_key, tls_ca)
+ * ------------------------------------------------------------------------ */
+
+const char *admin_scheme(const struct hamd_admin *self)
+{
+    return self->tls_server ? "https" : "http";
+}
+
+/* The server's context and the client's that verifies the members. */
+static int tls_setup(struct hamd_admin *self)
+{
+    const struct hamd_config *cfg = self->deps.cfg;
+    char err[ADMIN_TLS_ERR_MAX];
+    if (!cfg->tls_cert[0])
+        return 0;
+    self->tls_server = admin_tls_server_new(cfg->tls_cert, cfg->tls_key, err,
+                                            sizeof err);
+    if (self->tls_server)
+        self->tls_client = admin_tls_client_new(cfg->tls_ca, err, sizeof err);
+    if (!self->tls_client) {
+        LOG_ERROR("admin: %s", err);
+        return -1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------------
  * Life cycle
  * ------------------------------------------------------------------------ */
 
-struct hamd_admin *hamd_admin_new(struct hamd_node *node)
+struct hamd_admin *hamd_admin_new(const struct hamd_admin_deps *deps)
 {
     struct hamd_admin *self = calloc(1, sizeof *self);
     if (!self)
         return NULL;
-    self->node = node;
-    self->loop = &node->loop;
+    self->deps = *deps;
+    self->loop = deps->loop;
+    const struct hamd_config *cfg = deps->cfg;
     if (routes_build(self) < 0 ||
-        (node->cfg->token_file[0] &&
-         admin_token_load(self, node->cfg->token_file) < 0) ||
-        h2o_setup(self) < 0 || listener_open(self) < 0 ||
-        !(self->http = admin_http_new(self->loop))) {
+        (cfg->token_file[0] && admin_token_load(self, cfg->token_file) < 0) ||
+        !(self->logring = admin_logring_new(cfg->log_lines)) ||
+        !(self->hub = admin_hub_new(self)) ||
+        tls_setup(self) < 0 || h2o_setup(self) < 0 ||
+        listener_open(self) < 0 ||
+        !(self->http = admin_http_new(self->loop, self->tls_client))) {
         hamd_admin_destroy(&self);
         return NULL;
     }
@@ -270,6 +297,7 @@ void hamd_admin_close(struct hamd_admin *self)
         return;
     self->closing = true;
     listener_close(self);
+    admin_hub_close(self->hub);
     admin_http_close(self->http);
     if (!self->ctx_ready)
         return;
@@ -294,6 +322,7 @@ void hamd_admin_destroy(struct hamd_admin **selfp)
         return;
     *selfp = NULL;
     listener_close(self);
+    admin_hub_close(self->hub); /* the logger lets go of the ring */
     admin_http_destroy(&self->http);
     admin_pending_free_all(self);
     bool disposed = false;
@@ -309,7 +338,12 @@ void hamd_admin_destroy(struct hamd_admin **selfp)
                      self->n_conns);
         }
     }
+    admin_hub_destroy(&self->hub);
+    admin_logring_destroy(&self->logring);
     explicit_bzero(self->token, sizeof self->token);
-    if (self->open_handles == 0 && (disposed || !self->ctx_ready))
+    if (self->open_handles == 0 && (disposed || !self->ctx_ready)) {
+        SSL_CTX_free(self->tls_server);
+        SSL_CTX_free(self->tls_client);
         free(self);
+    }
 }

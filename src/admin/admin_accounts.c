@@ -1,24 +1,30 @@
 /* /api/accounts: the data-source accounts of the replicated store, and
  * the operator's start / stop / restart of their gateways.
  *
- * Answers always mask secrets (hamd_account_to_json with mask_secrets).
+ * Answers always mask secrets (hamd_account_to_json with mask_secrets),
+ * and the secret params are sealed before they are submitted
+ * (admin_secrets.c).
  * A write is validated in full before anything is submitted: a follower
  * checks what needs no state (JSON, field types and ranges) and forwards;
  * the leader also checks existence (404 / 409) and then submits.
  *
  * restart is local: it hard-restarts the gateway process of the node
  * asked (gateways run on every node); `hactl restart` asks every node. */
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "admin/admin_internal.h"
 #include "common/account_json.h"
 
+#define RESTART_NODE_ID_MAX 65535 /* largest N of [peer.N] */
+
 /* The JSON of one stored account with secrets masked, or NULL when it
  * does not exist. */
-static json_t *admin_account_json(struct hamd_node *node, const char *id)
+static json_t *admin_account_json(struct hamd_store *store, const char *id)
 {
     struct hamd_account a;
-    if (!node->store || hamd_store_account_get(node->store, id, &a) != 0)
+    if (!store || hamd_store_account_get(store, id, &a) != 0)
         return NULL;
     return hamd_account_to_json(&a, true);
 }
@@ -36,10 +42,10 @@ static bool path_account_id(struct admin_call *call, char *id)
     return false;
 }
 
-static bool account_exists(struct hamd_node *node, const char *id)
+static bool account_exists(struct hamd_store *store, const char *id)
 {
     struct hamd_account a;
-    return node->store && hamd_store_account_get(node->store, id, &a) == 0;
+    return store && hamd_store_account_get(store, id, &a) == 0;
 }
 
 static int reply_not_found(h2o_req_t *req, const char *id)
@@ -60,8 +66,8 @@ static int list_one(void *ud, const struct hamd_account *a)
 static int accounts_list(struct admin_call *call)
 {
     json_t *arr = json_array();
-    if (arr && call->node->store &&
-        hamd_store_accounts_foreach(call->node->store, list_one, arr) < 0) {
+    if (arr && call->deps->store &&
+        hamd_store_accounts_foreach(call->deps->store, list_one, arr) < 0) {
         json_decref(arr);
         return admin_reply_error(call->req, 500, NULL, "store read failed");
     }
@@ -73,7 +79,7 @@ static int account_get(struct admin_call *call)
     char id[HAMD_ACCOUNT_ID_MAX];
     if (!path_account_id(call, id))
         return 0;
-    json_t *o = admin_account_json(call->node, id);
+    json_t *o = admin_account_json(call->deps->store, id);
     return o ? admin_reply_json(call->req, 200, o) : reply_not_found(call->req, id);
 }
 
@@ -84,7 +90,7 @@ static int account_get(struct admin_call *call)
 static int reply_account(struct hamd_admin *admin, h2o_req_t *req,
                          const char *id, int status)
 {
-    json_t *o = admin_account_json(admin->node, id);
+    json_t *o = admin_account_json(admin->deps.store, id);
     return o ? admin_reply_json(req, status, o)
              : admin_reply_json(req, status, json_pack("{s:s}", "id", id));
 }
@@ -110,7 +116,7 @@ static int reply_deleted(struct hamd_admin *admin, h2o_req_t *req,
 
 static int reply_run(struct hamd_admin *admin, h2o_req_t *req, const char *id)
 {
-    bool running = hamd_store_account_running(admin->node->store, id);
+    bool running = hamd_store_account_running(admin->deps.store, id);
     return admin_reply_json(req, 200, json_pack("{s:s,s:b}", "id", id,
                                                 "running", running));
 }
@@ -126,12 +132,14 @@ static bool account_parse(struct admin_call *call, json_t *body,
 {
     char err[HAMD_ACCOUNT_ERR_MAX];
     const char *field = NULL;
+    if (!admin_secrets_check_body(call, body))
+        return false;
     if (hamd_account_from_json(body, a, update, err, sizeof err, &field) < 0) {
         admin_reply_error(call->req, 400, field, "%s", err);
         return false;
     }
-    if (!call->node->witness &&
-        !hamd_config_gw_exec(call->node->cfg, a->gateway_type)) {
+    if (!call->deps->witness &&
+        !hamd_config_gw_exec(call->deps->cfg, a->gateway_type)) {
         admin_reply_error(call->req, 400, "gateway_type",
                           "no executable for gateway_type '%s' in [gateways]",
                           a->gateway_type);
@@ -140,9 +148,12 @@ static bool account_parse(struct admin_call *call, json_t *body,
     return true;
 }
 
-static int submit_put(struct admin_call *call, const struct hamd_account *a,
+static int submit_put(struct admin_call *call, struct hamd_account *a,
                       admin_commit_fn done)
 {
+    /* Sealed here, on the leader: the log never sees the secrets. */
+    if (!admin_secrets_seal(call, a))
+        return 0;
     struct hamd_cmd cmd;
     hamd_cmd_init(&cmd, HAMD_CMD_ACCOUNT_PUT);
     if (hamd_cmd_add_account(&cmd, a) < 0) {
@@ -166,7 +177,7 @@ static int account_create(struct admin_call *call)
         return 0;
     if (!admin_is_leader(call))
         return admin_forward(call);
-    if (account_exists(call->node, a.id))
+    if (account_exists(call->deps->store, a.id))
         return admin_reply_error(call->req, 409, "id",
                                  "account '%s' already exists (PUT "
                                  "/api/accounts/%s updates it)", a.id, a.id);
@@ -193,7 +204,7 @@ static int account_update(struct admin_call *call)
         return admin_forward(call);
     }
     struct hamd_account a;
-    if (!call->node->store || hamd_store_account_get(call->node->store, id, &a) != 0) {
+    if (!call->deps->store || hamd_store_account_get(call->deps->store, id, &a) != 0) {
         json_decref(body);
         return reply_not_found(call->req, id);
     }
@@ -212,7 +223,7 @@ static int submit_named(struct admin_call *call, enum hamd_cmd_type type,
         return 0;
     if (!admin_is_leader(call))
         return admin_forward(call);
-    if (!account_exists(call->node, id))
+    if (!account_exists(call->deps->store, id))
         return reply_not_found(call->req, id);
     struct hamd_cmd cmd;
     hamd_cmd_init(&cmd, type);
@@ -238,26 +249,40 @@ static int account_stop(struct admin_call *call)
     return submit_named(call, HAMD_CMD_ACCOUNT_RUN, false, reply_run);
 }
 
-/* Hard restart of this node's gateway process of the account. */
+static bool restart_param(void *ud, const char *name, const char *value)
+{
+    uint64_t v;
+    if (strcmp(name, "node") != 0 ||
+        !admin_parse_u64(value, RESTART_NODE_ID_MAX, &v) || v == 0)
+        return false;
+    *(unsigned *)ud = (unsigned)v;
+    return true;
+}
+
+/* Hard restart of this node's gateway process of the account, or with
+ * ?node=N of node N's (relayed there). */
 static int account_restart(struct admin_call *call)
 {
-    struct hamd_node *node = call->node;
+    const struct hamd_admin_deps *d = call->deps;
     char id[HAMD_ACCOUNT_ID_MAX];
-    if (!path_account_id(call, id))
+    unsigned node = 0;
+    if (!path_account_id(call, id) ||
+        !admin_query_each(call, restart_param, &node, "expected ?node=ID"))
         return 0;
-    struct node_gw *gw = node->gateways ? hamd_strmap_get(node->gateways, id) : NULL;
-    if (!gw && !account_exists(node, id))
+    if (node && node != d->cfg->node_id)
+        return admin_forward_to(call, node);
+    int rc = d->gateway_restart(d->ud, id, "operator restart");
+    if (rc == -ENOENT && !account_exists(d->store, id))
         return reply_not_found(call->req, id);
-    if (!gw || !gw->running || !node->sup)
+    if (rc < 0)
         return admin_reply_error(call->req, 409, "id",
                                  "no gateway of '%s' runs on node %u (%s)", id,
-                                 node->cfg->node_id,
-                                 node->witness ? "a witness runs none"
-                                               : "disabled or stopped");
-    hamd_supervisor_restart(node->sup, id, "operator restart");
+                                 d->cfg->node_id,
+                                 d->witness ? "a witness runs none"
+                                            : "disabled or stopped");
     return admin_reply_json(call->req, 200,
                             json_pack("{s:s,s:i,s:b}", "account", id, "node",
-                                      (int)node->cfg->node_id, "restarted", 1));
+                                      (int)d->cfg->node_id, "restarted", 1));
 }
 
 const struct admin_route ADMIN_ACCOUNTS_ROUTES[] = {

@@ -40,12 +40,12 @@ static int member_cmp(const void *a, const void *b)
 
 /* The configuration, then every [peer.N] it lacks (role none), by id.
  * Returns the number of rows in out. */
-static unsigned members_rows(const struct hamd_node *node,
+static unsigned members_rows(const struct hamd_admin_deps *d,
                              struct hamd_member *out)
 {
-    const struct hamd_config *cfg = node->cfg;
-    unsigned n = node->cluster
-                     ? hamd_cluster_members(node->cluster, out, MEMBERS_LIST_MAX)
+    const struct hamd_config *cfg = d->cfg;
+    unsigned n = d->cluster
+                     ? hamd_cluster_members(d->cluster, out, MEMBERS_LIST_MAX)
                      : 0;
     if (n > MEMBERS_LIST_MAX)
         n = MEMBERS_LIST_MAX;
@@ -78,7 +78,7 @@ static json_t *member_json(const struct hamd_config *cfg,
 
 static int members(struct admin_call *call)
 {
-    const struct hamd_config *cfg = call->node->cfg;
+    const struct hamd_config *cfg = call->deps->cfg;
     json_t *arr = json_array();
     if (cfg->n_peers == 0) {
         json_array_append_new(
@@ -90,9 +90,9 @@ static int members(struct admin_call *call)
         return admin_reply_json(call->req, 200, arr);
     }
     struct hamd_member rows[MEMBERS_LIST_MAX];
-    unsigned n = members_rows(call->node, rows);
-    uint64_t leader = call->node->cluster
-                          ? hamd_cluster_leader_id(call->node->cluster) : 0;
+    unsigned n = members_rows(call->deps, rows);
+    uint64_t leader = call->deps->cluster
+                          ? hamd_cluster_leader_id(call->deps->cluster) : 0;
     for (unsigned i = 0; i < n; i++)
         json_array_append_new(arr, member_json(cfg, &rows[i], leader));
     return admin_reply_json(call->req, 200, arr);
@@ -196,14 +196,14 @@ static void on_member_changed(void *ud, int status)
         return;
     }
     if (status == 0)
-        member_reply_done(req, p->admin->node->cluster, p->target);
-    else if (status == RAFT_NOCONNECTION)
+        member_reply_done(req, p->admin->deps.cluster, p->target);
+    else if (status == -RAFT_NOCONNECTION)
         admin_reply_error(req, 504, "id",
                           "node %llu did not catch up with the log: is hamd "
                           "running there (with [peer.%llu] join = true)? "
                           "It stays a spare: add it again, or remove it",
                           id, id);
-    else if (status == RAFT_CANTCHANGE)
+    else if (status == -RAFT_CANTCHANGE)
         admin_reply_error(req, 409, NULL,
                           "the configuration changed while node %llu was "
                           "being changed: check the members, then retry", id);
@@ -217,7 +217,7 @@ static int member_refused(struct admin_call *call, enum hamd_member_verdict v,
                           uint64_t id)
 {
     unsigned long long n = id;
-    unsigned self = call->node->cfg->node_id;
+    unsigned self = call->deps->cfg->node_id;
     switch (v) {
     case HAMD_MEMBER_NOT_LEADER:
         return admin_forward(call);
@@ -253,8 +253,8 @@ static int member_refused(struct admin_call *call, enum hamd_member_verdict v,
 /* Starts an add (add = true) or a removal of id; answers after commit. */
 static int member_change(struct admin_call *call, uint64_t id, bool add)
 {
-    struct hamd_node *node = call->node;
-    if (node->cfg->n_peers == 0)
+    const struct hamd_admin_deps *d = call->deps;
+    if (d->cfg->n_peers == 0)
         return member_refused(call, HAMD_MEMBER_STANDALONE, id);
     if (!admin_is_leader(call))
         return admin_forward(call);
@@ -263,8 +263,8 @@ static int member_change(struct admin_call *call, uint64_t id, bool add)
         return admin_reply_error(call->req, 500, NULL, "out of memory");
     p->target = id;
     enum hamd_member_verdict v =
-        add ? hamd_cluster_member_add(node->cluster, id, on_member_changed, p)
-            : hamd_cluster_member_remove(node->cluster, id, on_member_changed,
+        add ? hamd_cluster_member_add(d->cluster, id, on_member_changed, p)
+            : hamd_cluster_member_remove(d->cluster, id, on_member_changed,
                                          p);
     if (v == HAMD_MEMBER_OK)
         return 0;
@@ -304,7 +304,7 @@ static bool transfer_target_json(struct admin_call *call, json_t *body,
         return true;
     const struct hamd_peer *p =
         json_is_integer(node)
-            ? peer_by_id(call->node->cfg, json_integer_value(node)) : NULL;
+            ? peer_by_id(call->deps->cfg, json_integer_value(node)) : NULL;
     if (!p) {
         admin_reply_error(call->req, 400, "node",
                           "node must be the id of a member");
@@ -342,17 +342,17 @@ static void on_transferred(void *ud, int status, uint64_t leader_id)
         admin_reply_json(req, 200, json_pack("{s:I,s:I}", "leader",
                                              (json_int_t)leader_id, "previous",
                                              (json_int_t)p->target));
-    else if (req && status == RAFT_CANCELED)
+    else if (req && status == -RAFT_CANCELED)
         admin_reply_error(req, 504, NULL, "the transfer timed out");
     else if (req)
         admin_reply_raft_error(req, status);
     admin_pending_free(p);
 }
 
-/* Answers a transfer that could not start. */
+/* Answers a transfer that could not start (rc < 0, cluster.h). */
 static int transfer_refused(h2o_req_t *req, int rc)
 {
-    switch (rc) {
+    switch (-rc) {
     case RAFT_BUSY:
         return admin_reply_error(req, 409, NULL,
                                  "a leadership transfer is already running");
@@ -369,29 +369,31 @@ static int transfer_refused(h2o_req_t *req, int rc)
 
 static int transfer_start(struct admin_call *call, uint64_t target)
 {
-    struct hamd_node *node = call->node;
+    const struct hamd_admin_deps *d = call->deps;
     struct admin_pending *p = admin_pending_new(call);
     if (!p)
         return admin_reply_error(call->req, 500, NULL, "out of memory");
-    p->target = node->cfg->node_id;
-    int rc = hamd_cluster_transfer(node->cluster, target, on_transferred, p);
+    p->target = d->cfg->node_id;
+    int rc = hamd_cluster_transfer(d->cluster, target, on_transferred, p);
     if (rc == 0)
         return 0;
     admin_pending_free(p);
-    if (rc == RAFT_NOTLEADER)
+    if (rc == -RAFT_NOTLEADER)
         return admin_forward(call);
     return transfer_refused(call->req, rc);
 }
 
-/* No node named: the healthiest follower, as on SIGTERM. */
-static void on_successor_picked(void *ud, unsigned id)
+/* No node named: the healthiest follower, as on SIGTERM; none (status <
+ * 0, id 0): a voter the cluster heard from lately. */
+static void on_successor_picked(void *ud, int status, unsigned id)
 {
+    (void)status;
     struct admin_pending *p = ud;
     if (!p->req) {
         admin_pending_free(p);
         return;
     }
-    int rc = hamd_cluster_transfer(p->admin->node->cluster, id, on_transferred, p);
+    int rc = hamd_cluster_transfer(p->admin->deps.cluster, id, on_transferred, p);
     if (rc != 0) {
         transfer_refused(p->req, rc);
         admin_pending_free(p);
@@ -403,7 +405,7 @@ static int transfer_to_best(struct admin_call *call)
     struct admin_pending *p = admin_pending_new(call);
     if (!p)
         return admin_reply_error(call->req, 500, NULL, "out of memory");
-    p->target = call->node->cfg->node_id;
+    p->target = call->deps->cfg->node_id;
     if (hamd_admin_pick_successor(call->admin, on_successor_picked, p) != 0) {
         admin_pending_free(p);
         return transfer_start(call, 0);
@@ -413,20 +415,20 @@ static int transfer_to_best(struct admin_call *call)
 
 static int transfer(struct admin_call *call)
 {
-    struct hamd_node *node = call->node;
+    const struct hamd_admin_deps *d = call->deps;
     uint64_t target;
     if (!transfer_target(call, &target))
         return 0;
-    if (node->cfg->n_peers == 0)
+    if (d->cfg->n_peers == 0)
         return admin_reply_error(call->req, 409, NULL,
                                  "a standalone node has no one to hand over to");
     if (!admin_is_leader(call))
         return admin_forward(call);
-    if (target == node->cfg->node_id)
+    if (target == d->cfg->node_id)
         return admin_reply_error(call->req, 409, "node", "node %u already leads",
-                                 node->cfg->node_id);
+                                 d->cfg->node_id);
     /* A transfer would fail the membership step in flight. */
-    if (hamd_cluster_member_busy(node->cluster))
+    if (hamd_cluster_member_busy(d->cluster))
         return admin_reply_error(call->req, 409, NULL,
                                  "a membership change is running: transfer "
                                  "when it is done");
@@ -481,7 +483,7 @@ static bool events_query(struct admin_call *call, uint64_t *limit,
 
 static int events(struct admin_call *call)
 {
-    struct hamd_store *store = call->node->store;
+    struct hamd_store *store = call->deps->store;
     uint64_t limit, since = 0;
     bool has_since;
     if (!events_query(call, &limit, &since, &has_since))

@@ -9,10 +9,10 @@
  * The answer is the plan ({groups, rejects, contracts_moved, dry_run});
  * without dry_run it comes after every resulting ASSIGN committed. Like
  * every write, a follower forwards these to the leader. */
+#include <errno.h>
 #include <string.h>
 
 #include "admin/admin_internal.h"
-#include "control/steer.h"
 
 #define FAILOVER_PREFIXES_MAX 1024 /* prefixes in one request */
 
@@ -30,11 +30,23 @@ struct fo_request {
  * Answers arrive from the steer, maybe after the client left
  * ------------------------------------------------------------------------ */
 
+/* The HTTP status of a failover shell's completion (admin.h). */
+static int steer_http_status(int status)
+{
+    switch (status) {
+    case 0: return 200;
+    case -EINVAL: return 400;
+    case -ENOENT: return 404;
+    case -EPERM: return 409;
+    default: return 503;
+    }
+}
+
 static void on_steer_done(void *ud, int status, json_t *body)
 {
     struct admin_pending *p = ud;
     if (p->req)
-        admin_reply_json(p->req, status, body);
+        admin_reply_json(p->req, steer_http_status(status), body);
     else
         json_decref(body);
     admin_pending_free(p);
@@ -161,8 +173,8 @@ static int failover_post(struct admin_call *call)
     }
     struct admin_pending *p = pending_or_reply(call);
     if (p)
-        hamd_steer_failover(call->node->steer, r.to, r.prefixes, r.n, r.force,
-                            r.dry_run, on_steer_done, p);
+        call->deps->failover(call->deps->ud, r.to, r.prefixes, r.n, r.force,
+                             r.dry_run, on_steer_done, p);
 out:
     json_decref(body);
     return 0;
@@ -180,8 +192,8 @@ static int failback_post(struct admin_call *call)
         } else {
             struct admin_pending *p = pending_or_reply(call);
             if (p)
-                hamd_steer_failback(call->node->steer, r.prefixes, r.n, r.dry_run,
-                                    on_steer_done, p);
+                call->deps->failback(call->deps->ud, r.prefixes, r.n,
+                                     r.dry_run, on_steer_done, p);
         }
     }
     json_decref(body);
@@ -194,7 +206,7 @@ static int pause_set(struct admin_call *call, bool paused)
         return admin_forward(call);
     struct admin_pending *p = pending_or_reply(call);
     if (p)
-        hamd_steer_pause(call->node->steer, paused, on_steer_done, p);
+        call->deps->pause(call->deps->ud, paused, on_steer_done, p);
     return 0;
 }
 

@@ -1,7 +1,10 @@
 /* A small HTTP/1.1 client on the control loop, for the only requests the
  * daemon sends: a follower relaying a write to the leader's admin API
- * (admin_write.c) and the successor probe (admin_successor.c), both plain
- * HTTP to another node's h2o on the cluster network.
+ * (admin_write.c) and the successor probe (admin_successor.c), both to
+ * another node's h2o on the cluster network: plain HTTP, or HTTPS when
+ * the members serve TLS ([admin] tls_cert): then the bytes of the same
+ * stream go through a memory-buffer TLS session (admin_tls.h) that
+ * verifies the peer's certificate against [admin] tls_ca.
  *
  * One request per connection (Connection: close), the answer read whole
  * into a buffer capped at reply_max, every step a libuv handle on this
@@ -20,10 +23,14 @@
 
 #include "admin/admin_http_parse.h"
 #include "admin/admin_internal.h"
+#include "admin/admin_tls.h"
 
 #define HTTP_READ_CHUNK (64u << 10)  /* bytes offered to one read */
 #define HTTP_ERROR_MAX 192           /* bytes of an error message */
 #define HTTP_PORT_TEXT_MAX 8         /* bytes of a port in decimal + NUL */
+#define HTTP_TLS_READ_CHUNK (17u << 10) /* ciphertext offered to one read:
+                                           a TLS record (16 KiB) and its
+                                           overhead */
 
 /* Where a request stands. */
 enum http_phase {
@@ -35,7 +42,7 @@ enum http_phase {
 /* One request in flight. */
 struct http_xfer {
     struct admin_http *owner;     /* the client; NULL once done was called */
-    admin_http_done_fn done;      /* completion */
+    admin_http_cb done;           /* completion */
     void *ud;                     /* its argument */
     enum http_phase phase;        /* where it stands */
     unsigned refs;                /* libuv handles and requests still out */
@@ -60,6 +67,9 @@ struct http_xfer {
     size_t in_cap;                /* bytes allocated for in */
     size_t reply_max;             /* most bytes of answer body */
     struct admin_http_answer ans; /* the answer parsed so far */
+    struct admin_tls_pipe *tls;   /* the TLS session (https), else NULL */
+    bool tls_ready;               /* its handshake is complete */
+    char *tls_in;                 /* ciphertext read buffer (https) */
     char authority[ADMIN_HTTP_AUTHORITY_MAX]; /* host:port, for messages */
     char error[HTTP_ERROR_MAX];   /* why it failed */
     struct http_xfer *prev;       /* owner's list */
@@ -69,6 +79,7 @@ struct http_xfer {
 /* The client. */
 struct admin_http {
     uv_loop_t *loop;              /* the control loop */
+    SSL_CTX *tls;                 /* verifies https peers; NULL: http only */
     bool closing;                 /* no new requests */
     struct http_xfer *xfers;      /* requests in flight (list head) */
 };
@@ -110,6 +121,8 @@ static void xfer_unref(struct http_xfer *x)
         return;
     if (x->addrs)
         uv_freeaddrinfo(x->addrs);
+    admin_tls_pipe_destroy(&x->tls);
+    free(x->tls_in);
     free(x->out);
     free(x->in);
     free(x);
@@ -145,24 +158,27 @@ static void xfer_release(struct http_xfer *x)
         uv_cancel((uv_req_t *)&x->resolve); /* its callback still runs */
 }
 
-/* Calls done once: with the answer (error NULL) or with the error. */
-static void xfer_finish(struct http_xfer *x, long status, const char *error)
+/* Calls done once: with the answer (status 0) or with status < 0 and the
+ * error. */
+static void xfer_finish(struct http_xfer *x, int status, const char *error)
 {
     if (x->phase == HTTP_DONE)
         return;
     xfer_unlink(x);
     xfer_release(x);
-    if (error)
-        x->done(x->ud, 0, NULL, 0, error);
+    if (status < 0)
+        x->done(x->ud, status, 0, NULL, 0, error);
     else
-        x->done(x->ud, status, x->in + x->ans.head_len, x->ans.body_len, NULL);
+        x->done(x->ud, 0, x->ans.status, x->in + x->ans.head_len,
+                x->ans.body_len, NULL);
 }
 
-/* xfer_finish with a formatted error naming the peer. */
-static void xfer_fail(struct http_xfer *x, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+/* xfer_finish with status (a libuv error) and a formatted error naming
+ * the peer. */
+static void xfer_fail(struct http_xfer *x, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
-static void xfer_fail(struct http_xfer *x, const char *fmt, ...)
+static void xfer_fail(struct http_xfer *x, int status, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -170,19 +186,18 @@ static void xfer_fail(struct http_xfer *x, const char *fmt, ...)
     if (n > 0 && (size_t)n < sizeof x->error)
         vsnprintf(x->error + n, sizeof x->error - (size_t)n, fmt, ap);
     va_end(ap);
-    xfer_finish(x, 0, x->error);
+    xfer_finish(x, status, x->error);
 }
 
 /* ------------------------------------------------------------------------
  * Reading the answer
  * ------------------------------------------------------------------------ */
 
-static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+/* Makes room in x->in for more of the answer (one byte past the limit,
+ * so an answer too large is noticed, and one for the NUL that ends the
+ * body). Returns the bytes free after x->in_len, 0 when out of memory. */
+static size_t in_room(struct http_xfer *x)
 {
-    (void)suggested;
-    struct http_xfer *x = h->data;
-    /* One byte past the limit, so an answer too large is noticed, and one
-     * for the NUL that ends the body. */
     size_t limit = ADMIN_HTTP_HEAD_MAX + x->reply_max + 2;
     size_t want = x->in_len + HTTP_READ_CHUNK + 1;
     if (want > limit)
@@ -191,15 +206,26 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
         size_t cap = x->in_cap * 2 > want ? x->in_cap * 2 : want;
         cap = cap > limit ? limit : cap;
         char *grown = realloc(x->in, cap);
-        if (!grown) {
-            *buf = uv_buf_init(NULL, 0); /* read_cb gets UV_ENOBUFS */
-            return;
-        }
+        if (!grown)
+            return 0;
         x->in = grown;
         x->in_cap = cap;
     }
-    *buf = uv_buf_init(x->in + x->in_len,
-                       (unsigned)(x->in_cap - 1 - x->in_len));
+    return x->in_cap - 1 - x->in_len;
+}
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+    (void)suggested;
+    struct http_xfer *x = h->data;
+    if (x->tls) {
+        *buf = uv_buf_init(x->tls_in, HTTP_TLS_READ_CHUNK);
+        return;
+    }
+    size_t room = in_room(x);
+    /* No room: read_cb gets UV_ENOBUFS. */
+    *buf = room ? uv_buf_init(x->in + x->in_len, (unsigned)room)
+                : uv_buf_init(NULL, 0);
 }
 
 static void xfer_scan(struct http_xfer *x, bool eof)
@@ -210,29 +236,34 @@ static void xfer_scan(struct http_xfer *x, bool eof)
     if (s == ADMIN_HTTP_SCAN_MORE)
         return;
     if (s == ADMIN_HTTP_SCAN_ERROR && x->write_status < 0 && x->in_len == 0)
-        xfer_fail(x, "sending the request: %s", uv_strerror(x->write_status));
+        xfer_fail(x, x->write_status, "sending the request: %s",
+                  uv_strerror(x->write_status));
     else if (s == ADMIN_HTTP_SCAN_ERROR)
-        xfer_fail(x, "%s", why);
+        xfer_fail(x, UV_EPROTO, "%s", why);
     else {
         x->in[x->ans.head_len + x->ans.body_len] = '\0';
-        xfer_finish(x, x->ans.status, NULL);
+        xfer_finish(x, 0, NULL);
     }
 }
 
+static void tls_read(struct http_xfer *x, const char *data, size_t len);
+
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 {
-    (void)buf;
     struct http_xfer *x = s->data;
     if (x->phase == HTTP_DONE || nread == 0)
         return;
-    if (nread > 0) {
+    if (nread > 0 && x->tls) {
+        tls_read(x, buf->base, (size_t)nread);
+    } else if (nread > 0) {
         x->in_len += (size_t)nread;
         x->in[x->in_len] = '\0';
         xfer_scan(x, false);
     } else if (nread == UV_EOF) {
         xfer_scan(x, true);
     } else {
-        xfer_fail(x, "reading the answer: %s", uv_strerror((int)nread));
+        xfer_fail(x, (int)nread, "reading the answer: %s",
+                  uv_strerror((int)nread));
     }
 }
 
@@ -248,6 +279,128 @@ static void on_written(uv_write_t *w, int status)
 }
 
 /* ------------------------------------------------------------------------
+ * HTTPS: the same bytes through the TLS session
+ * ------------------------------------------------------------------------ */
+
+/* One write of ciphertext in flight. */
+struct tls_write {
+    uv_write_t req;       /* libuv's request */
+    struct http_xfer *x;  /* whose */
+    char *data;           /* the bytes (malloc) */
+};
+
+static void on_tls_written(uv_write_t *w, int status)
+{
+    struct tls_write *tw = w->data;
+    if (status < 0)
+        tw->x->write_status = status;
+    struct http_xfer *x = tw->x;
+    free(tw->data);
+    free(tw);
+    xfer_unref(x);
+}
+
+/* Sends what the session has for the network. Returns 0, or a libuv
+ * error. */
+static int tls_flush(struct http_xfer *x)
+{
+    char *data;
+    size_t len;
+    if (admin_tls_pipe_take(x->tls, &data, &len) < 0)
+        return UV_ENOMEM;
+    if (len == 0)
+        return 0;
+    struct tls_write *tw = malloc(sizeof *tw);
+    if (!tw) {
+        free(data);
+        return UV_ENOMEM;
+    }
+    tw->x = x;
+    tw->data = data;
+    tw->req.data = tw;
+    uv_buf_t b = uv_buf_init(data, (unsigned)len);
+    int rc = uv_write(&tw->req, (uv_stream_t *)&x->tcp, &b, 1, on_tls_written);
+    if (rc != 0) {
+        free(data);
+        free(tw);
+        return rc;
+    }
+    x->refs++;
+    return 0;
+}
+
+/* Moves the plaintext the session has into the answer buffer. Returns
+ * false after failing the request. */
+static bool tls_drain(struct http_xfer *x, bool *closed)
+{
+    for (;;) {
+        size_t room = in_room(x), n = 0;
+        if (room == 0) {
+            xfer_fail(x, UV_ENOBUFS, "the answer is too large");
+            return false;
+        }
+        enum admin_tls_step st =
+            admin_tls_pipe_read(x->tls, x->in + x->in_len, room, &n);
+        if (st == ADMIN_TLS_OK) {
+            x->in_len += n;
+            x->in[x->in_len] = '\0';
+            continue;
+        }
+        if (st == ADMIN_TLS_FAILED) {
+            xfer_fail(x, UV_EPROTO, "TLS: %s", admin_tls_pipe_error(x->tls));
+            return false;
+        }
+        *closed = st == ADMIN_TLS_CLOSED;
+        return true;
+    }
+}
+
+/* Ciphertext came: the handshake goes on (then the request goes), or the
+ * answer's plaintext is read. */
+static void tls_read(struct http_xfer *x, const char *data, size_t len)
+{
+    if (admin_tls_pipe_feed(x->tls, data, len) < 0) {
+        xfer_fail(x, UV_ENOMEM, "out of memory");
+        return;
+    }
+    if (!x->tls_ready) {
+        enum admin_tls_step st = admin_tls_pipe_handshake(x->tls);
+        if (st == ADMIN_TLS_FAILED || st == ADMIN_TLS_CLOSED) {
+            xfer_fail(x, UV_EPROTO, "TLS: %s", admin_tls_pipe_error(x->tls));
+            return;
+        }
+        if (st == ADMIN_TLS_OK) {
+            x->tls_ready = true;
+            if (admin_tls_pipe_write(x->tls, x->out, x->out_len) < 0) {
+                xfer_fail(x, UV_EPROTO, "TLS: cannot send the request");
+                return;
+            }
+            free(x->out);
+            x->out = NULL;
+        }
+        int rc = tls_flush(x);
+        if (rc != 0) {
+            xfer_fail(x, rc, "sending: %s", uv_strerror(rc));
+            return;
+        }
+        if (!x->tls_ready)
+            return;
+    }
+    bool closed = false;
+    if (tls_drain(x, &closed))
+        xfer_scan(x, closed);
+}
+
+/* Connected: the TLS handshake starts; the request follows it. */
+static int tls_start(struct http_xfer *x)
+{
+    if (admin_tls_pipe_handshake(x->tls) == ADMIN_TLS_FAILED)
+        return UV_EPROTO;
+    int rc = tls_flush(x);
+    return rc ? rc : uv_read_start((uv_stream_t *)&x->tcp, on_alloc, on_read);
+}
+
+/* ------------------------------------------------------------------------
  * Connecting
  * ------------------------------------------------------------------------ */
 
@@ -255,9 +408,10 @@ static void on_timer(uv_timer_t *t)
 {
     struct http_xfer *x = t->data;
     if (x->phase == HTTP_CONNECTING)
-        xfer_fail(x, "cannot connect within %u ms", x->connect_timeout_ms);
+        xfer_fail(x, UV_ETIMEDOUT, "cannot connect within %u ms",
+                  x->connect_timeout_ms);
     else
-        xfer_fail(x, "no answer within %u ms", x->timeout_ms);
+        xfer_fail(x, UV_ETIMEDOUT, "no answer within %u ms", x->timeout_ms);
 }
 
 /* Connected: the whole-request deadline takes over, the request goes. */
@@ -268,13 +422,18 @@ static void xfer_send(struct http_xfer *x)
     uv_timer_start(&x->timer, on_timer,
                    x->deadline_ms > now ? x->deadline_ms - now : 0, 0);
     uv_tcp_nodelay(&x->tcp, 1);
-    uv_buf_t b = uv_buf_init(x->out, (unsigned)x->out_len);
-    x->write.data = x;
-    int rc = uv_write(&x->write, (uv_stream_t *)&x->tcp, &b, 1, on_written);
-    if (rc == 0)
-        rc = uv_read_start((uv_stream_t *)&x->tcp, on_alloc, on_read);
+    int rc;
+    if (x->tls) {
+        rc = tls_start(x);
+    } else {
+        uv_buf_t b = uv_buf_init(x->out, (unsigned)x->out_len);
+        x->write.data = x;
+        rc = uv_write(&x->write, (uv_stream_t *)&x->tcp, &b, 1, on_written);
+        if (rc == 0)
+            rc = uv_read_start((uv_stream_t *)&x->tcp, on_alloc, on_read);
+    }
     if (rc != 0)
-        xfer_fail(x, "sending the request: %s", uv_strerror(rc));
+        xfer_fail(x, rc, "sending the request: %s", uv_strerror(rc));
 }
 
 static void on_connected(uv_connect_t *c, int status)
@@ -291,7 +450,7 @@ static void on_connected(uv_connect_t *c, int status)
         x->tcp_open = false;
         uv_close((uv_handle_t *)&x->tcp, on_tcp_closed);
     } else {
-        xfer_fail(x, "cannot connect: %s", uv_strerror(status));
+        xfer_fail(x, status, "cannot connect: %s", uv_strerror(status));
     }
 }
 
@@ -316,13 +475,13 @@ static void xfer_connect_next(struct http_xfer *x)
         x->next_addr = x->next_addr->ai_next;
     struct addrinfo *ai = x->next_addr;
     if (!ai) {
-        xfer_fail(x, "cannot connect: no usable address");
+        xfer_fail(x, UV_EADDRNOTAVAIL, "cannot connect: no usable address");
         return;
     }
     x->next_addr = ai->ai_next;
     int rc = xfer_connect(x, ai->ai_addr);
     if (rc != 0)
-        xfer_fail(x, "cannot connect: %s", uv_strerror(rc));
+        xfer_fail(x, rc, "cannot connect: %s", uv_strerror(rc));
 }
 
 static void on_resolved(uv_getaddrinfo_t *req, int status,
@@ -332,7 +491,8 @@ static void on_resolved(uv_getaddrinfo_t *req, int status,
     x->resolving = false;
     x->addrs = res; /* freed with the request, whatever happens */
     if (x->phase == HTTP_CONNECTING && status != 0)
-        xfer_fail(x, "cannot resolve the host: %s", uv_strerror(status));
+        xfer_fail(x, status, "cannot resolve the host: %s",
+                  uv_strerror(status));
     else if (x->phase == HTTP_CONNECTING) {
         x->next_addr = res;
         xfer_connect_next(x);
@@ -369,16 +529,23 @@ static int xfer_open(struct http_xfer *x, const struct admin_http_target *t)
  * ------------------------------------------------------------------------ */
 
 int admin_http_start(struct admin_http *self, const struct admin_http_req *r,
-                     admin_http_done_fn done, void *ud)
+                     admin_http_cb done, void *ud)
 {
     struct admin_http_target t;
     if (!self || self->closing || !r || !r->url || !r->method || !done ||
         admin_http_url_parse(r->url, &t) < 0)
         return -1;
+    if (t.tls && !self->tls)
+        return -1; /* https, but this node serves no TLS */
     struct http_xfer *x = calloc(1, sizeof *x);
     if (!x)
         return -1;
-    if (admin_http_request_build(&t, r, &x->out, &x->out_len) < 0) {
+    if (admin_http_request_build(&t, r, &x->out, &x->out_len) < 0 ||
+        (t.tls && (!(x->tls = admin_tls_pipe_new(self->tls, t.host)) ||
+                   !(x->tls_in = malloc(HTTP_TLS_READ_CHUNK))))) {
+        admin_tls_pipe_destroy(&x->tls);
+        free(x->tls_in);
+        free(x->out);
         free(x);
         return -1;
     }
@@ -406,11 +573,13 @@ int admin_http_start(struct admin_http *self, const struct admin_http_req *r,
     return 0;
 }
 
-struct admin_http *admin_http_new(uv_loop_t *loop)
+struct admin_http *admin_http_new(uv_loop_t *loop, SSL_CTX *tls)
 {
     struct admin_http *self = calloc(1, sizeof *self);
-    if (self)
+    if (self) {
         self->loop = loop;
+        self->tls = tls;
+    }
     return self;
 }
 
@@ -431,7 +600,7 @@ void admin_http_destroy(struct admin_http **selfp)
     while (self->xfers) {
         struct http_xfer *x = self->xfers;
         snprintf(x->error, sizeof x->error, "shutting down");
-        xfer_finish(x, 0, x->error);
+        xfer_finish(x, UV_ECANCELED, x->error);
     }
     free(self);
 }

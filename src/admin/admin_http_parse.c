@@ -7,16 +7,22 @@
 #include <strings.h>
 
 #include "admin/admin_http_parse.h"
-#include "admin/admin_internal.h"
+#include "admin/admin_route.h"
 
 #define HTTP_METHOD_MAX 16           /* bytes of a method, NUL included */
-#define HTTP_PREFIX "http://"        /* the only scheme */
+#define HTTP_PREFIX "http://"        /* plain HTTP */
+#define HTTPS_PREFIX "https://"      /* HTTP over TLS (admin_tls.h) */
+
+/* ------------------------------------------------------------------------
+ * URLs
+ * ------------------------------------------------------------------------ */
 
 int admin_http_url_parse(const char *url, struct admin_http_target *t)
 {
-    if (strncasecmp(url, HTTP_PREFIX, strlen(HTTP_PREFIX)) != 0)
+    t->tls = strncasecmp(url, HTTPS_PREFIX, strlen(HTTPS_PREFIX)) == 0;
+    if (!t->tls && strncasecmp(url, HTTP_PREFIX, strlen(HTTP_PREFIX)) != 0)
         return -1;
-    const char *auth = url + strlen(HTTP_PREFIX);
+    const char *auth = url + strlen(t->tls ? HTTPS_PREFIX : HTTP_PREFIX);
     size_t alen = strcspn(auth, "/?#");
     if (alen == 0 || alen >= sizeof t->authority ||
         memchr(auth, '@', alen))
@@ -32,6 +38,10 @@ int admin_http_url_parse(const char *url, struct admin_http_target *t)
             return -1;
     return 0;
 }
+
+/* ------------------------------------------------------------------------
+ * Requests
+ * ------------------------------------------------------------------------ */
 
 /* True when the n bytes at s are a non-empty token (RFC 9110 5.6.2). */
 static bool http_is_token(const char *s, size_t n)
@@ -112,6 +122,10 @@ int admin_http_request_build(const struct admin_http_target *t,
     *out_len = head + body_len;
     return 0;
 }
+
+/* ------------------------------------------------------------------------
+ * Answers
+ * ------------------------------------------------------------------------ */
 
 /* Parses "HTTP/1.x DDD[ reason]" (n bytes, no CRLF). Returns the status
  * (100..599) or -1. */

@@ -14,7 +14,20 @@
 #define ADMIN_HTTP_HOST_MAX 256         /* bytes of a host, NUL included */
 #define ADMIN_HTTP_AUTHORITY_MAX (ADMIN_HTTP_HOST_MAX + 8) /* "[host]:port" */
 
-struct admin_http_req;
+/* One outgoing request. Strings are copied by admin_http_start. */
+struct admin_http_req {
+    const char *url;              /* http[s]://host:port/path?query */
+    const char *method;           /* GET, POST, PUT, DELETE */
+    const char *body;             /* request body or NULL */
+    size_t body_len;              /* its length */
+    const char *headers[4];       /* "Name: value" lines, NULL-ended */
+    unsigned timeout_ms;          /* whole request; 0 =
+                                     ADMIN_FORWARD_TIMEOUT_MS */
+    unsigned connect_timeout_ms;  /* resolving and connecting; 0 =
+                                     ADMIN_FORWARD_CONNECT_TIMEOUT_MS */
+    size_t reply_max;             /* bytes of the answer body; 0 =
+                                     ADMIN_FORWARD_REPLY_MAX */
+};
 
 /* The parts of a URL a request needs. */
 struct admin_http_target {
@@ -23,6 +36,7 @@ struct admin_http_target {
     unsigned port;                      /* TCP port */
     const char *path;                   /* path?query inside the URL */
     size_t path_len;                    /* its bytes (fragment excluded) */
+    bool tls;                           /* https:// */
 };
 
 /* What scanning the answer bytes so far concluded. */
@@ -45,10 +59,10 @@ struct admin_http_answer {
     size_t body_len;        /* bytes of body, once complete */
 };
 
-/* Splits http://host:port/path?query into t (t->path points into url).
- * The port is required: admin addresses always carry one. Returns 0, or
- * -1 for anything else (other scheme, user info, bad port, control bytes
- * or spaces in the path). */
+/* Splits http://host:port/path?query (or https://: t->tls) into t
+ * (t->path points into url). The port is required: admin addresses
+ * always carry one. Returns 0, or -1 for anything else (other scheme,
+ * user info, bad port, control bytes or spaces in the path). */
 int admin_http_url_parse(const char *url, struct admin_http_target *t);
 
 /* Builds the bytes of r for t into *out (malloc'd): "METHOD path

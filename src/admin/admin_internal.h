@@ -1,6 +1,10 @@
 /* Internals of the admin HTTP API (docs/api.md), shared by its files:
  *
  *   admin.c           server life cycle: listener, h2o context, dispatch
+ *   admin_conn.c      connections: TLS, the head screened, then h2o
+ *   admin_refuse.c    JSON refusals: the screening's, and h2o's own
+ *   admin_head.c      pure: screening a request head
+ *   admin_tls.c       TLS contexts; the client's memory-buffer session
  *   admin_route.c     pure: route matching, query strings, tokens
  *   admin_reply.c     JSON answers and errors, request bodies, the token
  *   admin_pending.c   answers that come later (client may have left)
@@ -9,11 +13,19 @@
  *   admin_http_parse.c pure: its URLs, request bytes, answer parsing
  *   admin_status.c    probes, /metrics, /api/status
  *   admin_accounts.c  accounts CRUD, start / stop / restart
+ *   admin_secrets.c   secret params sealed before submit; rekey
  *   admin_subs.c      subscriptions
  *   admin_cluster.c   members, leader transfer, events
  *   admin_failover.c  manual failover, failback, pause, resume
+ *   admin_view.c      GET /api/cluster: every member's status at once
+ *   admin_stream.c    GET /api/stream: the live stream (SSE) and its hub
+ *   admin_sse.c       pure: SSE framing, a client's bounded queue
+ *   admin_logs.c      GET /api/logs from the log ring
+ *   admin_logring.c   pure: the ring of recent log lines
+ *   admin_console.c   the console and the API description, compiled in
  *
- * Everything runs on the node's control loop.
+ * Everything runs on the node's control loop, and sees the node through
+ * struct hamd_admin_deps (admin.h) only.
  */
 #ifndef HAMD_ADMIN_INTERNAL_H
 #define HAMD_ADMIN_INTERNAL_H
@@ -24,9 +36,11 @@
 #include <stddef.h>
 
 #include "admin/admin.h"
+#include "admin/admin_head.h"
+#include "admin/admin_http_parse.h"
+#include "admin/admin_logring.h"
 #include "admin/admin_route.h"
 #include "common/log.h"
-#include "control/node_internal.h"
 
 #define ADMIN_TOKEN_MAX 256             /* bytes of a bearer token */
 #define ADMIN_BACKLOG 128               /* listen(2) backlog */
@@ -45,11 +59,16 @@
 struct admin_http;
 struct admin_guard;
 struct admin_pending;
+struct admin_hub;
+
+/* ------------------------------------------------------------------------
+ * The server and a request
+ * ------------------------------------------------------------------------ */
 
 /* The server. */
 struct hamd_admin {
-    struct hamd_node *node;            /* whose state it serves */
-    uv_loop_t *loop;                   /* the node's control loop */
+    struct hamd_admin_deps deps;       /* the node as the API sees it */
+    uv_loop_t *loop;                   /* deps.loop */
     h2o_globalconf_t config;           /* h2o configuration */
     h2o_context_t ctx;                 /* h2o per-loop context */
     h2o_accept_ctx_t accept_ctx;       /* what h2o_accept needs */
@@ -64,29 +83,85 @@ struct hamd_admin {
     char token[ADMIN_TOKEN_MAX];       /* bearer token, "" = no token */
     size_t token_len;                  /* its length */
     struct hamd_log_rate auth_log_rate; /* refused tokens: log a few */
+    uint64_t auth_failures;            /* refused tokens, since start */
+    uint64_t refused;                  /* requests refused before h2o
+                                          (admin_conn.c), since start */
+    struct hamd_log_rate refuse_log_rate; /* those refusals: log a few */
     struct admin_http *http;           /* forwards to the leader */
+    SSL_CTX *tls_server;               /* [admin] tls_cert/tls_key; NULL:
+                                          plain HTTP */
+    SSL_CTX *tls_client;               /* verifies the members against
+                                          tls_ca; NULL with tls_server */
     struct admin_pending *pending;     /* answers still owed (list head) */
     struct admin_route routes[ADMIN_ROUTES_MAX]; /* the routing table */
     size_t n_routes;                   /* used rows of routes */
+    struct admin_logring *logring;     /* recent log lines */
+    struct admin_hub *hub;             /* live streams */
 };
 
 /* One request as a handler sees it. */
 struct admin_call {
     struct hamd_admin *admin;          /* the server */
-    struct hamd_node *node;            /* admin->node */
+    const struct hamd_admin_deps *deps; /* &admin->deps */
     h2o_req_t *req;                    /* the h2o request */
     struct admin_route_match match;    /* route and path captures */
 };
 
-/* ---- routing tables of the handler files (NULL-pattern terminated) ---- */
+/* "https" when the members serve TLS, else "http": the scheme of every
+ * URL of another member's admin API. */
+const char *admin_scheme(const struct hamd_admin *self);
+
+/* ------------------------------------------------------------------------
+ * admin_conn.c: connections
+ * ------------------------------------------------------------------------ */
+
+/* Takes an accepted connection: the TLS handshake when the node serves
+ * TLS (a client that speaks plain HTTP gets a JSON 400 instead), then its
+ * request head screened (admin_head.h; a refusal is a JSON 400, 413 or
+ * 431), then h2o. tcp is the first member of a struct admin_conn. */
+void admin_conn_accept(struct hamd_admin *self, uv_stream_t *listener);
+
+/* ------------------------------------------------------------------------
+ * admin_refuse.c: JSON refusals
+ * ------------------------------------------------------------------------ */
+
+/* Makes every error answer h2o produces itself (an unreadable chunked
+ * body, a body over its own limit, an unknown Expect) JSON {error}. Call
+ * once on the host's paths before h2o_context_init. */
+void admin_refuse_filter_register(struct hamd_admin *self,
+                                  h2o_pathconf_t *path);
+
+/* The bytes of a whole refusal, written on a socket h2o does not serve:
+ * status, {"error": msg}, Connection: close. Returns its length (at most
+ * cap; the answer is cut to fit). */
+size_t admin_refuse_bytes(int status, const char *msg, char *out, size_t cap);
+
+/* ------------------------------------------------------------------------
+ * Routing tables of the handler files (NULL-pattern terminated)
+ * ------------------------------------------------------------------------ */
 
 extern const struct admin_route ADMIN_STATUS_ROUTES[];
 extern const struct admin_route ADMIN_ACCOUNTS_ROUTES[];
 extern const struct admin_route ADMIN_SUBS_ROUTES[];
 extern const struct admin_route ADMIN_CLUSTER_ROUTES[];
 extern const struct admin_route ADMIN_FAILOVER_ROUTES[]; /* admin_failover.c */
+extern const struct admin_route ADMIN_SECRETS_ROUTES[];  /* admin_secrets.c */
+extern const struct admin_route ADMIN_VIEW_ROUTES[];     /* admin_view.c */
+extern const struct admin_route ADMIN_STREAM_ROUTES[];   /* admin_stream.c */
+extern const struct admin_route ADMIN_LOGS_ROUTES[];     /* admin_logs.c */
+extern const struct admin_route ADMIN_CONSOLE_ROUTES[];  /* admin_console.c */
 
-/* ---- admin_reply.c: answers ---- */
+/* Every table above, NULL-terminated, in the order requests are matched
+ * (admin.c; tests/unit/test_admin_openapi.c compares it with the API
+ * description). */
+extern const struct admin_route *const ADMIN_ROUTE_TABLES[];
+
+/* ------------------------------------------------------------------------
+ * admin_reply.c: answers
+ * ------------------------------------------------------------------------ */
+
+/* The reason phrase of an HTTP status ("Not Found"). */
+const char *admin_reason_phrase(int status);
 
 /* Sends status with the JSON of body (stolen: the reference is
  * released). NULL body (out of memory) becomes a 500. Returns 0. */
@@ -127,7 +202,67 @@ int admin_token_load(struct hamd_admin *self, const char *path);
  * carries the right bearer token. Otherwise answers 401. */
 bool admin_authorized(struct admin_call *call);
 
-/* ---- admin_pending.c: answers owed after an asynchronous step ---- */
+/* Reads the query string of the call: each parameter is passed to fn,
+ * which returns false to refuse it (with *field set to the offending
+ * parameter's name). Returns false after answering 400 (naming the field
+ * and saying `expected`) for a refused or malformed parameter. */
+typedef bool (*admin_query_fn)(void *ud, const char *name, const char *value);
+bool admin_query_each(struct admin_call *call, admin_query_fn fn, void *ud,
+                      const char *expected);
+
+/* ------------------------------------------------------------------------
+ * admin_status.c, admin_view.c, admin_logs.c: what the console reads
+ * ------------------------------------------------------------------------ */
+
+/* This node's GET /api/status document, or NULL when out of memory. */
+json_t *admin_status_json(const struct hamd_admin *admin);
+
+/* Completion of admin_view_gather: view is the GET /api/cluster document
+ * (the callee owns it), NULL when out of memory. */
+typedef void (*admin_view_cb)(void *ud, json_t *view);
+
+/* Asks every other member's /api/status at once (briefly), adds this
+ * node's own, and calls done once every member answered or timed out (a
+ * standalone node: from inside this call). Returns 0, or -1 (done is not
+ * called) when out of memory. */
+int admin_view_gather(struct hamd_admin *admin, admin_view_cb done, void *ud);
+
+/* A log line as GET /api/logs and the stream show it:
+ * {seq, ts, level, tag, msg}. */
+json_t *admin_logline_json(const struct admin_logline *line);
+
+/* ------------------------------------------------------------------------
+ * admin_stream.c: the hub of the live streams
+ * ------------------------------------------------------------------------ */
+
+/* Creates the hub and makes it the logger's sink (lines go to
+ * admin->logring). Returns NULL when out of memory. */
+struct admin_hub *admin_hub_new(struct hamd_admin *admin);
+
+/* Shutdown: the logger's sink is removed, every stream ends (a clean end
+ * when nothing is in flight, else the connection is cut) and the hub's
+ * handles close. Idempotent. */
+void admin_hub_close(struct admin_hub *hub);
+
+/* Frees the hub once its handles are closed (else leaves it: the process
+ * is exiting after an aborted loop). Nulls *hub. */
+void admin_hub_destroy(struct admin_hub **hub);
+
+/* ------------------------------------------------------------------------
+ * admin_secrets.c: secret params on the write path
+ * ------------------------------------------------------------------------ */
+
+/* True unless the params of an account body hold a value in the sealed
+ * form (only hamd writes those); otherwise answers 400. */
+bool admin_secrets_check_body(struct admin_call *call, const json_t *body);
+
+/* Seals the secret params of *a with the cluster key (nothing without a
+ * key_file). Returns false after answering 400 (they no longer fit). */
+bool admin_secrets_seal(struct admin_call *call, struct hamd_account *a);
+
+/* ------------------------------------------------------------------------
+ * admin_pending.c: answers owed after an asynchronous step
+ * ------------------------------------------------------------------------ */
 
 /* How a committed write is answered: reads the store and replies on req
  * about key. Returns 0. */
@@ -160,7 +295,9 @@ void admin_pending_free(struct admin_pending *p);
 /* Frees every pending answer left (destroy after an aborted loop). */
 void admin_pending_free_all(struct hamd_admin *self);
 
-/* ---- admin_write.c: the write path ---- */
+/* ------------------------------------------------------------------------
+ * admin_write.c: the write path
+ * ------------------------------------------------------------------------ */
 
 /* True when this node may take writes itself (leader or standalone). */
 bool admin_is_leader(const struct admin_call *call);
@@ -178,49 +315,51 @@ int admin_write_submit(struct admin_call *call, const struct hamd_cmd *cmd,
  * Returns 0. */
 int admin_forward(struct admin_call *call);
 
-/* Answers 503 for a libraft error code (not leader, leadership lost,
- * shutdown ...). Returns 0. */
-int admin_reply_raft_error(h2o_req_t *req, int raft_status);
+/* Relays the request to node node_id's admin API (a request meant for
+ * that node, e.g. restarting its gateway) and relays its answer, with an
+ * extra X-Hamd-Node header; 404 (field node) when the node is not a
+ * [peer.N], 503 when it cannot be reached, 409 when this request was
+ * already forwarded once. Returns 0. */
+int admin_forward_to(struct admin_call *call, unsigned node_id);
 
-/* ---- admin_http.c: HTTP/1.1 requests from the control loop ---- */
+/* Answers 503 (413 for too big) for a failed status of raft/cluster.h,
+ * a negated libraft code (-RAFT_NOTLEADER, -RAFT_LEADERSHIPLOST,
+ * -RAFT_SHUTDOWN ...). Returns 0. */
+int admin_reply_raft_error(h2o_req_t *req, int status);
 
-/* One outgoing request. Strings are copied by admin_http_start. */
-struct admin_http_req {
-    const char *url;              /* http://host:port/path?query */
-    const char *method;           /* GET, POST, PUT, DELETE */
-    const char *body;             /* request body or NULL */
-    size_t body_len;              /* its length */
-    const char *headers[4];       /* "Name: value" lines, NULL-ended */
-    unsigned timeout_ms;          /* whole request; 0 =
-                                     ADMIN_FORWARD_TIMEOUT_MS */
-    unsigned connect_timeout_ms;  /* resolving and connecting; 0 =
-                                     ADMIN_FORWARD_CONNECT_TIMEOUT_MS */
-    size_t reply_max;             /* bytes of the answer body; 0 =
-                                     ADMIN_FORWARD_REPLY_MAX */
-};
+/* ------------------------------------------------------------------------
+ * admin_http.c: HTTP/1.1 requests from the control loop
+ * ------------------------------------------------------------------------ */
 
-/* Completion: status 0 when no answer came (body NULL, error says why),
- * else the HTTP status with the body (NUL-terminated, valid only during
- * the call) and error NULL. */
-typedef void (*admin_http_done_fn)(void *ud, long status, const char *body,
-                                   size_t len, const char *error);
+/* Completion of admin_http_start: status 0 when an answer came, with its
+ * HTTP status, its body (NUL-terminated, valid only during the call) and
+ * error NULL; status < 0 when none came, a libuv error code
+ * (UV_ECONNREFUSED, UV_ETIMEDOUT, UV_EPROTO for an answer refused,
+ * UV_ECANCELED at shutdown ...), with http_status 0, body NULL and error
+ * saying why. */
+typedef void (*admin_http_cb)(void *ud, int status, long http_status,
+                              const char *body, size_t len,
+                              const char *error);
 
 /* Creates the client on loop; it holds no libuv handle until a request
- * starts. Returns NULL when out of memory. */
-struct admin_http *admin_http_new(uv_loop_t *loop);
+ * starts. tls (not owned; NULL: none) verifies https:// peers. Returns
+ * NULL when out of memory. */
+struct admin_http *admin_http_new(uv_loop_t *loop, SSL_CTX *tls);
 
 /* Starts a request; done is called exactly once, from the loop, never
  * from inside this call. Returns 0, or -1 (done is never called) when it
- * cannot start: the client is closing, the URL is not http://host:port/...,
- * a method or header line is malformed, or out of memory. */
+ * cannot start: the client is closing, the URL is not http[s]://host:port/...
+ * (https:// without a TLS context), a method or header line is malformed,
+ * or out of memory. */
 int admin_http_start(struct admin_http *self, const struct admin_http_req *r,
-                     admin_http_done_fn done, void *ud);
+                     admin_http_cb done, void *ud);
 
 /* No new requests; those in flight run to completion (each bounded by its
  * timeout), so the loop ends once they are done. */
 void admin_http_close(struct admin_http *self);
 
-/* Fails what is left (done is called with "shutting down") and frees the
+/* Fails what is left (done is called with UV_ECANCELED, "shutting
+ * down") and frees the
  * client; the memory of those requests is released by the loop's close
  * callbacks. Nulls *self. */
 void admin_http_destroy(struct admin_http **self);

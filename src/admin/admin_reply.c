@@ -11,12 +11,19 @@
 #include <unistd.h>
 
 #include "admin/admin_internal.h"
+#include "common/ctequal.h"
 #include "common/log.h"
 
 #define ADMIN_ERROR_MAX 512 /* bytes of an error message */
 #define ADMIN_CT_JSON "application/json"
+#define ADMIN_QUERY_NAME_MAX 32   /* bytes of a query parameter name */
+#define ADMIN_QUERY_VALUE_MAX 256 /* bytes of a query parameter value */
 
-static const char *reason_phrase(int status)
+/* ------------------------------------------------------------------------
+ * Answers
+ * ------------------------------------------------------------------------ */
+
+const char *admin_reason_phrase(int status)
 {
     switch (status) {
     case 200: return "OK";
@@ -26,7 +33,10 @@ static const char *reason_phrase(int status)
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
     case 409: return "Conflict";
+    case 411: return "Length Required";
     case 413: return "Payload Too Large";
+    case 417: return "Expectation Failed";
+    case 431: return "Request Header Fields Too Large";
     case 500: return "Internal Server Error";
     case 502: return "Bad Gateway";
     case 503: return "Service Unavailable";
@@ -53,7 +63,7 @@ int admin_reply_raw(h2o_req_t *req, int status, const char *content_type,
 {
     log_change(req, status);
     req->res.status = status;
-    req->res.reason = reason_phrase(status);
+    req->res.reason = admin_reason_phrase(status);
     req->res.content_length = len;
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
                    content_type, strlen(content_type));
@@ -98,6 +108,10 @@ int admin_reply_error(h2o_req_t *req, int status, const char *field,
     return admin_reply_json(req, status, body);
 }
 
+/* ------------------------------------------------------------------------
+ * What the request carries
+ * ------------------------------------------------------------------------ */
+
 const char *admin_query(const h2o_req_t *req, size_t *len)
 {
     if (req->query_at == SIZE_MAX || req->query_at >= req->path.len) {
@@ -114,10 +128,28 @@ const h2o_iovec_t *admin_header(const h2o_req_t *req, const char *name)
     return i < 0 ? NULL : &req->headers.entries[i].value;
 }
 
+bool admin_query_each(struct admin_call *call, admin_query_fn fn, void *ud,
+                      const char *expected)
+{
+    char name[ADMIN_QUERY_NAME_MAX], value[ADMIN_QUERY_VALUE_MAX];
+    size_t qlen, pos = 0;
+    const char *q = admin_query(call->req, &qlen);
+    bool bad = false, refused = false;
+    while (!refused && admin_query_next(q, qlen, &pos, name, sizeof name,
+                                        value, sizeof value, &bad))
+        refused = !fn(ud, name, value);
+    if (!bad && !refused)
+        return true;
+    /* A parameter that did not decode has no name to quote. */
+    admin_reply_error(call->req, 400, refused ? name : "query",
+                      "bad query string: %s", expected);
+    return false;
+}
+
 json_t *admin_body_json(struct admin_call *call)
 {
     h2o_req_t *req = call->req;
-    size_t max = call->node->cfg->max_body_bytes;
+    size_t max = call->deps->cfg->max_body_bytes;
     if (req->entity.base == NULL || req->entity.len == 0) {
         admin_reply_error(req, 400, NULL, "a JSON request body is required");
         return NULL;
@@ -234,8 +266,9 @@ bool admin_authorized(struct admin_call *call)
     if (i >= 0 &&
         admin_bearer_token(req->headers.entries[i].value.base,
                            req->headers.entries[i].value.len, &tok, &tok_len) &&
-        admin_token_equal(tok, tok_len, self->token, self->token_len))
+        hamd_ct_equal(tok, tok_len, self->token, self->token_len))
         return true;
+    self->auth_failures++;
     hamd_log_rated(&self->auth_log_rate, HAMD_LOG_WARN,
                    "admin: %.*s %.*s refused: %s bearer token",
                    (int)req->method.len, req->method.base,

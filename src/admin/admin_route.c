@@ -7,6 +7,10 @@
 
 #define ADMIN_PORT_MAX 65535 /* highest TCP port */
 
+/* ------------------------------------------------------------------------
+ * Routes
+ * ------------------------------------------------------------------------ */
+
 /* Length of the segment starting at s (up to '/' or end). */
 static size_t segment_len(const char *s, size_t len)
 {
@@ -91,6 +95,10 @@ bool admin_route_capture(const struct admin_route_match *m, unsigned i,
     return true;
 }
 
+/* ------------------------------------------------------------------------
+ * Query strings
+ * ------------------------------------------------------------------------ */
+
 static int hex_value(char c)
 {
     if (c >= '0' && c <= '9')
@@ -151,6 +159,28 @@ bool admin_query_next(const char *q, size_t len, size_t *pos, char *name,
     return true;
 }
 
+bool admin_query_valid(const char *q, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)q[i];
+        if (c < 0x20 || c == 0x7f)
+            return false;
+        if (c != '%')
+            continue;
+        if (i + 2 >= len)
+            return false;
+        int h = hex_value(q[i + 1]), l = hex_value(q[i + 2]);
+        if (h < 0 || l < 0 || (h == 0 && l == 0))
+            return false;
+        i += 2;
+    }
+    return true;
+}
+
+/* ------------------------------------------------------------------------
+ * Numbers, tokens, addresses
+ * ------------------------------------------------------------------------ */
+
 bool admin_parse_u64(const char *s, uint64_t max, uint64_t *out)
 {
     if (!s[0])
@@ -187,19 +217,6 @@ bool admin_bearer_token(const char *value, size_t len, const char **token,
     *token = value + i;
     *token_len = end - i;
     return true;
-}
-
-bool admin_token_equal(const char *given, size_t given_len,
-                       const char *expected, size_t expected_len)
-{
-    /* Walk the expected token in full whatever is given, so the time
-     * tells nothing about where a guess first went wrong. */
-    unsigned char diff = given_len != expected_len;
-    for (size_t i = 0; i < expected_len; i++) {
-        unsigned char g = i < given_len ? (unsigned char)given[i] : 0;
-        diff |= g ^ (unsigned char)expected[i];
-    }
-    return diff == 0;
 }
 
 bool admin_hostport_split(const char *s, char *host, size_t cap,

@@ -78,6 +78,11 @@ bool admin_query_next(const char *q, size_t len, size_t *pos, char *name,
                       size_t name_cap, char *value, size_t value_cap,
                       bool *bad);
 
+/* True when q[0..len) is a well-formed query string: every '%' starts an
+ * escape of two hex digits other than %00, and no byte is a control
+ * character. Says nothing of the parameters' names or values. */
+bool admin_query_valid(const char *q, size_t len);
+
 /* Parses a decimal unsigned integer of the whole string s, at most max.
  * Returns false for anything else (sign, spaces, overflow, empty). */
 bool admin_parse_u64(const char *s, uint64_t max, uint64_t *out);
@@ -87,11 +92,6 @@ bool admin_parse_u64(const char *s, uint64_t max, uint64_t *out);
  * credential. */
 bool admin_bearer_token(const char *value, size_t len, const char **token,
                         size_t *token_len);
-
-/* Compares a presented token with the expected one in time that depends
- * only on the lengths, never on where they differ. */
-bool admin_token_equal(const char *given, size_t given_len,
-                       const char *expected, size_t expected_len);
 
 /* Splits "host:port" or "[v6]:port" into host (cap bytes) and port.
  * Returns false when the form is wrong or the port is not 1..65535. */

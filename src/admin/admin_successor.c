@@ -1,6 +1,7 @@
 /* Graceful handover: ask every other node how it is doing, then choose
  * (successor.c). Used by SIGTERM on the leader. Each node answers
  * /api/status itself, so the choice uses every node's own health view. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +14,7 @@
 
 /* One round of questions. */
 struct successor_query {
-    void (*done)(void *ud, unsigned id);  /* the caller's completion */
+    hamd_admin_successor_cb done;         /* the caller's completion */
     void *ud;                             /* its argument */
     unsigned pending;                     /* requests not answered yet */
     size_t n;                             /* used candidates */
@@ -56,16 +57,16 @@ static void query_finish(struct successor_query *q)
                  "applied %llu", c->id, c->reachable ? "answered" : "no answer",
                  c->healthy, (unsigned long long)c->applied_index);
     }
-    q->done(q->ud, id);
+    q->done(q->ud, id ? 0 : -ENOENT, id);
     free(q);
 }
 
-static void on_status(void *ud, long status, const char *body, size_t len,
-                      const char *error)
+static void on_status(void *ud, int status, long http_status,
+                      const char *body, size_t len, const char *error)
 {
     struct successor_ask *a = ud;
     (void)error;
-    if (status == 200)
+    if (status == 0 && http_status == 200)
         candidate_read(a->cand, body, len);
     struct successor_query *q = a->q;
     free(a);
@@ -80,7 +81,8 @@ static void ask(struct hamd_admin *self, struct successor_query *q,
     cand->id = p->id;
     struct successor_ask *a = malloc(sizeof *a);
     char url[HAMD_ENDPOINT_MAX + 32];
-    snprintf(url, sizeof url, "http://%s/api/status", p->admin);
+    snprintf(url, sizeof url, "%s://%s/api/status", admin_scheme(self),
+             p->admin);
     struct admin_http_req r = {
         .url = url, .method = "GET", .timeout_ms = SUCCESSOR_TIMEOUT_MS,
         .connect_timeout_ms = SUCCESSOR_CONNECT_TIMEOUT_MS,
@@ -96,9 +98,9 @@ static void ask(struct hamd_admin *self, struct successor_query *q,
 }
 
 int hamd_admin_pick_successor(struct hamd_admin *self,
-                              void (*done)(void *ud, unsigned id), void *ud)
+                              hamd_admin_successor_cb done, void *ud)
 {
-    const struct hamd_config *cfg = self->node->cfg;
+    const struct hamd_config *cfg = self->deps.cfg;
     struct successor_query *q = calloc(1, sizeof *q);
     if (!q)
         return -1;
@@ -109,7 +111,7 @@ int hamd_admin_pick_successor(struct hamd_admin *self,
         const struct hamd_peer *p = &cfg->peers[i];
         /* Only a voter of the current configuration can take over. */
         if (p->id != cfg->node_id && p->role != HAMD_ROLE_WITNESS &&
-            hamd_cluster_member_role(self->node->cluster, p->id) ==
+            hamd_cluster_member_role(self->deps.cluster, p->id) ==
                 HAMD_MEMBER_VOTER)
             ask(self, q, p);
     }

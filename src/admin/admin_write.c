@@ -9,6 +9,7 @@
  * never relayed twice (two nodes that each think the other leads answer
  * 503 instead of ping-ponging). */
 #include <stdio.h>
+#include <string.h>
 
 #include "admin/admin_internal.h"
 #include "common/log.h"
@@ -18,12 +19,12 @@
 
 bool admin_is_leader(const struct admin_call *call)
 {
-    return call->node->cluster && hamd_cluster_is_leader(call->node->cluster);
+    return call->deps->cluster && hamd_cluster_is_leader(call->deps->cluster);
 }
 
-int admin_reply_raft_error(h2o_req_t *req, int raft_status)
+int admin_reply_raft_error(h2o_req_t *req, int status)
 {
-    switch (raft_status) {
+    switch (-status) {
     case RAFT_NOTLEADER:
         return admin_reply_error(req, 503, NULL, "no leader");
     case RAFT_LEADERSHIPLOST:
@@ -38,7 +39,7 @@ int admin_reply_raft_error(h2o_req_t *req, int raft_status)
                                  "the change is too big for one log entry");
     default:
         return admin_reply_error(req, 503, NULL, "raft: %s",
-                                 raft_strerror(raft_status));
+                                 raft_strerror(-status));
     }
 }
 
@@ -52,7 +53,7 @@ static void on_submitted(void *ud, int status,
     struct admin_pending *p = ud;
     h2o_req_t *req = p->req;
     if (req) {
-        if (status != 0)
+        if (status < 0)
             admin_reply_raft_error(req, status);
         else if (res->status != 0)
             admin_reply_error(req, res->status, res->field, "%s",
@@ -73,13 +74,13 @@ int admin_write_submit(struct admin_call *call, const struct hamd_cmd *cmd,
         return admin_reply_error(call->req, 500, NULL, "out of memory");
     p->done = done;
     snprintf(p->key, sizeof p->key, "%s", key ? key : "");
-    int rc = hamd_cluster_submit(call->node->cluster, cmd, on_submitted, p);
+    int rc = hamd_cluster_submit(call->deps->cluster, cmd, on_submitted, p);
     if (rc == 0)
         return 0;
     admin_pending_free(p);
-    if (rc == RAFT_NOTLEADER)
+    if (rc == -RAFT_NOTLEADER)
         return admin_forward(call);
-    if (rc == RAFT_INVALID)
+    if (rc == -RAFT_INVALID)
         return admin_reply_error(call->req, 400, NULL, "invalid command");
     return admin_reply_raft_error(call->req, rc);
 }
@@ -88,25 +89,32 @@ int admin_write_submit(struct admin_call *call, const struct hamd_cmd *cmd,
  * Forward to the leader
  * ------------------------------------------------------------------------ */
 
-static void on_forwarded(void *ud, long status, const char *body, size_t len,
-                         const char *error)
+#define RELAY_TO_LEADER "leader" /* admin_pending key of a forward */
+
+static void on_forwarded(void *ud, int status, long http_status,
+                         const char *body, size_t len, const char *error)
 {
     struct admin_pending *p = ud;
     h2o_req_t *req = p->req;
-    if (req && status == 0) {
-        LOG_WARN("admin: forwarding to the leader (node %llu) failed: %s",
+    bool to_leader = strcmp(p->key, RELAY_TO_LEADER) == 0;
+    if (req && status < 0) {
+        LOG_WARN("admin: forwarding to %s (node %llu) failed: %s",
+                 to_leader ? "the leader" : "another node",
                  (unsigned long long)p->target, error);
-        admin_reply_error(req, 503, NULL,
-                          "no leader: forwarding to node %llu failed: %s",
+        admin_reply_error(req, 503, NULL, "%sforwarding to node %llu failed: %s",
+                          to_leader ? "no leader: " : "",
                           (unsigned long long)p->target, error);
     } else if (req) {
         char id[24];
         int n = snprintf(id, sizeof id, "%llu", (unsigned long long)p->target);
         h2o_add_header_by_str(&req->pool, &req->res.headers,
-                              H2O_STRLIT("x-hamd-leader"), 0, NULL,
+                              to_leader ? "x-hamd-leader" : "x-hamd-node",
+                              to_leader ? sizeof "x-hamd-leader" - 1
+                                        : sizeof "x-hamd-node" - 1,
+                              0, NULL,
                               h2o_strdup(&req->pool, id, (size_t)n).base,
                               (size_t)n);
-        admin_reply_raw(req, (int)status, "application/json", body, len);
+        admin_reply_raw(req, (int)http_status, "application/json", body, len);
     }
     admin_pending_free(p);
 }
@@ -118,7 +126,7 @@ static void forward_headers(struct admin_call *call, struct admin_http_req *r,
 {
     unsigned n = 0;
     snprintf(lines[0], ADMIN_HDR_LINE_MAX, "X-Hamd-Forwarded: %u",
-             call->node->cfg->node_id);
+             call->deps->cfg->node_id);
     r->headers[n++] = lines[0];
     r->headers[n++] = "Content-Type: application/json";
     ssize_t i = h2o_find_header(&call->req->headers, H2O_TOKEN_AUTHORIZATION, -1);
@@ -131,21 +139,15 @@ static void forward_headers(struct admin_call *call, struct admin_http_req *r,
     r->headers[n] = NULL;
 }
 
-int admin_forward(struct admin_call *call)
+/* Relays the untouched request to peer `to` (the leader when to_leader)
+ * and its answer back. Returns 0. */
+static int relay(struct admin_call *call, const struct hamd_peer *to,
+                 bool to_leader)
 {
     h2o_req_t *req = call->req;
-    const struct hamd_config *cfg = call->node->cfg;
-    if (admin_header(req, ADMIN_HDR_FORWARDED))
-        return admin_reply_error(req, 503, NULL,
-                                 "no leader: node %u got a forwarded request "
-                                 "but does not lead", cfg->node_id);
-    const struct hamd_peer *leader = hamd_config_peer(
-        cfg, call->node->cluster ? hamd_cluster_leader_id(call->node->cluster)
-                                 : 0);
-    if (!leader || leader->id == cfg->node_id)
-        return admin_reply_error(req, 503, NULL, "no leader");
     char url[ADMIN_URL_MAX];
-    int n = snprintf(url, sizeof url, "http://%s%.*s", leader->admin,
+    int n = snprintf(url, sizeof url, "%s://%s%.*s",
+                     admin_scheme(call->admin), to->admin,
                      (int)req->path.len, req->path.base);
     if (n < 0 || (size_t)n >= sizeof url)
         return admin_reply_error(req, 400, NULL, "path too long");
@@ -163,12 +165,44 @@ int admin_forward(struct admin_call *call)
     struct admin_pending *p = admin_pending_new(call);
     if (!p)
         return admin_reply_error(req, 500, NULL, "out of memory");
-    p->target = leader->id;
+    p->target = to->id;
+    snprintf(p->key, sizeof p->key, "%s", to_leader ? RELAY_TO_LEADER : "");
     if (admin_http_start(call->admin->http, &r, on_forwarded, p) < 0) {
         admin_pending_free(p);
-        return admin_reply_error(req, 503, NULL,
-                                 "no leader: cannot forward to node %u",
-                                 leader->id);
+        return admin_reply_error(req, 503, NULL, "%scannot forward to node %u",
+                                 to_leader ? "no leader: " : "", to->id);
     }
     return 0;
+}
+
+int admin_forward(struct admin_call *call)
+{
+    h2o_req_t *req = call->req;
+    const struct hamd_config *cfg = call->deps->cfg;
+    if (admin_header(req, ADMIN_HDR_FORWARDED))
+        return admin_reply_error(req, 503, NULL,
+                                 "no leader: node %u got a forwarded request "
+                                 "but does not lead", cfg->node_id);
+    const struct hamd_peer *leader = hamd_config_peer(
+        cfg, call->deps->cluster ? hamd_cluster_leader_id(call->deps->cluster)
+                                 : 0);
+    if (!leader || leader->id == cfg->node_id)
+        return admin_reply_error(req, 503, NULL, "no leader");
+    return relay(call, leader, true);
+}
+
+int admin_forward_to(struct admin_call *call, unsigned node_id)
+{
+    h2o_req_t *req = call->req;
+    const struct hamd_config *cfg = call->deps->cfg;
+    const struct hamd_peer *to = hamd_config_peer(cfg, node_id);
+    if (!to)
+        return admin_reply_error(req, 404, "node",
+                                 "no [peer.%u] in node %u's configuration",
+                                 node_id, cfg->node_id);
+    if (admin_header(req, ADMIN_HDR_FORWARDED))
+        return admin_reply_error(req, 409, "node",
+                                 "node %u got a request forwarded for node %u",
+                                 cfg->node_id, node_id);
+    return relay(call, to, false);
 }

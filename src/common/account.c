@@ -2,6 +2,7 @@
  * params keys hold secrets. */
 #include "common/account.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* Case-insensitive fragments that mark a params key as secret. Matching
@@ -42,12 +43,61 @@ bool hamd_account_id_valid(const char *id)
         return false;
     size_t n = 0;
     for (; id[n] != '\0'; n++) {
-        if (n >= HAMD_ACCOUNT_ID_MAX - 1)
+        if (n >= HAMD_ACCOUNT_SLUG_MAX)
             return false;
         if (!is_lower_alnum(id[n]) && id[n] != '_' && id[n] != '-')
             return false;
     }
     return true;
+}
+
+bool hamd_source_id_parse(const char *id, char *account, unsigned *node)
+{
+    if (id == NULL)
+        return false;
+    const char *sep = strstr(id, HAMD_SOURCE_NODE_SEP);
+    size_t alen = sep ? (size_t)(sep - id) : strlen(id);
+    if (alen > HAMD_ACCOUNT_SLUG_MAX)
+        return false;
+    char acc[HAMD_ACCOUNT_ID_MAX];
+    memcpy(acc, id, alen);
+    acc[alen] = '\0';
+    if (!hamd_account_id_valid(acc))
+        return false;
+    unsigned long n = 0;
+    if (sep) {
+        const char *d = sep + strlen(HAMD_SOURCE_NODE_SEP);
+        if (*d < '1' || *d > '9')
+            return false; /* empty, or a leading zero */
+        for (; *d; d++) {
+            if (*d < '0' || *d > '9')
+                return false;
+            n = n * 10 + (unsigned long)(*d - '0');
+            if (n > HAMD_SOURCE_NODE_MAX)
+                return false;
+        }
+    }
+    if (account)
+        memcpy(account, acc, alen + 1);
+    if (node)
+        *node = (unsigned)n;
+    return true;
+}
+
+bool hamd_source_id_valid(const char *id)
+{
+    return hamd_source_id_parse(id, NULL, NULL);
+}
+
+int hamd_source_id_format(char *out, size_t cap, const char *account,
+                          unsigned node)
+{
+    if (!hamd_account_id_valid(account) || node > HAMD_SOURCE_NODE_MAX)
+        return -1;
+    int n = node ? snprintf(out, cap, "%s" HAMD_SOURCE_NODE_SEP "%u", account,
+                            node)
+                 : snprintf(out, cap, "%s", account);
+    return n >= 0 && (size_t)n < cap ? 0 : -1;
 }
 
 bool hamd_account_serves(const struct hamd_account *acct,

@@ -38,6 +38,25 @@ struct hamd_account {
 /* True when id is a valid slug (1..31 chars of [a-z0-9_-], starts alnum). */
 bool hamd_account_id_valid(const char *id);
 
+/* A source is an account as one node runs it. Plain, it is this node's
+ * own gateway; "ACCOUNT@nodeN" names the account's gateway on node N,
+ * whose ticks N relays to the publisher (docs/failover.md, "Relayed
+ * sources"). N is 1..HAMD_SOURCE_NODE_MAX, without leading zeros. */
+#define HAMD_SOURCE_NODE_SEP "@node"  /* between the account and N */
+#define HAMD_SOURCE_NODE_MAX 65535    /* largest node id ([peer.N]) */
+
+/* True when id is an account id or ACCOUNT@nodeN. */
+bool hamd_source_id_valid(const char *id);
+
+/* Writes "account@nodeN" (node 0: just account) into out[0..cap).
+ * Returns 0, or -1 when it does not fit or an argument is invalid. */
+int hamd_source_id_format(char *out, size_t cap, const char *account,
+                          unsigned node);
+
+/* Splits a source id into its account (account[HAMD_ACCOUNT_ID_MAX]) and
+ * node (0 for a plain account id). Returns false when id is not valid. */
+bool hamd_source_id_parse(const char *id, char *account, unsigned *node);
+
 /* True when the account serves the exchange of vt_symbol ("x.SHFE"). */
 bool hamd_account_serves(const struct hamd_account *acct,
                          const char *vt_symbol);

@@ -1,10 +1,15 @@
 /* Account <-> JSON with strict validation: see account_json.h. This runs
  * in the control plane on admin requests, so clarity beats speed. */
 #include "common/account_json.h"
+#include "common/vault.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+
+/* ------------------------------------------------------------------------
+ * Field validators
+ * ------------------------------------------------------------------------ */
 
 /* A field validator: applies v to *a, or writes a message and returns -1. */
 typedef int (*acct_field_fn)(const json_t *v, struct hamd_account *a,
@@ -49,7 +54,7 @@ static int acct_set_id(const json_t *v, struct hamd_account *a, char *err,
     if (!hamd_account_id_valid(s))
         return acct_fail(err, cap, "id must be 1-%d characters of a-z 0-9 _ -,"
                          " starting with a letter or digit",
-                         HAMD_ACCOUNT_ID_MAX - 1);
+                         HAMD_ACCOUNT_SLUG_MAX);
     acct_copy(a->id, sizeof a->id, s);
     return 0;
 }
@@ -154,6 +159,13 @@ static int acct_set_canary(const json_t *v, struct hamd_account *a,
     return 0;
 }
 
+/* A value sealed at rest (common/vault.h): masked like a secret, whatever
+ * its key is called. */
+static bool acct_sealed(const json_t *v)
+{
+    return json_is_string(v) && hamd_vault_is_sealed(json_string_value(v));
+}
+
 /* Puts back, at any depth, stored secrets that arrive as the mask. */
 static void acct_unmask(json_t *incoming, const json_t *stored)
 {
@@ -164,8 +176,9 @@ static void acct_unmask(json_t *incoming, const json_t *stored)
         const json_t *old = json_object_get(stored, key);
         if (old == NULL)
             continue;
-        if (hamd_param_is_secret(key) && json_is_string(val) &&
-            strcmp(json_string_value(val), HAMD_SECRET_MASK) == 0)
+        bool masked = json_is_string(val) &&
+                      strcmp(json_string_value(val), HAMD_SECRET_MASK) == 0;
+        if (masked && (hamd_param_is_secret(key) || acct_sealed(old)))
             json_object_set_new(incoming, key, json_deep_copy(old));
         else if (json_is_object(val) && json_is_object(old))
             acct_unmask(val, old);
@@ -202,6 +215,10 @@ static int acct_set_params(const json_t *v, struct hamd_account *a,
 {
     return acct_store_params(v, a, false, err, cap);
 }
+
+/* ------------------------------------------------------------------------
+ * Reading an account
+ * ------------------------------------------------------------------------ */
 
 /* The fields of an account, in output order. */
 static const struct acct_field {
@@ -305,6 +322,10 @@ int hamd_account_from_json(const json_t *obj, struct hamd_account *out,
     return 0;
 }
 
+/* ------------------------------------------------------------------------
+ * Writing an account
+ * ------------------------------------------------------------------------ */
+
 void hamd_account_mask_secrets(json_t *json)
 {
     if (json_is_array(json)) {
@@ -316,7 +337,7 @@ void hamd_account_mask_secrets(json_t *json)
     json_t *val;
     void *tmp;
     json_object_foreach_safe(json, tmp, key, val) {
-        if (hamd_param_is_secret(key))
+        if (hamd_param_is_secret(key) || acct_sealed(val))
             json_object_set_new(json, key, json_string(HAMD_SECRET_MASK));
         else
             hamd_account_mask_secrets(val);

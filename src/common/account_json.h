@@ -25,8 +25,9 @@
  * plus obj. partial = true (update, PUT): *out holds the stored account and
  * only the fields present in obj replace it; an `id` present must equal the
  * stored one. In an update, a secret params value sent back as the mask
- * "***" (what GET returned) keeps the stored value, so GET-edit-PUT does
- * not overwrite passwords with "***".
+ * "***" (what GET returned) keeps the stored value (a secret key, or a
+ * value sealed at rest), so GET-edit-PUT does not overwrite passwords
+ * with "***".
  *
  * Checks: unknown fields, types, id and gateway_type slugs, name 1..63
  * printable bytes, priority in HAMD_PRIORITY_MIN..MAX, exchanges 1..16
@@ -48,7 +49,8 @@ int hamd_account_from_json(const json_t *obj, struct hamd_account *out,
 json_t *hamd_account_to_json(const struct hamd_account *a, bool mask_secrets);
 
 /* Replaces in place, at any depth of objects and arrays, the value of every
- * key that hamd_param_is_secret() flags by HAMD_SECRET_MASK. For logging
+ * key that hamd_param_is_secret() flags, and every value sealed at rest
+ * (common/vault.h), by HAMD_SECRET_MASK. For logging
  * params or any other JSON that may carry credentials. */
 void hamd_account_mask_secrets(json_t *json);
 

@@ -34,6 +34,10 @@ static const char *const GW_STATE_NAMES[] = {
 };
 #define GW_NSTATES (sizeof GW_STATE_NAMES / sizeof GW_STATE_NAMES[0])
 
+/* ------------------------------------------------------------------------
+ * Names
+ * ------------------------------------------------------------------------ */
+
 enum hamd_gw_type hamd_gw_type_parse(const void *frame, size_t len)
 {
     for (size_t t = 1; t < GW_NTYPES; t++) {
@@ -58,7 +62,9 @@ const char *hamd_gw_state_name(enum hamd_gw_state state)
     return GW_STATE_NAMES[state];
 }
 
-/* ---- decoding helpers ---- */
+/* ------------------------------------------------------------------------
+ * Decoding helpers
+ * ------------------------------------------------------------------------ */
 
 /* Starts reading a body that must be one map and nothing else. */
 static bool gw_map_begin(struct hamd_mpr *r, const void *buf, size_t len,
@@ -116,7 +122,9 @@ static bool gw_state_parse(const struct hamd_mpr_val *v,
     return false;
 }
 
-/* ---- decoders ---- */
+/* ------------------------------------------------------------------------
+ * Decoders
+ * ------------------------------------------------------------------------ */
 
 /* Applies one HELLO key; unknown keys are skipped. */
 static bool gw_hello_field(struct hamd_mpr *r, const struct hamd_mpr_val *k,
@@ -134,6 +142,8 @@ static bool gw_hello_field(struct hamd_mpr *r, const struct hamd_mpr_val *k,
         return hamd_mpr_read_i64(r, &out->pid) && out->pid >= 0;
     if (hamd_mpr_str_eq(k, "gateway_type"))
         return gw_str(r, out->gateway_type, sizeof out->gateway_type);
+    if (hamd_mpr_str_eq(k, "token"))
+        return gw_str(r, out->token, sizeof out->token);
     return hamd_mpr_skip(r);
 }
 
@@ -262,7 +272,9 @@ bool hamd_gw_symbols_decode(const void *buf, size_t len,
     return true;
 }
 
-/* ---- encoders ---- */
+/* ------------------------------------------------------------------------
+ * Encoders
+ * ------------------------------------------------------------------------ */
 
 size_t hamd_gw_hello_encode(const struct hamd_gw_hello *hello, void *buf,
                             size_t cap)
@@ -271,7 +283,8 @@ size_t hamd_gw_hello_encode(const struct hamd_gw_hello *hello, void *buf,
         return 0;
     struct hamd_mpw w;
     hamd_mpw_init(&w, buf, cap);
-    msgpack_pack_map(&w.pk, 4);
+    bool token = hello->token[0] != '\0';
+    msgpack_pack_map(&w.pk, token ? 5 : 4);
     hamd_mpw_str(&w, "account");
     hamd_mpw_str(&w, hello->account);
     hamd_mpw_str(&w, "pid");
@@ -280,6 +293,10 @@ size_t hamd_gw_hello_encode(const struct hamd_gw_hello *hello, void *buf,
     msgpack_pack_int64(&w.pk, hello->proto);
     hamd_mpw_str(&w, "gateway_type");
     hamd_mpw_str(&w, hello->gateway_type);
+    if (token) {
+        hamd_mpw_str(&w, "token");
+        hamd_mpw_str(&w, hello->token);
+    }
     return hamd_mpw_finish(&w);
 }
 

@@ -12,12 +12,27 @@
 static enum hamd_log_level g_level = HAMD_LOG_INFO;
 static const char *g_ident = "hamd";
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
+static hamd_log_sink_fn g_sink; /* under g_lock */
+static void *g_sink_ud;         /* under g_lock */
 
 static const char *const LEVEL_NAMES[] = {"DEBUG", "INFO", "WARN", "ERROR"};
 
 void hamd_log_set_level(enum hamd_log_level level) { g_level = level; }
 
+void hamd_log_set_sink(hamd_log_sink_fn sink, void *ud)
+{
+    pthread_mutex_lock(&g_lock);
+    g_sink = sink;
+    g_sink_ud = ud;
+    pthread_mutex_unlock(&g_lock);
+}
+
 void hamd_log_set_ident(const char *ident) { g_ident = ident; }
+
+const char *hamd_log_level_name(enum hamd_log_level level)
+{
+    return (unsigned)level <= HAMD_LOG_ERROR ? LEVEL_NAMES[level] : "?";
+}
 
 int hamd_log_level_parse(const char *name)
 {
@@ -44,12 +59,17 @@ void hamd_format_iso_ms(int64_t epoch_ns, char *buf, unsigned cap)
 static void log_line(enum hamd_log_level level, const char *fmt, va_list ap)
 {
     char stamp[32];
-    char msg[1024];
-    hamd_format_iso_ms(hamd_wall_ns(), stamp, sizeof stamp);
+    char msg[HAMD_LOG_MSG_MAX];
+    int64_t now_ns = hamd_wall_ns();
+    hamd_format_iso_ms(now_ns, stamp, sizeof stamp);
     vsnprintf(msg, sizeof msg, fmt, ap);
     pthread_mutex_lock(&g_lock);
     fprintf(stderr, "%s %-5s [%s] %s\n", stamp, LEVEL_NAMES[level], g_ident,
             msg);
+    /* Under the lock, so hamd_log_set_sink(NULL) returning means the old
+     * sink is done: its owner may free what it writes to. */
+    if (g_sink)
+        g_sink(g_sink_ud, now_ns, level, msg);
     pthread_mutex_unlock(&g_lock);
 }
 

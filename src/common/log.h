@@ -19,6 +19,7 @@ enum hamd_log_level {
 };
 
 #define HAMD_LOG_RATE_WINDOW_MS 10000 /* rate-limit window */
+#define HAMD_LOG_MSG_MAX 1024         /* bytes of a message, NUL included */
 #define HAMD_LOG_RATE_BURST 5         /* lines per window and limiter */
 
 /* One rate limiter; zero-initialise it. Not thread-safe: one per thread. */
@@ -28,11 +29,26 @@ struct hamd_log_rate {
     unsigned suppressed;     /* lines dropped in this window */
 };
 
+/* Receives every line printed, after it was printed: the epoch time in ns,
+ * the level and the message (no timestamp, level or tag; NUL-terminated,
+ * at most HAMD_LOG_MSG_MAX bytes with the NUL). It runs on the thread
+ * that logs, the data-plane thread included, with the logger's lock
+ * held: it must be quick, must not block and must not log. */
+typedef void (*hamd_log_sink_fn)(void *ud, int64_t wall_ns,
+                                 enum hamd_log_level level, const char *msg);
+
+/* Installs the one sink (NULL removes it). Once it returns, the previous
+ * sink is no longer running and will not be called again. Thread-safe. */
+void hamd_log_set_sink(hamd_log_sink_fn sink, void *ud);
+
 /* Sets the minimum level printed (default INFO). */
 void hamd_log_set_level(enum hamd_log_level level);
 
 /* Parses "debug|info|warn|error"; returns -1 when unknown. */
 int hamd_log_level_parse(const char *name);
+
+/* "DEBUG", "INFO", "WARN" or "ERROR" ("?" for anything else). */
+const char *hamd_log_level_name(enum hamd_log_level level);
 
 /* Sets the component tag of this program ("hamd", "gw-sim", ...). */
 void hamd_log_set_ident(const char *ident);

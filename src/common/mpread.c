@@ -15,6 +15,10 @@
 #define MPR_BE64(x) (x)
 #endif
 
+/* ------------------------------------------------------------------------
+ * Encodings
+ * ------------------------------------------------------------------------ */
+
 /* Reads an n-byte big-endian unsigned number (n = 1, 2, 4 or 8) and
  * advances. Runs for every number of every tick, hence the byte swaps. */
 static bool mpr_be(struct hamd_mpr *r, unsigned n, uint64_t *out)
@@ -169,6 +173,10 @@ static bool mpr_fixed(struct hamd_mpr *r, uint8_t b, struct hamd_mpr_val *v)
     return true;
 }
 
+/* ------------------------------------------------------------------------
+ * Reading values
+ * ------------------------------------------------------------------------ */
+
 bool hamd_mpr_read(struct hamd_mpr *r, struct hamd_mpr_val *v)
 {
     if (r->p >= r->end)
@@ -245,6 +253,10 @@ bool hamd_mpr_read_i64(struct hamd_mpr *r, int64_t *out)
     struct hamd_mpr_val v;
     return hamd_mpr_read(r, &v) && hamd_mpr_val_i64(&v, out);
 }
+
+/* ------------------------------------------------------------------------
+ * Maps and strings
+ * ------------------------------------------------------------------------ */
 
 /* Index of the key k names among keys[0..n), or n. */
 static unsigned map_key_index(const struct hamd_mpr_val *k,

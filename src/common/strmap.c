@@ -24,6 +24,10 @@ struct hamd_strmap {
     size_t size;               /* occupied slots */
 };
 
+/* ------------------------------------------------------------------------
+ * Hashing and sizing
+ * ------------------------------------------------------------------------ */
+
 /* FNV-1a over key, also measuring it. Returns false when the key is empty
  * or longer than HAMD_STRMAP_KEY_MAX (then it stops reading early). */
 static bool strmap_hash(const char *key, uint32_t *hash)
@@ -49,6 +53,10 @@ static size_t strmap_slots_for(size_t want)
         slots *= 2;
     return slots;
 }
+
+/* ------------------------------------------------------------------------
+ * Life cycle
+ * ------------------------------------------------------------------------ */
 
 struct hamd_strmap *hamd_strmap_new(size_t initial_cap)
 {
@@ -79,6 +87,10 @@ bool hamd_strmap_key_ok(const char *key)
     uint32_t h;
     return key != NULL && strmap_hash(key, &h);
 }
+
+/* ------------------------------------------------------------------------
+ * Lookup, insertion, removal
+ * ------------------------------------------------------------------------ */
 
 /* Returns the slot holding key, or the empty slot where it would go. */
 static struct strmap_slot *strmap_find(const struct hamd_strmap *self,
@@ -185,6 +197,10 @@ void *hamd_strmap_remove(struct hamd_strmap *self, const char *key)
     self->size--;
     return prev;
 }
+
+/* ------------------------------------------------------------------------
+ * Size and iteration
+ * ------------------------------------------------------------------------ */
 
 size_t hamd_strmap_size(const struct hamd_strmap *self)
 {

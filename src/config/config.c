@@ -25,7 +25,9 @@
 
 static const char CFG_BOM[] = "\xEF\xBB\xBF"; /* UTF-8 byte order mark */
 
-/* ---- errors ----------------------------------------------------------- */
+/* ------------------------------------------------------------------------
+ * Errors
+ * ------------------------------------------------------------------------ */
 
 bool cfg_fail(struct cfg_loader *ld, unsigned line, const char *fmt, ...)
 {
@@ -68,7 +70,9 @@ bool cfg_echo_ok(const char *key)
     return !hamd_param_is_secret(key);
 }
 
-/* ---- sections --------------------------------------------------------- */
+/* ------------------------------------------------------------------------
+ * Sections
+ * ------------------------------------------------------------------------ */
 
 /* The section of that name seen so far (or a global one), or NULL. */
 static struct cfg_section *cfg_section_find(struct cfg_loader *ld,
@@ -172,8 +176,8 @@ static void cfg_section_open(struct cfg_loader *ld, const char *name)
         sec = cfg_peer_open(ld, name);
     } else if (strncmp(name, "account.", strlen("account.")) == 0) {
         sec = cfg_account_open(ld, name);
-    } else if (strcmp(name, "sessions") == 0) {
-        sec = cfg_section_add(ld, name, CFG_SEC_SESSIONS, NULL, NULL);
+    } else if (strcmp(name, "arbitration") == 0) {
+        sec = cfg_section_add(ld, name, CFG_SEC_ARBITRATION, NULL, NULL);
     } else if (strcmp(name, "subscriptions") == 0) {
         sec = cfg_section_add(ld, name, CFG_SEC_SUBS, NULL, NULL);
     } else {
@@ -181,13 +185,16 @@ static void cfg_section_open(struct cfg_loader *ld, const char *name)
             ld, ld->lineno,
             "%s:%u: [%s]: unknown section (expected "
             "node, peer.N, raft, publish, gateways, health, sessions, "
-            "failover, admin, hooks, account.ID or subscriptions)",
+            "failover, arbitration, cluster, admin, hooks, accounts, account.ID or "
+            "subscriptions)",
             ld->cfg->path, ld->lineno, name);
     }
     ld->current = sec;
 }
 
-/* ---- free-form keys --------------------------------------------------- */
+/* ------------------------------------------------------------------------
+ * Free-form keys
+ * ------------------------------------------------------------------------ */
 
 /* Refuses a free-form key seen before (first_line: where, 0 = new) or one
  * beyond the max entries (n in use) of a table of `what`. Returns false
@@ -243,7 +250,8 @@ static bool cfg_session_set(struct cfg_loader *ld, struct cfg_section *sec,
     struct hamd_config *cfg = ld->cfg;
     char why[CFG_WHY_MAX];
     if (!cfgval_exchange_valid(exchange))
-        return cfg_fail_here(ld, sec, exchange, "unknown key (expected an "
+        return cfg_fail_here(ld, sec, exchange, "unknown key (expected "
+                             "holidays, closed_restart_after_s, or an "
                              "exchange code such as SHFE: 1..15 of A-Z 0-9 _)");
     const struct hamd_exchange_sessions *dup =
         hamd_sessions_find(cfg->sessions, cfg->n_sessions, exchange);
@@ -258,6 +266,33 @@ static bool cfg_session_set(struct cfg_loader *ld, struct cfg_section *sec,
         return cfg_fail_here(ld, sec, exchange, why);
     strcpy(s->exchange, exchange);
     ld->session_line[cfg->n_sessions++] = ld->lineno;
+    return true;
+}
+
+/* [arbitration] EXCHANGE = priority | first */
+static bool cfg_arbitration_set(struct cfg_loader *ld, struct cfg_section *sec,
+                                const char *exchange, const char *mode)
+{
+    struct hamd_config *cfg = ld->cfg;
+    char why[CFG_WHY_MAX], got[CFGVAL_ECHO_MAX + 64];
+    if (!cfgval_exchange_valid(exchange))
+        return cfg_fail_here(ld, sec, exchange, "unknown key (expected an "
+                             "exchange code such as SHFE: 1..15 of A-Z 0-9 _)");
+    unsigned first_line = 0;
+    for (unsigned i = 0; i < cfg->n_arb_exchanges; i++)
+        if (strcmp(cfg->arb_exchanges[i].exchange, exchange) == 0)
+            first_line = ld->arb_line[i];
+    if (!cfg_free_key_new(ld, sec, exchange, first_line, cfg->n_arb_exchanges,
+                          HAMD_ARB_EXCH_MAX, "exchanges"))
+        return false;
+    struct hamd_arb_exchange *x = &cfg->arb_exchanges[cfg->n_arb_exchanges];
+    if (!hamd_arb_mode_parse(mode, &x->mode)) {
+        cfgval_got(mode, true, got, sizeof got);
+        snprintf(why, sizeof why, "expected priority or first, %s", got);
+        return cfg_fail_here(ld, sec, exchange, why);
+    }
+    strcpy(x->exchange, exchange);
+    ld->arb_line[cfg->n_arb_exchanges++] = ld->lineno;
     return true;
 }
 
@@ -302,7 +337,9 @@ static bool cfg_subs_add(struct cfg_loader *ld, struct cfg_section *sec,
     return true;
 }
 
-/* ---- the file --------------------------------------------------------- */
+/* ------------------------------------------------------------------------
+ * The file
+ * ------------------------------------------------------------------------ */
 
 /* Explains an unknown fixed key, listing the known ones. */
 static bool cfg_unknown_key(struct cfg_loader *ld, struct cfg_section *sec,
@@ -327,6 +364,8 @@ static bool cfg_file_key_set(struct cfg_loader *ld, struct cfg_section *sec,
     int k = cfg_key_find(sec->table, key);
     if (k < 0 && sec == &ld->sections[CFG_G_GATEWAYS])
         return cfg_gw_exec_set(ld, sec, key, value);
+    if (k < 0 && sec == &ld->sections[CFG_G_SESSIONS])
+        return cfg_session_set(ld, sec, key, value);
     if (k < 0)
         return cfg_unknown_key(ld, sec, key);
     if (sec->origin[k].line != 0) {
@@ -359,8 +398,8 @@ static int cfg_on_key(void *user, const char *section, const char *key,
                              "%s:%u: [%s]: malformed section "
                              "header",
                              ld->cfg->path, ld->lineno, section);
-    if (sec->kind == CFG_SEC_SESSIONS)
-        return cfg_session_set(ld, sec, key, value);
+    if (sec->kind == CFG_SEC_ARBITRATION)
+        return cfg_arbitration_set(ld, sec, key, value);
     if (sec->kind == CFG_SEC_SUBS)
         return cfg_subs_add(ld, sec, key, value);
     return cfg_file_key_set(ld, sec, key, value);
@@ -440,6 +479,10 @@ static bool cfg_file_parse(struct cfg_loader *ld)
     return !ld->failed;
 }
 
+/* ------------------------------------------------------------------------
+ * Loading
+ * ------------------------------------------------------------------------ */
+
 /* Creates the loader with the global sections and their defaults. */
 static struct cfg_loader *cfg_loader_new(const char *path, char *err,
                                          size_t err_cap)
@@ -490,6 +533,10 @@ void hamd_config_destroy(struct hamd_config **self)
     *self = NULL;
 }
 
+/* ------------------------------------------------------------------------
+ * Lookups
+ * ------------------------------------------------------------------------ */
+
 const struct hamd_peer *hamd_config_peer(const struct hamd_config *cfg,
                                          uint64_t id)
 {
@@ -511,16 +558,18 @@ static bool host_is_wildcard(const char *host, size_t len)
            (len == 7 && strncmp(host, "0.0.0.0", 7) == 0) || len == 0;
 }
 
-int hamd_peer_publish_connect(const struct hamd_peer *peer, char *out,
-                                size_t cap)
+int hamd_peer_connect_endpoint(const struct hamd_peer *peer,
+                               const char *endpoint, char *out, size_t cap)
 {
     static const char tcp[] = "tcp://";
-    const char *host = peer->publish + strlen(tcp);
-    const char *colon = strrchr(peer->publish, ':');
+    const char *host = endpoint + strlen(tcp);
+    const char *colon = strrchr(endpoint, ':');
     int len;
-    if (strncmp(peer->publish, tcp, strlen(tcp)) != 0 || !colon || colon < host ||
+    if (!endpoint[0])
+        return -1;
+    if (strncmp(endpoint, tcp, strlen(tcp)) != 0 || !colon || colon < host ||
         !host_is_wildcard(host, (size_t)(colon - host))) {
-        len = snprintf(out, cap, "%s", peer->publish);
+        len = snprintf(out, cap, "%s", endpoint);
         return len > 0 && (size_t)len < cap ? 0 : -1;
     }
     const char *addrs[] = {peer->admin, peer->raft};

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "common/account.h"
+#include "core/arbiter.h"
 #include "core/sessions.h"
 
 #define HAMD_MAX_PEERS 7          /* cluster members */
@@ -28,6 +29,7 @@
 #define HAMD_CONFIG_ERR_MAX 512   /* size of an error message buffer */
 #define HAMD_MAX_SESSION_EXCH 16  /* exchanges with session windows */
 #define HAMD_CONFIG_LINE_MAX 16384 /* longest line of a config file, bytes */
+#define HAMD_SECRET_KEYS_TEXT_MAX 512 /* bytes of [accounts] secret_keys */
 
 enum hamd_peer_role {
     HAMD_ROLE_VOTER = 0,   /* full node: gateways, may publish */
@@ -41,6 +43,9 @@ struct hamd_peer {
     char admin[HAMD_ENDPOINT_MAX];       /* host:port of the admin HTTP API */
     char publish[HAMD_ENDPOINT_MAX];     /* ZMQ endpoint of the PUB socket */
     char snapshot[HAMD_ENDPOINT_MAX];    /* ZMQ endpoint, snapshot ROUTER */
+    char relay[HAMD_ENDPOINT_MAX];       /* ZMQ endpoint of the ROUTER that
+                                            takes followers' coverage reports
+                                            and relayed ticks; "" = none */
     enum hamd_peer_role role;            /* role (voter) */
     bool join;                           /* join (false): true = not in the
                                             bootstrap configuration; added
@@ -80,6 +85,11 @@ struct hamd_config {
     /* [publish] */
     unsigned pub_hwm;                /* 100000 messages per subscriber */
     unsigned heartbeat_interval_ms;  /* 100: `_hb` period */
+    char curve_secret_file[PATH_MAX]; /* "" = no CURVE: the cluster's secret
+                                        key (z85), shared by every node */
+    char curve_clients_dir[PATH_MAX]; /* allowed client public keys, one
+                                        z85 key per file ("" = only the
+                                        nodes themselves) */
 
     /* [gateways] */
     char gw_endpoint[HAMD_ENDPOINT_MAX]; /* endpoint (ipc://DATA_DIR/gw.sock) */
@@ -99,9 +109,19 @@ struct hamd_config {
     unsigned latency_ms;              /* 2000: exchange -> receive latency */
     unsigned malformed_max;           /* 1: bad messages per check */
     char timezone[64];                /* Asia/Shanghai: session clock */
-    unsigned n_sessions;              /* [sessions] entries */
+
+    /* [sessions] (docs/operations.md, "Trading calendar") */
+    unsigned n_sessions;              /* [sessions] EXCHANGE entries */
     /* The [sessions] entries in file order (hamd_sessions_find). */
     struct hamd_exchange_sessions sessions[HAMD_MAX_SESSION_EXCH];
+    char holidays_file[PATH_MAX];     /* holidays: "" = none */
+    unsigned n_holidays;              /* dates read from it */
+    int32_t holidays[HAMD_HOLIDAYS_MAX]; /* local dates (days since
+                                         1970-01-01), ascending */
+    unsigned closed_restart_after_s;  /* 600: a gateway down outside every
+                                         session of its exchanges is hard-
+                                         restarted after this long; 0 = as
+                                         in session */
 
     /* [failover] */
     unsigned replay_window_ms;        /* 3000 */
@@ -111,15 +131,40 @@ struct hamd_config {
     unsigned daily_cap;               /* 20 automatic failovers per day */
     unsigned restart_after_ms;        /* 5000: UNHEALTHY this long -> restart */
     unsigned event_history;           /* 1000 events kept */
+    enum hamd_arb_mode arbitration;   /* priority: how ticks are chosen */
+
+    /* [arbitration]: per-exchange overrides of [failover] arbitration */
+    unsigned n_arb_exchanges;         /* entries in arb_exchanges */
+    struct hamd_arb_exchange arb_exchanges[HAMD_ARB_EXCH_MAX]; /* file
+                                         order */
+
+    /* [cluster]: the data follows the healthy source (docs/failover.md) */
+    unsigned source_transfer_after_ms; /* 1500; 0 = no source-driven
+                                          leadership transfer */
+    unsigned source_transfer_cooldown_s; /* 60 */
 
     /* [admin] */
     char token_file[PATH_MAX];        /* "" = no token: mutations open */
     unsigned max_body_bytes;          /* 65536 */
+    unsigned max_streams;             /* 32 live streams (GET /api/stream) */
+    unsigned log_lines;               /* 2000 recent log lines kept */
+    char tls_cert[PATH_MAX];          /* "" = plain HTTP; PEM chain */
+    char tls_key[PATH_MAX];           /* PEM private key of tls_cert */
+    char tls_ca[PATH_MAX];            /* PEM CAs that sign the members'
+                                         certificates; "" = the system's */
+
+    /* [accounts]: secret params sealed at rest (docs/security.md) */
+    char key_file[PATH_MAX];          /* "" = stored as given */
+    char secret_keys[HAMD_SECRET_KEYS_TEXT_MAX]; /* params keys sealed:
+                                         "password, auth_code" */
 
     /* [hooks] */
     char on_leader[PATH_MAX];         /* "" = none; run on gaining the lease */
     char on_follower[PATH_MAX];       /* "" = none; run on losing it */
     unsigned hook_timeout_ms;         /* 5000 */
+    char on_event[PATH_MAX];          /* "" = none; run per committed event */
+    unsigned event_hook_timeout_ms;   /* 5000 */
+    unsigned event_hook_max_running;  /* 4 runs of on_event at once */
 
     /* Seeds of the replicated store, used on first bootstrap only. */
     unsigned n_seed_accounts;         /* [account.ID] sections */
@@ -144,13 +189,14 @@ const struct hamd_peer *hamd_config_peer(const struct hamd_config *cfg,
 /* Returns the peer entry of this node, or NULL when standalone. */
 const struct hamd_peer *hamd_config_self(const struct hamd_config *cfg);
 
-/* Where other nodes connect to read peer's PUB (a follower reads the
- * leader's): its publish endpoint, with a wildcard host (bound on every
- * address, so the VIP works) replaced by the host of its admin address
- * (the client network, which members reach already), else of its raft
- * address. Writes it to out[0..cap); returns 0, or -1 if none fits. */
-int hamd_peer_publish_connect(const struct hamd_peer *peer, char *out,
-                              size_t cap);
+/* Where other nodes connect to reach an endpoint peer binds (endpoint is
+ * its publish or relay): the endpoint itself, with a wildcard host (bound
+ * on every address, so the VIP works) replaced by the host of its admin
+ * address (the client network, which members reach already), else of its
+ * raft address. Writes it to out[0..cap); returns 0, or -1 if none fits
+ * or endpoint is "". */
+int hamd_peer_connect_endpoint(const struct hamd_peer *peer,
+                               const char *endpoint, char *out, size_t cap);
 
 /* Returns the executable for a gateway_type, or NULL if none is set. */
 const char *hamd_config_gw_exec(const struct hamd_config *cfg,

@@ -13,6 +13,10 @@
 #define CFG_GW_SOCK_NAME "gw.sock"    /* default gateway endpoint file */
 #define CFG_HEARTBEATS_PER_ELECTION 2 /* election must outlast this many */
 
+/* ------------------------------------------------------------------------
+ * Blame
+ * ------------------------------------------------------------------------ */
+
 /* Reports a key of a section by table index. */
 static bool cfg_fail_row(struct cfg_loader *ld, struct cfg_section *sec,
                          int k, const char *why)
@@ -27,6 +31,10 @@ static int cfg_blame(const struct cfg_section *sec, int k, int other)
 {
     return cfg_key_given(sec, k) ? k : other;
 }
+
+/* ------------------------------------------------------------------------
+ * Rules of each section
+ * ------------------------------------------------------------------------ */
 
 /* Every peer has its endpoints, raft addresses differ, a voter exists. */
 static bool cfg_peers_check(struct cfg_loader *ld)
@@ -175,6 +183,40 @@ static bool cfg_accounts_check(struct cfg_loader *ld)
     return true;
 }
 
+/* The TLS certificate and its key come together; a CA without them
+ * would verify peers that speak plain HTTP. */
+static bool cfg_admin_check(struct cfg_loader *ld)
+{
+    struct hamd_config *cfg = ld->cfg;
+    struct cfg_section *sec = &ld->sections[CFG_G_ADMIN];
+    if (!cfg->tls_cert[0] && cfg->tls_key[0])
+        return cfg_fail_row(ld, sec, CFG_ADMIN_TLS_KEY,
+                            "set tls_cert too (or neither)");
+    if (cfg->tls_cert[0] && !cfg->tls_key[0])
+        return cfg_fail_row(ld, sec, CFG_ADMIN_TLS_CERT,
+                            "set tls_key too (or neither)");
+    if (!cfg->tls_cert[0] && cfg->tls_ca[0])
+        return cfg_fail_row(ld, sec, CFG_ADMIN_TLS_CA,
+                            "only with tls_cert and tls_key (the members "
+                            "speak TLS only when they serve it)");
+    return true;
+}
+
+/* Allowed client keys only mean something with a server key. */
+static bool cfg_publish_check(struct cfg_loader *ld)
+{
+    struct hamd_config *cfg = ld->cfg;
+    if (!cfg->curve_secret_file[0] && cfg->curve_clients_dir[0])
+        return cfg_fail_row(ld, &ld->sections[CFG_G_PUBLISH],
+                            CFG_PUBLISH_CURVE_CLIENTS,
+                            "only with curve_secret_file");
+    return true;
+}
+
+/* ------------------------------------------------------------------------
+ * Normalising, and the whole check
+ * ------------------------------------------------------------------------ */
+
 /* qsort order of seed symbols: bytewise. */
 static int cfg_sub_cmp(const void *a, const void *b)
 {
@@ -207,7 +249,9 @@ bool cfg_check(struct cfg_loader *ld)
 {
     struct hamd_config *cfg = ld->cfg;
     if (!cfg_peers_check(ld) || !cfg_node_check(ld) || !cfg_raft_check(ld) ||
-        !cfg_gateways_check(ld) || !cfg_accounts_check(ld))
+        !cfg_gateways_check(ld) || !cfg_accounts_check(ld) ||
+        !cfg_holidays_load(ld) || !cfg_admin_check(ld) ||
+        !cfg_publish_check(ld))
         return false;
     cfg_subs_finish(cfg);
     qsort(cfg->peers, cfg->n_peers, sizeof cfg->peers[0], cfg_peer_cmp);

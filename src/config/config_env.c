@@ -113,6 +113,26 @@ static bool cfg_env_sessions(struct cfg_loader *ld, char *buf, size_t cap)
     return true;
 }
 
+/* Applies overrides of the exchanges [arbitration] names. */
+static bool cfg_env_arbitration(struct cfg_loader *ld, char *buf, size_t cap)
+{
+    struct hamd_config *cfg = ld->cfg;
+    char var[CFG_ENV_NAME_MAX], got[CFGVAL_ECHO_MAX + 64];
+    for (unsigned i = 0; i < cfg->n_arb_exchanges; i++) {
+        struct hamd_arb_exchange *x = &cfg->arb_exchanges[i];
+        const char *value;
+        if (!cfg_env_get(ld, "arbitration", x->exchange, var, sizeof var, buf,
+                         cap, &value))
+            return false;
+        if (value != NULL && !hamd_arb_mode_parse(value, &x->mode)) {
+            cfgval_got(value, true, got, sizeof got);
+            return cfg_fail(ld, 0, "environment %s: expected priority or "
+                            "first, %s", var, got);
+        }
+    }
+    return true;
+}
+
 /* HAMD_SUBSCRIPTIONS_SYMBOLS replaces every symbols line of the file. */
 static bool cfg_env_subs(struct cfg_loader *ld, char *buf, size_t cap)
 {
@@ -143,12 +163,13 @@ bool cfg_env_apply(struct cfg_loader *ld)
         struct cfg_section *sec = &ld->sections[i];
         if (sec->table != NULL)
             ok = cfg_env_fixed(ld, sec, buf, cap);
-        else if (sec->kind == CFG_SEC_SESSIONS)
-            ok = cfg_env_sessions(ld, buf, cap);
+        else if (sec->kind == CFG_SEC_ARBITRATION)
+            ok = cfg_env_arbitration(ld, buf, cap);
         else if (sec->kind == CFG_SEC_SUBS)
             ok = cfg_env_subs(ld, buf, cap);
     }
-    ok = ok && cfg_env_gw_execs(ld, buf, cap);
+    ok = ok && cfg_env_gw_execs(ld, buf, cap) &&
+         cfg_env_sessions(ld, buf, cap);
     free(buf);
     return ok;
 }

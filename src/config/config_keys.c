@@ -18,6 +18,10 @@
 #define CFG_A(...) CFG_KEY(struct hamd_account, __VA_ARGS__)
 #define CFG_TABLE(name, rows) {name, rows, sizeof rows / sizeof rows[0]}
 
+/* ------------------------------------------------------------------------
+ * Key tables
+ * ------------------------------------------------------------------------ */
+
 static const struct cfg_key CFG_NODE_KEYS[] = {
     CFG_C("id", CFG_UINT, node_id, 1, CFG_PEER_ID_MAX, "1"),
     CFG_C("data_dir", CFG_TEXT, data_dir, 1, 0, NULL),
@@ -43,6 +47,8 @@ static const struct cfg_key CFG_RAFT_KEYS[] = {
 static const struct cfg_key CFG_PUBLISH_KEYS[] = {
     CFG_C("hwm", CFG_UINT, pub_hwm, 1, 10000000, "100000"),
     CFG_C("heartbeat_ms", CFG_UINT, heartbeat_interval_ms, 10, 10000, "100"),
+    CFG_C("curve_secret_file", CFG_TEXT, curve_secret_file, 0, 0, ""),
+    CFG_C("curve_clients_dir", CFG_TEXT, curve_clients_dir, 0, 0, ""),
 };
 
 /* The other keys of [gateways] map gateway types to executables. */
@@ -77,18 +83,48 @@ static const struct cfg_key CFG_FAILOVER_KEYS[] = {
     CFG_C("restart_after_ms", CFG_UINT, restart_after_ms, 100, 3600000,
           "5000"),
     CFG_C("event_history", CFG_UINT, event_history, 10, 1000000, "1000"),
+    CFG_C("arbitration", CFG_ARBITRATION, arbitration, 0, 0, "priority"),
+};
+
+/* The other keys of [sessions] are exchanges and their windows. */
+static const struct cfg_key CFG_SESSIONS_KEYS[] = {
+    CFG_C("holidays", CFG_TEXT, holidays_file, 0, 0, ""),
+    CFG_C("closed_restart_after_s", CFG_UINT, closed_restart_after_s, 0,
+          86400, "600"),
 };
 
 static const struct cfg_key CFG_ADMIN_KEYS[] = {
     CFG_C("token_file", CFG_TEXT, token_file, 0, 0, ""),
     CFG_C("max_body_bytes", CFG_UINT, max_body_bytes, 1024, 16777216,
           "65536"),
+    CFG_C("max_streams", CFG_UINT, max_streams, 1, 1024, "32"),
+    CFG_C("log_lines", CFG_UINT, log_lines, 100, 100000, "2000"),
+    CFG_C("tls_cert", CFG_TEXT, tls_cert, 0, 0, ""),
+    CFG_C("tls_key", CFG_TEXT, tls_key, 0, 0, ""),
+    CFG_C("tls_ca", CFG_TEXT, tls_ca, 0, 0, ""),
+};
+
+static const struct cfg_key CFG_ACCOUNTS_KEYS[] = {
+    CFG_C("key_file", CFG_TEXT, key_file, 0, 0, ""),
+    CFG_C("secret_keys", CFG_TEXT, secret_keys, 0, 0, "password, auth_code"),
 };
 
 static const struct cfg_key CFG_HOOKS_KEYS[] = {
     CFG_C("on_leader", CFG_TEXT, on_leader, 0, 0, ""),
     CFG_C("on_follower", CFG_TEXT, on_follower, 0, 0, ""),
     CFG_C("timeout_ms", CFG_UINT, hook_timeout_ms, 100, 600000, "5000"),
+    CFG_C("on_event", CFG_TEXT, on_event, 0, 0, ""),
+    CFG_C("on_event_timeout_ms", CFG_UINT, event_hook_timeout_ms, 100,
+          600000, "5000"),
+    CFG_C("on_event_max_running", CFG_UINT, event_hook_max_running, 1, 64,
+          "4"),
+};
+
+static const struct cfg_key CFG_CLUSTER_KEYS[] = {
+    CFG_C("source_transfer_after_ms", CFG_UINT, source_transfer_after_ms, 0,
+          600000, "1500"),
+    CFG_C("source_transfer_cooldown_s", CFG_UINT, source_transfer_cooldown_s,
+          0, 86400, "60"),
 };
 
 static const struct cfg_key CFG_PEER_KEYS[] = {
@@ -98,6 +134,7 @@ static const struct cfg_key CFG_PEER_KEYS[] = {
     CFG_P("snapshot", CFG_ZMQ, snapshot, 0, 0, NULL),
     CFG_P("role", CFG_ROLE, role, 0, 0, "voter"),
     CFG_P("join", CFG_BOOL, join, 0, 0, "false"),
+    CFG_P("relay", CFG_ZMQ_OPT, relay, 0, 0, ""),
 };
 
 static const struct cfg_key CFG_ACCOUNT_KEYS[] = {
@@ -120,11 +157,18 @@ const struct cfg_table cfg_globals[CFG_G_COUNT] = {
     CFG_TABLE("failover", CFG_FAILOVER_KEYS),
     CFG_TABLE("admin", CFG_ADMIN_KEYS),
     CFG_TABLE("hooks", CFG_HOOKS_KEYS),
+    CFG_TABLE("cluster", CFG_CLUSTER_KEYS),
+    CFG_TABLE("sessions", CFG_SESSIONS_KEYS),
+    CFG_TABLE("accounts", CFG_ACCOUNTS_KEYS),
 };
 
 const struct cfg_table cfg_peer = CFG_TABLE("peer", CFG_PEER_KEYS);
 const struct cfg_table cfg_account =
     CFG_TABLE("account", CFG_ACCOUNT_KEYS);
+
+/* ------------------------------------------------------------------------
+ * Values
+ * ------------------------------------------------------------------------ */
 
 bool cfg_text_copy(char *dst, size_t size, const char *text,
                         unsigned min_len, char *why, size_t cap)
@@ -200,6 +244,12 @@ static bool cfg_choice_set(void *field, const struct cfg_key *key,
     cfgval_got(text, echo, got, sizeof got);
     if (key->kind == CFG_BOOL)
         return cfgval_bool_parse(text, echo, field, why, cap);
+    if (key->kind == CFG_ARBITRATION) {
+        if (hamd_arb_mode_parse(text, field))
+            return true;
+        snprintf(why, cap, "expected priority or first, %s", got);
+        return false;
+    }
     if (key->kind == CFG_LOG_LEVEL) {
         int level = hamd_log_level_parse(text);
         if (level < 0)
@@ -224,6 +274,10 @@ static bool cfg_text_check(const struct cfg_key *key, const char *text,
     char got[CFGVAL_ECHO_MAX + 64];
     cfgval_got(text, echo, got, sizeof got);
     switch (key->kind) {
+    case CFG_ZMQ_OPT:
+        if (!text[0])
+            return true;
+        /* fall through */
     case CFG_ZMQ:
     case CFG_ZMQ_PROC:
         return cfgval_zmq_check(text, key->kind == CFG_ZMQ, echo, why,
@@ -266,6 +320,7 @@ bool cfg_value_set(void *base, const struct cfg_key *key, const char *text,
     case CFG_BOOL:
     case CFG_ROLE:
     case CFG_LOG_LEVEL:
+    case CFG_ARBITRATION:
         return cfg_choice_set(field, key, text, echo, why, cap);
     case CFG_EXCHANGES: {
         struct cfg_exchanges x = {.acct = base, .echo = echo};
@@ -280,6 +335,10 @@ bool cfg_value_set(void *base, const struct cfg_key *key, const char *text,
                cfg_text_copy(field, key->size, text, key->min, why, cap);
     }
 }
+
+/* ------------------------------------------------------------------------
+ * Defaults and lookups
+ * ------------------------------------------------------------------------ */
 
 bool cfg_defaults_set(void *base, const struct cfg_table *table,
                            char *why, size_t cap)

@@ -30,6 +30,7 @@ enum cfg_kind {
     CFG_TEXT,        /* printable text of min.. bytes, char[size] */
     CFG_ZMQ,         /* tcp://, ipc:// or inproc:// endpoint */
     CFG_ZMQ_PROC,    /* tcp:// or ipc://: reached by another process */
+    CFG_ZMQ_OPT,     /* "" or a CFG_ZMQ_PROC endpoint */
     CFG_HOST_PORT,   /* HOST:PORT of an HTTP server */
     CFG_RAFT_ADDR,   /* IPV4:PORT */
     CFG_ROLE,        /* enum hamd_peer_role */
@@ -39,6 +40,7 @@ enum cfg_kind {
     CFG_EXCHANGES,   /* an account's exchange list (whole struct) */
     CFG_CANARY,      /* "" or a vt_symbol, char[size] */
     CFG_JSON_OBJECT, /* compacted JSON object, char[size] */
+    CFG_ARBITRATION, /* enum hamd_arb_mode: priority or first */
 };
 
 /* One fixed key of a section. */
@@ -62,7 +64,9 @@ struct cfg_table {
 /* Sections present in every config, file or not, in this order. */
 enum cfg_global {
     CFG_G_NODE, CFG_G_RAFT, CFG_G_PUBLISH, CFG_G_GATEWAYS, CFG_G_HEALTH,
-    CFG_G_FAILOVER, CFG_G_ADMIN, CFG_G_HOOKS, CFG_G_COUNT
+    CFG_G_FAILOVER, CFG_G_ADMIN, CFG_G_HOOKS, CFG_G_CLUSTER, CFG_G_SESSIONS,
+    CFG_G_ACCOUNTS,
+    CFG_G_COUNT
 };
 
 extern const struct cfg_table cfg_globals[CFG_G_COUNT]; /* by index */
@@ -77,11 +81,13 @@ enum {
     CFG_RAFT_LEASE_MARGIN = 3,
     CFG_GW_ENDPOINT = 0, CFG_GW_BACKOFF_MIN = 1, CFG_GW_BACKOFF_MAX = 2,
     CFG_PEER_RAFT = 0,
+    CFG_PUBLISH_CURVE_CLIENTS = 3,
+    CFG_ADMIN_TLS_CERT = 4, CFG_ADMIN_TLS_KEY = 5, CFG_ADMIN_TLS_CA = 6,
     CFG_ACCT_NAME = 0, CFG_ACCT_GW_TYPE = 1, CFG_ACCT_PRIORITY = 2,
     CFG_ACCT_EXCHANGES = 4, CFG_ACCT_CANARY = 5,
 };
 
-/* Globals, [sessions], [subscriptions], peers and accounts. */
+/* Globals, [arbitration], [subscriptions], peers and accounts. */
 #define CFG_SECTIONS_MAX                                                      \
     (CFG_G_COUNT + 2 + HAMD_MAX_PEERS + HAMD_MAX_SEED_ACCOUNTS)
 
@@ -90,7 +96,7 @@ enum cfg_section_kind {
     CFG_SEC_GLOBAL,   /* one of cfg_globals */
     CFG_SEC_PEER,     /* [peer.N] */
     CFG_SEC_ACCOUNT,  /* [account.ID] */
-    CFG_SEC_SESSIONS, /* [sessions]: EXCHANGE = windows */
+    CFG_SEC_ARBITRATION, /* [arbitration]: EXCHANGE = priority | first */
     CFG_SEC_SUBS,     /* [subscriptions]: symbols = list, repeatable */
 };
 
@@ -122,6 +128,7 @@ struct cfg_loader {
     struct cfg_section *current;   /* section being read, NULL: none */
     unsigned gw_exec_line[HAMD_MAX_GW_TYPES];     /* per cfg->gw_execs */
     unsigned session_line[HAMD_MAX_SESSION_EXCH]; /* per cfg->sessions */
+    unsigned arb_line[HAMD_ARB_EXCH_MAX];         /* per cfg->arb_exchanges */
     size_t subs_cap;               /* allocated cfg->seed_subs entries */
     bool failed;                   /* err holds the first error */
     unsigned err_line;             /* its file line, 0 = none */
@@ -174,5 +181,10 @@ bool cfg_env_apply(struct cfg_loader *ld);
 /* Checks the rules that span keys, fills computed defaults, sorts peers
  * and seed symbols. Returns false with the error recorded. */
 bool cfg_check(struct cfg_loader *ld);
+
+/* Reads [sessions] holidays (config_holidays.c) into cfg->holidays, sorted;
+ * a bad line is an error naming the holiday file and the line. Returns
+ * false with the error recorded. */
+bool cfg_holidays_load(struct cfg_loader *ld);
 
 #endif /* HAMD_CONFIG_LOADER_H */

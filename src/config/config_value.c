@@ -19,6 +19,10 @@
 #define CFGVAL_EXCHANGE_MAX (HAMD_EXCHANGE_MAX - 1) /* bytes, no NUL */
 #define CFGVAL_GW_TYPE_MAX (HAMD_GW_TYPE_MAX - 1)   /* bytes, no NUL */
 
+/* ------------------------------------------------------------------------
+ * Numbers and booleans
+ * ------------------------------------------------------------------------ */
+
 void cfgval_got(const char *text, bool echo, char *buf, size_t cap)
 {
     if (!echo) {
@@ -98,6 +102,10 @@ bool cfgval_bool_parse(const char *text, bool echo, bool *out,
     return cfgval_fail("expected true/false, yes/no, on/off or 1/0", text,
                        echo, why, why_cap);
 }
+
+/* ------------------------------------------------------------------------
+ * Addresses
+ * ------------------------------------------------------------------------ */
 
 /* Port: 1..65535, digits only. */
 static bool cfgval_port_ok(const char *text)
@@ -205,6 +213,10 @@ bool cfgval_zmq_check(const char *text, bool allow_inproc, bool echo,
                        text, echo, why, why_cap);
 }
 
+/* ------------------------------------------------------------------------
+ * Session windows
+ * ------------------------------------------------------------------------ */
+
 /* Parses "HH:MM" at text (exactly 5 characters) into minutes; "24:00"
  * (the next midnight) only when it ends a window. */
 static bool cfgval_clock_parse(const char *text, bool is_end, int *minutes)
@@ -266,6 +278,10 @@ bool cfgval_windows_parse(const char *text,
     *n = w.n;
     return true;
 }
+
+/* ------------------------------------------------------------------------
+ * JSON and lists
+ * ------------------------------------------------------------------------ */
 
 /* Names a JSON type for "expected a JSON object, got a JSON array". */
 static const char *cfgval_json_type_name(const json_t *value)
@@ -352,6 +368,10 @@ bool cfgval_list_walk(const char *text, cfgval_item_fn fn,
     free(copy);
     return ok;
 }
+
+/* ------------------------------------------------------------------------
+ * Names
+ * ------------------------------------------------------------------------ */
 
 /* True when every byte of s[0..len) is in the class test accepts. */
 static bool cfgval_all(const char *s, size_t len, int (*test)(int c),

@@ -8,8 +8,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
-
-extern char **environ;
+#include "control/hook_run.h"
 
 /* One hook run waiting for its turn. */
 struct hook_job {
@@ -85,19 +84,6 @@ static void on_timeout(uv_timer_t *t)
         uv_process_kill(&h->proc, SIGKILL);
 }
 
-static char **env_with(const char *const *extra, size_t n_extra)
-{
-    size_t n = 0;
-    while (environ[n])
-        n++;
-    char **env = calloc(n + n_extra + 1, sizeof *env);
-    if (!env)
-        return NULL;
-    memcpy(env, environ, n * sizeof *env);
-    memcpy(env + n, extra, n_extra * sizeof *env);
-    return env;
-}
-
 static void hook_start(struct hamd_hooks *h, const struct hook_job *j)
 {
     const char *path = j->leader ? h->cfg->on_leader : h->cfg->on_follower;
@@ -106,7 +92,7 @@ static void hook_start(struct hamd_hooks *h, const struct hook_job *j)
     snprintf(term, sizeof term, "HAMD_TERM=%llu", (unsigned long long)j->term);
     snprintf(role, sizeof role, "HAMD_ROLE=%s", j->leader ? "leader" : "follower");
     const char *extra[] = {node, term, role};
-    char **env = env_with(extra, sizeof extra / sizeof extra[0]);
+    char **env = hamd_hook_run_env(extra, sizeof extra / sizeof extra[0]);
     char *args[] = {(char *)path, NULL};
     uv_stdio_container_t stdio[3] = {
         {.flags = UV_IGNORE},

@@ -13,16 +13,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "admin/admin.h"
 #include "common/clock.h"
 #include "common/log.h"
+#include "control/cover.h"
+#include "control/event_hook.h"
 #include "control/events.h"
 #include "control/hooks.h"
 #include "control/monitor.h"
 #include "control/node.h"
 #include "control/node_internal.h"
+#include "control/notify.h"
 #include "control/params.h"
 #include "control/steer.h"
 
@@ -83,6 +87,13 @@ static void on_gw_launch(void *ud, const char *account, int pid)
     hamd_monitor_on_launch(node->monitor, account, pid);
 }
 
+/* The data plane believes only the gateway that echoes this token. */
+static void on_gw_token(void *ud, const char *account, const char *token)
+{
+    struct hamd_node *node = ud;
+    hamd_dataplane_source_token(node->dp, account, token);
+}
+
 /* Raft logs role changes itself; the node only records them. */
 static unsigned on_gw_relaunch_delay(void *ud, const char *account)
 {
@@ -103,9 +114,20 @@ static void node_follow_leader(struct hamd_node *node)
     char endpoint[HAMD_ENDPOINT_MAX];
     for (unsigned i = 0; i < node->cfg->n_peers; i++)
         if (node->cfg->peers[i].id == node->leader_id &&
-            hamd_peer_publish_connect(&node->cfg->peers[i], endpoint,
-                                 sizeof endpoint) == 0)
+            hamd_peer_connect_endpoint(&node->cfg->peers[i],
+                                       node->cfg->peers[i].publish, endpoint,
+                                       sizeof endpoint) == 0)
             hamd_dataplane_follow(node->dp, endpoint);
+}
+
+/* Tells systemd the node's role, term and lease (notify.h). */
+static void node_notify(struct hamd_node *node)
+{
+    struct hamd_notify_state st = {
+        .role = hamd_cluster_role_name(node->role), .term = node->term,
+        .leader_id = node->leader_id, .publishing = node->publishing,
+        .store_ok = !node->cluster || !hamd_cluster_store_failed(node->cluster)};
+    hamd_notify_state(node->notify, &st);
 }
 
 static void on_role(void *ud, enum hamd_cluster_role role, uint64_t term,
@@ -117,8 +139,11 @@ static void on_role(void *ud, enum hamd_cluster_role role, uint64_t term,
     node->term = term;
     node->leader_id = leader_id;
     node_follow_leader(node);
+    if (node->cover)
+        hamd_cover_on_role(node->cover, leader_id);
     if (deposed)
         node_lease_lost(node, term);
+    node_notify(node);
 }
 
 /* The node stops being the publisher: steer, hooks, shutdown go on. */
@@ -130,8 +155,11 @@ static void node_lease_lost(struct hamd_node *node, uint64_t term)
     if (!node->publishing)
         return;
     node->publishing = false;
+    node_notify(node);
     LOG_INFO("lease lost: silent in term %llu", (unsigned long long)term);
     hamd_steer_on_lease(node->steer, false);
+    node_reconcile_routing(node); /* relayed sources are the publisher's */
+    hamd_cover_on_lease(node->cover, false);
     /* Handing over at shutdown: keep the VIP (make before break) until the
      * gateways are down, by when the successor has announced it. Until
      * then reconnecting clients get an immediate refusal here instead of
@@ -184,8 +212,11 @@ static void on_lease(void *ud, bool publishing, uint64_t term, int64_t until_ns)
     if (node->publishing)
         return;
     node->publishing = true;
+    node_notify(node);
     LOG_INFO("lease acquired: publishing in term %llu", (unsigned long long)term);
     hamd_steer_on_lease(node->steer, true);
+    node_reconcile_routing(node); /* relayed sources are the publisher's */
+    hamd_cover_on_lease(node->cover, true);
     hamd_hooks_role(node->hooks, true, term);
 }
 
@@ -214,12 +245,13 @@ static void on_change(void *ud, enum hamd_cmd_type type)
         node_reconcile_routing(node);
         break;
     case HAMD_CMD_EVENT:
-        hamd_events_on_applied(node);
+        hamd_events_on_applied(node->events);
         break;
     default:
         break;
     }
     hamd_steer_on_change(node->steer, type);
+    hamd_cover_on_change(node->cover, type);
 }
 
 /* ------------------------------------------------------------------------
@@ -233,12 +265,16 @@ static void close_handle(uv_handle_t *h)
         uv_close(h, NULL);
 }
 
-static void on_cluster_closed(void *ud)
+static void on_cluster_closed(void *ud, int status)
 {
+    (void)status; /* closing cannot fail */
     struct hamd_node *node = ud;
     hamd_monitor_destroy(&node->monitor);
     hamd_steer_destroy(&node->steer);
+    hamd_cover_destroy(&node->cover);
     hamd_hooks_destroy(&node->hooks);
+    hamd_notify_destroy(&node->notify);
+    hamd_event_hook_destroy(&node->event_hook);
     hamd_supervisor_destroy(&node->sup);
     close_handle((uv_handle_t *)&node->sigterm);
     close_handle((uv_handle_t *)&node->sigint);
@@ -253,7 +289,7 @@ static void cluster_close(struct hamd_node *node)
     if (node->cluster)
         hamd_cluster_close(node->cluster, on_cluster_closed, node);
     else
-        on_cluster_closed(node);
+        on_cluster_closed(node, 0);
 }
 
 static void on_vip_release_due(uv_timer_t *t)
@@ -263,8 +299,9 @@ static void on_vip_release_due(uv_timer_t *t)
     cluster_close(node);
 }
 
-static void on_gateways_stopped(void *ud)
+static void on_gateways_stopped(void *ud, int status)
 {
+    (void)status; /* stopping gateways cannot fail */
     struct hamd_node *node = ud;
     if (node->release_vip_at_exit) {
         /* Let the successor announce the VIP before this host drops it. */
@@ -287,10 +324,11 @@ static void node_shutdown_continue(struct hamd_node *node)
         hamd_admin_close(node->admin);
     hamd_monitor_stop(node->monitor);
     hamd_steer_stop(node->steer);
+    hamd_cover_stop(node->cover);
     if (node->sup)
         hamd_supervisor_shutdown(node->sup, on_gateways_stopped, node);
     else
-        on_gateways_stopped(node);
+        on_gateways_stopped(node, 0);
 }
 
 static void on_shutdown_deadline(uv_timer_t *t)
@@ -318,17 +356,20 @@ static void node_step_down_and_continue(struct hamd_node *node)
 static void on_transferred(void *ud, int status, uint64_t leader_id)
 {
     struct hamd_node *node = ud;
-    if (status != 0)
+    if (status < 0)
         LOG_WARN("leadership transfer failed (raft error %d): stepping down",
-                 status);
+                 -status);
     else
         LOG_INFO("leadership handed over to node %llu",
                  (unsigned long long)leader_id);
     node_step_down_and_continue(node);
 }
 
-static void on_successor(void *ud, unsigned id)
+/* id 0 (status < 0: no voter answered well enough) lets the cluster pick
+ * a voter it heard from lately. */
+static void on_successor(void *ud, int status, unsigned id)
 {
+    (void)status;
     struct hamd_node *node = ud;
     if (!node->transferring)
         return; /* the deadline stepped down already */
@@ -350,6 +391,7 @@ static void node_shutdown(struct hamd_node *node, const char *why)
         return;
     }
     node->stopping = true;
+    hamd_notify_stopping(node->notify, why);
     LOG_INFO("%s: shutting down", why);
     uv_timer_start(&node->shutdown_timer, on_shutdown_deadline,
                    NODE_SHUTDOWN_TRANSFER_MS, 0);
@@ -415,13 +457,17 @@ static int start_supervisor(struct hamd_node *node)
     o.self_exe[n] = '\0';
     snprintf(o.gw_endpoint, sizeof o.gw_endpoint, "%s", cfg->gw_endpoint);
     o.stop_grace_ms = cfg->stop_grace_ms;
-    struct hamd_sup_hooks hooks = {node, on_gw_exit, on_gw_launch,
-                                   on_gw_relaunch_delay};
+    struct hamd_sup_hooks hooks = {
+        .ud = node, .on_exit = on_gw_exit, .on_launch = on_gw_launch,
+        .on_token = on_gw_token, .relaunch_delay_ms = on_gw_relaunch_delay,
+    };
     node->sup = hamd_supervisor_new(&node->loop, &o, &hooks);
     return node->sup ? 0 : -1;
 }
 
-static int start_cluster(struct hamd_node *node)
+/* Creates the consensus layer; it starts (and its hooks fire) only once
+ * everything else runs: start_cluster. */
+static int create_cluster(struct hamd_node *node)
 {
     struct hamd_cluster_hooks hooks = {
         .ud = node, .on_role = on_role, .on_lease = on_lease,
@@ -432,12 +478,34 @@ static int start_cluster(struct hamd_node *node)
         LOG_ERROR("raft: too many peers or a raft address too long");
         return -1;
     }
+    if (node_secrets_seeds(node, &opts.seed_accounts) < 0)
+        return -1;
     node->cluster = hamd_cluster_new(&node->loop, &opts, node->store, &hooks);
-    if (!node->cluster || hamd_cluster_start(node->cluster) != 0) {
+    if (!node->cluster) {
         LOG_ERROR("cannot start the consensus layer");
         return -1;
     }
     return 0;
+}
+
+static int start_cluster(struct hamd_node *node)
+{
+    if (hamd_cluster_start(node->cluster) != 0) {
+        LOG_ERROR("cannot start the consensus layer");
+        return -1;
+    }
+    return 0;
+}
+
+/* A stall is detected after about stale_ms plus fail_threshold checks;
+ * the replay ring must reach back that far to resend what it missed. */
+static void warn_replay_window(const struct hamd_config *cfg)
+{
+    unsigned detect_ms = cfg->stale_ms + cfg->fail_threshold * cfg->check_interval_ms;
+    if (cfg->replay_window_ms < detect_ms)
+        LOG_WARN("[failover] replay_window_ms %u is shorter than the stall "
+                 "detection time (~%u ms): a stalled source's last ticks "
+                 "cannot be replayed", cfg->replay_window_ms, detect_ms);
 }
 
 /* The node's own loop handles: ready before anything can fail, so the
@@ -463,22 +531,26 @@ static int node_start(struct hamd_node *node)
     const struct hamd_config *cfg = node->cfg;
     const struct hamd_peer *self = hamd_config_self(cfg);
     node->witness = self && self->role == HAMD_ROLE_WITNESS;
+    /* Trading sessions (monitor.c) and the failover day (steer.c) are in
+     * exchange time; hamd logs in UTC, so TZ is free. Set before any
+     * thread starts: setenv is not thread-safe. */
+    setenv("TZ", cfg->timezone, 1);
+    tzset();
     node->gateways = hamd_strmap_new(NODE_MAPS_INITIAL);
     node->contracts = hamd_strmap_new(NODE_MAPS_INITIAL);
+    node->relays = hamd_strmap_new(NODE_MAPS_INITIAL);
     char store_dir[PATH_MAX + 8];
     snprintf(store_dir, sizeof store_dir, "%s/store", cfg->data_dir);
-    if (!node->gateways || !node->contracts || data_dir_prepare(cfg->data_dir) < 0 ||
-        !(node->store = hamd_store_new(store_dir)))
+    if (!node->gateways || !node->contracts || !node->relays ||
+        data_dir_prepare(cfg->data_dir) < 0 ||
+        !(node->store = hamd_store_new(store_dir)) ||
+        node_secrets_start(node) < 0)
         return -1;
-    if (start_dataplane(node) < 0 || start_supervisor(node) < 0)
+    if (start_dataplane(node) < 0 || start_supervisor(node) < 0 ||
+        create_cluster(node) < 0)
         return -1;
-    node->monitor = hamd_monitor_new(node);
-    node->steer = hamd_steer_new(node);
-    node->hooks = hamd_hooks_new(&node->loop, cfg);
-    if (!node->monitor || !node->steer || !node->hooks)
-        return -1;
-    node->admin = hamd_admin_new(node);
-    if (!node->admin)
+    warn_replay_window(cfg);
+    if (node_modules_start(node) < 0)
         return -1;
     /* Run what the store already holds before Raft catches up. */
     node_reconcile_all(node);
@@ -511,10 +583,12 @@ int hamd_node_run(const struct hamd_config *cfg)
     uv_run(&node->loop, UV_RUN_DEFAULT);
     int rc = node->exit_code;
     hamd_admin_destroy(&node->admin);
+    hamd_events_destroy(&node->events);
     hamd_cluster_destroy(&node->cluster);
     hamd_dataplane_destroy(&node->dp);
     hamd_store_destroy(&node->store);
     node_maps_free(node);
+    node_secrets_free(node);
     if (uv_loop_close(&node->loop) != 0)
         LOG_WARN("event loop closed with handles still open");
     free(node);

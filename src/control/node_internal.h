@@ -1,15 +1,22 @@
-/* The node: the control plane of one hamd process (docs/architecture.md).
+/* The node: the control plane of one hamd process (docs/architecture.md),
+ * and the composition root of the control loop.
  *
  * One libuv loop on the main thread runs Raft, the admin API, the gateway
  * supervisor, the health monitor and the failover engine. The data plane
- * runs on its own thread (dataplane.h). Files:
+ * runs on its own thread (dataplane.h). Only the node's own files know
+ * this struct; every module it starts sees the node through the deps
+ * struct of its header:
  *
- *   node.c       life cycle: start, roles and lease, shutdown
- *   reconcile.c  replicated store -> gateways, subscriptions, routing
- *   monitor.c    health monitor shell (every node, own gateways)
- *   steer.c      failover engine shell (leader only)
- *   admin*.c     admin HTTP API
- *   hooks.c      on_leader / on_follower scripts
+ *   node.c          life cycle: start, roles and lease, shutdown
+ *   node_modules.c  starts the modules, each with its deps: the node's
+ *                   queries and commands they call back
+ *   reconcile.c     replicated store -> gateways, subscriptions, routing
+ *   monitor.c       health monitor shell (every node, own gateways)
+ *   steer*.c        failover engine shell (leader only)
+ *   events.c        events: log, replicated history, `_event`
+ *   hooks.c         on_leader / on_follower scripts
+ *   secrets.c       secret params: the vault, sealed seeds, opened params
+ *   admin/          admin HTTP API (admin.h: struct hamd_admin_deps)
  */
 #ifndef HAMD_NODE_INTERNAL_H
 #define HAMD_NODE_INTERNAL_H
@@ -20,11 +27,10 @@
 
 #include "common/strmap.h"
 #include "config/config.h"
+#include "control/supervisor.h"
 #include "dataplane/dataplane.h"
-#include "core/health.h"
 #include "raft/cluster.h"
 #include "raft/store.h"
-#include "control/supervisor.h"
 
 #define NODE_SHUTDOWN_TRANSFER_MS 3000 /* leadership handover budget */
 #define NODE_SHUTDOWN_GRACE_MS 10000   /* whole shutdown budget */
@@ -33,30 +39,32 @@
                                           announces it first */
 
 struct hamd_admin;
+struct hamd_cover;
+struct hamd_events;
 struct hamd_hooks;
+struct hamd_monitor;
+struct hamd_notify;
+struct hamd_event_hook;
+struct hamd_steer;
+struct hamd_vault;
 
-/* One account as this node runs it. */
+/* One account as this node runs it (its health: monitor.c). */
 struct node_gw {
     struct hamd_account acct;           /* as last read from the store */
     bool running;                       /* supervisor told to run it */
     bool seen;                          /* scratch: still in the store */
-    struct hamd_health *health;         /* state machine (monitor.c) */
-    bool has_status;                    /* a STATUS came since launch */
-    enum hamd_gw_state status;          /* last STATUS */
-    int64_t status_since_ns;            /* when that STATUS state began */
-    char detail[HAMD_GW_DETAIL_MAX];    /* its detail text */
-    int64_t launched_ns;                /* last launch, monotonic */
-    uint64_t prev_ticks;                /* dp tick count at last check */
-    uint64_t prev_malformed;            /* dp malformed count at last check */
-    struct hamd_health_result last_result; /* of this check round */
-    bool event_due;                     /* last_result changed the state:
-                                           raise its event after planning */
 };
 
 /* One subscribed contract as this node routes it. */
 struct node_contract {
     char vt_symbol[HAMD_VT_SYMBOL_MAX]; /* its key in contracts */
-    char routed[HAMD_ACCOUNT_ID_MAX];   /* source told to the data plane */
+    char assigned[HAMD_ACCOUNT_ID_MAX]; /* the store's source id ("" none) */
+    char routed[HAMD_ACCOUNT_ID_MAX];   /* source told to the data plane:
+                                           the assigned one, but a relayed
+                                           source ACCOUNT@nodeN is this
+                                           node's own ACCOUNT unless this
+                                           node publishes and N is another
+                                           node (reconcile.c) */
     bool desired;                       /* scratch flag of reconcile */
 };
 
@@ -75,9 +83,19 @@ struct hamd_node {
     struct hamd_dataplane *dp;          /* the data thread */
     struct hamd_supervisor *sup;        /* gateway processes */
     struct hamd_admin *admin;           /* admin HTTP API */
+    struct hamd_events *events;         /* event log, history, `_event` */
     struct hamd_hooks *hooks;           /* role-change hooks */
+    struct hamd_notify *notify;         /* systemd READY/STATUS/WATCHDOG */
+    struct hamd_event_hook *event_hook; /* [hooks] on_event */
     struct hamd_monitor *monitor;       /* health checks */
     struct hamd_steer *steer;           /* failover shell */
+    struct hamd_cover *cover;           /* coverage shell: reports, source-
+                                           driven transfers, relays */
+    struct hamd_vault *vault;           /* [accounts] key_file: seals and
+                                           opens secret params */
+    struct hamd_account *seeds;         /* the seed accounts with their
+                                           secrets sealed (NULL: the
+                                           config's are used as they are) */
 
     bool witness;                       /* votes only: no gateways */
     bool publishing;                    /* holds the lease (or a lapse) */
@@ -89,6 +107,9 @@ struct hamd_node {
 
     struct hamd_strmap *gateways;       /* account id -> node_gw */
     struct hamd_strmap *contracts;      /* vt_symbol -> node_contract */
+    struct hamd_strmap *relays;         /* relayed source ids registered
+                                           with the data plane -> the map
+                                           itself (a set) */
 
     bool stopping;                      /* shutdown under way */
     bool transferring;                  /* shutdown handover in flight */
@@ -110,5 +131,33 @@ void node_gateway_subscribe_all(struct hamd_node *node, const char *account);
 
 /* reconcile.c: free the node's maps. */
 void node_maps_free(struct hamd_node *node);
+
+/* secrets.c: opens the vault of [accounts] key_file and checks that
+ * every sealed value of the store opens. Returns -1 (and logs why: the
+ * node must not start) when not. */
+int node_secrets_start(struct hamd_node *node);
+
+/* secrets.c: the seed accounts to hand the consensus layer, with their
+ * secrets sealed (*seeds points at node->seeds, or at the config's when
+ * there is no key). Returns 0, or -1 after logging why. */
+int node_secrets_seeds(struct hamd_node *node,
+                       const struct hamd_account **seeds);
+
+/* secrets.c: the params of account a with every sealed value opened,
+ * for its gateway's launch, into out (cap bytes; wipe it after use).
+ * Returns 0, or -1 after logging why (the key file lacks the key). */
+int node_secrets_open(struct hamd_node *node, const struct hamd_account *a,
+                      char *out, size_t cap);
+
+/* secrets.c: wipes and frees the vault and the sealed seeds. */
+void node_secrets_free(struct hamd_node *node);
+
+/* node_modules.c: starts the events recorder, the health monitor, the
+ * failover shell, the coverage shell, the hooks and the admin API, in
+ * this order, each with
+ * its deps (the store, the cluster, the data plane and the supervisor
+ * must exist). Returns -1 when one cannot start (it logs why, unless
+ * memory ran out); those started stay for the shutdown to close. */
+int node_modules_start(struct hamd_node *node);
 
 #endif /* HAMD_NODE_INTERNAL_H */

@@ -6,9 +6,9 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "control/monitor.h"
 #include "control/node_internal.h"
 #include "control/steer.h"
-#include "control/monitor.h"
 
 #define RECONCILE_SYMBOLS_INITIAL 64 /* first capacity of a symbol list */
 
@@ -95,12 +95,17 @@ static void gateway_start(struct hamd_node *node, struct node_gw *gw)
     for (unsigned i = 0; i < a->n_exchanges; i++)
         exch[i] = a->exchanges[i];
     hamd_dataplane_source_add(node->dp, a->id, exch, a->n_exchanges, a->canary);
+    /* Secrets are opened only here, for the launch (docs/security.md). */
+    char params[HAMD_PARAMS_MAX];
+    if (node_secrets_open(node, a, params, sizeof params) < 0)
+        return;
     /* Running before the launch: the monitor hears of the launch at once. */
     gw->running = true;
-    if (hamd_supervisor_run(node->sup, a->id, exe, a->params) != 0) {
+    if (hamd_supervisor_run(node->sup, a->id, exe, params) != 0) {
         LOG_ERROR("account %s: cannot start its gateway", a->id);
         gw->running = false;
     }
+    explicit_bzero(params, sizeof params);
 }
 
 static void gateway_halt(struct hamd_node *node, struct node_gw *gw)
@@ -123,9 +128,11 @@ static int reconcile_one_account(void *ud, const struct hamd_account *a)
         gw = calloc(1, sizeof *gw);
         if (!gw)
             return 0;
-        gw->health = hamd_monitor_health_new(node->monitor);
         hamd_strmap_put(node->gateways, a->id, gw);
     }
+    /* Watched before a launch: the monitor hears of it at once. */
+    if (hamd_monitor_watch(node->monitor, a) < 0)
+        LOG_ERROR("account %s: out of memory for its health machine", a->id);
     gw->acct = *a;
     gw->seen = true;
     bool want = a->enabled && !node->witness &&
@@ -156,8 +163,8 @@ void node_reconcile_accounts(struct hamd_node *node)
         if (gw->seen)
             continue;
         gateway_halt(node, gw);
+        hamd_monitor_forget(node->monitor, gw->acct.id);
         hamd_strmap_remove(node->gateways, gw->acct.id);
-        hamd_monitor_health_destroy(&gw->health);
         free(gw);
         cursor = 0; /* the map changed under the iterator */
     }
@@ -237,16 +244,60 @@ void node_reconcile_subscriptions(struct hamd_node *node)
  * Assignments -> data-plane routing
  * ------------------------------------------------------------------------ */
 
-static void route(struct hamd_node *node, struct node_contract *c,
-                  const char *account)
+/* Registers the relayed source id (ACCOUNT@nodeN) with the data plane,
+ * serving its account's exchanges. Returns false when the account is not
+ * known here (yet). */
+static bool relay_register(struct hamd_node *node, const char *id,
+                           const char *account)
 {
-    if (strcmp(c->routed, account) == 0)
+    if (hamd_strmap_get(node->relays, id))
+        return true;
+    const struct node_gw *gw = hamd_strmap_get(node->gateways, account);
+    if (!gw)
+        return false;
+    const char *exch[HAMD_ACCOUNT_EXCH_MAX];
+    for (unsigned i = 0; i < gw->acct.n_exchanges; i++)
+        exch[i] = gw->acct.exchanges[i];
+    if (hamd_dataplane_source_add(node->dp, id, exch, gw->acct.n_exchanges,
+                                  "") < 0)
+        return false;
+    hamd_strmap_put(node->relays, id, node->relays);
+    LOG_INFO("relay: %s registered; its node sends the ticks", id);
+    return true;
+}
+
+/* The data plane's route of an assigned source: a relayed source
+ * ACCOUNT@nodeN is a source of its own only on the publisher, for a node
+ * other than itself; everywhere else the contract runs on the node's own
+ * ACCOUNT, which a follower holds for a takeover and relays when asked. */
+static void local_route(struct hamd_node *node, const char *assigned,
+                        char *out, size_t cap)
+{
+    char account[HAMD_ACCOUNT_ID_MAX];
+    unsigned from;
+    if (!hamd_source_id_parse(assigned, account, &from) || from == 0) {
+        snprintf(out, cap, "%s", assigned);
         return;
-    uint64_t switch_id = hamd_steer_switch_id(node->steer, c->vt_symbol, account);
-    hamd_dataplane_assign(node->dp, c->vt_symbol, account, switch_id);
+    }
+    bool relayed = node->publishing && from != node->cfg->node_id &&
+                   relay_register(node, assigned, account);
+    snprintf(out, cap, "%s", relayed ? assigned : account);
+}
+
+static void route(struct hamd_node *node, struct node_contract *c,
+                  const char *assigned)
+{
+    char routed[HAMD_ACCOUNT_ID_MAX];
+    snprintf(c->assigned, sizeof c->assigned, "%s", assigned);
+    local_route(node, assigned, routed, sizeof routed);
+    if (strcmp(c->routed, routed) == 0)
+        return;
+    uint64_t switch_id = hamd_steer_switch_id(node->steer, c->vt_symbol,
+                                              assigned);
+    hamd_dataplane_assign(node->dp, c->vt_symbol, routed, switch_id);
     LOG_DEBUG("route %s: %s -> %s", c->vt_symbol, c->routed[0] ? c->routed : "-",
-              account[0] ? account : "-");
-    snprintf(c->routed, sizeof c->routed, "%s", account);
+              routed[0] ? routed : "-");
+    snprintf(c->routed, sizeof c->routed, "%s", routed);
 }
 
 static int reconcile_one_assign(void *ud, const char *vt_symbol,
@@ -259,6 +310,29 @@ static int reconcile_one_assign(void *ud, const char *vt_symbol,
         c->desired = true;
     }
     return 0;
+}
+
+/* Unregisters the relayed sources no contract is routed to any more (the
+ * contract moved, or this node stopped publishing). */
+static void relays_prune(struct hamd_node *node)
+{
+    size_t cursor = 0;
+    const char *id;
+    void *val;
+    while (hamd_strmap_next(node->relays, &cursor, &id, &val)) {
+        size_t c2 = 0;
+        const char *key;
+        void *cv;
+        bool used = false;
+        while (!used && hamd_strmap_next(node->contracts, &c2, &key, &cv))
+            used = strcmp(((struct node_contract *)cv)->routed, id) == 0;
+        if (used)
+            continue;
+        hamd_dataplane_source_remove(node->dp, id);
+        LOG_INFO("relay: %s no longer used", id);
+        hamd_strmap_remove(node->relays, id);
+        cursor = 0; /* the map changed under the iterator */
+    }
 }
 
 void node_reconcile_routing(struct hamd_node *node)
@@ -277,6 +351,7 @@ void node_reconcile_routing(struct hamd_node *node)
             route(node, c, "");
         c->desired = true;
     }
+    relays_prune(node);
 }
 
 void node_reconcile_all(struct hamd_node *node)
@@ -291,14 +366,12 @@ void node_maps_free(struct hamd_node *node)
     size_t cursor = 0;
     const char *key;
     void *val;
-    while (node->gateways && hamd_strmap_next(node->gateways, &cursor, &key, &val)) {
-        struct node_gw *gw = val;
-        hamd_monitor_health_destroy(&gw->health);
-        free(gw);
-    }
+    while (node->gateways && hamd_strmap_next(node->gateways, &cursor, &key, &val))
+        free(val);
     cursor = 0;
     while (node->contracts && hamd_strmap_next(node->contracts, &cursor, &key, &val))
         free(val);
     hamd_strmap_destroy(&node->gateways);
     hamd_strmap_destroy(&node->contracts);
+    hamd_strmap_destroy(&node->relays);
 }

@@ -10,15 +10,14 @@
  * health trigger. */
 #include "control/steer.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "common/clock.h"
 #include "common/log.h"
-#include "control/events.h"
-#include "core/failover.h"
-#include "control/node_internal.h"
+#include "control/cover.h"
 #include "control/steer_internal.h"
 
 static void steer_kick(struct hamd_steer *st);
@@ -31,7 +30,7 @@ static uint32_t today_yyyymmdd(void)
 {
     time_t t = time(NULL);
     struct tm tm;
-    localtime_r(&t, &tm); /* exchange timezone: TZ is set by the monitor */
+    localtime_r(&t, &tm); /* exchange timezone: the node sets TZ */
     return (uint32_t)((tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 +
                       tm.tm_mday);
 }
@@ -49,18 +48,18 @@ static int collect_account(void *ud, const struct hamd_account *a)
 static void source_of(struct hamd_steer *st, const struct hamd_account *a,
                       struct hamd_failover_source *src, int64_t mono, int64_t wall)
 {
-    struct hamd_node *node = st->node;
-    struct node_gw *gw = hamd_strmap_get(node->gateways, a->id);
+    struct hamd_store *store = st->deps.store;
+    struct hamd_monitor_view v;
     memset(src, 0, sizeof *src);
     src->state = HAMD_HEALTH_STOPPED;
-    src->stopped = !hamd_store_account_running(node->store, a->id);
+    src->stopped = !hamd_store_account_running(store, a->id);
     src->quarantine_until_ns =
-        hamd_store_quarantine_until(node->store, a->id) * HAMD_NS_PER_MS;
-    if (!gw || !gw->health)
+        hamd_store_quarantine_until(store, a->id) * HAMD_NS_PER_MS;
+    if (!hamd_monitor_gateway(st->deps.monitor, a->id, &v))
         return;
-    src->state = hamd_health_state(gw->health);
-    src->trigger = hamd_health_last_trigger(gw->health);
-    src->healthy_since_ns = wall - (mono - hamd_health_since_ns(gw->health));
+    src->state = v.state;
+    src->trigger = v.trigger;
+    src->healthy_since_ns = wall - (mono - v.state_since_ns);
 }
 
 static int collect_pin(void *ud, const char *vt_symbol)
@@ -81,42 +80,43 @@ static struct hamd_strmap *pins_read(struct hamd_store *store)
 
 int steer_input_build(struct hamd_steer *st, struct steer_input *si)
 {
-    struct hamd_node *node = st->node;
-    const struct hamd_config *cfg = node->cfg;
+    struct hamd_store *store = st->deps.store;
     memset(si, 0, sizeof *si);
-    if (hamd_store_accounts_foreach(node->store, collect_account, si) < 0)
+    if (hamd_store_accounts_foreach(store, collect_account, si) < 0)
         return -1;
     int64_t mono = hamd_mono_ns(), wall = hamd_wall_ns();
     for (size_t i = 0; i < si->n_accounts; i++)
         source_of(st, &si->accounts[i], &si->sources[i], mono, wall);
-    size_t n = hamd_strmap_size(node->contracts), k = 0;
+    if (st->deps.relay_sources)
+        si->n_accounts = st->deps.relay_sources(
+            st->deps.ud, si->accounts, si->sources, si->n_accounts,
+            HAMD_FAILOVER_MAX_ACCOUNTS, mono, wall);
+    size_t n = st->deps.routes(st->deps.ud, NULL, 0);
     si->contracts = calloc(n ? n : 1, sizeof *si->contracts);
-    struct hamd_strmap *pins = pins_read(node->store);
+    struct hamd_strmap *pins = pins_read(store);
     if (!si->contracts || !pins) {
         hamd_strmap_destroy(&pins);
         return -1;
     }
-    size_t cursor = 0;
-    const char *key;
-    void *val;
-    while (hamd_strmap_next(node->contracts, &cursor, &key, &val) && k < n) {
-        struct node_contract *c = val;
+    size_t k = st->deps.routes(st->deps.ud, si->contracts, n);
+    if (k > n)
+        k = n;
+    for (size_t i = 0; i < k; i++) {
+        struct hamd_failover_contract *c = &si->contracts[i];
         struct steer_flags *f = hamd_strmap_get(st->flags, c->vt_symbol);
-        si->contracts[k].vt_symbol = c->vt_symbol;
-        si->contracts[k].active = c->routed;
-        si->contracts[k].pinned = hamd_strmap_get(pins, c->vt_symbol) != NULL;
-        si->contracts[k].alerted = f && f->alerted;
-        k++;
+        c->pinned = hamd_strmap_get(pins, c->vt_symbol) != NULL;
+        c->alerted = f && f->alerted;
     }
     hamd_strmap_destroy(&pins);
     uint32_t day = today_yyyymmdd();
     si->in = (struct hamd_failover_input){
         .accounts = si->accounts, .sources = si->sources,
         .n_accounts = si->n_accounts, .contracts = si->contracts,
-        .n_contracts = k, .paused = hamd_store_paused(node->store),
-        .failovers_today = hamd_store_failover_count(node->store, day),
-        .daily_cap = cfg->daily_cap, .cap_event_raised = st->cap_day == day,
-        .revert_after_s = cfg->revert_after_s, .quarantine_s = cfg->quarantine_s,
+        .n_contracts = k, .paused = hamd_store_paused(store),
+        .failovers_today = hamd_store_failover_count(store, day),
+        .daily_cap = st->opts.daily_cap, .cap_event_raised = st->cap_day == day,
+        .revert_after_s = st->opts.revert_after_s,
+        .quarantine_s = st->opts.quarantine_s,
         .now_ns = wall, .initial_wait_until_ns = st->initial_wait_until_ns,
     };
     return 0;
@@ -136,12 +136,12 @@ void steer_op_settle(struct steer_op *op)
 {
     if (--op->pending > 0)
         return;
-    if (op->failed_status)
-        op->done(op->ud, 503, json_pack("{s:s,s:i}", "error",
+    if (op->failed_status < 0)
+        op->done(op->ud, -EAGAIN, json_pack("{s:s,s:i}", "error",
                                         "not committed: leadership lost",
-                                        "raft_error", op->failed_status));
+                                        "raft_error", -op->failed_status));
     else
-        op->done(op->ud, 200, json_incref(op->answer));
+        op->done(op->ud, 0, json_incref(op->answer));
     json_decref(op->answer);
     free(op);
 }
@@ -150,12 +150,12 @@ static void on_committed(void *ud, int status, const struct hamd_apply_result *r
 {
     struct steer_commit *sc = ud;
     struct hamd_steer *st = sc->st;
-    if (status != 0)
-        LOG_WARN("failover: commit failed (raft error %d)", status);
+    if (status < 0)
+        LOG_WARN("failover: commit failed (raft error %d)", -status);
     else if (res && res->status != 0)
         LOG_WARN("failover: commit refused: %s", res->error);
     if (sc->op) {
-        if (status != 0)
+        if (status < 0)
             sc->op->failed_status = status;
         steer_op_settle(sc->op);
     }
@@ -171,7 +171,9 @@ void steer_submit(struct hamd_steer *st, struct hamd_cmd *cmd, struct steer_op *
         sc->st = st;
         sc->op = op;
     }
-    if (sc && hamd_cluster_submit(st->node->cluster, cmd, on_committed, sc) == 0) {
+    int rc = sc ? hamd_cluster_submit(st->deps.cluster, cmd, on_committed, sc)
+                : -RAFT_NOMEM;
+    if (rc == 0) {
         st->inflight++;
         if (op)
             op->pending++;
@@ -179,7 +181,7 @@ void steer_submit(struct hamd_steer *st, struct hamd_cmd *cmd, struct steer_op *
         free(sc);
         LOG_WARN("failover: cannot submit %s", hamd_cmd_type_name(cmd->type));
         if (op)
-            op->failed_status = -1;
+            op->failed_status = rc;
     }
     hamd_cmd_free(cmd);
 }
@@ -215,14 +217,36 @@ static void switch_finish(struct hamd_steer *st, struct steer_switch *sw,
         }
     sw->id = 0;
     sw->event = NULL;
-    hamd_events_raise(st->node, ev);
+    hamd_events_raise(st->deps.events, ev);
+}
+
+/* An account's own priority: a relayed source ranks HAMD_COVER_RELAY_
+ * PRIORITY behind it only inside the engine. */
+static int source_priority(const struct hamd_account *a)
+{
+    unsigned node;
+    if (!a)
+        return 0;
+    if (hamd_source_id_parse(a->id, NULL, &node) && node)
+        return a->priority - HAMD_COVER_RELAY_PRIORITY;
+    return a->priority;
+}
+
+/* The engine's trigger, but a relayed source that is gone (its node no
+ * longer reports, or this node now publishes itself) says so. */
+static const char *group_trigger(const struct hamd_failover_group *g)
+{
+    unsigned node;
+    if (g->from < 0 && hamd_source_id_parse(g->from_id, NULL, &node) && node)
+        return "relay_ended";
+    return g->trigger ? g->trigger : "";
 }
 
 static json_t *group_event(const struct steer_input *si,
                            const struct hamd_failover_plan *plan,
                            const struct hamd_failover_group *g)
 {
-    json_t *ev = hamd_events_new(hamd_failover_event_type(g->kind));
+    json_t *ev = hamd_events_json_new(hamd_failover_event_type(g->kind));
     json_t *affected = json_array();
     for (size_t i = 0; i < g->count; i++)
         json_array_append_new(
@@ -232,21 +256,25 @@ static json_t *group_event(const struct steer_input *si,
     json_object_set_new(ev, "failed_gateway_id", json_string(g->from_id));
     json_object_set_new(ev, "backup_gateway_id", json_string(to ? to->id : ""));
     json_object_set_new(ev, "affected_contracts", affected);
-    json_object_set_new(ev, "metadata", json_pack(
-        "{s:i,s:i,s:I,s:s,s:s}", "primary_priority", from ? from->priority : 0,
-        "backup_priority", to ? to->priority : 0, "contracts_migrated",
-        (json_int_t)g->count, "health_trigger", g->trigger ? g->trigger : "",
-        "kind", hamd_failover_kind_name(g->kind)));
+    json_t *meta = json_pack(
+        "{s:i,s:i,s:I,s:s,s:s}", "primary_priority", source_priority(from),
+        "backup_priority", source_priority(to), "contracts_migrated",
+        (json_int_t)g->count, "health_trigger", group_trigger(g),
+        "kind", hamd_failover_kind_name(g->kind));
+    unsigned node;
+    if (to && hamd_source_id_parse(to->id, NULL, &node) && node)
+        json_object_set_new(meta, "backup_relayed_from", json_integer(node));
+    json_object_set_new(ev, "metadata", meta);
     return ev;
 }
 
 /* Monotonic time of the trigger: when the failed source left HEALTHY. */
 static int64_t group_trigger_ns(struct hamd_steer *st, const struct hamd_failover_group *g)
 {
-    struct node_gw *gw = g->from_id[0] ? hamd_strmap_get(st->node->gateways, g->from_id)
-                                       : NULL;
-    if (g->kind == HAMD_FAILOVER_FAILOVER && gw && gw->health)
-        return hamd_health_since_ns(gw->health);
+    struct hamd_monitor_view v;
+    if (g->kind == HAMD_FAILOVER_FAILOVER && g->from_id[0] &&
+        hamd_monitor_gateway(st->deps.monitor, g->from_id, &v))
+        return v.state_since_ns;
     return hamd_mono_ns();
 }
 
@@ -288,7 +316,7 @@ static void execute_group(struct hamd_steer *st, const struct steer_input *si,
     if (g->kind == HAMD_FAILOVER_NO_HEALTHY_BACKUP || g->to < 0) {
         json_t *ev = group_event(si, plan, g);
         json_object_set_new(ev, "severity", json_string("critical"));
-        hamd_events_raise(st->node, ev);
+        hamd_events_raise(st->deps.events, ev);
         return;
     }
     execute_move_group(st, si, plan, g, op);
@@ -343,10 +371,10 @@ static void execute_side_effects(struct hamd_steer *st, const struct steer_input
     }
     if (plan->raise_cap_event) {
         st->cap_day = today_yyyymmdd();
-        json_t *ev = hamd_events_new(HAMD_FAILOVER_EVENT_DAILY_CAP);
+        json_t *ev = hamd_events_json_new(HAMD_FAILOVER_EVENT_DAILY_CAP);
         json_object_set_new(ev, "severity", json_string("critical"));
         json_object_set_new(ev, "daily_cap", json_integer(si->in.daily_cap));
-        hamd_events_raise(st->node, ev);
+        hamd_events_raise(st->deps.events, ev);
     }
     execute_pins(st, si, plan, true, op);
     execute_pins(st, si, plan, false, op);
@@ -438,12 +466,14 @@ static void on_timer(uv_timer_t *t)
  * Public API
  * ------------------------------------------------------------------------ */
 
-struct hamd_steer *hamd_steer_new(struct hamd_node *node)
+struct hamd_steer *hamd_steer_new(const struct hamd_steer_opts *opts,
+                                  const struct hamd_steer_deps *deps)
 {
     struct hamd_steer *st = calloc(1, sizeof *st);
     if (!st)
         return NULL;
-    st->node = node;
+    st->opts = *opts;
+    st->deps = *deps;
     st->flags = hamd_strmap_new(STEER_MAP_INITIAL);
     st->pending = hamd_strmap_new(STEER_MAP_INITIAL);
     if (!st->flags || !st->pending) {
@@ -452,8 +482,8 @@ struct hamd_steer *hamd_steer_new(struct hamd_node *node)
         free(st);
         return NULL;
     }
-    uv_timer_init(&node->loop, &st->timer);
-    uv_timer_init(&node->loop, &st->kick);
+    uv_timer_init(deps->loop, &st->timer);
+    uv_timer_init(deps->loop, &st->kick);
     st->timer.data = st;
     st->kick.data = st;
     uv_timer_start(&st->timer, on_timer, STEER_REPLAN_INTERVAL_MS,
@@ -541,4 +571,28 @@ uint64_t hamd_steer_switch_id(struct hamd_steer *self, const char *vt_symbol,
 {
     struct steer_switch *sw = hamd_strmap_get(self->pending, vt_symbol);
     return sw && strcmp(sw->to, account) == 0 ? sw->id : 0;
+}
+
+void hamd_steer_figures(struct hamd_steer *self, struct hamd_steer_figures *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!self)
+        return;
+    out->failovers_today =
+        hamd_store_failover_count(self->deps.store, today_yyyymmdd());
+    if (!self->active || hamd_strmap_size(self->flags) == 0)
+        return;
+    /* Only subscribed contracts: a flag outlives an unsubscribe. */
+    size_t n = self->deps.routes(self->deps.ud, NULL, 0);
+    struct hamd_failover_contract *c = calloc(n ? n : 1, sizeof *c);
+    if (!c)
+        return;
+    size_t total = self->deps.routes(self->deps.ud, c, n);
+    if (total < n)
+        n = total;
+    for (size_t i = 0; i < n; i++) {
+        const struct steer_flags *f = hamd_strmap_get(self->flags, c[i].vt_symbol);
+        out->no_backup += f && f->alerted;
+    }
+    free(c);
 }

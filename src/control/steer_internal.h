@@ -38,7 +38,8 @@ struct steer_switch {
 struct steer_op;
 
 struct hamd_steer {
-    struct hamd_node *node;      /* the node it steers */
+    struct hamd_steer_opts opts; /* the failover policy */
+    struct hamd_steer_deps deps; /* what it reads and acts through */
     uv_timer_t timer;            /* periodic re-plan */
     uv_timer_t kick;             /* coalesces triggers of one loop turn */
     bool active;                 /* this node holds the lease */
@@ -69,7 +70,8 @@ struct steer_op {
     hamd_steer_done_cb done;     /* answers the API request */
     void *ud;                    /* its argument */
     unsigned pending;            /* commits not answered yet */
-    int failed_status;           /* raft error seen, 0 if none */
+    int failed_status;           /* a failed commit's status (-RAFT_*,
+                                    cluster.h), 0 if none */
     json_t *answer;              /* the plan, returned on success */
 };
 

@@ -1,6 +1,7 @@
 /* Failover shell: operator commands (docs/api.md: failover, failback, pause,
  * resume, dry runs). They plan with the same pure engine as automatic
  * failover and commit the same way; a dry run stops after planning. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,13 +47,14 @@ static json_t *steer_plan_json(const struct steer_input *si,
  * Shared flow
  * ------------------------------------------------------------------------ */
 
+/* The completion status of an engine refusal (steer.h). */
 static int status_of(enum hamd_failover_errcode code)
 {
     switch (code) {
-    case HAMD_FAILOVER_EINVAL: return 400;
-    case HAMD_FAILOVER_ENOENT: return 404;
-    case HAMD_FAILOVER_ECONFLICT: return 409;
-    default: return 503;
+    case HAMD_FAILOVER_EINVAL: return -EINVAL;
+    case HAMD_FAILOVER_ENOENT: return -ENOENT;
+    case HAMD_FAILOVER_ECONFLICT: return -EPERM;
+    default: return -ENOMEM;
     }
 }
 
@@ -60,8 +62,9 @@ static bool leader_only(struct hamd_steer *st, hamd_steer_done_cb done, void *ud
 {
     if (st->active)
         return true;
-    done(ud, 503, json_pack("{s:s}", "error", "this node does not publish: "
-                                              "send the command to the leader"));
+    done(ud, -EAGAIN, json_pack("{s:s}", "error",
+                                "this node does not publish: send the "
+                                "command to the leader"));
     return false;
 }
 
@@ -79,7 +82,7 @@ static void run_manual(struct hamd_steer *st, plan_fn fn, const void *args,
     struct steer_input *si = malloc(sizeof *si);
     if (!si || steer_input_build(st, si) < 0) {
         steer_input_release(si);
-        done(ud, 503, json_pack("{s:s}", "error", "cannot read the store"));
+        done(ud, -EIO, json_pack("{s:s}", "error", "cannot read the store"));
         return;
     }
     struct hamd_failover_error err;
@@ -96,14 +99,14 @@ static void run_manual(struct hamd_steer *st, plan_fn fn, const void *args,
     json_t *answer = steer_plan_json(si, plan);
     json_object_set_new(answer, "dry_run", json_boolean(dry_run));
     if (dry_run) {
-        done(ud, 200, answer);
+        done(ud, 0, answer);
     } else {
         LOG_INFO("operator %s: %zu contract(s) in %zu group(s)", what,
                  plan->n_moves, plan->n_groups);
         struct steer_op *op = calloc(1, sizeof *op);
         if (!op) {
             json_decref(answer);
-            done(ud, 503, json_pack("{s:s}", "error", "out of memory"));
+            done(ud, -ENOMEM, json_pack("{s:s}", "error", "out of memory"));
         } else {
             *op = (struct steer_op){.done = done, .ud = ud, .answer = answer};
             steer_plan_execute(st, si, plan, op);
@@ -163,7 +166,7 @@ void hamd_steer_pause(struct hamd_steer *self, bool paused,
         return;
     struct steer_op *op = calloc(1, sizeof *op);
     if (!op) {
-        done(ud, 503, json_pack("{s:s}", "error", "out of memory"));
+        done(ud, -ENOMEM, json_pack("{s:s}", "error", "out of memory"));
         return;
     }
     *op = (struct steer_op){.done = done, .ud = ud,
@@ -173,7 +176,8 @@ void hamd_steer_pause(struct hamd_steer *self, bool paused,
     hamd_cmd_init(&cmd, HAMD_CMD_PAUSE);
     cmd.flag = paused;
     steer_submit(self, &cmd, op);
-    hamd_events_raise(self->node, hamd_events_new(paused ? "failover_paused"
-                                                        : "failover_resumed"));
+    hamd_events_raise(self->deps.events,
+                      hamd_events_json_new(paused ? "failover_paused"
+                                                  : "failover_resumed"));
     steer_op_settle(op);
 }

@@ -7,13 +7,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include "common/log.h"
 #include "hamd/gwproto.h"
 
 #define SUP_PARENT_ENV "HAMD_PARENT_PID" /* tells a child its hamd */
-#define SUP_ENV_ADDED 4     /* variables env_build adds for a gateway */
+#define SUP_ENV_ADDED 5     /* variables env_build adds for a gateway */
+#define SUP_TOKEN_BYTES 32  /* random bytes of a launch token (64 hex) */
 #define SUP_EXIT_NO_EXEC 127 /* exit status: could not execute (as sh) */
 
 extern char **environ;
@@ -24,7 +26,9 @@ struct sup_child {
     struct sup_child *next;       /* owner's list */
     char account[HAMD_ACCOUNT_ID_MAX]; /* the account it serves */
     char exe[PATH_MAX];           /* the gateway executable */
-    char *params;                 /* JSON text, heap */
+    char *params;                 /* JSON text, heap (secrets in clear:
+                                     wiped when freed) */
+    char token[2 * SUP_TOKEN_BYTES + 1]; /* the current launch's token */
     uv_process_t proc;            /* valid while proc_open */
     uv_timer_t timer;             /* relaunch or kill-grace timer */
     bool proc_open;               /* proc handle initialised, not closed */
@@ -37,7 +41,7 @@ struct hamd_supervisor {
     struct hamd_sup_opts opts;        /* copied at creation */
     struct hamd_sup_hooks hooks;      /* copied at creation */
     struct sup_child *children;       /* every account's process */
-    void (*shutdown_done)(void *ud);  /* pending shutdown callback */
+    hamd_supervisor_shutdown_cb shutdown_done; /* pending shutdown callback */
     void *shutdown_ud;                /* its argument */
     bool shutting_down;               /* no relaunches from now on */
 };
@@ -74,9 +78,9 @@ static void maybe_finish_shutdown(struct hamd_supervisor *sup)
 {
     if (!sup->shutting_down || !sup->shutdown_done || !all_stopped(sup))
         return;
-    void (*done)(void *) = sup->shutdown_done;
+    hamd_supervisor_shutdown_cb done = sup->shutdown_done;
     sup->shutdown_done = NULL;
-    done(sup->shutdown_ud);
+    done(sup->shutdown_ud, 0);
 }
 
 /* Builds environ + the gateway protocol variables; free with env_free. */
@@ -97,6 +101,7 @@ static char **env_build(const struct sup_child *c)
     if (asprintf(&env[k++], "%s=%s", HAMD_GW_ENV_ENDPOINT, o->gw_endpoint) < 0 ||
         asprintf(&env[k++], "%s=%s", HAMD_GW_ENV_ACCOUNT, c->account) < 0 ||
         asprintf(&env[k++], "%s=%s", HAMD_GW_ENV_PARAMS, c->params) < 0 ||
+        asprintf(&env[k++], "%s=%s", HAMD_GW_ENV_TOKEN, c->token) < 0 ||
         asprintf(&env[k++], "%s=%d", SUP_PARENT_ENV, (int)getpid()) < 0)
         env[k - 1] = NULL;
     return env;
@@ -106,9 +111,32 @@ static void env_free(char **env)
 {
     if (!env)
         return;
-    for (char **e = env; *e; e++)
+    for (char **e = env; *e; e++) {
+        explicit_bzero(*e, strlen(*e)); /* params and token in clear */
         free(*e);
+    }
     free(env);
+}
+
+/* A fresh random token for the next launch, told to the data plane
+ * first (docs/security.md). Returns 0, or -1 when the kernel gives no
+ * randomness. */
+static int token_new(struct sup_child *c)
+{
+    unsigned char raw[SUP_TOKEN_BYTES];
+    static const char hex[] = "0123456789abcdef";
+    if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw)
+        return -1;
+    for (size_t i = 0; i < sizeof raw; i++) {
+        c->token[2 * i] = hex[raw[i] >> 4];
+        c->token[2 * i + 1] = hex[raw[i] & 0x0f];
+    }
+    c->token[2 * sizeof raw] = '\0';
+    explicit_bzero(raw, sizeof raw);
+    const struct hamd_sup_hooks *h = &c->sup->hooks;
+    if (h->on_token)
+        h->on_token(h->ud, c->account, c->token);
+    return 0;
 }
 
 /* ------------------------------------------------------------------------
@@ -166,7 +194,7 @@ static void child_launch(struct sup_child *c)
     if (c->proc_open || sup->shutting_down)
         return;
     char *args[] = {sup->opts.self_exe, "--gw-launch", c->exe, NULL};
-    char **env = env_build(c);
+    char **env = token_new(c) == 0 ? env_build(c) : NULL;
     uv_stdio_container_t stdio[3] = {
         {.flags = UV_IGNORE},
         {.flags = UV_INHERIT_FD, .data.fd = STDOUT_FILENO},
@@ -277,6 +305,8 @@ int hamd_supervisor_run(struct hamd_supervisor *self, const char *account,
     char *params = strdup(params_json);
     if (!params)
         return -1;
+    if (c->params)
+        explicit_bzero(c->params, strlen(c->params));
     free(c->params);
     c->params = params;
     snprintf(c->exe, sizeof c->exe, "%s", exe);
@@ -327,7 +357,7 @@ bool hamd_supervisor_info(struct hamd_supervisor *self, const char *account,
 }
 
 void hamd_supervisor_shutdown(struct hamd_supervisor *self,
-                              void (*done)(void *ud), void *ud)
+                              hamd_supervisor_shutdown_cb done, void *ud)
 {
     self->shutting_down = true;
     self->shutdown_done = done;
@@ -342,7 +372,10 @@ void hamd_supervisor_shutdown(struct hamd_supervisor *self,
 static void on_timer_closed(uv_handle_t *h)
 {
     struct sup_child *c = h->data;
+    if (c->params)
+        explicit_bzero(c->params, strlen(c->params));
     free(c->params);
+    explicit_bzero(c->token, sizeof c->token);
     free(c);
 }
 

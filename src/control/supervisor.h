@@ -8,7 +8,9 @@
  * started through `hamd --gw-launch`, which sets PR_SET_PDEATHSIG so they
  * die with the node even when it is killed with SIGKILL, and in their own
  * session so a terminal's Ctrl-C reaches only hamd, which stops them in
- * order.
+ * order. Each launch gets a fresh random token in HAMD_GW_TOKEN, told
+ * first to the on_token hook (the data plane believes only a connection
+ * whose HELLO echoes it, docs/security.md).
  */
 #ifndef HAMD_SUPERVISOR_H
 #define HAMD_SUPERVISOR_H
@@ -52,6 +54,9 @@ struct hamd_sup_hooks {
     void (*on_exit)(void *ud, const char *account, int status);
     /* A gateway process was launched. */
     void (*on_launch)(void *ud, const char *account, int pid);
+    /* The launch token of account's next process, before it starts: it
+     * gets it in HAMD_GW_TOKEN and must echo it in its HELLO. */
+    void (*on_token)(void *ud, const char *account, const char *token);
     /* How long to wait before relaunching account's gateway (required). */
     unsigned (*relaunch_delay_ms)(void *ud, const char *account);
 };
@@ -79,9 +84,13 @@ void hamd_supervisor_restart(struct hamd_supervisor *self, const char *account,
 bool hamd_supervisor_info(struct hamd_supervisor *self, const char *account,
                           struct hamd_sup_info *info);
 
-/* Stops every gateway; done(ud) runs once all have exited. */
+/* Completion of hamd_supervisor_shutdown: status is always 0 (every
+ * gateway has exited; one that ignored SIGTERM got SIGKILL). */
+typedef void (*hamd_supervisor_shutdown_cb)(void *ud, int status);
+
+/* Stops every gateway; done(ud, 0) runs once all have exited. */
 void hamd_supervisor_shutdown(struct hamd_supervisor *self,
-                              void (*done)(void *ud), void *ud);
+                              hamd_supervisor_shutdown_cb done, void *ud);
 
 /* Frees the supervisor (after shutdown completed); nulls *self. */
 void hamd_supervisor_destroy(struct hamd_supervisor **self);

@@ -1,8 +1,33 @@
-/* Tick arbiter: routing, newer-than-last guard, replay window. See arbiter.h. */
+/* Tick arbiter: routing, first arrival, newer-than-last guard, replay
+ * window. See arbiter.h. */
 #include "core/arbiter.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+/* ------------------------------------------------------------------------
+ * Modes
+ * ------------------------------------------------------------------------ */
+
+const char *hamd_arb_mode_name(enum hamd_arb_mode mode)
+{
+    switch (mode) {
+    case HAMD_ARB_MODE_PRIORITY: return "priority";
+    case HAMD_ARB_MODE_FIRST: return "first";
+    }
+    return "unknown";
+}
+
+bool hamd_arb_mode_parse(const char *text, enum hamd_arb_mode *out)
+{
+    if (text && strcmp(text, "priority") == 0)
+        *out = HAMD_ARB_MODE_PRIORITY;
+    else if (text && strcmp(text, "first") == 0)
+        *out = HAMD_ARB_MODE_FIRST;
+    else
+        return false;
+    return true;
+}
 
 /* ------------------------------------------------------------------------
  * Replay ring
@@ -122,7 +147,9 @@ enum hamd_arb_verdict hamd_arb_offer(struct hamd_arb_contract *c,
 {
     if (!source_valid(source))
         return HAMD_ARB_DROPPED;
-    if (source == c->active)
+    /* The active source, or in first-arrival mode any eligible one: the
+     * first copy of a tick goes out, later copies are not newer. */
+    if (hamd_arb_supplies(c, source))
         return newer_than_last(c, tick) ? HAMD_ARB_PUBLISH : HAMD_ARB_STALE;
     /* A kept tick that is already not newer can never be replayed. */
     if (!newer_than_last(c, tick))
@@ -146,26 +173,97 @@ void hamd_arb_published(struct hamd_arb_contract *c, const struct hamd_tick *tic
     c->last_volume = tick->volume;
 }
 
+/* The sources whose kept ticks a flush sends and the guard lets go of:
+ * the active one and, in first-arrival mode, every eligible one. */
+static uint32_t supplying(const struct hamd_arb_contract *c)
+{
+    uint32_t set = c->eligible;
+    if (source_valid(c->active))
+        set |= 1u << c->active;
+    return set;
+}
+
+/* The source in set whose next kept tick (at pos) arrived first, the
+ * active source on a tie; HAMD_ARB_NO_SOURCE when all are exhausted. */
+static int earliest(struct hamd_arb_contract *c, uint32_t set,
+                    const unsigned pos[HAMD_ARB_MAX_SOURCES])
+{
+    int best = HAMD_ARB_NO_SOURCE;
+    int64_t best_rx = 0;
+    for (int s = 0; s < HAMD_ARB_MAX_SOURCES; s++) {
+        struct hamd_arb_ring *r = c->rings[s];
+        if (!((set >> s) & 1u) || !r || pos[s] >= r->len)
+            continue;
+        int64_t rx = ring_at(r, pos[s])->rx_ns;
+        if (best == HAMD_ARB_NO_SOURCE || rx < best_rx ||
+            (rx == best_rx && s == c->active)) {
+            best = s;
+            best_rx = rx;
+        }
+    }
+    return best;
+}
+
 unsigned hamd_arb_flush(struct hamd_arb_contract *c,
                         const struct hamd_arb_limits *lim, int64_t now_ns,
                         hamd_arb_emit_fn emit, void *ud)
 {
-    if (!source_valid(c->active))
-        return 0;
-    struct hamd_arb_ring *r = c->rings[c->active];
-    ring_trim(r, lim, now_ns);
+    uint32_t set = supplying(c);
+    unsigned pos[HAMD_ARB_MAX_SOURCES] = {0};
+    for (int s = 0; s < HAMD_ARB_MAX_SOURCES; s++)
+        if ((set >> s) & 1u)
+            ring_trim(c->rings[s], lim, now_ns);
+    /* One ring in priority mode; in first-arrival mode a merge of a few,
+     * by arrival: each emitted tick moves the guard, so a later copy of
+     * it is skipped as it would have been live. */
     unsigned replayed = 0;
-    for (unsigned i = 0; r && i < r->len; i++) {
-        const struct hamd_tick *t = &ring_at(r, i)->tick;
+    int s;
+    while ((s = earliest(c, set, pos)) != HAMD_ARB_NO_SOURCE) {
+        const struct hamd_tick *t = &ring_at(c->rings[s], pos[s]++)->tick;
         if (!newer_than_last(c, t))
             continue;
-        emit(ud, t);
+        emit(ud, s, t);
         replayed++;
     }
-    /* The active source's ticks are published live: its ring is not kept,
-     * and its memory goes back until it is a backup again. */
-    ring_release(&c->rings[c->active]);
+    /* These sources' ticks are published live: their rings are not kept,
+     * and the memory goes back until one is a backup again. */
+    for (s = 0; s < HAMD_ARB_MAX_SOURCES; s++)
+        if ((set >> s) & 1u)
+            ring_release(&c->rings[s]);
     return replayed;
+}
+
+unsigned hamd_arb_set_eligible(struct hamd_arb_contract *c,
+                               const struct hamd_arb_limits *lim,
+                               uint32_t eligible, int64_t now_ns,
+                               hamd_arb_emit_fn emit, void *ud)
+{
+    uint32_t added = eligible & ~c->eligible;
+    c->eligible = eligible;
+    /* Only a newcomer can hold what was not sent: the active and eligible
+     * sources' rings are empty while the node sends live. */
+    if (!emit || !added)
+        return 0;
+    return hamd_arb_flush(c, lim, now_ns, emit, ud);
+}
+
+unsigned hamd_arb_each_newer(struct hamd_arb_contract *c,
+                             const struct hamd_arb_limits *lim, int source,
+                             int64_t now_ns, hamd_arb_emit_fn fn, void *ud)
+{
+    if (!source_valid(source))
+        return 0;
+    struct hamd_arb_ring *r = c->rings[source];
+    ring_trim(r, lim, now_ns);
+    unsigned n = 0;
+    for (unsigned i = 0; r && i < r->len; i++) {
+        const struct hamd_tick *t = &ring_at(r, i)->tick;
+        if (newer_than_last(c, t)) {
+            fn(ud, source, t);
+            n++;
+        }
+    }
+    return n;
 }
 
 unsigned hamd_arb_switch(struct hamd_arb_contract *c,
@@ -205,11 +303,12 @@ void hamd_arb_observed(struct hamd_arb_contract *c, int64_t datetime_ns,
         c->last_datetime_ns = datetime_ns;
         c->last_volume = volume;
     }
-    if (!source_valid(c->active))
-        return;
-    struct hamd_arb_ring *r = c->rings[c->active];
-    while (r && r->len > 0 && !newer_than_last(c, &ring_at(r, 0)->tick))
-        ring_pop_oldest(r);
+    uint32_t set = supplying(c);
+    for (int s = 0; set && s < HAMD_ARB_MAX_SOURCES; s++) {
+        struct hamd_arb_ring *r = (set >> s) & 1u ? c->rings[s] : NULL;
+        while (r && r->len > 0 && !newer_than_last(c, &ring_at(r, 0)->tick))
+            ring_pop_oldest(r);
+    }
 }
 
 void hamd_arb_forget_source(struct hamd_arb_contract *c, int source)

@@ -4,9 +4,15 @@
  * came from and the time; the arbiter answers and updates the state. No
  * I/O, no clock reads, no allocation except when a replay ring grows.
  *
- * Three rules, per contract:
+ * The rules, per contract:
  *  1. Routing: only the active source's ticks are published; every other
- *     hot source's ticks are kept in its replay ring.
+ *     hot source's ticks are kept in its replay ring. In first-arrival
+ *     mode (docs/failover.md, "Arbitration modes") the data plane names
+ *     the contract's eligible sources (hamd_arb_set_eligible: the HEALTHY
+ *     hot sources serving it): their ticks are published like the active
+ *     source's, so the first copy of each tick goes out and the later
+ *     copies are stale. A tick that is not newer than the last published
+ *     is dropped whoever sent it.
  *  2. Newer-than-last guard: a tick is published only when it is newer than
  *     the last published one (exchange time, then volume). Duplicates from
  *     a second account on the same exchange and ticks going backwards
@@ -15,13 +21,16 @@
  *     source's kept ticks newer than the last published go out first, in
  *     arrival order, then its live ticks. A stall detected seconds late
  *     therefore leaves no hole, as long as the window covers the
- *     detection time.
+ *     detection time. In first-arrival mode the same happens when a
+ *     source becomes eligible: what it kept while it was not goes out.
  *  4. Hold during a lease lapse: a publisher whose lease lapsed but may
  *     come back in the same term keeps the active source's ticks instead
  *     of publishing them (hamd_arb_hold), then sends them in order when
  *     the lease returns (hamd_arb_flush); when another node may publish,
  *     it goes on holding them as a follower (rule 5). A lapse then loses
- *     nothing.
+ *     nothing. In first-arrival mode every eligible source's copies are
+ *     held, each in its own ring, and the flush merges the rings in
+ *     arrival order: what goes out is what the live path would have sent.
  *  5. Follow the publisher: a follower holds its active source's ticks the
  *     same way while the guard moves with what the publishing node sent
  *     (hamd_arb_observed). Taking over, it flushes: the ticks that reached
@@ -42,6 +51,28 @@
 #define HAMD_ARB_NO_SOURCE (-1)   /* contract has no active source */
 #define HAMD_ARB_RING_MIN 4       /* first allocation of a ring, in ticks
                                      (less when depth allows less) */
+
+/* How a contract's ticks are chosen ([failover] arbitration and the
+ * [arbitration] overrides, docs/configuration.md). */
+enum hamd_arb_mode {
+    HAMD_ARB_MODE_PRIORITY = 0, /* "priority": the active source only */
+    HAMD_ARB_MODE_FIRST,        /* "first": the first copy from any HEALTHY
+                                   hot source */
+};
+
+#define HAMD_ARB_EXCH_MAX 16 /* exchanges with a mode of their own */
+
+/* The mode of one exchange ([arbitration] EXCHANGE = MODE). */
+struct hamd_arb_exchange {
+    char exchange[HAMD_EXCHANGE_MAX]; /* "SHFE" */
+    enum hamd_arb_mode mode;          /* its mode */
+};
+
+/* Returns "priority" or "first" ("unknown" when invalid). */
+const char *hamd_arb_mode_name(enum hamd_arb_mode mode);
+
+/* Parses "priority" or "first". Returns false when it is neither. */
+bool hamd_arb_mode_parse(const char *text, enum hamd_arb_mode *out);
 
 /* Replay window bounds, shared by every contract. */
 struct hamd_arb_limits {
@@ -68,6 +99,9 @@ struct hamd_arb_ring {
 /* Arbitration state of one contract. Zero it, then call _init. */
 struct hamd_arb_contract {
     int active;                 /* source index or HAMD_ARB_NO_SOURCE */
+    uint32_t eligible;          /* bit s: source s may supply the contract
+                                   besides the active one (first-arrival
+                                   mode); 0 = priority mode */
     bool has_last;              /* something was published already */
     int64_t last_datetime_ns;   /* exchange time of the last published */
     double last_volume;         /* volume of the last published */
@@ -76,9 +110,10 @@ struct hamd_arb_contract {
 };
 
 enum hamd_arb_verdict {
-    HAMD_ARB_PUBLISH = 0, /* active source, newer than last: publish it */
-    HAMD_ARB_KEPT,        /* not the active source: kept for replay */
-    HAMD_ARB_STALE,       /* active source but not newer: dropped */
+    HAMD_ARB_PUBLISH = 0, /* active or eligible source, newer than last:
+                             publish it */
+    HAMD_ARB_KEPT,        /* another source: kept for replay */
+    HAMD_ARB_STALE,       /* not newer than the last published: dropped */
     HAMD_ARB_DROPPED,     /* not active and not kept (ring full / no mem) */
 };
 
@@ -99,9 +134,10 @@ enum hamd_arb_verdict hamd_arb_offer(struct hamd_arb_contract *c,
 void hamd_arb_published(struct hamd_arb_contract *c,
                         const struct hamd_tick *tick);
 
-/* Callback receiving each replayed tick, oldest first. It must publish the
- * tick and record it with hamd_arb_published. */
-typedef void (*hamd_arb_emit_fn)(void *ud, const struct hamd_tick *tick);
+/* Callback receiving each replayed tick of `source`, oldest first. It
+ * must publish the tick and record it with hamd_arb_published. */
+typedef void (*hamd_arb_emit_fn)(void *ud, int source,
+                                 const struct hamd_tick *tick);
 
 /* Makes `source` the active source (HAMD_ARB_NO_SOURCE to unroute) and
  * replays its kept ticks newer than the last published and younger than
@@ -119,17 +155,48 @@ enum hamd_arb_verdict hamd_arb_hold(struct hamd_arb_contract *c,
                                     int source, const struct hamd_tick *tick,
                                     int64_t now_ns);
 
-/* Replays the active source's kept ticks newer than the last published,
- * oldest first, through emit, and empties its ring. Returns how many. */
+/* Replays the kept ticks of the active source and of every eligible one
+ * that are newer than the last published, through emit, and empties
+ * their rings. The rings are merged in arrival order, and a copy no newer
+ * than the one emitted before it is skipped: the ticks go out as the live
+ * path would have sent them. Returns how many. */
 unsigned hamd_arb_flush(struct hamd_arb_contract *c,
                         const struct hamd_arb_limits *lim, int64_t now_ns,
                         hamd_arb_emit_fn emit, void *ud);
 
+/* Passes `source`'s kept ticks newer than the last published (or, on a
+ * follower, the last observed) and younger than the window to fn, oldest
+ * first, and keeps them: a follower starting to relay a contract sends
+ * what the publisher has not, then its live ticks. Returns how many. */
+unsigned hamd_arb_each_newer(struct hamd_arb_contract *c,
+                             const struct hamd_arb_limits *lim, int source,
+                             int64_t now_ns, hamd_arb_emit_fn fn, void *ud);
+
+/* Sets the sources that may supply the contract besides the active one
+ * (bit s = source s; 0: priority mode). Sources that become eligible may
+ * have kept ticks the contract lacks (a stall of the active source): with
+ * emit, they go out now as in hamd_arb_flush; with emit NULL (a lapse, a
+ * follower) they wait for the flush. Returns how many went out. */
+unsigned hamd_arb_set_eligible(struct hamd_arb_contract *c,
+                               const struct hamd_arb_limits *lim,
+                               uint32_t eligible, int64_t now_ns,
+                               hamd_arb_emit_fn emit, void *ud);
+
+/* True when `source` may supply the contract: the active source, or an
+ * eligible one in first-arrival mode. */
+static inline bool hamd_arb_supplies(const struct hamd_arb_contract *c,
+                                     int source)
+{
+    return source == c->active ||
+           (source >= 0 && source < HAMD_ARB_MAX_SOURCES &&
+            (c->eligible >> source) & 1u);
+}
+
 /* Records that the publishing node sent a tick of this contract with
  * exchange time datetime_ns and volume: the guard moves there if that is
- * newer, and the active source's kept ticks that are not newer than the
- * guard are let go (their slots are reused; the ring stays allocated,
- * since a follower holds the next ticks at once). */
+ * newer, and the kept ticks of the active and eligible sources that are
+ * not newer than the guard are let go (their slots are reused; the rings
+ * stay allocated, since a follower holds the next ticks at once). */
 void hamd_arb_observed(struct hamd_arb_contract *c, int64_t datetime_ns,
                        double volume);
 

@@ -86,7 +86,9 @@ static void set_err(struct hamd_failover_error *err, enum hamd_failover_errcode 
     va_end(ap);
 }
 
-/* ---- input indexing ---------------------------------------------------- */
+/* ------------------------------------------------------------------------
+ * Input indexing
+ * ------------------------------------------------------------------------ */
 
 static bool str_fits(const char *s, size_t cap)
 {
@@ -255,7 +257,9 @@ static bool build_rankings(struct planner *pl)
     return true;
 }
 
-/* ---- selection --------------------------------------------------------- */
+/* ------------------------------------------------------------------------
+ * Selection
+ * ------------------------------------------------------------------------ */
 
 static bool fits(const struct acct_info *a, enum want w)
 {
@@ -328,7 +332,9 @@ static const char *unusable_reason(const struct planner *pl, int e, int cur)
     return NULL;
 }
 
-/* ---- groups ------------------------------------------------------------ */
+/* ------------------------------------------------------------------------
+ * Groups
+ * ------------------------------------------------------------------------ */
 
 static const char *from_id_of(const struct planner *pl, size_t i)
 {
@@ -446,7 +452,9 @@ static bool layout_groups(struct planner *pl)
     return true;
 }
 
-/* ---- automatic decisions ----------------------------------------------- */
+/* ------------------------------------------------------------------------
+ * Automatic decisions
+ * ------------------------------------------------------------------------ */
 
 /* No source can carry contract i: alarm once per episode. */
 static bool raise_alarm(struct planner *pl, size_t i, const char *trigger)
@@ -573,7 +581,9 @@ static void apply_effects(struct planner *pl)
     }
 }
 
-/* ---- planner lifecycle ------------------------------------------------- */
+/* ------------------------------------------------------------------------
+ * Planner lifecycle
+ * ------------------------------------------------------------------------ */
 
 static bool input_ok(const struct hamd_failover_input *in, struct hamd_failover_error *err)
 {
@@ -709,7 +719,9 @@ struct hamd_failover_plan *hamd_failover_plan_auto(const struct hamd_failover_in
     return planner_finish(&pl, true, err);
 }
 
-/* ---- manual operations ------------------------------------------------- */
+/* ------------------------------------------------------------------------
+ * Manual operations
+ * ------------------------------------------------------------------------ */
 
 static bool prefixes_ok(const char *const *prefixes, size_t n,
                         struct hamd_failover_error *err)
@@ -878,7 +890,9 @@ struct hamd_failover_plan *hamd_failover_plan_failback(
     return run_manual(&pl, prefixes, n_prefixes, failback_one, 0, err);
 }
 
-/* ---- plan -------------------------------------------------------------- */
+/* ------------------------------------------------------------------------
+ * Plan
+ * ------------------------------------------------------------------------ */
 
 void hamd_failover_plan_destroy(struct hamd_failover_plan **self)
 {

@@ -47,6 +47,10 @@
 #define HAMD_FAILOVER_ERR_MAX 160         /* message of a struct hamd_failover_error */
 #define HAMD_FAILOVER_REASON_MAX 96       /* reason of one rejected item */
 
+/* ------------------------------------------------------------------------
+ * Inputs
+ * ------------------------------------------------------------------------ */
+
 /* Health and operator state of one account, parallel to the accounts. */
 struct hamd_failover_source {
     enum hamd_health_state state;      /* from its health machine */
@@ -86,6 +90,10 @@ struct hamd_failover_input {
                                       still CONNECTING (start-up); 0 = no
                                       wait */
 };
+
+/* ------------------------------------------------------------------------
+ * The plan
+ * ------------------------------------------------------------------------ */
 
 enum hamd_failover_kind {
     HAMD_FAILOVER_FAILOVER = 0,      /* "failover": away from a bad source */
@@ -169,6 +177,10 @@ struct hamd_failover_error {
     const char *field;          /* request field at fault, or NULL */
     char msg[HAMD_FAILOVER_ERR_MAX];  /* for the operator: {"error": msg} */
 };
+
+/* ------------------------------------------------------------------------
+ * Planning
+ * ------------------------------------------------------------------------ */
 
 /* Computes the automatic plan. Returns a new plan (maybe empty), or NULL
  * with *err filled (err may be NULL) when the input is inconsistent:

@@ -23,6 +23,10 @@ struct hamd_health {
     struct hamd_health_counters counters; /* running totals */
 };
 
+/* ------------------------------------------------------------------------
+ * Parameters and life cycle
+ * ------------------------------------------------------------------------ */
+
 void hamd_health_params_default(struct hamd_health_params *p)
 {
     *p = (struct hamd_health_params){
@@ -34,6 +38,7 @@ void hamd_health_params_default(struct hamd_health_params *p)
         .latency_ms = HAMD_HEALTH_LATENCY_MS,
         .malformed_max = HAMD_HEALTH_MALFORMED_MAX,
         .restart_after_ms = HAMD_HEALTH_RESTART_AFTER_MS,
+        .closed_restart_after_ms = HAMD_HEALTH_CLOSED_RESTART_MS,
         .connect_timeout_ms = HAMD_HEALTH_CONNECT_TIMEOUT_MS,
         .backoff_min_ms = HAMD_HEALTH_BACKOFF_MIN_MS,
         .backoff_max_ms = HAMD_HEALTH_BACKOFF_MAX_MS,
@@ -87,6 +92,10 @@ void hamd_health_destroy(struct hamd_health **self)
     }
 }
 
+/* ------------------------------------------------------------------------
+ * Rules
+ * ------------------------------------------------------------------------ */
+
 static bool is_down(enum hamd_health_state s)
 {
     return s == HAMD_HEALTH_UNHEALTHY || s == HAMD_HEALTH_DISCONNECTED;
@@ -106,6 +115,8 @@ static void set_state(struct hamd_health *self, enum hamd_health_state to,
 }
 
 static int64_t max_ns(int64_t a, int64_t b) { return a > b ? a : b; }
+
+static unsigned max_u(unsigned a, unsigned b) { return a > b ? a : b; }
 
 /* True when more than limit_ms passed from ref_ns to now_ns: a timeout. */
 static bool older_than(int64_t now_ns, int64_t ref_ns, unsigned limit_ms)
@@ -249,14 +260,21 @@ static enum hamd_health_trigger restart_cause(
     int64_t now = obs->now_ns;
     if (good || !obs->process_alive || obs->restart_pending || obs->stopped)
         return HAMD_TRIG_NONE;
+    /* Outside sessions a front may simply be closed: restarting would not
+     * help, so it is tried rarely (a restart storm otherwise). */
+    unsigned floor_ms = obs->closed ? p->closed_restart_after_ms : 0;
     if (is_down(self->state) && p->restart_after_ms &&
-        lasted(now, self->down_since_ns, p->restart_after_ms))
+        lasted(now, self->down_since_ns, max_u(p->restart_after_ms, floor_ms)))
         return HAMD_TRIG_HARD_RESTART;
     if (self->state == HAMD_HEALTH_CONNECTING && p->connect_timeout_ms &&
-        lasted(now, self->since_ns, p->connect_timeout_ms))
+        lasted(now, self->since_ns, max_u(p->connect_timeout_ms, floor_ms)))
         return HAMD_TRIG_CONNECT_TIMEOUT;
     return HAMD_TRIG_NONE;
 }
+
+/* ------------------------------------------------------------------------
+ * Checks and events
+ * ------------------------------------------------------------------------ */
 
 static void fill_result(const struct hamd_health *self,
                         enum hamd_health_state prev,
@@ -314,6 +332,10 @@ void hamd_health_event(struct hamd_health *self,
     fill_result(self, prev, HAMD_TRIG_NONE, false, res);
 }
 
+/* ------------------------------------------------------------------------
+ * Relaunch delay
+ * ------------------------------------------------------------------------ */
+
 unsigned hamd_health_backoff_delay_ms(unsigned min_ms, unsigned max_ms,
                                unsigned level)
 {
@@ -337,6 +359,10 @@ unsigned hamd_health_relaunch_delay_ms(struct hamd_health *self)
     self->counters.relaunches++;
     return d;
 }
+
+/* ------------------------------------------------------------------------
+ * Getters and names
+ * ------------------------------------------------------------------------ */
 
 enum hamd_health_state hamd_health_state(const struct hamd_health *self)
 {

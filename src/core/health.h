@@ -24,8 +24,11 @@
  *     recover_threshold consecutive good checks  -> HEALTHY "recovered"
  *   hard restart: UNHEALTHY/DISCONNECTED for restart_after_ms (process
  *     alive, last check not good), or CONNECTING for connect_timeout_ms
- *     -> result.restart, state RESTARTING. Relaunch delays back off
- *     exponentially (hamd_health_relaunch_delay_ms).
+ *     -> result.restart, state RESTARTING. Outside every trading session
+ *     of the gateway's exchanges (obs.closed) both wait at least
+ *     closed_restart_after_ms: a front that closes at night does not
+ *     cause a restart every few seconds all night. Relaunch delays back
+ *     off exponentially (hamd_health_relaunch_delay_ms).
  *
  * All *_ns values of one object are in one clock: the shell's monotonic
  * clock (src/common/clock.h, hamd_mono_ns).
@@ -39,7 +42,11 @@
 
 #include "hamd/gwproto.h"
 
-/* Defaults of docs/failover.md and src/config.h. */
+/* ------------------------------------------------------------------------
+ * Defaults
+ * ------------------------------------------------------------------------ */
+
+/* Defaults of docs/failover.md and config/config.h. */
 #define HAMD_HEALTH_FAIL_THRESHOLD 3          /* bad checks -> UNHEALTHY */
 #define HAMD_HEALTH_RECOVER_THRESHOLD 5       /* good checks -> HEALTHY */
 #define HAMD_HEALTH_HB_TIMEOUT_MS 3000        /* heartbeat silence */
@@ -52,6 +59,11 @@
 #define HAMD_HEALTH_BACKOFF_MIN_MS 200        /* first relaunch delay */
 #define HAMD_HEALTH_BACKOFF_MAX_MS 30000      /* relaunch delay cap */
 #define HAMD_HEALTH_BACKOFF_RESET_MS 60000    /* HEALTHY this long: reset */
+#define HAMD_HEALTH_CLOSED_RESTART_MS 600000  /* trouble outside sessions */
+
+/* ------------------------------------------------------------------------
+ * States, observations, outcomes
+ * ------------------------------------------------------------------------ */
 
 enum hamd_health_state {
     HAMD_HEALTH_CONNECTING = 0, /* launched, not logged in / not proven */
@@ -95,6 +107,9 @@ struct hamd_health_params {
     unsigned malformed_max;      /* this many malformed messages in one
                                     check interval: bad */
     unsigned restart_after_ms;   /* UNHEALTHY/DISCONNECTED this long: restart */
+    unsigned closed_restart_after_ms; /* ... and outside sessions (obs.closed)
+                                    at least this long, CONNECTING too;
+                                    0 = as in session */
     unsigned connect_timeout_ms; /* CONNECTING this long: restart */
     unsigned backoff_min_ms;     /* delay before the first relaunch */
     unsigned backoff_max_ms;     /* cap of the doubling delay */
@@ -122,6 +137,9 @@ struct hamd_health_obs {
                                   latency is judged only when > 0 */
     unsigned malformed;        /* messages dropped as malformed since the
                                   previous check */
+    bool closed;               /* every exchange it serves is outside its
+                                  sessions, and none opens soon: hard
+                                  restarts wait closed_restart_after_ms */
 };
 
 /* Outcome of one check or event. */
@@ -148,6 +166,10 @@ struct hamd_health_counters {
 };
 
 struct hamd_health;
+
+/* ------------------------------------------------------------------------
+ * The machine
+ * ------------------------------------------------------------------------ */
 
 /* Fills p with the defaults above. */
 void hamd_health_params_default(struct hamd_health_params *p);

@@ -13,8 +13,16 @@
  * An exchange without windows is HAMD_SESSION_UNCONFIGURED, which means
  * "the canary check is not applied", never "always open".
  *
+ * Holidays ([sessions] holidays, docs/operations.md "Trading calendar"):
+ * a window that opens on a holiday does not open. A night window (one
+ * that opens at HAMD_SESSION_NIGHT_START_MIN or later) trades for the next
+ * trading day, as on China's futures exchanges: it does not open either
+ * when the next trading day after the one it opens on is a holiday (no
+ * night session before a public holiday, nor on the Friday before a
+ * Monday holiday).
+ *
  * Pure: the caller passes the time and the UTC offset of the session clock
- * (Asia/Shanghai = +480 minutes, computed once with localtime_r).
+ * (Asia/Shanghai = +480 minutes, computed with localtime_r).
  */
 #ifndef HAMD_SESSIONS_H
 #define HAMD_SESSIONS_H
@@ -28,6 +36,15 @@
 #define HAMD_MAX_SESSIONS 8               /* windows per exchange */
 #define HAMD_SESSION_DAY_MIN 1440         /* minutes in a day */
 #define HAMD_SESSION_OFFSET_MAX_MIN 1080  /* |UTC offset| accepted: 18 h */
+#define HAMD_SESSION_NIGHT_START_MIN 1080 /* 18:00: a window opening at or
+                                             after it is a night session of
+                                             the next trading day */
+#define HAMD_SESSION_LOOKAHEAD_DAYS 31    /* hamd_calendar_next_open looks
+                                             this far: a Spring Festival
+                                             closure with its weekends is
+                                             ~10 days */
+#define HAMD_HOLIDAYS_MAX 1024            /* dates of a holiday file */
+#define HAMD_HOLIDAY_LINE_MAX 256         /* longest line of a holiday file */
 
 /* Days on which a window may open: bit N = weekday N, 0 = Sunday. */
 #define HAMD_SESSION_DAY_BIT(wday) (1u << (wday))
@@ -54,13 +71,56 @@ enum hamd_session_state {
     HAMD_SESSION_CLOSED,           /* windows exist, none open now */
 };
 
-/* Returns the session state of exchange ex at epoch ns now_ns, with the
- * session clock at utc_offset_min from UTC and windows opening only on the
- * days of trading_days (HAMD_SESSION_WEEKDAYS...). When OPEN and opened_ns
- * is not NULL, stores the epoch ns at which the current window opened (the
- * earliest, if windows overlap). ex NULL, no windows or an offset beyond
- * HAMD_SESSION_OFFSET_MAX_MIN give UNCONFIGURED; malformed windows are
- * skipped (hamd_sessions_validate reports them). */
+/* The calendar the windows are read against. */
+struct hamd_calendar {
+    int utc_offset_min;      /* session clock, minutes east of UTC */
+    unsigned trading_days;   /* HAMD_SESSION_WEEKDAYS ... */
+    const int32_t *holidays; /* local dates (days since 1970-01-01),
+                                ascending; NULL when n_holidays is 0 */
+    unsigned n_holidays;     /* entries of holidays */
+};
+
+/* Returns the session state of exchange ex at epoch ns now_ns against cal.
+ * When OPEN and opened_ns is not NULL, stores the epoch ns at which the
+ * current window opened (the earliest, if windows overlap). ex NULL, no
+ * windows or an offset beyond HAMD_SESSION_OFFSET_MAX_MIN give
+ * UNCONFIGURED; malformed windows are skipped. */
+enum hamd_session_state hamd_calendar_state(
+    const struct hamd_exchange_sessions *ex, const struct hamd_calendar *cal,
+    int64_t now_ns, int64_t *opened_ns);
+
+/* Returns the epoch ns at which the next window of ex opens after now_ns
+ * (strictly later), holidays and trading days considered, or 0 when none
+ * opens within HAMD_SESSION_LOOKAHEAD_DAYS (or ex is UNCONFIGURED). */
+int64_t hamd_calendar_next_open(const struct hamd_exchange_sessions *ex,
+                                const struct hamd_calendar *cal,
+                                int64_t now_ns);
+
+/* True when ex is CLOSED at now_ns and no window opens within lead_ns:
+ * a quiet time (UNCONFIGURED is never quiet: nothing is known). */
+bool hamd_calendar_quiet(const struct hamd_exchange_sessions *ex,
+                         const struct hamd_calendar *cal, int64_t now_ns,
+                         int64_t lead_ns);
+
+/* True when date (days since 1970-01-01, local) is in cal's holidays. */
+bool hamd_calendar_is_holiday(const struct hamd_calendar *cal, int32_t date);
+
+/* Parses one line of a holiday file: a date YYYY-MM-DD, blanks around it,
+ * '#' starts a comment. Returns 1 with the date (days since 1970-01-01) in
+ * *date, 0 for a blank or comment line, -1 with the reason in why. */
+int hamd_holiday_line_parse(const char *line, int32_t *date, char *why,
+                            size_t why_cap);
+
+/* Sorts dates[0..n) ascending in place. Returns the index of a date that
+ * appears twice (the later copy), or -1 when all differ. */
+long hamd_holidays_sort(int32_t *dates, unsigned n);
+
+/* Writes date as YYYY-MM-DD into buf (at least 11 bytes). */
+void hamd_holiday_format(int32_t date, char *buf, size_t cap);
+
+/* hamd_calendar_state without holidays: the session clock at
+ * utc_offset_min from UTC, windows opening only on the days of
+ * trading_days (HAMD_SESSION_WEEKDAYS...). */
 enum hamd_session_state hamd_sessions_state(
     const struct hamd_exchange_sessions *ex, int64_t now_ns,
     int utc_offset_min, unsigned trading_days, int64_t *opened_ns);

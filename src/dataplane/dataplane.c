@@ -119,6 +119,16 @@ void hamd_dataplane_source_remove(struct hamd_dataplane *self,
     door_post_simple(self, DP_DOOR_SOURCE_REMOVE, account, NULL);
 }
 
+void hamd_dataplane_source_token(struct hamd_dataplane *self,
+                                 const char *account, const char *token)
+{
+    struct dp_door_msg msg;
+    memset(&msg, 0, sizeof msg);
+    msg.op = DP_DOOR_SOURCE_TOKEN;
+    snprintf(msg.account, sizeof msg.account, "%s", account);
+    door_post(self, &msg, token, strlen(token));
+}
+
 void hamd_dataplane_contract_add(struct hamd_dataplane *self,
                                  const char *vt_symbol)
 {
@@ -129,6 +139,17 @@ void hamd_dataplane_contract_remove(struct hamd_dataplane *self,
                                     const char *vt_symbol)
 {
     door_post_simple(self, DP_DOOR_CONTRACT_REMOVE, NULL, vt_symbol);
+}
+
+void hamd_dataplane_source_eligible(struct hamd_dataplane *self,
+                                    const char *account, bool eligible)
+{
+    struct dp_door_msg msg;
+    memset(&msg, 0, sizeof msg);
+    msg.op = DP_DOOR_ELIGIBLE;
+    snprintf(msg.account, sizeof msg.account, "%s", account);
+    msg.eligible = eligible;
+    door_post(self, &msg, NULL, 0);
 }
 
 void hamd_dataplane_assign(struct hamd_dataplane *self, const char *vt_symbol,
@@ -163,12 +184,38 @@ void hamd_dataplane_publish_event(struct hamd_dataplane *self, const void *body,
     door_post(self, &msg, body, len);
 }
 
-void hamd_dataplane_follow(struct hamd_dataplane *self, const char *endpoint)
+/* Posts op with body (an endpoint, a message body) and an optional node. */
+static void door_post_body(struct hamd_dataplane *dp, enum dp_door_op op,
+                           uint64_t node, const void *body, size_t len)
 {
     struct dp_door_msg msg;
     memset(&msg, 0, sizeof msg);
-    msg.op = DP_DOOR_FOLLOW;
-    door_post(self, &msg, endpoint, strlen(endpoint));
+    msg.op = op;
+    msg.switch_id = node;
+    door_post(dp, &msg, body, len);
+}
+
+void hamd_dataplane_follow(struct hamd_dataplane *self, const char *endpoint)
+{
+    door_post_body(self, DP_DOOR_FOLLOW, 0, endpoint, strlen(endpoint));
+}
+
+void hamd_dataplane_relay_target(struct hamd_dataplane *self,
+                                 const char *endpoint)
+{
+    door_post_body(self, DP_DOOR_RELAY_TARGET, 0, endpoint, strlen(endpoint));
+}
+
+void hamd_dataplane_cover_send(struct hamd_dataplane *self, const void *body,
+                               size_t len)
+{
+    door_post_body(self, DP_DOOR_COVER, 0, body, len);
+}
+
+void hamd_dataplane_relay_set(struct hamd_dataplane *self, unsigned node,
+                              const void *body, size_t len)
+{
+    door_post_body(self, DP_DOOR_RELAY_SET, node, body, len);
 }
 
 /* ------------------------------------------------------------------------
@@ -223,6 +270,7 @@ static void door_source_add(struct hamd_dataplane *dp, const struct dp_door_msg 
             return;
         }
         memset(&dp->sources[idx], 0, sizeof dp->sources[idx]);
+        dp->eligible &= ~(1u << idx); /* until its monitor says HEALTHY */
         dp->sources[idx].used = true;
         snprintf(dp->sources[idx].account, HAMD_ACCOUNT_ID_MAX, "%s", m->account);
         snprintf(dp->sources[idx].st.account, HAMD_ACCOUNT_ID_MAX, "%s",
@@ -238,6 +286,7 @@ static void door_source_add(struct hamd_dataplane *dp, const struct dp_door_msg 
     void *val;
     while (hamd_strmap_next(dp->contracts, &cursor, &key, &val))
         contract_mark_served(dp, val);
+    dp_arb_refresh(dp, hamd_mono_ns());
 }
 
 static void door_source_remove(struct hamd_dataplane *dp, const char *account)
@@ -255,9 +304,28 @@ static void door_source_remove(struct hamd_dataplane *dp, const char *account)
             c->arb.active = HAMD_ARB_NO_SOURCE;
         c->last_rx_ns[idx] = 0;
         c->served &= ~(1u << idx);
+        c->arb.eligible &= ~(1u << idx);
+        if (c->relay_src == idx)
+            c->relay_src = HAMD_ARB_NO_SOURCE;
     }
     hamd_strmap_remove(dp->by_account, account);
     memset(&dp->sources[idx], 0, sizeof dp->sources[idx]);
+    dp->eligible &= ~(1u << idx);
+}
+
+/* A new launch of the source's gateway: only its token proves it now. */
+static void door_source_token(struct hamd_dataplane *dp,
+                              const struct dp_door_msg *m, zmq_msg_t *body)
+{
+    struct dp_source *s = hamd_strmap_get(dp->by_account, m->account);
+    char token[HAMD_GW_TOKEN_MAX];
+    size_t len = zmq_msg_size(body);
+    if (!s || len >= sizeof token)
+        return;
+    memcpy(token, zmq_msg_data(body), len);
+    token[len] = '\0';
+    hamd_gwauth_arm(&s->auth, token);
+    explicit_bzero(token, sizeof token);
 }
 
 static void door_contract_add(struct hamd_dataplane *dp, const char *vt_symbol)
@@ -271,7 +339,10 @@ static void door_contract_add(struct hamd_dataplane *dp, const char *vt_symbol)
     }
     snprintf(c->vt_symbol, sizeof c->vt_symbol, "%s", vt_symbol);
     hamd_arb_contract_init(&c->arb);
+    c->relay_src = HAMD_ARB_NO_SOURCE;
     contract_mark_served(dp, c);
+    dp_arb_contract_mode(dp, c);
+    dp_arb_contract_eligible(dp, c, hamd_mono_ns());
     hamd_strmap_put(dp->contracts, c->vt_symbol, c);
 }
 
@@ -308,7 +379,8 @@ static void door_assign(struct hamd_dataplane *dp, const struct dp_door_msg *m)
     struct dp_replay replay = {dp, c, now_ns};
     /* During a lease lapse, or on a follower, the new source's ring waits
      * for the flush. */
-    bool lapse = dp_holding(dp, now_ns) || dp_follow_holds(dp);
+    struct hamd_gate_lease lease = dp_lease(dp);
+    bool lapse = dp_gate_tick(dp, &lease, now_ns) != HAMD_GATE_TICK_SEND;
     c->switch_replayed = hamd_arb_switch(&c->arb, &dp->opts.limits, idx, now_ns,
                                          lapse ? NULL : dp_replay_emit,
                                          &replay);
@@ -329,25 +401,43 @@ static void door_gw_send(struct hamd_dataplane *dp, const struct dp_door_msg *m,
                  zmq_strerror(errno));
 }
 
+/* Copies an endpoint from a door body. Returns false when too long (the
+ * control plane's endpoints are shorter). */
+static bool door_endpoint(zmq_msg_t *body, char *out, size_t cap)
+{
+    size_t len = zmq_msg_size(body);
+    if (len >= cap)
+        return false;
+    memcpy(out, zmq_msg_data(body), len);
+    out[len] = '\0';
+    return true;
+}
+
 static void door_follow(struct hamd_dataplane *dp, zmq_msg_t *body)
 {
     char endpoint[HAMD_DP_ENDPOINT_MAX];
-    size_t len = zmq_msg_size(body);
-    if (len >= sizeof endpoint)
-        return; /* the control plane's endpoints are shorter */
-    memcpy(endpoint, zmq_msg_data(body), len);
-    endpoint[len] = '\0';
-    dp_follow_set(dp, endpoint);
+    if (door_endpoint(body, endpoint, sizeof endpoint))
+        dp_follow_set(dp, endpoint);
 }
 
-/* Reads one door message (header frame, optional body frame). */
-static void door_handle(struct hamd_dataplane *dp)
+static void door_relay_target(struct hamd_dataplane *dp, zmq_msg_t *body)
+{
+    char endpoint[HAMD_DP_ENDPOINT_MAX];
+    if (door_endpoint(body, endpoint, sizeof endpoint))
+        dp_relay_target(dp, endpoint);
+}
+
+/* Reads one door message (header frame, optional body frame). Returns
+ * false when none was waiting. */
+static bool door_handle(struct hamd_dataplane *dp)
 {
     zmq_msg_t head, body;
+    bool got = false;
     zmq_msg_init(&head);
     zmq_msg_init(&body);
     if (zmq_msg_recv(&head, dp->door, ZMQ_DONTWAIT) < 0)
         goto out;
+    got = true;
     if (zmq_msg_more(&head) && zmq_msg_recv(&body, dp->door, 0) < 0)
         goto out;
     if (zmq_msg_size(&head) != sizeof(struct dp_door_msg))
@@ -357,19 +447,41 @@ static void door_handle(struct hamd_dataplane *dp)
     switch (m.op) {
     case DP_DOOR_SOURCE_ADD: door_source_add(dp, &m); break;
     case DP_DOOR_SOURCE_REMOVE: door_source_remove(dp, m.account); break;
+    case DP_DOOR_SOURCE_TOKEN: door_source_token(dp, &m, &body); break;
     case DP_DOOR_CONTRACT_ADD: door_contract_add(dp, m.vt_symbol); break;
     case DP_DOOR_CONTRACT_REMOVE: door_contract_remove(dp, m.vt_symbol); break;
     case DP_DOOR_ASSIGN: door_assign(dp, &m); break;
+    case DP_DOOR_ELIGIBLE:
+        dp_arb_source_eligible(dp, m.account, m.eligible);
+        break;
     case DP_DOOR_GW_SEND: door_gw_send(dp, &m, &body); break;
     case DP_DOOR_EVENT:
         dp_publish_event(dp, zmq_msg_data(&body), zmq_msg_size(&body));
         break;
     case DP_DOOR_FOLLOW: door_follow(dp, &body); break;
+    case DP_DOOR_RELAY_TARGET: door_relay_target(dp, &body); break;
+    case DP_DOOR_COVER:
+        dp_relay_cover(dp, zmq_msg_data(&body), zmq_msg_size(&body));
+        break;
+    case DP_DOOR_RELAY_SET:
+        dp_relay_request(dp, (unsigned)m.switch_id, zmq_msg_data(&body),
+                         zmq_msg_size(&body));
+        break;
     case DP_DOOR_STOP: dp->stopping = true; break;
     }
 out:
     zmq_msg_close(&head);
     zmq_msg_close(&body);
+    return got;
+}
+
+/* Reads every door message waiting (at most DP_BATCH_MAX), before the
+ * gateways are read: a launch token posted before its gateway started is
+ * then in place when that gateway's HELLO is read. */
+static void door_drain(struct hamd_dataplane *dp)
+{
+    for (unsigned n = 0; n < DP_BATCH_MAX && door_handle(dp); n++)
+        continue;
 }
 
 /* ------------------------------------------------------------------------
@@ -384,6 +496,8 @@ struct gw_reader {
     zmq_msg_t frame;   /* frame pulled last, valid until the next pull */
     bool more;         /* the message has frames not read yet */
     unsigned pulled;   /* frames pulled after the identity */
+    const char *conn;  /* the connection's own id (dp_zap.c), from the
+                          message's type frame; "" = none */
 };
 
 /* dp_ingest_message's frame source: the next frame of the message. */
@@ -396,7 +510,12 @@ static bool gw_reader_next(void *ud, const void **frame, size_t *len,
         return false;
     }
     r->more = zmq_msg_more(&r->frame);
-    r->pulled++;
+    /* Once per message, from its type frame: every frame of a message
+     * shares its connection's metadata, which stays alive with them. */
+    if (r->pulled++ == 0) {
+        const char *conn = zmq_msg_gets(&r->frame, "User-Id");
+        r->conn = conn ? conn : "";
+    }
     *frame = zmq_msg_data(&r->frame);
     *len = zmq_msg_size(&r->frame);
     *more = r->more;
@@ -426,8 +545,9 @@ static void gw_drain(struct hamd_dataplane *dp)
             break;
         r.more = zmq_msg_more(&r.id);
         r.pulled = 0;
+        r.conn = "";
         dp_ingest_message(dp, zmq_msg_data(&r.id), zmq_msg_size(&r.id),
-                          gw_reader_next, &r, hamd_mono_ns());
+                          &r.conn, gw_reader_next, &r, hamd_mono_ns());
         /* What a bad message left unread must not start the next one. */
         gw_reader_skip_rest(&r);
         /* pulled - 1 bodies after the type frame, at least 1 per message */
@@ -442,8 +562,9 @@ static long poll_timeout_ms(struct hamd_dataplane *dp, int64_t now_ns)
     int64_t next = dp->next_stats_ns;
     if (dp->pub && dp->next_hb_ns < next)
         next = dp->next_hb_ns;
-    if (dp->takeover_pending && dp->takeover_due_ns < next)
-        next = dp->takeover_due_ns;
+    int64_t gate_due_ns = hamd_gate_due_ns(&dp->gate);
+    if (gate_due_ns < next)
+        next = gate_due_ns;
     if (dp->follow && dp->next_follow_drain_ns < next)
         next = dp->next_follow_drain_ns;
     int64_t wait_ms = (next - now_ns) / HAMD_NS_PER_MS;
@@ -458,7 +579,9 @@ static long poll_timeout_ms(struct hamd_dataplane *dp, int64_t now_ns)
  * instead (dp_follow_drain_due). Returns how many items. */
 static int poll_items(struct hamd_dataplane *dp, zmq_pollitem_t *items)
 {
-    void *socks[DP_POLL_ITEMS] = {dp->gw, dp->door, dp->snap, dp->pub};
+    void *socks[DP_POLL_ITEMS] = {dp->gw,       dp->door,      dp->snap,
+                                  dp->pub,      dp->relay_in,  dp->relay_out,
+                                  dp->zap};
     int n = 0;
     for (int i = 0; i < DP_POLL_ITEMS; i++)
         if (socks[i])
@@ -475,7 +598,7 @@ static void poll_dispatch(struct hamd_dataplane *dp, zmq_pollitem_t *items,
 {
     bool door = items[1].revents & ZMQ_POLLIN;
     if (door)
-        door_handle(dp);
+        door_drain(dp);
     if (items[0].revents & ZMQ_POLLIN)
         gw_drain(dp);
     for (int i = 2; i < n_items && !door; i++) {
@@ -485,6 +608,12 @@ static void poll_dispatch(struct hamd_dataplane *dp, zmq_pollitem_t *items,
             dp_snapshot_serve(dp);
         else if (items[i].socket == dp->pub)
             dp_follow_subscriptions(dp, hamd_mono_ns());
+        else if (items[i].socket == dp->zap)
+            dp_zap_serve(dp);
+        else if (items[i].socket == dp->relay_in)
+            dp_relay_in_drain(dp);
+        else if (items[i].socket == dp->relay_out)
+            dp_relay_out_drain(dp);
     }
 }
 
@@ -511,6 +640,8 @@ static void *dp_thread_main(void *arg)
     }
     dp_endpoints_close(dp);
     dp_follow_set(dp, "");
+    dp_relay_close(dp);
+    dp_zap_close(dp);
     return NULL;
 }
 
@@ -525,9 +656,9 @@ struct hamd_dataplane *hamd_dataplane_new(const struct hamd_dataplane_opts *opts
     if (!dp)
         return NULL;
     dp->opts = *opts;
-    dp->following = true; /* no publisher known yet: hold (dp_follow.c) */
-    dp->follow_limits = opts->limits;
-    dp->follow_limits.window_ns += (int64_t)DP_TAKEOVER_WAIT_MAX_MS * HAMD_NS_PER_MS;
+    struct hamd_gate_params gate_params;
+    hamd_gate_params_init(&gate_params, &opts->limits);
+    hamd_gate_init(&dp->gate, &gate_params); /* holds from the start */
     dp->notify = notify;
     dp->notify_ud = ud;
     pthread_mutex_init(&dp->lock, NULL);
@@ -564,11 +695,24 @@ int hamd_dataplane_start(struct hamd_dataplane *self, char *err, size_t cap)
     zmq_setsockopt(self->gw, ZMQ_LINGER, &linger, sizeof linger);
     /* A relaunched gateway reconnects under the same identity. */
     zmq_setsockopt(self->gw, ZMQ_ROUTER_HANDOVER, &one, sizeof one);
+    /* Each connection gets its own id from the ZAP handler, so the
+     * launch token proves one connection, not an identity (dp_gwauth.c). */
+    zmq_setsockopt(self->gw, ZMQ_ZAP_DOMAIN, DP_ZAP_DOMAIN_GW,
+                   strlen(DP_ZAP_DOMAIN_GW));
+    if (dp_curve_setup(self, err, cap) < 0)
+        return -1;
+    if (dp_zap_open(self) < 0) {
+        snprintf(err, cap, "cannot start the access check of the gateway "
+                 "and relay endpoints: %s", zmq_strerror(errno));
+        return -1;
+    }
     if (zmq_bind(self->gw, self->opts.gw_endpoint) < 0) {
         snprintf(err, cap, "cannot bind gateway endpoint %s: %s",
                  self->opts.gw_endpoint, zmq_strerror(errno));
         return -1;
     }
+    if (dp_relay_bind(self, err, cap) < 0)
+        return -1;
     int64_t now = hamd_mono_ns();
     self->next_stats_ns = now;
     self->next_hb_ns = now;
@@ -598,6 +742,9 @@ void hamd_dataplane_destroy(struct hamd_dataplane **self)
             zmq_close(socks[i]);
         }
     dp_endpoints_close(dp);
+    dp_relay_close(dp);
+    dp_zap_close(dp);
+    dp_curve_free(dp);
     if (dp->zctx)
         zmq_ctx_term(dp->zctx);
     if (dp->contracts) {

@@ -24,12 +24,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/relay_proto.h"
 #include "core/arbiter.h"
 #include "hamd/gwproto.h"
 #include "hamd/tick.h"
 
 #define HAMD_DP_ENDPOINT_MAX 256 /* bytes of a ZeroMQ endpoint */
 #define HAMD_DP_EXCH_MAX 16 /* exchanges a source may serve */
+#define HAMD_DP_MEMBERS_MAX 32 /* addresses admitted to the relay ROUTER */
+#define HAMD_DP_HOST_MAX 64    /* bytes of one such address */
+#define HAMD_DP_COVERS_MAX 8   /* coverage reports kept, one per node */
+#define HAMD_DP_PATH_MAX 4096  /* bytes of a file or directory path */
 
 struct hamd_dataplane_opts {
     unsigned node_id;                      /* stamped on every tick */
@@ -40,6 +45,26 @@ struct hamd_dataplane_opts {
     unsigned heartbeat_ms;                 /* `_hb` period */
     unsigned stats_interval_ms;            /* statistics refresh period */
     struct hamd_arb_limits limits;         /* replay window */
+    enum hamd_arb_mode arbitration;        /* [failover] arbitration: the
+                                              mode of every exchange not in
+                                              arb_exchanges */
+    unsigned n_arb_exchanges;              /* entries in arb_exchanges */
+    struct hamd_arb_exchange arb_exchanges[HAMD_ARB_EXCH_MAX]; /* the
+                                              [arbitration] overrides */
+    char relay[HAMD_DP_ENDPOINT_MAX];      /* relay ROUTER bind, "" = none */
+    unsigned n_members;                    /* entries in members */
+    char members[HAMD_DP_MEMBERS_MAX][HAMD_DP_HOST_MAX]; /* IP addresses
+                                              the relay ROUTER admits */
+    char curve_secret_file[HAMD_DP_PATH_MAX]; /* the cluster's CURVE
+                                              secret key, "" = no CURVE */
+    char curve_clients_dir[HAMD_DP_PATH_MAX]; /* allowed client keys, one
+                                              file each ("" = nodes only) */
+};
+
+/* The latest coverage report of one node and when it arrived. */
+struct hamd_dp_cover {
+    int64_t rx_ns;             /* monotonic */
+    struct hamd_relay_cover cover;   /* as the node sent it */
 };
 
 /* What the data plane reports upwards. */
@@ -72,6 +97,11 @@ struct hamd_dp_source_stats {
     uint64_t malformed;      /* messages dropped as malformed */
     uint64_t stale;          /* valid but not newer than the last published */
     uint64_t published;      /* ticks of this source that went out */
+    uint64_t first;          /* ... of them in first-arrival contracts: its
+                                copy was the first to arrive */
+    uint64_t lost_race;      /* copies dropped in first-arrival contracts
+                                because another source's copy went out
+                                first (also counted in stale) */
     int64_t hello_ns;        /* last HELLO */
     int64_t last_tick_ns;    /* last valid tick */
     int64_t last_hb_ns;      /* last HB */
@@ -79,6 +109,8 @@ struct hamd_dp_source_stats {
     int64_t staleness_ms;    /* worst lag behind the freshest source */
     int64_t latency_ms;      /* mean exchange->receive latency last period */
     uint64_t replay_ticks;   /* ticks kept in replay rings now */
+    uint64_t auth_failures;  /* messages dropped: not from the connection
+                                that proved the launch token */
 };
 
 /* The data plane as a whole, refreshed every stats period. */
@@ -97,6 +129,13 @@ struct hamd_dp_stats {
     int64_t follow_age_ms;   /* since the last of them (or since following
                                 began, if none came); -1 = not following */
     uint64_t takeover_replayed; /* held ticks sent first on taking over */
+    uint64_t relaying;       /* contracts this follower relays now */
+    uint64_t relay_ticks_out;/* ticks it relayed to the publisher */
+    uint64_t relay_ticks_in; /* relayed-tick messages this node took */
+    uint64_t relay_unsolicited; /* ... of sources it did not ask for */
+    uint64_t relay_bad;      /* malformed relay messages dropped */
+    uint64_t relay_refused;  /* relay connections of non-members */
+    uint64_t clients_refused; /* CURVE clients refused: a key not allowed */
     unsigned n_sources;      /* sources in use */
     struct hamd_dp_source_stats sources[HAMD_ARB_MAX_SOURCES]; /* per source */
 };
@@ -133,6 +172,12 @@ int hamd_dataplane_source_add(struct hamd_dataplane *self, const char *account,
                               const char *const *exchanges, unsigned n_exch,
                               const char *canary);
 
+/* The launch token of account's next gateway process (docs/security.md):
+ * from now on only a connection whose HELLO carries it is believed. Call
+ * it before the process starts. */
+void hamd_dataplane_source_token(struct hamd_dataplane *self,
+                                 const char *account, const char *token);
+
 /* Unregisters a source; its ticks are dropped from now on. */
 void hamd_dataplane_source_remove(struct hamd_dataplane *self,
                                   const char *account);
@@ -142,6 +187,12 @@ void hamd_dataplane_contract_add(struct hamd_dataplane *self,
                                  const char *vt_symbol);
 void hamd_dataplane_contract_remove(struct hamd_dataplane *self,
                                     const char *vt_symbol);
+
+/* Whether account's source may supply the contracts of first-arrival
+ * exchanges (docs/failover.md, "Arbitration modes"): true while it is
+ * HEALTHY on this node. A source starts not eligible. */
+void hamd_dataplane_source_eligible(struct hamd_dataplane *self,
+                                    const char *account, bool eligible);
 
 /* Routes a contract to a source ("" = none). switch_id != 0 asks for a
  * HAMD_DP_EV_SWITCHED event when its first tick is published. */
@@ -156,6 +207,22 @@ void hamd_dataplane_gw_send(struct hamd_dataplane *self, const char *account,
 /* Publishes a msgpack body on topic `_event` (when publishing). */
 void hamd_dataplane_publish_event(struct hamd_dataplane *self,
                                   const void *body, size_t len);
+
+/* The relay channel (common/relay_proto.h): a follower relays to the
+ * publisher's relay endpoint ("" = none; a new one forgets what the old
+ * one asked for), sends it COVER bodies, and the publisher sends a
+ * follower (by node id) RELAY bodies. */
+void hamd_dataplane_relay_target(struct hamd_dataplane *self,
+                                 const char *endpoint);
+void hamd_dataplane_cover_send(struct hamd_dataplane *self, const void *body,
+                               size_t len);
+void hamd_dataplane_relay_set(struct hamd_dataplane *self, unsigned node,
+                              const void *body, size_t len);
+
+/* Copies the latest coverage report of every node heard from into
+ * out[0..cap). Returns how many. */
+unsigned hamd_dataplane_covers(struct hamd_dataplane *self,
+                               struct hamd_dp_cover *out, unsigned cap);
 
 /* Pops queued events, calling fn for each. Returns how many. */
 unsigned hamd_dataplane_drain(struct hamd_dataplane *self,

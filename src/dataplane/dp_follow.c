@@ -14,18 +14,21 @@
  * connected, and clients reconnect tens of milliseconds after the new
  * publisher binds. PUB is an XPUB, so the first client's subscription
  * tells when (followers subscribe too, and say so with a marker topic);
- * until then, or at most DP_TAKEOVER_WAIT_MAX_MS (less when the held ticks
- * would leave the replay window), live ticks are held too.
+ * until then, or at most HAMD_GATE_TAKEOVER_WAIT_MAX_MS (less when the
+ * held ticks would leave the window), live ticks are held too. When to
+ * hold and when to send is the publish gate's (core/gate.c); this file
+ * reads the stream and the XPUB for it and carries out what it decides.
  *
  * A tick read here moves the guard only once the publisher is seen to have
  * lived DP_FOLLOW_INFLIGHT_MS past it (inflight.h): its last ticks may have
  * reached this node and not a client. Those go out again on taking over,
  * so a client may get the last few twice, never miss one. Held ticks are
  * kept for the replay window plus the longest wait for clients
- * (follow_limits). A node holds from start-up and again from the moment it
- * stops publishing. If it cannot tell what the old publisher sent (its
- * stream never reached this node, or not within the hold), it sends every
- * tick it holds: when in doubt, a takeover repeats rather than loses.
+ * (hamd_gate_follow_limits). A node holds from start-up and again from
+ * the moment it stops publishing. If it cannot tell what the old
+ * publisher sent (its stream never reached this node, or not within the
+ * hold), it sends every tick it holds: when in doubt, a takeover repeats
+ * rather than loses.
  */
 #include <errno.h>
 #include <string.h>
@@ -50,14 +53,6 @@
                                         a new publisher's XPUB that a
                                         subscriber is a node, not a client */
 #define DP_SUB_MSG_MAX 64           /* bytes of a subscription read */
-#define DP_FOLLOW_SILENT_WARN_MS 5000 /* a publisher sends _hb every 100 ms:
-                                         this long without a message means
-                                         its stream does not reach us */
-#define DP_TAKEOVER_MARGIN_MS 100    /* the wait also ends this long before
-                                        the oldest held tick would leave
-                                        the follower's window */
-#define DP_TAKEOVER_SETTLE_MS 30    /* after the first subscription, for
-                                       the other clients' reconnects */
 
 /* ------------------------------------------------------------------------
  * The stream
@@ -82,6 +77,7 @@ static void follow_close(struct hamd_dataplane *dp)
     zmq_setsockopt(dp->follow, ZMQ_LINGER, &linger, sizeof linger);
     zmq_close(dp->follow);
     dp->follow = NULL;
+    hamd_gate_stream_closed(&dp->gate);
 }
 
 static int follow_open(struct hamd_dataplane *dp, const char *endpoint)
@@ -98,6 +94,7 @@ static int follow_open(struct hamd_dataplane *dp, const char *endpoint)
     zmq_setsockopt(dp->follow, ZMQ_SUBSCRIBE, DP_FOLLOW_MARKER,
                    strlen(DP_FOLLOW_MARKER));
     zmq_setsockopt(dp->follow, ZMQ_SUBSCRIBE, "", 0);
+    dp_curve_client(dp, dp->follow);
     if (zmq_connect(dp->follow, endpoint) < 0) {
         int err = errno;
         follow_close(dp);
@@ -121,45 +118,24 @@ void dp_follow_set(struct hamd_dataplane *dp, const char *endpoint)
                  zmq_strerror(errno));
         return;
     }
-    dp->follow_opened_ns = hamd_mono_ns();
-    dp->follow_silent = false;
-    dp->takeover_pending = false; /* another node publishes after all */
+    hamd_gate_stream_opened(&dp->gate, hamd_mono_ns());
     LOG_INFO("following the publisher at %s", endpoint);
-}
-
-void dp_follow_hold(struct hamd_dataplane *dp, int64_t now_ns)
-{
-    dp->following = true;
-    if (!dp->takeover_pending)
-        dp->follow_rx_ns = now_ns;
-    dp->takeover_pending = false;
 }
 
 int64_t dp_follow_silence_ms(struct hamd_dataplane *dp, int64_t now_ns)
 {
-    if (!dp->follow)
-        return -1;
-    int64_t since_ns = dp->follow_rx_ns > dp->follow_opened_ns
-                           ? dp->follow_rx_ns
-                           : dp->follow_opened_ns;
-    int64_t silence_ms = (now_ns - since_ns) / HAMD_NS_PER_MS;
-    bool silent = silence_ms >= DP_FOLLOW_SILENT_WARN_MS;
-    if (silent && !dp->follow_silent)
+    enum hamd_gate_stream change;
+    int64_t silence_ms = hamd_gate_stream_silence_ms(&dp->gate, now_ns, &change);
+    if (change == HAMD_GATE_STREAM_SILENT)
         LOG_WARN("nothing from the publisher's stream at %s for %lld ms: a "
                  "takeover by this node would re-send every tick it holds, "
                  "some twice (is it down, or its publish port not reachable "
                  "from here?)",
                  dp->follow_ep, (long long)silence_ms);
-    else if (!silent && dp->follow_silent)
+    else if (change == HAMD_GATE_STREAM_BACK)
         LOG_INFO("the publisher's stream at %s reaches this node again",
                  dp->follow_ep);
-    dp->follow_silent = silent;
     return silence_ms;
-}
-
-bool dp_follow_holds(const struct hamd_dataplane *dp)
-{
-    return dp->following;
 }
 
 /* Reads what a follower needs of a published tick body: its exchange time
@@ -202,12 +178,16 @@ static void follow_take(struct hamd_dataplane *dp, zmq_msg_t *topic,
     const char *t = zmq_msg_data(topic);
     if (tlen == sizeof DP_HB_TOPIC - 1 &&
         memcmp(t, DP_HB_TOPIC, tlen) == 0) {
-        static const char *const keys[] = {"ts_ns"};
-        struct hamd_mpr_val v;
-        int64_t ts_ns;
-        if (hamd_mpr_map_find(zmq_msg_data(body), zmq_msg_size(body), keys, &v, 1) &&
-            hamd_mpr_val_i64(&v, &ts_ns))
+        static const char *const keys[] = {"ts_ns", "clients"};
+        struct hamd_mpr_val v[2];
+        int64_t ts_ns, clients;
+        if (!hamd_mpr_map_find(zmq_msg_data(body), zmq_msg_size(body), keys,
+                               v, 2))
+            return;
+        if (hamd_mpr_val_i64(&v[0], &ts_ns))
             hamd_inflight_clock(dp->inflight, ts_ns);
+        if (hamd_mpr_val_i64(&v[1], &clients))
+            hamd_gate_stream_clients(&dp->gate, clients);
         return;
     }
     if (tlen == 0 || tlen >= sizeof vt_symbol || *t == DP_FOLLOW_TICK_PREFIX)
@@ -227,10 +207,10 @@ static void follow_drain(struct hamd_dataplane *dp, int64_t now_ns)
     zmq_msg_t topic, body;
     zmq_msg_init(&topic);
     zmq_msg_init(&body);
-    for (unsigned n = 0; n < DP_FOLLOW_BATCH_MAX; n++) {
+    unsigned n = 0;
+    for (; n < DP_FOLLOW_BATCH_MAX; n++) {
         if (zmq_msg_recv(&topic, dp->follow, ZMQ_DONTWAIT) < 0)
             break;
-        dp->follow_rx_ns = now_ns;
         dp->follow_msgs++;
         /* Any message is a sign of life; only [topic][body] ones are
          * ticks or heartbeats. */
@@ -244,6 +224,8 @@ static void follow_drain(struct hamd_dataplane *dp, int64_t now_ns)
     }
     zmq_msg_close(&topic);
     zmq_msg_close(&body);
+    if (n > 0)
+        hamd_gate_stream_heard(&dp->gate, now_ns);
     follow_confirm(dp);
 }
 
@@ -263,44 +245,28 @@ void dp_follow_drain_due(struct hamd_dataplane *dp, int64_t now_ns)
  * Taking over
  * ------------------------------------------------------------------------ */
 
-void dp_follow_takeover_begin(struct hamd_dataplane *dp, int64_t now_ns)
-{
-    if (!dp->following)
-        return;
-    follow_close(dp);
-    dp->follow_ep[0] = '\0';
-    dp->takeover_pending = true;
-    dp->takeover_clients = 0;
-    dp->takeover_due_ns = now_ns + (int64_t)DP_TAKEOVER_WAIT_MAX_MS * HAMD_NS_PER_MS;
-    /* The held ticks are at most as old as the old stream's silence. */
-    int64_t window_end_ns = dp->follow_rx_ns + dp->follow_limits.window_ns -
-                            (int64_t)DP_TAKEOVER_MARGIN_MS * HAMD_NS_PER_MS;
-    if (dp->follow_rx_ns && window_end_ns < dp->takeover_due_ns)
-        dp->takeover_due_ns = window_end_ns > now_ns ? window_end_ns : now_ns;
-    dp->takeover_silent_ns = dp->follow_rx_ns ? now_ns - dp->follow_rx_ns : -1;
-}
-
 /* A follower sends two subscriptions, the marker and "", in one write
- * when it connects, and they arrive together: a client is back once more
- * subscriptions than markers arrived. */
+ * when it connects, and they arrive together (and two unsubscriptions
+ * when it leaves): a client is back once more subscriptions than markers
+ * arrived, and the publisher's client count is what is left. */
 void dp_follow_subscriptions(struct hamd_dataplane *dp, int64_t now_ns)
 {
     uint8_t sub[DP_SUB_MSG_MAX];
     size_t marker_len = strlen(DP_FOLLOW_MARKER);
+    int64_t clients = 0;
     int len;
-    /* [1][topic] subscribes, [0][topic] unsubscribes (XPUB_VERBOSE passes
-     * every subscription, not only a topic's first). */
+    /* [1][topic] subscribes, [0][topic] unsubscribes (XPUB_VERBOSER
+     * passes every one, not only a topic's first and last). A topic
+     * longer than the buffer is cut, never a marker. */
     while ((len = zmq_recv(dp->pub, sub, sizeof sub, ZMQ_DONTWAIT)) >= 0) {
-        if (len < 1 || sub[0] != 1)
+        if (len < 1 || sub[0] > 1)
             continue;
         bool marker = (size_t)len == 1 + marker_len &&
                       memcmp(sub + 1, DP_FOLLOW_MARKER, marker_len) == 0;
-        dp->takeover_clients += marker ? -1 : 1;
+        int64_t one = sub[0] == 1 ? 1 : -1;
+        clients += marker ? -one : one;
     }
-    int64_t settled_ns = now_ns + (int64_t)DP_TAKEOVER_SETTLE_MS * HAMD_NS_PER_MS;
-    if (dp->takeover_pending && dp->takeover_clients > 0 &&
-        settled_ns < dp->takeover_due_ns)
-        dp->takeover_due_ns = settled_ns;
+    hamd_gate_subscriptions(&dp->gate, clients, now_ns);
 }
 
 /* Counts what the flush of one contract sends. */
@@ -309,33 +275,39 @@ static void contract_takeover(struct hamd_dataplane *dp, struct dp_contract *c,
 {
     uint64_t before = dp->published;
     struct dp_replay r = {dp, c, now_ns};
-    hamd_arb_flush(&c->arb, &dp->follow_limits, now_ns, dp_replay_emit, &r);
+    hamd_arb_flush(&c->arb, hamd_gate_follow_limits(&dp->gate), now_ns,
+                   dp_replay_emit, &r);
     dp->takeover_replayed += dp->published - before;
 }
 
 void dp_follow_takeover_due(struct hamd_dataplane *dp, int64_t now_ns)
 {
-    if (!dp->takeover_pending || now_ns < dp->takeover_due_ns || !dp->pub)
+    struct hamd_gate_takeover t;
+    if (!hamd_gate_takeover_due(&dp->gate, now_ns, &t))
         return;
-    dp->takeover_pending = false;
-    dp->following = false;
     uint64_t before = dp->takeover_replayed;
     dp_contracts_each(dp, contract_takeover, now_ns);
     unsigned long long sent = dp->takeover_replayed - before;
-    long long silent_ms = dp->takeover_silent_ns / HAMD_NS_PER_MS;
-    if (dp->takeover_silent_ns > dp->follow_limits.window_ns)
+    long long silent_ms = t.silent_ms;
+    switch (t.why) {
+    case HAMD_GATE_TAKEOVER_SILENT:
         LOG_WARN("taking over: sent %llu held ticks; the previous publisher "
                  "was last heard %lld ms before this node's PUB opened, so "
                  "clients may get some twice and lost what left the window",
                  sent, silent_ms);
-    else if (dp->takeover_silent_ns >= 0)
+        break;
+    case HAMD_GATE_TAKEOVER_HEARD:
         LOG_INFO("taking over: sent %llu held ticks the previous publisher "
                  "had not (its stream ended %lld ms before this node's PUB "
                  "opened)", sent, silent_ms);
-    else if (dp->follow_opened_ns)
+        break;
+    case HAMD_GATE_TAKEOVER_NEVER_HEARD:
         LOG_WARN("taking over: sent %llu held ticks; the previous "
                  "publisher's stream never reached this node, so clients "
                  "may get some twice", sent);
-    else
+        break;
+    case HAMD_GATE_TAKEOVER_FIRST:
         LOG_INFO("first publisher since start: sent %llu held ticks", sent);
+        break;
+    }
 }

@@ -1,7 +1,8 @@
 /* Data plane: messages from gateways (docs/gateway-protocol.md).
  *
- * The DEALER identity names the source; anything a gateway says about
- * itself in a body is advisory. A bad message is dropped, counted against
+ * The DEALER identity names the source, and only the connection whose
+ * HELLO carried the launch token speaks for it (dp_gwauth.c); anything a
+ * gateway says about itself in a body is advisory. A bad message is dropped, counted against
  * its source and logged at a limited rate: it never stops other sources.
  * The bodies of a multi-body TICK are judged one by one, so one bad body
  * costs only itself. */
@@ -67,12 +68,18 @@ static void ingest_tick(struct hamd_dataplane *dp, struct dp_source *s,
     /* The source is who sent it, whatever the body claims. */
     snprintf(tick.gateway_name, sizeof tick.gateway_name, "%s", s->account);
     note_receipt(s, idx, c, &tick, now_ns);
+    /* The publisher asked this node for the contract from this account. */
+    if (c->relay_src == idx)
+        dp_relay_tick(dp, s, body, len);
     switch (hamd_arb_offer(&c->arb, &dp->opts.limits, idx, &tick, now_ns)) {
     case HAMD_ARB_PUBLISH:
         dp_publish_tick(dp, c, idx, &tick, now_ns, true);
         break;
     case HAMD_ARB_STALE:
         s->st.stale++;
+        /* Another source's copy went out first (or this one repeated). */
+        if (c->first && hamd_arb_supplies(&c->arb, idx))
+            s->st.lost_race++;
         break;
     case HAMD_ARB_KEPT:
     case HAMD_ARB_DROPPED:
@@ -90,7 +97,7 @@ static void push_event(struct hamd_dataplane *dp, struct dp_source *s,
 
 static void ingest_control(struct hamd_dataplane *dp, struct dp_source *s,
                            enum hamd_gw_type type, const void *body, size_t len,
-                           int64_t now_ns)
+                           const char *conn, int64_t now_ns)
 {
     struct hamd_dp_event ev;
     memset(&ev, 0, sizeof ev);
@@ -99,6 +106,9 @@ static void ingest_control(struct hamd_dataplane *dp, struct dp_source *s,
     case HAMD_GW_HELLO:
         if (!hamd_gw_hello_decode(body, len, &ev.u.hello))
             return reject(s, "bad HELLO");
+        if (!dp_gwauth_hello(s, conn, ev.u.hello.token))
+            return;
+        explicit_bzero(ev.u.hello.token, sizeof ev.u.hello.token);
         s->st.hello_ns = now_ns;
         s->st.last_hb_ns = now_ns;
         ev.type = HAMD_DP_EV_HELLO;
@@ -153,8 +163,19 @@ static void ingest_ticks(struct hamd_dataplane *dp, struct dp_source *s,
     } while (frames_pull(f));
 }
 
+void dp_ingest_relayed(struct hamd_dataplane *dp, struct dp_source *s,
+                       bool (*next)(void *ud, const void **frame, size_t *len,
+                                    bool *more),
+                       void *ud, int64_t now_ns)
+{
+    struct dp_frames f = {.next = next, .ud = ud, .more = true};
+    if (!frames_pull(&f))
+        return reject(s, "relayed ticks without a body");
+    ingest_ticks(dp, s, &f, now_ns);
+}
+
 void dp_ingest_message(struct hamd_dataplane *dp, const void *id,
-                       size_t id_len,
+                       size_t id_len, const char *const *conn,
                        bool (*next)(void *ud, const void **frame, size_t *len,
                                     bool *more),
                        void *ud, int64_t now_ns)
@@ -173,6 +194,9 @@ void dp_ingest_message(struct hamd_dataplane *dp, const void *id,
         return reject(s, "expected [type][body]");
     /* Parsed now: the type frame is gone once the body is pulled. */
     enum hamd_gw_type type = hamd_gw_type_parse(f.data, f.len);
+    /* Only the connection that proved the launch token is believed. */
+    if (type != HAMD_GW_HELLO && !dp_gwauth_message(s, *conn))
+        return;
     if (!frames_pull(&f))
         return reject(s, "expected [type][body]");
     if (type == HAMD_GW_TICK)
@@ -181,5 +205,5 @@ void dp_ingest_message(struct hamd_dataplane *dp, const void *id,
         return reject(s, "unknown message type");
     if (f.more)
         return reject(s, "expected [type][body]");
-    ingest_control(dp, s, type, f.data, f.len, now_ns);
+    ingest_control(dp, s, type, f.data, f.len, *conn, now_ns);
 }

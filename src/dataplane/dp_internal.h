@@ -1,15 +1,21 @@
 /* Data plane internals shared by dataplane.c (thread, door, API),
- * dp_ingest.c (gateway messages) and dp_publish.c (PUB, cache, snapshot).
- * Everything here is owned by the data thread unless marked otherwise. */
+ * dp_ingest.c (gateway messages), dp_publish.c (PUB, cache, snapshot) and
+ * dp_follow.c (the publisher's stream, taking over). When to publish,
+ * hold or send what was held is decided by the publish gate
+ * (core/gate.h); these files carry its decisions out. Everything here is
+ * owned by the data thread unless marked otherwise. */
 #ifndef HAMD_DP_INTERNAL_H
 #define HAMD_DP_INTERNAL_H
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <time.h>
 
 #include "common/log.h"
 #include "common/strmap.h"
 #include "dataplane/dataplane.h"
+#include "core/gate.h"
+#include "core/gwauth.h"
 #include "core/inflight.h"
 
 #define DP_POLL_MAX_MS 10          /* longest sleep of the data loop */
@@ -19,8 +25,6 @@
                                       fragmented heap */
 #define DP_TRIM_FREE_MIN_BYTES (4u << 20) /* ... and given back only when
                                              this much sits free in it */
-#define DP_BIND_RETRY_MS 100       /* a failed PUB bind is retried from the
-                                      tick path at most this often */
 #define DP_BATCH_MAX 2048          /* gateway ticks (or other messages)
                                       handled per wakeup */
 #define DP_EVENT_QUEUE_CAP 4096    /* upward events buffered */
@@ -31,7 +35,12 @@
                                       beyond it a gateway's sends wait
                                       (back-pressure, never a drop) */
 #define DP_LINGER_MS 0             /* close sockets without waiting */
-#define DP_POLL_ITEMS 4            /* gateways, door, snapshot, PUB */
+#define DP_POLL_ITEMS 7            /* gateways, door, snapshot, PUB, relay
+                                      in and out, the ZAP handler */
+#define DP_ZAP_DOMAIN_GW "hamd-gw"       /* ZAP domain of the gateway ROUTER */
+#define DP_ZAP_DOMAIN_RELAY "hamd-relay" /* ... of the relay ROUTER */
+#define DP_ZAP_DOMAIN_CLIENTS "hamd-clients" /* ... of PUB and snapshot,
+                                               with CURVE */
 #define DP_HB_TOPIC "_hb"          /* the publisher's heartbeat topic */
 #define DP_FOLLOW_DRAIN_MS 20      /* a follower reads the publisher's
                                       stream this often, in one batch */
@@ -42,23 +51,22 @@
                                       microseconds apart (inflight.h) */
 #define DP_FOLLOW_INFLIGHT_MAX 65536 /* ticks waiting for that, at most:
                                         300k ticks/s over 200 ms */
-#define DP_TAKEOVER_WAIT_MAX_MS 2000 /* after PUB opens, the longest wait
-                                        for clients to reconnect before the
-                                        held ticks go out (a PUB drops what
-                                        it sends before a SUB is connected;
-                                        a VIP moved by keepalived arrives
-                                        1-2 s after the election) */
 
 /* Door operations, control -> data, sent as [struct dp_door_msg][body?]. */
 enum dp_door_op {
     DP_DOOR_SOURCE_ADD,
     DP_DOOR_SOURCE_REMOVE,
+    DP_DOOR_SOURCE_TOKEN,
     DP_DOOR_CONTRACT_ADD,
     DP_DOOR_CONTRACT_REMOVE,
     DP_DOOR_ASSIGN,
+    DP_DOOR_ELIGIBLE,
     DP_DOOR_GW_SEND,
     DP_DOOR_EVENT,
     DP_DOOR_FOLLOW,
+    DP_DOOR_RELAY_TARGET,
+    DP_DOOR_COVER,
+    DP_DOOR_RELAY_SET,
     DP_DOOR_STOP,
 };
 
@@ -67,8 +75,10 @@ struct dp_door_msg {
     enum dp_door_op op;                    /* what to do */
     char account[HAMD_ACCOUNT_ID_MAX];     /* source, where relevant */
     char vt_symbol[HAMD_VT_SYMBOL_MAX];    /* contract or canary */
-    uint64_t switch_id;                    /* DP_DOOR_ASSIGN */
+    uint64_t switch_id;                    /* DP_DOOR_ASSIGN; the node of
+                                              DP_DOOR_RELAY_SET */
     enum hamd_gw_type gw_type;             /* DP_DOOR_GW_SEND */
+    bool eligible;                         /* DP_DOOR_ELIGIBLE */
     unsigned n_exch;                       /* DP_DOOR_SOURCE_ADD */
     char exchanges[HAMD_DP_EXCH_MAX][HAMD_EXCHANGE_MAX]; /* the source's */
 };
@@ -81,6 +91,9 @@ struct dp_source {
     unsigned n_exch;                      /* exchanges in use */
     char exchanges[HAMD_DP_EXCH_MAX][HAMD_EXCHANGE_MAX]; /* it serves */
     struct hamd_log_rate bad_rate;        /* limits malformed-input logs */
+    struct hamd_gwauth auth;              /* its launch token and the
+                                             connection that proved it */
+    struct hamd_log_rate auth_rate;       /* limits refused-message logs */
     int64_t latency_sum_ms;               /* this stats period */
     uint64_t latency_n;                   /* this stats period */
     struct hamd_dp_source_stats st;       /* counters and times */
@@ -93,6 +106,8 @@ struct dp_contract {
     uint64_t seq;                         /* last seq stamped */
     uint64_t seq_term;                    /* term the seq counts in */
     uint32_t served;                      /* bit s: source s serves it */
+    bool first;                           /* first-arrival arbitration (its
+                                             exchange's mode) */
     int64_t last_rx_ns[HAMD_ARB_MAX_SOURCES]; /* per source, monotonic */
     int64_t freshest_rx_ns;               /* newest receive of any source */
     uint64_t switch_id;                   /* pending switch to report */
@@ -101,6 +116,24 @@ struct dp_contract {
                                              (common/tick_compact.h) */
     uint32_t lvc_len;                     /* bytes in lvc, 0 = none yet */
     uint32_t lvc_cap;                     /* bytes allocated for lvc */
+    int relay_src;                        /* source whose ticks this
+                                             follower relays to the
+                                             publisher, HAMD_ARB_NO_SOURCE */
+    int relay_next;                       /* scratch of a RELAY being
+                                             applied (dp_relay.c) */
+    uint32_t relay_gen;                   /* the RELAY that set relay_next */
+};
+
+/* CURVE on the network sockets (dp_curve.c). */
+struct dp_curve {
+    bool on;                              /* [publish] curve_secret_file */
+    char secret[41];                      /* the cluster's secret key, Z85 */
+    char public[41];                      /* its public key, Z85 */
+    uint8_t public_key[32];               /* the same, binary */
+    uint8_t *clients;                     /* allowed client keys, 32 bytes
+                                             each (curve_clients_dir) */
+    unsigned n_clients;                   /* keys in clients */
+    time_t clients_mtime;                 /* the directory's, when read */
 };
 
 struct hamd_dataplane {
@@ -117,43 +150,43 @@ struct hamd_dataplane {
 
     _Atomic uint64_t lease_term;          /* written by control */
     _Atomic int64_t lease_until_ns;       /* written by control */
-    uint64_t pub_term;                    /* term of the open PUB */
-    int64_t bind_retry_ns;                /* no PUB bind attempt from a tick
-                                             before this (monotonic) */
-    int64_t lapse_since_ns;               /* lease expired with PUB still
-                                             bound in its term: ticks are
-                                             held since then (0 = no lapse) */
+    struct hamd_gate gate;                /* when to publish, hold, send what
+                                             was held (core/gate.h) */
 
     /* Following the publisher (dp_follow.c). */
-    bool following;                       /* hold the active sources' ticks
-                                             for a takeover: from the start
-                                             and whenever not publishing */
     void *follow;                         /* SUB on the publisher's PUB, NULL
                                              while none is known */
     char follow_ep[HAMD_DP_ENDPOINT_MAX]; /* its endpoint, "" = none */
-    int64_t follow_rx_ns;                 /* last message read from it, or
-                                             when this node stopped
-                                             publishing, monotonic; 0 = none
-                                             yet: the guards know nothing */
-    int64_t follow_opened_ns;             /* when it was connected */
     int64_t next_follow_drain_ns;         /* next read of it, monotonic */
-    bool follow_silent;                   /* its silence was logged */
     uint64_t follow_msgs;                 /* messages read from it */
     struct hamd_inflight *inflight;       /* ticks read from it, waiting for
                                              the publisher to outlive them */
-    bool takeover_pending;                /* PUB open, held ticks not sent
-                                             yet: clients are reconnecting */
-    int64_t takeover_due_ns;              /* send them then, monotonic */
-    int64_t takeover_clients;             /* subscriptions minus follower
-                                             markers since PUB opened */
-    int64_t takeover_silent_ns;           /* the old stream's silence when
-                                             PUB opened, -1 = never heard */
     uint64_t takeover_replayed;           /* held ticks sent on taking over */
-    struct hamd_arb_limits follow_limits; /* a follower's held ticks: the
-                                             replay window plus the
-                                             takeover's wait for clients */
+
+    /* The relay channel (dp_relay.c, dp_zap.c). */
+    void *relay_in;                       /* ROUTER on opts.relay, NULL when
+                                             the node has none */
+    void *zap;                            /* ZAP handler guarding relay_in */
+    void *relay_out;                      /* DEALER to the publisher's
+                                             relay_in, NULL when none */
+    char relay_target[HAMD_DP_ENDPOINT_MAX]; /* its endpoint, "" = none */
+    uint32_t relay_gen;                   /* RELAY sets applied */
+    uint64_t relaying;                    /* contracts relayed now */
+    uint64_t relay_ticks_out;             /* ticks relayed to the publisher */
+    uint64_t relay_ticks_in;              /* relayed-tick messages taken */
+    uint64_t relay_unsolicited;           /* ... of sources not registered */
+    uint64_t relay_bad;                   /* malformed relay messages */
+    uint64_t relay_refused;               /* connections of non-members */
+    uint64_t clients_refused;             /* CURVE clients not allowed */
+    struct hamd_log_rate clients_rate;    /* limits their logs */
+    struct dp_curve curve;                /* CURVE keys (dp_curve.c) */
+    uint64_t relay_send_errors;           /* sends ZeroMQ refused */
+    struct hamd_log_rate relay_rate;      /* limits relay logs */
 
     struct dp_source sources[HAMD_ARB_MAX_SOURCES]; /* index = arbiter's */
+    uint32_t eligible;                    /* bit s: source s is HEALTHY here
+                                             and may supply first-arrival
+                                             contracts (dp_arbitration.c) */
     struct hamd_strmap *contracts;        /* vt_symbol -> dp_contract */
     struct hamd_strmap *by_account;       /* account -> dp_source */
 
@@ -163,6 +196,8 @@ struct hamd_dataplane {
     uint64_t published;                   /* ticks in total */
     uint64_t pub_errors;                  /* ticks ZeroMQ refused */
     uint64_t unknown_source;              /* messages of unknown identities */
+    uint64_t gw_conns;                    /* gateway connections admitted:
+                                             the last one's id */
     uint64_t unsubscribed;                /* ticks of unsubscribed contracts */
     uint64_t snapshots;                   /* snapshot requests answered */
     struct hamd_log_rate unknown_rate;    /* limits unknown-source logs */
@@ -176,6 +211,9 @@ struct hamd_dataplane {
     unsigned ev_len;                      /* events queued */
     uint64_t events_dropped;              /* lost to a full queue */
     struct hamd_dp_stats stats;           /* last published statistics */
+    struct hamd_dp_cover covers[HAMD_DP_COVERS_MAX]; /* latest COVER per
+                                             node (relay_in) */
+    unsigned n_covers;                    /* entries in covers */
     void (*notify)(void *ud);             /* events queued (data thread) */
     void *notify_ud;                      /* its argument */
 };
@@ -186,14 +224,103 @@ void dp_event_push(struct hamd_dataplane *dp, const struct hamd_dp_event *ev);
 /* dp_ingest.c: handles one gateway message [identity][type][body]...
  * (gwproto.h). The identity frame is given; the others are pulled in
  * order with next, which stores one frame (valid until its next call) and
- * whether more follow, and returns false when it could not read one. A
- * TICK's bodies are ingested one by one as they are pulled. It may stop
+ * whether more follow, and returns false when it could not read one; it
+ * also points *conn at the id of the connection the frames came on (ZAP's
+ * User-Id, dp_zap.c; "" = none), read from a pulled frame since libzmq
+ * 4.3 attaches no metadata to an identity frame it prefetched for a poll.
+ * A TICK's bodies are ingested one by one as they are pulled. It may stop
  * before the last frame (a bad message): the caller discards the rest. */
 void dp_ingest_message(struct hamd_dataplane *dp, const void *id,
-                       size_t id_len,
+                       size_t id_len, const char *const *conn,
                        bool (*next)(void *ud, const void **frame, size_t *len,
                                     bool *more),
                        void *ud, int64_t now_ns);
+
+/* dp_ingest.c: ingests the tick bodies of a relayed-tick message from
+ * source s (ACCOUNT@nodeN), pulled with next like dp_ingest_message's. */
+void dp_ingest_relayed(struct hamd_dataplane *dp, struct dp_source *s,
+                       bool (*next)(void *ud, const void **frame, size_t *len,
+                                    bool *more),
+                       void *ud, int64_t now_ns);
+
+/* dp_arbitration.c: first-arrival arbitration (docs/failover.md) */
+
+/* Sets c->first from its exchange's mode (opts.arbitration and the
+ * [arbitration] overrides). */
+void dp_arb_contract_mode(struct hamd_dataplane *dp, struct dp_contract *c);
+/* Hands c's arbiter the sources that may supply it now: in first-arrival
+ * mode those that serve it and are eligible. A newcomer's kept ticks go
+ * out at once while the node sends live (else they wait for the flush). */
+void dp_arb_contract_eligible(struct hamd_dataplane *dp, struct dp_contract *c,
+                              int64_t now_ns);
+/* Applies dp_arb_contract_eligible to every contract. */
+void dp_arb_refresh(struct hamd_dataplane *dp, int64_t now_ns);
+/* DP_DOOR_ELIGIBLE: account's source is (not) eligible from now. */
+void dp_arb_source_eligible(struct hamd_dataplane *dp, const char *account,
+                            bool eligible);
+
+/* dp_gwauth.c: the launch tokens (core/gwauth.h) */
+
+/* True when a message other than HELLO from conn is taken; otherwise it
+ * was counted and logged (rate-limited) and must be dropped. */
+bool dp_gwauth_message(struct dp_source *s, const char *conn);
+/* True when a HELLO carrying token from conn proves the launch; otherwise
+ * counted and logged like a refused message. */
+bool dp_gwauth_hello(struct dp_source *s, const char *conn,
+                     const char *token);
+
+/* dp_relay.c */
+
+/* Binds the relay ROUTER (and its ZAP handler) when opts.relay is set.
+ * Returns 0, or -1 with a message in err. */
+int dp_relay_bind(struct hamd_dataplane *dp, char *err, size_t cap);
+/* Connects the DEALER to the publisher's relay endpoint ("" = none);
+ * a new target forgets what the old one asked to relay. */
+void dp_relay_target(struct hamd_dataplane *dp, const char *endpoint);
+/* Sends a COVER body to the publisher (a follower). */
+void dp_relay_cover(struct hamd_dataplane *dp, const void *body, size_t len);
+/* Sends a RELAY body to node's DEALER (the publisher). */
+void dp_relay_request(struct hamd_dataplane *dp, unsigned node,
+                      const void *body, size_t len);
+/* Relays one tick body of source s to the publisher (a follower). */
+void dp_relay_tick(struct hamd_dataplane *dp, const struct dp_source *s,
+                   const void *body, size_t len);
+/* Reads relay_in (COVER, RTICK) and relay_out (RELAY). */
+void dp_relay_in_drain(struct hamd_dataplane *dp);
+void dp_relay_out_drain(struct hamd_dataplane *dp);
+/* Closes every relay socket. */
+void dp_relay_close(struct hamd_dataplane *dp);
+
+/* dp_zap.c */
+
+/* Binds the ZAP handler. Returns 0, or -1 (errno set). */
+int dp_zap_open(struct hamd_dataplane *dp);
+/* Answers one waiting ZAP request. */
+void dp_zap_serve(struct hamd_dataplane *dp);
+/* True when address is one of opts.members. */
+bool dp_zap_member(const struct hamd_dataplane *dp, const char *address);
+/* Closes the handler. */
+void dp_zap_close(struct hamd_dataplane *dp);
+
+/* dp_curve.c */
+
+/* Reads [publish] curve_secret_file and the allowed client keys. Returns
+ * 0 (also without CURVE), or -1 with a message in err. */
+int dp_curve_setup(struct hamd_dataplane *dp, char *err, size_t cap);
+/* With CURVE: makes sock a CURVE server with the cluster's key, its
+ * clients checked by the ZAP handler under domain. */
+void dp_curve_server(struct hamd_dataplane *dp, void *sock,
+                     const char *domain);
+/* With CURVE: makes sock a CURVE client of another node, with the
+ * cluster's key pair. */
+void dp_curve_client(struct hamd_dataplane *dp, void *sock);
+/* True when key (32 bytes) may read PUB and snapshot: the cluster's or an
+ * allowed client's. */
+bool dp_curve_client_allowed(struct hamd_dataplane *dp, const uint8_t *key);
+/* True when key is the cluster's own (another node). */
+bool dp_curve_is_cluster(const struct hamd_dataplane *dp, const uint8_t *key);
+/* Wipes the secret key and frees the allowed keys. */
+void dp_curve_free(struct hamd_dataplane *dp);
 
 /* dp_follow.c */
 
@@ -205,24 +332,15 @@ void dp_follow_set(struct hamd_dataplane *dp, const char *endpoint);
 void dp_follow_drain_due(struct hamd_dataplane *dp, int64_t now_ns);
 /* How long the publisher's stream has been silent (since it was
  * connected if nothing came yet), ms; -1 when not following. Logs once
- * when a silence passes DP_FOLLOW_SILENT_WARN_MS and once when it ends. */
+ * when a silence passes the gate's silent_warn_ms and once when it
+ * ends. */
 int64_t dp_follow_silence_ms(struct hamd_dataplane *dp, int64_t now_ns);
-/* True while live ticks of active sources must be held for a takeover:
- * following and not publishing. */
-bool dp_follow_holds(const struct hamd_dataplane *dp);
-/* The node stopped publishing: it holds its ticks from now on, knowing
- * what was published up to now (by itself), until a publisher's stream
- * shows them sent or it publishes again. */
-void dp_follow_hold(struct hamd_dataplane *dp, int64_t now_ns);
-/* Called once PUB is open in a new term: stops reading the old publisher
- * and schedules the takeover (dp_follow_takeover_due). */
-void dp_follow_takeover_begin(struct hamd_dataplane *dp, int64_t now_ns);
-/* Reads the subscriptions arriving on PUB (an XPUB): the first one after a
- * takeover began means clients are back. */
+/* Reads the subscriptions arriving on PUB (an XPUB) and tells the gate:
+ * the first client's after a takeover began means clients are back. */
 void dp_follow_subscriptions(struct hamd_dataplane *dp, int64_t now_ns);
-/* When the takeover is due: sends the held ticks newer than the old
- * publisher's last known one (all of them when it is not known), then
- * stops holding. */
+/* When the gate says the takeover is due: sends the held ticks newer than
+ * the old publisher's last known one (all of them when it is not known);
+ * the node stops holding. */
 void dp_follow_takeover_due(struct hamd_dataplane *dp, int64_t now_ns);
 
 /* dp_publish.c */
@@ -233,31 +351,41 @@ void dp_contracts_each(struct hamd_dataplane *dp,
                                   struct dp_contract *c, int64_t now_ns),
                        int64_t now_ns);
 
-/* A replay of the ticks kept for a contract's active source (a switch, or
- * the end of a lease lapse): what dp_replay_emit needs. */
+/* A replay of the ticks kept for a contract's active (and, in first-arrival
+ * mode, eligible) sources: a switch, a source becoming eligible, the end
+ * of a lease lapse, a takeover. What dp_replay_emit needs. */
 struct dp_replay {
     struct hamd_dataplane *dp; /* the data plane */
     struct dp_contract *c;     /* the contract replayed */
     int64_t now_ns;            /* monotonic time of the replay */
 };
 
-/* hamd_arb_emit_fn over a struct dp_replay: publishes one kept tick of the
- * contract's active source, never held (see dp_publish_tick). */
-void dp_replay_emit(void *ud, const struct hamd_tick *tick);
+/* hamd_arb_emit_fn over a struct dp_replay: publishes one kept tick of a
+ * source of the contract, never held (see dp_publish_tick). */
+void dp_replay_emit(void *ud, int source, const struct hamd_tick *tick);
 
-/* True while ticks must be held: PUB bound in the lease's term and its
- * deadline passed (the lease may come back in the same term); stays true
- * until dp_endpoints_reconcile flushes or drops what was held. */
-bool dp_holding(struct hamd_dataplane *dp, int64_t now_ns);
+/* The lease as the control plane set it last (two atomic loads). */
+static inline struct hamd_gate_lease dp_lease(struct hamd_dataplane *dp)
+{
+    struct hamd_gate_lease lease = {atomic_load(&dp->lease_term),
+                                    atomic_load(&dp->lease_until_ns)};
+    return lease;
+}
+/* What the gate says of a live tick, or of a switch's replay, at now_ns
+ * (hamd_gate_tick); logs a lapse it noticed. */
+enum hamd_gate_tick dp_gate_tick(struct hamd_dataplane *dp,
+                                 const struct hamd_gate_lease *lease,
+                                 int64_t now_ns);
 /* Numbers, caches and (under the lease) sends one tick. may_hold: a live
- * tick, which a lease lapse keeps for later; replays pass false, since they
- * iterate the very ring a hold would push into. */
+ * tick, which the gate may hold for later (a lapse, a follower); replays
+ * pass false, since they iterate the very ring a hold would push into. */
 void dp_publish_tick(struct hamd_dataplane *dp, struct dp_contract *c,
                      int source, const struct hamd_tick *tick, int64_t now_ns,
                      bool may_hold);
 /* Sends an _event message (body: msgpack) while publishing. */
 void dp_publish_event(struct hamd_dataplane *dp, const void *body, size_t len);
-/* Opens or closes PUB and the snapshot ROUTER to match the lease. */
+/* Opens or closes PUB and the snapshot ROUTER to match the lease, and
+ * sends what a lapse held when it ends (hamd_gate_reconcile). */
 void dp_endpoints_reconcile(struct hamd_dataplane *dp, int64_t now_ns);
 /* Closes PUB and the snapshot ROUTER. */
 void dp_endpoints_close(struct hamd_dataplane *dp);

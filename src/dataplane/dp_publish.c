@@ -21,15 +21,15 @@
 #define DP_SMALL_MAP_MAX 128 /* bytes of an _hb or END body */
 
 /* ------------------------------------------------------------------------
- * Endpoints under the lease
+ * Endpoints under the lease (the decisions: core/gate.c)
  * ------------------------------------------------------------------------ */
 
-/* True while this node may hand ticks to PUB: bound, and the lease of
- * the PUB's term still runs. */
+/* True while this node may hand ticks to PUB, checked against the lease
+ * as it is now. */
 static bool dp_may_publish(struct hamd_dataplane *dp, int64_t now_ns)
 {
-    return dp->pub && now_ns < atomic_load(&dp->lease_until_ns) &&
-           dp->pub_term == atomic_load(&dp->lease_term);
+    struct hamd_gate_lease lease = dp_lease(dp);
+    return hamd_gate_may_publish(&dp->gate, &lease, now_ns);
 }
 
 static void close_socket(void **sock)
@@ -46,7 +46,7 @@ void dp_endpoints_close(struct hamd_dataplane *dp)
 {
     if (dp->pub)
         LOG_INFO("publishing stopped (term %llu): PUB and snapshot closed",
-                 (unsigned long long)dp->pub_term);
+                 (unsigned long long)hamd_gate_pub_term(&dp->gate));
     close_socket(&dp->pub);
     close_socket(&dp->snap);
 }
@@ -59,12 +59,15 @@ static int endpoints_open(struct hamd_dataplane *dp)
      * their subscriptions, so a takeover knows when clients are back. */
     dp->pub = zmq_socket(dp->zctx, ZMQ_XPUB);
     dp->snap = zmq_socket(dp->zctx, ZMQ_ROUTER);
-    int verbose = 1; /* every subscriber's subscriptions (dp_follow.c) */
-    zmq_setsockopt(dp->pub, ZMQ_XPUB_VERBOSE, &verbose, sizeof verbose);
+    int verbose = 1; /* every subscriber's subscriptions and
+                        unsubscriptions: its clients (dp_follow.c) */
+    zmq_setsockopt(dp->pub, ZMQ_XPUB_VERBOSER, &verbose, sizeof verbose);
     zmq_setsockopt(dp->pub, ZMQ_SNDHWM, &hwm, sizeof hwm);
     zmq_setsockopt(dp->pub, ZMQ_LINGER, &linger, sizeof linger);
     zmq_setsockopt(dp->snap, ZMQ_SNDHWM, &snap_hwm, sizeof snap_hwm);
     zmq_setsockopt(dp->snap, ZMQ_LINGER, &linger, sizeof linger);
+    dp_curve_server(dp, dp->pub, DP_ZAP_DOMAIN_CLIENTS);
+    dp_curve_server(dp, dp->snap, DP_ZAP_DOMAIN_CLIENTS);
     const char *failed = NULL;
     if (zmq_bind(dp->pub, dp->opts.publish) < 0)
         failed = dp->opts.publish;
@@ -76,7 +79,8 @@ static int endpoints_open(struct hamd_dataplane *dp)
                        zmq_strerror(errno));
         close_socket(&dp->pub);
         close_socket(&dp->snap);
-        dp->bind_retry_ns = hamd_mono_ns() + DP_BIND_RETRY_MS * HAMD_NS_PER_MS;
+        /* After the bind, which may have taken a while (a name lookup). */
+        hamd_gate_pub_failed(&dp->gate, hamd_mono_ns());
         return -1;
     }
     return 0;
@@ -94,90 +98,70 @@ void dp_contracts_each(struct hamd_dataplane *dp,
         fn(dp, val, now_ns);
 }
 
-void dp_replay_emit(void *ud, const struct hamd_tick *tick)
+void dp_replay_emit(void *ud, int source, const struct hamd_tick *tick)
 {
     struct dp_replay *r = ud;
-    dp_publish_tick(r->dp, r->c, r->c->arb.active, tick, r->now_ns, false);
+    dp_publish_tick(r->dp, r->c, source, tick, r->now_ns, false);
 }
 
-/* Sends a contract's held ticks newer than the last published, in order. */
+/* Sends a contract's held ticks newer than the last published, in order
+ * (in first-arrival mode every eligible source's, merged): the end of a
+ * lease lapse. */
 static void contract_flush(struct hamd_dataplane *dp, struct dp_contract *c,
                            int64_t now_ns)
 {
     struct dp_replay r = {dp, c, now_ns};
-    hamd_arb_flush(&c->arb, &dp->opts.limits, now_ns, dp_replay_emit, &r);
+    hamd_arb_flush(&c->arb, hamd_gate_lapse_limits(&dp->gate), now_ns,
+                   dp_replay_emit, &r);
 }
 
-/* Starts holding ticks: PUB's lease deadline passed. Whoever notices it
- * first (the loop's reconcile, or a tick or switch arriving before it)
- * starts it, so the reconcile after a renewal always flushes. */
-static void lapse_begin(struct hamd_dataplane *dp, int64_t now_ns)
+static void log_lapse_began(struct hamd_dataplane *dp)
 {
-    dp->lapse_since_ns = now_ns;
     LOG_WARN("lease lapsed in term %llu: holding ticks",
-             (unsigned long long)dp->pub_term);
+             (unsigned long long)hamd_gate_pub_term(&dp->gate));
 }
 
-/* The lease is back in the same term: send what was held, in order. */
-static void lapse_end(struct hamd_dataplane *dp, int64_t now_ns)
+/* PUB is bound in term. A node that held takes over: it stops reading the
+ * old publisher first, since what is left of its stream still moves the
+ * guards, then the gate schedules the takeover (dp_follow_takeover_due). */
+static void publishing_begin(struct hamd_dataplane *dp, uint64_t term,
+                             int64_t now_ns)
 {
-    LOG_INFO("lease back in term %llu after %lld ms: sending held ticks",
-             (unsigned long long)dp->pub_term,
-             (long long)((now_ns - dp->lapse_since_ns) / HAMD_NS_PER_MS));
-    dp->lapse_since_ns = 0;
-    /* A takeover still waiting for clients sends them itself, then. */
-    if (!dp->takeover_pending)
-        dp_contracts_each(dp, contract_flush, now_ns);
-}
-
-/* Someone else may publish now: PUB closes so clients go to the next
- * publisher. The ticks held during a lapse stay held, and so are the next
- * ones, as on any follower: the next publisher's stream lets go of what
- * it sends, and if the next publisher is this node again (re-elected
- * after the lapse), it sends them on taking over. */
-static void lease_gone(struct hamd_dataplane *dp, int64_t now_ns)
-{
-    dp->lapse_since_ns = 0;
-    dp_endpoints_close(dp);
-    dp_follow_hold(dp, now_ns);
+    dp->next_hb_ns = now_ns;
+    LOG_INFO("publishing as node %u in term %llu on %s (snapshot %s)",
+             dp->opts.node_id, (unsigned long long)term, dp->opts.publish,
+             dp->opts.snapshot);
+    if (hamd_gate_holds(&dp->gate))
+        dp_follow_set(dp, "");
+    hamd_gate_pub_opened(&dp->gate, term, now_ns);
 }
 
 void dp_endpoints_reconcile(struct hamd_dataplane *dp, int64_t now_ns)
 {
-    uint64_t term = atomic_load(&dp->lease_term);
-    int64_t until = atomic_load(&dp->lease_until_ns);
-    bool want = now_ns < until;
-    bool same_term = dp->pub && dp->pub_term == term;
-    if (same_term && want && dp->lapse_since_ns)
-        lapse_end(dp, now_ns);
-    /* An expired deadline (not a revocation, until 0) in the same term is
-     * a lapse: hold ticks for at most the replay window. */
-    if (same_term && !want && until != 0 && !dp->lapse_since_ns)
-        lapse_begin(dp, now_ns);
-    bool lapse_over = dp->lapse_since_ns &&
-                      now_ns - dp->lapse_since_ns > dp->opts.limits.window_ns;
-    if (dp->pub && (!same_term || (!want && (until == 0 || lapse_over))))
-        lease_gone(dp, now_ns);
-    if (want && !dp->pub && endpoints_open(dp) == 0) {
-        dp->pub_term = term;
-        dp->next_hb_ns = now_ns;
-        LOG_INFO("publishing as node %u in term %llu on %s (snapshot %s)",
-                 dp->opts.node_id, (unsigned long long)term, dp->opts.publish,
-                 dp->opts.snapshot);
-        dp_follow_takeover_begin(dp, now_ns);
-    }
+    struct hamd_gate_lease lease = dp_lease(dp);
+    struct hamd_gate_steps s = hamd_gate_reconcile(&dp->gate, &lease, now_ns);
+    if (s.steps & HAMD_GATE_LAPSE_ENDED)
+        LOG_INFO("lease back in term %llu after %lld ms: sending held ticks",
+                 (unsigned long long)hamd_gate_pub_term(&dp->gate),
+                 (long long)s.lapse_ms);
+    if (s.steps & HAMD_GATE_FLUSH_HELD)
+        dp_contracts_each(dp, contract_flush, now_ns);
+    if (s.steps & HAMD_GATE_LAPSE_BEGAN)
+        log_lapse_began(dp);
+    if (s.steps & HAMD_GATE_CLOSE_PUB)
+        dp_endpoints_close(dp);
+    if ((s.steps & HAMD_GATE_OPEN_PUB) && endpoints_open(dp) == 0)
+        publishing_begin(dp, lease.term, now_ns);
 }
 
-bool dp_holding(struct hamd_dataplane *dp, int64_t now_ns)
+enum hamd_gate_tick dp_gate_tick(struct hamd_dataplane *dp,
+                                 const struct hamd_gate_lease *lease,
+                                 int64_t now_ns)
 {
-    if (!dp->pub || dp->pub_term != atomic_load(&dp->lease_term))
-        return false;
-    /* Once started, a lapse lasts until the reconcile flushes it, even if
-     * the lease came back meanwhile: a live tick published before the
-     * held ones would make them stale, a gap in the stream. */
-    if (!dp->lapse_since_ns && now_ns >= atomic_load(&dp->lease_until_ns))
-        lapse_begin(dp, now_ns);
-    return dp->lapse_since_ns != 0;
+    enum hamd_gate_tick v = hamd_gate_tick(&dp->gate, lease, now_ns);
+    if (v == HAMD_GATE_TICK_LAPSE_BEGAN)
+        log_lapse_began(dp);
+    return v;
 }
 
 /* ------------------------------------------------------------------------
@@ -244,31 +228,48 @@ static void stamp(const struct hamd_dataplane *dp, const struct hamd_tick *tick,
 static void follow_hold(struct hamd_dataplane *dp, struct dp_contract *c,
                         int source, const struct hamd_tick *tick, int64_t now_ns)
 {
-    hamd_arb_hold(&c->arb, &dp->follow_limits, source, tick, now_ns);
+    hamd_arb_hold(&c->arb, hamd_gate_follow_limits(&dp->gate), source, tick,
+                  now_ns);
     struct hamd_tick out;
     stamp(dp, tick, c->seq_term, c->seq, &out);
     lvc_store(c, &out);
+}
+
+/* Holds a live tick when the gate says so. Returns true when held. */
+static bool dp_tick_held(struct hamd_dataplane *dp, struct dp_contract *c,
+                         int source, const struct hamd_tick *tick,
+                         const struct hamd_gate_lease *lease, int64_t now_ns)
+{
+    switch (dp_gate_tick(dp, lease, now_ns)) {
+    case HAMD_GATE_TICK_SEND:
+        return false;
+    case HAMD_GATE_TICK_HOLD_LAPSE:
+    case HAMD_GATE_TICK_LAPSE_BEGAN:
+        hamd_arb_hold(&c->arb, hamd_gate_lapse_limits(&dp->gate), source,
+                      tick, now_ns);
+        return true;
+    case HAMD_GATE_TICK_HOLD_FOLLOW:
+        follow_hold(dp, c, source, tick, now_ns);
+        return true;
+    }
+    return false;
 }
 
 void dp_publish_tick(struct hamd_dataplane *dp, struct dp_contract *c,
                      int source, const struct hamd_tick *tick, int64_t now_ns,
                      bool may_hold)
 {
+    struct hamd_gate_lease lease = dp_lease(dp);
     /* A lease granted since the last poll opens PUB before this tick is
      * numbered in the new term, so the first tick of a term goes out. */
-    if (!dp->pub && now_ns < atomic_load(&dp->lease_until_ns) &&
-        now_ns >= dp->bind_retry_ns)
+    if (hamd_gate_opens_first(&dp->gate, &lease, now_ns)) {
         dp_endpoints_reconcile(dp, now_ns);
-    if (may_hold && dp_holding(dp, now_ns)) {
-        hamd_arb_hold(&c->arb, &dp->opts.limits, source, tick, now_ns);
-        return;
+        lease = dp_lease(dp);
     }
-    if (may_hold && dp_follow_holds(dp)) {
-        follow_hold(dp, c, source, tick, now_ns);
+    if (may_hold && dp_tick_held(dp, c, source, tick, &lease, now_ns))
         return;
-    }
     hamd_arb_published(&c->arb, tick);
-    uint64_t term = atomic_load(&dp->lease_term);
+    uint64_t term = lease.term;
     if (c->seq_term != term) {
         c->seq_term = term;
         c->seq = 0;
@@ -282,6 +283,8 @@ void dp_publish_tick(struct hamd_dataplane *dp, struct dp_contract *c,
     }
     lvc_store(c, &out);
     dp->sources[source].st.published++;
+    if (c->first)
+        dp->sources[source].st.first++;
     /* Only the lease holder hands the tick to ZeroMQ, checked last and
      * against the clock. */
     if (!dp_may_publish(dp, now_ns))
@@ -327,10 +330,11 @@ void dp_heartbeat_due(struct hamd_dataplane *dp, int64_t now_ns)
     /* Wall time is after 1970: packed unsigned, its bytes are those of
      * msgpack_pack_int64. */
     const struct dp_kv hb[] = {
-        {"term", dp->pub_term},
+        {"term", hamd_gate_pub_term(&dp->gate)},
         {"node", dp->opts.node_id},
         {"ts_ns", (uint64_t)hamd_wall_ns()},
         {"published", dp->published},
+        {"clients", (uint64_t)hamd_gate_clients(&dp->gate)},
     };
     uint8_t body[DP_SMALL_MAP_MAX];
     size_t len = pack_small_map(body, sizeof body, hb, sizeof hb / sizeof hb[0]);
@@ -381,7 +385,8 @@ static void snap_reply(struct hamd_dataplane *dp, struct snap_peer *p,
             return;
         count++;
     }
-    const struct dp_kv end[] = {{"term", dp->pub_term}, {"count", count}};
+    const struct dp_kv end[] = {{"term", hamd_gate_pub_term(&dp->gate)},
+                                {"count", count}};
     uint8_t body[DP_SMALL_MAP_MAX];
     size_t len = pack_small_map(body, sizeof body, end,
                                 sizeof end / sizeof end[0]);
@@ -516,6 +521,13 @@ void dp_stats_refresh(struct hamd_dataplane *dp, int64_t now_ns)
     st.follow_msgs = dp->follow_msgs;
     st.follow_age_ms = dp_follow_silence_ms(dp, now_ns);
     st.takeover_replayed = dp->takeover_replayed;
+    st.relaying = dp->relaying;
+    st.relay_ticks_out = dp->relay_ticks_out;
+    st.relay_ticks_in = dp->relay_ticks_in;
+    st.relay_unsolicited = dp->relay_unsolicited;
+    st.relay_bad = dp->relay_bad;
+    st.relay_refused = dp->relay_refused;
+    st.clients_refused = dp->clients_refused;
     pthread_mutex_lock(&dp->lock);
     dp->stats = st;
     pthread_mutex_unlock(&dp->lock);

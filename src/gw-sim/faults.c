@@ -4,6 +4,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/clock.h"
+
+/* ------------------------------------------------------------------------
+ * Fault names
+ * ------------------------------------------------------------------------ */
+
 static const char *const FAULT_NAMES[GWSIM_FAULT_COUNT] = {
     [GWSIM_FAULT_NONE] = "none",
     [GWSIM_FAULT_CRASH] = "crash",
@@ -12,6 +18,7 @@ static const char *const FAULT_NAMES[GWSIM_FAULT_COUNT] = {
     [GWSIM_FAULT_GARBAGE] = "garbage",
     [GWSIM_FAULT_SLOW] = "slow",
     [GWSIM_FAULT_WRONG] = "wrong",
+    [GWSIM_FAULT_JITTER] = "jitter",
 };
 
 const char *gwsim_fault_name(enum gwsim_fault fault)
@@ -33,8 +40,13 @@ int gwsim_fault_parse(const char *name, enum gwsim_fault *out)
 
 bool gwsim_fault_takes_arg(enum gwsim_fault fault)
 {
-    return fault == GWSIM_FAULT_SLOW || fault == GWSIM_FAULT_DISCONNECT;
+    return fault == GWSIM_FAULT_SLOW || fault == GWSIM_FAULT_JITTER ||
+           fault == GWSIM_FAULT_DISCONNECT;
 }
+
+/* ------------------------------------------------------------------------
+ * The state machine
+ * ------------------------------------------------------------------------ */
 
 /* Queues one STATUS and records it as the reported link state. */
 static void report(struct gwsim_faults *self, struct gwsim_effects *fx,
@@ -54,16 +66,24 @@ static void log_in(struct gwsim_faults *self, struct gwsim_effects *fx)
     fx->resync = true;
 }
 
-/* connecting -> connected, then logged_in now or after login_ms. */
-static void connect_link(struct gwsim_faults *self, int64_t now_ms,
-                         struct gwsim_effects *fx)
+/* connected, then logged_in now or after login_ms. */
+static void attach(struct gwsim_faults *self, int64_t now_ms,
+                   struct gwsim_effects *fx)
 {
-    report(self, fx, HAMD_GW_CONNECTING);
     report(self, fx, HAMD_GW_CONNECTED);
     if (self->cfg.login_ms <= 0)
         log_in(self, fx);
     else
         self->login_at_ms = now_ms + self->cfg.login_ms;
+}
+
+/* connecting, then attach unless the front is not there yet. */
+static void connect_link(struct gwsim_faults *self, int64_t now_ms,
+                         struct gwsim_effects *fx)
+{
+    report(self, fx, HAMD_GW_CONNECTING);
+    if (!self->cfg.upstream || self->upstream_up)
+        attach(self, now_ms, fx);
 }
 
 /* The ARG a fault runs with, given the requested one (NEVER = default). */
@@ -72,6 +92,8 @@ static int64_t effective_arg(const struct gwsim_faults *self,
 {
     if (fault == GWSIM_FAULT_SLOW)
         return arg_ms >= 0 ? arg_ms : GWSIM_SLOW_DEFAULT_MS;
+    if (fault == GWSIM_FAULT_JITTER)
+        return arg_ms >= 0 ? arg_ms : GWSIM_JITTER_DEFAULT_MS;
     if (fault == GWSIM_FAULT_DISCONNECT)
         return arg_ms >= 0 ? arg_ms : self->cfg.reconnect_ms;
     return GWSIM_NEVER_MS;
@@ -124,6 +146,23 @@ void gwsim_faults_set(struct gwsim_faults *self, enum gwsim_fault fault,
     apply(self, fault, arg_ms, now_ms, fx);
 }
 
+void gwsim_faults_upstream(struct gwsim_faults *self, bool up, int64_t now_ms,
+                           struct gwsim_effects *fx)
+{
+    memset(fx, 0, sizeof *fx);
+    if (self->upstream_up == up)
+        return;
+    self->upstream_up = up;
+    if (self->fault == GWSIM_FAULT_DISCONNECT)
+        return;
+    if (up) {
+        attach(self, now_ms, fx);
+    } else {
+        self->login_at_ms = GWSIM_NEVER_MS;
+        report(self, fx, HAMD_GW_DISCONNECTED);
+    }
+}
+
 /* True when a disconnect fault has lasted its reconnect time. */
 static bool reconnect_due(const struct gwsim_faults *self, int64_t now_ms)
 {
@@ -144,6 +183,10 @@ void gwsim_faults_advance(struct gwsim_faults *self, int64_t now_ms,
     if (reconnect_due(self, now_ms))
         apply(self, GWSIM_FAULT_NONE, GWSIM_NEVER_MS, now_ms, fx);
 }
+
+/* ------------------------------------------------------------------------
+ * What the shell asks
+ * ------------------------------------------------------------------------ */
 
 /* The earlier of a and b, ignoring NEVER. */
 static int64_t earlier(int64_t a, int64_t b)
@@ -171,13 +214,32 @@ bool gwsim_faults_ticks_flow(const struct gwsim_faults *self)
 
 bool gwsim_faults_hb_flow(const struct gwsim_faults *self)
 {
-    return self->link != HAMD_GW_DISCONNECTED;
+    return self->fault != GWSIM_FAULT_DISCONNECT;
 }
 
 int64_t gwsim_faults_delay_ms(const struct gwsim_faults *self)
 {
     return self->fault == GWSIM_FAULT_SLOW ? self->arg_ms : 0;
 }
+
+int64_t gwsim_faults_round_delay_ns(const struct gwsim_faults *self,
+                                    uint64_t *rng)
+{
+    if (self->fault != GWSIM_FAULT_JITTER)
+        return gwsim_faults_delay_ms(self) * HAMD_NS_PER_MS;
+    /* xorshift64 (Marsaglia): cheap, and its state never reaches 0. */
+    uint64_t x = *rng;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    *rng = x;
+    uint64_t span_ns = (uint64_t)self->arg_ms * HAMD_NS_PER_MS + 1;
+    return (int64_t)(x % span_ns);
+}
+
+/* ------------------------------------------------------------------------
+ * Fault specs
+ * ------------------------------------------------------------------------ */
 
 /* Parses a non-negative integer ARG in ms, up to GWSIM_FAULT_ARG_MAX_MS. */
 static int parse_arg_ms(const char *text, int64_t *out)
@@ -207,7 +269,7 @@ int gwsim_fault_spec_parse(const char *spec, enum gwsim_fault *fault,
     }
     if (n > 2 || gwsim_fault_parse(name, fault) != 0) {
         snprintf(err, errcap, "unknown fault '%.40s' (none, crash, stall, "
-                 "disconnect, garbage, slow, wrong [ARG ms])", spec);
+                 "disconnect, garbage, slow, wrong, jitter [ARG ms])", spec);
         return -1;
     }
     *arg_ms = GWSIM_NEVER_MS;

@@ -15,8 +15,17 @@
  *               again and resumes at the current tick
  *   garbage     a malformed message after every good tick
  *   slow        every tick delivered ARG ms late (default 2000)
+ *   jitter      every tick delivered 0..ARG ms late, drawn afresh for
+ *               each delivery round (default 5), never out of order: two
+ *               sims of one feed then race like two real lines
  *   wrong       wrong ticks (negative price, no exchange, string datetime)
  *               instead of good ones
+ *
+ * In upstream mode (cfg.upstream: ticks come from a front, frontproto.h)
+ * the link to the front is a second input: the gateway is `connected`
+ * only while the front answers, `disconnected` when it goes silent (HBs
+ * to the hub go on: the process is alive), and logs in again when it
+ * comes back.
  */
 #ifndef GWSIM_FAULTS_H
 #define GWSIM_FAULTS_H
@@ -29,6 +38,7 @@
 
 #define GWSIM_EXIT_CRASH 3          /* exit code of the crash fault */
 #define GWSIM_SLOW_DEFAULT_MS 2000  /* slow fault delay without ARG */
+#define GWSIM_JITTER_DEFAULT_MS 5   /* jitter fault's largest delay */
 #define GWSIM_FAULT_ARG_MAX_MS 86400000 /* largest ARG accepted: one day */
 #define GWSIM_NEVER_MS (-1)         /* "no such timer" */
 #define GWSIM_STATUS_BURST_MAX 8    /* STATUS messages one step can emit */
@@ -41,6 +51,7 @@ enum gwsim_fault {
     GWSIM_FAULT_GARBAGE,
     GWSIM_FAULT_SLOW,
     GWSIM_FAULT_WRONG,
+    GWSIM_FAULT_JITTER,
     GWSIM_FAULT_COUNT, /* number of faults: keep last */
 };
 
@@ -51,6 +62,8 @@ struct gwsim_fault_cfg {
     enum gwsim_fault initial;  /* fault armed at start */
     int64_t initial_arg_ms;    /* its ARG; GWSIM_NEVER_MS = default */
     int64_t initial_after_ms;  /* ... switched on this long after start */
+    bool upstream;             /* ticks come from a front: connected only
+                                  while its link is up */
 };
 
 /* What the I/O shell must do after one step of the machine. */
@@ -70,6 +83,7 @@ struct gwsim_faults {
     int64_t initial_at_ms;       /* when the initial fault fires; NEVER: done */
     enum hamd_gw_state link;     /* state last reported by STATUS */
     int64_t login_at_ms;         /* connected -> logged_in; NEVER: none */
+    bool upstream_up;            /* upstream mode: the front link is up */
 };
 
 /* Returns the wire name of a fault ("stall", ...). */
@@ -78,11 +92,12 @@ const char *gwsim_fault_name(enum gwsim_fault fault);
 /* Parses a fault name. Returns 0 and sets *out, or -1 if unknown. */
 int gwsim_fault_parse(const char *name, enum gwsim_fault *out);
 
-/* True when the fault takes an ARG in ms (slow: delay, disconnect:
- * reconnect time). */
+/* True when the fault takes an ARG in ms (slow: delay, jitter: largest
+ * delay, disconnect: reconnect time). */
 bool gwsim_fault_takes_arg(enum gwsim_fault fault);
 
-/* Parses "NAME [ARG]" (ARG: integer ms, only for slow and disconnect).
+/* Parses "NAME [ARG]" (ARG: integer ms, only for slow, jitter and
+ * disconnect).
  * Returns 0 and sets *fault and *arg_ms (GWSIM_NEVER_MS when absent), or
  * -1 with a message in err. */
 int gwsim_fault_spec_parse(const char *spec, enum gwsim_fault *fault,
@@ -90,7 +105,8 @@ int gwsim_fault_spec_parse(const char *spec, enum gwsim_fault *fault,
 
 /* Starts the machine at now_ms: reports connecting, connected (and
  * logged_in at once when login_ms is 0) and arms the initial fault, which
- * fires in the same call when its delay is 0. */
+ * fires in the same call when its delay is 0. In upstream mode it reports
+ * connecting only: connected waits for the front (gwsim_faults_upstream). */
 void gwsim_faults_start(struct gwsim_faults *self,
                         const struct gwsim_fault_cfg *cfg, int64_t now_ms,
                         struct gwsim_effects *fx);
@@ -99,6 +115,13 @@ void gwsim_faults_start(struct gwsim_faults *self,
  * cancels a still-armed initial fault. */
 void gwsim_faults_set(struct gwsim_faults *self, enum gwsim_fault fault,
                       int64_t arg_ms, int64_t now_ms, struct gwsim_effects *fx);
+
+/* Upstream mode: the front link went up or down at now_ms. Down reports
+ * disconnected and cancels a pending login; up reports connected, then
+ * logged_in after login_ms. Under the disconnect fault nothing is
+ * reported: leaving the fault connects if the link is up by then. */
+void gwsim_faults_upstream(struct gwsim_faults *self, bool up, int64_t now_ms,
+                           struct gwsim_effects *fx);
 
 /* Applies the timers due at now_ms: login, initial fault, reconnect. */
 void gwsim_faults_advance(struct gwsim_faults *self, int64_t now_ms,
@@ -110,10 +133,17 @@ int64_t gwsim_faults_next_due_ms(const struct gwsim_faults *self);
 /* True when ticks flow: logged in and not stalled. */
 bool gwsim_faults_ticks_flow(const struct gwsim_faults *self);
 
-/* True when heartbeats flow: every state but disconnected. */
+/* True when heartbeats flow: under every fault but disconnect (a lost
+ * front link keeps them: the gateway process is alive). */
 bool gwsim_faults_hb_flow(const struct gwsim_faults *self);
 
 /* Returns how late ticks are delivered, in ms (slow fault; else 0). */
 int64_t gwsim_faults_delay_ms(const struct gwsim_faults *self);
+
+/* How late this round's ticks are delivered, in ns: the slow delay, or
+ * under jitter a draw in 0..ARG ms from *rng (xorshift64 state, never 0),
+ * which it advances. */
+int64_t gwsim_faults_round_delay_ns(const struct gwsim_faults *self,
+                                    uint64_t *rng);
 
 #endif /* GWSIM_FAULTS_H */

@@ -43,6 +43,10 @@ enum feed_salt {
     SALT_BOOK, /* + level index, bid then ask: keep last */
 };
 
+/* ------------------------------------------------------------------------
+ * Hashing and timing
+ * ------------------------------------------------------------------------ */
+
 /* splitmix64 finaliser: a cheap, well-mixed 64-bit permutation. */
 static uint64_t mix64(uint64_t x)
 {
@@ -109,6 +113,10 @@ int64_t simfeed_datetime_ns(int64_t n, uint32_t rate_milli)
     return ms * NS_PER_MS;
 }
 
+/* ------------------------------------------------------------------------
+ * Contracts
+ * ------------------------------------------------------------------------ */
+
 /* Splits "symbol.EXCHANGE" at the last dot into the template; the rules
  * are the hub's (hamd_tick_vt_symbol_valid), so the sim never makes a
  * tick the hub would refuse for its name. */
@@ -152,7 +160,7 @@ int simfeed_symbol_init(struct simfeed_symbol *self, uint64_t seed,
 {
     memset(self, 0, sizeof *self);
     if (!vt_symbol || !gateway_name || !simfeed_rate_valid(rate_milli) ||
-        strlen(gateway_name) >= sizeof self->tmpl.gateway_name ||
+        strlen(gateway_name) > HAMD_ACCOUNT_SLUG_MAX ||
         split_vt_symbol(&self->tmpl, vt_symbol) != 0)
         return -1;
     strcpy(self->tmpl.gateway_name, gateway_name);
@@ -170,6 +178,10 @@ int simfeed_symbol_init(struct simfeed_symbol *self, uint64_t seed,
     fill_template(self);
     return 0;
 }
+
+/* ------------------------------------------------------------------------
+ * Ticks
+ * ------------------------------------------------------------------------ */
 
 /* last_price of tick n, in steps of tick_size. */
 static int64_t last_ticks(const struct simfeed_symbol *self, int64_t n)

@@ -8,14 +8,21 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "gw-common/gwenv.h"
 #include "gw-sim/feed.h"
+#include "gw-sim/uplink.h"
 
 #define RATE_MILLI_PER_UNIT 1000.0 /* rate_milli per tick/s */
 
 static const char *const KNOWN_KEYS[] = {
     "seed", "rate", "rates", "exchanges", "login_ms", "fault",
-    "fault_after_ms", "reconnect_ms", "control", "log_level",
+    "fault_after_ms", "reconnect_ms", "control", "upstream",
+    "link_timeout_ms", "tap", "log_level",
 };
+
+/* ------------------------------------------------------------------------
+ * Keys
+ * ------------------------------------------------------------------------ */
 
 /* Reads an optional integer key in [min, max] into *out. */
 static int get_int(json_t *obj, const char *key, int64_t min, int64_t max,
@@ -162,42 +169,47 @@ static int get_faults(struct gwsim_params *self, json_t *obj, char *err,
                ? -1 : 0;
 }
 
-/* Reads `control` and `log_level`. */
-static int get_misc(struct gwsim_params *self, json_t *obj, char *err,
-                    size_t errcap)
+/* Reads an optional endpoint key into out (GWSIM_ENDPOINT_MAX bytes). */
+static int get_endpoint(json_t *obj, const char *key, char *out, char *err,
+                        size_t errcap)
 {
-    json_t *control = json_object_get(obj, "control");
-    if (control && (!json_is_string(control) ||
-                    json_string_length(control) == 0 ||
-                    json_string_length(control) >= GWSIM_ENDPOINT_MAX)) {
-        snprintf(err, errcap, "control: expected a ZMQ endpoint string");
+    json_t *v = json_object_get(obj, key);
+    if (!v)
+        return 0;
+    if (!json_is_string(v) || json_string_length(v) == 0 ||
+        json_string_length(v) >= GWSIM_ENDPOINT_MAX ||
+        strlen(json_string_value(v)) != json_string_length(v)) {
+        snprintf(err, errcap, "%s: expected a ZMQ endpoint string", key);
         return -1;
     }
-    if (control)
-        strcpy(self->control, json_string_value(control));
-    json_t *level = json_object_get(obj, "log_level");
-    if (level && (!json_is_string(level) ||
-                  (self->log_level = hamd_log_level_parse(
-                       json_string_value(level))) < 0)) {
-        snprintf(err, errcap, "log_level: expected debug, info, warn or error");
-        return -1;
-    }
+    strcpy(out, json_string_value(v));
     return 0;
 }
 
-/* Logs every key this sim does not know. */
-static void warn_unknown(json_t *obj)
+/* Reads `upstream` and `link_timeout_ms`. */
+static int get_upstream(struct gwsim_params *self, json_t *obj, char *err,
+                        size_t errcap)
 {
-    const char *key;
-    json_t *v;
-    json_object_foreach(obj, key, v) {
-        bool known = false;
-        for (size_t i = 0; i < sizeof KNOWN_KEYS / sizeof *KNOWN_KEYS; i++)
-            known = known || strcmp(key, KNOWN_KEYS[i]) == 0;
-        if (!known)
-            LOG_WARN("params: unknown key '%.60s' ignored", key);
-    }
+    return get_endpoint(obj, "upstream", self->upstream, err, errcap) ||
+           get_int(obj, "link_timeout_ms", GWSIM_LINK_TIMEOUT_MIN_MS,
+                   GWSIM_FAULT_ARG_MAX_MS, &self->link_timeout_ms, err,
+                   errcap)
+               ? -1 : 0;
 }
+
+/* Reads `control`, `tap` and `log_level`. */
+static int get_misc(struct gwsim_params *self, json_t *obj, char *err,
+                    size_t errcap)
+{
+    if (get_endpoint(obj, "control", self->control, err, errcap) != 0 ||
+        get_endpoint(obj, "tap", self->tap, err, errcap) != 0)
+        return -1;
+    return hamd_gwenv_log_level(obj, &self->log_level, err, errcap);
+}
+
+/* ------------------------------------------------------------------------
+ * Parsing
+ * ------------------------------------------------------------------------ */
 
 /* Sets every default. */
 static void set_defaults(struct gwsim_params *self)
@@ -207,6 +219,7 @@ static void set_defaults(struct gwsim_params *self)
     self->fault = GWSIM_FAULT_NONE;
     self->fault_arg_ms = GWSIM_NEVER_MS;
     self->reconnect_ms = GWSIM_NEVER_MS;
+    self->link_timeout_ms = GWSIM_LINK_TIMEOUT_DEFAULT_MS;
     self->log_level = -1;
 }
 
@@ -214,15 +227,15 @@ static void set_defaults(struct gwsim_params *self)
 static int parse_object(struct gwsim_params *self, json_t *obj, char *err,
                         size_t errcap)
 {
-    if (!json_is_object(obj)) {
-        snprintf(err, errcap, "params: expected a JSON object");
+    if (hamd_gwenv_params_object(obj, KNOWN_KEYS,
+                                 sizeof KNOWN_KEYS / sizeof *KNOWN_KEYS, err,
+                                 errcap) != 0)
         return -1;
-    }
-    warn_unknown(obj);
     return get_feed(self, obj, err, errcap) ||
            get_rates(self, obj, err, errcap) ||
            get_exchanges(self, obj, err, errcap) ||
            get_faults(self, obj, err, errcap) ||
+           get_upstream(self, obj, err, errcap) ||
            get_misc(self, obj, err, errcap)
                ? -1 : 0;
 }
@@ -258,6 +271,10 @@ void gwsim_params_destroy(struct gwsim_params **self_p)
     *self_p = NULL;
 }
 
+/* ------------------------------------------------------------------------
+ * Queries
+ * ------------------------------------------------------------------------ */
+
 uint32_t gwsim_params_rate(const struct gwsim_params *self,
                            const char *vt_symbol)
 {
@@ -288,6 +305,7 @@ void gwsim_params_fault_cfg(const struct gwsim_params *self,
     out->initial = self->fault;
     out->initial_arg_ms = self->fault_arg_ms;
     out->initial_after_ms = self->fault_after_ms;
+    out->upstream = self->upstream[0] != '\0';
 }
 
 bool gwsim_endpoint_expand(const char *endpoint, long pid, char *out, size_t cap)

@@ -9,6 +9,12 @@
  *   fault_after_ms  integer ms        start the initial fault this late (0)
  *   reconnect_ms    integer ms | null disconnect fault length (null: never)
  *   control         ZMQ endpoint      bind a REP control socket there
+ *   upstream        ZMQ endpoint      take ticks from this front instead of
+ *                                     generating them (frontproto.h)
+ *   link_timeout_ms integer ms        front silent this long = link lost
+ *                                     (GWSIM_LINK_TIMEOUT_DEFAULT_MS)
+ *   tap             ZMQ endpoint      bind a PUB there: a copy of every
+ *                                     tick sent to the hub, for tests
  *   log_level       string            debug | info | warn | error (info)
  *
  * Unknown keys are logged and ignored: an account's params may carry keys
@@ -29,8 +35,8 @@
 #define GWSIM_DEFAULT_RATE_MILLI 2000 /* 2 ticks/s, like a CTP front */
 #define GWSIM_EXCHANGES_MAX 16        /* entries of `exchanges` */
 #define GWSIM_RATES_MAX 65536         /* entries of `rates` */
-#define GWSIM_ENDPOINT_MAX 256        /* bytes of `control` incl. NUL */
-#define GWSIM_PID_PLACEHOLDER "{pid}" /* in `control`: this process's pid */
+#define GWSIM_ENDPOINT_MAX 256        /* bytes of an endpoint incl. NUL */
+#define GWSIM_PID_PLACEHOLDER "{pid}" /* in `control`, `tap`: the pid */
 #define GWSIM_PARAMS_ERR_MAX 256      /* size of an error buffer */
 
 /* One entry of `rates`. */
@@ -52,6 +58,9 @@ struct gwsim_params {
     int64_t fault_after_ms;        /* initial fault starts this late */
     int64_t reconnect_ms;          /* disconnect length, NEVER: until "none" */
     char control[GWSIM_ENDPOINT_MAX]; /* control endpoint, "" = none */
+    char upstream[GWSIM_ENDPOINT_MAX]; /* front endpoint, "" = generate */
+    int64_t link_timeout_ms;       /* upstream: silence = link lost */
+    char tap[GWSIM_ENDPOINT_MAX];  /* tap endpoint, "" = none */
     int log_level;                 /* enum hamd_log_level, -1 = not given */
 };
 

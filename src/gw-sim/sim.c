@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include "common/clock.h"
-#include "gw-sim/feed.h"
 #include "gw-sim/sim_internal.h"
 
 /* The send queue, in messages. A full queue only holds the sim back
@@ -16,43 +15,69 @@
  * ahead of a slow hub only burns CPU and memory on its backlog (~54 MB at
  * this bound when every message is a full batch). */
 #define GWSIM_SNDHWM_TICKS 65536
-#define GWSIM_SNDHWM_MSGS (GWSIM_SNDHWM_TICKS / GWSIM_TICKS_PER_MSG)
+#define GWSIM_SNDHWM_MSGS (GWSIM_SNDHWM_TICKS / HAMD_GWOUT_TICKS_PER_MSG)
 #define GWSIM_LINGER_MS 100             /* flush time on a clean exit */
 #define GWSIM_LOOP_MAX_WAIT_MS 100      /* poll at least this often */
-/* Ticks sent per loop iteration, and per contract within it: a wall clock
- * jump or a slow hub is caught up over several iterations, so commands
- * and heartbeats are still served in between. Nothing is skipped. */
-#define GWSIM_LOOP_BUDGET_TICKS 5000
-#define GWSIM_SYMBOL_BURST_TICKS 100    /* ... of one contract */
-#define GWSIM_DETAIL_MAX 64             /* bytes of a STATUS detail */
+/* The tap is for tests on the same host: deep enough for a reader that
+ * pauses a second at 100,000 ticks/s. */
+#define GWSIM_TAP_SNDHWM_MSGS 100000
+#define GWSIM_POLL_ITEMS_MAX 4 /* hub, front, its monitor, control */
 
 int64_t gwsim_mono_ms(void) { return hamd_mono_ns() / HAMD_NS_PER_MS; }
 
-/* Applies the ZMQ options of the DEALER and connects it. */
-static int connect_dealer(struct gwsim *self, const char *endpoint)
+/* ------------------------------------------------------------------------
+ * Life cycle
+ * ------------------------------------------------------------------------ */
+
+/* Creates a socket of type and binds it at endpoint (the `{pid}`
+ * placeholder expanded), with linger 0 and the given send HWM (0: the
+ * default). Returns the socket, or NULL with a message in err. */
+static void *bind_socket(struct gwsim *self, int type, const char *key,
+                         const char *endpoint, int sndhwm, char *err,
+                         size_t errcap)
 {
-    int linger = GWSIM_LINGER_MS, hwm = GWSIM_SNDHWM_MSGS, immediate = 0;
-    self->dealer = zmq_socket(self->zctx, ZMQ_DEALER);
-    if (!self->dealer ||
-        zmq_setsockopt(self->dealer, ZMQ_ROUTING_ID, self->account,
-                       strlen(self->account)) != 0 ||
-        zmq_setsockopt(self->dealer, ZMQ_LINGER, &linger, sizeof linger) != 0 ||
-        zmq_setsockopt(self->dealer, ZMQ_SNDHWM, &hwm, sizeof hwm) != 0 ||
-        zmq_setsockopt(self->dealer, ZMQ_IMMEDIATE, &immediate,
-                       sizeof immediate) != 0)
-        return -1;
-    return zmq_connect(self->dealer, endpoint);
+    char expanded[GWSIM_ENDPOINT_MAX];
+    int linger = 0;
+    if (!gwsim_endpoint_expand(endpoint, (long)getpid(), expanded,
+                               sizeof expanded)) {
+        snprintf(err, errcap, "cannot bind %s endpoint %s: too long", key,
+                 endpoint);
+        return NULL;
+    }
+    void *sock = zmq_socket(self->zctx, type);
+    if (!sock ||
+        zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger) != 0 ||
+        (sndhwm > 0 &&
+         zmq_setsockopt(sock, ZMQ_SNDHWM, &sndhwm, sizeof sndhwm) != 0) ||
+        zmq_bind(sock, expanded) != 0) {
+        snprintf(err, errcap, "cannot bind %s endpoint %s: %s", key,
+                 expanded, zmq_strerror(errno));
+        if (sock)
+            zmq_close(sock);
+        return NULL;
+    }
+    return sock;
 }
 
-/* Creates and binds the REP control socket. */
-static int bind_control(struct gwsim *self, const char *endpoint)
+/* Binds the control and tap sockets and opens the front link the params
+ * ask for. Returns 0, or -1 with a message in err. */
+static int open_optional(struct gwsim *self, char *err, size_t errcap)
 {
-    int linger = 0;
-    self->control = zmq_socket(self->zctx, ZMQ_REP);
-    if (!self->control ||
-        zmq_setsockopt(self->control, ZMQ_LINGER, &linger, sizeof linger) != 0)
+    const struct gwsim_params *p = self->params;
+    if (p->control[0] &&
+        !(self->control = bind_socket(self, ZMQ_REP, "control", p->control,
+                                      0, err, errcap)))
         return -1;
-    return zmq_bind(self->control, endpoint);
+    if (p->tap[0] &&
+        !(self->tap = bind_socket(self, ZMQ_PUB, "tap", p->tap,
+                                  GWSIM_TAP_SNDHWM_MSGS, err, errcap)))
+        return -1;
+    if (p->upstream[0] && gwsim_upstream_open(self) != 0) {
+        snprintf(err, errcap, "cannot connect to upstream %s: %s",
+                 p->upstream, zmq_strerror(errno));
+        return -1;
+    }
+    return 0;
 }
 
 struct gwsim *gwsim_new(const char *endpoint, const char *account,
@@ -69,27 +94,37 @@ struct gwsim *gwsim_new(const char *endpoint, const char *account,
     }
     snprintf(self->account, sizeof self->account, "%s", account);
     self->params = params;
-    self->next_tick_wall_ns = INT64_MAX;
-    if (connect_dealer(self, endpoint) != 0) {
+    gwsim_emit_init(&self->emit, 0);
+    /* Two sims of one account on one host must not jitter alike. */
+    self->jitter_rng = ((uint64_t)getpid() << 32) ^ (uint64_t)hamd_mono_ns();
+    if (self->jitter_rng == 0)
+        self->jitter_rng = 1;
+    self->dealer = hamd_gwout_dealer_open(self->zctx, endpoint, account,
+                                          GWSIM_SNDHWM_MSGS, GWSIM_LINGER_MS);
+    if (!self->dealer) {
         snprintf(err, errcap, "cannot connect to %s: %s", endpoint,
                  zmq_strerror(errno));
         *exit_code = GWSIM_EXIT_USAGE;
         gwsim_destroy(&self);
         return NULL;
     }
-    char control[GWSIM_ENDPOINT_MAX];
-    bool expanded = gwsim_endpoint_expand(params->control, (long)getpid(),
-                                          control, sizeof control);
-    if (params->control[0] && (!expanded || bind_control(self, control) != 0)) {
-        snprintf(err, errcap, "cannot bind control endpoint %s: %s",
-                 expanded ? control : params->control,
-                 expanded ? zmq_strerror(errno) : "too long");
+    if (open_optional(self, err, errcap) != 0) {
         *exit_code = GWSIM_EXIT_USAGE;
         gwsim_destroy(&self);
         return NULL;
     }
     gwsim_out_init(&self->out, self->dealer);
+    hamd_gwout_set_tap(&self->out.gw, self->tap);
     return self;
+}
+
+void gwsim_close_aux(struct gwsim *self)
+{
+    gwsim_upstream_close(self);
+    if (self->tap)
+        zmq_close(self->tap);
+    self->tap = NULL;
+    hamd_gwout_set_tap(&self->out.gw, NULL);
 }
 
 void gwsim_destroy(struct gwsim **self_p)
@@ -101,6 +136,7 @@ void gwsim_destroy(struct gwsim **self_p)
         zmq_close(self->dealer);
     if (self->control)
         zmq_close(self->control);
+    gwsim_close_aux(self);
     if (self->zctx)
         zmq_ctx_term(self->zctx);
     gwsim_symtab_destroy(&self->subs);
@@ -114,33 +150,40 @@ void gwsim_crash_now(void)
     _exit(GWSIM_EXIT_CRASH);
 }
 
-/* Moves every contract's cursor to the current tick: the gap after a
- * stall or a reconnect is never delivered, as with a real feed. */
-static void resync(struct gwsim *self, int64_t wall_ns)
+/* ------------------------------------------------------------------------
+ * Effects and ticks
+ * ------------------------------------------------------------------------ */
+
+/* The detail of every STATUS: why the front link is down, or the fault
+ * (and the front in upstream mode). */
+static void status_detail(const struct gwsim *self, char *buf, size_t cap)
 {
-    for (size_t i = 0; i < self->subs->count; i++) {
-        struct gwsim_sub *sub = &self->subs->subs[i];
-        int64_t now_n = simfeed_n_at(wall_ns, sub->feed.rate_milli);
-        if (sub->next_n < now_n)
-            sub->next_n = now_n;
-    }
+    const char *fault = gwsim_fault_name(self->faults.fault);
+    if (gwsim_upstream_loss_detail(self, buf, cap))
+        return;
+    if (self->params->upstream[0])
+        snprintf(buf, cap, "sim fault=%s, front %.80s", fault,
+                 self->params->upstream);
+    else
+        snprintf(buf, cap, "sim fault=%s", fault);
 }
 
 void gwsim_apply_effects(struct gwsim *self, const struct gwsim_effects *fx)
 {
-    char detail[GWSIM_DETAIL_MAX];
-    snprintf(detail, sizeof detail, "sim fault=%s",
-             gwsim_fault_name(self->faults.fault));
+    char detail[HAMD_GW_DETAIL_MAX];
+    status_detail(self, detail, sizeof detail);
     for (unsigned i = 0; i < fx->n_status; i++) {
         LOG_INFO("status %s (%s)", hamd_gw_state_name(fx->status[i]), detail);
-        if (gwsim_out_status(&self->out, fx->status[i], detail) != 0)
+        if (hamd_gwout_status(&self->out.gw, fx->status[i], detail) != 0)
             LOG_WARN("could not queue STATUS %s",
                      hamd_gw_state_name(fx->status[i]));
     }
     if (fx->crash)
         gwsim_crash_now();
-    if (fx->resync)
-        resync(self, hamd_wall_ns());
+    if (fx->resync && gwsim_upstream_mode(self))
+        gwsim_tickq_clear(self->up.queue);
+    else if (fx->resync)
+        gwsim_emit_resync(self->subs, hamd_wall_ns());
 }
 
 /* Sends a heartbeat when one is due and the link is up. */
@@ -148,76 +191,47 @@ static void send_hb_if_due(struct gwsim *self, int64_t now_ms)
 {
     if (!gwsim_faults_hb_flow(&self->faults) || now_ms < self->next_hb_ms)
         return;
-    gwsim_out_hb(&self->out, hamd_wall_ns());
+    hamd_gwout_hb(&self->out.gw, hamd_wall_ns());
     self->next_hb_ms = now_ms + HAMD_GW_HB_INTERVAL_MS;
 }
 
-/* Sends the due ticks of one contract, at most the burst cap and the
- * iteration's remaining budget. Returns -1 when the budget ran out or the
- * queue is full (the contract is then resumed first next time). */
-static int emit_symbol(struct gwsim *self, struct gwsim_sub *sub,
-                       int64_t wall_ns, int64_t delay_ns, size_t *budget)
+/* gwsim_emit_sink of the in-process feed: stamps the receive time and
+ * sends the tick to the hub as the fault dictates. */
+static int hub_sink(void *ud, struct hamd_tick *tick, int64_t n)
 {
-    uint32_t rate = sub->feed.rate_milli;
-    int64_t target = simfeed_n_at(wall_ns - delay_ns, rate);
-    int64_t limit = target;
-    if (limit > sub->next_n + GWSIM_SYMBOL_BURST_TICKS - 1)
-        limit = sub->next_n + GWSIM_SYMBOL_BURST_TICKS - 1;
-    for (; sub->next_n <= limit; sub->next_n++, (*budget)--) {
-        if (*budget == 0)
-            return -1;
-        simfeed_tick(&sub->feed, sub->next_n, &self->tick);
-        self->tick.localtime_ns = wall_ns;
-        if (gwsim_out_tick(&self->out, &self->tick, sub->next_n,
-                           self->faults.fault) != 0) {
-            self->blocked = true;
-            return -1;
-        }
-    }
-    int64_t due = simfeed_due_ns(sub->next_n, rate) + delay_ns;
-    if (sub->next_n <= target)
-        self->behind = true;
-    else if (due < self->next_tick_wall_ns)
-        self->next_tick_wall_ns = due;
-    return 0;
+    struct gwsim *self = ud;
+    tick->localtime_ns = self->round_wall_ns;
+    return gwsim_out_tick(&self->out, tick, n, self->faults.fault);
 }
 
-/* One round over the subscribed contracts, starting where the previous
- * round stopped so a budget cut never starves the same contracts. */
-static void emit_round(struct gwsim *self, int64_t wall_ns)
-{
-    self->behind = false;
-    self->blocked = false;
-    self->next_tick_wall_ns = INT64_MAX;
-    size_t count = self->subs->count;
-    if (!gwsim_faults_ticks_flow(&self->faults) || count == 0)
-        return;
-    int64_t delay_ns = gwsim_faults_delay_ms(&self->faults) * HAMD_NS_PER_MS;
-    size_t budget = GWSIM_LOOP_BUDGET_TICKS;
-    for (size_t k = 0; k < count; k++) {
-        size_t i = (self->cursor + k) % count;
-        if (emit_symbol(self, &self->subs->subs[i], wall_ns, delay_ns,
-                        &budget) != 0) {
-            self->cursor = i;
-            self->behind = true;
-            return;
-        }
-    }
-}
-
-/* Sends the due ticks, batched into TICK messages that all end before
- * the loop waits: a held tick would otherwise wait for the next round. */
+/* Sends the due ticks, generated here or received from the front, batched
+ * into TICK messages that all end before the loop waits: a held tick
+ * would otherwise wait for the next round. */
 static void emit_due_ticks(struct gwsim *self, int64_t wall_ns)
 {
-    emit_round(self, wall_ns);
-    gwsim_out_flush(&self->out);
+    self->round_wall_ns = wall_ns;
+    if (gwsim_upstream_mode(self))
+        gwsim_upstream_forward(self, wall_ns);
+    else if (!gwsim_faults_ticks_flow(&self->faults))
+        gwsim_emit_idle(&self->emit);
+    else
+        gwsim_emit_round(&self->emit, self->subs, wall_ns,
+                         gwsim_faults_round_delay_ns(&self->faults,
+                                                     &self->jitter_rng),
+                         hub_sink, self);
+    hamd_gwout_flush(&self->out.gw);
 }
+
+/* ------------------------------------------------------------------------
+ * The loop
+ * ------------------------------------------------------------------------ */
 
 /* How long the next poll may wait, in ms. */
 static long loop_timeout_ms(const struct gwsim *self, int64_t now_ms,
                             int64_t wall_ns)
 {
-    if (self->behind && !self->blocked)
+    const struct gwsim_emit *e = &self->emit;
+    if (e->behind && !e->blocked)
         return 0;
     int64_t wait = GWSIM_LOOP_MAX_WAIT_MS;
     if (gwsim_faults_hb_flow(&self->faults) && self->next_hb_ms - now_ms < wait)
@@ -225,8 +239,11 @@ static long loop_timeout_ms(const struct gwsim *self, int64_t now_ms,
     int64_t fault_due = gwsim_faults_next_due_ms(&self->faults);
     if (fault_due != INT64_MAX && fault_due - now_ms < wait)
         wait = fault_due - now_ms;
-    if (self->next_tick_wall_ns != INT64_MAX) {
-        int64_t tick_wait = (self->next_tick_wall_ns - wall_ns +
+    int64_t up_due = gwsim_upstream_next_due_ms(self);
+    if (up_due != INT64_MAX && up_due - now_ms < wait)
+        wait = up_due - now_ms;
+    if (e->next_due_ns != INT64_MAX) {
+        int64_t tick_wait = (e->next_due_ns - wall_ns +
                              HAMD_NS_PER_MS - 1) / HAMD_NS_PER_MS;
         if (tick_wait < wait)
             wait = tick_wait;
@@ -234,19 +251,34 @@ static long loop_timeout_ms(const struct gwsim *self, int64_t now_ms,
     return wait < 0 ? 0 : (long)wait;
 }
 
-/* Waits for the hub, the control socket or the next timer. Returns 0, or
- * -1 when polling fails for another reason than a signal. */
+/* Waits for the hub, the front, the control socket or the next timer.
+ * Returns 0, or -1 when polling fails for another reason than a signal. */
 static int poll_once(struct gwsim *self, long timeout_ms)
 {
-    zmq_pollitem_t items[2] = {
-        {self->dealer, 0, ZMQ_POLLIN | (self->blocked ? ZMQ_POLLOUT : 0), 0},
-        {self->control, 0, ZMQ_POLLIN, 0},
+    zmq_pollitem_t items[GWSIM_POLL_ITEMS_MAX] = {
+        {self->dealer, 0,
+         ZMQ_POLLIN | (self->emit.blocked ? ZMQ_POLLOUT : 0), 0},
     };
-    if (zmq_poll(items, self->control ? 2 : 1, timeout_ms) < 0)
+    int n = 1, front = -1, monitor = -1, control = -1;
+    if (self->up.dealer) {
+        front = n;
+        items[n++] = (zmq_pollitem_t){self->up.dealer, 0, ZMQ_POLLIN, 0};
+        monitor = n;
+        items[n++] = (zmq_pollitem_t){self->up.monitor, 0, ZMQ_POLLIN, 0};
+    }
+    if (self->control) {
+        control = n;
+        items[n++] = (zmq_pollitem_t){self->control, 0, ZMQ_POLLIN, 0};
+    }
+    if (zmq_poll(items, n, timeout_ms) < 0)
         return errno == EINTR ? 0 : -1;
     if (items[0].revents & ZMQ_POLLIN)
         gwsim_hub_read(self);
-    if (self->control && (items[1].revents & ZMQ_POLLIN))
+    if (front >= 0 && (items[front].revents & ZMQ_POLLIN))
+        gwsim_upstream_read(self);
+    if (monitor >= 0 && (items[monitor].revents & ZMQ_POLLIN))
+        gwsim_upstream_monitor_read(self);
+    if (control >= 0 && (items[control].revents & ZMQ_POLLIN))
         gwsim_control_serve(self);
     return 0;
 }
@@ -260,6 +292,8 @@ static void start(struct gwsim *self)
     if (gwsim_out_hello(&self->out, self->account, (int64_t)getpid()) != 0)
         LOG_WARN("could not queue HELLO");
     gwsim_params_fault_cfg(self->params, &cfg);
+    if (gwsim_upstream_mode(self))
+        gwsim_upstream_start(self, now_ms);
     gwsim_faults_start(&self->faults, &cfg, now_ms, &fx);
     gwsim_apply_effects(self, &fx);
     self->next_hb_ms = now_ms;
@@ -273,6 +307,8 @@ int gwsim_run(struct gwsim *self, const volatile sig_atomic_t *stop)
         struct gwsim_effects fx = {0};
         gwsim_faults_advance(&self->faults, now_ms, &fx);
         gwsim_apply_effects(self, &fx);
+        if (gwsim_upstream_mode(self))
+            gwsim_upstream_advance(self, now_ms);
         send_hb_if_due(self, now_ms);
         int64_t wall_ns = hamd_wall_ns();
         emit_due_ticks(self, wall_ns);
@@ -283,6 +319,6 @@ int gwsim_run(struct gwsim *self, const volatile sig_atomic_t *stop)
     }
     LOG_INFO("stopping (%s); %llu ticks sent",
              self->stopping ? "STOP" : "signal",
-             (unsigned long long)self->out.counters.ticks);
+             (unsigned long long)self->out.gw.counters.ticks);
     return GWSIM_EXIT_OK;
 }

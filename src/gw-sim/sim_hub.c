@@ -2,6 +2,7 @@
 #include "gw-sim/sim_internal.h"
 
 #include "common/clock.h"
+#include "gw-common/gwin.h"
 #include "gw-sim/feed.h"
 
 #define GWSIM_HUB_MSGS_PER_ROUND 256 /* hub messages read per iteration */
@@ -74,59 +75,38 @@ static void on_symbols(struct gwsim *self, zmq_msg_t *body, bool subscribe)
     LOG_INFO("%s: %u changed, %u ignored, %zu subscribed",
              subscribe ? "SUBSCRIBE" : "UNSUBSCRIBE", b.changed, b.ignored,
              self->subs->count);
+    if (subscribe && b.changed > 0)
+        gwsim_upstream_subscribe_all(self);
+    else if (!subscribe)
+        gwsim_upstream_unsubscribe(self, zmq_msg_data(body),
+                                   zmq_msg_size(body));
 }
 
 /* Dispatches one message from the hub: [type] or [type][body]. */
-static void on_hub_message(struct gwsim *self, zmq_msg_t *type,
-                           zmq_msg_t *body, int frames)
+static void on_hub_message(struct gwsim *self, struct hamd_gwin_msg *m)
 {
-    enum hamd_gw_type t = hamd_gw_type_parse(zmq_msg_data(type),
-                                             zmq_msg_size(type));
-    if (t == HAMD_GW_STOP) {
+    if (m->kind == HAMD_GW_STOP) {
         LOG_INFO("STOP from the hub");
         self->stopping = true;
-    } else if ((t == HAMD_GW_SUBSCRIBE || t == HAMD_GW_UNSUBSCRIBE) &&
-               frames == 2) {
-        on_symbols(self, body, t == HAMD_GW_SUBSCRIBE);
+    } else if ((m->kind == HAMD_GW_SUBSCRIBE ||
+                m->kind == HAMD_GW_UNSUBSCRIBE) && m->frames == 2) {
+        on_symbols(self, &m->body, m->kind == HAMD_GW_SUBSCRIBE);
     } else {
+        size_t len = zmq_msg_size(&m->type);
         self->hub_bad++;
         hamd_log_rated(&self->hub_rate, HAMD_LOG_WARN,
                        "unexpected hub message (type %.*s, %d frames)",
-                       (int)(zmq_msg_size(type) < 16 ? zmq_msg_size(type) : 16),
-                       (const char *)zmq_msg_data(type), frames);
+                       (int)(len < 16 ? len : 16),
+                       (const char *)zmq_msg_data(&m->type), m->frames);
     }
-}
-
-int gwsim_recv_rest(void *sock, zmq_msg_t *first, zmq_msg_t *body)
-{
-    if (!zmq_msg_more(first) || zmq_msg_recv(body, sock, 0) < 0)
-        return 1;
-    int frames = 2;
-    bool more = zmq_msg_more(body);
-    while (more) {
-        zmq_msg_t extra;
-        zmq_msg_init(&extra);
-        more = zmq_msg_recv(&extra, sock, 0) >= 0 && zmq_msg_more(&extra);
-        zmq_msg_close(&extra);
-        frames++;
-    }
-    return frames;
 }
 
 void gwsim_hub_read(struct gwsim *self)
 {
-    for (int i = 0; i < GWSIM_HUB_MSGS_PER_ROUND && !self->stopping; i++) {
-        zmq_msg_t type, body;
-        zmq_msg_init(&type);
-        zmq_msg_init(&body);
-        if (zmq_msg_recv(&type, self->dealer, ZMQ_DONTWAIT) < 0) {
-            zmq_msg_close(&type);
-            zmq_msg_close(&body);
-            return;
-        }
-        int frames = gwsim_recv_rest(self->dealer, &type, &body);
-        on_hub_message(self, &type, &body, frames);
-        zmq_msg_close(&type);
-        zmq_msg_close(&body);
+    struct hamd_gwin_msg m;
+    for (int i = 0; i < GWSIM_HUB_MSGS_PER_ROUND && !self->stopping &&
+                    hamd_gwin_recv(self->dealer, &m); i++) {
+        on_hub_message(self, &m);
+        hamd_gwin_close(&m);
     }
 }

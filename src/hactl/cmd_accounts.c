@@ -22,7 +22,8 @@ static const char ACCOUNTS_USAGE[] =
     "                          [--name NAME] [--canary VT] [--param K=V]...\n"
     "                          [--param-str K=V]... [--disabled] [--json-body FILE|-]\n"
     "       hactl accounts update ID [the options of add]\n"
-    "       hactl accounts rm|enable|disable ID";
+    "       hactl accounts rm|enable|disable ID\n"
+    "       hactl accounts rekey [--json]";
 
 /* The fields given on the command line. */
 struct acct_opts {
@@ -296,6 +297,34 @@ static int accounts_one(struct hactl *ctl, int argc, char **argv)
     return rc;
 }
 
+/* rekey: every secret sealed again under the current key of the
+ * leader's [accounts] key_file (docs/security.md, key rotation). */
+static int accounts_rekey(struct hactl *ctl, int argc, char **argv)
+{
+    int rc = hactl_read_opts(ctl, argc, argv, "accounts rekey [--json]");
+    if (rc != HACTL_OK)
+        return rc;
+    if (optind != argc) {
+        fprintf(stderr, "usage: hactl accounts rekey [--json]\n");
+        return HACTL_USAGE;
+    }
+    struct hactl_resp r;
+    hactl_http_write(ctl, "POST", "/api/accounts/rekey", NULL, &r);
+    rc = hactl_http_check("accounts rekey", &r);
+    if (rc == HACTL_OK && ctl->json)
+        hactl_print_raw(&r);
+    else if (rc == HACTL_OK)
+        printf("%lld of %lld accounts sealed again; every secret is now "
+               "sealed with key %s\n",
+               (long long)json_integer_value(json_object_get(r.json, "rekeyed")),
+               (long long)json_integer_value(json_object_get(r.json, "accounts")),
+               json_is_string(json_object_get(r.json, "key"))
+                   ? json_string_value(json_object_get(r.json, "key"))
+                   : "?");
+    hactl_resp_free(&r);
+    return rc;
+}
+
 int hactl_cmd_accounts(struct hactl *ctl, int argc, char **argv)
 {
     static const struct hactl_verb verbs[] = {
@@ -305,6 +334,7 @@ int hactl_cmd_accounts(struct hactl *ctl, int argc, char **argv)
         {"rm", accounts_one},
         {"enable", accounts_one},
         {"disable", accounts_one},
+        {"rekey", accounts_rekey},
         {NULL, NULL},
     };
     return hactl_verb_run(ctl, argc, argv, verbs, ACCOUNTS_USAGE);

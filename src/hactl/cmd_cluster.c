@@ -2,7 +2,6 @@
  * [-f] [--limit N]: the cluster through /api/members, /readyz,
  * /api/transfer and /api/events. */
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +10,7 @@
 #include "common/clock.h"
 #include "hactl/hactl.h"
 #include "hactl/http.h"
+#include "hactl/stream.h"
 #include "hactl/util.h"
 
 #define TRANSFER_TIMEOUT_MS 10000   /* a transfer waits for the new leader */
@@ -21,8 +21,6 @@
 #define EVENTS_LIMIT_DEFAULT 20     /* events shown without --limit */
 #define EVENTS_LIMIT_MAX 1000       /* most events per request (API limit) */
 #define EVENTS_PATH_MAX 128         /* bytes of an /api/events?... path */
-
-static volatile sig_atomic_t g_stop; /* events -f: Ctrl-C seen */
 
 /* ------------------------------------------------------------------------
  * members
@@ -188,12 +186,6 @@ int hactl_cmd_transfer(struct hactl *ctl, int argc, char **argv)
  * events [-f] [--limit N]
  * ------------------------------------------------------------------------ */
 
-static void on_signal(int sig)
-{
-    (void)sig;
-    g_stop = 1;
-}
-
 static void print_event(const json_t *ev, bool json)
 {
     if (json) {
@@ -235,10 +227,9 @@ static void sleep_ms(unsigned ms)
 
 static int events_follow(struct hactl *ctl, long long last, bool json)
 {
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
+    hactl_stream_catch_signals();
     char path[EVENTS_PATH_MAX];
-    while (!g_stop) {
+    while (!hactl_stream_stopping()) {
         sleep_ms(EVENTS_POLL_MS);
         snprintf(path, sizeof path, "/api/events?since=%lld&limit=%d", last,
                  EVENTS_LIMIT_MAX);

@@ -4,6 +4,7 @@
  * Exit: 0 when a node publishes, 1 when nodes answered but none
  * publishes, 3 when no node answered. */
 #include <stdio.h>
+#include <string.h>
 
 #include "hactl/hactl.h"
 #include "hactl/http.h"
@@ -25,6 +26,23 @@ static void fmt_age(const json_t *v, char *buf, size_t cap)
         snprintf(buf, cap, "%lld ms", ms);
     else
         snprintf(buf, cap, "%lld s", ms / STATUS_MS_PER_S);
+}
+
+/* "4/4", "2/4 +2 relayed": contracts the node covers from its own
+ * healthy sources, of those subscribed, and those relayed (a publisher:
+ * served by a follower; a follower: sent to the publisher). "-" for a
+ * witness. */
+static void fmt_coverage(const json_t *c, char *buf, size_t cap)
+{
+    long long relayed = hactl_jint(c, "relayed");
+    if (!json_is_object(c) || hactl_jint(c, "subscribed") == 0)
+        snprintf(buf, cap, "-");
+    else if (relayed)
+        snprintf(buf, cap, "%lld/%lld +%lld relayed", hactl_jint(c, "covered"),
+                 hactl_jint(c, "subscribed"), relayed);
+    else
+        snprintf(buf, cap, "%lld/%lld", hactl_jint(c, "covered"),
+                 hactl_jint(c, "subscribed"));
 }
 
 static void print_node_row(const struct hactl_node *n, const struct hactl_resp *r)
@@ -53,10 +71,12 @@ static void print_node_row(const struct hactl_node *n, const struct hactl_resp *
         else
             snprintf(publishing, sizeof publishing, "no");
     }
-    printf("%-4lld %-21s %-11s %5lld %6s %8lld %8lld  %s\n", hactl_jint(s, "node"),
-           n->admin, hactl_jstr(s, "role", "?"), hactl_jint(s, "term"), leader_s,
-           hactl_jint(s, "commit_index"), hactl_jint(s, "applied_index"),
-           publishing);
+    char covers[32];
+    fmt_coverage(json_object_get(s, "coverage"), covers, sizeof covers);
+    printf("%-4lld %-21s %-11s %5lld %6s %8lld %8lld %-14s %s\n",
+           hactl_jint(s, "node"), n->admin, hactl_jstr(s, "role", "?"),
+           hactl_jint(s, "term"), leader_s, hactl_jint(s, "commit_index"),
+           hactl_jint(s, "applied_index"), covers, publishing);
 }
 
 static void print_gateways(const json_t *s)
@@ -98,6 +118,62 @@ static void print_json(const struct hactl *ctl, const struct hactl_resp *r)
     json_decref(doc);
 }
 
+/* The leader's verdict when a follower covers more than it: leadership
+ * follows the data after [cluster] source_transfer_after_ms, unless paused
+ * or within the cooldown of the last such move. */
+static void print_judge(const json_t *c)
+{
+    const char *judge = hactl_jstr(c, "judge", "");
+    long long best = hactl_jint(c, "beaten_by");
+    if (!best || !judge[0] || strcmp(judge, "nobody") == 0)
+        return;
+    const char *what = strcmp(judge, "waiting") == 0 ? "moving there soon"
+                       : strcmp(judge, "paused") == 0
+                           ? "staying: failover PAUSED (hactl resume)"
+                       : strcmp(judge, "cooldown") == 0
+                           ? "staying: a source-driven move was recent"
+                           : "moving there now";
+    printf("leader:   node %lld covers more contracts, %s\n", best, what);
+}
+
+/* "arbitration: first (SHFE priority)": how copies of a tick from several
+ * sources are chosen, when it is not the default priority everywhere. */
+static void print_arbitration(const json_t *a)
+{
+    const char *mode = hactl_jstr(a, "mode", "priority");
+    json_t *ex = json_object_get(a, "exchanges");
+    if (strcmp(mode, "priority") == 0 && json_object_size(ex) == 0)
+        return;
+    printf("arbitration: %s", mode);
+    const char *k;
+    const json_t *v;
+    const char *sep = " (";
+    json_object_foreach(ex, k, v) {
+        printf("%s%s %s", sep, k, json_is_string(v) ? json_string_value(v) : "?");
+        sep = ", ";
+    }
+    printf("%s\n", strcmp(sep, ", ") == 0 ? ")" : "");
+}
+
+/* "sessions: SHFE closed (opens 2026-12-07T01:00:00Z), DCE open": the
+ * trading calendar as the node sees it (docs/operations.md). */
+static void print_sessions(const json_t *ss)
+{
+    if (json_array_size(ss) == 0)
+        return;
+    printf("sessions:");
+    size_t i;
+    const json_t *s;
+    json_array_foreach(ss, i, s) {
+        const char *next = hactl_jstr(s, "next_open", "");
+        printf("%s %s %s", i ? "," : "", hactl_jstr(s, "exchange", "?"),
+               hactl_jstr(s, "state", "?"));
+        if (next[0] && strcmp(hactl_jstr(s, "state", ""), "closed") == 0)
+            printf(" (opens %s)", next);
+    }
+    printf("\n");
+}
+
 /* The replicated failover state (pause flag, pins) as the publishing node
  * knows it, else as the first node that answered: what an operator must
  * not forget after maintenance. */
@@ -116,6 +192,9 @@ static void print_failover(const struct hactl *ctl, const struct hactl_resp *r)
                                    ? "PAUSED, no automatic moves "
                                      "(hactl resume)"
                                    : "automatic");
+    print_judge(json_object_get(s, "coverage"));
+    print_arbitration(json_object_get(s, "arbitration"));
+    print_sessions(json_object_get(s, "sessions"));
     const json_t *pins = json_object_get(s, "pinned");
     size_t n = json_array_size(pins);
     if (n == 0)
@@ -133,8 +212,9 @@ static void print_failover(const struct hactl *ctl, const struct hactl_resp *r)
 
 static void print_table(const struct hactl *ctl, const struct hactl_resp *r)
 {
-    printf("%-4s %-21s %-11s %5s %6s %8s %8s  %s\n", "NODE", "ADDRESS", "ROLE",
-           "TERM", "LEADER", "COMMIT", "APPLIED", "PUBLISHING");
+    printf("%-4s %-21s %-11s %5s %6s %8s %8s %-14s %s\n", "NODE", "ADDRESS",
+           "ROLE", "TERM", "LEADER", "COMMIT", "APPLIED", "COVERS",
+           "PUBLISHING");
     for (unsigned i = 0; i < ctl->n_nodes; i++)
         print_node_row(&ctl->nodes[i], &r[i]);
     print_failover(ctl, r);

@@ -31,6 +31,15 @@ struct hactl {
     bool json;                 /* --json: machine-readable output */
     unsigned timeout_ms;       /* --timeout */
     char token[256];           /* bearer token ("" = none) */
+    bool tls;                  /* the admin APIs speak HTTPS: --cacert, an
+                                  https:// -H, or [admin] tls_cert of -c */
+    char cacert[PATH_MAX];     /* CAs that sign their certificates ("" =
+                                  the system's): --cacert, else [admin]
+                                  tls_ca of -c */
+    bool cacert_given;         /* --cacert came: the config's CA is not
+                                  used */
+    char curve_secret_file[PATH_MAX]; /* [publish] curve_secret_file of -c:
+                                  tail's CURVE keys without options */
     unsigned n_nodes;          /* nodes in use */
     struct hactl_node nodes[HACTL_MAX_NODES]; /* the nodes to talk to */
 };
@@ -38,9 +47,11 @@ struct hactl {
 /* A subcommand: argv[0] is its name; returns an enum hactl_exit. */
 typedef int (*hactl_cmd_fn)(struct hactl *ctl, int argc, char **argv);
 
-/* The data and failover commands (tail.c, cmd_failover.c; docs/hactl.md).
+/* The data and failover commands (tail.c, record.c, cmd_failover.c;
+ * docs/hactl.md).
  * pause | resume: argv[0] says which. */
 int hactl_cmd_tail(struct hactl *ctl, int argc, char **argv);
+int hactl_cmd_record(struct hactl *ctl, int argc, char **argv);
 int hactl_cmd_failover(struct hactl *ctl, int argc, char **argv);
 int hactl_cmd_failback(struct hactl *ctl, int argc, char **argv);
 int hactl_cmd_pause(struct hactl *ctl, int argc, char **argv);
@@ -54,6 +65,8 @@ int hactl_cmd_members(struct hactl *ctl, int argc, char **argv);
 int hactl_cmd_is_leader(struct hactl *ctl, int argc, char **argv);
 int hactl_cmd_transfer(struct hactl *ctl, int argc, char **argv);
 int hactl_cmd_events(struct hactl *ctl, int argc, char **argv);
+/* keys gen NAME | keys pub FILE: CURVE key pairs (cmd_keys.c). */
+int hactl_cmd_keys(struct hactl *ctl, int argc, char **argv);
 /* start | stop | restart ACCOUNT (argv[0] says which). */
 int hactl_cmd_gateway(struct hactl *ctl, int argc, char **argv);
 

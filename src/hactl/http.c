@@ -21,6 +21,10 @@ struct http_xfer {
     char curl_error[CURL_ERROR_SIZE]; /* libcurl's message */
 };
 
+/* ------------------------------------------------------------------------
+ * Transfers
+ * ------------------------------------------------------------------------ */
+
 static void http_global_init(void)
 {
     static bool done;
@@ -43,7 +47,8 @@ static int xfer_setup(const struct hactl *ctl, struct http_xfer *x,
                       const char *body)
 {
     char url[HTTP_URL_MAX], auth[HTTP_AUTH_MAX];
-    snprintf(url, sizeof url, "http://%s%s", admin, path);
+    snprintf(url, sizeof url, "%s://%s%s", ctl->tls ? "https" : "http", admin,
+             path);
     x->easy = curl_easy_init();
     if (!x->easy)
         return -1;
@@ -66,6 +71,7 @@ static int xfer_setup(const struct hactl *ctl, struct http_xfer *x,
         .body_len = body ? strlen(body) : 0,
         .timeout_ms = timeout,
         .connect_timeout_ms = timeout / HTTP_CONNECT_SHARE + 1,
+        .cacert = ctl->cacert[0] ? ctl->cacert : NULL,
     };
     x->answer.max = HACTL_HTTP_REPLY_MAX;
     return hamd_http_easy_setup(x->easy, &req, &x->answer, x->curl_error, x);
@@ -155,6 +161,10 @@ void hactl_http_one(const struct hactl *ctl, unsigned idx, const char *method,
 {
     hactl_http_many(ctl, &idx, 1, method, path, body, out);
 }
+
+/* ------------------------------------------------------------------------
+ * Reads and writes, leader first
+ * ------------------------------------------------------------------------ */
 
 int hactl_http_read(const struct hactl *ctl, const char *path,
                     struct hactl_resp *out)
@@ -255,6 +265,10 @@ int hactl_http_write(const struct hactl *ctl, const char *method,
     return send_in_order(ctl, order, n, method, path, body, out,
                          write_retryable);
 }
+
+/* ------------------------------------------------------------------------
+ * Answers
+ * ------------------------------------------------------------------------ */
 
 int hactl_http_check(const char *what, const struct hactl_resp *r)
 {

@@ -48,5 +48,11 @@ int hamd_http_easy_setup(CURL *e, const struct hamd_http_req *r,
     rc |= curl_easy_setopt(e, CURLOPT_WRITEDATA, out);
     rc |= curl_easy_setopt(e, CURLOPT_ERRORBUFFER, error);
     rc |= curl_easy_setopt(e, CURLOPT_PRIVATE, priv);
+    /* https: the server's certificate must chain to cacert and name the
+     * host asked for (libcurl's defaults, said out loud). */
+    rc |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+    rc |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+    if (r->cacert)
+        rc |= curl_easy_setopt(e, CURLOPT_CAINFO, r->cacert);
     return rc == CURLE_OK ? 0 : -1;
 }

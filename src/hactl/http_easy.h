@@ -20,13 +20,15 @@ struct hamd_http_body {
 
 /* One request. */
 struct hamd_http_req {
-    const char *url;             /* http://host:port/path?query */
+    const char *url;             /* http[s]://host:port/path?query */
     const char *method;          /* GET, POST, PUT, DELETE */
     struct curl_slist *headers;  /* kept by the caller until done */
     const char *body;            /* request body, NULL for none */
     size_t body_len;             /* bytes of body */
     unsigned timeout_ms;         /* the whole transfer */
     unsigned connect_timeout_ms; /* connecting */
+    const char *cacert;          /* https: PEM CAs to verify the server
+                                    with; NULL = the system's */
 };
 
 /* Sets easy handle e up for r: the answer goes into *out (zeroed by the

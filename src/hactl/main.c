@@ -18,10 +18,12 @@ struct hactl_command {
 static const struct hactl_command COMMANDS[] = {
     {"tail", hactl_cmd_tail,
      "tail [PREFIX...] [--count N] [--seconds S]  print published ticks"},
+    {"record", hactl_cmd_record,
+     "record --out FILE [--rotate daily] [PREFIX...]  record published ticks"},
     {"status", hactl_cmd_status,
      "status                                 every node's view, in parallel"},
     {"accounts", hactl_cmd_accounts,
-     "accounts list|add|update|rm|enable|disable  data-source accounts"},
+     "accounts list|add|update|rm|enable|disable|rekey  data-source accounts"},
     {"subs", hactl_cmd_subs,
      "subs list|add|rm [SYMBOL.EXCHANGE...]  subscriptions"},
     {"members", hactl_cmd_members,
@@ -46,9 +48,15 @@ static const struct hactl_command COMMANDS[] = {
      "resume                                 automatic failover again"},
     {"restart", hactl_cmd_gateway,
      "restart ACCOUNT                        hard-restart them on every node"},
+    {"keys", hactl_cmd_keys,
+     "keys gen NAME | keys pub FILE          CURVE key pairs (NAME.key, NAME.pub)"},
 };
 
 #define N_COMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
+
+/* ------------------------------------------------------------------------
+ * Usage
+ * ------------------------------------------------------------------------ */
 
 static void usage(FILE *out)
 {
@@ -58,10 +66,13 @@ static void usage(FILE *out)
             "Operator CLI of a hamd cluster.\n"
             "\n"
             "  -c, --config FILE     find every node from a node's config file\n"
-            "  -H, --host HOST:PORT  a node's admin address (repeatable)\n"
+            "  -H, --host HOST:PORT  a node's admin address (repeatable;\n"
+            "                        https://HOST:PORT: it speaks HTTPS)\n"
             "  -e, --endpoint EP     a publish endpoint (repeatable, for tail)\n"
             "  -s, --snapshot EP     a snapshot endpoint (repeatable, for tail)\n"
             "  -t, --token-file F    bearer token for mutations\n"
+            "      --cacert FILE     the admin APIs speak HTTPS; verify them with\n"
+            "                        the CAs in FILE (default with -c: [admin] tls_ca)\n"
             "      --timeout MS      per-request timeout (default %d)\n"
             "      --json            machine-readable output\n"
             "  -h, --help            show this help\n"
@@ -74,6 +85,10 @@ static void usage(FILE *out)
     fprintf(out, "\nExit codes: 0 ok, 1 failed, 2 usage, 3 unreachable, "
                  "4 rejected. See docs/hactl.md.\n");
 }
+
+/* ------------------------------------------------------------------------
+ * Nodes and the token
+ * ------------------------------------------------------------------------ */
 
 static void node_add(struct hactl *ctl, unsigned id, const char *admin,
                      const char *publish, const char *snapshot)
@@ -105,7 +120,32 @@ static int nodes_from_config(struct hactl *ctl, const char *path)
         if (p != self && p->role != HAMD_ROLE_WITNESS)
             node_add(ctl, p->id, p->admin, p->publish, p->snapshot);
     }
+    /* The members serve TLS: so does this one, verified like they
+     * verify each other (unless --cacert says otherwise). */
+    if (cfg->tls_cert[0])
+        ctl->tls = true;
+    if (cfg->tls_ca[0] && !ctl->cacert_given)
+        snprintf(ctl->cacert, sizeof ctl->cacert, "%s", cfg->tls_ca);
+    snprintf(ctl->curve_secret_file, sizeof ctl->curve_secret_file, "%s",
+             cfg->curve_secret_file);
     hamd_config_destroy(&cfg);
+    return 0;
+}
+
+/* -H [http[s]://]HOST:PORT: the scheme says whether it speaks HTTPS. */
+static int node_from_host(struct hactl *ctl, const char *arg)
+{
+    static const char https[] = "https://", http[] = "http://";
+    if (ctl->n_nodes == HACTL_MAX_NODES)
+        return -1;
+    if (strncmp(arg, https, strlen(https)) == 0) {
+        ctl->tls = true;
+        arg += strlen(https);
+    } else if (strncmp(arg, http, strlen(http)) == 0) {
+        arg += strlen(http);
+    }
+    snprintf(ctl->nodes[ctl->n_nodes++].admin, HAMD_ENDPOINT_MAX, "%.*s",
+             (int)strcspn(arg, "/"), arg);
     return 0;
 }
 
@@ -137,6 +177,10 @@ static struct hactl_node *node_slot(struct hactl *ctl, unsigned *k)
     return &ctl->nodes[*k];
 }
 
+/* ------------------------------------------------------------------------
+ * Options and dispatch
+ * ------------------------------------------------------------------------ */
+
 /* Parses the global options (up to the command name) into *ctl. Returns
  * -1 to go on, else the exit code (--help, --version, a bad option). */
 static int global_opts(struct hactl *ctl, int argc, char **argv)
@@ -147,6 +191,7 @@ static int global_opts(struct hactl *ctl, int argc, char **argv)
         {"endpoint", required_argument, NULL, 'e'},
         {"snapshot", required_argument, NULL, 's'},
         {"token-file", required_argument, NULL, 't'},
+        {"cacert", required_argument, NULL, 'C'},
         {"timeout", required_argument, NULL, 'T'},
         {"json", no_argument, NULL, 'j'},
         {"help", no_argument, NULL, 'h'},
@@ -164,10 +209,12 @@ static int global_opts(struct hactl *ctl, int argc, char **argv)
                 return HACTL_USAGE;
             break;
         case 'H':
-            if (ctl->n_nodes == HACTL_MAX_NODES)
+            if (node_from_host(ctl, optarg) < 0)
                 return HACTL_USAGE;
-            snprintf(ctl->nodes[ctl->n_nodes++].admin, HAMD_ENDPOINT_MAX, "%s",
-                     optarg);
+            break;
+        case 'C':
+            snprintf(ctl->cacert, sizeof ctl->cacert, "%s", optarg);
+            ctl->cacert_given = ctl->tls = true;
             break;
         case 'e':
         case 's':

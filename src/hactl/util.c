@@ -50,3 +50,16 @@ long long hactl_jint(const json_t *o, const char *key)
 {
     return (long long)json_integer_value(json_object_get(o, key));
 }
+
+size_t hactl_endpoints(const struct hactl *ctl, bool snapshot,
+                       const char **out, size_t cap)
+{
+    size_t n = 0;
+    for (unsigned i = 0; i < ctl->n_nodes && n < cap; i++) {
+        const char *ep = snapshot ? ctl->nodes[i].snapshot
+                                  : ctl->nodes[i].publish;
+        if (ep[0])
+            out[n++] = ep;
+    }
+    return n;
+}

@@ -35,4 +35,9 @@ const char *hactl_jstr(const json_t *o, const char *key, const char *dflt);
 /* The integer member key of o, 0 when absent or not an integer. */
 long long hactl_jint(const json_t *o, const char *key);
 
+/* The nodes' non-empty publish (snapshot: snapshot) endpoints into
+ * out[0..cap). Returns how many. */
+size_t hactl_endpoints(const struct hactl *ctl, bool snapshot,
+                       const char **out, size_t cap);
+
 #endif /* HACTL_UTIL_H */

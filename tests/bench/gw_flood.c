@@ -164,6 +164,8 @@ static void send_hello(struct gwf *g)
     h.pid = getpid();
     h.proto = HAMD_GW_PROTO_VERSION;
     snprintf(h.gateway_type, sizeof h.gateway_type, "flood");
+    const char *token = getenv(HAMD_GW_ENV_TOKEN); /* hamd's launch token */
+    snprintf(h.token, sizeof h.token, "%s", token ? token : "");
     size_t len = hamd_gw_hello_encode(&h, buf, sizeof buf);
     send_msg(g, HAMD_GW_HELLO, buf, len, 0);
     enum hamd_gw_state states[] = {HAMD_GW_CONNECTING, HAMD_GW_CONNECTED,

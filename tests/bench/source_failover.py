@@ -24,6 +24,24 @@ decision_p99_us comes from bench_failover_decision (the pure engine over
 is expected near the configured detection time, printed as detection_ms =
 stale_ms + fail_threshold x check_interval_ms.
 
+Arbitration (docs/failover.md, "Arbitration modes"): the faults run once
+per mode of --arbitration (default priority,first: two clusters, one
+after the other, same run). Every round holds its fault for at least
+HOLD_S and measures
+
+  silence     the longest time between two ticks of one contract that a
+              subscriber sees, from the last tick before T to the restore
+
+In first mode the other sources supply the contracts all along, so there
+is no switch to time: its switch_p50_ms is the silence. Then a latency
+phase: sim_1 and sim_2 get the jitter fault (every tick 0..JITTER_MS
+late, independently), sim_3 stops, and the subscriber measures latency =
+its receive wall time - the tick's exchange time, for LATENCY_S: in
+priority mode from sim_1 alone, then from sim_2 alone (hactl failover
+--to sim_2); in first mode from both, racing. One RESULT phase=latency
+line per mode; first mode's best_single_p50_ms is the better of the
+single sources measured in priority mode of the same run.
+
 Where the time goes, per round: the leader's log (1 ms stamps: sim got
 the fault, exit seen by the supervisor, health change, plan), the first
 backup tick's hub_ns (publish time), its receive time, failover_duration_ms
@@ -36,7 +54,9 @@ numbered ticks the subscriber never got) and the lease lapses in the log.
 
 Usage: source_failover.py [--rounds N] [--stall-rounds N] [--nodes 3|0]
            [--faults crash,disconnect,stall] [--rate R] [--verbose] [--keep]
-(HAMD_BUILD_DIR selects the build.) One RESULT line per fault, last.
+           [--arbitration priority,first] [--latency-s S]
+(HAMD_BUILD_DIR selects the build.) One RESULT line per fault and mode,
+then the latency lines, last.
 """
 import argparse
 import datetime
@@ -58,6 +78,7 @@ SYMBOLS = ["rb2601.SHFE", "cu2601.SHFE", "i2601.DCE", "m2601.DCE"]
 ACCOUNTS = ("sim_1", "sim_2", "sim_3")
 PRIMARY = "sim_1"
 FAULTS = ("crash", "disconnect", "stall")
+MODES = ("priority", "first")
 
 RATE_DEFAULT = 200          # ticks/s per contract: 5 ms apart
 CHECK_INTERVAL_MS = 50
@@ -86,6 +107,11 @@ FSYNC_PROBE_BYTES = 4096    # one small Raft entry, page sized
 COMMIT_PROBE_WRITES = 40    # pause/resume writes of the commit probe
 GAPS_SHOWN = 40             # stream irregularities printed per fault
 DECISION_TIMEOUT_S = 300    # bench_failover_decision run
+HOLD_S = 1.0                # a fault lasts at least this long (> the
+#                             detection time, so failover runs in every mode)
+JITTER_MS = 5               # latency phase: each tick 0..5 ms late
+LATENCY_S_DEFAULT = 10.0    # latency phase: measured this long per source set
+LATENCY_SETTLE_S = 1.0      # after a change, before measuring
 
 EXTRA_INI = """
 [health]
@@ -97,6 +123,7 @@ latency_ms = 2000
 hb_timeout_ms = 1500
 
 [failover]
+arbitration = %%s
 revert_after_s = %d
 quarantine_s = %d
 daily_cap = %d
@@ -133,6 +160,8 @@ class Stream:
         for ep in endpoints:
             self.sock.connect(ep)
         self.events = []          # (recv mono, event dict)
+        self.latencies = None     # list of receive wall - exchange time,
+        #                           ms, while measuring; None: not
         self.last_source = None   # gateway_name of the latest tick
         self.terms = set()        # terms of every tick seen
         self.watch = None         # (set of accounts, since mono) or None
@@ -156,6 +185,8 @@ class Stream:
 
     def _on_tick(self, now, tick):
         vt, src = tick["vt_symbol"], tick["gateway_name"]
+        if self.latencies is not None:
+            self.latencies.append((time.time_ns() - tick["datetime"]) / NS_PER_MS)
         sim_seq = tick.get("extra", {}).get("sim_seq")
         seqs = self.seen.setdefault(vt, set())
         self.trail.setdefault(vt, []).append(
@@ -232,6 +263,20 @@ class Stream:
             for prev, cur in zip(trail, trail[1:]):
                 yield vt, prev, cur
 
+    def silence_ms(self, t0, t1):
+        """The longest time between two ticks of one contract received
+        around [t0, t1] (from each contract's last tick before t0 to its
+        first after t1, the edges included), ms."""
+        worst, self.silence_at = 0.0, None
+        for trail in self.trail.values():
+            times = [e[2] for e in trail]
+            lo = max([k for k, r in enumerate(times) if r < t0] or [0])
+            hi = min([k for k, r in enumerate(times) if r > t1] or [len(times) - 1])
+            for a, b in zip(times[lo:hi], times[lo + 1:hi + 1]):
+                if b - a > worst:
+                    worst, self.silence_at = b - a, (a - t0) * 1000
+        return worst * 1000
+
     def hub_seq_gaps(self):
         """Jumps of the hub's own seq inside one term: ticks the hub
         numbered but the subscriber never got."""
@@ -252,17 +297,18 @@ class Stream:
 # The cluster and its sims
 # --------------------------------------------------------------------------
 
-def make_cluster(n_nodes, rate):
-    """Starts the cluster; every sim binds its control socket in the
-    cluster's temp dir, named by its pid."""
-    c = Cluster(n_nodes, [], SYMBOLS, name="bench-srcfo", env={
+def make_cluster(n_nodes, rate, mode):
+    """Starts the cluster in arbitration mode; every sim binds its control
+    socket in the cluster's temp dir, named by its pid."""
+    c = Cluster(n_nodes, [], SYMBOLS, name="bench-srcfo-" + mode, env={
         "HAMD_GATEWAYS_RESTART_BACKOFF_MIN_MS": str(RELAUNCH_BACKOFF_MS),
         "HAMD_GATEWAYS_RESTART_BACKOFF_MAX_MS": str(RELAUNCH_BACKOFF_MS),
     })
     ctl = "ipc://%s/ctl-{pid}.sock" % c.dir
     c.accounts = [sim_account(a, i + 1, ["SHFE", "DCE"], seed=11, rate=rate,
                               control=ctl) for i, a in enumerate(ACCOUNTS)]
-    c.extra_ini = EXTRA_INI
+    c.extra_ini = EXTRA_INI % mode
+    c.mode = mode
     return c.rewrite_configs().start()
 
 
@@ -280,6 +326,14 @@ def healthy_pid(c, i, account):
         if g.get("account") == account and g.get("state") == "HEALTHY":
             return g.get("pid") or None
     return None
+
+
+def active_everywhere(c, i, account):
+    """True when node i routes every contract to account."""
+    for g in (status(c, i) or {}).get("gateways", []):
+        if g.get("account") == account:
+            return g.get("active_contracts") == len(SYMBOLS)
+    return False
 
 
 class Control:
@@ -310,15 +364,24 @@ class Control:
         self.sock.close()
 
 
+def on_primary(c, leader, stream):
+    """True once the contracts are back on sim_1: in priority mode its
+    ticks are the stream; in first mode every source supplies it, so the
+    routing says."""
+    if c.mode == "first":
+        return active_everywhere(c, leader, PRIMARY)
+    return stream.last_source == PRIMARY
+
+
 def wait_ready(c, leader, stream, timeout):
     """pid of sim_1 once every sim is HEALTHY on the publisher and the
-    stream comes from sim_1."""
+    contracts are on sim_1."""
     for a in ACCOUNTS[1:]:
         wait_for(lambda: healthy_pid(c, leader, a), timeout, "%s HEALTHY" % a)
     pid = wait_for(lambda: healthy_pid(c, leader, PRIMARY), timeout,
                    "%s HEALTHY" % PRIMARY)
-    stream.pump_until(lambda: stream.last_source == PRIMARY, timeout,
-                      "stream on %s" % PRIMARY)
+    stream.pump_until(lambda: on_primary(c, leader, stream), timeout,
+                      "contracts on %s" % PRIMARY)
     return pid
 
 
@@ -347,13 +410,19 @@ def inject(stream, ctl, fault):
     return t0, t_wall, stream.hit
 
 
-def restore(stream, ctl, fault):
+def restore(c, leader, stream, ctl, fault):
     """Brings sim_1 back and waits for the failback to it."""
     if fault != "crash":  # a crashed sim is relaunched by the supervisor
         ctl.call("fault none")
-    stream.watch_for([PRIMARY], time.monotonic())
-    stream.pump_until(lambda: stream.hit is not None, FAILBACK_TIMEOUT_S,
-                      "failback to %s after %s" % (PRIMARY, fault))
+    if c.mode == "first":
+        # Routing only: sim_1's ticks never stopped being candidates.
+        stream.pump_until(lambda: active_everywhere(c, leader, PRIMARY),
+                          FAILBACK_TIMEOUT_S,
+                          "failback to %s after %s" % (PRIMARY, fault))
+    else:
+        stream.watch_for([PRIMARY], time.monotonic())
+        stream.pump_until(lambda: stream.hit is not None, FAILBACK_TIMEOUT_S,
+                          "failback to %s after %s" % (PRIMARY, fault))
     stream.pump(SETTLE_S)
 
 
@@ -374,22 +443,52 @@ def one_round(c, leader, stream, fault):
             r.update(switch_ms=(recv_mono - t0) * 1000, to=tick["gateway_name"],
                      hub_ns=tick["hub_ns"],
                      deliver_ms=(recv_wall - tick["hub_ns"]) / NS_PER_MS)
-        restore(stream, ctl, fault)
+        stream.pump(max(0.0, t0 + HOLD_S - time.monotonic()))
+        t1 = time.monotonic()
+        restore(c, leader, stream, ctl, fault)
+        r["silence_ms"] = stream.silence_ms(t0, t1)
+        r["silence_at_ms"] = stream.silence_at
+        if hit and c.mode == "first":
+            # No switch to wait for: what a client notices is the silence.
+            r["switch_ms"] = r["silence_ms"]
         return r
     finally:
         ctl.close()
+
+
+def run_baseline(c, leader, stream, n_rounds):
+    """The longest silence without a fault, in windows of HOLD_S: what the
+    host's scheduling alone costs (a phase like the faults', fault=none)."""
+    stream.reset_phase()
+    ph = {"fault": "none", "rounds": [], "wall0": time.time_ns(),
+          "mono0": time.monotonic(), "mode": c.mode}
+    for k in range(n_rounds):
+        t0 = time.monotonic()
+        stream.pump(HOLD_S)
+        r = {"t0": t0, "ok": False, "silence_ms": stream.silence_ms(
+            t0, time.monotonic())}
+        ph["rounds"].append(r)
+        log("%s none round %d: longest silence %.1f ms from T%+.0f ms" % (
+            c.mode, k + 1, r["silence_ms"], stream.silence_at or 0))
+    ph.update(wall1=time.time_ns(), missing=stream.missing(), dups=stream.dups,
+              ticks=stream.ticks, hub_seq_gaps=stream.hub_seq_gaps(),
+              hb_gap_max_ms=stream.hb_gap_max * 1000,
+              gaps=stream.gaps()[:GAPS_SHOWN])
+    return ph
 
 
 def run_fault(c, leader, stream, fault, n_rounds):
     """n_rounds of one fault; the phase's measurements and stream checks."""
     stream.reset_phase()
     ph = {"fault": fault, "rounds": [], "wall0": time.time_ns(),
-          "mono0": time.monotonic()}
+          "mono0": time.monotonic(), "mode": c.mode}
     for k in range(n_rounds):
         r = one_round(c, leader, stream, fault)
         ph["rounds"].append(r)
-        log("%s round %d: %s" % (fault, k + 1, "switch %.1f ms to %s" % (
-            r["switch_ms"], r["to"]) if r["ok"] else "no switch"))
+        log("%s %s round %d: %s, longest silence %.1f ms from T%+.0f ms" % (
+            c.mode, fault, k + 1, "switch %.1f ms to %s" % (
+                r["switch_ms"], r["to"]) if r["ok"] else "no switch",
+            r["silence_ms"], r["silence_at_ms"] or 0))
     ph.update(wall1=time.time_ns(), missing=stream.missing(), dups=stream.dups,
               ticks=stream.ticks, hub_seq_gaps=stream.hub_seq_gaps(),
               hb_gap_max_ms=stream.hb_gap_max * 1000,
@@ -586,21 +685,92 @@ def print_gaps(ph, lines):
 
 def result_line(ph, decision_us, nodes):
     sw = [r["switch_ms"] for r in ph["rounds"] if r["ok"]]
-    line = ("RESULT fault=%s rounds=%d switch_p50_ms=%.1f switch_p99_ms=%.1f "
+    quiet = [r["silence_ms"] for r in ph["rounds"]]
+    line = ("RESULT fault=%s arbitration=%s rounds=%d switch_p50_ms=%.1f "
+            "switch_p99_ms=%.1f silence_p50_ms=%.1f silence_max_ms=%.1f "
             "decision_p99_us=%.0f missing=%d duplicates=%d"
-            % (ph["fault"], len(ph["rounds"]), pct(sw, 50), pct(sw, 99),
+            % (ph["fault"], ph["mode"], len(ph["rounds"]), pct(sw, 50),
+               pct(sw, 99), pct(quiet, 50), max(quiet) if quiet else float("nan"),
                decision_us, ph["missing"], ph["dups"]))
     if ph["fault"] == "stall":
         line += " detection_ms=%d" % DETECTION_MS
+    failed = len(ph["rounds"]) - len(sw) if ph["fault"] != "none" else 0
     return line + " switch_max_ms=%.1f failed_rounds=%d nodes=%d" % (
-        max(sw) if sw else float("nan"), len(ph["rounds"]) - len(sw), nodes)
+        max(sw) if sw else float("nan"), failed, nodes)
 
 
-def run(args):
-    """Runs every phase; returns what the report needs."""
-    rep = {"nodes": max(args.nodes, 1)}
-    rep["decision_us"], rep["decision_line"] = decision_probe()
-    c = make_cluster(args.nodes, args.rate)
+# --------------------------------------------------------------------------
+# Latency: two sources whose delays differ at random
+# --------------------------------------------------------------------------
+
+def sim_fault(c, leader, account, fault):
+    """Sets a fault on account's sim of the publishing node."""
+    pid = wait_for(lambda: healthy_pid(c, leader, account), RESTORE_TIMEOUT_S,
+                   "%s HEALTHY" % account)
+    ctl = Control(c, pid)
+    try:
+        ctl.call("fault " + fault)
+    finally:
+        ctl.close()
+
+
+def measure_latency(stream, seconds):
+    """Client latencies (receive wall - exchange time, ms) over seconds."""
+    stream.pump(LATENCY_SETTLE_S)
+    stream.drain()
+    stream.latencies = []
+    stream.pump(seconds)
+    out, stream.latencies = stream.latencies, None
+    return out
+
+
+def run_latency(c, leader, stream, seconds):
+    """{source set: latencies}: sim_1 and sim_2 jitter, sim_3 stops; in
+    priority mode each of them alone in turn, in first mode both."""
+    code, _ = c.api(leader, "POST", "/api/accounts/sim_3/stop", {})
+    if code != 200:
+        raise Failure("stopping sim_3: HTTP %d" % code)
+    for a in ("sim_1", "sim_2"):
+        sim_fault(c, leader, a, "jitter %d" % JITTER_MS)
+    if c.mode == "first":
+        return {"sim_1+sim_2": measure_latency(stream, seconds)}
+    out = {"sim_1": measure_latency(stream, seconds)}
+    code, _ = c.api(leader, "POST", "/api/failover", {"to": "sim_2", "all": True})
+    if code != 200:
+        raise Failure("failover to sim_2: HTTP %d" % code)
+    stream.pump_until(lambda: active_everywhere(c, leader, "sim_2"),
+                      FAILBACK_TIMEOUT_S, "contracts on sim_2")
+    out["sim_2"] = measure_latency(stream, seconds)
+    return out
+
+
+def latency_lines(reports):
+    """One RESULT line per mode; first mode is compared with the better
+    single source of priority mode in the same run."""
+    singles = {}
+    for rep in reports:
+        if rep["mode"] == "priority":
+            singles = {k: pct(v, 50) for k, v in rep["latency"].items()}
+    best = min(singles.values()) if singles else float("nan")
+    lines = []
+    for rep in reports:
+        lat = [x for v in rep["latency"].values() for x in v]
+        extra = " ".join("%s_p50_ms=%.2f" % (k.replace("+", "_"), pct(v, 50))
+                         for k, v in sorted(rep["latency"].items()))
+        lines.append("RESULT phase=latency arbitration=%s jitter_ms=0-%d "
+                     "latency_p50_ms=%.2f latency_p99_ms=%.2f "
+                     "best_single_p50_ms=%.2f ticks=%d %s"
+                     % (rep["mode"], JITTER_MS, pct(lat, 50), pct(lat, 99),
+                        best, len(lat), extra))
+    return lines
+
+
+def run(args, mode, decision):
+    """Runs every phase in one arbitration mode; returns what the report
+    needs."""
+    rep = {"nodes": max(args.nodes, 1), "mode": mode}
+    rep["decision_us"], rep["decision_line"] = decision
+    c = make_cluster(args.nodes, args.rate, mode)
     rep["dir"] = c.dir
     log("%s, %d sims x %d contracts at %g ticks/s, dir %s" % (
         "3-node cluster" if args.nodes else "standalone hamd", len(ACCOUNTS),
@@ -616,9 +786,13 @@ def run(args):
         load0, preempt0 = load_avg(), preemptions(hub_pid)
         counts = {"crash": args.rounds, "disconnect": args.rounds,
                   "stall": args.stall_rounds}
-        rep["phases"] = [run_fault(c, leader, stream, f, counts[f]) for f in FAULTS
-                         if counts[f] > 0 and f in args.faults.split(",")]
+        rep["phases"] = [run_baseline(c, leader, stream, args.stall_rounds)]
+        rep["phases"] += [run_fault(c, leader, stream, f, counts[f])
+                          for f in FAULTS
+                          if counts[f] > 0 and f in args.faults.split(",")]
         rep["host"] = (load0, load_avg(), preemptions(hub_pid) - preempt0)
+        rep["latency"] = (run_latency(c, leader, stream, args.latency_s)
+                          if args.latency_s > 0 else {})
         if publisher(c) != leader:
             log("warning: the publisher changed during the run")
         rep["commit"] = commit_probe(c, leader)
@@ -631,13 +805,14 @@ def run(args):
 
 
 def report(rep, args):
-    print("setup: %s, publisher node %d, %d sims (same seed) x %d contracts at "
-          "%g ticks/s, check_interval_ms=%d stale_ms=%d fail_threshold=%d "
-          "revert_after_s=%d quarantine_s=%d, terms seen %s"
+    print("setup: %s, arbitration=%s, publisher node %d, %d sims (same seed) "
+          "x %d contracts at %g ticks/s, check_interval_ms=%d stale_ms=%d "
+          "fail_threshold=%d revert_after_s=%d quarantine_s=%d, faults held "
+          ">= %.1f s, terms seen %s"
           % ("3-node Raft cluster" if args.nodes else "standalone hamd (no peers)",
-             rep["node_id"], len(ACCOUNTS), len(SYMBOLS), args.rate,
+             rep["mode"], rep["node_id"], len(ACCOUNTS), len(SYMBOLS), args.rate,
              CHECK_INTERVAL_MS, STALE_MS, FAIL_THRESHOLD, REVERT_AFTER_S,
-             QUARANTINE_S, rep["terms"]))
+             QUARANTINE_S, HOLD_S, rep["terms"]))
     print("fsync probe (write 4 KiB + fdatasync on the data dir's file system): "
           "p50_ms=%.2f p99_ms=%.2f" % rep["fsync"])
     print("commit probe (admin write answered after its Raft commit, HTTP "
@@ -647,6 +822,8 @@ def report(rep, args):
     if rep["decision_line"]:
         print("decision: " + rep["decision_line"])
     for ph in rep["phases"]:
+        if ph["fault"] == "none":
+            continue
         if args.verbose:
             print_rounds(ph, rep["lines"])
         print_breakdown(ph, rep["lines"], rep["events"])
@@ -659,8 +836,6 @@ def report(rep, args):
                                   ph["hb_gap_max_ms"], to))
         if ph["missing"] or ph["dups"]:
             print_gaps(ph, rep["lines"])
-    for ph in rep["phases"]:
-        print(result_line(ph, rep["decision_us"], rep["nodes"]))
 
 
 def main():
@@ -677,14 +852,31 @@ def main():
     ap.add_argument("--verbose", action="store_true",
                     help="print the stages of every round")
     ap.add_argument("--keep", action="store_true", help="keep the temp dir")
+    ap.add_argument("--arbitration", default=",".join(MODES),
+                    help="comma-separated modes, each on its own cluster "
+                    "(priority,first)")
+    ap.add_argument("--latency-s", type=float, default=LATENCY_S_DEFAULT,
+                    help="seconds of each latency measurement (0: none)")
     args = ap.parse_args()
     unknown = set(args.faults.split(",")) - set(FAULTS)
     if unknown:
         ap.error("unknown fault(s): %s" % ", ".join(sorted(unknown)))
+    modes = args.arbitration.split(",")
+    if set(modes) - set(MODES):
+        ap.error("unknown arbitration mode(s): %s"
+                 % ", ".join(sorted(set(modes) - set(MODES))))
     started = time.monotonic()
-    rep = run(args)
+    decision = decision_probe()
+    reports = [run(args, m, decision) for m in modes]
     log("total %.0f s" % (time.monotonic() - started))
-    report(rep, args)
+    for rep in reports:
+        report(rep, args)
+    for rep in reports:
+        for ph in rep["phases"]:
+            print(result_line(ph, rep["decision_us"], rep["nodes"]))
+    if args.latency_s > 0:
+        for line in latency_lines(reports):
+            print(line)
     return 0
 
 

@@ -20,6 +20,10 @@
 #               BENCH_SYMBOLS cached
 #   hub dedup   the same with a second simulator of the same seed per
 #               exchange (a hot standby whose duplicates the hub drops)
+#   hub console the paced run on one hub, BENCH_CONSOLE_ROUNDS times
+#               without console streams, then with BENCH_STREAMS of them
+#               open (curl -N /api/stream): what the console costs the tick
+#               path -> console_hub_p99_ratio (mean p99 with / without)
 #   raw tick    the raw flood with bodies as large as the hub's ticks
 #   relay       the raw flood (both sizes) and the paced run at a tick's
 #               size through a process that only forwards: the floor of
@@ -27,14 +31,16 @@
 # The last line is
 #   RESULT hub_tps=... raw_tps=... tps_ratio=... hub_p50_us=... hub_p99_us=...
 #          raw_p50_us=... raw_p99_us=... lost=... rss_mb=... rss_symbols=...
-#          (then extra fields)
+#          (then extra fields, console_p99_us and console_hub_p99_ratio
+#          among them)
 #
 # Knobs (environment): HAMD_BUILD_DIR, HAMD_BENCH_TARGETS (what to build;
 # default "hamd hamd-gw-sim bench_raw_pubsub bench_tick_sub bench_gw_flood"),
 # BENCH_RAW_COUNT (1000000), BENCH_RAW_SIZE (200), BENCH_RATE (100000),
 # BENCH_SYMBOLS (5000), BENCH_FLOOD_SYMBOLS (1000), BENCH_MEASURE_S (5),
-# BENCH_DEDUP (1: run the dedup phase), BENCH_KEEP (1: keep the temp dir
-# with configs and logs).
+# BENCH_DEDUP (1: run the dedup phase), BENCH_STREAMS (8: console streams
+# of the console phase), BENCH_CONSOLE_ROUNDS (2), BENCH_KEEP (1: keep the
+# temp dir with configs and logs).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -48,6 +54,9 @@ SYMBOLS=${BENCH_SYMBOLS:-5000}
 FLOOD_SYMBOLS=${BENCH_FLOOD_SYMBOLS:-1000}
 MEASURE_S=${BENCH_MEASURE_S:-5}
 DEDUP=${BENCH_DEDUP:-1}
+STREAMS=${BENCH_STREAMS:-8}
+CONSOLE_ROUNDS=${BENCH_CONSOLE_ROUNDS:-2} # an even number: as many rounds
+                                          # start with streams as without
 
 SIM_MAX_RATE=1000          # ticks/s per contract: the simulator's ceiling
 SIM_QUIET_RATE=0.001       # one tick per 1000 s: ticked once at subscribe
@@ -58,6 +67,9 @@ HUB_FIRST_TICK_S=20        # start-up budget of a hub phase
 HUB_STOP_WAIT_S=5          # SIGTERM -> SIGKILL
 PUB_HWM=10000000           # hub PUB high-water mark: large, so nothing drops
 SYMBOLS_PER_LINE=500       # [subscriptions] symbols lines stay short
+
+# shellcheck source=tests/bench/bench_lib.sh
+. "$ROOT/tests/bench/bench_lib.sh"
 
 log() { echo "[tick_path $(date +%H:%M:%S)] $*" >&2; }
 fail() { log "could not measure: $*"; exit 1; }
@@ -70,6 +82,7 @@ TICK_SUB=$BUILD/tests/bench_tick_sub
 
 # shellcheck disable=SC2086 # TARGETS is a list
 cmake --build "$BUILD" --target $TARGETS >&2 || fail "cmake --build $BUILD failed"
+command -v curl >/dev/null || fail "curl is missing (deploy/install-deps.sh --tests)"
 for exe in "$HAMD" "$GW_SIM" "$GW_FLOOD" "$RAW" "$TICK_SUB"; do
   [ -x "$exe" ] || fail "$exe is missing"
 done
@@ -80,13 +93,7 @@ PIDS=()
 # Stops every process this script started (hubs, their simulators, the
 # benchmark programs), then removes the temp dir.
 cleanup() {
-  local p deadline
-  for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  deadline=$((SECONDS + HUB_STOP_WAIT_S))
-  for p in "${PIDS[@]}"; do
-    while kill -0 "$p" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 0.1; done
-    kill -KILL "$p" 2>/dev/null || true
-  done
+  stop_pids "$HUB_STOP_WAIT_S" "${PIDS[@]}"
   wait 2>/dev/null || true
   if [ "${BENCH_KEEP:-0}" = 1 ]; then log "kept $TMP"; else rm -rf "$TMP"; fi
 }
@@ -102,17 +109,6 @@ forget() {
     keep+=("$p")
   done
   PIDS=("${keep[@]}")
-}
-
-# Prints n distinct free TCP ports of 127.0.0.1.
-free_ports() {
-  /usr/bin/python3 - "$1" <<'EOF'
-import socket, sys
-socks = [socket.socket() for _ in range(int(sys.argv[1]))]
-for s in socks:
-    s.bind(("127.0.0.1", 0))
-print(" ".join(str(s.getsockname()[1]) for s in socks))
-EOF
 }
 
 # kv FILE KEY: the value of KEY=... in the last line of FILE.
@@ -191,42 +187,122 @@ hub_ini() {
   } >"$TMP/$name.ini"
 }
 
-# hub_run NAME SYMFILE ACCOUNTS...: starts hamd, measures with
-# bench_tick_sub, stops hamd. The client's line goes to $TMP/NAME.out.
-hub_run() {
+# streams_open ADMIN N: N console streams (curl -N /api/stream) on the
+# hub's admin address, reading and discarding; their pids go to STREAM_PIDS.
+streams_open() {
+  local i
+  STREAM_PIDS=()
+  for ((i = 0; i < $2; i++)); do
+    curl -sN --noproxy '*' "http://127.0.0.1:$1/api/stream?level=info" >/dev/null 2>&1 &
+    STREAM_PIDS+=($!)
+    PIDS+=($!)
+  done
+}
+
+# streams_close: checks that every stream stayed open (a refused or
+# dropped one ends its curl), then stops them.
+streams_close() {
+  local p
+  for p in "${STREAM_PIDS[@]}"; do
+    kill -0 "$p" 2>/dev/null || fail "a console stream ended during the measurement"
+  done
+  for p in "${STREAM_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  for p in "${STREAM_PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+  forget "${STREAM_PIDS[@]}"
+  STREAM_PIDS=()
+}
+
+# hub_start NAME SYMFILE ACCOUNTS...: starts hamd with a config of those
+# accounts and waits for its simulators; sets HUB_PID, HUB_SIMS (a list),
+# HUB_ADMIN, HUB_PUB and HUB_SNAP (ports).
+hub_start() {
   local name=$1 symfile=$2; shift 2
-  local ports admin pub snap hub sims="" cpu_args=() p deadline
+  local ports p deadline
   ports=$(free_ports 3)
-  read -r admin pub snap <<<"$ports"
+  read -r HUB_ADMIN HUB_PUB HUB_SNAP <<<"$ports"
   hub_ini "$name" "$ports" "$symfile" "$@"
   "$HAMD" --config "$TMP/$name.ini" >"$TMP/$name.log" 2>&1 &
-  hub=$!
-  PIDS+=("$hub")
+  HUB_PID=$!
+  PIDS+=("$HUB_PID")
   deadline=$((SECONDS + HUB_FIRST_TICK_S))
-  while [ "$(pgrep -P "$hub" | wc -l)" -lt $# ]; do
-    kill -0 "$hub" 2>/dev/null || fail "hamd ($name) exited: $(tail -5 "$TMP/$name.log")"
+  while [ "$(pgrep -P "$HUB_PID" | wc -l)" -lt $# ]; do
+    kill -0 "$HUB_PID" 2>/dev/null || fail "hamd ($name) exited: $(tail -5 "$TMP/$name.log")"
     [ $SECONDS -lt $deadline ] || fail "hamd ($name) started no simulator"
     sleep 0.1
   done
-  sims=$(pgrep -P "$hub" | tr '\n' ' ')
-  for p in $sims; do PIDS+=("$p"); done
-  cpu_args=(--cpu "hub=$hub")
-  local i=0
-  for p in $sims; do i=$((i + 1)); cpu_args+=(--cpu "sim$i=$p"); done
-  "$TICK_SUB" --connect "tcp://127.0.0.1:$pub" --snapshot "tcp://127.0.0.1:$snap" \
+  HUB_SIMS=$(pgrep -P "$HUB_PID" | tr '\n' ' ')
+  for p in $HUB_SIMS; do PIDS+=("$p"); done
+}
+
+# hub_measure HUBNAME NAME: one bench_tick_sub run against the running hub
+# (log in $TMP/HUBNAME.log); the client's line goes to $TMP/NAME.out.
+hub_measure() {
+  local hubname=$1 name=$2 cpu_args=(--cpu "hub=$HUB_PID") p i=0
+  for p in $HUB_SIMS; do i=$((i + 1)); cpu_args+=(--cpu "sim$i=$p"); done
+  "$TICK_SUB" --connect "tcp://127.0.0.1:$HUB_PUB" --snapshot "tcp://127.0.0.1:$HUB_SNAP" \
     --warmup-s "$HUB_WARMUP_S" --measure-s "$MEASURE_S" \
-    --first-timeout-s "$HUB_FIRST_TICK_S" --rss-pid "$hub" "${cpu_args[@]}" \
+    --first-timeout-s "$HUB_FIRST_TICK_S" --rss-pid "$HUB_PID" "${cpu_args[@]}" \
     >"$TMP/$name.out" 2>"$TMP/$name.err" ||
-    fail "no ticks from hamd ($name): $(cat "$TMP/$name.err"; tail -5 "$TMP/$name.log")"
+    fail "no ticks from hamd ($name): $(cat "$TMP/$name.err"; tail -5 "$TMP/$hubname.log")"
   log "$name: $(cat "$TMP/$name.out")"
-  kill -TERM "$hub" 2>/dev/null || true
+}
+
+# hub_stop: SIGTERM to the running hub, SIGKILL after HUB_STOP_WAIT_S.
+hub_stop() {
+  local deadline
+  kill -TERM "$HUB_PID" 2>/dev/null || true
   deadline=$((SECONDS + HUB_STOP_WAIT_S))
-  while kill -0 "$hub" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 0.1; done
-  # shellcheck disable=SC2086 # sims is a list
-  kill -KILL "$hub" $sims 2>/dev/null || true
-  wait "$hub" 2>/dev/null || true
+  while kill -0 "$HUB_PID" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 0.1; done
+  # shellcheck disable=SC2086 # HUB_SIMS is a list
+  kill -KILL "$HUB_PID" $HUB_SIMS 2>/dev/null || true
+  wait "$HUB_PID" 2>/dev/null || true
   # shellcheck disable=SC2086
-  forget "$hub" $sims
+  forget "$HUB_PID" $HUB_SIMS
+}
+
+# hub_run NAME SYMFILE ACCOUNTS...: starts hamd, measures with
+# bench_tick_sub, stops hamd. The client's line goes to $TMP/NAME.out.
+hub_run() {
+  hub_start "$@"
+  hub_measure "$1" "$1"
+  hub_stop
+}
+
+# hub_console_measure NAME R: round R's measurement with STREAMS console
+# streams open (NAME_onR.out).
+hub_console_measure() {
+  streams_open "$HUB_ADMIN" "$STREAMS"
+  hub_measure "$1" "${1}_on$2"
+  streams_close
+}
+
+# hub_console_run NAME SYMFILE ACCOUNTS...: one hub, CONSOLE_ROUNDS rounds
+# of a measurement without console streams (NAME_offR.out) and one with
+# STREAMS of them open (NAME_onR.out): the same process and contracts, so
+# the difference is what the streams cost. Odd rounds measure without
+# first, even rounds with first, so that a host getting busier (or
+# quieter) during the phase favours neither side.
+hub_console_run() {
+  local name=$1 r
+  hub_start "$@"
+  for ((r = 1; r <= CONSOLE_ROUNDS; r++)); do
+    if ((r % 2)); then
+      hub_measure "$name" "${name}_off$r"
+      hub_console_measure "$name" "$r"
+    else
+      hub_console_measure "$name" "$r"
+      hub_measure "$name" "${name}_off$r"
+    fi
+  done
+  hub_stop
+}
+
+# mean_kv KEY FILE...: the mean of KEY over the files' last lines.
+mean_kv() {
+  local key=$1 f vals=()
+  shift
+  for f in "$@"; do vals+=("$(kv "$f" "$key")"); done
+  printf '%s\n' "${vals[@]}" | awk '{ s += $1; n++ } END { printf("%.1f", n ? s / n : 0) }'
 }
 
 # The simulator params of the paced phases: the first FAST contracts of
@@ -270,6 +346,12 @@ QUIET_PARAMS="{\"seed\": 11, \"rate\": $SIM_QUIET_RATE}"
 log "hub paced: $FAST contracts at $SIM_MAX_RATE ticks/s, $SYMBOLS subscribed"
 hub_run hub_paced "$TMP/paced.sym" "bench_shfe|1|SHFE|$FAST_PARAMS" \
   "bench_dce|1|DCE|$QUIET_PARAMS"
+# The same paced run with operator consoles watching, against itself
+# without them: the stream's status, event and log pushes run on the
+# control loop, never on the data thread.
+log "hub console: the paced run, $CONSOLE_ROUNDS x (no streams, then $STREAMS console streams)"
+hub_console_run hub_console "$TMP/paced.sym" \
+  "bench_shfe|1|SHFE|$FAST_PARAMS" "bench_dce|1|DCE|$QUIET_PARAMS"
 if [ "$DEDUP" = 1 ]; then
   log "hub dedup: the same from two simulators per exchange with one seed"
   hub_run hub_dedup "$TMP/paced.sym" "bench_shfe|1|SHFE|$FAST_PARAMS" \
@@ -297,11 +379,16 @@ LOAD_AFTER=$(cut -d' ' -f1 /proc/loadavg)
 # ---------------------------------------------------------------------------
 
 F=$TMP/hub_flood.out P=$TMP/hub_paced.out D=$TMP/hub_dedup.out
+K_OFF=() K_ON=()
+for ((r = 1; r <= CONSOLE_ROUNDS; r++)); do
+  K_OFF+=("$TMP/hub_console_off$r.out")
+  K_ON+=("$TMP/hub_console_on$r.out")
+done
 RF=$TMP/raw_flood.out RP=$TMP/raw_paced.out RT=$TMP/raw_tick.out
 LF=$TMP/relay_flood.out LT=$TMP/relay_tick.out LP=$TMP/relay_paced.out
 G=$TMP/hub_fastgw.out
 lost=0
-for out in "$F" "$G" "$P"; do
+for out in "$F" "$G" "$P" "${K_OFF[@]}" "${K_ON[@]}"; do
   lost=$(( lost + $(kv "$out" lost_seq) + $(kv "$out" lost_sim) ))
 done
 dedup=""
@@ -342,4 +429,9 @@ echo "RESULT hub_tps=$(kv "$F" tps) raw_tps=$(kv "$RF" tps)" \
   "paced_tps=$(kv "$P" tps) paced_hub_cpu_us_per_tick=$(kv "$P" cpu_hub_us_per_tick)" \
   "paced_gwhub_p99_us=$(kv "$P" gwhub_p99_us) paced_hubsub_p99_us=$(kv "$P" hubsub_p99_us)$dedup" \
   "flood_other_cpu_pct=$(kv "$F" other_cpu_pct) paced_other_cpu_pct=$(kv "$P" other_cpu_pct)" \
+  "console_streams=$STREAMS console_rounds=$CONSOLE_ROUNDS" \
+  "console_off_p99_us=$(mean_kv e2e_p99_us "${K_OFF[@]}") console_on_p99_us=$(mean_kv e2e_p99_us "${K_ON[@]}")" \
+  "console_hub_p99_ratio=$(div "$(mean_kv e2e_p99_us "${K_ON[@]}")" "$(mean_kv e2e_p99_us "${K_OFF[@]}")")" \
+  "console_off_hub_cpu_us_per_tick=$(mean_kv cpu_hub_us_per_tick "${K_OFF[@]}")" \
+  "console_on_hub_cpu_us_per_tick=$(mean_kv cpu_hub_us_per_tick "${K_ON[@]}")" \
   "load_before=$LOAD_BEFORE load_after=$LOAD_AFTER"

@@ -92,6 +92,25 @@ def sim_holes(ticks, t_from, t_to):
     return out
 
 
+def delivery_faults(ticks):
+    """{vt: (missing, repeated, backward)} of the simulator's sim_seq in
+    the order a client delivered them, over all its ticks: what a client
+    library promises is (0, 0, 0) (docs/client.md). missing counts the
+    numbers absent between the lowest and the highest, repeated those
+    delivered more than once, backward the steps down. Symbols without
+    sim_seq are left out."""
+    seqs = collections.defaultdict(list)
+    for k in ticks:
+        if k.sim >= 0:
+            seqs[k.vt].append(k.sim)
+    out = {}
+    for vt, s in seqs.items():
+        distinct = set(s)
+        out[vt] = ((max(s) - min(s) + 1) - len(distinct), len(s) - len(distinct),
+                   sum(1 for a, b in zip(s, s[1:]) if b < a))
+    return out
+
+
 def percentile(values, q):
     """The q-quantile (0..1) of values by nearest rank; 0 for no values."""
     if not values:

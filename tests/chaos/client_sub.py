@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""The chaos tests' client: a plain pyzmq subscriber on the VIP endpoint.
+"""The chaos tests' clients on the VIP endpoint: a plain pyzmq subscriber,
+or (--library) the hamd package's hamd.Client.
 
 Runs inside the client namespace (`ip netns exec ... client_sub.py`) and
 connects to one endpoint only, the VIP, as a production client would. It
@@ -15,7 +16,13 @@ recv_ns is CLOCK_MONOTONIC, which every namespace shares with the test.
 A V line records a tick whose term is below one already seen: the fencing
 check of docs/protocol.md, made where it matters, at the client.
 
-Stops on SIGTERM or SIGINT. Needs only Debian's python3-zmq, python3-msgpack.
+With --library the T lines are the ticks hamd.Client delivered (with
+--snapshot, the VIP's snapshot endpoint, for its snapshots), so each
+contract's sim_seq must come exactly once and in order; its gaps, leader
+changes and notices are E lines (E <ns> gap|leader|notice <detail>).
+
+Stops on SIGTERM or SIGINT. Needs only Debian's python3-zmq, python3-msgpack
+(and src/python on PYTHONPATH for --library).
 """
 import argparse
 import signal
@@ -112,13 +119,49 @@ def write_messages(out, sock, max_term):
         max_term = max(max_term, term)
 
 
+def write_tick(out, t):
+    out.write("T %d %d %d %d %s %s %d\n" % (
+        time.monotonic_ns(), t["term"], t["seq"], t["node"], t["vt_symbol"],
+        t["gateway_name"], (t.get("extra") or {}).get("sim_seq", -1)))
+
+
+def run_library(args, out):
+    """hamd.Client on the VIP: the ticks it delivers, its gaps, leader
+    changes and notices."""
+    import hamd
+
+    def event(what, detail):
+        out.write("E %d %s %s\n" % (time.monotonic_ns(), what, detail))
+
+    client = hamd.Client(
+        [args.endpoint], [""], snapshot_endpoints=[args.snapshot] if args.snapshot else [],
+        on_gap=lambda g: event("gap", "%s %d %d %d" % g),
+        on_leader=lambda c: event("leader", "%d %d" % c),
+        on_notice=lambda kind, text: event("notice", "%s: %s" % (kind, text)))
+    out.write("E %d started %s (library)\n" % (time.monotonic_ns(), args.endpoint))
+    try:
+        while not _stop:
+            for t in client.poll(POLL_MS):
+                write_tick(out, t)
+    finally:
+        event("stats", " ".join("%s=%d" % kv for kv in client.stats.items()))
+        client.close()
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--endpoint", required=True, help="e.g. tcp://10.77.0.100:5551")
     ap.add_argument("--out", required=True, help="record file")
+    ap.add_argument("--library", action="store_true",
+                    help="receive through hamd.Client instead")
+    ap.add_argument("--snapshot", help="with --library: the snapshot endpoint")
     args = ap.parse_args()
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    if args.library:
+        with open(args.out, "w", buffering=1) as out:
+            run_library(args, out)
+        return 0
     ctx = zmq.Context()
     sock, monitor = open_sub(ctx, args.endpoint)
     poller = zmq.Poller()

@@ -6,8 +6,15 @@ keepalived per full host running deploy/keepalived/keepalived.conf, and
 systemd's restart behaviour of deploy/systemd/hamd.service imitated where
 a scenario needs it.
 
-Also here: the client (client_sub.py in the client namespace) and the
-account writer that proves acknowledged writes survive.
+With Cluster(fronts=True) the accounts do not generate their ticks: one
+simulated exchange front per exchange (hamd-gw-sim --front) runs in the
+lab's front host, and each account's gateway, on every node, connects to
+its exchange's front (docs/gw-sim.md, "Fronts and upstream mode"), so a
+scenario can cut one host's line to one front with iptables.
+
+Also here: the clients (client_sub.py in the client namespace, plain and
+through the hamd package) and the account writer that proves acknowledged
+writes survive.
 """
 import os
 import shutil
@@ -23,7 +30,8 @@ SOURCE = os.environ.get("HAMD_SOURCE_DIR") or os.path.abspath(os.path.join(HERE,
 sys.path.insert(0, os.path.join(SOURCE, "tests", "integration"))
 
 from hamdtest import (HACTL, HAMD, GW_SIM, Failure, account_ini,  # noqa: E402
-                      check, log, sim_account, wait_for)
+                      check, front_argv, log, sim_account, upstream_account,
+                      wait_for)
 import analysis  # noqa: E402
 import keepalivedlab  # noqa: E402
 from netlab import LAB_NET, IFACE, Lab  # noqa: E402
@@ -34,15 +42,21 @@ RAFT_PORT = 7001
 ADMIN_PORT = 8001
 PUBLISH_PORT = 5551
 SNAPSHOT_PORT = 5561
+RELAY_PORT = 7101                # [peer.N] relay, on the lab network
 HOOKS_DIR = os.path.join(SOURCE, "deploy", "hooks")
 KEEPALIVED_CONF = os.path.join(SOURCE, "deploy", "keepalived", "keepalived.conf")
 CLIENT_SUB = os.path.join(HERE, "client_sub.py")
 PYTHON = "/usr/bin/python3"
 NODE_HOSTS = ("n1", "n2", "n3")
 CLIENT_HOST = "client"
-LAB_HOSTS = {"n1": 1, "n2": 2, "n3": 3, CLIENT_HOST: 50}
+FRONT_HOST = "front"             # the exchange fronts' host (fronts=True)
+LAB_HOSTS = {"n1": 1, "n2": 2, "n3": 3, CLIENT_HOST: 50, FRONT_HOST: 60}
 SYMBOLS = ("rb2601.SHFE", "cu2601.SHFE", "i2601.DCE")
 SIM_RATE = 20                    # ticks per second per contract
+SIM_SEED = 11                    # every account and front: the same ticks
+# One front per exchange, and the account (priority 1) taking it.
+FRONT_PORTS = {"SHFE": 6101, "DCE": 6102}
+FRONT_ACCOUNTS = {"SHFE": "sim_shfe", "DCE": "sim_dce"}
 RESTART_SEC_S = 1.0              # hamd.service RestartSec
 STOP_TIMEOUT_S = 20              # hamd.service TimeoutStopSec
 STATUS_TIMEOUT_S = 0.5           # a frozen node must not stall the polls
@@ -191,15 +205,51 @@ class Node:
         return log_tail(self.logfile, lines)
 
 
+class Fronts:
+    """The simulated exchange fronts, one per exchange, in the front host."""
+
+    def __init__(self, lab, dir_):
+        self.lab = lab
+        self.dir = dir_
+        self.procs = {}  # exchange -> Popen
+
+    @staticmethod
+    def endpoint(lab, exchange):
+        """Where the gateways reach the front of exchange."""
+        return "tcp://%s:%d" % (lab.ip(FRONT_HOST), FRONT_PORTS[exchange])
+
+    def start(self):
+        """Starts the fronts not running yet."""
+        for exchange, port in FRONT_PORTS.items():
+            p = self.procs.get(exchange)
+            if p and p.poll() is None:
+                continue
+            argv = front_argv("tcp://0.0.0.0:%d" % port, seed=SIM_SEED,
+                              rate=SIM_RATE, exchanges=[exchange])
+            with open(os.path.join(self.dir, "front-%s.log" % exchange), "ab") as logf:
+                self.procs[exchange] = self.lab.popen(
+                    FRONT_HOST, argv, stdout=logf, stderr=subprocess.STDOUT,
+                    env=clean_env())
+
+    def stop(self):
+        """Ends every front (and anything else in the front host)."""
+        self.lab.kill_all(FRONT_HOST)
+        for p in self.procs.values():
+            p.wait(5)
+        self.procs = {}
+
+
 class Cluster:
     """Three hamd nodes in the lab: three voters, or two and a witness.
-    The VIP moves with the hooks, or with keepalived when asked."""
+    The VIP moves with the hooks, or with keepalived when asked; the
+    accounts generate their ticks, or take them from fronts."""
 
-    def __init__(self, lab, tag, witness=False, keepalived=False):
+    def __init__(self, lab, tag, witness=False, keepalived=False, fronts=False):
         self.lab = lab
         self.tag = tag
         self.keepalived = keepalived
         self.dir = tempfile.mkdtemp(prefix="hamdc-%s-" % tag)
+        self.fronts = Fronts(lab, self.dir) if fronts else None
         roles = ["voter", "voter", "witness" if witness else "voter"]
         self.nodes = [Node(self, i + 1, NODE_HOSTS[i], roles[i]) for i in range(3)]
         for n in self.nodes:
@@ -236,8 +286,10 @@ class Cluster:
                     "raft = %s:%d" % (n.ip, RAFT_PORT),
                     "admin = %s" % n.admin,
                     "publish = tcp://0.0.0.0:%d" % PUBLISH_PORT,
-                    "snapshot = tcp://0.0.0.0:%d" % SNAPSHOT_PORT,
-                    "role = %s" % n.role, ""]
+                    "snapshot = tcp://0.0.0.0:%d" % SNAPSHOT_PORT]
+            if not n.witness:
+                out.append("relay = tcp://%s:%d" % (n.ip, RELAY_PORT))
+            out += ["role = %s" % n.role, ""]
         out += ["[raft]", "election_timeout_ms = 300", "heartbeat_ms = 50", "",
                 "[gateways]", "sim = %s" % os.path.abspath(GW_SIM),
                 "restart_backoff_min_ms = 100", "restart_backoff_max_ms = 2000",
@@ -247,15 +299,26 @@ class Cluster:
             out += ["[hooks]", "on_leader = %s" % os.path.join(HOOKS_DIR, "vip-up"),
                     "on_follower = %s" % os.path.join(HOOKS_DIR, "vip-down"), ""]
         text = "\n".join(out) + "\n"
-        for acct in (sim_account("sim_a", 1, ["SHFE", "DCE"], seed=11, rate=SIM_RATE),
-                     sim_account("sim_b", 2, ["SHFE", "DCE"], seed=11, rate=SIM_RATE)):
+        for acct in self.accounts():
             text += account_ini(acct) + "\n"
         return text + "[subscriptions]\nsymbols = %s\n" % ", ".join(SYMBOLS)
+
+    def accounts(self):
+        """Two sims on both exchanges; with fronts, one account per
+        exchange, on its front."""
+        if not self.fronts:
+            return [sim_account("sim_a", 1, ["SHFE", "DCE"], seed=SIM_SEED, rate=SIM_RATE),
+                    sim_account("sim_b", 2, ["SHFE", "DCE"], seed=SIM_SEED, rate=SIM_RATE)]
+        return [upstream_account(FRONT_ACCOUNTS[x], 1, [x], Fronts.endpoint(self.lab, x))
+                for x in sorted(FRONT_PORTS)]
 
     # -- processes -------------------------------------------------------------
 
     def start(self):
-        """Starts every node, and the keepalived daemons not running yet."""
+        """Starts every node, and the keepalived daemons and fronts not
+        running yet."""
+        if self.fronts:
+            self.fronts.start()
         for n in self.nodes:
             n.start()
             if n.keepalived and not n.keepalived.alive():
@@ -286,6 +349,8 @@ class Cluster:
             self.lab.unblock(n.host)
             self.lab.link(n.host, True)
             self.lab.drop_extra_addresses(n.host)
+        if self.fronts:
+            self.fronts.stop()
         if keep:
             log("kept %s" % self.dir)
         else:
@@ -359,6 +424,23 @@ class Cluster:
             time.sleep(0.1)
         raise Failure("the cluster did not stay converged for %.1fs within %.0fs"
                       % (hold_s, timeout))
+
+    def gateway_states(self, node):
+        """{account: health state} of node's gateways ({} when it does not
+        answer)."""
+        st = self.status(node) or {}
+        return {g["account"]: g["state"] for g in st.get("gateways", [])}
+
+    def cut_front(self, node, exchange=None):
+        """Cuts node's host off the front of exchange (None: every front)
+        with iptables in that host: its gateways hear nothing from the
+        front, while every other host's line stays up."""
+        port = FRONT_PORTS[exchange] if exchange else None
+        self.lab.cut(node.host, FRONT_HOST, port)
+
+    def restore_front(self, node):
+        """Undoes every cut_front of node."""
+        self.lab.unblock(node.host, FRONT_HOST)
 
     def term(self, node):
         st = self.status(node)
@@ -448,18 +530,26 @@ class Writer(threading.Thread):
 
 
 class Client:
-    """client_sub.py on the VIP, inside the client host."""
+    """client_sub.py on the VIP, inside the client host: the plain
+    subscriber, or with library=True the hamd package's Client (with the
+    VIP's snapshot endpoint)."""
 
-    def __init__(self, lab, path):
+    def __init__(self, lab, path, library=False):
         self.lab = lab
         self.path = path
+        self.library = library
         self.proc = None
 
     def start(self):
         errf = open(self.path + ".err", "ab")
-        self.proc = self.lab.popen(CLIENT_HOST, [
-            PYTHON, CLIENT_SUB, "--endpoint", "tcp://%s:%d" % (VIP, PUBLISH_PORT),
-            "--out", self.path], stdout=errf, stderr=subprocess.STDOUT, env=clean_env())
+        cmd = [PYTHON, CLIENT_SUB, "--endpoint", "tcp://%s:%d" % (VIP, PUBLISH_PORT),
+               "--out", self.path]
+        env = clean_env()
+        if self.library:
+            cmd += ["--library", "--snapshot", "tcp://%s:%d" % (VIP, SNAPSHOT_PORT)]
+            env["PYTHONPATH"] = os.path.join(SOURCE, "src", "python")
+        self.proc = self.lab.popen(CLIENT_HOST, cmd, stdout=errf,
+                                   stderr=subprocess.STDOUT, env=env)
         errf.close()
         return self
 
@@ -472,6 +562,14 @@ class Client:
 
     def ticks(self):
         return self.records()[0]
+
+    def sources_since(self, t_ns):
+        """{vt_symbol: set of gateway_name} of the ticks since t_ns."""
+        out = {}
+        for k in self.ticks():
+            if k.t >= t_ns:
+                out.setdefault(k.vt, set()).add(k.gw)
+        return out
 
     def wait_ticks(self, count, after_ns=0, min_term=0, timeout=15.0):
         """Waits until count ticks of term >= min_term arrived after after_ns."""

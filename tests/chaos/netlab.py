@@ -278,7 +278,7 @@ class Lab:
         """Puts the host's cable in (up) or pulls it out."""
         self.sh(host, ["ip", "link", "set", IFACE, "up" if up else "down"])
 
-    # -- partitions ------------------------------------------------------------
+    # -- partitions and cut lines -----------------------------------------------
 
     def block(self, host, peers, port):
         """Inside host, drops TCP to and from the peers' addresses on port,
@@ -292,11 +292,24 @@ class Lab:
                     self.sh(host, ["iptables", "-w", "-A"] + spec)
                     self.rules.append((host, spec))
 
-    def unblock(self, host=None):
-        """Removes the rules block() added (in one host, or everywhere)."""
+    def cut(self, host, peer, port=None):
+        """Inside host, drops every packet to and from peer's address, or
+        only the TCP ones of peer's port: the line between the two is dead
+        (no RST, no ICMP), as when a router between them fails."""
+        pip = self.ip(peer)
+        for chain, who, side in (("INPUT", "-s", "--sport"), ("OUTPUT", "-d", "--dport")):
+            match = ["-p", "tcp", side, str(port)] if port else []
+            spec = [chain, who, pip] + match + [
+                "-m", "comment", "--comment", RULE_TAG, "-j", "DROP"]
+            self.sh(host, ["iptables", "-w", "-A"] + spec)
+            self.rules.append((host, spec))
+
+    def unblock(self, host=None, peer=None):
+        """Removes the rules block() and cut() added: in one host or
+        everywhere, those about one peer or all."""
         keep = []
         for h, spec in self.rules:
-            if host is None or h == host:
+            if (host is None or h == host) and (peer is None or self.ip(peer) in spec):
                 self.sh(h, ["iptables", "-w", "-D"] + spec, check=False)
             else:
                 keep.append((h, spec))

@@ -74,8 +74,19 @@ def test_percentile_nearest_rank():
     check(analysis.percentile([1, 2, 3, 4], 1.0) == 4, "max")
 
 
+def test_delivery_faults():
+    ticks = [tick(1, 2, 1, sim=10), tick(2, 2, 2, sim=11), tick(3, 3, 1, sim=11),
+             tick(4, 3, 2, sim=13), tick(5, 3, 3, sim=12),
+             tick(6, 3, 1, vt="cu2601.SHFE", sim=5), tick(7, 3, 2, vt="cu2601.SHFE", sim=6),
+             tick(8, 3, 3, vt="i2601.DCE")]           # no sim_seq: left out
+    got = analysis.delivery_faults(ticks)
+    check(got == {"rb2601.SHFE": (0, 1, 1), "cu2601.SHFE": (0, 0, 0)}, repr(got))
+    got = analysis.delivery_faults([tick(1, 2, 1, sim=1), tick(2, 2, 2, sim=4)])
+    check(got == {"rb2601.SHFE": (2, 0, 0)}, repr(got))
+
+
 if __name__ == "__main__":
     run([test_parse_skips_cut_lines, test_longest_gap_counts_the_window_edges,
          test_overlap_is_zero_when_terms_only_grow, test_overlap_counts_old_term_after_new,
          test_seq_gaps_per_term_and_symbol, test_sim_holes_finds_lost_and_repeated_ticks,
-         test_percentile_nearest_rank])
+         test_percentile_nearest_rank, test_delivery_faults])

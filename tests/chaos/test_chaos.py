@@ -1,5 +1,5 @@
 """Chaos tests, short form (ctest): the VIP hooks, then one round of every
-scenario of tests/chaos/run in network namespaces, about 1.5 minutes.
+scenario of tests/chaos/run in network namespaces, about 2 minutes.
 The keepalived scenarios are skipped, with a line saying why, when
 keepalived is not installed.
 

@@ -104,7 +104,9 @@ def test_hooks_and_unit_match_the_docs():
                       ("User", "hamd"), ("Restart", "always"), ("RestartSec", "1"),
                       ("KillSignal", "SIGTERM"), ("TimeoutStopSec", "20"),
                       ("LimitNOFILE", "65536"), ("StateDirectory", "hamd"),
-                      ("NoNewPrivileges", "yes")):
+                      ("NoNewPrivileges", "yes"), ("Type", "notify"),
+                      ("NotifyAccess", "main"), ("WatchdogSec", "10s"),
+                      ("ExecStopPost", "-+/usr/lib/hamd/hooks/vip-down")):
         check(svc.get(key) == want, "hamd.service %s=%r, want %r" % (key, svc.get(key), want))
     check("CAP_NET_ADMIN" in svc.get("AmbientCapabilities", ""), "no CAP_NET_ADMIN")
 

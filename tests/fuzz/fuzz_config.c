@@ -93,7 +93,9 @@ static void cfg_use(const struct hamd_config *cfg)
     FUZZ_CHECK(cfg->n_peers == 0 || hamd_config_self(cfg) != NULL);
     for (unsigned i = 0; i < cfg->n_peers; i++) {
         FUZZ_CHECK(hamd_config_peer(cfg, cfg->peers[i].id) == &cfg->peers[i]);
-        (void)hamd_peer_publish_connect(&cfg->peers[i], ep, sizeof ep);
+        const struct hamd_peer *peer = &cfg->peers[i];
+        (void)hamd_peer_connect_endpoint(peer, peer->publish, ep, sizeof ep);
+        (void)hamd_peer_connect_endpoint(peer, peer->relay, ep, sizeof ep);
     }
     for (unsigned i = 0; i < cfg->n_seed_accounts; i++) {
         const struct hamd_account *a = &cfg->seed_accounts[i];

@@ -1,18 +1,21 @@
 /* Fuzz target: one gateway message as the hub's data thread takes it
  * (docs/gateway-protocol.md), every type and multi-body TICKs.
  *
- * Input: the frames of one ROUTER message, [identity][type][body]...,
+ * Input: the id of the connection the message came on (up to 31 bytes),
+ * then the frames of one ROUTER message, [identity][type][body]..., all
  * separated by FUZZ_SEP. They go through dp_ingest_message of a data
  * plane that is never started (no socket, no thread): the publisher with
- * sources sim_a (active) and sim_b (hot backup) on three contracts, as
+ * sources sim_a (active) and sim_b (hot backup) on three contracts, each
+ * armed with launch token GW_TOKEN and believing connection GW_CONN, as
  * tests/unit/test_dp_ingest_batch.c sets it up. Each body after the type
  * also goes through the decoder of its type directly, both directions
  * (the gateway side decodes SUBSCRIBE / UNSUBSCRIBE), and what decodes
  * must encode and decode back the same.
  *
- * Checks: every body of a TICK from a known source is counted exactly
- * once (received, malformed or unsubscribed); a HELLO or STATUS event
- * names the sending identity; a symbols body that does not decode calls
+ * Checks: every body of a TICK from a known source on the believed
+ * connection is counted exactly once (received, malformed or
+ * unsubscribed), one on another connection is refused whole and counted
+ * once; a HELLO or STATUS event names the sending identity; a symbols body that does not decode calls
  * back for nothing, one that does only with valid vt_symbols. */
 #include <string.h>
 
@@ -26,6 +29,8 @@
 #define GW_WINDOW_NS 5000000000LL   /* replay window */
 #define GW_DEPTH 64                 /* replay ring depth */
 #define GW_WIRE_MAX 4096            /* re-encoding buffer */
+#define GW_TOKEN "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0"
+#define GW_CONN "gw-1"              /* the connection that proved GW_TOKEN */
 
 static const char *const GW_ACCOUNTS[] = {"sim_a", "sim_b"};
 static const char *const GW_CONTRACTS[] = {"rb2601.SHFE", "cu2601.SHFE",
@@ -69,7 +74,7 @@ static struct hamd_dataplane *gw_dp_new(void)
     opts.limits.depth = GW_DEPTH;
     struct hamd_dataplane *dp = hamd_dataplane_new(&opts, NULL, NULL);
     FUZZ_CHECK(dp != NULL);
-    dp->following = false; /* the publisher, without a PUB to send on */
+    dp->gate.following = false; /* the publisher, without a PUB to send on */
     for (unsigned i = 0; i < GW_N_ACCOUNTS; i++) {
         struct dp_source *s = &dp->sources[i];
         s->used = true;
@@ -97,6 +102,9 @@ static void gw_dp_reset(struct hamd_dataplane *dp)
 {
     for (unsigned i = 0; i < GW_N_ACCOUNTS; i++) {
         struct dp_source *s = &dp->sources[i];
+        hamd_gwauth_arm(&s->auth, GW_TOKEN);
+        FUZZ_CHECK(hamd_gwauth_hello(&s->auth, GW_CONN, GW_TOKEN) ==
+                   HAMD_GWAUTH_PROVEN);
         memset(&s->st, 0, sizeof s->st);
         snprintf(s->st.account, sizeof s->st.account, "%s", s->account);
         s->latency_sum_ms = 0;
@@ -157,7 +165,8 @@ static void gw_hello_check(const void *body, size_t len)
     FUZZ_CHECK(n > 0 && hamd_gw_hello_decode(wire, n, &b));
     FUZZ_CHECK(strcmp(a.account, b.account) == 0 && a.pid == b.pid &&
                a.proto == b.proto &&
-               strcmp(a.gateway_type, b.gateway_type) == 0);
+               strcmp(a.gateway_type, b.gateway_type) == 0 &&
+               strcmp(a.token, b.token) == 0);
 }
 
 static void gw_status_check(const void *body, size_t len)
@@ -198,13 +207,18 @@ static void gw_codec_check(const struct gw_msg *m, enum hamd_gw_type type)
     }
 }
 
-/* The bodies of a TICK from a known source are each counted once. */
+/* The bodies of a TICK from a known source are each counted once when
+ * its connection is believed; otherwise the message is refused whole. */
 static void gw_tick_accounting(struct hamd_dataplane *dp,
                                const struct dp_source *s,
-                               const struct gw_msg *m)
+                               const struct gw_msg *m, bool believed)
 {
     uint64_t counted = s->st.ticks + s->st.malformed + dp->unsubscribed;
-    FUZZ_CHECK(counted == m->n - 1);
+    if (!believed) {
+        FUZZ_CHECK(counted == 0 && s->st.auth_failures == 1);
+        return;
+    }
+    FUZZ_CHECK(counted == m->n - 1 && s->st.auth_failures == 0);
     FUZZ_CHECK(s->st.ticks <= HAMD_GW_TICKS_PER_MSG_MAX);
 }
 
@@ -220,10 +234,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     gw_dp_reset(dp);
 
     struct fuzz_parts it;
-    const uint8_t *id, *part;
-    size_t id_len, len;
+    const uint8_t *id = NULL, *part;
+    size_t id_len = 0, len;
     struct gw_msg m = {0};
+    char conn_id[HAMD_GWAUTH_CONN_MAX] = "";
     fuzz_parts_init(&it, data, size, FUZZ_SEP, FUZZ_SEP_LEN);
+    if (fuzz_parts_next(&it, &part, &len))
+        memcpy(conn_id, part, len < sizeof conn_id ? len : sizeof conn_id - 1);
     fuzz_parts_next(&it, &id, &id_len);
     while (m.n < GW_FRAMES_MAX && fuzz_parts_next(&it, &part, &len)) {
         m.data[m.n] = part;
@@ -232,13 +249,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     char identity[HAMD_ACCOUNT_ID_MAX] = "";
-    if (id_len < sizeof identity)
+    if (id != NULL && id_len < sizeof identity)
         memcpy(identity, id, id_len);
     struct dp_source *s = hamd_strmap_get(dp->by_account, identity);
     if (s != NULL && id_len != strlen(identity))
         s = NULL; /* a NUL inside: not that account's identity */
 
-    dp_ingest_message(dp, id, id_len, gw_next, &m, GW_NOW_NS);
+    const char *conn = conn_id;
+    bool believed = s != NULL &&
+                    hamd_gwauth_message(&s->auth, conn) == HAMD_GWAUTH_PASS;
+    dp_ingest_message(dp, id, id_len, &conn, gw_next, &m, GW_NOW_NS);
     hamd_dataplane_drain(dp, gw_event, identity);
 
     enum hamd_gw_type type =
@@ -246,7 +266,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (s == NULL)
         FUZZ_CHECK(dp->unknown_source == 1);
     else if (type == HAMD_GW_TICK && m.n >= 2)
-        gw_tick_accounting(dp, s, &m);
+        gw_tick_accounting(dp, s, &m, believed);
     if (m.n > 0)
         gw_codec_check(&m, type);
     return 0;

@@ -171,12 +171,24 @@ static void seeds_tick(void)
     seed_write("follow_scan", "hb");
 }
 
-/* Starts a gateway message [identity][type]. */
-static void seed_msg(const char *identity, const char *type)
+/* The launch token and connection the gateway target believes. */
+#define SEED_TOKEN "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0"
+#define SEED_CONN "gw-1"
+
+/* Starts a gateway message [identity][type] on connection conn. */
+static void seed_msg_on(const char *conn, const char *identity,
+                        const char *type)
 {
     seed_begin();
+    seed_text(conn);
     seed_text(identity);
     seed_text(type);
+}
+
+/* Starts a gateway message on the believed connection. */
+static void seed_msg(const char *identity, const char *type)
+{
+    seed_msg_on(SEED_CONN, identity, type);
 }
 
 static void seeds_gateway_control(void)
@@ -185,12 +197,21 @@ static void seeds_gateway_control(void)
     struct hamd_gw_hello hello = {.pid = 1234, .proto = HAMD_GW_PROTO_VERSION};
     strcpy(hello.account, "sim_a");
     strcpy(hello.gateway_type, "sim");
+    strcpy(hello.token, SEED_TOKEN);
     size_t len = hamd_gw_hello_encode(&hello, body, sizeof body);
     seed_msg("sim_a", "HELLO");
     seed_part(body, len);
     seed_write("gateway", "hello");
     seed_part(body, len);
     seed_write("gateway", "hello_two_bodies");
+    seed_msg_on("gw-3", "sim_a", "HELLO"); /* a relaunch proving itself */
+    seed_part(body, len);
+    seed_write("gateway", "hello_new_connection");
+    strcpy(hello.token, "not-the-token");
+    len = hamd_gw_hello_encode(&hello, body, sizeof body);
+    seed_msg_on("gw-2", "sim_a", "HELLO");
+    seed_part(body, len);
+    seed_write("gateway", "hello_wrong_token");
 
     struct hamd_gw_status st = {.state = HAMD_GW_LOGGED_IN};
     strcpy(st.detail, "front 1 logged in");
@@ -257,13 +278,15 @@ static void seeds_gateway_ticks(void)
     seed_tick_part("rb2601.SHFE", 1, false);
     seed_write("gateway", "unknown_identity");
 
+    seed_msg_on("gw-2", "sim_a", "TICK");
+    seed_tick_part("rb2601.SHFE", 1, false);
+    seed_write("gateway", "intruder_connection");
+
     seed_msg("sim_a", GWSIM_BAD_TYPE_FRAME);
     seed_part("\x80", 1);
     seed_write("gateway", "unknown_type");
 
-    seed_begin();
-    seed_text("sim_a");
-    seed_text("TICK");
+    seed_msg("sim_a", "TICK");
     seed_write("gateway", "type_only");
 }
 

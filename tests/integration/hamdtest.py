@@ -8,6 +8,7 @@ import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -20,6 +21,8 @@ import zmq
 
 BUILD = os.environ.get("HAMD_BUILD_DIR") or os.path.join(
     os.path.dirname(__file__), "..", "..", "build")
+SOURCE = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+MAKE_CA = os.path.join(SOURCE, "deploy", "examples", "tls", "make-ca.sh")
 HAMD = os.path.join(BUILD, "src", "hamd")
 HACTL = os.path.join(BUILD, "src", "hactl")
 GW_SIM = os.path.join(BUILD, "src", "hamd-gw-sim")
@@ -78,6 +81,15 @@ def free_ports(n):
     return ports
 
 
+def pump_until(pump, pred, timeout, what):
+    """Calls pump(0.05) until pred() is true; raises after timeout."""
+    end = time.monotonic() + timeout
+    while not pred():
+        if time.monotonic() > end:
+            raise Failure("timed out after %.1fs waiting for %s" % (timeout, what))
+        pump(0.05)
+
+
 def log(msg):
     sys.stderr.write("[%s] %s\n" % (time.strftime("%H:%M:%S"), msg))
     sys.stderr.flush()
@@ -105,30 +117,96 @@ def sim_account(aid, priority, exchanges, seed=7, rate=20, **params):
             "enabled": True, "exchanges": exchanges, "params": p}
 
 
+def front_argv(endpoint, seed=7, rate=20, exchanges=None):
+    """The command line of a simulated front (hamd-gw-sim --front)."""
+    argv = [os.path.abspath(GW_SIM), "--front", endpoint, "--seed", str(seed), "--rate", str(rate)]
+    if exchanges:
+        argv += ["--exchanges", ",".join(exchanges)]
+    return argv
+
+
+def upstream_account(aid, priority, exchanges, upstream, **params):
+    """An account whose hamd-gw-sim forwards the front at upstream."""
+    p = {"upstream": upstream}
+    p.update(params)
+    return {"id": aid, "gateway_type": "sim", "priority": priority,
+            "enabled": True, "exchanges": exchanges, "params": p}
+
+
+class Front:
+    """A simulated front process (hamd-gw-sim --front), logging to a file."""
+
+    def __init__(self, endpoint, logpath, **kw):
+        self.endpoint = endpoint
+        self.argv = front_argv(endpoint, **kw)
+        self.logpath = logpath
+        self.proc = None
+
+    def start(self):
+        with open(self.logpath, "ab") as logf:
+            self.proc = subprocess.Popen(self.argv, stdout=logf,
+                                         stderr=subprocess.STDOUT)
+        return self
+
+    def signal(self, sig):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+
+    def stop(self):
+        """SIGCONT (it may be stopped), SIGTERM, and wait; returns the exit
+        status (None when it was not running)."""
+        if not self.proc or self.proc.poll() is not None:
+            return None
+        self.signal(signal.SIGCONT)
+        self.signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            raise Failure("front %s ignored SIGTERM" % self.endpoint)
+
+
+def make_tls(directory, n_nodes):
+    """A private CA and a certificate for 127.0.0.1 per node, made by
+    deploy/examples/tls/make-ca.sh in directory/tls. Returns its dir."""
+    tls = os.path.join(directory, "tls")
+    subprocess.run(["sh", MAKE_CA, tls] +
+                   ["node%d=127.0.0.1,localhost" % (i + 1)
+                    for i in range(n_nodes)],
+                   check=True, capture_output=True)
+    return tls
+
+
 class Cluster:
-    """n hamd nodes (n = 0: one standalone node) in a temp dir."""
+    """n hamd nodes (n = 0: one standalone node) in a temp dir; with tls,
+    their admin APIs speak HTTPS, certificates of a private CA
+    (self.ca)."""
 
     def __init__(self, n_nodes, accounts, symbols, extra_ini="", name="t",
-                 env=None):
+                 env=None, tls=False):
         self.dir = tempfile.mkdtemp(prefix="hamd-%s-" % name)
         self.standalone = n_nodes == 0
         count = max(n_nodes, 1)
-        ports = free_ports(4 * count)
+        ports = free_ports(5 * count)
         self.nodes = []
         for i in range(count):
             nid = i + 1
             self.nodes.append({
                 "id": nid,
-                "raft": "127.0.0.1:%d" % ports[4 * i],
-                "admin": "127.0.0.1:%d" % ports[4 * i + 1],
-                "publish": "tcp://127.0.0.1:%d" % ports[4 * i + 2],
-                "snapshot": "tcp://127.0.0.1:%d" % ports[4 * i + 3],
+                "raft": "127.0.0.1:%d" % ports[5 * i],
+                "admin": "127.0.0.1:%d" % ports[5 * i + 1],
+                "publish": "tcp://127.0.0.1:%d" % ports[5 * i + 2],
+                "snapshot": "tcp://127.0.0.1:%d" % ports[5 * i + 3],
+                "relay": "tcp://127.0.0.1:%d" % ports[5 * i + 4],
                 "data_dir": os.path.join(self.dir, "node%d" % nid),
                 "proc": None, "log": None,
             })
         self.accounts = accounts
         self.symbols = symbols
         self.extra_ini = extra_ini
+        self.tls_dir = make_tls(self.dir, count) if tls else None
+        self.ca = os.path.join(self.tls_dir, "ca.pem") if tls else None
         self.env = dict(os.environ)
         self.env.update(env or {})
         for n in self.nodes:
@@ -148,8 +226,13 @@ class Cluster:
             for n in self.nodes:
                 out += ["[peer.%d]" % n["id"], "raft = %s" % n["raft"],
                         "admin = %s" % n["admin"], "publish = %s" % n["publish"],
-                        "snapshot = %s" % n["snapshot"],
+                        "snapshot = %s" % n["snapshot"], "relay = %s" % n["relay"],
                         "role = %s" % n.get("role", "voter"), ""]
+        if self.tls_dir:
+            base = os.path.join(self.tls_dir, "node%d" % node["id"])
+            out += ["[admin]", "tls_cert = %s.pem" % base,
+                    "tls_key = %s.key" % base,
+                    "tls_ca = %s" % self.ca, ""]
         out += ["[gateways]", "sim = %s" % os.path.abspath(GW_SIM),
                 "restart_backoff_min_ms = 100", "restart_backoff_max_ms = 2000",
                 "stop_grace_ms = 1000", ""]
@@ -161,6 +244,13 @@ class Cluster:
             text += "symbols = %s\n" % ", ".join(self.symbols[i:i + 500])
         text += "\n"
         return text + self.extra_ini
+
+    def with_control(self):
+        """Gives every sim account a control socket in the cluster's dir
+        (sim_control talks to it) and writes the configs again."""
+        for a in self.accounts:
+            a["params"]["control"] = "ipc://%s/ctl-{pid}.sock" % self.dir
+        return self.rewrite_configs()
 
     def rewrite_configs(self):
         """Writes every node's config again (after changing accounts,
@@ -210,9 +300,14 @@ class Cluster:
     def snapshot_endpoints(self):
         return [n["snapshot"] for n in self.nodes]
 
+    def url(self, idx, path):
+        """The URL of path on node idx's admin API."""
+        return "%s://%s%s" % ("https" if self.tls_dir else "http",
+                              self.nodes[idx]["admin"], path)
+
     def api(self, idx, method, path, body=None, token=None, timeout=5):
         """(status, parsed JSON or text) of an admin API call to node idx."""
-        url = "http://%s%s" % (self.nodes[idx]["admin"], path)
+        url = self.url(idx, path)
         data = None if body is None else (
             body if isinstance(body, bytes) else json.dumps(body).encode())
         req = urllib.request.Request(url, data=data, method=method)
@@ -220,8 +315,9 @@ class Cluster:
             req.add_header("Content-Type", "application/json")
         if token:
             req.add_header("Authorization", "Bearer " + token)
+        ctx = ssl.create_default_context(cafile=self.ca) if self.ca else None
         try:
-            with urllib.request.urlopen(req, timeout=timeout) as r:
+            with urllib.request.urlopen(req, timeout=timeout, context=ctx) as r:
                 raw, status = r.read(), r.status
         except urllib.error.HTTPError as e:
             raw, status = e.read(), e.code
@@ -395,11 +491,7 @@ class Subscriber:
                     self.ticks.append((now, msg))
 
     def pump_until(self, pred, timeout, what):
-        end = time.monotonic() + timeout
-        while not pred():
-            if time.monotonic() > end:
-                raise Failure("timed out after %.1fs waiting for %s" % (timeout, what))
-            self.pump(0.05)
+        pump_until(self.pump, pred, timeout, what)
 
     def close(self):
         self.sock.close()
@@ -519,20 +611,57 @@ def check_exactly_once(sims):
               % (vt, seqs[-1] - seqs[0] + 1 - len(seqs), seqs[0], seqs[-1]))
 
 
+def check_stream(ticks):
+    """Over (recv, tick) pairs: exactly once per extra.sim_seq, datetime
+    never backwards and seq contiguous within a term, per contract.
+    Returns {vt_symbol: [sim_seq, ...]}."""
+    last_dt, last_seq, sims = {}, {}, {}
+    for _, t in ticks:
+        vt = t["vt_symbol"]
+        check(t["datetime"] >= last_dt.get(vt, 0),
+              "%s: datetime went backwards" % vt)
+        last_dt[vt] = t["datetime"]
+        key = (t["term"], vt)
+        if key in last_seq:
+            check(t["seq"] == last_seq[key] + 1,
+                  "%s: seq %d -> %d" % (vt, last_seq[key], t["seq"]))
+        last_seq[key] = t["seq"]
+        sims.setdefault(vt, []).append(t["extra"]["sim_seq"])
+    check_exactly_once(sims)
+    return sims
+
+
+class Skip(Exception):
+    """This machine cannot run the test (no root, a tool missing); the
+    message says why."""
+
+
+EXIT_SKIP = 77  # ctest's SKIP_RETURN_CODE: every test skipped
+
+
 def run(tests):
-    """Runs test functions; prints a closing 'N passed, N failed' line."""
-    passed = failed = 0
+    """Runs test functions; prints a closing 'N passed, N failed' line
+    (', N skipped' when a test raised Skip). Exits 1 on a failure, 77
+    when every test skipped."""
+    passed = failed = skipped = 0
     for fn in tests:
         t0 = time.monotonic()
         try:
             fn()
             passed += 1
             log("PASS %s (%.1fs)" % (fn.__name__, time.monotonic() - t0))
+        except Skip as e:
+            skipped += 1
+            print("SKIP %s: %s" % (fn.__name__, e))
         except Exception as e:  # noqa: BLE001 - report every failure
             failed += 1
             log("FAIL %s: %s: %s" % (fn.__name__, type(e).__name__, e))
-    print("%d passed, %d failed" % (passed, failed))
-    sys.exit(1 if failed else 0)
+    print("%d passed, %d failed%s" % (passed, failed,
+                                      ", %d skipped" % skipped if skipped else ""))
+    sys.stdout.flush()
+    if failed:
+        sys.exit(1)
+    sys.exit(EXIT_SKIP if skipped and not passed else 0)
 
 
 def add_gateway_type(cluster, gateway_type, path):
@@ -547,16 +676,23 @@ def add_gateway_type(cluster, gateway_type, path):
             f.write(text.replace("[gateways]\n", "[gateways]\n" + line, 1))
 
 
-def http_raw(addr, method, path, body=None, headers=None, timeout=5):
+def http_raw(addr, method, path, body=None, headers=None, timeout=5,
+             ca=None):
     """(status, {lower-case header: value}, body bytes) of one HTTP request
-    to addr ("host:port"): for what Cluster.api hides (headers, non-JSON
-    bodies, hand-made Authorization values)."""
+    to addr ("host:port"; HTTPS verified with the CAs of file ca when
+    given): for what Cluster.api hides (headers, non-JSON bodies, hand-made
+    Authorization values)."""
     data = body if body is None or isinstance(body, bytes) else body.encode()
-    req = urllib.request.Request("http://%s%s" % (addr, path), data=data,
-                                 method=method)
+    req = urllib.request.Request("%s://%s%s" % ("https" if ca else "http",
+                                                addr, path),
+                                 data=data, method=method)
     for k, v in (headers or {}).items():
         req.add_header(k, v)
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    handlers = [urllib.request.ProxyHandler({})]
+    if ca:
+        handlers.append(urllib.request.HTTPSHandler(
+            context=ssl.create_default_context(cafile=ca)))
+    opener = urllib.request.build_opener(*handlers)
     try:
         with opener.open(req, timeout=timeout) as r:
             return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()

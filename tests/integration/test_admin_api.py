@@ -522,6 +522,12 @@ def test_token_guards_changes():
                                        b"{}", {"Authorization": "Basic " + TOKEN})
             check(status == 401 and hdrs.get("www-authenticate") == "Bearer",
                   "basic auth: %d %r" % (status, hdrs))
+        # Each node counted its ten refusals, and logged them (a few).
+        for idx in (lead, f):
+            _, _, raw = http_raw(c.nodes[idx]["admin"], "GET", "/metrics")
+            check(b"\nhamd_admin_auth_failures_total 10\n" in raw,
+                  "node %d: auth failures not counted" % (idx + 1))
+            check("bearer token" in c.log_text(idx), "no refusal logged")
         check(api_get(c, f, "/api/accounts") == before[0], "reads need no token")
         time.sleep(0.3)
         check(wait_converged(c) == before, "a refused request changed state")

@@ -6,7 +6,10 @@ SIGTERM) and under a real hamd, whose published ticks must carry every
 field with contiguous seq. docs/examples/subscriber.py is checked against a
 real hamd (late joiner, a dead node among the endpoints, prefixes), across
 a leader change in a three-node cluster, and against a publisher played by
-this test (fencing and gap detection, exact output and exit status).
+this test (fencing and gap detection, exact output and exit status). The
+quick starts of docs/client.md, docs/examples/client_tail.c (built against
+libhamd-client as installed, through pkg-config) and client_tail.py (the
+hamd package from the checkout), are run against a real hamd.
 """
 import os
 import re
@@ -27,13 +30,19 @@ EXAMPLES = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..",
                                         "docs", "examples"))
 GATEWAY = os.path.join(EXAMPLES, "gateway.py")
 SUBSCRIBER = os.path.join(EXAMPLES, "subscriber.py")
+CLIENT_TAIL_C = os.path.join(EXAMPLES, "client_tail.c")
+CLIENT_TAIL_PY = os.path.join(EXAMPLES, "client_tail.py")
+PYTHON_PACKAGE = os.path.abspath(os.path.join(EXAMPLES, "..", "..", "src", "python"))
 
 SYMBOLS = ["rb2601.SHFE", "cu2601.SHFE", "i2601.DCE", "m2601.DCE"]
 HUB_FIELDS = ("term", "seq", "node", "hub_ns")
 SECRET = "hunter2-do-not-log"
+TOKEN = "launch-token-0123456789abcdef"  # what hamd puts in HAMD_GW_TOKEN
 PROC_TIMEOUT_S = 30
 LINE_RE = re.compile(r"^(\S+) term=(\d+) seq=(\d+) (\S+Z) last=\S+ bid=\S+ "
                      r"ask=\S+ volume=\S+ src=(\S*)( snapshot)?$")
+CLIENT_LINE_RE = re.compile(r"^(\S+) term=(\d+) seq=(\d+) last=\S+ volume=\d+ "
+                            r"src=(\S+)( snapshot)?$")
 
 
 # --------------------------------------------------------------------------
@@ -124,7 +133,8 @@ class FakeHub:
 
     def spawn(self, account, params):
         env = dict(os.environ, HAMD_GW_ENDPOINT=self.endpoint,
-                   HAMD_ACCOUNT=account, HAMD_GW_PARAMS=params)
+                   HAMD_ACCOUNT=account, HAMD_GW_PARAMS=params,
+                   HAMD_GW_TOKEN=TOKEN)
         with open(self.stderr_path, "wb") as err:
             self.proc = subprocess.Popen([GATEWAY], env=env,
                                          stdout=subprocess.DEVNULL, stderr=err)
@@ -176,7 +186,8 @@ def start_logged_in(hub, account="py_a"):
     check(first[0][0] == "HELLO", "first message %r" % (first[0],))
     hello = first[0][1]
     check(hello == {"account": account, "pid": hub.proc.pid, "proto": 1,
-                    "gateway_type": "py-example"}, "HELLO %r" % hello)
+                    "gateway_type": "py-example", "token": TOKEN},
+          "HELLO %r" % hello)
     check(hub.identity == account.encode(), "DEALER identity %r" % hub.identity)
     states = [b["state"] for t, b in first[1:] if t == "STATUS"]
     check(states == ["connecting", "connected", "logged_in"], "STATUS %r" % states)
@@ -428,6 +439,93 @@ def test_subscriber_example_fences_and_reports_gaps():
         ctx.term()
 
 
+# --------------------------------------------------------------------------
+# docs/examples/client_tail.c and client_tail.py (docs/client.md)
+# --------------------------------------------------------------------------
+
+def build_client_tail_c(workdir):
+    """Installs the build into workdir/prefix (cmake --install) and compiles
+    client_tail.c as docs/client.md says, with pkg-config. Returns the
+    program."""
+    prefix = os.path.join(workdir, "prefix")
+    build = os.environ.get("HAMD_BUILD_DIR") or os.path.join(EXAMPLES, "..", "..", "build")
+    r = subprocess.run(["cmake", "--install", build, "--prefix", prefix],
+                       capture_output=True, text=True, timeout=PROC_TIMEOUT_S)
+    check(r.returncode == 0, "cmake --install: %s%s" % (r.stdout, r.stderr))
+    pcs = [d for d, _, files in os.walk(prefix) if "hamd-client.pc" in files]
+    env = dict(os.environ, PKG_CONFIG_PATH=":".join(pcs))
+    flags = subprocess.run(["pkg-config", "--cflags", "--libs", "hamd-client"],
+                           capture_output=True, text=True, env=env)
+    check(flags.returncode == 0, "pkg-config: %s" % flags.stderr)
+    libdir = subprocess.run(["pkg-config", "--variable=libdir", "hamd-client"],
+                            capture_output=True, text=True, env=env).stdout.strip()
+    exe = os.path.join(workdir, "client_tail")
+    # A sanitizer build's library needs the sanitizers' runtimes linked in.
+    with open(os.path.join(build, "CMakeCache.txt")) as f:
+        sanitize = "HAMD_SANITIZE:BOOL=ON" in f.read()
+    r = subprocess.run(["cc", "-std=c11", "-Wall", "-Wextra", "-Werror",
+                        "-D_DEFAULT_SOURCE", "-o", exe, CLIENT_TAIL_C]
+                       + (["-fsanitize=address,undefined"] if sanitize else [])
+                       + flags.stdout.split() + ["-Wl,-rpath," + libdir],
+                       capture_output=True, text=True, timeout=PROC_TIMEOUT_S)
+    check(r.returncode == 0, "cc client_tail.c: %s" % r.stderr)
+    return exe
+
+
+def check_client_lines(out, count, symbols, what):
+    """client_tail's lines: count of them, each contract's first from the
+    snapshot, then seq + 1 each within a term."""
+    lines = []
+    for line in out.splitlines():
+        m = CLIENT_LINE_RE.match(line)
+        check(m, "%s: unexpected line %r" % (what, line))
+        lines.append((m.group(1), int(m.group(2)), int(m.group(3)),
+                      bool(m.group(5))))
+    check(len(lines) == count, "%s: %d lines" % (what, len(lines)))
+    pos = {}
+    for vt, term, seq, snap in lines:
+        check(snap == (vt not in pos), "%s: %s %s snapshot flag %r"
+              % (what, vt, (term, seq), snap))
+        if vt in pos and pos[vt][0] == term:
+            check(seq == pos[vt][1] + 1, "%s: %s seq %d after %r"
+                  % (what, vt, seq, pos[vt]))
+        pos[vt] = (term, seq)
+    check(set(pos) == set(symbols), "%s: contracts %s" % (what, sorted(pos)))
+
+
+def test_client_examples_against_hamd():
+    c = Cluster(0, [sim_account("sim_a", 1, ["SHFE", "DCE"], rate=20)], SYMBOLS,
+                name="docclient").start()
+    work = tempfile.mkdtemp(prefix="hamd-docclient-")
+    try:
+        exe = build_client_tail_c(work)
+        warm = Subscriber(c.publish_endpoints())
+        warm.pump_until(lambda: {t["vt_symbol"] for _, t in warm.ticks} == set(SYMBOLS),
+                        30, "ticks on all symbols")
+        warm.close()
+        dead_pub, dead_snap = ("tcp://127.0.0.1:%d" % p for p in free_ports(2))
+        eps = ["-e", dead_pub, "-e", c.nodes[0]["publish"],
+               "-s", dead_snap, "-s", c.nodes[0]["snapshot"]]
+        env = dict(os.environ, PYTHONPATH=PYTHON_PACKAGE)
+        for name, cmd in (("client_tail.c", [exe]),
+                          ("client_tail.py", ["/usr/bin/python3", CLIENT_TAIL_PY])):
+            r = subprocess.run(cmd + eps + ["-n", "40"], capture_output=True,
+                               text=True, timeout=PROC_TIMEOUT_S, env=env)
+            check(r.returncode == 0, "%s exit %d: %s" % (name, r.returncode, r.stderr))
+            check_client_lines(r.stdout, 40, SYMBOLS, name)
+            check("publisher: node 1, term " in r.stderr, "%s: %s" % (name, r.stderr))
+            # a prefix: that contract only
+            r = subprocess.run(cmd + eps + ["-n", "5", "cu2601"], capture_output=True,
+                               text=True, timeout=PROC_TIMEOUT_S, env=env)
+            check(r.returncode == 0, "%s exit %d: %s" % (name, r.returncode, r.stderr))
+            check_client_lines(r.stdout, 5, ["cu2601.SHFE"], name + " cu2601")
+        r = subprocess.run([exe], capture_output=True, text=True, timeout=PROC_TIMEOUT_S)
+        check(r.returncode == 2, "client_tail.c without endpoints: %d" % r.returncode)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+        c.cleanup()
+
+
 if __name__ == "__main__":
     log("examples in %s" % EXAMPLES)
     run([test_gateway_example_speaks_the_protocol,
@@ -437,4 +535,5 @@ if __name__ == "__main__":
          test_subscriber_example_against_hamd,
          test_subscriber_example_follows_a_leader_change,
          test_subscriber_example_usage_errors,
-         test_subscriber_example_fences_and_reports_gaps])
+         test_subscriber_example_fences_and_reports_gaps,
+         test_client_examples_against_hamd])

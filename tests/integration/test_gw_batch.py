@@ -41,7 +41,8 @@ sock.setsockopt(zmq.LINGER, 100)
 sock.connect(os.environ["HAMD_GW_ENDPOINT"])
 pack = lambda o: msgpack.packb(o, use_bin_type=True)
 sock.send_multipart([b"HELLO", pack({"account": account, "pid": os.getpid(),
-                                     "proto": 1, "gateway_type": "batch"})])
+                                     "proto": 1, "gateway_type": "batch",
+                                     "token": os.environ["HAMD_GW_TOKEN"]})])
 sock.send_multipart([b"STATUS", pack({"state": "logged_in", "detail": ""})])
 symbols, n, next_hb, next_tick = [], 0, 0.0, 0.0
 while not stop:

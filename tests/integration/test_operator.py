@@ -22,6 +22,11 @@ check_interval_ms = 50
 [failover]
 revert_after_s = 0
 quarantine_s = 1
+# Leadership stays where the test puts it: a source failing on the
+# leader alone would otherwise move it to a follower whose copy of the
+# source is healthy (test_data_follows tests that).
+[cluster]
+source_transfer_after_ms = 0
 """
 
 

@@ -23,6 +23,11 @@ check_interval_ms = 50
 [failover]
 revert_after_s = %d
 quarantine_s = 1
+# Leadership stays where the test puts it: a source failing on the
+# leader alone would otherwise move it to a follower whose copy of the
+# source is healthy (test_data_follows tests that).
+[cluster]
+source_transfer_after_ms = 0
 """ % REVERT_S
 SETTLE_S = 3.0        # after the leader change, before sim_1 is stopped
 STAY_S = 4 * REVERT_S  # how long the pinned contract is watched after

@@ -49,6 +49,42 @@ static void test_id_slugs(void **state)
     assert_false(hamd_account_id_valid("caf\xc3\xa9"));
 }
 
+/* Source ids: an account, or ACCOUNT@nodeN for its relayed form. */
+static void test_source_ids(void **state)
+{
+    (void)state;
+    char acc[HAMD_ACCOUNT_ID_MAX], out[HAMD_ACCOUNT_ID_MAX];
+    unsigned node = 99;
+    assert_true(hamd_source_id_parse("sim_a", acc, &node));
+    assert_string_equal(acc, "sim_a");
+    assert_int_equal(node, 0);
+    assert_true(hamd_source_id_parse("sim_a@node2", acc, &node));
+    assert_string_equal(acc, "sim_a");
+    assert_int_equal(node, 2);
+    /* The longest account from the largest node still fits. */
+    const char *longest = "a234567890123456789012345678901@node65535";
+    assert_int_equal(strlen(longest) + 1, HAMD_ACCOUNT_ID_MAX);
+    assert_true(hamd_source_id_valid(longest));
+    assert_int_equal(hamd_source_id_format(out, sizeof out,
+                                           "a234567890123456789012345678901",
+                                           65535), 0);
+    assert_string_equal(out, longest);
+    assert_int_equal(hamd_source_id_format(out, sizeof out, "sim_b", 3), 0);
+    assert_string_equal(out, "sim_b@node3");
+    assert_int_equal(hamd_source_id_format(out, sizeof out, "sim_b", 0), 0);
+    assert_string_equal(out, "sim_b");
+    assert_int_equal(hamd_source_id_format(out, 8, "sim_b", 3), -1);
+    assert_int_equal(hamd_source_id_format(out, sizeof out, "Bad", 3), -1);
+    assert_int_equal(hamd_source_id_format(out, sizeof out, "a", 65536), -1);
+    const char *bad[] = {"sim_a@node", "sim_a@node0", "sim_a@node02",
+                         "sim_a@node65536", "sim_a@node2x", "@node2",
+                         "sim_a@nod2", "Sim@node2", "sim_a@node2@node3",
+                         "a2345678901234567890123456789012@node1", ""};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_false(hamd_source_id_valid(bad[i]));
+    assert_false(hamd_source_id_valid(NULL));
+}
+
 static void test_serves_by_last_dot(void **state)
 {
     (void)state;
@@ -397,6 +433,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_id_slugs),
+        cmocka_unit_test(test_source_ids),
         cmocka_unit_test(test_serves_by_last_dot),
         cmocka_unit_test(test_secret_keys),
         cmocka_unit_test(test_create_full),

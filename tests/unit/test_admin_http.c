@@ -64,7 +64,8 @@ struct srv_conn {
 struct result {
     struct fixture *f;            /* the test */
     unsigned calls;               /* done calls */
-    long status;                  /* HTTP status or 0 */
+    int status;                   /* 0, or < 0: no answer (libuv error) */
+    long http_status;             /* HTTP status, 0 without an answer */
     bool body_null;               /* body was NULL */
     size_t len;                   /* body length */
     char body[TEST_TEXT_MAX];     /* body (truncated copy) */
@@ -253,13 +254,14 @@ static void server_start(struct fixture *f, enum srv_mode mode,
 /* The client side                                                     */
 /* ------------------------------------------------------------------ */
 
-static void on_done(void *ud, long status, const char *body, size_t len,
-                    const char *error)
+static void on_done(void *ud, int status, long http_status, const char *body,
+                    size_t len, const char *error)
 {
     struct result *r = ud;
     struct fixture *f = r->f;
     r->calls++;
     r->status = status;
+    r->http_status = http_status;
     r->body_null = body == NULL;
     r->len = len;
     if (body)
@@ -284,7 +286,7 @@ static int setup(void **state)
     struct fixture *f = calloc(1, sizeof *f);
     assert_non_null(f);
     assert_int_equal(uv_loop_init(&f->loop), 0);
-    f->http = admin_http_new(&f->loop);
+    f->http = admin_http_new(&f->loop, NULL);
     assert_non_null(f->http);
     for (unsigned i = 0; i < TEST_REQS_MAX; i++)
         f->res[i].f = f;
@@ -333,10 +335,12 @@ static struct result *run_one(struct fixture *f, const struct admin_http_req *r)
     return &f->res[0];
 }
 
-static void assert_ok(const struct result *r, long status, const char *body)
+static void assert_ok(const struct result *r, long http_status,
+                      const char *body)
 {
     assert_false(r->has_error);
-    assert_int_equal(r->status, status);
+    assert_int_equal(r->status, 0);
+    assert_int_equal(r->http_status, http_status);
     assert_false(r->body_null);
     assert_int_equal(r->len, strlen(body));
     assert_string_equal(r->body, body);
@@ -344,7 +348,8 @@ static void assert_ok(const struct result *r, long status, const char *body)
 
 static void assert_failed(const struct result *r, const char *why)
 {
-    assert_int_equal(r->status, 0);
+    assert_true(r->status < 0);
+    assert_int_equal(r->http_status, 0);
     assert_true(r->body_null);
     assert_int_equal(r->len, 0);
     assert_true(r->has_error);
@@ -493,7 +498,8 @@ static void test_at_cap(void **state)
     const char *pieces[] = {"HTTP/1.1 200 OK\r\n\r\n", body, NULL};
     struct result *r = get_with(f, false, TEST_SMALL_REPLY_MAX, pieces);
     assert_false(r->has_error);
-    assert_int_equal(r->status, 200);
+    assert_int_equal(r->status, 0);
+    assert_int_equal(r->http_status, 200);
     assert_int_equal(r->len, TEST_SMALL_REPLY_MAX);
 }
 
@@ -502,7 +508,9 @@ static void test_garbage_status_line(void **state)
 {
     struct fixture *f = *state;
     const char *pieces[] = {"SSH-2.0-OpenSSH_9.2\r\n", NULL};
-    assert_failed(get_with(f, true, 0, pieces), "not an HTTP/1.x answer");
+    struct result *r = get_with(f, true, 0, pieces);
+    assert_failed(r, "not an HTTP/1.x answer");
+    assert_int_equal(r->status, UV_EPROTO);
 }
 
 static void test_bad_status_code(void **state)
@@ -585,7 +593,9 @@ static void test_never_answers(void **state)
     char url[TEST_URL_MAX];
     struct admin_http_req r = get_req(f, url, "/");
     r.timeout_ms = TEST_SHORT_TIMEOUT_MS;
-    assert_failed(run_one(f, &r), "no answer within 200 ms");
+    struct result *res = run_one(f, &r);
+    assert_failed(res, "no answer within 200 ms");
+    assert_int_equal(res->status, UV_ETIMEDOUT);
     assert_true(f->seen_len > 0); /* it was connected and sent */
 }
 
@@ -600,6 +610,7 @@ static void test_connection_refused(void **state)
     struct admin_http_req r = get_req(f, url, "/");
     struct result *res = run_one(f, &r);
     assert_failed(res, "cannot connect");
+    assert_int_equal(res->status, UV_ECONNREFUSED);
     assert_non_null(strstr(res->error, "127.0.0.1:"));
 }
 
@@ -754,6 +765,7 @@ static void test_destroy_in_flight(void **state)
     assert_null(f->http);
     assert_int_equal(f->res[0].calls, 1);
     assert_failed(&f->res[0], "shutting down");
+    assert_int_equal(f->res[0].status, UV_ECANCELED);
     uv_run(&f->loop, UV_RUN_DEFAULT);
     assert_int_equal(f->res[0].calls, 1);
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "admin/admin_route.h"
+#include "common/ctequal.h"
 
 static int h_list(struct admin_call *c) { (void)c; return 0; }
 static int h_create(struct admin_call *c) { (void)c; return 1; }
@@ -178,13 +179,18 @@ static void test_bearer_token(void **state)
 static void test_token_equal(void **state)
 {
     (void)state;
-    assert_true(admin_token_equal("abc", 3, "abc", 3));
-    assert_false(admin_token_equal("abd", 3, "abc", 3));
-    assert_false(admin_token_equal("ab", 2, "abc", 3));
-    assert_false(admin_token_equal("abcd", 4, "abc", 3));
-    assert_false(admin_token_equal("", 0, "abc", 3));
+    assert_true(hamd_ct_equal("abc", 3, "abc", 3));
+    assert_false(hamd_ct_equal("abd", 3, "abc", 3));
+    assert_false(hamd_ct_equal("ab", 2, "abc", 3));
+    assert_false(hamd_ct_equal("abcd", 4, "abc", 3));
+    assert_false(hamd_ct_equal("", 0, "abc", 3));
     /* A prefix padded with NULs is still wrong. */
-    assert_false(admin_token_equal("ab\0", 3, "abc", 3));
+    assert_false(hamd_ct_equal("ab\0", 3, "abc", 3));
+    /* Bytes above 0x7f and an empty expected secret. */
+    assert_true(hamd_ct_equal("\xff\x80", 2, "\xff\x80", 2));
+    assert_false(hamd_ct_equal("\xff\x81", 2, "\xff\x80", 2));
+    assert_true(hamd_ct_equal("", 0, "", 0));
+    assert_false(hamd_ct_equal("a", 1, "", 0));
 }
 
 static void test_hostport_split(void **state)
@@ -207,9 +213,29 @@ static void test_hostport_split(void **state)
     assert_false(admin_hostport_split("abcdef:1", host, 4, &port));
 }
 
+static void test_query_valid(void **state)
+{
+    (void)state;
+    static const char *const good[] = {
+        "", "a=1", "a=1&b=x%2Fy", "level=info", "symbol=rb2601.SHFE&symbol=x",
+        "a", "a=%41%7e", "a=b+c",
+    };
+    static const char *const bad[] = {
+        "a=%", "a=%4", "a=%zz", "a=%00", "a=%4g", "%", "a=\x01", "a=\x7f",
+    };
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+        assert_true(admin_query_valid(good[i], strlen(good[i])));
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_false(admin_query_valid(bad[i], strlen(bad[i])));
+    /* only len bytes are looked at: a cut escape is malformed */
+    assert_false(admin_query_valid("a=%41", 4));
+    assert_true(admin_query_valid("a=%41", 5));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_query_valid),
         cmocka_unit_test(test_exact_and_trailing_slash),
         cmocka_unit_test(test_capture_extracts_the_id),
         cmocka_unit_test(test_capture_needs_one_nonempty_segment),

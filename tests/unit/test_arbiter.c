@@ -1,4 +1,5 @@
-/* Arbiter: routing, newer-than-last guard and replay window, fake time. */
+/* Arbiter: routing, first arrival, newer-than-last guard and replay
+ * window, fake time. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -30,11 +31,13 @@ struct replay_log {
     struct hamd_arb_contract *c;
     unsigned n;
     int64_t dt_ms[64];
+    int source[64];
 };
 
-static void record(void *ud, const struct hamd_tick *t)
+static void record(void *ud, int source, const struct hamd_tick *t)
 {
     struct replay_log *log = ud;
+    log->source[log->n] = source;
     log->dt_ms[log->n++] = t->datetime_ns / MS;
     hamd_arb_published(log->c, t);
 }
@@ -56,7 +59,7 @@ static void test_no_active_source_keeps(void **state)
     struct hamd_arb_contract c;
     hamd_arb_contract_init(&c);
     publish_if_ok(&c, 0, 1000, 1, 0, HAMD_ARB_KEPT);
-    struct replay_log log = {&c, 0, {0}};
+    struct replay_log log = {&c, 0, {0}, {0}};
     assert_int_equal(hamd_arb_switch(&c, &LIMITS, 0, 10 * MS, record, &log), 1);
     assert_int_equal(log.dt_ms[0], 1000);
     publish_if_ok(&c, 0, 1001, 2, 11, HAMD_ARB_PUBLISH);
@@ -68,7 +71,7 @@ static void test_guard_drops_duplicates_and_backward(void **state)
     (void)state;
     struct hamd_arb_contract c;
     hamd_arb_contract_init(&c);
-    struct replay_log log = {&c, 0, {0}};
+    struct replay_log log = {&c, 0, {0}, {0}};
     hamd_arb_switch(&c, &LIMITS, 0, 0, record, &log);
     publish_if_ok(&c, 0, 1000, 10, 0, HAMD_ARB_PUBLISH);
     publish_if_ok(&c, 0, 1000, 10, 1, HAMD_ARB_STALE);   /* duplicate */
@@ -86,7 +89,7 @@ static void test_switch_replays_gap_in_order_without_duplicates(void **state)
     (void)state;
     struct hamd_arb_contract c;
     hamd_arb_contract_init(&c);
-    struct replay_log log = {&c, 0, {0}};
+    struct replay_log log = {&c, 0, {0}, {0}};
     hamd_arb_switch(&c, &LIMITS, 0, 0, record, &log);
     /* Both sources see ticks 1..3; the primary stalls after 2. */
     for (int n = 1; n <= 3; n++) {
@@ -113,7 +116,7 @@ static void test_window_drops_old_ticks(void **state)
     hamd_arb_contract_init(&c);
     publish_if_ok(&c, 1, 1000, 1, 0, HAMD_ARB_KEPT);
     publish_if_ok(&c, 1, 1001, 2, 2500, HAMD_ARB_KEPT);
-    struct replay_log log = {&c, 0, {0}};
+    struct replay_log log = {&c, 0, {0}, {0}};
     /* At 4 s the first tick (received at 0) is out of the 3 s window. */
     assert_int_equal(hamd_arb_switch(&c, &LIMITS, 1, 4000 * MS, record, &log), 1);
     assert_int_equal(log.dt_ms[0], 1001);
@@ -125,13 +128,13 @@ static void test_depth_keeps_newest(void **state)
     (void)state;
     struct hamd_arb_contract c;
     hamd_arb_contract_init(&c);
-    struct replay_log first = {&c, 0, {0}};
+    struct replay_log first = {&c, 0, {0}, {0}};
     hamd_arb_switch(&c, &LIMITS, 0, 0, record, &first);
     publish_if_ok(&c, 0, 999, 0.5, 0, HAMD_ARB_PUBLISH);
     for (int n = 0; n < 20; n++)
         publish_if_ok(&c, 2, 1000 + n, n + 1, n, HAMD_ARB_KEPT);
     assert_true(c.rings[2]->cap >= LIMITS.depth);
-    struct replay_log log = {&c, 0, {0}};
+    struct replay_log log = {&c, 0, {0}, {0}};
     assert_int_equal(hamd_arb_switch(&c, &LIMITS, 2, 30 * MS, record, &log),
                      LIMITS.depth);
     assert_int_equal(log.dt_ms[0], 1000 + 20 - (int64_t)LIMITS.depth);
@@ -161,7 +164,7 @@ static void test_forget_source(void **state)
     hamd_arb_contract_init(&c);
     publish_if_ok(&c, 1, 1000, 1, 0, HAMD_ARB_KEPT);
     hamd_arb_forget_source(&c, 1);
-    struct replay_log log = {&c, 0, {0}};
+    struct replay_log log = {&c, 0, {0}, {0}};
     assert_int_equal(hamd_arb_switch(&c, &LIMITS, 1, 1 * MS, record, &log), 0);
     hamd_arb_contract_release(&c);
 }
@@ -171,7 +174,7 @@ static void test_hold_then_flush_loses_nothing(void **state)
     (void)state;
     struct hamd_arb_contract c;
     hamd_arb_contract_init(&c);
-    struct replay_log log = {&c, 0, {0}};
+    struct replay_log log = {&c, 0, {0}, {0}};
     hamd_arb_switch(&c, &LIMITS, 0, 0, record, &log);
     publish_if_ok(&c, 0, 1000, 1, 0, HAMD_ARB_PUBLISH);
     /* Lease lapse: the active source's ticks are held, not published. */
@@ -196,7 +199,7 @@ static void test_switch_without_emit_defers_to_flush(void **state)
     (void)state;
     struct hamd_arb_contract c;
     hamd_arb_contract_init(&c);
-    struct replay_log log = {&c, 0, {0}};
+    struct replay_log log = {&c, 0, {0}, {0}};
     publish_if_ok(&c, 1, 3000, 1, 0, HAMD_ARB_KEPT);
     assert_int_equal(hamd_arb_switch(&c, &LIMITS, 1, 1 * MS, NULL, NULL), 0);
     assert_int_equal(c.active, 1);
@@ -216,7 +219,7 @@ static void test_follower_takes_over_where_the_publisher_stopped(void **state)
     (void)state;
     struct hamd_arb_contract c;
     hamd_arb_contract_init(&c);
-    struct replay_log log = {&c, 0, {0}};
+    struct replay_log log = {&c, 0, {0}, {0}};
     hamd_arb_switch(&c, &LIMITS, 0, 0, NULL, NULL);
     for (int n = 0; n < 5; n++) {
         struct hamd_tick t = tick_at(1000 + n, 1 + n);
@@ -258,6 +261,46 @@ static void test_observed_lets_go_of_what_was_published(void **state)
     hamd_arb_contract_release(&c);
 }
 
+/* Counts what hamd_arb_each_newer passes, without publishing it. */
+static void note(void *ud, int source, const struct hamd_tick *t)
+{
+    struct replay_log *log = ud;
+    log->source[log->n] = source;
+    log->dt_ms[log->n++] = t->datetime_ns / MS;
+}
+
+/* A follower asked to relay sends its held ticks the publisher has not
+ * sent yet, and keeps them (a takeover may still need them). */
+static void test_each_newer_shows_what_the_publisher_lacks(void **state)
+{
+    (void)state;
+    struct hamd_arb_contract c;
+    hamd_arb_contract_init(&c);
+    hamd_arb_switch(&c, &LIMITS, 0, 0, NULL, NULL);
+    for (int n = 0; n < 4; n++) {
+        struct hamd_tick t = tick_at(1000 + n, 1 + n);
+        hamd_arb_hold(&c, &LIMITS, 0, &t, n * MS);
+    }
+    publish_if_ok(&c, 1, 1002, 3, 4, HAMD_ARB_KEPT); /* a backup's copy */
+    hamd_arb_observed(&c, 1001 * MS, 2);
+    struct replay_log log = {&c, 0, {0}, {0}};
+    assert_int_equal(hamd_arb_each_newer(&c, &LIMITS, 0, 5 * MS, note, &log), 2);
+    assert_int_equal(log.dt_ms[0], 1002);
+    assert_int_equal(log.dt_ms[1], 1003);
+    assert_int_equal(hamd_arb_kept(&c, 0), 2); /* still held */
+    /* A backup source's ring, too. */
+    log.n = 0;
+    assert_int_equal(hamd_arb_each_newer(&c, &LIMITS, 1, 5 * MS, note, &log), 1);
+    assert_int_equal(log.dt_ms[0], 1002);
+    /* Older than the window: gone. Bad or empty sources: nothing. */
+    log.n = 0;
+    assert_int_equal(hamd_arb_each_newer(&c, &LIMITS, 0, 3010 * MS, note, &log),
+                     0);
+    assert_int_equal(hamd_arb_each_newer(&c, &LIMITS, 5, 0, note, &log), 0);
+    assert_int_equal(hamd_arb_each_newer(&c, &LIMITS, -1, 0, note, &log), 0);
+    hamd_arb_contract_release(&c);
+}
+
 static void test_new_subscription_keeps_only_the_newest(void **state)
 {
     (void)state;
@@ -267,12 +310,235 @@ static void test_new_subscription_keeps_only_the_newest(void **state)
         publish_if_ok(&c, 1, 1000 + n, n + 1, n, HAMD_ARB_KEPT);
     assert_int_equal(hamd_arb_kept(&c, 1), 1);
     assert_int_equal(c.rings[1]->cap, 1); /* one slot, not a ring's minimum */
-    struct replay_log log = {&c, 0, {0}};
+    struct replay_log log = {&c, 0, {0}, {0}};
     assert_int_equal(hamd_arb_switch(&c, &LIMITS, 1, 20 * MS, record, &log), 1);
     assert_int_equal(log.dt_ms[0], 1009);
     /* Replayed: the new active source's ring gives its memory back. */
     assert_int_equal(hamd_arb_contract_bytes(&c), 0);
     hamd_arb_contract_release(&c);
+}
+
+/* ------------------------------------------------------------------------
+ * First-arrival mode: every eligible source supplies the contract
+ * ------------------------------------------------------------------------ */
+
+#define BIT(s) (1u << (s))
+
+/* A contract on source 0 with sources 0 and 1 eligible. */
+static void first_init(struct hamd_arb_contract *c, struct replay_log *log)
+{
+    hamd_arb_contract_init(c);
+    hamd_arb_switch(c, &LIMITS, 0, 0, record, log);
+    assert_int_equal(hamd_arb_set_eligible(c, &LIMITS, BIT(0) | BIT(1), 0,
+                                           record, log),
+                     0);
+}
+
+static void test_first_copy_wins_ties_are_stale(void **state)
+{
+    (void)state;
+    struct hamd_arb_contract c;
+    struct replay_log log = {&c, 0, {0}, {0}};
+    first_init(&c, &log);
+    assert_true(hamd_arb_supplies(&c, 0));
+    assert_true(hamd_arb_supplies(&c, 1));
+    assert_false(hamd_arb_supplies(&c, 2));
+    assert_false(hamd_arb_supplies(&c, -1));
+    /* The backup's copy arrives first: it goes out, the active's is a
+     * duplicate. Then the other way round. */
+    publish_if_ok(&c, 1, 1000, 10, 0, HAMD_ARB_PUBLISH);
+    publish_if_ok(&c, 0, 1000, 10, 1, HAMD_ARB_STALE);
+    publish_if_ok(&c, 0, 1001, 11, 2, HAMD_ARB_PUBLISH);
+    publish_if_ok(&c, 1, 1001, 11, 3, HAMD_ARB_STALE);
+    /* Same exchange time, more volume: a new tick, whoever brings it. */
+    publish_if_ok(&c, 1, 1001, 12, 4, HAMD_ARB_PUBLISH);
+    publish_if_ok(&c, 0, 1001, 12, 5, HAMD_ARB_STALE);
+    /* A source that is not eligible still only keeps its copies. */
+    publish_if_ok(&c, 2, 1002, 13, 6, HAMD_ARB_KEPT);
+    assert_int_equal(hamd_arb_kept(&c, 0) + hamd_arb_kept(&c, 1), 0);
+    hamd_arb_contract_release(&c);
+}
+
+/* The active source stalls: the other one's ticks go out live, with no
+ * hole; the stalled source's late copies are stale when it comes back. */
+static void test_first_stall_of_the_active_source_costs_nothing(void **state)
+{
+    (void)state;
+    struct hamd_arb_contract c;
+    struct replay_log log = {&c, 0, {0}, {0}};
+    first_init(&c, &log);
+    publish_if_ok(&c, 0, 1000, 1, 0, HAMD_ARB_PUBLISH);
+    publish_if_ok(&c, 1, 1000, 1, 1, HAMD_ARB_STALE);
+    for (int n = 1; n <= 5; n++) /* source 0 silent */
+        publish_if_ok(&c, 1, 1000 + n, 1 + n, 10 * n, HAMD_ARB_PUBLISH);
+    /* It delivers its queue late: all already out. Then it is live. */
+    for (int n = 1; n <= 5; n++)
+        publish_if_ok(&c, 0, 1000 + n, 1 + n, 60 + n, HAMD_ARB_STALE);
+    publish_if_ok(&c, 0, 1006, 7, 70, HAMD_ARB_PUBLISH);
+    assert_int_equal(c.last_datetime_ns, 1006 * MS);
+    hamd_arb_contract_release(&c);
+}
+
+/* One source always ahead wins every tick; the other loses every race,
+ * and nothing is kept for either. */
+static void test_first_source_ahead_wins_every_race(void **state)
+{
+    (void)state;
+    struct hamd_arb_contract c;
+    struct replay_log log = {&c, 0, {0}, {0}};
+    first_init(&c, &log);
+    for (int n = 0; n < 20; n++) {
+        publish_if_ok(&c, 1, 1000 + n, 1 + n, 2 * n, HAMD_ARB_PUBLISH);
+        publish_if_ok(&c, 0, 1000 + n, 1 + n, 2 * n + 1, HAMD_ARB_STALE);
+    }
+    assert_int_equal(hamd_arb_contract_bytes(&c), 0);
+    hamd_arb_contract_release(&c);
+}
+
+/* A copy older than what went out, sent after it: dropped, time never
+ * goes backwards. */
+static void test_first_older_copy_later_is_stale(void **state)
+{
+    (void)state;
+    struct hamd_arb_contract c;
+    struct replay_log log = {&c, 0, {0}, {0}};
+    first_init(&c, &log);
+    publish_if_ok(&c, 0, 1006, 7, 0, HAMD_ARB_PUBLISH);
+    publish_if_ok(&c, 1, 1005, 6, 1, HAMD_ARB_STALE);
+    publish_if_ok(&c, 1, 1006, 6, 2, HAMD_ARB_STALE); /* same time, less vol */
+    publish_if_ok(&c, 1, 1007, 8, 3, HAMD_ARB_PUBLISH);
+    hamd_arb_contract_release(&c);
+}
+
+/* A source that becomes eligible during a stall of the active source:
+ * what it kept meanwhile goes out at once, in order, and no more. */
+static void test_first_newcomer_sends_what_it_kept(void **state)
+{
+    (void)state;
+    struct hamd_arb_contract c;
+    struct replay_log log = {&c, 0, {0}, {0}};
+    hamd_arb_contract_init(&c);
+    hamd_arb_switch(&c, &LIMITS, 0, 0, record, &log);
+    hamd_arb_set_eligible(&c, &LIMITS, BIT(0), 0, record, &log);
+    publish_if_ok(&c, 0, 1000, 1, 0, HAMD_ARB_PUBLISH);
+    publish_if_ok(&c, 1, 1000, 1, 1, HAMD_ARB_STALE); /* not even kept */
+    for (int n = 1; n <= 3; n++) /* source 0 stalls, 1 is not eligible */
+        publish_if_ok(&c, 1, 1000 + n, 1 + n, 10 * n, HAMD_ARB_KEPT);
+    /* Without emit (holding) nothing goes out yet. */
+    assert_int_equal(hamd_arb_set_eligible(&c, &LIMITS, BIT(0) | BIT(1),
+                                           40 * MS, NULL, NULL),
+                     0);
+    assert_int_equal(hamd_arb_kept(&c, 1), 3);
+    /* No newcomer: no replay. */
+    assert_int_equal(hamd_arb_set_eligible(&c, &LIMITS, BIT(0) | BIT(1),
+                                           41 * MS, record, &log),
+                     0);
+    hamd_arb_set_eligible(&c, &LIMITS, BIT(0), 42 * MS, record, &log);
+    assert_int_equal(hamd_arb_set_eligible(&c, &LIMITS, BIT(0) | BIT(1),
+                                           43 * MS, record, &log),
+                     3);
+    assert_int_equal(log.dt_ms[0], 1001);
+    assert_int_equal(log.dt_ms[2], 1003);
+    assert_int_equal(log.source[0], 1);
+    assert_int_equal(hamd_arb_kept(&c, 1), 0);
+    publish_if_ok(&c, 1, 1004, 5, 44, HAMD_ARB_PUBLISH);
+    /* Priority mode again: the backup keeps, its copies do not go out. */
+    hamd_arb_set_eligible(&c, &LIMITS, 0, 45 * MS, record, &log);
+    publish_if_ok(&c, 1, 1005, 6, 46, HAMD_ARB_KEPT);
+    hamd_arb_contract_release(&c);
+}
+
+/* A lapse (or a follower) in first-arrival mode: both sources' copies are
+ * held; the flush merges them in arrival order, once each, and fills the
+ * active source's stall from the other. */
+static void test_first_hold_flush_merges_in_arrival_order(void **state)
+{
+    (void)state;
+    struct hamd_arb_contract c;
+    struct replay_log log = {&c, 0, {0}, {0}};
+    first_init(&c, &log);
+    publish_if_ok(&c, 0, 1000, 1, 0, HAMD_ARB_PUBLISH);
+    /* arrivals: 0:1001 1:1001 1:1002 1:1003 (0 stalls) 0:1002 0:1004 */
+    static const struct {
+        int src;
+        int dt;
+        int rx_ms;
+    } in[] = {{0, 1001, 1}, {1, 1001, 2}, {1, 1002, 3}, {1, 1003, 4},
+              {0, 1002, 5}, {0, 1004, 6}};
+    for (size_t i = 0; i < sizeof in / sizeof in[0]; i++) {
+        struct hamd_tick t = tick_at(in[i].dt, in[i].dt - 999);
+        assert_int_equal(hamd_arb_offer(&c, &LIMITS, in[i].src, &t,
+                                        in[i].rx_ms * MS),
+                         HAMD_ARB_PUBLISH);
+        assert_int_equal(hamd_arb_hold(&c, &LIMITS, in[i].src, &t,
+                                       in[i].rx_ms * MS),
+                         HAMD_ARB_KEPT);
+    }
+    assert_int_equal(hamd_arb_flush(&c, &LIMITS, 7 * MS, record, &log), 4);
+    static const int want_dt[] = {1001, 1002, 1003, 1004};
+    static const int want_src[] = {0, 1, 1, 0};
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(log.dt_ms[i], want_dt[i]);
+        assert_int_equal(log.source[i], want_src[i]);
+    }
+    assert_int_equal(hamd_arb_contract_bytes(&c), 0);
+    hamd_arb_contract_release(&c);
+}
+
+/* Equal arrival times: the active source's copy goes out. */
+static void test_first_flush_tie_prefers_the_active_source(void **state)
+{
+    (void)state;
+    struct hamd_arb_contract c;
+    struct replay_log log = {&c, 0, {0}, {0}};
+    hamd_arb_contract_init(&c);
+    hamd_arb_switch(&c, &LIMITS, 1, 0, NULL, NULL);
+    hamd_arb_set_eligible(&c, &LIMITS, BIT(0) | BIT(1), 0, NULL, NULL);
+    struct hamd_tick t = tick_at(1000, 1);
+    hamd_arb_hold(&c, &LIMITS, 0, &t, 5 * MS);
+    hamd_arb_hold(&c, &LIMITS, 1, &t, 5 * MS);
+    assert_int_equal(hamd_arb_flush(&c, &LIMITS, 6 * MS, record, &log), 1);
+    assert_int_equal(log.source[0], 1);
+    hamd_arb_contract_release(&c);
+}
+
+/* A follower: the publisher's stream lets go of every eligible source's
+ * held copies it sent, not only the active one's. */
+static void test_first_observed_trims_every_supplier(void **state)
+{
+    (void)state;
+    struct hamd_arb_contract c;
+    hamd_arb_contract_init(&c);
+    hamd_arb_switch(&c, &LIMITS, 0, 0, NULL, NULL);
+    hamd_arb_set_eligible(&c, &LIMITS, BIT(0) | BIT(1), 0, NULL, NULL);
+    for (int n = 0; n < 3; n++) {
+        struct hamd_tick t = tick_at(1000 + n, 1 + n);
+        hamd_arb_hold(&c, &LIMITS, 0, &t, n * MS);
+        hamd_arb_hold(&c, &LIMITS, 1, &t, n * MS);
+    }
+    publish_if_ok(&c, 2, 1001, 2, 3, HAMD_ARB_KEPT); /* not eligible */
+    hamd_arb_observed(&c, 1001 * MS, 2);
+    assert_int_equal(hamd_arb_kept(&c, 0), 1);
+    assert_int_equal(hamd_arb_kept(&c, 1), 1);
+    assert_int_equal(hamd_arb_kept(&c, 2), 1); /* a backup: untouched */
+    hamd_arb_contract_release(&c);
+}
+
+static void test_mode_names(void **state)
+{
+    (void)state;
+    enum hamd_arb_mode m = HAMD_ARB_MODE_FIRST;
+    assert_true(hamd_arb_mode_parse("priority", &m));
+    assert_int_equal(m, HAMD_ARB_MODE_PRIORITY);
+    assert_true(hamd_arb_mode_parse("first", &m));
+    assert_int_equal(m, HAMD_ARB_MODE_FIRST);
+    assert_false(hamd_arb_mode_parse("First", &m));
+    assert_false(hamd_arb_mode_parse("", &m));
+    assert_false(hamd_arb_mode_parse(NULL, &m));
+    assert_string_equal(hamd_arb_mode_name(HAMD_ARB_MODE_FIRST), "first");
+    assert_string_equal(hamd_arb_mode_name(HAMD_ARB_MODE_PRIORITY),
+                        "priority");
+    assert_string_equal(hamd_arb_mode_name((enum hamd_arb_mode)7), "unknown");
 }
 
 int main(void)
@@ -290,6 +556,16 @@ int main(void)
         cmocka_unit_test(test_switch_without_emit_defers_to_flush),
         cmocka_unit_test(test_follower_takes_over_where_the_publisher_stopped),
         cmocka_unit_test(test_observed_lets_go_of_what_was_published),
+        cmocka_unit_test(test_each_newer_shows_what_the_publisher_lacks),
+        cmocka_unit_test(test_first_copy_wins_ties_are_stale),
+        cmocka_unit_test(test_first_stall_of_the_active_source_costs_nothing),
+        cmocka_unit_test(test_first_source_ahead_wins_every_race),
+        cmocka_unit_test(test_first_older_copy_later_is_stale),
+        cmocka_unit_test(test_first_newcomer_sends_what_it_kept),
+        cmocka_unit_test(test_first_hold_flush_merges_in_arrival_order),
+        cmocka_unit_test(test_first_flush_tie_prefers_the_active_source),
+        cmocka_unit_test(test_first_observed_trims_every_supplier),
+        cmocka_unit_test(test_mode_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -475,7 +475,7 @@ struct uv_world {
 /* A submit waiting for its answer. */
 struct uv_submit {
     bool done;                     /* callback fired */
-    int status;                    /* raft status */
+    int status;                    /* 0 or -RAFT_* (cluster.h) */
     struct hamd_apply_result res;  /* FSM verdict copy */
 };
 
@@ -597,8 +597,9 @@ static void uv_node_start(struct uv_world *w, unsigned i)
     assert_int_equal(hamd_cluster_start(n->cluster), 0);
 }
 
-static void uv_on_closed(void *ud)
+static void uv_on_closed(void *ud, int status)
 {
+    assert_int_equal(status, 0);
     ((struct uv_node *)ud)->closed = true;
 }
 
@@ -761,7 +762,7 @@ static void test_uv_standalone(void **state)
     assert_int_equal(uv_run_cmd(w, 0, &c, &s), 0);
     assert_int_equal(s.res.status, HAMD_APPLY_OK);
     assert_false(hamd_store_account_running(w->nodes[0].store, "sim_b"));
-    assert_int_equal(hamd_cluster_transfer(cl, 0, NULL, NULL), RAFT_NOTFOUND);
+    assert_int_equal(hamd_cluster_transfer(cl, 0, NULL, NULL), -RAFT_NOTFOUND);
     assert_int_equal(hamd_cluster_applied_index(cl), 3); /* seed, del, run */
 
     /* restart: data kept, no second seed overwrites it */
@@ -805,7 +806,7 @@ static void test_uv_cluster_restart_keeps_acked_writes(void **state)
 
     unsigned follower = (leader + 1) % N_SERVERS;
     hamd_cmd_init(&c, HAMD_CMD_PAUSE);
-    assert_int_equal(uv_run_cmd(w, follower, &c, &s), RAFT_NOTLEADER);
+    assert_int_equal(uv_run_cmd(w, follower, &c, &s), -RAFT_NOTLEADER);
     assert_int_equal(hamd_cluster_leader_id(w->nodes[follower].cluster),
                      leader + 1);
 
@@ -927,7 +928,7 @@ static void test_uv_start_failure_closes_cleanly(void **state)
     struct hamd_cmd c;
     hamd_cmd_init(&c, HAMD_CMD_PAUSE);
     assert_int_equal(hamd_cluster_submit(n->cluster, &c, NULL, NULL),
-                     RAFT_NOTLEADER);
+                     -RAFT_NOTLEADER);
     close(fd);
     /* uv_teardown closes and destroys it */
 }

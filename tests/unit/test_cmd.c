@@ -157,6 +157,13 @@ static void test_scalar_commands_round_trip(void **state)
     assert_int_equal(out.day, 20260624);
     assert_int_equal(out.count, 17);
     hamd_cmd_free(&out);
+
+    hamd_cmd_init(&in, HAMD_CMD_SOURCE_MOVED);
+    in.until_ms = 1782345678901;
+    round_trip(&in, &out);
+    assert_int_equal(out.until_ms, 1782345678901);
+    assert_string_equal(hamd_cmd_type_name(out.type), "source_moved");
+    hamd_cmd_free(&out);
 }
 
 static void test_lists_round_trip(void **state)
@@ -176,8 +183,10 @@ static void test_lists_round_trip(void **state)
     hamd_cmd_init(&in, HAMD_CMD_ASSIGN);
     assert_int_equal(hamd_cmd_add_assign(&in, "rb2601.SHFE", "sim_b"), 0);
     assert_int_equal(hamd_cmd_add_assign(&in, "m2609.DCE", ""), 0);
+    assert_int_equal(hamd_cmd_add_assign(&in, "i2601.DCE", "sim_b@node2"), 0);
     round_trip(&in, &out);
-    assert_int_equal(out.n_assigns, 2);
+    assert_int_equal(out.n_assigns, 3);
+    assert_string_equal(out.assigns[2].account, "sim_b@node2");
     assert_string_equal(out.assigns[0].vt_symbol, "rb2601.SHFE");
     assert_string_equal(out.assigns[0].account, "sim_b");
     assert_string_equal(out.assigns[1].vt_symbol, "m2609.DCE");
@@ -605,7 +614,8 @@ static void test_type_names(void **state)
     /* Wire values are in the Raft log for good: never renumbered. */
     assert_int_equal(HAMD_CMD_EVENT, 11);
     assert_int_equal(HAMD_CMD_PIN, 12);
-    assert_int_equal(HAMD_CMD_TYPE_LAST, HAMD_CMD_PIN);
+    assert_int_equal(HAMD_CMD_SOURCE_MOVED, 13);
+    assert_int_equal(HAMD_CMD_TYPE_LAST, HAMD_CMD_SOURCE_MOVED);
     assert_string_equal(hamd_cmd_type_name((enum hamd_cmd_type)42),
                         "unknown");
 }

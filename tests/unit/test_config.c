@@ -165,37 +165,51 @@ static const char FULL[] =
     "[sessions]\n"                                                      /* 50 */
     "SHFE = 09:00-10:15,10:30-11:30, 13:30-15:00,21:00-01:00\n"
     "DCE = 09:00-11:30\n"
+    "closed_restart_after_s = 900\n"
     "[failover]\n"
-    "replay_window_ms = 4000\n"
-    "replay_depth = 512\n"                                              /* 55 */
+    "replay_window_ms = 4000\n"                                         /* 55 */
+    "replay_depth = 512\n"
     "quarantine_s = 90\n"
     "revert_after_s = 0\n"
     "daily_cap = 7\n"
-    "restart_after_ms = 8000\n"
-    "event_history = 2000\n"                                            /* 60 */
+    "restart_after_ms = 8000\n"                                         /* 60 */
+    "event_history = 2000\n"
+    "arbitration = first\n"
     "[admin]\n"
     "token_file = /etc/hamd/token\n"
-    "max_body_bytes = 131072\n"
+    "max_body_bytes = 131072\n"                                         /* 65 */
     "[hooks]\n"
-    "on_leader = /etc/hamd/hooks/vip-up\n"                              /* 65 */
+    "on_leader = /etc/hamd/hooks/vip-up\n"
     "on_follower = /etc/hamd/hooks/vip-down\n"
     "timeout_ms = 7000\n"
-    "[account.sim_a]\n"
+    "[account.sim_a]\n"                                                 /* 70 */
     "name = Sim A\n"
-    "gateway_type = sim\n"                                              /* 70 */
+    "gateway_type = sim\n"
     "priority = 1\n"
     "enabled = yes\n"
-    "exchanges = SHFE, DCE, CZCE\n"
+    "exchanges = SHFE, DCE, CZCE\n"                                     /* 75 */
     "canary = rb2601.SHFE\n"
-    "params = {\"seed\": 7,   \"rate\": 20}\n"                          /* 75 */
+    "params = {\"seed\": 7,   \"rate\": 20}\n"
     "[account.ctp-main]\n"
     "gateway_type = ctp\n"
-    "priority = 2\n"
+    "priority = 2\n"                                                    /* 80 */
     "enabled = off\n"
-    "exchanges = DCE\n"                                                 /* 80 */
+    "exchanges = DCE\n"
     "[subscriptions]\n"
     "symbols = rb2601.SHFE, i2601.DCE\n"
-    "symbols = SR601.CZCE, rb2601.SHFE\n";
+    "symbols = SR601.CZCE, rb2601.SHFE\n"                               /* 85 */
+    "[cluster]\n"
+    "source_transfer_after_ms = 2500\n"
+    "source_transfer_cooldown_s = 120\n"
+    "[peer.4]\n"
+    "raft = 10.0.0.4:7004\n"                                            /* 90 */
+    "admin = 10.0.0.4:8004\n"
+    "publish = tcp://*:5554\n"
+    "snapshot = tcp://*:5564\n"
+    "relay = tcp://*:5574\n"
+    "[arbitration]\n"                                                   /* 95 */
+    "SHFE = first\n"
+    "DCE = priority\n";
 
 static void test_full_file_sets_every_key(void **state)
 {
@@ -208,8 +222,18 @@ static void test_full_file_sets_every_key(void **state)
     assert_string_equal(cfg->data_dir, "/var/lib/hamd");
     assert_int_equal(cfg->log_level, HAMD_LOG_DEBUG);
 
-    assert_int_equal(cfg->n_peers, 3);
+    assert_int_equal(cfg->n_peers, 4);
     assert_int_equal(cfg->peers[0].id, 1); /* sorted by id */
+    assert_string_equal(cfg->peers[0].relay, ""); /* optional */
+    assert_string_equal(cfg->peers[3].relay, "tcp://*:5574");
+    char relay[HAMD_ENDPOINT_MAX];
+    assert_int_equal(hamd_peer_connect_endpoint(&cfg->peers[3],
+                                                cfg->peers[3].relay, relay,
+                                                sizeof relay), 0);
+    assert_string_equal(relay, "tcp://10.0.0.4:5574");
+    assert_int_equal(hamd_peer_connect_endpoint(&cfg->peers[0],
+                                                cfg->peers[0].relay, relay,
+                                                sizeof relay), -1);
     assert_string_equal(cfg->peers[0].raft, "10.0.0.1:7001");
     assert_string_equal(cfg->peers[0].admin, "node1.example:8001");
     assert_string_equal(cfg->peers[0].publish, "ipc:///run/hamd/pub.sock");
@@ -266,6 +290,16 @@ static void test_full_file_sets_every_key(void **state)
     assert_int_equal(shfe->windows[3].end_min, 60); /* crosses midnight */
     assert_int_equal(sessions_of(cfg, "DCE")->n_windows, 1);
     assert_null(sessions_of(cfg, "CZCE"));
+    assert_int_equal(cfg->closed_restart_after_s, 900);
+    assert_string_equal(cfg->holidays_file, "");
+    assert_int_equal(cfg->n_holidays, 0);
+
+    assert_int_equal(cfg->arbitration, HAMD_ARB_MODE_FIRST);
+    assert_int_equal(cfg->n_arb_exchanges, 2);
+    assert_string_equal(cfg->arb_exchanges[0].exchange, "SHFE");
+    assert_int_equal(cfg->arb_exchanges[0].mode, HAMD_ARB_MODE_FIRST);
+    assert_string_equal(cfg->arb_exchanges[1].exchange, "DCE");
+    assert_int_equal(cfg->arb_exchanges[1].mode, HAMD_ARB_MODE_PRIORITY);
 
     assert_int_equal(cfg->replay_window_ms, 4000);
     assert_int_equal(cfg->replay_depth, 512);
@@ -279,6 +313,8 @@ static void test_full_file_sets_every_key(void **state)
     assert_string_equal(cfg->on_leader, "/etc/hamd/hooks/vip-up");
     assert_string_equal(cfg->on_follower, "/etc/hamd/hooks/vip-down");
     assert_int_equal(cfg->hook_timeout_ms, 7000);
+    assert_int_equal(cfg->source_transfer_after_ms, 2500);
+    assert_int_equal(cfg->source_transfer_cooldown_s, 120);
 
     assert_int_equal(cfg->n_seed_accounts, 2);
     const struct hamd_account *a = &cfg->seed_accounts[0];
@@ -342,6 +378,11 @@ static void test_defaults(void **state)
     assert_int_equal(cfg->latency_ms, 2000);
     assert_string_equal(cfg->timezone, "Asia/Shanghai");
     assert_int_equal(cfg->n_sessions, 0);
+    assert_string_equal(cfg->holidays_file, "");
+    assert_int_equal(cfg->n_holidays, 0);
+    assert_int_equal(cfg->closed_restart_after_s, 600);
+    assert_int_equal(cfg->arbitration, HAMD_ARB_MODE_PRIORITY);
+    assert_int_equal(cfg->n_arb_exchanges, 0);
     assert_int_equal(cfg->replay_window_ms, 3000);
     assert_int_equal(cfg->replay_depth, 256);
     assert_int_equal(cfg->quarantine_s, 60);
@@ -351,9 +392,16 @@ static void test_defaults(void **state)
     assert_int_equal(cfg->event_history, 1000);
     assert_string_equal(cfg->token_file, "");
     assert_int_equal(cfg->max_body_bytes, 65536);
+    assert_int_equal(cfg->max_streams, 32);
+    assert_int_equal(cfg->log_lines, 2000);
     assert_string_equal(cfg->on_leader, "");
     assert_string_equal(cfg->on_follower, "");
     assert_int_equal(cfg->hook_timeout_ms, 5000);
+    assert_int_equal(cfg->source_transfer_after_ms, 1500);
+    assert_int_equal(cfg->source_transfer_cooldown_s, 60);
+    assert_string_equal(cfg->on_event, "");
+    assert_int_equal(cfg->event_hook_timeout_ms, 5000);
+    assert_int_equal(cfg->event_hook_max_running, 4);
     assert_int_equal(cfg->n_seed_accounts, 0);
     assert_int_equal(cfg->n_seed_subs, 0);
     assert_null(cfg->seed_subs);
@@ -501,6 +549,13 @@ static void test_bad_endpoint(void **state)
                  "ipc://PATH", NULL);
     expect_error("[node]\ndata_dir = d\nadmin = 127.0.0.1:99999\n", 3,
                  "[node] admin: expected HOST:PORT", NULL);
+    /* A relay endpoint is optional, but when given it must be reachable
+     * by another process. */
+    expect_error("[node]\ndata_dir = d\n[peer.1]\nraft = 127.0.0.1:7001\n"
+                 "admin = 127.0.0.1:8001\npublish = tcp://127.0.0.1:5551\n"
+                 "snapshot = tcp://127.0.0.1:5561\nrelay = inproc://r\n", 8,
+                 "[peer.1] relay: expected tcp://HOST:PORT or ipc://PATH",
+                 NULL);
 }
 
 static void test_bad_raft_address(void **state)
@@ -633,6 +688,142 @@ static void test_bad_session_window(void **state)
     expect_error("[node]\ndata_dir = d\n[sessions]\nSHFE = 09:00-10:00,\n", 4,
                  "[sessions] SHFE: item 2 of the comma-separated list is "
                  "empty", NULL);
+}
+
+static void test_bad_arbitration(void **state)
+{
+    (void)state;
+    expect_error("[node]\ndata_dir = d\n[failover]\narbitration = fastest\n",
+                 4, "[failover] arbitration: expected priority or first, got "
+                 "'fastest'", NULL);
+    expect_error("[node]\ndata_dir = d\n[arbitration]\nSHFE = First\n", 4,
+                 "[arbitration] SHFE: expected priority or first, got 'First'",
+                 NULL);
+    expect_error("[node]\ndata_dir = d\n[arbitration]\nshfe = first\n", 4,
+                 "[arbitration] shfe: unknown key (expected an exchange code",
+                 NULL);
+    expect_error("[node]\ndata_dir = d\n[arbitration]\nDCE = first\n"
+                 "DCE = priority\n",
+                 5, "[arbitration] DCE: duplicate key (first at line 4)", NULL);
+    char text[2048] = "[node]\ndata_dir = d\n[arbitration]\n";
+    for (int i = 0; i <= HAMD_ARB_EXCH_MAX; i++) {
+        size_t len = strlen(text);
+        snprintf(text + len, sizeof text - len, "X%d = first\n", i);
+    }
+    expect_error(text, 4 + HAMD_ARB_EXCH_MAX,
+                 "more than 16 exchanges", NULL);
+    expect_error("[node]\ndata_dir = d\n[sessions]\n"
+                 "closed_restart_after_s = 86401\n",
+                 4, "[sessions] closed_restart_after_s: expected an integer "
+                 "in 0..86400", NULL);
+}
+
+/* Writes text as the holiday file next to the config; returns its path. */
+static const char *holiday_file(const char *text)
+{
+    static char path[160];
+    snprintf(path, sizeof path, "%s/holidays.txt", g_dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    assert_int_equal(fputs(text, f) >= 0, 1);
+    assert_int_equal(fclose(f), 0);
+    return path;
+}
+
+/* Loads a config naming the holiday file with text in it. */
+static struct hamd_config *load_with_holidays(const char *text)
+{
+    char ini[512];
+    snprintf(ini, sizeof ini,
+             "[node]\ndata_dir = d\n[sessions]\nholidays = %s\n"
+             "SHFE = 09:00-15:00\n",
+             holiday_file(text));
+    return load(ini);
+}
+
+/* Expects the load to fail naming the holiday file and line. */
+static void expect_holiday_error(const char *text, unsigned line,
+                                 const char *frag)
+{
+    struct hamd_config *cfg = load_with_holidays(text);
+    if (cfg)
+        hamd_config_destroy(&cfg);
+    assert_null(cfg);
+    char want[256];
+    snprintf(want, sizeof want, "%s/holidays.txt:%u: [sessions] holidays: ",
+             g_dir, line);
+    if (strncmp(g_err, want, strlen(want)) != 0)
+        fail_msg("expected prefix '%s' in '%s'", want, g_err);
+    if (!strstr(g_err, frag))
+        fail_msg("expected '%s' in '%s'", frag, g_err);
+}
+
+static void test_holidays_file(void **state)
+{
+    (void)state;
+    struct hamd_config *cfg = load_with_holidays(
+        "# China 2026 (example)\n\n2026-10-01\n  2026-01-01  # New Year\n"
+        "2026-02-17\r\n");
+    if (cfg == NULL)
+        fail_msg("%s", g_err);
+    assert_int_equal(cfg->n_holidays, 3);
+    char day[16];
+    hamd_holiday_format(cfg->holidays[0], day, sizeof day); /* sorted */
+    assert_string_equal(day, "2026-01-01");
+    hamd_holiday_format(cfg->holidays[2], day, sizeof day);
+    assert_string_equal(day, "2026-10-01");
+    hamd_config_destroy(&cfg);
+
+    expect_holiday_error("2026-01-01\n2026-13-01\n", 2, "no such date");
+    expect_holiday_error("2026-02-29\n", 1, "no such date: 2026-02-29");
+    expect_holiday_error("# x\n2026/01/01\n", 2,
+                         "expected a date YYYY-MM-DD, got '2026/01/01'");
+    expect_holiday_error("2026-10-01\n2026-10-02\n2026-10-01\n", 3,
+                         "2026-10-01 listed twice (first at line 1)");
+    unlink(holiday_file(""));
+
+    /* A relative path is taken from the config file's directory. */
+    holiday_file("2026-05-01\n");
+    cfg = load("[node]\ndata_dir = d\n[sessions]\nholidays = holidays.txt\n");
+    if (cfg == NULL)
+        fail_msg("%s", g_err);
+    assert_int_equal(cfg->n_holidays, 1);
+    assert_string_equal(cfg->holidays_file, holiday_file("2026-05-01\n"));
+    hamd_config_destroy(&cfg);
+    unlink(holiday_file(""));
+
+    /* A file that is not there names the file. */
+    char missing[256];
+    snprintf(missing, sizeof missing,
+             "[node]\ndata_dir = d\n[sessions]\nholidays = %s/nope.txt\n",
+             g_dir);
+    expect_error(missing, 0, "nope.txt: [sessions] holidays: cannot open",
+                 NULL);
+}
+
+static void test_env_arbitration_and_calendar(void **state)
+{
+    (void)state;
+    setenv("HAMD_FAILOVER_ARBITRATION", "first", 1);
+    setenv("HAMD_ARBITRATION_DCE", "first", 1);
+    setenv("HAMD_ARBITRATION_CZCE", "first", 1); /* not in the file: ignored */
+    setenv("HAMD_SESSIONS_CLOSED_RESTART_AFTER_S", "0", 1);
+    setenv("HAMD_SESSIONS_HOLIDAYS", holiday_file("2026-05-01\n"), 1);
+    struct hamd_config *cfg =
+        load("[node]\ndata_dir = d\n[arbitration]\nDCE = priority\n");
+    if (cfg == NULL)
+        fail_msg("%s", g_err);
+    assert_int_equal(cfg->arbitration, HAMD_ARB_MODE_FIRST);
+    assert_int_equal(cfg->n_arb_exchanges, 1);
+    assert_int_equal(cfg->arb_exchanges[0].mode, HAMD_ARB_MODE_FIRST);
+    assert_int_equal(cfg->closed_restart_after_s, 0);
+    assert_int_equal(cfg->n_holidays, 1);
+    hamd_config_destroy(&cfg);
+    setenv("HAMD_ARBITRATION_DCE", "fast", 1);
+    expect_error("[node]\ndata_dir = d\n[arbitration]\nDCE = priority\n", 0,
+                 "environment HAMD_ARBITRATION_DCE: expected priority or "
+                 "first, got 'fast'", NULL);
+    unlink(holiday_file(""));
 }
 
 static void test_bad_params_json(void **state)
@@ -820,10 +1011,10 @@ static void check_connect(const char *publish, const char *admin,
     snprintf(p.raft, sizeof p.raft, "%s", raft);
     char out[HAMD_ENDPOINT_MAX];
     if (!want) {
-        assert_int_equal(hamd_peer_publish_connect(&p, out, sizeof out), -1);
+        assert_int_equal(hamd_peer_connect_endpoint(&p, p.publish, out, sizeof out), -1);
         return;
     }
-    assert_int_equal(hamd_peer_publish_connect(&p, out, sizeof out), 0);
+    assert_int_equal(hamd_peer_connect_endpoint(&p, p.publish, out, sizeof out), 0);
     assert_string_equal(out, want);
 }
 
@@ -845,7 +1036,7 @@ static void test_peer_publish_connect(void **state)
     memset(&p, 0, sizeof p);
     snprintf(p.publish, sizeof p.publish, "tcp://10.0.1.1:5551");
     char small[8];
-    assert_int_equal(hamd_peer_publish_connect(&p, small, sizeof small), -1);
+    assert_int_equal(hamd_peer_connect_endpoint(&p, p.publish, small, sizeof small), -1);
 }
 
 int main(void)
@@ -875,6 +1066,9 @@ int main(void)
         T(test_missing_data_dir),
         T(test_raft_timing),
         T(test_bad_session_window),
+        T(test_bad_arbitration),
+        T(test_holidays_file),
+        T(test_env_arbitration_and_calendar),
         T(test_bad_params_json),
         T(test_bad_subscription_symbol),
         T(test_bad_account),

@@ -1,7 +1,10 @@
 /* Data plane ingest of gateway messages with several tick bodies
  * (gwproto.h): each body of a TICK is judged on its own and in order,
  * HELLO / STATUS / HB take exactly one body, and the bodies beyond
- * HAMD_GW_TICKS_PER_MSG_MAX are dropped and counted.
+ * HAMD_GW_TICKS_PER_MSG_MAX are dropped and counted. And the launch
+ * token (core/gwauth.h): only the connection whose HELLO carried it is
+ * believed; anything else with the account's identity is dropped and
+ * counted.
  *
  * The messages are fed to dp_ingest_message through a fake frame reader;
  * the data plane is never started: it is set up as the publisher without
@@ -27,6 +30,9 @@
 #define DEPTH 64                   /* replay ring depth */
 #define GARBAGE "\xc1\xc1\xc1"     /* 0xc1 is never valid msgpack */
 #define HB_BODY "\x81\xa5ts_ns\x01" /* {ts_ns: 1} */
+#define TOKEN "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0"
+#define CONN "gw-1"                 /* the connection that proved TOKEN */
+#define INTRUDER "gw-2"             /* another connection, same identity */
 
 /* The frames of one fake message after its identity. */
 struct fake_msg {
@@ -84,14 +90,17 @@ static int setup(void **state)
     opts.limits.depth = DEPTH;
     struct hamd_dataplane *dp = hamd_dataplane_new(&opts, NULL, NULL);
     assert_non_null(dp);
-    dp->following = false; /* the publisher, with no PUB to send on: the
-                              ticks are counted, not held */
+    dp->gate.following = false; /* the publisher, with no PUB to send on:
+                                   the ticks are counted, not held */
     struct dp_source *s = &dp->sources[0];
     s->used = true;
     strcpy(s->account, ACCOUNT);
     strcpy(s->st.account, ACCOUNT);
     s->n_exch = 1;
     strcpy(s->exchanges[0], "SHFE");
+    hamd_gwauth_arm(&s->auth, TOKEN);
+    assert_int_equal(hamd_gwauth_hello(&s->auth, CONN, TOKEN),
+                     HAMD_GWAUTH_PROVEN);
     hamd_strmap_put(dp->by_account, ACCOUNT, s);
     struct dp_contract *c = calloc(1, sizeof *c);
     assert_non_null(c);
@@ -112,10 +121,16 @@ static int teardown(void **state)
     return 0;
 }
 
+static void ingest_on(struct hamd_dataplane *dp, const char *id,
+                      const char *conn, struct fake_msg *m)
+{
+    dp_ingest_message(dp, id, strlen(id), &conn, fake_next, m, NOW_NS);
+}
+
 static void ingest(struct hamd_dataplane *dp, const char *id,
                    struct fake_msg *m)
 {
-    dp_ingest_message(dp, id, strlen(id), fake_next, m, NOW_NS);
+    ingest_on(dp, id, CONN, m);
 }
 
 static const struct hamd_dp_source_stats *stats(struct hamd_dataplane *dp)
@@ -228,6 +243,7 @@ static void test_hello_with_two_bodies_malformed(void **state)
     struct hamd_dataplane *dp = *state;
     struct hamd_gw_hello hello = {.proto = HAMD_GW_PROTO_VERSION};
     strcpy(hello.account, ACCOUNT);
+    strcpy(hello.token, TOKEN);
     size_t len = hamd_gw_hello_encode(&hello, bodies[0], HAMD_TICK_WIRE_MAX);
     assert_true(len > 0);
     struct fake_msg two = {0};
@@ -274,6 +290,75 @@ static void test_unknown_identity_counted(void **state)
     assert_int_equal(stats(dp)->malformed, 0);
 }
 
+/* A HELLO of ACCOUNT carrying token, in frame buffer slot. */
+static void msg_add_hello(struct fake_msg *m, const char *token)
+{
+    struct hamd_gw_hello hello = {.proto = HAMD_GW_PROTO_VERSION};
+    strcpy(hello.account, ACCOUNT);
+    strcpy(hello.token, token);
+    msg_add(m, "HELLO", 5);
+    size_t len = hamd_gw_hello_encode(&hello, bodies[m->n], HAMD_TICK_WIRE_MAX);
+    assert_true(len > 0);
+    msg_add(m, bodies[m->n], len);
+}
+
+static void test_intruder_connection_dropped(void **state)
+{
+    struct hamd_dataplane *dp = *state;
+    unsigned events = 0;
+    /* Ticks and a heartbeat on another connection with the identity. */
+    struct fake_msg tick = {0}, hb = {0}, wrong = {0}, bare = {0};
+    msg_add(&tick, "TICK", 4);
+    msg_add_tick(&tick, 0);
+    ingest_on(dp, ACCOUNT, INTRUDER, &tick);
+    msg_add(&hb, "HB", 2);
+    msg_add(&hb, HB_BODY, strlen(HB_BODY));
+    ingest_on(dp, ACCOUNT, INTRUDER, &hb);
+    /* HELLOs with a wrong token, and without one. */
+    msg_add_hello(&wrong, "not-the-token");
+    ingest_on(dp, ACCOUNT, INTRUDER, &wrong);
+    msg_add_hello(&bare, "");
+    ingest_on(dp, ACCOUNT, INTRUDER, &bare);
+    assert_int_equal(stats(dp)->auth_failures, 4);
+    assert_counts(dp, 0, 0, 0, 0);
+    assert_int_equal(stats(dp)->last_hb_ns, 0);
+    assert_int_equal(hamd_dataplane_drain(dp, count_event, &events), 0);
+    /* The gateway's own connection still counts. */
+    struct fake_msg good = {0};
+    msg_add(&good, "TICK", 4);
+    msg_add_tick(&good, 1);
+    ingest(dp, ACCOUNT, &good);
+    assert_counts(dp, 1, 1, 0, 0);
+    assert_int_equal(stats(dp)->auth_failures, 4);
+}
+
+static void test_relaunch_needs_the_new_token(void **state)
+{
+    struct hamd_dataplane *dp = *state;
+    unsigned events = 0;
+    /* hamd relaunches the gateway with a new token: the old connection,
+     * whoever holds it now, is no longer believed. */
+    hamd_gwauth_arm(&dp->sources[0].auth, "new-token");
+    struct fake_msg old = {0}, stale = {0}, hello = {0}, tick = {0};
+    msg_add(&old, "TICK", 4);
+    msg_add_tick(&old, 0);
+    ingest(dp, ACCOUNT, &old);
+    msg_add_hello(&stale, TOKEN);
+    ingest_on(dp, ACCOUNT, INTRUDER, &stale);
+    assert_int_equal(stats(dp)->auth_failures, 2);
+    assert_int_equal(stats(dp)->ticks, 0);
+    assert_int_equal(hamd_dataplane_drain(dp, count_event, &events), 0);
+    /* The new process proves it on its own connection. */
+    msg_add_hello(&hello, "new-token");
+    ingest_on(dp, ACCOUNT, "gw-3", &hello);
+    assert_int_equal(hamd_dataplane_drain(dp, count_event, &events), 1);
+    msg_add(&tick, "TICK", 4);
+    msg_add_tick(&tick, 1);
+    ingest_on(dp, ACCOUNT, "gw-3", &tick);
+    assert_counts(dp, 1, 1, 0, 0);
+    assert_int_equal(stats(dp)->auth_failures, 2);
+}
+
 /* An identity is the account's id exactly: one with a NUL after the id
  * is another peer, counted as unknown (found by tests/fuzz, gateway). */
 static void test_identity_with_nul_unknown(void **state)
@@ -283,7 +368,8 @@ static void test_identity_with_nul_unknown(void **state)
     struct fake_msg m = {0};
     msg_add(&m, "TICK", 4);
     msg_add_tick(&m, 0);
-    dp_ingest_message(dp, id, sizeof id - 1, fake_next, &m, NOW_NS);
+    const char *conn = CONN;
+    dp_ingest_message(dp, id, sizeof id - 1, &conn, fake_next, &m, NOW_NS);
     assert_int_equal(dp->unknown_source, 1);
     assert_int_equal(stats(dp)->ticks, 0);
 }
@@ -307,6 +393,10 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_unknown_identity_counted, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_intruder_connection_dropped,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_relaunch_needs_the_new_token,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_identity_with_nul_unknown, setup,
                                         teardown),
     };

@@ -70,7 +70,7 @@ static void test_hello_round_trip(void **state)
 {
     (void)state;
     struct hamd_gw_hello in = {"ctp_main", 12345, HAMD_GW_PROTO_VERSION,
-                               "ctp"}, out;
+                               "ctp", "a1b2c3"}, out;
     size_t n = hamd_gw_hello_encode(&in, buf, sizeof buf);
     assert_true(n > 0);
     assert_true(hamd_gw_hello_decode(buf, n, &out));
@@ -78,14 +78,35 @@ static void test_hello_round_trip(void **state)
     assert_int_equal(out.pid, 12345);
     assert_int_equal(out.proto, 1);
     assert_string_equal(out.gateway_type, "ctp");
+    assert_string_equal(out.token, "a1b2c3");
     for (size_t cap = 0; cap < n; cap++)
         assert_int_equal(hamd_gw_hello_encode(&in, buf, cap), 0);
+    /* Without a token, none goes out and none comes back. */
+    in.token[0] = '\0';
+    n = hamd_gw_hello_encode(&in, buf, sizeof buf);
+    assert_true(hamd_gw_hello_decode(buf, n, &out));
+    assert_string_equal(out.token, "");
+    /* A token too long for the hub makes the HELLO malformed. */
+    struct body b;
+    body_init(&b);
+    msgpack_pack_map(&b.pk, 3);
+    body_str(&b, "account");
+    body_str(&b, "ctp_main");
+    body_str(&b, "proto");
+    msgpack_pack_int(&b.pk, 1);
+    body_str(&b, "token");
+    char long_token[HAMD_GW_TOKEN_MAX + 1];
+    memset(long_token, 'a', sizeof long_token - 1);
+    long_token[sizeof long_token - 1] = '\0';
+    body_str(&b, long_token);
+    assert_false(hamd_gw_hello_decode(b.sb.data, b.sb.size, &out));
+    msgpack_sbuffer_destroy(&b.sb);
 }
 
 static void test_hello_encode_refuses_bad_account(void **state)
 {
     (void)state;
-    struct hamd_gw_hello in = {"Bad Id", 1, 1, "sim"};
+    struct hamd_gw_hello in = {"Bad Id", 1, 1, "sim", ""};
     assert_int_equal(hamd_gw_hello_encode(&in, buf, sizeof buf), 0);
 }
 

@@ -569,6 +569,88 @@ static void test_connect_timeout(void **state)
     assert_int_equal(f->now - T0, (int64_t)f->p.connect_timeout_ms * MS);
 }
 
+/* Periodic checks until one orders a restart or limit_s pass; returns the
+ * last result and the ms it took from `since` in *after_ms. */
+static struct hamd_health_result until_restart(struct fx *f, int64_t since,
+                                               int limit_s, int64_t *after_ms)
+{
+    struct hamd_health_result r;
+    do {
+        r = check_fresh(f);
+    } while (!r.restart && f->now - since < limit_s * HAMD_NS_PER_S);
+    *after_ms = (f->now - since) / MS;
+    return r;
+}
+
+/* A HEALTHY gateway outside every session whose front closes. */
+static void closed_and_disconnected(struct fx *f)
+{
+    make_healthy(f);
+    f->obs.closed = true;
+    f->obs.status = HAMD_GW_DISCONNECTED;
+    event(f);
+}
+
+/* Outside every session (a front closed at night): a disconnected gateway
+ * is restarted after closed_restart_after_ms, not restart_after_ms, and
+ * again only that much later: no storm. */
+static void test_closed_restart_waits_longer(void **state)
+{
+    struct fx *f = *state;
+    closed_and_disconnected(f);
+    int64_t after_ms;
+    assert_true(until_restart(f, f->now, 3600, &after_ms).restart);
+    assert_int_equal(after_ms, f->p.closed_restart_after_ms);
+    /* relaunched; logs in, front still closed: disconnected again */
+    f->obs.has_status = false;
+    f->obs.restart_pending = false;
+    f->obs.started_ns = f->now;
+    check_fresh(f);
+    f->obs.has_status = true;
+    f->obs.status_since_ns = f->now;
+    event(f);
+    assert_true(until_restart(f, f->now, 3600, &after_ms).restart);
+    assert_true(after_ms >= f->p.closed_restart_after_ms);
+}
+
+/* Never logging in outside sessions: the connect timeout waits as long. */
+static void test_closed_connect_timeout_waits_longer(void **state)
+{
+    struct fx *f = *state;
+    f->obs.closed = true;
+    f->obs.has_status = true;
+    f->obs.status = HAMD_GW_CONNECTING;
+    int64_t after_ms;
+    struct hamd_health_result r = until_restart(f, T0, 3600, &after_ms);
+    assert_int_equal(r.trigger, HAMD_TRIG_CONNECT_TIMEOUT);
+    assert_int_equal(after_ms, f->p.closed_restart_after_ms);
+}
+
+/* closed_restart_after_ms 0, or in session: restart_after_ms as ever. */
+static void test_closed_zero_restarts_as_in_session(void **state)
+{
+    struct fx *f = *state;
+    hamd_health_destroy(&f->h);
+    f->p.closed_restart_after_ms = 0;
+    f->h = hamd_health_new(&f->p, f->now);
+    closed_and_disconnected(f);
+    int64_t after_ms;
+    assert_true(until_restart(f, f->now, 60, &after_ms).restart);
+    assert_int_equal(after_ms, f->p.restart_after_ms);
+}
+
+/* The session opens (closed goes false) while it is down: the usual
+ * restart_after_ms, counted from when it went down, applies at once. */
+static void test_restart_at_once_when_session_nears(void **state)
+{
+    struct fx *f = *state;
+    closed_and_disconnected(f);
+    for (int i = 0; i < 100; i++) /* 10 s down, closed: no restart */
+        assert_false(check_fresh(f).restart);
+    f->obs.closed = false;
+    assert_true(check_fresh(f).restart);
+}
+
 static void test_no_restart_when_not_alive_or_stopped(void **state)
 {
     struct fx *f = *state;
@@ -655,6 +737,7 @@ static void test_params(void **state)
     assert_int_equal(p.stale_ms, 1000);
     assert_int_equal(p.latency_ms, 2000);
     assert_int_equal(p.restart_after_ms, 5000);
+    assert_int_equal(p.closed_restart_after_ms, 600000);
     assert_true(hamd_health_params_check(&p, err, sizeof err));
 
     struct hamd_health_params bad = p;
@@ -739,6 +822,10 @@ int main(void)
         T(test_restart_clock_spans_unhealthy_and_disconnected),
         T(test_no_restart_while_recovering),
         T(test_restart_after_zero_disables),
+        T(test_closed_restart_waits_longer),
+        T(test_closed_connect_timeout_waits_longer),
+        T(test_closed_zero_restarts_as_in_session),
+        T(test_restart_at_once_when_session_nears),
         T(test_connect_timeout),
         T(test_no_restart_when_not_alive_or_stopped),
         T(test_stopped_then_started),

@@ -155,6 +155,36 @@ static void test_dataplane(void **state)
     assert_int_equal(o.stats_interval_ms, HAMD_PARAMS_STATS_INTERVAL_MIN_MS);
 }
 
+static void test_monitor(void **state)
+{
+    struct hamd_config *cfg = *state;
+    cfg->fail_threshold = 5;
+    cfg->check_interval_ms = 250;
+    cfg->n_sessions = 2;
+    strcpy(cfg->sessions[1].exchange, "SHFE");
+    struct hamd_monitor_opts o;
+    hamd_params_monitor(&o, cfg);
+    assert_int_equal(o.health.fail_threshold, 5);
+    assert_int_equal(o.check_interval_ms, 250);
+    assert_int_equal(o.n_sessions, 2);
+    /* The sessions are the configuration's, not a copy. */
+    assert_ptr_equal(o.sessions, cfg->sessions);
+    assert_string_equal(o.sessions[1].exchange, "SHFE");
+}
+
+static void test_steer(void **state)
+{
+    struct hamd_config *cfg = *state;
+    cfg->daily_cap = 7;
+    cfg->revert_after_s = 120;
+    cfg->quarantine_s = 45;
+    struct hamd_steer_opts o;
+    hamd_params_steer(&o, cfg);
+    assert_int_equal(o.daily_cap, 7);
+    assert_int_equal(o.revert_after_s, 120);
+    assert_int_equal(o.quarantine_s, 45);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -165,6 +195,8 @@ int main(void)
         T(test_cluster),
         T(test_cluster_refuses_too_many_peers),
         T(test_dataplane),
+        T(test_monitor),
+        T(test_steer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

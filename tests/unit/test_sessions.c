@@ -1,5 +1,6 @@
 /* Trading sessions: windows, night sessions across midnight, UTC offsets,
- * trading days. Times are built with timegm (no clock is read). */
+ * trading days, holidays, the next opening, holiday-file lines. Times are
+ * built with timegm (no clock is read). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -246,6 +247,211 @@ static void test_find_and_names(void **state)
                         "unconfigured");
 }
 
+/* ------------------------------------------------------------------------
+ * Holidays and the next session
+ * ------------------------------------------------------------------------ */
+
+/* The date of "YYYY-MM-DD" as the calendar counts it. */
+static int32_t date_of(const char *text)
+{
+    int32_t d = 0;
+    char why[128];
+    assert_int_equal(hamd_holiday_line_parse(text, &d, why, sizeof why), 1);
+    return d;
+}
+
+/* Shanghai, weekdays, with the holidays given (ascending). */
+static struct hamd_calendar china(const int32_t *holidays, unsigned n)
+{
+    return (struct hamd_calendar){SHANGHAI_MIN, HAMD_SESSION_WEEKDAYS,
+                                  holidays, n};
+}
+
+static enum hamd_session_state cal_state(const struct hamd_calendar *cal,
+                                         int day, int hh, int mm)
+{
+    struct hamd_exchange_sessions ex = shfe();
+    return hamd_calendar_state(&ex, cal, at(day, hh, mm, SHANGHAI_MIN), NULL);
+}
+
+/* 2026-06-19 (Friday) is a holiday (Dragon Boat Festival): its day
+ * session, Thursday's night session (which trades for Friday) and
+ * Friday's own night session do not open; Monday's do. */
+static void test_holiday_closes_its_sessions(void **state)
+{
+    (void)state;
+    int32_t h[] = {date_of("2026-06-19")};
+    struct hamd_calendar cal = china(h, 1);
+    assert_true(hamd_calendar_is_holiday(&cal, h[0]));
+    assert_false(hamd_calendar_is_holiday(&cal, h[0] + 1));
+    assert_int_equal(cal_state(&cal, 18, 10, 0), HAMD_SESSION_OPEN);  /* Thu */
+    assert_int_equal(cal_state(&cal, 18, 21, 30), HAMD_SESSION_CLOSED);
+    assert_int_equal(cal_state(&cal, 19, 1, 0), HAMD_SESSION_CLOSED);
+    assert_int_equal(cal_state(&cal, 19, 10, 0), HAMD_SESSION_CLOSED); /* Fri */
+    assert_int_equal(cal_state(&cal, 19, 22, 0), HAMD_SESSION_CLOSED);
+    assert_int_equal(cal_state(&cal, 22, 9, 0), HAMD_SESSION_OPEN);   /* Mon */
+    assert_int_equal(cal_state(&cal, 22, 21, 0), HAMD_SESSION_OPEN);
+    /* Without the holiday, Thursday night trades. */
+    struct hamd_calendar plain = china(NULL, 0);
+    assert_int_equal(cal_state(&plain, 18, 21, 30), HAMD_SESSION_OPEN);
+    assert_int_equal(cal_state(&plain, 19, 10, 0), HAMD_SESSION_OPEN);
+}
+
+/* A Monday holiday cancels the Friday night session before it: that
+ * session trades for Monday. A day after a holiday trades normally. */
+static void test_friday_night_before_a_monday_holiday(void **state)
+{
+    (void)state;
+    int32_t h[] = {date_of("2026-06-29")};
+    struct hamd_calendar cal = china(h, 1);
+    assert_int_equal(cal_state(&cal, 26, 14, 0), HAMD_SESSION_OPEN);  /* Fri */
+    assert_int_equal(cal_state(&cal, 26, 21, 30), HAMD_SESSION_CLOSED);
+    assert_int_equal(cal_state(&cal, 27, 1, 0), HAMD_SESSION_CLOSED);
+    assert_int_equal(cal_state(&cal, 29, 10, 0), HAMD_SESSION_CLOSED); /* Mon */
+    assert_int_equal(cal_state(&cal, 30, 9, 30), HAMD_SESSION_OPEN);  /* Tue */
+    /* Monday night trades for Tuesday. */
+    int32_t tue[] = {date_of("2026-06-30")};
+    struct hamd_calendar cal2 = china(tue, 1);
+    assert_int_equal(cal_state(&cal2, 29, 21, 30), HAMD_SESSION_CLOSED);
+    assert_int_equal(cal_state(&cal2, 29, 10, 0), HAMD_SESSION_OPEN);
+}
+
+/* A window before 18:00 belongs to its own day, whatever follows. */
+static void test_evening_cut_between_day_and_night(void **state)
+{
+    (void)state;
+    struct hamd_exchange_sessions ex = {.exchange = "X", .n_windows = 2};
+    ex.windows[0] = (struct hamd_session_window){17 * 60, 17 * 60 + 59};
+    ex.windows[1] = (struct hamd_session_window){18 * 60, 19 * 60};
+    int32_t h[] = {date_of("2026-06-26")}; /* the Friday */
+    struct hamd_calendar cal = china(h, 1);
+    /* Thursday 17:30 trades; Thursday 18:30 is a night of Friday: not. */
+    assert_int_equal(hamd_calendar_state(&ex, &cal,
+                                         at(25, 17, 30, SHANGHAI_MIN), NULL),
+                     HAMD_SESSION_OPEN);
+    assert_int_equal(hamd_calendar_state(&ex, &cal,
+                                         at(25, 18, 30, SHANGHAI_MIN), NULL),
+                     HAMD_SESSION_CLOSED);
+}
+
+static int64_t next_open(const struct hamd_calendar *cal, int day, int hh,
+                         int mm)
+{
+    struct hamd_exchange_sessions ex = shfe();
+    return hamd_calendar_next_open(&ex, cal, at(day, hh, mm, SHANGHAI_MIN));
+}
+
+static void test_next_open(void **state)
+{
+    (void)state;
+    struct hamd_calendar plain = china(NULL, 0);
+    /* Thursday after the close: the night session. */
+    assert_int_equal(next_open(&plain, 18, 16, 0), at(18, 21, 0, SHANGHAI_MIN));
+    /* Inside a window: the next one, not the current. */
+    assert_int_equal(next_open(&plain, 22, 10, 0),
+                     at(22, 13, 30, SHANGHAI_MIN));
+    /* At the very minute a window opens: the one after. */
+    assert_int_equal(next_open(&plain, 22, 9, 0),
+                     at(22, 13, 30, SHANGHAI_MIN));
+    /* Saturday after Friday's night: Monday morning (no Sunday night). */
+    assert_int_equal(next_open(&plain, 27, 3, 0), at(29, 9, 0, SHANGHAI_MIN));
+    /* The holiday Friday: from Thursday afternoon to Monday 09:00. */
+    int32_t h[] = {date_of("2026-06-19")};
+    struct hamd_calendar cal = china(h, 1);
+    assert_int_equal(next_open(&cal, 18, 16, 0), at(22, 9, 0, SHANGHAI_MIN));
+    /* Unconfigured, or a closure past the look-ahead: none. */
+    assert_int_equal(hamd_calendar_next_open(NULL, &cal, 0), 0);
+    int32_t many[HAMD_SESSION_LOOKAHEAD_DAYS + 2];
+    for (unsigned i = 0; i < sizeof many / sizeof many[0]; i++)
+        many[i] = date_of("2026-06-22") + (int32_t)i;
+    struct hamd_calendar closed = china(many, sizeof many / sizeof many[0]);
+    assert_int_equal(next_open(&closed, 22, 8, 0), 0);
+}
+
+static void test_quiet(void **state)
+{
+    (void)state;
+    struct hamd_exchange_sessions ex = shfe();
+    int32_t h[] = {date_of("2026-06-19")};
+    struct hamd_calendar cal = china(h, 1);
+    int64_t lead = 5 * 60 * HAMD_NS_PER_S;
+    /* The long weekend of the holiday: quiet. */
+    assert_true(hamd_calendar_quiet(&ex, &cal, at(19, 12, 0, SHANGHAI_MIN),
+                                    lead));
+    /* Four minutes before Monday's open: no longer. Open: never. */
+    assert_false(hamd_calendar_quiet(&ex, &cal, at(22, 8, 56, SHANGHAI_MIN),
+                                     lead));
+    assert_true(hamd_calendar_quiet(&ex, &cal, at(22, 8, 54, SHANGHAI_MIN),
+                                    lead));
+    assert_false(hamd_calendar_quiet(&ex, &cal, at(22, 9, 30, SHANGHAI_MIN),
+                                     lead));
+    /* Nothing known of an exchange without sessions: never quiet. */
+    assert_false(hamd_calendar_quiet(NULL, &cal, 0, lead));
+    /* Closed for good (no opening ahead): quiet. */
+    int32_t many[HAMD_SESSION_LOOKAHEAD_DAYS + 2];
+    for (unsigned i = 0; i < sizeof many / sizeof many[0]; i++)
+        many[i] = date_of("2026-06-22") + (int32_t)i;
+    struct hamd_calendar closed = china(many, sizeof many / sizeof many[0]);
+    assert_true(hamd_calendar_quiet(&ex, &closed, at(22, 10, 0, SHANGHAI_MIN),
+                                    lead));
+}
+
+static void expect_bad_line(const char *line, const char *frag)
+{
+    int32_t d = -1;
+    char why[160] = "";
+    assert_int_equal(hamd_holiday_line_parse(line, &d, why, sizeof why), -1);
+    if (!strstr(why, frag))
+        fail_msg("expected '%s' in '%s'", frag, why);
+}
+
+static void test_holiday_lines(void **state)
+{
+    (void)state;
+    int32_t d = -1;
+    char why[160], buf[16];
+    assert_int_equal(hamd_holiday_line_parse("1970-01-01", &d, why, sizeof why),
+                     1);
+    assert_int_equal(d, 0);
+    /* The calendar's day: what the session clock counts (timegm / day). */
+    assert_int_equal(date_of("2026-06-19"),
+                     (at(19, 0, 0, 0) / HAMD_NS_PER_S) / 86400);
+    assert_int_equal(date_of("  2026-06-19\t# Dragon Boat\r\n"),
+                     date_of("2026-06-19"));
+    assert_int_equal(date_of("2024-02-29"), date_of("2024-02-28") + 1);
+    assert_int_equal(hamd_holiday_line_parse("", &d, why, sizeof why), 0);
+    assert_int_equal(hamd_holiday_line_parse("   \n", &d, why, sizeof why), 0);
+    assert_int_equal(hamd_holiday_line_parse("# 2026-01-01\n", &d, why,
+                                             sizeof why),
+                     0);
+    expect_bad_line("2026-1-01", "expected a date YYYY-MM-DD, got '2026-1-01'");
+    expect_bad_line("26-01-01", "expected a date");
+    expect_bad_line("2026-01-01x", "got '2026-01-01x'");
+    expect_bad_line("2026-01-01 2026-01-02", "expected a date");
+    expect_bad_line("2026-00-10", "no such date: 2026-00-10");
+    expect_bad_line("2026-04-31", "no such date");
+    expect_bad_line("2100-02-29", "no such date");
+    expect_bad_line("1969-12-31", "no such date");
+    hamd_holiday_format(date_of("2026-10-01"), buf, sizeof buf);
+    assert_string_equal(buf, "2026-10-01");
+    hamd_holiday_format(0, buf, sizeof buf);
+    assert_string_equal(buf, "1970-01-01");
+    hamd_holiday_format(date_of("2000-03-01"), buf, sizeof buf);
+    assert_string_equal(buf, "2000-03-01");
+}
+
+static void test_holidays_sort(void **state)
+{
+    (void)state;
+    int32_t v[] = {30, 10, 20};
+    assert_int_equal(hamd_holidays_sort(v, 3), -1);
+    assert_int_equal(v[0], 10);
+    assert_int_equal(v[2], 30);
+    int32_t dup[] = {5, 9, 5};
+    assert_int_equal(hamd_holidays_sort(dup, 3), 1);
+    assert_int_equal(hamd_holidays_sort(dup, 0), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -258,6 +464,13 @@ int main(void)
         cmocka_unit_test(test_trading_days),
         cmocka_unit_test(test_until_midnight_and_overlap),
         cmocka_unit_test(test_malformed_windows),
+        cmocka_unit_test(test_holiday_closes_its_sessions),
+        cmocka_unit_test(test_friday_night_before_a_monday_holiday),
+        cmocka_unit_test(test_evening_cut_between_day_and_night),
+        cmocka_unit_test(test_next_open),
+        cmocka_unit_test(test_quiet),
+        cmocka_unit_test(test_holiday_lines),
+        cmocka_unit_test(test_holidays_sort),
         cmocka_unit_test(test_find_and_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -431,6 +431,69 @@ static void test_account_del_cascades(void **state)
     assert_true(hamd_store_account_running(f->s, "sim_b"));
 }
 
+/* A contract may be assigned to an account relayed from a node; the
+ * account must exist, and deleting it drops its relayed assignments. */
+static void test_relayed_assignments(void **state)
+{
+    struct fixture *f = *state;
+    struct hamd_cmd c;
+    struct hamd_apply_result res;
+    char out[256] = "";
+    seed(f);
+    set_assign(f, "rb2601.SHFE", "sim_b@node2");
+    set_assign(f, "m2609.DCE", "sim_a@node3");
+    set_assign(f, "IF2606.CFFEX", "sim_b");
+    const char *bad[] = {"nosuch@node2", "sim_b@node0", "sim_b@", "sim_b@node2x"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        hamd_cmd_init(&c, HAMD_CMD_ASSIGN);
+        hamd_cmd_add_assign(&c, "rb2601.SHFE", bad[i]);
+        assert_int_equal(apply(f, &c, &res), HAMD_APPLY_NOT_FOUND);
+        assert_string_equal(res.field, "account");
+    }
+    assert_int_equal(hamd_store_assign_foreach(f->s, collect_assign, out), 0);
+    assert_string_equal(out, "IF2606.CFFEX=sim_b,m2609.DCE=sim_a@node3,"
+                             "rb2601.SHFE=sim_b@node2,");
+    /* A relayed source is quarantined like an account. */
+    hamd_cmd_init(&c, HAMD_CMD_QUARANTINE);
+    strcpy(c.account_id, "sim_b@node2");
+    c.until_ms = 77;
+    assert_int_equal(apply(f, &c, NULL), 0);
+    assert_int_equal(hamd_store_quarantine_until(f->s, "sim_b@node2"), 77);
+    assert_int_equal(hamd_store_quarantine_until(f->s, "sim_b"), 0);
+    hamd_cmd_init(&c, HAMD_CMD_QUARANTINE);
+    strcpy(c.account_id, "nosuch@node2");
+    c.until_ms = 77;
+    assert_int_equal(apply(f, &c, &res), HAMD_APPLY_NOT_FOUND);
+    /* sim_bx is another account: its assignments stay. */
+    hamd_cmd_init(&c, HAMD_CMD_ACCOUNT_PUT);
+    struct hamd_account bx = make_acct("sim_bx", 3);
+    hamd_cmd_add_account(&c, &bx);
+    assert_int_equal(apply(f, &c, NULL), 0);
+    set_assign(f, "m2609.DCE", "sim_bx@node3");
+    hamd_cmd_init(&c, HAMD_CMD_ACCOUNT_DEL);
+    strcpy(c.account_id, "sim_b");
+    assert_int_equal(apply(f, &c, NULL), 0);
+    out[0] = '\0';
+    assert_int_equal(hamd_store_assign_foreach(f->s, collect_assign, out), 0);
+    assert_string_equal(out, "m2609.DCE=sim_bx@node3,");
+}
+
+/* SOURCE_MOVED only moves forward: a late, older time is ignored. */
+static void test_source_moved_only_forward(void **state)
+{
+    struct fixture *f = *state;
+    struct hamd_cmd c;
+    assert_int_equal(hamd_store_source_moved_ms(f->s), 0);
+    int64_t times[] = {2000, 1000, 3000};
+    int64_t want[] = {2000, 2000, 3000};
+    for (int i = 0; i < 3; i++) {
+        hamd_cmd_init(&c, HAMD_CMD_SOURCE_MOVED);
+        c.until_ms = times[i];
+        assert_int_equal(apply(f, &c, NULL), 0);
+        assert_int_equal(hamd_store_source_moved_ms(f->s), want[i]);
+    }
+}
+
 /* PIN sets and clears pins in one command each; clearing one that is not
  * pinned is fine; SEED leaves pins alone. */
 static void test_pins_set_and_clear(void **state)
@@ -750,6 +813,9 @@ int main(void)
         T(test_every_command_applies),
         T(test_business_errors_leave_data_unchanged),
         T(test_account_del_cascades),
+
+        T(test_relayed_assignments),
+        T(test_source_moved_only_forward),
         T(test_pins_set_and_clear),
         T(test_subs_del_drops_pin),
         T(test_events_bounded),

@@ -549,6 +549,46 @@ static void test_corrupted_bodies_do_not_crash(void **state)
     assert_true(ok < 20000); /* some corruption must have been caught */
 }
 
+/* The hub's own layout takes the decoder's fast path; at a value it does
+ * not expect it falls back, and the answer is the generic decoder's. */
+static void test_hub_layout_values_as_generic(void **state)
+{
+    (void)state;
+    struct hamd_tick t, out;
+    uint8_t buf[HAMD_TICK_WIRE_MAX];
+    unit_tick_fill(&t);
+    memset(t.name, 'n', 40); /* str8, not a fixstr */
+    t.name[40] = '\0';
+    size_t len = hamd_tick_encode(&t, true, buf, sizeof buf);
+    assert_int_equal(hamd_tick_decode(buf, len, &out), HAMD_TICK_OK);
+    assert_string_equal(out.name, t.name);
+    assert_true(out.ask_price[4] == t.ask_price[4] && out.seq == t.seq);
+    t.last_price = -1;
+    len = hamd_tick_encode(&t, true, buf, sizeof buf);
+    assert_int_equal(hamd_tick_decode(buf, len, &out), HAMD_TICK_EPRICE);
+    unit_tick_fill(&t);
+    t.bid_volume[2] = NAN;
+    len = hamd_tick_encode(&t, true, buf, sizeof buf);
+    assert_int_equal(hamd_tick_decode(buf, len, &out), HAMD_TICK_EPRICE);
+    /* integers in every form the encoder writes, a negative time too */
+    const int64_t times[] = {0, 5, 200, 70000, 5000000000LL, -3, -100,
+                             -40000, -3000000000LL, INT64_MIN};
+    for (size_t i = 0; i < sizeof times / sizeof times[0]; i++) {
+        unit_tick_fill(&t);
+        t.localtime_ns = times[i];
+        t.seq = (uint64_t)i * 1000003u;
+        t.node = (uint32_t)(i * 70000);
+        len = hamd_tick_encode(&t, true, buf, sizeof buf);
+        assert_int_equal(hamd_tick_decode(buf, len, &out), HAMD_TICK_OK);
+        assert_true(out.localtime_ns == times[i] && out.seq == t.seq &&
+                    out.node == t.node);
+    }
+    unit_tick_fill(&t);
+    strcpy(t.symbol, "rb 2601"); /* a space: not a code */
+    len = hamd_tick_encode(&t, true, buf, sizeof buf);
+    assert_int_equal(hamd_tick_decode(buf, len, &out), HAMD_TICK_ETYPE);
+}
+
 static void test_cmp_age(void **state)
 {
     (void)state;
@@ -603,6 +643,7 @@ int main(void)
         cmocka_unit_test(test_reject_extra_too_long),
         cmocka_unit_test(test_broken_bytes_win_over_field_errors),
         cmocka_unit_test(test_corrupted_bodies_do_not_crash),
+        cmocka_unit_test(test_hub_layout_values_as_generic),
         cmocka_unit_test(test_cmp_age),
         cmocka_unit_test(test_strerror_names),
         cmocka_unit_test(test_code_valid),

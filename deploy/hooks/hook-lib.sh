@@ -1,0 +1,68 @@
+# shellcheck shell=bash
+# Shared by every hook of hamd (sourced, never run): the log line and the
+# settings-file reader of vip-lib.sh (vip-up, vip-down), dns-update and
+# webhook.
+#
+# A settings file holds KEY=VALUE lines; '#' starts a comment, also after
+# a value and a blank; a value with blanks is quoted ("..." or '...'). It
+# is parsed, never executed, and only the keys a hook names are accepted.
+# The environment wins over the file.
+
+HOOK_EXIT_FAILED=1   # the hook's action failed
+HOOK_EXIT_CONFIG=2   # bad or missing settings
+
+# Logs one line to stderr, which hamd (and so the journal) captures:
+# "NAME: node N term T: message" (term only where hamd gives one).
+# HOOK_NAME is the hook's name.
+hook_log() {
+  local who="node ${HAMD_NODE:-?}"
+  [ -n "${HAMD_TERM:-}" ] && who="$who term $HAMD_TERM"
+  printf '%s: %s: %s\n' "${HOOK_NAME:-hook}" "$who" "$*" >&2
+}
+
+# hook_conf_read FILE REQUIRED KEY...: sets each KEY the file gives and
+# the environment does not. REQUIRED non-empty: a missing FILE is an
+# error (the operator named it); empty: a missing FILE is no settings.
+# Returns HOOK_EXIT_CONFIG on an unreadable file or a line it does not
+# know, naming file and line.
+hook_conf_read() {
+  local conf=$1 required=$2 line key value n=0
+  shift 2
+  local known="$*" keys=" $* "
+  if [ ! -e "$conf" ]; then
+    [ -z "$required" ] && return 0
+    hook_log "$conf: no such file"
+    return $HOOK_EXIT_CONFIG
+  fi
+  if [ ! -r "$conf" ]; then
+    hook_log "$conf: not readable"
+    return $HOOK_EXIT_CONFIG
+  fi
+  while IFS= read -r line || [ -n "$line" ]; do
+    n=$((n + 1))
+    line=${line%$'\r'}
+    [[ $line =~ ^[[:space:]]*(#.*)?$ ]] && continue
+    if ! [[ $line =~ ^[[:space:]]*(export[[:space:]]+)?([A-Z_]+)[[:space:]]*=[[:space:]]*(.*)$ ]]; then
+      hook_log "$conf:$n: expected KEY=VALUE"
+      return $HOOK_EXIT_CONFIG
+    fi
+    key=${BASH_REMATCH[2]}
+    value=${BASH_REMATCH[3]}
+    if [[ $value =~ ^\"([^\"]*)\"([[:space:]]+#.*)?[[:space:]]*$ ||
+          $value =~ ^\'([^\']*)\'([[:space:]]+#.*)?[[:space:]]*$ ]]; then
+      value=${BASH_REMATCH[1]}
+    else
+      [[ $value =~ ^([^[:space:]]*)([[:space:]]+#.*)?[[:space:]]*$ ]] || {
+        hook_log "$conf:$n: $key: a value with blanks must be quoted"
+        return $HOOK_EXIT_CONFIG
+      }
+      value=${BASH_REMATCH[1]}
+    fi
+    if [[ $keys != *" $key "* ]]; then
+      hook_log "$conf:$n: unknown key $key (known: $known)"
+      return $HOOK_EXIT_CONFIG
+    fi
+    [ -z "${!key:-}" ] && printf -v "$key" '%s' "$value"
+  done <"$conf"
+  return 0
+}

@@ -1,0 +1,171 @@
+// Overview: every node (role, term, lease, commit/applied, follow stream,
+// coverage), who leads, failover mode, trading sessions, and a health
+// summary of the whole cluster.
+import {ago, badge, clock, duration, fill, h, int} from './lib.js';
+import {leaderNode, live, on, selfNode} from './live.js';
+import {eventClass, eventSummary} from './page-events.js';
+
+const RECENT_EVENTS = 6;
+
+const ROLE_CLASS = {leader: 'ok', standalone: 'ok', follower: 'info', candidate: 'warn', unavailable: 'bad'};
+const HEALTH_CLASS = {HEALTHY: 'healthy', CONNECTING: 'degraded', UNHEALTHY: 'degraded',
+  RESTARTING: 'degraded'};
+
+// Counts of gateways (over every reachable node) and the verdict.
+export function healthSummary(ns) {
+  const c = {healthy: 0, degraded: 0, down: 0, unreachable: 0};
+  for (const n of ns) {
+    if (!n.reachable) {
+      c.unreachable++;
+      continue;
+    }
+    for (const g of n.status.gateways || [])
+      c[HEALTH_CLASS[g.state] || 'down']++;
+  }
+  const publishing = ns.some((n) => n.status && n.status.publishing);
+  const verdict = !publishing ? 'down'
+    : c.degraded || c.down || c.unreachable ? 'degraded' : 'healthy';
+  return {...c, verdict};
+}
+
+function tile(label, value, sub, cls = '') {
+  return h('section', {class: `tile ${cls}`, 'aria-label': label},
+    h('div', {class: 'tile-label'}, label),
+    h('div', {class: 'tile-value'}, value),
+    h('div', {class: 'tile-sub'}, sub));
+}
+
+function tiles(view) {
+  const ns = view.nodes;
+  const hs = healthSummary(ns);
+  const lead = leaderNode();
+  const ref = (lead && lead.status) || (selfNode() || {}).status || {};
+  const reach = ns.filter((n) => n.reachable).length;
+  const verdictText = {healthy: 'Healthy', degraded: 'Degraded', down: 'Down'}[hs.verdict];
+  const cov = ref.coverage;
+  return h('div', {class: 'tiles'},
+    tile('Cluster health', h('span', {id: 'health-verdict', class: `verdict ${hs.verdict}`}, verdictText),
+      h('span', {id: 'health-counts'},
+        h('span', {class: 'count ok'}, `${hs.healthy} healthy`), ' · ',
+        h('span', {class: 'count warn'}, `${hs.degraded} degraded`), ' · ',
+        h('span', {class: 'count bad'}, `${hs.down} down`),
+        hs.unreachable ? h('span', {class: 'count bad'}, ` · ${hs.unreachable} node${hs.unreachable > 1 ? 's' : ''} unreachable`) : null),
+      hs.verdict),
+    tile('Leader', h('span', {id: 'leader-value'}, lead ? `Node ${lead.id}` : 'None'),
+      lead && lead.status ? `term ${lead.status.term}${lead.status.publishing ? ', publishing' : ', not publishing'}`
+        : 'no node publishes: clients get no ticks', lead ? 'ok' : 'down'),
+    tile('Failover', h('span', {id: 'failover-mode'}, ref.paused ? 'Paused' : 'Automatic'),
+      ref.paused ? 'nothing moves automatically until resumed'
+        : `${(ref.pinned || []).length} contract(s) pinned`, ref.paused ? 'degraded' : ''),
+    tile('Nodes', `${reach} / ${ns.length}`, `reachable from node ${view.node}`, reach < ns.length ? 'degraded' : ''),
+    tile('Contracts', int(ref.contracts), cov ? `${int(cov.covered)} covered, ${int(cov.relayed)} relayed` : 'subscribed'));
+}
+
+function leaseText(st) {
+  if (!st.publishing) return 'no';
+  if (st.lease_until_ms === null || st.lease_until_ms === undefined) return 'yes';
+  return `yes (lease ${duration(Math.max(0, st.lease_until_ms - Date.now()))})`;
+}
+
+function coverageText(st) {
+  const c = st.coverage;
+  if (!c) return '—';
+  const parts = [`${int(c.covered)} / ${int(c.subscribed)}`];
+  if (c.relayed) parts.push(`${int(c.relayed)} relayed`);
+  return parts.join(', ');
+}
+
+function gatewaysText(st) {
+  const gws = st.gateways || [];
+  if (st.witness) return 'witness: none';
+  const ok = gws.filter((g) => g.state === 'HEALTHY').length;
+  return `${ok} / ${gws.length} healthy`;
+}
+
+function nodeRow(n, leaderId) {
+  const who = [h('strong', {}, `Node ${n.id}`), n.self ? h('span', {class: 'muted'}, ' (this page)') : null];
+  if (!n.reachable) {
+    return h('tr', {class: 'row-bad', dataset: {node: n.id}},
+      h('th', {scope: 'row'}, who),
+      h('td', {}, badge('unreachable', 'bad')),
+      h('td', {colspan: 6, class: 'muted'}, `${n.admin}: ${n.error || 'no answer'}`));
+  }
+  const st = n.status;
+  return h('tr', {dataset: {node: n.id}, class: n.id === leaderId ? 'row-lead' : ''},
+    h('th', {scope: 'row'}, who, h('div', {class: 'muted mono small'}, n.admin)),
+    h('td', {}, badge(st.role, ROLE_CLASS[st.role] || 'off'), st.witness ? badge('witness', 'off') : null),
+    h('td', {class: 'num'}, int(st.term)),
+    h('td', {}, leaseText(st)),
+    h('td', {class: 'num'}, `${int(st.commit_index)} / ${int(st.applied_index)}`),
+    h('td', {}, st.follow_age_ms === null ? '—' : ago(st.follow_age_ms)),
+    h('td', {}, coverageText(st)),
+    h('td', {}, gatewaysText(st)));
+}
+
+function nodesTable(view) {
+  const lead = leaderNode();
+  return h('section', {class: 'panel'},
+    h('h2', {}, 'Nodes'),
+    h('div', {class: 'table-wrap'},
+      h('table', {class: 'grid', id: 'nodes-table'},
+        h('thead', {}, h('tr', {},
+          ['Node', 'Role', 'Term', 'Publishing', 'Commit / applied', 'Follow stream', 'Coverage', 'Gateways']
+            .map((t) => h('th', {scope: 'col'}, t)))),
+        h('tbody', {}, view.nodes.map((n) => nodeRow(n, lead && lead.id))))));
+}
+
+const SESSION_TITLE = {
+  open: 'inside a configured window: canaries are checked',
+  closed: 'outside its windows: a silent canary, a front down, are normal',
+  unconfigured: 'no [sessions] windows: the canary check is off, restarts as always',
+};
+
+// "SHFE closed · opens in 3 h 20 min" (the next opening, holidays counted).
+function sessionChip(s) {
+  const opens = s.state === 'closed' && s.next_open
+    ? ` · opens in ${duration(Date.parse(s.next_open) - Date.now())}` : '';
+  return h('li', {}, badge(`${s.exchange} ${s.state}${opens}`,
+    s.state === 'open' ? 'ok' : 'off',
+    SESSION_TITLE[s.state] + (s.next_open ? ` (next opening ${s.next_open})` : '')));
+}
+
+function sessionsPanel(view) {
+  const st = ((leaderNode() || selfNode() || {}).status) || {};
+  const sessions = st.sessions || [];
+  return h('section', {class: 'panel'},
+    h('h2', {}, 'Trading sessions'),
+    sessions.length
+      ? h('ul', {class: 'chips', id: 'sessions'}, sessions.map(sessionChip))
+      : h('p', {class: 'muted'}, 'No [sessions] configured: the canary check is off on every exchange.'),
+    h('p', {class: 'muted small'}, `As node ${view.node} sees it now, in the exchanges' time zone ([health] timezone).`));
+}
+
+function recentEvents() {
+  const evs = live.events.slice(-RECENT_EVENTS).reverse();
+  return h('section', {class: 'panel'},
+    h('h2', {}, 'Recent events ', h('a', {href: '#/events', class: 'small'}, 'all events')),
+    evs.length
+      ? h('ul', {class: 'event-list compact'}, evs.map((ev) =>
+        h('li', {class: eventClass(ev)},
+          h('span', {class: 'mono muted'}, clock(ev.timestamp)), ' ',
+          h('span', {class: 'ev-type'}, ev.event_type), ' ', eventSummary(ev))))
+      : h('p', {class: 'muted'}, 'No events yet.'));
+}
+
+function render(main) {
+  const view = live.view;
+  if (!view) return fill(main, h('p', {class: 'muted'}, 'Waiting for the first status from this node…'));
+  fill(main, tiles(view), nodesTable(view),
+    h('div', {class: 'cols'}, sessionsPanel(view), recentEvents()));
+}
+
+export default {
+  title: 'Overview',
+  mount(main) {
+    render(main);
+    const offs = [on('view', () => render(main)), on('event', () => render(main))];
+    return () => offs.forEach((off) => off());
+  },
+};
+
+

@@ -1,0 +1,41 @@
+/* What the client reads off the wire (docs/protocol.md), checked: a
+ * published tick, `_hb`, the snapshot's END, `_event`. Pure and
+ * allocation-free; anything that does not match is reported malformed,
+ * with a short reason, and never reaches the user. */
+#ifndef HAMD_CLIENT_WIRE_H
+#define HAMD_CLIENT_WIRE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hamd/tick.h"
+
+#define CCWIRE_HB_TOPIC "_hb"
+#define CCWIRE_EVENT_TOPIC "_event"
+#define CCWIRE_END_TOPIC "END"
+#define CCWIRE_EVENT_TYPE_MAX 64 /* bytes of an event_type, NUL included */
+
+/* Decodes a tick published on topic[0..tlen): a valid tick with its hub
+ * fields, vt_symbol equal to the topic; live ticks also need term and seq
+ * of at least 1 (a snapshot's may be 0: a contract the answering node
+ * cached but never numbered). Returns NULL on success, else the reason. */
+const char *ccwire_tick(const void *topic, size_t tlen, const void *body,
+                        size_t blen, bool live, struct hamd_tick *out);
+
+/* `_hb` {term, node, ...}: term >= 1, node fits 32 bits. */
+bool ccwire_heartbeat(const void *body, size_t len, uint64_t *term,
+                      uint32_t *node);
+
+/* END {term, count}: both non-negative integers. */
+bool ccwire_end(const void *body, size_t len, uint64_t *term,
+                uint64_t *count);
+
+/* `_event`: one msgpack map; its event_type string (or "" when absent)
+ * into type[0..CCWIRE_EVENT_TYPE_MAX). */
+bool ccwire_event(const void *body, size_t len, char *type);
+
+/* True when topic[0..tlen) equals the NUL-terminated lit. */
+bool ccwire_topic_is(const void *topic, size_t tlen, const char *lit);
+
+#endif /* HAMD_CLIENT_WIRE_H */

@@ -1,0 +1,211 @@
+"""Secret params sealed at rest (docs/security.md, "Secrets at rest").
+
+A 3-node cluster with one [accounts] key_file: an account written with a
+password through a follower (and a seed account with another one) must
+leave no trace of either password in any node's data directory (the Raft
+log, LMDB, snapshots) or log, while every node's gateway still gets the
+password in clear and logs in with it. Answers mask it. Then the key is
+rotated with `hactl accounts rekey`, the old key is dropped, and a node
+without the key refuses to start.
+
+The gateway is a small script written here: it logs in (STATUS logged_in,
+"password ok") only when the password it was launched with hashes to the
+`expect` param, else reports STATUS error.
+"""
+import base64
+import hashlib
+import os
+import stat
+import subprocess
+import uuid
+
+from hamdtest import (Cluster, add_gateway_type, api_get, check, gateway_of,
+                      log, run, wait_for, wait_one_publisher)
+
+ACCOUNT = "ctp_x"
+SEED = "seed_a"
+SYMBOLS = ["rb2601.SHFE"]
+START_TIMEOUT_S = 30
+LOGIN_TIMEOUT_S = 20
+STOP_TIMEOUT_S = 10
+SUBS_FOR_SNAPSHOT = 24  # writes that push the log past snapshot_threshold
+# Snapshots early, so the test sees them too; the password must not be in
+# them either.
+EXTRA_INI = "[raft]\nsnapshot_threshold = 16\nsnapshot_trailing = 4\n"
+
+GATEWAY = r'''#!/usr/bin/python3
+import hashlib, json, os, signal, sys, time
+import msgpack, zmq
+
+stop = []
+signal.signal(signal.SIGTERM, lambda *a: stop.append(1))
+account = os.environ["HAMD_ACCOUNT"]
+params = json.loads(os.environ["HAMD_GW_PARAMS"])
+sock = zmq.Context().socket(zmq.DEALER)
+sock.setsockopt(zmq.IDENTITY, account.encode())
+sock.setsockopt(zmq.LINGER, 100)
+sock.connect(os.environ["HAMD_GW_ENDPOINT"])
+pack = lambda o: msgpack.packb(o, use_bin_type=True)
+sock.send_multipart([b"HELLO", pack({"account": account, "pid": os.getpid(),
+                                     "proto": 1, "gateway_type": "pwcheck",
+                                     "token": os.environ["HAMD_GW_TOKEN"]})])
+pw = params.get("password")
+ok = isinstance(pw, str) and \
+    hashlib.sha256(pw.encode()).hexdigest() == params.get("expect")
+sock.send_multipart([b"STATUS", pack(
+    {"state": "logged_in", "detail": "password ok"} if ok else
+    {"state": "error", "detail": "wrong password (%s)" % type(pw).__name__})])
+next_hb = 0.0
+while not stop:
+    if time.monotonic() >= next_hb:
+        sock.send_multipart([b"HB", pack({"ts_ns": time.time_ns()})])
+        next_hb = time.monotonic() + 1.0
+    if sock.poll(100) and sock.recv_multipart()[0] == b"STOP":
+        break
+sock.close()
+sys.exit(0)
+'''
+
+
+def sha(pw):
+    return hashlib.sha256(pw.encode()).hexdigest()
+
+
+def write_file(path, text, mode):
+    with open(path, "w") as f:
+        f.write(text)
+    os.chmod(path, mode)
+    return path
+
+
+def new_key():
+    return base64.b64encode(os.urandom(32)).decode()
+
+
+def logged_in_everywhere(c, account, nodes):
+    """True once account's gateway on every node in nodes says it logged
+    in with the right password."""
+    for i in nodes:
+        g = gateway_of(c, i, account) or {}
+        if g.get("status") != "logged_in" or g.get("detail") != "password ok":
+            return False
+    return True
+
+
+def grep_data_dirs(c, needle):
+    """Files under every node's data_dir holding needle (bytes), as grep -r
+    -l finds them."""
+    r = subprocess.run(["grep", "-r", "-l", "-a", "-F", "-e", needle] +
+                       [n["data_dir"] for n in c.nodes],
+                       capture_output=True)
+    return r.stdout.decode().split()
+
+
+def test_secrets_sealed_at_rest():
+    password = "pw-" + uuid.uuid4().hex
+    seed_password = "seed-" + uuid.uuid4().hex
+    seed = {"id": SEED, "gateway_type": "pwcheck", "priority": 2,
+            "enabled": True, "exchanges": ["SHFE"],
+            "params": {"password": seed_password, "expect": sha(seed_password)}}
+    c = Cluster(3, [seed], SYMBOLS, name="secrets")
+    key_a, key_b = new_key(), new_key()
+    key_file = write_file(os.path.join(c.dir, "secrets.key"), key_a + "\n",
+                          0o600)
+    c.extra_ini = EXTRA_INI + "[accounts]\nkey_file = %s\n" % key_file
+    c.rewrite_configs()
+    gw = write_file(os.path.join(c.dir, "pwcheck.py"), GATEWAY, 0o755)
+    add_gateway_type(c, "pwcheck", gw)
+    c.start()
+    try:
+        leader = wait_one_publisher(c, timeout=START_TIMEOUT_S)
+        follower = (leader + 1) % 3
+        # Written through a follower: it forwards to the leader, which
+        # seals before it submits.
+        c.hactl("accounts", "add", "--id", ACCOUNT, "--type", "pwcheck",
+                "--priority", "1", "--exchanges", "SHFE",
+                "--param-str", "password=" + password,
+                "--param-str", "expect=" + sha(password), idx=follower)
+        for account in (ACCOUNT, SEED):
+            wait_for(lambda: logged_in_everywhere(c, account, range(3)),
+                     LOGIN_TIMEOUT_S, "%s logged in on every node" % account)
+
+        # Answers mask it; so does hactl.
+        for i in range(3):
+            a = api_get(c, i, "/api/accounts/" + ACCOUNT)
+            check(a["params"]["password"] == "***", "GET shows %r"
+                  % a["params"]["password"])
+        listed = c.hactl("accounts", "list", "--json").stdout
+        check(password not in listed and seed_password not in listed
+              and "enc:v1:" not in listed, "hactl accounts list shows a secret")
+        # A value in the sealed form is refused from outside.
+        status, body = c.api(leader, "PUT", "/api/accounts/" + ACCOUNT,
+                             {"params": {"password": "enc:v1:00000000:AAAA"}})
+        check(status == 400 and body.get("field") == "params",
+              "sealed-looking input: %d %r" % (status, body))
+        # An edit that sends the mask back keeps the password.
+        pid = gateway_of(c, leader, ACCOUNT)["pid"]
+        c.hactl("accounts", "update", ACCOUNT, "--param", "note=edited")
+        wait_for(lambda: (gateway_of(c, leader, ACCOUNT) or {}).get("pid")
+                 not in (None, 0, pid), LOGIN_TIMEOUT_S,
+                 "the gateway relaunched with the edited params")
+        wait_for(lambda: logged_in_everywhere(c, ACCOUNT, range(3)),
+                 LOGIN_TIMEOUT_S, "logged in after the edit")
+        # Enough log entries for every node to take a snapshot.
+        for i in range(SUBS_FOR_SNAPSHOT):
+            c.hactl("subs", "add", "x%d.SHFE" % i)
+
+        # Rotation: the new key first on every node, the old one kept;
+        # rekey seals everything under the new key; no gateway restarts
+        # (the opened params are the same).
+        write_file(key_file, "%s\n%s\n" % (key_b, key_a), 0o600)
+        pid = gateway_of(c, leader, ACCOUNT)["pid"]
+        out = c.hactl("accounts", "rekey", "--json").stdout
+        log("rekey: %s" % out.strip())
+        check('"rekeyed":2' in out.replace(" ", ""), "rekey answered %r" % out)
+        check(gateway_of(c, leader, ACCOUNT)["pid"] == pid,
+              "the gateway was relaunched by the rekey")
+        again = c.hactl("accounts", "rekey", "--json").stdout
+        check('"rekeyed":0' in again.replace(" ", ""),
+              "a second rekey changed %r" % again)
+        # The old key dropped: a restarted node opens everything.
+        write_file(key_file, key_b + "\n", 0o600)
+        c.stop(follower)
+        c.start(follower)
+        wait_for(lambda: logged_in_everywhere(c, ACCOUNT, [follower]),
+                 START_TIMEOUT_S, "logged in after a restart with the new key")
+
+        c.stop(timeout=STOP_TIMEOUT_S)
+        for secret in (password, seed_password):
+            found = grep_data_dirs(c, secret)
+            check(not found, "a password in clear in %s" % found)
+            for i in range(3):
+                check(secret not in c.log_text(i), "a password in node %d's "
+                      "log" % (i + 1))
+        check(grep_data_dirs(c, "enc:v1:"), "no sealed value in any data dir")
+
+        # A node without the key refuses to start, and says why.
+        n = c.nodes[follower]
+        with open(n["config"]) as f:
+            text = f.read()
+        with open(n["config"], "w") as f:
+            f.write(text.replace("key_file = %s" % key_file, ""))
+        c.start(follower)
+        rc = n["proc"].wait(START_TIMEOUT_S)
+        check(rc != 0, "a node without the key started (exit %d)" % rc)
+        check("refusing to start" in c.log_text(follower),
+              "no clear message:\n" + c.log_text(follower)[-2000:])
+        # Nor does one whose key file others may read.
+        with open(n["config"], "w") as f:
+            f.write(text)
+        os.chmod(key_file, 0o644)
+        c.start(follower)
+        rc = n["proc"].wait(START_TIMEOUT_S)
+        check(rc != 0, "a node with a world-readable key file started")
+        check("chmod 600" in c.log_text(follower), "no chmod hint")
+        os.chmod(key_file, stat.S_IRUSR | stat.S_IWUSR)
+    finally:
+        c.cleanup()
+
+
+if __name__ == "__main__":
+    run([test_secrets_sealed_at_rest])

@@ -1,0 +1,161 @@
+"""hamd.Client against a publisher played by the test (FakeHub): the late
+joiner's snapshot, fencing, a term change's repeats, gaps, bad input
+dropped and counted, a silence with reconnect and re-snapshot, a prefix
+added later."""
+import time
+import unittest
+
+import msgpack
+
+import fakehub
+from fakehub import FakeHub
+import hamd
+from hamd import conn, core
+
+VT = "rb2601.SHFE"
+WAIT_S = 10.0
+
+
+class ClientCase(unittest.TestCase):
+    hb_timeout_ms = 1000
+    prefixes = ("",)
+
+    def setUp(self):
+        self.hub = FakeHub()
+        self.notices = []
+        self.client = hamd.Client([self.hub.pub_ep], list(self.prefixes),
+                                  snapshot_endpoints=[self.hub.snap_ep],
+                                  hb_timeout_ms=self.hb_timeout_ms,
+                                  on_notice=lambda k, t: self.notices.append(k))
+        self.got = []
+
+    def tearDown(self):
+        self.client.close()
+        self.hub.close()
+
+    def pump(self, ms=20):
+        for t in self.client.poll(ms):
+            self.got.append(t)
+
+    def until(self, cond, what, hb_term=None):
+        end = time.monotonic() + WAIT_S
+        while not cond():
+            self.assertLess(time.monotonic(), end, "timed out: %s" % what)
+            if hb_term:
+                self.hub.hb(hb_term)
+            self.pump()
+
+    def numbers(self, vt=VT):
+        return ["%d%s" % (t["extra"]["sim_seq"], "s" if t.get("snapshot") else "")
+                for t in self.got if t["vt_symbol"] == vt]
+
+    def join(self, term, snapshot_ticks):
+        """Heartbeats until the client asks, answers with snapshot_ticks."""
+        ident, req = self.hub.request(lambda: (self.hub.hb(term), self.pump()))
+        self.hub.answer(ident, snapshot_ticks, term)
+        self.until(lambda: self.client.stats["snapshots"] >= 1, "snapshot merged")
+        return req
+
+
+class TestJoinFenceGapBadInput(ClientCase):
+    def test_stream(self):
+        req = self.join(1, [(VT, 10, 1, 10)])
+        self.assertEqual(req, [b"SNAPSHOT", b""])
+        hub = self.hub
+        hub.tick(VT, 9, 1, 9)          # published before the snapshot
+        hub.tick(VT, 11, 1, 11)
+        # bad input: never delivered, counted
+        hub.send(VT, b"\xc1 not msgpack")
+        bad = fakehub.tick_map(VT, 12, 1, 12)
+        bad["last_price"] = "3012"
+        hub.send(VT, msgpack.packb(bad))
+        hub.pub.send_multipart([VT.encode(), b"x", b"y"])   # three frames
+        hub.send("_hb", msgpack.packb({"term": "1", "node": 1}))
+        hub.send("_event", msgpack.packb([1]))
+        hub.tick(VT, 12, 1, 12)
+        self.until(lambda: len(self.got) >= 3, "ticks 10-12")
+        self.assertEqual(self.numbers(), ["10s", "11", "12"])
+        self.assertEqual(self.client.stats["malformed"], 5)
+        self.assertIn(core.BAD_MESSAGE, self.notices)
+
+        # A term change: the client snapshots again; END without count
+        # is refused and retried.
+        ident, req = hub.request(lambda: (hub.hb(2, node=2), self.pump()))
+        hub.answer(ident, [(VT, 12, 1, 12)], 2, end_body=msgpack.packb({"term": 2}))
+        ident, req = hub.request(lambda: (hub.hb(2, node=2), self.pump()))
+        hub.answer(ident, [(VT, 12, 1, 12)], 2)
+        self.until(lambda: self.client.stats["snapshots"] >= 2, "second snapshot")
+        hub.hb(1)                       # a term going backwards: fenced
+        hub.tick(VT, 11, 1, 11)         # a deposed leader's straggler
+        hub.tick(VT, 12, 2, 1)          # re-sent by the new leader
+        hub.tick(VT, 13, 2, 2)
+        hub.tick(VT, 15, 2, 4)          # seq 3 never came: a gap
+        self.until(lambda: "15" in self.numbers(), "tick 15")
+        self.assertEqual(self.numbers(), ["10s", "11", "12", "13", "15"])
+        st = self.client.stats
+        self.assertEqual(st["fenced"], 2)
+        self.assertEqual((st["gaps"], st["missing"]), (1, 1))
+        self.assertEqual(list(self.client.gaps), [hamd.Gap(VT, 2, 3, 4)])
+        self.assertEqual(list(self.client.leader_changes),
+                         [hamd.LeaderChange(1, 1), hamd.LeaderChange(2, 2)])
+        self.assertEqual(st["malformed"], 6)   # + the END without count
+
+
+class TestSilence(ClientCase):
+    hb_timeout_ms = 500
+
+    def test_second_connection_and_resnapshot(self):
+        self.join(1, [(VT, 1, 1, 1)])
+        self.hub.tick(VT, 2, 1, 2)
+        self.until(lambda: len(self.got) >= 2, "ticks 1-2")
+        # silent: probes beside the connection, then hb_timeout
+        self.until(lambda: len(self.client._subs) == 1 + conn.PROBES, "probes")
+        self.until(lambda: self.client.stats["silences"] >= 1, "silent")
+        self.assertIn(core.SILENT, self.notices)
+        # heartbeats back: one connection again, and a snapshot round
+        ident, _ = self.hub.request(lambda: (self.hub.hb(1), self.pump()))
+        self.hub.answer(ident, [(VT, 3, 1, 3)], 1)
+        self.until(lambda: len(self.client._subs) == 1, "one connection again",
+                   hb_term=1)
+        self.until(lambda: self.client.stats["snapshots"] >= 2, "re-snapshot")
+        self.until(lambda: len(self.got) >= 3, "the snapshot's tick",
+                   hb_term=1)
+        # tick 3 came only by the snapshot: it waited for the live stream
+        # (the settle time), then went out
+        self.assertEqual(self.numbers(), ["1s", "2", "3s"])
+        self.assertIn(core.BACK, self.notices)
+        self.hub.tick(VT, 4, 1, 4)
+        self.until(lambda: len(self.got) >= 4, "tick 4", hb_term=1)
+        self.assertEqual(self.numbers(), ["1s", "2", "3s", "4"])
+
+
+class TestSubscribeLater(ClientCase):
+    prefixes = ()
+
+    def test_prefix_added(self):
+        self.assertEqual(self.client.poll(50), [])
+        self.client.subscribe("cu")
+        ident, req = self.hub.request(lambda: (self.hub.hb(1), self.pump()))
+        self.assertEqual(req, [b"SNAPSHOT", b"cu"])
+        self.hub.answer(ident, [("cu2601.SHFE", 4, 1, 4)], 1)
+        self.until(lambda: self.got, "cu's snapshot")
+        self.hub.tick(VT, 5, 1, 5)
+        self.hub.tick("cu2601.SHFE", 5, 1, 5)
+        self.until(lambda: len(self.got) >= 2, "cu's next tick")
+        self.assertEqual([t["vt_symbol"] for t in self.got], ["cu2601.SHFE"] * 2)
+
+    def test_bad_arguments(self):
+        with self.assertRaises(ValueError):
+            hamd.Client([], [""])
+        with self.assertRaises(TypeError):
+            hamd.Client("tcp://127.0.0.1:1", [""])
+        with self.assertRaises(ValueError):
+            hamd.Client(["tcp://127.0.0.1:1"], ["x" * 48])
+        with self.assertRaises(ValueError):
+            hamd.Client(["tcp://127.0.0.1:1"], [""], hb_timeout_ms=0)
+        with self.assertRaises(ValueError):
+            self.client.subscribe("x" * 48)
+
+
+if __name__ == "__main__":
+    unittest.main()
