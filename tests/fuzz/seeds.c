@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "common/mpjson.h"
+#include "common/relay_proto.h"
 #include "fuzz_store.h"
 #include "gw-sim/badmsg.h"
 #include "gw-sim/feed.h"
@@ -540,6 +541,36 @@ static void seeds_mpjson(void)
     }
 }
 
+/* The relay channel: a follower's COVER, the publisher's RELAY. */
+static void seeds_relay(void)
+{
+    static struct hamd_relay_cover c = {
+        .node = 2, .n_accounts = 2,
+        .accounts = {{"sim_a", 1, 61000}, {"sim_b", 3, 0}}};
+    uint8_t body[HAMD_RELAY_COVER_BODY_MAX];
+    size_t len = hamd_relay_cover_encode(&c, body, sizeof body);
+    FUZZ_CHECK(len > 0);
+    seed_begin();
+    seed_text("node-2");
+    seed_text(HAMD_RELAY_COVER);
+    seed_part(body, len);
+    seed_write("relay", "cover");
+
+    msgpack_sbuffer sb;
+    msgpack_packer pk;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    FUZZ_CHECK(hamd_relay_set_pack_begin(&pk, 2) == 0 &&
+               hamd_relay_set_pack_pair(&pk, "rb2601.SHFE", "sim_a") == 0 &&
+               hamd_relay_set_pack_pair(&pk, "i2601.DCE", "sim_b") == 0);
+    seed_begin();
+    seed_text("node-1");
+    seed_text(HAMD_RELAY_SET);
+    seed_part(sb.data, sb.size);
+    seed_write("relay", "relay_set");
+    msgpack_sbuffer_destroy(&sb);
+}
+
 static void seeds_sim(void)
 {
     static const char *const requests[] = {
@@ -585,5 +616,6 @@ int main(int argc, char **argv)
     seeds_config();
     seeds_sim();
     seeds_mpjson();
+    seeds_relay();
     return 0;
 }
