@@ -6,7 +6,8 @@
 #   deploy/install-deps.sh            build + run (quickstart)
 #   deploy/install-deps.sh --tests    + what only the tests use (tests/run.sh):
 #                                     the chaos lab's tools, a headless browser
-#                                     for the console, and promtool and amtool
+#                                     for the console, clang with libFuzzer
+#                                     (tests/fuzz), and promtool and amtool
 #                                     extracted into $HAMD_TOOLS_DIR
 #                                     (~/.cache/hamd/tools)
 set -euo pipefail
@@ -23,10 +24,11 @@ PACKAGES=(
 # BIND and nsupdate for the DNS hook, man and groff for the man pages,
 # curl for the webhook, dpkg-dev for the package (tests/ops); valgrind
 # counts the hub's instructions per tick (tests/bench/callgrind_tick.sh);
-# the console in a real browser (tests/browser) and its stream (curl -N)
+# the console in a real browser (tests/browser) and its stream (curl -N);
+# clang and its libFuzzer runtime for the fuzz targets (tests/fuzz/run.sh)
 TEST_PACKAGES=(iptables keepalived bind9 bind9-dnsutils man-db groff-base
                curl dpkg-dev python3-yaml bash-completion valgrind
-               chromium chromium-driver python3-selenium)
+               chromium chromium-driver python3-selenium clang libclang-rt-dev)
 # Programs taken out of Debian packages rather than installed: the
 # packages' postinst would start a Prometheus and an Alertmanager server.
 TOOLS_DIR=${HAMD_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/hamd/tools}

@@ -9,6 +9,10 @@
 #   HAMD_ASAN_INTEGRATION=1 ./tests/run.sh
 #                               also runs the integration tests against the
 #                               sanitizer build (about 3 min more)
+#   HAMD_FUZZ_SECONDS=60 ./tests/run.sh
+#                               fuzzes each target longer (default 20 s; the
+#                               release ctest runs tests/fuzz/run.sh, about
+#                               3 min with its clang build, label fuzz)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -37,7 +41,10 @@ if [ "${HAMD_ASAN_INTEGRATION:-0}" = 1 ]; then
   echo "== integration tests under ASan + UBSan"
   ctest --test-dir build-asan -L integration --output-on-failure "$@" || status=1
 fi
-echo "== all tests (release build)"
+command -v clang >/dev/null ||
+  echo "== fuzzing will be skipped: clang / libFuzzer not installed" \
+       "(deploy/install-deps.sh --tests installs them)"
+echo "== all tests (release build, fuzzing included)"
 ctest --test-dir build --output-on-failure "$@" || status=1
 
 if [ "${HAMD_BENCH:-0}" = 1 ]; then

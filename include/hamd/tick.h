@@ -87,8 +87,9 @@ enum hamd_tick_err {
     HAMD_TICK_EMSGPACK,   /* not a complete msgpack document, or trailing bytes */
     HAMD_TICK_ENOTMAP,    /* top level is not a map with string keys */
     HAMD_TICK_ETYPE,      /* a known field has the wrong type, a string
-                             holds a NUL, or symbol / exchange is not a
-                             valid code (hamd_tick_code_valid) */
+                             holds a NUL or is not UTF-8, or symbol /
+                             exchange is not a valid code
+                             (hamd_tick_code_valid) */
     HAMD_TICK_EMISSING,   /* symbol, exchange or datetime missing / empty */
     HAMD_TICK_ETOOLONG,   /* a string or the extra map does not fit */
     HAMD_TICK_EPRICE,     /* NaN, infinite or negative price or volume */

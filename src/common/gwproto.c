@@ -9,6 +9,7 @@
 #include "common/account.h"
 #include "common/mpread.h"
 #include "common/mpwrite.h"
+#include "common/utf8.h"
 
 /* Wire names, indexed by enum hamd_gw_type (UNKNOWN has none). */
 static const char *const GW_TYPE_NAMES[] = {
@@ -93,8 +94,8 @@ static bool gw_key(struct hamd_mpr *r, struct hamd_mpr_val *key)
 }
 
 /* Copies a string value into dst (cap bytes incl. NUL); nil reads as ""
- * (Python None). Rejects other types, strings that do not fit and strings
- * holding a NUL. */
+ * (Python None). Rejects other types, strings that do not fit, strings
+ * holding a NUL and strings that are not UTF-8 (utf8.h). */
 static bool gw_str(struct hamd_mpr *r, char *dst, size_t cap)
 {
     struct hamd_mpr_val v;
@@ -105,7 +106,8 @@ static bool gw_str(struct hamd_mpr *r, char *dst, size_t cap)
         return true;
     }
     if (v.kind != HAMD_MPR_STR || v.v.s.len >= cap ||
-        memchr(v.v.s.ptr, '\0', v.v.s.len) != NULL)
+        memchr(v.v.s.ptr, '\0', v.v.s.len) != NULL ||
+        !hamd_utf8_valid(v.v.s.ptr, v.v.s.len))
         return false;
     memcpy(dst, v.v.s.ptr, v.v.s.len);
     dst[v.v.s.len] = '\0';

@@ -13,6 +13,7 @@
 #include "common/mpread.h"
 #include "common/mpwrite.h"
 #include "common/tick_splice.h"
+#include "common/utf8.h"
 
 /* How a field's value is typed, checked and stored. */
 enum tick_kind {
@@ -276,7 +277,8 @@ bool hamd_tick_vt_symbol_valid(const char *s, size_t len)
  * Decoder
  * ------------------------------------------------------------------------ */
 
-/* Stores a string value; it must fit with its NUL and hold no NUL. */
+/* Stores a string value; it must fit with its NUL, hold no NUL and be
+ * UTF-8 (utf8.h: what clients' msgpack decoders expect of a str). */
 static enum hamd_tick_err tick_set_str(const struct tick_field *f,
                                        const struct hamd_mpr_val *v, char *dst)
 {
@@ -284,7 +286,8 @@ static enum hamd_tick_err tick_set_str(const struct tick_field *f,
         return HAMD_TICK_ETYPE;
     if (v->v.s.len >= f->size)
         return HAMD_TICK_ETOOLONG;
-    if (memchr(v->v.s.ptr, '\0', v->v.s.len) != NULL)
+    if (memchr(v->v.s.ptr, '\0', v->v.s.len) != NULL ||
+        !hamd_utf8_valid(v->v.s.ptr, v->v.s.len))
         return HAMD_TICK_ETYPE;
     memcpy(dst, v->v.s.ptr, v->v.s.len);
     dst[v->v.s.len] = '\0';

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/utf8.h"
 #include "config/config_value.h"
 
 #define CFG_GW_SOCK_NAME "gw.sock"    /* default gateway endpoint file */
@@ -156,7 +157,8 @@ static bool cfg_gateways_check(struct cfg_loader *ld)
 }
 
 /* Accounts have a type and a priority; the canary is on a served
- * exchange; the name defaults to the id. */
+ * exchange; the name defaults to the id and is UTF-8, since the admin API
+ * shows it as JSON (a Latin-1 name made the account vanish from it). */
 static bool cfg_accounts_check(struct cfg_loader *ld)
 {
     for (unsigned i = 0; i < ld->n_sections; i++) {
@@ -175,6 +177,8 @@ static bool cfg_accounts_check(struct cfg_loader *ld)
                                 "not in the account's exchanges");
         if (!cfg_key_given(sec, CFG_ACCT_NAME))
             strcpy(acct->name, acct->id);
+        if (!hamd_utf8_valid(acct->name, strlen(acct->name)))
+            return cfg_fail_row(ld, sec, CFG_ACCT_NAME, "not UTF-8 text");
     }
     return true;
 }

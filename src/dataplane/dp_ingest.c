@@ -12,11 +12,14 @@
 #include "common/clock.h"
 #include "dataplane/dp_internal.h"
 
+/* The source a DEALER identity names. An identity holding a NUL names
+ * none: "sim_a\0x" is another ZeroMQ peer than "sim_a", which the hub's
+ * SUBSCRIBE and STOP never reach, so its ticks must not pass as sim_a's. */
 static struct dp_source *source_of(struct hamd_dataplane *dp, const void *id,
                                    size_t len)
 {
     char account[HAMD_ACCOUNT_ID_MAX];
-    if (!id || len == 0 || len >= sizeof account)
+    if (!id || len == 0 || len >= sizeof account || memchr(id, '\0', len))
         return NULL;
     memcpy(account, id, len);
     account[len] = '\0';

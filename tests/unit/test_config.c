@@ -871,6 +871,10 @@ static void test_bad_account(void **state)
                  7, "[account.a] canary: ", NULL);
     expect_error("[node]\ndata_dir = d\n[account.a]\nexchanges = SHFE, shfe\n",
                  4, "[account.a] exchanges: expected exchange codes", NULL);
+    /* Latin-1: the admin API could not show it (found by tests/fuzz). */
+    expect_error("[node]\ndata_dir = d\n[account.a]\nname = Caf\xe9\n"
+                 "gateway_type = sim\npriority = 1\nexchanges = SHFE\n",
+                 4, "[account.a] name: not UTF-8 text", NULL);
 }
 
 static void test_env_overrides_file_value(void **state)

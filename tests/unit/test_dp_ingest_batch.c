@@ -359,6 +359,21 @@ static void test_relaunch_needs_the_new_token(void **state)
     assert_int_equal(stats(dp)->auth_failures, 2);
 }
 
+/* An identity is the account's id exactly: one with a NUL after the id
+ * is another peer, counted as unknown (found by tests/fuzz, gateway). */
+static void test_identity_with_nul_unknown(void **state)
+{
+    struct hamd_dataplane *dp = *state;
+    static const char id[] = ACCOUNT "\0x";
+    struct fake_msg m = {0};
+    msg_add(&m, "TICK", 4);
+    msg_add_tick(&m, 0);
+    const char *conn = CONN;
+    dp_ingest_message(dp, id, sizeof id - 1, &conn, fake_next, &m, NOW_NS);
+    assert_int_equal(dp->unknown_source, 1);
+    assert_int_equal(stats(dp)->ticks, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -382,6 +397,8 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_relaunch_needs_the_new_token,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_identity_with_nul_unknown, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

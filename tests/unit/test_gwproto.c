@@ -229,6 +229,9 @@ static void test_status_rejections(void **state)
     assert_false(status_decode_pairs("sleeping", NULL, false));
     assert_false(status_decode_pairs("error", NULL, true));
     assert_false(status_decode_pairs("error", long_detail, false));
+    assert_false(status_decode_pairs("error", "\xb9\xfa\xd5\xae", false));
+    assert_true(status_decode_pairs("error", "\xe5\x89\x8d\xe7\xbd\xae",
+                                    false)); /* UTF-8 text is fine */
     long_detail[HAMD_GW_DETAIL_MAX - 1] = '\0'; /* 127: fits */
     assert_true(status_decode_pairs("error", long_detail, false));
 }

@@ -466,6 +466,8 @@ static void test_reject_field_errors(void **state)
         {{"extra", V_ARR, NULL, 0, 0, 0}, HAMD_TICK_ETYPE},
         {{"extra", V_STR, "x", 0, 0, 0}, HAMD_TICK_ETYPE},
         {{"name", V_STR, "a\0b", 3, 0, 0}, HAMD_TICK_ETYPE},
+        {{"name", V_STR, "\xb9\xfa\xd5\xae", 0, 0, 0}, HAMD_TICK_ETYPE},
+        {{"symbol", V_STR, "rb\xe9" "2601", 0, 0, 0}, HAMD_TICK_ETYPE},
         {{"symbol", V_STR, "rb.2601", 0, 0, 0}, HAMD_TICK_ETYPE},
         {{"symbol", V_STR, "rb 2601", 0, 0, 0}, HAMD_TICK_ETYPE},
         {{"exchange", V_STR, "SH\tFE", 0, 0, 0}, HAMD_TICK_ETYPE},

@@ -1,0 +1,621 @@
+/* Writes the seed corpora of the fuzz targets: tests/fuzz/corpus/<target>/
+ * (committed; rerun after a format change):
+ *
+ *   build/tests/fuzz/fuzz_seeds tests/fuzz/corpus
+ *
+ * Binary seeds come from the project's own encoders (gateway messages,
+ * ticks, Raft commands, a store's snapshot, events), so they are exactly
+ * what the hub sends and stores; text seeds (config, JSON bodies, HTTP answers,
+ * simulator requests) are written out as an operator or a peer would. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "common/mpjson.h"
+#include "common/relay_proto.h"
+#include "fuzz_store.h"
+#include "gw-sim/badmsg.h"
+#include "gw-sim/feed.h"
+#include "hamd/gwproto.h"
+
+#define SEED_MAX (1u << 20)         /* bytes of one seed */
+#define SEED_WALL_NS 1767225600000000000LL /* 2026-01-01T00:00:00Z */
+#define SEED_RATE_MILLI 2000        /* 2 ticks/s */
+#define SEED_OVERFULL (HAMD_GW_TICKS_PER_MSG_MAX + 4) /* bodies of a TICK
+                                       beyond what one may carry */
+#define SEED_PATH_MAX 512           /* bytes of a seed's path */
+#define SEED_EVENTS_MAX 8           /* event history of the seed store */
+
+static const char *seed_root; /* the corpus directory */
+
+/* One seed being assembled: parts joined by FUZZ_SEP. */
+struct seed {
+    uint8_t buf[SEED_MAX]; /* bytes */
+    size_t len;            /* used */
+    unsigned parts;        /* parts added */
+};
+
+static struct seed sd;
+
+static void seed_begin(void)
+{
+    sd.len = 0;
+    sd.parts = 0;
+}
+
+/* Appends one part (a separator first unless it is the first). */
+static void seed_part(const void *data, size_t len)
+{
+    if (sd.parts++ > 0) {
+        FUZZ_CHECK(sd.len + FUZZ_SEP_LEN <= SEED_MAX);
+        memcpy(sd.buf + sd.len, FUZZ_SEP, FUZZ_SEP_LEN);
+        sd.len += FUZZ_SEP_LEN;
+    }
+    FUZZ_CHECK(sd.len + len <= SEED_MAX);
+    memcpy(sd.buf + sd.len, data, len);
+    sd.len += len;
+}
+
+static void seed_text(const char *s)
+{
+    seed_part(s, strlen(s));
+}
+
+static void seed_write_bytes(const char *target, const char *name,
+                             const void *data, size_t len)
+{
+    char path[SEED_PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s", seed_root, target);
+    if (mkdir(path, 0755) != 0 && errno != EEXIST) {
+        perror(path);
+        exit(1);
+    }
+    snprintf(path, sizeof path, "%s/%s/%s", seed_root, target, name);
+    FILE *f = fopen(path, "wb");
+    FUZZ_CHECK(f != NULL);
+    FUZZ_CHECK(fwrite(data, 1, len, f) == len || len == 0);
+    FUZZ_CHECK(fclose(f) == 0);
+}
+
+/* Writes the seed assembled since seed_begin. */
+static void seed_write(const char *target, const char *name)
+{
+    seed_write_bytes(target, name, sd.buf, sd.len);
+}
+
+/* Writes a seed given as a string literal (it may hold NUL bytes). */
+#define SEED_LITERAL(target, name, lit) \
+    seed_write_bytes(target, name, lit, sizeof(lit) - 1)
+
+/* Writes one text seed. */
+static void seed_write_text(const char *target, const char *name,
+                            const char *text)
+{
+    seed_write_bytes(target, name, text, strlen(text));
+}
+
+/* ------------------------------------------------------------------------
+ * Ticks and gateway messages
+ * ------------------------------------------------------------------------ */
+
+/* Tick n of vt_symbol as the simulator makes it, received now. */
+static void seed_tick(const char *vt_symbol, int64_t n, struct hamd_tick *t)
+{
+    struct simfeed_symbol feed;
+    FUZZ_CHECK(simfeed_symbol_init(&feed, 42, vt_symbol, SEED_RATE_MILLI,
+                                   "sim_a") == 0);
+    simfeed_tick(&feed, n, t);
+    t->localtime_ns = SEED_WALL_NS;
+}
+
+/* Appends tick n of vt_symbol, encoded with or without hub fields. */
+static void seed_tick_part(const char *vt_symbol, int64_t n, bool hub)
+{
+    struct hamd_tick t;
+    uint8_t wire[HAMD_TICK_WIRE_MAX];
+    seed_tick(vt_symbol, n, &t);
+    if (hub) {
+        t.term = 3;
+        t.seq = (uint64_t)n + 1;
+        t.node = 1;
+        t.hub_ns = SEED_WALL_NS;
+    }
+    size_t len = hamd_tick_encode(&t, hub, wire, sizeof wire);
+    FUZZ_CHECK(len > 0);
+    seed_part(wire, len);
+}
+
+/* Appends the body of a malformed message of the sim's garbage / wrong
+ * faults. */
+static void seed_bad_part(enum gwsim_bad kind)
+{
+    struct hamd_tick t;
+    uint8_t wire[HAMD_TICK_WIRE_MAX];
+    seed_tick("rb2601.SHFE", 7, &t);
+    size_t len = gwsim_bad_encode(kind, &t, 7, wire, sizeof wire);
+    seed_part(wire, len);
+}
+
+static void seeds_tick(void)
+{
+    static const char *const syms[] = {"rb2601.SHFE", "i2601.DCE",
+                                       "IF2512.CFFEX"};
+    char name[32];
+    for (unsigned i = 0; i < 3; i++) {
+        seed_begin();
+        seed_tick_part(syms[i], 10 + i, i == 1);
+        snprintf(name, sizeof name, "tick_%u", i);
+        seed_write("tick", name);
+        seed_write("follow_scan", name);
+        seed_write("mpjson", name);
+    }
+    for (int k = GWSIM_BAD_NAN; k < GWSIM_BAD_COUNT; k++) {
+        if (k == GWSIM_BAD_SINGLE_FRAME)
+            continue;
+        seed_begin();
+        seed_bad_part((enum gwsim_bad)k);
+        snprintf(name, sizeof name, "bad_%d", k);
+        seed_write("tick", name);
+    }
+    /* vnpy leaves some fields None; unknown keys are skipped. */
+    seed_write_text("tick", "nil_fields",
+                    "\x85\xa6symbol\xa6rb2601\xa8""exchange\xa4SHFE"
+                    "\xa8""datetime\xcf\x18\x88\x00\x00\x00\x00\x00\x00"
+                    "\xa9localtime\xc0\xa7unknown\x92\x01\xc0");
+    seed_begin();
+    uint8_t hb[64];
+    size_t len = hamd_gw_hb_encode(SEED_WALL_NS, hb, sizeof hb);
+    seed_part(hb, len);
+    seed_write("follow_scan", "hb");
+}
+
+/* The launch token and connection the gateway target believes. */
+#define SEED_TOKEN "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0"
+#define SEED_CONN "gw-1"
+
+/* Starts a gateway message [identity][type] on connection conn. */
+static void seed_msg_on(const char *conn, const char *identity,
+                        const char *type)
+{
+    seed_begin();
+    seed_text(conn);
+    seed_text(identity);
+    seed_text(type);
+}
+
+/* Starts a gateway message on the believed connection. */
+static void seed_msg(const char *identity, const char *type)
+{
+    seed_msg_on(SEED_CONN, identity, type);
+}
+
+static void seeds_gateway_control(void)
+{
+    uint8_t body[512];
+    struct hamd_gw_hello hello = {.pid = 1234, .proto = HAMD_GW_PROTO_VERSION};
+    strcpy(hello.account, "sim_a");
+    strcpy(hello.gateway_type, "sim");
+    strcpy(hello.token, SEED_TOKEN);
+    size_t len = hamd_gw_hello_encode(&hello, body, sizeof body);
+    seed_msg("sim_a", "HELLO");
+    seed_part(body, len);
+    seed_write("gateway", "hello");
+    seed_part(body, len);
+    seed_write("gateway", "hello_two_bodies");
+    seed_msg_on("gw-3", "sim_a", "HELLO"); /* a relaunch proving itself */
+    seed_part(body, len);
+    seed_write("gateway", "hello_new_connection");
+    strcpy(hello.token, "not-the-token");
+    len = hamd_gw_hello_encode(&hello, body, sizeof body);
+    seed_msg_on("gw-2", "sim_a", "HELLO");
+    seed_part(body, len);
+    seed_write("gateway", "hello_wrong_token");
+
+    struct hamd_gw_status st = {.state = HAMD_GW_LOGGED_IN};
+    strcpy(st.detail, "front 1 logged in");
+    len = hamd_gw_status_encode(&st, body, sizeof body);
+    seed_msg("sim_b", "STATUS");
+    seed_part(body, len);
+    seed_write("gateway", "status");
+
+    len = hamd_gw_hb_encode(SEED_WALL_NS, body, sizeof body);
+    seed_msg("sim_a", "HB");
+    seed_part(body, len);
+    seed_write("gateway", "hb");
+
+    static const char *const syms[] = {"rb2601.SHFE", "i2601.DCE"};
+    len = hamd_gw_symbols_encode(syms, 2, body, sizeof body);
+    seed_msg("sim_a", "SUBSCRIBE");
+    seed_part(body, len);
+    seed_write("gateway", "subscribe");
+    seed_msg("sim_a", "UNSUBSCRIBE");
+    seed_part(body, len);
+    seed_write("gateway", "unsubscribe");
+
+    len = hamd_gw_stop_encode(body, sizeof body);
+    seed_msg("sim_a", "STOP");
+    seed_part(body, len);
+    seed_write("gateway", "stop");
+}
+
+static void seeds_gateway_ticks(void)
+{
+    seed_msg("sim_a", "TICK");
+    seed_tick_part("rb2601.SHFE", 1, false);
+    seed_write("gateway", "tick");
+
+    /* Several contracts, one not subscribed, one tick older than the
+     * one before it. */
+    seed_msg("sim_a", "TICK");
+    seed_tick_part("rb2601.SHFE", 5, false);
+    seed_tick_part("i2601.DCE", 5, false);
+    seed_tick_part("ag2606.SHFE", 5, false);
+    seed_tick_part("rb2601.SHFE", 4, false);
+    seed_tick_part("cu2601.SHFE", 6, false);
+    seed_write("gateway", "tick_batch");
+
+    seed_msg("sim_b", "TICK");
+    seed_tick_part("rb2601.SHFE", 2, false);
+    seed_tick_part("rb2601.SHFE", 3, false);
+    seed_write("gateway", "tick_backup_source");
+
+    seed_msg("sim_a", "TICK");
+    seed_tick_part("rb2601.SHFE", 8, false);
+    for (int k = GWSIM_BAD_NAN; k < GWSIM_BAD_COUNT; k++)
+        if (k != GWSIM_BAD_SINGLE_FRAME)
+            seed_bad_part((enum gwsim_bad)k);
+    seed_part("\xc1", 1);
+    seed_write("gateway", "tick_bad_bodies");
+
+    seed_msg("sim_a", "TICK");
+    for (unsigned i = 0; i < SEED_OVERFULL; i++)
+        seed_part("\x80", 1); /* {}: no symbol */
+    seed_write("gateway", "tick_overfull");
+
+    seed_msg("nobody", "TICK");
+    seed_tick_part("rb2601.SHFE", 1, false);
+    seed_write("gateway", "unknown_identity");
+
+    seed_msg_on("gw-2", "sim_a", "TICK");
+    seed_tick_part("rb2601.SHFE", 1, false);
+    seed_write("gateway", "intruder_connection");
+
+    seed_msg("sim_a", GWSIM_BAD_TYPE_FRAME);
+    seed_part("\x80", 1);
+    seed_write("gateway", "unknown_type");
+
+    seed_msg("sim_a", "TICK");
+    seed_write("gateway", "type_only");
+}
+
+/* ------------------------------------------------------------------------
+ * Raft commands, store snapshots
+ * ------------------------------------------------------------------------ */
+
+static void seed_account(struct hamd_account *a, const char *id, int prio)
+{
+    memset(a, 0, sizeof *a);
+    snprintf(a->id, sizeof a->id, "%s", id);
+    snprintf(a->name, sizeof a->name, "Simulated %s", id);
+    strcpy(a->gateway_type, "sim");
+    a->priority = prio;
+    a->enabled = true;
+    a->n_exchanges = 2;
+    strcpy(a->exchanges[0], "SHFE");
+    strcpy(a->exchanges[1], "DCE");
+    strcpy(a->canary, "rb2601.SHFE");
+    strcpy(a->params, "{\"seed\":42,\"password\":\"demo\"}");
+}
+
+/* Every command type, in an order that applies cleanly. */
+static unsigned seed_cmds(struct hamd_cmd *cmds)
+{
+    struct hamd_account a;
+    unsigned n = 0;
+    struct hamd_cmd *c = &cmds[n++];
+    hamd_cmd_init(c, HAMD_CMD_SEED);
+    seed_account(&a, "sim_a", 1);
+    hamd_cmd_add_account(c, &a);
+    hamd_cmd_add_symbol(c, "rb2601.SHFE");
+    hamd_cmd_add_symbol(c, "i2601.DCE");
+    c = &cmds[n++];
+    hamd_cmd_init(c, HAMD_CMD_ACCOUNT_PUT);
+    seed_account(&a, "sim_b", 2);
+    hamd_cmd_add_account(c, &a);
+    c = &cmds[n++];
+    hamd_cmd_init(c, HAMD_CMD_SUBS_ADD);
+    hamd_cmd_add_symbol(c, "cu2601.SHFE");
+    c = &cmds[n++];
+    hamd_cmd_init(c, HAMD_CMD_ASSIGN);
+    hamd_cmd_add_assign(c, "rb2601.SHFE", "sim_a");
+    hamd_cmd_add_assign(c, "cu2601.SHFE", "sim_b");
+    c = &cmds[n++];
+    hamd_cmd_init(c, HAMD_CMD_PIN);
+    c->flag = true;
+    hamd_cmd_add_symbol(c, "cu2601.SHFE");
+    c = &cmds[n++];
+    hamd_cmd_init(c, HAMD_CMD_QUARANTINE);
+    strcpy(c->account_id, "sim_b");
+    c->until_ms = 1767225600000LL;
+    c = &cmds[n++];
+    hamd_cmd_init(c, HAMD_CMD_ACCOUNT_RUN);
+    strcpy(c->account_id, "sim_a");
+    c->flag = false;
+    c = &cmds[n++];
+    hamd_cmd_init(c, HAMD_CMD_PAUSE);
+    c->flag = true;
+    c = &cmds[n++];
+    hamd_cmd_init(c, HAMD_CMD_FAILOVER_COUNT);
+    c->day = 20260101;
+    c->count = 3;
+    c = &cmds[n++];
+    hamd_cmd_init(c, HAMD_CMD_EVENT);
+    hamd_cmd_set_event(c, "{\"type\":\"failover\",\"vt_symbol\":\"rb2601.SHFE\"}");
+    c = &cmds[n++];
+    hamd_cmd_init(c, HAMD_CMD_SUBS_DEL);
+    hamd_cmd_add_symbol(c, "i2601.DCE");
+    c = &cmds[n++];
+    hamd_cmd_init(c, HAMD_CMD_ACCOUNT_DEL);
+    strcpy(c->account_id, "sim_b");
+    return n;
+}
+
+#define SEED_CMDS_MAX 16 /* commands of seed_cmds */
+
+static void seeds_raft(void)
+{
+    struct hamd_cmd cmds[SEED_CMDS_MAX];
+    unsigned n = seed_cmds(cmds);
+    struct raft_buffer bufs[SEED_CMDS_MAX];
+    seed_begin();
+    for (unsigned i = 0; i < n; i++) {
+        FUZZ_CHECK(hamd_cmd_encode(&cmds[i], &bufs[i]) == 0);
+        char name[32];
+        snprintf(name, sizeof name, "%s", hamd_cmd_type_name(cmds[i].type));
+        seed_write_bytes("raft_cmd", name, bufs[i].base, bufs[i].len);
+        seed_part(bufs[i].base, bufs[i].len);
+    }
+    seed_write("fsm_apply", "every_type");
+
+    /* The same entries into a store, whose snapshots seed the restore. */
+    struct hamd_store *s;
+    struct hamd_fsm *fsm;
+    fuzz_store_open(SEED_EVENTS_MAX, &s, &fsm);
+    void *snap;
+    size_t len;
+    FUZZ_CHECK(hamd_store_snapshot(s, &snap, &len) == 0);
+    seed_write_bytes("snapshot", "empty", snap, len);
+    free(snap);
+    for (unsigned i = 0; i < n; i++) {
+        const struct hamd_apply_result *r =
+            hamd_fsm_apply_entry(fsm, bufs[i].base, bufs[i].len);
+        FUZZ_CHECK(r->status == HAMD_APPLY_OK);
+        if (i == 4) {
+            FUZZ_CHECK(hamd_store_snapshot(s, &snap, &len) == 0);
+            seed_write_bytes("snapshot", "seeded", snap, len);
+            free(snap);
+        }
+    }
+    FUZZ_CHECK(hamd_store_snapshot(s, &snap, &len) == 0);
+    seed_write_bytes("snapshot", "every_type", snap, len);
+    free(snap);
+    hamd_fsm_destroy(&fsm);
+    hamd_store_destroy(&s);
+
+    /* Entries that are refused: unknown account, not subscribed, again. */
+    seed_begin();
+    seed_part(bufs[3].base, bufs[3].len);
+    seed_part(bufs[0].base, bufs[0].len);
+    seed_part(bufs[0].base, bufs[0].len);
+    seed_part(bufs[11].base, bufs[11].len);
+    seed_part("\x93\x01\x63\xc0", 4);
+    seed_write("fsm_apply", "refused");
+    for (unsigned i = 0; i < n; i++) {
+        raft_free(bufs[i].base);
+        hamd_cmd_free(&cmds[i]);
+    }
+}
+
+/* ------------------------------------------------------------------------
+ * Text seeds
+ * ------------------------------------------------------------------------ */
+
+static void seeds_admin_json(void)
+{
+    seed_write_text("admin_json", "account_create",
+        "{\"id\": \"ctp_main\", \"name\": \"CTP main\", \"gateway_type\": "
+        "\"ctp\", \"priority\": 1, \"enabled\": true, \"exchanges\": "
+        "[\"SHFE\", \"DCE\"], \"canary\": \"rb2601.SHFE\", \"params\": "
+        "{\"front\": \"tcp://180.168.146.187:10131\", \"password\": \"x\"}}");
+    seed_write_text("admin_json", "account_update_masked",
+        "{\"priority\": 3, \"params\": {\"password\": \"***\", \"front\": "
+        "{\"auth_code\": \"***\", \"port\": 2}, \"new_key\": [1, 2.5, null]}}");
+    seed_write_text("admin_json", "account_update_id",
+        "{\"id\": \"ctp_main\", \"enabled\": false, \"canary\": \"\"}");
+    seed_write_text("admin_json", "subscriptions",
+        "{\"symbols\": [\"rb2601.SHFE\", \"i2601.DCE\", \"rb2601.SHFE\"]}");
+    seed_write_text("admin_json", "failover",
+        "{\"prefixes\": [\"rb\", \"i2601.DCE\"], \"to\": \"sim_b\", "
+        "\"force\": true, \"dry_run\": false, \"all\": false}");
+    seed_write_text("admin_json", "members", "{\"id\": 2}");
+    seed_write_text("admin_json", "transfer", "{\"node\": 3}");
+    seed_write_text("admin_json", "unicode",
+        "{\"name\": \"\\u00e9t\\u00e9\", \"id\": \"a\\u0000b\"}");
+}
+
+/* "METHOD PATH?QUERY", the Authorization value, a host:port. */
+static void seeds_admin_request(void)
+{
+    seed_write_text("admin_request", "account_put",
+        "PUT /api/accounts/ctp_main\nBearer s3cret-token\n127.0.0.1:8001");
+    seed_write_text("admin_request", "events_query",
+        "GET /api/events?limit=50&since=1234&x=a%2Fb+c\n\n[::1]:8002");
+    seed_write_text("admin_request", "subs_delete",
+        "DELETE /api/subscriptions?symbol=rb2601.SHFE&symbol=i2601.DCE\n"
+        "bearer \t tok \nlocalhost:65535");
+    seed_write_text("admin_request", "wrong_method",
+        "PATCH /api/accounts/\nBasic dXNlcjpwYXNz\nhost:0");
+    seed_write_text("admin_request", "start",
+        "POST /api/accounts/sim_a/start/\nBearer x\n10.0.0.1:80");
+}
+
+static void seeds_http(void)
+{
+    /* byte 0: read size (0 = one read), byte 1: body limit / 64 */
+    SEED_LITERAL("http_answer", "json_200",
+        "\x00\x10HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+        "Content-Length: 11\r\n\r\n{\"ok\":true}");
+    SEED_LITERAL("http_answer", "chunked",
+        "\x07\x10HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n"
+        "4\r\n{\"a\"\r\n3;ext=1\r\n:1}\r\n0\r\nX-Trailer: y\r\n\r\n");
+    SEED_LITERAL("http_answer", "no_content",
+        "\x01\x01HTTP/1.1 204 No Content\r\nServer: h2o\r\n\r\n");
+    SEED_LITERAL("http_answer", "error_close",
+        "\x03\x02HTTP/1.0 503 Service Unavailable\r\n\r\n"
+        "{\"error\":\"not the leader\"}");
+    SEED_LITERAL("http_answer", "too_large",
+        "\x00\x00HTTP/1.1 200 OK\r\nContent-Length: 99\r\n\r\n{}");
+}
+
+static void seeds_config(void)
+{
+    static const char node[] =
+        "; node 1 of 3\n"
+        "[node]\nid = 1\ndata_dir = run/node1\nlog_level = info\n\n"
+        "[peer.1]\nraft = 127.0.0.1:7001\nadmin = 127.0.0.1:8001\n"
+        "publish = tcp://127.0.0.1:5551\nsnapshot = tcp://127.0.0.1:5561\n"
+        "role = voter\n\n"
+        "[peer.2]\nraft = 127.0.0.1:7002\nadmin = [::1]:8002\n"
+        "publish = tcp://*:5552\nsnapshot = tcp://127.0.0.1:5562\n\n"
+        "[peer.3]\nraft = 127.0.0.1:7003\nadmin = localhost:8003\n"
+        "publish = tcp://127.0.0.1:5553\nsnapshot = tcp://127.0.0.1:5563\n"
+        "role = witness\njoin = yes\n\n"
+        "[raft]\nelection_timeout_ms = 300\nheartbeat_ms = 50\n\n"
+        "[gateways]\nsim = build/src/hamd-gw-sim\n\n"
+        "[failover]\nrevert_after_s = 30 ; fail back after 30 s\n\n"
+        "[sessions]\nSHFE = 09:00-10:15, 21:00-02:30\n\n"
+        "[account.sim_a]\nname = Simulated front A\ngateway_type = sim\n"
+        "priority = 1\nexchanges = SHFE, DCE\ncanary = rb2601.SHFE\n"
+        "params = {\"seed\": 42, \"rate\": 4, \"password\": \"demo\"}\n\n"
+        "[subscriptions]\nsymbols = rb2601.SHFE, i2601.DCE\n"
+        "symbols = cu2601.SHFE\n";
+    seed_write_text("config", "cluster", node);
+    char with_env[sizeof node + 256];
+    snprintf(with_env, sizeof with_env,
+             "%s\n[[env]]\nNODE_DATA_DIR=/var/lib/hamd\nGATEWAYS_SIM=/bin/true\n"
+             "PEER_2_ADMIN=127.0.0.1:9002\nSUBSCRIPTIONS_SYMBOLS=au2602.SHFE\n"
+             "ACCOUNT_SIM_A_PRIORITY=7\nSESSIONS_SHFE=09:00-15:00\n", node);
+    seed_write_text("config", "cluster_env", with_env);
+    seed_write_text("config", "standalone",
+        "\xef\xbb\xbf[node]\r\ndata_dir = /tmp/hamd\r\n"
+        "admin = 127.0.0.1:8001\r\n[publish]\r\n");
+}
+
+/* `_event` bodies as the hub packs them (events.c). */
+static void seeds_mpjson(void)
+{
+    static const char *const events[] = {
+        "{\"type\":\"failover\",\"ts\":\"2026-01-01T00:00:00.123Z\","
+        "\"vt_symbol\":\"rb2601.SHFE\",\"from\":\"sim_a\",\"to\":\"sim_b\","
+        "\"reason\":\"stale\",\"replayed\":3,\"seq\":18446744073709551}",
+        "{\"type\":\"gateway_restarted\",\"gateway_id\":\"sim_a\",\"node\":2,"
+        "\"reason\":\"exited with status 3\",\"lag\":-1.5,\"pinned\":true,"
+        "\"nested\":{\"list\":[1,[2,[3,null]],{\"\\u00e9\":false}]}}",
+    };
+    char name[32];
+    for (size_t i = 0; i < sizeof events / sizeof events[0]; i++) {
+        json_t *ev = json_loads(events[i], 0, NULL);
+        FUZZ_CHECK(ev != NULL);
+        msgpack_sbuffer sb;
+        msgpack_packer pk;
+        msgpack_sbuffer_init(&sb);
+        msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+        hamd_mpjson_encode(&pk, ev);
+        snprintf(name, sizeof name, "event_%zu", i);
+        seed_write_bytes("mpjson", name, sb.data, sb.size);
+        msgpack_sbuffer_destroy(&sb);
+        json_decref(ev);
+    }
+}
+
+/* The relay channel: a follower's COVER, the publisher's RELAY. */
+static void seeds_relay(void)
+{
+    static struct hamd_relay_cover c = {
+        .node = 2, .n_accounts = 2,
+        .accounts = {{"sim_a", 1, 61000}, {"sim_b", 3, 0}}};
+    uint8_t body[HAMD_RELAY_COVER_BODY_MAX];
+    size_t len = hamd_relay_cover_encode(&c, body, sizeof body);
+    FUZZ_CHECK(len > 0);
+    seed_begin();
+    seed_text("node-2");
+    seed_text(HAMD_RELAY_COVER);
+    seed_part(body, len);
+    seed_write("relay", "cover");
+
+    msgpack_sbuffer sb;
+    msgpack_packer pk;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    FUZZ_CHECK(hamd_relay_set_pack_begin(&pk, 2) == 0 &&
+               hamd_relay_set_pack_pair(&pk, "rb2601.SHFE", "sim_a") == 0 &&
+               hamd_relay_set_pack_pair(&pk, "i2601.DCE", "sim_b") == 0);
+    seed_begin();
+    seed_text("node-1");
+    seed_text(HAMD_RELAY_SET);
+    seed_part(sb.data, sb.size);
+    seed_write("relay", "relay_set");
+    msgpack_sbuffer_destroy(&sb);
+}
+
+static void seeds_sim(void)
+{
+    static const char *const requests[] = {
+        "status", "fault none", "fault stall", "fault disconnect 500",
+        "fault slow", "fault slow 86400000", "fault garbage", "fault wrong",
+        "fault crash", " fault\tdisconnect\n"};
+    char name[32];
+    for (size_t i = 0; i < sizeof requests / sizeof requests[0]; i++) {
+        snprintf(name, sizeof name, "request_%zu", i);
+        seed_write_text("sim_control", name, requests[i]);
+    }
+    seed_write_text("sim_params", "demo",
+                    "{\"seed\": 42, \"rate\": 4, \"password\": \"demo\"}");
+    seed_write_text("sim_params", "full",
+        "{\"seed\": 7, \"rate\": 0.5, \"rates\": {\"rb2601.SHFE\": 1000, "
+        "\"i2601.DCE\": 0.001}, \"exchanges\": [\"SHFE\", \"DCE\"], "
+        "\"login_ms\": 200, \"fault\": \"disconnect 1000\", "
+        "\"fault_after_ms\": 500, \"reconnect_ms\": null, "
+        "\"control\": \"ipc:///tmp/sim-{pid}.sock\", \"log_level\": \"warn\"}");
+    seed_write_text("sim_params", "slow_later",
+        "{\"fault\": \"slow 300\", \"fault_after_ms\": 86400000, "
+        "\"reconnect_ms\": 0}");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: %s CORPUS_DIR\n", argv[0]);
+        return 2;
+    }
+    seed_root = argv[1];
+    if (mkdir(seed_root, 0755) != 0 && errno != EEXIST) {
+        perror(seed_root);
+        return 1;
+    }
+    seeds_tick();
+    seeds_gateway_control();
+    seeds_gateway_ticks();
+    seeds_raft();
+    seeds_admin_json();
+    seeds_admin_request();
+    seeds_http();
+    seeds_config();
+    seeds_sim();
+    seeds_mpjson();
+    seeds_relay();
+    return 0;
+}
