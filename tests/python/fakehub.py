@@ -40,11 +40,15 @@ def tick_body(vt, n, term, seq, node=None):
 
 
 class FakeHub:
-    """PUB + ROUTER bound on random loopback ports."""
+    """XPUB + ROUTER bound on random loopback ports. An XPUB, as the
+    hub's, so a test can wait until a subscription reached it: ZeroMQ
+    carries a SUB's subscribe to the publisher asynchronously, and a tick
+    sent before it arrives is filtered out."""
 
     def __init__(self):
         self.ctx = zmq.Context()
-        self.pub = self.ctx.socket(zmq.PUB)
+        self.pub = self.ctx.socket(zmq.XPUB)
+        self.subscribed = set()  # prefixes the XPUB has been told of
         self.snap = self.ctx.socket(zmq.ROUTER)
         for s in (self.pub, self.snap):
             s.setsockopt(zmq.LINGER, 0)
@@ -61,6 +65,19 @@ class FakeHub:
 
     def tick(self, vt, n, term, seq):
         self.send(vt, tick_body(vt, n, term, seq))
+
+    def wait_subscribed(self, prefix, pump, timeout=10.0):
+        """Calls pump() until a subscriber's subscribe to prefix (bytes)
+        reached the XPUB."""
+        end = time.monotonic() + timeout
+        while prefix not in self.subscribed:
+            if time.monotonic() > end:
+                raise AssertionError("no subscribe to %r" % prefix)
+            while self.pub.poll(0):
+                msg = self.pub.recv()
+                if msg[:1] == b"\x01":
+                    self.subscribed.add(msg[1:])
+            pump()
 
     def request(self, pump, timeout=10.0):
         """Heartbeats (term 1) while calling pump() until a snapshot

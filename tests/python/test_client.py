@@ -139,6 +139,7 @@ class TestSubscribeLater(ClientCase):
         self.assertEqual(req, [b"SNAPSHOT", b"cu"])
         self.hub.answer(ident, [("cu2601.SHFE", 4, 1, 4)], 1)
         self.until(lambda: self.got, "cu's snapshot")
+        self.hub.wait_subscribed(b"cu", self.pump)
         self.hub.tick(VT, 5, 1, 5)
         self.hub.tick("cu2601.SHFE", 5, 1, 5)
         self.until(lambda: len(self.got) >= 2, "cu's next tick")
