@@ -63,6 +63,8 @@
                                       200 messages/s at most */
 #define DP_WM_INITIAL 256          /* first size of the list of contracts
                                       sent since the last watermark */
+#define DP_MULTI_INITIAL 64        /* first size of the list of contracts
+                                      two sources can touch (dp_stats.c) */
 
 /* Door operations, control -> data, sent as [struct dp_door_msg][body?]. */
 enum dp_door_op {
@@ -120,6 +122,11 @@ struct dp_contract {
     uint64_t seq;                         /* last seq stamped */
     uint64_t seq_term;                    /* term the seq counts in */
     uint32_t served;                      /* bit s: source s serves it */
+    uint32_t rx_from;                     /* bit s: source slot s delivered
+                                             it (kept when the source goes:
+                                             its receipt stays freshest) */
+    uint32_t multi_slot;                  /* 1 + its index in dp->multi,
+                                             0 = not in it (dp_stats.c) */
     bool first;                           /* first-arrival arbitration (its
                                              exchange's mode) */
     int64_t last_rx_ns[HAMD_ARB_MAX_SOURCES]; /* per source, monotonic */
@@ -224,6 +231,14 @@ struct hamd_dataplane {
                                              and may supply first-arrival
                                              contracts (dp_arbitration.c) */
     struct hamd_strmap *contracts;        /* vt_symbol -> dp_contract */
+    struct hamd_arb_totals arb_totals;    /* every contract's replay rings,
+                                             counted as they change */
+    uint64_t cached;                      /* contracts with a cached tick */
+    struct dp_contract **multi;           /* contracts two sources or more
+                                             serve or delivered: the only
+                                             ones a source can lag on */
+    uint32_t multi_len;                   /* entries in multi */
+    uint32_t multi_cap;                   /* entries allocated */
     struct hamd_strmap *by_account;       /* account -> dp_source */
 
     int64_t next_hb_ns;                   /* monotonic */
@@ -467,6 +482,16 @@ void dp_endpoints_close(struct hamd_dataplane *dp);
 void dp_snapshot_serve(struct hamd_dataplane *dp);
 /* Sends _hb when it is due and this node publishes. */
 void dp_heartbeat_due(struct hamd_dataplane *dp, int64_t now_ns);
+
+/* dp_stats.c: the statistics for the control plane */
+
+/* c's served or rx_from bits changed: it joins or leaves the contracts
+ * whose lags the statistics look at. */
+void dp_stats_contract_touched(struct hamd_dataplane *dp, struct dp_contract *c);
+/* Forgets c, which goes away. */
+void dp_stats_contract_forget(struct hamd_dataplane *dp, struct dp_contract *c);
+/* Frees the list. */
+void dp_stats_free(struct hamd_dataplane *dp);
 /* Computes the statistics and hands them to the control thread. */
 void dp_stats_refresh(struct hamd_dataplane *dp, int64_t now_ns);
 

@@ -541,6 +541,108 @@ static void test_mode_names(void **state)
     assert_string_equal(hamd_arb_mode_name((enum hamd_arb_mode)7), "unknown");
 }
 
+/* ------------------------------------------------------------------------
+ * Running totals over many contracts
+ * ------------------------------------------------------------------------ */
+
+#define TOT_CONTRACTS 3
+#define TOT_SOURCES 3
+#define TOT_STEPS 4000
+
+/* The totals equal the sums a walk over the contracts finds. */
+static void assert_totals_match(struct hamd_arb_contract *cs,
+                                const struct hamd_arb_totals *tot)
+{
+    uint64_t bytes = 0;
+    for (int i = 0; i < TOT_CONTRACTS; i++)
+        bytes += hamd_arb_contract_bytes(&cs[i]);
+    assert_int_equal(tot->bytes, bytes);
+    for (int s = 0; s < HAMD_ARB_MAX_SOURCES; s++) {
+        uint64_t kept = 0;
+        for (int i = 0; i < TOT_CONTRACTS; i++)
+            kept += hamd_arb_kept(&cs[i], s);
+        assert_int_equal(tot->kept[s], kept);
+    }
+}
+
+/* Publishes what a flush or switch hands out. */
+static void publish_emit(void *ud, int source, const struct hamd_tick *t)
+{
+    (void)source;
+    hamd_arb_published(ud, t);
+}
+
+/* Every operation that keeps, trims, grows, replays or lets go of ticks,
+ * in a pseudo-random order over a few contracts sharing totals, with a
+ * short window and depth so that trimming and sliding happen: after each
+ * step the totals match a full walk. */
+static void test_totals_follow_every_change(void **state)
+{
+    (void)state;
+    static const struct hamd_arb_limits lim = {.window_ns = 40 * MS,
+                                               .depth = 6};
+    struct hamd_arb_contract cs[TOT_CONTRACTS];
+    struct hamd_arb_totals tot;
+    memset(&tot, 0, sizeof tot);
+    for (int i = 0; i < TOT_CONTRACTS; i++) {
+        hamd_arb_contract_init(&cs[i]);
+        hamd_arb_contract_count(&cs[i], &tot);
+    }
+    uint32_t seed = 12345;
+    int64_t dt_ms = 1000;
+    for (int step = 0; step < TOT_STEPS; step++) {
+        seed = seed * 1103515245u + 12345u;
+        uint32_t r = seed >> 8;
+        struct hamd_arb_contract *c = &cs[r % TOT_CONTRACTS];
+        int src = (int)((r / TOT_CONTRACTS) % TOT_SOURCES);
+        int64_t now_ns = (int64_t)step * MS;
+        /* Exchange time mostly forwards, sometimes a repeat. */
+        dt_ms += (r >> 12) % 4 == 0 ? 0 : 1;
+        struct hamd_tick t = tick_at(dt_ms, 1);
+        switch ((r >> 16) % 10) {
+        case 0:
+            hamd_arb_switch(c, &lim, src, now_ns, publish_emit, c);
+            break;
+        case 1:
+            hamd_arb_set_eligible(c, &lim, (r >> 20) & 7u, now_ns,
+                                  publish_emit, c);
+            break;
+        case 2:
+            hamd_arb_hold(c, &lim, src, &t, now_ns);
+            break;
+        case 3:
+            hamd_arb_flush(c, &lim, now_ns, publish_emit, c);
+            break;
+        case 4:
+            hamd_arb_observed(c, t.datetime_ns - 3 * MS, 1);
+            break;
+        case 5:
+            hamd_arb_forget_source(c, src);
+            break;
+        case 6:
+            hamd_arb_each_newer(c, &lim, src, now_ns, publish_emit, c);
+            break;
+        case 7:
+            if ((r >> 20) % 8 == 0) { /* a contract goes and comes back */
+                hamd_arb_contract_release(c);
+                hamd_arb_contract_init(c);
+                hamd_arb_contract_count(c, &tot);
+            }
+            break;
+        default:
+            if (hamd_arb_offer(c, &lim, src, &t, now_ns) == HAMD_ARB_PUBLISH)
+                hamd_arb_published(c, &t);
+            break;
+        }
+        assert_totals_match(cs, &tot);
+    }
+    for (int i = 0; i < TOT_CONTRACTS; i++)
+        hamd_arb_contract_release(&cs[i]);
+    assert_int_equal(tot.bytes, 0);
+    for (int s = 0; s < HAMD_ARB_MAX_SOURCES; s++)
+        assert_int_equal(tot.kept[s], 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -566,6 +668,7 @@ int main(void)
         cmocka_unit_test(test_first_flush_tie_prefers_the_active_source),
         cmocka_unit_test(test_first_observed_trims_every_supplier),
         cmocka_unit_test(test_mode_names),
+        cmocka_unit_test(test_totals_follow_every_change),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
