@@ -38,6 +38,12 @@ static struct hamd_arb_slot *ring_at(struct hamd_arb_ring *r, unsigned i)
     return &r->slots[(r->head + i) & (r->cap - 1)];
 }
 
+/* Source s's ring of c, NULL when it keeps nothing. */
+static struct hamd_arb_ring *ring_of(const struct hamd_arb_contract *c, int s)
+{
+    return c->rings ? c->rings->of[s] : NULL;
+}
+
 /* Bytes of a ring of cap slots. */
 static uint64_t ring_bytes(unsigned cap)
 {
@@ -60,7 +66,7 @@ static void ring_counted(struct hamd_arb_contract *c, int s, int64_t ticks,
 
 static void ring_pop_oldest(struct hamd_arb_contract *c, int s)
 {
-    struct hamd_arb_ring *r = c->rings[s];
+    struct hamd_arb_ring *r = ring_of(c, s);
     r->head = (r->head + 1) & (r->cap - 1);
     r->len--;
     ring_counted(c, s, -1, 0);
@@ -69,7 +75,7 @@ static void ring_pop_oldest(struct hamd_arb_contract *c, int s)
 /* Empties source s's ring, keeping its memory. */
 static void ring_clear(struct hamd_arb_contract *c, int s)
 {
-    struct hamd_arb_ring *r = c->rings[s];
+    struct hamd_arb_ring *r = ring_of(c, s);
     if (!r)
         return;
     ring_counted(c, s, -(int64_t)r->len, 0);
@@ -79,7 +85,7 @@ static void ring_clear(struct hamd_arb_contract *c, int s)
 static void ring_trim(struct hamd_arb_contract *c, int s,
                       const struct hamd_arb_limits *lim, int64_t now_ns)
 {
-    struct hamd_arb_ring *r = c->rings[s];
+    struct hamd_arb_ring *r = ring_of(c, s);
     while (r && r->len > 0 && now_ns - ring_at(r, 0)->rx_ns > lim->window_ns)
         ring_pop_oldest(c, s);
 }
@@ -98,10 +104,17 @@ static unsigned cap_limit(const struct hamd_arb_limits *lim)
  * unchanged). */
 static bool ring_grow(struct hamd_arb_contract *c, int s, unsigned new_cap)
 {
-    struct hamd_arb_ring *old = c->rings[s];
-    struct hamd_arb_ring *r = malloc(ring_bytes(new_cap));
-    if (!r)
+    struct hamd_arb_ring *old = ring_of(c, s);
+    if (!c->rings && !(c->rings = calloc(1, sizeof *c->rings)))
         return false;
+    struct hamd_arb_ring *r = malloc(ring_bytes(new_cap));
+    if (!r) {
+        if (c->rings->n == 0) {
+            free(c->rings);
+            c->rings = NULL;
+        }
+        return false;
+    }
     r->cap = new_cap;
     r->head = 0;
     r->len = old ? old->len : 0;
@@ -111,7 +124,8 @@ static bool ring_grow(struct hamd_arb_contract *c, int s, unsigned new_cap)
                  (int64_t)ring_bytes(new_cap) -
                      (old ? (int64_t)ring_bytes(old->cap) : 0));
     free(old);
-    c->rings[s] = r;
+    c->rings->n += old == NULL;
+    c->rings->of[s] = r;
     return true;
 }
 
@@ -122,14 +136,15 @@ static bool ring_push(struct hamd_arb_contract *c, int s,
     if (lim->depth == 0)
         return false;
     ring_trim(c, s, lim, now_ns);
-    unsigned cap = c->rings[s] ? c->rings[s]->cap : 0;
-    if ((!c->rings[s] || c->rings[s]->len == cap) && cap < cap_limit(lim)) {
+    struct hamd_arb_ring *r = ring_of(c, s);
+    unsigned cap = r ? r->cap : 0;
+    if ((!r || r->len == cap) && cap < cap_limit(lim)) {
         unsigned first = HAMD_ARB_RING_MIN < cap_limit(lim) ? HAMD_ARB_RING_MIN
                                                             : cap_limit(lim);
         if (!ring_grow(c, s, cap ? cap * 2 : first))
             return false;
     }
-    struct hamd_arb_ring *r = c->rings[s];
+    r = ring_of(c, s);
     /* Full at depth: the oldest tick makes room, the window slides. */
     while (r->len >= lim->depth || r->len == r->cap)
         ring_pop_oldest(c, s);
@@ -143,12 +158,16 @@ static bool ring_push(struct hamd_arb_contract *c, int s,
 
 static void ring_release(struct hamd_arb_contract *c, int s)
 {
-    struct hamd_arb_ring *r = c->rings[s];
+    struct hamd_arb_ring *r = ring_of(c, s);
     if (!r)
         return;
     ring_counted(c, s, -(int64_t)r->len, -(int64_t)ring_bytes(r->cap));
     free(r);
-    c->rings[s] = NULL;
+    c->rings->of[s] = NULL;
+    if (--c->rings->n == 0) {
+        free(c->rings);
+        c->rings = NULL;
+    }
 }
 
 /* ------------------------------------------------------------------------
@@ -237,7 +256,7 @@ static int earliest(struct hamd_arb_contract *c, uint32_t set,
     int best = HAMD_ARB_NO_SOURCE;
     int64_t best_rx = 0;
     for (int s = 0; s < HAMD_ARB_MAX_SOURCES; s++) {
-        struct hamd_arb_ring *r = c->rings[s];
+        struct hamd_arb_ring *r = ring_of(c, s);
         if (!((set >> s) & 1u) || !r || pos[s] >= r->len)
             continue;
         int64_t rx = ring_at(r, pos[s])->rx_ns;
@@ -265,7 +284,7 @@ unsigned hamd_arb_flush(struct hamd_arb_contract *c,
     unsigned replayed = 0;
     int s;
     while ((s = earliest(c, set, pos)) != HAMD_ARB_NO_SOURCE) {
-        const struct hamd_tick *t = &ring_at(c->rings[s], pos[s]++)->tick;
+        const struct hamd_tick *t = &ring_at(ring_of(c, s), pos[s]++)->tick;
         if (!newer_than_last(c, t))
             continue;
         emit(ud, s, t);
@@ -300,7 +319,7 @@ unsigned hamd_arb_each_newer(struct hamd_arb_contract *c,
     if (!source_valid(source))
         return 0;
     ring_trim(c, source, lim, now_ns);
-    struct hamd_arb_ring *r = c->rings[source];
+    struct hamd_arb_ring *r = ring_of(c, source);
     unsigned n = 0;
     for (unsigned i = 0; r && i < r->len; i++) {
         const struct hamd_tick *t = &ring_at(r, i)->tick;
@@ -351,7 +370,7 @@ void hamd_arb_observed(struct hamd_arb_contract *c, int64_t datetime_ns,
     }
     uint32_t set = supplying(c);
     for (int s = 0; set && s < HAMD_ARB_MAX_SOURCES; s++) {
-        struct hamd_arb_ring *r = (set >> s) & 1u ? c->rings[s] : NULL;
+        struct hamd_arb_ring *r = (set >> s) & 1u ? ring_of(c, s) : NULL;
         while (r && r->len > 0 && !newer_than_last(c, &ring_at(r, 0)->tick))
             ring_pop_oldest(c, s);
     }
@@ -365,15 +384,17 @@ void hamd_arb_forget_source(struct hamd_arb_contract *c, int source)
 
 unsigned hamd_arb_kept(const struct hamd_arb_contract *c, int source)
 {
-    return source_valid(source) && c->rings[source] ? c->rings[source]->len
-                                                    : 0;
+    struct hamd_arb_ring *r = source_valid(source) ? ring_of(c, source) : NULL;
+    return r ? r->len : 0;
 }
 
 uint64_t hamd_arb_contract_bytes(const struct hamd_arb_contract *c)
 {
     uint64_t bytes = 0;
-    for (int i = 0; i < HAMD_ARB_MAX_SOURCES; i++)
-        if (c->rings[i])
-            bytes += ring_bytes(c->rings[i]->cap);
+    for (int i = 0; i < HAMD_ARB_MAX_SOURCES; i++) {
+        const struct hamd_arb_ring *r = ring_of(c, i);
+        if (r)
+            bytes += ring_bytes(r->cap);
+    }
     return bytes;
 }

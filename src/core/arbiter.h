@@ -105,6 +105,16 @@ struct hamd_arb_totals {
     uint64_t kept[HAMD_ARB_MAX_SOURCES];  /* ticks kept, per source */
 };
 
+/* A contract's rings, allocated with the first and freed with the last:
+ * most contracts keep nothing (one source, or every source sending
+ * live), and a table of HAMD_ARB_MAX_SOURCES pointers in each of 5,000
+ * contracts was 0.6 MB. */
+struct hamd_arb_rings {
+    unsigned n;                                    /* rings allocated */
+    struct hamd_arb_ring *of[HAMD_ARB_MAX_SOURCES]; /* per source, NULL =
+                                                      nothing kept */
+};
+
 /* Arbitration state of one contract. Zero it, then call _init. */
 struct hamd_arb_contract {
     int active;                 /* source index or HAMD_ARB_NO_SOURCE */
@@ -114,8 +124,7 @@ struct hamd_arb_contract {
     bool has_last;              /* something was published already */
     int64_t last_datetime_ns;   /* exchange time of the last published */
     double last_volume;         /* volume of the last published */
-    struct hamd_arb_ring *rings[HAMD_ARB_MAX_SOURCES]; /* per source, NULL
-                                                          = nothing kept */
+    struct hamd_arb_rings *rings; /* NULL = nothing kept for any source */
     struct hamd_arb_totals *totals; /* where its rings are counted, NULL =
                                        nowhere (hamd_arb_contract_count) */
 };

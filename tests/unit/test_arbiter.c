@@ -133,7 +133,7 @@ static void test_depth_keeps_newest(void **state)
     publish_if_ok(&c, 0, 999, 0.5, 0, HAMD_ARB_PUBLISH);
     for (int n = 0; n < 20; n++)
         publish_if_ok(&c, 2, 1000 + n, n + 1, n, HAMD_ARB_KEPT);
-    assert_true(c.rings[2]->cap >= LIMITS.depth);
+    assert_true(c.rings->of[2]->cap >= LIMITS.depth);
     struct replay_log log = {&c, 0, {0}, {0}};
     assert_int_equal(hamd_arb_switch(&c, &LIMITS, 2, 30 * MS, record, &log),
                      LIMITS.depth);
@@ -255,7 +255,7 @@ static void test_observed_lets_go_of_what_was_published(void **state)
     assert_int_equal(hamd_arb_kept(&c, 0), 0);
     assert_int_equal(hamd_arb_kept(&c, 1), 1);
     /* Emptied, not freed: the next held tick reuses the slots. */
-    assert_true(c.rings[0] != NULL);
+    assert_true(c.rings->of[0] != NULL);
     struct hamd_tick next = tick_at(1005, 6);
     assert_int_equal(hamd_arb_hold(&c, &LIMITS, 0, &next, 4 * MS), HAMD_ARB_KEPT);
     hamd_arb_contract_release(&c);
@@ -309,7 +309,7 @@ static void test_new_subscription_keeps_only_the_newest(void **state)
     for (int n = 0; n < 10; n++)
         publish_if_ok(&c, 1, 1000 + n, n + 1, n, HAMD_ARB_KEPT);
     assert_int_equal(hamd_arb_kept(&c, 1), 1);
-    assert_int_equal(c.rings[1]->cap, 1); /* one slot, not a ring's minimum */
+    assert_int_equal(c.rings->of[1]->cap, 1); /* one slot, not a ring's minimum */
     struct replay_log log = {&c, 0, {0}, {0}};
     assert_int_equal(hamd_arb_switch(&c, &LIMITS, 1, 20 * MS, record, &log), 1);
     assert_int_equal(log.dt_ms[0], 1009);
@@ -392,6 +392,7 @@ static void test_first_source_ahead_wins_every_race(void **state)
         publish_if_ok(&c, 0, 1000 + n, 1 + n, 2 * n + 1, HAMD_ARB_STALE);
     }
     assert_int_equal(hamd_arb_contract_bytes(&c), 0);
+    assert_null(c.rings); /* nothing kept: not even the table */
     hamd_arb_contract_release(&c);
 }
 
@@ -636,8 +637,10 @@ static void test_totals_follow_every_change(void **state)
         }
         assert_totals_match(cs, &tot);
     }
-    for (int i = 0; i < TOT_CONTRACTS; i++)
+    for (int i = 0; i < TOT_CONTRACTS; i++) {
         hamd_arb_contract_release(&cs[i]);
+        assert_null(cs[i].rings); /* the table goes with the last ring */
+    }
     assert_int_equal(tot.bytes, 0);
     for (int s = 0; s < HAMD_ARB_MAX_SOURCES; s++)
         assert_int_equal(tot.kept[s], 0);
