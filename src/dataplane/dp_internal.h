@@ -32,7 +32,7 @@
                                       handled per wakeup */
 #define DP_EVENT_QUEUE_CAP 4096    /* upward events buffered */
 #define DP_CONTRACTS_INITIAL 1024  /* initial contract map capacity */
-#define DP_GW_RCVHWM 4096          /* gateway ROUTER receive HWM, messages
+#define DP_GW_RCVHWM 1024          /* gateway ROUTER receive HWM, messages
                                       (one TICK may carry up to
                                       HAMD_GW_TICKS_PER_MSG_MAX ticks):
                                       beyond it a gateway's sends wait
