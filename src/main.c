@@ -4,6 +4,7 @@
  * Exit codes: 0 clean shutdown, 1 runtime failure, 2 usage or configuration
  * error (nothing was started). */
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,6 +16,16 @@
 
 #define EXIT_RUNTIME 1 /* the node failed while running */
 #define EXIT_USAGE 2   /* bad command line or configuration */
+
+/* glibc's defaults, fixed: left alone, glibc raises its mmap threshold to
+ * the size of every large block freed (the store's 1 - 2 MB buffers, a
+ * steering plan's 1.2 MB) and its trim threshold to twice that, up to
+ * 32 MB, after which such blocks come from the heap and a heap never gives
+ * back what a burst left free at its top. With 5,200 contracts that kept
+ * 3 - 4 MB more resident (docs/performance.md, "Realistic load"). */
+#define HAMD_MMAP_THRESHOLD_BYTES (128 * 1024) /* larger blocks: mmap'd */
+#define HAMD_TRIM_THRESHOLD_BYTES (1024 * 1024) /* free at a heap's top
+                                                   beyond this goes back */
 
 static void usage(FILE *out)
 {
@@ -31,6 +42,13 @@ static void usage(FILE *out)
             "\n"
             "Exit codes: 0 clean shutdown, 1 runtime failure, 2 bad usage or\n"
             "configuration. See docs/operations.md.\n");
+}
+
+/* Fixes glibc's allocation thresholds (see above). */
+static void heap_thresholds_fix(void)
+{
+    mallopt(M_MMAP_THRESHOLD, HAMD_MMAP_THRESHOLD_BYTES);
+    mallopt(M_TRIM_THRESHOLD, HAMD_TRIM_THRESHOLD_BYTES);
 }
 
 int main(int argc, char **argv)
@@ -68,6 +86,7 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
 
+    heap_thresholds_fix();
     char err[HAMD_CONFIG_ERR_MAX];
     struct hamd_config *cfg = hamd_config_load(config_path, err, sizeof err);
     if (!cfg) {

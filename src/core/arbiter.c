@@ -38,17 +38,56 @@ static struct hamd_arb_slot *ring_at(struct hamd_arb_ring *r, unsigned i)
     return &r->slots[(r->head + i) & (r->cap - 1)];
 }
 
-static void ring_pop_oldest(struct hamd_arb_ring *r)
+/* Source s's ring of c, NULL when it keeps nothing. */
+static struct hamd_arb_ring *ring_of(const struct hamd_arb_contract *c, int s)
 {
-    r->head = (r->head + 1) & (r->cap - 1);
-    r->len--;
+    return c->rings ? c->rings->of[s] : NULL;
 }
 
-static void ring_trim(struct hamd_arb_ring *r, const struct hamd_arb_limits *lim,
-                      int64_t now_ns)
+/* Bytes of a ring of cap slots. */
+static uint64_t ring_bytes(unsigned cap)
 {
+    return sizeof(struct hamd_arb_ring) +
+           sizeof(struct hamd_arb_slot) * (uint64_t)cap;
+}
+
+/* Source s of c keeps `ticks` more ticks in `bytes` more memory (either
+ * may be negative): its totals follow. Every change of a ring's len or
+ * cap goes through here. */
+static void ring_counted(struct hamd_arb_contract *c, int s, int64_t ticks,
+                         int64_t bytes)
+{
+    if (!c->totals)
+        return;
+    /* Unsigned wrap-around adds a negative change exactly. */
+    c->totals->kept[s] += (uint64_t)ticks;
+    c->totals->bytes += (uint64_t)bytes;
+}
+
+static void ring_pop_oldest(struct hamd_arb_contract *c, int s)
+{
+    struct hamd_arb_ring *r = ring_of(c, s);
+    r->head = (r->head + 1) & (r->cap - 1);
+    r->len--;
+    ring_counted(c, s, -1, 0);
+}
+
+/* Empties source s's ring, keeping its memory. */
+static void ring_clear(struct hamd_arb_contract *c, int s)
+{
+    struct hamd_arb_ring *r = ring_of(c, s);
+    if (!r)
+        return;
+    ring_counted(c, s, -(int64_t)r->len, 0);
+    r->len = 0;
+}
+
+static void ring_trim(struct hamd_arb_contract *c, int s,
+                      const struct hamd_arb_limits *lim, int64_t now_ns)
+{
+    struct hamd_arb_ring *r = ring_of(c, s);
     while (r && r->len > 0 && now_ns - ring_at(r, 0)->rx_ns > lim->window_ns)
-        ring_pop_oldest(r);
+        ring_pop_oldest(c, s);
 }
 
 /* The largest capacity depth needs: the power of two at or above it. */
@@ -60,54 +99,75 @@ static unsigned cap_limit(const struct hamd_arb_limits *lim)
     return cap;
 }
 
-/* Replaces *rp by a ring of new_cap slots holding the same ticks
- * (unwrapped); false when out of memory (*rp is then unchanged). */
-static bool ring_grow(struct hamd_arb_ring **rp, unsigned new_cap)
+/* Replaces source s's ring by one of new_cap slots holding the same
+ * ticks (unwrapped); false when out of memory (the ring is then
+ * unchanged). */
+static bool ring_grow(struct hamd_arb_contract *c, int s, unsigned new_cap)
 {
-    struct hamd_arb_ring *old = *rp;
-    struct hamd_arb_ring *r =
-        malloc(sizeof *r + sizeof r->slots[0] * (size_t)new_cap);
-    if (!r)
+    struct hamd_arb_ring *old = ring_of(c, s);
+    if (!c->rings && !(c->rings = calloc(1, sizeof *c->rings)))
         return false;
+    struct hamd_arb_ring *r = malloc(ring_bytes(new_cap));
+    if (!r) {
+        if (c->rings->n == 0) {
+            free(c->rings);
+            c->rings = NULL;
+        }
+        return false;
+    }
     r->cap = new_cap;
     r->head = 0;
     r->len = old ? old->len : 0;
     for (unsigned i = 0; i < r->len; i++)
         r->slots[i] = *ring_at(old, i);
+    ring_counted(c, s, 0,
+                 (int64_t)ring_bytes(new_cap) -
+                     (old ? (int64_t)ring_bytes(old->cap) : 0));
     free(old);
-    *rp = r;
+    c->rings->n += old == NULL;
+    c->rings->of[s] = r;
     return true;
 }
 
-static bool ring_push(struct hamd_arb_ring **rp,
+static bool ring_push(struct hamd_arb_contract *c, int s,
                       const struct hamd_arb_limits *lim,
                       const struct hamd_tick *tick, int64_t now_ns)
 {
     if (lim->depth == 0)
         return false;
-    ring_trim(*rp, lim, now_ns);
-    unsigned cap = *rp ? (*rp)->cap : 0;
-    if ((!*rp || (*rp)->len == cap) && cap < cap_limit(lim)) {
+    ring_trim(c, s, lim, now_ns);
+    struct hamd_arb_ring *r = ring_of(c, s);
+    unsigned cap = r ? r->cap : 0;
+    if ((!r || r->len == cap) && cap < cap_limit(lim)) {
         unsigned first = HAMD_ARB_RING_MIN < cap_limit(lim) ? HAMD_ARB_RING_MIN
                                                             : cap_limit(lim);
-        if (!ring_grow(rp, cap ? cap * 2 : first))
+        if (!ring_grow(c, s, cap ? cap * 2 : first))
             return false;
     }
-    struct hamd_arb_ring *r = *rp;
+    r = ring_of(c, s);
     /* Full at depth: the oldest tick makes room, the window slides. */
     while (r->len >= lim->depth || r->len == r->cap)
-        ring_pop_oldest(r);
+        ring_pop_oldest(c, s);
     struct hamd_arb_slot *slot = ring_at(r, r->len);
     slot->rx_ns = now_ns;
     slot->tick = *tick;
     r->len++;
+    ring_counted(c, s, 1, 0);
     return true;
 }
 
-static void ring_release(struct hamd_arb_ring **rp)
+static void ring_release(struct hamd_arb_contract *c, int s)
 {
-    free(*rp);
-    *rp = NULL;
+    struct hamd_arb_ring *r = ring_of(c, s);
+    if (!r)
+        return;
+    ring_counted(c, s, -(int64_t)r->len, -(int64_t)ring_bytes(r->cap));
+    free(r);
+    c->rings->of[s] = NULL;
+    if (--c->rings->n == 0) {
+        free(c->rings);
+        c->rings = NULL;
+    }
 }
 
 /* ------------------------------------------------------------------------
@@ -120,10 +180,16 @@ void hamd_arb_contract_init(struct hamd_arb_contract *c)
     c->active = HAMD_ARB_NO_SOURCE;
 }
 
+void hamd_arb_contract_count(struct hamd_arb_contract *c,
+                             struct hamd_arb_totals *totals)
+{
+    c->totals = totals;
+}
+
 void hamd_arb_contract_release(struct hamd_arb_contract *c)
 {
     for (int i = 0; i < HAMD_ARB_MAX_SOURCES; i++)
-        ring_release(&c->rings[i]);
+        ring_release(c, i);
 }
 
 static bool newer_than_last(const struct hamd_arb_contract *c,
@@ -158,11 +224,10 @@ enum hamd_arb_verdict hamd_arb_offer(struct hamd_arb_contract *c,
      * subscriber wants the current state, not a burst of history. */
     if (c->active == HAMD_ARB_NO_SOURCE && !c->has_last && lim->depth > 0) {
         static const struct hamd_arb_limits newest_only = {INT64_MAX, 1};
-        if (c->rings[source])
-            c->rings[source]->len = 0;
+        ring_clear(c, source);
         lim = &newest_only;
     }
-    return ring_push(&c->rings[source], lim, tick, now_ns) ? HAMD_ARB_KEPT
+    return ring_push(c, source, lim, tick, now_ns) ? HAMD_ARB_KEPT
                                                             : HAMD_ARB_DROPPED;
 }
 
@@ -191,7 +256,7 @@ static int earliest(struct hamd_arb_contract *c, uint32_t set,
     int best = HAMD_ARB_NO_SOURCE;
     int64_t best_rx = 0;
     for (int s = 0; s < HAMD_ARB_MAX_SOURCES; s++) {
-        struct hamd_arb_ring *r = c->rings[s];
+        struct hamd_arb_ring *r = ring_of(c, s);
         if (!((set >> s) & 1u) || !r || pos[s] >= r->len)
             continue;
         int64_t rx = ring_at(r, pos[s])->rx_ns;
@@ -212,14 +277,14 @@ unsigned hamd_arb_flush(struct hamd_arb_contract *c,
     unsigned pos[HAMD_ARB_MAX_SOURCES] = {0};
     for (int s = 0; s < HAMD_ARB_MAX_SOURCES; s++)
         if ((set >> s) & 1u)
-            ring_trim(c->rings[s], lim, now_ns);
+            ring_trim(c, s, lim, now_ns);
     /* One ring in priority mode; in first-arrival mode a merge of a few,
      * by arrival: each emitted tick moves the guard, so a later copy of
      * it is skipped as it would have been live. */
     unsigned replayed = 0;
     int s;
     while ((s = earliest(c, set, pos)) != HAMD_ARB_NO_SOURCE) {
-        const struct hamd_tick *t = &ring_at(c->rings[s], pos[s]++)->tick;
+        const struct hamd_tick *t = &ring_at(ring_of(c, s), pos[s]++)->tick;
         if (!newer_than_last(c, t))
             continue;
         emit(ud, s, t);
@@ -229,7 +294,7 @@ unsigned hamd_arb_flush(struct hamd_arb_contract *c,
      * and the memory goes back until one is a backup again. */
     for (s = 0; s < HAMD_ARB_MAX_SOURCES; s++)
         if ((set >> s) & 1u)
-            ring_release(&c->rings[s]);
+            ring_release(c, s);
     return replayed;
 }
 
@@ -253,8 +318,8 @@ unsigned hamd_arb_each_newer(struct hamd_arb_contract *c,
 {
     if (!source_valid(source))
         return 0;
-    struct hamd_arb_ring *r = c->rings[source];
-    ring_trim(r, lim, now_ns);
+    ring_trim(c, source, lim, now_ns);
+    struct hamd_arb_ring *r = ring_of(c, source);
     unsigned n = 0;
     for (unsigned i = 0; r && i < r->len; i++) {
         const struct hamd_tick *t = &ring_at(r, i)->tick;
@@ -289,8 +354,8 @@ enum hamd_arb_verdict hamd_arb_hold(struct hamd_arb_contract *c,
         return HAMD_ARB_DROPPED;
     if (!newer_than_last(c, tick))
         return HAMD_ARB_STALE;
-    return ring_push(&c->rings[source], lim, tick, now_ns) ? HAMD_ARB_KEPT
-                                                            : HAMD_ARB_DROPPED;
+    return ring_push(c, source, lim, tick, now_ns) ? HAMD_ARB_KEPT
+                                                    : HAMD_ARB_DROPPED;
 }
 
 void hamd_arb_observed(struct hamd_arb_contract *c, int64_t datetime_ns,
@@ -305,30 +370,31 @@ void hamd_arb_observed(struct hamd_arb_contract *c, int64_t datetime_ns,
     }
     uint32_t set = supplying(c);
     for (int s = 0; set && s < HAMD_ARB_MAX_SOURCES; s++) {
-        struct hamd_arb_ring *r = (set >> s) & 1u ? c->rings[s] : NULL;
+        struct hamd_arb_ring *r = (set >> s) & 1u ? ring_of(c, s) : NULL;
         while (r && r->len > 0 && !newer_than_last(c, &ring_at(r, 0)->tick))
-            ring_pop_oldest(r);
+            ring_pop_oldest(c, s);
     }
 }
 
 void hamd_arb_forget_source(struct hamd_arb_contract *c, int source)
 {
     if (source_valid(source))
-        ring_release(&c->rings[source]);
+        ring_release(c, source);
 }
 
 unsigned hamd_arb_kept(const struct hamd_arb_contract *c, int source)
 {
-    return source_valid(source) && c->rings[source] ? c->rings[source]->len
-                                                    : 0;
+    struct hamd_arb_ring *r = source_valid(source) ? ring_of(c, source) : NULL;
+    return r ? r->len : 0;
 }
 
 uint64_t hamd_arb_contract_bytes(const struct hamd_arb_contract *c)
 {
     uint64_t bytes = 0;
-    for (int i = 0; i < HAMD_ARB_MAX_SOURCES; i++)
-        if (c->rings[i])
-            bytes += sizeof *c->rings[i] +
-                     sizeof c->rings[i]->slots[0] * (uint64_t)c->rings[i]->cap;
+    for (int i = 0; i < HAMD_ARB_MAX_SOURCES; i++) {
+        const struct hamd_arb_ring *r = ring_of(c, i);
+        if (r)
+            bytes += ring_bytes(r->cap);
+    }
     return bytes;
 }

@@ -255,6 +255,7 @@ static void contract_mark_served(struct hamd_dataplane *dp, struct dp_contract *
     for (int i = 0; i < HAMD_ARB_MAX_SOURCES; i++)
         if (dp->sources[i].used && source_serves(&dp->sources[i], c->vt_symbol))
             c->served |= 1u << i;
+    dp_stats_contract_touched(dp, c);
 }
 
 static void door_source_add(struct hamd_dataplane *dp, const struct dp_door_msg *m)
@@ -305,6 +306,7 @@ static void door_source_remove(struct hamd_dataplane *dp, const char *account)
             c->arb.active = HAMD_ARB_NO_SOURCE;
         c->last_rx_ns[idx] = 0;
         c->served &= ~(1u << idx);
+        dp_stats_contract_touched(dp, c);
         c->arb.eligible &= ~(1u << idx);
         if (c->relay_src == idx)
             c->relay_src = HAMD_ARB_NO_SOURCE;
@@ -341,6 +343,7 @@ static void door_contract_add(struct hamd_dataplane *dp, const char *vt_symbol)
     snprintf(c->vt_symbol, sizeof c->vt_symbol, "%s", vt_symbol);
     c->vt_len = strlen(c->vt_symbol);
     hamd_arb_contract_init(&c->arb);
+    hamd_arb_contract_count(&c->arb, &dp->arb_totals);
     c->relay_src = HAMD_ARB_NO_SOURCE;
     contract_mark_served(dp, c);
     dp_arb_contract_mode(dp, c);
@@ -348,8 +351,12 @@ static void door_contract_add(struct hamd_dataplane *dp, const char *vt_symbol)
     hamd_strmap_put(dp->contracts, c->vt_symbol, c);
 }
 
-static void contract_free(struct dp_contract *c)
+/* Frees c, taken out of the running totals (the list of contracts two
+ * sources touch, the cache count, the rings' totals). */
+static void contract_free(struct hamd_dataplane *dp, struct dp_contract *c)
 {
+    dp_stats_contract_forget(dp, c);
+    dp->cached -= c->lvc_len > 0;
     hamd_arb_contract_release(&c->arb);
     free(c->lvc);
     free(c);
@@ -361,7 +368,7 @@ static void door_contract_remove(struct hamd_dataplane *dp, const char *vt_symbo
     if (c) {
         hamd_inflight_forget(dp->inflight, c);
         dp_wm_forget(dp, c);
-        contract_free(c);
+        contract_free(dp, c);
     }
 }
 
@@ -763,12 +770,13 @@ void hamd_dataplane_destroy(struct hamd_dataplane **self)
         const char *key;
         void *val;
         while (hamd_strmap_next(dp->contracts, &cursor, &key, &val))
-            contract_free(val);
+            contract_free(dp, val);
         hamd_strmap_destroy(&dp->contracts);
     }
     hamd_strmap_destroy(&dp->by_account);
     hamd_inflight_destroy(&dp->inflight);
     dp_wm_free(dp);
+    dp_stats_free(dp);
     free(dp->events);
     pthread_mutex_destroy(&dp->lock);
     free(dp);

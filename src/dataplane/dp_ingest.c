@@ -35,7 +35,8 @@ static void reject(struct dp_source *s, const char *what)
 }
 
 /* Updates freshness bookkeeping used for staleness and canary checks. */
-static void note_receipt(struct dp_source *s, int idx, struct dp_contract *c,
+static void note_receipt(struct hamd_dataplane *dp, struct dp_source *s,
+                         int idx, struct dp_contract *c,
                          const struct hamd_tick *t, int64_t now_ns,
                          int64_t wall_ns)
 {
@@ -44,6 +45,10 @@ static void note_receipt(struct dp_source *s, int idx, struct dp_contract *c,
     c->last_rx_ns[idx] = now_ns;
     if (now_ns > c->freshest_rx_ns)
         c->freshest_rx_ns = now_ns;
+    if (!(c->rx_from & (1u << idx))) { /* its first tick from this slot */
+        c->rx_from |= 1u << idx;
+        dp_stats_contract_touched(dp, c);
+    }
     if (s->canary[0] && strcmp(s->canary, c->vt_symbol) == 0)
         s->st.canary_ns = now_ns;
     int64_t lat_ms = (wall_ns - t->datetime_ns) / HAMD_NS_PER_MS;
@@ -72,7 +77,7 @@ static void ingest_tick(struct hamd_dataplane *dp, struct dp_source *s,
     /* One wall clock read (~60 ns on the development VM) per tick: the
      * latency seen and, when it goes out, its hub_ns. */
     struct dp_live live = {wire.body ? &wire : NULL, hamd_wall_ns()};
-    note_receipt(s, idx, c, &tick, now_ns, live.wall_ns);
+    note_receipt(dp, s, idx, c, &tick, now_ns, live.wall_ns);
     /* The publisher asked this node for the contract from this account. */
     if (c->relay_src == idx)
         dp_relay_tick(dp, s, body, len);

@@ -32,11 +32,16 @@
                                       handled per wakeup */
 #define DP_EVENT_QUEUE_CAP 4096    /* upward events buffered */
 #define DP_CONTRACTS_INITIAL 1024  /* initial contract map capacity */
-#define DP_GW_RCVHWM 4096          /* gateway ROUTER receive HWM, messages
+#define DP_GW_RCVHWM 1024          /* gateway ROUTER receive HWM, messages
                                       (one TICK may carry up to
                                       HAMD_GW_TICKS_PER_MSG_MAX ticks):
                                       beyond it a gateway's sends wait
-                                      (back-pressure, never a drop) */
+                                      (back-pressure, never a drop). A
+                                      queued one-tick message holds ~1.9
+                                      KB of ZeroMQ's receive buffers: at
+                                      4,096 a 5,000-tick burst kept 7 MB
+                                      resident; 1,024 are still 1 - 5 ms
+                                      of the data thread's work */
 #define DP_LINGER_MS 0             /* close sockets without waiting */
 #define DP_POLL_ITEMS 7            /* gateways, door, snapshot, PUB, relay
                                       in and out, the ZAP handler */
@@ -63,6 +68,8 @@
                                       200 messages/s at most */
 #define DP_WM_INITIAL 256          /* first size of the list of contracts
                                       sent since the last watermark */
+#define DP_MULTI_INITIAL 64        /* first size of the list of contracts
+                                      two sources can touch (dp_stats.c) */
 
 /* Door operations, control -> data, sent as [struct dp_door_msg][body?]. */
 enum dp_door_op {
@@ -120,6 +127,11 @@ struct dp_contract {
     uint64_t seq;                         /* last seq stamped */
     uint64_t seq_term;                    /* term the seq counts in */
     uint32_t served;                      /* bit s: source s serves it */
+    uint32_t rx_from;                     /* bit s: source slot s delivered
+                                             it (kept when the source goes:
+                                             its receipt stays freshest) */
+    uint32_t multi_slot;                  /* 1 + its index in dp->multi,
+                                             0 = not in it (dp_stats.c) */
     bool first;                           /* first-arrival arbitration (its
                                              exchange's mode) */
     int64_t last_rx_ns[HAMD_ARB_MAX_SOURCES]; /* per source, monotonic */
@@ -224,6 +236,14 @@ struct hamd_dataplane {
                                              and may supply first-arrival
                                              contracts (dp_arbitration.c) */
     struct hamd_strmap *contracts;        /* vt_symbol -> dp_contract */
+    struct hamd_arb_totals arb_totals;    /* every contract's replay rings,
+                                             counted as they change */
+    uint64_t cached;                      /* contracts with a cached tick */
+    struct dp_contract **multi;           /* contracts two sources or more
+                                             serve or delivered: the only
+                                             ones a source can lag on */
+    uint32_t multi_len;                   /* entries in multi */
+    uint32_t multi_cap;                   /* entries allocated */
     struct hamd_strmap *by_account;       /* account -> dp_source */
 
     int64_t next_hb_ns;                   /* monotonic */
@@ -467,6 +487,16 @@ void dp_endpoints_close(struct hamd_dataplane *dp);
 void dp_snapshot_serve(struct hamd_dataplane *dp);
 /* Sends _hb when it is due and this node publishes. */
 void dp_heartbeat_due(struct hamd_dataplane *dp, int64_t now_ns);
+
+/* dp_stats.c: the statistics for the control plane */
+
+/* c's served or rx_from bits changed: it joins or leaves the contracts
+ * whose lags the statistics look at. */
+void dp_stats_contract_touched(struct hamd_dataplane *dp, struct dp_contract *c);
+/* Forgets c, which goes away. */
+void dp_stats_contract_forget(struct hamd_dataplane *dp, struct dp_contract *c);
+/* Frees the list. */
+void dp_stats_free(struct hamd_dataplane *dp);
 /* Computes the statistics and hands them to the control thread. */
 void dp_stats_refresh(struct hamd_dataplane *dp, int64_t now_ns);
 

@@ -3,7 +3,6 @@
  * cache, heartbeats, events, and the statistics handed to the control
  * plane. */
 #include <errno.h>
-#include <malloc.h>
 #include <msgpack.h>
 #include <stdlib.h>
 #include <string.h>
@@ -173,20 +172,22 @@ enum hamd_gate_tick dp_gate_tick(struct hamd_dataplane *dp,
  * compact form (~40 % of the encoded body): 5,000 cached contracts are
  * megabytes of resident memory, while a snapshot re-encodes them at a
  * fraction of a microsecond each. */
-static void lvc_store(struct dp_contract *c, const struct hamd_tick *tick,
+static void lvc_store(struct hamd_dataplane *dp, struct dp_contract *c,
+                      const struct hamd_tick *tick,
                       const struct hamd_tick_hub *hub)
 {
     size_t len = hamd_tick_compact_to(tick, hub, c->lvc, c->lvc_cap);
-    if (len <= c->lvc_cap) {
-        c->lvc_len = (uint32_t)len;
-        return;
+    if (len > c->lvc_cap) {
+        uint8_t *grown = realloc(c->lvc, len);
+        if (!grown)
+            return; /* keep the older cached value */
+        c->lvc = grown;
+        c->lvc_cap = (uint32_t)len;
+        len = hamd_tick_compact_to(tick, hub, c->lvc, len);
     }
-    uint8_t *grown = realloc(c->lvc, len);
-    if (!grown)
-        return; /* keep the older cached value */
-    c->lvc = grown;
-    c->lvc_cap = (uint32_t)len;
-    c->lvc_len = (uint32_t)hamd_tick_compact_to(tick, hub, c->lvc, len);
+    /* Counted where it changes: the statistics visit no contract. */
+    dp->cached += (uint64_t)(len > 0) - (uint64_t)(c->lvc_len > 0);
+    c->lvc_len = (uint32_t)len;
 }
 
 static void send_two(struct hamd_dataplane *dp, const char *topic,
@@ -225,7 +226,7 @@ static void follow_hold(struct hamd_dataplane *dp, struct dp_contract *c,
                   now_ns);
     struct hamd_tick_hub hub = {c->seq_term, c->seq, dp->opts.node_id,
                                 hamd_wall_ns()};
-    lvc_store(c, tick, &hub);
+    lvc_store(dp, c, tick, &hub);
 }
 
 /* Holds a live tick when the gate says so. Returns true when held. */
@@ -292,7 +293,7 @@ void dp_publish_tick(struct hamd_dataplane *dp, struct dp_contract *c,
         dp->pub_errors++;
         return;
     }
-    lvc_store(c, tick, &hub);
+    lvc_store(dp, c, tick, &hub);
     dp->sources[source].st.published++;
     if (c->first)
         dp->sources[source].st.first++;
@@ -446,103 +447,4 @@ out:
     zmq_msg_close(&p.id);
     for (int i = 0; i < 3; i++)
         zmq_msg_close(&parts[i]);
-}
-
-/* ------------------------------------------------------------------------
- * Statistics for the control plane (health inputs, /metrics)
- * ------------------------------------------------------------------------ */
-
-/* How long source s has been silent on contract c while another source
- * delivered it (0 when s is the freshest or has not said HELLO). */
-static int64_t contract_lag_ns(const struct dp_contract *c,
-                               const struct dp_source *src, int s)
-{
-    if (!(c->served & (1u << s)) || src->st.hello_ns == 0)
-        return 0;
-    int64_t since = c->last_rx_ns[s] > src->st.hello_ns ? c->last_rx_ns[s]
-                                                        : src->st.hello_ns;
-    return c->freshest_rx_ns > since ? c->freshest_rx_ns - since : 0;
-}
-
-/* One pass over the contracts: per-source staleness and replay depth,
- * cache and memory totals. */
-static void stats_scan(struct hamd_dataplane *dp, struct hamd_dp_stats *st,
-                       int64_t worst_lag_ns[HAMD_ARB_MAX_SOURCES],
-                       uint64_t kept[HAMD_ARB_MAX_SOURCES])
-{
-    size_t cursor = 0;
-    const char *key;
-    void *val;
-    while (hamd_strmap_next(dp->contracts, &cursor, &key, &val)) {
-        const struct dp_contract *c = val;
-        st->cached += c->lvc_len > 0;
-        st->replay_bytes += hamd_arb_contract_bytes(&c->arb);
-        for (int s = 0; s < HAMD_ARB_MAX_SOURCES; s++) {
-            if (!dp->sources[s].used)
-                continue;
-            kept[s] += hamd_arb_kept(&c->arb, s);
-            int64_t lag = contract_lag_ns(c, &dp->sources[s], s);
-            if (lag > worst_lag_ns[s])
-                worst_lag_ns[s] = lag;
-        }
-    }
-}
-
-/* Gives freed heap pages back to the system after bursts (the start-up
- * replay, a backlog, a big snapshot) left much memory free between live
- * allocations, which glibc would otherwise keep for good. Rarely and only
- * then: malloc_trim walks the whole heap with its arenas locked, a stall
- * of milliseconds on the tick path (measured: 6 - 12 ms at 46 MB). */
-static void heap_trim_due(struct hamd_dataplane *dp, int64_t now_ns)
-{
-    if (now_ns < dp->next_trim_ns)
-        return;
-    dp->next_trim_ns = now_ns + (int64_t)DP_TRIM_INTERVAL_MS * HAMD_NS_PER_MS;
-    if (mallinfo2().fordblks >= DP_TRIM_FREE_MIN_BYTES)
-        malloc_trim(0);
-}
-
-void dp_stats_refresh(struct hamd_dataplane *dp, int64_t now_ns)
-{
-    heap_trim_due(dp, now_ns);
-    dp->next_stats_ns = now_ns + (int64_t)dp->opts.stats_interval_ms * HAMD_NS_PER_MS;
-    struct hamd_dp_stats st;
-    memset(&st, 0, sizeof st);
-    int64_t worst_lag_ns[HAMD_ARB_MAX_SOURCES] = {0};
-    uint64_t kept[HAMD_ARB_MAX_SOURCES] = {0};
-    stats_scan(dp, &st, worst_lag_ns, kept);
-    for (int s = 0; s < HAMD_ARB_MAX_SOURCES; s++) {
-        struct dp_source *src = &dp->sources[s];
-        if (!src->used)
-            continue;
-        src->st.staleness_ms = worst_lag_ns[s] / HAMD_NS_PER_MS;
-        if (src->latency_n > 0)
-            src->st.latency_ms = src->latency_sum_ms / (int64_t)src->latency_n;
-        src->latency_sum_ms = 0;
-        src->latency_n = 0;
-        src->st.replay_ticks = kept[s];
-        st.sources[st.n_sources++] = src->st;
-    }
-    st.contracts = hamd_strmap_size(dp->contracts);
-    st.published = dp->published;
-    st.pub_errors = dp->pub_errors;
-    st.unknown_source = dp->unknown_source;
-    st.unsubscribed = dp->unsubscribed;
-    st.snapshots = dp->snapshots;
-    st.publishing = dp_may_publish(dp, now_ns);
-    st.follow_msgs = dp->follow_msgs;
-    st.follow_age_ms = dp_follow_silence_ms(dp, now_ns);
-    st.follow_ticks = dp->follow && dp->follow_mode.read == HAMD_FOLLOWMODE_TICKS;
-    st.wm_sent = dp->wm_sent;
-    st.takeover_replayed = dp->takeover_replayed;
-    st.relaying = dp->relaying;
-    st.relay_ticks_out = dp->relay_ticks_out;
-    st.relay_ticks_in = dp->relay_ticks_in;
-    st.relay_unsolicited = dp->relay_unsolicited;
-    st.relay_bad = dp->relay_bad;
-    st.relay_refused = dp->relay_refused;
-    st.clients_refused = dp->clients_refused;
-    pthread_mutex_lock(&dp->lock);
-    dp->stats = st;
-    pthread_mutex_unlock(&dp->lock);
 }

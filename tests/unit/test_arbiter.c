@@ -133,7 +133,7 @@ static void test_depth_keeps_newest(void **state)
     publish_if_ok(&c, 0, 999, 0.5, 0, HAMD_ARB_PUBLISH);
     for (int n = 0; n < 20; n++)
         publish_if_ok(&c, 2, 1000 + n, n + 1, n, HAMD_ARB_KEPT);
-    assert_true(c.rings[2]->cap >= LIMITS.depth);
+    assert_true(c.rings->of[2]->cap >= LIMITS.depth);
     struct replay_log log = {&c, 0, {0}, {0}};
     assert_int_equal(hamd_arb_switch(&c, &LIMITS, 2, 30 * MS, record, &log),
                      LIMITS.depth);
@@ -255,7 +255,7 @@ static void test_observed_lets_go_of_what_was_published(void **state)
     assert_int_equal(hamd_arb_kept(&c, 0), 0);
     assert_int_equal(hamd_arb_kept(&c, 1), 1);
     /* Emptied, not freed: the next held tick reuses the slots. */
-    assert_true(c.rings[0] != NULL);
+    assert_true(c.rings->of[0] != NULL);
     struct hamd_tick next = tick_at(1005, 6);
     assert_int_equal(hamd_arb_hold(&c, &LIMITS, 0, &next, 4 * MS), HAMD_ARB_KEPT);
     hamd_arb_contract_release(&c);
@@ -309,7 +309,7 @@ static void test_new_subscription_keeps_only_the_newest(void **state)
     for (int n = 0; n < 10; n++)
         publish_if_ok(&c, 1, 1000 + n, n + 1, n, HAMD_ARB_KEPT);
     assert_int_equal(hamd_arb_kept(&c, 1), 1);
-    assert_int_equal(c.rings[1]->cap, 1); /* one slot, not a ring's minimum */
+    assert_int_equal(c.rings->of[1]->cap, 1); /* one slot, not a ring's minimum */
     struct replay_log log = {&c, 0, {0}, {0}};
     assert_int_equal(hamd_arb_switch(&c, &LIMITS, 1, 20 * MS, record, &log), 1);
     assert_int_equal(log.dt_ms[0], 1009);
@@ -392,6 +392,7 @@ static void test_first_source_ahead_wins_every_race(void **state)
         publish_if_ok(&c, 0, 1000 + n, 1 + n, 2 * n + 1, HAMD_ARB_STALE);
     }
     assert_int_equal(hamd_arb_contract_bytes(&c), 0);
+    assert_null(c.rings); /* nothing kept: not even the table */
     hamd_arb_contract_release(&c);
 }
 
@@ -541,6 +542,110 @@ static void test_mode_names(void **state)
     assert_string_equal(hamd_arb_mode_name((enum hamd_arb_mode)7), "unknown");
 }
 
+/* ------------------------------------------------------------------------
+ * Running totals over many contracts
+ * ------------------------------------------------------------------------ */
+
+#define TOT_CONTRACTS 3
+#define TOT_SOURCES 3
+#define TOT_STEPS 4000
+
+/* The totals equal the sums a walk over the contracts finds. */
+static void assert_totals_match(struct hamd_arb_contract *cs,
+                                const struct hamd_arb_totals *tot)
+{
+    uint64_t bytes = 0;
+    for (int i = 0; i < TOT_CONTRACTS; i++)
+        bytes += hamd_arb_contract_bytes(&cs[i]);
+    assert_int_equal(tot->bytes, bytes);
+    for (int s = 0; s < HAMD_ARB_MAX_SOURCES; s++) {
+        uint64_t kept = 0;
+        for (int i = 0; i < TOT_CONTRACTS; i++)
+            kept += hamd_arb_kept(&cs[i], s);
+        assert_int_equal(tot->kept[s], kept);
+    }
+}
+
+/* Publishes what a flush or switch hands out. */
+static void publish_emit(void *ud, int source, const struct hamd_tick *t)
+{
+    (void)source;
+    hamd_arb_published(ud, t);
+}
+
+/* Every operation that keeps, trims, grows, replays or lets go of ticks,
+ * in a pseudo-random order over a few contracts sharing totals, with a
+ * short window and depth so that trimming and sliding happen: after each
+ * step the totals match a full walk. */
+static void test_totals_follow_every_change(void **state)
+{
+    (void)state;
+    static const struct hamd_arb_limits lim = {.window_ns = 40 * MS,
+                                               .depth = 6};
+    struct hamd_arb_contract cs[TOT_CONTRACTS];
+    struct hamd_arb_totals tot;
+    memset(&tot, 0, sizeof tot);
+    for (int i = 0; i < TOT_CONTRACTS; i++) {
+        hamd_arb_contract_init(&cs[i]);
+        hamd_arb_contract_count(&cs[i], &tot);
+    }
+    uint32_t seed = 12345;
+    int64_t dt_ms = 1000;
+    for (int step = 0; step < TOT_STEPS; step++) {
+        seed = seed * 1103515245u + 12345u;
+        uint32_t r = seed >> 8;
+        struct hamd_arb_contract *c = &cs[r % TOT_CONTRACTS];
+        int src = (int)((r / TOT_CONTRACTS) % TOT_SOURCES);
+        int64_t now_ns = (int64_t)step * MS;
+        /* Exchange time mostly forwards, sometimes a repeat. */
+        dt_ms += (r >> 12) % 4 == 0 ? 0 : 1;
+        struct hamd_tick t = tick_at(dt_ms, 1);
+        switch ((r >> 16) % 10) {
+        case 0:
+            hamd_arb_switch(c, &lim, src, now_ns, publish_emit, c);
+            break;
+        case 1:
+            hamd_arb_set_eligible(c, &lim, (r >> 20) & 7u, now_ns,
+                                  publish_emit, c);
+            break;
+        case 2:
+            hamd_arb_hold(c, &lim, src, &t, now_ns);
+            break;
+        case 3:
+            hamd_arb_flush(c, &lim, now_ns, publish_emit, c);
+            break;
+        case 4:
+            hamd_arb_observed(c, t.datetime_ns - 3 * MS, 1);
+            break;
+        case 5:
+            hamd_arb_forget_source(c, src);
+            break;
+        case 6:
+            hamd_arb_each_newer(c, &lim, src, now_ns, publish_emit, c);
+            break;
+        case 7:
+            if ((r >> 20) % 8 == 0) { /* a contract goes and comes back */
+                hamd_arb_contract_release(c);
+                hamd_arb_contract_init(c);
+                hamd_arb_contract_count(c, &tot);
+            }
+            break;
+        default:
+            if (hamd_arb_offer(c, &lim, src, &t, now_ns) == HAMD_ARB_PUBLISH)
+                hamd_arb_published(c, &t);
+            break;
+        }
+        assert_totals_match(cs, &tot);
+    }
+    for (int i = 0; i < TOT_CONTRACTS; i++) {
+        hamd_arb_contract_release(&cs[i]);
+        assert_null(cs[i].rings); /* the table goes with the last ring */
+    }
+    assert_int_equal(tot.bytes, 0);
+    for (int s = 0; s < HAMD_ARB_MAX_SOURCES; s++)
+        assert_int_equal(tot.kept[s], 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -566,6 +671,7 @@ int main(void)
         cmocka_unit_test(test_first_flush_tie_prefers_the_active_source),
         cmocka_unit_test(test_first_observed_trims_every_supplier),
         cmocka_unit_test(test_mode_names),
+        cmocka_unit_test(test_totals_follow_every_change),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
