@@ -16,6 +16,7 @@
 
 #include "common/mpjson.h"
 #include "common/relay_proto.h"
+#include "common/watermark.h"
 #include "fuzz_store.h"
 #include "gw-sim/badmsg.h"
 #include "gw-sim/feed.h"
@@ -571,6 +572,171 @@ static void seeds_relay(void)
     msgpack_sbuffer_destroy(&sb);
 }
 
+/* ------------------------------------------------------------------------
+ * What a client reads: the publisher's stream, a snapshot answer
+ * ------------------------------------------------------------------------ */
+
+#define SEED_CTL_DEALER 0x80 /* fuzz_client.c's ctl bits */
+#define SEED_CTL_STEP_HB 0x30  /* clock +100 ms */
+#define SEED_CTL_STEP_SILENT 0x50 /* clock +1600 ms: a silence */
+#define SEED_CTL_STEP_SETTLE 0x70 /* clock +3100 ms: past the settle */
+
+/* Appends {k1: v1, k2: v2, ...} of n unsigned pairs as one part. */
+static void seed_uint_map_part(const char *const *keys, const uint64_t *vals,
+                               unsigned n)
+{
+    msgpack_sbuffer sb;
+    msgpack_packer pk;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, n);
+    for (unsigned i = 0; i < n; i++) {
+        msgpack_pack_str_with_body(&pk, keys[i], strlen(keys[i]));
+        msgpack_pack_uint64(&pk, vals[i]);
+    }
+    seed_part(sb.data, sb.size);
+    msgpack_sbuffer_destroy(&sb);
+}
+
+/* Appends the topic part of a client message: ctl, then the topic. */
+static void seed_client_topic(uint8_t ctl, const char *topic)
+{
+    uint8_t buf[HAMD_VT_SYMBOL_MAX + 1];
+    size_t n = strlen(topic);
+    FUZZ_CHECK(n < sizeof buf);
+    buf[0] = ctl;
+    memcpy(buf + 1, topic, n);
+    seed_part(buf, n + 1);
+}
+
+/* Appends an `_hb` of term from node, as the publisher sends it. */
+static void seed_client_hb(uint8_t ctl, uint64_t term, uint64_t node)
+{
+    static const char *const keys[] = {"term", "node", "ts_ns", "published",
+                                       "clients"};
+    const uint64_t vals[] = {term, node, (uint64_t)SEED_WALL_NS, 100, 2};
+    seed_client_topic(ctl, "_hb");
+    seed_uint_map_part(keys, vals, 5);
+}
+
+/* Appends tick n of vt_symbol numbered (term, seq), as published. */
+static void seed_client_tick(uint8_t ctl, const char *vt_symbol, int64_t n,
+                             uint64_t term, uint64_t seq)
+{
+    struct hamd_tick t;
+    uint8_t wire[HAMD_TICK_WIRE_MAX];
+    seed_tick(vt_symbol, n, &t);
+    t.term = term;
+    t.seq = seq;
+    t.node = 1;
+    t.hub_ns = SEED_WALL_NS;
+    size_t len = hamd_tick_encode(&t, true, wire, sizeof wire);
+    FUZZ_CHECK(len > 0);
+    seed_client_topic(ctl, vt_symbol);
+    seed_part(wire, len);
+}
+
+/* Appends a snapshot END of term with count ticks. */
+static void seed_client_end(uint64_t term, uint64_t count)
+{
+    static const char *const keys[] = {"term", "count"};
+    const uint64_t vals[] = {term, count};
+    seed_client_topic(SEED_CTL_DEALER, "END");
+    seed_uint_map_part(keys, vals, 2);
+}
+
+/* A late joiner: its snapshot answer, then the live stream with a gap, a
+ * new leader re-sending, a silence and heartbeats back. */
+static void seeds_client_join(void)
+{
+    static const uint8_t setup[] = {0, 0, 1}; /* 1 endpoint, 1 prefix */
+    seed_begin();
+    seed_part(setup, sizeof setup);
+    seed_client_hb(0, 3, 1);
+    seed_client_tick(0, "rb2601.SHFE", 5, 3, 5);      /* held: joining */
+    seed_client_tick(SEED_CTL_DEALER, "rb2601.SHFE", 4, 3, 4);
+    seed_client_tick(SEED_CTL_DEALER, "i2601.DCE", 9, 3, 9);
+    seed_client_end(3, 2);
+    seed_client_tick(0, "rb2601.SHFE", 6, 3, 6);
+    seed_client_tick(0, "rb2601.SHFE", 9, 3, 9);      /* a gap */
+    seed_client_tick(0, "i2601.DCE", 8, 2, 8);        /* fenced */
+    seed_client_hb(SEED_CTL_STEP_HB, 4, 2);           /* a new leader */
+    seed_client_tick(0, "rb2601.SHFE", 9, 4, 1);      /* re-sent */
+    seed_client_tick(0, "rb2601.SHFE", 10, 4, 2);
+    seed_client_tick(SEED_CTL_DEALER, "rb2601.SHFE", 11, 4, 3);
+    seed_client_end(4, 1);
+    seed_client_tick(SEED_CTL_STEP_SETTLE, "i2601.DCE", 10, 4, 3);
+    seed_client_hb(SEED_CTL_STEP_SILENT, 4, 2);       /* after a silence */
+    seed_write("client", "join");
+}
+
+/* Events, reserved topics, bad bodies, snapshot answers that fail. */
+static void seeds_client_other(void)
+{
+    static const uint8_t setup[] = {1, 1, 1}; /* 2 endpoints, 2 prefixes */
+    seed_begin();
+    seed_part(setup, sizeof setup);
+    seed_client_hb(1, 7, 3);                          /* a probe's slot */
+    seed_client_topic(0, "_event");
+    json_t *ev = json_pack("{s:s,s:s}", "event_type", "failover", "vt_symbol",
+                           "rb2601.SHFE");
+    msgpack_sbuffer sb;
+    msgpack_packer pk;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    hamd_mpjson_encode(&pk, ev);
+    seed_part(sb.data, sb.size);
+    msgpack_sbuffer_destroy(&sb);
+    json_decref(ev);
+    seed_client_topic(0, "_wm");
+    seed_part("\x80", 1);
+    seed_client_topic(0, "_hb");
+    seed_part("\x81\xa4term\x00", 7);                 /* term 0 */
+    seed_client_tick(SEED_CTL_DEALER | 1, "rb2601.SHFE", 1, 7, 1);
+    seed_client_tick(SEED_CTL_DEALER, "rb2601.SHFE", 2, 9, 1); /* above END */
+    seed_client_end(7, 5);                            /* count short */
+    seed_client_tick(SEED_CTL_DEALER | 2, "cu2601.SHFE", 3, 7, 0);
+    seed_client_end(6, 1);                            /* deposed */
+    seed_client_tick(0x03, "rb2601.DCE", 4, 7, 1);    /* not the topic */
+    seed_client_topic(0, "rb2601.SHFE");
+    seed_part("\xc1", 1);
+    seed_write("client", "other");
+}
+
+/* `_wm` bodies as the publisher writes them (dp_watermark.c). */
+static void seeds_watermark(void)
+{
+    static uint8_t body[HAMD_WM_BODY_MAX];
+    static const char *const syms[] = {"rb2601.SHFE", "i2601.DCE",
+                                       "IF2512.CFFEX"};
+    struct hamd_wm_writer wr;
+    hamd_wm_begin(&wr, body, sizeof body, SEED_WALL_NS);
+    size_t len = hamd_wm_finish(&wr);
+    FUZZ_CHECK(len > 0);
+    seed_write_bytes("watermark", "empty", body, len);
+    hamd_wm_begin(&wr, body, sizeof body, SEED_WALL_NS);
+    for (unsigned i = 0; i < 3; i++)
+        FUZZ_CHECK(hamd_wm_add(&wr, syms[i], SEED_WALL_NS - i, 100.0 * i));
+    len = hamd_wm_finish(&wr);
+    FUZZ_CHECK(len > 0);
+    seed_write_bytes("watermark", "three", body, len);
+    hamd_wm_begin(&wr, body, sizeof body, -1);
+    char vt[HAMD_VT_SYMBOL_MAX];
+    for (unsigned i = 0; i < HAMD_WM_ENTRIES_MAX; i++) {
+        snprintf(vt, sizeof vt, "c%u.SHFE", i);
+        FUZZ_CHECK(hamd_wm_add(&wr, vt, INT64_MAX - i, 1e300));
+    }
+    len = hamd_wm_finish(&wr);
+    FUZZ_CHECK(len > 0);
+    seed_write_bytes("watermark", "full", body, len);
+    /* Another producer's: keys in another order, an unknown one, integer
+     * volumes, compact headers. */
+    SEED_LITERAL("watermark", "other_order",
+        "\x83\xa5ticks\x92\x93\xabrb2601.SHFE\x01\x02\x93\xa9i2601.DCE"
+        "\xd3\x00\x00\x00\x00\x00\x00\x00\x03\xcb\x40\x00\x00\x00\x00\x00"
+        "\x00\x00\xa7unknown\xc0\xa5ts_ns\x05");
+}
+
 static void seeds_sim(void)
 {
     static const char *const requests[] = {
@@ -617,5 +783,8 @@ int main(int argc, char **argv)
     seeds_sim();
     seeds_mpjson();
     seeds_relay();
+    seeds_client_join();
+    seeds_client_other();
+    seeds_watermark();
     return 0;
 }
