@@ -12,7 +12,7 @@
 #   HAMD_FUZZ_SECONDS=60 ./tests/run.sh
 #                               fuzzes each target longer (default 20 s; the
 #                               release ctest runs tests/fuzz/run.sh, about
-#                               3 min with its clang build, label fuzz)
+#                               4 min with its clang build, label fuzz)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD

@@ -817,6 +817,8 @@ static void seed_sealed_params(struct hamd_vault *v, const char *params,
                                       sizeof err) == 0);
 }
 
+/* Sealing draws a random nonce: these seeds differ at every run of this
+ * program (git shows them changed); they open all the same. */
 static void seeds_vault(void)
 {
     static const char params[] =
