@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "client/client_internal.h"
-#include "client/client_wire.h"
+#include "client/client_msg.h"
 #include "common/clock.h"
 
 #define CLIENT_RECONNECT_IVL_MS 10   /* retry an endpoint this often: a new
@@ -186,37 +186,13 @@ static int recv_two(struct hamd_client *self, void *sock)
 /* One message of the SUB of `slot`. */
 static void sub_message(struct hamd_client *self, unsigned slot, int64_t now_ns)
 {
-    const char *topic = zmq_msg_data(&self->topic);
-    size_t tlen = zmq_msg_size(&self->topic);
+    char type[CCWIRE_EVENT_TYPE_MAX];
     const void *body = zmq_msg_data(&self->body);
     size_t blen = zmq_msg_size(&self->body);
-    if (tlen > 0 && topic[0] == '_') {
-        uint64_t term;
-        uint32_t node;
-        char type[CCWIRE_EVENT_TYPE_MAX];
-        if (!ccwire_topic_is(topic, tlen, CCWIRE_HB_TOPIC) &&
-            !ccwire_topic_is(topic, tlen, CCWIRE_EVENT_TOPIC))
-            ccore_other(self->core, slot, now_ns); /* reserved: ignored */
-        else if (ccwire_topic_is(topic, tlen, CCWIRE_HB_TOPIC) &&
-                 ccwire_heartbeat(body, blen, &term, &node))
-            ccore_heartbeat(self->core, slot, term, node, now_ns);
-        else if (ccwire_topic_is(topic, tlen, CCWIRE_EVENT_TOPIC) &&
-                 ccwire_event(body, blen, type)) {
-            ccore_event(self->core, slot, now_ns);
-            if (self->conf.cb.on_event)
-                self->conf.cb.on_event(self->conf.cb.ud, type, body, blen);
-        } else
-            ccore_malformed(self->core, slot, tlen == 3 ? "bad _hb body"
-                                                        : "bad _event body",
-                            now_ns);
-        return;
-    }
-    struct hamd_tick t;
-    const char *bad = ccwire_tick(topic, tlen, body, blen, true, &t);
-    if (bad)
-        ccore_malformed(self->core, slot, bad, now_ns);
-    else
-        ccore_tick(self->core, slot, &t, now_ns);
+    if (cmsg_sub(self->core, slot, zmq_msg_data(&self->topic),
+                 zmq_msg_size(&self->topic), body, blen, now_ns, type) &&
+        self->conf.cb.on_event)
+        self->conf.cb.on_event(self->conf.cb.ud, type, body, blen);
 }
 
 /* Reads up to max messages of the SUB of `slot`. */
@@ -232,27 +208,12 @@ static void sub_drain(struct hamd_client *self, unsigned slot, int max,
     }
 }
 
-/* One message of the snapshot answer. */
+/* One message of the snapshot answer (rc: recv_two's). */
 static void dealer_message(struct hamd_client *self, int rc, int64_t now_ns)
 {
-    const void *topic = zmq_msg_data(&self->topic);
-    size_t tlen = zmq_msg_size(&self->topic);
-    const void *body = zmq_msg_data(&self->body);
-    size_t blen = zmq_msg_size(&self->body);
-    const char *bad = "not two frames";
-    if (rc == 1 && ccwire_topic_is(topic, tlen, CCWIRE_END_TOPIC)) {
-        uint64_t term = 0, count = 0;
-        bool ok = ccwire_end(body, blen, &term, &count);
-        ccore_snapshot_end(self->core, ok, term, count, now_ns);
-        return;
-    }
-    struct hamd_tick t;
-    if (rc == 1 && !(bad = ccwire_tick(topic, tlen, body, blen, false, &t))) {
-        ccore_snapshot_tick(self->core, &t);
-        return;
-    }
-    ccore_malformed(self->core, CCORE_SLOTS_MAX, bad, now_ns);
-    ccore_snapshot_tick(self->core, NULL);
+    cmsg_snapshot(self->core, rc == 1, zmq_msg_data(&self->topic),
+                  zmq_msg_size(&self->topic), zmq_msg_data(&self->body),
+                  zmq_msg_size(&self->body), now_ns);
 }
 
 static void dealer_drain(struct hamd_client *self, int64_t now_ns)

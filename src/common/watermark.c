@@ -1,6 +1,7 @@
 /* The `_wm` body. See watermark.h. */
 #include "common/watermark.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "common/mpread.h"
@@ -63,18 +64,21 @@ size_t hamd_wm_finish(struct hamd_wm_writer *wr)
  * Reader
  * ------------------------------------------------------------------------ */
 
-/* Reads a number (float or integer) as a double. */
-static bool read_number(struct hamd_mpr *r, double *out)
+/* Reads a volume: a number (float or integer) that a valid tick can
+ * carry, finite and >= 0 (tick.c). A NaN would compare neither older nor
+ * newer than any tick in the newer-than-last guard. */
+static bool read_volume(struct hamd_mpr *r, double *out)
 {
     struct hamd_mpr_val v;
     if (!hamd_mpr_read(r, &v))
         return false;
     switch (v.kind) {
-    case HAMD_MPR_FLOAT: *out = v.v.f; return true;
-    case HAMD_MPR_UINT: *out = (double)v.v.u; return true;
-    case HAMD_MPR_INT: *out = (double)v.v.i; return true;
+    case HAMD_MPR_FLOAT: *out = v.v.f; break;
+    case HAMD_MPR_UINT: *out = (double)v.v.u; break;
+    case HAMD_MPR_INT: *out = (double)v.v.i; break;
     default: return false;
     }
+    return isfinite(*out) && *out >= 0;
 }
 
 /* Reads one [vt_symbol, datetime_ns, volume] entry; vt gets the symbol,
@@ -90,7 +94,7 @@ static bool read_entry(struct hamd_mpr *r, char vt[HAMD_VT_SYMBOL_MAX],
         return false;
     memcpy(vt, v.v.s.ptr, v.v.s.len);
     vt[v.v.s.len] = '\0';
-    return hamd_mpr_read_i64(r, datetime_ns) && read_number(r, volume);
+    return hamd_mpr_read_i64(r, datetime_ns) && read_volume(r, volume);
 }
 
 /* Walks the entries of the ticks array after its header at r; calls fn

@@ -75,8 +75,9 @@ typedef void (*hamd_wm_fn)(void *ud, const char *vt_symbol,
 
 /* Checks a `_wm` body and, only when all of it is valid (a map with an
  * integer ts_ns and an array ticks of at most HAMD_WM_ENTRIES_MAX
- * [vt_symbol, integer, number] entries), stores ts_ns, then calls fn
- * (NULL: check only) for every entry. Returns whether it was valid. */
+ * [vt_symbol, integer, number] entries, each volume finite and >= 0 as a
+ * tick's), stores ts_ns, then calls fn (NULL: check only) for every
+ * entry. Returns whether it was valid. */
 bool hamd_wm_decode(const void *buf, size_t len, int64_t *ts_ns,
                     hamd_wm_fn fn, void *ud);
 

@@ -10,6 +10,7 @@
 #ifndef HAMD_FUZZ_H
 #define HAMD_FUZZ_H
 
+#include <fcntl.h>
 #include <ftw.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -18,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* Separates the frames, entries or bodies of one binary input. 0xc1 is
  * never valid msgpack, so a separator cuts no well-formed document short
@@ -129,6 +131,22 @@ static inline const char *fuzz_scratch_dir(void)
     }
     atexit(fuzz_rm_tree);
     return fuzz_dir;
+}
+
+#define FUZZ_PATH_MAX 128 /* bytes of a scratch file's path */
+
+/* Writes data[0..len) to the scratch file name, mode 0600 (a key file
+ * must be private); returns its path (static: the next call reuses it). */
+static inline const char *fuzz_scratch_file(const char *name,
+                                            const void *data, size_t len)
+{
+    static char path[FUZZ_PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s", fuzz_scratch_dir(), name);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    FUZZ_CHECK(fd >= 0);
+    FUZZ_CHECK(write(fd, data, len) == (ssize_t)len);
+    FUZZ_CHECK(close(fd) == 0);
+    return path;
 }
 
 #endif /* HAMD_FUZZ_H */

@@ -15,8 +15,11 @@
 #include <sys/stat.h>
 
 #include "common/mpjson.h"
+#include "common/recfile_internal.h"
 #include "common/relay_proto.h"
+#include "common/watermark.h"
 #include "fuzz_store.h"
+#include "fuzz_vault.h"
 #include "gw-sim/badmsg.h"
 #include "gw-sim/feed.h"
 #include "hamd/gwproto.h"
@@ -89,6 +92,9 @@ static void seed_write(const char *target, const char *name)
 /* Writes a seed given as a string literal (it may hold NUL bytes). */
 #define SEED_LITERAL(target, name, lit) \
     seed_write_bytes(target, name, lit, sizeof(lit) - 1)
+
+/* Appends a part given as a string literal (it may hold NUL bytes). */
+#define SEED_LITERAL_PART(lit) seed_part(lit, sizeof(lit) - 1)
 
 /* Writes one text seed. */
 static void seed_write_text(const char *target, const char *name,
@@ -571,6 +577,384 @@ static void seeds_relay(void)
     msgpack_sbuffer_destroy(&sb);
 }
 
+/* ------------------------------------------------------------------------
+ * What a client reads: the publisher's stream, a snapshot answer
+ * ------------------------------------------------------------------------ */
+
+#define SEED_CTL_DEALER 0x80 /* fuzz_client.c's ctl bits */
+#define SEED_CTL_STEP_HB 0x30  /* clock +100 ms */
+#define SEED_CTL_STEP_SILENT 0x50 /* clock +1600 ms: a silence */
+#define SEED_CTL_STEP_SETTLE 0x70 /* clock +3100 ms: past the settle */
+
+/* Appends {k1: v1, k2: v2, ...} of n unsigned pairs as one part. */
+static void seed_uint_map_part(const char *const *keys, const uint64_t *vals,
+                               unsigned n)
+{
+    msgpack_sbuffer sb;
+    msgpack_packer pk;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, n);
+    for (unsigned i = 0; i < n; i++) {
+        msgpack_pack_str_with_body(&pk, keys[i], strlen(keys[i]));
+        msgpack_pack_uint64(&pk, vals[i]);
+    }
+    seed_part(sb.data, sb.size);
+    msgpack_sbuffer_destroy(&sb);
+}
+
+/* Appends the topic part of a client message: ctl, then the topic. */
+static void seed_client_topic(uint8_t ctl, const char *topic)
+{
+    uint8_t buf[HAMD_VT_SYMBOL_MAX + 1];
+    size_t n = strlen(topic);
+    FUZZ_CHECK(n < sizeof buf);
+    buf[0] = ctl;
+    memcpy(buf + 1, topic, n);
+    seed_part(buf, n + 1);
+}
+
+/* Appends an `_hb` of term from node, as the publisher sends it. */
+static void seed_client_hb(uint8_t ctl, uint64_t term, uint64_t node)
+{
+    static const char *const keys[] = {"term", "node", "ts_ns", "published",
+                                       "clients"};
+    const uint64_t vals[] = {term, node, (uint64_t)SEED_WALL_NS, 100, 2};
+    seed_client_topic(ctl, "_hb");
+    seed_uint_map_part(keys, vals, 5);
+}
+
+/* Appends tick n of vt_symbol numbered (term, seq), as published. */
+static void seed_client_tick(uint8_t ctl, const char *vt_symbol, int64_t n,
+                             uint64_t term, uint64_t seq)
+{
+    struct hamd_tick t;
+    uint8_t wire[HAMD_TICK_WIRE_MAX];
+    seed_tick(vt_symbol, n, &t);
+    t.term = term;
+    t.seq = seq;
+    t.node = 1;
+    t.hub_ns = SEED_WALL_NS;
+    size_t len = hamd_tick_encode(&t, true, wire, sizeof wire);
+    FUZZ_CHECK(len > 0);
+    seed_client_topic(ctl, vt_symbol);
+    seed_part(wire, len);
+}
+
+/* Appends a snapshot END of term with count ticks. */
+static void seed_client_end(uint64_t term, uint64_t count)
+{
+    static const char *const keys[] = {"term", "count"};
+    const uint64_t vals[] = {term, count};
+    seed_client_topic(SEED_CTL_DEALER, "END");
+    seed_uint_map_part(keys, vals, 2);
+}
+
+/* A late joiner: its snapshot answer, then the live stream with a gap, a
+ * new leader re-sending, a silence and heartbeats back. */
+static void seeds_client_join(void)
+{
+    static const uint8_t setup[] = {0, 0, 1}; /* 1 endpoint, 1 prefix */
+    seed_begin();
+    seed_part(setup, sizeof setup);
+    seed_client_hb(0, 3, 1);
+    seed_client_tick(0, "rb2601.SHFE", 5, 3, 5);      /* held: joining */
+    seed_client_tick(SEED_CTL_DEALER, "rb2601.SHFE", 4, 3, 4);
+    seed_client_tick(SEED_CTL_DEALER, "i2601.DCE", 9, 3, 9);
+    seed_client_end(3, 2);
+    seed_client_tick(0, "rb2601.SHFE", 6, 3, 6);
+    seed_client_tick(0, "rb2601.SHFE", 9, 3, 9);      /* a gap */
+    seed_client_tick(0, "i2601.DCE", 8, 2, 8);        /* fenced */
+    seed_client_hb(SEED_CTL_STEP_HB, 4, 2);           /* a new leader */
+    seed_client_tick(0, "rb2601.SHFE", 9, 4, 1);      /* re-sent */
+    seed_client_tick(0, "rb2601.SHFE", 10, 4, 2);
+    seed_client_tick(SEED_CTL_DEALER, "rb2601.SHFE", 11, 4, 3);
+    seed_client_end(4, 1);
+    seed_client_tick(SEED_CTL_STEP_SETTLE, "i2601.DCE", 10, 4, 3);
+    seed_client_hb(SEED_CTL_STEP_SILENT, 4, 2);       /* after a silence */
+    seed_write("client", "join");
+}
+
+/* Events, reserved topics, bad bodies, snapshot answers that fail. */
+static void seeds_client_other(void)
+{
+    static const uint8_t setup[] = {1, 1, 1}; /* 2 endpoints, 2 prefixes */
+    seed_begin();
+    seed_part(setup, sizeof setup);
+    seed_client_hb(1, 7, 3);                          /* a probe's slot */
+    seed_client_topic(0, "_event");
+    json_t *ev = json_pack("{s:s,s:s}", "event_type", "failover", "vt_symbol",
+                           "rb2601.SHFE");
+    msgpack_sbuffer sb;
+    msgpack_packer pk;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    hamd_mpjson_encode(&pk, ev);
+    seed_part(sb.data, sb.size);
+    msgpack_sbuffer_destroy(&sb);
+    json_decref(ev);
+    seed_client_topic(0, "_wm");
+    seed_part("\x80", 1);
+    seed_client_topic(0, "_hb");
+    seed_part("\x81\xa4term\x00", 7);                 /* term 0 */
+    seed_client_tick(SEED_CTL_DEALER | 1, "rb2601.SHFE", 1, 7, 1);
+    seed_client_tick(SEED_CTL_DEALER, "rb2601.SHFE", 2, 9, 1); /* above END */
+    seed_client_end(7, 5);                            /* count short */
+    seed_client_tick(SEED_CTL_DEALER | 2, "cu2601.SHFE", 3, 7, 0);
+    seed_client_end(6, 1);                            /* deposed */
+    seed_client_tick(0x03, "rb2601.DCE", 4, 7, 1);    /* not the topic */
+    seed_client_topic(0, "rb2601.SHFE");
+    seed_part("\xc1", 1);
+    seed_write("client", "other");
+}
+
+/* ------------------------------------------------------------------------
+ * Recording files (fuzz_recfile.c: pieces led by a mode byte)
+ * ------------------------------------------------------------------------ */
+
+#define SEED_REC_FRAME 0   /* fuzz_recfile.c's modes */
+#define SEED_REC_RAW 1
+#define SEED_REC_BAD_CRC 2
+#define SEED_REC_TORN 3
+#define SEED_REC_ZEROS 64  /* bytes a power loss left after the last */
+
+/* Appends a piece: mode, then len bytes of p. */
+static void seed_rec_piece(uint8_t mode, const void *p, size_t len)
+{
+    static uint8_t buf[HAMD_RECFILE_PAYLOAD_MAX + 1];
+    FUZZ_CHECK(len < sizeof buf);
+    buf[0] = mode;
+    memcpy(buf + 1, p, len);
+    seed_part(buf, len + 1);
+}
+
+/* Appends the header record as hactl record writes it. */
+static void seed_rec_header(void)
+{
+    static struct hamd_recfile_header h = {
+        .start_ns = SEED_WALL_NS, .producer = "hactl record 0.1.0",
+        .host = "node1", .pid = 4242, .info_len = 1, .info = {0x80}};
+    uint8_t buf[HAMD_RECFILE_INFO_MAX + 256];
+    size_t len = recfile_header_encode(&h, buf, sizeof buf);
+    FUZZ_CHECK(len > 0);
+    seed_rec_piece(SEED_REC_FRAME, buf, len);
+}
+
+/* Appends a tick record of tick n of vt_symbol (mode: how it is framed). */
+static void seed_rec_tick(uint8_t mode, const char *vt_symbol, int64_t n)
+{
+    struct hamd_tick t;
+    uint8_t wire[HAMD_TICK_WIRE_MAX];
+    seed_tick(vt_symbol, n, &t);
+    t.term = 2;
+    t.seq = (uint64_t)n;
+    t.node = 1;
+    t.hub_ns = SEED_WALL_NS;
+    size_t len = hamd_tick_encode(&t, true, wire, sizeof wire);
+    FUZZ_CHECK(len > 0);
+    msgpack_sbuffer sb;
+    msgpack_packer pk;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    msgpack_pack_array(&pk, 4);
+    msgpack_pack_str_with_body(&pk, HAMD_RECFILE_KIND_TICK,
+                               strlen(HAMD_RECFILE_KIND_TICK));
+    msgpack_pack_int64(&pk, SEED_WALL_NS + n);
+    msgpack_pack_str_with_body(&pk, vt_symbol, strlen(vt_symbol));
+    msgpack_sbuffer_write(&sb, (const char *)wire, len);
+    seed_rec_piece(mode, sb.data, sb.size);
+    msgpack_sbuffer_destroy(&sb);
+}
+
+/* A recording: header, ticks, a recorder's gap record. */
+static void seed_rec_recording(void)
+{
+    seed_begin();
+    seed_rec_header();
+    seed_rec_tick(SEED_REC_FRAME, "rb2601.SHFE", 1);
+    seed_rec_tick(SEED_REC_FRAME, "i2601.DCE", 2);
+    SEED_LITERAL_PART("\x00\x93\xa3gap\xd3\x18\x88\x00\x00\x00\x00\x00\x00"
+                      "\x81\xa7missing\x03");
+    seed_rec_tick(SEED_REC_FRAME, "rb2601.SHFE", 3);
+}
+
+static void seeds_recfile(void)
+{
+    static const uint8_t zeros[SEED_REC_ZEROS];
+    seed_rec_recording();
+    seed_write("recfile", "recording");
+    seed_rec_recording();
+    seed_rec_tick(SEED_REC_TORN, "rb2601.SHFE", 4);
+    seed_write("recfile", "torn_end");
+    seed_rec_recording();
+    seed_rec_piece(SEED_REC_RAW, zeros, sizeof zeros);
+    seed_write("recfile", "zeros_end");
+    seed_rec_recording();
+    seed_rec_tick(SEED_REC_BAD_CRC, "rb2601.SHFE", 4);
+    seed_rec_tick(SEED_REC_FRAME, "rb2601.SHFE", 5);
+    seed_write("recfile", "corrupt_middle");
+    seed_begin();
+    SEED_LITERAL_PART("\x01HAMDREC\x00\x00\x00\x00\x02\x00\x00\x00\x00");
+    seed_rec_header();
+    seed_write("recfile", "version_2");
+    seed_begin();
+    seed_rec_tick(SEED_REC_FRAME, "rb2601.SHFE", 1);
+    seed_write("recfile", "no_header");
+}
+
+/* ------------------------------------------------------------------------
+ * Sealed secrets, CURVE key files
+ * ------------------------------------------------------------------------ */
+
+#define SEED_PARAMS_MAX 8192 /* bytes of sealed params text */
+
+/* Params with their secrets sealed by v. */
+static void seed_sealed_params(struct hamd_vault *v, const char *params,
+                               char *out)
+{
+    char err[HAMD_VAULT_ERR_MAX];
+    FUZZ_CHECK(hamd_vault_seal_params(v, params, out, SEED_PARAMS_MAX, err,
+                                      sizeof err) == 0);
+}
+
+/* Sealing draws a random nonce: these seeds differ at every run of this
+ * program (git shows them changed); they open all the same. */
+static void seeds_vault(void)
+{
+    static const char params[] =
+        "{\"front\":\"tcp://180.168.146.187:10131\",\"password\":\"demo\","
+        "\"md\":{\"auth_code\":{\"code\":7,\"app\":[\"a\",null]},\"port\":2},"
+        "\"list\":[{\"password\":1.5}]}";
+    static char text[SEED_PARAMS_MAX], sealed[SEED_PARAMS_MAX];
+    struct hamd_vault *old = fuzz_vault_with(FUZZ_VAULT_OLD_KEY);
+    seed_sealed_params(old, params, text);
+    seed_write_text("vault", "params_old_key", text);
+    hamd_vault_destroy(&old);
+    struct hamd_vault *v = fuzz_vault_with(FUZZ_VAULT_KEYS);
+    seed_sealed_params(v, params, text);
+    seed_write_text("vault", "params_current_key", text);
+    seed_write_text("vault", "params_plain", params);
+    FUZZ_CHECK(hamd_vault_seal(v, "\"demo\"", 6, sealed, sizeof sealed) > 0);
+    seed_write_text("vault", "value", sealed);
+    sealed[strlen(sealed) - 3] ^= 1; /* damaged: does not authenticate */
+    seed_write_text("vault", "value_damaged", sealed);
+    memcpy(sealed + strlen(HAMD_VAULT_PREFIX), "00000000", 8);
+    seed_write_text("vault", "value_unknown_key", sealed);
+    hamd_vault_destroy(&v);
+    seed_begin();
+    seed_text("{\"password\":\"x\"}");
+    seed_text(FUZZ_VAULT_KEYS);
+    seed_text("Password , token,auth_code");
+    seed_write("vault", "key_file");
+    seed_begin();
+    seed_text("enc:v1:");
+    seed_text("# short\r\nAQIDBA==\r\n");
+    seed_write("vault", "key_file_bad");
+}
+
+/* ZeroMQ's certificate files and hactl keys gen's (the keys are RFC 32's
+ * examples). */
+static void seeds_curvekey(void)
+{
+    seed_write_text("curvekey", "zmq_certificate",
+        "#   ****  Generated by CZMQ  ****\n"
+        "#   ZeroMQ CURVE **Secret** Certificate\n"
+        "metadata\ncurve\n"
+        "    public-key = \"Yne@$w-vo<fVvi]a<NY6T1ed:M$fCG*[IaLV{hID\"\n"
+        "    secret-key = \"D:)Q[IlAW!ahhC2ac:9*A}h:p?([4%wOTJ%JR%cs\"\n");
+    seed_write_text("curvekey", "hactl_keys_gen",
+        "# hamd CURVE secret key (keep it private)\n"
+        "D:)Q[IlAW!ahhC2ac:9*A}h:p?([4%wOTJ%JR%cs\n");
+    seed_begin();
+    seed_text("public-key");
+    seed_text("# two keys, CRLF\r\n  rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7 \r\n"
+              "public-key = \"Yne@$w-vo<fVvi]a<NY6T1ed:M$fCG*[IaLV{hID\"\r\n");
+    seed_write("curvekey", "labelled");
+    seed_write_text("curvekey", "no_key",
+                    "secret-key = \"too short\"\n\"unterminated\n");
+}
+
+/* ------------------------------------------------------------------------
+ * What a C gateway reads from the hub (fuzz_gwin.c: frames led by a byte,
+ * bit 0 set when another frame of the message follows)
+ * ------------------------------------------------------------------------ */
+
+#define SEED_GWIN_MORE 1 /* fuzz_gwin.c's GWIN_MORE */
+
+/* Appends one frame. */
+static void seed_gwin_frame(bool more, const void *p, size_t len)
+{
+    uint8_t buf[512];
+    FUZZ_CHECK(len < sizeof buf);
+    buf[0] = more ? SEED_GWIN_MORE : 0;
+    memcpy(buf + 1, p, len);
+    seed_part(buf, len + 1);
+}
+
+/* Appends [type][body] as the hub sends it. */
+static void seed_gwin_msg(const char *type, const void *body, size_t len)
+{
+    seed_gwin_frame(true, type, strlen(type));
+    seed_gwin_frame(false, body, len);
+}
+
+static void seeds_gwin(void)
+{
+    static const char *const syms[] = {"rb2601.SHFE", "i2601.DCE"};
+    uint8_t body[256];
+    size_t len = hamd_gw_symbols_encode(syms, 2, body, sizeof body);
+    FUZZ_CHECK(len > 0);
+    seed_begin();
+    seed_gwin_msg("SUBSCRIBE", body, len);
+    seed_gwin_msg("UNSUBSCRIBE", body, len);
+    len = hamd_gw_stop_encode(body, sizeof body);
+    seed_gwin_msg("STOP", body, len);
+    seed_write("gwin", "hub");
+    seed_begin();
+    seed_gwin_frame(false, "STOP", 4);                 /* type only */
+    seed_gwin_frame(true, "SUBSCRIBE", 9);             /* three frames */
+    seed_gwin_frame(true, "\x91\xabrb2601.SHFE", 13);
+    seed_gwin_frame(false, "extra", 5);
+    seed_gwin_msg("SUBSCRIBE", "\x92\xa6no-dot\xc0", 9); /* refused */
+    seed_gwin_msg("HELLO", "\x80", 1);                 /* not the hub's */
+    seed_gwin_frame(false, "", 0);                     /* empty */
+    seed_write("gwin", "odd");
+}
+
+/* `_wm` bodies as the publisher writes them (dp_watermark.c). */
+static void seeds_watermark(void)
+{
+    static uint8_t body[HAMD_WM_BODY_MAX];
+    static const char *const syms[] = {"rb2601.SHFE", "i2601.DCE",
+                                       "IF2512.CFFEX"};
+    struct hamd_wm_writer wr;
+    hamd_wm_begin(&wr, body, sizeof body, SEED_WALL_NS);
+    size_t len = hamd_wm_finish(&wr);
+    FUZZ_CHECK(len > 0);
+    seed_write_bytes("watermark", "empty", body, len);
+    hamd_wm_begin(&wr, body, sizeof body, SEED_WALL_NS);
+    for (unsigned i = 0; i < 3; i++)
+        FUZZ_CHECK(hamd_wm_add(&wr, syms[i], SEED_WALL_NS - i, 100.0 * i));
+    len = hamd_wm_finish(&wr);
+    FUZZ_CHECK(len > 0);
+    seed_write_bytes("watermark", "three", body, len);
+    hamd_wm_begin(&wr, body, sizeof body, -1);
+    char vt[HAMD_VT_SYMBOL_MAX];
+    for (unsigned i = 0; i < HAMD_WM_ENTRIES_MAX; i++) {
+        snprintf(vt, sizeof vt, "c%u.SHFE", i);
+        FUZZ_CHECK(hamd_wm_add(&wr, vt, INT64_MAX - i, 1e300));
+    }
+    len = hamd_wm_finish(&wr);
+    FUZZ_CHECK(len > 0);
+    seed_write_bytes("watermark", "full", body, len);
+    /* Another producer's: keys in another order, an unknown one, integer
+     * volumes, compact headers. */
+    SEED_LITERAL("watermark", "other_order",
+        "\x83\xa5ticks\x92\x93\xabrb2601.SHFE\x01\x02\x93\xa9i2601.DCE"
+        "\xd3\x00\x00\x00\x00\x00\x00\x00\x03\xcb\x40\x00\x00\x00\x00\x00"
+        "\x00\x00\xa7unknown\xc0\xa5ts_ns\x05");
+}
+
 static void seeds_sim(void)
 {
     static const char *const requests[] = {
@@ -617,5 +1001,12 @@ int main(int argc, char **argv)
     seeds_sim();
     seeds_mpjson();
     seeds_relay();
+    seeds_client_join();
+    seeds_client_other();
+    seeds_watermark();
+    seeds_recfile();
+    seeds_vault();
+    seeds_curvekey();
+    seeds_gwin();
     return 0;
 }

@@ -1,6 +1,7 @@
 /* The `_wm` body (common/watermark.c): round trips, the largest body fits
  * HAMD_WM_BODY_MAX, and every malformed or hostile body is refused whole
  * (no entry of it reported). */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -231,7 +232,8 @@ static void entry_of_two(msgpack_packer *pk)
     msgpack_pack_int64(pk, 7);
 }
 
-static void volume_is_a_string(msgpack_packer *pk)
+/* A body of one entry, up to its volume (the caller packs that). */
+static void one_entry_to_volume(msgpack_packer *pk)
 {
     msgpack_pack_map(pk, 2);
     str(pk, "ts_ns");
@@ -241,7 +243,43 @@ static void volume_is_a_string(msgpack_packer *pk)
     msgpack_pack_array(pk, 3);
     str(pk, "rb2601.SHFE");
     msgpack_pack_int64(pk, 7);
+}
+
+static void volume_is_a_string(msgpack_packer *pk)
+{
+    one_entry_to_volume(pk);
     str(pk, "12");
+}
+
+/* A volume no tick can have (tick.c refuses them), packed as a float or
+ * as a negative integer. */
+static void volume_value(msgpack_packer *pk, double volume, bool as_int)
+{
+    one_entry_to_volume(pk);
+    if (as_int)
+        msgpack_pack_int64(pk, (int64_t)volume);
+    else
+        msgpack_pack_double(pk, volume);
+}
+
+static void volume_negative(msgpack_packer *pk)
+{
+    volume_value(pk, -2.0, false);
+}
+
+static void volume_infinite(msgpack_packer *pk)
+{
+    volume_value(pk, INFINITY, false);
+}
+
+static void volume_nan(msgpack_packer *pk)
+{
+    volume_value(pk, NAN, false);
+}
+
+static void volume_negative_int(msgpack_packer *pk)
+{
+    volume_value(pk, -1.0, true);
 }
 
 static void huge_count(msgpack_packer *pk)
@@ -266,7 +304,8 @@ static void test_refuses_whole(void **state)
     void (*const bad[])(msgpack_packer *) = {
         bad_second_entry, no_ts,        no_ticks,           ts_is_a_float,
         too_many_entries, entry_of_two, volume_is_a_string, huge_count,
-        an_array,
+        an_array,         volume_negative, volume_infinite, volume_nan,
+        volume_negative_int,
     };
     uint8_t buf[HAMD_WM_BODY_MAX * 2];
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
