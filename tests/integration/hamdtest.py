@@ -666,6 +666,38 @@ def run(tests):
     sys.exit(EXIT_SKIP if skipped and not passed else 0)
 
 
+# The start of a gateway scripted by a test, which hamd runs as a gateway
+# program: a `stop` flag set by SIGTERM, a DEALER `sock` connected to the
+# hub as the account, `pack`, and the HELLO with the launch token.
+# write_scripted_gateway puts the test's own part after it.
+SCRIPTED_GATEWAY_HEAD = r'''#!/usr/bin/python3
+import hashlib, json, os, signal, sys, time
+import msgpack, zmq
+
+stop = []
+signal.signal(signal.SIGTERM, lambda *a: stop.append(1))
+account = os.environ["HAMD_ACCOUNT"]
+sock = zmq.Context().socket(zmq.DEALER)
+sock.setsockopt(zmq.IDENTITY, account.encode())
+sock.setsockopt(zmq.LINGER, 100)
+sock.connect(os.environ["HAMD_GW_ENDPOINT"])
+pack = lambda o: msgpack.packb(o, use_bin_type=True)
+sock.send_multipart([b"HELLO", pack({"account": account, "pid": os.getpid(),
+                                     "proto": 1, "gateway_type": @TYPE@,
+                                     "token": os.environ["HAMD_GW_TOKEN"]})])
+'''
+
+
+def write_scripted_gateway(path, gateway_type, rest):
+    """Writes an executable gateway script to path: SCRIPTED_GATEWAY_HEAD
+    saying HELLO as gateway_type, then rest. Returns path."""
+    with open(path, "w") as f:
+        f.write(SCRIPTED_GATEWAY_HEAD.replace("@TYPE@", repr(gateway_type)))
+        f.write(rest)
+    os.chmod(path, 0o755)
+    return path
+
+
 def add_gateway_type(cluster, gateway_type, path):
     """Maps gateway_type to the program at path in the [gateways] section of
     every node's config (Cluster.ini maps only `sim`). Call before start()."""

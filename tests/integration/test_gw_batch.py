@@ -9,11 +9,10 @@ The gateway is a small script that hamd spawns like any other (its
 real ZeroMQ multipart messages, as from hamd-gw-sim.
 """
 import os
-import stat
 
 from hamdtest import (Cluster, Subscriber, add_gateway_type, check,
                       check_contiguous, check_exactly_once, check_tick_fields,
-                      gateway_of, log, run, wait_for)
+                      gateway_of, log, run, wait_for, write_scripted_gateway)
 
 ACCOUNT = "batch_a"
 SYMBOL = "rb2601.SHFE"
@@ -27,22 +26,7 @@ EXTRA_INI = "[health]\nmalformed_max = 0\n"
 # one two-body HB, then a TICK message of GOOD_PER_MSG good bodies with a
 # garbage body second every 50 ms. Good bodies number themselves in
 # extra.sim_seq, as hamd-gw-sim does.
-GATEWAY = r'''#!/usr/bin/python3
-import os, signal, sys, time
-import msgpack, zmq
-
-GOOD_PER_MSG = @GOOD_PER_MSG@
-stop = []
-signal.signal(signal.SIGTERM, lambda *a: stop.append(1))
-account = os.environ["HAMD_ACCOUNT"]
-sock = zmq.Context().socket(zmq.DEALER)
-sock.setsockopt(zmq.IDENTITY, account.encode())
-sock.setsockopt(zmq.LINGER, 100)
-sock.connect(os.environ["HAMD_GW_ENDPOINT"])
-pack = lambda o: msgpack.packb(o, use_bin_type=True)
-sock.send_multipart([b"HELLO", pack({"account": account, "pid": os.getpid(),
-                                     "proto": 1, "gateway_type": "batch",
-                                     "token": os.environ["HAMD_GW_TOKEN"]})])
+GATEWAY = r'''GOOD_PER_MSG = @GOOD_PER_MSG@
 sock.send_multipart([b"STATUS", pack({"state": "logged_in", "detail": ""})])
 symbols, n, next_hb, next_tick = [], 0, 0.0, 0.0
 while not stop:
@@ -79,11 +63,8 @@ sys.exit(0)
 
 def write_gateway(directory):
     """Writes the gateway script into directory; returns its path."""
-    path = os.path.join(directory, "batch_gateway.py")
-    with open(path, "w") as f:
-        f.write(GATEWAY)
-    os.chmod(path, os.stat(path).st_mode | stat.S_IXUSR)
-    return path
+    return write_scripted_gateway(os.path.join(directory, "batch_gateway.py"),
+                                  "batch", GATEWAY)
 
 
 def stats_with_ticks(c, wanted):

@@ -20,7 +20,8 @@ import subprocess
 import uuid
 
 from hamdtest import (Cluster, add_gateway_type, api_get, check, gateway_of,
-                      log, run, wait_for, wait_one_publisher)
+                      log, run, wait_for, wait_one_publisher,
+                      write_scripted_gateway)
 
 ACCOUNT = "ctp_x"
 SEED = "seed_a"
@@ -33,22 +34,7 @@ SUBS_FOR_SNAPSHOT = 24  # writes that push the log past snapshot_threshold
 # them either.
 EXTRA_INI = "[raft]\nsnapshot_threshold = 16\nsnapshot_trailing = 4\n"
 
-GATEWAY = r'''#!/usr/bin/python3
-import hashlib, json, os, signal, sys, time
-import msgpack, zmq
-
-stop = []
-signal.signal(signal.SIGTERM, lambda *a: stop.append(1))
-account = os.environ["HAMD_ACCOUNT"]
-params = json.loads(os.environ["HAMD_GW_PARAMS"])
-sock = zmq.Context().socket(zmq.DEALER)
-sock.setsockopt(zmq.IDENTITY, account.encode())
-sock.setsockopt(zmq.LINGER, 100)
-sock.connect(os.environ["HAMD_GW_ENDPOINT"])
-pack = lambda o: msgpack.packb(o, use_bin_type=True)
-sock.send_multipart([b"HELLO", pack({"account": account, "pid": os.getpid(),
-                                     "proto": 1, "gateway_type": "pwcheck",
-                                     "token": os.environ["HAMD_GW_TOKEN"]})])
+GATEWAY = r'''params = json.loads(os.environ["HAMD_GW_PARAMS"])
 pw = params.get("password")
 ok = isinstance(pw, str) and \
     hashlib.sha256(pw.encode()).hexdigest() == params.get("expect")
@@ -113,7 +99,8 @@ def test_secrets_sealed_at_rest():
                           0o600)
     c.extra_ini = EXTRA_INI + "[accounts]\nkey_file = %s\n" % key_file
     c.rewrite_configs()
-    gw = write_file(os.path.join(c.dir, "pwcheck.py"), GATEWAY, 0o755)
+    gw = write_scripted_gateway(os.path.join(c.dir, "pwcheck.py"), "pwcheck",
+                                GATEWAY)
     add_gateway_type(c, "pwcheck", gw)
     c.start()
     try:
