@@ -477,7 +477,7 @@ static void snap_fail(struct ccore *self, const char *why, int64_t now_ns)
 }
 
 /* Works out what the round needs at now_ns. */
-static void snap_due(struct ccore *self, int64_t now_ns, unsigned *todo,
+static void snap_due(struct ccore *self, int64_t now_ns, unsigned *acts,
                      int64_t *next)
 {
     struct ccore_snap *s = &self->snap;
@@ -500,13 +500,13 @@ static void snap_due(struct ccore *self, int64_t now_ns, unsigned *todo,
                                 : "no publisher's snapshot endpoint connected",
                   now_ns);
     if (s->close_due) {
-        *todo |= CCORE_DO_SNAPSHOT_CLOSE;
+        *acts |= CCORE_DO_SNAPSHOT_CLOSE;
         s->close_due = false;
     }
     if (!s->busy)
         return;
     if (!s->sent && now_ns >= s->resend_ns)
-        *todo |= CCORE_DO_SNAPSHOT_SEND;
+        *acts |= CCORE_DO_SNAPSHOT_SEND;
     *next = min64(*next, s->attempt_end_ns);
     if (!s->sent)
         *next = min64(*next, s->resend_ns);
@@ -636,29 +636,29 @@ static void live_due(struct ccore *self, int64_t now_ns, int64_t *next)
 }
 
 /* The connections' work. */
-static void conn_due(struct ccore *self, int64_t now_ns, unsigned *todo,
+static void conn_due(struct ccore *self, int64_t now_ns, unsigned *acts,
                      int64_t *next)
 {
     *next = min64(*next, cconn_due(&self->conn, now_ns));
     if (self->conn.close)
-        *todo |= CCORE_DO_CLOSE;
+        *acts |= CCORE_DO_CLOSE;
     if (self->conn.open)
-        *todo |= CCORE_DO_OPEN;
+        *acts |= CCORE_DO_OPEN;
     if (self->conn.reconnect)
-        *todo |= CCORE_DO_RECONNECT;
+        *acts |= CCORE_DO_RECONNECT;
 }
 
-int64_t ccore_due(struct ccore *self, int64_t now_ns, unsigned *todo)
+int64_t ccore_due(struct ccore *self, int64_t now_ns, unsigned *acts)
 {
     int64_t next = INT64_MAX;
-    *todo = 0;
+    *acts = 0;
     live_due(self, now_ns, &next);
-    conn_due(self, now_ns, todo, &next);
+    conn_due(self, now_ns, acts, &next);
     if (self->n_pending > 0 && now_ns >= self->settle_ns)
         settle_due(self, now_ns);
     if (self->n_pending > 0)
         next = min64(next, self->settle_ns);
-    snap_due(self, now_ns, todo, &next);
+    snap_due(self, now_ns, acts, &next);
     return next;
 }
 

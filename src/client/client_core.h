@@ -62,8 +62,8 @@
                                           merges behind them */
 #define CCORE_SLOTS_MAX CCONN_SLOTS_MAX /* publish connections */
 
-/* What the shell must do (bits of ccore_due's *todo). */
-enum ccore_todo {
+/* What the shell must do (bits of ccore_due's *acts). */
+enum ccore_act {
     CCORE_DO_SNAPSHOT_SEND = 1u << 0,  /* send ["SNAPSHOT", prefix
                                           snap_prefix] (opening the DEALER
                                           if closed), then call
@@ -153,10 +153,10 @@ bool ccore_snapshot_busy(const struct ccore *self);
 
 /* ---- Time ---- */
 
-/* What is due at now_ns: sets *todo (enum ccore_todo bits) and returns the
+/* What is due at now_ns: sets *acts (enum ccore_act bits) and returns the
  * time of the next thing due (INT64_MAX when nothing is). Delivers the
  * snapshot ticks whose settle time passed. */
-int64_t ccore_due(struct ccore *self, int64_t now_ns, unsigned *todo);
+int64_t ccore_due(struct ccore *self, int64_t now_ns, unsigned *acts);
 
 /* The slots to open (bit s: slot s), with CCORE_DO_OPEN; cleared. */
 uint64_t ccore_take_open(struct ccore *self);

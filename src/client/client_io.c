@@ -239,13 +239,13 @@ static void sub_drain_all(struct hamd_client *self, unsigned slot,
 }
 
 /* Closes, opens and makes again the connections the core names. */
-static void slots_run(struct hamd_client *self, unsigned todo, int64_t now_ns)
+static void slots_run(struct hamd_client *self, unsigned acts, int64_t now_ns)
 {
-    if (!(todo & (CCORE_DO_CLOSE | CCORE_DO_OPEN | CCORE_DO_RECONNECT)))
+    if (!(acts & (CCORE_DO_CLOSE | CCORE_DO_OPEN | CCORE_DO_RECONNECT)))
         return;
-    uint64_t close = todo & CCORE_DO_CLOSE ? ccore_take_close(self->core) : 0;
-    uint64_t open = todo & CCORE_DO_OPEN ? ccore_take_open(self->core) : 0;
-    uint64_t again = todo & CCORE_DO_RECONNECT ? ccore_take_reconnect(self->core)
+    uint64_t close = acts & CCORE_DO_CLOSE ? ccore_take_close(self->core) : 0;
+    uint64_t open = acts & CCORE_DO_OPEN ? ccore_take_open(self->core) : 0;
+    uint64_t again = acts & CCORE_DO_RECONNECT ? ccore_take_reconnect(self->core)
                                                 : 0;
     for (unsigned s = 0; s < CCORE_SLOTS_MAX; s++) {
         uint64_t bit = 1ull << s;
@@ -270,12 +270,12 @@ static void slots_run(struct hamd_client *self, unsigned todo, int64_t now_ns)
 /* Does what the core says is due; returns when the next thing is. */
 static int64_t due_run(struct hamd_client *self, int64_t now_ns)
 {
-    unsigned todo;
-    int64_t next = ccore_due(self->core, now_ns, &todo);
-    slots_run(self, todo, now_ns);
-    if (todo & CCORE_DO_SNAPSHOT_CLOSE)
+    unsigned acts;
+    int64_t next = ccore_due(self->core, now_ns, &acts);
+    slots_run(self, acts, now_ns);
+    if (acts & CCORE_DO_SNAPSHOT_CLOSE)
         dealer_close(self);
-    if (todo & CCORE_DO_SNAPSHOT_SEND)
+    if (acts & CCORE_DO_SNAPSHOT_SEND)
         snapshot_send(self, now_ns);
     return next;
 }

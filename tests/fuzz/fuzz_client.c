@@ -110,19 +110,19 @@ static void on_notice(void *ud, enum hamd_client_notice what, const char *text)
  * snapshot request sent (or found no connection). */
 static void client_due(struct ccore *core, struct run *r, int64_t now_ns)
 {
-    unsigned todo;
-    ccore_due(core, now_ns, &todo);
-    if (todo & CCORE_DO_CLOSE)
+    unsigned acts;
+    ccore_due(core, now_ns, &acts);
+    if (acts & CCORE_DO_CLOSE)
         ccore_take_close(core);
-    if (todo & CCORE_DO_OPEN)
+    if (acts & CCORE_DO_OPEN)
         ccore_take_open(core);
-    if (todo & CCORE_DO_RECONNECT) {
+    if (acts & CCORE_DO_RECONNECT) {
         uint64_t again = ccore_take_reconnect(core);
         for (unsigned s = 0; s < CCORE_SLOTS_MAX; s++)
             if (again & (1ull << s))
                 (void)ccore_reconnect_ok(core, s);
     }
-    if (todo & CCORE_DO_SNAPSHOT_SEND) {
+    if (acts & CCORE_DO_SNAPSHOT_SEND) {
         ccore_snapshot_sent(core, !r->unsent, now_ns);
         r->unsent = false;
     }

@@ -37,8 +37,8 @@ def live(c, n, term, seq, now=T0, vt="rb2601.SHFE", sock=0):
 
 
 def snapshot_round(c, ticks, term, now=T0):
-    todo, _ = c.due(now)
-    assert core.DO_SNAPSHOT_SEND in todo, todo
+    acts, _ = c.due(now)
+    assert core.DO_SNAPSHOT_SEND in acts, acts
     c.sent(True, now)
     for t in ticks:
         c.snapshot_tick(t)
@@ -85,8 +85,8 @@ class TestDelivery(unittest.TestCase):
         live(c, 5, 4, 5, T0 + 10 * MS)
         self.assertEqual(r.gaps, [core.Gap("rb2601.SHFE", 4, 3, 5)])
         self.assertEqual(c.stats["missing"], 2)
-        todo, _ = c.due(T0 + 10 * MS)
-        self.assertNotIn(core.DO_SNAPSHOT_SEND, todo)   # the round interval
+        acts, _ = c.due(T0 + 10 * MS)
+        self.assertNotIn(core.DO_SNAPSHOT_SEND, acts)   # the round interval
         later = T0 + core.SNAPSHOT_INTERVAL_MS * MS
         snapshot_round(c, [tick_map("rb2601.SHFE", 6, 4, 6)], 4, later)
         live(c, 6, 4, 6, later)
@@ -176,8 +176,8 @@ class TestSnapshot(unittest.TestCase):
         c.heartbeat(0, 5, 1, T0)
         s = tick_map("rb2601.SHFE", 3, 5, 3)
         for end in ((False, 0, 0), (True, 5, 2), (True, 4, 1)):
-            todo, _ = c.due(T0)
-            self.assertIn(core.DO_SNAPSHOT_SEND, todo)
+            acts, _ = c.due(T0)
+            self.assertIn(core.DO_SNAPSHOT_SEND, acts)
             c.sent(True, T0)
             c.snapshot_tick(s)
             c.snapshot_end(*end, T0)

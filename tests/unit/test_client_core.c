@@ -107,9 +107,9 @@ static void live(struct ccore *c, const char *vt, int n, uint64_t term,
 
 static unsigned due(struct ccore *c, int64_t now)
 {
-    unsigned todo;
-    ccore_due(c, now, &todo);
-    return todo;
+    unsigned acts;
+    ccore_due(c, now, &acts);
+    return acts;
 }
 
 /* Runs one snapshot round for a single prefix: the request is due and
@@ -402,8 +402,8 @@ static void test_pending_settles(void **state)
     s.term = 2;
     s.seq = 1;
     snapshot_round(c, &s, 1, 2, t1);
-    unsigned todo;
-    int64_t next = ccore_due(c, t1 + MS, &todo);
+    unsigned acts;
+    int64_t next = ccore_due(c, t1 + MS, &acts);
     assert_true(next <= t1 + CCORE_SETTLE_MS * MS);
     assert_string_equal(delivered(&r), "5");
     for (int64_t now = t1; now < t1 + CCORE_SETTLE_MS * MS; now += 100 * MS)
@@ -511,9 +511,9 @@ static void test_unsent_and_timed_out_requests(void **state)
     assert_true(due(c, t) & CCORE_DO_SNAPSHOT_SEND);
     ccore_snapshot_sent(c, true, t);
     ccore_heartbeat(c, 0, 1, 1, T0 + CCORE_SNAPSHOT_TIMEOUT_MS * MS - MS);
-    unsigned todo;
-    int64_t next = ccore_due(c, T0 + MS * 100, &todo);
-    assert_int_equal(todo, 0);
+    unsigned acts;
+    int64_t next = ccore_due(c, T0 + MS * 100, &acts);
+    assert_int_equal(acts, 0);
     assert_true(next <= T0 + CCORE_SNAPSHOT_TIMEOUT_MS * MS);
     assert_int_equal(due(c, T0 + CCORE_SNAPSHOT_TIMEOUT_MS * MS),
                      CCORE_DO_SNAPSHOT_CLOSE | CCORE_DO_SNAPSHOT_SEND);

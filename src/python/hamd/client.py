@@ -370,15 +370,15 @@ class Client:
     # The poll step
 
     def _due(self, now):
-        todo, nxt = self._core.due(now)
-        if core.DO_CLOSE in todo:
+        acts, nxt = self._core.due(now)
+        if core.DO_CLOSE in acts:
             for slot in self._core.take_close():
                 self._close_sub(slot, now)
-        if core.DO_OPEN in todo:
+        if core.DO_OPEN in acts:
             for slot in self._core.take_open():
                 if slot not in self._subs:
                     self._open_sub(slot)
-        if core.DO_RECONNECT in todo:
+        if core.DO_RECONNECT in acts:
             for slot in self._core.take_reconnect():
                 sub = self._subs.get(slot)
                 if sub is None:
@@ -388,9 +388,9 @@ class Client:
                     ep = self.endpoints[conn.endpoint(slot)]
                     sub.disconnect(ep)
                     sub.connect(ep)
-        if core.DO_SNAPSHOT_CLOSE in todo:
+        if core.DO_SNAPSHOT_CLOSE in acts:
             self._close_dealer()
-        if core.DO_SNAPSHOT_SEND in todo:
+        if core.DO_SNAPSHOT_SEND in acts:
             self._send_snapshot_request(now)
         return nxt
 

@@ -360,9 +360,9 @@ class Core:
     # Time
 
     def due(self, now):
-        """(todo, next): the set of DO_* the shell must carry out now, and
+        """(acts, next): the set of DO_* the shell must carry out now, and
         the time the next thing is due (None: nothing)."""
-        todo, nxt = set(), []
+        acts, nxt = set(), []
         if self.live:
             deadline = self.last_hb + self.hb_timeout
             if now >= deadline:
@@ -379,13 +379,13 @@ class Core:
         for what, slots in ((DO_CLOSE, self.conn.close), (DO_OPEN, self.conn.open),
                             (DO_RECONNECT, self.conn.reconnect)):
             if slots:
-                todo.add(what)
+                acts.add(what)
         if self.n_pending and now >= self.settle:
             self._settle_due(now)
         if self.n_pending:
             nxt.append(self.settle)
-        self._snap_due(now, todo, nxt)
-        return todo, (min(nxt) if nxt else None)
+        self._snap_due(now, acts, nxt)
+        return acts, (min(nxt) if nxt else None)
 
     def _settle_due(self, now):
         self.settle = None
@@ -398,7 +398,7 @@ class Core:
                 self.settle = c.pending_due if self.settle is None else min(
                     self.settle, c.pending_due)
 
-    def _snap_due(self, now, todo, nxt):
+    def _snap_due(self, now, acts, nxt):
         if not self.snapshots or self.n_prefixes == 0:
             self.snap_wanted = False
         if not self.snap_busy and self.snap_wanted and self.live:
@@ -412,12 +412,12 @@ class Core:
             self._snap_fail("no complete answer in time" if self.snap_sent else
                             "no publisher's snapshot endpoint connected", now)
         if self.snap_close:
-            todo.add(DO_SNAPSHOT_CLOSE)
+            acts.add(DO_SNAPSHOT_CLOSE)
             self.snap_close = False
         if not self.snap_busy:
             return
         if not self.snap_sent and now >= self.snap_resend:
-            todo.add(DO_SNAPSHOT_SEND)
+            acts.add(DO_SNAPSHOT_SEND)
         nxt.append(self.snap_end)
         if not self.snap_sent:
             nxt.append(self.snap_resend)
