@@ -17,6 +17,7 @@
  *   admin_subs.c      subscriptions
  *   admin_cluster.c   members, leader transfer, events
  *   admin_failover.c  manual failover, failback, pause, resume
+ *   admin_validate.c  pure: the write requests' bodies and queries checked
  *   admin_view.c      GET /api/cluster: every member's status at once
  *   admin_stream.c    GET /api/stream: the live stream (SSE) and its hub
  *   admin_sse.c       pure: SSE framing, a client's bounded queue
@@ -40,6 +41,7 @@
 #include "admin/admin_http_parse.h"
 #include "admin/admin_logring.h"
 #include "admin/admin_route.h"
+#include "admin/admin_validate.h"
 #include "common/log.h"
 
 #define ADMIN_TOKEN_MAX 256             /* bytes of a bearer token */
@@ -173,6 +175,10 @@ int admin_reply_error(h2o_req_t *req, int status, const char *field,
                       const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* Sends the refusal of a validator (admin_validate.h): its status and
+ * {"error": msg, "field": field}. Returns 0. */
+int admin_reply_verdict(h2o_req_t *req, const struct admin_verdict *v);
+
 /* Sends a body of the given content type as is. Returns 0. */
 int admin_reply_raw(h2o_req_t *req, int status, const char *content_type,
                     const char *body, size_t len);
@@ -251,10 +257,6 @@ void admin_hub_destroy(struct admin_hub **hub);
 /* ------------------------------------------------------------------------
  * admin_secrets.c: secret params on the write path
  * ------------------------------------------------------------------------ */
-
-/* True unless the params of an account body hold a value in the sealed
- * form (only hamd writes those); otherwise answers 400. */
-bool admin_secrets_check_body(struct admin_call *call, const json_t *body);
 
 /* Seals the secret params of *a with the cluster key (nothing without a
  * key_file). Returns false after answering 400 (they no longer fit). */

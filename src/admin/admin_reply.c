@@ -108,6 +108,11 @@ int admin_reply_error(h2o_req_t *req, int status, const char *field,
     return admin_reply_json(req, status, body);
 }
 
+int admin_reply_verdict(h2o_req_t *req, const struct admin_verdict *v)
+{
+    return admin_reply_error(req, v->status, v->field, "%s", v->msg);
+}
+
 /* ------------------------------------------------------------------------
  * What the request carries
  * ------------------------------------------------------------------------ */
