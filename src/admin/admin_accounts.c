@@ -12,12 +12,9 @@
  * asked (gateways run on every node); `hactl restart` asks every node. */
 #include <errno.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "admin/admin_internal.h"
 #include "common/account_json.h"
-
-#define RESTART_NODE_ID_MAX 65535 /* largest N of [peer.N] */
 
 /* The JSON of one stored account with secrets masked, or NULL when it
  * does not exist. */
@@ -238,16 +235,6 @@ static int account_stop(struct admin_call *call)
     return submit_named(call, HAMD_CMD_ACCOUNT_RUN, false, reply_run);
 }
 
-static bool restart_param(void *ud, const char *name, const char *value)
-{
-    uint64_t v;
-    if (strcmp(name, "node") != 0 ||
-        !admin_parse_u64(value, RESTART_NODE_ID_MAX, &v) || v == 0)
-        return false;
-    *(unsigned *)ud = (unsigned)v;
-    return true;
-}
-
 /* Hard restart of this node's gateway process of the account, or with
  * ?node=N of node N's (relayed there). */
 static int account_restart(struct admin_call *call)
@@ -256,7 +243,8 @@ static int account_restart(struct admin_call *call)
     char id[HAMD_ACCOUNT_ID_MAX];
     unsigned node = 0;
     if (!path_account_id(call, id) ||
-        !admin_query_each(call, restart_param, &node, "expected ?node=ID"))
+        !admin_query_each(call, admin_restart_param, &node,
+                          "expected ?node=ID"))
         return 0;
     if (node && node != d->cfg->node_id)
         return admin_forward_to(call, node);

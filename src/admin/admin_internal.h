@@ -209,10 +209,9 @@ int admin_token_load(struct hamd_admin *self, const char *path);
 bool admin_authorized(struct admin_call *call);
 
 /* Reads the query string of the call: each parameter is passed to fn,
- * which returns false to refuse it (with *field set to the offending
- * parameter's name). Returns false after answering 400 (naming the field
- * and saying `expected`) for a refused or malformed parameter. */
-typedef bool (*admin_query_fn)(void *ud, const char *name, const char *value);
+ * which returns false to refuse it. Returns false after answering 400
+ * (naming the field and saying `expected`, admin_query_check) for a
+ * refused or malformed parameter. */
 bool admin_query_each(struct admin_call *call, admin_query_fn fn, void *ud,
                       const char *expected);
 

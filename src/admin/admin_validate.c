@@ -47,7 +47,8 @@ static void utf8_scrub(char *s)
     }
 }
 
-/* Refuses with status, naming field (NULL: none). Returns false. */
+/* Refuses with status, naming field (NULL or "": none; an empty key or
+ * query name, which the answer names no field for). Returns false. */
 static bool refuse(struct admin_verdict *v, int status, const char *field,
                    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
@@ -60,7 +61,7 @@ static bool refuse(struct admin_verdict *v, int status, const char *field,
     va_end(ap);
     utf8_scrub(v->msg);
     v->status = status;
-    v->field = field;
+    v->field = field && field[0] ? field : NULL;
     return false;
 }
 
@@ -70,6 +71,72 @@ static const char *query_field(struct admin_verdict *v, const char *name)
     snprintf(v->field_buf, sizeof v->field_buf, "%s", name);
     utf8_scrub(v->field_buf);
     return v->field_buf;
+}
+
+/* ------------------------------------------------------------------------
+ * Query strings of one parameter at a time
+ * ------------------------------------------------------------------------ */
+
+bool admin_query_check(const char *q, size_t len, admin_query_fn fn, void *ud,
+                       const char *expected, struct admin_verdict *v)
+{
+    char name[ADMIN_QUERY_NAME_MAX], value[ADMIN_QUERY_VALUE_MAX];
+    size_t pos = 0;
+    bool bad = false, refused = false;
+    while (!refused && admin_query_next(q, len, &pos, name, sizeof name,
+                                        value, sizeof value, &bad))
+        refused = !fn(ud, name, value);
+    if (!bad && !refused)
+        return true;
+    /* A parameter that did not decode has no name to quote. */
+    return refuse(v, 400, refused ? query_field(v, name) : "query",
+                  "bad query string: %s", expected);
+}
+
+bool admin_restart_param(void *ud, const char *name, const char *value)
+{
+    uint64_t v;
+    if (strcmp(name, "node") != 0 ||
+        !admin_parse_u64(value, ADMIN_MEMBER_ID_MAX, &v) || v == 0)
+        return false;
+    *(unsigned *)ud = (unsigned)v;
+    return true;
+}
+
+bool admin_logs_param(void *ud, const char *name, const char *value)
+{
+    struct admin_logs_args *a = ud;
+    uint64_t v;
+    if (strcmp(name, "node") == 0 &&
+        admin_parse_u64(value, ADMIN_MEMBER_ID_MAX, &v) && v > 0) {
+        a->node = (unsigned)v;
+        return true;
+    }
+    if (strcmp(name, "level") == 0) {
+        int level = hamd_log_level_parse(value);
+        a->q.min_level = (enum hamd_log_level)level;
+        return level >= 0;
+    }
+    if (strcmp(name, "since") == 0 && admin_parse_u64(value, UINT64_MAX, &v)) {
+        a->q.has_since = true;
+        a->q.since = v;
+        return true;
+    }
+    if (strcmp(name, "limit") == 0 &&
+        admin_parse_u64(value, a->limit_max, &v) && v > 0) {
+        a->q.limit = (size_t)v;
+        return true;
+    }
+    return false;
+}
+
+bool admin_stream_param(void *ud, const char *name, const char *value)
+{
+    int level = hamd_log_level_parse(value);
+    if (strcmp(name, "level") != 0 || level < 0)
+        return false;
+    *(enum hamd_log_level *)ud = (enum hamd_log_level)level;
+    return true;
 }
 
 /* ------------------------------------------------------------------------

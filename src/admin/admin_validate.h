@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "admin/admin_logring.h"
 #include "common/account.h"
 #include "config/config.h"
 #include "raft/cmd.h"
@@ -29,6 +30,9 @@
 #define ADMIN_MEMBER_ID_MAX 65535  /* largest N of [peer.N] */
 #define ADMIN_EVENTS_LIMIT_DEFAULT 100 /* events per answer without ?limit */
 #define ADMIN_EVENTS_LIMIT_MAX 1000    /* most events per answer */
+#define ADMIN_QUERY_NAME_MAX 32        /* bytes of a query parameter name
+                                          read by admin_query_check */
+#define ADMIN_QUERY_VALUE_MAX 256      /* bytes of its value */
 
 /* Why a request is refused: the HTTP status and the {"error", "field"} of
  * the answer. msg and field are always valid UTF-8 (a byte that is not
@@ -60,6 +64,41 @@ struct admin_events_query {
     uint64_t since;                  /* events after this seq */
     bool has_since;                  /* ?since= given: else the newest */
 };
+
+/* What GET /api/logs asks for. */
+struct admin_logs_args {
+    struct admin_logquery q;         /* the read */
+    size_t limit_max;                /* the ring's size: largest ?limit */
+    unsigned node;                   /* ?node=N: another node's lines, 0 none */
+};
+
+/* ------------------------------------------------------------------------
+ * Query strings of one parameter at a time
+ * ------------------------------------------------------------------------ */
+
+/* Takes one query parameter; returns false to refuse it. */
+typedef bool (*admin_query_fn)(void *ud, const char *name, const char *value);
+
+/* Passes each parameter of q[0..len) (without the '?') to fn. Returns
+ * false with *v (400, "bad query string: " and expected, naming the
+ * refused parameter, or "query" for one that does not decode). */
+bool admin_query_check(const char *q, size_t len, admin_query_fn fn, void *ud,
+                       const char *expected, struct admin_verdict *v);
+
+/* ?node=N of POST /api/accounts/{id}/restart: N (1..ADMIN_MEMBER_ID_MAX)
+ * into *(unsigned *)ud. */
+bool admin_restart_param(void *ud, const char *name, const char *value);
+
+/* ?level=&since=&limit=&node= of GET /api/logs into a struct
+ * admin_logs_args (limit 1..limit_max, node 1..ADMIN_MEMBER_ID_MAX). */
+bool admin_logs_param(void *ud, const char *name, const char *value);
+
+/* ?level= of GET /api/stream into an enum hamd_log_level. */
+bool admin_stream_param(void *ud, const char *name, const char *value);
+
+/* ------------------------------------------------------------------------
+ * Bodies and the rest
+ * ------------------------------------------------------------------------ */
 
 /* POST /api/failover {"to": ID, "prefixes": [...] | "all": true,
  * "force": false, "dry_run": false}: fills *r. Returns false with *v

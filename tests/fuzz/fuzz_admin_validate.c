@@ -6,8 +6,9 @@
  * failback, subscriptions, members, transfer (against peers 1 and 2, and
  * 3 a witness), an account created and an account updated, on a full node
  * and on a witness. The same bytes are also the query string of DELETE
- * /api/subscriptions and GET /api/events, and, up to a NUL, the {id} of
- * DELETE /api/members/{id} and of /api/accounts/{id}.
+ * /api/subscriptions, GET /api/events, /api/logs and /api/stream and
+ * POST /api/accounts/{id}/restart, and, up to a NUL, the {id} of DELETE
+ * /api/members/{id} and of /api/accounts/{id}.
  *
  * Checks: every refusal is a 400 whose message and field are non-empty
  * UTF-8 an answer can be made of; what is accepted is what the API
@@ -16,7 +17,8 @@
  * subscriptions name at least one contract, each valid, UTF-8 and given
  * once; member ids are 1..65535, the number given; a transfer target is
  * a peer that may lead, or none when the body names none; an events
- * limit is 1..1000; an accepted account has a valid id, an executable for
+ * limit is 1..1000, a logs limit within the ring, a node 1..65535, a
+ * level one of the four; an accepted account has a valid id, an executable for
  * its gateway type unless on a witness, and no params key or value in the
  * sealed form. */
 #include <jansson.h>
@@ -33,6 +35,7 @@
 #define FV_PEERS 3          /* peers of the configuration: 1, 2, 3 */
 #define FV_WITNESS_ID 3     /* the one that is a witness */
 #define FV_ID_TEXT_MAX 24   /* bytes of a path id compared as text */
+#define FV_LOG_LINES 2000   /* [admin] log_lines: the ring, largest ?limit */
 
 /* The account an update applies to. */
 #define FV_STORED                                                            \
@@ -239,6 +242,35 @@ static void fv_events_query(const char *q, size_t len)
     FUZZ_CHECK(eq.has_since || eq.since == 0);
 }
 
+/* The queries read one parameter at a time (admin_query_check). */
+static void fv_param_queries(const char *q, size_t len)
+{
+    struct admin_verdict v;
+    unsigned node = 0;
+    if (admin_query_check(q, len, admin_restart_param, &node,
+                          "expected ?node=ID", &v))
+        FUZZ_CHECK(node <= ADMIN_MEMBER_ID_MAX);
+    else
+        fv_refusal(&v);
+    struct admin_logs_args a = {
+        .q = {.min_level = HAMD_LOG_DEBUG, .limit = 1},
+        .limit_max = FV_LOG_LINES,
+    };
+    if (admin_query_check(q, len, admin_logs_param, &a, "expected ...", &v))
+        FUZZ_CHECK(a.q.limit >= 1 && a.q.limit <= FV_LOG_LINES &&
+                   a.node <= ADMIN_MEMBER_ID_MAX &&
+                   a.q.min_level <= HAMD_LOG_ERROR &&
+                   (a.q.has_since || a.q.since == 0));
+    else
+        fv_refusal(&v);
+    enum hamd_log_level level = HAMD_LOG_INFO;
+    if (admin_query_check(q, len, admin_stream_param, &level, "expected ...",
+                          &v))
+        FUZZ_CHECK(level <= HAMD_LOG_ERROR);
+    else
+        fv_refusal(&v);
+}
+
 /* text: the input up to its first NUL, as a path capture holds it. */
 static void fv_path_ids(const char *text)
 {
@@ -279,6 +311,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     fv_subs_query((const char *)data, size);
     fv_events_query((const char *)data, size);
+    fv_param_queries((const char *)data, size);
     char *text = fuzz_strndup(data, size);
     fv_path_ids(text);
     free(text);

@@ -478,6 +478,8 @@ static void seeds_admin_validate(void)
         {"account_sealed", "{\"params\": {\"password\": \"enc:v1:00\"}}"},
         {"subs_query", "symbol=rb2601.SHFE&symbol=i2601.DCE"},
         {"events_query", "limit=50&since=1234"},
+        {"logs_query", "level=warn&since=17&limit=100&node=2"},
+        {"restart_query", "node=2"},
         {"path_id", "3"},
     };
     for (size_t i = 0; i < sizeof seeds / sizeof seeds[0]; i++)

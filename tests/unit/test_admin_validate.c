@@ -213,6 +213,8 @@ static void test_failover_refuses(void **state)
                      "'dry_run' must be true or false");
     failover_refused("{\"to\": \"sim_b\", \"x\": 1}", false, 400, "x",
                      "unknown field 'x'");
+    /* an empty key: no field (the answer leaves it out) */
+    failover_refused("{\"\": 0}", false, 400, NULL, "unknown field ''");
     failover_refused("{\"prefixes\": \"rb\"}", false, 400, "prefixes",
                      "'prefixes' must be an array of at most 1024 strings");
     failover_refused("{\"prefixes\": [\"\"]}", false, 400, "prefixes",
@@ -418,6 +420,8 @@ static void test_subs_query(void **state)
                        "unknown query parameter sym (use symbol=)");
     subs_query_refused("symbol=rb2601.SHFE&x", "x",
                        "unknown query parameter x (use symbol=)");
+    /* an empty name: no field (the answer leaves it out) */
+    subs_query_refused("=x", NULL, "unknown query parameter  (use symbol=)");
     subs_query_refused("symbol=bad", "symbols",
                        "symbols[0]: 'bad' is not SYMBOL.EXCHANGE");
     subs_query_refused("symbol=a.B&symbol=bad", "symbols",
@@ -576,6 +580,66 @@ static void test_events_query(void **state)
 }
 
 /* ------------------------------------------------------------------------
+ * Queries read one parameter at a time: restart, logs, stream
+ * ------------------------------------------------------------------------ */
+
+static void query_refused(const char *q, admin_query_fn fn, void *ud,
+                          const char *field)
+{
+    struct admin_verdict v;
+    if (admin_query_check(q, strlen(q), fn, ud, "expected X", &v))
+        fail_msg("accepted: %s", q);
+    refused_as(&v, 400, field, "bad query string: expected X");
+    answerable(&v);
+}
+
+static void test_restart_query(void **state)
+{
+    (void)state;
+    struct admin_verdict v;
+    unsigned node = 0;
+    assert_true(admin_query_check("", 0, admin_restart_param, &node, "x", &v));
+    assert_int_equal(node, 0);
+    assert_true(admin_query_check("node=65535", 10, admin_restart_param, &node,
+                                  "x", &v));
+    assert_int_equal(node, 65535);
+    query_refused("node=0", admin_restart_param, &node, "node");
+    query_refused("node=65536", admin_restart_param, &node, "node");
+    query_refused("node=", admin_restart_param, &node, "node");
+    query_refused("node=2&x=1", admin_restart_param, &node, "x");
+    query_refused("node=%zz", admin_restart_param, &node, "query");
+    query_refused("%e9=1", admin_restart_param, &node, "?");
+    query_refused("=1", admin_restart_param, &node, NULL);
+}
+
+static void test_logs_and_stream_query(void **state)
+{
+    (void)state;
+    struct admin_verdict v;
+    struct admin_logs_args a = {.q = {.limit = 1}, .limit_max = 2000};
+    const char *q = "level=warn&since=17&limit=2000&node=2";
+    assert_true(admin_query_check(q, strlen(q), admin_logs_param, &a, "x", &v));
+    assert_int_equal(a.q.min_level, HAMD_LOG_WARN);
+    assert_true(a.q.has_since);
+    assert_int_equal(a.q.since, 17);
+    assert_int_equal(a.q.limit, 2000);
+    assert_int_equal(a.node, 2);
+    query_refused("limit=0", admin_logs_param, &a, "limit");
+    query_refused("limit=2001", admin_logs_param, &a, "limit");
+    query_refused("level=loud", admin_logs_param, &a, "level");
+    query_refused("since=-1", admin_logs_param, &a, "since");
+    query_refused("node=0", admin_logs_param, &a, "node");
+    query_refused("tail=1", admin_logs_param, &a, "tail");
+
+    enum hamd_log_level level = HAMD_LOG_INFO;
+    assert_true(admin_query_check("level=error", 11, admin_stream_param, &level,
+                                  "x", &v));
+    assert_int_equal(level, HAMD_LOG_ERROR);
+    query_refused("level=x", admin_stream_param, &level, "level");
+    query_refused("since=1", admin_stream_param, &level, "since");
+}
+
+/* ------------------------------------------------------------------------
  * Accounts
  * ------------------------------------------------------------------------ */
 
@@ -709,6 +773,8 @@ int main(void)
         cmocka_unit_test(test_member_path),
         cmocka_unit_test(test_transfer),
         cmocka_unit_test(test_events_query),
+        cmocka_unit_test(test_restart_query),
+        cmocka_unit_test(test_logs_and_stream_query),
         cmocka_unit_test(test_account_id),
         cmocka_unit_test(test_account_create),
         cmocka_unit_test(test_account_sealed),
