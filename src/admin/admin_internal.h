@@ -17,7 +17,7 @@
  *   admin_subs.c      subscriptions
  *   admin_cluster.c   members, leader transfer, events
  *   admin_failover.c  manual failover, failback, pause, resume
- *   admin_validate.c  pure: the write requests' bodies and queries checked
+ *   admin_validate.c  pure: request bodies, queries and path ids checked
  *   admin_view.c      GET /api/cluster: every member's status at once
  *   admin_stream.c    GET /api/stream: the live stream (SSE) and its hub
  *   admin_sse.c       pure: SSE framing, a client's bounded queue

@@ -1,4 +1,4 @@
-/* Pure validation of the admin API's write requests (admin_validate.h):
+/* Pure validation of the admin API's requests (admin_validate.h):
  * strict, before anything happens, every refusal a 400 with the field it
  * is about. */
 #include <stdarg.h>

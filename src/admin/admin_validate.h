@@ -1,9 +1,11 @@
-/* Pure validation of the admin API's write requests (docs/api.md): a
- * parsed JSON body, a query string or a path id in, a validated request
- * or a refusal out. No h2o, no node state: the handlers (admin_failover.c,
- * admin_subs.c, admin_cluster.c, admin_accounts.c) call these, then answer
- * a refusal as it is, and tests/unit/test_admin_validate.c and
- * tests/fuzz/fuzz_admin_validate.c call them directly.
+/* Pure validation of the admin API's requests (docs/api.md): a parsed
+ * JSON body, a query string or a path id in, a validated request or a
+ * refusal out. No h2o, no node state: the handlers (admin_failover.c,
+ * admin_subs.c, admin_cluster.c, admin_accounts.c, and through
+ * admin_query_each admin_logs.c and admin_stream.c) call these, then
+ * answer a refusal as it is (admin_reply_verdict), and
+ * tests/unit/test_admin_validate.c and tests/fuzz/fuzz_admin_validate.c
+ * call them directly.
  *
  * A body is what admin_body_json parsed (json_loadb with
  * JSON_REJECT_DUPLICATES): any JSON value, not necessarily an object.
