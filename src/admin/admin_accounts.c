@@ -12,12 +12,9 @@
  * asked (gateways run on every node); `hactl restart` asks every node. */
 #include <errno.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "admin/admin_internal.h"
 #include "common/account_json.h"
-
-#define RESTART_NODE_ID_MAX 65535 /* largest N of [peer.N] */
 
 /* The JSON of one stored account with secrets masked, or NULL when it
  * does not exist. */
@@ -32,13 +29,12 @@ static json_t *admin_account_json(struct hamd_store *store, const char *id)
 /* Reads the account id of the path; answers 400 when it is not a slug. */
 static bool path_account_id(struct admin_call *call, char *id)
 {
+    struct admin_verdict v;
     if (!admin_path_id(call, 0, id, HAMD_ACCOUNT_ID_MAX))
         return false;
-    if (hamd_account_id_valid(id))
+    if (admin_account_id_validate(id, &v))
         return true;
-    admin_reply_error(call->req, 400, "id",
-                      "invalid account id (1-31 characters of a-z 0-9 _ -, "
-                      "starting with a letter or digit)");
+    admin_reply_verdict(call->req, &v);
     return false;
 }
 
@@ -125,27 +121,17 @@ static int reply_run(struct hamd_admin *admin, h2o_req_t *req, const char *id)
  * Writes
  * ------------------------------------------------------------------------ */
 
-/* Validates an account body into *a (partial onto *a when update).
- * Returns false after answering 400. */
+/* Validates an account body into *a (partial onto *a when update;
+ * admin_validate.c). Returns false after answering 400. */
 static bool account_parse(struct admin_call *call, json_t *body,
                           struct hamd_account *a, bool update)
 {
-    char err[HAMD_ACCOUNT_ERR_MAX];
-    const char *field = NULL;
-    if (!admin_secrets_check_body(call, body))
-        return false;
-    if (hamd_account_from_json(body, a, update, err, sizeof err, &field) < 0) {
-        admin_reply_error(call->req, 400, field, "%s", err);
-        return false;
-    }
-    if (!call->deps->witness &&
-        !hamd_config_gw_exec(call->deps->cfg, a->gateway_type)) {
-        admin_reply_error(call->req, 400, "gateway_type",
-                          "no executable for gateway_type '%s' in [gateways]",
-                          a->gateway_type);
-        return false;
-    }
-    return true;
+    struct admin_verdict v;
+    if (admin_account_validate(body, a, update, call->deps->cfg,
+                               call->deps->witness, &v))
+        return true;
+    admin_reply_verdict(call->req, &v); /* v may point into body */
+    return false;
 }
 
 static int submit_put(struct admin_call *call, struct hamd_account *a,
@@ -249,16 +235,6 @@ static int account_stop(struct admin_call *call)
     return submit_named(call, HAMD_CMD_ACCOUNT_RUN, false, reply_run);
 }
 
-static bool restart_param(void *ud, const char *name, const char *value)
-{
-    uint64_t v;
-    if (strcmp(name, "node") != 0 ||
-        !admin_parse_u64(value, RESTART_NODE_ID_MAX, &v) || v == 0)
-        return false;
-    *(unsigned *)ud = (unsigned)v;
-    return true;
-}
-
 /* Hard restart of this node's gateway process of the account, or with
  * ?node=N of node N's (relayed there). */
 static int account_restart(struct admin_call *call)
@@ -267,7 +243,8 @@ static int account_restart(struct admin_call *call)
     char id[HAMD_ACCOUNT_ID_MAX];
     unsigned node = 0;
     if (!path_account_id(call, id) ||
-        !admin_query_each(call, restart_param, &node, "expected ?node=ID"))
+        !admin_query_each(call, admin_restart_param, &node,
+                          "expected ?node=ID"))
         return 0;
     if (node && node != d->cfg->node_id)
         return admin_forward_to(call, node);

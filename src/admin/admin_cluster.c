@@ -9,11 +9,6 @@
 
 #include "admin/admin_internal.h"
 
-#define EVENTS_LIMIT_DEFAULT 100  /* events per answer without ?limit */
-#define EVENTS_LIMIT_MAX 1000     /* most events per answer */
-#define QUERY_NAME_MAX 32         /* bytes of a query parameter name */
-#define QUERY_VALUE_MAX 32        /* bytes of a query parameter value */
-#define MEMBER_ID_MAX 65535       /* largest N of [peer.N] */
 #define MEMBERS_LIST_MAX 64       /* rows of GET /api/members */
 #define MEMBER_ID_TEXT_MAX 8      /* bytes of a path id: "65535" + NUL */
 #define VOTERS_SAFE_MIN 3         /* fewer voters cannot fail over */
@@ -21,15 +16,6 @@
 /* ------------------------------------------------------------------------
  * GET /api/members
  * ------------------------------------------------------------------------ */
-
-static const struct hamd_peer *peer_by_id(const struct hamd_config *cfg,
-                                          json_int_t id)
-{
-    for (unsigned i = 0; i < cfg->n_peers; i++)
-        if ((json_int_t)cfg->peers[i].id == id)
-            return &cfg->peers[i];
-    return NULL;
-}
 
 static int member_cmp(const void *a, const void *b)
 {
@@ -65,7 +51,7 @@ static unsigned members_rows(const struct hamd_admin_deps *d,
 static json_t *member_json(const struct hamd_config *cfg,
                            const struct hamd_member *m, uint64_t leader)
 {
-    const struct hamd_peer *p = peer_by_id(cfg, (json_int_t)m->id);
+    const struct hamd_peer *p = hamd_config_peer(cfg, m->id);
     return json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:b,s:b,s:b,s:b}", "id",
                      (json_int_t)m->id, "raft", m->address, "admin",
                      p ? p->admin : "", "publish", p ? p->publish : "",
@@ -102,54 +88,17 @@ static int members(struct admin_call *call)
  * POST /api/members {"id": N}, DELETE /api/members/{id}
  * ------------------------------------------------------------------------ */
 
-/* Checks that body is an object with no field but `field` (which may be
- * absent). Returns false after answering 400 with `expected` when it is
- * not an object, or naming the unknown field. */
-static bool body_only_field(struct admin_call *call, json_t *body,
-                            const char *field, const char *expected)
-{
-    const char *key;
-    json_t *v;
-    if (!json_is_object(body)) {
-        admin_reply_error(call->req, 400, NULL, "%s", expected);
-        return false;
-    }
-    json_object_foreach(body, key, v) {
-        if (strcmp(key, field) != 0) {
-            admin_reply_error(call->req, 400, key, "unknown field %s", key);
-            return false;
-        }
-    }
-    return true;
-}
-
-/* Checks the parsed body {"id": N} and reads N into *id. Returns false
- * after answering 400. */
-static bool member_add_body(struct admin_call *call, json_t *body,
-                            uint64_t *id)
-{
-    if (!body_only_field(call, body, "id", "expected {\"id\": N}"))
-        return false;
-    json_t *jid = json_object_get(body, "id");
-    if (!json_is_integer(jid) || json_integer_value(jid) < 1 ||
-        json_integer_value(jid) > MEMBER_ID_MAX) {
-        admin_reply_error(call->req, 400, "id",
-                          "id must be an integer in 1..%d (N of [peer.N])",
-                          MEMBER_ID_MAX);
-        return false;
-    }
-    *id = (uint64_t)json_integer_value(jid);
-    return true;
-}
-
-/* Reads the request body {"id": N} into *id. Returns false after
- * answering 400 / 413. */
+/* Reads the request body {"id": N} into *id (admin_validate.c). Returns
+ * false after answering 400 / 413. */
 static bool member_add_target(struct admin_call *call, uint64_t *id)
 {
     json_t *body = admin_body_json(call);
     if (!body)
         return false;
-    bool ok = member_add_body(call, body, id);
+    struct admin_verdict v;
+    bool ok = admin_member_body_validate(body, id, &v);
+    if (!ok)
+        admin_reply_verdict(call->req, &v); /* v may point into body */
     json_decref(body);
     return ok;
 }
@@ -158,13 +107,12 @@ static bool member_add_target(struct admin_call *call, uint64_t *id)
 static bool member_path_target(struct admin_call *call, uint64_t *id)
 {
     char text[MEMBER_ID_TEXT_MAX];
+    struct admin_verdict v;
     if (!admin_path_id(call, 0, text, sizeof text))
         return false;
-    if (admin_parse_u64(text, MEMBER_ID_MAX, id) && *id > 0)
+    if (admin_member_path_validate(text, id, &v))
         return true;
-    admin_reply_error(call->req, 400, "id",
-                      "id must be an integer in 1..%d (N of [peer.N])",
-                      MEMBER_ID_MAX);
+    admin_reply_verdict(call->req, &v);
     return false;
 }
 
@@ -292,33 +240,6 @@ static int member_remove(struct admin_call *call)
  * POST /api/transfer {"node": N}
  * ------------------------------------------------------------------------ */
 
-/* Reads {"node": N} into *id. Returns false after answering 400. */
-static bool transfer_target_json(struct admin_call *call, json_t *body,
-                                 uint64_t *id)
-{
-    if (!body_only_field(call, body, "node",
-                         "expected {\"node\": ID} or no body"))
-        return false;
-    json_t *node = json_object_get(body, "node");
-    if (!node)
-        return true;
-    const struct hamd_peer *p =
-        json_is_integer(node)
-            ? peer_by_id(call->deps->cfg, json_integer_value(node)) : NULL;
-    if (!p) {
-        admin_reply_error(call->req, 400, "node",
-                          "node must be the id of a member");
-        return false;
-    }
-    if (p->role == HAMD_ROLE_WITNESS) {
-        admin_reply_error(call->req, 400, "node",
-                          "node %u is a witness: it cannot lead", p->id);
-        return false;
-    }
-    *id = p->id;
-    return true;
-}
-
 /* Reads the optional target of the request into *id (0 = any voter).
  * Returns false after answering 400. */
 static bool transfer_target(struct admin_call *call, uint64_t *id)
@@ -329,7 +250,10 @@ static bool transfer_target(struct admin_call *call, uint64_t *id)
     json_t *body = admin_body_json(call);
     if (!body)
         return false;
-    bool ok = transfer_target_json(call, body, id);
+    struct admin_verdict v;
+    bool ok = admin_transfer_validate(body, call->deps->cfg, id, &v);
+    if (!ok)
+        admin_reply_verdict(call->req, &v); /* v may point into body */
     json_decref(body);
     return ok;
 }
@@ -451,49 +375,22 @@ static int event_one(void *ud, uint64_t seq, const char *text)
     return 0;
 }
 
-/* Reads limit and since. Returns false after answering 400. */
-static bool events_query(struct admin_call *call, uint64_t *limit,
-                         uint64_t *since, bool *has_since)
-{
-    char name[QUERY_NAME_MAX] = "", value[QUERY_VALUE_MAX] = "";
-    size_t qlen, pos = 0;
-    const char *q = admin_query(call->req, &qlen);
-    bool bad = false;
-    *limit = EVENTS_LIMIT_DEFAULT;
-    *has_since = false;
-    while (admin_query_next(q, qlen, &pos, name, sizeof name, value,
-                            sizeof value, &bad)) {
-        if (strcmp(name, "limit") == 0 &&
-            admin_parse_u64(value, EVENTS_LIMIT_MAX, limit) && *limit > 0)
-            continue;
-        if (strcmp(name, "since") == 0 && admin_parse_u64(value, UINT64_MAX, since)) {
-            *has_since = true;
-            continue;
-        }
-        bad = true;
-        break;
-    }
-    if (!bad)
-        return true;
-    admin_reply_error(call->req, 400, strcmp(name, "since") == 0 ? "since" : "limit",
-                      "expected ?limit=1..%d and/or ?since=SEQ",
-                      EVENTS_LIMIT_MAX);
-    return false;
-}
-
 static int events(struct admin_call *call)
 {
     struct hamd_store *store = call->deps->store;
-    uint64_t limit, since = 0;
-    bool has_since;
-    if (!events_query(call, &limit, &since, &has_since))
-        return 0;
+    struct admin_events_query eq;
+    struct admin_verdict v;
+    size_t qlen;
+    const char *q = admin_query(call->req, &qlen);
+    if (!admin_events_query_validate(q, qlen, &eq, &v))
+        return admin_reply_verdict(call->req, &v);
     json_t *arr = json_array();
+    unsigned limit = (unsigned)eq.limit;
     int rc = !store ? -1
-             : has_since ? hamd_store_events_since(store, since, (unsigned)limit,
-                                                   event_one, arr)
-                         : hamd_store_events_tail(store, (unsigned)limit,
-                                                  event_one, arr);
+             : eq.has_since ? hamd_store_events_since(store, eq.since, limit,
+                                                      event_one, arr)
+                            : hamd_store_events_tail(store, limit, event_one,
+                                                     arr);
     if (rc < 0) {
         json_decref(arr);
         return admin_reply_error(call->req, 500, NULL, "store read failed");

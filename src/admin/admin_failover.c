@@ -10,21 +10,8 @@
  * without dry_run it comes after every resulting ASSIGN committed. Like
  * every write, a follower forwards these to the leader. */
 #include <errno.h>
-#include <string.h>
 
 #include "admin/admin_internal.h"
-
-#define FAILOVER_PREFIXES_MAX 1024 /* prefixes in one request */
-
-/* What a failover/failback request body says. */
-struct fo_request {
-    const char *to;                               /* failover target */
-    const char *prefixes[FAILOVER_PREFIXES_MAX];  /* point into body */
-    size_t n;                                     /* 0 = all contracts */
-    bool all;                                     /* "all": true */
-    bool force;                                   /* target need not be HEALTHY */
-    bool dry_run;                                 /* plan only */
-};
 
 /* ------------------------------------------------------------------------
  * Answers arrive from the steer, maybe after the client left
@@ -61,143 +48,61 @@ static struct admin_pending *pending_or_reply(struct admin_call *call)
 }
 
 /* ------------------------------------------------------------------------
- * Body validation: strict, before anything happens
+ * Bodies (checked by admin_validate.c, before anything happens)
  * ------------------------------------------------------------------------ */
 
-static bool parse_bool(struct admin_call *call, json_t *v, const char *key,
-                       bool *out)
+/* The body; no body at all reads as {}. NULL after answering 400 / 413
+ * (admin_body_json). */
+static json_t *body_or_empty(struct admin_call *call)
 {
-    if (!json_is_boolean(v)) {
-        admin_reply_error(call->req, 400, key, "'%s' must be true or false", key);
-        return false;
-    }
-    *out = json_is_true(v);
-    return true;
-}
-
-static bool parse_prefixes(struct admin_call *call, json_t *v,
-                           struct fo_request *r)
-{
-    if (!json_is_array(v) || json_array_size(v) > FAILOVER_PREFIXES_MAX) {
-        admin_reply_error(call->req, 400, "prefixes",
-                          "'prefixes' must be an array of at most %d strings",
-                          FAILOVER_PREFIXES_MAX);
-        return false;
-    }
-    size_t i;
-    json_t *item;
-    json_array_foreach(v, i, item) {
-        const char *s = json_string_value(item);
-        if (!s || !s[0] || strlen(s) >= HAMD_VT_SYMBOL_MAX) {
-            admin_reply_error(call->req, 400, "prefixes",
-                              "prefix %zu must be a non-empty string shorter "
-                              "than %d bytes", i, HAMD_VT_SYMBOL_MAX);
-            return false;
-        }
-        r->prefixes[r->n++] = s;
-    }
-    return true;
-}
-
-/* Fills r from the body; allow_to: "to", "all" and "force" are accepted. */
-static bool parse_request(struct admin_call *call, json_t *body, bool allow_to,
-                          struct fo_request *r)
-{
-    memset(r, 0, sizeof *r);
-    const char *key;
-    json_t *v;
-    json_object_foreach(body, key, v) {
-        bool ok;
-        if (strcmp(key, "prefixes") == 0)
-            ok = parse_prefixes(call, v, r);
-        else if (strcmp(key, "dry_run") == 0)
-            ok = parse_bool(call, v, key, &r->dry_run);
-        else if (allow_to && strcmp(key, "all") == 0)
-            ok = parse_bool(call, v, key, &r->all);
-        else if (allow_to && strcmp(key, "force") == 0)
-            ok = parse_bool(call, v, key, &r->force);
-        else if (allow_to && strcmp(key, "to") == 0) {
-            r->to = json_string_value(v);
-            ok = r->to && hamd_account_id_valid(r->to);
-            if (!ok)
-                admin_reply_error(call->req, 400, "to",
-                                  "'to' must be an account id");
-        } else {
-            admin_reply_error(call->req, 400, key, "unknown field '%s'", key);
-            ok = false;
-        }
-        if (!ok)
-            return false;
-    }
-    return true;
-}
-
-/* The body as an object; no body at all reads as {}. */
-static json_t *body_object(struct admin_call *call)
-{
-    if (call->req->entity.len == 0)
-        return json_object();
-    json_t *body = admin_body_json(call);
-    if (body && !json_is_object(body)) {
-        json_decref(body);
-        admin_reply_error(call->req, 400, NULL, "the body must be a JSON object");
-        return NULL;
-    }
-    return body;
+    return call->req->entity.len == 0 ? json_object() : admin_body_json(call);
 }
 
 /* ------------------------------------------------------------------------
  * Handlers
  * ------------------------------------------------------------------------ */
 
-static int failover_post(struct admin_call *call)
+/* Starts the move r asks for (failover when r->to, else failback). */
+static void failover_start(struct admin_call *call,
+                           const struct admin_failover_req *r)
 {
-    json_t *body = body_object(call);
+    struct admin_pending *p = pending_or_reply(call);
+    if (p && r->to)
+        call->deps->failover(call->deps->ud, r->to, r->prefixes, r->n,
+                             r->force, r->dry_run, on_steer_done, p);
+    else if (p)
+        call->deps->failback(call->deps->ud, r->prefixes, r->n, r->dry_run,
+                             on_steer_done, p);
+}
+
+/* A follower forwards the validated request; the leader starts it. */
+static int failover_any_post(struct admin_call *call, bool failback)
+{
+    json_t *body = body_or_empty(call);
     if (!body)
         return 0;
-    struct fo_request r;
-    if (!parse_request(call, body, true, &r))
-        goto out;
-    if (!r.to) {
-        admin_reply_error(call->req, 400, "to", "'to' (the target account) is required");
-        goto out;
-    }
-    if (r.all == (r.n > 0)) {
-        admin_reply_error(call->req, 400, "prefixes",
-                          "give either 'prefixes' or \"all\": true");
-        goto out;
-    }
-    if (!admin_is_leader(call)) {
+    struct admin_failover_req r;
+    struct admin_verdict v;
+    bool ok = failback ? admin_failback_validate(body, &r, &v)
+                       : admin_failover_validate(body, &r, &v);
+    if (!ok)
+        admin_reply_verdict(call->req, &v);
+    else if (!admin_is_leader(call))
         admin_forward(call);
-        goto out;
-    }
-    struct admin_pending *p = pending_or_reply(call);
-    if (p)
-        call->deps->failover(call->deps->ud, r.to, r.prefixes, r.n, r.force,
-                             r.dry_run, on_steer_done, p);
-out:
-    json_decref(body);
+    else
+        failover_start(call, &r);
+    json_decref(body); /* r points into it */
     return 0;
+}
+
+static int failover_post(struct admin_call *call)
+{
+    return failover_any_post(call, false);
 }
 
 static int failback_post(struct admin_call *call)
 {
-    json_t *body = body_object(call);
-    if (!body)
-        return 0;
-    struct fo_request r;
-    if (parse_request(call, body, false, &r)) {
-        if (!admin_is_leader(call)) {
-            admin_forward(call);
-        } else {
-            struct admin_pending *p = pending_or_reply(call);
-            if (p)
-                call->deps->failback(call->deps->ud, r.prefixes, r.n,
-                                     r.dry_run, on_steer_done, p);
-        }
-    }
-    json_decref(body);
-    return 0;
+    return failover_any_post(call, true);
 }
 
 static int pause_set(struct admin_call *call, bool paused)

@@ -17,6 +17,7 @@
  *   admin_subs.c      subscriptions
  *   admin_cluster.c   members, leader transfer, events
  *   admin_failover.c  manual failover, failback, pause, resume
+ *   admin_validate.c  pure: request bodies, queries and path ids checked
  *   admin_view.c      GET /api/cluster: every member's status at once
  *   admin_stream.c    GET /api/stream: the live stream (SSE) and its hub
  *   admin_sse.c       pure: SSE framing, a client's bounded queue
@@ -40,6 +41,7 @@
 #include "admin/admin_http_parse.h"
 #include "admin/admin_logring.h"
 #include "admin/admin_route.h"
+#include "admin/admin_validate.h"
 #include "common/log.h"
 
 #define ADMIN_TOKEN_MAX 256             /* bytes of a bearer token */
@@ -173,6 +175,10 @@ int admin_reply_error(h2o_req_t *req, int status, const char *field,
                       const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* Sends the refusal of a validator (admin_validate.h): its status and
+ * {"error": msg, "field": field}. Returns 0. */
+int admin_reply_verdict(h2o_req_t *req, const struct admin_verdict *v);
+
 /* Sends a body of the given content type as is. Returns 0. */
 int admin_reply_raw(h2o_req_t *req, int status, const char *content_type,
                     const char *body, size_t len);
@@ -203,10 +209,9 @@ int admin_token_load(struct hamd_admin *self, const char *path);
 bool admin_authorized(struct admin_call *call);
 
 /* Reads the query string of the call: each parameter is passed to fn,
- * which returns false to refuse it (with *field set to the offending
- * parameter's name). Returns false after answering 400 (naming the field
- * and saying `expected`) for a refused or malformed parameter. */
-typedef bool (*admin_query_fn)(void *ud, const char *name, const char *value);
+ * which returns false to refuse it. Returns false after answering 400
+ * (naming the field and saying `expected`, admin_query_check) for a
+ * refused or malformed parameter. */
 bool admin_query_each(struct admin_call *call, admin_query_fn fn, void *ud,
                       const char *expected);
 
@@ -251,10 +256,6 @@ void admin_hub_destroy(struct admin_hub **hub);
 /* ------------------------------------------------------------------------
  * admin_secrets.c: secret params on the write path
  * ------------------------------------------------------------------------ */
-
-/* True unless the params of an account body hold a value in the sealed
- * form (only hamd writes those); otherwise answers 400. */
-bool admin_secrets_check_body(struct admin_call *call, const json_t *body);
 
 /* Seals the secret params of *a with the cluster key (nothing without a
  * key_file). Returns false after answering 400 (they no longer fit). */

@@ -5,14 +5,12 @@
  * Log lines never hold a secret (the API never logs a request body or a
  * token), so they are shown as logged. */
 #include <stdio.h>
-#include <string.h>
 
 #include "admin/admin_internal.h"
 #include "common/clock.h"
 
 #define LOGS_LIMIT_DEFAULT 200   /* lines per answer without ?limit */
 #define LOGS_TS_MAX 40           /* bytes of an ISO 8601 timestamp */
-#define LOGS_NODE_ID_MAX 65535   /* largest N of [peer.N] */
 #define LOGS_EXPECTED_MAX 160    /* bytes of the 400's explanation */
 
 json_t *admin_logline_json(const struct admin_logline *l)
@@ -22,40 +20,6 @@ json_t *admin_logline_json(const struct admin_logline *l)
     return json_pack("{s:I,s:s,s:s,s:s,s:s}", "seq", (json_int_t)l->seq, "ts",
                      ts, "level", hamd_log_level_name(l->level), "tag", l->tag,
                      "msg", l->msg);
-}
-
-/* What the query string asks for. */
-struct logs_args {
-    struct admin_logquery q;    /* the read */
-    size_t limit_max;           /* the ring's size */
-    unsigned node;              /* ?node=N: another node's lines, 0 none */
-};
-
-static bool logs_param(void *ud, const char *name, const char *value)
-{
-    struct logs_args *a = ud;
-    uint64_t v;
-    if (strcmp(name, "node") == 0 &&
-        admin_parse_u64(value, LOGS_NODE_ID_MAX, &v) && v > 0) {
-        a->node = (unsigned)v;
-        return true;
-    }
-    if (strcmp(name, "level") == 0) {
-        int level = hamd_log_level_parse(value);
-        a->q.min_level = (enum hamd_log_level)level;
-        return level >= 0;
-    }
-    if (strcmp(name, "since") == 0 && admin_parse_u64(value, UINT64_MAX, &v)) {
-        a->q.has_since = true;
-        a->q.since = v;
-        return true;
-    }
-    if (strcmp(name, "limit") == 0 &&
-        admin_parse_u64(value, a->limit_max, &v) && v > 0) {
-        a->q.limit = (size_t)v;
-        return true;
-    }
-    return false;
 }
 
 static int line_add(void *ud, const struct admin_logline *line)
@@ -68,7 +32,7 @@ static int logs_get(struct admin_call *call)
 {
     struct hamd_admin *admin = call->admin;
     unsigned max = call->deps->cfg->log_lines;
-    struct logs_args a = {
+    struct admin_logs_args a = {
         .q = {.min_level = HAMD_LOG_DEBUG,
               .limit = LOGS_LIMIT_DEFAULT < max ? LOGS_LIMIT_DEFAULT : max},
         .limit_max = max,
@@ -77,7 +41,7 @@ static int logs_get(struct admin_call *call)
     snprintf(expected, sizeof expected,
              "expected ?level=debug|info|warn|error, ?since=SEQ, "
              "?limit=1..%u and/or ?node=ID", max);
-    if (!admin_query_each(call, logs_param, &a, expected))
+    if (!admin_query_each(call, admin_logs_param, &a, expected))
         return 0;
     if (a.node && a.node != call->deps->cfg->node_id)
         return admin_forward_to(call, a.node);

@@ -16,8 +16,6 @@
 
 #define ADMIN_ERROR_MAX 512 /* bytes of an error message */
 #define ADMIN_CT_JSON "application/json"
-#define ADMIN_QUERY_NAME_MAX 32   /* bytes of a query parameter name */
-#define ADMIN_QUERY_VALUE_MAX 256 /* bytes of a query parameter value */
 
 /* ------------------------------------------------------------------------
  * Answers
@@ -108,6 +106,11 @@ int admin_reply_error(h2o_req_t *req, int status, const char *field,
     return admin_reply_json(req, status, body);
 }
 
+int admin_reply_verdict(h2o_req_t *req, const struct admin_verdict *v)
+{
+    return admin_reply_error(req, v->status, v->field, "%s", v->msg);
+}
+
 /* ------------------------------------------------------------------------
  * What the request carries
  * ------------------------------------------------------------------------ */
@@ -131,18 +134,12 @@ const h2o_iovec_t *admin_header(const h2o_req_t *req, const char *name)
 bool admin_query_each(struct admin_call *call, admin_query_fn fn, void *ud,
                       const char *expected)
 {
-    char name[ADMIN_QUERY_NAME_MAX], value[ADMIN_QUERY_VALUE_MAX];
-    size_t qlen, pos = 0;
+    size_t qlen;
     const char *q = admin_query(call->req, &qlen);
-    bool bad = false, refused = false;
-    while (!refused && admin_query_next(q, qlen, &pos, name, sizeof name,
-                                        value, sizeof value, &bad))
-        refused = !fn(ud, name, value);
-    if (!bad && !refused)
+    struct admin_verdict v;
+    if (admin_query_check(q, qlen, fn, ud, expected, &v))
         return true;
-    /* A parameter that did not decode has no name to quote. */
-    admin_reply_error(call->req, 400, refused ? name : "query",
-                      "bad query string: %s", expected);
+    admin_reply_verdict(call->req, &v);
     return false;
 }
 

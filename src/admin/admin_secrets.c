@@ -15,39 +15,6 @@
  * Writes
  * ------------------------------------------------------------------------ */
 
-/* True when json holds, at any depth, a string that looks sealed. */
-static bool json_has_sealed(const json_t *json)
-{
-    if (json_is_string(json))
-        return hamd_vault_is_sealed(json_string_value(json));
-    if (json_is_array(json)) {
-        for (size_t i = 0; i < json_array_size(json); i++)
-            if (json_has_sealed(json_array_get(json, i)))
-                return true;
-        return false;
-    }
-    const char *key;
-    json_t *val;
-    json_object_foreach((json_t *)json, key, val)
-        if (hamd_vault_is_sealed(key) || json_has_sealed(val))
-            return true;
-    return false;
-}
-
-bool admin_secrets_check_body(struct admin_call *call, const json_t *body)
-{
-    const json_t *params = json_is_object(body)
-                               ? json_object_get(body, "params")
-                               : NULL;
-    if (!params || !json_has_sealed(params))
-        return true;
-    admin_reply_error(call->req, 400, "params",
-                      "params values may not start with \"%s\": hamd "
-                      "keeps that form for the secrets it seals",
-                      HAMD_VAULT_PREFIX);
-    return false;
-}
-
 bool admin_secrets_seal(struct admin_call *call, struct hamd_account *a)
 {
     char err[HAMD_VAULT_ERR_MAX];

@@ -360,15 +360,6 @@ static void hub_start(struct admin_hub *hub)
  * GET /api/stream
  * ------------------------------------------------------------------------ */
 
-static bool stream_param(void *ud, const char *name, const char *value)
-{
-    int level = hamd_log_level_parse(value);
-    if (strcmp(name, "level") != 0 || level < 0)
-        return false;
-    *(enum hamd_log_level *)ud = (enum hamd_log_level)level;
-    return true;
-}
-
 /* Starts the response and queues the greeting: a comment naming the node
  * and, when there is one, the last status, so a page has it at once. */
 static void client_start(struct stream_client *c)
@@ -402,7 +393,7 @@ static int stream_get(struct admin_call *call)
 {
     struct admin_hub *hub = call->admin->hub;
     enum hamd_log_level level = HAMD_LOG_INFO;
-    if (!admin_query_each(call, stream_param, &level,
+    if (!admin_query_each(call, admin_stream_param, &level,
                           "expected ?level=debug|info|warn|error"))
         return 0;
     unsigned max = call->deps->cfg->max_streams;

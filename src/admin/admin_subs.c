@@ -6,10 +6,6 @@
 
 #include "admin/admin_internal.h"
 
-#define SUBS_QUERY_NAME_MAX 32   /* bytes of a query parameter name */
-#define SUBS_QUERY_VALUE_MAX 128 /* bytes of a query parameter value */
-#define SUBS_QUOTE_MAX 64        /* bytes of a bad symbol quoted back */
-
 static int list_one(void *ud, const char *vt_symbol)
 {
     json_array_append_new(ud, json_string(vt_symbol));
@@ -101,72 +97,17 @@ static int reply_subs(struct hamd_admin *admin, h2o_req_t *req, const char *key)
              : admin_reply_error(req, 500, NULL, "store read failed");
 }
 
-/* Adds one symbol to cmd unless it is there already. Returns false after
- * answering 400 when it is not "symbol.EXCHANGE". */
-static bool cmd_symbol(struct admin_call *call, struct hamd_cmd *cmd,
-                       const char *s, size_t i)
-{
-    if (!hamd_tick_vt_symbol_valid(s, strlen(s))) {
-        admin_reply_error(call->req, 400, "symbols",
-                          "symbols[%zu]: '%.*s' is not SYMBOL.EXCHANGE", i,
-                          SUBS_QUOTE_MAX, s);
-        return false;
-    }
-    for (unsigned k = 0; k < cmd->n_symbols; k++)
-        if (strcmp(cmd->symbols[k], s) == 0)
-            return true;
-    if (hamd_cmd_add_symbol(cmd, s) < 0) {
-        admin_reply_error(call->req, 400, "symbols",
-                          "too many symbols in one request (at most %d)",
-                          HAMD_CMD_SYMBOLS_MAX);
-        return false;
-    }
-    return true;
-}
-
-/* Reads {"symbols": [...]} into cmd. Returns false after answering. */
-static bool symbols_from_json(struct admin_call *call, json_t *body,
-                              struct hamd_cmd *cmd)
-{
-    const char *key;
-    json_t *v;
-    if (!json_is_object(body)) {
-        admin_reply_error(call->req, 400, NULL,
-                          "expected an object {\"symbols\": [...]}");
-        return false;
-    }
-    json_object_foreach(body, key, v) {
-        if (strcmp(key, "symbols") != 0) {
-            admin_reply_error(call->req, 400, key, "unknown field %.*s",
-                              SUBS_QUOTE_MAX, key);
-            return false;
-        }
-    }
-    json_t *arr = json_object_get(body, "symbols");
-    if (!json_is_array(arr) || json_array_size(arr) == 0) {
-        admin_reply_error(call->req, 400, "symbols",
-                          "symbols must be a non-empty array of strings");
-        return false;
-    }
-    size_t i;
-    json_array_foreach(arr, i, v) {
-        if (!json_is_string(v)) {
-            admin_reply_error(call->req, 400, "symbols",
-                              "symbols[%zu] must be a string", i);
-            return false;
-        }
-        if (!cmd_symbol(call, cmd, json_string_value(v), i))
-            return false;
-    }
-    return true;
-}
-
+/* Reads {"symbols": [...]} into cmd (admin_validate.c). Returns false
+ * after answering. */
 static bool body_symbols(struct admin_call *call, struct hamd_cmd *cmd)
 {
     json_t *body = admin_body_json(call);
     if (!body)
         return false;
-    bool ok = symbols_from_json(call, body, cmd);
+    struct admin_verdict v;
+    bool ok = admin_subs_body_validate(body, cmd, &v);
+    if (!ok)
+        admin_reply_verdict(call->req, &v); /* v may point into body */
     json_decref(body);
     return ok;
 }
@@ -175,26 +116,11 @@ static bool body_symbols(struct admin_call *call, struct hamd_cmd *cmd)
 static bool query_symbols(struct admin_call *call, struct hamd_cmd *cmd,
                           const char *q, size_t qlen)
 {
-    char name[SUBS_QUERY_NAME_MAX] = "", value[SUBS_QUERY_VALUE_MAX] = "";
-    size_t pos = 0, i = 0;
-    bool bad = false;
-    while (admin_query_next(q, qlen, &pos, name, sizeof name, value,
-                            sizeof value, &bad)) {
-        if (strcmp(name, "symbol") != 0) {
-            admin_reply_error(call->req, 400, name,
-                              "unknown query parameter %s (use symbol=)", name);
-            return false;
-        }
-        if (!cmd_symbol(call, cmd, value, i++))
-            return false;
-    }
-    if (bad || cmd->n_symbols == 0) {
-        admin_reply_error(call->req, 400, "symbol",
-                          bad ? "malformed query string"
-                              : "give ?symbol=SYMBOL.EXCHANGE");
-        return false;
-    }
-    return true;
+    struct admin_verdict v;
+    if (admin_subs_query_validate(q, qlen, cmd, &v))
+        return true;
+    admin_reply_verdict(call->req, &v);
+    return false;
 }
 
 /* A follower forwards the validated request; the leader submits. */

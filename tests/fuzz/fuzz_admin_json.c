@@ -5,9 +5,9 @@
  * Reached: an account body, both as a create (POST /api/accounts) and as
  * an update of a stored account holding secrets (PUT), and the masking
  * of secrets in any JSON; the symbols of a subscription body as far as
- * the Raft command they become. Not reached: the failover, members and
- * transfer bodies, whose validators are static inside their handlers
- * (docs/security.md lists them).
+ * the Raft command they become. The validators of the other write bodies
+ * (failover, members, transfer) and of the account and subscription
+ * bodies as the handlers apply them are fuzz_admin_validate.c's.
  *
  * Checks: an accepted account is valid, converts to JSON and back to the
  * same account, masked or not; an update keeps the id, and a secret sent

@@ -452,6 +452,40 @@ static void seeds_admin_json(void)
         "{\"name\": \"\\u00e9t\\u00e9\", \"id\": \"a\\u0000b\"}");
 }
 
+/* Request bodies as docs/api.md and the integration tests send them; the
+ * target also reads each as a query string and a path id, so a few of
+ * those too. */
+static void seeds_admin_validate(void)
+{
+    static const char *const seeds[][2] = {
+        {"failover", "{\"to\": \"sim_b\", \"prefixes\": [\"rb\", "
+                     "\"i2601.DCE\"], \"force\": false, \"dry_run\": true}"},
+        {"failover_all", "{\"to\": \"sim_b\", \"all\": true}"},
+        {"failback", "{\"prefixes\": [\"rb2601.SHFE\"], \"dry_run\": false}"},
+        {"empty", "{}"},
+        {"subscriptions", "{\"symbols\": [\"rb2601.SHFE\", \"cu2601.SHFE\", "
+                          "\"rb2601.SHFE\"]}"},
+        {"members", "{\"id\": 3}"},
+        {"transfer", "{\"node\": 2}"},
+        {"account_create",
+         "{\"id\": \"ctp_backup2\", \"gateway_type\": \"ctp\", "
+         "\"priority\": 3, \"exchanges\": [\"SHFE\"], \"params\": "
+         "{\"password\": \"...\"}}"},
+        {"account_update",
+         "{\"name\": \"CTP main\", \"enabled\": true, \"exchanges\": "
+         "[\"SHFE\", \"DCE\"], \"canary\": \"rb2601.SHFE\", \"params\": "
+         "{\"broker\": \"9999\", \"password\": \"***\"}}"},
+        {"account_sealed", "{\"params\": {\"password\": \"enc:v1:00\"}}"},
+        {"subs_query", "symbol=rb2601.SHFE&symbol=i2601.DCE"},
+        {"events_query", "limit=50&since=1234"},
+        {"logs_query", "level=warn&since=17&limit=100&node=2"},
+        {"restart_query", "node=2"},
+        {"path_id", "3"},
+    };
+    for (size_t i = 0; i < sizeof seeds / sizeof seeds[0]; i++)
+        seed_write_text("admin_validate", seeds[i][0], seeds[i][1]);
+}
+
 /* "METHOD PATH?QUERY", the Authorization value, a host:port. */
 static void seeds_admin_request(void)
 {
@@ -996,6 +1030,7 @@ int main(int argc, char **argv)
     seeds_raft();
     seeds_admin_json();
     seeds_admin_request();
+    seeds_admin_validate();
     seeds_http();
     seeds_config();
     seeds_sim();
