@@ -402,6 +402,46 @@ static void test_subs_symbol_length(void **state)
     }
 }
 
+/* The longest list a request may carry, half of it repeats interleaved
+ * (c0 c(H-1) c1 c(H-2) ...): each symbol kept once, in the order of its
+ * first place; one entry more is refused (repeats count). The repeats
+ * are dropped by a sort (a scan per symbol would be 10^9 compares). */
+static void test_subs_many(void **state)
+{
+    (void)state;
+    const int half = HAMD_CMD_SYMBOLS_MAX / 2;
+    json_t *arr = json_array();
+    char vt[32];
+    for (int k = 0; k < half; k++)
+        for (int pass = 0; pass < 2; pass++) {
+            snprintf(vt, sizeof vt, "c%d.SHFE", pass ? half - 1 - k : k);
+            json_array_append_new(arr, json_string(vt));
+        }
+    json_t *j = json_pack("{s:o}", "symbols", arr);
+    struct hamd_cmd cmd;
+    struct admin_verdict v;
+    hamd_cmd_init(&cmd, HAMD_CMD_SUBS_ADD);
+    assert_true(admin_subs_body_validate(j, &cmd, &v));
+    assert_int_equal(cmd.n_symbols, half);
+    /* first places: c0 c(H-1) c1 c(H-2) ... up to the middle */
+    for (int k = 0; k < half; k += 1021) {
+        int n = (k % 2) ? half - 1 - k / 2 : k / 2;
+        snprintf(vt, sizeof vt, "c%d.SHFE", n);
+        assert_string_equal(cmd.symbols[k], vt);
+    }
+    hamd_cmd_free(&cmd);
+
+    json_array_append_new(json_object_get(j, "symbols"),
+                          json_string("c0.SHFE"));
+    hamd_cmd_init(&cmd, HAMD_CMD_SUBS_ADD);
+    assert_false(admin_subs_body_validate(j, &cmd, &v));
+    assert_int_equal(v.status, 400);
+    assert_string_equal(v.field, "symbols");
+    assert_non_null(strstr(v.msg, "too many symbols"));
+    hamd_cmd_free(&cmd);
+    json_decref(j);
+}
+
 static void test_subs_query(void **state)
 {
     (void)state;
@@ -767,6 +807,7 @@ int main(void)
         cmocka_unit_test(test_subs_body),
         cmocka_unit_test(test_subs_quotes),
         cmocka_unit_test(test_subs_symbol_length),
+        cmocka_unit_test(test_subs_many),
         cmocka_unit_test(test_subs_query),
         cmocka_unit_test(test_subs_query_not_utf8),
         cmocka_unit_test(test_member_body),
