@@ -304,7 +304,8 @@ static void door_source_remove(struct hamd_dataplane *dp, const char *account)
         hamd_arb_forget_source(&c->arb, idx);
         if (c->arb.active == idx)
             c->arb.active = HAMD_ARB_NO_SOURCE;
-        c->last_rx_ns[idx] = 0;
+        if (c->last_rx_ns)
+            c->last_rx_ns[idx] = 0;
         c->served &= ~(1u << idx);
         dp_stats_contract_touched(dp, c);
         c->arb.eligible &= ~(1u << idx);

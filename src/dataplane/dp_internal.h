@@ -134,7 +134,14 @@ struct dp_contract {
                                              0 = not in it (dp_stats.c) */
     bool first;                           /* first-arrival arbitration (its
                                              exchange's mode) */
-    int64_t last_rx_ns[HAMD_ARB_MAX_SOURCES]; /* per source, monotonic */
+    int64_t *last_rx_ns;                  /* per source, monotonic,
+                                             HAMD_ARB_MAX_SOURCES of them,
+                                             allocated once two sources
+                                             serve or delivered it
+                                             (dp_stats.c); NULL before,
+                                             freshest_rx_ns being the one
+                                             source's (inline, they were
+                                             128 bytes on every contract) */
     int64_t freshest_rx_ns;               /* newest receive of any source */
     uint64_t switch_id;                   /* pending switch to report */
     unsigned switch_replayed;             /* ticks replayed by that switch */
@@ -491,9 +498,11 @@ void dp_heartbeat_due(struct hamd_dataplane *dp, int64_t now_ns);
 /* dp_stats.c: the statistics for the control plane */
 
 /* c's served or rx_from bits changed: it joins or leaves the contracts
- * whose lags the statistics look at. */
+ * whose lags the statistics look at, and gets its per-source receive
+ * times on joining. Call it before freshest_rx_ns takes a receipt of a
+ * source new to c: until then that is the earlier source's last one. */
 void dp_stats_contract_touched(struct hamd_dataplane *dp, struct dp_contract *c);
-/* Forgets c, which goes away. */
+/* Forgets c, which goes away (frees its per-source receive times). */
 void dp_stats_contract_forget(struct hamd_dataplane *dp, struct dp_contract *c);
 /* Frees the list. */
 void dp_stats_free(struct hamd_dataplane *dp);
