@@ -30,7 +30,11 @@
                                              this much sits free in it */
 #define DP_BATCH_MAX 2048          /* gateway ticks (or other messages)
                                       handled per wakeup */
-#define DP_EVENT_QUEUE_CAP 4096    /* upward events buffered */
+#define DP_EVENT_QUEUE_CAP 4096    /* upward events buffered, at most */
+#define DP_EVENT_QUEUE_INITIAL 64  /* ... first and again once drained:
+                                      the queue doubles while the control
+                                      thread falls behind. An event is 288
+                                      bytes, so a full queue is 1.2 MB */
 #define DP_CONTRACTS_INITIAL 1024  /* initial contract map capacity */
 #define DP_GW_RCVHWM 1024          /* gateway ROUTER receive HWM, messages
                                       (one TICK may carry up to
@@ -269,7 +273,9 @@ struct hamd_dataplane {
 
     /* Shared with the control thread, under lock. */
     pthread_mutex_t lock;
-    struct hamd_dp_event *events;         /* ring of DP_EVENT_QUEUE_CAP */
+    struct hamd_dp_event *events;         /* ring of ev_cap events */
+    unsigned ev_cap;                      /* DP_EVENT_QUEUE_INITIAL, doubled
+                                             up to DP_EVENT_QUEUE_CAP */
     unsigned ev_head;                     /* oldest queued event */
     unsigned ev_len;                      /* events queued */
     uint64_t events_dropped;              /* lost to a full queue */
