@@ -1,6 +1,7 @@
 /* String -> pointer hash map: see strmap.h. Linear probing keeps a probe
- * sequence in consecutive cache lines; deletion shifts later entries back
- * instead of leaving tombstones, so lookups never slow down with churn. */
+ * sequence in consecutive cache lines (two slots per line); deletion
+ * shifts later entries back instead of leaving tombstones, so lookups
+ * never slow down with churn. */
 #include "common/strmap.h"
 
 #include <stdint.h>
@@ -11,12 +12,24 @@
 #define STRMAP_LOAD_NUM 7        /* grow above 7/10 full */
 #define STRMAP_LOAD_DEN 10
 
-/* One slot of the table; empty when value is NULL. */
+#define STRMAP_INLINE_BYTES (HAMD_STRMAP_INLINE_MAX + 1) /* slot's key room */
+#define STRMAP_PTR_AT 4 /* offset in key of a long key's pointer: 8-byte
+                           aligned, since key starts at byte 12 */
+
+/* One slot of the table (32 bytes); empty when value is NULL. A key of up
+ * to HAMD_STRMAP_INLINE_MAX bytes is held in key; a longer one is a heap
+ * copy whose pointer sits at key + STRMAP_PTR_AT, behind key[0] = '\0'
+ * (no key is empty, so that marks it). */
 struct strmap_slot {
-    uint32_t hash;                        /* FNV-1a of key */
     void *value;                          /* NULL = empty slot */
-    char key[HAMD_STRMAP_KEY_MAX + 1];    /* NUL-terminated */
+    uint32_t hash;                        /* FNV-1a of key */
+    char key[STRMAP_INLINE_BYTES];        /* NUL-terminated, or "" and a
+                                             pointer to a long key */
 };
+
+_Static_assert(sizeof(struct strmap_slot) == 32, "a slot is 32 bytes");
+_Static_assert(STRMAP_PTR_AT + sizeof(char *) <= STRMAP_INLINE_BYTES,
+               "a long key's pointer fits in the slot");
 
 struct hamd_strmap {
     struct strmap_slot *slots; /* power-of-two table */
@@ -28,9 +41,10 @@ struct hamd_strmap {
  * Hashing and sizing
  * ------------------------------------------------------------------------ */
 
-/* FNV-1a over key, also measuring it. Returns false when the key is empty
- * or longer than HAMD_STRMAP_KEY_MAX (then it stops reading early). */
-static bool strmap_hash(const char *key, uint32_t *hash)
+/* FNV-1a over key, also measuring it into *len. Returns false when the
+ * key is empty or longer than HAMD_STRMAP_KEY_MAX (then it stops reading
+ * early). */
+static bool strmap_hash(const char *key, uint32_t *hash, size_t *len)
 {
     uint32_t h = 2166136261u;
     size_t n = 0;
@@ -40,7 +54,42 @@ static bool strmap_hash(const char *key, uint32_t *hash)
         h = (h ^ (uint8_t)key[n]) * 16777619u;
     }
     *hash = h;
+    *len = n;
     return n > 0;
+}
+
+/* The key a slot holds: in the slot, or its heap copy. */
+static const char *slot_key(const struct strmap_slot *s)
+{
+    if (s->key[0] != '\0')
+        return s->key;
+    const char *p;
+    memcpy(&p, s->key + STRMAP_PTR_AT, sizeof p);
+    return p;
+}
+
+/* Frees the heap copy of a slot's long key, if it has one. */
+static void slot_key_free(struct strmap_slot *s)
+{
+    if (s->key[0] == '\0')
+        free((char *)slot_key(s));
+}
+
+/* Stores key (len bytes) in a slot: in it, or as a heap copy. Returns
+ * false when out of memory (the slot is unchanged). */
+static bool slot_key_set(struct strmap_slot *s, const char *key, size_t len)
+{
+    if (len <= HAMD_STRMAP_INLINE_MAX) {
+        memcpy(s->key, key, len + 1);
+        return true;
+    }
+    char *copy = malloc(len + 1);
+    if (copy == NULL)
+        return false;
+    memcpy(copy, key, len + 1);
+    s->key[0] = '\0';
+    memcpy(s->key + STRMAP_PTR_AT, &copy, sizeof copy);
+    return true;
 }
 
 /* Slot count that holds want entries within the load limit (capped so
@@ -77,6 +126,10 @@ void hamd_strmap_destroy(struct hamd_strmap **self_p)
 {
     if (self_p == NULL || *self_p == NULL)
         return;
+    struct hamd_strmap *self = *self_p;
+    for (size_t i = 0; i <= self->mask; i++)
+        if (self->slots[i].value != NULL)
+            slot_key_free(&self->slots[i]);
     free((*self_p)->slots);
     free(*self_p);
     *self_p = NULL;
@@ -85,7 +138,8 @@ void hamd_strmap_destroy(struct hamd_strmap **self_p)
 bool hamd_strmap_key_ok(const char *key)
 {
     uint32_t h;
-    return key != NULL && strmap_hash(key, &h);
+    size_t len;
+    return key != NULL && strmap_hash(key, &h, &len);
 }
 
 /* ------------------------------------------------------------------------
@@ -99,7 +153,7 @@ static struct strmap_slot *strmap_find(const struct hamd_strmap *self,
     size_t i = hash & self->mask;
     while (self->slots[i].value != NULL) {
         struct strmap_slot *s = &self->slots[i];
-        if (s->hash == hash && strcmp(s->key, key) == 0)
+        if (s->hash == hash && strcmp(slot_key(s), key) == 0)
             return s;
         i = (i + 1) & self->mask;
     }
@@ -109,7 +163,8 @@ static struct strmap_slot *strmap_find(const struct hamd_strmap *self,
 void *hamd_strmap_get(const struct hamd_strmap *self, const char *key)
 {
     uint32_t hash;
-    if (!strmap_hash(key, &hash))
+    size_t len;
+    if (!strmap_hash(key, &hash, &len))
         return NULL;
     return strmap_find(self, key, hash)->value;
 }
@@ -128,7 +183,7 @@ static bool strmap_grow(struct hamd_strmap *self)
     for (size_t i = 0; i <= self->mask; i++) {
         const struct strmap_slot *s = &self->slots[i];
         if (s->value != NULL)
-            *strmap_find(&bigger, s->key, s->hash) = *s;
+            *strmap_find(&bigger, slot_key(s), s->hash) = *s;
     }
     free(self->slots);
     *self = bigger;
@@ -140,7 +195,8 @@ void *hamd_strmap_put(struct hamd_strmap *self, const char *key, void *value)
     if (value == NULL)
         return hamd_strmap_remove(self, key);
     uint32_t hash;
-    if (!strmap_hash(key, &hash))
+    size_t len;
+    if (!strmap_hash(key, &hash, &len))
         return NULL;
     struct strmap_slot *s = strmap_find(self, key, hash);
     if (s->value != NULL) {
@@ -157,9 +213,10 @@ void *hamd_strmap_put(struct hamd_strmap *self, const char *key, void *value)
         else if (self->size + 2 > slots)
             return NULL;
     }
+    if (!slot_key_set(s, key, len))
+        return NULL;
     s->hash = hash;
     s->value = value;
-    strcpy(s->key, key);
     self->size++;
     return NULL;
 }
@@ -176,12 +233,15 @@ static bool strmap_between(size_t hole, size_t h, size_t j)
 void *hamd_strmap_remove(struct hamd_strmap *self, const char *key)
 {
     uint32_t hash;
-    if (!strmap_hash(key, &hash))
+    size_t len;
+    if (!strmap_hash(key, &hash, &len))
         return NULL;
     struct strmap_slot *s = strmap_find(self, key, hash);
     void *prev = s->value;
     if (prev == NULL)
         return NULL;
+    /* key may be this slot's own heap copy: freed now, not used after. */
+    slot_key_free(s);
     /* Backward-shift deletion: pull later entries of the run into the
      * hole unless that would put them before their home slot. */
     size_t hole = (size_t)(s - self->slots);
@@ -212,7 +272,7 @@ bool hamd_strmap_next(const struct hamd_strmap *self, size_t *cursor,
 {
     for (size_t i = *cursor; i <= self->mask; i++) {
         if (self->slots[i].value != NULL) {
-            *key = self->slots[i].key;
+            *key = slot_key(&self->slots[i]);
             *value = self->slots[i].value;
             *cursor = i + 1;
             return true;

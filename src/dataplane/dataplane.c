@@ -16,15 +16,52 @@
  * Upward event queue (data thread -> control thread)
  * ------------------------------------------------------------------------ */
 
+/* Doubles the full event ring, oldest event first in the new one. False
+ * at DP_EVENT_QUEUE_CAP or out of memory (the ring is unchanged). Called
+ * under dp->lock. */
+static bool event_ring_grow(struct hamd_dataplane *dp)
+{
+    if (dp->ev_cap >= DP_EVENT_QUEUE_CAP)
+        return false;
+    unsigned cap = dp->ev_cap * 2;
+    struct hamd_dp_event *grown = malloc(cap * sizeof *grown);
+    if (!grown)
+        return false;
+    for (unsigned i = 0; i < dp->ev_len; i++)
+        grown[i] = dp->events[(dp->ev_head + i) % dp->ev_cap];
+    free(dp->events);
+    dp->events = grown;
+    dp->ev_cap = cap;
+    dp->ev_head = 0;
+    return true;
+}
+
+/* Gives a grown ring back once drained: a burst (an assignment of 5,000
+ * contracts is 5,000 SWITCHED events) fills DP_EVENT_QUEUE_CAP events,
+ * 1.2 MB that would otherwise stay resident for the few events a
+ * running node queues. Called under dp->lock with the ring empty. */
+static void event_ring_shrink(struct hamd_dataplane *dp)
+{
+    if (dp->ev_cap <= DP_EVENT_QUEUE_INITIAL)
+        return;
+    struct hamd_dp_event *small = malloc(DP_EVENT_QUEUE_INITIAL * sizeof *small);
+    if (!small)
+        return; /* keep the big one */
+    free(dp->events);
+    dp->events = small;
+    dp->ev_cap = DP_EVENT_QUEUE_INITIAL;
+    dp->ev_head = 0;
+}
+
 void dp_event_push(struct hamd_dataplane *dp, const struct hamd_dp_event *ev)
 {
     pthread_mutex_lock(&dp->lock);
-    if (dp->ev_len == DP_EVENT_QUEUE_CAP) {
+    if (dp->ev_len == dp->ev_cap && !event_ring_grow(dp)) {
         dp->events_dropped++;
         pthread_mutex_unlock(&dp->lock);
         return;
     }
-    dp->events[(dp->ev_head + dp->ev_len) % DP_EVENT_QUEUE_CAP] = *ev;
+    dp->events[(dp->ev_head + dp->ev_len) % dp->ev_cap] = *ev;
     dp->ev_len++;
     pthread_mutex_unlock(&dp->lock);
     if (dp->notify)
@@ -42,8 +79,10 @@ unsigned hamd_dataplane_drain(struct hamd_dataplane *self,
         bool have = self->ev_len > 0;
         if (have) {
             ev = self->events[self->ev_head];
-            self->ev_head = (self->ev_head + 1) % DP_EVENT_QUEUE_CAP;
+            self->ev_head = (self->ev_head + 1) % self->ev_cap;
             self->ev_len--;
+        } else {
+            event_ring_shrink(self);
         }
         pthread_mutex_unlock(&self->lock);
         if (!have)
@@ -304,7 +343,8 @@ static void door_source_remove(struct hamd_dataplane *dp, const char *account)
         hamd_arb_forget_source(&c->arb, idx);
         if (c->arb.active == idx)
             c->arb.active = HAMD_ARB_NO_SOURCE;
-        c->last_rx_ns[idx] = 0;
+        if (c->last_rx_ns)
+            c->last_rx_ns[idx] = 0;
         c->served &= ~(1u << idx);
         dp_stats_contract_touched(dp, c);
         c->arb.eligible &= ~(1u << idx);
@@ -680,7 +720,8 @@ struct hamd_dataplane *hamd_dataplane_new(const struct hamd_dataplane_opts *opts
     dp->notify = notify;
     dp->notify_ud = ud;
     pthread_mutex_init(&dp->lock, NULL);
-    dp->events = calloc(DP_EVENT_QUEUE_CAP, sizeof *dp->events);
+    dp->events = calloc(DP_EVENT_QUEUE_INITIAL, sizeof *dp->events);
+    dp->ev_cap = DP_EVENT_QUEUE_INITIAL;
     dp->contracts = hamd_strmap_new(DP_CONTRACTS_INITIAL);
     dp->by_account = hamd_strmap_new(HAMD_ARB_MAX_SOURCES * 2);
     dp->inflight = hamd_inflight_new((int64_t)DP_FOLLOW_INFLIGHT_MS * HAMD_NS_PER_MS,

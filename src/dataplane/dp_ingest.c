@@ -34,7 +34,10 @@ static void reject(struct dp_source *s, const char *what)
                    s->account, what, (unsigned long long)s->st.malformed);
 }
 
-/* Updates freshness bookkeeping used for staleness and canary checks. */
+/* Updates freshness bookkeeping used for staleness and canary checks.
+ * A first tick from this slot comes before the receive times: c may get
+ * its per-source times now, from freshest_rx_ns as the earlier source
+ * left it (dp_stats_contract_touched). */
 static void note_receipt(struct hamd_dataplane *dp, struct dp_source *s,
                          int idx, struct dp_contract *c,
                          const struct hamd_tick *t, int64_t now_ns,
@@ -42,13 +45,14 @@ static void note_receipt(struct hamd_dataplane *dp, struct dp_source *s,
 {
     s->st.ticks++;
     s->st.last_tick_ns = now_ns;
-    c->last_rx_ns[idx] = now_ns;
-    if (now_ns > c->freshest_rx_ns)
-        c->freshest_rx_ns = now_ns;
     if (!(c->rx_from & (1u << idx))) { /* its first tick from this slot */
         c->rx_from |= 1u << idx;
         dp_stats_contract_touched(dp, c);
     }
+    if (c->last_rx_ns)
+        c->last_rx_ns[idx] = now_ns;
+    if (now_ns > c->freshest_rx_ns)
+        c->freshest_rx_ns = now_ns;
     if (s->canary[0] && strcmp(s->canary, c->vt_symbol) == 0)
         s->st.canary_ns = now_ns;
     int64_t lat_ms = (wall_ns - t->datetime_ns) / HAMD_NS_PER_MS;

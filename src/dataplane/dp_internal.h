@@ -30,7 +30,11 @@
                                              this much sits free in it */
 #define DP_BATCH_MAX 2048          /* gateway ticks (or other messages)
                                       handled per wakeup */
-#define DP_EVENT_QUEUE_CAP 4096    /* upward events buffered */
+#define DP_EVENT_QUEUE_CAP 4096    /* upward events buffered, at most */
+#define DP_EVENT_QUEUE_INITIAL 64  /* ... first and again once drained:
+                                      the queue doubles while the control
+                                      thread falls behind. An event is 288
+                                      bytes, so a full queue is 1.2 MB */
 #define DP_CONTRACTS_INITIAL 1024  /* initial contract map capacity */
 #define DP_GW_RCVHWM 1024          /* gateway ROUTER receive HWM, messages
                                       (one TICK may carry up to
@@ -134,7 +138,14 @@ struct dp_contract {
                                              0 = not in it (dp_stats.c) */
     bool first;                           /* first-arrival arbitration (its
                                              exchange's mode) */
-    int64_t last_rx_ns[HAMD_ARB_MAX_SOURCES]; /* per source, monotonic */
+    int64_t *last_rx_ns;                  /* per source, monotonic,
+                                             HAMD_ARB_MAX_SOURCES of them,
+                                             allocated once two sources
+                                             serve or delivered it
+                                             (dp_stats.c); NULL before,
+                                             freshest_rx_ns being the one
+                                             source's (inline, they were
+                                             128 bytes on every contract) */
     int64_t freshest_rx_ns;               /* newest receive of any source */
     uint64_t switch_id;                   /* pending switch to report */
     unsigned switch_replayed;             /* ticks replayed by that switch */
@@ -262,7 +273,9 @@ struct hamd_dataplane {
 
     /* Shared with the control thread, under lock. */
     pthread_mutex_t lock;
-    struct hamd_dp_event *events;         /* ring of DP_EVENT_QUEUE_CAP */
+    struct hamd_dp_event *events;         /* ring of ev_cap events */
+    unsigned ev_cap;                      /* DP_EVENT_QUEUE_INITIAL, doubled
+                                             up to DP_EVENT_QUEUE_CAP */
     unsigned ev_head;                     /* oldest queued event */
     unsigned ev_len;                      /* events queued */
     uint64_t events_dropped;              /* lost to a full queue */
@@ -491,9 +504,11 @@ void dp_heartbeat_due(struct hamd_dataplane *dp, int64_t now_ns);
 /* dp_stats.c: the statistics for the control plane */
 
 /* c's served or rx_from bits changed: it joins or leaves the contracts
- * whose lags the statistics look at. */
+ * whose lags the statistics look at, and gets its per-source receive
+ * times on joining. Call it before freshest_rx_ns takes a receipt of a
+ * source new to c: until then that is the earlier source's last one. */
 void dp_stats_contract_touched(struct hamd_dataplane *dp, struct dp_contract *c);
-/* Forgets c, which goes away. */
+/* Forgets c, which goes away (frees its per-source receive times). */
 void dp_stats_contract_forget(struct hamd_dataplane *dp, struct dp_contract *c);
 /* Frees the list. */
 void dp_stats_free(struct hamd_dataplane *dp);

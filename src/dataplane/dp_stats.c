@@ -56,10 +56,26 @@ static bool multi_add(struct hamd_dataplane *dp, struct dp_contract *c)
     return true;
 }
 
+/* Gives c its per-source receive times, once. Until now one source at
+ * most delivered it, and freshest_rx_ns is that source's last receipt.
+ * False when out of memory. */
+static bool rx_times_ensure(struct dp_contract *c)
+{
+    if (c->last_rx_ns)
+        return true;
+    c->last_rx_ns = calloc(HAMD_ARB_MAX_SOURCES, sizeof *c->last_rx_ns);
+    if (!c->last_rx_ns)
+        return false;
+    for (int s = 0; s < HAMD_ARB_MAX_SOURCES; s++)
+        if (c->rx_from & (1u << s))
+            c->last_rx_ns[s] = c->freshest_rx_ns;
+    return true;
+}
+
 void dp_stats_contract_touched(struct hamd_dataplane *dp, struct dp_contract *c)
 {
     bool multi = contract_multi(c);
-    if (multi && !c->multi_slot && !multi_add(dp, c))
+    if (multi && !c->multi_slot && !(rx_times_ensure(c) && multi_add(dp, c)))
         LOG_ERROR("data plane: out of memory: the staleness of %s is not "
                   "watched",
                   c->vt_symbol);
@@ -70,6 +86,8 @@ void dp_stats_contract_touched(struct hamd_dataplane *dp, struct dp_contract *c)
 void dp_stats_contract_forget(struct hamd_dataplane *dp, struct dp_contract *c)
 {
     multi_remove(dp, c);
+    free(c->last_rx_ns);
+    c->last_rx_ns = NULL;
 }
 
 void dp_stats_free(struct hamd_dataplane *dp)
@@ -84,11 +102,12 @@ void dp_stats_free(struct hamd_dataplane *dp)
  * ------------------------------------------------------------------------ */
 
 /* How long source s has been silent on contract c while another source
- * delivered it (0 when s is the freshest or has not said HELLO). */
+ * delivered it (0 when s is the freshest or has not said HELLO). c is on
+ * the multi list, so it has its per-source receive times. */
 static int64_t contract_lag_ns(const struct dp_contract *c,
                                const struct dp_source *src, int s)
 {
-    if (!(c->served & (1u << s)) || src->st.hello_ns == 0)
+    if (!(c->served & (1u << s)) || src->st.hello_ns == 0 || !c->last_rx_ns)
         return 0;
     int64_t since = c->last_rx_ns[s] > src->st.hello_ns ? c->last_rx_ns[s]
                                                         : src->st.hello_ns;

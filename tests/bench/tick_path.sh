@@ -48,6 +48,10 @@
 # BENCH_DEDUP (1: run the dedup phase), BENCH_STREAMS (8: console streams
 # of the console phase), BENCH_CONSOLE_ROUNDS (2), BENCH_REAL (1: run the
 # realistic phase), BENCH_REAL_ONLY (1: only that one, ~20 s),
+# BENCH_PACED_ONLY (1: only the hub paced phase, ~12 s: its latency and
+# the hub's RSS with BENCH_SYMBOLS cached), BENCH_SMAPS (1: copy the hub's
+# /proc/PID/smaps to $TMP/NAME.smaps after each measurement, with
+# BENCH_KEEP=1 to look at them: where its resident memory is),
 # BENCH_REAL_QUIET (5000), BENCH_REAL_BURST_MS (500), BENCH_REAL_ACTIVE
 # (200), BENCH_REAL_ACTIVE_RATE (20), BENCH_KEEP (1: keep the temp dir
 # with configs and logs).
@@ -66,6 +70,8 @@ MEASURE_S=${BENCH_MEASURE_S:-5}
 DEDUP=${BENCH_DEDUP:-1}
 REAL=${BENCH_REAL:-1}
 REAL_ONLY=${BENCH_REAL_ONLY:-0}
+PACED_ONLY=${BENCH_PACED_ONLY:-0}
+SMAPS=${BENCH_SMAPS:-0}
 REAL_QUIET=${BENCH_REAL_QUIET:-5000}
 REAL_BURST_MS=${BENCH_REAL_BURST_MS:-500}
 REAL_ACTIVE=${BENCH_REAL_ACTIVE:-200}
@@ -261,6 +267,7 @@ hub_measure() {
     --first-timeout-s "$HUB_FIRST_TICK_S" --rss-pid "$HUB_PID" "${cpu_args[@]}" \
     >"$TMP/$name.out" 2>"$TMP/$name.err" ||
     fail "no ticks from hamd ($name): $(cat "$TMP/$name.err"; tail -5 "$TMP/$hubname.log")"
+  if [ "$SMAPS" = 1 ]; then cp "/proc/$HUB_PID/smaps" "$TMP/$name.smaps" || true; fi
   log "$name: $(cat "$TMP/$name.out")"
 }
 
@@ -331,6 +338,22 @@ paced_params() {
   printf '{"seed": 11, "rate": %s, "rates": {%s}}' "$SIM_QUIET_RATE" "$rates"
 }
 
+# paced_setup: the paced contracts, half on SHFE (the fast ones first),
+# half on DCE, one simulator per exchange (a SUBSCRIBE carries at most
+# 4096 symbols, HAMD_GW_SYMBOLS_MAX, and hamd does not split longer lists
+# yet); sets FAST, FAST_PARAMS and QUIET_PARAMS.
+paced_setup() {
+  local n_shfe
+  FAST=$(( (RATE + SIM_MAX_RATE - 1) / SIM_MAX_RATE ))
+  n_shfe=$(( SYMBOLS / 2 ))
+  [ "$FAST" -le "$n_shfe" ] || fail "BENCH_SYMBOLS must be >= 2 * BENCH_RATE / $SIM_MAX_RATE"
+  { symbols f 0 "$FAST" SHFE; symbols q 0 $((n_shfe - FAST)) SHFE; } >"$TMP/paced_shfe.sym"
+  symbols q "$n_shfe" $((SYMBOLS - n_shfe)) DCE >"$TMP/paced_dce.sym"
+  cat "$TMP/paced_shfe.sym" "$TMP/paced_dce.sym" >"$TMP/paced.sym"
+  FAST_PARAMS=$(paced_params "$FAST")
+  QUIET_PARAMS="{\"seed\": 11, \"rate\": $SIM_QUIET_RATE}"
+}
+
 # real_phase: the realistic load through the hub, then the same pattern
 # through the relay, at the size of the hub's ticks (bench_gw_flood's
 # market pattern, bench_raw_pubsub --market).
@@ -375,6 +398,21 @@ if [ "$REAL_ONLY" = 1 ]; then
     "load_after=$(cut -d' ' -f1 /proc/loadavg)"
   exit 0
 fi
+if [ "$PACED_ONLY" = 1 ]; then
+  paced_setup
+  log "hub paced: $FAST contracts at $SIM_MAX_RATE ticks/s, $SYMBOLS subscribed"
+  hub_run hub_paced "$TMP/paced.sym" "bench_shfe|1|SHFE|$FAST_PARAMS" \
+    "bench_dce|1|DCE|$QUIET_PARAMS"
+  P=$TMP/hub_paced.out
+  echo "RESULT hub_p50_us=$(kv "$P" e2e_p50_us) hub_p99_us=$(kv "$P" e2e_p99_us)" \
+    "lost=$(( $(kv "$P" lost_seq) + $(kv "$P" lost_sim) ))" \
+    "rss_mb=$(kv "$P" rss_mb) rss_symbols=$(kv "$P" snapshot_count)" \
+    "rss_peak_mb=$(kv "$P" rss_peak_mb) paced_tps=$(kv "$P" tps)" \
+    "paced_hub_cpu_us_per_tick=$(kv "$P" cpu_hub_us_per_tick)" \
+    "paced_other_cpu_pct=$(kv "$P" other_cpu_pct)" \
+    "load_before=$LOAD_BEFORE load_after=$(cut -d' ' -f1 /proc/loadavg)"
+  exit 0
+fi
 log "raw ZeroMQ: $RAW_COUNT messages of $RAW_SIZE bytes"
 raw_run raw_flood --flood "$RAW_COUNT"
 log "raw ZeroMQ: $RATE msg/s for ${RAW_PACED_S}s"
@@ -388,17 +426,7 @@ hub_run hub_flood "$TMP/flood.sym" \
 log "hub flood, cheap gateway: bench_gw_flood on the same $FLOOD_SYMBOLS contracts"
 hub_run hub_fastgw "$TMP/flood.sym" "bench_f|1|SHFE|{}|flood"
 
-# The paced contracts, half on SHFE (the fast ones first), half on DCE,
-# one simulator per exchange: a SUBSCRIBE carries at most 4096 symbols
-# (HAMD_GW_SYMBOLS_MAX), and hamd does not split longer lists yet.
-FAST=$(( (RATE + SIM_MAX_RATE - 1) / SIM_MAX_RATE ))
-N_SHFE=$(( SYMBOLS / 2 ))
-[ "$FAST" -le "$N_SHFE" ] || fail "BENCH_SYMBOLS must be >= 2 * BENCH_RATE / $SIM_MAX_RATE"
-{ symbols f 0 "$FAST" SHFE; symbols q 0 $((N_SHFE - FAST)) SHFE; } >"$TMP/paced_shfe.sym"
-symbols q "$N_SHFE" $((SYMBOLS - N_SHFE)) DCE >"$TMP/paced_dce.sym"
-cat "$TMP/paced_shfe.sym" "$TMP/paced_dce.sym" >"$TMP/paced.sym"
-FAST_PARAMS=$(paced_params "$FAST")
-QUIET_PARAMS="{\"seed\": 11, \"rate\": $SIM_QUIET_RATE}"
+paced_setup
 log "hub paced: $FAST contracts at $SIM_MAX_RATE ticks/s, $SYMBOLS subscribed"
 hub_run hub_paced "$TMP/paced.sym" "bench_shfe|1|SHFE|$FAST_PARAMS" \
   "bench_dce|1|DCE|$QUIET_PARAMS"

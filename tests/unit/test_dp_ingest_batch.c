@@ -19,9 +19,10 @@
 #include <string.h>
 
 #include "dataplane/dp_internal.h"
+#include "unit_dp.h"
 
 #define ACCOUNT "sim_a"            /* the one source, index 0 */
-#define VT_SYMBOL "rb2601.SHFE"    /* the one subscribed contract */
+#define VT_SYMBOL UNIT_DP_VT_SYMBOL /* the one subscribed contract */
 #define FRAMES_MAX (HAMD_GW_TICKS_PER_MSG_MAX + 8) /* of one fake message */
 #define NOW_NS 1000000000LL        /* monotonic receive time */
 #define T0_NS 1700000000000000000LL /* exchange time of the first tick */
@@ -56,15 +57,7 @@ static void msg_add(struct fake_msg *m, const void *data, size_t len)
 /* Appends the encoded good tick number k of VT_SYMBOL (newer with k). */
 static void msg_add_tick(struct fake_msg *m, unsigned k)
 {
-    struct hamd_tick t;
-    memset(&t, 0, sizeof t);
-    strcpy(t.symbol, "rb2601");
-    strcpy(t.exchange, "SHFE");
-    t.datetime_ns = T0_NS + (int64_t)k * STEP_NS;
-    t.last_price = 3000.0 + k;
-    t.volume = 10.0 * (k + 1);
-    size_t len = hamd_tick_encode(&t, false, bodies[m->n], HAMD_TICK_WIRE_MAX);
-    assert_true(len > 0);
+    size_t len = unit_dp_tick(k, T0_NS, STEP_NS, bodies[m->n]);
     msg_add(m, bodies[m->n], len);
 }
 
@@ -84,31 +77,9 @@ static bool fake_next(void *ud, const void **frame, size_t *len, bool *more)
 /* A data plane with source ACCOUNT active on VT_SYMBOL. */
 static int setup(void **state)
 {
-    struct hamd_dataplane_opts opts;
-    memset(&opts, 0, sizeof opts);
-    opts.limits.window_ns = WINDOW_NS;
-    opts.limits.depth = DEPTH;
-    struct hamd_dataplane *dp = hamd_dataplane_new(&opts, NULL, NULL);
-    assert_non_null(dp);
-    dp->gate.following = false; /* the publisher, with no PUB to send on:
-                                   the ticks are counted, not held */
-    struct dp_source *s = &dp->sources[0];
-    s->used = true;
-    strcpy(s->account, ACCOUNT);
-    strcpy(s->st.account, ACCOUNT);
-    s->n_exch = 1;
-    strcpy(s->exchanges[0], "SHFE");
-    hamd_gwauth_arm(&s->auth, TOKEN);
-    assert_int_equal(hamd_gwauth_hello(&s->auth, CONN, TOKEN),
-                     HAMD_GWAUTH_PROVEN);
-    hamd_strmap_put(dp->by_account, ACCOUNT, s);
-    struct dp_contract *c = calloc(1, sizeof *c);
-    assert_non_null(c);
-    strcpy(c->vt_symbol, VT_SYMBOL);
-    hamd_arb_contract_init(&c->arb);
-    c->arb.active = 0;
-    c->served = 1u;
-    hamd_strmap_put(dp->contracts, c->vt_symbol, c);
+    struct hamd_dataplane *dp = unit_dp_publisher(WINDOW_NS, DEPTH);
+    unit_dp_source(dp, 0, ACCOUNT, TOKEN, CONN);
+    unit_dp_contract(dp, VT_SYMBOL);
     *state = dp;
     return 0;
 }

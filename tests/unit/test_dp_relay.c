@@ -25,6 +25,7 @@
 #include "common/relay_proto.h"
 #include "dataplane/dataplane.h"
 #include "hamd/gwproto.h"
+#include "unit_dp.h"
 
 #define VT "rb2601.SHFE"
 #define WAIT_NS (10 * HAMD_NS_PER_S) /* longest wait for anything */
@@ -135,16 +136,8 @@ static void gw_hello(struct world *w)
 /* Sends tick k of VT from the fake gateway. */
 static void gw_tick(struct world *w, unsigned k)
 {
-    struct hamd_tick t;
     uint8_t body[HAMD_TICK_WIRE_MAX];
-    memset(&t, 0, sizeof t);
-    strcpy(t.symbol, "rb2601");
-    strcpy(t.exchange, "SHFE");
-    t.datetime_ns = T0_NS + (int64_t)k * HAMD_NS_PER_MS;
-    t.last_price = 3000.0 + k;
-    t.volume = 10.0 * (k + 1);
-    size_t len = hamd_tick_encode(&t, false, body, sizeof body);
-    assert_true(len > 0);
+    size_t len = unit_dp_tick(k, T0_NS, HAMD_NS_PER_MS, body);
     assert_true(zmq_send(w->gw, "TICK", 4, ZMQ_SNDMORE) == 4);
     assert_true(zmq_send(w->gw, body, len, 0) == (int)len);
 }

@@ -1,0 +1,87 @@
+/* Helpers shared by the data plane's unit tests that drive it without
+ * starting it (test_dp_ingest_batch.c, test_dp_lag.c) or through a fake
+ * gateway (test_dp_relay.c): the publisher without a PUB, a source whose
+ * launch token is proven, one contract, and the encoded ticks of
+ * rb2601.SHFE. Include after <cmocka.h>. */
+#ifndef HAMD_UNIT_DP_H
+#define HAMD_UNIT_DP_H
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "dataplane/dp_internal.h"
+
+#define UNIT_DP_VT_SYMBOL "rb2601.SHFE" /* the contract of unit_dp_tick */
+
+/* A data plane with these replay limits, set up as the publisher with no
+ * PUB to send on: ticks are judged and counted, not held or sent. */
+static inline struct hamd_dataplane *unit_dp_publisher(int64_t window_ns,
+                                                       unsigned depth)
+{
+    struct hamd_dataplane_opts opts;
+    memset(&opts, 0, sizeof opts);
+    opts.limits.window_ns = window_ns;
+    opts.limits.depth = depth;
+    struct hamd_dataplane *dp = hamd_dataplane_new(&opts, NULL, NULL);
+    assert_non_null(dp);
+    dp->gate.following = false;
+    return dp;
+}
+
+/* Source slot s: account, serving SHFE, its launch token proven on
+ * connection conn. */
+static inline struct dp_source *unit_dp_source(struct hamd_dataplane *dp,
+                                               int s, const char *account,
+                                               const char *token,
+                                               const char *conn)
+{
+    struct dp_source *src = &dp->sources[s];
+    src->used = true;
+    strcpy(src->account, account);
+    src->account_len = strlen(account);
+    strcpy(src->st.account, account);
+    src->n_exch = 1;
+    strcpy(src->exchanges[0], "SHFE");
+    hamd_gwauth_arm(&src->auth, token);
+    assert_int_equal(hamd_gwauth_hello(&src->auth, conn, token),
+                     HAMD_GWAUTH_PROVEN);
+    hamd_strmap_put(dp->by_account, account, src);
+    return src;
+}
+
+/* Adds contract vt_symbol, source 0 active on it and serving it. */
+static inline struct dp_contract *unit_dp_contract(struct hamd_dataplane *dp,
+                                                   const char *vt_symbol)
+{
+    struct dp_contract *c = calloc(1, sizeof *c);
+    assert_non_null(c);
+    strcpy(c->vt_symbol, vt_symbol);
+    c->vt_len = strlen(vt_symbol);
+    hamd_arb_contract_init(&c->arb);
+    c->arb.active = 0;
+    c->relay_src = HAMD_ARB_NO_SOURCE;
+    c->served = 1u;
+    dp_stats_contract_touched(dp, c);
+    hamd_strmap_put(dp->contracts, c->vt_symbol, c);
+    return c;
+}
+
+/* Encodes tick k of UNIT_DP_VT_SYMBOL into body (HAMD_TICK_WIRE_MAX
+ * bytes), exchange time t0_ns + k * step_ns, newer with k. Returns its
+ * length. */
+static inline size_t unit_dp_tick(unsigned k, int64_t t0_ns, int64_t step_ns,
+                                  uint8_t *body)
+{
+    struct hamd_tick t;
+    memset(&t, 0, sizeof t);
+    strcpy(t.symbol, "rb2601");
+    strcpy(t.exchange, "SHFE");
+    t.datetime_ns = t0_ns + (int64_t)k * step_ns;
+    t.last_price = 3000.0 + k;
+    t.volume = 10.0 * (k + 1);
+    size_t len = hamd_tick_encode(&t, false, body, HAMD_TICK_WIRE_MAX);
+    assert_true(len > 0);
+    return len;
+}
+
+#endif /* HAMD_UNIT_DP_H */
