@@ -400,7 +400,8 @@ real_phase() {
 
 # real_fields: the realistic phase's RESULT fields.
 real_fields() {
-  local H=$TMP/hub_real.out R=$TMP/relay_real.out
+  local H=$TMP/hub_real.out R=$TMP/relay_real.out gw=""
+  if [ "$GWRELAY" = 1 ]; then gw=" $(real_gw_fields)"; fi
   echo "real_hub_p50_us=$(kv "$H" e2e_p50_us) real_hub_p99_us=$(kv "$H" e2e_p99_us)" \
     "real_relay_p50_us=$(kv "$R" p50_us) real_relay_p99_us=$(kv "$R" p99_us)" \
     "real_p99_diff_us=$(awk -v a="$(kv "$H" e2e_p99_us)" -v b="$(kv "$R" p99_us)" \
@@ -410,8 +411,7 @@ real_fields() {
     "real_lost=$(( $(kv "$H" lost_seq) + $(kv "$H" lost_sim) + $(kv "$R" lost) ))" \
     "real_hub_cpu_us_per_tick=$(kv "$H" cpu_hub_us_per_tick)" \
     "real_gw_cpu_us_per_tick=$(kv "$H" cpu_sim1_us_per_tick)" \
-    "real_tick_bytes=$(kv "$H" body_bytes) real_other_cpu_pct=$(kv "$H" other_cpu_pct)"
-  if [ "$GWRELAY" = 1 ]; then real_gw_fields; fi
+    "real_tick_bytes=$(kv "$H" body_bytes) real_other_cpu_pct=$(kv "$H" other_cpu_pct)$gw"
 }
 
 # ---------------------------------------------------------------------------
@@ -494,6 +494,7 @@ gwrelay_fields() {
     "gwrelay_sub_cpu_us_per_tick=$(kv "$GR" cpu_sub_us_per_tick)" \
     "fastgw_sub_cpu_us_per_tick=$(kv "$G" cpu_sub_us_per_tick)" \
     "gwrelay_other_cpu_pct=$(kv "$GR" other_cpu_pct)" \
+    "fastgw_e2e_p50_us=$(kv "$G" e2e_p50_us) gwrelay_e2e_p50_us=$(kv "$GR" e2e_p50_us)" \
     "gwpaced_hub_p50_us=$(kv "$HP" e2e_p50_us) gwpaced_hub_p99_us=$(kv "$HP" e2e_p99_us)" \
     "gwrelay_paced_p50_us=$(kv "$RP" e2e_p50_us) gwrelay_paced_p99_us=$(kv "$RP" e2e_p99_us)" \
     "hub_gwrelay_p99_ratio=$(div "$(kv "$HP" e2e_p99_us)" "$(kv "$RP" e2e_p99_us)")" \
