@@ -40,7 +40,10 @@
 #               bench_gw_flood gateway and the SAME bench_tick_sub client
 #               (--no-hub) as the hub phases it is set against:
 #                 gwrelay_flood  the flood of hub fastgw -> gwrelay_tps,
-#                                hub_gwrelay_tps_ratio
+#                                hub_gwrelay_tps_ratio (in a flood the
+#                                client's CPU share sets the rate on both
+#                                paths: docs/performance.md, "A fair
+#                                floor")
 #                 hub_gwpaced,   BENCH_RATE ticks/s from bench_gw_flood's
 #                 gwrelay_paced  market pattern on BENCH_RATE/1000 active
 #                                contracts at 1000/s, no quiet burst (1 ms
@@ -65,12 +68,12 @@
 # BENCH_SYMBOLS (5000), BENCH_FLOOD_SYMBOLS (1000), BENCH_MEASURE_S (5),
 # BENCH_DEDUP (1: run the dedup phase), BENCH_STREAMS (8: console streams
 # of the console phase), BENCH_CONSOLE_ROUNDS (2), BENCH_REAL (1: run the
-# realistic phase), BENCH_REAL_ONLY (1: only that one, ~20 s),
+# realistic phase), BENCH_REAL_ONLY (1: only that one, ~30 s),
 # BENCH_REAL_QUIET (5000), BENCH_REAL_BURST_MS (500), BENCH_REAL_ACTIVE
 # (200), BENCH_REAL_ACTIVE_RATE (20), BENCH_GWRELAY (1: run the fair-floor
 # phases), BENCH_GWRELAY_ONLY (1: only the three hub/relay pairs, hub
 # fastgw and gwrelay_flood, hub_gwpaced and gwrelay_paced, hub_real and
-# gwrelay_real, ~1.5 min; RESULT has their fields only),
+# gwrelay_real, ~1 min; RESULT has their fields only),
 # BENCH_GWRELAY_ORDER (hub-first or relay-first: which of each pair runs
 # first; alternate it between runs so a host getting busier favours
 # neither), BENCH_KEEP (1: keep the temp dir with configs and logs).
