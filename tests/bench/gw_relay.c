@@ -53,7 +53,7 @@ struct gwr {
     void *gw;                 /* ROUTER the gateways connect to */
     void *pub;                /* XPUB the subscriber connects to */
     char **symbols;           /* the contracts to SUBSCRIBE */
-    size_t n_symbols;
+    size_t n_symbols;         /* how many */
     uint8_t *subbuf;          /* one encoded SUBSCRIBE */
     size_t subcap;            /* its capacity */
     uint64_t relayed;         /* tick bodies published */

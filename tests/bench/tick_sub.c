@@ -229,6 +229,11 @@ static void trace_stall(struct sub *s, const struct sub_tick *t, int64_t rx_wall
     if (at_ms / SUB_TRACE_BUCKET_MS == s->trace_last_bucket)
         return;
     s->trace_last_bucket = at_ms / SUB_TRACE_BUCKET_MS;
+    if (s->no_hub) { /* no hub_ns: no split */
+        fprintf(stderr, "late tick at +%lld ms: e2e %.1f ms\n", (long long)at_ms,
+                (double)(rx_wall - t->localtime_ns) / 1e6);
+        return;
+    }
     fprintf(stderr, "late tick at +%lld ms: e2e %.1f ms = gw->hub %.1f + hub->sub %.1f\n",
             (long long)at_ms, (double)(rx_wall - t->localtime_ns) / 1e6,
             (double)(t->hub_ns - t->localtime_ns) / 1e6,
