@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Per-tick instruction counts from one callgrind dump of hamd
+"""Per-tick instruction counts from one callgrind dump of hamd, or of
+bench_gw_relay, the do-nothing relay set against it
 (tests/bench/callgrind_tick.sh runs it).
 
     callgrind_costs.py DUMP
@@ -7,7 +8,8 @@
 Prints one line of key=value:
   ticks            calls of the tick decoder, one per tick body:
                    hamd_tick_decode_splice (hamd_tick_decode in builds
-                   before the splice)
+                   before the splice); in bench_gw_relay, which decodes
+                   nothing, calls of its per-tick gwr_relay_tick
   hub_instr        every instruction in the dump (all threads)
   tickpath_instr   inclusive cost of dp_ingest_message: decode, arbiter,
                    publish gate, stamp, encode, cache, zmq_send
@@ -33,6 +35,9 @@ from collections import defaultdict
 # The hub's decoders of a gateway's tick body, called once per body: the
 # build measured may have either (the splice came later).
 DECODERS = ("hamd_tick_decode", "hamd_tick_decode_splice")
+
+# bench_gw_relay's function called once per tick body it publishes.
+RELAY_TICK = "gwr_relay_tick"
 
 # What dp_publish_tick calls to hand a tick to ZeroMQ.
 SENDS = ("send_two", "zmq_send", "zmq_msg_send")
@@ -96,7 +101,7 @@ def main():
         return sum(n for (_, b), n in calls.items() if b == f)
 
     publish = "dp_publish_tick"
-    ticks = sum(calls_to(f) for f in DECODERS)
+    ticks = sum(calls_to(f) for f in DECODERS + (RELAY_TICK,))
     print("ticks=%d hub_instr=%d tickpath_instr=%d publish_calls=%d "
           "publish_instr=%d" % (
               ticks, total,

@@ -24,6 +24,8 @@
 #          symbols=... (then each run's three values)
 #          [base_hub_instr_per_tick=... (the same for CALLGRIND_BASELINE)
 #           hub_ratio=... tickpath_ratio=... publish_ratio=...]
+#          [relay_instr_per_tick=... relay_ticks=... relay_runs=...
+#           hub_relay_instr_ratio=...]
 #          recorded_hub_instr_per_tick=... hub_vs_recorded_baseline_ratio=...
 # each the median over CALLGRIND_RUNS runs; the last two compare with the
 # hub of the recorded baseline (CALLGRIND_RECORDED_HUB, default the tree at
@@ -37,6 +39,11 @@
 # publish_instr_per_tick: those inside dp_publish_tick but not in its
 #   sends to ZeroMQ (the gate, holds, numbering, stamp, encode or splice,
 #   cache).
+# relay_instr_per_tick: every instruction of bench_gw_relay (the do-nothing
+#   relay of tick_path.sh's gwrelay phases, all threads) per tick it
+#   published, fed by the same gateway and drained by the same subscriber,
+#   counted over the same window: the floor hub_instr_per_tick is set
+#   against (hub_relay_instr_ratio = hub / relay), free of the host's noise.
 # valgrind runs the hub's threads one at a time, so how ZeroMQ's queues
 # happen to be batched varies from run to run, and with it the first
 # (measured: +-1.5 %) and a little the second (+-0.2 %); the third moves
@@ -47,7 +54,8 @@
 # way in the same run, its runs alternating with the first's (ratios are
 # this / baseline; the gateway always comes from HAMD_BUILD_DIR, so both
 # are fed alike); CALLGRIND_RECORDED_HUB (21352: hub_instr_per_tick of
-# the recorded baseline); CALLGRIND_RUNS (3), CALLGRIND_SYMBOLS (100),
+# the recorded baseline); CALLGRIND_RELAY (1: measure bench_gw_relay too,
+# its runs alternating with the hub's); CALLGRIND_RUNS (3), CALLGRIND_SYMBOLS (100),
 # CALLGRIND_WINDOW_S (20), CALLGRIND_SETTLE_S (2), CALLGRIND_KEEP (1: keep
 # the temp dir with configs, logs and dumps).
 set -euo pipefail
@@ -62,6 +70,7 @@ RUNS=${CALLGRIND_RUNS:-3}
 SYMBOLS=${CALLGRIND_SYMBOLS:-100}
 WINDOW_S=${CALLGRIND_WINDOW_S:-20}
 SETTLE_S=${CALLGRIND_SETTLE_S:-2}
+RELAY=${CALLGRIND_RELAY:-1}
 
 START_TIMEOUT_S=180  # valgrind start-up, lease, every contract routed
 STOP_WAIT_S=10       # SIGTERM -> SIGKILL
@@ -77,11 +86,12 @@ log() { echo "[callgrind_tick $(date +%H:%M:%S)] $*" >&2; }
 fail() { log "could not measure: $*"; exit 1; }
 
 GW_FLOOD=$BUILD/tests/bench_gw_flood
+GW_RELAY=$BUILD/tests/bench_gw_relay
 command -v valgrind >/dev/null ||
   fail "valgrind is missing (deploy/install-deps.sh --tests)"
-cmake --build "$BUILD" --target hamd bench_gw_flood >&2 ||
+cmake --build "$BUILD" --target hamd bench_gw_flood bench_gw_relay >&2 ||
   fail "cmake --build $BUILD failed"
-for exe in "$HAMD" "$GW_FLOOD" ${BASELINE:+"$BASELINE"}; do
+for exe in "$HAMD" "$GW_FLOOD" "$GW_RELAY" ${BASELINE:+"$BASELINE"}; do
   [ -x "$exe" ] || fail "$exe is missing"
 done
 
@@ -124,17 +134,12 @@ hub_ini() {
   } >"$dir/hub.ini"
 }
 
-# run_once HAMD NAME: one measured run of HAMD in $TMP/NAME;
-# callgrind_costs.py's line for its window goes to $TMP/NAME/costs. (Not
-# in a subshell: PIDS must stay current for cleanup.)
-run_once() {
-  local bin=$1 dir=$TMP/$2 admin pub snap sub hub deadline from dump
-  read -r admin pub snap <<<"$(free_ports 3)"
-  hub_ini "$dir" "$admin" "$pub" "$snap"
-  # A hub with a client sends as in production (with none, ZeroMQ drops
-  # every tick at once). It says when it got a tick of every contract: all
-  # are routed to the gateway then, which under valgrind takes seconds.
-  /usr/bin/python3 - "tcp://127.0.0.1:$pub" "$SYMBOLS" >"$dir/sub.log" 2>&1 <<'EOF' &
+# sub_start DIR PUB: a subscriber draining tcp://127.0.0.1:PUB (a hub
+# with a client sends as in production; with none, ZeroMQ drops every tick
+# at once). It says when it got a tick of every contract: all are routed
+# to the gateway then, which under valgrind takes seconds. Sets SUB_PID.
+sub_start() {
+  /usr/bin/python3 - "tcp://127.0.0.1:$2" "$SYMBOLS" >"$1/sub.log" 2>&1 <<'EOF' &
 import sys, zmq
 sub = zmq.Context().socket(zmq.SUB)
 sub.setsockopt(zmq.RCVHWM, 0)
@@ -148,37 +153,81 @@ while True:
         if len(seen) == want:
             print("every contract published", flush=True)
 EOF
-  sub=$!
-  PIDS+=("$sub")
-  valgrind --tool=callgrind --callgrind-out-file="$dir/cg.out" \
-    "$bin" --config "$dir/hub.ini" >"$dir/hub.log" 2>&1 &
-  hub=$!
-  PIDS+=("$hub")
+  SUB_PID=$!
+  PIDS+=("$SUB_PID")
+}
+
+# window DIR PID LOG: once the subscriber of DIR saw every contract and
+# SETTLE_S more passed, zeroes callgrind's counters of PID, dumps them
+# WINDOW_S later, stops PID and the subscriber, and writes
+# callgrind_costs.py's line for the window to DIR/costs. A hub's lease
+# lapse or unhealthy gateway in LOG during the window is warned about.
+window() {
+  local dir=$1 pid=$2 log=$3 deadline dump from
   deadline=$((SECONDS + START_TIMEOUT_S))
   until grep -q "every contract published" "$dir/sub.log"; do
-    kill -0 "$hub" 2>/dev/null || fail "hamd exited: $(tail -5 "$dir/hub.log")"
-    [ $SECONDS -lt $deadline ] ||
-      fail "hamd did not publish: $(tail -5 "$dir/hub.log")"
+    kill -0 "$pid" 2>/dev/null || fail "$pid exited: $(tail -5 "$log")"
+    [ $SECONDS -lt $deadline ] || fail "nothing published: $(tail -5 "$log")"
     sleep 0.5
   done
   sleep "$SETTLE_S"
-  callgrind_control --zero "$hub" >/dev/null 2>&1 || fail "callgrind_control --zero"
-  from=$(wc -l <"$dir/hub.log")
+  callgrind_control --zero "$pid" >/dev/null 2>&1 || fail "callgrind_control --zero"
+  from=$(wc -l <"$log")
   sleep "$WINDOW_S"
-  callgrind_control --dump=window "$hub" >/dev/null 2>&1 ||
+  callgrind_control --dump=window "$pid" >/dev/null 2>&1 ||
     fail "callgrind_control --dump"
-  if tail -n +"$from" "$dir/hub.log" |
+  if tail -n +"$from" "$log" |
     grep -q "lease lapsed\|publishing stopped\|UNHEALTHY"; then
-    log "warning: $2: a lapse or an unhealthy gateway in the window" \
-      "($dir/hub.log): ticks held or not routed are counted too"
+    log "warning: $dir: a lapse or an unhealthy gateway in the window" \
+      "($log): ticks held or not routed are counted too"
   fi
-  stop_pids "$STOP_WAIT_S" "$hub" "$sub"
-  PIDS=()
+  stop_pids "$STOP_WAIT_S" "$pid" "$SUB_PID"
   dump=$(grep -l "^desc: Trigger: dump window" "$dir"/cg.out* 2>/dev/null |
     head -n 1 || true)
   [ -n "$dump" ] || fail "no callgrind dump in $dir"
   /usr/bin/python3 "$ROOT/tests/bench/callgrind_costs.py" "$dump" \
     >"$dir/costs" || fail "cannot read $dump"
+}
+
+# run_once HAMD NAME: one measured run of HAMD in $TMP/NAME;
+# callgrind_costs.py's line for its window goes to $TMP/NAME/costs. (Not
+# in a subshell: PIDS must stay current for cleanup.)
+run_once() {
+  local bin=$1 dir=$TMP/$2 admin pub snap hub
+  read -r admin pub snap <<<"$(free_ports 3)"
+  hub_ini "$dir" "$admin" "$pub" "$snap"
+  sub_start "$dir" "$pub"
+  valgrind --tool=callgrind --callgrind-out-file="$dir/cg.out" \
+    "$bin" --config "$dir/hub.ini" >"$dir/hub.log" 2>&1 &
+  hub=$!
+  PIDS+=("$hub")
+  window "$dir" "$hub" "$dir/hub.log"
+  PIDS=()
+}
+
+# relay_once NAME: one measured run of bench_gw_relay (the do-nothing
+# relay of tick_path.sh's gwrelay phases) in $TMP/NAME: the same gateway
+# on the same contracts, the same subscriber, the same window. The
+# gateway is started here (hamd starts the hub's) and runs outside
+# valgrind, as the hub's does.
+relay_once() {
+  local dir=$TMP/$1 pub relay gw i
+  mkdir -p "$dir"
+  pub=$(free_ports 1)
+  for ((i = 0; i < SYMBOLS; i++)); do printf 't%04d.SHFE\n' "$i"; done >"$dir/symbols"
+  sub_start "$dir" "$pub"
+  valgrind --tool=callgrind --callgrind-out-file="$dir/cg.out" \
+    "$GW_RELAY" --gw "ipc://$dir/gw.sock" --pub "tcp://127.0.0.1:$pub" \
+    --symbols "$dir/symbols" --hwm "$PUB_HWM" >"$dir/relay.log" 2>&1 &
+  relay=$!
+  PIDS+=("$relay")
+  HAMD_GW_ENDPOINT=ipc://$dir/gw.sock HAMD_ACCOUNT=bench_f HAMD_GW_PARAMS={} \
+    "$GW_FLOOD" 2>>"$dir/relay.log" &
+  gw=$!
+  PIDS+=("$gw")
+  window "$dir" "$relay" "$dir/relay.log"
+  stop_pids "$STOP_WAIT_S" "$gw"
+  PIDS=()
 }
 
 # kv LINE KEY: the value of KEY=... in LINE.
@@ -199,11 +248,15 @@ take() {
   ticks=$(kv "$line" ticks)
   published=$(kv "$line" publish_calls)
   [ "${ticks:-0}" -gt 0 ] || fail "$1: no tick in the window"
+  TICKS[$2]=$(( ${TICKS[$2]:-0} + ticks ))
+  HUB_PT[$2]+=" $(div "$(kv "$line" hub_instr)" "$ticks")"
+  if [ "$2" = relay ]; then # it has no tick path or publish of its own
+    log "$1: instructions per tick: relay ${HUB_PT[$2]##* } ($ticks ticks)"
+    return
+  fi
   # Every tick of the flood is newer than the last: all should go out.
   [ $((published * 100)) -ge $((ticks * 99)) ] ||
     log "warning: $1: only $published of $ticks ticks published"
-  TICKS[$2]=$(( ${TICKS[$2]:-0} + ticks ))
-  HUB_PT[$2]+=" $(div "$(kv "$line" hub_instr)" "$ticks")"
   PATH_PT[$2]+=" $(div "$(kv "$line" tickpath_instr)" "$ticks")"
   PUB_PT[$2]+=" $(div "$(kv "$line" publish_instr)" "$published")"
   log "$1: instructions per tick: hub ${HUB_PT[$2]##* }," \
@@ -218,6 +271,11 @@ for ((r = 1; r <= RUNS; r++)); do
     log "run $r of $RUNS: baseline $BASELINE"
     run_once "$BASELINE" "base$r"
     take "base$r" base
+  fi
+  if [ "$RELAY" = 1 ]; then
+    log "run $r of $RUNS: bench_gw_relay under callgrind, the same gateway"
+    relay_once "relay$r"
+    take "relay$r" relay
   fi
 done
 
@@ -241,6 +299,12 @@ if [ -n "$BASELINE" ]; then
     result+=" ${m}_ratio=$(ratio "$(kv "$result" "${m}_instr_per_tick")" \
       "$(kv "$result" "base_${m}_instr_per_tick")")"
   done
+fi
+if [ "$RELAY" = 1 ]; then
+  result+=" relay_instr_per_tick=$(median <<<"${HUB_PT[relay]}")"
+  result+=" relay_ticks=${TICKS[relay]} relay_runs=$(slash "${HUB_PT[relay]}")"
+  result+=" hub_relay_instr_ratio=$(ratio "$(kv "$result" hub_instr_per_tick)" \
+    "$(kv "$result" relay_instr_per_tick)")"
 fi
 result+=" recorded_hub_instr_per_tick=$RECORDED_HUB"
 result+=" hub_vs_recorded_baseline_ratio=$(ratio "$(kv "$result" \

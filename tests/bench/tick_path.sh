@@ -35,6 +35,26 @@
 #               BENCH_REAL_ACTIVE_RATE ticks/s each, from bench_gw_flood's
 #               market pattern and bench_raw_pubsub --market -> latency of
 #               both, RSS of the hub with them all cached
+#   gwrelay     the fair floor (BENCH_GWRELAY): bench_gw_relay, a relay that
+#               does nothing, placed where the hub sits, between the SAME
+#               bench_gw_flood gateway and the SAME bench_tick_sub client
+#               (--no-hub) as the hub phases it is set against:
+#                 gwrelay_flood  the flood of hub fastgw -> gwrelay_tps,
+#                                hub_gwrelay_tps_ratio (in a flood the
+#                                client's CPU share sets the rate on both
+#                                paths: docs/performance.md, "A fair
+#                                floor")
+#                 hub_gwpaced,   BENCH_RATE ticks/s from bench_gw_flood's
+#                 gwrelay_paced  market pattern on BENCH_RATE/1000 active
+#                                contracts at 1000/s, no quiet burst (1 ms
+#                                passes, like the hub paced phase), through
+#                                the hub and the relay ->
+#                                hub_gwrelay_p99_ratio
+#                 gwrelay_real   the real phase's source through the relay
+#                                -> real_gwrelay_p99_us, real_gw_p99_diff_us
+#               Each hub phase and its relay phase run back to back (order:
+#               BENCH_GWRELAY_ORDER). The raw relay phases above stay, for
+#               continuity with earlier runs.
 # The last line is
 #   RESULT hub_tps=... raw_tps=... tps_ratio=... hub_p50_us=... hub_p99_us=...
 #          raw_p50_us=... raw_p99_us=... lost=... rss_mb=... rss_symbols=...
@@ -42,25 +62,31 @@
 #          console_hub_p99_ratio among them)
 #
 # Knobs (environment): HAMD_BUILD_DIR, HAMD_BENCH_TARGETS (what to build;
-# default "hamd hamd-gw-sim bench_raw_pubsub bench_tick_sub bench_gw_flood"),
+# default "hamd hamd-gw-sim bench_raw_pubsub bench_tick_sub bench_gw_flood
+# bench_gw_relay"),
 # BENCH_RAW_COUNT (1000000), BENCH_RAW_SIZE (200), BENCH_RATE (100000),
 # BENCH_SYMBOLS (5000), BENCH_FLOOD_SYMBOLS (1000), BENCH_MEASURE_S (5),
 # BENCH_DEDUP (1: run the dedup phase), BENCH_STREAMS (8: console streams
 # of the console phase), BENCH_CONSOLE_ROUNDS (2), BENCH_REAL (1: run the
-# realistic phase), BENCH_REAL_ONLY (1: only that one, ~20 s),
+# realistic phase), BENCH_REAL_ONLY (1: only that one, ~30 s),
 # BENCH_PACED_ONLY (1: only the hub paced phase, ~12 s: its latency and
 # the hub's RSS with BENCH_SYMBOLS cached), BENCH_SMAPS (1: copy the hub's
 # /proc/PID/smaps to $TMP/NAME.smaps after each measurement, with
 # BENCH_KEEP=1 to look at them: where its resident memory is),
 # BENCH_REAL_QUIET (5000), BENCH_REAL_BURST_MS (500), BENCH_REAL_ACTIVE
-# (200), BENCH_REAL_ACTIVE_RATE (20), BENCH_KEEP (1: keep the temp dir
-# with configs and logs).
+# (200), BENCH_REAL_ACTIVE_RATE (20), BENCH_GWRELAY (1: run the fair-floor
+# phases), BENCH_GWRELAY_ONLY (1: only the three hub/relay pairs, hub
+# fastgw and gwrelay_flood, hub_gwpaced and gwrelay_paced, hub_real and
+# gwrelay_real, ~1 min; RESULT has their fields only),
+# BENCH_GWRELAY_ORDER (hub-first or relay-first: which of each pair runs
+# first; alternate it between runs so a host getting busier favours
+# neither), BENCH_KEEP (1: keep the temp dir with configs and logs).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${HAMD_BUILD_DIR:-$ROOT/build}
 case $BUILD in /*) ;; *) BUILD=$PWD/$BUILD ;; esac
-TARGETS=${HAMD_BENCH_TARGETS:-hamd hamd-gw-sim bench_raw_pubsub bench_tick_sub bench_gw_flood}
+TARGETS=${HAMD_BENCH_TARGETS:-hamd hamd-gw-sim bench_raw_pubsub bench_tick_sub bench_gw_flood bench_gw_relay}
 RAW_COUNT=${BENCH_RAW_COUNT:-1000000}
 RAW_SIZE=${BENCH_RAW_SIZE:-200}
 RATE=${BENCH_RATE:-100000}
@@ -76,6 +102,9 @@ REAL_QUIET=${BENCH_REAL_QUIET:-5000}
 REAL_BURST_MS=${BENCH_REAL_BURST_MS:-500}
 REAL_ACTIVE=${BENCH_REAL_ACTIVE:-200}
 REAL_ACTIVE_RATE=${BENCH_REAL_ACTIVE_RATE:-20}
+GWRELAY=${BENCH_GWRELAY:-1}
+GWRELAY_ONLY=${BENCH_GWRELAY_ONLY:-0}
+GWRELAY_ORDER=${BENCH_GWRELAY_ORDER:-hub-first}
 STREAMS=${BENCH_STREAMS:-8}
 CONSOLE_ROUNDS=${BENCH_CONSOLE_ROUNDS:-2} # an even number: as many rounds
                                           # start with streams as without
@@ -90,6 +119,9 @@ HUB_STOP_WAIT_S=5          # SIGTERM -> SIGKILL
 PUB_HWM=10000000           # hub PUB high-water mark: large, so nothing drops
 SYMBOLS_PER_LINE=500       # [subscriptions] symbols lines stay short
 REAL_ACTIVE_PREFIX=a       # the realistic phase's active contracts start so
+GWPACED_BURST_MS=1000      # gwpaced: market mode needs a burst period; with
+                           # every contract active the burst sends nothing
+GW_ACCOUNT=bench_f         # the account bench_gw_flood serves (relay phases)
 
 # shellcheck source=tests/bench/bench_lib.sh
 . "$ROOT/tests/bench/bench_lib.sh"
@@ -102,11 +134,12 @@ GW_SIM=$BUILD/src/hamd-gw-sim
 GW_FLOOD=$BUILD/tests/bench_gw_flood
 RAW=$BUILD/tests/bench_raw_pubsub
 TICK_SUB=$BUILD/tests/bench_tick_sub
+GW_RELAY=$BUILD/tests/bench_gw_relay
 
 # shellcheck disable=SC2086 # TARGETS is a list
 cmake --build "$BUILD" --target $TARGETS >&2 || fail "cmake --build $BUILD failed"
 command -v curl >/dev/null || fail "curl is missing (deploy/install-deps.sh --tests)"
-for exe in "$HAMD" "$GW_SIM" "$GW_FLOOD" "$RAW" "$TICK_SUB"; do
+for exe in "$HAMD" "$GW_SIM" "$GW_FLOOD" "$RAW" "$TICK_SUB" "$GW_RELAY"; do
   [ -x "$exe" ] || fail "$exe is missing"
 done
 
@@ -136,6 +169,9 @@ forget() {
 
 # kv FILE KEY: the value of KEY=... in the last line of FILE.
 kv() { tail -n 1 "$1" | tr ' ' '\n' | sed -n "s/^$2=//p" | head -n 1; }
+# div A B: A / B to three decimals (0 when B is not positive); sum A B.
+div() { awk -v a="$1" -v b="$2" 'BEGIN { printf("%.3f", (b > 0) ? a / b : 0) }'; }
+sum() { awk -v a="$1" -v b="$2" 'BEGIN { printf("%.2f", a + b) }'; }
 
 # ---------------------------------------------------------------------------
 # Raw ZeroMQ baseline
@@ -340,8 +376,8 @@ paced_params() {
 
 # paced_setup: the paced contracts, half on SHFE (the fast ones first),
 # half on DCE, one simulator per exchange (a SUBSCRIBE carries at most
-# 4096 symbols, HAMD_GW_SYMBOLS_MAX, and hamd does not split longer lists
-# yet); sets FAST, FAST_PARAMS and QUIET_PARAMS.
+# 4096 symbols, HAMD_GW_SYMBOLS_MAX; hamd splits longer lists, the
+# split is not what this phase measures); sets FAST, FAST_PARAMS, QUIET_PARAMS.
 paced_setup() {
   local n_shfe
   FAST=$(( (RATE + SIM_MAX_RATE - 1) / SIM_MAX_RATE ))
@@ -354,18 +390,34 @@ paced_setup() {
   QUIET_PARAMS="{\"seed\": 11, \"rate\": $SIM_QUIET_RATE}"
 }
 
-# real_phase: the realistic load through the hub, then the same pattern
-# through the relay, at the size of the hub's ticks (bench_gw_flood's
-# market pattern, bench_raw_pubsub --market).
-real_phase() {
-  local params bytes
-  log "real: $REAL_QUIET contracts in a burst every ${REAL_BURST_MS} ms," \
-    "$REAL_ACTIVE at $REAL_ACTIVE_RATE ticks/s, through the hub"
+# real_setup: the realistic phase's contracts ($TMP/real.sym) and
+# bench_gw_flood's params for them (REAL_PARAMS).
+real_setup() {
   { symbols "$REAL_ACTIVE_PREFIX" 0 "$REAL_ACTIVE" SHFE
     symbols q 0 "$REAL_QUIET" SHFE; } >"$TMP/real.sym"
-  params="{\"burst_ms\": $REAL_BURST_MS, \"active_prefix\": \"$REAL_ACTIVE_PREFIX\","
-  params+=" \"active_rate\": $REAL_ACTIVE_RATE}"
-  hub_run hub_real "$TMP/real.sym" "bench_r|1|SHFE|$params|flood"
+  REAL_PARAMS="{\"burst_ms\": $REAL_BURST_MS, \"active_prefix\": \"$REAL_ACTIVE_PREFIX\","
+  REAL_PARAMS+=" \"active_rate\": $REAL_ACTIVE_RATE}"
+}
+
+# real_hub, real_gwrelay: the realistic load through the hub, through
+# bench_gw_relay (the same gateway and client).
+real_hub() {
+  log "real: $REAL_QUIET contracts in a burst every ${REAL_BURST_MS} ms," \
+    "$REAL_ACTIVE at $REAL_ACTIVE_RATE ticks/s, through the hub"
+  hub_run hub_real "$TMP/real.sym" "bench_r|1|SHFE|$REAL_PARAMS|flood"
+}
+real_gwrelay() {
+  log "real: the same gateway and client through bench_gw_relay"
+  gwrelay_run gwrelay_real "$TMP/real.sym" "$REAL_PARAMS"
+}
+
+# real_phase: the realistic load through the hub and (BENCH_GWRELAY)
+# bench_gw_relay, then the same pattern through the raw relay at the size
+# of the hub's ticks (bench_raw_pubsub --market).
+real_phase() {
+  local bytes
+  real_setup
+  if [ "$GWRELAY" = 1 ]; then pair real_hub real_gwrelay; else real_hub; fi
   bytes=$(kv "$TMP/hub_real.out" body_bytes)
   log "real: the same pattern through a forwarding process, $bytes bytes"
   RAW_SKIP_S=$HUB_WARMUP_S RAW_RELAY=1 RAW_SIZE=$bytes raw_run relay_real --market "$REAL_QUIET" \
@@ -374,7 +426,8 @@ real_phase() {
 
 # real_fields: the realistic phase's RESULT fields.
 real_fields() {
-  local H=$TMP/hub_real.out R=$TMP/relay_real.out
+  local H=$TMP/hub_real.out R=$TMP/relay_real.out gw=""
+  if [ "$GWRELAY" = 1 ]; then gw=" $(real_gw_fields)"; fi
   echo "real_hub_p50_us=$(kv "$H" e2e_p50_us) real_hub_p99_us=$(kv "$H" e2e_p99_us)" \
     "real_relay_p50_us=$(kv "$R" p50_us) real_relay_p99_us=$(kv "$R" p99_us)" \
     "real_p99_diff_us=$(awk -v a="$(kv "$H" e2e_p99_us)" -v b="$(kv "$R" p99_us)" \
@@ -384,7 +437,134 @@ real_fields() {
     "real_lost=$(( $(kv "$H" lost_seq) + $(kv "$H" lost_sim) + $(kv "$R" lost) ))" \
     "real_hub_cpu_us_per_tick=$(kv "$H" cpu_hub_us_per_tick)" \
     "real_gw_cpu_us_per_tick=$(kv "$H" cpu_sim1_us_per_tick)" \
-    "real_tick_bytes=$(kv "$H" body_bytes) real_other_cpu_pct=$(kv "$H" other_cpu_pct)"
+    "real_tick_bytes=$(kv "$H" body_bytes) real_other_cpu_pct=$(kv "$H" other_cpu_pct)$gw"
+}
+
+# ---------------------------------------------------------------------------
+# The fair floor: a relay where the hub sits
+# ---------------------------------------------------------------------------
+
+# gwrelay_run NAME SYMFILE PARAMS: bench_gw_relay between bench_gw_flood
+# (HAMD_GW_PARAMS=PARAMS; the relay SUBSCRIBEs it to SYMFILE) and
+# bench_tick_sub --no-hub, measured as hub_measure measures a hub; the
+# client's line goes to $TMP/NAME.out. The relay gets the hub's PUB
+# high-water mark and an ipc gateway endpoint, like hamd's default.
+gwrelay_run() {
+  local name=$1 symfile=$2 params=$3 pub relay gw gw_ep
+  pub=$(free_ports 1)
+  gw_ep="ipc://$TMP/$name.gw.sock"
+  "$GW_RELAY" --gw "$gw_ep" --pub "tcp://127.0.0.1:$pub" --symbols "$symfile" \
+    --hwm "$PUB_HWM" 2>"$TMP/$name.log" &
+  relay=$!
+  PIDS+=("$relay")
+  HAMD_GW_ENDPOINT=$gw_ep HAMD_ACCOUNT=$GW_ACCOUNT HAMD_GW_PARAMS=$params \
+    "$GW_FLOOD" 2>>"$TMP/$name.log" &
+  gw=$!
+  PIDS+=("$gw")
+  "$TICK_SUB" --no-hub --connect "tcp://127.0.0.1:$pub" \
+    --warmup-s "$HUB_WARMUP_S" --measure-s "$MEASURE_S" \
+    --first-timeout-s "$HUB_FIRST_TICK_S" --cpu "relay=$relay" --cpu "gw=$gw" \
+    >"$TMP/$name.out" 2>"$TMP/$name.err" ||
+    fail "no ticks through bench_gw_relay ($name): $(cat "$TMP/$name.err"; tail -5 "$TMP/$name.log")"
+  stop_pids "$HUB_STOP_WAIT_S" "$gw" "$relay"
+  forget "$gw" "$relay"
+  log "$name: $(cat "$TMP/$name.out")"
+}
+
+# pair HUB RELAY: runs the two functions back to back, in GWRELAY_ORDER.
+pair() {
+  case $GWRELAY_ORDER in
+    relay-first) "$2"; "$1" ;;
+    *) "$1"; "$2" ;;
+  esac
+}
+
+# The flood pair: bench_gw_flood as fast as the path takes its ticks on
+# the FLOOD_SYMBOLS contracts of $TMP/flood.sym.
+fastgw_hub() {
+  log "hub flood, cheap gateway: bench_gw_flood on the same $FLOOD_SYMBOLS contracts"
+  hub_run hub_fastgw "$TMP/flood.sym" "bench_f|1|SHFE|{}|flood"
+}
+fastgw_relay() {
+  log "gwrelay flood: the same gateway and client through bench_gw_relay"
+  gwrelay_run gwrelay_flood "$TMP/flood.sym" "{}"
+}
+
+# The paced pair: bench_gw_flood's market pattern with every contract
+# active: RATE ticks/s over RATE/SIM_MAX_RATE contracts at SIM_MAX_RATE
+# each, sent in 1 ms passes each stamped once (the hub paced phase's
+# pattern), and no quiet burst.
+gwpaced_setup() {
+  symbols "$REAL_ACTIVE_PREFIX" 0 $(( (RATE + SIM_MAX_RATE - 1) / SIM_MAX_RATE )) SHFE \
+    >"$TMP/gwpaced.sym"
+  GWPACED_PARAMS="{\"burst_ms\": $GWPACED_BURST_MS, \"active_prefix\": \"$REAL_ACTIVE_PREFIX\","
+  GWPACED_PARAMS+=" \"active_rate\": $SIM_MAX_RATE}"
+}
+gwpaced_hub() {
+  log "hub gwpaced: $RATE ticks/s from bench_gw_flood through the hub"
+  hub_run hub_gwpaced "$TMP/gwpaced.sym" "bench_f|1|SHFE|$GWPACED_PARAMS|flood"
+}
+gwpaced_relay() {
+  log "gwrelay paced: $RATE ticks/s from bench_gw_flood through bench_gw_relay"
+  gwrelay_run gwrelay_paced "$TMP/gwpaced.sym" "$GWPACED_PARAMS"
+}
+
+# gwrelay_fields: the RESULT fields of the flood and paced pairs.
+gwrelay_fields() {
+  local G=$TMP/hub_fastgw.out GR=$TMP/gwrelay_flood.out
+  local HP=$TMP/hub_gwpaced.out RP=$TMP/gwrelay_paced.out
+  echo "gwrelay_tps=$(kv "$GR" tps)" \
+    "hub_gwrelay_tps_ratio=$(div "$(kv "$G" tps)" "$(kv "$GR" tps)")" \
+    "gwrelay_cpu_us_per_tick=$(kv "$GR" cpu_relay_us_per_tick)" \
+    "gwrelay_gw_cpu_us_per_tick=$(kv "$GR" cpu_gw_us_per_tick)" \
+    "gwrelay_sub_cpu_us_per_tick=$(kv "$GR" cpu_sub_us_per_tick)" \
+    "fastgw_sub_cpu_us_per_tick=$(kv "$G" cpu_sub_us_per_tick)" \
+    "gwrelay_other_cpu_pct=$(kv "$GR" other_cpu_pct)" \
+    "fastgw_e2e_p50_us=$(kv "$G" e2e_p50_us) gwrelay_e2e_p50_us=$(kv "$GR" e2e_p50_us)" \
+    "gwpaced_hub_p50_us=$(kv "$HP" e2e_p50_us) gwpaced_hub_p99_us=$(kv "$HP" e2e_p99_us)" \
+    "gwrelay_paced_p50_us=$(kv "$RP" e2e_p50_us) gwrelay_paced_p99_us=$(kv "$RP" e2e_p99_us)" \
+    "hub_gwrelay_p99_ratio=$(div "$(kv "$HP" e2e_p99_us)" "$(kv "$RP" e2e_p99_us)")" \
+    "gwpaced_tps=$(kv "$HP" tps) gwrelay_paced_tps=$(kv "$RP" tps)" \
+    "gwpaced_hub_cpu_us_per_tick=$(kv "$HP" cpu_hub_us_per_tick)" \
+    "gwrelay_paced_cpu_us_per_tick=$(kv "$RP" cpu_relay_us_per_tick)" \
+    "gwpaced_other_cpu_pct=$(kv "$HP" other_cpu_pct)" \
+    "gwrelay_paced_other_cpu_pct=$(kv "$RP" other_cpu_pct)" \
+    "gwpaced_lost=$(( $(kv "$HP" lost_seq) + $(kv "$HP" lost_sim) ))" \
+    "gwrelay_lost=$(( $(kv "$GR" lost_sim) + $(kv "$RP" lost_sim) ))" \
+    "gwrelay_tick_bytes=$(kv "$GR" body_bytes)"
+}
+
+# real_gw_fields: the realistic phase through bench_gw_relay, against the
+# hub's.
+real_gw_fields() {
+  local H=$TMP/hub_real.out R=$TMP/gwrelay_real.out
+  echo "real_gwrelay_p50_us=$(kv "$R" e2e_p50_us) real_gwrelay_p99_us=$(kv "$R" e2e_p99_us)" \
+    "real_gw_p99_diff_us=$(awk -v a="$(kv "$H" e2e_p99_us)" -v b="$(kv "$R" e2e_p99_us)" \
+      'BEGIN { printf("%.1f", a - b) }')" \
+    "real_gwrelay_tps=$(kv "$R" tps) real_gwrelay_lost=$(kv "$R" lost_sim)" \
+    "real_gwrelay_cpu_us_per_tick=$(kv "$R" cpu_relay_us_per_tick)" \
+    "real_gwrelay_other_cpu_pct=$(kv "$R" other_cpu_pct)"
+}
+
+# gwrelay_only: the three hub/relay pairs alone (BENCH_GWRELAY_ONLY).
+gwrelay_only() {
+  local G=$TMP/hub_fastgw.out H=$TMP/hub_real.out
+  symbols t 0 "$FLOOD_SYMBOLS" SHFE >"$TMP/flood.sym"
+  gwpaced_setup
+  real_setup
+  pair fastgw_hub fastgw_relay
+  pair gwpaced_hub gwpaced_relay
+  pair real_hub real_gwrelay
+  echo "RESULT fastgw_tps=$(kv "$G" tps) $(gwrelay_fields)" \
+    "fastgw_hub_cpu_us_per_tick=$(kv "$G" cpu_hub_us_per_tick)" \
+    "fastgw_gw_cpu_us_per_tick=$(kv "$G" cpu_sim1_us_per_tick)" \
+    "fastgw_other_cpu_pct=$(kv "$G" other_cpu_pct)" \
+    "real_hub_p50_us=$(kv "$H" e2e_p50_us) real_hub_p99_us=$(kv "$H" e2e_p99_us)" \
+    "real_tps=$(kv "$H" tps) real_hub_cpu_us_per_tick=$(kv "$H" cpu_hub_us_per_tick)" \
+    "real_other_cpu_pct=$(kv "$H" other_cpu_pct)" \
+    "real_lost=$(( $(kv "$H" lost_seq) + $(kv "$H" lost_sim) ))" \
+    "$(real_gw_fields) order=$GWRELAY_ORDER load_before=$LOAD_BEFORE" \
+    "load_after=$(cut -d' ' -f1 /proc/loadavg)"
 }
 
 # ---------------------------------------------------------------------------
@@ -392,6 +572,10 @@ real_fields() {
 # ---------------------------------------------------------------------------
 
 LOAD_BEFORE=$(cut -d' ' -f1 /proc/loadavg)
+if [ "$GWRELAY_ONLY" = 1 ]; then
+  gwrelay_only
+  exit 0
+fi
 if [ "$REAL_ONLY" = 1 ]; then
   real_phase
   echo "RESULT $(real_fields) load_before=$LOAD_BEFORE" \
@@ -423,13 +607,16 @@ symbols t 0 "$FLOOD_SYMBOLS" SHFE >"$TMP/flood.sym"
 hub_run hub_flood "$TMP/flood.sym" \
   "bench_a|1|SHFE|{\"seed\": 7, \"rate\": $SIM_MAX_RATE}"
 
-log "hub flood, cheap gateway: bench_gw_flood on the same $FLOOD_SYMBOLS contracts"
-hub_run hub_fastgw "$TMP/flood.sym" "bench_f|1|SHFE|{}|flood"
+if [ "$GWRELAY" = 1 ]; then pair fastgw_hub fastgw_relay; else fastgw_hub; fi
 
 paced_setup
 log "hub paced: $FAST contracts at $SIM_MAX_RATE ticks/s, $SYMBOLS subscribed"
 hub_run hub_paced "$TMP/paced.sym" "bench_shfe|1|SHFE|$FAST_PARAMS" \
   "bench_dce|1|DCE|$QUIET_PARAMS"
+if [ "$GWRELAY" = 1 ]; then
+  gwpaced_setup
+  pair gwpaced_hub gwpaced_relay
+fi
 # The same paced run with operator consoles watching, against itself
 # without them: the stream's status, event and log pushes run on the
 # control loop, never on the data thread.
@@ -480,14 +667,17 @@ lost=0
 for out in "$F" "$G" "$P" "${K_OFF[@]}" "${K_ON[@]}"; do
   lost=$(( lost + $(kv "$out" lost_seq) + $(kv "$out" lost_sim) ))
 done
+gwrelay=""
+if [ "$GWRELAY" = 1 ]; then
+  lost=$(( lost + $(kv "$TMP/hub_gwpaced.out" lost_seq) + $(kv "$TMP/hub_gwpaced.out" lost_sim) ))
+  gwrelay=" $(gwrelay_fields)"
+fi
 dedup=""
 if [ "$DEDUP" = 1 ]; then
   lost=$(( lost + $(kv "$D" lost_seq) + $(kv "$D" lost_sim) ))
   dedup=" dedup_p50_us=$(kv "$D" e2e_p50_us) dedup_p99_us=$(kv "$D" e2e_p99_us)"
   dedup+=" dedup_rss_mb=$(kv "$D" rss_mb) dedup_dup=$(( $(kv "$D" dup_seq) + $(kv "$D" dup_sim) ))"
 fi
-div() { awk -v a="$1" -v b="$2" 'BEGIN { printf("%.3f", (b > 0) ? a / b : 0) }'; }
-sum() { awk -v a="$1" -v b="$2" 'BEGIN { printf("%.2f", a + b) }'; }
 echo "RESULT hub_tps=$(kv "$F" tps) raw_tps=$(kv "$RF" tps)" \
   "tps_ratio=$(div "$(kv "$F" tps)" "$(kv "$RF" tps)")" \
   "hub_p50_us=$(kv "$P" e2e_p50_us) hub_p99_us=$(kv "$P" e2e_p99_us)" \
@@ -517,7 +707,7 @@ echo "RESULT hub_tps=$(kv "$F" tps) raw_tps=$(kv "$RF" tps)" \
   "fastgw_other_cpu_pct=$(kv "$G" other_cpu_pct)" \
   "paced_tps=$(kv "$P" tps) paced_hub_cpu_us_per_tick=$(kv "$P" cpu_hub_us_per_tick)" \
   "paced_gwhub_p99_us=$(kv "$P" gwhub_p99_us) paced_hubsub_p99_us=$(kv "$P" hubsub_p99_us)$dedup" \
-  "flood_other_cpu_pct=$(kv "$F" other_cpu_pct) paced_other_cpu_pct=$(kv "$P" other_cpu_pct)$real" \
+  "flood_other_cpu_pct=$(kv "$F" other_cpu_pct) paced_other_cpu_pct=$(kv "$P" other_cpu_pct)$real$gwrelay" \
   "console_streams=$STREAMS console_rounds=$CONSOLE_ROUNDS" \
   "console_off_p99_us=$(mean_kv e2e_p99_us "${K_OFF[@]}") console_on_p99_us=$(mean_kv e2e_p99_us "${K_ON[@]}")" \
   "console_hub_p99_ratio=$(div "$(mean_kv e2e_p99_us "${K_ON[@]}")" "$(mean_kv e2e_p99_us "${K_OFF[@]}")")" \

@@ -2,7 +2,7 @@
  *
  *   bench_tick_sub --connect EP [--snapshot EP] [--warmup-s S]
  *                  [--measure-s S] [--first-timeout-s S] [--rss-pid PID]
- *                  [--cpu NAME=PID]... [--trace-over-ms MS]
+ *                  [--cpu NAME=PID]... [--trace-over-ms MS] [--no-hub]
  *
  * It subscribes to everything on the hub's PUB endpoint (RCVHWM 0, so the
  * client itself never drops) and, from the first tick on, checks every
@@ -15,6 +15,13 @@
  *   end to end   receive CLOCK_REALTIME - localtime (gateway send time)
  *   gw -> hub    hub_ns - localtime
  *   hub -> sub   receive CLOCK_REALTIME - hub_ns
+ *
+ * --no-hub reads ticks that carry the gateway's fields only, as
+ * bench_gw_relay publishes them (the floor of the hub, between the same
+ * gateway and this same client): a tick without term and seq is taken,
+ * loss and duplicates come from extra.sim_seq alone, and only the end to
+ * end latency is measured, from the same localtime stamp (gwhub and
+ * hubsub print -1).
  *
  * plus the CPU use of the processes named with --cpu (whole process and
  * its busiest thread). Then it asks the snapshot endpoint for everything
@@ -90,6 +97,7 @@ struct sub {
     uint64_t bad;                     /* bodies we could not read */
     uint64_t heartbeats;              /* `_hb` messages */
     size_t body_bytes;                /* size of the last tick body */
+    bool no_hub;                      /* --no-hub: ticks without hub fields */
     bool measuring;                   /* inside the measurement window */
     int64_t window_start_ns;          /* monotonic start of the window */
     int64_t trace_over_ns;            /* 0: no stall trace */
@@ -152,7 +160,10 @@ static bool read_field(struct hamd_mpr *r, const struct hamd_mpr_val *k,
     return hamd_mpr_skip(r);
 }
 
-static bool read_tick(const void *buf, size_t len, struct sub_tick *t)
+/* Reads the fields of interest; a tick needs a vt_symbol, and a seq
+ * unless no_hub. */
+static bool read_tick(const void *buf, size_t len, bool no_hub,
+                      struct sub_tick *t)
 {
     struct hamd_mpr r;
     struct hamd_mpr_val m, k;
@@ -166,7 +177,7 @@ static bool read_tick(const void *buf, size_t len, struct sub_tick *t)
             !read_field(&r, &k, t))
             return false;
     return t->vt.kind == HAMD_MPR_STR && t->vt.v.s.len < HAMD_VT_SYMBOL_MAX &&
-           t->seq > 0;
+           (t->seq > 0 || no_hub);
 }
 
 /* ------------------------------------------------------------------------
@@ -218,6 +229,11 @@ static void trace_stall(struct sub *s, const struct sub_tick *t, int64_t rx_wall
     if (at_ms / SUB_TRACE_BUCKET_MS == s->trace_last_bucket)
         return;
     s->trace_last_bucket = at_ms / SUB_TRACE_BUCKET_MS;
+    if (s->no_hub) { /* no hub_ns: no split */
+        fprintf(stderr, "late tick at +%lld ms: e2e %.1f ms\n", (long long)at_ms,
+                (double)(rx_wall - t->localtime_ns) / 1e6);
+        return;
+    }
     fprintf(stderr, "late tick at +%lld ms: e2e %.1f ms = gw->hub %.1f + hub->sub %.1f\n",
             (long long)at_ms, (double)(rx_wall - t->localtime_ns) / 1e6,
             (double)(t->hub_ns - t->localtime_ns) / 1e6,
@@ -229,7 +245,7 @@ static void take_tick(struct sub *s, const void *body, size_t len)
     int64_t rx_wall = hamd_wall_ns();
     struct sub_tick t;
     struct sub_symbol *sym;
-    if (!read_tick(body, len, &t) || !(sym = symbol_of(s, &t))) {
+    if (!read_tick(body, len, s->no_hub, &t) || !(sym = symbol_of(s, &t))) {
         s->bad++;
         return;
     }
@@ -240,8 +256,10 @@ static void take_tick(struct sub *s, const void *body, size_t len)
         return;
     s->measured++;
     bench_samples_add(&s->e2e, rx_wall - t.localtime_ns);
-    bench_samples_add(&s->gw_hub, t.hub_ns - t.localtime_ns);
-    bench_samples_add(&s->hub_sub, rx_wall - t.hub_ns);
+    if (!s->no_hub) {
+        bench_samples_add(&s->gw_hub, t.hub_ns - t.localtime_ns);
+        bench_samples_add(&s->hub_sub, rx_wall - t.hub_ns);
+    }
     if (s->trace_over_ns && rx_wall - t.localtime_ns > s->trace_over_ns)
         trace_stall(s, &t, rx_wall);
 }
@@ -483,6 +501,7 @@ int main(int argc, char **argv)
         {"rss-pid", required_argument, NULL, 'r'},
         {"cpu", required_argument, NULL, 'p'},
         {"trace-over-ms", required_argument, NULL, 'x'},
+        {"no-hub", no_argument, NULL, 'n'},
         {NULL, 0, NULL, 0},
     };
     struct sub_opts o = {NULL, NULL, SUB_WARMUP_S_DEFAULT, SUB_MEASURE_S_DEFAULT,
@@ -498,6 +517,7 @@ int main(int argc, char **argv)
         case 't': o.first_timeout_s = atof(optarg); break;
         case 'r': o.rss_pid = (pid_t)atoi(optarg); break;
         case 'x': s->trace_over_ns = atoll(optarg) * HAMD_NS_PER_MS; break;
+        case 'n': s->no_hub = true; break;
         case 'p':
             if (parse_cpu(s, optarg) == 0)
                 break;
@@ -506,7 +526,7 @@ int main(int argc, char **argv)
             fprintf(stderr, "usage: bench_tick_sub --connect EP [--snapshot EP] "
                             "[--warmup-s S] [--measure-s S] [--first-timeout-s S] "
                             "[--rss-pid PID] [--cpu NAME=PID]... "
-                            "[--trace-over-ms MS]\n");
+                            "[--trace-over-ms MS] [--no-hub]\n");
             free(s);
             return 2;
         }
