@@ -19,7 +19,7 @@
  *             burst_spread_ms S (0 < S < burst_ms): its ticks sent evenly
  *               over S ms (the share due by each 1 ms pass), each tick
  *               stamped when it is sent, as a real gateway stamps its
- *               receipt (hamd-gw-vnpy takes ~220 ms for 5,000 contracts:
+ *               receipt (hamd-gw-vnpy takes ~210 ms for 5,000 contracts:
  *               docs/performance.md, "The burst as the real gateway
  *               sends it").
  *           bench_raw_pubsub --market sends the spread-0 pattern.

@@ -81,7 +81,7 @@
 # /proc/PID/smaps to $TMP/NAME.smaps after each measurement, with
 # BENCH_KEEP=1 to look at them: where its resident memory is),
 # BENCH_REAL_QUIET (5000), BENCH_REAL_BURST_MS (500), BENCH_REAL_ACTIVE
-# (200), BENCH_REAL_ACTIVE_RATE (20), BENCH_REAL_SPREAD_MS (220: the burst
+# (200), BENCH_REAL_ACTIVE_RATE (20), BENCH_REAL_SPREAD_MS (210: the burst
 # spread of the realgw pair, hamd-gw-vnpy's measured pace for 5,000
 # contracts, tests/bench/gw_vnpy_burst.py; docs/performance.md, "The burst
 # as the real gateway sends it"), BENCH_GWRELAY (1: run the fair-floor
@@ -112,9 +112,9 @@ REAL_QUIET=${BENCH_REAL_QUIET:-5000}
 REAL_BURST_MS=${BENCH_REAL_BURST_MS:-500}
 REAL_ACTIVE=${BENCH_REAL_ACTIVE:-200}
 REAL_ACTIVE_RATE=${BENCH_REAL_ACTIVE_RATE:-20}
-# hamd-gw-vnpy sends a 5,000-contract burst over ~220 ms (median of 3 runs
+# hamd-gw-vnpy sends a 5,000-contract burst over ~210 ms (median of 3 runs
 # of tests/bench/gw_vnpy_burst.py, docs/performance.md)
-REAL_SPREAD_MS=${BENCH_REAL_SPREAD_MS:-220}
+REAL_SPREAD_MS=${BENCH_REAL_SPREAD_MS:-210}
 GWRELAY=${BENCH_GWRELAY:-1}
 GWRELAY_ONLY=${BENCH_GWRELAY_ONLY:-0}
 GWRELAY_ORDER=${BENCH_GWRELAY_ORDER:-hub-first}
