@@ -585,6 +585,8 @@ realgw_fields() {
     "realgw_relay_p50_us=$(kv "$R" e2e_p50_us) realgw_relay_p99_us=$(kv "$R" e2e_p99_us)" \
     "realgw_p99_diff_us=$(awk -v a="$(kv "$H" e2e_p99_us)" -v b="$(kv "$R" e2e_p99_us)" \
       'BEGIN { printf("%.1f", a - b) }')" \
+    "realgw_hub_max_us=$(kv "$H" e2e_max_us) realgw_relay_max_us=$(kv "$R" e2e_max_us)" \
+    "realgw_gwhub_p99_us=$(kv "$H" gwhub_p99_us) realgw_hubsub_p99_us=$(kv "$H" hubsub_p99_us)" \
     "realgw_spread_ms=$REAL_SPREAD_MS realgw_tps=$(kv "$H" tps) realgw_relay_tps=$(kv "$R" tps)" \
     "realgw_lost=$(( $(kv "$H" lost_seq) + $(kv "$H" lost_sim) + $(kv "$R" lost_sim) ))" \
     "realgw_hub_cpu_us_per_tick=$(kv "$H" cpu_hub_us_per_tick)" \
