@@ -75,7 +75,7 @@
 # BENCH_SYMBOLS (5000), BENCH_FLOOD_SYMBOLS (1000), BENCH_MEASURE_S (5),
 # BENCH_DEDUP (1: run the dedup phase), BENCH_STREAMS (8: console streams
 # of the console phase), BENCH_CONSOLE_ROUNDS (2), BENCH_REAL (1: run the
-# realistic phase), BENCH_REAL_ONLY (1: only that one, ~50 s),
+# realistic phase), BENCH_REAL_ONLY (1: only that one, ~40 s),
 # BENCH_PACED_ONLY (1: only the hub paced phase, ~12 s: its latency and
 # the hub's RSS with BENCH_SYMBOLS cached), BENCH_SMAPS (1: copy the hub's
 # /proc/PID/smaps to $TMP/NAME.smaps after each measurement, with
