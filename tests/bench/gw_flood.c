@@ -6,13 +6,23 @@
  * message, in one of two patterns:
  *
  *   flood   (no params) as fast as its DEALER takes them, round robin
- *   market  {"burst_ms": 500, "active_prefix": "a", "active_rate": 20}:
- *           CTP's pattern, every contract in one burst every burst_ms
- *           (all of a burst stamped with its start), except those whose
- *           vt_symbol starts with active_prefix, which tick active_rate
- *           times a second each, spread evenly over time (round robin at
- *           their total rate, checked every millisecond, each pass
- *           stamped once). bench_raw_pubsub --market sends the same.
+ *   market  {"burst_ms": 500, "active_prefix": "a", "active_rate": 20,
+ *            "burst_spread_ms": 0}:
+ *           CTP's pattern, every contract in one burst every burst_ms,
+ *           except those whose vt_symbol starts with active_prefix, which
+ *           tick active_rate times a second each, spread evenly over time
+ *           (round robin at their total rate, checked every millisecond,
+ *           each pass stamped once). The burst:
+ *             burst_spread_ms 0 (default): as fast as the DEALER takes
+ *               it, every tick stamped with the burst's start (a gateway
+ *               of zero cost, the worst case for the path);
+ *             burst_spread_ms S (0 < S < burst_ms): its ticks sent evenly
+ *               over S ms (the share due by each 1 ms pass), each tick
+ *               stamped when it is sent, as a real gateway stamps its
+ *               receipt (hamd-gw-vnpy takes ~210 ms for 5,000 contracts:
+ *               docs/performance.md, "The burst as the real gateway
+ *               sends it").
+ *           bench_raw_pubsub --market sends the spread-0 pattern.
  *
  * Each contract's tick body is
  * encoded once; per tick only datetime, localtime, volume and
@@ -72,6 +82,13 @@ struct gwf_market {
                                           restart at the next pass */
     int64_t next_burst_ns;             /* monotonic */
     uint64_t active_sent;              /* active ticks since t0_ns */
+    int64_t spread_ns;                 /* burst_spread_ms; 0 = at once */
+    bool burst_on;                     /* a burst is under way */
+    int64_t burst_at_ns;               /* its start, as scheduled (monotonic) */
+    int64_t burst_stamp_ns;            /* its start (wall): spread-0 stamp */
+    size_t burst_i;                    /* next contract index of it */
+    size_t burst_a;                    /* next index of active to skip */
+    size_t burst_sent;                 /* its ticks sent so far */
 };
 
 struct gwf {
@@ -273,9 +290,36 @@ static void send_batch(struct gwf *g)
     g->blocked = false;
 }
 
-/* One pass of the market pattern: the active ticks due by now, then the
- * burst when due; every tick of the pass stamped once. Sends block (a
- * full queue delays the pattern, it skips nothing). */
+/* Sends what is due by `now` of the burst under way: all of it with no
+ * spread, else its share of the spread elapsed (at least one tick).
+ * Returns -1 when a send failed (the tick is sent again next pass). */
+static int burst_continue(struct gwf *g, int64_t now)
+{
+    struct gwf_market *m = &g->market;
+    size_t quiet = g->n_syms - m->n_active, due = quiet;
+    int64_t elapsed = now - m->burst_at_ns;
+    if (m->spread_ns && elapsed < m->spread_ns) {
+        due = (size_t)((double)elapsed / (double)m->spread_ns * (double)quiet) + 1;
+        due = due < quiet ? due : quiet;
+    }
+    for (; m->burst_sent < due && m->burst_i < g->n_syms; m->burst_i++) {
+        /* active holds increasing indexes: skip them in step */
+        if (m->burst_a < m->n_active && m->active[m->burst_a] == m->burst_i) {
+            m->burst_a++;
+            continue;
+        }
+        int64_t stamp = m->spread_ns ? hamd_wall_ns() : m->burst_stamp_ns;
+        if (send_tick(g, &g->syms[m->burst_i], stamp, 0) != 0)
+            return -1;
+        m->burst_sent++;
+    }
+    m->burst_on = m->burst_sent < quiet;
+    return 0;
+}
+
+/* One pass of the market pattern: the active ticks due by now (the pass
+ * stamped once), then the burst's share due by now. Sends block (a full
+ * queue delays the pattern, it skips nothing). */
 static void market_pass(struct gwf *g)
 {
     struct gwf_market *m = &g->market;
@@ -284,6 +328,7 @@ static void market_pass(struct gwf *g)
         m->t0_ns = now;
         m->next_burst_ns = now;
         m->active_sent = 0;
+        m->burst_on = false; /* a new set of contracts: a new burst now */
     }
     uint64_t due = (uint64_t)((double)(now - m->t0_ns) / HAMD_NS_PER_S *
                               m->active_rate * (double)m->n_active);
@@ -292,18 +337,16 @@ static void market_pass(struct gwf *g)
             return;
         m->next_active = (m->next_active + 1) % m->n_active;
     }
-    if (now < m->next_burst_ns)
+    if (m->burst_on && burst_continue(g, now) != 0)
         return;
+    if (m->burst_on || now < m->next_burst_ns)
+        return; /* the next burst waits for the last one to be out */
+    m->burst_on = true;
+    m->burst_at_ns = m->next_burst_ns;
+    m->burst_stamp_ns = stamp;
+    m->burst_i = m->burst_a = m->burst_sent = 0;
     m->next_burst_ns += m->burst_ns;
-    size_t a = 0; /* active holds increasing indexes: skip them in step */
-    for (size_t i = 0; i < g->n_syms; i++) {
-        if (a < m->n_active && m->active[a] == i) {
-            a++;
-            continue;
-        }
-        if (send_tick(g, &g->syms[i], stamp, 0) != 0)
-            return;
-    }
+    burst_continue(g, now);
 }
 
 /* Reads the market params, if any. Returns false on a bad value. */
@@ -316,16 +359,20 @@ static bool market_params(struct gwf *g, const char *text)
     json_t *burst = json_object_get(o, "burst_ms");
     json_t *prefix = json_object_get(o, "active_prefix");
     json_t *rate = json_object_get(o, "active_rate");
+    json_t *spread = json_object_get(o, "burst_spread_ms");
     bool ok = json_is_object(o) && (!burst || json_is_integer(burst)) &&
               (!prefix || (json_is_string(prefix) &&
                            strlen(json_string_value(prefix)) < GWF_PREFIX_MAX)) &&
-              (!rate || json_is_number(rate));
+              (!rate || json_is_number(rate)) &&
+              (!spread || json_is_integer(spread));
     if (ok && burst && json_integer_value(burst) > 0) {
         m->burst_ns = json_integer_value(burst) * HAMD_NS_PER_MS;
         snprintf(m->active_prefix, sizeof m->active_prefix, "%s",
                  prefix ? json_string_value(prefix) : "");
         m->active_rate = rate ? json_number_value(rate) : 0;
-        ok = m->active_rate >= 0;
+        m->spread_ns = spread ? json_integer_value(spread) * HAMD_NS_PER_MS : 0;
+        /* a burst must be out before the next one is due */
+        ok = m->active_rate >= 0 && m->spread_ns >= 0 && m->spread_ns < m->burst_ns;
     }
     json_decref(o);
     return ok;
@@ -415,7 +462,7 @@ int main(void)
     }
     if (!market_params(g, getenv(HAMD_GW_ENV_PARAMS))) {
         fprintf(stderr, "bench_gw_flood: bad %s (burst_ms, active_prefix, "
-                        "active_rate)\n", HAMD_GW_ENV_PARAMS);
+                        "active_rate, burst_spread_ms < burst_ms)\n", HAMD_GW_ENV_PARAMS);
         free(g->market.active);
         free(g->syms);
         free(g);

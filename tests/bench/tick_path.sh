@@ -52,6 +52,13 @@
 #                                hub_gwrelay_p99_ratio
 #                 gwrelay_real   the real phase's source through the relay
 #                                -> real_gwrelay_p99_us, real_gw_p99_diff_us
+#                 realgw_hub,    the real phase's source with each burst
+#                 realgw_relay   sent over BENCH_REAL_SPREAD_MS, as the
+#                                real CTP gateway sends it, each tick
+#                                stamped when sent, through the hub and the
+#                                relay -> realgw_hub_p99_us,
+#                                realgw_relay_p99_us, realgw_p99_diff_us
+#                                (in the real phase, BENCH_REAL_ONLY too)
 #               Each hub phase and its relay phase run back to back (order:
 #               BENCH_GWRELAY_ORDER). The raw relay phases above stay, for
 #               continuity with earlier runs.
@@ -68,13 +75,16 @@
 # BENCH_SYMBOLS (5000), BENCH_FLOOD_SYMBOLS (1000), BENCH_MEASURE_S (5),
 # BENCH_DEDUP (1: run the dedup phase), BENCH_STREAMS (8: console streams
 # of the console phase), BENCH_CONSOLE_ROUNDS (2), BENCH_REAL (1: run the
-# realistic phase), BENCH_REAL_ONLY (1: only that one, ~30 s),
+# realistic phase), BENCH_REAL_ONLY (1: only that one, ~40 s),
 # BENCH_PACED_ONLY (1: only the hub paced phase, ~12 s: its latency and
 # the hub's RSS with BENCH_SYMBOLS cached), BENCH_SMAPS (1: copy the hub's
 # /proc/PID/smaps to $TMP/NAME.smaps after each measurement, with
 # BENCH_KEEP=1 to look at them: where its resident memory is),
 # BENCH_REAL_QUIET (5000), BENCH_REAL_BURST_MS (500), BENCH_REAL_ACTIVE
-# (200), BENCH_REAL_ACTIVE_RATE (20), BENCH_GWRELAY (1: run the fair-floor
+# (200), BENCH_REAL_ACTIVE_RATE (20), BENCH_REAL_SPREAD_MS (210: the burst
+# spread of the realgw pair, hamd-gw-vnpy's measured pace for 5,000
+# contracts, tests/bench/gw_vnpy_burst.py; docs/performance.md, "The burst
+# as the real gateway sends it"), BENCH_GWRELAY (1: run the fair-floor
 # phases), BENCH_GWRELAY_ONLY (1: only the three hub/relay pairs, hub
 # fastgw and gwrelay_flood, hub_gwpaced and gwrelay_paced, hub_real and
 # gwrelay_real, ~1 min; RESULT has their fields only),
@@ -102,6 +112,9 @@ REAL_QUIET=${BENCH_REAL_QUIET:-5000}
 REAL_BURST_MS=${BENCH_REAL_BURST_MS:-500}
 REAL_ACTIVE=${BENCH_REAL_ACTIVE:-200}
 REAL_ACTIVE_RATE=${BENCH_REAL_ACTIVE_RATE:-20}
+# hamd-gw-vnpy sends a 5,000-contract burst over ~210 ms (median of 3 runs
+# of tests/bench/gw_vnpy_burst.py, docs/performance.md)
+REAL_SPREAD_MS=${BENCH_REAL_SPREAD_MS:-210}
 GWRELAY=${BENCH_GWRELAY:-1}
 GWRELAY_ONLY=${BENCH_GWRELAY_ONLY:-0}
 GWRELAY_ORDER=${BENCH_GWRELAY_ORDER:-hub-first}
@@ -397,6 +410,7 @@ real_setup() {
     symbols q 0 "$REAL_QUIET" SHFE; } >"$TMP/real.sym"
   REAL_PARAMS="{\"burst_ms\": $REAL_BURST_MS, \"active_prefix\": \"$REAL_ACTIVE_PREFIX\","
   REAL_PARAMS+=" \"active_rate\": $REAL_ACTIVE_RATE}"
+  REALGW_PARAMS="${REAL_PARAMS%\}}, \"burst_spread_ms\": $REAL_SPREAD_MS}"
 }
 
 # real_hub, real_gwrelay: the realistic load through the hub, through
@@ -411,13 +425,29 @@ real_gwrelay() {
   gwrelay_run gwrelay_real "$TMP/real.sym" "$REAL_PARAMS"
 }
 
+# realgw_hub, realgw_relay: the same with each burst spread over
+# REAL_SPREAD_MS, each tick stamped when sent (the real gateway's pace).
+realgw_hub() {
+  log "realgw: the real pattern, bursts spread over ${REAL_SPREAD_MS} ms, through the hub"
+  hub_run hub_realgw "$TMP/real.sym" "bench_r|1|SHFE|$REALGW_PARAMS|flood"
+}
+realgw_relay() {
+  log "realgw: the same through bench_gw_relay"
+  gwrelay_run gwrelay_realgw "$TMP/real.sym" "$REALGW_PARAMS"
+}
+
 # real_phase: the realistic load through the hub and (BENCH_GWRELAY)
 # bench_gw_relay, then the same pattern through the raw relay at the size
 # of the hub's ticks (bench_raw_pubsub --market).
 real_phase() {
   local bytes
   real_setup
-  if [ "$GWRELAY" = 1 ]; then pair real_hub real_gwrelay; else real_hub; fi
+  if [ "$GWRELAY" = 1 ]; then
+    pair real_hub real_gwrelay
+    pair realgw_hub realgw_relay
+  else
+    real_hub
+  fi
   bytes=$(kv "$TMP/hub_real.out" body_bytes)
   log "real: the same pattern through a forwarding process, $bytes bytes"
   RAW_SKIP_S=$HUB_WARMUP_S RAW_RELAY=1 RAW_SIZE=$bytes raw_run relay_real --market "$REAL_QUIET" \
@@ -543,7 +573,25 @@ real_gw_fields() {
       'BEGIN { printf("%.1f", a - b) }')" \
     "real_gwrelay_tps=$(kv "$R" tps) real_gwrelay_lost=$(kv "$R" lost_sim)" \
     "real_gwrelay_cpu_us_per_tick=$(kv "$R" cpu_relay_us_per_tick)" \
-    "real_gwrelay_other_cpu_pct=$(kv "$R" other_cpu_pct)"
+    "real_gwrelay_other_cpu_pct=$(kv "$R" other_cpu_pct)" \
+    "$(realgw_fields)"
+}
+
+# realgw_fields: the realgw pair (bursts at the real gateway's pace).
+realgw_fields() {
+  local H=$TMP/hub_realgw.out R=$TMP/gwrelay_realgw.out
+  [ -f "$H" ] || return 0 # BENCH_GWRELAY_ONLY does not run it
+  echo "realgw_hub_p50_us=$(kv "$H" e2e_p50_us) realgw_hub_p99_us=$(kv "$H" e2e_p99_us)" \
+    "realgw_relay_p50_us=$(kv "$R" e2e_p50_us) realgw_relay_p99_us=$(kv "$R" e2e_p99_us)" \
+    "realgw_p99_diff_us=$(awk -v a="$(kv "$H" e2e_p99_us)" -v b="$(kv "$R" e2e_p99_us)" \
+      'BEGIN { printf("%.1f", a - b) }')" \
+    "realgw_hub_max_us=$(kv "$H" e2e_max_us) realgw_relay_max_us=$(kv "$R" e2e_max_us)" \
+    "realgw_gwhub_p99_us=$(kv "$H" gwhub_p99_us) realgw_hubsub_p99_us=$(kv "$H" hubsub_p99_us)" \
+    "realgw_spread_ms=$REAL_SPREAD_MS realgw_tps=$(kv "$H" tps) realgw_relay_tps=$(kv "$R" tps)" \
+    "realgw_lost=$(( $(kv "$H" lost_seq) + $(kv "$H" lost_sim) + $(kv "$R" lost_sim) ))" \
+    "realgw_hub_cpu_us_per_tick=$(kv "$H" cpu_hub_us_per_tick)" \
+    "realgw_relay_cpu_us_per_tick=$(kv "$R" cpu_relay_us_per_tick)" \
+    "realgw_other_cpu_pct=$(kv "$H" other_cpu_pct) realgw_relay_other_cpu_pct=$(kv "$R" other_cpu_pct)"
 }
 
 # gwrelay_only: the three hub/relay pairs alone (BENCH_GWRELAY_ONLY).
