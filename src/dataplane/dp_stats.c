@@ -16,6 +16,9 @@
 #include "common/clock.h"
 #include "dataplane/dp_internal.h"
 
+/* The bits of a source mask that name a source slot. */
+#define DP_SOURCE_BITS ((uint32_t)((1ull << HAMD_ARB_MAX_SOURCES) - 1))
+
 /* ------------------------------------------------------------------------
  * Contracts two sources can touch
  * ------------------------------------------------------------------------ */
@@ -114,13 +117,18 @@ static int64_t contract_lag_ns(const struct dp_contract *c,
     return c->freshest_rx_ns > since ? c->freshest_rx_ns - since : 0;
 }
 
-/* Each source's worst lag over the contracts it can lag on. */
+/* Each source's worst lag over the contracts it can lag on. It runs on
+ * the data thread every stats_interval_ms over every contract two sources
+ * serve (all 5,000 with a hot standby), so it visits only the sources
+ * that serve each one, usually two, not all HAMD_ARB_MAX_SOURCES slots: a
+ * source that does not serve c has no lag on it (contract_lag_ns). */
 static void lag_scan(struct hamd_dataplane *dp,
                      int64_t worst_lag_ns[HAMD_ARB_MAX_SOURCES])
 {
     for (uint32_t i = 0; i < dp->multi_len; i++) {
         const struct dp_contract *c = dp->multi[i];
-        for (int s = 0; s < HAMD_ARB_MAX_SOURCES; s++) {
+        for (uint32_t m = c->served & DP_SOURCE_BITS; m; m &= m - 1) {
+            int s = __builtin_ctz(m);
             if (!dp->sources[s].used)
                 continue;
             int64_t lag = contract_lag_ns(c, &dp->sources[s], s);

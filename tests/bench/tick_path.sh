@@ -725,6 +725,7 @@ if [ "$DEDUP" = 1 ]; then
   lost=$(( lost + $(kv "$D" lost_seq) + $(kv "$D" lost_sim) ))
   dedup=" dedup_p50_us=$(kv "$D" e2e_p50_us) dedup_p99_us=$(kv "$D" e2e_p99_us)"
   dedup+=" dedup_rss_mb=$(kv "$D" rss_mb) dedup_dup=$(( $(kv "$D" dup_seq) + $(kv "$D" dup_sim) ))"
+  dedup+=" dedup_hub_cpu_us_per_tick=$(kv "$D" cpu_hub_us_per_tick)"
 fi
 echo "RESULT hub_tps=$(kv "$F" tps) raw_tps=$(kv "$RF" tps)" \
   "tps_ratio=$(div "$(kv "$F" tps)" "$(kv "$RF" tps)")" \
