@@ -273,10 +273,10 @@ static bool subs_dedupe(struct hamd_cmd *cmd, struct admin_verdict *v)
     return true;
 }
 
-/* Adds symbol i to cmd (repeats count toward HAMD_CMD_SYMBOLS_MAX, and
- * are dropped once the list is complete); it must be "symbol.EXCHANGE", and UTF-8 (a
- * query's %-escapes make any bytes, and a contract that is not could
- * never be listed in JSON). */
+/* Adds symbol i to cmd (repeats count toward HAMD_CMD_SYMBOLS_MAX and are
+ * dropped once the list is complete, subs_dedupe); it must be
+ * "symbol.EXCHANGE", and UTF-8 (a query's %-escapes make any bytes, and a
+ * contract that is not could never be listed in JSON). */
 static bool subs_symbol(const char *s, size_t i, struct hamd_cmd *cmd,
                         struct admin_verdict *v)
 {

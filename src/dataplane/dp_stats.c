@@ -104,13 +104,14 @@ void dp_stats_free(struct hamd_dataplane *dp)
  * The refresh
  * ------------------------------------------------------------------------ */
 
-/* How long source s has been silent on contract c while another source
- * delivered it (0 when s is the freshest or has not said HELLO). c is on
- * the multi list, so it has its per-source receive times. */
+/* How long source s, which serves contract c, has been silent on it while
+ * another source delivered it (0 when s is the freshest or has not said
+ * HELLO). c is on the multi list, so it has its per-source receive times
+ * (rx_times_ensure comes before multi_add). */
 static int64_t contract_lag_ns(const struct dp_contract *c,
                                const struct dp_source *src, int s)
 {
-    if (!(c->served & (1u << s)) || src->st.hello_ns == 0 || !c->last_rx_ns)
+    if (src->st.hello_ns == 0)
         return 0;
     int64_t since = c->last_rx_ns[s] > src->st.hello_ns ? c->last_rx_ns[s]
                                                         : src->st.hello_ns;
@@ -121,7 +122,7 @@ static int64_t contract_lag_ns(const struct dp_contract *c,
  * the data thread every stats_interval_ms over every contract two sources
  * serve (all 5,000 with a hot standby), so it visits only the sources
  * that serve each one, usually two, not all HAMD_ARB_MAX_SOURCES slots: a
- * source that does not serve c has no lag on it (contract_lag_ns). */
+ * source that does not serve c has no lag on it. */
 static void lag_scan(struct hamd_dataplane *dp,
                      int64_t worst_lag_ns[HAMD_ARB_MAX_SOURCES])
 {

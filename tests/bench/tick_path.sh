@@ -182,6 +182,9 @@ forget() {
 
 # kv FILE KEY: the value of KEY=... in the last line of FILE.
 kv() { tail -n 1 "$1" | tr ' ' '\n' | sed -n "s/^$2=//p" | head -n 1; }
+
+# minus A B: A - B, one decimal (a p99 difference).
+minus() { awk -v a="$1" -v b="$2" 'BEGIN { printf("%.1f", a - b) }'; }
 # div A B: A / B to three decimals (0 when B is not positive); sum A B.
 div() { awk -v a="$1" -v b="$2" 'BEGIN { printf("%.3f", (b > 0) ? a / b : 0) }'; }
 sum() { awk -v a="$1" -v b="$2" 'BEGIN { printf("%.2f", a + b) }'; }
@@ -460,8 +463,7 @@ real_fields() {
   if [ "$GWRELAY" = 1 ]; then gw=" $(real_gw_fields)"; fi
   echo "real_hub_p50_us=$(kv "$H" e2e_p50_us) real_hub_p99_us=$(kv "$H" e2e_p99_us)" \
     "real_relay_p50_us=$(kv "$R" p50_us) real_relay_p99_us=$(kv "$R" p99_us)" \
-    "real_p99_diff_us=$(awk -v a="$(kv "$H" e2e_p99_us)" -v b="$(kv "$R" p99_us)" \
-      'BEGIN { printf("%.1f", a - b) }')" \
+    "real_p99_diff_us=$(minus "$(kv "$H" e2e_p99_us)" "$(kv "$R" p99_us)")" \
     "real_rss_mb=$(kv "$H" rss_mb) real_rss_symbols=$(kv "$H" snapshot_count)" \
     "real_tps=$(kv "$H" tps) real_relay_tps=$(kv "$R" tps)" \
     "real_lost=$(( $(kv "$H" lost_seq) + $(kv "$H" lost_sim) + $(kv "$R" lost) ))" \
@@ -569,8 +571,7 @@ gwrelay_fields() {
 real_gw_fields() {
   local H=$TMP/hub_real.out R=$TMP/gwrelay_real.out
   echo "real_gwrelay_p50_us=$(kv "$R" e2e_p50_us) real_gwrelay_p99_us=$(kv "$R" e2e_p99_us)" \
-    "real_gw_p99_diff_us=$(awk -v a="$(kv "$H" e2e_p99_us)" -v b="$(kv "$R" e2e_p99_us)" \
-      'BEGIN { printf("%.1f", a - b) }')" \
+    "real_gw_p99_diff_us=$(minus "$(kv "$H" e2e_p99_us)" "$(kv "$R" e2e_p99_us)")" \
     "real_gwrelay_tps=$(kv "$R" tps) real_gwrelay_lost=$(kv "$R" lost_sim)" \
     "real_gwrelay_cpu_us_per_tick=$(kv "$R" cpu_relay_us_per_tick)" \
     "real_gwrelay_other_cpu_pct=$(kv "$R" other_cpu_pct)" \
@@ -583,8 +584,7 @@ realgw_fields() {
   [ -f "$H" ] || return 0 # BENCH_GWRELAY_ONLY does not run it
   echo "realgw_hub_p50_us=$(kv "$H" e2e_p50_us) realgw_hub_p99_us=$(kv "$H" e2e_p99_us)" \
     "realgw_relay_p50_us=$(kv "$R" e2e_p50_us) realgw_relay_p99_us=$(kv "$R" e2e_p99_us)" \
-    "realgw_p99_diff_us=$(awk -v a="$(kv "$H" e2e_p99_us)" -v b="$(kv "$R" e2e_p99_us)" \
-      'BEGIN { printf("%.1f", a - b) }')" \
+    "realgw_p99_diff_us=$(minus "$(kv "$H" e2e_p99_us)" "$(kv "$R" e2e_p99_us)")" \
     "realgw_hub_max_us=$(kv "$H" e2e_max_us) realgw_relay_max_us=$(kv "$R" e2e_max_us)" \
     "realgw_gwhub_p99_us=$(kv "$H" gwhub_p99_us) realgw_hubsub_p99_us=$(kv "$H" hubsub_p99_us)" \
     "realgw_spread_ms=$REAL_SPREAD_MS realgw_tps=$(kv "$H" tps) realgw_relay_tps=$(kv "$R" tps)" \
