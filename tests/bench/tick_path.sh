@@ -77,7 +77,10 @@
 # of the console phase), BENCH_CONSOLE_ROUNDS (2), BENCH_REAL (1: run the
 # realistic phase), BENCH_REAL_ONLY (1: only that one, ~40 s),
 # BENCH_PACED_ONLY (1: only the hub paced phase, ~12 s: its latency and
-# the hub's RSS with BENCH_SYMBOLS cached), BENCH_SMAPS (1: copy the hub's
+# the hub's RSS with BENCH_SYMBOLS cached), BENCH_DEDUP_ONLY (1: the hub
+# paced phase and the dedup phase, ~25 s, in BENCH_GWRELAY_ORDER's order:
+# relay-first runs dedup first; RESULT adds dedup_hub_p99_ratio =
+# dedup_p99_us / hub_p99_us), BENCH_SMAPS (1: copy the hub's
 # /proc/PID/smaps to $TMP/NAME.smaps after each measurement, with
 # BENCH_KEEP=1 to look at them: where its resident memory is),
 # BENCH_REAL_QUIET (5000), BENCH_REAL_BURST_MS (500), BENCH_REAL_ACTIVE
@@ -107,6 +110,7 @@ DEDUP=${BENCH_DEDUP:-1}
 REAL=${BENCH_REAL:-1}
 REAL_ONLY=${BENCH_REAL_ONLY:-0}
 PACED_ONLY=${BENCH_PACED_ONLY:-0}
+DEDUP_ONLY=${BENCH_DEDUP_ONLY:-0}
 SMAPS=${BENCH_SMAPS:-0}
 REAL_QUIET=${BENCH_REAL_QUIET:-5000}
 REAL_BURST_MS=${BENCH_REAL_BURST_MS:-500}
@@ -615,6 +619,28 @@ gwrelay_only() {
     "load_after=$(cut -d' ' -f1 /proc/loadavg)"
 }
 
+# paced_run: the hub paced phase (paced_setup first) -> hub_paced.out.
+paced_run() {
+  log "hub paced: $FAST contracts at $SIM_MAX_RATE ticks/s, $SYMBOLS subscribed"
+  hub_run hub_paced "$TMP/paced.sym" "bench_shfe|1|SHFE|$FAST_PARAMS" \
+    "bench_dce|1|DCE|$QUIET_PARAMS"
+}
+
+# dedup_run: the same with a hot standby per exchange -> hub_dedup.out.
+dedup_run() {
+  log "hub dedup: the same from two simulators per exchange with one seed"
+  hub_run hub_dedup "$TMP/paced.sym" "bench_shfe|1|SHFE|$FAST_PARAMS" \
+    "bench_dce|1|DCE|$QUIET_PARAMS" "bench_shfe2|2|SHFE|$FAST_PARAMS" \
+    "bench_dce2|2|DCE|$QUIET_PARAMS"
+}
+
+# dedup_fields: the dedup phase's RESULT fields, from $D.
+dedup_fields() {
+  echo "dedup_p50_us=$(kv "$D" e2e_p50_us) dedup_p99_us=$(kv "$D" e2e_p99_us)" \
+    "dedup_rss_mb=$(kv "$D" rss_mb) dedup_dup=$(( $(kv "$D" dup_seq) + $(kv "$D" dup_sim) ))" \
+    "dedup_hub_cpu_us_per_tick=$(kv "$D" cpu_hub_us_per_tick)"
+}
+
 # ---------------------------------------------------------------------------
 # Run
 # ---------------------------------------------------------------------------
@@ -630,18 +656,28 @@ if [ "$REAL_ONLY" = 1 ]; then
     "load_after=$(cut -d' ' -f1 /proc/loadavg)"
   exit 0
 fi
-if [ "$PACED_ONLY" = 1 ]; then
+if [ "$PACED_ONLY" = 1 ] || [ "$DEDUP_ONLY" = 1 ]; then
   paced_setup
-  log "hub paced: $FAST contracts at $SIM_MAX_RATE ticks/s, $SYMBOLS subscribed"
-  hub_run hub_paced "$TMP/paced.sym" "bench_shfe|1|SHFE|$FAST_PARAMS" \
-    "bench_dce|1|DCE|$QUIET_PARAMS"
-  P=$TMP/hub_paced.out
+  P=$TMP/hub_paced.out D=$TMP/hub_dedup.out
+  if [ "$DEDUP_ONLY" = 1 ] && [ "$GWRELAY_ORDER" = relay-first ]; then
+    dedup_run; paced_run
+  elif [ "$DEDUP_ONLY" = 1 ]; then
+    paced_run; dedup_run
+  else
+    paced_run
+  fi
+  dedup=""
+  if [ "$DEDUP_ONLY" = 1 ]; then
+    dedup=" $(dedup_fields) dedup_hub_p99_ratio=$(div "$(kv "$D" e2e_p99_us)" "$(kv "$P" e2e_p99_us)")"
+    dedup+=" dedup_lost=$(( $(kv "$D" lost_seq) + $(kv "$D" lost_sim) ))"
+    dedup+=" dedup_other_cpu_pct=$(kv "$D" other_cpu_pct) order=$GWRELAY_ORDER"
+  fi
   echo "RESULT hub_p50_us=$(kv "$P" e2e_p50_us) hub_p99_us=$(kv "$P" e2e_p99_us)" \
     "lost=$(( $(kv "$P" lost_seq) + $(kv "$P" lost_sim) ))" \
     "rss_mb=$(kv "$P" rss_mb) rss_symbols=$(kv "$P" snapshot_count)" \
     "rss_peak_mb=$(kv "$P" rss_peak_mb) paced_tps=$(kv "$P" tps)" \
     "paced_hub_cpu_us_per_tick=$(kv "$P" cpu_hub_us_per_tick)" \
-    "paced_other_cpu_pct=$(kv "$P" other_cpu_pct)" \
+    "paced_other_cpu_pct=$(kv "$P" other_cpu_pct)$dedup" \
     "load_before=$LOAD_BEFORE load_after=$(cut -d' ' -f1 /proc/loadavg)"
   exit 0
 fi
@@ -658,9 +694,7 @@ hub_run hub_flood "$TMP/flood.sym" \
 if [ "$GWRELAY" = 1 ]; then pair fastgw_hub fastgw_relay; else fastgw_hub; fi
 
 paced_setup
-log "hub paced: $FAST contracts at $SIM_MAX_RATE ticks/s, $SYMBOLS subscribed"
-hub_run hub_paced "$TMP/paced.sym" "bench_shfe|1|SHFE|$FAST_PARAMS" \
-  "bench_dce|1|DCE|$QUIET_PARAMS"
+paced_run
 if [ "$GWRELAY" = 1 ]; then
   gwpaced_setup
   pair gwpaced_hub gwpaced_relay
@@ -671,12 +705,7 @@ fi
 log "hub console: the paced run, $CONSOLE_ROUNDS x (no streams, then $STREAMS console streams)"
 hub_console_run hub_console "$TMP/paced.sym" \
   "bench_shfe|1|SHFE|$FAST_PARAMS" "bench_dce|1|DCE|$QUIET_PARAMS"
-if [ "$DEDUP" = 1 ]; then
-  log "hub dedup: the same from two simulators per exchange with one seed"
-  hub_run hub_dedup "$TMP/paced.sym" "bench_shfe|1|SHFE|$FAST_PARAMS" \
-    "bench_dce|1|DCE|$QUIET_PARAMS" "bench_shfe2|2|SHFE|$FAST_PARAMS" \
-    "bench_dce2|2|DCE|$QUIET_PARAMS"
-fi
+if [ "$DEDUP" = 1 ]; then dedup_run; fi
 
 # The same flood with messages as large as the hub's ticks: what ZeroMQ
 # alone does with these bytes.
@@ -723,9 +752,7 @@ fi
 dedup=""
 if [ "$DEDUP" = 1 ]; then
   lost=$(( lost + $(kv "$D" lost_seq) + $(kv "$D" lost_sim) ))
-  dedup=" dedup_p50_us=$(kv "$D" e2e_p50_us) dedup_p99_us=$(kv "$D" e2e_p99_us)"
-  dedup+=" dedup_rss_mb=$(kv "$D" rss_mb) dedup_dup=$(( $(kv "$D" dup_seq) + $(kv "$D" dup_sim) ))"
-  dedup+=" dedup_hub_cpu_us_per_tick=$(kv "$D" cpu_hub_us_per_tick)"
+  dedup=" $(dedup_fields)"
 fi
 echo "RESULT hub_tps=$(kv "$F" tps) raw_tps=$(kv "$RF" tps)" \
   "tps_ratio=$(div "$(kv "$F" tps)" "$(kv "$RF" tps)")" \
