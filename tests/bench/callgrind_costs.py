@@ -4,6 +4,7 @@ bench_gw_relay, the do-nothing relay set against it
 (tests/bench/callgrind_tick.sh runs it).
 
     callgrind_costs.py DUMP
+    callgrind_costs.py --breakdown DEDUP_DUMP SINGLE_DUMP
 
 Prints one line of key=value:
   ticks            calls of the tick decoder, one per tick body:
@@ -20,6 +21,16 @@ Prints one line of key=value:
                    numbering, stamp, encode or splice, and cache, the part
                    that does not vary with how ZeroMQ's queues happen to be
                    batched
+
+With --breakdown, a Markdown table of where the instructions of a dump
+of the hot standby (callgrind_tick.sh's dedup runs: two gateways, each
+tick published once and its other copy dropped) go, set against a dump
+of the single-gateway hub of the same build: per row the inclusive cost
+per tick published in each, per tick received in the first, and the
+extra per dropped copy, (dedup cost - single cost per tick x ticks
+published) / copies dropped, copies dropped being ticks received less
+ticks published. ZeroMQ's library has no symbols: its I/O thread is the
+threads' cost (start_thread) less the data thread's.
 
 The dump format (callgrind's "format" documentation): "fn=" opens a
 function's costs; "cfn=" names a callee, "calls=N target" follows and the
@@ -90,24 +101,103 @@ def costs(lines, names):
     return own, call_cost, calls, total
 
 
+class Dump:
+    """One dump's costs by function."""
+
+    def __init__(self, path):
+        lines = read(path)
+        self.own, self.call_cost, self.calls, self.total = costs(
+            lines, names_of(lines))
+
+    def inclusive(self, f):
+        return self.own[f] + sum(c for (a, _), c in self.call_cost.items()
+                                 if a == f)
+
+    def calls_to(self, f):
+        return sum(n for (_, b), n in self.calls.items() if b == f)
+
+    def ticks(self):
+        return sum(self.calls_to(f) for f in DECODERS + (RELAY_TICK,))
+
+
+PUBLISH = "dp_publish_tick"
+
+# The rows of --breakdown: a label and the dump's cost it stands for.
+# The data thread's rows are inclusive costs of what it calls per tick;
+# "rest" is the data thread less them (the loops, source_of, note_receipt
+# and the other inlined code, the clock reads).
+DATA_ROWS = (
+    ("zmq_poll", lambda d: d.inclusive("zmq_poll")),
+    ("receives, zmq_msg_recv", lambda d: d.inclusive("zmq_msg_recv")),
+    ("connection check, zmq_msg_gets + dp_gwauth_message",
+     lambda d: d.inclusive("zmq_msg_gets") +
+     d.inclusive("dp_gwauth_message")),
+    ("decode and validate, hamd_tick_decode_splice",
+     lambda d: sum(d.inclusive(f) for f in DECODERS)),
+    ("account and contract lookups, hamd_strmap_get",
+     lambda d: d.inclusive("hamd_strmap_get")),
+    ("arbiter, hamd_arb_offer", lambda d: d.inclusive("hamd_arb_offer")),
+    ("publish, dp_publish_tick (sends included)",
+     lambda d: d.inclusive(PUBLISH)),
+    ("stats and the lag scan, dp_stats_refresh",
+     lambda d: d.inclusive("dp_stats_refresh")),
+)
+
+
+def data_thread(d):
+    return d.inclusive("dp_thread_main")
+
+
+def threads(d):
+    return d.inclusive("start_thread")
+
+
+ROWS = (
+    ("whole process", lambda d: d.total),
+    ("control loop (main thread)", lambda d: d.total - threads(d)),
+    ("ZeroMQ's I/O thread", lambda d: threads(d) - data_thread(d)),
+    ("data thread", data_thread),
+) + tuple(("- " + label, f) for label, f in DATA_ROWS) + (
+    ("- rest of the data thread",
+     lambda d: data_thread(d) - sum(f(d) for _, f in DATA_ROWS)),
+    ("- of it, own code of ingest_tick (note_receipt inlined)",
+     lambda d: d.own["ingest_tick"]),
+    ("- of it, own code of dp_ingest_message, gw_reader_next, gw_drain",
+     lambda d: sum(d.own[f] for f in ("dp_ingest_message", "gw_reader_next",
+                                      "gw_drain"))),
+)
+
+
+def breakdown(dedup_path, single_path):
+    dedup, single = Dump(dedup_path), Dump(single_path)
+    received, published = dedup.ticks(), dedup.calls_to(PUBLISH)
+    dropped = received - published
+    single_ticks = single.ticks()
+    if not (received and published and dropped > 0 and single_ticks):
+        sys.exit("callgrind_costs.py: no dedup window in %s" % dedup_path)
+    print("%d ticks received, %d published, %d copies dropped; single "
+          "gateway: %d ticks" % (received, published, dropped, single_ticks))
+    print()
+    print("| per tick | single gateway | hot standby, per tick published "
+          "| per tick received | extra per dropped copy |")
+    print("|---|---:|---:|---:|---:|")
+    for label, f in ROWS:
+        one = f(single) / single_ticks
+        print("| %s | %.0f | %.0f | %.0f | %+.0f |" % (
+            label, one, f(dedup) / published, f(dedup) / received,
+            (f(dedup) - one * published) / dropped))
+
+
 def main():
-    lines = read(sys.argv[1])
-    own, call_cost, calls, total = costs(lines, names_of(lines))
-
-    def inclusive(f):
-        return own[f] + sum(c for (a, _), c in call_cost.items() if a == f)
-
-    def calls_to(f):
-        return sum(n for (_, b), n in calls.items() if b == f)
-
-    publish = "dp_publish_tick"
-    ticks = sum(calls_to(f) for f in DECODERS + (RELAY_TICK,))
+    if len(sys.argv) == 4 and sys.argv[1] == "--breakdown":
+        return breakdown(sys.argv[2], sys.argv[3])
+    d = Dump(sys.argv[1])
     print("ticks=%d hub_instr=%d tickpath_instr=%d publish_calls=%d "
           "publish_instr=%d" % (
-              ticks, total,
-              inclusive("dp_ingest_message"), calls_to(publish),
-              inclusive(publish) -
-              sum(call_cost[(publish, f)] for f in SENDS)))
+              d.ticks(), d.total,
+              d.inclusive("dp_ingest_message"), d.calls_to(PUBLISH),
+              d.inclusive(PUBLISH) -
+              sum(d.call_cost[(PUBLISH, f)] for f in SENDS)))
 
 
 if __name__ == "__main__":

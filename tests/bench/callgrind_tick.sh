@@ -18,6 +18,30 @@
 # body: hamd_tick_decode_splice, or hamd_tick_decode in older builds);
 # tests/bench/callgrind_costs.py reads the dump.
 #
+# The hot standby (CALLGRIND_DEDUP): after the runs above, each round runs
+# the hub once more with two bench_gw_flood gateways of different accounts
+# (bench_f priority 1, bench_f2 priority 2, as tick_path.sh's dedup phase
+# has its two simulators) on the same contracts and one tick stream (the
+# same base_ms: tick n of a contract is the same from both), in `first`
+# arbitration (CALLGRIND_DEDUP_ARB, docs/failover.md, "Arbitration
+# modes"): the first copy of each tick is published, the later one is not
+# newer and is dropped. Both gateways flood as fast as the hub takes them,
+# so which one is ahead depends on the run: one throughout, or each for a
+# while (a dropped copy costs the same instructions either way; the log
+# says how many races each won). In `priority` mode (tick_path's dedup
+# phase) the backup's copies are dropped only while it trails the active
+# gateway: when it leads they are kept for a replay instead, not the path
+# measured, and the run fails. Each dedup window must show, or the script
+# fails saying which: 40 - 60 % of the ticks received published (the
+# dump's counts) and none twice (the subscriber checks extra.sim_seq of
+# every tick: one stream, so a tick with a sim_seq not above the last of
+# its contract went out twice), each gateway a quarter or more of the
+# ticks received, and 90 % or more of the copies not published counted
+# stale, i.e. dropped as not newer (the hub's /metrics before and after
+# the window). `callgrind_costs.py --breakdown DEDUP_DUMP
+# SINGLE_DUMP` (CALLGRIND_KEEP=1 keeps them) says where a dropped copy's
+# instructions go (docs/performance.md, "Hot standby in instructions").
+#
 # The last line is
 #   RESULT hub_instr_per_tick=... tickpath_instr_per_tick=...
 #          publish_instr_per_tick=... runs=... ticks=... window_s=...
@@ -26,6 +50,10 @@
 #           hub_ratio=... tickpath_ratio=... publish_ratio=...]
 #          [relay_instr_per_tick=... relay_ticks=... relay_runs=...
 #           hub_relay_instr_ratio=...]
+#          [dedup_instr_per_tick=... dedup_in_instr_per_tick=...
+#           dedup_tickpath_instr_per_tick=... dedup_hub_ratio=...
+#           dedup_ticks=... dedup_published=... dedup_runs=...
+#           dedup_in_runs=... dedup_tickpath_runs=... dedup_arbitration=...]
 #          recorded_hub_instr_per_tick=... hub_vs_recorded_baseline_ratio=...
 # each the median over CALLGRIND_RUNS runs; the last two compare with the
 # hub of the recorded baseline (CALLGRIND_RECORDED_HUB, default the tree at
@@ -44,6 +72,14 @@
 #   published, fed by the same gateway and drained by the same subscriber,
 #   counted over the same window: the floor hub_instr_per_tick is set
 #   against (hub_relay_instr_ratio = hub / relay), free of the host's noise.
+# dedup_instr_per_tick: every instruction of the hub with the hot standby
+#   per tick it published (each came twice: the cost of a published tick
+#   and of its dropped copy); dedup_in_instr_per_tick: the same per tick
+#   received from either gateway; dedup_tickpath_instr_per_tick: those
+#   inside dp_ingest_message per tick received (a published one or a
+#   dropped copy); dedup_hub_ratio = dedup_instr_per_tick /
+#   hub_instr_per_tick; dedup_ticks and dedup_published: ticks received
+#   and published in the windows, summed over the runs.
 # valgrind runs the hub's threads one at a time, so how ZeroMQ's queues
 # happen to be batched varies from run to run, and with it the first
 # (measured: +-1.5 %) and a little the second (+-0.2 %); the third moves
@@ -55,7 +91,10 @@
 # this / baseline; the gateway always comes from HAMD_BUILD_DIR, so both
 # are fed alike); CALLGRIND_RECORDED_HUB (21352: hub_instr_per_tick of
 # the recorded baseline); CALLGRIND_RELAY (1: measure bench_gw_relay too,
-# its runs alternating with the hub's); CALLGRIND_RUNS (3), CALLGRIND_SYMBOLS (100),
+# its runs alternating with the hub's); CALLGRIND_DEDUP (1: measure the
+# hot standby too, its runs after the others of each round, ~30 s each);
+# CALLGRIND_DEDUP_ARB (first, or priority: the arbitration of the hot
+# standby's contracts); CALLGRIND_RUNS (3), CALLGRIND_SYMBOLS (100),
 # CALLGRIND_WINDOW_S (20), CALLGRIND_SETTLE_S (2), CALLGRIND_KEEP (1: keep
 # the temp dir with configs, logs and dumps).
 set -euo pipefail
@@ -71,6 +110,13 @@ SYMBOLS=${CALLGRIND_SYMBOLS:-100}
 WINDOW_S=${CALLGRIND_WINDOW_S:-20}
 SETTLE_S=${CALLGRIND_SETTLE_S:-2}
 RELAY=${CALLGRIND_RELAY:-1}
+DEDUP=${CALLGRIND_DEDUP:-1}
+DEDUP_ARB=${CALLGRIND_DEDUP_ARB:-first}
+case $DEDUP_ARB in first | priority) ;; *)
+  echo "CALLGRIND_DEDUP_ARB must be first or priority" >&2; exit 2 ;;
+esac
+# tick 0's datetime of both gateways of every dedup run: one stream
+DEDUP_BASE_MS=$(date +%s%3N)
 
 START_TIMEOUT_S=180  # valgrind start-up, lease, every contract routed
 STOP_WAIT_S=10       # SIGTERM -> SIGKILL
@@ -78,6 +124,16 @@ ELECTION_MS=5000     # raft timings stretched: under valgrind the hub runs
 RAFT_HB_MS=500       # ~50x slower and must not lose its lease meanwhile
 LEASE_MARGIN_MS=1000
 PUB_HWM=10000000     # nothing dropped on the way to the subscriber
+METRICS_WAIT_S=60    # a GET /metrics of the hub under valgrind
+SUB_REPORT_TICKS=1000 # a dedup subscriber's count of repeats, this often
+# What a dedup window must show (see the top): the share of the ticks
+# received that went out (half: each tick once, from either gateway), each
+# gateway's share of those received, and the share of the copies not
+# published that the hub counted as not newer (stale), i.e. duplicates.
+DEDUP_PUBLISHED_MIN_PCT=40
+DEDUP_PUBLISHED_MAX_PCT=60
+DEDUP_SOURCE_MIN_PCT=25
+DEDUP_STALE_MIN_PCT=90
 
 # shellcheck source=tests/bench/bench_lib.sh
 . "$ROOT/tests/bench/bench_lib.sh"
@@ -107,7 +163,14 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# hub_ini DIR ADMIN PUB SNAP: a standalone node with the flood gateway.
+# account_ini ID PRIORITY PARAMS: a flood gateway's account section.
+account_ini() {
+  printf '[account.%s]\ngateway_type = flood\npriority = %s\n' "$1" "$2"
+  printf 'exchanges = SHFE\nparams = %s\n\n' "$3"
+}
+
+# hub_ini DIR ADMIN PUB SNAP [dedup]: a standalone node with the flood
+# gateway; with "dedup", two of them (the hot standby, see the top).
 hub_ini() {
   local dir=$1 i
   mkdir -p "$dir/data"
@@ -125,45 +188,75 @@ hub_ini() {
     # monitor from declaring it late or silent, which unroutes its ticks.
     printf '[health]\nlatency_ms = 600000\nstale_ms = 600000\n'
     printf 'hb_timeout_ms = 600000\ncanary_timeout_ms = 600000\n\n'
-    printf '[failover]\nrestart_after_ms = 3600000\n\n'
-    printf '[account.bench_f]\ngateway_type = flood\npriority = 1\n'
-    printf 'exchanges = SHFE\nparams = {}\n\n'
+    printf '[failover]\nrestart_after_ms = 3600000\n'
+    if [ "${5:-}" = dedup ]; then
+      printf 'arbitration = %s\n\n' "$DEDUP_ARB"
+      # One tick stream for both: the later copy of each tick is not newer.
+      account_ini bench_f 1 "{\"base_ms\": $DEDUP_BASE_MS}"
+      account_ini bench_f2 2 "{\"base_ms\": $DEDUP_BASE_MS}"
+    else
+      printf '\n'
+      account_ini bench_f 1 '{}'
+    fi
     printf '[subscriptions]\nsymbols = '
     for ((i = 0; i < SYMBOLS; i++)); do printf 't%04d.SHFE\n' "$i"; done |
       paste -sd, - | sed 's/,/, /g'
   } >"$dir/hub.ini"
 }
 
-# sub_start DIR PUB: a subscriber draining tcp://127.0.0.1:PUB (a hub
-# with a client sends as in production; with none, ZeroMQ drops every tick
-# at once). It says when it got a tick of every contract: all are routed
-# to the gateway then, which under valgrind takes seconds. Sets SUB_PID.
+# sub_start DIR PUB [dedup]: a subscriber draining tcp://127.0.0.1:PUB (a
+# hub with a client sends as in production; with none, ZeroMQ drops every
+# tick at once). It says when it got a tick of every contract: all are
+# routed to the gateway then, which under valgrind takes seconds. With
+# "dedup" it also counts the ticks whose extra.sim_seq is not above the
+# last of their contract: the hot standby's streams are one, so a tick
+# that went out twice is such a repeat (dedup_check). Sets SUB_PID.
 sub_start() {
-  /usr/bin/python3 - "tcp://127.0.0.1:$2" "$SYMBOLS" >"$1/sub.log" 2>&1 <<'EOF' &
-import sys, zmq
+  /usr/bin/python3 - "tcp://127.0.0.1:$2" "$SYMBOLS" "${3:-}" "$SUB_REPORT_TICKS" \
+    >"$1/sub.log" 2>&1 <<'EOF' &
+import sys, zmq, msgpack
 sub = zmq.Context().socket(zmq.SUB)
 sub.setsockopt(zmq.RCVHWM, 0)
 sub.setsockopt(zmq.SUBSCRIBE, b"")
 sub.connect(sys.argv[1])
 seen, want = set(), int(sys.argv[2])
+dedup, every = sys.argv[3] == "dedup", int(sys.argv[4])
+last, ticks, repeats = {}, 0, 0
 while True:
-    topic = sub.recv_multipart()[0]
-    if len(seen) < want and not topic.startswith(b"_"):
+    topic, body = sub.recv_multipart()[:2]
+    if topic.startswith(b"_"):
+        continue
+    if len(seen) < want:
         seen.add(topic)
         if len(seen) == want:
             print("every contract published", flush=True)
+    if dedup:
+        seq = msgpack.unpackb(body)["extra"]["sim_seq"]
+        repeats += seq <= last.get(topic, -1)
+        last[topic] = seq
+        ticks += 1
+        if ticks % every == 0:
+            print("ticks=%d repeats=%d" % (ticks, repeats), flush=True)
 EOF
   SUB_PID=$!
   PIDS+=("$SUB_PID")
 }
 
-# window DIR PID LOG: once the subscriber of DIR saw every contract and
-# SETTLE_S more passed, zeroes callgrind's counters of PID, dumps them
+# metrics_get ADMIN FILE: the hub's /metrics into FILE.
+metrics_get() {
+  curl -sf --noproxy '*' --max-time "$METRICS_WAIT_S" \
+    "http://127.0.0.1:$1/metrics" >"$2" || fail "GET /metrics from :$1"
+}
+
+# window DIR PID LOG [ADMIN]: once the subscriber of DIR saw every contract
+# and SETTLE_S more passed, zeroes callgrind's counters of PID, dumps them
 # WINDOW_S later, stops PID and the subscriber, and writes
-# callgrind_costs.py's line for the window to DIR/costs. A hub's lease
-# lapse or unhealthy gateway in LOG during the window is warned about.
+# callgrind_costs.py's line for the window to DIR/costs. With ADMIN (a
+# hub's admin port), the hub's /metrics right after the zeroing and right
+# after the dump go to DIR/metrics.before and DIR/metrics.after. A hub's
+# lease lapse or unhealthy gateway in LOG during the window is warned about.
 window() {
-  local dir=$1 pid=$2 log=$3 deadline dump from
+  local dir=$1 pid=$2 log=$3 admin=${4:-} deadline dump from
   deadline=$((SECONDS + START_TIMEOUT_S))
   until grep -q "every contract published" "$dir/sub.log"; do
     kill -0 "$pid" 2>/dev/null || fail "$pid exited: $(tail -5 "$log")"
@@ -173,9 +266,11 @@ window() {
   sleep "$SETTLE_S"
   callgrind_control --zero "$pid" >/dev/null 2>&1 || fail "callgrind_control --zero"
   from=$(wc -l <"$log")
+  if [ -n "$admin" ]; then metrics_get "$admin" "$dir/metrics.before"; fi
   sleep "$WINDOW_S"
   callgrind_control --dump=window "$pid" >/dev/null 2>&1 ||
     fail "callgrind_control --dump"
+  if [ -n "$admin" ]; then metrics_get "$admin" "$dir/metrics.after"; fi
   if tail -n +"$from" "$log" |
     grep -q "lease lapsed\|publishing stopped\|UNHEALTHY"; then
     log "warning: $dir: a lapse or an unhealthy gateway in the window" \
@@ -189,19 +284,20 @@ window() {
     >"$dir/costs" || fail "cannot read $dump"
 }
 
-# run_once HAMD NAME: one measured run of HAMD in $TMP/NAME;
+# run_once HAMD NAME [dedup]: one measured run of HAMD in $TMP/NAME, with
+# "dedup" fed by the hot standby's two gateways and its /metrics kept;
 # callgrind_costs.py's line for its window goes to $TMP/NAME/costs. (Not
 # in a subshell: PIDS must stay current for cleanup.)
 run_once() {
   local bin=$1 dir=$TMP/$2 admin pub snap hub
   read -r admin pub snap <<<"$(free_ports 3)"
-  hub_ini "$dir" "$admin" "$pub" "$snap"
-  sub_start "$dir" "$pub"
+  hub_ini "$dir" "$admin" "$pub" "$snap" "${3:-}"
+  sub_start "$dir" "$pub" "${3:-}"
   valgrind --tool=callgrind --callgrind-out-file="$dir/cg.out" \
     "$bin" --config "$dir/hub.ini" >"$dir/hub.log" 2>&1 &
   hub=$!
   PIDS+=("$hub")
-  window "$dir" "$hub" "$dir/hub.log"
+  window "$dir" "$hub" "$dir/hub.log" ${3:+"$admin"}
   PIDS=()
 }
 
@@ -263,6 +359,86 @@ take() {
     "tick path ${PATH_PT[$2]##* }, publish ${PUB_PT[$2]##* } ($ticks ticks)"
 }
 
+# metric FILE NAME [ACCOUNT]: the value of NAME (of ACCOUNT's line) in the
+# /metrics text FILE, 0 when absent.
+metric() {
+  local k=$2
+  if [ -n "${3:-}" ]; then k+="{account=\"$3\"}"; fi
+  awk -v k="$k" '$1 == k { v = $2 } END { printf("%.0f\n", v + 0) }' "$1"
+}
+# mdelta DIR NAME [ACCOUNT]: NAME's growth over DIR's window.
+mdelta() {
+  echo $(( $(metric "$1/metrics.after" "${@:2}") -
+    $(metric "$1/metrics.before" "${@:2}") ))
+}
+pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf("%.0f", (b > 0) ? 100 * a / b : 0) }'; }
+
+# dedup_check NAME: fails unless dedup run NAME measured the hot standby's
+# path: about half the ticks received published and none of them twice
+# (the subscriber's count of repeats, over the whole run), both gateways
+# delivering, and the copies not published dropped as not newer than the
+# last (duplicates), not kept for a replay or lost otherwise. Counts from
+# the callgrind dump (exact for the window) and the hub's /metrics (its
+# stats, refreshed once a second: about the window).
+dedup_check() {
+  local dir=$TMP/$1 line ticks published share sub m_ticks a n stale=0 src=""
+  line=$(cat "$dir/costs")
+  ticks=$(kv "$line" ticks)
+  published=$(kv "$line" publish_calls)
+  share=$(pct "$published" "$ticks")
+  [ "$share" -le "$DEDUP_PUBLISHED_MAX_PCT" ] ||
+    fail "$1: $published of $ticks ticks received were published ($share %):" \
+      "the copies went out twice, the gateways' streams are not the same"
+  [ "$share" -ge "$DEDUP_PUBLISHED_MIN_PCT" ] ||
+    fail "$1: only $published of $ticks ticks received were published ($share %)"
+  sub=$(grep '^ticks=' "$dir/sub.log" | tail -n 1)
+  [ -n "$sub" ] || fail "$1: the subscriber counted no tick ($dir/sub.log)"
+  [ "$(kv "$sub" repeats)" = 0 ] ||
+    fail "$1: the subscriber got $(kv "$sub" repeats) of $(kv "$sub" ticks)" \
+      "ticks a second time (extra.sim_seq not above the last): copies went" \
+      "out twice, the gateways' streams are not the same"
+  m_ticks=$(( $(mdelta "$dir" hamd_source_ticks_total bench_f) +
+    $(mdelta "$dir" hamd_source_ticks_total bench_f2) ))
+  for a in bench_f bench_f2; do
+    n=$(mdelta "$dir" hamd_source_ticks_total "$a")
+    [ "$(pct "$n" "$m_ticks")" -ge "$DEDUP_SOURCE_MIN_PCT" ] ||
+      fail "$1: gateway $a delivered $n of the $m_ticks ticks received" \
+        "(/metrics): not a hot standby of two"
+    stale=$((stale + $(mdelta "$dir" hamd_source_stale_total "$a")))
+    src+=" $a: $n received, $(mdelta "$dir" hamd_source_first_total "$a") first,"
+    src+=" $(mdelta "$dir" hamd_source_lost_race_total "$a") lost the race;"
+  done
+  n=$((m_ticks - $(mdelta "$dir" hamd_ticks_published_total)))
+  [ "$(pct "$stale" "$n")" -ge "$DEDUP_STALE_MIN_PCT" ] ||
+    fail "$1: of the $n ticks received and not published (/metrics) only" \
+      "$stale were dropped as not newer (stale): the others were kept for a" \
+      "replay (in priority mode: the backup ahead of the active gateway) or" \
+      "lost, not dropped as duplicates"
+  log "$1: $published of $ticks ticks received published (dump);${src%;};" \
+    "$stale of $n not published were stale (/metrics); the subscriber got" \
+    "$(kv "$sub" ticks) ticks, none twice"
+}
+
+# take_dedup NAME: adds dedup run NAME's values per tick published, per
+# tick received and its tick path per tick received to DEDUP_PT, IN_PT,
+# DPATH_PT (blank-separated lists), and its counts to DEDUP_TICKS and
+# DEDUP_PUBLISHED.
+DEDUP_PT="" IN_PT="" DPATH_PT="" DEDUP_TICKS=0 DEDUP_PUBLISHED=0
+take_dedup() {
+  local line ticks published
+  dedup_check "$1"
+  line=$(cat "$TMP/$1/costs")
+  ticks=$(kv "$line" ticks)
+  published=$(kv "$line" publish_calls)
+  DEDUP_TICKS=$((DEDUP_TICKS + ticks))
+  DEDUP_PUBLISHED=$((DEDUP_PUBLISHED + published))
+  DEDUP_PT+=" $(div "$(kv "$line" hub_instr)" "$published")"
+  IN_PT+=" $(div "$(kv "$line" hub_instr)" "$ticks")"
+  DPATH_PT+=" $(div "$(kv "$line" tickpath_instr)" "$ticks")"
+  log "$1: instructions per tick published: hub ${DEDUP_PT##* };" \
+    "per tick received: hub ${IN_PT##* }, tick path ${DPATH_PT##* }"
+}
+
 for ((r = 1; r <= RUNS; r++)); do
   log "run $r of $RUNS: $HAMD under callgrind, $SYMBOLS contracts, ${WINDOW_S}s"
   run_once "$HAMD" "run$r"
@@ -276,6 +452,12 @@ for ((r = 1; r <= RUNS; r++)); do
     log "run $r of $RUNS: bench_gw_relay under callgrind, the same gateway"
     relay_once "relay$r"
     take "relay$r" relay
+  fi
+  if [ "$DEDUP" = 1 ]; then
+    log "run $r of $RUNS: $HAMD under callgrind, a hot standby: two gateways" \
+      "of one stream, $DEDUP_ARB arbitration"
+    run_once "$HAMD" "dedup$r" dedup
+    take_dedup "dedup$r"
   fi
 done
 
@@ -305,6 +487,16 @@ if [ "$RELAY" = 1 ]; then
   result+=" relay_ticks=${TICKS[relay]} relay_runs=$(slash "${HUB_PT[relay]}")"
   result+=" hub_relay_instr_ratio=$(ratio "$(kv "$result" hub_instr_per_tick)" \
     "$(kv "$result" relay_instr_per_tick)")"
+fi
+if [ "$DEDUP" = 1 ]; then
+  result+=" dedup_instr_per_tick=$(median <<<"$DEDUP_PT")"
+  result+=" dedup_in_instr_per_tick=$(median <<<"$IN_PT")"
+  result+=" dedup_tickpath_instr_per_tick=$(median <<<"$DPATH_PT")"
+  result+=" dedup_hub_ratio=$(ratio "$(kv "$result" dedup_instr_per_tick)" \
+    "$(kv "$result" hub_instr_per_tick)")"
+  result+=" dedup_ticks=$DEDUP_TICKS dedup_published=$DEDUP_PUBLISHED"
+  result+=" dedup_runs=$(slash "$DEDUP_PT") dedup_in_runs=$(slash "$IN_PT")"
+  result+=" dedup_tickpath_runs=$(slash "$DPATH_PT") dedup_arbitration=$DEDUP_ARB"
 fi
 result+=" recorded_hub_instr_per_tick=$RECORDED_HUB"
 result+=" hub_vs_recorded_baseline_ratio=$(ratio "$(kv "$result" \

@@ -24,6 +24,14 @@
  *               sends it").
  *           bench_raw_pubsub --market sends the spread-0 pattern.
  *
+ * Either pattern takes {"base_ms": N}, the datetime of tick 0 (epoch ms;
+ * default the gateway's start, rounded down to the ms): two gateways given
+ * the same base_ms send the same stream, tick n of a contract with the
+ * same datetime, volume and sim_seq from both, the copies a hot standby
+ * delivers and the hub must drop (tests/bench/callgrind_tick.sh,
+ * CALLGRIND_DEDUP). Started in different milliseconds without it, their
+ * ticks of one n differ in datetime and are not duplicates.
+ *
  * Each contract's tick body is
  * encoded once; per tick only datetime, localtime, volume and
  * extra.sim_seq are patched in place (fixed-width fields), so the gateway
@@ -57,6 +65,8 @@
 #define GWF_KEY_MAX 16            /* fixstr header + longest patched key */
 #define GWF_PREFIX_MAX 16         /* bytes of active_prefix, NUL included */
 #define GWF_MARKET_POLL_MS 1      /* market: a pass every millisecond */
+#define GWF_BASE_MS_MAX 4102444800000LL /* 2100-01-01: datetime in ns
+                                           stays far from int64's end */
 
 /* One contract: its encoded tick and where the moving fields are. */
 struct gwf_symbol {
@@ -349,8 +359,9 @@ static void market_pass(struct gwf *g)
     burst_continue(g, now);
 }
 
-/* Reads the market params, if any. Returns false on a bad value. */
-static bool market_params(struct gwf *g, const char *text)
+/* Reads the params, if any: the market pattern's and base_ms (g->base_ns
+ * already holds the default). Returns false on a bad value. */
+static bool read_params(struct gwf *g, const char *text)
 {
     struct gwf_market *m = &g->market;
     if (!text || !*text)
@@ -360,11 +371,16 @@ static bool market_params(struct gwf *g, const char *text)
     json_t *prefix = json_object_get(o, "active_prefix");
     json_t *rate = json_object_get(o, "active_rate");
     json_t *spread = json_object_get(o, "burst_spread_ms");
+    json_t *base = json_object_get(o, "base_ms");
     bool ok = json_is_object(o) && (!burst || json_is_integer(burst)) &&
               (!prefix || (json_is_string(prefix) &&
                            strlen(json_string_value(prefix)) < GWF_PREFIX_MAX)) &&
               (!rate || json_is_number(rate)) &&
-              (!spread || json_is_integer(spread));
+              (!spread || json_is_integer(spread)) &&
+              (!base || (json_is_integer(base) && json_integer_value(base) > 0 &&
+                         json_integer_value(base) < GWF_BASE_MS_MAX));
+    if (ok && base)
+        g->base_ns = json_integer_value(base) * HAMD_NS_PER_MS;
     if (ok && burst && json_integer_value(burst) > 0) {
         m->burst_ns = json_integer_value(burst) * HAMD_NS_PER_MS;
         snprintf(m->active_prefix, sizeof m->active_prefix, "%s",
@@ -460,16 +476,17 @@ int main(void)
         free(g);
         return 1;
     }
-    if (!market_params(g, getenv(HAMD_GW_ENV_PARAMS))) {
+    g->base_ns = hamd_wall_ns() / HAMD_NS_PER_MS * HAMD_NS_PER_MS;
+    if (!read_params(g, getenv(HAMD_GW_ENV_PARAMS))) {
         fprintf(stderr, "bench_gw_flood: bad %s (burst_ms, active_prefix, "
-                        "active_rate, burst_spread_ms < burst_ms)\n", HAMD_GW_ENV_PARAMS);
+                        "active_rate, burst_spread_ms < burst_ms, base_ms)\n",
+                HAMD_GW_ENV_PARAMS);
         free(g->market.active);
         free(g->syms);
         free(g);
         return 2;
     }
     snprintf(g->account, sizeof g->account, "%s", account);
-    g->base_ns = hamd_wall_ns() / HAMD_NS_PER_MS * HAMD_NS_PER_MS;
     g->ctx = zmq_ctx_new();
     int rc = run(g, endpoint);
     if (g->dealer)
