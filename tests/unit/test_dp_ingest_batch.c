@@ -345,6 +345,24 @@ static void test_identity_with_nul_unknown(void **state)
     assert_int_equal(stats(dp)->ticks, 0);
 }
 
+/* Nor is an identity one byte shorter or longer than the account's id:
+ * the source is found by length and bytes both. */
+static void test_identity_prefix_or_longer_unknown(void **state)
+{
+    struct hamd_dataplane *dp = *state;
+    static const char *const ids[] = {"sim_", ACCOUNT "x"};
+    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+        struct fake_msg m = {0};
+        msg_add(&m, "TICK", 4);
+        msg_add_tick(&m, 0);
+        const char *conn = CONN;
+        dp_ingest_message(dp, ids[i], strlen(ids[i]), &conn, fake_next, &m,
+                          NOW_NS);
+        assert_int_equal(dp->unknown_source, i + 1);
+    }
+    assert_int_equal(stats(dp)->ticks, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -367,6 +385,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_intruder_connection_dropped,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_relaunch_needs_the_new_token,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_identity_prefix_or_longer_unknown,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_identity_with_nul_unknown, setup,
                                         teardown),
