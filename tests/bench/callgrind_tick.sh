@@ -45,7 +45,7 @@
 # The last line is
 #   RESULT hub_instr_per_tick=... tickpath_instr_per_tick=...
 #          publish_instr_per_tick=... runs=... ticks=... window_s=...
-#          symbols=... (then each run's three values)
+#          symbols=... gw_batch=... (then each run's three values)
 #          [base_hub_instr_per_tick=... (the same for CALLGRIND_BASELINE)
 #           hub_ratio=... tickpath_ratio=... publish_ratio=...]
 #          [relay_instr_per_tick=... relay_ticks=... relay_runs=...
@@ -94,7 +94,10 @@
 # its runs alternating with the hub's); CALLGRIND_DEDUP (1: measure the
 # hot standby too, its runs after the others of each round, ~30 s each);
 # CALLGRIND_DEDUP_ARB (first, or priority: the arbitration of the hot
-# standby's contracts); CALLGRIND_RUNS (3), CALLGRIND_SYMBOLS (100),
+# standby's contracts); CALLGRIND_GW_BATCH (1: ticks per TICK message of
+# every bench_gw_flood, up to 256; the hub's gateways send up to 64, so 1
+# is the worst case per tick and 64 the case of hamd-gw-sim and
+# hamd-gw-vnpy under load); CALLGRIND_RUNS (3), CALLGRIND_SYMBOLS (100),
 # CALLGRIND_WINDOW_S (20), CALLGRIND_SETTLE_S (2), CALLGRIND_KEEP (1: keep
 # the temp dir with configs, logs and dumps).
 set -euo pipefail
@@ -112,6 +115,8 @@ SETTLE_S=${CALLGRIND_SETTLE_S:-2}
 RELAY=${CALLGRIND_RELAY:-1}
 DEDUP=${CALLGRIND_DEDUP:-1}
 DEDUP_ARB=${CALLGRIND_DEDUP_ARB:-first}
+GW_BATCH=${CALLGRIND_GW_BATCH:-1}
+GW_BATCH_PARAM="\"batch\": $GW_BATCH" # bench_gw_flood's ticks a message
 case $DEDUP_ARB in first | priority) ;; *)
   echo "CALLGRIND_DEDUP_ARB must be first or priority" >&2; exit 2 ;;
 esac
@@ -192,11 +197,11 @@ hub_ini() {
     if [ "${5:-}" = dedup ]; then
       printf 'arbitration = %s\n\n' "$DEDUP_ARB"
       # One tick stream for both: the later copy of each tick is not newer.
-      account_ini bench_f 1 "{\"base_ms\": $DEDUP_BASE_MS}"
-      account_ini bench_f2 2 "{\"base_ms\": $DEDUP_BASE_MS}"
+      account_ini bench_f 1 "{\"base_ms\": $DEDUP_BASE_MS, $GW_BATCH_PARAM}"
+      account_ini bench_f2 2 "{\"base_ms\": $DEDUP_BASE_MS, $GW_BATCH_PARAM}"
     else
       printf '\n'
-      account_ini bench_f 1 '{}'
+      account_ini bench_f 1 "{$GW_BATCH_PARAM}"
     fi
     printf '[subscriptions]\nsymbols = '
     for ((i = 0; i < SYMBOLS; i++)); do printf 't%04d.SHFE\n' "$i"; done |
@@ -317,7 +322,7 @@ relay_once() {
     --symbols "$dir/symbols" --hwm "$PUB_HWM" >"$dir/relay.log" 2>&1 &
   relay=$!
   PIDS+=("$relay")
-  HAMD_GW_ENDPOINT=ipc://$dir/gw.sock HAMD_ACCOUNT=bench_f HAMD_GW_PARAMS={} \
+  HAMD_GW_ENDPOINT=ipc://$dir/gw.sock HAMD_ACCOUNT=bench_f HAMD_GW_PARAMS="{$GW_BATCH_PARAM}" \
     "$GW_FLOOD" 2>>"$dir/relay.log" &
   gw=$!
   PIDS+=("$gw")
@@ -474,7 +479,7 @@ fields() {
     "${2}publish_runs=$(slash "${PUB_PT[$1]}")"
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf("%.4f", (b > 0) ? a / b : 0) }'; }
-result="RESULT $(fields this "") runs=$RUNS window_s=$WINDOW_S symbols=$SYMBOLS"
+result="RESULT $(fields this "") runs=$RUNS window_s=$WINDOW_S symbols=$SYMBOLS gw_batch=$GW_BATCH"
 if [ -n "$BASELINE" ]; then
   result+=" $(fields base base_)"
   for m in hub tickpath publish; do

@@ -24,6 +24,11 @@
  *               sends it").
  *           bench_raw_pubsub --market sends the spread-0 pattern.
  *
+ * The flood pattern takes {"batch": N} (1 - HAMD_GW_TICKS_PER_MSG_MAX,
+ * default 1): N ticks a TICK message, as hamd-gw-sim and hamd-gw-vnpy
+ * send what they have at hand (docs/gateway-protocol.md, "Several ticks
+ * in one message"); tests/bench/callgrind_tick.sh, CALLGRIND_GW_BATCH.
+ *
  * Either pattern takes {"base_ms": N}, the datetime of tick 0 (epoch ms;
  * default the gateway's start, rounded down to the ms): two gateways given
  * the same base_ms send the same stream, tick n of a contract with the
@@ -110,6 +115,7 @@ struct gwf {
     size_t next;                       /* round-robin cursor */
     struct gwf_market market;          /* the market pattern's state */
     int64_t base_ns;                   /* datetime of tick 0 */
+    int batch;                         /* flood: ticks a TICK message */
     int64_t next_hb_ns;                /* monotonic */
     bool blocked;                      /* DEALER refused the last tick */
     bool stopping;                     /* STOP received */
@@ -265,10 +271,8 @@ static void read_hub(struct gwf *g)
     zmq_msg_close(&body);
 }
 
-/* Patches the next tick of s, stamped `stamp` (wall ns), and sends it
- * with flags. Returns 0, or -1 when ZeroMQ refused it (errno set). */
-static int send_tick(struct gwf *g, struct gwf_symbol *s, int64_t stamp,
-                     int flags)
+/* Patches the next tick of s, stamped `stamp` (wall ns). */
+static void tick_next(struct gwf *g, struct gwf_symbol *s, int64_t stamp)
 {
     int64_t n = s->n + 1;
     double volume = (double)(n - GWF_SEQ_BASE);
@@ -279,10 +283,37 @@ static int send_tick(struct gwf *g, struct gwf_symbol *s, int64_t stamp,
     put_be64(s->body + s->off_localtime, (uint64_t)stamp);
     put_be64(s->body + s->off_volume, vbits);
     put_be64(s->body + s->off_seq, (uint64_t)n);
+}
+
+/* Patches the next tick of s, stamped `stamp` (wall ns), and sends it
+ * with flags. Returns 0, or -1 when ZeroMQ refused it (errno set). */
+static int send_tick(struct gwf *g, struct gwf_symbol *s, int64_t stamp,
+                     int flags)
+{
+    tick_next(g, s, stamp);
     if (send_msg(g, HAMD_GW_TICK, s->body, s->len, flags) != 0)
         return -1;
-    s->n = n;
+    s->n++;
     g->sent++;
+    return 0;
+}
+
+/* Sends the next g->batch ticks of the round robin as one TICK message.
+ * Once its first frame is taken ZeroMQ takes the rest (a message is
+ * atomic), so only that one can be refused. Returns 0, or -1 (errno). */
+static int send_multi(struct gwf *g, int64_t stamp)
+{
+    const char *name = hamd_gw_type_name(HAMD_GW_TICK);
+    if (zmq_send(g->dealer, name, strlen(name), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+        return -1;
+    for (int i = 0; i < g->batch; i++) {
+        struct gwf_symbol *s = &g->syms[g->next];
+        tick_next(g, s, stamp); /* zmq_send copies: patched in place again */
+        zmq_send(g->dealer, s->body, s->len, i + 1 < g->batch ? ZMQ_SNDMORE : 0);
+        s->n++;
+        g->sent++;
+        g->next = (g->next + 1) % g->n_syms;
+    }
     return 0;
 }
 
@@ -290,12 +321,16 @@ static int send_tick(struct gwf *g, struct gwf_symbol *s, int64_t stamp,
 static void send_batch(struct gwf *g)
 {
     int64_t stamp = hamd_wall_ns();
-    for (int i = 0; i < GWF_BATCH_TICKS && g->n_syms > 0; i++) {
-        if (send_tick(g, &g->syms[g->next], stamp, ZMQ_DONTWAIT) != 0) {
+    for (int i = 0; i < GWF_BATCH_TICKS && g->n_syms > 0; i += g->batch) {
+        int rc = g->batch > 1
+                     ? send_multi(g, stamp)
+                     : send_tick(g, &g->syms[g->next], stamp, ZMQ_DONTWAIT);
+        if (rc != 0) {
             g->blocked = errno == EAGAIN;
             return;
         }
-        g->next = (g->next + 1) % g->n_syms;
+        if (g->batch == 1)
+            g->next = (g->next + 1) % g->n_syms;
     }
     g->blocked = false;
 }
@@ -372,13 +407,18 @@ static bool read_params(struct gwf *g, const char *text)
     json_t *rate = json_object_get(o, "active_rate");
     json_t *spread = json_object_get(o, "burst_spread_ms");
     json_t *base = json_object_get(o, "base_ms");
+    json_t *batch = json_object_get(o, "batch");
     bool ok = json_is_object(o) && (!burst || json_is_integer(burst)) &&
               (!prefix || (json_is_string(prefix) &&
                            strlen(json_string_value(prefix)) < GWF_PREFIX_MAX)) &&
               (!rate || json_is_number(rate)) &&
               (!spread || json_is_integer(spread)) &&
               (!base || (json_is_integer(base) && json_integer_value(base) > 0 &&
-                         json_integer_value(base) < GWF_BASE_MS_MAX));
+                         json_integer_value(base) < GWF_BASE_MS_MAX)) &&
+              (!batch || (json_is_integer(batch) && json_integer_value(batch) >= 1 &&
+                          json_integer_value(batch) <= HAMD_GW_TICKS_PER_MSG_MAX));
+    if (ok && batch)
+        g->batch = (int)json_integer_value(batch);
     if (ok && base)
         g->base_ns = json_integer_value(base) * HAMD_NS_PER_MS;
     if (ok && burst && json_integer_value(burst) > 0) {
@@ -477,9 +517,10 @@ int main(void)
         return 1;
     }
     g->base_ns = hamd_wall_ns() / HAMD_NS_PER_MS * HAMD_NS_PER_MS;
+    g->batch = 1;
     if (!read_params(g, getenv(HAMD_GW_ENV_PARAMS))) {
         fprintf(stderr, "bench_gw_flood: bad %s (burst_ms, active_prefix, "
-                        "active_rate, burst_spread_ms < burst_ms, base_ms)\n",
+                        "active_rate, burst_spread_ms < burst_ms, base_ms, batch)\n",
                 HAMD_GW_ENV_PARAMS);
         free(g->market.active);
         free(g->syms);
