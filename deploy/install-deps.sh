@@ -25,10 +25,12 @@ PACKAGES=(
 # curl for the webhook, dpkg-dev for the package (tests/ops); valgrind
 # counts the hub's instructions per tick (tests/bench/callgrind_tick.sh);
 # the console in a real browser (tests/browser) and its stream (curl -N);
-# clang and its libFuzzer runtime for the fuzz targets (tests/fuzz/run.sh)
+# clang and its libFuzzer runtime for the fuzz targets (tests/fuzz/run.sh);
+# hypothesis for the Python client's hostile-input tests (tests/python)
 TEST_PACKAGES=(iptables keepalived bind9 bind9-dnsutils man-db groff-base
                curl dpkg-dev python3-yaml bash-completion valgrind
-               chromium chromium-driver python3-selenium clang libclang-rt-dev)
+               chromium chromium-driver python3-selenium clang libclang-rt-dev
+               python3-hypothesis)
 # Programs taken out of Debian packages rather than installed: the
 # packages' postinst would start a Prometheus and an Alertmanager server.
 TOOLS_DIR=${HAMD_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/hamd/tools}

@@ -13,9 +13,8 @@
 #include "gw-common/gwout.h"
 #include "gw-sim/emit.h"
 #include "gw-sim/feed.h"
+#include "gw-sim/frontin.h"
 #include "gw-sim/frontproto.h"
-#include "gw-sim/frontsubs.h"
-#include "gw-sim/symtab.h"
 #include "hamd/gwproto.h"
 
 #define FRONT_LOOP_MAX_WAIT_MS 100   /* poll at least this often */
@@ -29,8 +28,7 @@
  * queue and lets sends to it fail at once. */
 #define FRONT_ZMTP_HB_IVL_MS 1000
 #define FRONT_ZMTP_HB_TIMEOUT_MS 3000
-#define FRONT_ID_HEX_MAX (2 * GWSIM_FRONT_ID_MAX + 1) /* a printed id */
-#define FRONT_HB_BODY_MAX 32                           /* an HB body */
+#define FRONT_HB_BODY_MAX 32 /* an HB body */
 
 /* Encoded ticks of one round, sent to each client as one TICK message of
  * those it wants. */
@@ -46,25 +44,18 @@ struct front_counters {
     uint64_t ticks;        /* ticks generated */
     uint64_t sent;         /* tick bodies sent, summed over clients */
     uint64_t send_full;    /* messages dropped: a client's queue was full */
-    uint64_t clients;      /* clients registered since start */
-    uint64_t bad;          /* malformed client messages */
-    uint64_t refused;      /* subscriptions refused */
 };
 
 struct gwsim_front {
-    const struct gwsim_params *params; /* seed, rates, exchanges (not owned) */
     void *zctx;                        /* ZMQ context */
     void *router;                      /* the clients' connections */
-    struct gwsim_frontsubs *clients;   /* who subscribed what */
-    struct gwsim_symtab *feeds;        /* every contract some client wants */
+    struct gwsim_frontin in;           /* the clients and their contracts */
     struct gwsim_emit emit;            /* their delivery state */
     struct front_batch batch;          /* ticks encoded, not yet sent */
     int64_t round_wall_ns;             /* wall time of the current round */
     int64_t next_hb_ms;                /* monotonic time of the next HBs */
     uint64_t skipped_logged;           /* emit.skipped already logged */
     struct front_counters counters;    /* totals since start */
-    struct hamd_log_rate bad_rate;     /* limits logs of bad messages */
-    struct hamd_log_rate refuse_rate;  /* limits logs of refused symbols */
 };
 
 /* ------------------------------------------------------------------------
@@ -96,13 +87,11 @@ struct gwsim_front *gwsim_front_new(const char *endpoint,
 {
     struct gwsim_front *self = calloc(1, sizeof *self);
     if (!self || !(self->zctx = zmq_ctx_new()) ||
-        !(self->clients = gwsim_frontsubs_new()) ||
-        !(self->feeds = gwsim_symtab_new())) {
+        gwsim_frontin_init(&self->in, params) != 0) {
         snprintf(err, errcap, "out of memory");
         gwsim_front_destroy(&self);
         return NULL;
     }
-    self->params = params;
     gwsim_emit_init(&self->emit, GWSIM_FRONT_LAG_MAX_MS * HAMD_NS_PER_MS);
     if (bind_router(self, endpoint) != 0) {
         snprintf(err, errcap, "cannot bind %s: %s", endpoint,
@@ -122,26 +111,13 @@ void gwsim_front_destroy(struct gwsim_front **self_p)
         zmq_close(self->router);
     if (self->zctx)
         zmq_ctx_term(self->zctx);
-    gwsim_frontsubs_destroy(&self->clients);
-    gwsim_symtab_destroy(&self->feeds);
+    gwsim_frontin_free(&self->in);
     free(self);
     *self_p = NULL;
 }
 
 /* Returns the monotonic clock in ms. */
 static int64_t mono_ms(void) { return hamd_mono_ns() / HAMD_NS_PER_MS; }
-
-/* Writes a routing id as hex, for the log. */
-static const char *id_hex(const struct gwsim_front_client *c, char *buf)
-{
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < c->id_len; i++) {
-        buf[2 * i] = digits[c->id[i] >> 4];
-        buf[2 * i + 1] = digits[c->id[i] & 15];
-    }
-    buf[2 * c->id_len] = '\0';
-    return buf;
-}
 
 /* ------------------------------------------------------------------------
  * Sending to clients
@@ -152,14 +128,14 @@ static const char *id_hex(const struct gwsim_front_client *c, char *buf)
  * gone (the client is forgotten). */
 static int send_id(struct gwsim_front *self, size_t c)
 {
-    const struct gwsim_front_client *cl = &self->clients->clients[c];
+    const struct gwsim_front_client *cl = &self->in.clients->clients[c];
     if (zmq_send(self->router, cl->id, cl->id_len,
                  ZMQ_SNDMORE | ZMQ_DONTWAIT) >= 0)
         return 0;
     if (errno == EAGAIN)
         self->counters.send_full++;
     else
-        gwsim_frontsubs_forget(self->clients, c);
+        gwsim_frontsubs_forget(self->in.clients, c);
     return -1;
 }
 
@@ -170,7 +146,7 @@ static void send_batch_to(struct gwsim_front *self, size_t c)
     bool want[HAMD_GWOUT_TICKS_PER_MSG];
     size_t last = 0, n = 0;
     for (size_t k = 0; k < b->n; k++) {
-        want[k] = gwsim_frontsubs_wants(self->clients, c, b->vt[k]);
+        want[k] = gwsim_frontsubs_wants(self->in.clients, c, b->vt[k]);
         if (want[k]) {
             last = k;
             n++;
@@ -189,7 +165,7 @@ static void send_batch_to(struct gwsim_front *self, size_t c)
 /* Sends the batch to every client and empties it. */
 static void batch_flush(struct gwsim_front *self)
 {
-    for (size_t c = 0; c < self->clients->count && self->batch.n > 0; c++)
+    for (size_t c = 0; c < self->in.clients->count && self->batch.n > 0; c++)
         send_batch_to(self, c);
     self->batch.n = 0;
 }
@@ -222,7 +198,7 @@ static void send_hbs_if_due(struct gwsim_front *self, int64_t now_ms)
         return;
     uint8_t body[FRONT_HB_BODY_MAX];
     size_t len = hamd_gw_hb_encode(hamd_wall_ns(), body, sizeof body);
-    for (size_t c = 0; c < self->clients->count && len > 0; c++) {
+    for (size_t c = 0; c < self->in.clients->count && len > 0; c++) {
         if (send_id(self, c) != 0)
             continue;
         zmq_send(self->router, "HB", 2, ZMQ_SNDMORE);
@@ -235,127 +211,13 @@ static void send_hbs_if_due(struct gwsim_front *self, int64_t now_ms)
  * Client messages
  * ------------------------------------------------------------------------ */
 
-/* gwsim_frontsubs_gone_fn: nobody wants the contract any more. */
-static void feed_gone(void *ud, const char *vt_symbol)
-{
-    struct gwsim_front *self = ud;
-    gwsim_symtab_remove(self->feeds, vt_symbol);
-}
-
 /* Drops the clients silent too long or whose connection is gone. */
 static void expire_clients(struct gwsim_front *self, int64_t now_ms)
 {
-    size_t n = gwsim_frontsubs_expire(self->clients, now_ms,
-                                      GWSIM_FRONT_CLIENT_TIMEOUT_MS,
-                                      feed_gone, self);
+    size_t n = gwsim_frontin_expire(&self->in, now_ms);
     if (n > 0)
         LOG_INFO("%zu client(s) gone; %zu left, %zu contracts", n,
-                 self->clients->count, self->feeds->count);
-}
-
-/* A SUBSCRIBE / UNSUBSCRIBE being applied for one client. */
-struct front_symbols {
-    struct gwsim_front *self; /* the front */
-    size_t client;            /* the client's index */
-    int64_t wall_ns;          /* when the message arrived */
-};
-
-/* Refuses a contract with a rate-limited log line. */
-static void refuse(struct gwsim_front *self, const char *vt_symbol,
-                   const char *why)
-{
-    self->counters.refused++;
-    hamd_log_rated(&self->refuse_rate, HAMD_LOG_WARN,
-                   "ignoring subscription to '%.60s': %s", vt_symbol, why);
-}
-
-/* Why the front cannot serve vt_symbol, or NULL; fills *feed. */
-static const char *check_symbol(const struct gwsim_params *p,
-                                const char *vt_symbol,
-                                struct simfeed_symbol *feed)
-{
-    if (simfeed_symbol_init(feed, p->seed, vt_symbol,
-                            gwsim_params_rate(p, vt_symbol), "") != 0)
-        return "not a valid symbol.EXCHANGE";
-    if (!gwsim_params_serves(p, feed->tmpl.exchange))
-        return "exchange not served by this front";
-    return NULL;
-}
-
-/* hamd_gw_symbols_decode callback of SUBSCRIBE: a contract new to the
- * front starts at the current tick. */
-static void subscribe_one(void *ud, const char *vt_symbol)
-{
-    struct front_symbols *fs = ud;
-    struct gwsim_front *self = fs->self;
-    struct simfeed_symbol feed;
-    const char *why = check_symbol(self->params, vt_symbol, &feed);
-    int rc = why ? -1 : gwsim_frontsubs_add(self->clients, fs->client,
-                                             vt_symbol);
-    if (rc == 1 &&
-        !gwsim_symtab_add(self->feeds, &feed,
-                          simfeed_n_at(fs->wall_ns, feed.rate_milli))) {
-        gwsim_frontsubs_remove(self->clients, fs->client, vt_symbol);
-        rc = -1;
-    }
-    if (rc < 0)
-        refuse(self, vt_symbol,
-               why ? why : "too many contracts or out of memory");
-}
-
-/* hamd_gw_symbols_decode callback of UNSUBSCRIBE. */
-static void unsubscribe_one(void *ud, const char *vt_symbol)
-{
-    struct front_symbols *fs = ud;
-    if (gwsim_frontsubs_remove(fs->self->clients, fs->client, vt_symbol) == 1)
-        gwsim_symtab_remove(fs->self->feeds, vt_symbol);
-}
-
-/* Counts and logs a malformed client message. */
-static void bad_message(struct gwsim_front *self, const char *what)
-{
-    self->counters.bad++;
-    hamd_log_rated(&self->bad_rate, HAMD_LOG_WARN,
-                   "malformed client message: %s", what);
-}
-
-/* Handles [type][body] from client c (m NULL: it sent an id alone). */
-static void on_client_message(struct gwsim_front *self, size_t c,
-                              struct hamd_gwin_msg *m)
-{
-    if (!m || m->frames != 2) {
-        bad_message(self, "expected [type][body]");
-    } else if (m->kind == HAMD_GW_SUBSCRIBE ||
-               m->kind == HAMD_GW_UNSUBSCRIBE) {
-        struct front_symbols fs = {self, c, hamd_wall_ns()};
-        if (!hamd_gw_symbols_decode(zmq_msg_data(&m->body),
-                                    zmq_msg_size(&m->body),
-                                    m->kind == HAMD_GW_SUBSCRIBE
-                                        ? subscribe_one : unsubscribe_one,
-                                    &fs))
-            bad_message(self, "bad SUBSCRIBE or UNSUBSCRIBE body");
-    } else if (m->kind != HAMD_GW_HB) {
-        bad_message(self, "unknown message type");
-    }
-}
-
-/* Registers the sender of a message and returns its index, or -1. */
-static long client_of(struct gwsim_front *self, zmq_msg_t *id)
-{
-    bool added;
-    long c = gwsim_frontsubs_touch(self->clients, zmq_msg_data(id),
-                                   zmq_msg_size(id), mono_ms(),
-                                   &added);
-    char hex[FRONT_ID_HEX_MAX];
-    if (c < 0) {
-        bad_message(self, "client table full");
-    } else if (added) {
-        self->counters.clients++;
-        LOG_INFO("client %s connected (%zu clients)",
-                 id_hex(&self->clients->clients[c], hex),
-                 self->clients->count);
-    }
-    return c;
+                 self->in.clients->count, self->in.feeds->count);
 }
 
 /* Reads and handles the pending client messages: [id][type][body]. */
@@ -370,9 +232,8 @@ static void read_clients(struct gwsim_front *self)
             return;
         }
         bool got = zmq_msg_more(&id) && hamd_gwin_recv(self->router, &m);
-        long c = client_of(self, &id);
-        if (c >= 0)
-            on_client_message(self, (size_t)c, got ? &m : NULL);
+        gwsim_frontin_message(&self->in, zmq_msg_data(&id), zmq_msg_size(&id),
+                              got ? &m : NULL, mono_ms(), hamd_wall_ns());
         if (got)
             hamd_gwin_close(&m);
         zmq_msg_close(&id);
@@ -387,7 +248,7 @@ static void read_clients(struct gwsim_front *self)
 static void emit_due_ticks(struct gwsim_front *self, int64_t wall_ns)
 {
     self->round_wall_ns = wall_ns;
-    gwsim_emit_round(&self->emit, self->feeds, wall_ns, 0, front_sink, self);
+    gwsim_emit_round(&self->emit, self->in.feeds, wall_ns, 0, front_sink, self);
     batch_flush(self);
     if (self->emit.skipped > self->skipped_logged) {
         LOG_WARN("fell more than %d ms behind (stopped?): skipped %llu "
@@ -439,7 +300,8 @@ int gwsim_front_run(struct gwsim_front *self,
     LOG_INFO("stopping: %llu ticks generated, %llu sent to %llu clients, "
              "%llu dropped (queue full), %llu bad messages",
              (unsigned long long)c->ticks, (unsigned long long)c->sent,
-             (unsigned long long)c->clients, (unsigned long long)c->send_full,
-             (unsigned long long)c->bad);
+             (unsigned long long)self->in.clients_seen,
+             (unsigned long long)c->send_full,
+             (unsigned long long)self->in.bad);
     return 0;
 }

@@ -22,6 +22,7 @@
 #include "fuzz_vault.h"
 #include "gw-sim/badmsg.h"
 #include "gw-sim/feed.h"
+#include "gw-sim/frontsubs.h"
 #include "hamd/gwproto.h"
 
 #define SEED_MAX (1u << 20)         /* bytes of one seed */
@@ -955,6 +956,110 @@ static void seeds_gwin(void)
     seed_write("gwin", "odd");
 }
 
+/* ------------------------------------------------------------------------
+ * What a simulated front reads from its clients (fuzz_sim_front.c: a ctl
+ * byte, sender | frames << 3 | clock << 5, then the type's index and the
+ * body)
+ * ------------------------------------------------------------------------ */
+
+#define SEED_FRONT_HB 0          /* fuzz_sim_front.c's type indexes */
+#define SEED_FRONT_SUBSCRIBE 1
+#define SEED_FRONT_UNSUBSCRIBE 2
+#define SEED_FRONT_TICK 3
+#define SEED_FRONT_OWN_ID 6      /* sender: the id in the message */
+#define SEED_FRONT_NEW_ID 7      /* sender: a new id each time */
+#define SEED_FRONT_GONE 6        /* clock: the sender's connection is gone */
+#define SEED_FRONT_TIMEOUT 7     /* clock: the client timeout passes */
+#define SEED_FRONT_BODY_MAX 512  /* bytes of a seed message's body */
+#define SEED_FRONT_CTL(sender, frames, clock) \
+    ((uint8_t)((sender) | (frames) << 3 | (clock) << 5))
+
+/* Appends a message [ctl][type][body] (sender 0-5 or a new id). */
+static void seed_front_msg(uint8_t ctl, uint8_t type, const void *body,
+                           size_t len)
+{
+    uint8_t buf[SEED_FRONT_BODY_MAX + 2];
+    FUZZ_CHECK(len <= SEED_FRONT_BODY_MAX);
+    buf[0] = ctl;
+    buf[1] = type;
+    memcpy(buf + 2, body, len);
+    seed_part(buf, len + 2);
+}
+
+/* Appends a SUBSCRIBE or UNSUBSCRIBE of syms from sender, [type][body]. */
+static void seed_front_symbols(unsigned sender, uint8_t type, unsigned clock,
+                               const char *const *syms, size_t n)
+{
+    uint8_t body[SEED_FRONT_BODY_MAX];
+    size_t len = hamd_gw_symbols_encode(syms, n, body, sizeof body);
+    FUZZ_CHECK(len > 0);
+    seed_front_msg(SEED_FRONT_CTL(sender, 2, clock), type, body, len);
+}
+
+/* Appends a message from the id given, [type][body]. */
+static void seed_front_own(const void *id, size_t id_len, uint8_t type,
+                           const void *body, size_t len)
+{
+    uint8_t buf[SEED_FRONT_BODY_MAX + 3];
+    FUZZ_CHECK(id_len <= UINT8_MAX && id_len + len <= SEED_FRONT_BODY_MAX);
+    buf[0] = SEED_FRONT_CTL(SEED_FRONT_OWN_ID, 2, 0);
+    buf[1] = (uint8_t)id_len;
+    memcpy(buf + 2, id, id_len);
+    buf[2 + id_len] = type;
+    memcpy(buf + 3 + id_len, body, len);
+    seed_part(buf, id_len + len + 3);
+}
+
+static void seeds_sim_front(void)
+{
+    static const char *const a[] = {"rb2601.SHFE", "i2601.DCE", "cu2602.SHFE"};
+    static const char *const b[] = {"i2601.DCE", "m2605.DCE"};
+    static const char *const refused[] = {
+        "IF2512.CFFEX", "rb2601.SHFE", "rb2601.SHFE", "a1.GFEX", "x.SHFE"};
+    uint8_t hb[32];
+    size_t hb_len = hamd_gw_hb_encode(SEED_WALL_NS, hb, sizeof hb);
+    FUZZ_CHECK(hb_len > 0);
+    /* Two gateways as hamd-gw-sim's upstream mode talks to a front. */
+    seed_begin();
+    seed_front_symbols(0, SEED_FRONT_SUBSCRIBE, 0, a, 3);
+    seed_front_symbols(1, SEED_FRONT_SUBSCRIBE, 1, b, 2);
+    seed_front_msg(SEED_FRONT_CTL(0, 2, 0), SEED_FRONT_HB, hb, hb_len);
+    seed_front_msg(SEED_FRONT_CTL(1, 2, 2), SEED_FRONT_HB, hb, hb_len);
+    seed_front_symbols(0, SEED_FRONT_UNSUBSCRIBE, 0, b, 2);
+    seed_front_symbols(0, SEED_FRONT_UNSUBSCRIBE, 0, a, 3); /* the last */
+    seed_front_symbols(1, SEED_FRONT_SUBSCRIBE, SEED_FRONT_GONE, a, 3);
+    seed_front_msg(SEED_FRONT_CTL(0, 2, SEED_FRONT_TIMEOUT), SEED_FRONT_HB,
+                   hb, hb_len);
+    seed_front_symbols(2, SEED_FRONT_SUBSCRIBE, 0, b, 2);
+    seed_write("sim_front", "gateways");
+    /* What no gateway sends. */
+    seed_begin();
+    seed_front_msg(SEED_FRONT_CTL(0, 0, 0), SEED_FRONT_HB, "", 0); /* id */
+    seed_front_msg(SEED_FRONT_CTL(0, 1, 0), SEED_FRONT_SUBSCRIBE, "", 0);
+    seed_front_msg(SEED_FRONT_CTL(0, 3, 0), SEED_FRONT_HB, hb, hb_len);
+    seed_front_msg(SEED_FRONT_CTL(0, 2, 0), SEED_FRONT_TICK, hb, hb_len);
+    seed_front_msg(SEED_FRONT_CTL(0, 2, 0), SEED_FRONT_SUBSCRIBE,
+                   "\x92\xa6no-dot\xc0", 9);
+    seed_front_symbols(0, SEED_FRONT_SUBSCRIBE, 0, refused, 5);
+    seed_front_symbols(3, SEED_FRONT_UNSUBSCRIBE, 0, refused, 5);
+    seed_front_own("", 0, SEED_FRONT_HB, hb, hb_len);
+    static uint8_t long_id[UINT8_MAX];
+    memset(long_id, 0xff, sizeof long_id);
+    seed_front_own(long_id, sizeof long_id, SEED_FRONT_HB, hb, hb_len);
+    seed_front_own("\0\x80\x01", 3, SEED_FRONT_SUBSCRIBE, "\x91\xa9i2601.DCE",
+                   11);
+    for (unsigned i = 0; i < 4; i++)
+        seed_front_msg(SEED_FRONT_CTL(SEED_FRONT_NEW_ID, 2, 0), SEED_FRONT_HB,
+                       hb, hb_len);
+    seed_write("sim_front", "odd");
+    /* One client more than the table holds, then a known one. */
+    seed_begin();
+    for (unsigned i = 0; i <= GWSIM_FRONT_CLIENTS_MAX; i++)
+        seed_front_msg(SEED_FRONT_CTL(SEED_FRONT_NEW_ID, 0, 0), 0, "", 0);
+    seed_front_symbols(0, SEED_FRONT_SUBSCRIBE, 0, a, 3);
+    seed_write("sim_front", "full");
+}
+
 /* `_wm` bodies as the publisher writes them (dp_watermark.c). */
 static void seeds_watermark(void)
 {
@@ -1043,5 +1148,6 @@ int main(int argc, char **argv)
     seeds_vault();
     seeds_curvekey();
     seeds_gwin();
+    seeds_sim_front();
     return 0;
 }

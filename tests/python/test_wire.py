@@ -1,5 +1,6 @@
 """hamd.wire: good bodies read, malformed ones refused with a reason."""
 import math
+import sys
 import unittest
 
 import msgpack
@@ -9,6 +10,7 @@ from fakehub import tick_map
 from hamd import wire
 
 VT = "rb2601.SHFE"
+DBL_MAX = sys.float_info.max
 
 
 def body(**changes):
@@ -27,6 +29,9 @@ class TestTick(unittest.TestCase):
         self.assertEqual((t["term"], t["seq"], t["extra"]), (2, 3, {"sim_seq": 7}))
         # integers where floats are expected are numbers too
         self.assertEqual(wire.tick(VT.encode(), body(volume=7))["volume"], 7)
+        # finite prices whose sum is not (CTP's DBL_MAX for "no value")
+        big = wire.tick(VT.encode(), body(limit_up=DBL_MAX, limit_down=DBL_MAX))
+        self.assertEqual(big["limit_down"], DBL_MAX)
         # a snapshot's tick may be unnumbered
         self.assertEqual(wire.tick(VT.encode(), body(seq=0), live=False)["seq"], 0)
 

@@ -217,6 +217,8 @@ class Client:
     def _deliver(self, t, snapshot):
         if snapshot:
             t["snapshot"] = True
+        elif "snapshot" in t:       # the body's own key (unknown keys are
+            del t["snapshot"]       # ignored): "snapshot" is the client's
         self._ready.append(t)
 
     def _gap(self, gap):

@@ -45,6 +45,14 @@ def unpack_map(body):
     return m
 
 
+def _finite(numbers):
+    """True when every number is finite. Their sum (one loop in C) is,
+    unless one is NaN or infinite, or finite ones add up past the largest
+    float (two prices at DBL_MAX, CTP's "no value"): only then is each
+    looked at."""
+    return math.isfinite(sum(numbers)) or all(map(math.isfinite, numbers))
+
+
 def tick(topic, body, live=True):
     """The tick dict published on topic (bytes), checked: every field of
     docs/protocol.md §4 with its type, strings and integers exact, prices
@@ -62,8 +70,7 @@ def tick(topic, body, live=True):
         raise Malformed("an integer field is not an integer")
     if not set(map(type, floats)) <= _NUMBER:
         raise Malformed("a price or volume is not a number")
-    total = sum(floats)
-    if total != total or total == math.inf or min(floats) < 0:
+    if min(floats) < 0 or not _finite(floats):
         raise Malformed("a price or volume is NaN, infinite or negative")
     vt = t["vt_symbol"]
     if vt != t["symbol"] + "." + t["exchange"] or vt.encode() != topic:
