@@ -79,6 +79,7 @@ static struct hamd_dataplane *gw_dp_new(void)
         struct dp_source *s = &dp->sources[i];
         s->used = true;
         snprintf(s->account, sizeof s->account, "%s", GW_ACCOUNTS[i]);
+        s->account_len = strlen(s->account);
         snprintf(s->st.account, sizeof s->st.account, "%s", GW_ACCOUNTS[i]);
         s->n_exch = 2;
         strcpy(s->exchanges[0], "SHFE");
