@@ -145,10 +145,12 @@ int hamd_dataplane_source_add(struct hamd_dataplane *self, const char *account,
     msg.op = DP_DOOR_SOURCE_ADD;
     snprintf(msg.account, sizeof msg.account, "%s", account);
     snprintf(msg.vt_symbol, sizeof msg.vt_symbol, "%s", canary ? canary : "");
-    msg.n_exch = n_exch;
+    /* The body: n_exch names of HAMD_EXCHANGE_MAX bytes each. */
+    char exch[HAMD_DP_EXCH_MAX][HAMD_EXCHANGE_MAX];
+    memset(exch, 0, sizeof exch);
     for (unsigned i = 0; i < n_exch; i++)
-        snprintf(msg.exchanges[i], HAMD_EXCHANGE_MAX, "%s", exchanges[i]);
-    door_post(self, &msg, NULL, 0);
+        snprintf(exch[i], HAMD_EXCHANGE_MAX, "%s", exchanges[i]);
+    door_post(self, &msg, exch, n_exch * sizeof exch[0]);
     return 0;
 }
 
@@ -297,8 +299,13 @@ static void contract_mark_served(struct hamd_dataplane *dp, struct dp_contract *
     dp_stats_contract_touched(dp, c);
 }
 
-static void door_source_add(struct hamd_dataplane *dp, const struct dp_door_msg *m)
+static void door_source_add(struct hamd_dataplane *dp, const struct dp_door_msg *m,
+                            zmq_msg_t *body)
 {
+    size_t exch_bytes = zmq_msg_size(body);
+    if (exch_bytes % HAMD_EXCHANGE_MAX ||
+        exch_bytes > HAMD_DP_EXCH_MAX * HAMD_EXCHANGE_MAX)
+        return; /* hamd_dataplane_source_add never posts that */
     int idx = source_index(dp, m->account);
     if (idx < 0) {
         for (int i = 0; i < HAMD_ARB_MAX_SOURCES && idx < 0; i++)
@@ -320,8 +327,9 @@ static void door_source_add(struct hamd_dataplane *dp, const struct dp_door_msg 
     }
     struct dp_source *s = &dp->sources[idx];
     snprintf(s->canary, sizeof s->canary, "%s", m->vt_symbol);
-    s->n_exch = m->n_exch;
-    memcpy(s->exchanges, m->exchanges, sizeof s->exchanges);
+    s->n_exch = (unsigned)(exch_bytes / HAMD_EXCHANGE_MAX);
+    memset(s->exchanges, 0, sizeof s->exchanges);
+    memcpy(s->exchanges, zmq_msg_data(body), exch_bytes);
     size_t cursor = 0;
     const char *key;
     void *val;
@@ -495,7 +503,7 @@ static bool door_handle(struct hamd_dataplane *dp)
     struct dp_door_msg m;
     memcpy(&m, zmq_msg_data(&head), sizeof m);
     switch (m.op) {
-    case DP_DOOR_SOURCE_ADD: door_source_add(dp, &m); break;
+    case DP_DOOR_SOURCE_ADD: door_source_add(dp, &m, &body); break;
     case DP_DOOR_SOURCE_REMOVE: door_source_remove(dp, m.account); break;
     case DP_DOOR_SOURCE_TOKEN: door_source_token(dp, &m, &body); break;
     case DP_DOOR_CONTRACT_ADD: door_contract_add(dp, m.vt_symbol); break;
