@@ -219,6 +219,7 @@ void node_reconcile_subscriptions(struct hamd_node *node)
     void *val;
     while (hamd_strmap_next(node->contracts, &cursor, &key, &val))
         ((struct node_contract *)val)->desired = false;
+    hamd_dataplane_batch_begin(node->dp); /* one door message, not 5,000 */
     struct subs_ctx ctx = {node, {0}};
     if (hamd_store_subs_foreach(node->store, reconcile_one_sub, &ctx) < 0)
         LOG_ERROR("reconcile: cannot read subscriptions from the store");
@@ -238,6 +239,7 @@ void node_reconcile_subscriptions(struct hamd_node *node)
         free(c);
     }
     free(gone.v);
+    hamd_dataplane_batch_end(node->dp);
 }
 
 /* ------------------------------------------------------------------------
@@ -342,6 +344,7 @@ void node_reconcile_routing(struct hamd_node *node)
     void *val;
     while (hamd_strmap_next(node->contracts, &cursor, &key, &val))
         ((struct node_contract *)val)->desired = false;
+    hamd_dataplane_batch_begin(node->dp);
     if (hamd_store_assign_foreach(node->store, reconcile_one_assign, node) < 0)
         LOG_ERROR("reconcile: cannot read assignments from the store");
     cursor = 0;
@@ -352,6 +355,7 @@ void node_reconcile_routing(struct hamd_node *node)
         c->desired = true;
     }
     relays_prune(node);
+    hamd_dataplane_batch_end(node->dp);
 }
 
 void node_reconcile_all(struct hamd_node *node)

@@ -104,7 +104,7 @@ void hamd_dataplane_stats(struct hamd_dataplane *self, struct hamd_dp_stats *out
  * Door: control thread side
  * ------------------------------------------------------------------------ */
 
-static void door_post(struct hamd_dataplane *dp, const struct dp_door_msg *msg,
+static void door_send(struct hamd_dataplane *dp, const struct dp_door_msg *msg,
                       const void *body, size_t len)
 {
     int more = body ? ZMQ_SNDMORE : 0;
@@ -112,6 +112,86 @@ static void door_post(struct hamd_dataplane *dp, const struct dp_door_msg *msg,
     if (zmq_send(dp->door_ctl, msg, sizeof *msg, more) < 0 ||
         (body && zmq_send(dp->door_ctl, body, len, 0) < 0))
         LOG_ERROR("data plane door: %s", zmq_strerror(errno));
+}
+
+/* Frees a batch once ZeroMQ is done with it (on the data thread). */
+static void door_batch_free(void *data, void *hint)
+{
+    (void)hint;
+    free(data);
+}
+
+/* Sends the messages held, as one DP_DOOR_BATCH whose body is the held
+ * array itself (no copy: the data thread frees it), and starts a new
+ * array. */
+static void door_batch_flush(struct hamd_dataplane *dp)
+{
+    if (!dp->batch || dp->batch_len == 0)
+        return;
+    struct dp_door_msg head;
+    memset(&head, 0, sizeof head);
+    head.op = DP_DOOR_BATCH;
+    zmq_msg_t body;
+    size_t len = dp->batch_len * sizeof *dp->batch;
+    if (zmq_send(dp->door_ctl, &head, sizeof head, ZMQ_SNDMORE) < 0 ||
+        zmq_msg_init_data(&body, dp->batch, len, door_batch_free, NULL) < 0) {
+        LOG_ERROR("data plane door: %s", zmq_strerror(errno));
+        free(dp->batch);
+    } else if (zmq_msg_send(&body, dp->door_ctl, 0) < 0) {
+        LOG_ERROR("data plane door: %s", zmq_strerror(errno));
+        zmq_msg_close(&body); /* frees the array */
+    }
+    dp->batch = malloc(DP_DOOR_BATCH_INITIAL * sizeof *dp->batch);
+    dp->batch_len = 0;
+    dp->batch_cap = dp->batch ? DP_DOOR_BATCH_INITIAL : 0;
+}
+
+/* Holds msg in the batch. False when it cannot (no memory): post it. */
+static bool door_batch_add(struct hamd_dataplane *dp,
+                           const struct dp_door_msg *msg)
+{
+    if (dp->batch_len == DP_DOOR_BATCH_MAX)
+        door_batch_flush(dp);
+    if (!dp->batch)
+        return false;
+    if (dp->batch_len == dp->batch_cap) {
+        struct dp_door_msg *grown =
+            realloc(dp->batch, 2 * dp->batch_cap * sizeof *grown);
+        if (!grown)
+            return false;
+        dp->batch = grown;
+        dp->batch_cap *= 2;
+    }
+    dp->batch[dp->batch_len++] = *msg;
+    return true;
+}
+
+/* Posts a door message, or holds it while batching. One with a body
+ * sends what is held first, so the data thread sees them in order. */
+static void door_post(struct hamd_dataplane *dp, const struct dp_door_msg *msg,
+                      const void *body, size_t len)
+{
+    if (dp->batch && !body && door_batch_add(dp, msg))
+        return;
+    door_batch_flush(dp);
+    door_send(dp, msg, body, len);
+}
+
+void hamd_dataplane_batch_begin(struct hamd_dataplane *self)
+{
+    if (self->batch)
+        return;
+    self->batch = malloc(DP_DOOR_BATCH_INITIAL * sizeof *self->batch);
+    self->batch_len = 0;
+    self->batch_cap = self->batch ? DP_DOOR_BATCH_INITIAL : 0;
+}
+
+void hamd_dataplane_batch_end(struct hamd_dataplane *self)
+{
+    door_batch_flush(self);
+    free(self->batch);
+    self->batch = NULL;
+    self->batch_len = self->batch_cap = 0;
 }
 
 static void door_post_simple(struct hamd_dataplane *dp, enum dp_door_op op,
@@ -485,8 +565,61 @@ static void door_relay_target(struct hamd_dataplane *dp, zmq_msg_t *body)
         dp_relay_target(dp, endpoint);
 }
 
-/* Reads one door message (header frame, optional body frame). Returns
- * false when none was waiting. */
+static void door_apply(struct hamd_dataplane *dp, const struct dp_door_msg *m,
+                       zmq_msg_t *body);
+
+/* Carries out a DP_DOOR_BATCH: the body-less messages it holds, in order
+ * (a batch inside a batch is never posted, and is ignored). */
+static void door_batch_apply(struct hamd_dataplane *dp, zmq_msg_t *body)
+{
+    size_t n = zmq_msg_size(body) / sizeof(struct dp_door_msg);
+    const uint8_t *at = zmq_msg_data(body);
+    zmq_msg_t none;
+    zmq_msg_init(&none);
+    for (size_t i = 0; i < n; i++, at += sizeof(struct dp_door_msg)) {
+        struct dp_door_msg m;
+        memcpy(&m, at, sizeof m);
+        if (m.op != DP_DOOR_BATCH)
+            door_apply(dp, &m, &none);
+    }
+    zmq_msg_close(&none);
+}
+
+/* Carries out one door message; body is its second frame (empty when it
+ * has none). */
+static void door_apply(struct hamd_dataplane *dp, const struct dp_door_msg *m,
+                       zmq_msg_t *body)
+{
+    switch (m->op) {
+    case DP_DOOR_SOURCE_ADD: door_source_add(dp, m, body); break;
+    case DP_DOOR_SOURCE_REMOVE: door_source_remove(dp, m->account); break;
+    case DP_DOOR_SOURCE_TOKEN: door_source_token(dp, m, body); break;
+    case DP_DOOR_CONTRACT_ADD: door_contract_add(dp, m->vt_symbol); break;
+    case DP_DOOR_CONTRACT_REMOVE: door_contract_remove(dp, m->vt_symbol); break;
+    case DP_DOOR_ASSIGN: door_assign(dp, m); break;
+    case DP_DOOR_ELIGIBLE:
+        dp_arb_source_eligible(dp, m->account, m->eligible);
+        break;
+    case DP_DOOR_GW_SEND: door_gw_send(dp, m, body); break;
+    case DP_DOOR_EVENT:
+        dp_publish_event(dp, zmq_msg_data(body), zmq_msg_size(body));
+        break;
+    case DP_DOOR_FOLLOW: door_follow(dp, body); break;
+    case DP_DOOR_RELAY_TARGET: door_relay_target(dp, body); break;
+    case DP_DOOR_COVER:
+        dp_relay_cover(dp, zmq_msg_data(body), zmq_msg_size(body));
+        break;
+    case DP_DOOR_RELAY_SET:
+        dp_relay_request(dp, (unsigned)m->switch_id, zmq_msg_data(body),
+                         zmq_msg_size(body));
+        break;
+    case DP_DOOR_STOP: dp->stopping = true; break;
+    case DP_DOOR_BATCH: door_batch_apply(dp, body); break;
+    }
+}
+
+/* Reads one door message (header frame, optional body frame) and carries
+ * it out. Returns false when none was waiting. */
 static bool door_handle(struct hamd_dataplane *dp)
 {
     zmq_msg_t head, body;
@@ -502,31 +635,7 @@ static bool door_handle(struct hamd_dataplane *dp)
         goto out;
     struct dp_door_msg m;
     memcpy(&m, zmq_msg_data(&head), sizeof m);
-    switch (m.op) {
-    case DP_DOOR_SOURCE_ADD: door_source_add(dp, &m, &body); break;
-    case DP_DOOR_SOURCE_REMOVE: door_source_remove(dp, m.account); break;
-    case DP_DOOR_SOURCE_TOKEN: door_source_token(dp, &m, &body); break;
-    case DP_DOOR_CONTRACT_ADD: door_contract_add(dp, m.vt_symbol); break;
-    case DP_DOOR_CONTRACT_REMOVE: door_contract_remove(dp, m.vt_symbol); break;
-    case DP_DOOR_ASSIGN: door_assign(dp, &m); break;
-    case DP_DOOR_ELIGIBLE:
-        dp_arb_source_eligible(dp, m.account, m.eligible);
-        break;
-    case DP_DOOR_GW_SEND: door_gw_send(dp, &m, &body); break;
-    case DP_DOOR_EVENT:
-        dp_publish_event(dp, zmq_msg_data(&body), zmq_msg_size(&body));
-        break;
-    case DP_DOOR_FOLLOW: door_follow(dp, &body); break;
-    case DP_DOOR_RELAY_TARGET: door_relay_target(dp, &body); break;
-    case DP_DOOR_COVER:
-        dp_relay_cover(dp, zmq_msg_data(&body), zmq_msg_size(&body));
-        break;
-    case DP_DOOR_RELAY_SET:
-        dp_relay_request(dp, (unsigned)m.switch_id, zmq_msg_data(&body),
-                         zmq_msg_size(&body));
-        break;
-    case DP_DOOR_STOP: dp->stopping = true; break;
-    }
+    door_apply(dp, &m, &body);
 out:
     zmq_msg_close(&head);
     zmq_msg_close(&body);
@@ -797,6 +906,7 @@ void hamd_dataplane_destroy(struct hamd_dataplane **self)
     struct hamd_dataplane *dp = *self;
     if (!dp)
         return;
+    hamd_dataplane_batch_end(dp); /* what is held, and never STOP held */
     if (dp->started) {
         door_post_simple(dp, DP_DOOR_STOP, NULL, NULL);
         pthread_join(dp->thread, NULL);

@@ -185,6 +185,18 @@ void hamd_dataplane_source_token(struct hamd_dataplane *self,
 void hamd_dataplane_source_remove(struct hamd_dataplane *self,
                                   const char *account);
 
+/* From _begin to _end, contract adds and removes, routes and the other
+ * door messages that carry no body go to the data thread as one message
+ * per DP_DOOR_BATCH_MAX (in order, as if posted one by one; a message
+ * with a body sends what is held first): a reconcile of 5,000 contracts
+ * posts 10,000, each a ZeroMQ allocation on this thread freed on the
+ * data thread, which left holes between the control plane's own
+ * allocations (rss_mb with 5,000 contracts, medians of 14 alternated
+ * runs each: ~19.6 -> ~18.6 MB, docs/performance.md). A _begin while a
+ * batch is open does nothing; _end ends it. */
+void hamd_dataplane_batch_begin(struct hamd_dataplane *self);
+void hamd_dataplane_batch_end(struct hamd_dataplane *self);
+
 /* Adds or removes a subscribed contract (ticks for others are dropped). */
 void hamd_dataplane_contract_add(struct hamd_dataplane *self,
                                  const char *vt_symbol);

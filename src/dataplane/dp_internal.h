@@ -47,6 +47,9 @@
                                       resident; 1,024 are still 1 - 5 ms
                                       of the data thread's work */
 #define DP_LINGER_MS 0             /* close sockets without waiting */
+#define DP_DOOR_BATCH_MAX 4096     /* door messages one DP_DOOR_BATCH
+                                      carries (~460 KB), at most */
+#define DP_DOOR_BATCH_INITIAL 256  /* ... allocated first; doubled */
 #define DP_POLL_ITEMS 7            /* gateways, door, snapshot, PUB, relay
                                       in and out, the ZAP handler */
 #define DP_ZAP_DOMAIN_GW "hamd-gw"       /* ZAP domain of the gateway ROUTER */
@@ -91,6 +94,7 @@ enum dp_door_op {
     DP_DOOR_COVER,
     DP_DOOR_RELAY_SET,
     DP_DOOR_STOP,
+    DP_DOOR_BATCH,   /* body: door messages without a body, in order */
 };
 
 /* One door message, sent by value (both ends are this process). Kept
@@ -191,6 +195,12 @@ struct hamd_dataplane {
     struct hamd_dataplane_opts opts;      /* copied at creation */
     void *zctx;                           /* ZeroMQ context */
     void *door_ctl;                       /* PAIR, control thread's end */
+    struct dp_door_msg *batch;            /* control thread: body-less door
+                                             messages held while batching
+                                             (hamd_dataplane_batch_begin),
+                                             NULL when not */
+    size_t batch_len;                     /* messages in batch */
+    size_t batch_cap;                     /* messages allocated */
     void *door;                           /* PAIR, data thread's end */
     void *gw;                             /* ROUTER for gateways */
     void *pub;                            /* PUB, NULL when not publishing */
