@@ -133,11 +133,12 @@ static void door_batch_flush(struct hamd_dataplane *dp)
     head.op = DP_DOOR_BATCH;
     zmq_msg_t body;
     size_t len = dp->batch_len * sizeof *dp->batch;
-    if (zmq_send(dp->door_ctl, &head, sizeof head, ZMQ_SNDMORE) < 0 ||
-        zmq_msg_init_data(&body, dp->batch, len, door_batch_free, NULL) < 0) {
+    /* The body first, so a head never goes out without it. */
+    if (zmq_msg_init_data(&body, dp->batch, len, door_batch_free, NULL) < 0) {
         LOG_ERROR("data plane door: %s", zmq_strerror(errno));
         free(dp->batch);
-    } else if (zmq_msg_send(&body, dp->door_ctl, 0) < 0) {
+    } else if (zmq_send(dp->door_ctl, &head, sizeof head, ZMQ_SNDMORE) < 0 ||
+               zmq_msg_send(&body, dp->door_ctl, 0) < 0) {
         LOG_ERROR("data plane door: %s", zmq_strerror(errno));
         zmq_msg_close(&body); /* frees the array */
     }
