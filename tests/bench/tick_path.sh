@@ -66,7 +66,11 @@
 #   RESULT hub_tps=... raw_tps=... tps_ratio=... hub_p50_us=... hub_p99_us=...
 #          raw_p50_us=... raw_p99_us=... lost=... rss_mb=... rss_symbols=...
 #          (then extra fields, the real_* ones, console_p99_us and
-#          console_hub_p99_ratio among them)
+#          console_hub_p99_ratio among them), and last, in every mode,
+#          load_before, load_after and spin_ms_before, spin_ms_after:
+#          bench_spin's time for a fixed piece of work before and after
+#          the phases, the host's speed (higher is slower; "none" with a
+#          build that lacks it)
 #
 # Knobs (environment): HAMD_BUILD_DIR, HAMD_BENCH_TARGETS (what to build;
 # default "hamd hamd-gw-sim bench_raw_pubsub bench_tick_sub bench_gw_flood
@@ -99,7 +103,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${HAMD_BUILD_DIR:-$ROOT/build}
 case $BUILD in /*) ;; *) BUILD=$PWD/$BUILD ;; esac
-TARGETS=${HAMD_BENCH_TARGETS:-hamd hamd-gw-sim bench_raw_pubsub bench_tick_sub bench_gw_flood bench_gw_relay}
+TARGETS=${HAMD_BENCH_TARGETS:-hamd hamd-gw-sim bench_raw_pubsub bench_tick_sub bench_gw_flood bench_gw_relay bench_spin}
 RAW_COUNT=${BENCH_RAW_COUNT:-1000000}
 RAW_SIZE=${BENCH_RAW_SIZE:-200}
 RATE=${BENCH_RATE:-100000}
@@ -152,6 +156,7 @@ GW_FLOOD=$BUILD/tests/bench_gw_flood
 RAW=$BUILD/tests/bench_raw_pubsub
 TICK_SUB=$BUILD/tests/bench_tick_sub
 GW_RELAY=$BUILD/tests/bench_gw_relay
+SPIN=$BUILD/tests/bench_spin   # optional: the host's speed, spin_ms
 
 # shellcheck disable=SC2086 # TARGETS is a list
 cmake --build "$BUILD" --target $TARGETS >&2 || fail "cmake --build $BUILD failed"
@@ -615,8 +620,19 @@ gwrelay_only() {
     "real_tps=$(kv "$H" tps) real_hub_cpu_us_per_tick=$(kv "$H" cpu_hub_us_per_tick)" \
     "real_other_cpu_pct=$(kv "$H" other_cpu_pct)" \
     "real_lost=$(( $(kv "$H" lost_seq) + $(kv "$H" lost_sim) ))" \
-    "$(real_gw_fields) order=$GWRELAY_ORDER load_before=$LOAD_BEFORE" \
-    "load_after=$(cut -d' ' -f1 /proc/loadavg)"
+    "$(real_gw_fields) order=$GWRELAY_ORDER $(load_fields)"
+}
+
+# spin_ms: bench_spin's time for its fixed work now (the host's speed:
+# higher is slower), "none" without it (an older build).
+spin_ms() {
+  if [ -x "$SPIN" ]; then "$SPIN" 2>/dev/null | sed -n 's/^spin_ms=//p'; else echo none; fi
+}
+
+# load_fields: the host around the run, the RESULT line's last fields.
+load_fields() {
+  echo "load_before=$LOAD_BEFORE load_after=$(cut -d' ' -f1 /proc/loadavg)" \
+    "spin_ms_before=$SPIN_BEFORE spin_ms_after=$(spin_ms)"
 }
 
 # paced_run: the hub paced phase (paced_setup first) -> hub_paced.out.
@@ -646,14 +662,14 @@ dedup_fields() {
 # ---------------------------------------------------------------------------
 
 LOAD_BEFORE=$(cut -d' ' -f1 /proc/loadavg)
+SPIN_BEFORE=$(spin_ms)
 if [ "$GWRELAY_ONLY" = 1 ]; then
   gwrelay_only
   exit 0
 fi
 if [ "$REAL_ONLY" = 1 ]; then
   real_phase
-  echo "RESULT $(real_fields) load_before=$LOAD_BEFORE" \
-    "load_after=$(cut -d' ' -f1 /proc/loadavg)"
+  echo "RESULT $(real_fields) $(load_fields)"
   exit 0
 fi
 if [ "$PACED_ONLY" = 1 ] || [ "$DEDUP_ONLY" = 1 ]; then
@@ -678,7 +694,7 @@ if [ "$PACED_ONLY" = 1 ] || [ "$DEDUP_ONLY" = 1 ]; then
     "rss_peak_mb=$(kv "$P" rss_peak_mb) paced_tps=$(kv "$P" tps)" \
     "paced_hub_cpu_us_per_tick=$(kv "$P" cpu_hub_us_per_tick)" \
     "paced_other_cpu_pct=$(kv "$P" other_cpu_pct)$dedup" \
-    "load_before=$LOAD_BEFORE load_after=$(cut -d' ' -f1 /proc/loadavg)"
+    "$(load_fields)"
   exit 0
 fi
 log "raw ZeroMQ: $RAW_COUNT messages of $RAW_SIZE bytes"
@@ -725,7 +741,6 @@ if [ "$REAL" = 1 ]; then
   real_phase
   real=" $(real_fields)"
 fi
-LOAD_AFTER=$(cut -d' ' -f1 /proc/loadavg)
 
 # ---------------------------------------------------------------------------
 # Result
@@ -789,4 +804,4 @@ echo "RESULT hub_tps=$(kv "$F" tps) raw_tps=$(kv "$RF" tps)" \
   "console_hub_p99_ratio=$(div "$(mean_kv e2e_p99_us "${K_ON[@]}")" "$(mean_kv e2e_p99_us "${K_OFF[@]}")")" \
   "console_off_hub_cpu_us_per_tick=$(mean_kv cpu_hub_us_per_tick "${K_OFF[@]}")" \
   "console_on_hub_cpu_us_per_tick=$(mean_kv cpu_hub_us_per_tick "${K_ON[@]}")" \
-  "load_before=$LOAD_BEFORE load_after=$LOAD_AFTER"
+  "$(load_fields)"
