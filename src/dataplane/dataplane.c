@@ -122,11 +122,11 @@ static void door_batch_free(void *data, void *hint)
 }
 
 /* Sends the messages held, as one DP_DOOR_BATCH whose body is the held
- * array itself (no copy: the data thread frees it), and starts a new
- * array. */
+ * array itself (no copy: the data thread frees it). The next one held
+ * starts a new array. */
 static void door_batch_flush(struct hamd_dataplane *dp)
 {
-    if (!dp->batch || dp->batch_len == 0)
+    if (dp->batch_len == 0)
         return;
     struct dp_door_msg head;
     memset(&head, 0, sizeof head);
@@ -142,9 +142,8 @@ static void door_batch_flush(struct hamd_dataplane *dp)
         LOG_ERROR("data plane door: %s", zmq_strerror(errno));
         zmq_msg_close(&body); /* frees the array */
     }
-    dp->batch = malloc(DP_DOOR_BATCH_INITIAL * sizeof *dp->batch);
-    dp->batch_len = 0;
-    dp->batch_cap = dp->batch ? DP_DOOR_BATCH_INITIAL : 0;
+    dp->batch = NULL;
+    dp->batch_len = dp->batch_cap = 0;
 }
 
 /* Holds msg in the batch. False when it cannot (no memory): post it. */
@@ -153,15 +152,13 @@ static bool door_batch_add(struct hamd_dataplane *dp,
 {
     if (dp->batch_len == DP_DOOR_BATCH_MAX)
         door_batch_flush(dp);
-    if (!dp->batch)
-        return false;
     if (dp->batch_len == dp->batch_cap) {
-        struct dp_door_msg *grown =
-            realloc(dp->batch, 2 * dp->batch_cap * sizeof *grown);
+        size_t cap = dp->batch_cap ? 2 * dp->batch_cap : DP_DOOR_BATCH_INITIAL;
+        struct dp_door_msg *grown = realloc(dp->batch, cap * sizeof *grown);
         if (!grown)
             return false;
         dp->batch = grown;
-        dp->batch_cap *= 2;
+        dp->batch_cap = cap;
     }
     dp->batch[dp->batch_len++] = *msg;
     return true;
@@ -172,7 +169,7 @@ static bool door_batch_add(struct hamd_dataplane *dp,
 static void door_post(struct hamd_dataplane *dp, const struct dp_door_msg *msg,
                       const void *body, size_t len)
 {
-    if (dp->batch && !body && door_batch_add(dp, msg))
+    if (dp->batching && !body && door_batch_add(dp, msg))
         return;
     door_batch_flush(dp);
     door_send(dp, msg, body, len);
@@ -180,19 +177,13 @@ static void door_post(struct hamd_dataplane *dp, const struct dp_door_msg *msg,
 
 void hamd_dataplane_batch_begin(struct hamd_dataplane *self)
 {
-    if (self->batch)
-        return;
-    self->batch = malloc(DP_DOOR_BATCH_INITIAL * sizeof *self->batch);
-    self->batch_len = 0;
-    self->batch_cap = self->batch ? DP_DOOR_BATCH_INITIAL : 0;
+    self->batching = true;
 }
 
 void hamd_dataplane_batch_end(struct hamd_dataplane *self)
 {
     door_batch_flush(self);
-    free(self->batch);
-    self->batch = NULL;
-    self->batch_len = self->batch_cap = 0;
+    self->batching = false;
 }
 
 static void door_post_simple(struct hamd_dataplane *dp, enum dp_door_op op,

@@ -195,10 +195,12 @@ struct hamd_dataplane {
     struct hamd_dataplane_opts opts;      /* copied at creation */
     void *zctx;                           /* ZeroMQ context */
     void *door_ctl;                       /* PAIR, control thread's end */
-    struct dp_door_msg *batch;            /* control thread: body-less door
-                                             messages held while batching
-                                             (hamd_dataplane_batch_begin),
-                                             NULL when not */
+    bool batching;                        /* control thread: between
+                                             hamd_dataplane_batch_begin
+                                             and _end */
+    struct dp_door_msg *batch;            /* ... the body-less door
+                                             messages held meanwhile, NULL
+                                             when none */
     size_t batch_len;                     /* messages in batch */
     size_t batch_cap;                     /* messages allocated */
     void *door;                           /* PAIR, data thread's end */

@@ -285,22 +285,23 @@ static void tick_next(struct gwf *g, struct gwf_symbol *s, int64_t stamp)
     put_be64(s->body + s->off_seq, (uint64_t)n);
 }
 
-/* Patches the next tick of s, stamped `stamp` (wall ns), and sends it
- * with flags. Returns 0, or -1 when ZeroMQ refused it (errno set). */
-static int send_tick(struct gwf *g, struct gwf_symbol *s, int64_t stamp,
-                     int flags)
+/* Patches the next tick of s, stamped `stamp` (wall ns), and sends it,
+ * waiting while the queue is full (the market pattern). Returns 0, or -1
+ * when ZeroMQ refused it (errno set). */
+static int send_tick(struct gwf *g, struct gwf_symbol *s, int64_t stamp)
 {
     tick_next(g, s, stamp);
-    if (send_msg(g, HAMD_GW_TICK, s->body, s->len, flags) != 0)
+    if (send_msg(g, HAMD_GW_TICK, s->body, s->len, 0) != 0)
         return -1;
     s->n++;
     g->sent++;
     return 0;
 }
 
-/* Sends the next g->batch ticks of the round robin as one TICK message.
- * Once its first frame is taken ZeroMQ takes the rest (a message is
- * atomic), so only that one can be refused. Returns 0, or -1 (errno). */
+/* Sends the next g->batch ticks of the round robin (1 by default) as one
+ * TICK message, without waiting. Once its first frame is taken ZeroMQ
+ * takes the rest (a message is atomic), so only that one can be refused.
+ * Returns 0, or -1 (errno). */
 static int send_multi(struct gwf *g, int64_t stamp)
 {
     const char *name = hamd_gw_type_name(HAMD_GW_TICK);
@@ -322,15 +323,10 @@ static void send_batch(struct gwf *g)
 {
     int64_t stamp = hamd_wall_ns();
     for (int i = 0; i < GWF_BATCH_TICKS && g->n_syms > 0; i += g->batch) {
-        int rc = g->batch > 1
-                     ? send_multi(g, stamp)
-                     : send_tick(g, &g->syms[g->next], stamp, ZMQ_DONTWAIT);
-        if (rc != 0) {
+        if (send_multi(g, stamp) != 0) {
             g->blocked = errno == EAGAIN;
             return;
         }
-        if (g->batch == 1)
-            g->next = (g->next + 1) % g->n_syms;
     }
     g->blocked = false;
 }
@@ -354,7 +350,7 @@ static int burst_continue(struct gwf *g, int64_t now)
             continue;
         }
         int64_t stamp = m->spread_ns ? hamd_wall_ns() : m->burst_stamp_ns;
-        if (send_tick(g, &g->syms[m->burst_i], stamp, 0) != 0)
+        if (send_tick(g, &g->syms[m->burst_i], stamp) != 0)
             return -1;
         m->burst_sent++;
     }
@@ -378,7 +374,7 @@ static void market_pass(struct gwf *g)
     uint64_t due = (uint64_t)((double)(now - m->t0_ns) / HAMD_NS_PER_S *
                               m->active_rate * (double)m->n_active);
     for (; m->active_sent < due && m->n_active; m->active_sent++) {
-        if (send_tick(g, &g->syms[m->active[m->next_active]], stamp, 0) != 0)
+        if (send_tick(g, &g->syms[m->active[m->next_active]], stamp) != 0)
             return;
         m->next_active = (m->next_active + 1) % m->n_active;
     }
