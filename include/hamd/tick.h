@@ -94,14 +94,15 @@ enum hamd_tick_err {
     HAMD_TICK_ETOOLONG,   /* a string or the extra map does not fit */
     HAMD_TICK_EPRICE,     /* NaN, infinite or negative price or volume */
     HAMD_TICK_EVTSYMBOL,  /* vt_symbol present but not symbol.exchange */
+    HAMD_TICK_EREPEATED,  /* a known key twice in the map */
 };
 
 /* Returns a short static name for an error ("bad_msgpack", ...). */
 const char *hamd_tick_strerror(enum hamd_tick_err err);
 
 /* Decodes and validates a msgpack tick body. Unknown keys are ignored
- * (forward compatibility); vt_symbol is derived when absent; a repeated key
- * keeps its last value. has_hub is set when any hub field is present
+ * (forward compatibility); vt_symbol is derived when absent; a known key
+ * twice is an error (EREPEATED), nil or not. has_hub is set when any hub field is present
  * (missing ones read 0). When several things are wrong, broken bytes win
  * (EMSGPACK), then the first bad field in map order, then missing fields,
  * then vt_symbol. Allocates nothing. On success fills *out and returns

@@ -192,13 +192,18 @@ void hamd_arb_contract_release(struct hamd_arb_contract *c)
         ring_release(c, i);
 }
 
+bool hamd_arb_is_stale(const struct hamd_arb_contract *c, int64_t datetime_ns,
+                       double volume)
+{
+    return c->has_last && hamd_tick_cmp_age(datetime_ns, volume,
+                                            c->last_datetime_ns,
+                                            c->last_volume) <= 0;
+}
+
 static bool newer_than_last(const struct hamd_arb_contract *c,
                             const struct hamd_tick *tick)
 {
-    if (!c->has_last)
-        return true;
-    return hamd_tick_cmp_age(tick->datetime_ns, tick->volume,
-                             c->last_datetime_ns, c->last_volume) > 0;
+    return !hamd_arb_is_stale(c, tick->datetime_ns, tick->volume);
 }
 
 static bool source_valid(int source)

@@ -150,6 +150,13 @@ void hamd_arb_contract_count(struct hamd_arb_contract *c,
 /* Frees the rings of a contract (and takes them out of its totals). */
 void hamd_arb_contract_release(struct hamd_arb_contract *c);
 
+/* True when hamd_arb_offer would call a tick of this exchange time and
+ * volume HAMD_ARB_STALE whatever its source: it is not newer than the
+ * last published. What a hot standby's copy needs to be dropped unread
+ * (common/tick_peek.h). */
+bool hamd_arb_is_stale(const struct hamd_arb_contract *c, int64_t datetime_ns,
+                       double volume);
+
 /* Judges one tick from `source` received at now_ns. On HAMD_ARB_PUBLISH
  * the caller publishes and must then call hamd_arb_published. */
 enum hamd_arb_verdict hamd_arb_offer(struct hamd_arb_contract *c,

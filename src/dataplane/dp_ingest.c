@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "common/clock.h"
+#include "common/tick_peek.h"
 #include "dataplane/dp_internal.h"
 
 /* The source a DEALER identity names: the used slot whose account has the
@@ -47,9 +48,8 @@ static void reject(struct dp_source *s, const char *what)
  * its per-source times now, from freshest_rx_ns as the earlier source
  * left it (dp_stats_contract_touched). */
 static void note_receipt(struct hamd_dataplane *dp, struct dp_source *s,
-                         int idx, struct dp_contract *c,
-                         const struct hamd_tick *t, int64_t now_ns,
-                         int64_t wall_ns)
+                         int idx, struct dp_contract *c, int64_t datetime_ns,
+                         int64_t now_ns, int64_t wall_ns)
 {
     s->st.ticks++;
     s->st.last_tick_ns = now_ns;
@@ -63,14 +63,98 @@ static void note_receipt(struct hamd_dataplane *dp, struct dp_source *s,
         c->freshest_rx_ns = now_ns;
     if (s->canary[0] && strcmp(s->canary, c->vt_symbol) == 0)
         s->st.canary_ns = now_ns;
-    int64_t lat_ms = (wall_ns - t->datetime_ns) / HAMD_NS_PER_MS;
+    int64_t lat_ms = (wall_ns - datetime_ns) / HAMD_NS_PER_MS;
     s->latency_sum_ms += lat_ms > 0 ? lat_ms : 0;
     s->latency_n++;
+}
+
+/* Another source's copy went out first (or this one repeated). */
+static void count_stale(struct dp_source *s, const struct dp_contract *c,
+                        int idx)
+{
+    s->st.stale++;
+    if (c->first && hamd_arb_supplies(&c->arb, idx))
+        s->st.lost_race++;
+}
+
+/* What every tick received does before it is judged: the receipt noted
+ * and, where this node relays the source to the publisher, the body
+ * passed on as it came. Called once a body whichever way it goes, so
+ * tests/bench/callgrind_costs.py counts bodies by its calls. */
+static void receive_tick(struct hamd_dataplane *dp, struct dp_source *s,
+                         int idx, struct dp_contract *c, int64_t datetime_ns,
+                         const void *body, size_t len, int64_t now_ns,
+                         int64_t wall_ns)
+{
+    note_receipt(dp, s, idx, c, datetime_ns, now_ns, wall_ns);
+    /* The publisher asked this node for the contract from this account. */
+    if (c->relay_src == idx)
+        dp_relay_tick(dp, s, body, len);
+}
+
+/* Counts a body of s judged stale or not and, at the end of each window
+ * of DP_PEEK_WINDOW, decides whether peeking at its next bodies pays: a
+ * source whose copies are seldom stale (the active one in priority mode,
+ * the usual winner in first mode) would pay the peek on every body for
+ * nothing, ~310 instructions a tick where one source serves alone. Its
+ * bodies are still judged in full, so the count goes on and peeking
+ * resumes once they turn stale (a standby falling behind). */
+static void peek_count(struct dp_source *s, bool stale)
+{
+    s->peek_stale += stale;
+    if (++s->peek_bodies < DP_PEEK_WINDOW)
+        return;
+    s->peek_off = s->peek_stale * DP_PEEK_STALE_DIV < s->peek_bodies;
+    s->peek_bodies = 0;
+    s->peek_stale = 0;
+}
+
+/* A copy of a tick already published, told by a peek at three of its keys
+ * (common/tick_peek.h) and dropped without its decode: a hot standby's
+ * second copy of every tick. The decode costs ~1,950 instructions, the
+ * peek ~310 on every body (docs/performance.md, "Hot standby: the losing
+ * copy"), so only where some contract has two sources (dp->multi): a node
+ * with one source never peeks; nor does a source whose copies are seldom
+ * stale (peek_count). Every DP_STALE_CHECK_EVERY-th such copy of
+ * a source is decoded in full all the same. A copy dropped here is still
+ * received (its receipt, the relay of its bytes: the publisher judges
+ * what it is relayed). Returns the contract peeked (NULL when the peek
+ * failed or found none) for the full path to reuse, and sets *dropped
+ * when the copy is done with. */
+static struct dp_contract *drop_stale_copy(struct hamd_dataplane *dp,
+                                           struct dp_source *s, int idx,
+                                           const void *body, size_t len,
+                                           int64_t now_ns, bool *dropped)
+{
+    struct hamd_tick_age age;
+    *dropped = false;
+    if (dp->multi_len == 0 || s->peek_off ||
+        !hamd_tick_peek_age(body, len, &age))
+        return NULL;
+    struct dp_contract *c = hamd_strmap_get(dp->contracts, age.vt_symbol);
+    if (!c || !hamd_arb_is_stale(&c->arb, age.datetime_ns, age.volume))
+        return c;
+    if (++s->stale_unchecked >= DP_STALE_CHECK_EVERY) {
+        s->stale_unchecked = 0;
+        return c;
+    }
+    receive_tick(dp, s, idx, c, age.datetime_ns, body, len, now_ns,
+                 hamd_wall_ns());
+    count_stale(s, c, idx);
+    peek_count(s, true);
+    *dropped = true;
+    return c;
 }
 
 static void ingest_tick(struct hamd_dataplane *dp, struct dp_source *s,
                         const void *body, size_t len, int64_t now_ns)
 {
+    int idx = (int)(s - dp->sources);
+    bool dropped;
+    struct dp_contract *c =
+        drop_stale_copy(dp, s, idx, body, len, now_ns, &dropped);
+    if (dropped)
+        return;
     struct hamd_tick tick;
     struct hamd_tick_splice wire;
     enum hamd_tick_err err = hamd_tick_decode_splice(body, len, &tick, &wire);
@@ -78,30 +162,30 @@ static void ingest_tick(struct hamd_dataplane *dp, struct dp_source *s,
         reject(s, hamd_tick_strerror(err));
         return;
     }
-    struct dp_contract *c = hamd_strmap_get(dp->contracts, tick.vt_symbol);
+    /* The peek's contract when the decode names the same (it read the
+     * same bytes, unless the body only looked like the encoder's). */
+    if (!c || strcmp(c->vt_symbol, tick.vt_symbol) != 0)
+        c = hamd_strmap_get(dp->contracts, tick.vt_symbol);
     if (!c) {
         dp->unsubscribed++;
         return;
     }
-    int idx = (int)(s - dp->sources);
     /* The source is who sent it, whatever the body claims. */
     memcpy(tick.gateway_name, s->account, s->account_len + 1);
     /* One wall clock read (~60 ns on the development VM) per tick: the
      * latency seen and, when it goes out, its hub_ns. */
     struct dp_live live = {wire.body ? &wire : NULL, hamd_wall_ns()};
-    note_receipt(dp, s, idx, c, &tick, now_ns, live.wall_ns);
-    /* The publisher asked this node for the contract from this account. */
-    if (c->relay_src == idx)
-        dp_relay_tick(dp, s, body, len);
-    switch (hamd_arb_offer(&c->arb, &dp->opts.limits, idx, &tick, now_ns)) {
+    receive_tick(dp, s, idx, c, tick.datetime_ns, body, len, now_ns,
+                 live.wall_ns);
+    enum hamd_arb_verdict v =
+        hamd_arb_offer(&c->arb, &dp->opts.limits, idx, &tick, now_ns);
+    peek_count(s, v == HAMD_ARB_STALE);
+    switch (v) {
     case HAMD_ARB_PUBLISH:
         dp_publish_tick(dp, c, idx, &tick, &live, now_ns);
         break;
     case HAMD_ARB_STALE:
-        s->st.stale++;
-        /* Another source's copy went out first (or this one repeated). */
-        if (c->first && hamd_arb_supplies(&c->arb, idx))
-            s->st.lost_race++;
+        count_stale(s, c, idx);
         break;
     case HAMD_ARB_KEPT:
     case HAMD_ARB_DROPPED:

@@ -77,6 +77,23 @@
                                       sent since the last watermark */
 #define DP_MULTI_INITIAL 64        /* first size of the list of contracts
                                       two sources can touch (dp_stats.c) */
+#define DP_PEEK_WINDOW 64          /* a source's bodies judged between two
+                                      decisions to peek at its bodies
+                                      first (dp_ingest.c) */
+#define DP_PEEK_STALE_DIV 6        /* ... peeking, when 1 in 6 or more of
+                                      the last window's were stale: a peek
+                                      costs every body ~310 instructions,
+                                      a stale one it drops saves ~1,950,
+                                      even at 310 / 1,950 = 1 / 6.3 */
+#define DP_STALE_CHECK_EVERY 16    /* a source's stale copies dropped on
+                                      a peek (dp_ingest.c): every 16th is
+                                      decoded in full all the same, so a
+                                      standby whose bodies are corrupt
+                                      past the peeked keys is counted
+                                      malformed (the health check's
+                                      default trips at 1 a check) while
+                                      the other 15 save ~90 % of what
+                                      the peek can */
 
 /* Door operations, control -> data, sent as [struct dp_door_msg][body?]. */
 enum dp_door_op {
@@ -125,6 +142,16 @@ struct dp_source {
     struct hamd_gwauth auth;              /* its launch token and the
                                              connection that proved it */
     struct hamd_log_rate auth_rate;       /* limits refused-message logs */
+    unsigned stale_unchecked;             /* stale copies dropped on a peek
+                                             since the last one decoded in
+                                             full (DP_STALE_CHECK_EVERY) */
+    bool peek_off;                        /* do not peek at its bodies: too
+                                             few of the last window's were
+                                             stale (DP_PEEK_STALE_DIV): the
+                                             active source in priority
+                                             mode, a race's usual winner */
+    unsigned peek_bodies;                 /* bodies judged this window */
+    unsigned peek_stale;                  /* ... of them stale */
     int64_t latency_sum_ms;               /* this stats period */
     uint64_t latency_n;                   /* this stats period */
     struct hamd_dp_source_stats st;       /* counters and times */

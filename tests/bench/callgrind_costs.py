@@ -7,10 +7,13 @@ bench_gw_relay, the do-nothing relay set against it
     callgrind_costs.py --breakdown DEDUP_DUMP SINGLE_DUMP
 
 Prints one line of key=value:
-  ticks            calls of the tick decoder, one per tick body:
-                   hamd_tick_decode_splice (hamd_tick_decode in builds
-                   before the splice); in bench_gw_relay, which decodes
-                   nothing, calls of its per-tick gwr_relay_tick
+  ticks            tick bodies received: calls of receive_tick, which
+                   the hub calls for every body it takes, decoded in full
+                   or dropped on a peek at its age (hamd_tick_peek_age);
+                   in builds before the peek, calls of the tick decoder,
+                   hamd_tick_decode_splice (hamd_tick_decode before the
+                   splice); in bench_gw_relay, which decodes nothing,
+                   calls of its per-tick gwr_relay_tick
   hub_instr        every instruction in the dump (all threads)
   tickpath_instr   inclusive cost of dp_ingest_message: decode, arbiter,
                    publish gate, stamp, encode, cache, zmq_send
@@ -46,6 +49,12 @@ from collections import defaultdict
 # The hub's decoders of a gateway's tick body, called once per body: the
 # build measured may have either (the splice came later).
 DECODERS = ("hamd_tick_decode", "hamd_tick_decode_splice")
+
+# The peek at a body's age (src/dataplane/dp_ingest.c): with a hot
+# standby the decoder is called only for the bodies not dropped on it, so
+# bodies are counted by the hub's receive_tick instead.
+PEEK = "hamd_tick_peek_age"
+RECEIVE = "receive_tick"
 
 # bench_gw_relay's function called once per tick body it publishes.
 RELAY_TICK = "gwr_relay_tick"
@@ -117,6 +126,12 @@ class Dump:
         return sum(n for (_, b), n in self.calls.items() if b == f)
 
     def ticks(self):
+        received = self.calls_to(RECEIVE)
+        if received:
+            return received
+        if self.calls_to(PEEK):
+            sys.exit("callgrind_costs.py: %s was inlined: the bodies dropped "
+                     "on a peek cannot be counted" % RECEIVE)
         return sum(self.calls_to(f) for f in DECODERS + (RELAY_TICK,))
 
 
@@ -132,6 +147,8 @@ DATA_ROWS = (
     ("connection check, zmq_msg_gets + dp_gwauth_message",
      lambda d: d.inclusive("zmq_msg_gets") +
      d.inclusive("dp_gwauth_message")),
+    ("peek at a copy's age, hamd_tick_peek_age",
+     lambda d: d.inclusive(PEEK)),
     ("decode and validate, hamd_tick_decode_splice",
      lambda d: sum(d.inclusive(f) for f in DECODERS)),
     ("account and contract lookups, hamd_strmap_get",

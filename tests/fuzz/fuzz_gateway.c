@@ -92,6 +92,9 @@ static struct hamd_dataplane *gw_dp_new(void)
         snprintf(c->vt_symbol, sizeof c->vt_symbol, "%s", GW_CONTRACTS[i]);
         hamd_arb_contract_init(&c->arb);
         c->served = (1u << GW_N_ACCOUNTS) - 1;
+        /* Two sources from the start: every body is peeked at first
+         * (dp_ingest.c's drop of a losing copy), whatever came before. */
+        dp_stats_contract_touched(dp, c);
         hamd_strmap_put(dp->contracts, c->vt_symbol, c);
     }
     return dp;
@@ -110,6 +113,10 @@ static void gw_dp_reset(struct hamd_dataplane *dp)
         snprintf(s->st.account, sizeof s->st.account, "%s", s->account);
         s->latency_sum_ms = 0;
         s->latency_n = 0;
+        s->stale_unchecked = 0;
+        s->peek_off = false;
+        s->peek_bodies = 0;
+        s->peek_stale = 0;
     }
     for (unsigned i = 0; i < GW_N_CONTRACTS; i++) {
         struct dp_contract *c = hamd_strmap_get(dp->contracts, GW_CONTRACTS[i]);

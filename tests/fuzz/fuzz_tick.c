@@ -6,13 +6,16 @@
  * UTF-8 strings, finite non-negative prices and volumes, extra within
  * bounds); encoding it and decoding that gives the same bytes again; the
  * compact form the snapshot cache keeps expands back to the same
- * encoding. On any input, the UTF-8 check the decoder makes agrees with
- * jansson's. */
+ * encoding; the peek at a copy's age (common/tick_peek.h) reads the
+ * encoding and reads what the decoder did. On any input, the UTF-8 check
+ * the decoder makes agrees with jansson's, and what a peek reads is as
+ * promised. */
 #include <jansson.h>
 #include <math.h>
 #include <string.h>
 
 #include "common/tick_compact.h"
+#include "common/tick_peek.h"
 #include "common/utf8.h"
 #include "fuzz.h"
 #include "hamd/tick.h"
@@ -57,21 +60,40 @@ static void tick_valid_check(const struct hamd_tick *t)
     tick_numbers_check(t);
 }
 
+/* The three fields a peek read are those the decoder read. */
+static void tick_peek_same(const struct hamd_tick_age *peeked,
+                           const struct hamd_tick *decoded)
+{
+    FUZZ_CHECK(strcmp(peeked->vt_symbol, decoded->vt_symbol) == 0);
+    FUZZ_CHECK(peeked->datetime_ns == decoded->datetime_ns);
+    FUZZ_CHECK(memcmp(&peeked->volume, &decoded->volume,
+                      sizeof peeked->volume) == 0);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    struct hamd_tick_age p;
     struct hamd_tick t, u;
     uint8_t wire[HAMD_TICK_WIRE_MAX], again[HAMD_TICK_WIRE_MAX];
     json_t *str = json_stringn((const char *)data, size);
     FUZZ_CHECK(hamd_utf8_valid((const char *)data, size) == (str != NULL));
     json_decref(str);
+    bool peeked = hamd_tick_peek_age(data, size, &p);
+    if (peeked)
+        FUZZ_CHECK(memchr(p.vt_symbol, 0, sizeof p.vt_symbol) != NULL &&
+                   isfinite(p.volume) && p.volume >= 0);
     if (hamd_tick_decode(data, size, &t) != HAMD_TICK_OK)
         return 0;
     tick_valid_check(&t);
+    if (peeked)
+        tick_peek_same(&p, &t);
     int64_t n;
     (void)hamd_tick_extra_int(&t, "sim_seq", &n);
 
     size_t len = hamd_tick_encode(&t, t.has_hub, wire, sizeof wire);
     FUZZ_CHECK(len > 0);
+    FUZZ_CHECK(hamd_tick_peek_age(wire, len, &p));
+    tick_peek_same(&p, &t);
     FUZZ_CHECK(hamd_tick_decode(wire, len, &u) == HAMD_TICK_OK);
     FUZZ_CHECK(u.has_hub == t.has_hub);
     size_t len2 = hamd_tick_encode(&u, u.has_hub, again, sizeof again);

@@ -646,6 +646,36 @@ static void test_totals_follow_every_change(void **state)
         assert_int_equal(tot.kept[s], 0);
 }
 
+/* hamd_arb_is_stale says STALE exactly where hamd_arb_offer would, for
+ * the active source, a standby, and before anything was published. */
+static void test_is_stale_agrees_with_offer(void **state)
+{
+    (void)state;
+    struct hamd_arb_contract c;
+    hamd_arb_contract_init(&c);
+    assert_false(hamd_arb_is_stale(&c, 0, 0)); /* nothing published yet */
+    struct replay_log log = {&c, 0, {0}, {0}};
+    hamd_arb_switch(&c, &LIMITS, 0, 0, record, &log);
+    publish_if_ok(&c, 0, 1000, 10, 0, HAMD_ARB_PUBLISH);
+    static const struct {
+        int64_t dt_ms; /* exchange time */
+        double vol;    /* volume */
+    } offers[] = {{1000, 10}, {999, 50}, {1000, 9}, {1000, 11}, {1001, 0}};
+    for (size_t i = 0; i < sizeof offers / sizeof offers[0]; i++) {
+        for (int src = 0; src < 2; src++) {
+            struct hamd_arb_contract copy = c; /* no rings: shallow is fine */
+            struct hamd_tick t = tick_at(offers[i].dt_ms, offers[i].vol);
+            bool stale = hamd_arb_is_stale(&c, t.datetime_ns, t.volume);
+            enum hamd_arb_verdict v =
+                hamd_arb_offer(&copy, &LIMITS, src, &t, 1 * MS);
+            assert_int_equal(stale, v == HAMD_ARB_STALE);
+            if (v == HAMD_ARB_KEPT)
+                hamd_arb_contract_release(&copy);
+        }
+    }
+    hamd_arb_contract_release(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -672,6 +702,7 @@ int main(void)
         cmocka_unit_test(test_first_observed_trims_every_supplier),
         cmocka_unit_test(test_mode_names),
         cmocka_unit_test(test_totals_follow_every_change),
+        cmocka_unit_test(test_is_stale_agrees_with_offer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -32,25 +32,6 @@
 #define TOKEN "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0"
 #define CONN "gw-1"                /* the connection that proved TOKEN */
 
-/* One fake message: the type frame and one tick body. */
-struct fake_msg {
-    const void *data[2]; /* frame bytes */
-    size_t len[2];       /* frame sizes */
-    unsigned pos;        /* frames pulled */
-};
-
-static bool fake_next(void *ud, const void **frame, size_t *len, bool *more)
-{
-    struct fake_msg *m = ud;
-    if (m->pos >= 2)
-        return false;
-    *frame = m->data[m->pos];
-    *len = m->len[m->pos];
-    m->pos++;
-    *more = m->pos < 2;
-    return true;
-}
-
 /* A data plane with both sources (HELLO at HELLO_NS) and VT_SYMBOL
  * served by source 0 only. */
 static int setup(void **state)
@@ -83,9 +64,9 @@ static void tick_from(struct hamd_dataplane *dp, const char *account,
 {
     static uint8_t body[HAMD_TICK_WIRE_MAX];
     size_t len = unit_dp_tick(k, T0_NS, STEP_NS, body);
-    struct fake_msg m = {{"TICK", body}, {4, len}, 0};
+    struct unit_dp_msg m = {{"TICK", body}, {4, len}, 0};
     const char *conn = CONN;
-    dp_ingest_message(dp, account, strlen(account), &conn, fake_next, &m,
+    dp_ingest_message(dp, account, strlen(account), &conn, unit_dp_next, &m,
                       now_ns);
     assert_int_equal(m.pos, 2);
 }

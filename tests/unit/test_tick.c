@@ -599,12 +599,54 @@ static void test_cmp_age(void **state)
     assert_int_equal(hamd_tick_cmp_age(5, 11, 5, 11), 0);
 }
 
+/* BASE and then the pair (key, v) once more. */
+static enum hamd_tick_err decode_with_repeat(const struct kv *again)
+{
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, NBASE + 1);
+    for (size_t i = 0; i < NBASE; i++) {
+        msgpack_pack_str_with_body(&pk, BASE[i].key, strlen(BASE[i].key));
+        pack_val(&pk, &BASE[i]);
+    }
+    msgpack_pack_str_with_body(&pk, again->key, strlen(again->key));
+    pack_val(&pk, again);
+    struct hamd_tick t;
+    enum hamd_tick_err err = hamd_tick_decode(sb.data, sb.size, &t);
+    msgpack_sbuffer_destroy(&sb);
+    return err;
+}
+
+/* A known key twice is refused, whatever the second value; an unknown
+ * key twice is ignored twice. */
+static void test_reject_repeated_key(void **state)
+{
+    (void)state;
+    static const struct kv again[] = {
+        {"datetime", V_INT, NULL, BASE_DT + 1, 0, 0},
+        {"datetime", V_INT, NULL, BASE_DT, 0, 0}, /* even the same value */
+        {"volume", V_NIL, NULL, 0, 0, 0},
+        {"symbol", V_STR, "rb2605", 0, 0, 0},
+    };
+    for (size_t i = 0; i < sizeof again / sizeof again[0]; i++)
+        assert_int_equal(decode_with_repeat(&again[i]), HAMD_TICK_EREPEATED);
+    struct kv unknown = {"comment", V_STR, "x", 0, 0, 0};
+    struct kv twice[] = {unknown, unknown};
+    msgpack_sbuffer sb;
+    build(&sb, twice, 2);
+    struct hamd_tick t;
+    assert_int_equal(hamd_tick_decode(sb.data, sb.size, &t), HAMD_TICK_OK);
+    msgpack_sbuffer_destroy(&sb);
+}
+
 static void test_strerror_names(void **state)
 {
     (void)state;
     assert_string_equal(hamd_tick_strerror(HAMD_TICK_OK), "ok");
-    for (int a = HAMD_TICK_OK; a <= HAMD_TICK_EVTSYMBOL; a++)
-        for (int b = a + 1; b <= HAMD_TICK_EVTSYMBOL; b++)
+    for (int a = HAMD_TICK_OK; a <= HAMD_TICK_EREPEATED; a++)
+        for (int b = a + 1; b <= HAMD_TICK_EREPEATED; b++)
             assert_string_not_equal(hamd_tick_strerror(a),
                                     hamd_tick_strerror(b));
 }
@@ -645,6 +687,7 @@ int main(void)
         cmocka_unit_test(test_corrupted_bodies_do_not_crash),
         cmocka_unit_test(test_hub_layout_values_as_generic),
         cmocka_unit_test(test_cmp_age),
+        cmocka_unit_test(test_reject_repeated_key),
         cmocka_unit_test(test_strerror_names),
         cmocka_unit_test(test_code_valid),
         cmocka_unit_test(test_encoding_matches_msgpack_c),

@@ -1,8 +1,9 @@
 /* Helpers shared by the data plane's unit tests that drive it without
- * starting it (test_dp_ingest_batch.c, test_dp_lag.c) or through a fake
- * gateway (test_dp_relay.c): the publisher without a PUB, a source whose
- * launch token is proven, one contract, and the encoded ticks of
- * rb2601.SHFE. Include after <cmocka.h>. */
+ * starting it (test_dp_ingest_batch.c, test_dp_lag.c,
+ * test_dp_stale_copy.c) or through a fake gateway (test_dp_relay.c): the
+ * publisher without a PUB, a source whose launch token is proven, one
+ * contract, the encoded ticks of rb2601.SHFE, and a one-body message
+ * with its frame reader. Include after <cmocka.h>. */
 #ifndef HAMD_UNIT_DP_H
 #define HAMD_UNIT_DP_H
 
@@ -64,6 +65,28 @@ static inline struct dp_contract *unit_dp_contract(struct hamd_dataplane *dp,
     dp_stats_contract_touched(dp, c);
     hamd_strmap_put(dp->contracts, c->vt_symbol, c);
     return c;
+}
+
+/* A gateway message of two frames after its identity, a type and one
+ * body, as dp_ingest_message pulls it through unit_dp_next. */
+struct unit_dp_msg {
+    const void *data[2]; /* frame bytes */
+    size_t len[2];       /* frame sizes */
+    unsigned pos;        /* frames pulled */
+};
+
+/* dp_ingest_message's frame reader over a struct unit_dp_msg. */
+static inline bool unit_dp_next(void *ud, const void **frame, size_t *len,
+                                bool *more)
+{
+    struct unit_dp_msg *m = ud;
+    if (m->pos >= 2)
+        return false;
+    *frame = m->data[m->pos];
+    *len = m->len[m->pos];
+    m->pos++;
+    *more = m->pos < 2;
+    return true;
 }
 
 /* Encodes tick k of UNIT_DP_VT_SYMBOL into body (HAMD_TICK_WIRE_MAX
