@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "common/log.h"
+#include "common/slab.h"
 #include "common/strmap.h"
 #include "common/tick_splice.h"
 #include "common/watermark.h"
@@ -262,6 +263,8 @@ struct hamd_dataplane {
                                              and may supply first-arrival
                                              contracts (dp_arbitration.c) */
     struct hamd_strmap *contracts;        /* vt_symbol -> dp_contract */
+    struct hamd_slab *contract_slab;      /* the dp_contracts, carved from
+                                             128 KiB blocks (common/slab.h) */
     struct hamd_arb_totals arb_totals;    /* every contract's replay rings,
                                              counted as they change */
     uint64_t cached;                      /* contracts with a cached tick */
