@@ -110,3 +110,56 @@ size_t hamd_slab_per_block(const struct hamd_slab *self)
 {
     return self->per_block;
 }
+
+/* ------------------------------------------------------------------------
+ * Slabs by size class
+ * ------------------------------------------------------------------------ */
+
+#define SLABS_CLASSES (HAMD_SLABS_MAX_BYTES / HAMD_SLABS_STEP_BYTES)
+
+struct hamd_slabs {
+    struct hamd_slab *by_class[SLABS_CLASSES]; /* class k: items of
+                                                  (k + 1) * STEP bytes;
+                                                  NULL until first used */
+};
+
+struct hamd_slabs *hamd_slabs_new(void)
+{
+    return calloc(1, sizeof(struct hamd_slabs));
+}
+
+void hamd_slabs_destroy(struct hamd_slabs **self)
+{
+    struct hamd_slabs *s = *self;
+    if (!s)
+        return;
+    *self = NULL;
+    for (size_t k = 0; k < SLABS_CLASSES; k++)
+        hamd_slab_destroy(&s->by_class[k]);
+    free(s);
+}
+
+void *hamd_slabs_alloc(struct hamd_slabs *self, size_t bytes, size_t *cap)
+{
+    if (bytes > HAMD_SLABS_MAX_BYTES) {
+        *cap = bytes;
+        return malloc(bytes);
+    }
+    size_t k = bytes ? (bytes - 1) / HAMD_SLABS_STEP_BYTES : 0;
+    if (!self->by_class[k] &&
+        !(self->by_class[k] = hamd_slab_new((k + 1) * HAMD_SLABS_STEP_BYTES)))
+        return NULL;
+    *cap = (k + 1) * HAMD_SLABS_STEP_BYTES;
+    return hamd_slab_alloc(self->by_class[k]);
+}
+
+void hamd_slabs_free(struct hamd_slabs *self, void *item, size_t cap)
+{
+    if (!item)
+        return;
+    if (cap > HAMD_SLABS_MAX_BYTES) {
+        free(item);
+        return;
+    }
+    hamd_slab_free(self->by_class[(cap - 1) / HAMD_SLABS_STEP_BYTES], item);
+}

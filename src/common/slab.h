@@ -44,4 +44,34 @@ size_t hamd_slab_blocks(const struct hamd_slab *self);
 /* Returns the items one block holds. */
 size_t hamd_slab_per_block(const struct hamd_slab *self);
 
+/* ------------------------------------------------------------------------
+ * Slabs by size class
+ * ------------------------------------------------------------------------ */
+
+#define HAMD_SLABS_STEP_BYTES 32   /* size classes 32, 64, ... bytes: a
+                                      rounded item wastes 16 bytes on
+                                      average, what malloc's header and
+                                      rounding cost */
+#define HAMD_SLABS_MAX_BYTES 2048  /* larger items are malloc'd (a cached
+                                      tick is ~350 bytes, the largest
+                                      seen under 1 KB) */
+
+/* Items of varying sizes (the data plane's cached ticks), each from the
+ * slab of its size class, created on first use. */
+struct hamd_slabs;
+
+/* Creates an empty set. Returns NULL when out of memory. */
+struct hamd_slabs *hamd_slabs_new(void);
+
+/* Frees every slab (and nothing malloc'd through it: free those first
+ * with hamd_slabs_free); nulls *self. */
+void hamd_slabs_destroy(struct hamd_slabs **self);
+
+/* Returns an item of at least bytes (> 0) and sets *cap to its size, the
+ * size class's; NULL when out of memory. */
+void *hamd_slabs_alloc(struct hamd_slabs *self, size_t bytes, size_t *cap);
+
+/* Gives back item (NULL: nothing) of capacity cap, as _alloc set it. */
+void hamd_slabs_free(struct hamd_slabs *self, void *item, size_t cap);
+
 #endif /* HAMD_SLAB_H */

@@ -478,7 +478,7 @@ static void contract_free(struct hamd_dataplane *dp, struct dp_contract *c)
     dp_stats_contract_forget(dp, c);
     dp->cached -= c->lvc_len > 0;
     hamd_arb_contract_release(&c->arb);
-    free(c->lvc);
+    hamd_slabs_free(dp->lvc_slabs, c->lvc, c->lvc_cap);
     hamd_slab_free(dp->contract_slab, c);
 }
 
@@ -833,12 +833,13 @@ struct hamd_dataplane *hamd_dataplane_new(const struct hamd_dataplane_opts *opts
     dp->ev_cap = DP_EVENT_QUEUE_INITIAL;
     dp->contracts = hamd_strmap_new(DP_CONTRACTS_INITIAL);
     dp->contract_slab = hamd_slab_new(sizeof(struct dp_contract));
+    dp->lvc_slabs = hamd_slabs_new();
     dp->by_account = hamd_strmap_new(HAMD_ARB_MAX_SOURCES * 2);
     dp->inflight = hamd_inflight_new((int64_t)DP_FOLLOW_INFLIGHT_MS * HAMD_NS_PER_MS,
                                      DP_FOLLOW_INFLIGHT_MAX);
     dp->zctx = zmq_ctx_new();
     if (!dp->events || !dp->contracts || !dp->contract_slab ||
-        !dp->by_account || !dp->inflight || !dp->zctx) {
+        !dp->lvc_slabs || !dp->by_account || !dp->inflight || !dp->zctx) {
         hamd_dataplane_destroy(&dp);
         return NULL;
     }
@@ -926,6 +927,7 @@ void hamd_dataplane_destroy(struct hamd_dataplane **self)
         hamd_strmap_destroy(&dp->contracts);
     }
     hamd_slab_destroy(&dp->contract_slab);
+    hamd_slabs_destroy(&dp->lvc_slabs);
     hamd_strmap_destroy(&dp->by_account);
     hamd_inflight_destroy(&dp->inflight);
     dp_wm_free(dp);

@@ -97,12 +97,53 @@ static void test_freed_items_are_reused(void **state)
     hamd_slab_destroy(&s);
 }
 
+/* By size class: an item's capacity is its size rounded up to the step,
+ * items of one class come from one slab (a freed one reused for the next
+ * of its class, not of another), larger items from malloc. */
+static void test_size_classes(void **state)
+{
+    (void)state;
+    struct hamd_slabs *s = hamd_slabs_new();
+    assert_non_null(s);
+    size_t cap_a, cap_b, cap_c, cap_big;
+    unsigned char *a = hamd_slabs_alloc(s, 352, &cap_a); /* a cached tick */
+    assert_int_equal(cap_a, 352);
+    unsigned char *b = hamd_slabs_alloc(s, 353, &cap_b);
+    assert_int_equal(cap_b, 384);
+    unsigned char *c = hamd_slabs_alloc(s, 1, &cap_c);
+    assert_int_equal(cap_c, HAMD_SLABS_STEP_BYTES);
+    memset(a, 1, cap_a);
+    memset(b, 2, cap_b);
+    memset(c, 3, cap_c);
+    for (size_t k = 0; k < cap_a; k++)
+        assert_int_equal(a[k], 1);
+    hamd_slabs_free(s, a, cap_a);
+    size_t cap;
+    unsigned char *again = hamd_slabs_alloc(s, 360, &cap); /* another class */
+    assert_int_equal(cap, 384);
+    assert_ptr_not_equal(again, a);
+    unsigned char *same = hamd_slabs_alloc(s, 340, &cap); /* a's class */
+    assert_int_equal(cap, 352);
+    assert_ptr_equal(same, a);
+    assert_int_equal(same[0], 0); /* zeroed */
+    unsigned char *big = hamd_slabs_alloc(s, HAMD_SLABS_MAX_BYTES + 1,
+                                          &cap_big);
+    assert_non_null(big);
+    assert_int_equal(cap_big, HAMD_SLABS_MAX_BYTES + 1);
+    memset(big, 4, cap_big);
+    hamd_slabs_free(s, big, cap_big); /* malloc'd: free()d (ASan checks) */
+    hamd_slabs_free(s, NULL, 0);
+    hamd_slabs_destroy(&s);
+    assert_null(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sizes_and_limits),
         cmocka_unit_test(test_items_fill_blocks),
         cmocka_unit_test(test_freed_items_are_reused),
+        cmocka_unit_test(test_size_classes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
