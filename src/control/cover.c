@@ -1,10 +1,11 @@
 /* The coverage shell: see cover.h; the decisions are in core/coverage.c.
  *
  * Cost: the replicated accounts and subscriptions are read again only
- * after a command changed them; a node's coverage is one pass over the
- * subscriptions with a per-exchange cache (core/coverage.c), computed for
- * this node on every judge step and for a follower when its report is
- * new. Reports are a few hundred bytes a second per follower. */
+ * after a command changed them, the subscriptions counted by exchange and
+ * not kept (the store and the node's contract map hold them already); a
+ * node's coverage is one pass over those few exchanges (core/coverage.c),
+ * computed for this node on every judge step and for a follower when its
+ * report is new. Reports are a few hundred bytes a second per follower. */
 #include "control/cover.h"
 
 #include <msgpack.h>
@@ -16,7 +17,8 @@
 #include "common/log.h"
 #include "common/relay_proto.h"
 
-#define COVER_SUBS_INITIAL 1024 /* subscriptions expected; grows */
+#define COVER_EXCHANGES_INITIAL 16 /* distinct exchanges expected (China's
+                                      futures markets are 6); grows */
 
 /* One node's coverage and the arrays it points into. */
 struct cover_view {
@@ -40,9 +42,9 @@ struct hamd_cover {
     struct hamd_account *accounts;/* HAMD_FAILOVER_MAX_ACCOUNTS, store order */
     bool *stopped;                /* per account: operator-stopped */
     size_t n_subs;                /* subscribed contracts */
-    size_t subs_cap;              /* entries allocated in subs */
-    char (*subs)[HAMD_VT_SYMBOL_MAX]; /* the subscriptions */
-    const char **sub_ptrs;        /* subs as strings for core/coverage */
+    size_t n_exch;                /* entries in exch */
+    size_t exch_cap;              /* entries allocated in exch */
+    struct hamd_coverage_exchange *exch; /* the subscriptions by exchange */
     int *buf;                     /* best and source of every view */
 
     struct cover_view self_view;  /* this node */
@@ -83,35 +85,32 @@ static int collect_account(void *ud, const struct hamd_account *a)
 static int collect_sub(void *ud, const char *vt_symbol)
 {
     struct hamd_cover *cv = ud;
-    if (cv->n_subs == cv->subs_cap) {
-        size_t cap = cv->subs_cap ? cv->subs_cap * 2 : COVER_SUBS_INITIAL;
-        void *s = realloc(cv->subs, cap * sizeof *cv->subs);
-        if (!s)
+    while (!hamd_coverage_exchange_add(cv->exch, &cv->n_exch, cv->exch_cap,
+                                       vt_symbol)) {
+        size_t cap = cv->exch_cap ? cv->exch_cap * 2 : COVER_EXCHANGES_INITIAL;
+        void *e = realloc(cv->exch, cap * sizeof *cv->exch);
+        if (!e)
             return -1;
-        cv->subs = s;
-        cv->subs_cap = cap;
+        cv->exch = e;
+        cv->exch_cap = cap;
     }
-    snprintf(cv->subs[cv->n_subs++], HAMD_VT_SYMBOL_MAX, "%s", vt_symbol);
+    cv->n_subs++;
     return 0;
 }
 
-/* Points every view's arrays into one allocation of n_subs each. */
+/* Points every view's arrays into one allocation of n_exch each. */
 static bool views_attach(struct hamd_cover *cv)
 {
-    size_t views = 1 + cv->opts.n_peers, n = cv->n_subs ? cv->n_subs : 1;
+    size_t views = 1 + cv->opts.n_peers, n = cv->n_exch ? cv->n_exch : 1;
     free(cv->buf);
-    free(cv->sub_ptrs);
     cv->buf = malloc(views * 2 * n * sizeof *cv->buf);
-    cv->sub_ptrs = malloc(n * sizeof *cv->sub_ptrs);
-    if (!cv->buf || !cv->sub_ptrs)
+    if (!cv->buf)
         return false;
-    for (size_t i = 0; i < cv->n_subs; i++)
-        cv->sub_ptrs[i] = cv->subs[i];
     for (size_t v = 0; v < views; v++) {
         struct cover_view *view = v ? &cv->peer_view[v - 1] : &cv->self_view;
         view->cov.best = cv->buf + 2 * n * v;
         view->cov.source = view->cov.best + n;
-        view->cov.n_contracts = 0;
+        view->cov.n_exchanges = 0;
         view->cov.covered = 0;
         view->report_rx_ns = 0; /* compute again */
     }
@@ -125,6 +124,7 @@ static bool inputs_refresh(struct hamd_cover *cv)
         return true;
     cv->n_accounts = 0;
     cv->n_subs = 0;
+    cv->n_exch = 0;
     if (hamd_store_accounts_foreach(cv->deps.store, collect_account, cv) < 0 ||
         hamd_store_subs_foreach(cv->deps.store, collect_sub, cv) < 0 ||
         !views_attach(cv)) {
@@ -143,7 +143,7 @@ static bool inputs_refresh(struct hamd_cover *cv)
 static void view_compute(struct hamd_cover *cv, struct cover_view *v, bool known)
 {
     hamd_coverage_compute(cv->accounts, known ? v->states : NULL, cv->stopped,
-                          cv->n_accounts, cv->sub_ptrs, cv->n_subs, &v->cov);
+                          cv->n_accounts, cv->exch, cv->n_exch, &v->cov);
 }
 
 /* This node's own gateways, as its monitor sees them. */
@@ -524,8 +524,7 @@ static void on_timer_closed(uv_handle_t *h)
     struct hamd_cover *cv = h->data;
     free(cv->accounts);
     free(cv->stopped);
-    free(cv->subs);
-    free(cv->sub_ptrs);
+    free(cv->exch);
     free(cv->buf);
     free(cv);
 }

@@ -539,9 +539,11 @@ static int node_start(struct hamd_node *node)
     node->gateways = hamd_strmap_new(NODE_MAPS_INITIAL);
     node->contracts = hamd_strmap_new(NODE_MAPS_INITIAL);
     node->relays = hamd_strmap_new(NODE_MAPS_INITIAL);
+    node->source_ids = hamd_strpool_new();
     char store_dir[PATH_MAX + 8];
     snprintf(store_dir, sizeof store_dir, "%s/store", cfg->data_dir);
     if (!node->gateways || !node->contracts || !node->relays ||
+        !node->source_ids ||
         data_dir_prepare(cfg->data_dir) < 0 ||
         !(node->store = hamd_store_new(store_dir)) ||
         node_secrets_start(node) < 0)

@@ -26,6 +26,7 @@
 #include <uv.h>
 
 #include "common/strmap.h"
+#include "common/strpool.h"
 #include "config/config.h"
 #include "control/supervisor.h"
 #include "dataplane/dataplane.h"
@@ -55,17 +56,21 @@ struct node_gw {
     bool seen;                          /* scratch: still in the store */
 };
 
-/* One subscribed contract as this node routes it. */
+/* One subscribed contract as this node routes it: 5,000 of them, so the
+ * source ids are the pool's copies (node->source_ids) and the vt_symbol
+ * is as long as it is: ~32 bytes a record where three fixed arrays took
+ * 136 (docs/performance.md, "Memory, session 10"). */
 struct node_contract {
-    char vt_symbol[HAMD_VT_SYMBOL_MAX]; /* its key in contracts */
-    char assigned[HAMD_ACCOUNT_ID_MAX]; /* the store's source id ("" none) */
-    char routed[HAMD_ACCOUNT_ID_MAX];   /* source told to the data plane:
-                                           the assigned one, but a relayed
-                                           source ACCOUNT@nodeN is this
-                                           node's own ACCOUNT unless this
-                                           node publishes and N is another
-                                           node (reconcile.c) */
+    const char *assigned;               /* the store's source id ("" none),
+                                           pooled */
+    const char *routed;                 /* source told to the data plane,
+                                           pooled: the assigned one, but a
+                                           relayed source ACCOUNT@nodeN is
+                                           this node's own ACCOUNT unless
+                                           this node publishes and N is
+                                           another node (reconcile.c) */
     bool desired;                       /* scratch flag of reconcile */
+    char vt_symbol[];                   /* its key in contracts */
 };
 
 struct hamd_node {
@@ -107,6 +112,7 @@ struct hamd_node {
 
     struct hamd_strmap *gateways;       /* account id -> node_gw */
     struct hamd_strmap *contracts;      /* vt_symbol -> node_contract */
+    struct hamd_strpool *source_ids;    /* the source ids contracts name */
     struct hamd_strmap *relays;         /* relayed source ids registered
                                            with the data plane -> the map
                                            itself (a set) */

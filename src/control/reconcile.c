@@ -185,10 +185,14 @@ static int reconcile_one_sub(void *ud, const char *vt_symbol)
     struct subs_ctx *ctx = ud;
     struct node_contract *c = hamd_strmap_get(ctx->node->contracts, vt_symbol);
     if (!c) {
-        c = calloc(1, sizeof *c);
+        size_t len = strnlen(vt_symbol, HAMD_VT_SYMBOL_MAX - 1);
+        c = malloc(sizeof *c + len + 1);
         if (!c)
             return 0;
-        snprintf(c->vt_symbol, sizeof c->vt_symbol, "%s", vt_symbol);
+        c->assigned = "";
+        c->routed = "";
+        memcpy(c->vt_symbol, vt_symbol, len);
+        c->vt_symbol[len] = '\0';
         hamd_strmap_put(ctx->node->contracts, c->vt_symbol, c);
         hamd_dataplane_contract_add(ctx->node->dp, c->vt_symbol);
         symlist_add(&ctx->added, c->vt_symbol);
@@ -290,16 +294,23 @@ static void route(struct hamd_node *node, struct node_contract *c,
                   const char *assigned)
 {
     char routed[HAMD_ACCOUNT_ID_MAX];
-    snprintf(c->assigned, sizeof c->assigned, "%s", assigned);
     local_route(node, assigned, routed, sizeof routed);
-    if (strcmp(c->routed, routed) == 0)
+    const char *a = hamd_strpool_intern(node->source_ids, assigned);
+    const char *r = hamd_strpool_intern(node->source_ids, routed);
+    if (!a || !r) {
+        LOG_ERROR("route %s: out of memory for source id %s", c->vt_symbol,
+                  assigned);
+        return;
+    }
+    c->assigned = a;
+    if (strcmp(c->routed, r) == 0)
         return;
     uint64_t switch_id = hamd_steer_switch_id(node->steer, c->vt_symbol,
                                               assigned);
     hamd_dataplane_assign(node->dp, c->vt_symbol, routed, switch_id);
     LOG_DEBUG("route %s: %s -> %s", c->vt_symbol, c->routed[0] ? c->routed : "-",
               routed[0] ? routed : "-");
-    snprintf(c->routed, sizeof c->routed, "%s", routed);
+    c->routed = r;
 }
 
 static int reconcile_one_assign(void *ud, const char *vt_symbol,
@@ -378,4 +389,5 @@ void node_maps_free(struct hamd_node *node)
     hamd_strmap_destroy(&node->gateways);
     hamd_strmap_destroy(&node->contracts);
     hamd_strmap_destroy(&node->relays);
+    hamd_strpool_destroy(&node->source_ids);
 }

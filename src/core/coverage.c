@@ -1,14 +1,10 @@
 /* Coverage and the leadership judge: see coverage.h for the rules. */
 #include "core/coverage.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "common/clock.h"
-
-#define COVERAGE_EXCH_CACHE 64 /* distinct exchanges remembered per call:
-                                  health is per account and service per
-                                  exchange, so contracts of one exchange
-                                  share their answer */
 
 /* ------------------------------------------------------------------------
  * One node's coverage
@@ -16,7 +12,6 @@
 
 /* The best usable HEALTHY account serving exchange ex. */
 struct exch_best {
-    const char *ex;  /* points into a contract's vt_symbol */
     int priority;    /* HAMD_COVERAGE_NONE when nobody serves it */
     int account;     /* -1 when nobody serves it */
 };
@@ -39,7 +34,7 @@ static struct exch_best exchange_best(const struct hamd_account *accounts,
                                       const bool *stopped, size_t n,
                                       const char *ex)
 {
-    struct exch_best b = {ex, HAMD_COVERAGE_NONE, -1};
+    struct exch_best b = {HAMD_COVERAGE_NONE, -1};
     for (size_t a = 0; a < n; a++) {
         if (!account_covers(&accounts[a], states[a], stopped && stopped[a], ex))
             continue;
@@ -53,38 +48,46 @@ static struct exch_best exchange_best(const struct hamd_account *accounts,
     return b;
 }
 
+bool hamd_coverage_exchange_add(struct hamd_coverage_exchange *ex, size_t *n,
+                                size_t cap, const char *vt_symbol)
+{
+    const char *dot = strrchr(vt_symbol, '.');
+    const char *name = dot ? dot + 1 : "";
+    for (size_t i = 0; i < *n; i++) {
+        if (strcmp(ex[i].name, name) == 0) {
+            ex[i].contracts++;
+            return true;
+        }
+    }
+    if (*n == cap)
+        return false;
+    /* A vt_symbol fits in name, so its exchange does. */
+    snprintf(ex[*n].name, sizeof ex[*n].name, "%s", name);
+    ex[*n].contracts = 1;
+    (*n)++;
+    return true;
+}
+
 void hamd_coverage_compute(const struct hamd_account *accounts,
                            const enum hamd_health_state *states,
                            const bool *stopped, size_t n_accounts,
-                           const char *const *contracts, size_t n_contracts,
-                           struct hamd_coverage *out)
+                           const struct hamd_coverage_exchange *exchanges,
+                           size_t n_exchanges, struct hamd_coverage *out)
 {
-    struct exch_best cache[COVERAGE_EXCH_CACHE];
-    size_t cached = 0;
-    out->n_contracts = n_contracts;
+    out->n_exchanges = n_exchanges;
     out->covered = 0;
     out->priority_sum = 0;
-    for (size_t c = 0; c < n_contracts; c++) {
-        const char *dot = strrchr(contracts[c], '.');
-        struct exch_best b = {NULL, HAMD_COVERAGE_NONE, -1};
-        if (states && dot && dot[1]) {
-            size_t k = 0;
-            while (k < cached && strcmp(cache[k].ex, dot + 1) != 0)
-                k++;
-            if (k < cached) {
-                b = cache[k];
-            } else {
-                b = exchange_best(accounts, states, stopped, n_accounts,
-                                  dot + 1);
-                if (cached < COVERAGE_EXCH_CACHE)
-                    cache[cached++] = b;
-            }
-        }
-        out->best[c] = b.priority;
-        out->source[c] = b.account;
+    for (size_t e = 0; e < n_exchanges; e++) {
+        struct exch_best b = {HAMD_COVERAGE_NONE, -1};
+        if (states && exchanges[e].name[0])
+            b = exchange_best(accounts, states, stopped, n_accounts,
+                              exchanges[e].name);
+        out->best[e] = b.priority;
+        out->source[e] = b.account;
         if (b.account >= 0) {
-            out->covered++;
-            out->priority_sum += b.priority;
+            out->covered += exchanges[e].contracts;
+            out->priority_sum +=
+                (int64_t)b.priority * (int64_t)exchanges[e].contracts;
         }
     }
 }
@@ -96,13 +99,13 @@ enum hamd_coverage_verdict hamd_coverage_compare(
         return follower->covered > leader->covered ? HAMD_COVERAGE_MORE
                                                    : HAMD_COVERAGE_NOT_BETTER;
     bool strictly = false;
-    size_t n = follower->n_contracts < leader->n_contracts
-                   ? follower->n_contracts
-                   : leader->n_contracts;
-    for (size_t c = 0; c < n; c++) {
-        if (follower->best[c] > leader->best[c])
-            return HAMD_COVERAGE_NOT_BETTER; /* one contract made worse */
-        strictly |= follower->best[c] < leader->best[c];
+    size_t n = follower->n_exchanges < leader->n_exchanges
+                   ? follower->n_exchanges
+                   : leader->n_exchanges;
+    for (size_t e = 0; e < n; e++) {
+        if (follower->best[e] > leader->best[e])
+            return HAMD_COVERAGE_NOT_BETTER; /* its contracts made worse */
+        strictly |= follower->best[e] < leader->best[e];
     }
     return strictly ? HAMD_COVERAGE_BETTER : HAMD_COVERAGE_NOT_BETTER;
 }

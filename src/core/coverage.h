@@ -52,27 +52,47 @@
                                                 two missed reports mean the
                                                 node covers nothing */
 
-/* One node's coverage: per subscribed contract (the caller's order), the
- * best priority and which account gives it. */
+/* The subscribed contracts of one exchange. Whether a node covers a
+ * contract, and at which priority, depends on its exchange alone (an
+ * account serves exchanges), so coverage is computed and compared per
+ * exchange, each weighed by its contracts: the same verdicts as per
+ * contract, from a few entries instead of a copy of 5,000 vt_symbols
+ * (docs/performance.md, "Memory, session 10"). */
+struct hamd_coverage_exchange {
+    char name[HAMD_VT_SYMBOL_MAX]; /* the text after a vt_symbol's last
+                                      '.'; "" for one without: it is
+                                      never covered */
+    size_t contracts;              /* subscribed contracts of it, >= 1 */
+};
+
+/* Counts vt_symbol in its exchange's entry of ex[0..*n), appending the
+ * entry when new. Returns false, changing nothing, when it is new and
+ * *n == cap (grow the array and call again). */
+bool hamd_coverage_exchange_add(struct hamd_coverage_exchange *ex, size_t *n,
+                                size_t cap, const char *vt_symbol);
+
+/* One node's coverage: per exchange (the caller's order), the best
+ * priority and which account gives it; covered and priority_sum count
+ * contracts. */
 struct hamd_coverage {
-    size_t n_contracts;  /* entries of best and source */
+    size_t n_exchanges;  /* entries of best and source */
     int *best;           /* priority, HAMD_COVERAGE_NONE when not covered */
     int *source;         /* account index of best, -1 when not covered */
-    size_t covered;      /* contracts with best != HAMD_COVERAGE_NONE */
-    int64_t priority_sum;/* sum of best over covered contracts (status) */
+    size_t covered;      /* contracts of the exchanges best covers */
+    int64_t priority_sum;/* their best priorities added (status) */
 };
 
 /* Computes coverage: accounts[0..n_accounts) with their state on the
  * node (states, same order) and whether the operator stopped them there
- * (stopped, same order; NULL = none stopped); contracts[0..n_contracts)
- * the subscribed vt_symbols. out->best and out->source must hold
- * n_contracts entries. With states NULL the node covers nothing (a
+ * (stopped, same order; NULL = none stopped); exchanges[0..n_exchanges)
+ * the subscribed contracts by exchange. out->best and out->source must
+ * hold n_exchanges entries. With states NULL the node covers nothing (a
  * witness, a stale report). */
 void hamd_coverage_compute(const struct hamd_account *accounts,
                            const enum hamd_health_state *states,
                            const bool *stopped, size_t n_accounts,
-                           const char *const *contracts, size_t n_contracts,
-                           struct hamd_coverage *out);
+                           const struct hamd_coverage_exchange *exchanges,
+                           size_t n_exchanges, struct hamd_coverage *out);
 
 /* How a follower's coverage compares with the leader's. */
 enum hamd_coverage_verdict {
@@ -82,7 +102,8 @@ enum hamd_coverage_verdict {
     HAMD_COVERAGE_BETTER,         /* as many, at Pareto-better priorities */
 };
 
-/* Compares two coverages of the same contract list. */
+/* Compares two coverages of the same exchange list: contract by
+ * contract, which is exchange by exchange. */
 enum hamd_coverage_verdict hamd_coverage_compare(
     const struct hamd_coverage *follower, const struct hamd_coverage *leader);
 

@@ -455,7 +455,7 @@ static void door_contract_add(struct hamd_dataplane *dp, const char *vt_symbol)
 {
     if (hamd_strmap_get(dp->contracts, vt_symbol))
         return;
-    struct dp_contract *c = calloc(1, sizeof *c);
+    struct dp_contract *c = hamd_slab_alloc(dp->contract_slab); /* zeroed */
     if (!c) {
         LOG_ERROR("data plane: out of memory adding %s", vt_symbol);
         return;
@@ -478,8 +478,8 @@ static void contract_free(struct hamd_dataplane *dp, struct dp_contract *c)
     dp_stats_contract_forget(dp, c);
     dp->cached -= c->lvc_len > 0;
     hamd_arb_contract_release(&c->arb);
-    free(c->lvc);
-    free(c);
+    hamd_slabs_free(dp->lvc_slabs, c->lvc, c->lvc_cap);
+    hamd_slab_free(dp->contract_slab, c);
 }
 
 static void door_contract_remove(struct hamd_dataplane *dp, const char *vt_symbol)
@@ -832,12 +832,14 @@ struct hamd_dataplane *hamd_dataplane_new(const struct hamd_dataplane_opts *opts
     dp->events = calloc(DP_EVENT_QUEUE_INITIAL, sizeof *dp->events);
     dp->ev_cap = DP_EVENT_QUEUE_INITIAL;
     dp->contracts = hamd_strmap_new(DP_CONTRACTS_INITIAL);
+    dp->contract_slab = hamd_slab_new(sizeof(struct dp_contract));
+    dp->lvc_slabs = hamd_slabs_new();
     dp->by_account = hamd_strmap_new(HAMD_ARB_MAX_SOURCES * 2);
     dp->inflight = hamd_inflight_new((int64_t)DP_FOLLOW_INFLIGHT_MS * HAMD_NS_PER_MS,
                                      DP_FOLLOW_INFLIGHT_MAX);
     dp->zctx = zmq_ctx_new();
-    if (!dp->events || !dp->contracts || !dp->by_account || !dp->inflight ||
-        !dp->zctx) {
+    if (!dp->events || !dp->contracts || !dp->contract_slab ||
+        !dp->lvc_slabs || !dp->by_account || !dp->inflight || !dp->zctx) {
         hamd_dataplane_destroy(&dp);
         return NULL;
     }
@@ -924,6 +926,8 @@ void hamd_dataplane_destroy(struct hamd_dataplane **self)
             contract_free(dp, val);
         hamd_strmap_destroy(&dp->contracts);
     }
+    hamd_slab_destroy(&dp->contract_slab);
+    hamd_slabs_destroy(&dp->lvc_slabs);
     hamd_strmap_destroy(&dp->by_account);
     hamd_inflight_destroy(&dp->inflight);
     dp_wm_free(dp);

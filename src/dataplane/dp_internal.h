@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "common/log.h"
+#include "common/slab.h"
 #include "common/strmap.h"
 #include "common/tick_splice.h"
 #include "common/watermark.h"
@@ -186,7 +187,8 @@ struct dp_contract {
     uint8_t *lvc;                         /* last published tick, compact
                                              (common/tick_compact.h) */
     uint32_t lvc_len;                     /* bytes in lvc, 0 = none yet */
-    uint32_t lvc_cap;                     /* bytes allocated for lvc */
+    uint32_t lvc_cap;                     /* bytes allocated for lvc: its
+                                             size class (dp->lvc_slabs) */
     int relay_src;                        /* source whose ticks this
                                              follower relays to the
                                              publisher, HAMD_ARB_NO_SOURCE */
@@ -289,6 +291,10 @@ struct hamd_dataplane {
                                              and may supply first-arrival
                                              contracts (dp_arbitration.c) */
     struct hamd_strmap *contracts;        /* vt_symbol -> dp_contract */
+    struct hamd_slab *contract_slab;      /* the dp_contracts, carved from
+                                             128 KiB blocks (common/slab.h) */
+    struct hamd_slabs *lvc_slabs;         /* their cached ticks, by size
+                                             class (common/slab.h) */
     struct hamd_arb_totals arb_totals;    /* every contract's replay rings,
                                              counted as they change */
     uint64_t cached;                      /* contracts with a cached tick */

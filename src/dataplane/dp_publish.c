@@ -171,19 +171,22 @@ enum hamd_gate_tick dp_gate_tick(struct hamd_dataplane *dp,
 /* Keeps the published tick, with the hub fields of *hub, for SNAPSHOT in
  * compact form (~40 % of the encoded body): 5,000 cached contracts are
  * megabytes of resident memory, while a snapshot re-encodes them at a
- * fraction of a microsecond each. */
+ * fraction of a microsecond each. The bytes come from the slab of their
+ * size class (common/slab.h), out of the data thread's arena. */
 static void lvc_store(struct hamd_dataplane *dp, struct dp_contract *c,
                       const struct hamd_tick *tick,
                       const struct hamd_tick_hub *hub)
 {
     size_t len = hamd_tick_compact_to(tick, hub, c->lvc, c->lvc_cap);
     if (len > c->lvc_cap) {
-        uint8_t *grown = realloc(c->lvc, len);
+        size_t cap;
+        uint8_t *grown = hamd_slabs_alloc(dp->lvc_slabs, len, &cap);
         if (!grown)
             return; /* keep the older cached value */
+        hamd_slabs_free(dp->lvc_slabs, c->lvc, c->lvc_cap);
         c->lvc = grown;
-        c->lvc_cap = (uint32_t)len;
-        len = hamd_tick_compact_to(tick, hub, c->lvc, len);
+        c->lvc_cap = (uint32_t)cap;
+        len = hamd_tick_compact_to(tick, hub, c->lvc, cap);
     }
     /* Counted where it changes: the statistics visit no contract. */
     dp->cached += (uint64_t)(len > 0) - (uint64_t)(c->lvc_len > 0);

@@ -87,7 +87,7 @@ static struct hamd_dataplane *gw_dp_new(void)
         hamd_strmap_put(dp->by_account, s->account, s);
     }
     for (unsigned i = 0; i < GW_N_CONTRACTS; i++) {
-        struct dp_contract *c = calloc(1, sizeof *c);
+        struct dp_contract *c = hamd_slab_alloc(dp->contract_slab);
         FUZZ_CHECK(c != NULL);
         snprintf(c->vt_symbol, sizeof c->vt_symbol, "%s", GW_CONTRACTS[i]);
         hamd_arb_contract_init(&c->arb);

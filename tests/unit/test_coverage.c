@@ -45,20 +45,35 @@ static int setup(void **state)
     return 0;
 }
 
-/* A node's coverage with its own storage. */
+/* The subscriptions of con[0..n) by exchange, in *ex (cap entries). */
+static size_t by_exchange(const char *const *con_list, size_t n,
+                          struct hamd_coverage_exchange *ex, size_t cap)
+{
+    size_t n_ex = 0;
+    for (size_t c = 0; c < n; c++)
+        assert_true(hamd_coverage_exchange_add(ex, &n_ex, cap, con_list[c]));
+    return n_ex;
+}
+
+/* A node's coverage of con (SHFE then DCE) with its own storage. */
 struct node_cov {
     int best[N_CON];
     int source[N_CON];
     struct hamd_coverage cov;
 };
 
+#define SHFE 0 /* con's exchanges in the order of their first contract */
+#define DCE 1
+
 static void cover(struct node_cov *n, enum hamd_health_state a,
                   enum hamd_health_state b, enum hamd_health_state c)
 {
     enum hamd_health_state st[N_ACC] = {a, b, c};
+    struct hamd_coverage_exchange ex[N_CON];
+    size_t n_ex = by_exchange(con, N_CON, ex, N_CON);
     n->cov.best = n->best;
     n->cov.source = n->source;
-    hamd_coverage_compute(acc, st, NULL, N_ACC, con, N_CON, &n->cov);
+    hamd_coverage_compute(acc, st, NULL, N_ACC, ex, n_ex, &n->cov);
 }
 
 #define H HAMD_HEALTH_HEALTHY
@@ -69,27 +84,62 @@ static void cover(struct node_cov *n, enum hamd_health_state a,
  * Coverage of one node
  * ------------------------------------------------------------------------ */
 
+/* Contracts are counted by their exchange, the text after the last '.';
+ * one without an exchange goes to the entry "". */
+static void test_subscriptions_by_exchange(void **state)
+{
+    (void)state;
+    struct hamd_coverage_exchange ex[3];
+    size_t n = 0;
+    const char *const subs[] = {"rb2601.SHFE", "m2609.DCE", "cu2601.SHFE",
+                                "IO2601-C-4000.CFFEX", "noexchange", "x."};
+    assert_true(hamd_coverage_exchange_add(ex, &n, 3, subs[0]));
+    assert_true(hamd_coverage_exchange_add(ex, &n, 3, subs[1]));
+    assert_true(hamd_coverage_exchange_add(ex, &n, 3, subs[2]));
+    assert_int_equal(n, 2);
+    assert_string_equal(ex[0].name, "SHFE");
+    assert_int_equal(ex[0].contracts, 2);
+    assert_string_equal(ex[1].name, "DCE");
+    assert_int_equal(ex[1].contracts, 1);
+    assert_true(hamd_coverage_exchange_add(ex, &n, 3, subs[3]));
+    assert_string_equal(ex[2].name, "CFFEX");
+    /* Full: a new exchange is refused and nothing changes; a known one is
+     * still counted. */
+    assert_false(hamd_coverage_exchange_add(ex, &n, 3, subs[4]));
+    assert_int_equal(n, 3);
+    assert_true(hamd_coverage_exchange_add(ex, &n, 3, "al2601.SHFE"));
+    assert_int_equal(ex[0].contracts, 3);
+    struct hamd_coverage_exchange ex2[2];
+    n = 0;
+    assert_true(hamd_coverage_exchange_add(ex2, &n, 2, subs[4]));
+    assert_true(hamd_coverage_exchange_add(ex2, &n, 2, subs[5]));
+    assert_int_equal(n, 1);
+    assert_string_equal(ex2[0].name, "");
+    assert_int_equal(ex2[0].contracts, 2);
+}
+
 static void test_best_healthy_account_per_contract(void **state)
 {
     (void)state;
     struct node_cov n;
     cover(&n, H, H, H);
+    assert_int_equal(n.cov.n_exchanges, 2);
     assert_int_equal(n.cov.covered, 4);
-    for (int c = 0; c < N_CON; c++) {
-        assert_int_equal(n.best[c], 1);
-        assert_int_equal(n.source[c], 0);
+    for (int e = SHFE; e <= DCE; e++) {
+        assert_int_equal(n.best[e], 1);
+        assert_int_equal(n.source[e], 0);
     }
     assert_int_equal(n.cov.priority_sum, 4);
     cover(&n, D, H, H); /* sim_a lost: sim_b everywhere */
     assert_int_equal(n.cov.covered, 4);
-    assert_int_equal(n.best[0], 2);
-    assert_int_equal(n.source[1], 1);
+    assert_int_equal(n.best[SHFE], 2);
+    assert_int_equal(n.source[DCE], 1);
     cover(&n, D, U, H); /* only sim_c: DCE only */
     assert_int_equal(n.cov.covered, 2);
-    assert_int_equal(n.best[0], HAMD_COVERAGE_NONE);
-    assert_int_equal(n.source[0], -1);
-    assert_int_equal(n.best[1], 3);
-    assert_int_equal(n.cov.priority_sum, 6);
+    assert_int_equal(n.best[SHFE], HAMD_COVERAGE_NONE);
+    assert_int_equal(n.source[SHFE], -1);
+    assert_int_equal(n.best[DCE], 3);
+    assert_int_equal(n.cov.priority_sum, 6); /* two DCE contracts at 3 */
 }
 
 static void test_disabled_stopped_and_unknown_exchanges_cover_nothing(void **state)
@@ -98,26 +148,34 @@ static void test_disabled_stopped_and_unknown_exchanges_cover_nothing(void **sta
     enum hamd_health_state st[N_ACC] = {H, H, H};
     bool stopped[N_ACC] = {true, false, false};
     acc[1].enabled = false;
-    int best[N_CON + 1], source[N_CON + 1];
-    struct hamd_coverage cov = {.best = best, .source = source};
     const char *const five[] = {"rb2601.SHFE", "m2609.DCE", "cu2601.SHFE",
                                 "x.CZCE", "noexchange"};
-    hamd_coverage_compute(acc, st, stopped, N_ACC, five, 5, &cov);
+    struct hamd_coverage_exchange ex[5];
+    size_t n_ex = by_exchange(five, 5, ex, 5);
+    assert_int_equal(n_ex, 4); /* SHFE, DCE, CZCE, "" */
+    int best[5], source[5];
+    struct hamd_coverage cov = {.best = best, .source = source};
+    hamd_coverage_compute(acc, st, stopped, N_ACC, ex, n_ex, &cov);
     assert_int_equal(cov.covered, 1); /* m2609.DCE by sim_c only */
     assert_int_equal(best[1], 3);
     assert_int_equal(source[1], 2);
+    assert_int_equal(best[0], HAMD_COVERAGE_NONE);
+    assert_int_equal(best[2], HAMD_COVERAGE_NONE);
     assert_int_equal(best[3], HAMD_COVERAGE_NONE);
-    assert_int_equal(best[4], HAMD_COVERAGE_NONE);
+    assert_int_equal(source[3], -1);
 }
 
 static void test_no_states_covers_nothing(void **state)
 {
     (void)state;
+    struct hamd_coverage_exchange ex[N_CON];
+    size_t n_ex = by_exchange(con, N_CON, ex, N_CON);
     int best[N_CON], source[N_CON];
     struct hamd_coverage cov = {.best = best, .source = source};
-    hamd_coverage_compute(acc, NULL, NULL, N_ACC, con, N_CON, &cov);
+    hamd_coverage_compute(acc, NULL, NULL, N_ACC, ex, n_ex, &cov);
     assert_int_equal(cov.covered, 0);
-    assert_int_equal(cov.n_contracts, N_CON);
+    assert_int_equal(cov.priority_sum, 0);
+    assert_int_equal(cov.n_exchanges, 2);
 }
 
 /* Equal priorities: the first account in the caller's order wins, so
@@ -128,9 +186,9 @@ static void test_ties_go_to_the_first_account(void **state)
     acc[1].priority = 1;
     struct node_cov n;
     cover(&n, H, H, H);
-    assert_int_equal(n.source[0], 0);
+    assert_int_equal(n.source[SHFE], 0);
     cover(&n, D, H, H);
-    assert_int_equal(n.source[0], 1);
+    assert_int_equal(n.source[SHFE], 1);
 }
 
 /* ------------------------------------------------------------------------
@@ -163,6 +221,34 @@ static void test_compare(void **state)
                      HAMD_COVERAGE_NOT_BETTER);
 }
 
+/* Contracts count, not exchanges: a node covering the exchange of three
+ * contracts covers more than one covering two exchanges of one each, and
+ * the sums weigh each priority by its contracts. */
+static void test_exchanges_weigh_their_contracts(void **state)
+{
+    (void)state;
+    const char *const subs[] = {"rb2601.SHFE", "cu2601.SHFE", "al2601.SHFE",
+                                "m2609.DCE", "IF2601.CFFEX"};
+    struct hamd_coverage_exchange ex[5];
+    size_t n_ex = by_exchange(subs, 5, ex, 5);
+    assert_int_equal(n_ex, 3);
+    account(2, "sim_c", 3, "DCE", "CFFEX");
+    enum hamd_health_state shfe_only[N_ACC] = {D, H, D};  /* sim_b */
+    enum hamd_health_state dce_cffex[N_ACC] = {D, D, H};  /* sim_c */
+    int b1[3], s1[3], b2[3], s2[3];
+    struct hamd_coverage f = {.best = b1, .source = s1};
+    struct hamd_coverage l = {.best = b2, .source = s2};
+    acc[1].n_exchanges = 1; /* sim_b: SHFE only */
+    hamd_coverage_compute(acc, shfe_only, NULL, N_ACC, ex, n_ex, &f);
+    hamd_coverage_compute(acc, dce_cffex, NULL, N_ACC, ex, n_ex, &l);
+    assert_int_equal(f.covered, 3);
+    assert_int_equal(f.priority_sum, 6);  /* 3 contracts at 2 */
+    assert_int_equal(l.covered, 2);
+    assert_int_equal(l.priority_sum, 6);  /* 2 contracts at 3 */
+    assert_int_equal(hamd_coverage_compare(&f, &l), HAMD_COVERAGE_MORE);
+    assert_int_equal(hamd_coverage_compare(&l, &f), HAMD_COVERAGE_NOT_BETTER);
+}
+
 /* As many contracts, one better and one worse: no transfer, whatever
  * the sums say. */
 static void test_compare_is_pareto(void **state)
@@ -171,8 +257,8 @@ static void test_compare_is_pareto(void **state)
     struct node_cov a, b;
     cover(&a, H, H, H);
     cover(&b, H, H, H);
-    a.best[0] = 1, a.best[1] = 3; /* sum 4 */
-    b.best[0] = 2, b.best[1] = 1; /* sum 3: better sum, worse rb2601 */
+    a.best[SHFE] = 1, a.best[DCE] = 3; /* sum 8 */
+    b.best[SHFE] = 2, b.best[DCE] = 1; /* sum 6: better sum, worse SHFE */
     assert_int_equal(hamd_coverage_compare(&b.cov, &a.cov),
                      HAMD_COVERAGE_NOT_BETTER);
     assert_int_equal(hamd_coverage_compare(&a.cov, &b.cov),
@@ -180,8 +266,8 @@ static void test_compare_is_pareto(void **state)
     /* As many, different contracts: neither dominates. */
     cover(&a, H, H, H);
     cover(&b, H, H, H);
-    a.best[0] = HAMD_COVERAGE_NONE, a.cov.covered = 3;
-    b.best[1] = HAMD_COVERAGE_NONE, b.cov.covered = 3;
+    a.best[SHFE] = HAMD_COVERAGE_NONE, a.cov.covered = 2;
+    b.best[DCE] = HAMD_COVERAGE_NONE, b.cov.covered = 2;
     assert_int_equal(hamd_coverage_compare(&b.cov, &a.cov),
                      HAMD_COVERAGE_NOT_BETTER);
     assert_string_equal(hamd_coverage_verdict_name(HAMD_COVERAGE_BETTER),
@@ -405,11 +491,13 @@ static void test_ties_between_followers(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        T(test_subscriptions_by_exchange),
         T(test_best_healthy_account_per_contract),
         T(test_disabled_stopped_and_unknown_exchanges_cover_nothing),
         T(test_no_states_covers_nothing),
         T(test_ties_go_to_the_first_account),
         T(test_compare),
+        T(test_exchanges_weigh_their_contracts),
         T(test_compare_is_pareto),
         T(test_nobody_beats_a_healthy_leader),
         T(test_transfer_after_the_hysteresis),

@@ -54,7 +54,7 @@ static inline struct dp_source *unit_dp_source(struct hamd_dataplane *dp,
 static inline struct dp_contract *unit_dp_contract(struct hamd_dataplane *dp,
                                                    const char *vt_symbol)
 {
-    struct dp_contract *c = calloc(1, sizeof *c);
+    struct dp_contract *c = hamd_slab_alloc(dp->contract_slab); /* zeroed */
     assert_non_null(c);
     strcpy(c->vt_symbol, vt_symbol);
     c->vt_len = strlen(vt_symbol);
