@@ -16,6 +16,7 @@
 
 #include "common/clock.h"
 #include "dataplane/dataplane.h"
+#include "unit_dp.h"
 
 #define WAIT_NS (10 * HAMD_NS_PER_S) /* longest wait for anything */
 #define STEP_US 2000                 /* between two looks */
@@ -42,14 +43,6 @@ static int setup(void **state)
     char err[256];
     assert_int_equal(hamd_dataplane_start(dp, err, sizeof err), 0);
     *state = dp;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct hamd_dataplane *dp = *state;
-    hamd_dataplane_destroy(&dp);
-    assert_null(dp);
     return 0;
 }
 
@@ -136,9 +129,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_batch_arrives_whole_and_in_order,
-                                        setup, teardown),
+                                        setup, unit_dp_teardown),
         cmocka_unit_test_setup_teardown(test_no_batch_posts_directly, setup,
-                                        teardown),
+                                        unit_dp_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

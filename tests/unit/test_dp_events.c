@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "dataplane/dp_internal.h"
+#include "unit_dp.h"
 
 /* What the drain saw: the mono_ns of each event, in order. */
 struct seen {
@@ -36,13 +37,6 @@ static int setup(void **state)
     struct hamd_dataplane *dp = hamd_dataplane_new(&opts, NULL, NULL);
     assert_non_null(dp);
     *state = dp;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct hamd_dataplane *dp = *state;
-    hamd_dataplane_destroy(&dp);
     return 0;
 }
 
@@ -121,11 +115,11 @@ static void test_growth_after_wrap_keeps_order(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_starts_small, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_starts_small, setup, unit_dp_teardown),
         cmocka_unit_test_setup_teardown(test_grows_to_cap_then_drops, setup,
-                                        teardown),
+                                        unit_dp_teardown),
         cmocka_unit_test_setup_teardown(test_growth_after_wrap_keeps_order,
-                                        setup, teardown),
+                                        setup, unit_dp_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

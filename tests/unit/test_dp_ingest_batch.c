@@ -84,14 +84,6 @@ static int setup(void **state)
     return 0;
 }
 
-static int teardown(void **state)
-{
-    struct hamd_dataplane *dp = *state;
-    hamd_dataplane_destroy(&dp);
-    assert_null(dp);
-    return 0;
-}
-
 static void ingest_on(struct hamd_dataplane *dp, const char *id,
                       const char *conn, struct fake_msg *m)
 {
@@ -112,8 +104,7 @@ static const struct hamd_dp_source_stats *stats(struct hamd_dataplane *dp)
 /* The exchange time of the last published tick (the arbiter's guard). */
 static int64_t published_datetime(struct hamd_dataplane *dp)
 {
-    struct dp_contract *c = hamd_strmap_get(dp->contracts, VT_SYMBOL);
-    assert_non_null(c);
+    struct dp_contract *c = unit_dp_the_contract(dp);
     assert_true(c->arb.has_last);
     return c->arb.last_datetime_ns;
 }
@@ -367,29 +358,29 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_bad_body_costs_only_itself,
-                                        setup, teardown),
+                                        setup, unit_dp_teardown),
         cmocka_unit_test_setup_teardown(test_bodies_in_arrival_order, setup,
-                                        teardown),
+                                        unit_dp_teardown),
         cmocka_unit_test_setup_teardown(test_single_body_tick_still_works,
-                                        setup, teardown),
+                                        setup, unit_dp_teardown),
         cmocka_unit_test_setup_teardown(test_bodies_beyond_max_dropped, setup,
-                                        teardown),
+                                        unit_dp_teardown),
         cmocka_unit_test_setup_teardown(test_hb_with_two_bodies_malformed,
-                                        setup, teardown),
+                                        setup, unit_dp_teardown),
         cmocka_unit_test_setup_teardown(test_hello_with_two_bodies_malformed,
-                                        setup, teardown),
+                                        setup, unit_dp_teardown),
         cmocka_unit_test_setup_teardown(test_missing_frames_malformed, setup,
-                                        teardown),
+                                        unit_dp_teardown),
         cmocka_unit_test_setup_teardown(test_unknown_identity_counted, setup,
-                                        teardown),
+                                        unit_dp_teardown),
         cmocka_unit_test_setup_teardown(test_intruder_connection_dropped,
-                                        setup, teardown),
+                                        setup, unit_dp_teardown),
         cmocka_unit_test_setup_teardown(test_relaunch_needs_the_new_token,
-                                        setup, teardown),
+                                        setup, unit_dp_teardown),
         cmocka_unit_test_setup_teardown(test_identity_prefix_or_longer_unknown,
-                                        setup, teardown),
+                                        setup, unit_dp_teardown),
         cmocka_unit_test_setup_teardown(test_identity_with_nul_unknown, setup,
-                                        teardown),
+                                        unit_dp_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

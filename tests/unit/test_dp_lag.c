@@ -44,20 +44,6 @@ static int setup(void **state)
     return 0;
 }
 
-static int teardown(void **state)
-{
-    struct hamd_dataplane *dp = *state;
-    hamd_dataplane_destroy(&dp);
-    return 0;
-}
-
-static struct dp_contract *contract(struct hamd_dataplane *dp)
-{
-    struct dp_contract *c = hamd_strmap_get(dp->contracts, VT_SYMBOL);
-    assert_non_null(c);
-    return c;
-}
-
 /* Tick number k of VT_SYMBOL from account, received at now_ns. */
 static void tick_from(struct hamd_dataplane *dp, const char *account,
                       unsigned k, int64_t now_ns)
@@ -84,8 +70,8 @@ static void test_single_source_has_no_times(void **state)
     struct hamd_dataplane *dp = *state;
     tick_from(dp, SRC_A, 0, 2 * SEC_NS);
     tick_from(dp, SRC_A, 1, 3 * SEC_NS);
-    assert_null(contract(dp)->last_rx_ns);
-    assert_int_equal(contract(dp)->freshest_rx_ns, 3 * SEC_NS);
+    assert_null(unit_dp_the_contract(dp)->last_rx_ns);
+    assert_int_equal(unit_dp_the_contract(dp)->freshest_rx_ns, 3 * SEC_NS);
     assert_int_equal(staleness_ms(dp, 0), 0);
     assert_int_equal(staleness_ms(dp, 1), 0);
 }
@@ -94,7 +80,7 @@ static void test_single_source_has_no_times(void **state)
 static void test_silent_second_server_lags_since_hello(void **state)
 {
     struct hamd_dataplane *dp = *state;
-    struct dp_contract *c = contract(dp);
+    struct dp_contract *c = unit_dp_the_contract(dp);
     c->served = 3u;
     dp_stats_contract_touched(dp, c);
     assert_non_null(c->last_rx_ns);
@@ -110,9 +96,9 @@ static void test_newcomer_keeps_first_sources_receipt(void **state)
 {
     struct hamd_dataplane *dp = *state;
     tick_from(dp, SRC_A, 0, 2 * SEC_NS);
-    assert_null(contract(dp)->last_rx_ns);
+    assert_null(unit_dp_the_contract(dp)->last_rx_ns);
     tick_from(dp, SRC_B, 1, 5 * SEC_NS);
-    struct dp_contract *c = contract(dp);
+    struct dp_contract *c = unit_dp_the_contract(dp);
     assert_non_null(c->last_rx_ns);
     assert_int_equal(c->last_rx_ns[0], 2 * SEC_NS);
     assert_int_equal(c->last_rx_ns[1], 5 * SEC_NS);
@@ -128,7 +114,7 @@ static void test_second_server_joins_after_receipts(void **state)
 {
     struct hamd_dataplane *dp = *state;
     tick_from(dp, SRC_A, 0, 2 * SEC_NS);
-    struct dp_contract *c = contract(dp);
+    struct dp_contract *c = unit_dp_the_contract(dp);
     c->served = 3u;
     dp_stats_contract_touched(dp, c);
     assert_non_null(c->last_rx_ns);
@@ -141,13 +127,13 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_single_source_has_no_times,
-                                        setup, teardown),
+                                        setup, unit_dp_teardown),
         cmocka_unit_test_setup_teardown(
-            test_silent_second_server_lags_since_hello, setup, teardown),
+            test_silent_second_server_lags_since_hello, setup, unit_dp_teardown),
         cmocka_unit_test_setup_teardown(
-            test_newcomer_keeps_first_sources_receipt, setup, teardown),
+            test_newcomer_keeps_first_sources_receipt, setup, unit_dp_teardown),
         cmocka_unit_test_setup_teardown(test_second_server_joins_after_receipts,
-                                        setup, teardown),
+                                        setup, unit_dp_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

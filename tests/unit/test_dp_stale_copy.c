@@ -36,13 +36,6 @@
 #define CONN "gw-1"                /* the connection that proved TOKEN */
 #define LAST_PRICE_KEY "\xaa" "last_price" /* its fixstr key on the wire */
 
-static struct dp_contract *contract(struct hamd_dataplane *dp)
-{
-    struct dp_contract *c = hamd_strmap_get(dp->contracts, VT_SYMBOL);
-    assert_non_null(c);
-    return c;
-}
-
 /* A data plane with both sources and VT_SYMBOL served by both in
  * first-arrival mode. */
 static int setup_two(void **state)
@@ -68,13 +61,6 @@ static int setup_one(void **state)
     unit_dp_contract(dp, VT_SYMBOL);
     assert_int_equal(dp->multi_len, 0);
     *state = dp;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct hamd_dataplane *dp = *state;
-    hamd_dataplane_destroy(&dp);
     return 0;
 }
 
@@ -123,7 +109,7 @@ static void test_losing_copies_dropped_unread(void **state)
     assert_int_equal(stats(dp, 1)->ticks, COPIES - decoded);
     /* The receipts of the copies dropped unread count for B's lag: the
      * last was copy COPIES - 2 (copy COPIES - 1 was the 16th, decoded). */
-    assert_int_equal(contract(dp)->last_rx_ns[1], NOW_NS + COPIES - 2);
+    assert_int_equal(unit_dp_the_contract(dp)->last_rx_ns[1], NOW_NS + COPIES - 2);
 }
 
 /* Good losing copies are counted as a full decode would count them. */
@@ -149,7 +135,7 @@ static void test_broken_winner_never_published(void **state)
     tick_from(dp, SRC_A, 0, false);
     for (unsigned k = 1; k <= COPIES; k++) {
         tick_from(dp, SRC_B, k, true);
-        assert_int_equal(contract(dp)->arb.last_datetime_ns,
+        assert_int_equal(unit_dp_the_contract(dp)->arb.last_datetime_ns,
                          T0_NS + (int64_t)(k - 1) * STEP_NS);
         tick_from(dp, SRC_A, k, false);
     }
@@ -198,15 +184,15 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_losing_copies_dropped_unread,
-                                        setup_two, teardown),
+                                        setup_two, unit_dp_teardown),
         cmocka_unit_test_setup_teardown(
-            test_good_losing_copies_counted_as_before, setup_two, teardown),
+            test_good_losing_copies_counted_as_before, setup_two, unit_dp_teardown),
         cmocka_unit_test_setup_teardown(test_broken_winner_never_published,
-                                        setup_two, teardown),
+                                        setup_two, unit_dp_teardown),
         cmocka_unit_test_setup_teardown(test_peek_follows_stale_share,
-                                        setup_two, teardown),
+                                        setup_two, unit_dp_teardown),
         cmocka_unit_test_setup_teardown(test_one_source_never_peeks,
-                                        setup_one, teardown),
+                                        setup_one, unit_dp_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,9 +1,9 @@
-/* Helpers shared by the data plane's unit tests that drive it without
- * starting it (test_dp_ingest_batch.c, test_dp_lag.c,
- * test_dp_stale_copy.c) or through a fake gateway (test_dp_relay.c): the
- * publisher without a PUB, a source whose launch token is proven, one
- * contract, the encoded ticks of rb2601.SHFE, and a one-body message
- * with its frame reader. Include after <cmocka.h>. */
+/* Helpers shared by the data plane's unit tests (test_dp_*.c), most of
+ * which drive it without starting it, test_dp_relay.c through a fake
+ * gateway: the publisher without a PUB, a source whose launch token is
+ * proven, one contract, the encoded ticks of rb2601.SHFE, a one-body
+ * message with its frame reader, and the teardown. Include after
+ * <cmocka.h>. */
 #ifndef HAMD_UNIT_DP_H
 #define HAMD_UNIT_DP_H
 
@@ -65,6 +65,23 @@ static inline struct dp_contract *unit_dp_contract(struct hamd_dataplane *dp,
     dp_stats_contract_touched(dp, c);
     hamd_strmap_put(dp->contracts, c->vt_symbol, c);
     return c;
+}
+
+/* The contract of unit_dp_tick, which the test subscribed. */
+static inline struct dp_contract *unit_dp_the_contract(struct hamd_dataplane *dp)
+{
+    struct dp_contract *c = hamd_strmap_get(dp->contracts, UNIT_DP_VT_SYMBOL);
+    assert_non_null(c);
+    return c;
+}
+
+/* cmocka teardown of a test whose state is its data plane. */
+static inline int unit_dp_teardown(void **state)
+{
+    struct hamd_dataplane *dp = *state;
+    hamd_dataplane_destroy(&dp);
+    assert_null(dp);
+    return 0;
 }
 
 /* A gateway message of two frames after its identity, a type and one
