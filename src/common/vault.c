@@ -385,6 +385,9 @@ static bool sealed_current(const struct hamd_vault *self, const char *s)
     return n && strncmp(kid, hamd_vault_key_id(self), n) == 0 && kid[n] == ':';
 }
 
+static int walk(const struct hamd_vault *self, json_t *json, enum walk_op op,
+                char *err, size_t cap);
+
 /* What op makes of the value val of key: a new value (set in its place),
  * or NULL with *rc 0 (leave it; *descend when it may hold more) or -1
  * (err says why). */
@@ -408,8 +411,14 @@ static json_t *walk_value(const struct hamd_vault *self, const char *key,
             json_decref(plain);
     } else if (!sealed && (op == WALK_SEAL || op == WALK_REKEY) &&
                hamd_vault_secret_name(self, key)) {
+        /* Sealed whole, as plain text: a value sealed inside it would
+         * come back still sealed when the whole is opened, and out of
+         * reach of a later rekey (the fuzz target vault's
+         * nested_sealed_secret). */
         *descend = false;
-        if (!(out = seal_value(self, val)))
+        if (walk(self, val, WALK_OPEN, why, sizeof why) < 0)
+            out = NULL;
+        else if (!(out = seal_value(self, val)))
             snprintf(why, sizeof why, "cannot seal its value");
     } else {
         return NULL;

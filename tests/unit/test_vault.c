@@ -1,6 +1,7 @@
 /* Secret params sealed at rest (common/vault.h): secretbox round trip,
  * tamper detection, keys by id across a rotation, sealing at any depth of
- * params, and the key file's checks. */
+ * params (a secret holding a sealed value too), and the key file's
+ * checks. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -188,6 +189,37 @@ static void test_params_at_any_depth(void **state)
     key_file_remove(&kf);
 }
 
+/* A secret whose value holds a value sealed already (under an older key
+ * here) is sealed whole as plain text: opened, it reads as the original
+ * opened, and a rotation that drops the older key loses nothing. */
+static void test_sealed_inside_a_secret(void **state)
+{
+    (void)state;
+    struct key_file kf = {0};
+    struct hamd_vault *v = vault_with(&kf, KEY_A "\n");
+    char inner[OUT_MAX], err[HAMD_VAULT_ERR_MAX];
+    hamd_vault_seal(v, "1.5", 3, inner, sizeof inner);
+    key_file_write(&kf, KEY_B "\n" KEY_A "\n", 0600);
+    assert_int_equal(hamd_vault_reload(v, err, sizeof err), 0);
+    char in[OUT_MAX + 64], opened[OUT_MAX], rekeyed[OUT_MAX], back[OUT_MAX];
+    snprintf(in, sizeof in, "{\"password\":[{\"password\":\"%s\"}]}",
+             inner);
+    assert_int_equal(hamd_vault_open_params(v, in, opened, sizeof opened,
+                                            err, sizeof err), 0);
+    assert_string_equal(opened, "{\"password\":[{\"password\":1.5}]}");
+    bool changed;
+    assert_int_equal(hamd_vault_rekey_params(v, in, rekeyed, sizeof rekeyed,
+                                             &changed, err, sizeof err), 0);
+    assert_null(strstr(rekeyed, inner));
+    key_file_write(&kf, KEY_B "\n", 0600);
+    assert_int_equal(hamd_vault_reload(v, err, sizeof err), 0);
+    assert_int_equal(hamd_vault_open_params(v, rekeyed, back, sizeof back,
+                                            err, sizeof err), 0);
+    assert_string_equal(back, opened);
+    hamd_vault_destroy(&v);
+    key_file_remove(&kf);
+}
+
 static void test_without_key(void **state)
 {
     (void)state;
@@ -243,6 +275,7 @@ int main(void)
         cmocka_unit_test(test_tamper_detected),
         cmocka_unit_test(test_rotation),
         cmocka_unit_test(test_params_at_any_depth),
+        cmocka_unit_test(test_sealed_inside_a_secret),
         cmocka_unit_test(test_without_key),
         cmocka_unit_test(test_key_file_refused),
     };
