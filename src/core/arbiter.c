@@ -30,7 +30,7 @@ bool hamd_arb_mode_parse(const char *text, enum hamd_arb_mode *out)
 }
 
 /* ------------------------------------------------------------------------
- * Replay ring
+ * Replay ring: slots
  * ------------------------------------------------------------------------ */
 
 static struct hamd_arb_slot *ring_at(struct hamd_arb_ring *r, unsigned i)
@@ -44,16 +44,16 @@ static struct hamd_arb_ring *ring_of(const struct hamd_arb_contract *c, int s)
     return c->rings ? c->rings->of[s] : NULL;
 }
 
-/* Bytes of a ring of cap slots. */
-static uint64_t ring_bytes(unsigned cap)
+/* Bytes of a ring of cap slots and bytes_cap bytes of bodies. */
+static uint64_t ring_bytes(unsigned cap, uint32_t bytes_cap)
 {
     return sizeof(struct hamd_arb_ring) +
-           sizeof(struct hamd_arb_slot) * (uint64_t)cap;
+           sizeof(struct hamd_arb_slot) * (uint64_t)cap + bytes_cap;
 }
 
 /* Source s of c keeps `ticks` more ticks in `bytes` more memory (either
- * may be negative): its totals follow. Every change of a ring's len or
- * cap goes through here. */
+ * may be negative): its totals follow. Every change of a ring's len, cap
+ * or bytes_cap goes through here. */
 static void ring_counted(struct hamd_arb_contract *c, int s, int64_t ticks,
                          int64_t bytes)
 {
@@ -64,11 +64,30 @@ static void ring_counted(struct hamd_arb_contract *c, int s, int64_t ticks,
     c->totals->bytes += (uint64_t)bytes;
 }
 
+/* The tick at the view of a slot: its age and its body in place. */
+static struct hamd_arb_tick slot_tick(const struct hamd_arb_ring *r,
+                                      const struct hamd_arb_slot *slot)
+{
+    return (struct hamd_arb_tick){slot->datetime_ns, slot->volume,
+                                  r->bytes + slot->off, slot->len};
+}
+
 static void ring_pop_oldest(struct hamd_arb_contract *c, int s)
 {
     struct hamd_arb_ring *r = ring_of(c, s);
+    r->bytes_used -= ring_at(r, 0)->len;
     r->head = (r->head + 1) & (r->cap - 1);
     r->len--;
+    if (r->len == 0) {
+        r->bytes_head = r->bytes_tail = 0;
+        r->wrapped = false;
+    } else {
+        uint32_t next = ring_at(r, 0)->off;
+        /* The oldest body now is the first one written after the wrap. */
+        if (next < r->bytes_head)
+            r->wrapped = false;
+        r->bytes_head = next;
+    }
     ring_counted(c, s, -1, 0);
 }
 
@@ -80,6 +99,8 @@ static void ring_clear(struct hamd_arb_contract *c, int s)
         return;
     ring_counted(c, s, -(int64_t)r->len, 0);
     r->len = 0;
+    r->bytes_head = r->bytes_tail = r->bytes_used = 0;
+    r->wrapped = false;
 }
 
 static void ring_trim(struct hamd_arb_contract *c, int s,
@@ -99,15 +120,34 @@ static unsigned cap_limit(const struct hamd_arb_limits *lim)
     return cap;
 }
 
+/* A new empty ring of cap slots with its first bodies buffer, NULL when
+ * out of memory. */
+static struct hamd_arb_ring *ring_new(unsigned cap)
+{
+    struct hamd_arb_ring *r =
+        calloc(1, sizeof *r + sizeof(struct hamd_arb_slot) * (size_t)cap);
+    if (r && !(r->bytes = malloc(HAMD_ARB_BYTES_MIN))) {
+        free(r);
+        return NULL;
+    }
+    if (r) {
+        r->cap = cap;
+        r->bytes_cap = HAMD_ARB_BYTES_MIN;
+    }
+    return r;
+}
+
 /* Replaces source s's ring by one of new_cap slots holding the same
- * ticks (unwrapped); false when out of memory (the ring is then
- * unchanged). */
+ * ticks (unwrapped), their bodies where they were; false when out of
+ * memory (the ring is then unchanged). */
 static bool ring_grow(struct hamd_arb_contract *c, int s, unsigned new_cap)
 {
     struct hamd_arb_ring *old = ring_of(c, s);
     if (!c->rings && !(c->rings = calloc(1, sizeof *c->rings)))
         return false;
-    struct hamd_arb_ring *r = malloc(ring_bytes(new_cap));
+    struct hamd_arb_ring *r =
+        old ? malloc(sizeof *r + sizeof(struct hamd_arb_slot) * (size_t)new_cap)
+            : ring_new(new_cap);
     if (!r) {
         if (c->rings->n == 0) {
             free(c->rings);
@@ -115,25 +155,98 @@ static bool ring_grow(struct hamd_arb_contract *c, int s, unsigned new_cap)
         }
         return false;
     }
-    r->cap = new_cap;
-    r->head = 0;
-    r->len = old ? old->len : 0;
-    for (unsigned i = 0; i < r->len; i++)
-        r->slots[i] = *ring_at(old, i);
+    if (old) {
+        *r = *old; /* its bodies, which stay where they are */
+        for (unsigned i = 0; i < r->len; i++)
+            r->slots[i] = *ring_at(old, i);
+        r->cap = new_cap;
+        r->head = 0;
+    }
     ring_counted(c, s, 0,
-                 (int64_t)ring_bytes(new_cap) -
-                     (old ? (int64_t)ring_bytes(old->cap) : 0));
+                 (int64_t)ring_bytes(new_cap, r->bytes_cap) -
+                     (old ? (int64_t)ring_bytes(old->cap, old->bytes_cap)
+                          : 0));
     free(old);
     c->rings->n += old == NULL;
     c->rings->of[s] = r;
     return true;
 }
 
+/* ------------------------------------------------------------------------
+ * Replay ring: bodies
+ * ------------------------------------------------------------------------ */
+
+/* Where a body of len bytes fits in r's buffer without moving the kept
+ * ones: after the newest, or else at the buffer's start, before the
+ * oldest (*wraps then). False when it fits nowhere. */
+static bool bytes_room(const struct hamd_arb_ring *r, uint32_t len,
+                       uint32_t *off, bool *wraps)
+{
+    *off = r->bytes_tail;
+    *wraps = false;
+    if (r->wrapped)
+        return r->bytes_head - r->bytes_tail >= len;
+    if (r->bytes_cap - r->bytes_tail >= len)
+        return true;
+    *off = 0;
+    *wraps = true;
+    return r->bytes_head >= len;
+}
+
+/* Moves r's bodies into a new buffer of new_cap bytes, oldest first from
+ * its start; false when out of memory (r is then unchanged). */
+static bool bytes_grow(struct hamd_arb_contract *c, int s,
+                       struct hamd_arb_ring *r, uint32_t new_cap)
+{
+    uint8_t *bytes = malloc(new_cap);
+    if (!bytes)
+        return false;
+    uint32_t at = 0;
+    for (unsigned i = 0; i < r->len; i++) {
+        struct hamd_arb_slot *slot = ring_at(r, i);
+        memcpy(bytes + at, r->bytes + slot->off, slot->len);
+        slot->off = at;
+        at += slot->len;
+    }
+    ring_counted(c, s, 0, (int64_t)new_cap - r->bytes_cap);
+    free(r->bytes);
+    r->bytes = bytes;
+    r->bytes_cap = new_cap;
+    r->bytes_head = 0;
+    r->bytes_tail = at;
+    r->wrapped = false;
+    return true;
+}
+
+/* Finds room for a body of len bytes (see bytes_room), growing the
+ * buffer by doubling when the kept bodies leave none. The buffer stops
+ * growing once it holds twice the kept bodies and the largest new one:
+ * there is then room at one of the two ends. */
+static bool bytes_reserve(struct hamd_arb_contract *c, int s,
+                          struct hamd_arb_ring *r, uint32_t len,
+                          uint32_t *off, bool *wraps)
+{
+    if (bytes_room(r, len, off, wraps))
+        return true;
+    uint32_t cap = r->bytes_cap * 2;
+    while (cap < r->bytes_used + len)
+        cap *= 2;
+    if (!bytes_grow(c, s, r, cap))
+        return false;
+    *off = r->bytes_tail;
+    *wraps = false;
+    return true;
+}
+
+/* ------------------------------------------------------------------------
+ * Replay ring: keeping and letting go
+ * ------------------------------------------------------------------------ */
+
 static bool ring_push(struct hamd_arb_contract *c, int s,
                       const struct hamd_arb_limits *lim,
-                      const struct hamd_tick *tick, int64_t now_ns)
+                      const struct hamd_arb_tick *tick, int64_t now_ns)
 {
-    if (lim->depth == 0)
+    if (lim->depth == 0 || tick->len > HAMD_ARB_BODY_MAX)
         return false;
     ring_trim(c, s, lim, now_ns);
     struct hamd_arb_ring *r = ring_of(c, s);
@@ -148,9 +261,18 @@ static bool ring_push(struct hamd_arb_contract *c, int s,
     /* Full at depth: the oldest tick makes room, the window slides. */
     while (r->len >= lim->depth || r->len == r->cap)
         ring_pop_oldest(c, s);
+    uint32_t len = (uint32_t)tick->len, off;
+    bool wraps;
+    if (!bytes_reserve(c, s, r, len, &off, &wraps))
+        return false;
+    r->wrapped |= wraps;
+    if (len > 0)
+        memcpy(r->bytes + off, tick->body, len);
+    r->bytes_tail = off + len;
+    r->bytes_used += len;
     struct hamd_arb_slot *slot = ring_at(r, r->len);
-    slot->rx_ns = now_ns;
-    slot->tick = *tick;
+    *slot = (struct hamd_arb_slot){now_ns, tick->datetime_ns, tick->volume,
+                                   off, len};
     r->len++;
     ring_counted(c, s, 1, 0);
     return true;
@@ -161,7 +283,9 @@ static void ring_release(struct hamd_arb_contract *c, int s)
     struct hamd_arb_ring *r = ring_of(c, s);
     if (!r)
         return;
-    ring_counted(c, s, -(int64_t)r->len, -(int64_t)ring_bytes(r->cap));
+    ring_counted(c, s, -(int64_t)r->len,
+                 -(int64_t)ring_bytes(r->cap, r->bytes_cap));
+    free(r->bytes);
     free(r);
     c->rings->of[s] = NULL;
     if (--c->rings->n == 0) {
@@ -201,9 +325,16 @@ bool hamd_arb_is_stale(const struct hamd_arb_contract *c, int64_t datetime_ns,
 }
 
 static bool newer_than_last(const struct hamd_arb_contract *c,
-                            const struct hamd_tick *tick)
+                            int64_t datetime_ns, double volume)
 {
-    return !hamd_arb_is_stale(c, tick->datetime_ns, tick->volume);
+    return !hamd_arb_is_stale(c, datetime_ns, volume);
+}
+
+/* A kept tick newer than the last published. */
+static bool slot_newer(const struct hamd_arb_contract *c,
+                       const struct hamd_arb_slot *slot)
+{
+    return newer_than_last(c, slot->datetime_ns, slot->volume);
 }
 
 static bool source_valid(int source)
@@ -213,17 +344,19 @@ static bool source_valid(int source)
 
 enum hamd_arb_verdict hamd_arb_offer(struct hamd_arb_contract *c,
                                      const struct hamd_arb_limits *lim,
-                                     int source, const struct hamd_tick *tick,
+                                     int source,
+                                     const struct hamd_arb_tick *tick,
                                      int64_t now_ns)
 {
     if (!source_valid(source))
         return HAMD_ARB_DROPPED;
+    bool newer = newer_than_last(c, tick->datetime_ns, tick->volume);
     /* The active source, or in first-arrival mode any eligible one: the
      * first copy of a tick goes out, later copies are not newer. */
     if (hamd_arb_supplies(c, source))
-        return newer_than_last(c, tick) ? HAMD_ARB_PUBLISH : HAMD_ARB_STALE;
+        return newer ? HAMD_ARB_PUBLISH : HAMD_ARB_STALE;
     /* A kept tick that is already not newer can never be replayed. */
-    if (!newer_than_last(c, tick))
+    if (!newer)
         return HAMD_ARB_STALE;
     /* Never published and not routed yet (a new subscription): its first
      * subscriber wants the current state, not a burst of history. */
@@ -236,11 +369,12 @@ enum hamd_arb_verdict hamd_arb_offer(struct hamd_arb_contract *c,
                                                             : HAMD_ARB_DROPPED;
 }
 
-void hamd_arb_published(struct hamd_arb_contract *c, const struct hamd_tick *tick)
+void hamd_arb_published(struct hamd_arb_contract *c, int64_t datetime_ns,
+                        double volume)
 {
     c->has_last = true;
-    c->last_datetime_ns = tick->datetime_ns;
-    c->last_volume = tick->volume;
+    c->last_datetime_ns = datetime_ns;
+    c->last_volume = volume;
 }
 
 /* The sources whose kept ticks a flush sends and the guard lets go of:
@@ -289,11 +423,12 @@ unsigned hamd_arb_flush(struct hamd_arb_contract *c,
     unsigned replayed = 0;
     int s;
     while ((s = earliest(c, set, pos)) != HAMD_ARB_NO_SOURCE) {
-        const struct hamd_tick *t = &ring_at(ring_of(c, s), pos[s]++)->tick;
-        if (!newer_than_last(c, t))
+        struct hamd_arb_ring *r = ring_of(c, s);
+        const struct hamd_arb_slot *slot = ring_at(r, pos[s]++);
+        if (!slot_newer(c, slot))
             continue;
-        emit(ud, s, t);
-        replayed++;
+        struct hamd_arb_tick t = slot_tick(r, slot);
+        replayed += emit(ud, s, &t);
     }
     /* These sources' ticks are published live: their rings are not kept,
      * and the memory goes back until one is a backup again. */
@@ -327,10 +462,10 @@ unsigned hamd_arb_each_newer(struct hamd_arb_contract *c,
     struct hamd_arb_ring *r = ring_of(c, source);
     unsigned n = 0;
     for (unsigned i = 0; r && i < r->len; i++) {
-        const struct hamd_tick *t = &ring_at(r, i)->tick;
-        if (newer_than_last(c, t)) {
-            fn(ud, source, t);
-            n++;
+        const struct hamd_arb_slot *slot = ring_at(r, i);
+        if (slot_newer(c, slot)) {
+            struct hamd_arb_tick t = slot_tick(r, slot);
+            n += fn(ud, source, &t);
         }
     }
     return n;
@@ -352,12 +487,13 @@ unsigned hamd_arb_switch(struct hamd_arb_contract *c,
 
 enum hamd_arb_verdict hamd_arb_hold(struct hamd_arb_contract *c,
                                     const struct hamd_arb_limits *lim,
-                                    int source, const struct hamd_tick *tick,
+                                    int source,
+                                    const struct hamd_arb_tick *tick,
                                     int64_t now_ns)
 {
     if (!source_valid(source))
         return HAMD_ARB_DROPPED;
-    if (!newer_than_last(c, tick))
+    if (!newer_than_last(c, tick->datetime_ns, tick->volume))
         return HAMD_ARB_STALE;
     return ring_push(c, source, lim, tick, now_ns) ? HAMD_ARB_KEPT
                                                     : HAMD_ARB_DROPPED;
@@ -376,7 +512,7 @@ void hamd_arb_observed(struct hamd_arb_contract *c, int64_t datetime_ns,
     uint32_t set = supplying(c);
     for (int s = 0; set && s < HAMD_ARB_MAX_SOURCES; s++) {
         struct hamd_arb_ring *r = (set >> s) & 1u ? ring_of(c, s) : NULL;
-        while (r && r->len > 0 && !newer_than_last(c, &ring_at(r, 0)->tick))
+        while (r && r->len > 0 && !slot_newer(c, ring_at(r, 0)))
             ring_pop_oldest(c, s);
     }
 }
@@ -399,7 +535,7 @@ uint64_t hamd_arb_contract_bytes(const struct hamd_arb_contract *c)
     for (int i = 0; i < HAMD_ARB_MAX_SOURCES; i++) {
         const struct hamd_arb_ring *r = ring_of(c, i);
         if (r)
-            bytes += ring_bytes(r->cap);
+            bytes += ring_bytes(r->cap, r->bytes_cap);
     }
     return bytes;
 }

@@ -80,19 +80,57 @@ struct hamd_arb_limits {
     unsigned depth;    /* keep at most this many ticks per source */
 };
 
-/* One kept tick and when it arrived. */
-struct hamd_arb_slot {
-    int64_t rx_ns;         /* receive time, monotonic */
-    struct hamd_tick tick; /* the tick as received */
+/* A tick as the arbiter sees it: its age, which the guard compares, and
+ * its body, which the arbiter keeps as it came and never reads. The data
+ * plane decodes a kept body only if it goes out: a hot standby's copy
+ * that arrives before the active source's is kept on a peek at three of
+ * its keys (common/tick_peek.h), not its ~1,950-instruction decode. A
+ * body in hamd's layout takes about what a decoded tick did (~760 bytes
+ * with float64 numbers against 768), so the rings' memory is unchanged. */
+struct hamd_arb_tick {
+    int64_t datetime_ns; /* exchange time, epoch ns UTC */
+    double volume;       /* traded today, cumulative */
+    const void *body;    /* the body to keep; copied when kept */
+    size_t len;          /* its bytes, at most HAMD_ARB_BODY_MAX */
 };
 
-/* A source's recent ticks for one contract: one allocation, grown by
- * doubling, freed as soon as it is empty for good (replayed, forgotten),
- * so a contract pays for rings only while a backup keeps ticks. */
+#define HAMD_ARB_BODY_MAX (64u * 1024u) /* bytes of a kept body: a gateway
+                                            body is far less (a tick in
+                                            hamd's layout is < 2 KiB),
+                                            and a ring's offsets are
+                                            32-bit */
+#define HAMD_ARB_BYTES_MIN 4096u        /* first allocation of a ring's
+                                            bodies: its first
+                                            HAMD_ARB_RING_MIN ticks of
+                                            ~760 bytes, as the 768-byte
+                                            decoded slots took */
+
+/* One kept tick: when it arrived, its age, and where its body is. */
+struct hamd_arb_slot {
+    int64_t rx_ns;       /* receive time, monotonic */
+    int64_t datetime_ns; /* its exchange time */
+    double volume;       /* its volume */
+    uint32_t off;        /* its body: the ring's bytes[off, off + len) */
+    uint32_t len;        /* ... */
+};
+
+/* A source's recent ticks for one contract: the slots in one allocation,
+ * grown by doubling, and their bodies in another, a circular buffer in
+ * arrival order (a body that does not fit before the buffer's end starts
+ * over at its start), grown by doubling when full. Both are freed as
+ * soon as the ring is empty for good (replayed, forgotten), so a
+ * contract pays for rings only while a backup keeps ticks. */
 struct hamd_arb_ring {
     unsigned cap;                 /* slots, a power of two <= depth */
     unsigned head;                /* index of the oldest kept tick */
     unsigned len;                 /* kept ticks */
+    uint8_t *bytes;               /* the kept bodies */
+    uint32_t bytes_cap;           /* size of bytes */
+    uint32_t bytes_head;          /* the oldest body's offset (0 empty) */
+    uint32_t bytes_tail;          /* where the next body goes */
+    uint32_t bytes_used;          /* sum of the kept bodies' lengths */
+    bool wrapped;                 /* the newest bodies start over at the
+                                     buffer's start, before bytes_head */
     struct hamd_arb_slot slots[]; /* cap of them */
 };
 
@@ -158,20 +196,26 @@ bool hamd_arb_is_stale(const struct hamd_arb_contract *c, int64_t datetime_ns,
                        double volume);
 
 /* Judges one tick from `source` received at now_ns. On HAMD_ARB_PUBLISH
- * the caller publishes and must then call hamd_arb_published. */
+ * the caller publishes and must then call hamd_arb_published; on
+ * HAMD_ARB_KEPT its body was copied. */
 enum hamd_arb_verdict hamd_arb_offer(struct hamd_arb_contract *c,
                                      const struct hamd_arb_limits *lim,
-                                     int source, const struct hamd_tick *tick,
+                                     int source,
+                                     const struct hamd_arb_tick *tick,
                                      int64_t now_ns);
 
-/* Records that `tick` was published (advances the guard). */
-void hamd_arb_published(struct hamd_arb_contract *c,
-                        const struct hamd_tick *tick);
+/* Records that a tick of this exchange time and volume was published
+ * (advances the guard). */
+void hamd_arb_published(struct hamd_arb_contract *c, int64_t datetime_ns,
+                        double volume);
 
-/* Callback receiving each replayed tick of `source`, oldest first. It
- * must publish the tick and record it with hamd_arb_published. */
-typedef void (*hamd_arb_emit_fn)(void *ud, int source,
-                                 const struct hamd_tick *tick);
+/* Callback receiving each replayed tick of `source`, oldest first; its
+ * body lives in the ring and must not outlive the call. It publishes the
+ * tick, records it with hamd_arb_published and returns true, or returns
+ * false when the body is unfit to go out (it was kept unread and proves
+ * malformed): the guard stays, and a later copy may go out instead. */
+typedef bool (*hamd_arb_emit_fn)(void *ud, int source,
+                                 const struct hamd_arb_tick *tick);
 
 /* Makes `source` the active source (HAMD_ARB_NO_SOURCE to unroute) and
  * replays its kept ticks newer than the last published and younger than
@@ -186,14 +230,15 @@ unsigned hamd_arb_switch(struct hamd_arb_contract *c,
  * lapse). Returns HAMD_ARB_KEPT, or HAMD_ARB_STALE / HAMD_ARB_DROPPED. */
 enum hamd_arb_verdict hamd_arb_hold(struct hamd_arb_contract *c,
                                     const struct hamd_arb_limits *lim,
-                                    int source, const struct hamd_tick *tick,
+                                    int source,
+                                    const struct hamd_arb_tick *tick,
                                     int64_t now_ns);
 
 /* Replays the kept ticks of the active source and of every eligible one
  * that are newer than the last published, through emit, and empties
  * their rings. The rings are merged in arrival order, and a copy no newer
  * than the one emitted before it is skipped: the ticks go out as the live
- * path would have sent them. Returns how many. */
+ * path would have sent them. Returns how many went out (emit said so). */
 unsigned hamd_arb_flush(struct hamd_arb_contract *c,
                         const struct hamd_arb_limits *lim, int64_t now_ns,
                         hamd_arb_emit_fn emit, void *ud);
@@ -201,7 +246,8 @@ unsigned hamd_arb_flush(struct hamd_arb_contract *c,
 /* Passes `source`'s kept ticks newer than the last published (or, on a
  * follower, the last observed) and younger than the window to fn, oldest
  * first, and keeps them: a follower starting to relay a contract sends
- * what the publisher has not, then its live ticks. Returns how many. */
+ * what the publisher has not, then its live ticks. Returns how many fn
+ * took (returned true). */
 unsigned hamd_arb_each_newer(struct hamd_arb_contract *c,
                              const struct hamd_arb_limits *lim, int source,
                              int64_t now_ns, hamd_arb_emit_fn fn, void *ud);

@@ -35,7 +35,7 @@ static struct dp_source *source_of(struct hamd_dataplane *dp, const void *id,
     return NULL;
 }
 
-static void reject(struct dp_source *s, const char *what)
+void dp_source_reject(struct dp_source *s, const char *what)
 {
     s->st.malformed++;
     hamd_log_rated(&s->bad_rate, HAMD_LOG_WARN,
@@ -92,76 +92,116 @@ static void receive_tick(struct hamd_dataplane *dp, struct dp_source *s,
         dp_relay_tick(dp, s, body, len);
 }
 
-/* Counts a body of s judged stale or not and, at the end of each window
- * of DP_PEEK_WINDOW, decides whether peeking at its next bodies pays: a
- * source whose copies are seldom stale (the active one in priority mode,
- * the usual winner in first mode) would pay the peek on every body for
- * nothing, ~310 instructions a tick where one source serves alone. Its
- * bodies are still judged in full, so the count goes on and peeking
- * resumes once they turn stale (a standby falling behind). */
-static void peek_count(struct dp_source *s, bool stale)
+/* Counts a body of s that needed no decode (stale, or kept for a replay)
+ * or did and, at the end of each window of DP_PEEK_WINDOW, decides
+ * whether peeking at its next bodies pays: a source whose copies all go
+ * out (the active one in priority mode, the usual winner in first mode)
+ * would pay the peek on every body for nothing, ~310 instructions a tick
+ * where one source serves alone. Its bodies are still judged in full, so
+ * the count goes on and peeking resumes once they stop going out (a
+ * standby, a source that lost the lead). */
+static void peek_count(struct dp_source *s, bool spared)
 {
-    s->peek_stale += stale;
+    s->peek_spared += spared;
     if (++s->peek_bodies < DP_PEEK_WINDOW)
         return;
-    s->peek_off = s->peek_stale * DP_PEEK_STALE_DIV < s->peek_bodies;
+    s->peek_off = s->peek_spared * DP_PEEK_SPARED_DIV < s->peek_bodies;
     s->peek_bodies = 0;
-    s->peek_stale = 0;
+    s->peek_spared = 0;
 }
 
-/* A copy of a tick already published, told by a peek at three of its keys
- * (common/tick_peek.h) and dropped without its decode: a hot standby's
- * second copy of every tick. The decode costs ~1,950 instructions, the
- * peek ~310 on every body (docs/performance.md, "Hot standby: the losing
- * copy"), so only where some contract has two sources (dp->multi): a node
- * with one source never peeks; nor does a source whose copies are seldom
- * stale (peek_count). Every DP_STALE_CHECK_EVERY-th such copy of
- * a source is decoded in full all the same. A copy dropped here is still
- * received (its receipt, the relay of its bytes: the publisher judges
- * what it is relayed). Returns the contract peeked (NULL when the peek
- * failed or found none) for the full path to reuse, and sets *dropped
- * when the copy is done with. */
-static struct dp_contract *drop_stale_copy(struct hamd_dataplane *dp,
-                                           struct dp_source *s, int idx,
-                                           const void *body, size_t len,
-                                           int64_t now_ns, bool *dropped)
+/* A copy judged on a peek at three of its keys (common/tick_peek.h),
+ * without its decode, when it cannot go out now: a copy of a tick
+ * already published is dropped (a hot standby's second copy of every
+ * tick), and a newer one of a source that does not supply the contract
+ * is kept for a replay as it came (a standby's copy that arrives
+ * first), to be decoded only if it ever goes out (dp_replay_emit). The
+ * decode costs ~1,950 instructions, the peek ~310 on every body
+ * (docs/performance.md, "Hot standby: the losing copy"), so only where
+ * some contract has two sources (dp->multi): a node with one source
+ * never peeks; nor does a source whose copies seldom need no decode
+ * (peek_count). Every DP_UNREAD_CHECK_EVERY-th such copy of a source is
+ * decoded in full all the same. A copy judged here is still received
+ * (its receipt, the relay of its bytes: the publisher judges what it is
+ * relayed). Returns the contract peeked (NULL when the peek failed or
+ * found none) for the full path to reuse, and sets *done when the copy
+ * is done with. */
+static struct dp_contract *judge_unread(struct hamd_dataplane *dp,
+                                        struct dp_source *s, int idx,
+                                        const void *body, size_t len,
+                                        int64_t now_ns, bool *done)
 {
     struct hamd_tick_age age;
-    *dropped = false;
-    if (dp->multi_len == 0 || s->peek_off ||
+    *done = false;
+    if (dp->multi_len == 0 || s->peek_off || len > HAMD_TICK_WIRE_MAX ||
         !hamd_tick_peek_age(body, len, &age))
         return NULL;
     struct dp_contract *c = hamd_strmap_get(dp->contracts, age.vt_symbol);
-    if (!c || !hamd_arb_is_stale(&c->arb, age.datetime_ns, age.volume))
+    if (!c)
+        return NULL;
+    bool stale = hamd_arb_is_stale(&c->arb, age.datetime_ns, age.volume);
+    /* A newer copy of a source that supplies the contract goes out (or
+     * is held as it would go out): decoded. */
+    if (!stale && hamd_arb_supplies(&c->arb, idx))
         return c;
-    if (++s->stale_unchecked >= DP_STALE_CHECK_EVERY) {
-        s->stale_unchecked = 0;
+    if (++s->unread_unchecked >= DP_UNREAD_CHECK_EVERY) {
+        s->unread_unchecked = 0;
         return c;
     }
     receive_tick(dp, s, idx, c, age.datetime_ns, body, len, now_ns,
                  hamd_wall_ns());
-    count_stale(s, c, idx);
+    if (stale) {
+        count_stale(s, c, idx);
+    } else {
+        struct hamd_arb_tick kept = {age.datetime_ns, age.volume, body, len};
+        hamd_arb_offer(&c->arb, &dp->opts.limits, idx, &kept, now_ns);
+    }
     peek_count(s, true);
-    *dropped = true;
+    *done = true;
     return c;
+}
+
+bool dp_tick_decode(struct dp_source *s, const void *body, size_t len,
+                    struct hamd_tick *tick, struct hamd_tick_splice *wire)
+{
+    enum hamd_tick_err err = hamd_tick_decode_splice(body, len, tick, wire);
+    if (err != HAMD_TICK_OK) {
+        dp_source_reject(s, hamd_tick_strerror(err));
+        return false;
+    }
+    /* The source is who sent it, whatever the body claims. */
+    memcpy(tick->gateway_name, s->account, s->account_len + 1);
+    return true;
+}
+
+/* The body of a decoded tick as a ring keeps it: as it came, or encoded
+ * again when it came longer than any tick hamd encodes (unknown keys; a
+ * ring keeps at most HAMD_TICK_WIRE_MAX-sized bodies from here). */
+static struct hamd_arb_tick kept_body(struct hamd_dataplane *dp,
+                                      const struct hamd_tick *tick,
+                                      const void *body, size_t len)
+{
+    struct hamd_arb_tick kept = {tick->datetime_ns, tick->volume, body, len};
+    if (len > HAMD_TICK_WIRE_MAX) {
+        kept.body = dp->keepbuf;
+        kept.len = hamd_tick_encode(tick, false, dp->keepbuf,
+                                    sizeof dp->keepbuf);
+    }
+    return kept;
 }
 
 static void ingest_tick(struct hamd_dataplane *dp, struct dp_source *s,
                         const void *body, size_t len, int64_t now_ns)
 {
     int idx = (int)(s - dp->sources);
-    bool dropped;
-    struct dp_contract *c =
-        drop_stale_copy(dp, s, idx, body, len, now_ns, &dropped);
-    if (dropped)
+    bool done;
+    struct dp_contract *c = judge_unread(dp, s, idx, body, len, now_ns, &done);
+    if (done)
         return;
     struct hamd_tick tick;
     struct hamd_tick_splice wire;
-    enum hamd_tick_err err = hamd_tick_decode_splice(body, len, &tick, &wire);
-    if (err != HAMD_TICK_OK) {
-        reject(s, hamd_tick_strerror(err));
+    if (!dp_tick_decode(s, body, len, &tick, &wire))
         return;
-    }
     /* The peek's contract when the decode names the same (it read the
      * same bytes, unless the body only looked like the encoder's). */
     if (!c || strcmp(c->vt_symbol, tick.vt_symbol) != 0)
@@ -170,19 +210,18 @@ static void ingest_tick(struct hamd_dataplane *dp, struct dp_source *s,
         dp->unsubscribed++;
         return;
     }
-    /* The source is who sent it, whatever the body claims. */
-    memcpy(tick.gateway_name, s->account, s->account_len + 1);
     /* One wall clock read (~60 ns on the development VM) per tick: the
      * latency seen and, when it goes out, its hub_ns. */
-    struct dp_live live = {wire.body ? &wire : NULL, hamd_wall_ns()};
+    struct dp_live live = {kept_body(dp, &tick, body, len), hamd_wall_ns()};
     receive_tick(dp, s, idx, c, tick.datetime_ns, body, len, now_ns,
                  live.wall_ns);
     enum hamd_arb_verdict v =
-        hamd_arb_offer(&c->arb, &dp->opts.limits, idx, &tick, now_ns);
-    peek_count(s, v == HAMD_ARB_STALE);
+        hamd_arb_offer(&c->arb, &dp->opts.limits, idx, &live.kept, now_ns);
+    peek_count(s, v != HAMD_ARB_PUBLISH);
     switch (v) {
     case HAMD_ARB_PUBLISH:
-        dp_publish_tick(dp, c, idx, &tick, &live, now_ns);
+        dp_publish_tick(dp, c, idx, &tick, wire.body ? &wire : NULL, &live,
+                        now_ns);
         break;
     case HAMD_ARB_STALE:
         count_stale(s, c, idx);
@@ -211,7 +250,7 @@ static void ingest_control(struct hamd_dataplane *dp, struct dp_source *s,
     switch (type) {
     case HAMD_GW_HELLO:
         if (!hamd_gw_hello_decode(body, len, &ev.u.hello))
-            return reject(s, "bad HELLO");
+            return dp_source_reject(s, "bad HELLO");
         if (!dp_gwauth_hello(s, conn, ev.u.hello.token))
             return;
         explicit_bzero(ev.u.hello.token, sizeof ev.u.hello.token);
@@ -221,16 +260,16 @@ static void ingest_control(struct hamd_dataplane *dp, struct dp_source *s,
         return push_event(dp, s, &ev, now_ns);
     case HAMD_GW_STATUS:
         if (!hamd_gw_status_decode(body, len, &ev.u.status))
-            return reject(s, "bad STATUS");
+            return dp_source_reject(s, "bad STATUS");
         ev.type = HAMD_DP_EV_STATUS;
         return push_event(dp, s, &ev, now_ns);
     case HAMD_GW_HB:
         if (!hamd_gw_hb_decode(body, len, &ts_ns))
-            return reject(s, "bad HB");
+            return dp_source_reject(s, "bad HB");
         s->st.last_hb_ns = now_ns;
         return;
     default:
-        return reject(s, "message type not sent by gateways");
+        return dp_source_reject(s, "message type not sent by gateways");
     }
 }
 
@@ -265,7 +304,7 @@ static void ingest_ticks(struct hamd_dataplane *dp, struct dp_source *s,
         if (n++ < HAMD_GW_TICKS_PER_MSG_MAX)
             ingest_tick(dp, s, f->data, f->len, now_ns);
         else
-            reject(s, "more tick bodies than one TICK may carry");
+            dp_source_reject(s, "more tick bodies than one TICK may carry");
     } while (frames_pull(f));
 }
 
@@ -276,7 +315,7 @@ void dp_ingest_relayed(struct hamd_dataplane *dp, struct dp_source *s,
 {
     struct dp_frames f = {.next = next, .ud = ud, .more = true};
     if (!frames_pull(&f))
-        return reject(s, "relayed ticks without a body");
+        return dp_source_reject(s, "relayed ticks without a body");
     ingest_ticks(dp, s, &f, now_ns);
 }
 
@@ -297,19 +336,19 @@ void dp_ingest_message(struct hamd_dataplane *dp, const void *id,
     }
     struct dp_frames f = {.next = next, .ud = ud, .more = true};
     if (!frames_pull(&f))
-        return reject(s, "expected [type][body]");
+        return dp_source_reject(s, "expected [type][body]");
     /* Parsed now: the type frame is gone once the body is pulled. */
     enum hamd_gw_type type = hamd_gw_type_parse(f.data, f.len);
     /* Only the connection that proved the launch token is believed. */
     if (type != HAMD_GW_HELLO && !dp_gwauth_message(s, *conn))
         return;
     if (!frames_pull(&f))
-        return reject(s, "expected [type][body]");
+        return dp_source_reject(s, "expected [type][body]");
     if (type == HAMD_GW_TICK)
         return ingest_ticks(dp, s, &f, now_ns);
     if (type == HAMD_GW_UNKNOWN)
-        return reject(s, "unknown message type");
+        return dp_source_reject(s, "unknown message type");
     if (f.more)
-        return reject(s, "expected [type][body]");
+        return dp_source_reject(s, "expected [type][body]");
     ingest_control(dp, s, type, f.data, f.len, *conn, now_ns);
 }

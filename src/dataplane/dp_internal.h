@@ -81,13 +81,15 @@
 #define DP_PEEK_WINDOW 64          /* a source's bodies judged between two
                                       decisions to peek at its bodies
                                       first (dp_ingest.c) */
-#define DP_PEEK_STALE_DIV 6        /* ... peeking, when 1 in 6 or more of
-                                      the last window's were stale: a peek
-                                      costs every body ~310 instructions,
-                                      a stale one it drops saves ~1,950,
-                                      even at 310 / 1,950 = 1 / 6.3 */
-#define DP_STALE_CHECK_EVERY 16    /* a source's stale copies dropped on
-                                      a peek (dp_ingest.c): every 16th is
+#define DP_PEEK_SPARED_DIV 6       /* ... peeking, when 1 in 6 or more of
+                                      the last window's needed no decode
+                                      (stale, or kept for a replay): a
+                                      peek costs every body ~310
+                                      instructions, a body it spares
+                                      saves ~1,950, even at 310 / 1,950 =
+                                      1 / 6.3 */
+#define DP_UNREAD_CHECK_EVERY 16   /* a source's copies judged on a peek
+                                      (dp_ingest.c): every 16th is
                                       decoded in full all the same, so a
                                       standby whose bodies are corrupt
                                       past the peeked keys is counted
@@ -143,16 +145,18 @@ struct dp_source {
     struct hamd_gwauth auth;              /* its launch token and the
                                              connection that proved it */
     struct hamd_log_rate auth_rate;       /* limits refused-message logs */
-    unsigned stale_unchecked;             /* stale copies dropped on a peek
-                                             since the last one decoded in
-                                             full (DP_STALE_CHECK_EVERY) */
+    unsigned unread_unchecked;            /* copies judged on a peek since
+                                             the last one decoded in full
+                                             (DP_UNREAD_CHECK_EVERY) */
     bool peek_off;                        /* do not peek at its bodies: too
-                                             few of the last window's were
-                                             stale (DP_PEEK_STALE_DIV): the
+                                             few of the last window's
+                                             needed no decode
+                                             (DP_PEEK_SPARED_DIV): the
                                              active source in priority
                                              mode, a race's usual winner */
     unsigned peek_bodies;                 /* bodies judged this window */
-    unsigned peek_stale;                  /* ... of them stale */
+    unsigned peek_spared;                 /* ... of them stale or kept:
+                                             a peek spares their decode */
     int64_t latency_sum_ms;               /* this stats period */
     uint64_t latency_n;                   /* this stats period */
     struct hamd_dp_source_stats st;       /* counters and times */
@@ -318,6 +322,9 @@ struct hamd_dataplane {
     struct hamd_log_rate unknown_rate;    /* limits unknown-source logs */
     struct hamd_log_rate bind_rate;       /* limits bind-failure logs */
     uint8_t encbuf[HAMD_TICK_WIRE_MAX];   /* scratch encoder buffer */
+    uint8_t keepbuf[HAMD_TICK_WIRE_MAX];  /* a body too long to keep as
+                                             it came, encoded again
+                                             (dp_ingest.c) */
 
     /* Shared with the control thread, under lock. */
     pthread_mutex_t lock;
@@ -506,9 +513,22 @@ struct dp_replay {
     int64_t now_ns;            /* monotonic time of the replay */
 };
 
-/* hamd_arb_emit_fn over a struct dp_replay: publishes one kept tick of a
- * source of the contract, never held (see dp_publish_tick). */
-void dp_replay_emit(void *ud, int source, const struct hamd_tick *tick);
+/* hamd_arb_emit_fn over a struct dp_replay: decodes one kept body of a
+ * source of the contract and publishes it, never held (see
+ * dp_publish_tick). A body kept unread that proves malformed is counted
+ * against its source and not sent: false. */
+bool dp_replay_emit(void *ud, int source, const struct hamd_arb_tick *kept);
+
+/* Decodes a tick body of source s (dp_ingest.c): *tick with the source's
+ * account as gateway_name, and *wire where it can be spliced. A
+ * malformed body is counted against s and logged at a limited rate:
+ * false. */
+bool dp_tick_decode(struct dp_source *s, const void *body, size_t len,
+                    struct hamd_tick *tick, struct hamd_tick_splice *wire);
+
+/* Counts a malformed message or body against s, logged at a limited
+ * rate (dp_ingest.c). */
+void dp_source_reject(struct dp_source *s, const char *what);
 
 /* The lease as the control plane set it last (two atomic loads). */
 static inline struct hamd_gate_lease dp_lease(struct hamd_dataplane *dp)
@@ -524,18 +544,19 @@ enum hamd_gate_tick dp_gate_tick(struct hamd_dataplane *dp,
                                  int64_t now_ns);
 /* What a live tick brings to dp_publish_tick besides itself. */
 struct dp_live {
-    const struct hamd_tick_splice *wire; /* the gateway's body when it can
-                                            be spliced (tick_splice.h), else
-                                            NULL: the tick is encoded */
-    int64_t wall_ns;                     /* wall clock when it was taken in:
-                                            its hub_ns, one clock read */
+    struct hamd_arb_tick kept; /* its body as a hold keeps it */
+    int64_t wall_ns;           /* wall clock when it was taken in: its
+                                  hub_ns, one clock read */
 };
 
-/* Numbers, caches and (under the lease) sends one tick. live: a live
- * tick, which the gate may hold for later (a lapse, a follower); replays
- * pass NULL, since they iterate the very ring a hold would push into. */
+/* Numbers, caches and (under the lease) sends one tick. wire: the
+ * gateway's body when it can be spliced (tick_splice.h), else NULL: the
+ * tick is encoded. live: a live tick, which the gate may hold for later
+ * (a lapse, a follower); replays pass NULL, since they iterate the very
+ * ring a hold would push into. */
 void dp_publish_tick(struct hamd_dataplane *dp, struct dp_contract *c,
                      int source, const struct hamd_tick *tick,
+                     const struct hamd_tick_splice *wire,
                      const struct dp_live *live, int64_t now_ns);
 /* Sends an _event message (body: msgpack) while publishing. */
 void dp_publish_event(struct hamd_dataplane *dp, const void *body, size_t len);

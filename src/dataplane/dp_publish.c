@@ -98,10 +98,24 @@ void dp_contracts_each(struct hamd_dataplane *dp,
         fn(dp, val, now_ns);
 }
 
-void dp_replay_emit(void *ud, int source, const struct hamd_tick *tick)
+bool dp_replay_emit(void *ud, int source, const struct hamd_arb_tick *kept)
 {
     struct dp_replay *r = ud;
-    dp_publish_tick(r->dp, r->c, source, tick, NULL, r->now_ns);
+    struct dp_source *s = &r->dp->sources[source];
+    struct hamd_tick tick;
+    struct hamd_tick_splice wire;
+    if (!dp_tick_decode(s, kept->body, kept->len, &tick, &wire))
+        return false;
+    /* Kept in this contract's ring on a peek at the same vt_symbol key,
+     * which the decoder reads too: a mismatch would be a peek that read
+     * another key, and the tick must not go out under this topic. */
+    if (strcmp(tick.vt_symbol, r->c->vt_symbol) != 0) {
+        dp_source_reject(s, "kept body names another contract");
+        return false;
+    }
+    dp_publish_tick(r->dp, r->c, source, &tick, wire.body ? &wire : NULL,
+                    NULL, r->now_ns);
+    return true;
 }
 
 /* Sends a contract's held ticks newer than the last published, in order
@@ -223,10 +237,11 @@ static void note_switch_done(struct hamd_dataplane *dp, struct dp_contract *c,
  * this node published for the contract (0 and 0 if none), so a snapshot
  * never claims a seq that was not sent. */
 static void follow_hold(struct hamd_dataplane *dp, struct dp_contract *c,
-                        int source, const struct hamd_tick *tick, int64_t now_ns)
+                        int source, const struct hamd_tick *tick,
+                        const struct dp_live *live, int64_t now_ns)
 {
-    hamd_arb_hold(&c->arb, hamd_gate_follow_limits(&dp->gate), source, tick,
-                  now_ns);
+    hamd_arb_hold(&c->arb, hamd_gate_follow_limits(&dp->gate), source,
+                  &live->kept, now_ns);
     struct hamd_tick_hub hub = {c->seq_term, c->seq, dp->opts.node_id,
                                 hamd_wall_ns()};
     lvc_store(dp, c, tick, &hub);
@@ -235,6 +250,7 @@ static void follow_hold(struct hamd_dataplane *dp, struct dp_contract *c,
 /* Holds a live tick when the gate says so. Returns true when held. */
 static bool dp_tick_held(struct hamd_dataplane *dp, struct dp_contract *c,
                          int source, const struct hamd_tick *tick,
+                         const struct dp_live *live,
                          const struct hamd_gate_lease *lease, int64_t now_ns)
 {
     switch (dp_gate_tick(dp, lease, now_ns)) {
@@ -243,10 +259,10 @@ static bool dp_tick_held(struct hamd_dataplane *dp, struct dp_contract *c,
     case HAMD_GATE_TICK_HOLD_LAPSE:
     case HAMD_GATE_TICK_LAPSE_BEGAN:
         hamd_arb_hold(&c->arb, hamd_gate_lapse_limits(&dp->gate), source,
-                      tick, now_ns);
+                      &live->kept, now_ns);
         return true;
     case HAMD_GATE_TICK_HOLD_FOLLOW:
-        follow_hold(dp, c, source, tick, now_ns);
+        follow_hold(dp, c, source, tick, live, now_ns);
         return true;
     }
     return false;
@@ -272,6 +288,7 @@ static size_t publish_body(struct hamd_dataplane *dp, int source,
 
 void dp_publish_tick(struct hamd_dataplane *dp, struct dp_contract *c,
                      int source, const struct hamd_tick *tick,
+                     const struct hamd_tick_splice *wire,
                      const struct dp_live *live, int64_t now_ns)
 {
     struct hamd_gate_lease lease = dp_lease(dp);
@@ -281,9 +298,9 @@ void dp_publish_tick(struct hamd_dataplane *dp, struct dp_contract *c,
         dp_endpoints_reconcile(dp, now_ns);
         lease = dp_lease(dp);
     }
-    if (live && dp_tick_held(dp, c, source, tick, &lease, now_ns))
+    if (live && dp_tick_held(dp, c, source, tick, live, &lease, now_ns))
         return;
-    hamd_arb_published(&c->arb, tick);
+    hamd_arb_published(&c->arb, tick->datetime_ns, tick->volume);
     uint64_t term = lease.term;
     if (c->seq_term != term) {
         c->seq_term = term;
@@ -291,7 +308,7 @@ void dp_publish_tick(struct hamd_dataplane *dp, struct dp_contract *c,
     }
     struct hamd_tick_hub hub = {term, ++c->seq, dp->opts.node_id,
                                 live ? live->wall_ns : hamd_wall_ns()};
-    size_t len = publish_body(dp, source, tick, &hub, live ? live->wire : NULL);
+    size_t len = publish_body(dp, source, tick, &hub, wire);
     if (len == 0) {
         dp->pub_errors++;
         return;

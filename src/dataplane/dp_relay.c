@@ -147,20 +147,20 @@ void dp_relay_tick(struct hamd_dataplane *dp, const struct dp_source *s,
     dp->relay_ticks_out++;
 }
 
-/* What a catch-up needs to encode and send one kept tick. */
+/* What a catch-up needs to send one kept body. */
 struct relay_catchup {
     struct hamd_dataplane *dp; /* the data plane */
     const struct dp_source *s; /* the relayed account */
 };
 
-static void catchup_emit(void *ud, int source, const struct hamd_tick *tick)
+/* Relays one kept body as it came, like a live one: the publisher judges
+ * it (dp_ingest_relayed). */
+static bool catchup_emit(void *ud, int source, const struct hamd_arb_tick *kept)
 {
     struct relay_catchup *r = ud;
     (void)source; /* r->s: the source asked for */
-    size_t len = hamd_tick_encode(tick, false, r->dp->encbuf,
-                                  sizeof r->dp->encbuf);
-    if (len)
-        dp_relay_tick(r->dp, r->s, r->dp->encbuf, len);
+    dp_relay_tick(r->dp, r->s, kept->body, kept->len);
+    return true;
 }
 
 /* The scratch of one RELAY being applied. */

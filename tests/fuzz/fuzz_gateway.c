@@ -16,7 +16,10 @@
  * connection is counted exactly once (received, malformed or
  * unsubscribed), one on another connection is refused whole and counted
  * once; a HELLO or STATUS event names the sending identity; a symbols body that does not decode calls
- * back for nothing, one that does only with valid vt_symbols. */
+ * back for nothing, one that does only with valid vt_symbols. Then each
+ * contract switches to sim_b: what sim_b kept (as it came, most bodies
+ * unread, common/tick_peek.h) is decoded and goes out or is counted
+ * malformed, each body once, and its ring empties. */
 #include <string.h>
 
 #include "common/account.h"
@@ -113,10 +116,10 @@ static void gw_dp_reset(struct hamd_dataplane *dp)
         snprintf(s->st.account, sizeof s->st.account, "%s", s->account);
         s->latency_sum_ms = 0;
         s->latency_n = 0;
-        s->stale_unchecked = 0;
+        s->unread_unchecked = 0;
         s->peek_off = false;
         s->peek_bodies = 0;
-        s->peek_stale = 0;
+        s->peek_spared = 0;
     }
     for (unsigned i = 0; i < GW_N_CONTRACTS; i++) {
         struct dp_contract *c = hamd_strmap_get(dp->contracts, GW_CONTRACTS[i]);
@@ -230,6 +233,24 @@ static void gw_tick_accounting(struct hamd_dataplane *dp,
     FUZZ_CHECK(s->st.ticks <= HAMD_GW_TICKS_PER_MSG_MAX);
 }
 
+/* Moves every contract to sim_b, as a switch of the failover engine does
+ * (dataplane.c): its kept bodies are decoded now. */
+static void gw_switch_check(struct hamd_dataplane *dp)
+{
+    const struct dp_source *b = &dp->sources[1];
+    for (unsigned i = 0; i < GW_N_CONTRACTS; i++) {
+        struct dp_contract *c = hamd_strmap_get(dp->contracts, GW_CONTRACTS[i]);
+        unsigned kept = hamd_arb_kept(&c->arb, 1);
+        uint64_t published = b->st.published, malformed = b->st.malformed;
+        struct dp_replay r = {dp, c, GW_NOW_NS};
+        unsigned sent = hamd_arb_switch(&c->arb, &dp->opts.limits, 1,
+                                        GW_NOW_NS, dp_replay_emit, &r);
+        FUZZ_CHECK(sent == b->st.published - published);
+        FUZZ_CHECK(sent + (b->st.malformed - malformed) <= kept);
+        FUZZ_CHECK(hamd_arb_kept(&c->arb, 1) == 0);
+    }
+}
+
 /* ------------------------------------------------------------------------
  * The target
  * ------------------------------------------------------------------------ */
@@ -277,5 +298,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         gw_tick_accounting(dp, s, &m, believed);
     if (m.n > 0)
         gw_codec_check(&m, type);
+    gw_switch_check(dp);
     return 0;
 }

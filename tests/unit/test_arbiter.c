@@ -14,16 +14,41 @@
 static const struct hamd_arb_limits LIMITS = {.window_ns = 3000 * MS,
                                               .depth = 8};
 
-static struct hamd_tick tick_at(int64_t dt_ms, double volume)
+#define BODY_MAX 300 /* bytes of the longest test body */
+#define BODIES 64    /* test bodies alive at once (tick_at's rotation) */
+
+/* The test body of a tick of exchange time dt_ms: its length and bytes
+ * follow from dt_ms, so every tick that comes back out of a ring shows
+ * whether its body came back whole (check_body). Lengths 40 - 299: the
+ * rings' bodies wrap and grow in every test. */
+static size_t body_len(int64_t dt_ms)
 {
-    struct hamd_tick t;
-    memset(&t, 0, sizeof t);
-    strcpy(t.symbol, "rb2601");
-    strcpy(t.exchange, "SHFE");
-    strcpy(t.vt_symbol, "rb2601.SHFE");
-    t.datetime_ns = dt_ms * MS;
-    t.volume = volume;
-    return t;
+    return 40 + (size_t)(dt_ms * 37 % (BODY_MAX - 40));
+}
+
+static uint8_t body_byte(int64_t dt_ms, size_t i)
+{
+    return (uint8_t)(dt_ms * 31 + (int64_t)i * 7);
+}
+
+static void check_body(const struct hamd_arb_tick *t)
+{
+    int64_t dt_ms = t->datetime_ns / MS;
+    const uint8_t *b = t->body;
+    assert_int_equal(t->len, body_len(dt_ms));
+    for (size_t i = 0; i < t->len; i++)
+        assert_int_equal(b[i], body_byte(dt_ms, i));
+}
+
+static struct hamd_arb_tick tick_at(int64_t dt_ms, double volume)
+{
+    static uint8_t bodies[BODIES][BODY_MAX];
+    static unsigned next;
+    uint8_t *b = bodies[next++ % BODIES];
+    size_t len = body_len(dt_ms);
+    for (size_t i = 0; i < len; i++)
+        b[i] = body_byte(dt_ms, i);
+    return (struct hamd_arb_tick){dt_ms * MS, volume, b, len};
 }
 
 /* Records what a switch or flush replays, and publishes it. */
@@ -34,23 +59,25 @@ struct replay_log {
     int source[64];
 };
 
-static void record(void *ud, int source, const struct hamd_tick *t)
+static bool record(void *ud, int source, const struct hamd_arb_tick *t)
 {
     struct replay_log *log = ud;
+    check_body(t);
     log->source[log->n] = source;
     log->dt_ms[log->n++] = t->datetime_ns / MS;
-    hamd_arb_published(log->c, t);
+    hamd_arb_published(log->c, t->datetime_ns, t->volume);
+    return true;
 }
 
 static void publish_if_ok(struct hamd_arb_contract *c, int src, int64_t dt_ms,
                           double vol, int64_t now_ms,
                           enum hamd_arb_verdict expect)
 {
-    struct hamd_tick t = tick_at(dt_ms, vol);
+    struct hamd_arb_tick t = tick_at(dt_ms, vol);
     enum hamd_arb_verdict v = hamd_arb_offer(c, &LIMITS, src, &t, now_ms * MS);
     assert_int_equal(v, expect);
     if (v == HAMD_ARB_PUBLISH)
-        hamd_arb_published(c, &t);
+        hamd_arb_published(c, t.datetime_ns, t.volume);
 }
 
 static void test_no_active_source_keeps(void **state)
@@ -147,7 +174,7 @@ static void test_bad_source_and_zero_depth(void **state)
     (void)state;
     struct hamd_arb_contract c;
     hamd_arb_contract_init(&c);
-    struct hamd_tick t = tick_at(1, 1);
+    struct hamd_arb_tick t = tick_at(1, 1);
     assert_int_equal(hamd_arb_offer(&c, &LIMITS, -3, &t, 0), HAMD_ARB_DROPPED);
     assert_int_equal(hamd_arb_offer(&c, &LIMITS, HAMD_ARB_MAX_SOURCES, &t, 0),
                      HAMD_ARB_DROPPED);
@@ -179,10 +206,10 @@ static void test_hold_then_flush_loses_nothing(void **state)
     publish_if_ok(&c, 0, 1000, 1, 0, HAMD_ARB_PUBLISH);
     /* Lease lapse: the active source's ticks are held, not published. */
     for (int n = 1; n <= 3; n++) {
-        struct hamd_tick t = tick_at(1000 + n, 1 + n);
+        struct hamd_arb_tick t = tick_at(1000 + n, 1 + n);
         assert_int_equal(hamd_arb_hold(&c, &LIMITS, 0, &t, n * MS), HAMD_ARB_KEPT);
     }
-    struct hamd_tick old = tick_at(1000, 1);
+    struct hamd_arb_tick old = tick_at(1000, 1);
     assert_int_equal(hamd_arb_hold(&c, &LIMITS, 0, &old, 4 * MS), HAMD_ARB_STALE);
     /* The guard did not move: the held ticks are still "new". */
     publish_if_ok(&c, 1, 1001, 2, 5, HAMD_ARB_KEPT);
@@ -203,7 +230,7 @@ static void test_switch_without_emit_defers_to_flush(void **state)
     publish_if_ok(&c, 1, 3000, 1, 0, HAMD_ARB_KEPT);
     assert_int_equal(hamd_arb_switch(&c, &LIMITS, 1, 1 * MS, NULL, NULL), 0);
     assert_int_equal(c.active, 1);
-    struct hamd_tick t = tick_at(3001, 2);
+    struct hamd_arb_tick t = tick_at(3001, 2);
     assert_int_equal(hamd_arb_hold(&c, &LIMITS, 1, &t, 2 * MS), HAMD_ARB_KEPT);
     assert_int_equal(hamd_arb_flush(&c, &LIMITS, 3 * MS, record, &log), 2);
     assert_int_equal(log.dt_ms[0], 3000);
@@ -222,7 +249,7 @@ static void test_follower_takes_over_where_the_publisher_stopped(void **state)
     struct replay_log log = {&c, 0, {0}, {0}};
     hamd_arb_switch(&c, &LIMITS, 0, 0, NULL, NULL);
     for (int n = 0; n < 5; n++) {
-        struct hamd_tick t = tick_at(1000 + n, 1 + n);
+        struct hamd_arb_tick t = tick_at(1000 + n, 1 + n);
         assert_int_equal(hamd_arb_offer(&c, &LIMITS, 0, &t, n * MS),
                          HAMD_ARB_PUBLISH);
         assert_int_equal(hamd_arb_hold(&c, &LIMITS, 0, &t, n * MS), HAMD_ARB_KEPT);
@@ -246,7 +273,7 @@ static void test_observed_lets_go_of_what_was_published(void **state)
     hamd_arb_contract_init(&c);
     hamd_arb_switch(&c, &LIMITS, 0, 0, NULL, NULL);
     for (int n = 0; n < 3; n++) {
-        struct hamd_tick t = tick_at(1000 + n, 1 + n);
+        struct hamd_arb_tick t = tick_at(1000 + n, 1 + n);
         hamd_arb_hold(&c, &LIMITS, 0, &t, n * MS);
     }
     /* A backup's ring is never trimmed by the publisher's stream. */
@@ -256,17 +283,19 @@ static void test_observed_lets_go_of_what_was_published(void **state)
     assert_int_equal(hamd_arb_kept(&c, 1), 1);
     /* Emptied, not freed: the next held tick reuses the slots. */
     assert_true(c.rings->of[0] != NULL);
-    struct hamd_tick next = tick_at(1005, 6);
+    struct hamd_arb_tick next = tick_at(1005, 6);
     assert_int_equal(hamd_arb_hold(&c, &LIMITS, 0, &next, 4 * MS), HAMD_ARB_KEPT);
     hamd_arb_contract_release(&c);
 }
 
 /* Counts what hamd_arb_each_newer passes, without publishing it. */
-static void note(void *ud, int source, const struct hamd_tick *t)
+static bool note(void *ud, int source, const struct hamd_arb_tick *t)
 {
     struct replay_log *log = ud;
+    check_body(t);
     log->source[log->n] = source;
     log->dt_ms[log->n++] = t->datetime_ns / MS;
+    return true;
 }
 
 /* A follower asked to relay sends its held ticks the publisher has not
@@ -278,7 +307,7 @@ static void test_each_newer_shows_what_the_publisher_lacks(void **state)
     hamd_arb_contract_init(&c);
     hamd_arb_switch(&c, &LIMITS, 0, 0, NULL, NULL);
     for (int n = 0; n < 4; n++) {
-        struct hamd_tick t = tick_at(1000 + n, 1 + n);
+        struct hamd_arb_tick t = tick_at(1000 + n, 1 + n);
         hamd_arb_hold(&c, &LIMITS, 0, &t, n * MS);
     }
     publish_if_ok(&c, 1, 1002, 3, 4, HAMD_ARB_KEPT); /* a backup's copy */
@@ -467,7 +496,7 @@ static void test_first_hold_flush_merges_in_arrival_order(void **state)
     } in[] = {{0, 1001, 1}, {1, 1001, 2}, {1, 1002, 3}, {1, 1003, 4},
               {0, 1002, 5}, {0, 1004, 6}};
     for (size_t i = 0; i < sizeof in / sizeof in[0]; i++) {
-        struct hamd_tick t = tick_at(in[i].dt, in[i].dt - 999);
+        struct hamd_arb_tick t = tick_at(in[i].dt, in[i].dt - 999);
         assert_int_equal(hamd_arb_offer(&c, &LIMITS, in[i].src, &t,
                                         in[i].rx_ms * MS),
                          HAMD_ARB_PUBLISH);
@@ -495,7 +524,7 @@ static void test_first_flush_tie_prefers_the_active_source(void **state)
     hamd_arb_contract_init(&c);
     hamd_arb_switch(&c, &LIMITS, 1, 0, NULL, NULL);
     hamd_arb_set_eligible(&c, &LIMITS, BIT(0) | BIT(1), 0, NULL, NULL);
-    struct hamd_tick t = tick_at(1000, 1);
+    struct hamd_arb_tick t = tick_at(1000, 1);
     hamd_arb_hold(&c, &LIMITS, 0, &t, 5 * MS);
     hamd_arb_hold(&c, &LIMITS, 1, &t, 5 * MS);
     assert_int_equal(hamd_arb_flush(&c, &LIMITS, 6 * MS, record, &log), 1);
@@ -513,7 +542,7 @@ static void test_first_observed_trims_every_supplier(void **state)
     hamd_arb_switch(&c, &LIMITS, 0, 0, NULL, NULL);
     hamd_arb_set_eligible(&c, &LIMITS, BIT(0) | BIT(1), 0, NULL, NULL);
     for (int n = 0; n < 3; n++) {
-        struct hamd_tick t = tick_at(1000 + n, 1 + n);
+        struct hamd_arb_tick t = tick_at(1000 + n, 1 + n);
         hamd_arb_hold(&c, &LIMITS, 0, &t, n * MS);
         hamd_arb_hold(&c, &LIMITS, 1, &t, n * MS);
     }
@@ -567,10 +596,12 @@ static void assert_totals_match(struct hamd_arb_contract *cs,
 }
 
 /* Publishes what a flush or switch hands out. */
-static void publish_emit(void *ud, int source, const struct hamd_tick *t)
+static bool publish_emit(void *ud, int source, const struct hamd_arb_tick *t)
 {
     (void)source;
-    hamd_arb_published(ud, t);
+    check_body(t);
+    hamd_arb_published(ud, t->datetime_ns, t->volume);
+    return true;
 }
 
 /* Every operation that keeps, trims, grows, replays or lets go of ticks,
@@ -599,7 +630,7 @@ static void test_totals_follow_every_change(void **state)
         int64_t now_ns = (int64_t)step * MS;
         /* Exchange time mostly forwards, sometimes a repeat. */
         dt_ms += (r >> 12) % 4 == 0 ? 0 : 1;
-        struct hamd_tick t = tick_at(dt_ms, 1);
+        struct hamd_arb_tick t = tick_at(dt_ms, 1);
         switch ((r >> 16) % 10) {
         case 0:
             hamd_arb_switch(c, &lim, src, now_ns, publish_emit, c);
@@ -632,7 +663,7 @@ static void test_totals_follow_every_change(void **state)
             break;
         default:
             if (hamd_arb_offer(c, &lim, src, &t, now_ns) == HAMD_ARB_PUBLISH)
-                hamd_arb_published(c, &t);
+                hamd_arb_published(c, t.datetime_ns, t.volume);
             break;
         }
         assert_totals_match(cs, &tot);
@@ -664,7 +695,7 @@ static void test_is_stale_agrees_with_offer(void **state)
     for (size_t i = 0; i < sizeof offers / sizeof offers[0]; i++) {
         for (int src = 0; src < 2; src++) {
             struct hamd_arb_contract copy = c; /* no rings: shallow is fine */
-            struct hamd_tick t = tick_at(offers[i].dt_ms, offers[i].vol);
+            struct hamd_arb_tick t = tick_at(offers[i].dt_ms, offers[i].vol);
             bool stale = hamd_arb_is_stale(&c, t.datetime_ns, t.volume);
             enum hamd_arb_verdict v =
                 hamd_arb_offer(&copy, &LIMITS, src, &t, 1 * MS);
@@ -673,6 +704,111 @@ static void test_is_stale_agrees_with_offer(void **state)
                 hamd_arb_contract_release(&copy);
         }
     }
+    hamd_arb_contract_release(&c);
+}
+
+/* ------------------------------------------------------------------------
+ * Kept bodies
+ * ------------------------------------------------------------------------ */
+
+#define RING_DEPTH 16   /* depth of the body tests' rings */
+#define RING_PUSHES 3000 /* ticks pushed through one of them */
+
+/* A standby's ring takes thousands of bodies of 40 - 299 bytes through
+ * a depth of 16: every kept body comes back whole and in order, the
+ * bodies wrap around the buffer's end, and the buffer stops growing
+ * below twice the most it must hold (16 bodies and a new one). */
+static void test_bodies_wrap_and_stay_bounded(void **state)
+{
+    (void)state;
+    const struct hamd_arb_limits lim = {INT64_MAX, RING_DEPTH};
+    const uint64_t bound = sizeof(struct hamd_arb_ring) +
+                           RING_DEPTH * sizeof(struct hamd_arb_slot) +
+                           2 * (RING_DEPTH + 1) * BODY_MAX;
+    struct hamd_arb_contract c;
+    hamd_arb_contract_init(&c);
+    c.active = 0;
+    bool wrapped = false;
+    for (int n = 1; n <= RING_PUSHES; n++) {
+        struct hamd_arb_tick t = tick_at(1000 + n, n);
+        assert_int_equal(hamd_arb_offer(&c, &lim, 1, &t, n * MS),
+                         HAMD_ARB_KEPT);
+        wrapped |= c.rings->of[1]->wrapped;
+        assert_true(hamd_arb_contract_bytes(&c) <= bound);
+        if (n % 97 == 0 || n == RING_PUSHES) {
+            struct replay_log log = {&c, 0, {0}, {0}};
+            unsigned want = n < RING_DEPTH ? (unsigned)n : RING_DEPTH;
+            assert_int_equal(hamd_arb_each_newer(&c, &lim, 1, n * MS, note,
+                                                 &log), want);
+            for (unsigned i = 0; i < want; i++)
+                assert_int_equal(log.dt_ms[i], 1000 + n - (int)want + 1 + (int)i);
+        }
+    }
+    assert_true(wrapped);
+    hamd_arb_contract_release(&c);
+}
+
+/* An emit that refuses a body (kept unread, proved malformed): a ring
+ * merge sends the other source's copy of that tick instead, and a
+ * refused tick does not count as replayed. */
+static bool refuse_source_0(void *ud, int source, const struct hamd_arb_tick *t)
+{
+    return source != 0 && record(ud, source, t);
+}
+
+static void test_refused_body_leaves_the_guard(void **state)
+{
+    (void)state;
+    struct hamd_arb_contract c;
+    struct replay_log log = {&c, 0, {0}, {0}};
+    first_init(&c, &log);
+    publish_if_ok(&c, 0, 1000, 1, 0, HAMD_ARB_PUBLISH);
+    for (int n = 1; n <= 3; n++)
+        for (int src = 0; src <= 1; src++) {
+            struct hamd_arb_tick t = tick_at(1000 + n, 1 + n);
+            assert_int_equal(hamd_arb_hold(&c, &LIMITS, src, &t,
+                                           (2 * n + src) * MS),
+                             HAMD_ARB_KEPT);
+        }
+    assert_int_equal(hamd_arb_flush(&c, &LIMITS, 10 * MS, refuse_source_0,
+                                    &log), 3);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(log.dt_ms[i], 1001 + i);
+        assert_int_equal(log.source[i], 1);
+    }
+    hamd_arb_contract_release(&c);
+}
+
+/* Counts the bodies a replay hands out, whatever they hold. */
+static bool count_any(void *ud, int source, const struct hamd_arb_tick *t)
+{
+    (void)source;
+    unsigned *lens = ud;
+    lens[lens[0]++ + 1] = (unsigned)t->len;
+    return true;
+}
+
+/* A body of no bytes is kept like any; one over HAMD_ARB_BODY_MAX is not
+ * (the data plane keeps no such body: it encodes it again). */
+static void test_body_sizes_at_the_edges(void **state)
+{
+    (void)state;
+    static uint8_t big[HAMD_ARB_BODY_MAX + 1];
+    struct hamd_arb_contract c;
+    hamd_arb_contract_init(&c);
+    c.active = 0;
+    struct hamd_arb_tick t = {1000 * MS, 1, big, 0};
+    assert_int_equal(hamd_arb_offer(&c, &LIMITS, 1, &t, 0), HAMD_ARB_KEPT);
+    t = (struct hamd_arb_tick){1001 * MS, 1, big, HAMD_ARB_BODY_MAX + 1};
+    assert_int_equal(hamd_arb_offer(&c, &LIMITS, 1, &t, 0), HAMD_ARB_DROPPED);
+    t.len = HAMD_ARB_BODY_MAX;
+    assert_int_equal(hamd_arb_offer(&c, &LIMITS, 1, &t, 0), HAMD_ARB_KEPT);
+    unsigned lens[4] = {0};
+    assert_int_equal(hamd_arb_each_newer(&c, &LIMITS, 1, 0, count_any, lens),
+                     2);
+    assert_int_equal(lens[0], 2);
+    assert_int_equal(lens[1], 0);
+    assert_int_equal(lens[2], HAMD_ARB_BODY_MAX);
     hamd_arb_contract_release(&c);
 }
 
@@ -703,6 +839,9 @@ int main(void)
         cmocka_unit_test(test_mode_names),
         cmocka_unit_test(test_totals_follow_every_change),
         cmocka_unit_test(test_is_stale_agrees_with_offer),
+        cmocka_unit_test(test_bodies_wrap_and_stay_bounded),
+        cmocka_unit_test(test_refused_body_leaves_the_guard),
+        cmocka_unit_test(test_body_sizes_at_the_edges),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
