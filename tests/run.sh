@@ -16,12 +16,22 @@
 #                               build) runs niced in the background while
 #                               the tests run, its log in build/fuzz-run.log;
 #                               with arguments, ctest runs it if they select it
+#   HAMD_TEST_KEEP_DIR=DIR ./tests/run.sh
+#                               where a failed Python test keeps its logs and
+#                               data dirs (default build/test-failures and
+#                               build-asan/test-failures); a failed run names
+#                               the ones it kept at its end
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 JOBS=$(nproc 2>/dev/null || echo 2)
 
 ./deploy/install-deps.sh --tests
+run_start=$(date +%s)
+if [ -n "${HAMD_TEST_KEEP_DIR:-}" ]; then  # the tests run in other dirs
+  HAMD_TEST_KEEP_DIR=$(realpath -m "$HAMD_TEST_KEEP_DIR")
+  export HAMD_TEST_KEEP_DIR
+fi
 
 build() { # dir, extra cmake args...
   local dir=$1; shift
@@ -72,5 +82,23 @@ fi
 if [ "${HAMD_BENCH:-0}" = 1 ]; then
   echo "== benchmarks"
   for b in tests/bench/*.sh; do "$b" || status=1; done
+fi
+
+# The dirs the failed tests of this run kept (tests/integration/hamdtest.py
+# keep_dirs: node and gateway logs, configs, data dirs, a failure.txt).
+kept_dirs() {
+  local d
+  for d in "${HAMD_TEST_KEEP_DIR:-}" build/test-failures build-asan/test-failures; do
+    if [ -n "$d" ] && [ -d "$d" ]; then
+      find "$d" -mindepth 1 -maxdepth 1 -type d -newermt "@$run_start"
+    fi
+  done | sort -u
+}
+if [ $status -ne 0 ]; then
+  kept=$(kept_dirs)
+  if [ -n "$kept" ]; then
+    echo "== the failed tests' logs and data dirs (keep them with the report):"
+    sed 's/^/  /' <<<"$kept"
+  fi
 fi
 exit $status

@@ -43,8 +43,13 @@ void hamd_gate_init(struct hamd_gate *g, const struct hamd_gate_params *p)
  * follower. What it held stays held: the next publisher's stream lets go
  * of what that one sends, and if the next publisher is this node again,
  * it sends them taking over. Its own sends count as the stream heard up
- * to now, unless a takeover was still waiting: then nothing of the new
- * term was sent, and the old stream's time stays. */
+ * to now, and its own clients as the ones that publisher had, unless a
+ * takeover was still waiting: then nothing of the new term was sent, and
+ * the old stream's time and count stay. Without its own count, a node
+ * whose lease lapsed past the election timeout and came back in the same
+ * term waited for as many clients as the publisher before it had, terms
+ * ago: fewer than it has, so the first ones back ended the wait and the
+ * others missed what it had held (test_client, a loaded host). */
 static void pub_close(struct hamd_gate *g, int64_t now_ns)
 {
     g->pub_open = false;
@@ -54,6 +59,7 @@ static void pub_close(struct hamd_gate *g, int64_t now_ns)
     if (!g->takeover_pending) {
         g->heard = true;
         g->heard_ns = now_ns;
+        g->expected_clients = g->clients;
     }
     g->takeover_pending = false;
 }

@@ -21,6 +21,7 @@ import shutil
 import sys
 import tempfile
 import time
+import traceback
 
 SKIP = 77
 CHROMIUM = "/usr/bin/chromium"
@@ -51,7 +52,8 @@ if __name__ == "__main__":
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "integration"))
 from hamdtest import (BUILD, Cluster, check, gateway_of, log,  # noqa: E402
-                      sim_account, wait_for, wait_one_publisher)
+                      record_failure, sim_account, wait_for,
+                      wait_one_publisher)
 
 SYMBOLS = ["rb2601.SHFE", "cu2601.SHFE", "i2601.DCE"]
 TOKEN = "console-tok-5e1d9a"
@@ -389,6 +391,7 @@ def main():
                 failed += 1
                 log("FAIL %s: %s: %s" % (fn.__name__, type(e).__name__, e))
                 shot(env["page"], fn.__name__)
+                record_failure(fn.__name__, traceback.format_exc())
     finally:
         if driver:
             driver.quit()

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 import urllib.error
 import urllib.request
 
@@ -93,6 +94,102 @@ def pump_until(pump, pred, timeout, what):
 def log(msg):
     sys.stderr.write("[%s] %s\n" % (time.strftime("%H:%M:%S"), msg))
     sys.stderr.flush()
+
+
+# --------------------------------------------------------------------------
+# What a failed test leaves behind
+# --------------------------------------------------------------------------
+
+# A test's scratch directories (a cluster's node logs, with its gateways'
+# output, configs and data dirs; the clients' output) are removed when the
+# test passes and moved here when it fails, so that an intermittent failure
+# can be read afterwards: <KEEP_DIR>/<program>.<test>-<UTC time>/.
+KEEP_DIR = os.path.abspath(os.environ.get("HAMD_TEST_KEEP_DIR") or
+                           os.path.join(BUILD, "test-failures"))
+
+_scratch = {
+    "test": None,    # name of the test run() is running, None between tests
+    "released": [],  # dirs the running test is done with: its verdict decides
+    "failed": [],    # (name, traceback) of the tests of this program that failed
+}
+
+
+def scratch_dir(name):
+    """A new temp dir for a test's processes; give it back with
+    release_dir (kept if the test fails, removed if it passes)."""
+    return tempfile.mkdtemp(prefix="hamd-%s-" % name)
+
+
+def release_dir(path):
+    """The test is done with path (its processes stopped). In a test run()
+    runs, the test's verdict decides; outside one (a cluster shared by the
+    tests, cleaned up at exit) it is kept when a test of this program
+    failed, else removed."""
+    if _scratch["test"] is not None:
+        _scratch["released"].append(path)
+    elif _scratch["failed"]:
+        keep_dirs([path], "shared", "\n".join("%s failed:\n%s" % f
+                                              for f in _scratch["failed"]))
+    else:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _move_dir(src, dst):
+    """Renames src to dst, or copies it (sockets and FIFOs left out) when
+    they are on different file systems."""
+    try:
+        os.rename(src, dst)
+    except OSError:
+        def special(d, names):
+            return [n for n in names if not (os.path.isdir(os.path.join(d, n)) or
+                                             os.path.isfile(os.path.join(d, n)))]
+        shutil.copytree(src, dst, symlinks=True, ignore=special)
+        shutil.rmtree(src, ignore_errors=True)
+
+
+def keep_dirs(paths, label, why):
+    """Moves paths under KEEP_DIR/<program>.<label>-<UTC time>/ beside a
+    failure.txt saying why; logs and returns that dir (None when there is
+    nothing to keep)."""
+    paths = [p for p in paths if os.path.isdir(p)]
+    if not paths:
+        return None
+    program = os.path.splitext(os.path.basename(sys.argv[0]))[0] or "python"
+    dest = os.path.join(KEEP_DIR, "%s.%s-%s" % (
+        program, label, time.strftime("%Y%m%d-%H%M%S", time.gmtime())))
+    while os.path.exists(dest):        # two failures in the same second
+        dest += "+"
+    try:
+        os.makedirs(dest)
+        with open(os.path.join(dest, "failure.txt"), "w") as f:
+            f.write(why.rstrip("\n") + "\n")
+        for p in paths:
+            _move_dir(p, os.path.join(dest, os.path.basename(p.rstrip("/"))))
+    except OSError as e:  # a read-only build tree, a full disk
+        log("could not keep them in %s (%s): left in %s" % (dest, e, " ".join(
+            p for p in paths if os.path.isdir(p))))
+        return None
+    log("kept the logs and data dirs in %s" % dest)
+    return dest
+
+
+def record_failure(name, why):
+    """Notes that test `name` failed (why: its traceback), so that the
+    dirs released outside a test are kept: for a program that runs its
+    tests in a loop of its own, not with run() (tests/browser)."""
+    _scratch["failed"].append((name, why))
+
+
+def _settle_test(name, failure):
+    """Removes the dirs the test released (failure None), or keeps them
+    beside failure (the traceback); returns the kept dir or None."""
+    released, _scratch["released"], _scratch["test"] = _scratch["released"], [], None
+    if failure is None:
+        for p in released:
+            shutil.rmtree(p, ignore_errors=True)
+        return None
+    record_failure(name, failure)
+    return keep_dirs(released, name, failure)
 
 
 # --------------------------------------------------------------------------
@@ -185,7 +282,7 @@ class Cluster:
 
     def __init__(self, n_nodes, accounts, symbols, extra_ini="", name="t",
                  env=None, tls=False):
-        self.dir = tempfile.mkdtemp(prefix="hamd-%s-" % name)
+        self.dir = scratch_dir(name)
         self.standalone = n_nodes == 0
         count = max(n_nodes, 1)
         ports = free_ports(5 * count)
@@ -336,6 +433,8 @@ class Cluster:
         return r
 
     def cleanup(self, keep=False):
+        """Stops the nodes; keep leaves the dir where it is, else it is
+        released (release_dir: kept only if the test fails)."""
         try:
             self.stop()
         except Failure:
@@ -343,7 +442,7 @@ class Cluster:
         if keep:
             log("kept %s" % self.dir)
         else:
-            shutil.rmtree(self.dir, ignore_errors=True)
+            release_dir(self.dir)
 
 
 def node_status(c, idx, timeout=2):
@@ -643,23 +742,34 @@ EXIT_SKIP = 77  # ctest's SKIP_RETURN_CODE: every test skipped
 
 def run(tests):
     """Runs test functions; prints a closing 'N passed, N failed' line
-    (', N skipped' when a test raised Skip). Exits 1 on a failure, 77
-    when every test skipped."""
+    (', N skipped' when a test raised Skip). A failed test's scratch dirs
+    are kept (keep_dirs) and named. Exits 1 on a failure, 77 when every
+    test skipped."""
     passed = failed = skipped = 0
+    kept = []
     for fn in tests:
         t0 = time.monotonic()
+        _scratch["test"], _scratch["released"] = fn.__name__, []
         try:
             fn()
             passed += 1
+            _settle_test(fn.__name__, None)
             log("PASS %s (%.1fs)" % (fn.__name__, time.monotonic() - t0))
         except Skip as e:
             skipped += 1
+            _settle_test(fn.__name__, None)
             print("SKIP %s: %s" % (fn.__name__, e))
         except Exception as e:  # noqa: BLE001 - report every failure
             failed += 1
             log("FAIL %s: %s: %s" % (fn.__name__, type(e).__name__, e))
+            kept.append(_settle_test(fn.__name__, traceback.format_exc()))
+        except BaseException:  # interrupted: keep what it ran, then stop
+            _settle_test(fn.__name__, traceback.format_exc())
+            raise
     print("%d passed, %d failed%s" % (passed, failed,
                                       ", %d skipped" % skipped if skipped else ""))
+    for d in filter(None, kept):
+        print("logs and data dirs of a failed test: %s" % d)
     sys.stdout.flush()
     if failed:
         sys.exit(1)

@@ -15,10 +15,8 @@
 """
 import json
 import os
-import shutil
 import signal
 import subprocess
-import tempfile
 import time
 
 import msgpack
@@ -26,8 +24,8 @@ import zmq
 
 from hamdtest import (GW_SIM, Cluster, Front, Subscriber, check, free_ports,
                       gateway_of, gateway_states, healthy_gateway, log,
-                      pump_until, run, upstream_account, wait_for,
-                      wait_one_publisher)
+                      pump_until, release_dir, run, scratch_dir,
+                      upstream_account, wait_for, wait_one_publisher)
 
 SHFE = ["rb2601.SHFE", "cu2601.SHFE"]
 DCE = ["i2601.DCE"]
@@ -153,7 +151,7 @@ def sim_status(endpoint):
 # --------------------------------------------------------------------------
 
 def test_front_feed_is_the_sim_feed():
-    tmp = tempfile.mkdtemp(prefix="hamd-front-")
+    tmp = scratch_dir("front")
     ep1, ep2 = tcp_endpoints(2)
     fronts = [Front(ep1, os.path.join(tmp, "f1.log"), seed=7, rate=50).start(),
               Front(ep2, os.path.join(tmp, "f2.log"), seed=7, rate=50).start()]
@@ -186,11 +184,11 @@ def test_front_feed_is_the_sim_feed():
         hub.close()
         for f in fronts:
             f.stop()
-        shutil.rmtree(tmp, ignore_errors=True)
+        release_dir(tmp)
 
 
 def test_upstream_link_and_faults():
-    tmp = tempfile.mkdtemp(prefix="hamd-front-")
+    tmp = scratch_dir("front")
     (ep,) = tcp_endpoints(1)
     ctl = "ipc://%s/ctl.sock" % tmp
     front = Front(ep, os.path.join(tmp, "front.log"), rate=RATE).start()
@@ -268,7 +266,7 @@ def test_upstream_link_and_faults():
     finally:
         hub.close()
         front.stop()
-        shutil.rmtree(tmp, ignore_errors=True)
+        release_dir(tmp)
 
 
 # --------------------------------------------------------------------------
@@ -320,7 +318,7 @@ def check_nodes_agree(taps, vts, what):
 
 
 def test_cluster_front_outage():
-    tmp = tempfile.mkdtemp(prefix="hamd-fronts-")
+    tmp = scratch_dir("fronts")
     ep_shfe, ep_dce = tcp_endpoints(2)
     f_shfe = Front(ep_shfe, os.path.join(tmp, "shfe.log"), rate=RATE,
                    exchanges=["SHFE"]).start()
@@ -396,7 +394,7 @@ def test_cluster_front_outage():
         c.cleanup(keep=bool(os.environ.get("HAMD_KEEP")))
         f_shfe.stop()
         f_dce.stop()
-        shutil.rmtree(tmp, ignore_errors=True)
+        release_dir(tmp)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,8 @@
  * found: a lapse and return in the same term, a re-election after a
  * lapse, a predecessor never heard, a stream silent for longer than the
  * hold, a slow takeover (2 hosts + witness), the wait for the first
- * client and for the 30 ms after it. */
+ * client and for the 30 ms after it, a publisher back in its own term
+ * waiting for its own clients. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -331,12 +332,14 @@ static void test_reelection_after_lapse(void **state)
     struct hamd_gate_lease l2 = lease(2, elected + LEASE_MS * MS);
     pub_open(&g, l2, elected);
     assert_int_equal(tick(&g, l2, elected), HAMD_GATE_TICK_HOLD_FOLLOW);
+    /* Its one client is back: 5 ms more for clients it did not have. */
     hamd_gate_subscriptions(&g, 1, elected + 20 * MS);
-    assert_false(takeover_due(&g, elected + 49 * MS, &t));
-    assert_true(takeover_due(&g, elected + 50 * MS, &t));
+    int64_t due = elected + (20 + HAMD_GATE_TAKEOVER_SETTLE_ALL_MS) * MS;
+    assert_false(takeover_due(&g, due - 1, &t));
+    assert_true(takeover_due(&g, due, &t));
     assert_int_equal(t.why, HAMD_GATE_TAKEOVER_HEARD);
     assert_int_equal(t.silent_ms, 400);
-    assert_int_equal(tick(&g, l2, elected + 50 * MS), HAMD_GATE_TICK_SEND);
+    assert_int_equal(tick(&g, l2, due), HAMD_GATE_TICK_SEND);
 }
 
 /* A lapse while a takeover waits for clients: the lease's return leaves
@@ -534,6 +537,19 @@ static void test_waits_for_first_client_and_30ms(void **state)
     assert_int_equal(hamd_gate_due_ns(&g), INT64_MAX);
 }
 
+/* A follower that heard the old publisher last at last_ns, and read in
+ * its _hb that it had `clients` client subscriptions, opens PUB in term
+ * 300 ms later. Returns when it opened. */
+static int64_t take_over_from(struct hamd_gate *g, int64_t last_ns,
+                              int64_t clients, uint64_t term)
+{
+    stream_heard_until(g, last_ns);
+    hamd_gate_stream_clients(g, clients);
+    int64_t opened = last_ns + 300 * MS;
+    pub_open(g, lease(term, opened + LEASE_MS * MS), opened);
+    return opened;
+}
+
 /* The old publisher said in its _hb it had three client subscriptions: a
  * fast client alone does not end the wait, the three do (5 ms later). */
 static void test_waits_for_the_clients_the_old_publisher_had(void **state)
@@ -542,11 +558,7 @@ static void test_waits_for_the_clients_the_old_publisher_had(void **state)
     struct hamd_gate g;
     struct hamd_gate_takeover t;
     gate_setup(&g);
-    int64_t last = T0 + 1000 * MS;
-    stream_heard_until(&g, last);
-    hamd_gate_stream_clients(&g, 3);
-    int64_t opened = last + 300 * MS;
-    pub_open(&g, lease(3, opened + LEASE_MS * MS), opened);
+    int64_t opened = take_over_from(&g, T0 + 1000 * MS, 3, 3);
     hamd_gate_subscriptions(&g, 1, opened + 25 * MS); /* a client library */
     assert_int_equal(hamd_gate_due_ns(&g),
                      opened + (25 + HAMD_GATE_TAKEOVER_STRAGGLE_MS) * MS);
@@ -677,6 +689,42 @@ static void test_close_during_takeover_wait_keeps_old_stream(void **state)
     assert_int_equal(t.silent_ms, 1300);
 }
 
+/* A publisher whose lease lapsed past the election timeout and came back
+ * in the same term (a barrier committed seconds late on a loaded host)
+ * opens PUB again: it waits for its own clients, 7 subscriptions, not the
+ * 3 the publisher before it had said in its _hb terms ago. With that old
+ * count, the first 3 back ended the wait 5 ms later and the others
+ * missed the held ticks (test_client: hactl tail, a gap of 177 ticks per
+ * contract, after a 1.5 s lapse). */
+static void test_reopening_waits_for_its_own_clients(void **state)
+{
+    (void)state;
+    struct hamd_gate g;
+    struct hamd_gate_takeover t;
+    gate_setup(&g);
+    int64_t opened = take_over_from(&g, T0 + 100 * MS, 3, 5);
+    hamd_gate_subscriptions(&g, 3, opened + 20 * MS);
+    assert_true(takeover_due(&g, opened + 25 * MS, &t));
+    hamd_gate_subscriptions(&g, 4, opened + 900 * MS); /* clients joined */
+    assert_int_equal(hamd_gate_clients(&g), 7);
+    /* The lease lapses and is revoked: PUB closes; it comes back in the
+     * same term 1.5 s later. */
+    int64_t lost = opened + 5000 * MS;
+    assert_true(reconcile(&g, lease(5, 0), lost) & HAMD_GATE_CLOSE_PUB);
+    int64_t again = lost + 1500 * MS;
+    pub_open(&g, lease(5, again + LEASE_MS * MS), again);
+    hamd_gate_subscriptions(&g, 3, again + 2 * MS); /* the fastest */
+    int64_t straggle = again + (2 + HAMD_GATE_TAKEOVER_STRAGGLE_MS) * MS;
+    assert_int_equal(hamd_gate_due_ns(&g), straggle);
+    assert_false(takeover_due(&g, again + 7 * MS, &t));
+    hamd_gate_subscriptions(&g, 4, again + 40 * MS); /* all 7 back */
+    int64_t due = again + (40 + HAMD_GATE_TAKEOVER_SETTLE_ALL_MS) * MS;
+    assert_int_equal(hamd_gate_due_ns(&g), due);
+    assert_true(takeover_due(&g, due, &t));
+    assert_int_equal(t.why, HAMD_GATE_TAKEOVER_HEARD);
+    assert_int_equal(t.silent_ms, 1500);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -706,6 +754,7 @@ int main(void)
         cmocka_unit_test(test_publisher_counts_its_followers),
         cmocka_unit_test(test_following_another_publisher_cancels_takeover),
         cmocka_unit_test(test_close_during_takeover_wait_keeps_old_stream),
+        cmocka_unit_test(test_reopening_waits_for_its_own_clients),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
