@@ -282,6 +282,8 @@ static json_t *status_json(const struct hamd_admin_deps *d,
                         : json_string(v->dp.follow_ticks ? "ticks" : "watermarks"));
     json_object_set_new(o, "takeover_replayed",
                         json_integer((json_int_t)v->dp.takeover_replayed));
+    json_object_set_new(o, "replay_lost",
+                        json_integer((json_int_t)v->dp.replay_lost));
     json_object_set_new(o, "coverage", coverage_json(&v->cov));
     json_object_set_new(o, "arbitration", arbitration_json(cfg));
     json_object_set_new(o, "holidays", json_integer(cfg->n_holidays));
@@ -402,6 +404,9 @@ static void metrics_node(FILE *f, const struct hamd_admin_deps *d,
     prom_u64(f, "hamd_takeover_replayed_total", "counter",
              "Held ticks the previous publisher had not sent, sent on taking "
              "over.", v->dp.takeover_replayed);
+    prom_u64(f, "hamd_replay_lost_total", "counter",
+             "Ticks replay rings let go before a replay could send them: "
+             "each is a gap in seq for clients.", v->dp.replay_lost);
     prom_u64(f, "hamd_contracts", "gauge", "Subscribed contracts.",
              d->contracts(d->ud));
     metrics_coverage(f, v);

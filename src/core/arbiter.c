@@ -103,12 +103,28 @@ static void ring_clear(struct hamd_arb_contract *c, int s)
     r->wrapped = false;
 }
 
+/* Lets the oldest tick of source s go to make room or because it aged
+ * out: one a replay can no longer send if it is newer than the last
+ * published (a hold or a switch's detection outlasted the window or the
+ * depth), so it is counted (flush). */
+static void ring_evict(struct hamd_arb_contract *c, int s)
+{
+    struct hamd_arb_ring *r = ring_of(c, s);
+    const struct hamd_arb_slot *oldest = ring_at(r, 0);
+    if (!hamd_arb_is_stale(c, oldest->datetime_ns, oldest->volume)) {
+        r->lost++;
+        r->lost_datetime_ns = oldest->datetime_ns;
+        r->lost_volume = oldest->volume;
+    }
+    ring_pop_oldest(c, s);
+}
+
 static void ring_trim(struct hamd_arb_contract *c, int s,
                       const struct hamd_arb_limits *lim, int64_t now_ns)
 {
     struct hamd_arb_ring *r = ring_of(c, s);
     while (r && r->len > 0 && now_ns - ring_at(r, 0)->rx_ns > lim->window_ns)
-        ring_pop_oldest(c, s);
+        ring_evict(c, s);
 }
 
 /* The largest capacity depth needs: the power of two at or above it. */
@@ -260,7 +276,7 @@ static bool ring_push(struct hamd_arb_contract *c, int s,
     r = ring_of(c, s);
     /* Full at depth: the oldest tick makes room, the window slides. */
     while (r->len >= lim->depth || r->len == r->cap)
-        ring_pop_oldest(c, s);
+        ring_evict(c, s);
     uint32_t len = (uint32_t)tick->len, off;
     bool wraps;
     if (!bytes_reserve(c, s, r, len, &off, &wraps))
@@ -387,6 +403,24 @@ static uint32_t supplying(const struct hamd_arb_contract *c)
     return set;
 }
 
+/* Adds to c->lost what the rings of the sources in set let go unsent:
+ * counted as they went, when newer than the last published then, and
+ * only if the newest of them still is (what went out since covered them
+ * otherwise). In first-arrival mode a tick lost from one ring may have
+ * been kept in another: counted all the same, a gap shown for nothing
+ * rather than one hidden. */
+static void count_lost(struct hamd_arb_contract *c, uint32_t set)
+{
+    for (int s = 0; s < HAMD_ARB_MAX_SOURCES; s++) {
+        struct hamd_arb_ring *r = (set >> s) & 1u ? ring_of(c, s) : NULL;
+        if (!r || !r->lost)
+            continue;
+        if (!hamd_arb_is_stale(c, r->lost_datetime_ns, r->lost_volume))
+            c->lost += r->lost;
+        r->lost = 0;
+    }
+}
+
 /* The source in set whose next kept tick (at pos) arrived first, the
  * active source on a tie; HAMD_ARB_NO_SOURCE when all are exhausted. */
 static int earliest(struct hamd_arb_contract *c, uint32_t set,
@@ -417,6 +451,7 @@ unsigned hamd_arb_flush(struct hamd_arb_contract *c,
     for (int s = 0; s < HAMD_ARB_MAX_SOURCES; s++)
         if ((set >> s) & 1u)
             ring_trim(c, s, lim, now_ns);
+    count_lost(c, set);
     /* One ring in priority mode; in first-arrival mode a merge of a few,
      * by arrival: each emitted tick moves the guard, so a later copy of
      * it is skipped as it would have been live. */
@@ -515,6 +550,13 @@ void hamd_arb_observed(struct hamd_arb_contract *c, int64_t datetime_ns,
         while (r && r->len > 0 && !slot_newer(c, ring_at(r, 0)))
             ring_pop_oldest(c, s);
     }
+}
+
+unsigned hamd_arb_take_lost(struct hamd_arb_contract *c)
+{
+    unsigned lost = c->lost;
+    c->lost = 0;
+    return lost;
 }
 
 void hamd_arb_forget_source(struct hamd_arb_contract *c, int source)

@@ -131,6 +131,13 @@ struct hamd_arb_ring {
     uint32_t bytes_used;          /* sum of the kept bodies' lengths */
     bool wrapped;                 /* the newest bodies start over at the
                                      buffer's start, before bytes_head */
+    uint32_t lost;                /* ticks let go by the window or the
+                                     depth while newer than the last
+                                     published: a replay of this ring
+                                     cannot send them */
+    int64_t lost_datetime_ns;     /* the newest of them: its exchange
+                                     time ... */
+    double lost_volume;           /* ... and volume */
     struct hamd_arb_slot slots[]; /* cap of them */
 };
 
@@ -165,6 +172,8 @@ struct hamd_arb_contract {
     struct hamd_arb_rings *rings; /* NULL = nothing kept for any source */
     struct hamd_arb_totals *totals; /* where its rings are counted, NULL =
                                        nowhere (hamd_arb_contract_count) */
+    uint32_t lost;              /* ticks a replay found let go unsent
+                                   (hamd_arb_take_lost) */
 };
 
 enum hamd_arb_verdict {
@@ -236,7 +245,9 @@ enum hamd_arb_verdict hamd_arb_hold(struct hamd_arb_contract *c,
 
 /* Replays the kept ticks of the active source and of every eligible one
  * that are newer than the last published, through emit, and empties
- * their rings. The rings are merged in arrival order, and a copy no newer
+ * their rings. Ticks those rings let go (the window or the depth) while
+ * they were newer than the last published, and still are, are counted
+ * first for hamd_arb_take_lost: nothing sent them. The rings are merged in arrival order, and a copy no newer
  * than the one emitted before it is skipped: the ticks go out as the live
  * path would have sent them. Returns how many went out (emit said so). */
 unsigned hamd_arb_flush(struct hamd_arb_contract *c,
@@ -279,6 +290,11 @@ static inline bool hamd_arb_supplies(const struct hamd_arb_contract *c,
  * stay allocated, since a follower holds the next ticks at once). */
 void hamd_arb_observed(struct hamd_arb_contract *c, int64_t datetime_ns,
                        double volume);
+
+/* Returns the ticks replays found let go unsent since the last call, and
+ * starts counting again: the data plane shows them to clients as a gap
+ * in seq before the next tick it publishes. */
+unsigned hamd_arb_take_lost(struct hamd_arb_contract *c);
 
 /* Forgets everything kept for `source` (it left or restarted). */
 void hamd_arb_forget_source(struct hamd_arb_contract *c, int source);

@@ -28,9 +28,11 @@ void hamd_gate_init(struct hamd_gate *g, const struct hamd_gate_params *p)
 {
     memset(g, 0, sizeof *g);
     g->params = *p;
+    g->lapse_limits = p->replay;
+    g->lapse_limits.depth *= HAMD_GATE_HOLD_DEPTH_MULT;
     /* Held ticks wait for the takeover's clients too: with the replay
      * window alone a slow takeover let them go before (rule 4). */
-    g->follow_limits = p->replay;
+    g->follow_limits = g->lapse_limits;
     g->follow_limits.window_ns += ms_to_ns(p->takeover_wait_max_ms);
     g->following = true; /* no publisher known yet: hold (rule 3) */
 }
@@ -145,7 +147,7 @@ uint64_t hamd_gate_pub_term(const struct hamd_gate *g)
 
 const struct hamd_arb_limits *hamd_gate_lapse_limits(const struct hamd_gate *g)
 {
-    return &g->params.replay;
+    return &g->lapse_limits;
 }
 
 const struct hamd_arb_limits *hamd_gate_follow_limits(const struct hamd_gate *g)

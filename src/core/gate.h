@@ -95,6 +95,19 @@
                                                100 ms: this long without a
                                                message means its stream
                                                does not reach us */
+#define HAMD_GATE_HOLD_DEPTH_MULT 16        /* held ticks (a lapse, a
+                                               follower) are kept up to
+                                               16 x replay_depth per
+                                               contract, not replay_depth:
+                                               nothing else sends them, and
+                                               at the defaults (256, a 5 s
+                                               follower window) the depth
+                                               ran out at 51 ticks/s of one
+                                               contract (test_client's 100/s
+                                               on a loaded host lost up to
+                                               215 a contract); 4,096 is
+                                               819/s. The window bounds
+                                               them first at market rates */
 #define HAMD_GATE_BIND_RETRY_MS 100         /* a failed PUB bind is retried
                                                from the tick path at most
                                                this often */
@@ -127,8 +140,12 @@ struct hamd_gate_lease {
  * gate's, read them through the functions below. */
 struct hamd_gate {
     struct hamd_gate_params params;       /* copied at init */
+    struct hamd_arb_limits lapse_limits;  /* a lapse's held ticks: the
+                                             replay window, the depth
+                                             times
+                                             HAMD_GATE_HOLD_DEPTH_MULT */
     struct hamd_arb_limits follow_limits; /* a follower's held ticks: the
-                                             replay window plus the
+                                             same, the window plus the
                                              takeover's longest wait */
 
     bool pub_open;            /* PUB and snapshot bound */
@@ -319,7 +336,8 @@ bool hamd_gate_holds(const struct hamd_gate *g);
 /* The term PUB was bound in last (0 before the first). */
 uint64_t hamd_gate_pub_term(const struct hamd_gate *g);
 
-/* The limits of a lapse's held ticks (the replay window and depth). */
+/* The limits of a lapse's held ticks (the replay window, the depth times
+ * HAMD_GATE_HOLD_DEPTH_MULT). */
 const struct hamd_arb_limits *hamd_gate_lapse_limits(const struct hamd_gate *g);
 
 /* The limits of a follower's held ticks and of a takeover's flush. */

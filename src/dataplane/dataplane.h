@@ -132,6 +132,8 @@ struct hamd_dp_stats {
                                 no watermarks (an older hamd) */
     uint64_t wm_sent;        /* watermark messages sent to followers */
     uint64_t takeover_replayed; /* held ticks sent first on taking over */
+    uint64_t replay_lost;    /* ticks replay rings let go before a replay
+                                could send them: a gap in seq each */
     uint64_t relaying;       /* contracts this follower relays now */
     uint64_t relay_ticks_out;/* ticks it relayed to the publisher */
     uint64_t relay_ticks_in; /* relayed-tick messages this node took */

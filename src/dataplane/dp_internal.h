@@ -258,6 +258,9 @@ struct hamd_dataplane {
     struct hamd_inflight *inflight;       /* ticks read from it, waiting for
                                              the publisher to outlive them */
     uint64_t takeover_replayed;           /* held ticks sent on taking over */
+    uint64_t replay_lost;                 /* ticks a replay found let go
+                                             unsent (hamd_arb_take_lost) */
+    struct hamd_log_rate lost_rate;       /* limits their logs */
     struct hamd_followmode follow_mode;   /* watermarks or every tick */
 
     /* The watermark stream to followers, while publishing

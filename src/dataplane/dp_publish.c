@@ -268,6 +268,21 @@ static bool dp_tick_held(struct hamd_dataplane *dp, struct dp_contract *c,
     return false;
 }
 
+/* Ticks of c a replay found let go unsent (a hold, or a source's stall,
+ * outlasted the replay window or the depth): seq skips them, so clients
+ * see the gap and take a snapshot where they would have seen nothing. */
+static void note_lost(struct hamd_dataplane *dp, struct dp_contract *c,
+                      unsigned lost)
+{
+    c->seq += lost;
+    dp->replay_lost += lost;
+    hamd_log_rated(&dp->lost_rate, HAMD_LOG_WARN,
+                   "%s: %u ticks let go before a replay could send them (a "
+                   "hold or a stall outlasted replay_window_ms or the ring's "
+                   "depth): clients see a gap in seq (%llu so far)",
+                   c->vt_symbol, lost, (unsigned long long)dp->replay_lost);
+}
+
 /* Writes the tick to publish, with the hub fields of *hub, into
  * dp->encbuf: the gateway's own bytes with them spliced in when it can
  * (tick_splice.h), else encoded. Returns the length, 0 on failure. */
@@ -306,6 +321,9 @@ void dp_publish_tick(struct hamd_dataplane *dp, struct dp_contract *c,
         c->seq_term = term;
         c->seq = 0;
     }
+    unsigned lost = hamd_arb_take_lost(&c->arb);
+    if (lost)
+        note_lost(dp, c, lost);
     struct hamd_tick_hub hub = {term, ++c->seq, dp->opts.node_id,
                                 live ? live->wall_ns : hamd_wall_ns()};
     size_t len = publish_body(dp, source, tick, &hub, wire);

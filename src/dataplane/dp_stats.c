@@ -195,6 +195,7 @@ void dp_stats_refresh(struct hamd_dataplane *dp, int64_t now_ns)
     st.follow_ticks = dp->follow && dp->follow_mode.read == HAMD_FOLLOWMODE_TICKS;
     st.wm_sent = dp->wm_sent;
     st.takeover_replayed = dp->takeover_replayed;
+    st.replay_lost = dp->replay_lost;
     st.relaying = dp->relaying;
     st.relay_ticks_out = dp->relay_ticks_out;
     st.relay_ticks_in = dp->relay_ticks_in;

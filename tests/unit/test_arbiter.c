@@ -708,6 +708,97 @@ static void test_is_stale_agrees_with_offer(void **state)
 }
 
 /* ------------------------------------------------------------------------
+ * Ticks let go unsent
+ * ------------------------------------------------------------------------ */
+
+/* Holds ticks 1000 + n of source 0 for n in 1..last, received at n ms. */
+static void hold_ticks(struct hamd_arb_contract *c, int last)
+{
+    for (int n = 1; n <= last; n++) {
+        struct hamd_arb_tick t = tick_at(1000 + n, 1 + n);
+        assert_int_equal(hamd_arb_hold(c, &LIMITS, 0, &t, n * MS),
+                         HAMD_ARB_KEPT);
+    }
+}
+
+/* A contract routed to source 0, which published tick 1000 unless
+ * `published` is false. */
+static void routed_init(struct hamd_arb_contract *c, struct replay_log *log,
+                        bool published)
+{
+    hamd_arb_contract_init(c);
+    hamd_arb_switch(c, &LIMITS, 0, 0, record, log);
+    if (published)
+        publish_if_ok(c, 0, 1000, 1, 0, HAMD_ARB_PUBLISH);
+}
+
+/* A hold longer than the depth (LIMITS: 8): the flush sends the newest 8
+ * and the 12 the ring let go are counted, once. */
+static void test_hold_past_the_depth_counts_what_it_let_go(void **state)
+{
+    (void)state;
+    struct hamd_arb_contract c;
+    struct replay_log log = {&c, 0, {0}, {0}};
+    routed_init(&c, &log, true);
+    hold_ticks(&c, 20);
+    assert_int_equal(hamd_arb_take_lost(&c), 0); /* counted by a replay */
+    assert_int_equal(hamd_arb_flush(&c, &LIMITS, 21 * MS, record, &log), 8);
+    assert_int_equal(log.dt_ms[0], 1013);
+    assert_int_equal(hamd_arb_take_lost(&c), 12);
+    assert_int_equal(hamd_arb_take_lost(&c), 0);
+    hamd_arb_contract_release(&c);
+}
+
+/* A follower's held ticks let go at the depth while the publisher's
+ * stream went past them are not lost: the publisher sent them. */
+static void test_let_go_but_sent_by_the_publisher(void **state)
+{
+    (void)state;
+    struct hamd_arb_contract c;
+    struct replay_log log = {&c, 0, {0}, {0}};
+    routed_init(&c, &log, false);
+    hold_ticks(&c, 20);
+    hamd_arb_observed(&c, 1012 * MS, 13); /* the publisher sent 1..12 */
+    assert_int_equal(hamd_arb_flush(&c, &LIMITS, 21 * MS, record, &log), 8);
+    assert_int_equal(hamd_arb_take_lost(&c), 0);
+    hamd_arb_contract_release(&c);
+}
+
+/* A hold that outlasts the window: what aged out is counted. */
+static void test_hold_past_the_window_counts_what_aged_out(void **state)
+{
+    (void)state;
+    struct hamd_arb_contract c;
+    struct replay_log log = {&c, 0, {0}, {0}};
+    routed_init(&c, &log, true);
+    hold_ticks(&c, 3);
+    assert_int_equal(hamd_arb_flush(&c, &LIMITS, 3004 * MS, record, &log), 0);
+    assert_int_equal(hamd_arb_take_lost(&c), 3);
+    hamd_arb_contract_release(&c);
+}
+
+/* The active source stalls after tick 5 and the standby keeps 6 - 20 in
+ * a ring of 8: the 7 it let go (6 - 12) were never published, and the
+ * switch counts them. */
+static void test_switch_counts_what_the_standby_let_go(void **state)
+{
+    (void)state;
+    struct hamd_arb_contract c;
+    struct replay_log log = {&c, 0, {0}, {0}};
+    routed_init(&c, &log, false);
+    for (int n = 1; n <= 20; n++) {
+        if (n <= 5)
+            publish_if_ok(&c, 0, 1000 + n, 1 + n, n, HAMD_ARB_PUBLISH);
+        publish_if_ok(&c, 1, 1000 + n, 1 + n, n, n <= 5 ? HAMD_ARB_STALE
+                                                        : HAMD_ARB_KEPT);
+    }
+    assert_int_equal(hamd_arb_switch(&c, &LIMITS, 1, 21 * MS, record, &log),
+                     8);
+    assert_int_equal(hamd_arb_take_lost(&c), 7);
+    hamd_arb_contract_release(&c);
+}
+
+/* ------------------------------------------------------------------------
  * Kept bodies
  * ------------------------------------------------------------------------ */
 
@@ -839,6 +930,10 @@ int main(void)
         cmocka_unit_test(test_mode_names),
         cmocka_unit_test(test_totals_follow_every_change),
         cmocka_unit_test(test_is_stale_agrees_with_offer),
+        cmocka_unit_test(test_hold_past_the_depth_counts_what_it_let_go),
+        cmocka_unit_test(test_let_go_but_sent_by_the_publisher),
+        cmocka_unit_test(test_hold_past_the_window_counts_what_aged_out),
+        cmocka_unit_test(test_switch_counts_what_the_standby_let_go),
         cmocka_unit_test(test_bodies_wrap_and_stay_bounded),
         cmocka_unit_test(test_refused_body_leaves_the_guard),
         cmocka_unit_test(test_body_sizes_at_the_edges),

@@ -295,6 +295,24 @@ static void test_long_body_kept_encoded(void **state)
     assert_int_equal(stats(dp, 1)->malformed, 0);
 }
 
+/* A stalls after tick 0 and B keeps more than its ring's depth: the
+ * switch sends the newest DEPTH, and the seq of what goes out skips the
+ * ones the ring let go, so clients see the gap. */
+static void test_switch_shows_what_the_ring_let_go(void **state)
+{
+    struct hamd_dataplane *dp = *state;
+    enum { LET_GO = 36 };
+    tick_from(dp, SRC_A, 0, false);
+    for (unsigned k = 1; k <= DEPTH + LET_GO; k++)
+        tick_from(dp, SRC_B, k, false);
+    assert_int_equal(switch_to(dp, 1, DEPTH + LET_GO + 1), DEPTH);
+    assert_int_equal(dp->replay_lost, LET_GO);
+    struct hamd_tick t = last_published(dp);
+    assert_int_equal(t.datetime_ns,
+                     T0_NS + (int64_t)(DEPTH + LET_GO) * STEP_NS);
+    assert_int_equal(t.seq, 1 + LET_GO + DEPTH);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -313,6 +331,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_switch_sends_kept_copies,
                                         setup_priority, unit_dp_teardown),
         cmocka_unit_test_setup_teardown(test_long_body_kept_encoded,
+                                        setup_priority, unit_dp_teardown),
+        cmocka_unit_test_setup_teardown(test_switch_shows_what_the_ring_let_go,
                                         setup_priority, unit_dp_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -106,10 +106,13 @@ static void test_defaults(void **state)
     struct hamd_gate g;
     gate_setup(&g);
     assert_int_equal(hamd_gate_lapse_limits(&g)->window_ns, WINDOW_MS * MS);
-    assert_int_equal(hamd_gate_lapse_limits(&g)->depth, DEPTH);
+    /* Held ticks: nothing else sends them, so deeper than a replay. */
+    assert_int_equal(hamd_gate_lapse_limits(&g)->depth,
+                     DEPTH * HAMD_GATE_HOLD_DEPTH_MULT);
     assert_int_equal(hamd_gate_follow_limits(&g)->window_ns,
                      FOLLOW_WINDOW_MS * MS);
-    assert_int_equal(hamd_gate_follow_limits(&g)->depth, DEPTH);
+    assert_int_equal(hamd_gate_follow_limits(&g)->depth,
+                     DEPTH * HAMD_GATE_HOLD_DEPTH_MULT);
     assert_int_equal(hamd_gate_due_ns(&g), INT64_MAX);
     assert_int_equal(hamd_gate_pub_term(&g), 0);
 }
