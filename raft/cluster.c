@@ -184,6 +184,33 @@ static int cluster_random(struct raft_io *io, int min, int max)
     return span > 0 ? c->io_random(io, min, min + span) : min;
 }
 
+/* raft_io.send, refusing a message addressed to no server. libraft 0.15
+ * (Debian bookworm's) answers the leader it knew when a follower's disk
+ * append or snapshot install completes, even when its term changed
+ * meanwhile and it knows no leader any more (id 0, address NULL):
+ * raft_uv then reads the NULL address and the node dies (SIGSEGV in
+ * strlen, seen in test_cluster_fixture on a stalled host; fixed upstream
+ * in canonical/raft v0.17.1, "Don't respond to AppendEntries if
+ * role/term has changed"). The answer is dropped, as that fix drops it:
+ * refused with RAFT_NOCONNECTION, which libraft handles as any send that
+ * fails at once (it frees the request; the leader of the new term
+ * retries what it needs). */
+static int cluster_send(struct raft_io *io, struct raft_io_send *req,
+                        const struct raft_message *message,
+                        raft_io_send_cb cb)
+{
+    struct raft *r = io->data;
+    struct hamd_cluster *c = r->data;
+    if (message->server_id == 0 || message->server_address == NULL) {
+        c->sends_to_no_one++;
+        LOG_DEBUG("raft: dropped a message (type %u) to no server: the term "
+                  "changed while it was prepared",
+                  (unsigned)message->type);
+        return RAFT_NOCONNECTION;
+    }
+    return c->io_send(io, req, message, cb);
+}
+
 /* Applies the [raft] settings; witnesses wait longer before campaigning. */
 static void cluster_tune(struct hamd_cluster *c)
 {
@@ -225,6 +252,8 @@ static int cluster_raft_init(struct hamd_cluster *c)
     hamd_fsm_set_index_source(c->fsm, hamd_fsm_raft_next_index, &c->raft);
     c->io_random = c->io.random;
     c->io.random = cluster_random;
+    c->io_send = c->io.send;
+    c->io.send = cluster_send;
     cluster_tune(c);
     return 0;
 }

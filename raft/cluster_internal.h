@@ -60,6 +60,12 @@ struct hamd_cluster {
     int (*io_random)(struct raft_io *io, int min, int max);
                                        /* raft_uv's, which cluster_random
                                           narrows (election jitter) */
+    int (*io_send)(struct raft_io *io, struct raft_io_send *req,
+                   const struct raft_message *message,
+                   raft_io_send_cb cb);
+                                       /* raft_uv's, which cluster_send
+                                          guards (no message to no one) */
+    uint64_t sends_to_no_one;          /* messages cluster_send refused */
     struct raft_uv_transport transport;/* raft_uv TCP transport */
     bool transport_inited;             /* raft_uv_tcp_init succeeded */
     bool io_inited;                    /* raft_uv_init succeeded */

@@ -35,6 +35,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "raft/cluster.h"
+#include "raft/cluster_internal.h"
 #include "raft/fsm.h"
 #include "raft/lease.h"
 #include "unit_util.h"
@@ -1043,6 +1044,32 @@ static void test_uv_witness_never_publishes(void **state)
     assert_int_equal(w->overlaps, 0);
 }
 
+/* libraft 0.15 may answer a leader it no longer knows (id 0, address
+ * NULL) when a follower's disk append completes after its term changed:
+ * raft_uv's send read the NULL address and the node died (SIGSEGV, this
+ * fixture on a stalled host). The cluster's send refuses such a message
+ * and the cluster goes on. */
+static void test_uv_send_to_no_one_refused(void **state)
+{
+    struct uv_world *w = *state;
+    uint16_t ports[N_SERVERS];
+    unsigned leader = 0; /* set by uv_wait */
+    for (unsigned i = 0; i < N_SERVERS; i++)
+        ports[i] = uv_free_port();
+    uv_start_three(w, ports, 0);
+    assert_true(uv_wait(w, uv_has_publisher, &leader));
+    struct hamd_cluster *c = w->nodes[(leader + 1) % N_SERVERS].cluster;
+    struct raft_io_send req;
+    struct raft_message m;
+    memset(&m, 0, sizeof m);
+    m.type = RAFT_IO_APPEND_ENTRIES_RESULT;
+    assert_int_equal(c->io.send(&c->io, &req, &m, NULL), RAFT_NOCONNECTION);
+    m.server_id = leader + 1; /* an id without its address */
+    assert_int_equal(c->io.send(&c->io, &req, &m, NULL), RAFT_NOCONNECTION);
+    assert_int_equal(c->sends_to_no_one, 2);
+    uv_client_write(w, unit_event_cmd, uv_event_landed, 1);
+}
+
 /* A start that fails (raft port taken) reports the error; close and
  * destroy still release everything. */
 static void test_uv_start_failure_closes_cleanly(void **state)
@@ -1117,6 +1144,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(
             test_uv_cluster_restart_keeps_acked_writes, uv_setup, uv_teardown),
         cmocka_unit_test_setup_teardown(test_uv_witness_never_publishes,
+                                        uv_setup, uv_teardown),
+        cmocka_unit_test_setup_teardown(test_uv_send_to_no_one_refused,
                                         uv_setup, uv_teardown),
         cmocka_unit_test_setup_teardown(test_uv_start_failure_closes_cleanly,
                                         uv_setup, uv_teardown),
