@@ -119,7 +119,7 @@ static void peek_count(struct dp_source *s, bool spared)
  * decode costs ~1,950 instructions, the peek ~310 on every body
  * (docs/performance.md, "Hot standby: the losing copy"), so only where
  * some contract has two sources (dp->multi): a node with one source
- * never peeks; nor does a source whose copies seldom need no decode
+ * never peeks; nor does a source whose copies mostly go out
  * (peek_count). Every DP_UNREAD_CHECK_EVERY-th such copy of a source is
  * decoded in full all the same. A copy judged here is still received
  * (its receipt, the relay of its bytes: the publisher judges what it is
