@@ -7,7 +7,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "common/clock.h"
 #include "hactl/hactl.h"
 #include "hactl/http.h"
 #include "hactl/stream.h"
@@ -219,18 +218,12 @@ static long long print_events(const json_t *answer, bool json, long long last)
     return last;
 }
 
-static void sleep_ms(unsigned ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * HAMD_NS_PER_MS};
-    nanosleep(&ts, NULL);
-}
-
 static int events_follow(struct hactl *ctl, long long last, bool json)
 {
     hactl_stream_catch_signals();
     char path[EVENTS_PATH_MAX];
     while (!hactl_stream_stopping()) {
-        sleep_ms(EVENTS_POLL_MS);
+        hactl_sleep_ms(EVENTS_POLL_MS);
         snprintf(path, sizeof path, "/api/events?since=%lld&limit=%d", last,
                  EVENTS_LIMIT_MAX);
         struct hactl_resp r;

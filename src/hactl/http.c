@@ -6,11 +6,23 @@
 
 #include "hactl/http.h"
 #include "hactl/http_easy.h"
+#include "hactl/util.h"
 
 #define HTTP_URL_MAX 2048            /* bytes of a request URL */
 #define HTTP_AUTH_MAX 300            /* bytes of the Authorization line */
 #define HTTP_POLL_MS 100             /* curl_multi_poll wake-up */
 #define HTTP_CONNECT_SHARE 2         /* connect timeout = timeout / this */
+#define HTTP_LEADER_WAIT_MS 3000     /* a write every node refused with
+                                        "no leader" (an election under way)
+                                        is asked again for this long:
+                                        elections take 0.2 - 1 s at the
+                                        defaults (docs/configuration.md),
+                                        a loaded host's a few; a change
+                                        "no leader" refused was never
+                                        submitted, so asking again cannot
+                                        apply it twice */
+#define HTTP_LEADER_RETRY_MS 200     /* ... one round of the nodes this
+                                        often */
 
 /* One transfer of hactl_http_many. */
 struct http_xfer {
@@ -256,14 +268,31 @@ int hactl_http_read_leader(const struct hactl *ctl, const char *path,
                          read_retryable);
 }
 
+/* True when the answer was "no leader": nothing was submitted, and an
+ * election may end soon. */
+static bool no_leader(const struct hactl_resp *r)
+{
+    return r->status == 503 && write_retryable(r);
+}
+
 int hactl_http_write(const struct hactl *ctl, const char *method,
                      const char *path, const char *body,
                      struct hactl_resp *out)
 {
     unsigned order[HACTL_MAX_NODES];
-    unsigned n = leader_first(ctl, order);
-    return send_in_order(ctl, order, n, method, path, body, out,
-                         write_retryable);
+    int answered = -1;
+    for (unsigned waited_ms = 0;; waited_ms += HTTP_LEADER_RETRY_MS) {
+        unsigned n = leader_first(ctl, order);
+        answered = send_in_order(ctl, order, n, method, path, body, out,
+                                 write_retryable);
+        if (!no_leader(out) || waited_ms >= HTTP_LEADER_WAIT_MS)
+            break;
+        if (waited_ms == 0 && !ctl->json)
+            fprintf(stderr, "hactl: no leader (an election?): asking again "
+                            "for up to %d s\n", HTTP_LEADER_WAIT_MS / 1000);
+        hactl_sleep_ms(HTTP_LEADER_RETRY_MS);
+    }
+    return answered;
 }
 
 /* ------------------------------------------------------------------------

@@ -2,7 +2,9 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
+#include "common/clock.h"
 #include "hactl/http.h"
 #include "hactl/util.h"
 
@@ -62,4 +64,10 @@ size_t hactl_endpoints(const struct hactl *ctl, bool snapshot,
             out[n++] = ep;
     }
     return n;
+}
+
+void hactl_sleep_ms(unsigned ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * HAMD_NS_PER_MS};
+    nanosleep(&ts, NULL);
 }

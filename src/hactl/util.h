@@ -15,6 +15,9 @@ struct hactl_verb {
                          when "list" runs without being named */
 };
 
+/* Sleeps ms milliseconds (a signal may end it early). */
+void hactl_sleep_ms(unsigned ms);
+
 /* Runs the verb of the command argv[0]: argv[1] names it, and "list"
  * runs when argv[1] is absent or an option ("accounts --json"). verbs
  * ends with a NULL name. Fails with "usage: hactl USAGE" on an unknown
