@@ -13,6 +13,14 @@
 
 #define CCWIRE_HB_TOPIC "_hb"
 #define CCWIRE_EVENT_TOPIC "_event"
+#define CCWIRE_NAME_TOPIC "_client." /* + "<k>.<name>": subscribed on
+                                        every connection, never published:
+                                        the hub counts this client once
+                                        however many connections and
+                                        topics it has (docs/protocol.md,
+                                        "Who is a client") */
+#define CCWIRE_NAME_HEX 16           /* hex digits of a client's name */
+#define CCWIRE_NAME_TOPIC_MAX 40     /* bytes of the topic, NUL included */
 #define CCWIRE_END_TOPIC "END"
 #define CCWIRE_EVENT_TYPE_MAX 64 /* bytes of an event_type, NUL included */
 
