@@ -428,14 +428,17 @@ static inline int64_t hamd_gate_followers(const struct hamd_gate *g)
     return g->followers;
 }
 
-/* True when the takeover is due now: *t says what the node knew of the
- * old publisher. The caller then flushes every contract's held ticks
- * within hamd_gate_follow_limits; the node no longer holds. */
-bool hamd_gate_takeover_due(struct hamd_gate *g, int64_t now_ns,
-                            struct hamd_gate_takeover *t);
+/* True when the takeover is due now and the lease lets ticks out
+ * (hamd_gate_may_publish): *t says what the node knew of the old
+ * publisher. The caller then flushes every contract's held ticks within
+ * hamd_gate_follow_limits; the node no longer holds. */
+bool hamd_gate_takeover_due(struct hamd_gate *g,
+                            const struct hamd_gate_lease *lease,
+                            int64_t now_ns, struct hamd_gate_takeover *t);
 
 /* When the gate next has something to decide without an input (a
- * takeover's end of wait), monotonic ns; INT64_MAX for never. */
+ * takeover's end of wait, not during a lapse), monotonic ns; INT64_MAX
+ * for never. */
 int64_t hamd_gate_due_ns(const struct hamd_gate *g);
 
 #endif /* HAMD_GATE_H */

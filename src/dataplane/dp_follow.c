@@ -347,7 +347,8 @@ static void contract_takeover(struct hamd_dataplane *dp, struct dp_contract *c,
 void dp_follow_takeover_due(struct hamd_dataplane *dp, int64_t now_ns)
 {
     struct hamd_gate_takeover t;
-    if (!hamd_gate_takeover_due(&dp->gate, now_ns, &t))
+    struct hamd_gate_lease lease = dp_lease(dp);
+    if (!hamd_gate_takeover_due(&dp->gate, &lease, now_ns, &t))
         return;
     uint64_t before = dp->takeover_replayed;
     dp_contracts_each(dp, contract_takeover, now_ns);

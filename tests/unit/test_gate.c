@@ -65,12 +65,14 @@ static void pub_open(struct hamd_gate *g, struct hamd_gate_lease l,
     hamd_gate_pub_opened(g, l.term, now_ns);
 }
 
-/* Asks for the takeover at now; returns whether it was due, *t what the
- * gate knew of the old publisher. */
+/* Asks for the takeover at now under a lease of PUB's term that runs
+ * on; returns whether it was due, *t what the gate knew of the old
+ * publisher. */
 static bool takeover_due(struct hamd_gate *g, int64_t now_ns,
                          struct hamd_gate_takeover *t)
 {
-    return hamd_gate_takeover_due(g, now_ns, t);
+    struct hamd_gate_lease l = lease(hamd_gate_pub_term(g), INT64_MAX);
+    return hamd_gate_takeover_due(g, &l, now_ns, t);
 }
 
 /* A node that publishes in term under l since now: PUB opened, a client
@@ -369,6 +371,16 @@ static void test_lapse_during_takeover_wait(void **state)
     assert_int_equal(t.why, HAMD_GATE_TAKEOVER_FIRST);
 }
 
+/* A gate whose PUB opened at T0 under l while it held, its one client
+ * back 5 ms later. Returns when the takeover's wait ends. */
+static int64_t one_client_back(struct hamd_gate *g, struct hamd_gate_lease l)
+{
+    gate_setup(g);
+    pub_open(g, l, T0);
+    hamd_gate_subscriptions(g, 1, T0 + 5 * MS);
+    return T0 + 5 * MS + HAMD_GATE_TAKEOVER_SETTLE_MS * MS;
+}
+
 /* The wait for clients ends inside a lapse: the held ticks would be
  * numbered and not sent, so the takeover waits until the lease is back,
  * then sends them. */
@@ -377,11 +389,8 @@ static void test_takeover_due_inside_a_lapse_waits(void **state)
     (void)state;
     struct hamd_gate g;
     struct hamd_gate_takeover t;
-    gate_setup(&g);
     struct hamd_gate_lease l = lease(1, T0 + 20 * MS);
-    pub_open(&g, l, T0);
-    hamd_gate_subscriptions(&g, 1, T0 + 5 * MS);
-    int64_t due = T0 + 5 * MS + HAMD_GATE_TAKEOVER_SETTLE_MS * MS;
+    int64_t due = one_client_back(&g, l);
     assert_int_equal(reconcile(&g, l, l.until_ns), HAMD_GATE_LAPSE_BEGAN);
     assert_false(takeover_due(&g, due, &t));
     assert_false(takeover_due(&g, due + 100 * MS, &t));
@@ -391,6 +400,30 @@ static void test_takeover_due_inside_a_lapse_waits(void **state)
     assert_true(takeover_due(&g, due + 200 * MS, &t));
     assert_false(hamd_gate_holds(&g));
     assert_int_equal(tick(&g, l, due + 200 * MS), HAMD_GATE_TICK_SEND);
+}
+
+/* The takeover's wait ends after the lease's deadline, before the loop's
+ * reconcile noticed the lapse: not due (its held ticks would be numbered
+ * and not sent, a gap for every client); due once the lease is back. */
+static void test_takeover_not_due_past_the_deadline(void **state)
+{
+    (void)state;
+    struct hamd_gate g;
+    struct hamd_gate_takeover t;
+    struct hamd_gate_lease l = lease(3, T0 + 20 * MS);
+    int64_t due = one_client_back(&g, l);
+    assert_true(due > l.until_ns);
+    assert_false(hamd_gate_takeover_due(&g, &l, due, &t));
+    assert_true(hamd_gate_holds(&g));
+    struct hamd_gate_lease other = lease(4, due + LEASE_MS * MS);
+    assert_false(hamd_gate_takeover_due(&g, &other, due, &t));
+    assert_int_equal(reconcile(&g, l, due + 1 * MS), HAMD_GATE_LAPSE_BEGAN);
+    assert_int_equal(hamd_gate_due_ns(&g), INT64_MAX); /* no busy loop */
+    l.until_ns = due + 40 * MS + LEASE_MS * MS;
+    assert_int_equal(reconcile(&g, l, due + 40 * MS), HAMD_GATE_LAPSE_ENDED);
+    assert_int_equal(hamd_gate_due_ns(&g), due);
+    assert_true(hamd_gate_takeover_due(&g, &l, due + 40 * MS, &t));
+    assert_int_equal(tick(&g, l, due + 40 * MS), HAMD_GATE_TICK_SEND);
 }
 
 /* The predecessor's stream was connected but never heard (its publish
@@ -895,6 +928,7 @@ int main(void)
         cmocka_unit_test(test_reelection_after_lapse),
         cmocka_unit_test(test_lapse_during_takeover_wait),
         cmocka_unit_test(test_takeover_due_inside_a_lapse_waits),
+        cmocka_unit_test(test_takeover_not_due_past_the_deadline),
         cmocka_unit_test(test_predecessor_never_heard),
         cmocka_unit_test(test_silent_stream_longer_than_hold),
         cmocka_unit_test(test_stream_read_at_close_is_heard),
