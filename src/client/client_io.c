@@ -4,7 +4,6 @@
  * carries out what the core says is due. */
 #include <errno.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
 #include <unistd.h>
@@ -98,25 +97,6 @@ static int sub_open(struct hamd_client *self, unsigned slot)
     return zmq_connect(sub, conf->endpoints[cconn_endpoint(slot)]);
 }
 
-/* How many distinct topics besides its name each SUB subscribes to: the
- * prefixes, `_hb` and `_event` (a SUB sends a topic given twice once). */
-static unsigned topics_count(const struct client_conf *conf)
-{
-    const char *all[HAMD_CLIENT_PREFIXES_MAX + 2];
-    unsigned n = 0, distinct = 0;
-    for (unsigned p = 0; p < conf->n_prefixes; p++)
-        all[n++] = conf->prefixes[p];
-    all[n++] = CCWIRE_HB_TOPIC;
-    all[n++] = CCWIRE_EVENT_TOPIC;
-    for (unsigned i = 0; i < n; i++) {
-        unsigned j = 0;
-        while (j < i && strcmp(all[i], all[j]) != 0)
-            j++;
-        distinct += j == i;
-    }
-    return distinct;
-}
-
 /* This client's name topic: a random name (the clock and pid when the
  * kernel gives no random bytes: it needs to differ from the other
  * clients', nothing more). */
@@ -126,9 +106,9 @@ static void name_topic_make(struct hamd_client *self)
     if (getrandom(&name, sizeof name, GRND_NONBLOCK) != (ssize_t)sizeof name)
         name = (uint64_t)hamd_mono_ns() ^ ((uint64_t)getpid() << 32) ^
                (uint64_t)(uintptr_t)self;
-    snprintf(self->name_topic, sizeof self->name_topic, "%s%u.%0*llx",
-             CCWIRE_NAME_TOPIC, topics_count(&self->conf), CCWIRE_NAME_HEX,
-             (unsigned long long)name);
+    ccwire_name_topic(self->name_topic,
+                      (const char *const *)self->conf.prefixes,
+                      self->conf.n_prefixes, name);
 }
 
 int client_io_open(struct hamd_client *self)

@@ -24,6 +24,13 @@
 #define CCWIRE_END_TOPIC "END"
 #define CCWIRE_EVENT_TYPE_MAX 64 /* bytes of an event_type, NUL included */
 
+/* Writes this client's name topic into out (CCWIRE_NAME_TOPIC_MAX
+ * bytes): CCWIRE_NAME_TOPIC, how many distinct topics besides it each
+ * connection subscribes to (the n prefixes, `_hb`, `_event`: a SUB sends
+ * a topic given twice once), '.', name as CCWIRE_NAME_HEX hex digits. */
+void ccwire_name_topic(char *out, const char *const *prefixes, unsigned n,
+                       uint64_t name);
+
 /* Decodes a tick published on topic[0..tlen): a valid tick with its hub
  * fields, vt_symbol equal to the topic; live ticks also need term and seq
  * of at least 1 (a snapshot's may be 0: a contract the answering node
