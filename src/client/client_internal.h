@@ -9,6 +9,7 @@
 #include <zmq.h>
 
 #include "client/client_core.h"
+#include "client/client_wire.h"
 #include "common/curvekey.h"
 #include "hamd/client.h"
 
@@ -37,6 +38,8 @@ struct hamd_client {
                                     primary per publish endpoint, probes
                                     beside a silent one; NULL when closed */
     void *dealer;              /* snapshot DEALER, NULL when closed */
+    char name_topic[CCWIRE_NAME_TOPIC_MAX]; /* `_client.<k>.<name>`, the
+                                               same on every connection */
     struct ccore *core;        /* the decisions */
     zmq_msg_t topic;           /* receive buffers, reused */
     zmq_msg_t body;

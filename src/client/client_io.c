@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
 
 #include "client/client_internal.h"
 #include "client/client_msg.h"
@@ -90,11 +92,28 @@ static int sub_open(struct hamd_client *self, unsigned slot)
     zmq_setsockopt(sub, ZMQ_SUBSCRIBE, CCWIRE_HB_TOPIC, strlen(CCWIRE_HB_TOPIC));
     zmq_setsockopt(sub, ZMQ_SUBSCRIBE, CCWIRE_EVENT_TOPIC,
                    strlen(CCWIRE_EVENT_TOPIC));
+    zmq_setsockopt(sub, ZMQ_SUBSCRIBE, self->name_topic,
+                   strlen(self->name_topic));
     return zmq_connect(sub, conf->endpoints[cconn_endpoint(slot)]);
+}
+
+/* This client's name topic: a random name (the clock and pid when the
+ * kernel gives no random bytes: it needs to differ from the other
+ * clients', nothing more). */
+static void name_topic_make(struct hamd_client *self)
+{
+    uint64_t name;
+    if (getrandom(&name, sizeof name, GRND_NONBLOCK) != (ssize_t)sizeof name)
+        name = (uint64_t)hamd_mono_ns() ^ ((uint64_t)getpid() << 32) ^
+               (uint64_t)(uintptr_t)self;
+    ccwire_name_topic(self->name_topic,
+                      (const char *const *)self->conf.prefixes,
+                      self->conf.n_prefixes, name);
 }
 
 int client_io_open(struct hamd_client *self)
 {
+    name_topic_make(self);
     if (!(self->zctx = zmq_ctx_new()))
         return -1;
     for (unsigned i = 0; i < self->conf.n_endpoints; i++)

@@ -3,6 +3,7 @@
  * must be exactly one msgpack map, nothing after it. */
 #include "client/client_wire.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "common/mpread.h"
@@ -84,4 +85,27 @@ bool ccwire_event(const void *body, size_t len, char *type)
     memcpy(type, v.v.s.ptr, v.v.s.len);
     type[v.v.s.len] = '\0';
     return true;
+}
+
+/* True when topic is one of topics[0..n). */
+static bool topic_among(const char *topic, const char *const *topics,
+                        unsigned n)
+{
+    for (unsigned j = 0; j < n; j++)
+        if (strcmp(topic, topics[j]) == 0)
+            return true;
+    return false;
+}
+
+void ccwire_name_topic(char *out, const char *const *prefixes, unsigned n,
+                       uint64_t name)
+{
+    static const char *const own[] = {CCWIRE_HB_TOPIC, CCWIRE_EVENT_TOPIC};
+    unsigned distinct = 0;
+    for (unsigned i = 0; i < n; i++)
+        distinct += !topic_among(prefixes[i], prefixes, i);
+    for (unsigned i = 0; i < 2; i++)
+        distinct += !topic_among(own[i], prefixes, n);
+    snprintf(out, CCWIRE_NAME_TOPIC_MAX, "%s%u.%0*llx", CCWIRE_NAME_TOPIC,
+             distinct, CCWIRE_NAME_HEX, (unsigned long long)name);
 }

@@ -13,8 +13,23 @@
 
 #define CCWIRE_HB_TOPIC "_hb"
 #define CCWIRE_EVENT_TOPIC "_event"
+#define CCWIRE_NAME_TOPIC "_client." /* + "<k>.<name>": subscribed on
+                                        every connection, never published:
+                                        the hub counts this client once
+                                        however many connections and
+                                        topics it has (docs/protocol.md,
+                                        "Who is a client") */
+#define CCWIRE_NAME_HEX 16           /* hex digits of a client's name */
+#define CCWIRE_NAME_TOPIC_MAX 40     /* bytes of the topic, NUL included */
 #define CCWIRE_END_TOPIC "END"
 #define CCWIRE_EVENT_TYPE_MAX 64 /* bytes of an event_type, NUL included */
+
+/* Writes this client's name topic into out (CCWIRE_NAME_TOPIC_MAX
+ * bytes): CCWIRE_NAME_TOPIC, how many distinct topics besides it each
+ * connection subscribes to (the n prefixes, `_hb`, `_event`: a SUB sends
+ * a topic given twice once), '.', name as CCWIRE_NAME_HEX hex digits. */
+void ccwire_name_topic(char *out, const char *const *prefixes, unsigned n,
+                       uint64_t name);
 
 /* Decodes a tick published on topic[0..tlen): a valid tick with its hub
  * fields, vt_symbol equal to the topic; live ticks also need term and seq

@@ -40,10 +40,10 @@
  *  4. A takeover waits for clients. PUB opened while holding: the held
  *     ticks and the live ones stay held until the clients are back (a PUB
  *     drops what it sends before a SUB connects): when the old publisher
- *     said in its `_hb` how many client subscriptions it had, until as
- *     many arrived, plus takeover_settle_all_ms; otherwise, or when some do
- *     not come back, takeover_straggle_ms after the first one, every later
- *     one making the wait last takeover_settle_ms more (a client library
+ *     said in its `_hb` how many clients it had, until as many are back,
+ *     plus takeover_settle_all_ms; otherwise, or when some do not come
+ *     back, takeover_straggle_ms after the first one, every later one
+ *     making the wait last takeover_settle_ms more (a client library
  *     reconnecting in 25 ms ended a 30 ms wait before plain clients, on
  *     libzmq's 100 ms reconnect, were back: 13-17 ticks per contract lost
  *     for them); at most takeover_wait_max_ms, and no later
@@ -54,6 +54,17 @@
  *     lost 63 per contract with the replay window alone). A lapse ending
  *     during that wait leaves the held ticks to the takeover (its flush
  *     sent them before clients were back).
+ *     Clients are counted by kind (struct hamd_gate_subs): a client
+ *     library is one client however many topics and connections it has
+ *     (it names itself in a topic of its own, docs/protocol.md), a plain
+ *     subscriber counts its subscriptions. Counted by subscriptions alone,
+ *     a library's three topics and the probes it opens beside a silent
+ *     endpoint made a fast library worth 9 subscriptions where the old
+ *     publisher had counted 3: the wait ended 10-16 ms after PUB opened
+ *     while the other library was not back, and it lost 45-180 ticks per
+ *     contract (test_client on a loaded host, 2 runs in 16). A publisher
+ *     of an older version says subscriptions only: then subscriptions
+ *     are what the wait compares.
  *  5. When in doubt a takeover repeats rather than loses: if the old
  *     publisher's stream was never heard, or not within the follower's
  *     window, the arbiter has nothing to let go of and every held tick is
@@ -136,6 +147,20 @@ struct hamd_gate_lease {
                          (monotonic); 0 = revoked */
 };
 
+/* Clients on an XPUB, or what a batch of its subscription messages
+ * changed (docs/protocol.md, "Who is a client"). Follower markers and
+ * whatever a follower subscribes to are in none of them. */
+struct hamd_gate_subs {
+    int64_t subscriptions; /* client subscriptions, every topic of every
+                              client (a library's own topic too): what
+                              `_hb` clients says, for older nodes */
+    int64_t libraries;     /* client library instances: the distinct names
+                              in `_client.` topics, whatever their
+                              connections (probes) and topics */
+    int64_t plain;         /* subscriptions of subscribers that name no
+                              library (plain SUBs, older libraries) */
+};
+
 /* The gate's state. Set up with hamd_gate_init; the fields are the
  * gate's, read them through the functions below. */
 struct hamd_gate {
@@ -169,16 +194,19 @@ struct hamd_gate {
     bool takeover_pending;    /* PUB open, held ticks not sent yet */
     int64_t takeover_due_ns;  /* send them then */
     int64_t takeover_cap_ns;  /* ... at the latest */
-    int64_t takeover_clients; /* subscriptions minus follower markers
-                                 since PUB opened */
+    int64_t takeover_subs;    /* client subscriptions that arrived since
+                                 PUB opened (unsubscriptions left out) */
     int64_t takeover_first_ns; /* the first client's subscription, 0 =
                                   none yet */
-    int64_t expected_clients; /* client subscriptions the publisher of
-                                 the stream said it had (`_hb` clients),
-                                 0 = unknown */
-    int64_t clients;          /* client subscriptions on this node's PUB
-                                 now (subscriptions minus unsubscriptions,
-                                 follower markers left out), for `_hb` */
+    struct hamd_gate_subs expected; /* the clients the publisher of the
+                                       stream said it had (`_hb`), or this
+                                       node had when its PUB closed; all 0
+                                       = unknown */
+    bool expected_by_kind;    /* expected.libraries and .plain are known
+                                 (a publisher of this version), else only
+                                 .subscriptions */
+    struct hamd_gate_subs clients; /* clients on this node's PUB now, for
+                                      its `_hb` */
     int64_t followers;        /* follower markers on this node's PUB now:
                                  the watermark stream goes out while > 0 */
     int64_t takeover_silent_ns; /* the stream's silence when PUB opened,
@@ -357,9 +385,12 @@ void hamd_gate_stream_closed(struct hamd_gate *g);
 /* Messages were read from the stream at now_ns. */
 void hamd_gate_stream_heard(struct hamd_gate *g, int64_t now_ns);
 
-/* The publisher of the stream said (its `_hb`) it had n client
- * subscriptions: a takeover waits for as many. */
-void hamd_gate_stream_clients(struct hamd_gate *g, int64_t n);
+/* The publisher of the stream said (its `_hb`) it had n clients: a
+ * takeover waits for as many. by_kind: n->libraries and n->plain are
+ * known (its `libraries` and `plain`), else n->subscriptions alone (an
+ * older publisher). */
+void hamd_gate_stream_clients(struct hamd_gate *g,
+                              const struct hamd_gate_subs *n, bool by_kind);
 
 /* How long the stream has been silent (since it was connected if nothing
  * came since), ms; -1 when none is connected. *change says whether the
@@ -371,14 +402,19 @@ int64_t hamd_gate_stream_silence_ms(struct hamd_gate *g, int64_t now_ns,
  * Taking over
  * ------------------------------------------------------------------------ */
 
-/* clients_delta subscriptions arrived on the XPUB at now_ns (a client's
- * +1, a follower's marker -1, an unsubscription -1): see rule 4 for when
- * they end a takeover's wait. */
-void hamd_gate_subscriptions(struct hamd_gate *g, int64_t clients_delta,
+/* Subscription messages read from the XPUB at now_ns changed its clients
+ * by d (follower markers and their other topic left out): see rule 4 for
+ * when they end a takeover's wait. */
+void hamd_gate_subscribed(struct hamd_gate *g, const struct hamd_gate_subs *d,
+                          int64_t now_ns);
+
+/* The same for a plain subscriber's delta subscriptions (a library's name
+ * in none of them). */
+void hamd_gate_subscriptions(struct hamd_gate *g, int64_t delta,
                              int64_t now_ns);
 
-/* Client subscriptions on this node's PUB now, for its `_hb`. */
-int64_t hamd_gate_clients(const struct hamd_gate *g);
+/* Clients on this node's PUB now, for its `_hb`. */
+const struct hamd_gate_subs *hamd_gate_clients(const struct hamd_gate *g);
 
 /* delta follower markers arrived on the XPUB (+1 a follower subscribed,
  * -1 one left). */
@@ -392,14 +428,17 @@ static inline int64_t hamd_gate_followers(const struct hamd_gate *g)
     return g->followers;
 }
 
-/* True when the takeover is due now: *t says what the node knew of the
- * old publisher. The caller then flushes every contract's held ticks
- * within hamd_gate_follow_limits; the node no longer holds. */
-bool hamd_gate_takeover_due(struct hamd_gate *g, int64_t now_ns,
-                            struct hamd_gate_takeover *t);
+/* True when the takeover is due now and the lease lets ticks out
+ * (hamd_gate_may_publish): *t says what the node knew of the old
+ * publisher. The caller then flushes every contract's held ticks within
+ * hamd_gate_follow_limits; the node no longer holds. */
+bool hamd_gate_takeover_due(struct hamd_gate *g,
+                            const struct hamd_gate_lease *lease,
+                            int64_t now_ns, struct hamd_gate_takeover *t);
 
 /* When the gate next has something to decide without an input (a
- * takeover's end of wait), monotonic ns; INT64_MAX for never. */
+ * takeover's end of wait, not during a lapse), monotonic ns; INT64_MAX
+ * for never. */
 int64_t hamd_gate_due_ns(const struct hamd_gate *g);
 
 #endif /* HAMD_GATE_H */

@@ -773,7 +773,7 @@ static void poll_dispatch(struct hamd_dataplane *dp, zmq_pollitem_t *items,
         if (items[i].socket == dp->snap)
             dp_snapshot_serve(dp);
         else if (items[i].socket == dp->pub)
-            dp_follow_subscriptions(dp, hamd_mono_ns());
+            dp_clients_read(dp, hamd_mono_ns());
         else if (items[i].socket == dp->zap)
             dp_zap_serve(dp);
         else if (items[i].socket == dp->relay_in)
@@ -930,6 +930,7 @@ void hamd_dataplane_destroy(struct hamd_dataplane **self)
     hamd_slabs_destroy(&dp->lvc_slabs);
     hamd_strmap_destroy(&dp->by_account);
     hamd_inflight_destroy(&dp->inflight);
+    dp_clients_reset(dp);
     dp_wm_free(dp);
     dp_stats_free(dp);
     free(dp->events);

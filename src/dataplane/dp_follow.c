@@ -53,15 +53,10 @@
                                      its PUB is open, and a stream it never
                                      heard tells a takeover nothing */
 #define DP_FOLLOW_TICK_PREFIX '_' /* topics starting so are not ticks */
-#define DP_FOLLOW_MARKER "_follower" /* a follower also subscribes to this
-                                        topic (never published): it tells
-                                        a new publisher's XPUB that a
-                                        subscriber is a node, not a client */
 #define DP_FOLLOW_HUB_TOPICS "_"     /* what a follower reads while the
                                         publisher sends watermarks: its
                                         `_` topics (_wm, _hb, _event) */
 #define DP_FOLLOW_ALL_TOPICS ""      /* ... and once it sends none */
-#define DP_SUB_MSG_MAX 64           /* bytes of a subscription read */
 
 /* ------------------------------------------------------------------------
  * The stream
@@ -101,7 +96,7 @@ static int follow_open(struct hamd_dataplane *dp, const char *endpoint)
                    sizeof reconnect_ms);
     zmq_setsockopt(dp->follow, ZMQ_LINGER, &linger, sizeof linger);
     /* The marker and one other topic: counted as no client (see
-     * dp_follow_subscriptions). */
+     * dp_clients.c). */
     zmq_setsockopt(dp->follow, ZMQ_SUBSCRIBE, DP_FOLLOW_MARKER,
                    strlen(DP_FOLLOW_MARKER));
     zmq_setsockopt(dp->follow, ZMQ_SUBSCRIBE, DP_FOLLOW_HUB_TOPICS,
@@ -195,19 +190,25 @@ static void follow_read_ticks(struct hamd_dataplane *dp)
 }
 
 /* A heartbeat moves the publisher's clock and says how many clients it
- * has; a run of them without a watermark means an older publisher. */
+ * has (by kind since this version: `libraries` and `plain`); a run of
+ * them without a watermark means an older publisher. */
 static void follow_heartbeat(struct hamd_dataplane *dp, zmq_msg_t *body)
 {
-    static const char *const keys[] = {"ts_ns", "clients"};
-    struct hamd_mpr_val v[2];
-    int64_t ts_ns, clients;
+    static const char *const keys[] = {"ts_ns", "clients", "libraries",
+                                       "plain"};
+    struct hamd_mpr_val v[4];
+    int64_t ts_ns;
+    struct hamd_gate_subs n;
     if (!hamd_mpr_map_find(zmq_msg_data(body), zmq_msg_size(body), keys, v,
-                           2))
+                           4))
         return;
     if (hamd_mpr_val_i64(&v[0], &ts_ns))
         hamd_inflight_clock(dp->inflight, ts_ns);
-    if (hamd_mpr_val_i64(&v[1], &clients))
-        hamd_gate_stream_clients(&dp->gate, clients);
+    if (hamd_mpr_val_i64(&v[1], &n.subscriptions)) {
+        bool by_kind = hamd_mpr_val_i64(&v[2], &n.libraries) &&
+                       hamd_mpr_val_i64(&v[3], &n.plain);
+        hamd_gate_stream_clients(&dp->gate, &n, by_kind);
+    }
     if (hamd_followmode_heartbeat(&dp->follow_mode, hamd_mono_ns()))
         follow_read_ticks(dp);
 }
@@ -332,34 +333,6 @@ void dp_follow_drain_due(struct hamd_dataplane *dp, int64_t now_ns)
  * Taking over
  * ------------------------------------------------------------------------ */
 
-/* A follower sends two subscriptions, the marker and "_" ("" before this
- * version, and once it reads every tick), in one write when it connects,
- * and they arrive together (and two unsubscriptions when it leaves): a
- * client is back once more subscriptions than markers arrived, and the
- * publisher's client count is what is left. The markers are the
- * publisher's followers, to whom it sends watermarks. */
-void dp_follow_subscriptions(struct hamd_dataplane *dp, int64_t now_ns)
-{
-    uint8_t sub[DP_SUB_MSG_MAX];
-    size_t marker_len = strlen(DP_FOLLOW_MARKER);
-    int64_t clients = 0, followers = 0;
-    int len;
-    /* [1][topic] subscribes, [0][topic] unsubscribes (XPUB_VERBOSER
-     * passes every one, not only a topic's first and last). A topic
-     * longer than the buffer is cut, never a marker. */
-    while ((len = zmq_recv(dp->pub, sub, sizeof sub, ZMQ_DONTWAIT)) >= 0) {
-        if (len < 1 || sub[0] > 1)
-            continue;
-        bool marker = (size_t)len == 1 + marker_len &&
-                      memcmp(sub + 1, DP_FOLLOW_MARKER, marker_len) == 0;
-        int64_t one = sub[0] == 1 ? 1 : -1;
-        clients += marker ? -one : one;
-        followers += marker ? one : 0;
-    }
-    hamd_gate_followers_changed(&dp->gate, followers);
-    hamd_gate_subscriptions(&dp->gate, clients, now_ns);
-}
-
 /* Counts what the flush of one contract sends. */
 static void contract_takeover(struct hamd_dataplane *dp, struct dp_contract *c,
                               int64_t now_ns)
@@ -374,7 +347,8 @@ static void contract_takeover(struct hamd_dataplane *dp, struct dp_contract *c,
 void dp_follow_takeover_due(struct hamd_dataplane *dp, int64_t now_ns)
 {
     struct hamd_gate_takeover t;
-    if (!hamd_gate_takeover_due(&dp->gate, now_ns, &t))
+    struct hamd_gate_lease lease = dp_lease(dp);
+    if (!hamd_gate_takeover_due(&dp->gate, &lease, now_ns, &t))
         return;
     uint64_t before = dp->takeover_replayed;
     dp_contracts_each(dp, contract_takeover, now_ns);

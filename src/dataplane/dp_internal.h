@@ -258,6 +258,10 @@ struct hamd_dataplane {
     struct hamd_inflight *inflight;       /* ticks read from it, waiting for
                                              the publisher to outlive them */
     uint64_t takeover_replayed;           /* held ticks sent on taking over */
+    struct hamd_strmap *client_names;     /* client library name -> its
+                                             connections subscribed on PUB
+                                             (uintptr_t), dp_clients.c;
+                                             NULL = none yet */
     uint64_t replay_lost;                 /* ticks a replay found let go
                                              unsent (hamd_arb_take_lost) */
     struct hamd_log_rate lost_rate;       /* limits their logs */
@@ -449,6 +453,19 @@ bool dp_curve_is_cluster(const struct hamd_dataplane *dp, const uint8_t *key);
 /* Wipes the secret key and frees the allowed keys. */
 void dp_curve_free(struct hamd_dataplane *dp);
 
+/* dp_clients.c: who on PUB is a client */
+
+#define DP_FOLLOW_MARKER "_follower" /* a follower also subscribes to this
+                                        topic (never published): it tells
+                                        a new publisher's XPUB that a
+                                        subscriber is a node, not a client */
+
+/* Reads the subscriptions arriving on PUB (an XPUB) and tells the gate
+ * what they changed: its clients by kind and its followers. */
+void dp_clients_read(struct hamd_dataplane *dp, int64_t now_ns);
+/* Forgets the library names counted: PUB closed, its subscribers left. */
+void dp_clients_reset(struct hamd_dataplane *dp);
+
 /* dp_follow.c */
 
 /* Follows the publisher at endpoint ("" = stop reading; the ticks held so
@@ -462,9 +479,6 @@ void dp_follow_drain_due(struct hamd_dataplane *dp, int64_t now_ns);
  * when a silence passes the gate's silent_warn_ms and once when it
  * ends. */
 int64_t dp_follow_silence_ms(struct hamd_dataplane *dp, int64_t now_ns);
-/* Reads the subscriptions arriving on PUB (an XPUB) and tells the gate:
- * the first client's after a takeover began means clients are back. */
-void dp_follow_subscriptions(struct hamd_dataplane *dp, int64_t now_ns);
 /* When the gate says the takeover is due: sends the held ticks newer than
  * the old publisher's last known one (all of them when it is not known);
  * the node stops holding. */

@@ -17,7 +17,7 @@
 #define DP_SNAPSHOT_REQ "SNAPSHOT"
 #define DP_SNAPSHOT_END "END"
 #define DP_SNAPSHOT_SNDHWM 0 /* unbounded: a snapshot is never truncated */
-#define DP_SMALL_MAP_MAX 128 /* bytes of an _hb or END body */
+#define DP_SMALL_MAP_MAX 160 /* bytes of an _hb (~105) or END body */
 
 /* ------------------------------------------------------------------------
  * Endpoints under the lease (the decisions: core/gate.c)
@@ -49,6 +49,7 @@ void dp_endpoints_close(struct hamd_dataplane *dp)
     close_socket(&dp->pub);
     close_socket(&dp->snap);
     dp_wm_reset(dp);
+    dp_clients_reset(dp);
 }
 
 static int endpoints_open(struct hamd_dataplane *dp)
@@ -380,12 +381,16 @@ void dp_heartbeat_due(struct hamd_dataplane *dp, int64_t now_ns)
     dp->next_hb_ns = now_ns + (int64_t)dp->opts.heartbeat_ms * HAMD_NS_PER_MS;
     /* Wall time is after 1970: packed unsigned, its bytes are those of
      * msgpack_pack_int64. */
+    const struct hamd_gate_subs *clients = hamd_gate_clients(&dp->gate);
     const struct dp_kv hb[] = {
         {"term", hamd_gate_pub_term(&dp->gate)},
         {"node", dp->opts.node_id},
         {"ts_ns", (uint64_t)hamd_wall_ns()},
         {"published", dp->published},
-        {"clients", (uint64_t)hamd_gate_clients(&dp->gate)},
+        /* For older nodes, which wait for subscriptions. */
+        {"clients", (uint64_t)clients->subscriptions},
+        {"libraries", (uint64_t)clients->libraries},
+        {"plain", (uint64_t)clients->plain},
     };
     uint8_t body[DP_SMALL_MAP_MAX];
     size_t len = pack_small_map(body, sizeof body, hb, sizeof hb / sizeof hb[0]);

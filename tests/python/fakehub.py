@@ -49,6 +49,7 @@ class FakeHub:
         self.ctx = zmq.Context()
         self.pub = self.ctx.socket(zmq.XPUB)
         self.subscribed = set()  # prefixes the XPUB has been told of
+        self.unsubscribed = set()  # ... and of their unsubscription
         self.snap = self.ctx.socket(zmq.ROUTER)
         for s in (self.pub, self.snap):
             s.setsockopt(zmq.LINGER, 0)
@@ -66,18 +67,24 @@ class FakeHub:
     def tick(self, vt, n, term, seq):
         self.send(vt, tick_body(vt, n, term, seq))
 
-    def wait_subscribed(self, prefix, pump, timeout=10.0):
+    def wait_subscribed(self, prefix, pump, timeout=10.0, seen=None):
         """Calls pump() until a subscriber's subscribe to prefix (bytes)
-        reached the XPUB."""
+        reached the XPUB (its unsubscribe: seen=self.unsubscribed)."""
+        seen = self.subscribed if seen is None else seen
         end = time.monotonic() + timeout
-        while prefix not in self.subscribed:
+        while prefix not in seen:
             if time.monotonic() > end:
-                raise AssertionError("no subscribe to %r" % prefix)
+                raise AssertionError("no (un)subscribe to %r" % prefix)
             while self.pub.poll(0):
                 msg = self.pub.recv()
                 if msg[:1] == b"\x01":
                     self.subscribed.add(msg[1:])
+                elif msg[:1] == b"\x00":
+                    self.unsubscribed.add(msg[1:])
             pump()
+
+    def wait_unsubscribed(self, prefix, pump, timeout=10.0):
+        self.wait_subscribed(prefix, pump, timeout, self.unsubscribed)
 
     def request(self, pump, timeout=10.0):
         """Heartbeats (term 1) while calling pump() until a snapshot

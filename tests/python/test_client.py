@@ -145,6 +145,15 @@ class TestSubscribeLater(ClientCase):
         self.until(lambda: len(self.got) >= 2, "cu's next tick")
         self.assertEqual([t["vt_symbol"] for t in self.got], ["cu2601.SHFE"] * 2)
 
+    def test_name_follows_the_prefixes(self):
+        # the hub counts a library once by its name topic, whose k counts
+        # its other topics: `_hb` and `_event`, then "cu" too
+        name = self.client._name.encode()
+        self.hub.wait_subscribed(b"_client.2." + name, self.pump)
+        self.client.subscribe("cu")
+        self.hub.wait_subscribed(b"_client.3." + name, self.pump)
+        self.hub.wait_unsubscribed(b"_client.2." + name, self.pump)
+
     def test_bad_arguments(self):
         with self.assertRaises(ValueError):
             hamd.Client([], [""])

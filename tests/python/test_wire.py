@@ -63,6 +63,15 @@ class TestTick(unittest.TestCase):
             wire.tick(b"cu2601.SHFE", body())   # topic is not the tick's
 
 
+class TestNameTopic(unittest.TestCase):
+    def test_counts_each_other_topic_once(self):
+        # k: the prefixes, `_hb` and `_event`, each once, as a SUB sends them
+        self.assertEqual(wire.name_topic("00ab", [""]), b"_client.3.00ab")
+        self.assertEqual(wire.name_topic("00ab", []), b"_client.2.00ab")
+        self.assertEqual(wire.name_topic("00ab", ["rb", "rb", "_hb", "cu"]),
+                         b"_client.4.00ab")
+
+
 class TestSmallMaps(unittest.TestCase):
     def test_heartbeat(self):
         self.assertEqual(wire.heartbeat(msgpack.packb(

@@ -126,6 +126,19 @@ static void test_tick(void **state)
     assert_non_null(ccwire_tick("rb2601.SHFE", 11, "\xc1", 1, true, &out));
 }
 
+/* The name topic counts each other topic once, as a SUB sends them. */
+static void test_name_topic(void **state)
+{
+    (void)state;
+    char out[CCWIRE_NAME_TOPIC_MAX];
+    static const char *const everything[] = {""};
+    ccwire_name_topic(out, everything, 1, 0xab);
+    assert_string_equal(out, "_client.3.00000000000000ab");
+    static const char *const some[] = {"rb", "rb", "_hb", "cu"};
+    ccwire_name_topic(out, some, 4, UINT64_MAX);
+    assert_string_equal(out, "_client.4.ffffffffffffffff");
+}
+
 static void test_topic_is(void **state)
 {
     (void)state;
@@ -141,6 +154,7 @@ int main(void)
         cmocka_unit_test(test_end),
         cmocka_unit_test(test_event),
         cmocka_unit_test(test_tick),
+        cmocka_unit_test(test_name_topic),
         cmocka_unit_test(test_topic_is),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -6,7 +6,8 @@
  * lapse, a predecessor never heard, a stream silent for longer than the
  * hold, a slow takeover (2 hosts + witness), the wait for the first
  * client and for the 30 ms after it, a publisher back in its own term
- * waiting for its own clients. */
+ * waiting for its own clients, a client library counted once however
+ * many connections and topics it has (its probes). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -64,12 +65,14 @@ static void pub_open(struct hamd_gate *g, struct hamd_gate_lease l,
     hamd_gate_pub_opened(g, l.term, now_ns);
 }
 
-/* Asks for the takeover at now; returns whether it was due, *t what the
- * gate knew of the old publisher. */
+/* Asks for the takeover at now under a lease of PUB's term that runs
+ * on; returns whether it was due, *t what the gate knew of the old
+ * publisher. */
 static bool takeover_due(struct hamd_gate *g, int64_t now_ns,
                          struct hamd_gate_takeover *t)
 {
-    return hamd_gate_takeover_due(g, now_ns, t);
+    struct hamd_gate_lease l = lease(hamd_gate_pub_term(g), INT64_MAX);
+    return hamd_gate_takeover_due(g, &l, now_ns, t);
 }
 
 /* A node that publishes in term under l since now: PUB opened, a client
@@ -368,6 +371,16 @@ static void test_lapse_during_takeover_wait(void **state)
     assert_int_equal(t.why, HAMD_GATE_TAKEOVER_FIRST);
 }
 
+/* A gate whose PUB opened at T0 under l while it held, its one client
+ * back 5 ms later. Returns when the takeover's wait ends. */
+static int64_t one_client_back(struct hamd_gate *g, struct hamd_gate_lease l)
+{
+    gate_setup(g);
+    pub_open(g, l, T0);
+    hamd_gate_subscriptions(g, 1, T0 + 5 * MS);
+    return T0 + 5 * MS + HAMD_GATE_TAKEOVER_SETTLE_MS * MS;
+}
+
 /* The wait for clients ends inside a lapse: the held ticks would be
  * numbered and not sent, so the takeover waits until the lease is back,
  * then sends them. */
@@ -376,11 +389,8 @@ static void test_takeover_due_inside_a_lapse_waits(void **state)
     (void)state;
     struct hamd_gate g;
     struct hamd_gate_takeover t;
-    gate_setup(&g);
     struct hamd_gate_lease l = lease(1, T0 + 20 * MS);
-    pub_open(&g, l, T0);
-    hamd_gate_subscriptions(&g, 1, T0 + 5 * MS);
-    int64_t due = T0 + 5 * MS + HAMD_GATE_TAKEOVER_SETTLE_MS * MS;
+    int64_t due = one_client_back(&g, l);
     assert_int_equal(reconcile(&g, l, l.until_ns), HAMD_GATE_LAPSE_BEGAN);
     assert_false(takeover_due(&g, due, &t));
     assert_false(takeover_due(&g, due + 100 * MS, &t));
@@ -390,6 +400,30 @@ static void test_takeover_due_inside_a_lapse_waits(void **state)
     assert_true(takeover_due(&g, due + 200 * MS, &t));
     assert_false(hamd_gate_holds(&g));
     assert_int_equal(tick(&g, l, due + 200 * MS), HAMD_GATE_TICK_SEND);
+}
+
+/* The takeover's wait ends after the lease's deadline, before the loop's
+ * reconcile noticed the lapse: not due (its held ticks would be numbered
+ * and not sent, a gap for every client); due once the lease is back. */
+static void test_takeover_not_due_past_the_deadline(void **state)
+{
+    (void)state;
+    struct hamd_gate g;
+    struct hamd_gate_takeover t;
+    struct hamd_gate_lease l = lease(3, T0 + 20 * MS);
+    int64_t due = one_client_back(&g, l);
+    assert_true(due > l.until_ns);
+    assert_false(hamd_gate_takeover_due(&g, &l, due, &t));
+    assert_true(hamd_gate_holds(&g));
+    struct hamd_gate_lease other = lease(4, due + LEASE_MS * MS);
+    assert_false(hamd_gate_takeover_due(&g, &other, due, &t));
+    assert_int_equal(reconcile(&g, l, due + 1 * MS), HAMD_GATE_LAPSE_BEGAN);
+    assert_int_equal(hamd_gate_due_ns(&g), INT64_MAX); /* no busy loop */
+    l.until_ns = due + 40 * MS + LEASE_MS * MS;
+    assert_int_equal(reconcile(&g, l, due + 40 * MS), HAMD_GATE_LAPSE_ENDED);
+    assert_int_equal(hamd_gate_due_ns(&g), due);
+    assert_true(hamd_gate_takeover_due(&g, &l, due + 40 * MS, &t));
+    assert_int_equal(tick(&g, l, due + 40 * MS), HAMD_GATE_TICK_SEND);
 }
 
 /* The predecessor's stream was connected but never heard (its publish
@@ -540,14 +574,22 @@ static void test_waits_for_first_client_and_30ms(void **state)
     assert_int_equal(hamd_gate_due_ns(&g), INT64_MAX);
 }
 
-/* A follower that heard the old publisher last at last_ns, and read in
- * its _hb that it had `clients` client subscriptions, opens PUB in term
- * 300 ms later. Returns when it opened. */
+/* An older publisher's _hb: n client subscriptions, no kinds. */
+static void older_publisher_said(struct hamd_gate *g, int64_t n)
+{
+    struct hamd_gate_subs said = {n, 0, 0};
+    hamd_gate_stream_clients(g, &said, false);
+}
+
+/* A follower that heard the old publisher (an older version) last at
+ * last_ns, and read in its _hb that it had `clients` client
+ * subscriptions, opens PUB in term 300 ms later. Returns when it
+ * opened. */
 static int64_t take_over_from(struct hamd_gate *g, int64_t last_ns,
                               int64_t clients, uint64_t term)
 {
     stream_heard_until(g, last_ns);
-    hamd_gate_stream_clients(g, clients);
+    older_publisher_said(g, clients);
     int64_t opened = last_ns + 300 * MS;
     pub_open(g, lease(term, opened + LEASE_MS * MS), opened);
     return opened;
@@ -585,7 +627,7 @@ static void test_stragglers_have_a_limit(void **state)
     struct hamd_gate_takeover t;
     gate_setup(&g);
     stream_heard_until(&g, T0 + 1000 * MS);
-    hamd_gate_stream_clients(&g, 2);
+    older_publisher_said(&g, 2);
     int64_t opened = T0 + 1100 * MS;
     pub_open(&g, lease(3, opened + LEASE_MS * MS), opened);
     hamd_gate_subscriptions(&g, 1, opened + 40 * MS);
@@ -604,13 +646,13 @@ static void test_publisher_counts_its_clients(void **state)
     gate_setup(&g);
     struct hamd_gate_lease l = lease(1, T0 + LEASE_MS * MS);
     publisher(&g, l, T0); /* one client came back */
-    assert_int_equal(hamd_gate_clients(&g), 1);
+    assert_int_equal(hamd_gate_clients(&g)->subscriptions, 1);
     hamd_gate_subscriptions(&g, 2, T0 + 100 * MS);
     hamd_gate_subscriptions(&g, 0, T0 + 110 * MS); /* a follower */
     hamd_gate_subscriptions(&g, -1, T0 + 120 * MS); /* a client left */
-    assert_int_equal(hamd_gate_clients(&g), 2);
+    assert_int_equal(hamd_gate_clients(&g)->subscriptions, 2);
     hamd_gate_subscriptions(&g, -5, T0 + 130 * MS);
-    assert_int_equal(hamd_gate_clients(&g), 0);
+    assert_int_equal(hamd_gate_clients(&g)->subscriptions, 0);
 }
 
 /* A publisher counts its followers (their markers) for the watermark
@@ -709,7 +751,7 @@ static void test_reopening_waits_for_its_own_clients(void **state)
     hamd_gate_subscriptions(&g, 3, opened + 20 * MS);
     assert_true(takeover_due(&g, opened + 25 * MS, &t));
     hamd_gate_subscriptions(&g, 4, opened + 900 * MS); /* clients joined */
-    assert_int_equal(hamd_gate_clients(&g), 7);
+    assert_int_equal(hamd_gate_clients(&g)->subscriptions, 7);
     /* The lease lapses and is revoked: PUB closes; it comes back in the
      * same term 1.5 s later. */
     int64_t lost = opened + 5000 * MS;
@@ -726,6 +768,147 @@ static void test_reopening_waits_for_its_own_clients(void **state)
     assert_true(takeover_due(&g, due, &t));
     assert_int_equal(t.why, HAMD_GATE_TAKEOVER_HEARD);
     assert_int_equal(t.silent_ms, 1500);
+}
+
+/* ------------------------------------------------------------------------
+ * Clients by kind: a library is one client, whatever its connections
+ * ------------------------------------------------------------------------ */
+
+/* One connection of a client library with k topics besides its name
+ * subscribed at now: the first of its name (a new library) or another
+ * (a probe beside a silent endpoint), as dp_clients.c reports it. */
+static void library_connection(struct hamd_gate *g, bool first, int64_t k,
+                               int64_t now_ns)
+{
+    struct hamd_gate_subs d = {k + 1, first ? 1 : 0, 0};
+    hamd_gate_subscribed(g, &d, now_ns);
+}
+
+/* A follower that heard the old publisher (this version) last 300 ms
+ * before it opens PUB in term 5, and read in its _hb that it had said
+ * (by kind). Returns when it opened. */
+static int64_t take_over_by_kind(struct hamd_gate *g,
+                                 struct hamd_gate_subs said)
+{
+    stream_heard_until(g, T0 + 1000 * MS);
+    hamd_gate_stream_clients(g, &said, true);
+    int64_t opened = T0 + 1300 * MS;
+    pub_open(g, lease(5, opened + LEASE_MS * MS), opened);
+    return opened;
+}
+
+/* The takeover is due at due_ns, not a nanosecond before. Returns what
+ * the gate knew of the old publisher. */
+static struct hamd_gate_takeover takeover_due_at(struct hamd_gate *g,
+                                                 int64_t due_ns)
+{
+    struct hamd_gate_takeover t;
+    assert_int_equal(hamd_gate_due_ns(g), due_ns);
+    assert_false(takeover_due(g, due_ns - 1, &t));
+    assert_true(takeover_due(g, due_ns, &t));
+    return t;
+}
+
+/* The old publisher (this version) said in its _hb it had 2 libraries
+ * and 1 plain subscription (and 8 subscriptions, for older nodes). A
+ * fast library with its primary and two probes, 12 subscriptions, does
+ * not end the wait, nor does the plain subscriber with it; the slow
+ * library does, 5 ms later. Counted by subscriptions, the fast one alone
+ * ended it (test_client on a loaded host: the Python library lost 149
+ * ticks per contract). */
+static void test_waits_for_every_library_not_its_connections(void **state)
+{
+    (void)state;
+    struct hamd_gate g;
+    struct hamd_gate_takeover t;
+    gate_setup(&g);
+    struct hamd_gate_subs said = {8, 2, 1};
+    int64_t opened = take_over_by_kind(&g, said);
+    library_connection(&g, true, 3, opened + 10 * MS);  /* C: primary */
+    library_connection(&g, false, 3, opened + 10 * MS); /* its probes */
+    library_connection(&g, false, 3, opened + 11 * MS);
+    hamd_gate_subscriptions(&g, 1, opened + 12 * MS);   /* plain */
+    assert_int_equal(hamd_gate_clients(&g)->subscriptions, 13);
+    assert_int_equal(hamd_gate_clients(&g)->libraries, 1);
+    assert_int_equal(hamd_gate_clients(&g)->plain, 1);
+    int64_t straggle = opened + (10 + HAMD_GATE_TAKEOVER_STRAGGLE_MS) * MS;
+    assert_int_equal(hamd_gate_due_ns(&g), straggle);
+    assert_false(takeover_due(&g, opened + 60 * MS, &t));
+    library_connection(&g, true, 3, opened + 70 * MS);  /* Python */
+    takeover_due_at(&g, opened + (70 + HAMD_GATE_TAKEOVER_SETTLE_ALL_MS) * MS);
+}
+
+/* As many libraries back, plain subscriptions not yet: the wait goes on
+ * for them (up to the stragglers' limit). */
+static void test_waits_for_plain_subscriptions_too(void **state)
+{
+    (void)state;
+    struct hamd_gate g;
+    struct hamd_gate_takeover t;
+    gate_setup(&g);
+    struct hamd_gate_subs said = {6, 1, 2};
+    int64_t opened = take_over_by_kind(&g, said);
+    library_connection(&g, true, 3, opened + 10 * MS);
+    hamd_gate_subscriptions(&g, 1, opened + 20 * MS);
+    assert_int_equal(hamd_gate_due_ns(&g),
+                     opened + (10 + HAMD_GATE_TAKEOVER_STRAGGLE_MS) * MS);
+    assert_false(takeover_due(&g, opened + 100 * MS, &t));
+    hamd_gate_subscriptions(&g, 1, opened + 110 * MS);
+    takeover_due_at(&g, opened + (110 + HAMD_GATE_TAKEOVER_SETTLE_ALL_MS) * MS);
+}
+
+/* A publisher back in its own term waits for its own clients by kind: 2
+ * libraries and 1 plain subscription when its PUB closed. After a 1.3 s
+ * silence the libraries come back with their probes (opened 300 ms into
+ * it): the fast one's 3 connections end nothing, the slow one does. */
+static void test_reopening_waits_for_its_own_libraries(void **state)
+{
+    (void)state;
+    struct hamd_gate g;
+    struct hamd_gate_takeover t;
+    gate_setup(&g);
+    struct hamd_gate_lease l = lease(5, T0 + LEASE_MS * MS);
+    publisher(&g, l, T0); /* a plain subscription came back */
+    library_connection(&g, true, 3, T0 + 100 * MS);
+    library_connection(&g, true, 3, T0 + 120 * MS);
+    int64_t lost = T0 + 2000 * MS;
+    assert_true(reconcile(&g, lease(5, 0), lost) & HAMD_GATE_CLOSE_PUB);
+    int64_t again = lost + 1300 * MS;
+    pub_open(&g, lease(5, again + LEASE_MS * MS), again);
+    library_connection(&g, true, 3, again + 2 * MS);
+    library_connection(&g, false, 3, again + 3 * MS);
+    library_connection(&g, false, 3, again + 3 * MS);
+    hamd_gate_subscriptions(&g, 1, again + 4 * MS);
+    assert_false(takeover_due(&g, again + 30 * MS, &t));
+    library_connection(&g, true, 3, again + 40 * MS);
+    t = takeover_due_at(&g, again + (40 + HAMD_GATE_TAKEOVER_SETTLE_ALL_MS) * MS);
+    assert_int_equal(t.silent_ms, 1300);
+}
+
+/* Libraries leaving count down, never below 0; an older publisher's _hb
+ * (subscriptions only) is waited for by subscriptions again. */
+static void test_libraries_counted_down_and_older_publisher(void **state)
+{
+    (void)state;
+    struct hamd_gate g;
+    gate_setup(&g);
+    struct hamd_gate_lease l = lease(1, T0 + LEASE_MS * MS);
+    publisher(&g, l, T0);
+    library_connection(&g, true, 2, T0 + 100 * MS);
+    struct hamd_gate_subs gone = {-3, -1, 0}, more = {-9, -3, -4};
+    hamd_gate_subscribed(&g, &gone, T0 + 200 * MS);
+    assert_int_equal(hamd_gate_clients(&g)->libraries, 0);
+    hamd_gate_subscribed(&g, &more, T0 + 300 * MS);
+    assert_int_equal(hamd_gate_clients(&g)->libraries, 0);
+    assert_int_equal(hamd_gate_clients(&g)->plain, 0);
+    assert_int_equal(hamd_gate_clients(&g)->subscriptions, 0);
+    /* Another node (an older version) publishes in term 2, then this one
+     * takes over in term 3: 4 subscriptions, whoever sends them. */
+    assert_true(reconcile(&g, lease(2, 0), T0 + 400 * MS) &
+                HAMD_GATE_CLOSE_PUB);
+    int64_t opened = take_over_from(&g, T0 + 1000 * MS, 4, 3);
+    library_connection(&g, true, 3, opened + 10 * MS);
+    takeover_due_at(&g, opened + (10 + HAMD_GATE_TAKEOVER_SETTLE_ALL_MS) * MS);
 }
 
 int main(void)
@@ -745,6 +928,7 @@ int main(void)
         cmocka_unit_test(test_reelection_after_lapse),
         cmocka_unit_test(test_lapse_during_takeover_wait),
         cmocka_unit_test(test_takeover_due_inside_a_lapse_waits),
+        cmocka_unit_test(test_takeover_not_due_past_the_deadline),
         cmocka_unit_test(test_predecessor_never_heard),
         cmocka_unit_test(test_silent_stream_longer_than_hold),
         cmocka_unit_test(test_stream_read_at_close_is_heard),
@@ -758,6 +942,10 @@ int main(void)
         cmocka_unit_test(test_following_another_publisher_cancels_takeover),
         cmocka_unit_test(test_close_during_takeover_wait_keeps_old_stream),
         cmocka_unit_test(test_reopening_waits_for_its_own_clients),
+        cmocka_unit_test(test_waits_for_every_library_not_its_connections),
+        cmocka_unit_test(test_waits_for_plain_subscriptions_too),
+        cmocka_unit_test(test_reopening_waits_for_its_own_libraries),
+        cmocka_unit_test(test_libraries_counted_down_and_older_publisher),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

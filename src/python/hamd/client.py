@@ -18,6 +18,7 @@ msgpack (Debian's python3-zmq and python3-msgpack).
 """
 import collections
 import logging
+import os
 import time
 
 import zmq
@@ -146,6 +147,8 @@ class Client:
         self._poller = zmq.Poller()
         self._dealer = None
         self._subs = {}                      # slot -> SUB (hamd.conn)
+        self._name = os.urandom(8).hex()     # this client's, for the hub
+        self._name_topic = wire.name_topic(self._name, self.prefixes)
         self._core = core.Core(len(self.endpoints), len(self.prefixes),
                                bool(self.snapshot_endpoints),
                                hb_timeout_ms * core.NS_PER_MS,
@@ -253,6 +256,7 @@ class Client:
         # heartbeats and events whatever the prefixes
         sub.setsockopt(zmq.SUBSCRIBE, wire.HB_TOPIC)
         sub.setsockopt(zmq.SUBSCRIBE, wire.EVENT_TOPIC)
+        sub.setsockopt(zmq.SUBSCRIBE, self._name_topic)
         self._subs[slot] = sub
         self._poller.register(sub, zmq.POLLIN)
         sub.connect(self.endpoints[conn.endpoint(slot)])
@@ -300,8 +304,14 @@ class Client:
             if p in self.prefixes:
                 continue
             self.prefixes.append(p)
+            # The name again with one topic more, before the old one goes:
+            # the hub counts the client once throughout.
+            old, self._name_topic = (self._name_topic,
+                                     wire.name_topic(self._name, self.prefixes))
             for s in self._subs.values():
                 s.setsockopt(zmq.SUBSCRIBE, p.encode())
+                s.setsockopt(zmq.SUBSCRIBE, self._name_topic)
+                s.setsockopt(zmq.UNSUBSCRIBE, old)
             self._core.add_prefix()
 
     # ------------------------------------------------------------------

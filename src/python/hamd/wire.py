@@ -12,6 +12,17 @@ import msgpack
 
 HB_TOPIC = b"_hb"
 EVENT_TOPIC = b"_event"
+# + b"<k>.<name>": subscribed on every connection, never published: the hub
+# counts this client once however many connections and topics it has
+# (docs/protocol.md, "Who is a client"); k: its other topics.
+NAME_TOPIC = b"_client."
+
+
+def name_topic(name, prefixes):
+    """The name topic of a client subscribed to prefixes (str), `_hb` and
+    `_event`: a SUB sends a topic given twice once."""
+    k = len({p.encode() for p in prefixes} | {HB_TOPIC, EVENT_TOPIC})
+    return NAME_TOPIC + b"%d.%s" % (k, name.encode())
 END_TOPIC = b"END"
 
 STR_FIELDS = ("symbol", "exchange", "vt_symbol", "gateway_name", "name")
