@@ -103,17 +103,28 @@ struct hamd_gate_steps hamd_gate_reconcile(struct hamd_gate *g,
 /* Schedules the takeover of a node that held: when the first client is
  * back (hamd_gate_subscriptions), at most takeover_wait_max_ms from now,
  * and before the oldest held tick (at most as old as the old stream's
- * silence) would leave the follower's window. */
+ * silence) would leave the follower's window, but never sooner than
+ * takeover_straggle_ms from now: PUB was just bound, so a takeover before
+ * the clients reconnect sends the held ticks to no one. Once the stream's
+ * silence outlasts the window (an election of 5.5 s on a loaded host),
+ * waiting costs the oldest held ticks, which the arbiter counts and
+ * clients see as a gap in seq, where sending at once lost them all
+ * unseen (a client missed 547 ticks per contract: test_client). */
 static void takeover_begin(struct hamd_gate *g, int64_t now_ns)
 {
     g->takeover_pending = true;
     g->takeover_subs = 0;
     g->takeover_first_ns = 0;
-    g->takeover_cap_ns = now_ns + ms_to_ns(g->params.takeover_wait_max_ms);
+    int64_t max_ns = now_ns + ms_to_ns(g->params.takeover_wait_max_ms);
+    int64_t floor_ns = now_ns + ms_to_ns(g->params.takeover_straggle_ms);
     int64_t window_end_ns = g->heard_ns + g->follow_limits.window_ns -
                             ms_to_ns(g->params.takeover_margin_ms);
-    if (g->heard && window_end_ns < g->takeover_cap_ns)
-        g->takeover_cap_ns = window_end_ns > now_ns ? window_end_ns : now_ns;
+    g->takeover_cap_ns = max_ns;
+    if (g->heard && window_end_ns < max_ns)
+        g->takeover_cap_ns = window_end_ns > floor_ns ? window_end_ns
+                                                      : floor_ns;
+    if (g->takeover_cap_ns > max_ns)
+        g->takeover_cap_ns = max_ns;
     g->takeover_due_ns = g->takeover_cap_ns;
     /* The shell reads what is left of the stream after it read now_ns: a
      * message read then was heard 0 ms before, not never. */

@@ -48,7 +48,11 @@
  *     libzmq's 100 ms reconnect, were back: 13-17 ticks per contract lost
  *     for them); at most takeover_wait_max_ms, and no later
  *     than takeover_margin_ms before the oldest held tick would leave the
- *     follower's window; then they go out and the node stops holding. A
+ *     follower's window, but never sooner than takeover_straggle_ms after
+ *     PUB opened (bound just now, it has no client yet: sent sooner,
+ *     the held ticks reach no one; after a 5.5 s election on a loaded
+ *     host a client missed 547 a contract so); then they go out and the
+ *     node stops holding. A
  *     slow takeover (2 hosts + witness, the stream silent ~3 s before PUB
  *     opened) therefore still waits for clients and keeps its ticks (it
  *     lost 63 per contract with the replay window alone). A lapse ending

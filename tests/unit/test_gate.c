@@ -487,10 +487,37 @@ static void test_silent_stream_longer_than_hold(void **state)
     hamd_gate_stream_closed(&g);
     int64_t opened = last + (FOLLOW_WINDOW_MS + 1000) * MS;
     pub_open(&g, lease(2, opened + LEASE_MS * MS), opened);
-    assert_int_equal(hamd_gate_due_ns(&g), opened);
-    assert_true(takeover_due(&g, opened, &t));
+    /* The window passed already: the held ticks wait for clients all the
+     * same, as long as stragglers get, since PUB was just bound and a
+     * takeover now would send them to no one. */
+    int64_t due = opened + HAMD_GATE_TAKEOVER_STRAGGLE_MS * MS;
+    assert_int_equal(hamd_gate_due_ns(&g), due);
+    assert_false(takeover_due(&g, due - MS, &t));
+    assert_true(takeover_due(&g, due, &t));
     assert_int_equal(t.why, HAMD_GATE_TAKEOVER_SILENT);
     assert_int_equal(t.silent_ms, FOLLOW_WINDOW_MS + 1000);
+}
+
+/* The window ends a moment after PUB opens: the takeover still waits for
+ * clients as long as stragglers get, not only until the window's end. */
+static void test_window_ending_soon_still_waits_for_clients(void **state)
+{
+    (void)state;
+    struct hamd_gate g;
+    struct hamd_gate_takeover t;
+    gate_setup(&g);
+    hamd_gate_stream_opened(&g, T0);
+    hamd_gate_stream_heard(&g, T0);
+    hamd_gate_stream_closed(&g);
+    int64_t window_end = T0 + (FOLLOW_WINDOW_MS -
+                               HAMD_GATE_TAKEOVER_MARGIN_MS) * MS;
+    int64_t opened = window_end - 50 * MS;
+    pub_open(&g, lease(2, opened + LEASE_MS * MS), opened);
+    int64_t due = opened + HAMD_GATE_TAKEOVER_STRAGGLE_MS * MS;
+    assert_int_equal(hamd_gate_due_ns(&g), due);
+    assert_false(takeover_due(&g, window_end, &t));
+    assert_true(takeover_due(&g, due, &t));
+    assert_int_equal(t.why, HAMD_GATE_TAKEOVER_HEARD);
 }
 
 /* A handover: the old publisher's last message arrives just before this
@@ -931,6 +958,7 @@ int main(void)
         cmocka_unit_test(test_takeover_not_due_past_the_deadline),
         cmocka_unit_test(test_predecessor_never_heard),
         cmocka_unit_test(test_silent_stream_longer_than_hold),
+        cmocka_unit_test(test_window_ending_soon_still_waits_for_clients),
         cmocka_unit_test(test_stream_read_at_close_is_heard),
         cmocka_unit_test(test_slow_takeover_two_hosts_and_witness),
         cmocka_unit_test(test_waits_for_first_client_and_30ms),
