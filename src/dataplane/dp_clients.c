@@ -43,6 +43,12 @@
                                       count as plain subscriptions */
 #define DP_CLIENT_NAMES_INITIAL 64 /* the map's first size */
 
+/* dp_clients_read passes a cut topic on with its whole length, which
+ * client_topic refuses as longer than any name before it reads a byte
+ * past the buffer. */
+_Static_assert(DP_SUB_MSG_MAX > HAMD_STRMAP_KEY_MAX,
+               "a cut topic must be longer than any library name");
+
 /* ------------------------------------------------------------------------
  * A library's name topic
  * ------------------------------------------------------------------------ */

@@ -200,13 +200,20 @@ int hactl_http_read(const struct hactl *ctl, const char *path,
     return answered;
 }
 
+/* True when the answer was "no leader": nothing was submitted, and an
+ * election may end soon. */
+static bool no_leader(const struct hactl_resp *r)
+{
+    const char *err = json_string_value(json_object_get(r->json, "error"));
+    return r->status == 503 && err && strcmp(err, "no leader") == 0;
+}
+
 /* True when a write surely did not reach a leader, so another node may
  * be asked: no connection, or "no leader" before anything was
  * submitted. */
 static bool write_retryable(const struct hactl_resp *r)
 {
-    const char *err = json_string_value(json_object_get(r->json, "error"));
-    return r->not_sent || (r->status == 503 && err && strcmp(err, "no leader") == 0);
+    return r->not_sent || no_leader(r);
 }
 
 /* Orders the nodes for a request the leader should answer: the
@@ -266,13 +273,6 @@ int hactl_http_read_leader(const struct hactl *ctl, const char *path,
     unsigned n = leader_first(ctl, order);
     return send_in_order(ctl, order, n, "GET", path, NULL, out,
                          read_retryable);
-}
-
-/* True when the answer was "no leader": nothing was submitted, and an
- * election may end soon. */
-static bool no_leader(const struct hactl_resp *r)
-{
-    return r->status == 503 && write_retryable(r);
 }
 
 int hactl_http_write(const struct hactl *ctl, const char *method,
