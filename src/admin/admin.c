@@ -31,7 +31,7 @@
 
 /* The h2o handler of every path. */
 struct admin_handler {
-    h2o_handler_t super;       /* first: h2o calls on_req with it */
+    h2o_handler_t super;       /* first: h2o calls req_cb with it */
     struct hamd_admin *admin;  /* the server */
 };
 
@@ -39,7 +39,7 @@ struct admin_handler {
  * Dispatch
  * ------------------------------------------------------------------------ */
 
-static int on_req(h2o_handler_t *h, h2o_req_t *req)
+static int req_cb(h2o_handler_t *h, h2o_req_t *req)
 {
     struct hamd_admin *self = ((struct admin_handler *)h)->admin;
     /* One request per connection: the next one's head is screened before
@@ -99,7 +99,7 @@ static int routes_build(struct hamd_admin *self)
  * Connections
  * ------------------------------------------------------------------------ */
 
-static void on_accept(uv_stream_t *listener, int status)
+static void accept_cb(uv_stream_t *listener, int status)
 {
     struct hamd_admin *self = listener->data;
     if (status != 0 || self->closing)
@@ -107,7 +107,7 @@ static void on_accept(uv_stream_t *listener, int status)
     admin_conn_accept(self, listener);
 }
 
-static void on_listener_closed(uv_handle_t *h)
+static void listener_closed_cb(uv_handle_t *h)
 {
     struct hamd_admin *self = h->data;
     self->open_handles--;
@@ -118,7 +118,7 @@ static void listener_close(struct hamd_admin *self)
     if (!self->listener_open)
         return;
     self->listener_open = false;
-    uv_close((uv_handle_t *)&self->listener, on_listener_closed);
+    uv_close((uv_handle_t *)&self->listener, listener_closed_cb);
 }
 
 /* Resolves host:port (IPv4, IPv6 in brackets, or a name) for bind. */
@@ -153,7 +153,7 @@ static int listener_open(struct hamd_admin *self)
     self->open_handles++;
     int rc = uv_tcp_bind(&self->listener, (struct sockaddr *)&sa, 0);
     if (rc == 0)
-        rc = uv_listen((uv_stream_t *)&self->listener, ADMIN_BACKLOG, on_accept);
+        rc = uv_listen((uv_stream_t *)&self->listener, ADMIN_BACKLOG, accept_cb);
     if (rc != 0) {
         LOG_ERROR("admin: cannot listen on %s: %s", addr, uv_strerror(rc));
         return -1;
@@ -221,7 +221,7 @@ static int h2o_setup(struct hamd_admin *self)
     h2o_pathconf_t *path = h2o_config_register_path(host, "/", 0);
     struct admin_handler *h =
         (struct admin_handler *)h2o_create_handler(path, sizeof *h);
-    h->super.on_req = on_req;
+    h->super.on_req = req_cb;
     h->admin = self;
     /* The answers h2o makes itself are JSON too: on the path, and on the
      * host's fallback, which h2o uses before a request has a path. */

@@ -134,7 +134,7 @@ static void member_reply_done(h2o_req_t *req, struct hamd_cluster *cluster,
     admin_reply_json(req, 200, body);
 }
 
-static void on_member_changed(void *ud, int status)
+static void member_changed_cb(void *ud, int status)
 {
     struct admin_pending *p = ud;
     h2o_req_t *req = p->req;
@@ -211,8 +211,8 @@ static int member_change(struct admin_call *call, uint64_t id, bool add)
         return admin_reply_error(call->req, 500, NULL, "out of memory");
     p->target = id;
     enum hamd_member_verdict v =
-        add ? hamd_cluster_member_add(d->cluster, id, on_member_changed, p)
-            : hamd_cluster_member_remove(d->cluster, id, on_member_changed,
+        add ? hamd_cluster_member_add(d->cluster, id, member_changed_cb, p)
+            : hamd_cluster_member_remove(d->cluster, id, member_changed_cb,
                                          p);
     if (v == HAMD_MEMBER_OK)
         return 0;
@@ -258,7 +258,7 @@ static bool transfer_target(struct admin_call *call, uint64_t *id)
     return ok;
 }
 
-static void on_transferred(void *ud, int status, uint64_t leader_id)
+static void transferred_cb(void *ud, int status, uint64_t leader_id)
 {
     struct admin_pending *p = ud;
     h2o_req_t *req = p->req;
@@ -298,7 +298,7 @@ static int transfer_start(struct admin_call *call, uint64_t target)
     if (!p)
         return admin_reply_error(call->req, 500, NULL, "out of memory");
     p->target = d->cfg->node_id;
-    int rc = hamd_cluster_transfer(d->cluster, target, on_transferred, p);
+    int rc = hamd_cluster_transfer(d->cluster, target, transferred_cb, p);
     if (rc == 0)
         return 0;
     admin_pending_free(p);
@@ -309,7 +309,7 @@ static int transfer_start(struct admin_call *call, uint64_t target)
 
 /* No node named: the healthiest follower, as on SIGTERM; none (status <
  * 0, id 0): a voter the cluster heard from lately. */
-static void on_successor_picked(void *ud, int status, unsigned id)
+static void successor_picked_cb(void *ud, int status, unsigned id)
 {
     (void)status;
     struct admin_pending *p = ud;
@@ -317,7 +317,7 @@ static void on_successor_picked(void *ud, int status, unsigned id)
         admin_pending_free(p);
         return;
     }
-    int rc = hamd_cluster_transfer(p->admin->deps.cluster, id, on_transferred, p);
+    int rc = hamd_cluster_transfer(p->admin->deps.cluster, id, transferred_cb, p);
     if (rc != 0) {
         transfer_refused(p->req, rc);
         admin_pending_free(p);
@@ -330,7 +330,7 @@ static int transfer_to_best(struct admin_call *call)
     if (!p)
         return admin_reply_error(call->req, 500, NULL, "out of memory");
     p->target = call->deps->cfg->node_id;
-    if (hamd_admin_pick_successor(call->admin, on_successor_picked, p) != 0) {
+    if (hamd_admin_pick_successor(call->admin, successor_picked_cb, p) != 0) {
         admin_pending_free(p);
         return transfer_start(call, 0);
     }

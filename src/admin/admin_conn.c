@@ -45,13 +45,13 @@ struct admin_conn {
     char refusal[CONN_REFUSAL_MAX]; /* the refusal being written */
 };
 
-static void on_head(h2o_socket_t *sock, const char *err);
+static void head_cb(h2o_socket_t *sock, const char *err);
 
 /* ------------------------------------------------------------------------
  * Life cycle
  * ------------------------------------------------------------------------ */
 
-static void on_conn_closed(uv_handle_t *h)
+static void conn_closed_cb(uv_handle_t *h)
 {
     struct admin_conn *c = (struct admin_conn *)h;
     if (h2o_timeout_is_linked(&c->timeout))
@@ -67,7 +67,7 @@ static void conn_close(struct admin_conn *c)
     h2o_socket_close(c->sock);
 }
 
-static void on_timeout(h2o_timeout_entry_t *entry)
+static void timeout_cb(h2o_timeout_entry_t *entry)
 {
     conn_close(H2O_STRUCT_FROM_MEMBER(struct admin_conn, timeout, entry));
 }
@@ -86,7 +86,7 @@ static void deadline_reset(struct admin_conn *c)
  * ------------------------------------------------------------------------ */
 
 /* Drops what the client still sends after its refusal. */
-static void on_linger(h2o_socket_t *sock, const char *err)
+static void linger_cb(h2o_socket_t *sock, const char *err)
 {
     struct admin_conn *c = sock->data;
     if (err) {
@@ -96,25 +96,25 @@ static void on_linger(h2o_socket_t *sock, const char *err)
     h2o_buffer_consume(&sock->input, sock->input->size);
 }
 
-static void on_shutdown(uv_shutdown_t *req, int status)
+static void shutdown_cb(uv_shutdown_t *req, int status)
 {
-    (void)req; /* closing is on_linger's or the deadline's business */
+    (void)req; /* closing is linger_cb's or the deadline's business */
     (void)status;
 }
 
 /* The refusal is out: our side ends (the client reading until EOF stops
  * at once) and what the client still sends is read and dropped. */
-static void on_refusal_written(h2o_socket_t *sock, const char *err)
+static void refusal_written_cb(h2o_socket_t *sock, const char *err)
 {
     struct admin_conn *c = sock->data;
     if (err || uv_shutdown(&c->shutdown, (uv_stream_t *)&c->tcp,
-                           on_shutdown) != 0) {
+                           shutdown_cb) != 0) {
         conn_close(c);
         return;
     }
     deadline_reset(c);
     h2o_buffer_consume(&sock->input, sock->input->size);
-    h2o_socket_read_start(sock, on_linger);
+    h2o_socket_read_start(sock, linger_cb);
 }
 
 /* Answers status {"error": why (the limit)} and closes the connection
@@ -144,14 +144,14 @@ static void conn_refuse(struct admin_conn *c, int status, const char *why)
     h2o_socket_read_stop(c->sock);
     size_t n = admin_refuse_bytes(status, why, c->refusal, sizeof c->refusal);
     h2o_iovec_t buf = h2o_iovec_init(c->refusal, n);
-    h2o_socket_write(c->sock, &buf, 1, on_refusal_written);
+    h2o_socket_write(c->sock, &buf, 1, refusal_written_cb);
 }
 
 /* ------------------------------------------------------------------------
  * TLS, then the head
  * ------------------------------------------------------------------------ */
 
-static void on_handshake(h2o_socket_t *sock, const char *err)
+static void handshake_cb(h2o_socket_t *sock, const char *err)
 {
     struct admin_conn *c = sock->data;
     if (err) {
@@ -161,13 +161,13 @@ static void on_handshake(h2o_socket_t *sock, const char *err)
         conn_close(c);
         return;
     }
-    h2o_socket_read_start(sock, on_head);
+    h2o_socket_read_start(sock, head_cb);
     if (sock->input->size != 0)
-        on_head(sock, NULL);
+        head_cb(sock, NULL);
 }
 
 /* The first bytes on a TLS port: a handshake, or plain HTTP to refuse. */
-static void on_first_bytes(h2o_socket_t *sock, const char *err)
+static void first_bytes_cb(h2o_socket_t *sock, const char *err)
 {
     struct admin_conn *c = sock->data;
     if (err) {
@@ -182,10 +182,10 @@ static void on_first_bytes(h2o_socket_t *sock, const char *err)
         return;
     }
     h2o_socket_read_stop(sock);
-    h2o_socket_ssl_handshake(sock, c->admin->tls_server, NULL, on_handshake);
+    h2o_socket_ssl_handshake(sock, c->admin->tls_server, NULL, handshake_cb);
 }
 
-static void on_head(h2o_socket_t *sock, const char *err)
+static void head_cb(h2o_socket_t *sock, const char *err)
 {
     struct admin_conn *c = sock->data;
     if (err) {
@@ -203,7 +203,7 @@ static void on_head(h2o_socket_t *sock, const char *err)
         return;
     }
     /* h2o takes the connection and the bytes read so far; its close
-     * callback is still on_conn_closed. */
+     * callback is still conn_closed_cb. */
     h2o_socket_read_stop(sock);
     h2o_timeout_unlink(&c->timeout);
     h2o_http1_accept(&c->admin->accept_ctx, sock, c->connected_at);
@@ -218,13 +218,13 @@ void admin_conn_accept(struct hamd_admin *self, uv_stream_t *listener)
     uv_tcp_init(self->loop, &c->tcp);
     self->n_conns++;
     if (uv_accept(listener, (uv_stream_t *)&c->tcp) != 0) {
-        uv_close((uv_handle_t *)&c->tcp, on_conn_closed);
+        uv_close((uv_handle_t *)&c->tcp, conn_closed_cb);
         return;
     }
-    c->sock = h2o_uv_socket_create((uv_stream_t *)&c->tcp, on_conn_closed);
+    c->sock = h2o_uv_socket_create((uv_stream_t *)&c->tcp, conn_closed_cb);
     c->sock->data = c;
     c->connected_at = *h2o_get_timestamp(&self->ctx, NULL, NULL);
-    c->timeout.cb = on_timeout;
+    c->timeout.cb = timeout_cb;
     deadline_reset(c);
-    h2o_socket_read_start(c->sock, self->tls_server ? on_first_bytes : on_head);
+    h2o_socket_read_start(c->sock, self->tls_server ? first_bytes_cb : head_cb);
 }

@@ -29,7 +29,7 @@ static int steer_http_status(int status)
     }
 }
 
-static void on_steer_done(void *ud, int status, json_t *body)
+static void steer_done_cb(void *ud, int status, json_t *body)
 {
     struct admin_pending *p = ud;
     if (p->req)
@@ -69,10 +69,10 @@ static void failover_start(struct admin_call *call,
     struct admin_pending *p = pending_or_reply(call);
     if (p && r->to)
         call->deps->failover(call->deps->ud, r->to, r->prefixes, r->n,
-                             r->force, r->dry_run, on_steer_done, p);
+                             r->force, r->dry_run, steer_done_cb, p);
     else if (p)
         call->deps->failback(call->deps->ud, r->prefixes, r->n, r->dry_run,
-                             on_steer_done, p);
+                             steer_done_cb, p);
 }
 
 /* A follower forwards the validated request; the leader starts it. */
@@ -111,7 +111,7 @@ static int pause_set(struct admin_call *call, bool paused)
         return admin_forward(call);
     struct admin_pending *p = pending_or_reply(call);
     if (p)
-        call->deps->pause(call->deps->ud, paused, on_steer_done, p);
+        call->deps->pause(call->deps->ud, paused, steer_done_cb, p);
     return 0;
 }
 

@@ -128,12 +128,12 @@ static void xfer_unref(struct http_xfer *x)
     free(x);
 }
 
-static void on_handle_closed(uv_handle_t *h)
+static void handle_closed_cb(uv_handle_t *h)
 {
     xfer_unref(h->data);
 }
 
-static void on_tcp_closed(uv_handle_t *h)
+static void tcp_closed_cb(uv_handle_t *h)
 {
     struct http_xfer *x = h->data;
     if (x->reconnect && x->phase == HTTP_CONNECTING) {
@@ -149,10 +149,10 @@ static void xfer_release(struct http_xfer *x)
 {
     x->phase = HTTP_DONE;
     if (!uv_is_closing((uv_handle_t *)&x->timer))
-        uv_close((uv_handle_t *)&x->timer, on_handle_closed);
+        uv_close((uv_handle_t *)&x->timer, handle_closed_cb);
     if (x->tcp_open) {
         x->tcp_open = false;
-        uv_close((uv_handle_t *)&x->tcp, on_tcp_closed);
+        uv_close((uv_handle_t *)&x->tcp, tcp_closed_cb);
     }
     if (x->resolving)
         uv_cancel((uv_req_t *)&x->resolve); /* its callback still runs */
@@ -214,7 +214,7 @@ static size_t in_room(struct http_xfer *x)
     return x->in_cap - 1 - x->in_len;
 }
 
-static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
     (void)suggested;
     struct http_xfer *x = h->data;
@@ -248,7 +248,7 @@ static void xfer_scan(struct http_xfer *x, bool eof)
 
 static void tls_read(struct http_xfer *x, const char *data, size_t len);
 
-static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 {
     struct http_xfer *x = s->data;
     if (x->phase == HTTP_DONE || nread == 0)
@@ -267,7 +267,7 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
     }
 }
 
-static void on_written(uv_write_t *w, int status)
+static void written_cb(uv_write_t *w, int status)
 {
     struct http_xfer *x = w->data;
     free(x->out);
@@ -289,7 +289,7 @@ struct tls_write {
     char *data;           /* the bytes (malloc) */
 };
 
-static void on_tls_written(uv_write_t *w, int status)
+static void tls_written_cb(uv_write_t *w, int status)
 {
     struct tls_write *tw = w->data;
     if (status < 0)
@@ -319,7 +319,7 @@ static int tls_flush(struct http_xfer *x)
     tw->data = data;
     tw->req.data = tw;
     uv_buf_t b = uv_buf_init(data, (unsigned)len);
-    int rc = uv_write(&tw->req, (uv_stream_t *)&x->tcp, &b, 1, on_tls_written);
+    int rc = uv_write(&tw->req, (uv_stream_t *)&x->tcp, &b, 1, tls_written_cb);
     if (rc != 0) {
         free(data);
         free(tw);
@@ -397,14 +397,14 @@ static int tls_start(struct http_xfer *x)
     if (admin_tls_pipe_handshake(x->tls) == ADMIN_TLS_FAILED)
         return UV_EPROTO;
     int rc = tls_flush(x);
-    return rc ? rc : uv_read_start((uv_stream_t *)&x->tcp, on_alloc, on_read);
+    return rc ? rc : uv_read_start((uv_stream_t *)&x->tcp, alloc_cb, read_cb);
 }
 
 /* ------------------------------------------------------------------------
  * Connecting
  * ------------------------------------------------------------------------ */
 
-static void on_timer(uv_timer_t *t)
+static void timer_cb(uv_timer_t *t)
 {
     struct http_xfer *x = t->data;
     if (x->phase == HTTP_CONNECTING)
@@ -419,7 +419,7 @@ static void xfer_send(struct http_xfer *x)
 {
     x->phase = HTTP_EXCHANGING;
     uint64_t now = uv_now(x->timer.loop);
-    uv_timer_start(&x->timer, on_timer,
+    uv_timer_start(&x->timer, timer_cb,
                    x->deadline_ms > now ? x->deadline_ms - now : 0, 0);
     uv_tcp_nodelay(&x->tcp, 1);
     int rc;
@@ -428,15 +428,15 @@ static void xfer_send(struct http_xfer *x)
     } else {
         uv_buf_t b = uv_buf_init(x->out, (unsigned)x->out_len);
         x->write.data = x;
-        rc = uv_write(&x->write, (uv_stream_t *)&x->tcp, &b, 1, on_written);
+        rc = uv_write(&x->write, (uv_stream_t *)&x->tcp, &b, 1, written_cb);
         if (rc == 0)
-            rc = uv_read_start((uv_stream_t *)&x->tcp, on_alloc, on_read);
+            rc = uv_read_start((uv_stream_t *)&x->tcp, alloc_cb, read_cb);
     }
     if (rc != 0)
         xfer_fail(x, rc, "sending the request: %s", uv_strerror(rc));
 }
 
-static void on_connected(uv_connect_t *c, int status)
+static void connected_cb(uv_connect_t *c, int status)
 {
     struct http_xfer *x = c->data;
     if (x->phase != HTTP_CONNECTING || status == UV_ECANCELED)
@@ -445,10 +445,10 @@ static void on_connected(uv_connect_t *c, int status)
         xfer_send(x);
     } else if (x->next_addr) {
         /* Another address of the name may answer: try it once the
-         * handle is closed (on_tcp_closed). */
+         * handle is closed (tcp_closed_cb). */
         x->reconnect = true;
         x->tcp_open = false;
-        uv_close((uv_handle_t *)&x->tcp, on_tcp_closed);
+        uv_close((uv_handle_t *)&x->tcp, tcp_closed_cb);
     } else {
         xfer_fail(x, status, "cannot connect: %s", uv_strerror(status));
     }
@@ -464,7 +464,7 @@ static int xfer_connect(struct http_xfer *x, const struct sockaddr *sa)
     x->tcp_open = true;
     x->refs++;
     x->connect.data = x;
-    return uv_tcp_connect(&x->connect, &x->tcp, sa, on_connected);
+    return uv_tcp_connect(&x->connect, &x->tcp, sa, connected_cb);
 }
 
 /* Tries the next resolved address. */
@@ -484,7 +484,7 @@ static void xfer_connect_next(struct http_xfer *x)
         xfer_fail(x, rc, "cannot connect: %s", uv_strerror(rc));
 }
 
-static void on_resolved(uv_getaddrinfo_t *req, int status,
+static void resolved_cb(uv_getaddrinfo_t *req, int status,
                         struct addrinfo *res)
 {
     struct http_xfer *x = req->data;
@@ -515,7 +515,7 @@ static int xfer_open(struct http_xfer *x, const struct admin_http_target *t)
         .ai_protocol = IPPROTO_TCP, .ai_flags = AI_NUMERICSERV,
     };
     x->resolve.data = x;
-    int rc = uv_getaddrinfo(x->timer.loop, &x->resolve, on_resolved, t->host,
+    int rc = uv_getaddrinfo(x->timer.loop, &x->resolve, resolved_cb, t->host,
                             port, &hints);
     if (rc == 0) {
         x->resolving = true;
@@ -567,7 +567,7 @@ int admin_http_start(struct admin_http *self, const struct admin_http_req *r,
         xfer_release(x); /* done is never called: start fails */
         return -1;
     }
-    uv_timer_start(&x->timer, on_timer, x->connect_timeout_ms, 0);
+    uv_timer_start(&x->timer, timer_cb, x->connect_timeout_ms, 0);
     x->owner = self;
     xfer_link(x);
     return 0;

@@ -101,7 +101,7 @@ static bool answer_is_json(const h2o_req_t *req)
                                H2O_STRLIT(REFUSE_JSON));
 }
 
-static void on_setup_ostream(h2o_filter_t *self, h2o_req_t *req,
+static void setup_ostream_cb(h2o_filter_t *self, h2o_req_t *req,
                              h2o_ostream_t **slot)
 {
     struct hamd_admin *admin = ((struct refuse_filter *)self)->admin;
@@ -127,6 +127,6 @@ void admin_refuse_filter_register(struct hamd_admin *self, h2o_pathconf_t *path)
 {
     struct refuse_filter *f =
         (struct refuse_filter *)h2o_create_filter(path, sizeof *f);
-    f->super.on_setup_ostream = on_setup_ostream;
+    f->super.on_setup_ostream = setup_ostream_cb;
     f->admin = self;
 }

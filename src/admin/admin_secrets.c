@@ -84,7 +84,7 @@ static void rekey_finish(struct rekey *k)
     free(k);
 }
 
-static void on_rekey_submitted(void *ud, int status,
+static void rekey_submitted_cb(void *ud, int status,
                                const struct hamd_apply_result *res)
 {
     struct rekey *k = ud;
@@ -123,7 +123,7 @@ static int rekey_one(void *ud, const struct hamd_account *stored)
         int rc = hamd_cmd_add_account(&cmd, &a) < 0
                      ? -RAFT_NOMEM
                      : hamd_cluster_submit(w->call->deps->cluster, &cmd,
-                                           on_rekey_submitted, k);
+                                           rekey_submitted_cb, k);
         hamd_cmd_free(&cmd);
         if (rc == 0)
             k->outstanding++;

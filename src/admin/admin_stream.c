@@ -116,7 +116,7 @@ static int client_fd(const struct stream_client *c)
 }
 
 /* Cuts the connection under h2o: the write in flight fails, h2o closes
- * the connection and disposes of the request, and on_stop frees c. A
+ * the connection and disposes of the request, and stop_cb frees c. A
  * zero linger sends a reset, so the kernel drops what the peer never
  * read instead of keeping it. */
 static void client_cut(struct stream_client *c)
@@ -154,7 +154,7 @@ static void client_flush(struct stream_client *c)
 }
 
 /* h2o wrote what it was given and wants more. */
-static void on_proceed(h2o_generator_t *gen, h2o_req_t *req)
+static void proceed_cb(h2o_generator_t *gen, h2o_req_t *req)
 {
     (void)req;
     struct stream_client *c = (struct stream_client *)gen;
@@ -167,7 +167,7 @@ static void on_proceed(h2o_generator_t *gen, h2o_req_t *req)
 
 /* h2o disposes of the request (the client left, or its connection was
  * cut): forget the client. */
-static void on_stop(h2o_generator_t *gen, h2o_req_t *req)
+static void stop_cb(h2o_generator_t *gen, h2o_req_t *req)
 {
     (void)req;
     client_free((struct stream_client *)gen);
@@ -236,7 +236,7 @@ static void client_logs(struct stream_client *c)
         client_flush(c);
 }
 
-static void on_wake(uv_async_t *wake)
+static void wake_cb(uv_async_t *wake)
 {
     struct admin_hub *hub = wake->data;
     struct stream_client *c = hub->clients, *next;
@@ -261,7 +261,7 @@ static void hub_log_sink(void *ud, int64_t wall_ns, enum hamd_log_level level,
  * Status and events
  * ------------------------------------------------------------------------ */
 
-static void on_view(void *ud, json_t *view)
+static void view_cb(void *ud, json_t *view)
 {
     struct admin_hub *hub = ud;
     hub->gathering = false;
@@ -287,7 +287,7 @@ static void hub_status_round(struct admin_hub *hub)
     if (hub->gathering)
         return;
     hub->gathering = true;
-    if (admin_view_gather(hub->admin, on_view, hub) < 0)
+    if (admin_view_gather(hub->admin, view_cb, hub) < 0)
         hub->gathering = false;
 }
 
@@ -332,7 +332,7 @@ static void hub_ping(struct admin_hub *hub)
     }
 }
 
-static void on_tick(uv_timer_t *t)
+static void tick_cb(uv_timer_t *t)
 {
     struct admin_hub *hub = t->data;
     hub->ticks++;
@@ -352,7 +352,7 @@ static void hub_start(struct admin_hub *hub)
     free(hub->status);
     hub->status = NULL;
     hub->status_len = 0;
-    uv_timer_start(&hub->timer, on_tick, HUB_TICK_MS, HUB_TICK_MS);
+    uv_timer_start(&hub->timer, tick_cb, HUB_TICK_MS, HUB_TICK_MS);
     hub_status_round(hub);
 }
 
@@ -407,8 +407,8 @@ static int stream_get(struct admin_call *call)
     struct stream_client *c = calloc(1, sizeof *c);
     if (!c)
         return admin_reply_error(call->req, 503, NULL, "out of memory");
-    c->gen.proceed = on_proceed;
-    c->gen.stop = on_stop;
+    c->gen.proceed = proceed_cb;
+    c->gen.stop = stop_cb;
     c->hub = hub;
     c->req = call->req;
     c->level = level;
@@ -437,7 +437,7 @@ const struct admin_route ADMIN_STREAM_ROUTES[] = {
  * Life cycle
  * ------------------------------------------------------------------------ */
 
-static void on_hub_handle_closed(uv_handle_t *h)
+static void hub_handle_closed_cb(uv_handle_t *h)
 {
     struct admin_hub *hub = h->data;
     hub->open_handles--;
@@ -451,7 +451,7 @@ struct admin_hub *admin_hub_new(struct hamd_admin *admin)
         return NULL;
     hub->admin = admin;
     atomic_init(&hub->n_clients, 0);
-    uv_async_init(admin->loop, &hub->wake, on_wake);
+    uv_async_init(admin->loop, &hub->wake, wake_cb);
     uv_timer_init(admin->loop, &hub->timer);
     hub->wake.data = hub;
     hub->timer.data = hub;
@@ -479,8 +479,8 @@ void admin_hub_close(struct admin_hub *hub)
         else if (!c->cut)
             client_finish(c);
     }
-    uv_close((uv_handle_t *)&hub->wake, on_hub_handle_closed);
-    uv_close((uv_handle_t *)&hub->timer, on_hub_handle_closed);
+    uv_close((uv_handle_t *)&hub->wake, hub_handle_closed_cb);
+    uv_close((uv_handle_t *)&hub->timer, hub_handle_closed_cb);
 }
 
 void admin_hub_destroy(struct admin_hub **hubp)

@@ -61,7 +61,7 @@ static void query_finish(struct successor_query *q)
     free(q);
 }
 
-static void on_status(void *ud, int status, long http_status,
+static void status_cb(void *ud, int status, long http_status,
                       const char *body, size_t len, const char *error)
 {
     struct successor_ask *a = ud;
@@ -91,7 +91,7 @@ static void ask(struct hamd_admin *self, struct successor_query *q,
         return;
     *a = (struct successor_ask){q, cand};
     q->pending++;
-    if (admin_http_start(self->http, &r, on_status, a) < 0) {
+    if (admin_http_start(self->http, &r, status_cb, a) < 0) {
         q->pending--;
         free(a);
     }

@@ -79,7 +79,7 @@ static void round_unref(struct view_round *r)
         round_finish(r);
 }
 
-static void on_member_status(void *ud, int status, long http_status,
+static void member_status_cb(void *ud, int status, long http_status,
                              const char *body, size_t len, const char *error)
 {
     struct view_ask *a = ud;
@@ -132,7 +132,7 @@ static void ask(struct view_round *r, const struct hamd_peer *p)
     }
     *a = (struct view_ask){r, entry};
     r->pending++;
-    if (admin_http_start(r->admin->http, &req, on_member_status, a) < 0) {
+    if (admin_http_start(r->admin->http, &req, member_status_cb, a) < 0) {
         entry_unreachable(entry, r->admin->closing ? "shutting down"
                                                    : "cannot ask");
         r->pending--;
@@ -169,7 +169,7 @@ int admin_view_gather(struct hamd_admin *admin, admin_view_cb done, void *ud)
  * GET /api/cluster
  * ------------------------------------------------------------------------ */
 
-static void on_view(void *ud, json_t *view)
+static void view_cb(void *ud, json_t *view)
 {
     struct admin_pending *p = ud;
     if (p->req)
@@ -182,7 +182,7 @@ static void on_view(void *ud, json_t *view)
 static int cluster_get(struct admin_call *call)
 {
     struct admin_pending *p = admin_pending_new(call);
-    if (!p || admin_view_gather(call->admin, on_view, p) < 0) {
+    if (!p || admin_view_gather(call->admin, view_cb, p) < 0) {
         if (p)
             admin_pending_free(p);
         return admin_reply_error(call->req, 500, NULL, "out of memory");

@@ -47,7 +47,7 @@ int admin_reply_raft_error(h2o_req_t *req, int status)
  * Submit through Raft
  * ------------------------------------------------------------------------ */
 
-static void on_submitted(void *ud, int status,
+static void submitted_cb(void *ud, int status,
                          const struct hamd_apply_result *res)
 {
     struct admin_pending *p = ud;
@@ -74,7 +74,7 @@ int admin_write_submit(struct admin_call *call, const struct hamd_cmd *cmd,
         return admin_reply_error(call->req, 500, NULL, "out of memory");
     p->done = done;
     snprintf(p->key, sizeof p->key, "%s", key ? key : "");
-    int rc = hamd_cluster_submit(call->deps->cluster, cmd, on_submitted, p);
+    int rc = hamd_cluster_submit(call->deps->cluster, cmd, submitted_cb, p);
     if (rc == 0)
         return 0;
     admin_pending_free(p);
@@ -91,7 +91,7 @@ int admin_write_submit(struct admin_call *call, const struct hamd_cmd *cmd,
 
 #define RELAY_TO_LEADER "leader" /* admin_pending key of a forward */
 
-static void on_forwarded(void *ud, int status, long http_status,
+static void forwarded_cb(void *ud, int status, long http_status,
                          const char *body, size_t len, const char *error)
 {
     struct admin_pending *p = ud;
@@ -167,7 +167,7 @@ static int relay(struct admin_call *call, const struct hamd_peer *to,
         return admin_reply_error(req, 500, NULL, "out of memory");
     p->target = to->id;
     snprintf(p->key, sizeof p->key, "%s", to_leader ? RELAY_TO_LEADER : "");
-    if (admin_http_start(call->admin->http, &r, on_forwarded, p) < 0) {
+    if (admin_http_start(call->admin->http, &r, forwarded_cb, p) < 0) {
         admin_pending_free(p);
         return admin_reply_error(req, 503, NULL, "%scannot forward to node %u",
                                  to_leader ? "no leader: " : "", to->id);

@@ -278,7 +278,7 @@ static json_t *coverage_json(const struct hamd_cover *cv,
                      (json_int_t)c->priority_sum);
 }
 
-static void on_transferred(void *ud, int status, uint64_t leader_id)
+static void transferred_cb(void *ud, int status, uint64_t leader_id)
 {
     struct hamd_cover *cv = ud;
     cv->transfer_pending = false;
@@ -296,7 +296,7 @@ struct cover_move {
     unsigned to;             /* the node to hand over to */
 };
 
-static void on_source_moved(void *ud, int status,
+static void source_moved_cb(void *ud, int status,
                             const struct hamd_apply_result *res)
 {
     struct cover_move *m = ud;
@@ -307,7 +307,7 @@ static void on_source_moved(void *ud, int status,
     if (rc == 0 && res && res->status != HAMD_APPLY_OK)
         rc = -RAFT_INVALID;
     if (rc == 0)
-        rc = hamd_cluster_transfer(cv->deps.cluster, to, on_transferred, cv);
+        rc = hamd_cluster_transfer(cv->deps.cluster, to, transferred_cb, cv);
     if (rc < 0) {
         cv->transfer_pending = false;
         LOG_WARN("cannot hand leadership to node %u: %s", to,
@@ -342,7 +342,7 @@ static void transfer_start(struct hamd_cover *cv,
     struct hamd_cmd cmd;
     hamd_cmd_init(&cmd, HAMD_CMD_SOURCE_MOVED);
     cmd.until_ms = hamd_wall_ns() / HAMD_NS_PER_MS;
-    int rc = m ? hamd_cluster_submit(cv->deps.cluster, &cmd, on_source_moved, m)
+    int rc = m ? hamd_cluster_submit(cv->deps.cluster, &cmd, source_moved_cb, m)
                : -RAFT_NOMEM;
     hamd_cmd_free(&cmd);
     if (rc < 0) {
@@ -482,7 +482,7 @@ static void cover_tick(struct hamd_cover *cv, bool relay_now)
     relay_due(cv, now_ns, relay_now);
 }
 
-static void on_timer(uv_timer_t *t)
+static void timer_cb(uv_timer_t *t)
 {
     cover_tick(t->data, false);
 }
@@ -508,7 +508,7 @@ struct hamd_cover *hamd_cover_new(const struct hamd_cover_opts *opts,
     uv_timer_init(deps->loop, &cv->timer);
     cv->timer.data = cv;
     cv->timer_started = true;
-    uv_timer_start(&cv->timer, on_timer, opts->check_interval_ms,
+    uv_timer_start(&cv->timer, timer_cb, opts->check_interval_ms,
                    opts->check_interval_ms);
     return cv;
 }
@@ -519,7 +519,7 @@ void hamd_cover_stop(struct hamd_cover *self)
         uv_timer_stop(&self->timer);
 }
 
-static void on_timer_closed(uv_handle_t *h)
+static void timer_closed_cb(uv_handle_t *h)
 {
     struct hamd_cover *cv = h->data;
     free(cv->accounts);
@@ -536,11 +536,11 @@ void hamd_cover_destroy(struct hamd_cover **self)
         return;
     *self = NULL;
     if (cv->timer_started) {
-        uv_close((uv_handle_t *)&cv->timer, on_timer_closed);
+        uv_close((uv_handle_t *)&cv->timer, timer_closed_cb);
         return;
     }
     cv->timer.data = cv;
-    on_timer_closed((uv_handle_t *)&cv->timer);
+    timer_closed_cb((uv_handle_t *)&cv->timer);
 }
 
 /* ------------------------------------------------------------------------

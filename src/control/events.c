@@ -34,7 +34,7 @@ json_t *hamd_events_json_new(const char *event_type)
     return json_pack("{s:s,s:s}", "event_type", event_type, "timestamp", stamp);
 }
 
-static void on_event_committed(void *ud, int status,
+static void event_committed_cb(void *ud, int status,
                                const struct hamd_apply_result *res)
 {
     (void)ud;
@@ -58,7 +58,7 @@ void hamd_events_raise(struct hamd_events *self, json_t *ev)
         struct hamd_cmd cmd;
         hamd_cmd_init(&cmd, HAMD_CMD_EVENT);
         if (hamd_cmd_set_event(&cmd, text) == 0)
-            hamd_cluster_submit(self->deps.cluster, &cmd, on_event_committed,
+            hamd_cluster_submit(self->deps.cluster, &cmd, event_committed_cb,
                                 self);
         hamd_cmd_free(&cmd);
     }

@@ -52,7 +52,7 @@ static void run_free(struct hook_run *r)
     free(r);
 }
 
-static void on_closed(uv_handle_t *h)
+static void closed_cb(uv_handle_t *h)
 {
     struct hook_run *r = h->data;
     if (--r->open > 0)
@@ -65,10 +65,10 @@ static void on_closed(uv_handle_t *h)
 static void close_once(uv_handle_t *h)
 {
     if (!uv_is_closing(h))
-        uv_close(h, on_closed);
+        uv_close(h, closed_cb);
 }
 
-static void on_written(uv_write_t *w, int status)
+static void written_cb(uv_write_t *w, int status)
 {
     struct hook_run *r = w->data;
     if (status < 0 && status != UV_ECANCELED && status != UV_EPIPE)
@@ -78,7 +78,7 @@ static void on_written(uv_write_t *w, int status)
     close_once((uv_handle_t *)&r->in);
 }
 
-static void on_exit_cb(uv_process_t *p, int64_t status, int sig)
+static void exit_cb(uv_process_t *p, int64_t status, int sig)
 {
     struct hook_run *r = p->data;
     uv_timer_stop(&r->timeout);
@@ -96,7 +96,7 @@ static void on_exit_cb(uv_process_t *p, int64_t status, int sig)
     close_once((uv_handle_t *)&r->in); /* cancels an unread input */
 }
 
-static void on_timeout(uv_timer_t *t)
+static void timeout_cb(uv_timer_t *t)
 {
     struct hook_run *r = t->data;
     LOG_WARN("%s hook (pid %d) ran longer than %u ms: killing it", r->label,
@@ -120,7 +120,7 @@ static void run_spawn(uv_loop_t *loop, struct hook_run *r,
         stdio[0].flags = UV_CREATE_PIPE | UV_READABLE_PIPE;
         stdio[0].data.stream = (uv_stream_t *)&r->in;
     }
-    uv_process_options_t po = {.exit_cb = on_exit_cb, .file = o->path,
+    uv_process_options_t po = {.exit_cb = exit_cb, .file = o->path,
                                .args = args, .env = env, .stdio_count = 3,
                                .stdio = stdio, .flags = UV_PROCESS_DETACHED};
     int rc = uv_spawn(loop, &r->proc, &po);
@@ -135,13 +135,13 @@ static void run_spawn(uv_loop_t *loop, struct hook_run *r,
     /* The loop's clock may be stale (a long callback before this one):
      * a timeout counted from it would fire early. */
     uv_update_time(loop);
-    uv_timer_start(&r->timeout, on_timeout, r->timeout_ms, 0);
+    uv_timer_start(&r->timeout, timeout_cb, r->timeout_ms, 0);
     if (!r->input) {
         close_once((uv_handle_t *)&r->in);
         return;
     }
     uv_buf_t buf = uv_buf_init(r->input, (unsigned)r->input_len);
-    if (uv_write(&r->write, (uv_stream_t *)&r->in, &buf, 1, on_written) != 0)
+    if (uv_write(&r->write, (uv_stream_t *)&r->in, &buf, 1, written_cb) != 0)
         close_once((uv_handle_t *)&r->in);
 }
 

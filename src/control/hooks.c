@@ -43,7 +43,7 @@ static void hooks_free_if_done(struct hamd_hooks *h)
     }
 }
 
-static void on_closed(uv_handle_t *handle)
+static void closed_cb(uv_handle_t *handle)
 {
     struct hamd_hooks *h = handle->data;
     h->closing--;
@@ -54,13 +54,13 @@ static void on_closed(uv_handle_t *handle)
         } else {
             /* The timeout stayed armed for this hook; now it can go. */
             h->closing++;
-            uv_close((uv_handle_t *)&h->timeout, on_closed);
+            uv_close((uv_handle_t *)&h->timeout, closed_cb);
         }
     }
     hooks_free_if_done(h);
 }
 
-static void on_exit_cb(uv_process_t *p, int64_t status, int sig)
+static void exit_cb(uv_process_t *p, int64_t status, int sig)
 {
     struct hamd_hooks *h = p->data;
     uv_timer_stop(&h->timeout);
@@ -71,10 +71,10 @@ static void on_exit_cb(uv_process_t *p, int64_t status, int sig)
     else
         LOG_INFO("hook (pid %d) done", p->pid);
     h->closing++;
-    uv_close((uv_handle_t *)p, on_closed);
+    uv_close((uv_handle_t *)p, closed_cb);
 }
 
-static void on_timeout(uv_timer_t *t)
+static void timeout_cb(uv_timer_t *t)
 {
     struct hamd_hooks *h = t->data;
     LOG_WARN("hook (pid %d) ran longer than %u ms: killing it", h->proc.pid,
@@ -99,7 +99,7 @@ static void hook_start(struct hamd_hooks *h, const struct hook_job *j)
         {.flags = UV_INHERIT_FD, .data.fd = STDOUT_FILENO},
         {.flags = UV_INHERIT_FD, .data.fd = STDERR_FILENO},
     };
-    uv_process_options_t o = {.exit_cb = on_exit_cb, .file = path, .args = args,
+    uv_process_options_t o = {.exit_cb = exit_cb, .file = path, .args = args,
                               .env = env, .stdio_count = 3, .stdio = stdio,
                               .flags = UV_PROCESS_DETACHED};
     h->proc.data = h;
@@ -109,7 +109,7 @@ static void hook_start(struct hamd_hooks *h, const struct hook_job *j)
     if (rc != 0) {
         LOG_ERROR("hook %s: cannot run: %s", path, uv_strerror(rc));
         h->closing++;
-        uv_close((uv_handle_t *)&h->proc, on_closed);
+        uv_close((uv_handle_t *)&h->proc, closed_cb);
         return;
     }
     LOG_INFO("hook %s (pid %d): role %s, term %llu", path, h->proc.pid,
@@ -117,7 +117,7 @@ static void hook_start(struct hamd_hooks *h, const struct hook_job *j)
     /* The loop's clock may be stale (a frozen process resumed mid-turn):
      * a timeout counted from it would kill the hook at once. */
     uv_update_time(h->loop);
-    uv_timer_start(&h->timeout, on_timeout, h->cfg->hook_timeout_ms, 0);
+    uv_timer_start(&h->timeout, timeout_cb, h->cfg->hook_timeout_ms, 0);
 }
 
 static void hooks_next(struct hamd_hooks *h)
@@ -176,5 +176,5 @@ void hamd_hooks_destroy(struct hamd_hooks **self)
     if (h->running)
         return;
     h->closing++;
-    uv_close((uv_handle_t *)&h->timeout, on_closed);
+    uv_close((uv_handle_t *)&h->timeout, closed_cb);
 }

@@ -190,7 +190,7 @@ static bool apply_result(struct hamd_monitor *m, struct monitor_gw *gw,
  * round's changes in view (two sources turning HEALTHY in one round must
  * not be seen one at a time); the plan's ASSIGN then takes the next Raft
  * log write, ahead of the round's events. */
-static void on_check(uv_timer_t *t)
+static void check_cb(uv_timer_t *t)
 {
     struct hamd_monitor *m = t->data;
     struct hamd_dp_stats st;
@@ -314,7 +314,7 @@ struct hamd_monitor *hamd_monitor_new(const struct hamd_monitor_opts *opts,
     m->deps = *deps;
     uv_timer_init(deps->loop, &m->timer);
     m->timer.data = m;
-    uv_timer_start(&m->timer, on_check, opts->check_interval_ms,
+    uv_timer_start(&m->timer, check_cb, opts->check_interval_ms,
                    opts->check_interval_ms);
     return m;
 }
@@ -333,7 +333,7 @@ static void gw_free(struct monitor_gw *gw)
     free(gw);
 }
 
-static void on_timer_closed(uv_handle_t *h)
+static void timer_closed_cb(uv_handle_t *h)
 {
     struct hamd_monitor *m = h->data;
     size_t cursor = 0;
@@ -349,7 +349,7 @@ void hamd_monitor_destroy(struct hamd_monitor **self)
 {
     if (!*self)
         return;
-    uv_close((uv_handle_t *)&(*self)->timer, on_timer_closed);
+    uv_close((uv_handle_t *)&(*self)->timer, timer_closed_cb);
     *self = NULL;
 }
 

@@ -40,7 +40,7 @@ static void node_lease_lost(struct hamd_node *node, uint64_t term);
  * Events from the data plane, the supervisor and the cluster
  * ------------------------------------------------------------------------ */
 
-static void on_dp_event(void *ud, const struct hamd_dp_event *ev)
+static void dp_event_cb(void *ud, const struct hamd_dp_event *ev)
 {
     struct hamd_node *node = ud;
     switch (ev->type) {
@@ -64,10 +64,10 @@ static void on_dp_event(void *ud, const struct hamd_dp_event *ev)
     }
 }
 
-static void on_dp_wakeup(uv_async_t *a)
+static void dp_wakeup_cb(uv_async_t *a)
 {
     struct hamd_node *node = a->data;
-    hamd_dataplane_drain(node->dp, on_dp_event, node);
+    hamd_dataplane_drain(node->dp, dp_event_cb, node);
 }
 
 static void dp_notify(void *ud)
@@ -75,27 +75,27 @@ static void dp_notify(void *ud)
     uv_async_send(ud);
 }
 
-static void on_gw_exit(void *ud, const char *account, int status)
+static void gw_exit_cb(void *ud, const char *account, int status)
 {
     struct hamd_node *node = ud;
     hamd_monitor_on_exit(node->monitor, account, status);
 }
 
-static void on_gw_launch(void *ud, const char *account, int pid)
+static void gw_launch_cb(void *ud, const char *account, int pid)
 {
     struct hamd_node *node = ud;
     hamd_monitor_on_launch(node->monitor, account, pid);
 }
 
 /* The data plane believes only the gateway that echoes this token. */
-static void on_gw_token(void *ud, const char *account, const char *token)
+static void gw_token_cb(void *ud, const char *account, const char *token)
 {
     struct hamd_node *node = ud;
     hamd_dataplane_source_token(node->dp, account, token);
 }
 
 /* Raft logs role changes itself; the node only records them. */
-static unsigned on_gw_relaunch_delay(void *ud, const char *account)
+static unsigned gw_relaunch_delay_cb(void *ud, const char *account)
 {
     struct hamd_node *node = ud;
     return hamd_monitor_relaunch_delay_ms(node->monitor, account);
@@ -130,7 +130,7 @@ static void node_notify(struct hamd_node *node)
     hamd_notify_state(node->notify, &st);
 }
 
-static void on_role(void *ud, enum hamd_cluster_role role, uint64_t term,
+static void role_cb(void *ud, enum hamd_cluster_role role, uint64_t term,
                     uint64_t leader_id)
 {
     struct hamd_node *node = ud;
@@ -174,7 +174,7 @@ static void node_lease_lost(struct hamd_node *node, uint64_t term)
         node_shutdown_continue(node);
 }
 
-static void on_lapse_timeout(uv_timer_t *t)
+static void lapse_timeout_cb(uv_timer_t *t)
 {
     struct hamd_node *node = t->data;
     LOG_WARN("lease did not come back within the election timeout");
@@ -191,14 +191,14 @@ static bool lease_lapsed(struct hamd_node *node, uint64_t term)
            hamd_cluster_term(node->cluster) == term;
 }
 
-static void on_lease(void *ud, bool publishing, uint64_t term, int64_t until_ns)
+static void lease_cb(void *ud, bool publishing, uint64_t term, int64_t until_ns)
 {
     struct hamd_node *node = ud;
     bool may = publishing && !node->witness && !node->stopping;
     if (!may) {
         if (!node->lapsed && lease_lapsed(node, term)) {
             node->lapsed = true;
-            uv_timer_start(&node->lapse_timer, on_lapse_timeout,
+            uv_timer_start(&node->lapse_timer, lapse_timeout_cb,
                            node->cfg->election_timeout_ms, 0);
             return; /* the data plane's deadline has passed: it holds */
         }
@@ -220,7 +220,7 @@ static void on_lease(void *ud, bool publishing, uint64_t term, int64_t until_ns)
     hamd_hooks_role(node->hooks, true, term);
 }
 
-static void on_change(void *ud, enum hamd_cmd_type type)
+static void change_cb(void *ud, enum hamd_cmd_type type)
 {
     struct hamd_node *node = ud;
     /* A snapshot replaced the whole store (a joiner, a lagging follower). */
@@ -265,7 +265,7 @@ static void close_handle(uv_handle_t *h)
         uv_close(h, NULL);
 }
 
-static void on_cluster_closed(void *ud, int status)
+static void cluster_closed_cb(void *ud, int status)
 {
     (void)status; /* closing cannot fail */
     struct hamd_node *node = ud;
@@ -287,25 +287,25 @@ static void on_cluster_closed(void *ud, int status)
 static void cluster_close(struct hamd_node *node)
 {
     if (node->cluster)
-        hamd_cluster_close(node->cluster, on_cluster_closed, node);
+        hamd_cluster_close(node->cluster, cluster_closed_cb, node);
     else
-        on_cluster_closed(node, 0);
+        cluster_closed_cb(node, 0);
 }
 
-static void on_vip_release_due(uv_timer_t *t)
+static void vip_release_due_cb(uv_timer_t *t)
 {
     struct hamd_node *node = t->data;
     hamd_hooks_role(node->hooks, false, node->term);
     cluster_close(node);
 }
 
-static void on_gateways_stopped(void *ud, int status)
+static void gateways_stopped_cb(void *ud, int status)
 {
     (void)status; /* stopping gateways cannot fail */
     struct hamd_node *node = ud;
     if (node->release_vip_at_exit) {
         /* Let the successor announce the VIP before this host drops it. */
-        uv_timer_start(&node->lapse_timer, on_vip_release_due,
+        uv_timer_start(&node->lapse_timer, vip_release_due_cb,
                        NODE_VIP_RELEASE_DELAY_MS, 0);
         return;
     }
@@ -326,18 +326,18 @@ static void node_shutdown_continue(struct hamd_node *node)
     hamd_steer_stop(node->steer);
     hamd_cover_stop(node->cover);
     if (node->sup)
-        hamd_supervisor_shutdown(node->sup, on_gateways_stopped, node);
+        hamd_supervisor_shutdown(node->sup, gateways_stopped_cb, node);
     else
-        on_gateways_stopped(node, 0);
+        gateways_stopped_cb(node, 0);
 }
 
-static void on_shutdown_deadline(uv_timer_t *t)
+static void shutdown_deadline_cb(uv_timer_t *t)
 {
     struct hamd_node *node = t->data;
     if (node->publishing || node->transferring) {
         LOG_WARN("leadership handover did not complete: stepping down anyway");
         node_step_down_and_continue(node);
-        uv_timer_start(t, on_shutdown_deadline, NODE_SHUTDOWN_GRACE_MS, 0);
+        uv_timer_start(t, shutdown_deadline_cb, NODE_SHUTDOWN_GRACE_MS, 0);
         return;
     }
     LOG_ERROR("shutdown did not complete in time: exiting");
@@ -353,7 +353,7 @@ static void node_step_down_and_continue(struct hamd_node *node)
     node_shutdown_continue(node);
 }
 
-static void on_transferred(void *ud, int status, uint64_t leader_id)
+static void transferred_cb(void *ud, int status, uint64_t leader_id)
 {
     struct hamd_node *node = ud;
     if (status < 0)
@@ -367,13 +367,13 @@ static void on_transferred(void *ud, int status, uint64_t leader_id)
 
 /* id 0 (status < 0: no voter answered well enough) lets the cluster pick
  * a voter it heard from lately. */
-static void on_successor(void *ud, int status, unsigned id)
+static void successor_cb(void *ud, int status, unsigned id)
 {
     (void)status;
     struct hamd_node *node = ud;
     if (!node->transferring)
         return; /* the deadline stepped down already */
-    if (hamd_cluster_transfer(node->cluster, id, on_transferred, node) == 0) {
+    if (hamd_cluster_transfer(node->cluster, id, transferred_cb, node) == 0) {
         LOG_INFO("handing leadership over to node %u before exit%s", id,
                  id ? "" : " (a voter it heard from)");
         return;
@@ -393,13 +393,13 @@ static void node_shutdown(struct hamd_node *node, const char *why)
     node->stopping = true;
     hamd_notify_stopping(node->notify, why);
     LOG_INFO("%s: shutting down", why);
-    uv_timer_start(&node->shutdown_timer, on_shutdown_deadline,
+    uv_timer_start(&node->shutdown_timer, shutdown_deadline_cb,
                    NODE_SHUTDOWN_TRANSFER_MS, 0);
     if (node->publishing) {
         /* Keep publishing while the followers are asked who should take
          * over; the transfer then ends our lease. */
         node->transferring = true;
-        if (hamd_admin_pick_successor(node->admin, on_successor, node) == 0)
+        if (hamd_admin_pick_successor(node->admin, successor_cb, node) == 0)
             return;
         node->transferring = false;
     }
@@ -410,7 +410,7 @@ static void node_shutdown(struct hamd_node *node, const char *why)
     node_shutdown_continue(node);
 }
 
-static void on_signal(uv_signal_t *s, int signum)
+static void signal_cb(uv_signal_t *s, int signum)
 {
     node_shutdown(s->data, signum == SIGTERM ? "SIGTERM" : "SIGINT");
 }
@@ -458,8 +458,8 @@ static int start_supervisor(struct hamd_node *node)
     snprintf(o.gw_endpoint, sizeof o.gw_endpoint, "%s", cfg->gw_endpoint);
     o.stop_grace_ms = cfg->stop_grace_ms;
     struct hamd_sup_hooks hooks = {
-        .ud = node, .on_exit = on_gw_exit, .on_launch = on_gw_launch,
-        .on_token = on_gw_token, .relaunch_delay_ms = on_gw_relaunch_delay,
+        .ud = node, .on_exit = gw_exit_cb, .on_launch = gw_launch_cb,
+        .on_token = gw_token_cb, .relaunch_delay_ms = gw_relaunch_delay_cb,
     };
     node->sup = hamd_supervisor_new(&node->loop, &o, &hooks);
     return node->sup ? 0 : -1;
@@ -470,8 +470,8 @@ static int start_supervisor(struct hamd_node *node)
 static int create_cluster(struct hamd_node *node)
 {
     struct hamd_cluster_hooks hooks = {
-        .ud = node, .on_role = on_role, .on_lease = on_lease,
-        .on_change = on_change,
+        .ud = node, .on_role = role_cb, .on_lease = lease_cb,
+        .on_change = change_cb,
     };
     struct hamd_cluster_opts opts;
     if (hamd_params_cluster(&opts, node->cfg) < 0) {
@@ -512,14 +512,14 @@ static void warn_replay_window(const struct hamd_config *cfg)
  * shutdown path can always close them. */
 static void node_handles_init(struct hamd_node *node)
 {
-    uv_async_init(&node->loop, &node->dp_wakeup, on_dp_wakeup);
+    uv_async_init(&node->loop, &node->dp_wakeup, dp_wakeup_cb);
     node->dp_wakeup.data = node;
     uv_signal_init(&node->loop, &node->sigterm);
     uv_signal_init(&node->loop, &node->sigint);
     node->sigterm.data = node;
     node->sigint.data = node;
-    uv_signal_start(&node->sigterm, on_signal, SIGTERM);
-    uv_signal_start(&node->sigint, on_signal, SIGINT);
+    uv_signal_start(&node->sigterm, signal_cb, SIGTERM);
+    uv_signal_start(&node->sigint, signal_cb, SIGINT);
     uv_timer_init(&node->loop, &node->shutdown_timer);
     node->shutdown_timer.data = node;
     uv_timer_init(&node->loop, &node->lapse_timer);

@@ -35,7 +35,7 @@ static void notify_send(const char *msg)
     }
 }
 
-static void on_watchdog(uv_timer_t *t)
+static void watchdog_cb(uv_timer_t *t)
 {
     (void)t;
     notify_send("WATCHDOG=1");
@@ -65,7 +65,7 @@ struct hamd_notify *hamd_notify_new(uv_loop_t *loop, unsigned node_id)
     n->watchdog_ms = watchdog_interval_ms();
     if (n->watchdog_ms) {
         LOG_INFO("systemd watchdog: a ping every %u ms", n->watchdog_ms);
-        uv_timer_start(&n->watchdog, on_watchdog, n->watchdog_ms, n->watchdog_ms);
+        uv_timer_start(&n->watchdog, watchdog_cb, n->watchdog_ms, n->watchdog_ms);
     }
     return n;
 }
@@ -126,7 +126,7 @@ unsigned hamd_notify_watchdog_ms(const struct hamd_notify *self)
     return self ? self->watchdog_ms : 0;
 }
 
-static void on_closed(uv_handle_t *h)
+static void closed_cb(uv_handle_t *h)
 {
     free(h->data);
 }
@@ -138,5 +138,5 @@ void hamd_notify_destroy(struct hamd_notify **self)
         return;
     *self = NULL;
     uv_timer_stop(&n->watchdog);
-    uv_close((uv_handle_t *)&n->watchdog, on_closed);
+    uv_close((uv_handle_t *)&n->watchdog, closed_cb);
 }

@@ -146,7 +146,7 @@ void steer_op_settle(struct steer_op *op)
     free(op);
 }
 
-static void on_committed(void *ud, int status, const struct hamd_apply_result *res)
+static void committed_cb(void *ud, int status, const struct hamd_apply_result *res)
 {
     struct steer_commit *sc = ud;
     struct hamd_steer *st = sc->st;
@@ -171,7 +171,7 @@ void steer_submit(struct hamd_steer *st, struct hamd_cmd *cmd, struct steer_op *
         sc->st = st;
         sc->op = op;
     }
-    int rc = sc ? hamd_cluster_submit(st->deps.cluster, cmd, on_committed, sc)
+    int rc = sc ? hamd_cluster_submit(st->deps.cluster, cmd, committed_cb, sc)
                 : -RAFT_NOMEM;
     if (rc == 0) {
         st->inflight++;
@@ -440,7 +440,7 @@ static void steer_plan_now(struct hamd_steer *st)
     steer_input_release(si);
 }
 
-static void on_kick(uv_timer_t *t)
+static void kick_cb(uv_timer_t *t)
 {
     steer_plan_now(t->data);
 }
@@ -449,10 +449,10 @@ static void on_kick(uv_timer_t *t)
 static void steer_kick(struct hamd_steer *st)
 {
     if (st->active)
-        uv_timer_start(&st->kick, on_kick, 0, 0);
+        uv_timer_start(&st->kick, kick_cb, 0, 0);
 }
 
-static void on_timer(uv_timer_t *t)
+static void timer_cb(uv_timer_t *t)
 {
     struct hamd_steer *st = t->data;
     int64_t now = hamd_mono_ns();
@@ -486,7 +486,7 @@ struct hamd_steer *hamd_steer_new(const struct hamd_steer_opts *opts,
     uv_timer_init(deps->loop, &st->kick);
     st->timer.data = st;
     st->kick.data = st;
-    uv_timer_start(&st->timer, on_timer, STEER_REPLAN_INTERVAL_MS,
+    uv_timer_start(&st->timer, timer_cb, STEER_REPLAN_INTERVAL_MS,
                    STEER_REPLAN_INTERVAL_MS);
     return st;
 }
@@ -500,7 +500,7 @@ void hamd_steer_stop(struct hamd_steer *self)
     uv_timer_stop(&self->kick);
 }
 
-static void on_closed(uv_handle_t *h)
+static void closed_cb(uv_handle_t *h)
 {
     struct hamd_steer *st = h->data;
     if (--st->closing > 0)
@@ -522,8 +522,8 @@ void hamd_steer_destroy(struct hamd_steer **self)
     if (!*self)
         return;
     (*self)->closing = 2;
-    uv_close((uv_handle_t *)&(*self)->timer, on_closed);
-    uv_close((uv_handle_t *)&(*self)->kick, on_closed);
+    uv_close((uv_handle_t *)&(*self)->timer, closed_cb);
+    uv_close((uv_handle_t *)&(*self)->kick, closed_cb);
     *self = NULL;
 }
 

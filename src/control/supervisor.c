@@ -48,7 +48,7 @@ struct hamd_supervisor {
 
 static void child_launch(struct sup_child *c);
 
-static void on_launch_timer(uv_timer_t *t)
+static void launch_timer_cb(uv_timer_t *t)
 {
     child_launch(t->data);
 }
@@ -149,11 +149,11 @@ static void schedule_relaunch(struct sup_child *c)
     unsigned delay = h->relaunch_delay_ms(h->ud, c->account);
     c->info.state = HAMD_SUP_BACKOFF;
     LOG_INFO("gateway %s: relaunch in %u ms", c->account, delay);
-    uv_timer_start(&c->timer, on_launch_timer, delay, 0);
+    uv_timer_start(&c->timer, launch_timer_cb, delay, 0);
 }
 
 /* Relaunches wait for the handle to close: one process at a time. */
-static void on_proc_closed(uv_handle_t *h)
+static void proc_closed_cb(uv_handle_t *h)
 {
     struct sup_child *c = h->data;
     c->proc_open = false;
@@ -165,7 +165,7 @@ static void on_proc_closed(uv_handle_t *h)
     maybe_finish_shutdown(c->sup);
 }
 
-static void on_proc_exit(uv_process_t *p, int64_t exit_status, int term_signal)
+static void proc_exit_cb(uv_process_t *p, int64_t exit_status, int term_signal)
 {
     struct sup_child *c = p->data;
     uv_timer_stop(&c->timer);
@@ -183,7 +183,7 @@ static void on_proc_exit(uv_process_t *p, int64_t exit_status, int term_signal)
     if (c->info.state == HAMD_SUP_RUNNING && !c->sup->shutting_down)
         c->relaunch = true;
     c->info.state = c->relaunch ? HAMD_SUP_BACKOFF : HAMD_SUP_STOPPED;
-    uv_close((uv_handle_t *)&c->proc, on_proc_closed);
+    uv_close((uv_handle_t *)&c->proc, proc_closed_cb);
     if (c->sup->hooks.on_exit)
         c->sup->hooks.on_exit(c->sup->hooks.ud, c->account, status);
 }
@@ -201,7 +201,7 @@ static void child_launch(struct sup_child *c)
         {.flags = UV_INHERIT_FD, .data.fd = STDERR_FILENO},
     };
     uv_process_options_t opts = {
-        .exit_cb = on_proc_exit,
+        .exit_cb = proc_exit_cb,
         .file = sup->opts.self_exe,
         .args = args,
         .env = env,
@@ -220,7 +220,7 @@ static void child_launch(struct sup_child *c)
                  uv_err_name(rc));
         c->info.started_ms = (int64_t)uv_now(sup->loop);
         c->info.state = HAMD_SUP_RUNNING; /* so the failure relaunches */
-        on_proc_exit(&c->proc, SUP_EXIT_NO_EXEC, 0);
+        proc_exit_cb(&c->proc, SUP_EXIT_NO_EXEC, 0);
         return;
     }
     if (c->info.started_ms != 0)
@@ -233,7 +233,7 @@ static void child_launch(struct sup_child *c)
         sup->hooks.on_launch(sup->hooks.ud, c->account, c->info.pid);
 }
 
-static void on_grace_expired(uv_timer_t *t)
+static void grace_expired_cb(uv_timer_t *t)
 {
     struct sup_child *c = t->data;
     if (c->proc_open && c->info.pid > 0) {
@@ -254,7 +254,7 @@ static void child_terminate(struct sup_child *c)
     }
     c->info.state = HAMD_SUP_STOPPING;
     uv_process_kill(&c->proc, SIGTERM);
-    uv_timer_start(&c->timer, on_grace_expired, c->sup->opts.stop_grace_ms, 0);
+    uv_timer_start(&c->timer, grace_expired_cb, c->sup->opts.stop_grace_ms, 0);
 }
 
 /* ------------------------------------------------------------------------
@@ -369,7 +369,7 @@ void hamd_supervisor_shutdown(struct hamd_supervisor *self,
     maybe_finish_shutdown(self);
 }
 
-static void on_timer_closed(uv_handle_t *h)
+static void timer_closed_cb(uv_handle_t *h)
 {
     struct sup_child *c = h->data;
     if (c->params)
@@ -387,7 +387,7 @@ void hamd_supervisor_destroy(struct hamd_supervisor **self)
     struct sup_child *c = sup->children;
     while (c) {
         struct sup_child *next = c->next;
-        uv_close((uv_handle_t *)&c->timer, on_timer_closed);
+        uv_close((uv_handle_t *)&c->timer, timer_closed_cb);
         c = next;
     }
     free(sup);

@@ -12,7 +12,7 @@
 
 static volatile sig_atomic_t g_stop;
 
-static void on_signal(int sig)
+static void signal_cb(int sig)
 {
     (void)sig;
     g_stop = 1;
@@ -22,7 +22,7 @@ const volatile sig_atomic_t *hamd_gwenv_signals(void)
 {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
+    sa.sa_handler = signal_cb;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);

@@ -48,7 +48,7 @@ static void bad_message(struct replay *self, const struct hamd_gwin_msg *m)
 }
 
 /* Dispatches one message from the hub. */
-static void on_hub_message(struct replay *self, struct hamd_gwin_msg *m)
+static void hub_message_cb(struct replay *self, struct hamd_gwin_msg *m)
 {
     bool sub = m->kind == HAMD_GW_SUBSCRIBE;
     if (m->kind == HAMD_GW_STOP) {
@@ -73,7 +73,7 @@ void replay_hub_read(struct replay *self)
     struct hamd_gwin_msg m;
     for (int i = 0; i < REPLAY_HUB_MSGS_PER_ROUND && !self->stopping &&
                     hamd_gwin_recv(self->dealer, &m); i++) {
-        on_hub_message(self, &m);
+        hub_message_cb(self, &m);
         hamd_gwin_close(&m);
     }
 }

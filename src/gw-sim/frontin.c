@@ -108,7 +108,7 @@ static void unsubscribe_one(void *ud, const char *vt_symbol)
 }
 
 /* Handles [type][body] from client c (m NULL: it sent an id alone). */
-static void on_client_message(struct gwsim_frontin *self, size_t c,
+static void client_message_cb(struct gwsim_frontin *self, size_t c,
                               struct hamd_gwin_msg *m, int64_t wall_ns)
 {
     if (!m || m->frames != 2) {
@@ -151,7 +151,7 @@ long gwsim_frontin_message(struct gwsim_frontin *self, const void *id,
 {
     long c = client_of(self, id, id_len, now_ms);
     if (c >= 0)
-        on_client_message(self, (size_t)c, m, wall_ns);
+        client_message_cb(self, (size_t)c, m, wall_ns);
     return c;
 }
 

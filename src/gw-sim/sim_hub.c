@@ -59,7 +59,7 @@ static void unsubscribe_one(void *ud, const char *vt_symbol)
 }
 
 /* Handles a SUBSCRIBE or UNSUBSCRIBE body. */
-static void on_symbols(struct gwsim *self, zmq_msg_t *body, bool subscribe)
+static void symbols_cb(struct gwsim *self, zmq_msg_t *body, bool subscribe)
 {
     struct symbol_batch b = {.self = self, .wall_ns = hamd_wall_ns()};
     void (*fn)(void *, const char *) =
@@ -83,14 +83,14 @@ static void on_symbols(struct gwsim *self, zmq_msg_t *body, bool subscribe)
 }
 
 /* Dispatches one message from the hub: [type] or [type][body]. */
-static void on_hub_message(struct gwsim *self, struct hamd_gwin_msg *m)
+static void hub_message_cb(struct gwsim *self, struct hamd_gwin_msg *m)
 {
     if (m->kind == HAMD_GW_STOP) {
         LOG_INFO("STOP from the hub");
         self->stopping = true;
     } else if ((m->kind == HAMD_GW_SUBSCRIBE ||
                 m->kind == HAMD_GW_UNSUBSCRIBE) && m->frames == 2) {
-        on_symbols(self, &m->body, m->kind == HAMD_GW_SUBSCRIBE);
+        symbols_cb(self, &m->body, m->kind == HAMD_GW_SUBSCRIBE);
     } else {
         size_t len = zmq_msg_size(&m->type);
         self->hub_bad++;
@@ -106,7 +106,7 @@ void gwsim_hub_read(struct gwsim *self)
     struct hamd_gwin_msg m;
     for (int i = 0; i < GWSIM_HUB_MSGS_PER_ROUND && !self->stopping &&
                     hamd_gwin_recv(self->dealer, &m); i++) {
-        on_hub_message(self, &m);
+        hub_message_cb(self, &m);
         hamd_gwin_close(&m);
     }
 }

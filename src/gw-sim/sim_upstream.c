@@ -299,7 +299,7 @@ static void front_bad(struct gwsim *self, const char *what)
 
 /* One tick body from the front: queued for the hub when ticks flow and
  * the contract is subscribed here. */
-static void on_front_tick(struct gwsim *self, zmq_msg_t *body)
+static void front_tick_cb(struct gwsim *self, zmq_msg_t *body)
 {
     struct hamd_tick t;
     if (!gwsim_faults_ticks_flow(&self->faults)) {
@@ -325,7 +325,7 @@ static void on_front_tick(struct gwsim *self, zmq_msg_t *body)
 
 /* Reads the frames after a type frame: each body of a TICK, or the one
  * body of an HB. */
-static void on_front_message(struct gwsim *self, zmq_msg_t *type)
+static void front_message_cb(struct gwsim *self, zmq_msg_t *type)
 {
     enum hamd_gw_type t = hamd_gw_type_parse(zmq_msg_data(type),
                                              zmq_msg_size(type));
@@ -341,7 +341,7 @@ static void on_front_message(struct gwsim *self, zmq_msg_t *type)
         more = zmq_msg_more(&body);
         bodies++;
         if (t == HAMD_GW_TICK)
-            on_front_tick(self, &body);
+            front_tick_cb(self, &body);
         zmq_msg_close(&body);
     }
     if ((t != HAMD_GW_TICK && t != HAMD_GW_HB) || bodies == 0)
@@ -361,7 +361,7 @@ void gwsim_upstream_read(struct gwsim *self)
         int64_t now_ms = gwsim_mono_ms();
         if (gwsim_uplink_rx(&self->up.link, now_ms) == GWSIM_UPLINK_UP)
             link_up(self, now_ms);
-        on_front_message(self, &type);
+        front_message_cb(self, &type);
         zmq_msg_close(&type);
     }
 }

@@ -144,7 +144,7 @@ static void note_write_failure(struct record *r)
     r->failed = true;
 }
 
-static void on_tick(void *ud, const struct hamd_tick *t, unsigned flags)
+static void tick_cb(void *ud, const struct hamd_tick *t, unsigned flags)
 {
     (void)flags; /* a snapshot tick is a tick the hub published */
     struct record *r = ud;
@@ -164,7 +164,7 @@ static void on_tick(void *ud, const struct hamd_tick *t, unsigned flags)
 
 /* A gap the client saw goes into the file too: a replay of the file then
  * knows the recording itself has a hole there. */
-static void on_gap(void *ud, const char *vt, uint64_t term, uint64_t expected,
+static void gap_cb(void *ud, const char *vt, uint64_t term, uint64_t expected,
                    uint64_t got)
 {
     struct record *r = ud;
@@ -193,7 +193,7 @@ static void on_gap(void *ud, const char *vt, uint64_t term, uint64_t expected,
         note_write_failure(r);
 }
 
-static void on_notice(void *ud, enum hamd_client_notice what, const char *text)
+static void notice_cb(void *ud, enum hamd_client_notice what, const char *text)
 {
     (void)ud;
     (void)what;
@@ -279,7 +279,7 @@ int hactl_cmd_record(struct hactl *ctl, int argc, char **argv)
         return rc;
     }
     struct hamd_client_opts co = {
-        .on_tick = on_tick, .on_gap = on_gap, .on_notice = on_notice, .ud = r,
+        .on_tick = tick_cb, .on_gap = gap_cb, .on_notice = notice_cb, .ud = r,
     };
     hamd_client_t *c;
     rc = hactl_stream_subscribe(ctl, &r->o.curve, true, argv + optind,

@@ -104,7 +104,7 @@ static void tick_print(struct tail *tl, const struct hamd_tick *t, bool snap)
  * The client's callbacks
  * ------------------------------------------------------------------------ */
 
-static void on_tick(void *ud, const struct hamd_tick *t, unsigned flags)
+static void tick_cb(void *ud, const struct hamd_tick *t, unsigned flags)
 {
     struct tail *tl = ud;
     if (tl->o.stop.max_count && tl->printed >= tl->o.stop.max_count)
@@ -112,7 +112,7 @@ static void on_tick(void *ud, const struct hamd_tick *t, unsigned flags)
     tick_print(tl, t, flags & HAMD_CLIENT_TICK_SNAPSHOT);
 }
 
-static void on_gap(void *ud, const char *vt, uint64_t term, uint64_t expected,
+static void gap_cb(void *ud, const char *vt, uint64_t term, uint64_t expected,
                    uint64_t got)
 {
     (void)ud;
@@ -122,7 +122,7 @@ static void on_gap(void *ud, const char *vt, uint64_t term, uint64_t expected,
             (unsigned long long)got, (unsigned long long)(got - expected));
 }
 
-static void on_leader(void *ud, uint64_t term, uint32_t node)
+static void leader_cb(void *ud, uint64_t term, uint32_t node)
 {
     struct tail *tl = ud;
     if (tl->term)
@@ -133,7 +133,7 @@ static void on_leader(void *ud, uint64_t term, uint32_t node)
 }
 
 /* Events go to stderr as one JSON line, so stdout stays ticks only. */
-static void on_event(void *ud, const char *type, const void *body, size_t len)
+static void event_cb(void *ud, const char *type, const void *body, size_t len)
 {
     (void)ud;
     (void)type;
@@ -144,7 +144,7 @@ static void on_event(void *ud, const char *type, const void *body, size_t len)
     json_decref(ev);
 }
 
-static void on_notice(void *ud, enum hamd_client_notice what, const char *text)
+static void notice_cb(void *ud, enum hamd_client_notice what, const char *text)
 {
     (void)ud;
     (void)what;
@@ -220,8 +220,8 @@ int hactl_cmd_tail(struct hactl *ctl, int argc, char **argv)
     if (rc >= 0)
         return rc;
     struct hamd_client_opts co = {
-        .on_tick = on_tick, .on_gap = on_gap, .on_leader = on_leader,
-        .on_event = on_event, .on_notice = on_notice, .ud = &tl,
+        .on_tick = tick_cb, .on_gap = gap_cb, .on_leader = leader_cb,
+        .on_event = event_cb, .on_notice = notice_cb, .ud = &tl,
     };
     hamd_client_t *c;
     rc = hactl_stream_subscribe(ctl, &tl.o.curve, tl.o.snapshot, argv + optind,

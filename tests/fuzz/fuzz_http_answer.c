@@ -67,7 +67,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     size_t step = data[0];
     size_t reply_max = (size_t)data[1] * HTTP_LIMIT_UNIT_BYTES;
-    /* admin_http.c reads no more than this (on_alloc). */
+    /* admin_http.c reads no more than this (alloc_cb). */
     size_t limit = ADMIN_HTTP_HEAD_MAX + reply_max + 1;
     size_t len = size - 2 < limit ? size - 2 : limit;
     char *pieces = fuzz_strndup(data + 2, len);
