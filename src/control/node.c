@@ -22,6 +22,7 @@
 #include "control/cover.h"
 #include "control/event_hook.h"
 #include "control/events.h"
+#include "control/hangup.h"
 #include "control/hooks.h"
 #include "control/monitor.h"
 #include "control/node.h"
@@ -278,6 +279,7 @@ static void cluster_closed_cb(void *ud, int status)
     hamd_supervisor_destroy(&node->sup);
     close_handle((uv_handle_t *)&node->sigterm);
     close_handle((uv_handle_t *)&node->sigint);
+    hamd_hangup_destroy(&node->hangup);
     close_handle((uv_handle_t *)&node->dp_wakeup);
     close_handle((uv_handle_t *)&node->shutdown_timer);
     close_handle((uv_handle_t *)&node->lapse_timer);
@@ -520,6 +522,10 @@ static void node_handles_init(struct hamd_node *node)
     node->sigint.data = node;
     uv_signal_start(&node->sigterm, signal_cb, SIGTERM);
     uv_signal_start(&node->sigint, signal_cb, SIGINT);
+    node->hangup = hamd_hangup_new(&node->loop);
+    if (!node->hangup)
+        LOG_WARN("cannot catch SIGHUP (%s): a SIGHUP will stop this node",
+                 strerror(errno));
     uv_timer_init(&node->loop, &node->shutdown_timer);
     node->shutdown_timer.data = node;
     uv_timer_init(&node->loop, &node->lapse_timer);

@@ -78,6 +78,7 @@ struct hamd_node {
     uv_loop_t loop;                     /* the control loop */
     uv_signal_t sigterm;                /* SIGTERM: shut down */
     uv_signal_t sigint;                 /* SIGINT: shut down */
+    struct hamd_hangup *hangup;         /* SIGHUP: logged, ignored */
     uv_async_t dp_wakeup;               /* data plane queued events */
     uv_timer_t shutdown_timer;          /* shutdown deadline */
     uv_timer_t lapse_timer;             /* how long a lease lapse may last;

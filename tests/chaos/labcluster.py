@@ -332,6 +332,20 @@ class Cluster:
             n.signal(signal.SIGTERM)
         return {n.id: n.wait_stopped() for n in running}
 
+    def report_hangups(self):
+        """Prints the SIGHUP lines of every node's log: nothing in the lab
+        sends one, yet one stopped a node once, before hamd logged the
+        sender (hamd(8), Signals)."""
+        for n in self.nodes:
+            try:
+                with open(n.logfile, "rb") as f:
+                    text = f.read().decode("utf-8", "replace")
+            except OSError:
+                continue
+            for line in text.splitlines():
+                if "SIGHUP" in line:
+                    log("node %d: %s" % (n.id, line.strip()))
+
     def teardown(self, keep=False):
         """Ends every process of the cluster and resets the hosts."""
         daemons = [n.keepalived for n in self.nodes if n.keepalived]
@@ -339,6 +353,7 @@ class Cluster:
             k.terminate()
         for k in daemons:
             k.wait_stopped()
+        self.report_hangups()
         for n in self.nodes:
             if n.proc and n.proc.poll() is None:
                 n.signal(signal.SIGCONT)

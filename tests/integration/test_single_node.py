@@ -3,7 +3,8 @@
 Proves the tick path end to end: field names and types a vnpy user
 expects, contiguous seq, every sim tick of the active source exactly once,
 snapshot + live with no gap for a late joiner, garbage from one gateway
-counted while the others flow, and a killed gateway relaunched.
+counted while the others flow, a killed gateway relaunched, and a SIGHUP
+logged with its sender and otherwise ignored.
 """
 import os
 import re
@@ -130,6 +131,31 @@ def test_sigterm_stops_gateways():
         c.cleanup()
 
 
+def test_sighup_is_logged_and_ignored():
+    """A SIGHUP (a closed terminal, an orphaned process group, a stray
+    kill) neither stops the node nor its stream; the log names the sender."""
+    c = make("sighup", two_sims())
+    try:
+        gw = wait_for(lambda: gateway_pid(c, "sim_a"), 10, "sim_a started")
+        sub = Subscriber(c.publish_endpoints())
+        sub.pump_until(lambda: len(sub.ticks) > 50, 20, "ticks flowing")
+        c.nodes[0]["proc"].send_signal(signal.SIGHUP)
+        wait_for(lambda: "SIGHUP (x1) from pid %d (" % os.getpid() in c.log_text(),
+                 10, "the SIGHUP logged with its sender")
+        before = len(sub.ticks)
+        sub.pump_until(lambda: len(sub.ticks) > before + 50, 20,
+                       "ticks still flowing after SIGHUP")
+        check(c.nodes[0]["proc"].poll() is None, "hamd ended on SIGHUP")
+        check(gateway_pid(c, "sim_a") == gw, "the gateway was restarted")
+        check_contiguous(sub.ticks)
+        sub.close()
+        c.stop()
+        check(c.nodes[0]["proc"].returncode == 0,
+              "hamd exit code %d after SIGTERM" % c.nodes[0]["proc"].returncode)
+    finally:
+        c.cleanup()
+
+
 def test_more_symbols_than_one_subscribe_message_carries():
     """5,000 subscriptions on one account: hamd splits its SUBSCRIBE."""
     many = ["s%04d.SHFE" % i for i in range(5000)]
@@ -155,4 +181,5 @@ if __name__ == "__main__":
          test_late_joiner_snapshot_then_live_without_gap,
          test_garbage_gateway_counted_others_flow,
          test_killed_gateway_is_relaunched,
-         test_sigterm_stops_gateways])
+         test_sigterm_stops_gateways,
+         test_sighup_is_logged_and_ignored])
