@@ -22,7 +22,7 @@ mkdir -p "$RUN_DIR"
 PIDS=()
 TAIL_PID=""
 stop_all() {
-  trap - INT TERM EXIT
+  trap - INT TERM HUP EXIT
   [ -n "$TAIL_PID" ] && kill "$TAIL_PID" 2>/dev/null || true
   if [ ${#PIDS[@]} -gt 0 ]; then
     echo; echo "== stopping the cluster (SIGTERM: the leader hands over first)"
@@ -31,7 +31,8 @@ stop_all() {
   fi
   echo "== stopped; logs and state in $RUN_DIR"
 }
-trap stop_all INT TERM EXIT
+# HUP too: the nodes ignore a closed terminal (hamd(8)), this script stops them.
+trap stop_all INT TERM HUP EXIT
 
 for n in 1 2 3; do
   mkdir -p "$RUN_DIR/node$n"
