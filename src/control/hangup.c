@@ -25,6 +25,7 @@
 struct hamd_hangup {
     uv_async_t wake;          /* the handler wakes the loop through it */
     struct sigaction old;     /* SIGHUP's action before, put back by destroy */
+    struct hamd_log_rate rate; /* a storm of them is a few lines, not a flood */
 };
 
 /* What the handler saw last; one process has one SIGHUP disposition, so
@@ -67,24 +68,26 @@ static void sender_comm(int pid, char *out, size_t n)
 
 static void hangup_wake_cb(uv_async_t *a)
 {
-    (void)a;
+    struct hamd_hangup *self = a->data;
     unsigned count = atomic_exchange(&hangup_count, 0);
     if (count == 0)
         return;
     int pid = atomic_load(&hangup_pid);
     unsigned uid = atomic_load(&hangup_uid);
     if (atomic_load(&hangup_code) == SI_KERNEL || pid == 0) {
-        LOG_WARN("SIGHUP (x%u) from the kernel (the controlling terminal "
-                 "hung up, or the process group was orphaned with a stopped "
-                 "member): ignored, hamd runs on; it reads its config only "
-                 "at start", count);
+        hamd_log_rated(&self->rate, HAMD_LOG_WARN,
+                       "SIGHUP (x%u) from the kernel (the controlling "
+                       "terminal hung up, or the process group was orphaned "
+                       "with a stopped member): ignored, hamd runs on; it "
+                       "reads its config only at start", count);
         return;
     }
     char comm[HANGUP_COMM_BYTES];
     sender_comm(pid, comm, sizeof comm);
-    LOG_WARN("SIGHUP (x%u) from pid %d (%s, uid %u): ignored, hamd runs on; "
-             "it reads its config only at start (runtime changes: hactl)",
-             count, pid, comm, uid);
+    hamd_log_rated(&self->rate, HAMD_LOG_WARN,
+                   "SIGHUP (x%u) from pid %d (%s, uid %u): ignored, hamd runs "
+                   "on; it reads its config only at start (runtime changes: "
+                   "hactl)", count, pid, comm, uid);
 }
 
 static void hangup_closed_cb(uv_handle_t *h)

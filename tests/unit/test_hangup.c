@@ -1,6 +1,6 @@
 /* SIGHUP (control/hangup.c): the process survives it, the log names the
- * sender once per wake-up with how many came, and destroy gives SIGHUP its
- * previous action back. The log is read through hamd_log_set_sink. */
+ * sender once per wake-up with how many came, a storm of them is a few
+ * lines, and destroy gives SIGHUP its previous action back. The log is read through hamd_log_set_sink. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -115,6 +115,38 @@ static void test_signals_before_the_loop_turns_make_one_line(void **state)
     close_loop(&loop);
 }
 
+/* One SIGHUP, then the loop turns until it is logged or gave up. */
+static void hangup_once(uv_loop_t *loop)
+{
+    int before = lines.n;
+    assert_int_equal(kill(getpid(), SIGHUP), 0);
+    for (int i = 0; i < LOOP_PASSES_MAX && lines.n == before; i++)
+        uv_run(loop, UV_RUN_NOWAIT);
+}
+
+static void test_a_storm_is_a_few_lines(void **state)
+{
+    (void)state;
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    struct hamd_hangup *h = hamd_hangup_new(&loop);
+    assert_non_null(h);
+
+    /* Each wake-up logged on its own until the limiter's burst... */
+    for (int i = 0; i < HAMD_LOG_RATE_BURST; i++)
+        hangup_once(&loop);
+    assert_int_equal(lines.n, HAMD_LOG_RATE_BURST);
+    /* ...then nothing more in the window, however many come. */
+    for (int i = 0; i < 3 * HAMD_LOG_RATE_BURST; i++) {
+        assert_int_equal(kill(getpid(), SIGHUP), 0);
+        uv_run(&loop, UV_RUN_NOWAIT);
+    }
+    assert_int_equal(lines.n, HAMD_LOG_RATE_BURST);
+
+    hamd_hangup_destroy(&h);
+    close_loop(&loop);
+}
+
 static void test_destroy_puts_the_old_action_back(void **state)
 {
     (void)state;
@@ -144,6 +176,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sighup_logged_with_sender_and_survived,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_signals_before_the_loop_turns_make_one_line,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_storm_is_a_few_lines,
                                         setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
