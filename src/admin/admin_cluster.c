@@ -173,10 +173,14 @@ static int member_refused(struct admin_call *call, enum hamd_member_verdict v,
         return admin_reply_error(call->req, 409, NULL,
                                  "a standalone node has no cluster members");
     case HAMD_MEMBER_UNKNOWN_PEER:
+        /* The leader knows the peers of the file it started with: an
+         * operator who only edited the files gets told to restart. */
         return admin_reply_error(call->req, 404, "id",
-                                 "node %llu has no [peer.%llu] section in node "
-                                 "%u's configuration: add it to every node's "
-                                 "file first", n, n, self);
+                                 "node %llu has no [peer.%llu] section in the "
+                                 "configuration node %u read at its start: add "
+                                 "it to every node's file, then restart the "
+                                 "nodes one at a time, the leader last",
+                                 n, n, self);
     case HAMD_MEMBER_NOT_MEMBER:
         return admin_reply_error(call->req, 404, "id",
                                  "node %llu is not a member of the cluster", n);

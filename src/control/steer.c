@@ -268,12 +268,17 @@ static json_t *group_event(const struct steer_input *si,
     return ev;
 }
 
-/* Monotonic time of the trigger: when the failed source left HEALTHY. */
+/* Monotonic time of the trigger: when the failed source left HEALTHY;
+ * now, when it has not left it yet: an operator's stop or disable is
+ * planned on before the monitor's next check says STOPPED, and the time
+ * since the source became HEALTHY is no failover's duration (hactl stop
+ * of a source healthy for 12 s showed 12599 ms). */
 static int64_t group_trigger_ns(struct hamd_steer *st, const struct hamd_failover_group *g)
 {
     struct hamd_monitor_view v;
     if (g->kind == HAMD_FAILOVER_FAILOVER && g->from_id[0] &&
-        hamd_monitor_gateway(st->deps.monitor, g->from_id, &v))
+        hamd_monitor_gateway(st->deps.monitor, g->from_id, &v) &&
+        v.state != HAMD_HEALTH_HEALTHY)
         return v.state_since_ns;
     return hamd_mono_ns();
 }

@@ -240,8 +240,17 @@ static int accounts_add_update(struct hactl *ctl, int argc, char **argv)
     bool update = strcmp(argv[0], "update") == 0;
     struct acct_opts o = {.obj = json_object()};
     int rc = parse_opts(&o, argc, argv);
-    if (rc == HACTL_OK && update && !o.id && optind < argc)
-        o.id = argv[optind++];
+    if (rc == HACTL_OK && update && optind < argc) {
+        /* update ID: the ID given, whatever --id or a --json-body file
+         * (its "id", the one add took) say, as long as they agree. */
+        const char *id = argv[optind++];
+        if (o.id && strcmp(o.id, id) != 0) {
+            fprintf(stderr, "hactl: accounts update %s: the account says "
+                            "id '%s'\n", id, o.id);
+            rc = HACTL_USAGE;
+        }
+        o.id = id;
+    }
     if (rc == HACTL_OK && (optind < argc || (update && !o.id))) {
         fprintf(stderr, "usage: hactl %s\n", ACCOUNTS_USAGE);
         rc = HACTL_USAGE;

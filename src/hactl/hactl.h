@@ -8,6 +8,8 @@
 
 #define HACTL_MAX_NODES HAMD_MAX_PEERS  /* nodes one invocation talks to */
 #define HACTL_TIMEOUT_MS_DEFAULT 2000   /* per HTTP request */
+#define HACTL_TIMEOUT_MS_MAX 600000     /* --timeout: 10 min at most; 0 would
+                                           be libcurl's "never" */
 
 /* Exit codes shared by every subcommand. */
 enum hactl_exit {

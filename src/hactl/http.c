@@ -178,26 +178,53 @@ void hactl_http_one(const struct hactl *ctl, unsigned idx, const char *method,
  * Reads and writes, leader first
  * ------------------------------------------------------------------------ */
 
-int hactl_http_read(const struct hactl *ctl, const char *path,
-                    struct hactl_resp *out)
+/* True when a read got no answer, or one from a node that knows no
+ * leader. */
+static bool read_retryable(const struct hactl_resp *r)
+{
+    return r->status == 0 || r->status == 503;
+}
+
+/* Sends the request to the nodes in order until one answers with
+ * something retry does not accept. *out keeps the last answer, but never
+ * trades an answer for a node that could not be asked: a node that said
+ * "no leader" before the next could not be reached is what the operator
+ * must see (exit 1, not 3: docs/hactl.md), and what makes a write wait
+ * for an election. Returns the index of the node that answered, or -1. */
+static int send_in_order(const struct hactl *ctl, const unsigned *order,
+                         unsigned n, const char *method, const char *path,
+                         const char *body, struct hactl_resp *out,
+                         bool (*retry)(const struct hactl_resp *r))
 {
     int answered = -1;
     memset(out, 0, sizeof *out);
-    for (unsigned i = 0; i < ctl->n_nodes; i++) {
+    snprintf(out->error, sizeof out->error, "no node given");
+    for (unsigned k = 0; k < n; k++) {
         struct hactl_resp r;
-        hactl_http_one(ctl, i, "GET", path, NULL, &r);
-        if (r.status == 0 && answered >= 0) {
+        hactl_http_one(ctl, order[k], method, path, body, &r);
+        bool again = retry(&r);
+        if (r.status == 0 && answered >= 0 && again) {
             hactl_resp_free(&r);
             continue; /* keep the answer we have over no answer */
         }
         hactl_resp_free(out);
-        *out = r;
+        *out = r; /* a write's timeout stops here: it may be applied */
         if (r.status != 0)
-            answered = (int)i;
-        if (r.status != 0 && r.status != 503)
+            answered = (int)order[k];
+        if (!again)
             break;
     }
     return answered;
+}
+
+int hactl_http_read(const struct hactl *ctl, const char *path,
+                    struct hactl_resp *out)
+{
+    unsigned order[HACTL_MAX_NODES];
+    for (unsigned i = 0; i < ctl->n_nodes; i++)
+        order[i] = i;
+    return send_in_order(ctl, order, ctl->n_nodes, "GET", path, NULL, out,
+                         read_retryable);
 }
 
 /* True when the answer was "no leader": nothing was submitted, and an
@@ -235,35 +262,6 @@ static unsigned leader_first(const struct hactl *ctl,
     for (unsigned i = 0; i < ctl->n_nodes; i++)
         hactl_resp_free(&ready[i]);
     return n;
-}
-
-/* Sends the request to the nodes in order until one answers with
- * something retry does not accept. Returns the index of the node that
- * answered, or -1. */
-static int send_in_order(const struct hactl *ctl, const unsigned *order,
-                         unsigned n, const char *method, const char *path,
-                         const char *body, struct hactl_resp *out,
-                         bool (*retry)(const struct hactl_resp *r))
-{
-    int answered = -1;
-    memset(out, 0, sizeof *out);
-    snprintf(out->error, sizeof out->error, "no node given");
-    for (unsigned k = 0; k < n; k++) {
-        hactl_resp_free(out);
-        hactl_http_one(ctl, order[k], method, path, body, out);
-        if (out->status != 0)
-            answered = (int)order[k];
-        if (!retry(out))
-            break;
-    }
-    return answered;
-}
-
-/* True when a read got no answer, or one from a node that knows no
- * leader. */
-static bool read_retryable(const struct hactl_resp *r)
-{
-    return r->status == 0 || r->status == 503;
 }
 
 int hactl_http_read_leader(const struct hactl *ctl, const char *path,

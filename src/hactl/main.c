@@ -1,4 +1,5 @@
 /* hactl: global options, node discovery and subcommand dispatch. */
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -181,6 +182,24 @@ static struct hactl_node *node_slot(struct hactl *ctl, unsigned *k)
  * Options and dispatch
  * ------------------------------------------------------------------------ */
 
+/* --timeout MS: digits only, 1..HACTL_TIMEOUT_MS_MAX. 0 or a typo taken
+ * as 0 would let a frozen node hold hactl for ever. Returns 0 or -1 after
+ * saying why. */
+static int timeout_parse(struct hactl *ctl, const char *arg)
+{
+    char *end;
+    errno = 0;
+    unsigned long ms = strtoul(arg, &end, 10);
+    if (arg[0] < '0' || arg[0] > '9' || *end || errno || ms == 0 ||
+        ms > HACTL_TIMEOUT_MS_MAX) {
+        fprintf(stderr, "hactl: --timeout takes milliseconds in 1..%d, not '%s'\n",
+                HACTL_TIMEOUT_MS_MAX, arg);
+        return -1;
+    }
+    ctl->timeout_ms = (unsigned)ms;
+    return 0;
+}
+
 /* Parses the global options (up to the command name) into *ctl. Returns
  * -1 to go on, else the exit code (--help, --version, a bad option). */
 static int global_opts(struct hactl *ctl, int argc, char **argv)
@@ -227,7 +246,10 @@ static int global_opts(struct hactl *ctl, int argc, char **argv)
             if (read_token(ctl, optarg) < 0)
                 return HACTL_USAGE;
             break;
-        case 'T': ctl->timeout_ms = (unsigned)strtoul(optarg, NULL, 10); break;
+        case 'T':
+            if (timeout_parse(ctl, optarg) < 0)
+                return HACTL_USAGE;
+            break;
         case 'j': ctl->json = true; break;
         case 'h': usage(stdout); return HACTL_OK;
         case 'V': printf("hactl %s\n", HAMD_VERSION); return HACTL_OK;

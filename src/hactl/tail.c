@@ -22,6 +22,7 @@
 struct tail_opts {
     struct hactl_stream_limits stop; /* --count, --seconds */
     bool snapshot;                   /* print the cached ticks first */
+    bool json;                       /* --json after the command */
     struct hactl_curve_opts curve;   /* --server-key, --client-key */
 };
 
@@ -157,8 +158,8 @@ static void notice_cb(void *ud, enum hamd_client_notice what, const char *text)
 
 static void tail_usage(void)
 {
-    fprintf(stderr, "Usage: hactl [-c CONFIG | -e EP [-s EP]] [--json] tail "
-                    "[--count N] [--seconds S] [--no-snapshot]\n"
+    fprintf(stderr, "Usage: hactl [-c CONFIG | -e EP [-s EP]] tail "
+                    "[--count N] [--seconds S] [--no-snapshot] [--json]\n"
                     "             [--server-key KEY|FILE --client-key "
                     "SECRET_KEY_FILE] [PREFIX...]\n");
 }
@@ -170,6 +171,7 @@ static int tail_opts_parse(int argc, char **argv, struct tail_opts *o)
     static const struct option longopts[] = {
         HACTL_STREAM_LIMIT_LONGOPTS,
         {"no-snapshot", no_argument, NULL, 'N'},
+        {"json", no_argument, NULL, 'j'},
         HACTL_CURVE_LONGOPTS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -185,6 +187,7 @@ static int tail_opts_parse(int argc, char **argv, struct tail_opts *o)
             continue;
         switch (opt) {
         case 'N': o->snapshot = false; break;
+        case 'j': o->json = true; break;
         case 'h': tail_usage(); return HACTL_OK;
         default: tail_usage(); return HACTL_USAGE;
         }
@@ -219,6 +222,8 @@ int hactl_cmd_tail(struct hactl *ctl, int argc, char **argv)
     int rc = tail_opts_parse(argc, argv, &tl.o);
     if (rc >= 0)
         return rc;
+    /* --json after the command, as every command takes it (docs/hactl.md). */
+    ctl->json = ctl->json || tl.o.json;
     struct hamd_client_opts co = {
         .on_tick = tick_cb, .on_gap = gap_cb, .on_leader = leader_cb,
         .on_event = event_cb, .on_notice = notice_cb, .ud = &tl,

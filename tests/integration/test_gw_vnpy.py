@@ -238,6 +238,22 @@ def test_bad_gateway_class_is_status_error_exit_2():
     expect_error_exit({"setting": {}}, "param gateway")
 
 
+def test_help_and_version():
+    """--help and --version, like the C gateways; any other option is a
+    usage error (hamd starts gateways without options)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HAMD_")}
+    for opt in ("--help", "--version"):
+        r = subprocess.run([BRIDGE, opt], env=env, capture_output=True,
+                           text=True, timeout=30)
+        check(r.returncode == 0, "%s: exit %d, %r" % (opt, r.returncode, r.stderr))
+        want = "usage: hamd-gw-vnpy" if opt == "--help" else "hamd-gw-vnpy 0."
+        check(r.stdout.startswith(want), "%s printed %r" % (opt, r.stdout))
+    r = subprocess.run([BRIDGE, "--bogus"], env=env, capture_output=True,
+                       text=True, timeout=30)
+    check(r.returncode == 2 and "usage: hamd-gw-vnpy" in r.stderr,
+          "--bogus: exit %d, %r" % (r.returncode, r.stderr))
+
+
 def test_login_refused_is_status_error():
     hub = BridgeHub()
     try:
@@ -293,5 +309,5 @@ def test_bridge_under_hamd():
 
 if __name__ == "__main__":
     run([test_bridge_speaks_the_protocol, test_bridge_exits_0_on_sigterm,
-         test_bad_gateway_class_is_status_error_exit_2,
+         test_bad_gateway_class_is_status_error_exit_2, test_help_and_version,
          test_login_refused_is_status_error, test_bridge_under_hamd])

@@ -60,6 +60,13 @@ NO_LEADER = (503, {"error": "no leader"})
 ADDED = (200, {"count": 1})
 
 
+class DeadNode:
+    """A node that is down: port 1 of loopback refuses at once."""
+
+    def address(self):
+        return "127.0.0.1:1"
+
+
 def subs_add(*fakes):
     cmd = [HACTL]
     for f in fakes:
@@ -88,6 +95,19 @@ def test_write_gives_up_without_a_leader():
     a.shutdown()
 
 
+def test_no_leader_beside_a_dead_node():
+    """Two of three nodes down: the survivor answers "no leader". That is
+    the answer (exit 1, after the wait), not "no node answered" (exit 3)
+    from the dead node asked after it."""
+    a = FakeAdmin([NO_LEADER])
+    r = subs_add(a, DeadNode(), DeadNode())
+    check(r.returncode == 1, "exit %d, %r" % (r.returncode, r.stderr))
+    check("subs add: no leader" in r.stderr, "the refusal is not shown: %r"
+          % r.stderr)
+    check(a.posts > 1, "asked only once: no wait for an election")
+    a.shutdown()
+
+
 def test_other_refusal_is_not_asked_again():
     a = FakeAdmin([(409, {"error": "conflict"}), ADDED])
     r = subs_add(a)
@@ -99,4 +119,5 @@ def test_other_refusal_is_not_asked_again():
 if __name__ == "__main__":
     run([test_write_waits_out_an_election,
          test_write_gives_up_without_a_leader,
+         test_no_leader_beside_a_dead_node,
          test_other_refusal_is_not_asked_again])

@@ -5,7 +5,8 @@ nothing) and pins them on every node, followers included; failback
 --dry-run shows the plan without acting; failback moves them back and
 clears the pins; pause holds automatic failover while health is still watched,
 resume lets it act; stop/start of an account; every step is an event, and
-bad requests are refused with the field named.
+bad requests are refused with the field named. The failover a stop causes
+lasts from the stop on, not from when the source became HEALTHY.
 """
 import json
 import time
@@ -126,5 +127,37 @@ def test_operator_commands():
         c.cleanup()
 
 
+def test_stop_failover_duration_starts_at_the_stop():
+    """hactl stop of the active source: the failover is planned before
+    the monitor says STOPPED, and its failover_duration_ms counted from
+    when the source became HEALTHY (seconds) instead of from the stop. It
+    can be no longer than the wall time from the command to the event."""
+    accounts = [sim_account("sim_1", 1, ["SHFE"], rate=40),
+                sim_account("sim_2", 2, ["SHFE"], rate=40)]
+    c = Cluster(0, accounts, ["rb2601.SHFE"], name="stopdur").start()
+    try:
+        wait_for(lambda: [g.get("state") for g in
+                          (node_status(c, 0) or {}).get("gateways", [])]
+                 == ["HEALTHY", "HEALTHY"], 20, "both sources HEALTHY")
+        time.sleep(3)   # the source has been HEALTHY for seconds
+        before = time.monotonic()
+        c.hactl("stop", "sim_1")
+        found = []
+
+        def stop_failover():
+            evs = hactl_json(c, "events", "--limit", "50")["events"]
+            found[:] = [e for e in evs if e["event_type"] == "failover_executed"
+                        and e.get("failed_gateway_id") == "sim_1"
+                        and e.get("failover_duration_ms") is not None]
+            return found
+        wait_for(stop_failover, 20, "the stop's failover_executed event")
+        took_ms = (time.monotonic() - before) * 1000
+        got = found[0]["failover_duration_ms"]
+        check(got <= took_ms + 1, "failover_duration_ms %d, but the stop was "
+              "%.0f ms ago" % (got, took_ms))
+    finally:
+        c.cleanup()
+
+
 if __name__ == "__main__":
-    run([test_operator_commands])
+    run([test_operator_commands, test_stop_failover_duration_starts_at_the_stop])

@@ -1,0 +1,82 @@
+"""hactl's command line as docs/hactl.md describes it.
+
+A bad --timeout (not a number, 0: libcurl's "never") is a bad command
+line, exit 2, before any node is asked; `--json` after the command works
+for `tail` as for every other command, one JSON tick a line; `accounts
+update ID --json-body FILE` takes the file that `accounts add --json-body`
+took, its "id" included (a file naming another account is refused).
+"""
+import json
+import os
+import subprocess
+
+from hamdtest import HACTL, Cluster, check, run, sim_account
+
+# Port 1 on loopback refuses at once: without the option check, hactl
+# would ask it and exit 3 (no node answered).
+NOWHERE = "127.0.0.1:1"
+
+
+def hactl(*args):
+    return subprocess.run([HACTL] + list(args), capture_output=True,
+                          text=True, timeout=30)
+
+
+def test_bad_timeout_is_a_usage_error():
+    for bad in ("abc", "0", "-5", "12ms", "", "99999999999999999999"):
+        r = hactl("-H", NOWHERE, "--timeout", bad, "status")
+        check(r.returncode == 2 and "--timeout" in r.stderr,
+              "--timeout %r: exit %d, %r" % (bad, r.returncode, r.stderr))
+    r = hactl("-H", NOWHERE, "--timeout", "300", "status")
+    check(r.returncode == 3, "--timeout 300 against nothing: exit %d, %r"
+          % (r.returncode, r.stderr))
+
+
+def test_tail_json_after_the_command():
+    c = Cluster(0, [sim_account("sim_a", 1, ["SHFE"], rate=20)],
+                ["rb2601.SHFE"], name="clijson").start()
+    try:
+        r = c.hactl("tail", "--count", "3", "--json", "rb2601")
+        lines = r.stdout.splitlines()
+        check(len(lines) == 3, "tail --json printed %r" % r.stdout)
+        ticks = [json.loads(line) for line in lines]
+        check(all(t["vt_symbol"] == "rb2601.SHFE" for t in ticks),
+              "ticks %r" % ticks)
+    finally:
+        c.cleanup()
+
+
+def test_update_with_the_file_of_add():
+    c = Cluster(0, [sim_account("sim_a", 1, ["SHFE"], rate=20)],
+                ["rb2601.SHFE"], name="clibody").start()
+    try:
+        body = os.path.join(c.dir, "backup.json")
+        account = {"id": "backup", "gateway_type": "sim", "priority": 3,
+                   "exchanges": ["SHFE"], "enabled": False,
+                   "params": {"seed": 7}}
+        with open(body, "w") as f:
+            json.dump(account, f)
+        c.hactl("accounts", "add", "--json-body", body)
+        account["priority"] = 4
+        with open(body, "w") as f:
+            json.dump(account, f)
+        c.hactl("accounts", "update", "backup", "--json-body", body)
+        c.hactl("accounts", "update", "backup", "--json-body", body,
+                "--priority", "5")
+        stored = {a["id"]: a for a in
+                  json.loads(c.hactl("accounts", "list", "--json").stdout)}
+        check(stored["backup"]["priority"] == 5, "stored %r" % stored["backup"])
+        r = c.hactl("accounts", "update", "sim_a", "--json-body", body,
+                    check_rc=False)
+        check(r.returncode == 2 and "'backup'" in r.stderr,
+              "a file of another account: exit %d, %r" % (r.returncode, r.stderr))
+        stored = {a["id"]: a for a in
+                  json.loads(c.hactl("accounts", "list", "--json").stdout)}
+        check(stored["sim_a"]["priority"] == 1, "sim_a changed: %r" % stored["sim_a"])
+    finally:
+        c.cleanup()
+
+
+if __name__ == "__main__":
+    run([test_bad_timeout_is_a_usage_error, test_tail_json_after_the_command,
+         test_update_with_the_file_of_add])
