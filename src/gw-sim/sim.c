@@ -127,11 +127,29 @@ void gwsim_close_aux(struct gwsim *self)
     hamd_gwout_set_tap(&self->out.gw, NULL);
 }
 
+/* libzmq leaves the file of a named ipc:// endpoint behind when its
+ * socket closes; with `{pid}` in the name (docs/gw-sim.md) each run would
+ * leave one more, in /run/hamd for instance, so a clean exit removes the
+ * ones this process bound. An abstract name (ipc://@...) has no file. */
+static void unlink_ipc(const char *endpoint)
+{
+    static const char scheme[] = "ipc://";
+    const size_t skip = sizeof scheme - 1;
+    char expanded[GWSIM_ENDPOINT_MAX];
+    if (strncmp(endpoint, scheme, skip) != 0 || endpoint[skip] == '@' ||
+        !gwsim_endpoint_expand(endpoint, (long)getpid(), expanded,
+                               sizeof expanded))
+        return;
+    if (unlink(expanded + skip) != 0 && errno != ENOENT)
+        LOG_WARN("cannot remove %s: %s", expanded + skip, strerror(errno));
+}
+
 void gwsim_destroy(struct gwsim **self_p)
 {
     if (!self_p || !*self_p)
         return;
     struct gwsim *self = *self_p;
+    bool had_control = self->control != NULL, had_tap = self->tap != NULL;
     if (self->dealer)
         zmq_close(self->dealer);
     if (self->control)
@@ -139,6 +157,10 @@ void gwsim_destroy(struct gwsim **self_p)
     gwsim_close_aux(self);
     if (self->zctx)
         zmq_ctx_term(self->zctx);
+    if (had_control)
+        unlink_ipc(self->params->control);
+    if (had_tap)
+        unlink_ipc(self->params->tap);
     gwsim_symtab_destroy(&self->subs);
     free(self);
     *self_p = NULL;

@@ -124,14 +124,20 @@ def test_killed_gateway_is_relaunched():
 
 
 def test_sigterm_stops_gateways():
-    c = make("sigterm", two_sims())
+    """...and a simulator stopped cleanly removes its ipc:// control
+    socket file, which has its pid in the name and would pile up."""
+    c = Cluster(0, two_sims(), SYMBOLS, name="sigterm").with_control().start()
     try:
         pid = wait_for(lambda: gateway_pid(c, "sim_a"), 10, "sim_a started")
+        ctl = os.path.join(c.dir, "ctl-%d.sock" % pid)
+        wait_for(lambda: os.path.exists(ctl), 10, "sim_a's control socket")
         c.stop()
         check(c.nodes[0]["proc"].returncode == 0,
               "hamd exit code %d" % c.nodes[0]["proc"].returncode)
         wait_for(lambda: not os.path.exists("/proc/%d" % pid), 5,
                  "gateway gone after hamd stopped")
+        left = [f for f in os.listdir(c.dir) if f.startswith("ctl-")]
+        check(not left, "control socket files left behind: %s" % left)
     finally:
         c.cleanup()
 
