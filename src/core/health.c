@@ -18,6 +18,7 @@ struct hamd_health {
                                           DISCONNECTED stretch */
     enum hamd_health_trigger last_trigger; /* of the last transition */
     unsigned fail_streak;              /* consecutive failing checks */
+    enum hamd_health_trigger streak_trigger; /* of the last failing check */
     unsigned good_streak;              /* consecutive good checks */
     unsigned backoff_level;            /* relaunches since last stable */
     struct hamd_health_counters counters; /* running totals */
@@ -214,6 +215,22 @@ static void count_streak(unsigned *streak)
         (*streak)++;
 }
 
+/* True when a check passed only for want of messages to judge: nothing
+ * came since the last one, and the checks failing before were about
+ * messages (malformed ones, or late ticks). Such a check neither breaks
+ * the failing streak nor starts a good one. A CTP front sends its ticks in
+ * bursts every 250 - 500 ms, so with 100 ms checks a source whose every
+ * burst holds garbage alternated one failing check with quiet ones and
+ * never reached fail_threshold (196 malformed messages in 4 s, HEALTHY). */
+static bool quiet_after_message_failures(const struct hamd_health *self,
+                                         const struct hamd_health_obs *obs)
+{
+    bool quiet = obs->ticks == 0 && obs->malformed == 0;
+    bool about_messages = self->streak_trigger == HAMD_TRIG_MALFORMED ||
+                          self->streak_trigger == HAMD_TRIG_LATENCY;
+    return quiet && self->fail_streak > 0 && about_messages;
+}
+
 /* Soft checks with hysteresis; the gateway is logged in. Returns the
  * failing check or NONE. */
 static enum hamd_health_trigger apply_soft(struct hamd_health *self,
@@ -228,10 +245,11 @@ static enum hamd_health_trigger apply_soft(struct hamd_health *self,
     if (fail != HAMD_TRIG_NONE) {
         self->counters.failed_checks++;
         self->good_streak = 0;
+        self->streak_trigger = fail;
         count_streak(&self->fail_streak);
         if (self->fail_streak >= self->p.fail_threshold)
             set_state(self, HAMD_HEALTH_UNHEALTHY, fail, now);
-    } else {
+    } else if (!quiet_after_message_failures(self, obs)) {
         self->fail_streak = 0;
         count_streak(&self->good_streak);
         if (self->good_streak >= self->p.recover_threshold)

@@ -307,10 +307,10 @@ static void test_zero_disables_stale_and_latency(void **state)
         assert_int_equal(check_fresh(f).failing, HAMD_TRIG_NONE);
 }
 
-static void test_good_check_resets_failures(void **state)
+/* Five times one stale check short of fail_threshold, then a good one:
+ * each good check ends the streak, so the source stays HEALTHY. */
+static void stale_streaks_end(struct fx *f)
 {
-    struct fx *f = *state;
-    make_healthy(f);
     for (int round = 0; round < 5; round++) {
         for (unsigned i = 1; i < f->p.fail_threshold; i++) {
             break_stale(f, true);
@@ -319,11 +319,71 @@ static void test_good_check_resets_failures(void **state)
         f->obs.stale_ms = 0;
         assert_int_equal(check_fresh(f).state, HAMD_HEALTH_HEALTHY);
     }
+}
+
+static void test_good_check_resets_failures(void **state)
+{
+    struct fx *f = *state;
+    make_healthy(f);
+    stale_streaks_end(f);
     for (unsigned i = 0; i < f->p.fail_threshold; i++) {
         break_stale(f, true);
         check_fresh(f);
     }
     assert_int_equal(hamd_health_state(f->h), HAMD_HEALTH_UNHEALTHY);
+}
+
+/* One burst of a front that sends every 300 ms: a check with the burst
+ * (bad: malformed messages among its ticks, or good), then two checks with
+ * nothing at all. Returns the state after the burst's check. */
+static enum hamd_health_state burst(struct fx *f, bool garbage)
+{
+    f->obs.ticks = 40;
+    f->obs.malformed = garbage ? 3 : 0;
+    enum hamd_health_state s = check_fresh(f).state;
+    f->obs.ticks = 0;
+    f->obs.malformed = 0;
+    check_fresh(f);
+    check_fresh(f);
+    return s;
+}
+
+static void test_garbage_in_every_burst_is_unhealthy(void **state)
+{
+    struct fx *f = *state;
+    make_healthy(f);
+    /* The quiet checks between bursts do not break the failing streak. */
+    for (unsigned i = 1; i < f->p.fail_threshold; i++)
+        assert_int_equal(burst(f, true), HAMD_HEALTH_HEALTHY);
+    assert_int_equal(burst(f, true), HAMD_HEALTH_UNHEALTHY);
+    /* Nor do they count as good: still garbage, still UNHEALTHY... */
+    for (int i = 0; i < 10; i++)
+        assert_int_equal(burst(f, true), HAMD_HEALTH_UNHEALTHY);
+    /* ...and a good burst with its quiet checks after it counts three. */
+    assert_int_equal(burst(f, false), HAMD_HEALTH_UNHEALTHY);
+    assert_int_equal(check_fresh(f).state, HAMD_HEALTH_UNHEALTHY);
+    assert_int_equal(check_fresh(f).state, HAMD_HEALTH_HEALTHY);
+}
+
+static void test_one_bad_burst_is_forgotten_by_a_good_one(void **state)
+{
+    struct fx *f = *state;
+    make_healthy(f);
+    for (int i = 0; i < 20; i++) {
+        for (unsigned j = 1; j < f->p.fail_threshold; j++)
+            assert_int_equal(burst(f, true), HAMD_HEALTH_HEALTHY);
+        assert_int_equal(burst(f, false), HAMD_HEALTH_HEALTHY);
+    }
+}
+
+static void test_quiet_checks_still_end_other_failures(void **state)
+{
+    struct fx *f = *state;
+    make_healthy(f);
+    /* A stale streak is about the source's state, not its messages: a
+     * quiet check that passes ends it, as before. */
+    f->obs.ticks = 0;
+    stale_streaks_end(f);
 }
 
 static void make_unhealthy(struct fx *f)
@@ -800,6 +860,9 @@ int main(void)
         T(test_stale),
         T(test_latency),
         T(test_malformed),
+        T(test_garbage_in_every_burst_is_unhealthy),
+        T(test_one_bad_burst_is_forgotten_by_a_good_one),
+        T(test_quiet_checks_still_end_other_failures),
         T(test_malformed_zero_disables),
         T(test_first_failing_check_is_reported),
         T(test_canary_ignored_out_of_session),
