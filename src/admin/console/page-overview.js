@@ -8,12 +8,14 @@ import {eventClass, eventSummary} from './page-events.js';
 const RECENT_EVENTS = 6;
 
 const ROLE_CLASS = {leader: 'ok', standalone: 'ok', follower: 'info', candidate: 'warn', unavailable: 'bad'};
+// A STOPPED gateway was stopped on purpose (Stop, or its account
+// disabled): counted apart, it degrades nothing.
 const HEALTH_CLASS = {HEALTHY: 'healthy', CONNECTING: 'degraded', UNHEALTHY: 'degraded',
-  RESTARTING: 'degraded'};
+  RESTARTING: 'degraded', STOPPED: 'stopped'};
 
 // Counts of gateways (over every reachable node) and the verdict.
 export function healthSummary(ns) {
-  const c = {healthy: 0, degraded: 0, down: 0, unreachable: 0};
+  const c = {healthy: 0, degraded: 0, down: 0, stopped: 0, unreachable: 0};
   for (const n of ns) {
     if (!n.reachable) {
       c.unreachable++;
@@ -22,7 +24,7 @@ export function healthSummary(ns) {
     for (const g of n.status.gateways || [])
       c[HEALTH_CLASS[g.state] || 'down']++;
   }
-  const publishing = ns.some((n) => n.status && n.status.publishing);
+  const publishing = ns.some((n) => n.reachable && n.status && n.status.publishing);
   const verdict = !publishing ? 'down'
     : c.degraded || c.down || c.unreachable ? 'degraded' : 'healthy';
   return {...c, verdict};
@@ -35,11 +37,27 @@ function tile(label, value, sub, cls = '') {
     h('div', {class: 'tile-sub'}, sub));
 }
 
+// The leader that answers, or None: never a node the table shows
+// unreachable (right after it died, this node still names it).
+function leaderTile(view) {
+  const lead = leaderNode();
+  const value = (text) => h('span', {id: 'leader-value'}, text);
+  if (lead) {
+    const st = lead.status;
+    return st.publishing ? tile('Leader', value(`Node ${lead.id}`), `term ${st.term}, publishing`, 'ok')
+      : tile('Leader', value(`Node ${lead.id}`), `term ${st.term}, not publishing: clients get no ticks`, 'down');
+  }
+  const named = view.nodes.find((n) => n.id === view.leader);
+  return tile('Leader', value('None'), named
+    ? `node ${named.id}, the last leader node ${view.node} heard of, does not answer: an election follows. ` +
+      'No node publishes: clients get no ticks'
+    : 'no node publishes: clients get no ticks', 'down');
+}
+
 function tiles(view) {
   const ns = view.nodes;
   const hs = healthSummary(ns);
-  const lead = leaderNode();
-  const ref = (lead && lead.status) || (selfNode() || {}).status || {};
+  const ref = (leaderNode() || {}).status || (selfNode() || {}).status || {};
   const reach = ns.filter((n) => n.reachable).length;
   const verdictText = {healthy: 'Healthy', degraded: 'Degraded', down: 'Down'}[hs.verdict];
   const cov = ref.coverage;
@@ -49,11 +67,10 @@ function tiles(view) {
         h('span', {class: 'count ok'}, `${hs.healthy} healthy`), ' · ',
         h('span', {class: 'count warn'}, `${hs.degraded} degraded`), ' · ',
         h('span', {class: 'count bad'}, `${hs.down} down`),
+        hs.stopped ? h('span', {class: 'count off'}, ` · ${hs.stopped} stopped`) : null,
         hs.unreachable ? h('span', {class: 'count bad'}, ` · ${hs.unreachable} node${hs.unreachable > 1 ? 's' : ''} unreachable`) : null),
       hs.verdict),
-    tile('Leader', h('span', {id: 'leader-value'}, lead ? `Node ${lead.id}` : 'None'),
-      lead && lead.status ? `term ${lead.status.term}${lead.status.publishing ? ', publishing' : ', not publishing'}`
-        : 'no node publishes: clients get no ticks', lead ? 'ok' : 'down'),
+    leaderTile(view),
     tile('Failover', h('span', {id: 'failover-mode'}, ref.paused ? 'Paused' : 'Automatic'),
       ref.paused ? 'nothing moves automatically until resumed'
         : `${(ref.pinned || []).length} contract(s) pinned`, ref.paused ? 'degraded' : ''),
@@ -88,7 +105,7 @@ function nodeRow(n, leaderId) {
     return h('tr', {class: 'row-bad', dataset: {node: n.id}},
       h('th', {scope: 'row'}, who),
       h('td', {}, badge('unreachable', 'bad')),
-      h('td', {colspan: 6, class: 'muted'}, `${n.admin}: ${n.error || 'no answer'}`));
+      h('td', {colspan: 6, class: 'muted'}, n.error || `${n.admin}: no answer`));
   }
   const st = n.status;
   return h('tr', {dataset: {node: n.id}, class: n.id === leaderId ? 'row-lead' : ''},
