@@ -199,7 +199,8 @@ def t_overview(env):
 
 def t_narrow_menu(env):
     """On a phone every page is in the menu, none scrolled out of sight,
-    and a short page does not stretch the bar above it."""
+    a short page does not stretch the bar above it, and the account form
+    fits its dialog."""
     p = env["page"]
     p.d.set_window_size(*PHONE)
     try:
@@ -216,7 +217,13 @@ def t_narrow_menu(env):
             bar[route] = p.d.execute_script(
                 "return document.querySelector('.sidebar').getBoundingClientRect().height;")
         check(bar["overview"] == bar["accounts"], "the bar's height follows the page: %r" % bar)
+        p.click("#acct-new")  # the account form fits: nothing to scroll sideways
+        p.wait(lambda: p.one("dialog[open] #f-id"), "the account form")
+        wide = p.d.execute_script(
+            "const d = document.getElementById('dialog'); return [d.scrollWidth, d.clientWidth];")
+        check(wide[0] <= wide[1], "the form is wider than its dialog: %r" % wide)
     finally:
+        p.d.execute_script("const d = document.getElementById('dialog'); if (d.open) d.close();")
         p.d.set_window_size(*DESKTOP)
     p.go("overview")
 
