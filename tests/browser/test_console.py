@@ -14,7 +14,8 @@ says it cannot read the dead node instead of asking it every second;
 with two nodes of three down a change says "No leader" and changes
 nothing, and when the page's own node dies the stale page is greyed
 out; with a token configured, a change without it shows the 401.
-Pause and resume from the Contracts page; a preview with nothing
+Make leader on a node's row moves leadership there; pause and resume
+from the Contracts page; a preview with nothing
 selected shows the error and no plan; a stopped gateway counts as
 stopped, not down, and its card does not pass its last STATUS off as
 current; on a phone-sized window every page is in the menu; no script
@@ -377,6 +378,25 @@ def t_stopped_gateway(env):
                  WAIT_S, "sim_b HEALTHY on node %d" % (i + 1))
 
 
+def t_transfer_from_console(env):
+    """Make leader on the third node's row: it leads and publishes, the
+    page says so."""
+    c, p = env["c"], env["page"]
+    target = [i for i in range(3) if i not in (env["leader"], env["page_idx"])][0]
+    p.go("overview")
+    button = "#nodes-table button[data-action=transfer][data-node='%d']" % (target + 1)
+    check(not p.find("#nodes-table tr[data-node='%d'] button[data-action=transfer]"
+                     % (env["leader"] + 1)), "no Make leader on the leader")
+    p.click(button)
+    check("node %d" % (target + 1) in p.text("dialog[open]"),
+          "the confirmation names the node: %r" % p.text("dialog[open]"))
+    p.confirm()
+    p.wait(lambda: "Node %d leads" % (target + 1) in (p.text("#transfer-note") or ""),
+           "the page says node %d leads" % (target + 1))
+    env["leader"] = wait_one_publisher(c, among=[target])
+    p.wait(lambda: p.text("#leader-value") == "Node %d" % (target + 1), "the leader tile")
+
+
 def t_error_line_and_level_filter(env):
     c, p = env["c"], env["page"]
     page_id = env["page_idx"] + 1
@@ -541,8 +561,8 @@ def main():
     env = {}
     tests = [t_overview, t_narrow_menu, t_leader_and_source_rules, t_toggle_account,
              t_hard_restart, t_failover_dry_run_then_execute, t_pause_resume,
-             t_stopped_gateway, t_error_line_and_level_filter, t_leader_killed,
-             t_no_quorum, t_token_401, t_no_script_errors]
+             t_stopped_gateway, t_transfer_from_console, t_error_line_and_level_filter,
+             t_leader_killed, t_no_quorum, t_token_401, t_no_script_errors]
     passed = failed = 0
     driver = None
     try:

@@ -1,7 +1,8 @@
 // Overview: every node (role, term, lease, commit/applied, follow stream,
 // coverage), who leads, failover mode, trading sessions, and a health
 // summary of the whole cluster.
-import {ago, badge, clock, duration, fill, h, int} from './lib.js';
+import {send} from './api.js';
+import {ago, badge, clock, confirmDialog, duration, fill, h, int, toast} from './lib.js';
 import {leaderNode, live, on, selfNode} from './live.js';
 import {eventClass, eventSummary} from './page-events.js';
 
@@ -28,6 +29,11 @@ export function healthSummary(ns) {
   const verdict = !publishing ? 'down'
     : c.degraded || c.down || c.unreachable ? 'degraded' : 'healthy';
   return {...c, verdict};
+}
+
+// "3 down", coloured only when not 0: a red "0 down" reads as trouble.
+function count(n, label, cls) {
+  return h('span', {class: n ? `count ${cls}` : 'count off'}, `${n} ${label}`);
 }
 
 function tile(label, value, sub, cls = '') {
@@ -64,10 +70,9 @@ function tiles(view) {
   return h('div', {class: 'tiles'},
     tile('Cluster health', h('span', {id: 'health-verdict', class: `verdict ${hs.verdict}`}, verdictText),
       h('span', {id: 'health-counts'},
-        h('span', {class: 'count ok'}, `${hs.healthy} healthy`), ' · ',
-        h('span', {class: 'count warn'}, `${hs.degraded} degraded`), ' · ',
-        h('span', {class: 'count bad'}, `${hs.down} down`),
-        hs.stopped ? h('span', {class: 'count off'}, ` · ${hs.stopped} stopped`) : null,
+        count(hs.healthy, 'healthy', 'ok'), ' · ', count(hs.degraded, 'degraded', 'warn'), ' · ',
+        count(hs.down, 'down', 'bad'),
+        hs.stopped ? [' · ', count(hs.stopped, 'stopped', 'off')] : null,
         hs.unreachable ? h('span', {class: 'count bad'}, ` · ${hs.unreachable} node${hs.unreachable > 1 ? 's' : ''} unreachable`) : null),
       hs.verdict),
     leaderTile(view),
@@ -99,7 +104,48 @@ function gatewaysText(st) {
   return `${ok} / ${gws.length} healthy`;
 }
 
-function nodeRow(n, leaderId) {
+// A leadership transfer ordered from this page: the node it goes to
+// (its button shows it is under way) and a note that keeps the outcome
+// across the page's redraws (one a second).
+const transfer = {node: null, note: h('span', {class: 'note', id: 'transfer-note', 'aria-live': 'polite'})};
+
+async function transferTo(id, leaderId, rerender) {
+  if (!(await confirmDialog({title: `Make node ${id} the leader?`, confirm: `Make node ${id} leader`,
+    body: [h('p', {}, `Node ${leaderId} hands leadership over to node ${id}, which then publishes: `,
+      'clients follow the publisher there (POST /api/transfer, as hactl transfer).'),
+    h('p', {}, 'Nothing changes if node ' + id + ' cannot take it.')]})))
+    return;
+  transfer.node = id;
+  transfer.note.className = 'note';
+  fill(transfer.note);
+  rerender();
+  try {
+    const r = await send('POST', '/api/transfer', {node: id});
+    transfer.note.className = 'note ok';
+    fill(transfer.note, `Node ${r.leader} leads (was node ${r.previous})`);
+    toast(`Node ${r.leader} leads`);
+  } catch (err) {
+    transfer.note.className = 'note bad';
+    fill(transfer.note, `Transfer to node ${id}: ${err.message}`);
+    toast(`Transfer to node ${id}: ${err.message}`, 'bad');
+  } finally {
+    transfer.node = null;
+    rerender();
+  }
+}
+
+// "Make leader" on a voter that follows a leader that publishes.
+function transferButton(n, lead, rerender) {
+  const st = n.status;
+  if (!lead || !lead.status.publishing || st.role !== 'follower' || st.witness) return null;
+  const busy = transfer.node === n.id;
+  return h('button', {type: 'button', class: 'btn small', dataset: {action: 'transfer', node: n.id},
+    disabled: busy || transfer.node !== null, onclick: () => transferTo(n.id, lead.id, rerender)},
+  busy ? 'Transferring…' : 'Make leader');
+}
+
+function nodeRow(n, lead, rerender) {
+  const leaderId = lead && lead.id;
   const who = [h('strong', {}, `Node ${n.id}`), n.self ? h('span', {class: 'muted'}, ' (this page)') : null];
   if (!n.reachable) {
     return h('tr', {class: 'row-bad', dataset: {node: n.id}},
@@ -110,7 +156,8 @@ function nodeRow(n, leaderId) {
   const st = n.status;
   return h('tr', {dataset: {node: n.id}, class: n.id === leaderId ? 'row-lead' : ''},
     h('th', {scope: 'row'}, who, h('div', {class: 'muted mono small'}, n.admin)),
-    h('td', {}, badge(st.role, ROLE_CLASS[st.role] || 'off'), st.witness ? badge('witness', 'off') : null),
+    h('td', {class: 'role-cell'}, badge(st.role, ROLE_CLASS[st.role] || 'off'),
+      st.witness ? badge('witness', 'off') : null, transferButton(n, lead, rerender)),
     h('td', {class: 'num'}, int(st.term)),
     h('td', {}, leaseText(st)),
     h('td', {class: 'num'}, `${int(st.commit_index)} / ${int(st.applied_index)}`),
@@ -119,16 +166,16 @@ function nodeRow(n, leaderId) {
     h('td', {}, gatewaysText(st)));
 }
 
-function nodesTable(view) {
+function nodesTable(view, rerender) {
   const lead = leaderNode();
   return h('section', {class: 'panel'},
-    h('h2', {}, 'Nodes'),
+    h('h2', {}, 'Nodes ', transfer.note),
     h('div', {class: 'table-wrap'},
       h('table', {class: 'grid', id: 'nodes-table'},
         h('thead', {}, h('tr', {},
           ['Node', 'Role', 'Term', 'Publishing', 'Commit / applied', 'Follow stream', 'Coverage', 'Gateways']
             .map((t) => h('th', {scope: 'col'}, t)))),
-        h('tbody', {}, view.nodes.map((n) => nodeRow(n, lead && lead.id))))));
+        h('tbody', {}, view.nodes.map((n) => nodeRow(n, lead, rerender))))));
 }
 
 const SESSION_TITLE = {
@@ -172,7 +219,7 @@ function recentEvents() {
 function render(main) {
   const view = live.view;
   if (!view) return fill(main, h('p', {class: 'muted'}, 'Waiting for the first status from this node…'));
-  fill(main, tiles(view), nodesTable(view),
+  fill(main, tiles(view), nodesTable(view, () => render(main)),
     h('div', {class: 'cols'}, sessionsPanel(view), recentEvents()));
 }
 
