@@ -3,7 +3,8 @@ headless by chromium-driver and python3-selenium, against a 3-node
 cluster on loopback (docs/console.md).
 
 Proves, through the page only (and the API to check what it did):
-the overview shows three nodes and one leader; toggling an account
+the overview shows three nodes and one leader, and the lease left as the
+node counts it even to a browser whose clock is 10 s ahead; toggling an account
 changes it on every node; Hard restart takes a card through RESTARTING
 back to HEALTHY with a new process; a failover dry run shows a plan and
 changes nothing, executing it moves the contracts; a provoked ERROR line
@@ -81,6 +82,7 @@ LEADER_SEEN_TARGET_S = 3   # what the console aims at after a leader dies
 DESKTOP = (1280, 900)      # window size of every test but the narrow one
 PHONE = (390, 844)         # a phone's window, CSS pixels
 LOG_POLL_ROUNDS_S = 3      # the Logs page asks other nodes once a second
+CLOCK_SKEW_S = 10          # a browser's clock this far ahead of the nodes'
 
 
 def browser():
@@ -196,6 +198,25 @@ def t_overview(env):
     chip = p.text("#sessions")
     check(re.search(r"GFEX (open|closed · opens in \d)", chip),
           "the GFEX session and its next opening: %r" % chip)
+    # The lease left is the node's count, not the browser's clock against
+    # the node's deadline: a browser CLOCK_SKEW_S ahead still sees it.
+    cell = "#nodes-table tr[data-node='%d'] td:nth-child(4)" % lead
+    p.wait(lambda: re.match(r"yes \(lease \d+ ms\)", p.text(cell) or ""), "the lease shown")
+    p.d.execute_script("const now = Date.now, skew = arguments[0]; window.hamdRealNow = now;"
+                       "Date.now = () => now.call(Date) + skew;", CLOCK_SKEW_S * 1000)
+    try:
+        p.wait(lambda: "skewed" in p.d.execute_script(
+            "return Date.now() - window.hamdRealNow.call(Date) > 1000 ? 'skewed' : '';"),
+            "the browser's clock ahead")
+        seen = set()
+        for _ in range(3):  # three status rounds, a second apart
+            t = p.text("#nodes-table tr[data-node='%d'] td:nth-child(4)" % lead) or ""
+            seen.add(t)
+            time.sleep(1)
+        check(all(re.match(r"yes \(lease [1-9]\d* ms\)", t) for t in seen),
+              "the lease shown by a browser %d s ahead: %r" % (CLOCK_SKEW_S, seen))
+    finally:
+        p.d.execute_script("Date.now = window.hamdRealNow;")
 
 
 def t_narrow_menu(env):

@@ -83,10 +83,14 @@ function tiles(view) {
     tile('Contracts', int(ref.contracts), cov ? `${int(cov.covered)} covered, ${int(cov.relayed)} relayed` : 'subscribed'));
 }
 
+// The lease left as the node counted it (lease_left_ms), not against
+// this browser's clock, which may be seconds off the node's; a node
+// without the field (an older version) is read by its deadline.
 function leaseText(st) {
   if (!st.publishing) return 'no';
-  if (st.lease_until_ms === null || st.lease_until_ms === undefined) return 'yes';
-  return `yes (lease ${duration(Math.max(0, st.lease_until_ms - Date.now()))})`;
+  const left = st.lease_left_ms !== undefined ? st.lease_left_ms
+    : st.lease_until_ms && Math.max(0, st.lease_until_ms - Date.now());
+  return left === null || left === undefined ? 'yes' : `yes (lease ${duration(left)})`;
 }
 
 function coverageText(st) {
