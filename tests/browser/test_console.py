@@ -4,8 +4,8 @@ cluster on loopback (docs/console.md).
 
 Proves, through the page only (and the API to check what it did):
 the overview shows three nodes and one leader, and the lease left as the
-node counts it even to a browser whose clock is 10 s ahead; toggling an account
-changes it on every node; Hard restart takes a card through RESTARTING
+node counts it even to a browser whose clock is 10 s ahead; toggling an
+account changes it on every node; Hard restart takes a card through RESTARTING
 back to HEALTHY with a new process; a failover dry run shows a plan and
 changes nothing, executing it moves the contracts; a provoked ERROR line
 appears highlighted and the INFO filter hides INFO lines; kill -9 of the
@@ -16,11 +16,12 @@ with two nodes of three down a change says "No leader" and changes
 nothing, and when the page's own node dies the stale page is greyed
 out; with a token configured, a change without it shows the 401.
 Make leader on a node's row moves leadership there; pause and resume
-from the Contracts page; a preview with nothing
-selected shows the error and no plan; a stopped gateway counts as
+from the Contracts page; a preview with nothing selected shows the error
+and no plan; a stopped gateway counts as
 stopped, not down, and its card does not pass its last STATUS off as
 current; on a phone-sized window every page is in the menu; no script
-error in the browser's console.
+error in the browser's console; an account's password never on the
+page, in what it reads or in the log lines it shows.
 
 Each test saves a screenshot of the page when it fails (in
 $HAMD_BUILD_DIR/browser-screenshots/). Skipped (exit 77) when chromium,
@@ -68,6 +69,7 @@ from hamdtest import (BUILD, Cluster, check, gateway_of, log,  # noqa: E402
 
 SYMBOLS = ["rb2601.SHFE", "cu2601.SHFE", "i2601.DCE"]
 TOKEN = "console-tok-5e1d9a"
+SECRET = "sim-a-pw-7c41e2"  # sim_a's password param: never on the page
 # Elections a bit slower than the default 300 ms: a browser starting on a
 # shared 2-core host must not make the cluster change leaders by itself.
 # A broken on_leader hook: a node that starts leading logs an ERROR line.
@@ -210,8 +212,7 @@ def t_overview(env):
             "the browser's clock ahead")
         seen = set()
         for _ in range(3):  # three status rounds, a second apart
-            t = p.text("#nodes-table tr[data-node='%d'] td:nth-child(4)" % lead) or ""
-            seen.add(t)
+            seen.add(p.wait(lambda: p.text(cell), "the publishing cell"))  # not mid-redraw
             time.sleep(1)
         check(all(re.match(r"yes \(lease [1-9]\d* ms\)", t) for t in seen),
               "the lease shown by a browser %d s ahead: %r" % (CLOCK_SKEW_S, seen))
@@ -294,6 +295,39 @@ def t_toggle_account(env):
     for i in range(3):
         wait_for(lambda: (gateway_of(c, i, "sim_b") or {}).get("state") == "HEALTHY",
                  WAIT_S, "sim_b HEALTHY on node %d" % (i + 1))
+
+
+def t_secret_never_shown(env):
+    """sim_a's password: the edit form names it and shows no value, and
+    neither the page, its inputs, the answers it reads nor the log lines
+    it shows hold it."""
+    p = env["page"]
+    p.go("accounts")
+    p.click("tr[data-account=sim_a] button[data-action=edit]")
+    p.wait(lambda: p.one("dialog[open] .secret-row"), "the secret row")
+    try:
+        key = p.one("dialog[open] .secret-row .secret-key")
+        value = p.one("dialog[open] .secret-row .secret-value")
+        check(key.get_attribute("value") == "password" and value.get_attribute("value") == "",
+              "the secret named, no value: %r" % p.text("dialog[open] .secret-row"))
+        check(key.get_attribute("autocomplete") == "off" and
+              value.get_attribute("autocomplete") == "new-password",
+              "no password manager fills the secret's row")
+        seen = p.d.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "const inputs = [...document.querySelectorAll('input, textarea')].map((e) => e.value);"
+            "Promise.all(['/api/accounts', '/api/accounts/sim_a', '/api/cluster',"
+            "  '/api/logs?level=debug&limit=2000', '/api/events?limit=1000']"
+            "  .map((u) => fetch(u).then((r) => r.text())))"
+            ".then((answers) => done([document.documentElement.outerHTML, ...inputs, ...answers]))"
+            ".catch((e) => done(['error ' + e]));")
+        check(not any(s.startswith("error ") for s in seen), "read: %r" % seen[:1])
+        check(not [s for s in seen if SECRET in s], "the secret shows")
+    finally:
+        p.d.execute_script("const d = document.getElementById('dialog'); if (d.open) d.close();")
+    p.go("logs")
+    p.wait(lambda: p.find("#log-view .log-line"), "log lines")
+    check(SECRET not in p.d.page_source, "the secret in the Logs page")
 
 
 def t_hard_restart(env):
@@ -545,7 +579,7 @@ def t_token_401(env):
 # --------------------------------------------------------------------------
 
 def accounts():
-    a = [sim_account("sim_a", 1, ["SHFE", "DCE"], rate=10),
+    a = [sim_account("sim_a", 1, ["SHFE", "DCE"], rate=10, password=SECRET),
          sim_account("sim_b", 2, ["SHFE", "DCE"], rate=10)]
     for x in a:
         x["canary"] = "rb2601.SHFE"
@@ -581,8 +615,9 @@ def start_clusters(env):
 def main():
     env = {}
     tests = [t_overview, t_narrow_menu, t_leader_and_source_rules, t_toggle_account,
-             t_hard_restart, t_failover_dry_run_then_execute, t_pause_resume,
-             t_stopped_gateway, t_transfer_from_console, t_error_line_and_level_filter,
+             t_secret_never_shown, t_hard_restart, t_failover_dry_run_then_execute,
+             t_pause_resume, t_stopped_gateway, t_transfer_from_console,
+             t_error_line_and_level_filter,
              t_leader_killed, t_no_quorum, t_token_401, t_no_script_errors]
     passed = failed = 0
     driver = None
