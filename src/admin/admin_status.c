@@ -154,14 +154,31 @@ static json_t *gw_json(const struct node_view *v, const struct hamd_admin_gw *g)
     return o;
 }
 
-/* The lease deadline as epoch ms, or null when there is no finite one. */
-static json_t *lease_until_ms(const struct hamd_admin_deps *d, int64_t now_ns)
+/* What is left of the lease in ns, or -1 when there is no finite one. */
+static int64_t lease_left_ns(const struct hamd_admin_deps *d, int64_t now_ns)
 {
     int64_t until = d->cluster ? hamd_cluster_lease_until_ns(d->cluster) : 0;
     if (until <= now_ns || until == INT64_MAX)
+        return -1;
+    return until - now_ns;
+}
+
+/* The lease deadline as epoch ms, or null when there is no finite one. */
+static json_t *lease_until_ms(const struct hamd_admin_deps *d, int64_t now_ns)
+{
+    int64_t left = lease_left_ns(d, now_ns);
+    if (left < 0)
         return json_null();
-    int64_t wall = hamd_wall_ns() + (until - now_ns);
-    return json_integer((json_int_t)(wall / HAMD_NS_PER_MS));
+    return json_integer((json_int_t)((hamd_wall_ns() + left) / HAMD_NS_PER_MS));
+}
+
+/* The lease left in ms, or null: unlike lease_until_ms it needs no clock
+ * of the reader's (a console on a laptop a second off the node's showed a
+ * 250 ms lease as 0 ms, or as over a second). */
+static json_t *lease_left_ms(const struct hamd_admin_deps *d, int64_t now_ns)
+{
+    int64_t left = lease_left_ns(d, now_ns);
+    return left < 0 ? json_null() : json_integer((json_int_t)(left / HAMD_NS_PER_MS));
 }
 
 static int pinned_add(void *ud, const char *vt_symbol)
@@ -258,6 +275,7 @@ static json_t *status_json(const struct hamd_admin_deps *d,
     json_object_set_new(o, "leader", leader ? json_integer((json_int_t)leader) : json_null());
     json_object_set_new(o, "publishing", json_boolean(d->publishing(d->ud)));
     json_object_set_new(o, "lease_until_ms", lease_until_ms(d, v->now_ns));
+    json_object_set_new(o, "lease_left_ms", lease_left_ms(d, v->now_ns));
     json_object_set_new(o, "commit_index",
                         json_integer(c ? (json_int_t)hamd_cluster_commit_index(c) : 0));
     json_object_set_new(o, "applied_index",

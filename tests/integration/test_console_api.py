@@ -6,7 +6,8 @@ events; at most [admin] max_streams streams (the 33rd of 40 gets a JSON
 is dropped at its queue limit and the node keeps serving; GET /api/logs
 filters by level, since and limit, and a malformed query gets a JSON 400;
 the console's files come with an ETag (304 on If-None-Match) and a strict
-Content-Security-Policy; GET /api/cluster marks a dead member unreachable;
+Content-Security-Policy; GET /api/cluster marks a dead member unreachable
+and gives the publisher's lease left (lease_left_ms, null elsewhere);
 ?node=N relays a gateway restart and a log read to node N.
 """
 import atexit
@@ -27,6 +28,7 @@ STREAMS_TRIED = 40
 LONG_PATH_CHARS = 900      # a bad request whose log line is ~1 KiB
 FLOOD_REQUESTS = 1500      # ~1.4 MiB of log lines: past queue + buffers
 SMALL_RCVBUF = 4096        # the stalled client's receive buffer
+ELECTION_TIMEOUT_MS = 200  # [raft] default: the lease is this less a margin
 
 _clusters = []
 
@@ -246,6 +248,18 @@ def test_cluster_view_and_relays():
           "three nodes: %r" % view)
     check(all(n["reachable"] for n in view["nodes"]), "all reachable")
     check([n["self"] for n in view["nodes"]] == [True, False, False], "self marked")
+    # the lease left as the node counts it, for readers whose clock is off
+    def with_lease():
+        v = c.api(0, "GET", "/api/cluster")[1]
+        return v if any(n["status"]["lease_left_ms"] is not None for n in v["nodes"]) else None
+    for n in wait_for(with_lease, 10, "a lease in the view")["nodes"]:
+        st = n["status"]
+        if st["role"] == "leader":
+            check(isinstance(st["lease_left_ms"], int)
+                  and 0 <= st["lease_left_ms"] <= ELECTION_TIMEOUT_MS,
+                  "the leader's lease left: %r" % st)
+        else:
+            check(st["lease_left_ms"] is None, "no lease on node %d: %r" % (n["id"], st))
     # restart of node 3's gateway, asked of node 1
     pid = gateway_of(c, 2, "sim_a")["pid"]
     status, headers, body = http_raw(c.nodes[0]["admin"], "POST",

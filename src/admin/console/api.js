@@ -5,6 +5,13 @@
 import {h, modal} from './lib.js';
 
 const TOKEN_KEY = 'hamd.token';
+// A change refused with 503 "no leader", or with "no leader: forwarding
+// to node N failed: ... cannot connect" (this node still names a leader
+// that died), was submitted nowhere: asked again every 200 ms for up to
+// 3 s, as hactl does (an election on a loaded host takes 1-3 s), before
+// the page says so.
+const NO_LEADER_RETRY_MS = 200;
+const NO_LEADER_WAIT_MS = 3000;
 
 export class ApiError extends Error {
   constructor(status, message, field) {
@@ -99,15 +106,39 @@ export function get(path) {
   return call('GET', path);
 }
 
+const NOT_SUBMITTED = /^no leader(: forwarding to node \d+ failed: .*cannot connect.*)?$/;
+
+function noLeader(err) {
+  return err.status === 503 && NOT_SUBMITTED.test(err.message);
+}
+
+// call(), asked again while the answer is "no leader".
+async function callLeader(method, path, body, headers) {
+  for (let waited = 0; ; waited += NO_LEADER_RETRY_MS) {
+    try {
+      return await call(method, path, body, headers);
+    } catch (err) {
+      if (!noLeader(err)) throw err;
+      if (waited >= NO_LEADER_WAIT_MS) {
+        throw new ApiError(503, `No leader for ${NO_LEADER_WAIT_MS / 1000} s: nothing was changed. ` +
+          'An election is under way or fewer than a majority of nodes are up; ' +
+          `try again once the overview shows a leader (503 ${err.message})`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, NO_LEADER_RETRY_MS));
+    }
+  }
+}
+
 // A change: asks for the token first when the cluster needs one and none
-// is set; a 401 forgets the token and says why. Throws ApiError.
+// is set; a 401 forgets the token and says why; "no leader" is asked
+// again for a while. Throws ApiError.
 export async function send(method, path, body) {
   if (tokenRequired && sessionStorage.getItem(TOKEN_KEY) === null && !(await setToken()))
     throw new ApiError(0, 'Cancelled: this change needs the bearer token');
   const token = sessionStorage.getItem(TOKEN_KEY);
   const headers = token ? {Authorization: `Bearer ${token}`} : {};
   try {
-    return await call(method, path, body, headers);
+    return await callLeader(method, path, body, headers);
   } catch (err) {
     if (err.status === 401) {
       forgetToken();

@@ -2,7 +2,7 @@
 // (#/overview, #/gateways, ...), served by every node at / and kept live
 // by one Server-Sent Events stream. docs/console.md describes it.
 import {authState, forgetToken, onAuthChange, setToken} from './api.js';
-import {fill, h} from './lib.js';
+import {duration, fill, h} from './lib.js';
 import {connect, live, on, refreshAccounts, selfNode} from './live.js';
 import accounts from './page-accounts.js';
 import apiPage from './page-api.js';
@@ -66,14 +66,17 @@ function renderConn() {
   }[live.conn];
   el.className = `conn ${live.conn}`;
   fill(el, h('span', {class: 'dot', 'aria-hidden': 'true'}), text);
-  if (live.conn === 'disconnected') {
-    banner.hidden = false;
-    fill(banner, h('strong', {}, 'Disconnected. '),
-      'The live stream of this node stopped; what you see may be stale. ',
-      'The page reconnects by itself (through the VIP, to whichever node answers).');
-  } else {
-    banner.hidden = true;
-  }
+  // Stale content is greyed out: a green "Healthy" from before the break
+  // must not read as the cluster's state now.
+  const stale = live.conn === 'disconnected';
+  document.getElementById('main').classList.toggle('stale', stale);
+  banner.hidden = !stale;
+  if (!stale) return;
+  const age = live.viewAt === null ? 'no status received yet'
+    : `the last status came ${duration(Date.now() - live.viewAt)} ago`;
+  fill(banner, h('strong', {}, 'Disconnected. '),
+    `The live stream of this node stopped: what you see is stale (${age}). `,
+    'The page reconnects by itself (through the VIP, to whichever node answers).');
 }
 
 function renderAuth() {

@@ -17,6 +17,7 @@ const MS_PER_S = 1000;
 
 export const live = {
   view: null,            // the GET /api/cluster document, newest
+  viewAt: null,          // when it came (Date.now() ms)
   conn: 'connecting',    // connecting | live | disconnected
   retryInMs: 0,          // when disconnected: next attempt in
   rates: new Map(),      // "node/account" -> [{t, ticks, rate}]
@@ -59,12 +60,30 @@ export function selfNode() {
   return nodes().find((n) => n.self) || null;
 }
 
-// The node that publishes (by its own status), else the leader named by
-// this node, else null.
+// The node of view that publishes (by its own status), else the leader
+// view's node names if that one answers, else null: right after a leader
+// dies this node still names it for up to an election timeout, and a
+// node that does not answer leads nothing the page can show.
+export function leaderOf(view) {
+  const ns = view ? view.nodes : [];
+  return ns.find((n) => n.reachable && n.status && n.status.publishing) ||
+    ns.find((n) => n.reachable && n.status && n.id === view.leader) || null;
+}
+
 export function leaderNode() {
-  const ns = nodes();
-  return ns.find((n) => n.status && n.status.publishing) ||
-    ns.find((n) => live.view && n.id === live.view.leader) || null;
+  return leaderOf(live.view);
+}
+
+// The gateway status behind a contract's source in view: ACCOUNT as the
+// leader runs it, or ACCOUNT@nodeN as node N runs it (a relayed source:
+// the leader's own copy of that account is usually the one that failed).
+// null when that node does not answer or runs no such gateway.
+export function sourceOf(view, source) {
+  const m = /^(.+)@node(\d+)$/.exec(source || '');
+  const account = m ? m[1] : source;
+  const node = m ? (view ? view.nodes : []).find((n) => n.id === Number(m[2])) : leaderOf(view);
+  const gws = (node && node.reachable && node.status && node.status.gateways) || [];
+  return gws.find((g) => g.account === account) || null;
 }
 
 function recordRates(view, now) {
@@ -84,6 +103,7 @@ function recordRates(view, now) {
 
 function applyView(view) {
   live.view = view;
+  live.viewAt = Date.now();
   recordRates(view, Date.now());
   const self = selfNode();
   if (self && self.status) setTokenRequired(!!self.status.token_required);

@@ -57,8 +57,10 @@ function isSecret(v) {
 }
 
 function secretRow(key = '', existing = false) {
+  // autocomplete off: before a password field, a browser's password
+  // manager would fill a saved user name into the secret's name.
   const k = h('input', {type: 'text', class: 'secret-key', value: key, placeholder: 'key (e.g. password)',
-    'aria-label': 'Secret parameter name', readonly: existing});
+    'aria-label': 'Secret parameter name', readonly: existing, autocomplete: 'off'});
   const v = h('input', {type: 'password', class: 'secret-value', autocomplete: 'new-password',
     placeholder: existing ? 'unchanged (type to replace)' : 'value', 'aria-label': `Value of ${key || 'the secret'}`});
   const row = h('div', {class: 'secret-row', dataset: {existing: String(existing)}}, k, v,

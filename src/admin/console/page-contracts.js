@@ -4,16 +4,9 @@
 // executed; pause / resume; subscribe / unsubscribe.
 import {get, send} from './api.js';
 import {ago, badge, confirmDialog, fill, h, int, stateBadge, toast, withProgress} from './lib.js';
-import {leaderNode, live, on, refreshAccounts} from './live.js';
+import {leaderNode, live, on, refreshAccounts, sourceOf} from './live.js';
 
 const REFRESH_MS = 5000; // contracts re-read while the page is open
-
-// The leader's view of a source (its state, last tick), or null.
-function sourceView(account) {
-  const lead = leaderNode();
-  const gws = (lead && lead.status && lead.status.gateways) || [];
-  return gws.find((g) => g.account === account) || null;
-}
 
 function planView(plan) {
   const moved = plan.contracts_moved;
@@ -85,7 +78,7 @@ export default {
 
     const updateLive = () => {
       for (const {c, state, tick} of liveCells) {
-        const sv = c.source ? sourceView(c.source.split('@')[0]) : null;
+        const sv = c.source ? sourceOf(live.view, c.source) : null;
         fill(state, sv ? stateBadge(sv.state) : null);
         fill(tick, sv ? ago(sv.last_tick_age_ms) : '—');
       }
@@ -127,7 +120,7 @@ export default {
       pauseBtn.dataset.paused = String(paused);
       const accts = [...(live.accounts || [])].sort((a, b) => a.priority - b.priority);
       const opts = accts.map((a) => {
-        const sv = sourceView(a.id);
+        const sv = sourceOf(live.view, a.id);
         return [a.id, `${a.id} (priority ${a.priority}${sv && sv.state ? `, ${sv.state}` : ''})`];
       });
       const sig = JSON.stringify(opts);
@@ -156,24 +149,22 @@ export default {
     const foExec = execBtn('fo-execute');
     const fbExec = execBtn('fb-execute');
 
+    // A refused request (an empty scope here, or the API's 4xx) leaves
+    // no plan shown and nothing to execute: only the error, by the button.
     const preview = async (kind, button) => {
-      let req;
-      try {
-        req = kind === 'failover'
-          ? {to: foTo.value, ...scopeFields(foScope, selected), force: foForce.checked}
-          : (fbScope.sel.value === 'all' ? {} : {prefixes: scopeFields(fbScope, selected).prefixes});
-      } catch (err) {
-        toast(err.message, 'bad');
-        return;
-      }
       previewed = null;
       foExec.disabled = fbExec.disabled = true;
-      const plan = await withProgress(button, 'Planning…',
-        () => send('POST', `/api/${kind}`, {...req, dry_run: true}), 'Plan below');
+      fill(planBox);
+      const plan = await withProgress(button, 'Planning…', () => {
+        const req = kind === 'failover'
+          ? {to: foTo.value, ...scopeFields(foScope, selected), force: foForce.checked}
+          : (fbScope.sel.value === 'all' ? {} : {prefixes: scopeFields(fbScope, selected).prefixes});
+        return send('POST', `/api/${kind}`, {...req, dry_run: true}).then((p) => ({req, p}));
+      }, 'Plan below');
       if (!plan) return;
-      fill(planBox, planView(plan));
-      previewed = {kind, req, moved: plan.contracts_moved};
-      (kind === 'failover' ? foExec : fbExec).disabled = false;
+      fill(planBox, planView(plan.p));
+      previewed = {kind, req: plan.req, moved: plan.p.contracts_moved};
+      (kind === 'failover' ? foExec : fbExec).disabled = plan.p.contracts_moved === 0;
     };
 
     const execute = async (kind, button) => {
@@ -215,13 +206,15 @@ export default {
     [foTo, foForce, foScope.sel, foScope.prefixes, fbScope.sel, fbScope.prefixes].forEach((el) =>
       el.addEventListener('change', () => { previewed = null; foExec.disabled = fbExec.disabled = true; }));
 
-    pauseBtn.addEventListener('click', async (e) => {
-      const paused = e.currentTarget.dataset.paused === 'true';
+    // pauseBtn, not e.currentTarget: after the confirmation's await the
+    // event is dispatched and its currentTarget is null.
+    pauseBtn.addEventListener('click', async () => {
+      const paused = pauseBtn.dataset.paused === 'true';
       if (!paused && !(await confirmDialog({title: 'Pause automatic failover?', confirm: 'Pause',
         body: h('p', {}, 'Health is still watched, but nothing moves automatically until you resume. ' +
           'Manual failover and failback still work.')})))
         return;
-      const r = await withProgress(e.currentTarget, paused ? 'Resuming…' : 'Pausing…',
+      const r = await withProgress(pauseBtn, paused ? 'Resuming…' : 'Pausing…',
         () => send('POST', paused ? '/api/resume' : '/api/pause', {}), paused ? 'Resumed' : 'Paused');
       if (r) toast(paused ? 'Automatic failover resumed' : 'Automatic failover paused');
     });

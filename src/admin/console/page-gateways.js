@@ -25,6 +25,14 @@ function field(label, valueEl) {
   return h('div', {class: 'kv-row'}, h('dt', {}, label), h('dd', {}, valueEl));
 }
 
+// The gateway's own last STATUS: once its process is gone that is what
+// it said before, not what it says (a stopped card said "logged_in").
+function saidText(g) {
+  const said = [g.status || '—', g.detail ? h('span', {class: 'muted'}, ` ${g.detail}`) : ''];
+  if (g.pid || !g.status) return said;
+  return [h('span', {class: 'muted'}, 'not running; last said '), ...said];
+}
+
 class Card {
   constructor(account) {
     this.account = account;
@@ -81,7 +89,7 @@ class Card {
     fill(this.v.rate, r.now === null ? '—' : r.now.toFixed(RATE_DECIMALS));
     fill(this.spark, sparkline(r.series, `ticks per second of ${g.account}, last minutes`));
     fill(this.v.active, int(g.active_contracts));
-    fill(this.v.status, g.status || '—', g.detail ? h('span', {class: 'muted'}, ` ${g.detail}`) : '');
+    fill(this.v.status, ...saidText(g));
   }
 
   async act(action, button) {

@@ -29,6 +29,7 @@ export default {
     const lines = [];            // {node, seq, ts, level, tag, msg}, by time
     const polled = new Map();    // node id -> last seq read
     const cleared = new Map();   // node id -> seq up to which Clear hid lines
+    const unread = new Map();    // node id -> why its lines are not read now
     let paused = false;
     let held = 0;
     const selfId = () => (selfNode() || {}).id;
@@ -74,7 +75,9 @@ export default {
     };
 
     const renderStatus = () => fill(status, paused ? `Paused: ${held} new line${held === 1 ? '' : 's'} held`
-      : `${view.childElementCount} shown of ${lines.length}`);
+      : `${view.childElementCount} shown of ${lines.length}`,
+    [...unread].filter(([id]) => chosen().has(id)).map(([id, why]) =>
+      h('span', {class: 'bad', dataset: {unread: id}}, ` · Node ${id}: lines not read (${why})`)));
 
     // Adds lines of a node (oldest first); shows those that pass.
     const add = (node, list) => {
@@ -97,17 +100,28 @@ export default {
       renderStatus();
     };
 
+    // A node the view shows unreachable is not asked: each relay to it
+    // would fail and log a WARN on this node, once a second.
     const poll = async () => {
       for (const id of chosen()) {
         if (id === selfId()) continue;
+        const node = nodes().find((n) => n.id === id);
+        if (node && !node.reachable) {
+          unread.set(id, node.error || 'unreachable');
+          continue;
+        }
         const since = polled.get(id);
         try {
           const r = await get(`/api/logs?node=${id}&level=debug&limit=${POLL_LIMIT}${since ? `&since=${since}` : ''}`);
+          unread.delete(id);
           polled.set(id, r.last_seq);
           if (since && r.last_seq < since) polled.delete(id); // it restarted
           add(id, r.lines.filter((l) => !since || l.seq > since));
-        } catch { /* unreachable: try again next round */ }
+        } catch (err) {
+          unread.set(id, err.message); // asked again next round
+        }
       }
+      renderStatus();
     };
 
     const renderNodes = () => fill(nodeBox, nodes().map((n) => h('button', {type: 'button', class: 'seg',
