@@ -27,6 +27,10 @@ bool admin_secrets_seal(struct admin_call *call, struct hamd_account *a)
     }
     explicit_bzero(a->params, sizeof a->params);
     snprintf(a->params, sizeof a->params, "%s", sealed);
+    if (!hamd_vault_can_seal(call->deps->vault) &&
+        hamd_vault_params_clear(call->deps->vault, a->params))
+        LOG_WARN("account %s: its secret params are stored in clear: set "
+                 "[accounts] key_file to seal them (docs/security.md)", a->id);
     return true;
 }
 

@@ -375,6 +375,7 @@ enum walk_op {
     WALK_REKEY, /* open what another key sealed, seal it and the secret
                    names not sealed yet under the current key */
     WALK_FIND,  /* only look for a sealed value */
+    WALK_CLEAR, /* only look for a secret name's value in clear */
 };
 
 /* The key id of a sealed value is the current key's. */
@@ -403,6 +404,10 @@ static json_t *walk_value(const struct hamd_vault *self, const char *key,
     char why[HAMD_VAULT_ERR_MAX] = "";
     if (sealed && op == WALK_FIND) {
         *rc = 1;
+    } else if (op == WALK_CLEAR) {
+        /* An empty string is no secret (a form left blank). */
+        *rc = !sealed && !(s && !s[0]) && hamd_vault_secret_name(self, key);
+        return NULL;
     } else if (sealed && (op == WALK_OPEN ||
                           (op == WALK_REKEY && !sealed_current(self, s)))) {
         plain = open_value(self, s, why, sizeof why);
@@ -521,6 +526,15 @@ int hamd_vault_rekey_params(const struct hamd_vault *self, const char *in,
     int rc = params_apply(self, in, out, cap, WALK_REKEY, err, errcap);
     *changed = rc == 0 && strcmp(in, out) != 0;
     return rc;
+}
+
+bool hamd_vault_params_clear(const struct hamd_vault *self,
+                             const char *params)
+{
+    json_t *p = params ? json_loads(params, 0, NULL) : NULL;
+    bool found = p && walk(self, p, WALK_CLEAR, NULL, 0) == 1;
+    json_decref(p);
+    return found;
 }
 
 bool hamd_vault_params_sealed(const char *params)

@@ -97,6 +97,12 @@ int hamd_vault_rekey_params(const struct hamd_vault *self, const char *in,
                             char *out, size_t cap, bool *changed, char *err,
                             size_t errcap);
 
+/* True when the params text holds, anywhere, a value of a secret name
+ * (secret_keys) that is not sealed and not an empty string: what a
+ * cluster without a key_file stores in clear. */
+bool hamd_vault_params_clear(const struct hamd_vault *self,
+                             const char *params);
+
 /* True when the params text holds a sealed value anywhere. */
 bool hamd_vault_params_sealed(const char *params);
 

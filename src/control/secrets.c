@@ -55,6 +55,31 @@ static int secrets_check_store(struct hamd_node *node)
     return -1;
 }
 
+/* Without [accounts] key_file secrets are stored as given: say so, once
+ * per account at start, so that it is a choice and not an oversight. */
+static void warn_clear(const struct hamd_node *node,
+                       const struct hamd_account *a, const char *where)
+{
+    if (hamd_vault_params_clear(node->vault, a->params))
+        LOG_WARN("account %s: its secret params are stored in clear in %s: "
+                 "set [accounts] key_file to seal them (docs/security.md)",
+                 a->id, where);
+}
+
+static int warn_clear_stored(void *ud, const struct hamd_account *a)
+{
+    warn_clear(ud, a, "the store, the Raft log and snapshots");
+    return 0;
+}
+
+static void secrets_warn_clear(struct hamd_node *node)
+{
+    const struct hamd_config *cfg = node->cfg;
+    for (unsigned i = 0; i < cfg->n_seed_accounts; i++)
+        warn_clear(node, &cfg->seed_accounts[i], "the config file and store");
+    hamd_store_accounts_foreach(node->store, warn_clear_stored, node);
+}
+
 int node_secrets_start(struct hamd_node *node)
 {
     const struct hamd_config *cfg = node->cfg;
@@ -68,6 +93,8 @@ int node_secrets_start(struct hamd_node *node)
     if (hamd_vault_can_seal(node->vault))
         LOG_INFO("secret params (%s) are sealed with key %s",
                  cfg->secret_keys, hamd_vault_key_id(node->vault));
+    else
+        secrets_warn_clear(node);
     return secrets_check_store(node);
 }
 

@@ -239,6 +239,38 @@ static void test_without_key(void **state)
     hamd_vault_destroy(&v);
 }
 
+/* What a cluster without key_file would store in clear: a secret name's
+ * value at any depth, whatever its case and type, but not an empty string,
+ * a sealed value, or a key that is not a secret name. */
+static void test_clear_secrets_found(void **state)
+{
+    (void)state;
+    char err[HAMD_VAULT_ERR_MAX];
+    struct hamd_vault *v = hamd_vault_new("", NAMES, err, sizeof err);
+    assert_non_null(v);
+    assert_true(hamd_vault_params_clear(v, "{\"password\":\"p\"}"));
+    assert_true(hamd_vault_params_clear(v, "{\"s\":{\"AUTH_CODE\":7}}"));
+    assert_true(hamd_vault_params_clear(v, "{\"a\":[{\"password\":\"p\"}]}"));
+    assert_false(hamd_vault_params_clear(v, "{\"password\":\"\"}"));
+    assert_false(hamd_vault_params_clear(v, "{\"pin\":\"9\",\"user\":\"u\"}"));
+    assert_false(hamd_vault_params_clear(
+        v, "{\"password\":\"enc:v1:0badc0de:AAAA\"}"));
+    assert_false(hamd_vault_params_clear(v, "not json"));
+    assert_false(hamd_vault_params_clear(v, NULL));
+    hamd_vault_destroy(&v);
+    /* Sealed with a key, nothing is left in clear. */
+    struct key_file kf = {0};
+    v = vault_with(&kf, KEY_A "\n");
+    char out[OUT_MAX];
+    const char *in = "{\"password\":\"p\",\"s\":{\"auth_code\":\"a\"}}";
+    assert_true(hamd_vault_params_clear(v, in));
+    assert_int_equal(hamd_vault_seal_params(v, in, out, sizeof out, err,
+                                            sizeof err), 0);
+    assert_false(hamd_vault_params_clear(v, out));
+    hamd_vault_destroy(&v);
+    key_file_remove(&kf);
+}
+
 static void test_key_file_refused(void **state)
 {
     (void)state;
@@ -277,6 +309,7 @@ int main(void)
         cmocka_unit_test(test_params_at_any_depth),
         cmocka_unit_test(test_sealed_inside_a_secret),
         cmocka_unit_test(test_without_key),
+        cmocka_unit_test(test_clear_secrets_found),
         cmocka_unit_test(test_key_file_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
