@@ -10,7 +10,8 @@ import json
 import os
 import subprocess
 
-from hamdtest import HACTL, Cluster, check, run, sim_account
+from hamdtest import (HACTL, Cluster, check, run, sim_account,
+                      wait_one_publisher)
 
 # Port 1 on loopback refuses at once: without the option check, hactl
 # would ask it and exit 3 (no node answered).
@@ -36,6 +37,7 @@ def test_tail_json_after_the_command():
     c = Cluster(0, [sim_account("sim_a", 1, ["SHFE"], rate=20)],
                 ["rb2601.SHFE"], name="clijson").start()
     try:
+        wait_one_publisher(c)  # the admin port is bound by then
         r = c.hactl("tail", "--count", "3", "--json", "rb2601")
         lines = r.stdout.splitlines()
         check(len(lines) == 3, "tail --json printed %r" % r.stdout)
@@ -50,6 +52,7 @@ def test_update_with_the_file_of_add():
     c = Cluster(0, [sim_account("sim_a", 1, ["SHFE"], rate=20)],
                 ["rb2601.SHFE"], name="clibody").start()
     try:
+        wait_one_publisher(c)  # the admin port is bound by then
         body = os.path.join(c.dir, "backup.json")
         account = {"id": "backup", "gateway_type": "sim", "priority": 3,
                    "exchanges": ["SHFE"], "enabled": False,
