@@ -138,6 +138,10 @@ static void role_cb(void *ud, enum hamd_cluster_role role, uint64_t term,
     bool deposed = node->lapsed && (role != HAMD_CLUSTER_LEADER || term != node->term);
     node->role = role;
     node->term = term;
+    if (leader_id && leader_id != node->leader_id) {
+        node->prev_leader_id = node->last_leader_id;
+        node->last_leader_id = leader_id;
+    }
     node->leader_id = leader_id;
     node_follow_leader(node);
     if (node->cover)
@@ -192,6 +196,26 @@ static bool lease_lapsed(struct hamd_node *node, uint64_t term)
            hamd_cluster_term(node->cluster) == term;
 }
 
+/* leader_elected {node, term, previous_leader}: once per term in which
+ * this node starts publishing, so an operator (hactl events, the console,
+ * the on_event hook) sees every leader change, not only the source-driven
+ * ones (leadership_moved). previous_leader is the leader this node knew
+ * before (itself after a lapse), null when it knew none. */
+static void node_raise_elected(struct hamd_node *node, uint64_t term)
+{
+    if (node->elected_term == term)
+        return;
+    node->elected_term = term;
+    json_t *ev = hamd_events_json_new("leader_elected");
+    json_object_set_new(ev, "node", json_integer(node->cfg->node_id));
+    json_object_set_new(ev, "term", json_integer((json_int_t)term));
+    json_object_set_new(ev, "previous_leader",
+                        node->prev_leader_id
+                            ? json_integer((json_int_t)node->prev_leader_id)
+                            : json_null());
+    hamd_events_raise(node->events, ev);
+}
+
 static void lease_cb(void *ud, bool publishing, uint64_t term, int64_t until_ns)
 {
     struct hamd_node *node = ud;
@@ -215,6 +239,7 @@ static void lease_cb(void *ud, bool publishing, uint64_t term, int64_t until_ns)
     node->publishing = true;
     node_notify(node);
     LOG_INFO("lease acquired: publishing in term %llu", (unsigned long long)term);
+    node_raise_elected(node, term);
     hamd_steer_on_lease(node->steer, true);
     node_reconcile_routing(node); /* relayed sources are the publisher's */
     hamd_cover_on_lease(node->cover, true);

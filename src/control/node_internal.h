@@ -109,6 +109,11 @@ struct hamd_node {
                                            Raft leader: may come back */
     uint64_t term;                      /* current Raft term */
     uint64_t leader_id;                 /* 0 = unknown */
+    uint64_t last_leader_id;            /* the newest leader known, even
+                                           during an election (0: none) */
+    uint64_t prev_leader_id;            /* the one before it (0: none) */
+    uint64_t elected_term;              /* term of the last leader_elected
+                                           this node raised */
     enum hamd_cluster_role role;        /* as last reported by Raft */
 
     struct hamd_strmap *gateways;       /* account id -> node_gw */

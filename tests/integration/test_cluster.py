@@ -8,7 +8,8 @@ every acknowledged write.
 """
 import time
 
-from hamdtest import (gateway_states, node_status, sim_control, wait_one_publisher,
+from hamdtest import (api_get, gateway_states, node_status, sim_control,
+                      wait_one_publisher,
                       Cluster, Subscriber, check, check_contiguous,
                       check_exactly_once, check_fenced, check_tick_fields, log,
                       run, sim_account, wait_for)
@@ -90,6 +91,16 @@ def test_kill_leader_another_publishes_higher_term():
         check_fenced(sub.ticks, old_term)
         check_contiguous(sub.ticks)
         check("before_kill" in account_ids(c, new_leader), "acknowledged write lost")
+        # The change is an event in the replicated history, naming both.
+        new_term = max(t["term"] for _, t in sub.ticks)
+        elected = wait_for(lambda: [e for e in api_get(c, new_leader, "/api/events")
+                                    ["events"] if e["event_type"] == "leader_elected"
+                                    and e["term"] == new_term], 10,
+                           "a leader_elected event for the new term")
+        check(len(elected) == 1 and elected[0]["node"] == new_leader + 1 and
+              elected[0]["previous_leader"] == leader + 1,
+              "leader_elected %r (killed node %d, new node %d)"
+              % (elected, leader + 1, new_leader + 1))
         # The killed node comes back and catches up.
         c.start(leader)
         put_account(c, new_leader, "after_restart", 8)

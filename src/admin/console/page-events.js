@@ -20,6 +20,10 @@ export function eventSummary(ev) {
     return `${ev.gateway_id} on node ${ev.node}: ${ev.from} → ${ev.to} (${ev.health_trigger})`;
   case 'gateway_restarted':
     return `${ev.gateway_id} on node ${ev.node}: hard restart (${ev.reason})`;
+  case 'leader_elected':
+    return `node ${ev.node} leads in term ${ev.term}` +
+      (ev.previous_leader == null ? ' (no leader known before)'
+        : ev.previous_leader === ev.node ? ' again' : ` (was node ${ev.previous_leader})`);
   default:
     if ('backup_gateway_id' in ev) {
       return `${ev.failed_gateway_id || '—'} → ${ev.backup_gateway_id || 'nobody'}: ` +
