@@ -417,9 +417,17 @@ def t_stopped_gateway(env):
     p.go("gateways")
     card = "article.card[data-account=sim_b]"
     p.wait(lambda: p.attr(card, "data-state") == "HEALTHY", "sim_b HEALTHY")
+
+    def enabled():
+        return {a: p.attr(card + " button[data-action=%s]" % a, "disabled") is None
+                for a in ("start", "stop", "restart")}
+    check(enabled() == {"start": False, "stop": True, "restart": True},
+          "a running gateway's buttons: %r" % enabled())
     p.click(card + " button[data-action=stop]")
     p.confirm()
     p.wait(lambda: p.attr(card, "data-state") == "STOPPED", "the card STOPPED")
+    p.wait(lambda: enabled() == {"start": True, "stop": False, "restart": False},
+           "only Start on a stopped gateway")
     said = p.text(card + " .v-status")
     check(said.startswith("not running"), "the card says the process is gone: %r" % said)
     p.go("overview")

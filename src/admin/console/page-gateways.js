@@ -38,8 +38,9 @@ class Card {
     this.account = account;
     this.pending = null; // {since, pid, restarts}: a restart ordered here
     const noteId = `note-${account}`;
-    const btn = (action, label, cls) => h('button', {type: 'button', class: `btn ${cls}`,
-      dataset: {action, note: noteId}, onclick: (e) => this.act(action, e.currentTarget)}, label);
+    this.buttons = {};
+    const btn = (action, label, cls) => (this.buttons[action] = h('button', {type: 'button', class: `btn ${cls}`,
+      dataset: {action, note: noteId}, onclick: (e) => this.act(action, e.currentTarget)}, label));
     this.title = h('h3', {}, account);
     this.name = h('span', {class: 'muted card-name'});
     this.prio = h('span', {class: 'prio'});
@@ -90,6 +91,18 @@ class Card {
     fill(this.spark, sparkline(r.series, `ticks per second of ${g.account}, last minutes`));
     fill(this.v.active, int(g.active_contracts));
     fill(this.v.status, ...saidText(g));
+    this.enableActions(state);
+  }
+
+  // Only what can act: Start on a stopped gateway, Stop and Hard restart on
+  // one that runs (the API refuses a restart of a STOPPED one), nothing
+  // more while a restart ordered here is under way. A button busy with its
+  // request is left to withProgress.
+  enableActions(state) {
+    const stopped = state === 'STOPPED';
+    const off = {start: !stopped, stop: stopped, restart: stopped || state === 'RESTARTING'};
+    for (const [action, b] of Object.entries(this.buttons))
+      if (!b.classList.contains('busy')) b.disabled = off[action];
   }
 
   async act(action, button) {
