@@ -379,6 +379,13 @@ def t_failover_dry_run_then_execute(env):
     p.wait(lambda: "Select contracts" in (p.text("#fo-preview-note") or ""), "the error by the button")
     check(not p.find("#plan .plan"), "no plan left shown: %r" % p.text("#plan"))
     check(not p.one("#fo-execute").is_enabled(), "nothing to execute")
+    # nothing to (un)subscribe: the reason by the buttons, nothing sent
+    before = len(p.find("#contracts-table tbody tr[data-symbol]"))
+    p.click("#sub-add")
+    p.wait(lambda: "SYMBOL.EXCHANGE" in (p.text("#sub-note") or ""), "the reason by Subscribe")
+    p.click("#sub-remove")
+    p.wait(lambda: "Select contracts" in (p.text("#sub-note") or ""), "the reason by Unsubscribe")
+    check(len(p.find("#contracts-table tbody tr[data-symbol]")) == before, "contracts changed")
     Select(p.one("#fo-scope")).select_by_value("all")
     for i in range(3):
         wait_for(lambda: set(api_contract_sources(c, i).values()) == {"sim_b"}, WAIT_S,

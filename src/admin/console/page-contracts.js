@@ -219,15 +219,18 @@ export default {
       if (r) toast(paused ? 'Automatic failover resumed' : 'Automatic failover paused');
     });
 
+    // Nothing to send: the reason by the button (where the last outcome
+    // was), as a refusal from the API would be.
+    const refuse = (button, why) => withProgress(button, '', () => { throw new Error(why); });
     const subscribe = async (button) => {
       const symbols = subInput.value.split(/[\s,]+/).filter(Boolean);
-      if (!symbols.length) return toast('Give symbols as SYMBOL.EXCHANGE', 'bad');
+      if (!symbols.length) return refuse(button, 'Give symbols as SYMBOL.EXCHANGE');
       const r = await withProgress(button, 'Subscribing…', () => send('POST', '/api/subscriptions', {symbols}), 'Subscribed');
       if (r) { subInput.value = ''; load(); }
     };
     const unsubscribe = async (button) => {
       const symbols = [...selected];
-      if (!symbols.length) return toast('Select contracts in the table first', 'bad');
+      if (!symbols.length) return refuse(button, 'Select contracts in the table first');
       if (!(await confirmDialog({title: `Unsubscribe ${symbols.length} contract(s)?`, confirm: 'Unsubscribe', danger: true,
         body: h('p', {class: 'mono'}, symbols.slice(0, 20).join(', ') + (symbols.length > 20 ? ' …' : ''))})))
         return;
