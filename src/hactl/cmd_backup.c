@@ -288,13 +288,26 @@ static json_t *account_in(const json_t *accounts, const char *id)
     return NULL;
 }
 
+/* Says why path is not JSON: jansson's message names the file when it
+ * could not open it; the line only when there is one. */
+static void import_json_error(const char *path, const json_error_t *err)
+{
+    if (err->line > 0)
+        fprintf(stderr, "hactl import: %s: %s (line %d)\n", path, err->text,
+                err->line);
+    else
+        fprintf(stderr, "hactl import: %s: %s\n", path, err->text);
+}
+
 /* --param-str ACCOUNT.KEY=VALUE into secrets[ACCOUNT][KEY]. */
 static int secret_add(json_t *secrets, const char *arg)
 {
     const char *dot = strchr(arg, '.'), *eq = strchr(arg, '=');
     if (!dot || !eq || dot == arg || eq < dot + 2) {
+        /* Up to the '=' only: what follows may be a password. */
         fprintf(stderr, "hactl import: --param-str wants ACCOUNT.KEY=VALUE, "
-                        "not '%.*s...'\n", (int)(eq ? eq - arg : 0), arg);
+                        "not '%.*s%s'\n", (int)(eq ? eq - arg : (long)strlen(arg)),
+                arg, eq ? "=..." : "");
         return HACTL_USAGE;
     }
     char *account = strndup(arg, (size_t)(dot - arg));
@@ -318,7 +331,7 @@ static int secrets_load(json_t *secrets, const char *path)
     json_t *params;
     int rc = doc ? HACTL_OK : HACTL_USAGE;
     if (!doc)
-        fprintf(stderr, "hactl import: %s: %s (line %d)\n", path, err.text, err.line);
+        import_json_error(path, &err);
     else if (stat(path, &st) == 0 && (st.st_mode & 077))
         fprintf(stderr, "hactl import: warning: others may read %s (chmod 600)\n", path);
     json_object_foreach(doc, account, params) {
@@ -691,8 +704,7 @@ static int import_load(struct import *im)
     char why[BACKUP_FIELDS_MAX];
     im->doc = json_load_file(im->file, 0, &err);
     if (!im->doc) {
-        fprintf(stderr, "hactl import: %s: %s (line %d)\n", im->file, err.text,
-                err.line);
+        import_json_error(im->file, &err);
         return HACTL_USAGE;
     }
     if (doc_check(im->doc, why, sizeof why) != 0) {
