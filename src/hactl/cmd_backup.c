@@ -31,6 +31,7 @@
 #define BACKUP_PATH_MAX 160         /* bytes of an API path or a param path */
 #define BACKUP_FIELDS_MAX 256       /* bytes of the list of changed fields */
 #define BACKUP_FILE_MODE 0600       /* the export names brokers and users */
+#define HTTP_UNAUTHORIZED 401       /* no or a wrong bearer token */
 
 static const char EXPORT_USAGE[] = "export [--out FILE]";
 static const char IMPORT_USAGE[] =
@@ -368,17 +369,19 @@ struct import {
     json_t *secrets;        /* {ACCOUNT: {KEY: VALUE}} given by the operator */
     struct backup_state have; /* the cluster before the import */
     unsigned created, updated, unchanged, refused; /* accounts */
+    unsigned acct_failed;   /* accounts whose write failed or was not tried */
     unsigned removed;       /* accounts deleted (--prune) */
     unsigned subs_added, subs_removed, subs_unchanged; /* subscriptions */
     unsigned failed;        /* writes the cluster refused or failed */
     int rc;                 /* the first failed write's enum hactl_exit */
-    bool stopped;           /* a write met no leader or no node: no more */
+    bool stopped;           /* a write met no leader, no node or no token:
+                               no more */
 };
 
 /* Sends one write unless this is a dry run. A failure is counted; one
- * that is not a refusal of this item (no node, no leader, 5xx) stops the
- * import, since the next write would meet it too. Returns true when the
- * write was done (or would be). */
+ * that is not a refusal of this item (no node, no leader, 5xx, a missing
+ * or wrong token: 401) stops the import, since the next write would meet
+ * it too. Returns true when the write was done (or would be). */
 static bool import_write(struct import *im, const char *what, const char *method,
                          const char *path, const json_t *body)
 {
@@ -388,16 +391,17 @@ static bool import_write(struct import *im, const char *what, const char *method
         return false;
     struct hactl_resp r;
     int rc = hactl_http_write_json(im->ctl, what, method, path, body, &r);
-    hactl_resp_free(&r);
     if (rc != HACTL_OK) {
         im->failed++;
         if (im->rc == HACTL_OK)
             im->rc = rc;
-        im->stopped = rc == HACTL_FAIL || rc == HACTL_UNREACHABLE;
+        im->stopped = rc == HACTL_FAIL || rc == HACTL_UNREACHABLE ||
+                      r.status == HTTP_UNAUTHORIZED;
         if (im->stopped)
             fprintf(stderr, "hactl import: stopped: the rest was not tried "
                             "(it is safe to run the import again)\n");
     }
+    hactl_resp_free(&r);
     return rc == HACTL_OK;
 }
 
@@ -484,12 +488,16 @@ static void import_account(struct import *im, const json_t *a)
         if (import_write(im, "import: accounts add", "POST", "/api/accounts", want)) {
             im->created++;
             printf("%screate account %s\n", would, id);
+        } else {
+            im->acct_failed++;
         }
     } else if (fields[0]) {
         snprintf(path, sizeof path, "/api/accounts/%s", id);
         if (import_write(im, "import: accounts update", "PUT", path, want)) {
             im->updated++;
             printf("%supdate account %s (%s)\n", would, id, fields);
+        } else {
+            im->acct_failed++;
         }
     } else {
         im->unchanged++;
@@ -589,10 +597,11 @@ static const char *import_pause(struct import *im)
     bool want = json_is_true(json_object_get(im->doc, "paused"));
     bool have = json_is_true(json_object_get(im->have.status.json, "paused"));
     if (want && !have) {
-        printf("%spause automatic failover\n", im->dry_run ? "would " : "");
         json_t *none = json_object();
         bool done = import_write(im, "import: pause", "POST", "/api/pause", none);
         json_decref(none);
+        if (done)
+            printf("%spause automatic failover\n", im->dry_run ? "would " : "");
         return done ? "pause set" : "pause not set (failed)";
     }
     if (!want && have)
@@ -642,9 +651,9 @@ static void import_run(struct import *im)
     if (im->dry_run)
         printf("dry run: nothing was changed; the import would do this:\n");
     printf("%s: accounts %u created, %u updated, %u unchanged, %u refused, "
-           "%u deleted; subscriptions %u added, %u removed, %u unchanged; %s",
-           im->file,
-           im->created, im->updated, im->unchanged, im->refused, im->removed,
+           "%u failed, %u deleted; subscriptions %u added, %u removed, "
+           "%u unchanged; %s", im->file, im->created, im->updated,
+           im->unchanged, im->refused, im->acct_failed, im->removed,
            im->subs_added, im->subs_removed, im->subs_unchanged, paused);
     if (!im->prune && (json_array_size(prune_ids) || json_array_size(extra)))
         printf("; kept %zu accounts and %zu subscriptions the file lacks "

@@ -5,7 +5,9 @@ A 3-node cluster with three accounts (one whose gateway checks a
 password, test_secrets' pwcheck), three subscriptions, one contract
 pinned by `hactl failover --to` and automatic failover paused is
 exported; the file holds the password masked, never in clear. It is
-imported into a fresh standalone node: a dry run changes nothing; without
+imported into a fresh standalone node that wants a token: without it
+every write is refused (exit 4) and nothing changes; a dry run changes
+nothing; without
 the password the account is refused by name while the rest imports (exit
 1); a secrets file fills it (dry run); with --param-str it imports and its
 gateway logs in with the real password; the pin is not restored but
@@ -111,21 +113,33 @@ def test_export_import():
         check(doc["accounts"] == api_get(src, leader_of(src), "/api/accounts"),
               "the export's accounts are not the leader's")
 
-        dst = Cluster(0, [], [], name="bkdst")
+        # The new cluster wants a token for changes, as a real one does.
+        token = os.path.join(src.dir, "token")
+        with open(os.open(token, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
+            f.write(uuid.uuid4().hex + "\n")
+        dst = Cluster(0, [], [], name="bkdst",
+                      extra_ini="[admin]\ntoken_file = %s\n" % token)
         pwcheck(dst)
         dst.start()
         wait_one_publisher(dst, timeout=START_TIMEOUT_S)
         empty = state(dst)
+        t = ["-t", token]
+
+        # Without the token: every write refused (401, exit 4), none made.
+        r = dst.hactl("import", backup, check_rc=False)
+        check(r.returncode == 4 and "import: accounts add" in r.stderr and
+              r.stderr.count("HTTP 401") == 1 and "stopped" in r.stderr and
+              state(dst) == empty, "no token: %d %r" % (r.returncode, r.stderr))
 
         # A dry run says what it would do and changes nothing.
-        r = dst.hactl("import", backup, "--dry-run", check_rc=False)
+        r = dst.hactl(*t, "import", backup, "--dry-run", check_rc=False)
         check(r.returncode == 1 and "would create account sim_a" in r.stdout
               and "ctp_x" in r.stderr, "dry run: %d %r %r"
               % (r.returncode, r.stdout, r.stderr))
         check(state(dst) == empty, "the dry run changed %r" % (state(dst),))
 
         # Without the password: ctp_x refused by name, the rest imported.
-        r = dst.hactl("import", backup, check_rc=False)
+        r = dst.hactl(*t, "import", backup, check_rc=False)
         check(r.returncode == 1 and "refused account ctp_x" in r.stderr and
               "params.password" in r.stderr and
               "--param-str ctp_x.password=" in r.stderr,
@@ -142,12 +156,12 @@ def test_export_import():
         secrets = os.path.join(dst.dir, "secrets.json")
         with open(os.open(secrets, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
             json.dump({"ctp_x": {"password": password}}, f)
-        r = dst.hactl("import", backup, "--dry-run", "--secrets", secrets)
+        r = dst.hactl(*t, "import", backup, "--dry-run", "--secrets", secrets)
         check("would create account ctp_x" in r.stdout and "0 refused" in r.stdout
               and r.stderr == "", "--secrets: %r %r" % (r.stdout, r.stderr))
 
         # With it: imported, and the gateway logs in with the real one.
-        r = dst.hactl("import", backup, "--param-str", "ctp_x.password=" + password)
+        r = dst.hactl(*t, "import", backup, "--param-str", "ctp_x.password=" + password)
         check("create account ctp_x" in r.stdout and
               "1 created, 0 updated, 2 unchanged, 0 refused" in r.stdout,
               "import with the password: %r" % r.stdout)
@@ -157,12 +171,12 @@ def test_export_import():
         # The pin as the import said to restore it.
         wait_for(lambda: healthy_gateway(dst, 0, "sim_b"), HEALTHY_TIMEOUT_S,
                  "sim_b HEALTHY on the new cluster")
-        dst.hactl(*restore_pin.split()[1:])
+        dst.hactl(*t, *restore_pin.split()[1:])
         check(api_get(dst, 0, "/api/status")["pinned"] == [PINNED],
               "pinned %r" % api_get(dst, 0, "/api/status")["pinned"])
 
         # Twice: nothing changes.
-        r = dst.hactl("import", backup)
+        r = dst.hactl(*t, "import", backup)
         check("0 created, 0 updated, 3 unchanged, 0 refused" in r.stdout and
               "0 added, 0 removed, 3 unchanged" in r.stdout and
               "pin" not in r.stdout.replace("pause", ""),
@@ -171,11 +185,11 @@ def test_export_import():
         check(logged_in_everywhere(dst, "ctp_x", [0]), "the password was lost")
 
         # An edit is put right; extras are kept without --prune.
-        dst.hactl("accounts", "update", "sim_a", "--priority", "7")
-        dst.hactl("accounts", "add", "--id", "extra", "--type", "sim",
+        dst.hactl(*t, "accounts", "update", "sim_a", "--priority", "7")
+        dst.hactl(*t, "accounts", "add", "--id", "extra", "--type", "sim",
                   "--priority", "9", "--exchanges", "DCE", "--disabled")
-        dst.hactl("subs", "add", "m2609.DCE")
-        r = dst.hactl("import", backup)
+        dst.hactl(*t, "subs", "add", "m2609.DCE")
+        r = dst.hactl(*t, "import", backup)
         check("update account sim_a (priority)" in r.stdout and
               "kept 1 accounts and 1 subscriptions" in r.stdout,
               "import over an edit: %r" % r.stdout)
@@ -186,13 +200,13 @@ def test_export_import():
 
         # --prune: listed first; a dry run keeps them, the import does not.
         before = state(dst)
-        r = dst.hactl("import", backup, "--prune", "--dry-run")
+        r = dst.hactl(*t, "import", backup, "--prune", "--dry-run")
         check("accounts (1): extra" in r.stdout and
               "subscriptions (1): m2609.DCE" in r.stdout and
               "would delete account extra" in r.stdout,
               "prune dry run: %r" % r.stdout)
         check(state(dst) == before, "the prune dry run changed something")
-        r = dst.hactl("import", backup, "--prune")
+        r = dst.hactl(*t, "import", backup, "--prune")
         check("1 deleted; subscriptions 0 added, 1 removed" in r.stdout,
               "prune: %r" % r.stdout)
         check(state(dst) == want, "after --prune %r" % (state(dst),))
