@@ -204,11 +204,8 @@ static int send_write(struct hactl *ctl, const char *what, const char *method,
                       const char *path, const json_t *body, bool json,
                       const char *msg)
 {
-    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
     struct hactl_resp r;
-    hactl_http_write(ctl, method, path, text, &r);
-    free(text);
-    int rc = hactl_http_check(what, &r);
+    int rc = hactl_http_write_json(ctl, what, method, path, body, &r);
     if (rc == HACTL_OK && (json || ctl->json))
         hactl_print_raw(&r);
     else if (rc == HACTL_OK)

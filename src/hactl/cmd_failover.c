@@ -46,12 +46,9 @@ static void plan_print(const json_t *plan)
 static int post_plan(struct hactl *ctl, const char *what, const char *path,
                      json_t *body)
 {
-    char *text = json_dumps(body, JSON_COMPACT);
-    json_decref(body);
     struct hactl_resp r;
-    hactl_http_write(ctl, "POST", path, text, &r);
-    free(text);
-    int rc = hactl_http_check(what, &r);
+    int rc = hactl_http_write_json(ctl, what, "POST", path, body, &r);
+    json_decref(body);
     if (rc == HACTL_OK && ctl->json)
         hactl_print_raw(&r);
     else if (rc == HACTL_OK)

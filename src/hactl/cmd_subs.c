@@ -46,12 +46,11 @@ static int subs_change(struct hactl *ctl, int argc, char **argv)
     for (int i = optind; i < argc; i++)
         json_array_append_new(symbols, json_string(argv[i]));
     json_t *body = json_pack("{s:o}", "symbols", symbols);
-    char *text = json_dumps(body, JSON_COMPACT);
-    json_decref(body);
     struct hactl_resp r;
-    hactl_http_write(ctl, add ? "POST" : "DELETE", "/api/subscriptions", text, &r);
-    free(text);
-    rc = hactl_http_check(add ? "subs add" : "subs rm", &r);
+    rc = hactl_http_write_json(ctl, add ? "subs add" : "subs rm",
+                               add ? "POST" : "DELETE", "/api/subscriptions",
+                               body, &r);
+    json_decref(body);
     if (rc == HACTL_OK && ctl->json)
         hactl_print_raw(&r);
     else if (rc == HACTL_OK)

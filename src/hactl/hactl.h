@@ -67,6 +67,10 @@ int hactl_cmd_members(struct hactl *ctl, int argc, char **argv);
 int hactl_cmd_is_leader(struct hactl *ctl, int argc, char **argv);
 int hactl_cmd_transfer(struct hactl *ctl, int argc, char **argv);
 int hactl_cmd_events(struct hactl *ctl, int argc, char **argv);
+/* export [--out FILE] | import FILE: the replicated state an operator
+ * sets, backed up and restored (cmd_backup.c). */
+int hactl_cmd_export(struct hactl *ctl, int argc, char **argv);
+int hactl_cmd_import(struct hactl *ctl, int argc, char **argv);
 /* keys gen NAME | keys pub FILE: CURVE key pairs (cmd_keys.c). */
 int hactl_cmd_keys(struct hactl *ctl, int argc, char **argv);
 /* start | stop | restart ACCOUNT (argv[0] says which). */

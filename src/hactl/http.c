@@ -293,6 +293,16 @@ int hactl_http_write(const struct hactl *ctl, const char *method,
     return answered;
 }
 
+int hactl_http_write_json(const struct hactl *ctl, const char *what,
+                          const char *method, const char *path,
+                          const json_t *body, struct hactl_resp *out)
+{
+    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    hactl_http_write(ctl, method, path, text, out);
+    free(text);
+    return hactl_http_check(what, out);
+}
+
 /* ------------------------------------------------------------------------
  * Answers
  * ------------------------------------------------------------------------ */

@@ -67,6 +67,13 @@ int hactl_http_write(const struct hactl *ctl, const char *method,
                      const char *path, const char *body,
                      struct hactl_resp *out);
 
+/* A write of body (NULL: none) as compact JSON through hactl_http_write,
+ * checked with hactl_http_check(what). The answer stays in *out (free
+ * it). Returns an enum hactl_exit. */
+int hactl_http_write_json(const struct hactl *ctl, const char *what,
+                          const char *method, const char *path,
+                          const json_t *body, struct hactl_resp *out);
+
 /* Maps an answer to an exit code (enum hactl_exit): 2xx ok, 4xx rejected,
  * 5xx failed, none unreachable. For anything but 2xx it prints
  * "hactl: WHAT: ERROR (field F)" to stderr, with the API's error. */

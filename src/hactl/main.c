@@ -49,6 +49,10 @@ static const struct hactl_command COMMANDS[] = {
      "resume                                 automatic failover again"},
     {"restart", hactl_cmd_gateway,
      "restart ACCOUNT                        hard-restart them on every node"},
+    {"export", hactl_cmd_export,
+     "export [--out FILE]                    back up accounts, subscriptions, pause, pins"},
+    {"import", hactl_cmd_import,
+     "import FILE [--dry-run] [--prune] [--param-str ACCOUNT.KEY=V]  restore a backup"},
     {"keys", hactl_cmd_keys,
      "keys gen NAME | keys pub FILE          CURVE key pairs (NAME.key, NAME.pub)"},
 };

@@ -95,6 +95,9 @@ def test_completion_lists_commands_and_options():
                                                    "disable", "rekey"}, "accounts subcommands")
     check(complete(["hactl", "subs", ""]) == {"list", "add", "rm"}, "subs subcommands")
     check("--to" in complete(["hactl", "failover", "--"]), "failover options")
+    check(complete(["hactl", "import", "--"]) == {"--dry-run", "--prune", "--param-str",
+                                                  "--secrets"}, "import options")
+    check(complete(["hactl", "export", "--"]) == {"--out"}, "export options")
 
 
 def test_completion_asks_the_cluster_for_account_ids():
