@@ -111,6 +111,35 @@ static void name_topic_make(struct hamd_client *self)
                       self->conf.n_prefixes, name);
 }
 
+static void dealer_close(struct hamd_client *self)
+{
+    if (self->dealer)
+        zmq_close(self->dealer);
+    self->dealer = NULL;
+}
+
+/* Opens the DEALER, connected to every snapshot endpoint. ZMQ_IMMEDIATE:
+ * a request goes only to a completed connection, the publisher's (no
+ * other node binds). Returns false (errno set) when ZeroMQ refused a
+ * socket or an endpoint. */
+static bool dealer_open(struct hamd_client *self)
+{
+    void *d = zmq_socket(self->zctx, ZMQ_DEALER);
+    if (!d)
+        return false;
+    self->dealer = d;
+    set_connection_opts(&self->conf, d);
+    set_int(d, ZMQ_IMMEDIATE, 1);
+    for (unsigned i = 0; i < self->conf.n_snapshots; i++)
+        if (zmq_connect(d, self->conf.snapshots[i]) < 0) {
+            int err = errno;
+            dealer_close(self);
+            errno = err;
+            return false;
+        }
+    return true;
+}
+
 int client_io_open(struct hamd_client *self)
 {
     name_topic_make(self);
@@ -119,14 +148,15 @@ int client_io_open(struct hamd_client *self)
     for (unsigned i = 0; i < self->conf.n_endpoints; i++)
         if (sub_open(self, CCONN_SLOTS_PER_EP * i) < 0)
             return -1;
+    /* A snapshot endpoint ZeroMQ refuses ("foo", no port) is the caller's
+     * error, told now: the DEALER is opened only when a snapshot is due,
+     * where the refusal would silently mean no snapshots ever. */
+    if (self->conf.n_snapshots > 0) {
+        if (!dealer_open(self))
+            return -1;
+        dealer_close(self);
+    }
     return 0;
-}
-
-static void dealer_close(struct hamd_client *self)
-{
-    if (self->dealer)
-        zmq_close(self->dealer);
-    self->dealer = NULL;
 }
 
 void client_io_close(struct hamd_client *self)
@@ -140,22 +170,6 @@ void client_io_close(struct hamd_client *self)
     if (self->zctx)
         zmq_ctx_term(self->zctx);
     self->zctx = NULL;
-}
-
-/* Opens the DEALER, connected to every snapshot endpoint. ZMQ_IMMEDIATE:
- * a request goes only to a completed connection, the publisher's (no
- * other node binds). Returns false when ZeroMQ refused. */
-static bool dealer_open(struct hamd_client *self)
-{
-    void *d = zmq_socket(self->zctx, ZMQ_DEALER);
-    if (!d)
-        return false;
-    set_connection_opts(&self->conf, d);
-    set_int(d, ZMQ_IMMEDIATE, 1);
-    for (unsigned i = 0; i < self->conf.n_snapshots; i++)
-        zmq_connect(d, self->conf.snapshots[i]);
-    self->dealer = d;
-    return true;
 }
 
 /* Sends the request the core asks for; tells the core whether it left. */
