@@ -166,6 +166,21 @@ class TestSubscribeLater(ClientCase):
         with self.assertRaises(ValueError):
             self.client.subscribe("x" * 48)
 
+    def test_bad_endpoints_named(self):
+        # what ZeroMQ refuses is the caller's ValueError, naming the
+        # endpoint (a bare zmq.ZMQError "Invalid argument" before); a
+        # snapshot endpoint's at once too, not when the first snapshot
+        # was due (then it meant no snapshot ever)
+        for bad in ("foo", "tcp://127.0.0.1", "http://127.0.0.1:1"):
+            with self.assertRaisesRegex(ValueError, "endpoints: bad endpoint %r"
+                                        % bad):
+                hamd.Client([bad], [""])
+            with self.assertRaisesRegex(ValueError, "snapshot_endpoints: bad "
+                                        "endpoint %r" % bad):
+                hamd.Client([self.hub.pub_ep], [""], snapshot_endpoints=[bad])
+        with self.assertRaisesRegex(TypeError, "on_gap: a callable"):
+            hamd.Client([self.hub.pub_ep], [""], on_gap=5)
+
 
 if __name__ == "__main__":
     unittest.main()
