@@ -433,13 +433,19 @@ class Client:
         if self._ctx is None:
             raise RuntimeError("hamd.Client is closed")
         self._apply_subscriptions()
-        now = time.monotonic_ns()
-        nxt = self._due(now)
-        wait = timeout_ms
-        if nxt is not None:
-            due_ms = max(0, -(-(nxt - now) // core.NS_PER_MS))
-            wait = due_ms if wait is None else min(wait, due_ms)
-        ready = dict(self._poller.poll(wait))
+        # What came while the caller was away (its work on the ticks of
+        # the last step) is read before anything is judged due: judged
+        # first, a consumer slower than hb_timeout_ms over one batch saw
+        # 'no heartbeat', probes and a snapshot while `_hb`s waited here.
+        ready = dict(self._poller.poll(0))
+        if not ready:
+            now = time.monotonic_ns()
+            nxt = self._due(now)
+            wait = timeout_ms
+            if nxt is not None:
+                due_ms = max(0, -(-(nxt - now) // core.NS_PER_MS))
+                wait = due_ms if wait is None else min(wait, due_ms)
+            ready = dict(self._poller.poll(wait))
         now = time.monotonic_ns()
         for slot, s in list(self._subs.items()):
             if s in ready:
