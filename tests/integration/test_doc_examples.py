@@ -105,12 +105,16 @@ def run_subscriber(*args):
     return r.returncode, r.stdout, r.stderr
 
 
-def full_tick(vt, term, seq):
-    """A published tick as the hub encodes it (for the fake publisher)."""
+def full_tick(vt, term, seq, as_of=None):
+    """A published tick as the hub encodes it (for the fake publisher);
+    as_of=(term, seq): the exchange time and volume of that one (a new
+    leader's re-send of an old leader's tick)."""
     symbol, _, exchange = vt.rpartition(".")
+    age_term, age_seq = as_of or (term, seq)
     t = {k: 0.0 for k, typ in TICK_FIELDS.items() if typ is float}
     t.update(symbol=symbol, exchange=exchange, vt_symbol=vt, gateway_name="fake",
-             name="", datetime=1_750_000_000_000_000_000 + term * 10**12 + seq * 10**6,
+             name="", datetime=1_750_000_000_000_000_000 + age_term * 10**12
+             + age_seq * 10**6, volume=float(age_term * 10**6 + age_seq),
              localtime=1_750_000_000_000_000_000, term=term, seq=seq, node=term,
              hub_ns=time.time_ns(), last_price=100.0 + seq)
     return msgpack.packb(t)
@@ -424,20 +428,25 @@ def test_subscriber_example_fences_and_reports_gaps():
         check(request == [b"SNAPSHOT", b""], "request %r" % request)
         snap.send_multipart([ident, vt.encode(), full_tick(vt, 2, 10)])
         snap.send_multipart([ident, b"END", msgpack.packb({"term": 2, "count": 1})])
-        # covered by the snapshot, new, straggler of term 1, new, new term,
-        # new, gap of one, new
-        for term, seq in [(2, 9), (2, 11), (1, 50), (2, 12), (3, 1), (3, 2),
-                          (3, 4), (3, 5)]:
-            pub.send_multipart([vt.encode(), full_tick(vt, term, seq)])
+        # covered by the snapshot, new, straggler of term 1, new, new term
+        # whose leader re-sends (2, 11) and (2, 12) (protocol.md §8: not
+        # newer than what was printed; they were printed again, one of them
+        # backwards), new, new, gap of one, new
+        for term, seq, as_of in [(2, 9, None), (2, 11, None), (1, 50, None),
+                                 (2, 12, None), (3, 1, (2, 11)), (3, 2, (2, 12)),
+                                 (3, 3, None), (3, 4, None), (3, 6, None),
+                                 (3, 7, None)]:
+            pub.send_multipart([vt.encode(), full_tick(vt, term, seq, as_of)])
         out, err = proc.communicate(timeout=PROC_TIMEOUT_S + 10)
         check(proc.returncode == 1, "exit status %d, expected 1 (gap)\n%s"
               % (proc.returncode, err))
         got = [(term, seq, s) for _, term, seq, _, s in parse_lines(out)]
-        want = [(2, 10, True), (2, 11, False), (2, 12, False), (3, 1, False),
-                (3, 2, False), (3, 4, False), (3, 5, False)]
+        want = [(2, 10, True), (2, 11, False), (2, 12, False), (3, 3, False),
+                (3, 4, False), (3, 6, False), (3, 7, False)]
         check(got == want, "lines %r" % got)
-        check("gap on rb2601.SHFE in term 3: seq 2 -> 4 (1 missing)" in err, err)
-        check("1 fenced, 1 covered by the snapshot" in err, err)
+        check("gap on rb2601.SHFE in term 3: seq 4 -> 6 (1 missing)" in err, err)
+        check("1 fenced, 1 covered by the snapshot, 2 repeated by a new leader"
+              in err, err)
     finally:
         stop_process(proc)
         pub.close()
