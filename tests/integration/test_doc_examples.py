@@ -541,6 +541,31 @@ def test_client_examples_against_hamd():
         c.cleanup()
 
 
+def test_client_md_documents_the_exported_api():
+    """libhamd-client exports exactly the functions client.h declares, and
+    docs/client.md's C reference has a row for each (hamd_client_version
+    was exported and declared, and missing from the reference)."""
+    root = os.path.join(EXAMPLES, "..", "..")
+    build = os.environ.get("HAMD_BUILD_DIR") or os.path.join(root, "build")
+    r = subprocess.run(["nm", "-D", "--defined-only",
+                        os.path.join(build, "src", "libhamd-client.so.1")],
+                       capture_output=True, text=True, timeout=PROC_TIMEOUT_S)
+    check(r.returncode == 0, "nm: %s" % r.stderr)
+    exported = {line.split()[-1].split("@")[0] for line in r.stdout.splitlines()
+                if line.split()[-2:-1] == ["T"]}
+    with open(os.path.join(root, "include", "hamd", "client.h")) as f:
+        declared = set(re.findall(r"\b(hamd_client_\w+)\(", f.read()))
+    with open(os.path.join(root, "docs", "client.md")) as f:
+        md = f.read()
+    ref = md[md.index("## C reference"):]
+    ref = ref[:ref.index("\n## ", 1)]
+    documented = set(re.findall(r"^\| `(hamd_client_\w+)\(", ref, re.M))
+    check(exported == declared, "exported %s, declared %s"
+          % (sorted(exported), sorted(declared)))
+    check(documented == exported, "client.md's C reference has %s, the "
+          "library exports %s" % (sorted(documented), sorted(exported)))
+
+
 if __name__ == "__main__":
     log("examples in %s" % EXAMPLES)
     run([test_gateway_example_speaks_the_protocol,
@@ -551,4 +576,5 @@ if __name__ == "__main__":
          test_subscriber_example_follows_a_leader_change,
          test_subscriber_example_usage_errors,
          test_subscriber_example_fences_and_reports_gaps,
-         test_client_examples_against_hamd])
+         test_client_examples_against_hamd,
+         test_client_md_documents_the_exported_api])
