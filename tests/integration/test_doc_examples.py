@@ -566,6 +566,23 @@ def test_client_md_documents_the_exported_api():
           "library exports %s" % (sorted(documented), sorted(exported)))
 
 
+def test_client_md_python_loop_takes_a_tick_without_extra():
+    """The body of client.md's Python quick-start loop runs on a tick as a
+    real source sends it: without `extra` (protocol.md §4: absent when the
+    gateway sent none; hamd-gw-vnpy sends none). It read tick["extra"]:
+    KeyError on the first tick from a CTP front."""
+    with open(os.path.join(EXAMPLES, "..", "client.md")) as f:
+        md = f.read()
+    start = md.index("## Quick start: Python")
+    m = re.search(r"^for tick in client:.*\n((?:    .*\n)+)", md[start:], re.M)
+    check(m, "no 'for tick in client:' loop in the Python quick start")
+    body = "\n".join(line[4:] for line in m.group(1).splitlines())
+    tick = msgpack.unpackb(full_tick("rb2601.SHFE", 3, 1))
+    check("extra" not in tick, "the test's tick has an extra map")
+    exec(compile(body, "client.md", "exec"), {"print": lambda *a: None},  # noqa: S102
+         {"tick": tick})
+
+
 if __name__ == "__main__":
     log("examples in %s" % EXAMPLES)
     run([test_gateway_example_speaks_the_protocol,
@@ -577,4 +594,5 @@ if __name__ == "__main__":
          test_subscriber_example_usage_errors,
          test_subscriber_example_fences_and_reports_gaps,
          test_client_examples_against_hamd,
-         test_client_md_documents_the_exported_api])
+         test_client_md_documents_the_exported_api,
+         test_client_md_python_loop_takes_a_tick_without_extra])
