@@ -54,7 +54,8 @@ extern "C" {
 
 /* What on_notice reports: the client's own view of the stream. */
 enum hamd_client_notice {
-    HAMD_CLIENT_SILENT = 1,    /* no `_hb` for hb_timeout_ms */
+    HAMD_CLIENT_SILENT = 1,    /* no `_hb` for hb_timeout_ms (or, once,
+                                  none since the start) */
     HAMD_CLIENT_BACK,          /* `_hb` again after a silence */
     HAMD_CLIENT_RECONNECT,     /* a silent connection was made again */
     HAMD_CLIENT_SNAPSHOT,      /* a snapshot was merged */
@@ -126,7 +127,8 @@ struct hamd_client_stats {
     uint64_t events;          /* `_event` messages passed to on_event */
     uint64_t snapshots;       /* snapshot answers merged */
     uint64_t snapshot_failures; /* snapshots given up (no valid answer) */
-    uint64_t silences;        /* times `_hb` stopped for hb_timeout_ms */
+    uint64_t silences;        /* times `_hb` stopped for hb_timeout_ms
+                                 (or never came) */
     uint64_t reconnects;      /* silent connections made again */
 };
 
