@@ -17,6 +17,7 @@ import signal
 import subprocess
 import tempfile
 import shutil
+import threading
 import time
 
 import msgpack
@@ -536,6 +537,20 @@ def test_client_examples_against_hamd():
             check_client_lines(r.stdout, 5, ["cu2601.SHFE"], name + " cu2601")
         r = subprocess.run([exe], capture_output=True, text=True, timeout=PROC_TIMEOUT_S)
         check(r.returncode == 2, "client_tail.c without endpoints: %d" % r.returncode)
+        # a typo'd endpoint (nothing publishes there) is said, not silence
+        for name, cmd in (("client_tail.c", [exe]),
+                          ("client_tail.py", ["/usr/bin/python3", CLIENT_TAIL_PY])):
+            proc = subprocess.Popen(cmd + ["-e", dead_pub], stderr=subprocess.PIPE,
+                                    stdout=subprocess.DEVNULL, text=True, env=env)
+            guard = threading.Timer(PROC_TIMEOUT_S, proc.kill)  # no line: EOF
+            guard.start()
+            try:
+                line = proc.stderr.readline()
+            finally:
+                guard.cancel()
+                stop_process(proc)
+            check(line.startswith("client: no heartbeat in 1000 ms since the start"),
+                  "%s on %s: %r" % (name, dead_pub, line))
     finally:
         shutil.rmtree(work, ignore_errors=True)
         c.cleanup()
