@@ -488,6 +488,21 @@ def build_client_tail_c(workdir):
     return exe
 
 
+def check_installed_example_links(prefix):
+    """Every link of the installed docs to examples/ names an installed
+    file: client.md's to examples/client_tail.c led nowhere (docs/examples
+    was not installed)."""
+    docs = [d for d, _, files in os.walk(prefix) if "client.md" in files]
+    check(docs, "client.md not installed under %s" % prefix)
+    for name in os.listdir(docs[0]):
+        if not name.endswith(".md"):
+            continue
+        with open(os.path.join(docs[0], name)) as f:
+            for target in re.findall(r"\]\((examples/[^)#]+)", f.read()):
+                check(os.path.isfile(os.path.join(docs[0], target)),
+                      "installed %s links to %s, not installed" % (name, target))
+
+
 def check_client_lines(out, count, symbols, what):
     """client_tail's lines: count of them, each contract's first from the
     snapshot, then seq + 1 each within a term."""
@@ -515,6 +530,7 @@ def test_client_examples_against_hamd():
     work = tempfile.mkdtemp(prefix="hamd-docclient-")
     try:
         exe = build_client_tail_c(work)
+        check_installed_example_links(os.path.join(work, "prefix"))
         warm = Subscriber(c.publish_endpoints())
         warm.pump_until(lambda: {t["vt_symbol"] for _, t in warm.ticks} == set(SYMBOLS),
                         30, "ticks on all symbols")
