@@ -14,7 +14,10 @@
 #   /usr/share/bash-completion/completions/hactl    completion
 #   /usr/share/doc/hamd/                            README and docs/*.md
 #   /usr/share/doc/hamd/examples/                   configs, hook settings,
-#                                                   keepalived, Prometheus, Grafana
+#                                                   keepalived, Prometheus, Grafana,
+#                                                   and docs/examples (the client
+#                                                   quick starts, subscriber.py,
+#                                                   gateway.py) the docs link to
 #
 # Nothing goes to /etc: the hook settings and hamd.ini are the operator's
 # (copied from examples/), and postinst makes /etc/hamd (root:hamd 0750).
@@ -39,6 +42,13 @@ install(FILES ${CMAKE_SOURCE_DIR}/README.md ${HAMD_DEPLOY}/debian/copyright
 file(GLOB HAMD_DOCS ${CMAKE_SOURCE_DIR}/docs/*.md)
 install(FILES ${HAMD_DOCS} DESTINATION ${HAMD_DOC_DIR})
 install(DIRECTORY ${HAMD_DEPLOY}/examples/ DESTINATION ${HAMD_EXAMPLES})
+# docs/*.md link to examples/client_tail.c and the others: beside them.
+install(FILES ${CMAKE_SOURCE_DIR}/docs/examples/client_tail.c
+        DESTINATION ${HAMD_EXAMPLES})
+install(PROGRAMS ${CMAKE_SOURCE_DIR}/docs/examples/client_tail.py
+                 ${CMAKE_SOURCE_DIR}/docs/examples/subscriber.py
+                 ${CMAKE_SOURCE_DIR}/docs/examples/gateway.py
+        DESTINATION ${HAMD_EXAMPLES})
 install(FILES ${HAMD_DEPLOY}/hooks/vip.conf ${HAMD_DEPLOY}/hooks/dns.conf
               ${HAMD_DEPLOY}/hooks/webhook.conf
         DESTINATION ${HAMD_EXAMPLES}/hooks)

@@ -8,7 +8,8 @@
  *                 -s tcp://10.0.0.1:5561 -s tcp://10.0.0.2:5561 -n 100 rb
  *
  * One line per tick on stdout ("snapshot" at the end when it came from a
- * snapshot), gaps and leader changes on stderr. Exit status 0 after -n
+ * snapshot), gaps, leader changes and the client's notices (no heartbeat,
+ * reconnects; not the snapshots merged) on stderr. Exit status 0 after -n
  * ticks (or Ctrl-C), 2 on a usage error.
  */
 #include <hamd/client.h>
@@ -62,6 +63,15 @@ static void on_leader(void *ud, uint64_t term, uint32_t node)
             (unsigned long long)term);
 }
 
+/* The client's own view: a typo in an endpoint shows up here as "no
+ * heartbeat in 1000 ms since the start". */
+static void on_notice(void *ud, enum hamd_client_notice what, const char *text)
+{
+    (void)ud;
+    if (what != HAMD_CLIENT_SNAPSHOT)
+        fprintf(stderr, "client: %s\n", text);
+}
+
 int main(int argc, char **argv)
 {
     const char *pubs[MAX_ENDPOINTS], *snaps[MAX_ENDPOINTS];
@@ -86,6 +96,7 @@ int main(int argc, char **argv)
         .prefixes = (const char *const *)argv + optind,
         .n_prefixes = (size_t)(argc - optind),
         .on_tick = on_tick, .on_gap = on_gap, .on_leader = on_leader,
+        .on_notice = on_notice,
     };
     hamd_client_t *client = hamd_client_new(&o);
     if (!client || hamd_client_start(client) < 0) {

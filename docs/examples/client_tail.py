@@ -9,7 +9,8 @@ through any failover, with the hamd package (src/python).
         -s tcp://10.0.0.1:5561 -s tcp://10.0.0.2:5561 -n 100 rb
 
 One line per tick on stdout (--json: the tick as JSON, "snapshot": true
-when it came from a snapshot), gaps and leader changes on stderr, the
+when it came from a snapshot), gaps, leader changes and the client's
+notices (no heartbeat, reconnects; not the snapshots merged) on stderr, the
 client's counters on stderr at the end. Exit status 0 after -n ticks (or
 Ctrl-C, SIGTERM), 2 on a usage error.
 """
@@ -31,6 +32,13 @@ def on_leader(change):
           file=sys.stderr)
 
 
+def on_notice(kind, text):
+    # a typo in an endpoint shows up here as "no heartbeat in 1000 ms since
+    # the start"
+    if kind != "snapshot":
+        print("client: %s" % text, file=sys.stderr)
+
+
 def main():
     p = argparse.ArgumentParser(description="Print hamd ticks.")
     p.add_argument("-e", dest="endpoints", action="append", required=True,
@@ -45,7 +53,7 @@ def main():
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     client = hamd.Client(a.endpoints, a.prefixes or [""],
                          snapshot_endpoints=a.snapshots,
-                         on_gap=on_gap, on_leader=on_leader)
+                         on_gap=on_gap, on_leader=on_leader, on_notice=on_notice)
     printed = 0
     try:
         for t in client:

@@ -4,8 +4,9 @@
 Subscribes to every node's publish endpoint, waits until the publisher's
 heartbeat proves the subscription is live, asks for a snapshot, then prints
 live ticks. On the way it drops ticks the snapshot already covered, fences
-off ticks of an older term (a deposed leader's stragglers) and reports any
-seq jump inside a term as a gap.
+off ticks of an older term (a deposed leader's stragglers), drops what a
+new leader re-sends that it already printed (not newer by exchange time,
+then volume) and reports any seq jump inside a term as a gap.
 
     ./subscriber.py --endpoint tcp://10.0.0.1:5551 --endpoint tcp://10.0.0.2:5551 \\
                     --snapshot tcp://10.0.0.1:5561 --snapshot tcp://10.0.0.2:5561 \\
@@ -106,7 +107,7 @@ def ns_to_iso(ns):
 
 
 def format_tick(t, snapshot):
-    return ("%s term=%d seq=%d %s last=%g bid=%gx%g ask=%gx%g volume=%g src=%s%s"
+    return ("%s term=%d seq=%d %s last=%g bid=%gx%g ask=%gx%g volume=%.0f src=%s%s"
             % (t["vt_symbol"], t["term"], t["seq"], ns_to_iso(t["datetime"]),
                t.get("last_price", 0), t.get("bid_price_1", 0),
                t.get("bid_volume_1", 0), t.get("ask_price_1", 0),
@@ -118,16 +119,19 @@ class Stream:
     """Where each symbol's stream stands: fencing by term, gaps by seq."""
 
     def __init__(self):
-        self.pos = {}        # vt_symbol -> (term, seq) of the last tick taken
+        self.pos = {}        # vt_symbol -> (term, seq) of the last tick seen
+        self.age = {}        # vt_symbol -> (datetime, volume) of the last taken
         self.max_term = 0    # highest term seen: older ticks are fenced off
         self.gaps = 0
         self.missing = 0     # ticks lost inside gaps
         self.fenced = 0
         self.covered = 0     # duplicates of what the snapshot gave
+        self.repeats = 0     # a new leader's re-sends of ticks already taken
 
     def seed(self, t):
         """A snapshot tick: the symbol's starting point."""
         self.pos[t["vt_symbol"]] = (t["term"], t["seq"])
+        self.age[t["vt_symbol"]] = (t["datetime"], t.get("volume", 0))
 
     def end_snapshot(self, term):
         """The snapshot came from the publisher of `term`: anything older is
@@ -156,6 +160,13 @@ class Stream:
             warn("gap on %s in term %d: seq %d -> %d (%d missing)"
                  % (vt, term, last[1], seq, seq - last[1] - 1))
         self.pos[vt] = (term, seq)
+        # A new leader re-sends the old one's last ticks under new numbers
+        # (protocol.md §8): not newer than the last taken is one of those.
+        age = (t["datetime"], t.get("volume", 0))
+        if vt in self.age and age <= self.age[vt]:
+            self.repeats += 1
+            return False
+        self.age[vt] = age
         return True
 
 
@@ -299,8 +310,9 @@ class Client:
 
     def summary(self):
         s = self.stream
-        warn("%d ticks, %d gaps (%d missing), %d fenced, %d covered by the snapshot"
-             % (self.printed, s.gaps, s.missing, s.fenced, s.covered))
+        warn("%d ticks, %d gaps (%d missing), %d fenced, %d covered by the snapshot, "
+             "%d repeated by a new leader"
+             % (self.printed, s.gaps, s.missing, s.fenced, s.covered, s.repeats))
 
     def close(self):
         self.ctx.destroy(linger=0)

@@ -54,7 +54,8 @@ extern "C" {
 
 /* What on_notice reports: the client's own view of the stream. */
 enum hamd_client_notice {
-    HAMD_CLIENT_SILENT = 1,    /* no `_hb` for hb_timeout_ms */
+    HAMD_CLIENT_SILENT = 1,    /* no `_hb` for hb_timeout_ms (or, once,
+                                  none since the start) */
     HAMD_CLIENT_BACK,          /* `_hb` again after a silence */
     HAMD_CLIENT_RECONNECT,     /* a silent connection was made again */
     HAMD_CLIENT_SNAPSHOT,      /* a snapshot was merged */
@@ -126,7 +127,8 @@ struct hamd_client_stats {
     uint64_t events;          /* `_event` messages passed to on_event */
     uint64_t snapshots;       /* snapshot answers merged */
     uint64_t snapshot_failures; /* snapshots given up (no valid answer) */
-    uint64_t silences;        /* times `_hb` stopped for hb_timeout_ms */
+    uint64_t silences;        /* times `_hb` stopped for hb_timeout_ms
+                                 (or never came) */
     uint64_t reconnects;      /* silent connections made again */
 };
 
@@ -134,26 +136,32 @@ struct hamd_client_stats {
 typedef struct hamd_client hamd_client_t;
 
 /* Creates a client and connects it (the connections complete in the
- * background). Returns NULL with errno EINVAL for bad options (no
- * endpoint, too many, a prefix too long), or with ZeroMQ's errno. */
+ * background). Returns NULL with errno EINVAL for bad options (opts NULL,
+ * no on_tick, no endpoint, too many, an endpoint NULL or empty, too many
+ * prefixes or one too long, CURVE keys not all three valid), or with
+ * ZeroMQ's errno for an endpoint it refuses (EINVAL: "foo", no port;
+ * EPROTONOSUPPORT: "http://..."), publish or snapshot. */
 hamd_client_t *hamd_client_new(const struct hamd_client_opts *opts);
 
 /* Runs the client in a thread of its own until hamd_client_destroy: the
  * callbacks are called from that thread. Returns 0, or -1 with errno
- * (already started). Do not call hamd_client_poll afterwards. */
+ * (EALREADY: already started; EINVAL: self NULL). hamd_client_poll is
+ * refused afterwards (EBUSY). */
 int hamd_client_start(hamd_client_t *self);
 
 /* For callers with their own loop: waits at most timeout_ms (0: do not
  * wait) for messages, handles what came (callbacks run in this call) and
  * what is due (snapshots, reconnects). Returns the ticks delivered by this
- * call, or -1 with errno. Call it at least every hb_timeout_ms. */
+ * call, or -1 with errno (EBUSY: started; EINVAL: self NULL). Call it at
+ * least every hb_timeout_ms. */
 int hamd_client_poll(hamd_client_t *self, int timeout_ms);
 
-/* Copies the counters into *out. Any thread. */
+/* Copies the counters into *out (zeros when self is NULL). Any thread. */
 void hamd_client_stats(hamd_client_t *self, struct hamd_client_stats *out);
 
 /* Looks up an integer of a tick's `extra` map (e.g. "sim_seq"). Returns
- * true and sets *out when key exists and holds an integer. */
+ * true and sets *out when key exists and holds an integer (false for a
+ * NULL argument). */
 bool hamd_client_tick_extra_int(const struct hamd_tick *tick, const char *key,
                                 int64_t *out);
 
@@ -161,7 +169,8 @@ bool hamd_client_tick_extra_int(const struct hamd_tick *tick, const char *key,
 const char *hamd_client_version(void);
 
 /* Stops the thread (if started), closes every socket, frees the client
- * and sets *self_p to NULL. NULL or *self_p NULL is fine. */
+ * and sets *self_p to NULL. NULL or *self_p NULL is fine. Not from a
+ * callback: the client is in use there. */
 void hamd_client_destroy(hamd_client_t **self_p);
 
 #ifdef __cplusplus

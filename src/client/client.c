@@ -192,6 +192,10 @@ static void *client_thread(void *arg)
 
 HAMD_CLIENT_EXPORT int hamd_client_start(hamd_client_t *self)
 {
+    if (!self) { /* what hamd_client_destroy leaves */
+        errno = EINVAL;
+        return -1;
+    }
     if (self->started) {
         errno = EALREADY;
         return -1;
@@ -207,6 +211,10 @@ HAMD_CLIENT_EXPORT int hamd_client_start(hamd_client_t *self)
 
 HAMD_CLIENT_EXPORT int hamd_client_poll(hamd_client_t *self, int timeout_ms)
 {
+    if (!self) {
+        errno = EINVAL;
+        return -1;
+    }
     if (self->started) {
         errno = EBUSY;
         return -1;
@@ -217,6 +225,12 @@ HAMD_CLIENT_EXPORT int hamd_client_poll(hamd_client_t *self, int timeout_ms)
 HAMD_CLIENT_EXPORT void hamd_client_stats(hamd_client_t *self,
                                           struct hamd_client_stats *out)
 {
+    if (!out)
+        return;
+    if (!self) { /* what hamd_client_destroy leaves: nothing counted */
+        memset(out, 0, sizeof *out);
+        return;
+    }
     pthread_mutex_lock(&self->stats_lock);
     *out = self->stats;
     pthread_mutex_unlock(&self->stats_lock);
@@ -225,7 +239,7 @@ HAMD_CLIENT_EXPORT void hamd_client_stats(hamd_client_t *self,
 HAMD_CLIENT_EXPORT bool hamd_client_tick_extra_int(const struct hamd_tick *tick,
                                                    const char *key, int64_t *out)
 {
-    return hamd_tick_extra_int(tick, key, out);
+    return tick && key && out && hamd_tick_extra_int(tick, key, out);
 }
 
 HAMD_CLIENT_EXPORT const char *hamd_client_version(void)

@@ -54,6 +54,8 @@ struct ccore {
     uint64_t leader_term;          /* term of the last publisher reported */
     bool live;                     /* an `_hb` since start or last silence */
     bool ever_live;                /* there was one at all */
+    bool join_silent;              /* none since the start for hb_timeout:
+                                      said once */
     int64_t last_hb_ns;            /* when the last `_hb` came */
     size_t n_pending;              /* contracts with a pending tick */
     int64_t settle_ns;             /* earliest pending_due_ns */
@@ -390,7 +392,7 @@ void ccore_heartbeat(struct ccore *self, unsigned slot, uint64_t term,
     if (self->live)
         return;
     self->live = true;
-    if (self->ever_live)
+    if (self->ever_live || self->join_silent)
         notice(self, HAMD_CLIENT_BACK, "heartbeats back: node %u, term %llu",
                node, (unsigned long long)term);
     self->ever_live = true;
@@ -617,14 +619,25 @@ void ccore_snapshot_end(struct ccore *self, bool ok, uint64_t term,
  * Time
  * ------------------------------------------------------------------------ */
 
-/* Silence: no `_hb` for hb_timeout while live. */
+/* Silence: no `_hb` for hb_timeout while live, or since the start (said
+ * once: a client pointed at no publisher, or one its CURVE key does not
+ * open, said nothing at all, for ever). */
 static void live_due(struct ccore *self, int64_t now_ns, int64_t *next)
 {
-    if (!self->live)
+    if (!self->live && (self->ever_live || self->join_silent))
         return;
     int64_t deadline = self->last_hb_ns + self->opts.hb_timeout_ns;
     if (now_ns < deadline) {
         *next = min64(*next, deadline);
+        return;
+    }
+    if (!self->live) {
+        self->join_silent = true;
+        self->st.silences++;
+        notice(self, HAMD_CLIENT_SILENT, "no heartbeat in %lld ms since the "
+               "start: no publisher on the endpoints yet, or none that "
+               "lets this client in (CURVE keys)",
+               (long long)(self->opts.hb_timeout_ns / NS_PER_MS));
         return;
     }
     self->live = false;

@@ -180,6 +180,10 @@ def test_curve_cluster():
                          os.path.join(keys, "other.key"))
         check(SYMBOL not in out.split("\n---\n")[0],
               "hactl tail with a refused key got ticks")
+        # ... and says so (client.md: it sees HAMD_CLIENT_SILENT; it said
+        # nothing at all, never having had a heartbeat)
+        check("no heartbeat in 1000 ms since the start" in out.split("\n---\n")[1],
+              "hactl tail with a refused key:\n" + out)
 
         # The next leader serves with the same key.
         term = ticks_of(msgs)[-1]["term"]

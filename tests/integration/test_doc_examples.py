@@ -17,6 +17,7 @@ import signal
 import subprocess
 import tempfile
 import shutil
+import threading
 import time
 
 import msgpack
@@ -105,12 +106,16 @@ def run_subscriber(*args):
     return r.returncode, r.stdout, r.stderr
 
 
-def full_tick(vt, term, seq):
-    """A published tick as the hub encodes it (for the fake publisher)."""
+def full_tick(vt, term, seq, as_of=None):
+    """A published tick as the hub encodes it (for the fake publisher);
+    as_of=(term, seq): the exchange time and volume of that one (a new
+    leader's re-send of an old leader's tick)."""
     symbol, _, exchange = vt.rpartition(".")
+    age_term, age_seq = as_of or (term, seq)
     t = {k: 0.0 for k, typ in TICK_FIELDS.items() if typ is float}
     t.update(symbol=symbol, exchange=exchange, vt_symbol=vt, gateway_name="fake",
-             name="", datetime=1_750_000_000_000_000_000 + term * 10**12 + seq * 10**6,
+             name="", datetime=1_750_000_000_000_000_000 + age_term * 10**12
+             + age_seq * 10**6, volume=float(age_term * 10**6 + age_seq),
              localtime=1_750_000_000_000_000_000, term=term, seq=seq, node=term,
              hub_ns=time.time_ns(), last_price=100.0 + seq)
     return msgpack.packb(t)
@@ -424,20 +429,25 @@ def test_subscriber_example_fences_and_reports_gaps():
         check(request == [b"SNAPSHOT", b""], "request %r" % request)
         snap.send_multipart([ident, vt.encode(), full_tick(vt, 2, 10)])
         snap.send_multipart([ident, b"END", msgpack.packb({"term": 2, "count": 1})])
-        # covered by the snapshot, new, straggler of term 1, new, new term,
-        # new, gap of one, new
-        for term, seq in [(2, 9), (2, 11), (1, 50), (2, 12), (3, 1), (3, 2),
-                          (3, 4), (3, 5)]:
-            pub.send_multipart([vt.encode(), full_tick(vt, term, seq)])
+        # covered by the snapshot, new, straggler of term 1, new, new term
+        # whose leader re-sends (2, 11) and (2, 12) (protocol.md §8: not
+        # newer than what was printed; they were printed again, one of them
+        # backwards), new, new, gap of one, new
+        for term, seq, as_of in [(2, 9, None), (2, 11, None), (1, 50, None),
+                                 (2, 12, None), (3, 1, (2, 11)), (3, 2, (2, 12)),
+                                 (3, 3, None), (3, 4, None), (3, 6, None),
+                                 (3, 7, None)]:
+            pub.send_multipart([vt.encode(), full_tick(vt, term, seq, as_of)])
         out, err = proc.communicate(timeout=PROC_TIMEOUT_S + 10)
         check(proc.returncode == 1, "exit status %d, expected 1 (gap)\n%s"
               % (proc.returncode, err))
         got = [(term, seq, s) for _, term, seq, _, s in parse_lines(out)]
-        want = [(2, 10, True), (2, 11, False), (2, 12, False), (3, 1, False),
-                (3, 2, False), (3, 4, False), (3, 5, False)]
+        want = [(2, 10, True), (2, 11, False), (2, 12, False), (3, 3, False),
+                (3, 4, False), (3, 6, False), (3, 7, False)]
         check(got == want, "lines %r" % got)
-        check("gap on rb2601.SHFE in term 3: seq 2 -> 4 (1 missing)" in err, err)
-        check("1 fenced, 1 covered by the snapshot" in err, err)
+        check("gap on rb2601.SHFE in term 3: seq 4 -> 6 (1 missing)" in err, err)
+        check("1 fenced, 1 covered by the snapshot, 2 repeated by a new leader"
+              in err, err)
     finally:
         stop_process(proc)
         pub.close()
@@ -478,6 +488,21 @@ def build_client_tail_c(workdir):
     return exe
 
 
+def check_installed_example_links(prefix):
+    """Every link of the installed docs to examples/ names an installed
+    file: client.md's to examples/client_tail.c led nowhere (docs/examples
+    was not installed)."""
+    docs = [d for d, _, files in os.walk(prefix) if "client.md" in files]
+    check(docs, "client.md not installed under %s" % prefix)
+    for name in os.listdir(docs[0]):
+        if not name.endswith(".md"):
+            continue
+        with open(os.path.join(docs[0], name)) as f:
+            for target in re.findall(r"\]\((examples/[^)#]+)", f.read()):
+                check(os.path.isfile(os.path.join(docs[0], target)),
+                      "installed %s links to %s, not installed" % (name, target))
+
+
 def check_client_lines(out, count, symbols, what):
     """client_tail's lines: count of them, each contract's first from the
     snapshot, then seq + 1 each within a term."""
@@ -505,6 +530,7 @@ def test_client_examples_against_hamd():
     work = tempfile.mkdtemp(prefix="hamd-docclient-")
     try:
         exe = build_client_tail_c(work)
+        check_installed_example_links(os.path.join(work, "prefix"))
         warm = Subscriber(c.publish_endpoints())
         warm.pump_until(lambda: {t["vt_symbol"] for _, t in warm.ticks} == set(SYMBOLS),
                         30, "ticks on all symbols")
@@ -527,9 +553,65 @@ def test_client_examples_against_hamd():
             check_client_lines(r.stdout, 5, ["cu2601.SHFE"], name + " cu2601")
         r = subprocess.run([exe], capture_output=True, text=True, timeout=PROC_TIMEOUT_S)
         check(r.returncode == 2, "client_tail.c without endpoints: %d" % r.returncode)
+        # a typo'd endpoint (nothing publishes there) is said, not silence
+        for name, cmd in (("client_tail.c", [exe]),
+                          ("client_tail.py", ["/usr/bin/python3", CLIENT_TAIL_PY])):
+            proc = subprocess.Popen(cmd + ["-e", dead_pub], stderr=subprocess.PIPE,
+                                    stdout=subprocess.DEVNULL, text=True, env=env)
+            guard = threading.Timer(PROC_TIMEOUT_S, proc.kill)  # no line: EOF
+            guard.start()
+            try:
+                line = proc.stderr.readline()
+            finally:
+                guard.cancel()
+                stop_process(proc)
+            check(line.startswith("client: no heartbeat in 1000 ms since the start"),
+                  "%s on %s: %r" % (name, dead_pub, line))
     finally:
         shutil.rmtree(work, ignore_errors=True)
         c.cleanup()
+
+
+def test_client_md_documents_the_exported_api():
+    """libhamd-client exports exactly the functions client.h declares, and
+    docs/client.md's C reference has a row for each (hamd_client_version
+    was exported and declared, and missing from the reference)."""
+    root = os.path.join(EXAMPLES, "..", "..")
+    build = os.environ.get("HAMD_BUILD_DIR") or os.path.join(root, "build")
+    r = subprocess.run(["nm", "-D", "--defined-only",
+                        os.path.join(build, "src", "libhamd-client.so.1")],
+                       capture_output=True, text=True, timeout=PROC_TIMEOUT_S)
+    check(r.returncode == 0, "nm: %s" % r.stderr)
+    exported = {line.split()[-1].split("@")[0] for line in r.stdout.splitlines()
+                if line.split()[-2:-1] == ["T"]}
+    with open(os.path.join(root, "include", "hamd", "client.h")) as f:
+        declared = set(re.findall(r"\b(hamd_client_\w+)\(", f.read()))
+    with open(os.path.join(root, "docs", "client.md")) as f:
+        md = f.read()
+    ref = md[md.index("## C reference"):]
+    ref = ref[:ref.index("\n## ", 1)]
+    documented = set(re.findall(r"^\| `(hamd_client_\w+)\(", ref, re.M))
+    check(exported == declared, "exported %s, declared %s"
+          % (sorted(exported), sorted(declared)))
+    check(documented == exported, "client.md's C reference has %s, the "
+          "library exports %s" % (sorted(documented), sorted(exported)))
+
+
+def test_client_md_python_loop_takes_a_tick_without_extra():
+    """The body of client.md's Python quick-start loop runs on a tick as a
+    real source sends it: without `extra` (protocol.md §4: absent when the
+    gateway sent none; hamd-gw-vnpy sends none). It read tick["extra"]:
+    KeyError on the first tick from a CTP front."""
+    with open(os.path.join(EXAMPLES, "..", "client.md")) as f:
+        md = f.read()
+    start = md.index("## Quick start: Python")
+    m = re.search(r"^for tick in client:.*\n((?:    .*\n)+)", md[start:], re.M)
+    check(m, "no 'for tick in client:' loop in the Python quick start")
+    body = "\n".join(line[4:] for line in m.group(1).splitlines())
+    tick = msgpack.unpackb(full_tick("rb2601.SHFE", 3, 1))
+    check("extra" not in tick, "the test's tick has an extra map")
+    exec(compile(body, "client.md", "exec"), {"print": lambda *a: None},  # noqa: S102
+         {"tick": tick})
 
 
 if __name__ == "__main__":
@@ -542,4 +624,6 @@ if __name__ == "__main__":
          test_subscriber_example_follows_a_leader_change,
          test_subscriber_example_usage_errors,
          test_subscriber_example_fences_and_reports_gaps,
-         test_client_examples_against_hamd])
+         test_client_examples_against_hamd,
+         test_client_md_documents_the_exported_api,
+         test_client_md_python_loop_takes_a_tick_without_extra])

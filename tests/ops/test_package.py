@@ -46,6 +46,8 @@ EXPECTED = {
     "usr/share/doc/hamd/examples/hooks/webhook.conf": 0o644,
     "usr/share/doc/hamd/examples/monitoring/alert-rules.yml": 0o644,
     "usr/share/doc/hamd/examples/monitoring/grafana-hamd.json": 0o644,
+    "usr/share/doc/hamd/examples/client_tail.c": 0o644,   # docs/examples,
+    "usr/share/doc/hamd/examples/subscriber.py": 0o755,   # linked from the docs
 }
 ELF_DIRS = ("usr/bin", "usr/lib/hamd", "usr/lib")  # programs and libhamd-client
 

@@ -129,6 +129,47 @@ class TestSilence(ClientCase):
         self.assertEqual(self.numbers(), ["1s", "2", "3s", "4"])
 
 
+class TestSlowConsumer(ClientCase):
+    """A consumer that takes its time over each tick of a burst while the
+    hub's heartbeats keep coming is not a silent hub: the client reads what
+    waits before it judges. (It judged first, from the last `_hb` it had
+    read before the caller went away: 'no heartbeat', probes, a reconnect
+    and a snapshot for nothing, the drill's strategy at 2.5 ms a tick.)"""
+    hb_timeout_ms = 300
+    BURST = 120           # ticks sent at once ...
+    HB_EVERY = 10         # ... an `_hb` among every this many
+    WORK_S = 0.01         # the consumer's work per tick: the burst takes
+    #                       1.2 s, four times hb_timeout_ms
+    HB_PERIOD_S = 0.05    # the hub's heartbeats meanwhile
+
+    def test_heartbeats_read_before_silence_is_judged(self):
+        self.join(1, [(VT, 1, 1, 1)])
+        self.until(lambda: len(self.got) >= 1, "the snapshot's tick", hb_term=1)
+        for n in range(2, 2 + self.BURST):
+            if n % self.HB_EVERY == 0:
+                self.hub.hb(1)
+            self.hub.tick(VT, n, 1, n)
+        self.hub.hb(1)
+        time.sleep(0.2)                 # the burst is in the client's socket
+        last_hb = time.monotonic()
+        while len(self.got) < 1 + self.BURST:
+            t = self.client.recv(100)
+            if t is not None:
+                self.got.append(t)
+                time.sleep(self.WORK_S)
+            if time.monotonic() - last_hb >= self.HB_PERIOD_S:
+                self.hub.hb(1)
+                last_hb = time.monotonic()
+        self.hub.hb(1)
+        self.pump(0)                    # the client's turn after the burst
+        self.assertEqual(self.numbers(), ["1s"] + [str(n) for n in
+                                                   range(2, 2 + self.BURST)])
+        st = self.client.stats
+        self.assertEqual((st["silences"], st["reconnects"], st["snapshots"]),
+                         (0, 0, 1), st)
+        self.assertNotIn(core.SILENT, self.notices)
+
+
 class TestSubscribeLater(ClientCase):
     prefixes = ()
 
@@ -165,6 +206,21 @@ class TestSubscribeLater(ClientCase):
             hamd.Client(["tcp://127.0.0.1:1"], [""], hb_timeout_ms=0)
         with self.assertRaises(ValueError):
             self.client.subscribe("x" * 48)
+
+    def test_bad_endpoints_named(self):
+        # what ZeroMQ refuses is the caller's ValueError, naming the
+        # endpoint (a bare zmq.ZMQError "Invalid argument" before); a
+        # snapshot endpoint's at once too, not when the first snapshot
+        # was due (then it meant no snapshot ever)
+        for bad in ("foo", "tcp://127.0.0.1", "http://127.0.0.1:1"):
+            with self.assertRaisesRegex(ValueError, "endpoints: bad endpoint %r"
+                                        % bad):
+                hamd.Client([bad], [""])
+            with self.assertRaisesRegex(ValueError, "snapshot_endpoints: bad "
+                                        "endpoint %r" % bad):
+                hamd.Client([self.hub.pub_ep], [""], snapshot_endpoints=[bad])
+        with self.assertRaisesRegex(TypeError, "on_gap: a callable"):
+            hamd.Client([self.hub.pub_ep], [""], on_gap=5)
 
 
 if __name__ == "__main__":

@@ -251,6 +251,22 @@ class TestConnections(unittest.TestCase):
         self.assertIsNone(c.due(end + 10 * conn.PROBE_AFTER_MS * MS))
         self.assertEqual(c.open, set())
 
+    def test_core_silent_since_the_start(self):
+        # no heartbeat since the start (nothing publishes on the endpoints,
+        # a CURVE key refused): said once, back when one comes, and the
+        # joiner's snapshot follows; it said nothing at all
+        c, r = make()
+        c.due(T0 + HB_TIMEOUT - MS)
+        self.assertNotIn(core.SILENT, r.notices)
+        c.due(T0 + HB_TIMEOUT)
+        self.assertEqual((r.notices.count(core.SILENT), c.stats["silences"]), (1, 1))
+        c.due(T0 + 10 * HB_TIMEOUT)
+        self.assertEqual(r.notices.count(core.SILENT), 1)
+        t1 = T0 + 11 * HB_TIMEOUT
+        c.heartbeat(0, 1, 1, t1)
+        self.assertIn(core.BACK, r.notices)
+        self.assertIn(core.DO_SNAPSHOT_SEND, c.due(t1)[0])
+
     def test_core_silence_and_takeover(self):
         c, r = make(n_sockets=2)
         c.heartbeat(self.PRIMARY, 1, 1, T0)

@@ -104,6 +104,13 @@ class TestGateway(unittest.TestCase):
         self.gw.connect({"publish endpoints": "tcp://127.0.0.1:1",
                          "server key": "x" * 40})
         self.assertIn("bad setting", self.logs()[-1])
+        # an endpoint ZeroMQ refuses: a log line naming it, not a
+        # zmq.ZMQError out of connect into vnpy
+        self.gw.connect({"publish endpoints": "tcp://127.0.0.1:1",
+                         "snapshot endpoints": "127.0.0.1:5561"})
+        self.assertIn("bad setting: snapshot_endpoints: bad endpoint "
+                      "'127.0.0.1:5561'", self.logs()[-1])
+        self.assertFalse(self.gw.active)
 
     def test_ticks_gaps_leaders(self):
         # subscribed before connecting: kept and applied on connect

@@ -554,6 +554,28 @@ static void test_no_snapshot_endpoints_no_round(void **state)
  * Liveness
  * ------------------------------------------------------------------------ */
 
+/* No heartbeat since the start for hb_timeout (endpoints where nothing
+ * publishes, a CURVE key the hub refuses): said once, then back when one
+ * comes, and the joiner's snapshot follows. It said nothing at all. */
+static void test_silent_since_the_start(void **state)
+{
+    (void)state;
+    struct record r;
+    struct ccore *c = core_new(&r, 1, 1, true);
+    assert_int_equal(due(c, T0 + HB_TIMEOUT - MS), 0);
+    assert_int_equal(r.notices[HAMD_CLIENT_SILENT], 0);
+    due(c, T0 + HB_TIMEOUT);
+    assert_int_equal(r.notices[HAMD_CLIENT_SILENT], 1);
+    assert_int_equal(ccore_stats(c)->silences, 1);
+    due(c, T0 + 10 * HB_TIMEOUT);
+    assert_int_equal(r.notices[HAMD_CLIENT_SILENT], 1);
+    int64_t t1 = T0 + 11 * HB_TIMEOUT;
+    ccore_heartbeat(c, 0, 1, 1, t1);
+    assert_int_equal(r.notices[HAMD_CLIENT_BACK], 1);
+    assert_int_equal(due(c, t1), CCORE_DO_SNAPSHOT_SEND);
+    ccore_destroy(&c);
+}
+
 /* No heartbeat for hb_timeout: silent, a snapshot round once heartbeats
  * are back. A probe that brings the stream back counts as a reconnect
  * (client_conn.c decides the rest; test_client_conn.c). */
@@ -639,6 +661,7 @@ int main(void)
         cmocka_unit_test(test_unsent_and_timed_out_requests),
         cmocka_unit_test(test_one_request_per_prefix),
         cmocka_unit_test(test_no_snapshot_endpoints_no_round),
+        cmocka_unit_test(test_silent_since_the_start),
         cmocka_unit_test(test_silence_and_probe_takeover),
         cmocka_unit_test(test_bad_options),
     };

@@ -83,6 +83,23 @@ def _curve_keys(server_key, client_public_key, client_secret_key):
     return tuple(out)
 
 
+def _connect(sock, endpoint, what):
+    """sock.connect(endpoint); an endpoint ZeroMQ refuses ("foo", no port,
+    "http://...") is the caller's ValueError, named."""
+    try:
+        sock.connect(endpoint)
+    except zmq.ZMQError as e:
+        raise ValueError("%s: bad endpoint %r: %s" % (what, endpoint, e)) from None
+
+
+def _callable(f, what):
+    """f, when None or callable (TypeError otherwise, now rather than at
+    the first gap)."""
+    if f is not None and not callable(f):
+        raise TypeError("%s: a callable or None, not %r" % (what, f))
+    return f
+
+
 def _set_connection_options(sock, curve=None):
     """docs/protocol.md §8; the CURVE keys when given."""
     if curve:
@@ -138,8 +155,10 @@ class Client:
         self.gaps = collections.deque(maxlen=HISTORY_MAX)
         self.leader_changes = collections.deque(maxlen=HISTORY_MAX)
         self.events = collections.deque(maxlen=HISTORY_MAX)
-        self._on_gap, self._on_leader = on_gap, on_leader
-        self._on_event, self._on_notice = on_event, on_notice
+        self._on_gap = _callable(on_gap, "on_gap")
+        self._on_leader = _callable(on_leader, "on_leader")
+        self._on_event = _callable(on_event, "on_event")
+        self._on_notice = _callable(on_notice, "on_notice")
         self._ready = collections.deque()    # delivered, not yet taken
         self._new_prefixes = collections.deque()  # from subscribe()
         self._own_ctx = context is None
@@ -157,7 +176,11 @@ class Client:
         try:
             for e in range(len(self.endpoints)):
                 self._open_sub(conn.SLOTS_PER_EP * e)
-        except zmq.ZMQError:
+            if self.snapshot_endpoints:
+                # Refused now, not when the first snapshot is due.
+                self._open_dealer()
+                self._close_dealer()
+        except (zmq.ZMQError, ValueError):
             self.close()
             raise
 
@@ -259,7 +282,7 @@ class Client:
         sub.setsockopt(zmq.SUBSCRIBE, self._name_topic)
         self._subs[slot] = sub
         self._poller.register(sub, zmq.POLLIN)
-        sub.connect(self.endpoints[conn.endpoint(slot)])
+        _connect(sub, self.endpoints[conn.endpoint(slot)], "endpoints")
 
     def _close_sub(self, slot, now):
         """Reads what the SUB still holds (repeats are dropped by the core,
@@ -276,10 +299,10 @@ class Client:
         _set_connection_options(d, self._curve)
         # A request goes only to a completed connection: the publisher's.
         d.setsockopt(zmq.IMMEDIATE, 1)
-        for ep in self.snapshot_endpoints:
-            d.connect(ep)
         self._poller.register(d, zmq.POLLIN)
         self._dealer = d
+        for ep in self.snapshot_endpoints:
+            _connect(d, ep, "snapshot_endpoints")
 
     def _close_dealer(self):
         if self._dealer is not None:
@@ -410,13 +433,19 @@ class Client:
         if self._ctx is None:
             raise RuntimeError("hamd.Client is closed")
         self._apply_subscriptions()
-        now = time.monotonic_ns()
-        nxt = self._due(now)
-        wait = timeout_ms
-        if nxt is not None:
-            due_ms = max(0, -(-(nxt - now) // core.NS_PER_MS))
-            wait = due_ms if wait is None else min(wait, due_ms)
-        ready = dict(self._poller.poll(wait))
+        # What came while the caller was away (its work on the ticks of
+        # the last step) is read before anything is judged due: judged
+        # first, a consumer slower than hb_timeout_ms over one batch saw
+        # 'no heartbeat', probes and a snapshot while `_hb`s waited here.
+        ready = dict(self._poller.poll(0))
+        if not ready:
+            now = time.monotonic_ns()
+            nxt = self._due(now)
+            wait = timeout_ms
+            if nxt is not None:
+                due_ms = max(0, -(-(nxt - now) // core.NS_PER_MS))
+                wait = due_ms if wait is None else min(wait, due_ms)
+            ready = dict(self._poller.poll(wait))
         now = time.monotonic_ns()
         for slot, s in list(self._subs.items()):
             if s in ready:

@@ -97,6 +97,7 @@ class Core:
         self.leader_term = 0
         self.live = False
         self.ever_live = False
+        self.join_silent = False    # no `_hb` since the start: said once
         self.last_hb = now
         self.n_pending = 0
         self.settle = None
@@ -243,7 +244,7 @@ class Core:
         if self.live:
             return
         self.live = True
-        if self.ever_live:
+        if self.ever_live or self.join_silent:
             self.notice(BACK, "heartbeats back: node %d, term %d" % (node, term))
         self.ever_live = True
 
@@ -363,6 +364,20 @@ class Core:
         """(acts, next): the set of DO_* the shell must carry out now, and
         the time the next thing is due (None: nothing)."""
         acts, nxt = set(), []
+        if not self.live and not self.ever_live and not self.join_silent:
+            # Nothing since the start (no publisher on the endpoints, or
+            # one that refuses this client's CURVE key): said once; it
+            # said nothing at all.
+            deadline = self.last_hb + self.hb_timeout
+            if now >= deadline:
+                self.join_silent = True
+                self.stats["silences"] += 1
+                self.notice(SILENT, "no heartbeat in %d ms since the start: no "
+                            "publisher on the endpoints yet, or none that lets "
+                            "this client in (CURVE keys)"
+                            % (self.hb_timeout // NS_PER_MS))
+            else:
+                nxt.append(deadline)
         if self.live:
             deadline = self.last_hb + self.hb_timeout
             if now >= deadline:

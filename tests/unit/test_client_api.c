@@ -1,0 +1,279 @@
+/* libhamd-client's public interface on misuse (docs/client.md, "C
+ * reference"): bad options are refused with EINVAL (or ZeroMQ's errno for
+ * an endpoint it refuses) at hamd_client_new, a NULL client (what
+ * hamd_client_destroy leaves) is an error and no crash, a second start or
+ * a poll of a started client is refused, and a slow on_tick is not taken
+ * for a silent hub. No hub is needed: the endpoints are loopback ports
+ * nothing binds, or a publisher played by the test. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <zmq.h>
+
+#include "hamd/client.h"
+#include "unit_tick.h"
+
+#define NOBODY_EP "tcp://127.0.0.1:1" /* nothing binds port 1 */
+
+static const char *const nobody[] = {NOBODY_EP};
+
+static void on_tick(void *ud, const struct hamd_tick *t, unsigned flags)
+{
+    (void)ud;
+    (void)t;
+    (void)flags;
+}
+
+static struct hamd_client_opts good_opts(void)
+{
+    return (struct hamd_client_opts){.endpoints = nobody, .n_endpoints = 1,
+                                     .on_tick = on_tick};
+}
+
+/* hamd_client_new(o) fails with errno want. */
+static void refused(const struct hamd_client_opts *o, int want)
+{
+    errno = 0;
+    hamd_client_t *c = hamd_client_new(o);
+    assert_null(c);
+    assert_int_equal(errno, want);
+}
+
+static void test_bad_options(void **state)
+{
+    (void)state;
+    refused(NULL, EINVAL);
+    struct hamd_client_opts o = good_opts();
+    o.n_endpoints = 0;
+    refused(&o, EINVAL);
+    o = good_opts();
+    o.on_tick = NULL;
+    refused(&o, EINVAL);
+    static const char *const empty[] = {""};
+    o = good_opts();
+    o.endpoints = empty;
+    refused(&o, EINVAL);
+    static const char *const no_port[] = {"tcp://127.0.0.1"};
+    o = good_opts();
+    o.endpoints = no_port;
+    refused(&o, EINVAL);
+    static const char *const long_prefix[] = {
+        "012345678901234567890123456789012345678901234567"}; /* 48 bytes */
+    o = good_opts();
+    o.prefixes = long_prefix;
+    o.n_prefixes = 1;
+    refused(&o, EINVAL);
+}
+
+/* A snapshot endpoint ZeroMQ refuses is refused at once, as a publish
+ * endpoint is: found only when the first snapshot was due, it meant no
+ * snapshot ever, without a word. */
+static void test_bad_snapshot_endpoint(void **state)
+{
+    (void)state;
+    static const char *const foo[] = {"foo"};
+    struct hamd_client_opts o = good_opts();
+    o.snapshot_endpoints = foo;
+    o.n_snapshot_endpoints = 1;
+    refused(&o, EINVAL);
+    static const char *const http[] = {"http://127.0.0.1:5561"};
+    o.snapshot_endpoints = http;
+    refused(&o, EPROTONOSUPPORT);
+    static const char *const good[] = {"tcp://127.0.0.1:2"};
+    o.snapshot_endpoints = good;
+    hamd_client_t *c = hamd_client_new(&o);
+    assert_non_null(c);
+    hamd_client_destroy(&c);
+}
+
+/* What hamd_client_destroy leaves (NULL) may be handed to any function. */
+static void test_null_client(void **state)
+{
+    (void)state;
+    hamd_client_t *c = hamd_client_new(&(struct hamd_client_opts){
+        .endpoints = nobody, .n_endpoints = 1, .on_tick = on_tick});
+    assert_non_null(c);
+    hamd_client_destroy(&c);
+    assert_null(c);
+    hamd_client_destroy(&c);
+    hamd_client_destroy(NULL);
+    errno = 0;
+    assert_int_equal(hamd_client_poll(c, 0), -1);
+    assert_int_equal(errno, EINVAL);
+    errno = 0;
+    assert_int_equal(hamd_client_start(c), -1);
+    assert_int_equal(errno, EINVAL);
+    struct hamd_client_stats st;
+    memset(&st, 0xff, sizeof st);
+    hamd_client_stats(c, &st);
+    assert_int_equal(st.delivered, 0);
+    assert_int_equal(st.reconnects, 0);
+    hamd_client_stats(c, NULL);
+    int64_t v = 7;
+    assert_false(hamd_client_tick_extra_int(NULL, "sim_seq", &v));
+    assert_int_equal(v, 7);
+}
+
+static void test_start_twice_and_poll_after_start(void **state)
+{
+    (void)state;
+    struct hamd_client_opts o = good_opts();
+    hamd_client_t *c = hamd_client_new(&o);
+    assert_non_null(c);
+    assert_int_equal(hamd_client_poll(c, 0), 0);
+    assert_int_equal(hamd_client_start(c), 0);
+    errno = 0;
+    assert_int_equal(hamd_client_start(c), -1);
+    assert_int_equal(errno, EALREADY);
+    errno = 0;
+    assert_int_equal(hamd_client_poll(c, 0), -1);
+    assert_int_equal(errno, EBUSY);
+    hamd_client_destroy(&c);
+    assert_null(c);
+}
+
+/* ------------------------------------------------------------------------
+ * A slow consumer
+ * ------------------------------------------------------------------------ */
+
+#define SLOW_HB_TIMEOUT_MS 300 /* the client's */
+#define SLOW_BURST 120         /* ticks sent at once ... */
+#define SLOW_HB_EVERY 10       /* ... an `_hb` among every this many */
+#define SLOW_WORK_US 10000     /* on_tick's work: the burst takes 1.2 s,
+                                  four times SLOW_HB_TIMEOUT_MS */
+#define SLOW_HB_PERIOD_US 50000 /* the hub's heartbeats meanwhile */
+#define SLOW_GUARD_S 60        /* a broken client fails the test, not hangs */
+
+static atomic_int slow_delivered;
+static atomic_int slow_silences;
+
+static void slow_on_tick(void *ud, const struct hamd_tick *t, unsigned flags)
+{
+    (void)ud;
+    (void)t;
+    (void)flags;
+    usleep(SLOW_WORK_US);
+    atomic_fetch_add(&slow_delivered, 1);
+}
+
+static void slow_on_notice(void *ud, enum hamd_client_notice what,
+                           const char *text)
+{
+    (void)ud;
+    (void)text;
+    if (what == HAMD_CLIENT_SILENT)
+        atomic_fetch_add(&slow_silences, 1);
+}
+
+static void pub_hb(void *pub)
+{
+    /* {"term": 1, "node": 1} */
+    static const unsigned char hb[] = {0x82, 0xa4, 't', 'e', 'r', 'm', 0x01,
+                                       0xa4, 'n', 'o', 'd', 'e', 0x01};
+    assert_int_equal(zmq_send(pub, "_hb", 3, ZMQ_SNDMORE), 3);
+    assert_int_equal(zmq_send(pub, hb, sizeof hb, 0), (int)sizeof hb);
+}
+
+static void pub_tick(void *pub, uint64_t n)
+{
+    struct hamd_tick t;
+    unsigned char buf[HAMD_TICK_WIRE_MAX];
+    unit_tick_fill(&t);
+    t.term = 1;
+    t.seq = n;
+    t.datetime_ns = UNIT_TICK_DT + (int64_t)n * 1000000;
+    t.volume = (double)n;
+    size_t len = hamd_tick_encode(&t, true, buf, sizeof buf);
+    assert_true(len > 0);
+    assert_int_equal(zmq_send(pub, t.vt_symbol, strlen(t.vt_symbol),
+                              ZMQ_SNDMORE), (int)strlen(t.vt_symbol));
+    assert_int_equal(zmq_send(pub, buf, len, 0), (int)len);
+}
+
+/* Waits until the client's `_hb` subscription reached the XPUB. */
+static void pub_wait_subscribed(void *pub)
+{
+    char msg[256];
+    int timeout_ms = SLOW_GUARD_S * 1000;
+    zmq_setsockopt(pub, ZMQ_RCVTIMEO, &timeout_ms, sizeof timeout_ms);
+    for (;;) {
+        int n = zmq_recv(pub, msg, sizeof msg, 0);
+        assert_true(n > 0);
+        if (n == 4 && !memcmp(msg, "\x01_hb", 4))
+            return;
+    }
+}
+
+/* on_tick taking 10 ms at a time over a burst while the hub's heartbeats
+ * keep coming: the client times each message as it reads it. It stamped
+ * a whole batch with the time the batch began, so after 1.2 s of on_tick
+ * it judged the last `_hb` 1.2 s old: 'no heartbeat', a reconnect, probes
+ * (the drill's strategy at 2.5 ms a tick, 350 ticks/s, kept up and still
+ * saw three silences in 20 s). */
+static void test_slow_on_tick_is_no_silence(void **state)
+{
+    (void)state;
+    void *ctx = zmq_ctx_new();
+    void *pub = zmq_socket(ctx, ZMQ_XPUB);
+    assert_int_equal(zmq_bind(pub, "tcp://127.0.0.1:*"), 0);
+    char ep[128];
+    size_t ep_len = sizeof ep;
+    assert_int_equal(zmq_getsockopt(pub, ZMQ_LAST_ENDPOINT, ep, &ep_len), 0);
+    const char *const eps[] = {ep};
+    struct hamd_client_opts o = {
+        .endpoints = eps, .n_endpoints = 1,
+        .hb_timeout_ms = SLOW_HB_TIMEOUT_MS,
+        .on_tick = slow_on_tick, .on_notice = slow_on_notice,
+    };
+    hamd_client_t *c = hamd_client_new(&o);
+    assert_non_null(c);
+    assert_int_equal(hamd_client_start(c), 0);
+    pub_wait_subscribed(pub);
+    pub_hb(pub);
+    for (uint64_t n = 1; n <= SLOW_BURST; n++) {
+        if (n % SLOW_HB_EVERY == 0)
+            pub_hb(pub);
+        pub_tick(pub, n);
+    }
+    time_t guard = time(NULL) + SLOW_GUARD_S;
+    while (atomic_load(&slow_delivered) < SLOW_BURST) {
+        assert_true(time(NULL) < guard);
+        usleep(SLOW_HB_PERIOD_US);
+        pub_hb(pub);
+    }
+    for (int i = 0; i < 4; i++) { /* the client's turns after the burst */
+        usleep(SLOW_HB_PERIOD_US);
+        pub_hb(pub);
+    }
+    struct hamd_client_stats st;
+    hamd_client_stats(c, &st);
+    hamd_client_destroy(&c);
+    zmq_close(pub);
+    zmq_ctx_term(ctx);
+    assert_int_equal(st.delivered, SLOW_BURST);
+    assert_int_equal(st.gaps, 0);
+    assert_int_equal(atomic_load(&slow_silences), 0);
+    assert_int_equal(st.silences, 0);
+    assert_int_equal(st.reconnects, 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_bad_options),
+        cmocka_unit_test(test_bad_snapshot_endpoint),
+        cmocka_unit_test(test_null_client),
+        cmocka_unit_test(test_start_twice_and_poll_after_start),
+        cmocka_unit_test(test_slow_on_tick_is_no_silence),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
