@@ -38,6 +38,19 @@ bool cconn_is_probe(unsigned slot)
     return slot % CCONN_SLOTS_PER_EP != 0;
 }
 
+bool cconn_primary_carries(const struct cconn *self, unsigned slot,
+                           int64_t now_ns)
+{
+    unsigned e = cconn_endpoint(slot);
+    if (!cconn_is_probe(slot) || e >= self->n_endpoints)
+        return false;
+    const struct cconn_ep *ep = &self->eps[e];
+    if (ep->state == CCONN_STEADY)
+        return ep->close_ns != 0; /* the probes are closing */
+    return ep->state == CCONN_BRIDGING && ep->until_ns != INT64_MAX &&
+           now_ns < ep->until_ns;
+}
+
 unsigned cconn_endpoint(unsigned slot)
 {
     return slot / CCONN_SLOTS_PER_EP;

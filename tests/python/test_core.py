@@ -289,5 +289,40 @@ class TestConnections(unittest.TestCase):
         self.assertTrue(c.reconnect_ok(self.PRIMARY))
 
 
+class TestProbeAhead(unittest.TestCase):
+    """A probe's tick ahead of what the primary still brings waits for it
+    (test_client_core.c test_probe_ahead_of_the_primary_waits)."""
+
+    def silent_primary(self):
+        c, r = make(snapshots=False)
+        for n in (1, 2, 3):
+            live(c, n, 1, n)
+        t = T0 + conn.PROBE_AFTER_MS * MS
+        self.assertEqual(c.due(t)[0], {core.DO_OPEN})
+        self.assertEqual(c.take_open(), [1, 2])
+        return c, r, t + 10 * MS
+
+    def test_probe_ahead_of_the_primary_waits(self):
+        c, r, t = self.silent_primary()
+        live(c, 9, 1, 9, now=t, sock=1)           # the probe's copy, read first
+        self.assertEqual(r.numbers(), ["1", "2", "3"])
+        for n in range(4, 10):                    # the primary's held ticks
+            live(c, n, 1, n, now=t + MS)
+        live(c, 10, 1, 10, now=t + 2 * MS, sock=1)
+        live(c, 10, 1, 10, now=t + 2 * MS)
+        self.assertEqual(r.numbers(), [str(n) for n in range(1, 11)])
+        self.assertEqual(r.gaps, [])
+
+    def test_probe_carries_once_the_primary_is_made_again(self):
+        c, r, t = self.silent_primary()
+        live(c, 9, 1, 9, now=t, sock=1)
+        after = t + conn.GRACE_MS * MS
+        self.assertEqual(c.due(after)[0], {core.DO_RECONNECT})
+        self.assertEqual(c.take_reconnect(), [0])
+        live(c, 10, 1, 10, now=after + MS, sock=1)
+        self.assertEqual(r.numbers(), ["1", "2", "3", "10"])
+        self.assertEqual([(g.expected, g.got) for g in r.gaps], [(4, 10)])
+
+
 if __name__ == "__main__":
     unittest.main()

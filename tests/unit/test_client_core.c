@@ -612,6 +612,66 @@ static void test_silence_and_probe_takeover(void **state)
     ccore_destroy(&c);
 }
 
+/* Contract rb's tick n as (term 1, seq n) on slot. */
+static void on_slot(struct ccore *c, unsigned slot, int n, int64_t now)
+{
+    struct hamd_tick t = tick("rb.SHFE", n, 1, (uint64_t)n);
+    ccore_tick(c, slot, &t, now);
+}
+
+/* A primary silent past CCONN_PROBE_AFTER_MS (a publisher's lease
+ * lapse): probes are opened; returns the time they are. */
+static int64_t silent_primary(struct ccore *c, struct record *r)
+{
+    for (int n = 1; n <= 3; n++)
+        on_slot(c, 0, n, T0);
+    int64_t t = T0 + CCONN_PROBE_AFTER_MS * MS;
+    assert_int_equal(due(c, t), CCORE_DO_OPEN);
+    assert_int_equal(ccore_take_open(c), 6ull); /* slots 1 and 2 */
+    assert_string_equal(delivered(r), "1 2 3");
+    return t;
+}
+
+/* The publisher comes back and re-sends what it held (4 - 8) to the
+ * primary alone, then 9 to both: the probe's 9 read first waits for the
+ * primary's 4 - 9, and no gap is reported. */
+static void test_probe_ahead_of_the_primary_waits(void **state)
+{
+    (void)state;
+    struct record r;
+    struct ccore *c = core_new(&r, 1, 1, false);
+    int64_t t = silent_primary(c, &r) + 10 * MS;
+    on_slot(c, 1, 9, t);
+    assert_string_equal(delivered(&r), "1 2 3");
+    for (int n = 4; n <= 9; n++)
+        on_slot(c, 0, n, t + MS);
+    on_slot(c, 1, 10, t + 2 * MS); /* the probes are closing: in turn */
+    on_slot(c, 0, 10, t + 2 * MS);
+    assert_string_equal(delivered(&r), "1 2 3 4 5 6 7 8 9 10");
+    assert_int_equal(r.n_gaps, 0);
+    ccore_destroy(&c);
+}
+
+/* A primary that brings nothing within the grace is made again; the
+ * probe carries the stream from then, and what neither brought is a gap. */
+static void test_probe_carries_once_the_primary_is_made_again(void **state)
+{
+    (void)state;
+    struct record r;
+    struct ccore *c = core_new(&r, 1, 1, false);
+    int64_t t = silent_primary(c, &r) + 10 * MS;
+    on_slot(c, 1, 9, t);
+    int64_t after = t + CCONN_GRACE_MS * MS;
+    assert_int_equal(due(c, after), CCORE_DO_RECONNECT);
+    assert_int_equal(ccore_take_reconnect(c), 1ull);
+    on_slot(c, 1, 10, after + MS);
+    assert_string_equal(delivered(&r), "1 2 3 10");
+    assert_int_equal(r.n_gaps, 1);
+    assert_int_equal(r.gap_expected, 4);
+    assert_int_equal(r.gap_got, 10);
+    ccore_destroy(&c);
+}
+
 static void test_bad_options(void **state)
 {
     (void)state;
@@ -643,6 +703,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fencing_drops_older_terms),
+        cmocka_unit_test(test_probe_ahead_of_the_primary_waits),
+        cmocka_unit_test(test_probe_carries_once_the_primary_is_made_again),
         cmocka_unit_test(test_fenced_heartbeat_is_no_liveness),
         cmocka_unit_test(test_dedup_across_term_change),
         cmocka_unit_test(test_per_contract_order),

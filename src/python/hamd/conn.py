@@ -76,6 +76,20 @@ class Conn:
         ep.until = now + GRACE_MS * NS_PER_MS
         return (now - ep.last_rx) // NS_PER_MS
 
+    def primary_carries(self, slot, now):
+        """True when slot is a probe and its endpoint's primary is still the
+        connection that carries the stream: the probes are closing after
+        the primary spoke again, or one bridges and the primary is not made
+        again yet (GRACE_MS). The primary still brings, in order, what it
+        was sent before the probe subscribed (core.py: _probe_ahead)."""
+        e = endpoint(slot)
+        if not is_probe(slot) or e >= len(self.eps):
+            return False
+        ep = self.eps[e]
+        if ep.state == STEADY:
+            return ep.close_at is not None
+        return ep.state == BRIDGING and ep.until != NEVER and now < ep.until
+
     def reconnect_ok(self, slot):
         e = endpoint(slot)
         return e < len(self.eps) and self.eps[e].state == BRIDGING

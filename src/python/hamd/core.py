@@ -194,6 +194,9 @@ class Core:
                 return
             self._release(now)              # too many: go on without
         c = self._contract(t["vt_symbol"])
+        if self._probe_ahead(slot, c, t, now):
+            self.stats["duplicates"] += 1   # the primary brings it, after the others
+            return
         self._seq_track(c, t)
         if c.pending is not None:
             age, pend = _age(t), _age(c.pending)
@@ -212,6 +215,16 @@ class Core:
         held, self.held = self.held, []
         for slot, t in held:
             self.tick(slot, t, now)
+
+    def _probe_ahead(self, slot, c, t, now):
+        """True when t came on a probe ahead of ticks its endpoint's primary
+        still brings: after a publisher's silence (a lease lapse) the held
+        ticks it re-sends go to the primary alone, the next live one to the
+        probe too, and the probe's copy may be read first. Taken, it opened
+        a gap and the primary's held ticks were repeats; left, the primary
+        brings it in its turn (client_core.c: probe_ahead)."""
+        return (t["term"] == c.seen_term and t["seq"] > c.seen_seq + 1
+                and self.conn.primary_carries(slot, now))
 
     def _seq_track(self, c, t):
         term, seq = t["term"], t["seq"]
