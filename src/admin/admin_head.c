@@ -164,8 +164,13 @@ enum admin_head_verdict admin_head_check(const char *p, size_t len,
         why = &ignored;
     *why = "";
     const char *start = p, *stop = p + len;
-    while (start < stop && (*start == '\r' || *start == '\n'))
-        start++; /* empty lines before a request are allowed (RFC 9112) */
+    /* One empty line before the request line is allowed (RFC 9112), as
+     * h2o's parser allows it: one more, or a CR alone, h2o would refuse
+     * in plain text. */
+    if (len >= 1 && p[0] == '\n')
+        start = p + 1;
+    else if (len >= 2 && p[0] == '\r' && p[1] == '\n')
+        start = p + 2;
     const char *end = head_end(start, (size_t)(stop - start));
     if ((end ? (size_t)(end - p) : len) > ADMIN_HEAD_MAX_BYTES) {
         *why = "the request head is too large";

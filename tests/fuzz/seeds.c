@@ -503,6 +503,32 @@ static void seeds_admin_request(void)
         "POST /api/accounts/sim_a/start/\nBearer x\n10.0.0.1:80");
 }
 
+static void seeds_admin_head(void)
+{
+    /* byte 0: read size (0 = one read), byte 1: body limit / 1024 */
+    SEED_LITERAL("admin_head", "post_json",
+        "\x00\x40POST /api/accounts HTTP/1.1\r\nHost: 127.0.0.1:8001\r\n"
+        "Authorization: Bearer s3cret-token\r\n"
+        "Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}");
+    SEED_LITERAL("admin_head", "browser_get",
+        "\x05\x40\r\nGET /console/ HTTP/1.1\r\nHost: [::1]:8001\r\n"
+        "Accept: text/html\r\nUser-Agent: Mozilla/5.0 \xe6\x96\x87\r\n"
+        "Cookie: a=b\r\n\r\n");
+    SEED_LITERAL("admin_head", "bare_lf",
+        "\x01\x01PUT /api/accounts/a?x=%2F HTTP/1.0\nX-Empty:\n\n");
+    SEED_LITERAL("admin_head", "chunked",
+        "\x03\x40POST /api/subscriptions HTTP/1.1\r\n"
+        "Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n");
+    SEED_LITERAL("admin_head", "smuggle",
+        "\x00\x40POST / HTTP/1.1\r\nContent-Length: 5\r\n"
+        "Content-Length: 6\r\nExpect: 100-continue\r\n\r\n");
+    SEED_LITERAL("admin_head", "too_large_body",
+        "\x07\x01POST /api/accounts HTTP/1.1\r\n"
+        "Content-Length: 99999999999999999999\r\nExpect: bogus\r\n\r\n");
+    SEED_LITERAL("admin_head", "tls_hello",
+        "\x00\x40\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03");
+}
+
 static void seeds_http(void)
 {
     /* byte 0: read size (0 = one read), byte 1: body limit / 64 */
@@ -1136,6 +1162,7 @@ int main(int argc, char **argv)
     seeds_admin_json();
     seeds_admin_request();
     seeds_admin_validate();
+    seeds_admin_head();
     seeds_http();
     seeds_config();
     seeds_sim();

@@ -31,10 +31,11 @@ static void test_good_heads(void **state)
     const char *good[] = {
         "GET /api/status HTTP/1.1\r\nHost: x\r\n\r\n",
         "GET / HTTP/1.0\r\n\r\n",
-        "POST /api/accounts HTTP/1.1\r\nContent-Length: 65536\r\n"
-        "Content-Type: application/json\r\nAuthorization: Bearer a.b_c\r\n\r\n",
+        ("POST /api/accounts HTTP/1.1\r\nContent-Length: 65536\r\n"
+         "Content-Type: application/json\r\nAuthorization: Bearer a.b_c\r\n\r\n"),
         "PUT /api/accounts/a?x=%2F HTTP/1.1\nHost: y\n\n", /* bare LF */
         "\r\nGET / HTTP/1.1\r\n\r\n",            /* a leading empty line */
+        "\nGET / HTTP/1.1\n\n",                  /* one, bare LF */
         "GET / HTTP/1.1\r\nX-Empty:\r\nX-Tab: a\tb\r\n\r\n",
         "POST / HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 9\r\n\r\n",
         "GET / HTTP/1.1\r\nContent-Length: 5\r\ncontent-length: 5\r\n\r\n",
@@ -68,8 +69,11 @@ static void test_malformed_is_400(void **state)
         "GET / HTTP/1.1\r\nNo colon here\r\n\r\n",
         "GET / HTTP/1.1\r\nBad Name: x\r\n\r\n",
         "GET / HTTP/1.1\r\nX: a\r\n folded\r\n\r\n",
-        "GET / HTTP/1.1\r\nX: a\x01" "b\r\n\r\n",
+        "GET / HTTP/1.1\r\nX: a\001b\r\n\r\n", /* octal: \x01b is one byte */
         "GET / HTTP/1.1\r\nX: a\rb\r\n\r\n",
+        "\r\n\r\nGET / HTTP/1.1\r\n\r\n", /* h2o skips one empty line */
+        "\n\nGET / HTTP/1.1\r\n\r\n",
+        "\rGET / HTTP/1.1\r\n\r\n",       /* a CR alone */
         "GET / HTTP/1.1\r\nContent-Length: 12a\r\n\r\n",
         "GET / HTTP/1.1\r\nContent-Length: -1\r\n\r\n",
         "GET / HTTP/1.1\r\nContent-Length:\r\n\r\n",
