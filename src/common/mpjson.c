@@ -12,7 +12,12 @@ static json_t *map_to_json(struct hamd_mpr *r, uint32_t n, unsigned depth)
     json_t *obj = json_object();
     for (uint32_t i = 0; obj && i < n; i++) {
         struct hamd_mpr_val key;
-        if (!hamd_mpr_read(r, &key) || key.kind != HAMD_MPR_STR) {
+        /* A key with a NUL is refused: jansson's lookups, json_equal and
+         * the encoder below read keys up to their first NUL, so "a\0b"
+         * would come back as "a", beside or over another key
+         * (fuzz_mpjson, regressions/mpjson). */
+        if (!hamd_mpr_read(r, &key) || key.kind != HAMD_MPR_STR ||
+            memchr(key.v.s.ptr, '\0', key.v.s.len)) {
             json_decref(obj);
             return NULL;
         }

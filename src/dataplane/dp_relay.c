@@ -310,7 +310,8 @@ static struct dp_source *relayed_source(struct hamd_dataplane *dp,
 {
     char acct[HAMD_ACCOUNT_ID_MAX], id[HAMD_ACCOUNT_ID_MAX];
     size_t len = zmq_msg_size(account);
-    if (len == 0 || len >= sizeof acct)
+    /* A NUL inside would make "sim_a\0x" read as sim_a's. */
+    if (len == 0 || len >= sizeof acct || memchr(zmq_msg_data(account), '\0', len))
         return NULL;
     memcpy(acct, zmq_msg_data(account), len);
     acct[len] = '\0';

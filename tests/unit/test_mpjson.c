@@ -46,6 +46,9 @@ static void test_rejects_bad_documents(void **state)
     /* trailing byte after a complete document */
     const uint8_t trailing[] = {0x01, 0x02};
     assert_null(hamd_mpjson_decode(trailing, sizeof trailing));
+    /* a key with a NUL inside: it would come back as "a" */
+    const uint8_t nul_key[] = {0x81, 0xa3, 'a', 0x00, 'b', 0x01};
+    assert_null(hamd_mpjson_decode(nul_key, sizeof nul_key));
     /* invalid UTF-8 in a string */
     const uint8_t bad_utf8[] = {0xa2, 0xc3, 0x28};
     assert_null(hamd_mpjson_decode(bad_utf8, sizeof bad_utf8));
