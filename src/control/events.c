@@ -88,6 +88,18 @@ void hamd_events_gateway_restarted(struct hamd_events *self,
     hamd_events_raise(self, ev);
 }
 
+void hamd_events_leader_elected(struct hamd_events *self, uint64_t term,
+                                uint64_t previous_leader)
+{
+    json_t *ev = hamd_events_json_new("leader_elected");
+    json_object_set_new(ev, "node", json_integer(self->deps.node_id));
+    json_object_set_new(ev, "term", json_integer((json_int_t)term));
+    json_object_set_new(ev, "previous_leader",
+                        previous_leader ? json_integer((json_int_t)previous_leader)
+                                        : json_null());
+    hamd_events_raise(self, ev);
+}
+
 /* ------------------------------------------------------------------------
  * `_event` publication
  * ------------------------------------------------------------------------ */

@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "core/health.h"
 #include "dataplane/dataplane.h"
@@ -51,6 +52,11 @@ void hamd_events_gateway_state(struct hamd_events *self, const char *account,
 /* gateway_restarted {gateway_id, node, reason}. */
 void hamd_events_gateway_restarted(struct hamd_events *self,
                                    const char *account, const char *reason);
+
+/* leader_elected {node (this one), term, previous_leader (null when
+ * previous_leader is 0: none known)}. */
+void hamd_events_leader_elected(struct hamd_events *self, uint64_t term,
+                                uint64_t previous_leader);
 
 /* After an EVENT command applied: the publisher sends the newest event on
  * `_event`. */

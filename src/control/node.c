@@ -196,24 +196,16 @@ static bool lease_lapsed(struct hamd_node *node, uint64_t term)
            hamd_cluster_term(node->cluster) == term;
 }
 
-/* leader_elected {node, term, previous_leader}: once per term in which
- * this node starts publishing, so an operator (hactl events, the console,
- * the on_event hook) sees every leader change, not only the source-driven
- * ones (leadership_moved). previous_leader is the leader this node knew
- * before (itself after a lapse), null when it knew none. */
+/* Once per term in which this node starts publishing, so an operator
+ * sees every leader change, not only the source-driven ones
+ * (leadership_moved): the previous leader is the one this node knew
+ * before (itself after a lapse), 0 when it knew none. */
 static void node_raise_elected(struct hamd_node *node, uint64_t term)
 {
     if (node->elected_term == term)
         return;
     node->elected_term = term;
-    json_t *ev = hamd_events_json_new("leader_elected");
-    json_object_set_new(ev, "node", json_integer(node->cfg->node_id));
-    json_object_set_new(ev, "term", json_integer((json_int_t)term));
-    json_object_set_new(ev, "previous_leader",
-                        node->prev_leader_id
-                            ? json_integer((json_int_t)node->prev_leader_id)
-                            : json_null());
-    hamd_events_raise(node->events, ev);
+    hamd_events_leader_elected(node->events, term, node->prev_leader_id);
 }
 
 static void lease_cb(void *ud, bool publishing, uint64_t term, int64_t until_ns)
