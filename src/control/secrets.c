@@ -10,6 +10,17 @@
 #include "common/vault.h"
 #include "control/node_internal.h"
 
+/* Without [accounts] key_file secrets are stored as given: say so, once
+ * per account at start, so that it is a choice and not an oversight. */
+static void warn_clear(const struct hamd_node *node,
+                       const struct hamd_account *a, const char *where)
+{
+    if (hamd_vault_params_clear(node->vault, a->params))
+        LOG_WARN("account %s: its secret params are stored in clear in %s: "
+                 "set [accounts] key_file to seal them (docs/security.md)",
+                 a->id, where);
+}
+
 /* What check_one needs while walking the store's accounts. */
 struct secrets_check {
     struct hamd_node *node; /* the node */
@@ -20,6 +31,8 @@ static int check_one(void *ud, const struct hamd_account *a)
 {
     struct secrets_check *c = ud;
     char err[HAMD_VAULT_ERR_MAX];
+    if (!hamd_vault_can_seal(c->node->vault))
+        warn_clear(c->node, a, "the store, the Raft log and snapshots");
     if (!hamd_vault_params_sealed(a->params))
         return 0;
     char *plain = malloc(HAMD_PARAMS_MAX);
@@ -39,7 +52,8 @@ static int check_one(void *ud, const struct hamd_account *a)
 }
 
 /* Every sealed value the store holds opens with this node's keys: a node
- * that could not launch the gateways it must run refuses to start. */
+ * that could not launch the gateways it must run refuses to start. The
+ * same walk names the accounts stored in clear when there is no key. */
 static int secrets_check_store(struct hamd_node *node)
 {
     struct secrets_check c = {.node = node};
@@ -55,29 +69,13 @@ static int secrets_check_store(struct hamd_node *node)
     return -1;
 }
 
-/* Without [accounts] key_file secrets are stored as given: say so, once
- * per account at start, so that it is a choice and not an oversight. */
-static void warn_clear(const struct hamd_node *node,
-                       const struct hamd_account *a, const char *where)
-{
-    if (hamd_vault_params_clear(node->vault, a->params))
-        LOG_WARN("account %s: its secret params are stored in clear in %s: "
-                 "set [accounts] key_file to seal them (docs/security.md)",
-                 a->id, where);
-}
-
-static int warn_clear_stored(void *ud, const struct hamd_account *a)
-{
-    warn_clear(ud, a, "the store, the Raft log and snapshots");
-    return 0;
-}
-
-static void secrets_warn_clear(struct hamd_node *node)
+/* The seed accounts' clear secrets; the store's are named by the walk
+ * of secrets_check_store. */
+static void secrets_warn_clear_seeds(struct hamd_node *node)
 {
     const struct hamd_config *cfg = node->cfg;
     for (unsigned i = 0; i < cfg->n_seed_accounts; i++)
         warn_clear(node, &cfg->seed_accounts[i], "the config file and store");
-    hamd_store_accounts_foreach(node->store, warn_clear_stored, node);
 }
 
 int node_secrets_start(struct hamd_node *node)
@@ -94,7 +92,7 @@ int node_secrets_start(struct hamd_node *node)
         LOG_INFO("secret params (%s) are sealed with key %s",
                  cfg->secret_keys, hamd_vault_key_id(node->vault));
     else
-        secrets_warn_clear(node);
+        secrets_warn_clear_seeds(node);
     return secrets_check_store(node);
 }
 
