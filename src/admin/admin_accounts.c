@@ -16,14 +16,24 @@
 #include "admin/admin_internal.h"
 #include "common/account_json.h"
 
-/* The JSON of one stored account with secrets masked, or NULL when it
- * does not exist. */
+/* The JSON of account a with secrets masked, and the operator's switch
+ * kept apart from it in the store: running, false after a stop. */
+static json_t *account_answer(struct hamd_store *store, const struct hamd_account *a)
+{
+    json_t *o = hamd_account_to_json(a, true);
+    if (o)
+        json_object_set_new(o, "running",
+                            json_boolean(hamd_store_account_running(store, a->id)));
+    return o;
+}
+
+/* The answer of one stored account, or NULL when it does not exist. */
 static json_t *admin_account_json(struct hamd_store *store, const char *id)
 {
     struct hamd_account a;
     if (!store || hamd_store_account_get(store, id, &a) != 0)
         return NULL;
-    return hamd_account_to_json(&a, true);
+    return account_answer(store, &a);
 }
 
 /* Reads the account id of the path; answers 400 when it is not a slug. */
@@ -53,17 +63,24 @@ static int reply_not_found(h2o_req_t *req, const char *id)
  * Reads
  * ------------------------------------------------------------------------ */
 
+/* What accounts_list walks the store with. */
+struct list_walk {
+    struct hamd_store *store; /* read for each account's switch */
+    json_t *arr;              /* the answer */
+};
+
 static int list_one(void *ud, const struct hamd_account *a)
 {
-    json_array_append_new(ud, hamd_account_to_json(a, true));
+    struct list_walk *w = ud;
+    json_array_append_new(w->arr, account_answer(w->store, a));
     return 0;
 }
 
 static int accounts_list(struct admin_call *call)
 {
-    json_t *arr = json_array();
-    if (arr && call->deps->store &&
-        hamd_store_accounts_foreach(call->deps->store, list_one, arr) < 0) {
+    struct list_walk w = {call->deps->store, json_array()};
+    json_t *arr = w.arr;
+    if (arr && w.store && hamd_store_accounts_foreach(w.store, list_one, &w) < 0) {
         json_decref(arr);
         return admin_reply_error(call->req, 500, NULL, "store read failed");
     }
@@ -121,13 +138,16 @@ static int reply_run(struct hamd_admin *admin, h2o_req_t *req, const char *id)
  * Writes
  * ------------------------------------------------------------------------ */
 
-/* Validates an account body into *a (partial onto *a when update;
- * admin_validate.c). Returns false after answering 400. */
+/* Validates an account body into *a (partial onto *a when update, the
+ * stored account; admin_validate.c), after taking out a `running` that
+ * only repeats the account's switch. Returns false after answering 400. */
 static bool account_parse(struct admin_call *call, json_t *body,
                           struct hamd_account *a, bool update)
 {
     struct admin_verdict v;
-    if (admin_account_validate(body, a, update, call->deps->cfg,
+    bool running = !update || hamd_store_account_running(call->deps->store, a->id);
+    if (admin_account_running_take(body, update ? a->id : NULL, running, &v) &&
+        admin_account_validate(body, a, update, call->deps->cfg,
                                call->deps->witness, &v))
         return true;
     admin_reply_verdict(call->req, &v); /* v may point into body */

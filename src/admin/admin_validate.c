@@ -475,6 +475,30 @@ static bool json_has_sealed(const json_t *json)
     return false;
 }
 
+bool admin_account_running_take(json_t *body, const char *id, bool running,
+                                struct admin_verdict *v)
+{
+    const json_t *j = json_is_object(body) ? json_object_get(body, "running") : NULL;
+    if (!j)
+        return true;
+    if (!json_is_boolean(j))
+        return refuse(v, 400, "running", "'running' must be true or false");
+    if (json_is_true(j) != running) {
+        if (!id)
+            return refuse(v, 400, "running",
+                          "a new account runs: create it, then stop it "
+                          "(POST /api/accounts/{id}/stop, hactl stop ID)");
+        const char *verb = running ? "stop" : "start";
+        return refuse(v, 400, "running",
+                      "'running' is the operator's switch, now %s: POST "
+                      "/api/accounts/%s/%s changes it (hactl %s %s), not a "
+                      "write of the account", running ? "true" : "false", id,
+                      verb, verb, id);
+    }
+    json_object_del(body, "running");
+    return true;
+}
+
 bool admin_account_validate(const json_t *body, struct hamd_account *a,
                             bool update, const struct hamd_config *cfg,
                             bool witness, struct admin_verdict *v)

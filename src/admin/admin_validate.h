@@ -151,6 +151,17 @@ bool admin_events_query_validate(const char *q, size_t len,
  * (400) when it is not a slug. */
 bool admin_account_id_validate(const char *id, struct admin_verdict *v);
 
+/* The operator's switch `running` (POST /api/accounts/{id}/start and
+ * /stop), which every account answer carries, read-only in a write: a
+ * body may hold it as an answer gave it (GET, edit, PUT), with the value
+ * the account has (running; true for one being created), and the field
+ * is then removed from body so that admin_account_validate reads the
+ * account alone. id names the account in a refusal (NULL on create).
+ * Returns false with *v (400) when it is not a boolean or would change
+ * the switch. */
+bool admin_account_running_take(json_t *body, const char *id, bool running,
+                                struct admin_verdict *v);
+
 /* An account body: the whole account into *a (POST /api/accounts), or
  * with update the fields given onto *a, the stored account (PUT). No
  * params value may look sealed (only hamd writes that form); unless

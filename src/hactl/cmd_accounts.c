@@ -170,10 +170,12 @@ static void print_account_row(const json_t *a)
                          json_string_value(e));
         used += n > 0 ? (size_t)n : 0;
     }
-    printf("%-16s %-20s %-10s %4lld  %-7s %-20s %s\n", hactl_jstr(a, "id", "?"),
+    const json_t *running = json_object_get(a, "running"); /* absent: older node */
+    printf("%-16s %-20s %-10s %4lld  %-7s %-7s %-20s %s\n", hactl_jstr(a, "id", "?"),
            hactl_jstr(a, "name", "-"), hactl_jstr(a, "gateway_type", "?"),
            hactl_jint(a, "priority"),
-           json_is_true(json_object_get(a, "enabled")) ? "yes" : "no", exch,
+           json_is_true(json_object_get(a, "enabled")) ? "yes" : "no",
+           !running ? "-" : json_is_true(running) ? "yes" : "STOPPED", exch,
            hactl_jstr(a, "canary", "-"));
 }
 
@@ -188,8 +190,8 @@ static int accounts_list(struct hactl *ctl, int argc, char **argv)
     if (rc == HACTL_OK && ctl->json) {
         hactl_print_raw(&r);
     } else if (rc == HACTL_OK) {
-        printf("%-16s %-20s %-10s %4s  %-7s %-20s %s\n", "ID", "NAME", "TYPE",
-               "PRIO", "ENABLED", "EXCHANGES", "CANARY");
+        printf("%-16s %-20s %-10s %4s  %-7s %-7s %-20s %s\n", "ID", "NAME", "TYPE",
+               "PRIO", "ENABLED", "RUNNING", "EXCHANGES", "CANARY");
         size_t i;
         const json_t *a;
         json_array_foreach(r.json, i, a)

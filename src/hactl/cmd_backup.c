@@ -1,5 +1,6 @@
 /* hactl export | import: the replicated state an operator sets by hand
- * (accounts, subscriptions, the pause flag, pins) as one JSON document,
+ * (accounts with their start / stop switch, subscriptions, the pause
+ * flag, pins) as one JSON document,
  * and that document made true again on a cluster, a fresh one after a
  * loss of every host included (docs/operations.md, "Backup and restore").
  * Both go through the admin API like every other command. Secrets come
@@ -40,8 +41,8 @@ static const char IMPORT_USAGE[] =
 
 /* What a backup does not hold, written into it for whoever reads it. */
 static const char NOT_EXPORTED[] =
-    "secret values (masked \"***\"; give them to hactl import), the "
-    "hactl stop switch of accounts, quarantines, the event history, and "
+    "secret values (masked \"***\"; give them to hactl import), "
+    "quarantines, the event history, and "
     "the config files: [sessions] trading calendar, [accounts] key_file, "
     "[admin] token_file, TLS, peers, gateways";
 
@@ -371,6 +372,8 @@ struct import {
     unsigned created, updated, unchanged, refused; /* accounts */
     unsigned acct_failed;   /* accounts whose write failed or was not tried */
     unsigned removed;       /* accounts deleted (--prune) */
+    unsigned switched_off;  /* accounts stopped as the file has them */
+    unsigned left_stopped;  /* stopped here, running in the file: kept */
     unsigned subs_added, subs_removed, subs_unchanged; /* subscriptions */
     unsigned failed;        /* writes the cluster refused or failed */
     int rc;                 /* the first failed write's enum hactl_exit */
@@ -470,38 +473,74 @@ static void import_refuse(struct import *im, const char *id, const char *path)
             id, path, HAMD_SECRET_MASK, im->file, id, (int)strcspn(key, "."), key);
 }
 
-/* Creates or updates one account of the file, or refuses it. */
+/* The operator's switch of an account written as the file has it
+ * (`running`, absent from exports of an older hamd: left alone). An
+ * account stopped there is stopped here; one stopped here is never
+ * started (an operator stopped it, as with pause), only said. have:
+ * the cluster's account, NULL for one just created (it runs). */
+static void import_switch(struct import *im, const char *id, int file_running,
+                          const json_t *have)
+{
+    const json_t *r = json_object_get(have, "running");
+    bool running = !json_is_boolean(r) || json_is_true(r);
+    char path[BACKUP_PATH_MAX];
+    if (file_running == 0 && running) {
+        snprintf(path, sizeof path, "/api/accounts/%s/stop", id);
+        json_t *none = json_object();
+        if (import_write(im, "import: stop", "POST", path, none)) {
+            im->switched_off++;
+            printf("%sstop account %s (stopped in %s)\n",
+                   im->dry_run ? "would " : "", id, im->file);
+        }
+        json_decref(none);
+    } else if (file_running == 1 && !running) {
+        im->left_stopped++;
+        printf("left stopped: account %s (it runs in %s: hactl start %s to "
+               "undo)\n", id, im->file, id);
+    }
+}
+
+/* Creates or updates one account of the file, or refuses it; then sets
+ * its switch. */
 static void import_account(struct import *im, const json_t *a)
 {
     const char *id = hactl_jstr(a, "id", "");
     const json_t *have = account_in(im->have.accounts.json, id);
     json_t *want = account_wanted(im, a);
+    /* Written apart: an account write takes `running` only unchanged. */
+    const json_t *r = json_object_get(want, "running");
+    int file_running = json_is_boolean(r) ? json_is_true(r) : -1;
+    json_object_del(want, "running");
     char path[BACKUP_PATH_MAX] = "params", fields[BACKUP_FIELDS_MAX] = "";
     const char *would = im->dry_run ? "would " : "";
     bool masked = mask_unfilled(json_object_get(want, "params"),
                                 json_object_get(have, "params"), path, sizeof path);
     if (!masked && have)
         account_diff(im, want, have, fields, sizeof fields);
+    bool written = false;
     if (masked) {
         import_refuse(im, id, path);
     } else if (!have) {
-        if (import_write(im, "import: accounts add", "POST", "/api/accounts", want)) {
+        written = import_write(im, "import: accounts add", "POST", "/api/accounts", want);
+        if (written) {
             im->created++;
             printf("%screate account %s\n", would, id);
-        } else {
-            im->acct_failed++;
         }
     } else if (fields[0]) {
         snprintf(path, sizeof path, "/api/accounts/%s", id);
-        if (import_write(im, "import: accounts update", "PUT", path, want)) {
+        written = import_write(im, "import: accounts update", "PUT", path, want);
+        if (written) {
             im->updated++;
             printf("%supdate account %s (%s)\n", would, id, fields);
-        } else {
-            im->acct_failed++;
         }
     } else {
         im->unchanged++;
+        written = true;
     }
+    if (!masked && !written)
+        im->acct_failed++;
+    if (written)
+        import_switch(im, id, file_running, have);
     json_decref(want);
 }
 
@@ -651,9 +690,12 @@ static void import_run(struct import *im)
     if (im->dry_run)
         printf("dry run: nothing was changed; the import would do this:\n");
     printf("%s: accounts %u created, %u updated, %u unchanged, %u refused, "
-           "%u failed, %u deleted; subscriptions %u added, %u removed, "
-           "%u unchanged; %s", im->file, im->created, im->updated,
-           im->unchanged, im->refused, im->acct_failed, im->removed,
+           "%u failed, %u deleted, %u stopped", im->file, im->created,
+           im->updated, im->unchanged, im->refused, im->acct_failed,
+           im->removed, im->switched_off);
+    if (im->left_stopped)
+        printf(" (%u left stopped)", im->left_stopped);
+    printf("; subscriptions %u added, %u removed, %u unchanged; %s",
            im->subs_added, im->subs_removed, im->subs_unchanged, paused);
     if (!im->prune && (json_array_size(prune_ids) || json_array_size(extra)))
         printf("; kept %zu accounts and %zu subscriptions the file lacks "

@@ -418,8 +418,9 @@ def t_pause_resume(env):
 
 def t_stopped_gateway(env):
     """Stopped on purpose is not down: the cluster stays Healthy, the
-    gateways count as stopped, and a card without a process does not show
-    what it said last as what it says."""
+    gateways count as stopped, a card without a process does not show
+    what it said last as what it says, and the accounts page says the
+    operator stopped it."""
     c, p = env["c"], env["page"]
     p.go("gateways")
     card = "article.card[data-account=sim_b]"
@@ -441,11 +442,19 @@ def t_stopped_gateway(env):
     p.wait(lambda: "3 stopped" in (p.text("#health-counts") or ""), "3 gateways stopped")
     p.wait(lambda: p.text("#health-verdict") == "Healthy", "the cluster still Healthy")
     check("0 down" in p.text("#health-counts"), "none down: %r" % p.text("#health-counts"))
+    # The accounts page says why it is STOPPED while still enabled.
+    p.go("accounts")
+    cell = "tr[data-account=sim_b] .state-cell"
+    p.wait(lambda: "stopped by operator" in (p.text(cell) or ""),
+           "the accounts page names the operator's stop")
     p.go("gateways")
     p.click(card + " button[data-action=start]")
     for i in range(3):
         wait_for(lambda: (gateway_of(c, i, "sim_b") or {}).get("state") == "HEALTHY",
                  WAIT_S, "sim_b HEALTHY on node %d" % (i + 1))
+    p.go("accounts")
+    p.wait(lambda: "HEALTHY" in (p.text(cell) or "") and
+           "stopped by operator" not in p.text(cell), "sim_b running again")
 
 
 def t_transfer_from_console(env):

@@ -198,14 +198,22 @@ static void fv_transfer(const json_t *body)
     FUZZ_CHECK(p != NULL && p->role != HAMD_ROLE_WITNESS);
 }
 
+/* As the handler does: `running` taken out (the stored switch: on
+ * unless witness, to try both), then the account validated. */
 static void fv_account(const json_t *body, bool update, bool witness)
 {
     struct hamd_account a = fv_stored;
     struct admin_verdict v;
-    if (!admin_account_validate(body, &a, update, &fv_cfg, witness, &v)) {
-        fv_refusal(&v);
+    json_t *copy = json_deep_copy(body);
+    bool taken = admin_account_running_take(copy, update ? fv_stored.id : NULL,
+                                            !witness, &v);
+    FUZZ_CHECK(!taken || !json_is_object(copy) || !json_object_get(copy, "running"));
+    if (!taken || !admin_account_validate(copy, &a, update, &fv_cfg, witness, &v)) {
+        fv_refusal(&v); /* v may point into copy */
+        json_decref(copy);
         return;
     }
+    json_decref(copy);
     FUZZ_CHECK(hamd_account_id_valid(a.id));
     FUZZ_CHECK(!update || strcmp(a.id, fv_stored.id) == 0);
     FUZZ_CHECK(witness || hamd_config_gw_exec(&fv_cfg, a.gateway_type));

@@ -297,9 +297,16 @@ def test_writes_through_followers_reach_every_node():
     lead = wait_one_publisher(c)
     f1 = follower(c)
     f2 = follower(c, not_idx=(f1,))
-    status, body = c.api(f1, "POST", "/api/accounts", good_account("sim_f"))
-    check(status == 201 and body["id"] == "sim_f", "create via follower: %d %r"
-          % (status, body))
+    # `running` is the operator's switch, read-only in a write: a new
+    # account runs, so false is refused with what to do instead.
+    status, body = c.api(f1, "POST", "/api/accounts",
+                         dict(good_account("sim_f"), running=False))
+    check(status == 400 and body["field"] == "running" and
+          "/stop" in body["error"], "create stopped: %d %r" % (status, body))
+    status, body = c.api(f1, "POST", "/api/accounts",
+                         dict(good_account("sim_f"), running=True))
+    check(status == 201 and body["id"] == "sim_f" and body["running"] is True,
+          "create via follower: %d %r" % (status, body))
     for i in range(3):
         wait_account(c, i, "sim_f")
     status, body = c.api(f2, "PUT", "/api/accounts/sim_f", {"priority": 6})
@@ -309,8 +316,28 @@ def test_writes_through_followers_reach_every_node():
     wait_for(lambda: all(any(g["account"] == "sim_f" and g["state"] == "STOPPED"
                              for g in api_get(c, i, "/api/status")["gateways"])
                          for i in range(3)), 15, "sim_f STOPPED on every node")
+    wait_for(lambda: all(api_get(c, i, "/api/accounts/sim_f")["running"] is False
+                         for i in range(3)), 10, "sim_f running: false everywhere")
+    # GET, edit, PUT round-trips the switch; a PUT cannot change it.
+    got = api_get(c, f2, "/api/accounts/sim_f")
+    status, body = c.api(f2, "PUT", "/api/accounts/sim_f", dict(got, priority=5))
+    check(status == 200 and body["priority"] == 5 and body["running"] is False,
+          "PUT of a GET: %d %r" % (status, body))
+    status, body = c.api(f2, "PUT", "/api/accounts/sim_f", {"running": True})
+    check(status == 400 and body["field"] == "running" and
+          "/api/accounts/sim_f/start" in body["error"],
+          "PUT running: %d %r" % (status, body))
+    status, body = c.api(f2, "PUT", "/api/accounts/sim_f", {"running": "yes"})
+    check(status == 400 and body["field"] == "running", "PUT running: %d %r"
+          % (status, body))
+    check(api_get(c, lead, "/api/accounts/sim_f")["running"] is False,
+          "a refused PUT started sim_f")
+    status, body = c.api(f2, "PUT", "/api/accounts/sim_f", {"priority": 6})
+    check(status == 200 and body["priority"] == 6, "update via follower %r" % body)
     status, body = c.api(f2, "POST", "/api/accounts/sim_f/start")
     check(status == 200 and body["running"] is True, "start %r" % body)
+    wait_for(lambda: all(a["running"] for a in api_get(c, f1, "/api/accounts")),
+             10, "every account running in the list")
     status, body = c.api(f1, "POST", "/api/subscriptions",
                          {"symbols": ["ag2601.SHFE", "ag2601.SHFE"]})
     check(status == 200 and "ag2601.SHFE" in body["symbols"], "subs add %r" % body)

@@ -3,16 +3,18 @@ restore").
 
 A 3-node cluster with three accounts (one whose gateway checks a
 password, test_secrets' pwcheck), three subscriptions, one contract
-pinned by `hactl failover --to` and automatic failover paused is
-exported; the file holds the password masked, never in clear. It is
+pinned by `hactl failover --to`, automatic failover paused and one
+account stopped (`hactl stop`) is exported; the file holds the password masked, never in clear. It is
 imported into a fresh standalone node that wants a token: without it
 every write is refused (exit 4) and nothing changes; a dry run changes
 nothing; without
 the password the account is refused by name while the rest imports (exit
-1); a secrets file fills it (dry run); with --param-str it imports and its
-gateway logs in with the real password; the pin is not restored but
+1); a secrets file fills it (dry run); the stopped account is stopped on
+the new cluster too; with --param-str it imports and its gateway logs
+in with the real password; the pin is not restored but
 printed with the command that restores it, which does; a second import
-changes nothing; an edit and an extra account
+changes nothing; an account stopped on the new cluster stays stopped
+and is named; an edit and an extra account
 and subscription on the new cluster are put right (the edit) and kept
 (the extras) without --prune, removed with it; malformed files are exit 2
 naming the problem.
@@ -33,6 +35,7 @@ START_TIMEOUT_S = 30
 LOGIN_TIMEOUT_S = 20
 HEALTHY_TIMEOUT_S = 30
 PINNED = "rb2601.SHFE"
+STOPPED = "sim_a"  # stopped by hactl stop before the export
 NOWHERE = "127.0.0.1:1"  # refuses at once: the file is checked first
 
 
@@ -69,6 +72,7 @@ def source_cluster(password):
             "--param-str", "expect=" + sha(password))
     c.hactl("subs", "add", ADDED)
     c.hactl("pause")
+    c.hactl("stop", STOPPED)
     return c
 
 
@@ -90,6 +94,10 @@ def check_export(path, password):
     check(doc["paused"] is True, "paused %r" % doc["paused"])
     check(doc["pins"] == [{"symbol": PINNED, "source": "sim_b"}],
           "pins %r" % doc["pins"])
+    running = {a["id"]: a["running"] for a in doc["accounts"]}
+    check(running == {"ctp_x": True, "sim_a": False, "sim_b": True},
+          "running %r" % running)
+    check("stop switch" not in doc["not_exported"], doc["not_exported"])
     check(os.stat(path).st_mode & 0o077 == 0, "the export is readable by others")
     return doc
 
@@ -134,6 +142,7 @@ def test_export_import():
         # A dry run says what it would do and changes nothing.
         r = dst.hactl(*t, "import", backup, "--dry-run", check_rc=False)
         check(r.returncode == 1 and "would create account sim_a" in r.stdout
+              and "would stop account sim_a" in r.stdout
               and "ctp_x" in r.stderr, "dry run: %d %r %r"
               % (r.returncode, r.stdout, r.stderr))
         check(state(dst) == empty, "the dry run changed %r" % (state(dst),))
@@ -147,6 +156,9 @@ def test_export_import():
         accounts, symbols, paused = state(dst)
         check([a["id"] for a in accounts] == ["sim_a", "sim_b"],
               "accounts %r" % accounts)
+        check("stop account sim_a" in r.stdout and "1 stopped" in r.stdout and
+              [a["running"] for a in accounts] == [False, True],
+              "the switch: %r %r" % (r.stdout, accounts))
         check(sorted(symbols) == sorted(want[1]) and paused,
               "subscriptions %r paused %r" % (symbols, paused))
         restore_pin = "hactl failover --to sim_b %s" % PINNED
@@ -184,6 +196,16 @@ def test_export_import():
         check(state(dst) == want, "the second import changed %r" % (state(dst),))
         check(logged_in_everywhere(dst, "ctp_x", [0]), "the password was lost")
 
+        # Stopped here, running in the file: named, never started.
+        dst.hactl(*t, "stop", "ctp_x")
+        r = dst.hactl(*t, "import", backup)
+        check("left stopped: account ctp_x" in r.stdout and
+              "hactl start ctp_x" in r.stdout and "(1 left stopped)" in r.stdout,
+              "import over a stop: %r" % r.stdout)
+        check(api_get(dst, 0, "/api/accounts/ctp_x")["running"] is False,
+              "the import started ctp_x")
+        dst.hactl(*t, "start", "ctp_x")
+
         # An edit is put right; extras are kept without --prune.
         dst.hactl(*t, "accounts", "update", "sim_a", "--priority", "7")
         dst.hactl(*t, "accounts", "add", "--id", "extra", "--type", "sim",
@@ -207,7 +229,7 @@ def test_export_import():
               "prune dry run: %r" % r.stdout)
         check(state(dst) == before, "the prune dry run changed something")
         r = dst.hactl(*t, "import", backup, "--prune")
-        check("1 deleted; subscriptions 0 added, 1 removed" in r.stdout,
+        check("1 deleted, 0 stopped; subscriptions 0 added, 1 removed" in r.stdout,
               "prune: %r" % r.stdout)
         check(state(dst) == want, "after --prune %r" % (state(dst),))
     finally:

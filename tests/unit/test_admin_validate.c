@@ -796,6 +796,54 @@ static void test_account_update(void **state)
                     "no executable for gateway_type 'xtp' in [gateways]");
 }
 
+/* `running` in an account body: taken out when it repeats the switch
+ * (or is absent), refused when it is not a boolean or would change it. */
+static void test_account_running(void **state)
+{
+    (void)state;
+    struct admin_verdict v;
+    struct hamd_account a;
+    json_t *j = body("{\"priority\": 2, \"running\": false}");
+    assert_true(admin_account_running_take(j, "ctp_main", false, &v));
+    assert_null(json_object_get(j, "running")); /* the account alone is left */
+    json_decref(j);
+    j = body(ACCOUNT_BODY);
+    assert_true(admin_account_running_take(j, NULL, true, &v));
+    assert_true(admin_account_validate(j, &a, false, &cfg, false, &v));
+    json_decref(j);
+    j = body("[]"); /* not an object: left to the account's validation */
+    assert_true(admin_account_running_take(j, NULL, true, &v));
+    json_decref(j);
+
+    static const struct {
+        const char *text, *id;
+        bool running;
+        const char *msg;
+    } bad[] = {
+        {"{\"running\": \"no\"}", "ctp_main", true,
+         "'running' must be true or false"},
+        {"{\"running\": null}", NULL, true, "'running' must be true or false"},
+        {"{\"running\": true}", "ctp_main", false,
+         "'running' is the operator's switch, now false: POST "
+         "/api/accounts/ctp_main/start changes it (hactl start ctp_main), not "
+         "a write of the account"},
+        {"{\"running\": false}", "ctp_main", true,
+         "'running' is the operator's switch, now true: POST "
+         "/api/accounts/ctp_main/stop changes it (hactl stop ctp_main), not "
+         "a write of the account"},
+        {"{\"id\": \"x\", \"running\": false}", NULL, true,
+         "a new account runs: create it, then stop it (POST "
+         "/api/accounts/{id}/stop, hactl stop ID)"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        j = body(bad[i].text);
+        assert_false(admin_account_running_take(j, bad[i].id, bad[i].running, &v));
+        refused_as(&v, 400, "running", bad[i].msg);
+        assert_non_null(json_object_get(j, "running"));
+        json_decref(j);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -820,6 +868,7 @@ int main(void)
         cmocka_unit_test(test_account_create),
         cmocka_unit_test(test_account_sealed),
         cmocka_unit_test(test_account_update),
+        cmocka_unit_test(test_account_running),
     };
     return cmocka_run_group_tests(tests, cfg_setup, NULL);
 }

@@ -205,8 +205,16 @@ async function deleteAccount(a, button) {
 // The page
 // ---------------------------------------------------------------------------
 
+// The state of the account's gateway on this node, and the operator's
+// stop (hactl stop, the Gateways page's Stop) that keeps it STOPPED on
+// every node, which an account answer carries as running: false.
+function stateCell(a) {
+  const st = stateHere(a.id);
+  return [st ? stateBadge(st) : badge('not here', 'off'),
+    a.running === false ? badge('stopped by operator', 'warn', 'Start it on the Gateways page or with hactl start') : null];
+}
+
 function row(a) {
-  const state = stateHere(a.id);
   const del = h('button', {type: 'button', class: 'btn small danger-outline', dataset: {action: 'delete', note: `del-note-${a.id}`}},
     'Delete');
   del.addEventListener('click', () => deleteAccount(a, del));
@@ -218,7 +226,7 @@ function row(a) {
     h('td', {class: 'num'}, String(a.priority)),
     h('td', {}, (a.exchanges || []).join(', ')),
     h('td', {class: 'mono'}, a.canary || '—'),
-    h('td', {class: 'state-cell'}, state ? stateBadge(state) : badge('not here', 'off')),
+    h('td', {class: 'state-cell'}, stateCell(a)),
     h('td', {class: 'actions'},
       h('button', {type: 'button', class: 'btn small', dataset: {action: 'edit'}, onclick: () => editAccount(accountOf(a.id) || a)}, 'Edit'),
       del, h('span', {class: 'note', id: `del-note-${a.id}`})));
@@ -237,8 +245,8 @@ export default {
     // States change every second; the rest only with the accounts.
     const renderStates = () => {
       for (const tr of tbody.querySelectorAll('tr[data-account]')) {
-        const st = stateHere(tr.dataset.account);
-        fill(tr.querySelector('.state-cell'), st ? stateBadge(st) : badge('not here', 'off'));
+        const a = accountOf(tr.dataset.account) || {id: tr.dataset.account};
+        fill(tr.querySelector('.state-cell'), stateCell(a));
       }
     };
     fill(main,
