@@ -240,6 +240,19 @@ def t_narrow_menu(env):
             bar[route] = p.d.execute_script(
                 "return document.querySelector('.sidebar').getBoundingClientRect().height;")
         check(bar["overview"] == bar["accounts"], "the bar's height follows the page: %r" % bar)
+        # The nodes table: a card per node, nothing to scroll sideways,
+        # every value under its column's name.
+        p.go("overview")
+        p.wait(lambda: p.one("#nodes-table tr[data-node] td"), "the nodes table")
+        fit = p.d.execute_script(
+            "const w = document.querySelector('#nodes-table').closest('.table-wrap');"
+            "const td = document.querySelector('#nodes-table tr[data-node] td:nth-of-type(2)');"
+            "return [w.scrollWidth, w.clientWidth,"
+            "        getComputedStyle(td, '::before').content];")
+        check(fit[0] <= fit[1], "the nodes table scrolls sideways on a phone: %r" % fit)
+        check(fit[2] == '"Term"', "a value without its column's name: %r" % fit)
+        p.go("accounts")
+        p.wait(lambda: p.text("#page-title") == "Accounts", "the accounts page")
         p.click("#acct-new")  # the account form fits: nothing to scroll sideways
         p.wait(lambda: p.one("dialog[open] #f-id"), "the account form")
         wide = p.d.execute_script(
@@ -566,6 +579,8 @@ def t_no_quorum(env):
     p.wait(lambda: p.one("#banner").is_displayed(), "the Disconnected banner")
     check("stale" in p.text("#banner"), "the banner says stale: %r" % p.text("#banner"))
     check("stale" in (p.attr("#main", "class") or "").split(), "the stale page greyed out")
+    check("stale" in (p.attr("#node-info", "class") or "").split(),
+          "the sidebar's node (its role from before) greyed out too")
 
 
 def t_no_script_errors(env):

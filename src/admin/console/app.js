@@ -70,6 +70,7 @@ function renderConn() {
   // must not read as the cluster's state now.
   const stale = live.conn === 'disconnected';
   document.getElementById('main').classList.toggle('stale', stale);
+  document.getElementById('node-info').classList.toggle('stale', stale);
   banner.hidden = !stale;
   if (!stale) return;
   const age = live.viewAt === null ? 'no status received yet'

@@ -148,26 +148,31 @@ function transferButton(n, lead, rerender) {
   busy ? 'Transferring…' : 'Make leader');
 }
 
+const NODE_COLUMNS = ['Node', 'Role', 'Term', 'Publishing', 'Commit / applied', 'Follow stream', 'Coverage', 'Gateways'];
+
 function nodeRow(n, lead, rerender) {
   const leaderId = lead && lead.id;
   const who = [h('strong', {}, `Node ${n.id}`), n.self ? h('span', {class: 'muted'}, ' (this page)') : null];
+  // data-label: the column's name, shown beside the value on a phone,
+  // where the table becomes a card per node (app.css)
+  const cell = (label, attrs, ...kids) => h('td', {...attrs, dataset: {label}}, ...kids);
   if (!n.reachable) {
     return h('tr', {class: 'row-bad', dataset: {node: n.id}},
       h('th', {scope: 'row'}, who),
-      h('td', {}, badge('unreachable', 'bad')),
-      h('td', {colspan: 6, class: 'muted'}, n.error || `${n.admin}: no answer`));
+      cell(NODE_COLUMNS[1], {}, badge('unreachable', 'bad')),
+      cell('', {colspan: 6, class: 'muted'}, n.error || `${n.admin}: no answer`));
   }
   const st = n.status;
   return h('tr', {dataset: {node: n.id}, class: n.id === leaderId ? 'row-lead' : ''},
     h('th', {scope: 'row'}, who, h('div', {class: 'muted mono small'}, n.admin)),
-    h('td', {class: 'role-cell'}, badge(st.role, ROLE_CLASS[st.role] || 'off'),
+    cell(NODE_COLUMNS[1], {class: 'role-cell'}, badge(st.role, ROLE_CLASS[st.role] || 'off'),
       st.witness ? badge('witness', 'off') : null, transferButton(n, lead, rerender)),
-    h('td', {class: 'num'}, int(st.term)),
-    h('td', {}, leaseText(st)),
-    h('td', {class: 'num'}, `${int(st.commit_index)} / ${int(st.applied_index)}`),
-    h('td', {}, st.follow_age_ms === null ? '—' : ago(st.follow_age_ms)),
-    h('td', {}, coverageText(st)),
-    h('td', {}, gatewaysText(st)));
+    cell(NODE_COLUMNS[2], {class: 'num'}, int(st.term)),
+    cell(NODE_COLUMNS[3], {}, leaseText(st)),
+    cell(NODE_COLUMNS[4], {class: 'num'}, `${int(st.commit_index)} / ${int(st.applied_index)}`),
+    cell(NODE_COLUMNS[5], {}, st.follow_age_ms === null ? '—' : ago(st.follow_age_ms)),
+    cell(NODE_COLUMNS[6], {}, coverageText(st)),
+    cell(NODE_COLUMNS[7], {}, gatewaysText(st)));
 }
 
 function nodesTable(view, rerender) {
@@ -177,8 +182,7 @@ function nodesTable(view, rerender) {
     h('div', {class: 'table-wrap'},
       h('table', {class: 'grid', id: 'nodes-table'},
         h('thead', {}, h('tr', {},
-          ['Node', 'Role', 'Term', 'Publishing', 'Commit / applied', 'Follow stream', 'Coverage', 'Gateways']
-            .map((t) => h('th', {scope: 'col'}, t)))),
+          NODE_COLUMNS.map((t) => h('th', {scope: 'col'}, t)))),
         h('tbody', {}, view.nodes.map((n) => nodeRow(n, lead, rerender))))));
 }
 
