@@ -12,6 +12,8 @@
 #                                     (~/.cache/hamd/tools)
 set -euo pipefail
 
+# dpkg-dev and file: `cpack -G DEB` (docs/deployment.md) runs dpkg-shlibdeps
+# for the package's Depends and refuses to start without file(1).
 PACKAGES=(
   build-essential cmake pkg-config
   libzmq3-dev libmsgpack-dev libraft-dev libuv1-dev liblmdb-dev
@@ -19,18 +21,20 @@ PACKAGES=(
   libsystemd-dev libsodium-dev libssl-dev openssl
   python3 python3-zmq python3-msgpack
   iproute2 iputils-arping procps
+  dpkg-dev file
 )
 # network namespaces, partitions, and keepalived moving the VIP (tests/chaos);
 # BIND and nsupdate for the DNS hook, man and groff for the man pages,
-# curl for the webhook, dpkg-dev for the package (tests/ops); valgrind
+# curl for the webhook (tests/ops); valgrind
 # counts the hub's instructions per tick (tests/bench/callgrind_tick.sh);
 # the console in a real browser (tests/browser) and its stream (curl -N);
 # clang and its libFuzzer runtime for the fuzz targets (tests/fuzz/run.sh);
-# hypothesis for the Python client's hostile-input tests (tests/python)
+# hypothesis for the Python client's hostile-input tests, venv and wheel for
+# `pip install ./src/python` in a virtual environment (tests/python)
 TEST_PACKAGES=(iptables keepalived bind9 bind9-dnsutils man-db groff-base
-               curl dpkg-dev python3-yaml bash-completion valgrind
+               curl python3-yaml bash-completion valgrind
                chromium chromium-driver python3-selenium clang libclang-rt-dev
-               python3-hypothesis)
+               python3-hypothesis python3-venv python3-wheel)
 # Programs taken out of Debian packages rather than installed: the
 # packages' postinst would start a Prometheus and an Alertmanager server.
 TOOLS_DIR=${HAMD_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/hamd/tools}
