@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages hamd needs to build and run, and with
 # --tests also those only the test suite uses, if any is missing. Safe to
-# run again: it does nothing when everything is there.
+# run again: it does nothing when everything is there. When something is
+# missing it runs apt-get update, then apt-get install --no-install-recommends,
+# as root or through sudo.
 #
 #   deploy/install-deps.sh            build + run (quickstart)
 #   deploy/install-deps.sh --tests    + what only the tests use (tests/run.sh):
@@ -44,7 +46,8 @@ tests=0
 case "${1:-}" in
   "") ;;
   --tests) PACKAGES+=("${TEST_PACKAGES[@]}"); tests=1 ;;
-  *) echo "usage: $0 [--tests]" >&2; exit 2 ;;
+  -h|--help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
+  *) echo "usage: $0 [--tests] (--help says more)" >&2; exit 2 ;;
 esac
 
 SUDO=""
