@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages hamd needs to build and run, and with
 # --tests also those only the test suite uses, if any is missing. Safe to
-# run again: it does nothing when everything is there.
+# run again: it does nothing when everything is there. When something is
+# missing it runs apt-get update, then apt-get install --no-install-recommends,
+# as root or through sudo.
 #
 #   deploy/install-deps.sh            build + run (quickstart)
 #   deploy/install-deps.sh --tests    + what only the tests use (tests/run.sh):
@@ -12,6 +14,8 @@
 #                                     (~/.cache/hamd/tools)
 set -euo pipefail
 
+# dpkg-dev and file: `cpack -G DEB` (docs/deployment.md) runs dpkg-shlibdeps
+# for the package's Depends and refuses to start without file(1).
 PACKAGES=(
   build-essential cmake pkg-config
   libzmq3-dev libmsgpack-dev libraft-dev libuv1-dev liblmdb-dev
@@ -19,18 +23,20 @@ PACKAGES=(
   libsystemd-dev libsodium-dev libssl-dev openssl
   python3 python3-zmq python3-msgpack
   iproute2 iputils-arping procps
+  dpkg-dev file
 )
 # network namespaces, partitions, and keepalived moving the VIP (tests/chaos);
 # BIND and nsupdate for the DNS hook, man and groff for the man pages,
-# curl for the webhook, dpkg-dev for the package (tests/ops); valgrind
+# curl for the webhook (tests/ops); valgrind
 # counts the hub's instructions per tick (tests/bench/callgrind_tick.sh);
 # the console in a real browser (tests/browser) and its stream (curl -N);
 # clang and its libFuzzer runtime for the fuzz targets (tests/fuzz/run.sh);
-# hypothesis for the Python client's hostile-input tests (tests/python)
+# hypothesis for the Python client's hostile-input tests, venv and wheel for
+# `pip install ./src/python` in a virtual environment (tests/python)
 TEST_PACKAGES=(iptables keepalived bind9 bind9-dnsutils man-db groff-base
-               curl dpkg-dev python3-yaml bash-completion valgrind
+               curl python3-yaml bash-completion valgrind
                chromium chromium-driver python3-selenium clang libclang-rt-dev
-               python3-hypothesis)
+               python3-hypothesis python3-venv python3-wheel)
 # Programs taken out of Debian packages rather than installed: the
 # packages' postinst would start a Prometheus and an Alertmanager server.
 TOOLS_DIR=${HAMD_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/hamd/tools}
@@ -40,7 +46,8 @@ tests=0
 case "${1:-}" in
   "") ;;
   --tests) PACKAGES+=("${TEST_PACKAGES[@]}"); tests=1 ;;
-  *) echo "usage: $0 [--tests]" >&2; exit 2 ;;
+  -h|--help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
+  *) echo "usage: $0 [--tests] (--help says more)" >&2; exit 2 ;;
 esac
 
 SUDO=""

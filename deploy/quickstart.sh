@@ -34,10 +34,16 @@ stop_all() {
 # HUP too: the nodes ignore a closed terminal (hamd(8)), this script stops them.
 trap stop_all INT TERM HUP EXIT
 
+# setsid: each node in a session of its own. Ctrl-C sends SIGINT to the
+# terminal's whole foreground group; a node in it took that as its first
+# signal and stop_all's SIGTERM as the second, "exit at once" (hamd(8)):
+# no handover, status 1, gateways killed. Now only this script gets it.
+# (No job control here, so a child is no group leader and setsid does not
+# fork: $! stays the node's pid.)
 for n in 1 2 3; do
   mkdir -p "$RUN_DIR/node$n"
   HAMD_NODE_DATA_DIR="$RUN_DIR/node$n" HAMD_GATEWAYS_SIM="$BUILD/src/hamd-gw-sim" \
-    "$BUILD/src/hamd" --config "deploy/local/node$n.ini" >>"$RUN_DIR/node$n.log" 2>&1 &
+    setsid "$BUILD/src/hamd" --config "deploy/local/node$n.ini" >>"$RUN_DIR/node$n.log" 2>&1 &
   PIDS+=($!)
   echo "== node $n started (pid $!, log $RUN_DIR/node$n.log)"
 done
