@@ -91,6 +91,19 @@ def check_hooks(lab, host):
         r = _hook(lab, host, "vip-up", **env)
         check(r.returncode == 2 and not os.path.exists(run_dir + "/pwned"),
               "a bad vip.conf line -> %d: %s" % (r.returncode, r.stderr.strip()))
+        # No VIP on this host (a witness; DNS or keepalived in its place):
+        # vip-down, which the unit runs after every stop, has nothing to
+        # do and says so; vip-up still refuses.
+        unset = os.path.join(run_dir, "novip.conf")
+        with open(unset, "w") as f:
+            f.write("# no VIP on this host\n")
+        r = _hook(lab, host, "vip-down", HAMD_VIP_CONF=unset)
+        check(r.returncode == 0 and "no VIP set" in r.stderr and
+              "expected" not in r.stderr, "vip-down without a VIP -> %d: %s"
+              % (r.returncode, r.stderr.strip()))
+        r = _hook(lab, host, "vip-up", HAMD_VIP_CONF=unset)
+        check(r.returncode == 2 and "HAMD_VIP" in r.stderr,
+              "vip-up without a VIP -> %d: %s" % (r.returncode, r.stderr.strip()))
         r = _hook(lab, host, "vip-down", HAMD_VIP=VIP, HAMD_VIP_IFACE="nosuch0",
                   HAMD_VIP_RUN_DIR=run_dir)
         check(r.returncode == 0, "vip-down on an absent interface -> %d" % r.returncode)
