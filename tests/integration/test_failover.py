@@ -1,7 +1,10 @@
 """Source failover on a 3-node cluster with three hot simulated accounts.
 
 For each fault of hamd-gw-sim (crash, stall, disconnect, garbage, slow) on
-the active source of the publishing node: contracts move to priority 2,
+the active source, on every node's copy of it (the source fails for the
+whole cluster: a lease lapsing on a loaded host and another node taking
+over cannot leave the fault behind on a node that no longer publishes):
+contracts move to priority 2,
 then to 3 when 2 fails too, and back to 1 only after revert_after. A
 subscriber proves that across every switch each extra.sim_seq is delivered
 exactly once and datetime never goes backwards. A crashed gateway is
@@ -59,10 +62,18 @@ def wait_leader(c, nodes=range(3), timeout=20):
     return wait_for_value(lambda: publishing_node(c, nodes), timeout, "a publisher")
 
 
-def inject(c, leader, account, fault):
-    """Sends 'fault NAME' to the sim of account on the leader."""
-    reply = sim_control(c, leader, account, "fault " + fault)
-    check(reply.startswith("ok"), "fault %s on %s: %s" % (fault, account, reply))
+def inject(c, account, fault):
+    """Sends 'fault NAME' to the sim of account on every node."""
+    for i in range(3):
+        reply = sim_control(c, i, account, "fault " + fault)
+        check(reply.startswith("ok"), "fault %s on %s of node %d: %s"
+              % (fault, account, i + 1, reply))
+
+
+def healthy_on_publisher(c, account):
+    """account's gateway on the publishing node when it is HEALTHY there."""
+    i = publishing_node(c, range(3))
+    return healthy_gateway(c, i, account) if i is not None else None
 
 
 def sources_now(sub, since):
@@ -83,17 +94,17 @@ def wait_source(sub, account, timeout, what):
 def run_fault(fault):
     c = make("fo-" + fault)
     try:
-        leader = wait_leader(c)
+        wait_leader(c)
         sub = Subscriber(c.publish_endpoints())
         wait_source(sub, "sim_1", 20, "initial source sim_1")
-        inject(c, leader, "sim_1", fault)
+        inject(c, "sim_1", fault)
         wait_source(sub, "sim_2", 15, "%s on sim_1 -> sim_2" % fault)
-        inject(c, leader, "sim_2", fault)
+        inject(c, "sim_2", fault)
         wait_source(sub, "sim_3", 15, "%s on sim_2 -> sim_3" % fault)
         for acct in ("sim_1", "sim_2"):
             if fault != "crash":  # a crashed sim comes back clean by itself
-                inject(c, leader, acct, "none")
-        g = wait_for(lambda: healthy_gateway(c, leader, "sim_1"), 15,
+                inject(c, acct, "none")
+        g = wait_for(lambda: healthy_on_publisher(c, "sim_1"), 15,
                      "sim_1 HEALTHY again")
         # When the leader saw it recover: a gateway it relaunched by itself
         # may be HEALTHY well before this test noticed.
@@ -108,11 +119,11 @@ def run_fault(fault):
         check_stream(sub.ticks)
         if fault == "crash":
             for acct in ("sim_1", "sim_2"):
-                g = wait_for(lambda: healthy_gateway(c, leader, acct), 10,
+                g = wait_for(lambda: healthy_on_publisher(c, acct), 10,
                              "%s HEALTHY again" % acct)
                 check(g["restarts"] >= 1, "%s restarts %r" % (acct, g["restarts"]))
         sub.close()
-        return c, leader
+        return c, wait_leader(c)
     except Exception:
         c.cleanup(keep=bool(os.environ.get("HAMD_KEEP")))
         raise
