@@ -427,8 +427,9 @@ class Sampler:
     """Samples every process and node; keeps every sample (a few thousand
     rows an hour)."""
 
-    def __init__(self, c):
+    def __init__(self, c, clients):
         self.c = c
+        self.clients = clients  # [(pid, role)]: client processes to sample
         self.rows = []          # (t, role, pid, sample dict)
         self.nodes = []         # (t, node id, {store, raft, log, series...})
         self.families = {}      # node id -> per-family series, first scrape
@@ -436,23 +437,26 @@ class Sampler:
         self.cpu = {}           # pid -> (role, last cpu_ticks)
         self.cpu_by_role = collections.Counter()
 
+    def sample_procs(self, t, procs):
+        for pid, role in procs:
+            s = proc_sample(pid)
+            if s is None:
+                continue
+            self.rows.append((t, role, pid, s))
+            prev = self.cpu.get(pid)
+            self.cpu_by_role[role.split("/")[0] + ("/gw" if "/" in role else "")] += \
+                s["cpu_ticks"] - (prev[1] if prev else 0)
+            self.cpu[pid] = (role, s["cpu_ticks"])
+
     def sample(self, t):
         c = self.c
+        self.sample_procs(t, self.clients)
         for i, n in enumerate(c.nodes):
             p = n["proc"]
             if p is None or p.poll() is not None:
                 continue
-            procs = [(p.pid, "n%d" % n["id"])] + [
-                (pid, "n%d/%s" % (n["id"], acct)) for pid, acct in children(p.pid)]
-            for pid, role in procs:
-                s = proc_sample(pid)
-                if s is None:
-                    continue
-                self.rows.append((t, role, pid, s))
-                prev = self.cpu.get(pid)
-                self.cpu_by_role[role.split("/")[0] + ("/gw" if "/" in role else "")] += \
-                    s["cpu_ticks"] - (prev[1] if prev else 0)
-                self.cpu[pid] = (role, s["cpu_ticks"])
+            self.sample_procs(t, [(p.pid, "n%d" % n["id"])] + [
+                (pid, "n%d/%s" % (n["id"], acct)) for pid, acct in children(p.pid)])
             d = n["data_dir"]
             raft = os.path.join(d, "raft")
             m = scrape(c, i)
@@ -790,11 +794,6 @@ def run_soak(c, soak, sampler, deadline, t0):
             soak.expected_down.discard(i)
 
 
-def series(rows, role, key, since, pid=None):
-    return [(t, s[key]) for t, r, p, s in rows
-            if r == role and t >= since and (pid is None or p == pid)]
-
-
 def fmt(v, spec="%.1f"):
     return "nan" if v is None else spec % v
 
@@ -853,6 +852,12 @@ def report(c, soak, sampler, checker, tail, t_run, asan):
             gw_fd.append(pts[-1][1]["fds"] - pts[0][1]["fds"])
     res["gw_rss_growth_mb_per_h_max"] = fmt(max(gw_slopes) if gw_slopes else None, "%.2f")
     res["gw_fd_growth_max"] = max(gw_fd) if gw_fd else "nan"
+    # the client library in a process that lives the whole run (hactl tail)
+    cl = [(t, s) for t, r, p, s in rows if r == "client" and t >= half]
+    res["client_rss_growth_mb_per_h"] = fmt(
+        None if len(cl) < 3 else slope_per_h([(t, s["rss_kb"]) for t, s in cl]) / 1024.0,
+        "%.2f")
+    res["client_fd_growth"] = cl[-1][1]["fds"] - cl[0][1]["fds"] if cl else "nan"
     nodes_end = {}
     for t, nid, row in sampler.nodes:
         nodes_end[nid] = row
@@ -985,7 +990,7 @@ def main():
         tail = TailChecker(c)
         soak = Soak(c, rng)
         soak.checker = checker
-        sampler = Sampler(c)
+        sampler = Sampler(c, [(tail.proc.pid, "client")])
         t0 = time.monotonic()
         run_soak(c, soak, sampler, t0 + ARGS.minutes * 60, t0)
         t_run = time.monotonic() - t0
