@@ -72,6 +72,8 @@ CHURN_RATE = 2
 SAMPLE_S = 10            # default sampling period
 INCIDENT_S = 45          # default time between two incidents' starts
 WARMUP_FRACTION = 0.5    # trends are fitted over the second half
+GW_LIFE_FRACTION = 0.25  # a gateway's slope counts when it lived this
+#                          share of the second half (kills restart them)
 FINALIZE_S = 5.0         # a sim_seq not received 5-10 s later is lost
 SEEN_KEEP_WINDOWS = 2    # received sim_seqs kept this many windows back
 RECOVER_TIMEOUT_S = 60   # an incident's recovery (a HEALTHY gateway, a
@@ -847,7 +849,7 @@ def report(c, soak, sampler, checker, tail, t_run, asan):
     gw_slopes, gw_fd = [], []
     for role, pid in {(r, p) for t, r, p, s in rows if "/" in r}:
         pts = [(t, s) for t, r, p, s in rows if p == pid and t >= half]
-        if len(pts) >= 5 and pts[-1][0] - pts[0][0] >= half * 0.8:
+        if len(pts) >= 5 and pts[-1][0] - pts[0][0] >= (t_run - half) * GW_LIFE_FRACTION:
             gw_slopes.append(slope_per_h([(t, s["rss_kb"]) for t, s in pts]) / 1024.0)
             gw_fd.append(pts[-1][1]["fds"] - pts[0][1]["fds"])
     res["gw_rss_growth_mb_per_h_max"] = fmt(max(gw_slopes) if gw_slopes else None, "%.2f")
