@@ -10,6 +10,7 @@
 
 #include "common/clock.h"
 #include "raft/fsutil.h"
+#include "raft/heap.h"
 
 #define CLUSTER_RAFT_SUBDIR "raft"   /* <data_dir>/raft: the Raft log */
 #define CLUSTER_RAFT_DIR_MODE 0700   /* holds replicated secrets */
@@ -237,6 +238,7 @@ static int cluster_raft_init(struct hamd_cluster *c)
     rc = hamd_raft_mkdir_p(c->raft_dir, CLUSTER_RAFT_DIR_MODE);
     if (rc)
         return rc;
+    hamd_raft_heap_install(); /* before libraft allocates anything */
     if ((rc = raft_uv_tcp_init(&c->transport, c->loop)) != 0)
         return rc;
     c->transport_inited = true;
