@@ -115,6 +115,7 @@ static void takeover_begin(struct hamd_gate *g, int64_t now_ns)
     g->takeover_pending = true;
     g->takeover_subs = 0;
     g->takeover_first_ns = 0;
+    g->takeover_begin_ns = now_ns;
     int64_t max_ns = now_ns + ms_to_ns(g->params.takeover_wait_max_ms);
     int64_t floor_ns = now_ns + ms_to_ns(g->params.takeover_straggle_ms);
     int64_t window_end_ns = g->heard_ns + g->follow_limits.window_ns -
@@ -311,6 +312,14 @@ bool hamd_gate_takeover_due(struct hamd_gate *g,
     g->following = false;
     int64_t silent_ns = g->takeover_silent_ns;
     t->silent_ms = silent_ns / HAMD_NS_PER_MS;
+    t->waited_ms = (now_ns - g->takeover_begin_ns) / HAMD_NS_PER_MS;
+    t->first_ms = g->takeover_first_ns
+                      ? (g->takeover_first_ns - g->takeover_begin_ns) / HAMD_NS_PER_MS
+                      : -1;
+    t->back = g->clients;
+    t->expected = g->expected;
+    t->by_kind = g->expected_by_kind;
+    t->all_back = all_back(g);
     if (silent_ns > g->follow_limits.window_ns)
         t->why = HAMD_GATE_TAKEOVER_SILENT;
     else if (silent_ns >= 0)

@@ -202,6 +202,7 @@ struct hamd_gate {
                                  PUB opened (unsubscriptions left out) */
     int64_t takeover_first_ns; /* the first client's subscription, 0 =
                                   none yet */
+    int64_t takeover_begin_ns; /* when PUB opened for it */
     struct hamd_gate_subs expected; /* the clients the publisher of the
                                        stream said it had (`_hb`), or this
                                        node had when its PUB closed; all 0
@@ -278,6 +279,14 @@ enum hamd_gate_takeover_case {
 struct hamd_gate_takeover {
     enum hamd_gate_takeover_case why; /* for the log */
     int64_t silent_ms; /* the stream's silence when PUB opened */
+    int64_t waited_ms; /* from PUB opened to the held ticks sent */
+    int64_t first_ms;  /* from PUB opened to the first client back; -1:
+                          none came back */
+    struct hamd_gate_subs back;     /* the clients on PUB when sent */
+    struct hamd_gate_subs expected; /* those the old publisher had */
+    bool by_kind;      /* expected counts libraries and plain apart */
+    bool all_back;     /* as many back as expected: the wait ended for
+                          that, not at a limit */
 };
 
 /* Fills p with the defaults above and the data plane's replay limits. */

@@ -344,6 +344,33 @@ static void contract_takeover(struct hamd_dataplane *dp, struct dp_contract *c,
     dp->takeover_replayed += dp->published - before;
 }
 
+/* Says how long the held ticks waited for the clients and why the wait
+ * ended (core/gate.h, rule 4): a takeover slower than its election is
+ * this wait, and the line says whether every client the old publisher
+ * had came back or a limit ended it. */
+static void log_takeover_wait(const struct hamd_gate_takeover *t)
+{
+    const struct hamd_gate_subs *b = &t->back, *e = &t->expected;
+    bool counted = t->by_kind ? e->libraries + e->plain > 0 : e->subscriptions > 0;
+    const char *end = t->all_back ? "all back"
+                      : !counted ? "the previous publisher's clients not "
+                                   "known: a limit ended it"
+                      : t->first_ms < 0 ? "none back: a limit ended it"
+                                        : "not all back: a limit ended it";
+    if (t->by_kind)
+        LOG_INFO("held ticks waited %lld ms for clients (first back after "
+                 "%lld ms): %lld libraries and %lld plain subscriptions back "
+                 "of %lld and %lld; %s", (long long)t->waited_ms,
+                 (long long)t->first_ms, (long long)b->libraries,
+                 (long long)b->plain, (long long)e->libraries,
+                 (long long)e->plain, end);
+    else
+        LOG_INFO("held ticks waited %lld ms for clients (first back after "
+                 "%lld ms): %lld subscriptions back of %lld; %s",
+                 (long long)t->waited_ms, (long long)t->first_ms,
+                 (long long)b->subscriptions, (long long)e->subscriptions, end);
+}
+
 void dp_follow_takeover_due(struct hamd_dataplane *dp, int64_t now_ns)
 {
     struct hamd_gate_takeover t;
@@ -351,6 +378,7 @@ void dp_follow_takeover_due(struct hamd_dataplane *dp, int64_t now_ns)
     if (!hamd_gate_takeover_due(&dp->gate, &lease, now_ns, &t))
         return;
     uint64_t before = dp->takeover_replayed;
+    log_takeover_wait(&t);
     dp_contracts_each(dp, contract_takeover, now_ns);
     unsigned long long sent = dp->takeover_replayed - before;
     long long silent_ms = t.silent_ms;

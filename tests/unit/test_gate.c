@@ -862,7 +862,15 @@ static void test_waits_for_every_library_not_its_connections(void **state)
     assert_int_equal(hamd_gate_due_ns(&g), straggle);
     assert_false(takeover_due(&g, opened + 60 * MS, &t));
     library_connection(&g, true, 3, opened + 70 * MS);  /* Python */
-    takeover_due_at(&g, opened + (70 + HAMD_GATE_TAKEOVER_SETTLE_ALL_MS) * MS);
+    t = takeover_due_at(&g, opened + (70 + HAMD_GATE_TAKEOVER_SETTLE_ALL_MS) * MS);
+    /* What the log says of the wait: its length, the first back, who. */
+    assert_int_equal(t.waited_ms, 70 + HAMD_GATE_TAKEOVER_SETTLE_ALL_MS);
+    assert_int_equal(t.first_ms, 10);
+    assert_true(t.all_back && t.by_kind);
+    assert_int_equal(t.back.libraries, 2);
+    assert_int_equal(t.back.plain, 1);
+    assert_int_equal(t.expected.libraries, 2);
+    assert_int_equal(t.expected.plain, 1);
 }
 
 /* As many libraries back, plain subscriptions not yet: the wait goes on
@@ -882,6 +890,27 @@ static void test_waits_for_plain_subscriptions_too(void **state)
     assert_false(takeover_due(&g, opened + 100 * MS, &t));
     hamd_gate_subscriptions(&g, 1, opened + 110 * MS);
     takeover_due_at(&g, opened + (110 + HAMD_GATE_TAKEOVER_SETTLE_ALL_MS) * MS);
+}
+
+/* A library the old publisher had does not come back: the stragglers'
+ * limit ends the wait, and the takeover says so (not all back), with
+ * who did come back and when the first did. */
+static void test_wait_ended_by_a_limit_says_so(void **state)
+{
+    (void)state;
+    struct hamd_gate g;
+    gate_setup(&g);
+    struct hamd_gate_subs said = {4, 1, 1};
+    int64_t opened = take_over_by_kind(&g, said);
+    hamd_gate_subscriptions(&g, 1, opened + 25 * MS); /* the plain one */
+    struct hamd_gate_takeover t = takeover_due_at(
+        &g, opened + (25 + HAMD_GATE_TAKEOVER_STRAGGLE_MS) * MS);
+    assert_false(t.all_back);
+    assert_int_equal(t.first_ms, 25);
+    assert_int_equal(t.waited_ms, 25 + HAMD_GATE_TAKEOVER_STRAGGLE_MS);
+    assert_int_equal(t.back.libraries, 0);
+    assert_int_equal(t.back.plain, 1);
+    assert_int_equal(t.expected.libraries, 1);
 }
 
 /* A publisher back in its own term waits for its own clients by kind: 2
@@ -972,6 +1001,7 @@ int main(void)
         cmocka_unit_test(test_reopening_waits_for_its_own_clients),
         cmocka_unit_test(test_waits_for_every_library_not_its_connections),
         cmocka_unit_test(test_waits_for_plain_subscriptions_too),
+        cmocka_unit_test(test_wait_ended_by_a_limit_says_so),
         cmocka_unit_test(test_reopening_waits_for_its_own_libraries),
         cmocka_unit_test(test_libraries_counted_down_and_older_publisher),
     };
