@@ -12,7 +12,8 @@
 #define HAMD_RAFT_HEAP_H
 
 /* Makes libraft allocate through the zeroing heap; process-wide, and
- * idempotent (hamd_cluster_new calls it before raft_init). */
+ * idempotent (cluster_raft_init calls it before libraft's first
+ * allocation). */
 void hamd_raft_heap_install(void);
 
 #endif /* HAMD_RAFT_HEAP_H */

@@ -319,6 +319,7 @@ bool hamd_gate_takeover_due(struct hamd_gate *g,
     t->back = g->clients;
     t->expected = g->expected;
     t->by_kind = g->expected_by_kind;
+    t->counted = expected_clients(g) > 0;
     t->all_back = all_back(g);
     if (silent_ns > g->follow_limits.window_ns)
         t->why = HAMD_GATE_TAKEOVER_SILENT;

@@ -285,6 +285,8 @@ struct hamd_gate_takeover {
     struct hamd_gate_subs back;     /* the clients on PUB when sent */
     struct hamd_gate_subs expected; /* those the old publisher had */
     bool by_kind;      /* expected counts libraries and plain apart */
+    bool counted;      /* the old publisher's clients were known (its
+                          `_hb`, or this node's own when PUB closed) */
     bool all_back;     /* as many back as expected: the wait ended for
                           that, not at a limit */
 };

@@ -351,9 +351,8 @@ static void contract_takeover(struct hamd_dataplane *dp, struct dp_contract *c,
 static void log_takeover_wait(const struct hamd_gate_takeover *t)
 {
     const struct hamd_gate_subs *b = &t->back, *e = &t->expected;
-    bool counted = t->by_kind ? e->libraries + e->plain > 0 : e->subscriptions > 0;
     const char *end = t->all_back ? "all back"
-                      : !counted ? "the previous publisher's clients not "
+                      : !t->counted ? "the previous publisher's clients not "
                                    "known: a limit ended it"
                       : t->first_ms < 0 ? "none back: a limit ended it"
                                         : "not all back: a limit ended it";

@@ -408,6 +408,16 @@ static bool import_write(struct import *im, const char *what, const char *method
     return rc == HACTL_OK;
 }
 
+/* POSTs an empty object to path, as a switch of the API takes it (stop,
+ * pause); import_write's rules. */
+static bool import_post(struct import *im, const char *what, const char *path)
+{
+    json_t *none = json_object();
+    bool done = import_write(im, what, "POST", path, none);
+    json_decref(none);
+    return done;
+}
+
 /* Writes into path (starting "params") where want holds the mask that
  * have (the stored params; NULL: none) cannot fill: the node would store
  * "***" itself. Returns true when there is one. */
@@ -486,13 +496,11 @@ static void import_switch(struct import *im, const char *id, int file_running,
     char path[BACKUP_PATH_MAX];
     if (file_running == 0 && running) {
         snprintf(path, sizeof path, "/api/accounts/%s/stop", id);
-        json_t *none = json_object();
-        if (import_write(im, "import: stop", "POST", path, none)) {
+        if (import_post(im, "import: stop", path)) {
             im->switched_off++;
             printf("%sstop account %s (stopped in %s)\n",
                    im->dry_run ? "would " : "", id, im->file);
         }
-        json_decref(none);
     } else if (file_running == 1 && !running) {
         im->left_stopped++;
         printf("left stopped: account %s (it runs in %s: hactl start %s to "
@@ -636,9 +644,7 @@ static const char *import_pause(struct import *im)
     bool want = json_is_true(json_object_get(im->doc, "paused"));
     bool have = json_is_true(json_object_get(im->have.status.json, "paused"));
     if (want && !have) {
-        json_t *none = json_object();
-        bool done = import_write(im, "import: pause", "POST", "/api/pause", none);
-        json_decref(none);
+        bool done = import_post(im, "import: pause", "/api/pause");
         if (done)
             printf("%spause automatic failover\n", im->dry_run ? "would " : "");
         return done ? "pause set" : "pause not set (failed)";
