@@ -16,6 +16,8 @@
 #define CLUSTER_RAFT_DIR_MODE 0700   /* holds replicated secrets */
 #define CLUSTER_PORT_MAX 65535
 #define CLUSTER_LOOP_HANDLES 3       /* check, tick, kick */
+#define CLUSTER_RAFT_TICK_MS 10      /* libraft's timer resolution: see
+                                        cluster_start_io */
 
 /* ------------------------------------------------------------------------
  * Creation
@@ -174,7 +176,7 @@ static int cluster_store_reset(struct hamd_cluster *c)
  * instead, the wait shrinks with the range while no timeout gets shorter
  * than T, which the lease's safety needs. A narrower range makes two
  * candidates at once (a split vote, one more timeout) likelier; pre-vote
- * and the heartbeat-period tick keep that rare (docs/configuration.md). */
+ * keeps that rare (docs/configuration.md). */
 static int cluster_random(struct raft_io *io, int min, int max)
 {
     struct raft *r = io->data;
@@ -210,6 +212,35 @@ static int cluster_send(struct raft_io *io, struct raft_io_send *req,
         return RAFT_NOCONNECTION;
     }
     return c->io_send(io, req, message, cb);
+}
+
+/* How often libraft ticks for a heartbeat of heartbeat_ms: its timers are
+ * checked on a tick alone (cluster_start_io), so at most every
+ * CLUSTER_RAFT_TICK_MS, never less often than a heartbeat. */
+unsigned hamd_cluster_raft_tick_ms(unsigned heartbeat_ms)
+{
+    return heartbeat_ms < CLUSTER_RAFT_TICK_MS ? heartbeat_ms
+                                               : CLUSTER_RAFT_TICK_MS;
+}
+
+/* raft_io.start, ticking libraft every hamd_cluster_raft_tick_ms instead
+ * of every heartbeat. libraft 0.15 looks at its timers only on a tick: a
+ * follower whose election timeout passed campaigns at the next one, and a
+ * leader whose first AppendEntries a follower refused (its log differs:
+ * the old leader's last entry reached one follower only) retries at the
+ * first tick a heartbeat after the refused send. With 50 ms ticks each
+ * adds up to 50 ms to a failover (up to 100 ms before the new leader's
+ * first barrier, and so its lease, commits: seen in the chaos lab's
+ * partition_leader). A tick only checks, so a finer one sends nothing
+ * more: heartbeats still go once a heartbeat, every timeout stays what it
+ * was, and the lease's argument (raft/lease.h) holds as before. */
+static int cluster_start_io(struct raft_io *io, unsigned msecs,
+                            raft_io_tick_cb tick_cb, raft_io_recv_cb recv_cb)
+{
+    struct raft *r = io->data;
+    struct hamd_cluster *c = r->data;
+    c->raft_tick_ms = hamd_cluster_raft_tick_ms(msecs);
+    return c->io_start(io, c->raft_tick_ms, tick_cb, recv_cb);
 }
 
 /* Applies the [raft] settings; witnesses wait longer before campaigning. */
@@ -256,6 +287,8 @@ static int cluster_raft_init(struct hamd_cluster *c)
     c->io.random = cluster_random;
     c->io_send = c->io.send;
     c->io.send = cluster_send;
+    c->io_start = c->io.start;
+    c->io.start = cluster_start_io;
     cluster_tune(c);
     return 0;
 }

@@ -66,6 +66,11 @@ struct hamd_cluster {
                                        /* raft_uv's, which cluster_send
                                           guards (no message to no one) */
     uint64_t sends_to_no_one;          /* messages cluster_send refused */
+    int (*io_start)(struct raft_io *io, unsigned msecs,
+                    raft_io_tick_cb tick_cb, raft_io_recv_cb recv_cb);
+                                       /* raft_uv's, which cluster_start_io
+                                          gives a finer tick */
+    unsigned raft_tick_ms;             /* libraft's tick, once started */
     struct raft_uv_transport transport;/* raft_uv TCP transport */
     bool transport_inited;             /* raft_uv_tcp_init succeeded */
     bool io_inited;                    /* raft_uv_init succeeded */
@@ -160,6 +165,10 @@ void cluster_member_abort(struct hamd_cluster *c);
 /* cluster_member.c: logs what this node's own role in the configuration
  * means for it whenever that role changes. */
 void cluster_member_watch_self(struct hamd_cluster *c);
+
+/* cluster.c: libraft's tick interval for a heartbeat of heartbeat_ms
+ * (finer than the heartbeat, so its timers fire on time). */
+unsigned hamd_cluster_raft_tick_ms(unsigned heartbeat_ms);
 
 /* True when this node must never publish (witness or failed store). */
 bool cluster_must_not_publish(const struct hamd_cluster *c);

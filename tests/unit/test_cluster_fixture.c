@@ -155,7 +155,22 @@ static void fx_hook(struct raft_fixture *f, struct raft_fixture_event *ev)
         w->overlaps++;
 }
 
-static int fx_setup(void **state)
+/* raft_fixture's raft_io.start, which fx_start_hamd_tick wraps. */
+static int (*fx_io_start)(struct raft_io *io, unsigned msecs,
+                          raft_io_tick_cb tick_cb, raft_io_recv_cb recv_cb);
+
+/* What hamd_cluster does to raft_uv's start (cluster.c), done to the
+ * fixture's: libraft ticks at hamd_cluster_raft_tick_ms. */
+static int fx_start_hamd_tick(struct raft_io *io, unsigned msecs,
+                              raft_io_tick_cb tick_cb, raft_io_recv_cb recv_cb)
+{
+    return fx_io_start(io, hamd_cluster_raft_tick_ms(msecs), tick_cb, recv_cb);
+}
+
+/* Three servers with these timeouts, elected by none yet; with hamd_tick
+ * libraft ticks as in hamd_cluster, else once a heartbeat (its own). */
+static struct fx_world *fx_world_new(unsigned heartbeat_ms,
+                                     unsigned election_ms, bool hamd_tick)
 {
     struct fx_world *w = calloc(1, sizeof *w);
     struct raft_configuration conf;
@@ -171,21 +186,31 @@ static int fx_setup(void **state)
         assert_non_null(n->store);
         n->fsm = hamd_fsm_new(n->store, EVENTS_MAX);
         hamd_fsm_set_on_change(n->fsm, fx_on_change, n);
-        hamd_lease_init(&n->lease, FIX_ELECTION_MS, FIX_MARGIN_MS);
+        hamd_lease_init(&n->lease, election_ms, FIX_MARGIN_MS);
         assert_int_equal(raft_fixture_grow(&w->f, hamd_fsm_raft(n->fsm)), 0);
         struct raft *r = raft_fixture_get(&w->f, i);
         hamd_fsm_set_index_source(n->fsm, hamd_fsm_raft_next_index, r);
         raft_set_pre_vote(r, true);
-        raft_set_heartbeat_timeout(r, FIX_HEARTBEAT_MS);
+        raft_set_heartbeat_timeout(r, heartbeat_ms);
+        raft_set_election_timeout(r, election_ms);
         raft_set_snapshot_threshold(r, FIX_SNAPSHOT_THRESHOLD);
         raft_set_snapshot_trailing(r, FIX_SNAPSHOT_TRAILING);
+        if (hamd_tick) {
+            fx_io_start = r->io->start;
+            r->io->start = fx_start_hamd_tick;
+        }
     }
     assert_int_equal(raft_fixture_configuration(&w->f, N_SERVERS, &conf), 0);
     assert_int_equal(raft_fixture_bootstrap(&w->f, &conf), 0);
     raft_configuration_close(&conf);
     assert_int_equal(raft_fixture_start(&w->f), 0);
     raft_fixture_hook(&w->f, fx_hook);
-    *state = w;
+    return w;
+}
+
+static int fx_setup(void **state)
+{
+    *state = fx_world_new(FIX_HEARTBEAT_MS, FIX_ELECTION_MS, false);
     return 0;
 }
 
@@ -437,6 +462,80 @@ static void test_fixture_partitioned_leader_lease_never_overlaps(void **state)
     fx_assert_converged(w);
     assert_int_equal(w->overlaps, 0);
     assert_int_equal(hamd_store_events_last_seq(w->nodes[old].store), 2);
+}
+
+/* libraft looks at its timers on a tick only. Ticking once a heartbeat
+ * (its own choice), a follower whose election timeout has passed stands at
+ * the next heartbeat tick, up to a heartbeat late; hamd_cluster ticks it
+ * finer (cluster.c, cluster_start_io). With hamd's defaults, the leader
+ * dies; the first follower's timeout passes first, but the other, still
+ * knowing the leader, refuses its pre-vote; the failover waits for the
+ * second one's timeout, drawn to pass just after a heartbeat tick. */
+#define TICK_HEARTBEAT_MS 50    /* hamd's [raft] defaults */
+#define TICK_ELECTION_MS 200
+#define TICK_SETTLE_MS 500      /* heartbeats flowing before the kill */
+#define TICK_EARLY_DRAW_MS 200  /* the first follower's timeout */
+#define TICK_LATE_DRAW_MS 230   /* the second's, at least; then up to a
+                                   heartbeat more, to pass 1 ms after a
+                                   heartbeat tick */
+#define TICK_RETRY_DRAW_MS 300  /* every later draw: the first follower
+                                   tries no second time before the other */
+#define TICK_EARLY 1            /* fixture index of the first follower */
+#define TICK_LATE 2             /* of the second */
+
+/* Kills leader 0 of w; late_ms: how long after its election timeout passed
+ * the second follower stood; elected_ms: kill to the new leader. */
+static void fx_kill_leader(struct fx_world *w, raft_time *late_ms,
+                           raft_time *elected_ms)
+{
+    fx_elect_first(w);
+    raft_fixture_step_until_elapsed(&w->f, TICK_SETTLE_MS);
+    raft_fixture_kill(&w->f, 0);
+    raft_time killed = raft_fixture_time(&w->f);
+    struct raft *early = raft_fixture_get(&w->f, TICK_EARLY);
+    struct raft *late = raft_fixture_get(&w->f, TICK_LATE);
+    /* Every server started at fixture time 0, so ticks fall on multiples
+     * of the tick interval. */
+    raft_time start = late->election_timer_start;
+    raft_time draw = TICK_LATE_DRAW_MS +
+                     (TICK_HEARTBEAT_MS + 1 -
+                      (start + TICK_LATE_DRAW_MS) % TICK_HEARTBEAT_MS) %
+                         TICK_HEARTBEAT_MS;
+    early->follower_state.randomized_election_timeout = TICK_EARLY_DRAW_MS;
+    late->follower_state.randomized_election_timeout = (unsigned)draw;
+    raft_fixture_set_randomized_election_timeout(&w->f, TICK_EARLY,
+                                                 TICK_RETRY_DRAW_MS);
+    raft_fixture_set_randomized_election_timeout(&w->f, TICK_LATE,
+                                                 TICK_RETRY_DRAW_MS);
+    assert_true(raft_fixture_step_until_state_is(&w->f, TICK_LATE,
+                                                 RAFT_CANDIDATE, FIX_WAIT_MS));
+    *late_ms = raft_fixture_time(&w->f) - (start + draw);
+    assert_true(raft_fixture_step_until_has_leader(&w->f, FIX_WAIT_MS));
+    assert_int_equal(raft_fixture_leader_index(&w->f), TICK_LATE);
+    *elected_ms = raft_fixture_time(&w->f) - killed;
+}
+
+static void test_fixture_fine_tick_stands_on_time(void **state)
+{
+    (void)state;
+    raft_time late_ms[2], elected_ms[2]; /* [0] libraft's tick, [1] hamd's */
+    for (unsigned hamd = 0; hamd < 2; hamd++) {
+        void *w = fx_world_new(TICK_HEARTBEAT_MS, TICK_ELECTION_MS, hamd);
+        fx_kill_leader(w, &late_ms[hamd], &elected_ms[hamd]);
+        fx_teardown(&w);
+    }
+    unsigned tick_ms = hamd_cluster_raft_tick_ms(TICK_HEARTBEAT_MS);
+    printf("# stood %llu ms late, elected %llu ms after the kill; "
+           "ticking every %u ms: %llu ms late, elected after %llu ms\n",
+           (unsigned long long)late_ms[0], (unsigned long long)elected_ms[0],
+           tick_ms, (unsigned long long)late_ms[1],
+           (unsigned long long)elected_ms[1]);
+    assert_true(tick_ms < TICK_HEARTBEAT_MS);
+    /* libraft's own tick: a heartbeat late, less the 1 ms drawn. */
+    assert_int_equal(late_ms[0], TICK_HEARTBEAT_MS - 1);
+    /* hamd's: within one of its ticks, and the new leader sooner. */
+    assert_true(late_ms[1] < tick_ms);
+    assert_true(elected_ms[1] < elected_ms[0]);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1044,6 +1143,18 @@ static void test_uv_witness_never_publishes(void **state)
     assert_int_equal(w->overlaps, 0);
 }
 
+/* Starts three nodes on free ports; returns the publisher's index. */
+static unsigned uv_start_three_publishing(struct uv_world *w)
+{
+    uint16_t ports[N_SERVERS];
+    unsigned leader = 0; /* set by uv_wait */
+    for (unsigned i = 0; i < N_SERVERS; i++)
+        ports[i] = uv_free_port();
+    uv_start_three(w, ports, 0);
+    assert_true(uv_wait(w, uv_has_publisher, &leader));
+    return leader;
+}
+
 /* libraft 0.15 may answer a leader it no longer knows (id 0, address
  * NULL) when a follower's disk append completes after its term changed:
  * raft_uv's send read the NULL address and the node died (SIGSEGV, this
@@ -1052,12 +1163,7 @@ static void test_uv_witness_never_publishes(void **state)
 static void test_uv_send_to_no_one_refused(void **state)
 {
     struct uv_world *w = *state;
-    uint16_t ports[N_SERVERS];
-    unsigned leader = 0; /* set by uv_wait */
-    for (unsigned i = 0; i < N_SERVERS; i++)
-        ports[i] = uv_free_port();
-    uv_start_three(w, ports, 0);
-    assert_true(uv_wait(w, uv_has_publisher, &leader));
+    unsigned leader = uv_start_three_publishing(w);
     struct hamd_cluster *c = w->nodes[(leader + 1) % N_SERVERS].cluster;
     struct raft_io_send req;
     struct raft_message m;
@@ -1068,6 +1174,19 @@ static void test_uv_send_to_no_one_refused(void **state)
     assert_int_equal(c->io.send(&c->io, &req, &m, NULL), RAFT_NOCONNECTION);
     assert_int_equal(c->sends_to_no_one, 2);
     uv_client_write(w, unit_event_cmd, uv_event_landed, 1);
+}
+
+/* raft_uv ticks libraft as often as the fixture test above shows pays
+ * (test_fixture_fine_tick_stands_on_time): the cluster wraps its start. */
+static void test_uv_raft_ticks_finer_than_heartbeat(void **state)
+{
+    struct uv_world *w = *state;
+    uv_start_three_publishing(w); /* libraft started on every node */
+    for (unsigned i = 0; i < N_SERVERS; i++) {
+        unsigned tick_ms = w->nodes[i].cluster->raft_tick_ms;
+        assert_int_equal(tick_ms, hamd_cluster_raft_tick_ms(UV_HEARTBEAT_MS));
+        assert_true(tick_ms > 0 && tick_ms < UV_HEARTBEAT_MS);
+    }
 }
 
 /* A start that fails (raft port taken) reports the error; close and
@@ -1139,6 +1258,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(
             test_fixture_partitioned_leader_lease_never_overlaps, fx_setup,
             fx_teardown),
+        cmocka_unit_test(test_fixture_fine_tick_stands_on_time),
         cmocka_unit_test_setup_teardown(test_uv_standalone, uv_setup,
                                         uv_teardown),
         cmocka_unit_test_setup_teardown(
@@ -1146,6 +1266,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_uv_witness_never_publishes,
                                         uv_setup, uv_teardown),
         cmocka_unit_test_setup_teardown(test_uv_send_to_no_one_refused,
+                                        uv_setup, uv_teardown),
+        cmocka_unit_test_setup_teardown(test_uv_raft_ticks_finer_than_heartbeat,
                                         uv_setup, uv_teardown),
         cmocka_unit_test_setup_teardown(test_uv_start_failure_closes_cleanly,
                                         uv_setup, uv_teardown),
