@@ -43,7 +43,10 @@ static int req_cb(h2o_handler_t *h, h2o_req_t *req)
 {
     struct hamd_admin *self = ((struct admin_handler *)h)->admin;
     /* One request per connection: the next one's head is screened before
-     * h2o parses it (admin_conn.c), so its refusals are JSON too. */
+     * h2o parses it (admin_conn.c), so its refusals are JSON too. Every
+     * request h2o parses comes here (path "/" takes every normalized
+     * path) before anything answers it, the stream and the console
+     * included: h2o then says Connection: close and closes after. */
     req->http1_is_persistent = 0;
     struct admin_call call = {.admin = self, .deps = &self->deps, .req = req};
     enum admin_route_result r = admin_route_find(

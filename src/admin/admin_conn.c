@@ -9,8 +9,13 @@
  *      (admin_refuse.c) without reading the body. Refusals are counted
  *      and logged at a limited rate, with the client's address.
  *   3. A good head goes to h2o with the connection (h2o_http1_accept),
- *      which serves this one request (admin.c makes every answer close
- *      the connection, so the next request is screened too).
+ *      which serves this one request and closes: admin.c's req_cb, which
+ *      every request h2o parses reaches first, marks it not persistent,
+ *      so h2o's answer says Connection: close and h2o closes once it is
+ *      out, without parsing what the client sent after; h2o's own error
+ *      answers close anyway. A client's next request comes on a new
+ *      connection, screened too (tests/integration/
+ *      test_admin_refusals.py sends one after a keep-alive request).
  *
  * After a refusal the connection reads and drops what the client still
  * sends, until it closes or the request timeout passes, before closing

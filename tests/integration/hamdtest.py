@@ -820,6 +820,25 @@ def add_gateway_type(cluster, gateway_type, path):
             f.write(text.replace("[gateways]\n", "[gateways]\n" + line, 1))
 
 
+def curl_connects(c, idx, paths):
+    """How many connections curl opened for each of paths on node idx,
+    fetched with one command line (curl keeps a connection alive when the
+    server lets it); None without curl. Each answer must be a 200."""
+    if not shutil.which("curl"):
+        return None
+    argv = ["curl", "-sS", "--max-time", "5",
+            "-w", "%{http_code} %{num_connects}\\n"]
+    if c.ca:
+        argv += ["--cacert", c.ca]
+    for p in paths:
+        argv += ["-o", "/dev/null", c.url(idx, p)]
+    r = subprocess.run(argv, capture_output=True, text=True, timeout=30)
+    check(r.returncode == 0, "curl: %d %s" % (r.returncode, r.stderr))
+    lines = [l.split() for l in r.stdout.splitlines()]
+    check([l[0] for l in lines] == ["200"] * len(paths), "curl: %r" % r.stdout)
+    return [int(l[1]) for l in lines]
+
+
 def http_raw(addr, method, path, body=None, headers=None, timeout=5,
              ca=None):
     """(status, {lower-case header: value}, body bytes) of one HTTP request

@@ -2,7 +2,8 @@
 
 A 3-node cluster whose certificates come from deploy/examples/tls/
 make-ca.sh: hactl (from the config, and with --cacert) and curl with the
-CA reach every node; a write sent to a follower is forwarded to the
+CA reach every node, curl with a new handshake per request (every answer
+closes its connection); a write sent to a follower is forwarded to the
 leader over TLS; the console's page, live stream and cluster view work
 over HTTPS; plain HTTP on the port gets a JSON 400; a client that does
 not trust the CA gets no answer; a follower that does not trust the
@@ -17,8 +18,8 @@ import subprocess
 import urllib.error
 import urllib.request
 
-from hamdtest import (HACTL, MAKE_CA, Cluster, check, http_raw, log,
-                      node_status, run, sim_account, wait_for,
+from hamdtest import (HACTL, MAKE_CA, Cluster, check, curl_connects,
+                      http_raw, log, node_status, run, sim_account, wait_for,
                       wait_one_publisher)
 
 SYMBOLS = ["rb2601.SHFE"]
@@ -63,6 +64,11 @@ def test_tls_cluster():
         if shutil.which("curl"):
             rc, body = curl(c, follower, "/livez")
             check(rc == 0 and '"status":"ok"' in body, "curl: %d %r" % (rc, body))
+        # Every answer closes its connection (docs/security.md): a client
+        # that keeps connections alive makes a new handshake per request.
+        connects = curl_connects(c, follower, ["/livez", "/api/status", "/"])
+        check(connects in (None, [1, 1, 1]),
+              "curl reused a TLS connection: %r connects" % connects)
 
         # The console over HTTPS: its page, and its live stream (SSE).
         status, hdrs, raw = http_raw(c.nodes[follower]["admin"], "GET", "/",
