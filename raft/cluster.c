@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "common/clock.h"
+#include "raft/election.h"
 #include "raft/fsutil.h"
 #include "raft/heap.h"
 
@@ -16,8 +17,6 @@
 #define CLUSTER_RAFT_DIR_MODE 0700   /* holds replicated secrets */
 #define CLUSTER_PORT_MAX 65535
 #define CLUSTER_LOOP_HANDLES 3       /* check, tick, kick */
-#define CLUSTER_RAFT_TICK_MS 10      /* libraft's timer resolution: see
-                                        cluster_start_io */
 
 /* ------------------------------------------------------------------------
  * Creation
@@ -214,33 +213,52 @@ static int cluster_send(struct raft_io *io, struct raft_io_send *req,
     return c->io_send(io, req, message, cb);
 }
 
-/* How often libraft ticks for a heartbeat of heartbeat_ms: its timers are
- * checked on a tick alone (cluster_start_io), so at most every
- * CLUSTER_RAFT_TICK_MS, never less often than a heartbeat. */
-unsigned hamd_cluster_raft_tick_ms(unsigned heartbeat_ms)
+/* A pre-vote request reached this server: a follower that has not heard
+ * from its leader for the election timeout stands at its next tick
+ * instead of at its own draw (election.h). libraft refuses the request
+ * itself (this follower still knows a leader); the candidate, refused,
+ * then grants this one's. Only the follower's timer is touched. */
+void cluster_prevote_seen(struct raft *r, const struct raft_message *m)
 {
-    return heartbeat_ms < CLUSTER_RAFT_TICK_MS ? heartbeat_ms
-                                               : CLUSTER_RAFT_TICK_MS;
+    if (m->type != RAFT_IO_REQUEST_VOTE || !m->request_vote.pre_vote ||
+        r->state != RAFT_FOLLOWER ||
+        r->follower_state.current_leader.id == 0)
+        return; /* libraft grants or refuses it on its own */
+    unsigned *timeout_ms = &r->follower_state.randomized_election_timeout;
+    *timeout_ms = hamd_election_stand_ms(*timeout_ms, r->election_timeout,
+                                         r->election_timer_start,
+                                         r->io->time(r->io));
 }
 
-/* raft_io.start, ticking libraft every hamd_cluster_raft_tick_ms instead
- * of every heartbeat. libraft 0.15 looks at its timers only on a tick: a
- * follower whose election timeout passed campaigns at the next one, and a
- * leader whose first AppendEntries a follower refused (its log differs:
- * the old leader's last entry reached one follower only) retries at the
- * first tick a heartbeat after the refused send. With 50 ms ticks each
- * adds up to 50 ms to a failover (up to 100 ms before the new leader's
- * first barrier, and so its lease, commits: seen in the chaos lab's
+/* libraft's receive callback, seen first by cluster_prevote_seen. */
+static void cluster_recv_cb(struct raft_io *io, struct raft_message *m)
+{
+    struct raft *r = io->data;
+    struct hamd_cluster *c = r->data;
+    cluster_prevote_seen(r, m);
+    c->raft_recv_cb(io, m);
+}
+
+/* raft_io.start, ticking libraft every hamd_election_tick_ms instead of
+ * every heartbeat, and seeing each message first (cluster_recv_cb).
+ * libraft 0.15 looks at its timers only on a tick: a follower whose
+ * election timeout passed campaigns at the next one, and a leader whose
+ * first AppendEntries a follower refused (its log differs: the old
+ * leader's last entry reached one follower only) retries at the first
+ * tick a heartbeat after the refused send. With 50 ms ticks each adds up
+ * to 50 ms to a failover (up to 100 ms before the new leader's first
+ * barrier, and so its lease, commits: seen in the chaos lab's
  * partition_leader). A tick only checks, so a finer one sends nothing
- * more: heartbeats still go once a heartbeat, every timeout stays what it
- * was, and the lease's argument (raft/lease.h) holds as before. */
+ * more: heartbeats still go once a heartbeat and every timeout stays what
+ * it was. */
 static int cluster_start_io(struct raft_io *io, unsigned msecs,
                             raft_io_tick_cb tick_cb, raft_io_recv_cb recv_cb)
 {
     struct raft *r = io->data;
     struct hamd_cluster *c = r->data;
-    c->raft_tick_ms = hamd_cluster_raft_tick_ms(msecs);
-    return c->io_start(io, c->raft_tick_ms, tick_cb, recv_cb);
+    c->raft_tick_ms = hamd_election_tick_ms(msecs);
+    c->raft_recv_cb = recv_cb;
+    return c->io_start(io, c->raft_tick_ms, tick_cb, cluster_recv_cb);
 }
 
 /* Applies the [raft] settings; witnesses wait longer before campaigning. */

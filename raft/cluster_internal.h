@@ -71,6 +71,8 @@ struct hamd_cluster {
                                        /* raft_uv's, which cluster_start_io
                                           gives a finer tick */
     unsigned raft_tick_ms;             /* libraft's tick, once started */
+    raft_io_recv_cb raft_recv_cb;      /* libraft's, which cluster_recv_cb
+                                          calls after cluster_prevote_seen */
     struct raft_uv_transport transport;/* raft_uv TCP transport */
     bool transport_inited;             /* raft_uv_tcp_init succeeded */
     bool io_inited;                    /* raft_uv_init succeeded */
@@ -166,9 +168,9 @@ void cluster_member_abort(struct hamd_cluster *c);
  * means for it whenever that role changes. */
 void cluster_member_watch_self(struct hamd_cluster *c);
 
-/* cluster.c: libraft's tick interval for a heartbeat of heartbeat_ms
- * (finer than the heartbeat, so its timers fire on time). */
-unsigned hamd_cluster_raft_tick_ms(unsigned heartbeat_ms);
+/* cluster.c: what a message does before libraft sees it: a pre-vote
+ * request may make this follower stand at once (raft/election.h). */
+void cluster_prevote_seen(struct raft *r, const struct raft_message *m);
 
 /* True when this node must never publish (witness or failed store). */
 bool cluster_must_not_publish(const struct hamd_cluster *c);

@@ -24,7 +24,10 @@
  *  3. libraft 0.15 refuses a (pre-)vote while the receiver knows a current
  *     leader (§4.2.3 "disruptive servers"; recv_request_vote.c), and a
  *     follower forgets its leader only when its randomized election timer
- *     fires, at the earliest election_timeout after t_F. The old leader,
+ *     fires, at the earliest election_timeout after t_F (hamd fires it
+ *     earlier on a pre-vote request, raft/election.h, but never before
+ *     election_timeout has passed since the follower's last contact,
+ *     which is t_F or later). The old leader,
  *     itself in M, votes for nobody while it leads and steps down no
  *     earlier than election_timeout after the last majority contact,
  *     which also happened after t0.

@@ -36,6 +36,7 @@
 #include "common/log.h"
 #include "raft/cluster.h"
 #include "raft/cluster_internal.h"
+#include "raft/election.h"
 #include "raft/fsm.h"
 #include "raft/lease.h"
 #include "unit_util.h"
@@ -155,22 +156,39 @@ static void fx_hook(struct raft_fixture *f, struct raft_fixture_event *ev)
         w->overlaps++;
 }
 
-/* raft_fixture's raft_io.start, which fx_start_hamd_tick wraps. */
+/* What hamd_cluster adds to libraft's timing (cluster.c, raft/election.h),
+ * each on its own so a test can compare it with libraft alone. */
+#define FX_TICK 1u  /* libraft ticks every hamd_election_tick_ms */
+#define FX_STAND 2u /* a pre-vote request may make a follower stand */
+
+/* raft_fixture's raft_io.start and libraft's receive callback (the same
+ * for every server), which the wrappers below call. */
 static int (*fx_io_start)(struct raft_io *io, unsigned msecs,
                           raft_io_tick_cb tick_cb, raft_io_recv_cb recv_cb);
+static raft_io_recv_cb fx_raft_recv;
+static unsigned fx_rules; /* FX_* of the world being set up */
 
-/* What hamd_cluster does to raft_uv's start (cluster.c), done to the
- * fixture's: libraft ticks at hamd_cluster_raft_tick_ms. */
-static int fx_start_hamd_tick(struct raft_io *io, unsigned msecs,
-                              raft_io_tick_cb tick_cb, raft_io_recv_cb recv_cb)
+static void fx_recv_hamd(struct raft_io *io, struct raft_message *m)
 {
-    return fx_io_start(io, hamd_cluster_raft_tick_ms(msecs), tick_cb, recv_cb);
+    cluster_prevote_seen(io->data, m);
+    fx_raft_recv(io, m);
 }
 
-/* Three servers with these timeouts, elected by none yet; with hamd_tick
- * libraft ticks as in hamd_cluster, else once a heartbeat (its own). */
+/* What hamd_cluster does to raft_uv's start (cluster_start_io), done to
+ * the fixture's with the rules of fx_rules. */
+static int fx_start_hamd(struct raft_io *io, unsigned msecs,
+                         raft_io_tick_cb tick_cb, raft_io_recv_cb recv_cb)
+{
+    fx_raft_recv = recv_cb;
+    return fx_io_start(io,
+                       fx_rules & FX_TICK ? hamd_election_tick_ms(msecs) : msecs,
+                       tick_cb, fx_rules & FX_STAND ? fx_recv_hamd : recv_cb);
+}
+
+/* Three servers with these timeouts, elected by none yet, with the FX_*
+ * rules of hamd_cluster in `rules` (0: libraft's timing alone). */
 static struct fx_world *fx_world_new(unsigned heartbeat_ms,
-                                     unsigned election_ms, bool hamd_tick)
+                                     unsigned election_ms, unsigned rules)
 {
     struct fx_world *w = calloc(1, sizeof *w);
     struct raft_configuration conf;
@@ -195,9 +213,10 @@ static struct fx_world *fx_world_new(unsigned heartbeat_ms,
         raft_set_election_timeout(r, election_ms);
         raft_set_snapshot_threshold(r, FIX_SNAPSHOT_THRESHOLD);
         raft_set_snapshot_trailing(r, FIX_SNAPSHOT_TRAILING);
-        if (hamd_tick) {
+        if (rules) {
+            fx_rules = rules;
             fx_io_start = r->io->start;
-            r->io->start = fx_start_hamd_tick;
+            r->io->start = fx_start_hamd;
         }
     }
     assert_int_equal(raft_fixture_configuration(&w->f, N_SERVERS, &conf), 0);
@@ -210,7 +229,14 @@ static struct fx_world *fx_world_new(unsigned heartbeat_ms,
 
 static int fx_setup(void **state)
 {
-    *state = fx_world_new(FIX_HEARTBEAT_MS, FIX_ELECTION_MS, false);
+    *state = fx_world_new(FIX_HEARTBEAT_MS, FIX_ELECTION_MS, 0);
+    return 0;
+}
+
+/* The same world with every rule hamd_cluster adds to libraft's timing. */
+static int fx_setup_hamd(void **state)
+{
+    *state = fx_world_new(FIX_HEARTBEAT_MS, FIX_ELECTION_MS, FX_TICK | FX_STAND);
     return 0;
 }
 
@@ -464,78 +490,115 @@ static void test_fixture_partitioned_leader_lease_never_overlaps(void **state)
     assert_int_equal(hamd_store_events_last_seq(w->nodes[old].store), 2);
 }
 
-/* libraft looks at its timers on a tick only. Ticking once a heartbeat
- * (its own choice), a follower whose election timeout has passed stands at
- * the next heartbeat tick, up to a heartbeat late; hamd_cluster ticks it
- * finer (cluster.c, cluster_start_io). With hamd's defaults, the leader
- * dies; the first follower's timeout passes first, but the other, still
- * knowing the leader, refuses its pre-vote; the failover waits for the
- * second one's timeout, drawn to pass just after a heartbeat tick. */
+/* Failover timing with hamd's [raft] defaults: the leader dies; the first
+ * follower's election timeout passes first, but the other, still knowing
+ * the leader, refuses its pre-vote. With libraft alone the failover waits
+ * for the second follower's own timeout (drawn here to pass 1 ms after a
+ * heartbeat tick) and for the tick after it, as libraft looks at its
+ * timers on a tick only, once a heartbeat. hamd_cluster ticks it finer
+ * (FX_TICK), and a follower that refused a pre-vote after the election
+ * timeout without its leader stands at once (FX_STAND). */
 #define TICK_HEARTBEAT_MS 50    /* hamd's [raft] defaults */
 #define TICK_ELECTION_MS 200
 #define TICK_SETTLE_MS 500      /* heartbeats flowing before the kill */
 #define TICK_EARLY_DRAW_MS 200  /* the first follower's timeout */
-#define TICK_LATE_DRAW_MS 230   /* the second's, at least; then up to a
+#define TICK_LATE_DRAW_MS 250   /* the second's, at least; then up to a
                                    heartbeat more, to pass 1 ms after a
                                    heartbeat tick */
 #define TICK_RETRY_DRAW_MS 300  /* every later draw: the first follower
                                    tries no second time before the other */
-#define TICK_EARLY 1            /* fixture index of the first follower */
-#define TICK_LATE 2             /* of the second */
 
-/* Kills leader 0 of w; late_ms: how long after its election timeout passed
- * the second follower stood; elected_ms: kill to the new leader. */
-static void fx_kill_leader(struct fx_world *w, raft_time *late_ms,
-                           raft_time *elected_ms)
+/* One failover of fx_kill_leader, in fixture time (ms). */
+struct fx_failover {
+    raft_time killed;   /* the leader died */
+    raft_time contact;  /* the second follower last heard from it */
+    raft_time due;      /* that follower's own timeout passed */
+    raft_time stood;    /* it stood (pre-vote) */
+    raft_time elected;  /* it won */
+};
+
+/* Kills leader 0 of a world with these rules and steps to its successor. */
+static void fx_kill_leader(unsigned rules, struct fx_failover *out)
 {
+    struct fx_world *w =
+        fx_world_new(TICK_HEARTBEAT_MS, TICK_ELECTION_MS, rules);
+    struct hamd_cmd cmd;
     fx_elect_first(w);
     raft_fixture_step_until_elapsed(&w->f, TICK_SETTLE_MS);
+    /* Its last message goes to both followers at once, as hamd's lease
+     * barriers do (one every heartbeat): they hear from it last together. */
+    unit_event_cmd(&cmd, 1);
+    assert_int_equal(fx_run(w, 0, &cmd, NULL), 0);
     raft_fixture_kill(&w->f, 0);
-    raft_time killed = raft_fixture_time(&w->f);
-    struct raft *early = raft_fixture_get(&w->f, TICK_EARLY);
-    struct raft *late = raft_fixture_get(&w->f, TICK_LATE);
+    out->killed = raft_fixture_time(&w->f);
+    const unsigned early_i = 1, late_i = 2;
+    struct raft *early = raft_fixture_get(&w->f, early_i);
+    struct raft *late = raft_fixture_get(&w->f, late_i);
+    assert_int_equal(early->election_timer_start, late->election_timer_start);
     /* Every server started at fixture time 0, so ticks fall on multiples
      * of the tick interval. */
-    raft_time start = late->election_timer_start;
+    out->contact = late->election_timer_start;
     raft_time draw = TICK_LATE_DRAW_MS +
                      (TICK_HEARTBEAT_MS + 1 -
-                      (start + TICK_LATE_DRAW_MS) % TICK_HEARTBEAT_MS) %
+                      (out->contact + TICK_LATE_DRAW_MS) % TICK_HEARTBEAT_MS) %
                          TICK_HEARTBEAT_MS;
+    out->due = out->contact + draw;
     early->follower_state.randomized_election_timeout = TICK_EARLY_DRAW_MS;
     late->follower_state.randomized_election_timeout = (unsigned)draw;
-    raft_fixture_set_randomized_election_timeout(&w->f, TICK_EARLY,
+    raft_fixture_set_randomized_election_timeout(&w->f, early_i,
                                                  TICK_RETRY_DRAW_MS);
-    raft_fixture_set_randomized_election_timeout(&w->f, TICK_LATE,
+    raft_fixture_set_randomized_election_timeout(&w->f, late_i,
                                                  TICK_RETRY_DRAW_MS);
-    assert_true(raft_fixture_step_until_state_is(&w->f, TICK_LATE,
+    assert_true(raft_fixture_step_until_state_is(&w->f, late_i,
                                                  RAFT_CANDIDATE, FIX_WAIT_MS));
-    *late_ms = raft_fixture_time(&w->f) - (start + draw);
+    out->stood = raft_fixture_time(&w->f);
     assert_true(raft_fixture_step_until_has_leader(&w->f, FIX_WAIT_MS));
-    assert_int_equal(raft_fixture_leader_index(&w->f), TICK_LATE);
-    *elected_ms = raft_fixture_time(&w->f) - killed;
+    assert_int_equal(raft_fixture_leader_index(&w->f), late_i);
+    out->elected = raft_fixture_time(&w->f);
+    void *st = w;
+    fx_teardown(&st);
+}
+
+static void fx_failover_print(const char *what, const struct fx_failover *f)
+{
+    printf("# %s: the second follower stood %lld ms after its own timeout, "
+           "%llu ms after its last contact; elected %llu ms after the kill\n",
+           what, (long long)f->stood - (long long)f->due,
+           (unsigned long long)(f->stood - f->contact),
+           (unsigned long long)(f->elected - f->killed));
 }
 
 static void test_fixture_fine_tick_stands_on_time(void **state)
 {
     (void)state;
-    raft_time late_ms[2], elected_ms[2]; /* [0] libraft's tick, [1] hamd's */
-    for (unsigned hamd = 0; hamd < 2; hamd++) {
-        void *w = fx_world_new(TICK_HEARTBEAT_MS, TICK_ELECTION_MS, hamd);
-        fx_kill_leader(w, &late_ms[hamd], &elected_ms[hamd]);
-        fx_teardown(&w);
-    }
-    unsigned tick_ms = hamd_cluster_raft_tick_ms(TICK_HEARTBEAT_MS);
-    printf("# stood %llu ms late, elected %llu ms after the kill; "
-           "ticking every %u ms: %llu ms late, elected after %llu ms\n",
-           (unsigned long long)late_ms[0], (unsigned long long)elected_ms[0],
-           tick_ms, (unsigned long long)late_ms[1],
-           (unsigned long long)elected_ms[1]);
+    struct fx_failover own, fine;
+    fx_kill_leader(0, &own);
+    fx_kill_leader(FX_TICK, &fine);
+    fx_failover_print("libraft's tick", &own);
+    fx_failover_print("hamd's tick", &fine);
+    unsigned tick_ms = hamd_election_tick_ms(TICK_HEARTBEAT_MS);
     assert_true(tick_ms < TICK_HEARTBEAT_MS);
     /* libraft's own tick: a heartbeat late, less the 1 ms drawn. */
-    assert_int_equal(late_ms[0], TICK_HEARTBEAT_MS - 1);
+    assert_int_equal(own.stood - own.due, TICK_HEARTBEAT_MS - 1);
     /* hamd's: within one of its ticks, and the new leader sooner. */
-    assert_true(late_ms[1] < tick_ms);
-    assert_true(elected_ms[1] < elected_ms[0]);
+    assert_true(fine.stood >= fine.due && fine.stood - fine.due < tick_ms);
+    assert_true(fine.elected - fine.killed < own.elected - own.killed);
+}
+
+static void test_fixture_refused_prevote_makes_follower_stand(void **state)
+{
+    (void)state;
+    struct fx_failover fine, stand;
+    fx_kill_leader(FX_TICK, &fine);
+    fx_kill_leader(FX_TICK | FX_STAND, &stand);
+    fx_failover_print("hamd's tick", &fine);
+    fx_failover_print("and the stand rule", &stand);
+    /* It stood on the first follower's pre-vote, before its own timeout, */
+    assert_true(stand.stood < stand.due);
+    /* never within the election timeout of its leader (raft/lease.h), */
+    assert_true(stand.stood - stand.contact >= TICK_ELECTION_MS);
+    /* and the new leader came sooner. */
+    assert_true(stand.elected - stand.killed < fine.elected - fine.killed);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1177,15 +1240,19 @@ static void test_uv_send_to_no_one_refused(void **state)
 }
 
 /* raft_uv ticks libraft as often as the fixture test above shows pays
- * (test_fixture_fine_tick_stands_on_time): the cluster wraps its start. */
+ * (test_fixture_fine_tick_stands_on_time), and the cluster sees each
+ * message first (test_fixture_refused_prevote_makes_follower_stand): the
+ * cluster wraps its start. */
 static void test_uv_raft_ticks_finer_than_heartbeat(void **state)
 {
     struct uv_world *w = *state;
     uv_start_three_publishing(w); /* libraft started on every node */
     for (unsigned i = 0; i < N_SERVERS; i++) {
         unsigned tick_ms = w->nodes[i].cluster->raft_tick_ms;
-        assert_int_equal(tick_ms, hamd_cluster_raft_tick_ms(UV_HEARTBEAT_MS));
+        assert_int_equal(tick_ms, hamd_election_tick_ms(UV_HEARTBEAT_MS));
         assert_true(tick_ms > 0 && tick_ms < UV_HEARTBEAT_MS);
+        /* and each message passes cluster_prevote_seen first */
+        assert_non_null(w->nodes[i].cluster->raft_recv_cb);
     }
 }
 
@@ -1259,6 +1326,10 @@ int main(void)
             test_fixture_partitioned_leader_lease_never_overlaps, fx_setup,
             fx_teardown),
         cmocka_unit_test(test_fixture_fine_tick_stands_on_time),
+        cmocka_unit_test(test_fixture_refused_prevote_makes_follower_stand),
+        cmocka_unit_test_setup_teardown(
+            test_fixture_partitioned_leader_lease_never_overlaps,
+            fx_setup_hamd, fx_teardown),
         cmocka_unit_test_setup_teardown(test_uv_standalone, uv_setup,
                                         uv_teardown),
         cmocka_unit_test_setup_teardown(

@@ -1,0 +1,40 @@
+/* When a node stands for election: two rules hamd adds to libraft 0.15's
+ * timing (docs/consensus.md §6). PURE: times come in as arguments (ms),
+ * nothing here reads a clock, touches libraft or does I/O; cluster.c
+ * applies them.
+ *
+ * What they shorten. A dead (or cut-off) leader is replaced once a
+ * follower stands and the other grants it a pre-vote; libraft 0.15 refuses
+ * a (pre-)vote while the receiver still knows a leader, and a follower
+ * forgets its leader only when its own randomized timer fires, drawn from
+ * [T, T + T x jitter] (T the election timeout). So the failover waited for
+ * the *later* of the two followers' draws, and for the libraft tick after
+ * it, which raft_uv runs once a heartbeat.
+ *
+ * Why the lease stays safe (raft/lease.h, step 3): it needs only that no
+ * voter grants a vote within T of its last contact with the leader. Both
+ * rules fire a follower's timer earlier, never before T has passed since
+ * that contact. */
+#ifndef HAMD_RAFT_ELECTION_H
+#define HAMD_RAFT_ELECTION_H
+
+#include <stdint.h>
+
+/* libraft's tick interval for a heartbeat of heartbeat_ms: at most every
+ * HAMD_ELECTION_TICK_MS, never less often than a heartbeat. libraft looks
+ * at its timers on a tick alone, so a timer fires up to a tick late. */
+#define HAMD_ELECTION_TICK_MS 10
+unsigned hamd_election_tick_ms(unsigned heartbeat_ms);
+
+/* A follower that still knows a leader received another server's pre-vote
+ * request. timeout_ms is its drawn election timeout, counted from
+ * timer_start_ms (its last contact with the leader), election_ms the
+ * baseline T. Returns the timeout to use from now: the drawn one while
+ * the leader was heard from within T (the request is refused, as libraft
+ * refuses it); else the time already elapsed, so the follower stands at
+ * its next tick. The candidate it refused, still a candidate, then grants
+ * it a pre-vote: the failover waits for the *earlier* follower's draw. */
+unsigned hamd_election_stand_ms(unsigned timeout_ms, unsigned election_ms,
+                                uint64_t timer_start_ms, uint64_t now_ms);
+
+#endif /* HAMD_RAFT_ELECTION_H */
