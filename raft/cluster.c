@@ -210,6 +210,7 @@ static int cluster_send(struct raft_io *io, struct raft_io_send *req,
                   (unsigned)message->type);
         return RAFT_NOCONNECTION;
     }
+    cluster_refusal_sent(r, message);
     return c->io_send(io, req, message, cb);
 }
 
@@ -227,6 +228,23 @@ void cluster_prevote_seen(struct raft *r, const struct raft_message *m)
     unsigned *timeout_ms = &r->follower_state.randomized_election_timeout;
     *timeout_ms = hamd_election_stand_ms(*timeout_ms, r->election_timeout,
                                          r->election_timer_start,
+                                         r->io->time(r->io));
+}
+
+/* This server answers a pre-vote: a pre-candidate that refuses one (the
+ * other's log is behind its own) tries again at its next tick instead of
+ * at its draw (election.h): the other, campaigning, grants it now. Only
+ * this candidate's timer is touched, and only in its pre-vote phase: a
+ * real candidate waits for its votes. */
+void cluster_refusal_sent(struct raft *r, const struct raft_message *m)
+{
+    if (m->type != RAFT_IO_REQUEST_VOTE_RESULT ||
+        m->request_vote_result.pre_vote != raft_tribool_true ||
+        m->request_vote_result.vote_granted || r->state != RAFT_CANDIDATE ||
+        !r->candidate_state.in_pre_vote)
+        return;
+    unsigned *timeout_ms = &r->candidate_state.randomized_election_timeout;
+    *timeout_ms = hamd_election_retry_ms(*timeout_ms, r->election_timer_start,
                                          r->io->time(r->io));
 }
 

@@ -172,6 +172,10 @@ void cluster_member_watch_self(struct hamd_cluster *c);
  * request may make this follower stand at once (raft/election.h). */
 void cluster_prevote_seen(struct raft *r, const struct raft_message *m);
 
+/* cluster.c: what a message sent does first: a pre-candidate refusing a
+ * pre-vote tries again at once (raft/election.h). */
+void cluster_refusal_sent(struct raft *r, const struct raft_message *m);
+
 /* True when this node must never publish (witness or failed store). */
 bool cluster_must_not_publish(const struct hamd_cluster *c);
 

@@ -17,3 +17,14 @@ unsigned hamd_election_stand_ms(unsigned timeout_ms, unsigned election_ms,
         return timeout_ms; /* the leader is recent, or the timer is due */
     return (unsigned)silent_ms;
 }
+
+unsigned hamd_election_retry_ms(unsigned timeout_ms, uint64_t timer_start_ms,
+                                uint64_t now_ms)
+{
+    if (now_ms < timer_start_ms)
+        return timeout_ms; /* a clock that went back: keep libraft's draw */
+    uint64_t elapsed_ms = now_ms - timer_start_ms;
+    if (elapsed_ms >= timeout_ms)
+        return timeout_ms; /* due already */
+    return elapsed_ms > 0 ? (unsigned)elapsed_ms : 1;
+}

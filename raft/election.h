@@ -1,4 +1,4 @@
-/* When a node stands for election: two rules hamd adds to libraft 0.15's
+/* When a node stands for election: rules hamd adds to libraft 0.15's
  * timing (docs/consensus.md §6). PURE: times come in as arguments (ms),
  * nothing here reads a clock, touches libraft or does I/O; cluster.c
  * applies them.
@@ -11,10 +11,15 @@
  * the *later* of the two followers' draws, and for the libraft tick after
  * it, which raft_uv runs once a heartbeat.
  *
+ * And a leader whose last entry reached one follower only leaves a
+ * follower that cannot win (the other refuses it: its log is behind) and
+ * one that can but was refused first (the other still knew the leader),
+ * which tried again only at its next draw, T or more later.
+ *
  * Why the lease stays safe (raft/lease.h, step 3): it needs only that no
- * voter grants a vote within T of its last contact with the leader. Both
+ * voter grants a vote within T of its last contact with the leader. The
  * rules fire a follower's timer earlier, never before T has passed since
- * that contact. */
+ * that contact, and a candidate's, which no voter's refusal depends on. */
 #ifndef HAMD_RAFT_ELECTION_H
 #define HAMD_RAFT_ELECTION_H
 
@@ -36,5 +41,17 @@ unsigned hamd_election_tick_ms(unsigned heartbeat_ms);
  * it a pre-vote: the failover waits for the *earlier* follower's draw. */
 unsigned hamd_election_stand_ms(unsigned timeout_ms, unsigned election_ms,
                                 uint64_t timer_start_ms, uint64_t now_ms);
+
+/* A pre-candidate refused another's pre-vote. Knowing no leader itself, it
+ * refuses only a server whose log (or term) is behind its own: that one
+ * cannot win, and would leave this one to try again at its own draw, T
+ * or more after it stood, while the other, campaigning, would grant it
+ * now. timeout_ms is its drawn timeout counted from timer_start_ms (when
+ * it stood). Returns the timeout to use from now: the time already
+ * elapsed (at least 1 ms), so it tries again at its next tick; the draw
+ * if that is due already. A candidate's retry is no part of the lease's
+ * argument (voters still refuse while they know a leader). */
+unsigned hamd_election_retry_ms(unsigned timeout_ms, uint64_t timer_start_ms,
+                                uint64_t now_ms);
 
 #endif /* HAMD_RAFT_ELECTION_H */

@@ -160,18 +160,28 @@ static void fx_hook(struct raft_fixture *f, struct raft_fixture_event *ev)
  * each on its own so a test can compare it with libraft alone. */
 #define FX_TICK 1u  /* libraft ticks every hamd_election_tick_ms */
 #define FX_STAND 2u /* a pre-vote request may make a follower stand */
+#define FX_RETRY 4u /* a pre-candidate that refuses one tries again */
 
 /* raft_fixture's raft_io.start and libraft's receive callback (the same
  * for every server), which the wrappers below call. */
 static int (*fx_io_start)(struct raft_io *io, unsigned msecs,
                           raft_io_tick_cb tick_cb, raft_io_recv_cb recv_cb);
 static raft_io_recv_cb fx_raft_recv;
+static int (*fx_io_send)(struct raft_io *io, struct raft_io_send *req,
+                         const struct raft_message *m, raft_io_send_cb cb);
 static unsigned fx_rules; /* FX_* of the world being set up */
 
 static void fx_recv_hamd(struct raft_io *io, struct raft_message *m)
 {
     cluster_prevote_seen(io->data, m);
     fx_raft_recv(io, m);
+}
+
+static int fx_send_hamd(struct raft_io *io, struct raft_io_send *req,
+                        const struct raft_message *m, raft_io_send_cb cb)
+{
+    cluster_refusal_sent(io->data, m);
+    return fx_io_send(io, req, m, cb);
 }
 
 /* What hamd_cluster does to raft_uv's start (cluster_start_io), done to
@@ -218,6 +228,10 @@ static struct fx_world *fx_world_new(unsigned heartbeat_ms,
             fx_io_start = r->io->start;
             r->io->start = fx_start_hamd;
         }
+        if (rules & FX_RETRY) {
+            fx_io_send = r->io->send;
+            r->io->send = fx_send_hamd;
+        }
     }
     assert_int_equal(raft_fixture_configuration(&w->f, N_SERVERS, &conf), 0);
     assert_int_equal(raft_fixture_bootstrap(&w->f, &conf), 0);
@@ -236,7 +250,8 @@ static int fx_setup(void **state)
 /* The same world with every rule hamd_cluster adds to libraft's timing. */
 static int fx_setup_hamd(void **state)
 {
-    *state = fx_world_new(FIX_HEARTBEAT_MS, FIX_ELECTION_MS, FX_TICK | FX_STAND);
+    *state = fx_world_new(FIX_HEARTBEAT_MS, FIX_ELECTION_MS,
+                          FX_TICK | FX_STAND | FX_RETRY);
     return 0;
 }
 
@@ -517,6 +532,27 @@ struct fx_failover {
     raft_time elected;  /* it won */
 };
 
+/* Gives the two followers of a dead leader these draws, every later draw
+ * TICK_RETRY_DRAW_MS, and steps until `watch` stands and then until a
+ * leader, which must be `watch`: out->stood and out->elected. */
+static void fx_draw_and_elect(struct fx_world *w, unsigned a, unsigned a_ms,
+                              unsigned b, unsigned b_ms, unsigned watch,
+                              struct fx_failover *out)
+{
+    raft_fixture_get(&w->f, a)->follower_state.randomized_election_timeout =
+        a_ms;
+    raft_fixture_get(&w->f, b)->follower_state.randomized_election_timeout =
+        b_ms;
+    raft_fixture_set_randomized_election_timeout(&w->f, a, TICK_RETRY_DRAW_MS);
+    raft_fixture_set_randomized_election_timeout(&w->f, b, TICK_RETRY_DRAW_MS);
+    assert_true(raft_fixture_step_until_state_is(&w->f, watch, RAFT_CANDIDATE,
+                                                 FIX_WAIT_MS));
+    out->stood = raft_fixture_time(&w->f);
+    assert_true(raft_fixture_step_until_has_leader(&w->f, FIX_WAIT_MS));
+    assert_int_equal(raft_fixture_leader_index(&w->f), watch);
+    out->elected = raft_fixture_time(&w->f);
+}
+
 /* Kills leader 0 of a world with these rules and steps to its successor. */
 static void fx_kill_leader(unsigned rules, struct fx_failover *out)
 {
@@ -543,25 +579,15 @@ static void fx_kill_leader(unsigned rules, struct fx_failover *out)
                       (out->contact + TICK_LATE_DRAW_MS) % TICK_HEARTBEAT_MS) %
                          TICK_HEARTBEAT_MS;
     out->due = out->contact + draw;
-    early->follower_state.randomized_election_timeout = TICK_EARLY_DRAW_MS;
-    late->follower_state.randomized_election_timeout = (unsigned)draw;
-    raft_fixture_set_randomized_election_timeout(&w->f, early_i,
-                                                 TICK_RETRY_DRAW_MS);
-    raft_fixture_set_randomized_election_timeout(&w->f, late_i,
-                                                 TICK_RETRY_DRAW_MS);
-    assert_true(raft_fixture_step_until_state_is(&w->f, late_i,
-                                                 RAFT_CANDIDATE, FIX_WAIT_MS));
-    out->stood = raft_fixture_time(&w->f);
-    assert_true(raft_fixture_step_until_has_leader(&w->f, FIX_WAIT_MS));
-    assert_int_equal(raft_fixture_leader_index(&w->f), late_i);
-    out->elected = raft_fixture_time(&w->f);
+    fx_draw_and_elect(w, early_i, TICK_EARLY_DRAW_MS, late_i, (unsigned)draw,
+                      late_i, out);
     void *st = w;
     fx_teardown(&st);
 }
 
 static void fx_failover_print(const char *what, const struct fx_failover *f)
 {
-    printf("# %s: the second follower stood %lld ms after its own timeout, "
+    printf("# %s: the winner stood %lld ms after its own timeout, "
            "%llu ms after its last contact; elected %llu ms after the kill\n",
            what, (long long)f->stood - (long long)f->due,
            (unsigned long long)(f->stood - f->contact),
@@ -599,6 +625,56 @@ static void test_fixture_refused_prevote_makes_follower_stand(void **state)
     assert_true(stand.stood - stand.contact >= TICK_ELECTION_MS);
     /* and the new leader came sooner. */
     assert_true(stand.elected - stand.killed < fine.elected - fine.killed);
+}
+
+/* A leader whose last entry reached one follower only, as when a cut
+ * separates the followers from it one after the other: the follower
+ * ahead stands first and is refused (the other still knows the leader);
+ * the one behind stands next and is refused (its log is behind), so it
+ * cannot win. With FX_RETRY the one ahead tries again at its next tick;
+ * without, only at its next draw. */
+static void fx_kill_leader_split(unsigned rules, struct fx_failover *out)
+{
+    const unsigned ahead_i = 1, behind_i = 2;
+    struct fx_world *w =
+        fx_world_new(TICK_HEARTBEAT_MS, TICK_ELECTION_MS, rules);
+    struct hamd_cmd cmd;
+    fx_elect_first(w);
+    raft_fixture_step_until_elapsed(&w->f, TICK_SETTLE_MS);
+    raft_fixture_disconnect(&w->f, 0, behind_i);
+    unit_event_cmd(&cmd, 1); /* committed by the leader and `ahead` */
+    assert_int_equal(fx_run(w, 0, &cmd, NULL), 0);
+    raft_fixture_kill(&w->f, 0);
+    out->killed = raft_fixture_time(&w->f);
+    struct raft *ahead = raft_fixture_get(&w->f, ahead_i);
+    struct raft *behind = raft_fixture_get(&w->f, behind_i);
+    assert_true(raft_last_index(ahead) > raft_last_index(behind));
+    out->contact = ahead->election_timer_start;
+    out->due = out->contact + TICK_EARLY_DRAW_MS;
+    /* `ahead` stands first: `behind`, silent longer, drew the most. */
+    assert_true(behind->election_timer_start + TICK_RETRY_DRAW_MS > out->due);
+    fx_draw_and_elect(w, ahead_i, TICK_EARLY_DRAW_MS, behind_i,
+                      TICK_RETRY_DRAW_MS, ahead_i, out);
+    /* The entry only `ahead` had was committed: it is kept. */
+    unit_event_cmd(&cmd, 2);
+    assert_int_equal(fx_run(w, ahead_i, &cmd, NULL), 0);
+    assert_int_equal(hamd_store_events_last_seq(w->nodes[ahead_i].store), 2);
+    void *st = w;
+    fx_teardown(&st);
+}
+
+static void test_fixture_refusing_candidate_retries(void **state)
+{
+    (void)state;
+    struct fx_failover stand, retry;
+    fx_kill_leader_split(FX_TICK | FX_STAND, &stand);
+    fx_kill_leader_split(FX_TICK | FX_STAND | FX_RETRY, &retry);
+    fx_failover_print("logs differ, the stand rule", &stand);
+    fx_failover_print("and the retry rule", &retry);
+    /* Without the retry the one ahead waits a whole draw more; with it,
+     * it wins within the election timeout of standing. */
+    assert_true(stand.elected - stand.stood >= TICK_RETRY_DRAW_MS);
+    assert_true(retry.elected - retry.stood < TICK_ELECTION_MS);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1327,6 +1403,7 @@ int main(void)
             fx_teardown),
         cmocka_unit_test(test_fixture_fine_tick_stands_on_time),
         cmocka_unit_test(test_fixture_refused_prevote_makes_follower_stand),
+        cmocka_unit_test(test_fixture_refusing_candidate_retries),
         cmocka_unit_test_setup_teardown(
             test_fixture_partitioned_leader_lease_never_overlaps,
             fx_setup_hamd, fx_teardown),

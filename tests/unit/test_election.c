@@ -1,7 +1,8 @@
 /* The election timing rules of raft/election.h, pure, with fake time:
- * libraft's tick interval, and when a follower that refused a pre-vote
+ * libraft's tick interval; when a follower that refused a pre-vote
  * stands — never within the election timeout of its leader (the lease's
- * safety, raft/lease.h), never later than its own draw. The fixture test
+ * safety, raft/lease.h), never later than its own draw; when a
+ * pre-candidate that refused one tries again. The fixture test
  * (test_cluster_fixture) shows both in libraft. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -77,6 +78,26 @@ static void test_clock_before_contact_keeps_the_draw(void **state)
                      DRAW_MS);
 }
 
+/* A pre-candidate that refused: due at its next tick, never later than
+ * its draw, never 0 (libraft's "elapsed >= timeout" then fires at once). */
+static void test_refusing_candidate_retries_now(void **state)
+{
+    (void)state;
+    const uint64_t stood_ms = CONTACT_MS + 230;
+    assert_int_equal(hamd_election_retry_ms(DRAW_MS, stood_ms, stood_ms + 12),
+                     12);
+    assert_int_equal(hamd_election_retry_ms(DRAW_MS, stood_ms, stood_ms), 1);
+    assert_int_equal(
+        hamd_election_retry_ms(DRAW_MS, stood_ms, stood_ms + DRAW_MS - 1),
+        DRAW_MS - 1);
+    assert_int_equal(
+        hamd_election_retry_ms(DRAW_MS, stood_ms, stood_ms + DRAW_MS), DRAW_MS);
+    assert_int_equal(
+        hamd_election_retry_ms(DRAW_MS, stood_ms, stood_ms + 9000), DRAW_MS);
+    assert_int_equal(hamd_election_retry_ms(DRAW_MS, stood_ms, stood_ms - 5),
+                     DRAW_MS);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -85,6 +106,7 @@ int main(void)
         cmocka_unit_test(test_silent_leader_stands_now),
         cmocka_unit_test(test_due_timer_unchanged),
         cmocka_unit_test(test_clock_before_contact_keeps_the_draw),
+        cmocka_unit_test(test_refusing_candidate_retries_now),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
