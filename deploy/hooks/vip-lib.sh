@@ -10,6 +10,9 @@
 #   HAMD_VIP_PREFIX   prefix length, 1..32                         (default 32)
 #   HAMD_VIP_RUN_DIR  where the announcer's pid file goes
 #                     (default $RUNTIME_DIRECTORY, i.e. /run/hamd under systemd)
+#   HAMD_VIP_HANDOFF_WAIT_MS  after a crash, how long vip-down keeps the
+#                     VIP waiting for the new leader to announce it, 0..60000
+#                     (default 2000; 0: remove it at once)
 #
 # Exit codes of both hooks: 0 done (also: nothing to do), 1 the address
 # could not be changed, 2 bad or missing settings.
@@ -18,7 +21,11 @@
 VIP_EXIT_FAILED=1
 VIP_EXIT_CONFIG=2
 VIP_ARP_COUNT=3   # gratuitous ARPs sent on take-over, one per second
-VIP_KEYS="HAMD_VIP HAMD_VIP_IFACE HAMD_VIP_PREFIX HAMD_VIP_RUN_DIR"
+VIP_KEYS="HAMD_VIP HAMD_VIP_IFACE HAMD_VIP_PREFIX HAMD_VIP_RUN_DIR HAMD_VIP_HANDOFF_WAIT_MS"
+VIP_HANDOFF_WAIT_MS_DEFAULT=2000 # election + vip-up take ~0.3-0.5 s
+VIP_HANDOFF_WAIT_MS_MAX=60000
+VIP_HANDOFF_PROBE_S=0.1   # how long one duplicate-address probe waits for
+                          # an answer: the new owner's is seen within it
 
 # shellcheck source=hook-lib.sh
 . "${BASH_SOURCE[0]%/*}/hook-lib.sh"   # beside this file, no fork
@@ -61,6 +68,66 @@ vip_check() {
     return $VIP_EXIT_CONFIG
   fi
   return 0
+}
+
+# Checks HAMD_VIP_HANDOFF_WAIT_MS (vip-down only); sets the default.
+vip_check_handoff() {
+  local ms=${HAMD_VIP_HANDOFF_WAIT_MS:-$VIP_HANDOFF_WAIT_MS_DEFAULT}
+  if ! [[ $ms =~ ^[0-9]{1,5}$ ]] || [ $((10#$ms)) -gt $VIP_HANDOFF_WAIT_MS_MAX ]; then
+    vip_log "HAMD_VIP_HANDOFF_WAIT_MS: expected 0..$VIP_HANDOFF_WAIT_MS_MAX, got '$ms'"
+    return $VIP_EXIT_CONFIG
+  fi
+  HAMD_VIP_HANDOFF_WAIT_MS=$((10#$ms))
+}
+
+# After a crash (systemd's ExecStopPost says how the service ended in
+# SERVICE_RESULT), keeps the VIP until another host answers ARP for it,
+# at most HAMD_VIP_HANDOFF_WAIT_MS. Removing it at once left a hole: until
+# the new leader's gratuitous ARP, clients' SYNs went to this host's MAC
+# for an address it no longer had and were dropped, each costing a
+# client its connect timeout (200 ms in the chaos lab's plain client, a
+# second of TCP's first retransmission without one). Kept, the address
+# answers them with a reset and clients retry at once. Publishing is
+# fenced by the lease, not by the VIP: keeping it is safe. A clean stop
+# (success) has handed the VIP over already; hamd's own on_follower
+# (no SERVICE_RESULT) runs while this node may lead again: both remove it
+# at once. Returns 0 when another host holds the VIP.
+vip_handoff_wait() {
+  local start_ms=$EPOCHREALTIME rc elapsed_ms
+  case ${SERVICE_RESULT:-success} in success) return 1 ;; esac
+  [ "$HAMD_VIP_HANDOFF_WAIT_MS" -gt 0 ] || return 1
+  vip_iface_exists && [ -n "$(vip_prefixes)" ] || return 1 # not here
+  if ! command -v arping >/dev/null 2>&1; then
+    vip_log "arping not found: not waiting for the new leader to take the VIP"
+    return 1
+  fi
+  vip_log "hamd ended ($SERVICE_RESULT): keeping $HAMD_VIP until another" \
+    "host announces it, at most $HAMD_VIP_HANDOFF_WAIT_MS ms"
+  while :; do
+    # Duplicate address detection: exit 1 when another host answers.
+    timeout "$VIP_HANDOFF_PROBE_S" arping -D -q -c 1 -w 1 \
+      -I "$HAMD_VIP_IFACE" "$HAMD_VIP" </dev/null
+    rc=$?
+    elapsed_ms=$(vip_ms_since "$start_ms")
+    if [ $rc -eq 1 ]; then
+      vip_log "another host answers for $HAMD_VIP after $elapsed_ms ms"
+      return 0
+    fi
+    if [ $rc -ne 124 ] && [ $rc -ne 0 ]; then
+      vip_log "arping failed (status $rc): not waiting any longer"
+      return 1
+    fi
+    if [ "$elapsed_ms" -ge "$HAMD_VIP_HANDOFF_WAIT_MS" ]; then
+      vip_log "no other host announced $HAMD_VIP within $HAMD_VIP_HANDOFF_WAIT_MS ms"
+      return 1
+    fi
+  done
+}
+
+# Milliseconds since an $EPOCHREALTIME value (no program run).
+vip_ms_since() {
+  local a=${1/[.,]/} b=${EPOCHREALTIME/[.,]/}
+  echo $(( (10#$b - 10#$a) / 1000 ))
 }
 
 # Loads and checks the settings (vip_conf_read, vip_check).

@@ -1,6 +1,7 @@
 """The VIP hooks (deploy/hooks/vip-up, vip-down) on their own, in a lab
 host: idempotent, meaningful exit codes, the ARP announcer started by
-vip-up and stopped by vip-down, bad settings refused."""
+vip-up and stopped by vip-down, bad settings refused; and vip-down after a
+crash keeping the VIP until another lab host takes it over."""
 import os
 import subprocess
 import tempfile
@@ -11,6 +12,10 @@ from hamdtest import check, wait_for
 
 HOOK_TIMEOUT_S = 10
 ANNOUNCER_WAIT_S = 2.0
+HANDOFF_LONG_MS = 30000   # a wait that must end early, when another host
+#                           takes the VIP over (far beyond HOOK_TIMEOUT_S)
+HANDOFF_SHORT_MS = 300    # a wait that must end at its limit
+HANDOFF_HELD_S = 0.5      # the hook still waits, the VIP still here, after
 
 
 def _hook(lab, host, name, **env):
@@ -27,6 +32,19 @@ def _hook(lab, host, name, **env):
         err.seek(0)
         r.stderr = err.read().decode("utf-8", "replace")
     return r
+
+
+def _hook_start(lab, host, name, err, **env):
+    """Starts a hook as _hook does, without waiting: stderr to err."""
+    e = clean_env({"HAMD_NODE": "1", "HAMD_TERM": "7"})
+    e.update(env)
+    return subprocess.Popen(lab.argv(host, [os.path.join(HOOKS_DIR, name)]),
+                            env=e, stdin=subprocess.DEVNULL, stdout=err, stderr=err)
+
+
+def _read(f):
+    f.seek(0)
+    return f.read().decode("utf-8", "replace")
 
 
 def _announcers(lab, host):
@@ -110,6 +128,66 @@ def check_hooks(lab, host):
         check(VIP not in lab.addresses(host), "VIP left behind")
     finally:
         lab.drop_extra_addresses(host)
+        for name in os.listdir(run_dir):
+            os.unlink(os.path.join(run_dir, name))
+        os.rmdir(run_dir)
+
+
+def check_handoff(lab, host, other):
+    """vip-down after a crash (SERVICE_RESULT=signal, as systemd's
+    ExecStopPost gets it) keeps the VIP until another host answers ARP for
+    it, then removes it; at its limit when none does; at once after a
+    clean stop. Raises Failure on the first broken promise."""
+    run_dir = tempfile.mkdtemp(prefix="hamdc-handoff-")
+    env = {"HAMD_VIP": VIP, "HAMD_VIP_IFACE": IFACE,
+           "HAMD_VIP_PREFIX": str(VIP_PREFIXLEN), "HAMD_VIP_RUN_DIR": run_dir}
+    vip_cidr = "%s/%d" % (VIP, VIP_PREFIXLEN)
+    try:
+        # a clean stop: removed at once, no waiting
+        check(_hook(lab, host, "vip-up", **env).returncode == 0, "vip-up")
+        r = _hook(lab, host, "vip-down", SERVICE_RESULT="success",
+                  HAMD_VIP_HANDOFF_WAIT_MS=str(HANDOFF_LONG_MS), **env)
+        check(r.returncode == 0 and "keeping" not in r.stderr and
+              VIP not in lab.addresses(host),
+              "vip-down after a clean stop -> %d: %s" % (r.returncode, r.stderr))
+        # a crash, nobody takes over: kept, then removed at the limit
+        check(_hook(lab, host, "vip-up", **env).returncode == 0, "vip-up")
+        r = _hook(lab, host, "vip-down", SERVICE_RESULT="signal",
+                  HAMD_VIP_HANDOFF_WAIT_MS=str(HANDOFF_SHORT_MS), **env)
+        check(r.returncode == 0 and "no other host announced" in r.stderr and
+              VIP not in lab.addresses(host),
+              "vip-down after a crash, no successor -> %d: %s"
+              % (r.returncode, r.stderr))
+        # a crash, then the successor takes the VIP: removed after that
+        check(_hook(lab, host, "vip-up", **env).returncode == 0, "vip-up")
+        with tempfile.TemporaryFile() as err:
+            p = _hook_start(lab, host, "vip-down", err, SERVICE_RESULT="signal",
+                            HAMD_VIP_HANDOFF_WAIT_MS=str(HANDOFF_LONG_MS), **env)
+            try:
+                wait_for(lambda: "keeping" in _read(err), HOOK_TIMEOUT_S,
+                         "vip-down saying it keeps the VIP")
+                time.sleep(HANDOFF_HELD_S)
+                check(p.poll() is None and VIP in lab.addresses(host),
+                      "vip-down did not keep the VIP while nobody else had it: %s"
+                      % _read(err))
+                subprocess.run(lab.argv(other, ["ip", "addr", "add", vip_cidr,
+                                                "dev", IFACE]), check=True)
+                rc = p.wait(HOOK_TIMEOUT_S)
+            finally:
+                if p.poll() is None:
+                    p.kill()
+                    p.wait()
+            said = _read(err)
+        check(rc == 0 and "another host answers" in said and
+              VIP not in lab.addresses(host),
+              "vip-down once another host held the VIP -> %s: %s" % (rc, said))
+        r = _hook(lab, host, "vip-down", SERVICE_RESULT="signal",
+                  HAMD_VIP_HANDOFF_WAIT_MS="abc", **env)
+        check(r.returncode == 2 and "HAMD_VIP_HANDOFF_WAIT_MS" in r.stderr,
+              "a bad HAMD_VIP_HANDOFF_WAIT_MS -> %d: %s" % (r.returncode, r.stderr))
+    finally:
+        lab.drop_extra_addresses(host)
+        lab.drop_extra_addresses(other)
         for name in os.listdir(run_dir):
             os.unlink(os.path.join(run_dir, name))
         os.rmdir(run_dir)

@@ -161,26 +161,33 @@ class Node:
             self.proc.wait()
             raise Failure("node %d ignored SIGTERM for %ds" % (self.id, timeout))
 
-    def exec_stop_post(self):
-        """What hamd.service's ExecStopPost does after any stop: vip-down.
-        Nothing with keepalived: that unit has no ExecStopPost line."""
+    def exec_stop_post(self, result="success"):
+        """What hamd.service's ExecStopPost does after any stop: vip-down,
+        told how the service ended as systemd tells it (SERVICE_RESULT:
+        "success" after a clean stop, "signal" after kill -9). Nothing
+        with keepalived: that unit has no ExecStopPost line. Returns what
+        vip-down logged."""
         if self.cluster.keepalived:
-            return
+            return ""
+        env = dict(self.env, SERVICE_RESULT=result)
         r = subprocess.run(self.lab.argv(self.host, [os.path.join(HOOKS_DIR, "vip-down")]),
-                           env=self.env, capture_output=True, text=True, timeout=10)
+                           env=env, capture_output=True, text=True, timeout=10)
         if r.returncode != 0:
             raise Failure("node %d: ExecStopPost vip-down -> %d: %s"
                           % (self.id, r.returncode, r.stderr.strip()))
+        return r.stderr
 
     def crash_and_restart(self):
         """kill -9, then what systemd does with Restart=always: ExecStopPost
-        at once, a new hamd RestartSec after the crash."""
-        t0 = time.monotonic()
+        at once (vip-down keeps the VIP until the new leader announces
+        it), a new hamd RestartSec after that. Returns what vip-down
+        logged."""
         self.signal(signal.SIGKILL)
         self.wait_exit(5)
-        self.exec_stop_post()
-        time.sleep(max(0.0, RESTART_SEC_S - (time.monotonic() - t0)))
+        said = self.exec_stop_post("signal")
+        time.sleep(RESTART_SEC_S)
         self.start()
+        return said
 
     def power_off(self):
         """The host dies: every process in it at once, and its cable."""

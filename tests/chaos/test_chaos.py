@@ -15,7 +15,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import netlab  # noqa: E402
 from labcluster import HAMD, log, make_lab  # noqa: E402
-from hookcheck import check_hooks  # noqa: E402
+from hookcheck import check_handoff, check_hooks  # noqa: E402
 from scenarios import SCENARIOS, result_line, run_scenario, unavailable  # noqa: E402
 
 EXIT_SKIP = 77
@@ -36,6 +36,7 @@ def main():
         t0 = time.monotonic()
         try:
             check_hooks(lab, "n1")
+            check_handoff(lab, "n1", "n2")
             passed += 1
             log("PASS vip_hooks (%.1fs)" % (time.monotonic() - t0))
         except Exception as e:  # noqa: BLE001 - report every failure
