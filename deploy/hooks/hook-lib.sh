@@ -17,6 +17,9 @@ HOOK_EXIT_CONFIG=2   # bad or missing settings
 hook_log() {
   local who="node ${HAMD_NODE:-?}"
   [ -n "${HAMD_TERM:-}" ] && who="$who term $HAMD_TERM"
+  # systemd's ExecStopPost: no HAMD_NODE, but how the service ended
+  [ -z "${HAMD_NODE:-}" ] && [ -n "${SERVICE_RESULT:-}" ] &&
+    who="after hamd stopped ($SERVICE_RESULT)"
   printf '%s: %s: %s\n' "${HOOK_NAME:-hook}" "$who" "$*" >&2
 }
 
