@@ -7,24 +7,31 @@ unsigned hamd_election_tick_ms(unsigned heartbeat_ms)
                                                 : HAMD_ELECTION_TICK_MS;
 }
 
+/* The timeout that makes a timer started at timer_start_ms and drawn as
+ * timeout_ms fire at its next tick: the time elapsed (at least 1 ms,
+ * libraft fires at elapsed >= timeout); the draw itself when it is due
+ * already, or when the clock went back. */
+static unsigned due_now_ms(unsigned timeout_ms, uint64_t timer_start_ms,
+                           uint64_t now_ms)
+{
+    if (now_ms < timer_start_ms)
+        return timeout_ms;
+    uint64_t elapsed_ms = now_ms - timer_start_ms;
+    if (elapsed_ms >= timeout_ms)
+        return timeout_ms;
+    return elapsed_ms > 0 ? (unsigned)elapsed_ms : 1;
+}
+
 unsigned hamd_election_stand_ms(unsigned timeout_ms, unsigned election_ms,
                                 uint64_t timer_start_ms, uint64_t now_ms)
 {
-    if (now_ms < timer_start_ms)
-        return timeout_ms; /* a clock that went back: keep libraft's draw */
-    uint64_t silent_ms = now_ms - timer_start_ms;
-    if (silent_ms < election_ms || silent_ms >= timeout_ms)
-        return timeout_ms; /* the leader is recent, or the timer is due */
-    return (unsigned)silent_ms;
+    if (now_ms >= timer_start_ms && now_ms - timer_start_ms < election_ms)
+        return timeout_ms; /* the leader is recent: libraft's refusal holds */
+    return due_now_ms(timeout_ms, timer_start_ms, now_ms);
 }
 
 unsigned hamd_election_retry_ms(unsigned timeout_ms, uint64_t timer_start_ms,
                                 uint64_t now_ms)
 {
-    if (now_ms < timer_start_ms)
-        return timeout_ms; /* a clock that went back: keep libraft's draw */
-    uint64_t elapsed_ms = now_ms - timer_start_ms;
-    if (elapsed_ms >= timeout_ms)
-        return timeout_ms; /* due already */
-    return elapsed_ms > 0 ? (unsigned)elapsed_ms : 1;
+    return due_now_ms(timeout_ms, timer_start_ms, now_ms);
 }

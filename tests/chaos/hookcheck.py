@@ -18,13 +18,19 @@ HANDOFF_SHORT_MS = 300    # a wait that must end at its limit
 HANDOFF_HELD_S = 0.5      # the hook still waits, the VIP still here, after
 
 
-def _hook(lab, host, name, **env):
-    """Runs a hook as hamd does: a clean environment plus HAMD_NODE and
-    HAMD_TERM, stderr to a file (the announcer it leaves running keeps the
-    hook's stderr open, as it keeps hamd's log). Returns the
-    CompletedProcess with stderr read back."""
+def _hook_env(env):
+    """A hook's environment as hamd gives it: a clean one plus HAMD_NODE
+    and HAMD_TERM, then env."""
     e = clean_env({"HAMD_NODE": "1", "HAMD_TERM": "7"})
     e.update(env)
+    return e
+
+
+def _hook(lab, host, name, **env):
+    """Runs a hook as hamd does (_hook_env), stderr to a file (the
+    announcer it leaves running keeps the hook's stderr open, as it keeps
+    hamd's log). Returns the CompletedProcess with stderr read back."""
+    e = _hook_env(env)
     with tempfile.TemporaryFile() as err:
         r = subprocess.run(lab.argv(host, [os.path.join(HOOKS_DIR, name)]),
                            env=e, stdin=subprocess.DEVNULL, stdout=err, stderr=err,
@@ -36,10 +42,9 @@ def _hook(lab, host, name, **env):
 
 def _hook_start(lab, host, name, err, **env):
     """Starts a hook as _hook does, without waiting: stderr to err."""
-    e = clean_env({"HAMD_NODE": "1", "HAMD_TERM": "7"})
-    e.update(env)
     return subprocess.Popen(lab.argv(host, [os.path.join(HOOKS_DIR, name)]),
-                            env=e, stdin=subprocess.DEVNULL, stdout=err, stderr=err)
+                            env=_hook_env(env), stdin=subprocess.DEVNULL,
+                            stdout=err, stderr=err)
 
 
 def _read(f):
