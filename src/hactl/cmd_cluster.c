@@ -1,5 +1,5 @@
-/* hactl members [add|remove ID] | is-leader | transfer [NODE] | events
- * [-f] [--limit N]: the cluster through /api/members, /readyz,
+/* hactl members [add|remove ID] | is-leader [--other] | transfer [NODE] |
+ * events [-f] [--limit N]: the cluster through /api/members, /readyz,
  * /api/transfer and /api/events. */
 #include <getopt.h>
 #include <stdio.h>
@@ -129,17 +129,42 @@ int hactl_cmd_members(struct hactl *ctl, int argc, char **argv)
 }
 
 /* ------------------------------------------------------------------------
- * is-leader: for keepalived's track_script, so quiet
+ * is-leader [--other]: for keepalived's track_script and its hooks, so
+ * quiet (docs/hactl.md)
  * ------------------------------------------------------------------------ */
 
-int hactl_cmd_is_leader(struct hactl *ctl, int argc, char **argv)
+static const char IS_LEADER_USAGE[] = "is-leader [--other] [--json]";
+
+/* --other and --json; anything else, an operand included, is a usage
+ * error: a typo must not turn into a question about another node. */
+static int is_leader_opts(struct hactl *ctl, int argc, char **argv,
+                          bool *other)
 {
-    (void)argc;
-    (void)argv;
-    if (hactl_need_nodes(ctl, "is-leader") != HACTL_OK)
+    static const struct option longopts[] = {
+        {"other", no_argument, NULL, 'o'},
+        {"json", no_argument, NULL, 'j'},
+        {NULL, 0, NULL, 0},
+    };
+    int opt;
+    while ((opt = getopt_long(argc, argv, "j", longopts, NULL)) != -1) {
+        if (opt == 'o')
+            *other = true;
+        else if (opt == 'j')
+            ctl->json = true;
+        else
+            break;
+    }
+    if (opt != -1 || optind < argc) {
+        fprintf(stderr, "usage: hactl %s\n", IS_LEADER_USAGE);
         return HACTL_USAGE;
-    /* The first node given is the one asked about: -H, or the node a -c
-     * config file belongs to. /readyz is 200 only while it publishes. */
+    }
+    return HACTL_OK;
+}
+
+/* The first node given (-H, or the node a -c config file belongs to)
+ * publishes: its /readyz is 200 only while it does. */
+static int is_leader_first(const struct hactl *ctl)
+{
     struct hactl_resp r;
     hactl_http_one(ctl, 0, "GET", "/readyz", NULL, &r);
     int rc = r.status == 200 ? HACTL_OK : r.status ? HACTL_FAIL : HACTL_UNREACHABLE;
@@ -147,6 +172,72 @@ int hactl_cmd_is_leader(struct hactl *ctl, int argc, char **argv)
         hactl_print_raw(&r);
     hactl_resp_free(&r);
     return rc;
+}
+
+/* The nodes --other asks into idx: every node with an admin address but
+ * the first, and but any that repeats the first's address (-H given
+ * twice), since that one is the node we are asking about. Returns how
+ * many. */
+static unsigned other_nodes(const struct hactl *ctl,
+                            unsigned idx[HACTL_MAX_NODES])
+{
+    unsigned n = 0;
+    for (unsigned i = 1; i < ctl->n_nodes; i++)
+        if (ctl->nodes[i].admin[0] &&
+            strcmp(ctl->nodes[i].admin, ctl->nodes[0].admin) != 0)
+            idx[n++] = i;
+    return n;
+}
+
+/* --json: {"publishing":"HOST:PORT"} (the admin address as given, which
+ * -H and -c both know; an id -H does not), or {"publishing":null}. */
+static void print_publishing(const struct hactl *ctl, int publisher)
+{
+    json_t *doc = json_pack("{s:s?}", "publishing",
+                            publisher >= 0 ? ctl->nodes[publisher].admin : NULL);
+    hactl_print_json(doc);
+    json_decref(doc);
+}
+
+/* --other: a node other than the first publishes. After a crash of this
+ * host's hamd, systemd's ExecStopPost (a keepalived hook, deploy/hooks/)
+ * keeps this host's VRRP claim until another node publishes, polling
+ * this every ~50 ms with a short --timeout. So it must be cheap and never
+ * take longer than --timeout: the other nodes are asked at once (one dead
+ * node costs one timeout, not one per node), and the first node, the
+ * crashed one, not at all. */
+static int is_leader_other(const struct hactl *ctl)
+{
+    unsigned idx[HACTL_MAX_NODES];
+    unsigned n = other_nodes(ctl, idx);
+    if (n == 0) {
+        fprintf(stderr, "hactl is-leader --other: no node but %s to ask: give "
+                        "-c CONFIG of a cluster member, or several -H\n",
+                ctl->nodes[0].admin[0] ? ctl->nodes[0].admin : "the first");
+        return HACTL_USAGE;
+    }
+    struct hactl_resp r[HACTL_MAX_NODES];
+    hactl_http_many(ctl, idx, n, "GET", "/readyz", NULL, r);
+    int publisher = -1;
+    bool answered = false;
+    for (unsigned k = 0; k < n; k++) {
+        if (r[k].status == 200 && publisher < 0)
+            publisher = (int)idx[k];
+        answered = answered || r[k].status != 0;
+        hactl_resp_free(&r[k]);
+    }
+    if (ctl->json)
+        print_publishing(ctl, publisher);
+    return publisher >= 0 ? HACTL_OK : answered ? HACTL_FAIL : HACTL_UNREACHABLE;
+}
+
+int hactl_cmd_is_leader(struct hactl *ctl, int argc, char **argv)
+{
+    bool other = false;
+    int rc = is_leader_opts(ctl, argc, argv, &other);
+    if (rc != HACTL_OK || (rc = hactl_need_nodes(ctl, "is-leader")) != HACTL_OK)
+        return rc;
+    return other ? is_leader_other(ctl) : is_leader_first(ctl);
 }
 
 /* ------------------------------------------------------------------------

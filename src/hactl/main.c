@@ -30,7 +30,7 @@ static const struct hactl_command COMMANDS[] = {
     {"members", hactl_cmd_members,
      "members [add|remove ID]                cluster members, membership changes"},
     {"is-leader", hactl_cmd_is_leader,
-     "is-leader                              exit 0 if the first node publishes"},
+     "is-leader [--other]                    this node (--other: another) publishes"},
     {"transfer", hactl_cmd_transfer,
      "transfer [NODE]                        hand leadership over"},
     {"events", hactl_cmd_events,
@@ -106,7 +106,8 @@ static void node_add(struct hactl *ctl, unsigned id, const char *admin,
 }
 
 /* Adds the nodes of a config file: this node first (is-leader asks the
- * first node), then every other member that may publish. */
+ * first node, is-leader --other every node but it), then every other
+ * member that may publish. */
 static int nodes_from_config(struct hactl *ctl, const char *path)
 {
     char err[HAMD_CONFIG_ERR_MAX];

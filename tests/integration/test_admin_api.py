@@ -5,9 +5,11 @@ the right status and a JSON error (with the offending field) and changes
 nothing on any node; secrets come back as "***", survive a GET-edit-PUT
 and never reach a log; writes sent to a follower are forwarded to the
 leader and show up on every node; hactl's commands work, with --json, and
-`status` stays quick and honest with a node down; the bearer token guards
-every change when [admin] token_file is set, and a token file others can
-read stops the node at start-up.
+`status` stays quick and honest with a node down; `is-leader --other`
+says whether a node other than the first one publishes, a dead or frozen
+first node included; the bearer token guards every change when [admin]
+token_file is set, and a token file others can read stops the node at
+start-up.
 """
 import atexit
 import json
@@ -418,10 +420,38 @@ def test_hactl_reads_and_writes():
         r = hactl_h(c.nodes[i]["admin"], "is-leader")
         check(r.returncode == (0 if i == lead else 1) and r.stdout == "",
               "is-leader on node %d: %d %r" % (i + 1, r.returncode, r.stdout))
+    check_is_leader_other(c, lead)
     events = json.loads(c.hactl("events", "--json").stdout)
     check(isinstance(events["events"], list), "events %r" % events)
     r = c.hactl("nosuch", check_rc=False)
     check(r.returncode == 2, "unknown command: %d" % r.returncode)
+
+
+def check_is_leader_other(c, lead):
+    """is-leader --other from each node's config: 0 on the followers (the
+    leader is another node), 1 on the leader (the others answer, neither
+    publishes); the leader first in a -H list, with only a dead node
+    beside it: 3, the leader is not asked."""
+    for i in range(3):
+        r = c.hactl("is-leader", "--other", idx=i, check_rc=False)
+        check(r.returncode == (1 if i == lead else 0) and r.stdout == "",
+              "is-leader --other on node %d: %d %r %r"
+              % (i + 1, r.returncode, r.stdout, r.stderr))
+    f = follower(c)
+    r = c.hactl("is-leader", "--other", "--json", idx=f)
+    check(json.loads(r.stdout) == {"publishing": c.nodes[lead]["admin"]},
+          "is-leader --other --json on a follower: %r" % r.stdout)
+    r = c.hactl("is-leader", "--other", "--json", idx=lead, check_rc=False)
+    check(r.returncode == 1 and json.loads(r.stdout) == {"publishing": None},
+          "is-leader --other --json on the leader: %d %r" % (r.returncode, r.stdout))
+    r = hactl_h(c.nodes[lead]["admin"], "-H", "127.0.0.1:1", "is-leader", "--other")
+    check(r.returncode == 3, "is-leader --other, only a dead node besides: %d"
+          % r.returncode)
+    r = hactl_h(c.nodes[lead]["admin"], "is-leader", "--other")
+    check(r.returncode == 2 and "no node but" in r.stderr,
+          "is-leader --other with one -H: %d %r" % (r.returncode, r.stderr))
+    r = c.hactl("is-leader", "--nosuch", idx=lead, check_rc=False)
+    check(r.returncode == 2, "is-leader --nosuch: %d" % r.returncode)
 
 
 def test_hactl_gateway_restart_stop_start():
@@ -477,6 +507,7 @@ def status_row(c, idx, stdout):
 def test_status_with_a_node_down():
     """Last on the shared cluster: it freezes a node, then stops it."""
     c = cluster()
+    lead = wait_one_publisher(c)
     down = follower(c)
     up = [i for i in range(3) if i != down][0]
     # A frozen node accepts TCP connections but never answers: hactl must
@@ -498,6 +529,15 @@ def test_status_with_a_node_down():
               "reachable %r" % reach)
         r = hactl_h(c.nodes[down]["admin"], "--timeout", "500", "is-leader")
         check(r.returncode == 3, "is-leader on a frozen node: %d" % r.returncode)
+        # The frozen node is not asked about itself; from the leader's
+        # config it is the other follower that says no.
+        r = c.hactl("--timeout", "500", "is-leader", "--other", idx=down,
+                    check_rc=False)
+        check(r.returncode == 0, "is-leader --other on a frozen node: %d" % r.returncode)
+        r = c.hactl("--timeout", "500", "is-leader", "--other", idx=lead,
+                    check_rc=False)
+        check(r.returncode == 1, "is-leader --other on the leader beside a frozen "
+              "node: %d" % r.returncode)
     finally:
         os.kill(c.nodes[down]["proc"].pid, signal.SIGCONT)
     c.stop(down)
@@ -510,6 +550,10 @@ def test_status_with_a_node_down():
     c.hactl("subs", "rm", "pb2601.SHFE", idx=down)
     r = hactl_h(c.nodes[down]["admin"], "is-leader")
     check(r.returncode == 3, "is-leader on a dead node: %d" % r.returncode)
+    # What the ExecStopPost hook of a crashed node asks: another node
+    # publishes.
+    r = c.hactl("is-leader", "--other", idx=down, check_rc=False)
+    check(r.returncode == 0, "is-leader --other on a dead node: %d" % r.returncode)
 
 
 # --------------------------------------------------------------------------

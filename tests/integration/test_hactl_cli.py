@@ -4,11 +4,16 @@ A bad --timeout (not a number, 0: libcurl's "never") is a bad command
 line, exit 2, before any node is asked; `--json` after the command works
 for `tail` as for every other command, one JSON tick a line; `accounts
 update ID --json-body FILE` takes the file that `accounts add --json-body`
-took, its "id" included (a file naming another account is refused).
+took, its "id" included (a file naming another account is refused);
+`is-leader --other` asks every node but the first (and the first not at
+all), names the publisher with --json, and is a usage error (exit 2)
+with no other node, an unknown option or an operand.
 """
+import http.server
 import json
 import os
 import subprocess
+import threading
 
 from hamdtest import (HACTL, Cluster, check, run, sim_account,
                       wait_one_publisher)
@@ -31,6 +36,67 @@ def test_bad_timeout_is_a_usage_error():
     r = hactl("-H", NOWHERE, "--timeout", "300", "status")
     check(r.returncode == 3, "--timeout 300 against nothing: exit %d, %r"
           % (r.returncode, r.stderr))
+
+
+class PublishingNode(http.server.ThreadingHTTPServer):
+    """A node that publishes: every GET answers 200. Counts the GETs."""
+
+    def __init__(self):
+        super().__init__(("127.0.0.1", 0), ReadyHandler)
+        self.gets = 0
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    def address(self):
+        return "127.0.0.1:%d" % self.server_address[1]
+
+
+class ReadyHandler(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        self.server.gets += 1
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+
+def test_is_leader_other_skips_the_first_node():
+    node = PublishingNode()
+    try:
+        # The first node publishes, the only other one is down: no other
+        # node answered (3), and the first was not even asked.
+        r = hactl("-H", node.address(), "-H", NOWHERE, "is-leader", "--other",
+                  "--json")
+        check(r.returncode == 3 and json.loads(r.stdout) == {"publishing": None},
+              "first publishes, other down: exit %d, %r %r"
+              % (r.returncode, r.stdout, r.stderr))
+        check(node.gets == 0, "the first node was asked %d times" % node.gets)
+        r = hactl("-H", NOWHERE, "-H", node.address(), "is-leader", "--other",
+                  "--json")
+        check(r.returncode == 0 and
+              json.loads(r.stdout) == {"publishing": node.address()},
+              "other publishes: exit %d, %r %r" % (r.returncode, r.stdout, r.stderr))
+        r = hactl("-H", NOWHERE, "-H", node.address(), "is-leader", "--other")
+        check(r.returncode == 0 and r.stdout == "" and r.stderr == "",
+              "not quiet: exit %d, %r %r" % (r.returncode, r.stdout, r.stderr))
+    finally:
+        node.shutdown()
+
+
+def test_is_leader_bad_command_lines():
+    """Exit 2 before any node is asked: without the checks hactl would ask
+    NOWHERE and exit 3."""
+    two = ["-H", NOWHERE, "-H", "127.0.0.2:1"]
+    for args, why in ((["-H", NOWHERE, "is-leader", "--other"], "no node but"),
+                      (["-H", NOWHERE, "-H", NOWHERE, "is-leader", "--other"],
+                       "no node but"),
+                      (two + ["is-leader", "--other", "--bogus"], "usage"),
+                      (two + ["is-leader", "--other", "extra"], "usage"),
+                      (["-H", NOWHERE, "is-leader", "--bogus"], "usage")):
+        r = hactl(*args)
+        check(r.returncode == 2 and why in r.stderr and r.stdout == "",
+              "%s: exit %d, %r" % (" ".join(args), r.returncode, r.stderr))
 
 
 def test_tail_json_after_the_command():
@@ -81,5 +147,6 @@ def test_update_with_the_file_of_add():
 
 
 if __name__ == "__main__":
-    run([test_bad_timeout_is_a_usage_error, test_tail_json_after_the_command,
+    run([test_bad_timeout_is_a_usage_error, test_is_leader_other_skips_the_first_node,
+         test_is_leader_bad_command_lines, test_tail_json_after_the_command,
          test_update_with_the_file_of_add])

@@ -98,6 +98,8 @@ def test_completion_lists_commands_and_options():
     check(complete(["hactl", "import", "--"]) == {"--dry-run", "--prune", "--param-str",
                                                   "--secrets"}, "import options")
     check(complete(["hactl", "export", "--"]) == {"--out"}, "export options")
+    check(complete(["hactl", "is-leader", "--"]) == {"--other", "--json"},
+          "is-leader options")
 
 
 def test_completion_asks_the_cluster_for_account_ids():
