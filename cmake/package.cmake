@@ -6,10 +6,12 @@
 #   /usr/lib/libhamd-client.so.1                    the client library, its
 #   /usr/include/hamd/, /usr/lib/pkgconfig/         headers and pkg-config file
 #   /usr/lib/hamd/hooks/                            vip-up, vip-down, dns-update,
-#                                                   webhook and their libraries:
+#                                                   webhook, keepalived-track and
+#                                                   their libraries:
 #                                                   code, upgraded with the package
 #   /usr/lib/systemd/system/hamd.service            the unit (not enabled)
 #   /usr/lib/sysusers.d/hamd.conf                   the hamd system user
+#   /usr/lib/tmpfiles.d/hamd.conf                   /run/hamd at boot
 #   /usr/share/man/man8, man5                       hamd(8), hactl(8), hamd.ini(5)
 #   /usr/share/bash-completion/completions/hactl    completion
 #   /usr/share/doc/hamd/                            README and docs/*.md
@@ -29,11 +31,14 @@ set(HAMD_EXAMPLES ${HAMD_DOC_DIR}/examples)
 
 install(PROGRAMS ${HAMD_DEPLOY}/hooks/vip-up ${HAMD_DEPLOY}/hooks/vip-down
                  ${HAMD_DEPLOY}/hooks/dns-update ${HAMD_DEPLOY}/hooks/webhook
+                 ${HAMD_DEPLOY}/hooks/keepalived-track
         DESTINATION lib/hamd/hooks)
 install(FILES ${HAMD_DEPLOY}/hooks/vip-lib.sh ${HAMD_DEPLOY}/hooks/hook-lib.sh
         DESTINATION lib/hamd/hooks)
 install(FILES ${HAMD_DEPLOY}/systemd/hamd.service DESTINATION lib/systemd/system)
 install(FILES ${HAMD_DEPLOY}/systemd/hamd.sysusers DESTINATION lib/sysusers.d
+        RENAME hamd.conf)
+install(FILES ${HAMD_DEPLOY}/systemd/hamd.tmpfiles DESTINATION lib/tmpfiles.d
         RENAME hamd.conf)
 install(FILES ${HAMD_DEPLOY}/completion/hactl
         DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions)

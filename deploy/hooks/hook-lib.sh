@@ -1,7 +1,7 @@
 # shellcheck shell=bash
-# Shared by every hook of hamd (sourced, never run): the log line and the
-# settings-file reader of vip-lib.sh (vip-up, vip-down), dns-update and
-# webhook.
+# Shared by every hook of hamd (sourced, never run): the log line, the
+# settings-file reader and a millisecond timer of vip-lib.sh (vip-up,
+# vip-down), keepalived-track, dns-update and webhook.
 #
 # A settings file holds KEY=VALUE lines; '#' starts a comment, also after
 # a value and a blank; a value with blanks is quoted ("..." or '...'). It
@@ -21,6 +21,13 @@ hook_log() {
   [ -z "${HAMD_NODE:-}" ] && [ -n "${SERVICE_RESULT:-}" ] &&
     who="after hamd stopped ($SERVICE_RESULT)"
   printf '%s: %s: %s\n' "${HOOK_NAME:-hook}" "$who" "$*" >&2
+}
+
+# Milliseconds since an $EPOCHREALTIME value (no program run): how long
+# a hook waited for a successor (vip-down, keepalived-track).
+hook_ms_since() {
+  local a=${1/[.,]/} b=${EPOCHREALTIME/[.,]/}
+  echo $(( (10#$b - 10#$a) / 1000 ))
 }
 
 # hook_conf_read FILE REQUIRED KEY...: sets each KEY the file gives and

@@ -108,7 +108,7 @@ vip_handoff_wait() {
     timeout "$VIP_HANDOFF_PROBE_S" arping -D -q -c 1 -w 1 \
       -I "$HAMD_VIP_IFACE" "$HAMD_VIP" </dev/null
     rc=$?
-    elapsed_ms=$(vip_ms_since "$start_ms")
+    elapsed_ms=$(hook_ms_since "$start_ms")
     if [ $rc -eq 1 ]; then
       vip_log "another host answers for $HAMD_VIP after $elapsed_ms ms"
       return 0
@@ -122,12 +122,6 @@ vip_handoff_wait() {
       return 1
     fi
   done
-}
-
-# Milliseconds since an $EPOCHREALTIME value (no program run).
-vip_ms_since() {
-  local a=${1/[.,]/} b=${EPOCHREALTIME/[.,]/}
-  echo $(( (10#$b - 10#$a) / 1000 ))
 }
 
 # Loads and checks the settings (vip_conf_read, vip_check).

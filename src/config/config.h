@@ -163,6 +163,9 @@ struct hamd_config {
     char on_leader[PATH_MAX];         /* "" = none; run on gaining the lease */
     char on_follower[PATH_MAX];       /* "" = none; run on losing it */
     unsigned hook_timeout_ms;         /* 5000 */
+    unsigned hook_handover_release_ms; /* 300: on_follower this long after
+                                          a shutdown handover's gateways
+                                          stopped (docs/configuration.md) */
     char on_event[PATH_MAX];          /* "" = none; run per committed event */
     unsigned event_hook_timeout_ms;   /* 5000 */
     unsigned event_hook_max_running;  /* 4 runs of on_event at once */

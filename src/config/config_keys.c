@@ -115,6 +115,8 @@ static const struct cfg_key CFG_HOOKS_KEYS[] = {
     CFG_C("on_leader", CFG_TEXT, on_leader, 0, 0, ""),
     CFG_C("on_follower", CFG_TEXT, on_follower, 0, 0, ""),
     CFG_C("timeout_ms", CFG_UINT, hook_timeout_ms, 100, 600000, "5000"),
+    CFG_C("handover_release_ms", CFG_UINT, hook_handover_release_ms, 0, 5000,
+          "300"),
     CFG_C("on_event", CFG_TEXT, on_event, 0, 0, ""),
     CFG_C("on_event_timeout_ms", CFG_UINT, event_hook_timeout_ms, 100,
           600000, "5000"),

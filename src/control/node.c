@@ -323,9 +323,11 @@ static void gateways_stopped_cb(void *ud, int status)
     (void)status; /* stopping gateways cannot fail */
     struct hamd_node *node = ud;
     if (node->release_vip_at_exit) {
-        /* Let the successor announce the VIP before this host drops it. */
+        /* Let the successor announce the VIP before this host drops it:
+         * vip-up takes ~10 ms, keepalived-track needs the successor's
+         * keepalived out of FAULT first ([hooks] handover_release_ms). */
         uv_timer_start(&node->lapse_timer, vip_release_due_cb,
-                       NODE_VIP_RELEASE_DELAY_MS, 0);
+                       node->cfg->hook_handover_release_ms, 0);
         return;
     }
     cluster_close(node);

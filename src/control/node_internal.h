@@ -35,9 +35,6 @@
 
 #define NODE_SHUTDOWN_TRANSFER_MS 3000 /* leadership handover budget */
 #define NODE_SHUTDOWN_GRACE_MS 10000   /* whole shutdown budget */
-#define NODE_VIP_RELEASE_DELAY_MS 300  /* after a shutdown handover: hold the
-                                          VIP this long so the successor
-                                          announces it first */
 
 struct hamd_admin;
 struct hamd_cover;

@@ -18,6 +18,8 @@ import os
 import re
 import signal
 import subprocess
+import threading
+import time
 
 from netlab import LabError
 
@@ -46,11 +48,13 @@ def _sub(text, pattern, repl, what):
     return out
 
 
-def lab_config(shipped, router_id, iface, src_ip, peers, vip_cidr, hactl, config):
+def lab_config(shipped, router_id, iface, src_ip, peers, vip_cidr, hactl, config,
+               track_file):
     """The shipped config text for one lab host: its router_id, the lab
     interface, its unicast source and peer addresses, the lab VIP
     ("a.b.c.d/len") on the lab interface, the built hactl with this
-    node's config file, and the script run as root (the lab runs as root
+    node's config file, the node's own track file (lab hosts share the
+    machine's /run), and the script run as root (the lab runs as root
     and has no hamd user; the shipped `hamd` user is a production choice).
     enable_script_security stays: it accepts hactl only when no one but
     root can write to it or a directory above it (a sticky /tmp is fine),
@@ -62,6 +66,8 @@ def lab_config(shipped, router_id, iface, src_ip, peers, vip_cidr, hactl, config
     t = _sub(t, r'^(\s*script\s+")\S+/hactl(\s.*\s-c\s+)\S+(\s+is-leader"\s*)$',
              lambda m: m.group(1) + hactl + m.group(2) + config + m.group(3),
              'script "/.../hactl ... -c FILE is-leader"')
+    t = _sub(t, r'^(\s*file\s+")[^"]+("\s*)$', lambda m: m.group(1) + track_file + m.group(2),
+             'track_file\'s file "..."')
     t = _sub(t, r"^(\s*interface\s+)\S+\s*$", r"\g<1>" + iface, "interface")
     t = _sub(t, r"^(\s*unicast_src_ip\s+)\S+\s*$", r"\g<1>" + src_ip, "unicast_src_ip")
     t = _sub(t, r"^(\s*unicast_peer\s*\{\n)(?:\s*[\d.]+\s*\n)+(\s*\})",
@@ -71,6 +77,17 @@ def lab_config(shipped, router_id, iface, src_ip, peers, vip_cidr, hactl, config
              lambda m: m.group(1) + vip_cidr + m.group(2) + iface + m.group(3),
              "virtual_ipaddress block with one address")
     return t
+
+
+def _stamp_lines(pipe, path):
+    """Copies pipe to the file at path line by line, each prefixed with
+    the wall-clock time in ms (the node logs' clock), until the pipe ends."""
+    with pipe, open(path, "ab") as out:
+        for line in pipe:
+            now = time.time()
+            stamp = time.strftime("%H:%M:%S", time.gmtime(now)) + ".%03d " % (now % 1 * 1000)
+            out.write(stamp.encode() + line)
+            out.flush()
 
 
 class Keepalived:
@@ -116,11 +133,14 @@ class Keepalived:
 
     def start(self):
         """Checks the config, then starts the daemon; its output goes to
-        logfile."""
+        logfile, each line prefixed with when it came to the millisecond
+        (keepalived's own stamps have whole seconds, too coarse to see
+        where a take-over's time went)."""
         self.config_test()
-        with open(self.logfile, "ab") as logf:
-            self.proc = self.lab.popen(self.host, self.argv(), stdout=logf,
-                                       stderr=subprocess.STDOUT, env=self.env)
+        self.proc = self.lab.popen(self.host, self.argv(), stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT, env=self.env)
+        threading.Thread(target=_stamp_lines, args=(self.proc.stdout, self.logfile),
+                         daemon=True).start()
 
     def alive(self):
         """True while the daemon's parent process runs."""

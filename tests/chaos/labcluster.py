@@ -116,7 +116,14 @@ class Node:
             f.write("# written by the chaos tests\nHAMD_VIP=%s\nHAMD_VIP_IFACE=%s\n"
                     "HAMD_VIP_PREFIX=%d\nHAMD_VIP_RUN_DIR=%s\n"
                     % (VIP, IFACE, VIP_PREFIXLEN, self.dir))
-        self.env = clean_env({"HAMD_VIP_CONF": self.vip_conf})
+        # keepalived's track file, which keepalived-track writes (the
+        # hooks and ExecStopPost with keepalived): per node, as each lab
+        # host shares the machine's /run.
+        self.track_file = os.path.join(self.dir, "publishing")
+        self.env = clean_env({"HAMD_VIP_CONF": self.vip_conf,
+                              "HAMD_TRACK_FILE": self.track_file,
+                              "HAMD_TRACK_HACTL": HACTL,
+                              "HAMD_TRACK_CONFIG": self.config})
 
     @property
     def witness(self):
@@ -162,26 +169,26 @@ class Node:
             raise Failure("node %d ignored SIGTERM for %ds" % (self.id, timeout))
 
     def exec_stop_post(self, result="success"):
-        """What hamd.service's ExecStopPost does after any stop: vip-down,
-        told how the service ended as systemd tells it (SERVICE_RESULT:
-        "success" after a clean stop, "signal" after kill -9). Nothing
-        with keepalived: that unit has no ExecStopPost line. Returns what
-        vip-down logged."""
-        if self.cluster.keepalived:
-            return ""
+        """What hamd.service's ExecStopPost does after any stop, told how
+        the service ended as systemd tells it (SERVICE_RESULT: "success"
+        after a clean stop, "signal" after kill -9): vip-down, or with
+        keepalived keepalived-track (its drop-in, deploy/keepalived).
+        Returns what the hook logged."""
+        hook = "keepalived-track" if self.cluster.keepalived else "vip-down"
         env = dict(self.env, SERVICE_RESULT=result)
-        r = subprocess.run(self.lab.argv(self.host, [os.path.join(HOOKS_DIR, "vip-down")]),
+        r = subprocess.run(self.lab.argv(self.host, [os.path.join(HOOKS_DIR, hook)]),
                            env=env, capture_output=True, text=True, timeout=10)
         if r.returncode != 0:
-            raise Failure("node %d: ExecStopPost vip-down -> %d: %s"
-                          % (self.id, r.returncode, r.stderr.strip()))
+            raise Failure("node %d: ExecStopPost %s -> %d: %s"
+                          % (self.id, hook, r.returncode, r.stderr.strip()))
         return r.stderr
 
     def crash_and_restart(self):
         """kill -9, then what systemd does with Restart=always: ExecStopPost
         at once (vip-down keeps the VIP until the new leader announces
-        it), a new hamd RestartSec after that. Returns what vip-down
-        logged."""
+        it; keepalived-track keeps keepalived's claim until another node
+        publishes), a new hamd RestartSec after that. Returns what the
+        hook logged."""
         self.signal(signal.SIGKILL)
         self.wait_exit(5)
         said = self.exec_stop_post("signal")
@@ -279,7 +286,8 @@ class Cluster:
             text = keepalivedlab.lab_config(
                 shipped, router_id="hamd_node%d" % n.id, iface=IFACE, src_ip=n.ip,
                 peers=[p.ip for p in full if p is not n],
-                vip_cidr="%s/%d" % (VIP, VIP_PREFIXLEN), hactl=hactl, config=n.config)
+                vip_cidr="%s/%d" % (VIP, VIP_PREFIXLEN), hactl=hactl, config=n.config,
+                track_file=n.track_file)
             workdir = os.path.join(self.dir, "keepalived%d" % n.id)
             os.makedirs(workdir)
             n.keepalived = keepalivedlab.Keepalived(self.lab, n.host, workdir, text,
@@ -301,9 +309,13 @@ class Cluster:
                 "restart_backoff_min_ms = 100", "restart_backoff_max_ms = 2000",
                 "stop_grace_ms = 1000", "",
                 "[failover]", "revert_after_s = 0", ""]
-        if not node.witness and not self.keepalived:
-            out += ["[hooks]", "on_leader = %s" % os.path.join(HOOKS_DIR, "vip-up"),
-                    "on_follower = %s" % os.path.join(HOOKS_DIR, "vip-down"), ""]
+        if not node.witness:
+            up, down = ("keepalived-track",) * 2 if self.keepalived else ("vip-up", "vip-down")
+            out += ["[hooks]", "on_leader = %s" % os.path.join(HOOKS_DIR, up),
+                    "on_follower = %s" % os.path.join(HOOKS_DIR, down)]
+            # as deploy/keepalived/README.md says
+            out += ["handover_release_ms = 50"] if self.keepalived else []
+            out += [""]
         text = "\n".join(out) + "\n"
         for acct in self.accounts():
             text += account_ini(acct) + "\n"

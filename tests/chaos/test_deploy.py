@@ -30,7 +30,7 @@ EXAMPLES = os.path.join(SOURCE, "deploy", "examples")
 KEEPALIVED_CONF = os.path.join(SOURCE, "deploy", "keepalived", "keepalived.conf")
 # what keepalivedlab.lab_config may change; everything else is tested as shipped
 KEEPALIVED_LAB_KEYS = ("router_id", "script_user", "script", "interface",
-                       "unicast_src_ip", "10.")
+                       "unicast_src_ip", "10.", "file")
 LAYOUTS = ("three-hosts", "two-hosts-witness")
 UNCREATABLE_DATA_DIR = "/proc/hamd-chaos-no-such-dir/x"
 LOAD_TIMEOUT_S = 10
@@ -115,15 +115,19 @@ def test_keepalived_conf_fits_the_lab():
     with open(KEEPALIVED_CONF) as f:
         shipped = f.read()
     lab = keepalivedlab.lab_config(shipped, "hamd_node9", "eth0", "10.77.0.9",
-                                   ["10.77.0.8"], "10.77.0.100/24", "/x/hactl", "/x/n9.ini")
+                                   ["10.77.0.8"], "10.77.0.100/24", "/x/hactl", "/x/n9.ini",
+                                   "/x/n9/publishing")
     changed = [line[1:].strip() for line in difflib.unified_diff(
         shipped.splitlines(), lab.splitlines(), lineterm="", n=0)
         if line[:1] in "-+" and line[:3] not in ("---", "+++")]
     check(changed, "lab_config changed nothing")
     for line in changed:
         check(line.startswith(KEEPALIVED_LAB_KEYS), "lab_config changed %r" % line)
-    check('script "/x/hactl --timeout 800 -c /x/n9.ini is-leader"' in lab,
+    check('script "/x/hactl --timeout 300 -c /x/n9.ini is-leader"' in lab,
           "the script line is not the lab's hactl with the node's config")
+    check('file "/x/n9/publishing"' in lab, "the track file is not the node's")
+    check('file "/run/hamd/publishing"' in shipped, "the shipped track file moved: "
+          "keepalived-track, hamd.tmpfiles and the drop-in name /run/hamd/publishing")
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ EXPECTED = {
     "usr/bin/hamd": 0o755, "usr/bin/hactl": 0o755, "usr/lib/hamd/hamd-gw-sim": 0o755,
     "usr/lib/hamd/hooks/vip-up": 0o755, "usr/lib/hamd/hooks/vip-down": 0o755,
     "usr/lib/hamd/hooks/dns-update": 0o755, "usr/lib/hamd/hooks/webhook": 0o755,
+    "usr/lib/hamd/hooks/keepalived-track": 0o755, "usr/lib/tmpfiles.d/hamd.conf": 0o644,
     "usr/lib/hamd/hooks/vip-lib.sh": 0o644, "usr/lib/hamd/hooks/hook-lib.sh": 0o644,
     "usr/lib/systemd/system/hamd.service": 0o644, "usr/lib/sysusers.d/hamd.conf": 0o644,
     "usr/share/man/man8/hamd.8.gz": 0o644, "usr/share/man/man8/hactl.8.gz": 0o644,
@@ -176,6 +177,11 @@ getent group hamd >/dev/null && groupdel hamd 2>/dev/null || true
 dpkg --no-triggers -i "$1"
 getent passwd hamd | grep -q ':/var/lib/hamd:/usr/sbin/nologin$'
 test "$(stat -c '%a %U %G' /etc/hamd)" = "750 root hamd"
+if command -v systemd-tmpfiles >/dev/null; then
+  # keepalived's track file, there before hamd first starts
+  test "$(stat -c '%a %U %G' /run/hamd)" = "750 hamd hamd"
+  test "$(cat /run/hamd/publishing)" = 0
+fi
 hamd --version | grep -q '^hamd '
 hactl --version | grep -q '^hactl '
 test -x /usr/lib/hamd/hamd-gw-sim
@@ -215,7 +221,9 @@ L=$1; M=$2; DEB=$3; SCRIPT=$4
 mount -t tmpfs hamd-pkg "$L"
 mkdir "$L/u" "$L/w"
 mount -t overlay hamd-pkg -o "lowerdir=/,upperdir=$L/u,workdir=$L/w" "$M"
-for d in proc dev sys run; do mount --rbind "/$d" "$M/$d" 2>/dev/null || true; done
+for d in proc dev sys; do mount --rbind "/$d" "$M/$d" 2>/dev/null || true; done
+# A /run of its own: postinst makes /run/hamd (tmpfiles.d), not on the host.
+mount -t tmpfs run "$M/run"
 mount -t tmpfs tmp "$M/tmp"
 cp "$DEB" "$M/tmp/hamd.deb"; cp "$SCRIPT" "$M/tmp/in-chroot.sh"
 chroot "$M" /bin/sh /tmp/in-chroot.sh /tmp/hamd.deb

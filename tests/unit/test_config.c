@@ -182,32 +182,33 @@ static const char FULL[] =
     "on_leader = /etc/hamd/hooks/vip-up\n"
     "on_follower = /etc/hamd/hooks/vip-down\n"
     "timeout_ms = 7000\n"
-    "[account.sim_a]\n"                                                 /* 70 */
+    "handover_release_ms = 50\n"                                        /* 70 */
+    "[account.sim_a]\n"
     "name = Sim A\n"
     "gateway_type = sim\n"
     "priority = 1\n"
-    "enabled = yes\n"
-    "exchanges = SHFE, DCE, CZCE\n"                                     /* 75 */
+    "enabled = yes\n"                                                   /* 75 */
+    "exchanges = SHFE, DCE, CZCE\n"
     "canary = rb2601.SHFE\n"
     "params = {\"seed\": 7,   \"rate\": 20}\n"
     "[account.ctp-main]\n"
-    "gateway_type = ctp\n"
-    "priority = 2\n"                                                    /* 80 */
+    "gateway_type = ctp\n"                                              /* 80 */
+    "priority = 2\n"
     "enabled = off\n"
     "exchanges = DCE\n"
     "[subscriptions]\n"
-    "symbols = rb2601.SHFE, i2601.DCE\n"
-    "symbols = SR601.CZCE, rb2601.SHFE\n"                               /* 85 */
+    "symbols = rb2601.SHFE, i2601.DCE\n"                                /* 85 */
+    "symbols = SR601.CZCE, rb2601.SHFE\n"
     "[cluster]\n"
     "source_transfer_after_ms = 2500\n"
     "source_transfer_cooldown_s = 120\n"
-    "[peer.4]\n"
-    "raft = 10.0.0.4:7004\n"                                            /* 90 */
+    "[peer.4]\n"                                                        /* 90 */
+    "raft = 10.0.0.4:7004\n"
     "admin = 10.0.0.4:8004\n"
     "publish = tcp://*:5554\n"
     "snapshot = tcp://*:5564\n"
-    "relay = tcp://*:5574\n"
-    "[arbitration]\n"                                                   /* 95 */
+    "relay = tcp://*:5574\n"                                            /* 95 */
+    "[arbitration]\n"
     "SHFE = first\n"
     "DCE = priority\n";
 
@@ -313,6 +314,7 @@ static void test_full_file_sets_every_key(void **state)
     assert_string_equal(cfg->on_leader, "/etc/hamd/hooks/vip-up");
     assert_string_equal(cfg->on_follower, "/etc/hamd/hooks/vip-down");
     assert_int_equal(cfg->hook_timeout_ms, 7000);
+    assert_int_equal(cfg->hook_handover_release_ms, 50);
     assert_int_equal(cfg->source_transfer_after_ms, 2500);
     assert_int_equal(cfg->source_transfer_cooldown_s, 120);
 
@@ -398,6 +400,7 @@ static void test_defaults(void **state)
     assert_string_equal(cfg->on_leader, "");
     assert_string_equal(cfg->on_follower, "");
     assert_int_equal(cfg->hook_timeout_ms, 5000);
+    assert_int_equal(cfg->hook_handover_release_ms, 300);
     assert_int_equal(cfg->source_transfer_after_ms, 1500);
     assert_int_equal(cfg->source_transfer_cooldown_s, 60);
     assert_string_equal(cfg->on_event, "");

@@ -1,0 +1,219 @@
+"""deploy/hooks/keepalived-track, the role hook and ExecStopPost of a
+keepalived setup (deploy/keepalived/README.md), run as hamd and systemd
+run it, with a fake hactl that records its calls:
+
+- as on_leader it writes "1", as on_follower "0", by a rename (no
+  temporary file left, the file never half-written);
+- after a clean stop it writes "0" at once, without asking the cluster;
+- after a crash of a node that published it keeps the "1" while
+  `hactl is-leader --other` says no other node publishes, and writes "0"
+  once one does, or at the wait's limit, or when hactl cannot answer the
+  question (an older hactl); a node that did not publish is not kept;
+- bad settings stop it with exit 2 and leave the file alone;
+- the shipped keepalived.conf, tmpfiles.d entry, hook and systemd drop-in
+  name the same file, and the drop-in replaces vip-down.
+
+No root needed: the hook only writes a file and runs hactl.
+"""
+import configparser
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+
+import opstest
+from opstest import SOURCE
+from hamdtest import check
+
+HOOK = os.path.join(SOURCE, "deploy", "hooks", "keepalived-track")
+KEEPALIVED_DIR = os.path.join(SOURCE, "deploy", "keepalived")
+TMPFILES = os.path.join(SOURCE, "deploy", "systemd", "hamd.tmpfiles")
+SHIPPED_FILE = "/run/hamd/publishing"
+RUN_TIMEOUT_S = 10
+
+# A fake hactl: appends its arguments and the tracked file's content at
+# the call to CALLS, then exits with the next status of STATUSES (one per
+# line; the last one repeats).
+FAKE_HACTL = r"""#!/bin/bash
+n=$(wc -l <"$FAKE_DIR/calls" 2>/dev/null || echo 0)
+printf '%s|%s\n' "$*" "$(cat "$FAKE_DIR/publishing")" >>"$FAKE_DIR/calls"
+mapfile -t st <"$FAKE_DIR/statuses"
+i=$(( n < ${#st[@]} ? n : ${#st[@]} - 1 ))
+exit "${st[$i]}"
+"""
+
+
+class Box:
+    """A scratch dir with the tracked file, the fake hactl and its logs."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="hamd-katrack-")
+        self.file = os.path.join(self.dir, "publishing")
+        self.hactl = os.path.join(self.dir, "hactl")
+        with open(self.hactl, "w") as f:
+            f.write(FAKE_HACTL)
+        os.chmod(self.hactl, 0o755)
+        self.statuses([1])
+
+    def statuses(self, codes):
+        with open(os.path.join(self.dir, "statuses"), "w") as f:
+            f.write("".join("%d\n" % c for c in codes))
+
+    def set(self, value):
+        with open(self.file, "w") as f:
+            f.write(value)
+
+    def value(self):
+        with open(self.file) as f:
+            return f.read()
+
+    def calls(self):
+        try:
+            with open(os.path.join(self.dir, "calls")) as f:
+                return [line.rstrip("\n").split("|") for line in f]
+        except FileNotFoundError:
+            return []
+
+    def run(self, **env):
+        """The hook with this box's settings plus env; (exit, stderr)."""
+        e = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "FAKE_DIR": self.dir,
+             "HAMD_TRACK_CONF": os.path.join(self.dir, "none.conf"),
+             "HAMD_TRACK_FILE": self.file, "HAMD_TRACK_HACTL": self.hactl,
+             "HAMD_TRACK_CONFIG": "/x/node1.ini"}
+        e.update({k: str(v) for k, v in env.items()})
+        if not os.path.exists(e["HAMD_TRACK_CONF"]):
+            open(e["HAMD_TRACK_CONF"], "w").close()
+        r = subprocess.run([HOOK], env=e, capture_output=True, text=True,
+                           timeout=RUN_TIMEOUT_S)
+        return r.returncode, r.stderr
+
+    def close(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def with_box(fn):
+    def test():
+        box = Box()
+        try:
+            fn(box)
+        finally:
+            box.close()
+    test.__name__ = fn.__name__
+    return test
+
+
+@with_box
+def test_roles_write_the_file(box):
+    rc, err = box.run(HAMD_ROLE="leader", HAMD_NODE=2, HAMD_TERM=7)
+    check(rc == 0 and box.value() == "1\n", "leader -> %d %r: %s" % (rc, box.value(), err))
+    check("keepalived-track: node 2 term 7: %s = 1" % box.file in err, err)
+    rc, err = box.run(HAMD_ROLE="follower", HAMD_NODE=2, HAMD_TERM=8)
+    check(rc == 0 and box.value() == "0\n", "follower -> %d %r: %s" % (rc, box.value(), err))
+    check(sorted(os.listdir(box.dir)) == ["hactl", "none.conf", "publishing", "statuses"],
+          "left behind: %s" % os.listdir(box.dir))
+    check(not box.calls(), "a role change asked the cluster: %s" % box.calls())
+
+
+@with_box
+def test_clean_stop_lets_go_at_once(box):
+    box.set("1\n")
+    rc, err = box.run(SERVICE_RESULT="success")
+    check(rc == 0 and box.value() == "0\n", "clean stop -> %d %r: %s" % (rc, box.value(), err))
+    check(not box.calls(), "a clean stop waited for another node: %s" % box.calls())
+    check("after hamd stopped (success)" in err, err)
+
+
+@with_box
+def test_crash_keeps_the_claim_until_another_node_publishes(box):
+    box.set("1\n")
+    box.statuses([3, 1, 1, 0])  # no answer, then no, no, then yes
+    rc, err = box.run(SERVICE_RESULT="signal")
+    calls = box.calls()
+    check(rc == 0 and box.value() == "0\n", "crash -> %d %r: %s" % (rc, box.value(), err))
+    check(len(calls) == 4, "hactl called %d times, want 4: %s" % (len(calls), calls))
+    check(all(c[1] == "1" for c in calls), "the claim was dropped while waiting: %s" % calls)
+    check(calls[0][0] == "--timeout 200 -c /x/node1.ini is-leader --other",
+          "hactl called as %r" % calls[0][0])
+    check("another node publishes after" in err, err)
+
+
+@with_box
+def test_crash_waits_at_most_the_limit(box):
+    box.set("1\n")
+    box.statuses([1])
+    rc, err = box.run(SERVICE_RESULT="signal", HAMD_TRACK_HANDOFF_WAIT_MS=150)
+    check(rc == 0 and box.value() == "0\n", "-> %d %r: %s" % (rc, box.value(), err))
+    check(len(box.calls()) >= 2, "asked only %d times" % len(box.calls()))
+    check("no other node published within 150 ms" in err, err)
+
+
+@with_box
+def test_crash_without_an_answer_to_the_question(box):
+    box.set("1\n")
+    box.statuses([2])  # an hactl without --other: a usage error
+    rc, err = box.run(SERVICE_RESULT="core-dump")
+    check(rc == 0 and box.value() == "0\n", "-> %d %r: %s" % (rc, box.value(), err))
+    check(len(box.calls()) == 1 and "not waiting any longer" in err, err)
+
+
+@with_box
+def test_crash_of_a_follower_or_no_wait(box):
+    box.set("0\n")
+    rc, err = box.run(SERVICE_RESULT="signal")
+    check(rc == 0 and box.value() == "0\n" and not box.calls(),
+          "a follower's crash waited: %s %s" % (box.calls(), err))
+    box.set("1\n")
+    rc, err = box.run(SERVICE_RESULT="signal", HAMD_TRACK_HANDOFF_WAIT_MS=0)
+    check(rc == 0 and box.value() == "0\n" and not box.calls(),
+          "HAMD_TRACK_HANDOFF_WAIT_MS=0 waited: %s %s" % (box.calls(), err))
+
+
+@with_box
+def test_bad_settings_change_nothing(box):
+    box.set("1\n")
+    for env, said in (({"HAMD_TRACK_HANDOFF_WAIT_MS": "2s"}, "HAMD_TRACK_HANDOFF_WAIT_MS"),
+                      ({"HAMD_TRACK_HANDOFF_WAIT_MS": "60001"}, "0..60000"),
+                      ({"HAMD_ROLE": "candidate"}, "HAMD_ROLE"),
+                      ({"HAMD_TRACK_FILE": "/nonexistent-dir/publishing"}, "does not exist")):
+        rc, err = box.run(**dict(env, HAMD_ROLE=env.get("HAMD_ROLE", "follower")))
+        check(rc == 2 and said in err, "%s -> %d: %s" % (env, rc, err))
+        check(box.value() == "1\n", "%s changed the file" % env)
+    conf = os.path.join(box.dir, "bad.conf")
+    with open(conf, "w") as f:
+        f.write("HAMD_TRACK_FILE=/tmp/x\nHAMD_VIP=10.0.0.1\n")
+    rc, err = box.run(HAMD_ROLE="follower", HAMD_TRACK_CONF=conf)
+    check(rc == 2 and "bad.conf:2: unknown key HAMD_VIP" in err, "-> %d: %s" % (rc, err))
+
+
+def test_shipped_files_agree():
+    with open(os.path.join(KEEPALIVED_DIR, "keepalived.conf")) as f:
+        conf = f.read()
+    tracked = re.findall(r'^\s*file\s+"([^"]+)"', conf, re.M)
+    check(tracked == [SHIPPED_FILE], "keepalived.conf tracks %s" % tracked)
+    check(re.search(r"^\s*weight 0 reverse\s*$", conf, re.M),
+          "the track file must fail the instance on anything but a non-zero value")
+    with open(HOOK) as f:
+        check("HAMD_TRACK_FILE:-%s}" % SHIPPED_FILE in f.read(), "the hook's default file")
+    with open(TMPFILES) as f:
+        lines = [line.split() for line in f if line.strip() and not line.startswith("#")]
+    check(["d", "/run/hamd", "0750", "hamd", "hamd", "-"] in lines, "tmpfiles: %s" % lines)
+    check(["f", SHIPPED_FILE, "0644", "hamd", "hamd", "-", "0"] in lines, "tmpfiles: %s" % lines)
+    unit = configparser.ConfigParser(strict=False, interpolation=None)
+    unit.optionxform = str
+    # ExecStopPost= appears twice (reset, then set): keep the last value.
+    unit.read(os.path.join(KEEPALIVED_DIR, "hamd-keepalived.conf"))
+    svc = unit["Service"]
+    check(svc.get("ExecStopPost") == "-/usr/lib/hamd/hooks/keepalived-track",
+          "drop-in ExecStopPost=%r" % svc.get("ExecStopPost"))
+    check(svc.get("RuntimeDirectoryPreserve") == "yes",
+          "the drop-in must keep /run/hamd: keepalived watches it")
+
+
+if __name__ == "__main__":
+    opstest.run([test_roles_write_the_file, test_clean_stop_lets_go_at_once,
+                 test_crash_keeps_the_claim_until_another_node_publishes,
+                 test_crash_waits_at_most_the_limit,
+                 test_crash_without_an_answer_to_the_question,
+                 test_crash_of_a_follower_or_no_wait, test_bad_settings_change_nothing,
+                 test_shipped_files_agree])
