@@ -210,7 +210,7 @@ static int cluster_send(struct raft_io *io, struct raft_io_send *req,
                   (unsigned)message->type);
         return RAFT_NOCONNECTION;
     }
-    cluster_refusal_sent(r, message);
+    cluster_refusal_sent(r, message, c->opts.election_timeout_ms);
     return c->io_send(io, req, message, cb);
 }
 
@@ -218,34 +218,65 @@ static int cluster_send(struct raft_io *io, struct raft_io_send *req,
  * from its leader for the election timeout stands at its next tick
  * instead of at its own draw (election.h). libraft refuses the request
  * itself (this follower still knows a leader); the candidate, refused,
- * then grants this one's. Only the follower's timer is touched. */
-void cluster_prevote_seen(struct raft *r, const struct raft_message *m)
+ * then grants this one's. Only the follower's timer is touched.
+ *
+ * A witness (its election timeout longer than the voters' election_ms)
+ * forgets its leader instead, and libraft grants the request: it clears
+ * the id alone, as libraft's own conversions start with (the address
+ * stays allocated for libraft to free or replace; a send to id 0 is
+ * dropped by cluster_send). The next AppendEntries of a live leader
+ * sets it again. */
+void cluster_prevote_seen(struct raft *r, const struct raft_message *m,
+                          unsigned election_ms)
 {
     if (m->type != RAFT_IO_REQUEST_VOTE || !m->request_vote.pre_vote ||
         r->state != RAFT_FOLLOWER ||
         r->follower_state.current_leader.id == 0)
         return; /* libraft grants or refuses it on its own */
+    uint64_t now_ms = r->io->time(r->io);
+    if (r->election_timeout > election_ms) {
+        if (hamd_election_witness_forgets(election_ms, r->election_timer_start,
+                                          now_ms))
+            r->follower_state.current_leader.id = 0;
+        return;
+    }
     unsigned *timeout_ms = &r->follower_state.randomized_election_timeout;
     *timeout_ms = hamd_election_stand_ms(*timeout_ms, r->election_timeout,
-                                         r->election_timer_start,
-                                         r->io->time(r->io));
+                                         r->election_timer_start, now_ms);
 }
 
 /* This server answers a pre-vote: a pre-candidate that refuses one (the
  * other's log is behind its own) tries again at its next tick instead of
  * at its draw (election.h): the other, campaigning, grants it now. Only
  * this candidate's timer is touched, and only in its pre-vote phase: a
- * real candidate waits for its votes. */
-void cluster_refusal_sent(struct raft *r, const struct raft_message *m)
+ * real candidate waits for its votes.
+ *
+ * A follower that knows no leader refuses a pre-vote for the same reason
+ * only. Silent for the voters' election_ms (no leader, no vote granted:
+ * either restarts its timer), it stands at its next tick (the stand
+ * rule's timing): a witness that forgot its dead leader
+ * (cluster_prevote_seen) and holds the leader's last entry, which the
+ * full voter missed, is then the only server that can win; it leads and
+ * hands over (cluster_poll.c) instead of leaving the cluster leaderless
+ * until its own, longer timer fires. */
+void cluster_refusal_sent(struct raft *r, const struct raft_message *m,
+                          unsigned election_ms)
 {
     if (m->type != RAFT_IO_REQUEST_VOTE_RESULT ||
         m->request_vote_result.pre_vote != raft_tribool_true ||
-        m->request_vote_result.vote_granted || r->state != RAFT_CANDIDATE ||
-        !r->candidate_state.in_pre_vote)
+        m->request_vote_result.vote_granted)
         return;
-    unsigned *timeout_ms = &r->candidate_state.randomized_election_timeout;
-    *timeout_ms = hamd_election_retry_ms(*timeout_ms, r->election_timer_start,
-                                         r->io->time(r->io));
+    uint64_t now_ms = r->io->time(r->io);
+    if (r->state == RAFT_CANDIDATE && r->candidate_state.in_pre_vote) {
+        unsigned *timeout_ms = &r->candidate_state.randomized_election_timeout;
+        *timeout_ms = hamd_election_retry_ms(*timeout_ms,
+                                             r->election_timer_start, now_ms);
+    } else if (r->state == RAFT_FOLLOWER &&
+               r->follower_state.current_leader.id == 0) {
+        unsigned *timeout_ms = &r->follower_state.randomized_election_timeout;
+        *timeout_ms = hamd_election_stand_ms(*timeout_ms, election_ms,
+                                             r->election_timer_start, now_ms);
+    }
 }
 
 /* libraft's receive callback, seen first by cluster_prevote_seen. */
@@ -253,7 +284,7 @@ static void cluster_recv_cb(struct raft_io *io, struct raft_message *m)
 {
     struct raft *r = io->data;
     struct hamd_cluster *c = r->data;
-    cluster_prevote_seen(r, m);
+    cluster_prevote_seen(r, m, c->opts.election_timeout_ms);
     c->raft_recv_cb(io, m);
 }
 

@@ -169,12 +169,17 @@ void cluster_member_abort(struct hamd_cluster *c);
 void cluster_member_watch_self(struct hamd_cluster *c);
 
 /* cluster.c: what a message does before libraft sees it: a pre-vote
- * request may make this follower stand at once (raft/election.h). */
-void cluster_prevote_seen(struct raft *r, const struct raft_message *m);
+ * request may make this follower stand at once, or a witness forget its
+ * leader (raft/election.h). election_ms is the full voters' election
+ * timeout, the lease's (a witness's own r->election_timeout is longer). */
+void cluster_prevote_seen(struct raft *r, const struct raft_message *m,
+                          unsigned election_ms);
 
-/* cluster.c: what a message sent does first: a pre-candidate refusing a
- * pre-vote tries again at once (raft/election.h). */
-void cluster_refusal_sent(struct raft *r, const struct raft_message *m);
+/* cluster.c: what a message sent does first: a pre-candidate, or a
+ * follower that knows no leader, refusing a pre-vote tries (stands) at
+ * once (raft/election.h); election_ms as for cluster_prevote_seen. */
+void cluster_refusal_sent(struct raft *r, const struct raft_message *m,
+                          unsigned election_ms);
 
 /* True when this node must never publish (witness or failed store). */
 bool cluster_must_not_publish(const struct hamd_cluster *c);

@@ -35,3 +35,10 @@ unsigned hamd_election_retry_ms(unsigned timeout_ms, uint64_t timer_start_ms,
 {
     return due_now_ms(timeout_ms, timer_start_ms, now_ms);
 }
+
+bool hamd_election_witness_forgets(unsigned election_ms,
+                                   uint64_t timer_start_ms, uint64_t now_ms)
+{
+    /* a clock that went back proves nothing: keep the leader */
+    return now_ms >= timer_start_ms && now_ms - timer_start_ms >= election_ms;
+}

@@ -23,6 +23,7 @@
 #ifndef HAMD_RAFT_ELECTION_H
 #define HAMD_RAFT_ELECTION_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* libraft's tick interval for a heartbeat of heartbeat_ms: at most every
@@ -32,7 +33,8 @@
 unsigned hamd_election_tick_ms(unsigned heartbeat_ms);
 
 /* A follower that still knows a leader received another server's pre-vote
- * request. timeout_ms is its drawn election timeout, counted from
+ * request (or, knowing none, refused one: cluster_refusal_sent). timeout_ms
+ * is its drawn election timeout, counted from
  * timer_start_ms (its last contact with the leader), election_ms the
  * baseline T. Returns the timeout to use from now: the drawn one while
  * the leader was heard from within T (the request is refused, as libraft
@@ -53,5 +55,19 @@ unsigned hamd_election_stand_ms(unsigned timeout_ms, unsigned election_ms,
  * argument (voters still refuse while they know a leader). */
 unsigned hamd_election_retry_ms(unsigned timeout_ms, uint64_t timer_start_ms,
                                 uint64_t now_ms);
+
+/* A witness (a voter whose election timeout is longer than the full
+ * voters' election_ms, so that they, who can publish, win) that still
+ * knows a leader received a pre-vote request. Under libraft's rule it
+ * refuses until its own, longer timer fires: a full voter left alone
+ * with it after the leader died could not win before that, and the
+ * witness itself stood and won first, then handed over (~1 s in the
+ * chaos lab's witness_kill_hosts, against ~0.3 s with three voters).
+ * Returns true when it should forget the leader instead, so that libraft
+ * grants the pre-vote (the log permitting): once election_ms has passed
+ * since its last contact with the leader, the lease's own condition
+ * (raft/lease.h, step 3, as for any voter). It does not stand itself. */
+bool hamd_election_witness_forgets(unsigned election_ms,
+                                   uint64_t timer_start_ms, uint64_t now_ms);
 
 #endif /* HAMD_RAFT_ELECTION_H */

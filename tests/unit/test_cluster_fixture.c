@@ -170,17 +170,18 @@ static raft_io_recv_cb fx_raft_recv;
 static int (*fx_io_send)(struct raft_io *io, struct raft_io_send *req,
                          const struct raft_message *m, raft_io_send_cb cb);
 static unsigned fx_rules; /* FX_* of the world being set up */
+static unsigned fx_election_ms; /* its full voters' election timeout */
 
 static void fx_recv_hamd(struct raft_io *io, struct raft_message *m)
 {
-    cluster_prevote_seen(io->data, m);
+    cluster_prevote_seen(io->data, m, fx_election_ms);
     fx_raft_recv(io, m);
 }
 
 static int fx_send_hamd(struct raft_io *io, struct raft_io_send *req,
                         const struct raft_message *m, raft_io_send_cb cb)
 {
-    cluster_refusal_sent(io->data, m);
+    cluster_refusal_sent(io->data, m, fx_election_ms);
     return fx_io_send(io, req, m, cb);
 }
 
@@ -225,6 +226,7 @@ static struct fx_world *fx_world_new(unsigned heartbeat_ms,
         raft_set_snapshot_trailing(r, FIX_SNAPSHOT_TRAILING);
         if (rules) {
             fx_rules = rules;
+            fx_election_ms = election_ms;
             fx_io_start = r->io->start;
             r->io->start = fx_start_hamd;
         }
@@ -675,6 +677,118 @@ static void test_fixture_refusing_candidate_retries(void **state)
      * it wins within the election timeout of standing. */
     assert_true(stand.elected - stand.stood >= TICK_RETRY_DRAW_MS);
     assert_true(retry.elected - retry.stood < TICK_ELECTION_MS);
+}
+
+/* Two full voters and a witness, whose election timeout is
+ * TICK_WITNESS_ELECTION_MS (hamd's default witness_election_timeout_ms);
+ * full voter 0 leads and dies. The other full voter's pre-vote needs the
+ * witness, which under libraft's rule refuses it while it still knows
+ * the leader: until its own, longer timer fires. out->contact is the
+ * witness's last contact with the leader; *winner the new leader. */
+#define TICK_WITNESS_ELECTION_MS 1000
+#define TICK_WITNESS_I 2u
+
+/* raft_fixture_step_until's stop: a server other than the dead leader 0
+ * leads (the fixture still counts the dead one as leader). */
+static bool fx_stop_new_leader(struct raft_fixture *f, void *arg)
+{
+    (void)arg;
+    for (unsigned i = 1; i < N_SERVERS; i++)
+        if (raft_state(raft_fixture_get(f, i)) == RAFT_LEADER)
+            return true;
+    return false;
+}
+
+static void fx_kill_leader_witness(unsigned rules, bool ahead,
+                                   struct fx_failover *out, unsigned *winner,
+                                   unsigned *rounds)
+{
+    struct fx_world *w =
+        fx_world_new(TICK_HEARTBEAT_MS, TICK_ELECTION_MS, rules);
+    struct raft *witness = raft_fixture_get(&w->f, TICK_WITNESS_I);
+    struct raft *voter = raft_fixture_get(&w->f, 1);
+    raft_set_election_timeout(witness, TICK_WITNESS_ELECTION_MS);
+    fx_elect_first(w);
+    /* heartbeats redraw the witness's timer from its own timeout */
+    raft_fixture_step_until_elapsed(&w->f, TICK_SETTLE_MS);
+    if (ahead) {
+        struct hamd_cmd cmd;
+        raft_fixture_disconnect(&w->f, 0, 1);
+        unit_event_cmd(&cmd, 1); /* committed by the leader and the witness */
+        assert_int_equal(fx_run(w, 0, &cmd, NULL), 0);
+    }
+    raft_term term0 = raft_fixture_get(&w->f, 0)->current_term;
+    raft_fixture_kill(&w->f, 0);
+    out->killed = raft_fixture_time(&w->f);
+    out->contact = witness->election_timer_start;
+    if (ahead)
+        assert_true(raft_last_index(witness) > raft_last_index(voter));
+    else /* the full voter stands at TICK_EARLY_DRAW_MS, as early as it may */
+        voter->follower_state.randomized_election_timeout = TICK_EARLY_DRAW_MS;
+    raft_fixture_set_randomized_election_timeout(&w->f, 1, TICK_RETRY_DRAW_MS);
+    assert_true(raft_fixture_step_until(&w->f, fx_stop_new_leader, NULL,
+                                        FIX_WAIT_MS));
+    *winner = raft_state(voter) == RAFT_LEADER ? 1 : TICK_WITNESS_I;
+    out->elected = raft_fixture_time(&w->f);
+    *rounds = (unsigned)(raft_fixture_get(&w->f, *winner)->current_term - term0);
+    void *st = w;
+    fx_teardown(&st);
+}
+
+static void test_fixture_witness_grants_after_the_voters_timeout(void **state)
+{
+    (void)state;
+    struct fx_failover own, hamd;
+    unsigned own_winner, hamd_winner, own_rounds, hamd_rounds;
+    fx_kill_leader_witness(FX_TICK, false, &own, &own_winner, &own_rounds);
+    fx_kill_leader_witness(FX_TICK | FX_STAND | FX_RETRY, false, &hamd,
+                           &hamd_winner, &hamd_rounds);
+    printf("# a witness, libraft's rule: node %u elected %llu ms after the "
+           "kill (%llu after the witness's last contact), %u election(s); "
+           "hamd's: node %u after %llu ms (%llu), %u\n", own_winner,
+           (unsigned long long)(own.elected - own.killed),
+           (unsigned long long)(own.elected - own.contact), own_rounds,
+           hamd_winner, (unsigned long long)(hamd.elected - hamd.killed),
+           (unsigned long long)(hamd.elected - hamd.contact), hamd_rounds);
+    /* libraft alone: nothing before the witness's own timeout. */
+    assert_true(own.elected - own.contact >= TICK_WITNESS_ELECTION_MS);
+    /* hamd: the full voter wins its first election, on its first
+     * pre-vote (a refused one would try again a draw later), */
+    assert_int_equal(hamd_winner, 1);
+    assert_int_equal(hamd_rounds, 1);
+    assert_true(hamd.elected - hamd.contact <
+                TICK_EARLY_DRAW_MS + TICK_RETRY_DRAW_MS);
+    /* never before the witness went a voter's timeout without the leader
+     * (raft/lease.h, step 3). */
+    assert_true(hamd.elected - hamd.contact >= TICK_ELECTION_MS);
+}
+
+/* The same, but the leader's last entry reached the witness only (the
+ * full voter was cut off from it first, fx_kill_leader_witness's
+ * `ahead`): the full voter cannot win, so the witness must lead
+ * (hamd_cluster then hands over, cluster_poll.c). Under libraft's rule
+ * the witness refuses the full voter's pre-votes until its own timer
+ * fires and only then stands; with hamd's it forgets the dead leader
+ * after the voters' timeout, refuses on the log, and stands at its next
+ * tick. */
+static void test_fixture_witness_ahead_stands(void **state)
+{
+    (void)state;
+    struct fx_failover own, hamd;
+    unsigned own_winner, hamd_winner, rounds;
+    fx_kill_leader_witness(FX_TICK, true, &own, &own_winner, &rounds);
+    fx_kill_leader_witness(FX_TICK | FX_STAND | FX_RETRY, true, &hamd,
+                           &hamd_winner, &rounds);
+    printf("# the witness ahead, libraft's rule: node %u elected %llu ms "
+           "after the witness's last contact; hamd's: node %u after %llu "
+           "ms\n", own_winner, (unsigned long long)(own.elected - own.contact),
+           hamd_winner, (unsigned long long)(hamd.elected - hamd.contact));
+    assert_int_equal(own_winner, TICK_WITNESS_I);
+    assert_true(own.elected - own.contact >= TICK_WITNESS_ELECTION_MS);
+    /* hamd: the witness, the only one that can win, stands on the full
+     * voter's first pre-vote after the voters' timeout, not at its own. */
+    assert_int_equal(hamd_winner, TICK_WITNESS_I);
+    assert_true(hamd.elected - hamd.contact < TICK_WITNESS_ELECTION_MS);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1404,6 +1518,8 @@ int main(void)
         cmocka_unit_test(test_fixture_fine_tick_stands_on_time),
         cmocka_unit_test(test_fixture_refused_prevote_makes_follower_stand),
         cmocka_unit_test(test_fixture_refusing_candidate_retries),
+        cmocka_unit_test(test_fixture_witness_grants_after_the_voters_timeout),
+        cmocka_unit_test(test_fixture_witness_ahead_stands),
         cmocka_unit_test_setup_teardown(
             test_fixture_partitioned_leader_lease_never_overlaps,
             fx_setup_hamd, fx_teardown),

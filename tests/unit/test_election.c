@@ -2,8 +2,8 @@
  * libraft's tick interval; when a follower that refused a pre-vote
  * stands — never within the election timeout of its leader (the lease's
  * safety, raft/lease.h), never later than its own draw; when a
- * pre-candidate that refused one tries again. The fixture test
- * (test_cluster_fixture) shows both in libraft. */
+ * pre-candidate that refused one tries again; when a witness forgets its
+ * leader. The fixture test (test_cluster_fixture) shows them in libraft. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -98,6 +98,25 @@ static void test_refusing_candidate_retries_now(void **state)
                      DRAW_MS);
 }
 
+/* A witness forgets its leader, and so grants a pre-vote, exactly from
+ * the full voters' T after its last contact: never within T (the lease,
+ * raft/lease.h), never on a clock that went back. */
+static void test_witness_forgets_after_the_voters_timeout(void **state)
+{
+    (void)state;
+    assert_false(hamd_election_witness_forgets(ELECTION_MS, CONTACT_MS,
+                                               CONTACT_MS));
+    assert_false(hamd_election_witness_forgets(ELECTION_MS, CONTACT_MS,
+                                               CONTACT_MS + ELECTION_MS - 1));
+    assert_true(hamd_election_witness_forgets(ELECTION_MS, CONTACT_MS,
+                                              CONTACT_MS + ELECTION_MS));
+    assert_true(hamd_election_witness_forgets(ELECTION_MS, CONTACT_MS,
+                                              CONTACT_MS + 5000));
+    assert_false(hamd_election_witness_forgets(ELECTION_MS, CONTACT_MS,
+                                               CONTACT_MS - 1));
+    assert_false(hamd_election_witness_forgets(ELECTION_MS, CONTACT_MS, 0));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -107,6 +126,7 @@ int main(void)
         cmocka_unit_test(test_due_timer_unchanged),
         cmocka_unit_test(test_clock_before_contact_keeps_the_draw),
         cmocka_unit_test(test_refusing_candidate_retries_now),
+        cmocka_unit_test(test_witness_forgets_after_the_voters_timeout),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
