@@ -425,6 +425,7 @@ SCENARIOS = collections.OrderedDict([
     ("keepalived_kill9", Scenario(kill9_leader, keepalived=True)),
     ("keepalived_handover", Scenario(sigterm_handover, keepalived=True)),
     ("keepalived_sigstop", Scenario(sigstop_leader, keepalived=True)),
+    ("keepalived_partition", Scenario(partition_leader, keepalived=True)),
     # accounts on exchange fronts, one host's line to them cut
     ("front_cut_follower", Scenario(front_cut_follower, fronts=True)),
     ("front_cut_leader", Scenario(front_cut_leader, fronts=True)),
