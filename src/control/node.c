@@ -324,8 +324,8 @@ static void gateways_stopped_cb(void *ud, int status)
     struct hamd_node *node = ud;
     if (node->release_vip_at_exit) {
         /* Let the successor announce the VIP before this host drops it:
-         * vip-up takes ~10 ms, keepalived-track needs the successor's
-         * keepalived out of FAULT first ([hooks] handover_release_ms). */
+         * vip-up takes ~10 ms ([hooks] handover_release_ms; 0 with
+         * keepalived-track, which waits for the successor itself). */
         uv_timer_start(&node->lapse_timer, vip_release_due_cb,
                        node->cfg->hook_handover_release_ms, 0);
         return;

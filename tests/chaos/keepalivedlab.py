@@ -48,24 +48,26 @@ def _sub(text, pattern, repl, what):
     return out
 
 
-def lab_config(shipped, router_id, iface, src_ip, peers, vip_cidr, hactl, config,
+def lab_config(shipped, router_id, iface, src_ip, peers, vip_cidr, hook, settings,
                track_file):
     """The shipped config text for one lab host: its router_id, the lab
     interface, its unicast source and peer addresses, the lab VIP
-    ("a.b.c.d/len") on the lab interface, the built hactl with this
-    node's config file, the node's own track file (lab hosts share the
-    machine's /run), and the script run as root (the lab runs as root
-    and has no hamd user; the shipped `hamd` user is a production choice).
-    enable_script_security stays: it accepts hactl only when no one but
-    root can write to it or a directory above it (a sticky /tmp is fine),
-    so the lab passes a copy in its own 0700 temp dir; should keepalived
-    still disable the script, Keepalived.config_test fails on that."""
+    ("a.b.c.d/len") on the lab interface, the check run as `HOOK check
+    SETTINGS` (keepalived-track with the node's settings file: keepalived
+    gives a script no environment), the node's own track file (lab hosts
+    share the machine's /run), and the script run as root (the lab runs
+    as root and has no hamd user; the shipped `hamd` user is a production
+    choice). enable_script_security stays: it accepts the hook only when
+    no one but root can write to it or a directory above it (a sticky
+    /tmp is fine), so the lab passes a copy in its own 0700 temp dir;
+    should keepalived still disable the script, Keepalived.config_test
+    fails on that."""
     t = shipped
     t = _sub(t, r"^(\s*router_id\s+)\S+\s*$", r"\g<1>" + router_id, "router_id")
     t = _sub(t, r"^(\s*script_user\s+)\S+\s*$", r"\g<1>root", "script_user")
-    t = _sub(t, r'^(\s*script\s+")\S+/hactl(\s.*\s-c\s+)\S+(\s+is-leader"\s*)$',
-             lambda m: m.group(1) + hactl + m.group(2) + config + m.group(3),
-             'script "/.../hactl ... -c FILE is-leader"')
+    t = _sub(t, r'^(\s*script\s+")\S+/keepalived-track check("\s*)$',
+             lambda m: m.group(1) + hook + " check " + settings + m.group(2),
+             'script "/.../keepalived-track check"')
     t = _sub(t, r'^(\s*file\s+")[^"]+("\s*)$', lambda m: m.group(1) + track_file + m.group(2),
              'track_file\'s file "..."')
     t = _sub(t, r"^(\s*interface\s+)\S+\s*$", r"\g<1>" + iface, "interface")
@@ -126,7 +128,7 @@ class Keepalived:
                            timeout=CONFIG_TEST_TIMEOUT_S)
         said = (r.stdout + r.stderr).strip()
         if "insecure" in said:
-            said += (" (enable_script_security: hactl and every directory above it"
+            said += (" (enable_script_security: the hook and every directory above it"
                      " must be root's and not writable by others; build elsewhere)")
         if r.returncode != 0 or said:
             raise LabError("keepalived -t %s -> %d: %s" % (self.conf, r.returncode, said))

@@ -277,16 +277,25 @@ class Cluster:
         with open(KEEPALIVED_CONF) as f:
             shipped = f.read()
         # keepalived runs a script only when no one but root can write to
-        # it or a directory above it (enable_script_security): a copy in
+        # it or a directory above it (enable_script_security): a copy of
+        # the hook (and the library it sources, and the hactl it runs) in
         # this root-owned 0700 dir passes wherever the checkout lives.
+        for name in ("keepalived-track", "hook-lib.sh"):
+            shutil.copy2(os.path.join(HOOKS_DIR, name), os.path.join(self.dir, name))
         hactl = os.path.join(self.dir, "hactl")
         shutil.copy2(HACTL, hactl)
         full = [n for n in self.nodes if not n.witness]
         for n in full:
+            # the check's settings, as /etc/hamd/keepalived-track.conf
+            settings = os.path.join(n.dir, "keepalived-track.conf")
+            with open(settings, "w") as f:
+                f.write("HAMD_TRACK_FILE=%s\nHAMD_TRACK_HACTL=%s\nHAMD_TRACK_CONFIG=%s\n"
+                        % (n.track_file, hactl, n.config))
             text = keepalivedlab.lab_config(
                 shipped, router_id="hamd_node%d" % n.id, iface=IFACE, src_ip=n.ip,
                 peers=[p.ip for p in full if p is not n],
-                vip_cidr="%s/%d" % (VIP, VIP_PREFIXLEN), hactl=hactl, config=n.config,
+                vip_cidr="%s/%d" % (VIP, VIP_PREFIXLEN),
+                hook=os.path.join(self.dir, "keepalived-track"), settings=settings,
                 track_file=n.track_file)
             workdir = os.path.join(self.dir, "keepalived%d" % n.id)
             os.makedirs(workdir)
@@ -314,7 +323,7 @@ class Cluster:
             out += ["[hooks]", "on_leader = %s" % os.path.join(HOOKS_DIR, up),
                     "on_follower = %s" % os.path.join(HOOKS_DIR, down)]
             # as deploy/keepalived/README.md says
-            out += ["handover_release_ms = 50"] if self.keepalived else []
+            out += ["handover_release_ms = 0"] if self.keepalived else []
             out += [""]
         text = "\n".join(out) + "\n"
         for acct in self.accounts():

@@ -115,16 +115,16 @@ def test_keepalived_conf_fits_the_lab():
     with open(KEEPALIVED_CONF) as f:
         shipped = f.read()
     lab = keepalivedlab.lab_config(shipped, "hamd_node9", "eth0", "10.77.0.9",
-                                   ["10.77.0.8"], "10.77.0.100/24", "/x/hactl", "/x/n9.ini",
-                                   "/x/n9/publishing")
+                                   ["10.77.0.8"], "10.77.0.100/24", "/x/keepalived-track",
+                                   "/x/n9/track.conf", "/x/n9/publishing")
     changed = [line[1:].strip() for line in difflib.unified_diff(
         shipped.splitlines(), lab.splitlines(), lineterm="", n=0)
         if line[:1] in "-+" and line[:3] not in ("---", "+++")]
     check(changed, "lab_config changed nothing")
     for line in changed:
         check(line.startswith(KEEPALIVED_LAB_KEYS), "lab_config changed %r" % line)
-    check('script "/x/hactl --timeout 300 -c /x/n9.ini is-leader"' in lab,
-          "the script line is not the lab's hactl with the node's config")
+    check('script "/x/keepalived-track check /x/n9/track.conf"' in lab,
+          "the script line is not the lab's hook with the node's settings")
     check('file "/x/n9/publishing"' in lab, "the track file is not the node's")
     check('file "/run/hamd/publishing"' in shipped, "the shipped track file moved: "
           "keepalived-track, hamd.tmpfiles and the drop-in name /run/hamd/publishing")

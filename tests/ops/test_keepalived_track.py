@@ -3,13 +3,17 @@ keepalived setup (deploy/keepalived/README.md), run as hamd and systemd
 run it, with a fake hactl that records its calls:
 
 - as on_leader it writes "1", as on_follower "0", by a rename (no
-  temporary file left, the file never half-written);
+  temporary file left, the file never half-written); as on_follower
+  where it wrote "1" it first waits until another node publishes, and
+  keeps the "1" if this node publishes again meanwhile;
 - after a clean stop it writes "0" at once, without asking the cluster;
 - after a crash of a node that published it keeps the "1" while
   `hactl is-leader --other` says no other node publishes, and writes "0"
   once one does, or at the wait's limit, or when hactl cannot answer the
   question (an older hactl); a node that did not publish is not kept;
 - bad settings stop it with exit 2 and leave the file alone;
+- as keepalived's check it passes while the file does not say "1", or
+  says it and hamd here publishes, and fails with hactl's status if not;
 - the shipped keepalived.conf, tmpfiles.d entry, hook and systemd drop-in
   name the same file, and the drop-in replaces vip-down.
 
@@ -33,12 +37,14 @@ SHIPPED_FILE = "/run/hamd/publishing"
 RUN_TIMEOUT_S = 10
 
 # A fake hactl: appends its arguments and the tracked file's content at
-# the call to CALLS, then exits with the next status of STATUSES (one per
-# line; the last one repeats).
+# the call to calls, then exits with the next status of statuses-other
+# (is-leader --other) or statuses-self (is-leader), one a line, the last
+# one repeating.
 FAKE_HACTL = r"""#!/bin/bash
-n=$(wc -l <"$FAKE_DIR/calls" 2>/dev/null || echo 0)
-printf '%s|%s\n' "$*" "$(cat "$FAKE_DIR/publishing")" >>"$FAKE_DIR/calls"
-mapfile -t st <"$FAKE_DIR/statuses"
+kind=self; [[ " $* " == *" --other "* ]] && kind=other
+n=$(grep -c -- "$kind$" "$FAKE_DIR/calls" 2>/dev/null)
+printf '%s|%s|%s\n' "$*" "$(cat "$FAKE_DIR/publishing")" "$kind" >>"$FAKE_DIR/calls"
+mapfile -t st <"$FAKE_DIR/statuses-$kind"
 i=$(( n < ${#st[@]} ? n : ${#st[@]} - 1 ))
 exit "${st[$i]}"
 """
@@ -55,9 +61,10 @@ class Box:
             f.write(FAKE_HACTL)
         os.chmod(self.hactl, 0o755)
         self.statuses([1])
+        self.statuses([1], kind="self")
 
-    def statuses(self, codes):
-        with open(os.path.join(self.dir, "statuses"), "w") as f:
+    def statuses(self, codes, kind="other"):
+        with open(os.path.join(self.dir, "statuses-" + kind), "w") as f:
             f.write("".join("%d\n" % c for c in codes))
 
     def set(self, value):
@@ -68,12 +75,14 @@ class Box:
         with open(self.file) as f:
             return f.read()
 
-    def calls(self):
+    def calls(self, kind="other"):
+        """[args, the file's value then] of each call of that kind."""
         try:
             with open(os.path.join(self.dir, "calls")) as f:
-                return [line.rstrip("\n").split("|") for line in f]
+                rows = [line.rstrip("\n").split("|") for line in f]
         except FileNotFoundError:
             return []
+        return [r[:2] for r in rows if r[2] == kind]
 
     def run(self, **env):
         """The hook with this box's settings plus env; (exit, stderr)."""
@@ -108,11 +117,41 @@ def test_roles_write_the_file(box):
     rc, err = box.run(HAMD_ROLE="leader", HAMD_NODE=2, HAMD_TERM=7)
     check(rc == 0 and box.value() == "1\n", "leader -> %d %r: %s" % (rc, box.value(), err))
     check("keepalived-track: node 2 term 7: %s = 1" % box.file in err, err)
+    check(not box.calls() and not box.calls("self"), "on_leader asked the cluster")
+    box.statuses([0])  # the successor publishes
     rc, err = box.run(HAMD_ROLE="follower", HAMD_NODE=2, HAMD_TERM=8)
     check(rc == 0 and box.value() == "0\n", "follower -> %d %r: %s" % (rc, box.value(), err))
-    check(sorted(os.listdir(box.dir)) == ["hactl", "none.conf", "publishing", "statuses"],
+    check([c[1] for c in box.calls()] == ["1"], "on_follower asked %s" % box.calls())
+    check(sorted(os.listdir(box.dir)) == ["calls", "hactl", "none.conf", "publishing",
+                                          "statuses-other", "statuses-self"],
           "left behind: %s" % os.listdir(box.dir))
-    check(not box.calls(), "a role change asked the cluster: %s" % box.calls())
+    # a follower already: nothing to hand over, nothing asked
+    rc, err = box.run(HAMD_ROLE="follower", HAMD_NODE=2, HAMD_TERM=9)
+    check(rc == 0 and box.value() == "0\n" and len(box.calls()) == 1,
+          "a follower's on_follower waited: %s %s" % (box.calls(), err))
+
+
+@with_box
+def test_lost_lease_keeps_the_claim_until_another_node_publishes(box):
+    box.set("1\n")
+    box.statuses([1, 3, 0])  # no, no answer, then yes
+    rc, err = box.run(HAMD_ROLE="follower", HAMD_NODE=1, HAMD_TERM=4)
+    calls = box.calls()
+    check(rc == 0 and box.value() == "0\n", "-> %d %r: %s" % (rc, box.value(), err))
+    check(len(calls) == 3 and all(c[1] == "1" for c in calls),
+          "the claim was dropped while waiting: %s" % calls)
+    check(len(box.calls("self")) == 2, "asked about itself %s" % box.calls("self"))
+    check("another node publishes after" in err, err)
+
+
+@with_box
+def test_lost_lease_regained_keeps_the_claim(box):
+    box.set("1\n")
+    box.statuses([1])
+    box.statuses([1, 0], kind="self")  # this node publishes again
+    rc, err = box.run(HAMD_ROLE="follower", HAMD_NODE=1, HAMD_TERM=5)
+    check(rc == 0 and box.value() == "1\n", "-> %d %r: %s" % (rc, box.value(), err))
+    check("this node publishes again" in err and "keeping the claim" in err, err)
 
 
 @with_box
@@ -135,6 +174,7 @@ def test_crash_keeps_the_claim_until_another_node_publishes(box):
     check(all(c[1] == "1" for c in calls), "the claim was dropped while waiting: %s" % calls)
     check(calls[0][0] == "--timeout 200 -c /x/node1.ini is-leader --other",
           "hactl called as %r" % calls[0][0])
+    check(not box.calls("self"), "a crashed node asked about itself")
     check("another node publishes after" in err, err)
 
 
@@ -186,9 +226,42 @@ def test_bad_settings_change_nothing(box):
     check(rc == 2 and "bad.conf:2: unknown key HAMD_VIP" in err, "-> %d: %s" % (rc, err))
 
 
+@with_box
+def test_check_passes_while_the_claim_is_true(box):
+    """keepalived's vrrp_script: `keepalived-track check SETTINGS`, with no
+    environment of hamd's."""
+    conf = os.path.join(box.dir, "track.conf")
+    with open(conf, "w") as f:
+        f.write("HAMD_TRACK_FILE=%s\nHAMD_TRACK_HACTL=%s\nHAMD_TRACK_CONFIG=/x/n2.ini\n"
+                % (box.file, box.hactl))
+
+    def check_run():
+        r = subprocess.run([HOOK, "check", conf], capture_output=True, text=True,
+                           env={"PATH": "/usr/bin:/bin", "FAKE_DIR": box.dir},
+                           timeout=RUN_TIMEOUT_S)
+        return r.returncode, r.stdout + r.stderr
+
+    box.set("0\n")  # a follower: true without asking
+    check(check_run() == (0, ""), "follower: %s" % (check_run(),))
+    check(not box.calls("self"), "a follower's check asked hamd")
+    box.set("1\n")
+    for status, want in ((0, 0), (1, 1), (3, 3)):  # publishes, does not, hung
+        box.statuses([status], kind="self")
+        rc, said = check_run()
+        check(rc == want and said == "", "claim with hamd saying %d -> %d %r"
+              % (status, rc, said))
+    check(box.calls("self")[0][0] == "--timeout 300 -c /x/n2.ini is-leader",
+          "check asked %r" % box.calls("self")[0][0])
+    check(not box.calls(), "check asked about other nodes")
+    os.remove(box.file)  # no file: no claim
+    check(check_run()[0] == 0, "check without a file failed")
+
+
 def test_shipped_files_agree():
     with open(os.path.join(KEEPALIVED_DIR, "keepalived.conf")) as f:
         conf = f.read()
+    check(re.search(r'^\s*script\s+"/usr/lib/hamd/hooks/keepalived-track check"\s*$',
+                    conf, re.M), "keepalived.conf's check is not keepalived-track check")
     tracked = re.findall(r'^\s*file\s+"([^"]+)"', conf, re.M)
     check(tracked == [SHIPPED_FILE], "keepalived.conf tracks %s" % tracked)
     check(re.search(r"^\s*weight 0 reverse\s*$", conf, re.M),
@@ -211,9 +284,12 @@ def test_shipped_files_agree():
 
 
 if __name__ == "__main__":
-    opstest.run([test_roles_write_the_file, test_clean_stop_lets_go_at_once,
+    opstest.run([test_roles_write_the_file,
+                 test_lost_lease_keeps_the_claim_until_another_node_publishes,
+                 test_lost_lease_regained_keeps_the_claim, test_clean_stop_lets_go_at_once,
                  test_crash_keeps_the_claim_until_another_node_publishes,
                  test_crash_waits_at_most_the_limit,
                  test_crash_without_an_answer_to_the_question,
                  test_crash_of_a_follower_or_no_wait, test_bad_settings_change_nothing,
+                 test_check_passes_while_the_claim_is_true,
                  test_shipped_files_agree])
