@@ -34,14 +34,16 @@ RUN_TIMEOUT_S = 10
 
 # A fake hactl: appends its arguments and the tracked file's content at
 # the call to CALLS, then exits with the next status of STATUSES (one per
-# line; the last one repeats).
+# line; the last one repeats), or for "hang" never answers.
+HANG_S = 60
 FAKE_HACTL = r"""#!/bin/bash
 n=$(wc -l <"$FAKE_DIR/calls" 2>/dev/null || echo 0)
 printf '%s|%s\n' "$*" "$(cat "$FAKE_DIR/publishing")" >>"$FAKE_DIR/calls"
 mapfile -t st <"$FAKE_DIR/statuses"
 i=$(( n < ${#st[@]} ? n : ${#st[@]} - 1 ))
+[ "${st[$i]}" = hang ] && exec sleep @HANG_S@
 exit "${st[$i]}"
-"""
+""".replace("@HANG_S@", str(HANG_S))
 
 
 class Box:
@@ -58,7 +60,7 @@ class Box:
 
     def statuses(self, codes):
         with open(os.path.join(self.dir, "statuses"), "w") as f:
-            f.write("".join("%d\n" % c for c in codes))
+            f.write("".join("%s\n" % c for c in codes))
 
     def set(self, value):
         with open(self.file, "w") as f:
@@ -158,6 +160,29 @@ def test_crash_without_an_answer_to_the_question(box):
 
 
 @with_box
+def test_crash_with_a_hung_hactl_keeps_the_limit(box):
+    # An hactl that never returns (past its own --timeout) is killed and
+    # counts as no answer: the wait ends at its limit, not when systemd
+    # kills ExecStopPost with the "1" still in the file.
+    box.set("1\n")
+    box.statuses(["hang"])
+    rc, err = box.run(SERVICE_RESULT="signal", HAMD_TRACK_HANDOFF_WAIT_MS=100)
+    check(rc == 0 and box.value() == "0\n", "-> %d %r: %s" % (rc, box.value(), err))
+    check(len(box.calls()) >= 1, "hactl not asked: %s" % err)
+    check("no other node published within 100 ms" in err, err)
+
+
+@with_box
+def test_crash_without_the_file(box):
+    # No file (removed, or never written): this node did not publish, so
+    # nothing to wait for, and no shell error in the journal.
+    rc, err = box.run(SERVICE_RESULT="signal")
+    check(rc == 0 and box.value() == "0\n" and not box.calls(),
+          "-> %d %r, calls %s: %s" % (rc, box.value(), box.calls(), err))
+    check("No such file" not in err, "a shell error in the log: %s" % err)
+
+
+@with_box
 def test_crash_of_a_follower_or_no_wait(box):
     box.set("0\n")
     rc, err = box.run(SERVICE_RESULT="signal")
@@ -215,5 +240,6 @@ if __name__ == "__main__":
                  test_crash_keeps_the_claim_until_another_node_publishes,
                  test_crash_waits_at_most_the_limit,
                  test_crash_without_an_answer_to_the_question,
+                 test_crash_with_a_hung_hactl_keeps_the_limit, test_crash_without_the_file,
                  test_crash_of_a_follower_or_no_wait, test_bad_settings_change_nothing,
                  test_shipped_files_agree])
