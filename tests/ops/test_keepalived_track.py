@@ -11,7 +11,8 @@ run it, with a fake hactl that records its calls:
   question (an older hactl); a node that did not publish is not kept;
 - bad settings stop it with exit 2 and leave the file alone;
 - the shipped keepalived.conf, tmpfiles.d entry, hook and systemd drop-in
-  name the same file, and the drop-in replaces vip-down.
+  name the same file, and the drop-in replaces vip-down and stops hamd
+  before keepalived.
 
 No root needed: the hook only writes a file and runs hactl.
 """
@@ -233,6 +234,8 @@ def test_shipped_files_agree():
           "drop-in ExecStopPost=%r" % svc.get("ExecStopPost"))
     check(svc.get("RuntimeDirectoryPreserve") == "yes",
           "the drop-in must keep /run/hamd: keepalived watches it")
+    check(unit.has_section("Unit") and unit["Unit"].get("After") == "keepalived.service",
+          "the drop-in must stop hamd before keepalived (a reboot of the leader's host)")
 
 
 if __name__ == "__main__":
