@@ -108,7 +108,12 @@ def with_box(fn):
 
 @with_box
 def test_roles_write_the_file(box):
+    box.set("0\n")
+    before = os.stat(box.file).st_ino
     rc, err = box.run(HAMD_ROLE="leader", HAMD_NODE=2, HAMD_TERM=7)
+    # a rename: a new inode (written in place, keepalived could read it
+    # empty between the truncation and the write: FAULT on the leader)
+    check(os.stat(box.file).st_ino != before, "the file was written in place")
     check(rc == 0 and box.value() == "1\n", "leader -> %d %r: %s" % (rc, box.value(), err))
     check("keepalived-track: node 2 term 7: %s = 1" % box.file in err, err)
     rc, err = box.run(HAMD_ROLE="follower", HAMD_NODE=2, HAMD_TERM=8)
