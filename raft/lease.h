@@ -27,14 +27,16 @@
  *     fires, at the earliest election_timeout after t_F (hamd fires it
  *     earlier on a pre-vote request, raft/election.h, but never before
  *     election_timeout has passed since the follower's last contact,
- *     which is t_F or later). The old leader,
+ *     which is t_F or later; a witness forgets its leader on a pre-vote
+ *     request by the same bound, hamd_election_witness_forgets, not by its
+ *     own longer timeout). The old leader,
  *     itself in M, votes for nobody while it leads and steps down no
  *     earlier than election_timeout after the last majority contact,
  *     which also happened after t0.
  *  4. Hence no server of M votes for a newer term before t0 +
  *     election_timeout, so no other leader exists before that instant,
  *     as long as every voter's election timeout is >= the one used here
- *     (witnesses use a longer one, which only helps).
+ *     (a witness's is longer, but it grants from the voters' one on).
  * The margin absorbs clock-rate differences between hosts and the delay
  * between this decision and the data plane acting on it. Two exceptions
  * the caller must handle: a leadership transfer (TimeoutNow makes the

@@ -202,7 +202,7 @@ static void print_publishing(const struct hactl *ctl, int publisher)
 /* --other: a node other than the first publishes. After a crash of this
  * host's hamd, systemd's ExecStopPost (a keepalived hook, deploy/hooks/)
  * keeps this host's VRRP claim until another node publishes, polling
- * this every ~50 ms with a short --timeout. So it must be cheap and never
+ * this every ~35 ms with a short --timeout. So it must be cheap and never
  * take longer than --timeout: the other nodes are asked at once (one dead
  * node costs one timeout, not one per node), and the first node, the
  * crashed one, not at all. */

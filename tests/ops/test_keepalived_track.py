@@ -15,7 +15,8 @@ run it, with a fake hactl that records its calls:
 - as keepalived's check it passes while the file does not say "1", or
   says it and hamd here publishes, and fails with hactl's status if not;
 - the shipped keepalived.conf, tmpfiles.d entry, hook and systemd drop-in
-  name the same file, and the drop-in replaces vip-down.
+  name the same file, and the drop-in replaces vip-down and stops hamd
+  before keepalived.
 
 No root needed: the hook only writes a file and runs hactl.
 """
@@ -39,15 +40,17 @@ RUN_TIMEOUT_S = 10
 # A fake hactl: appends its arguments and the tracked file's content at
 # the call to calls, then exits with the next status of statuses-other
 # (is-leader --other) or statuses-self (is-leader), one a line, the last
-# one repeating.
+# one repeating; for "hang" it never answers.
+HANG_S = 60
 FAKE_HACTL = r"""#!/bin/bash
 kind=self; [[ " $* " == *" --other "* ]] && kind=other
 n=$(grep -c -- "$kind$" "$FAKE_DIR/calls" 2>/dev/null)
 printf '%s|%s|%s\n' "$*" "$(cat "$FAKE_DIR/publishing")" "$kind" >>"$FAKE_DIR/calls"
 mapfile -t st <"$FAKE_DIR/statuses-$kind"
 i=$(( n < ${#st[@]} ? n : ${#st[@]} - 1 ))
+[ "${st[$i]}" = hang ] && exec sleep @HANG_S@
 exit "${st[$i]}"
-"""
+""".replace("@HANG_S@", str(HANG_S))
 
 
 class Box:
@@ -65,7 +68,7 @@ class Box:
 
     def statuses(self, codes, kind="other"):
         with open(os.path.join(self.dir, "statuses-" + kind), "w") as f:
-            f.write("".join("%d\n" % c for c in codes))
+            f.write("".join("%s\n" % c for c in codes))
 
     def set(self, value):
         with open(self.file, "w") as f:
@@ -114,7 +117,12 @@ def with_box(fn):
 
 @with_box
 def test_roles_write_the_file(box):
+    box.set("0\n")
+    before = os.stat(box.file).st_ino
     rc, err = box.run(HAMD_ROLE="leader", HAMD_NODE=2, HAMD_TERM=7)
+    # a rename: a new inode (written in place, keepalived could read it
+    # empty between the truncation and the write: FAULT on the leader)
+    check(os.stat(box.file).st_ino != before, "the file was written in place")
     check(rc == 0 and box.value() == "1\n", "leader -> %d %r: %s" % (rc, box.value(), err))
     check("keepalived-track: node 2 term 7: %s = 1" % box.file in err, err)
     check(not box.calls() and not box.calls("self"), "on_leader asked the cluster")
@@ -195,6 +203,29 @@ def test_crash_without_an_answer_to_the_question(box):
     rc, err = box.run(SERVICE_RESULT="core-dump")
     check(rc == 0 and box.value() == "0\n", "-> %d %r: %s" % (rc, box.value(), err))
     check(len(box.calls()) == 1 and "not waiting any longer" in err, err)
+
+
+@with_box
+def test_crash_with_a_hung_hactl_keeps_the_limit(box):
+    # An hactl that never returns (past its own --timeout) is killed and
+    # counts as no answer: the wait ends at its limit, not when systemd
+    # kills ExecStopPost with the "1" still in the file.
+    box.set("1\n")
+    box.statuses(["hang"])
+    rc, err = box.run(SERVICE_RESULT="signal", HAMD_TRACK_HANDOFF_WAIT_MS=100)
+    check(rc == 0 and box.value() == "0\n", "-> %d %r: %s" % (rc, box.value(), err))
+    check(len(box.calls()) >= 1, "hactl not asked: %s" % err)
+    check("no other node published within 100 ms" in err, err)
+
+
+@with_box
+def test_crash_without_the_file(box):
+    # No file (removed, or never written): this node did not publish, so
+    # nothing to wait for, and no shell error in the journal.
+    rc, err = box.run(SERVICE_RESULT="signal")
+    check(rc == 0 and box.value() == "0\n" and not box.calls(),
+          "-> %d %r, calls %s: %s" % (rc, box.value(), box.calls(), err))
+    check("No such file" not in err, "a shell error in the log: %s" % err)
 
 
 @with_box
@@ -281,6 +312,8 @@ def test_shipped_files_agree():
           "drop-in ExecStopPost=%r" % svc.get("ExecStopPost"))
     check(svc.get("RuntimeDirectoryPreserve") == "yes",
           "the drop-in must keep /run/hamd: keepalived watches it")
+    check(unit.has_section("Unit") and unit["Unit"].get("After") == "keepalived.service",
+          "the drop-in must stop hamd before keepalived (a reboot of the leader's host)")
 
 
 if __name__ == "__main__":
@@ -290,6 +323,7 @@ if __name__ == "__main__":
                  test_crash_keeps_the_claim_until_another_node_publishes,
                  test_crash_waits_at_most_the_limit,
                  test_crash_without_an_answer_to_the_question,
+                 test_crash_with_a_hung_hactl_keeps_the_limit, test_crash_without_the_file,
                  test_crash_of_a_follower_or_no_wait, test_bad_settings_change_nothing,
                  test_check_passes_while_the_claim_is_true,
                  test_shipped_files_agree])

@@ -452,11 +452,39 @@ static void fx_followers_campaign_early(struct fx_world *w, unsigned old)
     }
 }
 
-static void test_fixture_partitioned_leader_lease_never_overlaps(void **state)
+/* A witness among the followers (fx_partitioned_lease): its own election
+ * timeout is far longer than the full voters' FIX_ELECTION_MS, so only
+ * hamd's witness rule (it grants once FIX_ELECTION_MS passed since its
+ * last contact, raft/election.h) lets the full voter win before it. */
+#define FIX_WITNESS_I 2u
+#define FIX_WITNESS_ELECTION_MS 2500
+
+/* Server 1 stands first; a witness keeps its own, longer draw. */
+static void fx_campaign_early_witness(struct fx_world *w)
 {
-    struct fx_world *w = *state;
+    struct raft *witness = raft_fixture_get(&w->f, FIX_WITNESS_I);
+    struct raft *voter = raft_fixture_get(&w->f, 1);
+    /* a stagger after the cut: the witness's last contact, which may
+     * trail the voter's by a message, is then T ago too */
+    voter->follower_state.randomized_election_timeout =
+        FIX_ELECTION_MS + FIX_STAGGER_MS;
+    raft_fixture_set_randomized_election_timeout(&w->f, 1,
+                                                 FIX_ELECTION_MS + FIX_STAGGER_MS);
+    witness->follower_state.randomized_election_timeout =
+        FIX_WITNESS_ELECTION_MS;
+    raft_fixture_set_randomized_election_timeout(&w->f, FIX_WITNESS_I,
+                                                 FIX_WITNESS_ELECTION_MS);
+}
+
+/* The old leader is cut off and a successor takes over; with witness,
+ * server FIX_WITNESS_I is one (hamd_cluster's witness rule decides). */
+static void fx_partitioned_lease(struct fx_world *w, bool witness)
+{
     struct hamd_cmd c;
     unsigned old = 0;
+    if (witness)
+        raft_set_election_timeout(raft_fixture_get(&w->f, FIX_WITNESS_I),
+                                  FIX_WITNESS_ELECTION_MS);
     fx_elect_first(w);
     w->drive_leases = true;
     assert_true(raft_fixture_step_until(&w->f, fx_stop_has_lease, &old,
@@ -468,7 +496,11 @@ static void test_fixture_partitioned_leader_lease_never_overlaps(void **state)
      * by the followers' timeout) must not care. */
     raft_set_election_timeout(raft_fixture_get(&w->f, old),
                               FIX_SLOW_STEPDOWN_MS);
-    fx_followers_campaign_early(w, old);
+    if (witness)
+        fx_campaign_early_witness(w);
+    else
+        fx_followers_campaign_early(w, old);
+    raft_time cut_ms = raft_fixture_time(&w->f);
     for (unsigned i = 1; i < N_SERVERS; i++) {
         raft_fixture_disconnect(&w->f, old, i);
         raft_fixture_disconnect(&w->f, i, old);
@@ -481,6 +513,11 @@ static void test_fixture_partitioned_leader_lease_never_overlaps(void **state)
             next = i;
     raft_time granted_ms = w->nodes[next].first_grant_ms;
     assert_int_equal(raft_fixture_time(&w->f), granted_ms);
+    if (witness) {
+        /* the full voter won, the witness granting before its own timer */
+        assert_int_equal(next, 1);
+        assert_true(granted_ms < cut_ms + FIX_WITNESS_ELECTION_MS);
+    }
     /* libraft alone would let both lead right now... */
     assert_int_equal(raft_state(raft_fixture_get(&w->f, old)), RAFT_LEADER);
     /* ...but the old leader's lease had already run out, */
@@ -505,6 +542,19 @@ static void test_fixture_partitioned_leader_lease_never_overlaps(void **state)
     fx_assert_converged(w);
     assert_int_equal(w->overlaps, 0);
     assert_int_equal(hamd_store_events_last_seq(w->nodes[old].store), 2);
+}
+
+static void test_fixture_partitioned_leader_lease_never_overlaps(void **state)
+{
+    fx_partitioned_lease(*state, false);
+}
+
+/* The same with a witness (two full voters and a witness, hamd's rules):
+ * its granting after the voters' timeout, not its own, must keep the
+ * lease's step 3 (raft/lease.h). */
+static void test_fixture_witness_lease_never_overlaps(void **state)
+{
+    fx_partitioned_lease(*state, true);
 }
 
 /* Failover timing with hamd's [raft] defaults: the leader dies; the first
@@ -1523,6 +1573,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(
             test_fixture_partitioned_leader_lease_never_overlaps,
             fx_setup_hamd, fx_teardown),
+        cmocka_unit_test_setup_teardown(
+            test_fixture_witness_lease_never_overlaps, fx_setup_hamd,
+            fx_teardown),
         cmocka_unit_test_setup_teardown(test_uv_standalone, uv_setup,
                                         uv_teardown),
         cmocka_unit_test_setup_teardown(
