@@ -10,6 +10,16 @@
 #include "common/log.h"
 #include "control/hook_run.h"
 
+/* A role hook that failed (an exit status not 0, a signal, its timeout,
+ * or it could not start) runs again, with the same role and term, after
+ * HOOKS_RETRY_MIN_MS, doubling up to HOOKS_RETRY_MAX_MS, until it
+ * succeeds or the role changes: a vip-up or keepalived-track that failed
+ * once (a busy host, a full /run) would otherwise leave the VIP on no
+ * host until the next role change. Role hooks must be idempotent
+ * (docs/configuration.md [hooks]); every shipped one is. */
+#define HOOKS_RETRY_MIN_MS 1000
+#define HOOKS_RETRY_MAX_MS 30000
+
 /* One hook run waiting for its turn. */
 struct hook_job {
     struct hook_job *next;    /* next run waiting */
@@ -22,7 +32,11 @@ struct hamd_hooks {
     const struct hamd_config *cfg; /* [hooks] commands and timeout */
     uv_process_t proc;        /* the running hook */
     uv_timer_t timeout;       /* kills a hook that overstays */
+    uv_timer_t retry;         /* runs a failed hook again */
     bool running;             /* proc is live */
+    bool failed;              /* the run of `last` failed */
+    struct hook_job last;     /* the run started last (next unused) */
+    unsigned retry_ms;        /* the last retry's delay; 0 = none yet */
     struct hook_job *queue;   /* runs waiting: at most one, since a
                                  newer role change replaces it */
     bool destroyed;           /* free once the running hook ended */
@@ -30,6 +44,7 @@ struct hamd_hooks {
 };
 
 static void hooks_next(struct hamd_hooks *h);
+static void retry_schedule(struct hamd_hooks *h);
 
 static void hooks_free_if_done(struct hamd_hooks *h)
 {
@@ -50,6 +65,10 @@ static void closed_cb(uv_handle_t *handle)
     if (handle == (uv_handle_t *)&h->proc) {
         h->running = false;
         if (!h->destroyed) {
+            if (h->failed && !h->queue)
+                retry_schedule(h);
+            else if (!h->failed)
+                h->retry_ms = 0;
             hooks_next(h);
         } else {
             /* The timeout stayed armed for this hook; now it can go. */
@@ -64,6 +83,7 @@ static void exit_cb(uv_process_t *p, int64_t status, int sig)
 {
     struct hamd_hooks *h = p->data;
     uv_timer_stop(&h->timeout);
+    h->failed = sig != 0 || status != 0;
     if (sig)
         LOG_WARN("hook (pid %d) killed by signal %d", p->pid, sig);
     else if (status != 0)
@@ -103,9 +123,11 @@ static void hook_start(struct hamd_hooks *h, const struct hook_job *j)
                               .env = env, .stdio_count = 3, .stdio = stdio,
                               .flags = UV_PROCESS_DETACHED};
     h->proc.data = h;
+    h->last = (struct hook_job){.leader = j->leader, .term = j->term};
     int rc = env ? uv_spawn(h->loop, &h->proc, &o) : UV_ENOMEM;
     free(env);
     h->running = true;
+    h->failed = rc != 0;
     if (rc != 0) {
         LOG_ERROR("hook %s: cannot run: %s", path, uv_strerror(rc));
         h->closing++;
@@ -118,6 +140,35 @@ static void hook_start(struct hamd_hooks *h, const struct hook_job *j)
      * a timeout counted from it would kill the hook at once. */
     uv_update_time(h->loop);
     uv_timer_start(&h->timeout, timeout_cb, h->cfg->hook_timeout_ms, 0);
+}
+
+/* The retry timer fired: the failed run again, unless a role change came
+ * meanwhile (it stopped the timer) or is waiting. */
+static void retry_cb(uv_timer_t *t)
+{
+    struct hamd_hooks *h = t->data;
+    if (h->running || h->queue)
+        return;
+    struct hook_job *j = calloc(1, sizeof *j);
+    if (!j) {
+        retry_schedule(h);
+        return;
+    }
+    *j = h->last;
+    h->queue = j;
+    hooks_next(h);
+}
+
+/* Arms the retry of the failed run, the delay doubled from the last. */
+static void retry_schedule(struct hamd_hooks *h)
+{
+    unsigned ms = h->retry_ms ? h->retry_ms * 2 : HOOKS_RETRY_MIN_MS;
+    h->retry_ms = ms < HOOKS_RETRY_MAX_MS ? ms : HOOKS_RETRY_MAX_MS;
+    LOG_WARN("hook %s failed: running it again in %u ms (role %s, term %llu)",
+             h->last.leader ? h->cfg->on_leader : h->cfg->on_follower,
+             h->retry_ms, h->last.leader ? "leader" : "follower",
+             (unsigned long long)h->last.term);
+    uv_timer_start(&h->retry, retry_cb, h->retry_ms, 0);
 }
 
 static void hooks_next(struct hamd_hooks *h)
@@ -141,6 +192,8 @@ struct hamd_hooks *hamd_hooks_new(uv_loop_t *loop, const struct hamd_config *cfg
     h->cfg = cfg;
     uv_timer_init(loop, &h->timeout);
     h->timeout.data = h;
+    uv_timer_init(loop, &h->retry);
+    h->retry.data = h;
     hamd_hooks_role(h, false, 0);
     return h;
 }
@@ -154,6 +207,9 @@ void hamd_hooks_role(struct hamd_hooks *self, bool leader, uint64_t term)
         return;
     j->leader = leader;
     j->term = term;
+    /* A new role: whatever failed before is moot, and its delays too. */
+    uv_timer_stop(&self->retry);
+    self->retry_ms = 0;
     /* Only the latest role matters: a run not started yet is replaced, so
      * a burst of lease changes moves the VIP once, to where it belongs. */
     while (self->queue) {
@@ -172,6 +228,8 @@ void hamd_hooks_destroy(struct hamd_hooks **self)
         return;
     *self = NULL;
     h->destroyed = true;
+    h->closing++;
+    uv_close((uv_handle_t *)&h->retry, closed_cb);
     /* A running hook (the last on_follower, say) keeps its timeout. */
     if (h->running)
         return;

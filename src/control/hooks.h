@@ -3,7 +3,8 @@
  * restarted node reconciles a VIP it may still hold). Each runs with
  * HAMD_NODE, HAMD_TERM and HAMD_ROLE in its environment, is killed (with
  * its process group) after [hooks] timeout_ms, and its exit status is
- * logged. Hooks of one node run one at a time; while one runs, only the
+ * logged; one that failed runs again, backing off, until it succeeds or
+ * the role changes. Hooks of one node run one at a time; while one runs, only the
  * latest role change waits (earlier waiting ones are dropped), so a quick
  * leader -> follower -> leader flap leaves the VIP where the last hook put
  * it without moving it back and forth. */

@@ -5,10 +5,12 @@ on_follower runs at start-up (to reconcile a VIP a restarted node may still
 hold); on_leader runs on the node that starts publishing, with HAMD_NODE,
 HAMD_TERM and HAMD_ROLE; when that node hands over (SIGTERM) its
 on_follower runs and the successor's on_leader runs with a higher term. A
-hook that overstays its timeout is killed and the node carries on.
+hook that overstays its timeout is killed and the node carries on; one
+that fails runs again, with the same role and term, until it succeeds.
 """
 import os
 import stat
+import time
 
 from hamdtest import (Cluster, check, publishing_node, run, sim_account,
                       wait_for, wait_for_value)
@@ -88,5 +90,35 @@ def test_a_hanging_hook_is_killed():
         c.cleanup()
 
 
+# A failed role hook runs again after 1 s, then 2 s (src/control/hooks.c),
+# with the same role and term, until it succeeds; then never again.
+RETRY_DELAYS_MS = (1000, 2000)
+AFTER_SUCCESS_S = 4.5   # past the next delay (4 s) had it not stopped
+
+
+def test_a_failed_hook_runs_again_until_it_succeeds():
+    c = Cluster(0, [sim_account("sim_a", 1, ["SHFE"])], SYMBOLS, name="hookretry")
+    up = os.path.join(c.dir, "up.sh")
+    runs = os.path.join(c.dir, "up-runs")
+    # fails on its first two runs (a busy host, a full disk), then works
+    write_hook(up, c.dir, 'echo x >> "%s"; [ "$(wc -l < "%s")" -ge 3 ]' % (runs, runs))
+    c.extra_ini = "[hooks]\non_leader = %s\ntimeout_ms = 2000\n" % up
+    c.rewrite_configs().start()
+    try:
+        wait_for(lambda: len([l for l in hook_lines(c, 1) if l[0] == "leader"]) >= 3, 15,
+                 "on_leader run three times")
+        for ms in RETRY_DELAYS_MS:
+            check("failed: running it again in %d ms (role leader, term 1)" % ms
+                  in c.log_text(0), "no retry after %d ms in the log" % ms)
+        time.sleep(AFTER_SUCCESS_S)
+        leads = [l for l in hook_lines(c, 1) if l[0] == "leader"]
+        check(len(leads) == 3, "on_leader ran %d times, want 3" % len(leads))
+        check(all(l[2] == "term=1" for l in leads), "terms %r" % leads)
+        check("running it again in 4000 ms" not in c.log_text(0), "retried after success")
+    finally:
+        c.cleanup()
+
+
 if __name__ == "__main__":
-    run([test_hooks_follow_the_lease, test_a_hanging_hook_is_killed])
+    run([test_hooks_follow_the_lease, test_a_hanging_hook_is_killed,
+         test_a_failed_hook_runs_again_until_it_succeeds])
