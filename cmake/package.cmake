@@ -11,7 +11,7 @@
 #                                                   code, upgraded with the package
 #   /usr/lib/systemd/system/hamd.service            the unit (not enabled)
 #   /usr/lib/sysusers.d/hamd.conf                   the hamd system user
-#   /usr/lib/tmpfiles.d/hamd.conf                   /run/hamd at boot
+#   /usr/lib/tmpfiles.d/hamd.conf                   /run/hamd-keepalived at boot
 #   /usr/share/man/man8, man5                       hamd(8), hactl(8), hamd.ini(5)
 #   /usr/share/bash-completion/completions/hactl    completion
 #   /usr/share/doc/hamd/                            README and docs/*.md

@@ -126,8 +126,8 @@ def test_keepalived_conf_fits_the_lab():
     check('script "/x/keepalived-track check /x/n9/track.conf"' in lab,
           "the script line is not the lab's hook with the node's settings")
     check('file "/x/n9/publishing"' in lab, "the track file is not the node's")
-    check('file "/run/hamd/publishing"' in shipped, "the shipped track file moved: "
-          "keepalived-track, hamd.tmpfiles and the drop-in name /run/hamd/publishing")
+    check('file "/run/hamd-keepalived/publishing"' in shipped, "the shipped track file moved: "
+          "keepalived-track, hamd.tmpfiles and the drop-in name /run/hamd-keepalived/publishing")
 
 
 if __name__ == "__main__":

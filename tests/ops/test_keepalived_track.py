@@ -34,7 +34,7 @@ from hamdtest import check
 HOOK = os.path.join(SOURCE, "deploy", "hooks", "keepalived-track")
 KEEPALIVED_DIR = os.path.join(SOURCE, "deploy", "keepalived")
 TMPFILES = os.path.join(SOURCE, "deploy", "systemd", "hamd.tmpfiles")
-SHIPPED_FILE = "/run/hamd/publishing"
+SHIPPED_FILE = "/run/hamd-keepalived/publishing"
 RUN_TIMEOUT_S = 10
 
 # A fake hactl: appends its arguments and the tracked file's content at
@@ -301,7 +301,8 @@ def test_shipped_files_agree():
         check("HAMD_TRACK_FILE:-%s}" % SHIPPED_FILE in f.read(), "the hook's default file")
     with open(TMPFILES) as f:
         lines = [line.split() for line in f if line.strip() and not line.startswith("#")]
-    check(["d", "/run/hamd", "0750", "hamd", "hamd", "-"] in lines, "tmpfiles: %s" % lines)
+    check(["d", os.path.dirname(SHIPPED_FILE), "0750", "hamd", "hamd", "-"] in lines,
+          "tmpfiles: %s" % lines)
     check(["f", SHIPPED_FILE, "0644", "hamd", "hamd", "-", "0"] in lines, "tmpfiles: %s" % lines)
     unit = configparser.ConfigParser(strict=False, interpolation=None)
     unit.optionxform = str
@@ -310,8 +311,9 @@ def test_shipped_files_agree():
     svc = unit["Service"]
     check(svc.get("ExecStopPost") == "-/usr/lib/hamd/hooks/keepalived-track",
           "drop-in ExecStopPost=%r" % svc.get("ExecStopPost"))
-    check(svc.get("RuntimeDirectoryPreserve") == "yes",
-          "the drop-in must keep /run/hamd: keepalived watches it")
+    check(os.path.dirname(SHIPPED_FILE) != "/run/hamd",
+          "the track file in hamd.service's RuntimeDirectory: removed at every stop,"
+          " which ends keepalived's watch")
     check(unit.has_section("Unit") and unit["Unit"].get("After") == "keepalived.service",
           "the drop-in must stop hamd before keepalived (a reboot of the leader's host)")
 

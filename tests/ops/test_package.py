@@ -179,8 +179,8 @@ getent passwd hamd | grep -q ':/var/lib/hamd:/usr/sbin/nologin$'
 test "$(stat -c '%a %U %G' /etc/hamd)" = "750 root hamd"
 if command -v systemd-tmpfiles >/dev/null; then
   # keepalived's track file, there before hamd first starts
-  test "$(stat -c '%a %U %G' /run/hamd)" = "750 hamd hamd"
-  test "$(cat /run/hamd/publishing)" = 0
+  test "$(stat -c '%a %U %G' /run/hamd-keepalived)" = "750 hamd hamd"
+  test "$(cat /run/hamd-keepalived/publishing)" = 0
 fi
 hamd --version | grep -q '^hamd '
 hactl --version | grep -q '^hactl '
@@ -222,7 +222,8 @@ mount -t tmpfs hamd-pkg "$L"
 mkdir "$L/u" "$L/w"
 mount -t overlay hamd-pkg -o "lowerdir=/,upperdir=$L/u,workdir=$L/w" "$M"
 for d in proc dev sys; do mount --rbind "/$d" "$M/$d" 2>/dev/null || true; done
-# A /run of its own: postinst makes /run/hamd (tmpfiles.d), not on the host.
+# A /run of its own: postinst makes /run/hamd-keepalived (tmpfiles.d), not
+# on the host.
 mount -t tmpfs run "$M/run"
 mount -t tmpfs tmp "$M/tmp"
 cp "$DEB" "$M/tmp/hamd.deb"; cp "$SCRIPT" "$M/tmp/in-chroot.sh"
