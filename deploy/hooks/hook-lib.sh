@@ -23,11 +23,14 @@ hook_log() {
   printf '%s: %s: %s\n' "${HOOK_NAME:-hook}" "$who" "$*" >&2
 }
 
-# Milliseconds since an $EPOCHREALTIME value (no program run): how long
-# a hook waited for a successor (vip-down, keepalived-track).
-hook_ms_since() {
-  local a=${1/[.,]/} b=${EPOCHREALTIME/[.,]/}
-  echo $(( (10#$b - 10#$a) / 1000 ))
+# hook_now_ms VAR: sets VAR to the time since boot in ms (/proc/uptime,
+# 10 ms steps; no program run). How long a hook waited for a successor
+# (vip-down, keepalived-track) is counted on it, not on the wall clock,
+# which NTP may step back in the middle of a wait and so stretch it.
+hook_now_ms() {
+  local up _
+  read -r up _ </proc/uptime
+  printf -v "$1" '%d' $(( 10#${up/./} * 10 ))
 }
 
 # hook_conf_read FILE REQUIRED KEY...: sets each KEY the file gives and

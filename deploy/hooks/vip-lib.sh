@@ -93,7 +93,8 @@ vip_check_handoff() {
 # (no SERVICE_RESULT) runs while this node may lead again: both remove it
 # at once. Returns 0 when another host holds the VIP.
 vip_handoff_wait() {
-  local start_ms=$EPOCHREALTIME rc elapsed_ms
+  local start_ms rc elapsed_ms now_ms
+  hook_now_ms start_ms
   case ${SERVICE_RESULT:-success} in success) return 1 ;; esac
   [ "$HAMD_VIP_HANDOFF_WAIT_MS" -gt 0 ] || return 1
   vip_iface_exists && [ -n "$(vip_prefixes)" ] || return 1 # not here
@@ -108,7 +109,8 @@ vip_handoff_wait() {
     timeout "$VIP_HANDOFF_PROBE_S" arping -D -q -c 1 -w 1 \
       -I "$HAMD_VIP_IFACE" "$HAMD_VIP" </dev/null
     rc=$?
-    elapsed_ms=$(hook_ms_since "$start_ms")
+    hook_now_ms now_ms
+    elapsed_ms=$((now_ms - start_ms))
     if [ $rc -eq 1 ]; then
       vip_log "another host answers for $HAMD_VIP after $elapsed_ms ms"
       return 0
