@@ -156,20 +156,24 @@ def test_kill_leader_another_publishes_higher_term():
         c.cleanup()
 
 
+WITNESS_AHEAD_S = 0.5   # node 2 down: ten heartbeats' lease barriers
 STALE_TRANSFER_S = 3.0  # after node 1 is back: longer than raft_uv's
 #                         reconnect to it, which would deliver a TimeoutNow
 #                         still queued from while it was down
 
 
 def test_witness_hands_over_only_to_a_live_node():
-    """2 + witness, kill -9 of node 1 while it leads: the witness wins the
-    election (node 2's pre-vote needs it, and it refuses while it still has
-    a leader) and must hand leadership to node 2, never to node 1. libraft
-    sends a new leader's TimeoutNow at once, so a transfer to a dead host
-    only times out (an election timeout without a leader), and raft_uv
-    keeps the send queued until that host is back: the witness, whose
-    transfer request held it, crashed once it had freed the request. Node 2
-    must also go on leading, in its term, once node 1 is back."""
+    """2 + witness: node 2 is down while node 1 leads, so the witness's log
+    runs ahead of node 2's (the lease barriers alone append an entry every
+    heartbeat); then node 1 dies (kill -9) and node 2 comes back. Node 2
+    cannot win (its log is behind), so the witness must (it stands on
+    refusing node 2's pre-vote, raft/election.h) and hand leadership to
+    node 2, never to node 1. libraft sends a new leader's TimeoutNow at
+    once, so a transfer to a dead host only times out (an election timeout
+    without a leader), and raft_uv keeps the send queued until that host
+    is back: the witness, whose transfer request held it, crashed once it
+    had freed the request. Node 2 must also go on leading, in its term,
+    once node 1 is back."""
     c = Cluster(3, accounts(), SYMBOLS, name="witness")
     c.nodes[2]["role"] = "witness"
     c.rewrite_configs().start()
@@ -177,7 +181,10 @@ def test_witness_hands_over_only_to_a_live_node():
         if wait_one_publisher(c, range(2)) != 0:
             c.hactl("transfer", "1")
             wait_for(lambda: publishers(c, range(3)) == [0], 20, "node 1 leading")
+        c.stop(1)
+        time.sleep(WITNESS_AHEAD_S)
         c.kill(0)
+        c.start(1)
         wait_for(lambda: publishers(c, [1]) == [1], 20, "node 2 publishing")
         term = node_status(c, 1)["term"]
         witness_log = c.log_text(2)
