@@ -113,6 +113,10 @@ struct hamd_admin_deps {
      * lease holder): control/steer.h hamd_steer_figures. */
     void (*failover_figures)(void *ud, unsigned *failovers_today,
                              unsigned *no_healthy_backup);
+    /* /metrics: role hook runs that failed since start, and whether the
+     * latest role's run failed (a retry is due): control/hooks.h
+     * hamd_hooks_figures. */
+    void (*hook_figures)(void *ud, uint64_t *failures, bool *failing);
 };
 
 /* Binds [peer.N] admin (or [node] admin) and starts serving (deps is

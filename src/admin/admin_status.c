@@ -558,6 +558,16 @@ static void metrics_alerting(FILE *f, const struct hamd_admin_deps *d,
     prom_u64(f, "hamd_contracts_no_healthy_backup", "gauge",
              "Contracts whose source failed with no healthy source to move "
              "to (publishing node).", no_backup);
+    uint64_t hook_failures = 0;
+    bool hook_failing = false;
+    if (d->hook_figures)
+        d->hook_figures(d->ud, &hook_failures, &hook_failing);
+    prom_u64(f, "hamd_role_hook_failures_total", "counter",
+             "on_leader/on_follower runs that failed (exit status, timeout, "
+             "could not start).", hook_failures);
+    prom_u64(f, "hamd_role_hook_failing", "gauge",
+             "1 while the latest role change's hook failed and runs again: "
+             "the VIP or DNS name may point nowhere.", hook_failing);
 }
 
 /* 1 per exchange while one of its sessions is open: alert rules can keep

@@ -35,6 +35,7 @@ struct hamd_hooks {
     uv_timer_t retry;         /* runs a failed hook again */
     bool running;             /* proc is live */
     bool failed;              /* the run of `last` failed */
+    uint64_t failures;        /* runs that failed, since start */
     struct hook_job last;     /* the run started last (next unused) */
     unsigned retry_ms;        /* the last retry's delay; 0 = none yet */
     struct hook_job *queue;   /* runs waiting: at most one, since a
@@ -65,6 +66,7 @@ static void closed_cb(uv_handle_t *handle)
     if (handle == (uv_handle_t *)&h->proc) {
         h->running = false;
         if (!h->destroyed) {
+            h->failures += h->failed;
             if (h->failed && !h->queue)
                 retry_schedule(h);
             else if (!h->failed)
@@ -219,6 +221,18 @@ void hamd_hooks_role(struct hamd_hooks *self, bool leader, uint64_t term)
     }
     self->queue = j;
     hooks_next(self);
+}
+
+void hamd_hooks_figures(const struct hamd_hooks *self,
+                        struct hamd_hooks_figures *out)
+{
+    *out = (struct hamd_hooks_figures){0};
+    if (!self)
+        return;
+    out->failures = self->failures;
+    /* a retry armed, or one running after a failure */
+    out->failing = uv_is_active((const uv_handle_t *)&self->retry) ||
+                   (self->running && self->retry_ms > 0);
 }
 
 void hamd_hooks_destroy(struct hamd_hooks **self)

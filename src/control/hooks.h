@@ -25,6 +25,17 @@ struct hamd_hooks *hamd_hooks_new(uv_loop_t *loop, const struct hamd_config *cfg
 /* The node started (leader = true) or stopped publishing in term. */
 void hamd_hooks_role(struct hamd_hooks *self, bool leader, uint64_t term);
 
+/* What /metrics shows of the role hooks. */
+struct hamd_hooks_figures {
+    uint64_t failures;        /* runs that failed, since start */
+    bool failing;             /* the latest role's run failed: a retry
+                                 is due (the VIP may point nowhere) */
+};
+
+/* Fills *out (zeros for a NULL runner). */
+void hamd_hooks_figures(const struct hamd_hooks *self,
+                        struct hamd_hooks_figures *out);
+
 /* Frees the runner (a running hook is left to finish); nulls *self. */
 void hamd_hooks_destroy(struct hamd_hooks **self);
 

@@ -96,6 +96,17 @@ RETRY_DELAYS_MS = (1000, 2000)
 AFTER_SUCCESS_S = 4.5   # past the next delay (4 s) had it not stopped
 
 
+def hook_metrics(c):
+    """hamd_role_hook_failures_total and hamd_role_hook_failing of node 1."""
+    status, body = c.api(0, "GET", "/metrics")
+    check(status == 200, "GET /metrics: %d" % status)
+    text = body if isinstance(body, str) else body.decode()
+    vals = dict(line.split() for line in text.splitlines()
+                if line.startswith(("hamd_role_hook_failures_total ",
+                                    "hamd_role_hook_failing ")))
+    return int(vals["hamd_role_hook_failures_total"]), int(vals["hamd_role_hook_failing"])
+
+
 def test_a_failed_hook_runs_again_until_it_succeeds():
     c = Cluster(0, [sim_account("sim_a", 1, ["SHFE"])], SYMBOLS, name="hookretry")
     up = os.path.join(c.dir, "up.sh")
@@ -105,11 +116,19 @@ def test_a_failed_hook_runs_again_until_it_succeeds():
     c.extra_ini = "[hooks]\non_leader = %s\ntimeout_ms = 2000\n" % up
     c.rewrite_configs().start()
     try:
+        # between the second failure and the third run (a 2 s wait)
+        wait_for(lambda: "running it again in 2000 ms" in c.log_text(0), 15,
+                 "the second failure")
+        failures, failing = hook_metrics(c)
+        check(failures == 2 and failing == 1,
+              "/metrics while failing: %d failed runs, failing %d" % (failures, failing))
         wait_for(lambda: len([l for l in hook_lines(c, 1) if l[0] == "leader"]) >= 3, 15,
                  "on_leader run three times")
         for ms in RETRY_DELAYS_MS:
             check("failed: running it again in %d ms (role leader, term 1)" % ms
                   in c.log_text(0), "no retry after %d ms in the log" % ms)
+        wait_for(lambda: hook_metrics(c) == (2, 0), 10,
+                 "/metrics: 2 failed runs, none failing any more")
         time.sleep(AFTER_SUCCESS_S)
         leads = [l for l in hook_lines(c, 1) if l[0] == "leader"]
         check(len(leads) == 3, "on_leader ran %d times, want 3" % len(leads))
