@@ -33,6 +33,18 @@ hook_now_ms() {
   printf -v "$1" '%d' $(( 10#${up/./} * 10 ))
 }
 
+# hook_check_ms KEY DEFAULT MAX: the setting KEY (a wait in ms) as a
+# number 0..MAX, DEFAULT when unset. Returns HOOK_EXIT_CONFIG, naming
+# the key, when it is anything else.
+hook_check_ms() {
+  local key=$1 ms=${!1:-$2}
+  if ! [[ $ms =~ ^[0-9]{1,5}$ ]] || [ $((10#$ms)) -gt "$3" ]; then
+    hook_log "$key: expected 0..$3, got '$ms'"
+    return $HOOK_EXIT_CONFIG
+  fi
+  printf -v "$key" '%d' $((10#$ms))
+}
+
 # hook_conf_read FILE REQUIRED KEY...: sets each KEY the file gives and
 # the environment does not. REQUIRED non-empty: a missing FILE is an
 # error (the operator named it); empty: a missing FILE is no settings.

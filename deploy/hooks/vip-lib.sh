@@ -72,12 +72,8 @@ vip_check() {
 
 # Checks HAMD_VIP_HANDOFF_WAIT_MS (vip-down only); sets the default.
 vip_check_handoff() {
-  local ms=${HAMD_VIP_HANDOFF_WAIT_MS:-$VIP_HANDOFF_WAIT_MS_DEFAULT}
-  if ! [[ $ms =~ ^[0-9]{1,5}$ ]] || [ $((10#$ms)) -gt $VIP_HANDOFF_WAIT_MS_MAX ]; then
-    vip_log "HAMD_VIP_HANDOFF_WAIT_MS: expected 0..$VIP_HANDOFF_WAIT_MS_MAX, got '$ms'"
-    return $VIP_EXIT_CONFIG
-  fi
-  HAMD_VIP_HANDOFF_WAIT_MS=$((10#$ms))
+  hook_check_ms HAMD_VIP_HANDOFF_WAIT_MS "$VIP_HANDOFF_WAIT_MS_DEFAULT" \
+    "$VIP_HANDOFF_WAIT_MS_MAX"
 }
 
 # After a crash (systemd's ExecStopPost says how the service ended in

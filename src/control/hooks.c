@@ -46,6 +46,7 @@ struct hamd_hooks {
 
 static void hooks_next(struct hamd_hooks *h);
 static void retry_schedule(struct hamd_hooks *h);
+static bool hooks_queue(struct hamd_hooks *h, bool leader, uint64_t term);
 
 static void hooks_free_if_done(struct hamd_hooks *h)
 {
@@ -151,14 +152,8 @@ static void retry_cb(uv_timer_t *t)
     struct hamd_hooks *h = t->data;
     if (h->running || h->queue)
         return;
-    struct hook_job *j = calloc(1, sizeof *j);
-    if (!j) {
+    if (!hooks_queue(h, h->last.leader, h->last.term))
         retry_schedule(h);
-        return;
-    }
-    *j = h->last;
-    h->queue = j;
-    hooks_next(h);
 }
 
 /* Arms the retry of the failed run, the delay doubled from the last. */
@@ -200,27 +195,35 @@ struct hamd_hooks *hamd_hooks_new(uv_loop_t *loop, const struct hamd_config *cfg
     return h;
 }
 
+/* Queues a run of the role's hook and starts it when none runs. Only
+ * the latest role matters: a run not started yet is replaced, so a burst
+ * of lease changes moves the VIP once, to where it belongs. Returns false
+ * when out of memory. */
+static bool hooks_queue(struct hamd_hooks *h, bool leader, uint64_t term)
+{
+    struct hook_job *j = calloc(1, sizeof *j);
+    if (!j)
+        return false;
+    j->leader = leader;
+    j->term = term;
+    while (h->queue) {
+        struct hook_job *stale = h->queue;
+        h->queue = stale->next;
+        free(stale);
+    }
+    h->queue = j;
+    hooks_next(h);
+    return true;
+}
+
 void hamd_hooks_role(struct hamd_hooks *self, bool leader, uint64_t term)
 {
     if (!self || self->destroyed)
         return;
-    struct hook_job *j = calloc(1, sizeof *j);
-    if (!j)
-        return;
-    j->leader = leader;
-    j->term = term;
     /* A new role: whatever failed before is moot, and its delays too. */
     uv_timer_stop(&self->retry);
     self->retry_ms = 0;
-    /* Only the latest role matters: a run not started yet is replaced, so
-     * a burst of lease changes moves the VIP once, to where it belongs. */
-    while (self->queue) {
-        struct hook_job *stale = self->queue;
-        self->queue = stale->next;
-        free(stale);
-    }
-    self->queue = j;
-    hooks_next(self);
+    hooks_queue(self, leader, term);
 }
 
 void hamd_hooks_figures(const struct hamd_hooks *self,
