@@ -54,8 +54,8 @@ def lab_config(shipped, router_id, iface, src_ip, peers, vip_cidr, hook, setting
     interface, its unicast source and peer addresses, the lab VIP
     ("a.b.c.d/len") on the lab interface, the check run as `HOOK check
     SETTINGS` (keepalived-track with the node's settings file: keepalived
-    gives a script no environment), the node's own track file (lab hosts
-    share the machine's /run), and the script run as root (the lab runs
+    gives a script no environment), the node's own track files (track_file
+    the claim, "fresh" beside it: lab hosts share the machine's /run), and the script run as root (the lab runs
     as root and has no hamd user; the shipped `hamd` user is a production
     choice). enable_script_security stays: it accepts the hook only when
     no one but root can write to it or a directory above it (a sticky
@@ -68,8 +68,12 @@ def lab_config(shipped, router_id, iface, src_ip, peers, vip_cidr, hook, setting
     t = _sub(t, r'^(\s*script\s+")\S+/keepalived-track check("\s*)$',
              lambda m: m.group(1) + hook + " check " + settings + m.group(2),
              'script "/.../keepalived-track check"')
-    t = _sub(t, r'^(\s*file\s+")[^"]+("\s*)$', lambda m: m.group(1) + track_file + m.group(2),
-             'track_file\'s file "..."')
+    # the claim, and "fresh" beside it (keepalived-track writes both)
+    for name in ("publishing", "fresh"):
+        path = os.path.join(os.path.dirname(track_file), name)
+        t = _sub(t, r'^(\s*file\s+")/run/hamd-keepalived/%s("\s*)$' % name,
+                 lambda m, p=path: m.group(1) + p + m.group(2),
+                 'track_file\'s file "/run/hamd-keepalived/%s"' % name)
     t = _sub(t, r"^(\s*interface\s+)\S+\s*$", r"\g<1>" + iface, "interface")
     t = _sub(t, r"^(\s*unicast_src_ip\s+)\S+\s*$", r"\g<1>" + src_ip, "unicast_src_ip")
     t = _sub(t, r"^(\s*unicast_peer\s*\{\n)(?:\s*[\d.]+\s*\n)+(\s*\})",

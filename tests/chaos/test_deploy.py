@@ -125,7 +125,8 @@ def test_keepalived_conf_fits_the_lab():
         check(line.startswith(KEEPALIVED_LAB_KEYS), "lab_config changed %r" % line)
     check('script "/x/keepalived-track check /x/n9/track.conf"' in lab,
           "the script line is not the lab's hook with the node's settings")
-    check('file "/x/n9/publishing"' in lab, "the track file is not the node's")
+    check('file "/x/n9/publishing"' in lab and 'file "/x/n9/fresh"' in lab,
+          "the track files are not the node's")
     check('file "/run/hamd-keepalived/publishing"' in shipped, "the shipped track file moved: "
           "keepalived-track, hamd.tmpfiles and the drop-in name /run/hamd-keepalived/publishing")
 

@@ -3,7 +3,9 @@ keepalived setup (deploy/keepalived/README.md), run as hamd and systemd
 run it, with a fake hactl that records its calls:
 
 - as on_leader it writes "1", as on_follower "0", by a rename (no
-  temporary file left, the file never half-written); as on_follower
+  temporary file left, the file never half-written); as on_leader it
+  first writes "1" to "fresh" beside it (the new publisher's priority
+  bonus), and every "0" clears that; as on_follower
   where it wrote "1" it first waits until another node publishes, and
   keeps the "1" if this node publishes again meanwhile;
 - after a clean stop it writes "0" at once, without asking the cluster;
@@ -14,6 +16,7 @@ run it, with a fake hactl that records its calls:
 - bad settings stop it with exit 2 and leave the file alone;
 - as keepalived's check it passes while the file does not say "1", or
   says it and hamd here publishes, and fails with hactl's status if not;
+  and it clears "fresh" once that is older than HAMD_TRACK_FRESH_MS;
 - the shipped keepalived.conf, tmpfiles.d entry, hook and systemd drop-in
   name the same file, and the drop-in replaces vip-down and stops hamd
   before keepalived.
@@ -26,6 +29,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import time
 
 import opstest
 from opstest import SOURCE
@@ -35,6 +39,7 @@ HOOK = os.path.join(SOURCE, "deploy", "hooks", "keepalived-track")
 KEEPALIVED_DIR = os.path.join(SOURCE, "deploy", "keepalived")
 TMPFILES = os.path.join(SOURCE, "deploy", "systemd", "hamd.tmpfiles")
 SHIPPED_FILE = "/run/hamd-keepalived/publishing"
+SHIPPED_FRESH = "/run/hamd-keepalived/fresh"
 RUN_TIMEOUT_S = 10
 
 # A fake hactl: appends its arguments and the tracked file's content at
@@ -59,6 +64,7 @@ class Box:
     def __init__(self):
         self.dir = tempfile.mkdtemp(prefix="hamd-katrack-")
         self.file = os.path.join(self.dir, "publishing")
+        self.fresh_file = os.path.join(self.dir, "fresh")
         self.hactl = os.path.join(self.dir, "hactl")
         with open(self.hactl, "w") as f:
             f.write(FAKE_HACTL)
@@ -77,6 +83,21 @@ class Box:
     def value(self):
         with open(self.file) as f:
             return f.read()
+
+    def set_fresh(self, value, age_s=0.0):
+        """Writes "fresh" as if age_s ago."""
+        with open(self.fresh_file, "w") as f:
+            f.write(value)
+        then = time.time() - age_s
+        os.utime(self.fresh_file, (then, then))
+
+    def fresh(self):
+        """What "fresh" says, None without the file."""
+        try:
+            with open(self.fresh_file) as f:
+                return f.read()
+        except FileNotFoundError:
+            return None
 
     def calls(self, kind="other"):
         """[args, the file's value then] of each call of that kind."""
@@ -99,6 +120,19 @@ class Box:
         r = subprocess.run([HOOK], env=e, capture_output=True, text=True,
                            timeout=RUN_TIMEOUT_S)
         return r.returncode, r.stderr
+
+    def check_run(self, extra=""):
+        """keepalived's vrrp_script: `keepalived-track check SETTINGS`, with
+        no environment of hamd's, the settings file naming this box's
+        files plus the lines of extra; (exit, stdout + stderr)."""
+        conf = os.path.join(self.dir, "track.conf")
+        with open(conf, "w") as f:
+            f.write("HAMD_TRACK_FILE=%s\nHAMD_TRACK_HACTL=%s\nHAMD_TRACK_CONFIG=/x/n2.ini\n%s"
+                    % (self.file, self.hactl, extra))
+        r = subprocess.run([HOOK, "check", conf], capture_output=True, text=True,
+                           env={"PATH": "/usr/bin:/bin", "FAKE_DIR": self.dir},
+                           timeout=RUN_TIMEOUT_S)
+        return r.returncode, r.stdout + r.stderr
 
     def close(self):
         shutil.rmtree(self.dir, ignore_errors=True)
@@ -125,13 +159,19 @@ def test_roles_write_the_file(box):
     check(os.stat(box.file).st_ino != before, "the file was written in place")
     check(rc == 0 and box.value() == "1\n", "leader -> %d %r: %s" % (rc, box.value(), err))
     check("keepalived-track: node 2 term 7: %s = 1" % box.file in err, err)
+    # the bonus first: keepalived leaves FAULT with it counted
+    check(box.fresh() == "1\n", "a new publisher's fresh: %r" % box.fresh())
+    check(err.find("%s = 1" % box.fresh_file) < err.find("%s = 1" % box.file),
+          "fresh written after the claim: %s" % err)
     check(not box.calls() and not box.calls("self"), "on_leader asked the cluster")
     box.statuses([0])  # the successor publishes
     rc, err = box.run(HAMD_ROLE="follower", HAMD_NODE=2, HAMD_TERM=8)
     check(rc == 0 and box.value() == "0\n", "follower -> %d %r: %s" % (rc, box.value(), err))
     check([c[1] for c in box.calls()] == ["1"], "on_follower asked %s" % box.calls())
-    check(sorted(os.listdir(box.dir)) == ["calls", "hactl", "none.conf", "publishing",
-                                          "statuses-other", "statuses-self"],
+    check(box.fresh() == "0\n", "a follower kept its bonus: %r" % box.fresh())
+    check(sorted(os.listdir(box.dir)) == ["calls", "fresh", "hactl", "none.conf",
+                                          "publishing", "statuses-other",
+                                          "statuses-self"],
           "left behind: %s" % os.listdir(box.dir))
     # a follower already: nothing to hand over, nothing asked
     rc, err = box.run(HAMD_ROLE="follower", HAMD_NODE=2, HAMD_TERM=9)
@@ -155,18 +195,22 @@ def test_lost_lease_keeps_the_claim_until_another_node_publishes(box):
 @with_box
 def test_lost_lease_regained_keeps_the_claim(box):
     box.set("1\n")
+    box.set_fresh("1\n")
     box.statuses([1])
     box.statuses([1, 0], kind="self")  # this node publishes again
     rc, err = box.run(HAMD_ROLE="follower", HAMD_NODE=1, HAMD_TERM=5)
     check(rc == 0 and box.value() == "1\n", "-> %d %r: %s" % (rc, box.value(), err))
+    check(box.fresh() == "1\n", "the bonus was dropped with the claim kept")
     check("this node publishes again" in err and "keeping the claim" in err, err)
 
 
 @with_box
 def test_clean_stop_lets_go_at_once(box):
     box.set("1\n")
+    box.set_fresh("1\n")
     rc, err = box.run(SERVICE_RESULT="success")
     check(rc == 0 and box.value() == "0\n", "clean stop -> %d %r: %s" % (rc, box.value(), err))
+    check(box.fresh() == "0\n", "a stopped hamd kept its bonus: %r" % box.fresh())
     check(not box.calls(), "a clean stop waited for another node: %s" % box.calls())
     check("after hamd stopped (success)" in err, err)
 
@@ -245,6 +289,7 @@ def test_bad_settings_change_nothing(box):
     box.set("1\n")
     for env, said in (({"HAMD_TRACK_HANDOFF_WAIT_MS": "2s"}, "HAMD_TRACK_HANDOFF_WAIT_MS"),
                       ({"HAMD_TRACK_HANDOFF_WAIT_MS": "60001"}, "0..60000"),
+                      ({"HAMD_TRACK_FRESH_MS": "3s"}, "HAMD_TRACK_FRESH_MS"),
                       ({"HAMD_ROLE": "candidate"}, "HAMD_ROLE"),
                       ({"HAMD_TRACK_FILE": "/nonexistent-dir/publishing"}, "does not exist")):
         rc, err = box.run(**dict(env, HAMD_ROLE=env.get("HAMD_ROLE", "follower")))
@@ -259,19 +304,8 @@ def test_bad_settings_change_nothing(box):
 
 @with_box
 def test_check_passes_while_the_claim_is_true(box):
-    """keepalived's vrrp_script: `keepalived-track check SETTINGS`, with no
-    environment of hamd's."""
-    conf = os.path.join(box.dir, "track.conf")
-    with open(conf, "w") as f:
-        f.write("HAMD_TRACK_FILE=%s\nHAMD_TRACK_HACTL=%s\nHAMD_TRACK_CONFIG=/x/n2.ini\n"
-                % (box.file, box.hactl))
-
-    def check_run():
-        r = subprocess.run([HOOK, "check", conf], capture_output=True, text=True,
-                           env={"PATH": "/usr/bin:/bin", "FAKE_DIR": box.dir},
-                           timeout=RUN_TIMEOUT_S)
-        return r.returncode, r.stdout + r.stderr
-
+    """keepalived's vrrp_script (Box.check_run)."""
+    check_run = box.check_run
     box.set("0\n")  # a follower: true without asking
     check(check_run() == (0, ""), "follower: %s" % (check_run(),))
     check(not box.calls("self"), "a follower's check asked hamd")
@@ -288,15 +322,47 @@ def test_check_passes_while_the_claim_is_true(box):
     check(check_run()[0] == 0, "check without a file failed")
 
 
+@with_box
+def test_bonus_only_while_fresh(box):
+    """The check clears "fresh" once it is HAMD_TRACK_FRESH_MS old, and
+    not before; HAMD_TRACK_FRESH_MS=0 gives no bonus at all."""
+    def check_run():
+        return box.check_run("HAMD_TRACK_FRESH_MS=2000\n")
+
+    box.set("1\n")
+    box.statuses([0], kind="self")  # hamd here publishes
+    box.set_fresh("1\n", age_s=0.5)
+    check(check_run() == (0, "") and box.fresh() == "1\n",
+          "a 0.5 s old bonus was cleared: %r" % box.fresh())
+    box.set_fresh("1\n", age_s=2.5)
+    check(check_run() == (0, "") and box.fresh() == "0\n",
+          "a 2.5 s old bonus was kept: %r" % box.fresh())
+    box.set_fresh("1\n", age_s=2.5)
+    box.statuses([3], kind="self")  # hung: the check fails all the same
+    check(check_run()[0] == 3 and box.fresh() == "0\n", "hung: %r" % box.fresh())
+    os.remove(box.fresh_file)  # no file: nothing to clear, no error
+    check(check_run() == (3, "") and box.fresh() is None, "without fresh")
+    box.set("0\n")
+    rc, err = box.run(HAMD_ROLE="leader", HAMD_TRACK_FRESH_MS=0)
+    check(rc == 0 and box.value() == "1\n" and box.fresh() is None,
+          "HAMD_TRACK_FRESH_MS=0 -> %d %r %r: %s" % (rc, box.value(), box.fresh(), err))
+
+
 def test_shipped_files_agree():
     with open(os.path.join(KEEPALIVED_DIR, "keepalived.conf")) as f:
         conf = f.read()
     check(re.search(r'^\s*script\s+"/usr/lib/hamd/hooks/keepalived-track check"\s*$',
                     conf, re.M), "keepalived.conf's check is not keepalived-track check")
     tracked = re.findall(r'^\s*file\s+"([^"]+)"', conf, re.M)
-    check(tracked == [SHIPPED_FILE], "keepalived.conf tracks %s" % tracked)
-    check(re.search(r"^\s*weight 0 reverse\s*$", conf, re.M),
-          "the track file must fail the instance on anything but a non-zero value")
+    check(tracked == [SHIPPED_FILE, SHIPPED_FRESH], "keepalived.conf tracks %s" % tracked)
+    weights = re.findall(r"^\s*weight\s+(-?\d+)( reverse)?\s*$", conf, re.M)
+    check(weights == [("0", " reverse"), ("4", ""), ("-4", "")],
+          "the claim must fail the instance on anything but a non-zero value, fresh"
+          " add 4, the check take 4: %s" % weights)
+    prio = int(re.search(r"^\s*priority\s+(\d+)\s*$", conf, re.M).group(1))
+    check(prio + 4 <= 254, "priority %d + the bonus is above a non-owner's 254" % prio)
+    check(os.path.dirname(SHIPPED_FRESH) == os.path.dirname(SHIPPED_FILE),
+          "the hook writes fresh beside the claim")
     with open(HOOK) as f:
         check("HAMD_TRACK_FILE:-%s}" % SHIPPED_FILE in f.read(), "the hook's default file")
     with open(TMPFILES) as f:
@@ -304,6 +370,7 @@ def test_shipped_files_agree():
     check(["d", os.path.dirname(SHIPPED_FILE), "0750", "hamd", "hamd", "-"] in lines,
           "tmpfiles: %s" % lines)
     check(["f", SHIPPED_FILE, "0644", "hamd", "hamd", "-", "0"] in lines, "tmpfiles: %s" % lines)
+    check(["f", SHIPPED_FRESH, "0644", "hamd", "hamd", "-", "0"] in lines, "tmpfiles: %s" % lines)
     unit = configparser.ConfigParser(strict=False, interpolation=None)
     unit.optionxform = str
     # ExecStopPost= appears twice (reset, then set): keep the last value.
@@ -327,5 +394,5 @@ if __name__ == "__main__":
                  test_crash_without_an_answer_to_the_question,
                  test_crash_with_a_hung_hactl_keeps_the_limit, test_crash_without_the_file,
                  test_crash_of_a_follower_or_no_wait, test_bad_settings_change_nothing,
-                 test_check_passes_while_the_claim_is_true,
+                 test_check_passes_while_the_claim_is_true, test_bonus_only_while_fresh,
                  test_shipped_files_agree])

@@ -178,9 +178,10 @@ dpkg --no-triggers -i "$1"
 getent passwd hamd | grep -q ':/var/lib/hamd:/usr/sbin/nologin$'
 test "$(stat -c '%a %U %G' /etc/hamd)" = "750 root hamd"
 if command -v systemd-tmpfiles >/dev/null; then
-  # keepalived's track file, there before hamd first starts
+  # keepalived's track files, there before hamd first starts
   test "$(stat -c '%a %U %G' /run/hamd-keepalived)" = "750 hamd hamd"
   test "$(cat /run/hamd-keepalived/publishing)" = 0
+  test "$(cat /run/hamd-keepalived/fresh)" = 0
 fi
 hamd --version | grep -q '^hamd '
 hactl --version | grep -q '^hactl '
