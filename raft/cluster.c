@@ -196,7 +196,8 @@ static int cluster_random(struct raft_io *io, int min, int max)
  * role/term has changed"). The answer is dropped, as that fix drops it:
  * refused with RAFT_NOCONNECTION, which libraft handles as any send that
  * fails at once (it frees the request; the leader of the new term
- * retries what it needs). */
+ * retries what it needs). A message whose write fails is sent once more
+ * (resend.h). */
 static int cluster_send(struct raft_io *io, struct raft_io_send *req,
                         const struct raft_message *message,
                         raft_io_send_cb cb)
@@ -211,7 +212,14 @@ static int cluster_send(struct raft_io *io, struct raft_io_send *req,
         return RAFT_NOCONNECTION;
     }
     cluster_refusal_sent(r, message, c->opts.election_timeout_ms);
-    return c->io_send(io, req, message, cb);
+    return hamd_resend_send(&c->resend, io, req, message, cb);
+}
+
+/* hamd_resend_ops.may_retry: raft_uv takes no send once closing. */
+static bool cluster_may_resend(void *ud)
+{
+    const struct hamd_cluster *c = ud;
+    return !c->closing;
 }
 
 /* A pre-vote request reached this server: a follower that has not heard
@@ -353,6 +361,7 @@ static int cluster_raft_init(struct hamd_cluster *c)
     c->io_random = c->io.random;
     c->io.random = cluster_random;
     c->io_send = c->io.send;
+    c->resend = (struct hamd_resend_ops){c->io_send, cluster_may_resend, c};
     c->io.send = cluster_send;
     c->io_start = c->io.start;
     c->io.start = cluster_start_io;

@@ -12,6 +12,7 @@
 #include "common/log.h"
 #include "raft/cluster.h"
 #include "raft/lease.h"
+#include "raft/resend.h"
 
 #define CLUSTER_STANDALONE_TERM 1          /* the fixed term standalone */
 #define CLUSTER_LEASE_FOREVER_NS INT64_MAX /* standalone lease deadline */
@@ -65,6 +66,8 @@ struct hamd_cluster {
                    raft_io_send_cb cb);
                                        /* raft_uv's, which cluster_send
                                           guards (no message to no one) */
+    struct hamd_resend_ops resend;     /* io_send, with a second try of a
+                                          failed write (resend.h) */
     uint64_t sends_to_no_one;          /* messages cluster_send refused */
     int (*io_start)(struct raft_io *io, unsigned msecs,
                     raft_io_tick_cb tick_cb, raft_io_recv_cb recv_cb);
