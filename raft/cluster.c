@@ -361,7 +361,7 @@ static int cluster_raft_init(struct hamd_cluster *c)
     c->io_random = c->io.random;
     c->io.random = cluster_random;
     c->io_send = c->io.send;
-    c->resend = (struct hamd_resend_ops){c->io_send, cluster_may_resend, c};
+    c->resend = (struct hamd_resend_ops){c->io_send, cluster_may_resend, c, 0};
     c->io.send = cluster_send;
     c->io_start = c->io.start;
     c->io.start = cluster_start_io;
@@ -571,6 +571,11 @@ uint64_t hamd_cluster_commit_index(const struct hamd_cluster *c)
     if (c->raft_inited)
         return c->raft.commit_index;
     return hamd_store_applied_index(c->store);
+}
+
+uint64_t hamd_cluster_sends_retried(const struct hamd_cluster *c)
+{
+    return c->resend.retried;
 }
 
 uint64_t hamd_cluster_applied_index(const struct hamd_cluster *c)

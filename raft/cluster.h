@@ -256,6 +256,9 @@ bool hamd_cluster_is_witness(const struct hamd_cluster *c);
 /* libraft's commit index, and the index the FSM last applied. */
 uint64_t hamd_cluster_commit_index(const struct hamd_cluster *c);
 uint64_t hamd_cluster_applied_index(const struct hamd_cluster *c);
+/* Raft messages sent once more after their write failed (raft/resend.h):
+ * each a connection to a peer that broke, as when the peer restarted. */
+uint64_t hamd_cluster_sends_retried(const struct hamd_cluster *c);
 /* Lease deadline (monotonic ns; INT64_MAX standalone), 0 when none. */
 int64_t hamd_cluster_lease_until_ns(const struct hamd_cluster *c);
 /* True when the lease allows publishing at now_ns. */

@@ -11,7 +11,7 @@
 /* One send on its way: libraft's request, and what the second try needs. */
 struct resend {
     struct raft_io_send req;           /* handed to ops->send */
-    const struct hamd_resend_ops *ops; /* who sends */
+    struct hamd_resend_ops *ops;       /* who sends, and counts */
     struct raft_io *io;                /* through which I/O */
     struct raft_io_send *outer;        /* libraft's request */
     raft_io_send_cb cb;                /* libraft's callback */
@@ -34,6 +34,7 @@ static void resend_cb(struct raft_io_send *req, int status)
     struct resend *s = req->data;
     if (status == RAFT_IOERR && !s->retried && s->ops->may_retry(s->ops->ud)) {
         s->retried = true;
+        s->ops->retried++;
         int rc = s->ops->send(s->io, &s->req, &s->message, resend_cb);
         if (rc == 0)
             return;
@@ -42,7 +43,7 @@ static void resend_cb(struct raft_io_send *req, int status)
     resend_done(s, status);
 }
 
-int hamd_resend_send(const struct hamd_resend_ops *ops, struct raft_io *io,
+int hamd_resend_send(struct hamd_resend_ops *ops, struct raft_io *io,
                      struct raft_io_send *req,
                      const struct raft_message *message, raft_io_send_cb cb)
 {

@@ -29,19 +29,22 @@
 
 #include <raft.h>
 #include <stdbool.h>
+#include <stdint.h>
 
-/* What sends, and whether a failed send may still be made again (false
- * once the cluster closes: raft_uv takes no send then). */
+/* What sends, whether a failed send may still be made again (false once
+ * the cluster closes: raft_uv takes no send then), and how many were. */
 struct hamd_resend_ops {
     int (*send)(struct raft_io *io, struct raft_io_send *req,
                 const struct raft_message *message, raft_io_send_cb cb);
     bool (*may_retry)(void *ud);
     void *ud;
+    uint64_t retried; /* second tries made: each a connection that broke
+                         (hamd_raft_sends_retried_total) */
 };
 
 /* io->send with one more try on RAFT_IOERR; its arguments and result are
  * raft_io.send's. ops must outlive the send. */
-int hamd_resend_send(const struct hamd_resend_ops *ops, struct raft_io *io,
+int hamd_resend_send(struct hamd_resend_ops *ops, struct raft_io *io,
                      struct raft_io_send *req,
                      const struct raft_message *message, raft_io_send_cb cb);
 

@@ -402,6 +402,10 @@ static void metrics_node(FILE *f, const struct hamd_admin_deps *d,
              c ? hamd_cluster_commit_index(c) : 0);
     prom_u64(f, "hamd_applied_index", "gauge", "Raft index applied to the store.",
              c ? hamd_cluster_applied_index(c) : 0);
+    prom_u64(f, "hamd_raft_sends_retried_total", "counter",
+             "Raft messages sent once more after their write failed: a "
+             "connection to a peer broke (it restarted, or its host came back).",
+             c ? hamd_cluster_sends_retried(c) : 0);
     prom_u64(f, "hamd_ticks_published_total", "counter", "Ticks published.",
              v->dp.published);
     prom_u64(f, "hamd_pub_errors_total", "counter",

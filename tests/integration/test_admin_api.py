@@ -146,6 +146,7 @@ def test_probes_status_metrics():
     text = raw.decode()
     for name in ("hamd_up", "hamd_raft_term", "hamd_raft_role", "hamd_publishing",
                  "hamd_commit_index", "hamd_applied_index",
+                 "hamd_raft_sends_retried_total",
                  "hamd_ticks_published_total", "hamd_pub_errors_total",
                  "hamd_source_ticks_total", "hamd_source_malformed_total",
                  "hamd_source_stale_total", "hamd_source_latency_ms",

@@ -55,7 +55,7 @@ static bool fake_may_retry(void *ud)
     return g_fake.may_retry;
 }
 
-static const struct hamd_resend_ops g_ops = {fake_send, fake_may_retry, NULL};
+static struct hamd_resend_ops g_ops = {fake_send, fake_may_retry, NULL, 0};
 
 static void outer_cb(struct raft_io_send *req, int status)
 {
@@ -69,6 +69,7 @@ static int setup(void **state)
     (void)state;
     memset(&g_fake, 0, sizeof g_fake);
     g_fake.may_retry = true;
+    g_ops.retried = 0;
     return 0;
 }
 
@@ -108,6 +109,7 @@ static void test_sent_once_when_it_works(void **state)
     assert_int_equal(g_fake.sends, 1);
     assert_int_equal(g_fake.outer_calls, 1);
     assert_int_equal(g_fake.outer_status, 0);
+    assert_int_equal(g_ops.retried, 0);
 }
 
 /* The case this is for: the write into a dead connection fails, raft_uv
@@ -120,6 +122,7 @@ static void test_failed_write_sent_again(void **state)
     g_fake.cb(g_fake.req, RAFT_IOERR);
     assert_int_equal(g_fake.outer_calls, 0); /* libraft not told yet */
     assert_int_equal(g_fake.sends, 2);
+    assert_int_equal(g_ops.retried, 1); /* counted for /metrics */
     assert_vote_answer_sent(); /* the copy, libraft's buffers long gone */
     assert_ptr_not_equal(g_fake.address_ptr, NULL);
     g_fake.cb(g_fake.req, 0);
@@ -135,6 +138,7 @@ static void test_second_failure_reported(void **state)
     g_fake.cb(g_fake.req, RAFT_IOERR);
     g_fake.cb(g_fake.req, RAFT_IOERR);
     assert_int_equal(g_fake.sends, 2); /* once more, not forever */
+    assert_int_equal(g_ops.retried, 1);
     assert_int_equal(g_fake.outer_calls, 1);
     assert_int_equal(g_fake.outer_status, RAFT_IOERR);
 }
@@ -164,6 +168,7 @@ static void test_no_second_try_while_closing(void **state)
     g_fake.may_retry = false;
     g_fake.cb(g_fake.req, RAFT_IOERR);
     assert_int_equal(g_fake.sends, 1);
+    assert_int_equal(g_ops.retried, 0);
     assert_int_equal(g_fake.outer_calls, 1);
     assert_int_equal(g_fake.outer_status, RAFT_IOERR);
 }
