@@ -442,6 +442,30 @@ static size_t relay_send(struct hamd_cover *cv, unsigned node)
     return r.pairs;
 }
 
+/* Tells every follower to relay nothing, at once: this node stopped
+ * publishing (its lease lapsed, or its leadership ended). What a follower
+ * relays meanwhile is dropped here, as this node unregistered its
+ * relayed sources (reconcile.c); and the full set sent once this node
+ * publishes again then starts each contract anew, so the follower first
+ * sends the kept ticks this node has not published (dp_relay.c,
+ * relay_switch). Without it, after a lapse shorter than the one-second
+ * round, the follower went on where it was and the ticks relayed during
+ * the lapse were a hole in the stream (test_data_follows). */
+static void relay_stop_all(struct hamd_cover *cv)
+{
+    msgpack_sbuffer body;
+    msgpack_sbuffer_init(&body);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &body, msgpack_sbuffer_write);
+    if (hamd_relay_set_pack_begin(&pk, 0) == 0)
+        for (unsigned p = 0; p < cv->opts.n_peers; p++)
+            if (!cv->opts.peers[p].witness)
+                hamd_dataplane_relay_set(cv->deps.dp, cv->opts.peers[p].id,
+                                         body.data, body.size);
+    msgpack_sbuffer_destroy(&body);
+    cv->relayed = 0;
+}
+
 /* Sends every follower its set, at once or when the round is due. */
 static void relay_due(struct hamd_cover *cv, int64_t now_ns, bool now)
 {
@@ -565,6 +589,8 @@ void hamd_cover_on_lease(struct hamd_cover *self, bool publishing)
     self->judging = false;
     if (publishing)
         cover_tick(self, true);
+    else if (self->opts.relay && !self->opts.witness)
+        relay_stop_all(self);
 }
 
 void hamd_cover_on_change(struct hamd_cover *self, enum hamd_cmd_type type)

@@ -34,6 +34,8 @@
 #define T0_NS 1700000000000000000LL  /* exchange time of tick 0 */
 #define N_HELD 5                     /* ticks before the relay starts */
 #define N_LIVE 5                     /* ticks after */
+#define N_LAPSE 3                    /* ticks while the publisher's lease
+                                        lapsed */
 #define GW_TOKEN "launch-token-of-sim_a" /* what hamd would put in HAMD_GW_TOKEN */
 
 /* A free TCP port of 127.0.0.1 (bound, then released). */
@@ -196,6 +198,44 @@ static bool follower_relays_one(struct world *w)
     return st.relaying == 1 && st.relay_ticks_out == N_HELD + N_LIVE + 1;
 }
 
+/* The publisher asks node 2 to relay VT from sim_a (with_vt) or nothing,
+ * as its control plane does (control/cover.c). */
+static void relay_ask(struct world *w, bool with_vt)
+{
+    msgpack_sbuffer sb;
+    msgpack_packer pk;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    assert_int_equal(hamd_relay_set_pack_begin(&pk, with_vt ? 1 : 0), 0);
+    if (with_vt)
+        assert_int_equal(hamd_relay_set_pack_pair(&pk, VT, "sim_a"), 0);
+    hamd_dataplane_relay_set(w->pub.dp, 2, sb.data, sb.size);
+    msgpack_sbuffer_destroy(&sb);
+}
+
+/* Reads ticks from..to-1 of VT from the client, in order, each once, as
+ * relayed from node 2. */
+static void sub_expect(struct world *w, unsigned from, unsigned to)
+{
+    unsigned k;
+    char gw[HAMD_ACCOUNT_ID_MAX];
+    for (unsigned want = from; want < to; want++) {
+        assert_true(sub_read(w, &k, gw, sizeof gw));
+        assert_int_equal(k, want);
+        assert_string_equal(gw, "sim_a@node2");
+    }
+}
+
+/* The publisher's side of the relayed source, as its control plane sets
+ * it up while it publishes (control/reconcile.c). */
+static void publisher_relays(struct world *w)
+{
+    const char *shfe[] = {"SHFE"};
+    hamd_dataplane_set_lease(w->pub.dp, 1, INT64_MAX);
+    hamd_dataplane_source_add(w->pub.dp, "sim_a@node2", shfe, 1, "");
+    hamd_dataplane_assign(w->pub.dp, VT, "sim_a@node2", 0);
+}
+
 /* The follower asked to relay a contract sends first what it held, then
  * its live ticks; the publisher publishes each once, in order. */
 static void test_relay_starts_where_the_publisher_stopped(void **state)
@@ -204,10 +244,8 @@ static void test_relay_starts_where_the_publisher_stopped(void **state)
     const char *shfe[] = {"SHFE"};
     /* The publisher: PUB under an endless lease, VT on the relayed
      * source. */
-    hamd_dataplane_set_lease(w->pub.dp, 1, INT64_MAX);
-    hamd_dataplane_source_add(w->pub.dp, "sim_a@node2", shfe, 1, "");
     hamd_dataplane_contract_add(w->pub.dp, VT);
-    hamd_dataplane_assign(w->pub.dp, VT, "sim_a@node2", 0);
+    publisher_relays(w);
     /* The follower: sim_a on VT, relaying to the publisher. */
     hamd_dataplane_source_add(w->fol.dp, "sim_a", shfe, 1, "");
     hamd_dataplane_source_token(w->fol.dp, "sim_a", GW_TOKEN);
@@ -235,38 +273,50 @@ static void test_relay_starts_where_the_publisher_stopped(void **state)
         gw_tick(w, k);
     assert_true(wait_for(w, follower_holds_all)); /* held, not relayed */
 
-    msgpack_sbuffer sb;
-    msgpack_packer pk;
-    msgpack_sbuffer_init(&sb);
-    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    assert_int_equal(hamd_relay_set_pack_begin(&pk, 1), 0);
-    assert_int_equal(hamd_relay_set_pack_pair(&pk, VT, "sim_a"), 0);
-    hamd_dataplane_relay_set(w->pub.dp, 2, sb.data, sb.size);
-    msgpack_sbuffer_destroy(&sb);
-    unsigned k;
-    char gw[HAMD_ACCOUNT_ID_MAX];
-    for (unsigned want = 0; want < N_HELD; want++) {
-        assert_true(sub_read(w, &k, gw, sizeof gw));
-        assert_int_equal(k, want);
-        assert_string_equal(gw, "sim_a@node2");
-    }
+    relay_ask(w, true);
+    sub_expect(w, 0, N_HELD);
     for (unsigned i = 0; i < N_LIVE; i++)
         gw_tick(w, N_HELD + i);
-    for (unsigned want = N_HELD; want < N_HELD + N_LIVE; want++) {
-        assert_true(sub_read(w, &k, gw, sizeof gw));
-        assert_int_equal(k, want);
-    }
+    sub_expect(w, N_HELD, N_HELD + N_LIVE);
     /* A second RELAY with the same set sends nothing again. */
-    msgpack_sbuffer_init(&sb);
-    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    hamd_relay_set_pack_begin(&pk, 1);
-    hamd_relay_set_pack_pair(&pk, VT, "sim_a");
-    hamd_dataplane_relay_set(w->pub.dp, 2, sb.data, sb.size);
-    msgpack_sbuffer_destroy(&sb);
+    relay_ask(w, true);
     gw_tick(w, N_HELD + N_LIVE);
-    assert_true(sub_read(w, &k, gw, sizeof gw));
-    assert_int_equal(k, N_HELD + N_LIVE);
+    sub_expect(w, N_HELD + N_LIVE, N_HELD + N_LIVE + 1);
     assert_true(wait_for(w, follower_relays_one));
+}
+
+static bool follower_took_the_lapse(struct world *w)
+{
+    struct hamd_dp_stats st;
+    hamd_dataplane_stats(w->fol.dp, &st);
+    return st.n_sources == 1 &&
+           st.sources[0].ticks == N_HELD + N_LIVE + 1 + N_LAPSE &&
+           st.relaying == 0;
+}
+
+/* The publisher's lease lapses past the election timeout while a
+ * follower relays: its control plane unregisters the relayed source
+ * (what the follower sends meanwhile is dropped) and, since session 16,
+ * asks the follower to relay nothing (control/cover.c, relay_stop_all).
+ * When the lease is back and the whole set asked again, the follower
+ * first sends what the publisher never published: the stream has no
+ * hole (test_data_follows saw one of 4 ticks before). */
+static void test_relay_after_a_lapse_sends_what_was_not_published(void **state)
+{
+    struct world *w = *state;
+    test_relay_starts_where_the_publisher_stopped(state); /* 0 .. 10 out */
+    unsigned next = N_HELD + N_LIVE + 1;
+    hamd_dataplane_set_lease(w->pub.dp, 1, 0);           /* the lapse */
+    hamd_dataplane_source_remove(w->pub.dp, "sim_a@node2");
+    relay_ask(w, false);
+    for (unsigned i = 0; i < N_LAPSE; i++)
+        gw_tick(w, next + i);
+    assert_true(wait_for(w, follower_took_the_lapse));
+    publisher_relays(w);                                  /* the lease back */
+    relay_ask(w, true);
+    sub_expect(w, next, next + N_LAPSE);
+    gw_tick(w, next + N_LAPSE);
+    sub_expect(w, next + N_LAPSE, next + N_LAPSE + 1);
 }
 
 static bool refused_one(struct world *w)
@@ -348,6 +398,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(
             test_relay_starts_where_the_publisher_stopped, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_relay_after_a_lapse_sends_what_was_not_published, setup,
+            teardown),
         cmocka_unit_test_setup_teardown(test_bad_relay_messages_are_counted,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_non_members_are_refused, setup,
