@@ -420,9 +420,9 @@ static int relay_pair(void *ud, const char *vt_symbol, const char *source)
     return 0;
 }
 
-/* Sends one follower its whole set (empty: relay nothing). Returns how
- * many contracts it relays. */
-static size_t relay_send(struct hamd_cover *cv, unsigned node)
+/* Sends one follower its whole set, or (nothing) an empty one: relay
+ * nothing. Returns how many contracts it relays. */
+static size_t relay_send(struct hamd_cover *cv, unsigned node, bool nothing)
 {
     struct relay_round r = {.node = node};
     /* The pairs first: the count heads the body but is known only after
@@ -431,7 +431,8 @@ static size_t relay_send(struct hamd_cover *cv, unsigned node)
     msgpack_sbuffer_init(&pairs);
     msgpack_sbuffer_init(&body);
     msgpack_packer_init(&r.pk, &pairs, msgpack_sbuffer_write);
-    hamd_store_assign_foreach(cv->deps.store, relay_pair, &r);
+    if (!nothing)
+        hamd_store_assign_foreach(cv->deps.store, relay_pair, &r);
     msgpack_packer pk;
     msgpack_packer_init(&pk, &body, msgpack_sbuffer_write);
     if (hamd_relay_set_pack_begin(&pk, r.pairs) == 0 &&
@@ -451,19 +452,18 @@ static size_t relay_send(struct hamd_cover *cv, unsigned node)
  * relay_switch). Without it, after a lapse shorter than the one-second
  * round, the follower went on where it was and the ticks relayed during
  * the lapse were a hole in the stream (test_data_follows). */
+/* Sends every follower its set, or (nothing) an empty one. */
+static void relay_send_all(struct hamd_cover *cv, bool nothing)
+{
+    cv->relayed = 0;
+    for (unsigned p = 0; p < cv->opts.n_peers; p++)
+        if (!cv->opts.peers[p].witness)
+            cv->relayed += relay_send(cv, cv->opts.peers[p].id, nothing);
+}
+
 static void relay_stop_all(struct hamd_cover *cv)
 {
-    msgpack_sbuffer body;
-    msgpack_sbuffer_init(&body);
-    msgpack_packer pk;
-    msgpack_packer_init(&pk, &body, msgpack_sbuffer_write);
-    if (hamd_relay_set_pack_begin(&pk, 0) == 0)
-        for (unsigned p = 0; p < cv->opts.n_peers; p++)
-            if (!cv->opts.peers[p].witness)
-                hamd_dataplane_relay_set(cv->deps.dp, cv->opts.peers[p].id,
-                                         body.data, body.size);
-    msgpack_sbuffer_destroy(&body);
-    cv->relayed = 0;
+    relay_send_all(cv, true);
 }
 
 /* Sends every follower its set, at once or when the round is due. */
@@ -472,10 +472,7 @@ static void relay_due(struct hamd_cover *cv, int64_t now_ns, bool now)
     if (!now && now_ns < cv->next_relay_ns)
         return;
     cv->next_relay_ns = now_ns + HAMD_COVER_REPORT_INTERVAL_MS * HAMD_NS_PER_MS;
-    cv->relayed = 0;
-    for (unsigned p = 0; p < cv->opts.n_peers; p++)
-        if (!cv->opts.peers[p].witness)
-            cv->relayed += relay_send(cv, cv->opts.peers[p].id);
+    relay_send_all(cv, false);
 }
 
 /* ------------------------------------------------------------------------

@@ -100,15 +100,21 @@ static void assert_vote_answer_sent(void)
     assert_true(g_fake.sent.request_vote_result.vote_granted);
 }
 
+/* libraft's callback ran once, with status, after sends tries. */
+static void assert_told(int sends, int status)
+{
+    assert_int_equal(g_fake.sends, sends);
+    assert_int_equal(g_fake.outer_calls, 1);
+    assert_int_equal(g_fake.outer_status, status);
+}
+
 static void test_sent_once_when_it_works(void **state)
 {
     (void)state;
     struct raft_io_send req = {0};
     assert_int_equal(send_vote_answer(&req), 0);
     g_fake.cb(g_fake.req, 0);
-    assert_int_equal(g_fake.sends, 1);
-    assert_int_equal(g_fake.outer_calls, 1);
-    assert_int_equal(g_fake.outer_status, 0);
+    assert_told(1, 0);
     assert_int_equal(g_ops.retried, 0);
 }
 
@@ -126,8 +132,7 @@ static void test_failed_write_sent_again(void **state)
     assert_vote_answer_sent(); /* the copy, libraft's buffers long gone */
     assert_ptr_not_equal(g_fake.address_ptr, NULL);
     g_fake.cb(g_fake.req, 0);
-    assert_int_equal(g_fake.outer_calls, 1);
-    assert_int_equal(g_fake.outer_status, 0);
+    assert_told(2, 0);
 }
 
 static void test_second_failure_reported(void **state)
@@ -137,10 +142,8 @@ static void test_second_failure_reported(void **state)
     assert_int_equal(send_vote_answer(&req), 0);
     g_fake.cb(g_fake.req, RAFT_IOERR);
     g_fake.cb(g_fake.req, RAFT_IOERR);
-    assert_int_equal(g_fake.sends, 2); /* once more, not forever */
+    assert_told(2, RAFT_IOERR); /* once more, not forever */
     assert_int_equal(g_ops.retried, 1);
-    assert_int_equal(g_fake.outer_calls, 1);
-    assert_int_equal(g_fake.outer_status, RAFT_IOERR);
 }
 
 /* Other failures are not a broken connection: no second try. */
@@ -153,9 +156,7 @@ static void test_other_failures_not_sent_again(void **state)
         struct raft_io_send req = {0};
         assert_int_equal(send_vote_answer(&req), 0);
         g_fake.cb(g_fake.req, statuses[i]);
-        assert_int_equal(g_fake.sends, 1);
-        assert_int_equal(g_fake.outer_calls, 1);
-        assert_int_equal(g_fake.outer_status, statuses[i]);
+        assert_told(1, statuses[i]);
     }
 }
 
@@ -167,10 +168,8 @@ static void test_no_second_try_while_closing(void **state)
     assert_int_equal(send_vote_answer(&req), 0);
     g_fake.may_retry = false;
     g_fake.cb(g_fake.req, RAFT_IOERR);
-    assert_int_equal(g_fake.sends, 1);
+    assert_told(1, RAFT_IOERR);
     assert_int_equal(g_ops.retried, 0);
-    assert_int_equal(g_fake.outer_calls, 1);
-    assert_int_equal(g_fake.outer_status, RAFT_IOERR);
 }
 
 /* The second try refused at once: libraft hears that refusal. */
@@ -181,9 +180,7 @@ static void test_second_try_refused(void **state)
     assert_int_equal(send_vote_answer(&req), 0);
     g_fake.rc = RAFT_NOCONNECTION;
     g_fake.cb(g_fake.req, RAFT_IOERR);
-    assert_int_equal(g_fake.sends, 2);
-    assert_int_equal(g_fake.outer_calls, 1);
-    assert_int_equal(g_fake.outer_status, RAFT_NOCONNECTION);
+    assert_told(2, RAFT_NOCONNECTION);
 }
 
 /* A send refused at once is refused to libraft at once, and its callback
