@@ -81,7 +81,13 @@ static struct hamd_strmap *pins_read(struct hamd_store *store)
 int steer_input_build(struct hamd_steer *st, struct steer_input *si)
 {
     struct hamd_store *store = st->deps.store;
-    memset(si, 0, sizeof *si);
+    /* Not a memset of *si: its two arrays are 1.2 MB (256 accounts of
+     * 4.5 KB), zeroed once a second by every plan for the few accounts
+     * a cluster has (~1.2 M instructions and ~290 page faults a second on
+     * the leader, beside the tick path). Each slot used is written in
+     * full below (collect_account, source_of, relay_sources). */
+    si->n_accounts = 0;
+    si->contracts = NULL;
     if (hamd_store_accounts_foreach(store, collect_account, si) < 0)
         return -1;
     int64_t mono = hamd_mono_ns(), wall = hamd_wall_ns();
