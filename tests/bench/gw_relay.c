@@ -1,6 +1,7 @@
 /* bench_gw_relay: the floor of the hub, placed exactly where the hub sits.
  *
  *   bench_gw_relay --gw ENDPOINT --pub ENDPOINT --symbols FILE [--hwm N]
+ *                  [--validate]
  *
  * A relay that does nothing between the same gateway and the same
  * subscriber as the hub's benchmark phases (tests/bench/tick_path.sh):
@@ -24,6 +25,13 @@
  * (loss from extra.sim_seq, latency from localtime, the gateway's stamp,
  * as it does through the hub).
  *
+ * --validate adds the one piece of the hub's work that no hub may skip:
+ * every body is decoded and validated by the hub's own decoder
+ * (hamd_tick_decode_splice, as dp_tick_decode calls it), and a body it
+ * rejects is dropped and counted instead of relayed. Against the plain
+ * relay in the same run, it measures what validation alone costs the
+ * path (tick_path.sh, BENCH_REAL_VALIDATE; docs/performance.md).
+ *
  * HELLO, STATUS and HB are not checked; UNSUBSCRIBE and STOP are never
  * sent (the benchmark stops the gateway itself). SIGTERM or SIGINT end it
  * (exit 0), after a line on stderr with what it relayed.
@@ -36,6 +44,7 @@
 #include <string.h>
 #include <zmq.h>
 
+#include "common/tick_splice.h"
 #include "dataplane/dp_internal.h"
 #include "hamd/gwproto.h"
 #include "hamd/tick.h"
@@ -59,6 +68,10 @@ struct gwr {
     uint64_t relayed;         /* tick bodies published */
     uint64_t no_topic;        /* bodies without a vt_symbol: dropped */
     uint64_t pub_errors;      /* sends ZeroMQ refused */
+    bool validate;            /* --validate: decode every body first */
+    uint64_t invalid;         /* bodies the decoder rejected: dropped */
+    struct hamd_tick tick;    /* --validate: the decoder's output */
+    struct hamd_tick_splice wire; /* --validate: its splice points */
     uint64_t hellos;          /* HELLOs answered */
 };
 
@@ -106,6 +119,12 @@ __attribute__((noinline)) static void gwr_relay_tick(struct gwr *r,
                                                      zmq_msg_t *body)
 {
     const uint8_t *vt;
+    if (r->validate &&
+        hamd_tick_decode_splice(zmq_msg_data(body), zmq_msg_size(body),
+                                &r->tick, &r->wire) != HAMD_TICK_OK) {
+        r->invalid++;
+        return;
+    }
     size_t n = find_vt_symbol(zmq_msg_data(body), zmq_msg_size(body), &vt);
     if (n == 0) {
         r->no_topic++;
@@ -251,9 +270,11 @@ static int gwr_run(struct gwr *r)
             gwr_drain_subscriptions(r);
     }
     fprintf(stderr, "bench_gw_relay: %llu ticks relayed, %llu without "
-                    "vt_symbol, %llu refused by ZeroMQ, %llu HELLOs\n",
+                    "vt_symbol, %llu invalid, %llu refused by ZeroMQ, "
+                    "%llu HELLOs\n",
             (unsigned long long)r->relayed, (unsigned long long)r->no_topic,
-            (unsigned long long)r->pub_errors, (unsigned long long)r->hellos);
+            (unsigned long long)r->invalid, (unsigned long long)r->pub_errors,
+            (unsigned long long)r->hellos);
     return 0;
 }
 
@@ -279,22 +300,25 @@ int main(int argc, char **argv)
         {"pub", required_argument, NULL, 'p'},
         {"symbols", required_argument, NULL, 's'},
         {"hwm", required_argument, NULL, 'h'},
+        {"validate", no_argument, NULL, 'v'},
         {NULL, 0, NULL, 0},
     };
     const char *gw_ep = NULL, *pub_ep = NULL, *sym_path = NULL;
     int hwm = GWR_HWM_DEFAULT, opt;
+    bool validate = false;
     while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (opt) {
         case 'g': gw_ep = optarg; break;
         case 'p': pub_ep = optarg; break;
         case 's': sym_path = optarg; break;
         case 'h': hwm = atoi(optarg); break;
+        case 'v': validate = true; break;
         default: gw_ep = NULL; optind = argc; break;
         }
     }
     if (!gw_ep || !pub_ep || !sym_path || hwm < 0) {
         fprintf(stderr, "usage: bench_gw_relay --gw ENDPOINT --pub ENDPOINT "
-                        "--symbols FILE [--hwm N]\n");
+                        "--symbols FILE [--hwm N] [--validate]\n");
         return 2;
     }
     signal(SIGTERM, on_signal);
@@ -302,6 +326,7 @@ int main(int argc, char **argv)
     struct gwr *r = calloc(1, sizeof *r);
     if (!r)
         return 1;
+    r->validate = validate;
     r->symbols = calloc(GWR_SYMBOLS_MAX, sizeof *r->symbols);
     r->subcap = HAMD_GW_SYMBOLS_MAX * GWR_SUB_BYTES_PER_SYMBOL + GWR_SUB_BYTES_EXTRA;
     r->subbuf = malloc(r->subcap);

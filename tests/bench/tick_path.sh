@@ -95,6 +95,10 @@
 # phases), BENCH_GWRELAY_ONLY (1: only the three hub/relay pairs, hub
 # fastgw and gwrelay_flood, hub_gwpaced and gwrelay_paced, hub_real and
 # gwrelay_real, ~1 min; RESULT has their fields only),
+# BENCH_REAL_VALIDATE (1: the real phase's two patterns also through
+# bench_gw_relay --validate, the relay that validates every tick with the
+# hub's decoder -> real_validate_p99_diff_us, realgw_validate_p99_diff_us:
+# what validation alone costs; ~20 s more),
 # BENCH_GWRELAY_ORDER (hub-first or relay-first: which of each pair runs
 # first; alternate it between runs so a host getting busier favours
 # neither), BENCH_KEEP (1: keep the temp dir with configs and logs).
@@ -113,6 +117,7 @@ MEASURE_S=${BENCH_MEASURE_S:-5}
 DEDUP=${BENCH_DEDUP:-1}
 REAL=${BENCH_REAL:-1}
 REAL_ONLY=${BENCH_REAL_ONLY:-0}
+REAL_VALIDATE=${BENCH_REAL_VALIDATE:-0}
 PACED_ONLY=${BENCH_PACED_ONLY:-0}
 DEDUP_ONLY=${BENCH_DEDUP_ONLY:-0}
 SMAPS=${BENCH_SMAPS:-0}
@@ -448,13 +453,28 @@ realgw_relay() {
   gwrelay_run gwrelay_realgw "$TMP/real.sym" "$REALGW_PARAMS"
 }
 
+# real_vrelay, realgw_vrelay (BENCH_REAL_VALIDATE): both patterns through
+# bench_gw_relay --validate, the relay that also validates every tick with
+# the hub's decoder: what validation alone costs against the plain relay.
+real_vrelay() {
+  log "real: the same through bench_gw_relay --validate"
+  gwrelay_run gwrelay_vreal "$TMP/real.sym" "$REAL_PARAMS" --validate
+}
+realgw_vrelay() {
+  log "realgw: the same through bench_gw_relay --validate"
+  gwrelay_run gwrelay_vrealgw "$TMP/real.sym" "$REALGW_PARAMS" --validate
+}
+
 # real_phase: the realistic load through the hub and (BENCH_GWRELAY)
 # bench_gw_relay, then the same pattern through the raw relay at the size
 # of the hub's ticks (bench_raw_pubsub --market).
 real_phase() {
   local bytes
   real_setup
-  if [ "$GWRELAY" = 1 ]; then
+  if [ "$GWRELAY" = 1 ] && [ "$REAL_VALIDATE" = 1 ]; then
+    pair real_hub real_gwrelay real_vrelay
+    pair realgw_hub realgw_relay realgw_vrelay
+  elif [ "$GWRELAY" = 1 ]; then
     pair real_hub real_gwrelay
     pair realgw_hub realgw_relay
   else
@@ -495,7 +515,7 @@ gwrelay_run() {
   pub=$(free_ports 1)
   gw_ep="ipc://$TMP/$name.gw.sock"
   "$GW_RELAY" --gw "$gw_ep" --pub "tcp://127.0.0.1:$pub" --symbols "$symfile" \
-    --hwm "$PUB_HWM" 2>"$TMP/$name.log" &
+    --hwm "$PUB_HWM" "${@:4}" 2>"$TMP/$name.log" &
   relay=$!
   PIDS+=("$relay")
   HAMD_GW_ENDPOINT=$gw_ep HAMD_ACCOUNT=$GW_ACCOUNT HAMD_GW_PARAMS=$params \
@@ -512,11 +532,13 @@ gwrelay_run() {
   log "$name: $(cat "$TMP/$name.out")"
 }
 
-# pair HUB RELAY: runs the two functions back to back, in GWRELAY_ORDER.
+# pair HUB RELAY [VRELAY]: runs the functions back to back, in
+# GWRELAY_ORDER (relay-first reverses them all).
 pair() {
+  local runs=("$@") i
   case $GWRELAY_ORDER in
-    relay-first) "$2"; "$1" ;;
-    *) "$1"; "$2" ;;
+    relay-first) for ((i = $# - 1; i >= 0; i--)); do "${runs[i]}"; done ;;
+    *) for i in "${runs[@]}"; do "$i"; done ;;
   esac
 }
 
@@ -600,7 +622,21 @@ realgw_fields() {
     "realgw_lost=$(( $(kv "$H" lost_seq) + $(kv "$H" lost_sim) + $(kv "$R" lost_sim) ))" \
     "realgw_hub_cpu_us_per_tick=$(kv "$H" cpu_hub_us_per_tick)" \
     "realgw_relay_cpu_us_per_tick=$(kv "$R" cpu_relay_us_per_tick)" \
-    "realgw_other_cpu_pct=$(kv "$H" other_cpu_pct) realgw_relay_other_cpu_pct=$(kv "$R" other_cpu_pct)"
+    "realgw_other_cpu_pct=$(kv "$H" other_cpu_pct) realgw_relay_other_cpu_pct=$(kv "$R" other_cpu_pct)" \
+    "$(validate_fields real "$TMP/hub_real.out" "$TMP/gwrelay_real.out" "$TMP/gwrelay_vreal.out")" \
+    "$(validate_fields realgw "$H" "$R" "$TMP/gwrelay_vrealgw.out")"
+}
+
+# validate_fields PREFIX HUB RELAY VRELAY: the validating relay's fields
+# (BENCH_REAL_VALIDATE), against the plain relay and the hub of the pair.
+validate_fields() {
+  local P=$1 H=$2 R=$3 V=$4
+  [ -f "$V" ] || return 0
+  echo "${P}_vrelay_p50_us=$(kv "$V" e2e_p50_us) ${P}_vrelay_p99_us=$(kv "$V" e2e_p99_us)" \
+    "${P}_validate_p99_diff_us=$(minus "$(kv "$V" e2e_p99_us)" "$(kv "$R" e2e_p99_us)")" \
+    "${P}_hub_vrelay_p99_diff_us=$(minus "$(kv "$H" e2e_p99_us)" "$(kv "$V" e2e_p99_us)")" \
+    "${P}_vrelay_cpu_us_per_tick=$(kv "$V" cpu_relay_us_per_tick)" \
+    "${P}_vrelay_lost=$(kv "$V" lost_sim)"
 }
 
 # gwrelay_only: the three hub/relay pairs alone (BENCH_GWRELAY_ONLY).
