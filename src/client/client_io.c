@@ -35,6 +35,15 @@
                                              is answered in under 1 ms */
 #define CLIENT_PROBE_HANDSHAKE_IVL_MS 100 /* ... and a ZMTP handshake a frozen
                                              hub never completes */
+#define CLIENT_RCVHWM_MSGS 10000     /* messages a connection queues in this
+                                        process, at most (~40 MB): beyond,
+                                        the hub's queue for this client
+                                        fills and the hub drops ticks for
+                                        it, reported as a gap. Unbounded
+                                        (0), a consumer slower than the
+                                        stream grew without limit and never
+                                        heard of a loss (docs/client.md,
+                                        "The limits") */
 #define CLIENT_BATCH_MAX 1000        /* messages read from one socket per
                                         poll step: the others get a turn */
 #define CLIENT_SNAPSHOT_REQ "SNAPSHOT"
@@ -61,7 +70,7 @@ static void set_connection_opts(const struct client_conf *conf, void *sock)
                        HAMD_CURVE_Z85_LEN);
     }
     set_int(sock, ZMQ_LINGER, 0);
-    set_int(sock, ZMQ_RCVHWM, 0); /* memory grows rather than ticks drop */
+    set_int(sock, ZMQ_RCVHWM, CLIENT_RCVHWM_MSGS);
     set_int(sock, ZMQ_RECONNECT_IVL, CLIENT_RECONNECT_IVL_MS);
     set_int(sock, ZMQ_HEARTBEAT_IVL, CLIENT_ZMTP_HB_IVL_MS);
     set_int(sock, ZMQ_HEARTBEAT_TIMEOUT, CLIENT_ZMTP_HB_TIMEOUT_MS);

@@ -183,7 +183,9 @@ static void pub_hb(void *pub)
     assert_int_equal(zmq_send(pub, hb, sizeof hb, 0), (int)sizeof hb);
 }
 
-static void pub_tick(void *pub, uint64_t n)
+/* Publishes tick n; flags: zmq_send's. Returns false when it could not
+ * go at once (ZMQ_DONTWAIT, the subscriber full under ZMQ_XPUB_NODROP). */
+static bool pub_tick_send(void *pub, uint64_t n, int flags)
 {
     struct hamd_tick t;
     unsigned char buf[HAMD_TICK_WIRE_MAX];
@@ -194,9 +196,16 @@ static void pub_tick(void *pub, uint64_t n)
     t.volume = (double)n;
     size_t len = hamd_tick_encode(&t, true, buf, sizeof buf);
     assert_true(len > 0);
-    assert_int_equal(zmq_send(pub, t.vt_symbol, strlen(t.vt_symbol),
-                              ZMQ_SNDMORE), (int)strlen(t.vt_symbol));
+    int vt_len = (int)strlen(t.vt_symbol);
+    if (zmq_send(pub, t.vt_symbol, (size_t)vt_len, ZMQ_SNDMORE | flags) != vt_len)
+        return false;
     assert_int_equal(zmq_send(pub, buf, len, 0), (int)len);
+    return true;
+}
+
+static void pub_tick(void *pub, uint64_t n)
+{
+    assert_true(pub_tick_send(pub, n, 0));
 }
 
 /* Waits until the client's `_hb` subscription reached the XPUB. */
@@ -266,6 +275,113 @@ static void test_slow_on_tick_is_no_silence(void **state)
     assert_int_equal(st.reconnects, 0);
 }
 
+/* ------------------------------------------------------------------------
+ * A consumer that stops
+ * ------------------------------------------------------------------------ */
+
+#define STUCK_PUB_HWM 1000    /* the test publisher's queue per subscriber */
+#define STUCK_SEND_MAX 100000 /* ticks a stuck consumer's client may take in
+                                 (its queue, the kernel's buffers, the
+                                 publisher's): beyond, its memory grows
+                                 without bound */
+#define STUCK_FULL_MS 500     /* no room for this long: the client takes no
+                                 more (shorter than the ZMTP heartbeat
+                                 timeout, 3 s, after which the client drops
+                                 the connection it does not read and the
+                                 publisher's queue for it goes) */
+#define STUCK_RETRY_US 1000   /* a full subscriber is tried again so often */
+#define STUCK_DROPPED 50      /* ticks the publisher then drops, as the
+                                 hub does for a subscriber that is full */
+
+static atomic_bool stuck_hold;  /* on_tick waits while set */
+static atomic_int stuck_delivered;
+static atomic_uint_fast64_t stuck_last_seq;
+
+static void stuck_on_tick(void *ud, const struct hamd_tick *t, unsigned flags)
+{
+    (void)ud;
+    (void)flags;
+    while (atomic_load(&stuck_hold))
+        usleep(SLOW_HB_PERIOD_US);
+    atomic_store(&stuck_last_seq, t->seq);
+    atomic_fetch_add(&stuck_delivered, 1);
+}
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Sends tick n unless the subscriber has no room for STUCK_FULL_MS
+ * (ZMQ_XPUB_NODROP: the XPUB says so rather than dropping). Returns
+ * whether it went. */
+static bool stuck_send(void *pub, uint64_t n)
+{
+    int64_t give_up_ms = mono_ms() + STUCK_FULL_MS;
+    while (!pub_tick_send(pub, n, ZMQ_DONTWAIT)) {
+        assert_int_equal(errno, EAGAIN);
+        if (mono_ms() >= give_up_ms)
+            return false;
+        usleep(STUCK_RETRY_US);
+    }
+    return true;
+}
+
+/* on_tick stops and the hub goes on publishing: the client's queue is
+ * bounded, so the hub's queue for it fills and the hub drops ticks for it,
+ * which the client reports as a gap once on_tick goes on. Its queue was
+ * unbounded (ZMQ_RCVHWM 0): its memory grew by the stream's rate for as
+ * long as on_tick lagged (280 MB in 25 s at 4,000 ticks/s a quarter
+ * served), nothing was ever reported lost, and it fell further behind for
+ * good. */
+static void test_stuck_consumer_is_bounded(void **state)
+{
+    (void)state;
+    void *ctx = zmq_ctx_new();
+    void *pub = zmq_socket(ctx, ZMQ_XPUB);
+    int hwm = STUCK_PUB_HWM, nodrop = 1;
+    zmq_setsockopt(pub, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(pub, ZMQ_XPUB_NODROP, &nodrop, sizeof nodrop);
+    assert_int_equal(zmq_bind(pub, "tcp://127.0.0.1:*"), 0);
+    char ep[128];
+    size_t ep_len = sizeof ep;
+    assert_int_equal(zmq_getsockopt(pub, ZMQ_LAST_ENDPOINT, ep, &ep_len), 0);
+    const char *const eps[] = {ep};
+    struct hamd_client_opts o = {.endpoints = eps, .n_endpoints = 1,
+                                 .on_tick = stuck_on_tick};
+    atomic_store(&stuck_hold, true);
+    hamd_client_t *c = hamd_client_new(&o);
+    assert_non_null(c);
+    assert_int_equal(hamd_client_start(c), 0);
+    pub_wait_subscribed(pub);
+    pub_hb(pub);
+    uint64_t n = 1;
+    while (stuck_send(pub, n)) {
+        assert_true(n < STUCK_SEND_MAX);
+        n++;
+    }
+    n += STUCK_DROPPED; /* not published to this client: the hub's drop */
+    atomic_store(&stuck_hold, false);
+    pub_tick(pub, n); /* waits until the client makes room */
+    time_t guard = time(NULL) + SLOW_GUARD_S;
+    while (atomic_load(&stuck_last_seq) != n) {
+        assert_true(time(NULL) < guard);
+        usleep(SLOW_HB_PERIOD_US);
+    }
+    struct hamd_client_stats st;
+    hamd_client_stats(c, &st);
+    hamd_client_destroy(&c);
+    zmq_close(pub);
+    zmq_ctx_term(ctx);
+    /* STUCK_DROPPED, or more if the client dropped its connection (its
+     * ZMTP heartbeat) before it read again */
+    assert_true(st.gaps >= 1);
+    assert_true(st.missing >= STUCK_DROPPED);
+    assert_int_equal(st.delivered + st.missing, n);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -274,6 +390,7 @@ int main(void)
         cmocka_unit_test(test_null_client),
         cmocka_unit_test(test_start_twice_and_poll_after_start),
         cmocka_unit_test(test_slow_on_tick_is_no_silence),
+        cmocka_unit_test(test_stuck_consumer_is_bounded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -30,6 +30,12 @@ PREFIX_MAX_BYTES = 47       # the hub answers no snapshot of a longer prefix
 HB_TIMEOUT_MS_DEFAULT = 1000  # ten `_hb` periods
 HISTORY_MAX = 1000          # gaps, leader changes, events kept for reading
 BATCH_MAX = 1000            # messages read from one socket per step
+RCVHWM_MSGS = 10000         # messages a connection queues in this process,
+#                             at most: beyond, the hub's queue for this
+#                             client fills and the hub drops ticks for it,
+#                             reported as a gap (unbounded, a consumer
+#                             slower than the stream grew without limit and
+#                             never heard of a loss; docs/client.md)
 CURVE_KEY_Z85_LEN = 40      # a CURVE key in Z85 (docs/security.md)
 RECONNECT_IVL_MS = 10       # a new leader re-sends what it held once the
 #                             old one's clients are back, at most 300 ms
@@ -105,7 +111,7 @@ def _set_connection_options(sock, curve=None):
     if curve:
         sock.curve_serverkey, sock.curve_publickey, sock.curve_secretkey = curve
     sock.setsockopt(zmq.LINGER, 0)
-    sock.setsockopt(zmq.RCVHWM, 0)   # memory grows rather than ticks drop
+    sock.setsockopt(zmq.RCVHWM, RCVHWM_MSGS)
     sock.setsockopt(zmq.RECONNECT_IVL, RECONNECT_IVL_MS)
     sock.setsockopt(zmq.HEARTBEAT_IVL, ZMTP_HEARTBEAT_IVL_MS)
     sock.setsockopt(zmq.HEARTBEAT_TIMEOUT, ZMTP_HEARTBEAT_TIMEOUT_MS)
