@@ -222,6 +222,54 @@ static void pub_wait_subscribed(void *pub)
     }
 }
 
+/* A publisher played by the test: an XPUB on a loopback port, as the
+ * hub's. */
+struct test_pub {
+    void *ctx;
+    void *pub;
+    char ep[128]; /* where it is bound */
+};
+
+/* Binds it; hwm > 0: its queue per subscriber (ZMQ_SNDHWM); nodrop: it
+ * says when a subscriber is full rather than dropping (ZMQ_XPUB_NODROP). */
+static void test_pub_open(struct test_pub *tp, int hwm, bool nodrop)
+{
+    tp->ctx = zmq_ctx_new();
+    tp->pub = zmq_socket(tp->ctx, ZMQ_XPUB);
+    int on = nodrop;
+    if (hwm > 0)
+        zmq_setsockopt(tp->pub, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(tp->pub, ZMQ_XPUB_NODROP, &on, sizeof on);
+    assert_int_equal(zmq_bind(tp->pub, "tcp://127.0.0.1:*"), 0);
+    size_t ep_len = sizeof tp->ep;
+    assert_int_equal(zmq_getsockopt(tp->pub, ZMQ_LAST_ENDPOINT, tp->ep,
+                                    &ep_len), 0);
+}
+
+static void test_pub_close(struct test_pub *tp)
+{
+    zmq_close(tp->pub);
+    zmq_ctx_term(tp->ctx);
+}
+
+/* A client of tp (hb_timeout_ms 0: the default). */
+static hamd_client_t *test_pub_client(const struct test_pub *tp,
+                                      unsigned hb_timeout_ms,
+                                      void (*tick_cb)(void *, const struct hamd_tick *,
+                                                      unsigned),
+                                      void (*notice_cb)(void *, enum hamd_client_notice,
+                                                        const char *))
+{
+    const char *const eps[] = {tp->ep};
+    struct hamd_client_opts o = {
+        .endpoints = eps, .n_endpoints = 1, .hb_timeout_ms = hb_timeout_ms,
+        .on_tick = tick_cb, .on_notice = notice_cb,
+    };
+    hamd_client_t *c = hamd_client_new(&o);
+    assert_non_null(c);
+    return c;
+}
+
 /* on_tick taking 10 ms at a time over a burst while the hub's heartbeats
  * keep coming: the client times each message as it reads it. It stamped
  * a whole batch with the time the batch began, so after 1.2 s of on_tick
@@ -231,20 +279,11 @@ static void pub_wait_subscribed(void *pub)
 static void test_slow_on_tick_is_no_silence(void **state)
 {
     (void)state;
-    void *ctx = zmq_ctx_new();
-    void *pub = zmq_socket(ctx, ZMQ_XPUB);
-    assert_int_equal(zmq_bind(pub, "tcp://127.0.0.1:*"), 0);
-    char ep[128];
-    size_t ep_len = sizeof ep;
-    assert_int_equal(zmq_getsockopt(pub, ZMQ_LAST_ENDPOINT, ep, &ep_len), 0);
-    const char *const eps[] = {ep};
-    struct hamd_client_opts o = {
-        .endpoints = eps, .n_endpoints = 1,
-        .hb_timeout_ms = SLOW_HB_TIMEOUT_MS,
-        .on_tick = slow_on_tick, .on_notice = slow_on_notice,
-    };
-    hamd_client_t *c = hamd_client_new(&o);
-    assert_non_null(c);
+    struct test_pub tp;
+    test_pub_open(&tp, 0, false);
+    void *pub = tp.pub;
+    hamd_client_t *c = test_pub_client(&tp, SLOW_HB_TIMEOUT_MS, slow_on_tick,
+                                       slow_on_notice);
     assert_int_equal(hamd_client_start(c), 0);
     pub_wait_subscribed(pub);
     pub_hb(pub);
@@ -266,8 +305,7 @@ static void test_slow_on_tick_is_no_silence(void **state)
     struct hamd_client_stats st;
     hamd_client_stats(c, &st);
     hamd_client_destroy(&c);
-    zmq_close(pub);
-    zmq_ctx_term(ctx);
+    test_pub_close(&tp);
     assert_int_equal(st.delivered, SLOW_BURST);
     assert_int_equal(st.gaps, 0);
     assert_int_equal(atomic_load(&slow_silences), 0);
@@ -339,21 +377,11 @@ static bool stuck_send(void *pub, uint64_t n)
 static void test_stuck_consumer_is_bounded(void **state)
 {
     (void)state;
-    void *ctx = zmq_ctx_new();
-    void *pub = zmq_socket(ctx, ZMQ_XPUB);
-    int hwm = STUCK_PUB_HWM, nodrop = 1;
-    zmq_setsockopt(pub, ZMQ_SNDHWM, &hwm, sizeof hwm);
-    zmq_setsockopt(pub, ZMQ_XPUB_NODROP, &nodrop, sizeof nodrop);
-    assert_int_equal(zmq_bind(pub, "tcp://127.0.0.1:*"), 0);
-    char ep[128];
-    size_t ep_len = sizeof ep;
-    assert_int_equal(zmq_getsockopt(pub, ZMQ_LAST_ENDPOINT, ep, &ep_len), 0);
-    const char *const eps[] = {ep};
-    struct hamd_client_opts o = {.endpoints = eps, .n_endpoints = 1,
-                                 .on_tick = stuck_on_tick};
+    struct test_pub tp;
+    test_pub_open(&tp, STUCK_PUB_HWM, true);
+    void *pub = tp.pub;
     atomic_store(&stuck_hold, true);
-    hamd_client_t *c = hamd_client_new(&o);
-    assert_non_null(c);
+    hamd_client_t *c = test_pub_client(&tp, 0, stuck_on_tick, NULL);
     assert_int_equal(hamd_client_start(c), 0);
     pub_wait_subscribed(pub);
     pub_hb(pub);
@@ -373,13 +401,58 @@ static void test_stuck_consumer_is_bounded(void **state)
     struct hamd_client_stats st;
     hamd_client_stats(c, &st);
     hamd_client_destroy(&c);
-    zmq_close(pub);
-    zmq_ctx_term(ctx);
+    test_pub_close(&tp);
     /* STUCK_DROPPED, or more if the client dropped its connection (its
      * ZMTP heartbeat) before it read again */
     assert_true(st.gaps >= 1);
     assert_true(st.missing >= STUCK_DROPPED);
     assert_int_equal(st.delivered + st.missing, n);
+}
+
+/* ------------------------------------------------------------------------
+ * A caller away longer than hb_timeout_ms
+ * ------------------------------------------------------------------------ */
+
+#define AWAY_HB_TIMEOUT_MS 300 /* the client's */
+#define AWAY_HBS 12            /* heartbeats sent while the caller is away,
+                                  one every SLOW_HB_PERIOD_US: 600 ms, twice
+                                  hb_timeout_ms */
+
+/* The caller of hamd_client_poll is away (its own work, or the process
+ * stopped: SIGSTOP, a debugger) for longer than hb_timeout_ms while the
+ * hub's heartbeats keep coming: the next poll reads them before it judges
+ * the hub silent. It judged first: 'no heartbeat ... publisher gone or
+ * failing over', a snapshot, and probes beside a connection that was only
+ * behind (the Python client read first). */
+static void test_away_caller_reads_before_judging(void **state)
+{
+    (void)state;
+    struct test_pub tp;
+    test_pub_open(&tp, 0, false);
+    void *pub = tp.pub;
+    atomic_store(&slow_silences, 0);
+    hamd_client_t *c = test_pub_client(&tp, AWAY_HB_TIMEOUT_MS, on_tick,
+                                       slow_on_notice);
+    assert_int_equal(hamd_client_poll(c, 0), 0);
+    pub_wait_subscribed(pub);
+    pub_hb(pub);
+    pub_tick(pub, 1);
+    time_t guard = time(NULL) + SLOW_GUARD_S;
+    while (hamd_client_poll(c, SLOW_HB_PERIOD_US / 1000) == 0)
+        assert_true(time(NULL) < guard);
+    for (int i = 0; i < AWAY_HBS; i++) { /* the caller is away */
+        usleep(SLOW_HB_PERIOD_US);
+        pub_hb(pub);
+    }
+    usleep(SLOW_HB_PERIOD_US); /* the last one reaches the client's queue */
+    assert_true(hamd_client_poll(c, 0) >= 0);
+    struct hamd_client_stats st;
+    hamd_client_stats(c, &st);
+    hamd_client_destroy(&c);
+    test_pub_close(&tp);
+    assert_int_equal(atomic_load(&slow_silences), 0);
+    assert_int_equal(st.silences, 0);
+    assert_int_equal(st.reconnects, 0);
 }
 
 int main(void)
@@ -391,6 +464,7 @@ int main(void)
         cmocka_unit_test(test_start_twice_and_poll_after_start),
         cmocka_unit_test(test_slow_on_tick_is_no_silence),
         cmocka_unit_test(test_stuck_consumer_is_bounded),
+        cmocka_unit_test(test_away_caller_reads_before_judging),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
