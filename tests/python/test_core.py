@@ -313,6 +313,22 @@ class TestProbeAhead(unittest.TestCase):
         self.assertEqual(r.numbers(), [str(n) for n in range(1, 11)])
         self.assertEqual(r.gaps, [])
 
+    def test_closing_probe_ahead_of_the_primary_waits(self):
+        # the primary speaks again first, far behind (what the hub queued
+        # while the process was stopped); what the probes still hold when
+        # read before closing is ahead of it too, and left to it
+        c, r, t = self.silent_primary()
+        live(c, 4, 1, 4, now=t)                   # the primary's backlog
+        live(c, 50, 1, 50, now=t + MS, sock=1)    # a probe's live tick
+        closing = t + conn.GRACE_MS * MS
+        self.assertEqual(c.due(closing)[0], {core.DO_CLOSE})
+        self.assertEqual(c.take_close(), [1, 2])
+        live(c, 51, 1, 51, now=closing, sock=2)   # read before it closes
+        for n in range(5, 52):
+            live(c, n, 1, n, now=closing + MS)
+        self.assertEqual(r.numbers(), [str(n) for n in range(1, 52)])
+        self.assertEqual(r.gaps, [])
+
     def test_probe_carries_once_the_primary_is_made_again(self):
         c, r, t = self.silent_primary()
         live(c, 9, 1, 9, now=t, sock=1)

@@ -652,6 +652,32 @@ static void test_probe_ahead_of_the_primary_waits(void **state)
     ccore_destroy(&c);
 }
 
+/* The primary speaks again first, far behind (what the hub queued while
+ * this process was stopped): the probes close after the grace, and what
+ * they still hold when the shell reads them before closing is ahead of
+ * the primary too: left to it. Taken, the probe's last tick was a gap
+ * over everything the primary still held, and those ticks were then
+ * repeats: 1,428 ticks per contract lost after a 20 s SIGSTOP of a
+ * client. */
+static void test_closing_probe_ahead_of_the_primary_waits(void **state)
+{
+    (void)state;
+    struct record r;
+    struct ccore *c = core_new(&r, 1, 1, false);
+    int64_t t = silent_primary(c, &r) + 10 * MS;
+    on_slot(c, 0, 4, t);              /* the primary's backlog begins */
+    on_slot(c, 1, 50, t + MS);        /* a probe's live tick */
+    int64_t closing = t + CCONN_GRACE_MS * MS;
+    assert_int_equal(due(c, closing), CCORE_DO_CLOSE);
+    assert_int_equal(ccore_take_close(c), 6ull);
+    on_slot(c, 2, 51, closing);       /* read before the probe closes */
+    for (int n = 5; n <= 51; n++)
+        on_slot(c, 0, n, closing + MS);
+    assert_int_equal(r.n_gaps, 0);
+    assert_int_equal(ccore_stats(c)->delivered, 51);
+    ccore_destroy(&c);
+}
+
 /* A primary that brings nothing within the grace is made again; the
  * probe carries the stream from then, and what neither brought is a gap. */
 static void test_probe_carries_once_the_primary_is_made_again(void **state)
@@ -704,6 +730,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fencing_drops_older_terms),
         cmocka_unit_test(test_probe_ahead_of_the_primary_waits),
+        cmocka_unit_test(test_closing_probe_ahead_of_the_primary_waits),
         cmocka_unit_test(test_probe_carries_once_the_primary_is_made_again),
         cmocka_unit_test(test_fenced_heartbeat_is_no_liveness),
         cmocka_unit_test(test_dedup_across_term_change),
