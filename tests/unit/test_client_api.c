@@ -455,6 +455,89 @@ static void test_away_caller_reads_before_judging(void **state)
     assert_int_equal(st.reconnects, 0);
 }
 
+/* ------------------------------------------------------------------------
+ * The client used from its own callback
+ * ------------------------------------------------------------------------ */
+
+/* What on_tick got when it called the client's functions. */
+struct misuse {
+    hamd_client_t *c;   /* the client, as the caller keeps it */
+    bool threaded;      /* its own thread calls on_tick */
+    atomic_int ticks;   /* on_tick calls */
+    int poll_rc, poll_errno, start_rc, start_errno, destroy_errno;
+    bool destroy_kept;  /* c was left as it was */
+};
+
+static void misuse_on_tick(void *ud, const struct hamd_tick *t, unsigned flags)
+{
+    struct misuse *m = ud;
+    (void)t;
+    (void)flags;
+    if (atomic_load(&m->ticks) > 0)
+        return;
+    errno = 0;
+    m->poll_rc = hamd_client_poll(m->c, 0);
+    m->poll_errno = errno;
+    errno = 0;
+    m->start_rc = m->threaded ? -1 : hamd_client_start(m->c);
+    m->start_errno = m->threaded ? EDEADLK : errno;
+    hamd_client_t *c = m->c;
+    errno = 0;
+    hamd_client_destroy(&c);
+    m->destroy_errno = errno;
+    m->destroy_kept = c == m->c;
+    atomic_fetch_add(&m->ticks, 1);
+}
+
+/* A tick reaches on_tick, which calls poll, start (not threaded) and
+ * destroy on its own client: each is refused with EDEADLK, the client
+ * left as it was. Destroyed there, the client was freed under the poll
+ * step that called on_tick (heap-use-after-free); started there, a second
+ * thread polled beside the first; polled there, the step ran inside
+ * itself. */
+static void misuse_run(bool threaded)
+{
+    struct test_pub tp;
+    test_pub_open(&tp, 0, false);
+    struct misuse m = {.threaded = threaded};
+    const char *const eps[] = {tp.ep};
+    struct hamd_client_opts o = {.endpoints = eps, .n_endpoints = 1,
+                                 .on_tick = misuse_on_tick, .ud = &m};
+    m.c = hamd_client_new(&o);
+    assert_non_null(m.c);
+    if (threaded)
+        assert_int_equal(hamd_client_start(m.c), 0);
+    else
+        assert_int_equal(hamd_client_poll(m.c, 0), 0);
+    pub_wait_subscribed(tp.pub);
+    pub_hb(tp.pub);
+    pub_tick(tp.pub, 1);
+    time_t guard = time(NULL) + SLOW_GUARD_S;
+    while (atomic_load(&m.ticks) == 0) {
+        assert_true(time(NULL) < guard);
+        if (threaded)
+            usleep(SLOW_HB_PERIOD_US);
+        else
+            assert_true(hamd_client_poll(m.c, SLOW_HB_PERIOD_US / 1000) >= 0);
+    }
+    assert_int_equal(m.poll_rc, -1);
+    assert_int_equal(m.poll_errno, threaded ? EBUSY : EDEADLK);
+    assert_int_equal(m.start_rc, -1);
+    assert_int_equal(m.start_errno, EDEADLK);
+    assert_true(m.destroy_kept);
+    assert_int_equal(m.destroy_errno, EDEADLK);
+    hamd_client_destroy(&m.c);
+    assert_null(m.c);
+    test_pub_close(&tp);
+}
+
+static void test_client_from_its_callback_refused(void **state)
+{
+    (void)state;
+    misuse_run(false);
+    misuse_run(true);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -465,6 +548,7 @@ int main(void)
         cmocka_unit_test(test_slow_on_tick_is_no_silence),
         cmocka_unit_test(test_stuck_consumer_is_bounded),
         cmocka_unit_test(test_away_caller_reads_before_judging),
+        cmocka_unit_test(test_client_from_its_callback_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
