@@ -2,6 +2,7 @@
 joiner's snapshot, fencing, a term change's repeats, gaps, bad input
 dropped and counted, a silence with reconnect and re-snapshot, a prefix
 added later."""
+import threading
 import time
 import unittest
 
@@ -236,6 +237,38 @@ class TestStuckConsumer(unittest.TestCase):
         self.assertEqual(st["delivered"] + st["missing"], n)
 
 
+class TestMisuse(ClientCase):
+    hb_timeout_ms = 300
+
+    def test_close_from_a_callback(self):
+        # close() from on_leader, in the middle of a poll step: the step
+        # ends as it would have, then the client is closed (it went on
+        # with closed sockets, a zmq.ZMQError "Socket operation on
+        # non-socket" out of poll)
+        self.client._on_leader = lambda change: self.client.close()
+        self.hub.wait_subscribed(b"_hb", self.pump)
+        self.hub.hb(1)
+        with self.assertRaisesRegex(RuntimeError, "closed"):
+            self.until(lambda: False, "closed by on_leader")
+        self.client.close()
+
+    def test_negative_timeout_waits_for_what_is_due(self):
+        # poll(-1): no limit, as None, yet what is due still happens (the
+        # silence since the start, here); it waited for a message alone
+        done = []
+        t = threading.Thread(target=lambda: done.append(self.client.poll(-1)),
+                             daemon=True)
+        t.start()
+        t.join(WAIT_S)
+        if t.is_alive():                # wake it, then fail
+            self.hub.wait_subscribed(b"_hb", lambda: None)
+            self.hub.hb(1)
+            t.join(WAIT_S)
+            self.fail("poll(-1) waited past what was due")
+        self.assertEqual(done, [[]])
+        self.assertIn(core.SILENT, self.notices)
+
+
 class TestSubscribeLater(ClientCase):
     prefixes = ()
 
@@ -270,6 +303,8 @@ class TestSubscribeLater(ClientCase):
             hamd.Client(["tcp://127.0.0.1:1"], ["x" * 48])
         with self.assertRaises(ValueError):
             hamd.Client(["tcp://127.0.0.1:1"], [""], hb_timeout_ms=0)
+        with self.assertRaises(ValueError):     # not 1 ms
+            hamd.Client(["tcp://127.0.0.1:1"], [""], hb_timeout_ms=True)
         with self.assertRaises(ValueError):
             self.client.subscribe("x" * 48)
 

@@ -156,7 +156,8 @@ class Client:
                                            "snapshot_endpoints")
         self.prefixes = _strings(prefixes, "prefixes", PREFIX_MAX_BYTES, True,
                                  limit=None)
-        if not isinstance(hb_timeout_ms, int) or hb_timeout_ms <= 0:
+        if (not isinstance(hb_timeout_ms, int) or isinstance(hb_timeout_ms, bool)
+                or hb_timeout_ms <= 0):
             raise ValueError("hb_timeout_ms: a positive integer")
         self.gaps = collections.deque(maxlen=HISTORY_MAX)
         self.leader_changes = collections.deque(maxlen=HISTORY_MAX)
@@ -165,6 +166,8 @@ class Client:
         self._on_leader = _callable(on_leader, "on_leader")
         self._on_event = _callable(on_event, "on_event")
         self._on_notice = _callable(on_notice, "on_notice")
+        self._stepping = False               # a poll step runs (callbacks too)
+        self._close_due = False              # close() came from a callback
         self._ready = collections.deque()    # delivered, not yet taken
         self._new_prefixes = collections.deque()  # from subscribe()
         self._own_ctx = context is None
@@ -229,6 +232,12 @@ class Client:
         return dict(self._core.stats)
 
     def close(self):
+        """Closes the sockets; from a callback, when its poll step ends
+        (the step still uses them). poll, recv and the iterator raise
+        RuntimeError afterwards."""
+        if self._stepping:
+            self._close_due = True
+            return
         for s in self._subs.values():
             s.close(linger=0)
         self._subs = {}
@@ -436,8 +445,21 @@ class Client:
         return nxt
 
     def _step(self, timeout_ms):
+        """One poll step: waits at most timeout_ms (None or < 0: no limit
+        but what is due, as the C library)."""
         if self._ctx is None:
             raise RuntimeError("hamd.Client is closed")
+        if timeout_ms is not None and timeout_ms < 0:
+            timeout_ms = None   # poll(-1) waited for a message alone
+        self._stepping = True
+        try:
+            self._step_once(timeout_ms)
+        finally:
+            self._stepping = False
+            if self._close_due:
+                self.close()
+
+    def _step_once(self, timeout_ms):
         self._apply_subscriptions()
         # What came while the caller was away (its work on the ticks of
         # the last step) is read before anything is judged due: judged
