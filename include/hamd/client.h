@@ -140,7 +140,8 @@ typedef struct hamd_client hamd_client_t;
  * no on_tick, no endpoint, too many, an endpoint NULL or empty, too many
  * prefixes or one too long, CURVE keys not all three valid), or with
  * ZeroMQ's errno for an endpoint it refuses (EINVAL: "foo", no port;
- * EPROTONOSUPPORT: "http://..."), publish or snapshot. */
+ * EPROTONOSUPPORT: "http://...", or a transport a SUB cannot use:
+ * "udp://..."), publish or snapshot. */
 hamd_client_t *hamd_client_new(const struct hamd_client_opts *opts);
 
 /* Runs the client in a thread of its own until hamd_client_destroy: the

@@ -150,6 +150,14 @@ void client_stats_publish(struct hamd_client *self)
  * Public interface
  * ------------------------------------------------------------------------ */
 
+/* err as the caller can read it: ZeroMQ's own ENOCOMPATPROTO (a transport
+ * it has, but not for this socket: "udp://") is EPROTONOSUPPORT, as an
+ * unknown one is; strerror() knows no ZeroMQ errno. */
+static int errno_plain(int err)
+{
+    return err == ENOCOMPATPROTO ? EPROTONOSUPPORT : err;
+}
+
 HAMD_CLIENT_EXPORT hamd_client_t *hamd_client_new(const struct hamd_client_opts *opts)
 {
     struct hamd_client *self = calloc(1, sizeof *self);
@@ -174,7 +182,7 @@ HAMD_CLIENT_EXPORT hamd_client_t *hamd_client_new(const struct hamd_client_opts 
                                     sink_notice, self};
     self->core = ccore_new(&co, &sink, hamd_mono_ns());
     if (!self->core || client_io_open(self) < 0) {
-        int err = self->core ? errno : ENOMEM;
+        int err = self->core ? errno_plain(errno) : ENOMEM;
         hamd_client_destroy(&self);
         errno = err;
         return NULL;

@@ -66,6 +66,17 @@ static void test_bad_options(void **state)
     o = good_opts();
     o.endpoints = no_port;
     refused(&o, EINVAL);
+    /* A transport ZeroMQ has but not for a SUB (or a DEALER): its own
+     * errno ENOCOMPATPROTO was passed on, which strerror() calls
+     * "Unknown error 156384764". */
+    static const char *const udp[] = {"udp://127.0.0.1:5551"};
+    o = good_opts();
+    o.endpoints = udp;
+    refused(&o, EPROTONOSUPPORT);
+    o = good_opts();
+    o.snapshot_endpoints = udp;
+    o.n_snapshot_endpoints = 1;
+    refused(&o, EPROTONOSUPPORT);
     static const char *const long_prefix[] = {
         "012345678901234567890123456789012345678901234567"}; /* 48 bytes */
     o = good_opts();
