@@ -377,9 +377,8 @@ int client_io_poll(struct hamd_client *self, int timeout_ms)
     poll_set_fill(self, &ps);
     /* What came while the caller was away (its work on the last ticks, or
      * the process stopped) is read before anything is judged due: judged
-     * first, the connection still holding what the hub had queued looked
-     * silent ('no heartbeat', probes beside it; a probe that brought a
-     * message first had it made again, the hub's queue for it lost). */
+     * first, the connection still holding the hub's heartbeats looked
+     * silent ('no heartbeat', a snapshot, probes beside it). */
     int rc = zmq_poll(ps.items, (int)ps.n, 0);
     if (rc == 0) {
         int64_t now_ns = hamd_mono_ns();
