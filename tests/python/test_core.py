@@ -16,6 +16,7 @@ HB_TIMEOUT = 1000 * MS
 class Recorder:
     def __init__(self):
         self.ticks, self.gaps, self.leaders, self.notices = [], [], [], []
+        self.texts = []
 
     def tick(self, t, snapshot):
         self.ticks.append((t["vt_symbol"], t["extra"]["sim_seq"], snapshot))
@@ -28,7 +29,8 @@ def make(n_sockets=1, n_prefixes=1, snapshots=True):
     r = Recorder()
     c = core.Core(n_sockets, n_prefixes, snapshots, HB_TIMEOUT, T0, r.tick,
                   r.gaps.append, r.leaders.append,
-                  lambda kind, text: r.notices.append(kind))
+                  lambda kind, text: (r.notices.append(kind),
+                                      r.texts.append(text)))
     return c, r
 
 
@@ -266,6 +268,21 @@ class TestConnections(unittest.TestCase):
         c.heartbeat(0, 1, 1, t1)
         self.assertIn(core.BACK, r.notices)
         self.assertIn(core.DO_SNAPSHOT_SEND, c.due(t1)[0])
+
+    def test_core_silence_while_the_client_was_away(self):
+        # the client itself was away (a SIGSTOP, a debugger, polled too
+        # seldom): the notice says so and for how long; it said "no
+        # heartbeat for 1000 ms: publisher gone or failing over"
+        c, r = make(snapshots=False)
+        c.heartbeat(0, 1, 1, T0)
+        c.due(T0 + 100 * MS)
+        c.due(T0 + 20100 * MS)
+        self.assertEqual(r.notices, [core.SILENT])
+        self.assertEqual(r.texts[-1], "no heartbeat read for 20100 ms, but "
+                         "this client was away for the last 20000 ms of "
+                         "it (process stopped, callbacks slow, or polled "
+                         "too seldom): what the hub sent meanwhile may "
+                         "still come")
 
     def test_core_silence_and_takeover(self):
         c, r = make(n_sockets=2)

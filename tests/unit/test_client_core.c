@@ -32,6 +32,7 @@ struct record {
     uint64_t leader_term;                 /* the last leader */
     uint32_t leader_node;
     int notices[HAMD_CLIENT_LATE_START + 1]; /* per kind */
+    char notice_text[LOG_MAX];            /* the last one's */
 };
 
 static void rec_tick(void *ud, const struct hamd_tick *t, unsigned flags)
@@ -69,6 +70,7 @@ static void rec_notice(void *ud, enum hamd_client_notice what, const char *text)
     struct record *r = ud;
     assert_non_null(text);
     r->notices[what]++;
+    snprintf(r->notice_text, sizeof r->notice_text, "%s", text);
 }
 
 /* A core of n_endpoints endpoints and n_prefixes prefixes. */
@@ -612,6 +614,28 @@ static void test_silence_and_probe_takeover(void **state)
     ccore_destroy(&c);
 }
 
+/* The client itself was away (a SIGSTOP, a debugger, a caller that polls
+ * too seldom) for longer than hb_timeout: the silence notice says how
+ * long, and how long no heartbeat was read. It said
+ * "no heartbeat for 1000 ms: publisher gone or failing over" after a
+ * 20 s stop of the client while the hub was fine. */
+static void test_silence_while_the_client_was_away(void **state)
+{
+    (void)state;
+    struct record r;
+    struct ccore *c = core_new(&r, 1, 1, false);
+    ccore_heartbeat(c, 0, 1, 1, T0);
+    due(c, T0 + 100 * MS);
+    due(c, T0 + 20100 * MS);
+    assert_int_equal(r.notices[HAMD_CLIENT_SILENT], 1);
+    assert_string_equal(r.notice_text, "no heartbeat read for 20100 ms, but "
+                        "this client was away for the last 20000 ms of it "
+                        "(process stopped, callbacks slow, or polled too "
+                        "seldom): what the hub sent meanwhile may still "
+                        "come");
+    ccore_destroy(&c);
+}
+
 /* Contract rb's tick n as (term 1, seq n) on slot. */
 static void on_slot(struct ccore *c, unsigned slot, int n, int64_t now)
 {
@@ -731,6 +755,7 @@ int main(void)
         cmocka_unit_test(test_fencing_drops_older_terms),
         cmocka_unit_test(test_probe_ahead_of_the_primary_waits),
         cmocka_unit_test(test_closing_probe_ahead_of_the_primary_waits),
+        cmocka_unit_test(test_silence_while_the_client_was_away),
         cmocka_unit_test(test_probe_carries_once_the_primary_is_made_again),
         cmocka_unit_test(test_fenced_heartbeat_is_no_liveness),
         cmocka_unit_test(test_dedup_across_term_change),
