@@ -140,20 +140,21 @@ typedef struct hamd_client hamd_client_t;
  * no on_tick, no endpoint, too many, an endpoint NULL or empty, too many
  * prefixes or one too long, CURVE keys not all three valid), or with
  * ZeroMQ's errno for an endpoint it refuses (EINVAL: "foo", no port;
- * EPROTONOSUPPORT: "http://..."), publish or snapshot. */
+ * EPROTONOSUPPORT: "http://...", or a transport a SUB cannot use:
+ * "udp://..."), publish or snapshot. */
 hamd_client_t *hamd_client_new(const struct hamd_client_opts *opts);
 
 /* Runs the client in a thread of its own until hamd_client_destroy: the
  * callbacks are called from that thread. Returns 0, or -1 with errno
- * (EALREADY: already started; EINVAL: self NULL). hamd_client_poll is
- * refused afterwards (EBUSY). */
+ * (EALREADY: already started; EINVAL: self NULL; EDEADLK: from one of its
+ * callbacks). hamd_client_poll is refused afterwards (EBUSY). */
 int hamd_client_start(hamd_client_t *self);
 
 /* For callers with their own loop: waits at most timeout_ms (0: do not
  * wait) for messages, handles what came (callbacks run in this call) and
  * what is due (snapshots, reconnects). Returns the ticks delivered by this
- * call, or -1 with errno (EBUSY: started; EINVAL: self NULL). Call it at
- * least every hb_timeout_ms. */
+ * call, or -1 with errno (EBUSY: started; EINVAL: self NULL; EDEADLK:
+ * from one of its callbacks). Call it at least every hb_timeout_ms. */
 int hamd_client_poll(hamd_client_t *self, int timeout_ms);
 
 /* Copies the counters into *out (zeros when self is NULL). Any thread. */
@@ -169,8 +170,9 @@ bool hamd_client_tick_extra_int(const struct hamd_tick *tick, const char *key,
 const char *hamd_client_version(void);
 
 /* Stops the thread (if started), closes every socket, frees the client
- * and sets *self_p to NULL. NULL or *self_p NULL is fine. Not from a
- * callback: the client is in use there. */
+ * and sets *self_p to NULL. NULL or *self_p NULL is fine. Not from one
+ * of its callbacks, where the client is in use: refused there (errno
+ * EDEADLK, *self_p left as it was). */
 void hamd_client_destroy(hamd_client_t **self_p);
 
 #ifdef __cplusplus

@@ -150,6 +150,14 @@ void client_stats_publish(struct hamd_client *self)
  * Public interface
  * ------------------------------------------------------------------------ */
 
+/* err as the caller can read it: ZeroMQ's own ENOCOMPATPROTO (a transport
+ * it has, but not for this socket: "udp://") is EPROTONOSUPPORT, as an
+ * unknown one is; strerror() knows no ZeroMQ errno. */
+static int errno_plain(int err)
+{
+    return err == ENOCOMPATPROTO ? EPROTONOSUPPORT : err;
+}
+
 HAMD_CLIENT_EXPORT hamd_client_t *hamd_client_new(const struct hamd_client_opts *opts)
 {
     struct hamd_client *self = calloc(1, sizeof *self);
@@ -174,7 +182,7 @@ HAMD_CLIENT_EXPORT hamd_client_t *hamd_client_new(const struct hamd_client_opts 
                                     sink_notice, self};
     self->core = ccore_new(&co, &sink, hamd_mono_ns());
     if (!self->core || client_io_open(self) < 0) {
-        int err = self->core ? errno : ENOMEM;
+        int err = self->core ? errno_plain(errno) : ENOMEM;
         hamd_client_destroy(&self);
         errno = err;
         return NULL;
@@ -182,11 +190,34 @@ HAMD_CLIENT_EXPORT hamd_client_t *hamd_client_new(const struct hamd_client_opts 
     return self;
 }
 
+/* The client whose poll step this thread runs (its callbacks included),
+ * or NULL. */
+static __thread const struct hamd_client *stepping;
+
+/* One poll step, marked as this thread's. */
+static int client_step(struct hamd_client *self, int timeout_ms)
+{
+    const struct hamd_client *outer = stepping; /* a callback may poll
+                                                   another client */
+    stepping = self;
+    int rc = client_io_poll(self, timeout_ms);
+    stepping = outer;
+    return rc;
+}
+
+/* True when the caller is one of this client's callbacks: the client is
+ * in use below it (a poll step), so it is neither freed, nor polled nor
+ * started there. */
+static bool in_callback(const struct hamd_client *self)
+{
+    return stepping == self;
+}
+
 static void *client_thread(void *arg)
 {
     struct hamd_client *self = arg;
     while (!atomic_load(&self->stop))
-        client_io_poll(self, CLIENT_THREAD_POLL_MS);
+        client_step(self, CLIENT_THREAD_POLL_MS);
     return NULL;
 }
 
@@ -194,6 +225,10 @@ HAMD_CLIENT_EXPORT int hamd_client_start(hamd_client_t *self)
 {
     if (!self) { /* what hamd_client_destroy leaves */
         errno = EINVAL;
+        return -1;
+    }
+    if (in_callback(self)) {
+        errno = EDEADLK;
         return -1;
     }
     if (self->started) {
@@ -219,7 +254,11 @@ HAMD_CLIENT_EXPORT int hamd_client_poll(hamd_client_t *self, int timeout_ms)
         errno = EBUSY;
         return -1;
     }
-    return client_io_poll(self, timeout_ms);
+    if (in_callback(self)) {
+        errno = EDEADLK;
+        return -1;
+    }
+    return client_step(self, timeout_ms);
 }
 
 HAMD_CLIENT_EXPORT void hamd_client_stats(hamd_client_t *self,
@@ -252,6 +291,10 @@ HAMD_CLIENT_EXPORT void hamd_client_destroy(hamd_client_t **self_p)
     struct hamd_client *self = self_p ? *self_p : NULL;
     if (!self)
         return;
+    if (in_callback(self)) {
+        errno = EDEADLK; /* refused, the client left as it was */
+        return;
+    }
     if (self->started) {
         atomic_store(&self->stop, true);
         pthread_join(self->thread, NULL);

@@ -45,8 +45,10 @@ bool cconn_primary_carries(const struct cconn *self, unsigned slot,
     if (!cconn_is_probe(slot) || e >= self->n_endpoints)
         return false;
     const struct cconn_ep *ep = &self->eps[e];
+    /* Steady, a probe is closing (or read once more before it closes):
+     * the primary spoke again and carries the stream. */
     if (ep->state == CCONN_STEADY)
-        return ep->close_ns != 0; /* the probes are closing */
+        return true;
     return ep->state == CCONN_BRIDGING && ep->until_ns != INT64_MAX &&
            now_ns < ep->until_ns;
 }

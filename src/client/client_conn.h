@@ -96,8 +96,9 @@ bool cconn_is_probe(unsigned slot);
 
 /* True when slot is a probe and its endpoint's primary is still the
  * connection that carries the stream: the probes are closing after the
- * primary spoke again, or one bridges and the primary is not made again
- * yet (CCONN_GRACE_MS). The primary then still brings, in order, what it
+ * primary spoke again (what the shell reads of them before it closes them
+ * too), or one bridges and the primary is not made again yet
+ * (CCONN_GRACE_MS). The primary then still brings, in order, what it
  * was sent before the probe subscribed, so a probe's tick ahead of it
  * must wait for it (client_core.c). */
 bool cconn_primary_carries(const struct cconn *self, unsigned slot,

@@ -57,6 +57,8 @@ struct ccore {
     bool join_silent;              /* none since the start for hb_timeout:
                                       said once */
     int64_t last_hb_ns;            /* when the last `_hb` came */
+    int64_t last_due_ns;           /* when ccore_due last ran: a longer
+                                      pause is the client's own */
     size_t n_pending;              /* contracts with a pending tick */
     int64_t settle_ns;             /* earliest pending_due_ns */
     struct cconn conn;             /* the publish connections */
@@ -240,6 +242,7 @@ struct ccore *ccore_new(const struct ccore_opts *opts,
     self->sink = *sink;
     self->settle_ns = INT64_MAX;
     self->last_hb_ns = now_ns;
+    self->last_due_ns = now_ns;
     self->snap.wanted = true; /* the late joiner's snapshot */
     self->holding = opts->snapshots;
     cconn_init(&self->conn, opts->n_endpoints,
@@ -640,6 +643,28 @@ void ccore_snapshot_end(struct ccore *self, bool ok, uint64_t term,
  * Time
  * ------------------------------------------------------------------------ */
 
+/* Says that no `_hb` came for hb_timeout, and whether this client itself
+ * was away for longer than that (ccore_due not called: a SIGSTOP, a
+ * debugger, slow callbacks, a caller that polls too seldom). Then the hub
+ * is likely fine and its heartbeats still on their way: "publisher gone"
+ * sent people looking at a healthy hub. */
+static void silent_notice(struct ccore *self, int64_t now_ns)
+{
+    int64_t away_ns = now_ns - self->last_due_ns;
+    if (away_ns <= self->opts.hb_timeout_ns) {
+        notice(self, HAMD_CLIENT_SILENT, "no heartbeat for %lld ms: "
+               "publisher gone or failing over",
+               (long long)(self->opts.hb_timeout_ns / NS_PER_MS));
+        return;
+    }
+    notice(self, HAMD_CLIENT_SILENT, "no heartbeat read for %lld ms, but "
+           "this client was away for the last %lld ms of it (process "
+           "stopped, callbacks slow, or polled too seldom): what the hub "
+           "sent meanwhile may still come",
+           (long long)((now_ns - self->last_hb_ns) / NS_PER_MS),
+           (long long)(away_ns / NS_PER_MS));
+}
+
 /* Silence: no `_hb` for hb_timeout while live, or since the start (said
  * once: a client pointed at no publisher, or one its CURVE key does not
  * open, said nothing at all, for ever). */
@@ -664,9 +689,7 @@ static void live_due(struct ccore *self, int64_t now_ns, int64_t *next)
     self->live = false;
     self->st.silences++;
     self->snap.wanted = true;
-    notice(self, HAMD_CLIENT_SILENT, "no heartbeat for %lld ms: publisher "
-           "gone or failing over", (long long)(self->opts.hb_timeout_ns /
-                                               NS_PER_MS));
+    silent_notice(self, now_ns);
 }
 
 /* The connections' work. */
@@ -693,6 +716,7 @@ int64_t ccore_due(struct ccore *self, int64_t now_ns, unsigned *acts)
     if (self->n_pending > 0)
         next = min64(next, self->settle_ns);
     snap_due(self, now_ns, acts, &next);
+    self->last_due_ns = now_ns;
     return next;
 }
 

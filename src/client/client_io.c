@@ -35,6 +35,15 @@
                                              is answered in under 1 ms */
 #define CLIENT_PROBE_HANDSHAKE_IVL_MS 100 /* ... and a ZMTP handshake a frozen
                                              hub never completes */
+#define CLIENT_RCVHWM_MSGS 10000     /* messages a connection queues in this
+                                        process, at most (~40 MB): beyond,
+                                        the hub's queue for this client
+                                        fills and the hub drops ticks for
+                                        it, reported as a gap. Unbounded
+                                        (0), a consumer slower than the
+                                        stream grew without limit and never
+                                        heard of a loss (docs/client.md,
+                                        "The limits") */
 #define CLIENT_BATCH_MAX 1000        /* messages read from one socket per
                                         poll step: the others get a turn */
 #define CLIENT_SNAPSHOT_REQ "SNAPSHOT"
@@ -61,7 +70,7 @@ static void set_connection_opts(const struct client_conf *conf, void *sock)
                        HAMD_CURVE_Z85_LEN);
     }
     set_int(sock, ZMQ_LINGER, 0);
-    set_int(sock, ZMQ_RCVHWM, 0); /* memory grows rather than ticks drop */
+    set_int(sock, ZMQ_RCVHWM, CLIENT_RCVHWM_MSGS);
     set_int(sock, ZMQ_RECONNECT_IVL, CLIENT_RECONNECT_IVL_MS);
     set_int(sock, ZMQ_HEARTBEAT_IVL, CLIENT_ZMTP_HB_IVL_MS);
     set_int(sock, ZMQ_HEARTBEAT_TIMEOUT, CLIENT_ZMTP_HB_TIMEOUT_MS);
@@ -329,31 +338,58 @@ static long wait_ms(int64_t now_ns, int64_t next_ns, int timeout_ms)
     return wait;
 }
 
+/* The open sockets to poll: the SUBs (slot_of: item -> slot), then the
+ * DEALER when open. */
+struct poll_set {
+    zmq_pollitem_t items[CCORE_SLOTS_MAX + 1];
+    unsigned slot_of[CCORE_SLOTS_MAX];
+    unsigned n_subs; /* SUB items */
+    unsigned n;      /* items, the DEALER's included */
+};
+
+static void poll_set_fill(struct hamd_client *self, struct poll_set *ps)
+{
+    ps->n = 0;
+    for (unsigned s = 0; s < CCORE_SLOTS_MAX; s++)
+        if (self->subs[s]) {
+            ps->slot_of[ps->n] = s;
+            ps->items[ps->n++] = (zmq_pollitem_t){self->subs[s], 0, ZMQ_POLLIN, 0};
+        }
+    ps->n_subs = ps->n;
+    if (self->dealer)
+        ps->items[ps->n++] = (zmq_pollitem_t){self->dealer, 0, ZMQ_POLLIN, 0};
+}
+
+/* Reads the sockets zmq_poll found readable. */
+static void poll_set_read(struct hamd_client *self, const struct poll_set *ps)
+{
+    for (unsigned i = 0; i < ps->n_subs; i++)
+        if (ps->items[i].revents & ZMQ_POLLIN)
+            sub_drain(self, ps->slot_of[i], CLIENT_BATCH_MAX);
+    if (ps->n > ps->n_subs && (ps->items[ps->n_subs].revents & ZMQ_POLLIN))
+        dealer_drain(self, hamd_mono_ns());
+}
+
 int client_io_poll(struct hamd_client *self, int timeout_ms)
 {
     self->delivered = 0;
-    int64_t now_ns = hamd_mono_ns();
-    int64_t next = due_run(self, now_ns);
-    zmq_pollitem_t items[CCORE_SLOTS_MAX + 1];
-    unsigned slot_of[CCORE_SLOTS_MAX]; /* item -> slot */
-    unsigned n = 0;
-    for (unsigned s = 0; s < CCORE_SLOTS_MAX; s++)
-        if (self->subs[s]) {
-            slot_of[n] = s;
-            items[n++] = (zmq_pollitem_t){self->subs[s], 0, ZMQ_POLLIN, 0};
-        }
-    unsigned n_subs = n;
-    bool dealer = self->dealer != NULL; /* polled, item n_subs */
-    if (dealer)
-        items[n++] = (zmq_pollitem_t){self->dealer, 0, ZMQ_POLLIN, 0};
-    int rc = zmq_poll(items, (int)n, wait_ms(now_ns, next, timeout_ms));
+    struct poll_set ps;
+    poll_set_fill(self, &ps);
+    /* What came while the caller was away (its work on the last ticks, or
+     * the process stopped) is read before anything is judged due: judged
+     * first, the connection still holding the hub's heartbeats looked
+     * silent ('no heartbeat', a snapshot, probes beside it). */
+    int rc = zmq_poll(ps.items, (int)ps.n, 0);
+    if (rc == 0) {
+        int64_t now_ns = hamd_mono_ns();
+        int64_t next = due_run(self, now_ns);
+        poll_set_fill(self, &ps); /* due_run opens and closes sockets */
+        rc = zmq_poll(ps.items, (int)ps.n, wait_ms(now_ns, next, timeout_ms));
+    }
     if (rc < 0 && zmq_errno() != EINTR)
         return -1;
-    for (unsigned i = 0; rc > 0 && i < n_subs; i++)
-        if (items[i].revents & ZMQ_POLLIN)
-            sub_drain(self, slot_of[i], CLIENT_BATCH_MAX);
-    if (rc > 0 && dealer && (items[n_subs].revents & ZMQ_POLLIN))
-        dealer_drain(self, hamd_mono_ns());
+    if (rc > 0)
+        poll_set_read(self, &ps);
     due_run(self, hamd_mono_ns());
     client_stats_publish(self);
     return self->delivered;

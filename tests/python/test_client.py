@@ -2,10 +2,12 @@
 joiner's snapshot, fencing, a term change's repeats, gaps, bad input
 dropped and counted, a silence with reconnect and re-snapshot, a prefix
 added later."""
+import threading
 import time
 import unittest
 
 import msgpack
+import zmq
 
 import fakehub
 from fakehub import FakeHub
@@ -170,6 +172,103 @@ class TestSlowConsumer(ClientCase):
         self.assertNotIn(core.SILENT, self.notices)
 
 
+class TestStuckConsumer(unittest.TestCase):
+    """A consumer that stops reading while the hub goes on publishing: the
+    client's queue is bounded, so the hub's queue for it fills and the hub
+    drops ticks for it, reported as a gap when the consumer reads again.
+    (Its queue was unbounded, ZMQ_RCVHWM 0: its memory grew by the
+    stream's rate for as long as it lagged, and no loss was ever
+    reported.) The test's XPUB says when the client is full
+    (ZMQ_XPUB_NODROP) rather than dropping."""
+    PUB_HWM = 1000          # the test publisher's queue per subscriber
+    SEND_MAX = 100000       # ticks a stuck client may take in (its queue,
+    #                         the kernel's buffers, the publisher's)
+    FULL_S = 0.5            # no room this long: the client takes no more
+    #                         (less than the ZMTP heartbeat timeout, 3 s,
+    #                         after which it drops the connection it does
+    #                         not read, and the publisher's queue goes)
+    RETRY_S = 0.001         # a full subscriber is tried again so often
+    DROPPED = 50            # ticks the publisher then drops, as the hub
+
+    def setUp(self):
+        self.hub = FakeHub()
+        self.hub.pub.setsockopt(zmq.SNDHWM, self.PUB_HWM)
+        self.hub.pub.setsockopt(zmq.XPUB_NODROP, 1)
+        self.client = hamd.Client([self.hub.pub_ep], [""])
+
+    def tearDown(self):
+        self.client.close()
+        self.hub.close()
+
+    def send(self, n):
+        """Tick n, unless the client has no room for FULL_S."""
+        give_up = time.monotonic() + self.FULL_S
+        body = fakehub.tick_body(VT, n, 1, n)
+        while True:
+            try:
+                self.hub.pub.send_multipart([VT.encode(), body], zmq.NOBLOCK)
+                return True
+            except zmq.Again:
+                if time.monotonic() >= give_up:
+                    return False
+                time.sleep(self.RETRY_S)
+
+    def test_bounded_and_loss_reported(self):
+        got = []
+        self.hub.wait_subscribed(b"_hb", lambda: got.extend(self.client.poll(20)))
+        self.hub.hb(1)
+        n = 1
+        while self.send(n):             # nobody reads the client meanwhile
+            self.assertLess(n, self.SEND_MAX, "the client took it all in")
+            n += 1
+        n += self.DROPPED               # not published to this client
+        end = time.monotonic() + WAIT_S
+        while not self.send(n):         # the consumer reads again
+            self.assertLess(time.monotonic(), end, "no room made")
+            got.extend(self.client.poll(0))
+        while not got or got[-1]["seq"] != n:
+            self.assertLess(time.monotonic(), end, "tick %d" % n)
+            got.extend(self.client.poll(20))
+        st = self.client.stats
+        # DROPPED, or more if the client dropped its connection (its ZMTP
+        # heartbeat) before it read again
+        self.assertGreaterEqual(st["gaps"], 1)
+        self.assertGreaterEqual(st["missing"], self.DROPPED)
+        self.assertEqual(st["delivered"] + st["missing"], n)
+
+
+class TestMisuse(ClientCase):
+    hb_timeout_ms = 300
+
+    def test_close_from_a_callback(self):
+        # close() from on_leader, in the middle of a poll step: the step
+        # ends as it would have, then the client is closed (it went on
+        # with closed sockets, a zmq.ZMQError "Socket operation on
+        # non-socket" out of poll)
+        self.client._on_leader = lambda change: self.client.close()
+        self.hub.wait_subscribed(b"_hb", self.pump)
+        self.hub.hb(1)
+        with self.assertRaisesRegex(RuntimeError, "closed"):
+            self.until(lambda: False, "closed by on_leader")
+        self.client.close()
+
+    def test_negative_timeout_waits_for_what_is_due(self):
+        # poll(-1): no limit, as None, yet what is due still happens (the
+        # silence since the start, here); it waited for a message alone
+        done = []
+        t = threading.Thread(target=lambda: done.append(self.client.poll(-1)),
+                             daemon=True)
+        t.start()
+        t.join(WAIT_S)
+        if t.is_alive():                # wake it, then fail
+            self.hub.wait_subscribed(b"_hb", lambda: None)
+            self.hub.hb(1)
+            t.join(WAIT_S)
+            self.fail("poll(-1) waited past what was due")
+        self.assertEqual(done, [[]])
+        self.assertIn(core.SILENT, self.notices)
+
+
 class TestSubscribeLater(ClientCase):
     prefixes = ()
 
@@ -204,6 +303,8 @@ class TestSubscribeLater(ClientCase):
             hamd.Client(["tcp://127.0.0.1:1"], ["x" * 48])
         with self.assertRaises(ValueError):
             hamd.Client(["tcp://127.0.0.1:1"], [""], hb_timeout_ms=0)
+        with self.assertRaises(ValueError):     # not 1 ms
+            hamd.Client(["tcp://127.0.0.1:1"], [""], hb_timeout_ms=True)
         with self.assertRaises(ValueError):
             self.client.subscribe("x" * 48)
 

@@ -16,6 +16,7 @@ HB_TIMEOUT = 1000 * MS
 class Recorder:
     def __init__(self):
         self.ticks, self.gaps, self.leaders, self.notices = [], [], [], []
+        self.texts = []
 
     def tick(self, t, snapshot):
         self.ticks.append((t["vt_symbol"], t["extra"]["sim_seq"], snapshot))
@@ -28,7 +29,8 @@ def make(n_sockets=1, n_prefixes=1, snapshots=True):
     r = Recorder()
     c = core.Core(n_sockets, n_prefixes, snapshots, HB_TIMEOUT, T0, r.tick,
                   r.gaps.append, r.leaders.append,
-                  lambda kind, text: r.notices.append(kind))
+                  lambda kind, text: (r.notices.append(kind),
+                                      r.texts.append(text)))
     return c, r
 
 
@@ -267,6 +269,21 @@ class TestConnections(unittest.TestCase):
         self.assertIn(core.BACK, r.notices)
         self.assertIn(core.DO_SNAPSHOT_SEND, c.due(t1)[0])
 
+    def test_core_silence_while_the_client_was_away(self):
+        # the client itself was away (a SIGSTOP, a debugger, polled too
+        # seldom): the notice says so and for how long; it said "no
+        # heartbeat for 1000 ms: publisher gone or failing over"
+        c, r = make(snapshots=False)
+        c.heartbeat(0, 1, 1, T0)
+        c.due(T0 + 100 * MS)
+        c.due(T0 + 20100 * MS)
+        self.assertEqual(r.notices, [core.SILENT])
+        self.assertEqual(r.texts[-1], "no heartbeat read for 20100 ms, but "
+                         "this client was away for the last 20000 ms of "
+                         "it (process stopped, callbacks slow, or polled "
+                         "too seldom): what the hub sent meanwhile may "
+                         "still come")
+
     def test_core_silence_and_takeover(self):
         c, r = make(n_sockets=2)
         c.heartbeat(self.PRIMARY, 1, 1, T0)
@@ -311,6 +328,22 @@ class TestProbeAhead(unittest.TestCase):
         live(c, 10, 1, 10, now=t + 2 * MS, sock=1)
         live(c, 10, 1, 10, now=t + 2 * MS)
         self.assertEqual(r.numbers(), [str(n) for n in range(1, 11)])
+        self.assertEqual(r.gaps, [])
+
+    def test_closing_probe_ahead_of_the_primary_waits(self):
+        # the primary speaks again first, far behind (what the hub queued
+        # while the process was stopped); what the probes still hold when
+        # read before closing is ahead of it too, and left to it
+        c, r, t = self.silent_primary()
+        live(c, 4, 1, 4, now=t)                   # the primary's backlog
+        live(c, 50, 1, 50, now=t + MS, sock=1)    # a probe's live tick
+        closing = t + conn.GRACE_MS * MS
+        self.assertEqual(c.due(closing)[0], {core.DO_CLOSE})
+        self.assertEqual(c.take_close(), [1, 2])
+        live(c, 51, 1, 51, now=closing, sock=2)   # read before it closes
+        for n in range(5, 52):
+            live(c, n, 1, n, now=closing + MS)
+        self.assertEqual(r.numbers(), [str(n) for n in range(1, 52)])
         self.assertEqual(r.gaps, [])
 
     def test_probe_carries_once_the_primary_is_made_again(self):

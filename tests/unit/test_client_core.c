@@ -32,6 +32,7 @@ struct record {
     uint64_t leader_term;                 /* the last leader */
     uint32_t leader_node;
     int notices[HAMD_CLIENT_LATE_START + 1]; /* per kind */
+    char notice_text[LOG_MAX];            /* the last one's */
 };
 
 static void rec_tick(void *ud, const struct hamd_tick *t, unsigned flags)
@@ -69,6 +70,7 @@ static void rec_notice(void *ud, enum hamd_client_notice what, const char *text)
     struct record *r = ud;
     assert_non_null(text);
     r->notices[what]++;
+    snprintf(r->notice_text, sizeof r->notice_text, "%s", text);
 }
 
 /* A core of n_endpoints endpoints and n_prefixes prefixes. */
@@ -612,6 +614,28 @@ static void test_silence_and_probe_takeover(void **state)
     ccore_destroy(&c);
 }
 
+/* The client itself was away (a SIGSTOP, a debugger, a caller that polls
+ * too seldom) for longer than hb_timeout: the silence notice says how
+ * long, and how long no heartbeat was read. It said
+ * "no heartbeat for 1000 ms: publisher gone or failing over" after a
+ * 20 s stop of the client while the hub was fine. */
+static void test_silence_while_the_client_was_away(void **state)
+{
+    (void)state;
+    struct record r;
+    struct ccore *c = core_new(&r, 1, 1, false);
+    ccore_heartbeat(c, 0, 1, 1, T0);
+    due(c, T0 + 100 * MS);
+    due(c, T0 + 20100 * MS);
+    assert_int_equal(r.notices[HAMD_CLIENT_SILENT], 1);
+    assert_string_equal(r.notice_text, "no heartbeat read for 20100 ms, but "
+                        "this client was away for the last 20000 ms of it "
+                        "(process stopped, callbacks slow, or polled too "
+                        "seldom): what the hub sent meanwhile may still "
+                        "come");
+    ccore_destroy(&c);
+}
+
 /* Contract rb's tick n as (term 1, seq n) on slot. */
 static void on_slot(struct ccore *c, unsigned slot, int n, int64_t now)
 {
@@ -649,6 +673,32 @@ static void test_probe_ahead_of_the_primary_waits(void **state)
     on_slot(c, 0, 10, t + 2 * MS);
     assert_string_equal(delivered(&r), "1 2 3 4 5 6 7 8 9 10");
     assert_int_equal(r.n_gaps, 0);
+    ccore_destroy(&c);
+}
+
+/* The primary speaks again first, far behind (what the hub queued while
+ * this process was stopped): the probes close after the grace, and what
+ * they still hold when the shell reads them before closing is ahead of
+ * the primary too: left to it. Taken, the probe's last tick was a gap
+ * over everything the primary still held, and those ticks were then
+ * repeats: 1,428 ticks per contract lost after a 20 s SIGSTOP of a
+ * client. */
+static void test_closing_probe_ahead_of_the_primary_waits(void **state)
+{
+    (void)state;
+    struct record r;
+    struct ccore *c = core_new(&r, 1, 1, false);
+    int64_t t = silent_primary(c, &r) + 10 * MS;
+    on_slot(c, 0, 4, t);              /* the primary's backlog begins */
+    on_slot(c, 1, 50, t + MS);        /* a probe's live tick */
+    int64_t closing = t + CCONN_GRACE_MS * MS;
+    assert_int_equal(due(c, closing), CCORE_DO_CLOSE);
+    assert_int_equal(ccore_take_close(c), 6ull);
+    on_slot(c, 2, 51, closing);       /* read before the probe closes */
+    for (int n = 5; n <= 51; n++)
+        on_slot(c, 0, n, closing + MS);
+    assert_int_equal(r.n_gaps, 0);
+    assert_int_equal(ccore_stats(c)->delivered, 51);
     ccore_destroy(&c);
 }
 
@@ -704,6 +754,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fencing_drops_older_terms),
         cmocka_unit_test(test_probe_ahead_of_the_primary_waits),
+        cmocka_unit_test(test_closing_probe_ahead_of_the_primary_waits),
+        cmocka_unit_test(test_silence_while_the_client_was_away),
         cmocka_unit_test(test_probe_carries_once_the_primary_is_made_again),
         cmocka_unit_test(test_fenced_heartbeat_is_no_liveness),
         cmocka_unit_test(test_dedup_across_term_change),

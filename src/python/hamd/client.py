@@ -30,6 +30,12 @@ PREFIX_MAX_BYTES = 47       # the hub answers no snapshot of a longer prefix
 HB_TIMEOUT_MS_DEFAULT = 1000  # ten `_hb` periods
 HISTORY_MAX = 1000          # gaps, leader changes, events kept for reading
 BATCH_MAX = 1000            # messages read from one socket per step
+RCVHWM_MSGS = 10000         # messages a connection queues in this process,
+#                             at most: beyond, the hub's queue for this
+#                             client fills and the hub drops ticks for it,
+#                             reported as a gap (unbounded, a consumer
+#                             slower than the stream grew without limit and
+#                             never heard of a loss; docs/client.md)
 CURVE_KEY_Z85_LEN = 40      # a CURVE key in Z85 (docs/security.md)
 RECONNECT_IVL_MS = 10       # a new leader re-sends what it held once the
 #                             old one's clients are back, at most 300 ms
@@ -105,7 +111,7 @@ def _set_connection_options(sock, curve=None):
     if curve:
         sock.curve_serverkey, sock.curve_publickey, sock.curve_secretkey = curve
     sock.setsockopt(zmq.LINGER, 0)
-    sock.setsockopt(zmq.RCVHWM, 0)   # memory grows rather than ticks drop
+    sock.setsockopt(zmq.RCVHWM, RCVHWM_MSGS)
     sock.setsockopt(zmq.RECONNECT_IVL, RECONNECT_IVL_MS)
     sock.setsockopt(zmq.HEARTBEAT_IVL, ZMTP_HEARTBEAT_IVL_MS)
     sock.setsockopt(zmq.HEARTBEAT_TIMEOUT, ZMTP_HEARTBEAT_TIMEOUT_MS)
@@ -150,7 +156,8 @@ class Client:
                                            "snapshot_endpoints")
         self.prefixes = _strings(prefixes, "prefixes", PREFIX_MAX_BYTES, True,
                                  limit=None)
-        if not isinstance(hb_timeout_ms, int) or hb_timeout_ms <= 0:
+        if (not isinstance(hb_timeout_ms, int) or isinstance(hb_timeout_ms, bool)
+                or hb_timeout_ms <= 0):
             raise ValueError("hb_timeout_ms: a positive integer")
         self.gaps = collections.deque(maxlen=HISTORY_MAX)
         self.leader_changes = collections.deque(maxlen=HISTORY_MAX)
@@ -159,6 +166,8 @@ class Client:
         self._on_leader = _callable(on_leader, "on_leader")
         self._on_event = _callable(on_event, "on_event")
         self._on_notice = _callable(on_notice, "on_notice")
+        self._stepping = False               # a poll step runs (callbacks too)
+        self._close_due = False              # close() came from a callback
         self._ready = collections.deque()    # delivered, not yet taken
         self._new_prefixes = collections.deque()  # from subscribe()
         self._own_ctx = context is None
@@ -223,6 +232,12 @@ class Client:
         return dict(self._core.stats)
 
     def close(self):
+        """Closes the sockets; from a callback, when its poll step ends
+        (the step still uses them). poll, recv and the iterator raise
+        RuntimeError afterwards."""
+        if self._stepping:
+            self._close_due = True
+            return
         for s in self._subs.values():
             s.close(linger=0)
         self._subs = {}
@@ -430,8 +445,21 @@ class Client:
         return nxt
 
     def _step(self, timeout_ms):
+        """One poll step: waits at most timeout_ms (None or < 0: no limit
+        but what is due, as the C library)."""
         if self._ctx is None:
             raise RuntimeError("hamd.Client is closed")
+        if timeout_ms is not None and timeout_ms < 0:
+            timeout_ms = None   # poll(-1) waited for a message alone
+        self._stepping = True
+        try:
+            self._step_once(timeout_ms)
+        finally:
+            self._stepping = False
+            if self._close_due:
+                self.close()
+
+    def _step_once(self, timeout_ms):
         self._apply_subscriptions()
         # What came while the caller was away (its work on the ticks of
         # the last step) is read before anything is judged due: judged

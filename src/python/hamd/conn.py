@@ -79,15 +79,16 @@ class Conn:
     def primary_carries(self, slot, now):
         """True when slot is a probe and its endpoint's primary is still the
         connection that carries the stream: the probes are closing after
-        the primary spoke again, or one bridges and the primary is not made
+        the primary spoke again (what is read of them before they close
+        too), or one bridges and the primary is not made
         again yet (GRACE_MS). The primary still brings, in order, what it
         was sent before the probe subscribed (core.py: _probe_ahead)."""
         e = endpoint(slot)
         if not is_probe(slot) or e >= len(self.eps):
             return False
         ep = self.eps[e]
-        if ep.state == STEADY:
-            return ep.close_at is not None
+        if ep.state == STEADY:      # closing, or read once more before
+            return True             # it closes: the primary spoke again
         return ep.state == BRIDGING and ep.until != NEVER and now < ep.until
 
     def reconnect_ok(self, slot):

@@ -99,6 +99,7 @@ class Core:
         self.ever_live = False
         self.join_silent = False    # no `_hb` since the start: said once
         self.last_hb = now
+        self.last_due = now         # a longer pause is the client's own
         self.n_pending = 0
         self.settle = None
         self.conn = conn.Conn(n_endpoints, min(conn.PROBE_AFTER_MS * NS_PER_MS,
@@ -397,8 +398,7 @@ class Core:
                 self.live = False
                 self.stats["silences"] += 1
                 self.snap_wanted = True
-                self.notice(SILENT, "no heartbeat for %d ms: publisher gone or "
-                            "failing over" % (self.hb_timeout // NS_PER_MS))
+                self._silent_notice(now)
             else:
                 nxt.append(deadline)
         at = self.conn.due(now)
@@ -413,7 +413,24 @@ class Core:
         if self.n_pending:
             nxt.append(self.settle)
         self._snap_due(now, acts, nxt)
+        self.last_due = now
         return acts, (min(nxt) if nxt else None)
+
+    def _silent_notice(self, now):
+        """No `_hb` for hb_timeout; and whether this client itself was
+        away for longer than that (due() not called: a SIGSTOP, a debugger,
+        slow callbacks, polled too seldom), when the hub is likely fine and
+        its heartbeats on their way (client_core.c: silent_notice)."""
+        away = now - self.last_due
+        if away <= self.hb_timeout:
+            self.notice(SILENT, "no heartbeat for %d ms: publisher gone or "
+                        "failing over" % (self.hb_timeout // NS_PER_MS))
+            return
+        self.notice(SILENT, "no heartbeat read for %d ms, but this client was "
+                    "away for the last %d ms of it (process stopped, "
+                    "callbacks slow, or polled too seldom): what the hub "
+                    "sent meanwhile may still come"
+                    % ((now - self.last_hb) // NS_PER_MS, away // NS_PER_MS))
 
     def _settle_due(self, now):
         self.settle = None
