@@ -6,6 +6,7 @@
 #   ./deploy/quickstart.sh                    run until Ctrl-C
 #   QUICKSTART_SECONDS=30 ./deploy/quickstart.sh   stop by itself
 #   HAMD_RUN_DIR=/tmp/hamd ./deploy/quickstart.sh  state elsewhere (./run)
+#   HAMD_PEER_1_ADMIN=127.0.0.1:9001 ...      ports elsewhere (docs/configuration.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -40,12 +41,39 @@ trap stop_all INT TERM HUP EXIT
 # no handover, status 1, gateways killed. Now only this script gets it.
 # (No job control here, so a child is no group leader and setsid does not
 # fork: $! stays the node's pid.)
+LOG_START=()
 for n in 1 2 3; do
   mkdir -p "$RUN_DIR/node$n"
+  LOG_START+=($(stat -c %s "$RUN_DIR/node$n.log" 2>/dev/null || echo 0))
   HAMD_NODE_DATA_DIR="$RUN_DIR/node$n" HAMD_GATEWAYS_SIM="$BUILD/src/hamd-gw-sim" \
     setsid "$BUILD/src/hamd" --config "deploy/local/node$n.ini" >>"$RUN_DIR/node$n.log" 2>&1 &
   PIDS+=($!)
   echo "== node $n started (pid $!, log $RUN_DIR/node$n.log)"
+done
+
+# Until every node has logged its start (this run's lines only: the logs
+# grow across runs). A node that could not start (a port of deploy/local/
+# in use: another quickstart still runs?) stops it all; before, hactl went
+# on to show, and tail, whatever else answered on those ports.
+this_run_log() { tail -c +"$((LOG_START[$1 - 1] + 1))" "$RUN_DIR/node$1.log"; }
+node_failed() {
+  echo "== node $1 did not start; the end of $RUN_DIR/node$1.log:" >&2
+  this_run_log "$1" | tail -n 5 >&2
+  echo "== its ports are those of deploy/local/node$1.ini; HAMD_PEER_N_ADMIN," \
+       "_RAFT, _PUBLISH, _SNAPSHOT and _RELAY move them (docs/configuration.md)" >&2
+  exit 1
+}
+for _ in $(seq 1 150); do
+  waiting=0
+  for n in 1 2 3; do
+    this_run_log "$n" | grep -q "node $n started" && continue
+    if this_run_log "$n" | grep -q "start-up failed" || ! kill -0 "${PIDS[$n - 1]}" 2>/dev/null; then
+      node_failed "$n"
+    fi
+    waiting=1
+  done
+  [ "$waiting" = 0 ] && break
+  sleep 0.2
 done
 
 HACTL=("$BUILD/src/hactl" -c deploy/local/node1.ini)

@@ -22,6 +22,7 @@
 #include "control/cover.h"
 #include "control/event_hook.h"
 #include "control/events.h"
+#include "control/datadir_lock.h"
 #include "control/hangup.h"
 #include "control/hooks.h"
 #include "control/monitor.h"
@@ -570,6 +571,7 @@ static int node_start(struct hamd_node *node)
     if (!node->gateways || !node->contracts || !node->relays ||
         !node->source_ids ||
         data_dir_prepare(cfg->data_dir) < 0 ||
+        (node->datadir_lock = hamd_datadir_lock(cfg->data_dir)) < 0 ||
         !(node->store = hamd_store_new(store_dir)) ||
         node_secrets_start(node) < 0)
         return -1;
@@ -599,6 +601,7 @@ int hamd_node_run(const struct hamd_config *cfg)
     if (!node)
         return -1;
     node->cfg = cfg;
+    node->datadir_lock = -1;
     hamd_log_set_ident("hamd");
     uv_loop_init(&node->loop);
     node_handles_init(node);
@@ -616,6 +619,8 @@ int hamd_node_run(const struct hamd_config *cfg)
     hamd_store_destroy(&node->store);
     node_maps_free(node);
     node_secrets_free(node);
+    if (node->datadir_lock >= 0)
+        close(node->datadir_lock);
     /* A shutdown cut short (a second signal, the deadline) leaves handles
      * open by design; a clean one that leaves any is a bug worth a WARN. */
     if (uv_loop_close(&node->loop) != 0 && rc == 0)

@@ -126,6 +126,7 @@ struct hamd_node {
                                            gateways are down (handover) */
     bool draining;                      /* past the handover: closing down */
     int exit_code;                      /* returned by hamd_node_run */
+    int datadir_lock;                   /* fd holding data_dir's lock, -1 */
 };
 
 /* reconcile.c: bring gateways / contracts / routing in line with the

@@ -328,6 +328,9 @@ void hamd_supervisor_stop(struct hamd_supervisor *self, const char *account)
     if (!c)
         return;
     c->relaunch = false;
+    /* Its next launch starts it anew, not a relaunch: an operator's stop
+     * and start is no crash for `restarts` (HamdGatewayRestarts) to count. */
+    c->info.started_ms = 0;
     child_terminate(c);
     c->info.state = c->proc_open ? HAMD_SUP_STOPPING : HAMD_SUP_STOPPED;
 }

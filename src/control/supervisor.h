@@ -42,9 +42,11 @@ struct hamd_sup_opts {
 struct hamd_sup_info {
     enum hamd_sup_state state;       /* where the process is */
     int pid;                         /* 0 when not running */
-    unsigned restarts;               /* launches after the first */
+    unsigned restarts;               /* launches after the first of a run
+                                        (one since the last stop) */
     char last_exit[SUP_REASON_MAX];  /* "exit 3", "signal 9", "" */
-    int64_t started_ms;              /* uv_now of the last launch */
+    int64_t started_ms;              /* uv_now of the last launch; 0: none
+                                        since the last stop */
 };
 
 /* Callbacks into the node, on the loop thread. */

@@ -181,7 +181,7 @@ static void print_account_row(const json_t *a)
 
 static int accounts_list(struct hactl *ctl, int argc, char **argv)
 {
-    int rc = hactl_read_opts(ctl, argc, argv, "accounts list [--json]");
+    int rc = hactl_read_no_operands(ctl, argc, argv, "accounts list [--json]");
     if (rc != HACTL_OK)
         return rc;
     struct hactl_resp r;
@@ -309,13 +309,9 @@ static int accounts_one(struct hactl *ctl, int argc, char **argv)
  * leader's [accounts] key_file (docs/security.md, key rotation). */
 static int accounts_rekey(struct hactl *ctl, int argc, char **argv)
 {
-    int rc = hactl_read_opts(ctl, argc, argv, "accounts rekey [--json]");
+    int rc = hactl_read_no_operands(ctl, argc, argv, "accounts rekey [--json]");
     if (rc != HACTL_OK)
         return rc;
-    if (optind != argc) {
-        fprintf(stderr, "usage: hactl accounts rekey [--json]\n");
-        return HACTL_USAGE;
-    }
     struct hactl_resp r;
     hactl_http_write(ctl, "POST", "/api/accounts/rekey", NULL, &r);
     rc = hactl_http_check("accounts rekey", &r);

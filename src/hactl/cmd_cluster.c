@@ -49,13 +49,9 @@ static const char *member_role(const json_t *m)
 
 static int members_list(struct hactl *ctl, int argc, char **argv)
 {
-    int rc = hactl_read_opts(ctl, argc, argv, MEMBERS_USAGE);
+    int rc = hactl_read_no_operands(ctl, argc, argv, MEMBERS_USAGE);
     if (rc != HACTL_OK)
         return rc;
-    if (optind < argc) {
-        fprintf(stderr, "usage: hactl %s\n", MEMBERS_USAGE);
-        return HACTL_USAGE;
-    }
     struct hactl_resp r, live[HACTL_MAX_NODES];
     hactl_http_read(ctl, "/api/members", &r);
     rc = hactl_http_check("members", &r);
@@ -351,10 +347,13 @@ int hactl_cmd_events(struct hactl *ctl, int argc, char **argv)
                    limit <= EVENTS_LIMIT_MAX && *end == '\0') {
             continue;
         } else {
-            fprintf(stderr, "usage: hactl events [-f] [--limit 1..%d] [--json]\n",
-                    EVENTS_LIMIT_MAX);
-            return HACTL_USAGE;
+            break;
         }
+    }
+    if (opt != -1 || optind < argc) {
+        fprintf(stderr, "usage: hactl events [-f] [--limit 1..%d] [--json]\n",
+                EVENTS_LIMIT_MAX);
+        return HACTL_USAGE;
     }
     int rc = hactl_need_nodes(ctl, "events");
     if (rc != HACTL_OK)

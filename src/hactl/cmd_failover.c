@@ -137,7 +137,7 @@ int hactl_cmd_pause(struct hactl *ctl, int argc, char **argv)
     bool pause = strcmp(argv[0], "pause") == 0;
     int rc = hactl_need_nodes(ctl, argv[0]);
     if (rc == HACTL_OK)
-        rc = hactl_read_opts(ctl, argc, argv, pause ? "pause" : "resume");
+        rc = hactl_read_no_operands(ctl, argc, argv, pause ? "pause" : "resume");
     if (rc != HACTL_OK)
         return rc;
     struct hactl_resp r;

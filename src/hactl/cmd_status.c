@@ -225,7 +225,7 @@ static void print_table(const struct hactl *ctl, const struct hactl_resp *r)
 
 int hactl_cmd_status(struct hactl *ctl, int argc, char **argv)
 {
-    int rc = hactl_read_opts(ctl, argc, argv, "status [--json]");
+    int rc = hactl_read_no_operands(ctl, argc, argv, "status [--json]");
     if (rc != HACTL_OK || (rc = hactl_need_nodes(ctl, "status")) != HACTL_OK)
         return rc;
     struct hactl_resp r[HACTL_MAX_NODES];

@@ -12,7 +12,7 @@ static const char SUBS_USAGE[] = "subs list [--json] | subs add|rm SYMBOL.EXCHAN
 
 static int subs_list(struct hactl *ctl, int argc, char **argv)
 {
-    int rc = hactl_read_opts(ctl, argc, argv, SUBS_USAGE);
+    int rc = hactl_read_no_operands(ctl, argc, argv, SUBS_USAGE);
     if (rc != HACTL_OK)
         return rc;
     struct hactl_resp r;

@@ -42,6 +42,17 @@ int hactl_read_opts(struct hactl *ctl, int argc, char **argv,
     return HACTL_OK;
 }
 
+int hactl_read_no_operands(struct hactl *ctl, int argc, char **argv,
+                           const char *usage)
+{
+    int rc = hactl_read_opts(ctl, argc, argv, usage);
+    if (rc == HACTL_OK && optind < argc) {
+        fprintf(stderr, "usage: hactl %s\n", usage);
+        rc = HACTL_USAGE;
+    }
+    return rc;
+}
+
 const char *hactl_jstr(const json_t *o, const char *key, const char *dflt)
 {
     const char *s = json_string_value(json_object_get(o, key));

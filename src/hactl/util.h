@@ -31,6 +31,12 @@ int hactl_verb_run(struct hactl *ctl, int argc, char **argv,
 int hactl_read_opts(struct hactl *ctl, int argc, char **argv,
                     const char *usage);
 
+/* hactl_read_opts for a command that takes no operand: one given is a
+ * usage error too, so `hactl pause sim_a` does not pause the cluster
+ * (docs/hactl.md, exit code 2). */
+int hactl_read_no_operands(struct hactl *ctl, int argc, char **argv,
+                           const char *usage);
+
 /* The string member key of o, or dflt when absent, empty or not a
  * string. */
 const char *hactl_jstr(const json_t *o, const char *key, const char *dflt);

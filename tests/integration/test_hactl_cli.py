@@ -7,7 +7,9 @@ update ID --json-body FILE` takes the file that `accounts add --json-body`
 took, its "id" included (a file naming another account is refused);
 `is-leader --other` asks every node but the first (and the first not at
 all), names the publisher with --json, and is a usage error (exit 2)
-with no other node, an unknown option or an operand.
+with no other node, an unknown option or an operand. A command that
+takes no operand refuses one (exit 2): `hactl pause sim_a` must not pause
+the whole cluster.
 """
 import http.server
 import json
@@ -99,6 +101,19 @@ def test_is_leader_bad_command_lines():
               "%s: exit %d, %r" % (" ".join(args), r.returncode, r.stderr))
 
 
+def test_no_operand_commands_refuse_one():
+    """Exit 2 before any node is asked: before, the operand was ignored,
+    hactl asked NOWHERE and exited 3 (against a cluster: 0, and `pause
+    sim_a` paused every contract's failover)."""
+    for args in (["status", "x"], ["accounts", "list", "x"],
+                 ["accounts", "rekey", "x"], ["subs", "list", "x"],
+                 ["members", "x"], ["pause", "sim_a"], ["resume", "sim_a"],
+                 ["events", "x"], ["events", "-f", "x"]):
+        r = hactl("-H", NOWHERE, *args)
+        check(r.returncode == 2 and "usage: hactl" in r.stderr and r.stdout == "",
+              "%s: exit %d, %r" % (" ".join(args), r.returncode, r.stderr))
+
+
 def test_tail_json_after_the_command():
     c = Cluster(0, [sim_account("sim_a", 1, ["SHFE"], rate=20)],
                 ["rb2601.SHFE"], name="clijson").start()
@@ -148,5 +163,6 @@ def test_update_with_the_file_of_add():
 
 if __name__ == "__main__":
     run([test_bad_timeout_is_a_usage_error, test_is_leader_other_skips_the_first_node,
-         test_is_leader_bad_command_lines, test_tail_json_after_the_command,
+         test_is_leader_bad_command_lines, test_no_operand_commands_refuse_one,
+         test_tail_json_after_the_command,
          test_update_with_the_file_of_add])

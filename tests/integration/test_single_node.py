@@ -3,16 +3,18 @@
 Proves the tick path end to end: field names and types a vnpy user
 expects, contiguous seq, every sim tick of the active source exactly once,
 snapshot + live with no gap for a late joiner, garbage from one gateway
-counted while the others flow, a killed gateway relaunched, and a SIGHUP
-logged with its sender and otherwise ignored.
+counted while the others flow, a killed gateway relaunched, a SIGHUP
+logged with its sender and otherwise ignored, and a second hamd on the
+same data_dir refused before it touches anything there.
 """
 import os
 import re
 import signal
+import subprocess
 
-from hamdtest import (Cluster, Subscriber, check, check_contiguous,
-                      check_exactly_once, check_tick_fields, run,
-                      sim_account, snapshot, wait_for)
+from hamdtest import (HAMD, Cluster, Subscriber, check, check_contiguous,
+                      check_exactly_once, check_tick_fields, healthy_gateway,
+                      run, sim_account, snapshot, wait_for)
 
 SYMBOLS = ["rb2601.SHFE", "cu2601.SHFE", "i2601.DCE", "m2601.DCE"]
 HUP_STORM_ROUNDS = 50      # SIGHUP storm: rounds of kills, 20 ms of ticks apart
@@ -123,6 +125,30 @@ def test_killed_gateway_is_relaunched():
         c.cleanup()
 
 
+def test_second_hamd_on_the_data_dir_is_refused():
+    """`hamd --config` run by hand beside the running node (to check the
+    file, say) exits 1 naming the node that holds the data_dir. Before,
+    it opened the store and bound the gateway socket anew, then failed on
+    the admin port, and the running node's socket file pointed at nothing:
+    every gateway relaunched afterwards stayed CONNECTING for good."""
+    c = make("twice", two_sims())
+    try:
+        pid = wait_for(lambda: healthy_gateway(c, 0, "sim_b") and
+                       gateway_pid(c, "sim_b"), 15, "sim_b HEALTHY")
+        r = subprocess.run([HAMD, "--config", c.nodes[0]["config"]],
+                           capture_output=True, text=True, timeout=30)
+        want = "another hamd (pid %d) runs on data_dir" % c.nodes[0]["proc"].pid
+        check(r.returncode == 1 and want in r.stderr,
+              "second hamd: exit %d, %r" % (r.returncode, r.stderr[-600:]))
+        os.kill(pid, signal.SIGKILL)
+        wait_for(lambda: (gateway_pid(c, "sim_b") or pid) != pid, 10,
+                 "sim_b relaunched")
+        wait_for(lambda: healthy_gateway(c, 0, "sim_b"), 15,
+                 "the relaunched sim_b HEALTHY (it reached the node's socket)")
+    finally:
+        c.cleanup()
+
+
 def test_sigterm_stops_gateways():
     """...and a simulator stopped cleanly removes its ipc:// control
     socket file, which has its pid in the name and would pile up."""
@@ -202,5 +228,6 @@ if __name__ == "__main__":
          test_late_joiner_snapshot_then_live_without_gap,
          test_garbage_gateway_counted_others_flow,
          test_killed_gateway_is_relaunched,
+         test_second_hamd_on_the_data_dir_is_refused,
          test_sigterm_stops_gateways,
          test_sighup_is_logged_and_ignored])
