@@ -5,8 +5,11 @@ password through a follower (and a seed account with another one) must
 leave no trace of either password in any node's data directory (the Raft
 log, LMDB, snapshots) or log, while every node's gateway still gets the
 password in clear and logs in with it. Answers mask it. Then the key is
-rotated with `hactl accounts rekey`, the old key is dropped, and a node
-without the key refuses to start. Without a key_file, the log says which
+rotated with `hactl accounts rekey`, the old key is dropped once every
+node has a Raft snapshot taken after the rekey (before, a restarted node
+replayed the old key's secrets and logged that it could not open them),
+a node restarted then opens everything, and a node without the key
+refuses to start. Without a key_file, the log says which
 accounts' secrets are stored in clear.
 
 The gateway is a small script written here: it logs in (STATUS logged_in,
@@ -88,6 +91,15 @@ def grep_data_dirs(c, needle):
     return r.stdout.decode().split()
 
 
+def newest_snapshot_index(c, idx):
+    """The log index of node idx's newest Raft snapshot (its files are
+    DATA_DIR/raft/snapshot-TERM-INDEX-MS), 0 without one."""
+    raft_dir = os.path.join(c.nodes[idx]["data_dir"], "raft")
+    return max([int(name.split("-")[2]) for name in os.listdir(raft_dir)
+                if name.startswith("snapshot-") and
+                not name.endswith(".meta")] or [0])
+
+
 def test_secrets_sealed_at_rest():
     password = "pw-" + uuid.uuid4().hex
     seed_password = "seed-" + uuid.uuid4().hex
@@ -155,12 +167,23 @@ def test_secrets_sealed_at_rest():
         again = c.hactl("accounts", "rekey", "--json").stdout
         check('"rekeyed":0' in again.replace(" ", ""),
               "a second rekey changed %r" % again)
-        # The old key dropped: a restarted node opens everything.
+        # The old key dropped once every node has a Raft snapshot taken
+        # after the rekey (docs/security.md, step 3): a restarted node
+        # opens everything, and never meets a secret it cannot open.
+        rekeyed_at = api_get(c, leader, "/api/status")["commit_index"]
+        for i in range(3):
+            wait_for(lambda: newest_snapshot_index(c, i) >= rekeyed_at,
+                     LOGIN_TIMEOUT_S, "node %d's snapshot after the rekey"
+                     % (i + 1))
         write_file(key_file, key_b + "\n", 0o600)
         c.stop(follower)
+        logged_before = len(c.log_text(follower))
         c.start(follower)
         wait_for(lambda: logged_in_everywhere(c, ACCOUNT, [follower]),
                  START_TIMEOUT_S, "logged in after a restart with the new key")
+        since = c.log_text(follower)[logged_before:]
+        check("cannot be opened" not in since, "the restarted node met "
+              "secrets it cannot open:\n%s" % since[-3000:])
 
         c.stop(timeout=STOP_TIMEOUT_S)
         for secret in (password, seed_password):
