@@ -18,6 +18,7 @@ The gateway is a small script written here: it logs in (STATUS logged_in,
 """
 import base64
 import hashlib
+import json
 import os
 import stat
 import subprocess
@@ -218,6 +219,58 @@ def test_secrets_sealed_at_rest():
         c.cleanup()
 
 
+def environ_of(pid):
+    """The environment of process pid, as a dict."""
+    with open("/proc/%d/environ" % pid, "rb") as f:
+        entries = f.read().decode("utf-8", "replace").split("\0")
+    return dict(e.split("=", 1) for e in entries if "=" in e)
+
+
+def test_account_overrides_stay_in_hamd():
+    """An account's params given in hamd's environment
+    (HAMD_ACCOUNT_<ID>_PARAMS, docs/configuration.md) may hold its
+    password: only that account's gateway gets it, in HAMD_GW_PARAMS.
+    Neither the other accounts' gateways nor the hooks inherit the
+    variable."""
+    password = "envpw-" + uuid.uuid4().hex
+    accounts = [{"id": aid, "gateway_type": "sim", "priority": prio,
+                 "enabled": True, "exchanges": ["SHFE"],
+                 "params": {"seed": 7, "rate": 5}}
+                for aid, prio in (("sim_a", 1), ("sim_b", 2))]
+    override = json.dumps({"seed": 7, "rate": 5, "password": password})
+    c = Cluster(0, accounts, SYMBOLS, name="envsecrets",
+                env={"HAMD_ACCOUNT_SIM_A_PARAMS": override})
+    hook_env = os.path.join(c.dir, "hook.env")
+    hook = write_file(os.path.join(c.dir, "on_leader.sh"),
+                      "#!/bin/sh\nenv > %s.tmp && mv %s.tmp %s\n"
+                      % (hook_env, hook_env, hook_env), 0o755)
+    c.extra_ini = "[hooks]\non_leader = %s\n" % hook
+    c.rewrite_configs().start()
+    try:
+        wait_one_publisher(c, timeout=START_TIMEOUT_S)
+        pids = {a: wait_for(lambda: (gateway_of(c, 0, a) or {}).get("pid"),
+                            START_TIMEOUT_S, "%s's gateway" % a)
+                for a in ("sim_a", "sim_b")}
+        gw_a = environ_of(pids["sim_a"])
+        check(password in gw_a.get("HAMD_GW_PARAMS", ""),
+              "the override did not reach sim_a's gateway")
+        wait_for(lambda: os.path.exists(hook_env), START_TIMEOUT_S,
+                 "the on_leader hook")
+        with open(hook_env) as f:
+            hook_text = f.read()
+        seen = {"sim_a's gateway, outside HAMD_GW_PARAMS":
+                [k for k, v in gw_a.items()
+                 if password in v and k != "HAMD_GW_PARAMS"],
+                "sim_b's gateway": [k for k, v in environ_of(pids["sim_b"]).items()
+                                    if password in v],
+                "the on_leader hook": [line.split("=", 1)[0]
+                                       for line in hook_text.splitlines()
+                                       if password in line]}
+        check(not any(seen.values()), "the password inherited: %r" % seen)
+    finally:
+        c.cleanup()
+
+
 def test_clear_secrets_warned():
     """Without key_file secrets are stored as given (docs/security.md):
     the log says so for a seed account at start and for an account
@@ -245,4 +298,5 @@ def test_clear_secrets_warned():
 
 
 if __name__ == "__main__":
-    run([test_secrets_sealed_at_rest, test_clear_secrets_warned])
+    run([test_secrets_sealed_at_rest, test_account_overrides_stay_in_hamd,
+         test_clear_secrets_warned])
