@@ -9,8 +9,11 @@ rotated with `hactl accounts rekey`, the old key is dropped once every
 node has a Raft snapshot taken after the rekey (before, a restarted node
 replayed the old key's secrets and logged that it could not open them),
 a node restarted then opens everything, and a node without the key
-refuses to start. Without a key_file, the log says which
-accounts' secrets are stored in clear.
+refuses to start. A node whose key file lacks the new key keeps its
+gateways and starts a new account's once its file has it. Account
+overrides in hamd's environment stay out of the other processes'
+environments. Without a key_file, the log says which accounts' secrets
+are stored in clear.
 
 The gateway is a small script written here: it logs in (STATUS logged_in,
 "password ok") only when the password it was launched with hashes to the
@@ -25,8 +28,8 @@ import subprocess
 import uuid
 
 from hamdtest import (Cluster, add_gateway_type, api_get, check, gateway_of,
-                      log, run, wait_for, wait_one_publisher,
-                      write_scripted_gateway)
+                      healthy_gateway, log, run, sim_account, wait_for,
+                      wait_one_publisher, write_scripted_gateway)
 
 ACCOUNT = "ctp_x"
 SEED = "seed_a"
@@ -219,6 +222,51 @@ def test_secrets_sealed_at_rest():
         c.cleanup()
 
 
+def test_stale_key_file_catches_up():
+    """A node whose key file lacks the key the leader seals with (not
+    updated before a rekey, docs/security.md) cannot open the secrets: it
+    says so once per account, keeps the gateways it runs, and starts a new
+    account's only once its file has the key, without a restart or a
+    write (before, that gateway stayed stopped until the account was
+    written again or the node restarted)."""
+    key_a, key_b = new_key(), new_key()
+    c = Cluster(3, [sim_account("sim_a", 1, ["SHFE"], rate=5,
+                                password="pw-" + uuid.uuid4().hex)],
+                SYMBOLS, name="stalekey")
+    files = [write_file(os.path.join(c.dir, "node%d.key" % (i + 1)),
+                        key_a + "\n", 0o600) for i in range(3)]
+    for i, n in enumerate(c.nodes):
+        with open(n["config"], "a") as f:
+            f.write("[accounts]\nkey_file = %s\n" % files[i])
+    c.start()
+    try:
+        leader = wait_one_publisher(c, timeout=START_TIMEOUT_S)
+        stale = (leader + 1) % 3
+        wait_for(lambda: healthy_gateway(c, stale, "sim_a"), START_TIMEOUT_S,
+                 "sim_a HEALTHY on the node to be left stale")
+        for i in range(3):
+            write_file(files[i], key_a + "\n" if i == stale
+                       else "%s\n%s\n" % (key_b, key_a), 0o600)
+        c.hactl("accounts", "rekey", idx=leader)
+        c.hactl("accounts", "add", "--id", "late", "--type", "sim",
+                "--priority", "2", "--exchanges", "SHFE",
+                "--param-str", "password=pw-" + uuid.uuid4().hex, idx=leader)
+        said = "account late: its secret params cannot be opened"
+        wait_for(lambda: said in c.log_text(stale), LOGIN_TIMEOUT_S,
+                 "the stale node saying it cannot open the new account")
+        check(healthy_gateway(c, stale, "sim_a"), "sim_a stopped on the "
+              "stale node: %r" % gateway_of(c, stale, "sim_a"))
+        check((gateway_of(c, stale, "late") or {}).get("pid") in (None, 0),
+              "late runs on the stale node without its key")
+        write_file(files[stale], "%s\n%s\n" % (key_b, key_a), 0o600)
+        wait_for(lambda: healthy_gateway(c, stale, "late"), LOGIN_TIMEOUT_S,
+                 "late HEALTHY on the stale node once its file has the key")
+        check(c.log_text(stale).count(said) == 1,
+              "said more than once:\n%s" % c.log_text(stale)[-3000:])
+    finally:
+        c.cleanup()
+
+
 def environ_of(pid):
     """The environment of process pid, as a dict."""
     with open("/proc/%d/environ" % pid, "rb") as f:
@@ -298,5 +346,5 @@ def test_clear_secrets_warned():
 
 
 if __name__ == "__main__":
-    run([test_secrets_sealed_at_rest, test_account_overrides_stay_in_hamd,
-         test_clear_secrets_warned])
+    run([test_secrets_sealed_at_rest, test_stale_key_file_catches_up,
+         test_account_overrides_stay_in_hamd, test_clear_secrets_warned])
