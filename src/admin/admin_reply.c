@@ -273,8 +273,14 @@ bool admin_authorized(struct admin_call *call)
                    i >= 0 ? "wrong" : "no");
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_WWW_AUTHENTICATE,
                    NULL, H2O_STRLIT("Bearer"));
-    admin_reply_error(req, 401, NULL,
-                      "a bearer token is required for changes "
-                      "(Authorization: Bearer TOKEN of [admin] token_file)");
+    /* Told apart: an operator who gave a token looks for the right one,
+     * not for the option that sends it. */
+    admin_reply_error(req, 401, NULL, "%s",
+                      i >= 0 ? "the bearer token is wrong: changes need "
+                               "Authorization: Bearer TOKEN, TOKEN the first "
+                               "line of [admin] token_file"
+                             : "a bearer token is required for changes "
+                               "(Authorization: Bearer TOKEN of [admin] "
+                               "token_file)");
     return false;
 }

@@ -43,6 +43,26 @@ static const char *line_key(char *line)
     return q + 1;
 }
 
+/* What a file's text says it holds, from words on lines other than a
+ * bare key's: "secret" (hactl keys gen's NAME.key, ZeroMQ's secret-key),
+ * "public" (NAME.pub, public-key). */
+enum { CURVE_SAYS_SECRET = 1, CURVE_SAYS_PUBLIC = 2 };
+
+static unsigned line_says(const char *line)
+{
+    return (strstr(line, "secret") ? CURVE_SAYS_SECRET : 0u) |
+           (strstr(line, "public") ? CURVE_SAYS_PUBLIC : 0u);
+}
+
+/* The other half of a pair: a file that says it holds a public key only,
+ * when a secret is wanted, or the reverse. Taken, it would serve or
+ * connect with a key nobody knows, or allow one nobody has. */
+static bool other_half(unsigned says, bool secret_wanted)
+{
+    unsigned own = secret_wanted ? CURVE_SAYS_SECRET : CURVE_SAYS_PUBLIC;
+    return says != 0 && !(says & own);
+}
+
 /* Reads a key of a file into z85 (41 bytes): the one on a line holding
  * label ("secret-key", "public-key") if any, else the first key. A
  * private file must be a regular file only its owner may read. Returns 0,
@@ -71,17 +91,29 @@ int hamd_curve_key_read(const char *path, bool private_file,
     close(fd);
     buf[n > 0 ? n : 0] = '\0';
     bool found = false, labelled = false;
+    unsigned says = 0;
     for (char *save = NULL, *line = strtok_r(buf, "\n", &save);
-         line && !labelled; line = strtok_r(NULL, "\n", &save)) {
+         line; line = strtok_r(NULL, "\n", &save)) {
         bool has_label = strstr(line, label) != NULL;
+        unsigned words = line_says(line);
         const char *key = line_key(line);
-        if (key && (!found || has_label)) {
+        if (!key || strchr(line, '"'))
+            says |= words; /* a bare key's letters are no words */
+        if (key && !labelled && (!found || has_label)) {
             memcpy(z85, key, HAMD_CURVE_Z85_LEN + 1);
             found = true;
             labelled = has_label;
         }
     }
     explicit_bzero(buf, sizeof buf);
+    if (found && other_half(says, private_file)) {
+        explicit_bzero(z85, HAMD_CURVE_Z85_LEN + 1);
+        snprintf(err, cap, "%s holds a %s key, not a %s key (hactl keys gen "
+                 "NAME writes the secret key NAME.key and the public key "
+                 "NAME.pub)", path, private_file ? "public" : "secret",
+                 private_file ? "secret" : "public");
+        return -1;
+    }
     if (!found)
         snprintf(err, cap, "%s holds no key (%d characters of Z85)", path,
                  HAMD_CURVE_Z85_LEN);

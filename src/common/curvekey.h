@@ -15,9 +15,12 @@
 
 /* Reads a key of the file at path into z85 (HAMD_CURVE_Z85_LEN + 1
  * bytes): the one on a line holding label ("secret-key", "public-key")
- * if there is one, else the first key. private_file: the file must be a
- * regular file only its owner may read (a secret key). Returns 0, or -1
- * with the reason in err (naming the file, never quoting it). */
+ * if there is one, else the first key. private_file: a secret key is
+ * wanted, and the file must be a regular file only its owner may read.
+ * A file that says it holds the other half of a pair ("public" and not
+ * "secret" on its lines other than a bare key, or the reverse) is
+ * refused. Returns 0, or -1 with the reason in err (naming the file,
+ * never quoting it). */
 int hamd_curve_key_read(const char *path, bool private_file,
                         const char *label, char *z85, char *err, size_t cap);
 

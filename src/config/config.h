@@ -186,6 +186,12 @@ struct hamd_config *hamd_config_load(const char *path, char *err,
 /* Frees the config and sets *self to NULL. */
 void hamd_config_destroy(struct hamd_config **self);
 
+/* True for an environment entry "NAME=VALUE" that overrides a key of an
+ * [account.ID] section (HAMD_ACCOUNT_<ID>_<KEY>): its params may hold the
+ * account's password, so the processes hamd starts (gateways, hooks) do
+ * not inherit it (docs/security.md). */
+bool hamd_config_env_is_account(const char *entry);
+
 /* Returns the [peer.N] entry of node id, or NULL when there is none. */
 const struct hamd_peer *hamd_config_peer(const struct hamd_config *cfg,
                                          uint64_t id);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/utf8.h"
+#include "common/vault.h"
 #include "config/config_value.h"
 
 #define CFG_GW_SOCK_NAME "gw.sock"    /* default gateway endpoint file */
@@ -179,6 +180,13 @@ static bool cfg_accounts_check(struct cfg_loader *ld)
             strcpy(acct->name, acct->id);
         if (!hamd_utf8_valid(acct->name, strlen(acct->name)))
             return cfg_fail_row(ld, sec, CFG_ACCT_NAME, "not UTF-8 text");
+        /* Refused as the admin API refuses it: seeded, it would be a
+         * secret no key opens, and every node would refuse to start. */
+        if (hamd_vault_params_sealed(acct->params))
+            return cfg_fail_row(ld, sec, CFG_ACCT_PARAMS,
+                                "a value starts with \"" HAMD_VAULT_PREFIX
+                                "\", the form of the secrets hamd seals: "
+                                "give the secret in clear (docs/security.md)");
     }
     return true;
 }

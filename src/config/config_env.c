@@ -15,6 +15,12 @@
 #include "config/config_value.h"
 
 #define CFG_ENV_PREFIX "HAMD_" /* of every variable that sets a key */
+#define CFG_ENV_ACCOUNT CFG_ENV_PREFIX "ACCOUNT_" /* of an account's keys */
+
+bool hamd_config_env_is_account(const char *entry)
+{
+    return strncmp(entry, CFG_ENV_ACCOUNT, strlen(CFG_ENV_ACCOUNT)) == 0;
+}
 
 /* Writes HAMD_<SECTION>_<KEY>: upper case, '.' and '-' as '_'. */
 static void cfg_env_name(const char *section, const char *key, char *out,

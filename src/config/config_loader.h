@@ -84,7 +84,7 @@ enum {
     CFG_PUBLISH_CURVE_CLIENTS = 3,
     CFG_ADMIN_TLS_CERT = 4, CFG_ADMIN_TLS_KEY = 5, CFG_ADMIN_TLS_CA = 6,
     CFG_ACCT_NAME = 0, CFG_ACCT_GW_TYPE = 1, CFG_ACCT_PRIORITY = 2,
-    CFG_ACCT_EXCHANGES = 4, CFG_ACCT_CANARY = 5,
+    CFG_ACCT_EXCHANGES = 4, CFG_ACCT_CANARY = 5, CFG_ACCT_PARAMS = 6,
 };
 
 /* Globals, [arbitration], [subscriptions], peers and accounts. */

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "config/config.h"
 
 extern char **environ;
 
@@ -40,8 +41,11 @@ char **hamd_hook_run_env(const char *const *extra, size_t n_extra)
     char **env = calloc(n + n_extra + 1, sizeof *env);
     if (!env)
         return NULL;
-    memcpy(env, environ, n * sizeof *env);
-    memcpy(env + n, extra, n_extra * sizeof *env);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!hamd_config_env_is_account(environ[i]))
+            env[k++] = environ[i];
+    memcpy(env + k, extra, n_extra * sizeof *env);
     return env;
 }
 

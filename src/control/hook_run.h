@@ -37,7 +37,8 @@ struct hamd_hook_run_opts {
 int hamd_hook_run_start(uv_loop_t *loop, const struct hamd_hook_run_opts *o,
                         hamd_hook_run_cb done, void *ud);
 
-/* A copy of this process's environment followed by extra (n_extra
+/* A copy of this process's environment, less the account overrides
+ * (hamd_config_env_is_account), followed by extra (n_extra
  * entries), NULL-terminated; the strings are not copied. Free the array
  * with free(). NULL when out of memory. */
 char **hamd_hook_run_env(const char *const *extra, size_t n_extra);

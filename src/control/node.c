@@ -301,6 +301,7 @@ static void cluster_closed_cb(void *ud, int status)
     close_handle((uv_handle_t *)&node->dp_wakeup);
     close_handle((uv_handle_t *)&node->shutdown_timer);
     close_handle((uv_handle_t *)&node->lapse_timer);
+    close_handle((uv_handle_t *)&node->secrets_timer);
     LOG_INFO("node %u stopped", node->cfg->node_id);
 }
 
@@ -550,6 +551,8 @@ static void node_handles_init(struct hamd_node *node)
     node->shutdown_timer.data = node;
     uv_timer_init(&node->loop, &node->lapse_timer);
     node->lapse_timer.data = node;
+    uv_timer_init(&node->loop, &node->secrets_timer);
+    node->secrets_timer.data = node;
 }
 
 static int node_start(struct hamd_node *node)

@@ -35,6 +35,8 @@
 
 #define NODE_SHUTDOWN_TRANSFER_MS 3000 /* leadership handover budget */
 #define NODE_SHUTDOWN_GRACE_MS 10000   /* whole shutdown budget */
+#define NODE_SECRETS_RETRY_MS 5000     /* a gateway whose secrets did not
+                                          open is tried again this often */
 
 struct hamd_admin;
 struct hamd_cover;
@@ -51,6 +53,9 @@ struct node_gw {
     struct hamd_account acct;           /* as last read from the store */
     bool running;                       /* supervisor told to run it */
     bool seen;                          /* scratch: still in the store */
+    bool secrets_wait;                  /* its secrets did not open (and
+                                           that was said): secrets_timer
+                                           tries again */
 };
 
 /* One subscribed contract as this node routes it: 5,000 of them, so the
@@ -80,6 +85,8 @@ struct hamd_node {
     uv_timer_t shutdown_timer;          /* shutdown deadline */
     uv_timer_t lapse_timer;             /* how long a lease lapse may last;
                                            at shutdown: the VIP release */
+    uv_timer_t secrets_timer;           /* retries the gateways whose
+                                           secrets did not open */
 
     struct hamd_store *store;           /* replicated state (LMDB) */
     struct hamd_cluster *cluster;       /* Raft and the lease */
@@ -132,6 +139,10 @@ struct hamd_node {
 /* reconcile.c: bring gateways / contracts / routing in line with the
  * store. */
 void node_reconcile_accounts(struct hamd_node *node);
+
+/* reconcile.c: secrets_timer's callback: starts again the gateways whose
+ * secrets did not open, now that the key file may have the key. */
+void node_secrets_retry_cb(uv_timer_t *t);
 void node_reconcile_subscriptions(struct hamd_node *node);
 void node_reconcile_routing(struct hamd_node *node);
 void node_reconcile_all(struct hamd_node *node);
@@ -155,9 +166,10 @@ int node_secrets_seeds(struct hamd_node *node,
 
 /* secrets.c: the params of account a with every sealed value opened,
  * for its gateway's launch, into out (cap bytes; wipe it after use).
- * Returns 0, or -1 after logging why (the key file lacks the key). */
+ * Returns 0, or -1 (the key file lacks the key), after logging why when
+ * say; running: its gateway runs (on the params it was launched with). */
 int node_secrets_open(struct hamd_node *node, const struct hamd_account *a,
-                      char *out, size_t cap);
+                      char *out, size_t cap, bool say, bool running);
 
 /* secrets.c: wipes and frees the vault and the sealed seeds. */
 void node_secrets_free(struct hamd_node *node);

@@ -97,8 +97,20 @@ static void gateway_start(struct hamd_node *node, struct node_gw *gw)
     hamd_dataplane_source_add(node->dp, a->id, exch, a->n_exchanges, a->canary);
     /* Secrets are opened only here, for the launch (docs/security.md). */
     char params[HAMD_PARAMS_MAX];
-    if (node_secrets_open(node, a, params, sizeof params) < 0)
+    if (node_secrets_open(node, a, params, sizeof params, !gw->secrets_wait,
+                          gw->running) < 0) {
+        /* Tried again until the key file has the key: no write of the
+         * account may come to try it. */
+        gw->secrets_wait = true;
+        if (!uv_is_active((uv_handle_t *)&node->secrets_timer))
+            uv_timer_start(&node->secrets_timer, node_secrets_retry_cb,
+                           NODE_SECRETS_RETRY_MS, 0);
         return;
+    }
+    if (gw->secrets_wait)
+        LOG_INFO("account %s: its secret params open now%s", a->id,
+                 gw->running ? "" : ": starting its gateway");
+    gw->secrets_wait = false;
     /* Running before the launch: the monitor hears of the launch at once. */
     gw->running = true;
     if (hamd_supervisor_run(node->sup, a->id, exe, params) != 0) {
@@ -115,6 +127,29 @@ static void gateway_halt(struct hamd_node *node, struct node_gw *gw)
     hamd_supervisor_stop(node->sup, gw->acct.id);
     hamd_dataplane_source_remove(node->dp, gw->acct.id);
     gw->running = false;
+}
+
+/* Whether account a's gateway should run on this node. */
+static bool gateway_wanted(struct hamd_node *node, const struct hamd_account *a)
+{
+    return a->enabled && !node->witness &&
+           hamd_store_account_running(node->store, a->id);
+}
+
+void node_secrets_retry_cb(uv_timer_t *t)
+{
+    struct hamd_node *node = t->data;
+    size_t cursor = 0;
+    const char *key;
+    void *val;
+    while (hamd_strmap_next(node->gateways, &cursor, &key, &val)) {
+        struct node_gw *gw = val;
+        if (!gw->secrets_wait || !gateway_wanted(node, &gw->acct))
+            continue;
+        gateway_start(node, gw);
+        if (!gw->secrets_wait)
+            node_gateway_subscribe_all(node, gw->acct.id);
+    }
 }
 
 static int reconcile_one_account(void *ud, const struct hamd_account *a)
@@ -135,10 +170,11 @@ static int reconcile_one_account(void *ud, const struct hamd_account *a)
         LOG_ERROR("account %s: out of memory for its health machine", a->id);
     gw->acct = *a;
     gw->seen = true;
-    bool want = a->enabled && !node->witness &&
-                hamd_store_account_running(node->store, a->id);
-    if (!want)
+    bool want = gateway_wanted(node, a);
+    if (!want) {
         gateway_halt(node, gw);
+        gw->secrets_wait = false;
+    }
     else if (!gw->running || changed)
         gateway_start(node, gw);
     /* A changed account may serve other exchanges: resend its symbols. */

@@ -123,7 +123,7 @@ int node_secrets_seeds(struct hamd_node *node,
 }
 
 int node_secrets_open(struct hamd_node *node, const struct hamd_account *a,
-                      char *out, size_t cap)
+                      char *out, size_t cap, bool say, bool running)
 {
     char err[HAMD_VAULT_ERR_MAX];
     if (hamd_vault_open_params(node->vault, a->params, out, cap, err,
@@ -135,9 +135,13 @@ int node_secrets_open(struct hamd_node *node, const struct hamd_account *a,
         hamd_vault_open_params(node->vault, a->params, out, cap, err,
                                sizeof err) == 0)
         return 0;
-    LOG_ERROR("account %s: its secret params cannot be opened: %s; its "
-              "gateway does not run here until the key file holds the key "
-              "(docs/security.md)", a->id, err);
+    if (say)
+        LOG_ERROR("account %s: its secret params cannot be opened: %s; its "
+                  "gateway %s until the key file holds the key, read again "
+                  "every %d s (docs/security.md)", a->id, err,
+                  running ? "goes on with the params it was launched with"
+                          : "does not run here",
+                  NODE_SECRETS_RETRY_MS / 1000);
     return -1;
 }
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "config/config.h"
 #include "hamd/gwproto.h"
 
 #define SUP_PARENT_ENV "HAMD_PARENT_PID" /* tells a child its hamd */
@@ -83,7 +84,9 @@ static void maybe_finish_shutdown(struct hamd_supervisor *sup)
     done(sup->shutdown_ud, 0);
 }
 
-/* Builds environ + the gateway protocol variables; free with env_free. */
+/* Builds environ, less the account overrides (their params may hold
+ * passwords: only the account's own gateway gets them, in HAMD_GW_PARAMS),
+ * + the gateway protocol variables; free with env_free. */
 static char **env_build(const struct sup_child *c)
 {
     size_t n = 0;
@@ -95,7 +98,8 @@ static char **env_build(const struct sup_child *c)
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
         if (strncmp(environ[i], "HAMD_GW_", strlen("HAMD_GW_")) != 0 &&
-            strncmp(environ[i], "HAMD_ACCOUNT=", strlen("HAMD_ACCOUNT=")) != 0)
+            strncmp(environ[i], "HAMD_ACCOUNT=", strlen("HAMD_ACCOUNT=")) != 0 &&
+            !hamd_config_env_is_account(environ[i]))
             env[k++] = strdup(environ[i]);
     const struct hamd_sup_opts *o = &c->sup->opts;
     if (asprintf(&env[k++], "%s=%s", HAMD_GW_ENV_ENDPOINT, o->gw_endpoint) < 0 ||

@@ -9,6 +9,8 @@
 #include "common/log.h"
 #include "hactl/hactl.h"
 
+#define HACTL_PEM_LINE_MAX 256 /* bytes of a CA file read as one line (PEM's are 64) */
+
 /* One subcommand of hactl. */
 struct hactl_command {
     const char *name;      /* as typed */
@@ -169,6 +171,34 @@ static int read_token(struct hactl *ctl, const char *path)
     return 0;
 }
 
+/* The CA file (--cacert, else [admin] tls_ca of -c) must hold a PEM
+ * certificate: libcurl would report a missing or wrong file on each
+ * request as a node it cannot reach (exit 3, "no node answered"), and send
+ * the operator looking for a network fault. Returns 0, or -1 after saying
+ * why. */
+static int cacert_check(const struct hactl *ctl)
+{
+    static const char pem_cert[] = "-----BEGIN CERTIFICATE-----";
+    const char *from = ctl->cacert_given ? "--cacert" : "[admin] tls_ca";
+    FILE *f = fopen(ctl->cacert, "r");
+    char line[HACTL_PEM_LINE_MAX];
+    bool found = false;
+    while (f && !found && fgets(line, sizeof line, f))
+        found = strncmp(line, pem_cert, strlen(pem_cert)) == 0;
+    int err = f && ferror(f) ? errno : f ? 0 : errno;
+    if (f)
+        fclose(f);
+    if (found)
+        return 0;
+    if (err)
+        fprintf(stderr, "hactl: %s %s: cannot read it: %s\n", from,
+                ctl->cacert, strerror(err));
+    else
+        fprintf(stderr, "hactl: %s %s: no PEM certificate in it (%s)\n",
+                from, ctl->cacert, pem_cert);
+    return -1;
+}
+
 static struct hactl_node *node_slot(struct hactl *ctl, unsigned *k)
 {
     while (*k < ctl->n_nodes &&
@@ -275,6 +305,8 @@ int main(int argc, char **argv)
     int rc = global_opts(&ctl, argc, argv);
     if (rc >= 0)
         return rc;
+    if (ctl.cacert[0] && cacert_check(&ctl) < 0)
+        return HACTL_USAGE;
     if (optind >= argc) {
         usage(stderr);
         return HACTL_USAGE;

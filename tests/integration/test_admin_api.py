@@ -583,6 +583,9 @@ def test_token_guards_changes():
                                      good_account("sim_x"), token=tok)
                 check_error(status, body, 401, None, "token %r on node %d" % (tok, idx))
                 check(TOKEN not in json.dumps(body), "the token in an answer")
+                # An operator who gave a token learns it is the wrong one.
+                said = "is required" if tok is None else "token is wrong"
+                check(said in body["error"], "token %r: %r" % (tok, body))
             for method, path in (("DELETE", "/api/accounts/sim_a"),
                                  ("POST", "/api/accounts/sim_a/stop"),
                                  ("POST", "/api/accounts/sim_a/restart"),

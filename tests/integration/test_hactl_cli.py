@@ -9,12 +9,19 @@ took, its "id" included (a file naming another account is refused);
 all), names the publisher with --json, and is a usage error (exit 2)
 with no other node, an unknown option or an operand. A command that
 takes no operand refuses one (exit 2): `hactl pause sim_a` must not pause
-the whole cluster.
+the whole cluster. A CA file hactl
+cannot use (missing, a directory, no PEM certificate in it), from
+--cacert or from the config's [admin] tls_ca, is a bad configuration,
+exit 2 naming the file, before any node is asked: not "no node answered"
+(exit 3), which sends an operator looking for a network fault. `keys pub`
+of a public key file is refused, not answered with a wrong key.
 """
 import http.server
 import json
 import os
+import shutil
 import subprocess
+import tempfile
 import threading
 
 from hamdtest import (HACTL, Cluster, check, run, sim_account,
@@ -61,6 +68,55 @@ class ReadyHandler(http.server.BaseHTTPRequestHandler):
         self.send_response(200)
         self.send_header("Content-Length", "0")
         self.end_headers()
+
+
+def test_unusable_ca_file_is_a_usage_error():
+    scratch = tempfile.mkdtemp(prefix="hamd-clica-")
+    try:
+        junk = os.path.join(scratch, "junk.pem")
+        with open(junk, "w") as f:
+            f.write("not a certificate\n")
+        missing = os.path.join(scratch, "missing.pem")
+        config = os.path.join(scratch, "node.ini")
+        with open(config, "w") as f:
+            f.write("[node]\nid = 1\ndata_dir = %s\nadmin = %s\n"
+                    "publish = tcp://127.0.0.1:2\nsnapshot = tcp://127.0.0.1:3\n"
+                    "[admin]\ntls_cert = %s\ntls_key = %s\ntls_ca = %s\n"
+                    % (scratch, NOWHERE, junk, junk, missing))
+        for args, name in ((["-H", "https://" + NOWHERE, "--cacert", missing], missing),
+                           (["-H", "https://" + NOWHERE, "--cacert", junk], junk),
+                           (["-H", "https://" + NOWHERE, "--cacert", scratch], scratch),
+                           (["-c", config], missing)):
+            for command in (["status"], ["accounts", "list"]):
+                r = hactl(*(args + command))
+                check(r.returncode == 2 and name in r.stderr and r.stdout == "",
+                      "%s: exit %d, %r" % (" ".join(args + command), r.returncode,
+                                           r.stderr))
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def test_keys_pub_of_a_public_key_file():
+    """`hactl keys pub` of NAME.pub (the natural slip for "print the
+    server key"): refused, naming what it holds; before, once chmod 600
+    as the mode error asked, it printed a key derived from the public key
+    as if it were a secret, a server key no node serves with."""
+    scratch = tempfile.mkdtemp(prefix="hamd-clikeys-")
+    try:
+        name = os.path.join(scratch, "cluster")
+        gen = hactl("keys", "gen", name)
+        check(gen.returncode == 0, "keys gen: %r" % gen.stderr)
+        os.chmod(name + ".pub", 0o600)
+        r = hactl("keys", "pub", name + ".pub")
+        check(r.returncode == 1 and r.stdout == "" and
+              "holds a public key, not a secret key" in r.stderr,
+              "keys pub of the .pub: exit %d, %r %r"
+              % (r.returncode, r.stdout, r.stderr))
+        r = hactl("keys", "pub", name + ".key")
+        check(r.returncode == 0 and r.stdout == gen.stdout,
+              "keys pub of the .key: %r, gen printed %r" % (r.stdout, gen.stdout))
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def test_is_leader_other_skips_the_first_node():
@@ -162,7 +218,9 @@ def test_update_with_the_file_of_add():
 
 
 if __name__ == "__main__":
-    run([test_bad_timeout_is_a_usage_error, test_is_leader_other_skips_the_first_node,
+    run([test_bad_timeout_is_a_usage_error, test_unusable_ca_file_is_a_usage_error,
+         test_keys_pub_of_a_public_key_file,
+         test_is_leader_other_skips_the_first_node,
          test_is_leader_bad_command_lines, test_no_operand_commands_refuse_one,
          test_tail_json_after_the_command,
          test_update_with_the_file_of_add])

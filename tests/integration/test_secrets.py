@@ -5,9 +5,15 @@ password through a follower (and a seed account with another one) must
 leave no trace of either password in any node's data directory (the Raft
 log, LMDB, snapshots) or log, while every node's gateway still gets the
 password in clear and logs in with it. Answers mask it. Then the key is
-rotated with `hactl accounts rekey`, the old key is dropped, and a node
-without the key refuses to start. Without a key_file, the log says which
-accounts' secrets are stored in clear.
+rotated with `hactl accounts rekey`, the old key is dropped once every
+node has a Raft snapshot taken after the rekey (before, a restarted node
+replayed the old key's secrets and logged that it could not open them),
+a node restarted then opens everything, and a node without the key
+refuses to start. A node whose key file lacks the new key keeps its
+gateways and starts a new account's once its file has it. Account
+overrides in hamd's environment stay out of the other processes'
+environments. Without a key_file, the log says which accounts' secrets
+are stored in clear.
 
 The gateway is a small script written here: it logs in (STATUS logged_in,
 "password ok") only when the password it was launched with hashes to the
@@ -15,14 +21,15 @@ The gateway is a small script written here: it logs in (STATUS logged_in,
 """
 import base64
 import hashlib
+import json
 import os
 import stat
 import subprocess
 import uuid
 
 from hamdtest import (Cluster, add_gateway_type, api_get, check, gateway_of,
-                      log, run, wait_for, wait_one_publisher,
-                      write_scripted_gateway)
+                      healthy_gateway, log, run, sim_account, wait_for,
+                      wait_one_publisher, write_scripted_gateway)
 
 ACCOUNT = "ctp_x"
 SEED = "seed_a"
@@ -86,6 +93,15 @@ def grep_data_dirs(c, needle):
                        [n["data_dir"] for n in c.nodes],
                        capture_output=True)
     return r.stdout.decode().split()
+
+
+def newest_snapshot_index(c, idx):
+    """The log index of node idx's newest Raft snapshot (its files are
+    DATA_DIR/raft/snapshot-TERM-INDEX-MS), 0 without one."""
+    raft_dir = os.path.join(c.nodes[idx]["data_dir"], "raft")
+    return max([int(name.split("-")[2]) for name in os.listdir(raft_dir)
+                if name.startswith("snapshot-") and
+                not name.endswith(".meta")] or [0])
 
 
 def test_secrets_sealed_at_rest():
@@ -155,12 +171,23 @@ def test_secrets_sealed_at_rest():
         again = c.hactl("accounts", "rekey", "--json").stdout
         check('"rekeyed":0' in again.replace(" ", ""),
               "a second rekey changed %r" % again)
-        # The old key dropped: a restarted node opens everything.
+        # The old key dropped once every node has a Raft snapshot taken
+        # after the rekey (docs/security.md, step 3): a restarted node
+        # opens everything, and never meets a secret it cannot open.
+        rekeyed_at = api_get(c, leader, "/api/status")["commit_index"]
+        for i in range(3):
+            wait_for(lambda: newest_snapshot_index(c, i) >= rekeyed_at,
+                     LOGIN_TIMEOUT_S, "node %d's snapshot after the rekey"
+                     % (i + 1))
         write_file(key_file, key_b + "\n", 0o600)
         c.stop(follower)
+        logged_before = len(c.log_text(follower))
         c.start(follower)
         wait_for(lambda: logged_in_everywhere(c, ACCOUNT, [follower]),
                  START_TIMEOUT_S, "logged in after a restart with the new key")
+        since = c.log_text(follower)[logged_before:]
+        check("cannot be opened" not in since, "the restarted node met "
+              "secrets it cannot open:\n%s" % since[-3000:])
 
         c.stop(timeout=STOP_TIMEOUT_S)
         for secret in (password, seed_password):
@@ -195,6 +222,103 @@ def test_secrets_sealed_at_rest():
         c.cleanup()
 
 
+def test_stale_key_file_catches_up():
+    """A node whose key file lacks the key the leader seals with (not
+    updated before a rekey, docs/security.md) cannot open the secrets: it
+    says so once per account, keeps the gateways it runs, and starts a new
+    account's only once its file has the key, without a restart or a
+    write (before, that gateway stayed stopped until the account was
+    written again or the node restarted)."""
+    key_a, key_b = new_key(), new_key()
+    c = Cluster(3, [sim_account("sim_a", 1, ["SHFE"], rate=5,
+                                password="pw-" + uuid.uuid4().hex)],
+                SYMBOLS, name="stalekey")
+    files = [write_file(os.path.join(c.dir, "node%d.key" % (i + 1)),
+                        key_a + "\n", 0o600) for i in range(3)]
+    for i, n in enumerate(c.nodes):
+        with open(n["config"], "a") as f:
+            f.write("[accounts]\nkey_file = %s\n" % files[i])
+    c.start()
+    try:
+        leader = wait_one_publisher(c, timeout=START_TIMEOUT_S)
+        stale = (leader + 1) % 3
+        wait_for(lambda: healthy_gateway(c, stale, "sim_a"), START_TIMEOUT_S,
+                 "sim_a HEALTHY on the node to be left stale")
+        for i in range(3):
+            write_file(files[i], key_a + "\n" if i == stale
+                       else "%s\n%s\n" % (key_b, key_a), 0o600)
+        c.hactl("accounts", "rekey", idx=leader)
+        c.hactl("accounts", "add", "--id", "late", "--type", "sim",
+                "--priority", "2", "--exchanges", "SHFE",
+                "--param-str", "password=pw-" + uuid.uuid4().hex, idx=leader)
+        said = "account late: its secret params cannot be opened"
+        wait_for(lambda: said in c.log_text(stale), LOGIN_TIMEOUT_S,
+                 "the stale node saying it cannot open the new account")
+        check(healthy_gateway(c, stale, "sim_a"), "sim_a stopped on the "
+              "stale node: %r" % gateway_of(c, stale, "sim_a"))
+        check((gateway_of(c, stale, "late") or {}).get("pid") in (None, 0),
+              "late runs on the stale node without its key")
+        write_file(files[stale], "%s\n%s\n" % (key_b, key_a), 0o600)
+        wait_for(lambda: healthy_gateway(c, stale, "late"), LOGIN_TIMEOUT_S,
+                 "late HEALTHY on the stale node once its file has the key")
+        check(c.log_text(stale).count(said) == 1,
+              "said more than once:\n%s" % c.log_text(stale)[-3000:])
+    finally:
+        c.cleanup()
+
+
+def environ_of(pid):
+    """The environment of process pid, as a dict."""
+    with open("/proc/%d/environ" % pid, "rb") as f:
+        entries = f.read().decode("utf-8", "replace").split("\0")
+    return dict(e.split("=", 1) for e in entries if "=" in e)
+
+
+def test_account_overrides_stay_in_hamd():
+    """An account's params given in hamd's environment
+    (HAMD_ACCOUNT_<ID>_PARAMS, docs/configuration.md) may hold its
+    password: only that account's gateway gets it, in HAMD_GW_PARAMS.
+    Neither the other accounts' gateways nor the hooks inherit the
+    variable."""
+    password = "envpw-" + uuid.uuid4().hex
+    accounts = [{"id": aid, "gateway_type": "sim", "priority": prio,
+                 "enabled": True, "exchanges": ["SHFE"],
+                 "params": {"seed": 7, "rate": 5}}
+                for aid, prio in (("sim_a", 1), ("sim_b", 2))]
+    override = json.dumps({"seed": 7, "rate": 5, "password": password})
+    c = Cluster(0, accounts, SYMBOLS, name="envsecrets",
+                env={"HAMD_ACCOUNT_SIM_A_PARAMS": override})
+    hook_env = os.path.join(c.dir, "hook.env")
+    hook = write_file(os.path.join(c.dir, "on_leader.sh"),
+                      "#!/bin/sh\nenv > %s.tmp && mv %s.tmp %s\n"
+                      % (hook_env, hook_env, hook_env), 0o755)
+    c.extra_ini = "[hooks]\non_leader = %s\n" % hook
+    c.rewrite_configs().start()
+    try:
+        wait_one_publisher(c, timeout=START_TIMEOUT_S)
+        pids = {a: wait_for(lambda: (gateway_of(c, 0, a) or {}).get("pid"),
+                            START_TIMEOUT_S, "%s's gateway" % a)
+                for a in ("sim_a", "sim_b")}
+        gw_a = environ_of(pids["sim_a"])
+        check(password in gw_a.get("HAMD_GW_PARAMS", ""),
+              "the override did not reach sim_a's gateway")
+        wait_for(lambda: os.path.exists(hook_env), START_TIMEOUT_S,
+                 "the on_leader hook")
+        with open(hook_env) as f:
+            hook_text = f.read()
+        seen = {"sim_a's gateway, outside HAMD_GW_PARAMS":
+                [k for k, v in gw_a.items()
+                 if password in v and k != "HAMD_GW_PARAMS"],
+                "sim_b's gateway": [k for k, v in environ_of(pids["sim_b"]).items()
+                                    if password in v],
+                "the on_leader hook": [line.split("=", 1)[0]
+                                       for line in hook_text.splitlines()
+                                       if password in line]}
+        check(not any(seen.values()), "the password inherited: %r" % seen)
+    finally:
+        c.cleanup()
+
+
 def test_clear_secrets_warned():
     """Without key_file secrets are stored as given (docs/security.md):
     the log says so for a seed account at start and for an account
@@ -222,4 +346,5 @@ def test_clear_secrets_warned():
 
 
 if __name__ == "__main__":
-    run([test_secrets_sealed_at_rest, test_clear_secrets_warned])
+    run([test_secrets_sealed_at_rest, test_stale_key_file_catches_up,
+         test_account_overrides_stay_in_hamd, test_clear_secrets_warned])

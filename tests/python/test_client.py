@@ -1,7 +1,9 @@
 """hamd.Client against a publisher played by the test (FakeHub): the late
 joiner's snapshot, fencing, a term change's repeats, gaps, bad input
 dropped and counted, a silence with reconnect and re-snapshot, a prefix
-added later."""
+added later, bad CURVE keys refused."""
+import subprocess
+import sys
 import threading
 import time
 import unittest
@@ -16,6 +18,7 @@ from hamd import conn, core
 
 VT = "rb2601.SHFE"
 WAIT_S = 10.0
+CHILD_HANG_S = 60  # a child constructing a Client this long has hung
 
 
 class ClientCase(unittest.TestCase):
@@ -307,6 +310,29 @@ class TestSubscribeLater(ClientCase):
             hamd.Client(["tcp://127.0.0.1:1"], [""], hb_timeout_ms=True)
         with self.assertRaises(ValueError):
             self.client.subscribe("x" * 48)
+
+    def test_bad_curve_keys_refused(self):
+        # 40 characters that are no Z85 key (a typo: a character outside
+        # Z85's alphabet, or a group past 2^32) are the caller's
+        # ValueError, naming the key; before, ZeroMQ refused the key on a
+        # socket close() did not know, and the constructor hung for ever
+        # in the context's term(). In a child, so that a hang fails.
+        good = "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7"
+        code = ("import ast, sys; sys.path[:0] = %r\nimport hamd\n"
+                "keys = dict(server_key=ast.literal_eval(sys.argv[1]), "
+                "client_public_key=%r, client_secret_key=%r)\n"
+                "try:\n    hamd.Client(['tcp://127.0.0.1:1'], [''], **keys)\n"
+                "except ValueError as e:\n    print(e)\n"
+                % (sys.path, good, good))
+        for bad in ("~" + good[1:], good[:-1] + " ", "%" * 40, b"\0" * 40):
+            try:
+                r = subprocess.run([sys.executable, "-c", code, repr(bad)],
+                                   capture_output=True, text=True,
+                                   timeout=CHILD_HANG_S)
+            except subprocess.TimeoutExpired:
+                self.fail("server_key %r: hamd.Client hung" % (bad,))
+            self.assertIn("server_key: not a Z85 key", r.stdout,
+                          "server_key %r: %r" % (bad, r.stdout + r.stderr))
 
     def test_bad_endpoints_named(self):
         # what ZeroMQ refuses is the caller's ValueError, naming the

@@ -878,6 +878,13 @@ static void test_bad_account(void **state)
     expect_error("[node]\ndata_dir = d\n[account.a]\nname = Caf\xe9\n"
                  "gateway_type = sim\npriority = 1\nexchanges = SHFE\n",
                  4, "[account.a] name: not UTF-8 text", NULL);
+    /* The sealed form, which the admin API refuses too: seeded, it is a
+     * secret no key opens, and every node refuses to start after. */
+    expect_error("[node]\ndata_dir = d\n[account.a]\ngateway_type = sim\n"
+                 "priority = 1\nexchanges = SHFE\n"
+                 "params = {\"x\": {\"password\": \"enc:v1:0badc0de:c2VjcmV0\"}}\n",
+                 7, "[account.a] params: ", "\"enc:v1:\"", NULL);
+    assert_null(strstr(g_err, "c2VjcmV0"));
 }
 
 static void test_env_overrides_file_value(void **state)

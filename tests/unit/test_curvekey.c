@@ -1,9 +1,10 @@
 /* CURVE key files (common/curvekey.h): a key alone on a line or quoted
  * in ZeroMQ's certificate form, the labelled one preferred, comments
- * skipped (even of 40 characters), and a secret key file others may read
- * refused. */
+ * skipped (even of 40 characters), a secret key file others may read
+ * refused, and so is the other half of a pair. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -109,6 +110,50 @@ static void test_private_file_checked(void **state)
                                          err, sizeof err), -1);
 }
 
+/* The other half of a pair is refused, by what its file says it is: a
+ * public key taken for a secret one serves (or connects) with a key
+ * nobody knows, a secret one taken for a public one allows a key nobody
+ * has, and hactl keys pub printed a wrong server key. */
+static void test_other_half_refused(void **state)
+{
+    (void)state;
+    char z85[HAMD_CURVE_Z85_LEN + 1], err[256];
+    const char *pub = "# hamd CURVE public key\n" KEY_A "\n";
+    const char *sec = "# hamd CURVE secret key (keep it private)\n" KEY_B "\n";
+    const char *zmq_pub = "curve\n    public-key = \"" KEY_A "\"\n";
+    const struct {
+        const char *text;
+        bool secret_wanted;
+        const char *says;
+    } refused[] = {
+        {pub, true, "a public key"},
+        {zmq_pub, true, "a public key"},
+        {sec, false, "a secret key"},
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        file_write(refused[i].text, 0600);
+        err[0] = '\0';
+        assert_int_equal(hamd_curve_key_read(g_path, refused[i].secret_wanted,
+                                             refused[i].secret_wanted
+                                                 ? "secret-key"
+                                                 : "public-key",
+                                             z85, err, sizeof err), -1);
+        if (!strstr(err, refused[i].says))
+            fail_msg("case %zu: '%s'", i, err);
+        assert_null(strstr(err, KEY_A));
+        assert_null(strstr(err, KEY_B));
+    }
+    /* Each half as itself, a bare key either way. */
+    assert_string_equal(read_key(sec, "secret-key"), KEY_B);
+    file_write(pub, 0600);
+    assert_int_equal(hamd_curve_key_read(g_path, false, "public-key", z85, err,
+                                         sizeof err), 0);
+    assert_string_equal(z85, KEY_A);
+    file_write(KEY_A "\n", 0600);
+    assert_int_equal(hamd_curve_key_read(g_path, false, "public-key", z85, err,
+                                         sizeof err), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -116,6 +161,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_no_key, setup, teardown),
         cmocka_unit_test_setup_teardown(test_private_file_checked, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_other_half_refused, setup,
                                         teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -19,9 +19,11 @@ msgpack (Debian's python3-zmq and python3-msgpack).
 import collections
 import logging
 import os
+import struct
 import time
 
 import zmq
+from zmq.utils import z85
 
 from . import conn, core, wire
 
@@ -85,6 +87,12 @@ def _curve_keys(server_key, client_public_key, client_secret_key):
         if not isinstance(k, bytes) or len(k) != CURVE_KEY_Z85_LEN:
             raise ValueError("%s: %d characters of Z85 (all three keys, or "
                              "none)" % (name, CURVE_KEY_Z85_LEN))
+        try:
+            z85.decode(k)
+        except (KeyError, struct.error):
+            # ZeroMQ would refuse it on the socket, far from the cause
+            raise ValueError("%s: not a Z85 key (a character outside Z85's "
+                             "alphabet, or a typo)" % name) from None
         out.append(k)
     return tuple(out)
 
@@ -285,6 +293,7 @@ class Client:
 
     def _open_sub(self, slot):
         sub = self._ctx.socket(zmq.SUB)
+        self._subs[slot] = sub  # close() closes it, whatever fails next
         _set_connection_options(sub, self._curve)
         if conn.is_probe(slot):
             sub.setsockopt(zmq.CONNECT_TIMEOUT, PROBE_CONNECT_TIMEOUT_MS)
@@ -295,7 +304,6 @@ class Client:
         sub.setsockopt(zmq.SUBSCRIBE, wire.HB_TOPIC)
         sub.setsockopt(zmq.SUBSCRIBE, wire.EVENT_TOPIC)
         sub.setsockopt(zmq.SUBSCRIBE, self._name_topic)
-        self._subs[slot] = sub
         self._poller.register(sub, zmq.POLLIN)
         _connect(sub, self.endpoints[conn.endpoint(slot)], "endpoints")
 
@@ -311,11 +319,11 @@ class Client:
 
     def _open_dealer(self):
         d = self._ctx.socket(zmq.DEALER)
+        self._poller.register(d, zmq.POLLIN)
+        self._dealer = d  # close() closes it, whatever fails next
         _set_connection_options(d, self._curve)
         # A request goes only to a completed connection: the publisher's.
         d.setsockopt(zmq.IMMEDIATE, 1)
-        self._poller.register(d, zmq.POLLIN)
-        self._dealer = d
         for ep in self.snapshot_endpoints:
             _connect(d, ep, "snapshot_endpoints")
 
