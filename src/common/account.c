@@ -9,7 +9,11 @@
  * fragments rather than exact names over-masks ("keyboard", "passive")
  * on purpose: a masked harmless value costs nothing, a leaked password
  * costs a lot. Covers CTP-style params (password, auth_code), API keys
- * (api_key, apiKey, private_key), bearer tokens and the like. */
+ * (api_key, apiKey, private_key), bearer tokens and the like, and the
+ * Chinese names vnpy's gateways give them in their `setting` (vnpy_ctp's
+ * 密码 and 授权编码), which an operator may put in params as they are.
+ * Matched as UTF-8 bytes: strcasestr folds ASCII only, and a fragment of
+ * whole characters cannot match across a character boundary. */
 static const char *const SECRET_FRAGMENTS[] = {
     "pass",       /* password, passwd, passphrase */
     "pwd",
@@ -20,6 +24,10 @@ static const char *const SECRET_FRAGMENTS[] = {
     "credential",
     "private",
     "cookie",
+    "\u5bc6\u7801", /* 密码, password: 密码, 交易密码, 资金密码 */
+    "\u53e3\u4ee4", /* 口令, password, passphrase */
+    "\u5bc6\u94a5", /* 密钥, secret key */
+    "\u6388\u6743", /* 授权, authorisation: 授权编码 (auth code) */
 };
 
 /* "pin" is a fragment of too many words (shipping, spinner) to match

@@ -111,10 +111,14 @@ static void test_secret_keys(void **state)
                             "client_secret", "access_token", "api_key",
                             "apiKey", "private_key", "auth_code",
                             "Authorization", "credentials", "cookie",
-                            "pin", "PIN", "trade_pin", "tradePin", "pin2"};
+                            "pin", "PIN", "trade_pin", "tradePin", "pin2",
+                            /* vnpy's setting keys (vnpy_ctp and others) */
+                            "密码", "交易密码", "授权编码", "口令", "密钥"};
     const char *plain[] = {"userid", "brokerid", "td_address", "appid",
                            "product_info", "shipping", "spinner", "host",
-                           "seed", "rate"};
+                           "seed", "rate",
+                           "用户名", "经纪商代码", "交易服务器", "行情服务器",
+                           "产品名称", "产品信息"};
     for (size_t i = 0; i < sizeof secret / sizeof secret[0]; i++)
         if (!hamd_param_is_secret(secret[i]))
             fail_msg("%s should be secret", secret[i]);
