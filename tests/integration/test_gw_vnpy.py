@@ -266,6 +266,33 @@ def test_login_refused_is_status_error():
         hub.close()
 
 
+def test_unknown_contract_is_skipped_not_fatal():
+    """A gateway whose subscribe() raises for a contract its front does
+    not know: the bridge logs the contract and goes on with the others
+    (before, the exception ended its main loop: no more HB or ticks, and
+    SIGTERM ignored while vnpy's threads kept the process alive)."""
+    hub = BridgeHub()
+    try:
+        hub.spawn("ctp_e", params(tick_ms=50, unknown_symbols=["zz2601"]))
+        hub.wait(lambda: "logged_in" in hub.states(), 10, "logged_in")
+        hub.send("SUBSCRIBE", {"symbols": ["rb2601.SHFE", "zz2601.SHFE",
+                                           "i2601.DCE"]})
+        hub.wait(lambda: {t["vt_symbol"] for t in hub.of_type("TICK")} ==
+                 {"rb2601.SHFE", "i2601.DCE"}, 10,
+                 "ticks of the known contracts")
+        n_hb = len(hub.of_type("HB"))
+        hub.wait(lambda: len(hub.of_type("HB")) > n_hb, 10, "an HB after it")
+        hub.send("STOP", {})
+        rc = hub.proc.wait(PROC_TIMEOUT_S)
+        check(rc == 0, "exit %d after STOP" % rc)
+        err = hub.stderr()
+        check("ignored zz2601.SHFE: the gateway's subscribe raised KeyError"
+              in err, "the unknown contract not logged:\n%s" % err)
+        check(SECRET not in err, "a secret reached the log")
+    finally:
+        hub.close()
+
+
 # --------------------------------------------------------------------------
 # Under hamd
 # --------------------------------------------------------------------------
@@ -310,4 +337,5 @@ def test_bridge_under_hamd():
 if __name__ == "__main__":
     run([test_bridge_speaks_the_protocol, test_bridge_exits_0_on_sigterm,
          test_bad_gateway_class_is_status_error_exit_2, test_help_and_version,
-         test_login_refused_is_status_error, test_bridge_under_hamd])
+         test_login_refused_is_status_error,
+         test_unknown_contract_is_skipped_not_fatal, test_bridge_under_hamd])
