@@ -192,6 +192,43 @@ def write_bad_files(d):
     return paths
 
 
+def long_cjk_path(directory, name):
+    """A path of directory whose STATUS details ("replay %.100s", and the
+    error cut to 127 bytes) end inside a 3-byte character when cut
+    bytewise: a recording in a directory named in Chinese."""
+    head = os.path.join(directory, name + "-")
+    pad = "x" * (-len(head.encode()) % 3)  # byte 100 is a character's 2nd
+    return head + pad + "行情录制" * 10 + ".hrec"
+
+
+def test_status_details_stay_utf8_for_a_chinese_path():
+    """Before, a STATUS detail naming a long path cut bytewise inside a
+    character was not UTF-8: the hub dropped the STATUS as malformed, so
+    a good recording there never got past CONNECTING and a bad one's
+    error never showed."""
+    c = Cluster(0, [], SYMBOLS, name="replaycjk")
+    write_bad_files(c.dir)
+    good = long_cjk_path(c.dir, "good")
+    shutil.copy(os.path.join(c.dir, "good.hrec"), good)
+    missing = long_cjk_path(c.dir, "missing")
+    c.accounts = [replay_account("cjk_good", 1, {"file": good}),
+                  replay_account("cjk_missing", 2, {"file": missing})]
+    c.rewrite_configs()
+    add_gateway_type(c, "replay", GW_REPLAY)
+    c.start()
+    try:
+        wait_for(lambda: healthy_gateway(c, 0, "cjk_good"), 20,
+                 "the recording at a Chinese path playing")
+        g = wait_for(lambda: (lambda g: g.get("status") == "error" and g)(
+            gateway_of(c, 0, "cjk_missing") or {}), 20,
+            "STATUS error of the missing file in /api/status")
+        check(g["detail"].startswith(missing[:40]) and
+              len(g["detail"].encode()) <= 127, "detail %r" % g["detail"])
+        check("malformed" not in c.log_text(), "a STATUS dropped as malformed")
+    finally:
+        c.cleanup()
+
+
 def test_bad_recording_is_an_error_the_hub_survives():
     c = Cluster(0, [], SYMBOLS, name="replaybad")
     paths = write_bad_files(c.dir)
@@ -229,4 +266,5 @@ def test_bad_recording_is_an_error_the_hub_survives():
 
 if __name__ == "__main__":
     run([test_bad_recording_is_an_error_the_hub_survives,
+         test_status_details_stay_utf8_for_a_chinese_path,
          test_replay_twins_deliver_every_recorded_tick_once])
