@@ -236,6 +236,8 @@ def test_bad_gateway_class_is_status_error_exit_2():
     expect_error_exit(p, "AttributeError")
     expect_error_exit(params(raise_in_connect=True), "connect: KeyError")
     expect_error_exit({"setting": {}}, "param gateway")
+    numeric = dict(params(), password=20250102)   # digits without quotes
+    expect_error_exit(numeric, "param password must be a JSON string")
 
 
 def test_help_and_version():
