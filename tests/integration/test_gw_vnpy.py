@@ -264,6 +264,22 @@ def test_login_refused_is_status_error():
         st = [b for b in hub.of_type("STATUS") if b["state"] == "error"][0]
         check("登录失败" in st["detail"], "detail %r" % st)
         check(hub.proc.poll() is None, "the bridge must stay up (hamd restarts it)")
+        check(SECRET not in hub.stderr(), "a secret reached the log")
+    finally:
+        hub.close()
+
+
+def test_failure_lines_reach_the_log_at_info():
+    """A refused trading-server authentication (a wrong auth_code) leaves
+    market data logged in but vnpy_ctp without contracts: the line that
+    says so must reach hamd's log at the default level, not only with
+    log_level debug."""
+    hub = BridgeHub()
+    try:
+        hub.spawn("ctp_f", params(td_auth_error=True))
+        hub.wait(lambda: "logged_in" in hub.states(), 10, "logged_in")
+        hub.wait(lambda: "vnpy: 交易服务器授权验证失败" in hub.stderr(), 10,
+                 "the authentication failure in the log")
     finally:
         hub.close()
 
@@ -340,4 +356,5 @@ if __name__ == "__main__":
     run([test_bridge_speaks_the_protocol, test_bridge_exits_0_on_sigterm,
          test_bad_gateway_class_is_status_error_exit_2, test_help_and_version,
          test_login_refused_is_status_error,
+         test_failure_lines_reach_the_log_at_info,
          test_unknown_contract_is_skipped_not_fatal, test_bridge_under_hamd])
