@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/clock.h"
@@ -265,7 +266,12 @@ static int open_file(struct hamd_recfile_writer *self,
         fail(self, "another writer has it open (%s)", strerror(errno));
         return -1;
     }
-    if (!created)
+    /* An empty file was created and its first write lost (a crash between
+     * the two, a power loss before the data reached the disk, a `touch`):
+     * nothing to continue, so it is started, not refused for ever. */
+    struct stat st;
+    bool empty = !created && fstat(self->fd, &st) == 0 && st.st_size == 0;
+    if (!created && !empty)
         return continue_old(self);
     if (start_new(self, hdr) == 0)
         return 0;

@@ -32,6 +32,21 @@ static bool utf8_lead(uint8_t c, unsigned *n, uint32_t *cp, uint32_t *min)
     return true;
 }
 
+size_t hamd_utf8_whole_len(const char *s, size_t len)
+{
+    const uint8_t *p = (const uint8_t *)s;
+    size_t lead = len, follow = 0;
+    while (lead > 0 && follow < 3 && (p[lead - 1] & 0xC0) == 0x80) {
+        lead--;
+        follow++;
+    }
+    unsigned n;
+    uint32_t cp, min;
+    if (lead == 0 || !utf8_lead(p[lead - 1], &n, &cp, &min) || follow >= n)
+        return len; /* ends whole, or not UTF-8 at all: not ours to mend */
+    return lead - 1;
+}
+
 bool hamd_utf8_valid(const char *s, size_t len)
 {
     const uint8_t *p = (const uint8_t *)s, *end = p + len;

@@ -15,4 +15,9 @@
  * here; callers that refuse it check for it themselves. */
 bool hamd_utf8_valid(const char *s, size_t len);
 
+/* The length of s[0..len) without a multi-byte sequence cut short at its
+ * end: what is left of UTF-8 text cut to a byte limit (snprintf, "%.100s")
+ * that is still UTF-8, since the hub refuses a string that is not. */
+size_t hamd_utf8_whole_len(const char *s, size_t len);
+
 #endif /* HAMD_UTF8_H */

@@ -8,6 +8,7 @@
 #include <zmq.h>
 
 #include "common/log.h"
+#include "common/utf8.h"
 
 void *hamd_gwout_dealer_open(void *zctx, const char *endpoint,
                              const char *account, int sndhwm_msgs,
@@ -137,6 +138,10 @@ int hamd_gwout_status(struct hamd_gwout *self, enum hamd_gw_state state,
 {
     struct hamd_gw_status status = {.state = state};
     snprintf(status.detail, sizeof status.detail, "%s", detail);
+    /* A detail cut to its 127 bytes (or by the caller) may end inside a
+     * character of a non-ASCII path: the hub would drop the STATUS. */
+    status.detail[hamd_utf8_whole_len(status.detail,
+                                      strlen(status.detail))] = '\0';
     size_t len = hamd_gw_status_encode(&status, self->body, sizeof self->body);
     if (len == 0 || hamd_gwout_frames(self, "STATUS", self->body, len,
                                       false) != 0)

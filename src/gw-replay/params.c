@@ -63,6 +63,15 @@ static int parse_zone(const char *p, int64_t *east_s)
     return 0;
 }
 
+/* Days in month mon (1..12) of year: timegm would read 2025-02-31 as
+ * March 3 without a word, so a typo must be refused before it. */
+static int days_in_month(int year, int mon)
+{
+    static const int DAYS[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    return DAYS[mon - 1] + (mon == 2 && leap);
+}
+
 int replay_time_parse(const char *text, int64_t *out_ns)
 {
     struct tm tm = {0};
@@ -70,7 +79,8 @@ int replay_time_parse(const char *text, int64_t *out_ns)
     if (sscanf(text, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon,
                &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &used) != 6 ||
         used != 19 || tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 ||
-        tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
+        tm.tm_mday > days_in_month(tm.tm_year, tm.tm_mon) ||
+        tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
         return -1;
     const char *p = text + used;
     int64_t frac_ns, east_s;

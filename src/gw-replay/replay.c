@@ -226,6 +226,8 @@ int replay_run(struct replay *self, const volatile sig_atomic_t *stop)
             rc = scan_slice(self);
         else
             replay_emit_due(self, wall_ns);
+        if (self->changed[0]) /* hamd relaunches it on the file as it is */
+            rc = bad_recording(self, self->changed);
         if (rc == 0 && poll_once(self, loop_timeout_ms(self, now_ms,
                                                         wall_ns)) != 0) {
             LOG_ERROR("zmq_poll: %s", zmq_strerror(errno));

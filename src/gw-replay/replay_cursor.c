@@ -37,10 +37,12 @@ static bool peek(struct replay *self)
             return false;
         enum hamd_recfile_rc rc = hamd_recfile_reader_next(r, &rec);
         if (rc != HAMD_RECFILE_OK) {
-            hamd_log_rated(&self->file_rate, HAMD_LOG_ERROR,
-                           "%s: the recording changed since it was read: %s",
-                           self->params->file, rc == HAMD_RECFILE_ERR
-                               ? hamd_recfile_reader_error(r) : "shorter");
+            /* cut or overwritten while playing: the index is wrong now,
+             * and rewinding to a range that no longer reads would spin */
+            snprintf(self->changed, sizeof self->changed,
+                     "%.200s: changed since it was read (%.280s)",
+                     self->params->file, rc == HAMD_RECFILE_ERR
+                         ? hamd_recfile_reader_error(r) : "now shorter");
             return false;
         }
         if (rec.kind != HAMD_RECFILE_TICK)
@@ -143,7 +145,7 @@ static void walk(struct replay *self, const struct replay_pos *pos)
     unsigned budget = REPLAY_LOOP_BUDGET_TICKS;
     while (!c->ended) {
         if (!peek(self)) {
-            if (!end_of_pass(self))
+            if (self->changed[0] || !end_of_pass(self))
                 return;
             continue;
         }

@@ -49,6 +49,8 @@ struct replay {
     struct hamd_log_rate hub_rate;       /* limits logs of bad hub messages */
     struct hamd_log_rate symbol_rate;    /* limits logs of refused symbols */
     struct hamd_log_rate file_rate;      /* limits logs of file trouble */
+    char changed[HAMD_RECFILE_ERR_MAX];  /* why the file no longer reads as
+                                            scanned, "" while it does */
 };
 
 /* Puts the cursor where the wall clock says (at the start, and after a

@@ -236,6 +236,8 @@ def test_bad_gateway_class_is_status_error_exit_2():
     expect_error_exit(p, "AttributeError")
     expect_error_exit(params(raise_in_connect=True), "connect: KeyError")
     expect_error_exit({"setting": {}}, "param gateway")
+    numeric = dict(params(), password=20250102)   # digits without quotes
+    expect_error_exit(numeric, "param password must be a JSON string")
 
 
 def test_help_and_version():
@@ -262,6 +264,49 @@ def test_login_refused_is_status_error():
         st = [b for b in hub.of_type("STATUS") if b["state"] == "error"][0]
         check("登录失败" in st["detail"], "detail %r" % st)
         check(hub.proc.poll() is None, "the bridge must stay up (hamd restarts it)")
+        check(SECRET not in hub.stderr(), "a secret reached the log")
+    finally:
+        hub.close()
+
+
+def test_failure_lines_reach_the_log_at_info():
+    """A refused trading-server authentication (a wrong auth_code) leaves
+    market data logged in but vnpy_ctp without contracts: the line that
+    says so must reach hamd's log at the default level, not only with
+    log_level debug."""
+    hub = BridgeHub()
+    try:
+        hub.spawn("ctp_f", params(td_auth_error=True))
+        hub.wait(lambda: "logged_in" in hub.states(), 10, "logged_in")
+        hub.wait(lambda: "vnpy: 交易服务器授权验证失败" in hub.stderr(), 10,
+                 "the authentication failure in the log")
+    finally:
+        hub.close()
+
+
+def test_unknown_contract_is_skipped_not_fatal():
+    """A gateway whose subscribe() raises for a contract its front does
+    not know: the bridge logs the contract and goes on with the others
+    (before, the exception ended its main loop: no more HB or ticks, and
+    SIGTERM ignored while vnpy's threads kept the process alive)."""
+    hub = BridgeHub()
+    try:
+        hub.spawn("ctp_e", params(tick_ms=50, unknown_symbols=["zz2601"]))
+        hub.wait(lambda: "logged_in" in hub.states(), 10, "logged_in")
+        hub.send("SUBSCRIBE", {"symbols": ["rb2601.SHFE", "zz2601.SHFE",
+                                           "i2601.DCE"]})
+        hub.wait(lambda: {t["vt_symbol"] for t in hub.of_type("TICK")} ==
+                 {"rb2601.SHFE", "i2601.DCE"}, 10,
+                 "ticks of the known contracts")
+        n_hb = len(hub.of_type("HB"))
+        hub.wait(lambda: len(hub.of_type("HB")) > n_hb, 10, "an HB after it")
+        hub.send("STOP", {})
+        rc = hub.proc.wait(PROC_TIMEOUT_S)
+        check(rc == 0, "exit %d after STOP" % rc)
+        err = hub.stderr()
+        check("ignored zz2601.SHFE: the gateway's subscribe raised KeyError"
+              in err, "the unknown contract not logged:\n%s" % err)
+        check(SECRET not in err, "a secret reached the log")
     finally:
         hub.close()
 
@@ -310,4 +355,6 @@ def test_bridge_under_hamd():
 if __name__ == "__main__":
     run([test_bridge_speaks_the_protocol, test_bridge_exits_0_on_sigterm,
          test_bad_gateway_class_is_status_error_exit_2, test_help_and_version,
-         test_login_refused_is_status_error, test_bridge_under_hamd])
+         test_login_refused_is_status_error,
+         test_failure_lines_reach_the_log_at_info,
+         test_unknown_contract_is_skipped_not_fatal, test_bridge_under_hamd])

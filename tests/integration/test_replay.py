@@ -167,16 +167,22 @@ def test_replay_twins_deliver_every_recorded_tick_once():
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def write_ticks(path, n, name=""):
+    """A recording of n ticks of rb2601.SHFE, 100 ms apart from now."""
+    w = recording.Writer(path)
+    base = time.time_ns() // 10**6 * 10**6
+    for i in range(n):
+        body = {"symbol": "rb2601", "exchange": "SHFE", "datetime": base + i * 10**8,
+                "volume": float(i), "last_price": 3500.0, "name": name,
+                "extra": {"n": i}}
+        w.tick("rb2601.SHFE", msgpack.packb(body), base + i * 10**8)
+    w.close()
+
+
 def write_bad_files(d):
     """Paths of: not a recording, another version, a torn last record."""
     good = os.path.join(d, "good.hrec")
-    w = recording.Writer(good)
-    base = time.time_ns() // 10**6 * 10**6
-    for i in range(200):
-        body = {"symbol": "rb2601", "exchange": "SHFE", "datetime": base + i * 10**8,
-                "volume": float(i), "last_price": 3500.0, "extra": {"n": i}}
-        w.tick("rb2601.SHFE", msgpack.packb(body), base + i * 10**8)
-    w.close()
+    write_ticks(good, 200)
     with open(good, "rb") as f:
         data = f.read()
     paths = {}
@@ -190,6 +196,73 @@ def write_bad_files(d):
     with open(paths["torn"], "wb") as f:
         f.write(data[:-7])
     return paths
+
+
+def long_cjk_path(directory, name):
+    """A path of directory whose STATUS details ("replay %.100s", and the
+    error cut to 127 bytes) end inside a 3-byte character when cut
+    bytewise: a recording in a directory named in Chinese."""
+    head = os.path.join(directory, name + "-")
+    pad = "x" * (-len(head.encode()) % 3)  # byte 100 is a character's 2nd
+    return head + pad + "行情录制" * 10 + ".hrec"
+
+
+def test_status_details_stay_utf8_for_a_chinese_path():
+    """Before, a STATUS detail naming a long path cut bytewise inside a
+    character was not UTF-8: the hub dropped the STATUS as malformed, so
+    a good recording there never got past CONNECTING and a bad one's
+    error never showed."""
+    c = Cluster(0, [], SYMBOLS, name="replaycjk")
+    write_bad_files(c.dir)
+    good = long_cjk_path(c.dir, "good")
+    shutil.copy(os.path.join(c.dir, "good.hrec"), good)
+    missing = long_cjk_path(c.dir, "missing")
+    c.accounts = [replay_account("cjk_good", 1, {"file": good}),
+                  replay_account("cjk_missing", 2, {"file": missing})]
+    c.rewrite_configs()
+    add_gateway_type(c, "replay", GW_REPLAY)
+    c.start()
+    try:
+        wait_for(lambda: healthy_gateway(c, 0, "cjk_good"), 20,
+                 "the recording at a Chinese path playing")
+        g = wait_for(lambda: (lambda g: g.get("status") == "error" and g)(
+            gateway_of(c, 0, "cjk_missing") or {}), 20,
+            "STATUS error of the missing file in /api/status")
+        check(g["detail"].startswith(missing[:40]) and
+              len(g["detail"].encode()) <= 127, "detail %r" % g["detail"])
+        check("malformed" not in c.log_text(), "a STATUS dropped as malformed")
+    finally:
+        c.cleanup()
+
+
+def test_recording_cut_while_playing_is_an_error():
+    """A recording cut short while it plays (copied anew over the same
+    path: cp truncates first) no longer matches the scan: STATUS error
+    naming the file, exit 2, and the relaunch reads the file as it is.
+    Before, a file cut before its first tick made the replay rewind
+    forever in one loop iteration: no HB, SIGTERM unheard, until hamd's
+    hard restart."""
+    c = Cluster(0, [], SYMBOLS, name="replaycut", extra_ini=EXTRA_INI)
+    path = os.path.join(c.dir, "playing.hrec")
+    # bigger than the reader's window (4 records of 64 KiB), so that
+    # playing reads the file again
+    write_ticks(path, 2000, name="x" * 60)
+    c.accounts = [replay_account("cut", 1, {"file": path, "speed": 10})]
+    c.rewrite_configs()
+    add_gateway_type(c, "replay", GW_REPLAY)
+    c.start()
+    try:
+        wait_for(lambda: healthy_gateway(c, 0, "cut"), 20, "the replay playing")
+        with open(path, "r+b") as f:     # the preamble and the header stay
+            header_len, = struct.unpack(">I", f.read(20)[16:])
+            f.truncate(16 + 8 + header_len)
+        wait_for(lambda: "STATUS error: %s: changed since it was read" % path
+                 in c.log_text(), 20, "STATUS error naming the cut file")
+        wait_for(lambda: "exit 2" in (gateway_of(c, 0, "cut") or {}).get(
+            "last_exit", ""), 20, "the replay exiting 2")
+        check(c.nodes[0]["proc"].poll() is None, "hamd died")
+    finally:
+        c.cleanup()
 
 
 def test_bad_recording_is_an_error_the_hub_survives():
@@ -229,4 +302,6 @@ def test_bad_recording_is_an_error_the_hub_survives():
 
 if __name__ == "__main__":
     run([test_bad_recording_is_an_error_the_hub_survives,
+         test_recording_cut_while_playing_is_an_error,
+         test_status_details_stay_utf8_for_a_chinese_path,
          test_replay_twins_deliver_every_recorded_tick_once])

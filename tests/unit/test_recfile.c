@@ -384,6 +384,27 @@ static void test_append_cuts_torn_tail(void **state)
     hamd_recfile_reader_destroy(&r);
 }
 
+/* An empty file (created, its first write lost) is started on append, not
+ * refused as a truncated recording: a recorder restarted by systemd would
+ * otherwise fail on it for ever. */
+static void test_append_starts_an_empty_file(void **state)
+{
+    struct fixture *f = *state;
+    int fd = open(f->path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    assert_true(fd >= 0);
+    close(fd);
+    struct hamd_recfile_writer *w = open_writer(f->path, true);
+    assert_int_equal(hamd_recfile_writer_cut_bytes(w), 0);
+    write_tick(w, 1);
+    assert_int_equal(hamd_recfile_writer_close(&w, NULL, 0), 0);
+    struct hamd_recfile_reader *r = open_reader(f->path);
+    struct hamd_recfile_record rec;
+    expect_tick(r, 1);
+    assert_int_equal(hamd_recfile_reader_next(r, &rec), HAMD_RECFILE_END);
+    assert_int_equal(hamd_recfile_reader_pending(r), 0);
+    hamd_recfile_reader_destroy(&r);
+}
+
 static void test_writer_refuses_bad_input(void **state)
 {
     struct fixture *f = *state;
@@ -439,6 +460,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_append_cuts_torn_tail, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_append_starts_an_empty_file,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_writer_refuses_bad_input, setup,
                                         teardown),
     };

@@ -294,6 +294,12 @@ static void test_time_parse(void **state)
     assert_int_equal(replay_time_parse("2025-01-02T16:00:00.1234567891Z",
                                        &ns), -1);
     assert_int_equal(replay_time_parse("2025-01-02T16:00:00+08:00 ", &ns), -1);
+    /* a day the month does not have: refused, not read as the next month */
+    assert_int_equal(replay_time_parse("2025-02-29T09:00:00+08:00", &ns), -1);
+    assert_int_equal(replay_time_parse("2025-06-31T09:00:00+08:00", &ns), -1);
+    assert_int_equal(replay_time_parse("2024-02-29T09:00:00+08:00", &ns), 0);
+    assert_int_equal(replay_time_parse("2100-02-29T00:00:00Z", &ns), -1);
+    assert_int_equal(replay_time_parse("2000-02-29T00:00:00Z", &ns), 0);
 }
 
 static void test_params(void **state)

@@ -51,6 +51,24 @@ static void test_invalid(void **state)
 }
 
 /* hamd_utf8_valid agrees with jansson on buf[0..len). */
+/* Every cut of text of 1- to 4-byte characters: what whole_len keeps
+ * is valid and loses only the character cut short. */
+static void test_whole_len(void **state)
+{
+    (void)state;
+    static const char TEXT[] = "a\xc3\xa9\xe8\xa1\x8c\xf0\x9d\x84\x9e"
+                               "b\xe6\x83\x85";
+    static const size_t WHOLE[] = {0, 1, 1, 3, 3, 3, 6, 6, 6, 6, 10, 11,
+                                   11, 11, 14};
+    for (size_t cut = 0; cut < sizeof WHOLE / sizeof *WHOLE; cut++) {
+        size_t n = hamd_utf8_whole_len(TEXT, cut);
+        assert_int_equal(n, WHOLE[cut]);
+        assert_true(hamd_utf8_valid(TEXT, n));
+    }
+    /* stray continuation bytes are not a cut: left to the validator */
+    assert_int_equal(hamd_utf8_whole_len("\x80\x80", 2), 2);
+}
+
 static void assert_agrees(const uint8_t *buf, size_t len)
 {
     json_t *s = json_stringn((const char *)buf, len);
@@ -92,6 +110,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_valid),
         cmocka_unit_test(test_invalid),
+        cmocka_unit_test(test_whole_len),
         cmocka_unit_test(test_agrees_with_jansson),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -14,7 +14,12 @@ Setting keys (vnpy_ctp's, plus test knobs):
   volume_reset_after  ticks of a contract after which its volume restarts
                      from a small number, like a new trading day (none)
   login_error        refuse the login (false)
+  td_auth_error      the trading server refuses the authentication, as
+                     vnpy_ctp logs it, while market data logs in (false)
   raise_in_connect   connect() raises KeyError('经纪商代码') (false)
+  unknown_symbols    symbols the front does not know: subscribe() raises
+                     KeyError(symbol) for them, as gateways that look a
+                     contract up before subscribing do ([])
 
 Each tick's name is "SYMBOL YYYYMMDD HH:MM:SS.mmm" in China time, so a
 test can check the bridge's UTC conversion against its own arithmetic.
@@ -43,6 +48,7 @@ class FakeGateway(BaseGateway):
         self.subscribed = {}        # symbol -> exchange
         self.logged_in = False
         self.active = False
+        self.unknown = set()
         self.thread = None
 
     # -- the gateway interface -----------------------------------------
@@ -57,6 +63,8 @@ class FakeGateway(BaseGateway):
         self.forget = setting.get("forget_subscriptions", True)
         self.reset_after = setting.get("volume_reset_after")
         self.login_error = setting.get("login_error", False)
+        self.td_auth_error = setting.get("td_auth_error", False)
+        self.unknown = set(setting.get("unknown_symbols", []))
         start = setting.get("clock_start")
         self.clock_start = datetime.fromisoformat(start) if start else None
         self.active = True
@@ -64,6 +72,8 @@ class FakeGateway(BaseGateway):
         self.thread.start()
 
     def subscribe(self, req):
+        if req.symbol in self.unknown:
+            raise KeyError(req.symbol)
         with self.lock:
             self.subscribed[req.symbol] = req.exchange
 
@@ -92,6 +102,8 @@ class FakeGateway(BaseGateway):
     def _login(self):
         if not self._sleep(self.login_s):
             return False
+        if self.td_auth_error:
+            self.write_log("交易服务器授权验证失败，代码：63，信息：CTP:客户端认证失败")
         self.write_log("行情服务器连接成功")
         if not self._sleep(self.login_s):
             return False
