@@ -83,7 +83,20 @@ for _ in $(seq 1 150); do
   sleep 0.2
 done
 "${HACTL[@]}" status || true
-echo "== operator console: http://127.0.0.1:8001/ (any node: 8002, 8003; docs/console.md)"
+# Node N's admin address as the nodes have it: HAMD_PEER_N_ADMIN (trimmed,
+# as hamd trims it) or else [peer.N] admin of the file; before, node 1's
+# default was printed whatever the variable said.
+admin_of() {
+  local var="HAMD_PEER_$1_ADMIN" addr
+  addr=${!var:-$(awk -F= -v sec="[peer.$1]" '
+    /^[[:space:]]*\[/ { gsub(/[[:space:]]/, ""); in_sec = ($0 == sec); next }
+    in_sec && $1 ~ /^[[:space:]]*admin[[:space:]]*$/ { print $2; exit }' \
+    "deploy/local/node$1.ini")}
+  addr=${addr#"${addr%%[![:space:]]*}"}
+  echo "${addr%"${addr##*[![:space:]]}"}"
+}
+echo "== operator console: http://$(admin_of 1)/ (any node:" \
+     "http://$(admin_of 2)/, http://$(admin_of 3)/; docs/console.md)"
 
 echo "== ticks (hactl tail); Ctrl-C stops everything"
 TAIL_ARGS=()

@@ -56,6 +56,23 @@ static void allow_add(char *allow, const char *method)
         return;
     snprintf(allow + used, ADMIN_ROUTE_ALLOW_MAX - used, "%s%s",
              used ? ", " : "", method);
+    if (strcmp(method, "GET") == 0)
+        allow_add(allow, "HEAD");
+}
+
+/* True when route r answers method: its own, or HEAD for a GET route
+ * (RFC 9110: HEAD wherever GET is; load balancers probe with it). The
+ * GET handler runs and h2o leaves the body out, keeping the status and
+ * the headers, Content-Length included. */
+static bool route_takes(const struct admin_route *r, const char *method,
+                        size_t method_len)
+{
+    size_t n = strlen(r->method);
+    if (n == method_len && memcmp(r->method, method, method_len) == 0)
+        return true;
+    return method_len == strlen("HEAD") &&
+           memcmp(method, "HEAD", method_len) == 0 &&
+           strcmp(r->method, "GET") == 0;
 }
 
 enum admin_route_result admin_route_find(const struct admin_route *routes,
@@ -73,8 +90,7 @@ enum admin_route_result admin_route_find(const struct admin_route *routes,
         if (!admin_route_match_path(routes[i].pattern, path, path_len, &probe))
             continue;
         path_known = true;
-        if (strlen(routes[i].method) == method_len &&
-            memcmp(routes[i].method, method, method_len) == 0) {
+        if (route_takes(&routes[i], method, method_len)) {
             *m = probe;
             m->route = &routes[i];
             m->allow[0] = '\0';

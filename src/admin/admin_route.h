@@ -56,7 +56,9 @@ bool admin_route_match_path(const char *pattern, const char *path,
 
 /* Looks method + path up in routes[0..n). Returns FOUND with m->route
  * and the captures set, NO_METHOD with the methods the path accepts in
- * m->allow, or NO_PATH. */
+ * m->allow ("GET, HEAD, POST"), or NO_PATH. HEAD finds a path's GET
+ * route (its handler answers, h2o sends no body); a path without GET
+ * refuses it. */
 enum admin_route_result admin_route_find(const struct admin_route *routes,
                                          size_t n, const char *method,
                                          size_t method_len, const char *path,

@@ -360,12 +360,9 @@ static void hub_start(struct admin_hub *hub)
  * GET /api/stream
  * ------------------------------------------------------------------------ */
 
-/* Starts the response and queues the greeting: a comment naming the node
- * and, when there is one, the last status, so a page has it at once. */
-static void client_start(struct stream_client *c)
+/* The status and headers of a stream's answer. */
+static void stream_head(h2o_req_t *req)
 {
-    struct admin_hub *hub = c->hub;
-    h2o_req_t *req = c->req;
     req->res.status = 200;
     req->res.reason = "OK";
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
@@ -376,6 +373,15 @@ static void client_start(struct stream_client *c)
     h2o_add_header_by_str(&req->pool, &req->res.headers,
                           H2O_STRLIT("x-accel-buffering"), 0, NULL,
                           H2O_STRLIT("no"));
+}
+
+/* Starts the response and queues the greeting: a comment naming the node
+ * and, when there is one, the last status, so a page has it at once. */
+static void client_start(struct stream_client *c)
+{
+    struct admin_hub *hub = c->hub;
+    h2o_req_t *req = c->req;
+    stream_head(req);
     int fd = client_fd(c), sndbuf = HUB_SNDBUF_BYTES;
     if (fd >= 0)
         setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
@@ -404,6 +410,14 @@ static int stream_get(struct admin_call *call)
         return admin_reply_error(call->req, 503, NULL,
                                  "too many live streams: %u open, [admin] "
                                  "max_streams = %u", max, max);
+    if (h2o_memis(call->req->method.base, call->req->method.len,
+                  H2O_STRLIT("HEAD"))) {
+        /* What a GET would start with, and the end: a HEAD opens no
+         * stream (it would never end, its body being endless). */
+        stream_head(call->req);
+        h2o_send_inline(call->req, "", 0);
+        return 0;
+    }
     struct stream_client *c = calloc(1, sizeof *c);
     if (!c)
         return admin_reply_error(call->req, 503, NULL, "out of memory");

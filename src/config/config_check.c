@@ -157,9 +157,29 @@ static bool cfg_gateways_check(struct cfg_loader *ld)
     return true;
 }
 
-/* Accounts have a type and a priority; the canary is on a served
- * exchange; the name defaults to the id and is UTF-8, since the admin API
- * shows it as JSON (a Latin-1 name made the account vanish from it). */
+/* The account's gateway_type names a program of [gateways], as the admin
+ * API requires (docs/api.md): seeded without one, the account would come
+ * up never started, an ERROR in the log the only trace. A witness runs
+ * no gateway, so any type will do there, as the API takes any there. */
+static bool cfg_account_gw_type_check(struct cfg_loader *ld,
+                                      struct cfg_section *sec,
+                                      const struct hamd_account *acct)
+{
+    const struct hamd_peer *self = hamd_config_self(ld->cfg);
+    char why[CFG_WHY_MAX];
+    if ((self && self->role == HAMD_ROLE_WITNESS) ||
+        hamd_config_gw_exec(ld->cfg, acct->gateway_type))
+        return true;
+    snprintf(why, sizeof why, "'%s' names no program: add [gateways] %s = "
+             "PATH (the types this node runs: the keys of [gateways])",
+             acct->gateway_type, acct->gateway_type);
+    return cfg_fail_row(ld, sec, CFG_ACCT_GW_TYPE, why);
+}
+
+/* Accounts have a type this node runs and a priority; the canary is on a
+ * served exchange; the name defaults to the id and is UTF-8, since the
+ * admin API shows it as JSON (a Latin-1 name made the account vanish from
+ * it). */
 static bool cfg_accounts_check(struct cfg_loader *ld)
 {
     for (unsigned i = 0; i < ld->n_sections; i++) {
@@ -187,6 +207,8 @@ static bool cfg_accounts_check(struct cfg_loader *ld)
                                 "a value starts with \"" HAMD_VAULT_PREFIX
                                 "\", the form of the secrets hamd seals: "
                                 "give the secret in clear (docs/security.md)");
+        if (!cfg_account_gw_type_check(ld, sec, acct))
+            return false;
     }
     return true;
 }

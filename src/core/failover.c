@@ -764,12 +764,26 @@ static bool selected(const struct planner *pl, size_t i,
     return any;
 }
 
-static void reject_unmatched(struct planner *pl, const char *const *prefixes,
-                             size_t n, const bool *matched)
+/* Refuses the selection when a prefix matched no contract: an operator's
+ * typo (`hactl failover --to b zz`) must not pass for a move of nothing,
+ * nor half a move. *err names the prefixes (as many as fit). */
+static bool all_matched(const char *const *prefixes, size_t n,
+                        const bool *matched, struct hamd_failover_error *err)
 {
-    for (size_t k = 0; k < n; k++)
-        if (!matched[k])
-            add_reject(pl, prefixes[k], "no subscribed contract matches");
+    char list[HAMD_FAILOVER_ERR_MAX] = "";
+    size_t unmatched = 0;
+    for (size_t k = 0; k < n; k++) {
+        if (matched[k])
+            continue;
+        size_t used = strlen(list);
+        snprintf(list + used, sizeof list - used, "%s%s",
+                 unmatched++ ? ", " : "", prefixes[k]);
+    }
+    if (unmatched == 0)
+        return true;
+    set_err(err, HAMD_FAILOVER_ENOENT, "prefixes",
+            "no subscribed contract matches %s (hactl subs list)", list);
+    return false;
 }
 
 /* Checks the target of a manual failover; -1 with *err when refused. */
@@ -832,9 +846,9 @@ static struct hamd_failover_plan *run_manual(
             return planner_fail(pl, err);
         }
     }
-    reject_unmatched(pl, prefixes, n, matched);
+    bool ok = all_matched(prefixes, n, matched, err);
     free(matched);
-    return planner_finish(pl, false, err);
+    return ok ? planner_finish(pl, false, err) : planner_fail(pl, err);
 }
 
 /* Starts a manual plan: checks the prefixes and indexes the input. False

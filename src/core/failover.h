@@ -166,7 +166,8 @@ struct hamd_failover_plan {
 enum hamd_failover_errcode {
     HAMD_FAILOVER_OK = 0,
     HAMD_FAILOVER_EINVAL,   /* malformed input or request (HTTP 400) */
-    HAMD_FAILOVER_ENOENT,   /* unknown account (404) */
+    HAMD_FAILOVER_ENOENT,   /* unknown account, or a prefix matching no
+                               contract (404) */
     HAMD_FAILOVER_ECONFLICT,/* target disabled, stopped or not HEALTHY (409) */
     HAMD_FAILOVER_ENOMEM,   /* out of memory (503) */
 };
@@ -193,8 +194,9 @@ struct hamd_failover_plan *hamd_failover_plan_auto(const struct hamd_failover_in
  * whose vt_symbol starts with one of prefixes (all when n_prefixes is 0)
  * to to_id and pins them; ignores pause, cap and quarantine. The target
  * must exist, be enabled, not stopped and HEALTHY (unless force). Returns
- * the plan, whose rejects name contracts the target does not serve and
- * prefixes that match nothing; or NULL with *err. */
+ * the plan, whose rejects name contracts the target does not serve; or
+ * NULL with *err, HAMD_FAILOVER_ENOENT on field "prefixes" when a prefix
+ * matches no contract (a typo moves nothing, and says so). */
 struct hamd_failover_plan *hamd_failover_plan_manual(
     const struct hamd_failover_input *in, const char *to_id,
     const char *const *prefixes, size_t n_prefixes, bool force,
@@ -204,7 +206,7 @@ struct hamd_failover_plan *hamd_failover_plan_manual(
  * when n_prefixes is 0) to its best HEALTHY source now, ignoring
  * revert_after_s, quarantine and pause, and unpins it. Contracts without
  * a HEALTHY source stay and are listed in rejects. NULL with *err on bad
- * input. */
+ * input, or a prefix matching no contract, as above. */
 struct hamd_failover_plan *hamd_failover_plan_failback(
     const struct hamd_failover_input *in, const char *const *prefixes,
     size_t n_prefixes, struct hamd_failover_error *err);

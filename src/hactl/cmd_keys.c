@@ -29,6 +29,11 @@ static int write_new(const char *path, const char *text, mode_t mode)
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
     size_t len = strlen(text);
+    if (fd < 0 && errno == EEXIST) {
+        fprintf(stderr, "hactl keys: %s exists: a key is never overwritten "
+                "(remove it, or choose another NAME)\n", path);
+        return -1;
+    }
     if (fd < 0 || write(fd, text, len) != (ssize_t)len) {
         fprintf(stderr, "hactl keys: cannot write %s: %s\n", path,
                 strerror(errno));
@@ -53,12 +58,19 @@ static int keys_gen(const char *name)
     int rc = write_new(path, text, 0600);
     explicit_bzero(sec, sizeof sec);
     explicit_bzero(text, sizeof text);
+    /* A file hactl cannot make is a bad operand (docs/hactl.md, exit
+     * codes): no node was asked. */
     if (rc < 0)
-        return HACTL_FAIL;
+        return HACTL_USAGE;
     snprintf(path, sizeof path, "%s.pub", name);
     snprintf(text, sizeof text, "# hamd CURVE public key\n%s\n", pub);
-    if (write_new(path, text, 0644) < 0)
-        return HACTL_FAIL;
+    if (write_new(path, text, 0644) < 0) {
+        /* No secret key without its public half: a NAME.key left behind
+         * would refuse the next try. */
+        snprintf(path, sizeof path, "%s.key", name);
+        unlink(path);
+        return HACTL_USAGE;
+    }
     printf("%s\n", pub);
     fprintf(stderr, "hactl keys: wrote %s.key (secret, 0600) and %s.pub\n",
             name, name);
@@ -78,7 +90,7 @@ static int keys_pub(const char *file)
     explicit_bzero(sec, sizeof sec);
     if (rc < 0) {
         fprintf(stderr, "hactl keys: %s\n", err);
-        return HACTL_FAIL;
+        return HACTL_USAGE; /* a file hactl cannot use, as in keys_gen */
     }
     printf("%s\n", pub);
     return HACTL_OK;

@@ -14,7 +14,10 @@ cannot use (missing, a directory, no PEM certificate in it), from
 --cacert or from the config's [admin] tls_ca, is a bad configuration,
 exit 2 naming the file, before any node is asked: not "no node answered"
 (exit 3), which sends an operator looking for a network fault. `keys pub`
-of a public key file is refused, not answered with a wrong key.
+of a public key file is refused, not answered with a wrong key. `keys gen`
+onto an existing NAME.key or NAME.pub is refused, naming it, and leaves
+every file as it was. Both are files hactl cannot use: exit 2, as the
+exit-code table says, not 1 ("the cluster answered no": no node is asked).
 """
 import http.server
 import json
@@ -108,13 +111,44 @@ def test_keys_pub_of_a_public_key_file():
         check(gen.returncode == 0, "keys gen: %r" % gen.stderr)
         os.chmod(name + ".pub", 0o600)
         r = hactl("keys", "pub", name + ".pub")
-        check(r.returncode == 1 and r.stdout == "" and
+        check(r.returncode == 2 and r.stdout == "" and
               "holds a public key, not a secret key" in r.stderr,
               "keys pub of the .pub: exit %d, %r %r"
               % (r.returncode, r.stdout, r.stderr))
         r = hactl("keys", "pub", name + ".key")
         check(r.returncode == 0 and r.stdout == gen.stdout,
               "keys pub of the .key: %r, gen printed %r" % (r.stdout, gen.stdout))
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def read(path):
+    with open(path) as f:
+        return f.read()
+
+
+def test_keys_gen_never_overwrites():
+    scratch = tempfile.mkdtemp(prefix="hamd-clikeys-")
+    try:
+        name = os.path.join(scratch, "cluster")
+        check(hactl("keys", "gen", name).returncode == 0, "keys gen")
+        before = (read(name + ".key"), read(name + ".pub"))
+        r = hactl("keys", "gen", name)
+        check(r.returncode == 2 and r.stdout == "" and
+              "%s.key exists" % name in r.stderr,
+              "keys gen onto a pair: exit %d, %r %r"
+              % (r.returncode, r.stdout, r.stderr))
+        check((read(name + ".key"), read(name + ".pub")) == before,
+              "keys gen changed the existing pair")
+        # The public half alone: refused too, and no secret key is left
+        # behind to refuse the next try.
+        os.unlink(name + ".key")
+        r = hactl("keys", "gen", name)
+        check(r.returncode == 2 and "%s.pub exists" % name in r.stderr,
+              "keys gen onto a .pub: exit %d, %r" % (r.returncode, r.stderr))
+        check(not os.path.exists(name + ".key") and
+              read(name + ".pub") == before[1],
+              "keys gen left %s" % sorted(os.listdir(scratch)))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
@@ -219,7 +253,7 @@ def test_update_with_the_file_of_add():
 
 if __name__ == "__main__":
     run([test_bad_timeout_is_a_usage_error, test_unusable_ca_file_is_a_usage_error,
-         test_keys_pub_of_a_public_key_file,
+         test_keys_pub_of_a_public_key_file, test_keys_gen_never_overwrites,
          test_is_leader_other_skips_the_first_node,
          test_is_leader_bad_command_lines, test_no_operand_commands_refuse_one,
          test_tail_json_after_the_command,

@@ -7,15 +7,17 @@ clears the pins; pause holds automatic failover while health is still watched,
 resume lets it act; stop/start of an account, which is no relaunch for
 `restarts` to count (HamdGatewayRestarts); every step is an event, and
 bad requests are refused with the field named. The failover a stop causes
-lasts from the stop on, not from when the source became HEALTHY.
+lasts from the stop on, not from when the source became HEALTHY. A prefix
+that matches no subscribed contract (a typo) is a 404 naming it, hactl
+exit 4, dry run or not, and nothing moves.
 """
 import json
 import time
 
 from hamdtest import (Cluster, Subscriber, check, check_exactly_once,
                       node_status, publishing_node, run, sim_account,
-                      sources_since, wait_for, wait_ready_to_fail_over,
-                      wait_settled)
+                      sources_since, wait_for, wait_one_publisher,
+                      wait_ready_to_fail_over, wait_settled)
 
 SYMBOLS = ["rb2601.SHFE", "cu2601.SHFE", "i2601.DCE"]
 EXTRA_INI = """
@@ -166,5 +168,44 @@ def test_stop_failover_duration_starts_at_the_stop():
         c.cleanup()
 
 
+# Requests whose prefixes "zz" (and "yy") match no subscribed contract:
+# before, each moved nothing (or only rb2601) and exited 0.
+TYPOS = (("failover", "--to", "sim_2", "--force", "zz"),
+         ("failover", "--to", "sim_2", "--force", "zz", "--dry-run"),
+         ("failover", "--to", "sim_2", "--force", "rb2601", "zz", "yy"),
+         ("failback", "zz"),
+         ("failback", "zz", "--dry-run"))
+
+
+def test_unmatched_prefix_refused():
+    accounts = [sim_account("sim_1", 1, ["SHFE"]),
+                sim_account("sim_2", 2, ["SHFE"])]
+    c = Cluster(0, accounts, ["rb2601.SHFE", "cu2601.SHFE"],
+                name="typo").start()
+    try:
+        wait_one_publisher(c)
+        for args in TYPOS:
+            r = c.hactl(*args, check_rc=False)
+            check(r.returncode == 4 and
+                  "no subscribed contract matches zz" in r.stderr and
+                  "rb2601" not in r.stderr and "(field prefixes)" in r.stderr,
+                  "hactl %s: exit %d, %r" % (" ".join(args), r.returncode,
+                                             r.stderr))
+        code, body = c.api(0, "POST", "/api/failover",
+                           {"to": "sim_2", "prefixes": ["zz"], "force": True,
+                            "dry_run": True})
+        check(code == 404 and body.get("field") == "prefixes" and
+              "zz" in body.get("error", ""), "%d %r" % (code, body))
+        check(not (node_status(c, 0) or {}).get("pinned"),
+              "a refused failover pinned %r" % node_status(c, 0).get("pinned"))
+        # What matches still goes.
+        r = c.hactl("--json", "failover", "--to", "sim_2", "--force", "rb2601",
+                    "--dry-run")
+        check(json.loads(r.stdout)["dry_run"], "dry run: %r" % r.stdout)
+    finally:
+        c.cleanup()
+
+
 if __name__ == "__main__":
-    run([test_operator_commands, test_stop_failover_duration_starts_at_the_stop])
+    run([test_operator_commands, test_stop_failover_duration_starts_at_the_stop,
+         test_unmatched_prefix_refused])

@@ -10,6 +10,10 @@ answered on those ports (here: the two nodes that did start) and exited
 Every port is moved to a free one through the HAMD_PEER_N_* variables
 (docs/configuration.md), so the test never touches the demo's own ports;
 node 1's admin port is one this test holds.
+
+With the ports moved and free, the quickstart runs and prints the
+operator console's URL on the admin addresses the nodes use; before, it
+printed http://127.0.0.1:8001/ whatever HAMD_PEER_1_ADMIN said.
 """
 import os
 import socket
@@ -23,9 +27,9 @@ QUICKSTART_TIMEOUT_S = 180   # a no-op build, the start, the stop
 PEER_KEYS = ("RAFT", "ADMIN", "PUBLISH", "SNAPSHOT", "RELAY")
 
 
-def moved_ports(taken_admin):
+def moved_ports(taken_admin=None):
     """HAMD_PEER_N_* for 3 nodes on free ports; node 1's admin on
-    taken_admin."""
+    taken_admin when given."""
     ports = iter(free_ports(3 * len(PEER_KEYS)))
     env = {}
     for n in (1, 2, 3):
@@ -34,13 +38,18 @@ def moved_ports(taken_admin):
             url = "tcp://127.0.0.1:%d" if key in ("PUBLISH", "SNAPSHOT", "RELAY") \
                 else "127.0.0.1:%d"
             env["HAMD_PEER_%d_%s" % (n, key)] = url % port
-    env["HAMD_PEER_1_ADMIN"] = "127.0.0.1:%d" % taken_admin
+    if taken_admin is not None:
+        env["HAMD_PEER_1_ADMIN"] = "127.0.0.1:%d" % taken_admin
     return env
 
 
-def test_a_node_that_cannot_start_stops_the_quickstart():
+def need_the_build():
     if os.path.realpath(BUILD) != os.path.realpath(os.path.join(SOURCE, "build")):
         raise Skip("the quickstart builds into %s/build, not %s" % (SOURCE, BUILD))
+
+
+def test_a_node_that_cannot_start_stops_the_quickstart():
+    need_the_build()
     holder = socket.socket()
     holder.bind(("127.0.0.1", 0))
     holder.listen(1)
@@ -66,5 +75,24 @@ def test_a_node_that_cannot_start_stops_the_quickstart():
         release_dir(run_dir)
 
 
+def test_console_url_follows_the_moved_ports():
+    need_the_build()
+    run_dir = scratch_dir("quickstart")
+    moved = moved_ports()
+    env = dict(os.environ, HAMD_RUN_DIR=run_dir, QUICKSTART_SECONDS="1",
+               **moved)
+    try:
+        r = subprocess.run([QUICKSTART], capture_output=True, text=True, env=env,
+                           timeout=QUICKSTART_TIMEOUT_S, stdin=subprocess.DEVNULL)
+        check(r.returncode == 0, "quickstart on moved ports: exit %d\n%s"
+              % (r.returncode, (r.stdout + r.stderr)[-3000:]))
+        want = "operator console: http://%s/ (any node: http://%s/, http://%s/;" % tuple(
+            moved["HAMD_PEER_%d_ADMIN" % n] for n in (1, 2, 3))
+        check(want in r.stdout, "no %r in:\n%s" % (want, r.stdout[-3000:]))
+    finally:
+        release_dir(run_dir)
+
+
 if __name__ == "__main__":
-    run([test_a_node_that_cannot_start_stops_the_quickstart])
+    run([test_a_node_that_cannot_start_stops_the_quickstart,
+         test_console_url_follows_the_moved_ports])

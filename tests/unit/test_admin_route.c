@@ -87,15 +87,38 @@ static void test_wrong_method_is_405_with_allow(void **state)
     struct admin_route_match m;
     assert_int_equal(find("DELETE", "/api/accounts", &m), ADMIN_ROUTE_NO_METHOD);
     assert_null(m.route);
-    assert_string_equal(m.allow, "GET, POST");
+    assert_string_equal(m.allow, "GET, HEAD, POST");
     assert_int_equal(find("GET", "/api/accounts/x/start", &m),
                      ADMIN_ROUTE_NO_METHOD);
     assert_string_equal(m.allow, "POST");
     assert_int_equal(find("POST", "/api/accounts/x", &m), ADMIN_ROUTE_NO_METHOD);
-    assert_string_equal(m.allow, "GET, PUT");
+    assert_string_equal(m.allow, "GET, HEAD, PUT");
     /* A method is compared in full, not as a prefix. */
     assert_int_equal(find("GE", "/api/accounts", &m), ADMIN_ROUTE_NO_METHOD);
     assert_int_equal(find("GETX", "/api/accounts", &m), ADMIN_ROUTE_NO_METHOD);
+}
+
+/* HEAD is answered wherever GET is (RFC 9110), by the GET route; a path
+ * without GET refuses it like any other method. */
+static void test_head_takes_the_get_route(void **state)
+{
+    (void)state;
+    struct admin_route_match m;
+    char id[32];
+    assert_int_equal(find("HEAD", "/api/accounts", &m), ADMIN_ROUTE_FOUND);
+    assert_ptr_equal(m.route, &ROUTES[0]);
+    const char *path = "/api/accounts/sim_a";
+    assert_int_equal(find("HEAD", path, &m), ADMIN_ROUTE_FOUND);
+    assert_ptr_equal(m.route, &ROUTES[2]);
+    assert_true(admin_route_capture(&m, 0, path, id, sizeof id));
+    assert_string_equal(id, "sim_a");
+    assert_int_equal(find("HEAD", "/api/accounts/x/start", &m),
+                     ADMIN_ROUTE_NO_METHOD);
+    assert_null(m.route);
+    assert_string_equal(m.allow, "POST");
+    /* Compared in full: no other method reaches a GET route. */
+    assert_int_equal(find("HEA", "/api/accounts", &m), ADMIN_ROUTE_NO_METHOD);
+    assert_int_equal(find("HEADX", "/api/accounts", &m), ADMIN_ROUTE_NO_METHOD);
 }
 
 static void test_query_iteration_and_decoding(void **state)
@@ -240,6 +263,7 @@ int main(void)
         cmocka_unit_test(test_capture_extracts_the_id),
         cmocka_unit_test(test_capture_needs_one_nonempty_segment),
         cmocka_unit_test(test_wrong_method_is_405_with_allow),
+        cmocka_unit_test(test_head_takes_the_get_route),
         cmocka_unit_test(test_query_iteration_and_decoding),
         cmocka_unit_test(test_query_rejects_bad_escapes_and_overflow),
         cmocka_unit_test(test_parse_u64),

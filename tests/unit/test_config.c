@@ -416,6 +416,7 @@ static void test_account_defaults(void **state)
 {
     (void)state;
     struct hamd_config *cfg = load("[node]\ndata_dir = /d/\n"
+                                   "[gateways]\nsim = /bin/sim\n"
                                    "[account.a1]\ngateway_type = sim\n"
                                    "priority = 5\nexchanges = SHFE\n");
     if (cfg == NULL)
@@ -449,7 +450,8 @@ static void test_long_lines(void **state)
     (void)state;
     char *text = malloc(HAMD_CONFIG_LINE_MAX * 2);
     assert_non_null(text);
-    strcpy(text, "[node]\ndata_dir = d\n[account.a]\ngateway_type = sim\n"
+    strcpy(text, "[node]\ndata_dir = d\n[gateways]\nsim = /bin/sim\n"
+                 "[account.a]\ngateway_type = sim\n"
                  "priority = 1\nexchanges = SHFE\nparams = {\"pad\": \"");
     size_t len = strlen(text);
     memset(text + len, 'x', TEST_LONG_PARAMS_BYTES);
@@ -887,6 +889,42 @@ static void test_bad_account(void **state)
     assert_null(strstr(g_err, "c2VjcmV0"));
 }
 
+/* A seed account of a type this node cannot run stops the start, as the
+ * admin API refuses it (400): before, the node started and only logged an
+ * ERROR, the account never running. */
+static void test_account_type_not_in_gateways(void **state)
+{
+    (void)state;
+    static const char acct[] = "[account.a]\ngateway_type = ctp\n"
+                               "priority = 1\nexchanges = SHFE\n";
+    char text[1024];
+    snprintf(text, sizeof text, "[node]\ndata_dir = d\n[gateways]\n"
+             "sim = /bin/sim\n%s", acct);
+    expect_error(text, 6, "[account.a] gateway_type: 'ctp' names no program",
+                 "[gateways] ctp = PATH", NULL);
+    snprintf(text, sizeof text, "[node]\ndata_dir = d\n%s", acct);
+    expect_error(text, 4, "[account.a] gateway_type: 'ctp' names no program",
+                 NULL);
+    /* Blamed on the variable that set it. */
+    setenv("HAMD_ACCOUNT_A_GATEWAY_TYPE", "nosuch", 1);
+    snprintf(text, sizeof text, "[node]\ndata_dir = d\n[gateways]\n"
+             "ctp = /bin/ctp\n%s", acct);
+    expect_error(text, 0, "environment HAMD_ACCOUNT_A_GATEWAY_TYPE: 'nosuch' "
+                 "names no program", NULL);
+    unsetenv("HAMD_ACCOUNT_A_GATEWAY_TYPE");
+    struct hamd_config *cfg = load(text);
+    if (cfg == NULL)
+        fail_msg("%s", g_err);
+    hamd_config_destroy(&cfg);
+    /* A witness runs no gateway: it needs no [gateways]. */
+    snprintf(text, sizeof text, "[node]\ndata_dir = d\nid = 2\n%s"
+             "role = witness\n%s", PEERS, acct);
+    cfg = load(text);
+    if (cfg == NULL)
+        fail_msg("%s", g_err);
+    hamd_config_destroy(&cfg);
+}
+
 static void test_env_overrides_file_value(void **state)
 {
     (void)state;
@@ -1087,6 +1125,7 @@ int main(void)
         T(test_bad_params_json),
         T(test_bad_subscription_symbol),
         T(test_bad_account),
+        T(test_account_type_not_in_gateways),
         T(test_env_overrides_file_value),
         T(test_env_applies_to_absent_global_section),
         T(test_env_account_and_free_keys),

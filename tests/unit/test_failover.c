@@ -805,8 +805,8 @@ static void test_manual_failover_moves_and_pins(void **state)
     (void)state;
     manual_world();
     W.in.paused = true; /* manual moves ignore pause */
-    const char *pre[] = {"rb", "m", "zz", "cu"};
-    struct hamd_failover_plan *p = manual("b", pre, 4, false);
+    const char *pre[] = {"rb", "m", "cu"};
+    struct hamd_failover_plan *p = manual("b", pre, 3, false);
     assert_non_null(p);
     assert_int_equal(W.err.code, HAMD_FAILOVER_OK);
     assert_int_equal(p->n_groups, 1);
@@ -825,13 +825,41 @@ static void test_manual_failover_moves_and_pins(void **state)
     assert_true(p->flags[1].pinned);
     assert_false(p->flags[2].pinned);
     assert_true(p->flags[3].pinned);
-    assert_int_equal(p->n_rejects, 2);
+    assert_int_equal(p->n_rejects, 1);
     assert_string_equal(p->rejects[0].item, "m2601.DCE");
     assert_non_null(strstr(p->rejects[0].reason, "does not serve"));
-    assert_string_equal(p->rejects[1].item, "zz");
     assert_int_equal(p->failovers, 0);
     assert_int_equal(p->n_quarantines, 0);
     hamd_failover_plan_destroy(&p);
+}
+
+/* A prefix that matches no contract (a typo) refuses the whole request,
+ * naming it: before, the plan moved nothing, or only what the other
+ * prefixes matched, and passed for a success. */
+static void test_manual_unmatched_prefix_refused(void **state)
+{
+    (void)state;
+    manual_world();
+    const char *typo[] = {"zz"};
+    assert_null(manual("b", typo, 1, false));
+    assert_int_equal(W.err.code, HAMD_FAILOVER_ENOENT);
+    assert_string_equal(W.err.field, "prefixes");
+    assert_non_null(strstr(W.err.msg, "no subscribed contract matches zz"));
+    const char *some[] = {"rb", "zz", "cu", "yy"};
+    assert_null(manual("b", some, 4, false));
+    assert_int_equal(W.err.code, HAMD_FAILOVER_ENOENT);
+    assert_non_null(strstr(W.err.msg, "matches zz, yy"));
+    assert_null(strstr(W.err.msg, "rb"));
+    assert_null(hamd_failover_plan_failback(&W.in, some, 4, &W.err));
+    assert_int_equal(W.err.code, HAMD_FAILOVER_ENOENT);
+    assert_string_equal(W.err.field, "prefixes");
+    /* Many long typos: the message is cut, not overrun. */
+    char longp[HAMD_FAILOVER_ERR_MAX];
+    memset(longp, 'x', sizeof longp - 1);
+    longp[sizeof longp - 1] = '\0';
+    const char *longs[] = {longp, longp, "rb"};
+    assert_null(manual("b", longs, 3, false));
+    assert_true(strlen(W.err.msg) < sizeof W.err.msg);
 }
 
 static void test_manual_failover_all(void **state)
@@ -1127,6 +1155,7 @@ int main(void)
         T(test_groups_are_contiguous_and_sorted),
         T(test_manual_failover_validation),
         T(test_manual_failover_moves_and_pins),
+        T(test_manual_unmatched_prefix_refused),
         T(test_manual_failover_all),
         T(test_pinned_after_manual_failover),
         T(test_manual_failback),
