@@ -32,9 +32,10 @@ while it stays up (both followers' hamd frozen; every node cut off every
 other) for longer than the election timeout and well under
 replay_window_ms: the leader's lease lapses, it holds its ticks, and
 whoever wins next sends them. In split_all the old leader's lines come
-back first, so it usually wins again itself in a higher term (its notes
-say who won, and the terms): the case where a re-elected leader lost what
-it held, unseen (docs/architecture.md, "A lapse is not a loss").
+back first, so it often wins again itself in a higher term (2 - 6 rounds
+in 10; the notes say who won, and the terms): the case where a
+re-elected leader lost what it held, unseen (docs/architecture.md, "A
+lapse is not a loss").
 
 The library_* scenarios repeat a fault with the client receiving through
 the hamd package (hamd.Client, docs/client.md) instead of a plain SUB, as
@@ -423,7 +424,7 @@ def _quorum_regained(ctx, leader, term0, t, label):
     """After the leader lost its quorum and got it back: records the fault
     once converged, and says who won and in which term (the same node
     again, with a higher term, is the case this guards: its held ticks
-    must go out under the new term, docs/architecture.md rule 3)."""
+    must go out under the new term, core/gate.h rules 1 and 3)."""
     new, term = ctx.fault_done(t, label)
     again = "the same node again" if new is leader else "another node"
     ctx.notes.append("%s: node %d led in term %s, node %d leads in term %s (%s)"
@@ -471,9 +472,9 @@ def split_all(ctx, leader):
     the leader holds its ticks. Then the leader's lines come back, and the
     followers' line HEAL_STAGGER_S later. The leader's cuts were in its own
     host, so its sends failed at once and it reconnects at once, while the
-    followers' connections wait out TCP's backoff: the old leader is
-    usually elected again, in a higher term (else whoever wins). It must
-    send what it held: none lost."""
+    followers' connections wait out TCP's backoff: the old leader is often
+    elected again, in a higher term (2 - 6 rounds in 10), else a follower.
+    Whoever wins must send what the leader held: none lost."""
     ctx.no_tick_lost = True
     term0 = ctx.cluster.term(leader)
     t = begin(ctx, "cut nodes 1, 2, 3 off each other for %.1f s" % STALL_S)
