@@ -20,7 +20,14 @@
  *     the next publisher. A tick finding no PUB under a running lease
  *     has it opened first, so the first tick of a term goes out; a bind
  *     that failed is retried from the tick path at most every
- *     bind_retry_ms (the loop's reconcile retries on each pass).
+ *     bind_retry_ms (the loop's reconcile retries on each pass). A tick
+ *     that finds PUB bound in another term than the lease's (the control
+ *     plane moved the lease, the loop has not closed PUB yet) is held
+ *     like a follower's: sent on, it was numbered in a term PUB never
+ *     sends and moved the guard past every tick the lapse held, which
+ *     the node's takeover, re-elected in a later term, then found stale:
+ *     all lost, the new term's seq starting at 1, no gap for clients to
+ *     see (test_dp_term_moved).
  *  2. A lapse is not a loss. When the deadline passes in PUB's term (a
  *     renewal committed late on a loaded host) the node holds its live
  *     ticks within the replay limits and keeps PUB bound; if the lease
@@ -328,12 +335,16 @@ static inline void hamd_gate_lapse_begin(struct hamd_gate *g, int64_t now_ns)
 
 /* What to do with a live tick (or a switch's replay) at now_ns. May start
  * a lapse (rule 2): once started, it lasts until the reconcile ends it,
- * even if the lease came back meanwhile. */
+ * even if the lease came back meanwhile. A lease of another term than
+ * PUB's, which the loop has not reconciled yet, holds it like a follower
+ * (rule 1). */
 static inline enum hamd_gate_tick
 hamd_gate_tick(struct hamd_gate *g, const struct hamd_gate_lease *lease,
                int64_t now_ns)
 {
-    if (g->pub_open && g->pub_term == lease->term) {
+    if (g->pub_open) {
+        if (g->pub_term != lease->term)
+            return HAMD_GATE_TICK_HOLD_FOLLOW;
         if (g->lapse)
             return HAMD_GATE_TICK_HOLD_LAPSE;
         if (now_ns >= lease->until_ns) {

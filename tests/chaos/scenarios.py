@@ -27,6 +27,16 @@ follows the publishing node, on exactly one host.
 The front_* scenarios run the accounts on simulated exchange fronts in
 their own host (labcluster.Fronts) and cut one host's line to a front.
 
+The stall_followers and split_all scenarios take the leader's quorum
+while it stays up (both followers' hamd frozen; every node cut off every
+other) for longer than the election timeout and well under
+replay_window_ms: the leader's lease lapses, it holds its ticks, and
+whoever wins next sends them. In split_all the old leader's lines come
+back first, so it often wins again itself in a higher term (2 - 6 rounds
+in 10; the notes say who won, and the terms): the case where a
+re-elected leader lost what it held, unseen (docs/architecture.md, "A
+lapse is not a loss").
+
 The library_* scenarios repeat a fault with the client receiving through
 the hamd package (hamd.Client, docs/client.md) instead of a plain SUB, as
 the only client (a faster client changes when a new leader re-sends, see
@@ -48,6 +58,11 @@ NS_PER_S = 1000000000
 GAP_LEAD_S = 1.0            # the gap window opens this long before a fault
 STOP_S = 5.0                # SIGSTOP duration
 PARTITION_S = 3.0           # how long a partition lasts
+STALL_S = 1.2               # a quorum lost while the leader stays up:
+#                             longer than election_timeout_ms (200), well
+#                             under [failover] replay_window_ms (3000)
+HEAL_STAGGER_S = 0.5        # split_all: the followers' line comes back
+#                             this long after the leader's
 TAKEOVER_TIMEOUT_S = 10.0   # a new leader must publish within this
 FRONT_CUT_S = 3.0           # how long a host stays cut off its fronts
 FRONT_REACT_TIMEOUT_S = 10.0  # gateways see a cut / its end within this
@@ -405,6 +420,77 @@ def front_split(ctx, leader):
     ctx.expect(term == term0, "term changed %s -> %s" % (term0, term))
 
 
+def _quorum_regained(ctx, leader, term0, t, label):
+    """After the leader lost its quorum and got it back: records the fault
+    once converged, and says who won and in which term (the same node
+    again, with a higher term, is the case this guards: its held ticks
+    must go out under the new term, core/gate.h rules 1 and 3)."""
+    new, term = ctx.fault_done(t, label)
+    again = "the same node again" if new is leader else "another node"
+    ctx.notes.append("%s: node %d led in term %s, node %d leads in term %s (%s)"
+                     % (label, leader.id, term0, new.id, term, again))
+    ctx.expect(term is not None and term0 is not None and term >= term0,
+               "term went back (%s -> %s)" % (term0, term))
+
+
+def stall_followers(ctx, leader):
+    """Freezes both followers' hamd (SIGSTOP; their gateways keep running)
+    for STALL_S, longer than the election timeout and well under
+    replay_window_ms, then thaws them: the leader, up all along, loses its
+    quorum and its lease and holds its ticks. The followers thaw with
+    their election timers long run out, so one of them usually stands
+    first and wins; whoever wins sends what the leader held: none lost."""
+    ctx.no_tick_lost = True
+    followers = [n for n in ctx.nodes if n is not leader]
+    term0 = ctx.cluster.term(leader)
+    t = begin(ctx, "SIGSTOP nodes %s (followers' hamd) for %.1f s"
+              % (", ".join(str(n.id) for n in followers), STALL_S))
+    try:
+        for n in followers:
+            n.signal(signal.SIGSTOP)
+        time.sleep(STALL_S)
+    finally:
+        for n in followers:
+            n.signal(signal.SIGCONT)
+    _quorum_regained(ctx, leader, term0, t, "followers stalled")
+
+
+def _split(ctx, leader):
+    """Cuts every node off every other (all packets dropped, both ways;
+    the client still reaches each), the leader's lines in its own host.
+    Returns the cut pairs (a, b), cut in a's host."""
+    f1, f2 = [n for n in ctx.nodes if n is not leader]
+    pairs = [(leader, f1), (leader, f2), (f1, f2)]
+    for a, b in pairs:
+        ctx.cluster.lab.cut(a.host, b.host)
+    return pairs
+
+
+def split_all(ctx, leader):
+    """Cuts every node off every other for STALL_S (longer than the
+    election timeout, well under replay_window_ms): no node has a quorum,
+    the leader holds its ticks. Then the leader's lines come back, and the
+    followers' line HEAL_STAGGER_S later. The leader's cuts were in its own
+    host, so its sends failed at once and it reconnects at once, while the
+    followers' connections wait out TCP's backoff: the old leader is often
+    elected again, in a higher term (2 - 6 rounds in 10), else a follower.
+    Whoever wins must send what the leader held: none lost."""
+    ctx.no_tick_lost = True
+    term0 = ctx.cluster.term(leader)
+    t = begin(ctx, "cut nodes 1, 2, 3 off each other for %.1f s" % STALL_S)
+    pairs = []
+    try:
+        pairs = _split(ctx, leader)
+        time.sleep(STALL_S)
+        ctx.cluster.lab.unblock(leader.host)
+        pairs = [p for p in pairs if p[0] is not leader]
+        time.sleep(HEAL_STAGGER_S)
+    finally:
+        for a, b in pairs:
+            ctx.cluster.lab.unblock(a.host, b.host)
+    _quorum_regained(ctx, leader, term0, t, "all split")
+
+
 # fn: the fault; witness: two voters and a witness instead of three
 # voters; keepalived: keepalived moves the VIP instead of the hooks;
 # fronts: the accounts take their ticks from fronts (labcluster.Fronts);
@@ -436,6 +522,11 @@ SCENARIOS = collections.OrderedDict([
     ("library_sigstop", Scenario(sigstop_leader, library=True)),
     ("library_handover", Scenario(sigterm_handover, library=True)),
     ("library_gateway_crash", Scenario(gateway_crash, library=True)),
+    # the leader loses its quorum while up, and may win again itself
+    ("stall_followers", Scenario(stall_followers)),
+    ("split_all", Scenario(split_all)),
+    ("library_stall_followers", Scenario(stall_followers, library=True)),
+    ("library_split_all", Scenario(split_all, library=True)),
 ])
 
 

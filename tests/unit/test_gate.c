@@ -1,8 +1,9 @@
 /* The publish gate with fake time (core/gate.h): publishing under the
  * lease only, PUB closed at a revocation, a term change or a lapse longer
  * than the replay window, a failed bind retried, the first tick of a term
- * opening PUB, held ticks before live ones; and each case the chaos suite
- * found: a lapse and return in the same term, a re-election after a
+ * opening PUB, held ticks before live ones, a tick held when the lease
+ * moved to another term before the loop closed PUB; and each case the
+ * chaos suite found: a lapse and return in the same term, a re-election after a
  * lapse, a predecessor never heard, a stream silent for longer than the
  * hold, a slow takeover (2 hosts + witness), the wait for the first
  * client and for the 30 ms after it, a publisher back in its own term
@@ -208,6 +209,31 @@ static void test_term_change_closes(void **state)
     /* Without a lease in the new term, it only closes. */
     assert_int_equal(reconcile(&g, lease(3, 0), now + MS),
                      HAMD_GATE_CLOSE_PUB);
+}
+
+/* A tick between the lease's move to another term and the loop's
+ * reconcile is held like a follower's, whether the node was deposed or
+ * elected again: PUB still belongs to the old term (rule 1). Sent on, it
+ * was numbered in a term nothing sent and moved the guard past what a
+ * lapse held, which a re-election then lost unseen. */
+static void test_tick_after_term_moved_is_held(void **state)
+{
+    (void)state;
+    struct hamd_gate g;
+    gate_setup(&g);
+    int64_t now = publisher(&g, lease(1, T0 + LEASE_MS * MS), T0);
+    assert_int_equal(tick(&g, lease(2, 0), now), HAMD_GATE_TICK_HOLD_FOLLOW);
+    assert_int_equal(tick(&g, lease(3, now + LEASE_MS * MS), now),
+                     HAMD_GATE_TICK_HOLD_FOLLOW);
+    /* So during a lapse, which the new term ends. */
+    int64_t lapse = now + LEASE_MS * MS;
+    assert_int_equal(tick(&g, lease(1, lapse), lapse),
+                     HAMD_GATE_TICK_LAPSE_BEGAN);
+    assert_int_equal(tick(&g, lease(2, 0), lapse + MS),
+                     HAMD_GATE_TICK_HOLD_FOLLOW);
+    assert_int_equal(reconcile(&g, lease(2, 0), lapse + MS), HAMD_GATE_CLOSE_PUB);
+    assert_int_equal(tick(&g, lease(2, 0), lapse + MS),
+                     HAMD_GATE_TICK_HOLD_FOLLOW);
 }
 
 /* A failed bind: the loop retries on each pass, a tick only every
@@ -976,6 +1002,7 @@ int main(void)
         cmocka_unit_test(test_revocation_closes_at_once),
         cmocka_unit_test(test_revocation_seen_by_a_tick_first),
         cmocka_unit_test(test_term_change_closes),
+        cmocka_unit_test(test_tick_after_term_moved_is_held),
         cmocka_unit_test(test_bind_failure_retries_after_interval),
         cmocka_unit_test(test_tick_before_reconcile_opens_pub),
         cmocka_unit_test(test_held_tick_never_sent_before_flush),
