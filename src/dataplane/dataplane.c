@@ -202,8 +202,7 @@ static void door_post_simple(struct hamd_dataplane *dp, enum dp_door_op op,
 void hamd_dataplane_set_lease(struct hamd_dataplane *self, uint64_t term,
                               int64_t until_ns)
 {
-    atomic_store(&self->lease_term, term);
-    atomic_store(&self->lease_until_ns, until_ns);
+    hamd_lease_cell_store(&self->lease, term, until_ns);
 }
 
 int hamd_dataplane_source_add(struct hamd_dataplane *self, const char *account,

@@ -161,7 +161,8 @@ int hamd_dataplane_start(struct hamd_dataplane *self, char *err, size_t cap);
 void hamd_dataplane_destroy(struct hamd_dataplane **self);
 
 /* Sets the fencing term and how long the node may publish. until_ns is a
- * monotonic time; 0 revokes publication at once. */
+ * monotonic time; 0 revokes publication at once. The data thread reads
+ * the two as one pair (common/lease_cell.h). One caller thread only. */
 void hamd_dataplane_set_lease(struct hamd_dataplane *self, uint64_t term,
                               int64_t until_ns);
 

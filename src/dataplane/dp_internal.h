@@ -11,6 +11,7 @@
 #include <stdatomic.h>
 #include <time.h>
 
+#include "common/lease_cell.h"
 #include "common/log.h"
 #include "common/slab.h"
 #include "common/strmap.h"
@@ -244,8 +245,8 @@ struct hamd_dataplane {
     bool started;                         /* thread running: join it */
     bool stopping;                        /* DP_DOOR_STOP seen */
 
-    _Atomic uint64_t lease_term;          /* written by control */
-    _Atomic int64_t lease_until_ns;       /* written by control */
+    struct hamd_lease_cell lease;         /* written by control, read as
+                                             one pair (common/lease_cell.h) */
     struct hamd_gate gate;                /* when to publish, hold, send what
                                              was held (core/gate.h) */
 
@@ -547,11 +548,12 @@ bool dp_tick_decode(struct dp_source *s, const void *body, size_t len,
  * rate (dp_ingest.c). */
 void dp_source_reject(struct dp_source *s, const char *what);
 
-/* The lease as the control plane set it last (two atomic loads). */
+/* The lease as the control plane set it last: its term and deadline of
+ * one write, never one write's term with another's deadline. */
 static inline struct hamd_gate_lease dp_lease(struct hamd_dataplane *dp)
 {
-    struct hamd_gate_lease lease = {atomic_load(&dp->lease_term),
-                                    atomic_load(&dp->lease_until_ns)};
+    struct hamd_gate_lease lease;
+    hamd_lease_cell_load(&dp->lease, &lease.term, &lease.until_ns);
     return lease;
 }
 /* What the gate says of a live tick, or of a switch's replay, at now_ns
