@@ -51,6 +51,8 @@ struct hamd_admin_gw {
     unsigned active_contracts;           /* contracts routed to it */
     bool market_closed;                  /* its exchanges are all closed
                                             (control/monitor.h) */
+    bool held;                           /* its last STATUS is error: not
+                                            restarted (control/monitor.h) */
 };
 
 /* One exchange's trading session now, as GET /api/status shows it. */

@@ -116,6 +116,21 @@ static int readyz(struct admin_call *call)
  * GET /api/status
  * ------------------------------------------------------------------------ */
 
+#define HELD_TEXT_MAX 96 /* bytes of held's text around the detail */
+
+/* Why hamd does not restart g, or null: the gateway said it cannot work
+ * (STATUS error), and a restart would log in again with the same params. */
+static json_t *held_json(const struct hamd_admin_gw *g)
+{
+    if (!g->held)
+        return json_null();
+    char why[HAMD_GW_DETAIL_MAX + HELD_TEXT_MAX];
+    snprintf(why, sizeof why, "gateway error%s%s: not restarted until its "
+             "params change or an operator restarts it",
+             g->detail[0] ? ": " : "", g->detail);
+    return json_string(why);
+}
+
 static json_t *gw_json(const struct node_view *v, const struct hamd_admin_gw *g)
 {
     const struct hamd_dp_source_stats *s = dp_source(&v->dp, g->account);
@@ -151,6 +166,7 @@ static json_t *gw_json(const struct node_view *v, const struct hamd_admin_gw *g)
                                          ? json_string(hamd_gw_state_name(g->status))
                                          : json_null());
     json_object_set_new(o, "detail", json_string(g->detail));
+    json_object_set_new(o, "held", held_json(g));
     return o;
 }
 
@@ -449,6 +465,7 @@ enum gw_stat {
     GW_RESTARTS,  /* relaunches of the process */
     GW_CLOSED,        /* 1 while all its exchanges are closed */
     GW_AUTH_FAILURES, /* messages dropped: not from the launched process */
+    GW_HELD,          /* 1 while held: STATUS error, not restarted */
 };
 
 /* One per-gateway family of /metrics. */
@@ -483,6 +500,10 @@ static const struct gw_family GW_FAMILIES[] = {
     {GW_CLOSED, "hamd_gateway_market_closed", "gauge",
      "1 while every exchange the gateway serves is closed and none opens "
      "soon (trading calendar): a gateway down now is expected."},
+    {GW_HELD, "hamd_gateway_held", "gauge",
+     "1 while the gateway is held: its last STATUS is error (a refused "
+     "login, bad params), so hamd does not restart it; an operator must "
+     "fix the account or restart it."},
     {GW_AUTH_FAILURES, "hamd_gateway_auth_failures_total", "counter",
      "Messages with the account's identity dropped: not from the "
      "connection whose HELLO carried the launch token."},
@@ -499,6 +520,8 @@ static long long gw_stat_value(const struct hamd_admin_gw *g,
         return g->restarts;
     if (stat == GW_CLOSED)
         return g->market_closed;
+    if (stat == GW_HELD)
+        return g->held;
     if (stat == GW_TICK_AGE)
         return src && src->last_tick_ns > 0
                    ? (long long)((now - src->last_tick_ns) / HAMD_NS_PER_MS)
@@ -516,7 +539,8 @@ static long long gw_stat_value(const struct hamd_admin_gw *g,
     case GW_AUTH_FAILURES: return (long long)src->auth_failures;
     case GW_TICK_AGE:
     case GW_RESTARTS:
-    case GW_CLOSED: break;
+    case GW_CLOSED:
+    case GW_HELD: break;
     }
     return 0;
 }

@@ -88,6 +88,18 @@ void hamd_events_gateway_restarted(struct hamd_events *self,
     hamd_events_raise(self, ev);
 }
 
+void hamd_events_gateway_held(struct hamd_events *self, const char *account,
+                              const char *detail)
+{
+    json_t *ev = hamd_events_json_new("gateway_held");
+    json_object_set_new(ev, "gateway_id", json_string(account));
+    json_object_set_new(ev, "node", json_integer(self->deps.node_id));
+    json_object_set_new(ev, "detail", json_string(detail));
+    json_object_set_new(ev, "reason", json_string(HAMD_EVENTS_HELD_REASON));
+    json_object_set_new(ev, "severity", json_string("critical"));
+    hamd_events_raise(self, ev);
+}
+
 void hamd_events_leader_elected(struct hamd_events *self, uint64_t term,
                                 uint64_t previous_leader)
 {

@@ -53,6 +53,17 @@ void hamd_events_gateway_state(struct hamd_events *self, const char *account,
 void hamd_events_gateway_restarted(struct hamd_events *self,
                                    const char *account, const char *reason);
 
+/* Why a held gateway is not restarted: the event's reason, the log's. */
+#define HAMD_EVENTS_HELD_REASON                                              \
+    "not restarted, a restart would log in again with the same params "   \
+    "(brokers lock an account after a few failed logins); fix the "        \
+    "account (hactl accounts update relaunches it) or hactl restart it"
+
+/* gateway_held {gateway_id, node, detail, reason, severity critical}: its
+ * last STATUS is error; it is not restarted (docs/failover.md). */
+void hamd_events_gateway_held(struct hamd_events *self, const char *account,
+                              const char *detail);
+
 /* leader_elected {node (this one), term, previous_leader (null when
  * previous_leader is 0: none known)}. */
 void hamd_events_leader_elected(struct hamd_events *self, uint64_t term,

@@ -35,6 +35,8 @@ struct monitor_gw {
                                            raise its event after planning */
     bool closed;                        /* at the last check, every exchange
                                            it serves was closed (obs.closed) */
+    bool held_told;                     /* its hold was logged and raised
+                                           (once per launch) */
 };
 
 struct hamd_monitor {
@@ -161,6 +163,16 @@ static void observe(struct hamd_monitor *m, struct monitor_gw *gw,
  * Acting on results
  * ------------------------------------------------------------------------ */
 
+/* The gateway said it cannot work (STATUS error): it is held, and the
+ * operator must know at once why nothing restarts it. */
+static void tell_held(struct hamd_monitor *m, const struct monitor_gw *gw)
+{
+    const char *detail = gw->detail[0] ? gw->detail : "no detail";
+    LOG_ERROR("gateway %s: error (%s): %s (`hactl restart %s`)", gw->account,
+              detail, HAMD_EVENTS_HELD_REASON, gw->account);
+    hamd_events_gateway_held(m->deps.events, gw->account, gw->detail);
+}
+
 /* Logs a state change and orders a hard restart if due. Returns true when
  * the state changed (the caller plans, then raises the event). */
 static bool apply_result(struct hamd_monitor *m, struct monitor_gw *gw,
@@ -177,6 +189,10 @@ static bool apply_result(struct hamd_monitor *m, struct monitor_gw *gw,
     bool is = res->state == HAMD_HEALTH_HEALTHY;
     if (res->changed && was != is)
         hamd_dataplane_source_eligible(m->deps.dp, gw->account, is);
+    if (res->held && !gw->held_told) {
+        gw->held_told = true;
+        tell_held(m, gw);
+    }
     if (res->restart) {
         const char *why = hamd_health_trigger_name(
             res->failing ? res->failing : hamd_health_last_trigger(gw->health));
@@ -245,6 +261,12 @@ static struct monitor_gw *gw_of(struct hamd_monitor *m, const char *account)
     return m->stopped ? NULL : hamd_strmap_get(m->gateways, account);
 }
 
+bool hamd_monitor_holds(const struct hamd_monitor *self, const char *account)
+{
+    const struct monitor_gw *gw = hamd_strmap_get(self->gateways, account);
+    return gw && hamd_health_holds(gw->has_status, gw->status);
+}
+
 unsigned hamd_monitor_relaunch_delay_ms(struct hamd_monitor *self,
                                         const char *account)
 {
@@ -264,6 +286,7 @@ void hamd_monitor_on_launch(struct hamd_monitor *self, const char *account,
     gw->launched_ns = hamd_mono_ns();
     gw->has_status = false;
     gw->detail[0] = '\0';
+    gw->held_told = false;
     check_now(self, gw);
 }
 
@@ -400,5 +423,7 @@ bool hamd_monitor_gateway(const struct hamd_monitor *self, const char *account,
     out->status = gw->status;
     snprintf(out->detail, sizeof out->detail, "%s", gw->detail);
     out->market_closed = gw->closed;
+    out->held = hamd_health_holds(gw->has_status, gw->status) &&
+                hamd_health_state(gw->health) != HAMD_HEALTH_STOPPED;
     return true;
 }

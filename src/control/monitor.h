@@ -66,6 +66,10 @@ struct hamd_monitor_view {
     bool has_status;                    /* a STATUS came since launch */
     enum hamd_gw_state status;          /* the last STATUS */
     char detail[HAMD_GW_DETAIL_MAX];    /* its detail text */
+    bool held;                          /* its last STATUS is error: not
+                                           restarted nor relaunched until
+                                           new params or an operator's
+                                           restart (hamd_health_holds) */
     bool market_closed;                 /* every exchange it serves is
                                            closed and none opens soon (the
                                            trading calendar): a gateway down
@@ -104,6 +108,10 @@ bool hamd_monitor_gateway(const struct hamd_monitor *self, const char *account,
 enum hamd_session_state hamd_monitor_session(const struct hamd_monitor *self,
                                              const char *exchange,
                                              int64_t *next_open_ns);
+
+/* True when account's gateway is held (its last STATUS is error): the
+ * supervisor does not relaunch it when it exits. */
+bool hamd_monitor_holds(const struct hamd_monitor *self, const char *account);
 
 /* Delay before relaunching account's gateway: the health machine's
  * backoff, which starts over once the gateway stayed HEALTHY. */

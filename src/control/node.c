@@ -96,6 +96,13 @@ static void gw_token_cb(void *ud, const char *account, const char *token)
     hamd_dataplane_source_token(node->dp, account, token);
 }
 
+/* A gateway that said STATUS error is not relaunched (docs/failover.md). */
+static bool gw_holds_cb(void *ud, const char *account)
+{
+    struct hamd_node *node = ud;
+    return hamd_monitor_holds(node->monitor, account);
+}
+
 /* Raft logs role changes itself; the node only records them. */
 static unsigned gw_relaunch_delay_cb(void *ud, const char *account)
 {
@@ -483,6 +490,7 @@ static int start_supervisor(struct hamd_node *node)
     struct hamd_sup_hooks hooks = {
         .ud = node, .on_exit = gw_exit_cb, .on_launch = gw_launch_cb,
         .on_token = gw_token_cb, .relaunch_delay_ms = gw_relaunch_delay_cb,
+        .holds = gw_holds_cb,
     };
     node->sup = hamd_supervisor_new(&node->loop, &o, &hooks);
     return node->sup ? 0 : -1;

@@ -169,6 +169,16 @@ static void proc_closed_cb(uv_handle_t *h)
     maybe_finish_shutdown(c->sup);
 }
 
+static bool child_holds(struct sup_child *c)
+{
+    const struct hamd_sup_hooks *h = &c->sup->hooks;
+    if (!h->holds || !h->holds(h->ud, c->account))
+        return false;
+    LOG_WARN("gateway %s: held, not relaunched: its last STATUS was error",
+             c->account);
+    return true;
+}
+
 static void proc_exit_cb(uv_process_t *p, int64_t exit_status, int term_signal)
 {
     struct sup_child *c = p->data;
@@ -182,11 +192,18 @@ static void proc_exit_cb(uv_process_t *p, int64_t exit_status, int term_signal)
                  (int)exit_status);
     LOG_INFO("gateway %s (pid %d) ended: %s", c->account, c->info.pid,
              c->info.last_exit);
+    /* An exit nobody asked for is a crash: relaunch it, unless the
+     * process (one that ran: not a failed spawn) said it cannot work with
+     * these params (held). */
+    bool held = false;
+    if (c->info.state == HAMD_SUP_RUNNING && !c->sup->shutting_down) {
+        held = c->info.pid > 0 && child_holds(c);
+        c->relaunch = !held;
+    }
     c->info.pid = 0;
-    /* An exit nobody asked for is a crash: relaunch it. */
-    if (c->info.state == HAMD_SUP_RUNNING && !c->sup->shutting_down)
-        c->relaunch = true;
-    c->info.state = c->relaunch ? HAMD_SUP_BACKOFF : HAMD_SUP_STOPPED;
+    c->info.state = c->relaunch ? HAMD_SUP_BACKOFF
+                    : held      ? HAMD_SUP_HELD
+                                : HAMD_SUP_STOPPED;
     uv_close((uv_handle_t *)&c->proc, proc_closed_cb);
     if (c->sup->hooks.on_exit)
         c->sup->hooks.on_exit(c->sup->hooks.ud, c->account, status);
@@ -346,6 +363,13 @@ void hamd_supervisor_restart(struct hamd_supervisor *self, const char *account,
     if (!c || c->info.state == HAMD_SUP_STOPPED)
         return;
     LOG_WARN("gateway %s: hard restart (%s)", account, reason);
+    if (c->info.state == HAMD_SUP_HELD) {
+        if (c->proc_open)
+            c->relaunch = true; /* exited, its handle not closed yet */
+        else
+            child_launch(c);
+        return;
+    }
     if (c->proc_open && c->info.pid > 0) {
         /* SIGTERM, SIGKILL after the grace; the exit relaunches it. */
         child_terminate(c);

@@ -29,6 +29,9 @@ enum hamd_sup_state {
     HAMD_SUP_BACKOFF,   /* exited, waiting to relaunch */
     HAMD_SUP_STOPPING,  /* SIGTERM sent, waiting for exit */
     HAMD_SUP_STOPPED,   /* not running, not to be relaunched */
+    HAMD_SUP_HELD,      /* exited after saying it cannot work (the holds
+                           hook): not relaunched until new params or an
+                           operator's restart */
 };
 
 /* How the supervisor launches and stops gateways. */
@@ -59,6 +62,10 @@ struct hamd_sup_hooks {
     /* The launch token of account's next process, before it starts: it
      * gets it in HAMD_GW_TOKEN and must echo it in its HELLO. */
     void (*on_token)(void *ud, const char *account, const char *token);
+    /* True when account's gateway, having exited on its own, must not be
+     * relaunched: its last STATUS was error (a refused login), and a
+     * relaunch would log in again with the same params (optional). */
+    bool (*holds)(void *ud, const char *account);
     /* How long to wait before relaunching account's gateway (required). */
     unsigned (*relaunch_delay_ms)(void *ud, const char *account);
 };
@@ -70,15 +77,17 @@ struct hamd_supervisor *hamd_supervisor_new(uv_loop_t *loop,
                                             const struct hamd_sup_opts *opts,
                                             const struct hamd_sup_hooks *hooks);
 
-/* Runs account's gateway `exe` with params JSON. Already running with the
- * same exe and params: nothing. Otherwise (re)starts it. Returns 0 or -1. */
+/* Runs account's gateway `exe` with params JSON. Already running (or
+ * held) with the same exe and params: nothing. Otherwise (re)starts it.
+ * Returns 0 or -1. */
 int hamd_supervisor_run(struct hamd_supervisor *self, const char *account,
                         const char *exe, const char *params_json);
 
 /* Stops account's gateway and keeps it stopped. */
 void hamd_supervisor_stop(struct hamd_supervisor *self, const char *account);
 
-/* Hard restart: kills the process now; it is relaunched like any exit. */
+/* Hard restart: kills the process now; it is relaunched like any exit.
+ * A held gateway is launched at once (the operator ends the hold). */
 void hamd_supervisor_restart(struct hamd_supervisor *self, const char *account,
                              const char *reason);
 

@@ -268,6 +268,11 @@ static void apply_logged_out(struct hamd_health *self, int64_t now_ns)
         set_state(self, HAMD_HEALTH_CONNECTING, HAMD_TRIG_CONNECTING, now_ns);
 }
 
+bool hamd_health_holds(bool has_status, enum hamd_gw_state status)
+{
+    return has_status && status == HAMD_GW_ERROR;
+}
+
 /* Returns why a hard restart is due now, or NONE. good: this check passed
  * while logged in, i.e. the source is on its way back. */
 static enum hamd_health_trigger restart_cause(
@@ -276,7 +281,8 @@ static enum hamd_health_trigger restart_cause(
 {
     const struct hamd_health_params *p = &self->p;
     int64_t now = obs->now_ns;
-    if (good || !obs->process_alive || obs->restart_pending || obs->stopped)
+    if (good || !obs->process_alive || obs->restart_pending || obs->stopped ||
+        hamd_health_holds(obs->has_status, obs->status))
         return HAMD_TRIG_NONE;
     /* Outside sessions a front may simply be closed: restarting would not
      * help, so it is tried rarely (a restart storm otherwise). */
@@ -295,6 +301,7 @@ static enum hamd_health_trigger restart_cause(
  * ------------------------------------------------------------------------ */
 
 static void fill_result(const struct hamd_health *self,
+                        const struct hamd_health_obs *obs,
                         enum hamd_health_state prev,
                         enum hamd_health_trigger failing, bool restart,
                         struct hamd_health_result *res)
@@ -305,6 +312,8 @@ static void fill_result(const struct hamd_health *self,
     res->trigger = res->changed ? self->last_trigger : HAMD_TRIG_NONE;
     res->failing = failing;
     res->restart = restart;
+    res->held = hamd_health_holds(obs->has_status, obs->status) &&
+                !obs->stopped;
 }
 
 void hamd_health_check(struct hamd_health *self,
@@ -336,7 +345,7 @@ void hamd_health_check(struct hamd_health *self,
         self->counters.hard_restarts++;
         set_state(self, HAMD_HEALTH_RESTARTING, cause, obs->now_ns);
     }
-    fill_result(self, prev, fail, cause != HAMD_TRIG_NONE, res);
+    fill_result(self, obs, prev, fail, cause != HAMD_TRIG_NONE, res);
 }
 
 void hamd_health_event(struct hamd_health *self,
@@ -347,7 +356,7 @@ void hamd_health_event(struct hamd_health *self,
         return;
     enum hamd_health_state prev = self->state;
     apply_hard(self, obs);
-    fill_result(self, prev, HAMD_TRIG_NONE, false, res);
+    fill_result(self, obs, prev, HAMD_TRIG_NONE, false, res);
 }
 
 /* ------------------------------------------------------------------------

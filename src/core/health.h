@@ -29,6 +29,13 @@
  *     closed_restart_after_ms: a front that closes at night does not
  *     cause a restart every few seconds all night. Relaunch delays back
  *     off exponentially (hamd_health_relaunch_delay_ms).
+ *   hold: while the last STATUS of the gateway's process is `error` (it
+ *     cannot work with these params: a refused login, bad params) neither
+ *     rule restarts it, and the shell does not relaunch it when it exits
+ *     (hamd_health_holds): every relaunch would log in again with the same
+ *     params, and brokers lock an account after a few failed logins
+ *     (docs/gateway-protocol.md, "STATUS"). The hold ends with the next
+ *     launch (params changed, or an operator's start/restart).
  *
  * All *_ns values of one object are in one clock: the shell's monotonic
  * clock (src/common/clock.h, hamd_mono_ns).
@@ -153,6 +160,8 @@ struct hamd_health_result {
     bool restart;                     /* hard restart due: kill the process
                                          and relaunch it after
                                          hamd_health_relaunch_delay_ms() */
+    bool held;                        /* hamd_health_holds(obs): no hard
+                                         restart, no relaunch after an exit */
 };
 
 /* Running totals of one machine (hamd_health_counters). Only the unit
@@ -197,6 +206,11 @@ void hamd_health_check(struct hamd_health *self,
 void hamd_health_event(struct hamd_health *self,
                        const struct hamd_health_obs *obs,
                        struct hamd_health_result *res);
+
+/* True when a gateway whose last STATUS (since its launch) is has_status /
+ * status must be held: not restarted by the timers, not relaunched when
+ * its process exits (the hold rule above). */
+bool hamd_health_holds(bool has_status, enum hamd_gw_state status);
 
 /* Returns the delay before the relaunch the shell is scheduling (crash or
  * hard restart) and counts it: backoff_min_ms doubled per relaunch since

@@ -97,6 +97,10 @@ static void print_gateways(const json_t *s)
                hactl_jint(g, "restarts"), age, hactl_jint(g, "active_contracts"),
                hactl_jstr(g, "status", "-"), hactl_jstr(g, "detail", "")[0] ? " " : "",
                hactl_jstr(g, "detail", ""));
+        /* Said under its row: a held gateway waits for the operator. */
+        const char *held = hactl_jstr(g, "held", "");
+        if (held[0])
+            printf("  %-16s held: %s\n", "", held);
     }
 }
 

@@ -271,17 +271,68 @@ def test_login_refused_is_status_error():
 
 def test_failure_lines_reach_the_log_at_info():
     """A refused trading-server authentication (a wrong auth_code) leaves
-    market data logged in but vnpy_ctp without contracts: the line that
-    says so must reach hamd's log at the default level, not only with
-    log_level debug."""
+    vnpy_ctp without contracts: every tick is dropped while market data
+    logs in. It is STATUS error (hamd holds the gateway: a relaunch would
+    authenticate again), whose detail hamd logs at info; the market-data
+    login after it is not sent."""
     hub = BridgeHub()
     try:
         hub.spawn("ctp_f", params(td_auth_error=True))
-        hub.wait(lambda: "logged_in" in hub.states(), 10, "logged_in")
-        hub.wait(lambda: "vnpy: 交易服务器授权验证失败" in hub.stderr(), 10,
-                 "the authentication failure in the log")
+        hub.wait(lambda: "not sent: the refused login stands" in hub.stderr(),
+                 10, "the market-data login after the refusal")
+        hub.pump(0.2)
+        check(hub.states() == ["connecting", "error"], "states %r"
+              % hub.states())
+        st = hub.of_type("STATUS")[-1]
+        check("授权验证失败" in st["detail"] and "代码：63" in st["detail"],
+              "detail %r" % st)
     finally:
         hub.close()
+
+
+def test_trading_login_refused_is_status_error():
+    """A refused trading-server login (交易服务器登录失败, CTP code 3) is
+    STATUS error naming the code and vnpy's message: secrets blanked, at
+    most 127 bytes, whole UTF-8 characters. No state follows it (vnpy_ctp
+    never logs in again) and the bridge stays up."""
+    hub = BridgeHub()
+    try:
+        long_msg = "CTP:不合法的登录 %s %s" % (SECRET, "密码错误" * 40)
+        hub.spawn("ctp_g", params(td_login_error=3, td_error_msg=long_msg))
+        hub.wait(lambda: "not sent: the refused login stands" in hub.stderr(),
+                 10, "the market-data login after the refusal")
+        hub.pump(0.2)
+        check(hub.states() == ["connecting", "error"], "states %r"
+              % hub.states())
+        detail = hub.of_type("STATUS")[-1]["detail"]
+        check(detail.startswith("交易服务器登录失败，代码：3，信息：CTP:不合法的登录 ***"),
+              "detail %r" % detail)
+        check(len(detail.encode("utf-8")) <= 127, "detail of %d bytes"
+              % len(detail.encode("utf-8")))
+        check(SECRET not in hub.stderr(), "a secret reached the log")
+        check(hub.proc.poll() is None, "the bridge must stay up")
+    finally:
+        hub.close()
+
+
+def test_front_not_ready_is_disconnected():
+    """CTP codes 7 (还没有初始化) and 8 (前置不活跃) say the front is not
+    ready, not that the account was refused: STATUS disconnected (hamd
+    restarts it as ever), and the market-data login that follows is
+    sent."""
+    for code in (7, 8):
+        hub = BridgeHub()
+        try:
+            hub.spawn("ctp_h", params(td_login_error=code))
+            hub.wait(lambda: "logged_in" in hub.states(), 10, "logged_in")
+            check("error" not in hub.states(), "code %d: states %r"
+                  % (code, hub.states()))
+            st = [b for b in hub.of_type("STATUS")
+                  if b["state"] == "disconnected"]
+            check(len(st) == 1 and "代码：%d" % code in st[0]["detail"],
+                  "code %d: STATUS %r" % (code, hub.of_type("STATUS")))
+        finally:
+            hub.close()
 
 
 def test_unknown_contract_is_skipped_not_fatal():
@@ -357,4 +408,6 @@ if __name__ == "__main__":
          test_bad_gateway_class_is_status_error_exit_2, test_help_and_version,
          test_login_refused_is_status_error,
          test_failure_lines_reach_the_log_at_info,
+         test_trading_login_refused_is_status_error,
+         test_front_not_ready_is_disconnected,
          test_unknown_contract_is_skipped_not_fatal, test_bridge_under_hamd])

@@ -564,6 +564,70 @@ static void test_restart_when_disconnected_but_alive(void **state)
     assert_int_equal(f->now - down, (int64_t)f->p.restart_after_ms * MS);
 }
 
+/* A gateway that said STATUS error (a refused login) is never restarted
+ * by the timers: each restart would log in again with the same params and
+ * brokers lock an account after a few failed logins. */
+static void test_error_is_held_not_restarted(void **state)
+{
+    struct fx *f = *state;
+    make_healthy(f);
+    f->obs.status = HAMD_GW_ERROR;
+    struct hamd_health_result r = event(f);
+    assert_true(r.held);
+    int64_t down = f->now;
+    while (f->now - down < 10 * (int64_t)f->p.restart_after_ms * MS) {
+        r = check_fresh(f);
+        assert_false(r.restart);
+        assert_true(r.held);
+        assert_int_equal(r.state, HAMD_HEALTH_DISCONNECTED);
+    }
+    assert_int_equal(hamd_health_counters(f->h)->hard_restarts, 0);
+}
+
+/* Neither does connect_timeout restart one that said error before it ever
+ * logged in, nor outside sessions. */
+static void test_error_before_login_is_held(void **state)
+{
+    struct fx *f = *state;
+    f->obs.status = HAMD_GW_ERROR;
+    f->obs.closed = true;
+    int64_t t0 = f->now;
+    int64_t span = 2 * (int64_t)(f->p.connect_timeout_ms +
+                                 f->p.closed_restart_after_ms) * MS;
+    while (f->now - t0 < span) {
+        struct hamd_health_result r = check_fresh(f);
+        assert_false(r.restart);
+        assert_int_equal(r.state, HAMD_HEALTH_DISCONNECTED);
+    }
+}
+
+/* The process exits after its STATUS error: held (the shell does not
+ * relaunch it); the next launch (no STATUS yet) ends the hold; an
+ * operator's stop is no hold. */
+static void test_hold_survives_exit_until_launch(void **state)
+{
+    struct fx *f = *state;
+    make_healthy(f);
+    f->obs.status = HAMD_GW_ERROR;
+    event(f);
+    f->obs.process_alive = false;
+    struct hamd_health_result r = event(f);
+    assert_true(r.held);
+    assert_int_equal(r.state, HAMD_HEALTH_DISCONNECTED);
+    assert_false(r.restart);
+    assert_true(hamd_health_holds(true, HAMD_GW_ERROR));
+    f->obs.stopped = true;
+    assert_false(event(f).held);
+    f->obs.stopped = false;
+    f->obs.process_alive = true;
+    f->obs.has_status = false; /* launched again */
+    r = check_fresh(f);
+    assert_false(r.held);
+    assert_false(hamd_health_holds(false, HAMD_GW_ERROR));
+    /* disconnected stays what it was: a restart may help */
+    assert_false(hamd_health_holds(true, HAMD_GW_DISCONNECTED));
+}
+
 static void test_restart_clock_spans_unhealthy_and_disconnected(void **state)
 {
     struct fx *f = *state;
@@ -881,6 +945,9 @@ int main(void)
         T(test_process_exit),
         T(test_exit_with_relaunch_pending),
         T(test_restart_due_after_restart_after),
+        T(test_error_is_held_not_restarted),
+        T(test_error_before_login_is_held),
+        T(test_hold_survives_exit_until_launch),
         T(test_restart_when_disconnected_but_alive),
         T(test_restart_clock_spans_unhealthy_and_disconnected),
         T(test_no_restart_while_recovering),

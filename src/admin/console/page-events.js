@@ -20,6 +20,8 @@ export function eventSummary(ev) {
     return `${ev.gateway_id} on node ${ev.node}: ${ev.from} → ${ev.to} (${ev.health_trigger})`;
   case 'gateway_restarted':
     return `${ev.gateway_id} on node ${ev.node}: hard restart (${ev.reason})`;
+  case 'gateway_held':
+    return `${ev.gateway_id} on node ${ev.node}: held, not restarted (${ev.detail || 'gateway error'})`;
   case 'leader_elected':
     return `node ${ev.node} leads in term ${ev.term}` +
       (ev.previous_leader == null ? ' (no leader known before)'

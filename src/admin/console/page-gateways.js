@@ -81,7 +81,8 @@ class Card {
     this.el.dataset.state = state || '';
     fill(this.name, acct.name && acct.name !== g.account ? acct.name : '');
     fill(this.prio, badge(`priority ${g.priority}`, 'plain', '1 = best'));
-    fill(this.state, stateBadge(state), g.enabled ? null : badge('disabled', 'off'));
+    fill(this.state, stateBadge(state), g.enabled ? null : badge('disabled', 'off'),
+      g.held ? badge('held', 'bad', g.held) : null);
     fill(this.v.pid, g.pid ? String(g.pid) : 'not running');
     fill(this.v.restarts, int(g.restarts), g.last_exit ? h('span', {class: 'muted'}, ` (last: ${g.last_exit})`) : '');
     fill(this.v.tick, ago(g.last_tick_age_ms));

@@ -16,6 +16,11 @@ Setting keys (vnpy_ctp's, plus test knobs):
   login_error        refuse the login (false)
   td_auth_error      the trading server refuses the authentication, as
                      vnpy_ctp logs it, while market data logs in (false)
+  td_login_error     the trading server refuses the login with this CTP
+                     error code, as vnpy_ctp's write_error logs it
+                     ("交易服务器登录失败，代码：3，信息：..."), while market
+                     data logs in (none); td_error_msg: its 信息 (CTP's
+                     text of the code by default)
   raise_in_connect   connect() raises KeyError('经纪商代码') (false)
   unknown_symbols    symbols the front does not know: subscribe() raises
                      KeyError(symbol) for them, as gateways that look a
@@ -36,6 +41,8 @@ from vnpy.trader.object import TickData
 CHINA_TZ = ZoneInfo("Asia/Shanghai")
 MAX_FLOAT = sys.float_info.max
 WAIT_STEP_S = 0.01
+# CTP's texts of some login error codes (its error.xml).
+CTP_ERRORS = {3: "不合法的登录", 7: "还没有初始化", 8: "前置不活跃"}
 
 
 class FakeGateway(BaseGateway):
@@ -64,6 +71,8 @@ class FakeGateway(BaseGateway):
         self.reset_after = setting.get("volume_reset_after")
         self.login_error = setting.get("login_error", False)
         self.td_auth_error = setting.get("td_auth_error", False)
+        self.td_login_error = setting.get("td_login_error")
+        self.td_error_msg = setting.get("td_error_msg")
         self.unknown = set(setting.get("unknown_symbols", []))
         start = setting.get("clock_start")
         self.clock_start = datetime.fromisoformat(start) if start else None
@@ -104,6 +113,10 @@ class FakeGateway(BaseGateway):
             return False
         if self.td_auth_error:
             self.write_log("交易服务器授权验证失败，代码：63，信息：CTP:客户端认证失败")
+        if self.td_login_error is not None:
+            code = self.td_login_error
+            msg = self.td_error_msg or "CTP:" + CTP_ERRORS.get(code, "错误")
+            self.write_log("交易服务器登录失败，代码：%d，信息：%s" % (code, msg))
         self.write_log("行情服务器连接成功")
         if not self._sleep(self.login_s):
             return False
