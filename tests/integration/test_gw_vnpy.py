@@ -366,6 +366,34 @@ def test_unknown_contract_is_skipped_not_fatal():
 # Under hamd
 # --------------------------------------------------------------------------
 
+# A bug in the bridge's main loop: its fail() run in a child process (it
+# ends the process) with a hub that prints the STATUS it is given.
+MAIN_LOOP_BUG = """
+import importlib.machinery, sys
+b = importlib.machinery.SourceFileLoader("bridge", sys.argv[1]).load_module()
+class Hub:
+    def status(self, state, detail):
+        print(state, detail, flush=True)
+    def close(self):
+        pass
+class Ctx:
+    def term(self):
+        pass
+b.fail(Hub(), Ctx(), "main loop", RuntimeError("boom"), code=b.EXIT_RUNTIME)
+"""
+
+
+def test_main_loop_bug_is_disconnected():
+    """A bug that ends the main loop is STATUS disconnected and exit 1:
+    hamd relaunches it, as after a crash. STATUS error would hold the
+    gateway until an operator came (docs/gateway-protocol.md)."""
+    r = subprocess.run(["/usr/bin/python3", "-c", MAIN_LOOP_BUG, BRIDGE],
+                       capture_output=True, text=True, timeout=PROC_TIMEOUT_S)
+    check(r.returncode == 1, "exit %d, expected 1: %s" % (r.returncode, r.stderr))
+    check(r.stdout.startswith("disconnected main loop: RuntimeError: boom"),
+          "STATUS %r, expected disconnected" % r.stdout)
+
+
 def test_bridge_under_hamd():
     symbols = ["rb2601.SHFE", "cu2601.SHFE", "i2601.DCE"]
     c = Cluster(0, [], symbols, name="vnpy", env={"PYTHONPATH": FAKEVNPY})
@@ -410,4 +438,5 @@ if __name__ == "__main__":
          test_failure_lines_reach_the_log_at_info,
          test_trading_login_refused_is_status_error,
          test_front_not_ready_is_disconnected,
-         test_unknown_contract_is_skipped_not_fatal, test_bridge_under_hamd])
+         test_unknown_contract_is_skipped_not_fatal,
+         test_main_loop_bug_is_disconnected, test_bridge_under_hamd])
