@@ -442,6 +442,16 @@ static int earliest(struct hamd_arb_contract *c, uint32_t set,
     return best;
 }
 
+/* A replay stopped: lets go of the first pos[s] ticks of each ring in
+ * set, the ones it sent or skipped, and keeps the rest for the next. */
+static void rings_consumed(struct hamd_arb_contract *c, uint32_t set,
+                           const unsigned pos[HAMD_ARB_MAX_SOURCES])
+{
+    for (int s = 0; s < HAMD_ARB_MAX_SOURCES; s++)
+        for (unsigned i = 0; (set >> s) & 1u && i < pos[s]; i++)
+            ring_pop_oldest(c, s);
+}
+
 unsigned hamd_arb_flush(struct hamd_arb_contract *c,
                         const struct hamd_arb_limits *lim, int64_t now_ns,
                         hamd_arb_emit_fn emit, void *ud)
@@ -459,11 +469,19 @@ unsigned hamd_arb_flush(struct hamd_arb_contract *c,
     int s;
     while ((s = earliest(c, set, pos)) != HAMD_ARB_NO_SOURCE) {
         struct hamd_arb_ring *r = ring_of(c, s);
-        const struct hamd_arb_slot *slot = ring_at(r, pos[s]++);
-        if (!slot_newer(c, slot))
+        const struct hamd_arb_slot *slot = ring_at(r, pos[s]);
+        if (!slot_newer(c, slot)) {
+            pos[s]++;
             continue;
+        }
         struct hamd_arb_tick t = slot_tick(r, slot);
-        replayed += emit(ud, s, &t);
+        enum hamd_arb_emit e = emit(ud, s, &t);
+        if (e == HAMD_ARB_EMIT_STOP) {
+            rings_consumed(c, set, pos);
+            return replayed;
+        }
+        pos[s]++;
+        replayed += e == HAMD_ARB_EMIT_SENT;
     }
     /* These sources' ticks are published live: their rings are not kept,
      * and the memory goes back until one is a backup again. */
@@ -498,10 +516,13 @@ unsigned hamd_arb_each_newer(struct hamd_arb_contract *c,
     unsigned n = 0;
     for (unsigned i = 0; r && i < r->len; i++) {
         const struct hamd_arb_slot *slot = ring_at(r, i);
-        if (slot_newer(c, slot)) {
-            struct hamd_arb_tick t = slot_tick(r, slot);
-            n += fn(ud, source, &t);
-        }
+        if (!slot_newer(c, slot))
+            continue;
+        struct hamd_arb_tick t = slot_tick(r, slot);
+        enum hamd_arb_emit e = fn(ud, source, &t);
+        if (e == HAMD_ARB_EMIT_STOP)
+            break;
+        n += e == HAMD_ARB_EMIT_SENT;
     }
     return n;
 }

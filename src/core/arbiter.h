@@ -218,13 +218,24 @@ enum hamd_arb_verdict hamd_arb_offer(struct hamd_arb_contract *c,
 void hamd_arb_published(struct hamd_arb_contract *c, int64_t datetime_ns,
                         double volume);
 
+/* What an emit callback did with a replayed tick. */
+enum hamd_arb_emit {
+    HAMD_ARB_EMIT_UNFIT = 0, /* its body is unfit to go out (kept unread,
+                                it proves malformed): the guard stays, a
+                                later copy may go out instead; the replay
+                                goes on */
+    HAMD_ARB_EMIT_SENT,      /* published and recorded with
+                                hamd_arb_published */
+    HAMD_ARB_EMIT_STOP,      /* it may not go out now (the lease moved
+                                since the replay was decided): the replay
+                                stops, and this tick and the rest stay
+                                kept for a later one */
+};
+
 /* Callback receiving each replayed tick of `source`, oldest first; its
- * body lives in the ring and must not outlive the call. It publishes the
- * tick, records it with hamd_arb_published and returns true, or returns
- * false when the body is unfit to go out (it was kept unread and proves
- * malformed): the guard stays, and a later copy may go out instead. */
-typedef bool (*hamd_arb_emit_fn)(void *ud, int source,
-                                 const struct hamd_arb_tick *tick);
+ * body lives in the ring and must not outlive the call. */
+typedef enum hamd_arb_emit (*hamd_arb_emit_fn)(void *ud, int source,
+                                               const struct hamd_arb_tick *tick);
 
 /* Makes `source` the active source (HAMD_ARB_NO_SOURCE to unroute) and
  * replays its kept ticks newer than the last published and younger than
@@ -249,7 +260,10 @@ enum hamd_arb_verdict hamd_arb_hold(struct hamd_arb_contract *c,
  * they were newer than the last published, and still are, are counted
  * first for hamd_arb_take_lost: nothing sent them. The rings are merged in arrival order, and a copy no newer
  * than the one emitted before it is skipped: the ticks go out as the live
- * path would have sent them. Returns how many went out (emit said so). */
+ * path would have sent them. An emit that says HAMD_ARB_EMIT_STOP ends
+ * the replay there: what went out (or was skipped) before it leaves the
+ * rings, the rest stays in them, in order, for the next flush. Returns
+ * how many went out (emit said so). */
 unsigned hamd_arb_flush(struct hamd_arb_contract *c,
                         const struct hamd_arb_limits *lim, int64_t now_ns,
                         hamd_arb_emit_fn emit, void *ud);
@@ -257,8 +271,8 @@ unsigned hamd_arb_flush(struct hamd_arb_contract *c,
 /* Passes `source`'s kept ticks newer than the last published (or, on a
  * follower, the last observed) and younger than the window to fn, oldest
  * first, and keeps them: a follower starting to relay a contract sends
- * what the publisher has not, then its live ticks. Returns how many fn
- * took (returned true). */
+ * what the publisher has not, then its live ticks. Stops at the first
+ * HAMD_ARB_EMIT_STOP. Returns how many fn sent. */
 unsigned hamd_arb_each_newer(struct hamd_arb_contract *c,
                              const struct hamd_arb_limits *lim, int source,
                              int64_t now_ns, hamd_arb_emit_fn fn, void *ud);
@@ -295,6 +309,13 @@ void hamd_arb_observed(struct hamd_arb_contract *c, int64_t datetime_ns,
  * starts counting again: the data plane shows them to clients as a gap
  * in seq before the next tick it publishes. */
 unsigned hamd_arb_take_lost(struct hamd_arb_contract *c);
+
+/* The ticks hamd_arb_take_lost would return, left counted: the number
+ * the next tick would take if it goes out. */
+static inline unsigned hamd_arb_lost(const struct hamd_arb_contract *c)
+{
+    return c->lost;
+}
 
 /* Forgets everything kept for `source` (it left or restarted). */
 void hamd_arb_forget_source(struct hamd_arb_contract *c, int source);

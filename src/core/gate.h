@@ -27,7 +27,14 @@
  *     sends and moved the guard past every tick the lapse held, which
  *     the node's takeover, re-elected in a later term, then found stale:
  *     all lost, the new term's seq starting at 1, no gap for clients to
- *     see (test_dp_term_moved).
+ *     see (test_dp_term_moved). The lease is checked once more just
+ *     before the send (fencing), and only a tick that passes it is
+ *     numbered, cached and moves the guard: one it stops is held like
+ *     any other, and a replay (a lapse's end, a takeover, a switch),
+ *     which goes out under one decision while the control plane may
+ *     move the lease, stops at the first and keeps the rest of its
+ *     rings for the next flush. Numbered unsent, they made the same
+ *     hole (test_dp_term_moved).
  *  2. A lapse is not a loss. When the deadline passes in PUB's term (a
  *     renewal committed late on a loaded host) the node holds its live
  *     ticks within the replay limits and keeps PUB bound; if the lease
@@ -227,8 +234,10 @@ struct hamd_gate {
 
 /* What to do with a live tick of a contract's active source. */
 enum hamd_gate_tick {
-    HAMD_GATE_TICK_SEND = 0,      /* number it and cache it; it goes out
-                                     if hamd_gate_may_publish */
+    HAMD_GATE_TICK_SEND = 0,      /* send it if hamd_gate_may_publish
+                                     still says so just before the send,
+                                     then number and cache it; else hold
+                                     it (rule 1) */
     HAMD_GATE_TICK_HOLD_LAPSE,    /* hold it within hamd_gate_lapse_limits */
     HAMD_GATE_TICK_LAPSE_BEGAN,   /* the same, and this tick noticed the
                                      lapse (log it) */

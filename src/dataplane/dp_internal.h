@@ -532,10 +532,12 @@ struct dp_replay {
 };
 
 /* hamd_arb_emit_fn over a struct dp_replay: decodes one kept body of a
- * source of the contract and publishes it, never held (see
- * dp_publish_tick). A body kept unread that proves malformed is counted
- * against its source and not sent: false. */
-bool dp_replay_emit(void *ud, int source, const struct hamd_arb_tick *kept);
+ * source of the contract and publishes it (see dp_publish_tick). A body
+ * kept unread that proves malformed is counted against its source and
+ * not sent: HAMD_ARB_EMIT_UNFIT. A tick the lease check stops:
+ * HAMD_ARB_EMIT_STOP, it stays kept with the rest of the replay. */
+enum hamd_arb_emit dp_replay_emit(void *ud, int source,
+                                  const struct hamd_arb_tick *kept);
 
 /* Decodes a tick body of source s (dp_ingest.c): *tick with the source's
  * account as gateway_name, and *wire where it can be spliced. A
@@ -568,12 +570,15 @@ struct dp_live {
                                   hub_ns, one clock read */
 };
 
-/* Numbers, caches and (under the lease) sends one tick. wire: the
+/* Under the lease, sends one tick, then numbers and caches it. wire: the
  * gateway's body when it can be spliced (tick_splice.h), else NULL: the
  * tick is encoded. live: a live tick, which the gate may hold for later
  * (a lapse, a follower); replays pass NULL, since they iterate the very
- * ring a hold would push into. */
-void dp_publish_tick(struct hamd_dataplane *dp, struct dp_contract *c,
+ * ring a hold would push into. The lease is checked last, just before
+ * the send: a tick that check stops is neither numbered, cached nor
+ * marked published (a live one is held) and the call returns false, so
+ * a replay stops there and keeps the rest (core/gate.h, rule 1). */
+bool dp_publish_tick(struct hamd_dataplane *dp, struct dp_contract *c,
                      int source, const struct hamd_tick *tick,
                      const struct hamd_tick_splice *wire,
                      const struct dp_live *live, int64_t now_ns);

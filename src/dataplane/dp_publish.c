@@ -99,24 +99,29 @@ void dp_contracts_each(struct hamd_dataplane *dp,
         fn(dp, val, now_ns);
 }
 
-bool dp_replay_emit(void *ud, int source, const struct hamd_arb_tick *kept)
+enum hamd_arb_emit dp_replay_emit(void *ud, int source,
+                                  const struct hamd_arb_tick *kept)
 {
     struct dp_replay *r = ud;
     struct dp_source *s = &r->dp->sources[source];
     struct hamd_tick tick;
     struct hamd_tick_splice wire;
     if (!dp_tick_decode(s, kept->body, kept->len, &tick, &wire))
-        return false;
+        return HAMD_ARB_EMIT_UNFIT;
     /* Kept in this contract's ring on a peek at the same vt_symbol key,
      * which the decoder reads too: a mismatch would be a peek that read
      * another key, and the tick must not go out under this topic. */
     if (strcmp(tick.vt_symbol, r->c->vt_symbol) != 0) {
         dp_source_reject(s, "kept body names another contract");
-        return false;
+        return HAMD_ARB_EMIT_UNFIT;
     }
-    dp_publish_tick(r->dp, r->c, source, &tick, wire.body ? &wire : NULL,
-                    NULL, r->now_ns);
-    return true;
+    /* Stopped by the last check, the tick stays in its ring with the
+     * rest of the replay: the next flush (a takeover, the lapse's end)
+     * sends them. */
+    return dp_publish_tick(r->dp, r->c, source, &tick,
+                           wire.body ? &wire : NULL, NULL, r->now_ns)
+               ? HAMD_ARB_EMIT_SENT
+               : HAMD_ARB_EMIT_STOP;
 }
 
 /* Sends a contract's held ticks newer than the last published, in order
@@ -270,12 +275,12 @@ static bool dp_tick_held(struct hamd_dataplane *dp, struct dp_contract *c,
 }
 
 /* Ticks of c a replay found let go unsent (a hold, or a source's stall,
- * outlasted the replay window or the depth): seq skips them, so clients
- * see the gap and take a snapshot where they would have seen nothing. */
+ * outlasted the replay window or the depth): seq skipped them (see
+ * tick_seq), so clients see the gap and take a snapshot where they would
+ * have seen nothing. */
 static void note_lost(struct hamd_dataplane *dp, struct dp_contract *c,
                       unsigned lost)
 {
-    c->seq += lost;
     dp->replay_lost += lost;
     hamd_log_rated(&dp->lost_rate, HAMD_LOG_WARN,
                    "%s: %u ticks let go before a replay could send them (a "
@@ -302,7 +307,51 @@ static size_t publish_body(struct hamd_dataplane *dp, int source,
     return hamd_tick_encode_hub(tick, hub, dp->encbuf, sizeof dp->encbuf);
 }
 
-void dp_publish_tick(struct hamd_dataplane *dp, struct dp_contract *c,
+/* The seq the tick takes in term if it goes out: the next after the
+ * contract's last in that term, past the ticks a replay let go. Nothing
+ * is counted yet: a tick the last check stops takes no number. */
+static uint64_t tick_seq(const struct dp_contract *c, uint64_t term)
+{
+    uint64_t last = c->seq_term == term ? c->seq : 0;
+    return last + hamd_arb_lost(&c->arb) + 1;
+}
+
+/* A live tick the last check stopped: the lease moved or was revoked
+ * after the tick path read it. Held as the gate holds a tick now (a
+ * lapse, a follower); were the gate to say send, held for the next
+ * takeover all the same, since this node may not send it now. */
+static void hold_stopped(struct hamd_dataplane *dp, struct dp_contract *c,
+                         int source, const struct hamd_tick *tick,
+                         const struct dp_live *live, int64_t now_ns)
+{
+    struct hamd_gate_lease lease = dp_lease(dp);
+    if (!dp_tick_held(dp, c, source, tick, live, &lease, now_ns))
+        hamd_arb_hold(&c->arb, hamd_gate_follow_limits(&dp->gate), source,
+                      &live->kept, now_ns);
+}
+
+/* The tick went out (or proved unencodable) numbered as hub says: the
+ * guard moves past it, the seq is taken, the cache and the counts have
+ * it. */
+static void tick_numbered(struct hamd_dataplane *dp, struct dp_contract *c,
+                          int source, const struct hamd_tick *tick,
+                          const struct hamd_tick_hub *hub, bool encoded)
+{
+    hamd_arb_published(&c->arb, tick->datetime_ns, tick->volume);
+    unsigned lost = hamd_arb_take_lost(&c->arb);
+    if (lost)
+        note_lost(dp, c, lost);
+    c->seq_term = hub->term;
+    c->seq = hub->seq;
+    if (!encoded)
+        return;
+    lvc_store(dp, c, tick, hub);
+    dp->sources[source].st.published++;
+    if (c->first)
+        dp->sources[source].st.first++;
+}
+
+bool dp_publish_tick(struct hamd_dataplane *dp, struct dp_contract *c,
                      int source, const struct hamd_tick *tick,
                      const struct hamd_tick_splice *wire,
                      const struct dp_live *live, int64_t now_ns)
@@ -315,36 +364,34 @@ void dp_publish_tick(struct hamd_dataplane *dp, struct dp_contract *c,
         lease = dp_lease(dp);
     }
     if (live && dp_tick_held(dp, c, source, tick, live, &lease, now_ns))
-        return;
-    hamd_arb_published(&c->arb, tick->datetime_ns, tick->volume);
-    uint64_t term = lease.term;
-    if (c->seq_term != term) {
-        c->seq_term = term;
-        c->seq = 0;
-    }
-    unsigned lost = hamd_arb_take_lost(&c->arb);
-    if (lost)
-        note_lost(dp, c, lost);
-    struct hamd_tick_hub hub = {term, ++c->seq, dp->opts.node_id,
+        return true;
+    /* Numbered in PUB's term: the check below sends it only while the
+     * lease is in that term too. */
+    uint64_t term = hamd_gate_pub_term(&dp->gate);
+    struct hamd_tick_hub hub = {term, tick_seq(c, term), dp->opts.node_id,
                                 live ? live->wall_ns : hamd_wall_ns()};
     size_t len = publish_body(dp, source, tick, &hub, wire);
-    if (len == 0) {
-        dp->pub_errors++;
-        return;
+    /* Only the lease holder hands the tick to ZeroMQ, checked last,
+     * against the lease as it is now and the clock (fencing). A tick it
+     * stops is held, not numbered: counted published unsent, it moved
+     * the guard past what a later takeover of this node had to send. */
+    if (!dp_may_publish(dp, now_ns)) {
+        if (live)
+            hold_stopped(dp, c, source, tick, live, now_ns);
+        return false;
     }
-    lvc_store(dp, c, tick, &hub);
-    dp->sources[source].st.published++;
-    if (c->first)
-        dp->sources[source].st.first++;
-    /* Only the lease holder hands the tick to ZeroMQ, checked last and
-     * against the clock. */
-    if (!dp_may_publish(dp, now_ns))
-        return;
+    if (len == 0) {
+        dp->pub_errors++; /* never sendable: its seq is the clients' gap */
+        tick_numbered(dp, c, source, tick, &hub, false);
+        return true;
+    }
     send_two(dp, c->vt_symbol, c->vt_len, dp->encbuf, len);
+    tick_numbered(dp, c, source, tick, &hub, true);
     dp_wm_note(dp, c, tick);
     dp->published++;
     if (c->switch_id)
         note_switch_done(dp, c, source, now_ns);
+    return true;
 }
 
 void dp_publish_event(struct hamd_dataplane *dp, const void *body, size_t len)

@@ -155,12 +155,13 @@ struct relay_catchup {
 
 /* Relays one kept body as it came, like a live one: the publisher judges
  * it (dp_ingest_relayed). */
-static bool catchup_emit(void *ud, int source, const struct hamd_arb_tick *kept)
+static enum hamd_arb_emit catchup_emit(void *ud, int source,
+                                       const struct hamd_arb_tick *kept)
 {
     struct relay_catchup *r = ud;
     (void)source; /* r->s: the source asked for */
     dp_relay_tick(r->dp, r->s, kept->body, kept->len);
-    return true;
+    return HAMD_ARB_EMIT_SENT;
 }
 
 /* The scratch of one RELAY being applied. */

@@ -31,6 +31,7 @@
 #define GW_NOW_NS 1000000000LL      /* monotonic receive time */
 #define GW_WINDOW_NS 5000000000LL   /* replay window */
 #define GW_DEPTH 64                 /* replay ring depth */
+#define GW_TERM 1                   /* the term the publisher publishes in */
 #define GW_WIRE_MAX 4096            /* re-encoding buffer */
 #define GW_TOKEN "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0"
 #define GW_CONN "gw-1"              /* the connection that proved GW_TOKEN */
@@ -80,7 +81,12 @@ static struct hamd_dataplane *gw_dp_new(void)
     opts.limits.depth = GW_DEPTH;
     struct hamd_dataplane *dp = hamd_dataplane_new(&opts, NULL, NULL);
     FUZZ_CHECK(dp != NULL);
-    dp->gate.following = false; /* the publisher, without a PUB to send on */
+    /* The publisher of term GW_TERM under a lease that never runs out,
+     * PUB bound as the gate sees it but with no socket to send on: a
+     * tick the lease check stopped would be held, not published. */
+    dp->gate.following = false;
+    hamd_gate_pub_opened(&dp->gate, GW_TERM, 0);
+    hamd_dataplane_set_lease(dp, GW_TERM, INT64_MAX);
     for (unsigned i = 0; i < GW_N_ACCOUNTS; i++) {
         struct dp_source *s = &dp->sources[i];
         s->used = true;

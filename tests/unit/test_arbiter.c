@@ -59,14 +59,15 @@ struct replay_log {
     int source[64];
 };
 
-static bool record(void *ud, int source, const struct hamd_arb_tick *t)
+static enum hamd_arb_emit record(void *ud, int source,
+                                 const struct hamd_arb_tick *t)
 {
     struct replay_log *log = ud;
     check_body(t);
     log->source[log->n] = source;
     log->dt_ms[log->n++] = t->datetime_ns / MS;
     hamd_arb_published(log->c, t->datetime_ns, t->volume);
-    return true;
+    return HAMD_ARB_EMIT_SENT;
 }
 
 static void publish_if_ok(struct hamd_arb_contract *c, int src, int64_t dt_ms,
@@ -289,13 +290,14 @@ static void test_observed_lets_go_of_what_was_published(void **state)
 }
 
 /* Counts what hamd_arb_each_newer passes, without publishing it. */
-static bool note(void *ud, int source, const struct hamd_arb_tick *t)
+static enum hamd_arb_emit note(void *ud, int source,
+                               const struct hamd_arb_tick *t)
 {
     struct replay_log *log = ud;
     check_body(t);
     log->source[log->n] = source;
     log->dt_ms[log->n++] = t->datetime_ns / MS;
-    return true;
+    return HAMD_ARB_EMIT_SENT;
 }
 
 /* A follower asked to relay sends its held ticks the publisher has not
@@ -481,14 +483,13 @@ static void test_first_newcomer_sends_what_it_kept(void **state)
 /* A lapse (or a follower) in first-arrival mode: both sources' copies are
  * held; the flush merges them in arrival order, once each, and fills the
  * active source's stall from the other. */
-static void test_first_hold_flush_merges_in_arrival_order(void **state)
+/* First-arrival mode, 1000 published, then both sources' copies held:
+ * arrivals 0:1001 1:1001 1:1002 1:1003 (0 stalls) 0:1002 0:1004. */
+static void hold_both_sources(struct hamd_arb_contract *c,
+                              struct replay_log *log)
 {
-    (void)state;
-    struct hamd_arb_contract c;
-    struct replay_log log = {&c, 0, {0}, {0}};
-    first_init(&c, &log);
-    publish_if_ok(&c, 0, 1000, 1, 0, HAMD_ARB_PUBLISH);
-    /* arrivals: 0:1001 1:1001 1:1002 1:1003 (0 stalls) 0:1002 0:1004 */
+    first_init(c, log);
+    publish_if_ok(c, 0, 1000, 1, 0, HAMD_ARB_PUBLISH);
     static const struct {
         int src;
         int dt;
@@ -497,13 +498,21 @@ static void test_first_hold_flush_merges_in_arrival_order(void **state)
               {0, 1002, 5}, {0, 1004, 6}};
     for (size_t i = 0; i < sizeof in / sizeof in[0]; i++) {
         struct hamd_arb_tick t = tick_at(in[i].dt, in[i].dt - 999);
-        assert_int_equal(hamd_arb_offer(&c, &LIMITS, in[i].src, &t,
+        assert_int_equal(hamd_arb_offer(c, &LIMITS, in[i].src, &t,
                                         in[i].rx_ms * MS),
                          HAMD_ARB_PUBLISH);
-        assert_int_equal(hamd_arb_hold(&c, &LIMITS, in[i].src, &t,
+        assert_int_equal(hamd_arb_hold(c, &LIMITS, in[i].src, &t,
                                        in[i].rx_ms * MS),
                          HAMD_ARB_KEPT);
     }
+}
+
+static void test_first_hold_flush_merges_in_arrival_order(void **state)
+{
+    (void)state;
+    struct hamd_arb_contract c;
+    struct replay_log log = {&c, 0, {0}, {0}};
+    hold_both_sources(&c, &log);
     assert_int_equal(hamd_arb_flush(&c, &LIMITS, 7 * MS, record, &log), 4);
     static const int want_dt[] = {1001, 1002, 1003, 1004};
     static const int want_src[] = {0, 1, 1, 0};
@@ -511,6 +520,38 @@ static void test_first_hold_flush_merges_in_arrival_order(void **state)
         assert_int_equal(log.dt_ms[i], want_dt[i]);
         assert_int_equal(log.source[i], want_src[i]);
     }
+    assert_int_equal(hamd_arb_contract_bytes(&c), 0);
+    hamd_arb_contract_release(&c);
+}
+
+/* An emit that may send STOP_AFTER ticks, then says the lease moved. */
+#define STOP_AFTER 2
+static enum hamd_arb_emit stop_after(void *ud, int source,
+                                     const struct hamd_arb_tick *t)
+{
+    struct replay_log *log = ud;
+    return log->n < STOP_AFTER ? record(ud, source, t) : HAMD_ARB_EMIT_STOP;
+}
+
+/* A replay the emit stops (the lease moved, docs/failover.md) keeps what
+ * it did not send, in every ring it merged: the next flush sends it, in
+ * the same order, none counted lost. */
+static void test_stopped_flush_keeps_the_rest(void **state)
+{
+    (void)state;
+    struct hamd_arb_contract c;
+    struct replay_log log = {&c, 0, {0}, {0}};
+    hold_both_sources(&c, &log);
+    assert_int_equal(hamd_arb_flush(&c, &LIMITS, 7 * MS, stop_after, &log),
+                     STOP_AFTER);
+    /* Sent 0:1001, 1:1002; 1:1001 skipped, both let go of. */
+    assert_int_equal(hamd_arb_kept(&c, 0), 2);
+    assert_int_equal(hamd_arb_kept(&c, 1), 1);
+    assert_int_equal(hamd_arb_flush(&c, &LIMITS, 8 * MS, record, &log), 2);
+    static const int want_dt[] = {1001, 1002, 1003, 1004};
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(log.dt_ms[i], want_dt[i]);
+    assert_int_equal(hamd_arb_take_lost(&c), 0);
     assert_int_equal(hamd_arb_contract_bytes(&c), 0);
     hamd_arb_contract_release(&c);
 }
@@ -596,12 +637,13 @@ static void assert_totals_match(struct hamd_arb_contract *cs,
 }
 
 /* Publishes what a flush or switch hands out. */
-static bool publish_emit(void *ud, int source, const struct hamd_arb_tick *t)
+static enum hamd_arb_emit publish_emit(void *ud, int source,
+                                       const struct hamd_arb_tick *t)
 {
     (void)source;
     check_body(t);
     hamd_arb_published(ud, t->datetime_ns, t->volume);
-    return true;
+    return HAMD_ARB_EMIT_SENT;
 }
 
 /* Every operation that keeps, trims, grows, replays or lets go of ticks,
@@ -842,9 +884,10 @@ static void test_bodies_wrap_and_stay_bounded(void **state)
 /* An emit that refuses a body (kept unread, proved malformed): a ring
  * merge sends the other source's copy of that tick instead, and a
  * refused tick does not count as replayed. */
-static bool refuse_source_0(void *ud, int source, const struct hamd_arb_tick *t)
+static enum hamd_arb_emit refuse_source_0(void *ud, int source,
+                                          const struct hamd_arb_tick *t)
 {
-    return source != 0 && record(ud, source, t);
+    return source != 0 ? record(ud, source, t) : HAMD_ARB_EMIT_UNFIT;
 }
 
 static void test_refused_body_leaves_the_guard(void **state)
@@ -871,12 +914,13 @@ static void test_refused_body_leaves_the_guard(void **state)
 }
 
 /* Counts the bodies a replay hands out, whatever they hold. */
-static bool count_any(void *ud, int source, const struct hamd_arb_tick *t)
+static enum hamd_arb_emit count_any(void *ud, int source,
+                                    const struct hamd_arb_tick *t)
 {
     (void)source;
     unsigned *lens = ud;
     lens[lens[0]++ + 1] = (unsigned)t->len;
-    return true;
+    return HAMD_ARB_EMIT_SENT;
 }
 
 /* A body of no bytes is kept like any; one over HAMD_ARB_BODY_MAX is not
@@ -925,6 +969,7 @@ int main(void)
         cmocka_unit_test(test_first_older_copy_later_is_stale),
         cmocka_unit_test(test_first_newcomer_sends_what_it_kept),
         cmocka_unit_test(test_first_hold_flush_merges_in_arrival_order),
+        cmocka_unit_test(test_stopped_flush_keeps_the_rest),
         cmocka_unit_test(test_first_flush_tie_prefers_the_active_source),
         cmocka_unit_test(test_first_observed_trims_every_supplier),
         cmocka_unit_test(test_mode_names),

@@ -48,13 +48,7 @@ static int setup(void **state)
 static void tick_from(struct hamd_dataplane *dp, const char *account,
                       unsigned k, int64_t now_ns)
 {
-    static uint8_t body[HAMD_TICK_WIRE_MAX];
-    size_t len = unit_dp_tick(k, T0_NS, STEP_NS, body);
-    struct unit_dp_msg m = {{"TICK", body}, {4, len}, 0};
-    const char *conn = CONN;
-    dp_ingest_message(dp, account, strlen(account), &conn, unit_dp_next, &m,
-                      now_ns);
-    assert_int_equal(m.pos, 2);
+    unit_dp_tick_in(dp, account, CONN, k, T0_NS, STEP_NS, now_ns);
 }
 
 /* staleness_ms of source s after a statistics refresh. */

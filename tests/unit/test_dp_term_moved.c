@@ -12,8 +12,19 @@
  * the new term's seq started at 1: ~60 ticks per contract lost with no
  * gap any client could see.
  *
+ * The same hole came from a replay of held ticks (the end of a lapse, a
+ * takeover, a switch) during which the lease moved: the whole replay
+ * went out under one decision, and dp_publish_tick checks the lease only
+ * last, just before the send. Each tick that check stopped was still
+ * marked published, numbered and cached, never sent, and the flush let
+ * its ring go: the node elected again found nothing to send. Now the
+ * check comes before any of that, and the replay stops there and keeps
+ * the rest.
+ *
  * The data plane is driven without being started (no PUB socket; the
- * gate is told PUB is bound), with fake time. */
+ * gate is told PUB is bound, a send counts a ZeroMQ error), with fake
+ * time; the "control plane" moves the lease between two ticks of a
+ * replay from the replay's own emit. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -35,7 +46,10 @@
 #define LEASE_MS 200                /* the lease's span */
 #define OLD_TERM 2                  /* PUB's term */
 #define NEXT_TERM 3                 /* the term the node learned of */
+#define LATER_TERM 5                /* the term this node wins again */
 #define HELD 5                      /* ticks held in the lapse */
+#define SENT_BEFORE_MOVE 2          /* of them a replay sent before the
+                                       lease moved */
 
 static int setup(void **state)
 {
@@ -49,13 +63,8 @@ static int setup(void **state)
 /* Tick k from SRC, received at NOW_NS + k * STEP_NS. */
 static void tick_in(struct hamd_dataplane *dp, unsigned k)
 {
-    static uint8_t body[HAMD_TICK_WIRE_MAX];
-    size_t len = unit_dp_tick(k, T0_NS, STEP_NS, body);
-    struct unit_dp_msg m = {{"TICK", body}, {4, len}, 0};
-    const char *conn = CONN;
-    dp_ingest_message(dp, SRC, strlen(SRC), &conn, unit_dp_next, &m,
-                      NOW_NS + (int64_t)k * STEP_NS);
-    assert_int_equal(m.pos, 2);
+    unit_dp_tick_in(dp, SRC, CONN, k, T0_NS, STEP_NS,
+                    NOW_NS + (int64_t)k * STEP_NS);
 }
 
 static void set_lease(struct hamd_dataplane *dp, uint64_t term,
@@ -65,12 +74,13 @@ static void set_lease(struct hamd_dataplane *dp, uint64_t term,
 }
 
 /* hamd_arb_emit_fn counting what a takeover would send. */
-static bool count_emit(void *ud, int source, const struct hamd_arb_tick *t)
+static enum hamd_arb_emit count_emit(void *ud, int source,
+                                     const struct hamd_arb_tick *t)
 {
     (void)source;
     (void)t;
     (*(unsigned *)ud)++;
-    return true;
+    return HAMD_ARB_EMIT_SENT;
 }
 
 /* The node published in OLD_TERM with PUB bound; its lease ran out before
@@ -139,6 +149,77 @@ static void test_tick_after_reelection_before_reconcile_is_held(void **state)
     assert_false(c->arb.has_last);
 }
 
+/* The lapse of lapsed_publisher ends: the lease is back in OLD_TERM and
+ * the held ticks go out (dp_publish.c, contract_flush), but the control
+ * plane moves the lease to NEXT_TERM (this node deposed) once
+ * SENT_BEFORE_MOVE of them went out. */
+struct moving {
+    struct dp_replay replay; /* what dp_replay_emit needs */
+    unsigned sent;           /* ticks it sent */
+};
+
+static enum hamd_arb_emit emit_then_move(void *ud, int source,
+                                         const struct hamd_arb_tick *t)
+{
+    struct moving *m = ud;
+    if (m->sent == SENT_BEFORE_MOVE)
+        set_lease(m->replay.dp, NEXT_TERM, 0);
+    enum hamd_arb_emit e = dp_replay_emit(&m->replay, source, t);
+    m->sent += e == HAMD_ARB_EMIT_SENT;
+    return e;
+}
+
+static void replay_meets_moved_lease(struct hamd_dataplane *dp)
+{
+    lapsed_publisher(dp);
+    int64_t back_ns = NOW_NS + HELD * STEP_NS;
+    set_lease(dp, OLD_TERM, back_ns + LEASE_MS * MS);
+    struct dp_contract *c = unit_dp_the_contract(dp);
+    struct moving m = {{dp, c, back_ns}, 0};
+    hamd_arb_flush(&c->arb, hamd_gate_lapse_limits(&dp->gate), back_ns,
+                   emit_then_move, &m);
+}
+
+/* The ticks the last check stopped are neither published, numbered nor
+ * cached, and stay held in order. */
+static void test_replay_stops_where_the_lease_moved(void **state)
+{
+    struct hamd_dataplane *dp = *state;
+    struct dp_contract *c = unit_dp_the_contract(dp);
+    replay_meets_moved_lease(dp);
+    assert_int_equal(dp->published, SENT_BEFORE_MOVE);
+    assert_int_equal(dp->sources[0].st.published, SENT_BEFORE_MOVE);
+    assert_int_equal(c->seq_term, OLD_TERM);
+    assert_int_equal(c->seq, SENT_BEFORE_MOVE);
+    assert_int_equal(c->arb.last_datetime_ns,
+                     T0_NS + (SENT_BEFORE_MOVE - 1) * STEP_NS);
+    assert_int_equal(hamd_arb_kept(&c->arb, 0), HELD - SENT_BEFORE_MOVE);
+}
+
+/* This node elected again in LATER_TERM: its takeover sends every tick
+ * the replay did not, numbered from 1 in the new term, none let go. */
+static void test_reelected_node_sends_what_the_replay_did_not(void **state)
+{
+    struct hamd_dataplane *dp = *state;
+    struct dp_contract *c = unit_dp_the_contract(dp);
+    replay_meets_moved_lease(dp);
+    int64_t at = NOW_NS + (HELD + 1) * STEP_NS;
+    dp_endpoints_reconcile(dp, at); /* PUB closes: the node follows */
+    assert_true(hamd_gate_holds(&dp->gate));
+    set_lease(dp, LATER_TERM, at + LEASE_MS * MS);
+    hamd_gate_pub_opened(&dp->gate, LATER_TERM, at);
+    struct dp_replay r = {dp, c, at};
+    unsigned sent = hamd_arb_flush(&c->arb, hamd_gate_follow_limits(&dp->gate),
+                                   at, dp_replay_emit, &r);
+    assert_int_equal(sent, HELD - SENT_BEFORE_MOVE);
+    assert_int_equal(dp->published, HELD);
+    assert_int_equal(dp->replay_lost, 0);
+    assert_int_equal(c->seq_term, LATER_TERM);
+    assert_int_equal(c->seq, HELD - SENT_BEFORE_MOVE);
+    assert_int_equal(c->arb.last_datetime_ns, T0_NS + (HELD - 1) * STEP_NS);
+    assert_int_equal(hamd_arb_kept(&c->arb, 0), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -148,6 +229,11 @@ int main(void)
                                         setup, unit_dp_teardown),
         cmocka_unit_test_setup_teardown(
             test_tick_after_reelection_before_reconcile_is_held, setup,
+            unit_dp_teardown),
+        cmocka_unit_test_setup_teardown(test_replay_stops_where_the_lease_moved,
+                                        setup, unit_dp_teardown),
+        cmocka_unit_test_setup_teardown(
+            test_reelected_node_sends_what_the_replay_did_not, setup,
             unit_dp_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

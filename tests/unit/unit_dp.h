@@ -14,8 +14,12 @@
 
 #define UNIT_DP_VT_SYMBOL "rb2601.SHFE" /* the contract of unit_dp_tick */
 
-/* A data plane with these replay limits, set up as the publisher with no
- * PUB to send on: ticks are judged and counted, not held or sent. */
+#define UNIT_DP_TERM 1 /* the term unit_dp_publisher publishes in */
+
+/* A data plane with these replay limits, set up as the publisher of
+ * UNIT_DP_TERM under a lease that never runs out, its PUB bound as the
+ * gate sees it but with no socket: ticks are judged, numbered and
+ * counted as sent (each send counts a ZeroMQ error), not held. */
 static inline struct hamd_dataplane *unit_dp_publisher(int64_t window_ns,
                                                        unsigned depth)
 {
@@ -25,7 +29,9 @@ static inline struct hamd_dataplane *unit_dp_publisher(int64_t window_ns,
     opts.limits.depth = depth;
     struct hamd_dataplane *dp = hamd_dataplane_new(&opts, NULL, NULL);
     assert_non_null(dp);
-    dp->gate.following = false;
+    dp->gate.following = false; /* taken over already: nothing held */
+    hamd_gate_pub_opened(&dp->gate, UNIT_DP_TERM, 0);
+    hamd_dataplane_set_lease(dp, UNIT_DP_TERM, INT64_MAX);
     return dp;
 }
 
@@ -122,6 +128,22 @@ static inline size_t unit_dp_tick(unsigned k, int64_t t0_ns, int64_t step_ns,
     size_t len = hamd_tick_encode(&t, false, body, HAMD_TICK_WIRE_MAX);
     assert_true(len > 0);
     return len;
+}
+
+/* Takes in tick k of unit_dp_tick (exchange time t0_ns + k * step_ns) as
+ * one TICK from account on connection conn, received at now_ns, and
+ * checks the message was read whole. */
+static inline void unit_dp_tick_in(struct hamd_dataplane *dp,
+                                   const char *account, const char *conn,
+                                   unsigned k, int64_t t0_ns, int64_t step_ns,
+                                   int64_t now_ns)
+{
+    uint8_t body[HAMD_TICK_WIRE_MAX];
+    size_t len = unit_dp_tick(k, t0_ns, step_ns, body);
+    struct unit_dp_msg m = {{"TICK", body}, {4, len}, 0};
+    dp_ingest_message(dp, account, strlen(account), &conn, unit_dp_next, &m,
+                      now_ns);
+    assert_int_equal(m.pos, 2);
 }
 
 #endif /* HAMD_UNIT_DP_H */
