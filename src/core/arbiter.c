@@ -447,9 +447,12 @@ static int earliest(struct hamd_arb_contract *c, uint32_t set,
 static void rings_consumed(struct hamd_arb_contract *c, uint32_t set,
                            const unsigned pos[HAMD_ARB_MAX_SOURCES])
 {
-    for (int s = 0; s < HAMD_ARB_MAX_SOURCES; s++)
-        for (unsigned i = 0; (set >> s) & 1u && i < pos[s]; i++)
+    for (int s = 0; s < HAMD_ARB_MAX_SOURCES; s++) {
+        if (!((set >> s) & 1u))
+            continue;
+        for (unsigned i = 0; i < pos[s]; i++)
             ring_pop_oldest(c, s);
+    }
 }
 
 unsigned hamd_arb_flush(struct hamd_arb_contract *c,

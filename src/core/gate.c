@@ -153,11 +153,6 @@ bool hamd_gate_holds(const struct hamd_gate *g)
     return g->following;
 }
 
-uint64_t hamd_gate_pub_term(const struct hamd_gate *g)
-{
-    return g->pub_term;
-}
-
 const struct hamd_arb_limits *hamd_gate_lapse_limits(const struct hamd_gate *g)
 {
     return &g->lapse_limits;
